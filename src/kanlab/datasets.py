@@ -1,0 +1,86 @@
+"""Synthetic regression data: ``create_dataset`` with pykan's keys, and named targets."""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+__all__ = ["create_dataset", "seed_function", "FUNCTIONS"]
+
+
+def seed_function(x: Tensor) -> Tensor:
+    """``f(x, y) = exp(sin(πx) + y²)``, the KAN paper's running example; ``(N, 2) -> (N, 1)``."""
+    return torch.exp(torch.sin(math.pi * x[:, [0]]) + x[:, [1]] ** 2)
+
+
+FUNCTIONS: dict[str, tuple[str, int]] = {
+    # name: (expression in x1..xn, number of variables)
+    "seed": ("exp(sin(pi*x1) + x2**2)", 2),
+    "product": ("x1*x2", 2),
+    "bessel": ("besselj(0, 20*x1)", 1),
+    "feynman_i_6_2": ("exp(-x1**2/2)/sqrt(2*pi)", 1),
+    "multiscale": ("exp(sin(pi*(x1**2 + x2**2)) + sin(pi*(x3**2 + x4**2)))", 4),
+}
+
+
+def _parse_ranges(ranges, n_var: int) -> Tensor:
+    r = torch.as_tensor(ranges, dtype=torch.float64)
+    if r.shape == (2,):
+        r = r.expand(n_var, 2)
+    if r.shape != (n_var, 2):
+        raise ValueError(f"ranges must be (lo, hi) or {n_var} such pairs, got {ranges!r}")
+    if not bool(torch.isfinite(r).all()) or not bool((r[:, 0] < r[:, 1]).all()):
+        raise ValueError(f"every range must be finite with lo < hi, got {r.tolist()}")
+    return r
+
+
+def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 1.0),
+                   train_num: int = 1000, test_num: int = 1000, seed: int = 0,
+                   dtype=None, device=None) -> dict[str, Tensor]:
+    """Uniform random inputs in ``ranges`` and labels ``f(inputs)``.
+
+    Args:
+        f: maps ``(N, n_var)`` to ``(N, n_out)`` (or ``(N,)`` for one output).
+        n_var: number of input variables.
+        ranges: ``(lo, hi)`` for every variable, or one pair per variable.
+        train_num, test_num: sizes of the two splits (independent draws).
+        seed: seed of a private ``torch.Generator``; the global RNG is untouched.
+        dtype, device: of the returned tensors (default dtype if None).
+
+    Returns:
+        dict with ``train_input`` ``(train_num, n_var)``, ``train_label``
+        ``(train_num, n_out)``, ``test_input``, ``test_label``.
+
+    Examples:
+        >>> data = create_dataset(lambda x: x[:, :1] * x[:, 1:], n_var=2, train_num=8, test_num=4)
+        >>> data["train_input"].shape, data["test_label"].shape
+        (torch.Size([8, 2]), torch.Size([4, 1]))
+    """
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    for name, value in (("n_var", n_var), ("train_num", train_num), ("test_num", test_num)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    dtype = dtype or torch.get_default_dtype()
+    if not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point dtype, got {dtype}")
+    r = _parse_ranges(ranges, n_var).to(dtype)
+    generator = torch.Generator().manual_seed(seed)
+    out = {}
+    for part, num in (("train", train_num), ("test", test_num)):
+        u = torch.rand(num, n_var, generator=generator, dtype=dtype)
+        x = (r[:, 0] + (r[:, 1] - r[:, 0]) * u).to(device)
+        y = f(x)
+        if not isinstance(y, Tensor):
+            raise TypeError(f"f must return a torch.Tensor, got {type(y).__name__}")
+        if y.dim() == 1:
+            y = y.unsqueeze(1)
+        if y.dim() != 2 or y.shape[0] != num:
+            raise ValueError(f"f must map ({num}, {n_var}) to ({num}, n_out), got {tuple(y.shape)}")
+        if not bool(torch.isfinite(y).all()):
+            raise ValueError("f returned non-finite labels (NaN or inf) on the sampled inputs; "
+                             "narrow the ranges")
+        out[f"{part}_input"], out[f"{part}_label"] = x, y.to(dtype)
+    return out

@@ -1,0 +1,239 @@
+"""Training: ``fit(model, dataset, FitConfig) -> History``.
+
+The loss is ``MSE + lamb · (lamb_l1 · L1 + lamb_entropy · entropy) +
+lamb_smooth · smoothness`` (see :mod:`kanlab.regularization`).  Grid updates
+happen every ``stop_grid_update_step // grid_update_num`` steps until
+``stop_grid_update_step``, as in pykan.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from .regularization import smoothness_penalty, sparsity_penalty
+
+__all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
+
+DATASET_KEYS = ("train_input", "train_label", "test_input", "test_label")
+
+
+class NonFiniteLossError(RuntimeError):
+    """Raised by :func:`fit` (``on_nonfinite="raise"``) when the loss stops being finite."""
+
+
+@dataclass
+class FitConfig:
+    """Options of :func:`fit`; the names follow pykan's ``KAN.fit``."""
+
+    opt: str = "LBFGS"  # "LBFGS" (full curvature, best for small smooth problems) or "Adam"
+    steps: int = 100  # optimiser steps (an LBFGS step runs up to `max_iter` iterations)
+    lr: float = 1.0  # learning rate; 1.0 suits LBFGS, about 1e-2 suits Adam
+    lamb: float = 0.0  # weight of the sparsity penalty (L1 + entropy of edge magnitudes)
+    lamb_l1: float = 1.0  # weight of L1 inside the sparsity penalty
+    lamb_entropy: float = 2.0  # weight of entropy inside the sparsity penalty
+    lamb_smooth: float = 0.0  # weight of the spline smoothness penalty
+    batch: int = -1  # samples per step; -1 uses the whole training set
+    update_grid: bool = True  # move the knots toward the data during the first steps
+    grid_update_num: int = 10  # how many grid updates before stop_grid_update_step
+    start_grid_update_step: int = -1  # no grid update before this step
+    stop_grid_update_step: int = 50  # no grid update from this step on
+    max_iter: int = 20  # LBFGS iterations per step (pykan's value)
+    history_size: int = 10  # LBFGS memory
+    seed: int = 0  # seeds the minibatch sampler (a private generator)
+    eval_every: int = 1  # evaluate train/test RMSE every this many steps (and at the end)
+    progress: bool = True  # tqdm progress bar on stderr
+    on_nonfinite: str = "stop"  # "stop": restore last good parameters and return; "raise"
+    callback: Callable | None = field(default=None, repr=False)  # callback(step, model, history)
+
+    def __post_init__(self) -> None:
+        if self.opt not in ("LBFGS", "Adam"):
+            raise ValueError(f"opt must be 'LBFGS' or 'Adam', got {self.opt!r}")
+        for name in ("steps", "grid_update_num", "max_iter", "history_size", "eval_every"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "steps" else 1):
+                raise ValueError(f"{name} must be a {'non-negative' if name == 'steps' else 'positive'} "
+                                 f"int, got {value!r}")
+        for name in ("lr", "lamb", "lamb_l1", "lamb_entropy", "lamb_smooth"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.lr == 0:
+            raise ValueError("lr must be > 0")
+        if not isinstance(self.batch, int) or (self.batch < 1 and self.batch != -1):
+            raise ValueError(f"batch must be -1 (full batch) or a positive int, got {self.batch!r}")
+        if self.on_nonfinite not in ("stop", "raise"):
+            raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
+
+
+@dataclass
+class History:
+    """What :func:`fit` measured.
+
+    Attributes:
+        step: step numbers at which the RMSEs were evaluated (1-based: after that many steps).
+        train_rmse, test_rmse: RMSE on the full train and test sets.
+        reg: value of the regularisation term (weighted) at the last evaluation of each step.
+        grid_update_steps: steps before which the grid was updated.
+        wall_time: seconds spent in ``fit``.
+        status: ``"completed"`` or ``"nonfinite"`` (the loss became NaN or inf at
+            ``stopped_at``; the parameters are those of the last finite step).
+    """
+
+    step: list[int] = field(default_factory=list)
+    train_rmse: list[float] = field(default_factory=list)
+    test_rmse: list[float] = field(default_factory=list)
+    reg: list[float] = field(default_factory=list)
+    grid_update_steps: list[int] = field(default_factory=list)
+    wall_time: float = 0.0
+    status: str = "completed"
+    stopped_at: int | None = None
+
+    def __getitem__(self, key: str) -> list[float]:
+        """pykan's keys: ``train_loss``/``test_loss`` (which are RMSEs) and ``reg``."""
+        return {"train_loss": self.train_rmse, "test_loss": self.test_rmse, "reg": self.reg}[key]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_dataset(model, dataset: dict) -> None:
+    """Raise a clear error unless ``dataset`` fits ``model`` (pykan's four keys)."""
+    if not isinstance(dataset, dict):
+        raise TypeError(f"dataset must be a dict with keys {DATASET_KEYS}, got {type(dataset).__name__}")
+    missing = [key for key in DATASET_KEYS if key not in dataset]
+    if missing:
+        raise ValueError(f"dataset lacks {missing}; expected keys {DATASET_KEYS}")
+    width = model.width
+    for part in ("train", "test"):
+        x, y = dataset[f"{part}_input"], dataset[f"{part}_label"]
+        for name, t, n in ((f"{part}_input", x, width[0]), (f"{part}_label", y, width[-1])):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"dataset[{name!r}] must be a torch.Tensor, got {type(t).__name__}")
+            if t.dim() != 2 or t.shape[1] != n or t.shape[0] == 0:
+                raise ValueError(f"dataset[{name!r}] must have shape (N, {n}) with N > 0, "
+                                 f"got {tuple(t.shape)}")
+            if t.dtype != model.dtype:
+                raise TypeError(f"dataset[{name!r}] has dtype {t.dtype}, the model {model.dtype}")
+            if not bool(torch.isfinite(t).all()):
+                raise ValueError(f"dataset[{name!r}] holds non-finite values (NaN or inf)")
+        if x.shape[0] != y.shape[0]:
+            raise ValueError(f"{part}_input has {x.shape[0]} rows but {part}_label {y.shape[0]}")
+
+
+def _penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
+    """Prediction and the weighted regularisation term."""
+    if cfg.lamb > 0:
+        pred, inputs = model.forward_with_inputs(x)
+        mags = [layer.edge_rms(inp) for layer, inp in zip(model.layers, inputs)]
+        reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy)
+    else:
+        pred = model(x)
+        reg = pred.new_zeros(())
+    if cfg.lamb_smooth > 0:
+        reg = reg + cfg.lamb_smooth * sum(smoothness_penalty(layer) for layer in model.layers)
+    return pred, reg
+
+
+@torch.no_grad()
+def _rmse(model, x: Tensor, y: Tensor) -> float:
+    return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
+
+
+def _make_optimizer(model, cfg: FitConfig) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if cfg.opt == "LBFGS":
+        return torch.optim.LBFGS(params, lr=cfg.lr, max_iter=cfg.max_iter,
+                                 history_size=cfg.history_size, line_search_fn="strong_wolfe",
+                                 tolerance_grad=1e-32, tolerance_change=1e-32)
+    return torch.optim.Adam(params, lr=cfg.lr)
+
+
+def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
+    """Train ``model`` in place on ``dataset`` and return the :class:`History`.
+
+    Args:
+        model: a :class:`kanlab.KAN`.
+        dataset: dict with ``train_input`` ``(N, n_in)``, ``train_label``
+            ``(N, n_out)``, ``test_input``, ``test_label`` (see
+            :func:`kanlab.create_dataset`).
+        cfg: options; defaults to ``FitConfig()``.
+
+    If the loss becomes NaN or inf, the parameters of the last finite step
+    are restored and the history says ``status="nonfinite"`` with the step
+    (``on_nonfinite="stop"``), or :class:`NonFiniteLossError` is raised
+    (``on_nonfinite="raise"``, after the restore).
+    """
+    cfg = cfg or FitConfig()
+    check_dataset(model, dataset)
+    x_train, y_train = dataset["train_input"], dataset["train_label"]
+    x_test, y_test = dataset["test_input"], dataset["test_label"]
+    n_train = x_train.shape[0]
+    batch = n_train if cfg.batch == -1 else min(cfg.batch, n_train)
+    generator = torch.Generator().manual_seed(cfg.seed)
+    grid_every = max(1, cfg.stop_grid_update_step // cfg.grid_update_num)
+    history = History()
+    start = time.perf_counter()
+    optimizer = _make_optimizer(model, cfg)
+    good = {name: t.detach().clone() for name, t in model.state_dict().items()}
+    reg_value = 0.0
+
+    from tqdm.auto import tqdm
+    bar = tqdm(range(cfg.steps), disable=not cfg.progress, desc=f"fit {cfg.opt}", leave=False)
+    for step in bar:
+        if batch == n_train:
+            xb, yb = x_train, y_train
+        else:
+            idx = torch.randperm(n_train, generator=generator)[:batch].to(x_train.device)
+            xb, yb = x_train[idx], y_train[idx]
+        if (cfg.update_grid and step % grid_every == 0
+                and cfg.start_grid_update_step <= step < cfg.stop_grid_update_step):
+            model.update_grid(xb)
+            history.grid_update_steps.append(step)
+            optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
+
+        def closure():
+            nonlocal reg_value
+            optimizer.zero_grad(set_to_none=True)
+            pred, reg = _penalties(model, xb, cfg)
+            loss = torch.mean((pred - yb) ** 2) + reg
+            if torch.isfinite(loss):
+                loss.backward()
+            reg_value = float(reg)
+            return loss
+
+        loss = optimizer.step(closure) if cfg.opt == "LBFGS" else _adam_step(optimizer, closure)
+        finite = math.isfinite(float(loss)) and all(
+            bool(torch.isfinite(p).all()) for p in model.parameters())
+        if not finite:
+            model.load_state_dict(good)
+            history.status, history.stopped_at = "nonfinite", step
+            if cfg.on_nonfinite == "raise":
+                history.wall_time = time.perf_counter() - start
+                raise NonFiniteLossError(f"loss became non-finite at step {step}; the parameters "
+                                         "of the last finite step were restored")
+            break
+        good = {name: t.detach().clone() for name, t in model.state_dict().items()}
+        if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
+            train, test = _rmse(model, x_train, y_train), _rmse(model, x_test, y_test)
+            history.step.append(step + 1)
+            history.train_rmse.append(train)
+            history.test_rmse.append(test)
+            history.reg.append(reg_value)
+            bar.set_postfix(train=f"{train:.2e}", test=f"{test:.2e}", refresh=False)
+        if cfg.callback is not None:
+            cfg.callback(step, model, history)
+    bar.close()
+    history.wall_time = time.perf_counter() - start
+    return history
+
+
+def _adam_step(optimizer, closure) -> Tensor:
+    loss = closure()
+    if torch.isfinite(loss):
+        optimizer.step()
+    return loss
