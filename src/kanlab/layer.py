@@ -12,15 +12,25 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .splines import check_knots, local_basis, scatter_local, uniform_knots
+from .basis import dense_basis
+from .spline_tables import SpanTables, span_tables
+from .splines import check_knots, uniform_knots
 
 __all__ = ["KANLayer", "BASE_FUNCTIONS", "resolve_base_fun"]
+
+def _identity(x: Tensor) -> Tensor:
+    return x
+
+
+def _refresh_after_load(module: "KANLayer", incompatible_keys) -> None:
+    module._refresh_knots()
+
 
 BASE_FUNCTIONS: dict[str, Callable[[Tensor], Tensor] | None] = {
     "silu": F.silu,
     "gelu": F.gelu,
     "tanh": torch.tanh,
-    "identity": lambda x: x,
+    "identity": _identity,
     "zero": None,
 }
 
@@ -120,8 +130,8 @@ class KANLayer(nn.Module):
         self.scale_sp = nn.Parameter(torch.empty(out_features, in_features, **factory_kwargs))
         self.register_buffer("mask", torch.ones(out_features, in_features, **factory_kwargs))
         self._uniform = True
-        self._refresh_uniform()
-        self.register_load_state_dict_post_hook(lambda module, _: module._refresh_uniform())
+        self._refresh_knots()
+        self.register_load_state_dict_post_hook(_refresh_after_load)
         self.reset_parameters(generator)
 
     def _initial_knots(self, grid_range, device=None, dtype=None) -> Tensor:
@@ -152,11 +162,26 @@ class KANLayer(nn.Module):
         self.scale_base.copy_((self.scale_base_mu + self.scale_base_sigma * spread) * self.mask)
         self.scale_sp.fill_(self.scale_sp_init / math.sqrt(self.in_features)).mul_(self.mask)
 
-    def _refresh_uniform(self) -> None:
-        """Record whether every knot row is equally spaced (enables the closed form)."""
+    def _refresh_knots(self) -> None:
+        """Derived knot data: whether every row is equally spaced (one shared
+        polynomial matrix) and otherwise the span tables, as non-persistent buffers."""
+        if self.knots.is_meta:  # shapes only: nothing to derive
+            self._uniform = True
+            for name in ("origin", "inv_width", "coef"):
+                self.register_buffer(f"_span_{name}", None, persistent=False)
+            return
         steps = self.knots.diff(dim=-1)  # (in, m - 1)
         spread = (steps.amax(-1) - steps.amin(-1)) / steps.mean(-1)
         self._uniform = bool((spread < 1e3 * torch.finfo(self.knots.dtype).eps).all())
+        tables = None if self._uniform else span_tables(self.knots, self.k)
+        for name in ("origin", "inv_width", "coef"):
+            value = None if tables is None else getattr(tables, name)
+            self.register_buffer(f"_span_{name}", value, persistent=False)
+
+    def _tables(self) -> SpanTables | None:
+        if self._uniform:
+            return None
+        return SpanTables(self._span_origin, self._span_inv_width, self._span_coef)
 
     @torch.no_grad()
     def set_grid(self, knots: Tensor, coef: Tensor) -> None:
@@ -179,7 +204,7 @@ class KANLayer(nn.Module):
         else:
             self.coef = nn.Parameter(coef.to(self.coef).contiguous(),
                                      requires_grad=self.coef.requires_grad)
-        self._refresh_uniform()
+        self._refresh_knots()
 
     def check_input(self, x: Tensor) -> None:
         """Raise a clear error unless ``x`` is a ``(*, in_features)`` tensor of the layer's dtype."""
@@ -203,9 +228,8 @@ class KANLayer(nn.Module):
             ``(B, in_features, G + k)``; at most ``k + 1`` entries per row are non-zero
             (more only through linear extrapolation, which stays ``k + 1`` too).
         """
-        values, start = local_basis(x, self.knots, self.k, uniform=self._uniform,
-                                    extrapolate=self.extrapolate)
-        return scatter_local(values, start, self.n_basis)
+        return dense_basis(x, self.knots, self.k, uniform=self._uniform,
+                           extrapolate=self.extrapolate, tables=self._tables())
 
     def edge_weight(self) -> tuple[Tensor, Tensor]:
         """Effective weights ``(base, spline)``: ``(out, in)`` and ``(out, in, G + k)``."""
@@ -219,7 +243,7 @@ class KANLayer(nn.Module):
         x2 = x.reshape(-1, self.in_features)  # (B, in)
         base_w, spline_w = self.edge_weight()
         basis = self.basis(x2)  # (B, in, n_basis)
-        y = F.linear(basis.reshape(x2.shape[0], -1), spline_w.reshape(self.out_features, -1))
+        y = F.linear(basis.flatten(1), spline_w.reshape(self.out_features, -1))
         if self.base_fun is not None:
             y = y + F.linear(self.base_fun(x2), base_w)
         return y.reshape(*lead, self.out_features)

@@ -41,6 +41,14 @@ class KAN(nn.Module):
         grid_eps: blend used by :meth:`update_grid`: 0 puts the grid points on
             sample quantiles, 1 spaces them uniformly between the extremes.
         noise_scale: scale of the random initial coefficients.
+        sb_trainable: train the base-function weights ``scale_base``.  Off by
+            default: the residual ``w_b·b(x)`` then stays the fixed skip path
+            it is meant to be and the splines learn the correction.  With it
+            on, the redundant base weight opens a trap: on the KAN paper's
+            ``[2, 1, 1]`` example 5 of 8 seeds stalled at RMSE ~0.64 (one input
+            switched off), against 1 of 8 with it off.  Turn it on when
+            sparsity regularisation should be able to zero a whole edge.
+        sp_trainable: train the spline scales ``scale_sp``.
         device, dtype: factory keywords, as for ``nn.Linear``.
 
     Shape:
@@ -55,7 +63,8 @@ class KAN(nn.Module):
 
     def __init__(self, width: Sequence[int], grid: int = 5, k: int = 3, seed: int = 0,
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 0.02,
-                 noise_scale: float = 0.3, device=None, dtype=None) -> None:
+                 noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
+                 device=None, dtype=None) -> None:
         super().__init__()
         width = _check_width(width)
         if not 0.0 <= float(grid_eps) <= 1.0:
@@ -66,6 +75,7 @@ class KAN(nn.Module):
         self.seed = seed
         self.grid_eps = float(grid_eps)
         self.noise_scale = float(noise_scale)
+        self.sb_trainable, self.sp_trainable = bool(sb_trainable), bool(sp_trainable)
         ranges = torch.as_tensor(grid_range, dtype=torch.float64)
         per_input = ranges.dim() == 2
         self.grid_range = ranges.tolist()
@@ -76,6 +86,9 @@ class KAN(nn.Module):
                      base_fun=base_fun, noise_scale=noise_scale, generator=generator,
                      device=device, dtype=dtype)
             for l, (n_in, n_out) in enumerate(zip(width[:-1], width[1:])))
+        for layer in self.layers:
+            layer.scale_base.requires_grad_(self.sb_trainable)
+            layer.scale_sp.requires_grad_(self.sp_trainable)
 
     @property
     def width(self) -> list[int]:
@@ -122,6 +135,7 @@ class KAN(nn.Module):
         return {"width": self.width, "grid": self.grid, "k": self.k, "seed": self.seed,
                 "base_fun": self.base_fun_name, "grid_range": self.grid_range,
                 "grid_eps": self.grid_eps, "noise_scale": self.noise_scale,
+                "sb_trainable": self.sb_trainable, "sp_trainable": self.sp_trainable,
                 "dtype": str(self.dtype).removeprefix("torch.")}
 
     # Thin entry points; the work is done in grid.py, training.py, checkpoint.py.

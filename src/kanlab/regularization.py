@@ -24,8 +24,10 @@ def l1_penalty(magnitude: Tensor) -> Tensor:
 
 
 def _entropy(p: Tensor, dim: int) -> Tensor:
-    p = p / p.sum(dim=dim, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)
-    return -(p * torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))).sum(dim=dim).mean()
+    total = p.sum(dim=dim, keepdim=True)
+    p = torch.where(total > 0, p / torch.where(total > 0, total, 1.0), 0.0)
+    plogp = torch.where(p > 0, p * torch.log(torch.where(p > 0, p, 1.0)), 0.0)
+    return -plogp.sum(dim=dim).mean()
 
 
 def entropy_penalty(magnitude: Tensor) -> Tensor:
@@ -75,9 +77,10 @@ def smoothness_penalty(layer) -> Tensor:
     any knots; the factor ``L³`` makes the penalty dimensionless and the
     integral makes it independent of the grid size, so one ``lamb_smooth``
     means the same on a coarse and on a refined grid.  For ``k < 2`` the
-    second derivative vanishes inside intervals and the penalty is the
-    squared second difference of the coefficients times ``G³``, its discrete
-    analogue.
+    second derivative vanishes inside intervals and the penalty falls back to
+    the squared second difference of the coefficients times ``G³``, a
+    discrete analogue that is only roughly grid-independent and, on
+    non-uniform knots, not zero for affine splines.
     """
     _, spline_w = layer.edge_weight()  # (out, in, n_basis)
     k, knots = layer.k, layer.knots

@@ -15,7 +15,7 @@ __all__ = ["solve_least_squares", "fit_coefficients", "insert_knots", "project_c
 
 
 def solve_least_squares(a: Tensor, y: Tensor, ridge: float = 0.0) -> Tensor:
-    """Batched ``argmin_c ||a c - y||² + ridge ||c||²`` that survives rank deficiency.
+    """Batched ``argmin_c ||a c - y||² + λ ||c||²`` that survives rank deficiency.
 
     Parameters
     ----------
@@ -24,7 +24,8 @@ def solve_least_squares(a: Tensor, y: Tensor, ridge: float = 0.0) -> Tensor:
     y : Tensor, shape (..., N, p)
         Right-hand sides.
     ridge : float
-        Extra Tikhonov weight, relative to the mean diagonal of ``aᵀa``.
+        Tikhonov weight relative to the mean squared column norm of ``a``:
+        ``λ = ridge · mean_j ||a_j||²``.
 
     Returns
     -------
@@ -32,28 +33,38 @@ def solve_least_squares(a: Tensor, y: Tensor, ridge: float = 0.0) -> Tensor:
 
     Notes
     -----
-    Solves the normal equations by Cholesky with a ridge of at least a few
-    machine epsilons (relative), which leaves a well-posed fit unchanged to
-    rounding and sends coefficients that no sample constrains to zero.  If the
-    factorisation still fails the ridge grows a hundredfold, up to 1e-2; past
-    that the data cannot determine a fit and a ``ValueError`` is raised.
+    The ridge rows are appended to the system and it is solved by QR after
+    scaling every column to unit norm, so the accuracy follows ``cond(a)``,
+    not its square.  The ridge starts at ``max(ridge, eps²)`` (invisible for a
+    well-posed fit); while ``R`` still shows a numerically dependent column it
+    grows a hundredfold, up to ``max(ridge, 1e-2)``.  A column no sample
+    touches gets coefficient 0.  Past that the data cannot determine a fit
+    and ``ValueError`` is raised.
     """
     if a.shape[-2] == 0:
         raise ValueError("least-squares fit needs at least one sample, got 0")
     if not (bool(torch.isfinite(a).all()) and bool(torch.isfinite(y).all())):
         raise ValueError("least-squares fit got non-finite samples (NaN or inf); "
                          "drop or clean them before fitting")
-    ata = a.mT @ a  # (..., n, n)
-    aty = a.mT @ y  # (..., n, p)
-    scale = ata.diagonal(dim1=-2, dim2=-1).mean(-1).clamp_min(torch.finfo(a.dtype).tiny)
-    eye = torch.eye(ata.shape[-1], dtype=a.dtype, device=a.device)
-    rel = max(float(ridge), 8 * torch.finfo(a.dtype).eps)
-    while rel <= 1e-2:
-        chol, info = torch.linalg.cholesky_ex(ata + (rel * scale)[..., None, None] * eye)
-        if not bool((info != 0).any()):
-            c = torch.cholesky_solve(aty, chol)
+    n = a.shape[-1]
+    sq_norms = a.pow(2).sum(dim=-2, keepdim=True)  # (..., 1, n)
+    used = sq_norms > 0
+    scale = torch.where(used, torch.where(used, sq_norms, 1.0).rsqrt(), 1.0)  # unit columns
+    mean_sq = sq_norms.mean(dim=-1, keepdim=True).clamp_min(torch.finfo(a.dtype).tiny)
+    a_scaled = a * scale
+    eps = torch.finfo(a.dtype).eps
+    eye = torch.eye(n, dtype=a.dtype, device=a.device)
+    y_aug = torch.cat([y, y.new_zeros(*y.shape[:-2], n, y.shape[-1])], dim=-2)
+    rel = max(float(ridge), eps * eps)
+    while rel <= max(float(ridge), 1e-2):
+        # ridge rows λ^½ I on c become λ^½ D on the scaled unknowns
+        penalty = (rel * mean_sq).sqrt().mT * scale * eye  # (..., n, n)
+        q, r = torch.linalg.qr(torch.cat([a_scaled, penalty], dim=-2))
+        diag = r.diagonal(dim1=-2, dim2=-1).abs()
+        if not bool((diag < eps ** 0.5 * diag.amax(-1, keepdim=True)).any()):
+            c = torch.linalg.solve_triangular(r, q.mT @ y_aug, upper=True)
             if bool(torch.isfinite(c).all()):
-                return c
+                return c * scale.mT
         rel *= 100.0
     raise ValueError("least-squares fit is singular even with a 1e-2 ridge: the samples do not "
                      "determine the spline (are they all identical?)")
@@ -138,17 +149,23 @@ def insert_knots(knots: Tensor, coef: Tensor, k: int, new: Tensor) -> tuple[Tens
     return t, c
 
 
-def _contains(big: Tensor, small: Tensor, tol: float) -> bool:
-    """Whether the multiset ``small`` is contained in the sorted ``big`` within ``tol``."""
-    j = 0
-    b = big.tolist()
-    for v in small.tolist():
-        while j < len(b) and b[j] < v - tol:
+def _extra_knots(old: Tensor, new: Tensor, k: int, tol: float) -> Tensor | None:
+    """Knots to insert into ``old`` to get ``new``, or None if insertion cannot do it.
+
+    Insertion needs ``old`` to be a sub-multiset of ``new`` (within ``tol``)
+    and every extra knot inside the old base interval.
+    """
+    lo, hi = float(old[k]), float(old[old.shape[0] - k - 1])
+    extra, j = [], 0
+    old_list = old.tolist()
+    for v in new.tolist():
+        if j < len(old_list) and abs(old_list[j] - v) <= tol:
             j += 1
-        if j == len(b) or abs(b[j] - v) > tol:
-            return False
-        j += 1
-    return True
+        elif lo <= v <= hi:
+            extra.append(v)
+        else:
+            return None
+    return new.new_tensor(extra) if j == len(old_list) else None
 
 
 def project_coefficients(knots: Tensor, coef: Tensor, new_knots: Tensor, k: int,
@@ -180,19 +197,10 @@ def project_coefficients(knots: Tensor, coef: Tensor, new_knots: Tensor, k: int,
     feats, m_new = new_knots.shape
     n_new = m_new - k - 1
     tol = 1e3 * torch.finfo(knots.dtype).eps * float(knots.abs().max())
-    if all(_contains(new_knots[f], knots[f], tol) for f in range(feats)):
-        out = []
-        for f in range(feats):
-            old = knots[f].tolist()
-            extra, j = [], 0
-            for v in new_knots[f].tolist():
-                if j < len(old) and abs(old[j] - v) <= tol:
-                    j += 1
-                else:
-                    extra.append(v)
-            _, c = insert_knots(knots[f], coef[f].t(), k, new_knots[f].new_tensor(extra))
-            out.append(c.t())
-        return torch.stack(out)
+    extras = [_extra_knots(knots[f], new_knots[f], k, tol) for f in range(feats)]
+    if all(e is not None for e in extras):
+        return torch.stack([insert_knots(knots[f], coef[f].t(), k, extras[f])[1].t()
+                            for f in range(feats)])
     per = samples_per_interval or 2 * (k + 1)
     hi = new_knots[:, n_new]
     # points: every base knot plus `per` interior points per interval

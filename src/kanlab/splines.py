@@ -21,6 +21,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from .spline_tables import SpanTables, cardinal_matrix, power_vector, span_tables
+
 __all__ = [
     "extend_points",
     "uniform_knots",
@@ -186,55 +188,35 @@ def bspline_basis(x: Tensor, knots: Tensor, k: int, derivative: int = 0) -> Tens
     return b
 
 
-def _uniform_triangle(s: Tensor, k: int) -> tuple[list[Tensor], list[Tensor]]:
-    """Non-zero cardinal B-splines at fractional position ``s`` in ``[0, 1]``.
+def _search_spans(xc: Tensor, knots: Tensor, k: int) -> Tensor:
+    """Base span of each clamped point: ``g = j - k`` with ``t_j <= x < t_{j+1}`` non-empty.
 
-    Returns the degree-k values and the degree-(k-1) values (empty for k = 0),
-    each a list of tensors shaped like ``s``.
+    ``xc`` is ``(..., F)`` inside the base intervals; returns int64 ``(..., F)`` in ``[0, G)``.
+    The right end of the base interval goes to the last non-empty span.
     """
-    vals = [torch.ones_like(s)]
-    prev: list[Tensor] = []
-    for d in range(1, k + 1):
-        prev = vals
-        saved = torch.zeros_like(s)
-        nxt = []
-        for r in range(d):
-            # knot spacing cancels: denominator is d*h, left/right are (s+d-r-1)h, (r+1-s)h
-            temp = prev[r] / d
-            nxt.append(saved + (r + 1 - s) * temp)
-            saved = (s + (d - r - 1)) * temp
-        nxt.append(saved)
-        vals = nxt
-    return vals, prev
+    m = knots.shape[-1]
+    n = m - k - 1
+    lead = xc.shape[:-1]
+    xt = xc.reshape(-1, knots.shape[0]).t().contiguous()  # (F, B)
+    g = torch.searchsorted(knots[:, k:n].contiguous(), xt, right=True).t() - 1
+    g = g.reshape(*lead, -1).clamp(0, n - k - 1)  # (..., F)
+    idx = torch.arange(n - k, device=knots.device)
+    nonempty = knots[:, k + 1:n + 1] > knots[:, k:n]  # (F, G)
+    last = torch.where(nonempty, idx, torch.zeros_like(idx)).amax(-1)  # (F,)
+    return torch.where(xc >= knots[:, n], last, g)
 
 
-def _general_triangle(x: Tensor, tg: Tensor, k: int) -> tuple[list[Tensor], list[Tensor]]:
-    """De Boor's triangle for the ``k + 1`` non-zero bases on span ``j``.
-
-    ``tg[..., i]`` holds ``t[j - k + 1 + i]`` for ``i = 0 .. 2k - 1``, so
-    ``t[j + a] = tg[..., k - 1 + a]``.  The span ``[t_j, t_{j+1})`` is non-empty,
-    hence every denominator is positive.
-    """
-    vals = [torch.ones_like(x)]
-    prev: list[Tensor] = []
-    for d in range(1, k + 1):
-        prev = vals
-        saved = torch.zeros_like(x)
-        nxt = []
-        for r in range(d):
-            right = tg[..., k + r] - x  # t[j + r + 1] - x
-            left = x - tg[..., k - d + r]  # x - t[j + 1 - d + r]
-            temp = prev[r] / (right + left)
-            nxt.append(saved + right * temp)
-            saved = left * temp
-        nxt.append(saved)
-        vals = nxt
-    return vals, prev
+def _scale(values: Tensor, inv_width: Tensor, order: int) -> Tensor:
+    """Chain rule from the span coordinate ``s`` to ``x``: divide by ``width**order``."""
+    for _ in range(order):
+        values = values * inv_width
+    return values
 
 
 def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
-                extrapolate: str = "linear") -> tuple[Tensor, Tensor]:
-    """The ``k + 1`` non-zero bases at each point and the index of the first.
+                extrapolate: str = "linear", derivative: int = 0,
+                tables: SpanTables | None = None) -> tuple[Tensor, Tensor]:
+    """The ``k + 1`` non-zero bases (or their derivatives) at each point, and the first index.
 
     Parameters
     ----------
@@ -245,69 +227,67 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     k : int
         Degree.
     uniform : bool
-        Promise that every knot row is equally spaced; uses the closed form
-        (no search, no gather).  The caller checks the promise.
+        Promise that every knot row is equally spaced: every span then shares
+        the cardinal polynomial matrix and no search is needed.  The caller
+        checks the promise.
     extrapolate : {"linear", "constant"}
         Outside the base interval ``[t[k], t[n]]``: ``"linear"`` continues every
         basis along its tangent at the nearest end, so a spline extends as the
         straight line with its end value and slope; ``"constant"`` freezes the
         bases at the end value.
+    derivative : int
+        Order of the derivative with respect to ``x`` (of the extrapolated
+        bases: outside the base interval the first derivative is the end slope
+        for ``"linear"`` and every higher one is 0).
+    tables : SpanTables, optional
+        ``span_tables(knots, k)``, if the caller keeps it; computed otherwise.
 
     Returns
     -------
     values : Tensor, shape (..., F, k + 1)
         ``values[..., f, r]`` is basis ``start + r`` of row ``f``.
     start : Tensor of int64, shape (..., F)
-        Index of the first non-zero basis, in ``[0, n - k - 1]``.
+        Index of the first non-zero basis, in ``[0, G)``.
+
+    Notes
+    -----
+    On span ``[t_j, t_{j+1})`` the bases are polynomials in
+    ``s = (x - t_j)/(t_{j+1} - t_j)`` (:mod:`kanlab.spline_tables`), so the
+    derivative of order ``d`` is ``power_vector(s, k, d) @ C_j / w_j**d``.
     """
     if extrapolate not in ("linear", "constant"):
         raise ValueError(f"extrapolate must be 'linear' or 'constant', got {extrapolate!r}")
     m = knots.shape[-1]
     n = m - k - 1
+    spans = n - k
     lo, hi = knots[:, k], knots[:, n]  # (F,)
     xc = torch.minimum(torch.maximum(x, lo), hi)  # clamp into the base interval
+    orders = [derivative] + ([1] if derivative == 0 and extrapolate == "linear" and k > 0 else [])
     if uniform:
-        h = (knots[:, -1] - knots[:, 0]) / (m - 1)  # (F,)
-        u = (xc - knots[:, 0]) / h
-        span = u.floor().clamp(k, n - 1)
-        vals, prev = _uniform_triangle(u - span, k)
-        span = span.long()
+        inv_w = (m - 1) / (knots[:, -1] - knots[:, 0])  # (F,)
+        u = (xc - lo) * inv_w
+        start = u.floor().clamp(0, spans - 1)
+        s = u - start
+        start = start.long()
+        cardinal = cardinal_matrix(k, x.dtype, x.device)
+        out = [_scale(power_vector(s, k, d) @ cardinal, inv_w.unsqueeze(-1), d) for d in orders]
     else:
-        lead = xc.shape[:-1]
-        xt = xc.reshape(-1, knots.shape[0]).t().contiguous()  # (F, B)
-        span = torch.searchsorted(knots[:, k:n].contiguous(), xt, right=True).t() + (k - 1)
-        span = span.reshape(*lead, -1)  # (..., F)
-        idx = torch.arange(m - 1, device=knots.device)
-        nonempty = (knots[:, 1:] > knots[:, :-1]) & (idx < n)
-        last = torch.where(nonempty, idx, torch.zeros_like(idx)).amax(-1)  # (F,)
-        span = torch.where(xc >= hi, last, span.clamp(k, n - 1))
-        offsets = torch.arange(1 - k, k + 1, device=knots.device)  # t[j-k+1 .. j+k]
-        gidx = (span.unsqueeze(-1) + offsets).clamp(0, m - 1)  # (..., F, 2k)
-        tg = knots.expand(*span.shape[:-1], *knots.shape).gather(-1, gidx)
-        vals, prev = _general_triangle(xc, tg, k)
-    values = torch.stack(vals, dim=-1)  # (..., F, k + 1)
-    if extrapolate == "linear" and k > 0:
-        dx = (x - xc).unsqueeze(-1)  # (..., F, 1), zero inside the base interval
-        values = values + dx * _local_derivative(prev, span, knots, k, uniform)
-    return values, span - k
-
-
-def _local_derivative(prev: list[Tensor], span: Tensor, knots: Tensor, k: int,
-                      uniform: bool) -> Tensor:
-    """First derivative of the ``k + 1`` non-zero bases from the degree-(k-1) ones."""
-    zero = torch.zeros_like(prev[0])
-    lower = torch.stack([zero, *prev], dim=-1)  # B_{j-k+r, k-1}, r = 0..k
-    upper = torch.stack([*prev, zero], dim=-1)  # B_{j-k+r+1, k-1}
-    if uniform:
-        h = ((knots[:, -1] - knots[:, 0]) / (knots.shape[-1] - 1)).unsqueeze(-1)  # (F, 1)
-        return (lower - upper) / h
-    m = knots.shape[-1]
-    r = torch.arange(k + 1, device=knots.device)
-    first = (span.unsqueeze(-1) - k + r)  # basis index i = j - k + r, (..., F, k+1)
-    t_i = knots.expand(*span.shape[:-1], *knots.shape)
-    den_l = t_i.gather(-1, (first + k).clamp(max=m - 1)) - t_i.gather(-1, first)
-    den_r = t_i.gather(-1, (first + k + 1).clamp(max=m - 1)) - t_i.gather(-1, (first + 1).clamp(max=m - 1))
-    return k * (_safe_div(lower, den_l) - _safe_div(upper, den_r))
+        tables = tables if tables is not None else span_tables(knots, k)
+        start = _search_spans(xc, knots, k)  # (..., F)
+        feats = knots.shape[0]
+        flat = start + torch.arange(feats, device=x.device) * spans  # row in the (F·G) tables
+        origin = tables.origin.reshape(-1)[flat]
+        inv_w = tables.inv_width.reshape(-1)[flat]  # (..., F)
+        s = (xc - origin) * inv_w
+        coef = tables.coef.reshape(feats * spans, k + 1, k + 1)[flat]  # (..., F, k+1, k+1)
+        out = [_scale((power_vector(s, k, d).unsqueeze(-2) @ coef).squeeze(-2),
+                      inv_w.unsqueeze(-1), d) for d in orders]
+    values = out[0]
+    if len(out) == 2:
+        values = values + (x - xc).unsqueeze(-1) * out[1]
+    elif derivative >= 2 or (derivative == 1 and extrapolate == "constant"):
+        values = values.masked_fill((x != xc).unsqueeze(-1), 0.0)
+    return values, start
 
 
 def scatter_local(values: Tensor, start: Tensor, n_basis: int) -> Tensor:

@@ -15,6 +15,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from .optim import LBFGS, Adam
 from .regularization import smoothness_penalty, sparsity_penalty
 
 __all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
@@ -144,13 +145,11 @@ def _rmse(model, x: Tensor, y: Tensor) -> float:
     return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
 
 
-def _make_optimizer(model, cfg: FitConfig) -> torch.optim.Optimizer:
+def _make_optimizer(model, cfg: FitConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     if cfg.opt == "LBFGS":
-        return torch.optim.LBFGS(params, lr=cfg.lr, max_iter=cfg.max_iter,
-                                 history_size=cfg.history_size, line_search_fn="strong_wolfe",
-                                 tolerance_grad=1e-32, tolerance_change=1e-32)
-    return torch.optim.Adam(params, lr=cfg.lr)
+        return LBFGS(params, lr=cfg.lr, max_iter=cfg.max_iter, history_size=cfg.history_size)
+    return Adam(params, lr=cfg.lr)
 
 
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
@@ -198,7 +197,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
 
         def closure():
             nonlocal reg_value
-            optimizer.zero_grad(set_to_none=True)
+            for p in model.parameters():
+                p.grad = None
             pred, reg = _penalties(model, xb, cfg)
             loss = torch.mean((pred - yb) ** 2) + reg
             if torch.isfinite(loss):
@@ -206,8 +206,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             reg_value = float(reg)
             return loss
 
-        loss = optimizer.step(closure) if cfg.opt == "LBFGS" else _adam_step(optimizer, closure)
-        finite = math.isfinite(float(loss)) and all(
+        loss = optimizer.step(closure)
+        finite = math.isfinite(loss) and all(
             bool(torch.isfinite(p).all()) for p in model.parameters())
         if not finite:
             model.load_state_dict(good)
@@ -230,10 +230,3 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     bar.close()
     history.wall_time = time.perf_counter() - start
     return history
-
-
-def _adam_step(optimizer, closure) -> Tensor:
-    loss = closure()
-    if torch.isfinite(loss):
-        optimizer.step()
-    return loss

@@ -1,0 +1,165 @@
+"""Run the benchmark suite: kanlab against pykan, inkan, an MLP and the dense limit.
+
+Usage::
+
+    python benchmarks/run.py [--quick] [--out benchmarks/results] [--budget SECONDS]
+
+Writes ``results.json`` and ``results.md`` into ``--out`` and prints the
+markdown.  Times are measured in this process; the memory of every
+(workload, contestant) pair in a fresh subprocess (``benchmarks/memory.py``).
+pykan and inkan are optional: when one is not importable its cells say so.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from contestants import COMPILED, LABELS, TooBig, Unavailable, available, build, make_input
+from report import render
+from targets import evaluate
+from timing import TooSlow, measure_all
+from workloads import FULL, QUICK, Workload
+
+HERE = Path(__file__).resolve().parent
+MEMORY_TIMEOUT_S = 600
+# Environment variables that change how the CPU kernels run; recorded in the results.
+THREAD_ENV = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "GOMP_SPINCOUNT")
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(HERE.parent), *args], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def environment(mode: str, budget_s: float) -> dict:
+    """What the numbers depend on: versions, CPU, threads, date, kanlab commit."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    if _git("status", "--porcelain", "--", "src"):
+        commit += "+uncommitted"
+    packages = {}
+    for package in ("kan", "inkan"):
+        ok, info = available(package)
+        packages[package] = info if ok else f"unavailable ({info})"
+    return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "load_average": os.getloadavg()[0],
+            "mode": mode, "budget_s": budget_s, "torch": torch.__version__,
+            "python": platform.python_version(), "cpu": cpu, "cpu_count": os.cpu_count(),
+            "threads": torch.get_num_threads(), "kanlab": commit, "packages": packages,
+            "env": {k: os.environ[k] for k in THREAD_ENV if k in os.environ}}
+
+
+def time_workload(w: Workload, budget_s: float) -> dict[str, dict]:
+    """Forward and forward+backward timings of every contestant of ``w`` (or why not)."""
+    x = make_input(w)
+    entries, benches = {}, {}
+    for name in w.contestants:
+        entries[name] = {"label": LABELS[name], "forward": None, "forward_backward": None,
+                         "note": None}
+        try:
+            benches[name] = build(name, w, x)
+        except (Unavailable, TooBig) as exc:
+            entries[name]["note"] = str(exc)
+    warmup = {name: 3 for name in benches if name in COMPILED}
+    for figure in ("forward", "forward_backward"):
+        fns = {name: getattr(b, figure) for name, b in benches.items()
+               if not entries[name]["note"]}
+        log(f"time   {w.key:<32} {figure}: {', '.join(fns)}")
+        for name, result in measure_all(fns, budget_s, warmup).items():
+            if isinstance(result, TooSlow):
+                entries[name]["note"] = f"too slow: {result}"
+            else:
+                entries[name][figure] = result.to_json()
+    del benches
+    gc.collect()
+    return entries
+
+
+def memory_of(name: str, w: Workload) -> tuple[dict | None, str | None]:
+    """Run benchmarks/memory.py for one case in a fresh process: ``(result, note)``."""
+    case = json.dumps({"workload": w.to_json(), "contestant": name})
+    try:
+        proc = subprocess.run([sys.executable, str(HERE / "memory.py"), case],
+                              capture_output=True, text=True, timeout=MEMORY_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None, f"memory run exceeded {MEMORY_TIMEOUT_S} s"
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"memory run failed (exit {proc.returncode}): {tail}"
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return (None, result["skip"]) if "skip" in result else (result, None)
+
+
+def run(workloads: list[Workload], budget_s: float, mode: str) -> dict:
+    results = {"meta": environment(mode, budget_s), "cases": {}}
+    start = time.perf_counter()
+    for w in workloads:
+        case = results["cases"][w.key] = {"workload": w.to_json(), "contestants": {}}
+        if w.timed:
+            case["contestants"] = time_workload(w, budget_s)
+        else:
+            case["contestants"] = {n: {"label": LABELS[n], "note": None} for n in w.contestants}
+    timing_s = time.perf_counter() - start
+    for w in workloads:
+        for name, entry in results["cases"][w.key]["contestants"].items():
+            entry["memory"] = None
+            if not w.memory or entry["note"]:  # not asked for, or already explained
+                continue
+            log(f"memory {w.key:<32} {name}")
+            entry["memory"], entry["memory_note"] = memory_of(name, w)
+    total_s = time.perf_counter() - start
+    results["meta"]["load_average_end"] = os.getloadavg()[0]
+    results["suite_seconds"] = {"timing": timing_s, "memory": total_s - timing_s,
+                                "total": total_s}
+    results["targets"] = evaluate(results)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="a reduced set of workloads (smoke test, under a minute)")
+    parser.add_argument("--out", type=Path, default=HERE / "results",
+                        help="directory for results.md and results.json")
+    parser.add_argument("--budget", type=float, default=None,
+                        help="seconds spent timing each figure (default 0.5, 0.05 with --quick)")
+    args = parser.parse_args(argv)
+    budget_s = args.budget if args.budget is not None else (0.05 if args.quick else 0.5)
+    mode = "quick" if args.quick else "full"
+    if torch.get_default_dtype() != torch.float32:
+        raise SystemExit(f"expected default dtype float32, got {torch.get_default_dtype()}")
+
+    results = run(QUICK if args.quick else FULL, budget_s, mode)
+    markdown = render(results)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    (args.out / "results.md").write_text(markdown)
+    print(markdown)
+    log(f"wrote {args.out / 'results.md'} and {args.out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Command line: ``kanlab train`` (also ``python -m kanlab train``).
+
+Every option is checked before training starts; a bad one ends the run with
+a single ``kanlab: error: ...`` line and exit status 2, without a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def _ranges(text: str) -> list:
+    """``-1,1`` for every variable, or ``-1,1;0,2`` (or JSON ``[[-1,1],[0,2]]``) per variable."""
+    try:
+        if text.strip().startswith("["):
+            value = json.loads(text)
+        else:
+            pairs = [[float(v) for v in part.split(",")] for part in text.split(";") if part.strip()]
+            value = pairs[0] if len(pairs) == 1 else pairs
+    except (ValueError, json.JSONDecodeError):
+        raise argparse.ArgumentTypeError(f"expected lo,hi or lo,hi;lo,hi;..., got {text!r}") from None
+    flat = value if value and not isinstance(value[0], list) else None
+    pairs = [flat] if flat is not None else value
+    for pair in pairs:
+        if (not isinstance(pair, list) or len(pair) != 2
+                or not all(isinstance(v, (int, float)) for v in pair)):
+            raise argparse.ArgumentTypeError(f"every range must be a pair lo,hi, got {text!r}")
+        lo, hi = (float(v) for v in pair)
+        if not (lo < hi) or any(v != v or abs(v) == float("inf") for v in (lo, hi)):
+            raise argparse.ArgumentTypeError(f"every range needs finite lo < hi, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kanlab", description="Kolmogorov–Arnold Networks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="fit a formula with a KAN and write figures, metrics "
+                           "and a checkpoint", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    train.add_argument("--function", default="exp(sin(pi*x) + y**2)",
+                       help="formula in x, y, z or x1..xn (parsed safely, never evaluated as "
+                            "Python), or a named function: seed, product, bessel, ...")
+    train.add_argument("--n-var", type=int, default=None, help="number of inputs (default: "
+                       "from the formula)")
+    train.add_argument("--ranges", type=_ranges, default=[-1.0, 1.0],
+                       help="input range lo,hi for every variable, or lo,hi;lo,hi;... per variable")
+    train.add_argument("--width", type=_int_list, default=None,
+                       help="layer sizes, e.g. 2,5,1 (default: n_var,5,1)")
+    train.add_argument("--grid", type=_int_list, default=[3, 5, 10, 20],
+                       help="grid-extension schedule: intervals per spline at each stage")
+    train.add_argument("--k", type=int, default=3, help="spline degree")
+    train.add_argument("--steps", type=int, default=200, help="optimiser steps per grid")
+    train.add_argument("--opt", choices=["LBFGS", "Adam"], default="LBFGS")
+    train.add_argument("--lr", type=float, default=None, help="learning rate (default 1 for "
+                       "LBFGS, 0.01 for Adam)")
+    train.add_argument("--lamb", type=float, default=0.0, help="sparsity regularisation weight")
+    train.add_argument("--lamb-smooth", type=float, default=0.0,
+                       help="spline smoothness regularisation weight")
+    train.add_argument("--train-num", type=int, default=1000)
+    train.add_argument("--test-num", type=int, default=1000)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    train.add_argument("--out", default=None, help="run directory (default runs/<timestamp>)")
+    train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def _check_out(parser, out: str | None) -> None:
+    if out is None:
+        return
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        parser.error(f"--out {out!r} exists and is not a directory")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        parser.error(f"--out {out!r} is not writable")
+
+
+def _config_from_args(parser, args):
+    from .train_job import TrainConfig, resolve_function
+    for name in ("k", "steps", "train_num", "test_num"):
+        value = getattr(args, name)
+        if value < (0 if name == "k" else 1):
+            parser.error(f"--{name.replace('_', '-')} must be {'>= 0' if name == 'k' else '>= 1'}, "
+                         f"got {value}")
+    if args.n_var is not None and args.n_var < 1:
+        parser.error(f"--n-var must be >= 1, got {args.n_var}")
+    try:
+        _, names, _ = resolve_function(args.function, args.n_var)
+    except ValueError as err:
+        parser.error(f"--function: {err}")
+    n_var = len(names)
+    ranges = args.ranges
+    if ranges and isinstance(ranges[0], list) and len(ranges) != n_var:
+        parser.error(f"--ranges gives {len(ranges)} ranges for {n_var} variables")
+    width = args.width or [n_var, 5, 1]
+    if len(width) < 2 or width[0] != n_var:
+        parser.error(f"--width must start with the {n_var} inputs of the function, got {width}")
+    _check_out(parser, args.out)
+    lr = args.lr if args.lr is not None else (1.0 if args.opt == "LBFGS" else 0.01)
+    if not lr > 0:
+        parser.error(f"--lr must be > 0, got {lr}")
+    return TrainConfig(function=args.function, n_var=n_var, ranges=ranges, width=width,
+                       grids=args.grid, k=args.k, steps=args.steps, opt=args.opt, lr=lr,
+                       lamb=args.lamb, lamb_smooth=args.lamb_smooth, train_num=args.train_num,
+                       test_num=args.test_num, seed=args.seed, dtype=args.dtype, out=args.out,
+                       progress=not args.no_progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        cfg = _config_from_args(parser, args)
+        from .train_job import run
+        metrics = run(cfg, log=lambda line: print(line, flush=True))
+        final = metrics["final"]
+        print(f"\n{metrics['function']}: test RMSE {final['test_rmse']:.3e}, train RMSE "
+              f"{final['train_rmse']:.3e}, {metrics['wall_time']:.1f} s")
+        for name, path in metrics["files"].items():
+            print(f"  {name:<10} {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

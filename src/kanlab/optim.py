@@ -1,0 +1,222 @@
+"""Optimisers on a flat parameter vector: L-BFGS with a strong-Wolfe line search, and Adam.
+
+Why not ``torch.optim``: its first use imports ``torch._dynamo`` (seconds of
+start-up, sympy included), and its L-BFGS stops updating curvature pairs when
+``yᵀs < 1e-10``, which stalls fits once the loss is near ``1e-10`` — exactly
+where grid extension operates.  Here that threshold is relative.
+
+L-BFGS follows Nocedal & Wright, *Numerical Optimization* (2006),
+Algorithm 7.4 (two-loop recursion) and Algorithms 3.5–3.6 (line search with
+cubic interpolation).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+__all__ = ["LBFGS", "Adam"]
+
+
+def _flat(tensors: Sequence[Tensor]) -> Tensor:
+    return torch.cat([t.reshape(-1) for t in tensors])
+
+
+def _flat_grad(params: Sequence[Tensor]) -> Tensor:
+    return torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
+                      for p in params])
+
+
+def _cubic_minimum(x1, f1, g1, x2, f2, g2, lo, hi) -> float:
+    """Minimiser in ``[lo, hi]`` of the cubic through two points with slopes (N&W eq. 3.59)."""
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    disc = d1 * d1 - g1 * g2
+    if disc >= 0:
+        d2 = math.copysign(math.sqrt(disc), x2 - x1)
+        x = x2 - (x2 - x1) * (g2 + d2 - d1) / (g2 - g1 + 2 * d2)
+        if math.isfinite(x):
+            return min(max(x, lo), hi)
+    return (lo + hi) / 2
+
+
+class LBFGS:
+    """Limited-memory BFGS; ``step(closure)`` runs up to ``max_iter`` iterations.
+
+    Args:
+        params: tensors to optimise (updated in place).
+        lr: initial step length of each line search (1 is the natural choice).
+        max_iter: iterations per ``step`` call.
+        history_size: number of curvature pairs kept.
+        tolerance_grad: stop when ``max |g| <= tolerance_grad``.
+        tolerance_change: stop when the step or the loss change is below it.
+        max_eval: closure evaluations per ``step`` (default ``1.25 * max_iter``).
+
+    The closure zeroes the gradients, computes the loss, calls
+    ``loss.backward()`` and returns the loss.
+    """
+
+    def __init__(self, params, lr: float = 1.0, max_iter: int = 20, history_size: int = 10,
+                 tolerance_grad: float = 1e-32, tolerance_change: float = 1e-32,
+                 max_eval: int | None = None) -> None:
+        self.params = [p for p in params]
+        self.lr, self.max_iter, self.history_size = lr, max_iter, history_size
+        self.tolerance_grad, self.tolerance_change = tolerance_grad, tolerance_change
+        self.max_eval = max_eval or max_iter * 5 // 4
+        self.s: list[Tensor] = []
+        self.y: list[Tensor] = []
+        self.rho: list[float] = []
+        self.n_iter = 0
+        self.n_evals = 0
+
+    def _set(self, x: Tensor) -> None:
+        offset = 0
+        with torch.no_grad():
+            for p in self.params:
+                p.copy_(x[offset:offset + p.numel()].view_as(p))
+                offset += p.numel()
+
+    def _evaluate(self, closure, x: Tensor) -> tuple[float, Tensor]:
+        self._set(x)
+        loss = float(closure())
+        self.n_evals += 1
+        return loss, _flat_grad(self.params)
+
+    def _direction(self, g: Tensor) -> Tensor:
+        """``-H g`` by the two-loop recursion, ``H0 = (sᵀy / yᵀy) I``."""
+        q = -g
+        alpha = []
+        for s, y, rho in zip(reversed(self.s), reversed(self.y), reversed(self.rho)):
+            a = rho * float(s @ q)
+            alpha.append(a)
+            q = q - a * y
+        if self.s:
+            q = q * (1.0 / (self.rho[-1] * float(self.y[-1] @ self.y[-1])))
+        for s, y, rho, a in zip(self.s, self.y, self.rho, reversed(alpha)):
+            b = rho * float(y @ q)
+            q = q + (a - b) * s
+        return q
+
+    def _remember(self, s: Tensor, y: Tensor) -> None:
+        ys = float(y @ s)
+        # relative curvature test: skip pairs that carry no information about H
+        if ys > 1e-12 * float(s @ s) ** 0.5 * float(y @ y) ** 0.5 and ys > 0:
+            if len(self.s) == self.history_size:
+                self.s.pop(0), self.y.pop(0), self.rho.pop(0)
+            self.s.append(s)
+            self.y.append(y)
+            self.rho.append(1.0 / ys)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], Tensor]) -> float:
+        """Run up to ``max_iter`` iterations; returns the loss before the first."""
+        closure = torch.enable_grad()(closure)
+        x = _flat([p.detach() for p in self.params]).clone()
+        evals_start = self.n_evals
+        f, g = self._evaluate(closure, x)
+        f_start = f
+        for _ in range(self.max_iter):
+            if not math.isfinite(f) or float(g.abs().max()) <= self.tolerance_grad:
+                break
+            d = self._direction(g)
+            gtd = float(g @ d)
+            if not gtd < 0:  # not a descent direction: forget the history, go downhill
+                self.s.clear(), self.y.clear(), self.rho.clear()
+                d, gtd = -g, -float(g @ g)
+            t = self.lr if self.n_iter else min(1.0, 1.0 / float(g.abs().sum())) * self.lr
+            t, f_new, g_new = self._line_search(closure, x, t, d, f, g, gtd)
+            self.n_iter += 1
+            step = t * d
+            x = x + step
+            self._remember(step, g_new - g)
+            df = abs(f_new - f)
+            f, g = f_new, g_new
+            if (float(step.abs().max()) <= self.tolerance_change or df < self.tolerance_change
+                    or self.n_evals - evals_start >= self.max_eval):
+                break
+        self._set(x)
+        return f_start
+
+    def _line_search(self, closure, x, t, d, f0, g0, gtd0, c1=1e-4, c2=0.9, max_ls=25):
+        """Step length satisfying the strong Wolfe conditions (N&W Alg. 3.5 with zoom 3.6).
+
+        Returns ``(t, f, g)`` at the accepted point; if the search fails, the
+        best point seen (which may be ``t = 0``).
+        """
+        d_max = float(d.abs().max())
+        prev = (0.0, f0, g0, gtd0)
+        best = prev
+        bracket = None
+        for i in range(max_ls):
+            f, g = self._evaluate(closure, x + t * d)
+            gtd = float(g @ d)
+            if math.isfinite(f) and f < best[1]:
+                best = (t, f, g, gtd)
+            if not math.isfinite(f) or f > f0 + c1 * t * gtd0 or (i > 0 and f >= prev[1]):
+                bracket = (prev, (t, f, g, gtd))
+                break
+            if abs(gtd) <= -c2 * gtd0:
+                return t, f, g
+            if gtd >= 0:
+                bracket = ((t, f, g, gtd), prev)
+                break
+            lo, hi = t + 0.01 * (t - prev[0]), 10 * t
+            t_next = _cubic_minimum(prev[0], prev[1], prev[3], t, f, gtd, lo, hi)
+            prev = (t, f, g, gtd)
+            t = t_next
+        if bracket is None:
+            return best[0], best[1], best[2]
+        low, high = bracket  # low: lowest loss satisfying sufficient decrease
+        for _ in range(max_ls):
+            if abs(high[0] - low[0]) * d_max < self.tolerance_change:
+                break
+            a, b = sorted((low[0], high[0]))
+            if math.isfinite(high[1]):
+                t = _cubic_minimum(low[0], low[1], low[3], high[0], high[1], high[3], a, b)
+            else:
+                t = (a + b) / 2
+            if min(t - a, b - t) < 0.1 * (b - a):  # too close to an end: bisect
+                t = (a + b) / 2
+            f, g = self._evaluate(closure, x + t * d)
+            gtd = float(g @ d)
+            point = (t, f, g, gtd)
+            if math.isfinite(f) and f < best[1]:
+                best = point
+            if not math.isfinite(f) or f > f0 + c1 * t * gtd0 or f >= low[1]:
+                high = point
+            else:
+                if abs(gtd) <= -c2 * gtd0:
+                    return t, f, g
+                if gtd * (high[0] - low[0]) >= 0:
+                    high = low
+                low = point
+        return best[0], best[1], best[2]
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015) on a list of tensors; ``step(closure)`` does one update."""
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8) -> None:
+        self.params = [p for p in params]
+        self.lr, self.betas, self.eps = lr, betas, eps
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], Tensor]) -> float:
+        with torch.enable_grad():
+            loss = float(closure())
+        if not math.isfinite(loss):
+            return loss
+        self.t += 1
+        b1, b2 = self.betas
+        scale = self.lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+        for p, m, v in zip(self.params, self.m, self.v):
+            if p.grad is None:
+                continue
+            m.mul_(b1).add_(p.grad, alpha=1 - b1)
+            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+            p.addcdiv_(m, v.sqrt().add_(self.eps), value=-scale)
+        return loss

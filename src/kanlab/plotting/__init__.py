@@ -1,0 +1,21 @@
+"""Figures of KANs, made with matplotlib's object-oriented API.
+
+This is the only part of kanlab that imports matplotlib, and ``import
+kanlab`` does not import it.  No pyplot is used: every function builds a
+:class:`matplotlib.figure.Figure`, returns it and, when ``path`` is given,
+writes it as a PNG atomically, so the functions are safe headless and
+leave matplotlib's global state alone.
+
+One figure per module:
+
+* :func:`plot_network` (``diagram.py``): the KAN diagram with every edge's curve.
+* :func:`plot_bspline_basis` (``basis.py``): a layer's B-spline bases and one edge's spline.
+* :func:`plot_compare` (``compare.py``): model against the true function.
+* :func:`plot_history` (``history.py``): train/test RMSE over the training stages.
+"""
+from .basis import plot_bspline_basis
+from .compare import plot_compare
+from .diagram import plot_network
+from .history import plot_history
+
+__all__ = ["plot_network", "plot_bspline_basis", "plot_compare", "plot_history"]

@@ -1,0 +1,18 @@
+"""Shared fixtures: small float64 datasets and models built with private generators."""
+import math
+
+import pytest
+import torch
+
+import kanlab
+
+
+def seed_target(x):
+    """exp(sin(pi x) + y^2), the KAN paper's running example."""
+    return torch.exp(torch.sin(math.pi * x[:, [0]]) + x[:, [1]] ** 2)
+
+
+@pytest.fixture
+def seed_data():
+    return kanlab.create_dataset(seed_target, 2, train_num=200, test_num=200, seed=0,
+                                 dtype=torch.float64)
