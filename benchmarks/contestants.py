@@ -6,8 +6,8 @@ in ``[-1, 1]`` (the default grid range of all three KAN libraries):
 - ``kanlab``      :class:`kanlab.KANLayer` (one layer) or :class:`kanlab.KAN`.
 - ``dense``       the dense limit: per layer one bias-free ``nn.Linear`` from
                   ``in·(G+k)`` features to ``out``, applied to a basis tensor
-                  ``(batch, in·(G+k))`` computed beforehand (kanlab's basis of
-                  that layer's input), so only the matmul is timed.
+                  ``(batch, in·(G+k))`` computed beforehand (Cox–de Boor),
+                  so only the matmul is timed.
 - ``mlp``         ``nn.Linear`` layers of the same widths, SiLU between them.
 - ``pykan``       pykan 0.2.8's ``kan.KANLayer.KANLayer`` stacked (output ``[0]``).
 - ``pykan-model`` pykan's full ``kan.KAN`` (``auto_save=False``, other defaults).
@@ -149,14 +149,39 @@ class DenseLimit(nn.Module):
         return [lin(b) for lin, b in zip(self.linears, bases)]  # each (batch, out_l)
 
 
+def bspline_basis(x: Tensor, grid: int, k: int = K, lo: float = -1.0, hi: float = 1.0) -> Tensor:
+    """Cox–de Boor B-splines on ``grid`` uniform intervals of ``[lo, hi]`` (k knots added each side).
+
+    Args:
+        x: ``(batch, n)``.
+
+    Returns:
+        ``(batch, n, grid + k)``; zero outside ``[lo, hi]``.
+    """
+    h = (hi - lo) / grid
+    knots = lo + h * torch.arange(-k, grid + k + 1, dtype=x.dtype)  # (grid + 2k + 1,)
+    x = x.unsqueeze(-1)  # (batch, n, 1)
+    b = ((x >= knots[:-1]) & (x < knots[1:])).to(x.dtype)  # degree 0: (batch, n, grid + 2k)
+    for d in range(1, k + 1):  # uniform knots: every denominator is d·h
+        left = (x - knots[:-(d + 1)]) / (d * h) * b[..., :-1]
+        right = (knots[d + 1:] - x) / (d * h) * b[..., 1:]
+        b = left + right  # (batch, n, grid + 2k - d)
+    return b
+
+
 @torch.no_grad()
 def dense_bases(w: Workload, x: Tensor) -> list[Tensor]:
-    """kanlab's basis of every layer's input, ``(batch, in_l·(G+k))`` each."""
-    model = _kanlab_model(w)
-    layers = [model] if w.is_layer else list(model.layers)
-    inputs = [x] if w.is_layer else model.forward_with_inputs(x)[1]
-    return [layer.basis(inp).reshape(x.shape[0], -1).contiguous()  # (B, in, G+k) -> (B, in·(G+k))
-            for layer, inp in zip(layers, inputs)]
+    """A B-spline basis per layer, ``(batch, in_l·(G+k))`` each.
+
+    Layer 0 sees ``x``; the hidden layers see a fixed uniform stand-in for
+    their inputs (a dense matmul costs the same whatever the values), which
+    keeps this contestant independent of kanlab's internals.
+    """
+    inputs = [x] + [torch.rand(x.shape[0], n, generator=torch.Generator().manual_seed(l),
+                               dtype=DTYPE) * 2 - 1
+                    for l, n in enumerate(w.width[1:-1], start=1)]
+    return [bspline_basis(inp, w.grid).reshape(x.shape[0], -1).contiguous()  # (B, in·(G+k))
+            for inp in inputs]
 
 
 def build_dense(w: Workload, x: Tensor) -> Bench:

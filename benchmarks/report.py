@@ -104,11 +104,16 @@ def render(results: dict) -> str:
     """The whole results.md."""
     m = results["meta"]
     env = (f"{m['date']} · torch {m['torch']} · {m['cpu']} · {m['cpu_count']} CPUs · "
-           f"{m['threads']} torch threads · python {m['python']} · kanlab {m['kanlab']}"
+           f"{m['threads']} torch threads · python {m['python']} · kanlab {m['kanlab']} "
+           f"(source {m['kanlab_source']})"
            + "".join(f" · {k}={v}" for k, v in m["env"].items()))
     pkgs = "; ".join(f"{name} {info}" for name, info in m["packages"].items())
     notes = _Notes()
     parts = [f"# kanlab benchmarks ({m['mode']})", "", env, "", f"Packages: {pkgs}.", ""]
+    if m["kanlab_source_live_end"] != m["kanlab_source"]:
+        parts += [f"Note: kanlab's source was edited during the run; every row measured the "
+                  f"snapshot taken at the start (source {m['kanlab_source']}), not the "
+                  f"current one ({m['kanlab_source_live_end']}).", ""]
     load = max(m["load_average"], m.get("load_average_end", 0.0))
     if load > 0.5 * m["cpu_count"]:
         parts += [f"**Warning:** the machine was busy (1-minute load average up to {load:.1f} "
@@ -122,7 +127,11 @@ def render(results: dict) -> str:
     parts += [METHOD.format(budget_s=m["budget_s"]), ""]
     for figure in FIGURES:
         parts += [table(results, figure, notes), ""]
-    parts += ["### Targets (kanlab's current numbers)", "", targets_table(results["targets"]), ""]
+    parts += ["### Targets (kanlab's current numbers)", ""]
+    if m["mode"] == "quick":
+        parts += ["--quick: reduced workloads, tiny time budget, no compiled inkan; the "
+                  "verdicts are indicative only.", ""]
+    parts += [targets_table(results["targets"]), ""]
     s = results["suite_seconds"]
     parts += [f"Suite wall time: {s['total']:.0f} s (timing {s['timing']:.0f} s, "
               f"memory subprocesses {s['memory']:.0f} s).", ""]

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
+import importlib.util
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +52,31 @@ def _git(*args: str) -> str:
         return ""
 
 
+def fingerprint(package_dir: Path) -> str:
+    """A short hash of a package's source files."""
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def snapshot_kanlab(into: Path) -> tuple[Path, Path]:
+    """Copy kanlab's source into ``into`` and import it from there, here and in subprocesses.
+
+    kanlab may be edited while the suite runs (it takes minutes); the snapshot
+    makes every row measure the same code.  Returns ``(live_dir, snapshot_dir)``.
+    """
+    if "kanlab" in sys.modules:
+        raise RuntimeError("snapshot_kanlab must run before kanlab is imported")
+    live = Path(importlib.util.find_spec("kanlab").origin).parent
+    snapshot = into / "kanlab"
+    shutil.copytree(live, snapshot, ignore=shutil.ignore_patterns("__pycache__"))
+    sys.path.insert(0, str(into))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(into),
+                                                             os.environ.get("PYTHONPATH")]))
+    return live, snapshot
+
+
 def environment(mode: str, budget_s: float) -> dict:
     """What the numbers depend on: versions, CPU, threads, date, kanlab commit."""
     cpu = platform.processor() or platform.machine()
@@ -67,7 +96,8 @@ def environment(mode: str, budget_s: float) -> dict:
             "load_average": os.getloadavg()[0],
             "mode": mode, "budget_s": budget_s, "torch": torch.__version__,
             "python": platform.python_version(), "cpu": cpu, "cpu_count": os.cpu_count(),
-            "threads": torch.get_num_threads(), "kanlab": commit, "packages": packages,
+            "threads": torch.get_num_threads(), "kanlab": commit,
+            "packages": packages,
             "env": {k: os.environ[k] for k in THREAD_ENV if k in os.environ}}
 
 
@@ -151,7 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     if torch.get_default_dtype() != torch.float32:
         raise SystemExit(f"expected default dtype float32, got {torch.get_default_dtype()}")
 
-    results = run(QUICK if args.quick else FULL, budget_s, mode)
+    with tempfile.TemporaryDirectory(prefix="kanlab-bench-") as tmp:
+        live, snapshot = snapshot_kanlab(Path(tmp))
+        results = run(QUICK if args.quick else FULL, budget_s, mode)
+        results["meta"]["kanlab_source"] = fingerprint(snapshot)
+        results["meta"]["kanlab_source_live_end"] = fingerprint(live)
     markdown = render(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))

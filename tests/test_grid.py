@@ -322,7 +322,7 @@ def test_refine_and_update_grid_keep_dtype(dtype):
     assert rel_err(fine(x), y) < (1e-9 if dtype == F64 else 5e-3)
     fine.update_grid(x)
     assert all(p.dtype == dtype for p in fine.parameters())
-    assert all(b.dtype == dtype for b in fine.buffers())
+    assert all(b.dtype == dtype for b in fine.buffers() if b.is_floating_point())
     assert rel_err(fine(x), y) < 5e-3
 
 

@@ -2,13 +2,14 @@
 
 A reader never sees a half-written file, and a failure leaves any existing
 file at the target untouched.  The temp file is created with mode 0o666
-less the umask, like any ordinary file.
+less the umask, like any ordinary file; a file it replaces keeps its mode.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import secrets
+import stat
 from typing import BinaryIO, Iterator
 
 __all__ = ["atomic_writer", "atomic_write_bytes", "atomic_write_text"]
@@ -40,6 +41,8 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        with contextlib.suppress(FileNotFoundError):  # a replaced file keeps its permissions
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

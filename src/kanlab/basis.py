@@ -22,33 +22,33 @@ __all__ = ["BSplineBasis", "dense_basis"]
 class BSplineBasis(torch.autograd.Function):
     """``(x (B, F), knots (F, m)) -> (B, F, n_basis)`` basis (or derivative) values.
 
-    ``origin``, ``inv_width``, ``coef`` are the :class:`SpanTables` of the knots
+    ``origin``, ``last``, ``coef`` are the :class:`SpanTables` of the knots
     (all None for uniform knots).
     """
 
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(x: Tensor, knots: Tensor, origin, inv_width, coef, k: int, uniform: bool,
+    def forward(x: Tensor, knots: Tensor, origin, last, coef, k: int, uniform: bool,
                 extrapolate: str, derivative: int) -> Tensor:
-        tables = None if uniform else SpanTables(origin, inv_width, coef)
+        tables = None if uniform else SpanTables(origin, last, coef)
         values, start = local_basis(x, knots, k, uniform=uniform, extrapolate=extrapolate,
                                     derivative=derivative, tables=tables)
         return scatter_local(values, start, knots.shape[-1] - k - 1)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
-        x, knots, origin, inv_width, coef, *options = inputs
-        ctx.save_for_backward(x, knots, origin, inv_width, coef)
+        x, knots, origin, last, coef, *options = inputs
+        ctx.save_for_backward(x, knots, origin, last, coef)
         ctx.options = options
 
     @staticmethod
     def backward(ctx, grad: Tensor):
-        x, knots, origin, inv_width, coef = ctx.saved_tensors
+        x, knots, origin, last, coef = ctx.saved_tensors
         k, uniform, extrapolate, derivative = ctx.options
         grad_x = None
         if ctx.needs_input_grad[0]:
-            slope = BSplineBasis.apply(x, knots, origin, inv_width, coef, k, uniform,
+            slope = BSplineBasis.apply(x, knots, origin, last, coef, k, uniform,
                                        extrapolate, derivative + 1)
             grad_x = (grad * slope).sum(-1)  # (B, F)
         return grad_x, None, None, None, None, None, None, None, None
@@ -74,10 +74,10 @@ def dense_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         Differentiable in ``x`` to any order; at most ``k + 1`` non-zeros per row.
     """
     if uniform:
-        origin = inv_width = coef = None
+        origin = last = coef = None
     else:
         if tables is None:
             tables = span_tables(knots, k)
-        origin, inv_width, coef = tables.origin, tables.inv_width, tables.coef
-    return BSplineBasis.apply(x, knots, origin, inv_width, coef, k, uniform, extrapolate,
+        origin, last, coef = tables.origin, tables.last, tables.coef
+    return BSplineBasis.apply(x, knots, origin, last, coef, k, uniform, extrapolate,
                               derivative)

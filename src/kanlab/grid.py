@@ -69,7 +69,7 @@ def _spline_coef(layer: KANLayer) -> Tensor:
 
 
 @torch.no_grad()
-def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 0.02) -> None:
+def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None:
     """Move a layer's knots toward its input samples and refit its splines.
 
     Inputs whose samples are all equal keep their grid (with a warning).
@@ -98,7 +98,7 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 0.02) -> Non
 
 
 @torch.no_grad()
-def update_grid(model, x: Tensor, grid_eps: float = 0.02) -> None:
+def update_grid(model, x: Tensor, grid_eps: float = 1.0) -> None:
     """Update the grid of every layer in turn, feeding each the updated previous layer."""
     if not 0.0 <= float(grid_eps) <= 1.0:
         raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")

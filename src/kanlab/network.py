@@ -39,7 +39,12 @@ class KAN(nn.Module):
             input, which then applies to the first layer (the others start on
             ``(-1, 1)``).
         grid_eps: blend used by :meth:`update_grid`: 0 puts the grid points on
-            sample quantiles, 1 spaces them uniformly between the extremes.
+            sample quantiles, 1 (the default) spaces them uniformly between the
+            sample extremes.  pykan uses 0.02; on the paper's grid-extension
+            recipe the quantile jitter of 1000 samples cost accuracy: test
+            RMSE at G = 50 was 2.8e-6 with 0.02, 1.2e-6 with 0.5 and 5.0e-7
+            with 1.0 (convergence slope -3.35, -3.69, -4.08; theory -4).
+            Uniform grids also keep the closed-form basis path.
         noise_scale: scale of the random initial coefficients.
         sb_trainable: train the base-function weights ``scale_base``.  Off by
             default: the residual ``w_b·b(x)`` then stays the fixed skip path
@@ -62,7 +67,7 @@ class KAN(nn.Module):
     """
 
     def __init__(self, width: Sequence[int], grid: int = 5, k: int = 3, seed: int = 0,
-                 base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 0.02,
+                 base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
                  device=None, dtype=None) -> None:
         super().__init__()

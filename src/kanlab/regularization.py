@@ -89,7 +89,12 @@ def smoothness_penalty(layer) -> Tensor:
     if k < 2:
         diff2 = spline_w.diff(n=2, dim=-1) if spline_w.shape[-1] > 2 else spline_w[..., :0]
         return (diff2.pow(2).sum(-1) * layer.grid ** 3).mean()
-    d2, w = _second_derivative_quadrature(knots, k)
+    key = (id(knots), knots._version)
+    cache = getattr(layer, "_smoothness_cache", None)
+    if cache is None or cache[0] != key:  # knots change only on grid updates
+        cache = (key, *_second_derivative_quadrature(knots, k))
+        layer._smoothness_cache = cache
+    _, d2, w = cache
     curv = torch.einsum("iqb,oib->oiq", d2, spline_w)  # (out, in, Q)
     integral = (curv.pow(2) * w).sum(-1)  # (out, in)
     return (integral * length.pow(3)).mean()

@@ -2,7 +2,7 @@
 
 On a span ``[t_j, t_{j+1})`` the ``k + 1`` non-zero B-splines
 ``B_{j-k}, ..., B_j`` are polynomials of degree ``k`` in the local coordinate
-``s = (x - t_j) / (t_{j+1} - t_j)``.  Tabulating their coefficients once per
+``s = x - t_j``.  Tabulating their coefficients once per
 knot vector turns every later evaluation (values and derivatives of any
 order) into a power vector times a ``(k + 1, k + 1)`` matrix, a handful of
 tensor operations whatever ``k``.  For uniform knots every span has the same
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-__all__ = ["SpanTables", "span_tables", "cardinal_matrix", "power_vector"]
+__all__ = ["SpanTables", "span_tables", "cardinal_matrix", "power_vectors"]
 
 
 @dataclass
@@ -29,13 +29,14 @@ class SpanTables:
 
     Attributes:
         origin: ``(F, G)``, ``t_j`` of span ``j = k + g``.
-        inv_width: ``(F, G)``, ``1 / (t_{j+1} - t_j)`` (0 for an empty span).
-        coef: ``(F, G, k + 1, k + 1)``; ``coef[f, g, p, r]`` is the coefficient of
-            ``s**p`` in basis ``j - k + r``.
+        last: ``(F,)`` int64, the last non-empty span (where ``x = t[n]`` goes).
+        coef: ``(k + 1, F, G, k + 1)``; ``coef[p, f, g, r]`` is the coefficient of
+            ``(x - t_j)**p`` in basis ``j - k + r`` (0 on an empty span).  Powers
+            lead so each power's slice of a gather is contiguous.
     """
 
     origin: Tensor
-    inv_width: Tensor
+    last: Tensor
     coef: Tensor
 
 
@@ -76,11 +77,15 @@ def span_tables(knots: Tensor, k: int) -> SpanTables:
     j = torch.arange(k, k + spans, device=t.device)  # base spans
     offsets = torch.arange(-k, k + 2, device=t.device)
     window = t[:, j[:, None] + offsets]  # (F, G, 2k + 2)
-    coef = _window_polynomials(window, k).transpose(-1, -2)  # (F, G, powers, bases)
-    width = window[..., k + 1] - window[..., k]
-    inv_width = torch.where(width > 0, 1.0 / torch.where(width > 0, width, 1.0), 0.0)
-    return SpanTables(origin=window[..., k].to(knots.dtype), inv_width=inv_width.to(knots.dtype),
-                      coef=coef.to(knots.dtype).contiguous())
+    coef = _window_polynomials(window, k).transpose(-1, -2)  # (F, G, powers, bases) in s/width
+    width = window[..., k + 1] - window[..., k]  # (F, G)
+    nonempty = width > 0
+    inv_width = torch.where(nonempty, 1.0 / torch.where(nonempty, width, 1.0), 0.0)
+    coef = coef * inv_width[..., None, None] ** torch.arange(k + 1, device=t.device)[:, None]
+    index = torch.arange(spans, device=t.device)
+    last = torch.where(nonempty, index, torch.zeros_like(index)).amax(-1)
+    return SpanTables(origin=window[..., k].to(knots.dtype), last=last,
+                      coef=coef.permute(2, 0, 1, 3).to(knots.dtype).contiguous())
 
 
 _CARDINAL: dict[tuple[int, torch.dtype, torch.device], Tensor] = {}
@@ -102,14 +107,20 @@ def cardinal_matrix(k: int, dtype: torch.dtype, device) -> Tensor:
     return _CARDINAL[key]
 
 
-def power_vector(s: Tensor, k: int, derivative: int = 0) -> Tensor:
-    """``d^derivative/ds^derivative [1, s, ..., s^k]``, shape ``(*s.shape, k + 1)``."""
-    if derivative > k:
-        return torch.zeros(*s.shape, k + 1, dtype=s.dtype, device=s.device)
-    # s^0 .. s^(k - derivative) by repeated products (a tensor exponent takes pow's slow path)
+def power_vectors(s: Tensor, k: int, orders: list[int]) -> Tensor:
+    """Derivatives of ``[1, s, ..., s^k]`` of the given orders, ``(*s.shape, len(orders), k + 1)``."""
+    top = max(k - min(orders), 0)
+    # s^0 .. s^top by repeated products (a tensor exponent takes pow's slow path)
     pows = torch.cat([torch.ones_like(s).unsqueeze(-1),
-                      s.unsqueeze(-1).expand(*s.shape, k - derivative).cumprod(-1)], dim=-1)
-    if derivative:
-        factor = [float(math.perm(q, derivative)) for q in range(derivative, k + 1)]
-        pows = torch.nn.functional.pad(pows * pows.new_tensor(factor), (derivative, 0))
-    return pows
+                      s.unsqueeze(-1).expand(*s.shape, top).cumprod(-1)], dim=-1)  # (..., top+1)
+    rows = []
+    for d in orders:
+        if d > k:
+            rows.append(torch.zeros(*s.shape, k + 1, dtype=s.dtype, device=s.device))
+            continue
+        row = pows[..., :k + 1 - d]
+        if d:
+            factor = [float(math.perm(q, d)) for q in range(d, k + 1)]
+            row = torch.nn.functional.pad(row * row.new_tensor(factor), (d, 0))
+        rows.append(row)
+    return torch.stack(rows, dim=-2)

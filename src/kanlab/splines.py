@@ -18,10 +18,12 @@ the KAN layer uses, with a closed form when the knots are uniform.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
-from .spline_tables import SpanTables, cardinal_matrix, power_vector, span_tables
+from .spline_tables import SpanTables, cardinal_matrix, power_vectors, span_tables
 
 __all__ = [
     "extend_points",
@@ -188,29 +190,51 @@ def bspline_basis(x: Tensor, knots: Tensor, k: int, derivative: int = 0) -> Tens
     return b
 
 
-def _search_spans(xc: Tensor, knots: Tensor, k: int) -> Tensor:
+def _search_spans(xc: Tensor, knots: Tensor, k: int, last: Tensor) -> Tensor:
     """Base span of each clamped point: ``g = j - k`` with ``t_j <= x < t_{j+1}`` non-empty.
 
     ``xc`` is ``(..., F)`` inside the base intervals; returns int64 ``(..., F)`` in ``[0, G)``.
-    The right end of the base interval goes to the last non-empty span.
+    The right end of the base interval goes to the last non-empty span ``last`` ``(F,)``.
     """
-    m = knots.shape[-1]
-    n = m - k - 1
-    lead = xc.shape[:-1]
+    n = knots.shape[-1] - k - 1
     xt = xc.reshape(-1, knots.shape[0]).t().contiguous()  # (F, B)
     g = torch.searchsorted(knots[:, k:n].contiguous(), xt, right=True).t() - 1
-    g = g.reshape(*lead, -1).clamp(0, n - k - 1)  # (..., F)
-    idx = torch.arange(n - k, device=knots.device)
-    nonempty = knots[:, k + 1:n + 1] > knots[:, k:n]  # (F, G)
-    last = torch.where(nonempty, idx, torch.zeros_like(idx)).amax(-1)  # (F,)
+    g = g.reshape(xc.shape).clamp(0, n - k - 1)  # (..., F)
     return torch.where(xc >= knots[:, n], last, g)
 
 
-def _scale(values: Tensor, inv_width: Tensor, order: int) -> Tensor:
-    """Chain rule from the span coordinate ``s`` to ``x``: divide by ``width**order``."""
-    for _ in range(order):
-        values = values * inv_width
-    return values
+def _uniform_local(x: Tensor, knots: Tensor, k: int, orders: list[int]) -> tuple[Tensor, Tensor]:
+    """Closed form on equally spaced knots: one cardinal matrix for every span."""
+    m = knots.shape[-1]
+    spans = m - 2 * k - 1
+    inv_w = (m - 1) / (knots[:, -1] - knots[:, 0])  # (F,)
+    u = (x - knots[:, k]) * inv_w  # in [0, G]
+    start = u.floor().clamp(0, spans - 1)
+    powers = power_vectors(u - start, k, orders)  # (..., F, orders, k + 1)
+    values = powers @ cardinal_matrix(k, x.dtype, x.device)  # (..., F, orders, k + 1)
+    if orders != [0]:  # chain rule: d/dx = inv_w d/du
+        scale = torch.stack([inv_w ** d for d in orders], dim=-1)  # (F, orders)
+        values = values * scale.unsqueeze(-1)
+    return values, start.long()
+
+
+def _general_local(x: Tensor, knots: Tensor, k: int, orders: list[int],
+                   tables: SpanTables) -> tuple[Tensor, Tensor]:
+    """Any knots: search the span, gather its polynomial matrix, evaluate by Horner's rule."""
+    feats, spans = tables.origin.shape
+    start = _search_spans(x, knots, k, tables.last)  # (..., F)
+    flat = start + torch.arange(0, feats * spans, spans, device=x.device)  # rows of the tables
+    s = (x - tables.origin.reshape(-1)[flat]).unsqueeze(-1)  # (..., F, 1)
+    coef = tables.coef.reshape(k + 1, feats * spans, k + 1)[:, flat]  # (powers, ..., F, bases)
+    # Horner's rule carrying the derivatives: after the loop deriv[j] = p^(j)(s) / j!
+    top = min(max(orders), k)
+    deriv = [coef[k]] + [torch.zeros_like(coef[k]) for _ in range(top)]
+    for p in range(k - 1, -1, -1):
+        for j in range(top, 0, -1):
+            deriv[j] = torch.addcmul(deriv[j - 1], deriv[j], s)
+        deriv[0] = torch.addcmul(coef[p], deriv[0], s)
+    out = [deriv[d] * math.factorial(d) if d <= k else torch.zeros_like(deriv[0]) for d in orders]
+    return torch.stack(out, dim=-2), start  # (..., F, orders, bases)
 
 
 def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
@@ -251,40 +275,24 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
 
     Notes
     -----
-    On span ``[t_j, t_{j+1})`` the bases are polynomials in
-    ``s = (x - t_j)/(t_{j+1} - t_j)`` (:mod:`kanlab.spline_tables`), so the
-    derivative of order ``d`` is ``power_vector(s, k, d) @ C_j / w_j**d``.
+    On span ``[t_j, t_{j+1})`` the bases are polynomials in ``x - t_j``
+    (:mod:`kanlab.spline_tables`), so every derivative is a power vector
+    times the span's ``(k + 1, k + 1)`` matrix.
     """
     if extrapolate not in ("linear", "constant"):
         raise ValueError(f"extrapolate must be 'linear' or 'constant', got {extrapolate!r}")
-    m = knots.shape[-1]
-    n = m - k - 1
-    spans = n - k
-    lo, hi = knots[:, k], knots[:, n]  # (F,)
-    xc = torch.minimum(torch.maximum(x, lo), hi)  # clamp into the base interval
-    orders = [derivative] + ([1] if derivative == 0 and extrapolate == "linear" and k > 0 else [])
+    n = knots.shape[-1] - k - 1
+    xc = torch.minimum(torch.maximum(x, knots[:, k]), knots[:, n])  # clamp into the base interval
+    slope = derivative == 0 and extrapolate == "linear" and k > 0
+    orders = [derivative, 1] if slope else [derivative]
     if uniform:
-        inv_w = (m - 1) / (knots[:, -1] - knots[:, 0])  # (F,)
-        u = (xc - lo) * inv_w
-        start = u.floor().clamp(0, spans - 1)
-        s = u - start
-        start = start.long()
-        cardinal = cardinal_matrix(k, x.dtype, x.device)
-        out = [_scale(power_vector(s, k, d) @ cardinal, inv_w.unsqueeze(-1), d) for d in orders]
+        out, start = _uniform_local(xc, knots, k, orders)
     else:
-        tables = tables if tables is not None else span_tables(knots, k)
-        start = _search_spans(xc, knots, k)  # (..., F)
-        feats = knots.shape[0]
-        flat = start + torch.arange(feats, device=x.device) * spans  # row in the (F·G) tables
-        origin = tables.origin.reshape(-1)[flat]
-        inv_w = tables.inv_width.reshape(-1)[flat]  # (..., F)
-        s = (xc - origin) * inv_w
-        coef = tables.coef.reshape(feats * spans, k + 1, k + 1)[flat]  # (..., F, k+1, k+1)
-        out = [_scale((power_vector(s, k, d).unsqueeze(-2) @ coef).squeeze(-2),
-                      inv_w.unsqueeze(-1), d) for d in orders]
-    values = out[0]
-    if len(out) == 2:
-        values = values + (x - xc).unsqueeze(-1) * out[1]
+        out, start = _general_local(xc, knots, k, orders,
+                                    tables if tables is not None else span_tables(knots, k))
+    values = out[..., 0, :]
+    if slope:
+        values = values + (x - xc).unsqueeze(-1) * out[..., 1, :]
     elif derivative >= 2 or (derivative == 1 and extrapolate == "constant"):
         values = values.masked_fill((x != xc).unsqueeze(-1), 0.0)
     return values, start
