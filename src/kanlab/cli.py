@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+import tempfile
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
@@ -80,16 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_out(parser, out: str | None) -> None:
+    """Create the run directory now and prove it writable, so no training is wasted."""
     if out is None:
         return
     path = Path(out)
-    if path.exists() and not path.is_dir():
-        parser.error(f"--out {out!r} exists and is not a directory")
-    probe = path
-    while not probe.exists():
-        probe = probe.parent
-    if not os.access(probe, os.W_OK | os.X_OK):
-        parser.error(f"--out {out!r} is not writable")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        parser.error(f"--out {out!r} is not writable: {err.strerror or err}")
 
 
 def _config_from_args(parser, args):
