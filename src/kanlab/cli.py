@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     train.add_argument("--out", default=None, help="run directory (default runs/<timestamp>)")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    train.add_argument("--threads", type=int, default=1,
+                       help="torch intra-op threads; small KANs run fastest on one, and "
+                            "several threads on a busy machine can slow them tenfold")
     return parser
 
 
@@ -128,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "train":
         cfg = _config_from_args(parser, args)
+        if args.threads < 1:
+            parser.error(f"--threads must be >= 1, got {args.threads}")
+        import torch
+        torch.set_num_threads(args.threads)
         from .train_job import run
         metrics = run(cfg, log=lambda line: print(line, flush=True))
         final = metrics["final"]
