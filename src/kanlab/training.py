@@ -203,7 +203,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             loss = torch.mean((pred - yb) ** 2) + reg
             if torch.isfinite(loss):
                 loss.backward()
-            reg_value = float(reg)
+            reg_value = float(reg.detach())
             return loss
 
         loss = optimizer.step(closure)
