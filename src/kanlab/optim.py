@@ -79,7 +79,7 @@ class LBFGS:
 
     def _evaluate(self, closure, x: Tensor) -> tuple[float, Tensor]:
         self._set(x)
-        loss = float(closure())
+        loss = float(closure().detach())
         self.n_evals += 1
         return loss, _flat_grad(self.params)
 
@@ -207,7 +207,7 @@ class Adam:
     @torch.no_grad()
     def step(self, closure: Callable[[], Tensor]) -> float:
         with torch.enable_grad():
-            loss = float(closure())
+            loss = float(closure().detach())
         if not math.isfinite(loss):
             return loss
         self.t += 1
