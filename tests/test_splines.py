@@ -270,7 +270,7 @@ def test_local_basis_uniform_matches_bspline_basis(k):
 
 @pytest.mark.parametrize("k", DEGREES)
 def test_local_basis_general_matches_bspline_basis(k):
-    """The general (search + de Boor) path equals the reference on any knot family."""
+    """The general (span search + span polynomial) path equals the reference on any knot family."""
     knots = general_rows(k)
     x = points_inside(knots, k)
     got = dense_local(x, knots, k, uniform=False)

@@ -1,8 +1,8 @@
 """The dense B-spline basis as one autograd node, differentiable to any order.
 
-Composing :func:`kanlab.splines.local_basis` from tensor ops records about a
-hundred tiny autograd nodes per call; for the small batches of scientific
-fits that bookkeeping costs more than the arithmetic.  :class:`BSplineBasis`
+Composing :func:`kanlab.splines.local_basis` from tensor ops records a few
+dozen tiny autograd nodes per call; for the small batches of scientific fits
+that bookkeeping costs more than the arithmetic.  :class:`BSplineBasis`
 computes the basis without recording and differentiates it analytically:
 the backward pass of the derivative of order ``d`` is the basis of order
 ``d + 1``, itself a ``BSplineBasis``, so gradients of gradients (PDE losses,

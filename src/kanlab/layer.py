@@ -167,12 +167,10 @@ class KANLayer(nn.Module):
         polynomial matrix) and otherwise the span tables, as non-persistent buffers."""
         if self.knots.is_meta:  # shapes only: nothing to derive
             self._uniform = True
-            for name in ("origin", "last", "coef"):
-                self.register_buffer(f"_span_{name}", None, persistent=False)
-            return
-        steps = self.knots.diff(dim=-1)  # (in, m - 1)
-        spread = (steps.amax(-1) - steps.amin(-1)) / steps.mean(-1)
-        self._uniform = bool((spread < 1e3 * torch.finfo(self.knots.dtype).eps).all())
+        else:
+            steps = self.knots.diff(dim=-1)  # (in, m - 1)
+            spread = (steps.amax(-1) - steps.amin(-1)) / steps.mean(-1)
+            self._uniform = bool((spread < 1e3 * torch.finfo(self.knots.dtype).eps).all())
         tables = None if self._uniform else span_tables(self.knots, self.k)
         for name in ("origin", "last", "coef"):
             value = None if tables is None else getattr(tables, name)

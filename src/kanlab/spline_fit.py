@@ -70,6 +70,12 @@ def solve_least_squares(a: Tensor, y: Tensor, ridge: float = 0.0) -> Tensor:
                      "determine the spline (are they all identical?)")
 
 
+def _design(x: Tensor, knots: Tensor, k: int, extrapolate: str) -> Tensor:
+    """Dense basis ``(N, F, n_basis)`` of per-feature knots at ``x (N, F)``."""
+    values, start = local_basis(x, knots, k, extrapolate=extrapolate)
+    return scatter_local(values, start, knots.shape[-1] - k - 1)
+
+
 def evaluate_spline(x: Tensor, knots: Tensor, coef: Tensor, k: int,
                     extrapolate: str = "linear") -> Tensor:
     """Evaluate splines with per-feature knots.
@@ -85,9 +91,7 @@ def evaluate_spline(x: Tensor, knots: Tensor, coef: Tensor, k: int,
     -------
     Tensor, shape (N, F, p)
     """
-    values, start = local_basis(x, knots, k, extrapolate=extrapolate)
-    basis = scatter_local(values, start, knots.shape[-1] - k - 1)  # (N, F, n_basis)
-    return torch.einsum("nfb,fbp->nfp", basis, coef)
+    return torch.einsum("nfb,fbp->nfp", _design(x, knots, k, extrapolate), coef)
 
 
 def fit_coefficients(x: Tensor, y: Tensor, knots: Tensor, k: int, ridge: float = 0.0,
@@ -110,8 +114,7 @@ def fit_coefficients(x: Tensor, y: Tensor, knots: Tensor, k: int, ridge: float =
     if x.dim() != 2 or y.dim() != 3 or y.shape[:2] != x.shape:
         raise ValueError(f"expected x of shape (N, F) and y of shape (N, F, p), got "
                          f"{tuple(x.shape)} and {tuple(y.shape)}")
-    values, start = local_basis(x, knots, k, extrapolate=extrapolate)
-    basis = scatter_local(values, start, knots.shape[-1] - k - 1)  # (N, F, n_basis)
+    basis = _design(x, knots, k, extrapolate)  # (N, F, n_basis)
     return solve_least_squares(basis.transpose(0, 1), y.transpose(0, 1), ridge)
 
 

@@ -102,7 +102,7 @@ def uniform_knots(grid: int, k: int, grid_range=(-1.0, 1.0), *, device=None,
     if not isinstance(k, int) or isinstance(k, bool) or k < 0:
         raise ValueError(f"spline degree k must be a non-negative int, got {k!r}")
     lo, hi = (float(v) for v in grid_range)
-    if not (lo < hi) or not all(map(lambda v: abs(v) < float("inf"), (lo, hi))):
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"grid_range must be finite with lo < hi, got {tuple(grid_range)}")
     steps = torch.arange(-k, grid + k + 1, device=device, dtype=dtype or torch.get_default_dtype())
     return lo + steps * ((hi - lo) / grid)

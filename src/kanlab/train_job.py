@@ -73,7 +73,7 @@ def resolve_function(text: str, n_var: int | None = None):
 
 
 def _stage_record(grid: int, history: History) -> dict:
-    return {"grid": grid, "steps": len(history.step) and history.step[-1],
+    return {"grid": grid, "steps": history.step[-1] if history.step else 0,
             "train_rmse": history.train_rmse[-1] if history.train_rmse else math.nan,
             "test_rmse": history.test_rmse[-1] if history.test_rmse else math.nan,
             "wall_time": history.wall_time, "status": history.status}
