@@ -20,6 +20,9 @@ exactly.  ``"__metadata__"`` is a flat ``str -> str`` dict:
   would misread the file.  Older readers refuse newer files.
 - ``kanlab_version``: ``kanlab.__version__`` of the writer (informative).
 - ``config``: JSON of ``model.get_config()``, the arguments of ``KAN(...)``.
+- ``symbolic``: JSON list, per layer the ``names[j][i]`` of its symbolic
+  edges (``null`` where an edge is a spline); their constants are the
+  ``symbolic.<l>.affine`` tensor.  Files without it have no symbolic edges.
 - ``layers``: JSON list, one object per layer: ``in_features``,
   ``out_features``, ``grid``, ``k``, ``base_fun``, ``extrapolate``.  A layer
   whose ``grid`` differs from ``config["grid"]`` is resized from the stored
@@ -92,6 +95,17 @@ def _layer_info(layer) -> dict:
             "extrapolate": layer.extrapolate}
 
 
+def _symbolic_names(model: KAN) -> list:
+    """``names[l][j][i]`` of every symbolic edge; only built-in functions can be stored."""
+    for l, sym in enumerate(model.symbolic):
+        custom = {n for row in sym.names for n in row if n is not None and n in sym.custom}
+        if custom:
+            raise ValueError(f"cannot save layer {l}'s symbolic edges {sorted(custom)}: a checkpoint "
+                             f"stores functions by name and only the built-in library "
+                             "(kanlab.symbolic_lib.LIBRARY) can be restored")
+    return [sym.names for sym in model.symbolic]
+
+
 def _encode(model: KAN) -> bytes:
     """The whole checkpoint file as bytes."""
     if model.base_fun_name == "custom" or any(l.base_fun_name == "custom" for l in model.layers):
@@ -101,6 +115,8 @@ def _encode(model: KAN) -> bytes:
     chunks: list[bytes] = []
     offset = 0
     for key, t in model.state_dict().items():
+        if key.endswith("._extra_state"):  # symbolic names: in the metadata
+            continue
         if t.dtype not in _NAME_OF:
             raise ValueError(f"cannot save tensor {key!r} of dtype {t.dtype}")
         data = _tensor_bytes(t)
@@ -115,6 +131,7 @@ def _encode(model: KAN) -> bytes:
         "kanlab_version": __version__,
         "config": json.dumps(model.get_config()),
         "layers": json.dumps([_layer_info(layer) for layer in model.layers]),
+        "symbolic": json.dumps(_symbolic_names(model)),
     }
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)  # keep the data section 8-byte aligned
@@ -166,8 +183,8 @@ def _read_sections(path: str) -> tuple[dict, memoryview]:
     return header, data
 
 
-def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict]]:
-    """Check the format and version; return ``(config, layers)``."""
+def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict], list | None]:
+    """Check the format and version; return ``(config, layers, symbolic names or None)``."""
     meta = header.get("__metadata__")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else None
@@ -185,6 +202,7 @@ def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict]]:
     try:
         config = json.loads(meta["config"])
         layers = json.loads(meta["layers"])
+        symbolic = json.loads(meta["symbolic"]) if "symbolic" in meta else None
     except KeyError as err:
         raise _bad(path, f"metadata lacks {err.args[0]!r}") from None
     except json.JSONDecodeError as err:
@@ -193,7 +211,7 @@ def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict]]:
         raise _bad(path, "metadata 'config' must be a JSON object")
     if not isinstance(layers, list) or not all(isinstance(l, dict) for l in layers):
         raise _bad(path, "metadata 'layers' must be a JSON list of objects")
-    return config, layers
+    return config, layers, symbolic
 
 
 def _is_count(v) -> bool:
@@ -240,7 +258,7 @@ def _read_tensors(path: str, header: dict, data: memoryview) -> dict[str, Tensor
 
 
 def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tensor],
-           map_location) -> KAN:
+           map_location, symbolic=None) -> KAN:
     """Construct the KAN, resize its grids and load the state."""
     config = dict(config)
     if config.get("dtype") not in _FLOAT_DTYPES:
@@ -277,7 +295,8 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
                 layer.set_grid(knots, coef)
             except (TypeError, ValueError) as err:
                 raise _bad(path, f"layer {l}: {err}") from None
-    expected = model.state_dict()
+    _restore_symbolic(path, model, tensors, symbolic)
+    expected = {key: t for key, t in model.state_dict().items() if not key.endswith("._extra_state")}
     if set(expected) != set(tensors):
         missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
         raise _bad(path, f"tensors do not match the model: missing {missing}, unexpected {extra}")
@@ -286,8 +305,26 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
         if t.dtype != want.dtype or t.shape != want.shape:
             raise _bad(path, f"tensor {key!r} is {_NAME_OF[t.dtype]} {list(t.shape)}, the model "
                          f"expects {_NAME_OF.get(want.dtype, want.dtype)} {list(want.shape)}")
-    model.load_state_dict(tensors, strict=True)
+    model.load_state_dict(tensors, strict=False)  # strict apart from the names, set above
+    for sym in model.symbolic:
+        sym.regroup()
     return model
+
+
+def _restore_symbolic(path: str, model: KAN, tensors: dict[str, Tensor], names) -> None:
+    """Set the symbolic function names; a file without symbolic edges gets the empty default."""
+    for l, sym in enumerate(model.symbolic):
+        for key in ("mask", "affine"):  # files from before symbolic edges existed
+            tensors.setdefault(f"symbolic.{l}.{key}", getattr(sym, key).detach().clone())
+    if names is None:
+        return
+    if not isinstance(names, list) or len(names) != len(model.symbolic):
+        raise _bad(path, f"symbolic metadata must list {len(model.symbolic)} layers")
+    for l, (sym, layer_names) in enumerate(zip(model.symbolic, names)):
+        try:
+            sym.set_extra_state({"names": layer_names})
+        except ValueError as err:
+            raise _bad(path, f"layer {l} symbolic edges: {err}") from None
 
 
 def load(path, *, map_location=None) -> KAN:
@@ -307,6 +344,6 @@ def load(path, *, map_location=None) -> KAN:
     """
     path = os.fsdecode(os.fspath(path))
     header, data = _read_sections(path)
-    config, layers = _read_metadata(path, header)
+    config, layers, symbolic = _read_metadata(path, header)
     tensors = _read_tensors(path, header, data)
-    return _build(path, config, layers, tensors, map_location)
+    return _build(path, config, layers, tensors, map_location, symbolic)

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from .layer import KANLayer, resolve_base_fun
+from .symbolic_layer import SymbolicEdges
 
 __all__ = ["KAN"]
 
@@ -23,6 +24,13 @@ def _check_width(width) -> list[int]:
         if not isinstance(w, int) or isinstance(w, bool) or w < 1:
             raise ValueError(f"every entry of width must be a positive int, got {width!r}")
     return list(width)
+
+
+def _check_ids(ids, n: int) -> list[int]:
+    ids = [int(i) for i in ids]
+    if len(ids) != n or len(set(ids)) != n or min(ids) < 0:
+        raise ValueError(f"input_ids must be {n} distinct non-negative ints, got {ids!r}")
+    return ids
 
 
 class KAN(nn.Module):
@@ -54,6 +62,8 @@ class KAN(nn.Module):
             switched off), against 1 of 8 with it off.  Turn it on when
             sparsity regularisation should be able to zero a whole edge.
         sp_trainable: train the spline scales ``scale_sp``.
+        input_ids: for a model made by :meth:`prune_input`, the column of the
+            original input each input is; ``None`` means ``0 .. width[0]-1``.
         device, dtype: factory keywords, as for ``nn.Linear``.
 
     Shape:
@@ -69,7 +79,7 @@ class KAN(nn.Module):
     def __init__(self, width: Sequence[int], grid: int = 5, k: int = 3, seed: int = 0,
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
-                 device=None, dtype=None) -> None:
+                 input_ids: Sequence[int] | None = None, device=None, dtype=None) -> None:
         super().__init__()
         width = _check_width(width)
         if not 0.0 <= float(grid_eps) <= 1.0:
@@ -94,6 +104,11 @@ class KAN(nn.Module):
         for layer in self.layers:
             layer.scale_base.requires_grad_(self.sb_trainable)
             layer.scale_sp.requires_grad_(self.sp_trainable)
+        self.symbolic = nn.ModuleList(
+            SymbolicEdges(layer.in_features, layer.out_features, device=device, dtype=dtype)
+            for layer in self.layers)
+        self.input_ids = list(range(width[0])) if input_ids is None else _check_ids(input_ids, width[0])
+        self.reference_input: Tensor | None = None  # default data of attribute() / auto_symbolic()
 
     @property
     def width(self) -> list[int]:
@@ -123,16 +138,18 @@ class KAN(nn.Module):
         return self.layers[0].knots.device
 
     def forward(self, x: Tensor) -> Tensor:
-        for layer in self.layers:
-            x = layer(x)
-        return x
+        return self.forward_with_inputs(x)[0]
 
     def forward_with_inputs(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
         """Output and the input of every layer (``inputs[l]`` feeds layer ``l``)."""
         inputs = []
-        for layer in self.layers:
+        for layer, symbolic in zip(self.layers, self.symbolic):
             inputs.append(x)
-            x = layer(x)
+            y = layer(x)
+            if symbolic.active:
+                lead = x.shape[:-1]
+                y = y + symbolic(x.reshape(-1, x.shape[-1])).reshape(*lead, -1)
+            x = y
         return x, inputs
 
     def get_config(self) -> dict:
@@ -141,7 +158,7 @@ class KAN(nn.Module):
                 "base_fun": self.base_fun_name, "grid_range": self.grid_range,
                 "grid_eps": self.grid_eps, "noise_scale": self.noise_scale,
                 "sb_trainable": self.sb_trainable, "sp_trainable": self.sp_trainable,
-                "dtype": str(self.dtype).removeprefix("torch.")}
+                "input_ids": self.input_ids, "dtype": str(self.dtype).removeprefix("torch.")}
 
     # Thin entry points; the work is done in grid.py, training.py, checkpoint.py.
 
@@ -156,9 +173,76 @@ class KAN(nn.Module):
         return refine(self, new_grid)
 
     def fit(self, dataset: dict, **kwargs):
-        """Train in place; keyword arguments are the fields of :class:`kanlab.FitConfig`."""
+        """Train in place; keyword arguments are the fields of :class:`kanlab.FitConfig`.
+
+        The training inputs become :attr:`reference_input`, the default data
+        of :meth:`attribute`, :meth:`prune` and :meth:`auto_symbolic`.
+        """
         from .training import FitConfig, fit
-        return fit(self, dataset, FitConfig(**kwargs))
+        history = fit(self, dataset, FitConfig(**kwargs))
+        self.reference_input = dataset["train_input"]
+        return history
+
+    # Interpretability (pruning.py, symbolic.py).
+
+    def attribute(self, x: Tensor | None = None):
+        """Edge and node importance scores on ``x`` (see :func:`kanlab.pruning.attribute`)."""
+        from .pruning import attribute
+        return attribute(self, x)
+
+    @property
+    def feature_score(self) -> Tensor:
+        """Importance of every input on :attr:`reference_input`, ``(width[0],)``."""
+        return self.attribute().node_scores[0]
+
+    def prune(self, node_th: float = 1e-2, edge_th: float = 3e-2, x: Tensor | None = None) -> "KAN":
+        """A smaller KAN without the unimportant hidden nodes and edges (see :func:`kanlab.pruning.prune`)."""
+        from .pruning import prune
+        return prune(self, x, node_th=node_th, edge_th=edge_th)
+
+    def prune_input(self, threshold: float = 1e-2, x: Tensor | None = None,
+                    active_inputs: Sequence[int] | None = None) -> "KAN":
+        """A KAN without the unimportant inputs (see :func:`kanlab.pruning.prune_input`)."""
+        from .pruning import prune_input
+        return prune_input(self, x, threshold=threshold, active_inputs=active_inputs)
+
+    def remove_edge(self, l: int, i: int, j: int) -> None:
+        """Switch off the edge from node ``i`` of layer ``l`` to node ``j`` of layer ``l + 1``."""
+        from .pruning import remove_edge
+        remove_edge(self, l, i, j)
+
+    def remove_node(self, l: int, i: int) -> None:
+        """Switch off every edge into and out of node ``i`` of layer ``l`` (0 = inputs)."""
+        from .pruning import remove_node
+        remove_node(self, l, i)
+
+    def suggest_symbolic(self, l: int, i: int, j: int, lib=None, topk: int = 5,
+                         x: Tensor | None = None):
+        """Ranked symbolic candidates for edge ``(l, i, j)`` (see :mod:`kanlab.symbolic`)."""
+        from .symbolic import suggest_symbolic
+        return suggest_symbolic(self, l, i, j, lib=lib, topk=topk, x=x)
+
+    def fix_symbolic(self, l: int, i: int, j: int, name, x: Tensor | None = None,
+                     fit_params: bool = True, params=None):
+        """Replace edge ``(l, i, j)``'s spline by ``c·f(a·x+b)+d``; returns the fit."""
+        from .symbolic import fix_symbolic
+        return fix_symbolic(self, l, i, j, name, x=x, fit_params=fit_params, params=params)
+
+    def unfix_symbolic(self, l: int, i: int, j: int) -> None:
+        """Give edge ``(l, i, j)`` back to its spline."""
+        from .symbolic import unfix_symbolic
+        unfix_symbolic(self, l, i, j)
+
+    def auto_symbolic(self, lib=None, r2_threshold: float = 0.99, x: Tensor | None = None,
+                      **kwargs):
+        """Fix every active spline edge to its best candidate (see :func:`kanlab.symbolic.auto_symbolic`)."""
+        from .symbolic import auto_symbolic
+        return auto_symbolic(self, lib=lib, r2_threshold=r2_threshold, x=x, **kwargs)
+
+    def symbolic_formula(self, var_names=None, x: Tensor | None = None, **kwargs):
+        """One sympy expression per output (see :func:`kanlab.symbolic.symbolic_formula`)."""
+        from .symbolic import symbolic_formula
+        return symbolic_formula(self, var_names=var_names, x=x, **kwargs)
 
     def save(self, path) -> None:
         """Write a checkpoint (safetensors layout, no pickle); see :func:`kanlab.load`."""

@@ -7,6 +7,7 @@ happen every ``stop_grid_update_step // grid_update_num`` steps until
 """
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -152,6 +153,12 @@ def _make_optimizer(model, cfg: FitConfig):
     return Adam(params, lr=cfg.lr)
 
 
+def _snapshot(model) -> dict:
+    """A copy of the state to roll back to (tensors cloned, extra state such as names copied)."""
+    return {name: t.detach().clone() if torch.is_tensor(t) else copy.deepcopy(t)
+            for name, t in model.state_dict().items()}
+
+
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     """Train ``model`` in place on ``dataset`` and return the :class:`History`.
 
@@ -178,7 +185,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     history = History()
     start = time.perf_counter()
     optimizer = _make_optimizer(model, cfg)
-    good = {name: t.detach().clone() for name, t in model.state_dict().items()}
+    good = _snapshot(model)
     reg_value = 0.0
 
     from tqdm.auto import tqdm
@@ -217,7 +224,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                 raise NonFiniteLossError(f"loss became non-finite at step {step}; the parameters "
                                          "of the last finite step were restored")
             break
-        good = {name: t.detach().clone() for name, t in model.state_dict().items()}
+        good = _snapshot(model)
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
             train, test = _rmse(model, x_train, y_train), _rmse(model, x_test, y_test)
             history.step.append(step + 1)
