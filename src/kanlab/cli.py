@@ -60,14 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="input range lo,hi for every variable, or lo,hi;lo,hi;... per variable")
     train.add_argument("--width", type=_int_list, default=None,
                        help="layer sizes, e.g. 2,5,1 (default: n_var,5,1)")
-    train.add_argument("--grid", type=_int_list, default=[3, 5, 10, 20],
-                       help="grid-extension schedule: intervals per spline at each stage")
+    train.add_argument("--grid", type=_int_list, default=[5, 10, 20],
+                       help="grid-extension schedule: intervals per spline at each stage "
+                            "(the first is the sparse stage's)")
     train.add_argument("--k", type=int, default=3, help="spline degree")
-    train.add_argument("--steps", type=int, default=200, help="optimiser steps per grid")
+    train.add_argument("--steps", type=int, default=50, help="optimiser steps per stage")
     train.add_argument("--opt", choices=["LBFGS", "Adam"], default="LBFGS")
     train.add_argument("--lr", type=float, default=None, help="learning rate (default 1 for "
                        "LBFGS, 0.01 for Adam)")
-    train.add_argument("--lamb", type=float, default=0.0, help="sparsity regularisation weight")
+    train.add_argument("--lamb", type=float, default=None, help="sparsity regularisation weight "
+                       "of the first stage (default 0.01, or 0 with --no-symbolic)")
+    train.add_argument("--no-symbolic", action="store_true",
+                       help="plain grid extension: no pruning, no formula")
+    train.add_argument("--r2-threshold", type=float, default=0.99,
+                       help="an edge becomes symbolic when its best candidate reaches this R²")
+    train.add_argument("--resume", metavar="DIR", default=None,
+                       help="continue an interrupted run from its directory (its options are used)")
     train.add_argument("--lamb-smooth", type=float, default=0.0,
                        help="spline smoothness regularisation weight")
     train.add_argument("--train-num", type=int, default=1000)
@@ -116,6 +124,10 @@ def _config_from_args(parser, args):
     if len(width) < 2 or width[0] != n_var:
         parser.error(f"--width must start with the {n_var} inputs of the function, got {width}")
     _check_out(parser, args.out)
+    if not 0.0 <= args.r2_threshold <= 1.0:
+        parser.error(f"--r2-threshold must lie in [0, 1], got {args.r2_threshold}")
+    if args.lamb is not None and not args.lamb >= 0:
+        parser.error(f"--lamb must be >= 0, got {args.lamb}")
     lr = args.lr if args.lr is not None else (1.0 if args.opt == "LBFGS" else 0.01)
     if not lr > 0:
         parser.error(f"--lr must be > 0, got {lr}")
@@ -123,26 +135,46 @@ def _config_from_args(parser, args):
                        grids=args.grid, k=args.k, steps=args.steps, opt=args.opt, lr=lr,
                        lamb=args.lamb, lamb_smooth=args.lamb_smooth, train_num=args.train_num,
                        test_num=args.test_num, seed=args.seed, dtype=args.dtype, out=args.out,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, symbolic=not args.no_symbolic,
+                       r2_threshold=args.r2_threshold)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
-        cfg = _config_from_args(parser, args)
         if args.threads < 1:
             parser.error(f"--threads must be >= 1, got {args.threads}")
+        if args.resume is not None:
+            cfg = _resume_config(parser, args)
+        else:
+            cfg = _config_from_args(parser, args)
         import torch
         torch.set_num_threads(args.threads)
         from .train_job import run
-        metrics = run(cfg, log=lambda line: print(line, flush=True))
+        metrics = run(cfg, log=lambda line: print(line, flush=True), resume=args.resume is not None)
         final = metrics["final"]
         print(f"\n{metrics['function']}: test RMSE {final['test_rmse']:.3e}, train RMSE "
               f"{final['train_rmse']:.3e}, {metrics['wall_time']:.1f} s")
+        if metrics.get("formula") is not None:
+            print(f"formula: {metrics['formula']}  (test RMSE "
+                  f"{metrics['formula_test_rmse']})")
         for name, path in metrics["files"].items():
             print(f"  {name:<10} {path}")
+        if metrics["status"] == "interrupted":
+            return 130
     return 0
+
+
+def _resume_config(parser, args):
+    """The run directory must hold an interrupted run; its own options are used."""
+    from .train_job import TrainConfig, _load_progress
+    try:
+        _load_progress(Path(args.resume))
+    except ValueError as err:
+        parser.error(f"--resume: {err}")
+    _check_out(parser, args.resume)
+    return TrainConfig(out=args.resume, progress=not args.no_progress)
 
 
 if __name__ == "__main__":

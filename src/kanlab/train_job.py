@@ -1,16 +1,31 @@
-"""The main job behind ``kanlab train``: fit a formula with a grid-extension schedule.
+"""The main job behind ``kanlab train``: fit a formula, prune, refine, read off a formula.
 
-``run(TrainConfig(...))`` trains ``KAN(width, grid=grids[0])``, then refines
-to every further grid of the schedule and trains again, and writes into the
-run directory: ``network.png``, ``bspline_visualization.png``,
-``compare.png``, ``results.png``, ``metrics.json`` and ``model.safetensors``.
+``run(TrainConfig(...))`` follows the KAN paper's recipe as a list of stages
+(:func:`plan`):
+
+1. ``sparse``: train ``KAN(width, grid=grids[0])`` with sparsity
+   regularisation (``lamb``);
+2. ``prune``: drop the hidden nodes and edges that do not matter;
+3. one stage per further grid: refine the splines to it and train;
+4. ``symbolic``: fix every edge to its best symbolic candidate, train the
+   constants, and compose, round and check the formula.
+
+With ``symbolic=False`` it is plain grid extension: one training stage per
+grid.  The run directory receives ``network.png``,
+``bspline_visualization.png``, ``compare.png``, ``results.png``,
+``metrics.json`` and ``model.safetensors``; ``progress.json`` records the
+finished stages, so a run stopped by SIGINT or SIGTERM (which finish the
+current optimiser step, then write the checkpoint and the figures) continues
+with ``run(..., resume=True)`` (``kanlab train --resume DIR``).
 """
 from __future__ import annotations
 
 import json
 import math
+import signal
+import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
@@ -21,7 +36,7 @@ from .datasets import FUNCTIONS, create_dataset
 from .network import KAN
 from .training import FitConfig, History, fit
 
-__all__ = ["TrainConfig", "run", "resolve_function"]
+__all__ = ["TrainConfig", "run", "plan", "resolve_function"]
 
 DEFAULT_FUNCTION = "exp(sin(pi*x) + y**2)"
 
@@ -34,12 +49,12 @@ class TrainConfig:
     n_var: int | None = None  # number of inputs; inferred from the formula when None
     ranges: list = field(default_factory=lambda: [-1.0, 1.0])  # (lo, hi) or one pair per input
     width: list[int] | None = None  # hidden sizes included, e.g. [2, 5, 1]; default [n_var, 5, 1]
-    grids: list[int] = field(default_factory=lambda: [3, 5, 10, 20])  # grid-extension schedule
+    grids: list[int] = field(default_factory=lambda: [5, 10, 20])  # grid-extension schedule
     k: int = 3  # spline degree
-    steps: int = 200  # optimiser steps per grid
+    steps: int = 50  # optimiser steps per training stage
     opt: str = "LBFGS"  # "LBFGS" or "Adam"
     lr: float = 1.0  # learning rate (1.0 for LBFGS, ~1e-2 for Adam)
-    lamb: float = 0.0  # sparsity regularisation weight
+    lamb: float | None = None  # sparsity weight of the first stage; None: 0.01 if symbolic else 0
     lamb_smooth: float = 0.0  # smoothness regularisation weight
     train_num: int = 1000  # training points
     test_num: int = 1000  # test points
@@ -47,6 +62,11 @@ class TrainConfig:
     dtype: str = "float64"  # "float64" or "float32"
     out: str | None = None  # run directory; default runs/<timestamp>
     progress: bool = True  # tqdm progress bars
+    symbolic: bool = True  # sparsity -> prune -> refine -> symbolic formula; False: grid extension
+    node_th: float = 1e-2  # prune: hidden nodes scoring at most this are removed
+    edge_th: float = 3e-2  # prune: edges scoring at most this are removed
+    r2_threshold: float = 0.99  # auto_symbolic: an edge needs this R² to become symbolic
+    digits: int = 4  # rounding of the formula's constants
 
 
 def resolve_function(text: str, n_var: int | None = None):
@@ -72,54 +92,133 @@ def resolve_function(text: str, n_var: int | None = None):
     return to_torch(expr, symbols), names, expr
 
 
-def _stage_record(grid: int, history: History) -> dict:
-    return {"grid": grid, "steps": history.step[-1] if history.step else 0,
-            "train_rmse": history.train_rmse[-1] if history.train_rmse else math.nan,
-            "test_rmse": history.test_rmse[-1] if history.test_rmse else math.nan,
-            "wall_time": history.wall_time, "status": history.status}
+def plan(cfg: TrainConfig) -> list[dict]:
+    """The stages of a run: ``{"kind": "train" | "prune" | "symbolic", "grid", "lamb"}``."""
+    lamb = cfg.lamb if cfg.lamb is not None else (0.01 if cfg.symbolic else 0.0)
+    if not cfg.symbolic:
+        return [{"kind": "train", "grid": g, "lamb": lamb} for g in cfg.grids]
+    stages = [{"kind": "train", "grid": cfg.grids[0], "lamb": lamb}, {"kind": "prune"}]
+    stages += [{"kind": "train", "grid": g, "lamb": 0.0} for g in cfg.grids[1:]]
+    return stages + [{"kind": "symbolic"}]
 
 
-def run(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
-    """Train, write the run directory, return the metrics (also in ``metrics.json``)."""
+class _StopRequest:
+    """SIGINT/SIGTERM set a flag that ``fit``'s callback turns into a clean stop.
+
+    A second signal of the same kind falls back to the default behaviour.
+    """
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self._old: dict = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.signal = signum
+        signal.signal(signum, self._old.get(signum, signal.SIG_DFL))
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+
+    def callback(self, step, model, history) -> bool:
+        return self.signal is not None
+
+
+def _stage_record(stage: dict, history: History | None, model) -> dict:
+    record = {"stage": stage["kind"], "grid": model.grid, "width": model.width}
+    if history is not None:
+        record |= {"steps": history.step[-1] if history.step else 0,
+                   "train_rmse": history.train_rmse[-1] if history.train_rmse else math.nan,
+                   "test_rmse": history.test_rmse[-1] if history.test_rmse else math.nan,
+                   "wall_time": history.wall_time, "status": history.status}
+    return record
+
+
+def _rmse(model, x, y) -> float:
+    with torch.no_grad():
+        return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
+
+
+def run(cfg: TrainConfig, log: Callable[[str], None] = print, *, resume: bool = False) -> dict:
+    """Train, write the run directory, return the metrics (also in ``metrics.json``).
+
+    With ``resume=True``, ``cfg.out`` names the directory of an interrupted
+    run, whose configuration, checkpoint and finished stages are used.
+    """
     start = time.perf_counter()
+    out = Path(cfg.out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
+    state = _load_progress(out) if resume else None
+    if state is not None:
+        cfg = TrainConfig(**{f.name: state["config"][f.name] for f in fields(TrainConfig)
+                             if f.name in state["config"]} | {"out": str(out),
+                                                               "progress": cfg.progress})
     f, var_names, expr = resolve_function(cfg.function, cfg.n_var)
     n_var = len(var_names)
     width = cfg.width or [n_var, 5, 1]
     if width[0] != n_var:
         raise ValueError(f"width starts with {width[0]} inputs but the function has {n_var}")
     dtype = {"float64": torch.float64, "float32": torch.float32}[cfg.dtype]
-    out = Path(cfg.out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
-
     dataset = create_dataset(f, n_var, cfg.ranges, cfg.train_num, cfg.test_num, cfg.seed, dtype)
     if dataset["train_label"].shape[1] != width[-1]:
         raise ValueError(f"width ends with {width[-1]} outputs but the function has "
                          f"{dataset['train_label'].shape[1]}")
-    model = KAN(width, grid=cfg.grids[0], k=cfg.k, seed=cfg.seed, dtype=dtype,
-                grid_range=_first_layer_range(cfg.ranges, n_var))
-    stages: list[tuple[int, History]] = []
-    for i, grid in enumerate(cfg.grids):
-        if i:
-            model = model.refine(grid)
-        history = fit(model, dataset, FitConfig(opt=cfg.opt, steps=cfg.steps, lr=cfg.lr,
-                                                lamb=cfg.lamb, lamb_smooth=cfg.lamb_smooth,
-                                                seed=cfg.seed, progress=cfg.progress))
-        stages.append((grid, history))
-        record = _stage_record(grid, history)
-        log(f"grid {grid:>3}: train RMSE {record['train_rmse']:.3e}  "
-            f"test RMSE {record['test_rmse']:.3e}  ({history.wall_time:.1f} s)")
-        if history.status != "completed":
-            log(f"training stopped at step {history.stopped_at}: the loss became non-finite")
-            break
+    stages = plan(cfg)
+    if state is None:
+        model = KAN(width, grid=cfg.grids[0], k=cfg.k, seed=cfg.seed, dtype=dtype,
+                    grid_range=_first_layer_range(cfg.ranges, n_var))
+        state = {"config": asdict(cfg) | {"width": width}, "next": 0, "steps_done": 0,
+                 "records": [], "histories": [], "wall_time": 0.0, "symbolic": None}
+    else:
+        from .checkpoint import load
+        model = load(out / "model.safetensors")
+        model.reference_input = dataset["train_input"]
+        log(f"resuming {out} at stage {state['next'] + 1}/{len(stages)} "
+            f"({stages[state['next']]['kind']}), step {state['steps_done']}")
+    model.reference_input = dataset["train_input"]
+    histories = [(g, History(**h)) for g, h in state["histories"]]
 
-    paths = _write_outputs(out, model, dataset, f, var_names, cfg, stages)
+    with _StopRequest() as stop:
+        while state["next"] < len(stages) and stop.signal is None:
+            stage = stages[state["next"]]
+            model, history = _run_stage(model, stage, cfg, dataset, state, stop, log, var_names)
+            if history is not None:
+                histories.append((model.grid, history))
+                state["histories"].append([model.grid, history.to_dict()])
+            if history is not None and history.status == "interrupted":
+                state["steps_done"] += history.stopped_at or 0
+                break
+            state["records"].append(_stage_record(stage, history, model))
+            state["next"], state["steps_done"] = state["next"] + 1, 0
+            if history is not None and history.status == "nonfinite":
+                log(f"training stopped at step {history.stopped_at}: the loss became non-finite")
+                break
+        interrupted = stop.signal is not None
+    state["wall_time"] += time.perf_counter() - start
+    paths = _write_outputs(out, model, dataset, f, var_names, cfg, histories)
+    status = "interrupted" if interrupted else "completed"
+    atomic_write_text(out / "progress.json", json.dumps(state | {"status": status}, indent=1,
+                                                       default=str) + "\n")
+    if interrupted:
+        log(f"interrupted by signal {stop.signal}: checkpoint and figures written; continue "
+            f"with: kanlab train --resume {out}")
     metrics = {
         "function": str(expr),
         "variables": var_names,
-        "final": _stage_record(*stages[-1]),
-        "stages": [_stage_record(g, h) for g, h in stages],
-        "wall_time": time.perf_counter() - start,
-        "config": asdict(cfg) | {"width": width},
+        "status": status,
+        "final": {"train_rmse": _rmse(model, dataset["train_input"], dataset["train_label"]),
+                  "test_rmse": _rmse(model, dataset["test_input"], dataset["test_label"]),
+                  "grid": model.grid, "width": model.width},
+        "stages": state["records"],
+        **(state["symbolic"] or {}),
+        "wall_time": state["wall_time"],
+        "config": state["config"],
         "kanlab_version": _version(),
         "torch_version": torch.__version__,
         "files": {name: str(path) for name, path in paths.items()},
@@ -128,6 +227,55 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     atomic_write_text(metrics_path, json.dumps(metrics, indent=2, default=str) + "\n")
     metrics["files"]["metrics"] = str(metrics_path)
     return metrics
+
+
+def _run_stage(model, stage, cfg, dataset, state, stop, log, var_names):
+    """Run one stage; returns the (possibly new) model and the stage's History (or None)."""
+    if stage["kind"] == "prune":
+        before = model.width
+        model = model.prune(node_th=cfg.node_th, edge_th=cfg.edge_th)
+        log(f"prune: width {before} -> {model.width}")
+        return model, None
+    if stage["kind"] == "train":
+        if model.grid != stage["grid"]:
+            model = model.refine(stage["grid"])
+        history = _fit(model, dataset, cfg, stage["lamb"], cfg.steps - state["steps_done"], stop)
+        _log_fit(log, f"grid {stage['grid']:>3}" + (" sparse" if stage["lamb"] else ""), history)
+        return model, history
+    from .symbolic_stage import symbolic_stage
+    return symbolic_stage(model, cfg, dataset, state, log, var_names,
+                          lambda m, steps: _fit(m, dataset, cfg, 0.0, steps, stop, False))
+
+
+def _fit(model, dataset, cfg, lamb, steps, stop, update_grid: bool = True) -> History:
+    config = FitConfig(opt=cfg.opt, steps=max(steps, 0), lr=cfg.lr, lamb=lamb,
+                       lamb_smooth=cfg.lamb_smooth, seed=cfg.seed, progress=cfg.progress,
+                       update_grid=update_grid, callback=stop.callback)
+    history = fit(model, dataset, config)
+    model.reference_input = dataset["train_input"]
+    return history
+
+
+def _log_fit(log, name: str, history: History) -> None:
+    if history.test_rmse:
+        log(f"{name}: train RMSE {history.train_rmse[-1]:.3e}  test RMSE "
+            f"{history.test_rmse[-1]:.3e}  ({history.wall_time:.1f} s)")
+
+
+def _load_progress(out: Path) -> dict:
+    path = out / "progress.json"
+    try:
+        state = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(f"cannot resume {out}: it has no progress.json (not a kanlab run "
+                         "directory, or the run never reached its first checkpoint)") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"cannot resume {out}: progress.json is corrupted ({err})") from None
+    if state.get("status") == "completed":
+        raise ValueError(f"cannot resume {out}: that run already completed")
+    if not (out / "model.safetensors").is_file():
+        raise ValueError(f"cannot resume {out}: model.safetensors is missing")
+    return state
 
 
 def _first_layer_range(ranges, n_var: int):
@@ -151,5 +299,6 @@ def _write_outputs(out: Path, model, dataset, f, var_names, cfg: TrainConfig, st
     plotting.plot_network(model, dataset["train_input"], in_vars=labels, path=paths["network"])
     plotting.plot_bspline_basis(model.layers[0], path=paths["bspline"])
     plotting.plot_compare(model, f, ranges=ranges, var_names=labels, path=paths["compare"])
-    plotting.plot_history(stages, path=paths["results"])
+    if stages:
+        plotting.plot_history(stages, path=paths["results"])
     return paths

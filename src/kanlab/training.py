@@ -50,7 +50,9 @@ class FitConfig:
     eval_every: int = 1  # evaluate train/test RMSE every this many steps (and at the end)
     progress: bool = True  # tqdm progress bar on stderr
     on_nonfinite: str = "stop"  # "stop": restore last good parameters and return; "raise"
-    callback: Callable | None = field(default=None, repr=False)  # callback(step, model, history)
+    # callback(step, model, history) after every step; returning True stops fit there
+    # (history.status "interrupted", history.stopped_at = steps done)
+    callback: Callable | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.opt not in ("LBFGS", "Adam"):
@@ -82,8 +84,9 @@ class History:
         reg: value of the regularisation term (weighted) at the last evaluation of each step.
         grid_update_steps: steps before which the grid was updated.
         wall_time: seconds spent in ``fit``.
-        status: ``"completed"`` or ``"nonfinite"`` (the loss became NaN or inf at
-            ``stopped_at``; the parameters are those of the last finite step).
+        status: ``"completed"``; ``"nonfinite"`` (the loss became NaN or inf at
+            ``stopped_at``; the parameters are those of the last finite step); or
+            ``"interrupted"`` (the callback returned True after ``stopped_at`` steps).
     """
 
     step: list[int] = field(default_factory=list)
@@ -232,8 +235,9 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             history.test_rmse.append(test)
             history.reg.append(reg_value)
             bar.set_postfix(train=f"{train:.2e}", test=f"{test:.2e}", refresh=False)
-        if cfg.callback is not None:
-            cfg.callback(step, model, history)
+        if cfg.callback is not None and cfg.callback(step, model, history):
+            history.status, history.stopped_at = "interrupted", step + 1
+            break
     bar.close()
     history.wall_time = time.perf_counter() - start
     return history

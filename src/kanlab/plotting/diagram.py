@@ -62,16 +62,23 @@ class _Layout:
 
 @torch.no_grad()
 def _edge_curves(model, x: Tensor | None, beta: float) -> list[tuple[np.ndarray, ...]]:
-    """Per layer: inputs ``(P, in)``, edge values ``(P, out, in)`` and edge alphas ``(out, in)``."""
+    """Per layer: inputs ``(P, in)``, edge values ``(P, out, in)`` and edge alphas ``(out, in)``.
+
+    With data ``x`` the alphas follow the attribution scores
+    (:func:`kanlab.pruning.attribute`); without, the root-mean-square of each
+    edge over its plotted interval.
+    """
     if x is None:
-        inputs = [None] * len(model.layers)
+        inputs, scores = [None] * len(model.layers), None
     else:
         if not isinstance(x, Tensor) or x.dim() != 2:
             raise ValueError(f"x must be a tensor of shape (B, {model.width[0]}), "
                              f"got {getattr(x, 'shape', type(x).__name__)}")
+        from ..pruning import attribute
         _, inputs = model.forward_with_inputs(x)
+        scores = attribute(model, x).edge_scores if x.shape[0] > 1 else None
     curves = []
-    for layer, inp in zip(model.layers, inputs):
+    for l, (layer, sym, inp) in enumerate(zip(model.layers, _symbolic(model), inputs)):
         if inp is None:  # base interval of each input's knots
             lo, hi = layer.knots[:, layer.k], layer.knots[:, layer.n_basis]  # (in,)
         else:
@@ -79,17 +86,30 @@ def _edge_curves(model, x: Tensor | None, beta: float) -> list[tuple[np.ndarray,
         pad = torch.where(hi > lo, 0.0, 0.5)  # a constant input still gets an interval
         t = torch.linspace(0, 1, N_POINTS, dtype=lo.dtype, device=lo.device).unsqueeze(1)
         xs = (lo - pad) + (hi - lo + 2 * pad) * t  # (P, in)
-        ys = layer.edge_values(xs)  # (P, out, in)
-        rms = layer.edge_rms(xs if inp is None else inp)  # (out, in)
+        ys = layer.edge_values(xs)  # (P, out, in): the spline branch, masked
         live = layer.mask > 0
-        top = rms[live].max() if bool(live.any()) else rms.new_ones(())
-        alpha = torch.tanh(beta * rms / top) * live
-        curves.append((xs.cpu().numpy(), ys.cpu().numpy(), alpha.cpu().numpy()))
+        if sym is not None:
+            for fn, outs, ins in sym._groups:
+                ys[:, outs, ins] += sym.edge_values(xs, outs, ins, fn)
+            live = live | (sym.mask > 0)
+        weight = scores[l] if scores is not None else ys.square().mean(0).sqrt()  # (out, in)
+        weight = torch.nan_to_num(weight, nan=0.0, posinf=0.0) * live
+        top = weight.max()
+        alpha = torch.tanh(beta * weight / top) if top > 0 else live.to(weight.dtype)
+        curves.append((xs.cpu().numpy(), ys.cpu().numpy(), alpha.cpu().numpy(),
+                       live.cpu().numpy()))
     return curves
 
 
-def _symbolic_name(layer, j: int, i: int) -> str | None:
-    """The symbolic label of edge ``i -> j``, if the layer carries one."""
+def _symbolic(model) -> list:
+    """The model's per-layer :class:`~kanlab.symbolic_layer.SymbolicEdges`, or ``None`` each."""
+    return list(getattr(model, "symbolic", None) or [None] * len(model.layers))
+
+
+def _symbolic_name(layer, sym, j: int, i: int) -> str | None:
+    """The symbolic label of edge ``i -> j``: the model's symbolic edge, or a layer's own names."""
+    if sym is not None and sym.mask[j, i] != 0:
+        return sym.names[j][i]
     names = getattr(layer, "symbolic_names", None)
     if names is None:
         return None
@@ -157,8 +177,9 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     path : str or PathLike, optional
         Where to write the PNG (atomically).
     beta : float
-        Opacity is ``tanh(beta · rms_ij / max rms)`` per layer, with
-        ``rms_ij`` the root-mean-square of ``φ_ij`` over the samples.
+        Opacity is ``tanh(beta · s_ij / max s)`` per layer, with ``s_ij`` the
+        edge's attribution score on ``x`` (:func:`kanlab.pruning.attribute`),
+        or without ``x`` the root-mean-square of ``φ_ij`` over its interval.
 
     Returns
     -------
@@ -171,9 +192,10 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     -----
     Layer ``l``'s ``in · out`` insets sit in one row halfway between its node
     rows, grouped by input node as in pykan, so lines never cross an inset.
-    Masked edges (``layer.mask == 0``) are not drawn.  An edge whose
-    ``layer.symbolic_names`` entry (``names[j][i]`` or ``names[(j, i)]``) is
-    set is drawn in red with that name.
+    Removed edges (spline and symbolic mask both 0) are not drawn.  A
+    symbolic edge (``model.symbolic[l]``, see :meth:`kanlab.KAN.fix_symbolic`)
+    is drawn in red with its function's name; so is an edge whose
+    ``layer.symbolic_names`` entry (``names[j][i]`` or ``names[(j, i)]``) is set.
 
     The figure is sized from the widest row: about 0.5 in per inset on small
     networks, 0.2 in on wide ones, at most 40 in; past ~200 edges in a layer
@@ -193,16 +215,16 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     canvas.set_axis_off()
 
     lines, colors = [], []
-    for l, (layer, (xs, ys, alpha)) in enumerate(zip(model.layers, curves)):
+    symbolic = _symbolic(model)
+    for l, (layer, (xs, ys, alpha, live)) in enumerate(zip(model.layers, curves)):
         n_in, n_out = layer.in_features, layer.out_features
         mid = geo.y(l + 0.5)
-        mask = layer.mask.cpu().numpy()  # (out, in)
         for i in range(n_in):
             for j in range(n_out):
-                if mask[j, i] == 0:
+                if not live[j, i]:
                     continue
                 cx = geo.x(n_in * n_out, i * n_out + j)  # grouped by input node
-                name = _symbolic_name(layer, j, i)
+                name = _symbolic_name(layer, symbolic[l], j, i)
                 rgb = to_rgb(SYMBOLIC_COLOR if name else EDGE_COLOR)
                 lines += [[(geo.x(n_in, i), geo.y(l)), (cx, mid - geo.inset / 2)],
                           [(cx, mid + geo.inset / 2), (geo.x(n_out, j), geo.y(l + 1))]]

@@ -1,0 +1,79 @@
+"""The symbolic stage of ``kanlab train``: edges to formulas, constants trained, formula checked.
+
+Kept apart from :mod:`kanlab.train_job` so the job reads as a list of
+stages; sympy is imported here, only when the stage runs.
+"""
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import torch
+
+__all__ = ["symbolic_stage"]
+
+
+def _rmse(model, x, y) -> float:
+    with torch.no_grad():
+        return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
+
+
+def _formula_rmse(expr, symbols, x, y) -> float:
+    from .formula import to_numpy
+    with np.errstate(all="ignore"):
+        pred = to_numpy(expr, symbols)(x.detach().cpu().double().numpy())
+    err = pred - y.detach().cpu().double().numpy()
+    value = float(np.sqrt(np.mean(err ** 2)))
+    return value if math.isfinite(value) else math.inf
+
+
+def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants):
+    """Fix the edges, train the constants, read off and round the formula.
+
+    Returns ``(model, history)``: the symbolic model, or the spline model it
+    started from when that predicts the test set better.  The formula and
+    its test RMSE go into ``state["symbolic"]`` (and so into metrics.json).
+    """
+    import sympy
+    from .formula import round_formula, to_latex
+    x_test, y_test = dataset["test_input"], dataset["test_label"]
+    spline_model, spline_rmse = copy.deepcopy(model), _rmse(model, x_test, y_test)
+    if state["steps_done"] == 0:  # not a resumed stage: the edges are still splines
+        records = model.auto_symbolic(r2_threshold=cfg.r2_threshold)
+        state["symbolic_edges"] = records
+        for r in records:
+            log(f"edge ({r['l']},{r['i']},{r['j']}): "
+                + (f"{r['name']:<8} R² = {r['r2']:.8f}" if r["name"] else
+                   f"kept as a spline (best R² {r['r2']:.6f} < {cfg.r2_threshold})"))
+    history = fit_constants(model, cfg.steps - state["steps_done"])
+    if history.status == "interrupted":
+        return model, history
+    symbols = [sympy.Symbol(v) for v in var_names]
+    try:
+        raw = model.symbolic_formula([symbols[i] for i in model.input_ids])
+    except ValueError as err:  # some edges stayed splines
+        log(f"no closed-form formula: {err}")
+        state["symbolic"] = {"formula": None}
+        return spline_model, history
+    rounded = [round_formula(e, digits=cfg.digits) for e in raw]
+    outputs = range(len(rounded))
+    rmse = [_formula_rmse(rounded[o], symbols, x_test, y_test[:, [o]].squeeze(1)) for o in outputs]
+    raw_rmse = [_formula_rmse(raw[o], symbols, x_test, y_test[:, [o]].squeeze(1)) for o in outputs]
+    one = len(rounded) == 1
+    state["symbolic"] = {
+        "formula": str(rounded[0]) if one else [str(e) for e in rounded],
+        "formula_latex": to_latex(rounded[0]) if one else [to_latex(e) for e in rounded],
+        "formula_test_rmse": rmse[0] if one else rmse,
+        "formula_unrounded": str(raw[0]) if one else [str(e) for e in raw],
+        "formula_unrounded_test_rmse": raw_rmse[0] if one else raw_rmse,
+        "symbolic_edges": state.get("symbolic_edges", []),
+    }
+    for o, (expr, err) in enumerate(zip(rounded, rmse)):
+        log(f"formula{'' if one else f' {o}'}: {expr}   (test RMSE {err:.3e})")
+    symbolic_rmse = _rmse(model, x_test, y_test)
+    if not symbolic_rmse <= spline_rmse:
+        log(f"the spline model predicts better (test RMSE {spline_rmse:.3e} against "
+            f"{symbolic_rmse:.3e}); it is the one saved")
+        return spline_model, history
+    return model, history
