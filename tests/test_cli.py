@@ -38,8 +38,11 @@ def test_metrics_hold_stages_and_config(short_run):
     """metrics.json has final and per-stage RMSEs, wall time and the full config."""
     _, out = short_run
     metrics = json.loads((out / "metrics.json").read_text())
-    assert [stage["grid"] for stage in metrics["stages"]] == [3, 6]
-    assert metrics["final"]["test_rmse"] > 0
+    assert [stage["stage"] for stage in metrics["stages"]] == ["train", "prune", "train",
+                                                                "symbolic"]
+    assert metrics["stages"][0]["grid"] == 3 and metrics["stages"][2]["grid"] == 6
+    assert metrics["final"]["test_rmse"] > 0 and metrics["status"] == "completed"
+    assert "formula" in metrics
     assert metrics["wall_time"] > 0
     assert metrics["config"]["width"] == [2, 5, 1] and metrics["config"]["steps"] == 4
 
@@ -48,7 +51,7 @@ def test_checkpoint_restores_identical_outputs(short_run):
     """kanlab.load gives a model whose outputs equal the run's reported test RMSE."""
     _, out = short_run
     model = kanlab.load(out / "model.safetensors")
-    assert model.grid == 6 and model.width == [2, 5, 1]
+    assert model.grid == 6 and model.width[0] == 2 and model.width[-1] == 1
     metrics = json.loads((out / "metrics.json").read_text())
     data = kanlab.create_dataset(lambda x: torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2),
                                  2, train_num=200, test_num=100, seed=0, dtype=torch.float64)
@@ -66,6 +69,9 @@ def test_checkpoint_restores_identical_outputs(short_run):
     (["--grid", "0,5"], "positive"),
     (["--steps", "0"], "--steps"),
     (["--out", "/proc/kanlab-not-writable"], "not writable"),
+    (["--r2-threshold", "2"], "--r2-threshold"),
+    (["--lamb", "-1"], "--lamb"),
+    (["--resume", "/nonexistent-run"], "--resume"),
 ])
 def test_bad_options_fail_before_training(args, message, capsys):
     """A bad option exits with status 2 and one error line naming the problem."""
@@ -80,3 +86,13 @@ def test_module_help_runs():
     """`python -m kanlab train --help` lists the options."""
     result = run_cli("train", "--help")
     assert result.returncode == 0 and "--function" in result.stdout and "--grid" in result.stdout
+
+
+def test_no_symbolic_is_grid_extension(tmp_path):
+    """--no-symbolic trains one stage per grid and writes no formula."""
+    out = tmp_path / "plain"
+    result = run_cli("train", "--grid", "3,5", "--steps", "3", "--train-num", "100",
+                     "--test-num", "50", "--no-symbolic", "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [s["grid"] for s in metrics["stages"]] == [3, 5] and "formula" not in metrics

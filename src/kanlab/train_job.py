@@ -196,6 +196,7 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print, *, resume: bool = 
                 break
             state["records"].append(_stage_record(stage, history, model))
             state["next"], state["steps_done"] = state["next"] + 1, 0
+            _save_progress(out, model, state, "running")
             if history is not None and history.status == "nonfinite":
                 log(f"training stopped at step {history.stopped_at}: the loss became non-finite")
                 break
@@ -203,8 +204,7 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print, *, resume: bool = 
     state["wall_time"] += time.perf_counter() - start
     paths = _write_outputs(out, model, dataset, f, var_names, cfg, histories)
     status = "interrupted" if interrupted else "completed"
-    atomic_write_text(out / "progress.json", json.dumps(state | {"status": status}, indent=1,
-                                                       default=str) + "\n")
+    _save_progress(out, None, state, status)
     if interrupted:
         log(f"interrupted by signal {stop.signal}: checkpoint and figures written; continue "
             f"with: kanlab train --resume {out}")
@@ -260,6 +260,14 @@ def _log_fit(log, name: str, history: History) -> None:
     if history.test_rmse:
         log(f"{name}: train RMSE {history.train_rmse[-1]:.3e}  test RMSE "
             f"{history.test_rmse[-1]:.3e}  ({history.wall_time:.1f} s)")
+
+
+def _save_progress(out: Path, model, state: dict, status: str) -> None:
+    """Checkpoint (when given) then ``progress.json``: a crash between stages loses no stage."""
+    if model is not None:
+        model.save(out / "model.safetensors")
+    atomic_write_text(out / "progress.json",
+                      json.dumps(state | {"status": status}, indent=1, default=str) + "\n")
 
 
 def _load_progress(out: Path) -> dict:
