@@ -152,6 +152,16 @@ def test_errors_outside_a_process_group(monkeypatch):
     assert (distributed.rank(), distributed.world_size(), distributed.is_main()) == (0, 1, True)
 
 
+def test_cli_ddp_outside_torchrun_is_a_one_line_error(monkeypatch, tmp_path, capsys):
+    for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    from kanlab.cli import main
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--ddp", "--steps", "1", "--out", str(tmp_path / "run")])
+    assert exit_info.value.code == 2
+    assert "torchrun" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("torchrun") is None and not os.path.exists(
     os.path.join(os.path.dirname(sys.executable), "torchrun")), reason="torchrun not installed")

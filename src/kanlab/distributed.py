@@ -43,7 +43,7 @@ from torch import Tensor, nn
 from .regularization import smoothness_penalty, sparsity_penalty
 
 __all__ = ["init", "teardown", "process_group", "choose_backend", "is_initialized", "rank",
-           "world_size", "is_main", "env_rank", "barrier", "shard_rows", "all_reduce_sum",
+           "world_size", "is_main", "missing_env", "barrier", "shard_rows", "all_reduce_sum",
            "broadcast_state", "check_same_across_ranks", "FitSync"]
 
 _ENV = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
@@ -79,9 +79,9 @@ def is_main() -> bool:
     return rank() == 0
 
 
-def env_rank() -> int:
-    """The rank ``torchrun`` gave this process (``RANK``), whether or not a group is up."""
-    return rank() if is_initialized() else int(os.environ.get("RANK", "0"))
+def missing_env() -> list[str]:
+    """The launcher env vars (set by ``torchrun``) that :func:`init` needs and lacks."""
+    return [name for name in _ENV if name not in os.environ]
 
 
 def init(backend: str = "auto", timeout_s: float = 600.0) -> torch.device:
@@ -95,7 +95,7 @@ def init(backend: str = "auto", timeout_s: float = 600.0) -> torch.device:
     if not dist.is_available():
         raise RuntimeError("this torch build has no torch.distributed")
     if not is_initialized():
-        missing = [name for name in _ENV if name not in os.environ]
+        missing = missing_env()
         if missing:
             raise RuntimeError(f"distributed training needs the env vars {list(_ENV)} set by "
                                f"torchrun (e.g. `torchrun --nproc_per_node=2 -m kanlab train --ddp`); "

@@ -3,7 +3,11 @@
 ``run(TrainConfig(...))`` trains ``KAN(width, grid=grids[0])``, then refines
 to every further grid of the schedule and trains again, and writes into the
 run directory: ``network.png``, ``bspline_visualization.png``,
-``compare.png``, ``results.png``, ``metrics.json`` and ``model.safetensors``.
+``compare.png``, ``results.png``, ``metrics.json``, ``model.safetensors`` and
+``history.csv`` (one row per step, written as training goes; see
+:mod:`kanlab.run_log`), plus ``tensorboard/`` with ``tensorboard=True``.
+With ``ddp=True`` (under ``torchrun``) every rank trains its share of each
+batch and rank 0 alone writes the run directory.
 """
 from __future__ import annotations
 
@@ -47,6 +51,9 @@ class TrainConfig:
     dtype: str = "float64"  # "float64" or "float32"
     out: str | None = None  # run directory; default runs/<timestamp>
     progress: bool = True  # tqdm progress bars
+    tensorboard: bool = False  # also write TensorBoard events to <out>/tensorboard
+    ddp: bool = False  # data-parallel over the processes started by torchrun
+    ddp_backend: str = "auto"  # "auto" (nccl with GPUs, else gloo), "gloo" or "nccl"
 
 
 def resolve_function(text: str, n_var: int | None = None):
@@ -79,8 +86,20 @@ def _stage_record(grid: int, history: History) -> dict:
             "wall_time": history.wall_time, "status": history.status}
 
 
-def run(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
-    """Train, write the run directory, return the metrics (also in ``metrics.json``)."""
+def run(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict | None:
+    """Train, write the run directory, return the metrics (also in ``metrics.json``).
+
+    With ``cfg.ddp`` every rank calls ``run``; rank 0 logs, writes and returns
+    the metrics, the other ranks return None.
+    """
+    if not cfg.ddp:
+        return _run(cfg, log, None, True)
+    from .distributed import is_main, process_group
+    with process_group(cfg.ddp_backend) as device:
+        return _run(cfg, log if is_main() else (lambda line: None), device, is_main())
+
+
+def _run(cfg: TrainConfig, log: Callable[[str], None], device, main: bool) -> dict | None:
     start = time.perf_counter()
     f, var_names, expr = resolve_function(cfg.function, cfg.n_var)
     n_var = len(var_names)
@@ -89,7 +108,8 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
         raise ValueError(f"width starts with {width[0]} inputs but the function has {n_var}")
     dtype = {"float64": torch.float64, "float32": torch.float32}[cfg.dtype]
     out = Path(cfg.out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
-    out.mkdir(parents=True, exist_ok=True)
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
 
     dataset = create_dataset(f, n_var, cfg.ranges, cfg.train_num, cfg.test_num, cfg.seed, dtype)
     if dataset["train_label"].shape[1] != width[-1]:
@@ -97,13 +117,18 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
                          f"{dataset['train_label'].shape[1]}")
     model = KAN(width, grid=cfg.grids[0], k=cfg.k, seed=cfg.seed, dtype=dtype,
                 grid_range=_first_layer_range(cfg.ranges, n_var))
+    if device is not None and device.type != "cpu":  # NCCL: train on this rank's GPU
+        model, dataset = model.to(device), {key: t.to(device) for key, t in dataset.items()}
+    run_log = _open_run_log(out, cfg) if main else None
     stages: list[tuple[int, History]] = []
     for i, grid in enumerate(cfg.grids):
         if i:
             model = model.refine(grid)
         history = fit(model, dataset, FitConfig(opt=cfg.opt, steps=cfg.steps, lr=cfg.lr,
                                                 lamb=cfg.lamb, lamb_smooth=cfg.lamb_smooth,
-                                                seed=cfg.seed, progress=cfg.progress))
+                                                seed=cfg.seed, progress=cfg.progress,
+                                                distributed=cfg.ddp, callback=run_log and
+                                                run_log.fit_callback(i, grid)))
         stages.append((grid, history))
         record = _stage_record(grid, history)
         log(f"grid {grid:>3}: train RMSE {record['train_rmse']:.3e}  "
@@ -111,8 +136,15 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
         if history.status != "completed":
             log(f"training stopped at step {history.stopped_at}: the loss became non-finite")
             break
+    if run_log is not None:
+        run_log.close()
+    if not main:
+        return None
+    if device is not None and device.type != "cpu":  # figures and checkpoint from the CPU
+        model, dataset = model.cpu(), {key: t.cpu() for key, t in dataset.items()}
 
     paths = _write_outputs(out, model, dataset, f, var_names, cfg, stages)
+    paths.update(_run_log_paths(out, cfg))
     metrics = {
         "function": str(expr),
         "variables": var_names,
@@ -128,6 +160,21 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     atomic_write_text(metrics_path, json.dumps(metrics, indent=2, default=str) + "\n")
     metrics["files"]["metrics"] = str(metrics_path)
     return metrics
+
+
+def _run_log_paths(out: Path, cfg: TrainConfig) -> dict:
+    return {"history": out / "history.csv"} | ({"tensorboard": out / "tensorboard"}
+                                                if cfg.tensorboard else {})
+
+
+def _open_run_log(out: Path, cfg: TrainConfig):
+    """``history.csv`` (and TensorBoard events) for the whole run, see :mod:`kanlab.run_log`."""
+    from .run_log import CSVLogger, RunLog, TensorBoardLogger
+    paths = _run_log_paths(out, cfg)
+    loggers = [CSVLogger(paths["history"])]
+    if cfg.tensorboard:
+        loggers.append(TensorBoardLogger(paths["tensorboard"]))
+    return RunLog(loggers)
 
 
 def _first_layer_range(ranges, n_var: int):
