@@ -8,9 +8,10 @@ takes identical optimiser decisions:
 * the loss of one closure evaluation is the *global* loss, and the gradient
   is the all-reduced sum of the shard gradients (one collective per
   evaluation: the flat gradients and the shard's squared error travel
-  together).  kanlab's L-BFGS evaluates the loss several times per step in
-  its line search; with reduced values every rank follows the same branches,
-  so no rank waits on a collective the others skip;
+  together; a second one carries the sparsity moments).  kanlab's L-BFGS
+  evaluates the loss several times per step in its line search; with
+  reduced values every rank follows the same branches, so no rank waits on
+  a collective the others skip;
 * the sparsity penalty depends on the batch through the root-mean-square of
   every edge; the per-input Gram matrices of the shards are all-reduced first
   and the penalty's gradient is split exactly into a shared part and a
