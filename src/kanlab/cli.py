@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, default=1,
                        help="torch intra-op threads; small KANs run fastest on one, and "
                             "several threads on a busy machine can slow them tenfold")
+    train.add_argument("--tensorboard", action="store_true",
+                       help="also write TensorBoard events to <out>/tensorboard (needs the "
+                            "tensorboard package); history.csv is always written")
+    train.add_argument("--ddp", action="store_true", help="data-parallel training over the "
+                       "processes of `torchrun --nproc_per_node=N -m kanlab train --ddp ...`")
+    train.add_argument("--ddp-backend", choices=["auto", "gloo", "nccl"], default="auto",
+                       help="process-group backend: auto picks nccl with GPUs, else gloo")
     return parser
 
 
@@ -128,6 +135,7 @@ def _config_from_args(parser, args):
         parser.error(f"--r2-threshold must lie in [0, 1], got {args.r2_threshold}")
     if args.lamb is not None and not args.lamb >= 0:
         parser.error(f"--lamb must be >= 0, got {args.lamb}")
+    _check_run_options(parser, args)
     lr = args.lr if args.lr is not None else (1.0 if args.opt == "LBFGS" else 0.01)
     if not lr > 0:
         parser.error(f"--lr must be > 0, got {lr}")
@@ -136,7 +144,27 @@ def _config_from_args(parser, args):
                        lamb=args.lamb, lamb_smooth=args.lamb_smooth, train_num=args.train_num,
                        test_num=args.test_num, seed=args.seed, dtype=args.dtype, out=args.out,
                        progress=not args.no_progress, symbolic=not args.no_symbolic,
-                       r2_threshold=args.r2_threshold)
+                       r2_threshold=args.r2_threshold, tensorboard=args.tensorboard,
+                       ddp=args.ddp, ddp_backend=args.ddp_backend)
+
+
+def _check_run_options(parser, args) -> None:
+    """--tensorboard needs its package, --ddp a launcher; say so before any training."""
+    if args.tensorboard:
+        from .run_log import check_tensorboard
+        try:
+            check_tensorboard()
+        except ImportError as err:
+            parser.error(f"--tensorboard: {err}")
+    if args.ddp:
+        from .distributed import choose_backend, missing_env
+        if missing_env():
+            parser.error(f"--ddp runs under torchrun (`torchrun --nproc_per_node=2 -m kanlab "
+                         f"train --ddp ...`); the env vars {missing_env()} are not set")
+        try:
+            choose_backend(args.ddp_backend)
+        except ValueError as err:
+            parser.error(f"--ddp-backend: {err}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
         from .train_job import run
         metrics = run(cfg, log=lambda line: print(line, flush=True), resume=args.resume is not None)
+        if metrics is None:  # a --ddp rank other than 0: rank 0 reports
+            return 0
         final = metrics["final"]
         print(f"\n{metrics['function']}: test RMSE {final['test_rmse']:.3e}, train RMSE "
               f"{final['train_rmse']:.3e}, {metrics['wall_time']:.1f} s")

@@ -13,10 +13,14 @@
 With ``symbolic=False`` it is plain grid extension: one training stage per
 grid.  The run directory receives ``network.png``,
 ``bspline_visualization.png``, ``compare.png``, ``results.png``,
-``metrics.json`` and ``model.safetensors``; ``progress.json`` records the
+``metrics.json``, ``model.safetensors`` and ``history.csv`` (one row per
+step, written as training goes, see :mod:`kanlab.run_log`; ``tensorboard/``
+too with ``tensorboard=True``); ``progress.json`` records the
 finished stages, so a run stopped by SIGINT or SIGTERM (which finish the
 current optimiser step, then write the checkpoint and the figures) continues
-with ``run(..., resume=True)`` (``kanlab train --resume DIR``).
+with ``run(..., resume=True)`` (``kanlab train --resume DIR``).  With
+``ddp=True`` (under ``torchrun``) every rank trains its share of each batch
+and rank 0 alone writes the run directory.
 """
 from __future__ import annotations
 
@@ -67,6 +71,9 @@ class TrainConfig:
     edge_th: float = 3e-2  # prune: edges scoring at most this are removed
     r2_threshold: float = 0.99  # auto_symbolic: an edge needs this R² to become symbolic
     digits: int = 4  # rounding of the formula's constants
+    tensorboard: bool = False  # also write TensorBoard events to <out>/tensorboard
+    ddp: bool = False  # data-parallel over the processes started by torchrun
+    ddp_backend: str = "auto"  # "auto" (nccl with GPUs, else gloo), "gloo" or "nccl"
 
 
 def resolve_function(text: str, n_var: int | None = None):
@@ -126,7 +133,11 @@ class _StopRequest:
         for sig, handler in self._old.items():
             signal.signal(sig, handler)
 
+    log_step = None  # the run log's per-step callback, when there is one
+
     def callback(self, step, model, history) -> bool:
+        if self.log_step is not None:
+            self.log_step(step, model, history)
         return self.signal is not None
 
 
@@ -145,12 +156,23 @@ def _rmse(model, x, y) -> float:
         return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
 
 
-def run(cfg: TrainConfig, log: Callable[[str], None] = print, *, resume: bool = False) -> dict:
+def run(cfg: TrainConfig, log: Callable[[str], None] = print, *,
+        resume: bool = False) -> dict | None:
     """Train, write the run directory, return the metrics (also in ``metrics.json``).
 
     With ``resume=True``, ``cfg.out`` names the directory of an interrupted
-    run, whose configuration, checkpoint and finished stages are used.
+    run, whose configuration, checkpoint and finished stages are used.  With
+    ``cfg.ddp`` every rank calls ``run``; rank 0 logs, writes and returns the
+    metrics, the other ranks return None.
     """
+    if not cfg.ddp:
+        return _run(cfg, log, resume, None, True)
+    from .distributed import is_main, process_group
+    with process_group(cfg.ddp_backend) as device:
+        return _run(cfg, log if is_main() else (lambda line: None), resume, device, is_main())
+
+
+def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None:
     start = time.perf_counter()
     out = Path(cfg.out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
     state = _load_progress(out) if resume else None
@@ -164,7 +186,8 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print, *, resume: bool = 
     if width[0] != n_var:
         raise ValueError(f"width starts with {width[0]} inputs but the function has {n_var}")
     dtype = {"float64": torch.float64, "float32": torch.float32}[cfg.dtype]
-    out.mkdir(parents=True, exist_ok=True)
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
     dataset = create_dataset(f, n_var, cfg.ranges, cfg.train_num, cfg.test_num, cfg.seed, dtype)
     if dataset["train_label"].shape[1] != width[-1]:
         raise ValueError(f"width ends with {width[-1]} outputs but the function has "
@@ -181,12 +204,17 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print, *, resume: bool = 
         model.reference_input = dataset["train_input"]
         log(f"resuming {out} at stage {state['next'] + 1}/{len(stages)} "
             f"({stages[state['next']]['kind']}), step {state['steps_done']}")
+    gpu = device is not None and device.type != "cpu"
+    if gpu:  # NCCL: train on this rank's GPU
+        model, dataset = model.to(device), {key: t.to(device) for key, t in dataset.items()}
     model.reference_input = dataset["train_input"]
     histories = [(g, History(**h)) for g, h in state["histories"]]
+    run_log = _open_run_log(out, cfg) if main else None
 
     with _StopRequest() as stop:
         while state["next"] < len(stages) and stop.signal is None:
             stage = stages[state["next"]]
+            stop.log_step = run_log and run_log.fit_callback(state["next"], stage.get("grid", 0))
             model, history = _run_stage(model, stage, cfg, dataset, state, stop, log, var_names)
             if history is not None:
                 histories.append((model.grid, history))
@@ -196,13 +224,21 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print, *, resume: bool = 
                 break
             state["records"].append(_stage_record(stage, history, model))
             state["next"], state["steps_done"] = state["next"] + 1, 0
-            _save_progress(out, model, state, "running")
+            if main:
+                _save_progress(out, model, state, "running")
             if history is not None and history.status == "nonfinite":
                 log(f"training stopped at step {history.stopped_at}: the loss became non-finite")
                 break
         interrupted = stop.signal is not None
+    if run_log is not None:
+        run_log.close()
+    if not main:
+        return None
+    if gpu:  # figures and checkpoint from the CPU
+        model, dataset = model.cpu(), {key: t.cpu() for key, t in dataset.items()}
     state["wall_time"] += time.perf_counter() - start
     paths = _write_outputs(out, model, dataset, f, var_names, cfg, histories)
+    paths.update(_run_log_paths(out, cfg))
     status = "interrupted" if interrupted else "completed"
     _save_progress(out, None, state, status)
     if interrupted:
@@ -250,7 +286,7 @@ def _run_stage(model, stage, cfg, dataset, state, stop, log, var_names):
 def _fit(model, dataset, cfg, lamb, steps, stop, update_grid: bool = True) -> History:
     config = FitConfig(opt=cfg.opt, steps=max(steps, 0), lr=cfg.lr, lamb=lamb,
                        lamb_smooth=cfg.lamb_smooth, seed=cfg.seed, progress=cfg.progress,
-                       update_grid=update_grid, callback=stop.callback)
+                       update_grid=update_grid, callback=stop.callback, distributed=cfg.ddp)
     history = fit(model, dataset, config)
     model.reference_input = dataset["train_input"]
     return history
@@ -284,6 +320,21 @@ def _load_progress(out: Path) -> dict:
     if not (out / "model.safetensors").is_file():
         raise ValueError(f"cannot resume {out}: model.safetensors is missing")
     return state
+
+
+def _run_log_paths(out: Path, cfg: TrainConfig) -> dict:
+    return {"history": out / "history.csv"} | ({"tensorboard": out / "tensorboard"}
+                                                if cfg.tensorboard else {})
+
+
+def _open_run_log(out: Path, cfg: TrainConfig):
+    """``history.csv`` (and TensorBoard events) for the whole run, see :mod:`kanlab.run_log`."""
+    from .run_log import CSVLogger, RunLog, TensorBoardLogger
+    paths = _run_log_paths(out, cfg)
+    loggers = [CSVLogger(paths["history"], append=(out / "progress.json").exists())]
+    if cfg.tensorboard:
+        loggers.append(TensorBoardLogger(paths["tensorboard"]))
+    return RunLog(loggers)
 
 
 def _first_layer_range(ranges, n_var: int):

@@ -53,6 +53,7 @@ class FitConfig:
     # callback(step, model, history) after every step; returning True stops fit there
     # (history.status "interrupted", history.stopped_at = steps done)
     callback: Callable | None = field(default=None, repr=False)
+    distributed: bool = False  # data-parallel over an initialised process group (kanlab.distributed)
 
     def __post_init__(self) -> None:
         if self.opt not in ("LBFGS", "Adam"):
@@ -72,6 +73,8 @@ class FitConfig:
             raise ValueError(f"batch must be -1 (full batch) or a positive int, got {self.batch!r}")
         if self.on_nonfinite not in ("stop", "raise"):
             raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
+        if not isinstance(self.distributed, bool):
+            raise TypeError(f"distributed must be a bool, got {type(self.distributed).__name__}")
 
 
 @dataclass
@@ -176,6 +179,10 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     are restored and the history says ``status="nonfinite"`` with the step
     (``on_nonfinite="stop"``), or :class:`NonFiniteLossError` is raised
     (``on_nonfinite="raise"``, after the restore).
+
+    With ``distributed=True`` every rank of the process group calls ``fit``
+    with the same dataset and the ranks share out each batch; see
+    :mod:`kanlab.distributed`.  ``callback`` runs on every rank.
     """
     cfg = cfg or FitConfig()
     check_dataset(model, dataset)
@@ -187,12 +194,17 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     grid_every = max(1, cfg.stop_grid_update_step // cfg.grid_update_num)
     history = History()
     start = time.perf_counter()
+    sync = None
+    if cfg.distributed:  # every rank holds the dataset and works on its share of each batch
+        from .distributed import FitSync
+        sync = FitSync(model, dataset)
     optimizer = _make_optimizer(model, cfg)
     good = _snapshot(model)
     reg_value = 0.0
 
     from tqdm.auto import tqdm
-    bar = tqdm(range(cfg.steps), disable=not cfg.progress, desc=f"fit {cfg.opt}", leave=False)
+    bar = tqdm(range(cfg.steps), disable=not cfg.progress or bool(sync and sync.rank),
+               desc=f"fit {cfg.opt}", leave=False)
     for step in bar:
         if batch == n_train:
             xb, yb = x_train, y_train
@@ -201,12 +213,19 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             xb, yb = x_train[idx], y_train[idx]
         if (cfg.update_grid and step % grid_every == 0
                 and cfg.start_grid_update_step <= step < cfg.stop_grid_update_step):
-            model.update_grid(xb)
+            if sync:
+                sync.update_grid(model, xb)
+            else:
+                model.update_grid(xb)
             history.grid_update_steps.append(step)
             optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
 
         def closure():
             nonlocal reg_value
+            if sync:  # global loss; the gradient summed over the ranks is in p.grad
+                loss, reg = sync.loss_and_grad(model, xb, yb, cfg)
+                reg_value = float(reg)
+                return loss
             for p in model.parameters():
                 p.grad = None
             pred, reg = _penalties(model, xb, cfg)
@@ -229,7 +248,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             break
         good = _snapshot(model)
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
-            train, test = _rmse(model, x_train, y_train), _rmse(model, x_test, y_test)
+            train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync
+                           else (_rmse(model, x_train, y_train), _rmse(model, x_test, y_test)))
             history.step.append(step + 1)
             history.train_rmse.append(train)
             history.test_rmse.append(test)
