@@ -167,10 +167,12 @@ def broadcast_state(module: nn.Module, src: int = 0) -> None:
     # broadcast fills its argument in place and needs contiguous memory:
     # a view of a larger tensor would not be synced.
     synced = {name: t.detach().clone(memory_format=torch.contiguous_format)
-              for name, t in state.items()}
+              for name, t in state.items() if torch.is_tensor(t)}
     for t in synced.values():
         dist.broadcast(t, src=src)
-    module.load_state_dict(synced)
+    extra = [{name: v for name, v in state.items() if not torch.is_tensor(v)}]
+    dist.broadcast_object_list(extra, src=src)  # extra state: the symbolic edges' names
+    module.load_state_dict(synced | extra[0])
 
 
 def check_same_across_ranks(tensors: dict[str, Tensor]) -> None:
