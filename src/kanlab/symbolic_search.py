@@ -23,8 +23,8 @@ _LM_SAMPLES = 256  # samples the multi-start refinement uses; the best start the
 # The coarse grids (normalised coordinates).
 _RATES = torch.logspace(-1, math.log10(30.0), 16, dtype=_F64)
 _EDGE_GAPS = torch.logspace(-3, 1.5, 16, dtype=_F64)  # singularities just outside the data
-_SHIFTS = torch.cat([torch.linspace(-2, 2, 17, dtype=_F64),
-                     1 + _EDGE_GAPS[::3], -1 - _EDGE_GAPS[::3]])
+_SHIFTS = torch.cat([torch.linspace(-2, 2, 17, dtype=_F64),  # |s| < 5: f(α(x̃ - s)) with a
+                     1 + _EDGE_GAPS[:13:3], -1 - _EDGE_GAPS[:13:3]])  # far s only mimics exp
 _FINE_SHIFTS = torch.cat([torch.linspace(-3, 3, 49, dtype=_F64), 1 + _EDGE_GAPS, -1 - _EDGE_GAPS])
 _EXP_RATES = torch.logspace(-2, math.log10(30.0), 24, dtype=_F64)
 _FREQUENCIES = torch.arange(0.25, 25.01, 0.5, dtype=_F64)  # sin(πx), sin(5x), ... ~8 periods
@@ -97,8 +97,10 @@ def _best_pairs(cand: Candidate, alpha: Tensor, beta: Tensor, xt: Tensor, yt: Te
         return None
     # the best c, d of each pair leave 1 - corr² of the variance: rank by corr²
     vc = v - v.mean(1, keepdim=True)
+    vc = vc / vc.abs().amax(1, keepdim=True).clamp_min(1e-300)  # squares cannot overflow
     num = vc @ (yt - yt.mean())
     corr2 = torch.where(ok, num * num / (vc * vc).sum(1).clamp_min(1e-300), -1.0)
+    corr2 = torch.nan_to_num(corr2, nan=-1.0)
     return torch.topk(corr2, min(n, int(ok.sum()))).indices
 
 
@@ -169,7 +171,8 @@ def _project(v: Tensor, ok: Tensor, yt: Tensor):
     values: ``c = coef/norm``), the residual ``r`` and ``ssr`` (inf where invalid).
     """
     vc = v - v.mean(-1, keepdim=True)
-    norm = vc.norm(dim=-1)
+    scale = vc.abs().amax(-1).clamp_min(1e-300)
+    norm = (vc / scale[:, None]).norm(dim=-1) * scale  # scaled: squares cannot overflow
     e2 = vc / norm.clamp_min(1e-300)[:, None]  # a constant f gives e2 = 0, hence c = 0
     coef = e2 @ yt
     r = yt - coef[:, None] * e2
