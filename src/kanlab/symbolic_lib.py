@@ -174,9 +174,11 @@ _BUILTINS: list[Candidate] = [
     Candidate("exp", torch.exp, lambda u: _sp().exp(u), 2, np.exp, torch.exp, shift_free=True),
     Candidate("log", torch.log, lambda u: _sp().log(u), 2, np.log, torch.reciprocal,
               Interval(0.0), scale_free=True),
-    Candidate("sin", torch.sin, lambda u: _sp().sin(u), 2, np.sin, torch.cos,
+    # sin and cos cost 3, one more than x^2: near an extremum c·cos(εx) + d is a
+    # parabola, and at equal cost such a lookalike of x^2 could win on noise.
+    Candidate("sin", torch.sin, lambda u: _sp().sin(u), 3, np.sin, torch.cos,
               period=2 * math.pi, symmetric=True),
-    Candidate("cos", torch.cos, lambda u: _sp().cos(u), 2, np.cos, lambda u: -torch.sin(u),
+    Candidate("cos", torch.cos, lambda u: _sp().cos(u), 3, np.cos, lambda u: -torch.sin(u),
               period=2 * math.pi, symmetric=True),
     Candidate("tan", torch.tan, lambda u: _sp().tan(u), 3, np.tan,
               lambda u: 1 + torch.tan(u) ** 2, Poles(_HALF_PI, math.pi), period=math.pi,
