@@ -242,3 +242,19 @@ def test_custom_base_fun_refused(tmp_path):
     with pytest.raises(ValueError, match="custom callable"):
         model.save(tmp_path / "c.kan")
     assert os.listdir(tmp_path) == []
+
+
+def test_round_trip_after_refine_prune_auto_symbolic(tmp_path):
+    """refine -> prune -> auto_symbolic: the loaded model has identical outputs and formula."""
+    x = _x(torch.float64, 300)
+    model = KAN([2, 4, 1], grid=5, k=3, seed=2, dtype=torch.float64)
+    model.remove_node(1, 1)
+    model = model.refine(10).prune(node_th=1e-8, x=x)
+    model.reference_input = x
+    model.auto_symbolic(r2_threshold=0.0)
+    assert model.width == [2, 3, 1] and model.symbolic[0].active
+    model.save(tmp_path / "m.safetensors")
+    loaded = load(tmp_path / "m.safetensors")
+    _assert_same(model, loaded)
+    loaded.reference_input = x
+    assert loaded.symbolic_formula(["x", "y"]) == model.symbolic_formula(["x", "y"])
