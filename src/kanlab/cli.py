@@ -24,6 +24,23 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
+def _width(text: str) -> list:
+    """``2,5,1`` or with multiplication nodes ``3,[1,1],1`` (pykan's notation)."""
+    try:
+        value = json.loads("[" + text + "]")
+    except json.JSONDecodeError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 2,5,1 or 3,[1,1],1, got {text!r}") \
+            from None
+    if len(value) == 1 and isinstance(value[0], list):  # written as one list: [2,5,1]
+        value = value[0]
+    from .network import _check_width
+    try:
+        _check_width(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return value
+
+
 def _ranges(text: str) -> list:
     """``-1,1`` for every variable, or ``-1,1;0,2`` (or JSON ``[[-1,1],[0,2]]``) per variable."""
     try:
@@ -58,8 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "from the formula)")
     train.add_argument("--ranges", type=_ranges, default=[-1.0, 1.0],
                        help="input range lo,hi for every variable, or lo,hi;lo,hi;... per variable")
-    train.add_argument("--width", type=_int_list, default=None,
-                       help="layer sizes, e.g. 2,5,1 (default: n_var,5,1)")
+    train.add_argument("--width", type=_width, default=None,
+                       help="layer sizes, e.g. 2,5,1 (default: n_var,5,1); [n_add,n_mult] "
+                            "gives a level multiplication nodes, e.g. 3,[1,1],1")
+    train.add_argument("--mult-arity", type=int, default=2,
+                       help="factors per multiplication node")
     train.add_argument("--grid", type=_int_list, default=[5, 10, 20],
                        help="grid-extension schedule: intervals per spline at each stage "
                             "(the first is the sparse stage's)")
@@ -128,6 +148,8 @@ def _config_from_args(parser, args):
     if ranges and isinstance(ranges[0], list) and len(ranges) != n_var:
         parser.error(f"--ranges gives {len(ranges)} ranges for {n_var} variables")
     width = args.width or [n_var, 5, 1]
+    if args.mult_arity < 2:
+        parser.error(f"--mult-arity must be >= 2, got {args.mult_arity}")
     if len(width) < 2 or width[0] != n_var:
         parser.error(f"--width must start with the {n_var} inputs of the function, got {width}")
     _check_out(parser, args.out)
@@ -140,7 +162,7 @@ def _config_from_args(parser, args):
     if not lr > 0:
         parser.error(f"--lr must be > 0, got {lr}")
     return TrainConfig(function=args.function, n_var=n_var, ranges=ranges, width=width,
-                       grids=args.grid, k=args.k, steps=args.steps, opt=args.opt, lr=lr,
+                       grids=args.grid, k=args.k, mult_arity=args.mult_arity, steps=args.steps, opt=args.opt, lr=lr,
                        lamb=args.lamb, lamb_smooth=args.lamb_smooth, train_num=args.train_num,
                        test_num=args.test_num, seed=args.seed, dtype=args.dtype, out=args.out,
                        progress=not args.no_progress, symbolic=not args.no_symbolic,

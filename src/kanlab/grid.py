@@ -102,9 +102,10 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0) -> None:
     """Update the grid of every layer in turn, feeding each the updated previous layer."""
     if not 0.0 <= float(grid_eps) <= 1.0:
         raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
-    for layer in model.layers:
+    for l, layer in enumerate(model.layers):
         update_layer_grid(layer, x, grid_eps)
-        x = layer(x)
+        # the next layer's inputs include symbolic edges and multiplication nodes
+        x = model.multiply(l + 1, model.layer_output(l, x)) if hasattr(model, "multiply") else layer(x)
 
 
 def _interpolate_points(points: Tensor, new_grid: int) -> Tensor:

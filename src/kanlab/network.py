@@ -17,13 +17,32 @@ from .symbolic_layer import SymbolicEdges
 __all__ = ["KAN"]
 
 
-def _check_width(width) -> list[int]:
+def _is_count(v, low: int = 0) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+
+def _check_width(width) -> tuple[list[int], list[int]]:
+    """``(addition nodes, multiplication nodes)`` per level from pykan's ``width``.
+
+    An entry is ``n`` (``n`` addition nodes) or ``[n_add, n_mult]``; the
+    inputs cannot be multiplication nodes and every level needs a node.
+    """
     if isinstance(width, (str, bytes)) or not isinstance(width, Sequence) or len(width) < 2:
         raise ValueError(f"width must be a list of at least two layer sizes, got {width!r}")
-    for w in width:
-        if not isinstance(w, int) or isinstance(w, bool) or w < 1:
-            raise ValueError(f"every entry of width must be a positive int, got {width!r}")
-    return list(width)
+    n_add, n_mult = [], []
+    for level, w in enumerate(width):
+        pair = list(w) if isinstance(w, Sequence) and not isinstance(w, (str, bytes)) else None
+        if pair is not None and len(pair) == 2 and all(_is_count(v) for v in pair) and \
+                sum(pair) >= 1 and (level > 0 or pair[1] == 0):
+            n_add.append(pair[0])
+            n_mult.append(pair[1])
+        elif pair is None and _is_count(w, 1):
+            n_add.append(w)
+            n_mult.append(0)
+        else:
+            raise ValueError(f"every entry of width must be a positive int or a pair [n_add, "
+                             f"n_mult] (no multiplication nodes among the inputs), got {width!r}")
+    return n_add, n_mult
 
 
 def _check_ids(ids, n: int) -> list[int]:
@@ -37,7 +56,9 @@ class KAN(nn.Module):
     """Kolmogorov–Arnold network.
 
     Args:
-        width: layer sizes, ``[n_in, hidden..., n_out]``.
+        width: nodes per level, ``[n_in, hidden..., n_out]``; an entry
+            ``[n_add, n_mult]`` gives a level ``n_add`` addition nodes and
+            ``n_mult`` multiplication nodes (pykan's KAN 2.0 notation).
         grid: number of grid intervals ``G`` of every spline.
         k: spline degree.
         seed: seed of the initialisation; a private ``torch.Generator`` is
@@ -64,6 +85,12 @@ class KAN(nn.Module):
         sp_trainable: train the spline scales ``scale_sp``.
         input_ids: for a model made by :meth:`prune_input`, the column of the
             original input each input is; ``None`` means ``0 .. width[0]-1``.
+        mult_arity: how many subnodes every multiplication node multiplies.
+            The layer into a level with multiplication nodes has
+            ``n_add + mult_arity · n_mult`` outputs: the first ``n_add`` are the
+            addition nodes, each following group of ``mult_arity`` is
+            multiplied into one node, so ``KAN([2, [0, 1]])`` computes
+            ``φ_1(x) · φ_2(y)``-style products exactly.
         device, dtype: factory keywords, as for ``nn.Linear``.
 
     Shape:
@@ -76,12 +103,19 @@ class KAN(nn.Module):
         torch.Size([10, 1])
     """
 
-    def __init__(self, width: Sequence[int], grid: int = 5, k: int = 3, seed: int = 0,
+    def __init__(self, width: Sequence, grid: int = 5, k: int = 3, seed: int = 0,
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
-                 input_ids: Sequence[int] | None = None, device=None, dtype=None) -> None:
+                 input_ids: Sequence[int] | None = None, mult_arity: int = 2,
+                 device=None, dtype=None) -> None:
         super().__init__()
-        width = _check_width(width)
+        n_add, n_mult = _check_width(width)
+        if not _is_count(mult_arity, 2):
+            raise ValueError(f"mult_arity must be an int >= 2, got {mult_arity!r}")
+        self.mult_arity = mult_arity
+        self.n_mult = n_mult
+        width = [a + m for a, m in zip(n_add, n_mult)]  # nodes per level
+        subnodes = [a + mult_arity * m for a, m in zip(n_add, n_mult)]  # outputs of the layer below
         if not 0.0 <= float(grid_eps) <= 1.0:
             raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
         if not isinstance(seed, int) or isinstance(seed, bool):
@@ -100,7 +134,7 @@ class KAN(nn.Module):
                      grid_range=grid_range if (l == 0 or not per_input) else (-1.0, 1.0),
                      base_fun=base_fun, noise_scale=noise_scale, generator=generator,
                      device=device, dtype=dtype)
-            for l, (n_in, n_out) in enumerate(zip(width[:-1], width[1:])))
+            for l, (n_in, n_out) in enumerate(zip(width[:-1], subnodes[1:])))
         for layer in self.layers:
             layer.scale_base.requires_grad_(self.sb_trainable)
             layer.scale_sp.requires_grad_(self.sp_trainable)
@@ -112,8 +146,34 @@ class KAN(nn.Module):
 
     @property
     def width(self) -> list[int]:
-        """Layer sizes, ``[n_in, hidden..., n_out]``."""
-        return [self.layers[0].in_features] + [layer.out_features for layer in self.layers]
+        """Nodes per level, ``[n_in, hidden..., n_out]`` (addition plus multiplication nodes)."""
+        return [self.layers[0].in_features] + [
+            layer.out_features - (self.mult_arity - 1) * m
+            for layer, m in zip(self.layers, self.n_mult[1:])]
+
+    @property
+    def width_spec(self) -> list:
+        """``width`` in pykan's notation: ``n`` or ``[n_add, n_mult]`` per level."""
+        return [w if m == 0 else [w - m, m] for w, m in zip(self.width, self.n_mult)]
+
+    def subnode_to_node(self, level: int) -> list[int]:
+        """For every output of the layer into ``level``, the node it feeds there.
+
+        Addition node ``j`` takes subnode ``j``; multiplication node ``n_add + m``
+        takes the ``mult_arity`` subnodes ``n_add + m·arity …``.
+        """
+        n_add = self.width[level] - self.n_mult[level]
+        return list(range(n_add)) + [n_add + s // self.mult_arity
+                                     for s in range(self.n_mult[level] * self.mult_arity)]
+
+    def multiply(self, level: int, y: Tensor) -> Tensor:
+        """Node values at ``level`` from the outputs ``(*, subnodes)`` of the layer into it."""
+        m = self.n_mult[level]
+        if m == 0:
+            return y
+        n_add = y.shape[-1] - m * self.mult_arity
+        products = y[..., n_add:].unflatten(-1, (m, self.mult_arity)).prod(-1)  # (*, m)
+        return torch.cat([y[..., :n_add], products], dim=-1)
 
     @property
     def grid(self) -> int:
@@ -143,18 +203,23 @@ class KAN(nn.Module):
     def forward_with_inputs(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
         """Output and the input of every layer (``inputs[l]`` feeds layer ``l``)."""
         inputs = []
-        for layer, symbolic in zip(self.layers, self.symbolic):
+        for l in range(self.depth):
             inputs.append(x)
-            y = layer(x)
-            if symbolic.active:
-                lead = x.shape[:-1]
-                y = y + symbolic(x.reshape(-1, x.shape[-1])).reshape(*lead, -1)
-            x = y
+            x = self.multiply(l + 1, self.layer_output(l, x))
         return x, inputs
+
+    def layer_output(self, l: int, x: Tensor) -> Tensor:
+        """Layer ``l``'s edges summed into its outputs (before any multiplication nodes)."""
+        y = self.layers[l](x)
+        symbolic = self.symbolic[l]
+        if symbolic.active:
+            lead = x.shape[:-1]
+            y = y + symbolic(x.reshape(-1, x.shape[-1])).reshape(*lead, -1)
+        return y
 
     def get_config(self) -> dict:
         """Constructor arguments that rebuild this architecture (for checkpoints)."""
-        return {"width": self.width, "grid": self.grid, "k": self.k, "seed": self.seed,
+        return {"width": self.width_spec, "mult_arity": self.mult_arity, "grid": self.grid, "k": self.k, "seed": self.seed,
                 "base_fun": self.base_fun_name, "grid_range": self.grid_range,
                 "grid_eps": self.grid_eps, "noise_scale": self.noise_scale,
                 "sb_trainable": self.sb_trainable, "sp_trainable": self.sp_trainable,
@@ -250,4 +315,4 @@ class KAN(nn.Module):
         save(self, path)
 
     def extra_repr(self) -> str:
-        return f"width={self.width}, grid={self.grid}, k={self.k}"
+        return f"width={self.width_spec}, grid={self.grid}, k={self.k}"

@@ -92,22 +92,27 @@ def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[T
 def attribute(model, x: Tensor | None = None) -> Attribution:
     """Edge and node scores of ``model`` on ``x`` (default: ``model.reference_input``)."""
     x = _reference(model, x)
-    out, inputs = model.forward_with_inputs(x)
-    outputs = inputs[1:] + [out]
+    _, inputs = model.forward_with_inputs(x)
     stds = [edge_moments(layer, sym, xi)[1]
             for layer, sym, xi in zip(model.layers, model.symbolic, inputs)]
     n_out = model.width[-1]
     score = torch.eye(n_out, dtype=x.dtype, device=x.device)  # (target, width[L])
     node_all, edge_all = [score], []
     for l in reversed(range(model.depth)):
-        node_std = outputs[l].std(0, unbiased=False)  # (out_l,)
-        eps = 1e-4 * float(node_std.max().clamp_min(1e-30))  # scale-free guard against 0/0
-        ratio = stds[l] / (node_std + eps).unsqueeze(-1)  # (out_l, in_l)
-        edge = score.unsqueeze(-1) * ratio.unsqueeze(0)  # (target, out_l, in_l)
+        # a multiplication node passes its score to each factor (pykan's subnodes)
+        sub_score = score[:, _sub_index(model, l + 1, score.device)]  # (target, out_l)
+        sub_std = model.layer_output(l, inputs[l]).std(0, unbiased=False)  # (out_l,)
+        eps = 1e-4 * float(sub_std.max().clamp_min(1e-30))  # scale-free guard against 0/0
+        ratio = stds[l] / (sub_std + eps).unsqueeze(-1)  # (out_l, in_l)
+        edge = sub_score.unsqueeze(-1) * ratio.unsqueeze(0)  # (target, out_l, in_l)
         score = edge.sum(1)  # (target, in_l)
         edge_all.insert(0, edge)
         node_all.insert(0, score)
     return Attribution([e.mean(0) for e in edge_all], [s.mean(0) for s in node_all], stds)
+
+
+def _sub_index(model, level: int, device) -> Tensor:
+    return torch.tensor(model.subnode_to_node(level), device=device)
 
 
 def remove_edge(model, l: int, i: int, j: int) -> None:
@@ -209,15 +214,17 @@ def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor]
     """
     from .network import KAN
     config = model.get_config()
-    config.update(width=[len(k) for k in kept], dtype=model.dtype,
-                  input_ids=input_ids or model.input_ids)
+    spec = [_kept_spec(model, level, nodes) for level, nodes in enumerate(kept)]
+    config.update(width=spec, dtype=model.dtype, input_ids=input_ids or model.input_ids)
     if config["base_fun"] == "custom":
         config["base_fun"] = model.layers[0].base_fun
     new = KAN(**config, device=model.device)
     _, inputs = model.forward_with_inputs(x)
     for l, (old, sym) in enumerate(zip(model.layers, model.symbolic)):
         ins = torch.tensor(kept[l], device=old.mask.device)
-        outs = torch.tensor(kept[l + 1], device=old.mask.device)
+        owner = model.subnode_to_node(l + 1)
+        outs = torch.tensor([s for s, n in enumerate(owner) if n in set(kept[l + 1])],
+                            device=old.mask.device)
         mean, _ = edge_moments(old, sym, inputs[l])  # (out, in) of the old layer
         active = (old.mask != 0) | (sym.mask != 0)
         keep = torch.zeros_like(active)
@@ -228,6 +235,13 @@ def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor]
         _fold_offsets(new.layers[l], new.symbolic[l], dropped[outs])
     new.reference_input = model.reference_input
     return new
+
+
+def _kept_spec(model, level: int, nodes: list[int]):
+    """pykan width entry of ``level`` keeping ``nodes``: ``n`` or ``[n_add, n_mult]``."""
+    n_add = model.width[level] - model.n_mult[level]
+    mult = sum(1 for n in nodes if n >= n_add)
+    return len(nodes) if model.n_mult[level] == 0 else [len(nodes) - mult, mult]
 
 
 def _copy_layer(old: KANLayer, sym: SymbolicEdges, layer: KANLayer, new_sym: SymbolicEdges,

@@ -192,10 +192,18 @@ def symbolic_formula(model, var_names=None, x: Tensor | None = None, check: bool
                     a, b, c, d = (sympy.Float(float(v), 17) for v in affine[j, i])
                     expr += c * sym.candidate(sym.names[j][i]).sympy_fn(a * nodes[i] + b) + d
             outputs.append(expr)
-        nodes = outputs
+        nodes = _multiply(model, l + 1, outputs)
     if check:
         _check_formula(model, nodes, symbols, x, rtol)
     return nodes
+
+
+def _multiply(model, level: int, outputs: list) -> list:
+    """Node expressions at ``level``: multiplication nodes take the product of their subnodes."""
+    nodes: dict[int, object] = {}
+    for sub, node in enumerate(model.subnode_to_node(level)):
+        nodes[node] = outputs[sub] if node not in nodes else nodes[node] * outputs[sub]
+    return [nodes[n] for n in range(len(nodes))]
 
 
 def _check_formula(model, formulas, symbols, x, rtol: float) -> None:

@@ -52,7 +52,8 @@ class TrainConfig:
     function: str = DEFAULT_FUNCTION  # formula in x, y, z or x1..xn, or a name in datasets.FUNCTIONS
     n_var: int | None = None  # number of inputs; inferred from the formula when None
     ranges: list = field(default_factory=lambda: [-1.0, 1.0])  # (lo, hi) or one pair per input
-    width: list[int] | None = None  # hidden sizes included, e.g. [2, 5, 1]; default [n_var, 5, 1]
+    width: list | None = None  # e.g. [2, 5, 1] or [3, [1, 1], 1] (mult nodes); default [n_var, 5, 1]
+    mult_arity: int = 2  # factors per multiplication node
     grids: list[int] = field(default_factory=lambda: [5, 10, 20])  # grid-extension schedule
     k: int = 3  # spline degree
     steps: int = 50  # optimiser steps per training stage
@@ -189,13 +190,14 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     if main:
         out.mkdir(parents=True, exist_ok=True)
     dataset = create_dataset(f, n_var, cfg.ranges, cfg.train_num, cfg.test_num, cfg.seed, dtype)
-    if dataset["train_label"].shape[1] != width[-1]:
-        raise ValueError(f"width ends with {width[-1]} outputs but the function has "
+    n_out = width[-1] if isinstance(width[-1], int) else sum(width[-1])
+    if dataset["train_label"].shape[1] != n_out:
+        raise ValueError(f"width ends with {n_out} outputs but the function has "
                          f"{dataset['train_label'].shape[1]}")
     stages = plan(cfg)
     if state is None:
         model = KAN(width, grid=cfg.grids[0], k=cfg.k, seed=cfg.seed, dtype=dtype,
-                    grid_range=_first_layer_range(cfg.ranges, n_var))
+                    grid_range=_first_layer_range(cfg.ranges, n_var), mult_arity=cfg.mult_arity)
         state = {"config": asdict(cfg) | {"width": width}, "next": 0, "steps_done": 0,
                  "records": [], "histories": [], "wall_time": 0.0, "symbolic": None}
     else:

@@ -34,10 +34,11 @@ class _Layout:
     """Geometry in inches: columns of nodes and insets, one band per layer."""
 
     width: list[int]
+    edges: list[int]  # insets per layer: in_features × out_features (outputs include factors)
 
     def __post_init__(self) -> None:
         # The widest row (a layer's edges, or its nodes) sets the figure width.
-        slots = max(max(a * b for a, b in zip(self.width[:-1], self.width[1:])), max(self.width))
+        slots = max(max(self.edges), max(self.width))
         self.fig_w = max(5.0, min(0.5 * slots, max(10.0, MIN_SLOT * slots), MAX_WIDTH))
         self.margin_x = 0.3
         usable = self.fig_w - 2 * self.margin_x
@@ -99,6 +100,13 @@ def _edge_curves(model, x: Tensor | None, beta: float) -> list[tuple[np.ndarray,
         curves.append((xs.cpu().numpy(), ys.cpu().numpy(), alpha.cpu().numpy(),
                        live.cpu().numpy()))
     return curves
+
+
+def _owners(model, level: int, n_out: int) -> list[int]:
+    """The node each output of the layer into ``level`` feeds (itself, without products)."""
+    if hasattr(model, "subnode_to_node"):
+        return model.subnode_to_node(level)
+    return list(range(n_out))
 
 
 def _symbolic(model) -> list:
@@ -207,7 +215,7 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     in_names = check_names(in_vars, width[0], "x", "in_vars")
     out_names = check_names(out_vars, width[-1], "y", "out_vars")
     curves = _edge_curves(model, x, beta)
-    geo = _Layout(width)
+    geo = _Layout(width, [layer.in_features * layer.out_features for layer in model.layers])
     fig = Figure(figsize=(geo.fig_w, geo.fig_h))
     canvas = fig.add_axes([0, 0, 1, 1], label="diagram")
     canvas.set_xlim(0, geo.fig_w)
@@ -219,6 +227,7 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     for l, (layer, (xs, ys, alpha, live)) in enumerate(zip(model.layers, curves)):
         n_in, n_out = layer.in_features, layer.out_features
         mid = geo.y(l + 0.5)
+        owner = _owners(model, l + 1, n_out)
         for i in range(n_in):
             for j in range(n_out):
                 if not live[j, i]:
@@ -226,8 +235,9 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
                 cx = geo.x(n_in * n_out, i * n_out + j)  # grouped by input node
                 name = _symbolic_name(layer, symbolic[l], j, i)
                 rgb = to_rgb(SYMBOLIC_COLOR if name else EDGE_COLOR)
+                target = geo.x(width[l + 1], owner[j])  # a factor of a product goes to its node
                 lines += [[(geo.x(n_in, i), geo.y(l)), (cx, mid - geo.inset / 2)],
-                          [(cx, mid + geo.inset / 2), (geo.x(n_out, j), geo.y(l + 1))]]
+                          [(cx, mid + geo.inset / 2), (target, geo.y(l + 1))]]
                 colors += [(*rgb, float(alpha[j, i]))] * 2
                 _draw_inset(canvas, geo, cx, mid, xs[:, i], ys[:, j, i], float(alpha[j, i]),
                             name, f"edge l={l} i={i} j={j}", room=geo.spacing(n_in * n_out))
@@ -238,6 +248,10 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     for level, n in enumerate(width):
         canvas.scatter([geo.x(n, i) for i in range(n)], [geo.y(level)] * n,
                        s=(72 * node) ** 2, color="black", zorder=3)
+        n_mult = (getattr(model, "n_mult", None) or [0] * len(width))[level]
+        for i in range(n - n_mult, n):  # multiplication nodes: a white × on the dot
+            canvas.text(geo.x(n, i), geo.y(level), "×", ha="center", va="center", zorder=4,
+                        color="white", fontsize=max(6.0, 60 * node), label=f"mult {level} {i}")
     fontsize = float(min(np.clip(0.6 * geo.fig_w, 12, 16), max(7, 24 * geo.spacing(max(width)))))
     for i, name in enumerate(in_names):
         canvas.text(geo.x(width[0], i), geo.y(0) - node, name, ha="center", va="top",
