@@ -164,12 +164,23 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None
 
 @torch.no_grad()
 def update_grid(model, x: Tensor, grid_eps: float = 1.0) -> None:
-    """Update the grid of every layer in turn, feeding each the updated previous layer."""
+    """Update the grid of every layer in turn, feeding each the updated previous layer.
+
+    All or nothing: if a layer raises (bad samples, a hidden layer that
+    overflows), every layer is restored before the error propagates.
+    """
     if not 0.0 <= float(grid_eps) <= 1.0:
         raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
-    for layer in model.layers:
-        update_layer_grid(layer, x, grid_eps)
-        x = layer(x)
+    saved = [{name: t.clone() for name, t in layer.state_dict().items()} for layer in model.layers]
+    try:
+        for layer in model.layers:
+            update_layer_grid(layer, x, grid_eps)
+            x = layer(x)
+    except Exception:
+        for layer, state in zip(model.layers, saved):
+            layer.set_grid(state["knots"], state["coef"])
+            layer.load_state_dict(state)
+        raise
 
 
 def _interpolate_points(points: Tensor, new_grid: int) -> Tensor:
