@@ -26,6 +26,8 @@ __all__ = ["grid_points_from_samples", "inlier_span", "update_layer_grid", "upda
 # and the breakdown point is 25%, so one wild sample in a minibatch of 16
 # cannot move the grid.
 OUTLIER_FENCE = 3.0
+# shortest grid interval, as a share of the mean one, that sample quantiles may produce
+MIN_GAP = 0.05
 
 
 def _sorted_quantile(xs: Tensor, q: float) -> Tensor:
@@ -101,15 +103,32 @@ def grid_points_from_samples(x: Tensor, grid: int, grid_eps: float,
     # convex combination: no overflow even when hi - lo exceeds the dtype's range
     uniform = lo * (1 - frac) + hi * frac  # (F, G + 1)
     points = grid_eps * uniform + (1 - grid_eps) * adaptive
-    # ties between quantiles: lean on the uniform grid until the row increases strictly
+    # ties (or near ties) between quantiles: lean on the uniform grid until no
+    # interval is shorter than MIN_GAP of the mean one, which keeps the refit well
+    # conditioned (a 1:200 interval ratio already defeats it in float32)
+    min_gap = MIN_GAP * (hi - lo) / grid  # (F, 1)
     eps = grid_eps
-    while not bool((points.diff(dim=-1) > 0).all()) and eps < 1.0:
+    while not bool((points.diff(dim=-1) >= min_gap).all()) and eps < 1.0:
         eps = min(1.0, max(2 * eps, 0.01))
-        bad = ~(points.diff(dim=-1) > 0).all(-1, keepdim=True)
+        bad = ~(points.diff(dim=-1) >= min_gap).all(-1, keepdim=True)
         points = torch.where(bad, eps * uniform + (1 - eps) * adaptive, points)
     # a width beyond the dtype's range would make the extended knots overflow
     degenerate = ~(points.diff(dim=-1) > 0).all(-1) | ~torch.isfinite(hi - lo)[:, 0]
     return torch.where(degenerate[:, None], torch.full_like(points, float("nan")), points)
+
+
+def _too_narrow(points: Tensor, k: int) -> Tensor:
+    """Rows ``(F, G + 1)`` whose mean spacing ``h`` the basis cannot resolve, ``(F,)`` bool.
+
+    The span polynomials carry powers ``h**-p`` up to ``p = k + 1`` (with the
+    slope), which overflow below ``h = max ** (-1 / (k + 1))`` (float32:
+    ~7e-10 for k = 3); and a spacing within 64 ulps of the grid's magnitude
+    leaves no room between the points.
+    """
+    info = torch.finfo(points.dtype)
+    h = (points[:, -1] - points[:, 0]) / (points.shape[-1] - 1)
+    scale = torch.maximum(points[:, 0].abs(), points[:, -1].abs())
+    return (h < info.max ** (-1.0 / (k + 1))) | (h < 64 * info.eps * scale)
 
 
 def _spline_coef(layer: KANLayer) -> Tensor:
@@ -126,7 +145,8 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None
     the layer's linear extension.  Inputs whose samples are all equal (or
     whose range overflows the dtype) keep their grid, with a RuntimeWarning.
     The splines are refitted by least squares on the samples (clamped into
-    the new base interval) together with a uniform sweep of that interval, so
+    the new base interval) together with a uniform sweep of that interval and
+    ``k + 1`` points in each new interval, so
     the edge functions are kept where the data lie and stay well determined
     everywhere, whatever the batch size.
 
@@ -138,15 +158,20 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None
     k, grid = layer.k, layer.grid
     points = grid_points_from_samples(x, grid, grid_eps)  # (in, G + 1)
     degenerate = ~torch.isfinite(extend_points(points, k)).all(-1)  # NaN rows, overflowing knots
+    degenerate |= _too_narrow(points, k)
     if bool(degenerate.any()):
         warnings.warn(f"update_grid: inputs {degenerate.nonzero().flatten().tolist()} have a "
-                      "single distinct value in this batch (or a range too wide for "
-                      f"{x.dtype}); their grid is left unchanged", RuntimeWarning, stacklevel=3)
+                      "single distinct value in this batch (or a range too wide or too narrow "
+                      f"for {x.dtype}); their grid is left unchanged", RuntimeWarning, stacklevel=3)
         points = torch.where(degenerate[:, None], layer.knots[:, k:k + grid + 1], points)
     new_knots = extend_points(points, k)
     lo, hi = points[:, :1], points[:, -1:]  # (in, 1)
     sweep = torch.linspace(0, 1, 4 * (grid + k), dtype=x.dtype, device=x.device)
-    dense = (lo * (1 - sweep) + hi * sweep).t()  # (S, in)
+    # plus k + 1 points inside every new interval, however narrow (tied quantiles
+    # make some tiny): the fit then meets Schoenberg–Whitney and is well posed
+    offsets = (torch.arange(k + 1, dtype=x.dtype, device=x.device) + 0.5) / (k + 1)
+    inner = points[:, :-1, None] * (1 - offsets) + points[:, 1:, None] * offsets  # (in, G, k + 1)
+    dense = torch.cat([lo * (1 - sweep) + hi * sweep, inner.flatten(1)], dim=1).t()  # (S, in)
     stride = max(1, x.shape[0] // 4096)  # cap the fit at ~4k data rows
     # outliers beyond the new base interval are fitted at its ends: their
     # leverage on the linear extension would otherwise dominate the fit
