@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from kanlab import KAN
-from kanlab.grid import grid_points_from_samples, refine_layer, update_grid
+from kanlab.grid import grid_points_from_samples, refine_layer, update_grid, update_layer_grid
+from kanlab.splines import extend_points
+from kanlab.validation import NonFiniteError
 
 
 def _tensors(model):
@@ -349,3 +351,120 @@ def test_refine_and_update_grid_on_cuda():
     gpu.update_grid(x.cuda())
     model.update_grid(x)
     torch.testing.assert_close(gpu(x.cuda()).cpu(), model(x), rtol=0, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# robustness: outliers, heavy tails, sparse features, huge ranges
+
+
+def bulk_with_outliers(count: int = 1000, seed: int = 0) -> torch.Tensor:
+    """Uniform samples on [-1, 1]² plus one wild sample per input (1e6 and -1e30)."""
+    g = torch.Generator().manual_seed(seed)
+    x = 2 * torch.rand(count, 2, generator=g, dtype=F64) - 1
+    x[17, 0], x[400, 1] = 1e6, -1e30
+    return x
+
+
+def interval_counts(knots: torch.Tensor, x: torch.Tensor, grid: int) -> torch.Tensor:
+    """Samples per base interval, (F, G)."""
+    points = knots[:, K:K + grid + 1]
+    inside = (x.t()[:, :, None] >= points[:, None, :-1]) & (x.t()[:, :, None] < points[:, None, 1:])
+    return inside.sum(1)
+
+
+def test_one_huge_outlier_does_not_stretch_the_grid():
+    """One sample at 1e6 (and one at -1e30) among 1000: the grid still spans the bulk [-1, 1],
+    every one of the 10 intervals holds at least 5% of the samples, and the first layer's
+    edges are kept on the bulk."""
+    model = smooth_kan()
+    refine_layer(model.layers[0], 10)
+    x = bulk_with_outliers()
+    bulk = torch.ones(len(x), dtype=torch.bool)
+    bulk[[17, 400]] = False
+    old = model.layers[0].edge_values(x[bulk]).detach()
+    model.update_grid(x)
+    knots = model.layers[0].knots
+    assert float(knots[:, K].min()) > -1.01 and float(knots[:, 10 + K].max()) < 1.01
+    assert int(interval_counts(knots, x, 10).min()) >= 50
+    new = model.layers[0].edge_values(x[bulk]).detach()
+    assert rel_err(new, old) < 5e-3
+    assert bool(torch.isfinite(model(x)).all())
+
+
+def test_without_fences_the_outlier_would_stretch_the_grid():
+    """The fault the fences prevent: on raw extremes 999 of 1000 samples share one interval."""
+    x = bulk_with_outliers()
+    points = grid_points_from_samples(x, 10, 1.0, fence=None)
+    assert float(points[0, -1]) == 1e6
+    raw = interval_counts(extend_points(points, K), x, 10)
+    assert int(raw[0].max()) >= 999
+    robust = grid_points_from_samples(x, 10, 1.0)
+    assert int(interval_counts(extend_points(robust, K), x, 10).min()) >= 50
+
+
+def test_outlier_in_small_minibatch_is_ignored():
+    """A 16-sample minibatch with one sample at 1e3 keeps the grid on the other 15."""
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(16, 2, generator=g, dtype=F64)
+    x[5, 1] = 1e3
+    points = grid_points_from_samples(x, 5, 1.0)
+    rest = torch.cat([x[:5, 1], x[6:, 1]])
+    torch.testing.assert_close(points[1, [0, -1]], torch.stack([rest.min(), rest.max()]))
+    torch.testing.assert_close(points[0, [0, -1]], torch.stack([x[:, 0].min(), x[:, 0].max()]))
+
+
+@pytest.mark.parametrize("name, max_out", [("gauss", 0.0), ("exponential", 0.02),
+                                           ("lognormal", 0.05)])
+def test_tails_stay_mostly_on_the_grid(name, max_out):
+    """Light tails are never cut (Gaussian: the grid spans the extremes); heavy tails lose
+    at most a few percent of the samples to the linear extension."""
+    g = torch.Generator().manual_seed(4)
+    z = torch.randn(2000, 1, generator=g, dtype=F64)
+    x = {"gauss": z, "exponential": -torch.log(torch.rand(2000, 1, generator=g, dtype=F64)),
+         "lognormal": z.exp()}[name]
+    points = grid_points_from_samples(x, 10, 1.0)
+    out = ((x[:, 0] < points[0, 0]) | (x[:, 0] > points[0, -1])).double().mean()
+    assert float(out) <= max_out
+
+
+def test_sparse_feature_keeps_its_spread():
+    """90% zeros and 10% spread (IQR 0): the grid spans all samples instead of collapsing."""
+    x = torch.zeros(200, 2, dtype=F64)
+    x[:, 0] = torch.linspace(-1, 1, 200, dtype=F64)
+    x[::10, 1] = torch.linspace(0.1, 2.0, 20, dtype=F64)
+    model = smooth_kan()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.update_grid(x)
+    knots = model.layers[0].knots
+    torch.testing.assert_close(knots[1, [K, GRID + K]], torch.tensor([0.0, 2.0], dtype=F64))
+    assert bool((knots.diff(dim=-1) > 0).all())
+
+
+def test_range_too_wide_for_dtype_keeps_grid_with_warning():
+    """float32 samples split between ±3e38: hi - lo overflows, so the grid is kept (with a
+    warning) rather than filled with inf, and the forward pass refuses such inputs clearly."""
+    model = smooth_kan(dtype=torch.float32)
+    layer = model.layers[0]
+    x = spread_samples().float()
+    x[:, 0] = torch.where(x[:, 1] > -0.6, 3e38, -3e38)
+    before = layer.knots.clone()
+    with pytest.warns(RuntimeWarning, match=r"inputs \[0\].*too wide"):
+        update_layer_grid(layer, x)
+    torch.testing.assert_close(layer.knots[0], before[0])
+    assert bool(torch.isfinite(layer.knots).all())
+    with pytest.raises(NonFiniteError, match="would overflow"):
+        layer(x)
+
+
+def test_update_grid_is_all_or_nothing():
+    """When a deeper layer fails (its input would overflow), every layer is restored."""
+    model = smooth_kan(dtype=torch.float32)
+    with torch.no_grad():
+        model.layers[1].coef.fill_(1e30)
+    x = spread_samples().float() * 1e16  # layer 1 sees ~1e16; its output would pass 3.4e38
+    before = snapshot(model)
+    with pytest.raises(NonFiniteError):
+        model.update_grid(x)
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, before[name]), name

@@ -41,23 +41,42 @@ def test_adam_decreases_loss():
     assert history.train_rmse[-1] < 0.5 * history.train_rmse[0]
 
 
-def test_same_seed_bit_identical(seed_data):
-    """Two runs with the same seeds give bit-identical parameters and buffers."""
+@pytest.mark.parametrize("opt", ["LBFGS", "Adam"])
+def test_same_seed_bit_identical(seed_data, opt):
+    """Two runs (init, minibatch fit with three grid updates, a final update_grid) give
+    bit-identical parameters and buffers; a different fit seed gives different ones."""
     states = []
-    for _ in range(2):
+    for fit_seed in (0, 0, 1):
         model = kanlab.KAN([2, 3, 1], grid=5, k=3, seed=3, dtype=torch.float64)
-        model.fit(seed_data, steps=5, batch=100, progress=False)
+        history = model.fit(seed_data, opt=opt, lr=1.0 if opt == "LBFGS" else 1e-2, steps=6,
+                            batch=100, grid_update_num=3, stop_grid_update_step=6, seed=fit_seed,
+                            progress=False)
+        assert history.grid_update_steps == [0, 2, 4]
+        model.update_grid(seed_data["train_input"][:50])
         states.append(dict(_tensors(model)))
     for key in states[0]:
         assert torch.equal(states[0][key], states[1][key]), key
+    assert not all(torch.equal(states[0][key], states[2][key]) for key in states[0])
 
 
 def test_global_rng_untouched(seed_data):
-    """Constructing and fitting leaves the global torch RNG state unchanged."""
-    before = torch.get_rng_state()
+    """Building, fitting (minibatches, grid updates), refining and creating data leave the
+    global torch, numpy and random states unchanged."""
+    import random
+
+    import numpy as np
+
+    torch_state, np_state, py_state = torch.get_rng_state(), np.random.get_state(), random.getstate()
+    kanlab.create_dataset(lambda x: x, 1, train_num=10, test_num=10)
     model = kanlab.KAN([2, 2, 1], grid=3, k=3, seed=0, dtype=torch.float64)
     model.fit(seed_data, steps=2, batch=50, progress=False)
-    assert torch.equal(before, torch.get_rng_state())
+    model.update_grid(seed_data["train_input"])
+    model.refine(6)
+    assert torch.equal(torch_state, torch.get_rng_state())
+    after = np.random.get_state()
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
+    assert after[2:] == np_state[2:]
+    assert random.getstate() == py_state
 
 
 def test_library_is_silent(seed_data, capsys, tmp_path, monkeypatch):

@@ -7,10 +7,12 @@ from .datasets import create_dataset
 from .layer import KANLayer
 from .network import KAN
 from .training import FitConfig, History, fit
+from .validation import checks, set_checks
 
 __version__ = "0.1.0"
 
 __all__ = ["KAN", "KANLayer", "FitConfig", "History", "fit", "create_dataset", "load",
+           "set_checks", "checks",
            "__version__"]
 
 

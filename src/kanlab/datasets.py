@@ -67,6 +67,8 @@ def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 
     if not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating-point dtype, got {dtype}")
     r = _parse_ranges(ranges, n_var).to(dtype)
+    if not bool(torch.isfinite(r[:, 1] - r[:, 0]).all()):
+        raise ValueError(f"ranges {r.tolist()} are too wide for {dtype} (hi - lo overflows)")
     generator = torch.Generator().manual_seed(seed)
     out = {}
     for part, num in (("train", train_num), ("test", test_num)):
@@ -75,12 +77,16 @@ def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 
         y = f(x)
         if not isinstance(y, Tensor):
             raise TypeError(f"f must return a torch.Tensor, got {type(y).__name__}")
+        if y.is_complex():
+            raise TypeError(f"f must return real labels, got dtype {y.dtype}")
         if y.dim() == 1:
             y = y.unsqueeze(1)
-        if y.dim() != 2 or y.shape[0] != num:
-            raise ValueError(f"f must map ({num}, {n_var}) to ({num}, n_out), got {tuple(y.shape)}")
+        if y.dim() != 2 or y.shape[0] != num or y.shape[1] == 0:
+            raise ValueError(f"f must map ({num}, {n_var}) to ({num}, n_out) with n_out >= 1, "
+                             f"got {tuple(y.shape)}")
+        y = y.to(dtype)  # checked after the cast: float64 labels may overflow float32
         if not bool(torch.isfinite(y).all()):
-            raise ValueError("f returned non-finite labels (NaN or inf) on the sampled inputs; "
-                             "narrow the ranges")
-        out[f"{part}_input"], out[f"{part}_label"] = x, y.to(dtype)
+            raise ValueError(f"f returned non-finite labels (NaN or inf in {dtype}) on the "
+                             "sampled inputs; narrow the ranges")
+        out[f"{part}_input"], out[f"{part}_label"] = x, y
     return out

@@ -205,7 +205,17 @@ class KANLayer(nn.Module):
         self._refresh_knots()
 
     def check_input(self, x: Tensor) -> None:
-        """Raise a clear error unless ``x`` is a ``(*, in_features)`` tensor of the layer's dtype."""
+        """Raise a clear error unless ``x`` is a valid ``(*, in_features)`` input.
+
+        Shape and dtype are always checked (metadata only).  While
+        :func:`kanlab.set_checks` is on (the default) the values are checked
+        too, at the cost of one reduction: NaN, inf, or inputs so large that
+        the linear extension would overflow the dtype raise
+        :class:`kanlab.validation.NonFiniteError` (a ``ValueError``).
+        A 1-D input ``(in_features,)`` is one sample, as for ``nn.Linear``.
+        """
+        from .validation import check_layer_values
+
         if not isinstance(x, Tensor):
             raise TypeError(f"KANLayer expects a torch.Tensor, got {type(x).__name__}")
         if x.dim() == 0 or x.shape[-1] != self.in_features:
@@ -215,6 +225,7 @@ class KANLayer(nn.Module):
             raise TypeError(f"expected input of dtype {self.knots.dtype} (the layer's dtype), got "
                             f"{x.dtype}; convert with x.to({self.knots.dtype}) or the model "
                             f"with .to({x.dtype})")
+        check_layer_values(self, x)
 
     def basis(self, x: Tensor) -> Tensor:
         """Dense basis tensor.

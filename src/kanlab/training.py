@@ -16,8 +16,10 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from .diagnostics import warn_out_of_grid
 from .optim import LBFGS, Adam
 from .regularization import smoothness_penalty, sparsity_penalty
+from .validation import NonFiniteError
 
 __all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
 
@@ -149,7 +151,10 @@ def _penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
 
 @torch.no_grad()
 def _rmse(model, x: Tensor, y: Tensor) -> float:
-    return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
+    try:
+        return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
+    except NonFiniteError:  # some sample overflows a hidden layer
+        return math.inf
 
 
 def _make_optimizer(model, cfg: FitConfig):
@@ -201,6 +206,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     optimizer = _make_optimizer(model, cfg)
     good = _snapshot(model)
     reg_value = 0.0
+    if not cfg.update_grid:  # the grid stays: say so now if the data are off it
+        warn_out_of_grid(model, x_train, "and update_grid=False")
 
     from tqdm.auto import tqdm
     bar = tqdm(range(cfg.steps), disable=not cfg.progress or bool(sync and sync.rank),
@@ -228,7 +235,10 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                 return loss
             for p in model.parameters():
                 p.grad = None
-            pred, reg = _penalties(model, xb, cfg)
+            try:
+                pred, reg = _penalties(model, xb, cfg)
+            except NonFiniteError:  # a hidden layer overflowed: same as a non-finite loss
+                return torch.tensor(float("inf"))
             loss = torch.mean((pred - yb) ** 2) + reg
             if torch.isfinite(loss):
                 loss.backward()
@@ -259,5 +269,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             history.status, history.stopped_at = "interrupted", step + 1
             break
     bar.close()
+    if history.grid_update_steps:
+        warn_out_of_grid(model, x_train, "after the last grid update")
     history.wall_time = time.perf_counter() - start
     return history
