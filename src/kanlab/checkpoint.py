@@ -21,8 +21,9 @@ exactly.  ``"__metadata__"`` is a flat ``str -> str`` dict:
 - ``kanlab_version``: ``kanlab.__version__`` of the writer (informative).
 - ``config``: JSON of ``model.get_config()``, the arguments of ``KAN(...)``.
 - ``symbolic``: JSON list, per layer the ``names[j][i]`` of its symbolic
-  edges (``null`` where an edge is a spline); their constants are the
-  ``symbolic.<l>.affine`` tensor.  Files without it have no symbolic edges.
+  edges (``null`` where an edge is a spline), for readers of the file; the
+  model itself is restored from the ``symbolic.<l>.code`` / ``.mask`` /
+  ``.affine`` tensors.  Files without them have no symbolic edges.
 - ``layers``: JSON list, one object per layer: ``in_features``,
   ``out_features``, ``grid``, ``k``, ``base_fun``, ``extrapolate``.  A layer
   whose ``grid`` differs from ``config["grid"]`` is resized from the stored
@@ -97,12 +98,13 @@ def _layer_info(layer) -> dict:
 
 def _symbolic_names(model: KAN) -> list:
     """``names[l][j][i]`` of every symbolic edge; only built-in functions can be stored."""
+    from .symbolic_layer import CUSTOM_FUNCTION
     for l, sym in enumerate(model.symbolic):
-        custom = {n for row in sym.names for n in row if n is not None and n in sym.custom}
-        if custom:
-            raise ValueError(f"cannot save layer {l}'s symbolic edges {sorted(custom)}: a checkpoint "
-                             f"stores functions by name and only the built-in library "
-                             "(kanlab.symbolic_lib.LIBRARY) can be restored")
+        if bool((sym.code == CUSTOM_FUNCTION).any()):
+            custom = sorted({c.name for c in sym.custom.values()})
+            raise ValueError(f"cannot save layer {l}'s symbolic edges {custom}: a checkpoint "
+                             "stores functions by code and only the built-in library "
+                             "(kanlab.symbolic_lib.CODES) can be restored")
     return [sym.names for sym in model.symbolic]
 
 
@@ -115,8 +117,6 @@ def _encode(model: KAN) -> bytes:
     chunks: list[bytes] = []
     offset = 0
     for key, t in model.state_dict().items():
-        if key.endswith("._extra_state"):  # symbolic names: in the metadata
-            continue
         if t.dtype not in _NAME_OF:
             raise ValueError(f"cannot save tensor {key!r} of dtype {t.dtype}")
         data = _tensor_bytes(t)
@@ -183,8 +183,8 @@ def _read_sections(path: str) -> tuple[dict, memoryview]:
     return header, data
 
 
-def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict], list | None]:
-    """Check the format and version; return ``(config, layers, symbolic names or None)``."""
+def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict]]:
+    """Check the format and version; return ``(config, layers)``."""
     meta = header.get("__metadata__")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else None
@@ -202,7 +202,6 @@ def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict], list | No
     try:
         config = json.loads(meta["config"])
         layers = json.loads(meta["layers"])
-        symbolic = json.loads(meta["symbolic"]) if "symbolic" in meta else None
     except KeyError as err:
         raise _bad(path, f"metadata lacks {err.args[0]!r}") from None
     except json.JSONDecodeError as err:
@@ -211,7 +210,7 @@ def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict], list | No
         raise _bad(path, "metadata 'config' must be a JSON object")
     if not isinstance(layers, list) or not all(isinstance(l, dict) for l in layers):
         raise _bad(path, "metadata 'layers' must be a JSON list of objects")
-    return config, layers, symbolic
+    return config, layers
 
 
 def _is_count(v) -> bool:
@@ -258,7 +257,7 @@ def _read_tensors(path: str, header: dict, data: memoryview) -> dict[str, Tensor
 
 
 def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tensor],
-           map_location, symbolic=None) -> KAN:
+           map_location) -> KAN:
     """Construct the KAN, resize its grids and load the state."""
     config = dict(config)
     if config.get("dtype") not in _FLOAT_DTYPES:
@@ -295,8 +294,8 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
                 layer.set_grid(knots, coef)
             except (TypeError, ValueError) as err:
                 raise _bad(path, f"layer {l}: {err}") from None
-    _restore_symbolic(path, model, tensors, symbolic)
-    expected = {key: t for key, t in model.state_dict().items() if not key.endswith("._extra_state")}
+    _default_symbolic(model, tensors)
+    expected = model.state_dict()
     if set(expected) != set(tensors):
         missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
         raise _bad(path, f"tensors do not match the model: missing {missing}, unexpected {extra}")
@@ -305,26 +304,18 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
         if t.dtype != want.dtype or t.shape != want.shape:
             raise _bad(path, f"tensor {key!r} is {_NAME_OF[t.dtype]} {list(t.shape)}, the model "
                          f"expects {_NAME_OF.get(want.dtype, want.dtype)} {list(want.shape)}")
-    model.load_state_dict(tensors, strict=False)  # strict apart from the names, set above
-    for sym in model.symbolic:
-        sym.regroup()
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except ValueError as err:  # e.g. an unknown symbolic function code
+        raise _bad(path, str(err)) from None
     return model
 
 
-def _restore_symbolic(path: str, model: KAN, tensors: dict[str, Tensor], names) -> None:
-    """Set the symbolic function names; a file without symbolic edges gets the empty default."""
+def _default_symbolic(model: KAN, tensors: dict[str, Tensor]) -> None:
+    """Files from before symbolic edges existed: no edge is symbolic."""
     for l, sym in enumerate(model.symbolic):
-        for key in ("mask", "affine"):  # files from before symbolic edges existed
+        for key in ("mask", "code", "affine"):
             tensors.setdefault(f"symbolic.{l}.{key}", getattr(sym, key).detach().clone())
-    if names is None:
-        return
-    if not isinstance(names, list) or len(names) != len(model.symbolic):
-        raise _bad(path, f"symbolic metadata must list {len(model.symbolic)} layers")
-    for l, (sym, layer_names) in enumerate(zip(model.symbolic, names)):
-        try:
-            sym.set_extra_state({"names": layer_names})
-        except ValueError as err:
-            raise _bad(path, f"layer {l} symbolic edges: {err}") from None
 
 
 def load(path, *, map_location=None) -> KAN:
@@ -344,6 +335,6 @@ def load(path, *, map_location=None) -> KAN:
     """
     path = os.fsdecode(os.fspath(path))
     header, data = _read_sections(path)
-    config, layers, symbolic = _read_metadata(path, header)
+    config, layers = _read_metadata(path, header)
     tensors = _read_tensors(path, header, data)
-    return _build(path, config, layers, tensors, map_location, symbolic)
+    return _build(path, config, layers, tensors, map_location)

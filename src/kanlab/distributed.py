@@ -167,12 +167,10 @@ def broadcast_state(module: nn.Module, src: int = 0) -> None:
     # broadcast fills its argument in place and needs contiguous memory:
     # a view of a larger tensor would not be synced.
     synced = {name: t.detach().clone(memory_format=torch.contiguous_format)
-              for name, t in state.items() if torch.is_tensor(t)}
+              for name, t in state.items()}
     for t in synced.values():
         dist.broadcast(t, src=src)
-    extra = [{name: v for name, v in state.items() if not torch.is_tensor(v)}]
-    dist.broadcast_object_list(extra, src=src)  # extra state: the symbolic edges' names
-    module.load_state_dict(synced | extra[0])
+    module.load_state_dict(synced)
 
 
 def check_same_across_ranks(tensors: dict[str, Tensor]) -> None:

@@ -254,9 +254,9 @@ def _copy_layer(old: KANLayer, sym: SymbolicEdges, layer: KANLayer, new_sym: Sym
     layer.mask.copy_(old.mask[rows] * keep)
     new_sym.affine.copy_(sym.affine[rows])
     new_sym.mask.copy_(sym.mask[rows] * keep)
-    new_sym.custom = dict(sym.custom)
-    new_sym.names = [[sym.names[j][i] if keep[a, b] and sym.mask[j, i] != 0 else None
-                      for b, i in enumerate(ins.tolist())] for a, j in enumerate(outs.tolist())]
+    new_sym.code.copy_(torch.where(keep, sym.code[rows], -1))
+    new_sym.custom = {(a, b): sym.custom[(j, i)] for a, j in enumerate(outs.tolist())
+                      for b, i in enumerate(ins.tolist()) if (j, i) in sym.custom and keep[a, b]}
     new_sym.regroup()
 
 

@@ -190,7 +190,8 @@ def symbolic_formula(model, var_names=None, x: Tensor | None = None, check: bool
             for i in range(layer.in_features):
                 if sym.mask[j, i] != 0:
                     a, b, c, d = (sympy.Float(float(v), 17) for v in affine[j, i])
-                    expr += c * sym.candidate(sym.names[j][i]).sympy_fn(a * nodes[i] + b) + d
+                    fn = sym._candidate(j, i, int(sym.code[j, i])).sympy_fn
+                    expr += c * fn(a * nodes[i] + b) + d
             outputs.append(expr)
         nodes = _multiply(model, l + 1, outputs)
     if check:

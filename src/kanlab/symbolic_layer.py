@@ -8,16 +8,20 @@ layer next to its :class:`~kanlab.layer.KANLayer`; fixing an edge sets its
 spline mask to 0 and its symbolic mask to 1, so each edge is computed by
 exactly one of the two branches (both masks 0: the edge is removed).
 
-Function names refer to :data:`kanlab.symbolic_lib.LIBRARY` or to
-candidates a user passed in; the names travel in ``state_dict`` as the
-module's extra state, the constants as the ``affine`` parameter.
+The state is tensors only, so ``state_dict`` works like any module's: the
+constants are the ``affine`` parameter and each edge's function is an
+integer ``code`` into :data:`kanlab.symbolic_lib.CODES` (``-1``: none;
+``-2``: a user candidate, which lives in this module only and cannot be
+restored into a fresh model).
 """
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
 
-__all__ = ["SymbolicEdges"]
+__all__ = ["SymbolicEdges", "NO_FUNCTION", "CUSTOM_FUNCTION"]
+
+NO_FUNCTION, CUSTOM_FUNCTION = -1, -2
 
 
 class SymbolicEdges(nn.Module):
@@ -25,9 +29,9 @@ class SymbolicEdges(nn.Module):
 
     Attributes:
         mask: buffer ``(out_features, in_features)``; 1 where the edge is symbolic.
+        code: buffer ``(out_features, in_features)`` of int64, the function of
+            every edge as an index into :data:`kanlab.symbolic_lib.CODES`.
         affine: ``(out_features, in_features, 4)``: ``a, b, c, d`` of every edge.
-        names: ``names[j][i]`` is the function name of edge ``i -> j`` (``None``
-            where the edge is not symbolic).
 
     Shape:
         - Input: ``(B, in_features)``.
@@ -42,9 +46,10 @@ class SymbolicEdges(nn.Module):
         factory_kwargs = {"device": device, "dtype": dtype}
         self.in_features, self.out_features = in_features, out_features
         self.register_buffer("mask", torch.zeros(out_features, in_features, **factory_kwargs))
+        self.register_buffer("code", torch.full((out_features, in_features), NO_FUNCTION,
+                                                dtype=torch.int64, device=device))
         self.affine = nn.Parameter(torch.zeros(out_features, in_features, 4, **factory_kwargs))
-        self.names: list[list[str | None]] = [[None] * in_features for _ in range(out_features)]
-        self.custom: dict = {}  # user candidates by name, beyond the built-in library
+        self.custom: dict[tuple[int, int], object] = {}  # user candidates by edge (j, i)
         self._groups: list[tuple[object, list[int], list[int]]] = []
 
     @property
@@ -52,23 +57,45 @@ class SymbolicEdges(nn.Module):
         """Whether any edge is symbolic (the forward pass skips this branch otherwise)."""
         return bool(self._groups)
 
+    @property
+    def names(self) -> list[list[str | None]]:
+        """``names[j][i]``: the function name of edge ``i -> j`` (``None`` where it has none)."""
+        return [[self._candidate(j, i, c).name if c != NO_FUNCTION else None
+                 for i, c in enumerate(row)] for j, row in enumerate(self.code.tolist())]
+
     def candidate(self, name: str):
-        """The :class:`~kanlab.symbolic_lib.Candidate` called ``name``."""
+        """The built-in :class:`~kanlab.symbolic_lib.Candidate` called ``name``, or a user one in use."""
         from .symbolic_lib import LIBRARY
-        if name in self.custom:
-            return self.custom[name]
+        for cand in self.custom.values():
+            if cand.name == name:
+                return cand
         if name not in LIBRARY:
-            raise ValueError(f"unknown symbolic function {name!r}; register it with the candidates "
-                             f"passed as lib=, or use one of {sorted(LIBRARY)}")
+            raise ValueError(f"unknown symbolic function {name!r}; pass a Candidate, or use one "
+                             f"of {sorted(LIBRARY)}")
         return LIBRARY[name]
+
+    def _candidate(self, j: int, i: int, code: int):
+        from .symbolic_lib import CODES, LIBRARY
+        if code == CUSTOM_FUNCTION:
+            if (j, i) not in self.custom:
+                raise ValueError(f"edge {i} -> {j} holds a user-defined symbolic function that "
+                                 "this model does not know (it cannot be restored from a "
+                                 "state_dict); fix_symbolic it again")
+            return self.custom[(j, i)]
+        if not 0 <= code < len(CODES):
+            raise ValueError(f"edge {i} -> {j} has symbolic function code {code}; this kanlab "
+                             f"knows codes 0..{len(CODES) - 1} (a newer kanlab wrote it?)")
+        return LIBRARY.get(CODES[code]) or _builtin(CODES[code])
 
     @torch.no_grad()
     def set_edge(self, j: int, i: int, candidate, params) -> None:
         """Make edge ``i -> j`` compute ``c · f(a·x + b) + d`` with ``params = (a, b, c, d)``."""
-        from .symbolic_lib import LIBRARY
-        if candidate.name not in LIBRARY or LIBRARY[candidate.name] is not candidate:
-            self.custom[candidate.name] = candidate
-        self.names[j][i] = candidate.name
+        from .symbolic_lib import CODES, LIBRARY
+        builtin = candidate.name in CODES and LIBRARY.get(candidate.name) is candidate
+        self.custom.pop((j, i), None)
+        if not builtin:
+            self.custom[(j, i)] = candidate
+        self.code[j, i] = CODES.index(candidate.name) if builtin else CUSTOM_FUNCTION
         self.affine[j, i] = torch.as_tensor(params, dtype=self.affine.dtype)
         self.mask[j, i] = 1.0
         self.regroup()
@@ -76,21 +103,23 @@ class SymbolicEdges(nn.Module):
     @torch.no_grad()
     def clear_edge(self, j: int, i: int) -> None:
         """Edge ``i -> j`` is no longer symbolic."""
-        self.names[j][i] = None
+        self.custom.pop((j, i), None)
+        self.code[j, i] = NO_FUNCTION
         self.mask[j, i] = 0.0
         self.regroup()
 
     def regroup(self) -> None:
         """Index the symbolic edges by function, so the forward pass makes one call per function."""
-        by_name: dict[str, tuple[list[int], list[int]]] = {}
-        mask = self.mask.detach().cpu()
-        for j, row in enumerate(self.names):
-            for i, name in enumerate(row):
-                if name is not None and mask[j, i] != 0:
-                    outs, ins = by_name.setdefault(name, ([], []))
-                    outs.append(j)
-                    ins.append(i)
-        self._groups = [(self.candidate(n).fn, outs, ins) for n, (outs, ins) in by_name.items()]
+        by_fn: dict[int, tuple[object, list[int], list[int]]] = {}
+        mask, code = self.mask.detach().cpu(), self.code.cpu().tolist()
+        for j, row in enumerate(code):
+            for i, c in enumerate(row):
+                if c != NO_FUNCTION and mask[j, i] != 0:
+                    fn = self._candidate(j, i, c).fn
+                    by_fn.setdefault(id(fn), (fn, [], []))
+                    by_fn[id(fn)][1].append(j)
+                    by_fn[id(fn)][2].append(i)
+        self._groups = list(by_fn.values())
 
     def edge_values(self, x: Tensor, outs: list[int], ins: list[int], fn) -> Tensor:
         """``c · f(a·x_i + b) + d`` for the edges ``(outs[e], ins[e])``: ``(B, E)``."""
@@ -104,22 +133,16 @@ class SymbolicEdges(nn.Module):
             y = y.index_add(1, torch.tensor(outs, device=x.device), values)
         return y
 
-    def get_extra_state(self) -> dict:
-        return {"names": [list(row) for row in self.names]}
-
-    def set_extra_state(self, state) -> None:
-        names = state["names"] if isinstance(state, dict) else None
-        if (not isinstance(names, list) or len(names) != self.out_features
-                or any(not isinstance(r, list) or len(r) != self.in_features for r in names)):
-            raise ValueError(f"symbolic edge names must be a {self.out_features} x "
-                             f"{self.in_features} nested list, got {names!r}")
-        self.names = [list(row) for row in names]
-        self.regroup()
-
     def _load_from_state_dict(self, *args, **kwargs):
         super()._load_from_state_dict(*args, **kwargs)
-        self.regroup()  # the mask may have changed after the names were set
+        self.regroup()  # codes and mask may have changed
 
     def extra_repr(self) -> str:
         n = int(self.mask.count_nonzero()) if not self.mask.is_meta else 0
         return f"in_features={self.in_features}, out_features={self.out_features}, symbolic_edges={n}"
+
+
+def _builtin(name: str):
+    """A built-in candidate that a user replaced in LIBRARY via ``register(overwrite=True)``."""
+    from .symbolic_lib import _BUILTINS
+    return next(c for c in _BUILTINS if c.name == name)

@@ -214,6 +214,10 @@ _BUILTINS: list[Candidate] = [
 LIBRARY: dict[str, Candidate] = {c.name: c for c in _BUILTINS}
 """The default candidates, by name. :func:`register` adds to it."""
 
+CODES: tuple[str, ...] = tuple(c.name for c in _BUILTINS)
+"""Built-in candidates by integer code: a model's ``state_dict`` stores a symbolic
+edge's function as its index here.  Append-only, so old checkpoints keep their meaning."""
+
 
 def register(name: str, fn: Callable[[Tensor], Tensor], sympy_fn: Callable[[Any], Any],
              complexity: int, *, overwrite: bool = False, **options: Any) -> Candidate:
