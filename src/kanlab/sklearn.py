@@ -131,10 +131,14 @@ class _KANEstimator(BaseEstimator):
 
     def _train_stages(self, model: KAN, step_fn) -> KAN:
         """Train on every grid of the schedule, refining between stages."""
-        for i, g in enumerate(self._grid_schedule()):
-            if i:
-                model = model.refine(g)
-            step_fn(model)
+        with warnings.catch_warnings():
+            # constant features (common: blank pixels) are expected here; they map to 0
+            # and keep their grid, so update_grid's warning about them is noise
+            warnings.filterwarnings("ignore", message="update_grid: inputs", category=RuntimeWarning)
+            for i, g in enumerate(self._grid_schedule()):
+                if i:
+                    model = model.refine(g)
+                step_fn(model)
         return model
 
     def __sklearn_tags__(self):
