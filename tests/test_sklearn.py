@@ -133,3 +133,12 @@ def test_classifier_rejects_regression_targets():
     X, y = _smooth_regression(20)
     with pytest.raises(ValueError, match="Unknown label type"):
         KANClassifier(**SMALL_CLF).fit(X, y)
+
+
+def test_constant_features_fit_quietly(recwarn):
+    X, y = _smooth_regression(60)
+    X = np.column_stack([X, np.zeros(len(X))])  # e.g. a blank pixel
+    model = KANRegressor(**SMALL_REG).fit(X, y)
+    assert np.isfinite(model.predict(X)).all()
+    assert model.x_half_range_[2] == 1.0
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
