@@ -98,7 +98,7 @@ def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/poisson", help="folder for poisson.png")
     parser.add_argument("--grids", default="5,10,20", help="grid schedule, e.g. 5,10,20")
-    parser.add_argument("--steps", type=int, default=20, help="L-BFGS steps per grid")
+    parser.add_argument("--steps", type=int, default=10, help="L-BFGS steps per grid")
     parser.add_argument("--points", type=int, default=21, help="interior mesh points per side")
     parser.add_argument("--alpha", type=float, default=0.01, help="weight of the PDE residual")
     parser.add_argument("--seed", type=int, default=0)
