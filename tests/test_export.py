@@ -59,10 +59,8 @@ def test_export_program_leaves_eager_mode_intact(monkeypatch):
     torch.testing.assert_close(program.module()(x), expected, **_tol(torch.float64))
 
 
-@pytest.mark.xfail(strict=True, reason="kanlab.spline_tables.cardinal_matrix caches its matrix "
-                   "in the module dict _CARDINAL; filled first during torch.export tracing it "
-                   "keeps a FakeTensor and later eager calls return FakeTensors")
 def test_raw_torch_export_on_cold_cache(monkeypatch):
+    """Exporting first does not leave a fake tensor in kanlab's cardinal-matrix cache."""
     model = kanlab.KAN([2, 3, 1], grid=4, k=3, seed=0)
     x = _inputs(torch.float32)
     monkeypatch.setattr(spline_tables, "_CARDINAL", {})

@@ -101,10 +101,13 @@ def cardinal_matrix(k: int, dtype: torch.dtype, device) -> Tensor:
             [-1.,  1.]], dtype=torch.float64)
     """
     key = (k, dtype, torch.device(device))
-    if key not in _CARDINAL:
-        window = torch.arange(2 * k + 2, dtype=torch.float64)
-        _CARDINAL[key] = _window_polynomials(window, k).t().to(dtype=dtype, device=device)
-    return _CARDINAL[key]
+    if key in _CARDINAL:
+        return _CARDINAL[key]
+    window = torch.arange(2 * k + 2, dtype=torch.float64)
+    matrix = _window_polynomials(window, k).t().to(dtype=dtype, device=device)
+    if not torch.compiler.is_compiling():  # under torch.export / compile it is a fake tensor
+        _CARDINAL[key] = matrix
+    return matrix
 
 
 def power_vectors(s: Tensor, k: int, orders: list[int]) -> Tensor:

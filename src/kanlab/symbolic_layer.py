@@ -48,7 +48,10 @@ class SymbolicEdges(nn.Module):
         self.register_buffer("mask", torch.zeros(out_features, in_features, **factory_kwargs))
         self.register_buffer("code", torch.full((out_features, in_features), NO_FUNCTION,
                                                 dtype=torch.int64, device=device))
-        self.affine = nn.Parameter(torch.zeros(out_features, in_features, 4, **factory_kwargs))
+        # trainable only while some edge is symbolic (see regroup): an unused parameter
+        # would trip torch.autograd.grad over model.parameters() and DistributedDataParallel
+        self.affine = nn.Parameter(torch.zeros(out_features, in_features, 4, **factory_kwargs),
+                                   requires_grad=False)
         self.custom: dict[tuple[int, int], object] = {}  # user candidates by edge (j, i)
         self._groups: list[tuple[object, list[int], list[int]]] = []
 
@@ -120,6 +123,7 @@ class SymbolicEdges(nn.Module):
                     by_fn[id(fn)][1].append(j)
                     by_fn[id(fn)][2].append(i)
         self._groups = list(by_fn.values())
+        self.affine.requires_grad_(bool(self._groups))
 
     def edge_values(self, x: Tensor, outs: list[int], ins: list[int], fn) -> Tensor:
         """``c · f(a·x_i + b) + d`` for the edges ``(outs[e], ins[e])``: ``(B, E)``."""
