@@ -140,7 +140,7 @@ def test_prune_trained_seed_model_to_skeleton():
     data = kanlab.create_dataset(f, n_var=2, train_num=1000, test_num=1000, seed=0, dtype=F64)
     model = KAN([2, 5, 1], grid=5, k=3, seed=0, dtype=F64)
     before = model.fit(data, steps=50, lamb=0.01, progress=False).test_rmse[-1]
-    small = model.prune()
+    small = model.prune(node_th=0.05)  # kanlab train's threshold
     assert small.width == [2, 1, 1]
     after = small.fit(data, steps=50, progress=False).test_rmse[-1]
     assert after <= 2 * before

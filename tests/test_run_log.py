@@ -149,7 +149,8 @@ def test_train_job_writes_history_and_tensorboard(tmp_path):
     from kanlab.train_job import TrainConfig, run
     out = tmp_path / "run"
     metrics = run(TrainConfig(grids=[3, 5], steps=2, train_num=60, test_num=30, out=str(out),
-                              progress=False, tensorboard=tensorboard), log=lambda line: None)
+                              progress=False, tensorboard=tensorboard, symbolic=False),
+                  log=lambda line: None)
     table = read_history(out / "history.csv")
     assert table["grid"] == [3, 3, 5, 5] and table["global_step"] == [1, 2, 3, 4]
     assert table["test_rmse"][-1] == pytest.approx(metrics["final"]["test_rmse"], rel=1e-12)

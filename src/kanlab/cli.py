@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "of the first stage (default 0.01, or 0 with --no-symbolic)")
     train.add_argument("--no-symbolic", action="store_true",
                        help="plain grid extension: no pruning, no formula")
+    train.add_argument("--node-th", type=float, default=0.05,
+                       help="prune hidden nodes whose attribution score is at most this")
     train.add_argument("--r2-threshold", type=float, default=0.99,
                        help="an edge becomes symbolic when its best candidate reaches this R²")
     train.add_argument("--resume", metavar="DIR", default=None,
@@ -155,6 +157,8 @@ def _config_from_args(parser, args):
     _check_out(parser, args.out)
     if not 0.0 <= args.r2_threshold <= 1.0:
         parser.error(f"--r2-threshold must lie in [0, 1], got {args.r2_threshold}")
+    if not args.node_th >= 0:
+        parser.error(f"--node-th must be >= 0, got {args.node_th}")
     if args.lamb is not None and not args.lamb >= 0:
         parser.error(f"--lamb must be >= 0, got {args.lamb}")
     _check_run_options(parser, args)
@@ -166,7 +170,7 @@ def _config_from_args(parser, args):
                        lamb=args.lamb, lamb_smooth=args.lamb_smooth, train_num=args.train_num,
                        test_num=args.test_num, seed=args.seed, dtype=args.dtype, out=args.out,
                        progress=not args.no_progress, symbolic=not args.no_symbolic,
-                       r2_threshold=args.r2_threshold, tensorboard=args.tensorboard,
+                       r2_threshold=args.r2_threshold, node_th=args.node_th, tensorboard=args.tensorboard,
                        ddp=args.ddp, ddp_backend=args.ddp_backend)
 
 
