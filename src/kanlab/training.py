@@ -145,6 +145,24 @@ def _rmse(model, x: Tensor, y: Tensor) -> float:
     return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
 
 
+def _snapshot(model, into: dict | None = None) -> dict:
+    """The model's state for a non-finite rollback, copied into ``into``'s buffers when they fit.
+
+    Reusing the buffers makes the per-step snapshot a plain memory copy, with no
+    allocation; new buffers are made only when the state's keys or shapes change.
+    """
+    state = model.state_dict()
+    fits = into is not None and into.keys() == state.keys() and all(
+        into[k].shape == v.shape and into[k].dtype == v.dtype and into[k].device == v.device
+        for k, v in state.items())
+    if not fits:
+        return {name: t.detach().clone() for name, t in state.items()}
+    with torch.no_grad():
+        for name, t in state.items():
+            into[name].copy_(t)
+    return into
+
+
 def _make_optimizer(model, cfg: FitConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     if cfg.opt == "LBFGS":
@@ -178,7 +196,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     history = History()
     start = time.perf_counter()
     optimizer = _make_optimizer(model, cfg)
-    good = {name: t.detach().clone() for name, t in model.state_dict().items()}
+    good = _snapshot(model)
     reg_value = 0.0
 
     from tqdm.auto import tqdm
@@ -217,7 +235,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                 raise NonFiniteLossError(f"loss became non-finite at step {step}; the parameters "
                                          "of the last finite step were restored")
             break
-        good = {name: t.detach().clone() for name, t in model.state_dict().items()}
+        good = _snapshot(model, good)
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
             train, test = _rmse(model, x_train, y_train), _rmse(model, x_test, y_test)
             history.step.append(step + 1)
