@@ -43,7 +43,7 @@ BASE_CODES = {"zero": -1, "identity": 0, "silu": 1, "gelu": 2, "tanh": 3}
 # gradient, combined weights and theirs) stays under this size.
 FEATURE_BLOCK_BYTES = 4 << 20
 # The local-support kernels take over when a point's non-zero features are
-# at most this fraction of all its features (measured crossover, see README).
+# at most this fraction of all its features (a first guess, not yet tuned).
 LOCAL_MAX_DENSITY = 0.25
 
 
