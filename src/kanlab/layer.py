@@ -13,7 +13,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .basis import dense_basis
-from .spline_tables import SpanTables, span_tables
+from .spline_linear import SplineLinear, SplineSpec, kernels_usable
+from .spline_tables import SpanTables, cardinal_matrix, span_tables
 from .splines import check_knots, uniform_knots
 
 __all__ = ["KANLayer", "BASE_FUNCTIONS", "resolve_base_fun"]
@@ -175,6 +176,9 @@ class KANLayer(nn.Module):
         for name in ("origin", "last", "coef"):
             value = None if tables is None else getattr(tables, name)
             self.register_buffer(f"_span_{name}", value, persistent=False)
+        # The C++ kernels read one span's (powers, bases) matrix contiguously.
+        table = None if tables is None else tables.coef.permute(1, 2, 0, 3).contiguous()
+        self.register_buffer("_span_table", table, persistent=False)
 
     def _tables(self) -> SpanTables | None:
         if self._uniform:
@@ -246,16 +250,36 @@ class KANLayer(nn.Module):
         spline = self.coef * (self.scale_sp * self.mask).unsqueeze(-1)
         return base, spline
 
+    def _spec(self) -> SplineSpec:
+        """The spline's description for :class:`kanlab.spline_linear.SplineLinear`."""
+        if self._uniform:
+            table = cardinal_matrix(self.k, self.knots.dtype, self.knots.device)
+        else:
+            table = self._span_table
+        return SplineSpec(self.knots, table, self._tables(), self.k, self._uniform,
+                          self.extrapolate, self.base_fun_name, self.base_fun)
+
     def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)
         lead = x.shape[:-1]
         x2 = x.reshape(-1, self.in_features)  # (B, in)
+        spec = self._spec()
+        params = (self.coef, self.scale_base, self.scale_sp, self.mask)
+        if kernels_usable(x2, spec, *params):
+            # Fused C++ path: saves x only and recomputes the basis in backward.
+            y = SplineLinear.apply(x2.contiguous(), *params, spec)
+        else:
+            y = self._forward_reference(x2)
+        return y.reshape(*lead, self.out_features)
+
+    def _forward_reference(self, x2: Tensor) -> Tensor:
+        """Pure-PyTorch forward ``(B, in) -> (B, out)``: any device, compile, export, vmap."""
         base_w, spline_w = self.edge_weight()
         basis = self.basis(x2)  # (B, in, n_basis)
         y = F.linear(basis.flatten(1), spline_w.reshape(self.out_features, -1))
         if self.base_fun is not None:
             y = y + F.linear(self.base_fun(x2), base_w)
-        return y.reshape(*lead, self.out_features)
+        return y
 
     def features(self, x: Tensor) -> Tensor:
         """Base function and B-splines per input: ``(B, in, 1 + G + k)`` (base first)."""

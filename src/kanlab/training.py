@@ -7,7 +7,6 @@ happen every ``stop_grid_update_step // grid_update_num`` steps until
 """
 from __future__ import annotations
 
-import copy
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -157,17 +156,29 @@ def _rmse(model, x: Tensor, y: Tensor) -> float:
         return math.inf
 
 
+def _snapshot(model, into: dict | None = None) -> dict:
+    """The model's state for a non-finite rollback, copied into ``into``'s buffers when they fit.
+
+    Reusing the buffers makes the per-step snapshot a plain memory copy, with no
+    allocation; new buffers are made only when the state's keys or shapes change.
+    """
+    state = model.state_dict()
+    fits = into is not None and into.keys() == state.keys() and all(
+        into[k].shape == v.shape and into[k].dtype == v.dtype and into[k].device == v.device
+        for k, v in state.items())
+    if not fits:
+        return {name: t.detach().clone() for name, t in state.items()}
+    with torch.no_grad():
+        for name, t in state.items():
+            into[name].copy_(t)
+    return into
+
+
 def _make_optimizer(model, cfg: FitConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     if cfg.opt == "LBFGS":
         return LBFGS(params, lr=cfg.lr, max_iter=cfg.max_iter, history_size=cfg.history_size)
     return Adam(params, lr=cfg.lr)
-
-
-def _snapshot(model) -> dict:
-    """A copy of the state to roll back to (tensors cloned, extra state such as names copied)."""
-    return {name: t.detach().clone() if torch.is_tensor(t) else copy.deepcopy(t)
-            for name, t in model.state_dict().items()}
 
 
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
@@ -256,7 +267,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                 raise NonFiniteLossError(f"loss became non-finite at step {step}; the parameters "
                                          "of the last finite step were restored")
             break
-        good = _snapshot(model)
+        good = _snapshot(model, good)
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
             train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync
                            else (_rmse(model, x_train, y_train), _rmse(model, x_test, y_test)))

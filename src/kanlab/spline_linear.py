@@ -1,0 +1,303 @@
+"""The fused KAN layer: spline features and their contraction with the weights in one node.
+
+``y[b, o] = Σ_i mask_oi (scale_base_oi b(x_bi) + scale_sp_oi Σ_s coef_ois B_s(x_bi))``
+
+:class:`SplineLinear` computes this with the C++ kernels of
+:mod:`kanlab.extension` and saves only ``x`` and the parameters for the
+backward pass, which recomputes what it needs.  Two strategies:
+
+* *dense* (small ``G``): the features ``[b(x), B_0(x), ..., B_{n-1}(x)]`` of a
+  block of inputs are written densely for the whole batch and multiplied by
+  the combined weights ``[scale_base | scale_sp · coef]`` of those inputs, one
+  GEMM per block; blocks are sized so no transient is bigger than a few MiB
+  whatever the batch and layer size.
+* *local* (large ``G``): only the ``k + 1`` non-zero bases of a point are
+  touched, contracting directly with the weights laid out ``(in, S, out)``; the
+  cost no longer grows with ``G``.
+
+The pure-PyTorch composition (:func:`reference`) is the fallback and the
+oracle; it is used instead of the kernels when they are unavailable, on
+other devices, under ``torch.compile``/``torch.export``/tracing and under
+``torch.func`` transforms.  The backward pass, when a graph is being built
+(double backward, e.g. PDE losses), differentiates :func:`reference`, so
+gradients of gradients are exact to every order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from . import extension
+from .basis import dense_basis
+from .spline_tables import SpanTables
+
+__all__ = ["SplineSpec", "SplineLinear", "reference", "BASE_CODES", "kernels_usable"]
+
+# Base functions the kernels know (codes match csrc/spline_linear.cpp).
+BASE_CODES = {"zero": -1, "identity": 0, "silu": 1, "gelu": 2, "tanh": 3}
+
+# Inputs per block are chosen so each transient buffer (features, their
+# gradient, combined weights and theirs) stays under this size.
+FEATURE_BLOCK_BYTES = 4 << 20
+# The local-support kernels take over when a point's non-zero features are
+# at most this fraction of all its features (a first guess, not yet tuned).
+LOCAL_MAX_DENSITY = 0.25
+
+
+@dataclass
+class SplineSpec:
+    """Everything the kernels need to know about a layer's spline, besides ``x`` and weights.
+
+    Attributes:
+        knots: ``(F, m)``.
+        table: uniform knots: the ``(k + 1, k + 1)`` cardinal matrix; otherwise the span
+            polynomials ``(F, G, k + 1 powers, k + 1 bases)``.
+        tables: the :class:`SpanTables` (None for uniform knots), for :func:`reference`.
+        k, uniform, extrapolate: as in :func:`kanlab.splines.local_basis`.
+        base_name, base_fun: the base function ``b`` (``base_fun`` None for ``"zero"``).
+    """
+
+    knots: Tensor
+    table: Tensor
+    tables: SpanTables | None
+    k: int
+    uniform: bool
+    extrapolate: str
+    base_name: str
+    base_fun: Callable[[Tensor], Tensor] | None
+
+    @property
+    def n_basis(self) -> int:
+        return self.knots.shape[-1] - self.k - 1
+
+    @property
+    def n_features(self) -> int:
+        """Features per input ``S``: ``G + k``, plus one with a base function."""
+        return self.n_basis + (self.base_fun is not None)
+
+    def kernel_args(self) -> tuple:
+        empty = self.knots.new_empty(0)
+        origin = empty if self.uniform else self.tables.origin.contiguous()
+        last = empty.long() if self.uniform else self.tables.last.contiguous()
+        return (self.knots.contiguous(), self.table.contiguous(), origin, last, self.k, self.uniform,
+                self.extrapolate == "linear", BASE_CODES[self.base_name])
+
+
+def features(x: Tensor, spec: SplineSpec) -> Tensor:
+    """Pure-PyTorch features ``(B, F, S)``: base function first (if any), then the bases."""
+    basis = dense_basis(x, spec.knots, spec.k, uniform=spec.uniform,
+                        extrapolate=spec.extrapolate, tables=spec.tables)
+    if spec.base_fun is None:
+        return basis
+    return torch.cat([spec.base_fun(x).unsqueeze(-1), basis], dim=-1)
+
+
+def combined_weight(coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
+                    spec: SplineSpec) -> Tensor:
+    """``(O, F, S)`` weights of the features: ``[scale_base·mask | scale_sp·mask·coef]``."""
+    spline = coef * (scale_sp * mask).unsqueeze(-1)
+    if spec.base_fun is None:
+        return spline
+    return torch.cat([(scale_base * mask).unsqueeze(-1), spline], dim=-1)
+
+
+def reference(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
+              spec: SplineSpec) -> Tensor:
+    """The layer's output ``(B, O)`` from differentiable tensor operations only."""
+    w = combined_weight(coef, scale_base, scale_sp, mask, spec)
+    return features(x, spec).flatten(1) @ w.flatten(1).t()
+
+
+def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
+    """Whether :class:`SplineLinear` may run its C++ kernels on these tensors."""
+    if torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.jit.is_scripting():
+        return False
+    if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
+        return False
+    if spec.base_name not in BASE_CODES or x.numel() == 0:
+        return False
+    from torch._C._functorch import is_functorch_wrapped_tensor
+    from torch._subclasses.fake_tensor import FakeTensor
+    for t in (x, spec.knots, *params):
+        if isinstance(t, FakeTensor) or is_functorch_wrapped_tensor(t):
+            return False
+    return extension.ops() is not None
+
+
+class _Plan:
+    """Shapes of one call and its blocks of inputs (dense strategy).
+
+    The dense strategy works on blocks of input columns: the features of a
+    block ``(B, f, S)`` meet the weights of the same block ``(O, f, S)``, so
+    every GEMM spans the whole batch, each gradient block is written once and
+    the features are computed once in forward and once in backward.
+    """
+
+    def __init__(self, x: Tensor, coef: Tensor, spec: SplineSpec) -> None:
+        self.B, self.F = x.shape
+        self.O = coef.shape[0]
+        self.S = spec.n_features
+        per_input = max(self.B, self.O) * self.S * x.element_size()
+        self.width = max(1, min(self.F, FEATURE_BLOCK_BYTES // per_input))
+        self.local = (spec.k + 1 + (spec.base_fun is not None)) <= LOCAL_MAX_DENSITY * self.S
+
+    def blocks(self):
+        return [(f, min(f + self.width, self.F)) for f in range(0, self.F, self.width)]
+
+
+def _weight_block(coef, scale_base, scale_sp, mask, spec, f0, f1, out=None) -> Tensor:
+    """Combined weights of inputs ``[f0, f1)`` as ``(O, f1 - f0, S)``, into ``out`` if given."""
+    c = coef[:, f0:f1]
+    w = out if out is not None else coef.new_empty(*c.shape[:2], spec.n_features)
+    nb = spec.n_features - c.shape[-1]
+    m = mask[:, f0:f1]
+    if nb:
+        torch.mul(scale_base[:, f0:f1], m, out=w[..., 0])
+    torch.mul(c, (scale_sp[:, f0:f1] * m).unsqueeze(-1), out=w[..., nb:])
+    return w
+
+
+def _block_args(spec: SplineSpec, args: tuple, f0: int, f1: int) -> tuple:
+    """Kernel arguments restricted to inputs ``[f0, f1)``."""
+    knots, table, origin, last, *rest = args
+    if not spec.uniform:
+        table, origin, last = table[f0:f1], origin[f0:f1], last[f0:f1]
+    return (knots[f0:f1], table, origin, last, *rest)
+
+
+def _dense_forward(x, coef, scale_base, scale_sp, mask, spec, plan: _Plan, ops) -> Tensor:
+    args = spec.kernel_args()
+    blocks = plan.blocks()
+    feats = x.new_empty(plan.B * plan.width * plan.S)
+    wbuf = x.new_empty(plan.O * plan.width * plan.S)
+    y = None
+    for f0, f1 in blocks:
+        nf = f1 - f0
+        f = feats[:plan.B * nf * plan.S].view(plan.B, nf * plan.S)
+        xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
+        ops.features_out(xb, f, *_block_args(spec, args, f0, f1))
+        w = _weight_block(coef, scale_base, scale_sp, mask, spec, f0, f1,
+                          wbuf[:plan.O * nf * plan.S].view(plan.O, nf, plan.S)).view(plan.O, -1)
+        y = torch.mm(f, w.t()) if y is None else y.addmm_(f, w.t())
+    return y
+
+
+def _param_grads(gw: Tensor, coef, scale_sp, mask, spec, f0, f1, grads, needs) -> None:
+    """Turn the combined-weight gradient ``gw (O, f1 - f0, S)`` into parameter gradients."""
+    g_coef, g_base, g_sp = grads
+    nb = spec.n_features - coef.shape[-1]
+    gw_sp = gw[..., nb:]
+    m = mask[:, f0:f1]
+    if needs[0]:
+        torch.mul(gw_sp, (scale_sp[:, f0:f1] * m).unsqueeze(-1), out=g_coef[:, f0:f1])
+    if needs[1] and nb:
+        torch.mul(gw[..., 0], m, out=g_base[:, f0:f1])
+    if needs[2]:  # in place: gw is not needed any more
+        torch.mul(gw_sp.mul_(coef[:, f0:f1]).sum(-1), m, out=g_sp[:, f0:f1])
+
+
+def _dense_backward(gy, x, coef, scale_base, scale_sp, mask, spec, plan, ops, needs):
+    args = spec.kernel_args()
+    need_x, need_w = needs[0], any(needs[1:])
+    grads = [torch.zeros_like(t) if need else None
+             for t, need in zip((coef, scale_base, scale_sp), needs[1:])]
+    gx = x.new_empty(plan.B, plan.F) if need_x else None
+    gy = gy.contiguous()
+    blocks = plan.blocks()
+    feats = x.new_empty(plan.B * plan.width * plan.S)
+    wbuf = x.new_empty(plan.O * plan.width * plan.S)
+    gbuf = x.new_empty(max(plan.B, plan.O) * plan.width * plan.S)
+    for f0, f1 in blocks:
+        nf = f1 - f0
+        xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
+        bargs = _block_args(spec, args, f0, f1)
+        if need_w:
+            f = feats[:plan.B * nf * plan.S].view(plan.B, nf * plan.S)
+            ops.features_out(xb, f, *bargs)
+            gw = torch.mm(gy.t(), f, out=gbuf[:plan.O * nf * plan.S].view(plan.O, -1))
+            _param_grads(gw.view(plan.O, nf, plan.S), coef, scale_sp, mask, spec, f0, f1,
+                         grads, needs[1:])
+        if need_x:
+            w = _weight_block(coef, scale_base, scale_sp, mask, spec, f0, f1,
+                              wbuf[:plan.O * nf * plan.S].view(plan.O, nf, plan.S))
+            gf = torch.mm(gy, w.view(plan.O, -1), out=gbuf[:plan.B * nf * plan.S]
+                          .view(plan.B, -1))
+            gx[:, f0:f1] = ops.contract_dx(xb, gf, *bargs)
+    return (gx, *grads)
+
+
+def _local_weight(coef, scale_base, scale_sp, mask, spec) -> Tensor:
+    """Combined weights laid out ``(F, S, O)`` for the local-support kernels."""
+    return _weight_block(coef, scale_base, scale_sp, mask, spec, 0, coef.shape[1]) \
+        .permute(1, 2, 0).contiguous()
+
+
+def _local_backward(gy, x, coef, scale_base, scale_sp, mask, spec, ops, needs):
+    args = spec.kernel_args()
+    gy = gy.contiguous()
+    gx = ops.local_grad_x(x, gy, _local_weight(coef, scale_base, scale_sp, mask, spec),
+                          *args) if needs[0] else None
+    grads = [torch.empty_like(t) if need else None
+             for t, need in zip((coef, scale_base, scale_sp), needs[1:])]
+    if any(needs[1:]):
+        gw = ops.local_grad_w(x, gy, *args).permute(2, 0, 1)  # (O, F, S)
+        _param_grads(gw, coef, scale_sp, mask, spec, 0, coef.shape[1], grads, needs[1:])
+    return (gx, *grads)
+
+
+class SplineLinear(torch.autograd.Function):
+    """``(x (B, F), coef (O, F, n), scale_base, scale_sp, mask (O, F), spec) -> y (B, O)``.
+
+    Call only when :func:`kernels_usable` is true; ``x`` must be contiguous.
+    ``mask`` receives no gradient (it is a buffer).
+    """
+
+    @staticmethod
+    def forward(x, coef, scale_base, scale_sp, mask, spec):
+        ops = extension.ops()
+        plan = _Plan(x, coef, spec)
+        with torch.no_grad():
+            if plan.local:
+                w = _local_weight(coef, scale_base, scale_sp, mask, spec)
+                return ops.local_forward(x, w, *spec.kernel_args())
+            return _dense_forward(x, coef, scale_base, scale_sp, mask, spec, plan, ops)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        x, coef, scale_base, scale_sp, mask, spec = inputs
+        ctx.save_for_backward(x, coef, scale_base, scale_sp, mask)
+        ctx.spec = spec
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, coef, scale_base, scale_sp, mask = ctx.saved_tensors
+        spec = ctx.spec
+        needs = ctx.needs_input_grad[:4]
+        if torch.is_grad_enabled():  # create_graph: differentiate the differentiable reference
+            return (*_differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec,
+                                              needs), None, None)
+        ops = extension.ops()
+        plan = _Plan(x, coef, spec)
+        if plan.local:
+            out = _local_backward(gy, x, coef, scale_base, scale_sp, mask, spec, ops, needs)
+        else:
+            out = _dense_backward(gy, x, coef, scale_base, scale_sp, mask, spec, plan, ops, needs)
+        if spec.base_fun is None and out[2] is not None:
+            out[2].zero_()  # scale_base does not enter the output without a base function
+        return (*out, None, None)
+
+
+def _differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec, needs):
+    inputs = (x, coef, scale_base, scale_sp)
+    wanted = [t for t, need in zip(inputs, needs) if need]
+    with torch.enable_grad():
+        y = reference(x, coef, scale_base, scale_sp, mask, spec)
+        grads = iter(torch.autograd.grad(y, wanted, gy, create_graph=True, allow_unused=True))
+    out = []
+    for t, need in zip(inputs, needs):
+        g = next(grads) if need else None
+        out.append(torch.zeros_like(t) if need and g is None else g)
+    return out
