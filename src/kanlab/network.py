@@ -210,8 +210,12 @@ class KAN(nn.Module):
 
     def layer_output(self, l: int, x: Tensor) -> Tensor:
         """Layer ``l``'s edges summed into its outputs (before any multiplication nodes)."""
-        y = self.layers[l](x)
-        symbolic = self.symbolic[l]
+        layer, symbolic = self.layers[l], self.symbolic[l]
+        if symbolic.active and not bool(layer.mask.any()):  # every edge symbolic or removed
+            layer.check_input(x)
+            y = x.new_zeros(*x.shape[:-1], layer.out_features)
+        else:
+            y = layer(x)
         if symbolic.active:
             lead = x.shape[:-1]
             y = y + symbolic(x.reshape(-1, x.shape[-1])).reshape(*lead, -1)

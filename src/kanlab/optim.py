@@ -113,6 +113,7 @@ class LBFGS:
         """Run up to ``max_iter`` iterations; returns the loss before the first."""
         closure = torch.enable_grad()(closure)
         x = _flat([p.detach() for p in self.params]).clone()
+        x_start = x
         evals_start = self.n_evals
         f, g = self._evaluate(closure, x)
         f_start = f
@@ -135,6 +136,9 @@ class LBFGS:
             if (float(step.abs().max()) <= self.tolerance_change or df < self.tolerance_change
                     or self.n_evals - evals_start >= self.max_eval):
                 break
+        # no iteration moved the parameters: the loss cannot be lowered any more
+        # (the line search finds no decrease, typically at rounding level)
+        self.stalled = bool(torch.equal(x, x_start))
         self._set(x)
         return f_start
 

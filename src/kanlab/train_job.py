@@ -56,7 +56,7 @@ class TrainConfig:
     mult_arity: int = 2  # factors per multiplication node
     grids: list[int] = field(default_factory=lambda: [5, 10, 20])  # grid-extension schedule
     k: int = 3  # spline degree
-    steps: int = 50  # optimiser steps per training stage
+    steps: int = 30  # optimiser steps per training stage (L-BFGS steps of up to 20 iterations)
     opt: str = "LBFGS"  # "LBFGS" or "Adam"
     lr: float = 1.0  # learning rate (1.0 for LBFGS, ~1e-2 for Adam)
     lamb: float | None = None  # sparsity weight of the first stage; None: 0.01 if symbolic else 0

@@ -90,7 +90,9 @@ class History:
         wall_time: seconds spent in ``fit``.
         status: ``"completed"``; ``"nonfinite"`` (the loss became NaN or inf at
             ``stopped_at``; the parameters are those of the last finite step); or
-            ``"interrupted"`` (the callback returned True after ``stopped_at`` steps).
+            ``"interrupted"`` (the callback returned True after ``stopped_at`` steps); or
+            ``"converged"`` (a full-batch L-BFGS step could not lower the loss any
+            more, after ``stopped_at`` steps; the remaining steps are skipped).
     """
 
     step: list[int] = field(default_factory=list)
@@ -268,7 +270,11 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                                          "of the last finite step were restored")
             break
         good = _snapshot(model, good)
-        if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
+        # a full-batch L-BFGS step that cannot move the parameters ends the fit early,
+        # unless grid updates are still to come
+        converged = (getattr(optimizer, "stalled", False) and batch == n_train and not (
+            cfg.update_grid and step + 1 < cfg.stop_grid_update_step))
+        if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps or converged:
             train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync
                            else (_rmse(model, x_train, y_train), _rmse(model, x_test, y_test)))
             history.step.append(step + 1)
@@ -276,6 +282,9 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             history.test_rmse.append(test)
             history.reg.append(reg_value)
             bar.set_postfix(train=f"{train:.2e}", test=f"{test:.2e}", refresh=False)
+        if converged:
+            history.status, history.stopped_at = "converged", step + 1
+            break
         if cfg.callback is not None and cfg.callback(step, model, history):
             history.status, history.stopped_at = "interrupted", step + 1
             break
