@@ -50,3 +50,12 @@ def test_latex_and_callables_agree():
     np.testing.assert_allclose(to_numpy(expr, [x, y])(pts), truth, rtol=1e-14)
     got = to_torch(expr, ["x", "y"])(torch.tensor(pts))
     np.testing.assert_allclose(got[:, 0].numpy(), truth, rtol=1e-14)
+
+
+def test_huge_exp_coefficient_folds_into_the_exponent():
+    """c·exp(u) with c = 1.8e28 is printed as exp(u + log c), not with a 29-digit number."""
+    rounded = round_formula(1 / (1 + 1.7684960252608311e28 * sympy.exp(-561.8 * x)))
+    assert not any(abs(float(f)) > 1e6 for f in rounded.atoms(sympy.Float))
+    pts = np.array([[0.1], [0.12], [0.2]])
+    expected = 1 / (1 + 1.7684960252608311e28 * np.exp(-561.8 * pts[:, 0]))
+    np.testing.assert_allclose(to_numpy(rounded, [x])(pts), expected, rtol=1e-3, atol=1e-12)

@@ -60,7 +60,27 @@ def round_formula(expr, digits: int = 4, max_denominator: int = 12):
         if rounded == expr:
             break
         expr = rounded
-    return sympy.factor_terms(expr)
+    return sympy.factor_terms(_fold_exp_coefficients(expr, digits, max_denominator))
+
+
+def _fold_exp_coefficients(expr, digits: int, max_denominator: int):
+    """``c · exp(u)`` with a huge or tiny positive ``c`` printed as ``exp(u + log c)``.
+
+    Multiplying constants out turns ``exp(a·x + b)`` into ``e^b · exp(a·x)``;
+    for large ``b`` that shows a 30-digit coefficient.
+    """
+    import sympy
+
+    def fold(term):
+        coeff, rest = term.as_coeff_Mul()
+        exps = [f for f in sympy.Mul.make_args(rest) if isinstance(f, sympy.exp)]
+        if len(exps) != 1 or not coeff.is_positive or not (
+                abs(math.log10(float(coeff))) > 3):
+            return term
+        inner = exps[0].args[0] + nice_number(math.log(float(coeff)), digits, max_denominator)
+        return rest.subs(exps[0], sympy.exp(inner, evaluate=False))
+
+    return expr.replace(lambda e: isinstance(e, sympy.Mul), fold)
 
 
 def to_latex(expr) -> str:
