@@ -58,4 +58,5 @@ def test_huge_exp_coefficient_folds_into_the_exponent():
     assert not any(abs(float(f)) > 1e6 for f in rounded.atoms(sympy.Float))
     pts = np.array([[0.1], [0.12], [0.2]])
     expected = 1 / (1 + 1.7684960252608311e28 * np.exp(-561.8 * pts[:, 0]))
-    np.testing.assert_allclose(to_numpy(rounded, [x])(pts), expected, rtol=1e-3, atol=1e-12)
+    # 4 significant digits on log c = 65.04 leave an error of up to ~0.5e-2 in the exponent
+    np.testing.assert_allclose(to_numpy(rounded, [x])(pts), expected, rtol=1e-2, atol=1e-12)
