@@ -28,32 +28,76 @@ def _formula_rmse(expr, symbols, x, y) -> float:
     return value if math.isfinite(value) else math.inf
 
 
+def _attempt(model, cfg, fit_constants, steps: int, symbols, outer_linear: bool):
+    """Make ``model`` symbolic and train its constants; returns ``(history, records, formulas)``.
+
+    With ``outer_linear`` the last layer's edges are first fixed to ``x`` and
+    the remaining splines retrained under them: a sum of terms then shows
+    its terms on the inner edges instead of a composition ``g(h(x))`` whose
+    parts are no library functions.
+    """
+    history = None
+    if outer_linear:
+        last = model.depth - 1
+        layer = model.layers[last]
+        for j in range(layer.out_features):
+            for i in range(layer.in_features):
+                if layer.mask[j, i] != 0:
+                    model.fix_symbolic(last, i, j, "x")
+        history = fit_constants(model, steps)
+        if history.status == "interrupted":
+            return history, [], None
+    records = model.auto_symbolic(r2_threshold=cfg.r2_threshold)
+    history = fit_constants(model, steps)
+    try:
+        formulas = model.symbolic_formula([symbols[i] for i in model.input_ids])
+    except ValueError:  # some edges stayed splines
+        formulas = None
+    return history, records, formulas
+
+
 def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants):
     """Fix the edges, train the constants, read off and round the formula.
 
     Returns ``(model, history)``: the symbolic model, or the spline model it
     started from when that predicts the test set better.  The formula and
     its test RMSE go into ``state["symbolic"]`` (and so into metrics.json).
+    When the first attempt gives no formula as accurate as the splines (within
+    10x) and the network has several layers, a second attempt fixes the last
+    layer to linear edges first (see :func:`_attempt`); the better one is kept.
     """
     import sympy
     from .formula import round_formula, to_latex
     x_test, y_test = dataset["test_input"], dataset["test_label"]
     spline_model, spline_rmse = copy.deepcopy(model), _rmse(model, x_test, y_test)
+    symbols = [sympy.Symbol(v) for v in var_names]
+    steps = cfg.steps - state["steps_done"]
     if state["steps_done"] == 0:  # not a resumed stage: the edges are still splines
-        records = model.auto_symbolic(r2_threshold=cfg.r2_threshold)
+        history, records, raw = _attempt(model, cfg, fit_constants, steps, symbols, False)
+        good = raw is not None and _rmse(model, x_test, y_test) <= 10 * spline_rmse
+        if not good and model.depth > 1 and history.status != "interrupted":
+            second = copy.deepcopy(spline_model)
+            result = _attempt(second, cfg, fit_constants, steps, symbols, True)
+            if result[2] is not None and (raw is None or _rmse(second, x_test, y_test)
+                                          < _rmse(model, x_test, y_test)):
+                model, (history, records, raw) = second, result
+                log("symbolic: fixing the last layer to linear edges first gave the better formula")
         state["symbolic_edges"] = records
         for r in records:
             log(f"edge ({r['l']},{r['i']},{r['j']}): "
                 + (f"{r['name']:<8} R² = {r['r2']:.8f}" if r["name"] else
                    f"kept as a spline (best R² {r['r2']:.6f} < {cfg.r2_threshold})"))
-    history = fit_constants(model, cfg.steps - state["steps_done"])
+    else:
+        history = fit_constants(model, steps)
+        try:
+            raw = model.symbolic_formula([symbols[i] for i in model.input_ids])
+        except ValueError:
+            raw = None
     if history.status == "interrupted":
         return model, history
-    symbols = [sympy.Symbol(v) for v in var_names]
-    try:
-        raw = model.symbolic_formula([symbols[i] for i in model.input_ids])
-    except ValueError as err:  # some edges stayed splines
-        log(f"no closed-form formula: {err}")
+    if raw is None:
+        log("no closed-form formula: some edges fit no library function (R² < "
+            f"{cfg.r2_threshold}); they stay splines")
         state["symbolic"] = {"formula": None}
         return spline_model, history
     rounded = [round_formula(e, digits=cfg.digits) for e in raw]
