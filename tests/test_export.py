@@ -35,12 +35,26 @@ def _tol(dtype):
     return dict(rtol=0, atol=1e-6) if dtype == torch.float32 else dict(rtol=0, atol=1e-13)
 
 
+def _reference(model, x, monkeypatch):
+    """Eager outputs on the pure-PyTorch path, the computation that export and ONNX trace.
+
+    Eager mode on the CPU runs kanlab's C++ kernels; in float32 their sums
+    round differently (by ~1e-6 relative here), which a trained network can
+    amplify, so exported graphs are compared with the path they contain.
+    """
+    with monkeypatch.context() as m:
+        m.setenv("KANLAB_NO_EXTENSION", "1")
+        return model(x).detach()
+
+
 @pytest.mark.parametrize("uniform", [True, False], ids=["uniform", "quantile"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-def test_exported_program_matches_eager(dtype, uniform):
+def test_exported_program_matches_eager(dtype, uniform, monkeypatch):
     model = _trained(dtype, uniform)
     x = _inputs(dtype)
-    expected = model(x)
+    expected = _reference(model, x, monkeypatch)
+    torch.testing.assert_close(model(x), expected, rtol=1e-4 if dtype == torch.float32 else 1e-12,
+                               atol=1e-6 if dtype == torch.float32 else 1e-13)
     program = torch.export.export(model, (x[:8],), dynamic_shapes=({0: torch.export.Dim("b")},))
     got = program.module()(x)  # another batch size than the example's
     torch.testing.assert_close(got, expected, **_tol(dtype))
@@ -89,7 +103,8 @@ def _compiled_matches_eager(dtype, backend):
     compiled = torch.compile(model, backend=backend)
     yc = compiled(x)
     grads_c = torch.autograd.grad((yc ** 2).sum(), [x, *params])
-    tol = dict(rtol=1e-5, atol=1e-6) if dtype == torch.float32 else dict(rtol=1e-12, atol=1e-13)
+    # compiled graphs run the pure-PyTorch path, eager the C++ kernels (see _reference)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == torch.float32 else dict(rtol=1e-12, atol=1e-13)
     torch.testing.assert_close(yc, y, **tol)
     for g, gc in zip(grads, grads_c):
         torch.testing.assert_close(gc, g, **tol)
@@ -114,7 +129,7 @@ needs_onnx = pytest.mark.skipif(bool(ONNX_MISSING), reason=f"optional packages {
 
 @needs_onnx
 @pytest.mark.parametrize("uniform", [True, False], ids=["uniform", "quantile"])
-def test_onnx_runtime_matches_eager(tmp_path, uniform):
+def test_onnx_runtime_matches_eager(tmp_path, uniform, monkeypatch):
     import onnxruntime as ort
     model = _trained(torch.float32, uniform)
     x = _inputs(torch.float32)
@@ -123,7 +138,7 @@ def test_onnx_runtime_matches_eager(tmp_path, uniform):
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     assert [i.name for i in session.get_inputs()] == ["input"]
     (out,) = session.run(None, {"input": x.numpy()})
-    expected = model(x).detach().numpy()
+    expected = _reference(model, x, monkeypatch).numpy()
     assert out.shape == expected.shape == (37, 1)
     assert abs(out - expected).max() <= 1e-5
 

@@ -90,10 +90,14 @@ def test_float32_close_to_reference():
 
 @needs_kernels
 def test_nan_input_gives_nan_not_crash():
+    """With value checks off, the kernels give NaN rows for NaN inputs instead of crashing
+    (with them on, the layer refuses the input: tests/test_validation.py)."""
+    import kanlab
     layer = make_layer()
     x = points(layer, count=5).detach().clone()
     x[2, 1] = float("nan")
-    y = layer(x)
+    with kanlab.checks(False):
+        y = layer(x)
     assert bool(torch.isnan(y[2]).all()) and bool(torch.isfinite(y[[0, 1, 3, 4]]).all())
 
 
