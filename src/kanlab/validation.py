@@ -160,7 +160,9 @@ def _output_bound(layer, x: Tensor) -> Tensor:
     n = knots.shape[-1] - k - 1
     amax = x.abs().amax(0).to(torch.float64)  # (in,)
     dist = amax + knots.abs().amax(-1)
-    if layer.extrapolate == "linear" and k > 0:
+    if getattr(layer, "basis_name", "bspline") != "bspline":
+        basis_bound = torch.ones_like(dist)  # clamped Chebyshev, Fourier, RBF: all in [-1, 1]
+    elif layer.extrapolate == "linear" and k > 0:
         ends = knots[:, [k, n]].t().contiguous()  # (2, in)
         slope = dense_basis(ends, knots, k, derivative=1).abs().amax(dim=(0, 2))  # (in,)
         basis_bound = 1.0 + dist * slope
