@@ -32,8 +32,13 @@ def _knots(grid=6, k=3, ranges=((-1.0, 1.0), (-0.5, 2.0))):
 def _numpy_basis(name, x, lo, hi, grid):
     """Direct numpy formulas, ``x`` (N,) on domain [lo, hi]: (N, n_basis)."""
     u = (x - lo) / (hi - lo)
-    if name == "chebyshev":
-        return np.polynomial.chebyshev.chebvander(np.clip(2 * u - 1, -1, 1), grid)
+    if name == "chebyshev":  # tangent line beyond ±1
+        t = 2 * u - 1
+        c = np.clip(t, -1, 1)
+        ends = np.polynomial.chebyshev.chebvander(c, grid)
+        slope = np.stack([np.polynomial.chebyshev.chebval(c, np.polynomial.chebyshev.chebder(
+            np.eye(grid + 1)[m])) for m in range(grid + 1)], axis=1)
+        return ends + (t - c)[:, None] * slope
     if name == "fourier":
         m = np.arange(1, grid + 1)
         th = np.pi * u[:, None] * m

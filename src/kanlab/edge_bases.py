@@ -11,12 +11,15 @@ name       ``n_basis``      functions of ``t``, ``x`` mapped onto the domain
 ========== ================ ==================================================
 bspline    ``G + k``        degree-``k`` B-splines on the knots (the default;
                             evaluated by :mod:`kanlab.basis`, fused kernels)
-chebyshev  ``G + 1``        ``T_0 .. T_G`` of ``t = 2(x - lo)/(hi - lo) - 1``,
-                            clamped to ``[-1, 1]`` (ChebyKAN squashes with
-                            ``tanh`` instead, which bends the function inside
-                            the domain too; clamping leaves it untouched there
-                            and continues it as a constant outside, where a
-                            polynomial would blow up)
+chebyshev  ``G + 1``        ``T_0 .. T_G`` of ``t = 2(x - lo)/(hi - lo) - 1``
+                            on the domain, continued outside it as the tangent
+                            line at the end (C¹, like the B-splines' linear
+                            extension).  ChebyKAN squashes with ``tanh``
+                            instead, which bends the function inside the
+                            domain too; the polynomial itself would blow up
+                            outside, and a constant continuation cost 2.5e-4
+                            test RMSE on the seed function (test points a
+                            hair beyond the training extremes)
 fourier    ``2G + 1``       ``1, cos(mθ), sin(mθ)`` for ``m = 1..G`` with
                             ``θ = π(x - lo)/(hi - lo)``: the domain is half the
                             base period, so a non-periodic function is a
@@ -113,7 +116,7 @@ class BSplineEdges(EdgeBasis):
 
 
 class ChebyshevEdges(EdgeBasis):
-    """Chebyshev polynomials ``T_0 .. T_G`` on the domain, constant outside it."""
+    """Chebyshev polynomials ``T_0 .. T_G`` on the domain, linear outside it."""
 
     name = "chebyshev"
 
@@ -122,13 +125,19 @@ class ChebyshevEdges(EdgeBasis):
 
     def evaluate(self, x: Tensor, knots: Tensor, k: int) -> Tensor:
         n = self.n_basis(knots.shape[-1] - 2 * k - 1, k)
-        t = (2 * _unit_interval(x, knots, k) - 1).clamp(-1.0, 1.0)
+        s = 2 * _unit_interval(x, knots, k) - 1
+        t = s.clamp(-1.0, 1.0)
         # three-term recurrence: stable on [-1, 1] and differentiable at ±1,
         # unlike cos(n·arccos t)
         terms = [torch.ones_like(t), t]
         for _ in range(2, n):
             terms.append(2 * t * terms[-1] - terms[-2])
-        return torch.stack(terms[:n], dim=-1)
+        values = torch.stack(terms[:n], dim=-1)  # (B, in, n)
+        # tangent beyond the ends: T_m'(1) = m², T_m'(-1) = (-1)^(m+1) m²
+        m = torch.arange(n, dtype=x.dtype, device=x.device)
+        parity = 1 - 2 * (m.remainder(2) == 0).to(x.dtype)  # (-1)^(m+1)
+        slope = torch.where((s > 0).unsqueeze(-1), m * m, parity * m * m)
+        return values + (s - t).unsqueeze(-1) * slope
 
 
 class FourierEdges(EdgeBasis):

@@ -161,7 +161,11 @@ def _output_bound(layer, x: Tensor) -> Tensor:
     amax = x.abs().amax(0).to(torch.float64)  # (in,)
     dist = amax + knots.abs().amax(-1)
     if getattr(layer, "basis_name", "bspline") != "bspline":
-        basis_bound = torch.ones_like(dist)  # clamped Chebyshev, Fourier, RBF: all in [-1, 1]
+        # other bases lie in [-1, 1] on the domain and are bounded (Fourier, RBF) or
+        # linear (Chebyshev) outside it: the extremes are at ±amax or at most 1
+        ends = torch.stack([-amax, amax]).to(layer.knots.dtype)  # (2, in)
+        edge = layer.edge_basis.evaluate(ends, layer.knots, k).to(torch.float64)
+        basis_bound = edge.abs().amax(dim=(0, 2)).clamp_min(1.0)
     elif layer.extrapolate == "linear" and k > 0:
         ends = knots[:, [k, n]].t().contiguous()  # (2, in)
         slope = dense_basis(ends, knots, k, derivative=1).abs().amax(dim=(0, 2))  # (in,)
