@@ -232,3 +232,22 @@ def test_bad_basis_and_unsupported_penalty():
     layer = KANLayer(2, 1, grid=4, basis="fourier")
     with pytest.raises(ValueError, match="fourier basis"):
         layer.set_grid(layer.knots, torch.zeros(1, 2, 7))
+
+
+def test_huge_inputs_are_refused_not_nan():
+    """The overflow guard knows the other bases: Chebyshev grows linearly outside its domain."""
+    from kanlab.validation import NonFiniteError
+    layer = KANLayer(1, 1, grid=20, basis="chebyshev", base_fun=None, dtype=F64)
+    with pytest.raises(NonFiniteError, match="overflow"):
+        layer(torch.tensor([[1e306]], dtype=F64))
+    rbf = KANLayer(1, 1, grid=5, basis="rbf", base_fun=None, dtype=F64)
+    assert torch.isfinite(rbf(torch.tensor([[1e306]], dtype=F64))).all()  # bounded basis
+
+
+def test_cli_passes_the_basis():
+    from kanlab.cli import _config_from_args, build_parser
+    parser = build_parser()
+    args = parser.parse_args(["train", "--basis", "rbf", "--no-progress"])
+    assert _config_from_args(parser, args).basis == "rbf"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--basis", "legendre"])
