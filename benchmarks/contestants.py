@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from workloads import (DENSE, INKAN, INKAN_EAGER, KANLAB, MLP, PYKAN, PYKAN_MODEL,
+from workloads import (BASES, DENSE, INKAN, INKAN_EAGER, KANLAB, MLP, PYKAN, PYKAN_MODEL,
                        Workload)
 
 DTYPE = torch.float32
@@ -34,6 +34,7 @@ K = 3  # spline degree of every contestant
 
 LABELS = {KANLAB: "kanlab", DENSE: "dense limit", MLP: "MLP", PYKAN: "pykan layer",
           PYKAN_MODEL: "pykan KAN", INKAN: "inkan", INKAN_EAGER: "inkan eager"}
+LABELS.update({name: name.replace("-", " ") for name in BASES})
 
 # pykan's layer builds several (batch, in, out) tensors; one forward+backward
 # peaks at 5.4–6.4 of them (measured with benchmarks/memory.py on
@@ -125,16 +126,22 @@ def _pairs(width) -> list[tuple[int, int]]:
 
 # --------------------------------------------------------------------------- builders
 
-def _kanlab_model(w: Workload) -> nn.Module:
+def _kanlab_model(w: Workload, basis: str = "bspline") -> nn.Module:
     import kanlab
     if w.is_layer:
-        return kanlab.KANLayer(*w.width, grid=w.grid, k=K, dtype=DTYPE,
+        return kanlab.KANLayer(*w.width, grid=w.grid, k=K, dtype=DTYPE, basis=basis,
                                generator=torch.Generator().manual_seed(0))
-    return kanlab.KAN(list(w.width), grid=w.grid, k=K, seed=0, dtype=DTYPE)
+    return kanlab.KAN(list(w.width), grid=w.grid, k=K, seed=0, dtype=DTYPE, basis=basis)
 
 
 def build_kanlab(w: Workload, x: Tensor) -> Bench:
     return Bench(_kanlab_model(w), [x])
+
+
+def _kanlab_basis_builder(basis: str):
+    def build_basis(w: Workload, x: Tensor) -> Bench:
+        return Bench(_kanlab_model(w, basis), [x])
+    return build_basis
 
 
 class DenseLimit(nn.Module):
@@ -263,6 +270,7 @@ def build_inkan_eager(w: Workload, x: Tensor) -> Bench:
 
 BUILDERS = {KANLAB: build_kanlab, DENSE: build_dense, MLP: build_mlp, PYKAN: build_pykan,
             PYKAN_MODEL: build_pykan_model, INKAN: build_inkan, INKAN_EAGER: build_inkan_eager}
+BUILDERS.update({name: _kanlab_basis_builder(name.removeprefix("kanlab-")) for name in BASES})
 
 # Contestants whose first calls compile code; they get extra warm-up calls.
 COMPILED = {INKAN}

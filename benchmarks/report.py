@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from contestants import LABELS
-from workloads import ALL, DENSE, INKAN, INKAN_EAGER, KANLAB, MLP, PYKAN, PYKAN_MODEL
+from workloads import ALL, BASES, DENSE, INKAN, INKAN_EAGER, KANLAB, MLP, PYKAN, PYKAN_MODEL
 
-ORDER = (KANLAB, DENSE, MLP, PYKAN, PYKAN_MODEL, INKAN, INKAN_EAGER)
+ORDER = (KANLAB, DENSE, MLP, PYKAN, PYKAN_MODEL, INKAN, INKAN_EAGER) + BASES
 RATIO_TO = (DENSE, PYKAN, INKAN, INKAN_EAGER, MLP)  # columns kanlab/X
 assert set(ORDER) >= set(ALL)
 

@@ -16,6 +16,8 @@ INKAN, INKAN_EAGER = "inkan", "inkan-eager"
 
 ANCHORS = (PYKAN, INKAN, INKAN_EAGER)
 ALL = (KANLAB, DENSE, MLP) + ANCHORS
+# kanlab with the other edge bases (kanlab.edge_bases), pure-PyTorch forward
+BASES = ("kanlab-chebyshev", "kanlab-fourier", "kanlab-rbf")
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,8 @@ def _sweep(batches, grids, anchor_points, base=(KANLAB, DENSE, MLP)) -> list[Wor
 
 
 FULL: list[Workload] = [
-    Workload("[2,5,1]", (2, 5, 1), 1000, 5, ALL + (PYKAN_MODEL,)),
-    Workload("[784,64,10]", (784, 64, 10), 512),
+    Workload("[2,5,1]", (2, 5, 1), 1000, 5, ALL + (PYKAN_MODEL,) + BASES),
+    Workload("[784,64,10]", (784, 64, 10), 512, 5, ALL + BASES),
     Workload("[1024,1024]", (1024, 1024), 1024),
     *_sweep((256, 1024, 4096, 16384), (5, 10, 20, 50), {(4096, 5), (4096, 50)}),
     # The memory target: activation memory of one layer vs an MLP layer.
@@ -66,7 +68,7 @@ FULL: list[Workload] = [
 
 QUICK: list[Workload] = [
     Workload("[2,5,1]", (2, 5, 1), 1000, 5,
-             (KANLAB, DENSE, MLP, PYKAN, PYKAN_MODEL, INKAN_EAGER), memory=False),
+             (KANLAB, DENSE, MLP, PYKAN, PYKAN_MODEL, INKAN_EAGER) + BASES, memory=False),
     Workload("[784,64,10]", (784, 64, 10), 512, 5, (KANLAB, DENSE, MLP, INKAN_EAGER), memory=False),
     *(Workload("256→256", (256, 256), 1024, g, (KANLAB, DENSE, MLP), memory=False) for g in (5, 50)),
     Workload("[784,64,10]", (784, 64, 10), 512, 5, (KANLAB, MLP), timed=False),

@@ -93,7 +93,7 @@ def _tensor_bytes(t: Tensor) -> bytes:
 def _layer_info(layer) -> dict:
     return {"in_features": layer.in_features, "out_features": layer.out_features,
             "grid": layer.grid, "k": layer.k, "base_fun": layer.base_fun_name,
-            "extrapolate": layer.extrapolate}
+            "extrapolate": layer.extrapolate, "basis": layer.basis_name}
 
 
 def _symbolic_names(model: KAN) -> list:
@@ -276,6 +276,9 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
             if info.get(name) != mine:
                 raise _bad(path, f"layer {l} has {name}={info.get(name)!r} in the metadata, "
                              f"{mine!r} in the config")
+        if info.get("basis", "bspline") != layer.basis_name:  # files before bases: B-splines
+            raise _bad(path, f"layer {l} has basis={info.get('basis')!r} in the metadata, "
+                         f"{layer.basis_name!r} in the config")
         if info.get("extrapolate") not in ("linear", "constant"):
             raise _bad(path, f"layer {l} has extrapolate={info.get('extrapolate')!r}")
         layer.extrapolate = info["extrapolate"]

@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grid-extension schedule: intervals per spline at each stage "
                             "(the first is the sparse stage's)")
     train.add_argument("--k", type=int, default=3, help="spline degree")
+    train.add_argument("--basis", choices=["bspline", "chebyshev", "fourier", "rbf"],
+                       default="bspline", help="edge functions (see kanlab.edge_bases)")
     train.add_argument("--steps", type=int, default=30, help="optimiser steps per stage")
     train.add_argument("--opt", choices=["LBFGS", "Adam"], default="LBFGS")
     train.add_argument("--lr", type=float, default=None, help="learning rate (default 1 for "
@@ -166,7 +168,7 @@ def _config_from_args(parser, args):
     if not lr > 0:
         parser.error(f"--lr must be > 0, got {lr}")
     return TrainConfig(function=args.function, n_var=n_var, ranges=ranges, width=width,
-                       grids=args.grid, k=args.k, mult_arity=args.mult_arity, steps=args.steps, opt=args.opt, lr=lr,
+                       grids=args.grid, k=args.k, basis=args.basis, mult_arity=args.mult_arity, steps=args.steps, opt=args.opt, lr=lr,
                        lamb=args.lamb, lamb_smooth=args.lamb_smooth, train_num=args.train_num,
                        test_num=args.test_num, seed=args.seed, dtype=args.dtype, out=args.out,
                        progress=not args.no_progress, symbolic=not args.no_symbolic,

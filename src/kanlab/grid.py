@@ -13,7 +13,8 @@ import torch
 from torch import Tensor
 
 from .layer import KANLayer
-from .spline_fit import evaluate_spline, fit_coefficients, project_coefficients
+from .spline_fit import (evaluate_spline, fit_coefficients, project_coefficients,
+                         solve_least_squares)
 from .splines import extend_points
 from .validation import NonFiniteError, check_samples
 
@@ -136,6 +137,22 @@ def _spline_coef(layer: KANLayer) -> Tensor:
     return layer.coef.permute(1, 2, 0)
 
 
+# Other edge bases (kanlab.edge_bases) only read the domain of the knots; the
+# spline part is carried over by sampling it and refitting by least squares.
+
+def _edge_part(layer: KANLayer, x: Tensor) -> Tensor:
+    """The spline part ``Σ_b coef_jib φ_b(x_i)`` of every edge: ``(N, in, out)``."""
+    return torch.einsum("nib,bio->nio", layer.basis(x), _spline_coef(layer).transpose(0, 1))
+
+
+def _fit_edges(layer: KANLayer, x: Tensor, values: Tensor, knots: Tensor) -> Tensor:
+    """Least-squares coefficients ``(out, in, n_basis)`` of ``values (N, in, out)``
+    at ``x (N, in)`` in the layer's basis on ``knots``."""
+    design = layer.edge_basis.evaluate(x, knots, layer.k)  # (N, in, n_basis)
+    coef = solve_least_squares(design.transpose(0, 1), values.transpose(0, 1))  # (in, n, out)
+    return coef.permute(2, 0, 1)
+
+
 @torch.no_grad()
 def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None:
     """Move a layer's knots toward its input samples and refit its splines.
@@ -177,6 +194,13 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None
     # leverage on the linear extension would otherwise dominate the fit
     data = torch.minimum(torch.maximum(x[::stride], lo.t()), hi.t())
     samples = torch.cat([data, dense])  # (N, in)
+    if layer.basis_name != "bspline":  # same samples, refit in the layer's own basis
+        values = _edge_part(layer, samples)
+        coef = _fit_edges(layer, samples, values, new_knots)
+        if not bool(torch.isfinite(coef).all()):
+            raise NonFiniteError(f"update_grid: the refitted coefficients overflow {x.dtype}")
+        layer.set_grid(new_knots, coef)
+        return
     values = evaluate_spline(samples, layer.knots, _spline_coef(layer), k, layer.extrapolate)
     if not bool(torch.isfinite(values).all()):
         raise NonFiniteError(f"update_grid: the layer's splines overflow {x.dtype} on these "
@@ -231,6 +255,14 @@ def refine_layer(layer: KANLayer, new_grid: int) -> None:
     k = layer.k
     points = _interpolate_points(layer.knots[:, k:k + layer.grid + 1], new_grid)
     new_knots = extend_points(points, k)
+    if layer.basis_name != "bspline":
+        # the domain is kept; sample it densely (Chebyshev and Fourier spaces nest
+        # when the grid grows, so the fit is then exact to rounding)
+        n = layer.edge_basis.n_basis(new_grid, k)
+        t = torch.linspace(0, 1, 4 * n + 64, dtype=points.dtype, device=points.device)[:, None]
+        x = points[:, 0] * (1 - t) + points[:, -1] * t  # (S, in)
+        layer.set_grid(new_knots, _fit_edges(layer, x, _edge_part(layer, x), new_knots))
+        return
     coef = project_coefficients(layer.knots, _spline_coef(layer), new_knots, k)
     layer.set_grid(new_knots, coef.permute(2, 0, 1))
 

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .basis import dense_basis
+from .edge_bases import get_edge_basis
 from .spline_linear import SplineLinear, SplineSpec, kernels_usable
 from .spline_tables import SpanTables, cardinal_matrix, span_tables
 from .splines import check_knots, uniform_knots
@@ -76,6 +77,9 @@ class KANLayer(nn.Module):
             ``mu ± sigma / sqrt(in_features)``.
         scale_sp: ``scale_sp`` starts at ``scale_sp / sqrt(in_features)``.
         generator: ``torch.Generator`` for the initialisation (global RNG if None).
+        basis: edge function family: ``"bspline"`` (default), ``"chebyshev"``,
+            ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.edge_bases`); the others
+            live on the base interval of the knots and use the pure-PyTorch forward.
 
     Shape:
         - Input: ``(*, in_features)``.
@@ -107,7 +111,7 @@ class KANLayer(nn.Module):
                  grid_range=(-1.0, 1.0), base_fun="silu", noise_scale: float = 0.3,
                  scale_base_mu: float = 0.0, scale_base_sigma: float = 1.0, scale_sp: float = 1.0,
                  extrapolate: str = "linear", generator: torch.Generator | None = None,
-                 device=None, dtype=None) -> None:
+                 basis: str = "bspline", device=None, dtype=None) -> None:
         super().__init__()
         factory_kwargs = {"device": device, "dtype": dtype}
         self.in_features = _check_positive_int("in_features", in_features)
@@ -119,13 +123,15 @@ class KANLayer(nn.Module):
             raise ValueError(f"extrapolate must be 'linear' or 'constant', got {extrapolate!r}")
         self.k = k
         self.extrapolate = extrapolate
+        self.edge_basis = get_edge_basis(basis)
+        self.basis_name = self.edge_basis.name
         self.base_fun_name, self.base_fun = resolve_base_fun(base_fun)
         self.noise_scale = float(noise_scale)
         self.scale_base_mu = float(scale_base_mu)
         self.scale_base_sigma = float(scale_base_sigma)
         self.scale_sp_init = float(scale_sp)
         self.register_buffer("knots", self._initial_knots(grid_range, **factory_kwargs))
-        n_basis = grid + k
+        n_basis = self.edge_basis.n_basis(grid, k)
         self.coef = nn.Parameter(torch.empty(out_features, in_features, n_basis, **factory_kwargs))
         self.scale_base = nn.Parameter(torch.empty(out_features, in_features, **factory_kwargs))
         self.scale_sp = nn.Parameter(torch.empty(out_features, in_features, **factory_kwargs))
@@ -148,7 +154,7 @@ class KANLayer(nn.Module):
 
     @property
     def n_basis(self) -> int:
-        """Number of B-spline coefficients per edge, ``G + k``."""
+        """Number of coefficients per edge (``G + k`` for B-splines)."""
         return self.coef.shape[-1]
 
     @torch.no_grad()
@@ -195,10 +201,10 @@ class KANLayer(nn.Module):
         """
         check_knots(knots, self.k)
         grid = knots.shape[-1] - 2 * self.k - 1
-        expected = (self.out_features, self.in_features, grid + self.k)
+        expected = (self.out_features, self.in_features, self.edge_basis.n_basis(grid, self.k))
         if knots.shape[0] != self.in_features or tuple(coef.shape) != expected:
             raise ValueError(f"set_grid expects knots ({self.in_features}, {grid + 2 * self.k + 1}) "
-                             f"and coef {expected}, got {tuple(knots.shape)} and {tuple(coef.shape)}")
+                             f"and coef {expected} ({self.basis_name} basis), got {tuple(knots.shape)} and {tuple(coef.shape)}")
         self.grid = grid
         self.knots = knots.to(self.knots).contiguous()
         if coef.shape == self.coef.shape:
@@ -241,6 +247,8 @@ class KANLayer(nn.Module):
             ``(B, in_features, G + k)``; at most ``k + 1`` entries per row are non-zero
             (more only through linear extrapolation, which stays ``k + 1`` too).
         """
+        if self.basis_name != "bspline":
+            return self.edge_basis.evaluate(x, self.knots, self.k)
         return dense_basis(x, self.knots, self.k, uniform=self._uniform,
                            extrapolate=self.extrapolate, tables=self._tables())
 
@@ -263,6 +271,8 @@ class KANLayer(nn.Module):
         self.check_input(x)
         lead = x.shape[:-1]
         x2 = x.reshape(-1, self.in_features)  # (B, in)
+        if self.basis_name != "bspline":  # other bases: features @ weights, pure PyTorch
+            return self._forward_reference(x2).reshape(*lead, self.out_features)
         spec = self._spec()
         params = (self.coef, self.scale_base, self.scale_sp, self.mask)
         if kernels_usable(x2, spec, *params):
@@ -316,4 +326,5 @@ class KANLayer(nn.Module):
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"grid={self.grid}, k={self.k}, base_fun={self.base_fun_name!r}")
+                f"grid={self.grid}, k={self.k}, base_fun={self.base_fun_name!r}"
+                + ("" if self.basis_name == "bspline" else f", basis={self.basis_name!r}"))

@@ -11,6 +11,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
+from .edge_bases import get_edge_basis
 from .layer import KANLayer, resolve_base_fun
 from .symbolic_layer import SymbolicEdges
 
@@ -91,6 +92,8 @@ class KAN(nn.Module):
             addition nodes, each following group of ``mult_arity`` is
             multiplied into one node, so ``KAN([2, [0, 1]])`` computes
             ``φ_1(x) · φ_2(y)``-style products exactly.
+        basis: edge function family of every layer: ``"bspline"`` (default),
+            ``"chebyshev"``, ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.edge_bases`).
         device, dtype: factory keywords, as for ``nn.Linear``.
 
     Shape:
@@ -107,7 +110,7 @@ class KAN(nn.Module):
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
                  input_ids: Sequence[int] | None = None, mult_arity: int = 2,
-                 device=None, dtype=None) -> None:
+                 basis: str = "bspline", device=None, dtype=None) -> None:
         super().__init__()
         n_add, n_mult = _check_width(width)
         if not _is_count(mult_arity, 2):
@@ -121,6 +124,7 @@ class KAN(nn.Module):
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise TypeError(f"seed must be an int, got {type(seed).__name__}")
         self.base_fun_name, _ = resolve_base_fun(base_fun)
+        self.basis_name = get_edge_basis(basis).name
         self.seed = seed
         self.grid_eps = float(grid_eps)
         self.noise_scale = float(noise_scale)
@@ -133,7 +137,7 @@ class KAN(nn.Module):
             KANLayer(n_in, n_out, grid, k,
                      grid_range=grid_range if (l == 0 or not per_input) else (-1.0, 1.0),
                      base_fun=base_fun, noise_scale=noise_scale, generator=generator,
-                     device=device, dtype=dtype)
+                     basis=basis, device=device, dtype=dtype)
             for l, (n_in, n_out) in enumerate(zip(width[:-1], subnodes[1:])))
         for layer in self.layers:
             layer.scale_base.requires_grad_(self.sb_trainable)
@@ -227,7 +231,8 @@ class KAN(nn.Module):
                 "base_fun": self.base_fun_name, "grid_range": self.grid_range,
                 "grid_eps": self.grid_eps, "noise_scale": self.noise_scale,
                 "sb_trainable": self.sb_trainable, "sp_trainable": self.sp_trainable,
-                "input_ids": self.input_ids, "dtype": str(self.dtype).removeprefix("torch.")}
+                "input_ids": self.input_ids, "dtype": str(self.dtype).removeprefix("torch."),
+                "basis": self.basis_name}
 
     # Thin entry points; the work is done in grid.py, training.py, checkpoint.py.
 

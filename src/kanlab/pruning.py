@@ -261,15 +261,17 @@ def _copy_layer(old: KANLayer, sym: SymbolicEdges, layer: KANLayer, new_sym: Sym
 
 
 def _fold_offsets(layer: KANLayer, sym: SymbolicEdges, offset: Tensor) -> None:
-    """Add ``offset[j]`` to one kept edge into every node ``j`` (a constant shift of a
-    spline is a shift of all its coefficients, by the partition of unity)."""
+    """Add ``offset[j]`` to one kept edge into every node ``j`` (a constant shift of an
+    edge is a shift along its basis's constant function: all B-spline coefficients,
+    by the partition of unity, or the constant term of the other bases)."""
+    unit = layer.edge_basis.unit(layer.n_basis, dtype=layer.coef.dtype, device=layer.coef.device)
     for j, value in enumerate(offset.tolist()):
         if value == 0.0:
             continue
         spline = ((layer.mask[j] != 0) & (layer.scale_sp[j] != 0)).nonzero().flatten()
         if len(spline):
             i = int(spline[0])
-            layer.coef[j, i] += value / layer.scale_sp[j, i]
+            layer.coef[j, i] += unit * (value / layer.scale_sp[j, i])
             continue
         symbolic = (sym.mask[j] != 0).nonzero().flatten()
         if len(symbolic):

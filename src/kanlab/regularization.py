@@ -82,6 +82,9 @@ def smoothness_penalty(layer) -> Tensor:
     discrete analogue that is only roughly grid-independent and, on
     non-uniform knots, not zero for affine splines.
     """
+    if getattr(layer, "basis_name", "bspline") != "bspline":
+        raise ValueError(f"the smoothness penalty needs B-spline edges, got basis "
+                         f"{layer.basis_name!r}; use lamb_smooth=0 with other bases")
     _, spline_w = layer.edge_weight()  # (out, in, n_basis)
     k, knots = layer.k, layer.knots
     n = knots.shape[-1] - k - 1

@@ -56,6 +56,7 @@ class TrainConfig:
     mult_arity: int = 2  # factors per multiplication node
     grids: list[int] = field(default_factory=lambda: [5, 10, 20])  # grid-extension schedule
     k: int = 3  # spline degree
+    basis: str = "bspline"  # edge functions: "bspline", "chebyshev", "fourier" or "rbf"
     steps: int = 30  # optimiser steps per training stage (L-BFGS steps of up to 20 iterations)
     opt: str = "LBFGS"  # "LBFGS" or "Adam"
     lr: float = 1.0  # learning rate (1.0 for LBFGS, ~1e-2 for Adam)
@@ -200,7 +201,8 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     stages = plan(cfg)
     if state is None:
         model = KAN(width, grid=cfg.grids[0], k=cfg.k, seed=cfg.seed, dtype=dtype,
-                    grid_range=_first_layer_range(cfg.ranges, n_var), mult_arity=cfg.mult_arity)
+                    grid_range=_first_layer_range(cfg.ranges, n_var), mult_arity=cfg.mult_arity,
+                    basis=cfg.basis)
         state = {"config": asdict(cfg) | {"width": width}, "next": 0, "steps_done": 0,
                  "records": [], "histories": [], "wall_time": 0.0, "symbolic": None}
     else:

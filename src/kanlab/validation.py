@@ -160,7 +160,13 @@ def _output_bound(layer, x: Tensor) -> Tensor:
     n = knots.shape[-1] - k - 1
     amax = x.abs().amax(0).to(torch.float64)  # (in,)
     dist = amax + knots.abs().amax(-1)
-    if layer.extrapolate == "linear" and k > 0:
+    if getattr(layer, "basis_name", "bspline") != "bspline":
+        # other bases lie in [-1, 1] on the domain and are bounded (Fourier, RBF) or
+        # linear (Chebyshev) outside it: the extremes are at ±amax or at most 1
+        ends = torch.stack([-amax, amax]).to(layer.knots.dtype)  # (2, in)
+        edge = layer.edge_basis.evaluate(ends, layer.knots, k).to(torch.float64)
+        basis_bound = edge.abs().amax(dim=(0, 2)).clamp_min(1.0)
+    elif layer.extrapolate == "linear" and k > 0:
         ends = knots[:, [k, n]].t().contiguous()  # (2, in)
         slope = dense_basis(ends, knots, k, derivative=1).abs().amax(dim=(0, 2))  # (in,)
         basis_bound = 1.0 + dist * slope

@@ -64,20 +64,22 @@ def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
     """
     j, i = _check_edge(layer, edge)
     k, n = layer.k, layer.n_basis
+    spline = layer.basis_name == "bspline"
     with torch.no_grad():
         knots = layer.knots[i]  # (G + 2k + 1,)
-        lo, hi = float(knots[k]), float(knots[n])
+        lo, hi = float(knots[k]), float(knots[k + layer.grid])
         pad = PAD * (hi - lo)
         xs = torch.linspace(lo - pad, hi + pad, N_POINTS, dtype=knots.dtype, device=knots.device)
-        basis = bspline_basis(xs, knots, k)  # (P, n)
+        x_in = xs.unsqueeze(1).expand(N_POINTS, layer.in_features).contiguous()  # (P, in)
+        # other bases (kanlab.edge_bases): the layer's own functions, outside too
+        basis = bspline_basis(xs, knots, k) if spline else layer.basis(x_in)[:, i]  # (P, n)
         weights = layer.edge_weight()[1][j, i]  # (n,)
         terms = basis * weights  # (P, n)
-        x_in = xs.unsqueeze(1).expand(N_POINTS, layer.in_features).contiguous()  # (P, in)
         extended = layer.basis(x_in)[:, i] @ weights  # (P,), the layer's extrapolation
     xs_np, basis, terms = xs.cpu().numpy(), basis.cpu().numpy(), terms.cpu().numpy()
     outside = (xs_np < lo) | (xs_np > hi)
     extended = np.where(outside, extended.cpu().numpy(), np.nan)
-    knots_np = knots.cpu().numpy()
+    knots_np = knots.cpu().numpy() if spline else np.linspace(lo, hi, layer.grid + 1)
     shown = knots_np[(knots_np >= xs_np[0]) & (knots_np <= xs_np[-1])]
     colors = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, n))
 
@@ -92,11 +94,16 @@ def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
     for b in range(n):
         ax_basis.plot(xs_np, basis[:, b], color=colors[b], lw=1.6)
     (dots,) = ax_basis.plot(shown, np.zeros_like(shown), "o", color="black", ms=4, zorder=3,
-                            clip_on=False, label="knots")
-    ax_basis.set_ylim(-0.04, 1.08)
-    ax_basis.set_ylabel(r"$B_b(x)$")
-    ax_basis.set_title(f"B-spline bases of input {i}  (G = {layer.grid}, k = {k}, "
-                       f"{n} bases)")
+                            clip_on=False, label="knots" if spline else "grid points")
+    if spline:
+        ax_basis.set_ylim(-0.04, 1.08)
+        ax_basis.set_title(f"B-spline bases of input {i}  (G = {layer.grid}, k = {k}, "
+                           f"{n} bases)")
+    else:
+        ax_basis.set_ylim(-1.08, 1.08)
+        ax_basis.set_title(f"{layer.basis_name} basis of input {i}  (G = {layer.grid}, "
+                           f"{n} functions)")
+    ax_basis.set_ylabel(r"$B_b(x)$" if spline else r"$\varphi_b(x)$")
     ax_basis.legend(handles=[dots, Patch(color=SHADE, label="outside base interval")],
                     loc="upper right", fontsize=8, framealpha=0.9)
 
@@ -105,7 +112,7 @@ def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
     ax_edge.plot([], [], color=colors[n // 2], lw=0.9, label="terms, one per basis")
     ax_edge.plot(xs_np, terms.sum(axis=1), color="black", lw=2.6, label="sum: spline part")
     ax_edge.plot(xs_np, extended, color="0.35", lw=1.6, ls="--",
-                 label=f"layer ({layer.extrapolate} extension)")
+                 label=f"layer ({layer.extrapolate if spline else layer.basis_name} extension)")
     ax_edge.axhline(0.0, color="0.6", lw=0.6, zorder=0)
     ax_edge.set_ylabel("spline part")
     masked = " (masked)" if float(layer.mask[j, i]) == 0 else ""

@@ -81,7 +81,7 @@ def _edge_curves(model, x: Tensor | None, beta: float) -> list[tuple[np.ndarray,
     curves = []
     for l, (layer, sym, inp) in enumerate(zip(model.layers, _symbolic(model), inputs)):
         if inp is None:  # base interval of each input's knots
-            lo, hi = layer.knots[:, layer.k], layer.knots[:, layer.n_basis]  # (in,)
+            lo, hi = layer.knots[:, layer.k], layer.knots[:, layer.k + layer.grid]  # (in,)
         else:
             lo, hi = inp.amin(0), inp.amax(0)  # (in,)
         pad = torch.where(hi > lo, 0.0, 0.5)  # a constant input still gets an interval
