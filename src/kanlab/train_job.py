@@ -225,8 +225,9 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
                                                              stage.get("grid", model.grid))
             model, history = _run_stage(model, stage, cfg, dataset, state, stop, log, var_names)
             if history is not None:
-                histories.append((model.grid, history))
-                state["histories"].append([model.grid, history.to_dict()])
+                label = model.grid if stage["kind"] == "train" else stage["kind"]
+                histories.append((label, history))
+                state["histories"].append([label, history.to_dict()])
             if history is not None and history.status == "interrupted":
                 state["steps_done"] += history.stopped_at or 0
                 break

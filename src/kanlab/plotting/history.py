@@ -55,7 +55,7 @@ def plot_history(stages: History | Sequence[tuple[int, History]], *,
     Figure
         One axes, log y: train (solid) and test (dashed) RMSE against the
         cumulative step.  Dashed vertical lines separate the stages, each stage
-        labelled ``G=..`` above the axes; triangles on the x axis mark the grid
+        labelled ``G=..`` above the axes (or by the stage name, when a string is given in place of the grid); triangles on the x axis mark the grid
         updates inside a stage (``grid_update_steps``, drawn after that many
         steps of the stage).
     """
@@ -81,7 +81,8 @@ def plot_history(stages: History | Sequence[tuple[int, History]], *,
         if s > 0:
             ax.axvline(bounds[s], color=MARK, ls="--", lw=1.0)
         if grid is not None:
-            ax.text((bounds[s] + bounds[s + 1]) / 2, 1.01, f"G={grid}", transform=axis_x,
+            ax.text((bounds[s] + bounds[s + 1]) / 2, 1.01,
+                    grid if isinstance(grid, str) else f"G={grid}", transform=axis_x,
                     ha="center", va="bottom", fontsize=10)
     ax.set_yscale("log")
     ax.set_xlim(0, max(bounds[-1], 1))
