@@ -294,3 +294,13 @@ def test_no_pyplot(model, data, tmp_path):
     for name, make in FIGURES.items():
         make(model, data, tmp_path / f"{name}.png" if name in ("history", "network") else None)
     assert "matplotlib.pyplot" not in sys.modules
+
+
+def test_model_plot_uses_reference_input(tmp_path):
+    """KAN.plot draws the diagram on the training inputs and can write the PNG."""
+    import torch
+    from kanlab import KAN
+    model = KAN([2, 3, 1], grid=5, seed=0, dtype=torch.float64)
+    model.reference_input = torch.rand(50, 2, dtype=torch.float64) * 2 - 1
+    fig = model.plot(path=tmp_path / "net.png")
+    assert (tmp_path / "net.png").stat().st_size > 0 and fig.axes[0].get_label() == "diagram"

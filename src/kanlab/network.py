@@ -323,5 +323,11 @@ class KAN(nn.Module):
         from .checkpoint import save
         save(self, path)
 
+    def plot(self, x: Tensor | None = None, **kwargs):
+        """The KAN diagram (see :func:`kanlab.plotting.plot_network`); ``x`` defaults to
+        :attr:`reference_input`.  Returns the matplotlib Figure."""
+        from .plotting import plot_network
+        return plot_network(self, self.reference_input if x is None else x, **kwargs)
+
     def extra_repr(self) -> str:
         return f"width={self.width_spec}, grid={self.grid}, k={self.k}"
