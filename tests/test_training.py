@@ -176,3 +176,15 @@ def test_fit_rejects_bad_datasets(seed_data, mutate, error, message):
     model = kanlab.KAN([2, 2, 1], grid=3, k=3, seed=0, dtype=torch.float64)
     with pytest.raises(error, match=message):
         model.fit(mutate(seed_data), steps=1, progress=False)
+
+
+def test_all_finite_flags_any_nan_or_inf_across_dtypes():
+    from kanlab.training import _all_finite
+    a, b = torch.zeros(3), torch.ones(2, 2, dtype=torch.float64)
+    assert _all_finite([a, b, torch.arange(3)])
+    b[1, 0] = float("inf")
+    assert not _all_finite([a, b])
+    b[1, 0] = 0.0
+    a[2] = float("nan")
+    assert not _all_finite([a, b])
+    assert _all_finite([])

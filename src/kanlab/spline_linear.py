@@ -160,6 +160,31 @@ def _weight_block(coef, scale_base, scale_sp, mask, spec, f0, f1, out=None) -> T
     return w
 
 
+def _base_values(xb: Tensor, spec: SplineSpec) -> Tensor:
+    """``b(x)`` of a block ``(B, f)`` with torch's vectorised function (empty without base)."""
+    if spec.base_fun is None:
+        return xb.new_empty(0)
+    return spec.base_fun(xb).contiguous()
+
+
+def _base_derivative(xb: Tensor, spec: SplineSpec) -> Tensor:
+    """``b'(x)`` of a block ``(B, f)`` from vectorised tensor ops (empty without base)."""
+    name = spec.base_name
+    if spec.base_fun is None:
+        return xb.new_empty(0)
+    if name == "identity":
+        return torch.ones_like(xb)
+    if name == "silu":  # s (1 + x (1 - s)), s = sigmoid(x)
+        s = torch.sigmoid(xb)
+        return (1 - s).mul_(xb).add_(1).mul_(s)
+    if name == "tanh":
+        t = torch.tanh(xb)
+        return t.mul_(t).neg_().add_(1)
+    if name == "gelu":  # Φ(x) + x φ(x)
+        return torch.ops.aten.gelu_backward(torch.ones_like(xb), xb)
+    raise ValueError(f"no kernel derivative for base function {name!r}")
+
+
 def _block_args(spec: SplineSpec, args: tuple, f0: int, f1: int) -> tuple:
     """Kernel arguments restricted to inputs ``[f0, f1)``."""
     knots, table, origin, last, *rest = args
@@ -178,7 +203,7 @@ def _dense_forward(x, coef, scale_base, scale_sp, mask, spec, plan: _Plan, ops) 
         nf = f1 - f0
         f = feats[:plan.B * nf * plan.S].view(plan.B, nf * plan.S)
         xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
-        ops.features_out(xb, f, *_block_args(spec, args, f0, f1))
+        ops.features_out(xb, f, _base_values(xb, spec), *_block_args(spec, args, f0, f1))
         w = _weight_block(coef, scale_base, scale_sp, mask, spec, f0, f1,
                           wbuf[:plan.O * nf * plan.S].view(plan.O, nf, plan.S)).view(plan.O, -1)
         y = torch.mm(f, w.t()) if y is None else y.addmm_(f, w.t())
@@ -216,7 +241,7 @@ def _dense_backward(gy, x, coef, scale_base, scale_sp, mask, spec, plan, ops, ne
         bargs = _block_args(spec, args, f0, f1)
         if need_w:
             f = feats[:plan.B * nf * plan.S].view(plan.B, nf * plan.S)
-            ops.features_out(xb, f, *bargs)
+            ops.features_out(xb, f, _base_values(xb, spec), *bargs)
             gw = torch.mm(gy.t(), f, out=gbuf[:plan.O * nf * plan.S].view(plan.O, -1))
             _param_grads(gw.view(plan.O, nf, plan.S), coef, scale_sp, mask, spec, f0, f1,
                          grads, needs[1:])
@@ -225,7 +250,7 @@ def _dense_backward(gy, x, coef, scale_base, scale_sp, mask, spec, plan, ops, ne
                               wbuf[:plan.O * nf * plan.S].view(plan.O, nf, plan.S))
             gf = torch.mm(gy, w.view(plan.O, -1), out=gbuf[:plan.B * nf * plan.S]
                           .view(plan.B, -1))
-            gx[:, f0:f1] = ops.contract_dx(xb, gf, *bargs)
+            gx[:, f0:f1] = ops.contract_dx(xb, gf, _base_derivative(xb, spec), *bargs)
     return (gx, *grads)
 
 

@@ -222,33 +222,110 @@ constexpr int64_t kInBlock = 16; // inputs whose weights stay in cache together
 
 // ---------------------------------------------------------------- dense features
 
-// Uniform knots, one row of F points: span index and the K values (deriv 0) or
-// derivatives (deriv 1) of every point, plus the base function's, in a loop
-// the compiler vectorises (every span shares the cardinal matrix).
-// vals is (K, F) (value r of point f at vals[r * F + f]), base (F).
-void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& knots,
-                  const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last,
-                  int64_t k, bool uniform, bool linear, int64_t base) {
+// Points per chunk of the vectorised uniform-knot evaluation (stack buffers).
+constexpr int64_t kChunk = 256;
+
+// Uniform knots, KC = k + 1 > 0: the K values (deriv 0) or derivatives
+// (deriv 1) of the non-zero bases of n consecutive inputs f0.. of one row,
+// written as vals[r * kChunk + j], and the first non-zero basis of each in
+// first[j].  Branch-free over j so the compiler vectorises it (every span
+// shares the cardinal matrix): clamp, floor, Horner.  NaN stays NaN (span 0);
+// linear extrapolation adds (x - clamp(x)) times the derivative, which is an
+// exact no-op inside the grid.
+template <int KC, int deriv, typename T>
+inline void eval_uniform(const Spline<T>& sp, const T* __restrict x, int64_t f0, int64_t n,
+                         T* __restrict vals, int32_t* __restrict first) {
+  constexpr int K = KC, kk = KC - 1;
+  const T* __restrict lo = sp.lo_.data() + f0;
+  const T* __restrict hi = sp.hi_.data() + f0;
+  const T* __restrict iw = sp.inv_w_.data() + f0;
+  T M[K * K];
+  for (int i = 0; i < K * K; ++i) M[i] = sp.table[i];
+  const T gmax = T(sp.G - 1);
+  const bool linear = sp.linear;
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    const T xv = x[j];
+    const bool below = xv < lo[j], above = xv > hi[j];
+    const T xc = below ? lo[j] : (above ? hi[j] : xv);
+    const T u = (xc - lo[j]) * iw[j];
+    // Clamp to [0, G - 1] (NaN -> 0, s stays NaN), then truncate, which is
+    // floor here: std::floor would keep GCC from vectorising the loop.
+    T st = u > T(0) ? u : T(0);
+    st = st < gmax ? st : gmax;
+    const int32_t gi = static_cast<int32_t>(st);
+    st = static_cast<T>(gi);
+    const T s = u - st;
+    first[j] = gi;
+    const T dx = (xv - xc) * iw[j];
+    for (int r = 0; r < K; ++r) {
+      T d = T(0);  // d/ds of the polynomial of basis r
+      if (kk > 0) {
+        d = T(kk) * M[kk * K + r];
+        for (int p = kk - 1; p >= 1; --p) d = d * s + T(p) * M[p * K + r];
+      }
+      T v;
+      if (deriv == 0) {
+        v = M[kk * K + r];
+        for (int p = kk - 1; p >= 0; --p) v = v * s + M[p * K + r];
+        if (linear && kk > 0) v += dx * d;
+      } else {
+        v = (!linear && (below || above)) ? T(0) : d * iw[j];
+      }
+      vals[r * kChunk + j] = v;
+    }
+  }
+}
+
+// Writes the dense feature rows out (B, F, S) of x (B, F): zero, then the
+// base value (from bx (B, F), computed by the caller with torch's vectorised
+// function, or here when bx is empty) and the k + 1 non-zero bases.
+void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& bx,
+                  const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
+                  const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base) {
   check_args(x, knots, table, origin, last, k, uniform);
   const int64_t B = x.size(0), F = x.size(1);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_features", [&] {
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
     TORCH_CHECK(out.is_contiguous() && out.numel() == B * F * sp.S &&
                     out.scalar_type() == x.scalar_type(), "out must be contiguous (B, F, S)");
+    const bool given = sp.nb && bx.numel() > 0;
+    TORCH_CHECK(!given || (bx.is_contiguous() && bx.numel() == B * F &&
+                           bx.scalar_type() == x.scalar_type()), "bx must be contiguous (B, F)");
+    const scalar_t* bp = given ? bx.data_ptr<scalar_t>() : nullptr;
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
+    const int64_t S = sp.S, nb = sp.nb;
     dispatch_k(k, [&](auto kc) {
     constexpr int KC = decltype(kc)::value;
     at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
-      std::vector<scalar_t> vals(sp.S);
+      std::vector<scalar_t> vals(std::max<int64_t>(S, (KC > 0 ? KC : 1) * kChunk));
+      std::vector<int32_t> first(kChunk);
       for (int64_t b = b0; b < b1; ++b) {
-        scalar_t* row = op + b * F * sp.S;
-        std::fill(row, row + F * sp.S, scalar_t(0));
+        scalar_t* row = op + b * F * S;
+        std::fill(row, row + F * S, scalar_t(0));
+        if (KC > 0 && sp.uniform) {
+          for (int64_t c0 = 0; c0 < F; c0 += kChunk) {
+            const int64_t n = std::min(kChunk, F - c0);
+            eval_uniform<(KC > 0 ? KC : 1), 0>(sp, xp + b * F + c0, c0, n, vals.data(),
+                                            first.data());
+            scalar_t* feat = row + c0 * S;
+            for (int64_t j = 0; j < n; ++j) {
+              scalar_t* fs = feat + j * S + nb + first[j];
+              for (int r = 0; r < KC; ++r) fs[r] = vals[r * kChunk + j];
+            }
+            if (nb) {
+              for (int64_t j = 0; j < n; ++j)
+                feat[j * S] = given ? bp[b * F + c0 + j] : base_value(base, xp[b * F + c0 + j]);
+            }
+          }
+          continue;
+        }
         for (int64_t f = 0; f < F; ++f) {
-          scalar_t* feat = row + f * sp.S;
-          const int64_t first = sp.template features<KC>(xp[b * F + f], f, 0, vals.data());
-          if (sp.nb) feat[0] = vals[0];
-          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r) feat[first + r] = vals[sp.nb + r];
+          scalar_t* feat = row + f * S;
+          const int64_t first1 = sp.template features<KC>(xp[b * F + f], f, 0, vals.data());
+          if (nb) feat[0] = given ? bp[b * F + f] : vals[0];
+          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r) feat[first1 + r] = vals[nb + r];
         }
       }
     });
@@ -256,10 +333,11 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
   });
 }
 
-// grad_x[b, f] = sum_s dF_s(x[b, f]) * gF[b, f, s], over the k + 1 (+ base) non-zero slots.
-at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tensor& knots,
-                       const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last,
-                       int64_t k, bool uniform, bool linear, int64_t base) {
+// grad_x[b, f] = sum_s dF_s(x[b, f]) * gF[b, f, s], over the k + 1 (+ base) non-zero slots;
+// the base function's derivative comes from dbx (B, F) when given.
+at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tensor& dbx,
+                       const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
+                       const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base) {
   check_args(x, knots, table, origin, last, k, uniform);
   const int64_t B = x.size(0), F = x.size(1);
   auto gx = at::empty_like(x);
@@ -267,19 +345,46 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
     TORCH_CHECK(gF.is_contiguous() && gF.numel() == B * F * sp.S &&
                     gF.scalar_type() == x.scalar_type(), "gF must be contiguous (B, F, S)");
+    const bool given = sp.nb && dbx.numel() > 0;
+    TORCH_CHECK(!given || (dbx.is_contiguous() && dbx.numel() == B * F &&
+                           dbx.scalar_type() == x.scalar_type()), "dbx must be contiguous (B, F)");
+    const scalar_t* dbp = given ? dbx.data_ptr<scalar_t>() : nullptr;
     const scalar_t* xp = x.data_ptr<scalar_t>();
     const scalar_t* gp = gF.data_ptr<scalar_t>();
     scalar_t* out = gx.data_ptr<scalar_t>();
+    const int64_t S = sp.S, nb = sp.nb;
     dispatch_k(k, [&](auto kc) {
     constexpr int KC = decltype(kc)::value;
     at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
-      std::vector<scalar_t> vals(sp.S);
+      std::vector<scalar_t> vals(std::max<int64_t>(S, (KC > 0 ? KC : 1) * kChunk));
+      std::vector<int32_t> first(kChunk);
       for (int64_t b = b0; b < b1; ++b) {
+        if (KC > 0 && sp.uniform) {
+          for (int64_t c0 = 0; c0 < F; c0 += kChunk) {
+            const int64_t n = std::min(kChunk, F - c0);
+            eval_uniform<(KC > 0 ? KC : 1), 1>(sp, xp + b * F + c0, c0, n, vals.data(),
+                                            first.data());
+            const scalar_t* g = gp + (b * F + c0) * S;
+            scalar_t* o = out + b * F + c0;
+            for (int64_t j = 0; j < n; ++j) {
+              const scalar_t* gs = g + j * S + nb + first[j];
+              scalar_t acc = scalar_t(0);
+              for (int r = 0; r < KC; ++r) acc += vals[r * kChunk + j] * gs[r];
+              if (nb) {
+                const scalar_t xv = xp[b * F + c0 + j];
+                acc += (given ? dbp[b * F + c0 + j] : base_derivative(base, xv)) * g[j * S];
+              }
+              o[j] = acc;
+            }
+          }
+          continue;
+        }
         for (int64_t f = 0; f < F; ++f) {
-          const scalar_t* g = gp + (b * F + f) * sp.S;
-          const int64_t first = sp.template features<KC>(xp[b * F + f], f, 1, vals.data());
-          scalar_t acc = sp.nb ? vals[0] * g[0] : scalar_t(0);
-          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r) acc += vals[sp.nb + r] * g[first + r];
+          const scalar_t* g = gp + (b * F + f) * S;
+          const int64_t first1 = sp.template features<KC>(xp[b * F + f], f, 1, vals.data());
+          scalar_t acc = scalar_t(0);
+          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r) acc += vals[nb + r] * g[first1 + r];
+          if (nb) acc += (given ? dbp[b * F + f] : vals[0]) * g[0];
           out[b * F + f] = acc;
         }
       }
@@ -501,9 +606,9 @@ at::Tensor local_grad_x(const at::Tensor& x, const at::Tensor& gy, const at::Ten
 }  // namespace
 
 TORCH_LIBRARY(kanlab_cpu, m) {
-  m.def("features_out(Tensor x, Tensor(a!) out, Tensor knots, Tensor table, Tensor origin, "
+  m.def("features_out(Tensor x, Tensor(a!) out, Tensor bx, Tensor knots, Tensor table, Tensor origin, "
         "Tensor last, int k, bool uniform, bool linear, int base) -> ()");
-  m.def("contract_dx(Tensor x, Tensor gF, Tensor knots, Tensor table, Tensor origin, "
+  m.def("contract_dx(Tensor x, Tensor gF, Tensor dbx, Tensor knots, Tensor table, Tensor origin, "
         "Tensor last, int k, bool uniform, bool linear, int base) -> Tensor");
   m.def("local_forward(Tensor x, Tensor Wt, Tensor knots, Tensor table, Tensor origin, "
         "Tensor last, int k, bool uniform, bool linear, int base) -> Tensor");
