@@ -14,7 +14,7 @@ from torch import Tensor, nn
 
 from .basis import dense_basis
 from .edge_bases import get_edge_basis
-from .spline_linear import SplineLinear, SplineSpec, kernels_usable
+from .spline_linear import Features, SplineLinear, SplineSpec, kernels_usable
 from .spline_tables import SpanTables, cardinal_matrix, span_tables
 from .splines import check_knots, uniform_knots
 
@@ -293,6 +293,10 @@ class KANLayer(nn.Module):
 
     def features(self, x: Tensor) -> Tensor:
         """Base function and B-splines per input: ``(B, in, 1 + G + k)`` (base first)."""
+        if self.basis_name == "bspline" and self.base_fun is not None and x.dim() == 2:
+            spec = self._spec()
+            if kernels_usable(x, spec):
+                return Features.apply(x.contiguous(), spec)
         basis = self.basis(x)
         b = self.base_fun(x) if self.base_fun is not None else torch.zeros_like(x)
         return torch.cat([b.unsqueeze(-1), basis], dim=-1)
@@ -318,9 +322,27 @@ class KANLayer(nn.Module):
         ``(B, out, in)`` tensor is formed: ``mean_b φ_ij(x_bi)² = w_ijᵀ M_i w_ij``.
         """
         feats = self.features(x)  # (B, in, 1 + n_basis)
-        gram = torch.einsum("bif,big->ifg", feats, feats) / x.shape[0]  # (in, f, f)
+        return self._rms(feats, self._feature_weight())
+
+    def forward_and_rms(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Output ``(B, out)`` and :meth:`edge_rms` ``(out, in)`` from one feature tensor.
+
+        A regularised fit needs both; computing the basis once instead of in
+        the forward pass and again for the RMS cuts its cost per evaluation.
+        """
+        self.check_input(x)
+        feats = self.features(x)  # (B, in, f)
+        w = self._feature_weight()  # (out, in, f)
+        return F.linear(feats.flatten(1), w.flatten(1)), self._rms(feats, w)
+
+    def _feature_weight(self) -> Tensor:
+        """``[scale_base | scale_sp · coef]`` per edge, masked: ``(out, in, 1 + n_basis)``."""
         base_w, spline_w = self.edge_weight()
-        w = torch.cat([base_w.unsqueeze(-1), spline_w], dim=-1)  # (out, in, f)
+        return torch.cat([base_w.unsqueeze(-1), spline_w], dim=-1)
+
+    @staticmethod
+    def _rms(feats: Tensor, w: Tensor) -> Tensor:
+        gram = torch.einsum("bif,big->ifg", feats, feats) / feats.shape[0]  # (in, f, f)
         ms = torch.einsum("oif,ifg,oig->oi", w, gram, w).clamp_min(0)
         return torch.sqrt(ms + torch.finfo(ms.dtype).tiny)
 

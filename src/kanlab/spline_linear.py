@@ -34,7 +34,7 @@ from . import extension
 from .basis import dense_basis
 from .spline_tables import SpanTables
 
-__all__ = ["SplineSpec", "SplineLinear", "reference", "BASE_CODES", "kernels_usable"]
+__all__ = ["SplineSpec", "SplineLinear", "Features", "reference", "BASE_CODES", "kernels_usable"]
 
 # Base functions the kernels know (codes match csrc/spline_linear.cpp).
 BASE_CODES = {"zero": -1, "identity": 0, "silu": 1, "gelu": 2, "tanh": 3}
@@ -313,6 +313,39 @@ class SplineLinear(torch.autograd.Function):
         if spec.base_fun is None and out[2] is not None:
             out[2].zero_()  # scale_base does not enter the output without a base function
         return (*out, None, None)
+
+
+class Features(torch.autograd.Function):
+    """``(x (B, F), spec) -> (B, F, S)``: :func:`features` computed by the kernels.
+
+    For a regularised fit, which needs the features themselves (edge RMS) and
+    not only their product with the weights.  Backward is ``contract_dx``;
+    with ``create_graph`` it differentiates :func:`features`.  Call only when
+    :func:`kernels_usable` is true, with a base function, and ``x`` contiguous.
+    """
+
+    @staticmethod
+    def forward(x, spec):
+        out = x.new_empty(x.shape[0], x.shape[1] * spec.n_features)
+        with torch.no_grad():
+            extension.ops().features_out(x, out, _base_values(x, spec), *spec.kernel_args())
+        return out.view(x.shape[0], x.shape[1], spec.n_features)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        ctx.save_for_backward(inputs[0])
+        ctx.spec = inputs[1]
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph: differentiate the reference
+            with torch.enable_grad():
+                (gx,) = torch.autograd.grad(features(x, ctx.spec), x, grad, create_graph=True)
+            return gx, None
+        flat = grad.reshape(x.shape[0], -1).contiguous()
+        return extension.ops().contract_dx(x, flat, _base_derivative(x, ctx.spec),
+                                           *ctx.spec.kernel_args()), None
 
 
 def _differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec, needs):

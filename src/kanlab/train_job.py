@@ -57,7 +57,7 @@ class TrainConfig:
     grids: list[int] = field(default_factory=lambda: [5, 10, 20])  # grid-extension schedule
     k: int = 3  # spline degree
     basis: str = "bspline"  # edge functions: "bspline", "chebyshev", "fourier" or "rbf"
-    steps: int = 30  # optimiser steps per training stage (L-BFGS steps of up to 20 iterations)
+    steps: int = 50  # optimiser steps per training stage (L-BFGS steps of up to 20 iterations)
     opt: str = "LBFGS"  # "LBFGS" or "Adam"
     lr: float = 1.0  # learning rate (1.0 for LBFGS, ~1e-2 for Adam)
     lamb: float | None = None  # sparsity weight of the first stage; None: 0.01 if symbolic else 0

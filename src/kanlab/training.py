@@ -136,11 +136,25 @@ def check_dataset(model, dataset: dict) -> None:
             raise ValueError(f"{part}_input has {x.shape[0]} rows but {part}_label {y.shape[0]}")
 
 
+def _forward_with_magnitudes(model, x: Tensor) -> tuple[Tensor, list[Tensor]]:
+    """Output and every layer's edge RMS, each layer's basis computed once for both."""
+    if not hasattr(model, "symbolic"):  # a plain stack of KANLayers
+        pred, inputs = model.forward_with_inputs(x)
+        return pred, [layer.edge_rms(inp) for layer, inp in zip(model.layers, inputs)]
+    mags = []
+    for l, (layer, symbolic) in enumerate(zip(model.layers, model.symbolic)):
+        y, rms = layer.forward_and_rms(x)
+        if symbolic.active:
+            y = y + symbolic(x)
+        mags.append(rms)
+        x = model.multiply(l + 1, y)
+    return x, mags
+
+
 def _penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
     """Prediction and the weighted regularisation term."""
     if cfg.lamb > 0:
-        pred, inputs = model.forward_with_inputs(x)
-        mags = [layer.edge_rms(inp) for layer, inp in zip(model.layers, inputs)]
+        pred, mags = _forward_with_magnitudes(model, x)
         reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy)
     else:
         pred = model(x)
