@@ -36,18 +36,20 @@ def _attempt(model, cfg, fit_constants, steps: int, symbols, outer_linear: bool)
     its terms on the inner edges instead of a composition ``g(h(x))`` whose
     parts are no library functions.
     """
-    history = None
+    history, fixed = None, []
     if outer_linear:
         last = model.depth - 1
         layer = model.layers[last]
         for j in range(layer.out_features):
             for i in range(layer.in_features):
                 if layer.mask[j, i] != 0:
-                    model.fix_symbolic(last, i, j, "x")
+                    fit = model.fix_symbolic(last, i, j, "x")
+                    fixed.append({"l": last, "i": i, "j": j, "name": "x", "r2": fit.r2,
+                                  "params": tuple(fit.params), "fixed_first": True})
         history = fit_constants(model, steps)
         if history.status == "interrupted":
-            return history, [], None
-    records = model.auto_symbolic(r2_threshold=cfg.r2_threshold)
+            return history, fixed, None
+    records = fixed + model.auto_symbolic(r2_threshold=cfg.r2_threshold)
     history = fit_constants(model, steps)
     try:
         formulas = model.symbolic_formula([symbols[i] for i in model.input_ids])
@@ -85,7 +87,8 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants):
         state["symbolic_edges"] = records
         for r in records:
             log(f"edge ({r['l']},{r['i']},{r['j']}): "
-                + (f"{r['name']:<8} R² = {r['r2']:.8f}" if r["name"] else
+                + ("x        (fixed linear first)" if r.get("fixed_first") else
+                   f"{r['name']:<8} R² = {r['r2']:.8f}" if r["name"] else
                    f"kept as a spline (best R² {r['r2']:.6f} < {cfg.r2_threshold})"))
     else:
         history = fit_constants(model, steps)
