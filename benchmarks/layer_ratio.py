@@ -2,10 +2,9 @@
 
 Usage: ``python benchmarks/layer_ratio.py 784,64,10:512:5 256,256:4096:50`` (widths:batch:G).
 """
-import os, sys, time, torch
+import sys, time, torch
 torch.set_num_threads(1)
 import kanlab
-from kanlab import spline_linear as sl
 from kanlab import extension
 ops = extension.ops()
 def t(fn, n=None, budget=1.0):

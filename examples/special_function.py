@@ -131,6 +131,7 @@ def cosine_sums(data: dict, max_terms: int, steps: int) -> list[dict]:
     x, y = data["train_input"], data["train_label"]
     terms: list[tuple[float, float, float, float]] = []
     points = []
+    model = None  # the sum of the terms so far
     for n in range(1, max_terms + 1):
         if terms:
             with torch.no_grad():

@@ -9,7 +9,7 @@ import torch
 
 import kanlab
 from kanlab import KAN, create_dataset
-from kanlab.checkpoint import FORMAT_VERSION, load, save
+from kanlab.checkpoint import FORMAT_VERSION, load
 from kanlab.datasets import seed_function
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from kanlab.symbolic_fit import SymbolicFit, fit_candidate, suggest
+from kanlab.symbolic_fit import fit_candidate, suggest
 from kanlab.symbolic_lib import LIBRARY, Candidate
 
 # the argument range u = a·x + b covers for each candidate's data: inside the domain and

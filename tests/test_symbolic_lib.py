@@ -1,5 +1,4 @@
 """The symbolic candidate library: torch, numpy and sympy agree; derivatives; extension; lazy sympy."""
-import math
 import subprocess
 import sys
 

@@ -35,8 +35,7 @@ except ImportError as error:  # pragma: no cover - exercised only without scikit
 
 from .network import KAN
 from .optim import LBFGS, Adam
-from .regularization import smoothness_penalty, sparsity_penalty
-from .training import FitConfig, fit
+from .training import FitConfig, fit, penalties
 
 __all__ = ["KANRegressor", "KANClassifier"]
 
@@ -147,20 +146,6 @@ class _KANEstimator(BaseEstimator):
         tags.input_tags.sparse = False
         tags.non_deterministic = False  # deterministic for a fixed random_state
         return tags
-
-
-def _predict_with_penalty(model: KAN, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
-    """Model output and the weighted regularisation term (as in :func:`kanlab.fit`)."""
-    if cfg.lamb > 0:
-        out, inputs = model.forward_with_inputs(x)
-        mags = [layer.edge_rms(inp) for layer, inp in zip(model.layers, inputs)]
-        reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy)
-    else:
-        out = model(x)
-        reg = out.new_zeros(())
-    if cfg.lamb_smooth > 0:
-        reg = reg + cfg.lamb_smooth * sum(smoothness_penalty(layer) for layer in model.layers)
-    return out, reg
 
 
 def _warn_nonfinite(status: str) -> None:
@@ -304,7 +289,7 @@ class KANClassifier(ClassifierMixin, _KANEstimator):
             def closure() -> Tensor:
                 for p in params:
                     p.grad = None
-                logits, reg = _predict_with_penalty(model, xb, cfg)
+                logits, reg = penalties(model, xb, cfg)
                 loss = F.cross_entropy(logits, yb) + reg
                 if torch.isfinite(loss):
                     loss.backward()

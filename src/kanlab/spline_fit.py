@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .splines import bspline_basis, local_basis, scatter_local
+from .splines import local_basis, scatter_local
 
 __all__ = ["solve_least_squares", "fit_coefficients", "insert_knots", "project_coefficients",
            "evaluate_spline"]

@@ -147,7 +147,7 @@ def _np_sigmoid(u):
 
 def _pow(n: int) -> Candidate:
     """``u^n`` for ``n = ±1 … ±5`` (``n = 1`` is the identity)."""
-    name = "x" if n == 1 else (f"x^{n}" if n > 0 else f"1/x" if n == -1 else f"1/x^{-n}")
+    name = "x" if n == 1 else (f"x^{n}" if n > 0 else "1/x" if n == -1 else f"1/x^{-n}")
     m = n - 1
     return Candidate(
         name=name, fn=(lambda u: u) if n == 1 else (lambda u: u ** n),

@@ -151,8 +151,9 @@ def _forward_with_magnitudes(model, x: Tensor) -> tuple[Tensor, list[Tensor]]:
     return x, mags
 
 
-def _penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
-    """Prediction and the weighted regularisation term."""
+def penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
+    """Prediction and the weighted regularisation term of ``cfg`` (what ``fit`` minimises
+    besides the data loss; the scikit-learn classifier reuses it with cross-entropy)."""
     if cfg.lamb > 0:
         pred, mags = _forward_with_magnitudes(model, x)
         reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy)
@@ -279,7 +280,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             for p in model.parameters():
                 p.grad = None
             try:
-                pred, reg = _penalties(model, xb, cfg)
+                pred, reg = penalties(model, xb, cfg)
             except NonFiniteError:  # a hidden layer overflowed: same as a non-finite loss
                 return torch.tensor(float("inf"))
             loss = torch.mean((pred - yb) ** 2) + reg
