@@ -66,17 +66,6 @@ class SymbolicEdges(nn.Module):
         return [[self._candidate(j, i, c).name if c != NO_FUNCTION else None
                  for i, c in enumerate(row)] for j, row in enumerate(self.code.tolist())]
 
-    def candidate(self, name: str):
-        """The built-in :class:`~kanlab.symbolic_lib.Candidate` called ``name``, or a user one in use."""
-        from .symbolic_lib import LIBRARY
-        for cand in self.custom.values():
-            if cand.name == name:
-                return cand
-        if name not in LIBRARY:
-            raise ValueError(f"unknown symbolic function {name!r}; pass a Candidate, or use one "
-                             f"of {sorted(LIBRARY)}")
-        return LIBRARY[name]
-
     def _candidate(self, j: int, i: int, code: int):
         from .symbolic_lib import CODES, LIBRARY
         if code == CUSTOM_FUNCTION:
