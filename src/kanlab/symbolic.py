@@ -190,7 +190,7 @@ def symbolic_formula(model, var_names=None, x: Tensor | None = None, check: bool
             for i in range(layer.in_features):
                 if sym.mask[j, i] != 0:
                     a, b, c, d = (sympy.Float(float(v), 17) for v in affine[j, i])
-                    fn = sym._candidate(j, i, int(sym.code[j, i])).sympy_fn
+                    fn = sym.candidate_at(j, i).sympy_fn
                     expr += c * fn(a * nodes[i] + b) + d
             outputs.append(expr)
         nodes = _multiply(model, l + 1, outputs)

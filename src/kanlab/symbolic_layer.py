@@ -63,10 +63,12 @@ class SymbolicEdges(nn.Module):
     @property
     def names(self) -> list[list[str | None]]:
         """``names[j][i]``: the function name of edge ``i -> j`` (``None`` where it has none)."""
-        return [[self._candidate(j, i, c).name if c != NO_FUNCTION else None
+        return [[self.candidate_at(j, i, c).name if c != NO_FUNCTION else None
                  for i, c in enumerate(row)] for j, row in enumerate(self.code.tolist())]
 
-    def _candidate(self, j: int, i: int, code: int):
+    def candidate_at(self, j: int, i: int, code: int | None = None):
+        """The :class:`~kanlab.symbolic_lib.Candidate` of edge ``i -> j`` (its ``code`` if given)."""
+        code = int(self.code[j, i]) if code is None else code
         from .symbolic_lib import CODES, LIBRARY
         if code == CUSTOM_FUNCTION:
             if (j, i) not in self.custom:
@@ -107,7 +109,7 @@ class SymbolicEdges(nn.Module):
         for j, row in enumerate(code):
             for i, c in enumerate(row):
                 if c != NO_FUNCTION and mask[j, i] != 0:
-                    fn = self._candidate(j, i, c).fn
+                    fn = self.candidate_at(j, i, c).fn
                     by_fn.setdefault(id(fn), (fn, [], []))
                     by_fn[id(fn)][1].append(j)
                     by_fn[id(fn)][2].append(i)
