@@ -9,14 +9,11 @@ import copy
 import math
 
 import numpy as np
-import torch
+
+from .training import rmse
 
 __all__ = ["symbolic_stage"]
 
-
-def _rmse(model, x, y) -> float:
-    with torch.no_grad():
-        return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
 
 
 def _formula_rmse(expr, symbols, x, y) -> float:
@@ -71,17 +68,17 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants):
     import sympy
     from .formula import round_formula, to_latex
     x_test, y_test = dataset["test_input"], dataset["test_label"]
-    spline_model, spline_rmse = copy.deepcopy(model), _rmse(model, x_test, y_test)
+    spline_model, spline_rmse = copy.deepcopy(model), rmse(model, x_test, y_test)
     symbols = [sympy.Symbol(v) for v in var_names]
     steps = cfg.steps - state["steps_done"]
     if state["steps_done"] == 0:  # not a resumed stage: the edges are still splines
         history, records, raw = _attempt(model, cfg, fit_constants, steps, symbols, False)
-        good = raw is not None and _rmse(model, x_test, y_test) <= 10 * spline_rmse
+        good = raw is not None and rmse(model, x_test, y_test) <= 10 * spline_rmse
         if not good and model.depth > 1 and history.status != "interrupted":
             second = copy.deepcopy(spline_model)
             result = _attempt(second, cfg, fit_constants, steps, symbols, True)
-            if result[2] is not None and (raw is None or _rmse(second, x_test, y_test)
-                                          < _rmse(model, x_test, y_test)):
+            if result[2] is not None and (raw is None or rmse(second, x_test, y_test)
+                                          < rmse(model, x_test, y_test)):
                 model, (history, records, raw) = second, result
                 log("symbolic: fixing the last layer to linear edges first gave the better formula")
         state["symbolic_edges"] = records
@@ -105,20 +102,20 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants):
         return spline_model, history
     rounded = [round_formula(e, digits=cfg.digits) for e in raw]
     outputs = range(len(rounded))
-    rmse = [_formula_rmse(rounded[o], symbols, x_test, y_test[:, [o]].squeeze(1)) for o in outputs]
+    errors = [_formula_rmse(rounded[o], symbols, x_test, y_test[:, [o]].squeeze(1)) for o in outputs]
     raw_rmse = [_formula_rmse(raw[o], symbols, x_test, y_test[:, [o]].squeeze(1)) for o in outputs]
     one = len(rounded) == 1
     state["symbolic"] = {
         "formula": str(rounded[0]) if one else [str(e) for e in rounded],
         "formula_latex": to_latex(rounded[0]) if one else [to_latex(e) for e in rounded],
-        "formula_test_rmse": rmse[0] if one else rmse,
+        "formula_test_rmse": errors[0] if one else errors,
         "formula_unrounded": str(raw[0]) if one else [str(e) for e in raw],
         "formula_unrounded_test_rmse": raw_rmse[0] if one else raw_rmse,
         "symbolic_edges": state.get("symbolic_edges", []),
     }
-    for o, (expr, err) in enumerate(zip(rounded, rmse)):
+    for o, (expr, err) in enumerate(zip(rounded, errors)):
         log(f"formula{'' if one else f' {o}'}: {expr}   (test RMSE {err:.3e})")
-    symbolic_rmse = _rmse(model, x_test, y_test)
+    symbolic_rmse = rmse(model, x_test, y_test)
     if not symbolic_rmse <= spline_rmse:
         log(f"the spline model predicts better (test RMSE {spline_rmse:.3e} against "
             f"{symbolic_rmse:.3e}); it is the one saved")

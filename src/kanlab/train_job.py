@@ -38,7 +38,7 @@ import torch
 from .atomic import atomic_write_text
 from .datasets import FUNCTIONS, create_dataset
 from .network import KAN
-from .training import FitConfig, History, fit
+from .training import FitConfig, History, fit, rmse
 
 __all__ = ["TrainConfig", "run", "plan", "resolve_function"]
 
@@ -156,10 +156,6 @@ def _stage_record(stage: dict, history: History | None, model) -> dict:
     return record
 
 
-def _rmse(model, x, y) -> float:
-    with torch.no_grad():
-        return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
-
 
 def run(cfg: TrainConfig, log: Callable[[str], None] = print, *,
         resume: bool = False) -> dict | None:
@@ -208,7 +204,6 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     else:
         from .checkpoint import load
         model = load(out / "model.safetensors")
-        model.reference_input = dataset["train_input"]
         log(f"resuming {out} at stage {state['next'] + 1}/{len(stages)} "
             f"({stages[state['next']]['kind']}), step {state['steps_done']}")
     gpu = device is not None and device.type != "cpu"
@@ -257,8 +252,8 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
         "function": str(expr),
         "variables": var_names,
         "status": status,
-        "final": {"train_rmse": _rmse(model, dataset["train_input"], dataset["train_label"]),
-                  "test_rmse": _rmse(model, dataset["test_input"], dataset["test_label"]),
+        "final": {"train_rmse": rmse(model, dataset["train_input"], dataset["train_label"]),
+                  "test_rmse": rmse(model, dataset["test_input"], dataset["test_label"]),
                   "grid": model.grid, "width": model.width},
         "stages": state["records"],
         **(state["symbolic"] or {}),

@@ -166,7 +166,8 @@ def penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
 
 
 @torch.no_grad()
-def _rmse(model, x: Tensor, y: Tensor) -> float:
+def rmse(model, x: Tensor, y: Tensor) -> float:
+    """Root-mean-square error of ``model`` on ``(x, y)``; ``inf`` if a hidden layer overflows."""
     try:
         return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
     except NonFiniteError:  # some sample overflows a hidden layer
@@ -306,17 +307,16 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             cfg.update_grid and step + 1 < cfg.stop_grid_update_step))
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps or converged:
             train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync
-                           else (_rmse(model, x_train, y_train), _rmse(model, x_test, y_test)))
+                           else (rmse(model, x_train, y_train), rmse(model, x_test, y_test)))
             history.step.append(step + 1)
             history.train_rmse.append(train)
             history.test_rmse.append(test)
             history.reg.append(reg_value)
             bar.set_postfix(train=f"{train:.2e}", test=f"{test:.2e}", refresh=False)
-        if converged:
-            history.status, history.stopped_at = "converged", step + 1
-            break
-        if cfg.callback is not None and cfg.callback(step, model, history):
-            history.status, history.stopped_at = "interrupted", step + 1
+        stop = cfg.callback is not None and cfg.callback(step, model, history)
+        if converged or stop:  # the callback has seen this step (run logs keep its row)
+            history.status = "converged" if converged else "interrupted"
+            history.stopped_at = step + 1
             break
     bar.close()
     if history.grid_update_steps:
