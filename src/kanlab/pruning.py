@@ -48,7 +48,8 @@ class Attribution:
         return self.node_scores[0]
 
 
-def _reference(model, x: Tensor | None) -> Tensor:
+def reference_data(model, x: Tensor | None) -> Tensor:
+    """``x``, or the model's ``reference_input`` when ``x`` is None, checked to be a batch."""
     if x is None:
         x = getattr(model, "reference_input", None)
         if x is None:
@@ -91,7 +92,7 @@ def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[T
 @torch.no_grad()
 def attribute(model, x: Tensor | None = None) -> Attribution:
     """Edge and node scores of ``model`` on ``x`` (default: ``model.reference_input``)."""
-    x = _reference(model, x)
+    x = reference_data(model, x)
     _, inputs = model.forward_with_inputs(x)
     stds = [edge_moments(layer, sym, xi)[1]
             for layer, sym, xi in zip(model.layers, model.symbolic, inputs)]
@@ -164,7 +165,7 @@ def prune(model, x: Tensor | None = None, node_th: float = 1e-2, edge_th: float 
     """
     _check_threshold("node_th", node_th)
     _check_threshold("edge_th", edge_th)
-    x = _reference(model, x)
+    x = reference_data(model, x)
     scores = attribute(model, x)
     kept = [list(range(model.width[0]))]
     kept += [_keep_nodes(s, node_th) for s in scores.node_scores[1:-1]]
@@ -183,7 +184,7 @@ def prune_input(model, x: Tensor | None = None, threshold: float = 1e-2,
     takes: call it on ``x[:, new.input_ids]`` when ``x`` has the original columns
     (``input_ids`` is relative to the very first model when pruned repeatedly).
     """
-    x = _reference(model, x)
+    x = reference_data(model, x)
     if active_inputs is None:
         _check_threshold("threshold", threshold)
         keep_in = _keep_nodes(attribute(model, x).node_scores[0], threshold)

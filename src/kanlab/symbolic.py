@@ -33,8 +33,8 @@ def _check_edge(model, l: int, i: int, j: int) -> None:
 
 
 def _data(model, x: Tensor | None) -> Tensor:
-    from .pruning import _reference
-    return _reference(model, x)
+    from .pruning import reference_data
+    return reference_data(model, x)
 
 
 @torch.no_grad()
