@@ -1,6 +1,6 @@
-"""The optional C++ kernels (``csrc/spline_linear.cpp``), built on first use and cached.
+"""The optional C++ kernels (``csrc/``), built on first use and cached.
 
-The kernels are compiled with :func:`torch.utils.cpp_extension.load` into a
+The kernels (``csrc/*.cpp``) are compiled with :func:`torch.utils.cpp_extension.load` into a
 cache directory (``$KANLAB_EXTENSIONS_DIR``, else ``$XDG_CACHE_HOME/kanlab``,
 else ``~/.cache/kanlab``) and registered as the operators
 ``torch.ops.kanlab_cpu.*``.  The build takes about a minute once per source
@@ -23,7 +23,7 @@ import torch
 
 __all__ = ["ops", "status", "disabled"]
 
-_SOURCE = Path(__file__).resolve().parent / "csrc" / "spline_linear.cpp"
+_CSRC = Path(__file__).resolve().parent / "csrc"
 _FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fno-math-errno", "-std=c++17"]
 _lock = threading.Lock()
 _state: dict = {"tried": False, "ops": None, "status": "not built yet"}
@@ -46,7 +46,8 @@ def _cpu_id() -> str:
 
 def _build_name() -> str:
     digest = hashlib.sha256()
-    for part in (_SOURCE.read_bytes(), torch.__version__.encode(), " ".join(_FLAGS).encode(),
+    sources = [p.read_bytes() for p in sorted(_CSRC.glob("*.[ch]*"))]
+    for part in (*sources, torch.__version__.encode(), " ".join(_FLAGS).encode(),
                  _cpu_id().encode(), platform.python_version().encode()):
         digest.update(part)
     return f"kanlab_cpu_{digest.hexdigest()[:16]}"
@@ -72,7 +73,8 @@ def _build():
     if library.exists() and not (directory / "lock").exists():
         torch.ops.load_library(str(library))
     else:
-        cpp_extension.load(name=name, sources=[str(_SOURCE)], extra_cflags=_FLAGS,
+        sources = [str(p) for p in sorted(_CSRC.glob("*.cpp"))]
+        cpp_extension.load(name=name, sources=sources, extra_cflags=_FLAGS,
                            build_directory=str(directory), is_python_module=False,
                            verbose=False)
     return torch.ops.kanlab_cpu

@@ -45,6 +45,8 @@ FEATURE_BLOCK_BYTES = 4 << 20
 # The local-support kernels take over when a point's non-zero features are
 # at most this fraction of all its features (a first guess, not yet tuned).
 LOCAL_MAX_DENSITY = 0.25
+# Rows per block of evaluated points in the local kernels (0: the kernels choose).
+LOCAL_BLOCK_ROWS = 0
 
 
 @dataclass
@@ -254,23 +256,49 @@ def _dense_backward(gy, x, coef, scale_base, scale_sp, mask, spec, plan, ops, ne
     return (gx, *grads)
 
 
-def _local_weight(coef, scale_base, scale_sp, mask, spec) -> Tensor:
-    """Combined weights laid out ``(F, S, O)`` for the local-support kernels."""
-    return _weight_block(coef, scale_base, scale_sp, mask, spec, 0, coef.shape[1]) \
-        .permute(1, 2, 0).contiguous()
+def _local_tiles(out: int, itemsize: int) -> tuple[int, int]:
+    """``(vectors, Op)``: 64-byte SIMD vectors per output tile of the local kernels (1, 2
+    or 4: the weight rows of a span must fit the registers) and the outputs padded to
+    whole tiles, the widest tile with the least padding."""
+    lanes = 64 // itemsize
+    best = None
+    for vectors in (4, 2, 1):
+        padded = -(-out // (vectors * lanes)) * vectors * lanes
+        if best is None or padded < best[1]:
+            best = (vectors, padded)
+    return best
+
+
+def _local_weight(coef, scale_base, scale_sp, mask, spec, padded: int, ops) -> Tensor:
+    """Combined weights packed ``(F, S, Op)`` for the local-support kernels (zero padding)."""
+    return ops.pack_weights(coef.contiguous(), scale_base.contiguous(), scale_sp.contiguous(),
+                            mask.contiguous(), spec.base_fun is not None, padded)
+
+
+def _local_forward(x, coef, scale_base, scale_sp, mask, spec, ops) -> Tensor:
+    O = coef.shape[0]
+    vectors, padded = _local_tiles(O, x.element_size())
+    w = _local_weight(coef, scale_base, scale_sp, mask, spec, padded, ops)
+    y = ops.local_forward(x, w, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS)
+    return y if padded == O else y[:, :O].contiguous()
 
 
 def _local_backward(gy, x, coef, scale_base, scale_sp, mask, spec, ops, needs):
-    args = spec.kernel_args()
-    gy = gy.contiguous()
-    gx = ops.local_grad_x(x, gy, _local_weight(coef, scale_base, scale_sp, mask, spec),
-                          *args) if needs[0] else None
-    grads = [torch.empty_like(t) if need else None
-             for t, need in zip((coef, scale_base, scale_sp), needs[1:])]
-    if any(needs[1:]):
-        gw = ops.local_grad_w(x, gy, *args).permute(2, 0, 1)  # (O, F, S)
-        _param_grads(gw, coef, scale_sp, mask, spec, 0, coef.shape[1], grads, needs[1:])
-    return (gx, *grads)
+    O = coef.shape[0]
+    vectors, padded = _local_tiles(O, x.element_size())
+    gy = gy.contiguous() if padded == O else torch.nn.functional.pad(gy, (0, padded - O))
+    need_x, need_w = needs[0], any(needs[1:])
+    w = (_local_weight(coef, scale_base, scale_sp, mask, spec, padded, ops) if need_x
+         else x.new_empty(0))
+    gx, gw = ops.local_backward(x, gy, w, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS,
+                                need_x, need_w)
+    grads = [None, None, None]
+    if need_w:
+        del w
+        grads = ops.unpack_grads(gw, coef.contiguous(), scale_base.contiguous(),
+                                 scale_sp.contiguous(), mask.contiguous(),
+                                 spec.base_fun is not None)
+    return (gx if need_x else None, *(g if need else None for g, need in zip(grads, needs[1:])))
 
 
 class SplineLinear(torch.autograd.Function):
@@ -286,8 +314,7 @@ class SplineLinear(torch.autograd.Function):
         plan = _Plan(x, coef, spec)
         with torch.no_grad():
             if plan.local:
-                w = _local_weight(coef, scale_base, scale_sp, mask, spec)
-                return ops.local_forward(x, w, *spec.kernel_args())
+                return _local_forward(x, coef, scale_base, scale_sp, mask, spec, ops)
             return _dense_forward(x, coef, scale_base, scale_sp, mask, spec, plan, ops)
 
     @staticmethod

@@ -1,0 +1,134 @@
+// Dense-feature kernels: the feature rows [b(x), B_0(x), ..., B_{n-1}(x)] of a
+// block of inputs for a GEMM (features_out), and the contraction of their
+// gradient with the features' derivatives (contract_dx).  Parallel over rows
+// of the batch, so no two threads write the same memory.
+#include <ATen/Parallel.h>
+
+#include "kernels.h"
+#include "spline_eval.h"
+
+namespace kanlab_cpu {
+namespace {
+// Rows of output per parallel task: enough work per task to amortise scheduling.
+constexpr int64_t kRowGrain = 16;
+}  // namespace
+
+
+// Writes the dense feature rows out (B, F, S) of x (B, F): zero, then the
+// base value (from bx (B, F), computed by the caller with torch's vectorised
+// function, or here when bx is empty) and the k + 1 non-zero bases.
+void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& bx,
+                  const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
+                  const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base) {
+  check_args(x, knots, table, origin, last, k, uniform);
+  const int64_t B = x.size(0), F = x.size(1);
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_features", [&] {
+    const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
+    TORCH_CHECK(out.is_contiguous() && out.numel() == B * F * sp.S &&
+                    out.scalar_type() == x.scalar_type(), "out must be contiguous (B, F, S)");
+    const bool given = sp.nb && bx.numel() > 0;
+    TORCH_CHECK(!given || (bx.is_contiguous() && bx.numel() == B * F &&
+                           bx.scalar_type() == x.scalar_type()), "bx must be contiguous (B, F)");
+    const scalar_t* bp = given ? bx.data_ptr<scalar_t>() : nullptr;
+    const scalar_t* xp = x.data_ptr<scalar_t>();
+    scalar_t* op = out.data_ptr<scalar_t>();
+    const int64_t S = sp.S, nb = sp.nb;
+    dispatch_k(k, [&](auto kc) {
+    constexpr int KC = decltype(kc)::value;
+    at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
+      std::vector<scalar_t> vals(std::max<int64_t>(S, (KC > 0 ? KC : 1) * kChunk));
+      std::vector<int32_t> first(kChunk);
+      for (int64_t b = b0; b < b1; ++b) {
+        scalar_t* row = op + b * F * S;
+        std::fill(row, row + F * S, scalar_t(0));
+        if (KC > 0 && sp.uniform) {
+          for (int64_t c0 = 0; c0 < F; c0 += kChunk) {
+            const int64_t n = std::min(kChunk, F - c0);
+            eval_uniform<(KC > 0 ? KC : 1), 0>(sp, xp + b * F + c0, c0, n, vals.data(), kChunk,
+                                            first.data());
+            scalar_t* feat = row + c0 * S;
+            for (int64_t j = 0; j < n; ++j) {
+              scalar_t* fs = feat + j * S + nb + first[j];
+              for (int r = 0; r < KC; ++r) fs[r] = vals[r * kChunk + j];
+            }
+            if (nb) {
+              for (int64_t j = 0; j < n; ++j)
+                feat[j * S] = given ? bp[b * F + c0 + j] : base_value(base, xp[b * F + c0 + j]);
+            }
+          }
+          continue;
+        }
+        for (int64_t f = 0; f < F; ++f) {
+          scalar_t* feat = row + f * S;
+          const int64_t first1 = sp.template features<KC>(xp[b * F + f], f, 0, vals.data());
+          if (nb) feat[0] = given ? bp[b * F + f] : vals[0];
+          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r) feat[first1 + r] = vals[nb + r];
+        }
+      }
+    });
+    });
+  });
+}
+
+// grad_x[b, f] = sum_s dF_s(x[b, f]) * gF[b, f, s], over the k + 1 (+ base) non-zero slots;
+// the base function's derivative comes from dbx (B, F) when given.
+at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tensor& dbx,
+                       const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
+                       const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base) {
+  check_args(x, knots, table, origin, last, k, uniform);
+  const int64_t B = x.size(0), F = x.size(1);
+  auto gx = at::empty_like(x);
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_contract_dx", [&] {
+    const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
+    TORCH_CHECK(gF.is_contiguous() && gF.numel() == B * F * sp.S &&
+                    gF.scalar_type() == x.scalar_type(), "gF must be contiguous (B, F, S)");
+    const bool given = sp.nb && dbx.numel() > 0;
+    TORCH_CHECK(!given || (dbx.is_contiguous() && dbx.numel() == B * F &&
+                           dbx.scalar_type() == x.scalar_type()), "dbx must be contiguous (B, F)");
+    const scalar_t* dbp = given ? dbx.data_ptr<scalar_t>() : nullptr;
+    const scalar_t* xp = x.data_ptr<scalar_t>();
+    const scalar_t* gp = gF.data_ptr<scalar_t>();
+    scalar_t* out = gx.data_ptr<scalar_t>();
+    const int64_t S = sp.S, nb = sp.nb;
+    dispatch_k(k, [&](auto kc) {
+    constexpr int KC = decltype(kc)::value;
+    at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
+      std::vector<scalar_t> vals(std::max<int64_t>(S, (KC > 0 ? KC : 1) * kChunk));
+      std::vector<int32_t> first(kChunk);
+      for (int64_t b = b0; b < b1; ++b) {
+        if (KC > 0 && sp.uniform) {
+          for (int64_t c0 = 0; c0 < F; c0 += kChunk) {
+            const int64_t n = std::min(kChunk, F - c0);
+            eval_uniform<(KC > 0 ? KC : 1), 1>(sp, xp + b * F + c0, c0, n, vals.data(), kChunk,
+                                            first.data());
+            const scalar_t* g = gp + (b * F + c0) * S;
+            scalar_t* o = out + b * F + c0;
+            for (int64_t j = 0; j < n; ++j) {
+              const scalar_t* gs = g + j * S + nb + first[j];
+              scalar_t acc = scalar_t(0);
+              for (int r = 0; r < KC; ++r) acc += vals[r * kChunk + j] * gs[r];
+              if (nb) {
+                const scalar_t xv = xp[b * F + c0 + j];
+                acc += (given ? dbp[b * F + c0 + j] : base_derivative(base, xv)) * g[j * S];
+              }
+              o[j] = acc;
+            }
+          }
+          continue;
+        }
+        for (int64_t f = 0; f < F; ++f) {
+          const scalar_t* g = gp + (b * F + f) * S;
+          const int64_t first1 = sp.template features<KC>(xp[b * F + f], f, 1, vals.data());
+          scalar_t acc = scalar_t(0);
+          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r) acc += vals[nb + r] * g[first1 + r];
+          if (nb) acc += (given ? dbp[b * F + f] : vals[0]) * g[0];
+          out[b * F + f] = acc;
+        }
+      }
+    });
+    });
+  });
+  return gx;
+}
+
+}  // namespace kanlab_cpu

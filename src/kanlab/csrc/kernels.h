@@ -1,0 +1,49 @@
+// kanlab's CPU kernels of the fused "spline-linear" layer (kanlab/spline_linear.py).
+//
+// A KAN layer computes y[b, o] = sum_i sum_s W[o, i, s] * F_s(x[b, i]) with the
+// features F = [b(x) (if the layer has a base function), B_0(x), ..., B_{n-1}(x)].
+// Only k + 1 of the n B-splines are non-zero at a point.  The kernels evaluate
+// those k + 1 values (and the base function) per point and either
+//   * write the dense feature rows for a GEMM (dense_features.cpp), or
+//   * contract them directly with the weights packed (in, S, out), touching
+//     only the k + 1 (+ base) rows a point needs (local_support.cpp),
+// plus the matching gradient kernels.  register.cpp declares them as the
+// operators torch.ops.kanlab_cpu.*.
+#pragma once
+
+#include <ATen/ATen.h>
+
+namespace kanlab_cpu {
+
+void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& bx,
+                  const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
+                  const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base);
+
+at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tensor& dbx,
+                       const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
+                       const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base);
+
+at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Tensor& knots,
+                         const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last,
+                         int64_t k, bool uniform, bool linear, int64_t base, int64_t vectors,
+                         int64_t block_rows);
+
+// Gradients of local_forward: (gx (B, F), gW (F, S, Op)), each undefined unless asked for.
+std::tuple<at::Tensor, at::Tensor> local_backward(
+    const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W, const at::Tensor& knots,
+    const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last, int64_t k,
+    bool uniform, bool linear, int64_t base, int64_t vectors, int64_t block_rows, bool need_x,
+    bool need_w);
+
+// Combined weights (F, S, Op) of the local-support kernels from the parameters
+// (coef (O, F, n), scale_base, scale_sp, mask (O, F)); the padding is zero.
+at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
+                        const at::Tensor& scale_sp, const at::Tensor& mask, bool base,
+                        int64_t padded);
+
+// The parameters' gradients (coef, scale_base, scale_sp) from that of W.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> unpack_grads(
+    const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
+    const at::Tensor& scale_sp, const at::Tensor& mask, bool base);
+
+}  // namespace kanlab_cpu

@@ -1,0 +1,506 @@
+// Local-support kernels: every point touches only the k + 1 weight rows of its
+// non-zero B-splines (and the base function's row), so the cost per point is
+// (k + 2) * out multiply-adds whatever the grid size G, against (G + k + 1) *
+// out for a GEMM over dense features.
+//
+// The combined weights are packed (F, S, Op): for input f and feature slot s,
+// a contiguous row of Op outputs (Op is out rounded up to whole tiles, the pad
+// is zero).  The batch is processed in blocks of rows (whose rows of y or gy
+// stay in the L2 cache); for each input, the block's points are evaluated
+// (vectorised) and sorted by span, and for each span and tile of `vectors`
+// SIMD vectors of outputs, the k + 1 (+ base) weight rows it needs are held
+// in registers while all its points are processed:
+//   * local_forward: y[b, :] += v * W[f, row, :]      (threads split rows)
+//   * local_grad_x:  gx[b, f] = sum dv * <W[f, row, :], gy[b, :]> (rows)
+//   * local_grad_w:  gW[f, row, :] += v * gy[b, :]    (threads split inputs)
+#include <ATen/Parallel.h>
+
+#include <cstring>
+#include <memory>
+
+#include "kernels.h"
+#include "simd.h"
+#include "spline_eval.h"
+
+namespace kanlab_cpu {
+namespace {
+
+template <typename T>
+using Buffer = std::unique_ptr<T[]>;
+
+template <typename T>
+Buffer<T> buffer(int64_t n) {
+  return Buffer<T>(new T[std::max<int64_t>(n, 1)]);
+}
+
+// What ATen precomputes (vectorised) on x (B, F) so the kernels can form the
+// base function's values and derivatives per point cheaply: sigmoid(x) for
+// SiLU, tanh(x) for tanh, GELU's values and derivatives, nothing for identity.
+struct BasePre {
+  int64_t code;
+  at::Tensor p0, p1;
+  BasePre(const at::Tensor& x, int64_t code_, bool values, bool derivs) : code(code_) {
+    switch (code) {
+      case kNoBase:
+      case kIdentity: break;
+      case kSilu: p0 = at::sigmoid(x).contiguous(); break;
+      case kTanh: p0 = at::tanh(x).contiguous(); break;
+      case kGelu:
+        if (values) p0 = at::gelu(x).contiguous();
+        if (derivs) p1 = at::gelu_backward(at::ones_like(x), x).contiguous();
+        break;
+      default: TORCH_CHECK(false, "unknown base function code ", code);
+    }
+  }
+};
+
+// Base-function values (deriv 0) or derivatives (deriv 1) of n points, from
+// the points x and the gathered precomputations q0, q1 (see BasePre).
+template <typename T>
+inline void base_values(int64_t code, int deriv, const T* __restrict x, const T* __restrict q0,
+                        const T* __restrict q1, int64_t n, T* __restrict out) {
+  switch (code) {
+    case kIdentity:
+      for (int64_t i = 0; i < n; ++i) out[i] = deriv ? T(1) : x[i];
+      break;
+    case kSilu:  // s = sigmoid(x): x s, and s (1 + x (1 - s))
+      if (deriv) {
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) out[i] = q0[i] * (T(1) + x[i] * (T(1) - q0[i]));
+      } else {
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) out[i] = x[i] * q0[i];
+      }
+      break;
+    case kTanh:  // t = tanh(x): t, and 1 - t^2
+      if (deriv) {
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) out[i] = T(1) - q0[i] * q0[i];
+      } else {
+        std::copy(q0, q0 + n, out);
+      }
+      break;
+    case kGelu: std::copy(deriv ? q1 : q0, (deriv ? q1 : q0) + n, out); break;
+    default: break;
+  }
+}
+
+// Values (deriv 0) or derivatives (deriv 1) of the non-zero splines of n
+// points x[0..n) of input f0 + j * FS: vals[s * vstride + j] and span[j].
+template <int KC, int deriv, int FS, typename T>
+inline void eval_run(const Spline<T>& sp, const T* x, int64_t f0, int64_t n, T* vals,
+                     int64_t vstride, int32_t* span) {
+  if (KC > 0 && sp.uniform) {
+    // Through a fixed-stride buffer: the loop in eval_uniform then vectorises
+    // without runtime alias checks.
+    constexpr int K = KC > 0 ? KC : 1;
+    alignas(64) T buf[K * kChunk];
+    for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
+      const int64_t m = std::min(kChunk, n - c0);
+      eval_uniform<K, deriv, FS>(sp, x + c0, f0 + c0 * FS, m, buf, kChunk, span + c0);
+      for (int s = 0; s < K; ++s) std::memcpy(vals + s * vstride + c0, buf + s * kChunk, m * sizeof(T));
+    }
+    return;
+  }
+  const int64_t K = sp.k + 1;
+  std::vector<T> v(K);
+  for (int64_t j = 0; j < n; ++j) {
+    span[j] = static_cast<int32_t>(sp.template eval<KC>(x[j], f0 + j * FS, deriv, v.data()));
+    for (int64_t s = 0; s < K; ++s) vals[s * vstride + j] = v[s];
+  }
+}
+
+// ------------------------------------------------------------------ columns
+
+// One input's points over a block of rows, evaluated and sorted by span, so
+// the k + 1 weight (or gradient) rows of a span stay in registers while all
+// the points in it are processed.  Values stay in row order (the kernels
+// read them through `order`, as they read the rows of y or gy): set 0 holds
+// the values, set 1 the derivatives (either or both are filled) of the
+// splines and of the base function.
+template <typename T>
+struct Column {
+  int64_t cap, K, G, n = 0;      // capacity in rows, k + 1, spans, rows now
+  Buffer<T> xs, q0, q1;          // the points, the gathered base precomputations
+  Buffer<T> vals;                // 2 sets of K planes of cap
+  Buffer<T> bvals;               // 2 sets of cap base-function values
+  Buffer<int32_t> span, order;   // span of each row; rows in span order
+  Buffer<int64_t> start;         // G + 1 bucket starts in order
+  Buffer<int64_t> next;          // kWays * G insertion points
+  static constexpr int kWays = 4;  // interleaved counters: independent increment chains
+
+  Column(int64_t cap_, int64_t K_, int64_t G_)
+      : cap(cap_), K(K_), G(G_), xs(buffer<T>(cap_)), q0(buffer<T>(cap_)), q1(buffer<T>(cap_)),
+        vals(buffer<T>(2 * K_ * cap_)), bvals(buffer<T>(2 * cap_)), span(buffer<int32_t>(cap_)),
+        order(buffer<int32_t>(cap_)), start(buffer<int64_t>(G_ + 1)),
+        next(buffer<int64_t>(kWays * G_)) {}
+
+  const T* values(int set) const { return vals.get() + set * K * cap; }
+  const T* base(int set) const { return bvals.get() + set * cap; }
+
+  // Input f of rows [r0, r0 + rows) of x (B, F) (and of the base
+  // precomputations pre): values if with_values, derivatives if with_derivs.
+  template <int KC>
+  void fill(const Spline<T>& sp, const T* x, const T* pre0, const T* pre1, int64_t code,
+            int64_t F, int64_t r0, int64_t f, int64_t rows, bool with_values, bool with_derivs) {
+    n = rows;
+    const int64_t off = r0 * F + f;
+    gather(x + off, F, xs.get());
+    if (pre0) gather(pre0 + off, F, q0.get());
+    if (pre1) gather(pre1 + off, F, q1.get());
+    for (int set = 0; set < 2; ++set) {
+      if (!(set ? with_derivs : with_values)) continue;
+      T* v = vals.get() + set * K * cap;
+      if (set) eval_run<KC, 1, 0>(sp, xs.get(), f, n, v, cap, span.get());
+      else eval_run<KC, 0, 0>(sp, xs.get(), f, n, v, cap, span.get());
+      if (code != kNoBase)
+        base_values(code, set, xs.get(), q0.get(), q1.get(), n, bvals.get() + set * cap);
+    }
+    sort();
+  }
+
+ private:
+  void gather(const T* src, int64_t stride, T* dst) const {
+    for (int64_t r = 0; r < n; ++r) dst[r] = src[r * stride];
+  }
+
+  // Counting sort of the rows by span into order and start; row r uses the
+  // counters of way r % kWays, so equal spans in a row do not serialise.
+  void sort() {
+    int64_t* nx = next.get();
+    std::fill(nx, nx + kWays * G, int64_t(0));
+    for (int64_t r = 0; r < n; ++r) ++nx[(r % kWays) * G + span[r]];
+    int64_t pos = 0;
+    for (int64_t g = 0; g < G; ++g) {
+      start[g] = pos;
+      for (int w = 0; w < kWays; ++w) {
+        const int64_t c = nx[w * G + g];
+        nx[w * G + g] = pos;
+        pos += c;
+      }
+    }
+    start[G] = pos;
+    for (int64_t r = 0; r < n; ++r) order[nx[(r % kWays) * G + span[r]]++] = static_cast<int32_t>(r);
+  }
+};
+
+// y[row, :] += b W[0] + sum_s v_s W[nb + span + s] for the column's points;
+// Wf = W[f] (S, Op), y the block's rows.  KC = k + 1 (0: any degree).
+template <typename T, int KC, int NV>
+void forward_column(const Column<T>& col, const T* Wf, int64_t Op, bool nb, T* y) {
+  const T* v = col.values(0);
+  const T* bv = col.base(0);
+  using S_ = Simd<T>;
+  using V = typename S_::V;
+  constexpr int N = S_::N;
+  if constexpr (KC == 0) {
+    for (int64_t i = 0; i < col.n; ++i) {
+      const int64_t r = col.order[i], g = col.span[r];
+      T* yr = y + r * Op;
+      if (nb) for (int64_t o = 0; o < Op; ++o) yr[o] += bv[r] * Wf[o];
+      for (int64_t s = 0; s < col.K; ++s) {
+        const T c = v[s * col.cap + r];
+        const T* w = Wf + (nb + g + s) * Op;
+        for (int64_t o = 0; o < Op; ++o) yr[o] += c * w[o];
+      }
+    }
+  } else {
+    for (int64_t o0 = 0; o0 < Op; o0 += NV * N) {
+      V wb[NV];
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) wb[j] = nb ? S_::load(Wf + o0 + j * N) : V{};
+      for (int64_t g = 0; g < col.G; ++g) {
+        const int64_t i0 = col.start[g], i1 = col.start[g + 1];
+        if (i0 == i1) continue;
+        V w[KC][NV];
+#pragma GCC unroll 8
+        for (int s = 0; s < KC; ++s)
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t r = col.order[i];
+          T* yr = y + r * Op + o0;
+          const V cb = S_::splat(nb ? bv[r] : T(0));
+          V c[KC];
+#pragma GCC unroll 8
+          for (int s = 0; s < KC; ++s) c[s] = S_::splat(v[s * col.cap + r]);
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) {
+            V a = S_::load(yr + j * N) + c[0] * w[0][j];  // two partial sums: shorter chains
+            V b = cb * wb[j];
+#pragma GCC unroll 8
+            for (int s = 1; s < KC; ++s) {
+              if (s % 2) b += c[s] * w[s][j];
+              else a += c[s] * w[s][j];
+            }
+            S_::store(yr + j * N, a + b);
+          }
+        }
+      }
+    }
+  }
+}
+
+// part[row] += sum_s dv_s <W[nb + span + s], gy[row]> + db <W[0], gy[row]> for
+// the column's points (derivatives), gy the block's rows.
+template <typename T, int KC, int NV>
+void grad_x_column(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, bool nb,
+                   T* part) {
+  const T* v = col.values(1);
+  const T* bv = col.base(1);
+  using S_ = Simd<T>;
+  using V = typename S_::V;
+  constexpr int N = S_::N;
+  if constexpr (KC == 0) {
+    for (int64_t i = 0; i < col.n; ++i) {
+      const int64_t r = col.order[i], g = col.span[r];
+      const T* gr = gy + r * Op;
+      T acc = T(0);
+      if (nb) for (int64_t o = 0; o < Op; ++o) acc += bv[r] * Wf[o] * gr[o];
+      for (int64_t s = 0; s < col.K; ++s) {
+        const T* w = Wf + (nb + g + s) * Op;
+        T d = T(0);
+        for (int64_t o = 0; o < Op; ++o) d += w[o] * gr[o];
+        acc += v[s * col.cap + r] * d;
+      }
+      part[r] += acc;
+    }
+  } else {
+    for (int64_t o0 = 0; o0 < Op; o0 += NV * N) {
+      V wb[NV];
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) wb[j] = nb ? S_::load(Wf + o0 + j * N) : V{};
+      for (int64_t g = 0; g < col.G; ++g) {
+        const int64_t i0 = col.start[g], i1 = col.start[g + 1];
+        if (i0 == i1) continue;
+        V w[KC][NV];
+#pragma GCC unroll 8
+        for (int s = 0; s < KC; ++s)
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t r = col.order[i];
+          const T* gr = gy + r * Op + o0;
+          const V cb = S_::splat(nb ? bv[r] : T(0));
+          V c[KC];
+#pragma GCC unroll 8
+          for (int s = 0; s < KC; ++s) c[s] = S_::splat(v[s * col.cap + r]);
+          V t = V{};
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) {
+            V u = cb * wb[j] + c[0] * w[0][j];
+#pragma GCC unroll 8
+            for (int s = 1; s < KC; ++s) u += c[s] * w[s][j];
+            t += u * S_::load(gr + j * N);
+          }
+          part[r] += S_::sum(t);
+        }
+      }
+    }
+  }
+}
+
+// gW[f, rows of each span] += v_s gy[row] (and gW[f, 0] += b gy[row]) for the
+// column's points, the gradient rows of a span accumulated in registers.
+template <typename T, int KC, int NV>
+void grad_w_column(const Column<T>& col, const T* gy, int64_t Op, bool nb, T* gWf) {
+  const T* v = col.values(0);
+  const T* bv = col.base(0);
+  using S_ = Simd<T>;
+  using V = typename S_::V;
+  constexpr int N = S_::N;
+  if constexpr (KC == 0) {
+    for (int64_t i = 0; i < col.n; ++i) {
+      const int64_t r = col.order[i], g = col.span[r];
+      const T* gr = gy + r * Op;
+      if (nb) for (int64_t o = 0; o < Op; ++o) gWf[o] += bv[r] * gr[o];
+      for (int64_t s = 0; s < col.K; ++s) {
+        const T c = v[s * col.cap + r];
+        T* w = gWf + (nb + g + s) * Op;
+        for (int64_t o = 0; o < Op; ++o) w[o] += c * gr[o];
+      }
+    }
+  } else {
+    for (int64_t o0 = 0; o0 < Op; o0 += NV * N) {
+      V bacc[NV];
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) bacc[j] = V{};
+      for (int64_t g = 0; g < col.G; ++g) {
+        const int64_t i0 = col.start[g], i1 = col.start[g + 1];
+        if (i0 == i1) continue;
+        V acc[KC][NV];
+#pragma GCC unroll 8
+        for (int s = 0; s < KC; ++s)
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) acc[s][j] = V{};
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t r = col.order[i];
+          const T* gr = gy + r * Op + o0;
+          V gv[NV];
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) gv[j] = S_::load(gr + j * N);
+          if (nb) {
+            const V cb = S_::splat(bv[r]);
+#pragma GCC unroll 8
+            for (int j = 0; j < NV; ++j) bacc[j] += cb * gv[j];
+          }
+#pragma GCC unroll 8
+          for (int s = 0; s < KC; ++s) {
+            const V c = S_::splat(v[s * col.cap + r]);
+#pragma GCC unroll 8
+            for (int j = 0; j < NV; ++j) acc[s][j] += c * gv[j];
+          }
+        }
+#pragma GCC unroll 8
+        for (int s = 0; s < KC; ++s) {
+          T* w = gWf + (nb + g + s) * Op + o0;
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) S_::store(w + j * N, S_::load(w + j * N) + acc[s][j]);
+        }
+      }
+      if (nb) {
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j)
+          S_::store(gWf + o0 + j * N, S_::load(gWf + o0 + j * N) + bacc[j]);
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ drivers
+
+// Calls fn(integral_constant<int, k + 1>, integral_constant<int, vectors>):
+// degrees up to 3 and tiles of 1, 2 or 4 vectors compiled for, other degrees
+// as KC = 0 (any degree, scalar loops).
+template <typename Fn>
+void dispatch_kv(int64_t k, int64_t vectors, Fn&& fn) {
+  dispatch_k(k, [&](auto kc) {
+    switch (vectors) {
+      case 1: fn(kc, std::integral_constant<int, 1>{}); break;
+      case 2: fn(kc, std::integral_constant<int, 2>{}); break;
+      case 4: fn(kc, std::integral_constant<int, 4>{}); break;
+      default: TORCH_CHECK(false, "vectors must be 1, 2 or 4, got ", vectors);
+    }
+  });
+}
+
+// Rows per block: a block's rows of y (or gy) stay in the L2 cache.
+constexpr int64_t kRowBlockBytes = 512 << 10;
+
+template <typename T>
+struct Blocks {
+  int64_t B, F, S, Op, R;
+  Blocks(const Spline<T>& sp, const at::Tensor& x, int64_t Op_, int64_t vectors, int64_t rows)
+      : B(x.size(0)), F(x.size(1)), S(sp.S), Op(Op_) {
+    const int64_t tile = vectors * Simd<T>::N;
+    TORCH_CHECK(Op % tile == 0, "padded outputs ", Op, " are not a multiple of the tile ", tile);
+    R = rows > 0 ? rows : std::max<int64_t>(16, kRowBlockBytes / (Op * int64_t(sizeof(T))));
+    R = std::min(R, std::max<int64_t>(B, 1));
+  }
+};
+
+void check_gy(const at::Tensor& x, const at::Tensor& gy) {
+  TORCH_CHECK(gy.dim() == 2 && gy.is_contiguous() && gy.size(0) == x.size(0) &&
+                  gy.scalar_type() == x.scalar_type(),
+              "gy must be a contiguous (B, Op) tensor of x's dtype");
+}
+
+void check_w(const at::Tensor& x, const at::Tensor& W, int64_t S) {
+  TORCH_CHECK(W.dim() == 3 && W.is_contiguous() && W.size(0) == x.size(1) && W.size(1) == S &&
+                  W.scalar_type() == x.scalar_type(),
+              "W must be a contiguous (F, S, Op) tensor of x's dtype with S = ", S);
+}
+
+}  // namespace
+
+at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Tensor& knots,
+                         const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last,
+                         int64_t k, bool uniform, bool linear, int64_t base, int64_t vectors,
+                         int64_t block_rows) {
+  check_args(x, knots, table, origin, last, k, uniform);
+  TORCH_CHECK(W.dim() == 3, "W must be (F, S, Op)");
+  auto y = at::zeros({x.size(0), W.size(2)}, x.options());
+  if (x.numel() == 0) return y;
+  const BasePre pre(x, base, true, false);
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_local_forward", [&] {
+    using T = scalar_t;
+    const auto sp = make_spline<T>(knots, table, origin, last, k, uniform, linear, base);
+    check_w(x, W, sp.S);
+    const Blocks<T> blk(sp, x, W.size(2), vectors, block_rows);
+    const T* xp = x.data_ptr<T>();
+    const T* p0 = pre.p0.defined() ? pre.p0.data_ptr<T>() : nullptr;
+    const T* p1 = pre.p1.defined() ? pre.p1.data_ptr<T>() : nullptr;
+    const T* wp = W.data_ptr<T>();
+    T* yp = y.data_ptr<T>();
+    dispatch_kv(k, vectors, [&](auto kc, auto nv) {
+      constexpr int KC = decltype(kc)::value, NV = decltype(nv)::value;
+      // Threads split the rows: each writes its own rows of y.
+      at::parallel_for(0, blk.B, blk.R, [&](int64_t a, int64_t b) {
+        Column<T> col(std::min(blk.R, b - a), k + 1, sp.G);
+        for (int64_t r0 = a; r0 < b; r0 += blk.R) {
+          const int64_t n = std::min(blk.R, b - r0);
+          for (int64_t f = 0; f < blk.F; ++f) {
+            col.template fill<KC>(sp, xp, p0, p1, base, blk.F, r0, f, n, true, false);
+            forward_column<T, KC, NV>(col, wp + f * blk.S * blk.Op, blk.Op, sp.nb,
+                                      yp + r0 * blk.Op);
+          }
+        }
+      });
+    });
+  });
+  return y;
+}
+
+std::tuple<at::Tensor, at::Tensor> local_backward(
+    const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W, const at::Tensor& knots,
+    const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last, int64_t k,
+    bool uniform, bool linear, int64_t base, int64_t vectors, int64_t block_rows, bool need_x,
+    bool need_w) {
+  check_args(x, knots, table, origin, last, k, uniform);
+  check_gy(x, gy);
+  // gx is accumulated transposed, (F, B), so each input's column is contiguous.
+  at::Tensor gxt = need_x ? x.new_empty({x.size(1), x.size(0)}) : x.new_empty({0});
+  at::Tensor gW = x.new_empty({0});
+  const BasePre pre(x, base, need_w, need_x);
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_local_backward", [&] {
+    using T = scalar_t;
+    const auto sp = make_spline<T>(knots, table, origin, last, k, uniform, linear, base);
+    const Blocks<T> blk(sp, x, gy.size(1), vectors, block_rows);
+    if (need_x) {
+      check_w(x, W, sp.S);
+      TORCH_CHECK(W.size(2) == gy.size(1), "W and gy must have the same padded outputs");
+    }
+    if (need_w) gW = at::zeros({blk.F, blk.S, blk.Op}, x.options());
+    if (x.numel() == 0 || !(need_x || need_w)) return;
+    const T* xp = x.data_ptr<T>();
+    const T* p0 = pre.p0.defined() ? pre.p0.data_ptr<T>() : nullptr;
+    const T* p1 = pre.p1.defined() ? pre.p1.data_ptr<T>() : nullptr;
+    const T* gp = gy.data_ptr<T>();
+    const T* wp = need_x ? W.data_ptr<T>() : nullptr;
+    T* gxp = need_x ? gxt.data_ptr<T>() : nullptr;
+    T* gwp = need_w ? gW.data_ptr<T>() : nullptr;
+    dispatch_kv(k, vectors, [&](auto kc, auto nv) {
+      constexpr int KC = decltype(kc)::value, NV = decltype(nv)::value;
+      for (int64_t r0 = 0; r0 < blk.B; r0 += blk.R) {
+        const int64_t n = std::min(blk.R, blk.B - r0);
+        const T* g = gp + r0 * blk.Op;
+        // Threads split the inputs: each owns its inputs' rows of gW and columns of gx.
+        at::parallel_for(0, blk.F, 1, [&](int64_t fa, int64_t fb) {
+          Column<T> col(n, k + 1, sp.G);
+          for (int64_t f = fa; f < fb; ++f) {
+            col.template fill<KC>(sp, xp, p0, p1, base, blk.F, r0, f, n, need_w, need_x);
+            if (need_w) grad_w_column<T, KC, NV>(col, g, blk.Op, sp.nb, gwp + f * blk.S * blk.Op);
+            if (need_x) {
+              T* part = gxp + f * blk.B + r0;
+              std::fill(part, part + n, T(0));
+              grad_x_column<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, sp.nb, part);
+            }
+          }
+        });
+      }
+    });
+  });
+  return {need_x ? gxt.t().contiguous() : gxt, gW};
+}
+
+}  // namespace kanlab_cpu

@@ -1,0 +1,30 @@
+// Declares kanlab's kernels as the operators torch.ops.kanlab_cpu.* (CPU only).
+#include <torch/library.h>
+
+#include "kernels.h"
+
+TORCH_LIBRARY(kanlab_cpu, m) {
+  m.def("features_out(Tensor x, Tensor(a!) out, Tensor bx, Tensor knots, Tensor table, "
+        "Tensor origin, Tensor last, int k, bool uniform, bool linear, int base) -> ()");
+  m.def("contract_dx(Tensor x, Tensor gF, Tensor dbx, Tensor knots, Tensor table, Tensor origin, "
+        "Tensor last, int k, bool uniform, bool linear, int base) -> Tensor");
+  m.def("local_forward(Tensor x, Tensor W, Tensor knots, Tensor table, Tensor origin, "
+        "Tensor last, int k, bool uniform, bool linear, int base, int vectors, "
+        "int block_rows) -> Tensor");
+  m.def("local_backward(Tensor x, Tensor gy, Tensor W, Tensor knots, Tensor table, "
+        "Tensor origin, Tensor last, int k, bool uniform, bool linear, int base, int vectors, "
+        "int block_rows, bool need_x, bool need_w) -> (Tensor, Tensor)");
+  m.def("pack_weights(Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, bool base, "
+        "int padded) -> Tensor");
+  m.def("unpack_grads(Tensor gW, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
+        "bool base) -> (Tensor, Tensor, Tensor)");
+}
+
+TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
+  m.impl("features_out", &kanlab_cpu::features_out);
+  m.impl("contract_dx", &kanlab_cpu::contract_dx);
+  m.impl("local_forward", &kanlab_cpu::local_forward);
+  m.impl("local_backward", &kanlab_cpu::local_backward);
+  m.impl("pack_weights", &kanlab_cpu::pack_weights);
+  m.impl("unpack_grads", &kanlab_cpu::unpack_grads);
+}
