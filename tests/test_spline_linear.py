@@ -68,11 +68,88 @@ def test_fast_path_matches_reference_float64(case):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
 
 
+LOCAL_CASES = CASES + [dict(grid=5, k=3, i=7, o=37), dict(grid=5, k=3, i=3, o=300),
+                       dict(grid=50, k=3, i=5, o=70), dict(grid=8, k=4, base="tanh"),
+                       dict(grid=6, k=1, o=1, base="zero")]
+
+
+@needs_kernels
+@pytest.mark.parametrize("block_rows", [0, 3], ids=["default-rows", "3-rows"])
+@pytest.mark.parametrize("case", LOCAL_CASES,
+                         ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_local_kernels_match_reference_float64(monkeypatch, case, block_rows):
+    """The local-support kernels (forced), on any degree, base, grid, output width (padded
+    tiles) and row blocking: values and gradients agree with the reference to 1e-12."""
+    monkeypatch.setattr(spline_linear, "STRATEGY", "local")
+    monkeypatch.setattr(spline_linear, "LOCAL_BLOCK_ROWS", block_rows)
+    case = dict(case)
+    layer = make_layer(i=case.pop("i", 4), o=case.pop("o", 3), **case)
+    x = points(layer)
+    assert spline_linear._Plan(x, layer.coef, layer._spec()).local
+    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
+    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
+        scale = max(1.0, float(b.detach().abs().max()))
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+
+
+@needs_kernels
+@pytest.mark.parametrize("needs", [(True, False), (False, True)], ids=["x-only", "params-only"])
+def test_local_backward_partial_needs(monkeypatch, needs):
+    """Only the gradients asked for are computed, and they are right."""
+    monkeypatch.setattr(spline_linear, "STRATEGY", "local")
+    layer = make_layer(i=5, o=20)
+    x = points(layer, count=30).detach().requires_grad_(needs[0])
+    for p in (layer.coef, layer.scale_base, layer.scale_sp):
+        p.requires_grad_(needs[1])
+    wanted = [t for t, n in zip([x, layer.coef], needs) if n]
+    fast = torch.autograd.grad(layer(x).square().sum(), wanted)
+    ref = torch.autograd.grad(layer._forward_reference(x).square().sum(), wanted)
+    for a, b in zip(fast, ref):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+
+
+@needs_kernels
+def test_pack_and_unpack_weights():
+    """pack_weights lays out [scale_base·mask | scale_sp·mask·coef] as (F, S, Op) with zero
+    padding; unpack_grads is its adjoint: <unpack(G), params> matches <G, d pack>."""
+    ops = extension.ops()
+    layer = make_layer(i=4, o=5)
+    coef, sb, ssp, mask = (layer.coef.detach(), layer.scale_base.detach(),
+                           layer.scale_sp.detach(), layer.mask)
+    w = ops.pack_weights(coef, sb, ssp, mask, True, 16)
+    expect = layer._feature_weight().detach().permute(1, 2, 0)  # (F, S, O)
+    torch.testing.assert_close(w[..., :5], expect, rtol=0, atol=0)
+    assert bool((w[..., 5:] == 0).all())
+    gW = torch.randn(4, w.shape[1], 16, dtype=F64, generator=torch.Generator().manual_seed(0))
+    g_coef, g_base, g_sp = ops.unpack_grads(gW, coef, sb, ssp, mask, True)
+    params = [coef.clone().requires_grad_(), sb.clone().requires_grad_(),
+              ssp.clone().requires_grad_()]
+    packed = torch.cat([(params[1] * mask).unsqueeze(-1),
+                        params[0] * (params[2] * mask).unsqueeze(-1)], -1).permute(1, 2, 0)
+    ref = torch.autograd.grad((packed * gW[..., :5]).sum(), params)
+    for a, b in zip((g_coef, g_base, g_sp), ref):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+
+
+@needs_kernels
+@pytest.mark.parametrize("shape,grid,local", [((784, 64), 5, True), ((256, 256), 50, True),
+                                              ((1024, 1024), 5, False), ((4, 3), 5, True)])
+def test_strategy_choice(shape, grid, local):
+    """The cost model picks the local kernels where they measured faster (small outputs,
+    large grids) and the GEMMs for wide layers on a small grid; degree > 3 stays dense."""
+    layer = KANLayer(*shape, grid=grid, k=3)
+    x = torch.zeros(2, shape[0])
+    assert spline_linear._Plan(x, layer.coef, layer._spec()).local is local
+    layer5 = KANLayer(*shape, grid=grid, k=5)
+    assert not spline_linear._Plan(x, layer5.coef, layer5._spec()).local
+
+
 @needs_kernels
 @pytest.mark.parametrize("nonuniform", [False, True])
 def test_input_blocks_match_reference(monkeypatch, nonuniform):
     """A tiny block size forces one block per input: still exact."""
     monkeypatch.setattr(spline_linear, "FEATURE_BLOCK_BYTES", 64)
+    monkeypatch.setattr(spline_linear, "STRATEGY", "dense")
     layer = make_layer(i=5, o=4, nonuniform=nonuniform)
     x = points(layer, count=13)
     assert len(spline_linear._Plan(x, layer.coef, layer._spec()).blocks()) == 5
@@ -81,7 +158,9 @@ def test_input_blocks_match_reference(monkeypatch, nonuniform):
 
 
 @needs_kernels
-def test_float32_close_to_reference():
+@pytest.mark.parametrize("strategy", ["dense", "local"])
+def test_float32_close_to_reference(monkeypatch, strategy):
+    monkeypatch.setattr(spline_linear, "STRATEGY", strategy)
     layer = make_layer(i=6, o=5, dtype=torch.float32)
     x = points(layer)
     for a, b in zip(values_and_grads(layer, x, True), values_and_grads(layer, x, False)):
@@ -89,10 +168,12 @@ def test_float32_close_to_reference():
 
 
 @needs_kernels
-def test_nan_input_gives_nan_not_crash():
+@pytest.mark.parametrize("strategy", ["dense", "local"])
+def test_nan_input_gives_nan_not_crash(monkeypatch, strategy):
     """With value checks off, the kernels give NaN rows for NaN inputs instead of crashing
     (with them on, the layer refuses the input: tests/test_validation.py)."""
     import kanlab
+    monkeypatch.setattr(spline_linear, "STRATEGY", strategy)
     layer = make_layer()
     x = points(layer, count=5).detach().clone()
     x[2, 1] = float("nan")

@@ -42,9 +42,8 @@ BASE_CODES = {"zero": -1, "identity": 0, "silu": 1, "gelu": 2, "tanh": 3}
 # Inputs per block are chosen so each transient buffer (features, their
 # gradient, combined weights and theirs) stays under this size.
 FEATURE_BLOCK_BYTES = 4 << 20
-# The local-support kernels take over when a point's non-zero features are
-# at most this fraction of all its features (a first guess, not yet tuned).
-LOCAL_MAX_DENSITY = 0.25
+# "auto" (the cheaper by _local_pays), "dense" or "local" (tests and benchmarks).
+STRATEGY = "auto"
 # Rows per block of evaluated points in the local kernels (0: the kernels choose).
 LOCAL_BLOCK_ROWS = 0
 
@@ -144,7 +143,8 @@ class _Plan:
         self.S = spec.n_features
         per_input = max(self.B, self.O) * self.S * x.element_size()
         self.width = max(1, min(self.F, FEATURE_BLOCK_BYTES // per_input))
-        self.local = (spec.k + 1 + (spec.base_fun is not None)) <= LOCAL_MAX_DENSITY * self.S
+        self.local = STRATEGY == "local" or (STRATEGY == "auto" and _local_pays(
+            self.O, self.S, spec.k, spec.base_fun is not None, x.element_size()))
 
     def blocks(self):
         return [(f, min(f + self.width, self.F)) for f in range(0, self.F, self.width)]
@@ -254,6 +254,26 @@ def _dense_backward(gy, x, coef, scale_base, scale_sp, mask, spec, plan, ops, ne
                           .view(plan.B, -1))
             gx[:, f0:f1] = ops.contract_dx(xb, gf, _base_derivative(xb, spec), *bargs)
     return (gx, *grads)
+
+
+def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int) -> bool:
+    """Whether the local-support kernels beat the dense ones on a layer, by a cost model.
+
+    Costs per point of a forward and backward pass, in multiply-adds of a GEMM
+    (measured on an AVX-512 CPU, one thread, float32, medians over
+    ``benchmarks/layer_ratio.py`` shapes): the dense strategy does three GEMMs
+    over all ``S`` features plus writing and contracting the features (about
+    143 multiply-adds per feature); the local kernels do ``k + 1`` (+ base)
+    multiply-adds per padded output ``Op``, each worth about 5.2 GEMM
+    multiply-adds, and ``Op / 4096`` more as the rows of wide outputs fall out
+    of the cache.  Degrees above 3 have only scalar local kernels.
+    """
+    if k > 3:
+        return False
+    _, padded = _local_tiles(out, itemsize)
+    local = 5.2 * (k + 1 + has_base) * padded * (1 + padded / 4096)
+    dense = n_features * (3 * out + 143)
+    return local < dense
 
 
 def _local_tiles(out: int, itemsize: int) -> tuple[int, int]:

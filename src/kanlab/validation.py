@@ -126,7 +126,8 @@ def check_layer_values(layer, x: Tensor) -> None:
     if not _CHECKS or x.numel() == 0 or x.is_meta or _traced(x):
         return
     x = x.detach()
-    amax = x.abs().amax()
+    low, high = x.aminmax()  # one pass, no temporary; NaN propagates
+    amax = torch.maximum(high, -low)
     limit = torch.finfo(x.dtype).max / OVERFLOW_HEADROOM
     if bool(amax <= limit):  # False for NaN too
         return

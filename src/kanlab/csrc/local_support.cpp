@@ -7,12 +7,13 @@
 // a contiguous row of Op outputs (Op is out rounded up to whole tiles, the pad
 // is zero).  The batch is processed in blocks of rows (whose rows of y or gy
 // stay in the L2 cache); for each input, the block's points are evaluated
-// (vectorised) and sorted by span, and for each span and tile of `vectors`
-// SIMD vectors of outputs, the k + 1 (+ base) weight rows it needs are held
-// in registers while all its points are processed:
-//   * local_forward: y[b, :] += v * W[f, row, :]      (threads split rows)
-//   * local_grad_x:  gx[b, f] = sum dv * <W[f, row, :], gy[b, :]> (rows)
-//   * local_grad_w:  gW[f, row, :] += v * gy[b, :]    (threads split inputs)
+// (vectorised) and sorted by span, then for each tile of `vectors` SIMD
+// vectors of outputs and each span, the k + 1 (+ base) weight rows it needs
+// are held in registers while all its points are processed:
+//   * local_forward:  y[b, :] += v * W[f, row, :]    (threads split rows)
+//   * local_backward: gW[f, row, :] += v * gy[b, :] and
+//                     gx[b, f] = sum dv * <W[f, row, :], gy[b, :]>
+//                     from one evaluation and sort   (threads split inputs)
 #include <ATen/Parallel.h>
 
 #include <cstring>
@@ -112,257 +113,252 @@ inline void eval_run(const Spline<T>& sp, const T* x, int64_t f0, int64_t n, T* 
 
 // ------------------------------------------------------------------ columns
 
-// One input's points over a block of rows, evaluated and sorted by span, so
-// the k + 1 weight (or gradient) rows of a span stay in registers while all
-// the points in it are processed.  Values stay in row order (the kernels
-// read them through `order`, as they read the rows of y or gy): set 0 holds
-// the values, set 1 the derivatives (either or both are filled) of the
-// splines and of the base function.
+// One input's points over a block of rows, evaluated and sorted by span: the
+// k + 1 weight (or gradient) rows of a span then stay in registers while all
+// its points are processed.  Values stay in row order (the kernels read them
+// through `order`, as they read the rows of y or gy): set 0 holds the
+// values, set 1 the derivatives of the splines and of the base function.
 template <typename T>
 struct Column {
-  int64_t cap, K, G, n = 0;      // capacity in rows, k + 1, spans, rows now
-  Buffer<T> xs, q0, q1;          // the points, the gathered base precomputations
-  Buffer<T> vals;                // 2 sets of K planes of cap
-  Buffer<T> bvals;               // 2 sets of cap base-function values
-  Buffer<int32_t> span, order;   // span of each row; rows in span order
-  Buffer<int64_t> start;         // G + 1 bucket starts in order
-  Buffer<int64_t> next;          // kWays * G insertion points
-  static constexpr int kWays = 4;  // interleaved counters: independent increment chains
-
+  int64_t cap, K, G, n = 0;   // capacity in rows, k + 1, spans, rows now
+  Buffer<T> vals_;            // 2 sets of K planes of cap
+  Buffer<T> bvals_;           // 2 sets of cap base-function values
+  Buffer<int32_t> span;       // span of each row
+  Buffer<int32_t> order;      // rows in span order
+  Buffer<int64_t> start;      // G + 1 bucket starts in order
   Column(int64_t cap_, int64_t K_, int64_t G_)
-      : cap(cap_), K(K_), G(G_), xs(buffer<T>(cap_)), q0(buffer<T>(cap_)), q1(buffer<T>(cap_)),
-        vals(buffer<T>(2 * K_ * cap_)), bvals(buffer<T>(2 * cap_)), span(buffer<int32_t>(cap_)),
-        order(buffer<int32_t>(cap_)), start(buffer<int64_t>(G_ + 1)),
-        next(buffer<int64_t>(kWays * G_)) {}
+      : cap(cap_), K(K_), G(G_), vals_(buffer<T>(2 * K_ * cap_)), bvals_(buffer<T>(2 * cap_)),
+        span(buffer<int32_t>(cap_)), order(buffer<int32_t>(cap_)), start(buffer<int64_t>(G_ + 1)) {}
 
-  const T* values(int set) const { return vals.get() + set * K * cap; }
-  const T* base(int set) const { return bvals.get() + set * cap; }
-
-  // Input f of rows [r0, r0 + rows) of x (B, F) (and of the base
-  // precomputations pre): values if with_values, derivatives if with_derivs.
-  template <int KC>
-  void fill(const Spline<T>& sp, const T* x, const T* pre0, const T* pre1, int64_t code,
-            int64_t F, int64_t r0, int64_t f, int64_t rows, bool with_values, bool with_derivs) {
-    n = rows;
-    const int64_t off = r0 * F + f;
-    gather(x + off, F, xs.get());
-    if (pre0) gather(pre0 + off, F, q0.get());
-    if (pre1) gather(pre1 + off, F, q1.get());
-    for (int set = 0; set < 2; ++set) {
-      if (!(set ? with_derivs : with_values)) continue;
-      T* v = vals.get() + set * K * cap;
-      if (set) eval_run<KC, 1, 0>(sp, xs.get(), f, n, v, cap, span.get());
-      else eval_run<KC, 0, 0>(sp, xs.get(), f, n, v, cap, span.get());
-      if (code != kNoBase)
-        base_values(code, set, xs.get(), q0.get(), q1.get(), n, bvals.get() + set * cap);
-    }
-    sort();
-  }
-
- private:
-  void gather(const T* src, int64_t stride, T* dst) const {
-    for (int64_t r = 0; r < n; ++r) dst[r] = src[r * stride];
-  }
-
-  // Counting sort of the rows by span into order and start; row r uses the
-  // counters of way r % kWays, so equal spans in a row do not serialise.
-  void sort() {
-    int64_t* nx = next.get();
-    std::fill(nx, nx + kWays * G, int64_t(0));
-    for (int64_t r = 0; r < n; ++r) ++nx[(r % kWays) * G + span[r]];
-    int64_t pos = 0;
-    for (int64_t g = 0; g < G; ++g) {
-      start[g] = pos;
-      for (int w = 0; w < kWays; ++w) {
-        const int64_t c = nx[w * G + g];
-        nx[w * G + g] = pos;
-        pos += c;
-      }
-    }
-    start[G] = pos;
-    for (int64_t r = 0; r < n; ++r) order[nx[(r % kWays) * G + span[r]]++] = static_cast<int32_t>(r);
-  }
+  T* values(int set) const { return vals_.get() + set * K * cap; }
+  T* base(int set) const { return bvals_.get() + set * cap; }
 };
 
-// y[row, :] += b W[0] + sum_s v_s W[nb + span + s] for the column's points;
-// Wf = W[f] (S, Op), y the block's rows.  KC = k + 1 (0: any degree).
+// Per-thread buffers for filling columns.
+template <typename T>
+struct Scratch {
+  static constexpr int kWays = 4;  // interleaved counters: independent increment chains
+  Buffer<T> xs, q0, q1;
+  Buffer<int64_t> next;
+  Scratch(int64_t R, int64_t G)
+      : xs(buffer<T>(R)), q0(buffer<T>(R)), q1(buffer<T>(R)), next(buffer<int64_t>(kWays * G)) {}
+};
+
+// Fills col with input f of rows [r0, r0 + col.n) of x (B, F) (and of the base
+// precomputations pre0, pre1): values if with_values, derivatives if with_derivs.
+template <int KC, typename T>
+void fill(Column<T>& col, Scratch<T>& sc, const Spline<T>& sp, const T* x, const T* pre0,
+          const T* pre1, int64_t code, int64_t F, int64_t r0, int64_t f, int64_t n,
+          bool with_values, bool with_derivs) {
+  col.n = n;
+  const int64_t off = r0 * F + f;
+  auto gather = [&](const T* src, T* dst) {
+    for (int64_t r = 0; r < n; ++r) dst[r] = src[off + r * F];
+  };
+  gather(x, sc.xs.get());
+  if (pre0) gather(pre0, sc.q0.get());
+  if (pre1) gather(pre1, sc.q1.get());
+  for (int set = 0; set < 2; ++set) {
+    if (!(set ? with_derivs : with_values)) continue;
+    T* v = col.values(set);
+    if (set) eval_run<KC, 1, 0>(sp, sc.xs.get(), f, n, v, col.cap, col.span.get());
+    else eval_run<KC, 0, 0>(sp, sc.xs.get(), f, n, v, col.cap, col.span.get());
+    if (code != kNoBase)
+      base_values(code, set, sc.xs.get(), sc.q0.get(), sc.q1.get(), n, col.base(set));
+  }
+  // Counting sort of the rows by span; row r counts in way r % kWays, so equal
+  // spans in a row do not serialise on one counter.
+  constexpr int W = Scratch<T>::kWays;
+  const int64_t G = col.G;
+  int64_t* nx = sc.next.get();
+  std::fill(nx, nx + W * G, int64_t(0));
+  for (int64_t r = 0; r < n; ++r) ++nx[(r % W) * G + col.span[r]];
+  int64_t pos = 0;
+  for (int64_t g = 0; g < G; ++g) {
+    col.start[g] = pos;
+    for (int w = 0; w < W; ++w) {
+      const int64_t c = nx[w * G + g];
+      nx[w * G + g] = pos;
+      pos += c;
+    }
+  }
+  col.start[G] = pos;
+  for (int64_t r = 0; r < n; ++r) col.order[nx[(r % W) * G + col.span[r]]++] = static_cast<int32_t>(r);
+}
+
+// ------------------------------------------------------------------ kernels
+// Each handles one tile of outputs [o0, o0 + NV * N) of one column; Wf = W[f]
+// (S, Op), y / gy the block's rows (Op apart).  KC = k + 1, or 0 for any
+// degree (scalar loops).
+
+// y[row, tile] += b W[0, tile] + sum_s v_s W[nb + span + s, tile].
 template <typename T, int KC, int NV>
-void forward_column(const Column<T>& col, const T* Wf, int64_t Op, bool nb, T* y) {
-  const T* v = col.values(0);
-  const T* bv = col.base(0);
+void forward_tile(const Column<T>& col, const T* Wf, int64_t Op, int64_t o0, bool nb, T* y) {
   using S_ = Simd<T>;
   using V = typename S_::V;
   constexpr int N = S_::N;
+  const T* v = col.values(0);
+  const T* bv = col.base(0);
   if constexpr (KC == 0) {
-    for (int64_t i = 0; i < col.n; ++i) {
-      const int64_t r = col.order[i], g = col.span[r];
+    for (int64_t r = 0; r < col.n; ++r) {
       T* yr = y + r * Op;
-      if (nb) for (int64_t o = 0; o < Op; ++o) yr[o] += bv[r] * Wf[o];
+      if (nb) for (int64_t o = o0; o < o0 + NV * N; ++o) yr[o] += bv[r] * Wf[o];
       for (int64_t s = 0; s < col.K; ++s) {
         const T c = v[s * col.cap + r];
-        const T* w = Wf + (nb + g + s) * Op;
-        for (int64_t o = 0; o < Op; ++o) yr[o] += c * w[o];
+        const T* w = Wf + (nb + col.span[r] + s) * Op;
+        for (int64_t o = o0; o < o0 + NV * N; ++o) yr[o] += c * w[o];
       }
     }
   } else {
-    for (int64_t o0 = 0; o0 < Op; o0 += NV * N) {
-      V wb[NV];
+    V wb[NV];
 #pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) wb[j] = nb ? S_::load(Wf + o0 + j * N) : V{};
-      for (int64_t g = 0; g < col.G; ++g) {
-        const int64_t i0 = col.start[g], i1 = col.start[g + 1];
-        if (i0 == i1) continue;
-        V w[KC][NV];
+    for (int j = 0; j < NV; ++j) wb[j] = nb ? S_::load(Wf + o0 + j * N) : V{};
+    for (int64_t g = 0; g < col.G; ++g) {
+      const int64_t i0 = col.start[g], i1 = col.start[g + 1];
+      if (i0 == i1) continue;
+      V w[KC][NV];
 #pragma GCC unroll 8
-        for (int s = 0; s < KC; ++s)
+      for (int s = 0; s < KC; ++s)
 #pragma GCC unroll 8
-          for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
-        for (int64_t i = i0; i < i1; ++i) {
-          const int64_t r = col.order[i];
-          T* yr = y + r * Op + o0;
-          const V cb = S_::splat(nb ? bv[r] : T(0));
-          V c[KC];
+        for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t r = col.order[i];
+        T* yr = y + r * Op + o0;
+        const V cb = S_::splat(nb ? bv[r] : T(0));
+        V c[KC];
 #pragma GCC unroll 8
-          for (int s = 0; s < KC; ++s) c[s] = S_::splat(v[s * col.cap + r]);
+        for (int s = 0; s < KC; ++s) c[s] = S_::splat(v[s * col.cap + r]);
 #pragma GCC unroll 8
-          for (int j = 0; j < NV; ++j) {
-            V a = S_::load(yr + j * N) + c[0] * w[0][j];  // two partial sums: shorter chains
-            V b = cb * wb[j];
+        for (int j = 0; j < NV; ++j) {
+          V a = S_::load(yr + j * N) + c[0] * w[0][j];  // two partial sums: shorter chains
+          V b = cb * wb[j];
 #pragma GCC unroll 8
-            for (int s = 1; s < KC; ++s) {
-              if (s % 2) b += c[s] * w[s][j];
-              else a += c[s] * w[s][j];
-            }
-            S_::store(yr + j * N, a + b);
+          for (int s = 1; s < KC; ++s) {
+            if (s % 2) b += c[s] * w[s][j];
+            else a += c[s] * w[s][j];
           }
+          S_::store(yr + j * N, a + b);
         }
       }
     }
   }
 }
 
-// part[row] += sum_s dv_s <W[nb + span + s], gy[row]> + db <W[0], gy[row]> for
-// the column's points (derivatives), gy the block's rows.
+// part[row] += sum_s dv_s <W[nb + span + s, tile], gy[row, tile]> + db <W[0, tile], gy[row, tile]>.
 template <typename T, int KC, int NV>
-void grad_x_column(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, bool nb,
-                   T* part) {
-  const T* v = col.values(1);
-  const T* bv = col.base(1);
+void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int64_t o0, bool nb,
+                 T* part) {
   using S_ = Simd<T>;
   using V = typename S_::V;
   constexpr int N = S_::N;
+  const T* v = col.values(1);
+  const T* bv = col.base(1);
   if constexpr (KC == 0) {
-    for (int64_t i = 0; i < col.n; ++i) {
-      const int64_t r = col.order[i], g = col.span[r];
+    for (int64_t r = 0; r < col.n; ++r) {
       const T* gr = gy + r * Op;
       T acc = T(0);
-      if (nb) for (int64_t o = 0; o < Op; ++o) acc += bv[r] * Wf[o] * gr[o];
+      if (nb) for (int64_t o = o0; o < o0 + NV * N; ++o) acc += bv[r] * Wf[o] * gr[o];
       for (int64_t s = 0; s < col.K; ++s) {
-        const T* w = Wf + (nb + g + s) * Op;
+        const T* w = Wf + (nb + col.span[r] + s) * Op;
         T d = T(0);
-        for (int64_t o = 0; o < Op; ++o) d += w[o] * gr[o];
+        for (int64_t o = o0; o < o0 + NV * N; ++o) d += w[o] * gr[o];
         acc += v[s * col.cap + r] * d;
       }
       part[r] += acc;
     }
   } else {
-    for (int64_t o0 = 0; o0 < Op; o0 += NV * N) {
-      V wb[NV];
+    V wb[NV];
 #pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) wb[j] = nb ? S_::load(Wf + o0 + j * N) : V{};
-      for (int64_t g = 0; g < col.G; ++g) {
-        const int64_t i0 = col.start[g], i1 = col.start[g + 1];
-        if (i0 == i1) continue;
-        V w[KC][NV];
+    for (int j = 0; j < NV; ++j) wb[j] = nb ? S_::load(Wf + o0 + j * N) : V{};
+    for (int64_t g = 0; g < col.G; ++g) {
+      const int64_t i0 = col.start[g], i1 = col.start[g + 1];
+      if (i0 == i1) continue;
+      V w[KC][NV];
 #pragma GCC unroll 8
-        for (int s = 0; s < KC; ++s)
+      for (int s = 0; s < KC; ++s)
 #pragma GCC unroll 8
-          for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
-        for (int64_t i = i0; i < i1; ++i) {
-          const int64_t r = col.order[i];
-          const T* gr = gy + r * Op + o0;
-          const V cb = S_::splat(nb ? bv[r] : T(0));
-          V c[KC];
+        for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t r = col.order[i];
+        const T* gr = gy + r * Op + o0;
+        const V cb = S_::splat(nb ? bv[r] : T(0));
+        V c[KC];
 #pragma GCC unroll 8
-          for (int s = 0; s < KC; ++s) c[s] = S_::splat(v[s * col.cap + r]);
-          V t = V{};
+        for (int s = 0; s < KC; ++s) c[s] = S_::splat(v[s * col.cap + r]);
+        V t = V{};
 #pragma GCC unroll 8
-          for (int j = 0; j < NV; ++j) {
-            V u = cb * wb[j] + c[0] * w[0][j];
+        for (int j = 0; j < NV; ++j) {
+          V u = cb * wb[j] + c[0] * w[0][j];
 #pragma GCC unroll 8
-            for (int s = 1; s < KC; ++s) u += c[s] * w[s][j];
-            t += u * S_::load(gr + j * N);
-          }
-          part[r] += S_::sum(t);
+          for (int s = 1; s < KC; ++s) u += c[s] * w[s][j];
+          t += u * S_::load(gr + j * N);
         }
+        part[r] += S_::sum(t);
       }
     }
   }
 }
 
-// gW[f, rows of each span] += v_s gy[row] (and gW[f, 0] += b gy[row]) for the
-// column's points, the gradient rows of a span accumulated in registers.
+// gW[f, nb + span + s, tile] += v_s gy[row, tile] and gW[f, 0, tile] += b gy[row, tile],
+// the gradient rows of a span accumulated in registers over its points.
 template <typename T, int KC, int NV>
-void grad_w_column(const Column<T>& col, const T* gy, int64_t Op, bool nb, T* gWf) {
-  const T* v = col.values(0);
-  const T* bv = col.base(0);
+void grad_w_tile(const Column<T>& col, const T* gy, int64_t Op, int64_t o0, bool nb, T* gWf) {
   using S_ = Simd<T>;
   using V = typename S_::V;
   constexpr int N = S_::N;
+  const T* v = col.values(0);
+  const T* bv = col.base(0);
   if constexpr (KC == 0) {
-    for (int64_t i = 0; i < col.n; ++i) {
-      const int64_t r = col.order[i], g = col.span[r];
+    for (int64_t r = 0; r < col.n; ++r) {
       const T* gr = gy + r * Op;
-      if (nb) for (int64_t o = 0; o < Op; ++o) gWf[o] += bv[r] * gr[o];
+      if (nb) for (int64_t o = o0; o < o0 + NV * N; ++o) gWf[o] += bv[r] * gr[o];
       for (int64_t s = 0; s < col.K; ++s) {
         const T c = v[s * col.cap + r];
-        T* w = gWf + (nb + g + s) * Op;
-        for (int64_t o = 0; o < Op; ++o) w[o] += c * gr[o];
+        T* w = gWf + (nb + col.span[r] + s) * Op;
+        for (int64_t o = o0; o < o0 + NV * N; ++o) w[o] += c * gr[o];
       }
     }
   } else {
-    for (int64_t o0 = 0; o0 < Op; o0 += NV * N) {
-      V bacc[NV];
+    V bacc[NV];
 #pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) bacc[j] = V{};
-      for (int64_t g = 0; g < col.G; ++g) {
-        const int64_t i0 = col.start[g], i1 = col.start[g + 1];
-        if (i0 == i1) continue;
-        V acc[KC][NV];
+    for (int j = 0; j < NV; ++j) bacc[j] = V{};
+    for (int64_t g = 0; g < col.G; ++g) {
+      const int64_t i0 = col.start[g], i1 = col.start[g + 1];
+      if (i0 == i1) continue;
+      V acc[KC][NV];
 #pragma GCC unroll 8
-        for (int s = 0; s < KC; ++s)
+      for (int s = 0; s < KC; ++s)
 #pragma GCC unroll 8
-          for (int j = 0; j < NV; ++j) acc[s][j] = V{};
-        for (int64_t i = i0; i < i1; ++i) {
-          const int64_t r = col.order[i];
-          const T* gr = gy + r * Op + o0;
-          V gv[NV];
+        for (int j = 0; j < NV; ++j) acc[s][j] = V{};
+      for (int64_t i = i0; i < i1; ++i) {
+        const int64_t r = col.order[i];
+        const T* gr = gy + r * Op + o0;
+        V gv[NV];
 #pragma GCC unroll 8
-          for (int j = 0; j < NV; ++j) gv[j] = S_::load(gr + j * N);
-          if (nb) {
-            const V cb = S_::splat(bv[r]);
+        for (int j = 0; j < NV; ++j) gv[j] = S_::load(gr + j * N);
+        if (nb) {
+          const V cb = S_::splat(bv[r]);
 #pragma GCC unroll 8
-            for (int j = 0; j < NV; ++j) bacc[j] += cb * gv[j];
-          }
-#pragma GCC unroll 8
-          for (int s = 0; s < KC; ++s) {
-            const V c = S_::splat(v[s * col.cap + r]);
-#pragma GCC unroll 8
-            for (int j = 0; j < NV; ++j) acc[s][j] += c * gv[j];
-          }
+          for (int j = 0; j < NV; ++j) bacc[j] += cb * gv[j];
         }
 #pragma GCC unroll 8
         for (int s = 0; s < KC; ++s) {
-          T* w = gWf + (nb + g + s) * Op + o0;
+          const V c = S_::splat(v[s * col.cap + r]);
 #pragma GCC unroll 8
-          for (int j = 0; j < NV; ++j) S_::store(w + j * N, S_::load(w + j * N) + acc[s][j]);
+          for (int j = 0; j < NV; ++j) acc[s][j] += c * gv[j];
         }
       }
-      if (nb) {
 #pragma GCC unroll 8
-        for (int j = 0; j < NV; ++j)
-          S_::store(gWf + o0 + j * N, S_::load(gWf + o0 + j * N) + bacc[j]);
+      for (int s = 0; s < KC; ++s) {
+        T* w = gWf + (nb + g + s) * Op + o0;
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) S_::store(w + j * N, S_::load(w + j * N) + acc[s][j]);
       }
+    }
+    if (nb) {
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j)
+        S_::store(gWf + o0 + j * N, S_::load(gWf + o0 + j * N) + bacc[j]);
     }
   }
 }
@@ -384,17 +380,17 @@ void dispatch_kv(int64_t k, int64_t vectors, Fn&& fn) {
   });
 }
 
-// Rows per block: a block's rows of y (or gy) stay in the L2 cache.
-constexpr int64_t kRowBlockBytes = 512 << 10;
-
+// Shapes of a call.  Rows per block: about 16 per span, so loading a span's
+// weight rows into registers pays off, and as many as keep the block's rows
+// of y (or gy) in the L2 cache.
 template <typename T>
 struct Blocks {
-  int64_t B, F, S, Op, R;
+  int64_t B, F, S, Op, OB, R;
   Blocks(const Spline<T>& sp, const at::Tensor& x, int64_t Op_, int64_t vectors, int64_t rows)
-      : B(x.size(0)), F(x.size(1)), S(sp.S), Op(Op_) {
-    const int64_t tile = vectors * Simd<T>::N;
-    TORCH_CHECK(Op % tile == 0, "padded outputs ", Op, " are not a multiple of the tile ", tile);
-    R = rows > 0 ? rows : std::max<int64_t>(16, kRowBlockBytes / (Op * int64_t(sizeof(T))));
+      : B(x.size(0)), F(x.size(1)), S(sp.S), Op(Op_), OB(vectors * Simd<T>::N) {
+    TORCH_CHECK(Op % OB == 0, "padded outputs ", Op, " are not a multiple of the tile ", OB);
+    R = rows > 0 ? rows
+                 : std::max<int64_t>(16 * sp.G, (512 << 10) / (Op * int64_t(sizeof(T))));
     R = std::min(R, std::max<int64_t>(B, 1));
   }
 };
@@ -437,11 +433,13 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
       // Threads split the rows: each writes its own rows of y.
       at::parallel_for(0, blk.B, blk.R, [&](int64_t a, int64_t b) {
         Column<T> col(std::min(blk.R, b - a), k + 1, sp.G);
-        for (int64_t r0 = a; r0 < b; r0 += blk.R) {
-          const int64_t n = std::min(blk.R, b - r0);
+        Scratch<T> sc(col.cap, sp.G);
+        for (int64_t r0 = a; r0 < b; r0 += col.cap) {
+          const int64_t n = std::min(col.cap, b - r0);
           for (int64_t f = 0; f < blk.F; ++f) {
-            col.template fill<KC>(sp, xp, p0, p1, base, blk.F, r0, f, n, true, false);
-            forward_column<T, KC, NV>(col, wp + f * blk.S * blk.Op, blk.Op, sp.nb,
+            fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n, true, false);
+            for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB)
+              forward_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, blk.Op, o0, sp.nb,
                                       yp + r0 * blk.Op);
           }
         }
@@ -459,7 +457,7 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
   check_args(x, knots, table, origin, last, k, uniform);
   check_gy(x, gy);
   // gx is accumulated transposed, (F, B), so each input's column is contiguous.
-  at::Tensor gxt = need_x ? x.new_empty({x.size(1), x.size(0)}) : x.new_empty({0});
+  at::Tensor gxt = need_x ? x.new_zeros({x.size(1), x.size(0)}) : x.new_empty({0});
   at::Tensor gW = x.new_empty({0});
   const BasePre pre(x, base, need_w, need_x);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_local_backward", [&] {
@@ -486,14 +484,16 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
         const T* g = gp + r0 * blk.Op;
         // Threads split the inputs: each owns its inputs' rows of gW and columns of gx.
         at::parallel_for(0, blk.F, 1, [&](int64_t fa, int64_t fb) {
-          Column<T> col(n, k + 1, sp.G);
+          Column<T> col(blk.R, k + 1, sp.G);
+          Scratch<T> sc(blk.R, sp.G);
           for (int64_t f = fa; f < fb; ++f) {
-            col.template fill<KC>(sp, xp, p0, p1, base, blk.F, r0, f, n, need_w, need_x);
-            if (need_w) grad_w_column<T, KC, NV>(col, g, blk.Op, sp.nb, gwp + f * blk.S * blk.Op);
-            if (need_x) {
-              T* part = gxp + f * blk.B + r0;
-              std::fill(part, part + n, T(0));
-              grad_x_column<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, sp.nb, part);
+            fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n, need_w, need_x);
+            for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB) {
+              if (need_w)
+                grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gwp + f * blk.S * blk.Op);
+              if (need_x)
+                grad_x_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, o0, sp.nb,
+                                       gxp + f * blk.B + r0);
             }
           }
         });
