@@ -16,8 +16,12 @@
 //                     from one evaluation and sort   (threads split inputs)
 #include <ATen/Parallel.h>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "kernels.h"
 #include "simd.h"
@@ -144,6 +148,52 @@ struct Scratch {
       : xs(buffer<T>(R)), q0(buffer<T>(R)), q1(buffer<T>(R)), next(buffer<int64_t>(kWays * G)) {}
 };
 
+// Sorts the column's rows by span: order and start.
+template <typename T>
+void sort_by_span(Column<T>& col, Scratch<T>& sc) {
+  const int64_t n = col.n, G = col.G;
+  const int32_t* span = col.span.get();
+  int32_t* order = col.order.get();
+#if defined(__AVX512F__)
+  // One pass per span compressing the matching row numbers: about G * n / 16
+  // vector instructions, no serial dependency between rows.
+  (void)sc;
+  int64_t pos = 0;
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int64_t g = 0; g < G; ++g) {
+    col.start[g] = pos;
+    const __m512i gv = _mm512_set1_epi32(static_cast<int32_t>(g));
+    for (int64_t r = 0; r < n; r += 16) {
+      const __mmask16 valid = n - r >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - r)) - 1);
+      const __m512i sv = _mm512_maskz_loadu_epi32(valid, span + r);
+      const __mmask16 hit = _mm512_mask_cmpeq_epi32_mask(valid, sv, gv);
+      const __m512i rows = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(r)));
+      _mm512_mask_compressstoreu_epi32(order + pos, hit, rows);
+      pos += __builtin_popcount(static_cast<unsigned>(hit));
+    }
+  }
+  col.start[G] = pos;
+#else
+  // Counting sort; row r counts in way r % kWays, so equal spans in a row do
+  // not serialise on one counter.
+  constexpr int W = Scratch<T>::kWays;
+  int64_t* nx = sc.next.get();
+  std::fill(nx, nx + W * G, int64_t(0));
+  for (int64_t r = 0; r < n; ++r) ++nx[(r % W) * G + span[r]];
+  int64_t pos = 0;
+  for (int64_t g = 0; g < G; ++g) {
+    col.start[g] = pos;
+    for (int w = 0; w < W; ++w) {
+      const int64_t c = nx[w * G + g];
+      nx[w * G + g] = pos;
+      pos += c;
+    }
+  }
+  col.start[G] = pos;
+  for (int64_t r = 0; r < n; ++r) order[nx[(r % W) * G + span[r]]++] = static_cast<int32_t>(r);
+#endif
+}
+
 // Fills col with input f of rows [r0, r0 + col.n) of x (B, F) (and of the base
 // precomputations pre0, pre1): values if with_values, derivatives if with_derivs.
 template <int KC, typename T>
@@ -166,24 +216,7 @@ void fill(Column<T>& col, Scratch<T>& sc, const Spline<T>& sp, const T* x, const
     if (code != kNoBase)
       base_values(code, set, sc.xs.get(), sc.q0.get(), sc.q1.get(), n, col.base(set));
   }
-  // Counting sort of the rows by span; row r counts in way r % kWays, so equal
-  // spans in a row do not serialise on one counter.
-  constexpr int W = Scratch<T>::kWays;
-  const int64_t G = col.G;
-  int64_t* nx = sc.next.get();
-  std::fill(nx, nx + W * G, int64_t(0));
-  for (int64_t r = 0; r < n; ++r) ++nx[(r % W) * G + col.span[r]];
-  int64_t pos = 0;
-  for (int64_t g = 0; g < G; ++g) {
-    col.start[g] = pos;
-    for (int w = 0; w < W; ++w) {
-      const int64_t c = nx[w * G + g];
-      nx[w * G + g] = pos;
-      pos += c;
-    }
-  }
-  col.start[G] = pos;
-  for (int64_t r = 0; r < n; ++r) col.order[nx[(r % W) * G + col.span[r]]++] = static_cast<int32_t>(r);
+  sort_by_span(col, sc);
 }
 
 // ------------------------------------------------------------------ kernels
@@ -244,10 +277,12 @@ void forward_tile(const Column<T>& col, const T* Wf, int64_t Op, int64_t o0, boo
   }
 }
 
-// part[row] += sum_s dv_s <W[nb + span + s, tile], gy[row, tile]> + db <W[0, tile], gy[row, tile]>.
+// gx[row * F] (+)= sum_s dv_s <W[nb + span + s, tile], gy[row, tile]>
+//                  + db <W[0, tile], gy[row, tile]>: assigned for the first tile.
 template <typename T, int KC, int NV>
 void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int64_t o0, bool nb,
-                 T* part) {
+                 T* gx, int64_t F) {
+  const bool first = o0 == 0;
   using S_ = Simd<T>;
   using V = typename S_::V;
   constexpr int N = S_::N;
@@ -264,7 +299,7 @@ void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int
         for (int64_t o = o0; o < o0 + NV * N; ++o) d += w[o] * gr[o];
         acc += v[s * col.cap + r] * d;
       }
-      part[r] += acc;
+      gx[r * F] = first ? acc : gx[r * F] + acc;
     }
   } else {
     V wb[NV];
@@ -293,7 +328,8 @@ void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int
           for (int s = 1; s < KC; ++s) u += c[s] * w[s][j];
           t += u * S_::load(gr + j * N);
         }
-        part[r] += S_::sum(t);
+        const T sum = S_::sum(t);
+        gx[r * F] = first ? sum : gx[r * F] + sum;
       }
     }
   }
@@ -365,6 +401,22 @@ void grad_w_tile(const Column<T>& col, const T* gy, int64_t Op, int64_t o0, bool
 
 // ------------------------------------------------------------------ drivers
 
+// fn(begin, end) over [0, n) in chunks of `grain` claimed by the threads as
+// they go (dynamic scheduling): a thread slowed down by another process on
+// its core does not hold the others up, as with a static split.  fn may keep
+// per-thread state in what make() returns.
+template <typename Make, typename Fn>
+void dynamic_for(int64_t n, int64_t grain, Make&& make, Fn&& fn) {
+  const int64_t chunks = (n + grain - 1) / grain;
+  const int64_t threads = std::min<int64_t>(at::get_num_threads(), chunks);
+  std::atomic<int64_t> next{0};
+  at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
+    auto state = make();
+    for (int64_t c = next++; c < chunks; c = next++)
+      fn(state, c * grain, std::min(n, (c + 1) * grain));
+  });
+}
+
 // Calls fn(integral_constant<int, k + 1>, integral_constant<int, vectors>):
 // degrees up to 3 and tiles of 1, 2 or 4 vectors compiled for, other degrees
 // as KC = 0 (any degree, scalar loops).
@@ -430,20 +482,23 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
     T* yp = y.data_ptr<T>();
     dispatch_kv(k, vectors, [&](auto kc, auto nv) {
       constexpr int KC = decltype(kc)::value, NV = decltype(nv)::value;
-      // Threads split the rows: each writes its own rows of y.
-      at::parallel_for(0, blk.B, blk.R, [&](int64_t a, int64_t b) {
-        Column<T> col(std::min(blk.R, b - a), k + 1, sp.G);
-        Scratch<T> sc(col.cap, sp.G);
-        for (int64_t r0 = a; r0 < b; r0 += col.cap) {
-          const int64_t n = std::min(col.cap, b - r0);
-          for (int64_t f = 0; f < blk.F; ++f) {
-            fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n, true, false);
-            for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB)
-              forward_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, blk.Op, o0, sp.nb,
-                                      yp + r0 * blk.Op);
-          }
-        }
-      });
+      // Threads take blocks of rows: each writes its own rows of y.  Blocks are
+      // smaller than R when that gives every thread two.
+      const int64_t T_ = at::get_num_threads();
+      const int64_t rows =
+          T_ == 1 ? blk.R : std::min(blk.R, std::max<int64_t>(128, (blk.B + 2 * T_ - 1) / (2 * T_)));
+      dynamic_for(
+          blk.B, rows,
+          [&] { return std::make_pair(Column<T>(rows, k + 1, sp.G), Scratch<T>(rows, sp.G)); },
+          [&](auto& st, int64_t r0, int64_t r1) {
+            auto& [col, sc] = st;
+            for (int64_t f = 0; f < blk.F; ++f) {
+              fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, r1 - r0, true, false);
+              for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB)
+                forward_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, blk.Op, o0, sp.nb,
+                                        yp + r0 * blk.Op);
+            }
+          });
     });
   });
   return y;
@@ -456,8 +511,7 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
     bool need_w) {
   check_args(x, knots, table, origin, last, k, uniform);
   check_gy(x, gy);
-  // gx is accumulated transposed, (F, B), so each input's column is contiguous.
-  at::Tensor gxt = need_x ? x.new_zeros({x.size(1), x.size(0)}) : x.new_empty({0});
+  at::Tensor gx = need_x ? at::empty_like(x) : x.new_empty({0});
   at::Tensor gW = x.new_empty({0});
   const BasePre pre(x, base, need_w, need_x);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_local_backward", [&] {
@@ -475,32 +529,36 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
     const T* p1 = pre.p1.defined() ? pre.p1.data_ptr<T>() : nullptr;
     const T* gp = gy.data_ptr<T>();
     const T* wp = need_x ? W.data_ptr<T>() : nullptr;
-    T* gxp = need_x ? gxt.data_ptr<T>() : nullptr;
+    T* gxp = need_x ? gx.data_ptr<T>() : nullptr;
     T* gwp = need_w ? gW.data_ptr<T>() : nullptr;
     dispatch_kv(k, vectors, [&](auto kc, auto nv) {
       constexpr int KC = decltype(kc)::value, NV = decltype(nv)::value;
       for (int64_t r0 = 0; r0 < blk.B; r0 += blk.R) {
         const int64_t n = std::min(blk.R, blk.B - r0);
         const T* g = gp + r0 * blk.Op;
-        // Threads split the inputs: each owns its inputs' rows of gW and columns of gx.
-        at::parallel_for(0, blk.F, 1, [&](int64_t fa, int64_t fb) {
-          Column<T> col(blk.R, k + 1, sp.G);
-          Scratch<T> sc(blk.R, sp.G);
-          for (int64_t f = fa; f < fb; ++f) {
-            fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n, need_w, need_x);
-            for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB) {
-              if (need_w)
-                grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gwp + f * blk.S * blk.Op);
-              if (need_x)
-                grad_x_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, o0, sp.nb,
-                                       gxp + f * blk.B + r0);
-            }
-          }
-        });
+        // Threads take blocks of inputs: each owns its inputs' rows of gW and columns of gx.
+        const int64_t inputs = std::max<int64_t>(
+            1, (blk.F + 8 * at::get_num_threads() - 1) / (8 * at::get_num_threads()));
+        dynamic_for(
+            blk.F, inputs,
+            [&] { return std::make_pair(Column<T>(blk.R, k + 1, sp.G), Scratch<T>(blk.R, sp.G)); },
+            [&](auto& st, int64_t fa, int64_t fb) {
+              auto& [col, sc] = st;
+              for (int64_t f = fa; f < fb; ++f) {
+                fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n, need_w, need_x);
+                for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB) {
+                  if (need_w)
+                    grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gwp + f * blk.S * blk.Op);
+                  if (need_x)
+                    grad_x_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, o0, sp.nb,
+                                           gxp + r0 * blk.F + f, blk.F);
+                }
+              }
+            });
       }
     });
   });
-  return {need_x ? gxt.t().contiguous() : gxt, gW};
+  return {gx, gW};
 }
 
 }  // namespace kanlab_cpu

@@ -50,16 +50,16 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
             T* row = w + (f * S + s) * padded;
             std::fill(row + O, row + padded, T(0));
           }
-        for (int64_t oa = 0; oa < O; oa += kOutputs)
-          for (int64_t f = f0; f < f1; ++f)
-            for (int64_t o = oa; o < std::min(O, oa + kOutputs); ++o) {
-              const int64_t of = o * F + f;
-              T* wf = w + f * S * padded + o;
-              if (nb) wf[0] = sb[of] * m[of];
-              const T scale = ss[of] * m[of];
-              const T* co = c + of * n;
-              for (int64_t s = 0; s < n; ++s) wf[(nb + s) * padded] = co[s] * scale;
-            }
+        // o outside: each row of coef is read in one contiguous run of the block.
+        for (int64_t o = 0; o < O; ++o)
+          for (int64_t f = f0; f < f1; ++f) {
+            const int64_t of = o * F + f;
+            T* wf = w + f * S * padded + o;
+            if (nb) wf[0] = sb[of] * m[of];
+            const T scale = ss[of] * m[of];
+            const T* co = c + of * n;
+            for (int64_t s = 0; s < n; ++s) wf[(nb + s) * padded] = co[s] * scale;
+          }
       }
     });
   });
