@@ -116,12 +116,16 @@ def test_pack_and_unpack_weights():
     layer = make_layer(i=4, o=5)
     coef, sb, ssp, mask = (layer.coef.detach(), layer.scale_base.detach(),
                            layer.scale_sp.detach(), layer.mask)
-    w = ops.pack_weights(coef, sb, ssp, mask, True, 16)
+    w = ops.pack_weights(coef, sb, ssp, mask, True, 16, 0, 4)
     expect = layer._feature_weight().detach().permute(1, 2, 0)  # (F, S, O)
     torch.testing.assert_close(w[..., :5], expect, rtol=0, atol=0)
     assert bool((w[..., 5:] == 0).all())
+    torch.testing.assert_close(ops.pack_weights(coef, sb, ssp, mask, True, 5, 1, 3),
+                               expect[1:3], rtol=0, atol=0)
     gW = torch.randn(4, w.shape[1], 16, dtype=F64, generator=torch.Generator().manual_seed(0))
-    g_coef, g_base, g_sp = ops.unpack_grads(gW, coef, sb, ssp, mask, True)
+    g_coef, g_base, g_sp = (torch.full_like(t, float("nan")) for t in (coef, sb, ssp))
+    ops.unpack_grads(gW[:2], coef, sb, ssp, mask, True, 0, g_coef, g_base, g_sp)
+    ops.unpack_grads(gW[2:], coef, sb, ssp, mask, True, 2, g_coef, g_base, g_sp)
     params = [coef.clone().requires_grad_(), sb.clone().requires_grad_(),
               ssp.clone().requires_grad_()]
     packed = torch.cat([(params[1] * mask).unsqueeze(-1),

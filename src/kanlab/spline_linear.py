@@ -150,18 +150,6 @@ class _Plan:
         return [(f, min(f + self.width, self.F)) for f in range(0, self.F, self.width)]
 
 
-def _weight_block(coef, scale_base, scale_sp, mask, spec, f0, f1, out=None) -> Tensor:
-    """Combined weights of inputs ``[f0, f1)`` as ``(O, f1 - f0, S)``, into ``out`` if given."""
-    c = coef[:, f0:f1]
-    w = out if out is not None else coef.new_empty(*c.shape[:2], spec.n_features)
-    nb = spec.n_features - c.shape[-1]
-    m = mask[:, f0:f1]
-    if nb:
-        torch.mul(scale_base[:, f0:f1], m, out=w[..., 0])
-    torch.mul(c, (scale_sp[:, f0:f1] * m).unsqueeze(-1), out=w[..., nb:])
-    return w
-
-
 def _base_values(xb: Tensor, spec: SplineSpec) -> Tensor:
     """``b(x)`` of a block ``(B, f)`` with torch's vectorised function (empty without base)."""
     if spec.base_fun is None:
@@ -195,47 +183,53 @@ def _block_args(spec: SplineSpec, args: tuple, f0: int, f1: int) -> tuple:
     return (knots[f0:f1], table, origin, last, *rest)
 
 
-def _dense_forward(x, coef, scale_base, scale_sp, mask, spec, plan: _Plan, ops) -> Tensor:
+def _contiguous(*tensors: Tensor) -> tuple:
+    return tuple(t.detach().contiguous() for t in tensors)
+
+
+def _pack(ops, params: tuple, spec: SplineSpec, padded: int, f0: int, f1: int) -> Tensor:
+    """Combined weights ``[scale_base·mask | scale_sp·mask·coef]`` of inputs ``[f0, f1)``,
+    packed ``(f1 - f0, S, padded)`` with the outputs last (zero padding)."""
+    return ops.pack_weights(*params, spec.base_fun is not None, padded, f0, f1)
+
+
+def _combine(ops, params: tuple, spec: SplineSpec, f0: int, f1: int) -> Tensor:
+    """The same weights with the outputs first, ``(O, f1 - f0, S)``, for the dense GEMMs."""
+    return ops.combine_weights(*params, spec.base_fun is not None, f0, f1)
+
+
+def _grads(params: tuple) -> list[Tensor]:
+    """Gradient buffers of coef, scale_base and scale_sp (filled by the kernels)."""
+    return [torch.empty_like(t) for t in params[:3]]
+
+
+def _chosen(grads, needs) -> tuple:
+    return tuple(g if need else None for g, need in zip(grads, needs))
+
+
+def _dense_forward(x, params, spec, plan: _Plan, ops) -> Tensor:
     args = spec.kernel_args()
     blocks = plan.blocks()
     feats = x.new_empty(plan.B * plan.width * plan.S)
-    wbuf = x.new_empty(plan.O * plan.width * plan.S)
     y = None
     for f0, f1 in blocks:
         nf = f1 - f0
         f = feats[:plan.B * nf * plan.S].view(plan.B, nf * plan.S)
         xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
         ops.features_out(xb, f, _base_values(xb, spec), *_block_args(spec, args, f0, f1))
-        w = _weight_block(coef, scale_base, scale_sp, mask, spec, f0, f1,
-                          wbuf[:plan.O * nf * plan.S].view(plan.O, nf, plan.S)).view(plan.O, -1)
-        y = torch.mm(f, w.t()) if y is None else y.addmm_(f, w.t())
+        w = _combine(ops, params, spec, f0, f1).view(plan.O, nf * plan.S).t()
+        y = torch.mm(f, w) if y is None else y.addmm_(f, w)
     return y
 
 
-def _param_grads(gw: Tensor, coef, scale_sp, mask, spec, f0, f1, grads, needs) -> None:
-    """Turn the combined-weight gradient ``gw (O, f1 - f0, S)`` into parameter gradients."""
-    g_coef, g_base, g_sp = grads
-    nb = spec.n_features - coef.shape[-1]
-    gw_sp = gw[..., nb:]
-    m = mask[:, f0:f1]
-    if needs[0]:
-        torch.mul(gw_sp, (scale_sp[:, f0:f1] * m).unsqueeze(-1), out=g_coef[:, f0:f1])
-    if needs[1] and nb:
-        torch.mul(gw[..., 0], m, out=g_base[:, f0:f1])
-    if needs[2]:  # in place: gw is not needed any more
-        torch.mul(gw_sp.mul_(coef[:, f0:f1]).sum(-1), m, out=g_sp[:, f0:f1])
-
-
-def _dense_backward(gy, x, coef, scale_base, scale_sp, mask, spec, plan, ops, needs):
+def _dense_backward(gy, x, params, spec, plan, ops, needs):
     args = spec.kernel_args()
     need_x, need_w = needs[0], any(needs[1:])
-    grads = [torch.zeros_like(t) if need else None
-             for t, need in zip((coef, scale_base, scale_sp), needs[1:])]
+    grads = _grads(params) if need_w else [None] * 3
     gx = x.new_empty(plan.B, plan.F) if need_x else None
     gy = gy.contiguous()
     blocks = plan.blocks()
     feats = x.new_empty(plan.B * plan.width * plan.S)
-    wbuf = x.new_empty(plan.O * plan.width * plan.S)
     gbuf = x.new_empty(max(plan.B, plan.O) * plan.width * plan.S)
     for f0, f1 in blocks:
         nf = f1 - f0
@@ -244,16 +238,14 @@ def _dense_backward(gy, x, coef, scale_base, scale_sp, mask, spec, plan, ops, ne
         if need_w:
             f = feats[:plan.B * nf * plan.S].view(plan.B, nf * plan.S)
             ops.features_out(xb, f, _base_values(xb, spec), *bargs)
-            gw = torch.mm(gy.t(), f, out=gbuf[:plan.O * nf * plan.S].view(plan.O, -1))
-            _param_grads(gw.view(plan.O, nf, plan.S), coef, scale_sp, mask, spec, f0, f1,
-                         grads, needs[1:])
+            gw = torch.mm(gy.t(), f, out=gbuf[:plan.O * nf * plan.S].view(plan.O, nf * plan.S))
+            ops.split_grads(gw.view(plan.O, nf, plan.S), *params, spec.base_fun is not None,
+                            f0, *grads)
         if need_x:
-            w = _weight_block(coef, scale_base, scale_sp, mask, spec, f0, f1,
-                              wbuf[:plan.O * nf * plan.S].view(plan.O, nf, plan.S))
-            gf = torch.mm(gy, w.view(plan.O, -1), out=gbuf[:plan.B * nf * plan.S]
-                          .view(plan.B, -1))
+            w = _combine(ops, params, spec, f0, f1).view(plan.O, nf * plan.S)
+            gf = torch.mm(gy, w, out=gbuf[:plan.B * nf * plan.S].view(plan.B, -1))
             gx[:, f0:f1] = ops.contract_dx(xb, gf, _base_derivative(xb, spec), *bargs)
-    return (gx, *grads)
+    return (gx, *_chosen(grads, needs[1:]))
 
 
 def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int) -> bool:
@@ -289,36 +281,27 @@ def _local_tiles(out: int, itemsize: int) -> tuple[int, int]:
     return best
 
 
-def _local_weight(coef, scale_base, scale_sp, mask, spec, padded: int, ops) -> Tensor:
-    """Combined weights packed ``(F, S, Op)`` for the local-support kernels (zero padding)."""
-    return ops.pack_weights(coef.contiguous(), scale_base.contiguous(), scale_sp.contiguous(),
-                            mask.contiguous(), spec.base_fun is not None, padded)
-
-
-def _local_forward(x, coef, scale_base, scale_sp, mask, spec, ops) -> Tensor:
-    O = coef.shape[0]
+def _local_forward(x, params, spec, ops) -> Tensor:
+    O = params[0].shape[0]
     vectors, padded = _local_tiles(O, x.element_size())
-    w = _local_weight(coef, scale_base, scale_sp, mask, spec, padded, ops)
+    w = _pack(ops, params, spec, padded, 0, x.shape[1])
     y = ops.local_forward(x, w, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS)
     return y if padded == O else y[:, :O].contiguous()
 
 
-def _local_backward(gy, x, coef, scale_base, scale_sp, mask, spec, ops, needs):
-    O = coef.shape[0]
+def _local_backward(gy, x, params, spec, ops, needs):
+    O = params[0].shape[0]
     vectors, padded = _local_tiles(O, x.element_size())
     gy = gy.contiguous() if padded == O else torch.nn.functional.pad(gy, (0, padded - O))
     need_x, need_w = needs[0], any(needs[1:])
-    w = (_local_weight(coef, scale_base, scale_sp, mask, spec, padded, ops) if need_x
-         else x.new_empty(0))
+    w = _pack(ops, params, spec, padded, 0, x.shape[1]) if need_x else x.new_empty(0)
     gx, gw = ops.local_backward(x, gy, w, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS,
                                 need_x, need_w)
-    grads = [None, None, None]
+    del w
+    grads = _grads(params) if need_w else [None] * 3
     if need_w:
-        del w
-        grads = ops.unpack_grads(gw, coef.contiguous(), scale_base.contiguous(),
-                                 scale_sp.contiguous(), mask.contiguous(),
-                                 spec.base_fun is not None)
-    return (gx if need_x else None, *(g if need else None for g, need in zip(grads, needs[1:])))
+        ops.unpack_grads(gw, *params, spec.base_fun is not None, 0, *grads)
+    return (gx if need_x else None, *_chosen(grads, needs[1:]))
 
 
 class SplineLinear(torch.autograd.Function):
@@ -332,10 +315,11 @@ class SplineLinear(torch.autograd.Function):
     def forward(x, coef, scale_base, scale_sp, mask, spec):
         ops = extension.ops()
         plan = _Plan(x, coef, spec)
+        params = _contiguous(coef, scale_base, scale_sp, mask)
         with torch.no_grad():
             if plan.local:
-                return _local_forward(x, coef, scale_base, scale_sp, mask, spec, ops)
-            return _dense_forward(x, coef, scale_base, scale_sp, mask, spec, plan, ops)
+                return _local_forward(x, params, spec, ops)
+            return _dense_forward(x, params, spec, plan, ops)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
@@ -353,10 +337,11 @@ class SplineLinear(torch.autograd.Function):
                                               needs), None, None)
         ops = extension.ops()
         plan = _Plan(x, coef, spec)
+        params = _contiguous(coef, scale_base, scale_sp, mask)
         if plan.local:
-            out = _local_backward(gy, x, coef, scale_base, scale_sp, mask, spec, ops, needs)
+            out = _local_backward(gy, x, params, spec, ops, needs)
         else:
-            out = _dense_backward(gy, x, coef, scale_base, scale_sp, mask, spec, plan, ops, needs)
+            out = _dense_backward(gy, x, params, spec, plan, ops, needs)
         if spec.base_fun is None and out[2] is not None:
             out[2].zero_()  # scale_base does not enter the output without a base function
         return (*out, None, None)

@@ -35,15 +35,25 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
     bool uniform, bool linear, int64_t base, int64_t vectors, int64_t block_rows, bool need_x,
     bool need_w);
 
-// Combined weights (F, S, Op) of the local-support kernels from the parameters
-// (coef (O, F, n), scale_base, scale_sp, mask (O, F)); the padding is zero.
+// Combined weights (last - first, S, Op) of inputs [first, last) from the
+// parameters (coef (O, F, n), scale_base, scale_sp, mask (O, F)); zero padding.
 at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
                         const at::Tensor& scale_sp, const at::Tensor& mask, bool base,
-                        int64_t padded);
+                        int64_t padded, int64_t first, int64_t last);
 
-// The parameters' gradients (coef, scale_base, scale_sp) from that of W.
-std::tuple<at::Tensor, at::Tensor, at::Tensor> unpack_grads(
-    const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
-    const at::Tensor& scale_sp, const at::Tensor& mask, bool base);
+// The parameters' gradients (coef, scale_base, scale_sp) at inputs
+// [first, first + gW.size(0)) from that of their combined weights gW, written
+// into g_coef, g_base, g_sp.
+void unpack_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
+                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
+                  const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp);
+
+// The same with the outputs first: W (O, last - first, S), and its gradient.
+at::Tensor combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
+                           const at::Tensor& scale_sp, const at::Tensor& mask, bool base,
+                           int64_t first, int64_t last);
+void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
+                 const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
+                 const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp);
 
 }  // namespace kanlab_cpu

@@ -15,9 +15,13 @@ TORCH_LIBRARY(kanlab_cpu, m) {
         "Tensor origin, Tensor last, int k, bool uniform, bool linear, int base, int vectors, "
         "int block_rows, bool need_x, bool need_w) -> (Tensor, Tensor)");
   m.def("pack_weights(Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, bool base, "
-        "int padded) -> Tensor");
+        "int padded, int first, int last) -> Tensor");
   m.def("unpack_grads(Tensor gW, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
-        "bool base) -> (Tensor, Tensor, Tensor)");
+        "bool base, int first, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp) -> ()");
+  m.def("combine_weights(Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
+        "bool base, int first, int last) -> Tensor");
+  m.def("split_grads(Tensor gW, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
+        "bool base, int first, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp) -> ()");
 }
 
 TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
@@ -27,4 +31,6 @@ TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
   m.impl("local_backward", &kanlab_cpu::local_backward);
   m.impl("pack_weights", &kanlab_cpu::pack_weights);
   m.impl("unpack_grads", &kanlab_cpu::unpack_grads);
+  m.impl("combine_weights", &kanlab_cpu::combine_weights);
+  m.impl("split_grads", &kanlab_cpu::split_grads);
 }

@@ -1,18 +1,23 @@
-// Packing of a layer's parameters into the combined weights of the local-support
-// kernels, W (F, S, Op) = [scale_base * mask | scale_sp * mask * coef] with the
-// outputs last and zero-padded to Op, and the reverse for their gradient, each
-// in one pass over memory (parallel over inputs, so no two threads write the
-// same memory).  Inputs are taken in blocks whose slabs of W fit the L1
-// cache, so the parameters are read, and W written, in contiguous runs.
+// Packing of a layer's parameters into combined weights with the outputs last,
+// W (F, S, Op) = [scale_base * mask | scale_sp * mask * coef] zero-padded to
+// Op outputs, for the kernels of spline_linear.py, and the reverse for their
+// gradient.  Both are transposes, done through tiles of 16 inputs x 16
+// outputs staged in a small buffer, so memory is read and written in whole
+// cache lines even when rows of W are 4 KiB apart (which would otherwise map
+// every access of a column to one L1 set).  combine_weights and split_grads
+// do the same with the outputs first, W (O, F, S), for the dense GEMMs.
+// Parallel over blocks of inputs (or outputs), so no two threads write the
+// same memory.
 #include <ATen/Parallel.h>
+
+#include <vector>
 
 #include "kernels.h"
 
 namespace kanlab_cpu {
 namespace {
 
-constexpr int64_t kInputs = 16;   // inputs per block
-constexpr int64_t kOutputs = 16;  // outputs per tile: whole cache lines of W
+constexpr int64_t kTile = 16;  // inputs and outputs per tile
 
 void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::Tensor& mask,
                   const at::Tensor& scale_base) {
@@ -29,57 +34,144 @@ void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::
 
 at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
                         const at::Tensor& scale_sp, const at::Tensor& mask, bool base,
-                        int64_t padded) {
+                        int64_t padded, int64_t first, int64_t last) {
   check_params(coef, scale_sp, mask, scale_base);
   const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
   const int64_t S = n + nb;
   TORCH_CHECK(padded >= O, "padded outputs must be at least the outputs");
-  auto W = at::empty({F, S, padded}, coef.options());
+  TORCH_CHECK(0 <= first && first <= last && last <= F, "bad range of inputs");
+  auto W = at::empty({last - first, S, padded}, coef.options());
   AT_DISPATCH_FLOATING_TYPES(coef.scalar_type(), "kanlab_pack_weights", [&] {
     using T = scalar_t;
     const T* c = coef.data_ptr<T>();
     const T* sb = scale_base.data_ptr<T>();
     const T* ss = scale_sp.data_ptr<T>();
     const T* m = mask.data_ptr<T>();
-    T* w = W.data_ptr<T>();
-    at::parallel_for(0, F, kInputs, [&](int64_t fa, int64_t fb) {
-      for (int64_t f0 = fa; f0 < fb; f0 += kInputs) {
-        const int64_t f1 = std::min(fb, f0 + kInputs);
-        for (int64_t f = f0; f < f1; ++f)
+    T* w = W.data_ptr<T>() - first * S * padded;  // indexed by input f in [first, last)
+    at::parallel_for(first, last, kTile, [&](int64_t fa, int64_t fb) {
+      std::vector<T> tile(kTile * S * kTile);  // [f][s][o] of one tile
+      for (int64_t f0 = fa; f0 < fb; f0 += kTile) {
+        const int64_t nf = std::min(fb, f0 + kTile) - f0;
+        for (int64_t f = f0; f < f0 + nf; ++f)
           for (int64_t s = 0; s < S; ++s) {
             T* row = w + (f * S + s) * padded;
             std::fill(row + O, row + padded, T(0));
           }
-        // o outside: each row of coef is read in one contiguous run of the block.
-        for (int64_t o = 0; o < O; ++o)
-          for (int64_t f = f0; f < f1; ++f) {
-            const int64_t of = o * F + f;
-            T* wf = w + f * S * padded + o;
-            if (nb) wf[0] = sb[of] * m[of];
-            const T scale = ss[of] * m[of];
-            const T* co = c + of * n;
-            for (int64_t s = 0; s < n; ++s) wf[(nb + s) * padded] = co[s] * scale;
-          }
+        for (int64_t o0 = 0; o0 < O; o0 += kTile) {
+          const int64_t no = std::min(O, o0 + kTile) - o0;
+          for (int64_t j = 0; j < no; ++j)  // rows of coef: contiguous runs
+            for (int64_t i = 0; i < nf; ++i) {
+              const int64_t of = (o0 + j) * F + f0 + i;
+              T* t = tile.data() + i * S * kTile + j;
+              if (nb) t[0] = sb[of] * m[of];
+              const T scale = ss[of] * m[of];
+              for (int64_t s = 0; s < n; ++s) t[(nb + s) * kTile] = c[of * n + s] * scale;
+            }
+          for (int64_t i = 0; i < nf; ++i)  // rows of W: whole lines
+            for (int64_t s = 0; s < S; ++s)
+              std::copy(tile.data() + (i * S + s) * kTile, tile.data() + (i * S + s) * kTile + no,
+                        w + ((f0 + i) * S + s) * padded + o0);
+        }
       }
     });
   });
   return W;
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> unpack_grads(
-    const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
-    const at::Tensor& scale_sp, const at::Tensor& mask, bool base) {
+void unpack_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
+                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
+                  const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp) {
   check_params(coef, scale_sp, mask, scale_base);
+  check_params(g_coef, g_sp, g_base, g_base);
+  TORCH_CHECK(g_coef.sizes() == coef.sizes(), "g_coef must have coef's shape");
   const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
   const int64_t S = n + nb;
-  TORCH_CHECK(gW.dim() == 3 && gW.is_contiguous() && gW.size(0) == F && gW.size(1) == S &&
-                  gW.size(2) >= O && gW.scalar_type() == coef.scalar_type(),
-              "gW must be a contiguous (F, S, Op) tensor with Op >= O");
-  const int64_t padded = gW.size(2);
-  auto g_coef = at::empty_like(coef);
-  auto g_base = at::zeros_like(scale_base);  // stays zero without a base function
-  auto g_sp = at::empty_like(scale_sp);
+  TORCH_CHECK(gW.dim() == 3 && gW.is_contiguous() && gW.size(1) == S && gW.size(2) >= O &&
+                  0 <= first && first + gW.size(0) <= F && gW.scalar_type() == coef.scalar_type(),
+              "gW must be a contiguous (inputs, S, Op) tensor with Op >= O");
+  const int64_t padded = gW.size(2), last = first + gW.size(0);
   AT_DISPATCH_FLOATING_TYPES(coef.scalar_type(), "kanlab_unpack_grads", [&] {
+    using T = scalar_t;
+    const T* g = gW.data_ptr<T>() - first * S * padded;  // indexed by input f
+    const T* c = coef.data_ptr<T>();
+    const T* ss = scale_sp.data_ptr<T>();
+    const T* m = mask.data_ptr<T>();
+    T* gc = g_coef.data_ptr<T>();
+    T* gb = g_base.data_ptr<T>();
+    T* gs = g_sp.data_ptr<T>();
+    at::parallel_for(first, last, kTile, [&](int64_t fa, int64_t fb) {
+      std::vector<T> tile(kTile * S * kTile);  // [f][s][o] of one tile
+      for (int64_t f0 = fa; f0 < fb; f0 += kTile) {
+        const int64_t nf = std::min(fb, f0 + kTile) - f0;
+        for (int64_t o0 = 0; o0 < O; o0 += kTile) {
+          const int64_t no = std::min(O, o0 + kTile) - o0;
+          for (int64_t i = 0; i < nf; ++i)  // rows of gW: whole lines
+            for (int64_t s = 0; s < S; ++s) {
+              const T* row = g + ((f0 + i) * S + s) * padded + o0;
+              std::copy(row, row + no, tile.data() + (i * S + s) * kTile);
+            }
+          for (int64_t j = 0; j < no; ++j)  // rows of the gradients: contiguous runs
+            for (int64_t i = 0; i < nf; ++i) {
+              const int64_t of = (o0 + j) * F + f0 + i;
+              const T* t = tile.data() + i * S * kTile + j;
+              gb[of] = nb ? t[0] * m[of] : T(0);  // zero without a base function
+              const T scale = ss[of] * m[of];
+              T dot = T(0);
+              for (int64_t s = 0; s < n; ++s) {
+                const T gv = t[(nb + s) * kTile];
+                gc[of * n + s] = gv * scale;
+                dot += gv * c[of * n + s];
+              }
+              gs[of] = dot * m[of];
+            }
+        }
+      }
+    });
+  });
+}
+
+at::Tensor combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
+                           const at::Tensor& scale_sp, const at::Tensor& mask, bool base,
+                           int64_t first, int64_t last) {
+  check_params(coef, scale_sp, mask, scale_base);
+  const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
+  const int64_t S = n + nb, nf = last - first;
+  TORCH_CHECK(0 <= first && first <= last && last <= F, "bad range of inputs");
+  auto W = at::empty({O, nf, S}, coef.options());
+  AT_DISPATCH_FLOATING_TYPES(coef.scalar_type(), "kanlab_combine_weights", [&] {
+    using T = scalar_t;
+    const T* c = coef.data_ptr<T>();
+    const T* sb = scale_base.data_ptr<T>();
+    const T* ss = scale_sp.data_ptr<T>();
+    const T* m = mask.data_ptr<T>();
+    T* w = W.data_ptr<T>();
+    at::parallel_for(0, O, 1, [&](int64_t oa, int64_t ob) {
+      for (int64_t o = oa; o < ob; ++o)
+        for (int64_t f = first; f < last; ++f) {
+          const int64_t of = o * F + f;
+          T* wo = w + (o * nf + f - first) * S;
+          if (nb) wo[0] = sb[of] * m[of];
+          const T scale = ss[of] * m[of];
+          for (int64_t s = 0; s < n; ++s) wo[nb + s] = c[of * n + s] * scale;
+        }
+    });
+  });
+  return W;
+}
+
+void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
+                 const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
+                 const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp) {
+  check_params(coef, scale_sp, mask, scale_base);
+  check_params(g_coef, g_sp, g_base, g_base);
+  TORCH_CHECK(g_coef.sizes() == coef.sizes(), "g_coef must have coef's shape");
+  const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
+  const int64_t S = n + nb;
+  TORCH_CHECK(gW.dim() == 3 && gW.is_contiguous() && gW.size(0) == O && gW.size(2) == S &&
+                  0 <= first && first + gW.size(1) <= F && gW.scalar_type() == coef.scalar_type(),
+              "gW must be a contiguous (O, inputs, S) tensor");
+  const int64_t nf = gW.size(1);
+  AT_DISPATCH_FLOATING_TYPES(coef.scalar_type(), "kanlab_split_grads", [&] {
     using T = scalar_t;
     const T* g = gW.data_ptr<T>();
     const T* c = coef.data_ptr<T>();
@@ -88,30 +180,22 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> unpack_grads(
     T* gc = g_coef.data_ptr<T>();
     T* gb = g_base.data_ptr<T>();
     T* gs = g_sp.data_ptr<T>();
-    at::parallel_for(0, F, kInputs, [&](int64_t fa, int64_t fb) {
-      for (int64_t f0 = fa; f0 < fb; f0 += kInputs) {
-        const int64_t f1 = std::min(fb, f0 + kInputs);
-        for (int64_t oa = 0; oa < O; oa += kOutputs)
-          for (int64_t f = f0; f < f1; ++f)
-            for (int64_t o = oa; o < std::min(O, oa + kOutputs); ++o) {
-            const int64_t of = o * F + f;
-            const T* gf = g + f * S * padded + o;
-            if (nb) gb[of] = gf[0] * m[of];
-            const T scale = ss[of] * m[of];
-            const T* co = c + of * n;
-            T* gco = gc + of * n;
-            T dot = T(0);
-            for (int64_t s = 0; s < n; ++s) {
-              const T gv = gf[(nb + s) * padded];
-              gco[s] = gv * scale;
-              dot += gv * co[s];
-            }
-            gs[of] = dot * m[of];
+    at::parallel_for(0, O, 1, [&](int64_t oa, int64_t ob) {
+      for (int64_t o = oa; o < ob; ++o)
+        for (int64_t f = first; f < first + nf; ++f) {
+          const int64_t of = o * F + f;
+          const T* go = g + (o * nf + f - first) * S;
+          gb[of] = nb ? go[0] * m[of] : T(0);  // zero without a base function
+          const T scale = ss[of] * m[of];
+          T dot = T(0);
+          for (int64_t s = 0; s < n; ++s) {
+            gc[of * n + s] = go[nb + s] * scale;
+            dot += go[nb + s] * c[of * n + s];
           }
-      }
+          gs[of] = dot * m[of];
+        }
     });
   });
-  return {g_coef, g_base, g_sp};
 }
 
 }  // namespace kanlab_cpu
