@@ -178,6 +178,15 @@ def test_fit_rejects_bad_datasets(seed_data, mutate, error, message):
         model.fit(mutate(seed_data), steps=1, progress=False)
 
 
+def test_all_finite_is_not_fooled_by_overflowing_sums():
+    """Finite values whose float32 sum overflows are still finite (sums are float64)."""
+    from kanlab.training import _all_finite
+    big = torch.full((16,), 3e38, dtype=torch.float32)
+    assert not torch.isfinite(big.sum())
+    assert _all_finite([big, -big])
+    assert not _all_finite([big, torch.tensor([float("-inf")])])
+
+
 def test_all_finite_flags_any_nan_or_inf_across_dtypes():
     from kanlab.training import _all_finite
     a, b = torch.zeros(3), torch.ones(2, 2, dtype=torch.float64)

@@ -217,10 +217,17 @@ class Adam:
         self.t += 1
         b1, b2 = self.betas
         scale = self.lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
-        for p, m, v in zip(self.params, self.m, self.v):
-            if p.grad is None:
-                continue
-            m.mul_(b1).add_(p.grad, alpha=1 - b1)
-            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-            p.addcdiv_(m, v.sqrt().add_(self.eps), value=-scale)
+        live = [i for i, p in enumerate(self.params) if p.grad is not None]
+        if not live:
+            return loss
+        params = [self.params[i] for i in live]
+        grads = [p.grad for p in params]
+        m, v = [self.m[i] for i in live], [self.v[i] for i in live]
+        # multi-tensor ops: one kernel launch per operation for all parameters
+        torch._foreach_lerp_(m, grads, 1 - b1)  # m = b1 m + (1 - b1) g
+        torch._foreach_mul_(v, b2)
+        torch._foreach_addcmul_(v, grads, grads, value=1 - b2)
+        denom = torch._foreach_sqrt(v)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(params, m, denom, value=-scale)
         return loss

@@ -4,16 +4,18 @@
 
 :class:`SplineLinear` computes this with the C++ kernels of
 :mod:`kanlab.extension` and saves only ``x`` and the parameters for the
-backward pass, which recomputes what it needs.  Two strategies:
+backward pass, which recomputes what it needs.  Two strategies, chosen per
+layer by a cost model (:func:`_local_pays`):
 
-* *dense* (small ``G``): the features ``[b(x), B_0(x), ..., B_{n-1}(x)]`` of a
-  block of inputs are written densely for the whole batch and multiplied by
-  the combined weights ``[scale_base | scale_sp · coef]`` of those inputs, one
-  GEMM per block; blocks are sized so no transient is bigger than a few MiB
-  whatever the batch and layer size.
-* *local* (large ``G``): only the ``k + 1`` non-zero bases of a point are
-  touched, contracting directly with the weights laid out ``(in, S, out)``; the
-  cost no longer grows with ``G``.
+* *dense* (wide layers on small grids): the features ``[b(x), B_0(x), ...,
+  B_{n-1}(x)]`` of a block of inputs are written densely for the whole batch
+  and multiplied by the combined weights ``[scale_base | scale_sp · coef]`` of
+  those inputs, one GEMM per block; blocks are sized so no transient is bigger
+  than a few MiB whatever the batch and layer size.
+* *local* (narrow layers, or any layer on a large grid): only the ``k + 1``
+  non-zero bases of a point (and the base function) are touched; per input,
+  a block of points is sorted by span so the weight rows of a span stay in
+  registers (``csrc/local_support.cpp``).  The cost no longer grows with ``G``.
 
 The pure-PyTorch composition (:func:`reference`) is the fallback and the
 oracle; it is used instead of the kernels when they are unavailable, on
@@ -36,7 +38,7 @@ from .spline_tables import SpanTables
 
 __all__ = ["SplineSpec", "SplineLinear", "Features", "reference", "BASE_CODES", "kernels_usable"]
 
-# Base functions the kernels know (codes match csrc/spline_linear.cpp).
+# Base functions the kernels know (codes match csrc/spline_eval.h).
 BASE_CODES = {"zero": -1, "identity": 0, "silu": 1, "gelu": 2, "tanh": 3}
 
 # Inputs per block are chosen so each transient buffer (features, their

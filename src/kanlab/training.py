@@ -192,20 +192,21 @@ def _snapshot(model, into: dict | None = None) -> dict:
 
 
 def _all_finite(tensors) -> bool:
-    """Whether every floating-point tensor is free of NaN/inf: one check per device and dtype.
+    """Whether every floating-point tensor is free of NaN/inf, with one host sync.
 
-    Flattening into one buffer costs one copy but replaces a handful of small
-    ops per parameter (``isfinite``, ``all``, a host sync) with a few in all.
+    A tensor's sum is NaN or inf exactly when one of its elements is, unless
+    finite elements overflow when added; summing in float64 rules that out
+    (a float32 tensor would need over 10**269 elements).  One read of each
+    tensor, no temporaries, unlike ``isfinite`` (three passes and a mask).
     """
-    groups: dict = {}
-    for t in tensors:
-        if t.is_floating_point() or t.is_complex():
-            groups.setdefault((t.device, t.dtype), []).append(t.detach().reshape(-1))
+    sums = []
     with torch.no_grad():
-        flags = [torch.isfinite(torch.cat(ts)).all() for ts in groups.values()]
-    if len(flags) == 1:
-        return bool(flags[0])
-    return bool(torch.stack(flags).all()) if flags else True
+        for t in tensors:
+            if t.is_complex():
+                t = torch.view_as_real(t)
+            if t.is_floating_point():
+                sums.append(t.detach().sum(dtype=torch.float64))
+    return bool(torch.isfinite(torch.stack(sums)).all()) if sums else True
 
 
 def _make_optimizer(model, cfg: FitConfig):
