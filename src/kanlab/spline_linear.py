@@ -131,7 +131,7 @@ def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
 
 
 class _Plan:
-    """Shapes of one call and its blocks of inputs (dense strategy).
+    """Shapes of one call, its strategy (``local``) and, for the dense one, its input blocks.
 
     The dense strategy works on blocks of input columns: the features of a
     block ``(B, f, S)`` meet the weights of the same block ``(O, f, S)``, so
