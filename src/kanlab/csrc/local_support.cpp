@@ -224,6 +224,37 @@ void fill(Column<T>& col, Scratch<T>& sc, const Spline<T>& sp, const T* x, const
 // (S, Op), y / gy the block's rows (Op apart).  KC = k + 1, or 0 for any
 // degree (scalar loops).
 
+// Calls point(row, w, wb) for the column's points in span order, with w the
+// tile of the weight rows nb + g .. nb + g + KC - 1 of their span g and wb
+// that of the base function's row, both loaded into registers once per span.
+template <typename T, int KC, int NV, typename Point>
+inline void with_span_rows(const Column<T>& col, const T* Wf, int64_t Op, int64_t o0, bool nb,
+                           Point&& point) {
+  using S_ = Simd<T>;
+  using V = typename S_::V;
+  constexpr int N = S_::N;
+  V wb[NV];
+#pragma GCC unroll 8
+  for (int j = 0; j < NV; ++j) wb[j] = nb ? S_::load(Wf + o0 + j * N) : V{};
+  for (int64_t g = 0; g < col.G; ++g) {
+    const int64_t i0 = col.start[g], i1 = col.start[g + 1];
+    if (i0 == i1) continue;
+    V w[KC][NV];
+#pragma GCC unroll 8
+    for (int s = 0; s < KC; ++s)
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
+    for (int64_t i = i0; i < i1; ++i) point(int64_t(col.order[i]), w, wb);
+  }
+}
+
+// The K values of row r (planes cap apart) broadcast to vectors.
+template <typename T, int KC>
+inline void splat_values(const T* v, int64_t cap, int64_t r, typename Simd<T>::V (&c)[KC]) {
+#pragma GCC unroll 8
+  for (int s = 0; s < KC; ++s) c[s] = Simd<T>::splat(v[s * cap + r]);
+}
+
 // y[row, tile] += b W[0, tile] + sum_s v_s W[nb + span + s, tile].
 template <typename T, int KC, int NV>
 void forward_tile(const Column<T>& col, const T* Wf, int64_t Op, int64_t o0, bool nb, T* y) {
@@ -243,37 +274,24 @@ void forward_tile(const Column<T>& col, const T* Wf, int64_t Op, int64_t o0, boo
       }
     }
   } else {
-    V wb[NV];
+    with_span_rows<T, KC, NV>(col, Wf, Op, o0, nb, [&](int64_t r, const V (&w)[KC][NV],
+                                                      const V (&wb)[NV]) {
+      T* yr = y + r * Op + o0;
+      const V cb = S_::splat(nb ? bv[r] : T(0));
+      V c[KC];
+      splat_values<T, KC>(v, col.cap, r, c);
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) wb[j] = nb ? S_::load(Wf + o0 + j * N) : V{};
-    for (int64_t g = 0; g < col.G; ++g) {
-      const int64_t i0 = col.start[g], i1 = col.start[g + 1];
-      if (i0 == i1) continue;
-      V w[KC][NV];
+      for (int j = 0; j < NV; ++j) {
+        V a = S_::load(yr + j * N) + c[0] * w[0][j];  // two partial sums: shorter chains
+        V b = cb * wb[j];
 #pragma GCC unroll 8
-      for (int s = 0; s < KC; ++s)
-#pragma GCC unroll 8
-        for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t r = col.order[i];
-        T* yr = y + r * Op + o0;
-        const V cb = S_::splat(nb ? bv[r] : T(0));
-        V c[KC];
-#pragma GCC unroll 8
-        for (int s = 0; s < KC; ++s) c[s] = S_::splat(v[s * col.cap + r]);
-#pragma GCC unroll 8
-        for (int j = 0; j < NV; ++j) {
-          V a = S_::load(yr + j * N) + c[0] * w[0][j];  // two partial sums: shorter chains
-          V b = cb * wb[j];
-#pragma GCC unroll 8
-          for (int s = 1; s < KC; ++s) {
-            if (s % 2) b += c[s] * w[s][j];
-            else a += c[s] * w[s][j];
-          }
-          S_::store(yr + j * N, a + b);
+        for (int s = 1; s < KC; ++s) {
+          if (s % 2) b += c[s] * w[s][j];
+          else a += c[s] * w[s][j];
         }
+        S_::store(yr + j * N, a + b);
       }
-    }
+    });
   }
 }
 
@@ -302,36 +320,23 @@ void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int
       gx[r * F] = first ? acc : gx[r * F] + acc;
     }
   } else {
-    V wb[NV];
+    with_span_rows<T, KC, NV>(col, Wf, Op, o0, nb, [&](int64_t r, const V (&w)[KC][NV],
+                                                      const V (&wb)[NV]) {
+      const T* gr = gy + r * Op + o0;
+      const V cb = S_::splat(nb ? bv[r] : T(0));
+      V c[KC];
+      splat_values<T, KC>(v, col.cap, r, c);
+      V t = V{};
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) wb[j] = nb ? S_::load(Wf + o0 + j * N) : V{};
-    for (int64_t g = 0; g < col.G; ++g) {
-      const int64_t i0 = col.start[g], i1 = col.start[g + 1];
-      if (i0 == i1) continue;
-      V w[KC][NV];
+      for (int j = 0; j < NV; ++j) {
+        V u = cb * wb[j] + c[0] * w[0][j];
 #pragma GCC unroll 8
-      for (int s = 0; s < KC; ++s)
-#pragma GCC unroll 8
-        for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t r = col.order[i];
-        const T* gr = gy + r * Op + o0;
-        const V cb = S_::splat(nb ? bv[r] : T(0));
-        V c[KC];
-#pragma GCC unroll 8
-        for (int s = 0; s < KC; ++s) c[s] = S_::splat(v[s * col.cap + r]);
-        V t = V{};
-#pragma GCC unroll 8
-        for (int j = 0; j < NV; ++j) {
-          V u = cb * wb[j] + c[0] * w[0][j];
-#pragma GCC unroll 8
-          for (int s = 1; s < KC; ++s) u += c[s] * w[s][j];
-          t += u * S_::load(gr + j * N);
-        }
-        const T sum = S_::sum(t);
-        gx[r * F] = first ? sum : gx[r * F] + sum;
+        for (int s = 1; s < KC; ++s) u += c[s] * w[s][j];
+        t += u * S_::load(gr + j * N);
       }
-    }
+      const T sum = S_::sum(t);
+      gx[r * F] = first ? sum : gx[r * F] + sum;
+    });
   }
 }
 

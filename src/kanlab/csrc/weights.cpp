@@ -19,6 +19,32 @@ namespace {
 
 constexpr int64_t kTile = 16;  // inputs and outputs per tile
 
+// One edge (o, f): its combined weights [scale_base * mask | scale_sp * mask *
+// coef] into w[0], w[step], ... (the base slot only when nb).
+template <typename T>
+inline void combine_edge(const T* coef, T scale_base, T scale_sp, T mask, int64_t n, int64_t nb,
+                         T* w, int64_t step) {
+  if (nb) w[0] = scale_base * mask;
+  const T scale = scale_sp * mask;
+  for (int64_t s = 0; s < n; ++s) w[(nb + s) * step] = coef[s] * scale;
+}
+
+// The reverse for one edge: the gradients of its coef, scale_base (zero without
+// a base function) and scale_sp from that of its combined weights g[0], g[step], ...
+template <typename T>
+inline void split_edge(const T* g, int64_t step, const T* coef, T scale_sp, T mask, int64_t n,
+                       int64_t nb, T* g_coef, T& g_base, T& g_sp) {
+  g_base = nb ? g[0] * mask : T(0);
+  const T scale = scale_sp * mask;
+  T dot = T(0);
+  for (int64_t s = 0; s < n; ++s) {
+    const T gv = g[(nb + s) * step];
+    g_coef[s] = gv * scale;
+    dot += gv * coef[s];
+  }
+  g_sp = dot * mask;
+}
+
 void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::Tensor& mask,
                   const at::Tensor& scale_base) {
   TORCH_CHECK(coef.dim() == 3 && coef.is_contiguous(), "coef must be a contiguous (O, F, n) tensor");
@@ -62,10 +88,8 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
           for (int64_t j = 0; j < no; ++j)  // rows of coef: contiguous runs
             for (int64_t i = 0; i < nf; ++i) {
               const int64_t of = (o0 + j) * F + f0 + i;
-              T* t = tile.data() + i * S * kTile + j;
-              if (nb) t[0] = sb[of] * m[of];
-              const T scale = ss[of] * m[of];
-              for (int64_t s = 0; s < n; ++s) t[(nb + s) * kTile] = c[of * n + s] * scale;
+              combine_edge(c + of * n, sb[of], ss[of], m[of], n, nb,
+                           tile.data() + i * S * kTile + j, kTile);
             }
           for (int64_t i = 0; i < nf; ++i)  // rows of W: whole lines
             for (int64_t s = 0; s < S; ++s)
@@ -113,16 +137,8 @@ void unpack_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor
           for (int64_t j = 0; j < no; ++j)  // rows of the gradients: contiguous runs
             for (int64_t i = 0; i < nf; ++i) {
               const int64_t of = (o0 + j) * F + f0 + i;
-              const T* t = tile.data() + i * S * kTile + j;
-              gb[of] = nb ? t[0] * m[of] : T(0);  // zero without a base function
-              const T scale = ss[of] * m[of];
-              T dot = T(0);
-              for (int64_t s = 0; s < n; ++s) {
-                const T gv = t[(nb + s) * kTile];
-                gc[of * n + s] = gv * scale;
-                dot += gv * c[of * n + s];
-              }
-              gs[of] = dot * m[of];
+              split_edge(tile.data() + i * S * kTile + j, kTile, c + of * n, ss[of], m[of], n, nb,
+                         gc + of * n, gb[of], gs[of]);
             }
         }
       }
@@ -149,10 +165,7 @@ at::Tensor combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
       for (int64_t o = oa; o < ob; ++o)
         for (int64_t f = first; f < last; ++f) {
           const int64_t of = o * F + f;
-          T* wo = w + (o * nf + f - first) * S;
-          if (nb) wo[0] = sb[of] * m[of];
-          const T scale = ss[of] * m[of];
-          for (int64_t s = 0; s < n; ++s) wo[nb + s] = c[of * n + s] * scale;
+          combine_edge(c + of * n, sb[of], ss[of], m[of], n, nb, w + (o * nf + f - first) * S, 1);
         }
     });
   });
@@ -184,15 +197,8 @@ void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor&
       for (int64_t o = oa; o < ob; ++o)
         for (int64_t f = first; f < first + nf; ++f) {
           const int64_t of = o * F + f;
-          const T* go = g + (o * nf + f - first) * S;
-          gb[of] = nb ? go[0] * m[of] : T(0);  // zero without a base function
-          const T scale = ss[of] * m[of];
-          T dot = T(0);
-          for (int64_t s = 0; s < n; ++s) {
-            gc[of * n + s] = go[nb + s] * scale;
-            dot += go[nb + s] * c[of * n + s];
-          }
-          gs[of] = dot * m[of];
+          split_edge(g + (o * nf + f - first) * S, 1, c + of * n, ss[of], m[of], n, nb,
+                     gc + of * n, gb[of], gs[of]);
         }
     });
   });
