@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[dev]"
-	# build the C++ kernels once now (~40 s) rather than inside the first run
+	# build the C++ kernels once now (about a minute) rather than inside the first run
 	$(PY) -c "import kanlab.extension as e; e.ops()"
 	touch $@
 
