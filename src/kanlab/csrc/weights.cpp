@@ -56,6 +56,16 @@ void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::
   }
 }
 
+// The parameters, and the gradient buffers the kernels write (the parameters' shapes).
+void check_grad_outputs(const at::Tensor& coef, const at::Tensor& scale_base,
+                        const at::Tensor& scale_sp, const at::Tensor& mask,
+                        const at::Tensor& g_coef, const at::Tensor& g_base,
+                        const at::Tensor& g_sp) {
+  check_params(coef, scale_sp, mask, scale_base);
+  check_params(g_coef, g_sp, g_base, g_base);
+  TORCH_CHECK(g_coef.sizes() == coef.sizes(), "g_coef must have coef's shape");
+}
+
 }  // namespace
 
 at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
@@ -105,9 +115,7 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
 void unpack_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
                   const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
                   const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp) {
-  check_params(coef, scale_sp, mask, scale_base);
-  check_params(g_coef, g_sp, g_base, g_base);
-  TORCH_CHECK(g_coef.sizes() == coef.sizes(), "g_coef must have coef's shape");
+  check_grad_outputs(coef, scale_base, scale_sp, mask, g_coef, g_base, g_sp);
   const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
   const int64_t S = n + nb;
   TORCH_CHECK(gW.dim() == 3 && gW.is_contiguous() && gW.size(1) == S && gW.size(2) >= O &&
@@ -175,9 +183,7 @@ at::Tensor combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
 void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
                  const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp) {
-  check_params(coef, scale_sp, mask, scale_base);
-  check_params(g_coef, g_sp, g_base, g_base);
-  TORCH_CHECK(g_coef.sizes() == coef.sizes(), "g_coef must have coef's shape");
+  check_grad_outputs(coef, scale_base, scale_sp, mask, g_coef, g_base, g_sp);
   const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
   const int64_t S = n + nb;
   TORCH_CHECK(gW.dim() == 3 && gW.is_contiguous() && gW.size(0) == O && gW.size(2) == S &&
