@@ -70,7 +70,9 @@ def test_fast_path_matches_reference_float64(case):
 
 LOCAL_CASES = CASES + [dict(grid=5, k=3, i=7, o=37), dict(grid=5, k=3, i=3, o=300),
                        dict(grid=50, k=3, i=5, o=70), dict(grid=8, k=4, base="tanh"),
-                       dict(grid=6, k=1, o=1, base="zero")]
+                       dict(grid=6, k=1, o=1, base="zero"),
+                       # inputs in panels of 8 (float64): two whole ones and a partial one
+                       dict(grid=5, k=3, i=19, o=9)]
 
 
 @needs_kernels
@@ -165,7 +167,7 @@ def test_input_blocks_match_reference(monkeypatch, nonuniform):
 @pytest.mark.parametrize("strategy", ["dense", "local"])
 def test_float32_close_to_reference(monkeypatch, strategy):
     monkeypatch.setattr(spline_linear, "STRATEGY", strategy)
-    layer = make_layer(i=6, o=5, dtype=torch.float32)
+    layer = make_layer(i=37, o=5, dtype=torch.float32)  # local: panels of 16 inputs, and 5 more
     x = points(layer)
     for a, b in zip(values_and_grads(layer, x, True), values_and_grads(layer, x, False)):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
@@ -197,7 +199,7 @@ def test_gradcheck_and_gradgradcheck(grid):
 
     def f(x, coef, sb, ssp):
         if spline_linear.kernels_usable(x, spec, coef):
-            return spline_linear.SplineLinear.apply(x, coef, sb, ssp, layer.mask, spec)
+            return spline_linear.spline_linear(x, coef, sb, ssp, layer.mask, spec)
         return spline_linear.reference(x, coef, sb, ssp, layer.mask, spec)
 
     assert torch.autograd.gradcheck(f, (x, *params), eps=1e-6, atol=1e-7)

@@ -14,7 +14,7 @@ from torch import Tensor, nn
 
 from .basis import dense_basis
 from .edge_bases import get_edge_basis
-from .spline_linear import Features, SplineLinear, SplineSpec, kernels_usable
+from .spline_linear import Features, SplineSpec, kernels_usable, spline_linear
 from .spline_tables import SpanTables, cardinal_matrix, span_tables
 from .splines import check_knots, uniform_knots
 
@@ -259,7 +259,7 @@ class KANLayer(nn.Module):
         return base, spline
 
     def _spec(self) -> SplineSpec:
-        """The spline's description for :class:`kanlab.spline_linear.SplineLinear`."""
+        """The spline's description for :func:`kanlab.spline_linear.spline_linear`."""
         if self._uniform:
             table = cardinal_matrix(self.k, self.knots.dtype, self.knots.device)
         else:
@@ -277,7 +277,7 @@ class KANLayer(nn.Module):
         params = (self.coef, self.scale_base, self.scale_sp, self.mask)
         if kernels_usable(x2, spec, *params):
             # Fused C++ path: saves x only and recomputes the basis in backward.
-            y = SplineLinear.apply(x2.contiguous(), *params, spec)
+            y = spline_linear(x2.contiguous(), *params, spec)
         else:
             y = self._forward_reference(x2)
         return y.reshape(*lead, self.out_features)

@@ -36,7 +36,7 @@ from . import extension
 from .basis import dense_basis
 from .spline_tables import SpanTables
 
-__all__ = ["SplineSpec", "SplineLinear", "Features", "reference", "BASE_CODES", "kernels_usable"]
+__all__ = ["SplineSpec", "SplineLinear", "spline_linear", "Features", "reference", "BASE_CODES", "kernels_usable"]
 
 # Base functions the kernels know (codes match csrc/spline_eval.h).
 BASE_CODES = {"zero": -1, "identity": 0, "silu": 1, "gelu": 2, "tanh": 3}
@@ -283,34 +283,45 @@ def _local_tiles(out: int, itemsize: int) -> tuple[int, int]:
     return best
 
 
-def _local_forward(x, params, spec, ops) -> Tensor:
+def _local_forward(x, params, spec, ops) -> tuple[Tensor, Tensor]:
+    """``(y, w)``: the output and the packed weights, which the backward pass reuses."""
     O = params[0].shape[0]
     vectors, padded = _local_tiles(O, x.element_size())
     w = _pack(ops, params, spec, padded, 0, x.shape[1])
     y = ops.local_forward(x, w, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS)
-    return y if padded == O else y[:, :O].contiguous()
+    return (y if padded == O else y[:, :O].contiguous()), w
 
 
-def _local_backward(gy, x, params, spec, ops, needs):
+def _local_backward(gy, x, params, spec, ops, needs, w):
     O = params[0].shape[0]
     vectors, padded = _local_tiles(O, x.element_size())
     gy = gy.contiguous() if padded == O else torch.nn.functional.pad(gy, (0, padded - O))
     need_x, need_w = needs[0], any(needs[1:])
-    w = _pack(ops, params, spec, padded, 0, x.shape[1]) if need_x else x.new_empty(0)
+    if not need_x:
+        w = x.new_empty(0)
     gx, gw = ops.local_backward(x, gy, w, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS,
                                 need_x, need_w)
-    del w
     grads = _grads(params) if need_w else [None] * 3
     if need_w:
         ops.unpack_grads(gw, *params, spec.base_fun is not None, 0, *grads)
     return (gx if need_x else None, *_chosen(grads, needs[1:]))
 
 
-class SplineLinear(torch.autograd.Function):
-    """``(x (B, F), coef (O, F, n), scale_base, scale_sp, mask (O, F), spec) -> y (B, O)``.
+def spline_linear(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
+                  spec: SplineSpec) -> Tensor:
+    """The layer's output ``(B, O)`` from the kernels (:class:`SplineLinear`).
 
     Call only when :func:`kernels_usable` is true; ``x`` must be contiguous.
-    ``mask`` receives no gradient (it is a buffer).
+    """
+    return SplineLinear.apply(x, coef, scale_base, scale_sp, mask, spec)[0]
+
+
+class SplineLinear(torch.autograd.Function):
+    """``(x (B, F), coef (O, F, n), scale_base, scale_sp, mask (O, F), spec) -> (y (B, O), w)``.
+
+    ``w`` is what the backward pass reuses from the forward one (the packed
+    weights of the local strategy, else empty); it is not differentiable.
+    Call through :func:`spline_linear`.  ``mask`` receives no gradient (it is a buffer).
     """
 
     @staticmethod
@@ -321,17 +332,18 @@ class SplineLinear(torch.autograd.Function):
         with torch.no_grad():
             if plan.local:
                 return _local_forward(x, params, spec, ops)
-            return _dense_forward(x, params, spec, plan, ops)
+            return _dense_forward(x, params, spec, plan, ops), x.new_empty(0)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
         x, coef, scale_base, scale_sp, mask, spec = inputs
-        ctx.save_for_backward(x, coef, scale_base, scale_sp, mask)
+        ctx.save_for_backward(x, coef, scale_base, scale_sp, mask, output[1])
+        ctx.mark_non_differentiable(output[1])
         ctx.spec = spec
 
     @staticmethod
-    def backward(ctx, gy):
-        x, coef, scale_base, scale_sp, mask = ctx.saved_tensors
+    def backward(ctx, gy, _):
+        x, coef, scale_base, scale_sp, mask, w = ctx.saved_tensors
         spec = ctx.spec
         needs = ctx.needs_input_grad[:4]
         if torch.is_grad_enabled():  # create_graph: differentiate the differentiable reference
@@ -341,7 +353,7 @@ class SplineLinear(torch.autograd.Function):
         plan = _Plan(x, coef, spec)
         params = _contiguous(coef, scale_base, scale_sp, mask)
         if plan.local:
-            out = _local_backward(gy, x, params, spec, ops, needs)
+            out = _local_backward(gy, x, params, spec, ops, needs, w)
         else:
             out = _dense_backward(gy, x, params, spec, plan, ops, needs)
         if spec.base_fun is None and out[2] is not None:

@@ -96,15 +96,7 @@ template <int KC, int deriv, int FS, typename T>
 inline void eval_run(const Spline<T>& sp, const T* x, int64_t f0, int64_t n, T* vals,
                      int64_t vstride, int32_t* span) {
   if (KC > 0 && sp.uniform) {
-    // Through a fixed-stride buffer: the loop in eval_uniform then vectorises
-    // without runtime alias checks.
-    constexpr int K = KC > 0 ? KC : 1;
-    alignas(64) T buf[K * kChunk];
-    for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
-      const int64_t m = std::min(kChunk, n - c0);
-      eval_uniform<K, deriv, FS>(sp, x + c0, f0 + c0 * FS, m, buf, kChunk, span + c0);
-      for (int s = 0; s < K; ++s) std::memcpy(vals + s * vstride + c0, buf + s * kChunk, m * sizeof(T));
-    }
+    eval_uniform<(KC > 0 ? KC : 1), deriv, FS>(sp, x, f0, n, vals, vstride, span);
     return;
   }
   const int64_t K = sp.k + 1;
@@ -138,14 +130,40 @@ struct Column {
   T* base(int set) const { return bvals_.get() + set * cap; }
 };
 
-// Per-thread buffers for filling columns.
+// Per-thread buffers for filling columns: a panel of the columns of kPanel
+// consecutive inputs over a block of rows, of x and of the base function's
+// precomputations, transposed from the rows of x a cache line at a time (a
+// column read straight from x would touch one cache line per row).
 template <typename T>
 struct Scratch {
-  static constexpr int kWays = 4;  // interleaved counters: independent increment chains
-  Buffer<T> xs, q0, q1;
+  static constexpr int kWays = 4;                     // interleaved counters: independent chains
+  static constexpr int64_t kPanel = 64 / sizeof(T);  // inputs per panel
+  int64_t R;
+  Buffer<T> xs, q0, q1;  // (kPanel, R) each
   Buffer<int64_t> next;
-  Scratch(int64_t R, int64_t G)
-      : xs(buffer<T>(R)), q0(buffer<T>(R)), q1(buffer<T>(R)), next(buffer<int64_t>(kWays * G)) {}
+  int64_t f0 = -1, nf = 0, r0 = -1, n = 0;  // the panel loaded: inputs [f0, f0 + nf), rows [r0, r0 + n)
+  Scratch(int64_t R_, int64_t G)
+      : R(R_), xs(buffer<T>(kPanel * R_)), q0(buffer<T>(kPanel * R_)), q1(buffer<T>(kPanel * R_)),
+        next(buffer<int64_t>(kWays * G)) {}
+
+  // Makes input f of rows [r0_, r0_ + n_) available, loading the panel of
+  // inputs [f, min(f + kPanel, limit)) when it is not.
+  void load(const T* x, const T* pre0, const T* pre1, int64_t F, int64_t r0_, int64_t n_,
+            int64_t f, int64_t limit) {
+    if (r0_ == r0 && n_ == n && f >= f0 && f < f0 + nf) return;
+    r0 = r0_, n = n_, f0 = f, nf = std::min(kPanel, limit - f);
+    const int64_t R_ = R, nf_ = nf;
+    auto transpose = [&](const T* __restrict src, T* __restrict dst) {
+      for (int64_t r = 0; r < n_; ++r) {
+        const T* row = src + (r0_ + r) * F + f;
+        for (int64_t i = 0; i < nf_; ++i) dst[i * R_ + r] = row[i];
+      }
+    };
+    transpose(x, xs.get());
+    if (pre0) transpose(pre0, q0.get());
+    if (pre1) transpose(pre1, q1.get());
+  }
+  const T* column(const Buffer<T>& b, int64_t f) const { return b.get() + (f - f0) * R; }
 };
 
 // Sorts the column's rows by span: order and start.
@@ -194,27 +212,24 @@ void sort_by_span(Column<T>& col, Scratch<T>& sc) {
 #endif
 }
 
-// Fills col with input f of rows [r0, r0 + col.n) of x (B, F) (and of the base
-// precomputations pre0, pre1): values if with_values, derivatives if with_derivs.
+// Fills col with input f of rows [r0, r0 + n) of x (B, F) (and of the base
+// precomputations pre0, pre1): values if with_values, derivatives if
+// with_derivs.  Inputs are taken in panels up to input `limit`.
 template <int KC, typename T>
 void fill(Column<T>& col, Scratch<T>& sc, const Spline<T>& sp, const T* x, const T* pre0,
-          const T* pre1, int64_t code, int64_t F, int64_t r0, int64_t f, int64_t n,
+          const T* pre1, int64_t code, int64_t F, int64_t r0, int64_t f, int64_t n, int64_t limit,
           bool with_values, bool with_derivs) {
   col.n = n;
-  const int64_t off = r0 * F + f;
-  auto gather = [&](const T* src, T* dst) {
-    for (int64_t r = 0; r < n; ++r) dst[r] = src[off + r * F];
-  };
-  gather(x, sc.xs.get());
-  if (pre0) gather(pre0, sc.q0.get());
-  if (pre1) gather(pre1, sc.q1.get());
+  sc.load(x, pre0, pre1, F, r0, n, f, limit);
+  const T* xs = sc.column(sc.xs, f);
+  const T* q0 = sc.column(sc.q0, f);
+  const T* q1 = sc.column(sc.q1, f);
   for (int set = 0; set < 2; ++set) {
     if (!(set ? with_derivs : with_values)) continue;
     T* v = col.values(set);
-    if (set) eval_run<KC, 1, 0>(sp, sc.xs.get(), f, n, v, col.cap, col.span.get());
-    else eval_run<KC, 0, 0>(sp, sc.xs.get(), f, n, v, col.cap, col.span.get());
-    if (code != kNoBase)
-      base_values(code, set, sc.xs.get(), sc.q0.get(), sc.q1.get(), n, col.base(set));
+    if (set) eval_run<KC, 1, 0>(sp, xs, f, n, v, col.cap, col.span.get());
+    else eval_run<KC, 0, 0>(sp, xs, f, n, v, col.cap, col.span.get());
+    if (code != kNoBase) base_values(code, set, xs, q0, q1, n, col.base(set));
   }
   sort_by_span(col, sc);
 }
@@ -280,16 +295,14 @@ void forward_tile(const Column<T>& col, const T* Wf, int64_t Op, int64_t o0, boo
       const V cb = S_::splat(nb ? bv[r] : T(0));
       V c[KC];
       splat_values<T, KC>(v, col.cap, r, c);
+      // One chain of fused multiply-adds per vector (NV chains per point, and
+      // the points are independent): no extra multiply or add.
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) {
-        V a = S_::load(yr + j * N) + c[0] * w[0][j];  // two partial sums: shorter chains
-        V b = cb * wb[j];
+        V a = S_::load(yr + j * N) + cb * wb[j];
 #pragma GCC unroll 8
-        for (int s = 1; s < KC; ++s) {
-          if (s % 2) b += c[s] * w[s][j];
-          else a += c[s] * w[s][j];
-        }
-        S_::store(yr + j * N, a + b);
+        for (int s = 0; s < KC; ++s) a += c[s] * w[s][j];
+        S_::store(yr + j * N, a);
       }
     });
   }
@@ -498,7 +511,7 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
           [&](auto& st, int64_t r0, int64_t r1) {
             auto& [col, sc] = st;
             for (int64_t f = 0; f < blk.F; ++f) {
-              fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, r1 - r0, true, false);
+              fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, r1 - r0, blk.F, true, false);
               for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB)
                 forward_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, blk.Op, o0, sp.nb,
                                         yp + r0 * blk.Op);
@@ -550,7 +563,7 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
             [&](auto& st, int64_t fa, int64_t fb) {
               auto& [col, sc] = st;
               for (int64_t f = fa; f < fb; ++f) {
-                fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n, need_w, need_x);
+                fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n, fb, need_w, need_x);
                 for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB) {
                   if (need_w)
                     grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gwp + f * blk.S * blk.Op);

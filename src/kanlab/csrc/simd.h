@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstring>
+#include <utility>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -15,13 +16,20 @@ struct Simd {
   static constexpr int N = 64 / sizeof(T);  // lanes
   typedef T V __attribute__((vector_size(64)));
 
-  static inline V load(const T* p) {
-    V v;
-    std::memcpy(&v, p, sizeof(V));
-    return v;
+  // V without its 64-byte alignment: loads and stores through it are typed
+  // accesses of T (a memcpy would be a char access, which may alias any
+  // object, so the compiler would reload every pointer after each store).
+  typedef T U __attribute__((vector_size(64), aligned(alignof(T))));
+
+  static inline V load(const T* p) { return *reinterpret_cast<const U*>(p); }
+  static inline void store(T* p, const V& v) { *reinterpret_cast<U*>(p) = v; }
+  // A broadcast, from an initializer of N copies (V{} + a would add a zero: an
+  // instruction, and -0 would become +0).
+  static inline V splat(T a) { return splat_(a, std::make_index_sequence<N>{}); }
+  template <std::size_t... I>
+  static inline V splat_(T a, std::index_sequence<I...>) {
+    return V{(static_cast<void>(I), a)...};
   }
-  static inline void store(T* p, const V& v) { std::memcpy(p, &v, sizeof(V)); }
-  static inline V splat(T a) { return V{} + a; }
   // Sum of the lanes: AVX-512's reduction where available, else by halving.
   static inline T sum(const V& v) {
 #if defined(__AVX512F__)
