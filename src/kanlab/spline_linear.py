@@ -4,7 +4,8 @@
 
 :class:`SplineLinear` computes this with the C++ kernels of
 :mod:`kanlab.extension` and saves only ``x`` and the parameters for the
-backward pass, which recomputes what it needs.  Two strategies, chosen per
+backward pass (the local strategy also its packed weights, parameter-sized),
+which recomputes what it needs.  Two strategies, chosen per
 layer by a cost model (:func:`_local_pays`):
 
 * *dense* (wide layers on small grids): the features ``[b(x), B_0(x), ...,
