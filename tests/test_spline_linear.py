@@ -72,7 +72,9 @@ LOCAL_CASES = CASES + [dict(grid=5, k=3, i=7, o=37), dict(grid=5, k=3, i=3, o=30
                        dict(grid=50, k=3, i=5, o=70), dict(grid=8, k=4, base="tanh"),
                        dict(grid=6, k=1, o=1, base="zero"),
                        # inputs in panels of 8 (float64): two whole ones and a partial one
-                       dict(grid=5, k=3, i=19, o=9)]
+                       dict(grid=5, k=3, i=19, o=9),
+                       # threads' blocks of 19 inputs: gradients split 16 inputs at a time, then 3
+                       dict(grid=5, k=3, i=150, o=3)]
 
 
 @needs_kernels
@@ -111,9 +113,10 @@ def test_local_backward_partial_needs(monkeypatch, needs):
 
 
 @needs_kernels
-def test_pack_and_unpack_weights():
+def test_pack_weights():
     """pack_weights lays out [scale_base·mask | scale_sp·mask·coef] as (F, S, Op) with zero
-    padding; unpack_grads is its adjoint: <unpack(G), params> matches <G, d pack>."""
+    padding, for any range of inputs.  (Its adjoint, the split of the packed gradient, is
+    inside local_backward: checked by test_local_kernels_match_reference_float64.)"""
     ops = extension.ops()
     layer = make_layer(i=4, o=5)
     coef, sb, ssp, mask = (layer.coef.detach(), layer.scale_base.detach(),
@@ -124,17 +127,6 @@ def test_pack_and_unpack_weights():
     assert bool((w[..., 5:] == 0).all())
     torch.testing.assert_close(ops.pack_weights(coef, sb, ssp, mask, True, 5, 1, 3),
                                expect[1:3], rtol=0, atol=0)
-    gW = torch.randn(4, w.shape[1], 16, dtype=F64, generator=torch.Generator().manual_seed(0))
-    g_coef, g_base, g_sp = (torch.full_like(t, float("nan")) for t in (coef, sb, ssp))
-    ops.unpack_grads(gW[:2], coef, sb, ssp, mask, True, 0, g_coef, g_base, g_sp)
-    ops.unpack_grads(gW[2:], coef, sb, ssp, mask, True, 2, g_coef, g_base, g_sp)
-    params = [coef.clone().requires_grad_(), sb.clone().requires_grad_(),
-              ssp.clone().requires_grad_()]
-    packed = torch.cat([(params[1] * mask).unsqueeze(-1),
-                        params[0] * (params[2] * mask).unsqueeze(-1)], -1).permute(1, 2, 0)
-    ref = torch.autograd.grad((packed * gW[..., :5]).sum(), params)
-    for a, b in zip((g_coef, g_base, g_sp), ref):
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
 
 
 @needs_kernels
@@ -284,3 +276,25 @@ def test_kernel_features_match_reference(uniform, base, monkeypatch):
     torch.testing.assert_close(fast, ref, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(g_fast, g_ref, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(gg_fast, gg_ref, rtol=1e-12, atol=1e-12)
+
+
+@needs_kernels
+@pytest.mark.parametrize("grid", [5, 20], ids=["S<=16", "S>16"])
+def test_kernel_features_float32_vector_path(grid, monkeypatch):
+    """float32 features and their input gradient by the kernels (16 points at a time
+    through AVX-512 scatters and gathers where available, then a scalar remainder)
+    equal the pure-PyTorch ones: the features exactly up to rounding of the same
+    arithmetic, the contraction up to float32 summation order."""
+    from kanlab import KANLayer
+    g = torch.Generator().manual_seed(5)
+    layer = KANLayer(37, 2, grid=grid, k=3, dtype=torch.float32, generator=g)
+    x = (torch.rand(6, 37, generator=g) * 2.4 - 1.2).requires_grad_(True)
+    weight = torch.randn(6, 37, layer.n_basis + 1, generator=g)
+    fast = layer.features(x)
+    assert type(fast.grad_fn).__name__ == "FeaturesBackward"
+    (g_fast,) = torch.autograd.grad((fast * weight).sum(), x)
+    monkeypatch.setenv("KANLAB_NO_EXTENSION", "1")
+    ref = layer.features(x)
+    (g_ref,) = torch.autograd.grad((ref * weight).sum(), x)
+    torch.testing.assert_close(fast, ref, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(g_fast, g_ref, rtol=1e-5, atol=1e-5)

@@ -300,11 +300,9 @@ def _local_backward(gy, x, params, spec, ops, needs, w):
     need_x, need_w = needs[0], any(needs[1:])
     if not need_x:
         w = x.new_empty(0)
-    gx, gw = ops.local_backward(x, gy, w, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS,
-                                need_x, need_w)
-    grads = _grads(params) if need_w else [None] * 3
-    if need_w:
-        ops.unpack_grads(gw, *params, spec.base_fun is not None, 0, *grads)
+    grads = _grads(params) if need_w else [x.new_empty(0)] * 3
+    gx = ops.local_backward(x, gy, w, *params, *grads, *spec.kernel_args(), vectors,
+                            LOCAL_BLOCK_ROWS, need_x, need_w)
     return (gx if need_x else None, *_chosen(grads, needs[1:]))
 
 

@@ -4,13 +4,91 @@
 // of the batch, so no two threads write the same memory.
 #include <ATen/Parallel.h>
 
+#include <type_traits>
+#include <vector>
+
 #include "kernels.h"
 #include "spline_eval.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace kanlab_cpu {
 namespace {
 // Rows of output per parallel task: enough work per task to amortise scheduling.
 constexpr int64_t kRowGrain = 16;
+
+// The KC values vals[r * kChunk + j] of n points j, each written to
+// feat[j * S + nb + first[j] + r], and the base values base[j] to feat[j * S]
+// (when nb): AVX-512 scatters of 16 points at a time for float, a scalar loop
+// otherwise.
+template <int KC, typename T>
+inline void scatter_features(const T* vals, const int32_t* first, const T* base, int64_t n,
+                             int64_t S, int64_t nb, T* feat) {
+  int64_t j = 0;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (n * S < (int64_t(1) << 31)) {
+      const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+      const __m512i step = _mm512_mullo_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(S)));
+      for (; j + 16 <= n; j += 16) {
+        const __m512i row = _mm512_add_epi32(step, _mm512_set1_epi32(static_cast<int32_t>(j * S)));
+        const __m512i at = _mm512_add_epi32(
+            row, _mm512_add_epi32(_mm512_loadu_si512(first + j),
+                                  _mm512_set1_epi32(static_cast<int32_t>(nb))));
+#pragma GCC unroll 8
+        for (int r = 0; r < KC; ++r)
+          _mm512_i32scatter_ps(feat, _mm512_add_epi32(at, _mm512_set1_epi32(r)),
+                               _mm512_loadu_ps(vals + r * kChunk + j), 4);
+        if (nb) _mm512_i32scatter_ps(feat, row, _mm512_loadu_ps(base + j), 4);
+      }
+    }
+  }
+#endif
+  for (; j < n; ++j) {
+    T* fs = feat + j * S + nb + first[j];
+    for (int r = 0; r < KC; ++r) fs[r] = vals[r * kChunk + j];
+    if (nb) feat[j * S] = base[j];
+  }
+}
+
+// sum_r dvals[r * kChunk + j] * g[j * S + nb + first[j] + r] + dbase[j] * g[j * S] (when nb)
+// into out[j] for n points: AVX-512 gathers of 16 points at a time for float.
+template <int KC, typename T>
+inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase, int64_t n,
+                            int64_t S, int64_t nb, const T* g, T* out) {
+  int64_t j = 0;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (n * S < (int64_t(1) << 31)) {
+      const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+      const __m512i step = _mm512_mullo_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(S)));
+      for (; j + 16 <= n; j += 16) {
+        const __m512i row = _mm512_add_epi32(step, _mm512_set1_epi32(static_cast<int32_t>(j * S)));
+        const __m512i at = _mm512_add_epi32(
+            row, _mm512_add_epi32(_mm512_loadu_si512(first + j),
+                                  _mm512_set1_epi32(static_cast<int32_t>(nb))));
+        __m512 acc = _mm512_setzero_ps();
+#pragma GCC unroll 8
+        for (int r = 0; r < KC; ++r)
+          acc = _mm512_fmadd_ps(_mm512_loadu_ps(dvals + r * kChunk + j),
+                                _mm512_i32gather_ps(_mm512_add_epi32(at, _mm512_set1_epi32(r)), g, 4),
+                                acc);
+        if (nb) acc = _mm512_fmadd_ps(_mm512_loadu_ps(dbase + j), _mm512_i32gather_ps(row, g, 4), acc);
+        _mm512_storeu_ps(out + j, acc);
+      }
+    }
+  }
+#endif
+  for (; j < n; ++j) {
+    const T* gs = g + j * S + nb + first[j];
+    T acc = T(0);
+    for (int r = 0; r < KC; ++r) acc += dvals[r * kChunk + j] * gs[r];
+    if (nb) acc += dbase[j] * g[j * S];
+    out[j] = acc;
+  }
+}
 }  // namespace
 
 
@@ -37,6 +115,7 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
     constexpr int KC = decltype(kc)::value;
     at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
       std::vector<scalar_t> vals(std::max<int64_t>(S, (KC > 0 ? KC : 1) * kChunk));
+      std::vector<scalar_t> bvals(kChunk);
       std::vector<int32_t> first(kChunk);
       for (int64_t b = b0; b < b1; ++b) {
         scalar_t* row = op + b * F * S;
@@ -46,15 +125,11 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
             const int64_t n = std::min(kChunk, F - c0);
             eval_uniform<(KC > 0 ? KC : 1), 0>(sp, xp + b * F + c0, c0, n, vals.data(), kChunk,
                                             first.data());
-            scalar_t* feat = row + c0 * S;
-            for (int64_t j = 0; j < n; ++j) {
-              scalar_t* fs = feat + j * S + nb + first[j];
-              for (int r = 0; r < KC; ++r) fs[r] = vals[r * kChunk + j];
-            }
-            if (nb) {
-              for (int64_t j = 0; j < n; ++j)
-                feat[j * S] = given ? bp[b * F + c0 + j] : base_value(base, xp[b * F + c0 + j]);
-            }
+            const scalar_t* bv = given ? bp + b * F + c0 : bvals.data();
+            if (nb && !given)
+              for (int64_t j = 0; j < n; ++j) bvals[j] = base_value(base, xp[b * F + c0 + j]);
+            scatter_features<(KC > 0 ? KC : 1)>(vals.data(), first.data(), bv, n, S, nb,
+                                                row + c0 * S);
           }
           continue;
         }
@@ -94,6 +169,7 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
     constexpr int KC = decltype(kc)::value;
     at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
       std::vector<scalar_t> vals(std::max<int64_t>(S, (KC > 0 ? KC : 1) * kChunk));
+      std::vector<scalar_t> dbvals(kChunk);
       std::vector<int32_t> first(kChunk);
       for (int64_t b = b0; b < b1; ++b) {
         if (KC > 0 && sp.uniform) {
@@ -101,18 +177,11 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
             const int64_t n = std::min(kChunk, F - c0);
             eval_uniform<(KC > 0 ? KC : 1), 1>(sp, xp + b * F + c0, c0, n, vals.data(), kChunk,
                                             first.data());
-            const scalar_t* g = gp + (b * F + c0) * S;
-            scalar_t* o = out + b * F + c0;
-            for (int64_t j = 0; j < n; ++j) {
-              const scalar_t* gs = g + j * S + nb + first[j];
-              scalar_t acc = scalar_t(0);
-              for (int r = 0; r < KC; ++r) acc += vals[r * kChunk + j] * gs[r];
-              if (nb) {
-                const scalar_t xv = xp[b * F + c0 + j];
-                acc += (given ? dbp[b * F + c0 + j] : base_derivative(base, xv)) * g[j * S];
-              }
-              o[j] = acc;
-            }
+            const scalar_t* db = given ? dbp + b * F + c0 : dbvals.data();
+            if (nb && !given)
+              for (int64_t j = 0; j < n; ++j) dbvals[j] = base_derivative(base, xp[b * F + c0 + j]);
+            gather_contract<(KC > 0 ? KC : 1)>(vals.data(), first.data(), db, n, S, nb,
+                                               gp + (b * F + c0) * S, out + b * F + c0);
           }
           continue;
         }

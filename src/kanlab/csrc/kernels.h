@@ -28,12 +28,17 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
                          int64_t k, bool uniform, bool linear, int64_t base, int64_t vectors,
                          int64_t block_rows);
 
-// Gradients of local_forward: (gx (B, F), gW (F, S, Op)), each undefined unless asked for.
-std::tuple<at::Tensor, at::Tensor> local_backward(
-    const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W, const at::Tensor& knots,
-    const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last, int64_t k,
-    bool uniform, bool linear, int64_t base, int64_t vectors, int64_t block_rows, bool need_x,
-    bool need_w);
+// Gradients of local_forward: gx (B, F) is returned when need_x; when need_w
+// the gradients of the parameters coef (O, F, n), scale_base, scale_sp, mask
+// (O, F) that W packs are written into g_coef, g_base and g_sp.
+at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W,
+                          const at::Tensor& coef, const at::Tensor& scale_base,
+                          const at::Tensor& scale_sp, const at::Tensor& mask,
+                          const at::Tensor& g_coef, const at::Tensor& g_base,
+                          const at::Tensor& g_sp, const at::Tensor& knots, const at::Tensor& table,
+                          const at::Tensor& origin, const at::Tensor& last, int64_t k,
+                          bool uniform, bool linear, int64_t base, int64_t vectors,
+                          int64_t block_rows, bool need_x, bool need_w);
 
 // Combined weights (last - first, S, Op) of inputs [first, last) from the
 // parameters (coef (O, F, n), scale_base, scale_sp, mask (O, F)); zero padding.
@@ -41,12 +46,12 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
                         const at::Tensor& scale_sp, const at::Tensor& mask, bool base,
                         int64_t padded, int64_t first, int64_t last);
 
-// The parameters' gradients (coef, scale_base, scale_sp) at inputs
-// [first, first + gW.size(0)) from that of their combined weights gW, written
-// into g_coef, g_base, g_sp.
-void unpack_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
-                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
-                  const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp);
+// Checks the parameters, and the gradient buffers (g_coef, g_base, g_sp) of
+// their shapes that the kernels write.
+void check_grad_outputs(const at::Tensor& coef, const at::Tensor& scale_base,
+                        const at::Tensor& scale_sp, const at::Tensor& mask,
+                        const at::Tensor& g_coef, const at::Tensor& g_base,
+                        const at::Tensor& g_sp);
 
 // The same with the outputs first: W (O, last - first, S), and its gradient.
 at::Tensor combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,

@@ -13,7 +13,9 @@
 //   * local_forward:  y[b, :] += v * W[f, row, :]    (threads split rows)
 //   * local_backward: gW[f, row, :] += v * gy[b, :] and
 //                     gx[b, f] = sum dv * <W[f, row, :], gy[b, :]>
-//                     from one evaluation and sort   (threads split inputs)
+//                     from one evaluation and sort   (threads split inputs);
+//                     after the last block of rows, gW is split into the
+//                     parameters' gradients 16 inputs at a time, while warm.
 #include <ATen/Parallel.h>
 
 #include <atomic>
@@ -23,6 +25,7 @@
 #include <immintrin.h>
 #endif
 
+#include "edges.h"
 #include "kernels.h"
 #include "simd.h"
 #include "spline_eval.h"
@@ -32,6 +35,9 @@ namespace {
 
 template <typename T>
 using Buffer = std::unique_ptr<T[]>;
+
+// Inputs whose weight gradients are split into the parameters' gradients together.
+constexpr int64_t kSplit = 16;
 
 template <typename T>
 Buffer<T> buffer(int64_t n) {
@@ -522,15 +528,17 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
   return y;
 }
 
-std::tuple<at::Tensor, at::Tensor> local_backward(
-    const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W, const at::Tensor& knots,
-    const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last, int64_t k,
-    bool uniform, bool linear, int64_t base, int64_t vectors, int64_t block_rows, bool need_x,
-    bool need_w) {
+at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W,
+                          const at::Tensor& coef, const at::Tensor& scale_base,
+                          const at::Tensor& scale_sp, const at::Tensor& mask,
+                          const at::Tensor& g_coef, const at::Tensor& g_base,
+                          const at::Tensor& g_sp, const at::Tensor& knots, const at::Tensor& table,
+                          const at::Tensor& origin, const at::Tensor& last, int64_t k,
+                          bool uniform, bool linear, int64_t base, int64_t vectors,
+                          int64_t block_rows, bool need_x, bool need_w) {
   check_args(x, knots, table, origin, last, k, uniform);
   check_gy(x, gy);
   at::Tensor gx = need_x ? at::empty_like(x) : x.new_empty({0});
-  at::Tensor gW = x.new_empty({0});
   const BasePre pre(x, base, need_w, need_x);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_local_backward", [&] {
     using T = scalar_t;
@@ -540,8 +548,23 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
       check_w(x, W, sp.S);
       TORCH_CHECK(W.size(2) == gy.size(1), "W and gy must have the same padded outputs");
     }
-    if (need_w) gW = at::zeros({blk.F, blk.S, blk.Op}, x.options());
-    if (x.numel() == 0 || !(need_x || need_w)) return;
+    // The weights' gradient gW (F, S, Op) is accumulated over the blocks of
+    // rows; after the last, each input's rows (still in the cache) are split
+    // into the parameters' gradients by the thread that owns the input.
+    at::Tensor gW = x.new_empty({0});
+    if (need_w) {
+      check_grad_outputs(coef, scale_base, scale_sp, mask, g_coef, g_base, g_sp);
+      TORCH_CHECK(coef.size(1) == blk.F && coef.size(2) == sp.n && coef.size(0) <= blk.Op &&
+                      coef.scalar_type() == x.scalar_type(),
+                  "coef must be (O, F, n) of x's dtype with O at most the padded outputs");
+      gW = at::zeros({blk.F, blk.S, blk.Op}, x.options());
+    }
+    if (x.numel() == 0 || !(need_x || need_w)) {
+      if (need_w) {  // no rows: zero gradients
+        g_coef.zero_(), g_base.zero_(), g_sp.zero_();
+      }
+      return;
+    }
     const T* xp = x.data_ptr<T>();
     const T* p0 = pre.p0.defined() ? pre.p0.data_ptr<T>() : nullptr;
     const T* p1 = pre.p1.defined() ? pre.p1.data_ptr<T>() : nullptr;
@@ -549,12 +572,21 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
     const T* wp = need_x ? W.data_ptr<T>() : nullptr;
     T* gxp = need_x ? gx.data_ptr<T>() : nullptr;
     T* gwp = need_w ? gW.data_ptr<T>() : nullptr;
+    const int64_t O = need_w ? coef.size(0) : 0, n = sp.n;
+    const T* cp = need_w ? coef.data_ptr<T>() : nullptr;
+    const T* ssp = need_w ? scale_sp.data_ptr<T>() : nullptr;
+    const T* mp = need_w ? mask.data_ptr<T>() : nullptr;
+    T* gcp = need_w ? g_coef.data_ptr<T>() : nullptr;
+    T* gbp = need_w ? g_base.data_ptr<T>() : nullptr;
+    T* gsp = need_w ? g_sp.data_ptr<T>() : nullptr;
     dispatch_kv(k, vectors, [&](auto kc, auto nv) {
       constexpr int KC = decltype(kc)::value, NV = decltype(nv)::value;
       for (int64_t r0 = 0; r0 < blk.B; r0 += blk.R) {
-        const int64_t n = std::min(blk.R, blk.B - r0);
+        const int64_t n_rows = std::min(blk.R, blk.B - r0);
+        const bool last_rows = r0 + n_rows == blk.B;
         const T* g = gp + r0 * blk.Op;
-        // Threads take blocks of inputs: each owns its inputs' rows of gW and columns of gx.
+        // Threads take blocks of inputs: each owns its inputs' rows of gW and
+        // columns of gx, and their parameters' gradients.
         const int64_t inputs = std::max<int64_t>(
             1, (blk.F + 8 * at::get_num_threads() - 1) / (8 * at::get_num_threads()));
         dynamic_for(
@@ -563,7 +595,7 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
             [&](auto& st, int64_t fa, int64_t fb) {
               auto& [col, sc] = st;
               for (int64_t f = fa; f < fb; ++f) {
-                fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n, fb, need_w, need_x);
+                fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n_rows, fb, need_w, need_x);
                 for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB) {
                   if (need_w)
                     grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gwp + f * blk.S * blk.Op);
@@ -571,12 +603,24 @@ std::tuple<at::Tensor, at::Tensor> local_backward(
                     grad_x_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, o0, sp.nb,
                                            gxp + r0 * blk.F + f, blk.F);
                 }
+                // Split groups of kSplit inputs, output by output: each output's
+                // gradients of a group are one contiguous run of memory.
+                const int64_t f1 = f + 1;
+                if (need_w && last_rows && ((f1 - fa) % kSplit == 0 || f1 == fb)) {
+                  const int64_t g0 = f1 - ((f1 - fa - 1) % kSplit + 1);
+                  for (int64_t o = 0; o < O; ++o)
+                    for (int64_t i = g0; i < f1; ++i) {
+                      const int64_t of = o * blk.F + i;
+                      split_edge(gwp + i * blk.S * blk.Op + o, blk.Op, cp + of * n, ssp[of],
+                                 mp[of], n, sp.nb, gcp + of * n, gbp[of], gsp[of]);
+                    }
+                }
               }
             });
       }
     });
   });
-  return {gx, gW};
+  return gx;
 }
 
 }  // namespace kanlab_cpu

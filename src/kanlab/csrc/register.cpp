@@ -11,13 +11,12 @@ TORCH_LIBRARY(kanlab_cpu, m) {
   m.def("local_forward(Tensor x, Tensor W, Tensor knots, Tensor table, Tensor origin, "
         "Tensor last, int k, bool uniform, bool linear, int base, int vectors, "
         "int block_rows) -> Tensor");
-  m.def("local_backward(Tensor x, Tensor gy, Tensor W, Tensor knots, Tensor table, "
-        "Tensor origin, Tensor last, int k, bool uniform, bool linear, int base, int vectors, "
-        "int block_rows, bool need_x, bool need_w) -> (Tensor, Tensor)");
+  m.def("local_backward(Tensor x, Tensor gy, Tensor W, Tensor coef, Tensor scale_base, "
+        "Tensor scale_sp, Tensor mask, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp, "
+        "Tensor knots, Tensor table, Tensor origin, Tensor last, int k, bool uniform, "
+        "bool linear, int base, int vectors, int block_rows, bool need_x, bool need_w) -> Tensor");
   m.def("pack_weights(Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, bool base, "
         "int padded, int first, int last) -> Tensor");
-  m.def("unpack_grads(Tensor gW, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
-        "bool base, int first, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp) -> ()");
   m.def("combine_weights(Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
         "bool base, int first, int last) -> Tensor");
   m.def("split_grads(Tensor gW, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
@@ -30,7 +29,6 @@ TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
   m.impl("local_forward", &kanlab_cpu::local_forward);
   m.impl("local_backward", &kanlab_cpu::local_backward);
   m.impl("pack_weights", &kanlab_cpu::pack_weights);
-  m.impl("unpack_grads", &kanlab_cpu::unpack_grads);
   m.impl("combine_weights", &kanlab_cpu::combine_weights);
   m.impl("split_grads", &kanlab_cpu::split_grads);
 }

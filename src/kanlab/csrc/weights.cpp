@@ -1,49 +1,25 @@
 // Packing of a layer's parameters into combined weights with the outputs last,
 // W (F, S, Op) = [scale_base * mask | scale_sp * mask * coef] zero-padded to
-// Op outputs, for the kernels of spline_linear.py, and the reverse for their
-// gradient.  Both are transposes, done through tiles of 16 inputs x 16
-// outputs staged in a small buffer, so memory is read and written in whole
-// cache lines even when rows of W are 4 KiB apart (which would otherwise map
-// every access of a column to one L1 set).  combine_weights and split_grads
-// do the same with the outputs first, W (O, F, S), for the dense GEMMs.
+// Op outputs, for the local kernels (whose backward pass splits the gradient
+// itself, input by input, local_support.cpp).  A transpose, done through tiles
+// of 16 inputs x 16 outputs staged in a small buffer, so memory is read and
+// written in whole cache lines even when rows of W are 4 KiB apart (which would
+// otherwise map every access of a column to one L1 set).  combine_weights and
+// split_grads do the same with the outputs first, W (O, F, S), for the dense
+// GEMMs, and the reverse for their gradient.
 // Parallel over blocks of inputs (or outputs), so no two threads write the
 // same memory.
 #include <ATen/Parallel.h>
 
 #include <vector>
 
+#include "edges.h"
 #include "kernels.h"
 
 namespace kanlab_cpu {
 namespace {
 
 constexpr int64_t kTile = 16;  // inputs and outputs per tile
-
-// One edge (o, f): its combined weights [scale_base * mask | scale_sp * mask *
-// coef] into w[0], w[step], ... (the base slot only when nb).
-template <typename T>
-inline void combine_edge(const T* coef, T scale_base, T scale_sp, T mask, int64_t n, int64_t nb,
-                         T* w, int64_t step) {
-  if (nb) w[0] = scale_base * mask;
-  const T scale = scale_sp * mask;
-  for (int64_t s = 0; s < n; ++s) w[(nb + s) * step] = coef[s] * scale;
-}
-
-// The reverse for one edge: the gradients of its coef, scale_base (zero without
-// a base function) and scale_sp from that of its combined weights g[0], g[step], ...
-template <typename T>
-inline void split_edge(const T* g, int64_t step, const T* coef, T scale_sp, T mask, int64_t n,
-                       int64_t nb, T* g_coef, T& g_base, T& g_sp) {
-  g_base = nb ? g[0] * mask : T(0);
-  const T scale = scale_sp * mask;
-  T dot = T(0);
-  for (int64_t s = 0; s < n; ++s) {
-    const T gv = g[(nb + s) * step];
-    g_coef[s] = gv * scale;
-    dot += gv * coef[s];
-  }
-  g_sp = dot * mask;
-}
 
 void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::Tensor& mask,
                   const at::Tensor& scale_base) {
@@ -56,6 +32,8 @@ void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::
   }
 }
 
+}  // namespace
+
 // The parameters, and the gradient buffers the kernels write (the parameters' shapes).
 void check_grad_outputs(const at::Tensor& coef, const at::Tensor& scale_base,
                         const at::Tensor& scale_sp, const at::Tensor& mask,
@@ -65,8 +43,6 @@ void check_grad_outputs(const at::Tensor& coef, const at::Tensor& scale_base,
   check_params(g_coef, g_sp, g_base, g_base);
   TORCH_CHECK(g_coef.sizes() == coef.sizes(), "g_coef must have coef's shape");
 }
-
-}  // namespace
 
 at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
                         const at::Tensor& scale_sp, const at::Tensor& mask, bool base,
@@ -110,48 +86,6 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
     });
   });
   return W;
-}
-
-void unpack_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
-                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
-                  const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp) {
-  check_grad_outputs(coef, scale_base, scale_sp, mask, g_coef, g_base, g_sp);
-  const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
-  const int64_t S = n + nb;
-  TORCH_CHECK(gW.dim() == 3 && gW.is_contiguous() && gW.size(1) == S && gW.size(2) >= O &&
-                  0 <= first && first + gW.size(0) <= F && gW.scalar_type() == coef.scalar_type(),
-              "gW must be a contiguous (inputs, S, Op) tensor with Op >= O");
-  const int64_t padded = gW.size(2), last = first + gW.size(0);
-  AT_DISPATCH_FLOATING_TYPES(coef.scalar_type(), "kanlab_unpack_grads", [&] {
-    using T = scalar_t;
-    const T* g = gW.data_ptr<T>() - first * S * padded;  // indexed by input f
-    const T* c = coef.data_ptr<T>();
-    const T* ss = scale_sp.data_ptr<T>();
-    const T* m = mask.data_ptr<T>();
-    T* gc = g_coef.data_ptr<T>();
-    T* gb = g_base.data_ptr<T>();
-    T* gs = g_sp.data_ptr<T>();
-    at::parallel_for(first, last, kTile, [&](int64_t fa, int64_t fb) {
-      std::vector<T> tile(kTile * S * kTile);  // [f][s][o] of one tile
-      for (int64_t f0 = fa; f0 < fb; f0 += kTile) {
-        const int64_t nf = std::min(fb, f0 + kTile) - f0;
-        for (int64_t o0 = 0; o0 < O; o0 += kTile) {
-          const int64_t no = std::min(O, o0 + kTile) - o0;
-          for (int64_t i = 0; i < nf; ++i)  // rows of gW: whole lines
-            for (int64_t s = 0; s < S; ++s) {
-              const T* row = g + ((f0 + i) * S + s) * padded + o0;
-              std::copy(row, row + no, tile.data() + (i * S + s) * kTile);
-            }
-          for (int64_t j = 0; j < no; ++j)  // rows of the gradients: contiguous runs
-            for (int64_t i = 0; i < nf; ++i) {
-              const int64_t of = (o0 + j) * F + f0 + i;
-              split_edge(tile.data() + i * S * kTile + j, kTile, c + of * n, ss[of], m[of], n, nb,
-                         gc + of * n, gb[of], gs[of]);
-            }
-        }
-      }
-    });
-  });
 }
 
 at::Tensor combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
