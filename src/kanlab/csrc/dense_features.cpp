@@ -19,6 +19,20 @@ namespace {
 // Rows of output per parallel task: enough work per task to amortise scheduling.
 constexpr int64_t kRowGrain = 16;
 
+#if defined(__AVX512F__)
+// Offsets of points j .. j + 15 in their feature rows (S slots each, point j
+// first): row, the base function's slot, and at, that of the first non-zero
+// B-spline (nb + first[j]).
+inline void slot_offsets(const int32_t* first, int64_t j, int64_t S, int64_t nb, __m512i& row,
+                         __m512i& at) {
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  row = _mm512_add_epi32(_mm512_mullo_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(S))),
+                         _mm512_set1_epi32(static_cast<int32_t>(j * S)));
+  at = _mm512_add_epi32(row, _mm512_add_epi32(_mm512_loadu_si512(first + j),
+                                              _mm512_set1_epi32(static_cast<int32_t>(nb))));
+}
+#endif
+
 // The KC values vals[r * kChunk + j] of n points j, each written to
 // feat[j * S + nb + first[j] + r], and the base values base[j] to feat[j * S]
 // (when nb): AVX-512 scatters of 16 points at a time for float, a scalar loop
@@ -29,14 +43,10 @@ inline void scatter_features(const T* vals, const int32_t* first, const T* base,
   int64_t j = 0;
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
-    if (n * S < (int64_t(1) << 31)) {
-      const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-      const __m512i step = _mm512_mullo_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(S)));
+    if (n * S < (int64_t(1) << 31)) {  // 32-bit offsets
       for (; j + 16 <= n; j += 16) {
-        const __m512i row = _mm512_add_epi32(step, _mm512_set1_epi32(static_cast<int32_t>(j * S)));
-        const __m512i at = _mm512_add_epi32(
-            row, _mm512_add_epi32(_mm512_loadu_si512(first + j),
-                                  _mm512_set1_epi32(static_cast<int32_t>(nb))));
+        __m512i row, at;
+        slot_offsets(first, j, S, nb, row, at);
 #pragma GCC unroll 8
         for (int r = 0; r < KC; ++r)
           _mm512_i32scatter_ps(feat, _mm512_add_epi32(at, _mm512_set1_epi32(r)),
@@ -61,14 +71,10 @@ inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase
   int64_t j = 0;
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
-    if (n * S < (int64_t(1) << 31)) {
-      const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-      const __m512i step = _mm512_mullo_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(S)));
+    if (n * S < (int64_t(1) << 31)) {  // 32-bit offsets
       for (; j + 16 <= n; j += 16) {
-        const __m512i row = _mm512_add_epi32(step, _mm512_set1_epi32(static_cast<int32_t>(j * S)));
-        const __m512i at = _mm512_add_epi32(
-            row, _mm512_add_epi32(_mm512_loadu_si512(first + j),
-                                  _mm512_set1_epi32(static_cast<int32_t>(nb))));
+        __m512i row, at;
+        slot_offsets(first, j, S, nb, row, at);
         __m512 acc = _mm512_setzero_ps();
 #pragma GCC unroll 8
         for (int r = 0; r < KC; ++r)
