@@ -248,7 +248,8 @@ void fill(Column<T>& col, Scratch<T>& sc, const Spline<T>& sp, const T* x, const
 // Calls point(row, w, wb) for the column's points in span order, with w the
 // tile of the weight rows nb + g .. nb + g + KC - 1 of their span g and wb
 // that of the base function's row, both loaded into registers once per span.
-template <typename T, int KC, int NV, typename Point>
+// With Diff, w[s] holds W[nb + g + s] - W[nb + g + KC - 1] for s < KC - 1 instead.
+template <typename T, int KC, int NV, bool Diff = false, typename Point>
 inline void with_span_rows(const Column<T>& col, const T* Wf, int64_t Op, int64_t o0, bool nb,
                            Point&& point) {
   using S_ = Simd<T>;
@@ -265,6 +266,12 @@ inline void with_span_rows(const Column<T>& col, const T* Wf, int64_t Op, int64_
     for (int s = 0; s < KC; ++s)
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) w[s][j] = S_::load(Wf + (nb + g + s) * Op + o0 + j * N);
+    if constexpr (Diff) {
+#pragma GCC unroll 8
+      for (int s = 0; s + 1 < KC; ++s)
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) w[s][j] -= w[KC - 1][j];
+    }
     for (int64_t i = i0; i < i1; ++i) point(int64_t(col.order[i]), w, wb);
   }
 }
@@ -339,8 +346,11 @@ void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int
       gx[r * F] = first ? acc : gx[r * F] + acc;
     }
   } else {
-    with_span_rows<T, KC, NV>(col, Wf, Op, o0, nb, [&](int64_t r, const V (&w)[KC][NV],
-                                                      const V (&wb)[NV]) {
+    // The derivatives of a point's k + 1 B-splines sum to zero (they sum to
+    // one), so sum_s dv_s W_s = sum_{s < k} dv_s (W_s - W_k): one multiply-add
+    // fewer per vector, on the differences formed once per span (Diff).
+    with_span_rows<T, KC, NV, true>(col, Wf, Op, o0, nb, [&](int64_t r, const V (&w)[KC][NV],
+                                                            const V (&wb)[NV]) {
       const T* gr = gy + r * Op + o0;
       const V cb = S_::splat(nb ? bv[r] : T(0));
       V c[KC];
@@ -348,9 +358,9 @@ void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int
       V t = V{};
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) {
-        V u = cb * wb[j] + c[0] * w[0][j];
+        V u = cb * wb[j];
 #pragma GCC unroll 8
-        for (int s = 1; s < KC; ++s) u += c[s] * w[s][j];
+        for (int s = 0; s + 1 < KC; ++s) u += c[s] * w[s][j];
         t += u * S_::load(gr + j * N);
       }
       const T sum = S_::sum(t);
