@@ -66,6 +66,16 @@ FULL: list[Workload] = [
     Workload("[1024,1024]", (1024, 1024), 4096, 5, timed=False),
 ]
 
+# Only what the targets (targets.py) read, for a longer timing budget (run.py --targets):
+# medians of many more samples than the full suite can afford on its slow rows.
+TARGETS: list[Workload] = [
+    *(Workload(name, width, batch, 5, (KANLAB, DENSE, PYKAN, INKAN, INKAN_EAGER), memory=False)
+      for name, width, batch in (("[784,64,10]", (784, 64, 10), 512),
+                                 ("[1024,1024]", (1024, 1024), 1024))),
+    *(Workload("256→256", (256, 256), 4096, g, (KANLAB, DENSE), memory=False) for g in (5, 50)),
+    Workload("[1024,1024]", (1024, 1024), 4096, 5, (KANLAB, MLP), timed=False),
+]
+
 QUICK: list[Workload] = [
     Workload("[2,5,1]", (2, 5, 1), 1000, 5,
              (KANLAB, DENSE, MLP, PYKAN, PYKAN_MODEL, INKAN_EAGER) + BASES, memory=False),
