@@ -19,6 +19,13 @@ namespace {
 // Rows of output per parallel task: enough work per task to amortise scheduling.
 constexpr int64_t kRowGrain = 16;
 
+// t must hold `per` values per entry of x (B, F), contiguous, in x's dtype.
+void check_rows(const at::Tensor& t, const at::Tensor& x, int64_t per, const char* name) {
+  TORCH_CHECK(t.is_contiguous() && t.numel() == x.numel() * per &&
+                  t.scalar_type() == x.scalar_type(),
+              name, " must be a contiguous (B, F, ", per, ") tensor of x's dtype");
+}
+
 #if defined(__AVX512F__)
 // Offsets of points j .. j + 15 in their feature rows (S slots each, point j
 // first): row, the base function's slot, and at, that of the first non-zero
@@ -108,11 +115,9 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
   const int64_t B = x.size(0), F = x.size(1);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_features", [&] {
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
-    TORCH_CHECK(out.is_contiguous() && out.numel() == B * F * sp.S &&
-                    out.scalar_type() == x.scalar_type(), "out must be contiguous (B, F, S)");
+    check_rows(out, x, sp.S, "out");
     const bool given = sp.nb && bx.numel() > 0;
-    TORCH_CHECK(!given || (bx.is_contiguous() && bx.numel() == B * F &&
-                           bx.scalar_type() == x.scalar_type()), "bx must be contiguous (B, F)");
+    if (given) check_rows(bx, x, 1, "bx");
     const scalar_t* bp = given ? bx.data_ptr<scalar_t>() : nullptr;
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
@@ -161,11 +166,9 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
   auto gx = at::empty_like(x);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_contract_dx", [&] {
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
-    TORCH_CHECK(gF.is_contiguous() && gF.numel() == B * F * sp.S &&
-                    gF.scalar_type() == x.scalar_type(), "gF must be contiguous (B, F, S)");
+    check_rows(gF, x, sp.S, "gF");
     const bool given = sp.nb && dbx.numel() > 0;
-    TORCH_CHECK(!given || (dbx.is_contiguous() && dbx.numel() == B * F &&
-                           dbx.scalar_type() == x.scalar_type()), "dbx must be contiguous (B, F)");
+    if (given) check_rows(dbx, x, 1, "dbx");
     const scalar_t* dbp = given ? dbx.data_ptr<scalar_t>() : nullptr;
     const scalar_t* xp = x.data_ptr<scalar_t>();
     const scalar_t* gp = gF.data_ptr<scalar_t>();
