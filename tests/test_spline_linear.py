@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from kanlab import extension, spline_linear
+from kanlab import extension, spline_linear, spline_strategies
 from kanlab.layer import KANLayer
 from kanlab.splines import extend_points
 
@@ -84,12 +84,12 @@ LOCAL_CASES = CASES + [dict(grid=5, k=3, i=7, o=37), dict(grid=5, k=3, i=3, o=30
 def test_local_kernels_match_reference_float64(monkeypatch, case, block_rows):
     """The local-support kernels (forced), on any degree, base, grid, output width (padded
     tiles) and row blocking: values and gradients agree with the reference to 1e-12."""
-    monkeypatch.setattr(spline_linear, "STRATEGY", "local")
-    monkeypatch.setattr(spline_linear, "LOCAL_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(spline_strategies, "STRATEGY", "local")
+    monkeypatch.setattr(spline_strategies, "LOCAL_BLOCK_ROWS", block_rows)
     case = dict(case)
     layer = make_layer(i=case.pop("i", 4), o=case.pop("o", 3), **case)
     x = points(layer)
-    assert spline_linear._Plan(x, layer.coef, layer._spec()).local
+    assert spline_strategies.Plan(x, layer.coef, layer._spec()).local
     fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
     for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
         scale = max(1.0, float(b.detach().abs().max()))
@@ -100,7 +100,7 @@ def test_local_kernels_match_reference_float64(monkeypatch, case, block_rows):
 @pytest.mark.parametrize("needs", [(True, False), (False, True)], ids=["x-only", "params-only"])
 def test_local_backward_partial_needs(monkeypatch, needs):
     """Only the gradients asked for are computed, and they are right."""
-    monkeypatch.setattr(spline_linear, "STRATEGY", "local")
+    monkeypatch.setattr(spline_strategies, "STRATEGY", "local")
     layer = make_layer(i=5, o=20)
     x = points(layer, count=30).detach().requires_grad_(needs[0])
     for p in (layer.coef, layer.scale_base, layer.scale_sp):
@@ -137,20 +137,20 @@ def test_strategy_choice(shape, grid, local):
     large grids) and the GEMMs for wide layers on a small grid; degree > 3 stays dense."""
     layer = KANLayer(*shape, grid=grid, k=3)
     x = torch.zeros(2, shape[0])
-    assert spline_linear._Plan(x, layer.coef, layer._spec()).local is local
+    assert spline_strategies.Plan(x, layer.coef, layer._spec()).local is local
     layer5 = KANLayer(*shape, grid=grid, k=5)
-    assert not spline_linear._Plan(x, layer5.coef, layer5._spec()).local
+    assert not spline_strategies.Plan(x, layer5.coef, layer5._spec()).local
 
 
 @needs_kernels
 @pytest.mark.parametrize("nonuniform", [False, True])
 def test_input_blocks_match_reference(monkeypatch, nonuniform):
     """A tiny block size forces one block per input: still exact."""
-    monkeypatch.setattr(spline_linear, "FEATURE_BLOCK_BYTES", 64)
-    monkeypatch.setattr(spline_linear, "STRATEGY", "dense")
+    monkeypatch.setattr(spline_strategies, "FEATURE_BLOCK_BYTES", 64)
+    monkeypatch.setattr(spline_strategies, "STRATEGY", "dense")
     layer = make_layer(i=5, o=4, nonuniform=nonuniform)
     x = points(layer, count=13)
-    assert len(spline_linear._Plan(x, layer.coef, layer._spec()).blocks()) == 5
+    assert len(spline_strategies.Plan(x, layer.coef, layer._spec()).blocks()) == 5
     for a, b in zip(values_and_grads(layer, x, True), values_and_grads(layer, x, False)):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
 
@@ -158,7 +158,7 @@ def test_input_blocks_match_reference(monkeypatch, nonuniform):
 @needs_kernels
 @pytest.mark.parametrize("strategy", ["dense", "local"])
 def test_float32_close_to_reference(monkeypatch, strategy):
-    monkeypatch.setattr(spline_linear, "STRATEGY", strategy)
+    monkeypatch.setattr(spline_strategies, "STRATEGY", strategy)
     layer = make_layer(i=37, o=5, dtype=torch.float32)  # local: panels of 16 inputs, and 5 more
     x = points(layer)
     for a, b in zip(values_and_grads(layer, x, True), values_and_grads(layer, x, False)):
@@ -171,7 +171,7 @@ def test_nan_input_gives_nan_not_crash(monkeypatch, strategy):
     """With value checks off, the kernels give NaN rows for NaN inputs instead of crashing
     (with them on, the layer refuses the input: tests/test_validation.py)."""
     import kanlab
-    monkeypatch.setattr(spline_linear, "STRATEGY", strategy)
+    monkeypatch.setattr(spline_strategies, "STRATEGY", strategy)
     layer = make_layer()
     x = points(layer, count=5).detach().clone()
     x[2, 1] = float("nan")
