@@ -29,6 +29,7 @@
 #include "kernels.h"
 #include "simd.h"
 #include "spline_eval.h"
+#include "transpose.h"
 
 namespace kanlab_cpu {
 namespace {
@@ -128,9 +129,11 @@ struct Column {
   Buffer<int32_t> span;       // span of each row
   Buffer<int32_t> order;      // rows in span order
   Buffer<int64_t> start;      // G + 1 bucket starts in order
-  Column(int64_t cap_, int64_t K_, int64_t G_)
+  Buffer<T> partial;          // per row, a vector of partial sums of gx (grad_x_tile)
+  Column(int64_t cap_, int64_t K_, int64_t G_, bool partials = false)
       : cap(cap_), K(K_), G(G_), vals_(buffer<T>(2 * K_ * cap_)), bvals_(buffer<T>(2 * cap_)),
-        span(buffer<int32_t>(cap_)), order(buffer<int32_t>(cap_)), start(buffer<int64_t>(G_ + 1)) {}
+        span(buffer<int32_t>(cap_)), order(buffer<int32_t>(cap_)), start(buffer<int64_t>(G_ + 1)),
+        partial(buffer<T>(partials ? cap_ * Simd<T>::N : 0)) {}
 
   T* values(int set) const { return vals_.get() + set * K * cap; }
   T* base(int set) const { return bvals_.get() + set * cap; }
@@ -146,11 +149,12 @@ struct Scratch {
   static constexpr int64_t kPanel = 64 / sizeof(T);  // inputs per panel
   int64_t R;
   Buffer<T> xs, q0, q1;  // (kPanel, R) each
+  Buffer<T> gxs;         // (kPanel, R) the panel's columns of gx, when with_gx
   Buffer<int64_t> next;
   int64_t f0 = -1, nf = 0, r0 = -1, n = 0;  // the panel loaded: inputs [f0, f0 + nf), rows [r0, r0 + n)
-  Scratch(int64_t R_, int64_t G)
+  Scratch(int64_t R_, int64_t G, bool with_gx = false)
       : R(R_), xs(buffer<T>(kPanel * R_)), q0(buffer<T>(kPanel * R_)), q1(buffer<T>(kPanel * R_)),
-        next(buffer<int64_t>(kWays * G)) {}
+        gxs(buffer<T>(with_gx ? kPanel * R_ : 0)), next(buffer<int64_t>(kWays * G)) {}
 
   // Makes input f of rows [r0_, r0_ + n_) available, loading the panel of
   // inputs [f, min(f + kPanel, limit)) when it is not.
@@ -160,7 +164,10 @@ struct Scratch {
     r0 = r0_, n = n_, f0 = f, nf = std::min(kPanel, limit - f);
     const int64_t R_ = R, nf_ = nf;
     auto transpose = [&](const T* __restrict src, T* __restrict dst) {
-      for (int64_t r = 0; r < n_; ++r) {
+      int64_t r = 0;
+      if (nf_ == kPanel)  // whole panels: square blocks of rows in registers
+        for (; r + kPanel <= n_; r += kPanel) transpose_block(src + (r0_ + r) * F + f, F, dst + r, R_);
+      for (; r < n_; ++r) {
         const T* row = src + (r0_ + r) * F + f;
         for (int64_t i = 0; i < nf_; ++i) dst[i * R_ + r] = row[i];
       }
@@ -170,6 +177,18 @@ struct Scratch {
     if (pre1) transpose(pre1, q1.get());
   }
   const T* column(const Buffer<T>& b, int64_t f) const { return b.get() + (f - f0) * R; }
+  T* gx_column(int64_t f) { return gxs.get() + (f - f0) * R; }
+  bool panel_ends(int64_t f) const { return f + 1 == f0 + nf; }
+
+  // Writes the panel's columns of gx back into the rows of gx (B, F).
+  void store_gx(T* gx, int64_t F) const {
+    const T* src = gxs.get();
+    int64_t r = 0;
+    if (nf == kPanel)
+      for (; r + kPanel <= n; r += kPanel) transpose_block(src + r, R, gx + (r0 + r) * F + f0, F);
+    for (; r < n; ++r)
+      for (int64_t i = 0; i < nf; ++i) gx[(r0 + r) * F + f0 + i] = src[i * R + r];
+  }
 };
 
 // Sorts the column's rows by span: order and start.
@@ -323,6 +342,8 @@ void forward_tile(const Column<T>& col, const T* Wf, int64_t Op, int64_t o0, boo
 
 // gx[row * F] (+)= sum_s dv_s <W[nb + span + s, tile], gy[row, tile]>
 //                  + db <W[0, tile], gy[row, tile]>: assigned for the first tile.
+// The vector kernels (KC > 0) leave a vector of partial sums per row in
+// col.partial instead, which grad_x_sums adds up N rows at a time.
 template <typename T, int KC, int NV>
 void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int64_t o0, bool nb,
                  T* gx, int64_t F) {
@@ -349,13 +370,14 @@ void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int
     // The derivatives of a point's k + 1 B-splines sum to zero (they sum to
     // one), so sum_s dv_s W_s = sum_{s < k} dv_s (W_s - W_k): one multiply-add
     // fewer per vector, on the differences formed once per span (Diff).
+    T* part = col.partial.get();
     with_span_rows<T, KC, NV, true>(col, Wf, Op, o0, nb, [&](int64_t r, const V (&w)[KC][NV],
                                                             const V (&wb)[NV]) {
       const T* gr = gy + r * Op + o0;
       const V cb = S_::splat(nb ? bv[r] : T(0));
       V c[KC];
       splat_values<T, KC>(v, col.cap, r, c);
-      V t = V{};
+      V t = first ? V{} : S_::load(part + r * N);
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) {
         V u = cb * wb[j];
@@ -363,10 +385,19 @@ void grad_x_tile(const Column<T>& col, const T* Wf, const T* gy, int64_t Op, int
         for (int s = 0; s + 1 < KC; ++s) u += c[s] * w[s][j];
         t += u * S_::load(gr + j * N);
       }
-      const T sum = S_::sum(t);
-      gx[r * F] = first ? sum : gx[r * F] + sum;
+      S_::store(part + r * N, t);
     });
   }
+}
+
+// gcol[row] = the sum of the lanes of row's partial sums, N rows at a time.
+template <typename T>
+void grad_x_sums(const Column<T>& col, T* gcol) {
+  constexpr int N = Simd<T>::N;
+  const T* part = col.partial.get();
+  int64_t r = 0;
+  for (; r + N <= col.n; r += N) row_sums(part + r * N, gcol + r);
+  for (; r < col.n; ++r) gcol[r] = Simd<T>::sum(Simd<T>::load(part + r * N));
 }
 
 // gW[f, nb + span + s, tile] += v_s gy[row, tile] and gW[f, 0, tile] += b gy[row, tile],
@@ -601,7 +632,10 @@ at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::T
             1, (blk.F + 8 * at::get_num_threads() - 1) / (8 * at::get_num_threads()));
         dynamic_for(
             blk.F, inputs,
-            [&] { return std::make_pair(Column<T>(blk.R, k + 1, sp.G), Scratch<T>(blk.R, sp.G)); },
+            [&] {
+              return std::make_pair(Column<T>(blk.R, k + 1, sp.G, need_x),
+                                    Scratch<T>(blk.R, sp.G, KC > 0 && need_x));
+            },
             [&](auto& st, int64_t fa, int64_t fb) {
               auto& [col, sc] = st;
               for (int64_t f = fa; f < fb; ++f) {
@@ -612,6 +646,10 @@ at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::T
                   if (need_x)
                     grad_x_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, o0, sp.nb,
                                            gxp + r0 * blk.F + f, blk.F);
+                }
+                if (KC > 0 && need_x) {  // through the panel of gx, in the order of x's panel
+                  grad_x_sums(col, sc.gx_column(f));
+                  if (sc.panel_ends(f)) sc.store_gx(gxp, blk.F);
                 }
                 // Split groups of kSplit inputs, output by output: each output's
                 // gradients of a group are one contiguous run of memory.
