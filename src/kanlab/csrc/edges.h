@@ -10,8 +10,8 @@ namespace kanlab_cpu {
 // One edge (o, f): its combined weights [scale_base * mask | scale_sp * mask *
 // coef] into w[0], w[step], ... (the base slot only when nb).
 template <typename T>
-inline void combine_edge(const T* coef, T scale_base, T scale_sp, T mask, int64_t n, int64_t nb,
-                         T* w, int64_t step) {
+inline void combine_edge(const T* __restrict coef, T scale_base, T scale_sp, T mask, int64_t n,
+                         int64_t nb, T* __restrict w, int64_t step) {
   if (nb) w[0] = scale_base * mask;
   const T scale = scale_sp * mask;
   for (int64_t s = 0; s < n; ++s) w[(nb + s) * step] = coef[s] * scale;
@@ -20,8 +20,8 @@ inline void combine_edge(const T* coef, T scale_base, T scale_sp, T mask, int64_
 // The reverse for one edge: the gradients of its coef, scale_base (zero without
 // a base function) and scale_sp from that of its combined weights g[0], g[step], ...
 template <typename T>
-inline void split_edge(const T* g, int64_t step, const T* coef, T scale_sp, T mask, int64_t n,
-                       int64_t nb, T* g_coef, T& g_base, T& g_sp) {
+inline void split_edge(const T* __restrict g, int64_t step, const T* __restrict coef, T scale_sp,
+                       T mask, int64_t n, int64_t nb, T* __restrict g_coef, T& g_base, T& g_sp) {
   g_base = nb ? g[0] * mask : T(0);
   const T scale = scale_sp * mask;
   T dot = T(0);

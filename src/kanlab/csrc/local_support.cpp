@@ -132,7 +132,7 @@ struct Column {
   Buffer<T> partial;          // per row, a vector of partial sums of gx (grad_x_tile)
   Column(int64_t cap_, int64_t K_, int64_t G_, bool partials = false)
       : cap(cap_), K(K_), G(G_), vals_(buffer<T>(2 * K_ * cap_)), bvals_(buffer<T>(2 * cap_)),
-        span(buffer<int32_t>(cap_)), order(buffer<int32_t>(cap_)), start(buffer<int64_t>(G_ + 1)),
+        span(buffer<int32_t>(cap_)), order(buffer<int32_t>(cap_ + 16)), start(buffer<int64_t>(G_ + 1)),
         partial(buffer<T>(partials ? cap_ * Simd<T>::N : 0)) {}
 
   T* values(int set) const { return vals_.get() + set * K * cap; }
@@ -211,7 +211,9 @@ void sort_by_span(Column<T>& col, Scratch<T>& sc) {
       const __m512i sv = _mm512_maskz_loadu_epi32(valid, span + r);
       const __mmask16 hit = _mm512_mask_cmpeq_epi32_mask(valid, sv, gv);
       const __m512i rows = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(r)));
-      _mm512_mask_compressstoreu_epi32(order + pos, hit, rows);
+      // Compressed in a register and stored whole (the buffer has 16 slots
+      // of slack): a compressing store to memory is far slower.
+      _mm512_storeu_si512(order + pos, _mm512_maskz_compress_epi32(hit, rows));
       pos += __builtin_popcount(static_cast<unsigned>(hit));
     }
   }

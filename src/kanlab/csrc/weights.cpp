@@ -20,6 +20,7 @@ namespace kanlab_cpu {
 namespace {
 
 constexpr int64_t kTile = 16;  // inputs and outputs per tile
+constexpr int64_t kNarrowBytes = 32 << 10;  // a block of W packed output by output
 
 void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::Tensor& mask,
                   const at::Tensor& scale_base) {
@@ -60,6 +61,25 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
     const T* ss = scale_sp.data_ptr<T>();
     const T* m = mask.data_ptr<T>();
     T* w = W.data_ptr<T>() - first * S * padded;  // indexed by input f in [first, last)
+    const int64_t narrow = kNarrowBytes / (S * padded * int64_t(sizeof(T)));
+    if (narrow >= 8) {
+      // Narrow outputs: blocks of `narrow` inputs of W fit the L2 cache, so
+      // each output's parameters are read as one contiguous run and its
+      // combined weights stored one by one (Op apart) into the block.
+      at::parallel_for(first, last, narrow, [&](int64_t fa, int64_t fb) {
+        for (int64_t f0 = fa; f0 < fb; f0 += narrow) {
+          const int64_t f1 = std::min(fb, f0 + narrow);
+          if (padded > O)
+            for (int64_t r = f0 * S; r < f1 * S; ++r) std::fill(w + r * padded + O, w + (r + 1) * padded, T(0));
+          for (int64_t o = 0; o < O; ++o)
+            for (int64_t f = f0; f < f1; ++f) {
+              const int64_t of = o * F + f;
+              combine_edge(c + of * n, sb[of], ss[of], m[of], n, nb, w + f * S * padded + o, padded);
+            }
+        }
+      });
+      return;
+    }
     at::parallel_for(first, last, kTile, [&](int64_t fa, int64_t fb) {
       std::vector<T> tile(kTile * S * kTile);  // [f][s][o] of one tile
       for (int64_t f0 = fa; f0 < fb; f0 += kTile) {
