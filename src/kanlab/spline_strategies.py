@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .spline_linear import SplineSpec
 
 __all__ = ["Plan", "dense_forward", "dense_backward", "local_forward", "local_backward",
-           "base_values", "base_derivative"]
+           "base_values", "base_derivative", "base_precomputation"]
 
 # Inputs per block are chosen so each transient buffer (features, their
 # gradient, combined weights and theirs) stays under this size.
@@ -179,16 +179,28 @@ def _local_tiles(out: int, itemsize: int) -> tuple[int, int]:
     return best
 
 
-def local_forward(x, params, spec, ops) -> tuple[Tensor, Tensor]:
-    """``(y, w)``: the output and the packed weights, which the backward pass reuses."""
+def base_precomputation(x: Tensor, spec: SplineSpec) -> Tensor:
+    """What the local kernels form SiLU or tanh and their derivatives from (``sigmoid(x)``,
+    ``tanh(x)``), computed once for the forward and the backward pass; else empty."""
+    if spec.base_name == "silu":
+        return torch.sigmoid(x)
+    if spec.base_name == "tanh":
+        return torch.tanh(x)
+    return x.new_empty(0)
+
+
+def local_forward(x, params, spec, ops) -> tuple[Tensor, Tensor, Tensor]:
+    """``(y, w, pre)``: the output, and the packed weights and base precomputation
+    (:func:`base_precomputation`), which the backward pass reuses."""
     O = params[0].shape[0]
     vectors, padded = _local_tiles(O, x.element_size())
     w = _pack(ops, params, spec, padded, 0, x.shape[1])
-    y = ops.local_forward(x, w, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS)
-    return (y if padded == O else y[:, :O].contiguous()), w
+    pre = base_precomputation(x, spec)
+    y = ops.local_forward(x, w, pre, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS)
+    return (y if padded == O else y[:, :O].contiguous()), w, pre
 
 
-def local_backward(gy, x, params, spec, ops, needs, w):
+def local_backward(gy, x, params, spec, ops, needs, w, pre):
     O = params[0].shape[0]
     vectors, padded = _local_tiles(O, x.element_size())
     gy = gy.contiguous() if padded == O else torch.nn.functional.pad(gy, (0, padded - O))
@@ -196,6 +208,6 @@ def local_backward(gy, x, params, spec, ops, needs, w):
     if not need_x:
         w = x.new_empty(0)
     grads = _grads(params) if need_w else [x.new_empty(0)] * 3
-    gx = ops.local_backward(x, gy, w, *params, *grads, *spec.kernel_args(), vectors,
+    gx = ops.local_backward(x, gy, w, pre, *params, *grads, *spec.kernel_args(), vectors,
                             LOCAL_BLOCK_ROWS, need_x, need_w)
     return (gx if need_x else None, *_chosen(grads, needs[1:]))

@@ -23,7 +23,9 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
                        const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
                        const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base);
 
-at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Tensor& knots,
+// base_pre: sigmoid(x) (SiLU) or tanh(x) (tanh) if the caller has it, else empty.
+at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Tensor& base_pre,
+                         const at::Tensor& knots,
                          const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last,
                          int64_t k, bool uniform, bool linear, int64_t base, int64_t vectors,
                          int64_t block_rows);
@@ -32,7 +34,7 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
 // the gradients of the parameters coef (O, F, n), scale_base, scale_sp, mask
 // (O, F) that W packs are written into g_coef, g_base and g_sp.
 at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W,
-                          const at::Tensor& coef, const at::Tensor& scale_base,
+                          const at::Tensor& base_pre, const at::Tensor& coef, const at::Tensor& scale_base,
                           const at::Tensor& scale_sp, const at::Tensor& mask,
                           const at::Tensor& g_coef, const at::Tensor& g_base,
                           const at::Tensor& g_sp, const at::Tensor& knots, const at::Tensor& table,

@@ -48,10 +48,20 @@ Buffer<T> buffer(int64_t n) {
 // What ATen precomputes (vectorised) on x (B, F) so the kernels can form the
 // base function's values and derivatives per point cheaply: sigmoid(x) for
 // SiLU, tanh(x) for tanh, GELU's values and derivatives, nothing for identity.
+// `given` is sigmoid(x) or tanh(x) when the caller has it (the forward pass's,
+// kept for the backward one), else empty.
 struct BasePre {
   int64_t code;
   at::Tensor p0, p1;
-  BasePre(const at::Tensor& x, int64_t code_, bool values, bool derivs) : code(code_) {
+  BasePre(const at::Tensor& x, int64_t code_, bool values, bool derivs, const at::Tensor& given)
+      : code(code_) {
+    if ((code == kSilu || code == kTanh) && given.numel() > 0) {
+      TORCH_CHECK(given.sizes() == x.sizes() && given.is_contiguous() &&
+                      given.scalar_type() == x.scalar_type(),
+                  "the base precomputation must be a contiguous tensor of x's shape and dtype");
+      p0 = given;
+      return;
+    }
     switch (code) {
       case kNoBase:
       case kIdentity: break;
@@ -528,7 +538,8 @@ void check_w(const at::Tensor& x, const at::Tensor& W, int64_t S) {
 
 }  // namespace
 
-at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Tensor& knots,
+at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Tensor& base_pre,
+                         const at::Tensor& knots,
                          const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last,
                          int64_t k, bool uniform, bool linear, int64_t base, int64_t vectors,
                          int64_t block_rows) {
@@ -536,7 +547,7 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
   TORCH_CHECK(W.dim() == 3, "W must be (F, S, Op)");
   auto y = at::zeros({x.size(0), W.size(2)}, x.options());
   if (x.numel() == 0) return y;
-  const BasePre pre(x, base, true, false);
+  const BasePre pre(x, base, true, false, base_pre);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_local_forward", [&] {
     using T = scalar_t;
     const auto sp = make_spline<T>(knots, table, origin, last, k, uniform, linear, base);
@@ -572,7 +583,7 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
 }
 
 at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W,
-                          const at::Tensor& coef, const at::Tensor& scale_base,
+                          const at::Tensor& base_pre, const at::Tensor& coef, const at::Tensor& scale_base,
                           const at::Tensor& scale_sp, const at::Tensor& mask,
                           const at::Tensor& g_coef, const at::Tensor& g_base,
                           const at::Tensor& g_sp, const at::Tensor& knots, const at::Tensor& table,
@@ -582,7 +593,7 @@ at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::T
   check_args(x, knots, table, origin, last, k, uniform);
   check_gy(x, gy);
   at::Tensor gx = need_x ? at::empty_like(x) : x.new_empty({0});
-  const BasePre pre(x, base, need_w, need_x);
+  const BasePre pre(x, base, need_w, need_x, base_pre);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_local_backward", [&] {
     using T = scalar_t;
     const auto sp = make_spline<T>(knots, table, origin, last, k, uniform, linear, base);
