@@ -10,6 +10,8 @@ the backward pass of the derivative of order ``d`` is the basis of order
 """
 from __future__ import annotations
 
+import inspect
+
 import torch
 from torch import Tensor
 
@@ -52,6 +54,10 @@ class BSplineBasis(torch.autograd.Function):
                                        extrapolate, derivative + 1)
             grad_x = (grad * slope).sum(-1)  # (B, F)
         return grad_x, None, None, None, None, None, None, None, None
+
+
+# Spares Function.apply rebuilding the signature on every call (see spline_linear.py).
+BSplineBasis.forward.__signature__ = inspect.signature(BSplineBasis.forward)
 
 
 def dense_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,

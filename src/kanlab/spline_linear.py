@@ -27,6 +27,7 @@ gradients of gradients are exact to every order.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Callable
 
@@ -215,6 +216,13 @@ class Features(torch.autograd.Function):
         flat = grad.reshape(x.shape[0], -1).contiguous()
         return extension.ops().contract_dx(x, flat, base_derivative(x, ctx.spec),
                                            *ctx.spec.kernel_args()), None
+
+
+# autograd.Function.apply binds its arguments to the signature of forward on
+# every call when setup_context is defined; a signature stored on the function
+# spares inspect.signature rebuilding it each time (half the cost of an apply).
+for _fn in (SplineLinear, Features):
+    _fn.forward.__signature__ = inspect.signature(_fn.forward)
 
 
 def _differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec, needs):
