@@ -55,10 +55,10 @@ void check_grad_outputs(const at::Tensor& coef, const at::Tensor& scale_base,
                         const at::Tensor& g_coef, const at::Tensor& g_base,
                         const at::Tensor& g_sp);
 
-// The same with the outputs first: W (O, last - first, S), and its gradient.
-at::Tensor combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
-                           const at::Tensor& scale_sp, const at::Tensor& mask, bool base,
-                           int64_t first, int64_t last);
+// The same with the outputs first, written into W (O, last - first, S), and its gradient.
+void combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
+                     const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
+                     int64_t last, const at::Tensor& W);
 void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
                  const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp);

@@ -18,7 +18,7 @@ TORCH_LIBRARY(kanlab_cpu, m) {
   m.def("pack_weights(Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, bool base, "
         "int padded, int first, int last) -> Tensor");
   m.def("combine_weights(Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
-        "bool base, int first, int last) -> Tensor");
+        "bool base, int first, int last, Tensor(a!) W) -> ()");
   m.def("split_grads(Tensor gW, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
         "bool base, int first, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp) -> ()");
 }

@@ -108,14 +108,15 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
   return W;
 }
 
-at::Tensor combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
-                           const at::Tensor& scale_sp, const at::Tensor& mask, bool base,
-                           int64_t first, int64_t last) {
+void combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
+                     const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
+                     int64_t last, const at::Tensor& W) {
   check_params(coef, scale_sp, mask, scale_base);
   const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
   const int64_t S = n + nb, nf = last - first;
   TORCH_CHECK(0 <= first && first <= last && last <= F, "bad range of inputs");
-  auto W = at::empty({O, nf, S}, coef.options());
+  TORCH_CHECK(W.is_contiguous() && W.numel() == O * nf * S && W.scalar_type() == coef.scalar_type(),
+              "W must be a contiguous tensor of O * inputs * S elements of coef's dtype");
   AT_DISPATCH_FLOATING_TYPES(coef.scalar_type(), "kanlab_combine_weights", [&] {
     using T = scalar_t;
     const T* c = coef.data_ptr<T>();
@@ -131,7 +132,6 @@ at::Tensor combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
         }
     });
   });
-  return W;
 }
 
 void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
