@@ -261,11 +261,17 @@ void fill(Column<T>& col, Scratch<T>& sc, const Spline<T>& sp, const T* x, const
   const T* xs = sc.column(sc.xs, f);
   const T* q0 = sc.column(sc.q0, f);
   const T* q1 = sc.column(sc.q1, f);
+  const bool both = KC > 0 && sp.uniform && with_values && with_derivs;
+  if (both)  // one pass for values and derivatives
+    eval_uniform<(KC > 0 ? KC : 1), 2, 0>(sp, xs, f, n, col.values(0), col.cap, col.span.get(),
+                                          col.values(1));
   for (int set = 0; set < 2; ++set) {
     if (!(set ? with_derivs : with_values)) continue;
     T* v = col.values(set);
-    if (set) eval_run<KC, 1, 0>(sp, xs, f, n, v, col.cap, col.span.get());
-    else eval_run<KC, 0, 0>(sp, xs, f, n, v, col.cap, col.span.get());
+    if (!both) {
+      if (set) eval_run<KC, 1, 0>(sp, xs, f, n, v, col.cap, col.span.get());
+      else eval_run<KC, 0, 0>(sp, xs, f, n, v, col.cap, col.span.get());
+    }
     if (code != kNoBase) base_values(code, set, xs, q0, q1, n, col.base(set));
   }
   sort_by_span(col, sc);

@@ -215,10 +215,12 @@ constexpr int64_t kChunk = 256;
 // one input (a column of the batch).  Branch-free over j so the compiler
 // vectorises it (every span shares the cardinal matrix): clamp, floor, Horner.
 // NaN stays NaN (span 0); linear extrapolation adds (x - clamp(x)) times the
-// derivative, which is an exact no-op inside the grid.
+// derivative, which is an exact no-op inside the grid.  deriv = 2: both, the
+// derivatives into dvals (same layout), from one clamp and floor per point.
 template <int KC, int deriv, int FS = 1, typename T>
 inline void eval_uniform(const Spline<T>& sp, const T* __restrict x, int64_t f0, int64_t n,
-                         T* __restrict vals, int64_t vstride, int32_t* __restrict first) {
+                         T* __restrict vals, int64_t vstride, int32_t* __restrict first,
+                         T* __restrict dvals = nullptr) {
   constexpr int K = KC, kk = KC - 1;
   const T* __restrict lo = sp.lo_.data() + f0;
   const T* __restrict hi = sp.hi_.data() + f0;
@@ -253,15 +255,14 @@ inline void eval_uniform(const Spline<T>& sp, const T* __restrict x, int64_t f0,
         d = T(kk) * M[kk * K + r];
         for (int p = kk - 1; p >= 1; --p) d = d * s + T(p) * M[p * K + r];
       }
-      T v;
-      if (deriv == 0) {
-        v = M[kk * K + r];
+      if (deriv != 1) {
+        T v = M[kk * K + r];
         for (int p = kk - 1; p >= 0; --p) v = v * s + M[p * K + r];
         if (linear && kk > 0) v += dx * d;
-      } else {
-        v = d * dscale;
+        vals[r * vstride + j] = v;
       }
-      vals[r * vstride + j] = v;
+      if (deriv == 1) vals[r * vstride + j] = d * dscale;
+      if (deriv == 2) dvals[r * vstride + j] = d * dscale;
     }
   }
 }
