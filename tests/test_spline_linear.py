@@ -113,20 +113,22 @@ def test_local_backward_partial_needs(monkeypatch, needs):
 
 
 @needs_kernels
-def test_pack_weights():
+@pytest.mark.parametrize("o,padded", [(5, 16), (70, 80)], ids=["narrow", "wide"])
+def test_pack_weights(o, padded):
     """pack_weights lays out [scale_base·mask | scale_sp·mask·coef] as (F, S, Op) with zero
-    padding, for any range of inputs.  (Its adjoint, the split of the packed gradient, is
-    inside local_backward: checked by test_local_kernels_match_reference_float64.)"""
+    padding, for any range of inputs: narrow layers output by output into blocks of W,
+    wide ones (rows of W over 4 KiB) through tiles.  (Its adjoint, the split of the packed
+    gradient, is inside local_backward: checked by test_local_kernels_match_reference_float64.)"""
     ops = extension.ops()
-    layer = make_layer(i=4, o=5)
+    layer = make_layer(i=21, o=o)
     coef, sb, ssp, mask = (layer.coef.detach(), layer.scale_base.detach(),
                            layer.scale_sp.detach(), layer.mask)
-    w = ops.pack_weights(coef, sb, ssp, mask, True, 16, 0, 4)
+    w = ops.pack_weights(coef, sb, ssp, mask, True, padded, 0, 21)
     expect = layer._feature_weight().detach().permute(1, 2, 0)  # (F, S, O)
-    torch.testing.assert_close(w[..., :5], expect, rtol=0, atol=0)
-    assert bool((w[..., 5:] == 0).all())
-    torch.testing.assert_close(ops.pack_weights(coef, sb, ssp, mask, True, 5, 1, 3),
-                               expect[1:3], rtol=0, atol=0)
+    torch.testing.assert_close(w[..., :o], expect, rtol=0, atol=0)
+    assert bool((w[..., o:] == 0).all())
+    torch.testing.assert_close(ops.pack_weights(coef, sb, ssp, mask, True, o, 1, 19),
+                               expect[1:19], rtol=0, atol=0)
 
 
 @needs_kernels
@@ -140,6 +142,21 @@ def test_strategy_choice(shape, grid, local):
     assert spline_strategies.Plan(x, layer.coef, layer._spec()).local is local
     layer5 = KANLayer(*shape, grid=grid, k=5)
     assert not spline_strategies.Plan(x, layer5.coef, layer5._spec()).local
+
+
+@needs_kernels
+def test_dense_blocks_are_multiples_of_16_inputs(monkeypatch):
+    """Blocks of the dense strategy hold a multiple of 16 inputs (64-byte aligned GEMM
+    rows for any number of features per input), and a shorter last block: still exact."""
+    monkeypatch.setattr(spline_strategies, "STRATEGY", "dense")
+    layer = make_layer(i=70, o=4)
+    x = points(layer, count=13)
+    per_input = 13 * layer._spec().n_features * 8
+    monkeypatch.setattr(spline_strategies, "FEATURE_BLOCK_BYTES", 37 * per_input)
+    blocks = spline_strategies.Plan(x, layer.coef, layer._spec()).blocks()
+    assert blocks == [(0, 32), (32, 64), (64, 70)]
+    for a, b in zip(values_and_grads(layer, x, True), values_and_grads(layer, x, False)):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
 
 
 @needs_kernels
