@@ -140,11 +140,12 @@ def spline_linear(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor,
 
 
 class SplineLinear(torch.autograd.Function):
-    """``(x (B, F), coef (O, F, n), scale_base, scale_sp, mask (O, F), spec) -> (y (B, O), w, pre)``.
+    """``(x (B, F), coef (O, F, n), scale_base, scale_sp, mask (O, F), spec) -> (y (B, O), *kept)``.
 
-    ``w`` and ``pre`` are what the backward pass reuses from the forward one
-    (the packed weights and the base precomputation of the local strategy,
-    else empty); they are not differentiable.  Call through
+    ``kept`` is what the backward pass reuses from the forward one: for the
+    local strategy the packed weights, x's columns and their base
+    precomputation (:func:`kanlab.spline_strategies.local_forward`), else three
+    empty tensors; they are not differentiable.  Call through
     :func:`spline_linear`.  ``mask`` receives no gradient (it is a buffer).
     """
 
@@ -156,18 +157,19 @@ class SplineLinear(torch.autograd.Function):
         with torch.no_grad():
             if plan.local:
                 return local_forward(x, params, spec, ops)
-            return dense_forward(x, params, spec, plan, ops), x.new_empty(0), x.new_empty(0)
+            empty = x.new_empty(0)
+            return dense_forward(x, params, spec, plan, ops), empty, empty, empty
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
         x, coef, scale_base, scale_sp, mask, spec = inputs
-        ctx.save_for_backward(x, coef, scale_base, scale_sp, mask, output[1], output[2])
-        ctx.mark_non_differentiable(output[1], output[2])
+        ctx.save_for_backward(x, coef, scale_base, scale_sp, mask, *output[1:])
+        ctx.mark_non_differentiable(*output[1:])
         ctx.spec = spec
 
     @staticmethod
     def backward(ctx, gy, *_):
-        x, coef, scale_base, scale_sp, mask, w, pre = ctx.saved_tensors
+        x, coef, scale_base, scale_sp, mask, *kept = ctx.saved_tensors
         spec = ctx.spec
         needs = ctx.needs_input_grad[:4]
         if torch.is_grad_enabled():  # create_graph: differentiate the differentiable reference
@@ -177,7 +179,7 @@ class SplineLinear(torch.autograd.Function):
         plan = Plan(x, coef, spec)
         params = _contiguous(coef, scale_base, scale_sp, mask)
         if plan.local:
-            out = local_backward(gy, x, params, spec, ops, needs, w, pre)
+            out = local_backward(gy, params, spec, ops, needs, *kept)
         else:
             out = dense_backward(gy, x, params, spec, plan, ops, needs)
         if spec.base_fun is None and out[2] is not None:

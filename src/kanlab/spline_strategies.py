@@ -195,7 +195,8 @@ def _local_tiles(out: int, itemsize: int) -> tuple[int, int]:
 
 def base_precomputation(x: Tensor, spec: SplineSpec) -> Tensor:
     """What the local kernels form SiLU or tanh and their derivatives from (``sigmoid(x)``,
-    ``tanh(x)``), computed once for the forward and the backward pass; else empty."""
+    ``tanh(x)``, elementwise, so of x's columns too), computed once for the forward and
+    the backward pass; else empty."""
     if spec.base_name == "silu":
         return torch.sigmoid(x)
     if spec.base_name == "tanh":
@@ -203,25 +204,27 @@ def base_precomputation(x: Tensor, spec: SplineSpec) -> Tensor:
     return x.new_empty(0)
 
 
-def local_forward(x, params, spec, ops) -> tuple[Tensor, Tensor, Tensor]:
-    """``(y, w, pre)``: the output, and the packed weights and base precomputation
-    (:func:`base_precomputation`), which the backward pass reuses."""
+def local_forward(x, params, spec, ops) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """``(y, w, xT, pre)``: the output, and what the backward pass reuses: the packed
+    weights, x's columns ``(F, B)`` (the kernels read a column per input) and the base
+    precomputation of those columns (:func:`base_precomputation`)."""
     O = params[0].shape[0]
     vectors, padded = _local_tiles(O, x.element_size())
     w = _pack(ops, params, spec, padded, 0, x.shape[1])
-    pre = base_precomputation(x, spec)
-    y = ops.local_forward(x, w, pre, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS)
-    return (y if padded == O else y[:, :O].contiguous()), w, pre
+    xT = ops.columns(x)
+    pre = base_precomputation(xT, spec)
+    y = ops.local_forward(xT, w, pre, *spec.kernel_args(), vectors, LOCAL_BLOCK_ROWS)
+    return (y if padded == O else y[:, :O].contiguous()), w, xT, pre
 
 
-def local_backward(gy, x, params, spec, ops, needs, w, pre):
+def local_backward(gy, params, spec, ops, needs, w, xT, pre):
     O = params[0].shape[0]
-    vectors, padded = _local_tiles(O, x.element_size())
+    vectors, padded = _local_tiles(O, xT.element_size())
     gy = gy.contiguous() if padded == O else torch.nn.functional.pad(gy, (0, padded - O))
     need_x, need_w = needs[0], any(needs[1:])
     if not need_x:
-        w = x.new_empty(0)
-    grads = _grads(params) if need_w else [x.new_empty(0)] * 3
-    gx = ops.local_backward(x, gy, w, pre, *params, *grads, *spec.kernel_args(), vectors,
+        w = xT.new_empty(0)
+    grads = _grads(params) if need_w else [xT.new_empty(0)] * 3
+    gx = ops.local_backward(xT, gy, w, pre, *params, *grads, *spec.kernel_args(), vectors,
                             LOCAL_BLOCK_ROWS, need_x, need_w)
     return (gx if need_x else None, *_chosen(grads, needs[1:]))

@@ -23,8 +23,12 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
                        const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
                        const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base);
 
-// base_pre: sigmoid(x) (SiLU) or tanh(x) (tanh) if the caller has it, else empty.
-at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Tensor& base_pre,
+// x's columns xT (F, B) from x (B, F), which the local kernels take.
+at::Tensor columns(const at::Tensor& x);
+
+// xT: x's columns (F, B).  base_pre: sigmoid or tanh of xT (SiLU or tanh base)
+// if the caller has it, else empty.
+at::Tensor local_forward(const at::Tensor& xT, const at::Tensor& W, const at::Tensor& base_pre,
                          const at::Tensor& knots,
                          const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last,
                          int64_t k, bool uniform, bool linear, int64_t base, int64_t vectors,
@@ -33,7 +37,7 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
 // Gradients of local_forward: gx (B, F) is returned when need_x; when need_w
 // the gradients of the parameters coef (O, F, n), scale_base, scale_sp, mask
 // (O, F) that W packs are written into g_coef, g_base and g_sp.
-at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W,
+at::Tensor local_backward(const at::Tensor& xT, const at::Tensor& gy, const at::Tensor& W,
                           const at::Tensor& base_pre, const at::Tensor& coef, const at::Tensor& scale_base,
                           const at::Tensor& scale_sp, const at::Tensor& mask,
                           const at::Tensor& g_coef, const at::Tensor& g_base,

@@ -149,44 +149,27 @@ struct Column {
   T* base(int set) const { return bvals_.get() + set * cap; }
 };
 
-// Per-thread buffers for filling columns: a panel of the columns of kPanel
-// consecutive inputs over a block of rows, of x and of the base function's
-// precomputations, transposed from the rows of x a cache line at a time (a
-// column read straight from x would touch one cache line per row).
+// Per-thread scratch: the counters of the portable sort, and a panel of the
+// columns of gx of kPanel consecutive inputs over a block of rows, written back
+// into the rows of gx a square block at a time (a column written straight into
+// gx would touch one cache line per row).
 template <typename T>
 struct Scratch {
   static constexpr int kWays = 4;                     // interleaved counters: independent chains
   static constexpr int64_t kPanel = 64 / sizeof(T);  // inputs per panel
   int64_t R;
-  Buffer<T> xs, q0, q1;  // (kPanel, R) each
-  Buffer<T> gxs;         // (kPanel, R) the panel's columns of gx, when with_gx
+  Buffer<T> gxs;  // (kPanel, R) the panel's columns of gx, when with_gx
   Buffer<int64_t> next;
-  int64_t f0 = -1, nf = 0, r0 = -1, n = 0;  // the panel loaded: inputs [f0, f0 + nf), rows [r0, r0 + n)
+  int64_t f0 = -1, nf = 0, r0 = -1, n = 0;  // the panel: inputs [f0, f0 + nf), rows [r0, r0 + n)
   Scratch(int64_t R_, int64_t G, bool with_gx = false)
-      : R(R_), xs(buffer<T>(kPanel * R_)), q0(buffer<T>(kPanel * R_)), q1(buffer<T>(kPanel * R_)),
-        gxs(buffer<T>(with_gx ? kPanel * R_ : 0)), next(buffer<int64_t>(kWays * G)) {}
+      : R(R_), gxs(buffer<T>(with_gx ? kPanel * R_ : 0)), next(buffer<int64_t>(kWays * G)) {}
 
-  // Makes input f of rows [r0_, r0_ + n_) available, loading the panel of
-  // inputs [f, min(f + kPanel, limit)) when it is not.
-  void load(const T* x, const T* pre0, const T* pre1, int64_t F, int64_t r0_, int64_t n_,
-            int64_t f, int64_t limit) {
+  // Input f of rows [r0_, r0_ + n_): starts the panel of inputs
+  // [f, min(f + kPanel, limit)) unless f is in the current one.
+  void begin(int64_t r0_, int64_t n_, int64_t f, int64_t limit) {
     if (r0_ == r0 && n_ == n && f >= f0 && f < f0 + nf) return;
     r0 = r0_, n = n_, f0 = f, nf = std::min(kPanel, limit - f);
-    const int64_t R_ = R, nf_ = nf;
-    auto transpose = [&](const T* __restrict src, T* __restrict dst) {
-      int64_t r = 0;
-      if (nf_ == kPanel)  // whole panels: square blocks of rows in registers
-        for (; r + kPanel <= n_; r += kPanel) transpose_block(src + (r0_ + r) * F + f, F, dst + r, R_);
-      for (; r < n_; ++r) {
-        const T* row = src + (r0_ + r) * F + f;
-        for (int64_t i = 0; i < nf_; ++i) dst[i * R_ + r] = row[i];
-      }
-    };
-    transpose(x, xs.get());
-    if (pre0) transpose(pre0, q0.get());
-    if (pre1) transpose(pre1, q1.get());
   }
-  const T* column(const Buffer<T>& b, int64_t f) const { return b.get() + (f - f0) * R; }
   T* gx_column(int64_t f) { return gxs.get() + (f - f0) * R; }
   bool panel_ends(int64_t f) const { return f + 1 == f0 + nf; }
 
@@ -249,18 +232,19 @@ void sort_by_span(Column<T>& col, Scratch<T>& sc) {
 #endif
 }
 
-// Fills col with input f of rows [r0, r0 + n) of x (B, F) (and of the base
-// precomputations pre0, pre1): values if with_values, derivatives if
-// with_derivs.  Inputs are taken in panels up to input `limit`.
+// Fills col with input f of rows [r0, r0 + n) from the columns of xT (F, B)
+// and of the base precomputations pre0, pre1 (same layout): values if
+// with_values, derivatives if with_derivs.  Panels of gx end at input `limit`.
 template <int KC, typename T>
-void fill(Column<T>& col, Scratch<T>& sc, const Spline<T>& sp, const T* x, const T* pre0,
-          const T* pre1, int64_t code, int64_t F, int64_t r0, int64_t f, int64_t n, int64_t limit,
+void fill(Column<T>& col, Scratch<T>& sc, const Spline<T>& sp, const T* xT, const T* pre0,
+          const T* pre1, int64_t code, int64_t B, int64_t r0, int64_t f, int64_t n, int64_t limit,
           bool with_values, bool with_derivs) {
   col.n = n;
-  sc.load(x, pre0, pre1, F, r0, n, f, limit);
-  const T* xs = sc.column(sc.xs, f);
-  const T* q0 = sc.column(sc.q0, f);
-  const T* q1 = sc.column(sc.q1, f);
+  sc.begin(r0, n, f, limit);
+  const int64_t at = f * B + r0;
+  const T* xs = xT + at;
+  const T* q0 = pre0 ? pre0 + at : nullptr;
+  const T* q1 = pre1 ? pre1 + at : nullptr;
   const bool both = KC > 0 && sp.uniform && with_values && with_derivs;
   if (both)  // one pass for values and derivatives
     eval_uniform<(KC > 0 ? KC : 1), 2, 0>(sp, xs, f, n, col.values(0), col.cap, col.span.get(),
@@ -521,8 +505,8 @@ void dispatch_kv(int64_t k, int64_t vectors, Fn&& fn) {
 template <typename T>
 struct Blocks {
   int64_t B, F, S, Op, OB, R;
-  Blocks(const Spline<T>& sp, const at::Tensor& x, int64_t Op_, int64_t vectors, int64_t rows)
-      : B(x.size(0)), F(x.size(1)), S(sp.S), Op(Op_), OB(vectors * Simd<T>::N) {
+  Blocks(const Spline<T>& sp, int64_t B_, int64_t F_, int64_t Op_, int64_t vectors, int64_t rows)
+      : B(B_), F(F_), S(sp.S), Op(Op_), OB(vectors * Simd<T>::N) {
     TORCH_CHECK(Op % OB == 0, "padded outputs ", Op, " are not a multiple of the tile ", OB);
     R = rows > 0 ? rows
                  : std::max<int64_t>(16 * sp.G, (512 << 10) / (Op * int64_t(sizeof(T))));
@@ -530,36 +514,63 @@ struct Blocks {
   }
 };
 
-void check_gy(const at::Tensor& x, const at::Tensor& gy) {
-  TORCH_CHECK(gy.dim() == 2 && gy.is_contiguous() && gy.size(0) == x.size(0) &&
-                  gy.scalar_type() == x.scalar_type(),
+// xT is (F, B): x's columns.
+void check_gy(const at::Tensor& xT, const at::Tensor& gy) {
+  TORCH_CHECK(gy.dim() == 2 && gy.is_contiguous() && gy.size(0) == xT.size(1) &&
+                  gy.scalar_type() == xT.scalar_type(),
               "gy must be a contiguous (B, Op) tensor of x's dtype");
 }
 
-void check_w(const at::Tensor& x, const at::Tensor& W, int64_t S) {
-  TORCH_CHECK(W.dim() == 3 && W.is_contiguous() && W.size(0) == x.size(1) && W.size(1) == S &&
-                  W.scalar_type() == x.scalar_type(),
+void check_w(const at::Tensor& xT, const at::Tensor& W, int64_t S) {
+  TORCH_CHECK(W.dim() == 3 && W.is_contiguous() && W.size(0) == xT.size(0) && W.size(1) == S &&
+                  W.scalar_type() == xT.scalar_type(),
               "W must be a contiguous (F, S, Op) tensor of x's dtype with S = ", S);
 }
 
 }  // namespace
 
-at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Tensor& base_pre,
-                         const at::Tensor& knots,
-                         const at::Tensor& table, const at::Tensor& origin, const at::Tensor& last,
-                         int64_t k, bool uniform, bool linear, int64_t base, int64_t vectors,
+at::Tensor columns(const at::Tensor& x) {
+  TORCH_CHECK(x.dim() == 2 && x.is_contiguous() && x.device().is_cpu(),
+              "x must be a contiguous (B, F) CPU tensor");
+  const int64_t B = x.size(0), F = x.size(1);
+  auto xT = at::empty({F, B}, x.options());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_columns", [&] {
+    using T = scalar_t;
+    constexpr int64_t N = Simd<T>::N;
+    const T* src = x.data_ptr<T>();
+    T* dst = xT.data_ptr<T>();
+    // Strips of N rows: square blocks in registers, then the remaining columns.
+    at::parallel_for(0, (B + N - 1) / N, 1, [&](int64_t sa, int64_t sb) {
+      for (int64_t strip = sa; strip < sb; ++strip) {
+        const int64_t r0 = strip * N, nr = std::min(N, B - r0);
+        int64_t f = 0;
+        if (nr == N)
+          for (; f + N <= F; f += N) transpose_block(src + r0 * F + f, F, dst + f * B + r0, B);
+        for (; f < F; ++f)
+          for (int64_t r = r0; r < r0 + nr; ++r) dst[f * B + r] = src[r * F + f];
+      }
+    });
+  });
+  return xT;
+}
+
+at::Tensor local_forward(const at::Tensor& xT, const at::Tensor& W, const at::Tensor& base_pre,
+                         const at::Tensor& knots, const at::Tensor& table,
+                         const at::Tensor& origin, const at::Tensor& last, int64_t k,
+                         bool uniform, bool linear, int64_t base, int64_t vectors,
                          int64_t block_rows) {
-  check_args(x, knots, table, origin, last, k, uniform);
+  check_args(xT, knots, table, origin, last, k, uniform, true);
   TORCH_CHECK(W.dim() == 3, "W must be (F, S, Op)");
-  auto y = at::zeros({x.size(0), W.size(2)}, x.options());
-  if (x.numel() == 0) return y;
-  const BasePre pre(x, base, true, false, base_pre);
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_local_forward", [&] {
+  const int64_t B = xT.size(1), F = xT.size(0);
+  auto y = at::zeros({B, W.size(2)}, xT.options());
+  if (xT.numel() == 0) return y;
+  const BasePre pre(xT, base, true, false, base_pre);
+  AT_DISPATCH_FLOATING_TYPES(xT.scalar_type(), "kanlab_local_forward", [&] {
     using T = scalar_t;
     const auto sp = make_spline<T>(knots, table, origin, last, k, uniform, linear, base);
-    check_w(x, W, sp.S);
-    const Blocks<T> blk(sp, x, W.size(2), vectors, block_rows);
-    const T* xp = x.data_ptr<T>();
+    check_w(xT, W, sp.S);
+    const Blocks<T> blk(sp, B, F, W.size(2), vectors, block_rows);
+    const T* xp = xT.data_ptr<T>();
     const T* p0 = pre.p0.defined() ? pre.p0.data_ptr<T>() : nullptr;
     const T* p1 = pre.p1.defined() ? pre.p1.data_ptr<T>() : nullptr;
     const T* wp = W.data_ptr<T>();
@@ -577,7 +588,7 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
           [&](auto& st, int64_t r0, int64_t r1) {
             auto& [col, sc] = st;
             for (int64_t f = 0; f < blk.F; ++f) {
-              fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, r1 - r0, blk.F, true, false);
+              fill<KC>(col, sc, sp, xp, p0, p1, base, blk.B, r0, f, r1 - r0, blk.F, true, false);
               for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB)
                 forward_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, blk.Op, o0, sp.nb,
                                         yp + r0 * blk.Op);
@@ -588,7 +599,7 @@ at::Tensor local_forward(const at::Tensor& x, const at::Tensor& W, const at::Ten
   return y;
 }
 
-at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::Tensor& W,
+at::Tensor local_backward(const at::Tensor& xT, const at::Tensor& gy, const at::Tensor& W,
                           const at::Tensor& base_pre, const at::Tensor& coef, const at::Tensor& scale_base,
                           const at::Tensor& scale_sp, const at::Tensor& mask,
                           const at::Tensor& g_coef, const at::Tensor& g_base,
@@ -596,36 +607,37 @@ at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::T
                           const at::Tensor& origin, const at::Tensor& last, int64_t k,
                           bool uniform, bool linear, int64_t base, int64_t vectors,
                           int64_t block_rows, bool need_x, bool need_w) {
-  check_args(x, knots, table, origin, last, k, uniform);
-  check_gy(x, gy);
-  at::Tensor gx = need_x ? at::empty_like(x) : x.new_empty({0});
-  const BasePre pre(x, base, need_w, need_x, base_pre);
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_local_backward", [&] {
+  check_args(xT, knots, table, origin, last, k, uniform, true);
+  check_gy(xT, gy);
+  const int64_t B = xT.size(1), F = xT.size(0);
+  at::Tensor gx = need_x ? at::empty({B, F}, xT.options()) : xT.new_empty({0});
+  const BasePre pre(xT, base, need_w, need_x, base_pre);
+  AT_DISPATCH_FLOATING_TYPES(xT.scalar_type(), "kanlab_local_backward", [&] {
     using T = scalar_t;
     const auto sp = make_spline<T>(knots, table, origin, last, k, uniform, linear, base);
-    const Blocks<T> blk(sp, x, gy.size(1), vectors, block_rows);
+    const Blocks<T> blk(sp, B, F, gy.size(1), vectors, block_rows);
     if (need_x) {
-      check_w(x, W, sp.S);
+      check_w(xT, W, sp.S);
       TORCH_CHECK(W.size(2) == gy.size(1), "W and gy must have the same padded outputs");
     }
     // The weights' gradient gW (F, S, Op) is accumulated over the blocks of
     // rows; after the last, each input's rows (still in the cache) are split
     // into the parameters' gradients by the thread that owns the input.
-    at::Tensor gW = x.new_empty({0});
+    at::Tensor gW = xT.new_empty({0});
     if (need_w) {
       check_grad_outputs(coef, scale_base, scale_sp, mask, g_coef, g_base, g_sp);
       TORCH_CHECK(coef.size(1) == blk.F && coef.size(2) == sp.n && coef.size(0) <= blk.Op &&
-                      coef.scalar_type() == x.scalar_type(),
+                      coef.scalar_type() == xT.scalar_type(),
                   "coef must be (O, F, n) of x's dtype with O at most the padded outputs");
-      gW = at::zeros({blk.F, blk.S, blk.Op}, x.options());
+      gW = at::zeros({blk.F, blk.S, blk.Op}, xT.options());
     }
-    if (x.numel() == 0 || !(need_x || need_w)) {
+    if (xT.numel() == 0 || !(need_x || need_w)) {
       if (need_w) {  // no rows: zero gradients
         g_coef.zero_(), g_base.zero_(), g_sp.zero_();
       }
       return;
     }
-    const T* xp = x.data_ptr<T>();
+    const T* xp = xT.data_ptr<T>();
     const T* p0 = pre.p0.defined() ? pre.p0.data_ptr<T>() : nullptr;
     const T* p1 = pre.p1.defined() ? pre.p1.data_ptr<T>() : nullptr;
     const T* gp = gy.data_ptr<T>();
@@ -658,7 +670,7 @@ at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::T
             [&](auto& st, int64_t fa, int64_t fb) {
               auto& [col, sc] = st;
               for (int64_t f = fa; f < fb; ++f) {
-                fill<KC>(col, sc, sp, xp, p0, p1, base, blk.F, r0, f, n_rows, fb, need_w, need_x);
+                fill<KC>(col, sc, sp, xp, p0, p1, base, blk.B, r0, f, n_rows, fb, need_w, need_x);
                 for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB) {
                   if (need_w)
                     grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gwp + f * blk.S * blk.Op);
@@ -666,7 +678,7 @@ at::Tensor local_backward(const at::Tensor& x, const at::Tensor& gy, const at::T
                     grad_x_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, o0, sp.nb,
                                            gxp + r0 * blk.F + f, blk.F);
                 }
-                if (KC > 0 && need_x) {  // through the panel of gx, in the order of x's panel
+                if (KC > 0 && need_x) {  // through a panel of gx
                   grad_x_sums(col, sc.gx_column(f));
                   if (sc.panel_ends(f)) sc.store_gx(gxp, blk.F);
                 }

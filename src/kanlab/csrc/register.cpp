@@ -8,10 +8,11 @@ TORCH_LIBRARY(kanlab_cpu, m) {
         "Tensor origin, Tensor last, int k, bool uniform, bool linear, int base) -> ()");
   m.def("contract_dx(Tensor x, Tensor gF, Tensor dbx, Tensor knots, Tensor table, Tensor origin, "
         "Tensor last, int k, bool uniform, bool linear, int base) -> Tensor");
-  m.def("local_forward(Tensor x, Tensor W, Tensor base_pre, Tensor knots, Tensor table, Tensor origin, "
+  m.def("columns(Tensor x) -> Tensor");
+  m.def("local_forward(Tensor xT, Tensor W, Tensor base_pre, Tensor knots, Tensor table, Tensor origin, "
         "Tensor last, int k, bool uniform, bool linear, int base, int vectors, "
         "int block_rows) -> Tensor");
-  m.def("local_backward(Tensor x, Tensor gy, Tensor W, Tensor base_pre, Tensor coef, Tensor scale_base, "
+  m.def("local_backward(Tensor xT, Tensor gy, Tensor W, Tensor base_pre, Tensor coef, Tensor scale_base, "
         "Tensor scale_sp, Tensor mask, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp, "
         "Tensor knots, Tensor table, Tensor origin, Tensor last, int k, bool uniform, "
         "bool linear, int base, int vectors, int block_rows, bool need_x, bool need_w) -> Tensor");
@@ -26,6 +27,7 @@ TORCH_LIBRARY(kanlab_cpu, m) {
 TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
   m.impl("features_out", &kanlab_cpu::features_out);
   m.impl("contract_dx", &kanlab_cpu::contract_dx);
+  m.impl("columns", &kanlab_cpu::columns);
   m.impl("local_forward", &kanlab_cpu::local_forward);
   m.impl("local_backward", &kanlab_cpu::local_backward);
   m.impl("pack_weights", &kanlab_cpu::pack_weights);

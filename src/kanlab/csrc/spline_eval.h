@@ -170,11 +170,15 @@ Spline<T> make_spline(const at::Tensor& knots, const at::Tensor& table, const at
   return sp;
 }
 
+// x is (B, F), or (F, B) when transposed (the local kernels take x's columns).
 inline void check_args(const at::Tensor& x, const at::Tensor& knots, const at::Tensor& table,
-                const at::Tensor& origin, const at::Tensor& last, int64_t k, bool uniform) {
+                const at::Tensor& origin, const at::Tensor& last, int64_t k, bool uniform,
+                bool transposed = false) {
   TORCH_CHECK(x.device().is_cpu() && knots.device().is_cpu(), "kanlab kernels run on the CPU");
-  TORCH_CHECK(x.dim() == 2 && x.is_contiguous(), "x must be a contiguous (B, F) tensor");
-  TORCH_CHECK(knots.dim() == 2 && knots.is_contiguous() && knots.size(0) == x.size(1),
+  TORCH_CHECK(x.dim() == 2 && x.is_contiguous(),
+              transposed ? "xT must be a contiguous (F, B) tensor" : "x must be a contiguous (B, F) tensor");
+  const int64_t F = x.size(transposed ? 0 : 1);
+  TORCH_CHECK(knots.dim() == 2 && knots.is_contiguous() && knots.size(0) == F,
               "knots must be a contiguous (F, m) tensor");
   TORCH_CHECK(knots.scalar_type() == x.scalar_type() && table.scalar_type() == x.scalar_type(),
               "x, knots and table must share a dtype");
@@ -184,10 +188,10 @@ inline void check_args(const at::Tensor& x, const at::Tensor& knots, const at::T
   if (uniform) {
     TORCH_CHECK(table.numel() == K * K, "uniform table must be (k+1, k+1)");
   } else {
-    TORCH_CHECK(table.numel() == x.size(1) * G * K * K, "table must be (F, G, k+1, k+1)");
-    TORCH_CHECK(origin.is_contiguous() && origin.numel() == x.size(1) * G &&
+    TORCH_CHECK(table.numel() == F * G * K * K, "table must be (F, G, k+1, k+1)");
+    TORCH_CHECK(origin.is_contiguous() && origin.numel() == F * G &&
                     origin.scalar_type() == x.scalar_type(), "origin must be (F, G)");
-    TORCH_CHECK(last.is_contiguous() && last.numel() == x.size(1) &&
+    TORCH_CHECK(last.is_contiguous() && last.numel() == F &&
                     last.scalar_type() == at::kLong, "last must be (F,) int64");
   }
 }
