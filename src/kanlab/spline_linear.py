@@ -165,10 +165,14 @@ class SplineLinear(torch.autograd.Function):
         x, coef, scale_base, scale_sp, mask, spec = inputs
         ctx.save_for_backward(x, coef, scale_base, scale_sp, mask, *output[1:])
         ctx.mark_non_differentiable(*output[1:])
+        # No zero-filled gradients of the kept tensors (parameter-sized for w).
+        ctx.set_materialize_grads(False)
         ctx.spec = spec
 
     @staticmethod
     def backward(ctx, gy, *_):
+        if gy is None:  # the output does not reach the loss
+            return None, None, None, None, None, None
         x, coef, scale_base, scale_sp, mask, *kept = ctx.saved_tensors
         spec = ctx.spec
         needs = ctx.needs_input_grad[:4]

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <tuple>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -622,14 +623,17 @@ at::Tensor local_backward(const at::Tensor& xT, const at::Tensor& gy, const at::
     }
     // The weights' gradient gW (F, S, Op) is accumulated over the blocks of
     // rows; after the last, each input's rows (still in the cache) are split
-    // into the parameters' gradients by the thread that owns the input.
+    // into the parameters' gradients by the thread that owns the input.  With
+    // one block of rows, a thread keeps only its last kSplit inputs' rows (a
+    // ring in its scratch) instead: no gW to allocate and clear.
+    const bool ring = blk.B <= blk.R;
     at::Tensor gW = xT.new_empty({0});
     if (need_w) {
       check_grad_outputs(coef, scale_base, scale_sp, mask, g_coef, g_base, g_sp);
       TORCH_CHECK(coef.size(1) == blk.F && coef.size(2) == sp.n && coef.size(0) <= blk.Op &&
                       coef.scalar_type() == xT.scalar_type(),
                   "coef must be (O, F, n) of x's dtype with O at most the padded outputs");
-      gW = at::zeros({blk.F, blk.S, blk.Op}, xT.options());
+      if (!ring) gW = at::zeros({blk.F, blk.S, blk.Op}, xT.options());
     }
     if (xT.numel() == 0 || !(need_x || need_w)) {
       if (need_w) {  // no rows: zero gradients
@@ -643,7 +647,8 @@ at::Tensor local_backward(const at::Tensor& xT, const at::Tensor& gy, const at::
     const T* gp = gy.data_ptr<T>();
     const T* wp = need_x ? W.data_ptr<T>() : nullptr;
     T* gxp = need_x ? gx.data_ptr<T>() : nullptr;
-    T* gwp = need_w ? gW.data_ptr<T>() : nullptr;
+    T* gwp = need_w && !ring ? gW.data_ptr<T>() : nullptr;
+    const int64_t SOp = blk.S * blk.Op;
     const int64_t O = need_w ? coef.size(0) : 0, n = sp.n;
     const T* cp = need_w ? coef.data_ptr<T>() : nullptr;
     const T* ssp = need_w ? scale_sp.data_ptr<T>() : nullptr;
@@ -664,16 +669,22 @@ at::Tensor local_backward(const at::Tensor& xT, const at::Tensor& gy, const at::
         dynamic_for(
             blk.F, inputs,
             [&] {
-              return std::make_pair(Column<T>(blk.R, k + 1, sp.G, need_x),
-                                    Scratch<T>(blk.R, sp.G, KC > 0 && need_x));
+              return std::make_tuple(Column<T>(blk.R, k + 1, sp.G, need_x),
+                                     Scratch<T>(blk.R, sp.G, KC > 0 && need_x),
+                                     buffer<T>(need_w && ring ? kSplit * SOp : 0));
             },
             [&](auto& st, int64_t fa, int64_t fb) {
-              auto& [col, sc] = st;
+              auto& [col, sc, gw_ring] = st;
+              // Input i's rows of gW: in gW, or its slot of the ring (zeroed when first used).
+              auto gw_rows = [&](int64_t i) {
+                return ring ? gw_ring.get() + ((i - fa) % kSplit) * SOp : gwp + i * SOp;
+              };
               for (int64_t f = fa; f < fb; ++f) {
+                if (need_w && ring) std::fill(gw_rows(f), gw_rows(f) + SOp, T(0));
                 fill<KC>(col, sc, sp, xp, p0, p1, base, blk.B, r0, f, n_rows, fb, need_w, need_x);
                 for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB) {
                   if (need_w)
-                    grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gwp + f * blk.S * blk.Op);
+                    grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gw_rows(f));
                   if (need_x)
                     grad_x_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, o0, sp.nb,
                                            gxp + r0 * blk.F + f, blk.F);
@@ -690,7 +701,7 @@ at::Tensor local_backward(const at::Tensor& xT, const at::Tensor& gy, const at::
                   for (int64_t o = 0; o < O; ++o)
                     for (int64_t i = g0; i < f1; ++i) {
                       const int64_t of = o * blk.F + i;
-                      split_edge(gwp + i * blk.S * blk.Op + o, blk.Op, cp + of * n, ssp[of],
+                      split_edge(gw_rows(i) + o, blk.Op, cp + of * n, ssp[of],
                                  mp[of], n, sp.nb, gcp + of * n, gbp[of], gsp[of]);
                     }
                 }
