@@ -5,17 +5,20 @@
 //
 // The combined weights are packed (F, S, Op): for input f and feature slot s,
 // a contiguous row of Op outputs (Op is out rounded up to whole tiles, the pad
-// is zero).  The batch is processed in blocks of rows (whose rows of y or gy
-// stay in the L2 cache); for each input, the block's points are evaluated
-// (vectorised) and sorted by span, then for each tile of `vectors` SIMD
-// vectors of outputs and each span, the k + 1 (+ base) weight rows it needs
-// are held in registers while all its points are processed:
+// is zero).  x comes as its columns xT (F, B) (`columns`, once per step: the
+// forward pass keeps them for the backward one).  The batch is processed in
+// blocks of rows (whose rows of y or gy stay in the L2 cache); for each input,
+// the block's points are evaluated (vectorised) and sorted by span, then for
+// each tile of `vectors` SIMD vectors of outputs and each span, the k + 1
+// (+ base) weight rows it needs are held in registers while all its points
+// are processed:
 //   * local_forward:  y[b, :] += v * W[f, row, :]    (threads split rows)
 //   * local_backward: gW[f, row, :] += v * gy[b, :] and
 //                     gx[b, f] = sum dv * <W[f, row, :], gy[b, :]>
-//                     from one evaluation and sort   (threads split inputs);
-//                     after the last block of rows, gW is split into the
-//                     parameters' gradients 16 inputs at a time, while warm.
+//                     from one evaluation and sort   (threads split inputs;
+//                     gx through panels of 16 columns summed 16 rows at a
+//                     time); after the last block of rows, gW is split into
+//                     the parameters' gradients 16 inputs at a time, while warm.
 #include <ATen/Parallel.h>
 
 #include <atomic>
