@@ -188,6 +188,11 @@ struct Scratch {
   }
 };
 
+// Spans up to which sort_by_span compresses, one pass per span (AVX-512);
+// beyond, the G * n / 16 passes cost more than a counting sort's few scalar
+// operations per row.
+constexpr int64_t kCompressSpans = 16;
+
 // Sorts the column's rows by span: order and start.
 template <typename T>
 void sort_by_span(Column<T>& col, Scratch<T>& sc) {
@@ -195,27 +200,29 @@ void sort_by_span(Column<T>& col, Scratch<T>& sc) {
   const int32_t* span = col.span.get();
   int32_t* order = col.order.get();
 #if defined(__AVX512F__)
-  // One pass per span compressing the matching row numbers: about G * n / 16
-  // vector instructions, no serial dependency between rows.
-  (void)sc;
-  int64_t pos = 0;
-  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  for (int64_t g = 0; g < G; ++g) {
-    col.start[g] = pos;
-    const __m512i gv = _mm512_set1_epi32(static_cast<int32_t>(g));
-    for (int64_t r = 0; r < n; r += 16) {
-      const __mmask16 valid = n - r >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - r)) - 1);
-      const __m512i sv = _mm512_maskz_loadu_epi32(valid, span + r);
-      const __mmask16 hit = _mm512_mask_cmpeq_epi32_mask(valid, sv, gv);
-      const __m512i rows = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(r)));
-      // Compressed in a register and stored whole (the buffer has 16 slots
-      // of slack): a compressing store to memory is far slower.
-      _mm512_storeu_si512(order + pos, _mm512_maskz_compress_epi32(hit, rows));
-      pos += __builtin_popcount(static_cast<unsigned>(hit));
+  if (G <= kCompressSpans) {
+    // One pass per span compressing the matching row numbers: about G * n / 16
+    // vector instructions, no serial dependency between rows.
+    int64_t pos = 0;
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int64_t g = 0; g < G; ++g) {
+      col.start[g] = pos;
+      const __m512i gv = _mm512_set1_epi32(static_cast<int32_t>(g));
+      for (int64_t r = 0; r < n; r += 16) {
+        const __mmask16 valid = n - r >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - r)) - 1);
+        const __m512i sv = _mm512_maskz_loadu_epi32(valid, span + r);
+        const __mmask16 hit = _mm512_mask_cmpeq_epi32_mask(valid, sv, gv);
+        const __m512i rows = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(r)));
+        // Compressed in a register and stored whole (the buffer has 16 slots
+        // of slack): a compressing store to memory is far slower.
+        _mm512_storeu_si512(order + pos, _mm512_maskz_compress_epi32(hit, rows));
+        pos += __builtin_popcount(static_cast<unsigned>(hit));
+      }
     }
+    col.start[G] = pos;
+    return;
   }
-  col.start[G] = pos;
-#else
+#endif
   // Counting sort; row r counts in way r % kWays, so equal spans in a row do
   // not serialise on one counter.
   constexpr int W = Scratch<T>::kWays;
@@ -233,7 +240,6 @@ void sort_by_span(Column<T>& col, Scratch<T>& sc) {
   }
   col.start[G] = pos;
   for (int64_t r = 0; r < n; ++r) order[nx[(r % W) * G + span[r]]++] = static_cast<int32_t>(r);
-#endif
 }
 
 // Fills col with input f of rows [r0, r0 + n) from the columns of xT (F, B)
