@@ -97,6 +97,22 @@ def test_local_kernels_match_reference_float64(monkeypatch, case, block_rows):
 
 
 @needs_kernels
+@pytest.mark.parametrize("block_rows", [0, 7], ids=["ring", "gW-in-memory"])
+def test_local_backward_orders(monkeypatch, block_rows):
+    """Both orders of the local backward pass over 310 rows: one block of rows, the
+    weight gradients of 16 inputs at a time in a ring, and blocks of rows outermost
+    with the weight gradients accumulated in memory."""
+    monkeypatch.setattr(spline_strategies, "STRATEGY", "local")
+    monkeypatch.setattr(spline_strategies, "LOCAL_BLOCK_ROWS", block_rows)
+    layer = make_layer(i=21, o=5)
+    x = points(layer, count=310)
+    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
+    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
+        scale = max(1.0, float(b.detach().abs().max()))
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+
+
+@needs_kernels
 @pytest.mark.parametrize("needs", [(True, False), (False, True)], ids=["x-only", "params-only"])
 def test_local_backward_partial_needs(monkeypatch, needs):
     """Only the gradients asked for are computed, and they are right."""

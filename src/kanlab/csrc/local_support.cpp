@@ -630,11 +630,16 @@ at::Tensor local_backward(const at::Tensor& xT, const at::Tensor& gy, const at::
       check_w(xT, W, sp.S);
       TORCH_CHECK(W.size(2) == gy.size(1), "W and gy must have the same padded outputs");
     }
-    // The weights' gradient gW (F, S, Op) is accumulated over the blocks of
-    // rows; after the last, each input's rows (still in the cache) are split
-    // into the parameters' gradients by the thread that owns the input.  With
-    // one block of rows, a thread keeps only its last kSplit inputs' rows (a
-    // ring in its scratch) instead: no gW to allocate and clear.
+    // The weights' gradient of an input is accumulated over the blocks of rows;
+    // after the last, its rows (still in the cache) are split into the
+    // parameters' gradients by the thread that owns the input.  Two orders:
+    //   * ring (one block of rows): threads take inputs, kSplit at a time, and
+    //     keep only those inputs' rows of gW (a ring in their scratch): no gW
+    //     to allocate and clear;
+    //   * blocks of rows outermost (their rows of gy stay in the cache across
+    //     the inputs), gW (F, S, Op) accumulated in memory.  (Inputs outermost
+    //     with a ring reads gy once per kSplit inputs: measured slower, even
+    //     at G = 50 where gW is 6 times gy.)
     const bool ring = blk.B <= blk.R;
     at::Tensor gW = xT.new_empty({0});
     if (need_w) {
@@ -667,55 +672,72 @@ at::Tensor local_backward(const at::Tensor& xT, const at::Tensor& gy, const at::
     T* gsp = need_w ? g_sp.data_ptr<T>() : nullptr;
     dispatch_kv(k, vectors, [&](auto kc, auto nv) {
       constexpr int KC = decltype(kc)::value, NV = decltype(nv)::value;
+      // Input f over rows [r0, r0 + n_rows): evaluation, the tiles of both
+      // gradients (gW rows at gwf), and gx through a panel (panels end at limit).
+      auto process = [&](Column<T>& col, Scratch<T>& sc, T* gwf, int64_t f, int64_t r0,
+                          int64_t n_rows, int64_t limit) {
+        const T* g = gp + r0 * blk.Op;
+        fill<KC>(col, sc, sp, xp, p0, p1, base, blk.B, r0, f, n_rows, limit, need_w, need_x);
+        for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB) {
+          if (need_w) grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gwf);
+          if (need_x)
+            grad_x_tile<T, KC, NV>(col, wp + f * SOp, g, blk.Op, o0, sp.nb, gxp + r0 * blk.F + f,
+                                   blk.F);
+        }
+        if (KC > 0 && need_x) {  // through a panel of gx
+          grad_x_sums(col, sc.gx_column(f));
+          if (sc.panel_ends(f)) sc.store_gx(gxp, blk.F);
+        }
+      };
+      // Inputs [g0, g1)'s gradients split, output by output: each output's
+      // gradients of the group are one contiguous run of memory.
+      auto split = [&](int64_t g0, int64_t g1, auto&& gw_rows) {
+        for (int64_t o = 0; o < O; ++o)
+          for (int64_t i = g0; i < g1; ++i) {
+            const int64_t of = o * blk.F + i;
+            split_edge(gw_rows(i) + o, blk.Op, cp + of * n, ssp[of], mp[of], n, sp.nb,
+                       gcp + of * n, gbp[of], gsp[of]);
+          }
+      };
+      // Threads take blocks of inputs: each owns its inputs' rows of gW and
+      // columns of gx, and their parameters' gradients.
+      const int64_t inputs = std::max<int64_t>(
+          1, (blk.F + 8 * at::get_num_threads() - 1) / (8 * at::get_num_threads()));
+      auto make = [&] {
+        return std::make_tuple(Column<T>(blk.R, k + 1, sp.G, need_x),
+                               Scratch<T>(blk.R, sp.G, KC > 0 && need_x),
+                               buffer<T>(need_w && ring ? kSplit * SOp : 0));
+      };
+      if (ring) {
+        dynamic_for(blk.F, inputs, make, [&](auto& st, int64_t fa, int64_t fb) {
+          auto& [col, sc, gw_ring] = st;
+          for (int64_t g0 = fa; g0 < fb; g0 += kSplit) {
+            const int64_t g1 = std::min(fb, g0 + kSplit);
+            auto gw_rows = [&](int64_t i) { return gw_ring.get() + (i - g0) * SOp; };
+            if (need_w) std::fill(gw_ring.get(), gw_ring.get() + (g1 - g0) * SOp, T(0));
+            for (int64_t r0 = 0; r0 < blk.B; r0 += blk.R)
+              for (int64_t f = g0; f < g1; ++f)
+                process(col, sc, need_w ? gw_rows(f) : nullptr, f, r0,
+                        std::min(blk.R, blk.B - r0), g1);
+            if (need_w) split(g0, g1, gw_rows);
+          }
+        });
+        return;
+      }
+      auto gw_rows = [&](int64_t i) { return gwp + i * SOp; };
       for (int64_t r0 = 0; r0 < blk.B; r0 += blk.R) {
         const int64_t n_rows = std::min(blk.R, blk.B - r0);
         const bool last_rows = r0 + n_rows == blk.B;
-        const T* g = gp + r0 * blk.Op;
-        // Threads take blocks of inputs: each owns its inputs' rows of gW and
-        // columns of gx, and their parameters' gradients.
-        const int64_t inputs = std::max<int64_t>(
-            1, (blk.F + 8 * at::get_num_threads() - 1) / (8 * at::get_num_threads()));
-        dynamic_for(
-            blk.F, inputs,
-            [&] {
-              return std::make_tuple(Column<T>(blk.R, k + 1, sp.G, need_x),
-                                     Scratch<T>(blk.R, sp.G, KC > 0 && need_x),
-                                     buffer<T>(need_w && ring ? kSplit * SOp : 0));
-            },
-            [&](auto& st, int64_t fa, int64_t fb) {
-              auto& [col, sc, gw_ring] = st;
-              // Input i's rows of gW: in gW, or its slot of the ring (zeroed when first used).
-              auto gw_rows = [&](int64_t i) {
-                return ring ? gw_ring.get() + ((i - fa) % kSplit) * SOp : gwp + i * SOp;
-              };
-              for (int64_t f = fa; f < fb; ++f) {
-                if (need_w && ring) std::fill(gw_rows(f), gw_rows(f) + SOp, T(0));
-                fill<KC>(col, sc, sp, xp, p0, p1, base, blk.B, r0, f, n_rows, fb, need_w, need_x);
-                for (int64_t o0 = 0; o0 < blk.Op; o0 += blk.OB) {
-                  if (need_w)
-                    grad_w_tile<T, KC, NV>(col, g, blk.Op, o0, sp.nb, gw_rows(f));
-                  if (need_x)
-                    grad_x_tile<T, KC, NV>(col, wp + f * blk.S * blk.Op, g, blk.Op, o0, sp.nb,
-                                           gxp + r0 * blk.F + f, blk.F);
-                }
-                if (KC > 0 && need_x) {  // through a panel of gx
-                  grad_x_sums(col, sc.gx_column(f));
-                  if (sc.panel_ends(f)) sc.store_gx(gxp, blk.F);
-                }
-                // Split groups of kSplit inputs, output by output: each output's
-                // gradients of a group are one contiguous run of memory.
-                const int64_t f1 = f + 1;
-                if (need_w && last_rows && ((f1 - fa) % kSplit == 0 || f1 == fb)) {
-                  const int64_t g0 = f1 - ((f1 - fa - 1) % kSplit + 1);
-                  for (int64_t o = 0; o < O; ++o)
-                    for (int64_t i = g0; i < f1; ++i) {
-                      const int64_t of = o * blk.F + i;
-                      split_edge(gw_rows(i) + o, blk.Op, cp + of * n, ssp[of],
-                                 mp[of], n, sp.nb, gcp + of * n, gbp[of], gsp[of]);
-                    }
-                }
-              }
-            });
+        dynamic_for(blk.F, inputs, make, [&](auto& st, int64_t fa, int64_t fb) {
+          auto& [col, sc, unused] = st;
+          (void)unused;
+          for (int64_t f = fa; f < fb; ++f) {
+            process(col, sc, need_w ? gw_rows(f) : nullptr, f, r0, n_rows, fb);
+            const int64_t f1 = f + 1;  // groups of kSplit inputs from fa
+            if (need_w && last_rows && ((f1 - fa) % kSplit == 0 || f1 == fb))
+              split(f1 - ((f1 - fa - 1) % kSplit + 1), f1, gw_rows);
+          }
+        });
       }
     });
   });
