@@ -276,7 +276,7 @@ class KANLayer(nn.Module):
         spec = self._spec()
         params = (self.coef, self.scale_base, self.scale_sp, self.mask)
         if kernels_usable(x2, spec, *params):
-            # Fused C++ path: saves x only and recomputes the basis in backward.
+            # Fused C++ path: keeps no basis tensor (recomputed in backward).
             y = spline_linear(x2.contiguous(), *params, spec)
         else:
             y = self._forward_reference(x2)
