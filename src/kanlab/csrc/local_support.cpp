@@ -484,10 +484,8 @@ at::Tensor local_backward(const at::Tensor& xT, const at::Tensor& gy, const at::
             const int64_t g1 = std::min(fb, g0 + kSplit);
             auto gw_rows = [&](int64_t i) { return gw_ring.get() + (i - g0) * SOp; };
             if (need_w) std::fill(gw_ring.get(), gw_ring.get() + (g1 - g0) * SOp, T(0));
-            for (int64_t r0 = 0; r0 < blk.B; r0 += blk.R)
-              for (int64_t f = g0; f < g1; ++f)
-                process(col, sc, need_w ? gw_rows(f) : nullptr, f, r0,
-                        std::min(blk.R, blk.B - r0), g1);
+            for (int64_t f = g0; f < g1; ++f)  // all rows: one block
+              process(col, sc, need_w ? gw_rows(f) : nullptr, f, 0, blk.B, g1);
             if (need_w) split(g0, g1, gw_rows);
           }
         });

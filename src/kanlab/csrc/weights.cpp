@@ -20,7 +20,10 @@ namespace kanlab_cpu {
 namespace {
 
 constexpr int64_t kTile = 16;  // inputs and outputs per tile
-constexpr int64_t kNarrowBytes = 32 << 10;  // a block of W packed output by output
+// Narrow layers: blocks of W of at most this size (the L1 cache) are packed
+// output by output, when they hold at least kNarrowInputs inputs.
+constexpr int64_t kNarrowBytes = 32 << 10;
+constexpr int64_t kNarrowInputs = 8;
 
 void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::Tensor& mask,
                   const at::Tensor& scale_base) {
@@ -62,8 +65,8 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
     const T* m = mask.data_ptr<T>();
     T* w = W.data_ptr<T>() - first * S * padded;  // indexed by input f in [first, last)
     const int64_t narrow = kNarrowBytes / (S * padded * int64_t(sizeof(T)));
-    if (narrow >= 8) {
-      // Narrow outputs: blocks of `narrow` inputs of W fit the L2 cache, so
+    if (narrow >= kNarrowInputs) {
+      // Narrow outputs: blocks of `narrow` inputs of W fit the L1 cache, so
       // each output's parameters are read as one contiguous run and its
       // combined weights stored one by one (Op apart) into the block.
       at::parallel_for(first, last, narrow, [&](int64_t fa, int64_t fb) {
