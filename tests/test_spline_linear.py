@@ -176,23 +176,53 @@ def test_dense_blocks_are_multiples_of_16_inputs(monkeypatch):
 
 
 @needs_kernels
-@pytest.mark.parametrize("nonuniform", [False, True])
-def test_input_blocks_match_reference(monkeypatch, nonuniform):
-    """A tiny block size forces one block per input: still exact."""
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_input_blocks_match_reference(monkeypatch, case):
+    """A tiny block size forces one block per input: still exact, for every base
+    function and grid."""
     monkeypatch.setattr(spline_strategies, "FEATURE_BLOCK_BYTES", 64)
     monkeypatch.setattr(spline_strategies, "STRATEGY", "dense")
-    layer = make_layer(i=5, o=4, nonuniform=nonuniform)
+    layer = make_layer(i=5, o=4, **case)
     x = points(layer, count=13)
     assert len(spline_strategies.Plan(x, layer.coef, layer._spec()).blocks()) == 5
-    for a, b in zip(values_and_grads(layer, x, True), values_and_grads(layer, x, False)):
+    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
+    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
+        scale = max(1.0, float(b.detach().abs().max()))
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+
+
+@needs_kernels
+@pytest.mark.parametrize("base", ["silu", "gelu", "tanh"])
+@pytest.mark.parametrize("wanted", ["x", "weights"])
+def test_input_blocks_one_gradient(monkeypatch, base, wanted):
+    """The dense backward with only x's gradient or only the weights' (each skips the
+    other's half, and the base function's values or derivatives with it)."""
+    monkeypatch.setattr(spline_strategies, "FEATURE_BLOCK_BYTES", 64)
+    monkeypatch.setattr(spline_strategies, "STRATEGY", "dense")
+    layer = make_layer(i=5, o=4, base=base)
+    x = points(layer, count=13)
+    if wanted == "x":
+        layer.requires_grad_(False)
+        inputs = [x]
+    else:
+        x = x.detach()
+        inputs = [layer.coef, layer.scale_base, layer.scale_sp]
+    gy = torch.randn(13, 4, generator=torch.Generator().manual_seed(3), dtype=F64)
+    fast = torch.autograd.grad(layer(x), inputs, gy)
+    ref = torch.autograd.grad(layer._forward_reference(x), inputs, gy)
+    for a, b in zip(fast, ref):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
 
 
 @needs_kernels
 @pytest.mark.parametrize("strategy", ["dense", "local"])
-def test_float32_close_to_reference(monkeypatch, strategy):
+@pytest.mark.parametrize("case", [{}, dict(base="zero"), dict(grid=20)],
+                         ids=["silu", "no-base", "grid20"])
+def test_float32_close_to_reference(monkeypatch, strategy, case):
+    """float32's vector paths (local panels of 16 inputs, and 5 more), with and without
+    a base function and with more features than one vector's lanes (grid 20)."""
     monkeypatch.setattr(spline_strategies, "STRATEGY", strategy)
-    layer = make_layer(i=37, o=5, dtype=torch.float32)  # local: panels of 16 inputs, and 5 more
+    layer = make_layer(i=37, o=5, dtype=torch.float32, **case)
     x = points(layer)
     for a, b in zip(values_and_grads(layer, x, True), values_and_grads(layer, x, False)):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
