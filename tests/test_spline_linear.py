@@ -192,6 +192,28 @@ def test_input_blocks_match_reference(monkeypatch, case):
 
 
 @needs_kernels
+@pytest.mark.parametrize("case", [dict(grid=1, k=0), dict(grid=1, k=1), dict(grid=2, k=0, base="zero"),
+                                  dict(grid=5, k=3), dict(grid=5, k=3, extrapolate="constant"),
+                                  dict(grid=6, k=2, nonuniform=True)],
+                         ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_dense_last_spline_as_bias(monkeypatch, case):
+    """The dense forward pass folds each input's last spline into a bias (the splines
+    sum to one, inside the grid and outside it with either extrapolation); with a
+    single spline there is nothing to fold.  Exact far outside the grid too."""
+    monkeypatch.setattr(spline_strategies, "STRATEGY", "dense")
+    layer = make_layer(i=3, o=4, **case)
+    n = layer.coef.shape[-1]
+    x = torch.cat([points(layer, count=17).detach(),
+                   torch.tensor([[-60.0, 0.0, 60.0], [45.0, -45.0, 1e-3]], dtype=F64)])
+    x.requires_grad_(True)
+    assert spline_strategies.Plan(x, layer.coef, layer._spec()).drop == (n >= 2)
+    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
+    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
+        scale = max(1.0, float(b.detach().abs().max()))
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+
+
+@needs_kernels
 @pytest.mark.parametrize("base", ["silu", "gelu", "tanh"])
 @pytest.mark.parametrize("wanted", ["x", "weights"])
 def test_input_blocks_one_gradient(monkeypatch, base, wanted):
@@ -216,11 +238,14 @@ def test_input_blocks_one_gradient(monkeypatch, base, wanted):
 
 @needs_kernels
 @pytest.mark.parametrize("strategy", ["dense", "local"])
-@pytest.mark.parametrize("case", [{}, dict(base="zero"), dict(grid=20)],
-                         ids=["silu", "no-base", "grid20"])
+@pytest.mark.parametrize("case", [{}, dict(base="zero"), dict(grid=20), dict(grid=13),
+                                  dict(grid=13, base="zero"), dict(grid=14, base="zero")],
+                         ids=["silu", "no-base", "grid20", "16-splines", "16-splines-no-base",
+                              "17-splines-no-base"])
 def test_float32_close_to_reference(monkeypatch, strategy, case):
     """float32's vector paths (local panels of 16 inputs, and 5 more), with and without
-    a base function and with more features than one vector's lanes (grid 20)."""
+    a base function, and with up to one vector's lanes of splines per edge (the dense
+    weights: 16) or more."""
     monkeypatch.setattr(spline_strategies, "STRATEGY", strategy)
     layer = make_layer(i=37, o=5, dtype=torch.float32, **case)
     x = points(layer)

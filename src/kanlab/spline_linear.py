@@ -204,7 +204,7 @@ class Features(torch.autograd.Function):
     def forward(x, spec):
         out = x.new_empty(x.shape[0], x.shape[1] * spec.n_features)
         with torch.no_grad():
-            extension.ops().features_out(x, out, base_values(x, spec), *spec.kernel_args())
+            extension.ops().features_out(x, out, base_values(x, spec), *spec.kernel_args(), False)
         return out.view(x.shape[0], x.shape[1], spec.n_features)
 
     @staticmethod
@@ -221,7 +221,7 @@ class Features(torch.autograd.Function):
             return gx, None
         flat = grad.reshape(x.shape[0], -1).contiguous()
         return extension.ops().contract_dx(x, flat, base_derivative(x, ctx.spec),
-                                           *ctx.spec.kernel_args()), None
+                                           *ctx.spec.kernel_args(), False), None
 
 
 # autograd.Function.apply binds its arguments to the signature of forward on

@@ -52,6 +52,9 @@ class Plan:
             # features): an odd leading dimension costs MKL up to 10% in backward.
             width -= width % _ALIGN_INPUTS
         self.width = width
+        # The dense strategy's forward pass and x's gradient leave out each input's last
+        # spline (see dense_forward): S - 1 features per input, when there are two splines.
+        self.drop = self.S - (spec.base_fun is not None) >= 2
         self.local = STRATEGY == "local" or (STRATEGY == "auto" and _local_pays(
             self.O, self.S, spec.k, spec.base_fun is not None, x.element_size()))
 
@@ -98,13 +101,16 @@ def _pack(ops, params: tuple, spec: SplineSpec, padded: int, f0: int, f1: int) -
     return ops.pack_weights(*params, spec.base_fun is not None, padded, f0, f1)
 
 
-def _combine(ops, params: tuple, spec: SplineSpec, f0: int, f1: int, buf: Tensor) -> Tensor:
+def _combine(ops, params: tuple, spec: SplineSpec, f0: int, f1: int, buf: Tensor,
+             drop: bool = False, bias: Tensor | None = None) -> Tensor:
     """The same weights with the outputs first, ``(O, f1 - f0, S)``, for the dense GEMMs,
     written into ``buf``: one buffer serves all the blocks of a call (fresh memory for
-    each block would be faulted in page by page)."""
-    shape = (params[0].shape[0], f1 - f0, spec.n_features)
+    each block would be faulted in page by page).  With ``drop``, ``S - 1`` per input:
+    the last spline's weight subtracted from the others' and summed into ``bias``."""
+    shape = (params[0].shape[0], f1 - f0, spec.n_features - drop)
     w = buf[:shape[0] * shape[1] * shape[2]].view(shape)
-    ops.combine_weights(*params, spec.base_fun is not None, f0, f1, w)
+    ops.combine_weights(*params, spec.base_fun is not None, f0, f1, w, drop,
+                        bias if bias is not None else buf.new_empty(0))
     return w
 
 
@@ -118,45 +124,59 @@ def _chosen(grads, needs) -> tuple:
 
 
 def dense_forward(x, params, spec, plan: Plan, ops) -> Tensor:
+    """``y = Σ_blocks features @ weightsᵀ``, each input's last spline left out.
+
+    The splines of an input sum to one everywhere (inside the grid, and
+    outside it with either extrapolation), so ``Σ_s w_s B_s(x) = Σ_{s<n-1}
+    (w_s - w_{n-1}) B_s(x) + w_{n-1}``: the GEMMs run over ``S - 1`` features
+    per input, the size of the dense limit's, and the last splines' weights
+    add up to a bias per output.
+    """
     args = spec.kernel_args()
     blocks = plan.blocks()
-    feats = x.new_empty(plan.B * plan.width * plan.S)
-    wbuf = x.new_empty(plan.O * plan.width * plan.S)
+    S = plan.S - plan.drop
+    feats = x.new_empty(plan.B * plan.width * S)
+    wbuf = x.new_empty(plan.O * plan.width * S)
+    bias = x.new_zeros(plan.O) if plan.drop else None
     y = None
     for f0, f1 in blocks:
         nf = f1 - f0
-        f = feats[:plan.B * nf * plan.S].view(plan.B, nf * plan.S)
+        f = feats[:plan.B * nf * S].view(plan.B, nf * S)
         xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
-        ops.features_out(xb, f, base_values(xb, spec), *_block_args(spec, args, f0, f1))
-        w = _combine(ops, params, spec, f0, f1, wbuf).view(plan.O, nf * plan.S).t()
+        ops.features_out(xb, f, base_values(xb, spec), *_block_args(spec, args, f0, f1), plan.drop)
+        w = _combine(ops, params, spec, f0, f1, wbuf, plan.drop, bias).view(plan.O, nf * S).t()
         y = torch.mm(f, w) if y is None else y.addmm_(f, w)
-    return y
+    return y if bias is None else y.add_(bias)
 
 
 def dense_backward(gy, x, params, spec, plan, ops, needs):
+    """The weights' gradient from all ``S`` features per input (each weight's own,
+    exactly); x's through the forward pass's ``S - 1`` (the last spline's derivative
+    is minus the sum of the others')."""
     args = spec.kernel_args()
     need_x, need_w = needs[0], any(needs[1:])
     grads = _grads(params) if need_w else [None] * 3
     gx = x.new_empty(plan.B, plan.F) if need_x else None
     gy = gy.contiguous()
     blocks = plan.blocks()
-    feats = x.new_empty(plan.B * plan.width * plan.S)
-    gbuf = x.new_empty(max(plan.B, plan.O) * plan.width * plan.S)
-    wbuf = x.new_empty(plan.O * plan.width * plan.S) if need_x else None
+    S, Sx = plan.S, plan.S - plan.drop
+    feats = x.new_empty(plan.B * plan.width * S)
+    gbuf = x.new_empty(max(plan.B, plan.O) * plan.width * S)
+    wbuf = x.new_empty(plan.O * plan.width * Sx) if need_x else None
     for f0, f1 in blocks:
         nf = f1 - f0
         xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
         bargs = _block_args(spec, args, f0, f1)
         if need_w:
-            f = feats[:plan.B * nf * plan.S].view(plan.B, nf * plan.S)
-            ops.features_out(xb, f, base_values(xb, spec), *bargs)
-            gw = torch.mm(gy.t(), f, out=gbuf[:plan.O * nf * plan.S].view(plan.O, nf * plan.S))
-            ops.split_grads(gw.view(plan.O, nf, plan.S), *params, spec.base_fun is not None,
+            f = feats[:plan.B * nf * S].view(plan.B, nf * S)
+            ops.features_out(xb, f, base_values(xb, spec), *bargs, False)
+            gw = torch.mm(gy.t(), f, out=gbuf[:plan.O * nf * S].view(plan.O, nf * S))
+            ops.split_grads(gw.view(plan.O, nf, S), *params, spec.base_fun is not None,
                             f0, *grads)
         if need_x:
-            w = _combine(ops, params, spec, f0, f1, wbuf).view(plan.O, nf * plan.S)
-            gf = torch.mm(gy, w, out=gbuf[:plan.B * nf * plan.S].view(plan.B, -1))
-            gx[:, f0:f1] = ops.contract_dx(xb, gf, base_derivative(xb, spec), *bargs)
+            w = _combine(ops, params, spec, f0, f1, wbuf, plan.drop).view(plan.O, nf * Sx)
+            gf = torch.mm(gy, w, out=gbuf[:plan.B * nf * Sx].view(plan.B, -1))
+            gx[:, f0:f1] = ops.contract_dx(xb, gf, base_derivative(xb, spec), *bargs, plan.drop)
     return (gx, *_chosen(grads, needs[1:]))
 
 
@@ -165,18 +185,21 @@ def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int
 
     Costs per point of a forward and backward pass, in multiply-adds of a GEMM
     (measured on an AVX-512 CPU, one thread, float32, medians over
-    ``benchmarks/layer_ratio.py`` shapes): the dense strategy does three GEMMs
-    over all ``S`` features plus writing and contracting the features (about
-    143 multiply-adds per feature); the local kernels do ``k + 1`` (+ base)
-    multiply-adds per padded output ``Op``, each worth about 5.2 GEMM
-    multiply-adds, and ``Op / 4096`` more as the rows of wide outputs fall out
-    of the cache.  Degrees above 3 have only scalar local kernels.
+    ``benchmarks/layer_ratio.py`` shapes): the dense strategy does three GEMMs,
+    two of them over ``S - 1`` features (the last spline folded into a bias,
+    see :func:`dense_forward`) and one over all ``S``, plus writing and
+    contracting the features (about 143 multiply-adds per feature); the local
+    kernels do ``k + 1`` (+ base) multiply-adds per padded output ``Op``, each
+    worth about 5.2 GEMM multiply-adds, and ``Op / 4096`` more as the rows of
+    wide outputs fall out of the cache.  Degrees above 3 have only scalar
+    local kernels.
     """
     if k > 3:
         return False
     _, padded = _local_tiles(out, itemsize)
     local = 5.2 * (k + 1 + has_base) * padded * (1 + padded / 4096)
-    dense = n_features * (3 * out + 143)
+    folded = 2 if n_features - has_base >= 2 else 0  # GEMM features saved by the bias
+    dense = (3 * n_features - folded) * out + 143 * n_features
     return local < dense
 
 

@@ -121,16 +121,17 @@ def check_layer_values(layer, x: Tensor) -> None:
 
     Raises :class:`NonFiniteError` when ``x`` holds NaN or inf, or when it is so
     large that the layer's output could overflow its dtype (see
-    :func:`_output_bound`).  One reduction and one sync in the common case.
+    :func:`_output_bound`).  One reduction and two scalar reads in the common case.
     """
     if not _CHECKS or x.numel() == 0 or x.is_meta or _traced(x):
         return
     x = x.detach()
     low, high = x.aminmax()  # one pass, no temporary; NaN propagates
-    amax = torch.maximum(high, -low)
+    low, high = low.item(), high.item()  # (two scalar reads: cheaper than more tensor ops)
     limit = torch.finfo(x.dtype).max / OVERFLOW_HEADROOM
-    if bool(amax <= limit):  # False for NaN too
+    if -limit <= low and high <= limit:  # False for NaN too
         return
+    amax = max(high, -low)
     x2 = x.reshape(-1, x.shape[-1])
     if not bool(torch.isfinite(x2).all()):
         cols = (~torch.isfinite(x2)).any(0).nonzero().flatten().tolist()

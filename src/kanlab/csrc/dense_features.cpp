@@ -44,9 +44,19 @@ inline void slot_offsets(const int32_t* first, int64_t j, int64_t S, int64_t nb,
 // feat[j * S + nb + first[j] + r], and the base values base[j] to feat[j * S]
 // (when nb): AVX-512 scatters of 16 points at a time for float, a scalar loop
 // otherwise.
+// Spline `skip` (the last, when the dense strategy folds it into a bias, see
+// spline_strategies.py; else -1) has no slot: it is neither written nor read.
+#if defined(__AVX512F__)
+// The lanes of points j .. j + 15 whose spline first[j] + r has a slot.
+inline __mmask16 kept_lanes(const int32_t* first, int64_t j, int r, int64_t skip) {
+  return _mm512_cmpneq_epi32_mask(_mm512_add_epi32(_mm512_loadu_si512(first + j), _mm512_set1_epi32(r)),
+                                  _mm512_set1_epi32(static_cast<int32_t>(skip)));
+}
+#endif
+
 template <int KC, typename T>
 inline void scatter_features(const T* vals, const int32_t* first, const T* base, int64_t n,
-                             int64_t S, int64_t nb, T* feat) {
+                             int64_t S, int64_t nb, int64_t skip, T* feat) {
   int64_t j = 0;
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
@@ -56,8 +66,9 @@ inline void scatter_features(const T* vals, const int32_t* first, const T* base,
         slot_offsets(first, j, S, nb, row, at);
 #pragma GCC unroll 8
         for (int r = 0; r < KC; ++r)
-          _mm512_i32scatter_ps(feat, _mm512_add_epi32(at, _mm512_set1_epi32(r)),
-                               _mm512_loadu_ps(vals + r * kChunk + j), 4);
+          _mm512_mask_i32scatter_ps(feat, kept_lanes(first, j, r, skip),
+                                    _mm512_add_epi32(at, _mm512_set1_epi32(r)),
+                                    _mm512_loadu_ps(vals + r * kChunk + j), 4);
         if (nb) _mm512_i32scatter_ps(feat, row, _mm512_loadu_ps(base + j), 4);
       }
     }
@@ -65,7 +76,8 @@ inline void scatter_features(const T* vals, const int32_t* first, const T* base,
 #endif
   for (; j < n; ++j) {
     T* fs = feat + j * S + nb + first[j];
-    for (int r = 0; r < KC; ++r) fs[r] = vals[r * kChunk + j];
+    for (int r = 0; r < KC; ++r)
+      if (first[j] + r != skip) fs[r] = vals[r * kChunk + j];
     if (nb) feat[j * S] = base[j];
   }
 }
@@ -74,7 +86,7 @@ inline void scatter_features(const T* vals, const int32_t* first, const T* base,
 // into out[j] for n points: AVX-512 gathers of 16 points at a time for float.
 template <int KC, typename T>
 inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase, int64_t n,
-                            int64_t S, int64_t nb, const T* g, T* out) {
+                            int64_t S, int64_t nb, int64_t skip, const T* g, T* out) {
   int64_t j = 0;
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
@@ -86,7 +98,8 @@ inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase
 #pragma GCC unroll 8
         for (int r = 0; r < KC; ++r)
           acc = _mm512_fmadd_ps(_mm512_loadu_ps(dvals + r * kChunk + j),
-                                _mm512_i32gather_ps(_mm512_add_epi32(at, _mm512_set1_epi32(r)), g, 4),
+                                _mm512_mask_i32gather_ps(_mm512_setzero_ps(), kept_lanes(first, j, r, skip),
+                                                         _mm512_add_epi32(at, _mm512_set1_epi32(r)), g, 4),
                                 acc);
         if (nb) acc = _mm512_fmadd_ps(_mm512_loadu_ps(dbase + j), _mm512_i32gather_ps(row, g, 4), acc);
         _mm512_storeu_ps(out + j, acc);
@@ -97,7 +110,8 @@ inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase
   for (; j < n; ++j) {
     const T* gs = g + j * S + nb + first[j];
     T acc = T(0);
-    for (int r = 0; r < KC; ++r) acc += dvals[r * kChunk + j] * gs[r];
+    for (int r = 0; r < KC; ++r)
+      if (first[j] + r != skip) acc += dvals[r * kChunk + j] * gs[r];
     if (nb) acc += dbase[j] * g[j * S];
     out[j] = acc;
   }
@@ -107,21 +121,24 @@ inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase
 
 // Writes the dense feature rows out (B, F, S) of x (B, F): zero, then the
 // base value (from bx (B, F), computed by the caller with torch's vectorised
-// function, or here when bx is empty) and the k + 1 non-zero bases.
+// function, or here when bx is empty) and the k + 1 non-zero bases; without
+// the last spline's slot when drop_last (rows of S - 1).
 void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& bx,
                   const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
-                  const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base) {
+                  const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
+                  bool drop_last) {
   check_args(x, knots, table, origin, last, k, uniform);
   const int64_t B = x.size(0), F = x.size(1);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_features", [&] {
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
-    check_rows(out, x, sp.S, "out");
+    TORCH_CHECK(!drop_last || sp.n >= 2, "drop_last needs at least two splines");
+    const int64_t S = sp.S - (drop_last ? 1 : 0), nb = sp.nb, skip = drop_last ? sp.n - 1 : -1;
+    check_rows(out, x, S, "out");
     const bool given = sp.nb && bx.numel() > 0;
     if (given) check_rows(bx, x, 1, "bx");
     const scalar_t* bp = given ? bx.data_ptr<scalar_t>() : nullptr;
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
-    const int64_t S = sp.S, nb = sp.nb;
     dispatch_k(k, [&](auto kc) {
     constexpr int KC = decltype(kc)::value;
     at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
@@ -139,7 +156,7 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
             const scalar_t* bv = given ? bp + b * F + c0 : bvals.data();
             if (nb && !given)
               for (int64_t j = 0; j < n; ++j) bvals[j] = base_value(base, xp[b * F + c0 + j]);
-            scatter_features<(KC > 0 ? KC : 1)>(vals.data(), first.data(), bv, n, S, nb,
+            scatter_features<(KC > 0 ? KC : 1)>(vals.data(), first.data(), bv, n, S, nb, skip,
                                                 row + c0 * S);
           }
           continue;
@@ -148,7 +165,8 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
           scalar_t* feat = row + f * S;
           const int64_t first1 = sp.template features<KC>(xp[b * F + f], f, 0, vals.data());
           if (nb) feat[0] = given ? bp[b * F + f] : vals[0];
-          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r) feat[first1 + r] = vals[nb + r];
+          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r)
+            if (first1 - nb + r != skip) feat[first1 + r] = vals[nb + r];
         }
       }
     });
@@ -156,24 +174,27 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
   });
 }
 
-// grad_x[b, f] = sum_s dF_s(x[b, f]) * gF[b, f, s], over the k + 1 (+ base) non-zero slots;
-// the base function's derivative comes from dbx (B, F) when given.
+// grad_x[b, f] = sum_s dF_s(x[b, f]) * gF[b, f, s], over the k + 1 (+ base) non-zero slots
+// (without the last spline's when drop_last); the base function's derivative
+// comes from dbx (B, F) when given.
 at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tensor& dbx,
                        const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
-                       const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base) {
+                       const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
+                       bool drop_last) {
   check_args(x, knots, table, origin, last, k, uniform);
   const int64_t B = x.size(0), F = x.size(1);
   auto gx = at::empty_like(x);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_contract_dx", [&] {
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
-    check_rows(gF, x, sp.S, "gF");
+    TORCH_CHECK(!drop_last || sp.n >= 2, "drop_last needs at least two splines");
+    const int64_t S = sp.S - (drop_last ? 1 : 0), nb = sp.nb, skip = drop_last ? sp.n - 1 : -1;
+    check_rows(gF, x, S, "gF");
     const bool given = sp.nb && dbx.numel() > 0;
     if (given) check_rows(dbx, x, 1, "dbx");
     const scalar_t* dbp = given ? dbx.data_ptr<scalar_t>() : nullptr;
     const scalar_t* xp = x.data_ptr<scalar_t>();
     const scalar_t* gp = gF.data_ptr<scalar_t>();
     scalar_t* out = gx.data_ptr<scalar_t>();
-    const int64_t S = sp.S, nb = sp.nb;
     dispatch_k(k, [&](auto kc) {
     constexpr int KC = decltype(kc)::value;
     at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
@@ -189,7 +210,7 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
             const scalar_t* db = given ? dbp + b * F + c0 : dbvals.data();
             if (nb && !given)
               for (int64_t j = 0; j < n; ++j) dbvals[j] = base_derivative(base, xp[b * F + c0 + j]);
-            gather_contract<(KC > 0 ? KC : 1)>(vals.data(), first.data(), db, n, S, nb,
+            gather_contract<(KC > 0 ? KC : 1)>(vals.data(), first.data(), db, n, S, nb, skip,
                                                gp + (b * F + c0) * S, out + b * F + c0);
           }
           continue;
@@ -198,7 +219,8 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
           const scalar_t* g = gp + (b * F + f) * S;
           const int64_t first1 = sp.template features<KC>(xp[b * F + f], f, 1, vals.data());
           scalar_t acc = scalar_t(0);
-          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r) acc += vals[nb + r] * g[first1 + r];
+          for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r)
+            if (first1 - nb + r != skip) acc += vals[nb + r] * g[first1 + r];
           if (nb) acc += (given ? dbp[b * F + f] : vals[0]) * g[0];
           out[b * F + f] = acc;
         }

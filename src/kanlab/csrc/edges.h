@@ -17,6 +17,20 @@ inline void combine_edge(const T* __restrict coef, T scale_base, T scale_sp, T m
   for (int64_t s = 0; s < n; ++s) w[(nb + s) * step] = coef[s] * scale;
 }
 
+// The same without the last spline's slot, its weight folded into the
+// others': (coef[s] - coef[n - 1]) * scale_sp * mask into w[nb + s] for
+// s < n - 1 (the base slot as above).  Returns the last spline's weight
+// coef[n - 1] * scale_sp * mask, which the splines' partition of unity turns
+// into a constant term of the edge (a bias of its output).
+template <typename T>
+inline T combine_edge_relative(const T* __restrict coef, T scale_base, T scale_sp, T mask,
+                               int64_t n, int64_t nb, T* __restrict w) {
+  if (nb) w[0] = scale_base * mask;
+  const T scale = scale_sp * mask, c_last = coef[n - 1];
+  for (int64_t s = 0; s + 1 < n; ++s) w[nb + s] = (coef[s] - c_last) * scale;
+  return c_last * scale;
+}
+
 // The reverse for one edge: the gradients of its coef, scale_base (zero without
 // a base function) and scale_sp from that of its combined weights g[0], g[step], ...
 template <typename T>

@@ -15,13 +15,17 @@
 
 namespace kanlab_cpu {
 
+// drop_last: without the last spline's slot (S - 1 features per input), as
+// combine_weights with drop_last expects.
 void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& bx,
                   const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
-                  const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base);
+                  const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
+                  bool drop_last);
 
 at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tensor& dbx,
                        const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
-                       const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base);
+                       const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
+                       bool drop_last);
 
 // x's columns xT (F, B) from x (B, F), which the local kernels take.
 at::Tensor columns(const at::Tensor& x);
@@ -60,9 +64,12 @@ void check_grad_outputs(const at::Tensor& coef, const at::Tensor& scale_base,
                         const at::Tensor& g_sp);
 
 // The same with the outputs first, written into W (O, last - first, S), and its gradient.
+// drop_last: without the last spline's slot, the other splines' weights
+// relative to its weight (S - 1 per edge), whose sum over the edges of each
+// output is added to bias (O,) unless bias is empty.
 void combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
                      const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
-                     int64_t last, const at::Tensor& W);
+                     int64_t last, const at::Tensor& W, bool drop_last, const at::Tensor& bias);
 void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
                  const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp);

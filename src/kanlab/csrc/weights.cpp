@@ -6,12 +6,17 @@
 // written in whole cache lines even when rows of W are 4 KiB apart (which would
 // otherwise map every access of a column to one L1 set).  combine_weights and
 // split_grads do the same with the outputs first, W (O, F, S), for the dense
-// GEMMs, and the reverse for their gradient.
+// GEMMs (combine_weights also without the last spline, see
+// spline_strategies.py), and the reverse for their gradient.
 // Parallel over blocks of inputs (or outputs), so no two threads write the
 // same memory.
 #include <ATen/Parallel.h>
 
+#include <type_traits>
 #include <vector>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "edges.h"
 #include "kernels.h"
@@ -34,6 +39,43 @@ void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::
                     t->scalar_type() == coef.scalar_type(),
                 "scale_base, scale_sp and mask must be contiguous (O, F) tensors of coef's dtype");
   }
+}
+
+// combine_edge_relative over the run of edges f = 0 .. nf - 1 of one output
+// (coef, scale and mask at [f], weights at w + f * S, S = nb + n - 1); returns
+// the sum of their last splines' weights.  For float edges of n <= 16, each
+// edge is one masked vector (the scalar loop of n - 1 would not vectorise).
+template <typename T>
+inline T combine_run_relative(const T* __restrict coef, const T* __restrict sb,
+                              const T* __restrict ss, const T* __restrict m, int64_t nf,
+                              int64_t n, int64_t nb, T* __restrict w) {
+  const int64_t S = nb + n - 1;
+  T share = T(0);
+  int64_t f = 0;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (n <= 16) {  // (so S <= 16)
+      const auto splines = static_cast<__mmask16>((1u << n) - 1);
+      const auto slots = static_cast<__mmask16>((1u << S) - 1);
+      // lane l <- lane l - nb: the splines after the base slot
+      const __m512i shift = _mm512_sub_epi32(
+          _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+          _mm512_set1_epi32(static_cast<int32_t>(nb)));
+      for (; f < nf; ++f) {
+        const float* c = coef + f * n;
+        const float scale = ss[f] * m[f], last = c[n - 1];
+        __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(splines, c), _mm512_set1_ps(last)),
+                                 _mm512_set1_ps(scale));
+        if (nb) v = _mm512_mask_mov_ps(_mm512_permutexvar_ps(shift, v), 1, _mm512_set1_ps(sb[f] * m[f]));
+        _mm512_mask_storeu_ps(w + f * S, slots, v);
+        share += last * scale;
+      }
+    }
+  }
+#endif
+  for (; f < nf; ++f)
+    share += combine_edge_relative(coef + f * n, sb[f], ss[f], m[f], n, nb, w + f * S);
+  return share;
 }
 
 }  // namespace
@@ -113,13 +155,18 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
 
 void combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
                      const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
-                     int64_t last, const at::Tensor& W) {
+                     int64_t last, const at::Tensor& W, bool drop_last, const at::Tensor& bias) {
   check_params(coef, scale_sp, mask, scale_base);
   const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
-  const int64_t S = n + nb, nf = last - first;
+  const int64_t S = n + nb - (drop_last ? 1 : 0), nf = last - first;
   TORCH_CHECK(0 <= first && first <= last && last <= F, "bad range of inputs");
+  TORCH_CHECK(!drop_last || n >= 2, "drop_last needs at least two splines");
   TORCH_CHECK(W.is_contiguous() && W.numel() == O * nf * S && W.scalar_type() == coef.scalar_type(),
               "W must be a contiguous tensor of O * inputs * S elements of coef's dtype");
+  const bool sums = drop_last && bias.numel() > 0;
+  TORCH_CHECK(!sums || (bias.is_contiguous() && bias.numel() == O &&
+                        bias.scalar_type() == coef.scalar_type()),
+              "bias must be empty or a contiguous (O,) tensor of coef's dtype");
   AT_DISPATCH_FLOATING_TYPES(coef.scalar_type(), "kanlab_combine_weights", [&] {
     using T = scalar_t;
     const T* c = coef.data_ptr<T>();
@@ -127,12 +174,20 @@ void combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
     const T* ss = scale_sp.data_ptr<T>();
     const T* m = mask.data_ptr<T>();
     T* w = W.data_ptr<T>();
+    T* bp = sums ? bias.data_ptr<T>() : nullptr;
     at::parallel_for(0, O, 1, [&](int64_t oa, int64_t ob) {
-      for (int64_t o = oa; o < ob; ++o)
-        for (int64_t f = first; f < last; ++f) {
-          const int64_t of = o * F + f;
-          combine_edge(c + of * n, sb[of], ss[of], m[of], n, nb, w + (o * nf + f - first) * S, 1);
+      for (int64_t o = oa; o < ob; ++o) {
+        const int64_t of = o * F + first;
+        if (drop_last) {
+          const T share = combine_run_relative(c + of * n, sb + of, ss + of, m + of, nf, n, nb,
+                                               w + o * nf * S);
+          if (sums) bp[o] += share;
+          continue;
         }
+        for (int64_t f = 0; f < nf; ++f)
+          combine_edge(c + (of + f) * n, sb[of + f], ss[of + f], m[of + f], n, nb,
+                       w + (o * nf + f) * S, 1);
+      }
     });
   });
 }
