@@ -38,22 +38,22 @@ inline void slot_offsets(const int32_t* first, int64_t j, int64_t S, int64_t nb,
   at = _mm512_add_epi32(row, _mm512_add_epi32(_mm512_loadu_si512(first + j),
                                               _mm512_set1_epi32(static_cast<int32_t>(nb))));
 }
-#endif
 
-// The KC values vals[r * kChunk + j] of n points j, each written to
-// feat[j * S + nb + first[j] + r], and the base values base[j] to feat[j * S]
-// (when nb): AVX-512 scatters of 16 points at a time for float, a scalar loop
-// otherwise.
-// Spline `skip` (the last, when the dense strategy folds it into a bias, see
-// spline_strategies.py; else -1) has no slot: it is neither written nor read.
-#if defined(__AVX512F__)
-// The lanes of points j .. j + 15 whose spline first[j] + r has a slot.
+// The lanes of points j .. j + 15 whose spline first[j] + r has a slot (see skip below).
 inline __mmask16 kept_lanes(const int32_t* first, int64_t j, int r, int64_t skip) {
   return _mm512_cmpneq_epi32_mask(_mm512_add_epi32(_mm512_loadu_si512(first + j), _mm512_set1_epi32(r)),
                                   _mm512_set1_epi32(static_cast<int32_t>(skip)));
 }
 #endif
 
+// In scatter_features and gather_contract, spline `skip` (the last, when the
+// dense strategy folds it into a bias, see spline_strategies.py; else -1) has
+// no slot: it is neither written nor read.
+
+// The KC values vals[r * kChunk + j] of n points j, each written to
+// feat[j * S + nb + first[j] + r], and the base values base[j] to feat[j * S]
+// (when nb): AVX-512 scatters of 16 points at a time for float, a scalar loop
+// otherwise.
 template <int KC, typename T>
 inline void scatter_features(const T* vals, const int32_t* first, const T* base, int64_t n,
                              int64_t S, int64_t nb, int64_t skip, T* feat) {
