@@ -160,7 +160,7 @@ def dense_backward(gy, x, params, spec, plan, ops, needs):
     gy = gy.contiguous()
     blocks = plan.blocks()
     S, Sx = plan.S, plan.S - plan.drop
-    feats = x.new_empty(plan.B * plan.width * S)
+    feats = x.new_empty(plan.B * plan.width * S) if need_w else None
     gbuf = x.new_empty(max(plan.B, plan.O) * plan.width * S)
     wbuf = x.new_empty(plan.O * plan.width * Sx) if need_x else None
     for f0, f1 in blocks:
