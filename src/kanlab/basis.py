@@ -4,9 +4,10 @@ Composing :func:`kanlab.splines.local_basis` from tensor ops records a few
 dozen tiny autograd nodes per call; for the small batches of scientific fits
 that bookkeeping costs more than the arithmetic.  :class:`BSplineBasis`
 computes the basis without recording and differentiates it analytically:
-the backward pass of the derivative of order ``d`` is the basis of order
-``d + 1``, itself a ``BSplineBasis``, so gradients of gradients (PDE losses,
-``torch.func.jacrev`` of ``grad``) work to every order.
+the backward pass (and the forward-mode ``jvp``) of the derivative of order
+``d`` is the basis of order ``d + 1``, itself a ``BSplineBasis``, so gradients
+of gradients (PDE losses, ``torch.func.jacrev`` of ``grad``, ``jacfwd``,
+``hessian``) work to every order.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from torch import Tensor
 from .spline_tables import SpanTables, span_tables
 from .splines import local_basis, scatter_local
 
-__all__ = ["BSplineBasis", "dense_basis"]
+__all__ = ["BSplineBasis", "ForwardModeBasis", "dense_basis"]
 
 
 class BSplineBasis(torch.autograd.Function):
@@ -50,10 +51,45 @@ class BSplineBasis(torch.autograd.Function):
         k, uniform, extrapolate, derivative = ctx.options
         grad_x = None
         if ctx.needs_input_grad[0]:
-            slope = BSplineBasis.apply(x, knots, origin, last, coef, k, uniform,
-                                       extrapolate, derivative + 1)
+            slope = _function().apply(x, knots, origin, last, coef, k, uniform, extrapolate,
+                                      derivative + 1)
             grad_x = (grad * slope).sum(-1)  # (B, F)
         return grad_x, None, None, None, None, None, None, None, None
+
+
+class ForwardModeBasis(BSplineBasis):
+    """:class:`BSplineBasis` with a ``jvp``, for forward-mode AD (``torch.func.jvp``,
+    ``jacfwd``, ``hessian``, dual tensors).  A class of its own because Dynamo
+    cannot trace a Function that defines ``jvp`` (``torch.compile`` uses the other)."""
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        BSplineBasis.setup_context(ctx, inputs, output)
+        ctx.save_for_forward(*inputs[:5])
+
+    @staticmethod
+    def jvp(ctx, x_t, *_):
+        """x's tangent times the derivative basis, itself a basis Function (any order)."""
+        x, knots, origin, last, coef = ctx.saved_tensors
+        k, uniform, extrapolate, derivative = ctx.options
+        slope = _function().apply(x, knots, origin, last, coef, k, uniform, extrapolate,
+                                  derivative + 1)
+        return slope * x_t.unsqueeze(-1)
+
+
+def _function() -> type[BSplineBasis]:
+    """:class:`ForwardModeBasis` while forward-mode AD is on (a dual level of
+    ``torch.autograd.forward_ad`` open, or a ``torch.func`` jvp transform running),
+    else :class:`BSplineBasis`."""
+    if torch.compiler.is_compiling():
+        return BSplineBasis
+    from torch.autograd import forward_ad
+    if forward_ad._current_level >= 0:
+        return ForwardModeBasis
+    from torch._C._functorch import TransformType, get_interpreter_stack
+    stack = get_interpreter_stack()
+    return ForwardModeBasis if stack and any(i.key() == TransformType.Jvp for i in stack) \
+        else BSplineBasis
 
 
 # Spares Function.apply rebuilding the signature on every call (see spline_linear.py).
@@ -85,5 +121,4 @@ def dense_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         if tables is None:
             tables = span_tables(knots, k)
         origin, last, coef = tables.origin, tables.last, tables.coef
-    return BSplineBasis.apply(x, knots, origin, last, coef, k, uniform, extrapolate,
-                              derivative)
+    return _function().apply(x, knots, origin, last, coef, k, uniform, extrapolate, derivative)

@@ -123,7 +123,17 @@ def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
     for t in (x, spec.knots, *params):
         if isinstance(t, FakeTensor) or is_functorch_wrapped_tensor(t):
             return False
+    if _dual(x, *params):  # forward-mode AD: the reference path has the jvp
+        return False
     return extension.ops() is not None
+
+
+def _dual(*tensors: Tensor) -> bool:
+    """Whether forward-mode AD (``torch.autograd.forward_ad``) gives any of these a tangent."""
+    from torch.autograd import forward_ad
+    if forward_ad._current_level < 0:  # no dual level open: nothing has a tangent
+        return False
+    return any(forward_ad.unpack_dual(t).tangent is not None for t in tensors)
 
 
 def _contiguous(*tensors: Tensor) -> tuple:

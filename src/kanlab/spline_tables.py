@@ -103,11 +103,19 @@ def cardinal_matrix(k: int, dtype: torch.dtype, device) -> Tensor:
     key = (k, dtype, torch.device(device))
     if key in _CARDINAL:
         return _CARDINAL[key]
+    if torch.compiler.is_compiling():  # under torch.export / compile: a fake tensor, not cached
+        return _cardinal(k, dtype, device)
+    # A constant: made outside any torch.func transform in progress (made inside one
+    # and cached, torch 2.13's functorch later fails an internal assert in jacfwd).
+    from torch._functorch.pyfunctorch import temporarily_clear_interpreter_stack
+    with temporarily_clear_interpreter_stack():
+        _CARDINAL[key] = _cardinal(k, dtype, device)
+    return _CARDINAL[key]
+
+
+def _cardinal(k: int, dtype: torch.dtype, device) -> Tensor:
     window = torch.arange(2 * k + 2, dtype=torch.float64)
-    matrix = _window_polynomials(window, k).t().to(dtype=dtype, device=device)
-    if not torch.compiler.is_compiling():  # under torch.export / compile it is a fake tensor
-        _CARDINAL[key] = matrix
-    return matrix
+    return _window_polynomials(window, k).t().to(dtype=dtype, device=device)
 
 
 def power_vectors(s: Tensor, k: int, orders: list[int]) -> Tensor:
