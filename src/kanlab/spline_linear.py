@@ -33,6 +33,9 @@ from typing import Callable
 
 import torch
 from torch import Tensor
+from torch._C._functorch import is_functorch_wrapped_tensor
+from torch._subclasses.fake_tensor import FakeTensor
+from torch.autograd import forward_ad
 
 from . import extension
 from .basis import dense_basis
@@ -78,11 +81,16 @@ class SplineSpec:
         return self.n_basis + (self.base_fun is not None)
 
     def kernel_args(self) -> tuple:
-        empty = self.knots.new_empty(0)
-        origin = empty if self.uniform else self.tables.origin.contiguous()
-        last = empty.long() if self.uniform else self.tables.last.contiguous()
-        return (self.knots.contiguous(), self.table.contiguous(), origin, last, self.k, self.uniform,
-                self.extrapolate == "linear", BASE_CODES[self.base_name])
+        """The kernels' spline arguments (made once per spec: a forward pass and its backward)."""
+        args = self.__dict__.get("_kernel_args")
+        if args is None:
+            empty = self.knots.new_empty(0)
+            origin = empty if self.uniform else self.tables.origin.contiguous()
+            last = empty.long() if self.uniform else self.tables.last.contiguous()
+            args = (self.knots.contiguous(), self.table.contiguous(), origin, last, self.k,
+                    self.uniform, self.extrapolate == "linear", BASE_CODES[self.base_name])
+            self.__dict__["_kernel_args"] = args
+        return args
 
 
 def features(x: Tensor, spec: SplineSpec) -> Tensor:
@@ -118,8 +126,6 @@ def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
         return False
     if spec.base_name not in BASE_CODES or x.numel() == 0:
         return False
-    from torch._C._functorch import is_functorch_wrapped_tensor
-    from torch._subclasses.fake_tensor import FakeTensor
     for t in (x, spec.knots, *params):
         if isinstance(t, FakeTensor) or is_functorch_wrapped_tensor(t):
             return False
@@ -130,7 +136,6 @@ def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
 
 def _dual(*tensors: Tensor) -> bool:
     """Whether forward-mode AD (``torch.autograd.forward_ad``) gives any of these a tangent."""
-    from torch.autograd import forward_ad
     if forward_ad._current_level < 0:  # no dual level open: nothing has a tangent
         return False
     return any(forward_ad.unpack_dual(t).tangent is not None for t in tensors)
@@ -190,12 +195,11 @@ class SplineLinear(torch.autograd.Function):
             return (*_differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec,
                                               needs), None, None)
         ops = extension.ops()
-        plan = Plan(x, coef, spec)
         params = _contiguous(coef, scale_base, scale_sp, mask)
-        if plan.local:
+        if kept[0].numel():  # the local strategy's packed weights: its plan, as in forward
             out = local_backward(gy, params, spec, ops, needs, *kept)
         else:
-            out = dense_backward(gy, x, params, spec, plan, ops, needs)
+            out = dense_backward(gy, x, params, spec, Plan(x, coef, spec), ops, needs)
         if spec.base_fun is None and out[2] is not None:
             out[2].zero_()  # scale_base does not enter the output without a base function
         return (*out, None, None)
