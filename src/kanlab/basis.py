@@ -15,6 +15,8 @@ import inspect
 
 import torch
 from torch import Tensor
+from torch._C._functorch import TransformType, get_interpreter_stack
+from torch.autograd import forward_ad
 
 from .spline_tables import SpanTables, span_tables
 from .splines import local_basis, scatter_local
@@ -83,10 +85,8 @@ def _function() -> type[BSplineBasis]:
     else :class:`BSplineBasis`."""
     if torch.compiler.is_compiling():
         return BSplineBasis
-    from torch.autograd import forward_ad
     if forward_ad._current_level >= 0:
         return ForwardModeBasis
-    from torch._C._functorch import TransformType, get_interpreter_stack
     stack = get_interpreter_stack()
     return ForwardModeBasis if stack and any(i.key() == TransformType.Jvp for i in stack) \
         else BSplineBasis

@@ -56,7 +56,7 @@ class Plan:
         # spline (see dense_forward): S - 1 features per input, when there are two splines.
         self.drop = self.S - (spec.base_fun is not None) >= 2
         self.local = STRATEGY == "local" or (STRATEGY == "auto" and _local_pays(
-            self.O, self.S, spec.k, spec.base_fun is not None, x.element_size()))
+            self.O, self.S, spec.k, spec.base_fun is not None, x.element_size(), self.drop))
 
     def blocks(self):
         return [(f, min(f + self.width, self.F)) for f in range(0, self.F, self.width)]
@@ -180,14 +180,15 @@ def dense_backward(gy, x, params, spec, plan, ops, needs):
     return (gx, *_chosen(grads, needs[1:]))
 
 
-def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int) -> bool:
+def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int,
+                drop: bool) -> bool:
     """Whether the local-support kernels beat the dense ones on a layer, by a cost model.
 
     Costs per point of a forward and backward pass, in multiply-adds of a GEMM
     (measured on an AVX-512 CPU, one thread, float32, medians over
     ``benchmarks/layer_ratio.py`` shapes): the dense strategy does three GEMMs,
-    two of them over ``S - 1`` features (the last spline folded into a bias,
-    see :func:`dense_forward`) and one over all ``S``, plus writing and
+    two of them over ``S - 1`` features when ``drop`` (the last spline folded
+    into a bias, see :func:`dense_forward`) and one over all ``S``, plus writing and
     contracting the features (about 143 multiply-adds per feature); the local
     kernels do ``k + 1`` (+ base) multiply-adds per padded output ``Op``, each
     worth about 5.2 GEMM multiply-adds, and ``Op / 4096`` more as the rows of
@@ -198,8 +199,7 @@ def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int
         return False
     _, padded = _local_tiles(out, itemsize)
     local = 5.2 * (k + 1 + has_base) * padded * (1 + padded / 4096)
-    folded = 2 if n_features - has_base >= 2 else 0  # GEMM features saved by the bias
-    dense = (3 * n_features - folded) * out + 143 * n_features
+    dense = (3 * n_features - 2 * drop) * out + 143 * n_features
     return local < dense
 
 
