@@ -129,22 +129,30 @@ def test_local_backward_partial_needs(monkeypatch, needs):
 
 
 @needs_kernels
-@pytest.mark.parametrize("o,padded", [(5, 16), (70, 80)], ids=["narrow", "wide"])
-def test_pack_weights(o, padded):
-    """pack_weights lays out [scale_base·mask | scale_sp·mask·coef] as (F, S, Op) with zero
-    padding, for any range of inputs: narrow layers output by output into blocks of W,
-    wide ones (rows of W over 4 KiB) through tiles.  (Its adjoint, the split of the packed
-    gradient, is inside local_backward: checked by test_local_kernels_match_reference_float64.)"""
+@pytest.mark.parametrize("dtype", [F64, torch.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("o,padded,base,grid", [(5, 16, "silu", 5), (70, 80, "silu", 5),
+                                                 (1, 48, "zero", 2), (17, 32, "tanh", 9),
+                                                 (64, 64, "silu", 1)],
+                         ids=["narrow", "wide", "one-output", "partial-tile", "one-interval"])
+def test_pack_weights(o, padded, base, grid, dtype):
+    """pack_weights lays out [scale_base·mask | scale_sp·mask·coef] as (F, S, Op), outputs
+    zero-padded to Op (past whole tiles too), for any range of inputs, bit for bit: tiles
+    of inputs x outputs, partial ones (outputs, inputs and runs of coefficients that do
+    not fill a vector) included.  (Its adjoint, the split of the packed gradient, is
+    inside local_backward: checked by test_local_kernels_match_reference_float64.)"""
     ops = extension.ops()
-    layer = make_layer(i=21, o=o)
+    layer = make_layer(i=21, o=o, grid=grid, base=base, dtype=dtype)
     coef, sb, ssp, mask = (layer.coef.detach(), layer.scale_base.detach(),
                            layer.scale_sp.detach(), layer.mask)
-    w = ops.pack_weights(coef, sb, ssp, mask, True, padded, 0, 21)
-    expect = layer._feature_weight().detach().permute(1, 2, 0)  # (F, S, O)
+    has_base = base != "zero"
+    w = ops.pack_weights(coef, sb, ssp, mask, has_base, padded, 0, 21)
+    expect = layer._feature_weight().detach().permute(1, 2, 0)  # (F, 1 + n, O)
+    expect = expect if has_base else expect[:, 1:]  # no base slot without a base function
     torch.testing.assert_close(w[..., :o], expect, rtol=0, atol=0)
     assert bool((w[..., o:] == 0).all())
-    torch.testing.assert_close(ops.pack_weights(coef, sb, ssp, mask, True, o, 1, 19),
+    torch.testing.assert_close(ops.pack_weights(coef, sb, ssp, mask, has_base, o, 1, 19),
                                expect[1:19], rtol=0, atol=0)
+    assert ops.pack_weights(coef, sb, ssp, mask, has_base, padded, 7, 7).shape == (0, expect.shape[1], padded)
 
 
 @needs_kernels

@@ -1,34 +1,29 @@
 // Packing of a layer's parameters into combined weights with the outputs last,
 // W (F, S, Op) = [scale_base * mask | scale_sp * mask * coef] zero-padded to
 // Op outputs, for the local kernels (whose backward pass splits the gradient
-// itself, input by input, local_support.cpp).  A transpose, done through tiles
-// of 16 inputs x 16 outputs staged in a small buffer, so memory is read and
-// written in whole cache lines even when rows of W are 4 KiB apart (which would
-// otherwise map every access of a column to one L1 set).  combine_weights and
-// split_grads do the same with the outputs first, W (O, F, S), for the dense
-// GEMMs (combine_weights also without the last spline, see
-// spline_strategies.py), and the reverse for their gradient.
-// Parallel over blocks of inputs (or outputs), so no two threads write the
-// same memory.
+// itself, input by input, local_support.cpp).  A transpose, done in tiles of
+// N inputs x N outputs (N SIMD lanes) by register transposes, so coef is read
+// and W written in whole vectors.  combine_weights and split_grads do the
+// same with the outputs first, W (O, F, S), for the dense GEMMs
+// (combine_weights also without the last spline, see spline_strategies.py),
+// and the reverse for their gradient.  Parallel over blocks of inputs (or
+// outputs), so no two threads write the same memory.
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <cstring>
 #include <type_traits>
-#include <vector>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
 #include "edges.h"
 #include "kernels.h"
+#include "simd.h"
+#include "transpose.h"
 
 namespace kanlab_cpu {
 namespace {
-
-constexpr int64_t kTile = 16;  // inputs and outputs per tile
-// Narrow layers: blocks of W of at most this size (the L1 cache) are packed
-// output by output, when they hold at least kNarrowInputs inputs.
-constexpr int64_t kNarrowBytes = 32 << 10;
-constexpr int64_t kNarrowInputs = 8;
 
 void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::Tensor& mask,
                   const at::Tensor& scale_base) {
@@ -78,6 +73,80 @@ inline T combine_run_relative(const T* __restrict coef, const T* __restrict sb,
   return share;
 }
 
+// A layer's parameters, as pack_tile reads them.
+template <typename T>
+struct Params {
+  const T *coef, *scale_base, *scale_sp, *mask;
+  int64_t O, F, n, nb;
+};
+
+// v stored at p: all N lanes, or the first `count` (a row's last, partial tile).
+template <typename T>
+inline void store_lanes(T* p, const typename Simd<T>::V& v, int64_t count) {
+  if (count >= Simd<T>::N)
+    Simd<T>::store(p, v);
+  else
+    std::memcpy(p, &v, count * sizeof(T));
+}
+
+// One tile of the packed weights W (F, S, padded) for the local kernels: inputs
+// [f0, f0 + nf) and outputs [o0, o0 + N), N = SIMD lanes, nf <= N.  Each run
+// of N parameters along a row of coef (o fixed, consecutive (f, s)) becomes a
+// column of W by an N x N register transpose (transpose.h), scaled by
+// scale_sp * mask of its edges and stored as one vector: W is written in whole
+// vectors, coef read in whole vectors.  Outputs past O get zeros.
+template <typename T>
+void pack_tile(const Params<T>& p, int64_t f0, int64_t nf, int64_t o0, int64_t padded, T* w) {
+  using V = typename Simd<T>::V;
+  constexpr int64_t N = Simd<T>::N;
+  const int64_t S = p.n + p.nb, no = std::clamp<int64_t>(p.O - o0, 0, N);
+  const int64_t lanes = std::min(N, padded - o0);
+  auto row = [&](int64_t f, int64_t s) { return w + (f * S + s) * padded + o0; };
+  if (no == 0) {  // padding only
+    for (int64_t f = f0; f < f0 + nf; ++f)
+      for (int64_t s = 0; s < S; ++s) std::fill(row(f, s), row(f, s) + lanes, T(0));
+    return;
+  }
+  alignas(64) T stage[N * N], scale[N * N], cols[N * N];
+  // (o, f) parameters of the tile, transposed: out[i * N + j] = a[o0 + j, f0 + i] * mask.
+  auto edges = [&](const T* a, T* out) {
+    for (int64_t j = 0; j < N; ++j) {
+      const int64_t of = (o0 + j) * p.F + f0;
+      if (j < no && nf == N)
+        Simd<T>::store(stage + j * N, Simd<T>::load(a + of) * Simd<T>::load(p.mask + of));
+      else
+        for (int64_t i = 0; i < N; ++i) stage[j * N + i] = j < no && i < nf ? a[of + i] * p.mask[of + i] : T(0);
+    }
+    transpose_block(stage, N, out, N);
+  };
+  if (p.nb) {
+    edges(p.scale_base, cols);
+    for (int64_t i = 0; i < nf; ++i) store_lanes(row(f0 + i, 0), Simd<T>::load(cols + i * N), lanes);
+  }
+  edges(p.scale_sp, scale);
+  // Row o0 + j of coef from input f0 on: nf * n consecutive parameters (f, s).
+  const T* rows = p.coef + (o0 * p.F + f0) * p.n;
+  const int64_t stride = p.F * p.n, L = nf * p.n;
+  int64_t i = 0, s = 0;  // the edge and spline of position q
+  for (int64_t q0 = 0; q0 < L; q0 += N) {
+    const int64_t count = std::min(N, L - q0);
+    const T* src = rows + q0;
+    int64_t ld = stride;
+    if (no < N || count < N) {  // a partial tile: staged with zeros (never read past coef)
+      for (int64_t j = 0; j < N; ++j)
+        for (int64_t t = 0; t < N; ++t)
+          stage[j * N + t] = j < no && t < count ? rows[j * stride + q0 + t] : T(0);
+      src = stage, ld = N;
+    }
+    transpose_block(src, ld, cols, N);
+    for (int64_t t = 0; t < count; ++t) {
+      const V v = Simd<T>::load(cols + t * N) * Simd<T>::load(scale + i * N);
+      store_lanes(row(f0 + i, p.nb + s), v, lanes);
+      if (++s == p.n) s = 0, ++i;
+    }
+  }
+}
+
 }  // namespace
 
 // The parameters, and the gradient buffers the kernels write (the parameters' shapes).
@@ -101,53 +170,14 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
   auto W = at::empty({last - first, S, padded}, coef.options());
   AT_DISPATCH_FLOATING_TYPES(coef.scalar_type(), "kanlab_pack_weights", [&] {
     using T = scalar_t;
-    const T* c = coef.data_ptr<T>();
-    const T* sb = scale_base.data_ptr<T>();
-    const T* ss = scale_sp.data_ptr<T>();
-    const T* m = mask.data_ptr<T>();
+    constexpr int64_t N = Simd<T>::N;
+    const Params<T> p{coef.data_ptr<T>(), scale_base.data_ptr<T>(), scale_sp.data_ptr<T>(),
+                      mask.data_ptr<T>(), O, F, n, nb};
     T* w = W.data_ptr<T>() - first * S * padded;  // indexed by input f in [first, last)
-    const int64_t narrow = kNarrowBytes / (S * padded * int64_t(sizeof(T)));
-    if (narrow >= kNarrowInputs) {
-      // Narrow outputs: blocks of `narrow` inputs of W fit the L1 cache, so
-      // each output's parameters are read as one contiguous run and its
-      // combined weights stored one by one (Op apart) into the block.
-      at::parallel_for(first, last, narrow, [&](int64_t fa, int64_t fb) {
-        for (int64_t f0 = fa; f0 < fb; f0 += narrow) {
-          const int64_t f1 = std::min(fb, f0 + narrow);
-          if (padded > O)
-            for (int64_t r = f0 * S; r < f1 * S; ++r) std::fill(w + r * padded + O, w + (r + 1) * padded, T(0));
-          for (int64_t o = 0; o < O; ++o)
-            for (int64_t f = f0; f < f1; ++f) {
-              const int64_t of = o * F + f;
-              combine_edge(c + of * n, sb[of], ss[of], m[of], n, nb, w + f * S * padded + o, padded);
-            }
-        }
-      });
-      return;
-    }
-    at::parallel_for(first, last, kTile, [&](int64_t fa, int64_t fb) {
-      std::vector<T> tile(kTile * S * kTile);  // [f][s][o] of one tile
-      for (int64_t f0 = fa; f0 < fb; f0 += kTile) {
-        const int64_t nf = std::min(fb, f0 + kTile) - f0;
-        for (int64_t f = f0; f < f0 + nf; ++f)
-          for (int64_t s = 0; s < S; ++s) {
-            T* row = w + (f * S + s) * padded;
-            std::fill(row + O, row + padded, T(0));
-          }
-        for (int64_t o0 = 0; o0 < O; o0 += kTile) {
-          const int64_t no = std::min(O, o0 + kTile) - o0;
-          for (int64_t j = 0; j < no; ++j)  // rows of coef: contiguous runs
-            for (int64_t i = 0; i < nf; ++i) {
-              const int64_t of = (o0 + j) * F + f0 + i;
-              combine_edge(c + of * n, sb[of], ss[of], m[of], n, nb,
-                           tile.data() + i * S * kTile + j, kTile);
-            }
-          for (int64_t i = 0; i < nf; ++i)  // rows of W: whole lines
-            for (int64_t s = 0; s < S; ++s)
-              std::copy(tile.data() + (i * S + s) * kTile, tile.data() + (i * S + s) * kTile + no,
-                        w + ((f0 + i) * S + s) * padded + o0);
-        }
-      }
+    at::parallel_for(first, last, N, [&](int64_t fa, int64_t fb) {
+      for (int64_t f0 = fa; f0 < fb; f0 += N)  // all tiles of N inputs, then the next N
+        for (int64_t o0 = 0; o0 < padded; o0 += N)
+          pack_tile(p, f0, std::min(N, fb - f0), o0, padded, w);
     });
   });
   return W;
