@@ -11,20 +11,19 @@ of gradients (PDE losses, ``torch.func.jacrev`` of ``grad``, ``jacfwd``,
 """
 from __future__ import annotations
 
-import inspect
-
 import torch
 from torch import Tensor
 from torch._C._functorch import TransformType, get_interpreter_stack
 from torch.autograd import forward_ad
 
+from .autograd_function import Function
 from .spline_tables import SpanTables, span_tables
 from .splines import local_basis, scatter_local
 
 __all__ = ["BSplineBasis", "ForwardModeBasis", "dense_basis"]
 
 
-class BSplineBasis(torch.autograd.Function):
+class BSplineBasis(Function):
     """``(x (B, F), knots (F, m)) -> (B, F, n_basis)`` basis (or derivative) values.
 
     ``origin``, ``last``, ``coef`` are the :class:`SpanTables` of the knots
@@ -90,10 +89,6 @@ def _function() -> type[BSplineBasis]:
     stack = get_interpreter_stack()
     return ForwardModeBasis if stack and any(i.key() == TransformType.Jvp for i in stack) \
         else BSplineBasis
-
-
-# Spares Function.apply rebuilding the signature on every call (see spline_linear.py).
-BSplineBasis.forward.__signature__ = inspect.signature(BSplineBasis.forward)
 
 
 def dense_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,

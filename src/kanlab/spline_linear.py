@@ -27,7 +27,6 @@ gradients of gradients are exact to every order.
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,6 +37,7 @@ from torch._subclasses.fake_tensor import FakeTensor
 from torch.autograd import forward_ad
 
 from . import extension
+from .autograd_function import Function
 from .basis import dense_basis
 from .spline_strategies import (Plan, base_derivative, base_values, dense_backward,
                                 dense_forward, local_backward, local_forward)
@@ -154,7 +154,7 @@ def spline_linear(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor,
     return SplineLinear.apply(x, coef, scale_base, scale_sp, mask, spec)[0]
 
 
-class SplineLinear(torch.autograd.Function):
+class SplineLinear(Function):
     """``(x (B, F), coef (O, F, n), scale_base, scale_sp, mask (O, F), spec) -> (y (B, O), *kept)``.
 
     ``kept`` is what the backward pass reuses from the forward one: for the
@@ -205,7 +205,7 @@ class SplineLinear(torch.autograd.Function):
         return (*out, None, None)
 
 
-class Features(torch.autograd.Function):
+class Features(Function):
     """``(x (B, F), spec) -> (B, F, S)``: :func:`features` computed by the kernels.
 
     For a regularised fit, which needs the features themselves (edge RMS) and
@@ -236,13 +236,6 @@ class Features(torch.autograd.Function):
         flat = grad.reshape(x.shape[0], -1).contiguous()
         return extension.ops().contract_dx(x, flat, base_derivative(x, ctx.spec),
                                            *ctx.spec.kernel_args(), False), None
-
-
-# autograd.Function.apply binds its arguments to the signature of forward on
-# every call when setup_context is defined; a signature stored on the function
-# spares inspect.signature rebuilding it each time (half the cost of an apply).
-for _fn in (SplineLinear, Features):
-    _fn.forward.__signature__ = inspect.signature(_fn.forward)
 
 
 def _differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec, needs):
