@@ -15,7 +15,7 @@ FIGURES = {  # results key -> (title, unit, scale from stored value)
 }
 
 METHOD = ("float32 on CPU, spline degree k = 3, torch's default thread count. Times are the "
-          "median over repeats after warm-up (about {budget_s} s per figure); ratios are "
+          "median over repeats after warm-up (about {budget}); ratios are "
           "kanlab ÷ other, so below 1× means kanlab is faster or smaller. Activation memory: "
           "peak bytes allocated during one forward+backward (profiler allocator events, fresh "
           "process per case) minus the gradients of parameters and input. Dense limit: one "
@@ -124,11 +124,10 @@ def render(results: dict) -> str:
                      " On an oversubscribed CPU, OpenMP's spin-waiting makes every parallel "
                      "op wait for descheduled threads; rerun with OMP_WAIT_POLICY=PASSIVE."),
                   ""]
-    method = METHOD.format(budget_s=m["budget_s"])
+    budget = f"{m['budget_s']:g} s per figure"
     if m.get("target_budget_s"):
-        method = method.replace(" per figure)", f" per figure, {m['target_budget_s']:g} s for the "
-                                "rows the targets read)")
-    parts += [method, ""]
+        budget += f", {m['target_budget_s']:g} s for the rows the targets read"
+    parts += [METHOD.format(budget=budget), ""]
     for figure in FIGURES:
         parts += [table(results, figure, notes), ""]
     parts += ["### Targets (kanlab's current numbers)", ""]
