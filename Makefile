@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[dev]"
 	# build the C++ kernels once now (about a minute) rather than inside the first run
-	$(PY) -c "import kanlab.extension as e; e.ops()"
+	$(PY) -c "import kanlab.ops._extension as e; e.ops()"
 	touch $@
 
 venv: $(VENV)/.installed

@@ -128,10 +128,10 @@ def _pairs(width) -> list[tuple[int, int]]:
 
 def _kanlab_model(w: Workload, basis: str = "bspline") -> nn.Module:
     import kanlab
-    import kanlab.extension
+    import kanlab.ops._extension
     # Build (or load) the C++ kernels now: a first build takes about a minute,
     # which the timing's warm-up call would otherwise count as one slow call.
-    kanlab.extension.ops()
+    kanlab.ops._extension.ops()
     if w.is_layer:
         return kanlab.KANLayer(*w.width, grid=w.grid, k=K, dtype=DTYPE, basis=basis,
                                generator=torch.Generator().manual_seed(0))

@@ -2,7 +2,7 @@
 
 Usage: ``python benchmarks/fit_overhead.py [--steps 40] [--repeats 5]``
 
-For each case, ``kanlab.training.fit`` runs Adam on the whole training set with
+For each case, ``kanlab.train._fit.fit`` runs Adam on the whole training set with
 no regulariser, no grid update, no progress bar and one evaluation at the end;
 the bare loop does the same steps by hand (forward, MSE, backward,
 ``torch.optim.Adam``).  A step's cost is the time of ``2 * steps`` minus that of
@@ -20,7 +20,7 @@ import time
 import torch
 
 import kanlab
-from kanlab.training import FitConfig, fit
+from kanlab.train._fit import FitConfig, fit
 
 CASES = [((2, 5, 1), 1000), ((784, 64, 10), 512), ((64, 32, 10), 4096)]
 

@@ -5,7 +5,7 @@ Usage: ``python benchmarks/layer_ratio.py 784,64,10:512:5 256,256:4096:50`` (wid
 import sys, time, torch
 torch.set_num_threads(1)
 import kanlab
-from kanlab import extension
+from kanlab.ops import _extension as extension
 ops = extension.ops()
 def t(fn, n=None, budget=1.0):
     fn(); 

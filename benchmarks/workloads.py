@@ -16,7 +16,7 @@ INKAN, INKAN_EAGER = "inkan", "inkan-eager"
 
 ANCHORS = (PYKAN, INKAN, INKAN_EAGER)
 ALL = (KANLAB, DENSE, MLP) + ANCHORS
-# kanlab with the other edge bases (kanlab.edge_bases), pure-PyTorch forward
+# kanlab with the other edge bases (kanlab.nn._edge_bases), pure-PyTorch forward
 BASES = ("kanlab-chebyshev", "kanlab-fourier", "kanlab-rbf")
 
 

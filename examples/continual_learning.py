@@ -37,8 +37,8 @@ import torch
 from torch import nn
 
 import kanlab
-from kanlab.atomic import atomic_write_text
-from kanlab.optim import Adam
+from kanlab.io._atomic import atomic_write_text
+from kanlab.train._optim import Adam
 
 PHASES = 5
 CENTRES = torch.linspace(-0.8, 0.8, PHASES, dtype=torch.float64)

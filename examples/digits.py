@@ -85,7 +85,7 @@ def main(argv=None) -> dict:
 def write_figure(path: str, results: dict, confusion: np.ndarray) -> None:
     from matplotlib.figure import Figure
 
-    from kanlab.atomic import atomic_write_bytes
+    from kanlab.io._atomic import atomic_write_bytes
 
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     bars, matrix = fig.subplots(1, 2, width_ratios=[1, 1.4])

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor
 
 import kanlab
-from kanlab.optim import LBFGS
+from kanlab.train._optim import LBFGS
 
 PI = math.pi
 
@@ -131,7 +131,7 @@ def main(argv=None) -> list[dict]:
 def write_figure(path: str, model, losses: list[float], steps: int, stages: list[dict]) -> None:
     from matplotlib.figure import Figure
 
-    from kanlab.atomic import atomic_write_bytes
+    from kanlab.io._atomic import atomic_write_bytes
 
     n = 101
     t = torch.linspace(-1, 1, n, dtype=model.dtype)

@@ -9,7 +9,7 @@ is the trade-off: how much accuracy does each unit of formula complexity buy?
    G = 5 -> 10 -> 20 -> 50 (L-BFGS).  The spline is the "infinite complexity"
    end of the trade-off: accurate, but a table of coefficients, not a formula.
 2. **One symbolic edge.**  ``suggest_symbolic`` fits ``c·f(a·x + b) + d`` to the
-   learned edge for every candidate ``f`` of ``kanlab.symbolic_lib``; the
+   learned edge for every candidate ``f`` of ``kanlab.symbolic._library``; the
    best candidate of each complexity is fixed on a copy and its constants are
    re-fitted (``fit`` trains the symbolic constants).
 3. **Sums of cosines.**  A KAN [1, n, 1] whose n hidden edges are ``cos`` and
@@ -44,8 +44,8 @@ import numpy as np
 import torch
 
 import kanlab
-from kanlab.atomic import atomic_write_text
-from kanlab.symbolic_lib import LIBRARY
+from kanlab.io._atomic import atomic_write_text
+from kanlab.symbolic._library import LIBRARY
 
 DTYPE = torch.float64
 FREQUENCY = 20.0  # the target is J0(FREQUENCY · x)
@@ -69,7 +69,7 @@ def refit(model: kanlab.KAN, data: dict, steps: int) -> float:
 def read_formula(model: kanlab.KAN, data: dict) -> dict:
     """The model's formula, rounded, with its test RMSE and complexity scores."""
     import sympy
-    from kanlab.formula import round_formula, to_numpy
+    from kanlab.symbolic._formula import round_formula, to_numpy
     x = sympy.Symbol("x")
     raw = model.symbolic_formula([x], x=data["test_input"])[0]  # checks formula == network
     rounded = round_formula(raw, digits=DIGITS)
@@ -127,7 +127,7 @@ def cosine_model(terms: list[tuple[float, float, float, float]]) -> kanlab.KAN:
 
 def cosine_sums(data: dict, max_terms: int, steps: int) -> list[dict]:
     """Grow ``Σ_j c_j cos(a_j x + b_j) + d`` one term at a time (greedy start, joint re-fit)."""
-    from kanlab.symbolic_fit import fit_candidate
+    from kanlab.symbolic._fit import fit_candidate
     x, y = data["train_input"], data["train_label"]
     terms: list[tuple[float, float, float, float]] = []
     points = []
@@ -182,7 +182,7 @@ def pareto_front(points: list[dict]) -> list[int]:
 def plot(res: dict, data: dict, path: Path) -> None:
     """Left: RMSE against complexity, Pareto front, spline levels; right: front formulas."""
     from matplotlib.figure import Figure
-    from kanlab.formula import to_numpy
+    from kanlab.symbolic._formula import to_numpy
     import sympy
     from kanlab.plotting._common import save_png
 

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import kanlab
+from kanlab import config
 
 # The suite's models are small: one intra-op thread is fastest, and keeps the
 # run time steady on a busy machine.
@@ -14,6 +15,14 @@ torch.set_num_threads(1)
 def seed_target(x):
     """exp(sin(pi x) + y^2), the KAN paper's running example."""
     return torch.exp(torch.sin(math.pi * x[:, [0]]) + x[:, [1]] ** 2)
+
+
+@pytest.fixture
+def kanlab_config():
+    """``kanlab.config.set`` for one test; every switch is restored after it."""
+    previous = config.get()
+    yield config.set
+    config.set(**{name: getattr(previous, name) for name in previous.__dataclass_fields__})
 
 
 @pytest.fixture

@@ -1,22 +1,25 @@
 """kanlab: Kolmogorov–Arnold Networks in PyTorch.
 
 ``import kanlab`` loads torch and numpy only; plotting (matplotlib) and
-formulas (sympy) are imported by the modules that use them.
-"""
-from .datasets import create_dataset
-from .layer import KANLayer
-from .network import KAN
-from .training import FitConfig, History, fit
-from .validation import checks, set_checks
+formulas (sympy) are imported by the functions that use them.
 
-__version__ = "0.1.0"
+Layers, bottom up (each imports only from the ones below it):
+:mod:`kanlab.splines`, :mod:`kanlab.ops`, :mod:`kanlab.symbolic`,
+:mod:`kanlab.nn`, :mod:`kanlab.train` and :mod:`kanlab.io`,
+:mod:`kanlab.plotting`, :mod:`kanlab.sklearn`, :mod:`kanlab.cli`.
+"""
+from kanlab._validation import NonFiniteError
+from kanlab.config import checks, set_checks
+from kanlab.nn import KAN, KANLayer
+from kanlab.train import FitConfig, History, create_dataset, fit
+
+from kanlab._version import __version__
 
 __all__ = ["KAN", "KANLayer", "FitConfig", "History", "fit", "create_dataset", "load",
-           "set_checks", "checks",
-           "__version__"]
+           "set_checks", "checks", "NonFiniteError", "__version__"]
 
 
 def load(path, *, map_location=None):
-    """Restore a model written by :meth:`KAN.save` (see :mod:`kanlab.checkpoint`)."""
-    from .checkpoint import load as _load
+    """Restore a model written by :meth:`KAN.save` (see :func:`kanlab.io.load`)."""
+    from kanlab.io import load as _load
     return _load(path, map_location=map_location)

@@ -1,6 +1,6 @@
 """``python -m kanlab``."""
 import sys
 
-from .cli import main
+from kanlab.cli._main import main
 
 sys.exit(main())

@@ -33,9 +33,9 @@ except ImportError as error:  # pragma: no cover - exercised only without scikit
     raise ImportError("kanlab.sklearn needs scikit-learn >= 1.6; install it with "
                       "pip install 'kanlab[sklearn]'") from error
 
-from .network import KAN
-from .optim import LBFGS, Adam
-from .training import FitConfig, fit, penalties
+from kanlab.nn._network import KAN
+from kanlab.train._optim import LBFGS, Adam
+from kanlab.train._fit import FitConfig, fit, penalties
 
 __all__ = ["KANRegressor", "KANClassifier"]
 

@@ -8,14 +8,14 @@ leave matplotlib's global state alone.
 
 One figure per module:
 
-* :func:`plot_network` (``diagram.py``): the KAN diagram with every edge's curve.
-* :func:`plot_bspline_basis` (``basis.py``): a layer's B-spline bases and one edge's spline.
-* :func:`plot_compare` (``compare.py``): model against the true function.
-* :func:`plot_history` (``history.py``): train/test RMSE over the training stages.
+* :func:`plot_network` (``_diagram.py``): the KAN diagram with every edge's curve.
+* :func:`plot_bspline_basis` (``_basis.py``): a layer's B-spline bases and one edge's spline.
+* :func:`plot_compare` (``_compare.py``): model against the true function.
+* :func:`plot_history` (``_history.py``): train/test RMSE over the training stages.
 """
-from .basis import plot_bspline_basis
-from .compare import plot_compare
-from .diagram import plot_network
-from .history import plot_history
+from kanlab.plotting._basis import plot_bspline_basis
+from kanlab.plotting._compare import plot_compare
+from kanlab.plotting._diagram import plot_network
+from kanlab.plotting._history import plot_history
 
 __all__ = ["plot_network", "plot_bspline_basis", "plot_compare", "plot_history"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from ..atomic import atomic_writer
+from kanlab.io._atomic import atomic_writer
 
 __all__ = ["DPI", "check_names", "save_png"]
 
@@ -15,7 +15,7 @@ DPI = 150  # resolution of every written PNG
 
 
 def save_png(fig: Figure, path: str | os.PathLike) -> None:
-    """Write ``fig`` to ``path`` as a PNG, atomically (:func:`kanlab.atomic.atomic_writer`)."""
+    """Write ``fig`` to ``path`` as a PNG, atomically (:func:`kanlab.io._atomic.atomic_writer`)."""
     target = Path(os.fspath(path))
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {str(target)!r}: directory "

@@ -1,0 +1,109 @@
+"""Every private torch API kanlab touches, wrapped in one place.
+
+torch changes its private modules between releases; kanlab reads them only
+here, each behind a function with a fallback, so a new torch breaks at most
+this file. The public surface of the wrappers:
+
+* :func:`transforms_active`, :func:`in_jvp_transform`, :func:`is_functorch_wrapped`,
+  :func:`is_fake`, :func:`forward_ad_active`: where a tensor or call is running
+  (under ``torch.func``, ``torch.compile``, forward-mode AD);
+* :func:`outside_transforms`: a context that leaves the running transforms;
+* :class:`Function`: :class:`torch.autograd.Function` with a cheaper ``apply``.
+
+Why :class:`Function`: a Function that defines ``setup_context`` (as
+torch.func requires) has every ``apply`` bind its arguments to ``forward``'s
+signature with :mod:`inspect`, which costs more than a small layer's kernels
+(about 60 µs of a 115 µs call). kanlab's Functions are always called with every
+argument positional, so the binding changes nothing: :meth:`Function.apply`
+skips it whenever no torch.func transform is active, and defers to torch's
+``apply`` otherwise, which then finds ``forward``'s signature made once, when
+the subclass was defined.
+"""
+from __future__ import annotations
+
+import contextlib
+import inspect
+
+import torch
+from torch import Tensor
+from torch.autograd import forward_ad
+
+__all__ = ["Function", "transforms_active", "in_jvp_transform", "is_functorch_wrapped",
+           "is_fake", "forward_ad_active", "outside_transforms"]
+
+try:  # torch >= 2.0
+    from torch._C._functorch import TransformType as _TransformType
+    from torch._C._functorch import get_interpreter_stack as _interpreter_stack
+    from torch._C._functorch import is_functorch_wrapped_tensor as _is_wrapped
+except ImportError:  # pragma: no cover - older or stripped builds
+    _TransformType = _interpreter_stack = None
+
+    def _is_wrapped(_t) -> bool:
+        return False
+
+try:
+    from torch._subclasses.fake_tensor import FakeTensor as _FakeTensor
+except ImportError:  # pragma: no cover
+    _FakeTensor = ()
+
+
+def transforms_active() -> bool:
+    """Whether a ``torch.func`` transform (``vmap``, ``grad``, ``jvp``...) is running."""
+    return bool(torch._C._are_functorch_transforms_active())
+
+
+def in_jvp_transform() -> bool:
+    """Whether a running ``torch.func`` transform is forward mode (``jvp``, ``jacfwd``)."""
+    if _interpreter_stack is None:
+        return False
+    stack = _interpreter_stack()
+    return bool(stack) and any(i.key() == _TransformType.Jvp for i in stack)
+
+
+def is_functorch_wrapped(t: Tensor) -> bool:
+    """Whether ``t`` is a ``torch.func`` wrapper (batched, gradient-tracking or dual)."""
+    return bool(_is_wrapped(t))
+
+
+def is_fake(t: Tensor) -> bool:
+    """Whether ``t`` is a fake tensor (``torch.export`` / ``torch.compile`` tracing)."""
+    return isinstance(t, _FakeTensor) if _FakeTensor else False
+
+
+def forward_ad_active() -> bool:
+    """Whether a dual level of :mod:`torch.autograd.forward_ad` is open."""
+    return forward_ad._current_level >= 0
+
+
+@contextlib.contextmanager
+def outside_transforms():
+    """Run the block outside any ``torch.func`` transform in progress.
+
+    Constants cached for later calls must be made here: made inside a
+    transform and cached, torch 2.13's functorch later fails an internal
+    assert in ``jacfwd``.
+    """
+    try:
+        from torch._functorch.pyfunctorch import temporarily_clear_interpreter_stack
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    with temporarily_clear_interpreter_stack():
+        yield
+
+
+class Function(torch.autograd.Function):
+    """Subclass like :class:`torch.autograd.Function`; call ``apply`` with positional arguments only."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__:  # inspect.signature reads a stored __signature__ first
+            cls.forward.__signature__ = inspect.signature(cls.forward)
+
+    @classmethod
+    def apply(cls, *args):
+        if torch._C._are_functorch_transforms_active():
+            return super().apply(*args)
+        # The C++ apply that torch's own runs after binding: forward, then
+        # setup_context (the same call with the same, already positional, arguments).
+        return super(torch.autograd.Function, cls).apply(*args)

@@ -1,0 +1,139 @@
+"""Input checks shared by the layer, the grid update and training.
+
+Policy (see docs/reliability.md):
+
+* Structural checks (type, shape, dtype) are always on: they read only
+  metadata, so they cost nothing and never synchronise a GPU.
+* Value checks in the forward pass (NaN, inf, and finite inputs so large that
+  the linear extension of the splines would overflow the dtype) cost one
+  reduction over the input and one host sync per layer (they live in
+  :mod:`kanlab.nn._value_checks`).  They are on by default and can be
+  switched off for speed with :func:`kanlab.config.set_checks` or, for a
+  block of code, the :func:`kanlab.config.checks` context manager.  They are skipped inside
+  ``torch.compile`` and ``torch.func`` transforms (``vmap``, ``jacrev``), where
+  data-dependent Python control flow is not allowed; run the model once
+  outside the transform to validate the data.
+* ``fit``, ``update_grid`` and ``create_dataset`` always check values: they do
+  it once per call, not once per step.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+
+import torch
+from torch import Tensor
+
+__all__ = ["NonFiniteError", "check_int", "check_float", "check_samples", "reference_batch"]
+
+
+class NonFiniteError(ValueError):
+    """Values are NaN or inf, or so large that a layer's output would overflow its dtype.
+
+    A subclass of ``ValueError``; :func:`kanlab.fit` catches it inside a step
+    (hidden activations that overflowed) and treats it as a non-finite loss.
+    """
+
+
+def check_samples(x, n_features: int, dtype: torch.dtype, what: str) -> None:
+    """Raise unless ``x`` is a finite, non-empty ``(B, n_features)`` tensor of ``dtype``.
+
+    Used where a batch of samples is required (grid updates, datasets); the
+    value check is always done here, whatever :func:`set_checks` says.
+
+    Raises:
+        TypeError: not a tensor, or the wrong dtype.
+        ValueError: wrong shape or empty.
+        NonFiniteError: NaN or inf values (a ``ValueError``).
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{what} expects a torch.Tensor of shape (B, {n_features}), "
+                        f"got {type(x).__name__}")
+    if x.dim() != 2 or x.shape[1] != n_features or x.shape[0] == 0:
+        raise ValueError(f"{what} needs a non-empty batch of shape (B, {n_features}), "
+                         f"got {tuple(x.shape)}")
+    if x.dtype != dtype:
+        raise TypeError(f"{what} expects dtype {dtype} (the model's), got {x.dtype}; "
+                        f"convert with x.to({dtype})")
+    bad = ~torch.isfinite(x)
+    if bool(bad.any()):
+        rows, cols = bad.nonzero(as_tuple=True)
+        raise NonFiniteError(f"{what} got {int(bad.sum())} non-finite values (NaN or inf), "
+                             f"first at row {int(rows[0])}, column {int(cols[0])}; "
+                             "clean the data first")
+
+
+def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """``value`` as a Python int, checked to lie in ``[low, high]``.
+
+    Parameters
+    ----------
+    value : int or numpy integer
+        Anything with ``__index__`` except ``bool`` (so ``np.int64(5)`` works).
+    name : str
+        The argument's name, for the error message.
+    low, high : int, optional
+        Inclusive bounds.
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not an integer.
+    ValueError
+        When it lies outside the bounds.
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, got bool {value!r}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}") from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        expected = (f">= {low}" if high is None else f"<= {high}" if low is None
+                    else f"in [{low}, {high}]")
+        raise ValueError(f"{name} must be an integer {expected}, got {value}")
+    return value
+
+
+def check_float(value, name: str, *, low: float | None = None, high: float | None = None,
+                low_open: bool = False, finite: bool = True) -> float:
+    """``value`` as a Python float, checked to be finite and to lie within the bounds.
+
+    Parameters
+    ----------
+    value : real number
+        Python or numpy ints and floats; ``bool`` is refused.
+    name : str
+        The argument's name, for the error message.
+    low, high : float, optional
+        Bounds; ``low`` is exclusive when ``low_open`` is true.
+    finite : bool
+        Refuse NaN and inf (the default). NaN is refused always.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if math.isnan(value) or (finite and math.isinf(value)):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def reference_batch(model, x: Tensor | None) -> Tensor:
+    """``x``, or the model's ``reference_input`` when ``x`` is None, checked to be a batch.
+
+    The data that attribution, pruning and the symbolic fits score a model on.
+    """
+    if x is None:
+        x = getattr(model, "reference_input", None)
+        if x is None:
+            raise ValueError("no data to score the edges on: pass x (N, n_in) or fit the "
+                             "model first (fit stores its training inputs as reference_input)")
+    if not isinstance(x, Tensor) or x.dim() != 2 or x.shape[0] < 2:
+        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+        raise ValueError(f"attribution needs a batch x of shape (N >= 2, {model.width[0]}), got {shape}")
+    return x

@@ -1,0 +1,367 @@
+"""The main job behind ``kanlab train``: fit a formula, prune, refine, read off a formula.
+
+``run(TrainConfig(...))`` follows the KAN paper's recipe as a list of stages
+(:func:`plan`):
+
+1. ``sparse``: train ``KAN(width, grid=grids[0])`` with sparsity
+   regularisation (``lamb``);
+2. ``prune``: drop the hidden nodes and edges that do not matter;
+3. one stage per further grid: refine the splines to it and train;
+4. ``symbolic``: fix every edge to its best symbolic candidate, train the
+   constants, and compose, round and check the formula.
+
+With ``symbolic=False`` it is plain grid extension: one training stage per
+grid.  The run directory receives ``network.png``,
+``bspline_visualization.png``, ``compare.png``, ``results.png``,
+``metrics.json``, ``model.safetensors`` and ``history.csv`` (one row per
+step, written as training goes, see :mod:`kanlab.io._run_log`; ``tensorboard/``
+too with ``tensorboard=True``); ``progress.json`` records the
+finished stages, so a run stopped by SIGINT or SIGTERM (which finish the
+current optimiser step, then write the checkpoint and the figures) continues
+with ``run(..., resume=True)`` (``kanlab train --resume DIR``).  With
+``ddp=True`` (under ``torchrun``) every rank trains its share of each batch
+and rank 0 alone writes the run directory.
+"""
+from __future__ import annotations
+
+import json
+import math
+import signal
+import threading
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from kanlab.io._atomic import atomic_write_text
+from kanlab.train._datasets import FUNCTIONS, create_dataset
+from kanlab.nn._network import KAN
+from kanlab.train._fit import FitConfig, History, fit, rmse
+
+__all__ = ["TrainConfig", "run", "plan", "resolve_function"]
+
+DEFAULT_FUNCTION = "exp(sin(pi*x) + y**2)"
+
+
+@dataclass
+class TrainConfig:
+    """Everything ``kanlab train`` needs; the CLI fills it from its options."""
+
+    function: str = DEFAULT_FUNCTION  # formula in x, y, z or x1..xn, or a name in datasets.FUNCTIONS
+    n_var: int | None = None  # number of inputs; inferred from the formula when None
+    ranges: list = field(default_factory=lambda: [-1.0, 1.0])  # (lo, hi) or one pair per input
+    width: list | None = None  # e.g. [2, 5, 1] or [3, [1, 1], 1] (mult nodes); default [n_var, 5, 1]
+    mult_arity: int = 2  # factors per multiplication node
+    grids: list[int] = field(default_factory=lambda: [5, 10, 20])  # grid-extension schedule
+    k: int = 3  # spline degree
+    basis: str = "bspline"  # edge functions: "bspline", "chebyshev", "fourier" or "rbf"
+    steps: int = 50  # optimiser steps per training stage (L-BFGS steps of up to 20 iterations)
+    opt: str = "LBFGS"  # "LBFGS" or "Adam"
+    lr: float = 1.0  # learning rate (1.0 for LBFGS, ~1e-2 for Adam)
+    lamb: float | None = None  # sparsity weight of the first stage; None: 0.01 if symbolic else 0
+    lamb_smooth: float = 0.0  # smoothness regularisation weight
+    train_num: int = 1000  # training points
+    test_num: int = 1000  # test points
+    seed: int = 0  # seeds data, initialisation and minibatches
+    dtype: str = "float64"  # "float64" or "float32"
+    out: str | None = None  # run directory; default runs/<timestamp>
+    progress: bool = True  # tqdm progress bars
+    symbolic: bool = True  # sparsity -> prune -> refine -> symbolic formula; False: grid extension
+    # prune: hidden nodes scoring at most node_th are removed.  0.05 rather than the API's
+    # 1e-2: after 50 sparse steps on the seed function, seeds 0, 1 and 42 keep a second
+    # hidden node scoring 0.011-0.039 that only mops up the first node's error
+    node_th: float = 0.05
+    edge_th: float = 3e-2  # prune: edges scoring at most this are removed
+    r2_threshold: float = 0.99  # auto_symbolic: an edge needs this R² to become symbolic
+    digits: int = 4  # rounding of the formula's constants
+    tensorboard: bool = False  # also write TensorBoard events to <out>/tensorboard
+    ddp: bool = False  # data-parallel over the processes started by torchrun
+    ddp_backend: str = "auto"  # "auto" (nccl with GPUs, else gloo), "gloo" or "nccl"
+
+
+def resolve_function(text: str, n_var: int | None = None):
+    """``(callable (N, n) -> (N, 1), variable names, sympy expression)`` for a formula or a name.
+
+    With ``n_var`` larger than the formula needs, the extra inputs are ones
+    the function ignores (``x1..xn`` style, or ``x, y, z`` up to three).
+    """
+    from kanlab.symbolic._expressions import parse_formula, to_torch
+    formula = FUNCTIONS[text][0] if text in FUNCTIONS else text
+    expr, symbols = parse_formula(formula)
+    names = [str(s) for s in symbols]
+    if n_var is not None and n_var != len(names):
+        if n_var < len(names):
+            raise ValueError(f"{n_var} inputs are fewer than the {len(names)} that {formula!r} uses")
+        if names and names[0] == "x" and n_var <= 3:
+            names = ["x", "y", "z"][:n_var]
+        elif not names or names[0] == "x1":
+            names = [f"x{i}" for i in range(1, n_var + 1)]
+        else:
+            raise ValueError(f"{n_var} inputs need names x1..x{n_var}; rewrite the formula so")
+        expr, symbols = parse_formula(formula, names)
+    return to_torch(expr, symbols), names, expr
+
+
+def plan(cfg: TrainConfig) -> list[dict]:
+    """The stages of a run: ``{"kind": "train" | "prune" | "symbolic", "grid", "lamb"}``."""
+    lamb = cfg.lamb if cfg.lamb is not None else (0.01 if cfg.symbolic else 0.0)
+    if not cfg.symbolic:
+        return [{"kind": "train", "grid": g, "lamb": lamb} for g in cfg.grids]
+    stages = [{"kind": "train", "grid": cfg.grids[0], "lamb": lamb}, {"kind": "prune"}]
+    stages += [{"kind": "train", "grid": g, "lamb": 0.0} for g in cfg.grids[1:]]
+    return stages + [{"kind": "symbolic"}]
+
+
+class _StopRequest:
+    """SIGINT/SIGTERM set a flag that ``fit``'s callback turns into a clean stop.
+
+    A second signal of the same kind falls back to the default behaviour.
+    """
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self._old: dict = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.signal = signum
+        signal.signal(signum, self._old.get(signum, signal.SIG_DFL))
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+
+    log_step = None  # the run log's per-step callback, when there is one
+
+    def callback(self, step, model, history) -> bool:
+        if self.log_step is not None:
+            self.log_step(step, model, history)
+        return self.signal is not None
+
+
+def _stage_record(stage: dict, history: History | None, model) -> dict:
+    record = {"stage": stage["kind"], "grid": model.grid, "width": model.width}
+    if history is not None:
+        record |= {"steps": history.step[-1] if history.step else 0,
+                   "train_rmse": history.train_rmse[-1] if history.train_rmse else math.nan,
+                   "test_rmse": history.test_rmse[-1] if history.test_rmse else math.nan,
+                   "wall_time": history.wall_time, "status": history.status}
+    return record
+
+
+
+def run(cfg: TrainConfig, log: Callable[[str], None] = print, *,
+        resume: bool = False) -> dict | None:
+    """Train, write the run directory, return the metrics (also in ``metrics.json``).
+
+    With ``resume=True``, ``cfg.out`` names the directory of an interrupted
+    run, whose configuration, checkpoint and finished stages are used.  With
+    ``cfg.ddp`` every rank calls ``run``; rank 0 logs, writes and returns the
+    metrics, the other ranks return None.
+    """
+    if not cfg.ddp:
+        return _run(cfg, log, resume, None, True)
+    from kanlab.train._distributed import is_main, process_group
+    with process_group(cfg.ddp_backend) as device:
+        return _run(cfg, log if is_main() else (lambda line: None), resume, device, is_main())
+
+
+def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None:
+    start = time.perf_counter()
+    out = Path(cfg.out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
+    state = _load_progress(out) if resume else None
+    if state is not None:
+        cfg = TrainConfig(**{f.name: state["config"][f.name] for f in fields(TrainConfig)
+                             if f.name in state["config"]} | {"out": str(out),
+                                                               "progress": cfg.progress})
+    f, var_names, expr = resolve_function(cfg.function, cfg.n_var)
+    n_var = len(var_names)
+    width = cfg.width or [n_var, 5, 1]
+    if width[0] != n_var:
+        raise ValueError(f"width starts with {width[0]} inputs but the function has {n_var}")
+    dtype = {"float64": torch.float64, "float32": torch.float32}[cfg.dtype]
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+    dataset = create_dataset(f, n_var, cfg.ranges, cfg.train_num, cfg.test_num, cfg.seed, dtype)
+    n_out = width[-1] if isinstance(width[-1], int) else sum(width[-1])
+    if dataset["train_label"].shape[1] != n_out:
+        raise ValueError(f"width ends with {n_out} outputs but the function has "
+                         f"{dataset['train_label'].shape[1]}")
+    stages = plan(cfg)
+    if state is None:
+        model = KAN(width, grid=cfg.grids[0], k=cfg.k, seed=cfg.seed, dtype=dtype,
+                    grid_range=_first_layer_range(cfg.ranges, n_var), mult_arity=cfg.mult_arity,
+                    basis=cfg.basis)
+        state = {"config": asdict(cfg) | {"width": width}, "next": 0, "steps_done": 0,
+                 "records": [], "histories": [], "wall_time": 0.0, "symbolic": None}
+    else:
+        from kanlab.io._checkpoint import load
+        model = load(out / "model.safetensors")
+        log(f"resuming {out} at stage {state['next'] + 1}/{len(stages)} "
+            f"({stages[state['next']]['kind']}), step {state['steps_done']}")
+    gpu = device is not None and device.type != "cpu"
+    if gpu:  # NCCL: train on this rank's GPU
+        model, dataset = model.to(device), {key: t.to(device) for key, t in dataset.items()}
+    model.reference_input = dataset["train_input"]
+    histories = [(g, History(**h)) for g, h in state["histories"]]
+    run_log = _open_run_log(out, cfg) if main else None
+
+    with _StopRequest() as stop:
+        while state["next"] < len(stages) and stop.signal is None:
+            stage = stages[state["next"]]
+            stop.log_step = run_log and run_log.fit_callback(state["next"],
+                                                             stage.get("grid", model.grid))
+            model, history = _run_stage(model, stage, cfg, dataset, state, stop, log, var_names)
+            if history is not None:
+                label = model.grid if stage["kind"] == "train" else stage["kind"]
+                histories.append((label, history))
+                state["histories"].append([label, history.to_dict()])
+            if history is not None and history.status == "interrupted":
+                state["steps_done"] += history.stopped_at or 0
+                break
+            state["records"].append(_stage_record(stage, history, model))
+            state["next"], state["steps_done"] = state["next"] + 1, 0
+            if main:
+                _save_progress(out, model, state, "running")
+            if history is not None and history.status == "nonfinite":
+                log(f"training stopped at step {history.stopped_at}: the loss became non-finite")
+                break
+        interrupted = stop.signal is not None
+    if run_log is not None:
+        run_log.close()
+    if not main:
+        return None
+    if gpu:  # figures and checkpoint from the CPU
+        model, dataset = model.cpu(), {key: t.cpu() for key, t in dataset.items()}
+    state["wall_time"] += time.perf_counter() - start
+    paths = _write_outputs(out, model, dataset, f, var_names, cfg, histories)
+    paths.update(_run_log_paths(out, cfg))
+    status = "interrupted" if interrupted else "completed"
+    _save_progress(out, None, state, status)
+    if interrupted:
+        log(f"interrupted by signal {stop.signal}: checkpoint and figures written; continue "
+            f"with: kanlab train --resume {out}")
+    metrics = {
+        "function": str(expr),
+        "variables": var_names,
+        "status": status,
+        "final": {"train_rmse": rmse(model, dataset["train_input"], dataset["train_label"]),
+                  "test_rmse": rmse(model, dataset["test_input"], dataset["test_label"]),
+                  "grid": model.grid, "width": model.width},
+        "stages": state["records"],
+        **(state["symbolic"] or {}),
+        "wall_time": state["wall_time"],
+        "config": state["config"],
+        "kanlab_version": _version(),
+        "torch_version": torch.__version__,
+        "files": {name: str(path) for name, path in paths.items()},
+    }
+    metrics_path = out / "metrics.json"
+    atomic_write_text(metrics_path, json.dumps(metrics, indent=2, default=str) + "\n")
+    metrics["files"]["metrics"] = str(metrics_path)
+    return metrics
+
+
+def _run_stage(model, stage, cfg, dataset, state, stop, log, var_names):
+    """Run one stage; returns the (possibly new) model and the stage's History (or None)."""
+    if stage["kind"] == "prune":
+        before = model.width
+        model = model.prune(node_th=cfg.node_th, edge_th=cfg.edge_th)
+        log(f"prune: width {before} -> {model.width}")
+        return model, None
+    if stage["kind"] == "train":
+        if model.grid != stage["grid"]:
+            model = model.refine(stage["grid"])
+        history = _fit(model, dataset, cfg, stage["lamb"], cfg.steps - state["steps_done"], stop)
+        _log_fit(log, f"grid {stage['grid']:>3}" + (" sparse" if stage["lamb"] else ""), history)
+        return model, history
+    from kanlab.cli._symbolic_stage import symbolic_stage
+    return symbolic_stage(model, cfg, dataset, state, log, var_names,
+                          lambda m, steps: _fit(m, dataset, cfg, 0.0, steps, stop, False))
+
+
+def _fit(model, dataset, cfg, lamb, steps, stop, update_grid: bool = True) -> History:
+    config = FitConfig(opt=cfg.opt, steps=max(steps, 0), lr=cfg.lr, lamb=lamb,
+                       lamb_smooth=cfg.lamb_smooth, seed=cfg.seed, progress=cfg.progress,
+                       update_grid=update_grid, callback=stop.callback, distributed=cfg.ddp)
+    history = fit(model, dataset, config)
+    model.reference_input = dataset["train_input"]
+    return history
+
+
+def _log_fit(log, name: str, history: History) -> None:
+    if history.test_rmse:
+        log(f"{name}: train RMSE {history.train_rmse[-1]:.3e}  test RMSE "
+            f"{history.test_rmse[-1]:.3e}  ({history.wall_time:.1f} s)")
+
+
+def _save_progress(out: Path, model, state: dict, status: str) -> None:
+    """Checkpoint (when given) then ``progress.json``: a crash between stages loses no stage."""
+    if model is not None:
+        model.save(out / "model.safetensors")
+    atomic_write_text(out / "progress.json",
+                      json.dumps(state | {"status": status}, indent=1, default=str) + "\n")
+
+
+def _load_progress(out: Path) -> dict:
+    path = out / "progress.json"
+    try:
+        state = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(f"cannot resume {out}: it has no progress.json (not a kanlab run "
+                         "directory, or the run never reached its first checkpoint)") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"cannot resume {out}: progress.json is corrupted ({err})") from None
+    if state.get("status") == "completed":
+        raise ValueError(f"cannot resume {out}: that run already completed")
+    if not (out / "model.safetensors").is_file():
+        raise ValueError(f"cannot resume {out}: model.safetensors is missing")
+    return state
+
+
+def _run_log_paths(out: Path, cfg: TrainConfig) -> dict:
+    return {"history": out / "history.csv"} | ({"tensorboard": out / "tensorboard"}
+                                                if cfg.tensorboard else {})
+
+
+def _open_run_log(out: Path, cfg: TrainConfig):
+    """``history.csv`` (and TensorBoard events) for the whole run, see :mod:`kanlab.io._run_log`."""
+    from kanlab.io._run_log import CSVLogger, RunLog, TensorBoardLogger
+    paths = _run_log_paths(out, cfg)
+    loggers = [CSVLogger(paths["history"], append=(out / "progress.json").exists())]
+    if cfg.tensorboard:
+        loggers.append(TensorBoardLogger(paths["tensorboard"]))
+    return RunLog(loggers)
+
+
+def _first_layer_range(ranges, n_var: int):
+    r = torch.as_tensor(ranges, dtype=torch.float64)
+    return r.tolist() if r.dim() == 2 else [r.tolist()] * n_var
+
+
+def _version() -> str:
+    from kanlab._version import __version__
+    return __version__
+
+
+def _write_outputs(out: Path, model, dataset, f, var_names, cfg: TrainConfig, stages) -> dict:
+    from kanlab import plotting
+    paths = {"checkpoint": out / "model.safetensors", "network": out / "network.png",
+             "bspline": out / "bspline_visualization.png", "compare": out / "compare.png",
+             "results": out / "results.png"}
+    model.save(paths["checkpoint"])
+    ranges = _first_layer_range(cfg.ranges, len(var_names))
+    labels = [f"${v}$" if len(v) == 1 else f"${v[0]}_{{{v[1:]}}}$" for v in var_names]
+    plotting.plot_network(model, dataset["train_input"], in_vars=labels, path=paths["network"])
+    plotting.plot_bspline_basis(model.layers[0], path=paths["bspline"])
+    plotting.plot_compare(model, f, ranges=ranges, var_names=labels, path=paths["compare"])
+    if stages:
+        plotting.plot_history(stages, path=paths["results"])
+    return paths

@@ -1,0 +1,351 @@
+"""KANLayer: a learnable B-spline plus a fixed base function on every edge.
+
+Liu et al., "KAN: Kolmogorov–Arnold Networks" (2024), eq. 2.10: each edge
+``(i -> j)`` computes ``φ_ij(x) = w_b,ij · b(x) + w_s,ij · Σ_b c_ijb B_b(x)``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from kanlab.nn._value_checks import check_layer_values
+from kanlab.splines._basis_function import dense_basis
+from kanlab.nn._edge_bases import get_edge_basis
+from kanlab.ops._kan_linear import FeaturesFunction, SplineSpec, kernels_usable, kan_linear
+from kanlab.splines._tables import SpanTables, cardinal_matrix, span_tables
+from kanlab.splines._bspline import check_knots, uniform_knots
+
+__all__ = ["KANLayer", "BASE_FUNCTIONS", "resolve_base_fun"]
+
+def _identity(x: Tensor) -> Tensor:
+    return x
+
+
+def _refresh_after_load(module: "KANLayer", incompatible_keys) -> None:
+    module._refresh_knots()
+
+
+BASE_FUNCTIONS: dict[str, Callable[[Tensor], Tensor] | None] = {
+    "silu": F.silu,
+    "gelu": F.gelu,
+    "tanh": torch.tanh,
+    "identity": _identity,
+    "zero": None,
+}
+
+
+def resolve_base_fun(base_fun) -> tuple[str, Callable[[Tensor], Tensor] | None]:
+    """Map ``base_fun`` (a name, ``None`` or a callable) to ``(name, function)``."""
+    if base_fun is None:
+        return "zero", None
+    if isinstance(base_fun, str):
+        if base_fun not in BASE_FUNCTIONS:
+            raise ValueError(f"unknown base_fun {base_fun!r}; expected one of "
+                             f"{sorted(BASE_FUNCTIONS)}, None or a callable")
+        return base_fun, BASE_FUNCTIONS[base_fun]
+    if callable(base_fun):
+        return "custom", base_fun
+    raise TypeError(f"base_fun must be a name, None or a callable, got {type(base_fun).__name__}")
+
+
+def _check_positive_int(name: str, value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+class KANLayer(nn.Module):
+    r"""A layer of ``in_features × out_features`` learnable edge functions.
+
+    ``y_j = Σ_i mask_ij · (scale_base_ij · b(x_i) + scale_sp_ij · Σ_b coef_jib B_ib(x_i))``
+
+    where ``B_ib`` are the degree-``k`` B-splines on input ``i``'s knots.
+
+    Args:
+        in_features: size of each input sample.
+        out_features: size of each output sample.
+        grid: number of grid intervals ``G``; each edge has ``G + k`` coefficients.
+        k: spline degree.
+        grid_range: ``(lo, hi)`` for every input, or one pair per input.
+        base_fun: residual function ``b``: ``"silu"`` (default), ``"gelu"``,
+            ``"tanh"``, ``"identity"``, ``"zero"``/``None``, or a callable.
+        noise_scale: scale of the random initial coefficients.
+        scale_base_mu, scale_base_sigma: ``scale_base`` starts uniform in
+            ``mu ± sigma / sqrt(in_features)``.
+        scale_sp: ``scale_sp`` starts at ``scale_sp / sqrt(in_features)``.
+        generator: ``torch.Generator`` for the initialisation (global RNG if None).
+        basis: edge function family: ``"bspline"`` (default), ``"chebyshev"``,
+            ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`); the others
+            live on the base interval of the knots and use the pure-PyTorch forward.
+
+    Shape:
+        - Input: ``(*, in_features)``.
+        - Output: ``(*, out_features)``.
+
+    Attributes:
+        knots: buffer ``(in_features, G + 2k + 1)``, one knot vector per input.
+        coef: ``(out_features, in_features, G + k)`` spline coefficients.
+        scale_base, scale_sp: ``(out_features, in_features)`` edge scales.
+        mask: buffer ``(out_features, in_features)``; 0 removes an edge.
+
+    Out-of-grid inputs: inside the base interval ``[knots[:, k], knots[:, G+k]]``
+    the spline is the B-spline sum; outside it continues as the straight line
+    with the end value and slope (``extrapolate="linear"``), so the layer is
+    C¹ everywhere and never silently drops to the base function.
+
+    Examples:
+        >>> layer = KANLayer(3, 2, grid=5, k=3, generator=torch.Generator().manual_seed(0))
+        >>> layer(torch.zeros(4, 3)).shape
+        torch.Size([4, 2])
+    """
+
+    in_features: int
+    out_features: int
+    grid: int
+    k: int
+
+    def __init__(self, in_features: int, out_features: int, grid: int = 5, k: int = 3, *,
+                 grid_range=(-1.0, 1.0), base_fun="silu", noise_scale: float = 0.3,
+                 scale_base_mu: float = 0.0, scale_base_sigma: float = 1.0, scale_sp: float = 1.0,
+                 extrapolate: str = "linear", generator: torch.Generator | None = None,
+                 basis: str = "bspline", device=None, dtype=None) -> None:
+        super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.in_features = _check_positive_int("in_features", in_features)
+        self.out_features = _check_positive_int("out_features", out_features)
+        self.grid = _check_positive_int("grid", grid)
+        if not isinstance(k, int) or isinstance(k, bool) or k < 0:
+            raise ValueError(f"spline degree k must be a non-negative int, got {k!r}")
+        if extrapolate not in ("linear", "constant"):
+            raise ValueError(f"extrapolate must be 'linear' or 'constant', got {extrapolate!r}")
+        self.k = k
+        self.extrapolate = extrapolate
+        self.edge_basis = get_edge_basis(basis)
+        self.basis_name = self.edge_basis.name
+        self.base_fun_name, self.base_fun = resolve_base_fun(base_fun)
+        self.noise_scale = float(noise_scale)
+        self.scale_base_mu = float(scale_base_mu)
+        self.scale_base_sigma = float(scale_base_sigma)
+        self.scale_sp_init = float(scale_sp)
+        self.register_buffer("knots", self._initial_knots(grid_range, **factory_kwargs))
+        n_basis = self.edge_basis.n_basis(grid, k)
+        self.coef = nn.Parameter(torch.empty(out_features, in_features, n_basis, **factory_kwargs))
+        self.scale_base = nn.Parameter(torch.empty(out_features, in_features, **factory_kwargs))
+        self.scale_sp = nn.Parameter(torch.empty(out_features, in_features, **factory_kwargs))
+        self.register_buffer("mask", torch.ones(out_features, in_features, **factory_kwargs))
+        self._uniform = True
+        self._refresh_knots()
+        self.register_load_state_dict_post_hook(_refresh_after_load)
+        self.reset_parameters(generator)
+
+    def _initial_knots(self, grid_range, device=None, dtype=None) -> Tensor:
+        ranges = torch.as_tensor(grid_range, dtype=torch.float64)
+        if ranges.shape == (2,):
+            ranges = ranges.expand(self.in_features, 2)
+        if ranges.shape != (self.in_features, 2):
+            raise ValueError(f"grid_range must be (lo, hi) or {self.in_features} such pairs, "
+                             f"got shape {tuple(ranges.shape)}")
+        rows = [uniform_knots(self.grid, self.k, tuple(r.tolist()), dtype=torch.float64)
+                for r in ranges]
+        return torch.stack(rows).to(device=device, dtype=dtype or torch.get_default_dtype())
+
+    @property
+    def n_basis(self) -> int:
+        """Number of coefficients per edge (``G + k`` for B-splines)."""
+        return self.coef.shape[-1]
+
+    @torch.no_grad()
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Draw the initial coefficients and scales (pykan's initialisation)."""
+        def rand(*shape):
+            u = torch.rand(*shape, generator=generator, dtype=torch.float64)
+            return u.to(device=self.coef.device, dtype=self.coef.dtype)
+
+        self.coef.copy_((rand(*self.coef.shape) - 0.5) * self.noise_scale / self.grid)
+        spread = (2 * rand(*self.scale_base.shape) - 1) / math.sqrt(self.in_features)
+        self.scale_base.copy_((self.scale_base_mu + self.scale_base_sigma * spread) * self.mask)
+        self.scale_sp.fill_(self.scale_sp_init / math.sqrt(self.in_features)).mul_(self.mask)
+
+    def _refresh_knots(self) -> None:
+        """Derived knot data: whether every row is equally spaced (one shared
+        polynomial matrix) and otherwise the span tables, as non-persistent buffers."""
+        if self.knots.is_meta:  # shapes only: nothing to derive
+            self._uniform = True
+        else:
+            steps = self.knots.diff(dim=-1)  # (in, m - 1)
+            spread = (steps.amax(-1) - steps.amin(-1)) / steps.mean(-1)
+            self._uniform = bool((spread < 1e3 * torch.finfo(self.knots.dtype).eps).all())
+        tables = None if self._uniform else span_tables(self.knots, self.k)
+        for name in ("origin", "last", "coef"):
+            value = None if tables is None else getattr(tables, name)
+            self.register_buffer(f"_span_{name}", value, persistent=False)
+        # The C++ kernels read one span's (powers, bases) matrix contiguously.
+        table = None if tables is None else tables.coef.permute(1, 2, 0, 3).contiguous()
+        self.register_buffer("_span_table", table, persistent=False)
+
+    def _tables(self) -> SpanTables | None:
+        if self._uniform:
+            return None
+        return SpanTables(self._span_origin, self._span_last, self._span_coef)
+
+    @torch.no_grad()
+    def set_grid(self, knots: Tensor, coef: Tensor) -> None:
+        """Replace the knots and the coefficients together (the grid may change size).
+
+        Args:
+            knots: ``(in_features, G + 2k + 1)``, non-decreasing rows.
+            coef: ``(out_features, in_features, G + k)``.
+        """
+        check_knots(knots, self.k)
+        grid = knots.shape[-1] - 2 * self.k - 1
+        expected = (self.out_features, self.in_features, self.edge_basis.n_basis(grid, self.k))
+        if knots.shape[0] != self.in_features or tuple(coef.shape) != expected:
+            raise ValueError(f"set_grid expects knots ({self.in_features}, {grid + 2 * self.k + 1}) "
+                             f"and coef {expected} ({self.basis_name} basis), got {tuple(knots.shape)} and {tuple(coef.shape)}")
+        self.grid = grid
+        self.knots = knots.to(self.knots).contiguous()
+        if coef.shape == self.coef.shape:
+            self.coef.copy_(coef)
+        else:
+            self.coef = nn.Parameter(coef.to(self.coef).contiguous(),
+                                     requires_grad=self.coef.requires_grad)
+        self._refresh_knots()
+
+    def check_input(self, x: Tensor) -> None:
+        """Raise a clear error unless ``x`` is a valid ``(*, in_features)`` input.
+
+        Shape and dtype are always checked (metadata only).  While
+        :func:`kanlab.config.set_checks` is on (the default) the values are checked
+        too, at the cost of one reduction: NaN, inf, or inputs so large that
+        the linear extension would overflow the dtype raise
+        :class:`kanlab.NonFiniteError` (a ``ValueError``).
+        A 1-D input ``(in_features,)`` is one sample, as for ``nn.Linear``.
+        """
+        if not isinstance(x, Tensor):
+            raise TypeError(f"KANLayer expects a torch.Tensor, got {type(x).__name__}")
+        if x.dim() == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(f"expected input of shape (*, {self.in_features}), "
+                             f"got {tuple(x.shape)}")
+        if x.dtype != self.knots.dtype:
+            raise TypeError(f"expected input of dtype {self.knots.dtype} (the layer's dtype), got "
+                            f"{x.dtype}; convert with x.to({self.knots.dtype}) or the model "
+                            f"with .to({x.dtype})")
+        check_layer_values(self, x)
+
+    def basis(self, x: Tensor) -> Tensor:
+        """Dense basis tensor.
+
+        Args:
+            x: ``(B, in_features)``.
+
+        Returns:
+            ``(B, in_features, G + k)``; at most ``k + 1`` entries per row are non-zero
+            (more only through linear extrapolation, which stays ``k + 1`` too).
+        """
+        if self.basis_name != "bspline":
+            return self.edge_basis.evaluate(x, self.knots, self.k)
+        return dense_basis(x, self.knots, self.k, uniform=self._uniform,
+                           extrapolate=self.extrapolate, tables=self._tables())
+
+    def edge_weight(self) -> tuple[Tensor, Tensor]:
+        """Effective weights ``(base, spline)``: ``(out, in)`` and ``(out, in, G + k)``."""
+        base = self.scale_base * self.mask
+        spline = self.coef * (self.scale_sp * self.mask).unsqueeze(-1)
+        return base, spline
+
+    def _spec(self) -> SplineSpec:
+        """The spline's description for :func:`kanlab.ops.kan_linear`."""
+        if self._uniform:
+            table = cardinal_matrix(self.k, self.knots.dtype, self.knots.device)
+        else:
+            table = self._span_table
+        return SplineSpec(self.knots, table, self._tables(), self.k, self._uniform,
+                          self.extrapolate, self.base_fun_name, self.base_fun)
+
+    def forward(self, x: Tensor) -> Tensor:
+        self.check_input(x)
+        lead = x.shape[:-1]
+        x2 = x.reshape(-1, self.in_features)  # (B, in)
+        if self.basis_name != "bspline":  # other bases: features @ weights, pure PyTorch
+            return self._forward_reference(x2).reshape(*lead, self.out_features)
+        spec = self._spec()
+        params = (self.coef, self.scale_base, self.scale_sp, self.mask)
+        if kernels_usable(x2, spec, *params):
+            # Fused C++ path: keeps no basis tensor (recomputed in backward).
+            y = kan_linear(x2.contiguous(), *params, spec)
+        else:
+            y = self._forward_reference(x2)
+        return y.reshape(*lead, self.out_features)
+
+    def _forward_reference(self, x2: Tensor) -> Tensor:
+        """Pure-PyTorch forward ``(B, in) -> (B, out)``: any device, compile, export, vmap."""
+        base_w, spline_w = self.edge_weight()
+        basis = self.basis(x2)  # (B, in, n_basis)
+        y = F.linear(basis.flatten(1), spline_w.reshape(self.out_features, -1))
+        if self.base_fun is not None:
+            y = y + F.linear(self.base_fun(x2), base_w)
+        return y
+
+    def features(self, x: Tensor) -> Tensor:
+        """Base function and B-splines per input: ``(B, in, 1 + G + k)`` (base first)."""
+        if self.basis_name == "bspline" and self.base_fun is not None and x.dim() == 2:
+            spec = self._spec()
+            if kernels_usable(x, spec):
+                return FeaturesFunction.apply(x.contiguous(), spec)
+        basis = self.basis(x)
+        b = self.base_fun(x) if self.base_fun is not None else torch.zeros_like(x)
+        return torch.cat([b.unsqueeze(-1), basis], dim=-1)
+
+    def edge_values(self, x: Tensor) -> Tensor:
+        """Every edge's output ``φ_ij(x_i)``.
+
+        Args:
+            x: ``(B, in_features)``.
+
+        Returns:
+            ``(B, out_features, in_features)``; meant for analysis and plots on
+            modest batches, the forward pass never builds it.
+        """
+        base_w, spline_w = self.edge_weight()
+        w = torch.cat([base_w.unsqueeze(-1), spline_w], dim=-1)  # (out, in, 1 + n_basis)
+        return torch.einsum("bif,oif->boi", self.features(x), w)
+
+    def edge_rms(self, x: Tensor) -> Tensor:
+        """Root-mean-square of every edge's output over the batch, ``(out, in)``.
+
+        Computed from the per-input Gram matrix of the features, so no
+        ``(B, out, in)`` tensor is formed: ``mean_b φ_ij(x_bi)² = w_ijᵀ M_i w_ij``.
+        """
+        feats = self.features(x)  # (B, in, 1 + n_basis)
+        return self._rms(feats, self._feature_weight())
+
+    def forward_and_rms(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Output ``(B, out)`` and :meth:`edge_rms` ``(out, in)`` from one feature tensor.
+
+        A regularised fit needs both; computing the basis once instead of in
+        the forward pass and again for the RMS cuts its cost per evaluation.
+        """
+        self.check_input(x)
+        feats = self.features(x)  # (B, in, f)
+        w = self._feature_weight()  # (out, in, f)
+        return F.linear(feats.flatten(1), w.flatten(1)), self._rms(feats, w)
+
+    def _feature_weight(self) -> Tensor:
+        """``[scale_base | scale_sp · coef]`` per edge, masked: ``(out, in, 1 + n_basis)``."""
+        base_w, spline_w = self.edge_weight()
+        return torch.cat([base_w.unsqueeze(-1), spline_w], dim=-1)
+
+    @staticmethod
+    def _rms(feats: Tensor, w: Tensor) -> Tensor:
+        gram = torch.einsum("bif,big->ifg", feats, feats) / feats.shape[0]  # (in, f, f)
+        ms = torch.einsum("oif,ifg,oig->oi", w, gram, w).clamp_min(0)
+        return torch.sqrt(ms + torch.finfo(ms.dtype).tiny)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"grid={self.grid}, k={self.k}, base_fun={self.base_fun_name!r}"
+                + ("" if self.basis_name == "bspline" else f", basis={self.basis_name!r}"))

@@ -1,0 +1,143 @@
+"""SymbolicEdges: the formula branch of a KAN layer.
+
+An edge ``(i -> j)`` fixed to a symbolic function computes
+``c · f(a · x_i + b) + d`` (the KAN paper's affine-wrapped symbolic
+function) instead of its spline; ``a, b, c, d`` stay trainable so ``fit`` can
+polish them.  A :class:`~kanlab.nn._network.KAN` holds one ``SymbolicEdges`` per
+layer next to its :class:`~kanlab.nn._layer.KANLayer`; fixing an edge sets its
+spline mask to 0 and its symbolic mask to 1, so each edge is computed by
+exactly one of the two branches (both masks 0: the edge is removed).
+
+The state is tensors only, so ``state_dict`` works like any module's: the
+constants are the ``affine`` parameter and each edge's function is an
+integer ``code`` into :data:`kanlab.symbolic._library.CODES` (``-1``: none;
+``-2``: a user candidate, which lives in this module only and cannot be
+restored into a fresh model).
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["SymbolicEdges", "NO_FUNCTION", "CUSTOM_FUNCTION"]
+
+NO_FUNCTION, CUSTOM_FUNCTION = -1, -2
+
+
+class SymbolicEdges(nn.Module):
+    """Symbolic functions on some edges of an ``in_features -> out_features`` layer.
+
+    Attributes:
+        mask: buffer ``(out_features, in_features)``; 1 where the edge is symbolic.
+        code: buffer ``(out_features, in_features)`` of int64, the function of
+            every edge as an index into :data:`kanlab.symbolic._library.CODES`.
+        affine: ``(out_features, in_features, 4)``: ``a, b, c, d`` of every edge.
+
+    Shape:
+        - Input: ``(B, in_features)``.
+        - Output: ``(B, out_features)``, the sum over the symbolic edges.
+    """
+
+    in_features: int
+    out_features: int
+
+    def __init__(self, in_features: int, out_features: int, *, device=None, dtype=None) -> None:
+        super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.in_features, self.out_features = in_features, out_features
+        self.register_buffer("mask", torch.zeros(out_features, in_features, **factory_kwargs))
+        self.register_buffer("code", torch.full((out_features, in_features), NO_FUNCTION,
+                                                dtype=torch.int64, device=device))
+        # trainable only while some edge is symbolic (see regroup): an unused parameter
+        # would trip torch.autograd.grad over model.parameters() and DistributedDataParallel
+        self.affine = nn.Parameter(torch.zeros(out_features, in_features, 4, **factory_kwargs),
+                                   requires_grad=False)
+        self.custom: dict[tuple[int, int], object] = {}  # user candidates by edge (j, i)
+        self._groups: list[tuple[object, list[int], list[int]]] = []
+
+    @property
+    def active(self) -> bool:
+        """Whether any edge is symbolic (the forward pass skips this branch otherwise)."""
+        return bool(self._groups)
+
+    @property
+    def names(self) -> list[list[str | None]]:
+        """``names[j][i]``: the function name of edge ``i -> j`` (``None`` where it has none)."""
+        return [[self.candidate_at(j, i, c).name if c != NO_FUNCTION else None
+                 for i, c in enumerate(row)] for j, row in enumerate(self.code.tolist())]
+
+    def candidate_at(self, j: int, i: int, code: int | None = None):
+        """The :class:`~kanlab.symbolic._library.Candidate` of edge ``i -> j`` (its ``code`` if given)."""
+        code = int(self.code[j, i]) if code is None else code
+        from kanlab.symbolic._library import CODES, LIBRARY
+        if code == CUSTOM_FUNCTION:
+            if (j, i) not in self.custom:
+                raise ValueError(f"edge {i} -> {j} holds a user-defined symbolic function that "
+                                 "this model does not know (it cannot be restored from a "
+                                 "state_dict); fix_symbolic it again")
+            return self.custom[(j, i)]
+        if not 0 <= code < len(CODES):
+            raise ValueError(f"edge {i} -> {j} has symbolic function code {code}; this kanlab "
+                             f"knows codes 0..{len(CODES) - 1} (a newer kanlab wrote it?)")
+        return LIBRARY.get(CODES[code]) or _builtin(CODES[code])
+
+    @torch.no_grad()
+    def set_edge(self, j: int, i: int, candidate, params) -> None:
+        """Make edge ``i -> j`` compute ``c · f(a·x + b) + d`` with ``params = (a, b, c, d)``."""
+        from kanlab.symbolic._library import CODES, LIBRARY
+        builtin = candidate.name in CODES and LIBRARY.get(candidate.name) is candidate
+        self.custom.pop((j, i), None)
+        if not builtin:
+            self.custom[(j, i)] = candidate
+        self.code[j, i] = CODES.index(candidate.name) if builtin else CUSTOM_FUNCTION
+        self.affine[j, i] = torch.as_tensor(params, dtype=self.affine.dtype)
+        self.mask[j, i] = 1.0
+        self.regroup()
+
+    @torch.no_grad()
+    def clear_edge(self, j: int, i: int) -> None:
+        """Edge ``i -> j`` is no longer symbolic."""
+        self.custom.pop((j, i), None)
+        self.code[j, i] = NO_FUNCTION
+        self.mask[j, i] = 0.0
+        self.regroup()
+
+    def regroup(self) -> None:
+        """Index the symbolic edges by function, so the forward pass makes one call per function."""
+        by_fn: dict[int, tuple[object, list[int], list[int]]] = {}
+        mask, code = self.mask.detach().cpu(), self.code.cpu().tolist()
+        for j, row in enumerate(code):
+            for i, c in enumerate(row):
+                if c != NO_FUNCTION and mask[j, i] != 0:
+                    fn = self.candidate_at(j, i, c).fn
+                    by_fn.setdefault(id(fn), (fn, [], []))
+                    by_fn[id(fn)][1].append(j)
+                    by_fn[id(fn)][2].append(i)
+        self._groups = list(by_fn.values())
+        self.affine.requires_grad_(bool(self._groups))
+
+    def edge_values(self, x: Tensor, outs: list[int], ins: list[int], fn) -> Tensor:
+        """``c · f(a·x_i + b) + d`` for the edges ``(outs[e], ins[e])``: ``(B, E)``."""
+        a, b, c, d = self.affine[outs, ins].unbind(-1)  # each (E,)
+        return c * fn(a * x[:, ins] + b) + d
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = x.new_zeros(x.shape[0], self.out_features)
+        for fn, outs, ins in self._groups:
+            values = self.edge_values(x, outs, ins, fn)  # (B, E)
+            y = y.index_add(1, torch.tensor(outs, device=x.device), values)
+        return y
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)
+        self.regroup()  # codes and mask may have changed
+
+    def extra_repr(self) -> str:
+        n = int(self.mask.count_nonzero()) if not self.mask.is_meta else 0
+        return f"in_features={self.in_features}, out_features={self.out_features}, symbolic_edges={n}"
+
+
+def _builtin(name: str):
+    """A built-in candidate that a user replaced in LIBRARY via ``register(overwrite=True)``."""
+    from kanlab.symbolic._library import _BUILTINS
+    return next(c for c in _BUILTINS if c.name == name)

@@ -1,0 +1,96 @@
+"""The forward pass's value checks: NaN, inf, and inputs so large a layer would overflow.
+
+Switched with :func:`kanlab.config.set_checks` / :func:`kanlab.config.checks`
+(see the policy in :mod:`kanlab._validation`).
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from kanlab import config
+from kanlab._compat import is_functorch_wrapped
+from kanlab._validation import NonFiniteError
+from kanlab.splines import dense_basis
+
+__all__ = ["check_layer_values", "output_bound", "OVERFLOW_HEADROOM"]
+
+# Inputs up to finfo.max / OVERFLOW_HEADROOM skip the overflow bound: a layer
+# would have to amplify them by more than ~1e12 to overflow.  Larger inputs get
+# the exact bound of output_bound, which is cheap but touches every weight.
+OVERFLOW_HEADROOM = 2.0 ** 40
+
+
+def _traced(x: Tensor) -> bool:
+    """True under torch.compile or a torch.func transform, where ``bool(tensor)`` is illegal."""
+    if torch.compiler.is_compiling():
+        return True
+    return is_functorch_wrapped(x)
+
+
+
+
+def check_layer_values(layer, x: Tensor) -> None:
+    """Value checks of one layer input ``x`` ``(*, in_features)`` (when enabled).
+
+    Raises :class:`NonFiniteError` when ``x`` holds NaN or inf, or when it is so
+    large that the layer's output could overflow its dtype (see
+    :func:`output_bound`).  One reduction and two scalar reads in the common case.
+    """
+    if not config.get().checks or x.numel() == 0 or x.is_meta or _traced(x):
+        return
+    x = x.detach()
+    low, high = x.aminmax()  # one pass, no temporary; NaN propagates
+    low, high = low.item(), high.item()  # (two scalar reads: cheaper than more tensor ops)
+    limit = torch.finfo(x.dtype).max / OVERFLOW_HEADROOM
+    if -limit <= low and high <= limit:  # False for NaN too
+        return
+    amax = max(high, -low)
+    x2 = x.reshape(-1, x.shape[-1])
+    if not bool(torch.isfinite(x2).all()):
+        cols = (~torch.isfinite(x2)).any(0).nonzero().flatten().tolist()
+        raise NonFiniteError(f"{type(layer).__name__} got non-finite input (NaN or inf) in "
+                             f"features {cols}; in a hidden layer this means the previous "
+                             "layer overflowed")
+    bound = output_bound(layer, x2)
+    if not bool(bound < torch.finfo(x.dtype).max):
+        raise NonFiniteError(f"{type(layer).__name__} input magnitude up to {float(amax):.3g} "
+                             f"would overflow {x.dtype} (output bound {float(bound):.3g}); "
+                             "rescale the inputs or use float64")
+
+
+@torch.no_grad()
+def output_bound(layer, x: Tensor) -> Tensor:
+    """An upper bound of ``max |layer(x)|``, in float64, for finite ``x`` ``(B, in)``.
+
+    Per input ``i``, every basis is at most ``1 + d_i · S_i`` in absolute value,
+    where ``d_i`` is the largest distance of an input from the knots and ``S_i``
+    the largest end slope of a basis (0 when ``extrapolate="constant"``); the
+    base function is bounded by its largest value on the batch.  The bound
+    also covers every intermediate product and partial sum of the forward
+    pass, so below the dtype's maximum nothing can overflow into inf or NaN.
+    """
+    knots, k = layer.knots.to(torch.float64), layer.k
+    n = knots.shape[-1] - k - 1
+    amax = x.abs().amax(0).to(torch.float64)  # (in,)
+    dist = amax + knots.abs().amax(-1)
+    if getattr(layer, "basis_name", "bspline") != "bspline":
+        # other bases lie in [-1, 1] on the domain and are bounded (Fourier, RBF) or
+        # linear (Chebyshev) outside it: the extremes are at ±amax or at most 1
+        ends = torch.stack([-amax, amax]).to(layer.knots.dtype)  # (2, in)
+        edge = layer.edge_basis.evaluate(ends, layer.knots, k).to(torch.float64)
+        basis_bound = edge.abs().amax(dim=(0, 2)).clamp_min(1.0)
+    elif layer.extrapolate == "linear" and k > 0:
+        ends = knots[:, [k, n]].t().contiguous()  # (2, in)
+        slope = dense_basis(ends, knots, k, derivative=1).abs().amax(dim=(0, 2))  # (in,)
+        basis_bound = 1.0 + dist * slope
+    else:
+        basis_bound = torch.ones_like(dist)
+    base_w, spline_w = layer.edge_weight()
+    bound = (spline_w.to(torch.float64).abs().sum(-1) * basis_bound).sum(-1)  # (out,)
+    if layer.base_fun is not None:
+        base_amax = layer.base_fun(x).abs().amax(0).to(torch.float64)  # (in,)
+        bound = bound + (base_w.to(torch.float64).abs() * base_amax).sum(-1)
+        bound = torch.maximum(bound, base_amax.max())
+    # the extrapolated bases themselves must be representable, even on masked edges
+    return torch.maximum(bound.max(), basis_bound.max()).nan_to_num(nan=float("inf"))

@@ -1,0 +1,249 @@
+"""The fused KAN layer: spline features and their contraction with the weights in one node.
+
+``y[b, o] = Σ_i mask_oi (scale_base_oi b(x_bi) + scale_sp_oi Σ_s coef_ois B_s(x_bi))``
+
+:class:`KANLinearFunction` computes this with the C++ kernels of
+:mod:`kanlab.ops._extension` and saves only ``x`` and the parameters for the
+backward pass (the local strategy also its packed weights, parameter-sized),
+which recomputes what it needs.  Two strategies, chosen per
+layer by a cost model (:mod:`kanlab.ops._strategies`):
+
+* *dense* (wide layers on small grids): the features ``[b(x), B_0(x), ...,
+  B_{n-1}(x)]`` of a block of inputs are written densely for the whole batch
+  and multiplied by the combined weights ``[scale_base | scale_sp · coef]`` of
+  those inputs, one GEMM per block; blocks are sized so no transient is bigger
+  than a few MiB whatever the batch and layer size.
+* *local* (narrow layers, or any layer on a large grid): only the ``k + 1``
+  non-zero bases of a point (and the base function) are touched; per input,
+  a block of points is sorted by span so the weight rows of a span stay in
+  registers (``csrc/local_support.cpp``).  The cost no longer grows with ``G``.
+
+The pure-PyTorch composition (:func:`reference`) is the fallback and the
+oracle; it is used instead of the kernels when they are unavailable, on
+other devices, under ``torch.compile``/``torch.export``/tracing and under
+``torch.func`` transforms.  The backward pass, when a graph is being built
+(double backward, e.g. PDE losses), differentiates :func:`reference`, so
+gradients of gradients are exact to every order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import Tensor
+from torch.autograd import forward_ad
+
+from kanlab.ops import _extension as extension
+from kanlab._compat import Function, forward_ad_active, is_fake, is_functorch_wrapped
+from kanlab.splines._basis_function import dense_basis
+from kanlab.ops._strategies import (Plan, base_derivative, base_values, dense_backward,
+                                dense_forward, local_backward, local_forward)
+from kanlab.splines._tables import SpanTables
+
+__all__ = ["SplineSpec", "KANLinearFunction", "kan_linear", "FeaturesFunction", "reference", "BASE_CODES", "kernels_usable"]
+
+# Base functions the kernels know (codes match csrc/spline_eval.h).
+BASE_CODES = {"zero": -1, "identity": 0, "silu": 1, "gelu": 2, "tanh": 3}
+
+
+@dataclass
+class SplineSpec:
+    """Everything the kernels need to know about a layer's spline, besides ``x`` and weights.
+
+    Attributes:
+        knots: ``(F, m)``.
+        table: uniform knots: the ``(k + 1, k + 1)`` cardinal matrix; otherwise the span
+            polynomials ``(F, G, k + 1 powers, k + 1 bases)``.
+        tables: the :class:`SpanTables` (None for uniform knots), for :func:`reference`.
+        k, uniform, extrapolate: as in :func:`kanlab.splines._bspline.local_basis`.
+        base_name, base_fun: the base function ``b`` (``base_fun`` None for ``"zero"``).
+    """
+
+    knots: Tensor
+    table: Tensor
+    tables: SpanTables | None
+    k: int
+    uniform: bool
+    extrapolate: str
+    base_name: str
+    base_fun: Callable[[Tensor], Tensor] | None
+
+    @property
+    def n_basis(self) -> int:
+        return self.knots.shape[-1] - self.k - 1
+
+    @property
+    def n_features(self) -> int:
+        """Features per input ``S``: ``G + k``, plus one with a base function."""
+        return self.n_basis + (self.base_fun is not None)
+
+    def kernel_args(self) -> tuple:
+        """The kernels' spline arguments (made once per spec: a forward pass and its backward)."""
+        args = self.__dict__.get("_kernel_args")
+        if args is None:
+            empty = self.knots.new_empty(0)
+            origin = empty if self.uniform else self.tables.origin.contiguous()
+            last = empty.long() if self.uniform else self.tables.last.contiguous()
+            args = (self.knots.contiguous(), self.table.contiguous(), origin, last, self.k,
+                    self.uniform, self.extrapolate == "linear", BASE_CODES[self.base_name])
+            self.__dict__["_kernel_args"] = args
+        return args
+
+
+def features(x: Tensor, spec: SplineSpec) -> Tensor:
+    """Pure-PyTorch features ``(B, F, S)``: base function first (if any), then the bases."""
+    basis = dense_basis(x, spec.knots, spec.k, uniform=spec.uniform,
+                        extrapolate=spec.extrapolate, tables=spec.tables)
+    if spec.base_fun is None:
+        return basis
+    return torch.cat([spec.base_fun(x).unsqueeze(-1), basis], dim=-1)
+
+
+def combined_weight(coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
+                    spec: SplineSpec) -> Tensor:
+    """``(O, F, S)`` weights of the features: ``[scale_base·mask | scale_sp·mask·coef]``."""
+    spline = coef * (scale_sp * mask).unsqueeze(-1)
+    if spec.base_fun is None:
+        return spline
+    return torch.cat([(scale_base * mask).unsqueeze(-1), spline], dim=-1)
+
+
+def reference(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
+              spec: SplineSpec) -> Tensor:
+    """The layer's output ``(B, O)`` from differentiable tensor operations only."""
+    w = combined_weight(coef, scale_base, scale_sp, mask, spec)
+    return features(x, spec).flatten(1) @ w.flatten(1).t()
+
+
+def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
+    """Whether :class:`KANLinearFunction` may run its C++ kernels on these tensors."""
+    if torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.jit.is_scripting():
+        return False
+    if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
+        return False
+    if spec.base_name not in BASE_CODES or x.numel() == 0:
+        return False
+    for t in (x, spec.knots, *params):
+        if is_fake(t) or is_functorch_wrapped(t):
+            return False
+    if _dual(x, *params):  # forward-mode AD: the reference path has the jvp
+        return False
+    return extension.ops() is not None
+
+
+def _dual(*tensors: Tensor) -> bool:
+    """Whether forward-mode AD (``torch.autograd.forward_ad``) gives any of these a tangent."""
+    if not forward_ad_active():  # no dual level open: nothing has a tangent
+        return False
+    return any(forward_ad.unpack_dual(t).tangent is not None for t in tensors)
+
+
+def _contiguous(*tensors: Tensor) -> tuple:
+    return tuple(t.detach().contiguous() for t in tensors)
+
+
+def kan_linear(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
+                  spec: SplineSpec) -> Tensor:
+    """The layer's output ``(B, O)`` from the kernels (:class:`KANLinearFunction`).
+
+    Call only when :func:`kernels_usable` is true; ``x`` must be contiguous.
+    """
+    return KANLinearFunction.apply(x, coef, scale_base, scale_sp, mask, spec)[0]
+
+
+class KANLinearFunction(Function):
+    """``(x (B, F), coef (O, F, n), scale_base, scale_sp, mask (O, F), spec) -> (y (B, O), *kept)``.
+
+    ``kept`` is what the backward pass reuses from the forward one: for the
+    local strategy the packed weights, x's columns and their base
+    precomputation (:func:`kanlab.ops._strategies.local_forward`), else three
+    empty tensors; they are not differentiable.  Call through
+    :func:`kan_linear`.  ``mask`` receives no gradient (it is a buffer).
+    """
+
+    @staticmethod
+    def forward(x, coef, scale_base, scale_sp, mask, spec):
+        ops = extension.ops()
+        plan = Plan(x, coef, spec)
+        params = _contiguous(coef, scale_base, scale_sp, mask)
+        with torch.no_grad():
+            if plan.local:
+                return local_forward(x, params, spec, ops)
+            empty = x.new_empty(0)
+            return dense_forward(x, params, spec, plan, ops), empty, empty, empty
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        x, coef, scale_base, scale_sp, mask, spec = inputs
+        ctx.save_for_backward(x, coef, scale_base, scale_sp, mask, *output[1:])
+        ctx.mark_non_differentiable(*output[1:])
+        # No zero-filled gradients of the kept tensors (parameter-sized for w).
+        ctx.set_materialize_grads(False)
+        ctx.spec = spec
+
+    @staticmethod
+    def backward(ctx, gy, *_):
+        if gy is None:  # the output does not reach the loss
+            return None, None, None, None, None, None
+        x, coef, scale_base, scale_sp, mask, *kept = ctx.saved_tensors
+        spec = ctx.spec
+        needs = ctx.needs_input_grad[:4]
+        if torch.is_grad_enabled():  # create_graph: differentiate the differentiable reference
+            return (*_differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec,
+                                              needs), None, None)
+        ops = extension.ops()
+        params = _contiguous(coef, scale_base, scale_sp, mask)
+        if kept[0].numel():  # the local strategy's packed weights: its plan, as in forward
+            out = local_backward(gy, params, spec, ops, needs, *kept)
+        else:
+            out = dense_backward(gy, x, params, spec, Plan(x, coef, spec), ops, needs)
+        if spec.base_fun is None and out[2] is not None:
+            out[2].zero_()  # scale_base does not enter the output without a base function
+        return (*out, None, None)
+
+
+class FeaturesFunction(Function):
+    """``(x (B, F), spec) -> (B, F, S)``: :func:`features` computed by the kernels.
+
+    For a regularised fit, which needs the features themselves (edge RMS) and
+    not only their product with the weights.  Backward is ``contract_dx``;
+    with ``create_graph`` it differentiates :func:`features`.  Call only when
+    :func:`kernels_usable` is true, with a base function, and ``x`` contiguous.
+    """
+
+    @staticmethod
+    def forward(x, spec):
+        out = x.new_empty(x.shape[0], x.shape[1] * spec.n_features)
+        with torch.no_grad():
+            extension.ops().features_out(x, out, base_values(x, spec), *spec.kernel_args(), False)
+        return out.view(x.shape[0], x.shape[1], spec.n_features)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        ctx.save_for_backward(inputs[0])
+        ctx.spec = inputs[1]
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph: differentiate the reference
+            with torch.enable_grad():
+                (gx,) = torch.autograd.grad(features(x, ctx.spec), x, grad, create_graph=True)
+            return gx, None
+        flat = grad.reshape(x.shape[0], -1).contiguous()
+        return extension.ops().contract_dx(x, flat, base_derivative(x, ctx.spec),
+                                           *ctx.spec.kernel_args(), False), None
+
+
+def _differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec, needs):
+    inputs = (x, coef, scale_base, scale_sp)
+    wanted = [t for t, need in zip(inputs, needs) if need]
+    with torch.enable_grad():
+        y = reference(x, coef, scale_base, scale_sp, mask, spec)
+        grads = iter(torch.autograd.grad(y, wanted, gy, create_graph=True, allow_unused=True))
+    out = []
+    for t, need in zip(inputs, needs):
+        g = next(grads) if need else None
+        out.append(torch.zeros_like(t) if need and g is None else g)
+    return out

@@ -1,0 +1,259 @@
+"""The two strategies of :class:`kanlab.ops._kan_linear.KANLinearFunction`'s kernels, and the choice.
+
+A :class:`Plan` holds the shapes of one call and picks, by a cost model
+(:func:`_local_pays`), the *dense* strategy (features of a block of inputs
+written for the whole batch, one GEMM per block) or the *local* one (only the
+``k + 1`` non-zero B-splines of a point touched, ``csrc/local_support.cpp``).
+Each has a forward and a backward function over the C++ kernels of
+:mod:`kanlab.ops._extension`; ``params`` is ``(coef, scale_base, scale_sp, mask)``,
+contiguous and detached.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor
+
+from kanlab import config
+
+if TYPE_CHECKING:
+    from kanlab.ops._kan_linear import SplineSpec
+
+__all__ = ["Plan", "dense_forward", "dense_backward", "local_forward", "local_backward",
+           "base_values", "base_derivative", "base_precomputation"]
+
+# The switches (kanlab.config): ``strategy`` ("auto": the cheaper by _local_pays,
+# "dense" or "local"); ``feature_block``, the bytes under which each transient
+# buffer of a dense block (features, their gradient, combined weights and
+# theirs) stays; ``local_rows``, rows per block of the local kernels (0: the
+# kernels choose).
+# Inputs per dense block are rounded down to a multiple of this.
+_ALIGN_INPUTS = 16
+
+
+class Plan:
+    """Shapes of one call, its strategy (``local``) and, for the dense one, its input blocks.
+
+    The dense strategy works on blocks of input columns: the features of a
+    block ``(B, f, S)`` meet the weights of the same block ``(O, f, S)``, so
+    every GEMM spans the whole batch, each gradient block is written once and
+    the features are computed once in forward and once in backward.
+    """
+
+    def __init__(self, x: Tensor, coef: Tensor, spec: SplineSpec) -> None:
+        self.B, self.F = x.shape
+        self.O = coef.shape[0]
+        settings = config.get()
+        self.S = spec.n_features
+        per_input = max(self.B, self.O) * self.S * x.element_size()
+        width = max(1, min(self.F, settings.feature_block // per_input))
+        if width < self.F and width >= _ALIGN_INPUTS:
+            # Rows of the block's GEMM operands 64-byte aligned (a multiple of 16
+            # features): an odd leading dimension costs MKL up to 10% in backward.
+            width -= width % _ALIGN_INPUTS
+        self.width = width
+        # The dense strategy's forward pass and x's gradient leave out each input's last
+        # spline (see dense_forward): S - 1 features per input, when there are two splines.
+        self.drop = self.S - (spec.base_fun is not None) >= 2
+        self.local = settings.strategy == "local" or (settings.strategy == "auto" and _local_pays(
+            self.O, self.S, spec.k, spec.base_fun is not None, x.element_size(), self.drop))
+
+    def blocks(self):
+        return [(f, min(f + self.width, self.F)) for f in range(0, self.F, self.width)]
+
+
+def base_values(xb: Tensor, spec: SplineSpec) -> Tensor:
+    """``b(x)`` of a block ``(B, f)`` with torch's vectorised function (empty without base)."""
+    if spec.base_fun is None:
+        return xb.new_empty(0)
+    return spec.base_fun(xb).contiguous()
+
+
+def base_derivative(xb: Tensor, spec: SplineSpec) -> Tensor:
+    """``b'(x)`` of a block ``(B, f)`` from vectorised tensor ops (empty without base)."""
+    name = spec.base_name
+    if spec.base_fun is None:
+        return xb.new_empty(0)
+    if name == "identity":
+        return torch.ones_like(xb)
+    if name == "silu":  # s (1 + x (1 - s)), s = sigmoid(x)
+        s = torch.sigmoid(xb)
+        return (1 - s).mul_(xb).add_(1).mul_(s)
+    if name == "tanh":
+        t = torch.tanh(xb)
+        return t.mul_(t).neg_().add_(1)
+    if name == "gelu":  # Φ(x) + x φ(x)
+        return torch.ops.aten.gelu_backward(torch.ones_like(xb), xb)
+    raise ValueError(f"no kernel derivative for base function {name!r}")
+
+
+def _block_args(spec: SplineSpec, args: tuple, f0: int, f1: int) -> tuple:
+    """Kernel arguments restricted to inputs ``[f0, f1)``."""
+    knots, table, origin, last, *rest = args
+    if not spec.uniform:
+        table, origin, last = table[f0:f1], origin[f0:f1], last[f0:f1]
+    return (knots[f0:f1], table, origin, last, *rest)
+
+
+def _pack(ops, params: tuple, spec: SplineSpec, padded: int, f0: int, f1: int) -> Tensor:
+    """Combined weights ``[scale_base·mask | scale_sp·mask·coef]`` of inputs ``[f0, f1)``,
+    packed ``(f1 - f0, S, padded)`` with the outputs last (zero padding)."""
+    return ops.pack_weights(*params, spec.base_fun is not None, padded, f0, f1)
+
+
+def _combine(ops, params: tuple, spec: SplineSpec, f0: int, f1: int, buf: Tensor,
+             drop: bool = False, bias: Tensor | None = None) -> Tensor:
+    """The same weights with the outputs first, ``(O, f1 - f0, S)``, for the dense GEMMs,
+    written into ``buf``: one buffer serves all the blocks of a call (fresh memory for
+    each block would be faulted in page by page).  With ``drop``, ``S - 1`` per input:
+    the last spline's weight subtracted from the others' and summed into ``bias``."""
+    shape = (params[0].shape[0], f1 - f0, spec.n_features - drop)
+    w = buf[:shape[0] * shape[1] * shape[2]].view(shape)
+    ops.combine_weights(*params, spec.base_fun is not None, f0, f1, w, drop,
+                        bias if bias is not None else buf.new_empty(0))
+    return w
+
+
+def _grads(params: tuple) -> list[Tensor]:
+    """Gradient buffers of coef, scale_base and scale_sp (filled by the kernels)."""
+    return [torch.empty_like(t) for t in params[:3]]
+
+
+def _chosen(grads, needs) -> tuple:
+    return tuple(g if need else None for g, need in zip(grads, needs))
+
+
+def dense_forward(x, params, spec, plan: Plan, ops) -> Tensor:
+    """``y = Σ_blocks features @ weightsᵀ``, each input's last spline left out.
+
+    The splines of an input sum to one everywhere (inside the grid, and
+    outside it with either extrapolation), so ``Σ_s w_s B_s(x) = Σ_{s<n-1}
+    (w_s - w_{n-1}) B_s(x) + w_{n-1}``: the GEMMs run over ``S - 1`` features
+    per input, the size of the dense limit's, and the last splines' weights
+    add up to a bias per output.
+    """
+    args = spec.kernel_args()
+    blocks = plan.blocks()
+    S = plan.S - plan.drop
+    feats = x.new_empty(plan.B * plan.width * S)
+    wbuf = x.new_empty(plan.O * plan.width * S)
+    bias = x.new_zeros(plan.O) if plan.drop else None
+    y = None
+    for f0, f1 in blocks:
+        nf = f1 - f0
+        f = feats[:plan.B * nf * S].view(plan.B, nf * S)
+        xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
+        ops.features_out(xb, f, base_values(xb, spec), *_block_args(spec, args, f0, f1), plan.drop)
+        w = _combine(ops, params, spec, f0, f1, wbuf, plan.drop, bias).view(plan.O, nf * S).t()
+        y = torch.mm(f, w) if y is None else y.addmm_(f, w)
+    return y if bias is None else y.add_(bias)
+
+
+def dense_backward(gy, x, params, spec, plan, ops, needs):
+    """The weights' gradient from all ``S`` features per input (each weight's own,
+    exactly); x's through the forward pass's ``S - 1`` (the last spline's derivative
+    is minus the sum of the others')."""
+    args = spec.kernel_args()
+    need_x, need_w = needs[0], any(needs[1:])
+    grads = _grads(params) if need_w else [None] * 3
+    gx = x.new_empty(plan.B, plan.F) if need_x else None
+    gy = gy.contiguous()
+    blocks = plan.blocks()
+    S, Sx = plan.S, plan.S - plan.drop
+    feats = x.new_empty(plan.B * plan.width * S) if need_w else None
+    gbuf = x.new_empty(max(plan.B, plan.O) * plan.width * S)
+    wbuf = x.new_empty(plan.O * plan.width * Sx) if need_x else None
+    for f0, f1 in blocks:
+        nf = f1 - f0
+        xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
+        bargs = _block_args(spec, args, f0, f1)
+        if need_w:
+            f = feats[:plan.B * nf * S].view(plan.B, nf * S)
+            ops.features_out(xb, f, base_values(xb, spec), *bargs, False)
+            gw = torch.mm(gy.t(), f, out=gbuf[:plan.O * nf * S].view(plan.O, nf * S))
+            ops.split_grads(gw.view(plan.O, nf, S), *params, spec.base_fun is not None,
+                            f0, *grads)
+        if need_x:
+            w = _combine(ops, params, spec, f0, f1, wbuf, plan.drop).view(plan.O, nf * Sx)
+            gf = torch.mm(gy, w, out=gbuf[:plan.B * nf * Sx].view(plan.B, -1))
+            gx[:, f0:f1] = ops.contract_dx(xb, gf, base_derivative(xb, spec), *bargs, plan.drop)
+    return (gx, *_chosen(grads, needs[1:]))
+
+
+def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int,
+                drop: bool) -> bool:
+    """Whether the local-support kernels beat the dense ones on a layer, by a cost model.
+
+    Costs per point of a forward and backward pass, in multiply-adds of a GEMM
+    (measured on an AVX-512 CPU, one thread, float32, medians over
+    ``benchmarks/layer_ratio.py`` shapes): the dense strategy does three GEMMs,
+    two of them over ``S - 1`` features when ``drop`` (the last spline folded
+    into a bias, see :func:`dense_forward`) and one over all ``S``, plus writing and
+    contracting the features (about 143 multiply-adds per feature); the local
+    kernels do ``k + 1`` (+ base) multiply-adds per padded output ``Op``, each
+    worth about 5.2 GEMM multiply-adds, and ``Op / 4096`` more as the rows of
+    wide outputs fall out of the cache.  Degrees above 3 have only scalar
+    local kernels.
+    """
+    if k > 3:
+        return False
+    _, padded = _local_tiles(out, itemsize)
+    local = 5.2 * (k + 1 + has_base) * padded * (1 + padded / 4096)
+    dense = (3 * n_features - 2 * drop) * out + 143 * n_features
+    return local < dense
+
+
+def _local_tiles(out: int, itemsize: int) -> tuple[int, int]:
+    """``(vectors, Op)``: 64-byte SIMD vectors per output tile of the local kernels (1, 2
+    or 4: the weight rows of a span must fit the registers) and the outputs padded to
+    whole tiles, the widest tile with the least padding."""
+    lanes = 64 // itemsize
+    best = None
+    for vectors in (4, 2, 1):
+        padded = -(-out // (vectors * lanes)) * vectors * lanes
+        if best is None or padded < best[1]:
+            best = (vectors, padded)
+    return best
+
+
+def base_precomputation(x: Tensor, spec: SplineSpec) -> Tensor:
+    """What the local kernels form SiLU or tanh and their derivatives from (``sigmoid(x)``,
+    ``tanh(x)``, elementwise, so of x's columns too), computed once for the forward and
+    the backward pass; else empty."""
+    if spec.base_name == "silu":
+        return torch.sigmoid(x)
+    if spec.base_name == "tanh":
+        return torch.tanh(x)
+    return x.new_empty(0)
+
+
+def local_forward(x, params, spec, ops) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """``(y, w, xT, pre)``: the output, and what the backward pass reuses: the packed
+    weights, x's columns ``(F, B)`` (the kernels read a column per input) and the base
+    precomputation of those columns (:func:`base_precomputation`)."""
+    O = params[0].shape[0]
+    vectors, padded = _local_tiles(O, x.element_size())
+    w = _pack(ops, params, spec, padded, 0, x.shape[1])
+    xT = ops.columns(x)
+    pre = base_precomputation(xT, spec)
+    y = ops.local_forward(xT, w, pre, *spec.kernel_args(), vectors, config.get().local_rows)
+    return (y if padded == O else y[:, :O].contiguous()), w, xT, pre
+
+
+def local_backward(gy, params, spec, ops, needs, w, xT, pre):
+    O = params[0].shape[0]
+    vectors, padded = _local_tiles(O, xT.element_size())
+    if padded == O:
+        gy = gy.contiguous()
+    else:  # zero padding to whole tiles (a new tensor and one copy: cheaper than F.pad)
+        full = gy.new_zeros(gy.shape[0], padded)
+        full.narrow(1, 0, O).copy_(gy)
+        gy = full
+    need_x, need_w = needs[0], any(needs[1:])
+    if not need_x:
+        w = xT.new_empty(0)
+    grads = _grads(params) if need_w else [xT.new_empty(0)] * 3
+    gx = ops.local_backward(xT, gy, w, pre, *params, *grads, *spec.kernel_args(), vectors,
+                            config.get().local_rows, need_x, need_w)
+    return (gx if need_x else None, *_chosen(grads, needs[1:]))

@@ -1,0 +1,177 @@
+"""Model against the true function: curves (1 input), heatmaps (2) or slices (more)."""
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from torch import Tensor
+
+from kanlab.plotting._common import check_names, save_png
+
+__all__ = ["plot_compare"]
+
+TRUTH, MODEL, ERROR = "black", "tab:orange", "tab:red"
+
+
+def _check_ranges(ranges, n_in: int) -> np.ndarray:
+    r = np.asarray(ranges, dtype=np.float64)
+    if r.shape != (n_in, 2):
+        raise ValueError(f"ranges must hold one (lo, hi) pair per input, {n_in} in all, "
+                         f"got {ranges!r}")
+    if not np.isfinite(r).all() or not (r[:, 0] < r[:, 1]).all():
+        raise ValueError(f"every range must be finite with lo < hi, got {r.tolist()}")
+    return r
+
+
+@torch.no_grad()
+def _evaluate(model, f: Callable[[Tensor], Tensor], x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Truth and model at ``x`` ``(N, n_in)``: output 0 of each, shape ``(N,)``."""
+    xt = torch.as_tensor(x, dtype=model.dtype, device=model.device)
+    pred = model(xt)  # (N, n_out)
+    truth = f(xt)
+    if not isinstance(truth, Tensor):
+        raise TypeError(f"f must return a torch.Tensor, got {type(truth).__name__}")
+    if truth.dim() == 1:
+        truth = truth.unsqueeze(1)
+    if truth.shape != pred.shape:
+        raise ValueError(f"f must map {tuple(xt.shape)} to {tuple(pred.shape)} (like the model), "
+                         f"got {tuple(truth.shape)}")
+    return truth[:, 0].cpu().numpy().astype(np.float64), pred[:, 0].cpu().numpy()
+
+
+def _rmse(truth: np.ndarray, pred: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((pred - truth) ** 2)))
+
+
+def _error_norm(err: np.ndarray) -> Normalize:
+    """Log colour scale for ``|error|`` over at most 4 decades; linear if it is all zero."""
+    positive = err[err > 0]
+    if positive.size == 0:
+        return Normalize(0.0, 1.0)
+    vmax = float(positive.max())
+    vmin = max(float(positive.min()), 1e-4 * vmax)  # zero crossings would dominate
+    return LogNorm(vmin, vmax) if vmin < vmax else Normalize(0.0, vmax)
+
+
+def _compare_1d(fig: Figure, r: np.ndarray, names: list[str], model, f, n: int) -> float:
+    x = np.linspace(r[0, 0], r[0, 1], n)
+    truth, pred = _evaluate(model, f, x[:, None])
+    ax, err_ax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+    ax.plot(x, truth, color=TRUTH, lw=2.2, label="truth")
+    ax.plot(x, pred, color=MODEL, lw=1.6, ls="--", label="model")
+    ax.set_ylabel("output")
+    ax.legend(loc="best", fontsize=9)
+    err = np.abs(pred - truth)
+    err_ax.plot(x, err, color=ERROR, lw=1.0)
+    if (err > 0).any():
+        err_ax.set_yscale("log")
+    err_ax.set(xlabel=names[0], ylabel="|model − truth|")
+    return _rmse(truth, pred)
+
+
+def _compare_2d(fig: Figure, r: np.ndarray, names: list[str], model, f, n: int) -> float:
+    u, v = np.linspace(r[0, 0], r[0, 1], n), np.linspace(r[1, 0], r[1, 1], n)
+    g0, g1 = np.meshgrid(u, v)  # (n, n); row = index along input 1
+    truth, pred = _evaluate(model, f, np.stack([g0.ravel(), g1.ravel()], axis=1))
+    truth, pred = truth.reshape(n, n), pred.reshape(n, n)
+    err = np.abs(pred - truth)
+    norm = _error_norm(err)
+    shared = Normalize(min(truth.min(), pred.min()), max(truth.max(), pred.max()))
+    extent = (r[0, 0], r[0, 1], r[1, 0], r[1, 1])
+    panels = (("truth", truth, shared, "viridis"), ("model", pred, shared, "viridis"),
+              ("|model − truth|", np.maximum(err, getattr(norm, "vmin", 0.0)), norm, "magma"))
+    for ax, (title, values, panel_norm, cmap) in zip(fig.subplots(1, 3), panels):
+        image = ax.imshow(values, origin="lower", extent=extent, aspect="auto", cmap=cmap,
+                          norm=panel_norm, interpolation="nearest")
+        fig.colorbar(image, ax=ax, shrink=0.9)
+        ax.set(title=title, xlabel=names[0], ylabel=names[1])
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+    return _rmse(truth, pred)
+
+
+def _compare_slices(fig: Figure, r: np.ndarray, names: list[str], model, f, n: int) -> float:
+    n_in = r.shape[0]
+    cols = min(n_in, 3)
+    axes = fig.subplots(math.ceil(n_in / cols), cols, squeeze=False).ravel()
+    centre = r.mean(axis=1)  # (n_in,)
+    sq_err = []
+    for d, ax in enumerate(axes):
+        if d >= n_in:
+            ax.remove()
+            continue
+        x = np.repeat(centre[None], n, axis=0)  # (n, n_in)
+        x[:, d] = np.linspace(r[d, 0], r[d, 1], n)
+        truth, pred = _evaluate(model, f, x)
+        sq_err.append((pred - truth) ** 2)
+        ax.plot(x[:, d], truth, color=TRUTH, lw=2.2, label="truth")
+        ax.plot(x[:, d], pred, color=MODEL, lw=1.6, ls="--", label="model")
+        ax.set(xlabel=names[d], title=f"along {names[d]}")
+        if d % cols == 0:
+            ax.set_ylabel("output")
+        if d == 0:
+            ax.legend(loc="best", fontsize=9)
+    return float(np.sqrt(np.mean(sq_err)))
+
+
+def plot_compare(model, f: Callable[[Tensor], Tensor], *, ranges: Sequence[tuple[float, float]],
+                 var_names: Sequence[str] | None = None, path: str | os.PathLike | None = None,
+                 n: int = 101) -> Figure:
+    """Compare the model with the true function ``f`` over ``ranges``.
+
+    Parameters
+    ----------
+    model : KAN
+        Maps ``(N, n_in)`` to ``(N, n_out)``.
+    f : callable
+        The truth: a tensor ``(N, n_in)`` of the model's dtype and device to
+        ``(N, n_out)`` (or ``(N,)`` when ``n_out = 1``).
+    ranges : sequence of (float, float), length n_in
+        ``(lo, hi)`` of every input.
+    var_names : sequence of str, optional
+        Input names (mathtext allowed); default ``$x_{1}$ ..``.
+    path : str or PathLike, optional
+        Where to write the PNG (atomically).
+    n : int
+        Points per input direction (``n × n`` for two inputs).
+
+    Returns
+    -------
+    Figure
+        One input: truth and model curves, ``|error|`` (log) in a panel below.
+        Two inputs: heatmaps of truth, model (one colour scale) and ``|error|``
+        (log scale), each with a colorbar.  More: one slice per input through
+        the centre of ``ranges``, truth against model.  The title gives the
+        RMSE over the plotted points; with several outputs only the first is
+        plotted, and the title says so.
+    """
+    n_in, n_out = model.width[0], model.width[-1]
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
+        raise ValueError(f"n must be an int >= 2, got {n!r}")
+    r = _check_ranges(ranges, n_in)
+    names = check_names(var_names, n_in, "x", "var_names")
+    if n_in == 1:
+        fig = Figure(figsize=(7.5, 5.2), layout="constrained")
+        rmse, where = _compare_1d(fig, r, names, model, f, n), f"{n} points"
+    elif n_in == 2:
+        fig = Figure(figsize=(14, 4.2), layout="constrained")
+        rmse, where = _compare_2d(fig, r, names, model, f, n), f"a {n}×{n} grid"
+    else:
+        cols = min(n_in, 3)
+        fig = Figure(figsize=(4.3 * cols, 3.4 * math.ceil(n_in / cols) + 0.4),
+                     layout="constrained")
+        rmse = _compare_slices(fig, r, names, model, f, n)
+        where = "slices, each other input at the centre of its range"
+    output = f"; first of {n_out} outputs" if n_out > 1 else ""
+    fig.suptitle(f"model vs truth: RMSE {rmse:.3g} on {where}{output}")
+    if path is not None:
+        save_png(fig, path)
+    return fig

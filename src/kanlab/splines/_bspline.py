@@ -1,0 +1,316 @@
+"""B-spline bases as pure tensor functions (Cox–de Boor recursion).
+
+Conventions, used across kanlab:
+
+* ``k`` is the spline *degree* (``k = 3`` is cubic), ``grid`` the number of
+  grid intervals ``G`` and ``knots`` the knot tensor.
+* A knot vector ``t`` of length ``m`` carries ``n = m - k - 1`` basis
+  functions.  The *base interval* is ``[t[k], t[n]]``; on it the bases form a
+  partition of unity.
+* A KAN grid of ``G`` intervals on ``[lo, hi]`` is extended by ``k`` knots on
+  each side (:func:`extend_points`), so ``m = G + 2k + 1`` and ``n = G + k``.
+
+Two evaluators are provided.  :func:`bspline_basis` is the textbook recursion
+over every basis function (any knots, derivatives of any order); it is the
+reference.  :func:`local_basis` returns only the ``k + 1`` bases that are
+non-zero at each point together with the index of the first one; it is what
+the KAN layer uses, with a closed form when the knots are uniform.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from kanlab.splines._tables import SpanTables, cardinal_matrix, power_vectors, span_tables
+
+__all__ = [
+    "extend_points",
+    "uniform_knots",
+    "bspline_basis",
+    "local_basis",
+    "scatter_local",
+    "check_knots",
+]
+
+
+def check_knots(knots: Tensor, k: int) -> None:
+    """Raise ``ValueError`` unless ``knots`` is a valid knot vector for degree ``k``.
+
+    Valid means: floating dtype, finite, non-decreasing along the last
+    dimension, at least ``2k + 2`` entries and a base interval
+    ``[t[k], t[n]]`` of positive length.
+    """
+    if not isinstance(k, int) or isinstance(k, bool) or k < 0:
+        raise ValueError(f"spline degree k must be a non-negative int, got {k!r}")
+    if not isinstance(knots, Tensor) or not knots.is_floating_point():
+        raise TypeError(f"knots must be a floating-point tensor, got {type(knots).__name__}"
+                        + (f" of dtype {knots.dtype}" if isinstance(knots, Tensor) else ""))
+    m = knots.shape[-1] if knots.dim() else 0
+    if m < 2 * k + 2:
+        raise ValueError(f"degree {k} needs at least {2 * k + 2} knots, got {m}")
+    if not bool(torch.isfinite(knots).all()):
+        raise ValueError("knots must be finite")
+    if bool((knots.diff(dim=-1) < 0).any()):
+        raise ValueError("Knots must be in a non-decreasing order.")
+    n = m - k - 1
+    if bool((knots[..., n] <= knots[..., k]).any()):
+        raise ValueError("the base interval [t[k], t[n]] of the knots is empty")
+
+
+def extend_points(points: Tensor, k: int) -> Tensor:
+    """Extend grid points by ``k`` knots on each side, spaced like the grid.
+
+    Parameters
+    ----------
+    points : Tensor, shape (..., G + 1)
+        Strictly increasing grid points; ``points[..., 0]`` and
+        ``points[..., -1]`` bound the base interval.
+    k : int
+        Spline degree.
+
+    Returns
+    -------
+    knots : Tensor, shape (..., G + 2k + 1)
+        The extension uses the mean spacing ``(hi - lo) / G`` so a uniform grid
+        gives a uniform knot vector.
+    """
+    grid = points.shape[-1] - 1
+    h = (points[..., -1:] - points[..., :1]) / grid  # (..., 1)
+    steps = torch.arange(1, k + 1, device=points.device, dtype=points.dtype)
+    left = points[..., :1] - h * steps.flip(0)
+    right = points[..., -1:] + h * steps
+    return torch.cat([left, points, right], dim=-1)
+
+
+def uniform_knots(grid: int, k: int, grid_range=(-1.0, 1.0), *, device=None,
+                  dtype=None) -> Tensor:
+    """Uniform knot vector of ``grid`` intervals on ``grid_range``, extended for degree ``k``.
+
+    Returns
+    -------
+    knots : Tensor, shape (grid + 2k + 1,)
+
+    Examples
+    --------
+    >>> uniform_knots(2, 1, (0.0, 1.0), dtype=torch.float64)
+    tensor([-0.5000,  0.0000,  0.5000,  1.0000,  1.5000], dtype=torch.float64)
+    """
+    if not isinstance(grid, int) or isinstance(grid, bool) or grid < 1:
+        raise ValueError(f"grid must be a positive int (number of intervals), got {grid!r}")
+    if not isinstance(k, int) or isinstance(k, bool) or k < 0:
+        raise ValueError(f"spline degree k must be a non-negative int, got {k!r}")
+    lo, hi = (float(v) for v in grid_range)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"grid_range must be finite with lo < hi, got {tuple(grid_range)}")
+    steps = torch.arange(-k, grid + k + 1, device=device, dtype=dtype or torch.get_default_dtype())
+    return lo + steps * ((hi - lo) / grid)
+
+
+def _safe_div(num: Tensor, den: Tensor) -> Tensor:
+    """``num / den`` where ``den > 0``, else 0 (the Cox–de Boor convention 0/0 = 0)."""
+    ok = den > 0
+    return torch.where(ok, num / torch.where(ok, den, torch.ones_like(den)), torch.zeros_like(num))
+
+
+def _degree_zero(x: Tensor, t: Tensor, n: int) -> Tensor:
+    """Indicators of ``[t_i, t_{i+1})``, with the base interval closed on the right."""
+    xe = x.unsqueeze(-1)  # (..., 1)
+    left, right = t[..., :-1], t[..., 1:]
+    b = (xe >= left) & (xe < right)  # (..., m - 1)
+    # x == t[n] belongs to the last non-empty interval of the base interval, as in scipy.
+    idx = torch.arange(t.shape[-1] - 1, device=t.device)
+    nonempty = (right > left) & (idx < n)
+    last = torch.where(nonempty, idx, torch.full_like(idx, -1)).amax(-1, keepdim=True)  # (..., 1)
+    at_end = xe == t[..., n:n + 1]
+    return torch.where(at_end, idx == last, b).to(x.dtype)
+
+
+def bspline_basis(x: Tensor, knots: Tensor, k: int, derivative: int = 0) -> Tensor:
+    """Every B-spline basis function of degree ``k`` (or its derivative) at ``x``.
+
+    Parameters
+    ----------
+    x : Tensor, shape (...)
+        Evaluation points.
+    knots : Tensor, shape (m,) or (..., m)
+        Non-decreasing knots; leading dimensions broadcast against ``x``.
+        Repeated knots are allowed.
+    k : int
+        Degree.
+    derivative : int
+        Order of the derivative, ``0 <= derivative``; orders above ``k`` are 0.
+
+    Returns
+    -------
+    Tensor, shape (..., m - k - 1)
+
+    Notes
+    -----
+    Cox–de Boor: ``B_{i,0}(x) = [t_i <= x < t_{i+1}]`` and
+
+    ``B_{i,d} = (x - t_i)/(t_{i+d} - t_i) B_{i,d-1}
+    + (t_{i+d+1} - x)/(t_{i+d+1} - t_{i+1}) B_{i+1,d-1}``,
+
+    where a term with a zero denominator is 0.  Derivatives use
+    ``B'_{i,d} = d (B_{i,d-1}/(t_{i+d} - t_i) - B_{i+1,d-1}/(t_{i+d+1} - t_{i+1}))``.
+    The right end of the base interval ``t[n]`` is included in the last
+    interval, so the bases sum to one on the closed interval ``[t[k], t[n]]``.
+    Outside ``[t[0], t[m-1])`` every basis is 0; no extrapolation is done here.
+
+    Examples
+    --------
+    >>> t = torch.tensor([0., 0., 1., 2., 2.])
+    >>> bspline_basis(torch.tensor([0.5, 2.0]), t, 1)
+    tensor([[0.5000, 0.5000, 0.0000],
+            [0.0000, 0.0000, 1.0000]])
+    """
+    if derivative < 0:
+        raise ValueError(f"derivative order must be >= 0, got {derivative}")
+    if x.dtype != knots.dtype:
+        raise TypeError(f"x and knots must share a dtype, got {x.dtype} and {knots.dtype}")
+    m = knots.shape[-1]
+    n = m - k - 1
+    if n < 1:
+        raise ValueError(f"degree {k} needs at least {k + 2} knots, got {m}")
+    if derivative > k:
+        return x.new_zeros(*torch.broadcast_shapes(x.shape, knots.shape[:-1]), n)
+    t = knots
+    xe = x.unsqueeze(-1)
+    b = _degree_zero(x, t, n)
+    for d in range(1, k + 1):
+        den_l = t[..., d:-1] - t[..., :-d - 1]  # t_{i+d} - t_i
+        den_r = t[..., d + 1:] - t[..., 1:-d]  # t_{i+d+1} - t_{i+1}
+        if d <= k - derivative:
+            b = (_safe_div(xe - t[..., :-d - 1], den_l) * b[..., :-1]
+                 + _safe_div(t[..., d + 1:] - xe, den_r) * b[..., 1:])
+        else:
+            b = d * (_safe_div(b[..., :-1], den_l) - _safe_div(b[..., 1:], den_r))
+    return b
+
+
+def _search_spans(xc: Tensor, knots: Tensor, k: int, last: Tensor) -> Tensor:
+    """Base span of each clamped point: ``g = j - k`` with ``t_j <= x < t_{j+1}`` non-empty.
+
+    ``xc`` is ``(..., F)`` inside the base intervals; returns int64 ``(..., F)`` in ``[0, G)``.
+    The right end of the base interval goes to the last non-empty span ``last`` ``(F,)``.
+    """
+    n = knots.shape[-1] - k - 1
+    xt = xc.reshape(-1, knots.shape[0]).t().contiguous()  # (F, B)
+    g = torch.searchsorted(knots[:, k:n].contiguous(), xt, right=True).t() - 1
+    g = g.reshape(xc.shape).clamp(0, n - k - 1)  # (..., F)
+    return torch.where(xc >= knots[:, n], last, g)
+
+
+def _uniform_local(x: Tensor, knots: Tensor, k: int, orders: list[int]) -> tuple[Tensor, Tensor]:
+    """Closed form on equally spaced knots: one cardinal matrix for every span."""
+    m = knots.shape[-1]
+    spans = m - 2 * k - 1
+    inv_w = (m - 1) / (knots[:, -1] - knots[:, 0])  # (F,)
+    u = (x - knots[:, k]) * inv_w  # in [0, G]
+    start = u.floor().clamp(0, spans - 1)
+    powers = power_vectors(u - start, k, orders)  # (..., F, orders, k + 1)
+    values = powers @ cardinal_matrix(k, x.dtype, x.device)  # (..., F, orders, k + 1)
+    if orders != [0]:  # chain rule: d/dx = inv_w d/du
+        scale = torch.stack([inv_w ** d for d in orders], dim=-1)  # (F, orders)
+        values = values * scale.unsqueeze(-1)
+    return values, start.long()
+
+
+def _general_local(x: Tensor, knots: Tensor, k: int, orders: list[int],
+                   tables: SpanTables) -> tuple[Tensor, Tensor]:
+    """Any knots: search the span, gather its polynomial matrix, evaluate by Horner's rule."""
+    feats, spans = tables.origin.shape
+    start = _search_spans(x, knots, k, tables.last)  # (..., F)
+    flat = start + torch.arange(0, feats * spans, spans, device=x.device)  # rows of the tables
+    s = (x - tables.origin.reshape(-1)[flat]).unsqueeze(-1)  # (..., F, 1)
+    coef = tables.coef.reshape(k + 1, feats * spans, k + 1)[:, flat]  # (powers, ..., F, bases)
+    # Horner's rule carrying the derivatives: after the loop deriv[j] = p^(j)(s) / j!
+    top = min(max(orders), k)
+    deriv = [coef[k]] + [torch.zeros_like(coef[k]) for _ in range(top)]
+    for p in range(k - 1, -1, -1):
+        for j in range(top, 0, -1):
+            deriv[j] = torch.addcmul(deriv[j - 1], deriv[j], s)
+        deriv[0] = torch.addcmul(coef[p], deriv[0], s)
+    out = [deriv[d] * math.factorial(d) if d <= k else torch.zeros_like(deriv[0]) for d in orders]
+    return torch.stack(out, dim=-2), start  # (..., F, orders, bases)
+
+
+def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
+                extrapolate: str = "linear", derivative: int = 0,
+                tables: SpanTables | None = None) -> tuple[Tensor, Tensor]:
+    """The ``k + 1`` non-zero bases (or their derivatives) at each point, and the first index.
+
+    Parameters
+    ----------
+    x : Tensor, shape (..., F)
+        Points; column ``f`` is evaluated on knot row ``f``.
+    knots : Tensor, shape (F, m)
+        Non-decreasing knots per feature with a non-empty base interval.
+    k : int
+        Degree.
+    uniform : bool
+        Promise that every knot row is equally spaced: every span then shares
+        the cardinal polynomial matrix and no search is needed.  The caller
+        checks the promise.
+    extrapolate : {"linear", "constant"}
+        Outside the base interval ``[t[k], t[n]]``: ``"linear"`` continues every
+        basis along its tangent at the nearest end, so a spline extends as the
+        straight line with its end value and slope; ``"constant"`` freezes the
+        bases at the end value.
+    derivative : int
+        Order of the derivative with respect to ``x`` (of the extrapolated
+        bases: outside the base interval the first derivative is the end slope
+        for ``"linear"`` and every higher one is 0).
+    tables : SpanTables, optional
+        ``span_tables(knots, k)``, if the caller keeps it; computed otherwise.
+
+    Returns
+    -------
+    values : Tensor, shape (..., F, k + 1)
+        ``values[..., f, r]`` is basis ``start + r`` of row ``f``.
+    start : Tensor of int64, shape (..., F)
+        Index of the first non-zero basis, in ``[0, G)``.
+
+    Notes
+    -----
+    On span ``[t_j, t_{j+1})`` the bases are polynomials in ``x - t_j``
+    (:mod:`kanlab.splines._tables`), so every derivative is a power vector
+    times the span's ``(k + 1, k + 1)`` matrix.
+    """
+    if extrapolate not in ("linear", "constant"):
+        raise ValueError(f"extrapolate must be 'linear' or 'constant', got {extrapolate!r}")
+    n = knots.shape[-1] - k - 1
+    xc = torch.minimum(torch.maximum(x, knots[:, k]), knots[:, n])  # clamp into the base interval
+    slope = derivative == 0 and extrapolate == "linear" and k > 0
+    orders = [derivative, 1] if slope else [derivative]
+    if uniform:
+        out, start = _uniform_local(xc, knots, k, orders)
+    else:
+        out, start = _general_local(xc, knots, k, orders,
+                                    tables if tables is not None else span_tables(knots, k))
+    values = out[..., 0, :]
+    if slope:
+        values = values + (x - xc).unsqueeze(-1) * out[..., 1, :]
+    elif derivative >= 2 or (derivative == 1 and extrapolate == "constant"):
+        values = values.masked_fill((x != xc).unsqueeze(-1), 0.0)
+    return values, start
+
+
+def scatter_local(values: Tensor, start: Tensor, n_basis: int) -> Tensor:
+    """Dense basis tensor from :func:`local_basis` output.
+
+    Parameters
+    ----------
+    values : Tensor, shape (..., F, k + 1)
+    start : Tensor of int64, shape (..., F)
+    n_basis : int
+
+    Returns
+    -------
+    Tensor, shape (..., F, n_basis)
+    """
+    idx = start.unsqueeze(-1) + torch.arange(values.shape[-1], device=values.device)
+    out = values.new_zeros(*values.shape[:-1], n_basis)
+    return out.scatter(-1, idx, values)

@@ -1,0 +1,154 @@
+"""torch.export, torch.compile and ONNX of a trained KAN agree with eager mode."""
+import importlib.util
+import os
+
+import pytest
+import torch
+
+import kanlab
+from kanlab.splines import _tables as spline_tables
+from kanlab.train._datasets import seed_function
+from kanlab.io._export import export_program, to_onnx
+
+DTYPES = [torch.float32, torch.float64]
+
+
+def _trained(dtype, uniform=True):
+    """A [2, 3, 1] KAN after a few L-BFGS steps; ``uniform=False`` leaves quantile knots."""
+    data = kanlab.create_dataset(seed_function, 2, train_num=100, test_num=10, seed=0, dtype=dtype)
+    model = kanlab.KAN([2, 3, 1], grid=4, k=3, seed=0, dtype=dtype,
+                       grid_eps=1.0 if uniform else 0.0)
+    model.fit(data, steps=3, progress=False)
+    if not uniform:
+        model.update_grid(data["train_input"] ** 3)  # skewed samples: non-uniform knots
+        assert not model.layers[0]._uniform
+    return model
+
+
+def _inputs(dtype, n=37, seed=1):
+    """Samples on [-1.5, 1.5]²: inside and beyond the grid (linear extrapolation)."""
+    g = torch.Generator().manual_seed(seed)
+    return (3 * torch.rand(n, 2, generator=g, dtype=torch.float64) - 1.5).to(dtype)
+
+
+def _tol(dtype):
+    return dict(rtol=0, atol=1e-6) if dtype == torch.float32 else dict(rtol=0, atol=1e-13)
+
+
+def _reference(model, x, monkeypatch):
+    """Eager outputs on the pure-PyTorch path, the computation that export and ONNX trace.
+
+    Eager mode on the CPU runs kanlab's C++ kernels; in float32 their sums
+    round differently (by ~1e-6 relative here), which a trained network can
+    amplify, so exported graphs are compared with the path they contain.
+    """
+    with monkeypatch.context() as m:
+        m.setenv("KANLAB_NO_EXTENSION", "1")
+        return model(x).detach()
+
+
+@pytest.mark.parametrize("uniform", [True, False], ids=["uniform", "quantile"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_exported_program_matches_eager(dtype, uniform, monkeypatch):
+    model = _trained(dtype, uniform)
+    x = _inputs(dtype)
+    expected = _reference(model, x, monkeypatch)
+    torch.testing.assert_close(model(x), expected, rtol=1e-4 if dtype == torch.float32 else 1e-12,
+                               atol=1e-6 if dtype == torch.float32 else 1e-13)
+    program = torch.export.export(model, (x[:8],), dynamic_shapes=({0: torch.export.Dim("b")},))
+    got = program.module()(x)  # another batch size than the example's
+    torch.testing.assert_close(got, expected, **_tol(dtype))
+
+
+def test_export_program_leaves_eager_mode_intact(monkeypatch):
+    """export_program works on a cold basis cache (as in a fresh process)."""
+    model = _trained(torch.float64)
+    x = _inputs(torch.float64)
+    expected = model(x).detach()
+    monkeypatch.setattr(spline_tables, "_CARDINAL", {})
+    program = export_program(model, x[:4])
+    after = model(x)
+    assert type(after) is torch.Tensor
+    torch.testing.assert_close(after, expected, rtol=0, atol=0)
+    torch.testing.assert_close(program.module()(x), expected, **_tol(torch.float64))
+
+
+def test_raw_torch_export_on_cold_cache(monkeypatch):
+    """Exporting first does not leave a fake tensor in kanlab's cardinal-matrix cache."""
+    model = kanlab.KAN([2, 3, 1], grid=4, k=3, seed=0)
+    x = _inputs(torch.float32)
+    monkeypatch.setattr(spline_tables, "_CARDINAL", {})
+    torch.export.export(model, (x,))
+    assert type(model(x)) is torch.Tensor
+
+
+def test_export_program_rejects_bad_examples():
+    model = kanlab.KAN([2, 3, 1], grid=4, k=3, seed=0)
+    with pytest.raises(TypeError, match="example must be a torch.Tensor"):
+        export_program(model, [[0.0, 0.0]])
+    with pytest.raises(ValueError, match=r"shape \(batch, n_in\)"):
+        export_program(model, torch.zeros(2))
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        export_program(model, torch.zeros(1, 2))
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        export_program(lambda x: x, torch.zeros(3, 2))
+
+
+def _compiled_matches_eager(dtype, backend):
+    model = _trained(dtype)
+    x = _inputs(dtype).requires_grad_(True)
+    params = [p for p in model.parameters() if p.requires_grad]
+    y = model(x)
+    grads = torch.autograd.grad((y ** 2).sum(), [x, *params])
+    compiled = torch.compile(model, backend=backend)
+    yc = compiled(x)
+    grads_c = torch.autograd.grad((yc ** 2).sum(), [x, *params])
+    # compiled graphs run the pure-PyTorch path, eager the C++ kernels (see _reference)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == torch.float32 else dict(rtol=1e-12, atol=1e-13)
+    torch.testing.assert_close(yc, y, **tol)
+    for g, gc in zip(grads, grads_c):
+        torch.testing.assert_close(gc, g, **tol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_compile_aot_eager_matches_eager(dtype):
+    _compiled_matches_eager(dtype, "aot_eager")
+
+
+@pytest.mark.slow
+def test_compile_inductor_matches_eager():
+    """The default backend (C++ code generation): ~10-20 s of compilation."""
+    _compiled_matches_eager(torch.float32, "inductor")
+
+
+ONNX_MISSING = [m for m in ("onnx", "onnxscript", "onnxruntime")
+                if importlib.util.find_spec(m) is None]
+needs_onnx = pytest.mark.skipif(bool(ONNX_MISSING), reason=f"optional packages {ONNX_MISSING} "
+                                "missing: pip install 'kanlab[onnx]'")
+
+
+@needs_onnx
+@pytest.mark.parametrize("uniform", [True, False], ids=["uniform", "quantile"])
+def test_onnx_runtime_matches_eager(tmp_path, uniform, monkeypatch):
+    import onnxruntime as ort
+    model = _trained(torch.float32, uniform)
+    x = _inputs(torch.float32)
+    path = to_onnx(model, tmp_path / "kan.onnx", x[:6])
+    assert os.listdir(tmp_path) == ["kan.onnx"]  # atomic write: no temp file left
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["input"]
+    (out,) = session.run(None, {"input": x.numpy()})
+    expected = _reference(model, x, monkeypatch).numpy()
+    assert out.shape == expected.shape == (37, 1)
+    assert abs(out - expected).max() <= 1e-5
+
+
+@needs_onnx
+def test_onnx_float64(tmp_path):
+    import onnxruntime as ort
+    model = _trained(torch.float64)
+    x = _inputs(torch.float64)
+    path = to_onnx(model, tmp_path / "kan64.onnx", x[:6])
+    (out,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+        None, {"input": x.numpy()})
+    assert abs(out - model(x).detach().numpy()).max() <= 1e-12

@@ -1,0 +1,62 @@
+"""Tests for kanlab.symbolic._formula: rounding constants, LaTeX, callables."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+import torch
+
+from kanlab.symbolic._formula import nice_number, round_formula, to_latex, to_numpy, to_torch
+
+x, y = sympy.symbols("x y")
+
+
+@pytest.mark.parametrize("value, expected", [
+    (3.14159265, sympy.pi), (1.0000003, sympy.Integer(1)), (-2.0000001, sympy.Integer(-2)),
+    (2e-6, sympy.Integer(0)), (0.5000001, sympy.Rational(1, 2)),
+    (math.pi / 2 + 1e-7, sympy.pi / 2), (-2 * math.pi / 3, -2 * sympy.pi / 3),
+])
+def test_nice_number(value, expected):
+    assert sympy.simplify(nice_number(value) - expected) == 0
+
+
+def test_nice_number_keeps_digits_otherwise():
+    assert nice_number(1.234567, digits=4) == sympy.Float(1.235, 4)
+    with pytest.raises(ValueError, match="non-finite"):
+        nice_number(float("nan"))
+
+
+def test_round_formula_recovers_exact_composition():
+    """Scale and offset constants spread over nested edges multiply out to the exact formula."""
+    a, b, c, d = 0.7310, 0.2134, 1.0 / 0.7310, -0.4  # a*c = 1, offsets cancel through exp
+    inner = c * sympy.sin(3.14159265358 * x + 1e-9) + 0.13 + 2.5 / a * (0.6324555320 * y) ** 2
+    expr = 1.9 * sympy.exp(a * inner + b) * math.exp(-(a * 0.13 + b)) / 1.9 + 1e-10 + d - d
+    rounded = round_formula(expr)
+    assert sympy.simplify(rounded - sympy.exp(sympy.sin(sympy.pi * x) + y ** 2)) == 0
+
+
+def test_round_formula_rejects_bad_digits():
+    with pytest.raises(ValueError, match="digits"):
+        round_formula(x, digits=0)
+
+
+def test_latex_and_callables_agree():
+    expr = sympy.exp(sympy.sin(sympy.pi * x) + y ** 2)
+    assert to_latex(expr) == sympy.latex(expr)
+    pts = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    truth = np.exp(np.sin(np.pi * pts[:, 0]) + pts[:, 1] ** 2)
+    np.testing.assert_allclose(to_numpy(expr, [x, y])(pts), truth, rtol=1e-14)
+    got = to_torch(expr, ["x", "y"])(torch.tensor(pts))
+    np.testing.assert_allclose(got[:, 0].numpy(), truth, rtol=1e-14)
+
+
+def test_huge_exp_coefficient_folds_into_the_exponent():
+    """c·exp(u) with c = 1.8e28 is printed as exp(u + log c), not with a 29-digit number."""
+    rounded = round_formula(1 / (1 + 1.7684960252608311e28 * sympy.exp(-561.8 * x)))
+    assert not any(abs(float(f)) > 1e6 for f in rounded.atoms(sympy.Float))
+    pts = np.array([[0.1], [0.12], [0.2]])
+    expected = 1 / (1 + 1.7684960252608311e28 * np.exp(-561.8 * pts[:, 0]))
+    # 4 significant digits on log c = 65.04 leave an error of up to ~0.5e-2 in the exponent
+    np.testing.assert_allclose(to_numpy(rounded, [x])(pts), expected, rtol=1e-2, atol=1e-12)

@@ -1,0 +1,271 @@
+"""Tests for kanlab.train._regularization: sparsity (L1, entropy) and spline smoothness penalties."""
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from torch.func import functional_call
+
+from kanlab.nn._grid import refine_layer
+from kanlab.nn._layer import KANLayer
+from kanlab.train._regularization import (entropy_penalty, l1_penalty, smoothness_penalty,
+                                   sparsity_penalty)
+from kanlab.splines._bspline import extend_points
+
+F64 = torch.float64
+
+
+def magnitudes(out_features=3, in_features=4, seed=0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return 0.1 + torch.rand(out_features, in_features, generator=g, dtype=F64)
+
+
+def entropy_by_hand(m: np.ndarray) -> float:
+    """Mean row entropy plus mean column entropy of the normalised magnitudes."""
+    rows = m / m.sum(axis=1, keepdims=True)
+    cols = m / m.sum(axis=0, keepdims=True)
+    h_rows = np.mean([-sum(p * math.log(p) for p in r if p > 0) for r in rows])
+    h_cols = np.mean([-sum(p * math.log(p) for p in c if p > 0) for c in cols.T])
+    return h_rows + h_cols
+
+
+# ---------------------------------------------------------------------------
+# sparsity
+
+
+def test_l1_is_sum_of_magnitudes():
+    """The L1 penalty of a layer is the sum of its edge magnitudes."""
+    m = magnitudes()
+    assert float(l1_penalty(m)) == pytest.approx(float(m.numpy().sum()), rel=1e-14)
+
+
+def test_entropy_matches_hand_computation():
+    """Entropy equals mean row entropy + mean column entropy of the normalised magnitudes."""
+    m = magnitudes()
+    assert float(entropy_penalty(m)) == pytest.approx(entropy_by_hand(m.numpy()), rel=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 4), (5, 2)])
+def test_entropy_of_uniform_magnitudes(shape):
+    """Equal magnitudes give the maximum, log(n_in) + log(n_out)."""
+    m = torch.full(shape, 0.7, dtype=F64)
+    expected = math.log(shape[1]) + math.log(shape[0])
+    assert float(entropy_penalty(m)) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_entropy_of_permutation_is_zero():
+    """One active edge per row and column gives zero entropy (0·log 0 = 0)."""
+    m = torch.eye(4, dtype=F64)[[2, 0, 3, 1]]
+    assert float(entropy_penalty(m)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_entropy_is_scale_invariant():
+    """Scaling every magnitude leaves the entropy unchanged."""
+    m = magnitudes()
+    assert float(entropy_penalty(5.0 * m)) == pytest.approx(float(entropy_penalty(m)), rel=1e-12)
+
+
+def test_entropy_of_zero_layer_is_finite():
+    """An all-zero layer (every edge pruned) has zero, finite entropy."""
+    assert float(entropy_penalty(torch.zeros(3, 4, dtype=F64))) == 0.0
+
+
+def test_entropy_gradient_finite_with_pruned_node():
+    """A node with only zero-magnitude edges (pruned) leaves the entropy gradient finite."""
+    m = magnitudes()
+    m[1] = 0.0  # output node 1 lost every incoming edge
+    m.requires_grad_(True)
+    entropy_penalty(m).backward()
+    assert bool(torch.isfinite(m.grad).all())
+
+
+def test_sparsity_penalty_combines_layers():
+    """sparsity = Σ_layers lamb_l1·L1 + lamb_entropy·entropy."""
+    ms = [magnitudes(3, 4, seed=0), magnitudes(2, 3, seed=1)]
+    expected = sum(0.5 * float(m.sum()) + 3.0 * entropy_by_hand(m.numpy()) for m in ms)
+    got = sparsity_penalty(ms, lamb_l1=0.5, lamb_entropy=3.0)
+    assert float(got) == pytest.approx(expected, rel=1e-12)
+
+
+def test_entropy_gradcheck():
+    """The entropy penalty's gradient passes gradcheck on positive magnitudes."""
+    m = magnitudes().requires_grad_(True)
+    assert torch.autograd.gradcheck(entropy_penalty, (m,))
+
+
+def test_sparsity_gradients_reach_layer_parameters():
+    """A sparsity loss on edge_rms gives finite, non-zero gradients to coef and both scales."""
+    layer = KANLayer(3, 2, generator=torch.Generator().manual_seed(0), dtype=F64)
+    x = torch.rand(64, 3, generator=torch.Generator().manual_seed(1), dtype=F64) * 2 - 1
+    sparsity_penalty([layer.edge_rms(x)]).backward()
+    for name in ("coef", "scale_base", "scale_sp"):
+        grad = getattr(layer, name).grad
+        assert grad is not None and bool(torch.isfinite(grad).all()), name
+        assert float(grad.abs().max()) > 0, name
+
+
+# ---------------------------------------------------------------------------
+# smoothness
+
+
+def make_layer(k=3, grid=5, grid_range=(-1.0, 1.0), in_features=2, out_features=3,
+               seed=0) -> KANLayer:
+    layer = KANLayer(in_features, out_features, grid, k, grid_range=grid_range,
+                     generator=torch.Generator().manual_seed(seed), dtype=F64)
+    with torch.no_grad():
+        g = torch.Generator().manual_seed(seed + 1)
+        layer.scale_sp.copy_(0.5 + torch.rand(layer.scale_sp.shape, generator=g, dtype=F64))
+    return layer
+
+
+def smoothness(layer: KANLayer) -> float:
+    return float(smoothness_penalty(layer).detach())
+
+
+def greville(knots: torch.Tensor, k: int) -> torch.Tensor:
+    """Greville abscissae (t_{i+1} + ... + t_{i+k}) / k, shape (F, n_basis)."""
+    n = knots.shape[-1] - k - 1
+    return torch.stack([knots[:, i + 1:i + k + 1].mean(-1) for i in range(n)], dim=-1)
+
+
+def square_coefficients(knots: torch.Tensor, k: int) -> torch.Tensor:
+    """Marsden's identity: x² = Σ_i c_i B_i with c_i the mean of t_{i+p} t_{i+q}, p < q."""
+    n = knots.shape[-1] - k - 1
+    pairs = list(itertools.combinations(range(1, k + 1), 2))
+    return torch.stack([sum(knots[:, i + p] * knots[:, i + q] for p, q in pairs) / len(pairs)
+                        for i in range(n)], dim=-1)  # (F, n_basis)
+
+
+def set_nonuniform(layer: KANLayer) -> None:
+    g = torch.Generator().manual_seed(4)
+    gaps = 0.2 + torch.rand(layer.in_features, layer.grid, generator=g, dtype=F64)
+    points = torch.cat([torch.zeros(layer.in_features, 1, dtype=F64), gaps.cumsum(-1)], -1)
+    layer.set_grid(extend_points(points - 1.0, layer.k), layer.coef.detach().clone())
+
+
+def edge_scales(layer: KANLayer, seed: int = 2) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(layer.out_features, layer.in_features, 1, generator=g, dtype=F64)
+
+
+@pytest.mark.parametrize("k, nonuniform", [(1, False), (2, False), (3, False), (4, False),
+                                           (2, True), (3, True), (4, True)])
+def test_smoothness_zero_for_affine_spline(k, nonuniform):
+    """Coefficients linear in the Greville abscissae (an affine spline) give zero penalty."""
+    layer = make_layer(k=k)
+    if nonuniform:
+        set_nonuniform(layer)
+    a, b = edge_scales(layer, 2), edge_scales(layer, 3)
+    with torch.no_grad():
+        layer.coef.copy_(a * greville(layer.knots, k) + b)
+    assert smoothness(layer) < 1e-20
+
+
+def test_smoothness_positive_for_curved_spline():
+    """A non-affine spline has a strictly positive penalty."""
+    layer = make_layer()
+    assert smoothness(layer) > 0
+
+
+@pytest.mark.parametrize("grid_range, length", [((-1.0, 1.0), 2.0), ((0.0, 3.0), 3.0)])
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_smoothness_of_square_matches_hand_computation(k, grid_range, length):
+    """s = α·x² on an interval of length L: each edge gives L³∫(2α·scale_sp)² = 4(α·scale_sp)²L⁴."""
+    layer = make_layer(k=k, grid_range=grid_range)
+    alpha = edge_scales(layer)
+    with torch.no_grad():
+        layer.coef.copy_(alpha * square_coefficients(layer.knots, k))
+    per_edge = (alpha[..., 0] * layer.scale_sp.detach()) ** 2 * 4 * length * length ** 3
+    assert smoothness(layer) == pytest.approx(float(per_edge.mean()), rel=1e-10)
+
+
+def test_smoothness_of_square_on_nonuniform_knots():
+    """The quadrature is exact on any knots: x² on graded knots gives the same closed form."""
+    layer = make_layer(k=3)
+    set_nonuniform(layer)
+    alpha = edge_scales(layer)
+    with torch.no_grad():
+        layer.coef.copy_(alpha * square_coefficients(layer.knots, 3))
+    n = layer.n_basis
+    length = layer.knots[:, n] - layer.knots[:, 3]  # (in,)
+    per_edge = (alpha[..., 0] * layer.scale_sp.detach()) ** 2 * 4 * length ** 4
+    assert smoothness(layer) == pytest.approx(float(per_edge.mean()), rel=1e-10)
+
+
+def test_smoothness_ignores_masked_edges():
+    """A masked edge does not contribute to the penalty."""
+    layer = make_layer()
+    full = smoothness(layer)
+    with torch.no_grad():
+        layer.coef[0, 0].mul_(100.0)
+    layer.mask[0, 0] = 0.0
+    reduced = smoothness(layer)
+    layer.mask[0, 0] = 1.0
+    with torch.no_grad():
+        layer.coef[0, 0].div_(100.0)
+    layer.mask[0, 0] = 0.0
+    assert reduced == pytest.approx(smoothness(layer), rel=1e-12)
+    assert reduced < full
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_smoothness_low_degree_is_discrete(k):
+    """For k < 2 the penalty is the mean over edges of G³ · Σ (second difference of weights)²."""
+    layer = make_layer(k=k)
+    w = layer.coef.detach() * layer.scale_sp.detach().unsqueeze(-1)
+    expected = (np.diff(w.numpy(), n=2, axis=-1) ** 2).sum(-1).mean() * layer.grid ** 3
+    assert smoothness(layer) == pytest.approx(float(expected), rel=1e-12)
+
+
+@pytest.mark.parametrize("nonuniform", [False, True])
+@pytest.mark.parametrize("k", [2, 3])
+def test_smoothness_is_grid_independent(k, nonuniform):
+    """The same smooth function on grid G and refined to 2G has the same penalty."""
+    layer = make_layer(k=k)
+    if nonuniform:
+        set_nonuniform(layer)
+    with torch.no_grad():  # a smooth function: sin of the Greville abscissae
+        layer.coef.copy_(torch.sin(1.3 * greville(layer.knots, k) + edge_scales(layer)))
+    fine = copy.deepcopy(layer)
+    refine_layer(fine, 2 * layer.grid)
+    coarse_value, fine_value = smoothness(layer), smoothness(fine)
+    assert coarse_value > 0
+    assert fine_value == pytest.approx(coarse_value, rel=1e-8)
+
+
+def test_smoothness_gradients_flow():
+    """The smoothness penalty back-propagates to coef and scale_sp (finite, non-zero)."""
+    layer = make_layer()
+    smoothness_penalty(layer).backward()
+    for name in ("coef", "scale_sp"):
+        grad = getattr(layer, name).grad
+        assert grad is not None and bool(torch.isfinite(grad).all()) and float(grad.abs().max()) > 0
+
+
+class SmoothnessOf(torch.nn.Module):
+    """A module whose forward is the layer's smoothness penalty (for functional_call)."""
+
+    def __init__(self, layer: KANLayer) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def forward(self) -> torch.Tensor:
+        return smoothness_penalty(self.layer)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_smoothness_gradcheck(k):
+    """The penalty's gradient w.r.t. coef and scale_sp passes gradcheck."""
+    module = SmoothnessOf(make_layer(k=k, in_features=2, out_features=2))
+    names = ("layer.coef", "layer.scale_sp")
+    params = tuple(module.get_parameter(n).detach().clone().requires_grad_(True) for n in names)
+
+    def f(*p):
+        return functional_call(module, dict(zip(names, p)), ())
+
+    assert torch.autograd.gradcheck(f, params)
