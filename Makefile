@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # The CPU wheel of torch is pinned here so pip never pulls a multi-GB CUDA build;
-# pyproject.toml itself accepts any torch>=2.2.
+# pyproject.toml itself accepts any torch>=2.13.
 TORCH ?= torch==2.13.0
 
 .PHONY: demo test bench venv clean
