@@ -47,7 +47,7 @@ def test_strategy_switch_reaches_the_plan(kanlab_config, strategy, local):
     """Forcing a strategy through the switchboard changes the kernels' plan."""
     layer, x = _layer_input()
     kanlab_config(strategy=strategy)
-    assert _strategies.Plan(x, layer.coef, layer._spec()).local is local
+    assert _strategies.Plan(x, layer.coef, layer.spline_spec()).local is local
 
 
 def test_kernels_switch_turns_the_extension_off(kanlab_config):
@@ -57,7 +57,7 @@ def test_kernels_switch_turns_the_extension_off(kanlab_config):
     fast = layer(x)
     kanlab_config(kernels=False)
     assert _extension.disabled()
-    assert not kernels_usable(x, layer._spec(), layer.coef)
+    assert not kernels_usable(x, layer.spline_spec(), layer.coef)
     torch.testing.assert_close(layer(x), fast, rtol=1e-12, atol=1e-12)
 
 

@@ -50,8 +50,9 @@ import torch
 from torch import Tensor
 
 from kanlab.io._atomic import atomic_write_bytes
-from kanlab.nn._layer import BASE_FUNCTIONS
+from kanlab.nn._edge_bases import DEFAULT_BASIS
 from kanlab.nn._network import KAN
+from kanlab.ops._base_functions import BASE_FUNCTIONS
 from kanlab.splines._bspline import check_knots
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
@@ -276,7 +277,7 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
             if info.get(name) != mine:
                 raise _bad(path, f"layer {l} has {name}={info.get(name)!r} in the metadata, "
                              f"{mine!r} in the config")
-        if info.get("basis", "bspline") != layer.basis_name:  # files before bases: B-splines
+        if info.get("basis", DEFAULT_BASIS) != layer.basis_name:  # files before bases: B-splines
             raise _bad(path, f"layer {l} has basis={info.get('basis')!r} in the metadata, "
                          f"{layer.basis_name!r} in the config")
         if info.get("extrapolate") not in ("linear", "constant"):

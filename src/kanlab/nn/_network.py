@@ -11,9 +11,10 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from kanlab.nn._edge_bases import get_edge_basis
+from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
+from kanlab.nn._layer import KANLayer
 from kanlab.nn._methods import KANMethods
-from kanlab.nn._layer import KANLayer, resolve_base_fun
+from kanlab.ops._base_functions import resolve_base_fun
 from kanlab.nn._symbolic_edges import SymbolicEdges
 
 __all__ = ["KAN"]
@@ -111,7 +112,7 @@ class KAN(KANMethods, nn.Module):
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
                  input_ids: Sequence[int] | None = None, mult_arity: int = 2,
-                 basis: str = "bspline", device=None, dtype=None) -> None:
+                 basis: str = DEFAULT_BASIS, device=None, dtype=None) -> None:
         super().__init__()
         n_add, n_mult = _check_width(width)
         if not _is_count(mult_arity, 2):

@@ -64,8 +64,7 @@ def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[T
     mean_f = feats.mean(0)  # (in, F)
     centred = feats - mean_f
     cov = torch.einsum("bif,big->ifg", centred, centred) / x.shape[0]  # (in, F, F)
-    base_w, spline_w = layer.edge_weight()
-    w = torch.cat([base_w.unsqueeze(-1), spline_w], dim=-1)  # (out, in, F)
+    w = layer.feature_weight()  # (out, in, F)
     var = torch.einsum("oif,ifg,oig->oi", w, cov, w).clamp_min(0)
     mean = torch.einsum("oif,if->oi", w, mean_f)
     for fn, outs, ins in symbolic._groups:

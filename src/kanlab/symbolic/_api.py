@@ -50,9 +50,8 @@ def edge_samples(model, l: int, i: int, j: int, x: Tensor | None = None) -> tupl
     _check_edge(model, l, i, j)
     _, inputs = model.forward_with_inputs(_data(model, x))
     layer, xl = model.layers[l], inputs[l]
-    feats = layer.features(xl)[:, i, :]  # (N, 1 + G + k): base function first
-    w = torch.cat([layer.scale_base[j, i].reshape(1), layer.scale_sp[j, i] * layer.coef[j, i]])
-    return xl[:, i], feats @ w
+    feats = layer.features(xl)[:, i, :]  # (N, S): base function first
+    return xl[:, i], feats @ layer.feature_weight(masked=False)[j, i]
 
 
 def suggest_symbolic(model, l: int, i: int, j: int, lib=None, topk: int = 5,
