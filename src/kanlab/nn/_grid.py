@@ -197,12 +197,13 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0) -> None:
     if not 0.0 <= float(grid_eps) <= 1.0:
         raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
     saved = [{name: t.clone() for name, t in layer.state_dict().items()} for layer in model.layers]
+    def run(l: int, x: Tensor) -> Tensor:
+        update_layer_grid(model.layers[l], x, grid_eps)
+        # the next layer's inputs include symbolic edges and multiplication nodes
+        return model.layer_output(l, x)
+
     try:
-        for l, layer in enumerate(model.layers):
-            update_layer_grid(layer, x, grid_eps)
-            # the next layer's inputs include symbolic edges and multiplication nodes
-            x = (model.multiply(l + 1, model.layer_output(l, x)) if hasattr(model, "multiply")
-                 else layer(x))
+        model.forward_layers(x, run)
     except Exception:
         for layer, state in zip(model.layers, saved):
             layer.set_grid(state["knots"], state["coef"])

@@ -6,7 +6,7 @@ the model.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -204,20 +204,48 @@ class KAN(KANMethods, nn.Module):
         return self.layers[0].knots.device
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.forward_with_inputs(x)[0]
+        return self.forward_layers(x)
+
+    def forward_layers(self, x: Tensor, run: Callable[[int, Tensor], Tensor] | None = None
+                       ) -> Tensor:
+        """The network's output: every layer in turn, then its level's multiplication nodes.
+
+        Parameters
+        ----------
+        x : Tensor, shape (*, width[0])
+        run : callable, optional
+            ``run(l, x_l)``: layer ``l``'s edges summed into its outputs for its input
+            ``x_l`` (default :meth:`layer_output`).  The one loop over the layers:
+            the forward pass, the grid update and the regularised fit each pass
+            their own ``run``.
+        """
+        run = run or self.layer_output
+        for l in range(self.depth):
+            x = self.multiply(l + 1, run(l, x))
+        return x
 
     def forward_with_inputs(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
         """Output and the input of every layer (``inputs[l]`` feeds layer ``l``)."""
         inputs = []
-        for l in range(self.depth):
-            inputs.append(x)
-            x = self.multiply(l + 1, self.layer_output(l, x))
-        return x, inputs
 
-    def layer_output(self, l: int, x: Tensor) -> Tensor:
-        """Layer ``l``'s edges summed into its outputs (before any multiplication nodes)."""
+        def run(l: int, x: Tensor) -> Tensor:
+            inputs.append(x)
+            return self.layer_output(l, x)
+
+        return self.forward_layers(x, run), inputs
+
+    def layer_output(self, l: int, x: Tensor,
+                     edges: Callable[[KANLayer, Tensor], Tensor] | None = None) -> Tensor:
+        """Layer ``l``'s edges summed into its outputs (before any multiplication nodes).
+
+        ``edges(layer, x)`` computes the spline edges' part in place of ``layer(x)``
+        (for instance :meth:`KANLayer.forward_and_rms`, keeping the RMS); the
+        symbolic edges are added to it.
+        """
         layer, symbolic = self.layers[l], self.symbolic[l]
-        if symbolic.active and not bool(layer.mask.any()):  # every edge symbolic or removed
+        if edges is not None:
+            y = edges(layer, x)
+        elif symbolic.active and not bool(layer.mask.any()):  # every edge symbolic or removed
             layer.check_input(x)
             y = x.new_zeros(*x.shape[:-1], layer.out_features)
         else:

@@ -138,17 +138,15 @@ def check_dataset(model, dataset: dict) -> None:
 
 def _forward_with_magnitudes(model, x: Tensor) -> tuple[Tensor, list[Tensor]]:
     """Output and every layer's edge RMS, each layer's basis computed once for both."""
-    if not hasattr(model, "symbolic"):  # a plain stack of KANLayers
-        pred, inputs = model.forward_with_inputs(x)
-        return pred, [layer.edge_rms(inp) for layer, inp in zip(model.layers, inputs)]
     mags = []
-    for l, (layer, symbolic) in enumerate(zip(model.layers, model.symbolic)):
+
+    def edges(layer, x: Tensor) -> Tensor:
         y, rms = layer.forward_and_rms(x)
-        if symbolic.active:
-            y = y + symbolic(x)
         mags.append(rms)
-        x = model.multiply(l + 1, y)
-    return x, mags
+        return y
+
+    pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
+    return pred, mags
 
 
 def penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
