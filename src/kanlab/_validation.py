@@ -93,17 +93,20 @@ def check_int(value, name: str, *, low: int | None = None, high: int | None = No
     ValueError
         When it lies outside the bounds.
     """
+    expected = ("a positive int" if (low, high) == (1, None)
+                else "a non-negative int" if (low, high) == (0, None)
+                else "an int" if low is None and high is None
+                else f"an int >= {low}" if high is None else f"an int <= {high}" if low is None
+                else f"an int in [{low}, {high}]")
     if isinstance(value, bool):
-        raise ArgumentTypeError(f"{name} must be an integer, got bool {value!r}")
+        raise ArgumentTypeError(f"{name} must be {expected}, got bool {value!r}")
     try:
         value = operator.index(value)
     except TypeError:
-        raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__} "
+        raise ArgumentTypeError(f"{name} must be {expected}, got {type(value).__name__} "
                                 f"{value!r}") from None
     if (low is not None and value < low) or (high is not None and value > high):
-        expected = (f">= {low}" if high is None else f"<= {high}" if low is None
-                    else f"in [{low}, {high}]")
-        raise ValueError(f"{name} must be an integer {expected}, got {value}")
+        raise ValueError(f"{name} must be {expected}, got {value}")
     return value
 
 

@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from kanlab._validation import check_int
+
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
@@ -103,8 +105,7 @@ class _KANEstimator(BaseEstimator):
         return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
 
     def _build(self, n_out: int, seed: int) -> KAN:
-        if not isinstance(self.k, (int, np.integer)) or isinstance(self.k, bool) or self.k < 0:
-            raise ValueError(f"k must be a non-negative int, got {self.k!r}")
+        check_int(self.k, "k", low=0)
         width = [self.n_features_in_, *self._hidden(), n_out]
         return KAN(width, grid=self._grid_schedule()[0], k=int(self.k), seed=seed,
                    base_fun=self.base_fun, dtype=self._torch_dtype())

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from kanlab._validation import check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._methods import KANMethods
@@ -21,7 +22,12 @@ __all__ = ["KAN"]
 
 
 def _is_count(v, low: int = 0) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= low
+    """Whether ``v`` passes :func:`kanlab._validation.check_int` with the bound ``low``."""
+    try:
+        check_int(v, "width entry", low=low)
+    except ValueError:  # ArgumentTypeError is one too
+        return False
+    return True
 
 
 def _check_width(width) -> tuple[list[int], list[int]]:
@@ -37,10 +43,10 @@ def _check_width(width) -> tuple[list[int], list[int]]:
         pair = list(w) if isinstance(w, Sequence) and not isinstance(w, (str, bytes)) else None
         if pair is not None and len(pair) == 2 and all(_is_count(v) for v in pair) and \
                 sum(pair) >= 1 and (level > 0 or pair[1] == 0):
-            n_add.append(pair[0])
-            n_mult.append(pair[1])
+            n_add.append(int(pair[0]))
+            n_mult.append(int(pair[1]))
         elif pair is None and _is_count(w, 1):
-            n_add.append(w)
+            n_add.append(int(w))
             n_mult.append(0)
         else:
             raise ValueError(f"every entry of width must be a positive int or a pair [n_add, "
@@ -115,16 +121,14 @@ class KAN(KANMethods, nn.Module):
                  basis: str = DEFAULT_BASIS, device=None, dtype=None) -> None:
         super().__init__()
         n_add, n_mult = _check_width(width)
-        if not _is_count(mult_arity, 2):
-            raise ValueError(f"mult_arity must be an int >= 2, got {mult_arity!r}")
+        mult_arity = check_int(mult_arity, "mult_arity", low=2)
         self.mult_arity = mult_arity
         self.n_mult = n_mult
         width = [a + m for a, m in zip(n_add, n_mult)]  # nodes per level
         subnodes = [a + mult_arity * m for a, m in zip(n_add, n_mult)]  # outputs of the layer below
         if not 0.0 <= float(grid_eps) <= 1.0:
             raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        seed = check_int(seed, "seed")
         self.base_fun_name, _ = resolve_base_fun(base_fun)
         self.basis_name = get_edge_basis(basis).name
         self.seed = seed

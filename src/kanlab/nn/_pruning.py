@@ -21,7 +21,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from kanlab._validation import reference_batch
+from kanlab._validation import check_float, reference_batch
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._symbolic_edges import SymbolicEdges
 
@@ -189,8 +189,7 @@ def prune_input(model, x: Tensor | None = None, threshold: float = 1e-2,
 
 
 def _check_threshold(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    check_float(value, name, low=0.0, finite=False)
 
 
 def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor],

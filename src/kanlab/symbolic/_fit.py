@@ -53,6 +53,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from kanlab._validation import check_float, check_int
+
 from kanlab.symbolic._library import Candidate, resolve_library
 from kanlab.symbolic._search import search
 
@@ -191,14 +193,10 @@ def _score(r2: float, complexity: int, r2_threshold: float, weight: float) -> tu
 
 
 def _check_options(r2_threshold, complexity_weight, n_starts, max_iter) -> None:
-    if not isinstance(r2_threshold, (int, float)) or not 0.0 <= r2_threshold <= 1.0:
-        raise ValueError(f"r2_threshold must be a number in [0, 1], got {r2_threshold!r}")
-    if not isinstance(complexity_weight, (int, float)) or not (
-            math.isfinite(complexity_weight) and complexity_weight >= 0):
-        raise ValueError(f"complexity_weight must be a finite number >= 0, got {complexity_weight!r}")
-    for name, value in (("n_starts", n_starts), ("max_iter", max_iter)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    check_float(r2_threshold, "r2_threshold", low=0.0, high=1.0)
+    check_float(complexity_weight, "complexity_weight", low=0.0)
+    check_int(n_starts, "n_starts", low=1)
+    check_int(max_iter, "max_iter", low=1)
 
 
 def _fit_all(cands: list[Candidate], data: _Data, r2_threshold: float, weight: float,
@@ -287,8 +285,8 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
         ('sin', 3.141593, 2.0, 1.0)
     """
     _check_options(r2_threshold, complexity_weight, n_starts, max_iter)
-    if topk is not None and (not isinstance(topk, int) or isinstance(topk, bool) or topk < 1):
-        raise ValueError(f"topk must be a positive int or None, got {topk!r}")
+    if topk is not None:
+        topk = check_int(topk, "topk", low=1)
     candidates = resolve_library(lib)
     data = _prepare(x, y)
     fits = _fit_all(list(candidates.values()), data, r2_threshold, complexity_weight,

@@ -14,6 +14,8 @@ from __future__ import annotations
 from fractions import Fraction
 import math
 
+from kanlab._validation import check_int
+
 __all__ = ["round_formula", "nice_number", "to_latex", "to_numpy", "to_torch"]
 
 
@@ -48,8 +50,7 @@ def round_formula(expr, digits: int = 4, max_denominator: int = 12):
             the others keep ``digits`` significant digits.
     """
     import sympy
-    if not isinstance(digits, int) or isinstance(digits, bool) or digits < 1:
-        raise ValueError(f"digits must be a positive int, got {digits!r}")
+    digits = check_int(digits, "digits", low=1)
     expr = sympy.sympify(expr)
     for _ in range(3):  # rounding can expose new products of constants (e.g. 1.0*x)
         expanded = sympy.expand(expr, deep=True, power_exp=True, power_base=False, log=False,

@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from kanlab._validation import check_float, check_int
+
 __all__ = ["Candidate", "Interval", "Poles", "LIBRARY", "register", "resolve_library"]
 
 
@@ -109,12 +111,9 @@ class Candidate:
             value = getattr(self, field)
             if value is not None and not callable(value):
                 raise TypeError(f"{field} must be callable or None, got {type(value).__name__}")
-        if not isinstance(self.complexity, int) or isinstance(self.complexity, bool) \
-                or self.complexity < 0:
-            raise ValueError(f"complexity must be an int >= 0, got {self.complexity!r}")
-        if self.period is not None and not (isinstance(self.period, (int, float))
-                                            and math.isfinite(self.period) and self.period > 0):
-            raise ValueError(f"period must be a finite number > 0 or None, got {self.period!r}")
+        check_int(self.complexity, "complexity", low=0)
+        if self.period is not None:
+            check_float(self.period, "period (or None)", low=0.0, low_open=True)
 
     def derivative(self, u: Tensor) -> Tensor:
         """``f'(u)``, by ``deriv`` or else by autograd through ``fn`` (elementwise)."""

@@ -7,6 +7,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from kanlab._validation import check_int
+
 __all__ = ["create_dataset", "seed_function", "FUNCTIONS"]
 
 
@@ -60,9 +62,9 @@ def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    for name, value in (("n_var", n_var), ("train_num", train_num), ("test_num", test_num)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    n_var = check_int(n_var, "n_var", low=1)
+    train_num = check_int(train_num, "train_num", low=1)
+    test_num = check_int(test_num, "test_num", low=1)
     dtype = dtype or torch.get_default_dtype()
     if not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating-point dtype, got {dtype}")

@@ -18,7 +18,7 @@ from torch import Tensor
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._optim import LBFGS, Adam
 from kanlab.train._regularization import smoothness_penalty, sparsity_penalty
-from kanlab._validation import NonFiniteError
+from kanlab._validation import NonFiniteError, check_float, check_int
 
 __all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
 
@@ -60,17 +60,12 @@ class FitConfig:
         if self.opt not in ("LBFGS", "Adam"):
             raise ValueError(f"opt must be 'LBFGS' or 'Adam', got {self.opt!r}")
         for name in ("steps", "grid_update_num", "max_iter", "history_size", "eval_every"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "steps" else 1):
-                raise ValueError(f"{name} must be a {'non-negative' if name == 'steps' else 'positive'} "
-                                 f"int, got {value!r}")
+            setattr(self, name, check_int(getattr(self, name), name, low=0 if name == "steps" else 1))
         for name in ("lr", "lamb", "lamb_l1", "lamb_entropy", "lamb_smooth"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+            setattr(self, name, check_float(getattr(self, name), name, low=0.0))
         if self.lr == 0:
             raise ValueError("lr must be > 0")
-        if not isinstance(self.batch, int) or (self.batch < 1 and self.batch != -1):
+        if check_int(self.batch, "batch (-1: full batch)", low=-1) == 0:
             raise ValueError(f"batch must be -1 (full batch) or a positive int, got {self.batch!r}")
         if self.on_nonfinite not in ("stop", "raise"):
             raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
