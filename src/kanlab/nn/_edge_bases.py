@@ -82,10 +82,15 @@ class EdgeBasis:
     fused : bool
         Whether the C++ kernels of :mod:`kanlab.ops` compute this family (the
         B-splines); the others run the pure-PyTorch forward.
+    uses_knots : bool
+        Whether the functions are made from the whole knot vector (the
+        B-splines: piecewise polynomials, zero outside their knots, summing to
+        one); the other families read only the domain from it.
     """
 
     name: str = ""
     fused: bool = False
+    uses_knots: bool = False
 
     def n_basis(self, grid: int, k: int) -> int:
         """Number of functions (coefficients per edge) on ``grid`` intervals."""
@@ -178,6 +183,7 @@ class BSplineEdges(EdgeBasis):
 
     name = "bspline"
     fused = True
+    uses_knots = True
 
     def n_basis(self, grid: int, k: int) -> int:
         return grid + k

@@ -67,8 +67,7 @@ def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[T
     w = layer.feature_weight()  # (out, in, F)
     var = torch.einsum("oif,ifg,oig->oi", w, cov, w).clamp_min(0)
     mean = torch.einsum("oif,if->oi", w, mean_f)
-    for fn, outs, ins in symbolic._groups:
-        values = symbolic.edge_values(x, outs, ins, fn)  # (B, E)
+    for outs, ins, values in symbolic.edge_outputs(x):  # values (B, E)
         var = var.index_put((torch.tensor(outs), torch.tensor(ins)),
                             values.var(0, unbiased=False), accumulate=True)
         mean = mean.index_put((torch.tensor(outs), torch.tensor(ins)), values.mean(0),

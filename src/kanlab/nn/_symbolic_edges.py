@@ -16,6 +16,8 @@ restored into a fresh model).
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import torch
 from torch import Tensor, nn
 
@@ -121,10 +123,22 @@ class SymbolicEdges(nn.Module):
         a, b, c, d = self.affine[outs, ins].unbind(-1)  # each (E,)
         return c * fn(a * x[:, ins] + b) + d
 
+    def edge_outputs(self, x: Tensor) -> Iterator[tuple[list[int], list[int], Tensor]]:
+        """The symbolic edges' outputs on ``x`` ``(B, in_features)``, one call per function.
+
+        Yields
+        ------
+        outs, ins : list of int
+            The edges ``(outs[e], ins[e])`` sharing one function.
+        values : Tensor, shape (B, E)
+            Their outputs ``c · f(a·x_i + b) + d``.
+        """
+        for fn, outs, ins in self._groups:
+            yield outs, ins, self.edge_values(x, outs, ins, fn)
+
     def forward(self, x: Tensor) -> Tensor:
         y = x.new_zeros(x.shape[0], self.out_features)
-        for fn, outs, ins in self._groups:
-            values = self.edge_values(x, outs, ins, fn)  # (B, E)
+        for outs, _, values in self.edge_outputs(x):
             y = y.index_add(1, torch.tensor(outs, device=x.device), values)
         return y
 

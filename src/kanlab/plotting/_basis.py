@@ -64,7 +64,7 @@ def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
     """
     j, i = _check_edge(layer, edge)
     k, n = layer.k, layer.n_basis
-    spline = layer.basis_name == "bspline"
+    spline = layer.edge_basis.uses_knots  # B-splines: drawn on their knots, zero outside
     with torch.no_grad():
         knots = layer.knots[i]  # (G + 2k + 1,)
         lo, hi = float(knots[k]), float(knots[k + layer.grid])

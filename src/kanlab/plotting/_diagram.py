@@ -90,8 +90,8 @@ def _edge_curves(model, x: Tensor | None, beta: float) -> list[tuple[np.ndarray,
         ys = layer.edge_values(xs)  # (P, out, in): the spline branch, masked
         live = layer.mask > 0
         if sym is not None:
-            for fn, outs, ins in sym._groups:
-                ys[:, outs, ins] += sym.edge_values(xs, outs, ins, fn)
+            for outs, ins, values in sym.edge_outputs(xs):
+                ys[:, outs, ins] += values
             live = live | (sym.mask > 0)
         weight = scores[l] if scores is not None else ys.square().mean(0).sqrt()  # (out, in)
         weight = torch.nan_to_num(weight, nan=0.0, posinf=0.0) * live
