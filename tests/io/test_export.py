@@ -8,8 +8,8 @@ import torch
 import kanlab
 from kanlab import config
 from kanlab.splines import _tables as spline_tables
-from kanlab.train._datasets import seed_function
-from kanlab.io._export import export_program, to_onnx
+from kanlab.train import seed_function
+from kanlab.io import export_program, to_onnx
 
 DTYPES = [torch.float32, torch.float64]
 

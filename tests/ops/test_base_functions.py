@@ -9,8 +9,8 @@ import torch
 
 from kanlab import KANLayer, config
 from kanlab.ops import _extension as extension
-from kanlab.ops._base_functions import (BASE_FUNCTIONS, kernel_code, kernel_defines,
-                                        resolve_base_fun)
+from kanlab.ops import BASE_FUNCTIONS, resolve_base_fun
+from kanlab.ops._base_functions import kernel_code, kernel_defines
 
 CSRC = Path(extension.__file__).resolve().parent / "csrc"
 F64 = torch.float64

@@ -6,12 +6,11 @@ import torch
 
 from kanlab import config
 from kanlab.ops import _extension as extension
-
-from kanlab.ops import _kan_linear as spline_linear
+from kanlab.ops import kan_linear, kernels_usable
 
 from kanlab.ops import _strategies as spline_strategies
-from kanlab.nn._layer import KANLayer
-from kanlab.splines._bspline import extend_points
+from kanlab.nn import KANLayer
+from kanlab.splines import extend_points
 
 F64 = torch.float64
 needs_kernels = pytest.mark.skipif(extension.ops() is None,
@@ -72,7 +71,7 @@ def test_fast_path_matches_reference_float64(case):
     """Values and gradients (x, coef, scale_base, scale_sp) agree to 1e-12 in float64."""
     layer = make_layer(**case)
     x = points(layer)
-    assert spline_linear.kernels_usable(x, layer.spline_spec(), layer.coef)
+    assert kernels_usable(x, layer.spline_spec(), layer.coef)
     fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
     for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
         scale = max(1.0, float(b.detach().abs().max()))
@@ -296,10 +295,8 @@ def test_gradcheck_and_gradgradcheck(grid):
               for p in (layer.coef, layer.scale_base, layer.scale_sp)]
     spec = layer.spline_spec()
 
-    def f(x, coef, sb, ssp):
-        if spline_linear.kernels_usable(x, spec, coef):
-            return spline_linear.kan_linear(x, coef, sb, ssp, layer.mask, spec)
-        return spline_linear.reference(x, coef, sb, ssp, layer.mask, spec)
+    def f(x, coef, sb, ssp):  # the kernels where usable, else the reference
+        return kan_linear(x, coef, sb, ssp, layer.mask, spec)
 
     assert torch.autograd.gradcheck(f, (x, *params), eps=1e-6, atol=1e-7)
     assert torch.autograd.gradgradcheck(f, (x, *params), eps=1e-6, atol=1e-6)
@@ -373,7 +370,7 @@ def test_disabled_extension_falls_back(monkeypatch):
     fast = values_and_grads(layer, x, True)
     monkeypatch.setenv("KANLAB_NO_EXTENSION", "1")
     assert extension.ops() is None and "disabled" in extension.status()
-    assert not spline_linear.kernels_usable(x, layer.spline_spec(), layer.coef)
+    assert not kernels_usable(x, layer.spline_spec(), layer.coef)
     fallback = values_and_grads(layer, x, True)
     for a, b in zip(fast, fallback):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
@@ -381,7 +378,7 @@ def test_disabled_extension_falls_back(monkeypatch):
 
 def test_custom_base_function_uses_reference():
     layer = KANLayer(2, 2, base_fun=torch.sin, dtype=F64)
-    assert not spline_linear.kernels_usable(torch.zeros(3, 2, dtype=F64), layer.spline_spec())
+    assert not kernels_usable(torch.zeros(3, 2, dtype=F64), layer.spline_spec())
     x = torch.rand(3, 2, dtype=F64)
     torch.testing.assert_close(layer(x), reference(layer, x), rtol=0, atol=0)
 
