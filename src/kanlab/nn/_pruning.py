@@ -112,7 +112,7 @@ def remove_edge(model, l: int, i: int, j: int) -> None:
                          f"[0, {layer.out_features}), got ({i}, {j})")
     with torch.no_grad():
         layer.mask[j, i] = 0.0
-        model.symbolic[l].clear_edge(j, i)
+        model.symbolic[l].clear_edge(i, j)
 
 
 def remove_node(model, l: int, i: int) -> None:
@@ -241,8 +241,8 @@ def _copy_layer(old: KANLayer, sym: SymbolicEdges, layer: KANLayer, new_sym: Sym
     new_sym.affine.copy_(sym.affine[rows])
     new_sym.mask.copy_(sym.mask[rows] * keep)
     new_sym.code.copy_(torch.where(keep, sym.code[rows], -1))
-    new_sym.custom = {(a, b): sym.custom[(j, i)] for a, j in enumerate(outs.tolist())
-                      for b, i in enumerate(ins.tolist()) if (j, i) in sym.custom and keep[a, b]}
+    new_sym.custom = {(b, a): sym.custom[(i, j)] for a, j in enumerate(outs.tolist())
+                      for b, i in enumerate(ins.tolist()) if (i, j) in sym.custom and keep[a, b]}
     new_sym.regroup()
 
 

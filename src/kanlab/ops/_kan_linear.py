@@ -63,7 +63,7 @@ class SplineSpec:
     base_name, base_fun
         The base function ``b`` (``base_fun`` None for ``"zero"``), see
         :mod:`kanlab.ops._base_functions`.
-    basis : callable or None
+    edge_functions : callable or None
         The edge functions ``(B, F) -> (B, F, n)`` when they are not the
         B-splines on ``knots`` (the other edge bases of :mod:`kanlab.nn`); such
         layers run the reference only, as the kernels compute B-splines.
@@ -77,7 +77,7 @@ class SplineSpec:
     extrapolate: str
     base_name: str
     base_fun: Callable[[Tensor], Tensor] | None
-    basis: Callable[[Tensor], Tensor] | None = None
+    edge_functions: Callable[[Tensor], Tensor] | None = None
 
     @property
     def n_basis(self) -> int:
@@ -124,8 +124,8 @@ def combined_weight(coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Te
 
 def _reference_features(x: Tensor, spec: SplineSpec) -> Tensor:
     """Pure-PyTorch :func:`features`."""
-    if spec.basis is not None:
-        basis = spec.basis(x)
+    if spec.edge_functions is not None:
+        basis = spec.edge_functions(x)
     else:
         basis = dense_basis(x, spec.knots, spec.k, uniform=spec.uniform,
                             extrapolate=spec.extrapolate, tables=spec.tables)
@@ -137,7 +137,7 @@ def _reference_features(x: Tensor, spec: SplineSpec) -> Tensor:
 def features(x: Tensor, spec: SplineSpec) -> Tensor:
     """Features ``(*, F, S)`` of ``x`` ``(*, F)``: the base function first (if any), then
     the bases; by the kernels (:class:`FeaturesFunction`) where usable, else pure PyTorch."""
-    if (spec.basis is None and spec.base_fun is not None and x.dim() == 2
+    if (spec.edge_functions is None and spec.base_fun is not None and x.dim() == 2
             and kernels_usable(x, spec)):
         return FeaturesFunction.apply(x.contiguous(), spec)
     return _reference_features(x, spec)
@@ -152,7 +152,7 @@ def reference(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mas
 
 def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
     """Whether :class:`KANLinearFunction` may run its C++ kernels on these tensors."""
-    if spec.basis is not None:  # the kernels compute B-splines only
+    if spec.edge_functions is not None:  # the kernels compute B-splines only
         return False
     if torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.jit.is_scripting():
         return False

@@ -94,7 +94,7 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
         params = (1.0, 0.0, 1.0, 0.0)
     if len(params) != 4:
         raise ValueError(f"params must be (a, b, c, d), got {params!r}")
-    model.symbolic[l].set_edge(j, i, candidate, params)
+    model.symbolic[l].set_edge(i, j, candidate, params)
     model.layers[l].mask[j, i] = 0.0
     return result
 
@@ -103,7 +103,7 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
 def unfix_symbolic(model, l: int, i: int, j: int) -> None:
     """Give edge ``(l, i, j)`` back to its spline."""
     _check_edge(model, l, i, j)
-    model.symbolic[l].clear_edge(j, i)
+    model.symbolic[l].clear_edge(i, j)
     model.layers[l].mask[j, i] = 1.0
 
 
@@ -190,7 +190,7 @@ def symbolic_formula(model, var_names=None, x: Tensor | None = None, check: bool
             for i in range(layer.in_features):
                 if sym.mask[j, i] != 0:
                     a, b, c, d = (sympy.Float(float(v), 17) for v in affine[j, i])
-                    fn = sym.candidate_at(j, i).sympy_fn
+                    fn = sym.candidate_at(i, j).sympy_fn
                     expr += c * fn(a * nodes[i] + b) + d
             outputs.append(expr)
         nodes = _multiply(model, l + 1, outputs)
