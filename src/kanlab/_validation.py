@@ -52,10 +52,14 @@ def check_samples(x, n_features: int, dtype: torch.dtype, what: str) -> None:
     Used where a batch of samples is required (grid updates, datasets); the
     value check is always done here, whatever :func:`set_checks` says.
 
-    Raises:
-        TypeError: not a tensor, or the wrong dtype.
-        ValueError: wrong shape or empty.
-        NonFiniteError: NaN or inf values (a ``ValueError``).
+    Raises
+    ------
+    TypeError
+        not a tensor, or the wrong dtype.
+    ValueError
+        wrong shape or empty.
+    NonFiniteError
+        NaN or inf values (a ``ValueError``).
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"{what} expects a torch.Tensor of shape (B, {n_features}), "

@@ -159,30 +159,50 @@ def _warn_nonfinite(status: str) -> None:
 class KANRegressor(RegressorMixin, _KANEstimator):
     """Kolmogorov–Arnold network regressor (mean squared error), single or multi-output.
 
-    Args:
-        hidden: sizes of the hidden layers; the width is
-            ``[n_features, *hidden, n_outputs]`` (``()`` gives a one-layer KAN).
-        grid: grid intervals of every spline (ignored when ``grids`` is given).
-        k: spline degree.
-        steps: optimiser steps per grid (an L-BFGS step runs up to 20 iterations).
-        opt: ``"LBFGS"`` or ``"Adam"``.
-        lr: learning rate (1.0 suits L-BFGS, about 1e-2 Adam).
-        lamb: sparsity regularisation weight; lamb_smooth: smoothness weight.
-        batch: samples per step, -1 for full batch.
-        grid_update: let the knots follow the data during the first steps.
-        grids: optional increasing grid schedule, e.g. ``(3, 5, 10)``: train
-            ``steps`` on each, refining the grid in between (grid extension).
-        base_fun: residual function of every edge (see :class:`kanlab.KAN`).
-        random_state: seed of the initialisation and minibatches (int,
-            ``RandomState`` or None).
-        dtype: ``"float64"`` (default) or ``"float32"``.
+    Parameters
+    ----------
+    hidden
+        sizes of the hidden layers; the width is
+        ``[n_features, *hidden, n_outputs]`` (``()`` gives a one-layer KAN).
+    grid
+        grid intervals of every spline (ignored when ``grids`` is given).
+    k
+        spline degree.
+    steps
+        optimiser steps per grid (an L-BFGS step runs up to 20 iterations).
+    opt
+        ``"LBFGS"`` or ``"Adam"``.
+    lr
+        learning rate (1.0 suits L-BFGS, about 1e-2 Adam).
+    lamb
+        sparsity regularisation weight; lamb_smooth: smoothness weight.
+    batch
+        samples per step, -1 for full batch.
+    grid_update
+        let the knots follow the data during the first steps.
+    grids
+        optional increasing grid schedule, e.g. ``(3, 5, 10)``: train
+        ``steps`` on each, refining the grid in between (grid extension).
+    base_fun
+        residual function of every edge (see :class:`kanlab.KAN`).
+    random_state
+        seed of the initialisation and minibatches (int,
+        ``RandomState`` or None).
+    dtype
+        ``"float64"`` (default) or ``"float32"``.
 
-    Attributes:
-        module_: the trained :class:`kanlab.KAN` (it sees scaled inputs and targets).
-        history_: the :class:`kanlab.History` of the last grid stage.
-        n_features_in_, feature_names_in_: as in scikit-learn.
-        x_center_, x_half_range_: input scaling, ``(X - center) / half_range``.
-        y_mean_, y_scale_: target standardisation.
+    Attributes
+    ----------
+    module_
+        the trained :class:`kanlab.KAN` (it sees scaled inputs and targets).
+    history_
+        the :class:`kanlab.History` of the last grid stage.
+    n_features_in_, feature_names_in_
+        as in scikit-learn.
+    x_center_, x_half_range_
+        input scaling, ``(X - center) / half_range``.
+    y_mean_, y_scale_
+        target standardisation.
     """
 
     def fit(self, X, y):
@@ -231,11 +251,16 @@ class KANClassifier(ClassifierMixin, _KANEstimator):
     schedule (every ``stop_grid_update_step // grid_update_num`` steps before
     ``stop_grid_update_step``).
 
-    Attributes:
-        classes_: the sorted class labels.
-        module_: the trained :class:`kanlab.KAN` (outputs: logits).
-        loss_curve_: training loss (cross-entropy plus regularisation) per step.
-        n_features_in_, feature_names_in_, x_center_, x_half_range_: as for the regressor.
+    Attributes
+    ----------
+    classes_
+        the sorted class labels.
+    module_
+        the trained :class:`kanlab.KAN` (outputs: logits).
+    loss_curve_
+        training loss (cross-entropy plus regularisation) per step.
+    n_features_in_, feature_names_in_, x_center_, x_half_range_
+        as for the regressor.
     """
 
     def fit(self, X, y):

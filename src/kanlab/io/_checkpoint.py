@@ -142,10 +142,13 @@ def _encode(model: KAN) -> bytes:
 def save(model: KAN, path) -> None:
     """Write ``model`` to ``path`` atomically (see the module docstring for the format).
 
-    Args:
-        model: the network; its base function must be a named one.
-        path: ``str`` or ``os.PathLike``; an existing file is replaced only
-            once the new one is completely on disk.
+    Parameters
+    ----------
+    model
+        the network; its base function must be a named one.
+    path
+        ``str`` or ``os.PathLike``; an existing file is replaced only
+        once the new one is completely on disk.
     """
     if not isinstance(model, KAN):
         raise TypeError(f"save expects a kanlab.KAN, got {type(model).__name__}")
@@ -325,17 +328,25 @@ def _default_symbolic(model: KAN, tensors: dict[str, Tensor]) -> None:
 def load(path, *, map_location=None) -> KAN:
     """Read a checkpoint written by :func:`save`.
 
-    Args:
-        path: ``str`` or ``os.PathLike``.
-        map_location: device for the model (``None``: the default device).
+    Parameters
+    ----------
+    path
+        ``str`` or ``os.PathLike``.
+    map_location
+        device for the model (``None``: the default device).
 
-    Returns:
+    Returns
+    -------
+    KAN
         A ``KAN`` computing exactly what the saved model computed.
 
-    Raises:
-        FileNotFoundError: no file at ``path``.
-        ValueError: the file is truncated, corrupted, not a kanlab checkpoint,
-            or written by a newer kanlab; the message names the file.
+    Raises
+    ------
+    FileNotFoundError
+        no file at ``path``.
+    ValueError
+        the file is truncated, corrupted, not a kanlab checkpoint,
+        or written by a newer kanlab; the message names the file.
     """
     path = os.fsdecode(os.fspath(path))
     header, data = _read_sections(path)

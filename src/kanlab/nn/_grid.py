@@ -149,9 +149,12 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None
     the edge functions are kept where the data lie and stay well determined
     everywhere, whatever the batch size.
 
-    Raises:
-        TypeError, ValueError: ``x`` is not a ``(B, in_features)`` batch of the layer's dtype.
-        NonFiniteError: ``x`` holds NaN or inf, or the refit overflowed (the layer is unchanged).
+    Raises
+    ------
+    TypeError, ValueError
+        ``x`` is not a ``(B, in_features)`` batch of the layer's dtype.
+    NonFiniteError
+        ``x`` holds NaN or inf, or the refit overflowed (the layer is unchanged).
     """
     check_samples(x, layer.in_features, layer.knots.dtype, "update_grid")
     k, grid = layer.k, layer.grid

@@ -34,42 +34,61 @@ class KANLayer(nn.Module):
 
     where ``B_ib`` are the degree-``k`` B-splines on input ``i``'s knots.
 
-    Args:
-        in_features: size of each input sample.
-        out_features: size of each output sample.
-        grid: number of grid intervals ``G``; each edge has ``G + k`` coefficients.
-        k: spline degree.
-        grid_range: ``(lo, hi)`` for every input, or one pair per input.
-        base_fun: residual function ``b``: ``"silu"`` (default), ``"gelu"``,
-            ``"tanh"``, ``"identity"``, ``"zero"``/``None``, or a callable.
-        noise_scale: scale of the random initial coefficients.
-        scale_base_mu, scale_base_sigma: ``scale_base`` starts uniform in
-            ``mu ± sigma / sqrt(in_features)``.
-        scale_sp: ``scale_sp`` starts at ``scale_sp / sqrt(in_features)``.
-        generator: ``torch.Generator`` for the initialisation (global RNG if None).
-        basis: edge function family: ``"bspline"`` (default), ``"chebyshev"``,
-            ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`); the others
-            live on the base interval of the knots and use the pure-PyTorch forward.
+    Parameters
+    ----------
+    in_features
+        size of each input sample.
+    out_features
+        size of each output sample.
+    grid
+        number of grid intervals ``G``; each edge has ``G + k`` coefficients.
+    k
+        spline degree.
+    grid_range
+        ``(lo, hi)`` for every input, or one pair per input.
+    base_fun
+        residual function ``b``: ``"silu"`` (default), ``"gelu"``,
+        ``"tanh"``, ``"identity"``, ``"zero"``/``None``, or a callable.
+    noise_scale
+        scale of the random initial coefficients.
+    scale_base_mu, scale_base_sigma
+        ``scale_base`` starts uniform in
+        ``mu ± sigma / sqrt(in_features)``.
+    scale_sp
+        ``scale_sp`` starts at ``scale_sp / sqrt(in_features)``.
+    generator
+        ``torch.Generator`` for the initialisation (global RNG if None).
+    basis
+        edge function family: ``"bspline"`` (default), ``"chebyshev"``,
+        ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`); the others
+        live on the base interval of the knots and use the pure-PyTorch forward.
 
-    Shape:
-        - Input: ``(*, in_features)``.
-        - Output: ``(*, out_features)``.
+    Shape
+    -----
+    - Input: ``(*, in_features)``.
+    - Output: ``(*, out_features)``.
 
-    Attributes:
-        knots: buffer ``(in_features, G + 2k + 1)``, one knot vector per input.
-        coef: ``(out_features, in_features, G + k)`` spline coefficients.
-        scale_base, scale_sp: ``(out_features, in_features)`` edge scales.
-        mask: buffer ``(out_features, in_features)``; 0 removes an edge.
+    Attributes
+    ----------
+    knots
+        buffer ``(in_features, G + 2k + 1)``, one knot vector per input.
+    coef
+        ``(out_features, in_features, G + k)`` spline coefficients.
+    scale_base, scale_sp
+        ``(out_features, in_features)`` edge scales.
+    mask
+        buffer ``(out_features, in_features)``; 0 removes an edge.
 
     Out-of-grid inputs: inside the base interval ``[knots[:, k], knots[:, G+k]]``
     the spline is the B-spline sum; outside it continues as the straight line
     with the end value and slope (``extrapolate="linear"``), so the layer is
     C¹ everywhere and never silently drops to the base function.
 
-    Examples:
-        >>> layer = KANLayer(3, 2, grid=5, k=3, generator=torch.Generator().manual_seed(0))
-        >>> layer(torch.zeros(4, 3)).shape
-        torch.Size([4, 2])
+    Examples
+    --------
+    >>> layer = KANLayer(3, 2, grid=5, k=3, generator=torch.Generator().manual_seed(0))
+    >>> layer(torch.zeros(4, 3)).shape
+    torch.Size([4, 2])
     """
 
     in_features: int
@@ -164,9 +183,12 @@ class KANLayer(nn.Module):
     def set_grid(self, knots: Tensor, coef: Tensor) -> None:
         """Replace the knots and the coefficients together (the grid may change size).
 
-        Args:
-            knots: ``(in_features, G + 2k + 1)``, non-decreasing rows.
-            coef: ``(out_features, in_features, G + k)``.
+        Parameters
+        ----------
+        knots
+            ``(in_features, G + 2k + 1)``, non-decreasing rows.
+        coef
+            ``(out_features, in_features, G + k)``.
         """
         check_knots(knots, self.k)
         grid = knots.shape[-1] - 2 * self.k - 1
@@ -207,10 +229,14 @@ class KANLayer(nn.Module):
     def basis(self, x: Tensor) -> Tensor:
         """Dense basis tensor.
 
-        Args:
-            x: ``(B, in_features)``.
+        Parameters
+        ----------
+        x
+            ``(B, in_features)``.
 
-        Returns:
+        Returns
+        -------
+        Tensor
             ``(B, in_features, n_basis)``; for B-splines at most ``k + 1`` entries per
             row are non-zero (linear extrapolation keeps ``k + 1`` too).
         """
@@ -255,10 +281,14 @@ class KANLayer(nn.Module):
     def edge_values(self, x: Tensor) -> Tensor:
         """Every edge's output ``φ_ij(x_i)``.
 
-        Args:
-            x: ``(B, in_features)``.
+        Parameters
+        ----------
+        x
+            ``(B, in_features)``.
 
-        Returns:
+        Returns
+        -------
+        Tensor
             ``(B, out_features, in_features)``; meant for analysis and plots on
             modest batches, the forward pass never builds it.
         """

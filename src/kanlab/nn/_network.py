@@ -64,54 +64,71 @@ def _check_ids(ids, n: int) -> list[int]:
 class KAN(KANMethods, nn.Module):
     """Kolmogorov–Arnold network.
 
-    Args:
-        width: nodes per level, ``[n_in, hidden..., n_out]``; an entry
-            ``[n_add, n_mult]`` gives a level ``n_add`` addition nodes and
-            ``n_mult`` multiplication nodes (pykan's KAN 2.0 notation).
-        grid: number of grid intervals ``G`` of every spline.
-        k: spline degree.
-        seed: seed of the initialisation; a private ``torch.Generator`` is
-            used, the global RNG is left alone.
-        base_fun: residual function on every edge, see :class:`KANLayer`.
-        grid_range: ``(lo, hi)`` of every layer's initial grid, or one pair per
-            input, which then applies to the first layer (the others start on
-            ``(-1, 1)``).
-        grid_eps: blend used by :meth:`update_grid`: 0 puts the grid points on
-            sample quantiles, 1 (the default) spaces them uniformly between the
-            sample extremes.  pykan uses 0.02; on the paper's grid-extension
-            recipe the quantile jitter of 1000 samples cost accuracy: test
-            RMSE at G = 50 was 2.8e-6 with 0.02, 1.2e-6 with 0.5 and 5.0e-7
-            with 1.0 (convergence slope -3.35, -3.69, -4.08; theory -4).
-            Uniform grids also keep the closed-form basis path.
-        noise_scale: scale of the random initial coefficients.
-        sb_trainable: train the base-function weights ``scale_base``.  Off by
-            default: the residual ``w_b·b(x)`` then stays the fixed skip path
-            it is meant to be and the splines learn the correction.  With it
-            on, the redundant base weight opens a trap: on the KAN paper's
-            ``[2, 1, 1]`` example 5 of 8 seeds stalled at RMSE ~0.64 (one input
-            switched off), against 1 of 8 with it off.  Turn it on when
-            sparsity regularisation should be able to zero a whole edge.
-        sp_trainable: train the spline scales ``scale_sp``.
-        input_ids: for a model made by :meth:`prune_input`, the column of the
-            original input each input is; ``None`` means ``0 .. width[0]-1``.
-        mult_arity: how many subnodes every multiplication node multiplies.
-            The layer into a level with multiplication nodes has
-            ``n_add + mult_arity · n_mult`` outputs: the first ``n_add`` are the
-            addition nodes, each following group of ``mult_arity`` is
-            multiplied into one node, so ``KAN([2, [0, 1]])`` computes
-            ``φ_1(x) · φ_2(y)``-style products exactly.
-        basis: edge function family of every layer: ``"bspline"`` (default),
-            ``"chebyshev"``, ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`).
-        device, dtype: factory keywords, as for ``nn.Linear``.
+    Parameters
+    ----------
+    width
+        nodes per level, ``[n_in, hidden..., n_out]``; an entry
+        ``[n_add, n_mult]`` gives a level ``n_add`` addition nodes and
+        ``n_mult`` multiplication nodes (pykan's KAN 2.0 notation).
+    grid
+        number of grid intervals ``G`` of every spline.
+    k
+        spline degree.
+    seed
+        seed of the initialisation; a private ``torch.Generator`` is
+        used, the global RNG is left alone.
+    base_fun
+        residual function on every edge, see :class:`KANLayer`.
+    grid_range
+        ``(lo, hi)`` of every layer's initial grid, or one pair per
+        input, which then applies to the first layer (the others start on
+        ``(-1, 1)``).
+    grid_eps
+        blend used by :meth:`update_grid`: 0 puts the grid points on
+        sample quantiles, 1 (the default) spaces them uniformly between the
+        sample extremes.  pykan uses 0.02; on the paper's grid-extension
+        recipe the quantile jitter of 1000 samples cost accuracy: test
+        RMSE at G = 50 was 2.8e-6 with 0.02, 1.2e-6 with 0.5 and 5.0e-7
+        with 1.0 (convergence slope -3.35, -3.69, -4.08; theory -4).
+        Uniform grids also keep the closed-form basis path.
+    noise_scale
+        scale of the random initial coefficients.
+    sb_trainable
+        train the base-function weights ``scale_base``.  Off by
+        default: the residual ``w_b·b(x)`` then stays the fixed skip path
+        it is meant to be and the splines learn the correction.  With it
+        on, the redundant base weight opens a trap: on the KAN paper's
+        ``[2, 1, 1]`` example 5 of 8 seeds stalled at RMSE ~0.64 (one input
+        switched off), against 1 of 8 with it off.  Turn it on when
+        sparsity regularisation should be able to zero a whole edge.
+    sp_trainable
+        train the spline scales ``scale_sp``.
+    input_ids
+        for a model made by :meth:`prune_input`, the column of the
+        original input each input is; ``None`` means ``0 .. width[0]-1``.
+    mult_arity
+        how many subnodes every multiplication node multiplies.
+        The layer into a level with multiplication nodes has
+        ``n_add + mult_arity · n_mult`` outputs: the first ``n_add`` are the
+        addition nodes, each following group of ``mult_arity`` is
+        multiplied into one node, so ``KAN([2, [0, 1]])`` computes
+        ``φ_1(x) · φ_2(y)``-style products exactly.
+    basis
+        edge function family of every layer: ``"bspline"`` (default),
+        ``"chebyshev"``, ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`).
+    device, dtype
+        factory keywords, as for ``nn.Linear``.
 
-    Shape:
-        - Input: ``(*, width[0])``.
-        - Output: ``(*, width[-1])``.
+    Shape
+    -----
+    - Input: ``(*, width[0])``.
+    - Output: ``(*, width[-1])``.
 
-    Examples:
-        >>> model = KAN(width=[2, 5, 1], grid=5, k=3, seed=0)
-        >>> model(torch.rand(10, 2)).shape
-        torch.Size([10, 1])
+    Examples
+    --------
+    >>> model = KAN(width=[2, 5, 1], grid=5, k=3, seed=0)
+    >>> model(torch.rand(10, 2)).shape
+    torch.Size([10, 1])
     """
 
     def __init__(self, width: Sequence, grid: int = 5, k: int = 3, seed: int = 0,

@@ -33,11 +33,15 @@ __all__ = ["Attribution", "edge_moments", "attribute", "prune", "prune_input",
 class Attribution:
     """Scores from :func:`attribute`.
 
-    Attributes:
-        edge_scores: per layer ``(out_features, in_features)``.
-        node_scores: per node level ``(width[l],)``; ``node_scores[0]`` scores
-            the inputs (the *feature score*), the last one the outputs (ones).
-        edge_std: per layer, the standard deviation of every edge's output.
+    Attributes
+    ----------
+    edge_scores
+        per layer ``(out_features, in_features)``.
+    node_scores
+        per node level ``(width[l],)``; ``node_scores[0]`` scores
+        the inputs (the *feature score*), the last one the outputs (ones).
+    edge_std
+        per layer, the standard deviation of every edge's output.
     """
 
     edge_scores: list[Tensor]
@@ -52,10 +56,14 @@ class Attribution:
 def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[Tensor, Tensor]:
     """Mean and standard deviation of every edge's output over the batch ``x``.
 
-    Args:
-        x: ``(B, in_features)``.
+    Parameters
+    ----------
+    x
+        ``(B, in_features)``.
 
-    Returns:
+    Returns
+    -------
+    tuple[Tensor, Tensor]
         ``(mean, std)``, each ``(out_features, in_features)``.  The spline
         branch is reduced through the per-input covariance of the features
         (no ``(B, out, in)`` tensor); symbolic edges are evaluated directly.
@@ -137,14 +145,20 @@ def _keep_nodes(scores: Tensor, th: float) -> list[int]:
 def prune(model, x: Tensor | None = None, node_th: float = 1e-2, edge_th: float = 3e-2):
     """A smaller copy of ``model`` without the hidden nodes and edges that do not matter.
 
-    Args:
-        x: data the scores are computed on, ``(N, n_in)``; default
-            ``model.reference_input`` (the training inputs of the last ``fit``).
-        node_th: hidden nodes whose score is at most this are removed (each
-            hidden layer keeps at least its best node).
-        edge_th: edges whose score is at most this are masked.
+    Parameters
+    ----------
+    x
+        data the scores are computed on, ``(N, n_in)``; default
+        ``model.reference_input`` (the training inputs of the last ``fit``).
+    node_th
+        hidden nodes whose score is at most this are removed (each
+        hidden layer keeps at least its best node).
+    edge_th
+        edges whose score is at most this are masked.
 
-    Returns:
+    Returns
+    -------
+    KAN
         A new ``KAN`` whose hidden widths count the kept nodes; inputs and
         outputs are kept (see :func:`prune_input` for inputs).  The model
         itself is not modified.

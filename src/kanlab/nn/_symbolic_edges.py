@@ -29,15 +29,20 @@ NO_FUNCTION, CUSTOM_FUNCTION = -1, -2
 class SymbolicEdges(nn.Module):
     """Symbolic functions on some edges of an ``in_features -> out_features`` layer.
 
-    Attributes:
-        mask: buffer ``(out_features, in_features)``; 1 where the edge is symbolic.
-        code: buffer ``(out_features, in_features)`` of int64, the function of
-            every edge as an index into :data:`kanlab.symbolic._library.CODES`.
-        affine: ``(out_features, in_features, 4)``: ``a, b, c, d`` of every edge.
+    Attributes
+    ----------
+    mask
+        buffer ``(out_features, in_features)``; 1 where the edge is symbolic.
+    code
+        buffer ``(out_features, in_features)`` of int64, the function of
+        every edge as an index into :data:`kanlab.symbolic._library.CODES`.
+    affine
+        ``(out_features, in_features, 4)``: ``a, b, c, d`` of every edge.
 
-    Shape:
-        - Input: ``(B, in_features)``.
-        - Output: ``(B, out_features)``, the sum over the symbolic edges.
+    Shape
+    -----
+    - Input: ``(B, in_features)``.
+    - Output: ``(B, out_features)``, the sum over the symbolic edges.
     """
 
     in_features: int

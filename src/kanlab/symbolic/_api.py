@@ -42,7 +42,9 @@ def _data(model, x: Tensor | None) -> Tensor:
 def edge_samples(model, l: int, i: int, j: int, x: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """The spline of edge ``(l, i, j)`` sampled where the data put its input.
 
-    Returns:
+    Returns
+    -------
+    tuple[Tensor, Tensor]
         ``(inputs, values)``, each ``(N,)``: the edge's input ``x_i`` at level
         ``l`` for every sample of ``x`` and the spline branch's output there
         (``scale_base·b(x_i) + scale_sp·spline(x_i)``, ignoring the mask).
@@ -58,7 +60,9 @@ def suggest_symbolic(model, l: int, i: int, j: int, lib=None, topk: int = 5,
                      x: Tensor | None = None):
     """The ``topk`` best candidates for edge ``(l, i, j)``, best first.
 
-    Returns:
+    Returns
+    -------
+    list of SymbolicFit
         A list of :class:`kanlab.symbolic._fit.SymbolicFit` (name, ``(a, b, c, d)``,
         R², complexity).
     """
@@ -72,13 +76,18 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
                  fit_params: bool = True, params: Sequence[float] | None = None):
     """Make edge ``(l, i, j)`` compute ``c · f(a·x + b) + d`` instead of its spline.
 
-    Args:
-        name: a name in the library, or a :class:`~kanlab.symbolic._library.Candidate`.
-        fit_params: fit ``a, b, c, d`` to the spline on ``x`` (default data:
-            ``model.reference_input``); otherwise use ``params`` (default
-            ``(1, 0, 1, 0)``).
+    Parameters
+    ----------
+    name
+        a name in the library, or a :class:`~kanlab.symbolic._library.Candidate`.
+    fit_params
+        fit ``a, b, c, d`` to the spline on ``x`` (default data:
+        ``model.reference_input``); otherwise use ``params`` (default
+        ``(1, 0, 1, 0)``).
 
-    Returns:
+    Returns
+    -------
+    SymbolicFit or None
         The :class:`~kanlab.symbolic._fit.SymbolicFit` when fitted, else ``None``.
     """
     from kanlab.symbolic._library import resolve_library
@@ -115,7 +124,9 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
     inputs that the already symbolic earlier layers produce.  An edge whose
     best candidate reaches ``R² < r2_threshold`` keeps its spline.
 
-    Returns:
+    Returns
+    -------
+    list[dict]
         One record per edge considered: ``l, i, j, name`` (``None`` when kept
         as a spline), ``r2``, ``params``.
     """
@@ -160,18 +171,24 @@ def symbolic_formula(model, var_names=None, x: Tensor | None = None, check: bool
                      rtol: float = 1e-6) -> list:
     """One sympy expression per output, composed from the symbolic edges.
 
-    Args:
-        var_names: input names (strings or sympy symbols); default ``x_1 …``
-            after the model's ``input_ids``.
-        x: data for the check (default ``model.reference_input``).
-        check: evaluate the formulas on ``x`` and warn (``UserWarning``) if
-            they differ from the network's outputs by more than ``rtol``
-            relative to the outputs' spread (for instance when ``fit`` moved
-            the splines of other edges after the fix).
+    Parameters
+    ----------
+    var_names
+        input names (strings or sympy symbols); default ``x_1 …``
+        after the model's ``input_ids``.
+    x
+        data for the check (default ``model.reference_input``).
+    check
+        evaluate the formulas on ``x`` and warn (``UserWarning``) if
+        they differ from the network's outputs by more than ``rtol``
+        relative to the outputs' spread (for instance when ``fit`` moved
+        the splines of other edges after the fix).
 
-    Raises:
-        ValueError: an active edge is still a spline (run :func:`auto_symbolic`
-            or :func:`fix_symbolic` first, or prune it).
+    Raises
+    ------
+    ValueError
+        an active edge is still a spline (run :func:`auto_symbolic`
+        or :func:`fix_symbolic` first, or prune it).
     """
     import sympy
     symbols = _variables(model, var_names)

@@ -44,10 +44,13 @@ def nice_number(value: float, digits: int = 4, max_denominator: int = 12):
 def round_formula(expr, digits: int = 4, max_denominator: int = 12):
     """``expr`` with its constants multiplied out and replaced by nice numbers (see module doc).
 
-    Args:
-        expr: a sympy expression, e.g. from :meth:`kanlab.KAN.symbolic_formula`.
-        digits: constants within ``10**-digits`` of a nice number become it;
-            the others keep ``digits`` significant digits.
+    Parameters
+    ----------
+    expr
+        a sympy expression, e.g. from :meth:`kanlab.KAN.symbolic_formula`.
+    digits
+        constants within ``10**-digits`` of a nice number become it;
+        the others keep ``digits`` significant digits.
     """
     import sympy
     digits = check_int(digits, "digits", low=1)

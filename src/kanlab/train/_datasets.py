@@ -43,22 +43,32 @@ def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 
                    dtype=None, device=None) -> dict[str, Tensor]:
     """Uniform random inputs in ``ranges`` and labels ``f(inputs)``.
 
-    Args:
-        f: maps ``(N, n_var)`` to ``(N, n_out)`` (or ``(N,)`` for one output).
-        n_var: number of input variables.
-        ranges: ``(lo, hi)`` for every variable, or one pair per variable.
-        train_num, test_num: sizes of the two splits (independent draws).
-        seed: seed of a private ``torch.Generator``; the global RNG is untouched.
-        dtype, device: of the returned tensors (default dtype if None).
+    Parameters
+    ----------
+    f
+        maps ``(N, n_var)`` to ``(N, n_out)`` (or ``(N,)`` for one output).
+    n_var
+        number of input variables.
+    ranges
+        ``(lo, hi)`` for every variable, or one pair per variable.
+    train_num, test_num
+        sizes of the two splits (independent draws).
+    seed
+        seed of a private ``torch.Generator``; the global RNG is untouched.
+    dtype, device
+        of the returned tensors (default dtype if None).
 
-    Returns:
+    Returns
+    -------
+    dict[str, Tensor]
         dict with ``train_input`` ``(train_num, n_var)``, ``train_label``
         ``(train_num, n_out)``, ``test_input``, ``test_label``.
 
-    Examples:
-        >>> data = create_dataset(lambda x: x[:, :1] * x[:, 1:], n_var=2, train_num=8, test_num=4)
-        >>> data["train_input"].shape, data["test_label"].shape
-        (torch.Size([8, 2]), torch.Size([4, 1]))
+    Examples
+    --------
+    >>> data = create_dataset(lambda x: x[:, :1] * x[:, 1:], n_var=2, train_num=8, test_num=4)
+    >>> data["train_input"].shape, data["test_label"].shape
+    (torch.Size([8, 2]), torch.Size([4, 1]))
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")

@@ -207,9 +207,12 @@ class FitSync:
     On construction the model is broadcast from rank 0 (as DDP does) and the
     dataset is checked to be the same on every rank.
 
-    Args:
-        model: the :class:`kanlab.KAN` being trained (identical on all ranks after this).
-        dataset: pykan's four-key dataset, the same on every rank.
+    Parameters
+    ----------
+    model
+        the :class:`kanlab.KAN` being trained (identical on all ranks after this).
+    dataset
+        pykan's four-key dataset, the same on every rank.
     """
 
     def __init__(self, model: nn.Module, dataset: dict) -> None:

@@ -77,17 +77,24 @@ class FitConfig:
 class History:
     """What :func:`fit` measured.
 
-    Attributes:
-        step: step numbers at which the RMSEs were evaluated (1-based: after that many steps).
-        train_rmse, test_rmse: RMSE on the full train and test sets.
-        reg: value of the regularisation term (weighted) at the last evaluation of each step.
-        grid_update_steps: steps before which the grid was updated.
-        wall_time: seconds spent in ``fit``.
-        status: ``"completed"``; ``"nonfinite"`` (the loss became NaN or inf at
-            ``stopped_at``; the parameters are those of the last finite step); or
-            ``"interrupted"`` (the callback returned True after ``stopped_at`` steps); or
-            ``"converged"`` (a full-batch L-BFGS step could not lower the loss any
-            more, after ``stopped_at`` steps; the remaining steps are skipped).
+    Attributes
+    ----------
+    step
+        step numbers at which the RMSEs were evaluated (1-based: after that many steps).
+    train_rmse, test_rmse
+        RMSE on the full train and test sets.
+    reg
+        value of the regularisation term (weighted) at the last evaluation of each step.
+    grid_update_steps
+        steps before which the grid was updated.
+    wall_time
+        seconds spent in ``fit``.
+    status
+        ``"completed"``; ``"nonfinite"`` (the loss became NaN or inf at
+        ``stopped_at``; the parameters are those of the last finite step); or
+        ``"interrupted"`` (the callback returned True after ``stopped_at`` steps); or
+        ``"converged"`` (a full-batch L-BFGS step could not lower the loss any
+        more, after ``stopped_at`` steps; the remaining steps are skipped).
     """
 
     step: list[int] = field(default_factory=list)
@@ -212,12 +219,16 @@ def _make_optimizer(model, cfg: FitConfig):
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     """Train ``model`` in place on ``dataset`` and return the :class:`History`.
 
-    Args:
-        model: a :class:`kanlab.KAN`.
-        dataset: dict with ``train_input`` ``(N, n_in)``, ``train_label``
-            ``(N, n_out)``, ``test_input``, ``test_label`` (see
-            :func:`kanlab.create_dataset`).
-        cfg: options; defaults to ``FitConfig()``.
+    Parameters
+    ----------
+    model
+        a :class:`kanlab.KAN`.
+    dataset
+        dict with ``train_input`` ``(N, n_in)``, ``train_label``
+        ``(N, n_out)``, ``test_input``, ``test_label`` (see
+        :func:`kanlab.create_dataset`).
+    cfg
+        options; defaults to ``FitConfig()``.
 
     If the loss becomes NaN or inf, the parameters of the last finite step
     are restored and the history says ``status="nonfinite"`` with the step
