@@ -10,7 +10,7 @@ import torch
 from kanlab import KANLayer, config
 from kanlab.ops import _extension as extension
 from kanlab.ops import BASE_FUNCTIONS, resolve_base_fun
-from kanlab.ops._base_functions import kernel_code, kernel_defines
+from kanlab.ops._base_functions import KERNEL_CODES, kernel_defines
 
 CSRC = Path(extension.__file__).resolve().parent / "csrc"
 F64 = torch.float64
@@ -56,7 +56,8 @@ def test_derivative_matches_autograd(name):
 
 
 def test_codes_and_names():
-    assert kernel_code("custom") is None and kernel_code("zero") == -1
+    assert "custom" not in KERNEL_CODES and KERNEL_CODES["zero"] == -1
+    assert KERNEL_CODES == {name: b.code for name, b in BASE_FUNCTIONS.items()}
     assert len({b.code for b in BASE_FUNCTIONS.values()}) == len(BASE_FUNCTIONS)
     assert resolve_base_fun(None) == ("zero", None)
     assert resolve_base_fun("tanh") == ("tanh", torch.tanh)

@@ -227,18 +227,11 @@ class KANLayer(nn.Module):
         check_layer_values(self, x)
 
     def basis(self, x: Tensor) -> Tensor:
-        """Dense basis tensor.
+        """Every edge function of every input at ``x`` ``(B, in_features)``, densely:
+        ``(B, in_features, n_basis)``.
 
-        Parameters
-        ----------
-        x
-            ``(B, in_features)``.
-
-        Returns
-        -------
-        Tensor
-            ``(B, in_features, n_basis)``; for B-splines at most ``k + 1`` entries per
-            row are non-zero (linear extrapolation keeps ``k + 1`` too).
+        For B-splines at most ``k + 1`` entries per row are non-zero (linear
+        extrapolation keeps ``k + 1`` too).
         """
         return self.edge_basis.evaluate(x, self.knots, self.k, uniform=self._uniform,
                                         extrapolate=self.extrapolate, tables=self._tables())
@@ -279,18 +272,10 @@ class KANLayer(nn.Module):
         return features(x, self.spline_spec())
 
     def edge_values(self, x: Tensor) -> Tensor:
-        """Every edge's output ``φ_ij(x_i)``.
+        """Every edge's output ``φ_ij(x_i)`` at ``x`` ``(B, in_features)``:
+        ``(B, out_features, in_features)``.
 
-        Parameters
-        ----------
-        x
-            ``(B, in_features)``.
-
-        Returns
-        -------
-        Tensor
-            ``(B, out_features, in_features)``; meant for analysis and plots on
-            modest batches, the forward pass never builds it.
+        Meant for analysis and plots on modest batches; the forward pass never builds it.
         """
         return torch.einsum("bif,oif->boi", self.features(x), self.feature_weight())
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["BaseFunction", "BASE_FUNCTIONS", "resolve_base_fun", "kernel_code",
+__all__ = ["BaseFunction", "BASE_FUNCTIONS", "KERNEL_CODES", "resolve_base_fun",
            "kernel_defines"]
 
 
@@ -94,10 +94,9 @@ def resolve_base_fun(base_fun) -> tuple[str, Callable[[Tensor], Tensor] | None]:
     raise TypeError(f"base_fun must be a name, None or a callable, got {type(base_fun).__name__}")
 
 
-def kernel_code(name: str) -> int | None:
-    """The C++ kernels' code of base function ``name``, None when they lack it (``"custom"``)."""
-    entry = BASE_FUNCTIONS.get(name)
-    return None if entry is None else entry.code
+# The kernels' code of each base function they know (a "custom" callable is not among
+# them), read from the table once: a plain dict lookup per layer call.
+KERNEL_CODES: dict[str, int] = {b.name: b.code for b in BASE_FUNCTIONS.values()}
 
 
 def kernel_defines() -> list[str]:

@@ -35,7 +35,7 @@ from torch import Tensor
 from torch.autograd import forward_ad
 
 from kanlab.ops import _extension as extension
-from kanlab.ops._base_functions import kernel_code
+from kanlab.ops._base_functions import KERNEL_CODES
 from kanlab._compat import Function, forward_ad_active, is_fake, is_functorch_wrapped
 from kanlab.splines._basis_function import dense_basis
 from kanlab.ops._strategies import (Plan, base_derivative, base_values, dense_backward,
@@ -96,7 +96,7 @@ class SplineSpec:
             origin = empty if self.uniform else self.tables.origin.contiguous()
             last = empty.long() if self.uniform else self.tables.last.contiguous()
             args = (self.knots.contiguous(), self.table.contiguous(), origin, last, self.k,
-                    self.uniform, self.extrapolate == "linear", kernel_code(self.base_name))
+                    self.uniform, self.extrapolate == "linear", KERNEL_CODES[self.base_name])
             self.__dict__["_kernel_args"] = args
         return args
 
@@ -158,7 +158,7 @@ def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
         return False
     if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
         return False
-    if kernel_code(spec.base_name) is None or x.numel() == 0:
+    if spec.base_name not in KERNEL_CODES or x.numel() == 0:
         return False
     for t in (x, spec.knots, *params):
         if is_fake(t) or is_functorch_wrapped(t):
