@@ -58,6 +58,15 @@ def values_and_grads(layer, x, fast: bool):
     return [y] + [torch.zeros_like(p) if g is None else g for g, p in zip(grads, [x, *params])]
 
 
+def assert_fast_matches_reference(layer, x):
+    """Values and gradients (x, coef, scale_base, scale_sp) of the layer's own path and of
+    the reference agree to 1e-12 relative to each one's largest magnitude (at least 1)."""
+    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
+    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
+        scale = max(1.0, float(b.detach().abs().max()))
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+
+
 CASES = [dict(grid=5, k=3), dict(grid=5, k=3, nonuniform=True), dict(grid=7, k=2, base="tanh",
          extrapolate="constant"), dict(grid=4, k=1, base="gelu", nonuniform=True),
          dict(grid=3, k=0, base="identity"), dict(grid=5, k=3, base="zero"),
@@ -72,10 +81,7 @@ def test_fast_path_matches_reference_float64(case):
     layer = make_layer(**case)
     x = points(layer)
     assert kernels_usable(x, layer.spline_spec(), layer.coef)
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert_fast_matches_reference(layer, x)
 
 
 LOCAL_CASES = CASES + [dict(grid=5, k=3, i=7, o=37), dict(grid=5, k=3, i=3, o=300),
@@ -100,10 +106,7 @@ def test_local_kernels_match_reference_float64(kanlab_config, case, block_rows):
     layer = make_layer(i=case.pop("i", 4), o=case.pop("o", 3), **case)
     x = points(layer)
     assert spline_strategies.Plan(x, layer.coef, layer.spline_spec()).local
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert_fast_matches_reference(layer, x)
 
 
 @needs_kernels
@@ -116,10 +119,7 @@ def test_local_backward_orders(kanlab_config, block_rows):
     kanlab_config(local_rows=block_rows)
     layer = make_layer(i=21, o=5)
     x = points(layer, count=310)
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert_fast_matches_reference(layer, x)
 
 
 @needs_kernels
@@ -203,10 +203,7 @@ def test_input_blocks_match_reference(kanlab_config, case):
     layer = make_layer(i=5, o=4, **case)
     x = points(layer, count=13)
     assert len(spline_strategies.Plan(x, layer.coef, layer.spline_spec()).blocks()) == 5
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert_fast_matches_reference(layer, x)
 
 
 @needs_kernels
@@ -225,10 +222,7 @@ def test_dense_last_spline_as_bias(kanlab_config, case):
                    torch.tensor([[-60.0, 0.0, 60.0], [45.0, -45.0, 1e-3]], dtype=F64)])
     x.requires_grad_(True)
     assert spline_strategies.Plan(x, layer.coef, layer.spline_spec()).drop == (n >= 2)
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert_fast_matches_reference(layer, x)
 
 
 @needs_kernels

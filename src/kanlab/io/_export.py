@@ -118,8 +118,8 @@ def to_onnx(model: nn.Module, path: str | os.PathLike, example: Tensor, *,
 
     Parameters
     ----------
-    model
-        a :class:`kanlab.KAN`.
+    model : KAN
+        The model to write.
     path
         target file, usually ``*.onnx``.
     example

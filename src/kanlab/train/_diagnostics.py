@@ -78,10 +78,10 @@ def warn_out_of_grid(model, x: Tensor, when: str, threshold: float = OUT_OF_GRID
 
     Parameters
     ----------
-    model
-        a :class:`kanlab.KAN`.
-    x
-        ``(B, n_in)`` training inputs.
+    model : KAN
+        Its first layer's grid is the one checked.
+    x : Tensor, shape (B, n_in)
+        The training inputs.
     when
         a phrase for the message, e.g. ``"with update_grid=False"``.
     threshold

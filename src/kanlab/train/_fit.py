@@ -221,8 +221,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
 
     Parameters
     ----------
-    model
-        a :class:`kanlab.KAN`.
+    model : KAN
+        Trained in place.
     dataset
         dict with ``train_input`` ``(N, n_in)``, ``train_label``
         ``(N, n_out)``, ``test_input``, ``test_label`` (see
