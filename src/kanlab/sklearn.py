@@ -79,19 +79,20 @@ class _KANEstimator(BaseEstimator):
             hidden = (hidden,)
         if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
             raise TypeError(f"hidden must be a sequence of layer sizes, got {self.hidden!r}")
-        hidden = list(hidden)
-        if not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
-                   for h in hidden):
-            raise ValueError(f"hidden must hold positive ints, got {self.hidden!r}")
-        return [int(h) for h in hidden]
+        try:
+            return [check_int(h, "hidden", low=1) for h in hidden]
+        except ValueError:  # ArgumentTypeError too
+            raise ValueError(f"hidden must hold positive ints, got {self.hidden!r}") from None
 
     def _grid_schedule(self) -> list[int]:
         schedule = [self.grid] if self.grids is None else list(self.grids)
-        if not schedule or not all(isinstance(g, (int, np.integer)) and not isinstance(g, bool)
-                                   and g >= 1 for g in schedule):
+        try:
+            if not schedule:
+                raise ValueError("empty")
+            return [check_int(g, "grid", low=1) for g in schedule]
+        except ValueError:  # ArgumentTypeError too
             raise ValueError("grid must be a positive int and grids None or a non-empty sequence "
-                             f"of positive ints, got grid={self.grid!r}, grids={self.grids!r}")
-        return [int(g) for g in schedule]
+                             f"of positive ints, got grid={self.grid!r}, grids={self.grids!r}") from None
 
     def _fit_config(self, seed: int) -> FitConfig:
         steps = self.steps

@@ -18,20 +18,24 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from kanlab._validation import reference_batch
+from kanlab._validation import check_int, reference_batch
 
 __all__ = ["edge_samples", "suggest_symbolic", "fix_symbolic", "unfix_symbolic",
            "auto_symbolic", "symbolic_formula"]
 
 
 def _check_edge(model, l: int, i: int, j: int) -> None:
-    if not isinstance(l, int) or not 0 <= l < model.depth:
-        raise ValueError(f"layer index l must be an int in [0, {model.depth}), got {l!r}")
+    try:
+        l = check_int(l, "l", low=0, high=model.depth - 1)
+    except ValueError:  # ArgumentTypeError too
+        raise ValueError(f"layer index l must be an int in [0, {model.depth}), got {l!r}") from None
     layer = model.layers[l]
-    if not (isinstance(i, int) and isinstance(j, int)
-            and 0 <= i < layer.in_features and 0 <= j < layer.out_features):
+    try:
+        check_int(i, "i", low=0, high=layer.in_features - 1)
+        check_int(j, "j", low=0, high=layer.out_features - 1)
+    except ValueError:
         raise ValueError(f"layer {l} has edges i in [0, {layer.in_features}) -> j in "
-                         f"[0, {layer.out_features}), got ({i!r}, {j!r})")
+                         f"[0, {layer.out_features}), got ({i!r}, {j!r})") from None
 
 
 def _data(model, x: Tensor | None) -> Tensor:
