@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from kanlab._validation import check_int
+
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
@@ -77,19 +79,20 @@ class _KANEstimator(BaseEstimator):
             hidden = (hidden,)
         if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
             raise TypeError(f"hidden must be a sequence of layer sizes, got {self.hidden!r}")
-        hidden = list(hidden)
-        if not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1
-                   for h in hidden):
-            raise ValueError(f"hidden must hold positive ints, got {self.hidden!r}")
-        return [int(h) for h in hidden]
+        try:
+            return [check_int(h, "hidden", low=1) for h in hidden]
+        except ValueError:  # ArgumentTypeError too
+            raise ValueError(f"hidden must hold positive ints, got {self.hidden!r}") from None
 
     def _grid_schedule(self) -> list[int]:
         schedule = [self.grid] if self.grids is None else list(self.grids)
-        if not schedule or not all(isinstance(g, (int, np.integer)) and not isinstance(g, bool)
-                                   and g >= 1 for g in schedule):
+        try:
+            if not schedule:
+                raise ValueError("empty")
+            return [check_int(g, "grid", low=1) for g in schedule]
+        except ValueError:  # ArgumentTypeError too
             raise ValueError("grid must be a positive int and grids None or a non-empty sequence "
-                             f"of positive ints, got grid={self.grid!r}, grids={self.grids!r}")
-        return [int(g) for g in schedule]
+                             f"of positive ints, got grid={self.grid!r}, grids={self.grids!r}") from None
 
     def _fit_config(self, seed: int) -> FitConfig:
         steps = self.steps
@@ -103,8 +106,7 @@ class _KANEstimator(BaseEstimator):
         return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
 
     def _build(self, n_out: int, seed: int) -> KAN:
-        if not isinstance(self.k, (int, np.integer)) or isinstance(self.k, bool) or self.k < 0:
-            raise ValueError(f"k must be a non-negative int, got {self.k!r}")
+        check_int(self.k, "k", low=0)
         width = [self.n_features_in_, *self._hidden(), n_out]
         return KAN(width, grid=self._grid_schedule()[0], k=int(self.k), seed=seed,
                    base_fun=self.base_fun, dtype=self._torch_dtype())
@@ -158,30 +160,50 @@ def _warn_nonfinite(status: str) -> None:
 class KANRegressor(RegressorMixin, _KANEstimator):
     """Kolmogorov–Arnold network regressor (mean squared error), single or multi-output.
 
-    Args:
-        hidden: sizes of the hidden layers; the width is
-            ``[n_features, *hidden, n_outputs]`` (``()`` gives a one-layer KAN).
-        grid: grid intervals of every spline (ignored when ``grids`` is given).
-        k: spline degree.
-        steps: optimiser steps per grid (an L-BFGS step runs up to 20 iterations).
-        opt: ``"LBFGS"`` or ``"Adam"``.
-        lr: learning rate (1.0 suits L-BFGS, about 1e-2 Adam).
-        lamb: sparsity regularisation weight; lamb_smooth: smoothness weight.
-        batch: samples per step, -1 for full batch.
-        grid_update: let the knots follow the data during the first steps.
-        grids: optional increasing grid schedule, e.g. ``(3, 5, 10)``: train
-            ``steps`` on each, refining the grid in between (grid extension).
-        base_fun: residual function of every edge (see :class:`kanlab.KAN`).
-        random_state: seed of the initialisation and minibatches (int,
-            ``RandomState`` or None).
-        dtype: ``"float64"`` (default) or ``"float32"``.
+    Parameters
+    ----------
+    hidden
+        sizes of the hidden layers; the width is
+        ``[n_features, *hidden, n_outputs]`` (``()`` gives a one-layer KAN).
+    grid
+        grid intervals of every spline (ignored when ``grids`` is given).
+    k
+        spline degree.
+    steps
+        optimiser steps per grid (an L-BFGS step runs up to 20 iterations).
+    opt
+        ``"LBFGS"`` or ``"Adam"``.
+    lr
+        learning rate (1.0 suits L-BFGS, about 1e-2 Adam).
+    lamb
+        sparsity regularisation weight; lamb_smooth: smoothness weight.
+    batch
+        samples per step, -1 for full batch.
+    grid_update
+        let the knots follow the data during the first steps.
+    grids
+        optional increasing grid schedule, e.g. ``(3, 5, 10)``: train
+        ``steps`` on each, refining the grid in between (grid extension).
+    base_fun
+        residual function of every edge (see :class:`kanlab.KAN`).
+    random_state
+        seed of the initialisation and minibatches (int,
+        ``RandomState`` or None).
+    dtype
+        ``"float64"`` (default) or ``"float32"``.
 
-    Attributes:
-        module_: the trained :class:`kanlab.KAN` (it sees scaled inputs and targets).
-        history_: the :class:`kanlab.History` of the last grid stage.
-        n_features_in_, feature_names_in_: as in scikit-learn.
-        x_center_, x_half_range_: input scaling, ``(X - center) / half_range``.
-        y_mean_, y_scale_: target standardisation.
+    Attributes
+    ----------
+    module_
+        the trained :class:`kanlab.KAN` (it sees scaled inputs and targets).
+    history_
+        the :class:`kanlab.History` of the last grid stage.
+    n_features_in_, feature_names_in_
+        as in scikit-learn.
+    x_center_, x_half_range_
+        input scaling, ``(X - center) / half_range``.
+    y_mean_, y_scale_
+        target standardisation.
     """
 
     def fit(self, X, y):
@@ -230,11 +252,16 @@ class KANClassifier(ClassifierMixin, _KANEstimator):
     schedule (every ``stop_grid_update_step // grid_update_num`` steps before
     ``stop_grid_update_step``).
 
-    Attributes:
-        classes_: the sorted class labels.
-        module_: the trained :class:`kanlab.KAN` (outputs: logits).
-        loss_curve_: training loss (cross-entropy plus regularisation) per step.
-        n_features_in_, feature_names_in_, x_center_, x_half_range_: as for the regressor.
+    Attributes
+    ----------
+    classes_
+        the sorted class labels.
+    module_
+        the trained :class:`kanlab.KAN` (outputs: logits).
+    loss_curve_
+        training loss (cross-entropy plus regularisation) per step.
+    n_features_in_, feature_names_in_, x_center_, x_half_range_
+        as for the regressor.
     """
 
     def fit(self, X, y):

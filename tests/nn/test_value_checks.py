@@ -8,7 +8,7 @@ import torch
 
 import kanlab
 from kanlab import KAN, KANLayer
-from kanlab.train._fit import FitConfig, fit
+from kanlab.train import FitConfig, fit
 from kanlab import NonFiniteError
 from kanlab.config import checks_enabled
 from kanlab.nn._value_checks import check_layer_values, output_bound
