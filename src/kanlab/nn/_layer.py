@@ -16,6 +16,8 @@ from kanlab.nn._value_checks import check_layer_values
 from kanlab.splines._basis_function import dense_basis
 from kanlab.nn._edge_bases import get_edge_basis
 from kanlab.ops._kan_linear import FeaturesFunction, SplineSpec, kernels_usable, kan_linear
+from kanlab.ops._triton import kan_linear_triton
+from kanlab.ops._triton import usable as triton_usable
 from kanlab.splines._tables import SpanTables, cardinal_matrix, span_tables
 from kanlab.splines._bspline import check_knots, uniform_knots
 
@@ -277,6 +279,8 @@ class KANLayer(nn.Module):
         if kernels_usable(x2, spec, *params):
             # Fused C++ path: keeps no basis tensor (recomputed in backward).
             y = kan_linear(x2.contiguous(), *params, spec)
+        elif triton_usable(x2, spec, *params):  # CUDA: Triton kernels, when installed
+            y = kan_linear_triton(x2.contiguous(), *params, spec)
         else:
             y = self._forward_reference(x2)
         return y.reshape(*lead, self.out_features)
