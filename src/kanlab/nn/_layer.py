@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from kanlab._compat import is_fake, is_functorch_wrapped
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.splines._basis_function import dense_basis
 from kanlab.nn._edge_bases import get_edge_basis
@@ -260,7 +261,24 @@ class KANLayer(nn.Module):
         return base, spline
 
     def _spec(self) -> SplineSpec:
-        """The spline's description for :func:`kanlab.ops.kan_linear`."""
+        """The spline's description for :func:`kanlab.ops.kan_linear`, made once per knot
+        state: kept while the knot tensor, its version (in-place updates) and the spline's
+        settings stay the same, so a forward pass does not rebuild it and its kernel
+        arguments (:meth:`SplineSpec.kernel_args`) every call."""
+        knots = self.knots
+        key = (knots, knots._version, self._uniform, self._span_table, self.k,
+               self.extrapolate, self.base_fun_name, self.base_fun)
+        cached = self.__dict__.get("_spec_cache")
+        if cached is not None and len(cached[0]) == len(key) and all(
+                a is b or (type(a) is not Tensor and a == b) for a, b in zip(cached[0], key)):
+            return cached[1]
+        spec = self._make_spec()
+        # Not kept for fake or transformed tensors (tracing, torch.func): they must not outlive it.
+        if not (torch.compiler.is_compiling() or is_fake(knots) or is_functorch_wrapped(knots)):
+            self.__dict__["_spec_cache"] = (key, spec)
+        return spec
+
+    def _make_spec(self) -> SplineSpec:
         if self._uniform:
             table = cardinal_matrix(self.k, self.knots.dtype, self.knots.device)
         else:
