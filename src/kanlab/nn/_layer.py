@@ -266,6 +266,8 @@ class KANLayer(nn.Module):
         settings stay the same, so a forward pass does not rebuild it and its kernel
         arguments (:meth:`SplineSpec.kernel_args`) every call."""
         knots = self.knots
+        if torch.compiler.is_compiling() or is_fake(knots) or is_functorch_wrapped(knots):
+            return self._make_spec()  # traced: built afresh, never kept (must not outlive it)
         key = (knots, knots._version, self._uniform, self._span_table, self.k,
                self.extrapolate, self.base_fun_name, self.base_fun)
         cached = self.__dict__.get("_spec_cache")
@@ -273,9 +275,7 @@ class KANLayer(nn.Module):
                 a is b or (type(a) is not Tensor and a == b) for a, b in zip(cached[0], key)):
             return cached[1]
         spec = self._make_spec()
-        # Not kept for fake or transformed tensors (tracing, torch.func): they must not outlive it.
-        if not (torch.compiler.is_compiling() or is_fake(knots) or is_functorch_wrapped(knots)):
-            self.__dict__["_spec_cache"] = (key, spec)
+        self.__dict__["_spec_cache"] = (key, spec)
         return spec
 
     def _make_spec(self) -> SplineSpec:

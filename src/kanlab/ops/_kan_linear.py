@@ -140,7 +140,9 @@ def _dual(*tensors: Tensor) -> bool:
 
 
 def _contiguous(*tensors: Tensor) -> tuple:
-    return tuple(t.detach().contiguous() for t in tensors)
+    # Called inside the Function's forward and (non-graph) backward, where autograd records
+    # nothing: no detach needed, and contiguous tensors (the usual case) pass as they are.
+    return tuple(t if t.is_contiguous() else t.contiguous() for t in tensors)
 
 
 def kan_linear(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
