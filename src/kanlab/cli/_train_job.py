@@ -58,8 +58,9 @@ class TrainConfig:
     k: int = 3  # spline degree
     basis: str = "bspline"  # edge functions: "bspline", "chebyshev", "fourier" or "rbf"
     steps: int = 50  # optimiser steps of the first training stage (L-BFGS steps of up to 20 iterations)
-    # optimiser steps of each later training stage (after pruning, on a refined grid: the
-    # splines start close and L-BFGS converges in far fewer steps); None: ``steps``
+    # at most this many optimiser steps in each later training stage (after pruning, on a
+    # refined grid the splines start close and L-BFGS needs far fewer); None: ``steps``.
+    # 20: seeds 0, 1 and 42 give the default run's formula with 15 (measured) as with 50
     refine_steps: int | None = 20
     opt: str = "LBFGS"  # "LBFGS" or "Adam"
     lr: float = 1.0  # learning rate (1.0 for LBFGS, ~1e-2 for Adam)
@@ -110,7 +111,7 @@ def resolve_function(text: str, n_var: int | None = None):
 def plan(cfg: TrainConfig) -> list[dict]:
     """The stages of a run: ``{"kind": "train" | "prune" | "symbolic", "grid", "lamb", "steps"}``."""
     lamb = cfg.lamb if cfg.lamb is not None else (0.01 if cfg.symbolic else 0.0)
-    refine = cfg.steps if cfg.refine_steps is None else cfg.refine_steps
+    refine = cfg.steps if cfg.refine_steps is None else min(cfg.steps, cfg.refine_steps)
     first = {"kind": "train", "grid": cfg.grids[0], "lamb": lamb, "steps": cfg.steps}
     if not cfg.symbolic:
         return [first] + [{"kind": "train", "grid": g, "lamb": lamb, "steps": refine}
