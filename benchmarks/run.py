@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/run.py [--quick] [--out benchmarks/results] [--budget SECONDS]
+    python benchmarks/run.py --conditions --out DIR   # 1 thread, all threads, one core busy
 
 Writes ``results.json`` and ``results.md`` into ``--out`` and prints the
 markdown.  Times are measured in this process; the memory of every
@@ -185,12 +186,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="directory for results.md and results.json")
     parser.add_argument("--targets", action="store_true",
                         help="only the workloads of the targets, timed longer (a few minutes)")
+    parser.add_argument("--conditions", action="store_true",
+                        help="only the three-condition table (1 thread, all threads, one core "
+                             "busy): benchmarks/conditions.py, writes conditions.{md,json}")
     parser.add_argument("--budget", type=float, default=None,
                         help="seconds spent timing each figure (default 0.5, and 3 for the "
                              "rows the targets read; 0.05 with --quick, 3 with --targets)")
     args = parser.parse_args(argv)
     if args.quick and args.targets:
         parser.error("--quick and --targets are exclusive")
+    if args.conditions:
+        import conditions
+        with tempfile.TemporaryDirectory(prefix="kanlab-bench-") as tmp:
+            snapshot_kanlab(Path(tmp))
+            extra = [] if args.budget is None else ["--budget", str(args.budget)]
+            return conditions.main(["--out", str(args.out), *extra])
     mode = "quick" if args.quick else "targets" if args.targets else "full"
     defaults = {"quick": (QUICK, 0.05), "targets": (TARGETS, TARGET_BUDGET_S),
                 "full": (FULL, 0.5)}

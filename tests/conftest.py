@@ -1,7 +1,13 @@
 """Shared fixtures: small float64 datasets and models built with private generators."""
 import math
+import os
 
 import pytest
+
+# Triton's kernels run on CPU tensors in the tests (tests/ops/test_triton.py) through its
+# interpreter; triton reads the switch when it is first imported, and other tests
+# (torch.compile) may import it before the Triton tests run.
+os.environ.setdefault("TRITON_INTERPRET", "1")
 import torch
 
 import kanlab

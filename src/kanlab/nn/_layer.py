@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from kanlab._compat import is_fake, is_functorch_wrapped
 from kanlab._validation import check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._value_checks import check_layer_values
@@ -248,7 +249,26 @@ class KANLayer(nn.Module):
                                self.mask if masked else None, self.base_fun is not None)
 
     def spline_spec(self) -> SplineSpec:
-        """The layer's spline and base function as :func:`kanlab.ops.kan_linear` takes them."""
+        """The layer's spline and base function as :func:`kanlab.ops.kan_linear` takes them.
+
+        Made once per knot state: kept while the knot tensor, its version (in-place
+        updates) and the spline's settings stay the same, so a forward pass does not
+        rebuild it and its kernel arguments every call.
+        """
+        knots = self.knots
+        if torch.compiler.is_compiling() or is_fake(knots) or is_functorch_wrapped(knots):
+            return self._make_spec()  # traced: built afresh, never kept (must not outlive it)
+        key = (knots, knots._version, self._uniform, self._span_table, self.k,
+               self.extrapolate, self.base_fun_name, self.base_fun, self.edge_basis)
+        cached = self.__dict__.get("_spec_cache")
+        if cached is not None and len(cached[0]) == len(key) and all(
+                a is b or (type(a) is not Tensor and a == b) for a, b in zip(cached[0], key)):
+            return cached[1]
+        spec = self._make_spec()
+        self.__dict__["_spec_cache"] = (key, spec)
+        return spec
+
+    def _make_spec(self) -> SplineSpec:
         if self._uniform:
             table = cardinal_matrix(self.k, self.knots.dtype, self.knots.device)
         else:

@@ -27,10 +27,11 @@ from kanlab.ops._base_functions import kernel_defines
 __all__ = ["ops", "status", "disabled"]
 
 _CSRC = Path(__file__).resolve().parent / "csrc"
-# -fopenmp: at::parallel_for, inlined into the kernels, runs on OpenMP threads only
-# when the kernels themselves are compiled with it.
+# -fopenmp-simd: the `omp simd` loop hints only.  The kernels share work through
+# csrc/parallel.h (torch's inter-op pool, no OpenMP threads, no spin-waiting).
 # The base functions' codes come from their table (kanlab.ops._base_functions).
-_FLAGS = ["-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-std=c++17", *kernel_defines()]
+_FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fno-math-errno", "-std=c++17",
+          *kernel_defines()]
 _lock = threading.Lock()
 _state: dict = {"tried": False, "ops": None, "status": "not built yet"}
 
@@ -83,7 +84,7 @@ def _build():
     else:
         sources = [str(p) for p in sorted(_CSRC.glob("*.cpp"))]
         cpp_extension.load(name=name, sources=sources, extra_cflags=_FLAGS,
-                           extra_ldflags=["-fopenmp"], build_directory=str(directory),
+                           build_directory=str(directory),
                            is_python_module=False, verbose=False)
     return torch.ops.kanlab_cpu
 

@@ -176,16 +176,23 @@ def _dual(*tensors: Tensor) -> bool:
 
 
 def _contiguous(*tensors: Tensor) -> tuple:
-    return tuple(t.detach().contiguous() for t in tensors)
+    # Called inside the Function's forward and (non-graph) backward, where autograd records
+    # nothing: no detach needed, and contiguous tensors (the usual case) pass as they are.
+    return tuple(t if t.is_contiguous() else t.contiguous() for t in tensors)
 
 
 def kan_linear(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
                spec: SplineSpec) -> Tensor:
     """The layer's output ``y`` ``(B, O)`` for ``x`` ``(B, F)``: the C++ kernels
-    (:class:`KANLinearFunction`) where :func:`kernels_usable` says so, else the
-    pure-PyTorch :func:`reference`.  ``mask`` receives no gradient."""
+    (:class:`KANLinearFunction`) where :func:`kernels_usable` says so, the Triton
+    kernels on CUDA when triton is installed, else the pure-PyTorch :func:`reference`.
+    ``mask`` receives no gradient."""
     if kernels_usable(x, spec, coef, scale_base, scale_sp, mask):
         return KANLinearFunction.apply(x.contiguous(), coef, scale_base, scale_sp, mask, spec)[0]
+    if x.is_cuda:
+        from kanlab.ops import _triton  # lazily: triton is optional (and _triton imports this module)
+        if _triton.usable(x, spec, coef, scale_base, scale_sp, mask):
+            return _triton.kan_linear_triton(x.contiguous(), coef, scale_base, scale_sp, mask, spec)
     return reference(x, coef, scale_base, scale_sp, mask, spec)
 
 

@@ -10,6 +10,7 @@ contiguous and detached.
 """
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import torch
@@ -174,6 +175,7 @@ def dense_backward(gy, x, params, spec, plan, ops, needs):
     return (gx, *_chosen(grads, needs[1:]))
 
 
+@functools.lru_cache(maxsize=256)
 def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int,
                 drop: bool) -> bool:
     """Whether the local-support kernels beat the dense ones on a layer, by a cost model.
@@ -197,6 +199,7 @@ def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int
     return local < dense
 
 
+@functools.lru_cache(maxsize=256)
 def _local_tiles(out: int, itemsize: int) -> tuple[int, int]:
     """``(vectors, Op)``: 64-byte SIMD vectors per output tile of the local kernels (1, 2
     or 4: the weight rows of a span must fit the registers) and the outputs padded to

@@ -2,7 +2,7 @@
 // block of inputs for a GEMM (features_out), and the contraction of their
 // gradient with the features' derivatives (contract_dx).  Parallel over rows
 // of the batch, so no two threads write the same memory.
-#include <ATen/Parallel.h>
+#include "parallel.h"
 
 #include <type_traits>
 #include <vector>
@@ -16,7 +16,7 @@
 
 namespace kanlab_cpu {
 namespace {
-// Rows of output per parallel task: enough work per task to amortise scheduling.
+// Rows of output per chunk (parallel.h): enough work per chunk to amortise claiming it.
 constexpr int64_t kRowGrain = 16;
 
 // t must hold `per` values per entry of x (B, F), contiguous, in x's dtype.
@@ -141,7 +141,7 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
     scalar_t* op = out.data_ptr<scalar_t>();
     dispatch_k(k, [&](auto kc) {
     constexpr int KC = decltype(kc)::value;
-    at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
+    parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
       std::vector<scalar_t> vals(std::max<int64_t>(S, (KC > 0 ? KC : 1) * kChunk));
       std::vector<scalar_t> bvals(kChunk);
       std::vector<int32_t> first(kChunk);
@@ -197,7 +197,7 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
     scalar_t* out = gx.data_ptr<scalar_t>();
     dispatch_k(k, [&](auto kc) {
     constexpr int KC = decltype(kc)::value;
-    at::parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
+    parallel_for(0, B, kRowGrain, [&](int64_t b0, int64_t b1) {
       std::vector<scalar_t> vals(std::max<int64_t>(S, (KC > 0 ? KC : 1) * kChunk));
       std::vector<scalar_t> dbvals(kChunk);
       std::vector<int32_t> first(kChunk);

@@ -19,7 +19,7 @@
 //                     gx through panels of 16 columns summed 16 rows at a
 //                     time); after the last block of rows, gW is split into
 //                     the parameters' gradients 16 inputs at a time, while warm.
-#include <ATen/Parallel.h>
+#include "parallel.h"
 
 #include <atomic>
 #include <memory>
@@ -247,20 +247,12 @@ void grad_w_tile(const Column<T>& col, const T* gy, int64_t Op, int64_t o0, bool
 
 // ------------------------------------------------------------------ drivers
 
-// fn(begin, end) over [0, n) in chunks of `grain` claimed by the threads as
-// they go (dynamic scheduling): a thread slowed down by another process on
-// its core does not hold the others up, as with a static split.  fn may keep
-// per-thread state in what make() returns.
+// fn(state, begin, end) over [0, n) in chunks of `grain` claimed by the threads as
+// they go (parallel.h): a thread slowed down by another process on its core does
+// not hold the others up, as with a static split.
 template <typename Make, typename Fn>
 void dynamic_for(int64_t n, int64_t grain, Make&& make, Fn&& fn) {
-  const int64_t chunks = (n + grain - 1) / grain;
-  const int64_t threads = std::min<int64_t>(at::get_num_threads(), chunks);
-  std::atomic<int64_t> next{0};
-  at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
-    auto state = make();
-    for (int64_t c = next++; c < chunks; c = next++)
-      fn(state, c * grain, std::min(n, (c + 1) * grain));
-  });
+  chunked_for(n, grain, make, fn);
 }
 
 // Calls fn(integral_constant<int, k + 1>, integral_constant<int, vectors>):
@@ -319,7 +311,7 @@ at::Tensor columns(const at::Tensor& x) {
     const T* src = x.data_ptr<T>();
     T* dst = xT.data_ptr<T>();
     // Strips of N rows: square blocks in registers, then the remaining columns.
-    at::parallel_for(0, (B + N - 1) / N, 1, [&](int64_t sa, int64_t sb) {
+    parallel_for(0, (B + N - 1) / N, 1, [&](int64_t sa, int64_t sb) {
       for (int64_t strip = sa; strip < sb; ++strip) {
         const int64_t r0 = strip * N, nr = std::min(N, B - r0);
         int64_t f = 0;

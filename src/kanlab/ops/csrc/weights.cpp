@@ -8,7 +8,7 @@
 // (combine_weights also without the last spline, see spline_strategies.py),
 // and the reverse for their gradient.  Parallel over blocks of inputs (or
 // outputs), so no two threads write the same memory.
-#include <ATen/Parallel.h>
+#include "parallel.h"
 
 #include <algorithm>
 #include <cstring>
@@ -24,6 +24,8 @@
 
 namespace kanlab_cpu {
 namespace {
+// Outputs per chunk of combine_weights and split_grads (parallel.h).
+constexpr int64_t kOutputGrain = 8;
 
 void check_params(const at::Tensor& coef, const at::Tensor& scale_sp, const at::Tensor& mask,
                   const at::Tensor& scale_base) {
@@ -174,7 +176,7 @@ at::Tensor pack_weights(const at::Tensor& coef, const at::Tensor& scale_base,
     const Params<T> p{coef.data_ptr<T>(), scale_base.data_ptr<T>(), scale_sp.data_ptr<T>(),
                       mask.data_ptr<T>(), O, F, n, nb};
     T* w = W.data_ptr<T>() - first * S * padded;  // indexed by input f in [first, last)
-    at::parallel_for(first, last, N, [&](int64_t fa, int64_t fb) {
+    parallel_for(first, last, N, [&](int64_t fa, int64_t fb) {
       for (int64_t f0 = fa; f0 < fb; f0 += N)  // all tiles of N inputs, then the next N
         for (int64_t o0 = 0; o0 < padded; o0 += N)
           pack_tile(p, f0, std::min(N, fb - f0), o0, padded, w);
@@ -205,7 +207,7 @@ void combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
     const T* m = mask.data_ptr<T>();
     T* w = W.data_ptr<T>();
     T* bp = sums ? bias.data_ptr<T>() : nullptr;
-    at::parallel_for(0, O, 1, [&](int64_t oa, int64_t ob) {
+    parallel_for(0, O, kOutputGrain, [&](int64_t oa, int64_t ob) {
       for (int64_t o = oa; o < ob; ++o) {
         const int64_t of = o * F + first;
         if (drop_last) {
@@ -241,7 +243,7 @@ void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor&
     T* gc = g_coef.data_ptr<T>();
     T* gb = g_base.data_ptr<T>();
     T* gs = g_sp.data_ptr<T>();
-    at::parallel_for(0, O, 1, [&](int64_t oa, int64_t ob) {
+    parallel_for(0, O, kOutputGrain, [&](int64_t oa, int64_t ob) {
       for (int64_t o = oa; o < ob; ++o)
         for (int64_t f = first; f < first + nf; ++f) {
           const int64_t of = o * F + f;
