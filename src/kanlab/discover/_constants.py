@@ -1,0 +1,122 @@
+"""Constants of a formula: refit them on raw data, then round them where validation allows.
+
+A formula read off a KAN carries approximate constants (each edge's
+``c·f(a·x + b) + d``, the scaling substituted back).  :func:`refit` treats
+every floating-point number of the expression as a free parameter and solves
+the nonlinear least-squares problem on the training rows (scipy's
+``least_squares``); with the right structure and noise-free data that is
+exact to machine precision.  :func:`round_constants` then tries, constant by
+constant, the simplest nearby value (integer, small fraction, fraction of π)
+and keeps it when the validation error does not grow; the remaining floats
+keep the fewest significant digits that validation accepts.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["evaluate", "rmse_of", "refit", "round_constants", "complexity"]
+
+
+def complexity(expr) -> int:
+    """Nodes of the expression tree (operations, symbols and numbers each count 1)."""
+    import sympy
+    return sum(1 for _ in sympy.preorder_traversal(expr))
+
+
+def evaluate(expr, symbols, X: np.ndarray) -> np.ndarray:
+    """``expr`` on the rows of ``X`` (columns in the order of ``symbols``); non-finite allowed."""
+    from kanlab.symbolic._formula import to_numpy
+    with np.errstate(all="ignore"):
+        out = np.asarray(to_numpy(expr, symbols)(np.asarray(X, dtype=np.float64)), dtype=float)
+    out = np.broadcast_to(out, (len(X),)) if out.ndim == 0 or out.shape != (len(X),) else out
+    return np.real_if_close(out).astype(float, copy=False)
+
+
+def rmse_of(expr, symbols, X, y) -> float:
+    err = evaluate(expr, symbols, X) - y
+    value = float(np.sqrt(np.mean(err * err)))
+    return value if math.isfinite(value) else math.inf
+
+
+def _parameterize(expr):
+    """``(expr with floats replaced by symbols p0.., params, values)``."""
+    import sympy
+    floats = sorted(expr.atoms(sympy.Float), key=lambda f: sympy.default_sort_key(f))
+    params = [sympy.Symbol(f"_p{k}") for k in range(len(floats))]
+    return expr.xreplace(dict(zip(floats, params))), params, np.array([float(f) for f in floats])
+
+
+def refit(expr, symbols, X, y, max_nfev: int = 200):
+    """``expr`` with its floats refitted on ``(X, y)`` by least squares (unchanged on failure)."""
+    import sympy
+    from scipy.optimize import least_squares
+    from kanlab.symbolic._formula import to_numpy
+    template, params, p0 = _parameterize(expr)
+    if not params:
+        return expr
+    f = to_numpy(template, [*symbols, *params])
+    X = np.asarray(X, dtype=np.float64)
+    scale = float(np.std(y)) or 1.0
+
+    def residual(p):
+        with np.errstate(all="ignore"):
+            pred = np.asarray(f(np.hstack([X, np.broadcast_to(p, (len(X), len(p)))])), dtype=float)
+        r = (np.broadcast_to(pred, y.shape) - y) / scale
+        return np.where(np.isfinite(r), r, 1e6)
+
+    try:
+        sol = least_squares(residual, p0, method="lm" if len(y) >= len(p0) else "trf",
+                            max_nfev=max_nfev * (len(p0) + 1), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    except (ValueError, FloatingPointError, OverflowError, ZeroDivisionError):
+        return expr
+    if not np.all(np.isfinite(sol.x)) or np.sum(sol.fun ** 2) > np.sum(residual(p0) ** 2):
+        return expr
+    return template.xreplace({s: sympy.Float(float(v), 17) for s, v in zip(params, sol.x)})
+
+
+def _nice_values(value: float, max_denominator: int = 12):
+    """Simple numbers near ``value``: integers, ``p/q``, ``p/q·π`` (closest first)."""
+    import sympy
+    out = []
+    if abs(value) < 1e-12:
+        return [sympy.Integer(0)]
+    for unit, symbol in ((1.0, sympy.Integer(1)), (math.pi, sympy.pi)):
+        frac = Fraction(value / unit).limit_denominator(max_denominator)
+        if frac != 0:
+            out.append((abs(float(frac) * unit - value) / abs(value),
+                        sympy.Rational(frac.numerator, frac.denominator) * symbol))
+    return [v for err, v in sorted(out, key=lambda t: t[0]) if err < 0.02]
+
+
+def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16)):
+    """Round ``expr``'s constants where the validation RMSE stays within ``tol``.
+
+    Args:
+        train, val: ``(X, y)`` pairs; after each snap to a simple number the
+            other constants are refitted on ``train``.
+        tol: the largest acceptable validation RMSE.
+
+    Returns the rounded expression (the input when nothing could be rounded).
+    """
+    import sympy
+    current = expr
+    for f in sorted(expr.atoms(sympy.Float), key=lambda a: -abs(float(a))):
+        if f not in current.atoms(sympy.Float):
+            continue
+        for nice in _nice_values(float(f)):
+            trial = refit(current.xreplace({f: nice}), symbols, *train)
+            if rmse_of(trial, symbols, *val) <= tol:
+                current = trial
+                break
+    floats = list(current.atoms(sympy.Float))
+    if not floats:
+        return current
+    for digits in range(*digits_range):
+        trial = current.xreplace({f: sympy.Float(float(f"{float(f):.{digits}g}"), digits)
+                                  for f in floats})
+        if rmse_of(trial, symbols, *val) <= tol:
+            return trial
+    return current
