@@ -49,15 +49,11 @@ def _parameterize(expr):
     return expr.xreplace(dict(zip(floats, params))), params, np.array([float(f) for f in floats])
 
 
-def refit(expr, symbols, X, y, max_nfev: int = 200):
-    """``expr`` with its floats refitted on ``(X, y)`` by least squares (unchanged on failure)."""
-    import sympy
+def _fit_params(template, free, p0, fixed, symbols, X, y, max_nfev: int = 200):
+    """Least-squares values of the ``free`` parameters of ``template`` (``p0`` on failure)."""
     from scipy.optimize import least_squares
     from kanlab.symbolic._formula import to_numpy
-    template, params, p0 = _parameterize(expr)
-    if not params:
-        return expr
-    f = to_numpy(template, [*symbols, *params])
+    f = to_numpy(template.xreplace(fixed), [*symbols, *free])
     X = np.asarray(X, dtype=np.float64)
     scale = float(np.std(y)) or 1.0
 
@@ -67,14 +63,32 @@ def refit(expr, symbols, X, y, max_nfev: int = 200):
         r = (np.broadcast_to(pred, y.shape) - y) / scale
         return np.where(np.isfinite(r), r, 1e6)
 
+    p0 = np.asarray(p0, dtype=float)
+    if not free:
+        return p0
     try:
         sol = least_squares(residual, p0, method="lm" if len(y) >= len(p0) else "trf",
                             max_nfev=max_nfev * (len(p0) + 1), xtol=1e-15, ftol=1e-15, gtol=1e-15)
     except (ValueError, FloatingPointError, OverflowError, ZeroDivisionError):
-        return expr
+        return p0
     if not np.all(np.isfinite(sol.x)) or np.sum(sol.fun ** 2) > np.sum(residual(p0) ** 2):
+        return p0
+    return sol.x
+
+
+def _fill(template, fixed, free, values):
+    import sympy
+    return template.xreplace(fixed).xreplace({s: sympy.Float(float(v), 17)
+                                              for s, v in zip(free, values)})
+
+
+def refit(expr, symbols, X, y, max_nfev: int = 200):
+    """``expr`` with its floats refitted on ``(X, y)`` by least squares (unchanged on failure)."""
+    template, params, p0 = _parameterize(expr)
+    if not params:
         return expr
-    return template.xreplace({s: sympy.Float(float(v), 17) for s, v in zip(params, sol.x)})
+    values = _fit_params(template, params, p0, {}, symbols, X, y, max_nfev)
+    return _fill(template, {}, params, values)
 
 
 def _nice_values(value: float, max_denominator: int = 12):
@@ -102,15 +116,20 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     Returns the rounded expression (the input when nothing could be rounded).
     """
     import sympy
-    current = expr
-    for f in sorted(expr.atoms(sympy.Float), key=lambda a: -abs(float(a))):
-        if f not in current.atoms(sympy.Float):
-            continue
-        for nice in _nice_values(float(f)):
-            trial = refit(current.xreplace({f: nice}), symbols, *train)
-            if rmse_of(trial, symbols, *val) <= tol:
-                current = trial
+    template, params, values = _parameterize(expr)
+    fixed, free = {}, list(params)
+    values = dict(zip(params, values))
+    for p in sorted(params, key=lambda q: -abs(values[q])):
+        for nice in _nice_values(values[p]):
+            rest = [q for q in free if q is not p]
+            trial_fixed = fixed | {p: nice}
+            fitted = _fit_params(template, rest, [values[q] for q in rest], trial_fixed,
+                                 symbols, *train)
+            if rmse_of(_fill(template, trial_fixed, rest, fitted), symbols, *val) <= tol:
+                fixed, free = trial_fixed, rest
+                values.update(zip(rest, fitted))
                 break
+    current = _fill(template, fixed, free, [values[q] for q in free])
     floats = list(current.atoms(sympy.Float))
     if not floats:
         return current

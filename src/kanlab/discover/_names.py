@@ -27,11 +27,15 @@ def _identifier(name: str) -> str:
 def symbol_names(names: list[str]) -> tuple[list[str], dict[str, str]]:
     """``(identifiers, {column name: identifier for the names that changed})``.
 
-    Identifiers are unique: a clash gets a numeric suffix.
+    Names that are identifiers keep them; a mapped name that would clash gets a suffix.
     """
-    out, mapping, used = [], {}, set()
+    valid = lambda n: n.isidentifier() and not keyword.iskeyword(n)  # noqa: E731
+    out, mapping, used = [], {}, {n for n in names if valid(n)}
     for name in names:
-        ident = name if name.isidentifier() and not keyword.iskeyword(name) else _identifier(name)
+        if valid(name):
+            out.append(name)
+            continue
+        ident = _identifier(name)
         base, k = ident, 2
         while ident in used:
             ident, k = f"{base}_{k}", k + 1
