@@ -118,7 +118,10 @@ def run_trials(trials: list[Trial], data: dict, n_jobs: int | None = None) -> li
             torch.set_num_threads(threads)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    # fork: workers need no re-import of the caller's script (which may lack a __main__
+    # guard); torch resets its thread pools in forked children, which then use one thread
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=min(n_jobs, len(trials)), mp_context=ctx,
                              initializer=_init_worker) as pool:
         return list(pool.map(run_trial, trials, [data] * len(trials)))
