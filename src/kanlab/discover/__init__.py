@@ -13,3 +13,18 @@ from kanlab.discover._result import DiscoveryResult
 from kanlab.discover._table import DataError, Table, make_table
 
 __all__ = ["discover", "read_table", "make_table", "DiscoveryResult", "DataError", "Table"]
+
+
+class _CallableModule(type(__import__("sys"))):
+    """``kanlab.discover`` is this subpackage and, called, the function :func:`discover`.
+
+    Importing a submodule sets ``kanlab.discover`` to the package, which would
+    hide a function of that name; a callable package keeps both spellings:
+    ``kanlab.discover(X, y)`` and ``from kanlab.discover import read_table``.
+    """
+
+    def __call__(self, *args, **kwargs):
+        return discover(*args, **kwargs)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule

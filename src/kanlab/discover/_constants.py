@@ -13,11 +13,24 @@ keep the fewest significant digits that validation accepts.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["evaluate", "rmse_of", "refit", "round_constants", "complexity"]
+__all__ = ["evaluate", "rmse_of", "refit", "round_constants", "rounding_tolerance",
+           "complexity"]
+
+
+def rounding_tolerance(expr, val_rmse: float, n_train: int, floor: float) -> float:
+    """How far rounding may move the predictions: two standard errors of the fitted formula.
+
+    With ``p`` constants fitted on ``n_train`` rows at noise ``σ`` (estimated
+    by the validation RMSE), the fit itself is uncertain by about
+    ``σ·sqrt(p/n_train)`` in RMS; a simple number within twice that is as
+    good an answer as the fitted one.  ``floor`` covers noise-free data.
+    """
+    import sympy
+    p = max(len(expr.atoms(sympy.Float)), 1)
+    return max(2.0 * val_rmse * math.sqrt(p / max(n_train, 1)), floor)
 
 
 def complexity(expr) -> int:
@@ -91,41 +104,57 @@ def refit(expr, symbols, X, y, max_nfev: int = 200):
     return _fill(template, {}, params, values)
 
 
-def _nice_values(value: float, max_denominator: int = 12):
-    """Simple numbers near ``value``: integers, ``p/q``, ``p/q·π`` (closest first)."""
+def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02):
+    """Simple numbers within ``within`` (relative) of ``value``, simplest first.
+
+    Integers, then fractions ``p/q`` by growing ``q``, then ``p/q·π``; the
+    caller keeps the first that the validation rows accept, so an exponent
+    of 1.9992 becomes 2, not 7π/11.
+    """
     import sympy
-    out = []
     if abs(value) < 1e-12:
         return [sympy.Integer(0)]
+    out = []
     for unit, symbol in ((1.0, sympy.Integer(1)), (math.pi, sympy.pi)):
-        frac = Fraction(value / unit).limit_denominator(max_denominator)
-        if frac != 0:
-            out.append((abs(float(frac) * unit - value) / abs(value),
-                        sympy.Rational(frac.numerator, frac.denominator) * symbol))
-    return [v for err, v in sorted(out, key=lambda t: t[0]) if err < 0.02]
+        for q in range(1, max_denominator + 1):
+            p = round(value / unit * q)
+            if p == 0 or abs(p) > 1000 or math.gcd(p, q) != 1:  # 35950207169/4 is not simple
+                continue
+            if abs(p / q * unit - value) <= within * abs(value):
+                out.append(sympy.Rational(p, q) * symbol)
+    return out
 
 
 def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16)):
-    """Round ``expr``'s constants where the validation RMSE stays within ``tol``.
+    """Round ``expr``'s constants where the predictions move by at most ``tol``.
 
     Args:
         train, val: ``(X, y)`` pairs; after each snap to a simple number the
             other constants are refitted on ``train``.
-        tol: the largest acceptable validation RMSE.
+        tol: the largest acceptable RMS change of the predictions on the
+            validation rows (the caller sets it from the noise level and the
+            constants' standard errors, see :func:`rounding_tolerance`).
 
     Returns the rounded expression (the input when nothing could be rounded).
     """
     import sympy
+    reference = evaluate(expr, symbols, val[0])
+
+    def accepted(trial) -> bool:
+        moved = evaluate(trial, symbols, val[0]) - reference
+        return bool(np.all(np.isfinite(moved))) and float(np.sqrt(np.mean(moved ** 2))) <= tol
+
     template, params, values = _parameterize(expr)
     fixed, free = {}, list(params)
     values = dict(zip(params, values))
-    for p in sorted(params, key=lambda q: -abs(values[q])):
+    # small values first: exponents and factors such as 1/2 before a coefficient absorbs them
+    for p in sorted(params, key=lambda q: abs(values[q])):
         for nice in _nice_values(values[p]):
             rest = [q for q in free if q is not p]
             trial_fixed = fixed | {p: nice}
             fitted = _fit_params(template, rest, [values[q] for q in rest], trial_fixed,
                                  symbols, *train)
-            if rmse_of(_fill(template, trial_fixed, rest, fitted), symbols, *val) <= tol:
+            if accepted(_fill(template, trial_fixed, rest, fitted)):
                 fixed, free = trial_fixed, rest
                 values.update(zip(rest, fitted))
                 break
@@ -134,8 +163,8 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     if not floats:
         return current
     for digits in range(*digits_range):
-        trial = current.xreplace({f: sympy.Float(float(f"{float(f):.{digits}g}"), digits)
-                                  for f in floats})
-        if rmse_of(trial, symbols, *val) <= tol:
+        # the decimal string at full precision: prints as written, evaluates as printed
+        trial = current.xreplace({f: sympy.Float(f"{float(f):.{digits}g}", 15) for f in floats})
+        if accepted(trial):
             return trial
     return current

@@ -21,7 +21,8 @@ def direct_formulas(X, y, symbols) -> list:
         space = make_space(kind, X, y)
         if space is None:
             continue
-        Z, t = space.x(X), space.y(y)
+        keep = space.usable(y)
+        Z, t = space.x(X[keep]), space.y(y[keep])
         A = np.column_stack([Z, np.ones(len(Z))])
         coef, *_ = np.linalg.lstsq(A, t, rcond=None)
         if not np.all(np.isfinite(coef)):

@@ -11,12 +11,13 @@ used once, at the end):
    columns and its constants are refitted on the raw training rows
    (:mod:`._constants`);
 3. the Pareto front of complexity against validation RMSE, the simplest
-   formula within 5 % of the best (:mod:`._select`), its constants rounded
+   formula within 1 % of the best (:mod:`._select`), its constants rounded
    where the validation error allows;
 4. the test rows: the formula's and the best spline model's errors.
 
-A search round stops early when a formula already reproduces the validation
-rows to ``1e-9·std(y)`` (noise-free data, nothing left to find).
+The search stops after a round when a formula already reproduces the
+validation rows to ``1e-9·std(y)`` (noise-free data, nothing left to find) or
+predicts them at least as well as every spline model trained so far.
 """
 from __future__ import annotations
 
@@ -33,9 +34,9 @@ __all__ = ["discover", "DEFAULT_ROUNDS"]
 
 # Restarts, cheapest first: one-layer (additive) KANs, then deeper ones and more seeds.
 DEFAULT_ROUNDS = (
-    (Trial("log", (1,)), Trial("raw", (1,)), Trial("mixed", (1, 1)), Trial("raw", (1, 1))),
-    (Trial("log", (2, 1)), Trial("raw", (2, 1)), Trial("mixed", (2, 1)), Trial("log", (1, 1)),
-     Trial("log", (2, 1), seed=1), Trial("raw", (2, 1), seed=1)),
+    (Trial("log", (1,)), Trial("raw", (1,)), Trial("mixed", (1, 1))),
+    (Trial("log", (2, 1)), Trial("raw", (2, 1)), Trial("mixed", (2, 1)), Trial("raw", (1, 1))),
+    (Trial("log", (2, 1), seed=1), Trial("raw", (2, 1), seed=1)),
 )
 EXACT = 1e-9  # validation RMSE / std(y) below which noise-free data are reproduced
 
@@ -86,7 +87,7 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
     _add(candidates, seen, direct_formulas(data["X_train"], data["y_train"], symbols),
          "direct", symbols, data)
     for r, trials in enumerate(rounds):
-        if candidates and min(c["val_rmse"] for c in candidates) <= EXACT * scale:
+        if _done(candidates, splines, scale):
             break
         trials = [Trial(t.space, t.width, t.seed + seed, t.grids, t.steps, t.lamb) for t in trials]
         log(f"search round {r + 1}: {len(trials)} KAN restarts")
@@ -95,7 +96,7 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                 splines.append(res["spline"] | {"trial": res["trial"]})
             _add(candidates, seen, res["formulas"], _label(res["trial"]), symbols, data)
     if not splines:  # stopped before any network: train one for the spline model and figures
-        for trial in (rounds[0][0], Trial("raw", (1,))):
+        for trial in ((rounds[0][0],) if rounds and rounds[0] else ()) + (Trial("raw", (1,)),):
             res = run_trials([Trial(trial.space, trial.width, trial.seed + seed, trial.grids,
                                     trial.steps, trial.lamb)], data, 1)[0]
             if res["spline"] is not None:
@@ -103,6 +104,14 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                 break
     return _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines,
                    (X_te, y_te), (len(tr), len(va), len(y_te)), seed, start, log)
+
+
+def _done(candidates, splines, scale) -> bool:
+    """A formula reproduces noise-free data, or predicts as well as every spline model so far."""
+    if not candidates:
+        return False
+    best = min(c["val_rmse"] for c in candidates)
+    return best <= EXACT * scale or (bool(splines) and best <= min(s["val_rmse"] for s in splines))
 
 
 def _label(trial: Trial) -> str:
@@ -126,14 +135,16 @@ def _add(candidates, seen, exprs, source, symbols, data) -> None:
 def _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines, test,
             sizes, seed, start, log) -> DiscoveryResult:
     import sympy
-    from kanlab.discover._constants import complexity, rmse_of, round_constants
+    from kanlab.discover._constants import (complexity, rmse_of, round_constants,
+                                            rounding_tolerance)
     from kanlab.discover._select import choose, pareto_front
     scale = float(np.std(data["y_train"]))
     front = pareto_front(candidates)
     chosen = choose(front, floor=EXACT * scale)
     formula, picked = None, chosen
     if chosen is not None:
-        tol = max(chosen["val_rmse"] * 1.01, EXACT * scale)
+        tol = rounding_tolerance(chosen["expr"], chosen["val_rmse"], len(data["y_train"]),
+                                 EXACT * scale)
         formula = round_constants(chosen["expr"], symbols, (data["X_train"], data["y_train"]),
                                   (data["X_val"], data["y_val"]), tol)
         chosen = chosen | {"expr": formula, "complexity": complexity(formula),

@@ -90,7 +90,7 @@ def report_html(result, metrics: dict, figures: dict, table, title: str = "kanla
         cls = " class='chosen'" if p.get("chosen") else ""
         parts.append(f"<tr{cls}><td>{p['complexity']}</td><td>{p['val_rmse']:.4g}</td>"
                      f"<td class='f'>{e(p['formula'])}</td><td>{e(p.get('source', ''))}</td></tr>")
-    parts.append("</table><p>The highlighted row is the chosen formula: the simplest within 5 % "
+    parts.append("</table><p>The highlighted row is the chosen formula: the simplest within 1 % "
                  "of the best validation error.</p>")
     parts.append("<h2>Data</h2>" + _data_summary(table, metrics))
     parts.append("<h2>Figures</h2>")

@@ -56,8 +56,7 @@ class DiscoveryResult:
     @property
     def sympy_locals(self) -> dict:
         """``locals`` for ``sympy.sympify`` that keep every column a plain symbol."""
-        from kanlab.discover._names import parse_locals
-        return parse_locals(self.symbols)
+        return dict(zip(self.symbols, self._sympy_symbols))
 
     def predict_formula(self, X) -> np.ndarray:
         from kanlab.discover._constants import evaluate

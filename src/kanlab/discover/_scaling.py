@@ -18,6 +18,8 @@ import numpy as np
 
 __all__ = ["Space", "make_space"]
 
+MIN_SIGNED = 0.8  # log space needs this share of the target's rows to have one sign
+
 
 @dataclass
 class Space:
@@ -32,6 +34,11 @@ class Space:
     def _pre(self, X):
         X = np.asarray(X, dtype=np.float64)
         return np.where(self.log_cols, np.log(np.where(self.log_cols, np.abs(X), 1.0)), X)
+
+    def usable(self, y) -> np.ndarray:
+        """Rows this space can fit: all, except in log space those of the minority sign."""
+        y = np.asarray(y)
+        return self.y_sign * y > 0 if self.kind == "log" else np.ones(len(y), dtype=bool)
 
     def x(self, X) -> np.ndarray:
         return (self._pre(X) - self.x_mean) / self.x_std
@@ -68,7 +75,11 @@ def make_space(kind: str, X, y) -> Space | None:
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if kind in ("log", "mixed"):
-        sign = 1.0 if np.all(y > 0) else (-1.0 if np.all(y < 0) else 0.0)
+        # the sign of most rows: noise may push a few small values of a positive law below 0;
+        # those rows are left out of log-space fits (see usable)
+        sign = float(np.sign(np.median(y)))
+        if sign == 0.0 or np.mean(sign * y > 0) < MIN_SIGNED:
+            sign = 0.0
         log_cols = np.all(X > 0, axis=0)
         if kind == "mixed":
             sign = 1.0
@@ -80,9 +91,11 @@ def make_space(kind: str, X, y) -> Space | None:
         raise ValueError(f"space must be 'raw', 'mixed' or 'log', got {kind!r}")
     space = Space(kind, log_cols, np.zeros(X.shape[1]), np.ones(X.shape[1]), sign, 0.0, 1.0)
     pre = space._pre(X)
+    keep = space.usable(y)
+    pre, y = pre[keep], y[keep]
+    t = np.log(sign * y) if kind == "log" else y
     space.x_mean, space.x_std = pre.mean(axis=0), pre.std(axis=0)
     space.x_std[space.x_std == 0] = 1.0
-    t = np.log(sign * y) if kind == "log" else y
     space.y_mean, space.y_std = float(t.mean()), float(t.std()) or 1.0
     if not np.isfinite(space.y_std) or not np.all(np.isfinite(space.x_std)):
         return None

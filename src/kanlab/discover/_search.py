@@ -31,6 +31,8 @@ class Trial:
 
 def _dataset(space, X_tr, y_tr, X_va, y_va, torch):
     t = lambda a: torch.as_tensor(a, dtype=torch.float64)  # noqa: E731
+    keep_tr, keep_va = space.usable(y_tr), space.usable(y_va)
+    X_tr, y_tr, X_va, y_va = X_tr[keep_tr], y_tr[keep_tr], X_va[keep_va], y_va[keep_va]
     return {"train_input": t(space.x(X_tr)), "train_label": t(space.y(y_tr))[:, None],
             "test_input": t(space.x(X_va)), "test_label": t(space.y(y_va))[:, None]}
 
@@ -79,7 +81,7 @@ def _train_and_read(trial, space, data, out, torch) -> None:
         model = model.refine(g)
         fit(model, ds, FitConfig(**cfg))
     model.reference_input = ds["train_input"]
-    val = _val_rmse(model, space, ds, data["y_val"], torch)
+    val = _val_rmse(model, space, data["X_val"], data["y_val"], torch)
     out["spline"] = {"model": copy.deepcopy(model), "space": space, "val_rmse": val}
     z = [sympy.Symbol(f"_z{i}", real=True) for i in range(n)]
     from kanlab.discover._names import symbols_for
@@ -93,9 +95,11 @@ def _train_and_read(trial, space, data, out, torch) -> None:
                                              [symbols[i] for i in model.input_ids]))
 
 
-def _val_rmse(model, space, ds, y_val, torch) -> float:
+def _val_rmse(model, space, X_val, y_val, torch) -> float:
+    """The spline model's validation RMSE in the target's units, on every validation row."""
     with torch.no_grad():
-        pred = space.y_back(model(ds["test_input"])[:, 0].numpy())
+        z = torch.as_tensor(space.x(X_val), dtype=torch.float64)
+        pred = space.y_back(model(z)[:, 0].numpy())
     value = float(np.sqrt(np.mean((pred - y_val) ** 2)))
     return value if math.isfinite(value) else math.inf
 

@@ -3,7 +3,7 @@
 Every candidate is scored by its complexity (nodes of its expression tree)
 and its validation RMSE.  The Pareto front keeps the candidates that no
 other beats on both.  The choice is the simplest formula whose validation
-RMSE is within ``slack`` (5 %) of the best one (or below ``floor``, the
+RMSE is within ``slack`` (1 %) of the best one (or below ``floor``, the
 level at which data without noise stop telling formulas apart): a more
 complex formula has to earn its extra terms on rows it was not fitted on.
 """
@@ -23,7 +23,7 @@ def pareto_front(candidates: list[dict]) -> list[dict]:
     return front
 
 
-def choose(front: list[dict], floor: float, slack: float = 0.05) -> dict | None:
+def choose(front: list[dict], floor: float, slack: float = 0.01) -> dict | None:
     """The simplest front member within ``slack`` of the best validation RMSE (or below ``floor``)."""
     if not front:
         return None
