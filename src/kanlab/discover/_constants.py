@@ -149,11 +149,11 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     values = dict(zip(params, values))
     # small values first: exponents and factors such as 1/2 before a coefficient absorbs them
     for p in sorted(params, key=lambda q: abs(values[q])):
-        for nice in _nice_values(values[p]):
+        for nice in _nice_values(values[p])[:3]:
             rest = [q for q in free if q is not p]
             trial_fixed = fixed | {p: nice}
             fitted = _fit_params(template, rest, [values[q] for q in rest], trial_fixed,
-                                 symbols, *train)
+                                 symbols, *train, max_nfev=30)
             if accepted(_fill(template, trial_fixed, rest, fitted)):
                 fixed, free = trial_fixed, rest
                 values.update(zip(rest, fitted))

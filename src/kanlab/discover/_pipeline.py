@@ -42,7 +42,8 @@ EXACT = 1e-9  # validation RMSE / std(y) below which noise-free data are reprodu
 
 
 def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int = 0,
-             n_jobs: int | None = None, rounds=DEFAULT_ROUNDS, log=None) -> DiscoveryResult:
+             n_jobs: int | None = None, rounds=DEFAULT_ROUNDS, time_budget: float | None = 60.0,
+             log=None) -> DiscoveryResult:
     """Find a formula ``y ≈ f(X)`` in the columns' own names and units.
 
     Args:
@@ -57,6 +58,8 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         n_jobs: worker processes for the restarts (default: every core; 1: in
             this process).
         rounds: the restarts, as tuples of :class:`~kanlab.discover._search.Trial`.
+        time_budget: seconds; no further round of restarts starts once half of it has
+            passed (None: every round runs unless a formula is found).
         log: optional callable receiving progress lines (the library prints nothing).
 
     Raises:
@@ -88,6 +91,9 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
          "direct", symbols, data)
     for r, trials in enumerate(rounds):
         if _done(candidates, splines, scale):
+            break
+        if r and time_budget is not None and time.perf_counter() - start > time_budget / 2:
+            log(f"time budget: {len(rounds) - r} round(s) of restarts skipped")
             break
         trials = [Trial(t.space, t.width, t.seed + seed, t.grids, t.steps, t.lamb) for t in trials]
         log(f"search round {r + 1}: {len(trials)} KAN restarts")
