@@ -19,10 +19,12 @@ __all__ = ["run_data", "pareto_lines"]
 
 
 def pareto_lines(pareto: list[dict], width: int = 70) -> list[str]:
-    """The Pareto front as a short table, the chosen row marked with ``*``."""
+    """The Pareto front as a short table; the chosen row (marked ``*``) refers to the formula
+    line printed after it, so that the formula is printed once."""
     lines = [f"  {'':1} {'complexity':>10}  {'val RMSE':>10}  formula"]
     for p in pareto:
         text = p["formula"] if len(p["formula"]) <= width else p["formula"][:width - 3] + "..."
+        text = "(the formula below)" if p["chosen"] else text
         lines.append(f"  {'*' if p['chosen'] else ' '} {p['complexity']:>10}  "
                      f"{p['val_rmse']:>10.3e}  {text}")
     return lines

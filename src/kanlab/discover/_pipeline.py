@@ -38,6 +38,7 @@ DEFAULT_ROUNDS = (
     (Trial("log", (2, 1)), Trial("raw", (2, 1)), Trial("mixed", (2, 1)), Trial("raw", (1, 1))),
     (Trial("log", (2, 1), seed=1), Trial("raw", (2, 1), seed=1)),
 )
+MAX_SEARCH_ROWS = 20_000  # training rows the search uses (a seeded subsample beyond)
 EXACT = 1e-9  # validation RMSE / std(y) below which noise-free data are reproduced
 
 
@@ -82,8 +83,11 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
     X_te, y_te = ((table.X[te], table.y[te]) if test_table is None
                   else (test_table.X[:, [test_table.names.index(n) for n in table.names]],
                         test_table.y))
-    data = {"X_train": table.X[tr], "y_train": table.y[tr], "X_val": table.X[va],
-            "y_val": table.y[va], "names": identifiers, "positive": positive}
+    # large tables: the search (networks, symbolic fits, constants) runs on a seeded subsample;
+    # the test rows are all used for the final report
+    tr_s, va_s = _subsample(tr, MAX_SEARCH_ROWS, seed), _subsample(va, MAX_SEARCH_ROWS // 4, seed)
+    data = {"X_train": table.X[tr_s], "y_train": table.y[tr_s], "X_val": table.X[va_s],
+            "y_val": table.y[va_s], "names": identifiers, "positive": positive}
     scale = float(np.std(data["y_train"]))
     candidates, splines, seen = [], [], set()
     from kanlab.discover._direct import direct_formulas
@@ -110,6 +114,13 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                 break
     return _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines,
                    (X_te, y_te), (len(tr), len(va), len(y_te)), seed, start, log)
+
+
+
+def _subsample(rows, limit: int, seed: int):
+    if len(rows) <= limit:
+        return rows
+    return np.sort(np.random.default_rng([seed, len(rows)]).choice(rows, limit, replace=False))
 
 
 def _done(candidates, splines, scale) -> bool:

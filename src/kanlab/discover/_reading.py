@@ -85,6 +85,10 @@ def _read_text(path: Path, sep: str | None):
 
 def _parse_cells(cells: np.ndarray) -> np.ndarray:
     """Strings to floats where they parse; 'nan'/'inf' and empty cells to NaN/inf; others kept."""
+    try:  # fast path: every cell a number (numpy parses the strings in C)
+        return np.asarray(cells).astype(np.float64)
+    except (TypeError, ValueError):
+        pass
     out = np.empty(len(cells), dtype=object)
     for r, v in enumerate(cells):
         s = v.strip() if isinstance(v, str) else v
