@@ -104,10 +104,12 @@ def refit(expr, symbols, X, y, max_nfev: int = 200):
     return _fill(template, {}, params, values)
 
 
-def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02):
+def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02,
+                 per_kind: int = 2):
     """Simple numbers within ``within`` (relative) of ``value``, simplest first.
 
-    Integers, then fractions ``p/q`` by growing ``q``, then ``p/q·π``; the
+    Integers, then fractions ``p/q`` by growing ``q``, then ``p/q·π`` (the
+    first ``per_kind`` of each kind); the
     caller keeps the first that the validation rows accept, so an exponent
     of 1.9992 becomes 2, not 7π/11.
     """
@@ -116,12 +118,14 @@ def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02):
         return [sympy.Integer(0)]
     out = []
     for unit, symbol in ((1.0, sympy.Integer(1)), (math.pi, sympy.pi)):
+        found = []
         for q in range(1, max_denominator + 1):
             p = round(value / unit * q)
             if p == 0 or abs(p) > 1000 or math.gcd(p, q) != 1:  # 35950207169/4 is not simple
                 continue
             if abs(p / q * unit - value) <= within * abs(value):
-                out.append(sympy.Rational(p, q) * symbol)
+                found.append(sympy.Rational(p, q) * symbol)
+        out += found[:per_kind]
     return out
 
 
@@ -149,7 +153,7 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     values = dict(zip(params, values))
     # small values first: exponents and factors such as 1/2 before a coefficient absorbs them
     for p in sorted(params, key=lambda q: abs(values[q])):
-        for nice in _nice_values(values[p])[:3]:
+        for nice in _nice_values(values[p]):
             rest = [q for q in free if q is not p]
             trial_fixed = fixed | {p: nice}
             fitted = _fit_params(template, rest, [values[q] for q in rest], trial_fixed,
