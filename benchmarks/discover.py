@@ -143,7 +143,13 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jsonl", default=str(ROOT / "benchmarks" / "discover_results.jsonl"))
     parser.add_argument("--markdown", default=str(ROOT / "docs" / "discover_results.md"))
+    parser.add_argument("--from-jsonl", nargs="+", default=None, metavar="FILE",
+                        help="only rewrite the markdown table from earlier records")
     args = parser.parse_args(argv)
+    if args.from_jsonl:
+        records = [json.loads(line) for f in args.from_jsonl for line in open(f) if line.strip()]
+        Path(args.markdown).write_text(to_markdown(records))
+        return 0
     records = []
     for noise in [float(v) for v in args.noise.split(",")]:
         for law in args.laws.split(","):
@@ -156,10 +162,14 @@ def main(argv=None) -> int:
                     wall = time.perf_counter() - start
                     pred = np.asarray(predict(X_new), dtype=float)
                     y_te = truth + noise * np.std(truth) * np.random.default_rng(5).standard_normal(len(truth))
+                    std = float(np.std(truth))
+                    dev = pred - truth
                     rec = {"law": law, "noise": noise, "method": method, "formula": text,
                            "complexity": int(size) if size is not None else None,
-                           "exact": is_exact(pred, truth, noise, float(np.std(truth))),
-                           "test_r2": r2(pred, y_te), "wall_s": wall}
+                           "exact": is_exact(pred, truth, noise, std),
+                           "test_r2": r2(pred, y_te), "wall_s": wall,
+                           "max_dev_rel": float(np.max(np.abs(dev))) / std,
+                           "rms_dev_rel": float(np.sqrt(np.mean(dev ** 2))) / std}
                 except ImportError as err:
                     rec = {"law": law, "noise": noise, "method": method, "error": str(err)}
                 except Exception as err:  # a failed method is a row, not a crash
@@ -176,6 +186,7 @@ def main(argv=None) -> int:
 
 
 def to_markdown(records) -> str:
+    records = list({(r["law"], r["noise"], r["method"]): r for r in records}.values())  # last wins
     lines = ["# `kanlab.discover` on physics laws", "",
              f"`python benchmarks/discover.py` ({os.cpu_count()} cores, machine shared with other "
              "jobs: wall times are indicative only).", ""]
@@ -188,7 +199,7 @@ def to_markdown(records) -> str:
         for law in dict.fromkeys(r["law"] for r in rows):
             cells = []
             for m in methods:
-                r = next((r for r in rows if r["law"] == law and r["method"] == m), None)
+                r = next((r for r in reversed(rows) if r["law"] == law and r["method"] == m), None)
                 if r is None or "error" in r:
                     cells += ["error", "", "", f"{r.get('wall_s', 0):.1f}" if r else ""]
                 else:
@@ -197,7 +208,8 @@ def to_markdown(records) -> str:
             lines.append(f"| {law} | " + " | ".join(cells) + " |")
         for m in methods:
             ok = [r for r in rows if r["method"] == m and "error" not in r]
-            lines.append(f"\n**{m}**: exact {sum(r['exact'] for r in ok)}/{len(rows) // len(methods)}, "
+            n_laws = len({r["law"] for r in rows if r["method"] == m})
+            lines.append(f"\n**{m}**: exact {sum(r['exact'] for r in ok)}/{n_laws}, "
                          f"R² ≥ 0.99 on {sum(r['test_r2'] >= 0.99 for r in ok)}, total "
                          f"{sum(r['wall_s'] for r in ok):.0f} s, slowest "
                          f"{max((r['wall_s'] for r in ok), default=0):.0f} s")
