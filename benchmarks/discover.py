@@ -200,8 +200,10 @@ def to_markdown(records) -> str:
             cells = []
             for m in methods:
                 r = next((r for r in reversed(rows) if r["law"] == law and r["method"] == m), None)
-                if r is None or "error" in r:
-                    cells += ["error", "", "", f"{r.get('wall_s', 0):.1f}" if r else ""]
+                if r is None:
+                    cells += ["not run", "", "", ""]
+                elif "error" in r:
+                    cells += ["error", "", "", f"{r.get('wall_s', 0):.1f}"]
                 else:
                     cells += ["yes" if r["exact"] else "no", f"{r['test_r2']:.6f}",
                               str(r["complexity"]), f"{r['wall_s']:.1f}"]
