@@ -16,7 +16,17 @@ from kanlab.train import FitConfig, History, create_dataset, fit
 from kanlab._version import __version__
 
 __all__ = ["KAN", "KANLayer", "FitConfig", "History", "fit", "create_dataset", "load",
-           "set_checks", "checks", "NonFiniteError", "__version__"]
+           "set_checks", "checks", "NonFiniteError", "discover", "__version__"]
+
+
+def __getattr__(name):
+    """``kanlab.discover``: imported on first use; a callable subpackage, so
+    ``kanlab.discover(X, y, names=...)`` runs :func:`kanlab.discover.discover`
+    (pandas, sympy and scipy are imported only when it runs)."""
+    if name == "discover":
+        import kanlab.discover as module
+        return module
+    raise AttributeError(f"module 'kanlab' has no attribute {name!r}")
 
 
 def load(path, *, map_location=None):

@@ -114,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--tensorboard", action="store_true",
                        help="also write TensorBoard events to <out>/tensorboard (needs the "
                             "tensorboard package); history.csv is always written")
+    data = train.add_argument_group("data in, formula out (kanlab.discover)")
+    data.add_argument("--data", metavar="PATH", default=None,
+                      help="a table of measurements (CSV/TSV with a header row, .npz with X, y "
+                           "and optional names, or Parquet): find a formula for --target")
+    data.add_argument("--target", metavar="COLUMN", default=None, help="the column to predict")
+    data.add_argument("--features", metavar="A,B,...", default=None,
+                      help="input columns (default: every other column)")
+    data.add_argument("--test-data", metavar="PATH", default=None,
+                      help="rows for the final report only (else 20%% of --data)")
+    data.add_argument("--dropna", action="store_true",
+                      help="drop rows with NaN or inf cells (reported) instead of stopping")
+    data.add_argument("--jobs", type=int, default=None,
+                      help="worker processes for the restarts (default: every core)")
     train.add_argument("--ddp", action="store_true", help="data-parallel training over the "
                        "processes of `torchrun --nproc_per_node=N -m kanlab train --ddp ...`")
     train.add_argument("--ddp-backend", choices=["auto", "gloo", "nccl"], default="auto",
@@ -201,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "train":
         if args.threads < 1:
             parser.error(f"--threads must be >= 1, got {args.threads}")
+        if args.data is not None:
+            return _data_main(parser, args)
         if args.resume is not None:
             cfg = _resume_config(parser, args)
         else:
@@ -221,6 +236,37 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<10} {path}")
         if metrics["status"] == "interrupted":
             return 130
+    return 0
+
+
+def _data_main(parser, args) -> int:
+    """``--data``: read and check everything first (one line, exit 2), then discover."""
+    from kanlab.discover import DataError, read_table
+    if args.ddp or args.resume:
+        parser.error("--data cannot be combined with --ddp or --resume yet")
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    features = ([f.strip() for f in args.features.split(",") if f.strip()]
+                if args.features else None)
+    try:
+        table = read_table(args.data, args.target, features, dropna=args.dropna)
+    except DataError as err:
+        parser.error(f"--data: {err}")
+    test = None
+    if args.test_data is not None:
+        try:
+            test = read_table(args.test_data, table.target, table.names + table.dropped_columns,
+                              dropna=args.dropna, min_rows=1)
+        except DataError as err:
+            parser.error(f"--test-data: {err}")
+    _check_out(parser, args.out)
+    import torch
+    torch.set_num_threads(args.threads)
+    from kanlab.cli._data_job import run_data
+    metrics = run_data(table, test, out=args.out, seed=args.seed, jobs=args.jobs,
+                       log=lambda line: print(line, flush=True))
+    for name, path in metrics["files"].items():
+        print(f"  {name:<10} {path}")
     return 0
 
 

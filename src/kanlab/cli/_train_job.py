@@ -368,7 +368,7 @@ def _write_outputs(out: Path, model, dataset, f, var_names, cfg: TrainConfig, st
     ranges = _first_layer_range(cfg.ranges, len(var_names))
     labels = [f"${v}$" if len(v) == 1 else f"${v[0]}_{{{v[1:]}}}$" for v in var_names]
     plotting.plot_network(model, dataset["train_input"], in_vars=labels, path=paths["network"])
-    plotting.plot_bspline_basis(model.layers[0], path=paths["bspline"])
+    plotting.plot_edge_in_use(model, dataset["train_input"], in_vars=labels, path=paths["bspline"])
     plotting.plot_compare(model, f, ranges=ranges, var_names=labels, path=paths["compare"])
     if stages:
         plotting.plot_history(stages, path=paths["results"])

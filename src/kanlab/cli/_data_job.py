@@ -1,0 +1,97 @@
+"""``kanlab train --data FILE --target COLUMN``: a table of measurements in, a formula out.
+
+The data are read and checked by the CLI before anything is written (bad
+data end the run with one line and exit status 2, see :mod:`kanlab.cli._main`);
+this module runs :func:`kanlab.discover.discover`, prints the Pareto front
+and the chosen formula once, and writes the run directory: ``metrics.json``,
+``report.html``, ``fit.png``, ``network.png``, ``bspline_visualization.png``
+and ``model.safetensors`` (the best spline model).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+
+__all__ = ["run_data", "pareto_lines"]
+
+
+def pareto_lines(pareto: list[dict], width: int = 70) -> list[str]:
+    """The Pareto front as a short table; the chosen row (marked ``*``) refers to the formula
+    line printed after it, so that the formula is printed once."""
+    lines = [f"  {'':1} {'complexity':>10}  {'val RMSE':>10}  formula"]
+    for p in pareto:
+        text = p["formula"] if len(p["formula"]) <= width else p["formula"][:width - 3] + "..."
+        text = "(the formula below)" if p["chosen"] else text
+        lines.append(f"  {'*' if p['chosen'] else ' '} {p['complexity']:>10}  "
+                     f"{p['val_rmse']:>10.3e}  {text}")
+    return lines
+
+
+def run_data(table, test_table, *, out: str | None, seed: int, jobs: int | None,
+             log=print) -> dict:
+    """Discover, print, write the run directory; returns the metrics (also in metrics.json)."""
+    from kanlab.discover import discover
+    from kanlab.discover._figures import write_figures
+    from kanlab.discover._report import report_html
+    from kanlab.io._atomic import atomic_write_text
+    for warning in table.warnings:
+        log(f"warning: {warning}")
+    result = discover(table, test=test_table, seed=seed, n_jobs=jobs, log=log)
+    m = result.metrics
+    if result.name_map:
+        log("column names mapped to symbols: " + ", ".join(
+            f"{k!r} -> {v}" for k, v in result.name_map.items()))
+    log(f"rows: {m['n_train']} train, {m['n_val']} validation, {m['n_test']} test (seed {seed})")
+    log("Pareto front (complexity against validation RMSE):")
+    for line in pareto_lines(result.pareto):
+        log(line)
+    metrics = {
+        "target": table.target, "columns": result.names, "symbols": result.symbols,
+        "name_map": result.name_map,
+        "formula": result.formula_str, "formula_latex": result.formula_latex,
+        "formula_fits": result.formula_fits,
+        "formula_test_rmse": m.get("formula_test_rmse"), "formula_test_r2": m.get("formula_test_r2"),
+        "formula_val_rmse": m.get("formula_val_rmse"),
+        "pareto": result.pareto,
+        "spline_test_rmse": m.get("spline_test_rmse"), "spline_test_r2": m.get("spline_test_r2"),
+        "spline_val_rmse": m.get("spline_val_rmse"), "spline_model": m.get("spline_trial"),
+        "n_train": m["n_train"], "n_val": m["n_val"], "n_test": m["n_test"], "seed": seed,
+        "test_from": "test file" if test_table is not None else "split",
+        "dropped_columns": table.dropped_columns, "dropped_rows": table.dropped_rows,
+        "warnings": table.warnings, "wall_time": m["wall_time"],
+    }
+    if result.formula is None:
+        log("no formula found; the spline model is kept")
+    elif result.formula_fits:
+        log(f"formula: {table.target} = {result.formula_str}   (test RMSE "
+            f"{m['formula_test_rmse']:.3e}, R² {m['formula_test_r2']:.6f})")
+    else:
+        log(f"no exact formula fits as well as the spline model (validation RMSE "
+            f"{m['formula_val_rmse']:.3e} against {m['spline_val_rmse']:.3e}); the spline model "
+            f"is kept. Best approximation: {table.target} = {result.formula_str}")
+    path = Path(out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
+    path.mkdir(parents=True, exist_ok=True)
+    X_test, y_test = _test_rows(table, test_table, result, seed)
+    files = write_figures(result, path, table.X, X_test, y_test)
+    if result.model is not None:
+        files["checkpoint"] = path / "model.safetensors"
+        result.model.save(files["checkpoint"])
+    files["report"] = path / "report.html"
+    metrics["files"] = {k: str(v) for k, v in files.items()}
+    metrics["files"]["metrics"] = str(path / "metrics.json")
+    atomic_write_text(files["report"], report_html(result, metrics, {
+        k: v for k, v in files.items() if str(v).endswith(".png")}, table,
+        title=f"kanlab: a formula for {table.target}"))
+    atomic_write_text(path / "metrics.json", json.dumps(metrics, indent=2, default=str) + "\n")
+    return metrics
+
+
+def _test_rows(table, test_table, result, seed):
+    if test_table is not None:
+        idx = [test_table.names.index(n) for n in table.names]
+        return test_table.X[:, idx], test_table.y
+    from kanlab.discover._split import split_rows
+    te = split_rows(table.n_rows, seed)[2]
+    return table.X[te], table.y[te]

@@ -1,0 +1,174 @@
+"""Constants of a formula: refit them on raw data, then round them where validation allows.
+
+A formula read off a KAN carries approximate constants (each edge's
+``c·f(a·x + b) + d``, the scaling substituted back).  :func:`refit` treats
+every floating-point number of the expression as a free parameter and solves
+the nonlinear least-squares problem on the training rows (scipy's
+``least_squares``); with the right structure and noise-free data that is
+exact to machine precision.  :func:`round_constants` then tries, constant by
+constant, the simplest nearby value (integer, small fraction, fraction of π)
+and keeps it when the validation error does not grow; the remaining floats
+keep the fewest significant digits that validation accepts.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["evaluate", "rmse_of", "refit", "round_constants", "rounding_tolerance",
+           "complexity"]
+
+
+def rounding_tolerance(expr, val_rmse: float, n_train: int, floor: float) -> float:
+    """How far rounding may move the predictions: two standard errors of the fitted formula.
+
+    With ``p`` constants fitted on ``n_train`` rows at noise ``σ`` (estimated
+    by the validation RMSE), the fit itself is uncertain by about
+    ``σ·sqrt(p/n_train)`` in RMS; a simple number within twice that is as
+    good an answer as the fitted one.  ``floor`` covers noise-free data.
+    """
+    import sympy
+    p = max(len(expr.atoms(sympy.Float)), 1)
+    return max(2.0 * val_rmse * math.sqrt(p / max(n_train, 1)), floor)
+
+
+def complexity(expr) -> int:
+    """Nodes of the expression tree (operations, symbols and numbers each count 1)."""
+    import sympy
+    return sum(1 for _ in sympy.preorder_traversal(expr))
+
+
+def evaluate(expr, symbols, X: np.ndarray) -> np.ndarray:
+    """``expr`` on the rows of ``X`` (columns in the order of ``symbols``); non-finite allowed."""
+    from kanlab.symbolic._formula import to_numpy
+    with np.errstate(all="ignore"):
+        out = np.asarray(to_numpy(expr, symbols)(np.asarray(X, dtype=np.float64)), dtype=float)
+    out = np.broadcast_to(out, (len(X),)) if out.ndim == 0 or out.shape != (len(X),) else out
+    return np.real_if_close(out).astype(float, copy=False)
+
+
+def rmse_of(expr, symbols, X, y) -> float:
+    err = evaluate(expr, symbols, X) - y
+    value = float(np.sqrt(np.mean(err * err)))
+    return value if math.isfinite(value) else math.inf
+
+
+def _parameterize(expr):
+    """``(expr with floats replaced by symbols p0.., params, values)``."""
+    import sympy
+    floats = sorted(expr.atoms(sympy.Float), key=lambda f: sympy.default_sort_key(f))
+    params = [sympy.Symbol(f"_p{k}") for k in range(len(floats))]
+    return expr.xreplace(dict(zip(floats, params))), params, np.array([float(f) for f in floats])
+
+
+def _fit_params(template, free, p0, fixed, symbols, X, y, max_nfev: int = 200):
+    """Least-squares values of the ``free`` parameters of ``template`` (``p0`` on failure)."""
+    from scipy.optimize import least_squares
+    from kanlab.symbolic._formula import to_numpy
+    f = to_numpy(template.xreplace(fixed), [*symbols, *free])
+    X = np.asarray(X, dtype=np.float64)
+    scale = float(np.std(y)) or 1.0
+
+    def residual(p):
+        with np.errstate(all="ignore"):
+            pred = np.asarray(f(np.hstack([X, np.broadcast_to(p, (len(X), len(p)))])), dtype=float)
+        r = (np.broadcast_to(pred, y.shape) - y) / scale
+        return np.where(np.isfinite(r), r, 1e6)
+
+    p0 = np.asarray(p0, dtype=float)
+    if not free:
+        return p0
+    try:
+        sol = least_squares(residual, p0, method="lm" if len(y) >= len(p0) else "trf",
+                            max_nfev=max_nfev * (len(p0) + 1), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    except (ValueError, FloatingPointError, OverflowError, ZeroDivisionError):
+        return p0
+    if not np.all(np.isfinite(sol.x)) or np.sum(sol.fun ** 2) > np.sum(residual(p0) ** 2):
+        return p0
+    return sol.x
+
+
+def _fill(template, fixed, free, values):
+    import sympy
+    return template.xreplace(fixed).xreplace({s: sympy.Float(float(v), 17)
+                                              for s, v in zip(free, values)})
+
+
+def refit(expr, symbols, X, y, max_nfev: int = 200):
+    """``expr`` with its floats refitted on ``(X, y)`` by least squares (unchanged on failure)."""
+    template, params, p0 = _parameterize(expr)
+    if not params:
+        return expr
+    values = _fit_params(template, params, p0, {}, symbols, X, y, max_nfev)
+    return _fill(template, {}, params, values)
+
+
+def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02,
+                 per_kind: int = 2):
+    """Simple numbers within ``within`` (relative) of ``value``, simplest first.
+
+    Integers, then fractions ``p/q`` by growing ``q``, then ``p/q·π`` (the
+    first ``per_kind`` of each kind); the
+    caller keeps the first that the validation rows accept, so an exponent
+    of 1.9992 becomes 2, not 7π/11.
+    """
+    import sympy
+    if abs(value) < 1e-12:
+        return [sympy.Integer(0)]
+    out = []
+    for unit, symbol in ((1.0, sympy.Integer(1)), (math.pi, sympy.pi)):
+        found = []
+        for q in range(1, max_denominator + 1):
+            p = round(value / unit * q)
+            if p == 0 or abs(p) > 1000 or math.gcd(p, q) != 1:  # 35950207169/4 is not simple
+                continue
+            if abs(p / q * unit - value) <= within * abs(value):
+                found.append(sympy.Rational(p, q) * symbol)
+        out += found[:per_kind]
+    return out
+
+
+def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16)):
+    """Round ``expr``'s constants where the predictions move by at most ``tol``.
+
+    Args:
+        train, val: ``(X, y)`` pairs; after each snap to a simple number the
+            other constants are refitted on ``train``.
+        tol: the largest acceptable RMS change of the predictions on the
+            validation rows (the caller sets it from the noise level and the
+            constants' standard errors, see :func:`rounding_tolerance`).
+
+    Returns the rounded expression (the input when nothing could be rounded).
+    """
+    import sympy
+    reference = evaluate(expr, symbols, val[0])
+
+    def accepted(trial) -> bool:
+        moved = evaluate(trial, symbols, val[0]) - reference
+        return bool(np.all(np.isfinite(moved))) and float(np.sqrt(np.mean(moved ** 2))) <= tol
+
+    template, params, values = _parameterize(expr)
+    fixed, free = {}, list(params)
+    values = dict(zip(params, values))
+    # small values first: exponents and factors such as 1/2 before a coefficient absorbs them
+    for p in sorted(params, key=lambda q: abs(values[q])):
+        for nice in _nice_values(values[p]):
+            rest = [q for q in free if q is not p]
+            trial_fixed = fixed | {p: nice}
+            fitted = _fit_params(template, rest, [values[q] for q in rest], trial_fixed,
+                                 symbols, *train, max_nfev=30)
+            if accepted(_fill(template, trial_fixed, rest, fitted)):
+                fixed, free = trial_fixed, rest
+                values.update(zip(rest, fitted))
+                break
+    current = _fill(template, fixed, free, [values[q] for q in free])
+    floats = list(current.atoms(sympy.Float))
+    if not floats:
+        return current
+    for digits in range(*digits_range):
+        # the decimal string at full precision: prints as written, evaluates as printed
+        trial = current.xreplace({f: sympy.Float(f"{float(f):.{digits}g}", 15) for f in floats})
+        if accepted(trial):
+            return trial
+    return current

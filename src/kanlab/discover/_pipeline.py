@@ -1,0 +1,208 @@
+"""``discover(X, y, names=...)``: a table of measurements in, a checked formula out.
+
+The steps (every choice on training and validation rows; the test rows are
+used once, at the end):
+
+1. check the data (:mod:`._table`), map the names to symbols (:mod:`._names`),
+   split the rows 60/20/20 with a seed (:mod:`._split`);
+2. candidates: a linear and a power law fitted directly (:mod:`._direct`),
+   then KAN restarts over spaces (raw, log), widths and seeds, in parallel
+   processes (:mod:`._search`); each is read off as a formula in the original
+   columns and its constants are refitted on the raw training rows
+   (:mod:`._constants`);
+3. the Pareto front of complexity against validation RMSE, the simplest
+   formula within 1 % of the best (:mod:`._select`), its constants rounded
+   where the validation error allows;
+4. the test rows: the formula's and the best spline model's errors.
+
+The search stops after a round when a formula already reproduces the
+validation rows to ``1e-9·std(y)`` (noise-free data, nothing left to find) or
+predicts them at least as well as every spline model trained so far.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from kanlab.discover._result import DiscoveryResult
+from kanlab.discover._search import Trial, run_trials
+from kanlab.discover._table import Table, make_table
+
+__all__ = ["discover", "DEFAULT_ROUNDS"]
+
+# Restarts, cheapest first: one-layer (additive) KANs, then deeper ones and more seeds.
+DEFAULT_ROUNDS = (
+    (Trial("log", (1,)), Trial("raw", (1,)), Trial("mixed", (1, 1))),
+    (Trial("log", (2, 1)), Trial("raw", (2, 1)), Trial("mixed", (2, 1)), Trial("raw", (1, 1))),
+    (Trial("log", (2, 1), seed=1), Trial("raw", (2, 1), seed=1)),
+)
+MAX_SEARCH_ROWS = 20_000  # training rows the search uses (a seeded subsample beyond)
+EXACT = 1e-9  # validation RMSE / std(y) below which noise-free data are reproduced
+
+
+def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int = 0,
+             n_jobs: int | None = None, rounds=DEFAULT_ROUNDS, time_budget: float | None = 60.0,
+             log=None) -> DiscoveryResult:
+    """Find a formula ``y ≈ f(X)`` in the columns' own names and units.
+
+    Args:
+        X: rows × inputs (array-like), or a :class:`~kanlab.discover._table.Table`
+            (then ``y`` and ``names`` are ignored).
+        y: the target, one value per row.
+        names: the inputs' names (default ``x1, x2, ...``); they become the
+            formula's symbols (see :mod:`kanlab.discover._names`).
+        test: optional ``(X_test, y_test)`` (or a Table) used for the final report
+            instead of 20 % of the rows.
+        seed: seeds the split and the restarts.
+        n_jobs: worker processes for the restarts (default: every core; 1: in
+            this process).
+        rounds: the restarts, as tuples of :class:`~kanlab.discover._search.Trial`.
+        time_budget: seconds; no further round of restarts starts once half of it has
+            passed (None: every round runs unless a formula is found).
+        log: optional callable receiving progress lines (the library prints nothing).
+
+    Raises:
+        kanlab.discover.DataError: the data cannot be used (the message says why).
+    """
+    start = time.perf_counter()
+    log = log or (lambda line: None)
+    table = X if isinstance(X, Table) else make_table(X=X, y=y, names=names, target=target)
+    test_table = None
+    if test is not None:
+        test_table = test if isinstance(test, Table) else make_table(
+            X=test[0], y=test[1], names=table.names + table.dropped_columns, target=table.target,
+            min_rows=1)
+    from kanlab.discover._names import symbol_names, symbols_for
+    from kanlab.discover._split import split_rows
+    identifiers, name_map = symbol_names(table.names)
+    positive = list(np.all(table.X > 0, axis=0))
+    symbols = symbols_for(identifiers, positive)
+    tr, va, te = split_rows(table.n_rows, seed, has_test=test_table is not None)
+    X_te, y_te = ((table.X[te], table.y[te]) if test_table is None
+                  else (test_table.X[:, [test_table.names.index(n) for n in table.names]],
+                        test_table.y))
+    # large tables: the search (networks, symbolic fits, constants) runs on a seeded subsample;
+    # the test rows are all used for the final report
+    tr_s, va_s = _subsample(tr, MAX_SEARCH_ROWS, seed), _subsample(va, MAX_SEARCH_ROWS // 4, seed)
+    data = {"X_train": table.X[tr_s], "y_train": table.y[tr_s], "X_val": table.X[va_s],
+            "y_val": table.y[va_s], "names": identifiers, "positive": positive}
+    scale = float(np.std(data["y_train"]))
+    candidates, splines, seen = [], [], set()
+    from kanlab.discover._direct import direct_formulas
+    _add(candidates, seen, direct_formulas(data["X_train"], data["y_train"], symbols),
+         "direct", symbols, data)
+    for r, trials in enumerate(rounds):
+        if _done(candidates, splines, scale):
+            break
+        if r and time_budget is not None and time.perf_counter() - start > time_budget / 2:
+            log(f"time budget: {len(rounds) - r} round(s) of restarts skipped")
+            break
+        trials = [Trial(t.space, t.width, t.seed + seed, t.grids, t.steps, t.lamb) for t in trials]
+        log(f"search round {r + 1}: {len(trials)} KAN restarts")
+        for res in run_trials(trials, data, n_jobs):
+            if res["spline"] is not None:
+                splines.append(res["spline"] | {"trial": res["trial"]})
+            _add(candidates, seen, res["formulas"], _label(res["trial"]), symbols, data)
+    if not splines:  # stopped before any network: train one for the spline model and figures
+        for trial in ((rounds[0][0],) if rounds and rounds[0] else ()) + (Trial("raw", (1,)),):
+            res = run_trials([Trial(trial.space, trial.width, trial.seed + seed, trial.grids,
+                                    trial.steps, trial.lamb)], data, 1)[0]
+            if res["spline"] is not None:
+                splines.append(res["spline"] | {"trial": res["trial"]})
+                break
+    return _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines,
+                   (X_te, y_te), (len(tr), len(va), len(y_te)), seed, start, log)
+
+
+
+def _subsample(rows, limit: int, seed: int):
+    if len(rows) <= limit:
+        return rows
+    return np.sort(np.random.default_rng([seed, len(rows)]).choice(rows, limit, replace=False))
+
+
+def _done(candidates, splines, scale) -> bool:
+    """A formula reproduces noise-free data, or predicts as well as every spline model so far."""
+    if not candidates:
+        return False
+    best = min(c["val_rmse"] for c in candidates)
+    return best <= EXACT * scale or (bool(splines) and best <= min(s["val_rmse"] for s in splines))
+
+
+def _label(trial: Trial) -> str:
+    return f"KAN {trial.space} {list(trial.width)} seed {trial.seed}"
+
+
+def _add(candidates, seen, exprs, source, symbols, data) -> None:
+    from kanlab.discover._constants import complexity, refit, rmse_of
+    for expr in exprs:
+        expr = refit(expr, symbols, data["X_train"], data["y_train"])
+        key = str(expr)
+        if key in seen:
+            continue
+        seen.add(key)
+        val = rmse_of(expr, symbols, data["X_val"], data["y_val"])
+        if math.isfinite(val):
+            candidates.append({"expr": expr, "complexity": complexity(expr), "val_rmse": val,
+                               "source": source})
+
+
+def _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines, test,
+            sizes, seed, start, log) -> DiscoveryResult:
+    import sympy
+    from kanlab.discover._constants import (complexity, rmse_of, round_constants,
+                                            rounding_tolerance)
+    from kanlab.discover._select import choose, pareto_front
+    scale = float(np.std(data["y_train"]))
+    front = pareto_front(candidates)
+    chosen = choose(front, floor=EXACT * scale)
+    formula, picked = None, chosen
+    if chosen is not None:
+        tol = rounding_tolerance(chosen["expr"], chosen["val_rmse"], len(data["y_train"]),
+                                 EXACT * scale)
+        formula = round_constants(chosen["expr"], symbols, (data["X_train"], data["y_train"]),
+                                  (data["X_val"], data["y_val"]), tol)
+        chosen = chosen | {"expr": formula, "complexity": complexity(formula),
+                           "val_rmse": rmse_of(formula, symbols, data["X_val"], data["y_val"])}
+    best_spline = min(splines, key=lambda s: s["val_rmse"], default=None)
+    spline_val = best_spline["val_rmse"] if best_spline else math.inf
+    fits = chosen is not None and chosen["val_rmse"] <= max(1.1 * spline_val, 1e-6 * scale)
+    pareto = []
+    for c in front:
+        shown = chosen if c is picked else c | {"expr": sympy.N(c["expr"], 4)}
+        pareto.append({"formula": str(shown["expr"]), "complexity": shown["complexity"],
+                       "val_rmse": shown["val_rmse"], "source": c["source"],
+                       "chosen": c is picked})
+    result = DiscoveryResult(formula, fits, pareto, best_spline and best_spline["model"],
+                             best_spline and best_spline["space"], list(table.names),
+                             identifiers, name_map, warnings=list(table.warnings),
+                             _sympy_symbols=symbols)
+    X_te, y_te = test
+    metrics = {"n_train": sizes[0], "n_val": sizes[1], "n_test": sizes[2], "seed": seed,
+               "target": table.target, "columns": list(table.names), "symbols": identifiers,
+               "name_map": name_map, "dropped_columns": table.dropped_columns,
+               "dropped_rows": table.dropped_rows, "formula_fits": fits,
+               "n_candidates": len(candidates),
+               "formula_val_rmse": chosen["val_rmse"] if chosen else None,
+               "spline_val_rmse": spline_val if best_spline else None,
+               "y_std": float(np.std(table.y))}
+    if formula is not None:
+        metrics["formula_test_rmse"] = rmse_of(formula, symbols, X_te, y_te)
+        metrics["formula_test_r2"] = _r2(result.predict_formula(X_te), y_te)
+    if best_spline is not None:
+        pred = result.predict_spline(X_te)
+        metrics["spline_test_rmse"] = float(np.sqrt(np.mean((pred - y_te) ** 2)))
+        metrics["spline_test_r2"] = _r2(pred, y_te)
+        metrics["spline_trial"] = _label(best_spline["trial"])
+    metrics["wall_time"] = time.perf_counter() - start
+    result.metrics = metrics
+    return result
+
+
+def _r2(pred, y) -> float:
+    ss_res = float(np.sum((pred - y) ** 2))
+    ss_tot = float(np.sum((y - np.mean(y)) ** 2))
+    value = 1.0 - ss_res / ss_tot if ss_tot > 0 else math.nan
+    return value if math.isfinite(value) else -math.inf

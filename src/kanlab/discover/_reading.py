@@ -1,0 +1,178 @@
+"""Reading a table of measurements from CSV/TSV (pandas), ``.npz`` or Parquet (pyarrow).
+
+Every failure becomes a one-line :class:`~kanlab.discover._table.DataError`:
+a missing, unreadable or empty file, no header row, and whatever
+:func:`~kanlab.discover._table.make_table` finds in the cells.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from kanlab.discover._table import DataError, Table, make_table
+
+__all__ = ["read_table", "read_columns"]
+
+
+def read_table(path, target: str | None = None, features=None, *, dropna: bool = False,
+               min_rows: int | None = None) -> Table:
+    """Read ``path`` and check it (see :func:`kanlab.discover._table.make_table`).
+
+    ``target`` is required for CSV/TSV/Parquet; ``.npz`` files carry ``X`` and
+    ``y`` (and optionally ``names``), their target is called ``target`` or ``y``.
+    """
+    columns, labels, npz_target = read_columns(path)
+    if npz_target is not None:
+        target = target or npz_target
+        if target != npz_target and target not in columns:
+            target = npz_target
+    if target is None:
+        raise DataError("--target is required: name the column to predict; the columns are: "
+                        + ", ".join(columns))
+    kwargs = {} if min_rows is None else {"min_rows": min_rows}
+    return make_table(columns, target=target, features=features, dropna=dropna,
+                      row_labels=labels, **kwargs)
+
+
+def read_columns(path) -> tuple[dict, list, str | None]:
+    """``({name: values}, row labels, target name or None)`` of a data file."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"data file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise DataError(f"data file {str(path)!r} is a directory, not a file")
+    if not os.access(path, os.R_OK):
+        raise DataError(f"data file {str(path)!r} is not readable (permission denied)")
+    if path.stat().st_size == 0:
+        raise DataError(f"data file {str(path)!r} is empty")
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        return _read_npz(path)
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(path)
+    return _read_text(path, "\t" if suffix in (".tsv", ".tab") else None)
+
+
+def _read_text(path: Path, sep: str | None):
+    try:
+        import pandas as pd
+    except ImportError:
+        raise DataError("reading CSV/TSV needs pandas: pip install 'kanlab[data]'") from None
+    try:  # header=None: the first row is read as data, so duplicate names are not renamed
+        frame = pd.read_csv(path, sep=sep or ",", header=None, dtype=str,
+                            keep_default_na=False, skipinitialspace=True)
+    except UnicodeDecodeError:
+        raise DataError(f"data file {str(path)!r} is not text (cannot decode it as UTF-8)") \
+            from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"data file {str(path)!r} has no rows or header") from None
+    except (pd.errors.ParserError, ValueError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DataError(f"cannot read {str(path)!r} as a table: {first}") from None
+    if sep is None and frame.shape[1] == 1 and "\t" in str(frame.iloc[0, 0]):
+        return _read_text(path, "\t")
+    names = [str(c).strip() for c in frame.iloc[0]]
+    body = frame.iloc[1:]
+    _check_header(path, names, len(body))
+    from kanlab.discover._table import _unique
+    _unique(names)
+    columns = {name: _parse_cells(body[col].to_numpy()) for name, col in zip(names, body.columns)}
+    labels = list(range(2, len(body) + 2))  # line numbers in the file (header is line 1)
+    return columns, labels, None
+
+
+def _parse_cells(cells: np.ndarray) -> np.ndarray:
+    """Strings to floats where they parse; 'nan'/'inf' and empty cells to NaN/inf; others kept."""
+    try:  # fast path: every cell a number (numpy parses the strings in C)
+        return np.asarray(cells).astype(np.float64)
+    except (TypeError, ValueError):
+        pass
+    out = np.empty(len(cells), dtype=object)
+    for r, v in enumerate(cells):
+        s = v.strip() if isinstance(v, str) else v
+        if s == "" or (isinstance(s, str) and s.lower() in ("na", "nan", "n/a", "null")):
+            out[r] = np.nan
+        else:
+            try:
+                out[r] = float(s)
+            except (TypeError, ValueError):
+                out[r] = s
+    try:
+        return out.astype(np.float64)
+    except (TypeError, ValueError):
+        return out
+
+
+def _check_header(path: Path, names: list[str], n_rows: int) -> None:
+    def number(s):
+        try:
+            float(s)
+            return True
+        except ValueError:
+            return False
+    if names and all(number(n) for n in names):
+        raise DataError(f"data file {str(path)!r} has no header row: its first line holds "
+                        "numbers; add a line of column names")
+    if any(n.startswith("Unnamed:") or n == "" for n in names):
+        raise DataError(f"data file {str(path)!r} has an empty column name in its header row")
+    if n_rows == 0:
+        raise DataError(f"data file {str(path)!r} has a header but no data rows")
+
+
+def _read_npz(path: Path):
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except (ValueError, OSError, EOFError) as err:
+        raise DataError(f"cannot read {str(path)!r} as .npz: {str(err).splitlines()[0]}") from None
+    if "X" not in arrays or "y" not in arrays:
+        raise DataError(f"{str(path)!r} must hold arrays 'X' and 'y' (optionally 'names'); "
+                        f"it holds: {', '.join(arrays) or 'nothing'}")
+    X, y = np.asarray(arrays["X"]), np.asarray(arrays["y"])
+    if X.ndim == 1:
+        X = X[:, None]
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
+        raise DataError(f"{str(path)!r}: X must be rows × columns and y one value per row, got "
+                        f"shapes {X.shape} and {y.shape}")
+    names = ([str(n) for n in np.asarray(arrays["names"]).ravel()] if "names" in arrays
+             else [f"x{i + 1}" for i in range(X.shape[1])])
+    if len(names) == X.shape[1] + 1:  # names include the target's
+        *names, target = names
+    else:
+        target = "y"
+    if len(names) != X.shape[1]:
+        raise DataError(f"{str(path)!r}: 'names' gives {len(names)} names for {X.shape[1]} "
+                        "columns of X")
+    if len(y) == 0:
+        raise DataError(f"data file {str(path)!r} has no rows")
+    from kanlab.discover._table import _unique
+    _unique(names + [target])
+    columns = {n: X[:, i] for i, n in enumerate(names)} | {target: y}
+    return columns, list(range(len(y))), target
+
+
+def _read_parquet(path: Path):
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError("reading Parquet needs pyarrow: pip install 'kanlab[parquet]'") from None
+    try:
+        table = pq.read_table(path)
+    except Exception as err:  # pyarrow raises its own ArrowInvalid/OSError family
+        raise DataError(f"cannot read {str(path)!r} as Parquet: {str(err).splitlines()[0]}") \
+            from None
+    names = [str(n) for n in table.column_names]
+    from kanlab.discover._table import _unique
+    _unique(names)
+    if table.num_rows == 0:
+        raise DataError(f"data file {str(path)!r} has no rows")
+    columns = {}
+    for name in names:
+        values = table.column(name).to_numpy(zero_copy_only=False)
+        columns[name] = values if values.dtype.kind in "fiu" else _parse_cells(
+            np.asarray(values, dtype=object))
+    return columns, list(range(table.num_rows)), None

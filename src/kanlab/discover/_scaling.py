@@ -1,0 +1,102 @@
+"""Where the KAN works: standardised columns, optionally in log space.
+
+``raw``: every input and the target standardised (mean 0, std 1).
+``mixed``: inputs as in ``log``, the target as in ``raw``: ``g(C·x1^a·x2^b)``
+(``cos(k·d)``, ``exp(-E/(k·T))``) is then a function of one sum.
+``log``: for a target of one sign, ``log|y|`` is the target and the inputs
+whose values are all positive enter as ``log x``: a product of powers
+``C·x1^a·x2^b`` becomes the sum ``log C + a·log x1 + b·log x2``, which a
+one-layer KAN fits with linear edges.  :meth:`Space.to_original` turns a
+formula in the standardised variables back into the original columns and
+units.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Space", "make_space"]
+
+MIN_SIGNED = 0.8  # log space needs this share of the target's rows to have one sign
+
+
+@dataclass
+class Space:
+    kind: str  # "raw", "mixed" or "log"
+    log_cols: np.ndarray  # bool per input: enters as log(x)
+    x_mean: np.ndarray
+    x_std: np.ndarray
+    y_sign: float
+    y_mean: float
+    y_std: float
+
+    def _pre(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        return np.where(self.log_cols, np.log(np.where(self.log_cols, np.abs(X), 1.0)), X)
+
+    def usable(self, y) -> np.ndarray:
+        """Rows this space can fit: all, except in log space those of the minority sign."""
+        y = np.asarray(y)
+        return self.y_sign * y > 0 if self.kind == "log" else np.ones(len(y), dtype=bool)
+
+    def x(self, X) -> np.ndarray:
+        return (self._pre(X) - self.x_mean) / self.x_std
+
+    def y(self, y) -> np.ndarray:
+        t = np.log(self.y_sign * y) if self.kind == "log" else y
+        return (t - self.y_mean) / self.y_std
+
+    def y_back(self, t) -> np.ndarray:
+        t = np.asarray(t) * self.y_std + self.y_mean
+        return self.y_sign * np.exp(t) if self.kind == "log" else t
+
+    def to_original(self, expr, z_symbols, symbols):
+        """``expr`` in the standardised variables ``z_symbols`` as a formula in ``symbols``."""
+        import sympy
+        sub = {}
+        for i, (z, s) in enumerate(zip(z_symbols, symbols)):
+            pre = sympy.log(s) if self.log_cols[i] else s
+            sub[z] = (pre - sympy.Float(self.x_mean[i], 17)) / sympy.Float(self.x_std[i], 17)
+        t = expr.xreplace(sub) * sympy.Float(self.y_std, 17) + sympy.Float(self.y_mean, 17)
+        if self.kind != "log":
+            return sympy.expand(t)
+        out = sympy.exp(sympy.expand(t))
+        out = sympy.powsimp(sympy.expand(out, power_exp=True, mul=False, multinomial=False),
+                            combine="base")
+        return self.y_sign * out
+
+
+def make_space(kind: str, X, y) -> Space | None:
+    """The ``kind`` space fitted on training rows, or None when it does not apply.
+
+    ``log`` needs a target of one sign and at least one all-positive input.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if kind in ("log", "mixed"):
+        # the sign of most rows: noise may push a few small values of a positive law below 0;
+        # those rows are left out of log-space fits (see usable)
+        sign = float(np.sign(np.median(y)))
+        if sign == 0.0 or np.mean(sign * y > 0) < MIN_SIGNED:
+            sign = 0.0
+        log_cols = np.all(X > 0, axis=0)
+        if kind == "mixed":
+            sign = 1.0
+        if sign == 0.0 or not log_cols.any():
+            return None
+    elif kind == "raw":
+        sign, log_cols = 1.0, np.zeros(X.shape[1], dtype=bool)
+    else:
+        raise ValueError(f"space must be 'raw', 'mixed' or 'log', got {kind!r}")
+    space = Space(kind, log_cols, np.zeros(X.shape[1]), np.ones(X.shape[1]), sign, 0.0, 1.0)
+    pre = space._pre(X)
+    keep = space.usable(y)
+    pre, y = pre[keep], y[keep]
+    t = np.log(sign * y) if kind == "log" else y
+    space.x_mean, space.x_std = pre.mean(axis=0), pre.std(axis=0)
+    space.x_std[space.x_std == 0] = 1.0
+    space.y_mean, space.y_std = float(t.mean()), float(t.std()) or 1.0
+    if not np.isfinite(space.y_std) or not np.all(np.isfinite(space.x_std)):
+        return None
+    return space

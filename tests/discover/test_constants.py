@@ -1,0 +1,53 @@
+"""Constants: least-squares refit, snapping to simple numbers, selection on the Pareto front."""
+import numpy as np
+import sympy
+
+from kanlab.discover._constants import _nice_values, complexity, refit, round_constants
+from kanlab.discover._select import choose, pareto_front
+
+
+def _data(noise=0.0, n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.c_[rng.uniform(0.1, 2, n), rng.uniform(9, 10, n)]
+    y = 2 * np.pi * np.sqrt(X[:, 0] / X[:, 1])
+    return X, y + noise * np.std(y) * rng.standard_normal(n)
+
+
+def test_nice_values_simplest_first():
+    assert _nice_values(-1.9992)[0] == -2
+    assert sympy.pi * 2 in _nice_values(6.2831853)
+    assert _nice_values(8.98755e9) == []  # no 35950207169/4
+
+
+def test_refit_then_round_recovers_2_pi_and_half_powers():
+    L, g = sympy.symbols("L g", positive=True)
+    X, y = _data()
+    start = sympy.Float(6.1) * L ** sympy.Float(0.52) * g ** sympy.Float(-0.47)
+    fitted = refit(start, [L, g], X[:400], y[:400])
+    rounded = round_constants(fitted, [L, g], (X[:400], y[:400]), (X[400:], y[400:]), 1e-12)
+    assert sympy.simplify(rounded - 2 * sympy.pi * sympy.sqrt(L / g)) == 0
+
+
+def test_noise_rounding_keeps_the_law_not_a_lookalike():
+    L, g = sympy.symbols("L g", positive=True)
+    X, y = _data(noise=0.01, n=2000)
+    fitted = refit(sympy.Float(6.0) * L ** sympy.Float(0.5) * g ** sympy.Float(-0.5), [L, g],
+                   X[:1200], y[:1200])
+    val = X[1200:], y[1200:]
+    rmse = float(np.sqrt(np.mean((y[1200:] - 2 * np.pi * np.sqrt(X[1200:, 0] / X[1200:, 1])) ** 2)))
+    rounded = round_constants(fitted, [L, g], (X[:1200], y[:1200]), val,
+                              2 * rmse * np.sqrt(3 / 1200))
+    assert rounded.atoms(sympy.Float) == set() or all(
+        p.exp in (sympy.Rational(1, 2), -sympy.Rational(1, 2))
+        for p in rounded.atoms(sympy.Pow) if p.base in (L, g))
+    assert sympy.simplify(rounded / sympy.sqrt(L / g)).free_symbols == set()
+
+
+def test_pareto_and_choice():
+    cands = [{"expr": None, "complexity": c, "val_rmse": v} for c, v in
+             [(3, 1.0), (5, 0.5), (7, 0.5004), (9, 0.1), (11, 0.0999), (13, 0.2)]]
+    front = pareto_front(cands)
+    assert [c["complexity"] for c in front] == [3, 5, 9, 11]
+    assert choose(front, floor=0.0)["complexity"] == 9  # 11 is within 1 %: not worth it
+    assert choose(front, floor=0.6)["complexity"] == 5
+    assert complexity(sympy.Symbol("x") * 2 + 1) == 5
