@@ -55,6 +55,10 @@ class FitConfig:
     # (history.status "interrupted", history.stopped_at = steps done)
     callback: Callable | None = field(default=None, repr=False)
     distributed: bool = False  # data-parallel over an initialised process group (kanlab.train._distributed)
+    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None
+    # False runs every step even when full-batch L-BFGS can no longer lower the loss
+    # (pykan's behaviour: one history entry per step)
+    stop_when_converged: bool = True
 
     def __post_init__(self) -> None:
         if self.opt not in ("LBFGS", "Adam"):
@@ -107,6 +111,16 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         """pykan's keys: ``train_loss``/``test_loss`` (which are RMSEs) and ``reg``."""
         return {"train_loss": self.train_rmse, "test_loss": self.test_rmse, "reg": self.reg}[key]
+
+    def keys(self) -> tuple[str, ...]:
+        """pykan's keys, so ``'train_loss' in history`` and ``dict(history)`` work."""
+        return ("train_loss", "test_loss", "reg")
+
+    def __contains__(self, key) -> bool:
+        return key in self.keys()
+
+    def __iter__(self):
+        return iter(self.keys())
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -285,7 +299,9 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                 pred, reg = penalties(model, xb, cfg)
             except NonFiniteError:  # a hidden layer overflowed: same as a non-finite loss
                 return torch.tensor(float("inf"))
-            loss = torch.mean((pred - yb) ** 2) + reg
+            data_loss = (torch.mean((pred - yb) ** 2) if cfg.loss_fn is None
+                         else cfg.loss_fn(pred, yb))
+            loss = data_loss + reg
             if torch.isfinite(loss):
                 loss.backward()
             reg_value = float(reg.detach())
@@ -304,7 +320,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
         good = _snapshot(model, good)
         # a full-batch L-BFGS step that cannot move the parameters ends the fit early,
         # unless grid updates are still to come
-        converged = (getattr(optimizer, "stalled", False) and batch == n_train and not (
+        converged = (cfg.stop_when_converged and getattr(optimizer, "stalled", False)
+                     and batch == n_train and not (
             cfg.update_grid and step + 1 < cfg.stop_grid_update_step))
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps or converged:
             train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync
