@@ -226,8 +226,8 @@ class KAN(_NativeKAN):
     def update_grid_from_samples(self, x) -> None:
         self.update_grid(self._data(x))
 
-    def update_grid(self, x, grid_eps=None) -> None:
-        super().update_grid(self._data(x), grid_eps)
+    def update_grid(self, x, grid_eps=None, max_change=None) -> None:
+        super().update_grid(self._data(x), grid_eps, max_change)
 
     def initialize_grid_from_another_model(self, model, x):
         self.update_grid(self._data(x))

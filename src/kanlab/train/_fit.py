@@ -59,6 +59,9 @@ class FitConfig:
     # False runs every step even when full-batch L-BFGS can no longer lower the loss
     # (pykan's behaviour: one history entry per step)
     stop_when_converged: bool = True
+    # a grid update leaves an input's knots alone when refitting would move the layer's
+    # output by more than this share (a jolt that throws a deep network off); None: always move
+    grid_max_change: float | None = 1e-2
 
     def __post_init__(self) -> None:
         if self.opt not in ("LBFGS", "Adam"):
@@ -283,7 +286,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             if sync:
                 sync.update_grid(model, xb)
             else:
-                model.update_grid(xb)
+                model.update_grid(xb, max_change=cfg.grid_max_change)
             history.grid_update_steps.append(step)
             optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
 
