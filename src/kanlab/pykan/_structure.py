@@ -53,6 +53,7 @@ def attribute(model, l=None, i=None, plot=True):
     return result
 
 
+@torch.no_grad()
 def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None):
     """A copy keeping the hidden nodes scored above ``threshold`` (or ``active_neurons_id``)."""
     from kanlab.nn._pruning import _subnetwork
