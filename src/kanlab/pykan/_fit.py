@@ -52,22 +52,19 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
     if lamb > 0 and (lamb_coef > 0 or lamb_coefdiff > 0):
         def penalised(pred, y):
             return data_loss(pred, y) + lamb * _coef_penalty(model, lamb_coef, lamb_coefdiff)
-    classify = dataset["train_label"].dtype in (torch.long, torch.int32, torch.int64)
-    if classify:  # class indices: kanlab's dataset check wants floats, the loss gets the ints
+    classify = not dataset["train_label"].is_floating_point()
+    if classify:  # class indices: kanlab's dataset check wants float labels, the loss the ints
+        if int(batch) != -1:
+            raise ValueError("class-index labels (integer train_label) need batch=-1")
         labels = {k: dataset[k] for k in ("train_label", "test_label")}
-        idx = {id(dataset["train_label"]): labels["train_label"],
-               id(dataset["test_label"]): labels["test_label"]}
         dataset = dict(dataset)
-        n_out = model.width[-1]
         for k in ("train_label", "test_label"):
-            dataset[k] = torch.zeros(len(labels[k]), n_out, dtype=model.dtype,
+            dataset[k] = torch.zeros(len(labels[k]), model.width[-1], dtype=model.dtype,
                                      device=labels[k].device)
         inner = penalised
-        by_rows = {dataset["train_label"].shape[0]: labels["train_label"]}
 
-        def penalised(pred, y, _inner=inner):
-            return _inner(pred, by_rows.get(pred.shape[0], labels["train_label"]))
-        del idx
+        def penalised(pred, y, _inner=inner):  # fit's loss is on the training batch
+            return _inner(pred, labels["train_label"])
     results = {"train_loss": [], "test_loss": [], "reg": []}
     for m in metrics or ():
         results[m.__name__] = []
