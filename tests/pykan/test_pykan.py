@@ -131,3 +131,12 @@ def test_dataset_options():
     torch.testing.assert_close(ds["train_input"].mean(0), torch.zeros(2), atol=1e-5, rtol=0)
     split = pykan.create_dataset_from_data(torch.rand(10, 2), torch.rand(10, 1))
     assert split["train_input"].shape == (8, 2) and split["test_input"].shape == (2, 2)
+
+
+def test_plot_after_prune_input_takes_the_original_names(data):
+    model = pykan.KAN(width=[2, 3, 1], grid=3, seed=0, auto_save=False)
+    model(data["train_input"])
+    smaller = model.prune_input(active_inputs=[1])
+    fig = smaller.plot(in_vars=["a", "b"])
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "b" in texts and "a" not in texts
