@@ -81,6 +81,14 @@ class FitConfig:
             raise ValueError(f"batch must be -1 (full batch) or a positive int, got {self.batch!r}")
         if self.on_nonfinite not in ("stop", "raise"):
             raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
+        if self.loss_fn is not None and not callable(self.loss_fn):
+            raise TypeError(f"loss_fn must be callable or None, got {type(self.loss_fn).__name__}")
+        if not isinstance(self.stop_when_converged, bool):
+            raise TypeError("stop_when_converged must be a bool")
+        if self.grid_max_change is not None and not (
+                isinstance(self.grid_max_change, (int, float)) and self.grid_max_change >= 0):
+            raise ValueError(f"grid_max_change must be None or a number >= 0, "
+                             f"got {self.grid_max_change!r}")
         if not isinstance(self.distributed, bool):
             raise TypeError(f"distributed must be a bool, got {type(self.distributed).__name__}")
 
