@@ -468,3 +468,19 @@ def test_update_grid_is_all_or_nothing():
         model.update_grid(x)
     for name, value in model.state_dict().items():
         assert torch.equal(value, before[name]), name
+
+
+def test_update_grid_max_change_keeps_a_function_the_new_grid_cannot_carry():
+    """A coarse grid stretched over samples three times wider than it cannot carry the old
+    function: with max_change (fit's default) those inputs keep their knots exactly, so the
+    layer's output does not jolt; without it the knots move and the output changes."""
+    model = KAN([1, 1], grid=3, k=3, seed=0, noise_scale=3.0, dtype=F64)
+    x = torch.linspace(-3, 3, 200, dtype=F64)[:, None]
+    before, knots = model(x).detach(), model.layers[0].knots.clone()
+    guarded = copy.deepcopy(model)
+    guarded.update_grid(x, max_change=1e-2)
+    torch.testing.assert_close(guarded.layers[0].knots, knots, rtol=0, atol=0)
+    torch.testing.assert_close(guarded(x), before, rtol=0, atol=0)
+    model.update_grid(x)
+    assert float(model.layers[0].knots[0, K]) == pytest.approx(-3.0)
+    assert rel_err(model(x).detach(), before) > 1e-2

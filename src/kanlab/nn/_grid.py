@@ -136,7 +136,8 @@ def _spline_coef(layer: KANLayer) -> Tensor:
 
 
 @torch.no_grad()
-def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None:
+def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
+                      max_change: float | None = None) -> None:
     """Move a layer's knots toward its input samples and refit its splines.
 
     The grid spans the samples inside Tukey's fences (:func:`inlier_span`),
@@ -148,6 +149,11 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None
     ``k + 1`` points in each new interval, so
     the edge functions are kept where the data lie and stay well determined
     everywhere, whatever the batch size.
+
+    With ``max_change`` (what :func:`kanlab.train.fit` passes), an input whose
+    refitted edges would move the layer's output on ``x`` by more than
+    ``max_change`` times its largest magnitude keeps its knots and its
+    function exactly (:data:`MAX_REFIT_CHANGE`).
 
     Raises
     ------
@@ -187,11 +193,36 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None
     coef = basis.fit(samples, values, new_knots, k, layer.extrapolate)  # (in, n_basis, out)
     if not bool(torch.isfinite(coef).all()):
         raise NonFiniteError(f"update_grid: the refitted coefficients overflow {x.dtype}")
+    keep = (_changes_function(layer, x[::stride], new_knots, coef, max_change)
+            if max_change is not None else None)  # (in,) bool
+    if keep is not None and bool(keep.any()):  # those inputs keep their knots: the function is kept exactly
+        new_knots = torch.where(keep[:, None], layer.knots, new_knots)
+        coef = torch.where(keep[:, None, None], _spline_coef(layer), coef)
     layer.set_grid(new_knots, coef.permute(2, 0, 1))
 
 
+# An input's new grid is refused when the refit would move its edges' outputs on the
+# samples by more than this share of the layer's spline output: a coarse grid stretched
+# over a wider sample range cannot carry the old function, and in a deep network such a
+# jolt of one layer throws the layers above off (issue 19: a [4, 2, 1, 1] network's
+# output moved by up to 1.46 at one update, on labels of std 0.58).
+MAX_REFIT_CHANGE = 1e-2
+
+
+def _changes_function(layer: KANLayer, x: Tensor, new_knots: Tensor, coef: Tensor,
+                      max_change: float) -> Tensor:
+    """Per input, whether the refitted splines differ from the old ones on ``x`` (``(in,)`` bool)."""
+    scale = (layer.scale_sp * layer.mask).t().unsqueeze(0)  # (1, in, out)
+    basis = layer.edge_basis
+    old = basis.sample(x, layer.knots, _spline_coef(layer), layer.k, layer.extrapolate) * scale
+    new = basis.sample(x, new_knots, coef, layer.k, layer.extrapolate) * scale
+    err = (new - old).abs().amax(dim=(0, 2))  # (in,)
+    ref = old.sum(1).abs().amax().clamp_min(torch.finfo(x.dtype).tiny)  # the layer's outputs
+    return ~(err <= max_change * ref)
+
+
 @torch.no_grad()
-def update_grid(model, x: Tensor, grid_eps: float = 1.0) -> None:
+def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | None = None) -> None:
     """Update the grid of every layer in turn, feeding each the updated previous layer.
 
     All or nothing: if a layer raises (bad samples, a hidden layer that
@@ -201,7 +232,7 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0) -> None:
         raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
     saved = [{name: t.clone() for name, t in layer.state_dict().items()} for layer in model.layers]
     def run(l: int, x: Tensor) -> Tensor:
-        update_layer_grid(model.layers[l], x, grid_eps)
+        update_layer_grid(model.layers[l], x, grid_eps, max_change)
         # the next layer's inputs include symbolic edges and multiplication nodes
         return model.layer_output(l, x)
 

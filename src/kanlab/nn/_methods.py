@@ -25,9 +25,11 @@ __all__ = ["KANMethods"]
 class KANMethods:
     """Grid, training, interpretability, checkpoint and plotting methods of :class:`KAN`."""
 
-    def update_grid(self, x: Tensor, grid_eps: float | None = None) -> None:
-        """Move every layer's knots toward the samples ``x`` and keep the function."""
-        _grid.update_grid(self, x, self.grid_eps if grid_eps is None else grid_eps)
+    def update_grid(self, x: Tensor, grid_eps: float | None = None,
+                    max_change: float | None = None) -> None:
+        """Move every layer's knots toward the samples ``x`` and keep the function
+        (``max_change``: see :func:`kanlab.nn.update_layer_grid`)."""
+        _grid.update_grid(self, x, self.grid_eps if grid_eps is None else grid_eps, max_change)
 
     def refine(self, new_grid: int) -> "KAN":
         """A copy on ``new_grid`` intervals computing the same function (see :func:`kanlab.nn.refine`)."""

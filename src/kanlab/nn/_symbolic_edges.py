@@ -147,6 +147,30 @@ class SymbolicEdges(nn.Module):
             y = y.index_add(1, torch.tensor(outs, device=x.device), values)
         return y
 
+    def __getstate__(self) -> dict:
+        """Pickle support (``torch.save(model)``, ``copy.deepcopy``): the per-function groups
+        hold the candidates' torch functions, some of them lambdas, so they are rebuilt on
+        unpickling instead of stored; a user candidate registered in the library is stored
+        by name."""
+        from kanlab.symbolic._library import LIBRARY
+        state = self.__dict__.copy()
+        state["_groups"] = []
+        state["custom"] = {key: (_ByName(c.name) if LIBRARY.get(c.name) is c else c)
+                           for key, c in self.custom.items()}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        from kanlab.symbolic._library import LIBRARY
+        custom = state.get("custom", {})
+        for key, c in list(custom.items()):
+            if isinstance(c, _ByName):
+                if c.name not in LIBRARY:
+                    raise ValueError(f"symbolic edge {key} uses the candidate {c.name!r}, which "
+                                     "is not registered in this process; register it first")
+                custom[key] = LIBRARY[c.name]
+        self.__dict__.update(state)
+        self.regroup()
+
     def _load_from_state_dict(self, *args, **kwargs):
         super()._load_from_state_dict(*args, **kwargs)
         self.regroup()  # codes and mask may have changed
@@ -154,6 +178,13 @@ class SymbolicEdges(nn.Module):
     def extra_repr(self) -> str:
         n = int(self.mask.count_nonzero()) if not self.mask.is_meta else 0
         return f"in_features={self.in_features}, out_features={self.out_features}, symbolic_edges={n}"
+
+
+class _ByName:
+    """A registered candidate in a pickle, by its library name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 def _builtin(name: str):

@@ -129,21 +129,43 @@ class Candidate:
             check_float(self.period, "period (or None)", low=0.0, low_open=True)
 
     def derivative(self, u: Tensor) -> Tensor:
-        """``f'(u)``, by ``deriv`` or else by autograd through ``fn`` (elementwise)."""
+        """``f'(u)``: by ``deriv``, else by autograd through ``fn`` (elementwise), else,
+        for a function autograd cannot differentiate (e.g. ``torch.special.bessel_j0``),
+        by central differences, with a :class:`RuntimeWarning` that says so."""
         if self.deriv is not None:
             return self.deriv(u)
         with torch.enable_grad():
-            u = u.detach().requires_grad_(True)
-            value = self.fn(u)
-            if not value.requires_grad:  # a constant function
-                return torch.zeros_like(u)
-            (grad,) = torch.autograd.grad(value.sum(), u)
-        return grad
+            x = u.detach().requires_grad_(True)
+            value = self.fn(x)
+            if value.requires_grad:
+                try:
+                    (grad,) = torch.autograd.grad(value.sum(), x)
+                    return grad
+                except (RuntimeError, NotImplementedError):
+                    pass
+        return _numeric_derivative(self, u.detach())
 
     def admissible(self, umin: Tensor, umax: Tensor) -> Tensor:
         """Bool tensor: is every argument in ``[umin, umax]`` inside the domain."""
         ok = torch.isfinite(umin) & torch.isfinite(umax)
         return ok if self.domain is None else ok & self.domain(umin, umax)
+
+
+_WARNED_NUMERIC: set[str] = set()
+
+
+def _numeric_derivative(cand: "Candidate", u: Tensor) -> Tensor:
+    """Central difference of ``cand.fn`` at ``u`` (step ``eps^(1/3)·max(1, |u|)``), warning once
+    per candidate name; a function constant to that precision gets derivative 0 honestly."""
+    import warnings
+    if cand.name not in _WARNED_NUMERIC:
+        _WARNED_NUMERIC.add(cand.name)
+        warnings.warn(f"symbolic candidate {cand.name!r} has no autograd derivative; using "
+                      "central differences (pass deriv= to register it exactly)",
+                      RuntimeWarning, stacklevel=3)
+    h = torch.finfo(u.dtype).eps ** (1 / 3) * u.abs().clamp_min(1.0)
+    with torch.no_grad():
+        return (cand.fn(u + h) - cand.fn(u - h)) / (2 * h)
 
 
 def _sp():

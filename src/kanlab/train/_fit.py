@@ -55,6 +55,13 @@ class FitConfig:
     # (history.status "interrupted", history.stopped_at = steps done)
     callback: Callable | None = field(default=None, repr=False)
     distributed: bool = False  # data-parallel over an initialised process group (kanlab.train._distributed)
+    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None
+    # False runs every step even when full-batch L-BFGS can no longer lower the loss
+    # (pykan's behaviour: one history entry per step)
+    stop_when_converged: bool = True
+    # a grid update leaves an input's knots alone when refitting would move the layer's
+    # output by more than this share (a jolt that throws a deep network off); None: always move
+    grid_max_change: float | None = 1e-2
 
     def __post_init__(self) -> None:
         if self.opt not in ("LBFGS", "Adam"):
@@ -69,6 +76,14 @@ class FitConfig:
             raise ValueError(f"batch must be -1 (full batch) or a positive int, got {self.batch!r}")
         if self.on_nonfinite not in ("stop", "raise"):
             raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
+        if self.loss_fn is not None and not callable(self.loss_fn):
+            raise TypeError(f"loss_fn must be callable or None, got {type(self.loss_fn).__name__}")
+        if not isinstance(self.stop_when_converged, bool):
+            raise TypeError("stop_when_converged must be a bool")
+        if self.grid_max_change is not None and not (
+                isinstance(self.grid_max_change, (int, float)) and self.grid_max_change >= 0):
+            raise ValueError(f"grid_max_change must be None or a number >= 0, "
+                             f"got {self.grid_max_change!r}")
         if not isinstance(self.distributed, bool):
             raise TypeError(f"distributed must be a bool, got {type(self.distributed).__name__}")
 
@@ -109,6 +124,16 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         """pykan's keys: ``train_loss``/``test_loss`` (which are RMSEs) and ``reg``."""
         return {"train_loss": self.train_rmse, "test_loss": self.test_rmse, "reg": self.reg}[key]
+
+    def keys(self) -> tuple[str, ...]:
+        """pykan's keys, so ``'train_loss' in history`` and ``dict(history)`` work."""
+        return ("train_loss", "test_loss", "reg")
+
+    def __contains__(self, key) -> bool:
+        return key in self.keys()
+
+    def __iter__(self):
+        return iter(self.keys())
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -273,7 +298,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             if sync:
                 sync.update_grid(model, xb)
             else:
-                model.update_grid(xb)
+                model.update_grid(xb, max_change=cfg.grid_max_change)
             history.grid_update_steps.append(step)
             optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
 
@@ -289,7 +314,9 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                 pred, reg = penalties(model, xb, cfg)
             except NonFiniteError:  # a hidden layer overflowed: same as a non-finite loss
                 return torch.tensor(float("inf"))
-            loss = torch.mean((pred - yb) ** 2) + reg
+            data_loss = (torch.mean((pred - yb) ** 2) if cfg.loss_fn is None
+                         else cfg.loss_fn(pred, yb))
+            loss = data_loss + reg
             if torch.isfinite(loss):
                 loss.backward()
             reg_value = float(reg.detach())
@@ -308,7 +335,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
         good = _snapshot(model, good)
         # a full-batch L-BFGS step that cannot move the parameters ends the fit early,
         # unless grid updates are still to come
-        converged = (getattr(optimizer, "stalled", False) and batch == n_train and not (
+        converged = (cfg.stop_when_converged and getattr(optimizer, "stalled", False)
+                     and batch == n_train and not (
             cfg.update_grid and step + 1 < cfg.stop_grid_update_step))
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps or converged:
             train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync

@@ -1,0 +1,238 @@
+"""Run pykan's tutorial notebooks on kanlab with only the import lines changed.
+
+The notebooks (pykan's ``docs/``, MIT licence, see
+``tests/data/pykan_notebooks/LICENSE``) are kept as test data with their own
+printed outputs.  Every code cell runs in order in one namespace (no jupyter:
+the cell source is ``exec``-ed; shell ``!`` and ``%`` lines are skipped), after
+``from kan import`` / ``import kan`` became ``from kanlab.pykan import`` /
+``import kanlab.pykan as kan``.  Each notebook runs in its own subprocess, in a
+scratch folder (pykan's ``./model`` checkpoints and figures land there), under
+a time budget.
+
+The report gives cells run out of cells in total, per notebook and overall,
+and next to each other the key numbers the notebook printed (``train_loss``,
+``test_loss``, ``l2``, printed lists and results) and the ones kanlab printed.
+
+Usage::
+
+    PYTHONPATH=src python benchmarks/pykan_notebooks.py [NAME ...] [--budget 900] [--json out.json]
+
+``NAME`` selects notebooks by substring (default: :data:`DEFAULT`).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "tests" / "data" / "pykan_notebooks"
+
+# Notebooks that need no GPU, no downloaded data and no video encoder.
+DEFAULT = [
+    "hellokan", "Example_1_", "Example_3_", "Example_4_", "Example_5_", "Example_6_",
+    "Example_7_", "Example_8_", "Example_9_", "Example_10_", "Example_11_", "Example_12_",
+    "Example_13_", "API_1_", "API_2_", "API_3_", "API_4_", "API_5_", "API_6_", "API_7_",
+    "API_8_", "API_11_", "Interp_1_", "Interp_2_", "Interp_4_", "Interp_8_", "Interp_9_",
+    "Interp_11_",
+]
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_KEYED = re.compile(r"([A-Za-z_][A-Za-z_0-9 ]*?)\s*:\s*(" + _NUMBER + r")")
+_KEYS = ("train_loss", "test_loss", "reg", "pde loss", "bc loss", "l2")
+
+
+def rewrite_imports(source: str) -> str:
+    """The cell with pykan's imports pointed at :mod:`kanlab.pykan` and shell lines dropped."""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("!", "%")):
+            continue
+        line = re.sub(r"\bfrom kan(\.[\w.]+)? import\b", r"from kanlab.pykan\1 import", line)
+        line = re.sub(r"^(\s*)import kan(\.[\w.]+)?\s*$",
+                      lambda m: f"{m.group(1)}import kanlab.pykan{m.group(2) or ''} as kan", line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def code_cells(path: Path) -> list[dict]:
+    """``{"index", "source", "text"}`` for every non-empty code cell (``text``: its printed outputs)."""
+    nb = json.loads(path.read_text())
+    cells = []
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        if not source.strip():
+            continue
+        text = []
+        for out in cell.get("outputs", []):
+            t = out.get("text") or out.get("data", {}).get("text/plain") or ""
+            text.append("".join(t))
+        cells.append({"index": index, "source": source, "text": "\n".join(text)})
+    return cells
+
+
+def key_numbers(text: str) -> dict[str, float]:
+    """The last value printed for each key of :data:`_KEYS` (progress bars included)."""
+    found: dict[str, float] = {}
+    for key, value in _KEYED.findall(text.replace("|", "\n")):
+        key = key.strip()
+        if key in _KEYS:
+            found[key] = float(value)
+    return found
+
+
+def run_notebook(path: Path, budget: float) -> dict:
+    """Execute the notebook's cells in one namespace; results per cell (child process side)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    cells = code_cells(path)
+    namespace: dict = {"__name__": "__main__"}
+    results = []
+    start = time.perf_counter()
+    for cell in cells:
+        record = {"index": cell["index"], "ok": False, "error": None, "seconds": 0.0, "text": ""}
+        if time.perf_counter() - start > budget:
+            record["error"] = "not run: notebook time budget spent"
+            results.append(record)
+            continue
+        buf = io.StringIO()
+        t0 = time.perf_counter()
+        try:
+            code = compile(rewrite_imports(cell["source"]), f"{path.name}[{cell['index']}]", "exec")
+            # the value of a last bare expression is printed, as jupyter would
+            tree = __import__("ast").parse(rewrite_imports(cell["source"]))
+            last = tree.body[-1] if tree.body else None
+            with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+                quiet = rewrite_imports(cell["source"]).rstrip().endswith(";")
+                if last is not None and type(last).__name__ == "Expr" and not quiet:
+                    import ast
+                    head = ast.Module(body=tree.body[:-1], type_ignores=[])
+                    exec(compile(head, code.co_filename, "exec"), namespace)
+                    value = eval(compile(ast.Expression(last.value), code.co_filename, "eval"),
+                                 namespace)
+                    if value is not None:
+                        print(repr(value))
+                else:
+                    exec(code, namespace)
+            record["ok"] = True
+        except BaseException as exc:  # noqa: BLE001 - a cell's failure is a result
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+            record["error"] = "".join(tb[-3:])[-1500:]
+        record["seconds"] = time.perf_counter() - t0
+        record["text"] = buf.getvalue()[-4000:]
+        plt.close("all")
+        results.append(record)
+    return {"cells": results, "reference": [c["text"] for c in cells]}
+
+
+def _child(name: str, budget: float, out: str) -> None:
+    path = NOTEBOOKS / name
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        result = run_notebook(path, budget)
+    Path(out).write_text(json.dumps(result))
+
+
+def run_in_subprocess(path: Path, budget: float) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("MPLBACKEND", "Agg")
+    cmd = [sys.executable, __file__, "--child", path.name, "--budget", str(budget), "--out", out]
+    try:
+        subprocess.run(cmd, env=env, timeout=budget + 300, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        data = json.loads(Path(out).read_text() or "{}")
+    except (subprocess.TimeoutExpired, json.JSONDecodeError):
+        n = len(code_cells(path))
+        data = {"cells": [{"index": -1, "ok": False, "error": "notebook process killed or crashed",
+                           "seconds": 0.0, "text": ""}] * n,
+                "reference": [c["text"] for c in code_cells(path)]}
+    finally:
+        Path(out).unlink(missing_ok=True)
+    return data
+
+
+def compare(data: dict) -> list[dict]:
+    """Per cell with key numbers: the notebook's and kanlab's, and their ratio."""
+    rows = []
+    for cell, ref in zip(data["cells"], data["reference"]):
+        theirs, ours = key_numbers(ref), key_numbers(cell["text"])
+        for key in theirs:
+            if key == "reg":
+                continue
+            mine = ours.get(key)
+            ratio = (mine / theirs[key]) if mine is not None and theirs[key] > 0 else math.nan
+            rows.append({"cell": cell["index"], "key": key, "pykan": theirs[key],
+                         "kanlab": mine, "ratio": ratio})
+        last_ref = ref.strip().splitlines()[-1] if ref.strip() else ""
+        if last_ref and not _KEYED.search(last_ref.replace("|", "\n")) and not last_ref.startswith(
+                ("<Figure", "saving model", "checkpoint", "cpu", "cuda")):
+            last_ours = cell["text"].strip().splitlines()[-1] if cell["text"].strip() else ""
+            rows.append({"cell": cell["index"], "key": "printed", "pykan": last_ref[:160],
+                         "kanlab": last_ours[:160], "ratio": None})
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="notebook name substrings (default: the standard set)")
+    parser.add_argument("--budget", type=float, default=900.0, help="seconds per notebook")
+    parser.add_argument("--json", help="write the full results here")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child, args.budget, args.out)
+        return 0
+    wanted = args.names or DEFAULT
+    paths = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if any(w in p.name for w in wanted))
+    total_run = total = 0
+    report = {}
+    for path in paths:
+        t0 = time.perf_counter()
+        data = run_in_subprocess(path, args.budget)
+        ok = sum(c["ok"] for c in data["cells"])
+        n = len(data["cells"])
+        total_run, total = total_run + ok, total + n
+        rows = compare(data)
+        report[path.name] = {"run": ok, "total": n, "numbers": rows, "cells": data["cells"],
+                             "seconds": time.perf_counter() - t0}
+        print(f"{path.name}: {ok}/{n} cells ({time.perf_counter() - t0:.0f} s)", flush=True)
+        for c in data["cells"]:
+            if not c["ok"]:
+                err = (c["error"] or "").strip().splitlines()
+                print(f"    cell {c['index']} failed: {err[-1] if err else '?'}", flush=True)
+        for r in rows:
+            if r["key"] == "printed":
+                print(f"    cell {r['cell']} printed: pykan {r['pykan']!r} | kanlab {r['kanlab']!r}")
+            else:
+                mine = "-" if r["kanlab"] is None else f"{r['kanlab']:.3g}"
+                ratio = "" if r["ratio"] is None or math.isnan(r["ratio"]) else f" (x{r['ratio']:.2f})"
+                print(f"    cell {r['cell']} {r['key']}: pykan {r['pykan']:.3g} | kanlab {mine}{ratio}")
+    pct = 100.0 * total_run / max(total, 1)
+    print(f"TOTAL: {total_run}/{total} code cells run ({pct:.1f}%)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""pykan-compatible API on kanlab's engine: ``from kanlab.pykan import *`` for ``from kan import *``.
+
+A thin adapter: :class:`KAN` (alias ``MultKAN``) subclasses :class:`kanlab.nn.KAN`
+and translates pykan's arguments and return values; the submodules
+``kanlab.pykan.utils``, ``.spline``, ``.MultKAN`` and ``.LBFGS`` stand for
+``kan.utils``, ``kan.spline``, ``kan.MultKAN`` and ``kan.LBFGS``.  As in pykan,
+``import *`` also brings ``torch``, ``nn``, ``np``, ``plt`` and sympy's names.
+
+Side effects, as pykan's and only here: with ``auto_save=True`` (pykan's
+default) a model writes a checkpoint after each change to ``ckpt_path``
+(default ``./model``) as ``<round>.<state_id>.pt``; ``fit`` shows a progress
+bar on stderr.  Differences from pykan are listed in
+:class:`kanlab.pykan.KAN` and the module docstrings.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
+from sympy import *  # noqa: F401,F403 - pykan's `from kan import *` brings sympy's names
+
+from kanlab.pykan._lbfgs import LBFGS
+from kanlab.pykan._model import KAN, MultKAN
+from kanlab.pykan.spline import B_batch, coef2curve, curve2coef, extend_grid
+from kanlab.pykan.utils import (SYMBOLIC_LIB, add_symbolic, augment_input, batch_hessian,
+                                batch_jacobian, create_dataset, create_dataset_from_data,
+                                ex_round, sparse_mask)
+

@@ -1,0 +1,118 @@
+"""pykan's ``KAN.fit`` on :func:`kanlab.train.fit`.
+
+The arguments are translated to a :class:`kanlab.train.FitConfig`; what kanlab's
+loss has no field for (``lamb_coef``, ``lamb_coefdiff``) is added to the data
+loss through ``FitConfig.loss_fn``.  Every step runs (pykan's indexing of the
+returned lists by step relies on it) and after every step the losses and the
+``metrics`` are recorded in pykan's dict of lists; ``train_loss`` and
+``test_loss`` are ``sqrt(loss_fn)`` on the full sets (the RMSE for the
+default MSE), as in pykan.  A progress bar on stderr shows ``display_metrics``
+every ``log`` steps (pykan's side effect, only in this module).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import torch
+
+from kanlab.train import FitConfig
+from kanlab.train import fit as _fit
+
+__all__ = ["fit", "REG_METRICS"]
+
+REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_sum",
+               "edge_backward", "node_backward", "w")
+
+
+def _coef_penalty(model, lamb_coef: float, lamb_coefdiff: float):
+    total = 0.0
+    for layer in model.layers:
+        coef = layer.coef * layer.mask.unsqueeze(-1)
+        if lamb_coef:
+            total = total + lamb_coef * coef.abs().mean(-1).sum()
+        if lamb_coefdiff:
+            total = total + lamb_coefdiff * coef.diff(dim=-1).abs().mean(-1).sum()
+    return total
+
+
+def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, lamb_entropy=2.0,
+        lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True, grid_update_num=10, loss_fn=None,
+        lr=1.0, start_grid_update_step=-1, stop_grid_update_step=50, batch=-1, metrics=None,
+        save_fig=False, in_vars=None, out_vars=None, beta=3, save_fig_freq=1,
+        img_folder="./video", singularity_avoiding=False, y_th=1000.0,
+        reg_metric="edge_forward_spline_n", display_metrics=None) -> dict:
+    if reg_metric not in REG_METRICS:
+        raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
+    steps = int(steps)
+    base_loss = loss_fn
+    data_loss = base_loss or (lambda p, y: torch.mean((p - y) ** 2))
+    penalised = data_loss
+    if lamb > 0 and (lamb_coef > 0 or lamb_coefdiff > 0):
+        def penalised(pred, y):
+            return data_loss(pred, y) + lamb * _coef_penalty(model, lamb_coef, lamb_coefdiff)
+    classify = not dataset["train_label"].is_floating_point()
+    if classify:  # class indices: kanlab's dataset check wants float labels, the loss the ints
+        if int(batch) != -1:
+            raise ValueError("class-index labels (integer train_label) need batch=-1")
+        labels = {k: dataset[k] for k in ("train_label", "test_label")}
+        dataset = dict(dataset)
+        for k in ("train_label", "test_label"):
+            dataset[k] = torch.zeros(len(labels[k]), model.width[-1], dtype=model.dtype,
+                                     device=labels[k].device)
+        inner = penalised
+
+        def penalised(pred, y, _inner=inner):  # fit's loss is on the training batch
+            return _inner(pred, labels["train_label"])
+    results = {"train_loss": [], "test_loss": [], "reg": []}
+    for m in metrics or ():
+        results[m.__name__] = []
+    names = list(display_metrics or ["train_loss", "test_loss", "reg"])
+
+    from tqdm.auto import tqdm
+    bar = tqdm(total=steps, desc="description", ncols=100, file=sys.stderr)
+    x_tr, x_te = dataset["train_input"], dataset["test_input"]
+    y_tr = labels["train_label"] if classify else dataset["train_label"]
+    y_te = labels["test_label"] if classify else dataset["test_label"]
+    if save_fig:
+        os.makedirs(img_folder, exist_ok=True)
+
+    def record(step, m, history):
+        with torch.no_grad():
+            tr = float(torch.sqrt(data_loss(m(x_tr), y_tr)))
+            te = float(torch.sqrt(data_loss(m(x_te), y_te)))
+        results["train_loss"].append(np.float64(tr))
+        results["test_loss"].append(np.float64(te))
+        results["reg"].append(np.float64(history.reg[-1] / lamb if lamb > 0 and history.reg
+                                         else 0.0))
+        for fn in metrics or ():
+            value = fn()
+            results[fn.__name__].append(np.asarray(value.detach().cpu() if torch.is_tensor(value)
+                                                   else value))
+        if log and step % int(log) == 0:
+            parts = [f"{n}: {float(results[n][-1]):.2e}" for n in names if n in results]
+            bar.set_description("| " + " | ".join(parts) + " |")
+        bar.update(1)
+        if save_fig and step % int(save_fig_freq) == 0:
+            fig = m.plot(in_vars=in_vars, out_vars=out_vars, title=f"Step {step}", beta=beta)
+            fig.savefig(os.path.join(img_folder, f"{step}.jpg"), bbox_inches="tight", dpi=100)
+            import matplotlib.pyplot as plt
+            plt.close(fig)
+        return False
+
+    cfg = FitConfig(opt=opt, steps=steps, lr=float(lr), lamb=float(lamb), lamb_l1=float(lamb_l1),
+                    lamb_entropy=float(lamb_entropy), batch=int(batch),
+                    update_grid=bool(update_grid), grid_update_num=int(grid_update_num),
+                    start_grid_update_step=int(start_grid_update_step),
+                    stop_grid_update_step=int(stop_grid_update_step), eval_every=max(steps, 1),
+                    progress=False, callback=record, stop_when_converged=False,
+                    loss_fn=penalised if (base_loss is not None or penalised is not data_loss
+                                          or classify) else None)
+    try:
+        _fit(model, dataset, cfg)
+    finally:
+        bar.close()
+    model.reference_input = x_tr
+    model.log_history("fit")
+    return results

@@ -1,0 +1,407 @@
+"""pykan's ``KAN``/``MultKAN`` class on kanlab's engine.
+
+:class:`KAN` subclasses :class:`kanlab.nn.KAN`: the layers, the forward pass,
+grids, pruning and symbolic edges are kanlab's.  This class only translates
+pykan's arguments and return values and adds pykan's habits:
+
+* the last input a forward pass saw is kept (``save_act``), so ``model(x)``
+  followed by ``plot()``, ``prune()`` or ``auto_symbolic()`` scores on ``x``;
+* ``auto_save`` (on by default, as in pykan) writes a checkpoint after every
+  step that changes the model, to ``ckpt_path`` (default ``./model``, relative
+  to the working directory): ``<ckpt_path>/<round>.<state_id>.pt``.  This is
+  the only file kanlab writes without being asked, and only this module does
+  it; ``auto_save=False`` turns it off.
+
+Where pykan's behaviour is a bug kanlab keeps its own: ``refine`` keeps the
+function, a grid update keeps each layer's function and range.
+"""
+from __future__ import annotations
+
+import copy
+import numbers
+import os
+import sys
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from kanlab.nn import KAN as _NativeKAN
+from kanlab.nn import attribute as _attribute
+from kanlab.nn import prune as _prune
+from kanlab.nn import prune_input as _prune_input
+from kanlab.nn import remove_edge as _remove_edge
+from kanlab.pykan import _views
+
+__all__ = ["KAN", "MultKAN", "adopt"]
+
+# pykan-only attributes carried over when kanlab returns a new model (prune, refine, copy)
+_PYKAN_ATTRS = ("auto_save", "ckpt_path", "round", "state_id", "save_act", "symbolic_enabled",
+                "node_scores", "edge_scores", "subnode_scores")
+
+
+def _as_int(name: str, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    return int(value)
+
+
+def _width(width):
+    if width is None:
+        raise ValueError("width is required, e.g. KAN(width=[2, 5, 1])")
+    out = []
+    for w in width:
+        if isinstance(w, (list, tuple, np.ndarray)):
+            out.append([_as_int("width entry", v) for v in w])
+        else:
+            out.append(_as_int("width entry", w))
+    return out
+
+
+def adopt(new: _NativeKAN, template=None) -> "KAN":
+    """Make a kanlab model (e.g. from ``prune``) a pykan-style one, in place."""
+    new.__class__ = KAN
+    for name in _PYKAN_ATTRS:
+        default = {"auto_save": False, "ckpt_path": "./model", "round": 0, "state_id": 0,
+                   "save_act": True, "symbolic_enabled": True}.get(name)
+        setattr(new, name, getattr(template, name, default) if template is not None else default)
+    return new
+
+
+class KAN(_NativeKAN):
+    """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
+
+    Differences from pykan, on purpose: ``grid_eps`` defaults to kanlab's 1.0
+    (uniform grids on the sample range; pass a value to choose) and
+    ``sb_trainable`` to kanlab's False; ``symbolic_enabled`` and
+    ``affine_trainable`` are accepted (symbolic edges are always on and their
+    constants always trainable); ``device`` is honoured.
+    """
+
+    def __init__(self, width=None, grid=3, k=3, mult_arity=2, noise_scale=0.3,
+                 scale_base_mu=0.0, scale_base_sigma=1.0, base_fun="silu", symbolic_enabled=True,
+                 affine_trainable=False, grid_eps=None, grid_range=(-1, 1), sp_trainable=True,
+                 sb_trainable=None, seed=1, save_act=True, sparse_init=False, auto_save=True,
+                 first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
+                 dtype=None):
+        if isinstance(mult_arity, (list, tuple)):
+            arities = {int(a) for level in mult_arity for a in
+                       (level if isinstance(level, (list, tuple)) else [level])}
+            if len(arities) > 1:
+                raise ValueError(f"kanlab needs one mult_arity for every multiplication node, "
+                                 f"got {mult_arity!r}")
+            mult_arity = arities.pop() if arities else 2
+        super().__init__(_width(width), grid=_as_int("grid", grid), k=_as_int("k", k),
+                         seed=_as_int("seed", seed), base_fun=base_fun,
+                         grid_range=[float(v) for v in np.asarray(grid_range).ravel()][:2]
+                         if np.asarray(grid_range).ndim == 1 else grid_range,
+                         grid_eps=1.0 if grid_eps is None else float(grid_eps),
+                         noise_scale=float(noise_scale),
+                         sb_trainable=False if sb_trainable is None else bool(sb_trainable),
+                         sp_trainable=bool(sp_trainable), mult_arity=_as_int("mult_arity", mult_arity),
+                         device=device, dtype=dtype)
+        if scale_base_mu != 0.0 or scale_base_sigma != 1.0 or sparse_init:
+            generator = torch.Generator().manual_seed(int(seed))
+            with torch.no_grad():
+                for layer in self.layers:
+                    spread = (2 * torch.rand(layer.scale_base.shape, generator=generator,
+                                             dtype=torch.float64) - 1) / np.sqrt(layer.in_features)
+                    value = float(scale_base_mu) + float(scale_base_sigma) * spread
+                    layer.scale_base.copy_(value.to(layer.scale_base))
+                    if sparse_init:
+                        layer.mask.copy_(_views.sparse_mask(layer.in_features,
+                                                            layer.out_features).to(layer.mask))
+        self.symbolic_enabled = bool(symbolic_enabled)
+        self.save_act = bool(save_act)
+        self.auto_save = bool(auto_save)
+        self.ckpt_path = str(ckpt_path)
+        self.round, self.state_id = int(round), int(state_id)
+        self.node_scores = self.edge_scores = self.subnode_scores = None
+        if self.auto_save:
+            self.saveckpt(self._ckpt_file())
+
+    # ------------------------------------------------------------------ forward and views
+    def forward(self, x: Tensor, singularity_avoiding: bool = False, y_th: float = 10.0) -> Tensor:
+        y = super().forward(x)
+        if self.save_act and isinstance(x, Tensor) and not x.requires_grad and x.dim() == 2 \
+                and x.shape[0] > 1:
+            self.reference_input = x.detach()
+        return y
+
+    @property
+    def act_fun(self):
+        """pykan's spline layers: ``in_dim``, ``out_dim``, ``grid``, ``coef`` ``(in, out, G + k)``."""
+        return [_views.SplineView(layer) for layer in self.layers]
+
+    @property
+    def symbolic_fun(self):
+        """pykan's symbolic layers: ``in_dim``, ``out_dim``, ``funs_name``, ``mask``."""
+        return [_views.SymbolicView(sym) for sym in self.symbolic]
+
+    @property
+    def width_in(self) -> list[int]:
+        return [w + (self.mult_arity - 1) * m for w, m in zip(self.width, self.n_mult)]
+
+    @property
+    def width_out(self) -> list[int]:
+        return list(self.width)
+
+    @property
+    def feature_score(self) -> Tensor:
+        """Input importance on the last data seen (``model(x)``, ``get_act`` or ``fit``)."""
+        return _attribute(self, self._data(None)).node_scores[0]
+
+    def _data(self, x):
+        if isinstance(x, dict):
+            x = x["train_input"]
+        if x is None:
+            x = self.reference_input
+        if x is None:
+            raise ValueError("no activations yet: call model(x), model.get_act(x) or fit first")
+        return x
+
+    def get_act(self, x=None):
+        """Run ``x`` (a tensor or a dataset dict) through the model and keep it for scores and plots."""
+        x = self._data(x)
+        with torch.no_grad():
+            super().forward(x)
+        self.reference_input = x.detach()
+
+    # ------------------------------------------------------------------ checkpoints
+    def _ckpt_file(self) -> str:
+        return os.path.join(self.ckpt_path, f"{self.round}.{self.state_id}")
+
+    def log_history(self, method_name: str = "") -> None:
+        """pykan's auto-save: a new checkpoint version after a change of the model."""
+        if self.auto_save:
+            self.state_id += 1
+            self.saveckpt(self._ckpt_file())
+
+    def saveckpt(self, path="model") -> None:
+        """Write the whole model (pickled with ``torch.save``) to ``path + '.pt'``."""
+        folder = os.path.dirname(str(path))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        from kanlab.io import atomic_write_bytes
+        import io
+        buf = io.BytesIO()
+        torch.save(self, buf)
+        atomic_write_bytes(str(path) + ".pt", buf.getvalue())
+
+    @staticmethod
+    def loadckpt(path="model") -> "KAN":
+        """Read a model written by :meth:`saveckpt`."""
+        return torch.load(str(path) + ".pt", weights_only=False)
+
+    def rewind(self, model_id: str) -> "KAN":
+        """The model as auto-saved at version ``model_id`` (``"round.state_id"``)."""
+        model = self.loadckpt(os.path.join(self.ckpt_path, str(model_id)))
+        model.round, model.state_id = self.round + 1, 0
+        model.auto_save = self.auto_save
+        if model.auto_save:
+            model.saveckpt(model._ckpt_file())
+        return model
+
+    checkout = rewind
+
+    def copy(self) -> "KAN":
+        return copy.deepcopy(self)
+
+    def speed(self, compile: bool = False) -> "KAN":
+        """pykan drops its activation caches; kanlab keeps none, so this returns the model."""
+        self.save_act = False
+        return self
+
+    # ------------------------------------------------------------------ grids
+    def refine(self, new_grid=None, grid=None) -> "KAN":
+        """A copy on ``new_grid`` intervals that computes the same function."""
+        g = _as_int("new_grid", new_grid if new_grid is not None else grid)
+        new = adopt(super().refine(g), self)
+        new.round, new.state_id = self.round + 1, 0
+        if new.auto_save:
+            new.saveckpt(new._ckpt_file())
+        return new
+
+    def update_grid_from_samples(self, x) -> None:
+        self.update_grid(self._data(x))
+
+    def update_grid(self, x, grid_eps=None, max_change=None) -> None:
+        super().update_grid(self._data(x), grid_eps, max_change)
+
+    def initialize_grid_from_another_model(self, model, x):
+        self.update_grid(self._data(x))
+        return self
+
+    # ------------------------------------------------------------------ training
+    def fit(self, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0,
+            lamb_entropy=2.0, lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True,
+            grid_update_num=10, loss_fn=None, lr=1.0, start_grid_update_step=-1,
+            stop_grid_update_step=50, batch=-1, metrics=None, save_fig=False, in_vars=None,
+            out_vars=None, beta=3, save_fig_freq=1, img_folder="./video",
+            singularity_avoiding=False, y_th=1000.0, reg_metric="edge_forward_spline_n",
+            display_metrics=None):
+        """pykan's ``fit``; returns ``{'train_loss', 'test_loss', 'reg', <metric names>}`` lists."""
+        from kanlab.pykan._fit import fit
+        return fit(self, dataset, **{k: v for k, v in locals().items()
+                                     if k not in ("self", "dataset", "fit")})
+
+    train = fit
+
+    def evaluate(self, dataset) -> dict:
+        with torch.no_grad():
+            err = lambda a, b: float(torch.sqrt(torch.mean((self(a) - b) ** 2)))  # noqa: E731
+            return {"test_loss": err(dataset["test_input"], dataset["test_label"]),
+                    "n_edge": self.n_edge(),
+                    "n_grid": self.grid}
+
+    def n_edge(self) -> int:
+        return int(sum(((l.mask != 0) | (s.mask != 0)).sum() for l, s in zip(self.layers, self.symbolic)))
+
+    def get_params(self):
+        return list(self.parameters())
+
+    # ------------------------------------------------------------------ scores and pruning
+    def attribute(self, l=None, i=None, out_score=None, plot=True):
+        """Node and edge scores (``node_scores``, ``edge_scores``); with ``l, i`` the input
+        scores of node ``i`` at level ``l``."""
+        from kanlab.pykan._structure import attribute
+        return attribute(self, l, i, plot=plot)
+
+    def node_attribute(self):
+        self.attribute()
+
+    def prune_node(self, threshold=1e-2, mode="auto", active_neurons_id=None, log_history=True):
+        from kanlab.pykan._structure import prune_node
+        return prune_node(self, threshold, mode, active_neurons_id)
+
+    def prune_edge(self, threshold=3e-2, log_history=True) -> None:
+        scores = _attribute(self, self._data(None)).edge_scores
+        for l, s in enumerate(scores):
+            for j, i in (s <= threshold).nonzero().tolist():
+                _remove_edge(self, l, i, j)
+        if log_history:
+            self.log_history("prune_edge")
+
+    def prune(self, node_th=1e-2, edge_th=3e-2) -> "KAN":
+        new = adopt(_prune(self, self._data(None), node_th=float(node_th), edge_th=float(edge_th)),
+                    self)
+        new.log_history("prune")
+        return new
+
+    def prune_input(self, threshold=1e-2, active_inputs=None, log_history=True) -> "KAN":
+        new = adopt(_prune_input(self, self._data(None), threshold=float(threshold),
+                                 active_inputs=active_inputs), self)
+        new.log_history("prune_input")
+        return new
+
+    def remove_edge(self, l, i, j, log_history=True) -> None:
+        _remove_edge(self, int(l), int(i), int(j))
+
+    def remove_node(self, l, i, mode="all", log_history=True) -> None:
+        from kanlab.pykan._structure import remove_node
+        remove_node(self, int(l), int(i), mode)
+
+    # ------------------------------------------------------------------ symbolic
+    def fix_symbolic(self, l, i, j, fun_name, fit_params_bool=True, a_range=(-10, 10),
+                     b_range=(-10, 10), verbose=True, random=False, log_history=True):
+        from kanlab.pykan._symbolic import fix_symbolic
+        r2 = fix_symbolic(self, int(l), int(i), int(j), fun_name, fit_params_bool, a_range,
+                          b_range, verbose)
+        if log_history:
+            self.log_history("fix_symbolic")
+        return r2
+
+    def unfix_symbolic(self, l, i, j, log_history=True) -> None:
+        super().unfix_symbolic(int(l), int(i), int(j))
+        if log_history:
+            self.log_history("unfix_symbolic")
+
+    def unfix_symbolic_all(self, log_history=True) -> None:
+        for l, sym in enumerate(self.symbolic):
+            for j, i in (sym.mask != 0).nonzero().tolist():
+                super().unfix_symbolic(l, i, j)
+
+    def suggest_symbolic(self, l, i, j, a_range=(-10, 10), b_range=(-10, 10), lib=None, topk=5,
+                         verbose=True, r2_loss_fun=None, c_loss_fun=None, weight_simple=0.8):
+        from kanlab.pykan._symbolic import suggest_symbolic
+        return suggest_symbolic(self, int(l), int(i), int(j), a_range, b_range, lib, int(topk),
+                                verbose, weight_simple)
+
+    def auto_symbolic(self, a_range=(-10, 10), b_range=(-10, 10), lib=None, verbose=1,
+                      weight_simple=0.8, r2_threshold=0.0):
+        from kanlab.pykan._symbolic import auto_symbolic
+        auto_symbolic(self, a_range, b_range, lib, verbose, weight_simple, r2_threshold)
+        self.log_history("auto_symbolic")
+
+    def symbolic_formula(self, var=None, normalizer=None, output_normalizer=None,
+                         simplify=False):
+        """``([one sympy expression per output], input variables)``, as pykan."""
+        from kanlab.pykan._symbolic import symbolic_formula
+        return symbolic_formula(self, var, normalizer, output_normalizer)
+
+    def set_mode(self, l, i, j, mode, mask_n=None) -> None:
+        from kanlab.pykan._structure import set_mode
+        set_mode(self, int(l), int(i), int(j), mode)
+
+    # ------------------------------------------------------------------ structure
+    def perturb(self, mag=1.0, mode="non-intrusive"):
+        from kanlab.pykan._structure import perturb
+        perturb(self, float(mag), mode)
+
+    def expand_depth(self):
+        from kanlab.pykan._structure import expand_depth
+        expand_depth(self)
+
+    def expand_width(self, layer_id, n_added_nodes, sum_bool=True, mult_arity=2):
+        from kanlab.pykan._structure import expand_width
+        expand_width(self, int(layer_id), int(n_added_nodes), sum_bool, mult_arity)
+
+    def swap(self, l, i1, i2, log_history=True):
+        from kanlab.pykan._structure import swap
+        swap(self, int(l), int(i1), int(i2))
+
+    def connection_cost(self):
+        from kanlab.pykan._structure import connection_cost
+        return connection_cost(self)
+
+    def auto_swap(self):
+        from kanlab.pykan._structure import auto_swap
+        auto_swap(self)
+
+    def tree(self, x=None, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
+             skip_sep_test=False, verbose=False):
+        from kanlab.pykan._structure import tree
+        return tree(self, x, in_var, style, sym_th, sep_th, skip_sep_test, verbose)
+
+    # ------------------------------------------------------------------ plotting
+    def get_fun(self, l, i, j):
+        """The spline of edge ``(l, i, j)`` on the last data, sorted: ``(x, y)``; also plotted."""
+        from kanlab.symbolic import edge_samples
+        x, y = edge_samples(self, int(l), int(i), int(j), self._data(None))
+        order = torch.argsort(x)
+        x, y = x[order], y[order]
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(3, 3))
+        plt.plot(x.cpu().numpy(), y.cpu().numpy(), lw=5)
+        return x, y
+
+    def get_range(self, l, i, j, verbose=True):
+        """``(x_min, x_max, y_min, y_max)`` of edge ``(l, i, j)`` on the last data."""
+        from kanlab.symbolic import edge_samples
+        x, y = edge_samples(self, int(l), int(i), int(j), self._data(None))
+        out = (x.min(), x.max(), y.min(), y.max())
+        if verbose:
+            print("x range: [" + "%.2f" % out[0], ",", "%.2f" % out[1], "]")
+            print("y range: [" + "%.2f" % out[2], ",", "%.2f" % out[3], "]")
+        return out
+
+    def plot(self, folder="./figures", beta=3, metric="backward", scale=0.5, tick=False,
+             sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0):
+        """The KAN diagram on the last data, drawn as pyplot's current figure."""
+        from kanlab.pykan._plot import plot
+        return plot(self, beta=beta, metric=metric, scale=scale, in_vars=in_vars,
+                    out_vars=out_vars, title=title, varscale=varscale)
+
+
+MultKAN = KAN

@@ -1,0 +1,40 @@
+"""pykan's ``KAN.plot`` on :func:`kanlab.plotting.plot_network`.
+
+The diagram is drawn on the data the model saw last and returned as a
+matplotlib Figure (pykan draws on pyplot's current figure instead).
+``metric`` (``backward``, ``forward_n``, ``forward_u``), ``scale``, ``tick``,
+``sample`` and ``folder`` are accepted; kanlab's diagram always shades the
+edges by their attribution score and writes no per-edge images.
+"""
+from __future__ import annotations
+
+__all__ = ["plot", "METRICS"]
+
+METRICS = ("backward", "forward_n", "forward_u")
+
+
+def _label(v):
+    try:
+        import sympy
+        if isinstance(v, sympy.Basic):
+            return f"${sympy.latex(v)}$"
+    except ImportError:  # pragma: no cover
+        pass
+    return str(v)
+
+
+def plot(model, beta=3, metric="backward", scale=0.5, in_vars=None, out_vars=None, title=None,
+         varscale=1.0):
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    from kanlab.plotting import plot_network
+    in_vars = None if in_vars is None else [_label(v) for v in in_vars]
+    ids = list(getattr(model, "input_ids", range(model.width[0])))
+    if in_vars is not None and len(in_vars) != model.width[0] and max(ids) < len(in_vars):
+        in_vars = [in_vars[i] for i in ids]  # names of the original inputs, as pykan takes them
+    out_vars = None if out_vars is None else [_label(v) for v in out_vars]
+    fig = plot_network(model, model.reference_input, in_vars=in_vars, out_vars=out_vars,
+                       beta=float(beta))
+    if title is not None:
+        fig.suptitle(str(title))
+    return fig

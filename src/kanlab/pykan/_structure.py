@@ -1,0 +1,284 @@
+"""pykan's structural methods: scores per node, node pruning, modes, perturbation,
+widening and deepening, node swaps, and the tree of a trained model.
+
+Each works on kanlab's tensors (``layer.mask``, ``layer.coef``, ``symbolic``)
+and keeps kanlab's invariants (a symbolic edge's spline mask is 0, the
+symbolic groups are rebuilt after a change).
+"""
+from __future__ import annotations
+
+import itertools
+
+import torch
+from torch import nn
+
+from kanlab.nn import KANLayer, SymbolicEdges
+from kanlab.nn import attribute as _attribute
+from kanlab.nn import remove_edge as _remove_edge
+from kanlab.nn._pruning import edge_moments
+
+__all__ = ["attribute", "prune_node", "remove_node", "set_mode", "perturb", "expand_depth",
+           "expand_width", "swap", "connection_cost", "auto_swap", "tree"]
+
+
+@torch.no_grad()
+def attribute(model, l=None, i=None, plot=True):
+    x = model._data(None)
+    scores = _attribute(model, x)
+    model.node_scores = scores.node_scores
+    model.edge_scores = scores.edge_scores
+    model.subnode_scores = scores.node_scores[1:]
+    if l is None:
+        return None
+    l, i = int(l), int(i)
+    if not 0 <= l < len(model.width) or not 0 <= i < model.width[l]:
+        raise ValueError(f"node ({l}, {i}) does not exist in a KAN of width {model.width}")
+    # propagate a unit score from node (l, i) down to the inputs, as attribute() does from outputs
+    _, inputs = model.forward_with_inputs(x)
+    score = torch.zeros(1, model.width[l], dtype=x.dtype, device=x.device)
+    score[0, i] = 1.0
+    for level in reversed(range(l)):
+        std = edge_moments(model.layers[level], model.symbolic[level], inputs[level])[1]
+        sub = score[:, torch.tensor(model.subnode_to_node(level + 1), device=x.device)]
+        sub_std = model.layer_output(level, inputs[level]).std(0, unbiased=False)
+        eps = 1e-4 * float(sub_std.max().clamp_min(1e-30))
+        score = (sub.unsqueeze(-1) * (std / (sub_std + eps).unsqueeze(-1)).unsqueeze(0)).sum(1)
+    result = score[0]
+    if plot:
+        import matplotlib.pyplot as plt
+        plt.figure()
+        plt.bar(range(len(result)), result.cpu().numpy())
+        plt.xlabel("input")
+        plt.ylabel("score")
+    return result
+
+
+@torch.no_grad()
+def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None):
+    """A copy keeping the hidden nodes scored above ``threshold`` (or ``active_neurons_id``)."""
+    from kanlab.nn._pruning import _subnetwork
+    from kanlab.pykan._model import adopt
+    x = model._data(None)
+    scores = _attribute(model, x)
+    kept = [list(range(model.width[0]))]
+    for level, s in enumerate(scores.node_scores[1:-1], start=1):
+        if mode == "manual" and active_neurons_id is not None:
+            ids = active_neurons_id[level - 1]
+            keep = sorted(int(v) for v in ids) or [int(s.argmax())]
+        else:
+            keep = (s > float(threshold)).nonzero().flatten().tolist() or [int(s.argmax())]
+        kept.append(keep)
+    kept.append(list(range(model.width[-1])))
+    edges = [torch.ones_like(layer.mask, dtype=torch.bool) for layer in model.layers]
+    new = adopt(_subnetwork(model, x, kept, edges), model)
+    new.log_history("prune_node")
+    return new
+
+
+def remove_node(model, l, i, mode="all") -> None:
+    width = model.width
+    if not 0 <= l < len(width) or not 0 <= i < width[l]:
+        raise ValueError(f"node ({l}, {i}) does not exist in a KAN of width {width}")
+    if mode in ("all", "down") and l < model.depth:
+        for j in range(model.layers[l].out_features):
+            _remove_edge(model, l, i, j)
+    if mode in ("all", "up") and l > 0:
+        for s, node in enumerate(model.subnode_to_node(l)):
+            if node == i:
+                for h in range(width[l - 1]):
+                    _remove_edge(model, l - 1, h, s)
+
+
+@torch.no_grad()
+def set_mode(model, l, i, j, mode) -> None:
+    """``'n'``: spline only; ``'s'``: symbolic only; ``'ns'``/``'sn'``: both; ``'0'``: none."""
+    if mode not in ("n", "s", "ns", "sn", "0"):
+        raise ValueError(f"mode must be 'n', 's', 'ns', 'sn' or '0', got {mode!r}")
+    layer, sym = model.layers[l], model.symbolic[l]
+    layer.mask[j, i] = 1.0 if "n" in mode else 0.0
+    has_fun = int(sym.code[j, i]) != -1
+    if "s" in mode and not has_fun:
+        raise ValueError(f"edge ({l}, {i}, {j}) has no symbolic function: fix_symbolic it first")
+    sym.mask[j, i] = 1.0 if "s" in mode else 0.0
+    sym.regroup()
+
+
+@torch.no_grad()
+def perturb(model, mag=1.0, mode="non-intrusive") -> None:
+    """Add noise of size ``mag`` to the spline coefficients; ``mode='all'`` also switches on
+    (small) the splines of removed or symbolic edges, ``'non-intrusive'`` leaves them."""
+    if mode not in ("non-intrusive", "minimal", "all"):
+        raise ValueError(f"mode must be 'non-intrusive', 'minimal' or 'all', got {mode!r}")
+    generator = torch.Generator().manual_seed(int(getattr(model, "seed", 0)))
+    for layer in model.layers:
+        noise = (torch.rand(layer.coef.shape, generator=generator, dtype=torch.float64) - 0.5)
+        layer.coef.add_(noise.to(layer.coef) * mag / layer.grid)
+        if mode == "all":
+            layer.mask.fill_(1.0)
+
+
+def _new_layer(model, n_in, n_out, identity=False):
+    ref = model.layers[-1]
+    layer = KANLayer(n_in, n_out, ref.grid, ref.k, base_fun=ref.base_fun if ref.base_fun_name ==
+                     "custom" else ref.base_fun_name, noise_scale=model.noise_scale,
+                     generator=torch.Generator().manual_seed(int(model.seed)),
+                     device=ref.knots.device, dtype=ref.knots.dtype)
+    layer.scale_base.requires_grad_(ref.scale_base.requires_grad)
+    layer.scale_sp.requires_grad_(ref.scale_sp.requires_grad)
+    sym = SymbolicEdges(n_in, n_out, device=ref.knots.device, dtype=ref.knots.dtype)
+    if identity:  # y_j = x_j, a symbolic identity edge per node
+        from kanlab.symbolic import LIBRARY
+        with torch.no_grad():
+            layer.mask.zero_()
+            for j in range(min(n_in, n_out)):
+                sym.set_edge(j, j, LIBRARY["x"], (1.0, 0.0, 1.0, 0.0))
+    return layer, sym
+
+
+def expand_depth(model) -> None:
+    """Append a layer computing the identity on every output (symbolic ``x`` edges)."""
+    n = model.width[-1]
+    layer, sym = _new_layer(model, n, n, identity=True)
+    model.layers.append(layer)
+    model.symbolic.append(sym)
+    model.n_mult.append(0)
+
+
+@torch.no_grad()
+def expand_width(model, layer_id, n_added_nodes, sum_bool=True, mult_arity=2) -> None:
+    """Add ``n_added_nodes`` addition nodes to hidden level ``layer_id`` (their edges start at 0)."""
+    if not sum_bool:
+        raise ValueError("kanlab.pykan adds addition nodes only (sum_bool=True)")
+    if not 0 < layer_id < model.depth:
+        raise ValueError(f"layer_id must name a hidden level in [1, {model.depth}), got {layer_id}")
+    if model.n_mult[layer_id]:
+        raise ValueError("expand_width needs a level without multiplication nodes")
+    below, above = model.layers[layer_id - 1], model.layers[layer_id]
+    n = n_added_nodes
+    _grow(model, layer_id - 1, below.in_features, below.out_features + n, out_extra=n)
+    _grow(model, layer_id, above.in_features + n, above.out_features, in_extra=n)
+
+
+def _grow(model, l, n_in, n_out, in_extra=0, out_extra=0) -> None:
+    old, old_sym = model.layers[l], model.symbolic[l]
+    layer, sym = _new_layer(model, n_in, n_out)
+    o, i = old.out_features, old.in_features
+    knots = torch.cat([old.knots, old.knots[-1:].expand(in_extra, -1)]) if in_extra else old.knots
+    coef = torch.zeros(n_out, n_in, old.n_basis, dtype=old.coef.dtype, device=old.coef.device)
+    coef[:o, :i] = old.coef
+    layer.set_grid(knots, coef)
+    for name in ("scale_base", "scale_sp", "mask"):
+        t = torch.zeros(n_out, n_in, dtype=old.coef.dtype, device=old.coef.device)
+        t[:o, :i] = getattr(old, name)
+        if name == "mask":
+            t[o:, :] = 1.0
+            t[:, i:] = 1.0
+        getattr(layer, name).copy_(t)
+    sym.mask[:o, :i] = old_sym.mask
+    sym.code[:o, :i] = old_sym.code
+    sym.affine.data[:o, :i] = old_sym.affine
+    sym.custom = dict(old_sym.custom)
+    sym.regroup()
+    model.layers[l] = layer
+    model.symbolic[l] = sym
+
+
+@torch.no_grad()
+def swap(model, l, i1, i2) -> None:
+    """Exchange addition nodes ``i1`` and ``i2`` of hidden level ``l`` (the function is kept)."""
+    if not 0 < l < len(model.width) - 1:
+        raise ValueError(f"l must be a hidden level in [1, {len(model.width) - 1}), got {l}")
+    n_add = model.width[l] - model.n_mult[l]
+    if not (0 <= i1 < n_add and 0 <= i2 < n_add):
+        raise ValueError(f"swap exchanges addition nodes in [0, {n_add}), got {i1}, {i2}")
+    perm = list(range(model.layers[l - 1].out_features))
+    perm[i1], perm[i2] = perm[i2], perm[i1]
+    _permute(model.layers[l - 1], model.symbolic[l - 1], perm, dim=0)
+    perm = list(range(model.layers[l].in_features))
+    perm[i1], perm[i2] = perm[i2], perm[i1]
+    _permute(model.layers[l], model.symbolic[l], perm, dim=1)
+
+
+def _permute(layer, sym, perm, dim) -> None:
+    idx = torch.tensor(perm, device=layer.coef.device)
+    if dim == 1:
+        layer.set_grid(layer.knots[idx], layer.coef[:, idx])
+    else:
+        layer.set_grid(layer.knots, layer.coef[idx])
+    for name in ("scale_base", "scale_sp", "mask"):
+        getattr(layer, name).copy_(getattr(layer, name).index_select(dim, idx))
+    for name in ("mask", "code"):
+        getattr(sym, name).copy_(getattr(sym, name).index_select(dim, idx))
+    sym.affine.data.copy_(sym.affine.index_select(dim, idx))
+    where = {old: new for new, old in enumerate(perm)}
+    sym.custom = {((where[j], i) if dim == 0 else (j, where[i])): c
+                  for (j, i), c in sym.custom.items()}
+    sym.regroup()
+
+
+@torch.no_grad()
+def connection_cost(model) -> float:
+    """Sum over edges of score × horizontal distance (nodes evenly spaced in ``[0, 1]``)."""
+    model.attribute()
+    cost = 0.0
+    for l, s in enumerate(model.edge_scores):
+        n_in, n_out = s.shape[1], s.shape[0]
+        xi = (torch.arange(n_in, dtype=s.dtype) + 0.5) / n_in
+        owner = torch.tensor(model.subnode_to_node(l + 1))
+        xo = (owner.to(s.dtype) + 0.5) / model.width[l + 1]
+        cost += float((s.cpu() * (xo[:, None] - xi[None, :]).abs()).sum())
+    return cost
+
+
+def auto_swap(model) -> None:
+    """Greedily swap hidden nodes while the connection cost falls (pykan's layout clean-up)."""
+    for l in range(1, len(model.width) - 1):
+        n_add = model.width[l] - model.n_mult[l]
+        improved = True
+        while improved:
+            improved = False
+            best = connection_cost(model)
+            for i1, i2 in itertools.combinations(range(n_add), 2):
+                swap(model, l, i1, i2)
+                cost = connection_cost(model)
+                if cost < best - 1e-12:
+                    best, improved = cost, True
+                else:
+                    swap(model, l, i1, i2)
+
+
+def tree(model, x=None, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
+         skip_sep_test=False, verbose=False):
+    """The input groups the trained model separates additively, from its Hessian.
+
+    Two inputs are in one group when the mixed second derivative of the output
+    is not negligible (relative ``sep_th``).  Returns the groups; also draws them.
+    """
+    x = model._data(x)
+    x = x[: min(len(x), 200)].detach().clone().requires_grad_(True)
+    y = model(x)[:, 0].sum()
+    (g,) = torch.autograd.grad(y, x, create_graph=True)
+    n = x.shape[1]
+    hess = torch.stack([torch.autograd.grad(g[:, i].sum(), x, retain_graph=True)[0].abs().mean(0)
+                        for i in range(n)])
+    scale = float(hess.max().clamp_min(1e-30))
+    linked = (hess / scale > sep_th).detach().cpu()
+    groups, seen = [], set()
+    for i in range(n):
+        if i in seen:
+            continue
+        stack, group = [i], set()
+        while stack:
+            a = stack.pop()
+            if a in group:
+                continue
+            group.add(a)
+            stack += [b for b in range(n) if linked[a, b] and b not in group]
+        seen |= group
+        groups.append(sorted(group))
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(4, 2))
+    for k, g_ in enumerate(groups):
+        ax.text((k + 0.5) / len(groups), 0.5, "+".join(f"x{i + 1}" for i in g_), ha="center")
+    ax.set_axis_off()
+    return groups

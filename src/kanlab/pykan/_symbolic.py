@@ -1,0 +1,167 @@
+"""pykan's symbolic API (``fix_symbolic``, ``suggest_symbolic``, ``auto_symbolic``,
+``symbolic_formula``, ``ex_round``, ``add_symbolic``, ``SYMBOLIC_LIB``) on
+:mod:`kanlab.symbolic`.
+
+``a_range``/``b_range`` are accepted: kanlab's fitter searches ``a, b`` from
+the data (every candidate's own scale and phase) rather than on a fixed box,
+so no range needs to be given.
+"""
+from __future__ import annotations
+
+import warnings
+
+import torch
+
+from kanlab import symbolic as _sym
+from kanlab.symbolic import LIBRARY, Candidate
+
+__all__ = ["fix_symbolic", "suggest_symbolic", "auto_symbolic", "symbolic_formula", "ex_round",
+           "add_symbolic", "SYMBOLIC_LIB"]
+
+# pykan's names that kanlab spells differently
+_ALIASES = {"x^0.5": "sqrt", "1/x^0.5": "1/sqrt", "1/sqrt(x)": "1/sqrt", "sign": "sgn",
+            "cos": "cos", "x^1": "x"}
+
+
+def _name(name):
+    if isinstance(name, str):
+        name = _ALIASES.get(name, name)
+        if name not in LIBRARY:
+            raise ValueError(f"unknown symbolic function {name!r}; known: {list(LIBRARY)}")
+        return LIBRARY[name]
+    if isinstance(name, Candidate):
+        return name
+    if callable(name):  # pykan accepts a bare torch function
+        return _candidate_from_callable(getattr(name, "__name__", "f"), name)
+    raise TypeError(f"fun_name must be a name or a function, got {type(name).__name__}")
+
+
+def _lib(lib):
+    if lib is None:
+        return None
+    return [_ALIASES.get(n, n) if isinstance(n, str) else n for n in lib]
+
+
+def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, verbose):
+    candidate = _name(fun_name)
+    data = model._data(None) if fit_params_bool else None
+    fit = _sym.fix_symbolic(model, l, i, j, candidate, x=data, fit_params=bool(fit_params_bool))
+    if fit is None:
+        return None
+    if verbose:
+        print(f"r2 is {fit.r2}")
+    return torch.tensor(fit.r2)
+
+
+def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weight_simple):
+    """``(best_name, best_fun, best_r2, best_c)``; with ``verbose`` a table of the ``topk``."""
+    fits = _sym.suggest_symbolic(model, l, i, j, lib=_lib(lib), topk=topk, x=model._data(None))
+    if verbose:
+        print(f"{'':>3} {'function':>10} {'fitting r2':>14} {'complexity':>10}")
+        for rank, f in enumerate(fits):
+            print(f"{rank:>3} {f.name:>10} {f.r2:>14.6f} {f.complexity:>10}")
+    best = fits[0]
+    lib_map = _sym.resolve_library(_lib(lib))
+    return best.name, lib_map[best.name].fn, best.r2, best.complexity
+
+
+def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_threshold):
+    records = _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
+                                 x=model._data(None))
+    if verbose:
+        for r in records:
+            if r["name"] is None:
+                print(f"skipping ({r['l']},{r['i']},{r['j']}) since r2={r['r2']} < "
+                      f"{r2_threshold}")
+            elif r["name"] == "0":
+                print(f"fixing ({r['l']},{r['i']},{r['j']}) with 0")
+            else:
+                print(f"fixing ({r['l']},{r['i']},{r['j']}) with {r['name']}, r2={r['r2']}")
+
+
+def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
+    import sympy
+    n = model.width[0]
+    if var is None:
+        symbols = [sympy.Symbol(f"x_{i + 1}") for i in range(n)]
+    else:
+        symbols = [v if isinstance(v, sympy.Basic) else sympy.Symbol(str(v)) for v in var]
+    names = [s if isinstance(s, sympy.Symbol) else sympy.Symbol(f"_v{k}")
+             for k, s in enumerate(symbols)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        exprs = _sym.symbolic_formula(model, var_names=names, x=model.reference_input,
+                                      check=model.reference_input is not None)
+    # inputs given as expressions (pykan's auxiliary variables) are substituted back
+    subs = {nm: s for nm, s in zip(names, symbols) if nm is not s}
+    if normalizer is not None:
+        mean, std = normalizer
+        subs = {nm: (subs.get(nm, nm) - mean[k]) / std[k] for k, nm in enumerate(names)}
+    exprs = [e.subs(subs) if subs else e for e in exprs]
+    if output_normalizer is not None:
+        mean, std = output_normalizer
+        exprs = [e * std[k] + mean[k] for k, e in enumerate(exprs)]
+    return exprs, symbols
+
+
+def ex_round(ex1, n_digit: int):
+    """``ex1`` with every floating-point number rounded to ``n_digit`` decimals (pykan's)."""
+    import sympy
+    floats = {a: sympy.Float(round(float(a), int(n_digit)))
+              for a in sympy.preorder_traversal(ex1) if isinstance(a, sympy.Float)}
+    return ex1.xreplace(floats)
+
+
+class _SympyFunction:
+    """A named sympy function of one argument, picklable (unlike a local lambda)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, u):
+        import sympy
+        return sympy.Function(self.name)(u)
+
+
+def _candidate_from_callable(name: str, fn, complexity: int = 2) -> Candidate:
+    return Candidate(name, fn, _SympyFunction(name), int(complexity))
+
+
+def add_symbolic(name: str, fun, c: int = 1, fun_singularity=None) -> None:
+    """Add ``fun`` (a torch function of one tensor) to the library under ``name``.
+
+    A function that autograd cannot differentiate gets a numerical derivative
+    (kanlab's fitter warns about it; see :class:`kanlab.symbolic.Candidate`).
+    """
+    _sym.register(name, fun, _SympyFunction(name), int(c), overwrite=True)
+
+
+class _Library(dict):
+    """``SYMBOLIC_LIB``: pykan's table, read from kanlab's live library."""
+
+    def _live(self):
+        return {n: (c.fn, c.sympy_fn, c.complexity) for n, c in LIBRARY.items()}
+
+    def keys(self):
+        return self._live().keys()
+
+    def __getitem__(self, key):
+        return self._live()[key]
+
+    def __contains__(self, key):
+        return key in LIBRARY
+
+    def __iter__(self):
+        return iter(LIBRARY)
+
+    def __len__(self):
+        return len(LIBRARY)
+
+    def items(self):
+        return self._live().items()
+
+    def __repr__(self):
+        return repr(self._live())
+
+
+SYMBOLIC_LIB = _Library()

@@ -1,0 +1,72 @@
+"""pykan's names for a layer's data (``act_fun[l]``, ``symbolic_fun[l]``), as read-only views.
+
+pykan lays a spline layer out ``(in, out, ...)``; kanlab ``(out, in, ...)``.
+The views hand out pykan's layout; writing through them is not supported
+(change the model with its methods).
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+__all__ = ["SplineView", "SymbolicView", "sparse_mask"]
+
+
+class SplineView:
+    """``model.act_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.KANLayer`."""
+
+    def __init__(self, layer) -> None:
+        self._layer = layer
+
+    in_dim = property(lambda self: self._layer.in_features)
+    out_dim = property(lambda self: self._layer.out_features)
+    num = property(lambda self: self._layer.grid)
+    k = property(lambda self: self._layer.k)
+    grid = property(lambda self: self._layer.knots, doc="knots ``(in, G + 2k + 1)``")
+    coef = property(lambda self: self._layer.coef.permute(1, 0, 2), doc="``(in, out, G + k)``")
+    scale_base = property(lambda self: self._layer.scale_base.t())
+    scale_sp = property(lambda self: self._layer.scale_sp.t())
+    mask = property(lambda self: self._layer.mask.t())
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return self._layer(x)
+
+    def __repr__(self) -> str:
+        return f"act_fun({self._layer!r})"
+
+
+class SymbolicView:
+    """``model.symbolic_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.SymbolicEdges`."""
+
+    def __init__(self, sym) -> None:
+        self._sym = sym
+
+    in_dim = property(lambda self: self._sym.in_features)
+    out_dim = property(lambda self: self._sym.out_features)
+    mask = property(lambda self: self._sym.mask, doc="``(out, in)``, as in pykan")
+    affine = property(lambda self: self._sym.affine, doc="``(out, in, 4)``: a, b, c, d")
+
+    @property
+    def funs_name(self) -> list[list[str]]:
+        """``funs_name[j][i]``; ``'0'`` where the edge has no symbolic function (pykan's)."""
+        return [[n if n is not None else "0" for n in row] for row in self._sym.names]
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return self._sym(x)
+
+    def __repr__(self) -> str:
+        return f"symbolic_fun({self._sym!r})"
+
+
+def sparse_mask(in_dim: int, out_dim: int) -> Tensor:
+    """pykan's ``sparse_init``: each output node linked to its nearest input node and back.
+
+    Nodes are placed evenly on ``[0, 1]`` in each layer; returns ``(out, in)``.
+    """
+    xin = (torch.arange(in_dim, dtype=torch.float64) + 0.5) / in_dim
+    xout = (torch.arange(out_dim, dtype=torch.float64) + 0.5) / out_dim
+    dist = (xout[:, None] - xin[None, :]).abs()  # (out, in)
+    mask = torch.zeros(out_dim, in_dim, dtype=torch.float64)
+    mask[torch.arange(out_dim), dist.argmin(1)] = 1.0
+    mask[dist.argmin(0), torch.arange(in_dim)] = 1.0
+    return mask

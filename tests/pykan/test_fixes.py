@@ -1,0 +1,98 @@
+"""The bugs issue 19 found in kanlab's native API, each with a test."""
+import io
+import math
+import pickle
+import warnings
+
+import pytest
+import torch
+
+import kanlab
+from kanlab.symbolic import LIBRARY, register, suggest
+from kanlab.train import FitConfig, fit
+
+F64 = torch.float64
+
+
+def _data(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = 2 * torch.rand(n, 2, generator=g, dtype=F64) - 1
+    y = x[:, :1] ** 2 + 0.5 * x[:, 1:]
+    return {"train_input": x, "train_label": y, "test_input": x, "test_label": y}
+
+
+def test_pickle_and_torch_save_after_fixing_a_power_function():
+    model = kanlab.KAN([2, 1], grid=3, seed=0, dtype=F64)
+    data = _data()
+    model.fit(data, steps=2, progress=False)
+    model.fix_symbolic(0, 0, 0, "x^2")
+    x = data["train_input"]
+    buf = io.BytesIO()
+    torch.save(model, buf)
+    buf.seek(0)
+    again = torch.load(buf, weights_only=False)
+    torch.testing.assert_close(again(x), model(x))
+    clone = pickle.loads(pickle.dumps(model))
+    torch.testing.assert_close(clone(x), model(x))
+    assert clone.symbolic[0].names[0][0] == "x^2"
+
+
+def test_history_is_a_mapping_of_pykans_keys():
+    h = kanlab.KAN([2, 1], grid=3, seed=0, dtype=F64).fit(_data(), steps=3, progress=False)
+    assert "train_loss" in h and "test_loss" in h and "reg" in h and "nope" not in h
+    d = dict(h)
+    assert set(d) == {"train_loss", "test_loss", "reg"}
+    assert d["train_loss"] == h.train_rmse
+
+
+def test_feature_score_before_fit_says_what_to_do():
+    model = kanlab.KAN([2, 3, 1], grid=3, seed=0, dtype=F64)
+    with pytest.raises(ValueError, match="fit the model first"):
+        model.feature_score
+    assert model.attribute(_data()["train_input"]).feature_score.shape == (2,)
+
+
+def test_fit_can_run_every_step():
+    """A linear target converges in a step or two; pykan's per-step indexing needs every step."""
+    g = torch.Generator().manual_seed(1)
+    x = 2 * torch.rand(50, 1, generator=g, dtype=F64) - 1
+    data = {"train_input": x, "train_label": 0.3 * x, "test_input": x, "test_label": 0.3 * x}
+    early = fit(kanlab.KAN([1, 1], grid=3, seed=0, dtype=F64), data,
+                FitConfig(steps=30, update_grid=False, progress=False))
+    every = fit(kanlab.KAN([1, 1], grid=3, seed=0, dtype=F64), data,
+                FitConfig(steps=30, update_grid=False, progress=False, stop_when_converged=False))
+    assert early.status == "converged" and len(early.step) < 30
+    assert every.status == "completed" and every.step == list(range(1, 31))
+
+
+def test_fit_uses_loss_fn():
+    seen = []
+
+    def l1(pred, y):
+        seen.append(pred.shape)
+        return (pred - y).abs().mean()
+
+    model = kanlab.KAN([2, 1], grid=3, seed=0, dtype=F64)
+    fit(model, _data(), FitConfig(steps=2, progress=False, loss_fn=l1))
+    assert seen and seen[0] == (64, 1)
+
+
+def test_candidate_without_autograd_gets_a_numeric_derivative():
+    """J0 (torch.special.bessel_j0 has no autograd) is fitted as J0, not ranked below sin."""
+    name = "J0_test"
+    register(name, torch.special.bessel_j0, lambda u: u, 2, overwrite=True)
+    try:
+        cand = LIBRARY[name]
+        u = torch.linspace(0.5, 4.9, 40, dtype=F64)  # torch switches J0 formulas at 5
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            d = cand.derivative(u)
+        # J0' = -J1
+        torch.testing.assert_close(d, -torch.special.bessel_j1(u), rtol=1e-6, atol=1e-8)
+        assert any("central differences" in str(w.message) for w in caught)
+        x = torch.linspace(-1, 1, 200, dtype=F64)
+        y = 0.7 * torch.special.bessel_j0(20 * x + 0.3) - 0.2
+        best = suggest(x, y, lib=[name, "sin", "x^2", "exp"], topk=2)[0]
+        assert best.name == name and best.r2 > 0.999
+    finally:
+        LIBRARY.pop(name, None)

@@ -1,0 +1,39 @@
+"""The notebook runner (benchmarks/pykan_notebooks.py) on two short pykan tutorials."""
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _runner():
+    spec = importlib.util.spec_from_file_location("pykan_notebooks",
+                                                  ROOT / "benchmarks" / "pykan_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_import_lines_are_the_only_change():
+    runner = _runner()
+    src = "from kan import *\nimport kan\nfrom kan.utils import create_dataset\n!pip install x\nkan_x = 1"
+    assert runner.rewrite_imports(src).splitlines() == [
+        "from kanlab.pykan import *", "import kanlab.pykan as kan",
+        "from kanlab.pykan.utils import create_dataset", "kan_x = 1"]
+
+
+@pytest.mark.parametrize("name", ["API_11_create_dataset.ipynb", "API_5_grid.ipynb"])
+def test_short_notebooks_run_every_cell(name, tmp_path, monkeypatch):
+    runner = _runner()
+    monkeypatch.chdir(tmp_path)
+    result = runner.run_notebook(runner.NOTEBOOKS / name, budget=300)
+    failed = [(c["index"], c["error"]) for c in result["cells"] if not c["ok"]]
+    assert not failed
+    assert len(result["cells"]) == len(result["reference"]) >= 4
+
+
+def test_licence_is_kept_with_the_notebooks():
+    text = (ROOT / "tests" / "data" / "pykan_notebooks" / "LICENSE").read_text()
+    assert "MIT License" in text and "Ziming Liu" in text
