@@ -87,7 +87,7 @@ class KANEstimatorBase(BaseEstimator):
         if _is_int(hidden):
             hidden = (hidden,)
         if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__iter__"):
-            raise TypeError(f"hidden must be 'auto' or a sequence of layer sizes, got {self.hidden!r}")
+            raise TypeError(f"hidden must be a sequence of layer sizes or 'auto', got {self.hidden!r}")
         hidden = list(hidden)
         if not all(_is_int(h) and h >= 1 for h in hidden):
             raise ValueError(f"hidden must hold positive ints, got {self.hidden!r}")

@@ -123,7 +123,8 @@ class KANRegressor(RegressorMixin, KANEstimatorBase):
 
     def predict(self, X) -> np.ndarray:
         """Predictions ``(n_samples,)``, or ``(n_samples, n_outputs)`` when fitted on 2-D ``y``."""
-        out = self.target_scaling_.inverse(self._forward(X))
+        raw = self._forward(X)  # checks fitted-ness first
+        out = self.target_scaling_.inverse(raw)
         return out.ravel() if self._y_ndim == 1 else out
 
     def __sklearn_tags__(self):

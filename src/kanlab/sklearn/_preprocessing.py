@@ -70,7 +70,8 @@ class TargetScaling:
         magnitude = _magnitude(y2)
         u = y2 / magnitude
         std = u.std(axis=0)
-        return cls(magnitude, u.mean(axis=0), np.where(std > 0, std, 1.0))
+        # a constant output keeps its own units (scale 1 in y), so errors are not magnified
+        return cls(magnitude, u.mean(axis=0), np.where(std > 0, std, 1.0 / magnitude))
 
     def transform(self, y2: np.ndarray) -> np.ndarray:
         return (y2 / self.magnitude - self.mean) / self.std

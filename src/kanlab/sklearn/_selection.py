@@ -10,7 +10,7 @@ The splines are kept only if they beat the best linear model by more than
 one standard error of the paired per-sample difference of validation losses
 (more for small samples; see :func:`clearly_better`): on small noisy tables the estimator stays the ridge / logistic
 model.  The linear model's ridge penalty is that of ``RidgeCV`` on
-standardised features (``α · Σ (w_i σ_i)²``), with ``RidgeCV``'s candidates and 100.
+standardised features (``α · Σ (w_i σ_i)²``), with ``RidgeCV``'s candidates.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from kanlab.sklearn._preprocessing import spline_knots
 
 __all__ = ["Choice", "select_regression", "select_classification", "candidate_grids"]
 
-ALPHAS = (0.1, 1.0, 10.0, 100.0)  # ridge on the standardised linear weights (RidgeCV's, and 100)
+ALPHAS = (0.1, 1.0, 10.0)  # ridge on the standardised linear weights: RidgeCV's candidates
 MAX_SPLINE_COLUMNS = 240  # spline columns at most: the rest of the features stay linear
 LAMBDAS = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)  # smoothness, relative to the data term
 
@@ -156,7 +156,7 @@ def select_classification(z, codes, n_classes, weights, kinds, k, max_iter, seed
     folds = _folds(codes, n_classes, seed)
     alphas = (1.0,) if alpha == "auto" and not folds else (
         (0.1, 1.0, 10.0) if alpha == "auto" else (float(alpha),))
-    lambdas = (0.1, 1.0, 10.0) if lamb_smooth == "auto" else (float(lamb_smooth),)
+    lambdas = (1.0, 10.0, 100.0) if lamb_smooth == "auto" else (float(lamb_smooth),)
     lin = np.where(kinds[None, :] > 0, z, 0.0)
     var = lin.var(axis=0)  # penalty on standardised weights, as LogisticRegression's
 
