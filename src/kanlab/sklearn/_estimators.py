@@ -25,9 +25,11 @@ _PARAMS_DOC = """
         trained by gradient steps with the parameters below (``()``: one layer).
     grid: grid intervals of every spline; ``"auto"`` chooses it.
     k: spline degree.
-    alpha: ridge penalty of the linear weights (auto: chosen from 0.1 to 100).
-    lamb_smooth: weight of the spline smoothness penalty ``∫ s''²`` (auto: chosen
-        from 1e-3 to 10 relative to the data term, or splines off).
+    alpha: ridge penalty of the standardised linear weights, as ``RidgeCV`` /
+        ``LogisticRegression`` (``1/C``) use it (auto: chosen from 0.1, 1, 10).
+    lamb_smooth: weight of the spline smoothness penalty ``∫ s''²`` relative to
+        the data term (auto: chosen from 1e-2 to 1e3 for regression, 1 to 100 for
+        classification, or the splines are left out).
     steps: L-BFGS iterations (auto: 300) of a classifier's convex fit, or optimiser
         steps per grid of the gradient path (auto: 50).
     opt, lr, lamb, batch, grid_update, grids, base_fun: the gradient path only
