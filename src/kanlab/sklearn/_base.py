@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from kanlab.nn._network import KAN
+from kanlab.sklearn._additive import to_module
 from kanlab.sklearn._preprocessing import InputScaling, feature_kinds
 from kanlab.train._fit import FitConfig, fit
 
@@ -152,6 +153,17 @@ class KANEstimatorBase(BaseEstimator):
         self.feature_importances_ = scores / total if total > 0 else np.full(len(scores),
                                                                           1 / len(scores))
 
+    def _adopt(self, choice, validation_score) -> None:
+        """Take the model the search chose (:class:`kanlab.sklearn._selection.Choice`)."""
+        self.module_ = to_module(choice.design, choice.W, choice.b, self._seed(),
+                                 self._torch_dtype())
+        self.best_grid_ = choice.design.grid
+        self.best_alpha_ = choice.alpha
+        self.best_lamb_smooth_ = choice.lamb_smooth
+        self.validation_score_ = validation_score
+        self.search_results_ = choice.results
+        self.n_iter_ = choice.n_iter
+
     # -- explicit widths: gradient training of [d, *hidden, out] ------------------------------
 
     def _gradient_fit(self, z: np.ndarray, target: Tensor, n_out: int, hidden: list[int],
@@ -189,8 +201,10 @@ class KANEstimatorBase(BaseEstimator):
                                   "lr)", ConvergenceWarning, stacklevel=3)
         self.module_ = model
         self.history_ = history
-        self.n_iter_ = sum(1 for _ in curve)
+        self.n_iter_ = len(curve)
         self.best_grid_ = model.grid
+        self.best_alpha_ = None
+        self.best_lamb_smooth_ = lamb_smooth
         self.validation_score_ = None
         self.search_results_ = []
         self._train_curve = curve

@@ -10,7 +10,6 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
-from kanlab.sklearn._additive import to_module
 from kanlab.sklearn._base import KANEstimatorBase, _is_auto, one_thread
 from kanlab.sklearn._preprocessing import TargetScaling
 from kanlab.sklearn._selection import select_classification, select_regression
@@ -47,7 +46,10 @@ _PARAMS_DOC = """
             the mean cross-entropy on the internal folds; None on the gradient path).
         search_results_: every candidate with its validation loss.
         n_iter_: optimiser iterations of the final fit (1 for the exact solve).
-        history_: :class:`kanlab.History` of the final fit.
+        history_: :class:`kanlab.History` of the final fit (the default regressor: one
+            exact solve, ``test_rmse`` its leave-one-out RMSE on the standardised
+            targets; the default classifier: ``train_rmse`` is the square root of the
+            training loss per L-BFGS iteration).
         feature_importances_: the KAN's attribution scores of the inputs, summing to 1.
         feature_kinds_: per feature 0 constant (left out), 1 binary (linear only), 2 spline.
         x_center_, x_scale_: the robust input scaling (see :mod:`kanlab.sklearn._preprocessing`).
@@ -104,16 +106,6 @@ class KANRegressor(RegressorMixin, KANEstimatorBase):
             self._gradient_fit(z, torch.as_tensor(T), T.shape[1], hidden)
         self._set_importances(z)
         return self
-
-    def _adopt(self, choice, validation_score) -> None:
-        self.module_ = to_module(choice.design, choice.W, choice.b, self._seed(),
-                                 self._torch_dtype())
-        self.best_grid_ = choice.design.grid
-        self.best_alpha_ = choice.alpha
-        self.best_lamb_smooth_ = choice.lamb_smooth
-        self.validation_score_ = validation_score
-        self.search_results_ = choice.results
-        self.n_iter_ = choice.n_iter
 
     @property
     def y_mean_(self) -> np.ndarray:
@@ -184,7 +176,7 @@ class KANClassifier(ClassifierMixin, KANEstimatorBase):
             choice = select_classification(z, codes, n_classes, weights, self.feature_kinds_,
                                            int(self.k), max_iter, self._seed(), self.grid,
                                            self.alpha, self.lamb_smooth)
-            KANRegressor._adopt(self, choice, validation_score=-choice.loss)
+            self._adopt(choice, validation_score=-choice.loss)
             self.loss_curve_ = [v / weights.sum() for v in choice.loss_curve]
             self.history_ = History(step=list(range(1, len(self.loss_curve_) + 1)),
                                     train_rmse=[max(v, 0) ** 0.5 for v in self.loss_curve_],
