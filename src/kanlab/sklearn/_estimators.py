@@ -43,7 +43,9 @@ _PARAMS_DOC = """
             (``best_lamb_smooth_`` None: the splines are off, the model is linear).
         validation_score_: validation score of the chosen model (regression:
             leave-one-out R² on the standardised targets; classification: minus
-            the mean cross-entropy on the internal folds; None on the gradient path).
+            the mean cross-entropy on the internal folds, NaN when a class has too
+            few samples for them and the logistic model is kept; None on the
+            gradient path).
         search_results_: every candidate with its validation loss.
         n_iter_: optimiser iterations of the final fit (1 for the exact solve).
         history_: :class:`kanlab.History` of the final fit (the default regressor: one
