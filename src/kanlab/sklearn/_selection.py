@@ -178,12 +178,19 @@ def select_classification(z, codes, n_classes, weights, kinds, k, max_iter, seed
     best_loss, best_alpha = None, alphas[0]
     if folds and len(alphas) > 1:
         starts = [None] * len(folds)
+        losses = {}
         for a in sorted(alphas, reverse=True):  # strong to weak: warm starts
-            loss, starts = validate(lin, penalty(None, a, None), starts)
+            losses[a], starts = validate(lin, penalty(None, a, None), starts)
             results.append({"grid": None, "alpha": a, "lamb_smooth": None,
-                            "loss": float(loss.mean())})
-            if best_loss is None or loss.mean() < best_loss.mean():
-                best_loss, best_alpha = loss, a
+                            "loss": float(losses[a].mean())})
+        # LogisticRegression's default (alpha = 1/C = 1) unless another is clearly better
+        best_alpha = 1.0 if 1.0 in losses else alphas[0]
+        for a, loss in losses.items():
+            if loss.mean() < losses[best_alpha].mean() and clearly_better(loss, losses[1.0]
+                                                                          if 1.0 in losses
+                                                                          else loss):
+                best_alpha = a
+        best_loss = losses[best_alpha]
     W_lin, b_lin, it, curve, _ = fit_logistic(lin, codes, n_classes,
                                               penalty(None, best_alpha, None), weights, max_iter)
     best = Choice(_linear_design(z, kinds, k), W_lin, b_lin, best_alpha, None,
