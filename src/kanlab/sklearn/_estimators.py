@@ -40,7 +40,8 @@ _PARAMS_DOC = """
     Attributes:
         module_: the fitted :class:`kanlab.KAN`; it sees the scaled inputs ``z``.
         best_grid_, best_alpha_, best_lamb_smooth_: what was chosen
-            (``best_lamb_smooth_`` None: the splines are off, the model is linear).
+            (``best_lamb_smooth_`` None: the splines are off, the model is linear,
+            and ``best_grid_`` is 1, the module's grid, with zero spline coefficients).
         validation_score_: validation score of the chosen model (regression:
             leave-one-out R² on the standardised targets; classification: minus
             the mean cross-entropy on the internal folds, NaN when a class has too
