@@ -8,9 +8,12 @@ Classification: cross-entropy on stratified internal folds (3 folds below
 
 The splines are kept only if they beat the best linear model by more than
 one standard error of the paired per-sample difference of validation losses
-(more for small samples; see :func:`clearly_better`): on small noisy tables the estimator stays the ridge / logistic
-model.  The linear model's ridge penalty is that of ``RidgeCV`` on
-standardised features (``α · Σ (w_i σ_i)²``), with ``RidgeCV``'s candidates.
+(more for small samples; see :func:`clearly_better`): on small noisy tables
+the estimator stays the ridge / logistic model.  The linear model's penalty is
+that of ``RidgeCV`` / ``LogisticRegression`` on standardised features
+(``α · Σ (w_i σ_i)²``): regression picks ``α`` among ``RidgeCV``'s candidates by
+leave-one-out, classification keeps ``LogisticRegression``'s ``α = 1/C = 1``
+unless 0.1 or 10 is clearly better on the internal folds.
 """
 from __future__ import annotations
 
