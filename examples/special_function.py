@@ -76,7 +76,7 @@ def read_formula(model: kanlab.KAN, data: dict) -> dict:
     with np.errstate(all="ignore"):
         pred = to_numpy(rounded, [x])(data["test_input"].numpy())
     rmse = float(np.sqrt(np.mean((pred - data["test_label"].numpy()[:, 0]) ** 2)))
-    complexity = sum(sym.candidate_at(j, i).complexity for sym in model.symbolic
+    complexity = sum(sym.candidate_at(i, j).complexity for sym in model.symbolic
                      for j, row in enumerate(sym.names) for i, name in enumerate(row) if name)
     return {"formula": str(rounded), "latex": sympy.latex(rounded),
             "formula_test_rmse": rmse if math.isfinite(rmse) else None,

@@ -47,17 +47,17 @@ def test_strategy_switch_reaches_the_plan(kanlab_config, strategy, local):
     """Forcing a strategy through the switchboard changes the kernels' plan."""
     layer, x = _layer_input()
     kanlab_config(strategy=strategy)
-    assert _strategies.Plan(x, layer.coef, layer._spec()).local is local
+    assert _strategies.Plan(x, layer.coef, layer.spline_spec()).local is local
 
 
 def test_kernels_switch_turns_the_extension_off(kanlab_config):
     """``kernels=False`` makes the op take the pure-PyTorch path, with the same values."""
-    from kanlab.ops import _extension, kernels_usable
+    from kanlab.ops import extension_disabled, kernels_usable
     layer, x = _layer_input()
     fast = layer(x)
     kanlab_config(kernels=False)
-    assert _extension.disabled()
-    assert not kernels_usable(x, layer._spec(), layer.coef)
+    assert extension_disabled()
+    assert not kernels_usable(x, layer.spline_spec(), layer.coef)
     torch.testing.assert_close(layer(x), fast, rtol=1e-12, atol=1e-12)
 
 

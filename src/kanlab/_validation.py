@@ -25,7 +25,8 @@ import operator
 import torch
 from torch import Tensor
 
-__all__ = ["NonFiniteError", "check_int", "check_float", "check_samples", "reference_batch"]
+__all__ = ["NonFiniteError", "ArgumentTypeError", "check_int", "check_float", "check_samples",
+           "reference_batch"]
 
 
 class NonFiniteError(ValueError):
@@ -36,16 +37,29 @@ class NonFiniteError(ValueError):
     """
 
 
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type (a float, a bool or a string where an int is due).
+
+    A ``TypeError``, and also a ``ValueError``: kanlab raised ``ValueError`` for
+    these before :func:`check_int` and :func:`check_float` checked every
+    argument, and code that catches it keeps working.
+    """
+
+
 def check_samples(x, n_features: int, dtype: torch.dtype, what: str) -> None:
     """Raise unless ``x`` is a finite, non-empty ``(B, n_features)`` tensor of ``dtype``.
 
     Used where a batch of samples is required (grid updates, datasets); the
     value check is always done here, whatever :func:`set_checks` says.
 
-    Raises:
-        TypeError: not a tensor, or the wrong dtype.
-        ValueError: wrong shape or empty.
-        NonFiniteError: NaN or inf values (a ``ValueError``).
+    Raises
+    ------
+    TypeError
+        not a tensor, or the wrong dtype.
+    ValueError
+        wrong shape or empty.
+    NonFiniteError
+        NaN or inf values (a ``ValueError``).
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"{what} expects a torch.Tensor of shape (B, {n_features}), "
@@ -78,21 +92,25 @@ def check_int(value, name: str, *, low: int | None = None, high: int | None = No
 
     Raises
     ------
-    TypeError
-        When ``value`` is not an integer.
+    ArgumentTypeError
+        When ``value`` is not an integer (a ``TypeError`` and a ``ValueError``).
     ValueError
         When it lies outside the bounds.
     """
+    expected = ("a positive int" if (low, high) == (1, None)
+                else "a non-negative int" if (low, high) == (0, None)
+                else "an int" if low is None and high is None
+                else f"an int >= {low}" if high is None else f"an int <= {high}" if low is None
+                else f"an int in [{low}, {high}]")
     if isinstance(value, bool):
-        raise TypeError(f"{name} must be an integer, got bool {value!r}")
+        raise ArgumentTypeError(f"{name} must be {expected}, got bool {value!r}")
     try:
         value = operator.index(value)
     except TypeError:
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}") from None
+        raise ArgumentTypeError(f"{name} must be {expected}, got {type(value).__name__} "
+                                f"{value!r}") from None
     if (low is not None and value < low) or (high is not None and value > high):
-        expected = (f">= {low}" if high is None else f"<= {high}" if low is None
-                    else f"in [{low}, {high}]")
-        raise ValueError(f"{name} must be an integer {expected}, got {value}")
+        raise ValueError(f"{name} must be {expected}, got {value}")
     return value
 
 
@@ -110,9 +128,16 @@ def check_float(value, name: str, *, low: float | None = None, high: float | Non
         Bounds; ``low`` is exclusive when ``low_open`` is true.
     finite : bool
         Refuse NaN and inf (the default). NaN is refused always.
+
+    Raises
+    ------
+    ArgumentTypeError
+        When ``value`` is not a real number (a ``TypeError`` and a ``ValueError``).
+    ValueError
+        When it is NaN, infinite (with ``finite``) or outside the bounds.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+        raise ArgumentTypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
     if math.isnan(value) or (finite and math.isinf(value)):
         raise ValueError(f"{name} must be a finite number, got {value}")

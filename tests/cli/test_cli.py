@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import kanlab
-from kanlab.cli._main import main
+from kanlab.cli import main
 
 
 def run_cli(*args):

@@ -9,8 +9,8 @@ import torch
 
 import kanlab
 from kanlab import KAN, create_dataset
-from kanlab.io._checkpoint import FORMAT_VERSION, load
-from kanlab.train._datasets import seed_function
+from kanlab.io import FORMAT_VERSION, load
+from kanlab.train import seed_function
 
 
 def _x(dtype=torch.float64, n=200):

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 import kanlab
+from kanlab import config
 from kanlab.splines import _tables as spline_tables
-from kanlab.train._datasets import seed_function
-from kanlab.io._export import export_program, to_onnx
+from kanlab.train import seed_function
+from kanlab.io import export_program, to_onnx
 
 DTYPES = [torch.float32, torch.float64]
 
@@ -35,15 +36,14 @@ def _tol(dtype):
     return dict(rtol=0, atol=1e-6) if dtype == torch.float32 else dict(rtol=0, atol=1e-13)
 
 
-def _reference(model, x, monkeypatch):
+def _reference(model, x):
     """Eager outputs on the pure-PyTorch path, the computation that export and ONNX trace.
 
     Eager mode on the CPU runs kanlab's C++ kernels; in float32 their sums
     round differently (by ~1e-6 relative here), which a trained network can
     amplify, so exported graphs are compared with the path they contain.
     """
-    with monkeypatch.context() as m:
-        m.setenv("KANLAB_NO_EXTENSION", "1")
+    with config.use(kernels=False):
         return model(x).detach()
 
 
@@ -52,7 +52,7 @@ def _reference(model, x, monkeypatch):
 def test_exported_program_matches_eager(dtype, uniform, monkeypatch):
     model = _trained(dtype, uniform)
     x = _inputs(dtype)
-    expected = _reference(model, x, monkeypatch)
+    expected = _reference(model, x)
     torch.testing.assert_close(model(x), expected, rtol=1e-4 if dtype == torch.float32 else 1e-12,
                                atol=1e-6 if dtype == torch.float32 else 1e-13)
     program = torch.export.export(model, (x[:8],), dynamic_shapes=({0: torch.export.Dim("b")},))
@@ -138,7 +138,7 @@ def test_onnx_runtime_matches_eager(tmp_path, uniform, monkeypatch):
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     assert [i.name for i in session.get_inputs()] == ["input"]
     (out,) = session.run(None, {"input": x.numpy()})
-    expected = _reference(model, x, monkeypatch).numpy()
+    expected = _reference(model, x).numpy()
     assert out.shape == expected.shape == (37, 1)
     assert abs(out - expected).max() <= 1e-5
 

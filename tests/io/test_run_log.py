@@ -131,7 +131,7 @@ def test_missing_tensorboard_is_a_clear_error(monkeypatch, tmp_path, capsys):
         check_tensorboard()
     with pytest.raises(ImportError, match="tensorboard"):
         TensorBoardLogger(tmp_path / "tb")
-    from kanlab.cli._main import main
+    from kanlab.cli import main
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "--tensorboard", "--out", str(tmp_path / "run"), "--steps", "1"])
     assert exit_info.value.code == 2

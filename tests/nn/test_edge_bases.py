@@ -11,10 +11,10 @@ import torch
 
 import kanlab
 from kanlab import KAN
-from kanlab.nn._edge_bases import EDGE_BASES, get_edge_basis
-from kanlab.nn._layer import KANLayer
-from kanlab.train._regularization import smoothness_penalty
-from kanlab.splines._bspline import uniform_knots
+from kanlab.nn import EDGE_BASES, get_edge_basis
+from kanlab.nn import KANLayer
+from kanlab.train import smoothness_penalty
+from kanlab.splines import uniform_knots
 
 F64 = torch.float64
 OTHER = ["chebyshev", "fourier", "rbf"]

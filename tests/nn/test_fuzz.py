@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import kanlab
 from kanlab import KAN, KANLayer
-from kanlab.splines._bspline import extend_points
+from kanlab.splines import extend_points
 from kanlab import NonFiniteError
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,

@@ -9,7 +9,7 @@ import torch
 
 from kanlab import KAN
 from kanlab.nn._grid import grid_points_from_samples, refine_layer, update_grid, update_layer_grid
-from kanlab.splines._bspline import extend_points
+from kanlab.splines import extend_points
 from kanlab import NonFiniteError
 
 

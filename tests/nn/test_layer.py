@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from kanlab.nn._layer import KANLayer
-from kanlab.splines._bspline import bspline_basis, extend_points
+from kanlab.nn import KANLayer
+from kanlab.splines import bspline_basis, extend_points
 
 F64 = torch.float64
 

@@ -7,7 +7,7 @@ import torch
 
 import kanlab
 from kanlab import KAN
-from kanlab.symbolic._formula import round_formula
+from kanlab.symbolic import round_formula
 
 F64 = torch.float64
 

@@ -6,7 +6,7 @@ import torch
 
 import kanlab
 from kanlab import KAN
-from kanlab.nn._pruning import attribute, edge_moments
+from kanlab.nn import attribute, edge_moments
 
 F64 = torch.float64
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 import torch
 
+from kanlab import config
 from kanlab.ops import _extension as extension
-
-from kanlab.ops import _kan_linear as spline_linear
+from kanlab.ops import kan_linear, kernels_usable
 
 from kanlab.ops import _strategies as spline_strategies
-from kanlab.nn._layer import KANLayer
-from kanlab.splines._bspline import extend_points
+from kanlab.nn import KANLayer
+from kanlab.splines import extend_points
 
 F64 = torch.float64
 needs_kernels = pytest.mark.skipif(extension.ops() is None,
@@ -44,12 +44,27 @@ def points(layer, count=41, seed=0, at_knots=True) -> torch.Tensor:
     return x.to(layer.coef.dtype).requires_grad_(True)
 
 
+def reference(layer, x):
+    """The layer's output on the pure-PyTorch path (kernels switched off)."""
+    with config.use(kernels=False):
+        return layer(x)
+
+
 def values_and_grads(layer, x, fast: bool):
     params = [layer.coef, layer.scale_base, layer.scale_sp]
-    y = layer(x) if fast else layer._forward_reference(x)
+    y = layer(x) if fast else reference(layer, x)
     gy = torch.randn(y.shape, generator=torch.Generator().manual_seed(3), dtype=y.dtype)
     grads = torch.autograd.grad(y, [x, *params], gy, allow_unused=True)
     return [y] + [torch.zeros_like(p) if g is None else g for g, p in zip(grads, [x, *params])]
+
+
+def assert_fast_matches_reference(layer, x):
+    """Values and gradients (x, coef, scale_base, scale_sp) of the layer's own path and of
+    the reference agree to 1e-12 relative to each one's largest magnitude (at least 1)."""
+    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
+    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
+        scale = max(1.0, float(b.detach().abs().max()))
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
 
 
 CASES = [dict(grid=5, k=3), dict(grid=5, k=3, nonuniform=True), dict(grid=7, k=2, base="tanh",
@@ -65,11 +80,8 @@ def test_fast_path_matches_reference_float64(case):
     """Values and gradients (x, coef, scale_base, scale_sp) agree to 1e-12 in float64."""
     layer = make_layer(**case)
     x = points(layer)
-    assert spline_linear.kernels_usable(x, layer._spec(), layer.coef)
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert kernels_usable(x, layer.spline_spec(), layer.coef)
+    assert_fast_matches_reference(layer, x)
 
 
 LOCAL_CASES = CASES + [dict(grid=5, k=3, i=7, o=37), dict(grid=5, k=3, i=3, o=300),
@@ -85,7 +97,7 @@ LOCAL_CASES = CASES + [dict(grid=5, k=3, i=7, o=37), dict(grid=5, k=3, i=3, o=30
 @pytest.mark.parametrize("block_rows", [0, 3], ids=["default-rows", "3-rows"])
 @pytest.mark.parametrize("case", LOCAL_CASES,
                          ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
-def test_local_kernels_match_reference_float64(kanlab_config, monkeypatch, case, block_rows):
+def test_local_kernels_match_reference_float64(kanlab_config, case, block_rows):
     """The local-support kernels (forced), on any degree, base, grid, output width (padded
     tiles) and row blocking: values and gradients agree with the reference to 1e-12."""
     kanlab_config(strategy="local")
@@ -93,16 +105,13 @@ def test_local_kernels_match_reference_float64(kanlab_config, monkeypatch, case,
     case = dict(case)
     layer = make_layer(i=case.pop("i", 4), o=case.pop("o", 3), **case)
     x = points(layer)
-    assert spline_strategies.Plan(x, layer.coef, layer._spec()).local
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert spline_strategies.Plan(x, layer.coef, layer.spline_spec()).local
+    assert_fast_matches_reference(layer, x)
 
 
 @needs_kernels
 @pytest.mark.parametrize("block_rows", [0, 7], ids=["ring", "gW-in-memory"])
-def test_local_backward_orders(kanlab_config, monkeypatch, block_rows):
+def test_local_backward_orders(kanlab_config, block_rows):
     """Both orders of the local backward pass over 310 rows: one block of rows, the
     weight gradients of 16 inputs at a time in a ring, and blocks of rows outermost
     with the weight gradients accumulated in memory."""
@@ -110,15 +119,12 @@ def test_local_backward_orders(kanlab_config, monkeypatch, block_rows):
     kanlab_config(local_rows=block_rows)
     layer = make_layer(i=21, o=5)
     x = points(layer, count=310)
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert_fast_matches_reference(layer, x)
 
 
 @needs_kernels
 @pytest.mark.parametrize("needs", [(True, False), (False, True)], ids=["x-only", "params-only"])
-def test_local_backward_partial_needs(kanlab_config, monkeypatch, needs):
+def test_local_backward_partial_needs(kanlab_config, needs):
     """Only the gradients asked for are computed, and they are right."""
     kanlab_config(strategy="local")
     layer = make_layer(i=5, o=20)
@@ -127,7 +133,7 @@ def test_local_backward_partial_needs(kanlab_config, monkeypatch, needs):
         p.requires_grad_(needs[1])
     wanted = [t for t, n in zip([x, layer.coef], needs) if n]
     fast = torch.autograd.grad(layer(x).square().sum(), wanted)
-    ref = torch.autograd.grad(layer._forward_reference(x).square().sum(), wanted)
+    ref = torch.autograd.grad(reference(layer, x).square().sum(), wanted)
     for a, b in zip(fast, ref):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
 
@@ -150,8 +156,8 @@ def test_pack_weights(o, padded, base, grid, dtype):
                            layer.scale_sp.detach(), layer.mask)
     has_base = base != "zero"
     w = ops.pack_weights(coef, sb, ssp, mask, has_base, padded, 0, 21)
-    expect = layer._feature_weight().detach().permute(1, 2, 0)  # (F, 1 + n, O)
-    expect = expect if has_base else expect[:, 1:]  # no base slot without a base function
+    # (F, S, O): no base slot without a base function
+    expect = layer.feature_weight().detach().permute(1, 2, 0)
     torch.testing.assert_close(w[..., :o], expect, rtol=0, atol=0)
     assert bool((w[..., o:] == 0).all())
     torch.testing.assert_close(ops.pack_weights(coef, sb, ssp, mask, has_base, o, 1, 19),
@@ -167,21 +173,21 @@ def test_strategy_choice(shape, grid, local):
     large grids) and the GEMMs for wide layers on a small grid; degree > 3 stays dense."""
     layer = KANLayer(*shape, grid=grid, k=3)
     x = torch.zeros(2, shape[0])
-    assert spline_strategies.Plan(x, layer.coef, layer._spec()).local is local
+    assert spline_strategies.Plan(x, layer.coef, layer.spline_spec()).local is local
     layer5 = KANLayer(*shape, grid=grid, k=5)
-    assert not spline_strategies.Plan(x, layer5.coef, layer5._spec()).local
+    assert not spline_strategies.Plan(x, layer5.coef, layer5.spline_spec()).local
 
 
 @needs_kernels
-def test_dense_blocks_are_multiples_of_16_inputs(kanlab_config, monkeypatch):
+def test_dense_blocks_are_multiples_of_16_inputs(kanlab_config):
     """Blocks of the dense strategy hold a multiple of 16 inputs (64-byte aligned GEMM
     rows for any number of features per input), and a shorter last block: still exact."""
     kanlab_config(strategy="dense")
     layer = make_layer(i=70, o=4)
     x = points(layer, count=13)
-    per_input = 13 * layer._spec().n_features * 8
+    per_input = 13 * layer.spline_spec().n_features * 8
     kanlab_config(feature_block=37 * per_input)
-    blocks = spline_strategies.Plan(x, layer.coef, layer._spec()).blocks()
+    blocks = spline_strategies.Plan(x, layer.coef, layer.spline_spec()).blocks()
     assert blocks == [(0, 32), (32, 64), (64, 70)]
     for a, b in zip(values_and_grads(layer, x, True), values_and_grads(layer, x, False)):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
@@ -189,18 +195,15 @@ def test_dense_blocks_are_multiples_of_16_inputs(kanlab_config, monkeypatch):
 
 @needs_kernels
 @pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
-def test_input_blocks_match_reference(kanlab_config, monkeypatch, case):
+def test_input_blocks_match_reference(kanlab_config, case):
     """A tiny block size forces one block per input: still exact, for every base
     function and grid."""
     kanlab_config(feature_block=64)
     kanlab_config(strategy="dense")
     layer = make_layer(i=5, o=4, **case)
     x = points(layer, count=13)
-    assert len(spline_strategies.Plan(x, layer.coef, layer._spec()).blocks()) == 5
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert len(spline_strategies.Plan(x, layer.coef, layer.spline_spec()).blocks()) == 5
+    assert_fast_matches_reference(layer, x)
 
 
 @needs_kernels
@@ -208,7 +211,7 @@ def test_input_blocks_match_reference(kanlab_config, monkeypatch, case):
                                   dict(grid=5, k=3), dict(grid=5, k=3, extrapolate="constant"),
                                   dict(grid=6, k=2, nonuniform=True)],
                          ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
-def test_dense_last_spline_as_bias(kanlab_config, monkeypatch, case):
+def test_dense_last_spline_as_bias(kanlab_config, case):
     """The dense forward pass folds each input's last spline into a bias (the splines
     sum to one, inside the grid and outside it with either extrapolation); with a
     single spline there is nothing to fold.  Exact far outside the grid too."""
@@ -218,17 +221,14 @@ def test_dense_last_spline_as_bias(kanlab_config, monkeypatch, case):
     x = torch.cat([points(layer, count=17).detach(),
                    torch.tensor([[-60.0, 0.0, 60.0], [45.0, -45.0, 1e-3]], dtype=F64)])
     x.requires_grad_(True)
-    assert spline_strategies.Plan(x, layer.coef, layer._spec()).drop == (n >= 2)
-    fast, ref = values_and_grads(layer, x, True), values_and_grads(layer, x, False)
-    for name, a, b in zip(("y", "x", "coef", "scale_base", "scale_sp"), fast, ref):
-        scale = max(1.0, float(b.detach().abs().max()))
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-12 * scale, msg=name)
+    assert spline_strategies.Plan(x, layer.coef, layer.spline_spec()).drop == (n >= 2)
+    assert_fast_matches_reference(layer, x)
 
 
 @needs_kernels
 @pytest.mark.parametrize("base", ["silu", "gelu", "tanh"])
 @pytest.mark.parametrize("wanted", ["x", "weights"])
-def test_input_blocks_one_gradient(kanlab_config, monkeypatch, base, wanted):
+def test_input_blocks_one_gradient(kanlab_config, base, wanted):
     """The dense backward with only x's gradient or only the weights' (each skips the
     other's half, and the base function's values or derivatives with it)."""
     kanlab_config(feature_block=64)
@@ -243,7 +243,7 @@ def test_input_blocks_one_gradient(kanlab_config, monkeypatch, base, wanted):
         inputs = [layer.coef, layer.scale_base, layer.scale_sp]
     gy = torch.randn(13, 4, generator=torch.Generator().manual_seed(3), dtype=F64)
     fast = torch.autograd.grad(layer(x), inputs, gy)
-    ref = torch.autograd.grad(layer._forward_reference(x), inputs, gy)
+    ref = torch.autograd.grad(reference(layer, x), inputs, gy)
     for a, b in zip(fast, ref):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
 
@@ -254,7 +254,7 @@ def test_input_blocks_one_gradient(kanlab_config, monkeypatch, base, wanted):
                                   dict(grid=13, base="zero"), dict(grid=14, base="zero")],
                          ids=["silu", "no-base", "grid20", "16-splines", "16-splines-no-base",
                               "17-splines-no-base"])
-def test_float32_close_to_reference(kanlab_config, monkeypatch, strategy, case):
+def test_float32_close_to_reference(kanlab_config, strategy, case):
     """float32's vector paths (local panels of 16 inputs, and 5 more), with and without
     a base function, and with up to one vector's lanes of splines per edge (the dense
     weights: 16) or more."""
@@ -267,7 +267,7 @@ def test_float32_close_to_reference(kanlab_config, monkeypatch, strategy, case):
 
 @needs_kernels
 @pytest.mark.parametrize("strategy", ["dense", "local"])
-def test_nan_input_gives_nan_not_crash(kanlab_config, monkeypatch, strategy):
+def test_nan_input_gives_nan_not_crash(kanlab_config, strategy):
     """With value checks off, the kernels give NaN rows for NaN inputs instead of crashing
     (with them on, the layer refuses the input: tests/test_validation.py)."""
     import kanlab
@@ -287,12 +287,10 @@ def test_gradcheck_and_gradgradcheck(grid):
     x = points(layer, count=6, at_knots=False)  # second derivatives jump at the grid's ends
     params = [p.detach().clone().requires_grad_(True)
               for p in (layer.coef, layer.scale_base, layer.scale_sp)]
-    spec = layer._spec()
+    spec = layer.spline_spec()
 
-    def f(x, coef, sb, ssp):
-        if spline_linear.kernels_usable(x, spec, coef):
-            return spline_linear.kan_linear(x, coef, sb, ssp, layer.mask, spec)
-        return spline_linear.reference(x, coef, sb, ssp, layer.mask, spec)
+    def f(x, coef, sb, ssp):  # the kernels where usable, else the reference
+        return kan_linear(x, coef, sb, ssp, layer.mask, spec)
 
     assert torch.autograd.gradcheck(f, (x, *params), eps=1e-6, atol=1e-7)
     assert torch.autograd.gradgradcheck(f, (x, *params), eps=1e-6, atol=1e-6)
@@ -303,7 +301,7 @@ def test_pde_style_second_derivative():
     layer = make_layer(i=1, o=1)
     x = torch.linspace(-1.5, 1.5, 31, dtype=F64).unsqueeze(-1).requires_grad_(True)
     results = []
-    for y in (layer(x), layer._forward_reference(x)):
+    for y in (layer(x), reference(layer, x)):
         (dy,) = torch.autograd.grad(y.sum(), x, create_graph=True)
         (d2y,) = torch.autograd.grad(dy.sum(), x)
         results.append((dy.detach(), d2y))
@@ -314,7 +312,7 @@ def test_vmap_and_jacrev_match_reference():
     layer = make_layer(i=3, o=2)
     x = points(layer, count=7).detach()
     jac = torch.func.vmap(torch.func.jacrev(layer))(x)  # (7, 2, 3)
-    ref = torch.stack([torch.autograd.functional.jacobian(layer._forward_reference, r[None])[0, :, 0]
+    ref = torch.stack([torch.autograd.functional.jacobian(lambda r: reference(layer, r), r[None])[0, :, 0]
                        for r in x])
     torch.testing.assert_close(jac, ref, rtol=0, atol=1e-12)
 
@@ -366,7 +364,7 @@ def test_disabled_extension_falls_back(monkeypatch):
     fast = values_and_grads(layer, x, True)
     monkeypatch.setenv("KANLAB_NO_EXTENSION", "1")
     assert extension.ops() is None and "disabled" in extension.status()
-    assert not spline_linear.kernels_usable(x, layer._spec(), layer.coef)
+    assert not kernels_usable(x, layer.spline_spec(), layer.coef)
     fallback = values_and_grads(layer, x, True)
     for a, b in zip(fast, fallback):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
@@ -374,14 +372,14 @@ def test_disabled_extension_falls_back(monkeypatch):
 
 def test_custom_base_function_uses_reference():
     layer = KANLayer(2, 2, base_fun=torch.sin, dtype=F64)
-    assert not spline_linear.kernels_usable(torch.zeros(3, 2, dtype=F64), layer._spec())
+    assert not kernels_usable(torch.zeros(3, 2, dtype=F64), layer.spline_spec())
     x = torch.rand(3, 2, dtype=F64)
-    torch.testing.assert_close(layer(x), layer._forward_reference(x), rtol=0, atol=0)
+    torch.testing.assert_close(layer(x), reference(layer, x), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("uniform", [True, False], ids=["uniform", "nonuniform"])
 @pytest.mark.parametrize("base", ["silu", "gelu", "identity"])
-def test_kernel_features_match_reference(uniform, base, monkeypatch):
+def test_kernel_features_match_reference(uniform, base, kanlab_config):
     """layer.features by the kernels (Features) equals the pure-PyTorch features to 1e-12,
     values and input gradients; double backward goes through the reference."""
     from kanlab import KANLayer
@@ -396,7 +394,7 @@ def test_kernel_features_match_reference(uniform, base, monkeypatch):
     assert type(fast.grad_fn).__name__ == "FeaturesFunctionBackward"
     (g_fast,) = torch.autograd.grad((fast * weight).sum(), x, create_graph=True)
     (gg_fast,) = torch.autograd.grad(g_fast.sum(), x)
-    monkeypatch.setenv("KANLAB_NO_EXTENSION", "1")
+    kanlab_config(kernels=False)
     ref = layer.features(x)
     (g_ref,) = torch.autograd.grad((ref * weight).sum(), x, create_graph=True)
     (gg_ref,) = torch.autograd.grad(g_ref.sum(), x)
@@ -407,7 +405,7 @@ def test_kernel_features_match_reference(uniform, base, monkeypatch):
 
 @needs_kernels
 @pytest.mark.parametrize("grid", [5, 20], ids=["S<=16", "S>16"])
-def test_kernel_features_float32_vector_path(grid, monkeypatch):
+def test_kernel_features_float32_vector_path(grid, kanlab_config):
     """float32 features and their input gradient by the kernels (16 points at a time
     through AVX-512 scatters and gathers where available, then a scalar remainder)
     equal the pure-PyTorch ones: the features exactly up to rounding of the same
@@ -420,7 +418,7 @@ def test_kernel_features_float32_vector_path(grid, monkeypatch):
     fast = layer.features(x)
     assert type(fast.grad_fn).__name__ == "FeaturesFunctionBackward"
     (g_fast,) = torch.autograd.grad((fast * weight).sum(), x)
-    monkeypatch.setenv("KANLAB_NO_EXTENSION", "1")
+    kanlab_config(kernels=False)
     ref = layer.features(x)
     (g_ref,) = torch.autograd.grad((ref * weight).sum(), x)
     torch.testing.assert_close(fast, ref, rtol=1e-6, atol=1e-6)

@@ -198,7 +198,7 @@ def test_basis_sum_is_spline_branch(model):
     """The thick sum is the edge's value minus its base branch, on the base interval."""
     layer = model.layers[0]
     j, i = 2, 1
-    _, ax_edge = plot_bspline_basis(layer, edge=(j, i)).axes
+    _, ax_edge = plot_bspline_basis(layer, edge=(i, j)).axes
     line = next(l for l in ax_edge.get_lines() if l.get_label() == "sum: spline part")
     xs, ys = line.get_data()
     inside = (xs >= float(layer.knots[i, layer.k])) & (xs <= float(layer.knots[i, layer.n_basis]))
@@ -213,7 +213,7 @@ def test_basis_sum_is_spline_branch(model):
 def test_basis_rejects_bad_edge(model):
     """An edge outside the layer is a ValueError naming the bounds."""
     with pytest.raises(ValueError, match="0 <= j < 3"):
-        plot_bspline_basis(model.layers[0], edge=(3, 0))
+        plot_bspline_basis(model.layers[0], edge=(0, 3))
 
 
 def test_compare_two_inputs_heatmaps(model):

@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.interpolate import BSpline
 
-from kanlab.splines._bspline import (bspline_basis, check_knots, extend_points, local_basis,
+from kanlab.splines import (bspline_basis, check_knots, extend_points, local_basis,
                             scatter_local, uniform_knots)
 
 DEGREES = [0, 1, 2, 3, 4, 5]

@@ -6,9 +6,9 @@ import pytest
 import torch
 from scipy.interpolate import BSpline, insert
 
-from kanlab.splines._fit import (evaluate_spline, fit_coefficients, insert_knots,
+from kanlab.splines import (evaluate_spline, fit_coefficients, insert_knots,
                                project_coefficients, solve_least_squares)
-from kanlab.splines._bspline import bspline_basis, uniform_knots
+from kanlab.splines import bspline_basis, uniform_knots
 
 F64 = torch.float64
 

@@ -10,9 +10,9 @@ import torch
 
 import kanlab
 from kanlab import KAN
-from kanlab.symbolic._formula import round_formula
-from kanlab.splines._fit import fit_coefficients
-from kanlab.splines._bspline import uniform_knots
+from kanlab.symbolic import round_formula
+from kanlab.splines import fit_coefficients
+from kanlab.splines import uniform_knots
 
 F64 = torch.float64
 
@@ -101,7 +101,7 @@ def test_formula_requires_symbolic_edges():
 def test_formula_check_warns_on_mismatch():
     """A formula that does not reproduce the network (here: a candidate whose sympy form
     disagrees with its torch function) is reported with a warning."""
-    from kanlab.symbolic._library import LIBRARY, Candidate
+    from kanlab.symbolic import LIBRARY, Candidate
     model, x = _sine_model()
     sin = LIBRARY["sin"]
     liar = Candidate("liar", sin.fn, lambda t: sympy.cos(t), sin.complexity)
@@ -130,7 +130,7 @@ def test_state_dict_and_checkpoint_keep_symbolic_edges(tmp_path):
 
 
 def test_custom_candidate_cannot_be_saved(tmp_path):
-    from kanlab.symbolic._library import LIBRARY, Candidate
+    from kanlab.symbolic import LIBRARY, Candidate
     model, _ = _sine_model()
     mine = Candidate("mysin", LIBRARY["sin"].fn, LIBRARY["sin"].sympy_fn, 2)
     model.fix_symbolic(0, 0, 0, mine)

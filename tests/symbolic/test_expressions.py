@@ -8,7 +8,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kanlab.symbolic._expressions import parse_formula, to_numpy, to_torch
+from kanlab.symbolic import parse_formula, to_numpy, to_torch
 
 x, y, z = sympy.symbols("x y z")
 x1, x2, x3 = sympy.symbols("x1 x2 x3")

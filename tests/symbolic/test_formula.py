@@ -8,7 +8,7 @@ import pytest
 import sympy
 import torch
 
-from kanlab.symbolic._formula import nice_number, round_formula, to_latex, to_numpy, to_torch
+from kanlab.symbolic import nice_number, round_formula, to_latex, to_numpy, to_torch
 
 x, y = sympy.symbols("x y")
 

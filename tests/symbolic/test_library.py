@@ -7,7 +7,7 @@ import pytest
 import sympy
 import torch
 
-from kanlab.symbolic._library import LIBRARY, Candidate, Interval, Poles, register, resolve_library
+from kanlab.symbolic import LIBRARY, Candidate, Interval, Poles, register, resolve_library
 
 # an argument range inside every candidate's domain, away from its singularities
 SAFE = {"1/x": (0.3, 2.0), "1/x^2": (0.3, 2.0), "1/x^3": (0.3, 2.0), "1/x^4": (0.3, 2.0),

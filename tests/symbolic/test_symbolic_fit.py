@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from kanlab.symbolic._fit import fit_candidate, suggest
-from kanlab.symbolic._library import LIBRARY, Candidate
+from kanlab.symbolic import fit_candidate, suggest
+from kanlab.symbolic import LIBRARY, Candidate
 
 # the argument range u = a·x + b covers for each candidate's data: inside the domain and
 # wide enough that the shape is not a simpler candidate's (a narrow slice of anything is a line)

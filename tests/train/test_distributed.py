@@ -155,7 +155,7 @@ def test_errors_outside_a_process_group(monkeypatch):
 def test_cli_ddp_outside_torchrun_is_a_one_line_error(monkeypatch, tmp_path, capsys):
     for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
         monkeypatch.delenv(name, raising=False)
-    from kanlab.cli._main import main
+    from kanlab.cli import main
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "--ddp", "--steps", "1", "--out", str(tmp_path / "run")])
     assert exit_info.value.code == 2

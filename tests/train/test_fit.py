@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import kanlab
-from kanlab.train._fit import FitConfig, NonFiniteLossError, fit
+from kanlab.train import FitConfig, NonFiniteLossError, fit
 
 
 def _tensors(model):

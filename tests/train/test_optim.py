@@ -1,7 +1,7 @@
 """The flat-vector optimisers against known minima."""
 import torch
 
-from kanlab.train._optim import LBFGS, Adam
+from kanlab.train import LBFGS, Adam
 
 
 def rosenbrock(x):

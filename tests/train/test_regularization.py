@@ -11,11 +11,11 @@ import torch
 
 from torch.func import functional_call
 
-from kanlab.nn._grid import refine_layer
-from kanlab.nn._layer import KANLayer
-from kanlab.train._regularization import (entropy_penalty, l1_penalty, smoothness_penalty,
+from kanlab.nn import refine_layer
+from kanlab.nn import KANLayer
+from kanlab.train import (entropy_penalty, l1_penalty, smoothness_penalty,
                                    sparsity_penalty)
-from kanlab.splines._bspline import extend_points
+from kanlab.splines import extend_points
 
 F64 = torch.float64
 

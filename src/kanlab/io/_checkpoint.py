@@ -50,8 +50,9 @@ import torch
 from torch import Tensor
 
 from kanlab.io._atomic import atomic_write_bytes
-from kanlab.nn._layer import BASE_FUNCTIONS
+from kanlab.nn._edge_bases import DEFAULT_BASIS
 from kanlab.nn._network import KAN
+from kanlab.ops._base_functions import BASE_FUNCTIONS
 from kanlab.splines._bspline import check_knots
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
@@ -141,10 +142,13 @@ def _encode(model: KAN) -> bytes:
 def save(model: KAN, path) -> None:
     """Write ``model`` to ``path`` atomically (see the module docstring for the format).
 
-    Args:
-        model: the network; its base function must be a named one.
-        path: ``str`` or ``os.PathLike``; an existing file is replaced only
-            once the new one is completely on disk.
+    Parameters
+    ----------
+    model
+        the network; its base function must be a named one.
+    path
+        ``str`` or ``os.PathLike``; an existing file is replaced only
+        once the new one is completely on disk.
     """
     if not isinstance(model, KAN):
         raise TypeError(f"save expects a kanlab.KAN, got {type(model).__name__}")
@@ -276,7 +280,7 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
             if info.get(name) != mine:
                 raise _bad(path, f"layer {l} has {name}={info.get(name)!r} in the metadata, "
                              f"{mine!r} in the config")
-        if info.get("basis", "bspline") != layer.basis_name:  # files before bases: B-splines
+        if info.get("basis", DEFAULT_BASIS) != layer.basis_name:  # files before bases: B-splines
             raise _bad(path, f"layer {l} has basis={info.get('basis')!r} in the metadata, "
                          f"{layer.basis_name!r} in the config")
         if info.get("extrapolate") not in ("linear", "constant"):
@@ -324,17 +328,25 @@ def _default_symbolic(model: KAN, tensors: dict[str, Tensor]) -> None:
 def load(path, *, map_location=None) -> KAN:
     """Read a checkpoint written by :func:`save`.
 
-    Args:
-        path: ``str`` or ``os.PathLike``.
-        map_location: device for the model (``None``: the default device).
+    Parameters
+    ----------
+    path
+        ``str`` or ``os.PathLike``.
+    map_location
+        device for the model (``None``: the default device).
 
-    Returns:
+    Returns
+    -------
+    KAN
         A ``KAN`` computing exactly what the saved model computed.
 
-    Raises:
-        FileNotFoundError: no file at ``path``.
-        ValueError: the file is truncated, corrupted, not a kanlab checkpoint,
-            or written by a newer kanlab; the message names the file.
+    Raises
+    ------
+    FileNotFoundError
+        no file at ``path``.
+    ValueError
+        the file is truncated, corrupted, not a kanlab checkpoint,
+        or written by a newer kanlab; the message names the file.
     """
     path = os.fsdecode(os.fspath(path))
     header, data = _read_sections(path)

@@ -48,14 +48,20 @@ def export_program(model: nn.Module, example: Tensor, *,
                    dynamic_batch: bool = True) -> torch.export.ExportedProgram:
     """``torch.export.export`` of ``model`` on ``example``, with a symbolic batch size.
 
-    Args:
-        model: a :class:`kanlab.KAN` (or any module taking one ``(batch, n_in)`` tensor).
-        example: ``(batch, n_in)`` input of the model's dtype and device.
-        dynamic_batch: export the batch dimension as symbolic, so the
-            program accepts any batch size; needs ``batch >= 2`` in the
-            example (torch specialises sizes 0 and 1).
+    Parameters
+    ----------
+    model
+        a :class:`kanlab.KAN` (or any module taking one ``(batch, n_in)`` tensor).
+    example
+        ``(batch, n_in)`` input of the model's dtype and device.
+    dynamic_batch
+        export the batch dimension as symbolic, so the
+        program accepts any batch size; needs ``batch >= 2`` in the
+        example (torch specialises sizes 0 and 1).
 
-    Returns:
+    Returns
+    -------
+    torch.export.ExportedProgram
         The exported program; ``program.module()(x)`` evaluates it.
     """
     example = _check_example(model, example)
@@ -110,17 +116,24 @@ def to_onnx(model: nn.Module, path: str | os.PathLike, example: Tensor, *,
     ``"output"`` ``(batch, n_out)`` of the model's dtype; the weights are
     stored inside the file.
 
-    Args:
-        model: a :class:`kanlab.KAN`.
-        path: target file, usually ``*.onnx``.
-        example: ``(batch, n_in)`` input used for tracing (see :func:`export_program`).
-        dynamic_batch: accept any batch size in the ONNX graph.
-        opset_version: ONNX opset; None lets torch choose.
+    Parameters
+    ----------
+    model : KAN
+        The model to write.
+    path
+        target file, usually ``*.onnx``.
+    example
+        ``(batch, n_in)`` input used for tracing (see :func:`export_program`).
+    dynamic_batch
+        accept any batch size in the ONNX graph.
+    opset_version
+        ONNX opset; None lets torch choose.
 
-    Example:
-        >>> import onnxruntime as ort                                    # doctest: +SKIP
-        >>> to_onnx(model, "kan.onnx", torch.rand(8, 2))                  # doctest: +SKIP
-        >>> ort.InferenceSession("kan.onnx").run(None, {"input": x.numpy()})  # doctest: +SKIP
+    Examples
+    --------
+    >>> import onnxruntime as ort                                    # doctest: +SKIP
+    >>> to_onnx(model, "kan.onnx", torch.rand(8, 2))                  # doctest: +SKIP
+    >>> ort.InferenceSession("kan.onnx").run(None, {"input": x.numpy()})  # doctest: +SKIP
     """
     missing = [name for name in ("onnx", "onnxscript") if not _importable(name)]
     if missing:

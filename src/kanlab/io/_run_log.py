@@ -52,9 +52,12 @@ def _format(value) -> str:
 class CSVLogger:
     """Append-only CSV of :data:`COLUMNS`, one complete line per ``write(2)``.
 
-    Args:
-        path: the file; an existing one is replaced, unless ``append``.
-        append: keep the rows of an existing file (a resumed run) and add to them.
+    Parameters
+    ----------
+    path
+        the file; an existing one is replaced, unless ``append``.
+    append
+        keep the rows of an existing file (a resumed run) and add to them.
     """
 
     def __init__(self, path: str | os.PathLike, append: bool = False) -> None:
@@ -96,8 +99,10 @@ def check_tensorboard() -> None:
 class TensorBoardLogger:
     """Scalars ``rmse/train``, ``rmse/test``, ``reg`` and ``grid`` against ``global_step``.
 
-    Args:
-        logdir: directory of the event files (``tensorboard --logdir`` it).
+    Parameters
+    ----------
+    logdir
+        directory of the event files (``tensorboard --logdir`` it).
     """
 
     def __init__(self, logdir: str | os.PathLike) -> None:
@@ -119,13 +124,17 @@ class TensorBoardLogger:
 class RunLog:
     """Rows from ``fit`` callbacks, fanned out to loggers; a context manager that closes them.
 
-    Args:
-        loggers: objects with ``log(row)`` and ``close()``.
-        clock: seconds, for the ``wall_time`` column.
+    Parameters
+    ----------
+    loggers
+        objects with ``log(row)`` and ``close()``.
+    clock
+        seconds, for the ``wall_time`` column.
 
-    Example:
-        >>> with RunLog([CSVLogger(out / "history.csv")]) as run_log:     # doctest: +SKIP
-        ...     fit(model, data, FitConfig(callback=run_log.fit_callback(stage=0, grid=5)))
+    Examples
+    --------
+    >>> with RunLog([CSVLogger(out / "history.csv")]) as run_log:     # doctest: +SKIP
+    ...     fit(model, data, FitConfig(callback=run_log.fit_callback(stage=0, grid=5)))
     """
 
     def __init__(self, loggers: Sequence, clock: Callable[[], float] = time.perf_counter) -> None:

@@ -1,4 +1,4 @@
-"""Edge bases other than B-splines, behind one interface.
+"""The edge bases, B-splines among them, behind one interface.
 
 A :class:`kanlab.KANLayer` computes every edge as ``w_b·b(x) + w_s·Σ_b c_b φ_b(x)``;
 this module supplies the family ``φ_b``.  Every basis lives on the layer's
@@ -43,11 +43,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import Tensor
 
+from kanlab.splines._basis_function import dense_basis
+from kanlab.splines._bspline import bspline_basis
+from kanlab.splines._fit import (evaluate_spline, fit_coefficients, project_coefficients,
+                                 solve_least_squares)
+
 __all__ = ["EdgeBasis", "BSplineEdges", "ChebyshevEdges", "FourierEdges", "RBFEdges",
-           "EDGE_BASES", "get_edge_basis", "domain"]
+           "EDGE_BASES", "DEFAULT_BASIS", "get_edge_basis", "domain"]
 
 
 def domain(knots: Tensor, k: int) -> tuple[Tensor, Tensor]:
@@ -65,26 +71,50 @@ def _unit_interval(x: Tensor, knots: Tensor, k: int) -> Tensor:
 class EdgeBasis:
     """A family of edge functions.
 
-    Subclasses define :attr:`name`, :meth:`n_basis` and :meth:`evaluate`.
+    Subclasses define :attr:`name`, :meth:`n_basis` and :meth:`evaluate`; the
+    other methods have generic versions (sampling and least squares) that
+    :class:`BSplineEdges` replaces by exact B-spline algorithms.
+
+    Attributes
+    ----------
+    name : str
+        The name a layer is built with (``basis="..."``).
+    fused : bool
+        Whether the C++ kernels of :mod:`kanlab.ops` compute this family (the
+        B-splines); the others run the pure-PyTorch forward.
+    uses_knots : bool
+        Whether the functions are made from the whole knot vector (the
+        B-splines: piecewise polynomials, zero outside their knots, summing to
+        one); the other families read only the domain from it.
     """
 
     name: str = ""
+    fused: bool = False
+    uses_knots: bool = False
 
     def n_basis(self, grid: int, k: int) -> int:
         """Number of functions (coefficients per edge) on ``grid`` intervals."""
         raise NotImplementedError
 
-    def evaluate(self, x: Tensor, knots: Tensor, k: int) -> Tensor:
+    def evaluate(self, x: Tensor, knots: Tensor, k: int, **knot_options) -> Tensor:
         """Every function at every input.
 
-        Args:
-            x: ``(B, in)``.
-            knots: ``(in, G + 2k + 1)``; only the domain (and for B-splines
-                the knots themselves) is used.
-            k: spline degree (the knot layout; only B-splines use it as a degree).
+        Parameters
+        ----------
+        x : Tensor, shape (B, in)
+        knots : Tensor, shape (in, G + 2k + 1)
+            Only the domain (and for B-splines the knots themselves) is used.
+        k : int
+            Spline degree (the knot layout; only B-splines use it as a degree).
+        **knot_options
+            ``uniform``, ``extrapolate`` and ``tables`` of the B-splines (see
+            :func:`kanlab.splines.dense_basis`); the other families continue
+            outside their domain in their own way and ignore them.
 
-        Returns:
-            ``(B, in, n_basis)``, differentiable in ``x``.
+        Returns
+        -------
+        Tensor, shape (B, in, n_basis)
+            Differentiable in ``x``.
         """
         raise NotImplementedError
 
@@ -94,6 +124,56 @@ class EdgeBasis:
         c[0] = 1.0
         return c
 
+    def sample(self, x: Tensor, knots: Tensor, coef: Tensor, k: int,
+               extrapolate: str = "linear") -> Tensor:
+        """Values ``(N, in, p)`` at ``x`` ``(N, in)`` of the functions with coefficients
+        ``coef`` ``(in, n_basis, p)`` (``p`` per input: for a layer, one per output)."""
+        return torch.einsum("nib,ibp->nip", self.evaluate(x, knots, k), coef)
+
+    def fit(self, x: Tensor, values: Tensor, knots: Tensor, k: int,
+            extrapolate: str = "linear") -> Tensor:
+        """Least-squares coefficients ``(in, n_basis, p)`` of ``values`` ``(N, in, p)``
+        at ``x`` ``(N, in)`` on ``knots``."""
+        design = self.evaluate(x, knots, k)  # (N, in, n_basis)
+        return solve_least_squares(design.transpose(0, 1), values.transpose(0, 1))
+
+    def transfer(self, knots: Tensor, coef: Tensor, new_knots: Tensor, k: int,
+                 extrapolate: str = "linear") -> Tensor:
+        """Coefficients on ``new_knots`` (same domain, another grid) of the functions
+        ``(knots, coef (in, n_basis, p))``: a least-squares fit on a dense sweep of the
+        domain (exact to rounding where the spaces nest, as Chebyshev and Fourier do
+        when the grid grows)."""
+        grid = new_knots.shape[-1] - 2 * k - 1
+        n = self.n_basis(grid, k)
+        lo, hi = domain(new_knots, k)
+        t = torch.linspace(0, 1, 4 * n + 64, dtype=knots.dtype, device=knots.device)[:, None]
+        x = lo * (1 - t) + hi * t  # (S, in)
+        return self.fit(x, self.sample(x, knots, coef, k, extrapolate), new_knots, k, extrapolate)
+
+    def max_abs(self, knots: Tensor, k: int, amax: Tensor, extrapolate: str = "linear") -> Tensor:
+        """An upper bound ``(in,)``, in float64, of every function's absolute value at inputs
+        ``|x_i| <= amax_i`` (float64 ``(in,)``), at least 1.
+
+        These families lie in ``[-1, 1]`` on the domain and are bounded (Fourier,
+        RBF) or linear (Chebyshev) outside it: the extremes are at ``±amax`` or at most 1.
+        """
+        ends = torch.stack([-amax, amax]).to(knots.dtype)  # (2, in)
+        edge = self.evaluate(ends, knots, k).to(torch.float64)
+        return edge.abs().amax(dim=(0, 2)).clamp_min(1.0)
+
+    def curvature_quadrature(self, knots: Tensor, k: int) -> tuple[Tensor, Tensor] | None:
+        """Second derivatives ``(in, Q, n_basis)`` of the functions at quadrature nodes of the
+        domain and the weights ``(in, Q)``, for the smoothness penalty; None when the
+        penalty uses second differences of the coefficients instead.
+
+        Raises
+        ------
+        ValueError
+            This family has no smoothness penalty (only B-splines have).
+        """
+        raise ValueError(f"the smoothness penalty needs B-spline edges, got basis "
+                         f"{self.name!r}; use lamb_smooth=0 with other bases")
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -102,17 +182,59 @@ class BSplineEdges(EdgeBasis):
     """Degree-``k`` B-splines on the layer's knots (linear extension outside)."""
 
     name = "bspline"
+    fused = True
+    uses_knots = True
 
     def n_basis(self, grid: int, k: int) -> int:
         return grid + k
 
-    def evaluate(self, x: Tensor, knots: Tensor, k: int) -> Tensor:
-        from kanlab.splines._basis_function import dense_basis
-        return dense_basis(x, knots, k)
+    def evaluate(self, x: Tensor, knots: Tensor, k: int, **knot_options) -> Tensor:
+        return dense_basis(x, knots, k, **knot_options)
 
     def unit(self, n: int, *, dtype=None, device=None) -> Tensor:
         # partition of unity: all coefficients 1
         return torch.ones(n, dtype=dtype, device=device)
+
+    def sample(self, x, knots, coef, k, extrapolate="linear"):
+        return evaluate_spline(x, knots, coef, k, extrapolate)
+
+    def fit(self, x, values, knots, k, extrapolate="linear"):
+        return fit_coefficients(x, values, knots, k, extrapolate=extrapolate)
+
+    def transfer(self, knots, coef, new_knots, k, extrapolate="linear"):
+        # exact by knot insertion when the old knots are among the new ones
+        return project_coefficients(knots, coef, new_knots, k)
+
+    def max_abs(self, knots, k, amax, extrapolate="linear"):
+        # every basis is at most 1 + d_i · S_i: d_i the largest distance of an input
+        # from the knots, S_i the largest end slope (0 for constant extrapolation)
+        knots = knots.to(torch.float64)
+        dist = amax + knots.abs().amax(-1)
+        if extrapolate != "linear" or k == 0:
+            return torch.ones_like(dist)
+        n = knots.shape[-1] - k - 1
+        ends = knots[:, [k, n]].t().contiguous()  # (2, in)
+        slope = dense_basis(ends, knots, k, derivative=1).abs().amax(dim=(0, 2))  # (in,)
+        return 1.0 + dist * slope
+
+    def curvature_quadrature(self, knots, k):
+        """Gauss–Legendre nodes on every base interval, exact for ``∫ (s'')²`` since
+        ``(s'')²`` has degree ``2k - 4``; None for ``k < 2`` (piecewise linear or constant)."""
+        if k < 2:
+            return None
+        m = knots.shape[-1]
+        n = m - k - 1
+        nodes, weights = np.polynomial.legendre.leggauss(max(k - 1, 1))
+        nodes = torch.as_tensor(nodes, dtype=knots.dtype, device=knots.device)
+        weights = torch.as_tensor(weights, dtype=knots.dtype, device=knots.device)
+        left, right = knots[:, k:n], knots[:, k + 1:n + 1]  # (F, G)
+        half = (right - left) / 2
+        x = (left + half)[..., None] + half[..., None] * nodes  # (F, G, q)
+        w = half[..., None] * weights  # (F, G, q)
+        feats = knots.shape[0]
+        x = x.reshape(feats, -1)  # (F, Q)
+        d2 = bspline_basis(x, knots[:, None, :], k, derivative=2)  # (F, Q, n_basis)
+        return d2, w.reshape(feats, -1)
 
 
 class ChebyshevEdges(EdgeBasis):
@@ -123,7 +245,7 @@ class ChebyshevEdges(EdgeBasis):
     def n_basis(self, grid: int, k: int) -> int:
         return grid + 1
 
-    def evaluate(self, x: Tensor, knots: Tensor, k: int) -> Tensor:
+    def evaluate(self, x: Tensor, knots: Tensor, k: int, **knot_options) -> Tensor:
         n = self.n_basis(knots.shape[-1] - 2 * k - 1, k)
         s = 2 * _unit_interval(x, knots, k) - 1
         t = s.clamp(-1.0, 1.0)
@@ -148,7 +270,7 @@ class FourierEdges(EdgeBasis):
     def n_basis(self, grid: int, k: int) -> int:
         return 2 * grid + 1
 
-    def evaluate(self, x: Tensor, knots: Tensor, k: int) -> Tensor:
+    def evaluate(self, x: Tensor, knots: Tensor, k: int, **knot_options) -> Tensor:
         grid = knots.shape[-1] - 2 * k - 1
         theta = math.pi * _unit_interval(x, knots, k)  # (B, in)
         m = torch.arange(1, grid + 1, dtype=x.dtype, device=x.device)
@@ -164,7 +286,7 @@ class RBFEdges(EdgeBasis):
     def n_basis(self, grid: int, k: int) -> int:
         return grid + 2 * k + 2
 
-    def evaluate(self, x: Tensor, knots: Tensor, k: int) -> Tensor:
+    def evaluate(self, x: Tensor, knots: Tensor, k: int, **knot_options) -> Tensor:
         grid = knots.shape[-1] - 2 * k - 1
         # in units of the spacing h = (hi - lo)/G the centres are -k, ..., G + k
         u = grid * _unit_interval(x, knots, k)  # (B, in)
@@ -175,6 +297,7 @@ class RBFEdges(EdgeBasis):
 
 EDGE_BASES: dict[str, EdgeBasis] = {b.name: b for b in
                                     (BSplineEdges(), ChebyshevEdges(), FourierEdges(), RBFEdges())}
+DEFAULT_BASIS = "bspline"  # what layers use unless told otherwise (and checkpoints before bases)
 
 
 def get_edge_basis(name) -> EdgeBasis:

@@ -13,10 +13,8 @@ import torch
 from torch import Tensor
 
 from kanlab.nn._layer import KANLayer
-from kanlab.splines._fit import (evaluate_spline, fit_coefficients, project_coefficients,
-                         solve_least_squares)
 from kanlab.splines._bspline import extend_points
-from kanlab._validation import NonFiniteError, check_samples
+from kanlab._validation import NonFiniteError, check_int, check_samples
 
 __all__ = ["grid_points_from_samples", "inlier_span", "update_layer_grid", "update_grid",
            "refine_layer", "refine", "OUTLIER_FENCE"]
@@ -133,24 +131,8 @@ def _too_narrow(points: Tensor, k: int) -> Tensor:
 
 
 def _spline_coef(layer: KANLayer) -> Tensor:
-    """The layer's coefficients laid out per input: ``(in, G + k, out)``."""
+    """The layer's coefficients laid out per input: ``(in, n_basis, out)``."""
     return layer.coef.permute(1, 2, 0)
-
-
-# Other edge bases (kanlab.nn._edge_bases) only read the domain of the knots; the
-# spline part is carried over by sampling it and refitting by least squares.
-
-def _edge_part(layer: KANLayer, x: Tensor) -> Tensor:
-    """The spline part ``Σ_b coef_jib φ_b(x_i)`` of every edge: ``(N, in, out)``."""
-    return torch.einsum("nib,bio->nio", layer.basis(x), _spline_coef(layer).transpose(0, 1))
-
-
-def _fit_edges(layer: KANLayer, x: Tensor, values: Tensor, knots: Tensor) -> Tensor:
-    """Least-squares coefficients ``(out, in, n_basis)`` of ``values (N, in, out)``
-    at ``x (N, in)`` in the layer's basis on ``knots``."""
-    design = layer.edge_basis.evaluate(x, knots, layer.k)  # (N, in, n_basis)
-    coef = solve_least_squares(design.transpose(0, 1), values.transpose(0, 1))  # (in, n, out)
-    return coef.permute(2, 0, 1)
 
 
 @torch.no_grad()
@@ -167,9 +149,12 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None
     the edge functions are kept where the data lie and stay well determined
     everywhere, whatever the batch size.
 
-    Raises:
-        TypeError, ValueError: ``x`` is not a ``(B, in_features)`` batch of the layer's dtype.
-        NonFiniteError: ``x`` holds NaN or inf, or the refit overflowed (the layer is unchanged).
+    Raises
+    ------
+    TypeError, ValueError
+        ``x`` is not a ``(B, in_features)`` batch of the layer's dtype.
+    NonFiniteError
+        ``x`` holds NaN or inf, or the refit overflowed (the layer is unchanged).
     """
     check_samples(x, layer.in_features, layer.knots.dtype, "update_grid")
     k, grid = layer.k, layer.grid
@@ -194,18 +179,12 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0) -> None
     # leverage on the linear extension would otherwise dominate the fit
     data = torch.minimum(torch.maximum(x[::stride], lo.t()), hi.t())
     samples = torch.cat([data, dense])  # (N, in)
-    if layer.basis_name != "bspline":  # same samples, refit in the layer's own basis
-        values = _edge_part(layer, samples)
-        coef = _fit_edges(layer, samples, values, new_knots)
-        if not bool(torch.isfinite(coef).all()):
-            raise NonFiniteError(f"update_grid: the refitted coefficients overflow {x.dtype}")
-        layer.set_grid(new_knots, coef)
-        return
-    values = evaluate_spline(samples, layer.knots, _spline_coef(layer), k, layer.extrapolate)
+    basis = layer.edge_basis  # refit in the layer's own basis
+    values = basis.sample(samples, layer.knots, _spline_coef(layer), k, layer.extrapolate)
     if not bool(torch.isfinite(values).all()):
         raise NonFiniteError(f"update_grid: the layer's splines overflow {x.dtype} on these "
                              "samples; rescale the inputs")
-    coef = fit_coefficients(samples, values, new_knots, k, extrapolate=layer.extrapolate)
+    coef = basis.fit(samples, values, new_knots, k, layer.extrapolate)  # (in, n_basis, out)
     if not bool(torch.isfinite(coef).all()):
         raise NonFiniteError(f"update_grid: the refitted coefficients overflow {x.dtype}")
     layer.set_grid(new_knots, coef.permute(2, 0, 1))
@@ -221,12 +200,13 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0) -> None:
     if not 0.0 <= float(grid_eps) <= 1.0:
         raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
     saved = [{name: t.clone() for name, t in layer.state_dict().items()} for layer in model.layers]
+    def run(l: int, x: Tensor) -> Tensor:
+        update_layer_grid(model.layers[l], x, grid_eps)
+        # the next layer's inputs include symbolic edges and multiplication nodes
+        return model.layer_output(l, x)
+
     try:
-        for l, layer in enumerate(model.layers):
-            update_layer_grid(layer, x, grid_eps)
-            # the next layer's inputs include symbolic edges and multiplication nodes
-            x = (model.multiply(l + 1, model.layer_output(l, x)) if hasattr(model, "multiply")
-                 else layer(x))
+        model.forward_layers(x, run)
     except Exception:
         for layer, state in zip(model.layers, saved):
             layer.set_grid(state["knots"], state["coef"])
@@ -250,20 +230,13 @@ def _interpolate_points(points: Tensor, new_grid: int) -> Tensor:
 @torch.no_grad()
 def refine_layer(layer: KANLayer, new_grid: int) -> None:
     """Put a layer on ``new_grid`` intervals of its base interval, keeping its splines."""
-    if not isinstance(new_grid, int) or isinstance(new_grid, bool) or new_grid < 1:
-        raise ValueError(f"new_grid must be a positive int, got {new_grid!r}")
+    new_grid = check_int(new_grid, "new_grid", low=1)
     k = layer.k
     points = _interpolate_points(layer.knots[:, k:k + layer.grid + 1], new_grid)
     new_knots = extend_points(points, k)
-    if layer.basis_name != "bspline":
-        # the domain is kept; sample it densely (Chebyshev and Fourier spaces nest
-        # when the grid grows, so the fit is then exact to rounding)
-        n = layer.edge_basis.n_basis(new_grid, k)
-        t = torch.linspace(0, 1, 4 * n + 64, dtype=points.dtype, device=points.device)[:, None]
-        x = points[:, 0] * (1 - t) + points[:, -1] * t  # (S, in)
-        layer.set_grid(new_knots, _fit_edges(layer, x, _edge_part(layer, x), new_knots))
-        return
-    coef = project_coefficients(layer.knots, _spline_coef(layer), new_knots, k)
+    # the domain is kept (B-splines: exact knot insertion where the grids nest)
+    coef = layer.edge_basis.transfer(layer.knots, _spline_coef(layer), new_knots, k,
+                                     layer.extrapolate)
     layer.set_grid(new_knots, coef.permute(2, 0, 1))
 
 

@@ -6,56 +6,25 @@ Liu et al., "KAN: Kolmogorov–Arnold Networks" (2024), eq. 2.10: each edge
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from kanlab._validation import check_int
+from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._value_checks import check_layer_values
-from kanlab.splines._basis_function import dense_basis
-from kanlab.nn._edge_bases import get_edge_basis
-from kanlab.ops._kan_linear import FeaturesFunction, SplineSpec, kernels_usable, kan_linear
-from kanlab.splines._tables import SpanTables, cardinal_matrix, span_tables
+from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
+from kanlab.ops._kan_linear import (SplineSpec, combined_weight, edge_weights, features,
+                                    kan_linear)
 from kanlab.splines._bspline import check_knots, uniform_knots
+from kanlab.splines._tables import SpanTables, cardinal_matrix, span_tables
 
 __all__ = ["KANLayer", "BASE_FUNCTIONS", "resolve_base_fun"]
-
-def _identity(x: Tensor) -> Tensor:
-    return x
 
 
 def _refresh_after_load(module: "KANLayer", incompatible_keys) -> None:
     module._refresh_knots()
-
-
-BASE_FUNCTIONS: dict[str, Callable[[Tensor], Tensor] | None] = {
-    "silu": F.silu,
-    "gelu": F.gelu,
-    "tanh": torch.tanh,
-    "identity": _identity,
-    "zero": None,
-}
-
-
-def resolve_base_fun(base_fun) -> tuple[str, Callable[[Tensor], Tensor] | None]:
-    """Map ``base_fun`` (a name, ``None`` or a callable) to ``(name, function)``."""
-    if base_fun is None:
-        return "zero", None
-    if isinstance(base_fun, str):
-        if base_fun not in BASE_FUNCTIONS:
-            raise ValueError(f"unknown base_fun {base_fun!r}; expected one of "
-                             f"{sorted(BASE_FUNCTIONS)}, None or a callable")
-        return base_fun, BASE_FUNCTIONS[base_fun]
-    if callable(base_fun):
-        return "custom", base_fun
-    raise TypeError(f"base_fun must be a name, None or a callable, got {type(base_fun).__name__}")
-
-
-def _check_positive_int(name: str, value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
 
 
 class KANLayer(nn.Module):
@@ -65,42 +34,61 @@ class KANLayer(nn.Module):
 
     where ``B_ib`` are the degree-``k`` B-splines on input ``i``'s knots.
 
-    Args:
-        in_features: size of each input sample.
-        out_features: size of each output sample.
-        grid: number of grid intervals ``G``; each edge has ``G + k`` coefficients.
-        k: spline degree.
-        grid_range: ``(lo, hi)`` for every input, or one pair per input.
-        base_fun: residual function ``b``: ``"silu"`` (default), ``"gelu"``,
-            ``"tanh"``, ``"identity"``, ``"zero"``/``None``, or a callable.
-        noise_scale: scale of the random initial coefficients.
-        scale_base_mu, scale_base_sigma: ``scale_base`` starts uniform in
-            ``mu ± sigma / sqrt(in_features)``.
-        scale_sp: ``scale_sp`` starts at ``scale_sp / sqrt(in_features)``.
-        generator: ``torch.Generator`` for the initialisation (global RNG if None).
-        basis: edge function family: ``"bspline"`` (default), ``"chebyshev"``,
-            ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`); the others
-            live on the base interval of the knots and use the pure-PyTorch forward.
+    Parameters
+    ----------
+    in_features
+        size of each input sample.
+    out_features
+        size of each output sample.
+    grid
+        number of grid intervals ``G``; each edge has ``G + k`` coefficients.
+    k
+        spline degree.
+    grid_range
+        ``(lo, hi)`` for every input, or one pair per input.
+    base_fun
+        residual function ``b``: ``"silu"`` (default), ``"gelu"``,
+        ``"tanh"``, ``"identity"``, ``"zero"``/``None``, or a callable.
+    noise_scale
+        scale of the random initial coefficients.
+    scale_base_mu, scale_base_sigma
+        ``scale_base`` starts uniform in
+        ``mu ± sigma / sqrt(in_features)``.
+    scale_sp
+        ``scale_sp`` starts at ``scale_sp / sqrt(in_features)``.
+    generator
+        ``torch.Generator`` for the initialisation (global RNG if None).
+    basis
+        edge function family: ``"bspline"`` (default), ``"chebyshev"``,
+        ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`); the others
+        live on the base interval of the knots and use the pure-PyTorch forward.
 
-    Shape:
-        - Input: ``(*, in_features)``.
-        - Output: ``(*, out_features)``.
+    Shape
+    -----
+    - Input: ``(*, in_features)``.
+    - Output: ``(*, out_features)``.
 
-    Attributes:
-        knots: buffer ``(in_features, G + 2k + 1)``, one knot vector per input.
-        coef: ``(out_features, in_features, G + k)`` spline coefficients.
-        scale_base, scale_sp: ``(out_features, in_features)`` edge scales.
-        mask: buffer ``(out_features, in_features)``; 0 removes an edge.
+    Attributes
+    ----------
+    knots
+        buffer ``(in_features, G + 2k + 1)``, one knot vector per input.
+    coef
+        ``(out_features, in_features, G + k)`` spline coefficients.
+    scale_base, scale_sp
+        ``(out_features, in_features)`` edge scales.
+    mask
+        buffer ``(out_features, in_features)``; 0 removes an edge.
 
     Out-of-grid inputs: inside the base interval ``[knots[:, k], knots[:, G+k]]``
     the spline is the B-spline sum; outside it continues as the straight line
     with the end value and slope (``extrapolate="linear"``), so the layer is
     C¹ everywhere and never silently drops to the base function.
 
-    Examples:
-        >>> layer = KANLayer(3, 2, grid=5, k=3, generator=torch.Generator().manual_seed(0))
-        >>> layer(torch.zeros(4, 3)).shape
-        torch.Size([4, 2])
+    Examples
+    --------
+    >>> layer = KANLayer(3, 2, grid=5, k=3, generator=torch.Generator().manual_seed(0))
+    >>> layer(torch.zeros(4, 3)).shape
+    torch.Size([4, 2])
     """
 
     in_features: int
@@ -112,14 +100,13 @@ class KANLayer(nn.Module):
                  grid_range=(-1.0, 1.0), base_fun="silu", noise_scale: float = 0.3,
                  scale_base_mu: float = 0.0, scale_base_sigma: float = 1.0, scale_sp: float = 1.0,
                  extrapolate: str = "linear", generator: torch.Generator | None = None,
-                 basis: str = "bspline", device=None, dtype=None) -> None:
+                 basis: str = DEFAULT_BASIS, device=None, dtype=None) -> None:
         super().__init__()
         factory_kwargs = {"device": device, "dtype": dtype}
-        self.in_features = _check_positive_int("in_features", in_features)
-        self.out_features = _check_positive_int("out_features", out_features)
-        self.grid = _check_positive_int("grid", grid)
-        if not isinstance(k, int) or isinstance(k, bool) or k < 0:
-            raise ValueError(f"spline degree k must be a non-negative int, got {k!r}")
+        self.in_features = in_features = check_int(in_features, "in_features", low=1)
+        self.out_features = out_features = check_int(out_features, "out_features", low=1)
+        self.grid = grid = check_int(grid, "grid", low=1)
+        k = check_int(k, "spline degree k", low=0)
         if extrapolate not in ("linear", "constant"):
             raise ValueError(f"extrapolate must be 'linear' or 'constant', got {extrapolate!r}")
         self.k = k
@@ -196,9 +183,12 @@ class KANLayer(nn.Module):
     def set_grid(self, knots: Tensor, coef: Tensor) -> None:
         """Replace the knots and the coefficients together (the grid may change size).
 
-        Args:
-            knots: ``(in_features, G + 2k + 1)``, non-decreasing rows.
-            coef: ``(out_features, in_features, G + k)``.
+        Parameters
+        ----------
+        knots
+            ``(in_features, G + 2k + 1)``, non-decreasing rows.
+        coef
+            ``(out_features, in_features, G + k)``.
         """
         check_knots(knots, self.k)
         grid = knots.shape[-1] - 2 * self.k - 1
@@ -237,82 +227,57 @@ class KANLayer(nn.Module):
         check_layer_values(self, x)
 
     def basis(self, x: Tensor) -> Tensor:
-        """Dense basis tensor.
+        """Every edge function of every input at ``x`` ``(B, in_features)``, densely:
+        ``(B, in_features, n_basis)``.
 
-        Args:
-            x: ``(B, in_features)``.
-
-        Returns:
-            ``(B, in_features, G + k)``; at most ``k + 1`` entries per row are non-zero
-            (more only through linear extrapolation, which stays ``k + 1`` too).
+        For B-splines at most ``k + 1`` entries per row are non-zero (linear
+        extrapolation keeps ``k + 1`` too).
         """
-        if self.basis_name != "bspline":
-            return self.edge_basis.evaluate(x, self.knots, self.k)
-        return dense_basis(x, self.knots, self.k, uniform=self._uniform,
-                           extrapolate=self.extrapolate, tables=self._tables())
+        return self.edge_basis.evaluate(x, self.knots, self.k, uniform=self._uniform,
+                                        extrapolate=self.extrapolate, tables=self._tables())
 
     def edge_weight(self) -> tuple[Tensor, Tensor]:
-        """Effective weights ``(base, spline)``: ``(out, in)`` and ``(out, in, G + k)``."""
-        base = self.scale_base * self.mask
-        spline = self.coef * (self.scale_sp * self.mask).unsqueeze(-1)
-        return base, spline
+        """Effective weights ``(base, spline)``: ``(out, in)`` and ``(out, in, n_basis)``."""
+        return edge_weights(self.coef, self.scale_base, self.scale_sp, self.mask)
 
-    def _spec(self) -> SplineSpec:
-        """The spline's description for :func:`kanlab.ops.kan_linear`."""
+    def feature_weight(self, masked: bool = True) -> Tensor:
+        """``[scale_base | scale_sp · coef]`` per edge, masked unless told otherwise:
+        ``(out, in, S)``, the weights of :meth:`features` (no base column without a
+        base function)."""
+        return combined_weight(self.coef, self.scale_base, self.scale_sp,
+                               self.mask if masked else None, self.base_fun is not None)
+
+    def spline_spec(self) -> SplineSpec:
+        """The layer's spline and base function as :func:`kanlab.ops.kan_linear` takes them."""
         if self._uniform:
             table = cardinal_matrix(self.k, self.knots.dtype, self.knots.device)
         else:
             table = self._span_table
         return SplineSpec(self.knots, table, self._tables(), self.k, self._uniform,
-                          self.extrapolate, self.base_fun_name, self.base_fun)
+                          self.extrapolate, self.base_fun_name, self.base_fun,
+                          None if self.edge_basis.fused else self.basis)
 
     def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)
-        lead = x.shape[:-1]
-        x2 = x.reshape(-1, self.in_features)  # (B, in)
-        if self.basis_name != "bspline":  # other bases: features @ weights, pure PyTorch
-            return self._forward_reference(x2).reshape(*lead, self.out_features)
-        spec = self._spec()
-        params = (self.coef, self.scale_base, self.scale_sp, self.mask)
-        if kernels_usable(x2, spec, *params):
-            # Fused C++ path: keeps no basis tensor (recomputed in backward).
-            y = kan_linear(x2.contiguous(), *params, spec)
-        else:
-            y = self._forward_reference(x2)
-        return y.reshape(*lead, self.out_features)
-
-    def _forward_reference(self, x2: Tensor) -> Tensor:
-        """Pure-PyTorch forward ``(B, in) -> (B, out)``: any device, compile, export, vmap."""
-        base_w, spline_w = self.edge_weight()
-        basis = self.basis(x2)  # (B, in, n_basis)
-        y = F.linear(basis.flatten(1), spline_w.reshape(self.out_features, -1))
-        if self.base_fun is not None:
-            y = y + F.linear(self.base_fun(x2), base_w)
-        return y
+        y = kan_linear(x.reshape(-1, self.in_features), self.coef, self.scale_base,
+                       self.scale_sp, self.mask, self.spline_spec())
+        return y.reshape(*x.shape[:-1], self.out_features)
 
     def features(self, x: Tensor) -> Tensor:
-        """Base function and B-splines per input: ``(B, in, 1 + G + k)`` (base first)."""
-        if self.basis_name == "bspline" and self.base_fun is not None and x.dim() == 2:
-            spec = self._spec()
-            if kernels_usable(x, spec):
-                return FeaturesFunction.apply(x.contiguous(), spec)
-        basis = self.basis(x)
-        b = self.base_fun(x) if self.base_fun is not None else torch.zeros_like(x)
-        return torch.cat([b.unsqueeze(-1), basis], dim=-1)
+        """Base function (if any) and basis functions per input: ``(B, in, S)``, base first.
+
+        ``S`` is ``n_basis + 1`` with a base function and ``n_basis`` without; the
+        matching weights are :meth:`feature_weight`.
+        """
+        return features(x, self.spline_spec())
 
     def edge_values(self, x: Tensor) -> Tensor:
-        """Every edge's output ``φ_ij(x_i)``.
+        """Every edge's output ``φ_ij(x_i)`` at ``x`` ``(B, in_features)``:
+        ``(B, out_features, in_features)``.
 
-        Args:
-            x: ``(B, in_features)``.
-
-        Returns:
-            ``(B, out_features, in_features)``; meant for analysis and plots on
-            modest batches, the forward pass never builds it.
+        Meant for analysis and plots on modest batches; the forward pass never builds it.
         """
-        base_w, spline_w = self.edge_weight()
-        w = torch.cat([base_w.unsqueeze(-1), spline_w], dim=-1)  # (out, in, 1 + n_basis)
-        return torch.einsum("bif,oif->boi", self.features(x), w)
+        return torch.einsum("bif,oif->boi", self.features(x), self.feature_weight())
 
     def edge_rms(self, x: Tensor) -> Tensor:
         """Root-mean-square of every edge's output over the batch, ``(out, in)``.
@@ -320,8 +285,7 @@ class KANLayer(nn.Module):
         Computed from the per-input Gram matrix of the features, so no
         ``(B, out, in)`` tensor is formed: ``mean_b φ_ij(x_bi)² = w_ijᵀ M_i w_ij``.
         """
-        feats = self.features(x)  # (B, in, 1 + n_basis)
-        return self._rms(feats, self._feature_weight())
+        return self._rms(self.features(x), self.feature_weight())
 
     def forward_and_rms(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Output ``(B, out)`` and :meth:`edge_rms` ``(out, in)`` from one feature tensor.
@@ -330,14 +294,26 @@ class KANLayer(nn.Module):
         the forward pass and again for the RMS cuts its cost per evaluation.
         """
         self.check_input(x)
-        feats = self.features(x)  # (B, in, f)
-        w = self._feature_weight()  # (out, in, f)
+        feats = self.features(x)  # (B, in, S)
+        w = self.feature_weight()  # (out, in, S)
         return F.linear(feats.flatten(1), w.flatten(1)), self._rms(feats, w)
 
-    def _feature_weight(self) -> Tensor:
-        """``[scale_base | scale_sp · coef]`` per edge, masked: ``(out, in, 1 + n_basis)``."""
-        base_w, spline_w = self.edge_weight()
-        return torch.cat([base_w.unsqueeze(-1), spline_w], dim=-1)
+    def curvature_quadrature(self) -> tuple[Tensor, Tensor] | None:
+        """The smoothness penalty's quadrature of the edge functions' second derivatives,
+        ``(d2 (in, Q, n_basis), weights (in, Q))`` (see
+        :meth:`kanlab.nn.EdgeBasis.curvature_quadrature`), kept until the knots change.
+
+        Raises
+        ------
+        ValueError
+            The layer's edge basis has no smoothness penalty.
+        """
+        key = (id(self.knots), self.knots._version)  # knots change only on grid updates
+        cache = self.__dict__.get("_curvature_cache")
+        if cache is None or cache[0] != key:
+            cache = (key, self.edge_basis.curvature_quadrature(self.knots, self.k))
+            self.__dict__["_curvature_cache"] = cache
+        return cache[1]
 
     @staticmethod
     def _rms(feats: Tensor, w: Tensor) -> Tensor:
@@ -348,4 +324,4 @@ class KANLayer(nn.Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"grid={self.grid}, k={self.k}, base_fun={self.base_fun_name!r}"
-                + ("" if self.basis_name == "bspline" else f", basis={self.basis_name!r}"))
+                + ("" if self.basis_name == DEFAULT_BASIS else f", basis={self.basis_name!r}"))

@@ -6,21 +6,28 @@ the model.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
 
-from kanlab.nn._edge_bases import get_edge_basis
+from kanlab._validation import check_int
+from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
+from kanlab.nn._layer import KANLayer
 from kanlab.nn._methods import KANMethods
-from kanlab.nn._layer import KANLayer, resolve_base_fun
+from kanlab.ops._base_functions import resolve_base_fun
 from kanlab.nn._symbolic_edges import SymbolicEdges
 
 __all__ = ["KAN"]
 
 
 def _is_count(v, low: int = 0) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= low
+    """Whether ``v`` passes :func:`kanlab._validation.check_int` with the bound ``low``."""
+    try:
+        check_int(v, "width entry", low=low)
+    except ValueError:  # ArgumentTypeError is one too
+        return False
+    return True
 
 
 def _check_width(width) -> tuple[list[int], list[int]]:
@@ -36,10 +43,10 @@ def _check_width(width) -> tuple[list[int], list[int]]:
         pair = list(w) if isinstance(w, Sequence) and not isinstance(w, (str, bytes)) else None
         if pair is not None and len(pair) == 2 and all(_is_count(v) for v in pair) and \
                 sum(pair) >= 1 and (level > 0 or pair[1] == 0):
-            n_add.append(pair[0])
-            n_mult.append(pair[1])
+            n_add.append(int(pair[0]))
+            n_mult.append(int(pair[1]))
         elif pair is None and _is_count(w, 1):
-            n_add.append(w)
+            n_add.append(int(w))
             n_mult.append(0)
         else:
             raise ValueError(f"every entry of width must be a positive int or a pair [n_add, "
@@ -57,73 +64,88 @@ def _check_ids(ids, n: int) -> list[int]:
 class KAN(KANMethods, nn.Module):
     """Kolmogorov–Arnold network.
 
-    Args:
-        width: nodes per level, ``[n_in, hidden..., n_out]``; an entry
-            ``[n_add, n_mult]`` gives a level ``n_add`` addition nodes and
-            ``n_mult`` multiplication nodes (pykan's KAN 2.0 notation).
-        grid: number of grid intervals ``G`` of every spline.
-        k: spline degree.
-        seed: seed of the initialisation; a private ``torch.Generator`` is
-            used, the global RNG is left alone.
-        base_fun: residual function on every edge, see :class:`KANLayer`.
-        grid_range: ``(lo, hi)`` of every layer's initial grid, or one pair per
-            input, which then applies to the first layer (the others start on
-            ``(-1, 1)``).
-        grid_eps: blend used by :meth:`update_grid`: 0 puts the grid points on
-            sample quantiles, 1 (the default) spaces them uniformly between the
-            sample extremes.  pykan uses 0.02; on the paper's grid-extension
-            recipe the quantile jitter of 1000 samples cost accuracy: test
-            RMSE at G = 50 was 2.8e-6 with 0.02, 1.2e-6 with 0.5 and 5.0e-7
-            with 1.0 (convergence slope -3.35, -3.69, -4.08; theory -4).
-            Uniform grids also keep the closed-form basis path.
-        noise_scale: scale of the random initial coefficients.
-        sb_trainable: train the base-function weights ``scale_base``.  Off by
-            default: the residual ``w_b·b(x)`` then stays the fixed skip path
-            it is meant to be and the splines learn the correction.  With it
-            on, the redundant base weight opens a trap: on the KAN paper's
-            ``[2, 1, 1]`` example 5 of 8 seeds stalled at RMSE ~0.64 (one input
-            switched off), against 1 of 8 with it off.  Turn it on when
-            sparsity regularisation should be able to zero a whole edge.
-        sp_trainable: train the spline scales ``scale_sp``.
-        input_ids: for a model made by :meth:`prune_input`, the column of the
-            original input each input is; ``None`` means ``0 .. width[0]-1``.
-        mult_arity: how many subnodes every multiplication node multiplies.
-            The layer into a level with multiplication nodes has
-            ``n_add + mult_arity · n_mult`` outputs: the first ``n_add`` are the
-            addition nodes, each following group of ``mult_arity`` is
-            multiplied into one node, so ``KAN([2, [0, 1]])`` computes
-            ``φ_1(x) · φ_2(y)``-style products exactly.
-        basis: edge function family of every layer: ``"bspline"`` (default),
-            ``"chebyshev"``, ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`).
-        device, dtype: factory keywords, as for ``nn.Linear``.
+    Parameters
+    ----------
+    width
+        nodes per level, ``[n_in, hidden..., n_out]``; an entry
+        ``[n_add, n_mult]`` gives a level ``n_add`` addition nodes and
+        ``n_mult`` multiplication nodes (pykan's KAN 2.0 notation).
+    grid
+        number of grid intervals ``G`` of every spline.
+    k
+        spline degree.
+    seed
+        seed of the initialisation; a private ``torch.Generator`` is
+        used, the global RNG is left alone.
+    base_fun
+        residual function on every edge, see :class:`KANLayer`.
+    grid_range
+        ``(lo, hi)`` of every layer's initial grid, or one pair per
+        input, which then applies to the first layer (the others start on
+        ``(-1, 1)``).
+    grid_eps
+        blend used by :meth:`update_grid`: 0 puts the grid points on
+        sample quantiles, 1 (the default) spaces them uniformly between the
+        sample extremes.  pykan uses 0.02; on the paper's grid-extension
+        recipe the quantile jitter of 1000 samples cost accuracy: test
+        RMSE at G = 50 was 2.8e-6 with 0.02, 1.2e-6 with 0.5 and 5.0e-7
+        with 1.0 (convergence slope -3.35, -3.69, -4.08; theory -4).
+        Uniform grids also keep the closed-form basis path.
+    noise_scale
+        scale of the random initial coefficients.
+    sb_trainable
+        train the base-function weights ``scale_base``.  Off by
+        default: the residual ``w_b·b(x)`` then stays the fixed skip path
+        it is meant to be and the splines learn the correction.  With it
+        on, the redundant base weight opens a trap: on the KAN paper's
+        ``[2, 1, 1]`` example 5 of 8 seeds stalled at RMSE ~0.64 (one input
+        switched off), against 1 of 8 with it off.  Turn it on when
+        sparsity regularisation should be able to zero a whole edge.
+    sp_trainable
+        train the spline scales ``scale_sp``.
+    input_ids
+        for a model made by :meth:`prune_input`, the column of the
+        original input each input is; ``None`` means ``0 .. width[0]-1``.
+    mult_arity
+        how many subnodes every multiplication node multiplies.
+        The layer into a level with multiplication nodes has
+        ``n_add + mult_arity · n_mult`` outputs: the first ``n_add`` are the
+        addition nodes, each following group of ``mult_arity`` is
+        multiplied into one node, so ``KAN([2, [0, 1]])`` computes
+        ``φ_1(x) · φ_2(y)``-style products exactly.
+    basis
+        edge function family of every layer: ``"bspline"`` (default),
+        ``"chebyshev"``, ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`).
+    device, dtype
+        factory keywords, as for ``nn.Linear``.
 
-    Shape:
-        - Input: ``(*, width[0])``.
-        - Output: ``(*, width[-1])``.
+    Shape
+    -----
+    - Input: ``(*, width[0])``.
+    - Output: ``(*, width[-1])``.
 
-    Examples:
-        >>> model = KAN(width=[2, 5, 1], grid=5, k=3, seed=0)
-        >>> model(torch.rand(10, 2)).shape
-        torch.Size([10, 1])
+    Examples
+    --------
+    >>> model = KAN(width=[2, 5, 1], grid=5, k=3, seed=0)
+    >>> model(torch.rand(10, 2)).shape
+    torch.Size([10, 1])
     """
 
     def __init__(self, width: Sequence, grid: int = 5, k: int = 3, seed: int = 0,
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
                  input_ids: Sequence[int] | None = None, mult_arity: int = 2,
-                 basis: str = "bspline", device=None, dtype=None) -> None:
+                 basis: str = DEFAULT_BASIS, device=None, dtype=None) -> None:
         super().__init__()
         n_add, n_mult = _check_width(width)
-        if not _is_count(mult_arity, 2):
-            raise ValueError(f"mult_arity must be an int >= 2, got {mult_arity!r}")
+        mult_arity = check_int(mult_arity, "mult_arity", low=2)
         self.mult_arity = mult_arity
         self.n_mult = n_mult
         width = [a + m for a, m in zip(n_add, n_mult)]  # nodes per level
         subnodes = [a + mult_arity * m for a, m in zip(n_add, n_mult)]  # outputs of the layer below
         if not 0.0 <= float(grid_eps) <= 1.0:
             raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        seed = check_int(seed, "seed")
         self.base_fun_name, _ = resolve_base_fun(base_fun)
         self.basis_name = get_edge_basis(basis).name
         self.seed = seed
@@ -203,20 +225,48 @@ class KAN(KANMethods, nn.Module):
         return self.layers[0].knots.device
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.forward_with_inputs(x)[0]
+        return self.forward_layers(x)
+
+    def forward_layers(self, x: Tensor, run: Callable[[int, Tensor], Tensor] | None = None
+                       ) -> Tensor:
+        """The network's output: every layer in turn, then its level's multiplication nodes.
+
+        Parameters
+        ----------
+        x : Tensor, shape (*, width[0])
+        run : callable, optional
+            ``run(l, x_l)``: layer ``l``'s edges summed into its outputs for its input
+            ``x_l`` (default :meth:`layer_output`).  The one loop over the layers:
+            the forward pass, the grid update and the regularised fit each pass
+            their own ``run``.
+        """
+        run = run or self.layer_output
+        for l in range(self.depth):
+            x = self.multiply(l + 1, run(l, x))
+        return x
 
     def forward_with_inputs(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
         """Output and the input of every layer (``inputs[l]`` feeds layer ``l``)."""
         inputs = []
-        for l in range(self.depth):
-            inputs.append(x)
-            x = self.multiply(l + 1, self.layer_output(l, x))
-        return x, inputs
 
-    def layer_output(self, l: int, x: Tensor) -> Tensor:
-        """Layer ``l``'s edges summed into its outputs (before any multiplication nodes)."""
+        def run(l: int, x: Tensor) -> Tensor:
+            inputs.append(x)
+            return self.layer_output(l, x)
+
+        return self.forward_layers(x, run), inputs
+
+    def layer_output(self, l: int, x: Tensor,
+                     edges: Callable[[KANLayer, Tensor], Tensor] | None = None) -> Tensor:
+        """Layer ``l``'s edges summed into its outputs (before any multiplication nodes).
+
+        ``edges(layer, x)`` computes the spline edges' part in place of ``layer(x)``
+        (for instance :meth:`KANLayer.forward_and_rms`, keeping the RMS); the
+        symbolic edges are added to it.
+        """
         layer, symbolic = self.layers[l], self.symbolic[l]
-        if symbolic.active and not bool(layer.mask.any()):  # every edge symbolic or removed
+        if edges is not None:
+            y = edges(layer, x)
+        elif symbolic.active and not bool(layer.mask.any()):  # every edge symbolic or removed
             layer.check_input(x)
             y = x.new_zeros(*x.shape[:-1], layer.out_features)
         else:

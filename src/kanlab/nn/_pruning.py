@@ -21,7 +21,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from kanlab._validation import reference_batch
+from kanlab._validation import check_float, reference_batch
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._symbolic_edges import SymbolicEdges
 
@@ -33,11 +33,15 @@ __all__ = ["Attribution", "edge_moments", "attribute", "prune", "prune_input",
 class Attribution:
     """Scores from :func:`attribute`.
 
-    Attributes:
-        edge_scores: per layer ``(out_features, in_features)``.
-        node_scores: per node level ``(width[l],)``; ``node_scores[0]`` scores
-            the inputs (the *feature score*), the last one the outputs (ones).
-        edge_std: per layer, the standard deviation of every edge's output.
+    Attributes
+    ----------
+    edge_scores
+        per layer ``(out_features, in_features)``.
+    node_scores
+        per node level ``(width[l],)``; ``node_scores[0]`` scores
+        the inputs (the *feature score*), the last one the outputs (ones).
+    edge_std
+        per layer, the standard deviation of every edge's output.
     """
 
     edge_scores: list[Tensor]
@@ -52,10 +56,14 @@ class Attribution:
 def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[Tensor, Tensor]:
     """Mean and standard deviation of every edge's output over the batch ``x``.
 
-    Args:
-        x: ``(B, in_features)``.
+    Parameters
+    ----------
+    x
+        ``(B, in_features)``.
 
-    Returns:
+    Returns
+    -------
+    tuple[Tensor, Tensor]
         ``(mean, std)``, each ``(out_features, in_features)``.  The spline
         branch is reduced through the per-input covariance of the features
         (no ``(B, out, in)`` tensor); symbolic edges are evaluated directly.
@@ -64,12 +72,10 @@ def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[T
     mean_f = feats.mean(0)  # (in, F)
     centred = feats - mean_f
     cov = torch.einsum("bif,big->ifg", centred, centred) / x.shape[0]  # (in, F, F)
-    base_w, spline_w = layer.edge_weight()
-    w = torch.cat([base_w.unsqueeze(-1), spline_w], dim=-1)  # (out, in, F)
+    w = layer.feature_weight()  # (out, in, F)
     var = torch.einsum("oif,ifg,oig->oi", w, cov, w).clamp_min(0)
     mean = torch.einsum("oif,if->oi", w, mean_f)
-    for fn, outs, ins in symbolic._groups:
-        values = symbolic.edge_values(x, outs, ins, fn)  # (B, E)
+    for outs, ins, values in symbolic.edge_outputs(x):  # values (B, E)
         var = var.index_put((torch.tensor(outs), torch.tensor(ins)),
                             values.var(0, unbiased=False), accumulate=True)
         mean = mean.index_put((torch.tensor(outs), torch.tensor(ins)), values.mean(0),
@@ -114,7 +120,7 @@ def remove_edge(model, l: int, i: int, j: int) -> None:
                          f"[0, {layer.out_features}), got ({i}, {j})")
     with torch.no_grad():
         layer.mask[j, i] = 0.0
-        model.symbolic[l].clear_edge(j, i)
+        model.symbolic[l].clear_edge(i, j)
 
 
 def remove_node(model, l: int, i: int) -> None:
@@ -139,14 +145,20 @@ def _keep_nodes(scores: Tensor, th: float) -> list[int]:
 def prune(model, x: Tensor | None = None, node_th: float = 1e-2, edge_th: float = 3e-2):
     """A smaller copy of ``model`` without the hidden nodes and edges that do not matter.
 
-    Args:
-        x: data the scores are computed on, ``(N, n_in)``; default
-            ``model.reference_input`` (the training inputs of the last ``fit``).
-        node_th: hidden nodes whose score is at most this are removed (each
-            hidden layer keeps at least its best node).
-        edge_th: edges whose score is at most this are masked.
+    Parameters
+    ----------
+    x
+        data the scores are computed on, ``(N, n_in)``; default
+        ``model.reference_input`` (the training inputs of the last ``fit``).
+    node_th
+        hidden nodes whose score is at most this are removed (each
+        hidden layer keeps at least its best node).
+    edge_th
+        edges whose score is at most this are masked.
 
-    Returns:
+    Returns
+    -------
+    KAN
         A new ``KAN`` whose hidden widths count the kept nodes; inputs and
         outputs are kept (see :func:`prune_input` for inputs).  The model
         itself is not modified.
@@ -190,8 +202,7 @@ def prune_input(model, x: Tensor | None = None, threshold: float = 1e-2,
 
 
 def _check_threshold(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    check_float(value, name, low=0.0, finite=False)
 
 
 def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor],
@@ -244,8 +255,8 @@ def _copy_layer(old: KANLayer, sym: SymbolicEdges, layer: KANLayer, new_sym: Sym
     new_sym.affine.copy_(sym.affine[rows])
     new_sym.mask.copy_(sym.mask[rows] * keep)
     new_sym.code.copy_(torch.where(keep, sym.code[rows], -1))
-    new_sym.custom = {(a, b): sym.custom[(j, i)] for a, j in enumerate(outs.tolist())
-                      for b, i in enumerate(ins.tolist()) if (j, i) in sym.custom and keep[a, b]}
+    new_sym.custom = {(b, a): sym.custom[(i, j)] for a, j in enumerate(outs.tolist())
+                      for b, i in enumerate(ins.tolist()) if (i, j) in sym.custom and keep[a, b]}
     new_sym.regroup()
 
 

@@ -16,6 +16,8 @@ restored into a fresh model).
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import torch
 from torch import Tensor, nn
 
@@ -27,15 +29,20 @@ NO_FUNCTION, CUSTOM_FUNCTION = -1, -2
 class SymbolicEdges(nn.Module):
     """Symbolic functions on some edges of an ``in_features -> out_features`` layer.
 
-    Attributes:
-        mask: buffer ``(out_features, in_features)``; 1 where the edge is symbolic.
-        code: buffer ``(out_features, in_features)`` of int64, the function of
-            every edge as an index into :data:`kanlab.symbolic._library.CODES`.
-        affine: ``(out_features, in_features, 4)``: ``a, b, c, d`` of every edge.
+    Attributes
+    ----------
+    mask
+        buffer ``(out_features, in_features)``; 1 where the edge is symbolic.
+    code
+        buffer ``(out_features, in_features)`` of int64, the function of
+        every edge as an index into :data:`kanlab.symbolic._library.CODES`.
+    affine
+        ``(out_features, in_features, 4)``: ``a, b, c, d`` of every edge.
 
-    Shape:
-        - Input: ``(B, in_features)``.
-        - Output: ``(B, out_features)``, the sum over the symbolic edges.
+    Shape
+    -----
+    - Input: ``(B, in_features)``.
+    - Output: ``(B, out_features)``, the sum over the symbolic edges.
     """
 
     in_features: int
@@ -52,7 +59,7 @@ class SymbolicEdges(nn.Module):
         # would trip torch.autograd.grad over model.parameters() and DistributedDataParallel
         self.affine = nn.Parameter(torch.zeros(out_features, in_features, 4, **factory_kwargs),
                                    requires_grad=False)
-        self.custom: dict[tuple[int, int], object] = {}  # user candidates by edge (j, i)
+        self.custom: dict[tuple[int, int], object] = {}  # user candidates by edge (i, j)
         self._groups: list[tuple[object, list[int], list[int]]] = []
 
     @property
@@ -63,41 +70,41 @@ class SymbolicEdges(nn.Module):
     @property
     def names(self) -> list[list[str | None]]:
         """``names[j][i]``: the function name of edge ``i -> j`` (``None`` where it has none)."""
-        return [[self.candidate_at(j, i, c).name if c != NO_FUNCTION else None
+        return [[self.candidate_at(i, j, c).name if c != NO_FUNCTION else None
                  for i, c in enumerate(row)] for j, row in enumerate(self.code.tolist())]
 
-    def candidate_at(self, j: int, i: int, code: int | None = None):
+    def candidate_at(self, i: int, j: int, code: int | None = None):
         """The :class:`~kanlab.symbolic._library.Candidate` of edge ``i -> j`` (its ``code`` if given)."""
         code = int(self.code[j, i]) if code is None else code
         from kanlab.symbolic._library import CODES, LIBRARY
         if code == CUSTOM_FUNCTION:
-            if (j, i) not in self.custom:
+            if (i, j) not in self.custom:
                 raise ValueError(f"edge {i} -> {j} holds a user-defined symbolic function that "
                                  "this model does not know (it cannot be restored from a "
                                  "state_dict); fix_symbolic it again")
-            return self.custom[(j, i)]
+            return self.custom[(i, j)]
         if not 0 <= code < len(CODES):
             raise ValueError(f"edge {i} -> {j} has symbolic function code {code}; this kanlab "
                              f"knows codes 0..{len(CODES) - 1} (a newer kanlab wrote it?)")
         return LIBRARY.get(CODES[code]) or _builtin(CODES[code])
 
     @torch.no_grad()
-    def set_edge(self, j: int, i: int, candidate, params) -> None:
+    def set_edge(self, i: int, j: int, candidate, params) -> None:
         """Make edge ``i -> j`` compute ``c · f(a·x + b) + d`` with ``params = (a, b, c, d)``."""
         from kanlab.symbolic._library import CODES, LIBRARY
         builtin = candidate.name in CODES and LIBRARY.get(candidate.name) is candidate
-        self.custom.pop((j, i), None)
+        self.custom.pop((i, j), None)
         if not builtin:
-            self.custom[(j, i)] = candidate
+            self.custom[(i, j)] = candidate
         self.code[j, i] = CODES.index(candidate.name) if builtin else CUSTOM_FUNCTION
         self.affine[j, i] = torch.as_tensor(params, dtype=self.affine.dtype)
         self.mask[j, i] = 1.0
         self.regroup()
 
     @torch.no_grad()
-    def clear_edge(self, j: int, i: int) -> None:
+    def clear_edge(self, i: int, j: int) -> None:
         """Edge ``i -> j`` is no longer symbolic."""
-        self.custom.pop((j, i), None)
+        self.custom.pop((i, j), None)
         self.code[j, i] = NO_FUNCTION
         self.mask[j, i] = 0.0
         self.regroup()
@@ -109,7 +116,7 @@ class SymbolicEdges(nn.Module):
         for j, row in enumerate(code):
             for i, c in enumerate(row):
                 if c != NO_FUNCTION and mask[j, i] != 0:
-                    fn = self.candidate_at(j, i, c).fn
+                    fn = self.candidate_at(i, j, c).fn
                     by_fn.setdefault(id(fn), (fn, [], []))
                     by_fn[id(fn)][1].append(j)
                     by_fn[id(fn)][2].append(i)
@@ -121,10 +128,22 @@ class SymbolicEdges(nn.Module):
         a, b, c, d = self.affine[outs, ins].unbind(-1)  # each (E,)
         return c * fn(a * x[:, ins] + b) + d
 
+    def edge_outputs(self, x: Tensor) -> Iterator[tuple[list[int], list[int], Tensor]]:
+        """The symbolic edges' outputs on ``x`` ``(B, in_features)``, one call per function.
+
+        Yields
+        ------
+        outs, ins : list of int
+            The edges ``(outs[e], ins[e])`` sharing one function.
+        values : Tensor, shape (B, E)
+            Their outputs ``c · f(a·x_i + b) + d``.
+        """
+        for fn, outs, ins in self._groups:
+            yield outs, ins, self.edge_values(x, outs, ins, fn)
+
     def forward(self, x: Tensor) -> Tensor:
         y = x.new_zeros(x.shape[0], self.out_features)
-        for fn, outs, ins in self._groups:
-            values = self.edge_values(x, outs, ins, fn)  # (B, E)
+        for outs, _, values in self.edge_outputs(x):
             y = y.index_add(1, torch.tensor(outs, device=x.device), values)
         return y
 

@@ -11,7 +11,6 @@ from torch import Tensor
 from kanlab import config
 from kanlab._compat import is_functorch_wrapped
 from kanlab._validation import NonFiniteError
-from kanlab.splines import dense_basis
 
 __all__ = ["check_layer_values", "output_bound", "OVERFLOW_HEADROOM"]
 
@@ -63,29 +62,16 @@ def check_layer_values(layer, x: Tensor) -> None:
 def output_bound(layer, x: Tensor) -> Tensor:
     """An upper bound of ``max |layer(x)|``, in float64, for finite ``x`` ``(B, in)``.
 
-    Per input ``i``, every basis is at most ``1 + d_i · S_i`` in absolute value,
-    where ``d_i`` is the largest distance of an input from the knots and ``S_i``
-    the largest end slope of a basis (0 when ``extrapolate="constant"``); the
-    base function is bounded by its largest value on the batch.  The bound
+    Per input ``i``, every basis function is bounded by the layer's edge basis
+    (:meth:`kanlab.nn.EdgeBasis.max_abs`: for B-splines ``1 + d_i · S_i``, where
+    ``d_i`` is the largest distance of an input from the knots and ``S_i`` the
+    largest end slope of a basis, 0 when ``extrapolate="constant"``); the base
+    function is bounded by its largest value on the batch.  The bound
     also covers every intermediate product and partial sum of the forward
     pass, so below the dtype's maximum nothing can overflow into inf or NaN.
     """
-    knots, k = layer.knots.to(torch.float64), layer.k
-    n = knots.shape[-1] - k - 1
     amax = x.abs().amax(0).to(torch.float64)  # (in,)
-    dist = amax + knots.abs().amax(-1)
-    if getattr(layer, "basis_name", "bspline") != "bspline":
-        # other bases lie in [-1, 1] on the domain and are bounded (Fourier, RBF) or
-        # linear (Chebyshev) outside it: the extremes are at ±amax or at most 1
-        ends = torch.stack([-amax, amax]).to(layer.knots.dtype)  # (2, in)
-        edge = layer.edge_basis.evaluate(ends, layer.knots, k).to(torch.float64)
-        basis_bound = edge.abs().amax(dim=(0, 2)).clamp_min(1.0)
-    elif layer.extrapolate == "linear" and k > 0:
-        ends = knots[:, [k, n]].t().contiguous()  # (2, in)
-        slope = dense_basis(ends, knots, k, derivative=1).abs().amax(dim=(0, 2))  # (in,)
-        basis_bound = 1.0 + dist * slope
-    else:
-        basis_bound = torch.ones_like(dist)
+    basis_bound = layer.edge_basis.max_abs(layer.knots, layer.k, amax, layer.extrapolate)
     base_w, spline_w = layer.edge_weight()
     bound = (spline_w.to(torch.float64).abs().sum(-1) * basis_bound).sum(-1)  # (out,)
     if layer.base_fun is not None:

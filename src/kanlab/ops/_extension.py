@@ -22,13 +22,15 @@ from pathlib import Path
 import torch
 
 from kanlab import config
+from kanlab.ops._base_functions import kernel_defines
 
 __all__ = ["ops", "status", "disabled"]
 
 _CSRC = Path(__file__).resolve().parent / "csrc"
 # -fopenmp: at::parallel_for, inlined into the kernels, runs on OpenMP threads only
 # when the kernels themselves are compiled with it.
-_FLAGS = ["-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-std=c++17"]
+# The base functions' codes come from their table (kanlab.ops._base_functions).
+_FLAGS = ["-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-std=c++17", *kernel_defines()]
 _lock = threading.Lock()
 _state: dict = {"tried": False, "ops": None, "status": "not built yet"}
 

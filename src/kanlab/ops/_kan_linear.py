@@ -35,29 +35,38 @@ from torch import Tensor
 from torch.autograd import forward_ad
 
 from kanlab.ops import _extension as extension
+from kanlab.ops._base_functions import KERNEL_CODES
 from kanlab._compat import Function, forward_ad_active, is_fake, is_functorch_wrapped
 from kanlab.splines._basis_function import dense_basis
 from kanlab.ops._strategies import (Plan, base_derivative, base_values, dense_backward,
                                 dense_forward, local_backward, local_forward)
 from kanlab.splines._tables import SpanTables
 
-__all__ = ["SplineSpec", "KANLinearFunction", "kan_linear", "FeaturesFunction", "reference", "BASE_CODES", "kernels_usable"]
-
-# Base functions the kernels know (codes match csrc/spline_eval.h).
-BASE_CODES = {"zero": -1, "identity": 0, "silu": 1, "gelu": 2, "tanh": 3}
+__all__ = ["SplineSpec", "KANLinearFunction", "kan_linear", "FeaturesFunction", "features",
+           "reference", "edge_weights", "combined_weight", "kernels_usable"]
 
 
 @dataclass
 class SplineSpec:
     """Everything the kernels need to know about a layer's spline, besides ``x`` and weights.
 
-    Attributes:
-        knots: ``(F, m)``.
-        table: uniform knots: the ``(k + 1, k + 1)`` cardinal matrix; otherwise the span
-            polynomials ``(F, G, k + 1 powers, k + 1 bases)``.
-        tables: the :class:`SpanTables` (None for uniform knots), for :func:`reference`.
-        k, uniform, extrapolate: as in :func:`kanlab.splines._bspline.local_basis`.
-        base_name, base_fun: the base function ``b`` (``base_fun`` None for ``"zero"``).
+    Attributes
+    ----------
+    knots : Tensor, shape (F, m)
+    table : Tensor
+        Uniform knots: the ``(k + 1, k + 1)`` cardinal matrix; otherwise the span
+        polynomials ``(F, G, k + 1 powers, k + 1 bases)``.
+    tables : SpanTables or None
+        The span tables (None for uniform knots), for :func:`reference`.
+    k, uniform, extrapolate
+        As in :func:`kanlab.splines._bspline.local_basis`.
+    base_name, base_fun
+        The base function ``b`` (``base_fun`` None for ``"zero"``), see
+        :mod:`kanlab.ops._base_functions`.
+    edge_functions : callable or None
+        The edge functions ``(B, F) -> (B, F, n)`` when they are not the
+        B-splines on ``knots`` (the other edge bases of :mod:`kanlab.nn`); such
+        layers run the reference only, as the kernels compute B-splines.
     """
 
     knots: Tensor
@@ -68,6 +77,7 @@ class SplineSpec:
     extrapolate: str
     base_name: str
     base_fun: Callable[[Tensor], Tensor] | None
+    edge_functions: Callable[[Tensor], Tensor] | None = None
 
     @property
     def n_basis(self) -> int:
@@ -86,43 +96,69 @@ class SplineSpec:
             origin = empty if self.uniform else self.tables.origin.contiguous()
             last = empty.long() if self.uniform else self.tables.last.contiguous()
             args = (self.knots.contiguous(), self.table.contiguous(), origin, last, self.k,
-                    self.uniform, self.extrapolate == "linear", BASE_CODES[self.base_name])
+                    self.uniform, self.extrapolate == "linear", KERNEL_CODES[self.base_name])
             self.__dict__["_kernel_args"] = args
         return args
 
 
-def features(x: Tensor, spec: SplineSpec) -> Tensor:
-    """Pure-PyTorch features ``(B, F, S)``: base function first (if any), then the bases."""
-    basis = dense_basis(x, spec.knots, spec.k, uniform=spec.uniform,
-                        extrapolate=spec.extrapolate, tables=spec.tables)
+def edge_weights(coef: Tensor, scale_base: Tensor, scale_sp: Tensor,
+                 mask: Tensor | None) -> tuple[Tensor, Tensor]:
+    """Every edge's effective weights ``(scale_base·mask (O, F), scale_sp·mask·coef (O, F, n))``.
+
+    ``mask`` None leaves the edges unmasked.
+    """
+    if mask is None:
+        return scale_base, coef * scale_sp.unsqueeze(-1)
+    return scale_base * mask, coef * (scale_sp * mask).unsqueeze(-1)
+
+
+def combined_weight(coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor | None,
+                    has_base: bool) -> Tensor:
+    """``(O, F, S)`` weights of the :func:`features`: ``[scale_base·mask | scale_sp·mask·coef]``
+    (without the base column when there is no base function)."""
+    base, spline = edge_weights(coef, scale_base, scale_sp, mask)
+    if not has_base:
+        return spline
+    return torch.cat([base.unsqueeze(-1), spline], dim=-1)
+
+
+def _reference_features(x: Tensor, spec: SplineSpec) -> Tensor:
+    """Pure-PyTorch :func:`features`."""
+    if spec.edge_functions is not None:
+        basis = spec.edge_functions(x)
+    else:
+        basis = dense_basis(x, spec.knots, spec.k, uniform=spec.uniform,
+                            extrapolate=spec.extrapolate, tables=spec.tables)
     if spec.base_fun is None:
         return basis
     return torch.cat([spec.base_fun(x).unsqueeze(-1), basis], dim=-1)
 
 
-def combined_weight(coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
-                    spec: SplineSpec) -> Tensor:
-    """``(O, F, S)`` weights of the features: ``[scale_base·mask | scale_sp·mask·coef]``."""
-    spline = coef * (scale_sp * mask).unsqueeze(-1)
-    if spec.base_fun is None:
-        return spline
-    return torch.cat([(scale_base * mask).unsqueeze(-1), spline], dim=-1)
+def features(x: Tensor, spec: SplineSpec) -> Tensor:
+    """Features ``(*, F, S)`` of ``x`` ``(*, F)``: the base function first (if any), then
+    the bases; by the kernels (:class:`FeaturesFunction`) where usable, else pure PyTorch."""
+    if (spec.edge_functions is None and spec.base_fun is not None and x.dim() == 2
+            and kernels_usable(x, spec)):
+        return FeaturesFunction.apply(x.contiguous(), spec)
+    return _reference_features(x, spec)
 
 
 def reference(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
               spec: SplineSpec) -> Tensor:
     """The layer's output ``(B, O)`` from differentiable tensor operations only."""
-    w = combined_weight(coef, scale_base, scale_sp, mask, spec)
-    return features(x, spec).flatten(1) @ w.flatten(1).t()
+    w = combined_weight(coef, scale_base, scale_sp, mask, spec.base_fun is not None)
+    return _reference_features(x, spec).flatten(1) @ w.flatten(1).t()
 
 
 def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
     """Whether :class:`KANLinearFunction` may run its C++ kernels on these tensors."""
+    if spec.edge_functions is not None:  # the kernels compute B-splines only
+        return False
     if torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.jit.is_scripting():
         return False
     if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
         return False
-    if spec.base_name not in BASE_CODES or x.numel() == 0:
+    if spec.base_name not in KERNEL_CODES or x.numel() == 0:
         return False
     for t in (x, spec.knots, *params):
         if is_fake(t) or is_functorch_wrapped(t):
@@ -144,12 +180,13 @@ def _contiguous(*tensors: Tensor) -> tuple:
 
 
 def kan_linear(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mask: Tensor,
-                  spec: SplineSpec) -> Tensor:
-    """The layer's output ``(B, O)`` from the kernels (:class:`KANLinearFunction`).
-
-    Call only when :func:`kernels_usable` is true; ``x`` must be contiguous.
-    """
-    return KANLinearFunction.apply(x, coef, scale_base, scale_sp, mask, spec)[0]
+               spec: SplineSpec) -> Tensor:
+    """The layer's output ``y`` ``(B, O)`` for ``x`` ``(B, F)``: the C++ kernels
+    (:class:`KANLinearFunction`) where :func:`kernels_usable` says so, else the
+    pure-PyTorch :func:`reference`.  ``mask`` receives no gradient."""
+    if kernels_usable(x, spec, coef, scale_base, scale_sp, mask):
+        return KANLinearFunction.apply(x.contiguous(), coef, scale_base, scale_sp, mask, spec)[0]
+    return reference(x, coef, scale_base, scale_sp, mask, spec)
 
 
 class KANLinearFunction(Function):
@@ -159,7 +196,7 @@ class KANLinearFunction(Function):
     local strategy the packed weights, x's columns and their base
     precomputation (:func:`kanlab.ops._strategies.local_forward`), else three
     empty tensors; they are not differentiable.  Call through
-    :func:`kan_linear`.  ``mask`` receives no gradient (it is a buffer).
+    :func:`kan_linear` (``x`` contiguous).  ``mask`` receives no gradient (it is a buffer).
     """
 
     @staticmethod
@@ -229,7 +266,8 @@ class FeaturesFunction(Function):
         (x,) = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph: differentiate the reference
             with torch.enable_grad():
-                (gx,) = torch.autograd.grad(features(x, ctx.spec), x, grad, create_graph=True)
+                (gx,) = torch.autograd.grad(_reference_features(x, ctx.spec), x, grad,
+                                            create_graph=True)
             return gx, None
         flat = grad.reshape(x.shape[0], -1).contiguous()
         return extension.ops().contract_dx(x, flat, base_derivative(x, ctx.spec),

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from kanlab import config
+from kanlab.ops._base_functions import BASE_FUNCTIONS
 
 if TYPE_CHECKING:
     from kanlab.ops._kan_linear import SplineSpec
@@ -72,20 +73,12 @@ def base_values(xb: Tensor, spec: SplineSpec) -> Tensor:
 
 def base_derivative(xb: Tensor, spec: SplineSpec) -> Tensor:
     """``b'(x)`` of a block ``(B, f)`` from vectorised tensor ops (empty without base)."""
-    name = spec.base_name
     if spec.base_fun is None:
         return xb.new_empty(0)
-    if name == "identity":
-        return torch.ones_like(xb)
-    if name == "silu":  # s (1 + x (1 - s)), s = sigmoid(x)
-        s = torch.sigmoid(xb)
-        return (1 - s).mul_(xb).add_(1).mul_(s)
-    if name == "tanh":
-        t = torch.tanh(xb)
-        return t.mul_(t).neg_().add_(1)
-    if name == "gelu":  # Φ(x) + x φ(x)
-        return torch.ops.aten.gelu_backward(torch.ones_like(xb), xb)
-    raise ValueError(f"no kernel derivative for base function {name!r}")
+    entry = BASE_FUNCTIONS.get(spec.base_name)
+    if entry is None:
+        raise ValueError(f"no kernel derivative for base function {spec.base_name!r}")
+    return entry.derivative(xb)
 
 
 def _block_args(spec: SplineSpec, args: tuple, f0: int, f1: int) -> tuple:
@@ -218,14 +211,14 @@ def _local_tiles(out: int, itemsize: int) -> tuple[int, int]:
 
 
 def base_precomputation(x: Tensor, spec: SplineSpec) -> Tensor:
-    """What the local kernels form SiLU or tanh and their derivatives from (``sigmoid(x)``,
-    ``tanh(x)``, elementwise, so of x's columns too), computed once for the forward and
-    the backward pass; else empty."""
-    if spec.base_name == "silu":
-        return torch.sigmoid(x)
-    if spec.base_name == "tanh":
-        return torch.tanh(x)
-    return x.new_empty(0)
+    """What the local kernels form the base function and its derivative from (its
+    table entry's ``precompute``: ``sigmoid(x)`` for SiLU, ``tanh(x)`` for tanh,
+    elementwise, so of x's columns too), computed once for the forward and the
+    backward pass; else empty."""
+    entry = BASE_FUNCTIONS.get(spec.base_name)
+    if entry is None or entry.precompute is None:
+        return x.new_empty(0)
+    return entry.precompute(x)
 
 
 def local_forward(x, params, spec, ops) -> tuple[Tensor, Tensor, Tensor, Tensor]:

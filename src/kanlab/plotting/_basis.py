@@ -24,26 +24,27 @@ SHADE = "0.92"  # colour outside the base interval
 
 
 def _check_edge(layer, edge) -> tuple[int, int]:
+    """``(j, i)`` of ``edge = (i, j)``, checked against the layer."""
     try:
-        j, i = (int(v) for v in edge)
+        i, j = (int(v) for v in edge)
     except (TypeError, ValueError):
-        raise ValueError(f"edge must be a pair (j, i), got {edge!r}") from None
-    if not (0 <= j < layer.out_features and 0 <= i < layer.in_features):
-        raise ValueError(f"edge (j, i) must satisfy 0 <= j < {layer.out_features} and "
-                         f"0 <= i < {layer.in_features}, got {edge!r}")
+        raise ValueError(f"edge must be a pair (i, j), got {edge!r}") from None
+    if not (0 <= i < layer.in_features and 0 <= j < layer.out_features):
+        raise ValueError(f"edge (i, j) must satisfy 0 <= i < {layer.in_features} and "
+                         f"0 <= j < {layer.out_features}, got {edge!r}")
     return j, i
 
 
 def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
                        path: str | os.PathLike | None = None) -> Figure:
-    """Plot input ``i``'s B-spline bases and edge ``(j, i)``'s spline as their weighted sum.
+    """Plot input ``i``'s B-spline bases and edge ``(i, j)``'s spline as their weighted sum.
 
     Parameters
     ----------
     layer : KANLayer
         The layer; its ``knots`` row ``i``, shape ``(G + 2k + 1,)``, defines the bases.
     edge : (int, int)
-        ``(j, i)``: output ``j`` and input ``i`` of the edge on the right panel.
+        ``(i, j)``: input ``i`` and output ``j`` of the edge on the right panel.
     path : str or PathLike, optional
         Where to write the PNG (atomically).
 
@@ -64,7 +65,7 @@ def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
     """
     j, i = _check_edge(layer, edge)
     k, n = layer.k, layer.n_basis
-    spline = layer.basis_name == "bspline"
+    spline = layer.edge_basis.uses_knots  # B-splines: drawn on their knots, zero outside
     with torch.no_grad():
         knots = layer.knots[i]  # (G + 2k + 1,)
         lo, hi = float(knots[k]), float(knots[k + layer.grid])
@@ -116,7 +117,7 @@ def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
     ax_edge.axhline(0.0, color="0.6", lw=0.6, zorder=0)
     ax_edge.set_ylabel("spline part")
     masked = " (masked)" if float(layer.mask[j, i]) == 0 else ""
-    ax_edge.set_title(f"edge (j={j}, i={i}){masked}: "
+    ax_edge.set_title(f"edge (i={i}, j={j}){masked}: "
                       r"$\mathrm{scale\_sp}_{ji}\, c_{jib}\, B_b(x)$ and their sum")
     ax_edge.legend(loc="best", fontsize=8, framealpha=0.9)
     if path is not None:

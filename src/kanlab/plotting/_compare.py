@@ -12,6 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from torch import Tensor
 
+from kanlab._validation import check_int
+
 from kanlab.plotting._common import check_names, save_png
 
 __all__ = ["plot_compare"]
@@ -154,8 +156,7 @@ def plot_compare(model, f: Callable[[Tensor], Tensor], *, ranges: Sequence[tuple
     n_in, n_out = model.width[0], model.width[-1]
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
-        raise ValueError(f"n must be an int >= 2, got {n!r}")
+    n = check_int(n, "n", low=2)
     r = _check_ranges(ranges, n_in)
     names = check_names(var_names, n_in, "x", "var_names")
     if n_in == 1:

@@ -90,8 +90,8 @@ def _edge_curves(model, x: Tensor | None, beta: float) -> list[tuple[np.ndarray,
         ys = layer.edge_values(xs)  # (P, out, in): the spline branch, masked
         live = layer.mask > 0
         if sym is not None:
-            for fn, outs, ins in sym._groups:
-                ys[:, outs, ins] += sym.edge_values(xs, outs, ins, fn)
+            for outs, ins, values in sym.edge_outputs(xs):
+                ys[:, outs, ins] += values
             live = live | (sym.mask > 0)
         weight = scores[l] if scores is not None else ys.square().mean(0).sqrt()  # (out, in)
         weight = torch.nan_to_num(weight, nan=0.0, posinf=0.0) * live
@@ -122,7 +122,7 @@ def _symbolic_name(layer, sym, j: int, i: int) -> str | None:
     if names is None:
         return None
     try:
-        name = names[(j, i)] if isinstance(names, Mapping) else names[j][i]
+        name = names[(i, j)] if isinstance(names, Mapping) else names[j][i]
     except (IndexError, KeyError, TypeError):
         return None
     return None if name is None or name == "" else str(name)
@@ -203,7 +203,7 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     Removed edges (spline and symbolic mask both 0) are not drawn.  A
     symbolic edge (``model.symbolic[l]``, see :meth:`kanlab.KAN.fix_symbolic`)
     is drawn in red with its function's name; so is an edge whose
-    ``layer.symbolic_names`` entry (``names[j][i]`` or ``names[(j, i)]``) is set.
+    ``layer.symbolic_names`` entry (``names[j][i]``, as a tensor is laid out, or ``names[(i, j)]``) is set.
 
     The figure is sized from the widest row: about 0.5 in per inset on small
     networks, 0.2 in on wide ones, at most 40 in; past ~200 edges in a layer

@@ -23,6 +23,8 @@ import math
 import torch
 from torch import Tensor
 
+from kanlab._validation import check_int
+
 from kanlab.splines._tables import SpanTables, cardinal_matrix, power_vectors, span_tables
 
 __all__ = [
@@ -42,8 +44,7 @@ def check_knots(knots: Tensor, k: int) -> None:
     dimension, at least ``2k + 2`` entries and a base interval
     ``[t[k], t[n]]`` of positive length.
     """
-    if not isinstance(k, int) or isinstance(k, bool) or k < 0:
-        raise ValueError(f"spline degree k must be a non-negative int, got {k!r}")
+    k = check_int(k, "spline degree k", low=0)
     if not isinstance(knots, Tensor) or not knots.is_floating_point():
         raise TypeError(f"knots must be a floating-point tensor, got {type(knots).__name__}"
                         + (f" of dtype {knots.dtype}" if isinstance(knots, Tensor) else ""))
@@ -97,10 +98,8 @@ def uniform_knots(grid: int, k: int, grid_range=(-1.0, 1.0), *, device=None,
     >>> uniform_knots(2, 1, (0.0, 1.0), dtype=torch.float64)
     tensor([-0.5000,  0.0000,  0.5000,  1.0000,  1.5000], dtype=torch.float64)
     """
-    if not isinstance(grid, int) or isinstance(grid, bool) or grid < 1:
-        raise ValueError(f"grid must be a positive int (number of intervals), got {grid!r}")
-    if not isinstance(k, int) or isinstance(k, bool) or k < 0:
-        raise ValueError(f"spline degree k must be a non-negative int, got {k!r}")
+    grid = check_int(grid, "grid (number of intervals)", low=1)
+    k = check_int(k, "spline degree k", low=0)
     lo, hi = (float(v) for v in grid_range)
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"grid_range must be finite with lo < hi, got {tuple(grid_range)}")

@@ -29,12 +29,16 @@ __all__ = ["SpanTables", "span_tables", "cardinal_matrix", "power_vectors"]
 class SpanTables:
     """Per-span data of knot rows ``(F, m)`` with ``G = m - 2k - 1`` base spans.
 
-    Attributes:
-        origin: ``(F, G)``, ``t_j`` of span ``j = k + g``.
-        last: ``(F,)`` int64, the last non-empty span (where ``x = t[n]`` goes).
-        coef: ``(k + 1, F, G, k + 1)``; ``coef[p, f, g, r]`` is the coefficient of
-            ``(x - t_j)**p`` in basis ``j - k + r`` (0 on an empty span).  Powers
-            lead so each power's slice of a gather is contiguous.
+    Attributes
+    ----------
+    origin
+        ``(F, G)``, ``t_j`` of span ``j = k + g``.
+    last
+        ``(F,)`` int64, the last non-empty span (where ``x = t[n]`` goes).
+    coef
+        ``(k + 1, F, G, k + 1)``; ``coef[p, f, g, r]`` is the coefficient of
+        ``(x - t_j)**p`` in basis ``j - k + r`` (0 on an empty span).  Powers
+        lead so each power's slice of a gather is contiguous.
     """
 
     origin: Tensor

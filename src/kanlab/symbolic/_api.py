@@ -18,20 +18,24 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from kanlab._validation import reference_batch
+from kanlab._validation import check_int, reference_batch
 
 __all__ = ["edge_samples", "suggest_symbolic", "fix_symbolic", "unfix_symbolic",
            "auto_symbolic", "symbolic_formula"]
 
 
 def _check_edge(model, l: int, i: int, j: int) -> None:
-    if not isinstance(l, int) or not 0 <= l < model.depth:
-        raise ValueError(f"layer index l must be an int in [0, {model.depth}), got {l!r}")
+    try:
+        l = check_int(l, "l", low=0, high=model.depth - 1)
+    except ValueError:  # ArgumentTypeError too
+        raise ValueError(f"layer index l must be an int in [0, {model.depth}), got {l!r}") from None
     layer = model.layers[l]
-    if not (isinstance(i, int) and isinstance(j, int)
-            and 0 <= i < layer.in_features and 0 <= j < layer.out_features):
+    try:
+        check_int(i, "i", low=0, high=layer.in_features - 1)
+        check_int(j, "j", low=0, high=layer.out_features - 1)
+    except ValueError:
         raise ValueError(f"layer {l} has edges i in [0, {layer.in_features}) -> j in "
-                         f"[0, {layer.out_features}), got ({i!r}, {j!r})")
+                         f"[0, {layer.out_features}), got ({i!r}, {j!r})") from None
 
 
 def _data(model, x: Tensor | None) -> Tensor:
@@ -42,7 +46,9 @@ def _data(model, x: Tensor | None) -> Tensor:
 def edge_samples(model, l: int, i: int, j: int, x: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """The spline of edge ``(l, i, j)`` sampled where the data put its input.
 
-    Returns:
+    Returns
+    -------
+    tuple[Tensor, Tensor]
         ``(inputs, values)``, each ``(N,)``: the edge's input ``x_i`` at level
         ``l`` for every sample of ``x`` and the spline branch's output there
         (``scale_base·b(x_i) + scale_sp·spline(x_i)``, ignoring the mask).
@@ -50,16 +56,17 @@ def edge_samples(model, l: int, i: int, j: int, x: Tensor | None = None) -> tupl
     _check_edge(model, l, i, j)
     _, inputs = model.forward_with_inputs(_data(model, x))
     layer, xl = model.layers[l], inputs[l]
-    feats = layer.features(xl)[:, i, :]  # (N, 1 + G + k): base function first
-    w = torch.cat([layer.scale_base[j, i].reshape(1), layer.scale_sp[j, i] * layer.coef[j, i]])
-    return xl[:, i], feats @ w
+    feats = layer.features(xl)[:, i, :]  # (N, S): base function first
+    return xl[:, i], feats @ layer.feature_weight(masked=False)[j, i]
 
 
 def suggest_symbolic(model, l: int, i: int, j: int, lib=None, topk: int = 5,
                      x: Tensor | None = None):
     """The ``topk`` best candidates for edge ``(l, i, j)``, best first.
 
-    Returns:
+    Returns
+    -------
+    list of SymbolicFit
         A list of :class:`kanlab.symbolic._fit.SymbolicFit` (name, ``(a, b, c, d)``,
         R², complexity).
     """
@@ -73,13 +80,18 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
                  fit_params: bool = True, params: Sequence[float] | None = None):
     """Make edge ``(l, i, j)`` compute ``c · f(a·x + b) + d`` instead of its spline.
 
-    Args:
-        name: a name in the library, or a :class:`~kanlab.symbolic._library.Candidate`.
-        fit_params: fit ``a, b, c, d`` to the spline on ``x`` (default data:
-            ``model.reference_input``); otherwise use ``params`` (default
-            ``(1, 0, 1, 0)``).
+    Parameters
+    ----------
+    name
+        a name in the library, or a :class:`~kanlab.symbolic._library.Candidate`.
+    fit_params
+        fit ``a, b, c, d`` to the spline on ``x`` (default data:
+        ``model.reference_input``); otherwise use ``params`` (default
+        ``(1, 0, 1, 0)``).
 
-    Returns:
+    Returns
+    -------
+    SymbolicFit or None
         The :class:`~kanlab.symbolic._fit.SymbolicFit` when fitted, else ``None``.
     """
     from kanlab.symbolic._library import resolve_library
@@ -95,7 +107,7 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
         params = (1.0, 0.0, 1.0, 0.0)
     if len(params) != 4:
         raise ValueError(f"params must be (a, b, c, d), got {params!r}")
-    model.symbolic[l].set_edge(j, i, candidate, params)
+    model.symbolic[l].set_edge(i, j, candidate, params)
     model.layers[l].mask[j, i] = 0.0
     return result
 
@@ -104,7 +116,7 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
 def unfix_symbolic(model, l: int, i: int, j: int) -> None:
     """Give edge ``(l, i, j)`` back to its spline."""
     _check_edge(model, l, i, j)
-    model.symbolic[l].clear_edge(j, i)
+    model.symbolic[l].clear_edge(i, j)
     model.layers[l].mask[j, i] = 1.0
 
 
@@ -116,7 +128,9 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
     inputs that the already symbolic earlier layers produce.  An edge whose
     best candidate reaches ``R² < r2_threshold`` keeps its spline.
 
-    Returns:
+    Returns
+    -------
+    list[dict]
         One record per edge considered: ``l, i, j, name`` (``None`` when kept
         as a spline), ``r2``, ``params``.
     """
@@ -161,18 +175,24 @@ def symbolic_formula(model, var_names=None, x: Tensor | None = None, check: bool
                      rtol: float = 1e-6) -> list:
     """One sympy expression per output, composed from the symbolic edges.
 
-    Args:
-        var_names: input names (strings or sympy symbols); default ``x_1 …``
-            after the model's ``input_ids``.
-        x: data for the check (default ``model.reference_input``).
-        check: evaluate the formulas on ``x`` and warn (``UserWarning``) if
-            they differ from the network's outputs by more than ``rtol``
-            relative to the outputs' spread (for instance when ``fit`` moved
-            the splines of other edges after the fix).
+    Parameters
+    ----------
+    var_names
+        input names (strings or sympy symbols); default ``x_1 …``
+        after the model's ``input_ids``.
+    x
+        data for the check (default ``model.reference_input``).
+    check
+        evaluate the formulas on ``x`` and warn (``UserWarning``) if
+        they differ from the network's outputs by more than ``rtol``
+        relative to the outputs' spread (for instance when ``fit`` moved
+        the splines of other edges after the fix).
 
-    Raises:
-        ValueError: an active edge is still a spline (run :func:`auto_symbolic`
-            or :func:`fix_symbolic` first, or prune it).
+    Raises
+    ------
+    ValueError
+        an active edge is still a spline (run :func:`auto_symbolic`
+        or :func:`fix_symbolic` first, or prune it).
     """
     import sympy
     symbols = _variables(model, var_names)
@@ -191,7 +211,7 @@ def symbolic_formula(model, var_names=None, x: Tensor | None = None, check: bool
             for i in range(layer.in_features):
                 if sym.mask[j, i] != 0:
                     a, b, c, d = (sympy.Float(float(v), 17) for v in affine[j, i])
-                    fn = sym.candidate_at(j, i).sympy_fn
+                    fn = sym.candidate_at(i, j).sympy_fn
                     expr += c * fn(a * nodes[i] + b) + d
             outputs.append(expr)
         nodes = _multiply(model, l + 1, outputs)

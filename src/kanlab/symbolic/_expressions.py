@@ -202,20 +202,28 @@ def parse_formula(text: str, variables: Sequence[str] | None = None
                   ) -> tuple[sympy.Expr, list[sympy.Symbol]]:
     """Parse ``text`` into a sympy expression, without evaluating any code.
 
-    Args:
-        text: e.g. ``"exp(sin(pi*x) + y**2)"`` or ``"exp(sin(pi*x1)+x2^2)"``.
-        variables: names of the inputs in order; by default ``x, y, z`` or
-            ``x1..xn`` up to the highest one used (see the module docstring).
+    Parameters
+    ----------
+    text
+        e.g. ``"exp(sin(pi*x) + y**2)"`` or ``"exp(sin(pi*x1)+x2^2)"``.
+    variables
+        names of the inputs in order; by default ``x, y, z`` or
+        ``x1..xn`` up to the highest one used (see the module docstring).
 
-    Returns:
+    Returns
+    -------
+    tuple[sympy.Expr, list[sympy.Symbol]]
         ``(expr, symbols)``: the expression and its input symbols in order.
 
-    Raises:
-        ValueError: a one-line message saying what is wrong with the text.
+    Raises
+    ------
+    ValueError
+        a one-line message saying what is wrong with the text.
 
-    Examples:
-        >>> parse_formula("exp(sin(pi*x) + y^2)")
-        (exp(y**2 + sin(pi*x)), [x, y])
+    Examples
+    --------
+    >>> parse_formula("exp(sin(pi*x) + y^2)")
+    (exp(y**2 + sin(pi*x)), [x, y])
     """
     if not isinstance(text, str):
         raise TypeError(f"formula must be a str, got {type(text).__name__}")
@@ -346,17 +354,24 @@ def _symbol_index(symbols: Sequence[sympy.Symbol]) -> dict[sympy.Symbol, int]:
 def to_torch(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[[Tensor], Tensor]:
     """A torch function evaluating ``expr`` (no ``lambdify``, no ``exec``).
 
-    Args:
-        expr: a sympy expression, e.g. from :func:`parse_formula`.
-        symbols: the inputs, in column order.
+    Parameters
+    ----------
+    expr
+        a sympy expression, e.g. from :func:`parse_formula`.
+    symbols
+        the inputs, in column order.
 
-    Returns:
+    Returns
+    -------
+    Callable[[Tensor], Tensor]
         ``f(x)`` mapping ``x : Tensor, shape (N, len(symbols))`` to ``(N, 1)``
         in ``x``'s dtype and on its device; differentiable.
 
-    Raises:
-        ValueError: ``expr`` uses a function without a torch counterpart, or a
-            symbol not in ``symbols``.
+    Raises
+    ------
+    ValueError
+        ``expr`` uses a function without a torch counterpart, or a
+        symbol not in ``symbols``.
     """
     fn = _compile(_as_sympy(expr), _symbol_index(symbols), _TORCH)
     n_var = len(symbols)

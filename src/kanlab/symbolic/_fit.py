@@ -53,6 +53,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from kanlab._validation import check_float, check_int
+
 from kanlab.symbolic._library import Candidate, resolve_library
 from kanlab.symbolic._search import search
 
@@ -67,14 +69,22 @@ _F64 = torch.float64
 class SymbolicFit:
     """One candidate's best fit ``y ≈ c·f(a·x + b) + d``.
 
-    Attributes:
-        name: the candidate's name.
-        params: ``(a, b, c, d)`` in the units of the data.
-        r2: coefficient of determination on the samples (1 for a constant ``y``).
-        complexity: the candidate's complexity.
-        score: rank key, lower is better (see the module docstring).
-        accepted: ``r2 >= r2_threshold``; accepted fits rank before the others.
-        candidate: the :class:`~kanlab.symbolic._library.Candidate` itself.
+    Attributes
+    ----------
+    name
+        the candidate's name.
+    params
+        ``(a, b, c, d)`` in the units of the data.
+    r2
+        coefficient of determination on the samples (1 for a constant ``y``).
+    complexity
+        the candidate's complexity.
+    score
+        rank key, lower is better (see the module docstring).
+    accepted
+        ``r2 >= r2_threshold``; accepted fits rank before the others.
+    candidate
+        the :class:`~kanlab.symbolic._library.Candidate` itself.
     """
 
     name: str
@@ -191,14 +201,10 @@ def _score(r2: float, complexity: int, r2_threshold: float, weight: float) -> tu
 
 
 def _check_options(r2_threshold, complexity_weight, n_starts, max_iter) -> None:
-    if not isinstance(r2_threshold, (int, float)) or not 0.0 <= r2_threshold <= 1.0:
-        raise ValueError(f"r2_threshold must be a number in [0, 1], got {r2_threshold!r}")
-    if not isinstance(complexity_weight, (int, float)) or not (
-            math.isfinite(complexity_weight) and complexity_weight >= 0):
-        raise ValueError(f"complexity_weight must be a finite number >= 0, got {complexity_weight!r}")
-    for name, value in (("n_starts", n_starts), ("max_iter", max_iter)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    check_float(r2_threshold, "r2_threshold", low=0.0, high=1.0)
+    check_float(complexity_weight, "complexity_weight", low=0.0)
+    check_int(n_starts, "n_starts", low=1)
+    check_int(max_iter, "max_iter", low=1)
 
 
 def _fit_all(cands: list[Candidate], data: _Data, r2_threshold: float, weight: float,
@@ -236,19 +242,29 @@ def fit_candidate(x: Any, y: Any, candidate: Candidate | str, *,
                   n_starts: int = 4, max_iter: int = 20) -> SymbolicFit:
     """Best ``c·f(a·x + b) + d`` for one candidate ``f``.
 
-    Args:
-        x, y: samples, ``(N,)`` or ``(N, 1)`` tensors (or numpy arrays), finite,
-            ``N >= 4``; any real dtype or device (the fit runs in float64 on the CPU).
-        candidate: a :class:`~kanlab.symbolic._library.Candidate` or a name in the library.
-        r2_threshold, complexity_weight: ranking rule, see the module docstring.
-        n_starts: best coarse-grid starts refined by Levenberg–Marquardt.
-        max_iter: Levenberg–Marquardt iterations at most.
+    Parameters
+    ----------
+    x, y
+        samples, ``(N,)`` or ``(N, 1)`` tensors (or numpy arrays), finite,
+        ``N >= 4``; any real dtype or device (the fit runs in float64 on the CPU).
+    candidate
+        a :class:`~kanlab.symbolic._library.Candidate` or a name in the library.
+    r2_threshold, complexity_weight
+        ranking rule, see the module docstring.
+    n_starts
+        best coarse-grid starts refined by Levenberg–Marquardt.
+    max_iter
+        Levenberg–Marquardt iterations at most.
 
-    Returns:
+    Returns
+    -------
+    SymbolicFit
         :class:`SymbolicFit`.
 
-    Raises:
-        ValueError: bad samples, or no ``(a, b)`` keeps ``f`` finite on the samples.
+    Raises
+    ------
+    ValueError
+        bad samples, or no ``(a, b)`` keeps ``f`` finite on the samples.
     """
     _check_options(r2_threshold, complexity_weight, n_starts, max_iter)
     if isinstance(candidate, str):
@@ -268,27 +284,35 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
             n_starts: int = 4, max_iter: int = 20) -> list[SymbolicFit]:
     """Fit every candidate of ``lib`` to the samples and rank them, best first.
 
-    Args:
-        x, y: samples of the edge function ``y = φ(x)``, ``(N,)`` or ``(N, 1)``.
-        lib: None (all of :data:`~kanlab.symbolic._library.LIBRARY`), names, Candidates,
-            or a dict ``name -> Candidate`` (see :func:`~kanlab.symbolic._library.resolve_library`).
-        topk: how many fits to return (None: all).
-        r2_threshold, complexity_weight, n_starts, max_iter: as in :func:`fit_candidate`.
+    Parameters
+    ----------
+    x, y
+        samples of the edge function ``y = φ(x)``, ``(N,)`` or ``(N, 1)``.
+    lib
+        None (all of :data:`~kanlab.symbolic._library.LIBRARY`), names, Candidates,
+        or a dict ``name -> Candidate`` (see :func:`~kanlab.symbolic._library.resolve_library`).
+    topk
+        how many fits to return (None: all).
+    r2_threshold, complexity_weight, n_starts, max_iter
+        as in :func:`fit_candidate`.
 
-    Returns:
+    Returns
+    -------
+    list[SymbolicFit]
         Up to ``topk`` :class:`SymbolicFit`, ranked: accepted fits (``R² >=
         r2_threshold``) by complexity then R², then the rest by their score.
         Candidates that cannot be evaluated finitely on x's range are left out.
 
-    Examples:
-        >>> x = torch.linspace(-1, 1, 200, dtype=torch.float64)
-        >>> best = suggest(x, 2 * torch.sin(torch.pi * x) + 1, lib=["x", "x^2", "sin"])[0]
-        >>> best.name, round(best.params[0], 6), round(best.params[2], 6), round(best.params[3], 6)
-        ('sin', 3.141593, 2.0, 1.0)
+    Examples
+    --------
+    >>> x = torch.linspace(-1, 1, 200, dtype=torch.float64)
+    >>> best = suggest(x, 2 * torch.sin(torch.pi * x) + 1, lib=["x", "x^2", "sin"])[0]
+    >>> best.name, round(best.params[0], 6), round(best.params[2], 6), round(best.params[3], 6)
+    ('sin', 3.141593, 2.0, 1.0)
     """
     _check_options(r2_threshold, complexity_weight, n_starts, max_iter)
-    if topk is not None and (not isinstance(topk, int) or isinstance(topk, bool) or topk < 1):
-        raise ValueError(f"topk must be a positive int or None, got {topk!r}")
+    if topk is not None:
+        topk = check_int(topk, "topk", low=1)
     candidates = resolve_library(lib)
     data = _prepare(x, y)
     fits = _fit_all(list(candidates.values()), data, r2_threshold, complexity_weight,

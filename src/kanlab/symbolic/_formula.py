@@ -14,6 +14,8 @@ from __future__ import annotations
 from fractions import Fraction
 import math
 
+from kanlab._validation import check_int
+
 __all__ = ["round_formula", "nice_number", "to_latex", "to_numpy", "to_torch"]
 
 
@@ -42,14 +44,16 @@ def nice_number(value: float, digits: int = 4, max_denominator: int = 12):
 def round_formula(expr, digits: int = 4, max_denominator: int = 12):
     """``expr`` with its constants multiplied out and replaced by nice numbers (see module doc).
 
-    Args:
-        expr: a sympy expression, e.g. from :meth:`kanlab.KAN.symbolic_formula`.
-        digits: constants within ``10**-digits`` of a nice number become it;
-            the others keep ``digits`` significant digits.
+    Parameters
+    ----------
+    expr
+        a sympy expression, e.g. from :meth:`kanlab.KAN.symbolic_formula`.
+    digits
+        constants within ``10**-digits`` of a nice number become it;
+        the others keep ``digits`` significant digits.
     """
     import sympy
-    if not isinstance(digits, int) or isinstance(digits, bool) or digits < 1:
-        raise ValueError(f"digits must be a positive int, got {digits!r}")
+    digits = check_int(digits, "digits", low=1)
     expr = sympy.sympify(expr)
     for _ in range(3):  # rounding can expose new products of constants (e.g. 1.0*x)
         expanded = sympy.expand(expr, deep=True, power_exp=True, power_base=False, log=False,

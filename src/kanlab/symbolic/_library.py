@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from kanlab._validation import check_float, check_int
+
 __all__ = ["Candidate", "Interval", "Poles", "LIBRARY", "register", "resolve_library"]
 
 
@@ -62,28 +64,41 @@ class Poles:
 class Candidate:
     """One symbolic building block ``f`` of ``c·f(a·x + b) + d``.
 
-    Attributes:
-        name: key in the library, e.g. ``"sin"``.
-        fn: torch, elementwise, the exact function (``(*) -> (*)``); may return
-            nan/inf outside its domain (such fits are rejected).
-        sympy_fn: builds the sympy expression of ``f(u)`` from a sympy ``u``;
-            imports sympy itself, lazily.
-        complexity: integer cost used in ranking (0 for the zero function).
-        numpy_fn: numpy version of ``fn`` (optional; export and tests).
-        deriv: torch ``f'(u)`` (optional; autograd through ``fn`` otherwise).
-        domain: ``(umin, umax) -> bool`` tensor saying whether every argument in
-            ``[umin, umax]`` is admissible (e.g. :class:`Interval`, :class:`Poles`);
-            None means the whole real line. Non-finite values reject a fit anyway.
-        period: ``f(u + period) = f(u)``; the fitter then searches phases.
-        symmetric: ``f(-u)`` is an affine function of ``f(u)`` (f even or odd
-            up to a constant), so ``a > 0`` suffices.
-        scale_free: ``f(λu)`` is an affine function of ``f(u)`` for ``λ > 0``
-            (powers, ``log``, ``abs``, ``sgn``): only the sign of ``a`` matters,
-            and fits report ``a = ±1``.
-        shift_free: ``f(u + t)`` is an affine function of ``f(u)`` (``exp``):
-            ``b`` is redundant, and fits report ``b = 0``.
-        kink: ``f`` is not differentiable at ``u = 0`` (``abs``, ``sgn``): the
-            fitter also tries the kink between every two neighbouring samples.
+    Attributes
+    ----------
+    name
+        key in the library, e.g. ``"sin"``.
+    fn
+        torch, elementwise, the exact function (``(*) -> (*)``); may return
+        nan/inf outside its domain (such fits are rejected).
+    sympy_fn
+        builds the sympy expression of ``f(u)`` from a sympy ``u``;
+        imports sympy itself, lazily.
+    complexity
+        integer cost used in ranking (0 for the zero function).
+    numpy_fn
+        numpy version of ``fn`` (optional; export and tests).
+    deriv
+        torch ``f'(u)`` (optional; autograd through ``fn`` otherwise).
+    domain
+        ``(umin, umax) -> bool`` tensor saying whether every argument in
+        ``[umin, umax]`` is admissible (e.g. :class:`Interval`, :class:`Poles`);
+        None means the whole real line. Non-finite values reject a fit anyway.
+    period
+        ``f(u + period) = f(u)``; the fitter then searches phases.
+    symmetric
+        ``f(-u)`` is an affine function of ``f(u)`` (f even or odd
+        up to a constant), so ``a > 0`` suffices.
+    scale_free
+        ``f(λu)`` is an affine function of ``f(u)`` for ``λ > 0``
+        (powers, ``log``, ``abs``, ``sgn``): only the sign of ``a`` matters,
+        and fits report ``a = ±1``.
+    shift_free
+        ``f(u + t)`` is an affine function of ``f(u)`` (``exp``):
+        ``b`` is redundant, and fits report ``b = 0``.
+    kink
+        ``f`` is not differentiable at ``u = 0`` (``abs``, ``sgn``): the
+        fitter also tries the kink between every two neighbouring samples.
     """
 
     name: str
@@ -109,12 +124,9 @@ class Candidate:
             value = getattr(self, field)
             if value is not None and not callable(value):
                 raise TypeError(f"{field} must be callable or None, got {type(value).__name__}")
-        if not isinstance(self.complexity, int) or isinstance(self.complexity, bool) \
-                or self.complexity < 0:
-            raise ValueError(f"complexity must be an int >= 0, got {self.complexity!r}")
-        if self.period is not None and not (isinstance(self.period, (int, float))
-                                            and math.isfinite(self.period) and self.period > 0):
-            raise ValueError(f"period must be a finite number > 0 or None, got {self.period!r}")
+        check_int(self.complexity, "complexity", low=0)
+        if self.period is not None:
+            check_float(self.period, "period (or None)", low=0.0, low_open=True)
 
     def derivative(self, u: Tensor) -> Tensor:
         """``f'(u)``, by ``deriv`` or else by autograd through ``fn`` (elementwise)."""
@@ -223,13 +235,19 @@ def register(name: str, fn: Callable[[Tensor], Tensor], sympy_fn: Callable[[Any]
              complexity: int, *, overwrite: bool = False, **options: Any) -> Candidate:
     """Add a candidate to :data:`LIBRARY` (used by every call with ``lib=None``).
 
-    Args:
-        name, fn, sympy_fn, complexity: as in :class:`Candidate`.
-        overwrite: replace an existing candidate of that name (else ValueError).
-        **options: the other :class:`Candidate` fields (``numpy_fn``, ``deriv``,
-            ``domain``, ``period``, ``symmetric``, ``scale_free``, ``shift_free``, ``kink``).
+    Parameters
+    ----------
+    name, fn, sympy_fn, complexity
+        as in :class:`Candidate`.
+    overwrite
+        replace an existing candidate of that name (else ValueError).
+    **options
+        the other :class:`Candidate` fields (``numpy_fn``, ``deriv``,
+        ``domain``, ``period``, ``symmetric``, ``scale_free``, ``shift_free``, ``kink``).
 
-    Returns:
+    Returns
+    -------
+    Candidate
         The new :class:`Candidate`. To extend the library for one call only,
         pass ``lib={**LIBRARY, "mine": Candidate(...)}`` instead.
     """
@@ -244,13 +262,18 @@ def resolve_library(lib: None | str | Iterable[str | Candidate] | Mapping[str, C
                     ) -> dict[str, Candidate]:
     """Normalise a ``lib`` argument to a fresh ``{name: Candidate}`` dict.
 
-    Args:
-        lib: None (all of :data:`LIBRARY`), a name, a list of names and/or
-            :class:`Candidate` objects, or a dict ``name -> Candidate``.
+    Parameters
+    ----------
+    lib
+        None (all of :data:`LIBRARY`), a name, a list of names and/or
+        :class:`Candidate` objects, or a dict ``name -> Candidate``.
 
-    Raises:
-        ValueError: unknown names (the message lists the valid ones), or an empty lib.
-        TypeError: entries that are neither names nor candidates.
+    Raises
+    ------
+    ValueError
+        unknown names (the message lists the valid ones), or an empty lib.
+    TypeError
+        entries that are neither names nor candidates.
     """
     if lib is None:
         return dict(LIBRARY)

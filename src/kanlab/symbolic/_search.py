@@ -239,13 +239,20 @@ def search(cands: list[Candidate], xt: Tensor, yt: Tensor, order: Tensor, consta
            n_starts: int, max_iter: int) -> list[tuple[float, float] | None]:
     """Best ``(α, β)`` for each candidate, or None where no admissible pair was found.
 
-    Args:
-        cands: the candidates.
-        xt: ``(N,)`` samples scaled to ``[-1, 1]``.
-        yt: ``(N,)`` targets, centred with unit norm (zeros if constant).
-        order: ``(N,)`` indices sorting ``xt``.
-        constant: ``y`` is constant; the coarse grid's first valid pair is kept.
-        n_starts, max_iter: starts refined per candidate, iterations at most.
+    Parameters
+    ----------
+    cands
+        the candidates.
+    xt
+        ``(N,)`` samples scaled to ``[-1, 1]``.
+    yt
+        ``(N,)`` targets, centred with unit norm (zeros if constant).
+    order
+        ``(N,)`` indices sorting ``xt``.
+    constant
+        ``y`` is constant; the coarse grid's first valid pair is kept.
+    n_starts, max_iter
+        starts refined per candidate, iterations at most.
     """
     def spread(m: int) -> Tensor:  # m samples evenly spread over the sorted x, ends included
         m = min(m, xt.numel())

@@ -7,6 +7,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from kanlab._validation import check_int
+
 __all__ = ["create_dataset", "seed_function", "FUNCTIONS"]
 
 
@@ -41,28 +43,38 @@ def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 
                    dtype=None, device=None) -> dict[str, Tensor]:
     """Uniform random inputs in ``ranges`` and labels ``f(inputs)``.
 
-    Args:
-        f: maps ``(N, n_var)`` to ``(N, n_out)`` (or ``(N,)`` for one output).
-        n_var: number of input variables.
-        ranges: ``(lo, hi)`` for every variable, or one pair per variable.
-        train_num, test_num: sizes of the two splits (independent draws).
-        seed: seed of a private ``torch.Generator``; the global RNG is untouched.
-        dtype, device: of the returned tensors (default dtype if None).
+    Parameters
+    ----------
+    f
+        maps ``(N, n_var)`` to ``(N, n_out)`` (or ``(N,)`` for one output).
+    n_var
+        number of input variables.
+    ranges
+        ``(lo, hi)`` for every variable, or one pair per variable.
+    train_num, test_num
+        sizes of the two splits (independent draws).
+    seed
+        seed of a private ``torch.Generator``; the global RNG is untouched.
+    dtype, device
+        of the returned tensors (default dtype if None).
 
-    Returns:
+    Returns
+    -------
+    dict[str, Tensor]
         dict with ``train_input`` ``(train_num, n_var)``, ``train_label``
         ``(train_num, n_out)``, ``test_input``, ``test_label``.
 
-    Examples:
-        >>> data = create_dataset(lambda x: x[:, :1] * x[:, 1:], n_var=2, train_num=8, test_num=4)
-        >>> data["train_input"].shape, data["test_label"].shape
-        (torch.Size([8, 2]), torch.Size([4, 1]))
+    Examples
+    --------
+    >>> data = create_dataset(lambda x: x[:, :1] * x[:, 1:], n_var=2, train_num=8, test_num=4)
+    >>> data["train_input"].shape, data["test_label"].shape
+    (torch.Size([8, 2]), torch.Size([4, 1]))
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    for name, value in (("n_var", n_var), ("train_num", train_num), ("test_num", test_num)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    n_var = check_int(n_var, "n_var", low=1)
+    train_num = check_int(train_num, "train_num", low=1)
+    test_num = check_int(test_num, "test_num", low=1)
     dtype = dtype or torch.get_default_dtype()
     if not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating-point dtype, got {dtype}")

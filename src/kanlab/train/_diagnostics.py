@@ -35,20 +35,26 @@ def _layers(model) -> list:
 def out_of_grid(model, x: Tensor) -> list[Tensor]:
     """Per layer and input, how many samples lie outside the grid's base interval.
 
-    Args:
-        model: a :class:`kanlab.KAN` or a single :class:`kanlab.KANLayer`.
-        x: ``(B, n_in)`` finite samples of the model's dtype.
+    Parameters
+    ----------
+    model
+        a :class:`kanlab.KAN` or a single :class:`kanlab.KANLayer`.
+    x
+        ``(B, n_in)`` finite samples of the model's dtype.
 
-    Returns:
+    Returns
+    -------
+    list[Tensor]
         One int64 tensor ``(in_features,)`` per layer: ``counts[l][i]`` samples
         of layer ``l``'s input ``i`` fall below ``knots[i, k]`` or above
         ``knots[i, G + k]`` (each layer fed the previous layer's output).
 
-    Examples:
-        >>> import kanlab
-        >>> model = kanlab.KAN([1, 1], grid=4, dtype=torch.float64)  # grid on [-1, 1]
-        >>> out_of_grid(model, torch.tensor([[-2.0], [0.0], [0.5], [3.0]], dtype=torch.float64))
-        [tensor([2])]
+    Examples
+    --------
+    >>> import kanlab
+    >>> model = kanlab.KAN([1, 1], grid=4, dtype=torch.float64)  # grid on [-1, 1]
+    >>> out_of_grid(model, torch.tensor([[-2.0], [0.0], [0.5], [3.0]], dtype=torch.float64))
+    [tensor([2])]
     """
     layers = _layers(model)
     check_samples(x, layers[0].in_features, layers[0].knots.dtype, "out_of_grid")
@@ -70,13 +76,20 @@ def warn_out_of_grid(model, x: Tensor, when: str, threshold: float = OUT_OF_GRID
                      stacklevel: int = 3) -> bool:
     """Warn (``RuntimeWarning``) if more than ``threshold`` of some first-layer input is off-grid.
 
-    Args:
-        model: a :class:`kanlab.KAN`.
-        x: ``(B, n_in)`` training inputs.
-        when: a phrase for the message, e.g. ``"with update_grid=False"``.
-        threshold: share of samples, in ``[0, 1]``.
+    Parameters
+    ----------
+    model : KAN
+        Its first layer's grid is the one checked.
+    x : Tensor, shape (B, n_in)
+        The training inputs.
+    when
+        a phrase for the message, e.g. ``"with update_grid=False"``.
+    threshold
+        share of samples, in ``[0, 1]``.
 
-    Returns:
+    Returns
+    -------
+    bool
         Whether a warning was issued.
     """
     layer = _layers(model)[0]

@@ -207,9 +207,12 @@ class FitSync:
     On construction the model is broadcast from rank 0 (as DDP does) and the
     dataset is checked to be the same on every rank.
 
-    Args:
-        model: the :class:`kanlab.KAN` being trained (identical on all ranks after this).
-        dataset: pykan's four-key dataset, the same on every rank.
+    Parameters
+    ----------
+    model
+        the :class:`kanlab.KAN` being trained (identical on all ranks after this).
+    dataset
+        pykan's four-key dataset, the same on every rank.
     """
 
     def __init__(self, model: nn.Module, dataset: dict) -> None:
@@ -291,13 +294,12 @@ class FitSync:
 
 def _gram_sum(layer, x: Tensor) -> Tensor:
     """``Σ_b f_b f_bᵀ`` per input over the rows of ``x``: ``(in, f, f)`` (zeros for no rows)."""
-    feats = layer.features(x)  # (B, in, 1 + n_basis)
+    feats = layer.features(x)  # (B, in, f)
     return torch.einsum("bif,big->ifg", feats, feats)
 
 
 def _edge_rms_from_gram(layer, moments: Tensor) -> Tensor:
     """Edge RMS ``(out, in)`` from second moments ``(in, f, f)``, as :meth:`KANLayer.edge_rms`."""
-    base_w, spline_w = layer.edge_weight()
-    w = torch.cat([base_w.unsqueeze(-1), spline_w], dim=-1)  # (out, in, f)
+    w = layer.feature_weight()  # (out, in, f)
     ms = torch.einsum("oif,ifg,oig->oi", w, moments, w).clamp_min(0)
     return torch.sqrt(ms + torch.finfo(ms.dtype).tiny)

@@ -18,7 +18,7 @@ from torch import Tensor
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._optim import LBFGS, Adam
 from kanlab.train._regularization import smoothness_penalty, sparsity_penalty
-from kanlab._validation import NonFiniteError
+from kanlab._validation import NonFiniteError, check_float, check_int
 
 __all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
 
@@ -64,17 +64,12 @@ class FitConfig:
         if self.opt not in ("LBFGS", "Adam"):
             raise ValueError(f"opt must be 'LBFGS' or 'Adam', got {self.opt!r}")
         for name in ("steps", "grid_update_num", "max_iter", "history_size", "eval_every"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "steps" else 1):
-                raise ValueError(f"{name} must be a {'non-negative' if name == 'steps' else 'positive'} "
-                                 f"int, got {value!r}")
+            setattr(self, name, check_int(getattr(self, name), name, low=0 if name == "steps" else 1))
         for name in ("lr", "lamb", "lamb_l1", "lamb_entropy", "lamb_smooth"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+            setattr(self, name, check_float(getattr(self, name), name, low=0.0))
         if self.lr == 0:
             raise ValueError("lr must be > 0")
-        if not isinstance(self.batch, int) or (self.batch < 1 and self.batch != -1):
+        if check_int(self.batch, "batch (-1: full batch)", low=-1) == 0:
             raise ValueError(f"batch must be -1 (full batch) or a positive int, got {self.batch!r}")
         if self.on_nonfinite not in ("stop", "raise"):
             raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
@@ -92,18 +87,25 @@ class FitConfig:
 class History:
     """What :func:`fit` measured.
 
-    Attributes:
-        step: step numbers at which the RMSEs were evaluated (1-based: after that many steps).
-        train_rmse, test_rmse: RMSE on the full train and test sets (``sqrt(loss_fn)``
-            when ``FitConfig.loss_fn`` is given).
-        reg: value of the regularisation term (weighted) at the last evaluation of each step.
-        grid_update_steps: steps before which the grid was updated.
-        wall_time: seconds spent in ``fit``.
-        status: ``"completed"``; ``"nonfinite"`` (the loss became NaN or inf at
-            ``stopped_at``; the parameters are those of the last finite step); or
-            ``"interrupted"`` (the callback returned True after ``stopped_at`` steps); or
-            ``"converged"`` (a full-batch L-BFGS step could not lower the loss any
-            more, after ``stopped_at`` steps; the remaining steps are skipped).
+    Attributes
+    ----------
+    step
+        step numbers at which the RMSEs were evaluated (1-based: after that many steps).
+    train_rmse, test_rmse
+        RMSE on the full train and test sets (``sqrt(loss_fn)`` when
+        ``FitConfig.loss_fn`` is given).
+    reg
+        value of the regularisation term (weighted) at the last evaluation of each step.
+    grid_update_steps
+        steps before which the grid was updated.
+    wall_time
+        seconds spent in ``fit``.
+    status
+        ``"completed"``; ``"nonfinite"`` (the loss became NaN or inf at
+        ``stopped_at``; the parameters are those of the last finite step); or
+        ``"interrupted"`` (the callback returned True after ``stopped_at`` steps); or
+        ``"converged"`` (a full-batch L-BFGS step could not lower the loss any
+        more, after ``stopped_at`` steps; the remaining steps are skipped).
     """
 
     step: list[int] = field(default_factory=list)
@@ -160,17 +162,15 @@ def check_dataset(model, dataset: dict, any_labels: bool = False) -> None:
 
 def _forward_with_magnitudes(model, x: Tensor) -> tuple[Tensor, list[Tensor]]:
     """Output and every layer's edge RMS, each layer's basis computed once for both."""
-    if not hasattr(model, "symbolic"):  # a plain stack of KANLayers
-        pred, inputs = model.forward_with_inputs(x)
-        return pred, [layer.edge_rms(inp) for layer, inp in zip(model.layers, inputs)]
     mags = []
-    for l, (layer, symbolic) in enumerate(zip(model.layers, model.symbolic)):
+
+    def edges(layer, x: Tensor) -> Tensor:
         y, rms = layer.forward_and_rms(x)
-        if symbolic.active:
-            y = y + symbolic(x)
         mags.append(rms)
-        x = model.multiply(l + 1, y)
-    return x, mags
+        return y
+
+    pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
+    return pred, mags
 
 
 def penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
@@ -245,12 +245,16 @@ def _make_optimizer(model, cfg: FitConfig):
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     """Train ``model`` in place on ``dataset`` and return the :class:`History`.
 
-    Args:
-        model: a :class:`kanlab.KAN`.
-        dataset: dict with ``train_input`` ``(N, n_in)``, ``train_label``
-            ``(N, n_out)``, ``test_input``, ``test_label`` (see
-            :func:`kanlab.create_dataset`).
-        cfg: options; defaults to ``FitConfig()``.
+    Parameters
+    ----------
+    model : KAN
+        Trained in place.
+    dataset
+        dict with ``train_input`` ``(N, n_in)``, ``train_label``
+        ``(N, n_out)``, ``test_input``, ``test_label`` (see
+        :func:`kanlab.create_dataset`).
+    cfg
+        options; defaults to ``FitConfig()``.
 
     If the loss becomes NaN or inf, the parameters of the last finite step
     are restored and the history says ``status="nonfinite"`` with the step

@@ -44,14 +44,22 @@ def _cubic_minimum(x1, f1, g1, x2, f2, g2, lo, hi) -> float:
 class LBFGS:
     """Limited-memory BFGS; ``step(closure)`` runs up to ``max_iter`` iterations.
 
-    Args:
-        params: tensors to optimise (updated in place).
-        lr: initial step length of each line search (1 is the natural choice).
-        max_iter: iterations per ``step`` call.
-        history_size: number of curvature pairs kept.
-        tolerance_grad: stop when ``max |g| <= tolerance_grad``.
-        tolerance_change: stop when the step or the loss change is below it.
-        max_eval: closure evaluations per ``step`` (default ``1.25 * max_iter``).
+    Parameters
+    ----------
+    params
+        tensors to optimise (updated in place).
+    lr
+        initial step length of each line search (1 is the natural choice).
+    max_iter
+        iterations per ``step`` call.
+    history_size
+        number of curvature pairs kept.
+    tolerance_grad
+        stop when ``max |g| <= tolerance_grad``.
+    tolerance_change
+        stop when the step or the loss change is below it.
+    max_eval
+        closure evaluations per ``step`` (default ``1.25 * max_iter``).
 
     The closure zeroes the gradients, computes the loss, calls
     ``loss.backward()`` and returns the loss.

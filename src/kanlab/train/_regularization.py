@@ -9,11 +9,8 @@ output on the batch (:meth:`KANLayer.edge_rms`), which is computed without a
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import Tensor
-
-from kanlab.splines._bspline import bspline_basis
 
 __all__ = ["l1_penalty", "entropy_penalty", "sparsity_penalty", "smoothness_penalty"]
 
@@ -48,27 +45,6 @@ def sparsity_penalty(magnitudes: list[Tensor], lamb_l1: float = 1.0,
     return total
 
 
-def _second_derivative_quadrature(knots: Tensor, k: int) -> tuple[Tensor, Tensor]:
-    """Gauss–Legendre nodes on every base interval and B-spline second derivatives there.
-
-    Returns ``(d2, w)``: ``(F, Q, n_basis)`` second derivatives and ``(F, Q)``
-    weights, exact for ``∫ (s'')²`` since ``(s'')²`` has degree ``2k - 4``.
-    """
-    m = knots.shape[-1]
-    n = m - k - 1
-    nodes, weights = np.polynomial.legendre.leggauss(max(k - 1, 1))
-    nodes = torch.as_tensor(nodes, dtype=knots.dtype, device=knots.device)
-    weights = torch.as_tensor(weights, dtype=knots.dtype, device=knots.device)
-    left, right = knots[:, k:n], knots[:, k + 1:n + 1]  # (F, G)
-    half = (right - left) / 2
-    x = (left + half)[..., None] + half[..., None] * nodes  # (F, G, q)
-    w = half[..., None] * weights  # (F, G, q)
-    feats = knots.shape[0]
-    x = x.reshape(feats, -1)  # (F, Q)
-    d2 = bspline_basis(x, knots[:, None, :], k, derivative=2)  # (F, Q, n_basis)
-    return d2, w.reshape(feats, -1)
-
-
 def smoothness_penalty(layer) -> Tensor:
     """Mean over edges of ``L³ ∫ (s_ij'')² dx`` on the base interval of length ``L``.
 
@@ -82,22 +58,15 @@ def smoothness_penalty(layer) -> Tensor:
     discrete analogue that is only roughly grid-independent and, on
     non-uniform knots, not zero for affine splines.
     """
-    if getattr(layer, "basis_name", "bspline") != "bspline":
-        raise ValueError(f"the smoothness penalty needs B-spline edges, got basis "
-                         f"{layer.basis_name!r}; use lamb_smooth=0 with other bases")
+    quadrature = layer.curvature_quadrature()  # raises for bases without the penalty
     _, spline_w = layer.edge_weight()  # (out, in, n_basis)
     k, knots = layer.k, layer.knots
     n = knots.shape[-1] - k - 1
     length = (knots[:, n] - knots[:, k])  # (in,)
-    if k < 2:
+    if quadrature is None:  # k < 2
         diff2 = spline_w.diff(n=2, dim=-1) if spline_w.shape[-1] > 2 else spline_w[..., :0]
         return (diff2.pow(2).sum(-1) * layer.grid ** 3).mean()
-    key = (id(knots), knots._version)
-    cache = getattr(layer, "_smoothness_cache", None)
-    if cache is None or cache[0] != key:  # knots change only on grid updates
-        cache = (key, *_second_derivative_quadrature(knots, k))
-        layer._smoothness_cache = cache
-    _, d2, w = cache
+    d2, w = quadrature
     curv = torch.einsum("iqb,oib->oiq", d2, spline_w)  # (out, in, Q)
     integral = (curv.pow(2) * w).sum(-1)  # (out, in)
     return (integral * length.pow(3)).mean()

@@ -1,5 +1,5 @@
 // Shared by kanlab's CPU kernels: base functions, the spline of one layer and
-// the evaluation of a point's k + 1 non-zero B-splines (see spline_linear.py).
+// the evaluation of a point's k + 1 non-zero B-splines (see ops/_kan_linear.py).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -11,8 +11,14 @@
 #include <vector>
 
 namespace kanlab_cpu {
-// Base function codes, as in spline_linear.BASE_CODES.
-constexpr int64_t kNoBase = -1, kIdentity = 0, kSilu = 1, kGelu = 2, kTanh = 3;
+// Base function codes, from the one table kanlab.ops._base_functions.BASE_FUNCTIONS:
+// the build passes -DKANLAB_BASE_<NAME>=<code> for each of its entries.
+#if !defined(KANLAB_BASE_ZERO) || !defined(KANLAB_BASE_IDENTITY) || !defined(KANLAB_BASE_SILU) || \
+    !defined(KANLAB_BASE_GELU) || !defined(KANLAB_BASE_TANH)
+#error "build through kanlab.ops._extension, which defines the base function codes"
+#endif
+constexpr int64_t kNoBase = KANLAB_BASE_ZERO, kIdentity = KANLAB_BASE_IDENTITY,
+                  kSilu = KANLAB_BASE_SILU, kGelu = KANLAB_BASE_GELU, kTanh = KANLAB_BASE_TANH;
 
 template <typename T>
 inline T base_value(int64_t code, T x) {
