@@ -326,3 +326,21 @@ def test_fit_leaves_torch_threads_alone():
     before = torch.get_num_threads()
     KANRegressor(random_state=0).fit(*_smooth_regression(60))
     assert torch.get_num_threads() == before
+
+
+def test_smoothness_matrix_is_the_training_penalty():
+    """The additive fit penalises exactly kanlab's smoothness penalty of each edge."""
+    import torch
+    from kanlab.sklearn._additive import _layer, _smoothness_matrix
+    from kanlab.sklearn._preprocessing import spline_knots
+    from kanlab.train import smoothness_penalty
+    z = np.random.default_rng(7).normal(size=(40, 1))
+    knots = spline_knots(z, 5, 3)  # non-uniform (quantile-blended)
+    c = np.random.default_rng(8).normal(size=8)
+    layer = _layer(knots, 3)
+    with torch.no_grad():
+        layer.coef.copy_(torch.as_tensor(c).reshape(1, 1, 8))
+        layer.scale_sp.fill_(1.0)
+        expected = float(smoothness_penalty(layer))
+    S = _smoothness_matrix(knots, 3)[0]
+    np.testing.assert_allclose(c @ S @ c, expected, rtol=1e-10)

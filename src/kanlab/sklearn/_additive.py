@@ -23,7 +23,6 @@ import torch
 from scipy import linalg, optimize
 
 from kanlab.nn._network import KAN
-from kanlab.train._regularization import _second_derivative_quadrature
 
 __all__ = ["Design", "build_design", "loo_path", "fit_logistic", "to_module"]
 
@@ -49,14 +48,25 @@ class Design:
         return self.knots.shape[0]
 
 
+def _layer(knots: np.ndarray, k: int):
+    """A float64 KAN layer ``[d, 1]`` on ``knots`` (its basis and curvature are the model's)."""
+    d, grid = knots.shape[0], knots.shape[1] - 2 * k - 1
+    layer = KAN([d, 1], grid=grid, k=k, base_fun="identity", dtype=torch.float64).layers[0]
+    layer.set_grid(torch.as_tensor(knots), torch.zeros(1, d, grid + k, dtype=torch.float64))
+    return layer
+
+
 def _smoothness_matrix(knots: np.ndarray, k: int) -> np.ndarray:
-    """``(d, nb, nb)``: ``c ↦ L³ ∫ (Σ c_b B_b'')²`` per feature (second differences if k < 2)."""
+    """``(d, nb, nb)``: ``c ↦ L³ ∫ (Σ c_b B_b'')²`` per feature (second differences if k < 2),
+    the quadratic form of :func:`kanlab.train.smoothness_penalty` for one edge."""
     nb = knots.shape[1] - k - 1
-    if k < 2:
+    with torch.no_grad():
+        quadrature = _layer(knots, k).curvature_quadrature()
+    if quadrature is None:  # k < 2
         diff = np.diff(np.eye(nb), n=2, axis=0)
         return np.broadcast_to(diff.T @ diff, (knots.shape[0], nb, nb)).copy()
+    d2, w = (q.to(torch.float64) for q in quadrature)  # (d, Q, nb), (d, Q)
     t = torch.as_tensor(knots, dtype=torch.float64)
-    d2, w = _second_derivative_quadrature(t, k)  # (d, Q, nb), (d, Q)
     length = t[:, nb] - t[:, k]
     gram = torch.einsum("iqb,iq,iqc->ibc", d2, w, d2) * length.pow(3)[:, None, None]
     return gram.numpy()
@@ -64,11 +74,8 @@ def _smoothness_matrix(knots: np.ndarray, k: int) -> np.ndarray:
 
 def basis_values(knots: np.ndarray, k: int, z: np.ndarray) -> np.ndarray:
     """``(n, d, G + k)`` B-spline values with the KAN layer's own evaluation (linear extension)."""
-    d, grid = knots.shape[0], knots.shape[1] - 2 * k - 1
-    layer = KAN([d, 1], grid=grid, k=k, base_fun="identity", dtype=torch.float64).layers[0]
-    layer.set_grid(torch.as_tensor(knots), torch.zeros(1, d, grid + k, dtype=torch.float64))
     with torch.no_grad():
-        return layer.basis(torch.as_tensor(z, dtype=torch.float64)).numpy()
+        return _layer(knots, k).basis(torch.as_tensor(z, dtype=torch.float64)).numpy()
 
 
 def _reparametrise(block: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
