@@ -13,15 +13,37 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from kanlab.sklearn import KANClassifier, KANRegressor  # noqa: E402
 
-# Small configurations keep the ~50 checks per estimator fast; the classifier
-# still has to reach scikit-learn's accuracy bar (0.83 on blobs).
+# Small configurations of the gradient path (explicit hidden widths) keep the ~50
+# checks per estimator fast; the classifier still has to reach scikit-learn's
+# accuracy bar (0.83 on blobs).  The defaults (the validated one-layer KAN) are
+# checked in full by test_check_estimator_with_defaults_in_time (slow).
 SMALL_REG = dict(hidden=(3,), grid=3, steps=2, random_state=0)
 SMALL_CLF = dict(hidden=(3,), grid=3, steps=2, random_state=0)
+# Two unregularised gradient steps on very noisy blobs fit the up-weighted class's
+# samples without moving the boundary far enough for the check's 87 % bar; the
+# defaults pass it (see the slow test).
+_GRADIENT_XFAIL = {"check_class_weight_classifiers": "2 unregularised steps on noisy blobs"}
 
 
-@parametrize_with_checks([KANRegressor(**SMALL_REG), KANClassifier(**SMALL_CLF)])
+@parametrize_with_checks(
+    [KANRegressor(**SMALL_REG), KANClassifier(**SMALL_CLF)],
+    expected_failed_checks=lambda est: _GRADIENT_XFAIL if isinstance(est, KANClassifier) else {})
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.slow
+def test_check_estimator_with_defaults_in_time():
+    """scikit-learn's full check suite with the default parameters, in under 5 minutes."""
+    import time
+    from sklearn.utils.estimator_checks import check_estimator
+    start = time.perf_counter()
+    for est in (KANRegressor(), KANClassifier()):
+        results = check_estimator(est, on_fail=None)
+        failed = [(r["check_name"], str(r["exception"])[:200]) for r in results
+                  if r["status"] == "failed"]
+        assert not failed, failed
+    assert time.perf_counter() - start < 300
 
 
 def _smooth_regression(n=200, seed=0):
@@ -140,5 +162,185 @@ def test_constant_features_fit_quietly(recwarn):
     X = np.column_stack([X, np.zeros(len(X))])  # e.g. a blank pixel
     model = KANRegressor(**SMALL_REG).fit(X, y)
     assert np.isfinite(model.predict(X)).all()
-    assert model.x_half_range_[2] == 1.0
+    assert model.x_scale_[2] == 1.0
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+# -- defaults: generalisation, preprocessing, conventions --------------------------------
+
+def test_defaults_generalise_on_diabetes_like_ridge():
+    """The issue's case: default KANRegressor on diabetes scored R² = -1.29 where RidgeCV had 0.49."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import RidgeCV
+    from sklearn.model_selection import KFold, cross_val_score
+    X, y = load_diabetes(return_X_y=True)
+    cv = KFold(5, shuffle=True, random_state=0)
+    kan = cross_val_score(KANRegressor(random_state=0), X, y, cv=cv).mean()
+    ridge = cross_val_score(make_pipeline(StandardScaler(), RidgeCV()), X, y, cv=cv).mean()
+    assert kan >= ridge - 0.01 and kan > 0.45
+
+
+def test_small_noisy_data_stay_linear():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4))
+    y = X @ np.array([1.0, -2.0, 0.0, 0.5]) + rng.normal(scale=2.0, size=30)
+    model = KANRegressor(random_state=0).fit(X, y)
+    assert model.best_lamb_smooth_ is None  # splines off: the ridge model
+    assert model.best_alpha_ in (0.1, 1.0, 10.0)
+    # the KAN then computes ridge regression on the standardised features exactly
+    from sklearn.linear_model import Ridge
+    Xs = StandardScaler().fit_transform(X)
+    ridge = Ridge(alpha=model.best_alpha_).fit(Xs, y)
+    np.testing.assert_allclose(model.predict(X), ridge.predict(Xs), rtol=1e-8, atol=1e-8)
+
+
+def test_rich_data_use_the_splines():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-3, 3, size=(600, 3))
+    y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2 / 3 + 0.1 * rng.normal(size=600)
+    model = KANRegressor(random_state=0).fit(X[:400], y[:400])
+    assert model.best_lamb_smooth_ is not None
+    assert model.score(X[400:], y[400:]) > 0.95
+    assert 0.0 < model.validation_score_ <= 1.0
+    imp = model.feature_importances_
+    np.testing.assert_allclose(imp.sum(), 1.0)
+    assert imp[2] < 0.05 < min(imp[0], imp[1])  # the unused input ranks last
+    assert model.n_iter_ == 1 and model.best_grid_ >= 3
+
+
+def test_loo_path_matches_brute_force_leave_one_out():
+    from kanlab.sklearn._additive import loo_path
+    rng = np.random.default_rng(2)
+    F = rng.normal(size=(25, 4))
+    T = F @ rng.normal(size=(4, 2)) + rng.normal(size=(25, 2))
+    fixed, smooth = 0.3 * np.eye(4), np.diag([0.0, 0.0, 1.0, 2.0])
+    (loo, W, b), = loo_path(F, T, fixed, smooth, [0.7])
+    P = fixed + 0.7 * smooth
+
+    def solve(F, T):
+        mf, mt = F.mean(0), T.mean(0)
+        W = np.linalg.solve((F - mf).T @ (F - mf) + P, (F - mf).T @ (T - mt))
+        return W, mt - mf @ W
+
+    W_ref, b_ref = solve(F, T)
+    np.testing.assert_allclose(W, W_ref, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(b, b_ref, rtol=1e-9, atol=1e-12)
+    brute = []
+    for i in range(25):
+        keep = np.arange(25) != i
+        Wi, bi = solve(F[keep], T[keep])
+        brute.append(np.mean((T[i] - F[i] @ Wi - bi) ** 2))
+    np.testing.assert_allclose(loo, brute, rtol=1e-8)
+
+
+def test_module_reproduces_the_fitted_additive_model():
+    from kanlab.sklearn._additive import build_design, to_module
+    from kanlab.sklearn._preprocessing import spline_knots
+    import torch
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(50, 3))
+    design = build_design(z, np.array([2, 1, 2]), spline_knots(z, 4, 3), 3)
+    W = rng.normal(size=(design.columns.shape[1], 2))
+    b = rng.normal(size=2)
+    module = to_module(design, W, b, seed=0, dtype=torch.float64)
+    with torch.no_grad():
+        out = module(torch.as_tensor(z)).numpy()
+    np.testing.assert_allclose(out, design.columns @ W + b, rtol=1e-9, atol=1e-9)
+
+
+def test_outlier_feature_and_integer_codes():
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.normal(size=200), rng.integers(0, 4, 200), rng.integers(0, 2, 200),
+                         np.full(200, 3.0)])
+    X[0, 0] = 1e6  # one wild outlier does not squeeze the rest of the feature
+    y = np.sin(X[:, 0].clip(-3, 3)) + np.array([0.0, 1.0, -1.0, 0.5])[X[:, 1].astype(int)] \
+        + X[:, 2]
+    model = KANRegressor(random_state=0).fit(X, y)
+    assert list(model.feature_kinds_) == [2, 2, 1, 0]  # spline, spline, binary linear, constant
+    assert model.x_scale_[3] == 1.0
+    assert model.score(X[1:], y[1:]) > 0.9
+
+
+def test_huge_targets_are_scaled_not_inf():
+    from sklearn.datasets import load_diabetes
+    X, y = load_diabetes(return_X_y=True)
+    base = KANRegressor(random_state=0).fit(X, y)
+    big = KANRegressor(random_state=0).fit(X, y * 1e300)
+    pred = big.predict(X)
+    assert np.isfinite(pred).all()
+    np.testing.assert_allclose(pred / 1e300, base.predict(X), rtol=1e-6)
+    with pytest.raises(OverflowError, match="float64 range"):
+        KANRegressor(random_state=0).fit(X, y * 1e305).predict(X * 1e5)
+
+
+def test_feature_spanning_the_float64_range_keeps_its_variation():
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, size=120)
+    X = np.column_stack([x * 1e308, rng.normal(size=120)])
+    y = 2 * x + 0.1 * rng.normal(size=120)
+    model = KANRegressor(random_state=0).fit(X, y)
+    assert np.isfinite(model.x_scale_).all() and model.feature_kinds_[0] == 2
+    assert model.score(X, y) > 0.95
+    assert np.ptp(model.predict(X)) > 1.0  # not collapsed to a constant
+
+
+def test_dataframe_keeps_feature_names_and_sparse_is_refused():
+    pd = pytest.importorskip("pandas")
+    import scipy.sparse as sp
+    X, y = load_iris(return_X_y=True)
+    frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
+    clf = KANClassifier(random_state=0).fit(frame, y)
+    assert list(clf.feature_names_in_) == ["sl", "sw", "pl", "pw"]
+    assert clf.score(frame, y) > 0.9
+    with pytest.raises(TypeError, match="[Ss]parse"):
+        KANClassifier().fit(sp.csr_matrix(X), y)
+
+
+def test_numpy_integer_hyper_parameters_in_grid_search():
+    X, y = make_regression(n_samples=90, n_features=3, noise=1.0, random_state=0)
+    search = GridSearchCV(KANRegressor(random_state=0),
+                          {"grid": np.arange(3, 5), "k": np.arange(2, 4)}, cv=2).fit(X, y)
+    assert len(search.cv_results_["mean_test_score"]) == 4 and search.best_score_ > 0.9
+    grad = KANRegressor(hidden=np.array([2]), grid=np.int64(3), k=np.int32(2),
+                        steps=np.int64(2), random_state=0).fit(X, y)
+    assert grad.module_.width == [3, 2, 1]
+
+
+def test_classifier_defaults_class_weight_and_probabilities():
+    from sklearn.metrics import log_loss
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(300, 2))
+    y = (X[:, 0] + 0.3 * rng.normal(size=300) > 1.0).astype(int)  # about 1 positive in 6
+    plain = KANClassifier(random_state=0).fit(X, y)
+    balanced = KANClassifier(random_state=0, class_weight="balanced").fit(X, y)
+    assert balanced.predict(X).mean() > plain.predict(X).mean()  # more positives predicted
+    proba = plain.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert log_loss(y, proba) < 0.3
+    np.testing.assert_allclose(np.exp(plain.predict_log_proba(X)), proba, rtol=1e-10)
+    assert plain.loss_curve_[-1] < plain.loss_curve_[0] and plain.n_iter_ >= 1
+
+
+def test_fit_leaves_torch_threads_alone():
+    import torch
+    before = torch.get_num_threads()
+    KANRegressor(random_state=0).fit(*_smooth_regression(60))
+    assert torch.get_num_threads() == before
+
+
+def test_smoothness_matrix_is_the_training_penalty():
+    """The additive fit penalises exactly kanlab's smoothness penalty of each edge."""
+    import torch
+    from kanlab.sklearn._additive import _layer, _smoothness_matrix
+    from kanlab.sklearn._preprocessing import spline_knots
+    from kanlab.train import smoothness_penalty
+    z = np.random.default_rng(7).normal(size=(40, 1))
+    knots = spline_knots(z, 5, 3)  # non-uniform (quantile-blended)
+    c = np.random.default_rng(8).normal(size=8)
+    layer = _layer(knots, 3)
+    with torch.no_grad():
+        layer.coef.copy_(torch.as_tensor(c).reshape(1, 1, 8))
+        layer.scale_sp.fill_(1.0)
+        expected = float(smoothness_penalty(layer))
+    S = _smoothness_matrix(knots, 3)[0]
+    np.testing.assert_allclose(c @ S @ c, expected, rtol=1e-10)

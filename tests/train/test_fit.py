@@ -197,3 +197,37 @@ def test_all_finite_flags_any_nan_or_inf_across_dtypes():
     a[2] = float("nan")
     assert not _all_finite([a, b])
     assert _all_finite([])
+
+
+def test_loss_fn_cross_entropy_with_class_labels():
+    """FitConfig.loss_fn(pred, label): class indices as labels, sqrt(loss) in the history."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(200, 2, generator=g, dtype=torch.float64) * 2 - 1
+    labels = (x[:, 0] * x[:, 1] > 0).long()  # XOR-like: not linearly separable
+    model = kanlab.KAN([2, 3, 2], grid=5, k=3, seed=0, dtype=torch.float64)
+    data = {"train_input": x, "train_label": labels, "test_input": x, "test_label": labels}
+    ce = torch.nn.functional.cross_entropy
+    hist = fit(model, data, FitConfig(steps=15, loss_fn=ce, progress=False))
+    with torch.no_grad():
+        logits = model(x)
+    assert (logits.argmax(1) == labels).double().mean() > 0.95
+    assert math.isclose(hist.train_rmse[-1], math.sqrt(float(ce(logits, labels))), rel_tol=1e-9)
+    assert hist.train_rmse[-1] < hist.train_rmse[0]
+    # the pykan-style entry point forwards it too
+    model2 = kanlab.KAN([2, 3, 2], grid=5, k=3, seed=0, dtype=torch.float64)
+    hist2 = model2.fit(data, steps=15, loss_fn=ce, progress=False)
+    assert hist2.train_rmse == hist.train_rmse
+
+
+def test_loss_fn_none_is_the_mean_squared_error(seed_data):
+    a = kanlab.KAN([2, 3, 1], grid=5, k=3, seed=0, dtype=torch.float64)
+    b = kanlab.KAN([2, 3, 1], grid=5, k=3, seed=0, dtype=torch.float64)
+    h1 = fit(a, seed_data, FitConfig(steps=3, progress=False))
+    mse = lambda pred, y: torch.mean((pred - y) ** 2)  # noqa: E731
+    h2 = fit(b, seed_data, FitConfig(steps=3, progress=False, loss_fn=mse))
+    assert h1.train_rmse == pytest.approx(h2.train_rmse, rel=1e-6)
+
+
+def test_loss_fn_must_be_callable():
+    with pytest.raises(TypeError, match="loss_fn must be None or a callable"):
+        FitConfig(loss_fn="cross_entropy")

@@ -1,6 +1,6 @@
 """Training: ``fit(model, dataset, FitConfig) -> History``.
 
-The loss is ``MSE + lamb · (lamb_l1 · L1 + lamb_entropy · entropy) +
+The loss is ``MSE`` (or ``cfg.loss_fn(pred, label)``) ``+ lamb · (lamb_l1 · L1 + lamb_entropy · entropy) +
 lamb_smooth · smoothness`` (see :mod:`kanlab.train._regularization`).  Grid updates
 happen every ``stop_grid_update_step // grid_update_num`` steps until
 ``stop_grid_update_step``, as in pykan.
@@ -55,7 +55,10 @@ class FitConfig:
     # (history.status "interrupted", history.stopped_at = steps done)
     callback: Callable | None = field(default=None, repr=False)
     distributed: bool = False  # data-parallel over an initialised process group (kanlab.train._distributed)
-    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None
+    # data loss loss_fn(pred, label) -> scalar tensor; None is the mean squared error.  With a
+    # loss_fn the labels may have any shape and dtype (e.g. class indices for cross-entropy)
+    # and History's train_rmse/test_rmse hold sqrt(loss_fn) (pykan's convention)
+    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = field(default=None, repr=False)
     # False runs every step even when full-batch L-BFGS can no longer lower the loss
     # (pykan's behaviour: one history entry per step)
     stop_when_converged: bool = True
@@ -76,8 +79,6 @@ class FitConfig:
             raise ValueError(f"batch must be -1 (full batch) or a positive int, got {self.batch!r}")
         if self.on_nonfinite not in ("stop", "raise"):
             raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
-        if self.loss_fn is not None and not callable(self.loss_fn):
-            raise TypeError(f"loss_fn must be callable or None, got {type(self.loss_fn).__name__}")
         if not isinstance(self.stop_when_converged, bool):
             raise TypeError("stop_when_converged must be a bool")
         if self.grid_max_change is not None and not (
@@ -86,6 +87,12 @@ class FitConfig:
                              f"got {self.grid_max_change!r}")
         if not isinstance(self.distributed, bool):
             raise TypeError(f"distributed must be a bool, got {type(self.distributed).__name__}")
+        if self.loss_fn is not None and not callable(self.loss_fn):
+            raise TypeError(f"loss_fn must be None or a callable (pred, label) -> loss, "
+                            f"got {type(self.loss_fn).__name__}")
+        if self.loss_fn is not None and self.distributed:
+            raise ValueError("loss_fn is not supported with distributed=True (the ranks share "
+                             "the mean squared error)")
 
 
 @dataclass
@@ -97,7 +104,8 @@ class History:
     step
         step numbers at which the RMSEs were evaluated (1-based: after that many steps).
     train_rmse, test_rmse
-        RMSE on the full train and test sets.
+        RMSE on the full train and test sets (``sqrt(loss_fn)`` when
+        ``FitConfig.loss_fn`` is given).
     reg
         value of the regularisation term (weighted) at the last evaluation of each step.
     grid_update_steps
@@ -139,8 +147,12 @@ class History:
         return asdict(self)
 
 
-def check_dataset(model, dataset: dict) -> None:
-    """Raise a clear error unless ``dataset`` fits ``model`` (pykan's four keys)."""
+def check_dataset(model, dataset: dict, any_labels: bool = False) -> None:
+    """Raise a clear error unless ``dataset`` fits ``model`` (pykan's four keys).
+
+    With ``any_labels`` (a custom ``loss_fn``) the labels need only be tensors
+    with one row per input row; their shape and dtype are the loss's business.
+    """
     if not isinstance(dataset, dict):
         raise TypeError(f"dataset must be a dict with keys {DATASET_KEYS}, got {type(dataset).__name__}")
     missing = [key for key in DATASET_KEYS if key not in dataset]
@@ -152,6 +164,13 @@ def check_dataset(model, dataset: dict) -> None:
         for name, t, n in ((f"{part}_input", x, width[0]), (f"{part}_label", y, width[-1])):
             if not isinstance(t, Tensor):
                 raise TypeError(f"dataset[{name!r}] must be a torch.Tensor, got {type(t).__name__}")
+            if any_labels and name.endswith("label"):
+                if t.dim() == 0 or t.shape[0] == 0:
+                    raise ValueError(f"dataset[{name!r}] must have one row per sample, "
+                                     f"got shape {tuple(t.shape)}")
+                if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+                    raise ValueError(f"dataset[{name!r}] holds non-finite values (NaN or inf)")
+                continue
             if t.dim() != 2 or t.shape[1] != n or t.shape[0] == 0:
                 raise ValueError(f"dataset[{name!r}] must have shape (N, {n}) with N > 0, "
                                  f"got {tuple(t.shape)}")
@@ -191,12 +210,16 @@ def penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
 
 
 @torch.no_grad()
-def rmse(model, x: Tensor, y: Tensor) -> float:
-    """Root-mean-square error of ``model`` on ``(x, y)``; ``inf`` if a hidden layer overflows."""
+def rmse(model, x: Tensor, y: Tensor, loss_fn=None) -> float:
+    """Root-mean-square error of ``model`` on ``(x, y)`` (``sqrt(loss_fn(pred, y))`` with a
+    ``loss_fn``); ``inf`` if a hidden layer overflows."""
     try:
-        return float(torch.sqrt(torch.mean((model(x) - y) ** 2)))
+        pred = model(x)
     except NonFiniteError:  # some sample overflows a hidden layer
         return math.inf
+    if loss_fn is None:
+        return float(torch.sqrt(torch.mean((pred - y) ** 2)))
+    return math.sqrt(max(float(loss_fn(pred, y)), 0.0))
 
 
 def _snapshot(model, into: dict | None = None) -> dict:
@@ -265,7 +288,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     :mod:`kanlab.train._distributed`.  ``callback`` runs on every rank.
     """
     cfg = cfg or FitConfig()
-    check_dataset(model, dataset)
+    check_dataset(model, dataset, any_labels=cfg.loss_fn is not None)
     x_train, y_train = dataset["train_input"], dataset["train_label"]
     x_test, y_test = dataset["test_input"], dataset["test_label"]
     n_train = x_train.shape[0]
@@ -340,7 +363,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             cfg.update_grid and step + 1 < cfg.stop_grid_update_step))
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps or converged:
             train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync
-                           else (rmse(model, x_train, y_train), rmse(model, x_test, y_test)))
+                           else (rmse(model, x_train, y_train, cfg.loss_fn),
+                                 rmse(model, x_test, y_test, cfg.loss_fn)))
             history.step.append(step + 1)
             history.train_rmse.append(train)
             history.test_rmse.append(test)
