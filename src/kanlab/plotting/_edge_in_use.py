@@ -54,7 +54,7 @@ def plot_edge_in_use(model, x=None, *, in_vars=None, path: str | os.PathLike | N
         layer = copy.deepcopy(layer)
         with torch.no_grad():
             layer.mask[j, i] = 1.0
-    fig = plot_bspline_basis(layer, edge=(j, i))
+    fig = plot_bspline_basis(layer, edge=(i, j))
     ax_basis, ax_edge = fig.axes[:2]
     name = in_vars[i] if (l == 0 and in_vars is not None) else f"node {i} of layer {l}"
     for ax in (ax_basis, ax_edge):
@@ -64,7 +64,7 @@ def plot_edge_in_use(model, x=None, *, in_vars=None, path: str | os.PathLike | N
     if not spline:
         sym = model.symbolic[l]
         a, b, c, d = (float(v) for v in sym.affine[j, i].detach().cpu())
-        fn = sym.candidate_at(j, i).fn
+        fn = sym.candidate_at(i, j).fn
         lo, hi = ax_edge.get_xlim()
         xs = torch.linspace(lo, hi, 301, dtype=torch.float64)
         with torch.no_grad():
@@ -73,7 +73,7 @@ def plot_edge_in_use(model, x=None, *, in_vars=None, path: str | os.PathLike | N
         # the formula replaces the whole edge (base + spline), drawn against that total
         ax_edge.plot(xs.numpy(), full, color="tab:blue", lw=1.4, label="former edge (total)")
         ax_edge.plot(xs.numpy(), np.where(np.isfinite(ys), ys, np.nan), color="tab:red",
-                     lw=1.6, ls=":", label=f"formula: {sym.candidate_at(j, i).name}")
+                     lw=1.6, ls=":", label=f"formula: {sym.candidate_at(i, j).name}")
         ax_edge.legend(loc="best", fontsize=8, framealpha=0.9)
     if path is not None:
         save_png(fig, path)
