@@ -278,6 +278,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     cfg
         options; defaults to ``FitConfig()``.
 
+    Notes
+    -----
     If the loss becomes NaN or inf, the parameters of the last finite step
     are restored and the history says ``status="nonfinite"`` with the step
     (``on_nonfinite="stop"``), or :class:`NonFiniteLossError` is raised

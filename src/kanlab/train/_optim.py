@@ -61,6 +61,8 @@ class LBFGS:
     max_eval
         closure evaluations per ``step`` (default ``1.25 * max_iter``).
 
+    Notes
+    -----
     The closure zeroes the gradients, computes the loss, calls
     ``loss.backward()`` and returns the loss.
     """
