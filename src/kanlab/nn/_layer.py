@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from kanlab.nn._value_checks import check_layer_values
+from kanlab._validation import check_float, check_float_dtype
 from kanlab.splines._basis_function import dense_basis
 from kanlab.nn._edge_bases import get_edge_basis
 from kanlab.ops._kan_linear import FeaturesFunction, SplineSpec, kernels_usable, kan_linear
@@ -114,6 +115,7 @@ class KANLayer(nn.Module):
                  extrapolate: str = "linear", generator: torch.Generator | None = None,
                  basis: str = "bspline", device=None, dtype=None) -> None:
         super().__init__()
+        check_float_dtype(dtype, "KANLayer")
         factory_kwargs = {"device": device, "dtype": dtype}
         self.in_features = _check_positive_int("in_features", in_features)
         self.out_features = _check_positive_int("out_features", out_features)
@@ -127,7 +129,7 @@ class KANLayer(nn.Module):
         self.edge_basis = get_edge_basis(basis)
         self.basis_name = self.edge_basis.name
         self.base_fun_name, self.base_fun = resolve_base_fun(base_fun)
-        self.noise_scale = float(noise_scale)
+        self.noise_scale = check_float(noise_scale, "noise_scale", low=0.0)
         self.scale_base_mu = float(scale_base_mu)
         self.scale_base_sigma = float(scale_base_sigma)
         self.scale_sp_init = float(scale_sp)

@@ -15,6 +15,7 @@ from kanlab.nn._edge_bases import get_edge_basis
 from kanlab.nn._methods import KANMethods
 from kanlab.nn._layer import KANLayer, resolve_base_fun
 from kanlab.nn._symbolic_edges import SymbolicEdges
+from kanlab._validation import check_float, check_float_dtype
 
 __all__ = ["KAN"]
 
@@ -124,6 +125,10 @@ class KAN(KANMethods, nn.Module):
             raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        if not -2 ** 63 <= seed < 2 ** 64:  # what torch.Generator.manual_seed accepts
+            raise ValueError(f"seed must lie in [-2**63, 2**64), got {seed}")
+        check_float_dtype(dtype, "KAN")
+        check_float(noise_scale, "noise_scale", low=0.0)
         self.base_fun_name, _ = resolve_base_fun(base_fun)
         self.basis_name = get_edge_basis(basis).name
         self.seed = seed
