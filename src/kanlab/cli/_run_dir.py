@@ -134,7 +134,8 @@ def save_progress(out: Path, model, state: dict, status: str, tag: str | None = 
         name = f"{_CHECKPOINT_PREFIX}{tag}{_CHECKPOINT_SUFFIX}"
         model.save(out / name)
         state["checkpoint"] = name
-    state["history_rows"] = _history_rows(out)
+    if model is not None or "history_rows" not in state:  # the rows that belong to the checkpoint
+        state["history_rows"] = _history_rows(out)
     atomic_write_text(out / PROGRESS,
                       json.dumps(state | {"status": status}, indent=1, default=str) + "\n")
     for path in _checkpoints(out):
