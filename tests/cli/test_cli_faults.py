@@ -1,6 +1,7 @@
 """`kanlab train` under bad options, occupied or damaged run directories and stops."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -213,3 +214,19 @@ def test_labels_far_from_unit_scale_are_reported(tmp_path):
                     test_num=20, progress=False, symbolic=False, out=str(tmp_path / "r")),
         log=lines.append)
     assert any("standard deviation" in line for line in lines)
+
+
+def test_a_stop_that_is_not_reached_becomes_a_hard_stop(tmp_path):
+    """SIGTERM during one endless step: after GRACE_S the process ends with the signal."""
+    script = ("import os, signal, time\n"
+              "from kanlab.cli._train_job import _StopRequest\n"
+              "_StopRequest.GRACE_S = 1.0\n"
+              "with _StopRequest() as stop:\n"
+              "    os.kill(os.getpid(), signal.SIGTERM)\n"
+              "    time.sleep(30)  # a step that never reaches the callback\n"
+              "print('absorbed')\n")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == -signal.SIGTERM and "absorbed" not in proc.stdout
+    assert time.perf_counter() - start < 25

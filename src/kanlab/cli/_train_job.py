@@ -32,6 +32,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import signal
 import threading
 import time
@@ -130,7 +131,9 @@ def plan(cfg: TrainConfig) -> list[dict]:
 class _StopRequest:
     """SIGINT/SIGTERM set a flag that ``fit``'s callback turns into a clean stop.
 
-    A second signal of the same kind falls back to the default behaviour.
+    A second signal of the same kind falls back to the default behaviour, and
+    so does the first one when the run has not stopped :attr:`GRACE_S`
+    seconds later (a graceful stop never absorbs a signal for good).
     Under ``ddp`` the ranks agree (a MAX all-reduce of the flag after every
     step and before every stage), so a signal to one rank stops all of them
     at the same step instead of leaving the others waiting in a collective.
@@ -158,11 +161,22 @@ class _StopRequest:
                 self._old[sig] = signal.signal(sig, self._handle)
         return self
 
+    # a stop not reached within this many seconds (one very long step) becomes a hard stop:
+    # the signal is sent again with its default action; --resume continues from the last stage
+    GRACE_S = 120.0
+    _timer = None
+
     def _handle(self, signum, frame) -> None:
         self.signal = signum
         signal.signal(signum, self._old.get(signum, signal.SIG_DFL))
+        if self._timer is None:
+            self._timer = threading.Timer(self.GRACE_S, os.kill, (os.getpid(), signum))
+            self._timer.daemon = True
+            self._timer.start()
 
     def __exit__(self, *exc) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         for sig, handler in self._old.items():
             signal.signal(sig, handler)
 
