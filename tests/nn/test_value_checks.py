@@ -130,7 +130,7 @@ def test_forward_rejects_overflowing_inputs(dtype, value):
 
 @pytest.mark.parametrize("base_fun", ["silu", "tanh", "zero", lambda t: t ** 2])
 @pytest.mark.parametrize("extrapolate", ["linear", "constant"])
-def testoutput_bound_is_an_upper_bound(base_fun, extrapolate):
+def test_output_bound_is_an_upper_bound(base_fun, extrapolate):
     """output_bound(layer, x) >= max |layer(x)| on far-out inputs, and within 100x of it."""
     layer = KANLayer(3, 4, grid=6, k=3, base_fun=base_fun, extrapolate=extrapolate,
                      generator=torch.Generator().manual_seed(1), dtype=F64)
