@@ -160,7 +160,8 @@ def test_crash_mid_stage_resumes_from_the_checkpoint_and_drops_later_history(tmp
 
 
 def test_symbolic_stage_stopped_then_resumed_equals_the_uninterrupted_run(tmp_path, monkeypatch):
-    cfg = dict(grids=[3, 5], steps=4, train_num=100, test_num=50, progress=False, seed=1)
+    cfg = dict(grids=[3, 5], steps=4, train_num=100, test_num=50, progress=False, seed=1,
+               width=[2, 2, 1])
     fresh = run(TrainConfig(**cfg, out=str(tmp_path / "fresh")), log=lambda line: None)
     real_fit = _train_job._fit
 
