@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 __all__ = ["NonFiniteError", "ArgumentTypeError", "check_int", "check_float", "check_samples",
-           "reference_batch"]
+           "reference_batch", "check_float_dtype", "check_solver_dtype"]
 
 
 class NonFiniteError(ValueError):
@@ -146,6 +146,26 @@ def check_float(value, name: str, *, low: float | None = None, high: float | Non
     if high is not None and value > high:
         raise ValueError(f"{name} must be <= {high}, got {value}")
     return value
+
+
+def check_float_dtype(dtype, what: str) -> None:
+    """Raise TypeError unless ``dtype`` is None or a real floating-point torch dtype."""
+    if dtype is None:
+        return
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"{what}: dtype must be a torch.dtype such as torch.float64, got "
+                        f"{type(dtype).__name__} {dtype!r}")
+    if not dtype.is_floating_point:
+        raise TypeError(f"{what}: dtype must be a real floating-point dtype (torch.float32 or "
+                        f"torch.float64), got {dtype}")
+
+
+def check_solver_dtype(dtype: torch.dtype, what: str) -> None:
+    """Raise TypeError unless ``dtype`` is float32 or float64, which least-squares solves need."""
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"{what} needs a float32 or float64 model (its least-squares solves and "
+                        f"optimisers are not implemented for {dtype}); convert with "
+                        f"model.to(torch.float32), then back with model.to({dtype})")
 
 
 def reference_batch(model, x: Tensor | None) -> Tensor:

@@ -16,16 +16,22 @@ grid.  The run directory receives ``network.png``,
 ``metrics.json``, ``model.safetensors`` and ``history.csv`` (one row per
 step, written as training goes, see :mod:`kanlab.io._run_log`; ``tensorboard/``
 too with ``tensorboard=True``); ``progress.json`` records the
-finished stages, so a run stopped by SIGINT or SIGTERM (which finish the
-current optimiser step, then write the checkpoint and the figures) continues
-with ``run(..., resume=True)`` (``kanlab train --resume DIR``).  With
-``ddp=True`` (under ``torchrun``) every rank trains its share of each batch
-and rank 0 alone writes the run directory.
+finished stages (see :mod:`kanlab.cli._run_dir`), so a run stopped at any
+moment continues with ``run(..., resume=True)`` (``kanlab train --resume
+DIR``) from the start of the stage it stopped in: SIGINT or SIGTERM finish
+the current optimiser step, then write the figures; ``kill -9``, a full disk
+or a lost ``--ddp`` rank stop at once.
+With ``ddp=True`` (under ``torchrun``) every rank trains its share of each
+batch and rank 0 alone writes the run directory; the ranks agree on every
+stop, and a rank that stops answering for ``ddp_timeout`` seconds ends the
+run with :class:`RankLost` instead of a hang.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
+import os
 import signal
 import threading
 import time
@@ -35,12 +41,18 @@ from typing import Callable
 
 import torch
 
+from kanlab.cli._run_dir import lock_run_dir, load_progress, release_run_dir, save_progress, \
+    truncate_history
 from kanlab.io._atomic import atomic_write_text
 from kanlab.train._datasets import FUNCTIONS, create_dataset
 from kanlab.nn._network import KAN
 from kanlab.train._fit import FitConfig, History, fit, rmse
 
-__all__ = ["TrainConfig", "run", "plan", "resolve_function"]
+__all__ = ["TrainConfig", "run", "plan", "resolve_function", "RankLost", "label_scale_warning"]
+
+
+class RankLost(RuntimeError):
+    """A ``--ddp`` rank stopped answering; the run stopped at its last checkpoint."""
 
 DEFAULT_FUNCTION = "exp(sin(pi*x) + y**2)"
 
@@ -83,6 +95,7 @@ class TrainConfig:
     tensorboard: bool = False  # also write TensorBoard events to <out>/tensorboard
     ddp: bool = False  # data-parallel over the processes started by torchrun
     ddp_backend: str = "auto"  # "auto" (nccl with GPUs, else gloo), "gloo" or "nccl"
+    ddp_timeout: float = 300.0  # seconds a rank waits in a collective before the run stops
 
 
 def resolve_function(text: str, n_var: int | None = None):
@@ -124,12 +137,29 @@ def plan(cfg: TrainConfig) -> list[dict]:
 class _StopRequest:
     """SIGINT/SIGTERM set a flag that ``fit``'s callback turns into a clean stop.
 
-    A second signal of the same kind falls back to the default behaviour.
+    A second signal of the same kind falls back to the default behaviour, and
+    so does the first one when the run has not stopped :attr:`GRACE_S`
+    seconds later (a graceful stop never absorbs a signal for good).
+    Under ``ddp`` the ranks agree (a MAX all-reduce of the flag after every
+    step and before every stage), so a signal to one rank stops all of them
+    at the same step instead of leaving the others waiting in a collective.
     """
 
-    def __init__(self) -> None:
+    PEER = -1  # the value of ``signal`` on a rank stopped because another rank was signalled
+
+    def __init__(self, ddp: bool = False, device=None) -> None:
         self.signal: int | None = None
         self._old: dict = {}
+        self.ddp, self.device = ddp, device
+
+    def agreed(self) -> bool:
+        """Whether to stop now: this rank's flag, or under ddp any rank's."""
+        if not self.ddp:
+            return self.signal is not None
+        from kanlab.train._distributed import all_reduce_max
+        if all_reduce_max(float(self.signal is not None), self.device) and self.signal is None:
+            self.signal = self.PEER
+        return self.signal is not None
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -137,11 +167,22 @@ class _StopRequest:
                 self._old[sig] = signal.signal(sig, self._handle)
         return self
 
+    # a stop not reached within this many seconds (one very long step) becomes a hard stop:
+    # the signal is sent again with its default action; --resume continues from the last stage
+    GRACE_S = 120.0
+    _timer = None
+
     def _handle(self, signum, frame) -> None:
         self.signal = signum
         signal.signal(signum, self._old.get(signum, signal.SIG_DFL))
+        if self._timer is None:
+            self._timer = threading.Timer(self.GRACE_S, os.kill, (os.getpid(), signum))
+            self._timer.daemon = True
+            self._timer.start()
 
     def __exit__(self, *exc) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         for sig, handler in self._old.items():
             signal.signal(sig, handler)
 
@@ -150,7 +191,7 @@ class _StopRequest:
     def callback(self, step, model, history) -> bool:
         if self.log_step is not None:
             self.log_step(step, model, history)
-        return self.signal is not None
+        return self.agreed()
 
 
 def _stage_record(stage: dict, history: History | None, model) -> dict:
@@ -173,76 +214,108 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print, *,
     ``cfg.ddp`` every rank calls ``run``; rank 0 logs, writes and returns the
     metrics, the other ranks return None.
     """
+    out = Path(cfg.out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
+    cfg.out = str(out)
     if not cfg.ddp:
-        return _run(cfg, log, resume, None, True)
+        return _locked_run(cfg, log, resume, None, True)
     from kanlab.train._distributed import is_main, process_group
-    with process_group(cfg.ddp_backend) as device:
-        return _run(cfg, log if is_main() else (lambda line: None), resume, device, is_main())
+    with process_group(cfg.ddp_backend, cfg.ddp_timeout) as device:
+        return _locked_run(cfg, log if is_main() else (lambda line: None), resume, device,
+                           is_main())
+
+
+def _locked_run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None:
+    """``_run`` holding the run directory's lock (rank 0 only); see :mod:`kanlab.cli._run_dir`."""
+    out = Path(cfg.out)
+    if not main:
+        return _run(cfg, log, resume, device, main)
+    out.mkdir(parents=True, exist_ok=True)
+    lock_run_dir(out)
+    try:
+        return _run(cfg, log, resume, device, main)
+    finally:
+        release_run_dir(out)
+
+
+def label_scale_warning(labels: torch.Tensor) -> str | None:
+    """A warning when the labels' spread is far from 1, which the fit's defaults assume."""
+    spread = float(labels.double().std()) if labels.shape[0] > 1 else 1.0
+    if spread == 0 or 1e-3 <= spread <= 1e3:
+        return None
+    return (f"warning: the labels have a standard deviation of {spread:.1e}; the defaults "
+            "(regularisation weights, optimiser tolerances, grid initialisation) assume labels "
+            "of order 1, so results may be poor: rescale the function (e.g. multiply it by "
+            f"{1 / spread:.1e})")
 
 
 def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None:
     start = time.perf_counter()
-    out = Path(cfg.out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
-    state = _load_progress(out) if resume else None
-    if state is not None:
+    out = Path(cfg.out)
+    state = load_progress(out) if resume else None
+    if state is not None:  # the stored options; how to run (ddp, progress bars) from this call
+        here = {name: getattr(cfg, name) for name in ("progress", "ddp", "ddp_backend",
+                                                      "ddp_timeout")}
         cfg = TrainConfig(**{f.name: state["config"][f.name] for f in fields(TrainConfig)
-                             if f.name in state["config"]} | {"out": str(out),
-                                                               "progress": cfg.progress})
+                             if f.name in state["config"]} | {"out": str(out)} | here)
+        state["config"].update(here)
     f, var_names, expr = resolve_function(cfg.function, cfg.n_var)
     n_var = len(var_names)
     width = cfg.width or [n_var, 5, 1]
     if width[0] != n_var:
         raise ValueError(f"width starts with {width[0]} inputs but the function has {n_var}")
     dtype = {"float64": torch.float64, "float32": torch.float32}[cfg.dtype]
-    if main:
-        out.mkdir(parents=True, exist_ok=True)
+    stages = plan(cfg)
+    if state is None:
+        state = {"config": asdict(cfg) | {"width": width}, "next": 0, "steps_done": 0,
+                 "records": [], "histories": [], "wall_time": 0.0, "symbolic": None,
+                 "checkpoint": None}
+        if main:  # resumable from here on: no checkpoint yet means "start from the options"
+            save_progress(out, None, state, "running")
+    elif main:
+        truncate_history(out, state["history_rows"])  # rows of steps past the checkpoint
     dataset = create_dataset(f, n_var, cfg.ranges, cfg.train_num, cfg.test_num, cfg.seed, dtype)
     n_out = width[-1] if isinstance(width[-1], int) else sum(width[-1])
     if dataset["train_label"].shape[1] != n_out:
         raise ValueError(f"width ends with {n_out} outputs but the function has "
                          f"{dataset['train_label'].shape[1]}")
-    stages = plan(cfg)
-    if state is None:
+    if not resume and (message := label_scale_warning(dataset["train_label"])):
+        log(message)
+    if state["checkpoint"] is None:
         model = KAN(width, grid=cfg.grids[0], k=cfg.k, seed=cfg.seed, dtype=dtype,
                     grid_range=_first_layer_range(cfg.ranges, n_var), mult_arity=cfg.mult_arity,
                     basis=cfg.basis)
-        state = {"config": asdict(cfg) | {"width": width}, "next": 0, "steps_done": 0,
-                 "records": [], "histories": [], "wall_time": 0.0, "symbolic": None}
     else:
         from kanlab.io._checkpoint import load
-        model = load(out / "model.safetensors")
-        log(f"resuming {out} at stage {state['next'] + 1}/{len(stages)} "
-            f"({stages[state['next']]['kind']}), step {state['steps_done']}")
+        model = load(out / state["checkpoint"])
+    if resume:
+        where = (f"stage {state['next'] + 1}/{len(stages)} ({stages[state['next']]['kind']}), "
+                 f"step {state['steps_done']}" if state["next"] < len(stages)
+                 else "its outputs (every stage had finished)")
+        log(f"resuming {out} at {where}")
     gpu = device is not None and device.type != "cpu"
     if gpu:  # NCCL: train on this rank's GPU
         model, dataset = model.to(device), {key: t.to(device) for key, t in dataset.items()}
     model.reference_input = dataset["train_input"]
     histories = [(g, History(**h)) for g, h in state["histories"]]
-    run_log = _open_run_log(out, cfg) if main else None
+    run_log = _open_run_log(out, cfg, append=resume) if main else None
 
-    with _StopRequest() as stop:
-        while state["next"] < len(stages) and stop.signal is None:
-            stage = stages[state["next"]]
-            stop.log_step = run_log and run_log.fit_callback(state["next"],
-                                                             stage.get("grid", model.grid))
-            model, history = _run_stage(model, stage, cfg, dataset, state, stop, log, var_names)
-            if history is not None:
-                label = model.grid if stage["kind"] == "train" else stage["kind"]
-                histories.append((label, history))
-                state["histories"].append([label, history.to_dict()])
-            if history is not None and history.status == "interrupted":
-                state["steps_done"] += history.stopped_at or 0
-                break
-            state["records"].append(_stage_record(stage, history, model))
-            state["next"], state["steps_done"] = state["next"] + 1, 0
-            if main:
-                _save_progress(out, model, state, "running")
-            if history is not None and history.status == "nonfinite":
-                log(f"training stopped at step {history.stopped_at}: the loss became non-finite")
-                break
-        interrupted = stop.signal is not None
-    if run_log is not None:
-        run_log.close()
+    try:
+        with _StopRequest(cfg.ddp, device) as stop:
+            model = _run_stages(model, stages, cfg, dataset, state, stop, log, var_names,
+                                histories, run_log, out, main)
+            interrupted = stop.signal is not None
+    except RuntimeError as err:
+        if not cfg.ddp or isinstance(err, RankLost):
+            raise
+        if main:  # progress.json still names the last checkpoint
+            save_progress(out, None, state, "interrupted")
+        raise RankLost(f"a --ddp rank stopped answering ({str(err).splitlines()[0][:160]}); "
+                       f"the run stopped at stage {state['next'] + 1}/{len(stages)} and its "
+                       f"last checkpoint is in {out}: continue with kanlab train --resume "
+                       f"{out} (with --ddp under torchrun, or in one process)") from None
+    finally:
+        if run_log is not None:
+            run_log.close()
     if not main:
         return None
     if gpu:  # figures and checkpoint from the CPU
@@ -251,7 +324,6 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     paths = _write_outputs(out, model, dataset, f, var_names, cfg, histories)
     paths.update(_run_log_paths(out, cfg))
     status = "interrupted" if interrupted else "completed"
-    _save_progress(out, None, state, status)
     if interrupted:
         log(f"interrupted by signal {stop.signal}: checkpoint and figures written; continue "
             f"with: kanlab train --resume {out}")
@@ -273,7 +345,49 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     metrics_path = out / "metrics.json"
     atomic_write_text(metrics_path, json.dumps(metrics, indent=2, default=str) + "\n")
     metrics["files"]["metrics"] = str(metrics_path)
+    if not interrupted:  # metrics.json first: a stop before this line leaves a resumable run
+        state["checkpoint"] = None
+    save_progress(out, None, state, status)
     return metrics
+
+
+def _run_stages(model, stages, cfg, dataset, state, stop, log, var_names, histories, run_log,
+                out: Path, main: bool):
+    """Run the stages from ``state["next"]`` until the end, a stop or a non-finite loss.
+
+    After every finished stage the model is checkpointed with the progress; a
+    stop inside a stage leaves the progress at that stage's start (the
+    resumed run trains the stage again, so the result is the uninterrupted
+    one); the figures of the stopped run show the model it stopped with.
+    """
+    while state["next"] < len(stages) and not stop.agreed():
+        stage = stages[state["next"]]
+        stop.log_step = run_log and run_log.fit_callback(state["next"],
+                                                         stage.get("grid", model.grid))
+        before = copy.deepcopy(model) if stage["kind"] == "symbolic" else None
+        model, history = _run_stage(model, stage, cfg, dataset, state, stop, log, var_names)
+        if history is not None and history.status == "interrupted":
+            # progress.json still names the checkpoint this stage started from: the resumed
+            # run trains the stage again from there and ends as an uninterrupted run would
+            # (continuing mid-stage with a fresh optimiser did not: 19% off in 1 of 50 trials)
+            if main:
+                save_progress(out, None, state, "interrupted")
+            if before is not None:
+                state["symbolic"] = None
+                return before
+            return model
+        if history is not None:
+            label = model.grid if stage["kind"] == "train" else stage["kind"]
+            histories.append((label, history))
+            state["histories"].append([label, history.to_dict()])
+        state["records"].append(_stage_record(stage, history, model))
+        state["next"], state["steps_done"] = state["next"] + 1, 0
+        if main:
+            save_progress(out, model, state, "running", str(state["next"]))
+        if history is not None and history.status == "nonfinite":
+            log(f"training stopped at step {history.stopped_at}: the loss became non-finite")
+            break
+    return model
 
 
 def _run_stage(model, stage, cfg, dataset, state, stop, log, var_names):
@@ -310,40 +424,16 @@ def _log_fit(log, name: str, history: History) -> None:
             f"{history.test_rmse[-1]:.3e}  ({history.wall_time:.1f} s)")
 
 
-def _save_progress(out: Path, model, state: dict, status: str) -> None:
-    """Checkpoint (when given) then ``progress.json``: a crash between stages loses no stage."""
-    if model is not None:
-        model.save(out / "model.safetensors")
-    atomic_write_text(out / "progress.json",
-                      json.dumps(state | {"status": status}, indent=1, default=str) + "\n")
-
-
-def _load_progress(out: Path) -> dict:
-    path = out / "progress.json"
-    try:
-        state = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ValueError(f"cannot resume {out}: it has no progress.json (not a kanlab run "
-                         "directory, or the run never reached its first checkpoint)") from None
-    except json.JSONDecodeError as err:
-        raise ValueError(f"cannot resume {out}: progress.json is corrupted ({err})") from None
-    if state.get("status") == "completed":
-        raise ValueError(f"cannot resume {out}: that run already completed")
-    if not (out / "model.safetensors").is_file():
-        raise ValueError(f"cannot resume {out}: model.safetensors is missing")
-    return state
-
-
 def _run_log_paths(out: Path, cfg: TrainConfig) -> dict:
     return {"history": out / "history.csv"} | ({"tensorboard": out / "tensorboard"}
                                                 if cfg.tensorboard else {})
 
 
-def _open_run_log(out: Path, cfg: TrainConfig):
+def _open_run_log(out: Path, cfg: TrainConfig, append: bool):
     """``history.csv`` (and TensorBoard events) for the whole run, see :mod:`kanlab.io._run_log`."""
     from kanlab.io._run_log import CSVLogger, RunLog, TensorBoardLogger
     paths = _run_log_paths(out, cfg)
-    loggers = [CSVLogger(paths["history"], append=(out / "progress.json").exists())]
+    loggers = [CSVLogger(paths["history"], append=append)]
     if cfg.tensorboard:
         loggers.append(TensorBoardLogger(paths["tensorboard"]))
     return RunLog(loggers)

@@ -31,8 +31,12 @@ def _fsync_dir(directory: str) -> None:
 
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """Context manager yielding a binary file that replaces ``path`` when the block succeeds."""
-    path = os.fsdecode(os.fspath(path))
+    """Context manager yielding a binary file that replaces ``path`` when the block succeeds.
+
+    When ``path`` is a symbolic link, the file it points to is replaced and
+    the link is kept (the temp file goes next to the target).
+    """
+    path = os.path.realpath(os.fsdecode(os.fspath(path)))
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)

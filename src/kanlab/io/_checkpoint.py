@@ -24,6 +24,10 @@ exactly.  ``"__metadata__"`` is a flat ``str -> str`` dict:
   edges (``null`` where an edge is a spline), for readers of the file; the
   model itself is restored from the ``symbolic.<l>.code`` / ``.mask`` /
   ``.affine`` tensors.  Files without them have no symbolic edges.
+- ``data_sha256``: hex SHA-256 of the whole data section.  A reader checks it
+  (and that every floating-point value is finite) before building the model,
+  so one flipped bit in the data is reported instead of loaded; files from
+  before the hash existed (no such key) are read without it.
 - ``layers``: JSON list, one object per layer: ``in_features``,
   ``out_features``, ``grid``, ``k``, ``base_fun``, ``extrapolate``.  A layer
   whose ``grid`` differs from ``config["grid"]`` is resized from the stored
@@ -41,9 +45,11 @@ leaves a partial checkpoint or clobbers an existing one.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import stat
 
 import numpy as np
 import torch
@@ -133,6 +139,7 @@ def _encode(model: KAN) -> bytes:
         "config": json.dumps(model.get_config()),
         "layers": json.dumps([_layer_info(layer) for layer in model.layers]),
         "symbolic": json.dumps(_symbolic_names(model)),
+        "data_sha256": hashlib.sha256(b"".join(chunks)).hexdigest(),
     }
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)  # keep the data section 8-byte aligned
@@ -162,9 +169,30 @@ def _bad(path: str, problem: str) -> ValueError:
     return ValueError(f"cannot load checkpoint '{path}': {problem}")
 
 
+def _json(text):
+    """``json.loads`` that reports nesting too deep for the parser as a ValueError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", "", 0) from None
+
+
+def _open_regular(path: str):
+    """Open ``path`` for reading without blocking; refuse FIFOs, devices and directories."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # FileNotFoundError propagates
+        raise _bad(path, "not a regular file (a FIFO, device or directory); a checkpoint is "
+                   "a file written by kanlab.save")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    f = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two checks
+        f.close()
+        raise _bad(path, "not a regular file")
+    return f
+
+
 def _read_sections(path: str) -> tuple[dict, memoryview]:
     """Split the file into its parsed JSON header and its data section."""
-    with open(path, "rb") as f:
+    with _open_regular(path) as f:
         size = os.fstat(f.fileno()).st_size
         if size < 8:
             raise _bad(path, f"file is {size} bytes long, too short for a header; "
@@ -178,7 +206,7 @@ def _read_sections(path: str) -> tuple[dict, memoryview]:
         raw = f.read(n)
         data = memoryview(f.read())
     try:
-        header = json.loads(raw.decode("utf-8"))
+        header = _json(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise _bad(path, f"header is not valid UTF-8 JSON ({err}); the file is corrupted "
                      "or not a kanlab checkpoint") from None
@@ -204,8 +232,8 @@ def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict]]:
                      f"version {version}); this kanlab reads up to version {FORMAT_VERSION}, "
                      "upgrade kanlab")
     try:
-        config = json.loads(meta["config"])
-        layers = json.loads(meta["layers"])
+        config = _json(meta["config"])
+        layers = _json(meta["layers"])
     except KeyError as err:
         raise _bad(path, f"metadata lacks {err.args[0]!r}") from None
     except json.JSONDecodeError as err:
@@ -248,6 +276,10 @@ def _read_tensors(path: str, header: dict, data: memoryview) -> dict[str, Tensor
                      "the file is truncated")
     if len(data) > end:
         raise _bad(path, f"{len(data) - end} unexpected bytes after the last tensor")
+    digest = header["__metadata__"].get("data_sha256")
+    if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+        raise _bad(path, "the data section does not match its SHA-256 in the header; the file "
+                   "is corrupted (a changed byte or bit)")
     tensors = {}
     for key, e in entries.items():
         torch_dtype, np_dtype = DTYPES[e["dtype"]]
@@ -256,8 +288,50 @@ def _read_tensors(path: str, header: dict, data: memoryview) -> dict[str, Tensor
         t = torch.from_numpy(array.reshape(e["shape"]))
         if torch_dtype == torch.bfloat16:
             t = t.view(torch.bfloat16)
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise _bad(path, f"tensor {key!r} holds non-finite values (NaN or inf); a saved "
+                       "model never does")
         tensors[key] = t
     return tensors
+
+
+def _check_sizes(path: str, config: dict, layers: list[dict], header: dict) -> None:
+    """Check the architecture in ``config`` against the tensors the header declares.
+
+    Runs before anything is allocated: every layer's ``coef`` and ``knots``
+    must have the sizes the config implies, and the model that ``KAN(**config)``
+    would build may hold at most a small multiple of the elements the file
+    holds, so a crafted header cannot make ``load`` allocate (or spend time)
+    out of proportion to the file's size.
+    """
+    from kanlab.nn._network import _check_width
+    try:
+        n_add, n_mult = _check_width(config.get("width"))
+    except (TypeError, ValueError, RecursionError) as err:
+        raise _bad(path, f"config width is invalid: {str(err)[:200]}") from None
+    arity, grid, k = config.get("mult_arity", 2), config.get("grid"), config.get("k", 3)
+    if not (_is_count(arity) and arity >= 2 and _is_count(grid) and grid >= 1 and _is_count(k)):
+        raise _bad(path, f"config mult_arity {arity!r}, grid {grid!r} or k {k!r} is not a "
+                   "valid count")
+    nodes = [a + m for a, m in zip(n_add, n_mult)]
+    subnodes = [a + arity * m for a, m in zip(n_add, n_mult)]
+    if len(layers) != len(nodes) - 1:
+        raise _bad(path, f"metadata describes {len(layers)} layers, the config's width "
+                   f"{len(nodes) - 1}")
+    declared = sum(math.prod(e["shape"]) for key, e in header.items() if key != "__metadata__")
+    needed = 0
+    for l, (n_in, n_out) in enumerate(zip(nodes[:-1], subnodes[1:])):
+        coef, knots = header.get(f"layers.{l}.coef"), header.get(f"layers.{l}.knots")
+        if not isinstance(coef, dict) or not isinstance(knots, dict):
+            raise _bad(path, f"layer {l} lacks its knots or coef tensor")
+        if coef["shape"][:2] != [n_out, n_in] or knots["shape"][:1] != [n_in]:
+            raise _bad(path, f"layer {l} should have {n_in} inputs and {n_out} outputs by the "
+                       f"config, its tensors have shapes {coef['shape']} (coef) and "
+                       f"{knots['shape']} (knots)")
+        needed += n_out * n_in * (grid + 2 * k + 8) + n_in * (grid + 2 * k + 2)
+    if needed > 64 * declared + 1_000_000:
+        raise _bad(path, f"config would build a model of about {needed} values from a file "
+                   f"declaring {declared}; the header is inconsistent")
 
 
 def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tensor],
@@ -269,7 +343,7 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
     config["dtype"] = _FLOAT_DTYPES[config["dtype"]]
     try:
         model = KAN(**config, device=map_location)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, RecursionError) as err:
         raise _bad(path, f"config {config} does not build a KAN: {err}") from None
     if len(layers) != len(model.layers):
         raise _bad(path, f"metadata describes {len(layers)} layers, the config has "
@@ -345,11 +419,32 @@ def load(path, *, map_location=None) -> KAN:
     FileNotFoundError
         no file at ``path``.
     ValueError
-        the file is truncated, corrupted, not a kanlab checkpoint,
-        or written by a newer kanlab; the message names the file.
+        the file is truncated, corrupted (its data does not match the
+        header's SHA-256), holds NaN or inf, is not a regular file or not a
+        kanlab checkpoint, declares sizes its bytes do not hold, or was
+        written by a newer kanlab; the message names the file.
+    TypeError
+        ``map_location`` is not a device.
     """
     path = os.fsdecode(os.fspath(path))
+    _check_map_location(map_location)
     header, data = _read_sections(path)
     config, layers = _read_metadata(path, header)
     tensors = _read_tensors(path, header, data)
+    _check_sizes(path, config, layers, header)
     return _build(path, config, layers, tensors, map_location)
+
+
+def _check_map_location(map_location) -> None:
+    """A device (``None``, ``"cpu"``, ``"cuda:0"``, an index or a ``torch.device``), else TypeError."""
+    if map_location is None or isinstance(map_location, torch.device):
+        return
+    if isinstance(map_location, (str, int)) and not isinstance(map_location, bool):
+        try:
+            torch.device(map_location)
+            return
+        except (RuntimeError, ValueError, TypeError):
+            pass
+    raise TypeError(f"map_location must be a device such as 'cpu', 'cuda:0' or a torch.device "
+                    f"(None for the default), got {map_location!r}; to change the dtype, "
+                    "convert the loaded model with .to(dtype)")

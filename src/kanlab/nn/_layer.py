@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from kanlab._compat import is_fake, is_functorch_wrapped
-from kanlab._validation import check_int
+from kanlab._validation import check_float, check_float_dtype, check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
@@ -103,6 +103,7 @@ class KANLayer(nn.Module):
                  extrapolate: str = "linear", generator: torch.Generator | None = None,
                  basis: str = DEFAULT_BASIS, device=None, dtype=None) -> None:
         super().__init__()
+        check_float_dtype(dtype, "KANLayer")
         factory_kwargs = {"device": device, "dtype": dtype}
         self.in_features = in_features = check_int(in_features, "in_features", low=1)
         self.out_features = out_features = check_int(out_features, "out_features", low=1)
@@ -115,7 +116,7 @@ class KANLayer(nn.Module):
         self.edge_basis = get_edge_basis(basis)
         self.basis_name = self.edge_basis.name
         self.base_fun_name, self.base_fun = resolve_base_fun(base_fun)
-        self.noise_scale = float(noise_scale)
+        self.noise_scale = check_float(noise_scale, "noise_scale", low=0.0)
         self.scale_base_mu = float(scale_base_mu)
         self.scale_base_sigma = float(scale_base_sigma)
         self.scale_sp_init = float(scale_sp)

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from kanlab._validation import check_int
+from kanlab._validation import check_float, check_float_dtype, check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._methods import KANMethods
@@ -146,6 +146,10 @@ class KAN(KANMethods, nn.Module):
         if not 0.0 <= float(grid_eps) <= 1.0:
             raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
         seed = check_int(seed, "seed")
+        if not -2 ** 63 <= seed < 2 ** 64:  # what torch.Generator.manual_seed accepts
+            raise ValueError(f"seed must lie in [-2**63, 2**64), got {seed}")
+        check_float_dtype(dtype, "KAN")
+        check_float(noise_scale, "noise_scale", low=0.0)
         self.base_fun_name, _ = resolve_base_fun(base_fun)
         self.basis_name = get_edge_basis(basis).name
         self.seed = seed

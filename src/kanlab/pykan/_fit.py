@@ -107,6 +107,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     start_grid_update_step=int(start_grid_update_step),
                     stop_grid_update_step=int(stop_grid_update_step), eval_every=max(steps, 1),
                     progress=False, callback=record, stop_when_converged=False,
+                    grid_max_change=1e-2,
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify) else None)
     try:

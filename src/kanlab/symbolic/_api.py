@@ -107,6 +107,10 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
         params = (1.0, 0.0, 1.0, 0.0)
     if len(params) != 4:
         raise ValueError(f"params must be (a, b, c, d), got {params!r}")
+    import math
+    if not all(math.isfinite(float(v)) for v in params):
+        raise ValueError(f"params (a, b, c, d) must be finite, got {tuple(params)!r}"
+                         + (" (the fit to the spline failed)" if fit_params else ""))
     model.symbolic[l].set_edge(i, j, candidate, params)
     model.layers[l].mask[j, i] = 0.0
     return result
@@ -165,9 +169,16 @@ def _variables(model, var_names):
     n = model.width[0]
     if var_names is None:
         var_names = [f"x_{i + 1}" for i in model.input_ids]
+    if isinstance(var_names, str):
+        raise TypeError(f"var_names must be a list of {n} names, got the string {var_names!r}")
     names = [str(v) for v in var_names]
     if len(names) != n:
         raise ValueError(f"var_names must name the {n} inputs, got {len(names)}: {names}")
+    bad = [v for v in names if not v.isidentifier()]
+    if bad or len(set(names)) != n:
+        raise ValueError(f"var_names must be {n} distinct identifiers (letters, digits, _), "
+                         f"got {names}" + (f"; {bad} are not identifiers" if bad else
+                                            "; some repeat"))
     return [v if isinstance(v, sympy.Symbol) else sympy.Symbol(str(v)) for v in var_names]
 
 

@@ -25,7 +25,8 @@ import sympy
 import torch
 from torch import Tensor
 
-__all__ = ["parse_formula", "to_torch", "to_numpy", "FUNCTIONS", "CONSTANTS"]
+__all__ = ["parse_formula", "formula_names", "constant_value", "to_torch", "to_numpy",
+           "FUNCTIONS", "CONSTANTS"]
 
 MAX_LENGTH = 2000  # characters; formulas are typed by people
 MAX_DEPTH = 100  # nesting of the syntax tree
@@ -198,6 +199,28 @@ def _clip(text: str, width: int = 60) -> str:
     return repr(text if len(text) <= width else text[:width - 3] + "...")
 
 
+def formula_names(text: str) -> list[str]:
+    """The variable names a formula uses (any identifiers but functions and constants), sorted.
+
+    For formulas whose variables are not ``x, y, z`` / ``x1..xn``, e.g. the
+    printed output of :meth:`kanlab.KAN.symbolic_formula` (``x_1``); pass the
+    result as ``variables`` to :func:`parse_formula`.  Only parses, never evaluates.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"formula must be a str, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"formula is longer than {MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"invalid syntax in formula {_clip(text)}: {err.msg}") from None
+    except (ValueError, MemoryError, RecursionError) as err:
+        raise ValueError(f"cannot parse formula: {err}") from None
+    calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in calls
+                   and n.id not in FUNCTIONS and n.id not in CONSTANTS})
+
+
 def parse_formula(text: str, variables: Sequence[str] | None = None
                   ) -> tuple[sympy.Expr, list[sympy.Symbol]]:
     """Parse ``text`` into a sympy expression, without evaluating any code.
@@ -294,13 +317,10 @@ _NUMPY = {
 def _compile(expr: sympy.Expr, index: dict[sympy.Symbol, int], table: dict) -> Callable:
     """A function of the input columns ``cols`` (a list) computing ``expr``.
 
-    Constant subtrees are evaluated once by sympy, to a Python float.
+    Constant subtrees are evaluated once, in float64 (:func:`constant_value`).
     """
     if not expr.free_symbols:
-        try:
-            value = float(expr.evalf(30))
-        except TypeError:
-            raise ValueError(f"constant {expr} is not a real number") from None
+        value = constant_value(expr)
         return lambda cols: value
     if expr.is_Symbol:
         if expr not in index:
@@ -337,6 +357,63 @@ def _compile(expr: sympy.Expr, index: dict[sympy.Symbol, int], table: dict) -> C
         raise ValueError(f"unsupported call {expr}")
     arg = args[0]
     return lambda cols: func(arg(cols))
+
+
+def _float_of_number(expr) -> float:
+    try:
+        return float(expr)
+    except OverflowError:  # an exact number beyond float64
+        return math.inf if expr > 0 else -math.inf
+    except TypeError:
+        raise ValueError(f"constant {expr} is not a real number") from None
+
+
+def constant_value(expr: sympy.Expr) -> float:
+    """The float64 value of a constant expression, at a cost linear in its size.
+
+    The tree is walked with numpy float64 arithmetic, never with sympy's
+    arbitrary precision, so ``exp(10**25000)`` costs microseconds (and is
+    refused) instead of hanging.
+
+    Raises:
+        ValueError: the value is not a finite real float64 number.
+    """
+    with np.errstate(all="ignore"):
+        value = _constant(expr)
+    if not (isinstance(value, float) and math.isfinite(value)):
+        raise ValueError(f"constant {_short(expr)} is not a finite real float64 number "
+                         f"(it evaluates to {value})")
+    return value
+
+
+def _short(expr) -> str:
+    try:
+        text = str(expr)
+    except ValueError:  # an integer with more digits than Python prints
+        return "(an expression with a number too long to print)"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _constant(expr) -> float:
+    if expr.is_Number or expr.is_NumberSymbol:
+        return _float_of_number(expr)
+    if expr is sympy.I or expr.has(sympy.I):
+        return math.nan
+    args = [_constant(a) for a in expr.args]
+    if expr.is_Add:
+        return float(np.sum(args))
+    if expr.is_Mul:
+        return float(np.prod(args))
+    if expr.is_Pow:
+        base, exponent = args
+        return float(np.power(np.float64(base), exponent))
+    func = _NUMPY.get(expr.func)
+    if func is None or expr.func == sympy.besselj or len(args) != 1:
+        try:
+            return float(expr.evalf(20))
+        except (TypeError, ValueError):
+            return math.nan
+    return float(func(np.float64(args[0])))
 
 
 def _as_sympy(expr) -> sympy.Expr:

@@ -19,22 +19,35 @@ from kanlab._validation import check_int
 __all__ = ["round_formula", "nice_number", "to_latex", "to_numpy", "to_torch"]
 
 
-def nice_number(value: float, digits: int = 4, max_denominator: int = 12):
-    """The simplest sympy number within ``10**-digits`` (relative, or absolute near 0) of ``value``.
+# integers are written out up to this magnitude; larger constants keep `digits` significant digits
+MAX_INTEGER = 1e6
 
-    Tried in order: 0, an integer, ``p/q`` and ``p/q · π`` with ``q <= max_denominator``;
-    otherwise ``value`` rounded to ``digits`` significant digits.
+
+def nice_number(value: float, digits: int = 4, max_denominator: int = 12, scale: float = 1.0):
+    """The simplest sympy number within ``10**-digits`` (relative) of ``value``.
+
+    Tried in order: 0 (only when ``|value|`` is below ``10**-digits · scale``;
+    :func:`round_formula` passes the size of the formula's largest constant
+    when that is below 1), an integer
+    (up to :data:`MAX_INTEGER`), ``p/q`` and ``p/q · π`` with
+    ``q <= max_denominator``; otherwise ``value`` rounded to ``digits``
+    significant digits.  A formula whose constants are all small (``1.5e-5``)
+    therefore keeps them, and ``1e300`` stays ``1.0e+300``.
     """
     import sympy
     if not math.isfinite(value):
         raise ValueError(f"cannot round the non-finite constant {value!r}")
+    if not (math.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a finite positive number, got {scale!r}")
     tol = 10.0 ** -digits
-    if abs(value) < tol:
+    if abs(value) < tol * scale or value == 0:
         return sympy.Integer(0)
-    close = lambda a, b: abs(a - b) <= tol * max(1.0, abs(b))  # noqa: E731
-    if close(value, round(value)):
+    close = lambda a, b: abs(a - b) <= tol * abs(b)  # noqa: E731
+    if abs(value) < MAX_INTEGER and round(value) != 0 and close(value, round(value)):
         return sympy.Integer(round(value))
     for unit, symbol in ((1.0, sympy.Integer(1)), (math.pi, sympy.pi)):
+        if abs(value) >= MAX_INTEGER:
+            break
         frac = Fraction(value / unit).limit_denominator(max_denominator)
         if frac != 0 and close(value, float(frac) * unit):
             return sympy.Rational(frac.numerator, frac.denominator) * symbol
@@ -54,17 +67,44 @@ def round_formula(expr, digits: int = 4, max_denominator: int = 12):
     """
     import sympy
     digits = check_int(digits, "digits", low=1)
-    expr = sympy.sympify(expr)
+    expr = _as_expression(expr)
     for _ in range(3):  # rounding can expose new products of constants (e.g. 1.0*x)
         expanded = sympy.expand(expr, deep=True, power_exp=True, power_base=False, log=False,
                                 mul=True, multinomial=True, trig=False)
-        rounded = expanded.xreplace({f: nice_number(float(f), digits, max_denominator)
-                                     for f in expanded.atoms(sympy.Float)})
+        floats = expanded.atoms(sympy.Float)
+        finite = [abs(float(f)) for f in floats if math.isfinite(float(f))]
+        # 0 is tried below 10**-digits, relative to the largest constant when all are small
+        scale = min(1.0, max((v for v in finite if v > 0), default=1.0))
+        rounded = expanded.xreplace({f: _round_float(f, digits, max_denominator, scale)
+                                     for f in floats})
         rounded = sympy.powsimp(rounded, combine="exp")
         if rounded == expr:
             break
         expr = rounded
     return sympy.factor_terms(_fold_exp_coefficients(expr, digits, max_denominator))
+
+
+def _round_float(f, digits: int, max_denominator: int, scale: float):
+    """``nice_number`` of a sympy Float; one beyond float64 keeps ``digits`` digits as it is."""
+    import sympy
+    value = float(f)
+    if not math.isfinite(value):  # e.g. Float('1e400'): a valid sympy number, not a float64
+        return sympy.Float(f, digits)
+    return nice_number(value, digits, max_denominator, scale)
+
+
+def _as_expression(expr):
+    """A sympy expression from ``expr``; strings go through the whitelist parser, never sympify."""
+    import sympy
+    if isinstance(expr, str):
+        from kanlab.symbolic._expressions import parse_formula, formula_names
+        return parse_formula(expr, formula_names(expr))[0]
+    if isinstance(expr, (int, float)) and not isinstance(expr, bool):
+        return sympy.Integer(expr) if isinstance(expr, int) else sympy.Float(expr)
+    if not isinstance(expr, sympy.Basic):
+        raise TypeError(f"round_formula expects a sympy expression or a formula string, got "
+                        f"{type(expr).__name__}")
+    return expr
 
 
 def _fold_exp_coefficients(expr, digits: int, max_denominator: int):
@@ -78,10 +118,12 @@ def _fold_exp_coefficients(expr, digits: int, max_denominator: int):
     def fold(term):
         coeff, rest = term.as_coeff_Mul()
         exps = [f for f in sympy.Mul.make_args(rest) if isinstance(f, sympy.exp)]
-        if len(exps) != 1 or not coeff.is_positive or not (
-                abs(math.log10(float(coeff))) > 3):
+        if len(exps) != 1 or not coeff.is_positive:
             return term
-        inner = exps[0].args[0] + nice_number(math.log(float(coeff)), digits, max_denominator)
+        log_c = float(sympy.log(coeff).evalf(20))  # finite even for a coefficient beyond float64
+        if not (math.isfinite(log_c) and abs(log_c) > 3 * math.log(10)):
+            return term
+        inner = exps[0].args[0] + nice_number(log_c, digits, max_denominator)
         return rest.subs(exps[0], sympy.exp(inner, evaluate=False))
 
     return expr.replace(lambda e: isinstance(e, sympy.Mul), fold)

@@ -45,6 +45,7 @@ from kanlab.train._regularization import smoothness_penalty, sparsity_penalty
 
 __all__ = ["init", "teardown", "process_group", "choose_backend", "is_initialized", "rank",
            "world_size", "is_main", "missing_env", "barrier", "shard_rows", "all_reduce_sum",
+           "all_reduce_max",
            "broadcast_state", "check_same_across_ranks", "FitSync"]
 
 _ENV = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
@@ -93,6 +94,8 @@ def init(backend: str = "auto", timeout_s: float = 600.0) -> torch.device:
     device.  Raises ``RuntimeError`` naming the missing variables when the
     process was not started by ``torchrun`` (or an equivalent launcher).
     """
+    if not (isinstance(timeout_s, (int, float)) and 0 < timeout_s < float("inf")):
+        raise ValueError(f"timeout_s must be a finite number of seconds > 0, got {timeout_s!r}")
     if not dist.is_available():
         raise RuntimeError("this torch build has no torch.distributed")
     if not is_initialized():
@@ -118,10 +121,15 @@ def teardown() -> None:
 
 
 @contextlib.contextmanager
-def process_group(backend: str = "auto") -> Iterator[torch.device]:
-    """``with process_group() as device:`` joins the group and leaves it if it joined it."""
+def process_group(backend: str = "auto", timeout_s: float = 600.0) -> Iterator[torch.device]:
+    """``with process_group() as device:`` joins the group and leaves it if it joined it.
+
+    ``timeout_s`` bounds every collective: a rank that stops answering (killed,
+    stopped, disconnected) makes the others raise after that long instead of
+    waiting forever.
+    """
     owner = not is_initialized()
-    device = init(backend)
+    device = init(backend, timeout_s)
     try:
         yield device
     finally:
@@ -145,6 +153,15 @@ def shard_rows(t: Tensor, rank_: int | None = None, world: int | None = None) ->
     if not 0 <= rank_ < world:
         raise ValueError(f"rank must lie in [0, {world}), got {rank_}")
     return t.tensor_split(world)[rank_]
+
+
+def all_reduce_max(value: float, device=None) -> float:
+    """The largest ``value`` over the ranks (``value`` itself in a single process)."""
+    if not (is_initialized() and world_size() > 1):
+        return value
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return float(t)
 
 
 def all_reduce_sum(t: Tensor) -> Tensor:

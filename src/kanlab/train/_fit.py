@@ -18,7 +18,7 @@ from torch import Tensor
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._optim import LBFGS, Adam
 from kanlab.train._regularization import smoothness_penalty, sparsity_penalty
-from kanlab._validation import NonFiniteError, check_float, check_int
+from kanlab._validation import NonFiniteError, check_float, check_int, check_solver_dtype
 
 __all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
 
@@ -63,8 +63,9 @@ class FitConfig:
     # (pykan's behaviour: one history entry per step)
     stop_when_converged: bool = True
     # a grid update leaves an input's knots alone when refitting would move the layer's
-    # output by more than this share (a jolt that throws a deep network off); None: always move
-    grid_max_change: float | None = 1e-2
+    # output by more than this share (a jolt that throws a deep network off); None (the
+    # default, the behaviour the native API always had): always move. kanlab.pykan uses 1e-2
+    grid_max_change: float | None = None
 
     def __post_init__(self) -> None:
         if self.opt not in ("LBFGS", "Adam"):
@@ -153,6 +154,9 @@ def check_dataset(model, dataset: dict, any_labels: bool = False) -> None:
     With ``any_labels`` (a custom ``loss_fn``) the labels need only be tensors
     with one row per input row; their shape and dtype are the loss's business.
     """
+    if not isinstance(getattr(model, "width", None), list) or not hasattr(model, "layers"):
+        raise TypeError(f"fit expects a kanlab.KAN, got {type(model).__name__}; wrap a single "
+                        "layer as KAN([in_features, out_features])")
     if not isinstance(dataset, dict):
         raise TypeError(f"dataset must be a dict with keys {DATASET_KEYS}, got {type(dataset).__name__}")
     missing = [key for key in DATASET_KEYS if key not in dataset]
@@ -257,6 +261,26 @@ def _all_finite(tensors) -> bool:
     return bool(torch.isfinite(torch.stack(sums)).all()) if sums else True
 
 
+def _nonfinite_stop(model, good: dict, verified: bool, history: History, step: int,
+                    cfg: FitConfig, start: float) -> None:
+    """Restore the last parameters that evaluated finite; raise when asked or when none did."""
+    model.load_state_dict(good)
+    history.status, history.stopped_at = "nonfinite", step
+    history.wall_time = time.perf_counter() - start
+    if not verified:
+        message = (f"the loss is non-finite from the start (step {step}): no parameters of "
+                   "this fit evaluate to a finite loss, so the starting parameters were restored; "
+                   "check the data scale, the learning rate and the model's initial outputs")
+        if cfg.on_nonfinite == "raise":
+            raise NonFiniteLossError(message)
+        import warnings
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        return
+    if cfg.on_nonfinite == "raise":
+        raise NonFiniteLossError(f"loss became non-finite at step {step}; the last parameters "
+                                 "whose loss was finite were restored")
+
+
 def _make_optimizer(model, cfg: FitConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     if cfg.opt == "LBFGS":
@@ -280,10 +304,16 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
 
     Notes
     -----
-    If the loss becomes NaN or inf, the parameters of the last finite step
-    are restored and the history says ``status="nonfinite"`` with the step
+    If the loss becomes NaN or inf, the last parameters whose loss was
+    actually evaluated finite on the batch are restored (parameters produced
+    by the failing step, or by a step whose successor failed, are never
+    kept) and the history says ``status="nonfinite"`` with the step
     (``on_nonfinite="stop"``), or :class:`NonFiniteLossError` is raised
-    (``on_nonfinite="raise"``, after the restore).
+    (``on_nonfinite="raise"``, after the restore).  When even the starting
+    parameters give a non-finite loss there is nothing to restore: they are
+    kept and a ``RuntimeWarning`` says that no finite parameters exist.
+    The parameters after the last step are checked the same way (their
+    train RMSE must be finite).
 
     With ``distributed=True`` every rank of the process group calls ``fit``
     with the same dataset and the ranks share out each batch; see
@@ -291,6 +321,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     """
     cfg = cfg or FitConfig()
     check_dataset(model, dataset, any_labels=cfg.loss_fn is not None)
+    check_solver_dtype(model.dtype, "fit")
     x_train, y_train = dataset["train_input"], dataset["train_label"]
     x_test, y_test = dataset["test_input"], dataset["test_label"]
     n_train = x_train.shape[0]
@@ -304,7 +335,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
         from kanlab.train._distributed import FitSync
         sync = FitSync(model, dataset)
     optimizer = _make_optimizer(model, cfg)
-    good = _snapshot(model)
+    # good: parameters whose loss was evaluated finite; before: those the current step starts from
+    good, before, verified = _snapshot(model), None, False
     reg_value = 0.0
     if not cfg.update_grid:  # the grid stays: say so now if the data are off it
         warn_out_of_grid(model, x_train, "and update_grid=False")
@@ -347,26 +379,27 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             reg_value = float(reg.detach())
             return loss
 
-        loss = optimizer.step(closure)
+        before = _snapshot(model, before)
+        loss = optimizer.step(closure)  # the loss at `before`, the step's starting point
+        if math.isfinite(loss):
+            good, before, verified = before, good, True
         finite = math.isfinite(loss) and _all_finite(model.parameters())
         if not finite:
-            model.load_state_dict(good)
-            history.status, history.stopped_at = "nonfinite", step
-            if cfg.on_nonfinite == "raise":
-                history.wall_time = time.perf_counter() - start
-                raise NonFiniteLossError(f"loss became non-finite at step {step}; the parameters "
-                                         "of the last finite step were restored")
+            _nonfinite_stop(model, good, verified, history, step, cfg, start)
             break
-        good = _snapshot(model, good)
         # a full-batch L-BFGS step that cannot move the parameters ends the fit early,
         # unless grid updates are still to come
         converged = (cfg.stop_when_converged and getattr(optimizer, "stalled", False)
                      and batch == n_train and not (
             cfg.update_grid and step + 1 < cfg.stop_grid_update_step))
-        if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps or converged:
+        last = step + 1 == cfg.steps
+        if (step + 1) % cfg.eval_every == 0 or last or converged:
             train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync
                            else (rmse(model, x_train, y_train, cfg.loss_fn),
                                  rmse(model, x_test, y_test, cfg.loss_fn)))
+            if not math.isfinite(train):  # the step left parameters that do not evaluate
+                _nonfinite_stop(model, good, verified, history, step + 1, cfg, start)
+                break
             history.step.append(step + 1)
             history.train_rmse.append(train)
             history.test_rmse.append(test)
