@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 demo: venv
-	$(VENV)/bin/kanlab train --out runs/demo
+	$(VENV)/bin/kanlab train --out runs/demo --overwrite
 
 test: venv
 	$(PY) -m pytest -q
