@@ -20,8 +20,6 @@ from __future__ import annotations
 import copy
 import numbers
 import os
-import sys
-from typing import Sequence
 
 import numpy as np
 import torch

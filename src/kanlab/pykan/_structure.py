@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 
 import torch
-from torch import nn
 
 from kanlab.nn import KANLayer, SymbolicEdges
 from kanlab.nn import attribute as _attribute
@@ -222,7 +221,7 @@ def connection_cost(model) -> float:
     model.attribute()
     cost = 0.0
     for l, s in enumerate(model.edge_scores):
-        n_in, n_out = s.shape[1], s.shape[0]
+        n_in = s.shape[1]
         xi = (torch.arange(n_in, dtype=s.dtype) + 0.5) / n_in
         owner = torch.tensor(model.subnode_to_node(l + 1))
         xo = (owner.to(s.dtype) + 0.5) / model.width[l + 1]

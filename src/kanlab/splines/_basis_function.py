@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
-from torch.autograd import forward_ad
 
 from kanlab._compat import Function, forward_ad_active, in_jvp_transform
 from kanlab.splines._tables import SpanTables, span_tables
