@@ -22,7 +22,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("kanlab.nn",),
     ("kanlab.train", "kanlab.io"),
     ("kanlab.plotting",),
-    ("kanlab.sklearn", "kanlab.pykan", "kanlab.discover"),
+    ("kanlab.discover",),  # below sklearn: KANRegressor(symbolic=True) calls discover
+    ("kanlab.sklearn", "kanlab.pykan"),
     ("kanlab.cli",),
     ("kanlab", "kanlab.__main__"),  # the package's own __init__ gathers the public API
 ]

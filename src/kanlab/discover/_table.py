@@ -42,7 +42,7 @@ def _numeric(values, name: str, row_labels) -> np.ndarray:
     """``values`` as float64, or a DataError naming the column and the first bad row."""
     arr = np.asarray(values)
     if arr.dtype.kind in "fiub":
-        return arr.astype(np.float64)
+        return np.asarray(arr, dtype=np.float64)  # no copy when the column is float64 already
     out = np.empty(len(arr), dtype=np.float64)
     for r, v in enumerate(arr):
         try:
@@ -110,7 +110,7 @@ def make_table(columns: dict | None = None, *, X=None, y=None, names=None, targe
     if not features:
         raise DataError("no input columns: the data need at least one column besides the target")
     n = len(columns[target])
-    labels = list(row_labels) if row_labels is not None else list(range(1, n + 1))
+    labels = row_labels if row_labels is not None else range(1, n + 1)
     data = {name: _numeric(columns[name], name, labels) for name in [*features, target]}
     return _finish(data, list(features), target, dropna, labels, min_rows)
 

@@ -75,16 +75,53 @@ _DEFAULTS_DOC = """
 """
 
 
+_SYMBOLIC_DOC = """        symbolic: when True, ``fit`` also searches a closed-form formula for ``y``
+            with :func:`kanlab.discover` (a seeded 60/20/20 split of the rows,
+            KAN restarts read off as formulas, the simplest on the validation
+            Pareto front; 1-D ``y`` and at least 20 rows).  ``predict`` stays the
+            fitted KAN's.  Then also:
+        formula_: the formula as a sympy expression whose symbols are the
+            feature names (``feature_names_in_`` when fitted on a DataFrame, else
+            ``x0, x1, ...``; a name that is not an identifier is mapped, see
+            ``discovery_.name_map``).
+        formula_str_: ``str(formula_)``; ``sympy.sympify(formula_str_,
+            locals=discovery_.sympy_locals)`` gives it back.
+        formula_fits_: whether the formula predicts the validation rows as well
+            as the search's spline model (else it is the best approximation found).
+        discovery_: the :class:`kanlab.discover.DiscoveryResult` (Pareto front,
+            metrics, ``predict``).
+"""
+
+
 class KANRegressor(RegressorMixin, KANEstimatorBase):
     __doc__ = ("Kolmogorov–Arnold network regressor, single or multi-output.\n" + _DEFAULTS_DOC +
                "\n    Targets are standardised for training and predictions mapped back.\n"
                "\n    Args:" + _PARAMS_DOC +
-               "        y_mean_, y_scale_: the target standardisation.\n")
+               "        y_mean_, y_scale_: the target standardisation.\n" + _SYMBOLIC_DOC)
+
+    def __init__(self, hidden="auto", grid="auto", k=3, alpha="auto", lamb_smooth="auto",
+                 steps="auto", opt="LBFGS", lr=1.0, lamb=0.0, batch=-1, grid_update=True,
+                 grids=None, base_fun="silu", random_state=None, dtype="float64",
+                 symbolic=False):
+        super().__init__(hidden=hidden, grid=grid, k=k, alpha=alpha, lamb_smooth=lamb_smooth,
+                         steps=steps, opt=opt, lr=lr, lamb=lamb, batch=batch,
+                         grid_update=grid_update, grids=grids, base_fun=base_fun,
+                         random_state=random_state, dtype=dtype)
+        self.symbolic = symbolic
 
     def fit(self, X, y):
         """Fit on ``X`` ``(n_samples, n_features)`` and ``y`` ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
+        if not isinstance(self.symbolic, (bool, np.bool_)):
+            raise TypeError(f"symbolic must be True or False, got {self.symbolic!r}")
         with one_thread():
-            return self._fit(X, y)
+            self._fit(X, y)
+        if self.symbolic:
+            from kanlab.sklearn._symbolic import attach_formula
+            attach_formula(self, X, y)
+        else:
+            for name in ("formula_", "formula_str_", "formula_fits_", "discovery_"):
+                self.__dict__.pop(name, None)
+        return self
 
     def _fit(self, X, y):
         self._check_common()
