@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 
-__all__ = ["run_data", "pareto_lines"]
+__all__ = ["run_data", "write_run", "pareto_lines", "FIGURE_ROWS"]
+
+FIGURE_ROWS = 5000  # rows drawn in fit.png and used for the diagrams (a seeded subsample)
 
 
 def pareto_lines(pareto: list[dict], width: int = 70) -> list[str]:
@@ -30,15 +32,27 @@ def pareto_lines(pareto: list[dict], width: int = 70) -> list[str]:
 
 
 def run_data(table, test_table, *, out: str | None, seed: int, jobs: int | None,
-             log=print) -> dict:
+             log=print, progress: bool = False) -> dict:
     """Discover, print, write the run directory; returns the metrics (also in metrics.json)."""
     from kanlab.discover import discover
+    for warning in table.warnings:
+        log(f"warning: {warning}")
+    result = discover(table, test=test_table, seed=seed, n_jobs=jobs, log=log, progress=progress)
+    X_test, y_test = _test_rows(table, test_table, seed)
+    return write_run(result, table, test_table, X_test, y_test, out=out, seed=seed, log=log)
+
+
+def write_run(result, table, test_table, X_test, y_test, *, out: str | None, seed: int,
+              log=print) -> dict:
+    """Print the Pareto front and the formula, write the run directory; returns the metrics.
+
+    ``table`` is the data read (on a ``--ddp`` run: rank 0's shard; the
+    metrics come from ``result.metrics``, reduced over every rank).  The
+    figures draw at most ``FIGURE_ROWS`` rows.
+    """
     from kanlab.discover._figures import write_figures
     from kanlab.discover._report import report_html
     from kanlab.io._atomic import atomic_write_text
-    for warning in table.warnings:
-        log(f"warning: {warning}")
-    result = discover(table, test=test_table, seed=seed, n_jobs=jobs, log=log)
     m = result.metrics
     if result.name_map:
         log("column names mapped to symbols: " + ", ".join(
@@ -62,6 +76,9 @@ def run_data(table, test_table, *, out: str | None, seed: int, jobs: int | None,
         "dropped_columns": table.dropped_columns, "dropped_rows": table.dropped_rows,
         "warnings": table.warnings, "wall_time": m["wall_time"],
     }
+    for key in ("ddp_world_size", "spline_val_rmse_all_rows"):  # --ddp runs only
+        if key in m:
+            metrics[key] = m[key]
     if result.formula is None:
         log("no formula found; the spline model is kept")
     elif result.formula_fits:
@@ -73,8 +90,9 @@ def run_data(table, test_table, *, out: str | None, seed: int, jobs: int | None,
             f"is kept. Best approximation: {table.target} = {result.formula_str}")
     path = Path(out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
     path.mkdir(parents=True, exist_ok=True)
-    X_test, y_test = _test_rows(table, test_table, result, seed)
-    files = write_figures(result, path, table.X, X_test, y_test)
+    rows = _subsample(len(table.X), seed)
+    shown = _subsample(len(y_test), seed)
+    files = write_figures(result, path, table.X[rows], X_test[shown], y_test[shown])
     if result.model is not None:
         files["checkpoint"] = path / "model.safetensors"
         result.model.save(files["checkpoint"])
@@ -88,7 +106,16 @@ def run_data(table, test_table, *, out: str | None, seed: int, jobs: int | None,
     return metrics
 
 
-def _test_rows(table, test_table, result, seed):
+def _subsample(n: int, seed: int, limit: int = None):
+    """At most ``limit`` (``FIGURE_ROWS``) seeded row indices of ``n``, sorted (all when fewer)."""
+    import numpy as np
+    limit = limit or FIGURE_ROWS
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng([seed, n]).choice(n, limit, replace=False))
+
+
+def _test_rows(table, test_table, seed):
     if test_table is not None:
         idx = [test_table.names.index(n) for n in table.names]
         return test_table.X[:, idx], test_table.y

@@ -358,12 +358,19 @@ def main(argv: list[str] | None = None) -> int:
 def _data_main(parser, args) -> int:
     """``--data``: read and check everything first (one line, exit 2), then discover."""
     from kanlab.discover import DataError, read_table
-    if args.ddp or args.resume:
-        parser.error("--data cannot be combined with --ddp or --resume yet")
+    if args.resume:
+        parser.error("--data cannot be combined with --resume yet")
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
     features = ([f.strip() for f in args.features.split(",") if f.strip()]
                 if args.features else None)
+    if args.ddp:  # each rank reads its own rows (kanlab.cli._data_ddp)
+        _check_run_options(parser, args)
+        import torch
+        torch.set_num_threads(args.threads)
+        from kanlab.cli._data_ddp import run_data_ddp
+        return run_data_ddp(parser, args, features,
+                            check_out=lambda: _check_out(parser, args.out))
     try:
         table = read_table(args.data, args.target, features, dropna=args.dropna)
     except DataError as err:
@@ -380,7 +387,7 @@ def _data_main(parser, args) -> int:
     torch.set_num_threads(args.threads)
     from kanlab.cli._data_job import run_data
     metrics = run_data(table, test, out=args.out, seed=args.seed, jobs=args.jobs,
-                       log=lambda line: print(line, flush=True))
+                       log=lambda line: print(line, flush=True), progress=not args.no_progress)
     for name, path in metrics["files"].items():
         print(f"  {name:<10} {path}")
     return 0

@@ -44,7 +44,7 @@ EXACT = 1e-9  # validation RMSE / std(y) below which noise-free data are reprodu
 
 def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int = 0,
              n_jobs: int | None = None, rounds=DEFAULT_ROUNDS, time_budget: float | None = 60.0,
-             log=None) -> DiscoveryResult:
+             log=None, progress: bool = False) -> DiscoveryResult:
     """Find a formula ``y ≈ f(X)`` in the columns' own names and units.
 
     Args:
@@ -62,6 +62,8 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         time_budget: seconds; no further round of restarts starts once half of it has
             passed (None: every round runs unless a formula is found).
         log: optional callable receiving progress lines (the library prints nothing).
+        progress: a tqdm bar on stderr while a large table's spline model trains on
+            every training row (see :mod:`kanlab.discover._large`).
 
     Raises:
         kanlab.discover.DataError: the data cannot be used (the message says why).
@@ -112,6 +114,10 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
             if res["spline"] is not None:
                 splines.append(res["spline"] | {"trial": res["trial"]})
                 break
+    if len(tr) > len(tr_s):  # a large table: the best spline model also sees every training row
+        from kanlab.discover._large import refine_best
+        splines = refine_best(splines, table.X, table.y, tr, va, data, seed=seed,
+                              progress=progress, log=log)
     return _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines,
                    (X_te, y_te), (len(tr), len(va), len(y_te)), seed, start, log)
 

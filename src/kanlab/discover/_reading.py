@@ -17,13 +17,16 @@ __all__ = ["read_table", "read_columns"]
 
 
 def read_table(path, target: str | None = None, features=None, *, dropna: bool = False,
-               min_rows: int | None = None) -> Table:
+               min_rows: int | None = None, shard: tuple[int, int] | None = None) -> Table:
     """Read ``path`` and check it (see :func:`kanlab.discover._table.make_table`).
 
     ``target`` is required for CSV/TSV/Parquet; ``.npz`` files carry ``X`` and
     ``y`` (and optionally ``names``), their target is called ``target`` or ``y``.
+    ``shard=(rank, world)`` keeps the data rows ``rank, rank + world, ...`` only
+    (``kanlab train --ddp --data``: each process reads its own rows; messages
+    still name the file's lines).
     """
-    columns, labels, npz_target = read_columns(path)
+    columns, labels, npz_target = read_columns(path, shard)
     if npz_target is not None:
         target = target or npz_target
         if target != npz_target and target not in columns:
@@ -36,8 +39,19 @@ def read_table(path, target: str | None = None, features=None, *, dropna: bool =
                       row_labels=labels, **kwargs)
 
 
-def read_columns(path) -> tuple[dict, list, str | None]:
-    """``({name: values}, row labels, target name or None)`` of a data file."""
+def read_columns(path, shard: tuple[int, int] | None = None) -> tuple[dict, list, str | None]:
+    """``({name: values}, row labels, target name or None)`` of a data file.
+
+    ``shard=(rank, world)``: only every ``world``-th data row from ``rank`` on.
+    A numeric CSV/TSV is parsed for those rows only; other files are read
+    whole and then cut.
+    """
+    if shard is not None:
+        rank, world = shard
+        if not (isinstance(rank, int) and isinstance(world, int) and 0 <= rank < world):
+            raise ValueError(f"shard must be (rank, world) with 0 <= rank < world, got {shard!r}")
+        if world == 1:
+            shard = None
     path = Path(path)
     if not path.exists():
         raise DataError(f"data file {str(path)!r} does not exist")
@@ -49,18 +63,27 @@ def read_columns(path) -> tuple[dict, list, str | None]:
         raise DataError(f"data file {str(path)!r} is empty")
     suffix = path.suffix.lower()
     if suffix == ".npz":
-        return _read_npz(path)
+        return _cut(_read_npz(path), shard)
     if suffix in (".parquet", ".pq"):
-        return _read_parquet(path)
-    return _read_text(path, "\t" if suffix in (".tsv", ".tab") else None)
+        return _cut(_read_parquet(path), shard)
+    return _read_text(path, "\t" if suffix in (".tsv", ".tab") else None, shard)
 
 
-def _read_text(path: Path, sep: str | None):
+def _cut(read, shard):
+    """The rows of ``shard`` of a ``(columns, labels, target)`` triple."""
+    if shard is None:
+        return read
+    columns, labels, target = read
+    rank, world = shard
+    return ({k: v[rank::world] for k, v in columns.items()}, labels[rank::world], target)
+
+
+def _read_text(path: Path, sep: str | None, shard=None):
     try:
         import pandas as pd
     except ImportError:
         raise DataError("reading CSV/TSV needs pandas: pip install 'kanlab[data]'") from None
-    fast = _read_numeric_text(path, sep, pd)
+    fast = _read_numeric_text(path, sep, pd, shard)
     if fast is not None:
         return fast
     try:  # header=None: the first row is read as data, so duplicate names are not renamed
@@ -75,7 +98,7 @@ def _read_text(path: Path, sep: str | None):
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DataError(f"cannot read {str(path)!r} as a table: {first}") from None
     if sep is None and frame.shape[1] == 1 and "\t" in str(frame.iloc[0, 0]):
-        return _read_text(path, "\t")
+        return _read_text(path, "\t", shard)
     names = [str(c).strip() for c in frame.iloc[0]]
     body = frame.iloc[1:]
     _check_header(path, names, len(body))
@@ -83,14 +106,14 @@ def _read_text(path: Path, sep: str | None):
     _unique(names)
     columns = {name: _parse_cells(body[col].to_numpy()) for name, col in zip(names, body.columns)}
     labels = range(2, len(body) + 2)  # line numbers in the file (header is line 1)
-    return columns, labels, None
+    return _cut((columns, labels, None), shard)
 
 
 # cells read as NaN by the fast path (the cell-by-cell path accepts any case of these)
 _NA = ["", "na", "NA", "Na", "nan", "NaN", "NAN", "n/a", "N/A", "null", "NULL", "Null"]
 
 
-def _read_numeric_text(path: Path, sep: str | None, pd):
+def _read_numeric_text(path: Path, sep: str | None, pd, shard=None):
     """The common case, a header and numbers only, read by pandas' C parser straight into float64.
 
     Returns None when the file is anything else (no header, duplicate or empty
@@ -109,7 +132,9 @@ def _read_numeric_text(path: Path, sep: str | None, pd):
         if len(set(names)) != len(names) or any(n == "" for n in names) or all(
                 _is_number(n) for n in names):
             return None
-        frame = pd.read_csv(path, sep=sep or ",", header=None, skiprows=1,
+        rank, world = shard or (0, 1)
+        skip = 1 if world == 1 else (lambda i: i == 0 or (i - 1) % world != rank)
+        frame = pd.read_csv(path, sep=sep or ",", header=None, skiprows=skip,
                             names=list(range(len(names))), dtype=np.float64, engine="c",
                             keep_default_na=False, na_values=_NA, skipinitialspace=True,
                             index_col=False)
@@ -120,7 +145,8 @@ def _read_numeric_text(path: Path, sep: str | None, pd):
         return None
     columns = {name: frame[col].to_numpy(dtype=np.float64, copy=False)
                for name, col in zip(names, frame.columns)}
-    return columns, range(2, len(frame) + 2), None  # the file's line numbers
+    rank, world = shard or (0, 1)  # labels: the file's line numbers (the header is line 1)
+    return columns, range(2 + rank, 2 + rank + world * len(frame), world), None
 
 
 def _is_number(s: str) -> bool:
