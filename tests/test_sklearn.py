@@ -344,3 +344,37 @@ def test_smoothness_matrix_is_the_training_penalty():
         expected = float(smoothness_penalty(layer))
     S = _smoothness_matrix(knots, 3)[0]
     np.testing.assert_allclose(c @ S @ c, expected, rtol=1e-10)
+
+
+def test_symbolic_regressor_formula_in_the_feature_names():
+    """symbolic=True: formula_ is the law, its symbols the DataFrame's column names."""
+    pd = pytest.importorskip("pandas")
+    import sympy
+    from sklearn.base import clone
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"mass": rng.uniform(1, 5, 200), "v": rng.uniform(1, 3, 200)})
+    y = 0.5 * X["mass"] * X["v"] ** 2
+    model = KANRegressor(symbolic=True, random_state=0).fit(X, y)
+    assert {str(s) for s in model.formula_.free_symbols} == {"mass", "v"}
+    mass, v = sympy.symbols("mass v")
+    assert sympy.simplify(model.formula_.subs(dict(zip(
+        sorted(model.formula_.free_symbols, key=str), (mass, v)))) - mass * v ** 2 / 2) == 0
+    assert model.formula_fits_ and model.formula_str_ == str(model.formula_)
+    assert model.discovery_.pareto and model.predict(X).shape == (200,)
+    assert clone(model).get_params()["symbolic"] is True
+    assert not hasattr(clone(model), "formula_")
+    plain = model.set_params(symbolic=False).fit(X.to_numpy(), y.to_numpy())
+    assert not hasattr(plain, "formula_")  # a refit without symbolic drops the old formula
+
+
+def test_symbolic_regressor_names_arrays_x0_x1_and_checks_its_input():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(1, 2, (100, 2))
+    model = KANRegressor(symbolic=True, random_state=0).fit(X, 3 * X[:, 0] + X[:, 1])
+    assert {str(s) for s in model.formula_.free_symbols} == {"x0", "x1"}
+    with pytest.raises(ValueError, match="1-D"):
+        KANRegressor(symbolic=True).fit(X, np.c_[X[:, 0], X[:, 1]])
+    with pytest.raises(ValueError, match="too few"):
+        KANRegressor(symbolic=True).fit(X[:10], X[:10, 0])
+    with pytest.raises(TypeError, match="symbolic"):
+        KANRegressor(symbolic="yes").fit(X, X[:, 0])

@@ -102,3 +102,39 @@ def test_tiny_law_end_to_end(tmp_path, capsys):
         "http-equiv", "")
     for name in ("fit.png", "network.png", "bspline_visualization.png", "model.safetensors"):
         assert (out / name).is_file()
+
+
+def test_unreadable_file(tmp_path, capsys, monkeypatch):
+    """Permission denied (simulated: root reads everything) and a file that is not text."""
+    import kanlab.discover._reading as reading
+    path = _write(tmp_path)
+    monkeypatch.setattr(reading.os, "access", lambda p, mode: False)
+    _fails(tmp_path, capsys, ["--data", str(path), "--target", "F"], "not readable")
+    monkeypatch.undo()
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(bytes(range(256)) * 8)
+    _fails(tmp_path, capsys, ["--data", str(binary), "--target", "F"], "--data: ")
+
+
+def test_inf_rows_named(tmp_path, capsys):
+    rows = [f"{i},{i + 1},{i * 2}" for i in range(1, 40)]
+    rows[2], rows[20] = "3,inf,6", "21,22,-inf"
+    _fails(tmp_path, capsys, ["--data", str(_write(tmp_path, rows=rows)), "--target", "F"],
+           "2 row(s) hold NaN or inf cells (rows 4, 22)")
+
+
+def test_dropna_reports_how_many_rows_were_dropped(tmp_path, capsys, monkeypatch):
+    import kanlab.discover
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):  # the report is printed before the search starts
+        raise Stop
+    monkeypatch.setattr(kanlab.discover, "discover", stop)
+    rows = [f"{i},{i + 1},{i * 2}" for i in range(1, 40)]
+    rows[4], rows[7] = "5,nan,10", "8,,16"
+    with pytest.raises(Stop):
+        main(["train", "--data", str(_write(tmp_path, rows=rows)), "--target", "F", "--dropna",
+              "--out", str(tmp_path / "run"), "--no-progress"])
+    assert "warning: dropped 2 row(s) with NaN or inf cells" in capsys.readouterr().out

@@ -66,8 +66,6 @@ def _agree(parser, tables: list, messages: list, rank: int) -> None:
     """Every rank stops with exit status 2 when any rank's data are bad (rank 0 says why)."""
     from kanlab.discover._table import MIN_ROWS
     message = next((m for m in messages if m), None)
-    if message == _PRINTED:
-        raise SystemExit(2)
     if message is None:
         names = [t[0] for t in tables]
         if any(n != names[0] for n in names):
@@ -137,13 +135,16 @@ def run_data_ddp(parser, args, features, check_out=None) -> int:
         rank, world = d.rank(), d.world_size()
         say = (lambda line: print(line, flush=True)) if rank == 0 else (lambda line: None)
         table, test, message = _read_shard(args, features, rank, world)
+        _agree(parser, _gather((table.names, table.n_rows) if table else None),
+               _gather(message), rank)
+        message = None  # the data are good on every rank: now the run directory (rank 0)
         if rank == 0 and check_out is not None:
             try:
                 check_out()
             except SystemExit:  # the message is printed already
-                table, message = None, _PRINTED
-        _agree(parser, _gather((table.names, table.n_rows) if table else None),
-               _gather(message), rank)
+                message = _PRINTED
+        if _gather(message)[0] == _PRINTED:
+            raise SystemExit(2)
         tr, va, te = split_rows(table.n_rows, args.seed * 1_000_003 + rank,
                                 has_test=test is not None)
         X_te, y_te = (table.X[te], table.y[te]) if test is None else (test.X, test.y)
