@@ -20,6 +20,7 @@ seed of its own.  Then:
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -159,8 +160,18 @@ def run_data_ddp(parser, args, features, check_out=None) -> int:
             say(f"warning (rank 0's rows): {warning}")
         say(f"--ddp: {world} ranks, each reading its own rows; rank 0 searches a subsample of "
             f"{sum(len(p[1]) for p in parts)} rows")
-        result = _search(table, parts, args.seed, args.jobs, say) if rank == 0 else None
+        result = None
+        if rank == 0:
+            try:
+                result = _search(table, parts, args.seed, args.jobs, say)
+            except Exception as err:  # the other ranks must not wait for a result that never comes
+                result = f"{type(err).__name__}: {err}"
         result = _broadcast(result, rank)
+        if isinstance(result, str):
+            if rank == 0:
+                print(f"kanlab: error: the search failed on rank 0: {result}", flush=True,
+                      file=sys.stderr)
+            raise SystemExit(1)
         if result.model is not None:
             new = refine({"model": result.model, "space": result.space}, table.X, table.y, tr,
                          va, seed=args.seed, progress=not args.no_progress and rank == 0,
