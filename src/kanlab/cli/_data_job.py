@@ -106,7 +106,7 @@ def write_run(result, table, test_table, X_test, y_test, *, out: str | None, see
     return metrics
 
 
-def _subsample(n: int, seed: int, limit: int = None):
+def _subsample(n: int, seed: int, limit: int | None = None):
     """At most ``limit`` (``FIGURE_ROWS``) seeded row indices of ``n``, sorted (all when fewer)."""
     import numpy as np
     limit = limit or FIGURE_ROWS

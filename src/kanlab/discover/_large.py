@@ -39,9 +39,8 @@ def _world():
 def _reduce(values):
     """``values`` (floats) summed over the ranks (unchanged in one process)."""
     import torch
-    rank, world = _world()
     t = torch.tensor(values, dtype=torch.float64)
-    if world > 1:
+    if _world()[1] > 1:
         from kanlab.train._distributed import all_reduce_sum
         t = all_reduce_sum(t)
     return t.tolist()
