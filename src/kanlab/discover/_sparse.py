@@ -31,13 +31,23 @@ __all__ = ["structure_formulas", "TRANSFORMS", "MAX_TERMS"]
 MAX_TERMS = 5
 BEAM = 24  # subsets kept per size by the beam search (short term list)
 FULL = (4, 3)  # beam and most terms with the full term list
+WIDE = 120  # pairs and triples kept by the additive fits of the short term list
+MAX_PAIRED = 1200  # columns up to which every pair is tried
+MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are left out)
 FIT_ROWS = 600  # training rows the subset search uses (all of them refit the constants later)
 PER_SIZE = 2  # formulas returned per number of terms
 
 
-def _one_sign(y):
+def _one_sign(y, share: float = 1.0):
+    """The sign of ``y`` when at least ``share`` of its values have it, else 0."""
     s = float(np.sign(np.median(y)))
-    return s if s != 0.0 and np.all(s * y > 0) else 0.0
+    return s if s != 0.0 and np.mean(s * y > 0) >= share else 0.0
+
+
+def _log(v):
+    """``log v`` where ``v > 0``, NaN elsewhere (those rows get no weight)."""
+    with np.errstate(all="ignore"):
+        return np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
 
 
 # name: (applies(y) -> bool, forward(y) -> t, inverse_numpy(u, s), inverse_sympy(u, s))
@@ -85,7 +95,7 @@ def _log_features(X, symbols):
     return out
 
 
-def _stepwise(D, t, max_terms, beam: int = BEAM):
+def _stepwise(D, t, max_terms, beam: int = BEAM, wide: int = 0):
     """Beam search over subsets of standardised columns; yields ``(columns, coefficients)``.
 
     ``D`` and ``t`` are centred.  Each step extends every subset of the beam
@@ -94,12 +104,19 @@ def _stepwise(D, t, max_terms, beam: int = BEAM):
     of the subset), and keeps the ``beam`` best subsets; the best subset of
     each size is yielded.  A beam rather than plain forward selection: the
     term that explains most at first (``sqrt(h)·p^1.5`` for ``p + ρgh``) is
-    often not one of the law's.
+    often not one of the law's.  With ``wide``, every pair of columns is
+    tried and the ``wide`` best pairs (and then triples) are kept.
     """
     sq = np.einsum("ij,ij->j", D, D)
     total = float(t @ t)
     states = [(total, ())]
-    for _ in range(max_terms):
+    for size in range(1, max_terms + 1):
+        if size == 2 and wide and D.shape[1] <= MAX_PAIRED:
+            states = _best_pairs(D, t, wide)
+            yield _coefficients(D, t, states[0][1])
+            keep = wide
+            continue
+        keep = wide if wide and size == 3 else beam
         grown = {}
         for rss, cols in states:
             if cols:
@@ -118,12 +135,33 @@ def _stepwise(D, t, max_terms, beam: int = BEAM):
                     grown[key] = float(residual @ residual) - float(gain[c])
         if not grown:
             return
-        states = sorted(((v, k) for k, v in grown.items()), key=lambda s: s[0])[:beam]
-        cols = list(states[0][1])
-        coef, *_ = np.linalg.lstsq(D[:, cols], t, rcond=None)
-        yield cols, coef
+        states = sorted(((v, k) for k, v in grown.items()), key=lambda s: s[0])[:keep]
+        yield _coefficients(D, t, states[0][1])
         if states[0][0] <= 1e-24 * total:
             return
+
+
+def _coefficients(D, t, cols):
+    cols = list(cols)
+    coef, *_ = np.linalg.lstsq(D[:, cols], t, rcond=None)
+    return cols, coef
+
+
+def _best_pairs(D, t, wide):
+    """The ``wide`` best pairs of columns, every pair tried (2×2 normal equations, vectorised)."""
+    G = D.T @ D
+    b = D.T @ t
+    i, j = np.triu_indices(len(b), 1)
+    gii, gjj, gij = G[i, i], G[j, j], G[i, j]
+    det = gii * gjj - gij * gij
+    with np.errstate(all="ignore"):
+        explained = (gjj * b[i] ** 2 - 2 * gij * b[i] * b[j] + gii * b[j] ** 2) / det
+    explained = np.where(det > 1e-9 * gii * gjj, explained, -np.inf)
+    top = np.argpartition(explained, -wide)[-wide:] if len(explained) > wide else np.arange(
+        len(explained))
+    total = float(t @ t)
+    return sorted(((total - float(explained[k]), (int(i[k]), int(j[k]))) for k in top),
+                  key=lambda s: s[0])
 
 
 def _pruned(D, t, cols):
@@ -173,27 +211,35 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
             continue
         s_y = _one_sign(y_train) or 1.0
         kinds = [("add", t, values, exprs)]
-        s_t = _one_sign(t)
+        s_t = _one_sign(t, MIN_SIGNED)
         if s_t:
             log_vals = np.column_stack([v for v, _ in logs] + [values]) if logs else values
-            kinds.append(("mul", np.log(s_t * t), log_vals,
+            kinds.append(("mul", _log(s_t * t), log_vals,
                           [("log", b) for _, b in logs] + list(exprs)))
         if s_t and logs and simple_pass:  # a product of powers of x, sin x, cos x
-            kinds.append(("pow", np.log(s_t * t), np.column_stack([v for v, _ in logs]),
+            kinds.append(("pow", _log(s_t * t), np.column_stack([v for v, _ in logs]),
                           [("log", b) for _, b in logs]))
         for kind, target, V, E in kinds:
             if V.shape[1] == 0:
                 continue
             fit_rows = min(n_tr, FIT_ROWS)  # the split's rows are in random order already
             tr, target = V[:fit_rows], target[:fit_rows]
-            mean, std = tr.mean(0), tr.std(0)
+            # a log fit is weighted by |T(y)|: its errors then count as they do in T(y) itself,
+            # and rows near 0, where noise dominates the log (or flips the sign), count little
+            w = np.ones(fit_rows) if kind == "add" else np.where(
+                np.isfinite(target), np.abs(t[:fit_rows]), 0.0)
+            target = np.where(w > 0, target, 0.0)
+            w = w / np.sqrt(np.sum(w * w))
+            mean = (w * w) @ tr / np.sum(w * w)
+            std = np.sqrt((w * w) @ (tr - mean) ** 2 / np.sum(w * w))
             std[std == 0] = 1.0
-            D = (tr - mean) / std
-            t_mean = float(target.mean())
+            D = (tr - mean) / std * w[:, None]
+            t_mean = float((w * w) @ target / np.sum(w * w))
+            tc = (target - t_mean) * w
+            wide = WIDE if simple_pass and kind == "add" else 0
             paths = ([(list(range(V.shape[1])), None)] if kind == "pow"
-                     else _stepwise(D, target - t_mean, max_terms, beam))
-            found = {tuple(c): (c, b) for cols, _ in paths
-                     for c, b in _pruned(D, target - t_mean, cols)}
+                     else _stepwise(D, tc, max_terms, beam, wide))
+            found = {tuple(c): (c, b) for cols, _ in paths for c, b in _pruned(D, tc, cols)}
             for cols, coef in found.values():
                 beta = coef / std[cols]
                 c0 = t_mean - float(beta @ mean[cols])
