@@ -127,3 +127,25 @@ def test_discover_finds_a_sum_without_a_network_and_stops_on_noise():
     res = discover(X, noisy, names=["m1", "m2"], n_jobs=1, log=logs.append)
     assert not any("KAN restarts" in line for line in logs), logs  # residual is noise: stop
     assert res.metrics["formula_test_r2"] > 0.999
+
+
+def test_tidy_factors_without_changing_values():
+    from kanlab.discover._constants import complexity, tidy
+    m, v = syms = _symbols("m", "v")
+    expr = 1 / sympy.sqrt(-sympy.Float(1e-17) / m ** 2 + 1 / (m ** 2 * v ** 2))
+    X = np.random.default_rng(0).uniform([1, 1e7], [5, 2.5e8], (50, 2))
+    out = tidy(expr, syms, X)
+    assert complexity(out) < complexity(expr)
+    np.testing.assert_allclose(evaluate(out, syms, X), evaluate(expr, syms, X), rtol=1e-12)
+
+
+def test_rounding_snaps_exponents_before_factors():
+    """m in 1e-27..1e-26: an exponent 0.998 is a factor 0.9; the exponent is snapped first."""
+    from kanlab.discover._constants import round_constants
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(1e-27, 1e-26, 300), rng.uniform(1e5, 1e6, 300)]
+    y = 1e26 * X[:, 0] * X[:, 1]
+    m, v = syms = _symbols("m", "v")
+    start = refit(sympy.Float(0.9) * 1e26 * m ** sympy.Float(0.998) * v, syms, X[:200], y[:200])
+    out = round_constants(start, syms, (X[:200], y[:200]), (X[200:], y[200:]), 1e-9 * np.std(y))
+    assert sympy.simplify(out / (m * v)).is_number, out

@@ -94,7 +94,7 @@ def _fit_params(template, free, p0, fixed, symbols, X, y, max_nfev: int = 200):
     def residual(p):
         with np.errstate(all="ignore"):
             pred = np.asarray(f(np.hstack([X, np.broadcast_to(p, (len(X), len(p)))])), dtype=float)
-        r = (np.broadcast_to(pred, y.shape) - y) / scale
+            r = (np.broadcast_to(pred, y.shape) - y) / scale
         return np.where(np.isfinite(r), r, 1e6)
 
     p0 = np.asarray(p0, dtype=float)

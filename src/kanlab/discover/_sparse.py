@@ -35,6 +35,7 @@ WIDE = 120  # pairs and triples kept by the additive fits of the short term list
 MAX_PAIRED = 1200  # columns up to which every pair is tried
 MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are left out)
 FIT_ROWS = 600  # training rows the subset search uses (all of them refit the constants later)
+VAL_ROWS = 2000  # validation rows that score its candidates
 PER_SIZE = 2  # formulas returned per number of terms
 
 
@@ -185,6 +186,10 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
                        max_terms: int = MAX_TERMS) -> list:
     """Candidate formulas (sympy, in ``symbols``) for ``y`` from sparse fits over library terms."""
     from kanlab.discover._terms import term_library
+    # a seeded sample of the rows: the library stays small in memory (terms × rows) whatever
+    # the table's size
+    X_train, y_train = _sample(X_train, y_train, FIT_ROWS)
+    X_val, y_val = _sample(X_val, y_val, VAL_ROWS)
     X_all = np.vstack([X_train, X_val]).astype(np.float64)
     n_tr = len(X_train)
     logs = _log_features(X_all, symbols)
@@ -202,7 +207,7 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
             beam, simple_pass) -> None:
     """Every transform and kind over one term library; appends ``(error, size, payload)``."""
     for name in transforms:
-        applies, forward, inv_np, inv_sym = table[name]
+        applies, forward, inv_np, _ = table[name]
         if not applies(y_train):
             continue
         with np.errstate(all="ignore"):
@@ -222,7 +227,7 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
         for kind, target, V, E in kinds:
             if V.shape[1] == 0:
                 continue
-            fit_rows = min(n_tr, FIT_ROWS)  # the split's rows are in random order already
+            fit_rows = n_tr
             tr, target = V[:fit_rows], target[:fit_rows]
             # a log fit is weighted by |T(y)|: its errors then count as they do in T(y) itself,
             # and rows near 0, where noise dominates the log (or flips the sign), count little
@@ -250,6 +255,13 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
                     err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
                 if math.isfinite(err):
                     scored.append((err, len(cols), (kind, name, cols, beta, c0, s_t, s_y, E)))
+
+
+def _sample(X, y, limit):
+    if len(y) <= limit:
+        return np.asarray(X), np.asarray(y)
+    rows = np.sort(np.random.default_rng(len(y)).choice(len(y), limit, replace=False))
+    return np.asarray(X)[rows], np.asarray(y)[rows]
 
 
 def _best(scored):
