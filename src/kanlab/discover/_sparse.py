@@ -229,10 +229,10 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
                 continue
             fit_rows = n_tr
             tr, target = V[:fit_rows], target[:fit_rows]
-            # a log fit is weighted by |T(y)|: its errors then count as they do in T(y) itself,
-            # and rows near 0, where noise dominates the log (or flips the sign), count little
-            w = np.ones(fit_rows) if kind == "add" else np.where(
-                np.isfinite(target), np.abs(t[:fit_rows]), 0.0)
+            # weighted by |dy/dfit|: errors count as they do in y itself, and rows where
+            # the transform magnifies the noise (1/y² of small y, log of y near 0) count little
+            w = _weights(forward, y_train, t, kind)
+            w = np.where(np.isfinite(target) & np.isfinite(w), w, 0.0)
             target = np.where(w > 0, target, 0.0)
             w = w / np.sqrt(np.sum(w * w))
             mean = (w * w) @ tr / np.sum(w * w)
@@ -255,6 +255,17 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
                     err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
                 if math.isfinite(err):
                     scored.append((err, len(cols), (kind, name, cols, beta, c0, s_t, s_y, E)))
+
+
+def _weights(forward, y, t, kind):
+    """``|dy/dT|`` (additive fits) or ``|T·dy/dT|`` (log fits), by central differences."""
+    h = 1e-6 * (np.abs(y) + 1e-3 * (float(np.std(y)) or 1.0))
+    with np.errstate(all="ignore"):
+        slope = np.abs((forward(y + h) - forward(y - h)) / (2 * h))
+        w = 1.0 / slope if kind == "add" else np.abs(t) / slope
+    w = np.where(np.isfinite(w), w, 0.0)
+    top = float(np.max(w)) if len(w) else 0.0
+    return w / top if top > 0 else np.ones_like(y)
 
 
 def _sample(X, y, limit):
