@@ -254,9 +254,10 @@ def to_markdown(records) -> str:
             lines.append(f"\n**{m}**: exact {sum(r['exact'] for r in ok)}/{n_laws}, "
                          f"R² ≥ 0.99 on {sum(r['test_r2'] >= 0.99 for r in ok)}, total "
                          f"{sum(r['wall_s'] for r in ok):.0f} s of wall time (slowest "
-                         f"{max((r['wall_s'] for r in ok), default=0):.0f} s), "
-                         f"{sum(r.get('cpu_s', 0) for r in ok):.0f} s of CPU time (slowest "
-                         f"{max((r.get('cpu_s', 0) for r in ok), default=0):.0f} s)")
+                         f"{max((r['wall_s'] for r in ok), default=0):.0f} s)"
+                         + (f", {sum(r['cpu_s'] for r in ok):.0f} s of CPU time (slowest "
+                            f"{max(r['cpu_s'] for r in ok):.0f} s)"
+                            if ok and all("cpu_s" in r for r in ok) else ""))
         lines.append("")
     return "\n".join(lines) + "\n"
 
