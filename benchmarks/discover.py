@@ -68,6 +68,20 @@ LAWS = {
     "six_var_power": (lambda a, b, c, d, e, f: 3 * a * b ** 2 * np.sqrt(c) / (d * e * f ** 3),
                       {"a": (1, 5), "b": (1, 5), "c": (1, 5), "d": (1, 5), "e": (1, 5),
                        "f": (1, 5)}, "3 a b^2 sqrt(c) / (d e f^3)"),
+    # added with the structure search (sums, functions of products, a function of two products)
+    "doppler": (lambda f, v: f * 343.0 / (343.0 - v), {"f": (100, 1000), "v": (0, 100)},
+                "f c / (c - v), c = 343"),
+    "rc_discharge": (lambda V0, t, R, Cap: V0 * np.exp(-t / (R * Cap)),
+                     {"V0": (1, 10), "t": (0, 5e-3), "R": (1e3, 1e4), "Cap": (1e-7, 1e-6)},
+                     "V0 exp(-t/(R C))"),
+    "projectile_range": (lambda v, theta, g: v ** 2 * np.sin(2 * theta) / g,
+                         {"v": (5, 50), "theta": (0.1, 1.4), "g": (9.7, 9.9)},
+                         "v^2 sin(2 theta) / g"),
+    "reduced_mass": (lambda m1, m2: m1 * m2 / (m1 + m2), {"m1": (1, 10), "m2": (1, 10)},
+                     "m1 m2 / (m1 + m2)"),
+    "damped_oscillation": (lambda A, b, t, w: A * np.exp(-b * t) * np.cos(w * t),
+                           {"A": (1, 2), "b": (0.1, 1), "t": (0, 3), "w": (1, 3)},
+                           "A exp(-b t) cos(w t)"),
 }
 
 
@@ -130,6 +144,14 @@ def run_gplearn(X, y, names, seed):
     return reg.predict, str(reg._program), reg._program.length_
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the restarts' worker processes)."""
+    import resource
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 METHODS = {"kanlab": run_kanlab, "pyoperon": run_operon, "gplearn": run_gplearn}
 
 
@@ -147,7 +169,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.from_jsonl:
         records = [json.loads(line) for f in args.from_jsonl for line in open(f) if line.strip()]
-        Path(args.markdown).write_text(to_markdown(records))
+        write_markdown(args.markdown, records)
         return 0
     records = []
     for noise in [float(v) for v in args.noise.split(",")]:
@@ -155,10 +177,10 @@ def main(argv=None) -> int:
             X, y, names = make_data(law, args.rows, noise, args.seed)
             X_new, truth = fresh_points(law)
             for method in args.methods.split(","):
-                start = time.perf_counter()
+                start, cpu0 = time.perf_counter(), _cpu()
                 try:
                     predict, text, size = METHODS[method](X, y, names, args.seed)
-                    wall = time.perf_counter() - start
+                    wall, cpu = time.perf_counter() - start, _cpu() - cpu0
                     pred = np.asarray(predict(X_new), dtype=float)
                     y_te = truth + noise * np.std(truth) * np.random.default_rng(5).standard_normal(len(truth))
                     std = float(np.std(truth))
@@ -166,7 +188,8 @@ def main(argv=None) -> int:
                     rec = {"law": law, "noise": noise, "method": method, "formula": text,
                            "complexity": int(size) if size is not None else None,
                            "exact": is_exact(pred, truth, noise, std),
-                           "test_r2": r2(pred, y_te), "wall_s": wall,
+                           "test_r2": r2(pred, y_te), "wall_s": wall, "cpu_s": cpu,
+                           "load": os.getloadavg()[0],
                            "max_dev_rel": float(np.max(np.abs(dev))) / std,
                            "rms_dev_rel": float(np.sqrt(np.mean(dev ** 2))) / std}
                 except ImportError as err:
@@ -179,41 +202,62 @@ def main(argv=None) -> int:
                 with open(args.jsonl, "a") as f:
                     f.write(json.dumps(rec) + "\n")
                 print(json.dumps(rec), flush=True)
-    Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.markdown).write_text(to_markdown(records))
+    write_markdown(args.markdown, records)
     return 0
+
+
+MARKER = "<!-- tables: written by benchmarks/discover.py, text above this line is kept -->"
+
+
+def write_markdown(path, records) -> None:
+    """The tables under :data:`MARKER`, keeping the text above it when the file has one."""
+    path = Path(path)
+    head = ""
+    if path.exists() and MARKER in path.read_text():
+        head = path.read_text().split(MARKER)[0]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = head + MARKER + "\n\n" + to_markdown(records) if head else to_markdown(records)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def to_markdown(records) -> str:
     records = list({(r["law"], r["noise"], r["method"]): r for r in records}.values())  # last wins
-    lines = ["# `kanlab.discover` on physics laws", "",
-             f"`python benchmarks/discover.py` ({os.cpu_count()} cores, machine shared with other "
-             "jobs: wall times are indicative only).", ""]
+    loads = [r["load"] for r in records if "load" in r]
+    lines = [f"`python benchmarks/discover.py` ({os.cpu_count()} cores"
+             + (f", load average {min(loads):.1f}-{max(loads):.1f} during the runs" if loads else "")
+             + "; CPU s counts this process and its worker processes).", ""]
     for noise in sorted({r["noise"] for r in records}):
         rows = [r for r in records if r["noise"] == noise]
         methods = list(dict.fromkeys(r["method"] for r in rows))
         lines += [f"## noise {noise:g}·std(y)", "",
-                  "| law | " + " | ".join(f"{m} exact | {m} R² | {m} size | {m} s" for m in methods)
-                  + " |", "|---" * (1 + 4 * len(methods)) + "|"]
+                  "| law | " + " | ".join(f"{m} exact | {m} R² | {m} size | {m} wall s | {m} CPU s"
+                                          for m in methods)
+                  + " |", "|---" * (1 + 5 * len(methods)) + "|"]
         for law in dict.fromkeys(r["law"] for r in rows):
             cells = []
             for m in methods:
                 r = next((r for r in reversed(rows) if r["law"] == law and r["method"] == m), None)
                 if r is None:
-                    cells += ["not run", "", "", ""]
+                    cells += ["not run", "", "", "", ""]
                 elif "error" in r:
-                    cells += ["error", "", "", f"{r.get('wall_s', 0):.1f}"]
+                    cells += ["error", "", "", f"{r.get('wall_s', 0):.1f}", ""]
                 else:
+                    cpu = f"{r['cpu_s']:.1f}" if "cpu_s" in r else ""
                     cells += ["yes" if r["exact"] else "no", f"{r['test_r2']:.6f}",
-                              str(r["complexity"]), f"{r['wall_s']:.1f}"]
+                              str(r["complexity"]), f"{r['wall_s']:.1f}", cpu]
             lines.append(f"| {law} | " + " | ".join(cells) + " |")
         for m in methods:
             ok = [r for r in rows if r["method"] == m and "error" not in r]
             n_laws = len({r["law"] for r in rows if r["method"] == m})
             lines.append(f"\n**{m}**: exact {sum(r['exact'] for r in ok)}/{n_laws}, "
                          f"R² ≥ 0.99 on {sum(r['test_r2'] >= 0.99 for r in ok)}, total "
-                         f"{sum(r['wall_s'] for r in ok):.0f} s, slowest "
-                         f"{max((r['wall_s'] for r in ok), default=0):.0f} s")
+                         f"{sum(r['wall_s'] for r in ok):.0f} s of wall time (slowest "
+                         f"{max((r['wall_s'] for r in ok), default=0):.0f} s)"
+                         + (f", {sum(r['cpu_s'] for r in ok):.0f} s of CPU time (slowest "
+                            f"{max(r['cpu_s'] for r in ok):.0f} s)"
+                            if ok and all("cpu_s" in r for r in ok) else ""))
         lines.append("")
     return "\n".join(lines) + "\n"
 

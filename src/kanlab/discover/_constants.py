@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 __all__ = ["evaluate", "rmse_of", "refit", "round_constants", "rounding_tolerance",
-           "complexity"]
+           "complexity", "tidy"]
 
 
 def rounding_tolerance(expr, val_rmse: float, n_train: int, floor: float) -> float:
@@ -54,6 +54,27 @@ def rmse_of(expr, symbols, X, y) -> float:
     return value if math.isfinite(value) else math.inf
 
 
+def tidy(expr, symbols, X, max_nodes: int = 80):
+    """``expr`` or its factored form, whichever has fewer nodes and the same values on ``X``.
+
+    ``1/sqrt(1/(m²v²) - a/m²)`` becomes ``m·v/sqrt(1 - a·v²)``: the same
+    formula, read as a physicist writes it and counted as simpler.
+    """
+    import sympy
+    if complexity(expr) > max_nodes:
+        return expr
+    try:
+        other = sympy.factor(expr)
+    except (sympy.PolynomialError, TypeError, ValueError, RecursionError):
+        return expr
+    if complexity(other) >= complexity(expr) or other.has(sympy.zoo, sympy.nan):
+        return expr
+    a, b = evaluate(expr, symbols, X), evaluate(other, symbols, X)
+    if np.all(np.isfinite(b)) and np.allclose(a, b, rtol=1e-10, atol=1e-300):
+        return other
+    return expr
+
+
 def _parameterize(expr):
     """``(expr with floats replaced by symbols p0.., params, values)``."""
     import sympy
@@ -73,7 +94,7 @@ def _fit_params(template, free, p0, fixed, symbols, X, y, max_nfev: int = 200):
     def residual(p):
         with np.errstate(all="ignore"):
             pred = np.asarray(f(np.hstack([X, np.broadcast_to(p, (len(X), len(p)))])), dtype=float)
-        r = (np.broadcast_to(pred, y.shape) - y) / scale
+            r = (np.broadcast_to(pred, y.shape) - y) / scale
         return np.where(np.isfinite(r), r, 1e6)
 
     p0 = np.asarray(p0, dtype=float)
@@ -151,14 +172,21 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     template, params, values = _parameterize(expr)
     fixed, free = {}, list(params)
     values = dict(zip(params, values))
-    # small values first: exponents and factors such as 1/2 before a coefficient absorbs them
-    for p in sorted(params, key=lambda q: abs(values[q])):
-        for nice in _nice_values(values[p]):
+    # exponents first, then small values: a fitted m**0.998 over m in 1e-27..1e-26 is a factor
+    # 0.9 away from m; snapping the factor first would lock the exponent at 0.998
+    in_exponent = {q for pw in template.atoms(sympy.Pow) for q in pw.exp.free_symbols}
+    for p in sorted(params, key=lambda q: (q not in in_exponent, abs(values[q]))):
+        # 0 first: an offset or a term that the data do not need is dropped
+        for nice in [sympy.Integer(0)] * int(abs(values[p]) >= 1e-12) + _nice_values(values[p]):
             rest = [q for q in free if q is not p]
             trial_fixed = fixed | {p: nice}
-            fitted = _fit_params(template, rest, [values[q] for q in rest], trial_fixed,
-                                 symbols, *train, max_nfev=30)
-            if accepted(_fill(template, trial_fixed, rest, fitted)):
+            try:
+                fitted = _fit_params(template, rest, [values[q] for q in rest], trial_fixed,
+                                     symbols, *train, max_nfev=30)
+                ok = accepted(_fill(template, trial_fixed, rest, fitted))
+            except ValueError:  # the value makes a constant infinite (1/0): not this one
+                ok = False
+            if ok:
                 fixed, free = trial_fixed, rest
                 values.update(zip(rest, fitted))
                 break

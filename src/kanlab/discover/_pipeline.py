@@ -6,6 +6,7 @@ used once, at the end):
 1. check the data (:mod:`._table`), map the names to symbols (:mod:`._names`),
    split the rows 60/20/20 with a seed (:mod:`._split`);
 2. candidates: a linear and a power law fitted directly (:mod:`._direct`),
+   sparse sums of library terms after a transform of ``y`` (:mod:`._sparse`),
    then KAN restarts over spaces (raw, log), widths and seeds, in parallel
    processes (:mod:`._search`); each is read off as a formula in the original
    columns and its constants are refitted on the raw training rows
@@ -15,9 +16,11 @@ used once, at the end):
    where the validation error allows;
 4. the test rows: the formula's and the best spline model's errors.
 
-The search stops after a round when a formula already reproduces the
-validation rows to ``1e-9·std(y)`` (noise-free data, nothing left to find) or
-predicts them at least as well as every spline model trained so far.
+The search stops (before the first round of restarts, or after any) when a
+formula already reproduces the validation rows to ``1e-9·std(y)`` (noise-free
+data, nothing left to find), leaves residuals that look like noise
+(:mod:`._noise`), or predicts the validation rows at least as well as every
+spline model trained so far.
 """
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ EXACT = 1e-9  # validation RMSE / std(y) below which noise-free data are reprodu
 
 def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int = 0,
              n_jobs: int | None = None, rounds=DEFAULT_ROUNDS, time_budget: float | None = 60.0,
-             log=None, progress: bool = False) -> DiscoveryResult:
+             structure: bool = True, log=None, progress: bool = False) -> DiscoveryResult:
     """Find a formula ``y ≈ f(X)`` in the columns' own names and units.
 
     Args:
@@ -59,6 +62,9 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         n_jobs: worker processes for the restarts (default: every core; 1: in
             this process).
         rounds: the restarts, as tuples of :class:`~kanlab.discover._search.Trial`.
+        structure: run the structure search without a network first
+            (:mod:`kanlab.discover._sparse`: sparse sums of library terms after a
+            transform of ``y``).
         time_budget: seconds; no further round of restarts starts once half of it has
             passed (None: every round runs unless a formula is found).
         log: optional callable receiving progress lines (the library prints nothing).
@@ -95,13 +101,21 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
     from kanlab.discover._direct import direct_formulas
     _add(candidates, seen, direct_formulas(data["X_train"], data["y_train"], symbols),
          "direct", symbols, data)
+    if structure:
+        from kanlab.discover._sparse import structure_formulas
+        _add(candidates, seen, structure_formulas(data["X_train"], data["y_train"], data["X_val"],
+                                                  data["y_val"], symbols), "structure", symbols,
+             data)
+        log(f"structure search: {len(candidates)} candidates, "
+            f"{time.perf_counter() - start:.1f} s")
     for r, trials in enumerate(rounds):
-        if _done(candidates, splines, scale):
+        if _done(candidates, splines, scale, data, symbols):
             break
         if r and time_budget is not None and time.perf_counter() - start > time_budget / 2:
             log(f"time budget: {len(rounds) - r} round(s) of restarts skipped")
             break
-        trials = [Trial(t.space, t.width, t.seed + seed, t.grids, t.steps, t.lamb) for t in trials]
+        trials = [Trial(t.space, t.width, t.seed + seed, t.grids, t.steps, t.lamb, t.symbolic)
+                  for t in trials]
         log(f"search round {r + 1}: {len(trials)} KAN restarts")
         for res in run_trials(trials, data, n_jobs):
             if res["spline"] is not None:
@@ -110,7 +124,7 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
     if not splines:  # stopped before any network: train one for the spline model and figures
         for trial in ((rounds[0][0],) if rounds and rounds[0] else ()) + (Trial("raw", (1,)),):
             res = run_trials([Trial(trial.space, trial.width, trial.seed + seed, trial.grids,
-                                    trial.steps, trial.lamb)], data, 1)[0]
+                                    trial.steps, trial.lamb, symbolic=False)], data, 1)[0]
             if res["spline"] is not None:
                 splines.append(res["spline"] | {"trial": res["trial"]})
                 break
@@ -122,19 +136,25 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                    (X_te, y_te), (len(tr), len(va), len(y_te)), seed, start, log)
 
 
-
 def _subsample(rows, limit: int, seed: int):
     if len(rows) <= limit:
         return rows
     return np.sort(np.random.default_rng([seed, len(rows)]).choice(rows, limit, replace=False))
 
 
-def _done(candidates, splines, scale) -> bool:
-    """A formula reproduces noise-free data, or predicts as well as every spline model so far."""
+def _done(candidates, splines, scale, data, symbols) -> bool:
+    """A formula reproduces noise-free data, leaves only noise, or beats every spline model so far."""
     if not candidates:
         return False
-    best = min(c["val_rmse"] for c in candidates)
-    return best <= EXACT * scale or (bool(splines) and best <= min(s["val_rmse"] for s in splines))
+    best = min(candidates, key=lambda c: c["val_rmse"])
+    if best["val_rmse"] <= EXACT * scale or (
+            bool(splines) and best["val_rmse"] <= min(s["val_rmse"] for s in splines)):
+        return True
+    from kanlab.discover._constants import evaluate
+    from kanlab.discover._noise import looks_like_noise
+    X = np.vstack([data["X_train"], data["X_val"]])
+    y = np.concatenate([data["y_train"], data["y_val"]])
+    return looks_like_noise(X, y - evaluate(best["expr"], symbols, X))
 
 
 def _label(trial: Trial) -> str:
@@ -142,14 +162,21 @@ def _label(trial: Trial) -> str:
 
 
 def _add(candidates, seen, exprs, source, symbols, data) -> None:
-    from kanlab.discover._constants import complexity, refit, rmse_of
+    import sympy
+    from kanlab.discover._constants import complexity, refit, rmse_of, tidy
     for expr in exprs:
-        expr = refit(expr, symbols, data["X_train"], data["y_train"])
-        key = str(expr)
-        if key in seen:
+        if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             continue
-        seen.add(key)
-        val = rmse_of(expr, symbols, data["X_val"], data["y_val"])
+        try:
+            expr = tidy(refit(expr, symbols, data["X_train"], data["y_train"]), symbols,
+                        data["X_val"])
+            key = str(expr)
+            if key in seen:
+                continue
+            seen.add(key)
+            val = rmse_of(expr, symbols, data["X_val"], data["y_val"])
+        except ValueError:  # a constant that is not a finite number: not a formula
+            continue
         if math.isfinite(val):
             candidates.append({"expr": expr, "complexity": complexity(expr), "val_rmse": val,
                                "source": source})
@@ -162,6 +189,7 @@ def _finish(table, test_table, data, symbols, identifiers, name_map, candidates,
                                             rounding_tolerance)
     from kanlab.discover._select import choose, pareto_front
     scale = float(np.std(data["y_train"]))
+    candidates = _rounded_leaders(candidates, data, symbols, scale)
     front = pareto_front(candidates)
     chosen = choose(front, floor=EXACT * scale)
     formula, picked = None, chosen
@@ -205,6 +233,31 @@ def _finish(table, test_table, data, symbols, identifiers, name_map, candidates,
     metrics["wall_time"] = time.perf_counter() - start
     result.metrics = metrics
     return result
+
+
+def _rounded_leaders(candidates, data, symbols, scale, within: float = 1.5, most: int = 8):
+    """The candidates, with the best few (by validation RMSE) also in rounded form.
+
+    A fitted exponent of 1.0003 costs more nodes than the 1 it stands for; the
+    leaders are compared on the complexity they have once rounded (where the
+    validation rows allow it, see :func:`~kanlab.discover._constants.round_constants`).
+    """
+    from kanlab.discover._constants import (complexity, rmse_of, round_constants,
+                                            rounding_tolerance)
+    if not candidates:
+        return candidates
+    best = min(c["val_rmse"] for c in candidates)
+    leaders = sorted((c for c in candidates if c["val_rmse"] <= within * best + EXACT * scale),
+                     key=lambda c: (c["complexity"], c["val_rmse"]))[:most]
+    out = list(candidates)
+    for c in leaders:
+        tol = rounding_tolerance(c["expr"], c["val_rmse"], len(data["y_train"]), EXACT * scale)
+        expr = round_constants(c["expr"], symbols, (data["X_train"], data["y_train"]),
+                               (data["X_val"], data["y_val"]), tol)
+        if expr != c["expr"]:
+            val = rmse_of(expr, symbols, data["X_val"], data["y_val"])
+            out.append(c | {"expr": expr, "complexity": complexity(expr), "val_rmse": val})
+    return out
 
 
 def _r2(pred, y) -> float:

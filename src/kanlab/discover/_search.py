@@ -27,6 +27,7 @@ class Trial:
     grids: tuple = (5, 10)
     steps: int = 30
     lamb: float = 0.01
+    symbolic: bool = True  # False: the spline model only, no formula read off
 
 
 def _dataset(space, X_tr, y_tr, X_va, y_va, torch):
@@ -83,6 +84,8 @@ def _train_and_read(trial, space, data, out, torch) -> None:
     model.reference_input = ds["train_input"]
     val = _val_rmse(model, space, data["X_val"], data["y_val"], torch)
     out["spline"] = {"model": copy.deepcopy(model), "space": space, "val_rmse": val}
+    if not trial.symbolic:
+        return
     z = [sympy.Symbol(f"_z{i}", real=True) for i in range(n)]
     from kanlab.discover._names import symbols_for
     symbols = symbols_for(data["names"], data["positive"])

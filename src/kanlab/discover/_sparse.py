@@ -1,0 +1,298 @@
+"""Structure search without a network: sparse sums of library terms, after a transform of y.
+
+Many laws are, after an invertible transform ``T`` of the target, a short
+sum of terms from :func:`kanlab.discover._terms.term_library`:
+
+- ``T(y) = c0 + Σ c_k·term_k`` (*additive*): Bernoulli's ``p + ρv²/2 + ρgh``,
+  a lens ``(n-1)(1/R1 - 1/R2)``, ``1/p² = 1/(m²v²) - 1/(m²c²)``;
+- ``log|T(y)| = c0 + Σ c_k·term_k`` (*multiplicative*, for a ``T(y)`` of one
+  sign), where the terms also include ``log x``, ``log|sin x|``,
+  ``log|cos x|``: a product of powers ``C·Π x^a``, ``n0·exp(-E/(k·T))``, a
+  Gaussian density;
+- ``log|T(y)| = c0 + Σ a_i·log|g_i(x_i)|`` with ``g`` one of ``x``, ``sin x``,
+  ``cos x`` (*pow*, every such column at once, then pruned):
+  ``sin y = n1·sin θ / n2`` (Snell's law).
+
+For every transform and both kinds, a beam search over subsets selects up to :data:`MAX_TERMS` terms on the training
+rows; every step of every path is scored on the validation rows in the
+target's own units, and the best few per number of terms are returned as
+sympy formulas.  Their constants are refitted and chosen among later (see
+:mod:`kanlab.discover._pipeline`), so this search only has to propose the
+right structure.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["structure_formulas", "TRANSFORMS", "MAX_TERMS"]
+
+MAX_TERMS = 5
+BEAM = 24  # subsets kept per size by the beam search (short term list)
+FULL = (4, 3)  # beam and most terms with the full term list
+WIDE = 120  # pairs and triples kept by the additive fits of the short term list
+MAX_PAIRED = 1200  # columns up to which every pair is tried
+MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are left out)
+FIT_ROWS = 600  # training rows the subset search uses (all of them refit the constants later)
+VAL_ROWS = 2000  # validation rows that score its candidates
+PER_SIZE = 2  # formulas returned per number of terms
+
+
+def _one_sign(y, share: float = 1.0):
+    """The sign of ``y`` when at least ``share`` of its values have it, else 0."""
+    s = float(np.sign(np.median(y)))
+    return s if s != 0.0 and np.mean(s * y > 0) >= share else 0.0
+
+
+def _log(v):
+    """``log v`` where ``v > 0``, NaN elsewhere (those rows get no weight)."""
+    with np.errstate(all="ignore"):
+        return np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
+
+
+# name: (applies(y) -> bool, forward(y) -> t, inverse_numpy(u, s), inverse_sympy(u, s))
+def _transforms():
+    import sympy
+    pi2 = math.pi / 2
+    return {
+        "id": (lambda y: True, lambda y: y, lambda u, s: u, lambda u, s: u),
+        "inv": (lambda y: _one_sign(y) != 0, lambda y: 1 / y, lambda u, s: 1 / u,
+                lambda u, s: 1 / u),
+        "square": (lambda y: _one_sign(y) != 0, lambda y: y * y,
+                   lambda u, s: s * np.sqrt(u), lambda u, s: s * sympy.sqrt(u)),
+        "inv_square": (lambda y: _one_sign(y) != 0, lambda y: 1 / (y * y),
+                       lambda u, s: s / np.sqrt(u), lambda u, s: s / sympy.sqrt(u)),
+        "sqrt": (lambda y: _one_sign(y) != 0, lambda y: np.sqrt(np.abs(y)),
+                 lambda u, s: s * u * u, lambda u, s: s * u ** 2),
+        "sin": (lambda y: bool(np.all(np.abs(y) < pi2)), np.sin, lambda u, s: np.arcsin(u),
+                lambda u, s: sympy.asin(u)),
+        "cos": (lambda y: bool(np.all((y > 0) & (y < math.pi))), np.cos,
+                lambda u, s: np.arccos(u), lambda u, s: sympy.acos(u)),
+        "tan": (lambda y: bool(np.all(np.abs(y) < pi2)), np.tan, lambda u, s: np.arctan(u),
+                lambda u, s: sympy.atan(u)),
+        "exp": (lambda y: bool(np.all(np.abs(y) < 30)), np.exp, lambda u, s: np.log(u),
+                lambda u, s: sympy.log(u)),
+    }
+
+
+TRANSFORMS = ("id", "inv", "square", "inv_square", "sqrt", "sin", "cos", "tan", "exp")
+
+
+def _log_features(X, symbols):
+    """``(values, base)``: ``log|g(x)|`` columns whose ``exp(c·…)`` is ``base^c``."""
+    import sympy
+    out = []
+    with np.errstate(all="ignore"):
+        for i, sym in enumerate(symbols):
+            col = X[:, i]
+            if np.all(col > 0):
+                out.append((np.log(col), sym))
+            if float(np.max(np.abs(col))) <= 40:
+                for fn, sfn in ((np.sin, sympy.sin), (np.cos, sympy.cos)):
+                    s = _one_sign(fn(col))
+                    if s and np.ptp(fn(col)) > 1e-9:
+                        out.append((np.log(s * fn(col)), s * sfn(sym)))
+    return out
+
+
+def _stepwise(D, t, max_terms, beam: int = BEAM, wide: int = 0):
+    """Beam search over subsets of standardised columns; yields ``(columns, coefficients)``.
+
+    ``D`` and ``t`` are centred.  Each step extends every subset of the beam
+    by every column, scoring each extension by its exact drop of the residual
+    sum of squares (``(d·r)² / |d - QQᵀd|²`` with ``Q`` an orthonormal basis
+    of the subset), and keeps the ``beam`` best subsets; the best subset of
+    each size is yielded.  A beam rather than plain forward selection: the
+    term that explains most at first (``sqrt(h)·p^1.5`` for ``p + ρgh``) is
+    often not one of the law's.  With ``wide``, every pair of columns is
+    tried and the ``wide`` best pairs (and then triples) are kept.
+    """
+    sq = np.einsum("ij,ij->j", D, D)
+    total = float(t @ t)
+    states = [(total, ())]
+    for size in range(1, max_terms + 1):
+        if size == 2 and wide and D.shape[1] <= MAX_PAIRED:
+            states = _best_pairs(D, t, wide)
+            yield _coefficients(D, t, states[0][1])
+            keep = wide
+            continue
+        keep = wide if wide and size == 3 else beam
+        grown = {}
+        for rss, cols in states:
+            if cols:
+                Q, _ = np.linalg.qr(D[:, list(cols)])
+                residual = t - Q @ (Q.T @ t)
+                left = sq - np.einsum("ij,ij->j", Q.T @ D, Q.T @ D)
+            else:
+                residual, left = t, sq
+            with np.errstate(all="ignore"):
+                gain = np.where(left > 1e-10 * sq, (D.T @ residual) ** 2 / left, -1.0)
+            gain[list(cols)] = -1.0
+            gain = np.nan_to_num(gain, nan=-1.0)
+            for c in np.argpartition(gain, -beam)[-beam:]:
+                key = tuple(sorted(cols + (int(c),)))
+                if gain[c] > 0 and key not in grown:
+                    grown[key] = float(residual @ residual) - float(gain[c])
+        if not grown:
+            return
+        states = sorted(((v, k) for k, v in grown.items()), key=lambda s: s[0])[:keep]
+        yield _coefficients(D, t, states[0][1])
+        if states[0][0] <= 1e-24 * total:
+            return
+
+
+def _coefficients(D, t, cols):
+    cols = list(cols)
+    coef, *_ = np.linalg.lstsq(D[:, cols], t, rcond=None)
+    return cols, coef
+
+
+def _best_pairs(D, t, wide):
+    """The ``wide`` best pairs of columns, every pair tried (2×2 normal equations, vectorised)."""
+    G = D.T @ D
+    b = D.T @ t
+    i, j = np.triu_indices(len(b), 1)
+    gii, gjj, gij = G[i, i], G[j, j], G[i, j]
+    det = gii * gjj - gij * gij
+    with np.errstate(all="ignore"):
+        explained = (gjj * b[i] ** 2 - 2 * gij * b[i] * b[j] + gii * b[j] ** 2) / det
+    explained = np.where(det > 1e-9 * gii * gjj, explained, -np.inf)
+    top = np.argpartition(explained, -wide)[-wide:] if len(explained) > wide else np.arange(
+        len(explained))
+    total = float(t @ t)
+    return sorted(((total - float(explained[k]), (int(i[k]), int(j[k]))) for k in top),
+                  key=lambda s: s[0])
+
+
+def _pruned(D, t, cols):
+    """``cols`` and the subsets left by dropping, one at a time, the term that matters least."""
+    cols = list(cols)
+    while cols:
+        coef, *_ = np.linalg.lstsq(D[:, cols], t, rcond=None)
+        yield list(cols), coef
+        if len(cols) == 1:
+            return
+        rss = []
+        for k in range(len(cols)):
+            rest = cols[:k] + cols[k + 1:]
+            c, *_ = np.linalg.lstsq(D[:, rest], t, rcond=None)
+            r = t - D[:, rest] @ c
+            rss.append(float(r @ r))
+        cols.pop(int(np.argmin(rss)))
+
+
+def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANSFORMS,
+                       max_terms: int = MAX_TERMS) -> list:
+    """Candidate formulas (sympy, in ``symbols``) for ``y`` from sparse fits over library terms."""
+    from kanlab.discover._terms import term_library
+    # a seeded sample of the rows: the library stays small in memory (terms × rows) whatever
+    # the table's size
+    X_train, y_train = _sample(X_train, y_train, FIT_ROWS)
+    X_val, y_val = _sample(X_val, y_val, VAL_ROWS)
+    X_all = np.vstack([X_train, X_val]).astype(np.float64)
+    n_tr = len(X_train)
+    logs = _log_features(X_all, symbols)
+    table = _transforms()
+    scored = []
+    for simple in (True, False):
+        values, exprs = term_library(X_all, symbols, simple=simple)
+        beam, most = (BEAM, max_terms) if simple else (FULL[0], min(FULL[1], max_terms))
+        _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val, most, beam,
+                simple)
+    return [_to_sympy(item, table) for item in _best(scored)]
+
+
+def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val, max_terms,
+            beam, simple_pass) -> None:
+    """Every transform and kind over one term library; appends ``(error, size, payload)``."""
+    for name in transforms:
+        applies, forward, inv_np, _ = table[name]
+        if not applies(y_train):
+            continue
+        with np.errstate(all="ignore"):
+            t = forward(y_train)
+        if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
+            continue
+        s_y = _one_sign(y_train) or 1.0
+        kinds = [("add", t, values, exprs)]
+        s_t = _one_sign(t, MIN_SIGNED)
+        if s_t:
+            log_vals = np.column_stack([v for v, _ in logs] + [values]) if logs else values
+            kinds.append(("mul", _log(s_t * t), log_vals,
+                          [("log", b) for _, b in logs] + list(exprs)))
+        if s_t and logs and simple_pass:  # a product of powers of x, sin x, cos x
+            kinds.append(("pow", _log(s_t * t), np.column_stack([v for v, _ in logs]),
+                          [("log", b) for _, b in logs]))
+        for kind, target, V, E in kinds:
+            if V.shape[1] == 0:
+                continue
+            fit_rows = n_tr
+            tr, target = V[:fit_rows], target[:fit_rows]
+            # weighted by |dy/dfit|: errors count as they do in y itself, and rows where
+            # the transform magnifies the noise (1/y² of small y, log of y near 0) count little
+            w = _weights(forward, y_train, t, kind)
+            w = np.where(np.isfinite(target) & np.isfinite(w), w, 0.0)
+            target = np.where(w > 0, target, 0.0)
+            w = w / np.sqrt(np.sum(w * w))
+            mean = (w * w) @ tr / np.sum(w * w)
+            std = np.sqrt((w * w) @ (tr - mean) ** 2 / np.sum(w * w))
+            std[std == 0] = 1.0
+            D = (tr - mean) / std * w[:, None]
+            t_mean = float((w * w) @ target / np.sum(w * w))
+            tc = (target - t_mean) * w
+            wide = WIDE if simple_pass and kind == "add" else 0
+            paths = ([(list(range(V.shape[1])), None)] if kind == "pow"
+                     else _stepwise(D, tc, max_terms, beam, wide))
+            found = {tuple(c): (c, b) for cols, _ in paths for c, b in _pruned(D, tc, cols)}
+            for cols, coef in found.values():
+                beta = coef / std[cols]
+                c0 = t_mean - float(beta @ mean[cols])
+                with np.errstate(all="ignore"):
+                    u = c0 + V[n_tr:, cols] @ beta
+                    u = s_t * np.exp(u) if kind != "add" else u
+                    pred = inv_np(u, s_y)
+                    err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
+                if math.isfinite(err):
+                    scored.append((err, len(cols), (kind, name, cols, beta, c0, s_t, s_y, E)))
+
+
+def _weights(forward, y, t, kind):
+    """``|dy/dT|`` (additive fits) or ``|T·dy/dT|`` (log fits), by central differences."""
+    h = 1e-6 * (np.abs(y) + 1e-3 * (float(np.std(y)) or 1.0))
+    with np.errstate(all="ignore"):
+        slope = np.abs((forward(y + h) - forward(y - h)) / (2 * h))
+        w = 1.0 / slope if kind == "add" else np.abs(t) / slope
+    w = np.where(np.isfinite(w), w, 0.0)
+    top = float(np.max(w)) if len(w) else 0.0
+    return w / top if top > 0 else np.ones_like(y)
+
+
+def _sample(X, y, limit):
+    if len(y) <= limit:
+        return np.asarray(X), np.asarray(y)
+    rows = np.sort(np.random.default_rng(len(y)).choice(len(y), limit, replace=False))
+    return np.asarray(X)[rows], np.asarray(y)[rows]
+
+
+def _best(scored):
+    """The best :data:`PER_SIZE` per number of terms, as ``[payload]``."""
+    out = []
+    for k in sorted({s[1] for s in scored}):
+        same = sorted((s for s in scored if s[1] == k), key=lambda s: s[0])
+        out += [s[2] for s in same[:PER_SIZE]]
+    return out
+
+
+def _to_sympy(item, table):
+    import sympy
+    kind, name, cols, beta, c0, s_t, s_y, E = item
+    F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
+    if kind == "add":
+        u = F(c0) + sum(F(b) * sympy.Mul(*E[c]) for b, c in zip(beta, cols))
+    else:
+        u = s_t * sympy.exp(F(c0))
+        for b, c in zip(beta, cols):
+            e = E[c]
+            u = u * (e[1] ** F(b) if e[0] == "log" else sympy.exp(F(b) * sympy.Mul(*e)))
+    return table[name][3](u, s_y)

@@ -1,0 +1,141 @@
+"""A library of candidate terms: small products of powers and functions of the inputs.
+
+A *factor* is one input raised to a small rational power (``x^2``,
+``x^-1/2``), a library function of one input (``log x``, ``sin x``,
+``exp(-x)``), or, for up to four inputs, a function of a product or ratio of
+two inputs (``cos(k·d)``, ``exp(-E/T)``).  A *term* is a product of at most
+three factors of different inputs.  :func:`term_library` returns the terms'
+values on the rows (numpy) together with their sympy expressions, so that a
+sparse linear fit over the terms (:mod:`kanlab.discover._sparse`) is at once a
+formula.  Only terms that are finite and not constant on the rows are kept;
+fractional powers need an all-positive input and negative ones an input that
+is never 0.
+"""
+from __future__ import annotations
+
+from itertools import combinations, product
+
+import numpy as np
+
+__all__ = ["term_library", "MAX_TERMS_BUILT"]
+
+MAX_TERMS_BUILT = 12_000  # terms beyond this are not built (6 inputs give about 7 000)
+_INT_POWERS = (1, 2, 3, -1, -2, -3)
+_HALF_POWERS = ((1, 2), (-1, 2), (3, 2), (-3, 2))
+_PAIR_POWERS = (1, -1, 2, -2)
+_ARG_LIMIT = 40.0  # sin/cos/exp of an argument beyond this are noise or overflow
+
+
+def _power_factors(i, col, sym):
+    """``(values, expr, is_power)`` of the powers of one input allowed by its values."""
+    import sympy
+    positive, nonzero = bool(np.all(col > 0)), bool(np.all(col != 0))
+    out = []
+    for p in _INT_POWERS:
+        if p > 0 or nonzero:
+            out.append((col ** float(p), sym ** p, True))
+    if positive:
+        for p, q in _HALF_POWERS:
+            out.append((col ** (p / q), sym ** sympy.Rational(p, q), True))
+    return out
+
+
+def _function_factors(arg, arg_expr, positive_allowed):
+    """Library functions of one argument whose values on these rows are usable."""
+    import sympy
+    out = []
+    big = float(np.max(np.abs(arg))) if len(arg) else 0.0
+    if positive_allowed and np.all(arg > 0):
+        out.append((np.log(arg), sympy.log(arg_expr), False))
+    if big <= _ARG_LIMIT:
+        out += [(np.sin(arg), sympy.sin(arg_expr), False), (np.cos(arg), sympy.cos(arg_expr), False),
+                (np.exp(arg), sympy.exp(arg_expr), False),
+                (np.exp(-arg), sympy.exp(-arg_expr), False)]
+    return out
+
+
+def _pair_factors(X, symbols, i, j):
+    """``g(x_i^a·x_j^b)`` for g in sin, cos, exp(±·), with small integer powers."""
+    out = []
+    ci, cj = X[:, i], X[:, j]
+    for a, b in product(_PAIR_POWERS, repeat=2):
+        if (a < 0 and np.any(ci == 0)) or (b < 0 and np.any(cj == 0)):
+            continue
+        if abs(a) == 2 and abs(b) == 2:
+            continue
+        with np.errstate(all="ignore"):
+            arg = ci ** float(a) * cj ** float(b)
+        if not np.all(np.isfinite(arg)):
+            continue
+        out += _function_factors(arg, symbols[i] ** a * symbols[j] ** b, False)
+    return out
+
+
+def _usable(values) -> bool:
+    return bool(np.all(np.isfinite(values))) and float(np.ptp(values)) > 1e-12 * (
+        float(np.max(np.abs(values))) + 1e-300)
+
+
+def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = False):
+    """``(values, factors)``: terms as columns of ``values`` (rows × terms) and their factors.
+
+    ``factors[k]`` is a tuple of sympy expressions whose product is term ``k``
+    (``sympy.Mul(*factors[k])``; multiplied only for the terms a fit keeps,
+    since building thousands of sympy products takes seconds).
+
+    Args:
+        X: the rows (training rows, original units).
+        symbols: one sympy symbol per column of ``X``.
+        max_terms: stop adding terms beyond this many (the simplest come first).
+        simple: only powers up to 2 (whole or half), functions of one input alone, and
+            products of two powers: a short list in which a sparse fit is rarely misled
+            (the full list holds many near copies of every term).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[1]
+    with np.errstate(all="ignore"):
+        per_var = []
+        for i in range(n):
+            powers = _power_factors(i, X[:, i], symbols[i])
+            if simple:
+                powers = [f for f in powers if abs(f[1].as_base_exp()[1]) <= 2]
+            funcs = _function_factors(X[:, i], symbols[i], True)
+            per_var.append((powers, funcs))
+        pairs = {}
+        if n <= 4 and not simple:
+            for i, j in combinations(range(n), 2):
+                pairs[(i, j)] = _pair_factors(X, symbols, i, j)
+        cols, exprs = [], []
+
+        def add(values, expr) -> bool:
+            if len(cols) >= max_terms:
+                return False
+            if _usable(values):
+                cols.append(values)
+                exprs.append(expr)
+            return True
+
+        for i in range(n):  # one factor
+            for v, e, _ in per_var[i][0] + per_var[i][1]:
+                add(v, (e,))
+        for fs in pairs.values():
+            for v, e, _ in fs:
+                add(v, (e,))
+        for i, j in combinations(range(n), 2):  # two factors, at most one of them a function
+            for (vi, ei, pi), (vj, ej, pj) in product(per_var[i][0] + per_var[i][1],
+                                                      per_var[j][0] + per_var[j][1]):
+                if (pi and pj) or (not simple and (pi or pj)):
+                    add(vi * vj, (ei, ej))
+        for (i, j), fs in pairs.items():  # a function of a pair times a power of an input
+            for k in range(n):
+                for (vf, ef, _), (vk, ek, _) in product(fs, per_var[k][0][:4]):
+                    add(vf * vk, (ef, ek))
+        for i, j, k in combinations(range(n) if not simple else (), 3):  # three powers (±1, ±2)
+            small = [[f for f in per_var[m][0] if f[1].as_base_exp()[1] in (1, -1, 2, -2)]
+                     for m in (i, j, k)]
+            for (vi, ei, _), (vj, ej, _), (vk, ek, _) in product(*small):
+                if not add(vi * vj * vk, (ei, ej, ek)):
+                    break
+    if not cols:
+        return np.empty((len(X), 0)), []
+    return np.column_stack(cols), exprs
