@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from kanlab.train._diagnostics import warn_out_of_grid
+from kanlab.train._magnitudes import MagnitudeCache, forward_with_magnitudes
 from kanlab.train._optim import LBFGS, Adam
 from kanlab.train._regularization import smoothness_penalty, sparsity_penalty
 from kanlab._validation import NonFiniteError, check_float, check_int, check_solver_dtype
@@ -186,24 +187,13 @@ def check_dataset(model, dataset: dict, any_labels: bool = False) -> None:
             raise ValueError(f"{part}_input has {x.shape[0]} rows but {part}_label {y.shape[0]}")
 
 
-def _forward_with_magnitudes(model, x: Tensor) -> tuple[Tensor, list[Tensor]]:
-    """Output and every layer's edge RMS, each layer's basis computed once for both."""
-    mags = []
-
-    def edges(layer, x: Tensor) -> Tensor:
-        y, rms = layer.forward_and_rms(x)
-        mags.append(rms)
-        return y
-
-    pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
-    return pred, mags
-
-
-def penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
+def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = None
+              ) -> tuple[Tensor, Tensor]:
     """Prediction and the weighted regularisation term of ``cfg`` (what ``fit`` minimises
-    besides the data loss; the scikit-learn classifier reuses it with cross-entropy)."""
+    besides the data loss; the scikit-learn classifier reuses it with cross-entropy).
+    ``cache`` keeps the first layer's features between evaluations on the same input."""
     if cfg.lamb > 0:
-        pred, mags = _forward_with_magnitudes(model, x)
+        pred, mags = forward_with_magnitudes(model, x, cache)
         reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy)
     else:
         pred = model(x)
@@ -338,6 +328,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     # good: parameters whose loss was evaluated finite; before: those the current step starts from
     good, before, verified = _snapshot(model), None, False
     reg_value = 0.0
+    cache = MagnitudeCache()  # the first layer's features while the data and knots stay
     if not cfg.update_grid:  # the grid stays: say so now if the data are off it
         warn_out_of_grid(model, x_train, "and update_grid=False")
 
@@ -368,7 +359,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             for p in model.parameters():
                 p.grad = None
             try:
-                pred, reg = penalties(model, xb, cfg)
+                pred, reg = penalties(model, xb, cfg, cache)
             except NonFiniteError:  # a hidden layer overflowed: same as a non-finite loss
                 return torch.tensor(float("inf"))
             data_loss = (torch.mean((pred - yb) ** 2) if cfg.loss_fn is None
