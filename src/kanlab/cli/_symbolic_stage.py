@@ -65,8 +65,8 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, la
     10x) and the network has several layers, a second attempt fixes the last
     layer to linear edges first (see :func:`_attempt`); the better one is kept.
     ``labels``, ``(LabelScale, test labels)``: ``dataset``'s labels are rescaled
-    (:mod:`kanlab.cli._label_scale`) and the formula is mapped to these labels' units
-    before it is rounded and checked.
+    (:mod:`kanlab.cli._label_scale`); the formula is rounded in the fitted units, then
+    mapped to these labels' units and checked against them.
     """
     import sympy
     from kanlab.symbolic._formula import round_formula, to_latex
@@ -103,10 +103,11 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, la
             f"{cfg.r2_threshold}); they stay splines")
         state["symbolic"] = {"formula": None}
         return spline_model, history
-    if labels is not None:
-        raw = [labels[0].formula(e, o) for o, e in enumerate(raw)]
-        y_test = labels[1]
     rounded = [round_formula(e, digits=cfg.digits) for e in raw]
+    if labels is not None:  # rounded in the fitted units, where constants are of order one
+        raw = [labels[0].formula(e, o) for o, e in enumerate(raw)]
+        rounded = [labels[0].formula(e, o) for o, e in enumerate(rounded)]
+        y_test = labels[1]
     outputs = range(len(rounded))
     errors = [_formula_rmse(rounded[o], symbols, x_test, y_test[:, [o]].squeeze(1)) for o in outputs]
     raw_rmse = [_formula_rmse(raw[o], symbols, x_test, y_test[:, [o]].squeeze(1)) for o in outputs]
