@@ -215,7 +215,11 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     else:
         from kanlab.io._checkpoint import load
         model = load(out / state["checkpoint"])
-    scale = LabelScale.of(dataset["train_label"], model)
+    # a checkpoint from before labels were rescaled (no "label_scale" in progress.json) holds
+    # a model of the labels themselves
+    old = state["checkpoint"] is not None and "label_scale" not in state
+    scale = LabelScale((0.0,) * n_out) if old else LabelScale.of(dataset["train_label"], model)
+    state["label_scale"] = scale.to_dict()
     if not scale.identity and not resume:
         log(f"labels rescaled for training to (y - shift) / scale, scale {scale.scale:g}, shift "
             f"{_numbers(scale.shift)} (the labels are far from order one); the model, "
