@@ -54,8 +54,7 @@ class LabelScale:
         if not (math.isfinite(spread) and spread > 0):
             return cls((0.0,) * n_out)
         scale = float(f"1e{round(math.log10(spread))}")
-        shift = [scale * round(m / scale) if abs(m) >= 10 * scale else 0.0
-                 for m in y.mean(0).tolist()]
+        shift = [_round_to(m, scale) if abs(m) >= 10 * scale else 0.0 for m in y.mean(0).tolist()]
         if model.layers[-1].basis_name != "bspline":
             shift = [0.0] * n_out
         return cls(tuple(shift), scale)
@@ -110,6 +109,14 @@ class LabelScale:
                 if shift and not _shift(layer, symbolic, o, shift):
                     missing.append(o)
         return missing
+
+
+def _round_to(value: float, step: float) -> float:
+    """``value`` rounded to a multiple of ``step`` (as it is when the quotient overflows)."""
+    q = value / step
+    if not math.isfinite(q):
+        return value
+    return float(f"{round(q)}e{round(math.log10(step))}")  # step is a power of ten: exact digits
 
 
 def _shift(layer, symbolic, o: int, value: float) -> bool:
