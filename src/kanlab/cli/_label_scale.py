@@ -8,9 +8,13 @@ train to a poor model.  The train job fits ``(y - shift) / scale``:
 * ``scale`` is the power of ten nearest the labels' standard deviation (pooled
   over the outputs), so the fitted labels have a spread in [0.3, 3], and a
   function times a power of ten trains exactly like the function itself;
-* ``shift`` (per output) is the mean rounded to a multiple of ``scale``, applied
-  only when the mean is at least 10 ``scale`` (an offset that would dwarf the
-  variation); a mean of order the spread, as the default function's, is kept.
+* ``shift`` (per output) is the mean rounded to a multiple of ``10 scale``, applied
+  only when the mean is at least ``10 scale`` (an offset that would dwarf the
+  variation).  The fitted labels keep a mean below 5 spreads, as functions of
+  order one have (the default function's is 1.3 spreads), and a round offset
+  such as the 1000 of ``1e3 + exp(...)`` is removed exactly: the fit then sees
+  the function itself (rounding to ``scale``, which left ``exp(...) - 2``,
+  pruned to another structure in a test).
 
 Both are round numbers, so the formula's constants stay nice after mapping back:
 
@@ -54,7 +58,8 @@ class LabelScale:
         if not (math.isfinite(spread) and spread > 0):
             return cls((0.0,) * n_out)
         scale = float(f"1e{round(math.log10(spread))}")
-        shift = [_round_to(m, scale) if abs(m) >= 10 * scale else 0.0 for m in y.mean(0).tolist()]
+        shift = [_round_to(m, 10 * scale) if abs(m) >= 10 * scale else 0.0
+                 for m in y.mean(0).tolist()]
         if model.layers[-1].basis_name != "bspline":
             shift = [0.0] * n_out
         return cls(tuple(shift), scale)
