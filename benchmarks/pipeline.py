@@ -26,7 +26,7 @@ IMPORT_WALL, IMPORT_CPU = time.perf_counter() - start_wall, time.process_time()
 
 
 def counting(counts: dict):
-    """Wrap KANLayer's two evaluation methods to count their calls."""
+    """Wrap the layer evaluations (plain, and with edge magnitudes) to count their calls."""
     forward, forward_and_rms = KANLayer.forward, KANLayer.forward_and_rms
 
     def fwd(self, x):
@@ -37,6 +37,18 @@ def counting(counts: dict):
         counts["forward_and_rms"] += 1
         return forward_and_rms(self, x)
     KANLayer.forward, KANLayer.forward_and_rms = fwd, far
+    try:  # the regularised fit's own route (kanlab.train._magnitudes), which may call far
+        from kanlab.train import _magnitudes
+    except ImportError:  # older versions: forward_and_rms only
+        return
+    edges_and_rms = _magnitudes._edges_and_rms
+
+    def ear(layer, x, cache):
+        before = counts["forward_and_rms"]
+        result = edges_and_rms(layer, x, cache)
+        counts["forward_and_rms"] = before + 1
+        return result
+    _magnitudes._edges_and_rms = ear
 
 
 def main(argv=None) -> int:

@@ -114,7 +114,7 @@ def test_stop_while_writing_figures_is_resumable(tmp_path, monkeypatch):
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_train_job, "_write_outputs", full_disk)
+    monkeypatch.setattr(_train_job, "write_outputs", full_disk)
     with pytest.raises(OSError):
         run(TrainConfig(**cfg, out=str(out)), log=lambda line: None)
     state = json.loads((out / "progress.json").read_text())
@@ -204,17 +204,18 @@ def test_resume_takes_ddp_from_the_command_not_the_stored_run(tmp_path, capsys):
     assert "torchrun" in line or "already completed" in line
 
 
-def test_labels_far_from_unit_scale_are_reported(tmp_path):
-    """Labels of size 1e-5 get a warning line in the run log (the fit assumes order 1)."""
-    assert _train_job.label_scale_warning(torch.ones(10, 1)) is None
-    assert _train_job.label_scale_warning(torch.linspace(0, 1, 10)[:, None]) is None
-    message = _train_job.label_scale_warning(1e-5 * torch.linspace(0, 1, 10)[:, None])
-    assert "standard deviation of 3.4e-06" in message and "rescale" in message
+def test_labels_far_from_unit_scale_are_rescaled_and_reported(tmp_path):
+    """Labels of size 1e-5 are fitted as labels of order 1 (see tests/cli/test_label_scale.py),
+    and the run log says so; metrics.json records the map."""
     lines = []
-    run(TrainConfig(function="1e-5*exp(sin(pi*x)+y**2)", grids=[3], steps=1, train_num=40,
-                    test_num=20, progress=False, symbolic=False, out=str(tmp_path / "r")),
-        log=lines.append)
-    assert any("standard deviation" in line for line in lines)
+    metrics = run(TrainConfig(function="1e-5*exp(sin(pi*x)+y**2)", grids=[3], steps=1,
+                              train_num=40, test_num=20, progress=False, symbolic=False,
+                              out=str(tmp_path / "r")), log=lines.append)
+    assert any("rescaled" in line and "scale 1e-05" in line for line in lines)
+    assert metrics["label_scale"] == {"shift": [0.0], "scale": 1e-05}
+    plain = run(TrainConfig(grids=[3], steps=1, train_num=40, test_num=20, progress=False,
+                            symbolic=False, out=str(tmp_path / "p")), log=lines.append)
+    assert plain["label_scale"] == {"shift": [0.0], "scale": 1.0}
 
 
 def test_a_stop_that_is_not_reached_becomes_a_hard_stop(tmp_path):

@@ -245,9 +245,10 @@ def test_huge_inputs_are_refused_not_nan():
 
 
 def test_cli_passes_the_basis():
-    from kanlab.cli._main import _config_from_args, build_parser
+    from kanlab.cli._checks import config_from_args
+    from kanlab.cli._options import build_parser
     parser = build_parser()
     args = parser.parse_args(["train", "--basis", "rbf", "--no-progress"])
-    assert _config_from_args(parser, args).basis == "rbf"
+    assert config_from_args(parser, args).basis == "rbf"
     with pytest.raises(SystemExit):
         parser.parse_args(["train", "--basis", "legendre"])

@@ -55,7 +55,7 @@ def _attempt(model, cfg, fit_constants, steps: int, symbols, outer_linear: bool)
     return history, records, formulas
 
 
-def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants):
+def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, labels=None):
     """Fix the edges, train the constants, read off and round the formula.
 
     Returns ``(model, history)``: the symbolic model, or the spline model it
@@ -64,6 +64,9 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants):
     When the first attempt gives no formula as accurate as the splines (within
     10x) and the network has several layers, a second attempt fixes the last
     layer to linear edges first (see :func:`_attempt`); the better one is kept.
+    ``labels``, ``(LabelScale, test labels)``: ``dataset``'s labels are rescaled
+    (:mod:`kanlab.cli._label_scale`); the formula is rounded in the fitted units, then
+    mapped to these labels' units and checked against them.
     """
     import sympy
     from kanlab.symbolic._formula import round_formula, to_latex
@@ -101,6 +104,10 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants):
         state["symbolic"] = {"formula": None}
         return spline_model, history
     rounded = [round_formula(e, digits=cfg.digits) for e in raw]
+    if labels is not None:  # rounded in the fitted units, where constants are of order one
+        raw = [labels[0].formula(e, o) for o, e in enumerate(raw)]
+        rounded = [labels[0].formula(e, o) for o, e in enumerate(rounded)]
+        y_test = labels[1]
     outputs = range(len(rounded))
     errors = [_formula_rmse(rounded[o], symbols, x_test, y_test[:, [o]].squeeze(1)) for o in outputs]
     raw_rmse = [_formula_rmse(raw[o], symbols, x_test, y_test[:, [o]].squeeze(1)) for o in outputs]
@@ -115,9 +122,10 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants):
     }
     for o, (expr, err) in enumerate(zip(rounded, errors)):
         log(f"formula{'' if one else f' {o}'}: {expr}   (test RMSE {err:.3e})")
-    symbolic_rmse = rmse(model, x_test, y_test)
+    symbolic_rmse = rmse(model, x_test, dataset["test_label"])
     if not symbolic_rmse <= spline_rmse:
-        log(f"the spline model predicts better (test RMSE {spline_rmse:.3e} against "
-            f"{symbolic_rmse:.3e}); it is the one saved")
+        unit = labels[0].scale if labels is not None else 1.0  # RMSEs in the labels' units
+        log(f"the spline model predicts better (test RMSE {unit * spline_rmse:.3e} against "
+            f"{unit * symbolic_rmse:.3e}); it is the one saved")
         return spline_model, history
     return model, history

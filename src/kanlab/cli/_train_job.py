@@ -31,9 +31,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
-import signal
-import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -43,12 +40,16 @@ import torch
 
 from kanlab.cli._run_dir import lock_run_dir, load_progress, release_run_dir, save_progress, \
     truncate_history
+from kanlab._version import __version__
+from kanlab.cli._label_scale import LabelScale
+from kanlab.cli._outputs import first_layer_range, open_run_log, run_log_paths, write_outputs
+from kanlab.cli._stop import StopRequest as _StopRequest
 from kanlab.io._atomic import atomic_write_text
 from kanlab.train._datasets import FUNCTIONS, create_dataset
 from kanlab.nn._network import KAN
 from kanlab.train._fit import FitConfig, History, fit, rmse
 
-__all__ = ["TrainConfig", "run", "plan", "resolve_function", "RankLost", "label_scale_warning"]
+__all__ = ["TrainConfig", "run", "plan", "resolve_function", "RankLost"]
 
 
 class RankLost(RuntimeError):
@@ -134,66 +135,6 @@ def plan(cfg: TrainConfig) -> list[dict]:
     return stages + [{"kind": "symbolic"}]
 
 
-class _StopRequest:
-    """SIGINT/SIGTERM set a flag that ``fit``'s callback turns into a clean stop.
-
-    A second signal of the same kind falls back to the default behaviour, and
-    so does the first one when the run has not stopped :attr:`GRACE_S`
-    seconds later (a graceful stop never absorbs a signal for good).
-    Under ``ddp`` the ranks agree (a MAX all-reduce of the flag after every
-    step and before every stage), so a signal to one rank stops all of them
-    at the same step instead of leaving the others waiting in a collective.
-    """
-
-    PEER = -1  # the value of ``signal`` on a rank stopped because another rank was signalled
-
-    def __init__(self, ddp: bool = False, device=None) -> None:
-        self.signal: int | None = None
-        self._old: dict = {}
-        self.ddp, self.device = ddp, device
-
-    def agreed(self) -> bool:
-        """Whether to stop now: this rank's flag, or under ddp any rank's."""
-        if not self.ddp:
-            return self.signal is not None
-        from kanlab.train._distributed import all_reduce_max
-        if all_reduce_max(float(self.signal is not None), self.device) and self.signal is None:
-            self.signal = self.PEER
-        return self.signal is not None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._old[sig] = signal.signal(sig, self._handle)
-        return self
-
-    # a stop not reached within this many seconds (one very long step) becomes a hard stop:
-    # the signal is sent again with its default action; --resume continues from the last stage
-    GRACE_S = 120.0
-    _timer = None
-
-    def _handle(self, signum, frame) -> None:
-        self.signal = signum
-        signal.signal(signum, self._old.get(signum, signal.SIG_DFL))
-        if self._timer is None:
-            self._timer = threading.Timer(self.GRACE_S, os.kill, (os.getpid(), signum))
-            self._timer.daemon = True
-            self._timer.start()
-
-    def __exit__(self, *exc) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        for sig, handler in self._old.items():
-            signal.signal(sig, handler)
-
-    log_step = None  # the run log's per-step callback, when there is one
-
-    def callback(self, step, model, history) -> bool:
-        if self.log_step is not None:
-            self.log_step(step, model, history)
-        return self.agreed()
-
-
 def _stage_record(stage: dict, history: History | None, model) -> dict:
     record = {"stage": stage["kind"], "grid": model.grid, "width": model.width}
     if history is not None:
@@ -237,17 +178,6 @@ def _locked_run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict
         release_run_dir(out)
 
 
-def label_scale_warning(labels: torch.Tensor) -> str | None:
-    """A warning when the labels' spread is far from 1, which the fit's defaults assume."""
-    spread = float(labels.double().std()) if labels.shape[0] > 1 else 1.0
-    if spread == 0 or 1e-3 <= spread <= 1e3:
-        return None
-    return (f"warning: the labels have a standard deviation of {spread:.1e}; the defaults "
-            "(regularisation weights, optimiser tolerances, grid initialisation) assume labels "
-            "of order 1, so results may be poor: rescale the function (e.g. multiply it by "
-            f"{1 / spread:.1e})")
-
-
 def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None:
     start = time.perf_counter()
     out = Path(cfg.out)
@@ -278,15 +208,22 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     if dataset["train_label"].shape[1] != n_out:
         raise ValueError(f"width ends with {n_out} outputs but the function has "
                          f"{dataset['train_label'].shape[1]}")
-    if not resume and (message := label_scale_warning(dataset["train_label"])):
-        log(message)
     if state["checkpoint"] is None:
         model = KAN(width, grid=cfg.grids[0], k=cfg.k, seed=cfg.seed, dtype=dtype,
-                    grid_range=_first_layer_range(cfg.ranges, n_var), mult_arity=cfg.mult_arity,
+                    grid_range=first_layer_range(cfg.ranges, n_var), mult_arity=cfg.mult_arity,
                     basis=cfg.basis)
     else:
         from kanlab.io._checkpoint import load
         model = load(out / state["checkpoint"])
+    # a checkpoint from before labels were rescaled (no "label_scale" in progress.json) holds
+    # a model of the labels themselves
+    old = state["checkpoint"] is not None and "label_scale" not in state
+    scale = LabelScale((0.0,) * n_out) if old else LabelScale.of(dataset["train_label"], model)
+    state["label_scale"] = scale.to_dict()
+    if not scale.identity and not resume:
+        log(f"labels rescaled for training to (y - shift) / scale, scale {scale.scale:g}, shift "
+            f"{_numbers(scale.shift)} (the labels are far from order one); the model, "
+            "formula and RMSEs are in the labels' units")
     if resume:
         where = (f"stage {state['next'] + 1}/{len(stages)} ({stages[state['next']]['kind']}), "
                  f"step {state['steps_done']}" if state["next"] < len(stages)
@@ -297,12 +234,13 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
         model, dataset = model.to(device), {key: t.to(device) for key, t in dataset.items()}
     model.reference_input = dataset["train_input"]
     histories = [(g, History(**h)) for g, h in state["histories"]]
-    run_log = _open_run_log(out, cfg, append=resume) if main else None
+    run_log = open_run_log(out, cfg, append=resume) if main else None
 
     try:
         with _StopRequest(cfg.ddp, device) as stop:
-            model = _run_stages(model, stages, cfg, dataset, state, stop, log, var_names,
-                                histories, run_log, out, main)
+            model = _run_stages(model, stages, cfg, scale.rescale(dataset), state, stop,
+                                log, var_names, histories, run_log, out, main,
+                                (scale, dataset["test_label"]))
             interrupted = stop.signal is not None
     except RuntimeError as err:
         if not cfg.ddp or isinstance(err, RankLost):
@@ -320,9 +258,11 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
         return None
     if gpu:  # figures and checkpoint from the CPU
         model, dataset = model.cpu(), {key: t.cpu() for key, t in dataset.items()}
+    if scale.model_to_labels(model):
+        log("an output lost every edge in pruning, so its label shift could not be added back")
     state["wall_time"] += time.perf_counter() - start
-    paths = _write_outputs(out, model, dataset, f, var_names, cfg, histories)
-    paths.update(_run_log_paths(out, cfg))
+    paths = write_outputs(out, model, dataset, f, var_names, cfg, histories)
+    paths.update(run_log_paths(out, cfg))
     status = "interrupted" if interrupted else "completed"
     if interrupted:
         log(f"interrupted by signal {stop.signal}: checkpoint and figures written; continue "
@@ -333,12 +273,14 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
         "status": status,
         "final": {"train_rmse": rmse(model, dataset["train_input"], dataset["train_label"]),
                   "test_rmse": rmse(model, dataset["test_input"], dataset["test_label"]),
+                  "test_r2": _r2(model, dataset["test_input"], dataset["test_label"]),
                   "grid": model.grid, "width": model.width},
         "stages": state["records"],
+        "label_scale": scale.to_dict(),
         **(state["symbolic"] or {}),
         "wall_time": state["wall_time"],
         "config": state["config"],
-        "kanlab_version": _version(),
+        "kanlab_version": __version__,
         "torch_version": torch.__version__,
         "files": {name: str(path) for name, path in paths.items()},
     }
@@ -352,7 +294,7 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
 
 
 def _run_stages(model, stages, cfg, dataset, state, stop, log, var_names, histories, run_log,
-                out: Path, main: bool):
+                out: Path, main: bool, labels: tuple):
     """Run the stages from ``state["next"]`` until the end, a stop or a non-finite loss.
 
     After every finished stage the model is checkpointed with the progress; a
@@ -362,10 +304,11 @@ def _run_stages(model, stages, cfg, dataset, state, stop, log, var_names, histor
     """
     while state["next"] < len(stages) and not stop.agreed():
         stage = stages[state["next"]]
-        stop.log_step = run_log and run_log.fit_callback(state["next"],
-                                                         stage.get("grid", model.grid))
+        stop.log_step = run_log and _scaled_rows(run_log.fit_callback(
+            state["next"], stage.get("grid", model.grid)), labels[0])
         before = copy.deepcopy(model) if stage["kind"] == "symbolic" else None
-        model, history = _run_stage(model, stage, cfg, dataset, state, stop, log, var_names)
+        model, history = _run_stage(model, stage, cfg, dataset, state, stop, log, var_names,
+                                    labels)
         if history is not None and history.status == "interrupted":
             # progress.json still names the checkpoint this stage started from: the resumed
             # run trains the stage again from there and ends as an uninterrupted run would
@@ -390,8 +333,12 @@ def _run_stages(model, stages, cfg, dataset, state, stop, log, var_names, histor
     return model
 
 
-def _run_stage(model, stage, cfg, dataset, state, stop, log, var_names):
-    """Run one stage; returns the (possibly new) model and the stage's History (or None)."""
+def _run_stage(model, stage, cfg, dataset, state, stop, log, var_names, labels):
+    """Run one stage; returns the (possibly new) model and the stage's History (or None).
+
+    ``dataset`` holds the standardised labels; ``labels`` is ``(LabelScale, test
+    labels in the user's units)``, and the History returned is in the user's units.
+    """
     if stage["kind"] == "prune":
         before = model.width
         model = model.prune(node_th=cfg.node_th, edge_th=cfg.edge_th)
@@ -401,12 +348,15 @@ def _run_stage(model, stage, cfg, dataset, state, stop, log, var_names):
         if model.grid != stage["grid"]:
             model = model.refine(stage["grid"])
         steps = stage.get("steps", cfg.steps)  # (a run saved before stages had steps: cfg's)
-        history = _fit(model, dataset, cfg, stage["lamb"], steps - state["steps_done"], stop)
+        history = labels[0].history(_fit(model, dataset, cfg, stage["lamb"],
+                                         steps - state["steps_done"], stop))
         _log_fit(log, f"grid {stage['grid']:>3}" + (" sparse" if stage["lamb"] else ""), history)
         return model, history
     from kanlab.cli._symbolic_stage import symbolic_stage
-    return symbolic_stage(model, cfg, dataset, state, log, var_names,
-                          lambda m, steps: _fit(m, dataset, cfg, 0.0, steps, stop, False))
+    model, history = symbolic_stage(model, cfg, dataset, state, log, var_names,
+                                    lambda m, steps: _fit(m, dataset, cfg, 0.0, steps, stop, False),
+                                    labels)
+    return model, labels[0].history(history)
 
 
 def _fit(model, dataset, cfg, lamb, steps, stop, update_grid: bool = True) -> History:
@@ -418,48 +368,23 @@ def _fit(model, dataset, cfg, lamb, steps, stop, update_grid: bool = True) -> Hi
     return history
 
 
+def _scaled_rows(callback, scale):
+    """The run log's per-step callback, given RMSEs in the labels' units."""
+    return lambda step, model, history: callback(step, model, scale.history(history))
+
+
+def _r2(model, x, y) -> float:
+    """Coefficient of determination of ``model`` on ``(x, y)`` (all outputs pooled)."""
+    sse = rmse(model, x, y) ** 2
+    sst = float(((y - y.mean(0)) ** 2).mean())
+    return 1.0 - sse / sst if sst > 0 else (1.0 if sse == 0 else -math.inf)
+
+
+def _numbers(values) -> str:
+    return ", ".join(f"{v:g}" for v in values)
+
+
 def _log_fit(log, name: str, history: History) -> None:
     if history.test_rmse:
         log(f"{name}: train RMSE {history.train_rmse[-1]:.3e}  test RMSE "
             f"{history.test_rmse[-1]:.3e}  ({history.wall_time:.1f} s)")
-
-
-def _run_log_paths(out: Path, cfg: TrainConfig) -> dict:
-    return {"history": out / "history.csv"} | ({"tensorboard": out / "tensorboard"}
-                                                if cfg.tensorboard else {})
-
-
-def _open_run_log(out: Path, cfg: TrainConfig, append: bool):
-    """``history.csv`` (and TensorBoard events) for the whole run, see :mod:`kanlab.io._run_log`."""
-    from kanlab.io._run_log import CSVLogger, RunLog, TensorBoardLogger
-    paths = _run_log_paths(out, cfg)
-    loggers = [CSVLogger(paths["history"], append=append)]
-    if cfg.tensorboard:
-        loggers.append(TensorBoardLogger(paths["tensorboard"]))
-    return RunLog(loggers)
-
-
-def _first_layer_range(ranges, n_var: int):
-    r = torch.as_tensor(ranges, dtype=torch.float64)
-    return r.tolist() if r.dim() == 2 else [r.tolist()] * n_var
-
-
-def _version() -> str:
-    from kanlab._version import __version__
-    return __version__
-
-
-def _write_outputs(out: Path, model, dataset, f, var_names, cfg: TrainConfig, stages) -> dict:
-    from kanlab import plotting
-    paths = {"checkpoint": out / "model.safetensors", "network": out / "network.png",
-             "bspline": out / "bspline_visualization.png", "compare": out / "compare.png",
-             "results": out / "results.png"}
-    model.save(paths["checkpoint"])
-    ranges = _first_layer_range(cfg.ranges, len(var_names))
-    labels = [f"${v}$" if len(v) == 1 else f"${v[0]}_{{{v[1:]}}}$" for v in var_names]
-    plotting.plot_network(model, dataset["train_input"], in_vars=labels, path=paths["network"])
-    plotting.plot_edge_in_use(model, dataset["train_input"], in_vars=labels, path=paths["bspline"])
-    plotting.plot_compare(model, f, ranges=ranges, var_names=labels, path=paths["compare"])
-    if stages:
-        plotting.plot_history(stages, path=paths["results"])
-    return paths

@@ -15,15 +15,14 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
+from kanlab.train._magnitudes import MagnitudeCache, forward_with_magnitudes
 from kanlab.train._optim import LBFGS, Adam
 from kanlab.train._regularization import smoothness_penalty, sparsity_penalty
 from kanlab._validation import NonFiniteError, check_float, check_int, check_solver_dtype
 
 __all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
-
-DATASET_KEYS = ("train_input", "train_label", "test_input", "test_label")
-
 
 class NonFiniteLossError(RuntimeError):
     """Raised by :func:`fit` (``on_nonfinite="raise"``) when the loss stops being finite."""
@@ -148,62 +147,13 @@ class History:
         return asdict(self)
 
 
-def check_dataset(model, dataset: dict, any_labels: bool = False) -> None:
-    """Raise a clear error unless ``dataset`` fits ``model`` (pykan's four keys).
-
-    With ``any_labels`` (a custom ``loss_fn``) the labels need only be tensors
-    with one row per input row; their shape and dtype are the loss's business.
-    """
-    if not isinstance(getattr(model, "width", None), list) or not hasattr(model, "layers"):
-        raise TypeError(f"fit expects a kanlab.KAN, got {type(model).__name__}; wrap a single "
-                        "layer as KAN([in_features, out_features])")
-    if not isinstance(dataset, dict):
-        raise TypeError(f"dataset must be a dict with keys {DATASET_KEYS}, got {type(dataset).__name__}")
-    missing = [key for key in DATASET_KEYS if key not in dataset]
-    if missing:
-        raise ValueError(f"dataset lacks {missing}; expected keys {DATASET_KEYS}")
-    width = model.width
-    for part in ("train", "test"):
-        x, y = dataset[f"{part}_input"], dataset[f"{part}_label"]
-        for name, t, n in ((f"{part}_input", x, width[0]), (f"{part}_label", y, width[-1])):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"dataset[{name!r}] must be a torch.Tensor, got {type(t).__name__}")
-            if any_labels and name.endswith("label"):
-                if t.dim() == 0 or t.shape[0] == 0:
-                    raise ValueError(f"dataset[{name!r}] must have one row per sample, "
-                                     f"got shape {tuple(t.shape)}")
-                if t.is_floating_point() and not bool(torch.isfinite(t).all()):
-                    raise ValueError(f"dataset[{name!r}] holds non-finite values (NaN or inf)")
-                continue
-            if t.dim() != 2 or t.shape[1] != n or t.shape[0] == 0:
-                raise ValueError(f"dataset[{name!r}] must have shape (N, {n}) with N > 0, "
-                                 f"got {tuple(t.shape)}")
-            if t.dtype != model.dtype:
-                raise TypeError(f"dataset[{name!r}] has dtype {t.dtype}, the model {model.dtype}")
-            if not bool(torch.isfinite(t).all()):
-                raise ValueError(f"dataset[{name!r}] holds non-finite values (NaN or inf)")
-        if x.shape[0] != y.shape[0]:
-            raise ValueError(f"{part}_input has {x.shape[0]} rows but {part}_label {y.shape[0]}")
-
-
-def _forward_with_magnitudes(model, x: Tensor) -> tuple[Tensor, list[Tensor]]:
-    """Output and every layer's edge RMS, each layer's basis computed once for both."""
-    mags = []
-
-    def edges(layer, x: Tensor) -> Tensor:
-        y, rms = layer.forward_and_rms(x)
-        mags.append(rms)
-        return y
-
-    pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
-    return pred, mags
-
-
-def penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
+def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = None
+              ) -> tuple[Tensor, Tensor]:
     """Prediction and the weighted regularisation term of ``cfg`` (what ``fit`` minimises
-    besides the data loss; the scikit-learn classifier reuses it with cross-entropy)."""
+    besides the data loss; the scikit-learn classifier reuses it with cross-entropy).
+    ``cache`` keeps the first layer's features between evaluations on the same input."""
     if cfg.lamb > 0:
-        pred, mags = _forward_with_magnitudes(model, x)
+        pred, mags = forward_with_magnitudes(model, x, cache)
         reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy)
     else:
         pred = model(x)
@@ -338,6 +288,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     # good: parameters whose loss was evaluated finite; before: those the current step starts from
     good, before, verified = _snapshot(model), None, False
     reg_value = 0.0
+    cache = MagnitudeCache()  # the first layer's features while the data and knots stay
     if not cfg.update_grid:  # the grid stays: say so now if the data are off it
         warn_out_of_grid(model, x_train, "and update_grid=False")
 
@@ -368,7 +319,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             for p in model.parameters():
                 p.grad = None
             try:
-                pred, reg = penalties(model, xb, cfg)
+                pred, reg = penalties(model, xb, cfg, cache)
             except NonFiniteError:  # a hidden layer overflowed: same as a non-finite loss
                 return torch.tensor(float("inf"))
             data_loss = (torch.mean((pred - yb) ** 2) if cfg.loss_fn is None

@@ -1,0 +1,85 @@
+"""Edge magnitudes for the sparsity penalty, from the forward pass of a regularised fit.
+
+The magnitude of an edge is the root-mean-square of its output over the batch
+(:meth:`kanlab.nn.KANLayer.edge_rms`).  A regularised fit needs it at every
+evaluation next to the output, so both come from one feature tensor
+``(B, in, S)``, the cheaper of two ways:
+
+* a layer whose input is constant (the first layer: the data, while the knots
+  stay) keeps its features and their Gram matrix ``(in, S, S)`` in a
+  :class:`MagnitudeCache` between evaluations, and an evaluation costs one
+  product with the weights and the quadratic forms ``wᵀ G w``;
+* otherwise, with no more outputs than features, the edge values ``(B, out,
+  in)`` are formed once (no larger than the features) and give both the output
+  (their sum) and the magnitudes (their mean square);
+* else :meth:`KANLayer.forward_and_rms` (the Gram route, no ``(B, out, in)``).
+
+All three compute the same quantities; they differ in rounding only.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = ["MagnitudeCache", "forward_with_magnitudes"]
+
+
+class MagnitudeCache:
+    """Features and Gram matrices of layers with a constant input, for one fit.
+
+    An entry is used while the input tensor (same object, same version) and the
+    layer's spline (its :meth:`~kanlab.nn.KANLayer.spline_spec`, rebuilt when
+    the knots change) are the ones it was made from.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple] = {}
+
+    def get(self, layer, x: Tensor) -> tuple[Tensor, Tensor] | None:
+        spec = layer.spline_spec()
+        entry = self._entries.get(id(layer))
+        if (entry is not None and entry[0] is layer and entry[1] is x
+                and entry[2] == x._version and entry[3] is spec):
+            return entry[4], entry[5]
+        layer.check_input(x)
+        feats = layer.features(x)
+        if feats.requires_grad:  # the features depend on trainable tensors: nothing to keep
+            return None
+        gram = torch.einsum("bif,big->ifg", feats, feats) / feats.shape[0]
+        self._entries[id(layer)] = (layer, x, x._version, spec, feats, gram)
+        return feats, gram
+
+
+def _edges_and_rms(layer, x: Tensor, cache: MagnitudeCache | None) -> tuple[Tensor, Tensor]:
+    """Layer output ``(B, out)`` and edge RMS ``(out, in)``."""
+    if x.dim() != 2:
+        return layer.forward_and_rms(x)
+    kept = cache.get(layer, x) if cache is not None and not x.requires_grad else None
+    w = layer.feature_weight()  # (out, in, S)
+    if kept is not None:
+        feats, gram = kept
+        y = F.linear(feats.flatten(1), w.flatten(1))
+        ms = torch.einsum("oif,ifg,oig->oi", w, gram, w)
+    elif layer.out_features <= w.shape[-1]:
+        layer.check_input(x)
+        edges = torch.einsum("bif,oif->boi", layer.features(x), w)
+        y, ms = edges.sum(-1), edges.pow(2).mean(0)
+    else:
+        return layer.forward_and_rms(x)
+    ms = ms.clamp_min(0)
+    return y, torch.sqrt(ms + torch.finfo(ms.dtype).tiny)
+
+
+def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = None
+                            ) -> tuple[Tensor, list[Tensor]]:
+    """Output and every layer's edge RMS (``(out, in)`` each), see the module doc."""
+    mags = []
+
+    def edges(layer, x: Tensor) -> Tensor:
+        y, rms = _edges_and_rms(layer, x, cache)
+        mags.append(rms)
+        return y
+
+    pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
+    return pred, mags
