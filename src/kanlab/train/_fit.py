@@ -17,7 +17,8 @@ from torch import Tensor
 
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._optim import LBFGS, Adam
-from kanlab.train._regularization import smoothness_penalty, sparsity_penalty
+from kanlab.train._regularization import (check_reg_metric, edge_magnitudes, smoothness_penalty,
+                                          sparsity_penalty)
 from kanlab._validation import NonFiniteError, check_float, check_int, check_solver_dtype
 
 __all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
@@ -66,8 +67,14 @@ class FitConfig:
     # output by more than this share (a jolt that throws a deep network off); None (the
     # default, the behaviour the native API always had): always move. kanlab.pykan uses 1e-2
     grid_max_change: float | None = None
+    # what the sparsity penalty measures per edge: "edge_rms" (kanlab's), or pykan's
+    # "edge_forward_spline_n" / "edge_forward_spline_u" (kanlab.train._regularization)
+    reg_metric: str = "edge_rms"
 
     def __post_init__(self) -> None:
+        check_reg_metric(self.reg_metric)
+        if self.distributed and self.reg_metric != "edge_rms":
+            raise ValueError("distributed=True supports reg_metric='edge_rms' only")
         if self.opt not in ("LBFGS", "Adam"):
             raise ValueError(f"opt must be 'LBFGS' or 'Adam', got {self.opt!r}")
         for name in ("steps", "grid_update_num", "max_iter", "history_size", "eval_every"):
@@ -186,14 +193,20 @@ def check_dataset(model, dataset: dict, any_labels: bool = False) -> None:
             raise ValueError(f"{part}_input has {x.shape[0]} rows but {part}_label {y.shape[0]}")
 
 
-def _forward_with_magnitudes(model, x: Tensor) -> tuple[Tensor, list[Tensor]]:
-    """Output and every layer's edge RMS, each layer's basis computed once for both."""
+def _forward_with_magnitudes(model, x: Tensor, reg_metric: str = "edge_rms"
+                             ) -> tuple[Tensor, list[Tensor]]:
+    """Output and every layer's edge magnitudes, each layer's basis computed once for both."""
     mags = []
 
     def edges(layer, x: Tensor) -> Tensor:
-        y, rms = layer.forward_and_rms(x)
-        mags.append(rms)
-        return y
+        if reg_metric == "edge_rms":
+            y, rms = layer.forward_and_rms(x)
+            mags.append(rms)
+            return y
+        layer.check_input(x)
+        feats, w = layer.features(x), layer.feature_weight()  # (B, in, S), (out, in, S)
+        mags.append(edge_magnitudes(feats, w, x, reg_metric))
+        return torch.nn.functional.linear(feats.flatten(1), w.flatten(1))
 
     pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
     return pred, mags
@@ -203,8 +216,8 @@ def penalties(model, x: Tensor, cfg: FitConfig) -> tuple[Tensor, Tensor]:
     """Prediction and the weighted regularisation term of ``cfg`` (what ``fit`` minimises
     besides the data loss; the scikit-learn classifier reuses it with cross-entropy)."""
     if cfg.lamb > 0:
-        pred, mags = _forward_with_magnitudes(model, x)
-        reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy)
+        pred, mags = _forward_with_magnitudes(model, x, cfg.reg_metric)
+        reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy, cfg.reg_metric)
     else:
         pred = model(x)
         reg = pred.new_zeros(())
