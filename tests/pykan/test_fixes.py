@@ -96,3 +96,41 @@ def test_candidate_without_autograd_gets_a_numeric_derivative():
         assert best.name == name and best.r2 > 0.999
     finally:
         LIBRARY.pop(name, None)
+
+
+def test_singularity_avoiding_caps_arctanh_and_keeps_gradients_finite():
+    """An arctanh edge whose argument leaves (-1, 1) on some samples: exact evaluation gives
+    NaN there; with y_th set the edge outputs ±y_th there, the rest exactly, gradients finite."""
+    from kanlab.nn._symbolic_edges import capped
+    model = kanlab.KAN([1, 1], seed=0, dtype=F64)
+    model.fix_symbolic(0, 0, 0, "arctanh", fit_params=False, params=(1.5, 0.0, 1.0, 0.0))
+    x = torch.linspace(-1, 1, 21, dtype=F64)[:, None]
+    assert torch.isnan(model.symbolic[0](x)).any()
+    model.symbolic[0].y_th = 10.0
+    y = model.symbolic[0](x)[:, 0]
+    u = 1.5 * x[:, 0]
+    inside = u.abs() < 1
+    torch.testing.assert_close(y[inside], torch.arctanh(u[inside]))
+    torch.testing.assert_close(y[~inside], 10.0 * torch.sign(u[~inside]))
+    y.sum().backward()
+    assert torch.isfinite(model.symbolic[0].affine.grad).all()
+    v = torch.tensor([0.0, 1e-3, 2.0], dtype=F64)  # 1/x: capped only where |1/x| > y_th
+    torch.testing.assert_close(capped(torch.reciprocal, v, 100.0),
+                               torch.tensor([100.0, 100.0, 0.5], dtype=F64))
+
+
+def test_pykan_fit_with_singularity_avoiding_runs_every_step():
+    """kanlab.pykan's fit(singularity_avoiding=True) trains through arguments outside the domain
+    (pykan's Example_10), and leaves the model exact afterwards."""
+    from kanlab.pykan import KAN
+    x = torch.rand(200, 1, dtype=F64) * 1.8 - 0.9
+    data = {"train_input": x, "train_label": torch.arctanh(x), "test_input": x,
+            "test_label": torch.arctanh(x)}
+    model = KAN(width=[1, 1], grid=3, auto_save=False, seed=0, dtype=F64)
+    model.fix_symbolic(0, 0, 0, "arctanh", fit_params_bool=False, verbose=False)
+    with torch.no_grad():
+        model.symbolic[0].affine[0, 0] = torch.tensor([1.2, 0.0, 1.0, 0.0], dtype=F64)
+    res = model.fit(data, opt="Adam", lr=1e-2, steps=150, update_grid=False,
+                    singularity_avoiding=True, y_th=10.0)
+    assert len(res["train_loss"]) == 150 and res["train_loss"][-1] < res["train_loss"][0] / 30
+    assert model.symbolic[0].y_th is None

@@ -11,6 +11,7 @@ every ``log`` steps (pykan's side effect, only in this module).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -20,7 +21,7 @@ import torch
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
 
-__all__ = ["fit", "REG_METRICS"]
+__all__ = ["fit", "REG_METRICS", "avoid_singularities"]
 
 REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_sum",
                "edge_backward", "node_backward")
@@ -43,6 +44,20 @@ def _coef_penalty(model, lamb_coef: float, lamb_coefdiff: float):
         if lamb_coefdiff:
             total = total + lamb_coefdiff * coef.diff(dim=-1).abs().mean(-1).sum()
     return total
+
+
+@contextlib.contextmanager
+def avoid_singularities(model, y_th: float | None):
+    """pykan's ``singularity_avoiding``: symbolic edges cap ``|f|`` at ``y_th`` inside the block
+    (see :mod:`kanlab.nn._symbolic_edges`); ``None`` leaves them exact."""
+    before = [getattr(s, "y_th", None) for s in model.symbolic]
+    for s in model.symbolic:
+        s.y_th = y_th
+    try:
+        yield
+    finally:
+        for s, v in zip(model.symbolic, before):
+            s.y_th = v
 
 
 @torch.no_grad()
@@ -131,10 +146,11 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=1e-2, reg_metric=metric,
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify) else None)
-    try:
-        _fit(model, dataset, cfg)
-    finally:
-        bar.close()
+    with avoid_singularities(model, float(y_th) if singularity_avoiding else None):
+        try:
+            _fit(model, dataset, cfg)
+        finally:
+            bar.close()
     model.reference_input = x_tr
     model.log_history("fit")
     return results

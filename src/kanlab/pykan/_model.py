@@ -121,7 +121,12 @@ class KAN(_NativeKAN):
 
     # ------------------------------------------------------------------ forward and views
     def forward(self, x: Tensor, singularity_avoiding: bool = False, y_th: float = 10.0) -> Tensor:
-        y = super().forward(x)
+        if singularity_avoiding:
+            from kanlab.pykan._fit import avoid_singularities
+            with avoid_singularities(self, float(y_th)):
+                y = super().forward(x)
+        else:
+            y = super().forward(x)
         if self.save_act and isinstance(x, Tensor) and not x.requires_grad and x.dim() == 2 \
                 and x.shape[0] > 1:
             self.reference_input = x.detach()
