@@ -123,7 +123,7 @@ def test_pykan_fit_with_singularity_avoiding_runs_every_step():
     """kanlab.pykan's fit(singularity_avoiding=True) trains through arguments outside the domain
     (pykan's Example_10), and leaves the model exact afterwards."""
     from kanlab.pykan import KAN
-    x = torch.rand(200, 1, dtype=F64) * 1.8 - 0.9
+    x = torch.linspace(-0.9, 0.9, 200, dtype=F64)[:, None]
     data = {"train_input": x, "train_label": torch.arctanh(x), "test_input": x,
             "test_label": torch.arctanh(x)}
     model = KAN(width=[1, 1], grid=3, auto_save=False, seed=0, dtype=F64)
