@@ -134,3 +134,32 @@ def test_pykan_fit_with_singularity_avoiding_runs_every_step():
                     singularity_avoiding=True, y_th=10.0)
     assert len(res["train_loss"]) == 150 and res["train_loss"][-1] < res["train_loss"][0] / 10
     assert model.symbolic[0].y_th is None
+
+
+def test_get_derivative_matches_autograd_and_finite_differences():
+    """kan.utils.get_derivative (pykan's Interp_10): the Jacobian is the loss gradient in the
+    model2param order; the Hessian times v matches a central difference of that gradient."""
+    from kanlab.pykan import KAN
+    from kanlab.pykan.utils import get_derivative, model2param
+    x = torch.linspace(-1, 1, 40, dtype=F64)[:, None]
+    y = x ** 2
+    model = KAN(width=[1, 2, 1], grid=3, auto_save=False, seed=0, dtype=F64)
+    jac = get_derivative(model, x, y, "jacobian")[0]
+    hess = get_derivative(model, x, y, "hessian")[0]
+    p = model2param(model)
+    assert jac.shape == p.shape and hess.shape == (p.numel(), p.numel())
+
+    def grad_at(flat):
+        params = [q for q in model.parameters() if q.requires_grad]
+        with torch.no_grad():
+            for q, t in zip(params, flat.split([q.numel() for q in params])):
+                q.copy_(t.reshape(q.shape))
+        model.zero_grad()
+        torch.mean((model(x) - y) ** 2).backward()
+        return torch.cat([q.grad.reshape(-1) for q in params])
+    torch.testing.assert_close(jac, grad_at(p))
+    v = torch.randn(p.numel(), generator=torch.Generator().manual_seed(0), dtype=F64)
+    eps = 1e-5
+    fd = (grad_at(p + eps * v) - grad_at(p - eps * v)) / (2 * eps)
+    grad_at(p)
+    torch.testing.assert_close(hess @ v, fd, rtol=1e-5, atol=1e-7)
