@@ -163,3 +163,18 @@ def test_get_derivative_matches_autograd_and_finite_differences():
     fd = (grad_at(p + eps * v) - grad_at(p - eps * v)) / (2 * eps)
     grad_at(p)
     torch.testing.assert_close(hess @ v, fd, rtol=1e-5, atol=1e-7)
+
+
+def test_pykan_fit_reg_metric_choices():
+    """pykan's edge_forward_sum has no gradient in pykan: it trains like lamb=0 but reports
+    the penalty; an unknown reg_metric is refused."""
+    from kanlab.pykan import KAN
+    data = _data()
+    runs = []
+    for kw in ({"lamb": 0.01, "reg_metric": "edge_forward_sum"}, {"lamb": 0.0}):
+        model = KAN(width=[2, 2, 1], grid=3, auto_save=False, seed=0, dtype=F64)
+        runs.append(model.fit(data, steps=3, update_grid=False, **kw))
+    assert runs[0]["train_loss"] == runs[1]["train_loss"]
+    assert all(r > 0 for r in runs[0]["reg"])
+    with pytest.raises(ValueError, match="reg_metric"):
+        KAN(width=[2, 1], auto_save=False).fit(data, steps=1, reg_metric="bogus")
