@@ -178,3 +178,9 @@ def test_pykan_fit_reg_metric_choices():
     assert all(r > 0 for r in runs[0]["reg"])
     with pytest.raises(ValueError, match="reg_metric"):
         KAN(width=[2, 1], auto_save=False).fit(data, steps=1, reg_metric="bogus")
+
+
+def test_kan_mlp_imports_and_refuses_to_build():
+    from kanlab.pykan.MLP import MLP
+    with pytest.raises(NotImplementedError, match="kan.MLP"):
+        MLP(width=[2, 3, 1])
