@@ -22,7 +22,8 @@ penalty never rewards a node for dying and the weight stays spread over
 several nodes.  With ``sum + 1`` a fading row's entropy fades with it.  On
 hellokan (``[2, 5, 1]``, λ = 0.001, seeds 0–4) the formula came out on 4 of 5
 seeds with ``edge_forward_spline_n``, on 2 of 5 with ``edge_rms``
-(docs/pykan_notebook_runs.md).
+(docs/pykan_notebook_runs.md).  The std-based metrics leave a node's offset
+unpenalised; ``edge_rms`` keeps hidden values near the next layer's grid.
 """
 from __future__ import annotations
 
