@@ -88,3 +88,26 @@ def test_kanlab_train_recovers_products_exactly(tmp_path, function, width):
     formula = sympy.sympify(metrics["formula"], locals={n: sympy.Symbol(n) for n in names})
     assert sympy.simplify(formula - truth) == 0
     assert metrics["formula_test_rmse"] <= 1e-8
+
+
+def test_per_node_arities_forward_prune_checkpoint(tmp_path):
+    """pykan's mult_arity=[[], [2, 3], []]: node 3 multiplies 2 subnodes, node 4 three."""
+    model = KAN([2, [3, 2], 1], mult_arity=[[], [2, 3], []], dtype=F64, seed=0)
+    assert model.layers[0].out_features == 3 + 2 + 3 and model.width == [2, 5, 1]
+    assert model.subnode_to_node(1) == [0, 1, 2, 3, 3, 4, 4, 4]
+    assert model.mult_arity == [[], [2, 3], []]
+    x = _x()
+    sub = model.layer_output(0, x)
+    expected = torch.cat([sub[:, :3], sub[:, 3:5].prod(1, keepdim=True),
+                          sub[:, 5:8].prod(1, keepdim=True)], 1)
+    torch.testing.assert_close(model.multiply(1, sub), expected, rtol=0, atol=0)
+    model.remove_node(1, 3)  # the arity-2 node goes; the arity-3 one stays
+    small = model.prune(node_th=1e-8, edge_th=0.0, x=x)
+    assert small.width_spec == [2, [3, 1], 1] and small.mult_arity == 3
+    torch.testing.assert_close(small(x), model(x), rtol=0, atol=1e-13)
+    model.save(tmp_path / "m.safetensors")
+    loaded = kanlab.load(tmp_path / "m.safetensors")
+    assert loaded.mult_arity == [[], [2, 3], []] and torch.equal(loaded(x), model(x))
+    for bad in ([[], [2], []], [[], [2, 1], []], [[2, 3], []]):
+        with pytest.raises(ValueError, match="mult_arity"):
+            KAN([2, [3, 2], 1], mult_arity=bad)

@@ -96,3 +96,91 @@ def test_candidate_without_autograd_gets_a_numeric_derivative():
         assert best.name == name and best.r2 > 0.999
     finally:
         LIBRARY.pop(name, None)
+
+
+def test_singularity_avoiding_caps_arctanh_and_keeps_gradients_finite():
+    """An arctanh edge whose argument leaves (-1, 1) on some samples: exact evaluation gives
+    NaN there; with y_th set the edge outputs ±y_th there, the rest exactly, gradients finite."""
+    from kanlab.nn._symbolic_edges import capped
+    model = kanlab.KAN([1, 1], seed=0, dtype=F64)
+    model.fix_symbolic(0, 0, 0, "arctanh", fit_params=False, params=(1.5, 0.0, 1.0, 0.0))
+    x = torch.linspace(-1, 1, 21, dtype=F64)[:, None]
+    assert torch.isnan(model.symbolic[0](x)).any()
+    model.symbolic[0].y_th = 10.0
+    y = model.symbolic[0](x)[:, 0]
+    u = 1.5 * x[:, 0]
+    inside = u.abs() < 1
+    torch.testing.assert_close(y[inside], torch.arctanh(u[inside]))
+    torch.testing.assert_close(y[~inside], 10.0 * torch.sign(u[~inside]))
+    y.sum().backward()
+    assert torch.isfinite(model.symbolic[0].affine.grad).all()
+    v = torch.tensor([0.0, 1e-3, 2.0], dtype=F64)  # 1/x: capped only where |1/x| > y_th
+    torch.testing.assert_close(capped(torch.reciprocal, v, 100.0),
+                               torch.tensor([100.0, 100.0, 0.5], dtype=F64))
+
+
+def test_pykan_fit_with_singularity_avoiding_runs_every_step():
+    """kanlab.pykan's fit(singularity_avoiding=True) trains through arguments outside the domain
+    (pykan's Example_10), and leaves the model exact afterwards."""
+    from kanlab.pykan import KAN
+    x = torch.linspace(-0.9, 0.9, 200, dtype=F64)[:, None]
+    data = {"train_input": x, "train_label": torch.arctanh(x), "test_input": x,
+            "test_label": torch.arctanh(x)}
+    model = KAN(width=[1, 1], grid=3, auto_save=False, seed=0, dtype=F64)
+    model.fix_symbolic(0, 0, 0, "arctanh", fit_params_bool=False, verbose=False)
+    with torch.no_grad():
+        model.symbolic[0].affine[0, 0] = torch.tensor([1.2, 0.0, 1.0, 0.0], dtype=F64)
+    res = model.fit(data, opt="Adam", lr=1e-2, steps=150, update_grid=False,
+                    singularity_avoiding=True, y_th=10.0)
+    assert len(res["train_loss"]) == 150 and res["train_loss"][-1] < res["train_loss"][0] / 10
+    assert model.symbolic[0].y_th is None
+
+
+def test_get_derivative_matches_autograd_and_finite_differences():
+    """kan.utils.get_derivative (pykan's Interp_10): the Jacobian is the loss gradient in the
+    model2param order; the Hessian times v matches a central difference of that gradient."""
+    from kanlab.pykan import KAN
+    from kanlab.pykan.utils import get_derivative, model2param
+    x = torch.linspace(-1, 1, 40, dtype=F64)[:, None]
+    y = x ** 2
+    model = KAN(width=[1, 2, 1], grid=3, auto_save=False, seed=0, dtype=F64)
+    jac = get_derivative(model, x, y, "jacobian")[0]
+    hess = get_derivative(model, x, y, "hessian")[0]
+    p = model2param(model)
+    assert jac.shape == p.shape and hess.shape == (p.numel(), p.numel())
+
+    def grad_at(flat):
+        params = [q for q in model.parameters() if q.requires_grad]
+        with torch.no_grad():
+            for q, t in zip(params, flat.split([q.numel() for q in params])):
+                q.copy_(t.reshape(q.shape))
+        model.zero_grad()
+        torch.mean((model(x) - y) ** 2).backward()
+        return torch.cat([q.grad.reshape(-1) for q in params])
+    torch.testing.assert_close(jac, grad_at(p))
+    v = torch.randn(p.numel(), generator=torch.Generator().manual_seed(0), dtype=F64)
+    eps = 1e-5
+    fd = (grad_at(p + eps * v) - grad_at(p - eps * v)) / (2 * eps)
+    grad_at(p)
+    torch.testing.assert_close(hess @ v, fd, rtol=1e-5, atol=1e-7)
+
+
+def test_pykan_fit_reg_metric_choices():
+    """pykan's edge_forward_sum has no gradient in pykan: it trains like lamb=0 but reports
+    the penalty; an unknown reg_metric is refused."""
+    from kanlab.pykan import KAN
+    data = _data()
+    runs = []
+    for kw in ({"lamb": 0.01, "reg_metric": "edge_forward_sum"}, {"lamb": 0.0}):
+        model = KAN(width=[2, 2, 1], grid=3, auto_save=False, seed=0, dtype=F64)
+        runs.append(model.fit(data, steps=3, update_grid=False, **kw))
+    assert runs[0]["train_loss"] == runs[1]["train_loss"]
+    assert all(r > 0 for r in runs[0]["reg"])
+    with pytest.raises(ValueError, match="reg_metric"):
+        KAN(width=[2, 1], auto_save=False).fit(data, steps=1, reg_metric="bogus")
+
+
+def test_kan_mlp_imports_and_refuses_to_build():
+    from kanlab.pykan.MLP import MLP
+    with pytest.raises(NotImplementedError, match="kan.MLP"):
+        MLP(width=[2, 3, 1])

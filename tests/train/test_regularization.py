@@ -269,3 +269,40 @@ def test_smoothness_gradcheck(k):
         return functional_call(module, dict(zip(names, p)), ())
 
     assert torch.autograd.gradcheck(f, params)
+
+
+def test_pykan_reg_metrics_match_direct_computation():
+    """edge_forward_spline_n: std of every edge's output over std(input) + 0.1, pykan's
+    entropy (row/column over sum + 1, in bits); edge_rms unchanged."""
+    from kanlab.nn import KAN
+    from kanlab.train._regularization import edge_magnitudes
+    model = KAN([3, 4, 1], grid=5, seed=0, dtype=torch.float64)
+    layer = model.layers[0]
+    x = torch.rand(300, 3, dtype=torch.float64) * 2 - 1
+    feats, w = layer.features(x), layer.feature_weight()
+    per_edge = torch.einsum("bif,oif->boi", feats, w)  # (B, out, in): every edge's output
+    std = per_edge.std(0, unbiased=False)
+    torch.testing.assert_close(edge_magnitudes(feats, w, x, "edge_forward_spline_u"), std)
+    torch.testing.assert_close(edge_magnitudes(feats, w, x, "edge_forward_spline_n"),
+                               std / (x.std(0, unbiased=False) + 0.1))
+    torch.testing.assert_close(edge_magnitudes(feats, w, x, "edge_rms"),
+                               per_edge.pow(2).mean(0).sqrt())
+    m = torch.tensor([[0.5, 0.1], [0.0, 2.0]], dtype=torch.float64)
+
+    def h(p):
+        return -(p * torch.log2(torch.where(p > 0, p, 1.0))).sum()
+    rows = [h(r / (r.sum() + 1)) for r in m]
+    cols = [h(c / (c.sum() + 1)) for c in m.T]
+    expected = 1.0 * m.sum() + 2.0 * (sum(rows) / 2 + sum(cols) / 2)
+    torch.testing.assert_close(sparsity_penalty([m], 1.0, 2.0, "edge_forward_spline_n"), expected)
+    with pytest.raises(ValueError, match="reg_metric"):
+        sparsity_penalty([m], reg_metric="w")
+
+
+def test_entropy_with_mass_fades_with_a_fading_row():
+    """With pykan's mass 1 a row whose edges shrink toward 0 loses its entropy; scale-free it keeps it."""
+    row = torch.tensor([[1.0, 1.0, 1.0]], dtype=torch.float64)
+    for scale in (1e-1, 1e-3):
+        assert entropy_penalty(row * scale, mass=1.0) < entropy_penalty(row, mass=1.0)
+        torch.testing.assert_close(entropy_penalty(row * scale), entropy_penalty(row))
+    assert entropy_penalty(row * 1e-6, mass=1.0) < 1e-4

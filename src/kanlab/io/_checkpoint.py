@@ -309,12 +309,17 @@ def _check_sizes(path: str, config: dict, layers: list[dict], header: dict) -> N
         n_add, n_mult = _check_width(config.get("width"))
     except (TypeError, ValueError, RecursionError) as err:
         raise _bad(path, f"config width is invalid: {str(err)[:200]}") from None
+    from kanlab.nn._network import _check_arity
     arity, grid, k = config.get("mult_arity", 2), config.get("grid"), config.get("k", 3)
-    if not (_is_count(arity) and arity >= 2 and _is_count(grid) and grid >= 1 and _is_count(k)):
-        raise _bad(path, f"config mult_arity {arity!r}, grid {grid!r} or k {k!r} is not a "
-                   "valid count")
+    try:
+        arities = _check_arity(arity, n_mult)
+    except (TypeError, ValueError, RecursionError):
+        arities = None
+    if not (arities is not None and _is_count(grid) and grid >= 1 and _is_count(k)):
+        raise _bad(path, f"config mult_arity {str(arity)[:200]}, grid {grid!r} or k {k!r} is not "
+                   "a valid count")
     nodes = [a + m for a, m in zip(n_add, n_mult)]
-    subnodes = [a + arity * m for a, m in zip(n_add, n_mult)]
+    subnodes = [a + sum(ar) for a, ar in zip(n_add, arities)]
     if len(layers) != len(nodes) - 1:
         raise _bad(path, f"metadata describes {len(layers)} layers, the config's width "
                    f"{len(nodes) - 1}")

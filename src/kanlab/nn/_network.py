@@ -54,6 +54,33 @@ def _check_width(width) -> tuple[list[int], list[int]]:
     return n_add, n_mult
 
 
+def _check_arity(mult_arity, n_mult: list[int]) -> list[list[int]]:
+    """Factors of every multiplication node, per level, from pykan's ``mult_arity``.
+
+    ``mult_arity`` is one int for every node, or one list per level (pykan's
+    ``[[], [2, 3], []]``) holding an arity for each of that level's
+    multiplication nodes (an int entry applies to all of them).
+    """
+    if isinstance(mult_arity, Sequence) and not isinstance(mult_arity, (str, bytes)):
+        levels = list(mult_arity)
+        if len(levels) != len(n_mult):
+            raise ValueError(f"mult_arity given per level needs {len(n_mult)} entries (one per "
+                             f"level of width), got {mult_arity!r}")
+        out = []
+        for level, (entry, m) in enumerate(zip(levels, n_mult)):
+            if isinstance(entry, Sequence) and not isinstance(entry, (str, bytes)):
+                arities = [check_int(a, f"mult_arity[{level}] entry", low=2) for a in entry]
+                if len(arities) != m:
+                    raise ValueError(f"mult_arity[{level}] must give one arity for each of the "
+                                     f"{m} multiplication nodes of level {level}, got {entry!r}")
+            else:
+                arities = [check_int(entry, f"mult_arity[{level}]", low=2)] * m
+            out.append(arities)
+        return out
+    arity = check_int(mult_arity, "mult_arity", low=2)
+    return [[arity] * m for m in n_mult]
+
+
 def _check_ids(ids, n: int) -> list[int]:
     ids = [int(i) for i in ids]
     if len(ids) != n or len(set(ids)) != n or min(ids) < 0:
@@ -107,10 +134,12 @@ class KAN(KANMethods, nn.Module):
         for a model made by :meth:`prune_input`, the column of the
         original input each input is; ``None`` means ``0 .. width[0]-1``.
     mult_arity
-        how many subnodes every multiplication node multiplies.
+        how many subnodes every multiplication node multiplies: one int, or
+        (pykan's form) one list per level with an arity for each of its
+        multiplication nodes, e.g. ``[[], [2, 3], []]``.
         The layer into a level with multiplication nodes has
-        ``n_add + mult_arity · n_mult`` outputs: the first ``n_add`` are the
-        addition nodes, each following group of ``mult_arity`` is
+        ``n_add + Σ arities`` outputs: the first ``n_add`` are the
+        addition nodes, each following group of ``arity`` subnodes is
         multiplied into one node, so ``KAN([2, [0, 1]])`` computes
         ``φ_1(x) · φ_2(y)``-style products exactly.
     basis
@@ -134,15 +163,14 @@ class KAN(KANMethods, nn.Module):
     def __init__(self, width: Sequence, grid: int = 5, k: int = 3, seed: int = 0,
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
-                 input_ids: Sequence[int] | None = None, mult_arity: int = 2,
+                 input_ids: Sequence[int] | None = None, mult_arity: int | Sequence = 2,
                  basis: str = DEFAULT_BASIS, device=None, dtype=None) -> None:
         super().__init__()
         n_add, n_mult = _check_width(width)
-        mult_arity = check_int(mult_arity, "mult_arity", low=2)
-        self.mult_arity = mult_arity
-        self.n_mult = n_mult
+        self.arities = _check_arity(mult_arity, n_mult)  # factors of every mult node, per level
+        self._default_arity = 2 if isinstance(mult_arity, Sequence) else int(mult_arity)
         width = [a + m for a, m in zip(n_add, n_mult)]  # nodes per level
-        subnodes = [a + mult_arity * m for a, m in zip(n_add, n_mult)]  # outputs of the layer below
+        subnodes = [a + sum(ar) for a, ar in zip(n_add, self.arities)]  # outputs of the layer below
         if not 0.0 <= float(grid_eps) <= 1.0:
             raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
         seed = check_int(seed, "seed")
@@ -175,12 +203,34 @@ class KAN(KANMethods, nn.Module):
         self.input_ids = list(range(width[0])) if input_ids is None else _check_ids(input_ids, width[0])
         self.reference_input: Tensor | None = None  # default data of attribute() / auto_symbolic()
 
+    def __setstate__(self, state: dict) -> None:
+        # models pickled before per-node arities stored ``mult_arity`` and ``n_mult``
+        if "arities" not in state and "n_mult" in state:
+            arity = state.pop("mult_arity", 2)
+            state["arities"] = [[arity] * m for m in state.pop("n_mult")]
+            state["_default_arity"] = arity
+        super().__setstate__(state)
+
+    @property
+    def n_mult(self) -> list[int]:
+        """Multiplication nodes per level."""
+        return [len(a) for a in self.arities]
+
+    @property
+    def mult_arity(self):
+        """One int when every multiplication node has the same arity, else pykan's
+        per-level lists (``[[], [2, 3], []]``)."""
+        values = {a for level in self.arities for a in level}
+        if len(values) > 1:
+            return [list(level) for level in self.arities]
+        return values.pop() if values else self._default_arity
+
     @property
     def width(self) -> list[int]:
         """Nodes per level, ``[n_in, hidden..., n_out]`` (addition plus multiplication nodes)."""
         return [self.layers[0].in_features] + [
-            layer.out_features - (self.mult_arity - 1) * m
-            for layer, m in zip(self.layers, self.n_mult[1:])]
+            layer.out_features - sum(ar) + len(ar)
+            for layer, ar in zip(self.layers, self.arities[1:])]
 
     @property
     def width_spec(self) -> list:
@@ -191,19 +241,23 @@ class KAN(KANMethods, nn.Module):
         """For every output of the layer into ``level``, the node it feeds there.
 
         Addition node ``j`` takes subnode ``j``; multiplication node ``n_add + m``
-        takes the ``mult_arity`` subnodes ``n_add + m·arity …``.
+        takes the next ``arity_m`` subnodes after those of the nodes before it.
         """
-        n_add = self.width[level] - self.n_mult[level]
-        return list(range(n_add)) + [n_add + s // self.mult_arity
-                                     for s in range(self.n_mult[level] * self.mult_arity)]
+        arities = self.arities[level]
+        n_add = self.width[level] - len(arities)
+        return list(range(n_add)) + [n_add + m for m, a in enumerate(arities) for _ in range(a)]
 
     def multiply(self, level: int, y: Tensor) -> Tensor:
         """Node values at ``level`` from the outputs ``(*, subnodes)`` of the layer into it."""
-        m = self.n_mult[level]
-        if m == 0:
+        arities = self.arities[level]
+        if not arities:
             return y
-        n_add = y.shape[-1] - m * self.mult_arity
-        products = y[..., n_add:].unflatten(-1, (m, self.mult_arity)).prod(-1)  # (*, m)
+        m = len(arities)
+        n_add = y.shape[-1] - sum(arities)
+        if len(set(arities)) == 1:  # one arity: a single strided product
+            products = y[..., n_add:].unflatten(-1, (m, arities[0])).prod(-1)  # (*, m)
+        else:
+            products = torch.stack([g.prod(-1) for g in y[..., n_add:].split(arities, -1)], -1)
         return torch.cat([y[..., :n_add], products], dim=-1)
 
     @property

@@ -215,7 +215,9 @@ def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor]
     from kanlab.nn._network import KAN
     config = model.get_config()
     spec = [_kept_spec(model, level, nodes) for level, nodes in enumerate(kept)]
-    config.update(width=spec, dtype=model.dtype, input_ids=input_ids or model.input_ids)
+    config.update(width=spec, dtype=model.dtype, input_ids=input_ids or model.input_ids,
+                  mult_arity=[_kept_arities(model, level, nodes)
+                              for level, nodes in enumerate(kept)])
     if config["base_fun"] == "custom":
         config["base_fun"] = model.layers[0].base_fun
     new = KAN(**config, device=model.device)
@@ -242,6 +244,12 @@ def _kept_spec(model, level: int, nodes: list[int]):
     n_add = model.width[level] - model.n_mult[level]
     mult = sum(1 for n in nodes if n >= n_add)
     return len(nodes) if model.n_mult[level] == 0 else [len(nodes) - mult, mult]
+
+
+def _kept_arities(model, level: int, nodes: list[int]) -> list[int]:
+    """Arities of the multiplication nodes among ``nodes`` of ``level``."""
+    n_add = model.width[level] - model.n_mult[level]
+    return [model.arities[level][n - n_add] for n in nodes if n >= n_add]
 
 
 def _copy_layer(old: KANLayer, sym: SymbolicEdges, layer: KANLayer, new_sym: SymbolicEdges,

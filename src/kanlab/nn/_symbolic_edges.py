@@ -13,6 +13,14 @@ constants are the ``affine`` parameter and each edge's function is an
 integer ``code`` into :data:`kanlab.symbolic._library.CODES` (``-1``: none;
 ``-2``: a user candidate, which lives in this module only and cannot be
 restored into a fresh model).
+
+*Singularity avoidance* (pykan's ``singularity_avoiding``): with
+:attr:`SymbolicEdges.y_th` set, an edge whose ``f`` is non-finite or larger
+than ``y_th`` in magnitude on a sample (``1/x`` near 0, ``arctanh`` at or beyond
+±1, ``log`` at 0) outputs ``c · (±y_th) + d`` there instead, with no gradient
+from that sample, so training with ``fit`` can pass through an argument range
+where ``f`` blows up instead of stopping on a non-finite loss.  ``None``
+(the default) evaluates ``f`` exactly.
 """
 from __future__ import annotations
 
@@ -24,6 +32,29 @@ from torch import Tensor, nn
 __all__ = ["SymbolicEdges", "NO_FUNCTION", "CUSTOM_FUNCTION"]
 
 NO_FUNCTION, CUSTOM_FUNCTION = -1, -2
+
+
+def capped(fn, u: Tensor, y_th: float) -> Tensor:
+    """``fn(u)`` where it is finite and at most ``y_th`` in magnitude, else ``±y_th``.
+
+    The capped samples get no gradient: ``fn`` is evaluated there at a harmless
+    argument (another sample's, where ``fn`` is fine), so a NaN or infinite
+    derivative at the singularity cannot leak into the gradient.
+    """
+    with torch.no_grad():
+        v = fn(u)
+        bad = ~torch.isfinite(v) | (v.abs() > y_th)
+        if not bool(bad.any()):
+            return fn(u)
+        sign = torch.where(torch.isnan(v), torch.sign(u), torch.sign(v))
+        sign = torch.where(sign == 0, 1.0, sign)
+        good = ~bad
+        # per column (edge) one argument where fn is fine; 0.5 if there is none
+        first = torch.where(good.any(0), good.float().argmax(0), 0)
+        fallback = torch.where(good.any(0), u.gather(0, first.unsqueeze(0))[0],
+                               torch.full_like(u[0], 0.5))
+    safe_u = torch.where(bad, fallback.expand_as(u), u)
+    return torch.where(bad, sign * y_th, fn(safe_u))
 
 
 class SymbolicEdges(nn.Module):
@@ -61,6 +92,7 @@ class SymbolicEdges(nn.Module):
                                    requires_grad=False)
         self.custom: dict[tuple[int, int], object] = {}  # user candidates by edge (i, j)
         self._groups: list[tuple[object, list[int], list[int]]] = []
+        self.y_th: float | None = None  # singularity avoidance: cap |f| at y_th (None: off)
 
     @property
     def active(self) -> bool:
@@ -126,7 +158,9 @@ class SymbolicEdges(nn.Module):
     def edge_values(self, x: Tensor, outs: list[int], ins: list[int], fn) -> Tensor:
         """``c · f(a·x_i + b) + d`` for the edges ``(outs[e], ins[e])``: ``(B, E)``."""
         a, b, c, d = self.affine[outs, ins].unbind(-1)  # each (E,)
-        return c * fn(a * x[:, ins] + b) + d
+        u = a * x[:, ins] + b
+        y_th = getattr(self, "y_th", None)
+        return c * (fn(u) if y_th is None else capped(fn, u, y_th)) + d
 
     def edge_outputs(self, x: Tensor) -> Iterator[tuple[list[int], list[int], Tensor]]:
         """The symbolic edges' outputs on ``x`` ``(B, in_features)``, one call per function.

@@ -62,13 +62,18 @@ class _Layout:
 
 
 @torch.no_grad()
-def _edge_curves(model, x: Tensor | None, beta: float) -> list[tuple[np.ndarray, ...]]:
+def _edge_curves(model, x: Tensor | None, beta: float,
+                 metric: str = "backward") -> list[tuple[np.ndarray, ...]]:
     """Per layer: inputs ``(P, in)``, edge values ``(P, out, in)`` and edge alphas ``(out, in)``.
 
-    With data ``x`` the alphas follow the attribution scores
-    (:func:`kanlab.nn._pruning.attribute`); without, the root-mean-square of each
-    edge over its plotted interval.
+    With data ``x`` the alphas follow ``metric``: the attribution scores
+    (``"backward"``, :func:`kanlab.nn._pruning.attribute`), the standard
+    deviation of every edge's output (``"forward_u"``) or that over
+    ``std(input) + 0.1`` (``"forward_n"``); without data, the root-mean-square
+    of each edge over its plotted interval.
     """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if x is None:
         inputs, scores = [None] * len(model.layers), None
     else:
@@ -77,7 +82,10 @@ def _edge_curves(model, x: Tensor | None, beta: float) -> list[tuple[np.ndarray,
                              f"got {getattr(x, 'shape', type(x).__name__)}")
         from kanlab.nn._pruning import attribute
         _, inputs = model.forward_with_inputs(x)
-        scores = attribute(model, x).edge_scores if x.shape[0] > 1 else None
+        scores = None
+        if x.shape[0] > 1:
+            scores = attribute(model, x).edge_scores if metric == "backward" else \
+                _forward_scores(model, inputs, metric)
     curves = []
     for l, (layer, sym, inp) in enumerate(zip(model.layers, _symbolic(model), inputs)):
         if inp is None:  # base interval of each input's knots
@@ -100,6 +108,24 @@ def _edge_curves(model, x: Tensor | None, beta: float) -> list[tuple[np.ndarray,
         curves.append((xs.cpu().numpy(), ys.cpu().numpy(), alpha.cpu().numpy(),
                        live.cpu().numpy()))
     return curves
+
+
+METRICS = ("backward", "forward_n", "forward_u")
+
+
+def _forward_scores(model, inputs: list[Tensor], metric: str) -> list[Tensor]:
+    """pykan's forward plot metrics: every edge's output spread (over ``std(input) + 0.1``)."""
+    from kanlab.nn._pruning import edge_moments
+    out = []
+    for layer, sym, xl in zip(model.layers, _symbolic(model), inputs):
+        if sym is None:
+            std = layer.edge_values(xl).std(0, unbiased=False)
+        else:
+            std = edge_moments(layer, sym, xl)[1]
+        if metric == "forward_n":
+            std = std / (xl.std(0, unbiased=False) + 0.1)
+        out.append(std)
+    return out
 
 
 def _owners(model, level: int, n_out: int) -> list[int]:
@@ -167,7 +193,7 @@ def _draw_inset(canvas, geo: _Layout, cx: float, cy: float, xs: np.ndarray, ys: 
 
 def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | None = None,
                  out_vars: Sequence[str] | None = None, path: str | os.PathLike | None = None,
-                 beta: float = 3.0) -> Figure:
+                 beta: float = 3.0, metric: str = "backward") -> Figure:
     """Draw the KAN diagram: nodes in layers and every edge's learned curve.
 
     Parameters
@@ -188,6 +214,10 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
         Opacity is ``tanh(beta · s_ij / max s)`` per layer, with ``s_ij`` the
         edge's attribution score on ``x`` (:func:`kanlab.nn._pruning.attribute`),
         or without ``x`` the root-mean-square of ``φ_ij`` over its interval.
+    metric : str
+        ``s_ij`` with data: ``"backward"`` (attribution), ``"forward_u"``
+        (standard deviation of the edge's output) or ``"forward_n"`` (that over
+        ``std(input) + 0.1``), pykan's plot metrics.
 
     Returns
     -------
@@ -214,7 +244,7 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     width = list(model.width)
     in_names = check_names(in_vars, width[0], "x", "in_vars")
     out_names = check_names(out_vars, width[-1], "y", "out_vars")
-    curves = _edge_curves(model, x, beta)
+    curves = _edge_curves(model, x, beta, metric)
     geo = _Layout(width, [layer.in_features * layer.out_features for layer in model.layers])
     fig = Figure(figsize=(geo.fig_w, geo.fig_h))
     canvas = fig.add_axes([0, 0, 1, 1], label="diagram")

@@ -57,6 +57,13 @@ def _width(width):
     return out
 
 
+def _arity(mult_arity):
+    """pykan's ``mult_arity``: an int, or per-level lists of ints (numpy ints accepted)."""
+    if isinstance(mult_arity, (list, tuple, np.ndarray)):
+        return [_arity(v) for v in mult_arity]
+    return _as_int("mult_arity", mult_arity)
+
+
 def adopt(new: _NativeKAN, template=None) -> "KAN":
     """Make a kanlab model (e.g. from ``prune``) a pykan-style one, in place."""
     new.__class__ = KAN
@@ -83,13 +90,6 @@ class KAN(_NativeKAN):
                  sb_trainable=None, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
                  dtype=None):
-        if isinstance(mult_arity, (list, tuple)):
-            arities = {int(a) for level in mult_arity for a in
-                       (level if isinstance(level, (list, tuple)) else [level])}
-            if len(arities) > 1:
-                raise ValueError(f"kanlab needs one mult_arity for every multiplication node, "
-                                 f"got {mult_arity!r}")
-            mult_arity = arities.pop() if arities else 2
         super().__init__(_width(width), grid=_as_int("grid", grid), k=_as_int("k", k),
                          seed=_as_int("seed", seed), base_fun=base_fun,
                          grid_range=[float(v) for v in np.asarray(grid_range).ravel()][:2]
@@ -97,7 +97,7 @@ class KAN(_NativeKAN):
                          grid_eps=1.0 if grid_eps is None else float(grid_eps),
                          noise_scale=float(noise_scale),
                          sb_trainable=False if sb_trainable is None else bool(sb_trainable),
-                         sp_trainable=bool(sp_trainable), mult_arity=_as_int("mult_arity", mult_arity),
+                         sp_trainable=bool(sp_trainable), mult_arity=_arity(mult_arity),
                          device=device, dtype=dtype)
         if scale_base_mu != 0.0 or scale_base_sigma != 1.0 or sparse_init:
             generator = torch.Generator().manual_seed(int(seed))
@@ -121,7 +121,12 @@ class KAN(_NativeKAN):
 
     # ------------------------------------------------------------------ forward and views
     def forward(self, x: Tensor, singularity_avoiding: bool = False, y_th: float = 10.0) -> Tensor:
-        y = super().forward(x)
+        if singularity_avoiding:
+            from kanlab.pykan._fit import avoid_singularities
+            with avoid_singularities(self, float(y_th)):
+                y = super().forward(x)
+        else:
+            y = super().forward(x)
         if self.save_act and isinstance(x, Tensor) and not x.requires_grad and x.dim() == 2 \
                 and x.shape[0] > 1:
             self.reference_input = x.detach()
@@ -139,11 +144,13 @@ class KAN(_NativeKAN):
 
     @property
     def width_in(self) -> list[int]:
-        return [w + (self.mult_arity - 1) * m for w, m in zip(self.width, self.n_mult)]
+        """Nodes per level (what a layer takes in), as pykan's ``width_in``."""
+        return list(self.width)
 
     @property
     def width_out(self) -> list[int]:
-        return list(self.width)
+        """Subnodes per level (what the layer below puts out), as pykan's ``width_out``."""
+        return [w - len(a) + sum(a) for w, a in zip(self.width, self.arities)]
 
     @property
     def feature_score(self) -> Tensor:

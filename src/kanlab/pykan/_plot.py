@@ -2,9 +2,9 @@
 
 The diagram is drawn on the data the model saw last and returned as a
 matplotlib Figure (pykan draws on pyplot's current figure instead).
-``metric`` (``backward``, ``forward_n``, ``forward_u``), ``scale``, ``tick``,
-``sample`` and ``folder`` are accepted; kanlab's diagram always shades the
-edges by their attribution score and writes no per-edge images.
+``metric`` (``backward``, ``forward_n``, ``forward_u``) chooses what shades the
+edges, as in pykan; ``scale``, ``tick``, ``sample`` and ``folder`` are accepted
+(kanlab sizes the figure itself and writes no per-edge images).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def plot(model, beta=3, metric="backward", scale=0.5, in_vars=None, out_vars=Non
         in_vars = [in_vars[i] for i in ids]  # names of the original inputs, as pykan takes them
     out_vars = None if out_vars is None else [_label(v) for v in out_vars]
     fig = plot_network(model, model.reference_input, in_vars=in_vars, out_vars=out_vars,
-                       beta=float(beta))
+                       beta=float(beta), metric=metric)
     if title is not None:
         fig.suptitle(str(title))
     return fig

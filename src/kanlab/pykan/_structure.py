@@ -140,7 +140,7 @@ def expand_depth(model) -> None:
     layer, sym = _new_layer(model, n, n, identity=True)
     model.layers.append(layer)
     model.symbolic.append(sym)
-    model.n_mult.append(0)
+    model.arities.append([])
 
 
 @torch.no_grad()

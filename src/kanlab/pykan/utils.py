@@ -12,7 +12,8 @@ from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, ex_round
 from kanlab.train import create_dataset as _create_dataset
 
 __all__ = ["create_dataset", "create_dataset_from_data", "ex_round", "add_symbolic",
-           "SYMBOLIC_LIB", "augment_input", "batch_jacobian", "batch_hessian", "sparse_mask"]
+           "SYMBOLIC_LIB", "augment_input", "batch_jacobian", "batch_hessian", "sparse_mask",
+           "model2param", "get_derivative"]
 
 from kanlab.pykan._views import sparse_mask  # noqa: E402
 
@@ -90,3 +91,53 @@ def batch_hessian(model, x, create_graph=False):
     """``(B, in, in)``: the Hessian of the first output at every row of ``x``."""
     jac = lambda x: batch_jacobian(model, x, create_graph=True)[:, 0, :]  # noqa: E731
     return batch_jacobian(jac, x, create_graph=create_graph)
+
+
+def model2param(model) -> torch.Tensor:
+    """All trainable parameters of ``model`` as one flat vector (``model.parameters()`` order)."""
+    return torch.cat([p.detach().reshape(-1) for p in model.parameters() if p.requires_grad])
+
+
+def get_derivative(model, inputs, labels, derivative="hessian", loss_mode="pred",
+                   reg_metric="edge_forward_spline_n", lamb=0.0, lamb_l1=1.0, lamb_entropy=0.0):
+    """Jacobian ``(1, P)`` or Hessian ``(1, P, P)`` of the loss in the trainable parameters
+    (:func:`model2param`'s order): ``loss_mode`` ``'pred'`` (mean squared error), ``'reg'``
+    (the sparsity penalty of ``reg_metric``) or ``'all'`` (``pred + lamb · reg``)."""
+    from torch.autograd.functional import hessian, jacobian
+    from torch.func import functional_call
+
+    from kanlab.pykan._fit import _NATIVE_METRIC
+    from kanlab.train import FitConfig
+    if derivative not in ("hessian", "jacobian"):
+        raise ValueError(f"derivative must be 'hessian' or 'jacobian', got {derivative!r}")
+    if loss_mode not in ("pred", "reg", "all"):
+        raise ValueError(f"loss_mode must be 'pred', 'reg' or 'all', got {loss_mode!r}")
+    named = [(f"m.{n}", p.shape) for n, p in model.named_parameters() if p.requires_grad]
+    sizes = [s.numel() for _, s in named]
+    wrapped = _Penalised(model, FitConfig(lamb=1.0, lamb_l1=float(lamb_l1),
+                                          lamb_entropy=float(lamb_entropy),
+                                          reg_metric=_NATIVE_METRIC.get(reg_metric,
+                                                                        "edge_forward_spline_u")))
+
+    def loss(flat):
+        params = {n: t.reshape(s) for (n, s), t in zip(named, flat.split(sizes))}
+        pred, reg = functional_call(wrapped, params, (inputs,), strict=False)
+        mse = torch.mean((pred - labels) ** 2)
+        return {"pred": mse, "reg": reg, "all": mse + lamb * reg}[loss_mode]
+
+    p = model2param(model)
+    # torch.autograd.functional (double backward), not torch.func: the fused kernels have
+    # autograd formulas but no vmap rule
+    return (hessian(loss, p) if derivative == "hessian" else jacobian(loss, p)).unsqueeze(0)
+
+
+class _Penalised(torch.nn.Module):
+    """``model`` returning ``(prediction, sparsity penalty)``, for :func:`get_derivative`."""
+
+    def __init__(self, model, cfg):
+        super().__init__()
+        self.m, self.cfg = model, cfg
+
+    def forward(self, x):
+        from kanlab.train._fit import penalties
+        return penalties(self.m, x, self.cfg)

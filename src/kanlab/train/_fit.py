@@ -19,7 +19,7 @@ from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._magnitudes import MagnitudeCache, forward_with_magnitudes
 from kanlab.train._optim import LBFGS, Adam
-from kanlab.train._regularization import smoothness_penalty, sparsity_penalty
+from kanlab.train._regularization import check_reg_metric, smoothness_penalty, sparsity_penalty
 from kanlab._validation import NonFiniteError, check_float, check_int, check_solver_dtype
 
 __all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
@@ -65,8 +65,14 @@ class FitConfig:
     # output by more than this share (a jolt that throws a deep network off); None (the
     # default, the behaviour the native API always had): always move. kanlab.pykan uses 1e-2
     grid_max_change: float | None = None
+    # what the sparsity penalty measures per edge: "edge_rms" (kanlab's), or pykan's
+    # "edge_forward_spline_n" / "edge_forward_spline_u" (kanlab.train._regularization)
+    reg_metric: str = "edge_rms"
 
     def __post_init__(self) -> None:
+        check_reg_metric(self.reg_metric)
+        if self.distributed and self.reg_metric != "edge_rms":
+            raise ValueError("distributed=True supports reg_metric='edge_rms' only")
         if self.opt not in ("LBFGS", "Adam"):
             raise ValueError(f"opt must be 'LBFGS' or 'Adam', got {self.opt!r}")
         for name in ("steps", "grid_update_num", "max_iter", "history_size", "eval_every"):
@@ -153,8 +159,8 @@ def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = N
     besides the data loss; the scikit-learn classifier reuses it with cross-entropy).
     ``cache`` keeps the first layer's features between evaluations on the same input."""
     if cfg.lamb > 0:
-        pred, mags = forward_with_magnitudes(model, x, cache)
-        reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy)
+        pred, mags = forward_with_magnitudes(model, x, cache, cfg.reg_metric)
+        reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy, cfg.reg_metric)
     else:
         pred = model(x)
         reg = pred.new_zeros(())

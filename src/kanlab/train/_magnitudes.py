@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from kanlab.train._regularization import edge_magnitudes
+
 __all__ = ["MagnitudeCache", "forward_with_magnitudes"]
 
 
@@ -71,15 +73,24 @@ def _edges_and_rms(layer, x: Tensor, cache: MagnitudeCache | None) -> tuple[Tens
     return y, torch.sqrt(ms + torch.finfo(ms.dtype).tiny)
 
 
-def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = None
-                            ) -> tuple[Tensor, list[Tensor]]:
-    """Output and every layer's edge RMS (``(out, in)`` each), see the module doc."""
+def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = None,
+                            reg_metric: str = "edge_rms") -> tuple[Tensor, list[Tensor]]:
+    """Output and every layer's edge magnitudes (``(out, in)`` each), see the module doc.
+
+    ``reg_metric`` other than ``"edge_rms"`` (pykan's metrics, see
+    :func:`kanlab.train._regularization.edge_magnitudes`) takes the plain route.
+    """
     mags = []
 
     def edges(layer, x: Tensor) -> Tensor:
-        y, rms = _edges_and_rms(layer, x, cache)
-        mags.append(rms)
-        return y
+        if reg_metric == "edge_rms":
+            y, rms = _edges_and_rms(layer, x, cache)
+            mags.append(rms)
+            return y
+        layer.check_input(x)
+        feats, w = layer.features(x), layer.feature_weight()  # (B, in, S), (out, in, S)
+        mags.append(edge_magnitudes(feats, w, x, reg_metric))
+        return F.linear(feats.flatten(1), w.flatten(1))
 
     pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
     return pred, mags
