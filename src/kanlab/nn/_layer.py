@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from kanlab._compat import is_fake, is_functorch_wrapped
 from kanlab._validation import check_float, check_float_dtype, check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
+from kanlab.nn._extrapolation import beyond_grid, curvature_features, curvature_output
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
 from kanlab.ops._kan_linear import (SplineSpec, combined_weight, edge_weights, features,
@@ -285,65 +286,16 @@ class KANLayer(nn.Module):
 
     def _kernel_extrapolate(self) -> str:
         """The continuation the kernels compute: ``"quadratic"`` is their ``"linear"`` plus
-        :meth:`_curvature_features` (so it keeps the kernels' speed)."""
+        :func:`kanlab.nn._extrapolation.curvature_features` (so it keeps the kernels' speed)."""
         return "linear" if self.extrapolate == "quadratic" else self.extrapolate
-
-    def _end_curvature(self) -> Tensor:
-        """Second derivatives of every basis at both ends of the base interval,
-        ``(2, in, n_basis)``, kept until the knots change."""
-        key = (id(self.knots), self.knots._version, self.knots.dtype, self.knots.device)
-        cache = self.__dict__.get("_end_curvature_cache")
-        if cache is None or cache[0] != key or torch.compiler.is_compiling():
-            n = self.knots.shape[-1] - self.k - 1
-            ends = self.knots[:, [self.k, n]].t().contiguous()  # (2, in)
-            curv = self.edge_basis.evaluate(ends, self.knots, self.k, uniform=self._uniform,
-                                            extrapolate="linear", tables=self._tables(),
-                                            derivative=2).detach()
-            if torch.compiler.is_compiling():
-                return curv
-            cache = (key, curv)
-            self.__dict__["_end_curvature_cache"] = cache
-        return cache[1]
-
-    def _beyond_grid(self, x: Tensor) -> bool:
-        """Whether the ``"quadratic"`` term is needed: some of ``x`` ``(B, in)`` lies beyond
-        the base interval (always assumed under transforms, where values are unknown)."""
-        if self.extrapolate != "quadratic" or not self.edge_basis.fused:
-            return False
-        if torch.compiler.is_compiling() or is_fake(x) or is_functorch_wrapped(x):
-            return True
-        n = self.knots.shape[-1] - self.k - 1
-        return bool(((x < self.knots[:, self.k]) | (x > self.knots[:, n])).any())
-
-    def _half_squared_overshoot(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """``d²/2`` below and above the base interval (0 inside) for ``x`` ``(B, in)``."""
-        n = self.knots.shape[-1] - self.k - 1
-        below = (x - self.knots[:, self.k]).clamp(max=0)
-        above = (x - self.knots[:, n]).clamp(min=0)
-        return below * below / 2, above * above / 2
-
-    def _curvature_features(self, x: Tensor) -> Tensor:
-        """What ``"quadratic"`` adds to the linearly continued bases at ``x`` ``(B, in)``:
-        ``d²/2`` times each basis' curvature at the nearest end, ``d`` the distance
-        beyond it (0 inside the base interval): ``(B, in, n_basis)``."""
-        below, above = self._half_squared_overshoot(x)
-        curv = self._end_curvature()
-        return below.unsqueeze(-1) * curv[0] + above.unsqueeze(-1) * curv[1]
-
-    def _curvature_output(self, x: Tensor) -> Tensor:
-        """What ``"quadratic"`` adds to the output, ``(B, out)``: the same as
-        :meth:`_curvature_features` times the spline weights, without the dense tensor."""
-        below, above = self._half_squared_overshoot(x)
-        ends = torch.einsum("eif,oif->eio", self._end_curvature(), self.edge_weight()[1])
-        return below @ ends[0] + above @ ends[1]
 
     def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)
         flat = x.reshape(-1, self.in_features)
         y = kan_linear(flat, self.coef, self.scale_base, self.scale_sp, self.mask,
                        self.spline_spec())
-        if self._beyond_grid(flat):
-            y = y + self._curvature_output(flat)
+        if beyond_grid(self, flat):
+            y = y + curvature_output(self, flat)
         return y.reshape(*x.shape[:-1], self.out_features)
 
     def features(self, x: Tensor) -> Tensor:
@@ -353,8 +305,8 @@ class KANLayer(nn.Module):
         matching weights are :meth:`feature_weight`.
         """
         feats = features(x, self.spline_spec())
-        if self._beyond_grid(x):
-            extra = self._curvature_features(x)  # the spline columns only
+        if beyond_grid(self, x):
+            extra = curvature_features(self, x)  # the spline columns only
             feats = feats + torch.nn.functional.pad(extra, (feats.shape[-1] - extra.shape[-1], 0))
         return feats
 
