@@ -210,12 +210,16 @@ class BSplineEdges(EdgeBasis):
         # from the knots, S_i the largest end slope (0 for constant extrapolation)
         knots = knots.to(torch.float64)
         dist = amax + knots.abs().amax(-1)
-        if extrapolate != "linear" or k == 0:
+        if extrapolate == "constant" or k == 0:
             return torch.ones_like(dist)
         n = knots.shape[-1] - k - 1
         ends = knots[:, [k, n]].t().contiguous()  # (2, in)
         slope = dense_basis(ends, knots, k, derivative=1).abs().amax(dim=(0, 2))  # (in,)
-        return 1.0 + dist * slope
+        if extrapolate == "linear":
+            return 1.0 + dist * slope
+        # "quadratic": plus d²/2 times the largest end curvature
+        curve = dense_basis(ends, knots, k, derivative=2).abs().amax(dim=(0, 2))
+        return 1.0 + dist * slope + dist * dist * curve / 2
 
     def curvature_quadrature(self, knots, k):
         """Gauss–Legendre nodes on every base interval, exact for ``∫ (s'')²`` since

@@ -14,11 +14,12 @@ from torch import Tensor, nn
 from kanlab._compat import is_fake, is_functorch_wrapped
 from kanlab._validation import check_float, check_float_dtype, check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
+from kanlab.nn._extrapolation import beyond_grid, curvature_features, curvature_output
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
 from kanlab.ops._kan_linear import (SplineSpec, combined_weight, edge_weights, features,
                                     kan_linear)
-from kanlab.splines._bspline import check_knots, uniform_knots
+from kanlab.splines._bspline import EXTRAPOLATIONS, check_knots, uniform_knots
 from kanlab.splines._tables import SpanTables, cardinal_matrix, span_tables
 
 __all__ = ["KANLayer", "BASE_FUNCTIONS", "resolve_base_fun"]
@@ -84,6 +85,11 @@ class KANLayer(nn.Module):
     the spline is the B-spline sum; outside it continues as the straight line
     with the end value and slope (``extrapolate="linear"``), so the layer is
     C¹ everywhere and never silently drops to the base function.
+    ``extrapolate="quadratic"`` adds the end curvature (``s''(end)·d²/2`` at a
+    distance ``d`` beyond the end), so a cubic layer is C² everywhere and
+    second derivatives through autograd (PDE losses) do not jump when a sample
+    crosses a grid end; it costs an extra term only while some input lies
+    beyond the grid.  ``"constant"`` freezes the end value.
 
     Examples
     --------
@@ -109,8 +115,8 @@ class KANLayer(nn.Module):
         self.out_features = out_features = check_int(out_features, "out_features", low=1)
         self.grid = grid = check_int(grid, "grid", low=1)
         k = check_int(k, "spline degree k", low=0)
-        if extrapolate not in ("linear", "constant"):
-            raise ValueError(f"extrapolate must be 'linear' or 'constant', got {extrapolate!r}")
+        if extrapolate not in EXTRAPOLATIONS:
+            raise ValueError(f"extrapolate must be one of {EXTRAPOLATIONS}, got {extrapolate!r}")
         self.k = k
         self.extrapolate = extrapolate
         self.edge_basis = get_edge_basis(basis)
@@ -275,13 +281,21 @@ class KANLayer(nn.Module):
         else:
             table = self._span_table
         return SplineSpec(self.knots, table, self._tables(), self.k, self._uniform,
-                          self.extrapolate, self.base_fun_name, self.base_fun,
+                          self._kernel_extrapolate(), self.base_fun_name, self.base_fun,
                           None if self.edge_basis.fused else self.basis)
+
+    def _kernel_extrapolate(self) -> str:
+        """The continuation the kernels compute: ``"quadratic"`` is their ``"linear"`` plus
+        :func:`kanlab.nn._extrapolation.curvature_features` (so it keeps the kernels' speed)."""
+        return "linear" if self.extrapolate == "quadratic" else self.extrapolate
 
     def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)
-        y = kan_linear(x.reshape(-1, self.in_features), self.coef, self.scale_base,
-                       self.scale_sp, self.mask, self.spline_spec())
+        flat = x.reshape(-1, self.in_features)
+        y = kan_linear(flat, self.coef, self.scale_base, self.scale_sp, self.mask,
+                       self.spline_spec())
+        if beyond_grid(self, flat):
+            y = y + curvature_output(self, flat)
         return y.reshape(*x.shape[:-1], self.out_features)
 
     def features(self, x: Tensor) -> Tensor:
@@ -290,7 +304,11 @@ class KANLayer(nn.Module):
         ``S`` is ``n_basis + 1`` with a base function and ``n_basis`` without; the
         matching weights are :meth:`feature_weight`.
         """
-        return features(x, self.spline_spec())
+        feats = features(x, self.spline_spec())
+        if beyond_grid(self, x):
+            extra = curvature_features(self, x)  # the spline columns only
+            feats = feats + torch.nn.functional.pad(extra, (feats.shape[-1] - extra.shape[-1], 0))
+        return feats
 
     def edge_values(self, x: Tensor) -> Tensor:
         """Every edge's output ``φ_ij(x_i)`` at ``x`` ``(B, in_features)``:

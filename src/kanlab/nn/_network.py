@@ -145,6 +145,12 @@ class KAN(KANMethods, nn.Module):
     basis
         edge function family of every layer: ``"bspline"`` (default),
         ``"chebyshev"``, ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`).
+    extrapolate
+        how every B-spline continues beyond its grid: ``"linear"`` (default: end
+        value and slope, C¹ at the grid's ends), ``"quadratic"`` (plus the end
+        curvature, C² there: for losses on second derivatives, e.g. PDEs, where
+        a hidden sample crossing a grid end would otherwise make u'' jump) or
+        ``"constant"``.  See :class:`KANLayer`.
     device, dtype
         factory keywords, as for ``nn.Linear``.
 
@@ -164,7 +170,8 @@ class KAN(KANMethods, nn.Module):
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
                  input_ids: Sequence[int] | None = None, mult_arity: int | Sequence = 2,
-                 basis: str = DEFAULT_BASIS, device=None, dtype=None) -> None:
+                 basis: str = DEFAULT_BASIS, extrapolate: str = "linear", device=None,
+                 dtype=None) -> None:
         super().__init__()
         n_add, n_mult = _check_width(width)
         self.arities = _check_arity(mult_arity, n_mult)  # factors of every mult node, per level
@@ -180,6 +187,7 @@ class KAN(KANMethods, nn.Module):
         check_float(noise_scale, "noise_scale", low=0.0)
         self.base_fun_name, _ = resolve_base_fun(base_fun)
         self.basis_name = get_edge_basis(basis).name
+        self.extrapolate = extrapolate
         self.seed = seed
         self.grid_eps = float(grid_eps)
         self.noise_scale = float(noise_scale)
@@ -192,7 +200,7 @@ class KAN(KANMethods, nn.Module):
             KANLayer(n_in, n_out, grid, k,
                      grid_range=grid_range if (l == 0 or not per_input) else (-1.0, 1.0),
                      base_fun=base_fun, noise_scale=noise_scale, generator=generator,
-                     basis=basis, device=device, dtype=dtype)
+                     basis=basis, extrapolate=extrapolate, device=device, dtype=dtype)
             for l, (n_in, n_out) in enumerate(zip(width[:-1], subnodes[1:])))
         for layer in self.layers:
             layer.scale_base.requires_grad_(self.sb_trainable)
@@ -341,7 +349,7 @@ class KAN(KANMethods, nn.Module):
                 "grid_eps": self.grid_eps, "noise_scale": self.noise_scale,
                 "sb_trainable": self.sb_trainable, "sp_trainable": self.sp_trainable,
                 "input_ids": self.input_ids, "dtype": str(self.dtype).removeprefix("torch."),
-                "basis": self.basis_name}
+                "basis": self.basis_name, "extrapolate": self.extrapolate}
 
     def extra_repr(self) -> str:
         return f"width={self.width_spec}, grid={self.grid}, k={self.k}"

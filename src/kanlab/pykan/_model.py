@@ -98,7 +98,7 @@ class KAN(_NativeKAN):
                          noise_scale=float(noise_scale),
                          sb_trainable=False if sb_trainable is None else bool(sb_trainable),
                          sp_trainable=bool(sp_trainable), mult_arity=_arity(mult_arity),
-                         device=device, dtype=dtype)
+                         extrapolate="quadratic", device=device, dtype=dtype)
         if scale_base_mu != 0.0 or scale_base_sigma != 1.0 or sparse_init:
             generator = torch.Generator().manual_seed(int(seed))
             with torch.no_grad():

@@ -28,6 +28,7 @@ from kanlab._validation import check_int
 from kanlab.splines._tables import SpanTables, cardinal_matrix, power_vectors, span_tables
 
 __all__ = [
+    "EXTRAPOLATIONS",
     "extend_points",
     "uniform_knots",
     "bspline_basis",
@@ -35,6 +36,11 @@ __all__ = [
     "scatter_local",
     "check_knots",
 ]
+
+
+# continuations beyond the base interval: the Taylor polynomial of degree 0, 1 or 2 at the
+# nearest end ("quadratic" keeps a cubic spline C² there, for losses on second derivatives)
+EXTRAPOLATIONS = ("linear", "constant", "quadratic")
 
 
 def check_knots(knots: Tensor, k: int) -> None:
@@ -253,15 +259,17 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         Promise that every knot row is equally spaced: every span then shares
         the cardinal polynomial matrix and no search is needed.  The caller
         checks the promise.
-    extrapolate : {"linear", "constant"}
+    extrapolate : {"linear", "constant", "quadratic"}
         Outside the base interval ``[t[k], t[n]]``: ``"linear"`` continues every
         basis along its tangent at the nearest end, so a spline extends as the
         straight line with its end value and slope; ``"constant"`` freezes the
-        bases at the end value.
+        bases at the end value; ``"quadratic"`` continues them as their
+        degree-2 Taylor polynomial at the end, so a spline of degree ``k >= 2``
+        stays C² across the ends.
     derivative : int
         Order of the derivative with respect to ``x`` (of the extrapolated
-        bases: outside the base interval the first derivative is the end slope
-        for ``"linear"`` and every higher one is 0).
+        bases: outside the base interval they are the derivatives of that
+        continuation, 0 above its degree).
     tables : SpanTables, optional
         ``span_tables(knots, k)``, if the caller keeps it; computed otherwise.
 
@@ -278,22 +286,24 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     (:mod:`kanlab.splines._tables`), so every derivative is a power vector
     times the span's ``(k + 1, k + 1)`` matrix.
     """
-    if extrapolate not in ("linear", "constant"):
-        raise ValueError(f"extrapolate must be 'linear' or 'constant', got {extrapolate!r}")
+    if extrapolate not in EXTRAPOLATIONS:
+        raise ValueError(f"extrapolate must be one of {EXTRAPOLATIONS}, got {extrapolate!r}")
     n = knots.shape[-1] - k - 1
     xc = torch.minimum(torch.maximum(x, knots[:, k]), knots[:, n])  # clamp into the base interval
-    slope = derivative == 0 and extrapolate == "linear" and k > 0
-    orders = [derivative, 1] if slope else [derivative]
+    # the continuation is the Taylor polynomial of degree `top` at the nearest end
+    top = {"constant": 0, "linear": 1, "quadratic": 2}[extrapolate]
+    orders = [derivative] + list(range(derivative + 1, min(top, k) + 1))
     if uniform:
         out, start = _uniform_local(xc, knots, k, orders)
     else:
         out, start = _general_local(xc, knots, k, orders,
                                     tables if tables is not None else span_tables(knots, k))
     values = out[..., 0, :]
-    if slope:
-        values = values + (x - xc).unsqueeze(-1) * out[..., 1, :]
-    elif derivative >= 2 or (derivative == 1 and extrapolate == "constant"):
-        values = values.masked_fill((x != xc).unsqueeze(-1), 0.0)
+    if derivative > top:  # beyond the ends the continuation has no such derivative
+        return values.masked_fill((x != xc).unsqueeze(-1), 0.0), start
+    d = (x - xc).unsqueeze(-1)
+    for i in range(1, len(orders)):  # d^i / i! times the derivative of order derivative + i
+        values = values + (d ** i / math.factorial(i)) * out[..., i, :]
     return values, start
 
 
