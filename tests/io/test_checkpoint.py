@@ -259,3 +259,13 @@ def test_round_trip_after_refine_prune_auto_symbolic(tmp_path):
     _assert_same(model, loaded)
     loaded.reference_input = x
     assert loaded.symbolic_formula(["x", "y"]) == model.symbolic_formula(["x", "y"])
+
+
+def test_a_quadratic_continuation_survives_save_and_load(tmp_path):
+    model = kanlab.KAN([2, 3, 1], extrapolate="quadratic", seed=1)
+    path = tmp_path / "m.kan"
+    model.save(path)
+    loaded = kanlab.load(path)
+    x = torch.linspace(-3, 3, 40).reshape(20, 2)  # beyond the grid [-1, 1]
+    assert all(layer.extrapolate == "quadratic" for layer in loaded.layers)
+    torch.testing.assert_close(loaded(x), model(x))

@@ -59,7 +59,7 @@ from kanlab.io._atomic import atomic_write_bytes
 from kanlab.nn._edge_bases import DEFAULT_BASIS
 from kanlab.nn._network import KAN
 from kanlab.ops._base_functions import BASE_FUNCTIONS
-from kanlab.splines._bspline import check_knots
+from kanlab.splines._bspline import EXTRAPOLATIONS, check_knots
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
 
@@ -362,7 +362,7 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
         if info.get("basis", DEFAULT_BASIS) != layer.basis_name:  # files before bases: B-splines
             raise _bad(path, f"layer {l} has basis={info.get('basis')!r} in the metadata, "
                          f"{layer.basis_name!r} in the config")
-        if info.get("extrapolate") not in ("linear", "constant"):
+        if info.get("extrapolate") not in EXTRAPOLATIONS:
             raise _bad(path, f"layer {l} has extrapolate={info.get('extrapolate')!r}")
         layer.extrapolate = info["extrapolate"]
         knots, coef = tensors.get(f"layers.{l}.knots"), tensors.get(f"layers.{l}.coef")
