@@ -166,6 +166,8 @@ def _check_out(parser, out: str | None, what: str = "--out") -> None:
     """Create the run directory now and prove it writable, so no training is wasted."""
     if out is None:
         return
+    if not out.strip() or "\0" in out:
+        parser.error(f"{what} {out!r} is not a directory name")
     path = Path(out)
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -198,7 +200,10 @@ def _claim_out(parser, args, out: str, resume: bool) -> None:
                      f"{found} kanlab run; pass --overwrite to replace it"
                      + ("" if found == "completed" else f", or continue it with --resume {out}"))
     if found is not None:
-        clear_run(Path(out))
+        try:
+            clear_run(Path(out))
+        except OSError as err:  # e.g. a directory named history.csv
+            parser.error(f"--overwrite: cannot remove the old run's files in {out!r}: {err}")
 
 
 def _check_number(parser, name: str, value: float, *, positive: bool = False) -> None:
@@ -269,6 +274,11 @@ def _check_cost(parser, args, width) -> None:
         parser.error(f"--width {width} with --grid {grid} and --mult-arity {args.mult_arity} "
                      f"needs about {params:.2e} spline coefficients, more than the limit of "
                      f"{MAX_PARAMETERS:.0e}")
+    from kanlab.nn._grid import MAX_UPDATE_FLOPS, update_grid_flops
+    flops = sum(update_grid_flops(i, grid, args.k, args.train_num) for i in nodes[:-1])
+    if flops > MAX_UPDATE_FLOPS:
+        parser.error(f"--grid {grid}: each grid update would take about {flops:.1e} operations "
+                     f"(limit {MAX_UPDATE_FLOPS:.0e}); use smaller grids")
     for old, new in zip(args.grid[:-1], args.grid[1:]):
         flops = sum(i * new * (2 * (args.k + 1) + 1) * (new + args.k) ** 2 for i in nodes[:-1])
         if old != new and flops > MAX_REFINE_FLOPS:
@@ -303,6 +313,10 @@ def _check_run_options(parser, args) -> None:
             check_tensorboard()
         except ImportError as err:
             parser.error(f"--tensorboard: {err}")
+    from kanlab.train._distributed import MAX_TIMEOUT_S, MIN_TIMEOUT_S
+    if not MIN_TIMEOUT_S <= args.ddp_timeout <= MAX_TIMEOUT_S:
+        parser.error(f"--ddp-timeout must lie in [{MIN_TIMEOUT_S}, {MAX_TIMEOUT_S:.0e}] "
+                     f"seconds, got {args.ddp_timeout}")
     if args.ddp:
         from kanlab.train._distributed import choose_backend, missing_env
         if missing_env():
