@@ -59,6 +59,7 @@ def run_case(fn, timeout: float) -> dict:
         if pid == 0:  # child
             os.close(read)
             os.setpgid(0, 0)
+            os.chdir(tmp)  # a case that writes into the current directory writes there
             try:
                 out = _child(fn, Path(tmp))
             except BaseException as err:  # noqa: BLE001

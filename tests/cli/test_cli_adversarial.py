@@ -93,3 +93,12 @@ def test_damaged_histories_and_binary_history_rows(tmp_path, capsys):
     (out / HISTORY).write_bytes(b"step,rmse\n" + b"\xff\xfe\n" * 3)
     truncate_history(out, 1)
     assert (out / HISTORY).read_bytes() == b"step,rmse\n\xff\xfe\n"
+
+
+def test_overwrite_of_unremovable_run_files_is_one_line(tmp_path, capsys):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "metrics.json").write_text("{}")  # a finished run
+    (out / HISTORY).mkdir()
+    line = _error(capsys, [*SMALL, "--out", str(out), "--overwrite"])
+    assert "cannot remove the old run's files" in line
