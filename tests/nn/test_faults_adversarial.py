@@ -65,3 +65,13 @@ def test_update_grid_cost_is_checked_before_work():
     assert time.perf_counter() - start < 5.0
     assert torch.equal(model.layers[0].knots, knots)
     KAN([2, 3, 1], grid=20, seed=0, dtype=torch.float64).update_grid(x)  # ordinary sizes pass
+
+
+def test_grid_range_too_narrow_for_the_dtype_is_refused():
+    """An offset range whose grid intervals round to nothing in float32 (was: an error deep
+    inside training about an empty base interval)."""
+    with pytest.raises(ValueError, match="too narrow for torch.float32"):
+        KAN([1, 2, 1], grid=5, grid_range=(1e9, 1e9 + 100), dtype=torch.float32)
+    with pytest.raises(ValueError, match="too narrow for torch.float32"):
+        create_dataset(lambda x: x, 1, [1e9, 1e9 + 1], 10, 10, 0, torch.float32)
+    KAN([1, 2, 1], grid=5, grid_range=(1e9, 1e9 + 100), dtype=torch.float64)  # float64 resolves it

@@ -299,6 +299,14 @@ def _check_data(parser, args, f, n_var: int, width) -> None:
         data = create_dataset(f, n_var, ranges, args.train_num, args.test_num, args.seed, dtype)
     except (ValueError, TypeError, OverflowError) as err:
         parser.error(f"--function/--ranges: {err}")
+    from kanlab.cli._train_job import _first_layer_range
+    from kanlab.nn._network import KAN
+    try:  # the first layer's grids over these ranges (on meta: nothing is allocated)
+        for grid in sorted(set(args.grid)):
+            KAN([n_var, 1], grid=grid, k=args.k, grid_range=_first_layer_range(
+                args.ranges, n_var), dtype=dtype, device="meta")
+    except ValueError as err:
+        parser.error(f"--ranges/--grid: {err}")
     n_out = width[-1] if isinstance(width[-1], int) else sum(width[-1])
     if data["train_label"].shape[1] != n_out:
         parser.error(f"--width ends with {n_out} outputs but the function has "

@@ -149,7 +149,12 @@ class KANLayer(nn.Module):
                              f"got shape {tuple(ranges.shape)}")
         rows = [uniform_knots(self.grid, self.k, tuple(r.tolist()), dtype=torch.float64)
                 for r in ranges]
-        return torch.stack(rows).to(device=device, dtype=dtype or torch.get_default_dtype())
+        knots = torch.stack(rows).to(dtype=dtype or torch.get_default_dtype())
+        if not bool((knots[:, 1:] > knots[:, :-1]).all()):
+            raise ValueError(f"grid_range {ranges.tolist()} is too narrow for {knots.dtype}: "
+                             f"its {self.grid} intervals round to empty ones; use float64 or "
+                             "shift the inputs")
+        return knots.to(device=device)
 
     @property
     def n_basis(self) -> int:
