@@ -26,8 +26,9 @@ def _error(capsys, argv) -> str:
     (["--out", ""], "not a directory name"), (["--out", "a\0b"], "not a directory name"),
     (["--grid", "100000"], "grid update"), (["--ddp-timeout", "1e300"], "--ddp-timeout"),
     (["--ddp-timeout", "1e-300"], "--ddp-timeout"),
-    (["--ranges", "1000000000,1000000001", "--dtype", "float32"], "too narrow"),
-    (["--ranges", "1000000000,1000000100", "--dtype", "float32"], "too narrow"),
+    (["--ranges", "1000000000,1000000001", "--dtype", "float32", "--function", "x"], "too narrow"),
+    (["--ranges", "1000000000,1000000100", "--dtype", "float32", "--function", "x-1000000000"],
+     "too narrow"),
 ])
 def test_more_bad_options_are_one_line(args, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
