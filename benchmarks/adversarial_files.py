@@ -44,11 +44,11 @@ def _dir(tmp: Path):
 
 
 def _ro_dir(tmp: Path):
-    if os.geteuid() == 0:  # root writes anyway: the case then says nothing
-        return tmp / "ro-as-root"
     (tmp / "ro").mkdir()
     (tmp / "ro" / "m").write_text("precious")
     os.chmod(tmp / "ro", 0o555)
+    if os.geteuid() == 0:  # root writes anyway: the case then says nothing
+        return tmp / "ro-as-root"
     return tmp / "ro" / "m"
 
 
