@@ -274,17 +274,17 @@ def _check_cost(parser, args, width) -> None:
         parser.error(f"--width {width} with --grid {grid} and --mult-arity {args.mult_arity} "
                      f"needs about {params:.2e} spline coefficients, more than the limit of "
                      f"{MAX_PARAMETERS:.0e}")
-    from kanlab.nn._grid import MAX_UPDATE_FLOPS, update_grid_flops
-    flops = sum(update_grid_flops(i, grid, args.k, args.train_num) for i in nodes[:-1])
-    if flops > MAX_UPDATE_FLOPS:
-        parser.error(f"--grid {grid}: each grid update would take about {flops:.1e} operations "
-                     f"(limit {MAX_UPDATE_FLOPS:.0e}); use smaller grids")
     for old, new in zip(args.grid[:-1], args.grid[1:]):
         flops = sum(i * new * (2 * (args.k + 1) + 1) * (new + args.k) ** 2 for i in nodes[:-1])
         if old != new and flops > MAX_REFINE_FLOPS:
             parser.error(f"--grid: refining from {old} to {new} intervals would take about "
                          f"{flops:.1e} operations (limit {MAX_REFINE_FLOPS:.0e}); use smaller "
                          "grids")
+    from kanlab.nn._grid import MAX_UPDATE_FLOPS, update_grid_flops
+    flops = sum(update_grid_flops(i, grid, args.k, args.train_num) for i in nodes[:-1])
+    if flops > MAX_UPDATE_FLOPS:
+        parser.error(f"--grid {grid}: each grid update would take about {flops:.1e} operations "
+                     f"(limit {MAX_UPDATE_FLOPS:.0e}); use smaller grids")
 
 
 def _check_data(parser, args, f, n_var: int, width) -> None:
