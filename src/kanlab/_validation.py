@@ -26,7 +26,8 @@ import torch
 from torch import Tensor
 
 __all__ = ["NonFiniteError", "ArgumentTypeError", "check_int", "check_float", "check_samples",
-           "reference_batch", "check_float_dtype", "check_solver_dtype"]
+           "reference_batch", "check_float_dtype", "check_solver_dtype", "check_device",
+           "check_allocation"]
 
 
 class NonFiniteError(ValueError):
@@ -46,7 +47,7 @@ class ArgumentTypeError(TypeError, ValueError):
     """
 
 
-def check_samples(x, n_features: int, dtype: torch.dtype, what: str) -> None:
+def check_samples(x, n_features: int, dtype: torch.dtype, what: str, device=None) -> None:
     """Raise unless ``x`` is a finite, non-empty ``(B, n_features)`` tensor of ``dtype``.
 
     Used where a batch of samples is required (grid updates, datasets); the
@@ -70,6 +71,12 @@ def check_samples(x, n_features: int, dtype: torch.dtype, what: str) -> None:
     if x.dtype != dtype:
         raise TypeError(f"{what} expects dtype {dtype} (the model's), got {x.dtype}; "
                         f"convert with x.to({dtype})")
+    if x.layout != torch.strided:
+        raise TypeError(f"{what} expects a dense tensor, got layout {x.layout}; convert with "
+                        "x.to_dense()")
+    if device is not None and x.device != device:
+        raise TypeError(f"{what} expects samples on {device} (the model's device), got "
+                        f"{x.device}; move them with x.to(...)")
     bad = ~torch.isfinite(x)
     if bool(bad.any()):
         rows, cols = bad.nonzero(as_tuple=True)
@@ -166,6 +173,69 @@ def check_solver_dtype(dtype: torch.dtype, what: str) -> None:
         raise TypeError(f"{what} needs a float32 or float64 model (its least-squares solves and "
                         f"optimisers are not implemented for {dtype}); convert with "
                         f"model.to(torch.float32), then back with model.to({dtype})")
+
+
+def check_device(device, what: str) -> torch.device | None:
+    """``torch.device(device)`` (None stays None); a clear error for a bad or absent device.
+
+    Raises
+    ------
+    TypeError
+        not a device (``"cpu"``, ``"cuda:0"``, an index or a ``torch.device``).
+    ValueError
+        a device this machine does not have (CUDA without a GPU, an index
+        beyond the device count).
+    """
+    if device is None:
+        return None
+    if isinstance(device, bool) or not isinstance(device, (str, int, torch.device)):
+        raise TypeError(f"{what}: device must be a device such as 'cpu', 'cuda:0' or a "
+                        f"torch.device, got {type(device).__name__} {device!r}")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise TypeError(f"{what}: {device!r} is not a device; use 'cpu', 'cuda', 'cuda:0', "
+                        "... or a torch.device") from None
+    backend = getattr(torch, device.type, None) if device.type in ("cuda", "mps", "xpu") else None
+    if backend is not None:
+        if not backend.is_available():
+            raise ValueError(f"{what}: device {str(device)!r} is not available on this machine "
+                             f"(torch.{device.type}.is_available() is False); use 'cpu'")
+        count = getattr(backend, "device_count", lambda: 1)()
+        if device.index is not None and device.index >= count:
+            raise ValueError(f"{what}: device {str(device)!r} does not exist; this machine has "
+                             f"{count} {device.type} device(s)")
+    return device
+
+
+def _memory_bytes(device: torch.device | None) -> int | None:
+    """Total memory of ``device`` (None: unknown)."""
+    try:
+        if device is None or device.type == "cpu":
+            import os
+            return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        if device.type == "cuda":
+            return torch.cuda.get_device_properties(device).total_memory
+    except (ValueError, OSError, AttributeError, RuntimeError):
+        pass
+    return None
+
+
+def check_allocation(n_elements: int, dtype: torch.dtype | None, device, what: str) -> None:
+    """ValueError before allocating ``n_elements`` values that ``device`` cannot hold.
+
+    Compared with the device's total memory (the machine's RAM for the CPU),
+    so the message says what was asked for instead of an allocator failure
+    (or minutes of swapping).
+    """
+    device = None if device is None else torch.device(device)
+    size = (dtype or torch.get_default_dtype()).itemsize * n_elements
+    total = _memory_bytes(device)
+    if total is not None and size > total:
+        raise ValueError(f"{what} needs {n_elements:.3g} values ({size / 2 ** 30:.3g} GiB), more "
+                         f"than the {total / 2 ** 30:.3g} GiB of memory of the "
+                         f"{'cpu' if device is None else device} device; use a smaller width "
+                         "or grid")
 
 
 def reference_batch(model, x: Tensor | None) -> Tensor:

@@ -127,3 +127,19 @@ def test_npz_without_arrays(tmp_path):
     np.savez(tmp_path / "d.npz", A=np.zeros(3))
     with pytest.raises(DataError, match="must hold arrays 'X' and 'y'"):
         read_table(tmp_path / "d.npz")
+
+
+def test_huge_sparse_file_or_fifo_is_refused_without_reading(tmp_path):
+    """A file larger than half the memory is refused from its size; a FIFO without blocking."""
+    import time
+    path = tmp_path / "big.csv"
+    with open(path, "wb") as f:
+        f.write(b"a,y\n1,2\n")
+        f.truncate(4 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))  # sparse
+    start = time.perf_counter()
+    with pytest.raises(DataError, match="more than half"):
+        read_table(path, "y")
+    assert time.perf_counter() - start < 5.0
+    os.mkfifo(tmp_path / "pipe.csv")
+    with pytest.raises(DataError, match="not a regular file"):
+        read_table(tmp_path / "pipe.csv", "y")

@@ -75,3 +75,14 @@ def test_fix_symbolic_refuses_non_finite_params():
     with pytest.raises(ValueError, match="finite"):
         model.fix_symbolic(0, 0, 0, "sin", fit_params=False, params=(float("nan"), 0, 1, 0))
     assert not bool(model.symbolic[0].mask.any())
+
+
+@pytest.mark.parametrize("names", [["lambda", "y"], ["x", "class"]])
+def test_symbolic_formula_refuses_keywords(names):
+    """A keyword cannot be a symbol of a printed formula (it could not be parsed back)."""
+    model = KAN([2, 1], grid=3, seed=0, dtype=torch.float64)
+    model.fix_symbolic(0, 0, 0, "sin", fit_params=False)
+    model.fix_symbolic(0, 1, 0, "x", fit_params=False)
+    with pytest.raises(ValueError, match="keywords"):
+        model.symbolic_formula(var_names=names, check=False)
+    assert "pi" in str(model.symbolic_formula(var_names=["pi", "y"], check=False)[0])

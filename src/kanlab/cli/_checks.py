@@ -21,6 +21,8 @@ def check_out(parser, out: str | None, what: str = "--out") -> None:
     """Create the run directory now and prove it writable, so no training is wasted."""
     if out is None:
         return
+    if not out.strip() or "\0" in out:
+        parser.error(f"{what} {out!r} is not a directory name")
     path = Path(out)
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -53,7 +55,10 @@ def claim_out(parser, args, out: str, resume: bool) -> None:
                      f"{found} kanlab run; pass --overwrite to replace it"
                      + ("" if found == "completed" else f", or continue it with --resume {out}"))
     if found is not None:
-        clear_run(Path(out))
+        try:
+            clear_run(Path(out))
+        except OSError as err:  # e.g. a directory named history.csv
+            parser.error(f"--overwrite: cannot remove the old run's files in {out!r}: {err}")
 
 
 def _check_number(parser, name: str, value: float, *, positive: bool = False) -> None:
@@ -130,6 +135,11 @@ def _check_cost(parser, args, width) -> None:
             parser.error(f"--grid: refining from {old} to {new} intervals would take about "
                          f"{flops:.1e} operations (limit {MAX_REFINE_FLOPS:.0e}); use smaller "
                          "grids")
+    from kanlab.nn._grid import MAX_UPDATE_FLOPS, update_grid_flops
+    flops = sum(update_grid_flops(i, grid, args.k, args.train_num) for i in nodes[:-1])
+    if flops > MAX_UPDATE_FLOPS:
+        parser.error(f"--grid {grid}: each grid update would take about {flops:.1e} operations "
+                     f"(limit {MAX_UPDATE_FLOPS:.0e}); use smaller grids")
 
 
 def _check_data(parser, args, f, n_var: int, width) -> None:
@@ -144,6 +154,14 @@ def _check_data(parser, args, f, n_var: int, width) -> None:
         data = create_dataset(f, n_var, ranges, args.train_num, args.test_num, args.seed, dtype)
     except (ValueError, TypeError, OverflowError) as err:
         parser.error(f"--function/--ranges: {err}")
+    from kanlab.cli._outputs import first_layer_range
+    from kanlab.nn._network import KAN
+    try:  # the first layer's grids over these ranges (on meta: nothing is allocated)
+        for grid in sorted(set(args.grid)):
+            KAN([n_var, 1], grid=grid, k=args.k, grid_range=first_layer_range(
+                args.ranges, n_var), dtype=dtype, device="meta")
+    except ValueError as err:
+        parser.error(f"--ranges/--grid: {err}")
     n_out = width[-1] if isinstance(width[-1], int) else sum(width[-1])
     if data["train_label"].shape[1] != n_out:
         parser.error(f"--width ends with {n_out} outputs but the function has "
@@ -158,6 +176,10 @@ def check_run_options(parser, args) -> None:
             check_tensorboard()
         except ImportError as err:
             parser.error(f"--tensorboard: {err}")
+    from kanlab.train._distributed import MAX_TIMEOUT_S, MIN_TIMEOUT_S
+    if not MIN_TIMEOUT_S <= args.ddp_timeout <= MAX_TIMEOUT_S:
+        parser.error(f"--ddp-timeout must lie in [{MIN_TIMEOUT_S}, {MAX_TIMEOUT_S:.0e}] "
+                     f"seconds, got {args.ddp_timeout}")
     if args.ddp:
         from kanlab.train._distributed import choose_backend, missing_env
         if missing_env():

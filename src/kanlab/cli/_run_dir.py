@@ -23,9 +23,10 @@ import json
 import math
 import os
 import shutil
+import stat
 from pathlib import Path
 
-from kanlab.io._atomic import atomic_write_text
+from kanlab.io._atomic import atomic_write_bytes, atomic_write_text
 
 __all__ = ["RunDirBusy", "lock_run_dir", "release_run_dir", "existing_run", "clear_run",
            "save_progress", "load_progress", "check_resumable", "truncate_history",
@@ -40,7 +41,31 @@ _HELD: dict[str, int] = {}  # run directories this process has locked -> lock fi
 
 
 class RunDirBusy(RuntimeError):
-    """Another process is running in this run directory."""
+    """Another process is running in this run directory (or its lock file cannot be used)."""
+
+
+MAX_PROGRESS_BYTES = 10_000_000  # progress.json holds options and per-stage records: kilobytes
+
+
+def _read_regular(path: Path, limit: int = MAX_PROGRESS_BYTES) -> str:
+    """UTF-8 text of the regular file ``path`` (a link to one is fine), without blocking.
+
+    A FIFO, device, socket or directory in its place, or a file over
+    ``limit`` bytes, is a ``ValueError``; a missing file ``FileNotFoundError``.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path.name} is not a regular file (a directory, FIFO or device)")
+        if info.st_size > limit:
+            raise ValueError(f"{path.name} is {info.st_size} bytes, more than the {limit} a "
+                             "kanlab run writes")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(limit + 1)
+    finally:
+        os.close(fd)
+    return data.decode("utf-8")
 
 
 def lock_run_dir(out: Path) -> None:
@@ -56,7 +81,18 @@ def lock_run_dir(out: Path) -> None:
         import fcntl
     except ImportError:  # no flock (Windows): concurrent runs are not detected
         return
-    fd = os.open(os.path.join(key, LOCK), os.O_RDWR | os.O_CREAT, 0o666)
+    path = os.path.join(key, LOCK)
+    try:  # never through a link, never blocking on a FIFO
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NONBLOCK", 0), 0o666)
+    except OSError as err:
+        raise RunDirBusy(f"cannot lock run directory {str(out)!r}: {LOCK} cannot be opened "
+                         f"({err.strerror or err}; a directory or a symbolic link in its "
+                         "place?); remove it") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise RunDirBusy(f"cannot lock run directory {str(out)!r}: {LOCK} is not a regular "
+                         "file; remove it")
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -81,9 +117,9 @@ def release_run_dir(out: Path) -> None:
 def existing_run(out: Path) -> str | None:
     """``"completed"``, ``"unfinished"`` or None: what run ``out`` already holds."""
     path = out / PROGRESS
-    if path.exists():
+    if os.path.lexists(path):
         try:
-            state = json.loads(path.read_text())
+            state = json.loads(_read_regular(path))
             return "completed" if isinstance(state, dict) and \
                 state.get("status") == "completed" else "unfinished"
         except (OSError, ValueError, RecursionError):
@@ -119,9 +155,9 @@ def truncate_history(out: Path, rows: int) -> None:
     path = out / HISTORY
     if not path.is_file():
         return
-    lines = path.read_text().splitlines(keepends=True)
+    lines = path.read_bytes().splitlines(keepends=True)  # bytes: damaged rows need no decoding
     if len(lines) > rows + 1:
-        atomic_write_text(path, "".join(lines[:rows + 1]))
+        atomic_write_bytes(path, b"".join(lines[:rows + 1]))
 
 
 def save_progress(out: Path, model, state: dict, status: str, tag: str | None = None) -> None:
@@ -147,16 +183,46 @@ def _is_count(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
+def _is_history(record) -> bool:
+    """Whether ``record`` is a stored :class:`kanlab.train.History`: known fields, right types."""
+    from dataclasses import fields
+
+    from kanlab.train._fit import History
+    if not isinstance(record, dict):
+        return False
+    kinds = {f.name: f.type for f in fields(History)}
+    for key, value in record.items():
+        kind = kinds.get(key)
+        if kind is None:
+            return False
+        if kind.startswith("list"):
+            numbers = isinstance(value, list) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            if not numbers:
+                return False
+        elif kind == "float" and not (isinstance(value, (int, float))
+                                      and not isinstance(value, bool)):
+            return False
+        elif kind == "str" and not isinstance(value, str):
+            return False
+        elif kind == "int | None" and not (value is None or _is_count(value)):
+            return False
+    return True
+
+
 def load_progress(out: Path) -> dict:
     """The progress record of the run in ``out``, checked; ValueError saying what is wrong."""
     path = out / PROGRESS
     try:
-        text = path.read_text()
+        text = _read_regular(path)
     except FileNotFoundError:
         raise ValueError(f"cannot resume {out}: it has no {PROGRESS} (not a kanlab run "
                          "directory); start the run again with the same --out") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except (OSError, ValueError) as err:
         raise ValueError(f"cannot resume {out}: {PROGRESS} cannot be read ({err})") from None
+    if os.path.lexists(out / HISTORY) and not (out / HISTORY).is_file():
+        raise ValueError(f"cannot resume {out}: {HISTORY} is not a regular file (a directory, "
+                         "FIFO, device or broken link); remove it")
     try:
         state = json.loads(text)
     except (ValueError, RecursionError) as err:
@@ -174,7 +240,7 @@ def load_progress(out: Path) -> dict:
                 kind is int and state[key] < 0):
             raise ValueError(f"cannot resume {out}: {PROGRESS} lacks a valid {key!r} "
                              f"(expected {'a count' if kind is int else 'a JSON ' + kind.__name__})")
-    if not all(isinstance(h, list) and len(h) == 2 and isinstance(h[1], dict)
+    if not all(isinstance(h, list) and len(h) == 2 and _is_history(h[1])
                for h in state["histories"]):
         raise ValueError(f"cannot resume {out}: {PROGRESS} has malformed 'histories'")
     wall = state.setdefault("wall_time", 0.0)
@@ -205,6 +271,11 @@ def check_resumable(out: Path) -> dict:
         stages = plan(cfg)
     except (TypeError, ValueError, KeyError, IndexError) as err:
         raise ValueError(f"cannot resume {out}: its stored options are invalid ({err})") from None
+    from kanlab.cli._stored_options import check_stored_options
+    try:
+        check_stored_options(state["config"])
+    except ValueError as err:
+        raise ValueError(f"cannot resume {out}: {err}") from None
     if state["next"] > len(stages):
         raise ValueError(f"cannot resume {out}: progress names stage {state['next'] + 1} of a "
                          f"{len(stages)}-stage run")

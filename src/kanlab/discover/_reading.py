@@ -39,6 +39,13 @@ def read_table(path, target: str | None = None, features=None, *, dropna: bool =
                       row_labels=labels, **kwargs)
 
 
+def _memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def read_columns(path, shard: tuple[int, int] | None = None) -> tuple[dict, list, str | None]:
     """``({name: values}, row labels, target name or None)`` of a data file.
 
@@ -59,8 +66,17 @@ def read_columns(path, shard: tuple[int, int] | None = None) -> tuple[dict, list
         raise DataError(f"data file {str(path)!r} is a directory, not a file")
     if not os.access(path, os.R_OK):
         raise DataError(f"data file {str(path)!r} is not readable (permission denied)")
-    if path.stat().st_size == 0:
+    if not path.is_file():
+        raise DataError(f"data file {str(path)!r} is not a regular file (a FIFO, device or "
+                        "socket)")
+    size = path.stat().st_size
+    if size == 0:
         raise DataError(f"data file {str(path)!r} is empty")
+    memory = _memory_bytes()
+    if memory is not None and size > memory // 2:  # parsing needs several times the text
+        raise DataError(f"data file {str(path)!r} is {size / 2 ** 30:.3g} GiB, more than half "
+                        f"of this machine's {memory / 2 ** 30:.3g} GiB of memory; sample its "
+                        "rows into a smaller file")
     suffix = path.suffix.lower()
     if suffix == ".npz":
         return _cut(_read_npz(path), shard)

@@ -47,15 +47,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-import stat
 
-import numpy as np
 import torch
 from torch import Tensor
 
+from kanlab._validation import check_device
 from kanlab.io._atomic import atomic_write_bytes
+from kanlab.io._checkpoint_read import DTYPES, FORMAT, FORMAT_VERSION, bad as _bad, \
+    check_sizes, check_values, read_file
 from kanlab.nn._edge_bases import DEFAULT_BASIS
 from kanlab.nn._network import KAN
 from kanlab.ops._base_functions import BASE_FUNCTIONS
@@ -63,24 +63,6 @@ from kanlab.splines._bspline import EXTRAPOLATIONS, check_knots
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
 
-FORMAT = "kanlab"
-FORMAT_VERSION = 1  # the newest version this module reads, and the one it writes
-MAX_HEADER_BYTES = 100_000_000  # the safetensors limit; a larger length means a foreign file
-
-# safetensors dtype name -> (torch dtype, little-endian numpy dtype of the same bytes)
-# bfloat16 has no numpy dtype: its bytes travel as int16 and are reinterpreted.
-DTYPES: dict[str, tuple[torch.dtype, str]] = {
-    "F64": (torch.float64, "<f8"),
-    "F32": (torch.float32, "<f4"),
-    "F16": (torch.float16, "<f2"),
-    "BF16": (torch.bfloat16, "<i2"),
-    "I64": (torch.int64, "<i8"),
-    "I32": (torch.int32, "<i4"),
-    "I16": (torch.int16, "<i2"),
-    "I8": (torch.int8, "|i1"),
-    "U8": (torch.uint8, "|u1"),
-    "BOOL": (torch.bool, "|b1"),
-}
 _NAME_OF = {torch_dtype: name for name, (torch_dtype, _) in DTYPES.items()}
 _FLOAT_DTYPES = {"float64": torch.float64, "float32": torch.float32,
                  "float16": torch.float16, "bfloat16": torch.bfloat16}
@@ -160,183 +142,6 @@ def save(model: KAN, path) -> None:
     if not isinstance(model, KAN):
         raise TypeError(f"save expects a kanlab.KAN, got {type(model).__name__}")
     atomic_write_bytes(path, _encode(model))
-
-
-# ----------------------------------------------------------------------------- reading
-
-def _bad(path: str, problem: str) -> ValueError:
-    """The error for an unreadable checkpoint; it names the file."""
-    return ValueError(f"cannot load checkpoint '{path}': {problem}")
-
-
-def _json(text):
-    """``json.loads`` that reports nesting too deep for the parser as a ValueError."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise json.JSONDecodeError("nested too deeply", "", 0) from None
-
-
-def _open_regular(path: str):
-    """Open ``path`` for reading without blocking; refuse FIFOs, devices and directories."""
-    if not stat.S_ISREG(os.stat(path).st_mode):  # FileNotFoundError propagates
-        raise _bad(path, "not a regular file (a FIFO, device or directory); a checkpoint is "
-                   "a file written by kanlab.save")
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    f = os.fdopen(fd, "rb")
-    if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two checks
-        f.close()
-        raise _bad(path, "not a regular file")
-    return f
-
-
-def _read_sections(path: str) -> tuple[dict, memoryview]:
-    """Split the file into its parsed JSON header and its data section."""
-    with _open_regular(path) as f:
-        size = os.fstat(f.fileno()).st_size
-        if size < 8:
-            raise _bad(path, f"file is {size} bytes long, too short for a header; "
-                         "it is truncated or not a kanlab checkpoint")
-        n = int.from_bytes(f.read(8), "little")
-        if n > MAX_HEADER_BYTES:
-            raise _bad(path, f"header length {n} is implausible; not a kanlab checkpoint")
-        if n > size - 8:
-            raise _bad(path, f"header length {n} exceeds the {size - 8} bytes that follow; "
-                         "the file is truncated or not a kanlab checkpoint")
-        raw = f.read(n)
-        data = memoryview(f.read())
-    try:
-        header = _json(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _bad(path, f"header is not valid UTF-8 JSON ({err}); the file is corrupted "
-                     "or not a kanlab checkpoint") from None
-    if not isinstance(header, dict):
-        raise _bad(path, f"header is a JSON {type(header).__name__}, expected an object")
-    return header, data
-
-
-def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict]]:
-    """Check the format and version; return ``(config, layers)``."""
-    meta = header.get("__metadata__")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else None
-        raise _bad(path, f"not a kanlab checkpoint (metadata format is {found!r}, expected "
-                     f"{FORMAT!r})")
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items()):
-        raise _bad(path, "__metadata__ must map strings to strings")
-    version = meta.get("format_version", "")
-    if not version.isdigit():
-        raise _bad(path, f"format_version {version!r} is not a non-negative integer")
-    if int(version) > FORMAT_VERSION:
-        raise _bad(path, f"written by a newer kanlab ({meta.get('kanlab_version', '?')}, format "
-                     f"version {version}); this kanlab reads up to version {FORMAT_VERSION}, "
-                     "upgrade kanlab")
-    try:
-        config = _json(meta["config"])
-        layers = _json(meta["layers"])
-    except KeyError as err:
-        raise _bad(path, f"metadata lacks {err.args[0]!r}") from None
-    except json.JSONDecodeError as err:
-        raise _bad(path, f"metadata is not valid JSON ({err})") from None
-    if not isinstance(config, dict):
-        raise _bad(path, "metadata 'config' must be a JSON object")
-    if not isinstance(layers, list) or not all(isinstance(l, dict) for l in layers):
-        raise _bad(path, "metadata 'layers' must be a JSON list of objects")
-    return config, layers
-
-
-def _is_count(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
-
-
-def _read_tensors(path: str, header: dict, data: memoryview) -> dict[str, Tensor]:
-    """Decode every tensor entry, checking dtype, shape and offsets."""
-    entries = {key: e for key, e in header.items() if key != "__metadata__"}
-    for key, e in entries.items():
-        if not (isinstance(e, dict) and e.get("dtype") in DTYPES
-                and isinstance(e.get("shape"), list) and all(map(_is_count, e["shape"]))
-                and isinstance(e.get("data_offsets"), list) and len(e["data_offsets"]) == 2
-                and all(map(_is_count, e["data_offsets"]))):
-            raise _bad(path, f"tensor {key!r} has a malformed entry {e!r}; expected dtype in "
-                         f"{sorted(DTYPES)}, shape a list of sizes, data_offsets [begin, end]")
-    end = 0
-    for key, e in sorted(entries.items(), key=lambda item: item[1]["data_offsets"]):
-        begin, stop = e["data_offsets"]
-        if begin != end:
-            raise _bad(path, f"tensor {key!r} starts at byte {begin} of the data, expected {end} "
-                         "(tensors must be contiguous)")
-        itemsize = np.dtype(DTYPES[e["dtype"]][1]).itemsize
-        if stop - begin != math.prod(e["shape"]) * itemsize:
-            raise _bad(path, f"tensor {key!r} of dtype {e['dtype']} and shape {e['shape']} "
-                         f"needs {math.prod(e['shape']) * itemsize} bytes, its offsets span "
-                         f"{stop - begin}")
-        end = stop
-    if len(data) < end:
-        raise _bad(path, f"data section is {len(data)} bytes, the header needs {end}; "
-                     "the file is truncated")
-    if len(data) > end:
-        raise _bad(path, f"{len(data) - end} unexpected bytes after the last tensor")
-    digest = header["__metadata__"].get("data_sha256")
-    if digest is not None and hashlib.sha256(data).hexdigest() != digest:
-        raise _bad(path, "the data section does not match its SHA-256 in the header; the file "
-                   "is corrupted (a changed byte or bit)")
-    tensors = {}
-    for key, e in entries.items():
-        torch_dtype, np_dtype = DTYPES[e["dtype"]]
-        begin, stop = e["data_offsets"]
-        array = np.frombuffer(data[begin:stop], dtype=np_dtype).astype(np_dtype[1:], copy=True)
-        t = torch.from_numpy(array.reshape(e["shape"]))
-        if torch_dtype == torch.bfloat16:
-            t = t.view(torch.bfloat16)
-        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
-            raise _bad(path, f"tensor {key!r} holds non-finite values (NaN or inf); a saved "
-                       "model never does")
-        tensors[key] = t
-    return tensors
-
-
-def _check_sizes(path: str, config: dict, layers: list[dict], header: dict) -> None:
-    """Check the architecture in ``config`` against the tensors the header declares.
-
-    Runs before anything is allocated: every layer's ``coef`` and ``knots``
-    must have the sizes the config implies, and the model that ``KAN(**config)``
-    would build may hold at most a small multiple of the elements the file
-    holds, so a crafted header cannot make ``load`` allocate (or spend time)
-    out of proportion to the file's size.
-    """
-    from kanlab.nn._network import _check_width
-    try:
-        n_add, n_mult = _check_width(config.get("width"))
-    except (TypeError, ValueError, RecursionError) as err:
-        raise _bad(path, f"config width is invalid: {str(err)[:200]}") from None
-    from kanlab.nn._network import _check_arity
-    arity, grid, k = config.get("mult_arity", 2), config.get("grid"), config.get("k", 3)
-    try:
-        arities = _check_arity(arity, n_mult)
-    except (TypeError, ValueError, RecursionError):
-        arities = None
-    if not (arities is not None and _is_count(grid) and grid >= 1 and _is_count(k)):
-        raise _bad(path, f"config mult_arity {str(arity)[:200]}, grid {grid!r} or k {k!r} is not "
-                   "a valid count")
-    nodes = [a + m for a, m in zip(n_add, n_mult)]
-    subnodes = [a + sum(ar) for a, ar in zip(n_add, arities)]
-    if len(layers) != len(nodes) - 1:
-        raise _bad(path, f"metadata describes {len(layers)} layers, the config's width "
-                   f"{len(nodes) - 1}")
-    declared = sum(math.prod(e["shape"]) for key, e in header.items() if key != "__metadata__")
-    needed = 0
-    for l, (n_in, n_out) in enumerate(zip(nodes[:-1], subnodes[1:])):
-        coef, knots = header.get(f"layers.{l}.coef"), header.get(f"layers.{l}.knots")
-        if not isinstance(coef, dict) or not isinstance(knots, dict):
-            raise _bad(path, f"layer {l} lacks its knots or coef tensor")
-        if coef["shape"][:2] != [n_out, n_in] or knots["shape"][:1] != [n_in]:
-            raise _bad(path, f"layer {l} should have {n_in} inputs and {n_out} outputs by the "
-                       f"config, its tensors have shapes {coef['shape']} (coef) and "
-                       f"{knots['shape']} (knots)")
-        needed += n_out * n_in * (grid + 2 * k + 8) + n_in * (grid + 2 * k + 2)
-    if needed > 64 * declared + 1_000_000:
-        raise _bad(path, f"config would build a model of about {needed} values from a file "
-                   f"declaring {declared}; the header is inconsistent")
 
 
 def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tensor],
@@ -433,23 +238,29 @@ def load(path, *, map_location=None) -> KAN:
     """
     path = os.fsdecode(os.fspath(path))
     _check_map_location(map_location)
-    header, data = _read_sections(path)
-    config, layers = _read_metadata(path, header)
-    tensors = _read_tensors(path, header, data)
-    _check_sizes(path, config, layers, header)
+    header, config, layers, tensors = read_file(path)
+    check_sizes(path, config, layers, header)
+    check_values(path, tensors)
     return _build(path, config, layers, tensors, map_location)
 
 
 def _check_map_location(map_location) -> None:
-    """A device (``None``, ``"cpu"``, ``"cuda:0"``, an index or a ``torch.device``), else TypeError."""
-    if map_location is None or isinstance(map_location, torch.device):
+    """A device this machine has (``None``, ``"cpu"``, ``"cuda:0"``, an index or a ``torch.device``).
+
+    TypeError for anything else, ValueError for an absent device or ``meta``
+    (which holds no data to load into).
+    """
+    if map_location is None:
         return
-    if isinstance(map_location, (str, int)) and not isinstance(map_location, bool):
-        try:
-            torch.device(map_location)
-            return
-        except (RuntimeError, ValueError, TypeError):
-            pass
-    raise TypeError(f"map_location must be a device such as 'cpu', 'cuda:0' or a torch.device "
-                    f"(None for the default), got {map_location!r}; to change the dtype, "
-                    "convert the loaded model with .to(dtype)")
+    message = (f"map_location must be a device such as 'cpu', 'cuda:0' or a torch.device "
+               f"(None for the default), got {map_location!r}; to change the dtype, "
+               "convert the loaded model with .to(dtype)")
+    if isinstance(map_location, bool) or not isinstance(map_location, (str, int, torch.device)):
+        raise TypeError(message)
+    try:
+        device = check_device(map_location, "load")
+    except TypeError:
+        raise TypeError(message) from None
+    if device.type == "meta":
+        raise ValueError("load: map_location 'meta' holds no data to load a checkpoint into; "
+                         "load on 'cpu' (or a GPU), or build KAN(..., device='meta')")

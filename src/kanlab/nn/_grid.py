@@ -17,7 +17,7 @@ from kanlab.splines._bspline import extend_points
 from kanlab._validation import NonFiniteError, check_int, check_samples, check_solver_dtype
 
 __all__ = ["grid_points_from_samples", "inlier_span", "update_layer_grid", "update_grid",
-           "refine_layer", "refine", "OUTLIER_FENCE"]
+           "refine_layer", "refine", "OUTLIER_FENCE", "update_grid_flops", "MAX_UPDATE_FLOPS"]
 
 # Tukey's "far out" fences: samples beyond q1 - 3·IQR or q3 + 3·IQR do not
 # stretch the grid.  No sample of a uniform or Gaussian batch is that far out
@@ -162,7 +162,7 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
     NonFiniteError
         ``x`` holds NaN or inf, or the refit overflowed (the layer is unchanged).
     """
-    check_samples(x, layer.in_features, layer.knots.dtype, "update_grid")
+    check_samples(x, layer.in_features, layer.knots.dtype, "update_grid", layer.knots.device)
     k, grid = layer.k, layer.grid
     points = grid_points_from_samples(x, grid, grid_eps)  # (in, G + 1)
     degenerate = ~torch.isfinite(extend_points(points, k)).all(-1)  # NaN rows, overflowing knots
@@ -231,6 +231,15 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
     if not 0.0 <= float(grid_eps) <= 1.0:
         raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
     check_solver_dtype(model.layers[0].knots.dtype, "update_grid")
+    rows = x.shape[0] if isinstance(x, Tensor) and x.dim() == 2 else 1
+    cost = sum(update_grid_flops(layer.in_features, layer.grid, layer.k, rows)
+               for layer in model.layers)
+    if cost > MAX_UPDATE_FLOPS:
+        raise ValueError(f"update_grid on grid {max(l.grid for l in model.layers)} would take "
+                         f"about {cost:.1e} floating-point operations (limit "
+                         f"{MAX_UPDATE_FLOPS:.0e}): the splines are refitted by a dense "
+                         "least-squares fit whose cost grows with the cube of the grid; use a "
+                         "smaller grid, or train without grid updates (update_grid=False)")
     saved = [{name: t.clone() for name, t in layer.state_dict().items()} for layer in model.layers]
     def run(l: int, x: Tensor) -> Tensor:
         update_layer_grid(model.layers[l], x, grid_eps, max_change)
@@ -244,6 +253,18 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
             layer.set_grid(state["knots"], state["coef"])
             layer.load_state_dict(state)
         raise
+
+
+# update_grid refits every layer by dense least squares: [2, 5, 1] at grid 1000 on 1000 rows
+# is 6e10 operations (20 s of one loaded core, 2 GB); grid 100000 would ask for 1.3 TB
+MAX_UPDATE_FLOPS = 1e11
+
+
+def update_grid_flops(in_features: int, grid: int, k: int, rows: int) -> float:
+    """Rough cost of :func:`update_layer_grid`: a dense QR of (samples x basis) per input."""
+    n = grid + k
+    samples = min(rows, 8192) + 4 * n + grid * (k + 1)
+    return float(in_features) * samples * n * n
 
 
 MAX_REFINE_FLOPS = 2e10  # about ten seconds of one core; refine(1000) on [2, 3, 1] needs 4.5e10

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from kanlab._compat import is_fake, is_functorch_wrapped
-from kanlab._validation import check_float, check_float_dtype, check_int
+from kanlab._validation import check_allocation, check_device, check_float, check_float_dtype, \
+    check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._extrapolation import beyond_grid, curvature_features, curvature_output
 from kanlab.nn._value_checks import check_layer_values
@@ -23,6 +24,11 @@ from kanlab.splines._bspline import EXTRAPOLATIONS, check_knots, uniform_knots
 from kanlab.splines._tables import SpanTables, cardinal_matrix, span_tables
 
 __all__ = ["KANLayer", "BASE_FUNCTIONS", "resolve_base_fun"]
+
+
+def layer_elements(n_in: int, n_out: int, grid: int, k: int, n_basis: int) -> int:
+    """Values a layer allocates: knots, coefficients, scales and mask (before any tables)."""
+    return n_in * (grid + 2 * k + 1) + n_out * n_in * (n_basis + 3)
 
 
 def _refresh_after_load(module: "KANLayer", incompatible_keys) -> None:
@@ -110,6 +116,7 @@ class KANLayer(nn.Module):
                  basis: str = DEFAULT_BASIS, device=None, dtype=None) -> None:
         super().__init__()
         check_float_dtype(dtype, "KANLayer")
+        device = check_device(device, "KANLayer")
         factory_kwargs = {"device": device, "dtype": dtype}
         self.in_features = in_features = check_int(in_features, "in_features", low=1)
         self.out_features = out_features = check_int(out_features, "out_features", low=1)
@@ -126,8 +133,10 @@ class KANLayer(nn.Module):
         self.scale_base_mu = float(scale_base_mu)
         self.scale_base_sigma = float(scale_base_sigma)
         self.scale_sp_init = float(scale_sp)
-        self.register_buffer("knots", self._initial_knots(grid_range, **factory_kwargs))
         n_basis = self.edge_basis.n_basis(grid, k)
+        check_allocation(layer_elements(in_features, out_features, grid, k, n_basis), dtype,
+                         device, f"KANLayer({in_features}, {out_features}, grid={grid}, k={k})")
+        self.register_buffer("knots", self._initial_knots(grid_range, **factory_kwargs))
         self.coef = nn.Parameter(torch.empty(out_features, in_features, n_basis, **factory_kwargs))
         self.scale_base = nn.Parameter(torch.empty(out_features, in_features, **factory_kwargs))
         self.scale_sp = nn.Parameter(torch.empty(out_features, in_features, **factory_kwargs))
@@ -146,7 +155,12 @@ class KANLayer(nn.Module):
                              f"got shape {tuple(ranges.shape)}")
         rows = [uniform_knots(self.grid, self.k, tuple(r.tolist()), dtype=torch.float64)
                 for r in ranges]
-        return torch.stack(rows).to(device=device, dtype=dtype or torch.get_default_dtype())
+        knots = torch.stack(rows).to(dtype=dtype or torch.get_default_dtype())
+        if not bool((knots[:, 1:] > knots[:, :-1]).all()):
+            raise ValueError(f"grid_range {ranges.tolist()} is too narrow for {knots.dtype}: "
+                             f"its {self.grid} intervals round to empty ones; use float64 or "
+                             "shift the inputs")
+        return knots.to(device=device)
 
     @property
     def n_basis(self) -> int:
@@ -228,6 +242,12 @@ class KANLayer(nn.Module):
         if x.dim() == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"expected input of shape (*, {self.in_features}), "
                              f"got {tuple(x.shape)}")
+        if x.layout != torch.strided:
+            raise TypeError(f"expected a dense tensor, got layout {x.layout}; convert with "
+                            "x.to_dense()")
+        if x.device != self.knots.device:
+            raise TypeError(f"expected input on {self.knots.device} (the layer's device), got "
+                            f"{x.device}; move it with x.to({str(self.knots.device)!r})")
         if x.dtype != self.knots.dtype:
             raise TypeError(f"expected input of dtype {self.knots.dtype} (the layer's dtype), got "
                             f"{x.dtype}; convert with x.to({self.knots.dtype}) or the model "

@@ -11,9 +11,10 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from kanlab._validation import check_float, check_float_dtype, check_int
+from kanlab._validation import check_allocation, check_device, check_float, check_float_dtype, \
+    check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
-from kanlab.nn._layer import KANLayer
+from kanlab.nn._layer import KANLayer, layer_elements
 from kanlab.nn._methods import KANMethods
 from kanlab.ops._base_functions import resolve_base_fun
 from kanlab.nn._symbolic_edges import SymbolicEdges
@@ -184,6 +185,13 @@ class KAN(KANMethods, nn.Module):
         if not -2 ** 63 <= seed < 2 ** 64:  # what torch.Generator.manual_seed accepts
             raise ValueError(f"seed must lie in [-2**63, 2**64), got {seed}")
         check_float_dtype(dtype, "KAN")
+        device = check_device(device, "KAN")
+        grid, k = check_int(grid, "grid", low=1), check_int(k, "spline degree k", low=0)
+        n_basis = get_edge_basis(basis).n_basis(grid, k)
+        check_allocation(sum(layer_elements(i, o, grid, k, n_basis)
+                             for i, o in zip(width[:-1], subnodes[1:])), dtype, device,
+                         f"KAN(width={width}, grid={grid}, k={k}, "
+                         f"mult_arity={mult_arity})")
         check_float(noise_scale, "noise_scale", low=0.0)
         self.base_fun_name, _ = resolve_base_fun(base_fun)
         self.basis_name = get_edge_basis(basis).name

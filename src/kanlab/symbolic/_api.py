@@ -12,6 +12,8 @@ output, after checking that the expression reproduces the network.
 """
 from __future__ import annotations
 
+import keyword
+
 import warnings
 from typing import Sequence
 
@@ -174,10 +176,12 @@ def _variables(model, var_names):
     names = [str(v) for v in var_names]
     if len(names) != n:
         raise ValueError(f"var_names must name the {n} inputs, got {len(names)}: {names}")
-    bad = [v for v in names if not v.isidentifier()]
+    bad = [v for v in names if not v.isidentifier() or keyword.iskeyword(v)]
     if bad or len(set(names)) != n:
         raise ValueError(f"var_names must be {n} distinct identifiers (letters, digits, _), "
-                         f"got {names}" + (f"; {bad} are not identifiers" if bad else
+                         f"got {names}" + (f"; {bad} are not identifiers (or are Python "
+                                           "keywords, which a printed formula cannot hold)"
+                                           if bad else
                                             "; some repeat"))
     return [v if isinstance(v, sympy.Symbol) else sympy.Symbol(str(v)) for v in var_names]
 

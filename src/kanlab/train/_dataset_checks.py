@@ -41,6 +41,10 @@ def check_dataset(model, dataset: dict, any_labels: bool = False) -> None:
                                  f"got {tuple(t.shape)}")
             if t.dtype != model.dtype:
                 raise TypeError(f"dataset[{name!r}] has dtype {t.dtype}, the model {model.dtype}")
+            if t.layout != torch.strided or t.device != model.device:
+                raise TypeError(f"dataset[{name!r}] is a {t.layout} tensor on {t.device}; the "
+                                f"model needs dense tensors on {model.device} (use .to_dense(), "
+                                ".to(device))")
             if not bool(torch.isfinite(t).all()):
                 raise ValueError(f"dataset[{name!r}] holds non-finite values (NaN or inf)")
         if x.shape[0] != y.shape[0]:

@@ -81,6 +81,10 @@ def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 
     r = _parse_ranges(ranges, n_var).to(dtype)
     if not bool(torch.isfinite(r[:, 1] - r[:, 0]).all()):
         raise ValueError(f"ranges {r.tolist()} are too wide for {dtype} (hi - lo overflows)")
+    if not bool((r[:, 1] > r[:, 0]).all()):
+        raise ValueError(f"ranges {_parse_ranges(ranges, n_var).tolist()} are too narrow for "
+                         f"{dtype}: lo and hi round to the same number; use float64 or "
+                         "shift the inputs")
     generator = torch.Generator().manual_seed(seed)
     out = {}
     for part, num in (("train", train_num), ("test", test_num)):

@@ -57,7 +57,8 @@ def out_of_grid(model, x: Tensor) -> list[Tensor]:
     [tensor([2])]
     """
     layers = _layers(model)
-    check_samples(x, layers[0].in_features, layers[0].knots.dtype, "out_of_grid")
+    check_samples(x, layers[0].in_features, layers[0].knots.dtype, "out_of_grid",
+                  layers[0].knots.device)
     counts = []
     for layer in layers:
         k, n = layer.k, layer.knots.shape[-1] - layer.k - 1

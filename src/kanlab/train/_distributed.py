@@ -86,6 +86,11 @@ def missing_env() -> list[str]:
     return [name for name in _ENV if name not in os.environ]
 
 
+# collective timeouts: below a millisecond the timedelta rounds to zero, and beyond ~115 days
+# it overflows the C++ duration torch converts it to
+MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1e-3, 1e7
+
+
 def init(backend: str = "auto", timeout_s: float = 600.0) -> torch.device:
     """Join the process group described by torchrun's env vars; return this rank's device.
 
@@ -94,8 +99,10 @@ def init(backend: str = "auto", timeout_s: float = 600.0) -> torch.device:
     device.  Raises ``RuntimeError`` naming the missing variables when the
     process was not started by ``torchrun`` (or an equivalent launcher).
     """
-    if not (isinstance(timeout_s, (int, float)) and 0 < timeout_s < float("inf")):
-        raise ValueError(f"timeout_s must be a finite number of seconds > 0, got {timeout_s!r}")
+    if not (isinstance(timeout_s, (int, float)) and not isinstance(timeout_s, bool)
+            and MIN_TIMEOUT_S <= timeout_s <= MAX_TIMEOUT_S):
+        raise ValueError(f"timeout_s must be a number of seconds in [{MIN_TIMEOUT_S}, "
+                         f"{MAX_TIMEOUT_S:.0e}], got {timeout_s!r}")
     if not dist.is_available():
         raise RuntimeError("this torch build has no torch.distributed")
     if not is_initialized():
