@@ -75,8 +75,8 @@ struct Lanes {
 // (when nb), and zeros to every other slot: whole rows, no prior zero fill.
 // AVX-512 scatters of 16 points at a time for float; otherwise each point's
 // spline slots as 32-byte vectors (a select per non-zero spline), whose last
-// one may run into the next point's row, written next (the last point of
-// the call, scalar, stays inside the n rows).
+// one may run into the next points' rows, written next (the last points of
+// the call, scalar, stay inside the n rows).
 template <int KC, typename T>
 inline void scatter_features(const T* vals, const int32_t* first, const T* base, int64_t n,
                              int64_t S, int64_t nb, int64_t skip, T* feat) {
@@ -104,7 +104,10 @@ inline void scatter_features(const T* vals, const int32_t* first, const T* base,
   using VI = typename Ln::VI;
   using I = typename Ln::I;
   const VI lane = Ln::iota();
-  for (; j + 1 < n; ++j) {
+  // A point's vector stores end at j * S + spill: those ending past the n rows
+  // (the last points when rows are short) are scalar.
+  const int64_t spill = nb + (ns + Ln::L - 1) / Ln::L * Ln::L;
+  for (; j * S + spill <= n * S; ++j) {
     T* fs = feat + j * S;
     if (nb) fs[0] = base[j];
     const VI rel0 = lane - static_cast<I>(first[j]);
