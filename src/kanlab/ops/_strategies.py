@@ -34,11 +34,12 @@ __all__ = ["Plan", "dense_forward", "dense_backward", "local_forward", "local_ba
 _ALIGN_INPUTS = 16
 # The dense strategy keeps a forward pass's features for its backward pass up to this
 # many bytes: one feature evaluation and one weight combination per step instead of
-# two, which paid on small layers ([64,10] b=512: 2.3x instead of 2.7x the dense limit,
-# CPU time).  Not beyond: kept features are 8x the input's size (activation memory, the
-# target is 2x an MLP layer's), and at [1024,1024] b=1024 (32 MiB) recomputing them
-# measured faster (1.00x against 1.29x the dense limit, one thread, AMD Zen 3).
-_SAVE_BYTES = 16 << 20
+# two, and the dense limit's three GEMMs instead of three per block, which matters most
+# with several threads on a loaded machine ([1024,1024] b=1024, 32 MiB: 1.34-1.59x the
+# dense limit at 2 threads kept, 2.22x recomputed).  Not beyond: kept features are 8x
+# the input's size, activation memory (the target is 2x an MLP layer's at
+# [1024,1024] b=4096, 128 MiB of features, which recomputes).
+_SAVE_BYTES = 64 << 20
 
 
 class Plan:
