@@ -184,9 +184,11 @@ def test_strategy_choice(shape, grid, local):
 
 
 @needs_kernels
-def test_dense_blocks_are_multiples_of_16_inputs(kanlab_config):
+def test_dense_blocks_are_multiples_of_16_inputs(kanlab_config, monkeypatch):
     """Blocks of the dense strategy hold a multiple of 16 inputs (64-byte aligned GEMM
-    rows for any number of features per input), and a shorter last block: still exact."""
+    rows for any number of features per input), and a shorter last block: still exact.
+    (Blocks serve features that are not kept for the backward pass: none kept here.)"""
+    monkeypatch.setattr(spline_strategies, "_SAVE_BYTES", 0)
     kanlab_config(strategy="dense")
     layer = make_layer(i=70, o=4)
     x = points(layer, count=13)
@@ -200,9 +202,11 @@ def test_dense_blocks_are_multiples_of_16_inputs(kanlab_config):
 
 @needs_kernels
 @pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
-def test_input_blocks_match_reference(kanlab_config, case):
+@pytest.mark.parametrize("kept", [0, 1 << 30], ids=["recomputed", "kept"])
+def test_input_blocks_match_reference(kanlab_config, monkeypatch, case, kept):
     """A tiny block size forces one block per input: still exact, for every base
-    function and grid."""
+    function and grid; and with the features kept for the backward pass (one block)."""
+    monkeypatch.setattr(spline_strategies, "_SAVE_BYTES", kept)
     kanlab_config(feature_block=64)
     kanlab_config(strategy="dense")
     layer = make_layer(i=5, o=4, **case)
