@@ -188,7 +188,10 @@ def kan_linear(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, ma
     kernels on CUDA when triton is installed, else the pure-PyTorch :func:`reference`.
     ``mask`` receives no gradient."""
     if kernels_usable(x, spec, coef, scale_base, scale_sp, mask):
-        return KANLinearFunction.apply(x.contiguous(), coef, scale_base, scale_sp, mask, spec)[0]
+        save = torch.is_grad_enabled() and (x.requires_grad or coef.requires_grad
+                                            or scale_base.requires_grad or scale_sp.requires_grad)
+        return KANLinearFunction.apply(x.contiguous(), coef, scale_base, scale_sp, mask, spec,
+                                       save)[0]
     if x.is_cuda:
         from kanlab.ops import _triton  # lazily: triton is optional (and _triton imports this module)
         if _triton.usable(x, spec, coef, scale_base, scale_sp, mask):
@@ -197,29 +200,32 @@ def kan_linear(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, ma
 
 
 class KANLinearFunction(Function):
-    """``(x (B, F), coef (O, F, n), scale_base, scale_sp, mask (O, F), spec) -> (y (B, O), *kept)``.
+    """``(x (B, F), coef (O, F, n), scale_base, scale_sp, mask (O, F), spec, save)
+    -> (y (B, O), *kept)``.
 
     ``kept`` is what the backward pass reuses from the forward one: for the
-    local strategy the packed weights, x's columns and their base
-    precomputation (:func:`kanlab.ops._strategies.local_forward`), else three
+    local strategy the packed weights ``(F, S, Op)``, x's columns and their base
+    precomputation (:func:`kanlab.ops._strategies.local_forward`); for the
+    dense one, when ``save`` (a backward pass will follow), the features and
+    combined weights (2-D, :func:`kanlab.ops._strategies.dense_forward`) or
     empty tensors; they are not differentiable.  Call through
     :func:`kan_linear` (``x`` contiguous).  ``mask`` receives no gradient (it is a buffer).
     """
 
     @staticmethod
-    def forward(x, coef, scale_base, scale_sp, mask, spec):
+    def forward(x, coef, scale_base, scale_sp, mask, spec, save=False):
         ops = extension.ops()
         plan = Plan(x, coef, spec)
         params = _contiguous(coef, scale_base, scale_sp, mask)
         with torch.no_grad():
             if plan.local:
                 return local_forward(x, params, spec, ops)
-            empty = x.new_empty(0)
-            return dense_forward(x, params, spec, plan, ops), empty, empty, empty
+            y, feats, w = dense_forward(x, params, spec, plan, ops, save)
+            return y, feats, w, x.new_empty(0)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
-        x, coef, scale_base, scale_sp, mask, spec = inputs
+        x, coef, scale_base, scale_sp, mask, spec = inputs[:6]
         ctx.save_for_backward(x, coef, scale_base, scale_sp, mask, *output[1:])
         ctx.mark_non_differentiable(*output[1:])
         # No zero-filled gradients of the kept tensors (parameter-sized for w).
@@ -229,22 +235,22 @@ class KANLinearFunction(Function):
     @staticmethod
     def backward(ctx, gy, *_):
         if gy is None:  # the output does not reach the loss
-            return None, None, None, None, None, None
+            return None, None, None, None, None, None, None
         x, coef, scale_base, scale_sp, mask, *kept = ctx.saved_tensors
         spec = ctx.spec
         needs = ctx.needs_input_grad[:4]
         if torch.is_grad_enabled():  # create_graph: differentiate the differentiable reference
             return (*_differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec,
-                                              needs), None, None)
+                                              needs), None, None, None)
         ops = extension.ops()
         params = _contiguous(coef, scale_base, scale_sp, mask)
-        if kept[0].numel():  # the local strategy's packed weights: its plan, as in forward
+        if kept[0].dim() == 3:  # the local strategy's packed weights: its plan, as in forward
             out = local_backward(gy, params, spec, ops, needs, *kept)
         else:
-            out = dense_backward(gy, x, params, spec, Plan(x, coef, spec), ops, needs)
+            out = dense_backward(gy, x, params, spec, Plan(x, coef, spec), ops, needs, *kept[:2])
         if spec.base_fun is None and out[2] is not None:
             out[2].zero_()  # scale_base does not enter the output without a base function
-        return (*out, None, None)
+        return (*out, None, None, None)
 
 
 class FeaturesFunction(Function):

@@ -32,6 +32,14 @@ __all__ = ["Plan", "dense_forward", "dense_backward", "local_forward", "local_ba
 # kernels choose).
 # Inputs per dense block are rounded down to a multiple of this.
 _ALIGN_INPUTS = 16
+# The dense strategy keeps a forward pass's features for its backward pass up to this
+# many bytes: one feature evaluation and one weight combination per step instead of
+# two, and the dense limit's three GEMMs instead of three per block, which matters most
+# with several threads on a loaded machine ([1024,1024] b=1024, 32 MiB: 1.34-1.59x the
+# dense limit at 2 threads kept, 2.22x recomputed).  Not beyond: kept features are 8x
+# the input's size, activation memory (the target is 2x an MLP layer's at
+# [1024,1024] b=4096, 128 MiB of features, which recomputes).
+_SAVE_BYTES = 64 << 20
 
 
 class Plan:
@@ -59,10 +67,17 @@ class Plan:
         # spline (see dense_forward): S - 1 features per input, when there are two splines.
         self.drop = self.S - (spec.base_fun is not None) >= 2
         self.local = settings.strategy == "local" or (settings.strategy == "auto" and _local_pays(
-            self.O, self.S, spec.k, spec.base_fun is not None, x.element_size(), self.drop))
+            self.O, self.S, spec.k, spec.base_fun is not None, x.element_size(), self.drop,
+            _bucket(self.B * self.F)))
 
     def blocks(self):
         return [(f, min(f + self.width, self.F)) for f in range(0, self.F, self.width)]
+
+
+def _bucket(points: int) -> int:
+    """``points`` rounded down to a power of two: :func:`_local_pays`'s cache stays
+    small, and the choice is the same for neighbouring batch sizes."""
+    return 1 << (max(points, 1).bit_length() - 1)
 
 
 def base_values(xb: Tensor, spec: SplineSpec) -> Tensor:
@@ -118,20 +133,29 @@ def _chosen(grads, needs) -> tuple:
     return tuple(g if need else None for g, need in zip(grads, needs))
 
 
-def dense_forward(x, params, spec, plan: Plan, ops) -> Tensor:
-    """``y = Σ_blocks features @ weightsᵀ``, each input's last spline left out.
+def dense_forward(x, params, spec, plan: Plan, ops, save: bool = False
+                  ) -> tuple[Tensor, Tensor, Tensor]:
+    """``(y, feats, w)``: ``y = Σ_blocks features @ weightsᵀ``, each input's last spline left out.
 
     The splines of an input sum to one everywhere (inside the grid, and
     outside it with either extrapolation), so ``Σ_s w_s B_s(x) = Σ_{s<n-1}
     (w_s - w_{n-1}) B_s(x) + w_{n-1}``: the GEMMs run over ``S - 1`` features
     per input, the size of the dense limit's, and the last splines' weights
     add up to a bias per output.
+
+    With ``save`` (a backward pass will follow) and the features of the whole
+    batch within ``_SAVE_BYTES``, one block spans every input and its features
+    ``(B, F·(S - drop))`` and combined weights ``(O, F·(S - drop))`` are returned
+    for :func:`dense_backward`, which then neither evaluates the splines nor
+    combines the weights again; else ``feats`` and ``w`` are empty.
     """
     args = spec.kernel_args()
-    blocks = plan.blocks()
     S = plan.S - plan.drop
-    feats = x.new_empty(plan.B * plan.width * S)
-    wbuf = x.new_empty(plan.O * plan.width * S)
+    keep = save and plan.B * plan.F * S * x.element_size() <= _SAVE_BYTES
+    blocks = [(0, plan.F)] if keep else plan.blocks()
+    width = plan.F if keep else plan.width
+    feats = x.new_empty(plan.B * width * S)
+    wbuf = x.new_empty(plan.O * width * S)
     bias = x.new_zeros(plan.O) if plan.drop else None
     y = None
     for f0, f1 in blocks:
@@ -139,20 +163,50 @@ def dense_forward(x, params, spec, plan: Plan, ops) -> Tensor:
         f = feats[:plan.B * nf * S].view(plan.B, nf * S)
         xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
         ops.features_out(xb, f, base_values(xb, spec), *_block_args(spec, args, f0, f1), plan.drop)
-        w = _combine(ops, params, spec, f0, f1, wbuf, plan.drop, bias).view(plan.O, nf * S).t()
-        y = torch.mm(f, w) if y is None else y.addmm_(f, w)
-    return y if bias is None else y.add_(bias)
+        w = _combine(ops, params, spec, f0, f1, wbuf, plan.drop, bias).view(plan.O, nf * S)
+        y = torch.mm(f, w.t()) if y is None else y.addmm_(f, w.t())
+    y = y if bias is None else y.add_(bias)
+    if keep:
+        return y, feats.view(plan.B, plan.F * S), wbuf.view(plan.O, plan.F * S)
+    empty = x.new_empty(0)
+    return y, empty, empty
 
 
-def dense_backward(gy, x, params, spec, plan, ops, needs):
+def _saved_backward(gy, x, params, spec, plan, ops, needs, feats, w):
+    """:func:`dense_backward` from the forward pass's features and combined weights: the
+    dense limit's two GEMMs.  Each input's last spline, left out of ``feats``, gets the
+    gradient ``Σ_b gy_bo · (1 - Σ_{other splines} B_s(x_bi))`` (the splines sum to one)."""
+    need_x, need_w = needs[0], any(needs[1:])
+    grads = _grads(params) if need_w else [None] * 3
+    S, Sx, nb = plan.S, plan.S - plan.drop, int(spec.base_fun is not None)
+    gx = None
+    if need_w:
+        part = torch.mm(gy.t(), feats).view(plan.O, plan.F, Sx)
+        if plan.drop:
+            gw = gy.new_empty(plan.O, plan.F, S)
+            gw[..., :Sx] = part
+            torch.sub(gy.sum(0).unsqueeze(1), part[..., nb:].sum(-1), out=gw[..., Sx])
+        else:
+            gw = part
+        ops.split_grads(gw, *params, spec.base_fun is not None, 0, *grads)
+    if need_x:
+        gf = torch.mm(gy, w)
+        gx = ops.contract_dx(x, gf, base_derivative(x, spec), *spec.kernel_args(), plan.drop)
+    return (gx, *_chosen(grads, needs[1:]))
+
+
+def dense_backward(gy, x, params, spec, plan, ops, needs, feats=None, w=None):
     """The weights' gradient from all ``S`` features per input (each weight's own,
     exactly); x's through the forward pass's ``S - 1`` (the last spline's derivative
-    is minus the sum of the others')."""
+    is minus the sum of the others').  With the forward pass's ``feats`` and ``w``
+    (:func:`dense_forward` with ``save``), from those (:func:`_saved_backward`)."""
+    gy = gy.contiguous()
+    if feats is not None and feats.numel():
+        return _saved_backward(gy, x, params, spec, plan, ops, needs, feats, w)
     args = spec.kernel_args()
     need_x, need_w = needs[0], any(needs[1:])
     grads = _grads(params) if need_w else [None] * 3
     gx = x.new_empty(plan.B, plan.F) if need_x else None
-    gy = gy.contiguous()
     blocks = plan.blocks()
     S, Sx = plan.S, plan.S - plan.drop
     feats = x.new_empty(plan.B * plan.width * S) if need_w else None
@@ -175,28 +229,51 @@ def dense_backward(gy, x, params, spec, plan, ops, needs):
     return (gx, *_chosen(grads, needs[1:]))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int,
-                drop: bool) -> bool:
+                drop: bool, points: int = 1 << 30) -> bool:
     """Whether the local-support kernels beat the dense ones on a layer, by a cost model.
 
-    Costs per point of a forward and backward pass, in multiply-adds of a GEMM
-    (measured on an AVX-512 CPU, one thread, float32, medians over
-    ``benchmarks/layer_ratio.py`` shapes): the dense strategy does three GEMMs,
-    two of them over ``S - 1`` features when ``drop`` (the last spline folded
-    into a bias, see :func:`dense_forward`) and one over all ``S``, plus writing and
-    contracting the features (about 143 multiply-adds per feature); the local
-    kernels do ``k + 1`` (+ base) multiply-adds per padded output ``Op``, each
-    worth about 5.2 GEMM multiply-adds, and ``Op / 4096`` more as the rows of
+    Costs per point of a forward and backward pass, in multiply-adds of a GEMM,
+    measured one thread, float32 (:func:`_simd_costs` has the constants per
+    instruction set).  The dense strategy does three GEMMs over ``S - drop``
+    features (the last spline folded into a bias, see :func:`dense_forward`;
+    the weights' gradient of the left-out spline follows from the others'),
+    plus writing and contracting the features, ``feature`` per feature, and a
+    fixed cost per call, ``fixed / points`` per point (more kernels and
+    operators than the local strategy's; ``points`` is batch × inputs).  The
+    local kernels cost ``point`` per point, and ``mac`` per multiply-add of the ``k + 1`` (+ base) rows of
+    a point over the padded outputs ``Op``, ``Op / rows`` more as the rows of
     wide outputs fall out of the cache.  Degrees above 3 have only scalar
     local kernels.
     """
     if k > 3:
         return False
+    point, mac, rows, feature, fixed = _simd_costs()
     _, padded = _local_tiles(out, itemsize)
-    local = 5.2 * (k + 1 + has_base) * padded * (1 + padded / 4096)
-    dense = (3 * n_features - 2 * drop) * out + 143 * n_features
+    local = point + mac * (k + 1 + has_base) * padded * (1 + padded / rows)
+    dense = 3 * (n_features - drop) * out + feature * n_features + fixed / max(points, 1)
     return local < dense
+
+
+@functools.lru_cache(maxsize=1)
+def _simd_costs() -> tuple[float, float, float, float, float]:
+    """``(point, mac, rows, feature, fixed)`` of :func:`_local_pays`, by the vector
+    instructions torch found on this CPU (the kernels are built with ``-march=native``).
+
+    * AVX-512 (an Intel CPU, ``benchmarks/layer_ratio.py`` shapes): a local
+      multiply-add costs 5.2 GEMM ones, wide outputs lose ``Op / 4096``; the
+      dense side as measured there before the features were kept for the
+      backward pass (143 per feature, for two evaluations and a contraction).
+    * Otherwise (AVX2: AMD EPYC Zen 3, 2026-12-03, shapes from [2,5] to
+      [1024,1024], batches 128 to 2000): about 1200 per point plus 9.5 per
+      local multiply-add, ``Op / 512`` for wide outputs; 132 per dense feature
+      and a fixed cost worth 1e7 multiply-adds per call (the local kernels won
+      only on layers of a few inputs and outputs, where that fixed cost rules).
+    """
+    if torch.backends.cpu.get_cpu_capability() == "AVX512":
+        return 0.0, 5.2, 4096.0, 143.0, 0.0
+    return 1200.0, 9.5, 512.0, 132.0, 1e7
 
 
 @functools.lru_cache(maxsize=256)

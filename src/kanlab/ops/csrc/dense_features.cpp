@@ -50,17 +50,42 @@ inline __mmask16 kept_lanes(const int32_t* first, int64_t j, int r, int64_t skip
 // dense strategy folds it into a bias, see spline_strategies.py; else -1) has
 // no slot: it is neither written nor read.
 
+// Lanes of the row writes without AVX-512: 32-byte vectors (AVX2 registers).
+template <typename T>
+struct Lanes {
+  static constexpr int L = 32 / static_cast<int>(sizeof(T));
+  typedef T V __attribute__((vector_size(32)));
+  typedef std::conditional_t<sizeof(T) == 4, int32_t, int64_t> I;
+  typedef I VI __attribute__((vector_size(32)));
+  typedef T U __attribute__((vector_size(32), aligned(alignof(T))));  // unaligned access
+  static inline V splat(T a) {  // a broadcast (0 + a would turn -0 into +0)
+    V v;
+    for (int l = 0; l < L; ++l) v[l] = a;
+    return v;
+  }
+  static inline VI iota() {
+    VI v = {};
+    for (int l = 0; l < L; ++l) v[l] = static_cast<I>(l);
+    return v;
+  }
+};
+
 // The KC values vals[r * kChunk + j] of n points j, each written to
-// feat[j * S + nb + first[j] + r], and the base values base[j] to feat[j * S]
-// (when nb): AVX-512 scatters of 16 points at a time for float, a scalar loop
-// otherwise.
+// feat[j * S + nb + first[j] + r], the base values base[j] to feat[j * S]
+// (when nb), and zeros to every other slot: whole rows, no prior zero fill.
+// AVX-512 scatters of 16 points at a time for float; otherwise each point's
+// spline slots as 32-byte vectors (a select per non-zero spline), whose last
+// one may run into the next points' rows, written next (the last points of
+// the call, scalar, stay inside the n rows).
 template <int KC, typename T>
 inline void scatter_features(const T* vals, const int32_t* first, const T* base, int64_t n,
                              int64_t S, int64_t nb, int64_t skip, T* feat) {
   int64_t j = 0;
+  const int64_t ns = S - nb;  // spline slots per row: spline `skip` (= ns) has none
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
     if (n * S < (int64_t(1) << 31)) {  // 32-bit offsets
+      std::fill(feat, feat + (n - n % 16) * S, T(0));
       for (; j + 16 <= n; j += 16) {
         __m512i row, at;
         slot_offsets(first, j, S, nb, row, at);
@@ -74,11 +99,32 @@ inline void scatter_features(const T* vals, const int32_t* first, const T* base,
     }
   }
 #endif
+  using Ln = Lanes<T>;
+  using V = typename Ln::V;
+  using VI = typename Ln::VI;
+  using I = typename Ln::I;
+  const VI lane = Ln::iota();
+  // A point's vector stores end at j * S + spill: those ending past the n rows
+  // (the last points when rows are short) are scalar.
+  const int64_t spill = nb + (ns + Ln::L - 1) / Ln::L * Ln::L;
+  for (; j * S + spill <= n * S; ++j) {
+    T* fs = feat + j * S;
+    if (nb) fs[0] = base[j];
+    const VI rel0 = lane - static_cast<I>(first[j]);
+    for (int64_t v0 = 0; v0 < ns; v0 += Ln::L) {
+      const VI rel = rel0 + static_cast<I>(v0);
+      V out = {};
+#pragma GCC unroll 8
+      for (int r = 0; r < KC; ++r) out = rel == static_cast<I>(r) ? Ln::splat(vals[r * kChunk + j]) : out;
+      *reinterpret_cast<typename Ln::U*>(fs + nb + v0) = out;
+    }
+  }
   for (; j < n; ++j) {
-    T* fs = feat + j * S + nb + first[j];
+    T* fs = feat + j * S;
+    if (nb) fs[0] = base[j];
+    std::fill(fs + nb, fs + S, T(0));
     for (int r = 0; r < KC; ++r)
-      if (first[j] + r != skip) fs[r] = vals[r * kChunk + j];
-    if (nb) feat[j * S] = base[j];
+      if (first[j] + r < ns) fs[nb + first[j] + r] = vals[r * kChunk + j];
   }
 }
 
@@ -107,11 +153,18 @@ inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase
     }
   }
 #endif
+  // Branch-free: spline `skip` (= ns) has no slot, its index is clamped and its term dropped.
+  const int64_t ns = S - nb;
   for (; j < n; ++j) {
-    const T* gs = g + j * S + nb + first[j];
+    const T* gs = g + j * S + nb;
+    const int64_t f = first[j];
     T acc = T(0);
-    for (int r = 0; r < KC; ++r)
-      if (first[j] + r != skip) acc += dvals[r * kChunk + j] * gs[r];
+#pragma GCC unroll 8
+    for (int r = 0; r < KC; ++r) {
+      const bool in = f + r < ns;
+      const T term = dvals[r * kChunk + j] * gs[in ? f + r : 0];
+      acc += in ? term : T(0);
+    }
     if (nb) acc += dbase[j] * g[j * S];
     out[j] = acc;
   }
@@ -147,8 +200,7 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
       std::vector<int32_t> first(kChunk);
       for (int64_t b = b0; b < b1; ++b) {
         scalar_t* row = op + b * F * S;
-        std::fill(row, row + F * S, scalar_t(0));
-        if (KC > 0 && sp.uniform) {
+        if (KC > 0 && sp.uniform) {  // scatter_features writes every slot
           for (int64_t c0 = 0; c0 < F; c0 += kChunk) {
             const int64_t n = std::min(kChunk, F - c0);
             eval_uniform<(KC > 0 ? KC : 1), 0>(sp, xp + b * F + c0, c0, n, vals.data(), kChunk,
@@ -161,6 +213,7 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
           }
           continue;
         }
+        std::fill(row, row + F * S, scalar_t(0));
         for (int64_t f = 0; f < F; ++f) {
           scalar_t* feat = row + f * S;
           const int64_t first1 = sp.template features<KC>(xp[b * F + f], f, 0, vals.data());
