@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from kanlab.cli._checks import check_out, claim_out, config_from_args, resume_config
+from kanlab.cli._checks import check_out, check_run_options, claim_out, config_from_args, \
+    resume_config
 from kanlab.cli._options import build_parser
 
 __all__ = ["main", "build_parser"]
@@ -64,12 +65,12 @@ def _data_main(parser, args) -> int:
     features = ([f.strip() for f in args.features.split(",") if f.strip()]
                 if args.features else None)
     if args.ddp:  # each rank reads its own rows (kanlab.cli._data_ddp)
-        _check_run_options(parser, args)
+        check_run_options(parser, args)
         import torch
         torch.set_num_threads(args.threads)
         from kanlab.cli._data_ddp import run_data_ddp
         return run_data_ddp(parser, args, features,
-                            check_out=lambda: _check_out(parser, args.out))
+                            check_out=lambda: check_out(parser, args.out))
     try:
         table = read_table(args.data, args.target, features, dropna=args.dropna)
     except DataError as err:
