@@ -5,21 +5,9 @@ from dataclasses import asdict
 
 import pytest
 
-from kanlab.cli._main import main
 from kanlab.cli._run_dir import HISTORY, PROGRESS, truncate_history
 from kanlab.cli._train_job import TrainConfig
-
-SMALL = ["--grid", "3,4", "--steps", "2", "--train-num", "40", "--test-num", "20",
-         "--no-progress"]
-
-
-def _error(capsys, argv) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(["train", *argv])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert "Traceback" not in "\n".join(err)
-    return err[-1]
+from _support import SMALL_RUN as SMALL, cli_error as _error
 
 
 @pytest.mark.parametrize("args, message", [

@@ -1,22 +1,14 @@
 """``torchrun --nproc_per_node=2 -m kanlab train --ddp --data``: each rank reads its own rows."""
 import json
 import os
-import socket
 import subprocess
-import sys
 
 import pytest
 import sympy
+from _support import TORCHRUN, free_port as _free_port
 
-TORCHRUN = os.path.join(os.path.dirname(sys.executable), "torchrun")
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TORCHRUN), reason="torchrun not installed")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _csv(tmp_path, n=400, bad_line=None):

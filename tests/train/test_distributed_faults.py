@@ -3,25 +3,17 @@ checkpoint and a clear message, and the run resumes under torchrun."""
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from _support import TORCHRUN, free_port as _free_port
 
-TORCHRUN = os.path.join(os.path.dirname(sys.executable), "torchrun")
 ARGS = ["--grid", "3,5,8", "--steps", "40", "--train-num", "100", "--test-num", "50",
         "--no-progress", "--no-symbolic"]
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(TORCHRUN), reason="torchrun not installed")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _torchrun(*args):
