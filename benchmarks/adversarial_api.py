@@ -1,7 +1,6 @@
 """Adversarial cases: the Python API (KAN, fit, refine, prune, symbolic, estimators)."""
 from __future__ import annotations
 
-import math
 import warnings
 from pathlib import Path
 
@@ -73,7 +72,6 @@ for name, make in [
 
 def _fit_with(data_change=None, **kwargs):
     def fn(tmp):
-        import kanlab
         m = small_model()
         data = small_data()
         if data_change is not None:
@@ -143,7 +141,6 @@ def _method(call, expect_error=False):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 out = call(m, data)
-            import torch
             y = m(data["train_input"])
             assert finite(y), "model returns non-finite values afterwards"
             return str(out)[:100]

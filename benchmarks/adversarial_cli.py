@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 
-from adversarial_cases import (SMALL, add, case, check_one_line, cli_checked, cli_error,
+from adversarial_cases import (SMALL, add, case, check_one_line, cli_checked,
                                cli_run, copy_run, _cli)
 
 # ------------------------------------------------------------------ formulas: cost and syntax

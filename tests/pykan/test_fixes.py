@@ -1,6 +1,5 @@
 """The bugs issue 19 found in kanlab's native API, each with a test."""
 import io
-import math
 import pickle
 import warnings
 

@@ -1,6 +1,5 @@
 """The notebook runner (benchmarks/pykan_notebooks.py) on two short pykan tutorials."""
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest

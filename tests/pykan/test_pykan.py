@@ -1,5 +1,4 @@
 """kanlab.pykan: pykan's API on kanlab's engine."""
-import os
 
 import numpy as np
 import pytest
