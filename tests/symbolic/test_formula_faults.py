@@ -6,7 +6,8 @@ import sympy
 import torch
 
 from kanlab import KAN
-from kanlab.symbolic._expressions import parse_formula, to_torch
+from kanlab.symbolic._evaluation import to_torch
+from kanlab.symbolic._expressions import parse_formula
 from kanlab.symbolic._formula import round_formula
 
 

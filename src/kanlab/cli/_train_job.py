@@ -105,7 +105,8 @@ def resolve_function(text: str, n_var: int | None = None):
     With ``n_var`` larger than the formula needs, the extra inputs are ones
     the function ignores (``x1..xn`` style, or ``x, y, z`` up to three).
     """
-    from kanlab.symbolic._expressions import parse_formula, to_torch
+    from kanlab.symbolic._evaluation import to_torch
+    from kanlab.symbolic._expressions import parse_formula
     formula = FUNCTIONS[text][0] if text in FUNCTIONS else text
     expr, symbols = parse_formula(formula)
     names = [str(s) for s in symbols]

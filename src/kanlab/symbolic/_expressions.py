@@ -1,11 +1,12 @@
-"""Safe formulas: user text -> sympy expression -> torch (or numpy) function.
+"""Safe formulas: user text -> sympy expression, without evaluating any code.
 
 The text is parsed with ``ast.parse(..., mode="eval")`` and only a small
 grammar is accepted: numbers, variables, the constants ``pi`` and ``e``
 (``E``), ``+ - * / **`` (``^`` also means power), unary ``+``/``-`` and calls
 of the functions in :data:`FUNCTIONS`.  Nothing is ever passed to ``eval``,
 ``exec``, ``sympy.sympify`` or ``sympy.lambdify``; the sympy expression is
-built node by node and evaluated by walking its tree.
+built node by node (and evaluated by walking its tree, in
+:mod:`kanlab.symbolic._evaluation`).
 
 Variables are named either ``x, y, z`` or ``x1, x2, ..., xn`` (not both in
 one formula).  The inputs are the first ``n`` names of the style, where the
@@ -20,13 +21,9 @@ import math
 import re
 from typing import Callable, Sequence
 
-import numpy as np
 import sympy
-import torch
-from torch import Tensor
 
-__all__ = ["parse_formula", "formula_names", "constant_value", "to_torch", "to_numpy",
-           "FUNCTIONS", "CONSTANTS"]
+__all__ = ["parse_formula", "formula_names", "FUNCTIONS", "CONSTANTS"]
 
 MAX_LENGTH = 2000  # characters; formulas are typed by people
 MAX_DEPTH = 100  # nesting of the syntax tree
@@ -277,206 +274,3 @@ def parse_formula(text: str, variables: Sequence[str] | None = None
     else:
         symbols = _default_symbols(builder.names)
     return expr, symbols
-
-
-# ----------------------------------------------------------------------------- evaluation
-
-def _bessel_torch(n: int) -> Callable:
-    if n == 0:
-        return torch.special.bessel_j0
-    if n == 1:
-        return torch.special.bessel_j1
-    raise ValueError(f"to_torch supports besselj(n, x) for n = 0 and 1 only, got n = {n}")
-
-
-def _bessel_numpy(n: int) -> Callable:
-    try:
-        from scipy.special import jv
-    except ImportError:
-        raise ValueError("to_numpy needs scipy for besselj; use to_torch") from None
-    return lambda x: jv(n, x)
-
-
-_TORCH = {
-    sympy.exp: torch.exp, sympy.log: torch.log, sympy.sin: torch.sin, sympy.cos: torch.cos,
-    sympy.tan: torch.tan, sympy.sinh: torch.sinh, sympy.cosh: torch.cosh,
-    sympy.tanh: torch.tanh, sympy.asin: torch.asin, sympy.acos: torch.acos,
-    sympy.atan: torch.atan, sympy.asinh: torch.asinh, sympy.acosh: torch.acosh,
-    sympy.atanh: torch.atanh, sympy.Abs: torch.abs, sympy.sign: torch.sign,
-    sympy.besselj: _bessel_torch, "sqrt": torch.sqrt,
-}
-_NUMPY = {
-    sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos,
-    sympy.tan: np.tan, sympy.sinh: np.sinh, sympy.cosh: np.cosh, sympy.tanh: np.tanh,
-    sympy.asin: np.arcsin, sympy.acos: np.arccos, sympy.atan: np.arctan,
-    sympy.asinh: np.arcsinh, sympy.acosh: np.arccosh, sympy.atanh: np.arctanh,
-    sympy.Abs: np.abs, sympy.sign: np.sign, sympy.besselj: _bessel_numpy, "sqrt": np.sqrt,
-}
-
-
-def _compile(expr: sympy.Expr, index: dict[sympy.Symbol, int], table: dict) -> Callable:
-    """A function of the input columns ``cols`` (a list) computing ``expr``.
-
-    Constant subtrees are evaluated once, in float64 (:func:`constant_value`).
-    """
-    if not expr.free_symbols:
-        value = constant_value(expr)
-        return lambda cols: value
-    if expr.is_Symbol:
-        if expr not in index:
-            raise ValueError(f"expression uses {expr}, which is not among the inputs "
-                             f"{list(index)}")
-        i = index[expr]
-        return lambda cols: cols[i]
-    args = [_compile(a, index, table) for a in expr.args]
-    if expr.is_Add:
-        return lambda cols: sum((f(cols) for f in args[1:]), args[0](cols))
-    if expr.is_Mul:
-        return lambda cols: math.prod((f(cols) for f in args[1:]), start=args[0](cols))
-    if expr.is_Pow:
-        base, exponent = args
-        e = expr.exp
-        if e == sympy.Rational(1, 2):
-            return lambda cols: table["sqrt"](base(cols))
-        if e == sympy.Rational(-1, 2):
-            return lambda cols: 1 / table["sqrt"](base(cols))
-        if e.is_Integer:
-            n = int(e)
-            return lambda cols: base(cols) ** n
-        return lambda cols: base(cols) ** exponent(cols)
-    func = table.get(expr.func)
-    if func is None:
-        raise ValueError(f"unsupported sympy function '{expr.func.__name__}' in {expr}")
-    if expr.func == sympy.besselj:
-        order = expr.args[0]
-        if not (order.is_Number and float(order).is_integer()):
-            raise ValueError(f"besselj order must be an integer constant, got {order}")
-        bessel, arg = func(int(order)), args[1]
-        return lambda cols: bessel(arg(cols))
-    if len(args) != 1:
-        raise ValueError(f"unsupported call {expr}")
-    arg = args[0]
-    return lambda cols: func(arg(cols))
-
-
-def _float_of_number(expr) -> float:
-    try:
-        return float(expr)
-    except OverflowError:  # an exact number beyond float64
-        return math.inf if expr > 0 else -math.inf
-    except TypeError:
-        raise ValueError(f"constant {expr} is not a real number") from None
-
-
-def constant_value(expr: sympy.Expr) -> float:
-    """The float64 value of a constant expression, at a cost linear in its size.
-
-    The tree is walked with numpy float64 arithmetic, never with sympy's
-    arbitrary precision, so ``exp(10**25000)`` costs microseconds (and is
-    refused) instead of hanging.
-
-    Raises:
-        ValueError: the value is not a finite real float64 number.
-    """
-    with np.errstate(all="ignore"):
-        value = _constant(expr)
-    if not (isinstance(value, float) and math.isfinite(value)):
-        raise ValueError(f"constant {_short(expr)} is not a finite real float64 number "
-                         f"(it evaluates to {value})")
-    return value
-
-
-def _short(expr) -> str:
-    try:
-        text = str(expr)
-    except ValueError:  # an integer with more digits than Python prints
-        return "(an expression with a number too long to print)"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _constant(expr) -> float:
-    if expr.is_Number or expr.is_NumberSymbol:
-        return _float_of_number(expr)
-    if expr is sympy.I or expr.has(sympy.I):
-        return math.nan
-    args = [_constant(a) for a in expr.args]
-    if expr.is_Add:
-        return float(np.sum(args))
-    if expr.is_Mul:
-        return float(np.prod(args))
-    if expr.is_Pow:
-        base, exponent = args
-        return float(np.power(np.float64(base), exponent))
-    func = _NUMPY.get(expr.func)
-    if func is None or expr.func == sympy.besselj or len(args) != 1:
-        try:
-            return float(expr.evalf(20))
-        except (TypeError, ValueError):
-            return math.nan
-    return float(func(np.float64(args[0])))
-
-
-def _as_sympy(expr) -> sympy.Expr:
-    if isinstance(expr, (int, float)) and not isinstance(expr, bool):
-        return sympy.Integer(expr) if isinstance(expr, int) else sympy.Float(expr)
-    if not isinstance(expr, sympy.Expr):
-        raise TypeError(f"expected a sympy expression, got {type(expr).__name__}")
-    return expr
-
-
-def _symbol_index(symbols: Sequence[sympy.Symbol]) -> dict[sympy.Symbol, int]:
-    return {s: i for i, s in enumerate(symbols)}
-
-
-def to_torch(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[[Tensor], Tensor]:
-    """A torch function evaluating ``expr`` (no ``lambdify``, no ``exec``).
-
-    Parameters
-    ----------
-    expr
-        a sympy expression, e.g. from :func:`parse_formula`.
-    symbols
-        the inputs, in column order.
-
-    Returns
-    -------
-    Callable[[Tensor], Tensor]
-        ``f(x)`` mapping ``x : Tensor, shape (N, len(symbols))`` to ``(N, 1)``
-        in ``x``'s dtype and on its device; differentiable.
-
-    Raises
-    ------
-    ValueError
-        ``expr`` uses a function without a torch counterpart, or a
-        symbol not in ``symbols``.
-    """
-    fn = _compile(_as_sympy(expr), _symbol_index(symbols), _TORCH)
-    n_var = len(symbols)
-
-    def f(x: Tensor) -> Tensor:
-        if not isinstance(x, Tensor) or x.dim() != 2 or x.shape[1] != n_var:
-            raise ValueError(f"expected a tensor of shape (N, {n_var}), got "
-                             f"{tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}")
-        y = fn([x[:, i] for i in range(n_var)])  # (N,) or a Python float
-        if not isinstance(y, Tensor):
-            y = torch.full((x.shape[0],), y, dtype=x.dtype, device=x.device)
-        return y.unsqueeze(1)  # (N, 1)
-
-    f.__doc__ = f"{expr}, a function of ({', '.join(map(str, symbols))})"
-    return f
-
-
-def to_numpy(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[[np.ndarray], np.ndarray]:
-    """Like :func:`to_torch` for numpy: ``x`` of shape ``(N, len(symbols))`` to ``(N,)``."""
-    fn = _compile(_as_sympy(expr), _symbol_index(symbols), _NUMPY)
-    n_var = len(symbols)
-
-    def f(x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != n_var:
-            raise ValueError(f"expected an array of shape (N, {n_var}), got {x.shape}")
-        y = fn([x[:, i] for i in range(n_var)])  # (N,) or a Python float
-        return np.broadcast_to(np.asarray(y, dtype=x.dtype), (x.shape[0],)).copy()
-
-    f.__doc__ = f"{expr}, a function of ({', '.join(map(str, symbols))})"
-    return f

@@ -144,14 +144,14 @@ def to_numpy(expr, variables):
     """A function ``(N, n_var) ndarray -> (N,) ndarray`` evaluating ``expr``.
 
     ``variables`` are the sympy symbols (or names) in column order; the
-    expression is compiled by walking its tree (:mod:`kanlab.symbolic._expressions`),
+    expression is compiled by walking its tree (:mod:`kanlab.symbolic._evaluation`),
     no ``eval``.
     """
-    from kanlab.symbolic._expressions import to_numpy as _to_numpy
+    from kanlab.symbolic._evaluation import to_numpy as _to_numpy
     return _to_numpy(expr, _symbols(variables))
 
 
 def to_torch(expr, variables):
     """A function ``(N, n_var) tensor -> (N, 1) tensor`` evaluating ``expr`` (differentiable)."""
-    from kanlab.symbolic._expressions import to_torch as _to_torch
+    from kanlab.symbolic._evaluation import to_torch as _to_torch
     return _to_torch(expr, _symbols(variables))
