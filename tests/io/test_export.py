@@ -152,3 +152,57 @@ def test_onnx_float64(tmp_path):
     (out,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
         None, {"input": x.numpy()})
     assert abs(out - model(x).detach().numpy()).max() <= 1e-12
+
+
+def _symbolic(dtype, names=None, y_th=None):
+    """A [2, h, 2] KAN: layer 0 all symbolic, one function of ``names`` (default: every
+    library function) per edge; layer 1 a mix of splines and formulas.  ``y_th`` turns on
+    singularity avoidance."""
+    from kanlab.symbolic import LIBRARY
+    names = list(LIBRARY) if names is None else names
+    hidden = max(5, (len(names) + 1) // 2)
+    model = kanlab.KAN([2, hidden, 2], grid=4, k=3, seed=0, dtype=dtype)
+    edges = [(i, j) for j in range(hidden) for i in range(2)]
+    for n, (i, j) in enumerate(edges):
+        # a·x + b stays in [0.2, 0.8] for x in [-1, 1]: inside every function's domain
+        model.fix_symbolic(0, i, j, names[n % len(names)], fit_params=False,
+                           params=(0.3, 0.5, 0.5 + 0.1 * (n % 5), 0.1 * (n % 3)))
+    model.fix_symbolic(1, 3, 0, "sin", fit_params=False, params=(1.2, 0.1, 0.7, -0.2))
+    model.fix_symbolic(1, 4, 1, "x^2", fit_params=False, params=(0.5, 0.0, 1.0, 0.3))
+    assert not bool(model.layers[0].mask.any()) and bool(model.layers[1].mask.any())
+    for s in model.symbolic:
+        s.y_th = y_th
+    return model
+
+
+def _symbolic_inputs(dtype):
+    return (2 * torch.rand(37, 2, generator=torch.Generator().manual_seed(2),
+                           dtype=torch.float64) - 1).to(dtype)
+
+
+@pytest.mark.parametrize("y_th", [None, 20.0], ids=["exact", "capped"])
+def test_exported_program_of_symbolic_edges_matches_eager(y_th):
+    """Symbolic edges (every library function) are exported as their functions."""
+    names = None if y_th is None else ["1/x^4", "tan", "log", "x^2", "sin"]
+    model = _symbolic(torch.float64, names, y_th)
+    x = _symbolic_inputs(torch.float64)
+    expected = _reference(model, x)
+    if y_th is not None:  # 1/x^4 at a·x + b = 0.2 is 625: some samples are capped
+        free = _reference(_symbolic(torch.float64, names), x)
+        assert not torch.equal(free, expected)
+    program = export_program(model, x[:5])
+    torch.testing.assert_close(program.module()(x), expected, **_tol(torch.float64))
+
+
+@needs_onnx
+def test_onnx_of_symbolic_edges_matches_eager(tmp_path):
+    """float32: onnxruntime has no float64 kernels for Tan, Asin, Acos, Atan, Sinh, Cosh, Atanh."""
+    import onnxruntime as ort
+    model = _symbolic(torch.float32)
+    x = _symbolic_inputs(torch.float32)
+    path = to_onnx(model, tmp_path / "symbolic.onnx", x[:5])
+    (out,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+        None, {"input": x.numpy()})
+    expected = _reference(model, x).numpy()
+    assert out.shape == expected.shape == (37, 2)
+    assert abs(out - expected).max() <= 1e-5

@@ -17,6 +17,16 @@ Two things in kanlab need care when exporting, and the helpers here take it:
   multiplications in the same order) and the second into a count of
   comparisons with the knots; both are exact.
 
+Symbolic edges (:mod:`kanlab.nn._symbolic_edges`) are exported as their
+functions (``c · f(a·x + b) + d``, ``f`` one torch op or a few).  A traced
+graph cannot branch on tensor values, so the two places where kanlab does in
+eager mode (skipping a layer whose spline edges are all masked, and
+singularity avoidance's early exit) take their general branch while
+``torch.compiler.is_compiling()``; both give the same values.  onnxruntime's
+CPU provider has no float64 kernels for ``Tan, Asin, Acos, Atan, Sinh, Cosh,
+Atanh``: a float64 model with those functions on edges writes a valid ONNX
+file that onnxruntime refuses to load (float32 runs).
+
 ONNX export needs the optional packages ``onnx`` and ``onnxscript``
 (``pip install 'kanlab[onnx]'``, which also brings ``onnxruntime`` to run the
 file).

@@ -340,7 +340,9 @@ class KAN(KANMethods, nn.Module):
         layer, symbolic = self.layers[l], self.symbolic[l]
         if edges is not None:
             y = edges(layer, x)
-        elif symbolic.active and not bool(layer.mask.any()):  # every edge symbolic or removed
+        elif (symbolic.active and not torch.compiler.is_compiling()
+              and not bool(layer.mask.any())):  # every edge symbolic or removed (a traced
+            # graph cannot branch on the mask's values; layer(x) is zero there too)
             layer.check_input(x)
             y = x.new_zeros(*x.shape[:-1], layer.out_features)
         else:
