@@ -65,7 +65,7 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, la
     10x) and the network has several layers, a second attempt fixes the last
     layer to linear edges first (see :func:`_attempt`); the better one is kept.
     ``labels``, ``(LabelScale, test labels)``: ``dataset``'s labels are rescaled
-    (:mod:`kanlab.cli._label_scale`); the formula is rounded in the fitted units, then
+    (:mod:`kanlab.train._label_scale`); the formula is rounded in the fitted units, then
     mapped to these labels' units and checked against them.
     """
     import sympy
@@ -124,7 +124,7 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, la
         log(f"formula{'' if one else f' {o}'}: {expr}   (test RMSE {err:.3e})")
     symbolic_rmse = rmse(model, x_test, dataset["test_label"])
     if not symbolic_rmse <= spline_rmse:
-        unit = labels[0].scale if labels is not None else 1.0  # RMSEs in the labels' units
+        unit = labels[0].unit if labels is not None else 1.0  # RMSEs in the labels' units
         log(f"the spline model predicts better (test RMSE {unit * spline_rmse:.3e} against "
             f"{unit * symbolic_rmse:.3e}); it is the one saved")
         return spline_model, history

@@ -41,13 +41,13 @@ import torch
 from kanlab.cli._run_dir import lock_run_dir, load_progress, release_run_dir, save_progress, \
     truncate_history
 from kanlab._version import __version__
-from kanlab.cli._label_scale import LabelScale
 from kanlab.cli._outputs import first_layer_range, open_run_log, run_log_paths, write_outputs
 from kanlab.cli._stop import StopRequest as _StopRequest
 from kanlab.io._atomic import atomic_write_text
 from kanlab.train._datasets import FUNCTIONS, create_dataset
 from kanlab.nn._network import KAN
 from kanlab.train._fit import FitConfig, History, fit, rmse
+from kanlab.train._label_scale import LabelScale
 
 __all__ = ["TrainConfig", "run", "plan", "resolve_function", "RankLost"]
 
@@ -219,10 +219,11 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     # a checkpoint from before labels were rescaled (no "label_scale" in progress.json) holds
     # a model of the labels themselves
     old = state["checkpoint"] is not None and "label_scale" not in state
-    scale = LabelScale((0.0,) * n_out) if old else LabelScale.of(dataset["train_label"], model)
+    scale = LabelScale.none(n_out) if old else \
+        LabelScale.choose(dataset["train_label"], "round").restricted_to(model)
     state["label_scale"] = scale.to_dict()
     if not scale.identity and not resume:
-        log(f"labels rescaled for training to (y - shift) / scale, scale {scale.scale:g}, shift "
+        log(f"labels rescaled for training to (y - shift) / scale, scale {scale.unit:g}, shift "
             f"{_numbers(scale.shift)} (the labels are far from order one); the model, "
             "formula and RMSEs are in the labels' units")
     if resume:
@@ -259,7 +260,7 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
         return None
     if gpu:  # figures and checkpoint from the CPU
         model, dataset = model.cpu(), {key: t.cpu() for key, t in dataset.items()}
-    if scale.model_to_labels(model):
+    if scale.fold_into(model):
         log("an output lost every edge in pruning, so its label shift could not be added back")
     state["wall_time"] += time.perf_counter() - start
     paths = write_outputs(out, model, dataset, f, var_names, cfg, histories)

@@ -8,13 +8,16 @@ whose values are all positive enter as ``log x``: a product of powers
 ``C·x1^a·x2^b`` becomes the sum ``log C + a·log x1 + b·log x2``, which a
 one-layer KAN fits with linear edges.  :meth:`Space.to_original` turns a
 formula in the standardised variables back into the original columns and
-units.
+units.  The target's standardisation is kanlab's one label map,
+:class:`kanlab.train._label_scale.LabelScale` (rule ``"standard"``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from kanlab.train._label_scale import LabelScale
 
 __all__ = ["Space", "make_space"]
 
@@ -28,8 +31,7 @@ class Space:
     x_mean: np.ndarray
     x_std: np.ndarray
     y_sign: float
-    y_mean: float
-    y_std: float
+    y_map: LabelScale  # the target (or log|target|) to its standardised values
 
     def _pre(self, X):
         X = np.asarray(X, dtype=np.float64)
@@ -44,11 +46,12 @@ class Space:
         return (self._pre(X) - self.x_mean) / self.x_std
 
     def y(self, y) -> np.ndarray:
-        t = np.log(self.y_sign * y) if self.kind == "log" else y
-        return (t - self.y_mean) / self.y_std
+        t = np.log(self.y_sign * y) if self.kind == "log" else np.asarray(y, dtype=np.float64)
+        return self.y_map.to_fitted(t.reshape(-1, 1)).reshape(t.shape)
 
     def y_back(self, t) -> np.ndarray:
-        t = np.asarray(t) * self.y_std + self.y_mean
+        t = np.asarray(t, dtype=np.float64)
+        t = self.y_map.to_labels(t.reshape(-1, 1)).reshape(t.shape)
         return self.y_sign * np.exp(t) if self.kind == "log" else t
 
     def to_original(self, expr, z_symbols, symbols):
@@ -58,7 +61,7 @@ class Space:
         for i, (z, s) in enumerate(zip(z_symbols, symbols)):
             pre = sympy.log(s) if self.log_cols[i] else s
             sub[z] = (pre - sympy.Float(self.x_mean[i], 17)) / sympy.Float(self.x_std[i], 17)
-        t = expr.xreplace(sub) * sympy.Float(self.y_std, 17) + sympy.Float(self.y_mean, 17)
+        t = self.y_map.formula(expr.xreplace(sub))
         if self.kind != "log":
             return sympy.expand(t)
         out = sympy.exp(sympy.expand(t))
@@ -89,14 +92,15 @@ def make_space(kind: str, X, y) -> Space | None:
         sign, log_cols = 1.0, np.zeros(X.shape[1], dtype=bool)
     else:
         raise ValueError(f"space must be 'raw', 'mixed' or 'log', got {kind!r}")
-    space = Space(kind, log_cols, np.zeros(X.shape[1]), np.ones(X.shape[1]), sign, 0.0, 1.0)
+    space = Space(kind, log_cols, np.zeros(X.shape[1]), np.ones(X.shape[1]), sign,
+                  LabelScale.none(1))
     pre = space._pre(X)
     keep = space.usable(y)
     pre, y = pre[keep], y[keep]
     t = np.log(sign * y) if kind == "log" else y
     space.x_mean, space.x_std = pre.mean(axis=0), pre.std(axis=0)
     space.x_std[space.x_std == 0] = 1.0
-    space.y_mean, space.y_std = float(t.mean()), float(t.std()) or 1.0
-    if not np.isfinite(space.y_std) or not np.all(np.isfinite(space.x_std)):
+    if not (t.size and np.all(np.isfinite(t)) and np.all(np.isfinite(space.x_std))):
         return None
+    space.y_map = LabelScale.choose(t.reshape(-1, 1), "standard")
     return space

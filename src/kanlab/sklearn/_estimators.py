@@ -11,9 +11,9 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import validate_data
 
 from kanlab.sklearn._base import KANEstimatorBase, _is_auto, one_thread
-from kanlab.sklearn._preprocessing import TargetScaling
 from kanlab.sklearn._selection import select_classification, select_regression
 from kanlab.train._fit import History
+from kanlab.train._label_scale import LabelScale
 
 __all__ = ["KANRegressor", "KANClassifier"]
 
@@ -132,8 +132,8 @@ class KANRegressor(RegressorMixin, KANEstimatorBase):
         self._y_ndim = y.ndim
         y2 = y.reshape(len(y), -1)
         z = self._scale_inputs(X)
-        self.target_scaling_ = TargetScaling.fit(y2)
-        T = self.target_scaling_.transform(y2)
+        self.target_scaling_ = LabelScale.choose(y2, "standard")
+        T = self.target_scaling_.to_fitted(y2)
         if hidden is None:
             choice = select_regression(z, T, self.feature_kinds_, int(self.k), self.grid,
                                        self.alpha, self.lamb_smooth)
@@ -149,16 +149,19 @@ class KANRegressor(RegressorMixin, KANEstimatorBase):
 
     @property
     def y_mean_(self) -> np.ndarray:
-        return self.target_scaling_.y_mean
+        return np.asarray(self.target_scaling_.shift)
 
     @property
     def y_scale_(self) -> np.ndarray:
-        return self.target_scaling_.y_scale
+        return np.asarray(self.target_scaling_.scale)
 
     def predict(self, X) -> np.ndarray:
         """Predictions ``(n_samples,)``, or ``(n_samples, n_outputs)`` when fitted on 2-D ``y``."""
         raw = self._forward(X)  # checks fitted-ness first
-        out = self.target_scaling_.inverse(raw)
+        out = self.target_scaling_.to_labels(raw)
+        if not np.isfinite(out).all():
+            raise OverflowError("predictions exceed the float64 range (the model extrapolates "
+                                "beyond ±1.8e308 in the units of y); rescale y before fitting")
         return out.ravel() if self._y_ndim == 1 else out
 
     def __sklearn_tags__(self):

@@ -8,9 +8,10 @@ data.  A constant feature maps to 0 and is left out of the model.  Scaled
 values are clipped to ``±CLIP`` at prediction time, far beyond any training
 value, so an extreme test point extrapolates linearly but cannot overflow.
 
-Targets: standardised the same overflow-safe way (largest magnitude, then mean
-and standard deviation), and predictions are mapped back; a prediction beyond
-the float64 range raises instead of returning ``inf``.
+Targets: standardised per output (mean and standard deviation, overflow-safe)
+by :class:`kanlab.train._label_scale.LabelScale`, the map every kanlab entry
+point uses for labels; predictions are mapped back, and one beyond the float64
+range raises instead of returning ``inf``.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["InputScaling", "TargetScaling", "feature_kinds", "spline_knots"]
+__all__ = ["InputScaling", "feature_kinds", "spline_knots"]
 
 CLIP = 1e6
 
@@ -55,42 +56,6 @@ class InputScaling:
         z = (X / self.magnitude - self.center) / self.scale
         z[:, self.constant] = 0.0
         return np.clip(z, -CLIP, CLIP)
-
-
-@dataclass
-class TargetScaling:
-    """``t = (y / magnitude - mean) / std`` per output; ``inverse`` maps back."""
-
-    magnitude: np.ndarray
-    mean: np.ndarray
-    std: np.ndarray
-
-    @classmethod
-    def fit(cls, y2: np.ndarray) -> "TargetScaling":
-        magnitude = _magnitude(y2)
-        u = y2 / magnitude
-        std = u.std(axis=0)
-        # a constant output keeps its own units (scale 1 in y), so errors are not magnified
-        return cls(magnitude, u.mean(axis=0), np.where(std > 0, std, 1.0 / magnitude))
-
-    def transform(self, y2: np.ndarray) -> np.ndarray:
-        return (y2 / self.magnitude - self.mean) / self.std
-
-    def inverse(self, t: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):
-            y = (t * self.std + self.mean) * self.magnitude
-        if not np.isfinite(y).all():
-            raise OverflowError("predictions exceed the float64 range (the model extrapolates "
-                                "beyond ±1.8e308 in the units of y); rescale y before fitting")
-        return y
-
-    @property
-    def y_mean(self) -> np.ndarray:
-        return self.mean * self.magnitude
-
-    @property
-    def y_scale(self) -> np.ndarray:
-        return self.std * self.magnitude
 
 
 def feature_kinds(z: np.ndarray, constant: np.ndarray) -> np.ndarray:
