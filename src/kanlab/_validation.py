@@ -25,9 +25,9 @@ import operator
 import torch
 from torch import Tensor
 
-__all__ = ["NonFiniteError", "ArgumentTypeError", "check_int", "check_float", "check_samples",
-           "reference_batch", "check_float_dtype", "check_solver_dtype", "check_device",
-           "check_allocation"]
+__all__ = ["NonFiniteError", "ArgumentTypeError", "check_int", "is_count", "clip_repr",
+           "check_float", "check_samples", "reference_batch", "check_float_dtype",
+           "check_solver_dtype", "check_device", "check_allocation"]
 
 
 class NonFiniteError(ValueError):
@@ -120,6 +120,20 @@ def check_int(value, name: str, *, low: int | None = None, high: int | None = No
         raise ValueError(f"{name} must be {expected}, got {value}")
     return value
 
+
+
+def is_count(value, low: int = 0) -> bool:
+    """Whether ``value`` is an int (not a bool) of at least ``low``: :func:`check_int` as a test."""
+    try:
+        check_int(value, "value", low=low)
+    except ValueError:  # ArgumentTypeError is one too
+        return False
+    return True
+
+
+def clip_repr(text: str, width: int = 60) -> str:
+    """``repr`` of ``text``, shortened to about ``width`` characters for a one-line message."""
+    return repr(text if len(text) <= width else text[:width - 3] + "...")
 
 def check_float(value, name: str, *, low: float | None = None, high: float | None = None,
                 low_open: bool = False, finite: bool = True) -> float:

@@ -143,14 +143,19 @@ def test_onnx_runtime_matches_eager(tmp_path, uniform, monkeypatch):
     assert abs(out - expected).max() <= 1e-5
 
 
-@needs_onnx
-def test_onnx_float64(tmp_path):
+def _onnx_outputs(path, x):
+    """onnxruntime's outputs of the ONNX file ``path`` on ``x``."""
     import onnxruntime as ort
-    model = _trained(torch.float64)
-    x = _inputs(torch.float64)
-    path = to_onnx(model, tmp_path / "kan64.onnx", x[:6])
     (out,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
         None, {"input": x.numpy()})
+    return out
+
+
+@needs_onnx
+def test_onnx_float64(tmp_path):
+    model = _trained(torch.float64)
+    x = _inputs(torch.float64)
+    out = _onnx_outputs(to_onnx(model, tmp_path / "kan64.onnx", x[:6]), x)
     assert abs(out - model(x).detach().numpy()).max() <= 1e-12
 
 
@@ -197,12 +202,9 @@ def test_exported_program_of_symbolic_edges_matches_eager(y_th):
 @needs_onnx
 def test_onnx_of_symbolic_edges_matches_eager(tmp_path):
     """float32: onnxruntime has no float64 kernels for Tan, Asin, Acos, Atan, Sinh, Cosh, Atanh."""
-    import onnxruntime as ort
     model = _symbolic(torch.float32)
     x = _symbolic_inputs(torch.float32)
-    path = to_onnx(model, tmp_path / "symbolic.onnx", x[:5])
-    (out,) = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
-        None, {"input": x.numpy()})
+    out = _onnx_outputs(to_onnx(model, tmp_path / "symbolic.onnx", x[:5]), x)
     expected = _reference(model, x).numpy()
     assert out.shape == expected.shape == (37, 2)
     assert abs(out - expected).max() <= 1e-5

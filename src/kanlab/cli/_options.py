@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from kanlab._validation import clip_repr
+
 __all__ = ["build_parser"]
 
 
@@ -35,19 +37,15 @@ def _width(text: str) -> list:
         value = _json_list(text)
     except json.JSONDecodeError:
         raise argparse.ArgumentTypeError(f"expected sizes like 2,5,1 or 3,[1,1],1, got "
-                                         f"{_clip(text)}") from None
+                                         f"{clip_repr(text)}") from None
     if len(value) == 1 and isinstance(value[0], list):  # written as one list: [2,5,1]
         value = value[0]
     from kanlab.nn._network import _check_width
     try:
         _check_width(value)
     except (ValueError, RecursionError) as err:
-        raise argparse.ArgumentTypeError(_clip(str(err), 200)) from None
+        raise argparse.ArgumentTypeError(clip_repr(str(err), 200)) from None
     return value
-
-
-def _clip(text: str, width: int = 60) -> str:
-    return repr(text if len(text) <= width else text[:width - 3] + "...")
 
 
 def _ranges(text: str) -> list:
@@ -60,19 +58,19 @@ def _ranges(text: str) -> list:
             pairs = [[float(v) for v in part.split(",")] for part in text.split(";") if part.strip()]
             value = pairs[0] if len(pairs) == 1 else pairs
     except (ValueError, json.JSONDecodeError):
-        raise argparse.ArgumentTypeError(f"expected lo,hi or lo,hi;lo,hi;..., got {_clip(text)}") \
+        raise argparse.ArgumentTypeError(f"expected lo,hi or lo,hi;lo,hi;..., got {clip_repr(text)}") \
             from None
     if not isinstance(value, list) or not value:
-        raise argparse.ArgumentTypeError(f"expected lo,hi or lo,hi;lo,hi;..., got {_clip(text)}")
+        raise argparse.ArgumentTypeError(f"expected lo,hi or lo,hi;lo,hi;..., got {clip_repr(text)}")
     flat = value if value and not isinstance(value[0], list) else None
     pairs = [flat] if flat is not None else value
     for pair in pairs:
         if (not isinstance(pair, list) or len(pair) != 2
                 or not all(isinstance(v, (int, float)) for v in pair)):
-            raise argparse.ArgumentTypeError(f"every range must be a pair lo,hi, got {_clip(text)}")
+            raise argparse.ArgumentTypeError(f"every range must be a pair lo,hi, got {clip_repr(text)}")
         lo, hi = (float(v) for v in pair)
         if not (lo < hi) or any(v != v or abs(v) == float("inf") for v in (lo, hi)):
-            raise argparse.ArgumentTypeError(f"every range needs finite lo < hi, got {_clip(text)}")
+            raise argparse.ArgumentTypeError(f"every range needs finite lo < hi, got {clip_repr(text)}")
     return value
 
 

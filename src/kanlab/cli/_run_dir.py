@@ -26,6 +26,7 @@ import shutil
 import stat
 from pathlib import Path
 
+from kanlab._validation import is_count
 from kanlab.io._atomic import atomic_write_bytes, atomic_write_text
 
 __all__ = ["RunDirBusy", "lock_run_dir", "release_run_dir", "existing_run", "clear_run",
@@ -179,10 +180,6 @@ def save_progress(out: Path, model, state: dict, status: str, tag: str | None = 
             path.unlink(missing_ok=True)
 
 
-def _is_count(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
-
-
 def _is_history(record) -> bool:
     """Whether ``record`` is a stored :class:`kanlab.train.History`: known fields, right types."""
     from dataclasses import fields
@@ -205,7 +202,7 @@ def _is_history(record) -> bool:
             return False
         elif kind == "str" and not isinstance(value, str):
             return False
-        elif kind == "int | None" and not (value is None or _is_count(value)):
+        elif kind == "int | None" and not (value is None or is_count(value)):
             return False
     return True
 
@@ -254,7 +251,7 @@ def load_progress(out: Path) -> dict:
     if name is not None and (not isinstance(name, str) or os.path.basename(name) != name
                              or not (out / name).is_file()):
         raise ValueError(f"cannot resume {out}: its checkpoint {name!r} is missing")
-    if not _is_count(state.setdefault("history_rows", _history_rows(out))):
+    if not is_count(state.setdefault("history_rows", _history_rows(out))):
         raise ValueError(f"cannot resume {out}: {PROGRESS} has an invalid 'history_rows'")
     return state
 

@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from kanlab._validation import is_count
+
 __all__ = ["read_file", "check_sizes", "check_values", "bad", "FORMAT", "FORMAT_VERSION", "DTYPES"]
 
 FORMAT = "kanlab"
@@ -98,18 +100,14 @@ def _read_metadata(path: str, header: dict) -> tuple[dict, list[dict]]:
     return config, layers
 
 
-def _is_count(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
-
-
 def _check_entries(path: str, header: dict) -> int:
     """Check every tensor entry's dtype, shape and offsets; return the data section's length."""
     entries = {key: e for key, e in header.items() if key != "__metadata__"}
     for key, e in entries.items():
         if not (isinstance(e, dict) and e.get("dtype") in DTYPES
-                and isinstance(e.get("shape"), list) and all(map(_is_count, e["shape"]))
+                and isinstance(e.get("shape"), list) and all(map(is_count, e["shape"]))
                 and isinstance(e.get("data_offsets"), list) and len(e["data_offsets"]) == 2
-                and all(map(_is_count, e["data_offsets"]))):
+                and all(map(is_count, e["data_offsets"]))):
             raise bad(path, f"tensor {key!r} has a malformed entry {e!r}; expected dtype in "
                          f"{sorted(DTYPES)}, shape a list of sizes, data_offsets [begin, end]")
     end = 0
@@ -210,7 +208,7 @@ def check_sizes(path: str, config: dict, layers: list[dict], header: dict) -> No
         arities = _check_arity(arity, n_mult)
     except (TypeError, ValueError, RecursionError):
         arities = None
-    if not (arities is not None and _is_count(grid) and grid >= 1 and _is_count(k)):
+    if not (arities is not None and is_count(grid) and grid >= 1 and is_count(k)):
         raise bad(path, f"config mult_arity {str(arity)[:200]}, grid {grid!r} or k {k!r} is not "
                   "a valid count")
     nodes = [a + m for a, m in zip(n_add, n_mult)]

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from kanlab._validation import check_allocation, check_device, check_float, check_float_dtype, \
-    check_int
+    check_int, is_count
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._layer import KANLayer, layer_elements
 from kanlab.nn._methods import KANMethods
@@ -20,15 +20,6 @@ from kanlab.ops._base_functions import resolve_base_fun
 from kanlab.nn._symbolic_edges import SymbolicEdges
 
 __all__ = ["KAN"]
-
-
-def _is_count(v, low: int = 0) -> bool:
-    """Whether ``v`` passes :func:`kanlab._validation.check_int` with the bound ``low``."""
-    try:
-        check_int(v, "width entry", low=low)
-    except ValueError:  # ArgumentTypeError is one too
-        return False
-    return True
 
 
 def _check_width(width) -> tuple[list[int], list[int]]:
@@ -42,11 +33,11 @@ def _check_width(width) -> tuple[list[int], list[int]]:
     n_add, n_mult = [], []
     for level, w in enumerate(width):
         pair = list(w) if isinstance(w, Sequence) and not isinstance(w, (str, bytes)) else None
-        if pair is not None and len(pair) == 2 and all(_is_count(v) for v in pair) and \
+        if pair is not None and len(pair) == 2 and all(is_count(v) for v in pair) and \
                 sum(pair) >= 1 and (level > 0 or pair[1] == 0):
             n_add.append(int(pair[0]))
             n_mult.append(int(pair[1]))
-        elif pair is None and _is_count(w, 1):
+        elif pair is None and is_count(w, 1):
             n_add.append(int(w))
             n_mult.append(0)
         else:

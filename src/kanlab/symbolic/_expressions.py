@@ -23,6 +23,8 @@ from typing import Callable, Sequence
 
 import sympy
 
+from kanlab._validation import clip_repr
+
 __all__ = ["parse_formula", "formula_names", "FUNCTIONS", "CONSTANTS"]
 
 MAX_LENGTH = 2000  # characters; formulas are typed by people
@@ -190,10 +192,18 @@ def _check_variables(variables) -> list[str]:
     return variables
 
 
-def _clip(text: str, width: int = 60) -> str:
-    """``repr`` of the stripped text, shortened for a one-line message."""
-    text = text.strip()
-    return repr(text if len(text) <= width else text[:width - 3] + "...")
+def _syntax_tree(text: str) -> ast.Expression:
+    """Python's syntax tree of a formula (``^`` read as ``**``); a ValueError if it has none."""
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"formula is longer than {MAX_LENGTH} characters")
+    # '^' binds like '**' here; replacing the token keeps Python's precedence for it
+    source = text.strip().replace("^", "**")
+    try:
+        return ast.parse(source, mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"invalid syntax in formula {clip_repr(text.strip())}: {err.msg}") from None
+    except (ValueError, MemoryError, RecursionError) as err:
+        raise ValueError(f"cannot parse formula: {err}") from None
 
 
 def formula_names(text: str) -> list[str]:
@@ -205,14 +215,7 @@ def formula_names(text: str) -> list[str]:
     """
     if not isinstance(text, str):
         raise TypeError(f"formula must be a str, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise ValueError(f"formula is longer than {MAX_LENGTH} characters")
-    try:
-        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
-    except SyntaxError as err:
-        raise ValueError(f"invalid syntax in formula {_clip(text)}: {err.msg}") from None
-    except (ValueError, MemoryError, RecursionError) as err:
-        raise ValueError(f"cannot parse formula: {err}") from None
+    tree = _syntax_tree(text)
     calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     return sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in calls
                    and n.id not in FUNCTIONS and n.id not in CONSTANTS})
@@ -250,16 +253,7 @@ def parse_formula(text: str, variables: Sequence[str] | None = None
     checked = None if variables is None else _check_variables(variables)
     if not text.strip():
         raise ValueError("empty formula")
-    if len(text) > MAX_LENGTH:
-        raise ValueError(f"formula is longer than {MAX_LENGTH} characters")
-    # '^' binds like '**' here; replacing the token keeps Python's precedence for it
-    source = text.strip().replace("^", "**")
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError as err:
-        raise ValueError(f"invalid syntax in formula {_clip(text)}: {err.msg}") from None
-    except (ValueError, MemoryError, RecursionError) as err:
-        raise ValueError(f"cannot parse formula: {err}") from None
+    tree = _syntax_tree(text)
     builder = _Builder(checked)
     try:
         expr = builder.build(tree.body)
