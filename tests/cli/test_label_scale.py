@@ -3,7 +3,6 @@
 import math
 
 import pytest
-import torch
 
 from kanlab.cli._train_job import TrainConfig, run
 from kanlab.symbolic._expressions import parse_formula
