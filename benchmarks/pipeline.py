@@ -80,8 +80,6 @@ def main(argv=None) -> int:
     print(f"{wall1 - prev[0]:7.2f} s wall {cpu1 - prev[1]:7.2f} s cpu  (outputs: checkpoint, figures)")
     print(f"total {wall1 - wall0:.2f} s wall, {cpu1 - cpu0:.2f} s cpu; "
           f"formula {metrics.get('formula')}")
-    import gc
-    gc.freeze()  # as kanlab train does before it exits (kanlab.cli._main.main)
     return 0
 
 

@@ -15,18 +15,6 @@ __all__ = ["main", "build_parser"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``kanlab ARGS``; returns the exit status.  ``argv`` None: ``sys.argv``, as a program."""
-    status = _main(argv)
-    if argv is None:
-        # the process ends next: move every object out of the garbage collector's sight, or
-        # its last sweeps at interpreter exit walk all of torch, sympy and matplotlib (about
-        # 0.5-1 s after a kanlab train run; gc.freeze skips no finaliser or atexit handler)
-        import gc
-        gc.freeze()
-    return status
-
-
-def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
