@@ -1,7 +1,9 @@
 """The regularised fit's edge magnitudes: every route agrees with KANLayer.forward_and_rms."""
+import pytest
 import torch
 
 from kanlab.nn._network import KAN
+from kanlab.train import _magnitudes
 from kanlab.train._magnitudes import MagnitudeCache, forward_with_magnitudes
 
 F64 = torch.float64
@@ -23,8 +25,10 @@ def _grads(model, pred, mags):
     return torch.autograd.grad(loss, [p for p in model.parameters() if p.requires_grad])
 
 
-def test_cached_and_edge_value_routes_match_the_gram_route():
+@pytest.mark.parametrize("broadcast_limit", [1 << 20, 0])  # edge values by broadcast / einsum
+def test_cached_and_edge_value_routes_match_the_gram_route(monkeypatch, broadcast_limit):
     # [2, 5, 12, 1]: a cached first layer, an edge-value layer (5 <= S) and a Gram layer (12 > S)
+    monkeypatch.setattr(_magnitudes, "BROADCAST_LIMIT", broadcast_limit)
     model = KAN([2, 5, 12, 1], grid=4, seed=0, dtype=F64)
     x = torch.rand(300, 2, dtype=F64) * 2 - 1
     want_pred, want_mags = _reference(model, x)

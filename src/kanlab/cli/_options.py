@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--k", type=int, default=3, help="spline degree")
     train.add_argument("--basis", choices=["bspline", "chebyshev", "fourier", "rbf"],
                        default="bspline", help="edge functions (see kanlab.nn._edge_bases)")
-    train.add_argument("--steps", type=int, default=50, help="optimiser steps of the first stage (each later one: at most 20)")
+    train.add_argument("--steps", type=int, default=50, help="optimiser steps of the first stage (each later one: at most 10)")
     train.add_argument("--opt", choices=["LBFGS", "Adam"], default="LBFGS")
     train.add_argument("--lr", type=float, default=None, help="learning rate (default 1 for "
                        "LBFGS, 0.01 for Adam)")

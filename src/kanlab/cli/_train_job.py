@@ -73,8 +73,8 @@ class TrainConfig:
     steps: int = 50  # optimiser steps of the first training stage (L-BFGS steps of up to 20 iterations)
     # at most this many optimiser steps in each later training stage (after pruning, on a
     # refined grid the splines start close and L-BFGS needs far fewer); None: ``steps``.
-    # 20: seeds 0, 1 and 42 give the default run's formula with 15 (measured) as with 50
-    refine_steps: int | None = 20
+    # 10: seeds 0, 1, 2, 3 and 42 give the default run's formula with 5 (measured) as with 50
+    refine_steps: int | None = 10
     opt: str = "LBFGS"  # "LBFGS" or "Adam"
     lr: float = 1.0  # learning rate (1.0 for LBFGS, ~1e-2 for Adam)
     lamb: float | None = None  # sparsity weight of the first stage; None: 0.01 if symbolic else 0

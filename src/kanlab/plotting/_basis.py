@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from kanlab.splines._bspline import bspline_basis
-from kanlab.plotting._common import save_png
+from kanlab.plotting._common import figure_with_axes, save_png
 
 __all__ = ["plot_bspline_basis"]
 
@@ -84,8 +84,8 @@ def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
     shown = knots_np[(knots_np >= xs_np[0]) & (knots_np <= xs_np[-1])]
     colors = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, n))
 
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
-    ax_basis, ax_edge = fig.subplots(1, 2)
+    fig, (ax_basis, ax_edge) = figure_with_axes((11, 4.2), 1, 2, left=0.75, right=0.15,
+                                                top=0.4, wspace=0.85)
     for ax in (ax_basis, ax_edge):
         ax.axvspan(xs_np[0], lo, color=SHADE, lw=0)
         ax.axvspan(hi, xs_np[-1], color=SHADE, lw=0)

@@ -1,4 +1,4 @@
-"""Atomic PNG output and variable names, shared by the figure modules."""
+"""Figures with fixed margins, atomic PNG output and variable names, shared by the figure modules."""
 from __future__ import annotations
 
 import os
@@ -9,9 +9,30 @@ from matplotlib.figure import Figure
 
 from kanlab.io._atomic import atomic_writer
 
-__all__ = ["DPI", "check_names", "save_png"]
+__all__ = ["DPI", "check_names", "save_png", "figure_with_axes"]
 
 DPI = 150  # resolution of every written PNG
+
+
+def figure_with_axes(figsize: tuple[float, float], rows: int = 1, cols: int = 1, *,
+                     left: float = 0.8, right: float = 0.2, bottom: float = 0.6,
+                     top: float = 0.45, wspace: float = 0.8, hspace: float = 0.6,
+                     **subplots) -> tuple[Figure, object]:
+    """A figure and its ``rows × cols`` axes (``fig.subplots``), with margins and gaps in inches.
+
+    Fixed margins instead of matplotlib's constrained layout: that layout measures
+    every text's extent before each draw and made up about half of the time
+    ``kanlab train`` spent on its figures, whose labels have short, known sizes.
+    ``subplots`` go to :meth:`~matplotlib.figure.Figure.subplots` (``sharex``,
+    ``height_ratios``, ``squeeze``).
+    """
+    width, height = figsize
+    ax_w = (width - left - right - (cols - 1) * wspace) / cols
+    ax_h = (height - top - bottom - (rows - 1) * hspace) / rows
+    fig = Figure(figsize=figsize)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height,
+                        top=1 - top / height, wspace=wspace / ax_w, hspace=hspace / ax_h)
+    return fig, fig.subplots(rows, cols, **subplots)
 
 
 def save_png(fig: Figure, path: str | os.PathLike) -> None:

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from kanlab._validation import check_int
 
-from kanlab.plotting._common import check_names, save_png
+from kanlab.plotting._common import check_names, figure_with_axes, save_png
 
 __all__ = ["plot_compare"]
 
@@ -61,10 +61,11 @@ def _error_norm(err: np.ndarray) -> Normalize:
     return LogNorm(vmin, vmax) if vmin < vmax else Normalize(0.0, vmax)
 
 
-def _compare_1d(fig: Figure, r: np.ndarray, names: list[str], model, f, n: int) -> float:
+def _compare_1d(r: np.ndarray, names: list[str], model, f, n: int) -> tuple[Figure, float]:
     x = np.linspace(r[0, 0], r[0, 1], n)
     truth, pred = _evaluate(model, f, x[:, None])
-    ax, err_ax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+    fig, (ax, err_ax) = figure_with_axes((7.5, 5.2), 2, 1, left=0.9, top=0.5, hspace=0.15,
+                                         sharex=True, height_ratios=(3, 1))
     ax.plot(x, truth, color=TRUTH, lw=2.2, label="truth")
     ax.plot(x, pred, color=MODEL, lw=1.6, ls="--", label="model")
     ax.set_ylabel("output")
@@ -74,10 +75,10 @@ def _compare_1d(fig: Figure, r: np.ndarray, names: list[str], model, f, n: int) 
     if (err > 0).any():
         err_ax.set_yscale("log")
     err_ax.set(xlabel=names[0], ylabel="|model − truth|")
-    return _rmse(truth, pred)
+    return fig, _rmse(truth, pred)
 
 
-def _compare_2d(fig: Figure, r: np.ndarray, names: list[str], model, f, n: int) -> float:
+def _compare_2d(r: np.ndarray, names: list[str], model, f, n: int) -> tuple[Figure, float]:
     u, v = np.linspace(r[0, 0], r[0, 1], n), np.linspace(r[1, 0], r[1, 1], n)
     g0, g1 = np.meshgrid(u, v)  # (n, n); row = index along input 1
     truth, pred = _evaluate(model, f, np.stack([g0.ravel(), g1.ravel()], axis=1))
@@ -88,20 +89,24 @@ def _compare_2d(fig: Figure, r: np.ndarray, names: list[str], model, f, n: int) 
     extent = (r[0, 0], r[0, 1], r[1, 0], r[1, 1])
     panels = (("truth", truth, shared, "viridis"), ("model", pred, shared, "viridis"),
               ("|model − truth|", np.maximum(err, getattr(norm, "vmin", 0.0)), norm, "magma"))
-    for ax, (title, values, panel_norm, cmap) in zip(fig.subplots(1, 3), panels):
+    fig, axes = figure_with_axes((14, 4.2), 1, 3, left=0.65, right=0.6, top=0.65,
+                                 wspace=1.05)
+    for ax, (title, values, panel_norm, cmap) in zip(axes, panels):
         image = ax.imshow(values, origin="lower", extent=extent, aspect="auto", cmap=cmap,
                           norm=panel_norm, interpolation="nearest")
         fig.colorbar(image, ax=ax, shrink=0.9)
         ax.set(title=title, xlabel=names[0], ylabel=names[1])
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.yaxis.set_major_locator(MaxNLocator(5))
-    return _rmse(truth, pred)
+    return fig, _rmse(truth, pred)
 
 
-def _compare_slices(fig: Figure, r: np.ndarray, names: list[str], model, f, n: int) -> float:
+def _compare_slices(r: np.ndarray, names: list[str], model, f, n: int) -> tuple[Figure, float]:
     n_in = r.shape[0]
-    cols = min(n_in, 3)
-    axes = fig.subplots(math.ceil(n_in / cols), cols, squeeze=False).ravel()
+    cols, rows = min(n_in, 3), math.ceil(n_in / 3)
+    fig, axes = figure_with_axes((4.3 * cols, 3.4 * rows + 0.4), rows, cols, left=0.85,
+                                 top=0.75, wspace=0.6, hspace=0.9, squeeze=False)
+    axes = axes.ravel()
     centre = r.mean(axis=1)  # (n_in,)
     sq_err = []
     for d, ax in enumerate(axes):
@@ -119,7 +124,7 @@ def _compare_slices(fig: Figure, r: np.ndarray, names: list[str], model, f, n: i
             ax.set_ylabel("output")
         if d == 0:
             ax.legend(loc="best", fontsize=9)
-    return float(np.sqrt(np.mean(sq_err)))
+    return fig, float(np.sqrt(np.mean(sq_err)))
 
 
 def plot_compare(model, f: Callable[[Tensor], Tensor], *, ranges: Sequence[tuple[float, float]],
@@ -160,16 +165,11 @@ def plot_compare(model, f: Callable[[Tensor], Tensor], *, ranges: Sequence[tuple
     r = _check_ranges(ranges, n_in)
     names = check_names(var_names, n_in, "x", "var_names")
     if n_in == 1:
-        fig = Figure(figsize=(7.5, 5.2), layout="constrained")
-        rmse, where = _compare_1d(fig, r, names, model, f, n), f"{n} points"
+        (fig, rmse), where = _compare_1d(r, names, model, f, n), f"{n} points"
     elif n_in == 2:
-        fig = Figure(figsize=(14, 4.2), layout="constrained")
-        rmse, where = _compare_2d(fig, r, names, model, f, n), f"a {n}×{n} grid"
+        (fig, rmse), where = _compare_2d(r, names, model, f, n), f"a {n}×{n} grid"
     else:
-        cols = min(n_in, 3)
-        fig = Figure(figsize=(4.3 * cols, 3.4 * math.ceil(n_in / cols) + 0.4),
-                     layout="constrained")
-        rmse = _compare_slices(fig, r, names, model, f, n)
+        fig, rmse = _compare_slices(r, names, model, f, n)
         where = "slices, each other input at the centre of its range"
     output = f"; first of {n_out} outputs" if n_out > 1 else ""
     fig.suptitle(f"model vs truth: RMSE {rmse:.3g} on {where}{output}")

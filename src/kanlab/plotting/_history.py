@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from kanlab.train._fit import History
-from kanlab.plotting._common import save_png
+from kanlab.plotting._common import figure_with_axes, save_png
 
 __all__ = ["plot_history"]
 
@@ -60,8 +60,7 @@ def plot_history(stages: History | Sequence[tuple[int, History]], *,
         steps of the stage).
     """
     stages = _check_stages(stages)
-    fig = Figure(figsize=(8.5, 4.6), layout="constrained")
-    ax = fig.subplots()
+    fig, ax = figure_with_axes((8.5, 4.6), left=0.85, right=0.15, top=0.75)
     axis_x = ax.get_xaxis_transform()  # x in data, y in axes fraction
     steps, train, test, updates, bounds = [], [], [], [], [0]
     for grid, history in stages:

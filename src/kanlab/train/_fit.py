@@ -237,6 +237,22 @@ def _nonfinite_stop(model, good: dict, verified: bool, history: History, step: i
                                  "whose loss was finite were restored")
 
 
+class _NoBar:
+    """The part of a tqdm bar that :func:`fit` uses, doing nothing."""
+
+    def __init__(self, steps) -> None:
+        self.steps = steps
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def set_postfix(self, **kwargs) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _make_optimizer(model, cfg: FitConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     if cfg.opt == "LBFGS":
@@ -298,9 +314,11 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     if not cfg.update_grid:  # the grid stays: say so now if the data are off it
         warn_out_of_grid(model, x_train, "and update_grid=False")
 
-    from tqdm.auto import tqdm
-    bar = tqdm(range(cfg.steps), disable=not cfg.progress or bool(sync and sync.rank),
-               desc=f"fit {cfg.opt}", leave=False)
+    if cfg.progress and not (sync and sync.rank):
+        from tqdm.auto import tqdm
+        bar = tqdm(range(cfg.steps), desc=f"fit {cfg.opt}", leave=False)
+    else:  # no bar: tqdm is not even imported (a tenth of a second)
+        bar = _NoBar(range(cfg.steps))
     for step in bar:
         if batch == n_train:
             xb, yb = x_train, y_train

@@ -11,7 +11,8 @@ evaluation next to the output, so both come from one feature tensor
   product with the weights and the quadratic forms ``wᵀ G w``;
 * otherwise, with no more outputs than features, the edge values ``(B, out,
   in)`` are formed once (no larger than the features) and give both the output
-  (their sum) and the magnitudes (their mean square);
+  (their sum) and the magnitudes (their mean square); for small layers by a
+  broadcast product, which records fewer operations than ``einsum``;
 * else :meth:`KANLayer.forward_and_rms` (the Gram route, no ``(B, out, in)``).
 
 All three compute the same quantities; they differ in rounding only.
@@ -25,6 +26,10 @@ from torch import Tensor
 from kanlab.train._regularization import edge_magnitudes
 
 __all__ = ["MagnitudeCache", "forward_with_magnitudes"]
+
+# edge values (B, out, in) by a broadcast product when it has at most this many
+# elements (fewer operations for small layers than einsum's permuted batched product)
+BROADCAST_LIMIT = 1 << 20
 
 
 class MagnitudeCache:
@@ -65,7 +70,11 @@ def _edges_and_rms(layer, x: Tensor, cache: MagnitudeCache | None) -> tuple[Tens
         ms = torch.einsum("oif,ifg,oig->oi", w, gram, w)
     elif layer.out_features <= w.shape[-1]:
         layer.check_input(x)
-        edges = torch.einsum("bif,oif->boi", layer.features(x), w)
+        feats = layer.features(x)  # (B, in, S)
+        if feats.numel() * layer.out_features <= BROADCAST_LIMIT:  # small: no permuted copies
+            edges = (feats.unsqueeze(1) * w).sum(-1)
+        else:
+            edges = torch.einsum("bif,oif->boi", feats, w)
         y, ms = edges.sum(-1), edges.pow(2).mean(0)
     else:
         return layer.forward_and_rms(x)

@@ -32,6 +32,8 @@ import math
 import torch
 from torch import Tensor
 
+from kanlab.train._entropy import entropy as _entropy  # one autograd node per entropy
+
 __all__ = ["l1_penalty", "entropy_penalty", "sparsity_penalty", "smoothness_penalty",
            "REG_METRICS", "edge_magnitudes", "check_reg_metric"]
 
@@ -68,13 +70,6 @@ def edge_magnitudes(feats: Tensor, w: Tensor, x: Tensor, reg_metric: str) -> Ten
 def l1_penalty(magnitude: Tensor) -> Tensor:
     """Sum of the edge magnitudes of one layer, ``(out, in) -> ()``."""
     return magnitude.sum()
-
-
-def _entropy(p: Tensor, dim: int, mass: float = 0.0) -> Tensor:
-    total = p.sum(dim=dim, keepdim=True) + mass
-    p = torch.where(total > 0, p / torch.where(total > 0, total, 1.0), 0.0)
-    plogp = torch.where(p > 0, p * torch.log(torch.where(p > 0, p, 1.0)), 0.0)
-    return -plogp.sum(dim=dim).mean()
 
 
 def entropy_penalty(magnitude: Tensor, mass: float = 0.0) -> Tensor:
