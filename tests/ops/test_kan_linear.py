@@ -109,6 +109,67 @@ def test_local_kernels_match_reference_float64(kanlab_config, case, block_rows):
     assert_fast_matches_reference(layer, x)
 
 
+ROWS_CASES = CASES + [dict(grid=5, k=3, i=7, o=1), dict(grid=5, k=3, i=2, o=5),
+                      dict(grid=5, k=3, i=3, o=37), dict(grid=6, k=1, o=1, base="zero"),
+                      dict(grid=5, k=2, i=3, o=2, extrapolate="quadratic")]
+
+
+@needs_kernels
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("case", ROWS_CASES,
+                         ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_rows_kernels_match_reference_float64(kanlab_config, case, threads):
+    """The rows kernels (forced; degree 4 and above fall back to the local ones), on any
+    base, grid, knots, extrapolation and output width, on one thread and sharing 600 rows
+    (chunks of 256) between two: values and gradients agree with the reference to 1e-12."""
+    kanlab_config(strategy="rows")
+    case = dict(case)
+    layer = make_layer(i=case.pop("i", 4), o=case.pop("o", 3), **case)
+    x = points(layer, count=600)
+    assert spline_strategies.Plan(x, layer.coef, layer.spline_spec()).rows is (layer.k <= 3)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        assert_fast_matches_reference(layer, x)
+    finally:
+        torch.set_num_threads(before)
+
+
+@needs_kernels
+@pytest.mark.parametrize("needs", [(True, False), (False, True)], ids=["x-only", "params-only"])
+def test_rows_backward_partial_needs(kanlab_config, needs):
+    """The rows kernels compute only the gradients asked for, and they are right."""
+    kanlab_config(strategy="rows")
+    layer = make_layer(i=5, o=2)
+    x = points(layer, count=30).detach().requires_grad_(needs[0])
+    for p in (layer.coef, layer.scale_base, layer.scale_sp):
+        p.requires_grad_(needs[1])
+    wanted = [t for t, n in zip([x, layer.coef, layer.scale_base, layer.scale_sp],
+                                needs[:1] + needs[1:] * 3) if n]
+    fast = torch.autograd.grad(layer(x).square().sum(), wanted)
+    ref = torch.autograd.grad(reference(layer, x).square().sum(), wanted)
+    for a, b in zip(fast, ref):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+
+
+@needs_kernels
+def test_rows_gradcheck():
+    """gradcheck and gradgradcheck of the rows kernels' op (float64)."""
+    layer = make_layer(i=3, o=2)
+    x = points(layer, count=9, at_knots=False)
+    params = [p.detach().clone().requires_grad_(True)
+              for p in (layer.coef, layer.scale_base, layer.scale_sp)]
+    spec = layer.spline_spec()
+
+    def f(x, coef, sb, ssp):
+        return kan_linear(x, coef, sb, ssp, layer.mask, spec)
+
+    with config.use(strategy="rows"):
+        assert spline_strategies.Plan(x, params[0], spec).rows
+        assert torch.autograd.gradcheck(f, (x, *params), eps=1e-6, atol=1e-7)
+        assert torch.autograd.gradgradcheck(f, (x, *params), eps=1e-6, atol=1e-6)
+
+
 @needs_kernels
 @pytest.mark.parametrize("block_rows", [0, 7], ids=["ring", "gW-in-memory"])
 def test_local_backward_orders(kanlab_config, block_rows):
@@ -258,7 +319,7 @@ def test_input_blocks_one_gradient(kanlab_config, base, wanted):
 
 
 @needs_kernels
-@pytest.mark.parametrize("strategy", ["dense", "local"])
+@pytest.mark.parametrize("strategy", ["dense", "local", "rows"])
 @pytest.mark.parametrize("case", [{}, dict(base="zero"), dict(grid=20), dict(grid=13),
                                   dict(grid=13, base="zero"), dict(grid=14, base="zero")],
                          ids=["silu", "no-base", "grid20", "16-splines", "16-splines-no-base",
@@ -275,7 +336,7 @@ def test_float32_close_to_reference(kanlab_config, strategy, case):
 
 
 @needs_kernels
-@pytest.mark.parametrize("strategy", ["dense", "local"])
+@pytest.mark.parametrize("strategy", ["dense", "local", "rows"])
 def test_nan_input_gives_nan_not_crash(kanlab_config, strategy):
     """With value checks off, the kernels give NaN rows for NaN inputs instead of crashing
     (with them on, the layer refuses the input: tests/test_validation.py)."""

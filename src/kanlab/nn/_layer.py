@@ -311,12 +311,13 @@ class KANLayer(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)
-        flat = x.reshape(-1, self.in_features)
+        # A batch (B, in) goes as it is: a reshape would add two view nodes to the graph.
+        flat = x if x.dim() == 2 else x.reshape(-1, self.in_features)
         y = kan_linear(flat, self.coef, self.scale_base, self.scale_sp, self.mask,
                        self.spline_spec())
         if beyond_grid(self, flat):
             y = y + curvature_output(self, flat)
-        return y.reshape(*x.shape[:-1], self.out_features)
+        return y if x.dim() == 2 else y.reshape(*x.shape[:-1], self.out_features)
 
     def features(self, x: Tensor) -> Tensor:
         """Base function (if any) and basis functions per input: ``(B, in, S)``, base first.
