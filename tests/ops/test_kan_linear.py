@@ -111,7 +111,9 @@ def test_local_kernels_match_reference_float64(kanlab_config, case, block_rows):
 
 ROWS_CASES = CASES + [dict(grid=5, k=3, i=7, o=1), dict(grid=5, k=3, i=2, o=5),
                       dict(grid=5, k=3, i=3, o=37), dict(grid=6, k=1, o=1, base="zero"),
-                      dict(grid=5, k=2, i=3, o=2, extrapolate="quadratic")]
+                      dict(grid=5, k=2, i=3, o=2, extrapolate="quadratic"),
+                      # 600 rows in chunks of 256: shared between threads
+                      dict(grid=5, k=3, i=150, o=3)]
 
 
 @needs_kernels
@@ -120,8 +122,9 @@ ROWS_CASES = CASES + [dict(grid=5, k=3, i=7, o=1), dict(grid=5, k=3, i=2, o=5),
                          ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
 def test_rows_kernels_match_reference_float64(kanlab_config, case, threads):
     """The rows kernels (forced; degree 4 and above fall back to the local ones), on any
-    base, grid, knots, extrapolation and output width, on one thread and sharing 600 rows
-    (chunks of 256) between two: values and gradients agree with the reference to 1e-12."""
+    base, grid, knots, extrapolation and output width, on one thread and on two (150
+    inputs: 600 rows in chunks of 256, shared): values and gradients agree with the
+    reference to 1e-12."""
     kanlab_config(strategy="rows")
     case = dict(case)
     layer = make_layer(i=case.pop("i", 4), o=case.pop("o", 3), **case)
@@ -230,18 +233,23 @@ AVX512 = torch.backends.cpu.get_cpu_capability() == "AVX512"
 
 
 @needs_kernels
-@pytest.mark.parametrize("shape,grid,local", [((784, 64), 5, AVX512), ((256, 256), 50, True),
-                                              ((1024, 1024), 5, False), ((4, 3), 5, True)])
-def test_strategy_choice(shape, grid, local):
-    """The cost model picks the local kernels where they measured faster (small outputs,
-    large grids) and the GEMMs for wide layers on a small grid; degree > 3 stays dense.
-    [784,64] is local with AVX-512 only: with AVX2 the local kernels measured 1.8x slower
-    than the dense ones there (batch 512)."""
+@pytest.mark.parametrize("shape,grid,strategy", [
+    ((784, 64), 5, "local" if AVX512 else "dense"), ((256, 256), 50, "local"),
+    ((1024, 1024), 5, "dense"), ((4, 3), 5, "rows"), ((100, 8), 5, "rows"),
+    ((64, 10), 5, "local" if AVX512 else "dense")])
+def test_strategy_choice(shape, grid, strategy):
+    """The cost model picks the rows kernels for layers of at most 8 outputs, the local
+    kernels where they measured faster (small outputs, large grids) and the GEMMs for
+    wide layers on a small grid; degree > 3 stays dense.  [784,64] is local with AVX-512
+    only: with AVX2 the local kernels measured 1.8x slower than the dense ones there
+    (batch 512)."""
     layer = KANLayer(*shape, grid=grid, k=3)
     x = torch.zeros(512, shape[0])
-    assert spline_strategies.Plan(x, layer.coef, layer.spline_spec()).local is local
+    plan = spline_strategies.Plan(x, layer.coef, layer.spline_spec())
+    assert (plan.rows, plan.local) == (strategy == "rows", strategy == "local")
     layer5 = KANLayer(*shape, grid=grid, k=5)
-    assert not spline_strategies.Plan(x, layer5.coef, layer5.spline_spec()).local
+    plan5 = spline_strategies.Plan(x, layer5.coef, layer5.spline_spec())
+    assert not plan5.local and not plan5.rows
 
 
 @needs_kernels

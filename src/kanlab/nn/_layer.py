@@ -245,12 +245,13 @@ class KANLayer(nn.Module):
         if x.layout != torch.strided:
             raise TypeError(f"expected a dense tensor, got layout {x.layout}; convert with "
                             "x.to_dense()")
-        if x.device != self.knots.device:
-            raise TypeError(f"expected input on {self.knots.device} (the layer's device), got "
-                            f"{x.device}; move it with x.to({str(self.knots.device)!r})")
-        if x.dtype != self.knots.dtype:
-            raise TypeError(f"expected input of dtype {self.knots.dtype} (the layer's dtype), got "
-                            f"{x.dtype}; convert with x.to({self.knots.dtype}) or the model "
+        knots = self.knots
+        if x.device != knots.device:
+            raise TypeError(f"expected input on {knots.device} (the layer's device), got "
+                            f"{x.device}; move it with x.to({str(knots.device)!r})")
+        if x.dtype != knots.dtype:
+            raise TypeError(f"expected input of dtype {knots.dtype} (the layer's dtype), got "
+                            f"{x.dtype}; convert with x.to({knots.dtype}) or the model "
                             f"with .to({x.dtype})")
         check_layer_values(self, x)
 

@@ -169,11 +169,12 @@ def _spec_fits_kernels(spec: SplineSpec) -> bool:
 
 def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
     """Whether :class:`KANLinearFunction` may run its C++ kernels on these tensors."""
+    # First: under torch.compile nothing below may run (dynamo cannot trace the functorch test).
+    if torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.jit.is_scripting():
+        return False
     if not _spec_fits_kernels(spec):  # e.g. other edge bases: the kernels compute B-splines
         return False
     if x.device.type != "cpu" or x.dtype not in _KERNEL_DTYPES or x.numel() == 0:
-        return False
-    if torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.jit.is_scripting():
         return False
     for t in (x, *params):
         if is_fake(t) or is_functorch_wrapped(t):
@@ -229,12 +230,12 @@ class KANLinearFunction(Function):
 
     @staticmethod
     def forward(x, coef, scale_base, scale_sp, mask, spec, save=False):
-        ops = extension.ops()
+        ops = extension.loaded()  # kan_linear checked the switches (kernels_usable)
         plan = Plan(x, coef, spec)
         params = _contiguous(coef, scale_base, scale_sp, mask)
+        if plan.rows:  # nothing kept: the backward pass recomputes from x (apply runs
+            return (rows_forward(x, params, spec, ops),)  # forward with grad mode off)
         with torch.no_grad():
-            if plan.rows:  # nothing kept: the backward pass recomputes from x
-                return (rows_forward(x, params, spec, ops),)
             if plan.local:
                 return local_forward(x, params, spec, ops)
             y, feats, w = dense_forward(x, params, spec, plan, ops, save)
@@ -259,7 +260,7 @@ class KANLinearFunction(Function):
         if torch.is_grad_enabled():  # create_graph: differentiate the differentiable reference
             return (*_differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec,
                                               needs), None, None, None)
-        ops = extension.ops()
+        ops = extension.loaded()  # the forward pass ran the kernels
         params = _contiguous(coef, scale_base, scale_sp, mask)
         if not kept:  # the rows strategy keeps nothing
             out = rows_backward(gy, x, params, spec, ops, needs)

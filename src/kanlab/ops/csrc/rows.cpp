@@ -173,6 +173,7 @@ void backward_rows(const Spline<T>& sp, const T* x, const T* pre, const T* gy, c
     T xs[kChunk], bv[kChunk], dbv[kChunk], vals[KC * kChunk], dvals[KC * kChunk];
     int32_t first[kChunk];
     std::vector<T> gpad(kChunk * Op);  // gy's rows padded to Op
+    std::vector<T> prod(gx ? kChunk * Op : 0);  // x's gradient per point and output
     T* a = acc ? acc->data() : nullptr;
     for (int64_t c0 = b0; c0 < b1; c0 += kChunk) {
       const int64_t cnt = std::min(kChunk, b1 - c0);
@@ -206,20 +207,28 @@ void backward_rows(const Spline<T>& sp, const T* x, const T* pre, const T* gy, c
               for (int64_t o = 0; o < Op; ++o) ar[o] += g[o] * v[r];
             }
           }
-          if (gx) {
+          if (gx) {  // the products per output; summed over the outputs below
             T d[KC];
             for (int r = 0; r < KC; ++r) d[r] = dvals[r * kChunk + j];
             const T db = nb ? dbv[j] : T(0);
-            T sum = T(0);
-#pragma omp simd reduction(+ : sum)
+            T* __restrict p = prod.data() + j * Op;
+#pragma omp simd
             for (int64_t o = 0; o < Op; ++o) {
               T e = nb ? wf[o] * db : T(0);
               for (int r = 0; r < KC; ++r) e += wf[s0 + r * Op + o] * d[r];
-              sum += g[o] * e;
+              p[o] = g[o] * e;
             }
-            gx[(c0 + j) * F + f] = sum;
           }
         }
+        // A horizontal sum per point right after its vector store would stall on
+        // store forwarding (a vector store read back as scalars); summed here instead.
+        if (gx)
+          for (int64_t j = 0; j < cnt; ++j) {
+            const T* p = prod.data() + j * Op;
+            T sum = T(0);
+            for (int64_t o = 0; o < Op; ++o) sum += p[o];
+            gx[(c0 + j) * F + f] = sum;
+          }
       }
     }
   });
