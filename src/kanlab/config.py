@@ -10,7 +10,8 @@ switch             default      what it does
                                 variable ``KANLAB_NO_EXTENSION=1`` also
                                 switches them off, for a whole process)
 ``strategy``       ``"auto"``   the kernels' strategy: ``"auto"`` (the cost
-                                model), ``"dense"`` or ``"local"``
+                                model), ``"dense"``, ``"local"`` or ``"rows"``
+                                (layers of few outputs)
 ``feature_block``  ``4 << 20``  bytes of spline features per block of inputs in
                                 the dense strategy
 ``local_rows``     ``0``        rows per block of the local strategy (0: the
@@ -33,7 +34,7 @@ from typing import Iterator
 
 __all__ = ["Settings", "get", "set", "use", "set_checks", "checks_enabled", "checks"]
 
-_STRATEGIES = ("auto", "dense", "local")
+_STRATEGIES = ("auto", "dense", "local", "rows")
 
 
 @dataclass(frozen=True)

@@ -169,18 +169,23 @@ AVX512 = torch.backends.cpu.get_cpu_capability() == "AVX512"
 
 
 @needs_kernels
-@pytest.mark.parametrize("shape,grid,local", [((784, 64), 5, AVX512), ((256, 256), 50, True),
-                                              ((1024, 1024), 5, False), ((4, 3), 5, True)])
-def test_strategy_choice(shape, grid, local):
-    """The cost model picks the local kernels where they measured faster (small outputs,
-    large grids) and the GEMMs for wide layers on a small grid; degree > 3 stays dense.
-    [784,64] is local with AVX-512 only: with AVX2 the local kernels measured 1.8x slower
-    than the dense ones there (batch 512)."""
+@pytest.mark.parametrize("shape,grid,strategy", [
+    ((784, 64), 5, "local" if AVX512 else "dense"), ((256, 256), 50, "local"),
+    ((1024, 1024), 5, "dense"), ((4, 3), 5, "rows"), ((100, 8), 5, "rows"),
+    ((64, 10), 5, "local" if AVX512 else "dense")])
+def test_strategy_choice(shape, grid, strategy):
+    """The cost model picks the rows kernels for layers of at most 8 outputs, the local
+    kernels where they measured faster (small outputs, large grids) and the GEMMs for
+    wide layers on a small grid; degree > 3 stays dense.  [784,64] is local with AVX-512
+    only: with AVX2 the local kernels measured 1.8x slower than the dense ones there
+    (batch 512)."""
     layer = KANLayer(*shape, grid=grid, k=3)
     x = torch.zeros(512, shape[0])
-    assert spline_strategies.Plan(x, layer.coef, layer.spline_spec()).local is local
+    plan = spline_strategies.Plan(x, layer.coef, layer.spline_spec())
+    assert (plan.rows, plan.local) == (strategy == "rows", strategy == "local")
     layer5 = KANLayer(*shape, grid=grid, k=5)
-    assert not spline_strategies.Plan(x, layer5.coef, layer5.spline_spec()).local
+    plan5 = spline_strategies.Plan(x, layer5.coef, layer5.spline_spec())
+    assert not plan5.local and not plan5.rows
 
 
 @needs_kernels
@@ -258,7 +263,7 @@ def test_input_blocks_one_gradient(kanlab_config, base, wanted):
 
 
 @needs_kernels
-@pytest.mark.parametrize("strategy", ["dense", "local"])
+@pytest.mark.parametrize("strategy", ["dense", "local", "rows"])
 @pytest.mark.parametrize("case", [{}, dict(base="zero"), dict(grid=20), dict(grid=13),
                                   dict(grid=13, base="zero"), dict(grid=14, base="zero")],
                          ids=["silu", "no-base", "grid20", "16-splines", "16-splines-no-base",
@@ -275,7 +280,7 @@ def test_float32_close_to_reference(kanlab_config, strategy, case):
 
 
 @needs_kernels
-@pytest.mark.parametrize("strategy", ["dense", "local"])
+@pytest.mark.parametrize("strategy", ["dense", "local", "rows"])
 def test_nan_input_gives_nan_not_crash(kanlab_config, strategy):
     """With value checks off, the kernels give NaN rows for NaN inputs instead of crashing
     (with them on, the layer refuses the input: tests/test_validation.py)."""

@@ -31,7 +31,7 @@ def _grads(strategy, threads, dtype=torch.float64):
     return (y.detach(), *grads)
 
 
-@pytest.mark.parametrize("strategy", ["local", "dense"])
+@pytest.mark.parametrize("strategy", ["local", "dense", "rows"])
 def test_results_do_not_depend_on_the_thread_count(strategy):
     one, four = _grads(strategy, 1), _grads(strategy, 4)  # 4: more helpers than cores too
     for a, b in zip(one, four):
@@ -46,7 +46,7 @@ SCRIPT = textwrap.dedent("""
     def step():
         layer = kanlab.KANLayer(40, 24, grid=5, k=3)
         x = torch.rand(512, 40).requires_grad_()
-        for strategy in ("local", "dense"):
+        for strategy in ("local", "dense", "rows"):
             with config.use(strategy=strategy):
                 torch.autograd.grad(layer(x).sum(), [x, layer.coef])
     torch.set_num_threads(1)

@@ -245,12 +245,13 @@ class KANLayer(nn.Module):
         if x.layout != torch.strided:
             raise TypeError(f"expected a dense tensor, got layout {x.layout}; convert with "
                             "x.to_dense()")
-        if x.device != self.knots.device:
-            raise TypeError(f"expected input on {self.knots.device} (the layer's device), got "
-                            f"{x.device}; move it with x.to({str(self.knots.device)!r})")
-        if x.dtype != self.knots.dtype:
-            raise TypeError(f"expected input of dtype {self.knots.dtype} (the layer's dtype), got "
-                            f"{x.dtype}; convert with x.to({self.knots.dtype}) or the model "
+        knots = self.knots
+        if x.device != knots.device:
+            raise TypeError(f"expected input on {knots.device} (the layer's device), got "
+                            f"{x.device}; move it with x.to({str(knots.device)!r})")
+        if x.dtype != knots.dtype:
+            raise TypeError(f"expected input of dtype {knots.dtype} (the layer's dtype), got "
+                            f"{x.dtype}; convert with x.to({knots.dtype}) or the model "
                             f"with .to({x.dtype})")
         check_layer_values(self, x)
 
@@ -311,12 +312,13 @@ class KANLayer(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)
-        flat = x.reshape(-1, self.in_features)
+        # A batch (B, in) goes as it is: a reshape would add two view nodes to the graph.
+        flat = x if x.dim() == 2 else x.reshape(-1, self.in_features)
         y = kan_linear(flat, self.coef, self.scale_base, self.scale_sp, self.mask,
                        self.spline_spec())
         if beyond_grid(self, flat):
             y = y + curvature_output(self, flat)
-        return y.reshape(*x.shape[:-1], self.out_features)
+        return y if x.dim() == 2 else y.reshape(*x.shape[:-1], self.out_features)
 
     def features(self, x: Tensor) -> Tensor:
         """Base function (if any) and basis functions per input: ``(B, in, S)``, base first.

@@ -18,6 +18,7 @@ __all__ = ["check_layer_values", "output_bound", "OVERFLOW_HEADROOM"]
 # would have to amplify them by more than ~1e12 to overflow.  Larger inputs get
 # the exact bound of output_bound, which is cheap but touches every weight.
 OVERFLOW_HEADROOM = 2.0 ** 40
+_LIMITS: dict = {}  # dtype -> finfo.max / OVERFLOW_HEADROOM, the bound of the quick check
 
 
 def _traced(x: Tensor) -> bool:
@@ -41,7 +42,9 @@ def check_layer_values(layer, x: Tensor) -> None:
     x = x.detach()
     low, high = x.aminmax()  # one pass, no temporary; NaN propagates
     low, high = low.item(), high.item()  # (two scalar reads: cheaper than more tensor ops)
-    limit = torch.finfo(x.dtype).max / OVERFLOW_HEADROOM
+    limit = _LIMITS.get(x.dtype)
+    if limit is None:
+        limit = _LIMITS[x.dtype] = torch.finfo(x.dtype).max / OVERFLOW_HEADROOM
     if -limit <= low and high <= limit:  # False for NaN too
         return
     amax = max(high, -low)

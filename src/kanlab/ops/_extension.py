@@ -24,7 +24,7 @@ import torch
 from kanlab import config
 from kanlab.ops._base_functions import kernel_defines
 
-__all__ = ["ops", "status", "disabled"]
+__all__ = ["ops", "loaded", "status", "disabled"]
 
 _CSRC = Path(__file__).resolve().parent / "csrc"
 # -fopenmp-simd: the `omp simd` loop hints only.  The kernels share work through
@@ -106,6 +106,13 @@ def ops():
                               f"pure-PyTorch path ({_state['status'][:300]})", RuntimeWarning,
                               stacklevel=3)
             _state["tried"] = True
+    return _state["ops"]
+
+
+def loaded():
+    """``torch.ops.kanlab_cpu`` as :func:`ops` last found it, without checking the switches
+    again: for the kernels' own backward passes, whose forward pass already chose them
+    (a switch flipped in between must not change the path half-way)."""
     return _state["ops"]
 
 

@@ -39,7 +39,8 @@ from kanlab.ops._base_functions import KERNEL_CODES
 from kanlab._compat import Function, forward_ad_active, is_fake, is_functorch_wrapped
 from kanlab.splines._basis_function import dense_basis
 from kanlab.ops._strategies import (Plan, base_derivative, base_values, dense_backward,
-                                dense_forward, local_backward, local_forward)
+                                dense_forward, local_backward, local_forward, rows_backward,
+                                rows_forward)
 from kanlab.splines._tables import SpanTables
 
 __all__ = ["SplineSpec", "KANLinearFunction", "kan_linear", "FeaturesFunction", "features",
@@ -150,17 +151,32 @@ def reference(x: Tensor, coef: Tensor, scale_base: Tensor, scale_sp: Tensor, mas
     return _reference_features(x, spec).flatten(1) @ w.flatten(1).t()
 
 
+_KERNEL_DTYPES = (torch.float32, torch.float64)
+
+
+def _spec_fits_kernels(spec: SplineSpec) -> bool:
+    """The part of :func:`kernels_usable` that depends on the spec alone: B-splines, a
+    base function the kernels know, real (not fake or transformed) knots.  Kept on the
+    spec, which a layer makes once per knot state."""
+    fits = spec.__dict__.get("_fits_kernels")
+    if fits is None:
+        knots = spec.knots
+        fits = (spec.edge_functions is None and spec.base_name in KERNEL_CODES
+                and not is_fake(knots) and not is_functorch_wrapped(knots))
+        spec.__dict__["_fits_kernels"] = fits
+    return fits
+
+
 def kernels_usable(x: Tensor, spec: SplineSpec, *params: Tensor) -> bool:
     """Whether :class:`KANLinearFunction` may run its C++ kernels on these tensors."""
-    if spec.edge_functions is not None:  # the kernels compute B-splines only
-        return False
+    # First: under torch.compile nothing below may run (dynamo cannot trace the functorch test).
     if torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.jit.is_scripting():
         return False
-    if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
+    if not _spec_fits_kernels(spec):  # e.g. other edge bases: the kernels compute B-splines
         return False
-    if spec.base_name not in KERNEL_CODES or x.numel() == 0:
+    if x.device.type != "cpu" or x.dtype not in _KERNEL_DTYPES or x.numel() == 0:
         return False
-    for t in (x, spec.knots, *params):
+    for t in (x, *params):
         if is_fake(t) or is_functorch_wrapped(t):
             return False
     if _dual(x, *params):  # forward-mode AD: the reference path has the jvp
@@ -214,9 +230,11 @@ class KANLinearFunction(Function):
 
     @staticmethod
     def forward(x, coef, scale_base, scale_sp, mask, spec, save=False):
-        ops = extension.ops()
+        ops = extension.loaded()  # kan_linear checked the switches (kernels_usable)
         plan = Plan(x, coef, spec)
         params = _contiguous(coef, scale_base, scale_sp, mask)
+        if plan.rows:  # nothing kept: the backward pass recomputes from x (apply runs
+            return (rows_forward(x, params, spec, ops),)  # forward with grad mode off)
         with torch.no_grad():
             if plan.local:
                 return local_forward(x, params, spec, ops)
@@ -242,9 +260,11 @@ class KANLinearFunction(Function):
         if torch.is_grad_enabled():  # create_graph: differentiate the differentiable reference
             return (*_differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec,
                                               needs), None, None, None)
-        ops = extension.ops()
+        ops = extension.loaded()  # the forward pass ran the kernels
         params = _contiguous(coef, scale_base, scale_sp, mask)
-        if kept[0].dim() == 3:  # the local strategy's packed weights: its plan, as in forward
+        if not kept:  # the rows strategy keeps nothing
+            out = rows_backward(gy, x, params, spec, ops, needs)
+        elif kept[0].dim() == 3:  # the local strategy's packed weights: its plan, as in forward
             out = local_backward(gy, params, spec, ops, needs, *kept)
         else:
             out = dense_backward(gy, x, params, spec, Plan(x, coef, spec), ops, needs, *kept[:2])

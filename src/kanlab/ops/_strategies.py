@@ -40,6 +40,8 @@ _ALIGN_INPUTS = 16
 # the input's size, activation memory (the target is 2x an MLP layer's at
 # [1024,1024] b=4096, 128 MiB of features, which recomputes).
 _SAVE_BYTES = 64 << 20
+# Layers of at most this many outputs run the rows kernels (csrc/rows.cpp) under "auto".
+ROWS_MAX_OUT = 8
 
 
 class Plan:
@@ -66,9 +68,14 @@ class Plan:
         # The dense strategy's forward pass and x's gradient leave out each input's last
         # spline (see dense_forward): S - 1 features per input, when there are two splines.
         self.drop = self.S - (spec.base_fun is not None) >= 2
-        self.local = settings.strategy == "local" or (settings.strategy == "auto" and _local_pays(
-            self.O, self.S, spec.k, spec.base_fun is not None, x.element_size(), self.drop,
-            _bucket(self.B * self.F)))
+        strategy = settings.strategy
+        if strategy == "auto":
+            strategy = _auto(self.O, self.S, spec.k, spec.base_fun is not None, x.element_size(),
+                             self.drop, _bucket(self.B * self.F))
+        elif strategy == "rows" and spec.k > 3:  # the rows kernels take degrees up to 3
+            strategy = "local"
+        self.rows = strategy == "rows"
+        self.local = strategy == "local"
 
     def blocks(self):
         return [(f, min(f + self.width, self.F)) for f in range(0, self.F, self.width)]
@@ -230,6 +237,17 @@ def dense_backward(gy, x, params, spec, plan, ops, needs, feats=None, w=None):
 
 
 @functools.lru_cache(maxsize=1024)
+def _auto(out: int, n_features: int, k: int, has_base: bool, itemsize: int, drop: bool,
+          points: int) -> str:
+    """The strategy ``"auto"`` picks: ``"rows"`` for layers of at most
+    :data:`ROWS_MAX_OUT` outputs and degree at most 3, else the cheaper of
+    ``"local"`` and ``"dense"`` by :func:`_local_pays`."""
+    if out <= ROWS_MAX_OUT and k <= 3:
+        return "rows"
+    return "local" if _local_pays(out, n_features, k, has_base, itemsize, drop, points) else "dense"
+
+
+@functools.lru_cache(maxsize=1024)
 def _local_pays(out: int, n_features: int, k: int, has_base: bool, itemsize: int,
                 drop: bool, points: int = 1 << 30) -> bool:
     """Whether the local-support kernels beat the dense ones on a layer, by a cost model.
@@ -312,6 +330,20 @@ def local_forward(x, params, spec, ops) -> tuple[Tensor, Tensor, Tensor, Tensor]
     pre = base_precomputation(xT, spec)
     y = ops.local_forward(xT, w, pre, *spec.kernel_args(), vectors, config.get().local_rows)
     return (y if padded == O else y[:, :O].contiguous()), w, xT, pre
+
+
+def rows_forward(x, params, spec, ops) -> Tensor:
+    """``y`` by the rows kernels (``csrc/rows.cpp``): x as it is, nothing kept."""
+    return ops.rows_forward(x, *params, *spec.kernel_args())
+
+
+def rows_backward(gy, x, params, spec, ops, needs):
+    """Gradients of :func:`rows_forward` from one kernel call."""
+    need_x, need_w = needs[0], any(needs[1:])
+    grads = _grads(params) if need_w else [x.new_empty(0)] * 3
+    gx = ops.rows_backward(x, gy.contiguous(), *params, *grads, *spec.kernel_args(), need_x,
+                           need_w)
+    return (gx if need_x else None, *_chosen(grads, needs[1:]))
 
 
 def local_backward(gy, params, spec, ops, needs, w, xT, pre):

@@ -75,8 +75,8 @@ def local_pays(spec: SplineSpec, dtype: torch.dtype) -> bool:
     strategy does ``SP`` multiply-adds per product (fewer in effect with TF32 tensor
     cores), the local one ``k + 1 + base`` gathered ones, each worth ``LOCAL_COST``."""
     setting = config.get().strategy
-    if setting != "auto":
-        return setting == "local"
+    if setting != "auto":  # "rows" (a CPU strategy: per point, k + 2 weight rows) is local here
+        return setting in ("local", "rows")
     dense = _padded(spec.n_features)
     if dtype == torch.float32 and torch.backends.cuda.matmul.allow_tf32:
         dense /= TF32_SPEEDUP

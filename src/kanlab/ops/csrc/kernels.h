@@ -74,4 +74,20 @@ void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor&
                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
                  const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp);
 
+// The rows strategy (rows.cpp): layers of few outputs, x (B, F) as it is, the
+// combined weights formed inside the call.  rows_backward returns gx (B, F) when
+// need_x and, when need_w, writes the parameters' gradients into g_coef, g_base, g_sp.
+at::Tensor rows_forward(const at::Tensor& x, const at::Tensor& coef, const at::Tensor& scale_base,
+                        const at::Tensor& scale_sp, const at::Tensor& mask,
+                        const at::Tensor& knots, const at::Tensor& table,
+                        const at::Tensor& origin, const at::Tensor& last, int64_t k,
+                        bool uniform, bool linear, int64_t base);
+at::Tensor rows_backward(const at::Tensor& x, const at::Tensor& gy, const at::Tensor& coef,
+                         const at::Tensor& scale_base, const at::Tensor& scale_sp,
+                         const at::Tensor& mask, const at::Tensor& g_coef,
+                         const at::Tensor& g_base, const at::Tensor& g_sp,
+                         const at::Tensor& knots, const at::Tensor& table,
+                         const at::Tensor& origin, const at::Tensor& last, int64_t k,
+                         bool uniform, bool linear, int64_t base, bool need_x, bool need_w);
+
 }  // namespace kanlab_cpu

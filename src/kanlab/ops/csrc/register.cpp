@@ -23,6 +23,13 @@ TORCH_LIBRARY(kanlab_cpu, m) {
         "bool base, int first, int last, Tensor(a!) W, bool drop_last, Tensor(b!) bias) -> ()");
   m.def("split_grads(Tensor gW, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
         "bool base, int first, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp) -> ()");
+  m.def("rows_forward(Tensor x, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
+        "Tensor knots, Tensor table, Tensor origin, Tensor last, int k, bool uniform, "
+        "bool linear, int base) -> Tensor");
+  m.def("rows_backward(Tensor x, Tensor gy, Tensor coef, Tensor scale_base, Tensor scale_sp, "
+        "Tensor mask, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp, Tensor knots, "
+        "Tensor table, Tensor origin, Tensor last, int k, bool uniform, bool linear, int base, "
+        "bool need_x, bool need_w) -> Tensor");
 }
 
 TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
@@ -34,4 +41,6 @@ TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
   m.impl("pack_weights", &kanlab_cpu::pack_weights);
   m.impl("combine_weights", &kanlab_cpu::combine_weights);
   m.impl("split_grads", &kanlab_cpu::split_grads);
+  m.impl("rows_forward", &kanlab_cpu::rows_forward);
+  m.impl("rows_backward", &kanlab_cpu::rows_backward);
 }
