@@ -93,8 +93,8 @@ def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
         warnings.simplefilter("ignore", UserWarning)
         exprs = _sym.symbolic_formula(model, var_names=names, x=model.reference_input,
                                       check=model.reference_input is not None)
-    if model.reference_input is not None:  # offsets fitted as 1e-18 would keep factors apart
-        exprs = _drop_offsets(model, exprs, names)
+    if model.reference_input is not None:  # terms fitted as 1e-18 would keep factors apart
+        exprs = _drop_negligible(model, exprs, names)
     # inputs given as expressions (pykan's auxiliary variables) are substituted back
     subs = {nm: s for nm, s in zip(names, symbols) if nm is not s}
     if normalizer is not None:
@@ -107,10 +107,11 @@ def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
     return exprs, symbols
 
 
-def _drop_offsets(model, exprs, names):
-    """Each formula without the additive constants that change it on the model's last data by
+def _drop_negligible(model, exprs, names):
+    """Each formula without the terms of sums that change it on the model's last data by
     less than its own error against the network (at least 1e-7, at most 1e-4 of the output's
-    spread): pykan's ``ex_round`` then rounds whole products (``x_1*x_2``, not ``1001*x_1*x_2/1000``)."""
+    spread): pykan's ``ex_round`` then rounds whole products (``x_1*x_2``, not
+    ``1001*x_1*x_2/1000``)."""
     x = model.reference_input
     with torch.no_grad():
         net = model(x).detach().cpu().double().numpy()
@@ -126,7 +127,7 @@ def _drop_offsets(model, exprs, names):
         spread = float(np.std(net[:, k])) or max(float(np.abs(net[:, k]).max()), 1.0)
         err = float(np.sqrt(np.mean((mine - net[:, k]) ** 2)))
         tol = spread * min(max(err / spread if np.isfinite(err) else 0.0, 1e-7), 1e-4)
-        out.append(_sym.drop_negligible_constants(e, names, xs, tol))
+        out.append(_sym.drop_negligible_terms(e, names, xs, tol))
     return out
 
 

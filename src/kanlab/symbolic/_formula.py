@@ -16,7 +16,7 @@ import math
 
 from kanlab._validation import check_int
 
-__all__ = ["round_formula", "nice_number", "drop_negligible_constants", "to_latex", "to_numpy",
+__all__ = ["round_formula", "nice_number", "drop_negligible_terms", "to_latex", "to_numpy",
            "to_torch"]
 
 
@@ -130,17 +130,18 @@ def _fold_exp_coefficients(expr, digits: int, max_denominator: int):
     return expr.replace(lambda e: isinstance(e, sympy.Mul), fold)
 
 
-def drop_negligible_constants(expr, variables, x, tol: float):
-    """``expr`` without the additive constants that do not change its values on ``x``.
+def drop_negligible_terms(expr, variables, x, tol: float):
+    """``expr`` without the terms of its sums that do not change its values on ``x``.
 
     A formula read off a KAN composes every edge's ``c · f(a·x + b) + d``, and
-    fitted offsets that should be 0 come out as ``1e-18``.  They keep the
+    fitted constants that should be 0 come out as ``1e-18``.  They keep the
     factors of a product apart: ``-23.7·(-0.311·x₁ - 9e-18)·(0.136·x₂ + 4e-19)``
     is ``1.0000·x₁·x₂``, but rounding each constant separately gives
-    ``1001·x₁·x₂/1000``.  Each constant that is a term of a sum is set to 0,
-    smallest first, when the whole formula then still agrees with ``expr`` on
-    ``x`` to within ``tol`` (largest absolute change, the re-check on data);
-    sympy then multiplies the remaining constants of a product together.
+    ``1001·x₁·x₂/1000``.  Each term of a sum (a constant, or e.g.
+    ``5e-18·x₂``) is removed, smallest on ``x`` first, when the whole formula
+    then still agrees with ``expr`` on ``x`` to within ``tol`` (largest
+    absolute change: the re-check on data); sympy then multiplies the
+    remaining constants of a product together.
 
     Parameters
     ----------
@@ -172,17 +173,21 @@ def drop_negligible_constants(expr, variables, x, tol: float):
             return np.broadcast_to(np.asarray(to_numpy(e, variables)(x), dtype=np.float64),
                                    (x.shape[0],))
 
+    def size(term):
+        v = values(term)
+        return float(np.max(np.abs(v))) if np.isfinite(v).all() else math.inf
+
     reference = values(expr)
     if not np.isfinite(reference).all():
         return expr
-    for _ in range(3):  # dropping a constant can expose another (a merged product's offset)
-        terms = {(add, c) for add in sympy.preorder_traversal(expr) if isinstance(add, sympy.Add)
-                 for c in add.args if isinstance(c, sympy.Float)}
+    for _ in range(3):  # dropping a term can expose another (a merged product's offset)
+        terms = {(add, t) for add in sympy.preorder_traversal(expr) if isinstance(add, sympy.Add)
+                 for t in add.args}
         changed = False
-        for add, c in sorted(terms, key=lambda t: abs(float(t[1]))):
-            if not add.has(c) or add not in set(sympy.preorder_traversal(expr)):
+        for add, t in sorted(terms, key=lambda pair: (size(pair[1]), str(pair[1]))):
+            if add not in set(sympy.preorder_traversal(expr)):
                 continue  # an earlier drop rebuilt this sum
-            trial = expr.xreplace({add: add - c})
+            trial = expr.xreplace({add: sympy.Add(*[a for a in add.args if a != t])})
             new = values(trial)
             if np.isfinite(new).all() and float(np.max(np.abs(new - reference))) <= tol:
                 expr, changed = trial, True
