@@ -1,4 +1,5 @@
-"""kanlab.pykan's formulas: rounded as a whole, as pykan's notebooks print them."""
+"""kanlab.pykan: formulas rounded as a whole, and the sparse stage at the notebooks' λ."""
+import pytest
 import sympy
 import torch
 
@@ -30,3 +31,19 @@ def test_symbolic_formula_drops_fitted_zero_offsets_so_products_round_whole():
     model(x)
     sf = model.symbolic_formula()[0][0]
     assert sympy.nsimplify(pykan.ex_round(sf, 3)) == x1 * x2 + sympy.Rational(1, 4)
+
+
+@pytest.mark.slow
+def test_hellokan_sparse_stage_at_lambda_1e3_prunes_to_one_hidden_node():
+    """hellokan's cells 17 and 21 with the notebook's λ = 0.001 on seed 3 (which kept
+    [2, 4, 1] with edge_rms: remnants of 1.5–4 % above prune's threshold)."""
+    f = lambda x: torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2)  # noqa: E731
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # as the notebook
+    try:
+        dataset = pykan.create_dataset(f, n_var=2)
+        model = pykan.KAN(width=[2, 5, 1], grid=3, k=3, seed=3, auto_save=False)
+    finally:
+        torch.set_default_dtype(default)
+    model.fit(dataset, opt="LBFGS", steps=50, lamb=0.001)
+    assert model.prune().width == [2, 1, 1]
