@@ -146,3 +146,27 @@ def test_bad_edge_indices():
         model.suggest_symbolic(0, 1, 0)
     with pytest.raises(ValueError, match="unknown|valid|expected"):
         model.fix_symbolic(0, 0, 0, "no-such-function")
+
+
+
+def test_auto_symbolic_fixes_an_edge_with_a_constant_input_to_its_constant():
+    """After pruning a hidden node can lose every input edge; its outgoing edge then sees one
+    value, which auto_symbolic used to refuse (ValueError from the candidate fit)."""
+    from kanlab.nn import remove_edge
+    from kanlab.symbolic import edge_samples
+    model = KAN([2, 2, 1], grid=5, k=3, seed=0, dtype=F64)
+    x = _x(d=2)
+    remove_edge(model, 0, 0, 1)
+    remove_edge(model, 0, 1, 1)  # hidden node 1 is now constant (0)
+    model.reference_input = x
+    _, y_edge = edge_samples(model, 1, 1, 0, x)
+    assert float(y_edge.std()) < 1e-15 and float(y_edge.abs().max()) > 0  # a nonzero constant
+    records = model.auto_symbolic(r2_threshold=0.0)
+    (const,) = [r for r in records if (r["l"], r["i"], r["j"]) == (1, 1, 0)]
+    assert const["name"] == "0" and const["params"][3] == pytest.approx(float(y_edge[0]))
+    assert model.layers[1].mask[0, 1] == 0 and model.symbolic[1].mask[0, 1] != 0
+    u, v = sympy.symbols("u v")
+    formula = model.symbolic_formula([u, v], check=False)[0]  # the constant is in the formula
+    with torch.no_grad():
+        net = float(model(torch.tensor([[0.3, -0.2]], dtype=F64)))
+    assert abs(float(formula.subs({u: 0.3, v: -0.2})) - net) < 1e-6 * max(1.0, abs(net))

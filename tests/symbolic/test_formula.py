@@ -8,7 +8,8 @@ import pytest
 import sympy
 import torch
 
-from kanlab.symbolic import nice_number, round_formula, to_latex, to_numpy, to_torch
+from kanlab.symbolic import (drop_negligible_terms, nice_number, round_formula, to_latex,
+                             to_numpy, to_torch)
 
 x, y = sympy.symbols("x y")
 
@@ -60,3 +61,28 @@ def test_huge_exp_coefficient_folds_into_the_exponent():
     expected = 1 / (1 + 1.7684960252608311e28 * np.exp(-561.8 * pts[:, 0]))
     # 4 significant digits on log c = 65.04 leave an error of up to ~0.5e-2 in the exponent
     np.testing.assert_allclose(to_numpy(rounded, [x])(pts), expected, rtol=1e-2, atol=1e-12)
+
+
+def test_drop_negligible_terms_checks_on_data():
+    x1, x2 = sympy.symbols("x1 x2")
+    expr = (sympy.Float(-23.673728283984642) * (sympy.Float(-0.31139606765518746) * x1
+            + sympy.Float(-8.9e-18)) * (sympy.Float(0.13565013096052709) * x2
+            + sympy.Float(3.9e-19)) + sympy.Float(0.5) + sympy.Float(1e-17))
+    data = np.random.default_rng(0).uniform(-1, 1, (300, 2))
+    out = drop_negligible_terms(expr, [x1, x2], data, tol=1e-12)
+    coeff, rest = (out - sympy.Float(0.5)).as_coeff_Mul()
+    assert rest == x1 * x2 and abs(float(coeff) - 1.0) < 1e-12  # one product, one constant
+    assert sympy.Float(0.5) in out.args  # it changes the values: kept
+    # an offset inside a function that matters on the data is kept; a tiny one is not
+    # a term with a variable counts too (Interp_1 seed 0: 2.74*x2*(0.366*x1 + 5.5e-18*x2))
+    e3 = sympy.Float(2.7358544827596358) * x2 * (sympy.Float(0.3655165164308401) * x1
+                                                  + sympy.Float(5.5e-18) * x2)
+    coeff, rest = drop_negligible_terms(e3, [x1, x2], data, 1e-12).as_coeff_Mul()
+    assert rest == x1 * x2 and abs(float(coeff) - 1.0) < 1e-6
+    e2 = sympy.sin(x1 + sympy.Float(0.3)) + sympy.cos(x2 + sympy.Float(1e-16))
+    out2 = drop_negligible_terms(e2, [x1, x2], data, 1e-12)
+    assert out2 == sympy.sin(x1 + sympy.Float(0.3)) + sympy.cos(x2)
+    with pytest.raises(ValueError, match="shape"):
+        drop_negligible_terms(e2, [x1, x2], data[:, :1], 1e-12)
+    with pytest.raises(ValueError, match="tol"):
+        drop_negligible_terms(e2, [x1, x2], data, -1.0)

@@ -306,3 +306,25 @@ def test_entropy_with_mass_fades_with_a_fading_row():
         assert entropy_penalty(row * scale, mass=1.0) < entropy_penalty(row, mass=1.0)
         torch.testing.assert_close(entropy_penalty(row * scale), entropy_penalty(row))
     assert entropy_penalty(row * 1e-6, mass=1.0) < 1e-4
+
+
+def test_edge_rms_sum1_is_the_rms_with_pykans_entropy():
+    """edge_rms_sum1 (what kanlab.pykan trains for pykan's default name): edge_rms's magnitudes,
+    so a hidden node's offset is penalised, and pykan's entropy over sum + 1 in bits."""
+    from kanlab.nn import KAN
+    from kanlab.train._fit import penalties
+    from kanlab.train._magnitudes import forward_with_magnitudes
+    from kanlab.train import FitConfig
+    model = KAN([3, 4, 1], grid=5, seed=0, dtype=torch.float64)
+    x = torch.rand(300, 3, dtype=torch.float64) * 2 - 1
+    _, rms = forward_with_magnitudes(model, x, None, "edge_rms")
+    _, mags = forward_with_magnitudes(model, x, None, "edge_rms_sum1")
+    for a, b in zip(rms, mags):
+        torch.testing.assert_close(a, b)
+    for m in mags:  # pykan's entropy on the same magnitudes, not edge_rms's scale-free one
+        torch.testing.assert_close(sparsity_penalty([m], 1.0, 2.0, "edge_rms_sum1"),
+                                   sparsity_penalty([m], 1.0, 2.0, "edge_forward_spline_n"))
+    _, reg = penalties(model, x, FitConfig(lamb=1.0, reg_metric="edge_rms_sum1"))
+    torch.testing.assert_close(reg, sparsity_penalty(mags, 1.0, 2.0, "edge_forward_spline_n"))
+    from kanlab.pykan._fit import _NATIVE_METRIC
+    assert _NATIVE_METRIC["edge_forward_spline_n"] == "edge_rms_sum1"

@@ -32,11 +32,14 @@ REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_s
 # hellokan sparser (the formula on 3-4 of 5 seeds against 2 of 5), but leaves hidden nodes'
 # offsets free: they drift off the next layer's grid (tests/pykan/test_pykan.py::
 # test_prune_and_refine_keep_the_class then loses refine's exactness), so pykan's default
-# name trains kanlab's edge_rms and "edge_forward_spline_u" must be asked for.
+# name trained kanlab's edge_rms until the RMS with pykan's entropy (below) replaced it.
 # pykan's "edge_forward_sum" is detached from the graph in pykan (no gradient: it steers
 # nothing, only the reported reg); the backward metrics (attribution scores) are
 # approximated by the forward edge spread they are built from.
-_NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms",
+# pykan's default name now trains "edge_rms_sum1": kanlab's RMS (offsets penalised, refine
+# stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
+# makes hellokan's sparse stage sparser at λ = 0.001 (kanlab.train._regularization).
+_NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_sum1",
                   "edge_forward_spline_u": "edge_forward_spline_u",
                   "edge_forward_sum": "edge_rms",
                   "edge_backward": "edge_forward_spline_u",

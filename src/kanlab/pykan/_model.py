@@ -7,19 +7,15 @@ pykan's arguments and return values and adds pykan's habits:
 * the last input a forward pass saw is kept (``save_act``), so ``model(x)``
   followed by ``plot()``, ``prune()`` or ``auto_symbolic()`` scores on ``x``;
 * ``auto_save`` (on by default, as in pykan) writes a checkpoint after every
-  step that changes the model, to ``ckpt_path`` (default ``./model``, relative
-  to the working directory): ``<ckpt_path>/<round>.<state_id>.pt``.  This is
-  the only file kanlab writes without being asked, and only this module does
-  it; ``auto_save=False`` turns it off.
+  step that changes the model (:mod:`kanlab.pykan._checkpoints`: where, and
+  how to turn it off).
 
 Where pykan's behaviour is a bug kanlab keeps its own: ``refine`` keeps the
 function, a grid update keeps each layer's function and range.
 """
 from __future__ import annotations
 
-import copy
 import numbers
-import os
 
 import numpy as np
 import torch
@@ -31,6 +27,7 @@ from kanlab.nn import prune as _prune
 from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
 from kanlab.pykan import _views
+from kanlab.pykan._checkpoints import Checkpoints
 
 __all__ = ["KAN", "MultKAN", "adopt"]
 
@@ -74,7 +71,7 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
     return new
 
 
-class KAN(_NativeKAN):
+class KAN(Checkpoints, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
     Differences from pykan, on purpose: ``grid_eps`` defaults to kanlab's 1.0
@@ -172,46 +169,6 @@ class KAN(_NativeKAN):
         with torch.no_grad():
             super().forward(x)
         self.reference_input = x.detach()
-
-    # ------------------------------------------------------------------ checkpoints
-    def _ckpt_file(self) -> str:
-        return os.path.join(self.ckpt_path, f"{self.round}.{self.state_id}")
-
-    def log_history(self, method_name: str = "") -> None:
-        """pykan's auto-save: a new checkpoint version after a change of the model."""
-        if self.auto_save:
-            self.state_id += 1
-            self.saveckpt(self._ckpt_file())
-
-    def saveckpt(self, path="model") -> None:
-        """Write the whole model (pickled with ``torch.save``) to ``path + '.pt'``."""
-        folder = os.path.dirname(str(path))
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        from kanlab.io import atomic_write_bytes
-        import io
-        buf = io.BytesIO()
-        torch.save(self, buf)
-        atomic_write_bytes(str(path) + ".pt", buf.getvalue())
-
-    @staticmethod
-    def loadckpt(path="model") -> "KAN":
-        """Read a model written by :meth:`saveckpt`."""
-        return torch.load(str(path) + ".pt", weights_only=False)
-
-    def rewind(self, model_id: str) -> "KAN":
-        """The model as auto-saved at version ``model_id`` (``"round.state_id"``)."""
-        model = self.loadckpt(os.path.join(self.ckpt_path, str(model_id)))
-        model.round, model.state_id = self.round + 1, 0
-        model.auto_save = self.auto_save
-        if model.auto_save:
-            model.saveckpt(model._ckpt_file())
-        return model
-
-    checkout = rewind
-
-    def copy(self) -> "KAN":
-        return copy.deepcopy(self)
 
     def speed(self, compile: bool = False) -> "KAN":
         """pykan drops its activation caches; kanlab keeps none, so this returns the model."""

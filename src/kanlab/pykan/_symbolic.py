@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import torch
 
 from kanlab import symbolic as _sym
@@ -92,6 +93,8 @@ def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
         warnings.simplefilter("ignore", UserWarning)
         exprs = _sym.symbolic_formula(model, var_names=names, x=model.reference_input,
                                       check=model.reference_input is not None)
+    if model.reference_input is not None:  # terms fitted as 1e-18 would keep factors apart
+        exprs = _drop_negligible(model, exprs, names)
     # inputs given as expressions (pykan's auxiliary variables) are substituted back
     subs = {nm: s for nm, s in zip(names, symbols) if nm is not s}
     if normalizer is not None:
@@ -102,6 +105,30 @@ def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
         mean, std = output_normalizer
         exprs = [e * std[k] + mean[k] for k, e in enumerate(exprs)]
     return exprs, symbols
+
+
+def _drop_negligible(model, exprs, names):
+    """Each formula without the terms of sums that change it on the model's last data by
+    less than its own error against the network (at least 1e-7, at most 1e-4 of the output's
+    spread): pykan's ``ex_round`` then rounds whole products (``x_1*x_2``, not
+    ``1001*x_1*x_2/1000``)."""
+    x = model.reference_input
+    with torch.no_grad():
+        net = model(x).detach().cpu().double().numpy()
+    xs = x.detach().cpu().double().numpy()
+    out = []
+    for k, e in enumerate(exprs):
+        try:
+            mine = np.broadcast_to(np.asarray(_sym.to_numpy(e, names)(xs), dtype=float),
+                                   (xs.shape[0],))
+        except (TypeError, ValueError):  # a formula the evaluator cannot walk: leave it
+            out.append(e)
+            continue
+        spread = float(np.std(net[:, k])) or max(float(np.abs(net[:, k]).max()), 1.0)
+        err = float(np.sqrt(np.mean((mine - net[:, k]) ** 2)))
+        tol = spread * min(max(err / spread if np.isfinite(err) else 0.0, 1e-7), 1e-4)
+        out.append(_sym.drop_negligible_terms(e, names, xs, tol))
+    return out
 
 
 def ex_round(ex1, n_digit: int):

@@ -132,7 +132,9 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
 
     Layers are processed in order and each layer's edges are fitted on the
     inputs that the already symbolic earlier layers produce.  An edge whose
-    best candidate reaches ``R² < r2_threshold`` keeps its spline.
+    best candidate reaches ``R² < r2_threshold`` keeps its spline; an edge
+    whose input is constant on the data becomes the constant it outputs
+    (``"0"`` with offset ``d``).
 
     Returns
     -------
@@ -151,6 +153,14 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
                 if layer.mask[j, i] == 0 or sym.mask[j, i] != 0:
                     continue  # removed, or already symbolic
                 xi, yi = edge_samples(model, l, i, j, data)
+                if bool((xi == xi[0]).all()):  # a constant input (its node lost every input
+                    # edge in pruning): the edge is the constant it outputs, exactly
+                    mean = float(yi.double().mean())
+                    fix_symbolic(model, l, i, j, "0", fit_params=False,
+                                 params=(1.0, 0.0, 1.0, mean))
+                    records.append({"l": l, "i": i, "j": j, "name": "0", "r2": 1.0,
+                                    "params": (1.0, 0.0, 1.0, mean)})
+                    continue
                 best = suggest(xi, yi, lib=lib, topk=topk)[0]
                 chosen = best.name if best.r2 >= r2_threshold else None
                 if chosen is not None:

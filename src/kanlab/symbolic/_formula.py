@@ -16,7 +16,8 @@ import math
 
 from kanlab._validation import check_int
 
-__all__ = ["round_formula", "nice_number", "to_latex", "to_numpy", "to_torch"]
+__all__ = ["round_formula", "nice_number", "drop_negligible_terms", "to_latex", "to_numpy",
+           "to_torch"]
 
 
 # integers are written out up to this magnitude; larger constants keep `digits` significant digits
@@ -127,6 +128,72 @@ def _fold_exp_coefficients(expr, digits: int, max_denominator: int):
         return rest.subs(exps[0], sympy.exp(inner, evaluate=False))
 
     return expr.replace(lambda e: isinstance(e, sympy.Mul), fold)
+
+
+def drop_negligible_terms(expr, variables, x, tol: float):
+    """``expr`` without the terms of its sums that do not change its values on ``x``.
+
+    A formula read off a KAN composes every edge's ``c · f(a·x + b) + d``, and
+    fitted constants that should be 0 come out as ``1e-18``.  They keep the
+    factors of a product apart: ``-23.7·(-0.311·x₁ - 9e-18)·(0.136·x₂ + 4e-19)``
+    is ``1.0000·x₁·x₂``, but rounding each constant separately gives
+    ``1001·x₁·x₂/1000``.  Each term of a sum (a constant, or e.g.
+    ``5e-18·x₂``) is removed, smallest on ``x`` first, when the whole formula
+    then still agrees with ``expr`` on ``x`` to within ``tol`` (largest
+    absolute change: the re-check on data); sympy then multiplies the
+    remaining constants of a product together.
+
+    Parameters
+    ----------
+    expr
+        a sympy expression.
+    variables
+        its input symbols, in the column order of ``x``.
+    x : array-like, shape (N, len(variables))
+        samples to check on (at most 512 evenly spaced rows are used).
+    tol : float
+        largest change of the formula's values allowed, in its own units.
+
+    Returns
+    -------
+    The simplified expression (``expr`` itself when nothing can be dropped).
+    """
+    import numpy as np
+    import sympy
+    tol = float(tol)
+    if not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != len(variables) or x.shape[0] == 0:
+        raise ValueError(f"x must have shape (N, {len(variables)}) with N >= 1, got {x.shape}")
+    x = x[np.linspace(0, x.shape[0] - 1, min(512, x.shape[0])).astype(int)]
+
+    def values(e):
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(np.asarray(to_numpy(e, variables)(x), dtype=np.float64),
+                                   (x.shape[0],))
+
+    def size(term):
+        v = values(term)
+        return float(np.max(np.abs(v))) if np.isfinite(v).all() else math.inf
+
+    reference = values(expr)
+    if not np.isfinite(reference).all():
+        return expr
+    for _ in range(3):  # dropping a term can expose another (a merged product's offset)
+        terms = {(add, t) for add in sympy.preorder_traversal(expr) if isinstance(add, sympy.Add)
+                 for t in add.args}
+        changed = False
+        for add, t in sorted(terms, key=lambda pair: (size(pair[1]), str(pair[1]))):
+            if add not in set(sympy.preorder_traversal(expr)):
+                continue  # an earlier drop rebuilt this sum
+            trial = expr.xreplace({add: sympy.Add(*[a for a in add.args if a != t])})
+            new = values(trial)
+            if np.isfinite(new).all() and float(np.max(np.abs(new - reference))) <= tol:
+                expr, changed = trial, True
+        if not changed:
+            break
+    return expr
 
 
 def to_latex(expr) -> str:

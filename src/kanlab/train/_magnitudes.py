@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from kanlab.train._regularization import edge_magnitudes
+from kanlab.train._regularization import REG_METRICS, edge_magnitudes
 
 __all__ = ["MagnitudeCache", "forward_with_magnitudes"]
 
@@ -86,13 +86,13 @@ def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = Non
                             reg_metric: str = "edge_rms") -> tuple[Tensor, list[Tensor]]:
     """Output and every layer's edge magnitudes (``(out, in)`` each), see the module doc.
 
-    ``reg_metric`` other than ``"edge_rms"`` (pykan's metrics, see
+    ``reg_metric`` not measuring the RMS (pykan's std metrics, see
     :func:`kanlab.train._regularization.edge_magnitudes`) takes the plain route.
     """
     mags = []
 
     def edges(layer, x: Tensor) -> Tensor:
-        if reg_metric == "edge_rms":
+        if REG_METRICS[reg_metric][0] == "rms":
             y, rms = _edges_and_rms(layer, x, cache)
             mags.append(rms)
             return y

@@ -1,0 +1,63 @@
+"""pykan's checkpoints and auto-save, as a mixin of :class:`kanlab.pykan.KAN`.
+
+``auto_save`` (on by default, as in pykan) writes a checkpoint after every
+step that changes the model, to ``ckpt_path`` (default ``./model``, relative
+to the working directory): ``<ckpt_path>/<round>.<state_id>.pt``.  This is the
+only file kanlab writes without being asked, and only :mod:`kanlab.pykan`
+does it; ``auto_save=False`` turns it off.  A checkpoint is the whole model
+pickled with ``torch.save``, written atomically.
+"""
+from __future__ import annotations
+
+import copy
+import io
+import os
+
+import torch
+
+__all__ = ["Checkpoints"]
+
+
+class Checkpoints:
+    """``saveckpt``, ``loadckpt``, ``rewind``/``checkout``, ``copy`` and the auto-save hook.
+
+    The host class sets ``auto_save``, ``ckpt_path``, ``round`` and ``state_id``.
+    """
+
+    def _ckpt_file(self) -> str:
+        return os.path.join(self.ckpt_path, f"{self.round}.{self.state_id}")
+
+    def log_history(self, method_name: str = "") -> None:
+        """pykan's auto-save: a new checkpoint version after a change of the model."""
+        if self.auto_save:
+            self.state_id += 1
+            self.saveckpt(self._ckpt_file())
+
+    def saveckpt(self, path="model") -> None:
+        """Write the whole model (pickled with ``torch.save``) to ``path + '.pt'``."""
+        folder = os.path.dirname(str(path))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        from kanlab.io import atomic_write_bytes
+        buf = io.BytesIO()
+        torch.save(self, buf)
+        atomic_write_bytes(str(path) + ".pt", buf.getvalue())
+
+    @staticmethod
+    def loadckpt(path="model"):
+        """Read a model written by :meth:`saveckpt`."""
+        return torch.load(str(path) + ".pt", weights_only=False)
+
+    def rewind(self, model_id: str):
+        """The model as auto-saved at version ``model_id`` (``"round.state_id"``)."""
+        model = self.loadckpt(os.path.join(self.ckpt_path, str(model_id)))
+        model.round, model.state_id = self.round + 1, 0
+        model.auto_save = self.auto_save
+        if model.auto_save:
+            model.saveckpt(model._ckpt_file())
+        return model
+
+    checkout = rewind
+
+    def copy(self):
+        return copy.deepcopy(self)
