@@ -233,7 +233,9 @@ class KAN(PykanExtras, _NativeKAN):
         self.update_grid(self._data(x))
 
     def update_grid(self, x, grid_eps=None, max_change=None) -> None:
-        super().update_grid(self._data(x), grid_eps, max_change)
+        x = self._data(x)
+        super().update_grid(x, grid_eps, max_change)
+        self.reference_input = x.detach()  # as pykan's forward pass in update_grid keeps it
 
     def initialize_grid_from_another_model(self, model, x):
         self.update_grid(self._data(x))
