@@ -179,7 +179,9 @@ def test_pykan_fit_reg_metric_choices():
         KAN(width=[2, 1], auto_save=False).fit(data, steps=1, reg_metric="bogus")
 
 
-def test_kan_mlp_imports_and_refuses_to_build():
+def test_kan_mlp_imports_and_builds():
+    # kan.MLP used to raise NotImplementedError; it is now pykan's MLP baseline
+    # (tests/pykan/test_notebook_api.py tests its training, penalty and swaps)
     from kanlab.pykan.MLP import MLP
-    with pytest.raises(NotImplementedError, match="kan.MLP"):
-        MLP(width=[2, 3, 1])
+    model = MLP(width=[2, 3, 1])
+    assert model(torch.zeros(4, 2)).shape == (4, 1)

@@ -4,7 +4,9 @@ A thin adapter: :class:`KAN` (alias ``MultKAN``) subclasses :class:`kanlab.nn.KA
 and translates pykan's arguments and return values; the submodules
 ``kanlab.pykan.utils``, ``.spline``, ``.MultKAN`` and ``.LBFGS`` stand for
 ``kan.utils``, ``kan.spline``, ``kan.MultKAN`` and ``kan.LBFGS``.  As in pykan,
-``import *`` also brings ``torch``, ``nn``, ``np``, ``plt`` and sympy's names.
+``import *`` also brings ``torch``, ``nn``, ``np``, ``plt``, ``tqdm``, ``copy``, ``os``,
+``random``, ``sympy`` and sympy's names.  ``kanlab.pykan.MLP``, ``.hypothesis`` and
+``.compiler`` stand for ``kan.MLP``, ``kan.hypothesis`` and ``kan.compiler``.
 
 Side effects, as pykan's and only here: with ``auto_save=True`` (pykan's
 default) a model writes a checkpoint after each change to ``ckpt_path``
@@ -12,10 +14,16 @@ default) a model writes a checkpoint after each change to ``ckpt_path``
 bar on stderr.  Differences from pykan are listed in
 :class:`kanlab.pykan.KAN` and the module docstrings.
 """
+import copy  # noqa: F401 - as pykan's `import *`: copy, os, random, sympy, tqdm
+import os  # noqa: F401
+import random  # noqa: F401
+
 import matplotlib.pyplot as plt
+import sympy  # noqa: F401
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm  # noqa: F401
 from sympy import *  # noqa: F401,F403 - pykan's `from kan import *` brings sympy's names
 
 from kanlab.pykan._lbfgs import LBFGS
@@ -23,5 +31,7 @@ from kanlab.pykan._model import KAN, MultKAN
 from kanlab.pykan.spline import B_batch, coef2curve, curve2coef, extend_grid
 from kanlab.pykan.utils import (SYMBOLIC_LIB, add_symbolic, augment_input, batch_hessian,
                                 batch_jacobian, create_dataset, create_dataset_from_data,
-                                ex_round, sparse_mask)
+                                ex_round, fit_params, get_derivative, model2param,
+                                sparse_mask)
+from kanlab.pykan.hypothesis import plot_tree
 

@@ -28,6 +28,7 @@ from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
 from kanlab.pykan import _views
 from kanlab.pykan._checkpoints import Checkpoints
+from kanlab.pykan._extras import PykanExtras
 
 __all__ = ["KAN", "MultKAN", "adopt"]
 
@@ -71,7 +72,7 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
     return new
 
 
-class KAN(Checkpoints, _NativeKAN):
+class KAN(Checkpoints, PykanExtras, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
     Differences from pykan, on purpose: ``grid_eps`` defaults to kanlab's 1.0
@@ -189,7 +190,9 @@ class KAN(Checkpoints, _NativeKAN):
         self.update_grid(self._data(x))
 
     def update_grid(self, x, grid_eps=None, max_change=None) -> None:
-        super().update_grid(self._data(x), grid_eps, max_change)
+        x = self._data(x)
+        super().update_grid(x, grid_eps, max_change)
+        self.reference_input = x.detach()  # as pykan's forward pass in update_grid keeps it
 
     def initialize_grid_from_another_model(self, model, x):
         self.update_grid(self._data(x))
@@ -202,7 +205,7 @@ class KAN(Checkpoints, _NativeKAN):
             stop_grid_update_step=50, batch=-1, metrics=None, save_fig=False, in_vars=None,
             out_vars=None, beta=3, save_fig_freq=1, img_folder="./video",
             singularity_avoiding=False, y_th=1000.0, reg_metric="edge_forward_spline_n",
-            display_metrics=None):
+            display_metrics=None, pred_fn=None):
         """pykan's ``fit``; returns ``{'train_loss', 'test_loss', 'reg', <metric names>}`` lists."""
         from kanlab.pykan._fit import fit
         return fit(self, dataset, **{k: v for k, v in locals().items()
@@ -359,11 +362,11 @@ class KAN(Checkpoints, _NativeKAN):
         return out
 
     def plot(self, folder="./figures", beta=3, metric="backward", scale=0.5, tick=False,
-             sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0):
+             sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0, mask=False):
         """The KAN diagram on the last data, drawn as pyplot's current figure."""
         from kanlab.pykan._plot import plot
         return plot(self, beta=beta, metric=metric, scale=scale, in_vars=in_vars,
-                    out_vars=out_vars, title=title, varscale=varscale)
+                    out_vars=out_vars, title=title, varscale=varscale, mask=mask)
 
 
 MultKAN = KAN

@@ -4,7 +4,8 @@ The diagram is drawn on the data the model saw last and returned as a
 matplotlib Figure (pykan draws on pyplot's current figure instead).
 ``metric`` (``backward``, ``forward_n``, ``forward_u``) chooses what shades the
 edges, as in pykan; ``scale``, ``tick``, ``sample`` and ``folder`` are accepted
-(kanlab sizes the figure itself and writes no per-edge images).
+(kanlab sizes the figure itself and writes no per-edge images), and so is older
+pykan's ``mask`` (the diagram always follows the model's own edge masks).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _label(v):
 
 
 def plot(model, beta=3, metric="backward", scale=0.5, in_vars=None, out_vars=None, title=None,
-         varscale=1.0):
+         varscale=1.0, mask=False):
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     from kanlab.plotting import plot_network

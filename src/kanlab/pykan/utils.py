@@ -13,7 +13,7 @@ from kanlab.train import create_dataset as _create_dataset
 
 __all__ = ["create_dataset", "create_dataset_from_data", "ex_round", "add_symbolic",
            "SYMBOLIC_LIB", "augment_input", "batch_jacobian", "batch_hessian", "sparse_mask",
-           "model2param", "get_derivative"]
+           "model2param", "get_derivative", "fit_params"]
 
 from kanlab.pykan._views import sparse_mask  # noqa: E402
 
@@ -80,17 +80,42 @@ def augment_input(orig_vars, aux_vars, x):
 
 
 def batch_jacobian(func, x, create_graph=False, mode="scalar"):
-    """``(B, out, in)``: the Jacobian of ``func`` at every row of ``x``."""
+    """The derivatives of ``func`` at every row of ``x``, as pykan returns them.
+
+    ``mode="scalar"``: ``(B, in)``, the gradient of the first output (pykan's default);
+    ``mode="vector"``: ``(B, out, in)``, the whole Jacobian.
+    """
+    if mode not in ("scalar", "vector"):
+        raise ValueError(f"mode must be 'scalar' or 'vector', got {mode!r}")
+
     def _sum(x):
         return func(x).sum(dim=0)
     jac = torch.autograd.functional.jacobian(_sum, x, create_graph=create_graph)
-    return jac.permute(1, 0, 2) if jac.dim() == 3 else jac
+    if jac.dim() == 2:  # func returned one value per row
+        jac = jac.unsqueeze(0)
+    return jac[0] if mode == "scalar" else jac.permute(1, 0, 2)
 
 
 def batch_hessian(model, x, create_graph=False):
     """``(B, in, in)``: the Hessian of the first output at every row of ``x``."""
-    jac = lambda x: batch_jacobian(model, x, create_graph=True)[:, 0, :]  # noqa: E731
-    return batch_jacobian(jac, x, create_graph=create_graph)
+    jac = lambda x: batch_jacobian(model, x, create_graph=True)  # noqa: E731
+    return batch_jacobian(jac, x, create_graph=create_graph, mode="vector")
+
+
+def fit_params(x, y, fun, a_range=(-10, 10), b_range=(-10, 10), grid_number=101, iteration=3,
+               verbose=True, device="cpu"):
+    """Fit ``y ≈ c·fun(a·x + b) + d``: ``(tensor([a, b, c, d]), r2)``, printing r2 if ``verbose``.
+
+    kanlab's fitter (:func:`kanlab.symbolic.fit_candidate`) searches ``a, b`` itself, so
+    ``a_range``, ``b_range``, ``grid_number`` and ``iteration`` are accepted and unused.
+    """
+    from kanlab.pykan._symbolic import _candidate_from_callable
+    from kanlab.symbolic import fit_candidate
+    fit = fit_candidate(torch.as_tensor(x).reshape(-1), torch.as_tensor(y).reshape(-1),
+                        _candidate_from_callable("f", fun))
+    if verbose:
+        print(f"r2 is {fit.r2}")
+    return torch.tensor([float(v) for v in fit.params]), torch.tensor(float(fit.r2))
 
 
 def model2param(model) -> torch.Tensor:

@@ -1,0 +1,46 @@
+"""pykan methods of :class:`kanlab.pykan.KAN` kept out of ``_model.py``: ``reg``/``get_reg``.
+
+``reg`` is pykan's sparsity penalty for custom training loops (a closure that
+builds its own loss, e.g. from a Jacobian, and adds ``lamb · model.reg(...)``).
+pykan computes it from the activations of the last forward pass; kanlab
+recomputes the edge magnitudes on the last input the model kept (``model(x)``,
+``get_act``, ``fit`` or ``update_grid_from_samples``), so the value and its
+gradient with respect to the parameters are the same.  ``reg_metric`` is
+pykan's name, trained with the metric ``fit`` uses for it
+(:data:`kanlab.pykan._fit._NATIVE_METRIC`); ``lamb_coef``/``lamb_coefdiff`` add
+pykan's penalties on the spline coefficients and their differences.
+"""
+from __future__ import annotations
+
+from torch import Tensor
+
+__all__ = ["PykanExtras"]
+
+
+class PykanExtras:
+    """Mixin of :class:`kanlab.pykan.KAN`."""
+
+    def reg(self, reg_metric="edge_forward_spline_n", lamb_l1=1.0, lamb_entropy=2.0,
+            lamb_coef=0.0, lamb_coefdiff=0.0, entropy_offset=None, x=None) -> Tensor:
+        """pykan's sparsity penalty on the last input (or ``x``), differentiable.
+
+        ``entropy_offset`` (older pykan's keyword) is accepted; kanlab's entropy has its
+        own guard against log 0.
+        """
+        from kanlab.pykan._fit import _NATIVE_METRIC, REG_METRICS, _coef_penalty
+        from kanlab.train._magnitudes import forward_with_magnitudes
+        from kanlab.train._regularization import sparsity_penalty
+        if reg_metric not in REG_METRICS:
+            raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
+        metric = _NATIVE_METRIC[reg_metric]
+        x = self._data(x).detach()
+        _, mags = forward_with_magnitudes(self, x, None, metric)
+        total = sparsity_penalty(mags, float(lamb_l1), float(lamb_entropy), metric)
+        if lamb_coef or lamb_coefdiff:
+            total = total + _coef_penalty(self, float(lamb_coef), float(lamb_coefdiff))
+        return total
+
+    def get_reg(self, reg_metric="edge_forward_spline_n", lamb_l1=1.0, lamb_entropy=2.0,
+                lamb_coef=0.0, lamb_coefdiff=0.0) -> Tensor:
+        """Same as :meth:`reg` (pykan's alias)."""
+        return self.reg(reg_metric, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff)

@@ -1,0 +1,200 @@
+"""``kan.hypothesis``: tests of a function's structure from its derivatives.
+
+``model`` is anything that maps a ``(B, n)`` tensor to ``(B, 1)``: a KAN, an MLP
+or a plain Python function.  All tests look at the derivatives at the rows of
+``x``, scaled by each input's standard deviation so that they do not depend on
+the inputs' units, and take the median over rows:
+
+* **separability** (``test_separability``, ``detect_separability``): ``f`` is a
+  sum over groups of inputs (``mode="add"``) when its mixed second derivatives
+  between groups vanish; a product (``mode="mul"``) when those of
+  ``log|f + bias|`` vanish;
+* **general separability** (``test_general_separability``): ``f = g(h_1, h_2, ...)``
+  with each ``h_k`` a function of one group, when every ratio of two partial
+  derivatives from different groups is multiplicatively separable;
+* **symmetry** (``test_symmetry``): ``f`` depends on a group of inputs only
+  through one combination of them, when the direction of the gradient within
+  the group does not move as the other inputs change; ``test_symmetry_var``
+  checks a named combination (a sympy expression) directly;
+* ``plot_tree`` draws the nesting of such symmetric groups.
+"""
+from __future__ import annotations
+
+import torch
+
+from kanlab.pykan.utils import batch_hessian, batch_jacobian
+
+# no __all__: as with pykan's module, `import *` also brings torch and the jacobian helpers
+
+
+def _scores(model, x, mode="add", bias=0.0) -> torch.Tensor:
+    """``(n, n)``: median over rows of |∂²f/∂x_i∂x_j|·std_i·std_j (of log|f+bias| for "mul")."""
+    if mode == "add":
+        fn = model
+    elif mode == "mul":
+        def fn(z):
+            return torch.log(torch.abs(model(z) + bias))
+    else:
+        raise ValueError(f"mode must be 'add' or 'mul', got {mode!r}")
+    hess = batch_hessian(fn, x)
+    std = x.std(dim=0)
+    return (hess * std[None, :, None] * std[None, None, :]).abs().median(dim=0).values.detach()
+
+
+def test_separability(model, x, groups, mode="add", threshold=1e-2, bias=0.0):
+    """Whether ``f`` separates (sum or product) over ``groups``: a boolean tensor."""
+    score = _scores(model, x, mode, bias)
+    ok = torch.tensor(True)
+    for a, ga in enumerate(groups):
+        for gb in groups[a + 1:]:
+            ok = ok & (score[list(ga)][:, list(gb)].max() < threshold)
+    inside = sorted({i for g in groups for i in g})
+    outside = [i for i in range(x.shape[1]) if i not in inside]
+    if inside and outside:
+        ok = ok & (score[inside][:, outside].max() < threshold)
+    return ok
+
+
+def detect_separability(model, x, mode="add", score_th=1e-2, res_th=1e-2, n_clusters=None,
+                        bias=0.0, verbose=False) -> dict:
+    """The finest grouping of the inputs over which ``f`` separates; prints whether it does.
+
+    Returns ``{"hessian": scores, "n_groups", "labels", "groups"}``: inputs are linked when
+    their score reaches ``score_th`` and the groups are the linked components.
+    """
+    score = _scores(model, x, mode, bias)
+    n = x.shape[1]
+    linked = (score >= score_th).cpu()
+    labels = [-1] * n
+    groups = []
+    for i in range(n):
+        if labels[i] >= 0:
+            continue
+        stack, members = [i], []
+        labels[i] = len(groups)
+        while stack:
+            a = stack.pop()
+            members.append(a)
+            for b in range(n):
+                if linked[a, b] and labels[b] < 0:
+                    labels[b] = len(groups)
+                    stack.append(b)
+        groups.append(sorted(members))
+    total = float(score.sum())
+    inside = sum(float(score[g][:, g].sum()) for g in groups)
+    residual = (total - inside) / total if total > 0 else 0.0
+    if verbose:
+        print(f"n_group={len(groups)}, residual_ratio={residual}")
+    if residual >= res_th or (isinstance(n_clusters, int) and n_clusters != len(groups)):
+        groups, labels = [list(range(n))], [0] * n
+    print(f"{mode} separability {'detected' if len(groups) > 1 else 'not detected'}")
+    return {"hessian": score, "n_groups": len(groups), "labels": labels, "groups": groups}
+
+
+def test_general_separability(model, x, groups, threshold=1e-2):
+    """Whether ``f = g(h_1(group_1), h_2(group_2), ...)``: a boolean tensor."""
+    ok = torch.tensor(True)
+    for a, ga in enumerate(groups):
+        for gb in groups[a + 1:]:
+            for i in ga:
+                for j in gb:
+                    def ratio(z, i=i, j=j):
+                        g = batch_jacobian(model, z, create_graph=True)
+                        return g[:, [j]] / g[:, [i]]
+                    ok = ok & test_separability(ratio, x, groups, mode="mul", threshold=threshold)
+    return ok
+
+
+def _dependence(model, x, group) -> torch.Tensor:
+    """How much the in-group gradient direction moves with each out-of-group input."""
+    rest = [i for i in range(x.shape[1]) if i not in group]
+
+    def direction(z):
+        g = batch_jacobian(model, z, create_graph=True)[:, group]
+        return (g / (g.norm(dim=1, keepdim=True) + 1e-6)).sum(dim=0)
+    jac = torch.autograd.functional.jacobian(direction, x).permute(1, 0, 2)[:, :, rest]
+    std = x.std(dim=0)
+    return (jac * std[None, group, None] * std[None, None, rest]).abs().median(dim=0).values
+
+
+def test_symmetry(model, x, group, dependence_th=1e-3):
+    """Whether ``f`` depends on the inputs ``group`` only through one combination of them."""
+    group = [int(i) for i in group]
+    if len(group) in (0, x.shape[1]):
+        return True
+    return _dependence(model, x, group).max() < dependence_th
+
+
+def test_symmetry_var(model, x, input_vars, symmetry_var):
+    """Share of rows where ``f``'s gradient is parallel to ``symmetry_var``'s (cosine > 0.9);
+    prints it and whether it suggests the symmetry; returns the share."""
+    import sympy
+    fn = sympy.lambdify(list(input_vars), symmetry_var, "numpy")
+    idx = [list(input_vars).index(s) for s in symmetry_var.free_symbols]
+
+    def sym(z):
+        out = fn(*[z[:, [i]] for i in range(len(input_vars))])
+        return out if torch.is_tensor(out) else torch.full_like(z[:, :1], float(out))
+    g_f = batch_jacobian(model, x)[:, idx]
+    g_s = batch_jacobian(sym, x)[:, idx]
+    cos = (g_f * g_s).sum(1).abs() / (g_f.norm(dim=1) * g_s.norm(dim=1))
+    share = (cos > 0.9).float().mean()
+    print(f"{100 * float(share)}% data have more than 0.9 cosine similarity")
+    print("suggesting symmetry" if share > 0.9 else "not suggesting symmetry")
+    return share
+
+
+def get_molecule(model, x, sym_th=1e-3, verbose=True):
+    """Nested symmetric groups, from single inputs up: a list of levels, each a list of groups."""
+    levels = [[[i] for i in range(x.shape[1])]]
+    while len(levels[-1]) > 1:
+        atoms, merged = list(levels[-1]), []
+        while atoms:
+            group = list(atoms.pop(0))
+            for other in list(atoms):
+                joined = group + other
+                if len(joined) < x.shape[1] and bool(test_symmetry(model, x, joined, sym_th)):
+                    group = joined
+                    atoms.remove(other)
+            merged.append(group)
+        if verbose:
+            print(merged)
+        if len(merged) == len(levels[-1]):
+            merged = [[i for g in merged for i in g]]
+        levels.append(merged)
+    return levels
+
+
+def plot_tree(model, x, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
+              skip_sep_test=False, verbose=False):
+    """Draw :func:`get_molecule`'s nesting as a tree (``style="tree"``) or nested boxes (``"box"``)."""
+    import matplotlib.pyplot as plt
+    if style not in ("tree", "box"):
+        raise ValueError(f"style must be 'tree' or 'box', got {style!r}")
+    levels = get_molecule(model, x, sym_th=sym_th, verbose=verbose)
+    order = levels[-1][0]
+    n = x.shape[1]
+    names = [f"$x_{{{i + 1}}}$" for i in range(n)] if in_var is None else [
+        f"${v}$" if not str(v).startswith("$") else str(v) for v in in_var]
+    pos = {i: (order.index(i) + 0.5) / n for i in range(n)}
+    fig, ax = plt.subplots(figsize=(max(4, n), 1.2 * len(levels)))
+    centre = {}
+    for depth, groups in enumerate(levels):
+        for g in groups:
+            xs = [pos[i] for i in g]
+            c = sum(xs) / len(xs)
+            if style == "box":
+                ax.add_patch(plt.Rectangle((min(xs) - 0.4 / n, depth - 0.3), max(xs) - min(xs)
+                                           + 0.8 / n, 0.6, fill=False))
+            else:
+                ax.scatter([c], [depth], color="black", s=30)
+                for child in (levels[depth - 1] if depth else []):
+                    if set(child) <= set(g):
+                        ax.plot([centre[tuple(child)], c], [depth - 1, depth], color="black")
+            centre[tuple(g)] = c
+    for i in range(n):
+        ax.text(pos[i], -0.6, names[i], ha="center", va="top", fontsize=14)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-1.2, len(levels))
+    ax.axis("off")
+    return fig

@@ -1,0 +1,158 @@
+"""pykan API that more of pykan's tutorials need: kan.hypothesis, kan.MLP, fit(pred_fn=), reg."""
+import pytest
+import torch
+
+F64 = torch.float64
+
+
+def _x(n, d, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return 2 * torch.rand(n, d, generator=g, dtype=F64) - 1
+
+
+# ---------------------------------------------------------------- kan.hypothesis
+def test_separability_is_found_from_the_hessian(capsys):
+    from kanlab.pykan.hypothesis import detect_separability, test_separability
+    x = _x(100, 6)
+    add = lambda z: z[:, [0]] * z[:, [1]] + z[:, [2]] * z[:, [3]] + z[:, [4]] * z[:, [5]]  # noqa: E731
+    assert detect_separability(add, x, "add")["groups"] == [[0, 1], [2, 3], [4, 5]]
+    mul = lambda z: (z[:, [0]] + z[:, [1]]) * (z[:, [2]] + z[:, [3]]) * (z[:, [4]] + z[:, [5]])  # noqa: E731
+    found = detect_separability(mul, x, "mul")
+    assert found["n_groups"] == 3 and found["labels"] == [0, 0, 1, 1, 2, 2]
+    assert "mul separability detected" in capsys.readouterr().out
+    assert bool(test_separability(mul, x, [[0, 1], [2, 3], [4, 5]], "mul"))
+    assert not bool(test_separability(mul, x, [[0, 1], [2, 4], [3, 5]], "mul"))
+    assert not bool(test_separability(mul, x, [[0, 1], [2, 3], [4, 5]], "add"))
+    with pytest.raises(ValueError, match="mode"):
+        test_separability(mul, x, [[0]], "sum")
+
+
+def test_general_separability_and_symmetry():
+    from kanlab.pykan.hypothesis import (get_molecule, test_general_separability, test_symmetry,
+                                         test_symmetry_var)
+    x = _x(100, 6, seed=1)
+    mul = lambda z: (z[:, [0]] + z[:, [1]]) * (z[:, [2]] + z[:, [3]]) * (z[:, [4]] + z[:, [5]])  # noqa: E731
+    wrapped = lambda z: torch.sin(mul(z))  # noqa: E731
+    assert bool(test_general_separability(wrapped, x, [[0, 1], [2, 3], [4, 5]]))
+    assert not bool(test_general_separability(wrapped, x, [[0, 2], [1, 3], [4, 5]]))
+    assert bool(test_symmetry(mul, x, [0, 1])) and not bool(test_symmetry(mul, x, [0, 2]))
+    import sympy
+    a, b, c = sympy.symbols("a b c")
+    ratio = lambda z: z[:, [0]] * torch.sqrt(1 + (z[:, [1]] / z[:, [2]]) ** 2)  # noqa: E731
+    x3 = _x(100, 3, seed=2)
+    assert float(test_symmetry_var(ratio, x3, [a, b, c], b / c)) > 0.9
+    assert float(test_symmetry_var(ratio, x3, [a, b, c], b * c)) < 0.9
+    nested = lambda z: ((z[:, [0]] ** 2 + z[:, [1]] ** 2) ** 2 + (z[:, [2]] ** 2 + z[:, [3]] ** 2) ** 2) ** 2 \
+        + z[:, [4]] ** 2  # noqa: E731
+    levels = get_molecule(nested, _x(100, 5, seed=3), verbose=False)
+    assert levels[1] == [[0, 1], [2, 3], [4]] and levels[2] == [[0, 1, 2, 3], [4]]
+    assert levels[-1] == [[0, 1, 2, 3, 4]]
+
+
+# ---------------------------------------------------------------- kan.MLP
+def test_mlp_trains_swaps_and_leaves_the_global_random_state():
+    from kanlab.pykan.MLP import MLP
+    state = torch.random.get_rng_state()
+    model = MLP(width=[3, 8, 1], seed=5)
+    assert torch.equal(state, torch.random.get_rng_state())
+    again = MLP(width=[3, 8, 1], seed=5)
+    assert torch.equal(model.linears[0].weight, again.linears[0].weight)
+    x = _x(200, 3).float()
+    y = x[:, [0]] * x[:, [1]] + x[:, [2]]
+    data = {"train_input": x, "train_label": y, "test_input": x, "test_label": y}
+    res = model.fit(data, steps=15, lamb=1e-3, reg_metric="w")
+    assert len(res["train_loss"]) == len(res["test_loss"]) == len(res["reg"]) == 15
+    assert float(res["train_loss"][-1]) < 0.5 * float(res["train_loss"][0])
+    before = model(x).detach()
+    cost = float(model.connection_cost)
+    model.auto_swap()
+    torch.testing.assert_close(model(x), before, rtol=1e-5, atol=1e-6)
+    assert float(model.connection_cost) <= cost
+    with pytest.raises(ValueError, match="reg_metric"):
+        model.reg("weights", 1.0, 2.0)
+    with pytest.raises(ValueError, match="width"):
+        MLP(width=[3])
+
+
+def test_mlp_penalty_is_l1_plus_row_and_column_entropy():
+    from kanlab.pykan.MLP import MLP
+    model = MLP(width=[2, 2], seed=0)
+    with torch.no_grad():
+        model.linears[0].weight.copy_(torch.tensor([[1.0, -1.0], [0.0, 2.0]]))
+    a = torch.tensor([[1.0, 1.0], [0.0, 2.0]])
+
+    def h(p):
+        return -(p * torch.log2(p + 1e-4)).sum()
+    rows = (h(a[0] / 3) + h(a[1] / 3)) / 2
+    cols = (h(a[:, 0] / 2) + h(a[:, 1] / 4)) / 2
+    torch.testing.assert_close(model.reg("w", 1.0, 2.0), a.sum() + 2.0 * (rows + cols))
+
+
+# ---------------------------------------------------------------- utils, fit(pred_fn=), reg
+def test_batch_jacobian_shapes_follow_pykan():
+    from kanlab.pykan.utils import batch_hessian, batch_jacobian
+    x = _x(5, 2)
+    f = lambda z: torch.cat([z[:, [0]] ** 2 * z[:, [1]], z[:, [1]]], dim=1)  # noqa: E731
+    g = batch_jacobian(f, x)  # the first output's gradient
+    torch.testing.assert_close(g, torch.stack([2 * x[:, 0] * x[:, 1], x[:, 0] ** 2], dim=1))
+    assert batch_jacobian(f, x, mode="vector").shape == (5, 2, 2)
+    h = batch_hessian(f, x)
+    torch.testing.assert_close(h[:, 0, 1], 2 * x[:, 0])
+    torch.testing.assert_close(h[:, 1, 1], torch.zeros(5, dtype=F64))
+    with pytest.raises(ValueError, match="mode"):
+        batch_jacobian(f, x, mode="matrix")
+
+
+def test_fit_with_pred_fn_learns_a_conserved_quantity(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from kanlab.pykan import KAN, create_dataset_from_data
+    from kanlab.pykan.utils import batch_jacobian
+    x = _x(300, 2).float()
+    flow = torch.cat([x[:, [1]], -x[:, [0]]], dim=1)  # H = (x² + p²)/2 is conserved
+
+    def pred_fn(model, z):
+        g = batch_jacobian(model, z, create_graph=True)
+        return g / torch.linalg.norm(g, dim=1, keepdim=True)
+
+    loss_fn = lambda g, v: torch.mean(torch.sum(v * g, dim=1) ** 2)  # noqa: E731
+    data = create_dataset_from_data(x, flow)
+    model = KAN(width=[2, 1], seed=0, auto_save=False)  # (pykan's seed 42 is a trap for kanlab)
+    res = model.fit(data, steps=10, pred_fn=pred_fn, loss_fn=loss_fn)
+    assert len(res["train_loss"]) == 10
+    assert float(res["train_loss"][-1]) < 1e-2 < float(res["train_loss"][0])
+    g = pred_fn(model, x).detach()  # the learnt H's gradient is orthogonal to the flow
+    assert float((g * flow).sum(1).abs().median()) < 1e-2
+    with pytest.raises(ValueError, match="batch=-1"):
+        model.fit(data, steps=1, pred_fn=pred_fn, loss_fn=loss_fn, batch=10)
+
+
+def test_reg_is_the_fit_penalty_on_the_last_input(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from kanlab.pykan import KAN
+    from kanlab.pykan._fit import _reg
+    model = KAN(width=[2, 3, 1], seed=0, auto_save=False)
+    x = _x(100, 2).float()
+    model(x)
+    value = model.reg("edge_forward_spline_n", 1.0, 2.0, 0.0, 0.0)
+    assert value.requires_grad
+    assert float(value) == pytest.approx(_reg(model, x, 1.0, 2.0, "edge_rms"), rel=1e-5)
+    value.backward()
+    assert any(p.grad is not None and float(p.grad.abs().sum()) > 0 for p in model.parameters())
+    with_coef = model.reg(lamb_l1=1.0, entropy_offset=1e-4, lamb_coef=1.0)
+    assert float(with_coef) > float(value)
+    with pytest.raises(ValueError, match="reg_metric"):
+        model.reg("l2")
+
+
+def test_fit_takes_float64_data_and_grid_updates_keep_the_input(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from kanlab.pykan import KAN
+    x = _x(50, 2)  # float64, as numpy-built datasets are; the model is float32
+    y = x[:, :1] * x[:, 1:]
+    data = {"train_input": x, "train_label": y, "test_input": x, "test_label": y}
+    model = KAN(width=[2, 2, 1], seed=0, auto_save=False)
+    res = model.fit(data, steps=2)
+    assert len(res["train_loss"]) == 2 and all(float(v) == float(v) for v in res["train_loss"])
+    fresh = KAN(width=[2, 2, 1], seed=0, auto_save=False)
+    fresh.update_grid_from_samples(x.float())
+    assert float(fresh.reg()) > 0  # pykan's custom loops call reg() right after it
