@@ -67,8 +67,7 @@ def signed_factors(candidates, t, most: int = MOST_FACTORS) -> list:
     for h, expr in candidates:
         score = float(weight @ np.sign(h[:n] * t))
         if abs(score) >= MIN_AGREEMENT:
-            sign = 1.0 if score > 0 else -1.0
-            found.append((sign * h, sign * expr, abs(score)))
+            found.append((h, expr, score) if score > 0 else (-h, -expr, -score))
     found.sort(key=lambda f: -f[2])
     return found[:most]
 
@@ -95,7 +94,8 @@ def difference_logs(X, symbols) -> list:
                 continue
             out.append((np.log(a + b), symbols[i] + symbols[j]))
             if s != 0.0 and np.min(np.abs(d) / np.maximum(a, b)) >= 0.01:
-                out.append((np.log(s * d), s * (symbols[i] - symbols[j])))
+                first, second = (i, j) if s > 0 else (j, i)
+                out.append((np.log(s * d), symbols[first] - symbols[second]))
     return out
 
 

@@ -37,6 +37,8 @@ MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are
 FIT_ROWS = 600  # training rows the subset search uses (all of them refit the constants later)
 VAL_ROWS = 2000  # validation rows that score its candidates
 PER_SIZE = 2  # formulas returned per number of terms
+MAX_SIZE = 8  # terms (or powers) of a returned formula at most: a law rarely has more, and
+# every constant of a candidate is refitted later
 
 
 def _one_sign(y, share: float = 1.0):
@@ -320,7 +322,7 @@ def _sample(X, y, limit):
 def _best(scored):
     """The best :data:`PER_SIZE` per number of terms, as ``[payload]``."""
     out = []
-    for k in sorted({s[1] for s in scored}):
+    for k in sorted({s[1] for s in scored if s[1] <= MAX_SIZE}):
         same = sorted((s for s in scored if s[1] == k), key=lambda s: s[0])
         out += [s[2] for s in same[:PER_SIZE]]
     return out
