@@ -34,9 +34,10 @@ def _rewritings(expr, thorough: bool):
     steps = [sympy.together, sympy.factor, sympy.cancel]
     if thorough and complexity(expr) <= THOROUGH_NODES:
         steps.append(sympy.simplify)
-    out = [_whole_floats(expr)]
+    sources = list(dict.fromkeys([expr, _whole_floats(expr)]))
+    out = list(sources)
     for step in steps:
-        for source in list(out[:2]):  # each step on the original and on the whole-number form
+        for source in sources:  # each step on the original and on the whole-number form
             try:
                 out.append(_whole_floats(step(source)))
             except (sympy.PolynomialError, TypeError, ValueError, RecursionError,
