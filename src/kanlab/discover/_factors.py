@@ -102,6 +102,7 @@ def difference_logs(X, symbols) -> list:
 AFFINE_MAX_INPUTS = 4  # the rest's term list grows fast with more inputs
 AFFINE_COLUMNS = 150  # the simplest terms of the other inputs that A and B are built from
 AFFINE_FIT = 0.05  # the affine fit's RMS residual, relative to std(t), at most
+AFFINE_EXACT = 1e-6  # ... and below this, or else a residual that looks like noise
 AFFINE_SPREAD = 0.05  # the spread of A/B over the rows, relative to |c|, at most
 
 
@@ -114,13 +115,15 @@ def affine_factors(X, symbols, t, most: int = 2) -> list:
         t: the (transformed) target on the first rows.
         most: the largest number of factors returned, smallest spread first.
 
-    For each input, ``t`` is fitted (ridge least squares) as ``A + x_i·B`` with ``A``
-    and ``B`` linear in the simplest terms of the other inputs; where that fits and
+    For each input, ``t`` is fitted (least squares, small singular values cut) as ``A + x_i·B`` with ``A``
+    and ``B`` linear in the simplest terms of the other inputs; where that fits (to
+    rounding, or with a residual that :func:`~kanlab.discover._noise.looks_like_noise`) and
     ``c = A/B`` hardly varies (its ``|B|``-weighted median absolute deviation over
     ``|c|`` is the ``spread``), ``x_i + c`` is returned.  ``c`` is a float; the
     constants are refitted and rounded later.
     """
     import sympy
+    from kanlab.discover._noise import looks_like_noise
     from kanlab.discover._terms import term_library
     X = np.asarray(X, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
@@ -136,9 +139,12 @@ def affine_factors(X, symbols, t, most: int = 2) -> list:
         x = X[:n_rows, i]
         scale = float(np.std(x)) or 1.0
         M = np.hstack([V, V * (x / scale)[:, None]])
-        ridge = 1e-10 * float(np.trace(M.T @ M)) / M.shape[1]
-        coef = np.linalg.solve(M.T @ M + ridge * np.eye(M.shape[1]), M.T @ t)
-        if float(np.std(t - M @ coef)) > AFFINE_FIT * float(np.std(t)):
+        coef, *_ = np.linalg.lstsq(M, t, rcond=1e-10)  # SVD: normal equations lose digits
+        residual = t - M @ coef
+        # affine up to noise, not merely nearly linear (1/T over 300..400 K is nearly linear)
+        if float(np.std(residual)) > AFFINE_FIT * float(np.std(t)) or not (
+                float(np.std(residual)) <= AFFINE_EXACT * float(np.std(t))
+                or looks_like_noise(X[:n_rows], residual)):
             continue
         k = V.shape[1]
         A, B = V @ coef[:k], V @ coef[k:] / scale

@@ -32,7 +32,7 @@ def _rewritings(expr, thorough: bool):
     import sympy
     from kanlab.discover._constants import complexity
     steps = [sympy.together, sympy.factor, sympy.cancel]
-    if thorough and complexity(expr) <= THOROUGH_NODES:
+    if thorough and complexity(expr) <= THOROUGH_NODES and expr.has(sympy.Add):
         steps.append(sympy.simplify)
     sources = list(dict.fromkeys([expr, _whole_floats(expr)]))
     out = list(sources)
@@ -53,8 +53,8 @@ def simplest(expr, symbols, X, thorough: bool = False, rtol: float = 1e-9):
         expr: a sympy expression in ``symbols``.
         symbols: one symbol per column of ``X``.
         X: rows on which every rewriting must reproduce ``expr`` (to ``rtol``).
-        thorough: also try ``sympy.simplify`` (a fraction of a second on a small
-            formula; used once, on the chosen formula).
+        thorough: also try ``sympy.simplify`` on a small formula with a sum in it (a
+            fraction of a second; used once, on the chosen formula).
 
     Returns ``expr`` itself when no rewriting is shorter and equal on the rows.
     """

@@ -320,11 +320,17 @@ def _sample(X, y, limit):
 
 
 def _best(scored):
-    """The best :data:`PER_SIZE` per number of terms, as ``[payload]``."""
-    out = []
+    """The best :data:`PER_SIZE` per number of terms, as ``[payload]``, Pareto-pruned.
+
+    A formula with more terms is returned only if it beats, on the validation rows,
+    every formula with fewer terms: a dominated one could never be chosen, and every
+    candidate costs a nonlinear refit later.
+    """
+    out, best = [], math.inf
     for k in sorted({s[1] for s in scored if s[1] <= MAX_SIZE}):
-        same = sorted((s for s in scored if s[1] == k), key=lambda s: s[0])
+        same = sorted((s for s in scored if s[1] == k and s[0] < best), key=lambda s: s[0])
         out += [s[2] for s in same[:PER_SIZE]]
+        best = min([best] + [s[0] for s in same])
     return out
 
 
