@@ -1,4 +1,4 @@
-"""Products with a sign-changing factor, a shifted input, or a difference of inputs; printed forms."""
+"""Products with a sign-changing factor, a shifted input or a difference of inputs; short forms."""
 import numpy as np
 import sympy
 

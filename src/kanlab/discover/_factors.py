@@ -1,21 +1,20 @@
-"""Extra building blocks for the structure search: sign-changing factors and differences.
+"""Extra building blocks for the structure search: factors, sums and differences of inputs.
 
-Two kinds of law fall outside a sparse sum of library terms after a transform of ``y``:
+Three kinds of law fall outside a sparse sum of library terms after a transform of ``y``:
 
 - a *product* ``h(x)·P(x)`` where ``h`` changes sign on the rows (``cos(ω·t)``) and
   ``P`` does not (``A·exp(-b·t)``): ``log|y|`` does not exist where ``y`` crosses 0,
   but ``log|y/h|`` is a short sum.  :func:`signed_factors` picks the few library
   sines and cosines (:func:`oscillating`) whose sign follows the target's on (nearly)
-  every row: for the right ``h``
-  the ratio ``y/h`` keeps one sign, for an unrelated one it does not;
-- a product with a *difference* of two inputs, ``k·A·(T1 - T2)/d``: its expansion has
-  terms of five factors, but ``log|T1 - T2|`` is one column of a log fit.
-  :func:`difference_logs` adds ``log|x_i - x_j|`` and ``log(x_i + x_j)`` for pairs of
-  inputs of one sign whose difference also keeps one sign.
-
+  every row: for the right ``h`` the ratio ``y/h`` keeps one sign, for an unrelated one
+  it does not;
 - a product with a *shifted* input, ``(n - 1)·(1/R1 - 1/R2)`` or ``(Tc + 273.15)·n/V``:
   :func:`affine_factors` finds inputs in which ``y`` is affine, ``y = A + x·B``, with
-  ``A/B`` the same constant ``c`` on every row; then ``y/(x + c)`` is a short sum.
+  ``A/B`` the same constant ``c`` on every row; then ``y/(x + c)`` is a short sum;
+- a product with a *sum or difference* of two inputs, ``k·A·(T1 - T2)/d``: its expansion
+  has terms of five factors, but ``log|T1 - T2|`` is one column of a log fit.
+  :func:`difference_logs` adds ``log(x_i + x_j)`` and ``log|x_i - x_j|`` for pairs of
+  positive inputs of similar size.
 
 All return plain numpy columns with sympy expressions; :mod:`kanlab.discover._sparse`
 fits them like the other columns.
@@ -77,8 +76,8 @@ def difference_logs(X, symbols) -> list:
 
     A pair qualifies when both inputs are positive and of comparable size (medians
     within a factor 10); the difference enters when it keeps one sign on every row and
-    is not negligible next to the inputs (at least 1 % of the larger one).  ``base`` is the sympy expression whose power the log
-    fit's coefficient becomes (``(T1 - T2)**a``).
+    is not negligible next to the inputs (at least 1 % of the larger one).  ``base`` is
+    the sympy expression whose power the log fit's coefficient becomes (``(T1 - T2)**a``).
     """
     X = np.asarray(X, dtype=np.float64)
     out = []
@@ -115,8 +114,9 @@ def affine_factors(X, symbols, t, most: int = 2) -> list:
         t: the (transformed) target on the first rows.
         most: the largest number of factors returned, smallest spread first.
 
-    For each input, ``t`` is fitted (least squares, small singular values cut) as ``A + x_i·B`` with ``A``
-    and ``B`` linear in the simplest terms of the other inputs; where that fits (to
+    For each input, ``t`` is fitted (least squares, small singular values cut) as
+    ``A + x_i·B`` with ``A`` and ``B`` linear in the simplest terms of the other
+    inputs; where that fits (to
     rounding, or with a residual that :func:`~kanlab.discover._noise.looks_like_noise`) and
     ``c = A/B`` hardly varies (its ``|B|``-weighted median absolute deviation over
     ``|c|`` is the ``spread``), ``x_i + c`` is returned.  ``c`` is a float; the

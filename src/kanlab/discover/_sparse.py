@@ -4,16 +4,21 @@ Many laws are, after an invertible transform ``T`` of the target, a short
 sum of terms from :func:`kanlab.discover._terms.term_library`:
 
 - ``T(y) = c0 + Σ c_k·term_k`` (*additive*): Bernoulli's ``p + ρv²/2 + ρgh``,
-  a lens ``(n-1)(1/R1 - 1/R2)``, ``1/p² = 1/(m²v²) - 1/(m²c²)``;
+  ``1/p² = 1/(m²v²) - 1/(m²c²)``;
 - ``log|T(y)| = c0 + Σ c_k·term_k`` (*multiplicative*, for a ``T(y)`` of one
   sign), where the terms also include ``log x``, ``log|sin x|``,
   ``log|cos x|``: a product of powers ``C·Π x^a``, ``n0·exp(-E/(k·T))``, a
   Gaussian density;
 - ``log|T(y)| = c0 + Σ a_i·log|g_i(x_i)|`` with ``g`` one of ``x``, ``sin x``,
   ``cos x`` (*pow*, every such column at once, then pruned):
-  ``sin y = n1·sin θ / n2`` (Snell's law).
+  ``sin y = n1·sin θ / n2`` (Snell's law);
+- the same after dividing by a factor ``h`` from :mod:`kanlab.discover._factors`: a
+  sine or cosine whose sign follows ``T(y)``'s (``A·exp(-b·t)·cos(ω·t)``) or a shifted
+  input ``x + c`` (``(n - 1)·(1/R1 - 1/R2)``); sums and differences of two inputs of
+  similar size enter the log fits as columns (``k·(T1 - T2)``).
 
-For every transform and both kinds, a beam search over subsets selects up to :data:`MAX_TERMS` terms on the training
+For every transform and kind, a beam search over subsets selects up to
+:data:`MAX_TERMS` terms on the training
 rows; every step of every path is scored on the validation rows in the
 target's own units, and the best few per number of terms are returned as
 sympy formulas.  Their constants are refitted and chosen among later (see
