@@ -82,6 +82,23 @@ LAWS = {
     "damped_oscillation": (lambda A, b, t, w: A * np.exp(-b * t) * np.cos(w * t),
                            {"A": (1, 2), "b": (0.1, 1), "t": (0, 3), "w": (1, 3)},
                            "A exp(-b t) cos(w t)"),
+    # added with products of sign-changing factors, sums and differences of inputs
+    "gas_celsius": (lambda n, Tc, V: n * 8.314 * (Tc + 273.15) / V,
+                    {"n": (1, 5), "Tc": (0, 100), "V": (0.01, 0.1)}, "n R (Tc + 273.15) / V"),
+    "impedance": (lambda R, X: np.sqrt(R ** 2 + X ** 2), {"R": (10, 100), "X": (-50, 50)},
+                  "sqrt(R^2 + X^2)"),
+    "mechanical_energy": (lambda m, v, h: 0.5 * m * v ** 2 + 9.81 * m * h,
+                          {"m": (1, 10), "v": (0, 10), "h": (0, 20)}, "m v^2/2 + m g h"),
+    "phase_angle": (lambda w, L, R: np.arctan(w * L / R),
+                    {"w": (10, 1000), "L": (1e-3, 1e-2), "R": (1, 100)}, "atan(w L / R)"),
+    "heat_conduction": (lambda k, A, T1, T2, t, d: k * A * (T1 - T2) * t / d,
+                        {"k": (10, 400), "A": (0.01, 1), "T1": (350, 400), "T2": (280, 320),
+                         "t": (1, 100), "d": (0.01, 0.1)}, "k A (T1 - T2) t / d"),
+    "gaussian_mean": (lambda x, mu, sigma: np.exp(-(x - mu) ** 2 / (2 * sigma ** 2)),
+                      {"x": (-3, 3), "mu": (-1, 1), "sigma": (0.5, 2)},
+                      "exp(-(x - mu)^2 / (2 sigma^2))"),
+    "weir_flow": (lambda b, h: 1.84 * b * h ** 1.5, {"b": (1, 10), "h": (0.1, 1)},
+                  "1.84 b h^1.5"),
 }
 
 

@@ -129,12 +129,13 @@ def test_discover_finds_a_sum_without_a_network_and_stops_on_noise():
     assert res.metrics["formula_test_r2"] > 0.999
 
 
-def test_tidy_factors_without_changing_values():
-    from kanlab.discover._constants import complexity, tidy
+def test_simplest_form_factors_without_changing_values():
+    from kanlab.discover._constants import complexity
+    from kanlab.discover._simplify import simplest
     m, v = syms = _symbols("m", "v")
     expr = 1 / sympy.sqrt(-sympy.Float(1e-17) / m ** 2 + 1 / (m ** 2 * v ** 2))
     X = np.random.default_rng(0).uniform([1, 1e7], [5, 2.5e8], (50, 2))
-    out = tidy(expr, syms, X)
+    out = simplest(expr, syms, X)
     assert complexity(out) < complexity(expr)
     np.testing.assert_allclose(evaluate(out, syms, X), evaluate(expr, syms, X), rtol=1e-12)
 

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 __all__ = ["evaluate", "rmse_of", "refit", "round_constants", "rounding_tolerance",
-           "complexity", "tidy"]
+           "complexity"]
 
 
 def rounding_tolerance(expr, val_rmse: float, n_train: int, floor: float) -> float:
@@ -52,27 +52,6 @@ def rmse_of(expr, symbols, X, y) -> float:
     err = evaluate(expr, symbols, X) - y
     value = float(np.sqrt(np.mean(err * err)))
     return value if math.isfinite(value) else math.inf
-
-
-def tidy(expr, symbols, X, max_nodes: int = 80):
-    """``expr`` or its factored form, whichever has fewer nodes and the same values on ``X``.
-
-    ``1/sqrt(1/(m²v²) - a/m²)`` becomes ``m·v/sqrt(1 - a·v²)``: the same
-    formula, read as a physicist writes it and counted as simpler.
-    """
-    import sympy
-    if complexity(expr) > max_nodes:
-        return expr
-    try:
-        other = sympy.factor(expr)
-    except (sympy.PolynomialError, TypeError, ValueError, RecursionError):
-        return expr
-    if complexity(other) >= complexity(expr) or other.has(sympy.zoo, sympy.nan):
-        return expr
-    a, b = evaluate(expr, symbols, X), evaluate(other, symbols, X)
-    if np.all(np.isfinite(b)) and np.allclose(a, b, rtol=1e-10, atol=1e-300):
-        return other
-    return expr
 
 
 def _parameterize(expr):
@@ -129,8 +108,9 @@ def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02,
                  per_kind: int = 2):
     """Simple numbers within ``within`` (relative) of ``value``, simplest first.
 
-    Integers, then fractions ``p/q`` by growing ``q``, then ``p/q·π`` (the
-    first ``per_kind`` of each kind); the
+    Integers, then fractions ``p/q`` by growing ``q``, then the reciprocal of a whole
+    number ``1/k``, then ``p/q·π`` (the first ``per_kind`` of each
+    kind); the
     caller keeps the first that the validation rows accept, so an exponent
     of 1.9992 becomes 2, not 7π/11.
     """
@@ -147,6 +127,10 @@ def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02,
             if abs(p / q * unit - value) <= within * abs(value):
                 found.append(sympy.Rational(p, q) * symbol)
         out += found[:per_kind]
+        if unit == 1.0 and abs(value) < 1:  # 0.0029154519 = 1/343: a whole number's reciprocal
+            k = round(1 / value)
+            if max_denominator < abs(k) <= 100_000 and abs(1 / k - value) <= within * abs(value):
+                out.append(sympy.Rational(1, k))
     return out
 
 

@@ -163,13 +163,14 @@ def _label(trial: Trial) -> str:
 
 def _add(candidates, seen, exprs, source, symbols, data) -> None:
     import sympy
-    from kanlab.discover._constants import complexity, refit, rmse_of, tidy
+    from kanlab.discover._constants import complexity, refit, rmse_of
+    from kanlab.discover._simplify import simplest
     for expr in exprs:
         if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             continue
         try:
-            expr = tidy(refit(expr, symbols, data["X_train"], data["y_train"]), symbols,
-                        data["X_val"])
+            expr = simplest(refit(expr, symbols, data["X_train"], data["y_train"]), symbols,
+                            data["X_val"])
             key = str(expr)
             if key in seen:
                 continue
@@ -188,6 +189,7 @@ def _finish(table, test_table, data, symbols, identifiers, name_map, candidates,
     from kanlab.discover._constants import (complexity, rmse_of, round_constants,
                                             rounding_tolerance)
     from kanlab.discover._select import choose, pareto_front
+    from kanlab.discover._simplify import simplest
     scale = float(np.std(data["y_train"]))
     candidates = _rounded_leaders(candidates, data, symbols, scale)
     front = pareto_front(candidates)
@@ -196,8 +198,10 @@ def _finish(table, test_table, data, symbols, identifiers, name_map, candidates,
     if chosen is not None:
         tol = rounding_tolerance(chosen["expr"], chosen["val_rmse"], len(data["y_train"]),
                                  EXACT * scale)
-        formula = round_constants(chosen["expr"], symbols, (data["X_train"], data["y_train"]),
-                                  (data["X_val"], data["y_val"]), tol)
+        formula = simplest(round_constants(chosen["expr"], symbols,
+                                           (data["X_train"], data["y_train"]),
+                                           (data["X_val"], data["y_val"]), tol),
+                           symbols, data["X_val"], thorough=True)
         chosen = chosen | {"expr": formula, "complexity": complexity(formula),
                            "val_rmse": rmse_of(formula, symbols, data["X_val"], data["y_val"])}
     best_spline = min(splines, key=lambda s: s["val_rmse"], default=None)
@@ -244,6 +248,7 @@ def _rounded_leaders(candidates, data, symbols, scale, within: float = 1.5, most
     """
     from kanlab.discover._constants import (complexity, rmse_of, round_constants,
                                             rounding_tolerance)
+    from kanlab.discover._simplify import simplest
     if not candidates:
         return candidates
     best = min(c["val_rmse"] for c in candidates)
@@ -252,8 +257,9 @@ def _rounded_leaders(candidates, data, symbols, scale, within: float = 1.5, most
     out = list(candidates)
     for c in leaders:
         tol = rounding_tolerance(c["expr"], c["val_rmse"], len(data["y_train"]), EXACT * scale)
-        expr = round_constants(c["expr"], symbols, (data["X_train"], data["y_train"]),
-                               (data["X_val"], data["y_val"]), tol)
+        expr = simplest(round_constants(c["expr"], symbols, (data["X_train"], data["y_train"]),
+                                        (data["X_val"], data["y_val"]), tol),
+                        symbols, data["X_val"])
         if expr != c["expr"]:
             val = rmse_of(expr, symbols, data["X_val"], data["y_val"])
             out.append(c | {"expr": expr, "complexity": complexity(expr), "val_rmse": val})

@@ -4,16 +4,21 @@ Many laws are, after an invertible transform ``T`` of the target, a short
 sum of terms from :func:`kanlab.discover._terms.term_library`:
 
 - ``T(y) = c0 + Σ c_k·term_k`` (*additive*): Bernoulli's ``p + ρv²/2 + ρgh``,
-  a lens ``(n-1)(1/R1 - 1/R2)``, ``1/p² = 1/(m²v²) - 1/(m²c²)``;
+  ``1/p² = 1/(m²v²) - 1/(m²c²)``;
 - ``log|T(y)| = c0 + Σ c_k·term_k`` (*multiplicative*, for a ``T(y)`` of one
   sign), where the terms also include ``log x``, ``log|sin x|``,
   ``log|cos x|``: a product of powers ``C·Π x^a``, ``n0·exp(-E/(k·T))``, a
   Gaussian density;
 - ``log|T(y)| = c0 + Σ a_i·log|g_i(x_i)|`` with ``g`` one of ``x``, ``sin x``,
   ``cos x`` (*pow*, every such column at once, then pruned):
-  ``sin y = n1·sin θ / n2`` (Snell's law).
+  ``sin y = n1·sin θ / n2`` (Snell's law);
+- the same after dividing by a factor ``h`` from :mod:`kanlab.discover._factors`: a
+  sine or cosine whose sign follows ``T(y)``'s (``A·exp(-b·t)·cos(ω·t)``) or a shifted
+  input ``x + c`` (``(n - 1)·(1/R1 - 1/R2)``); sums and differences of two inputs of
+  similar size enter the log fits as columns (``k·(T1 - T2)``).
 
-For every transform and both kinds, a beam search over subsets selects up to :data:`MAX_TERMS` terms on the training
+For every transform and kind, a beam search over subsets selects up to
+:data:`MAX_TERMS` terms on the training
 rows; every step of every path is scored on the validation rows in the
 target's own units, and the best few per number of terms are returned as
 sympy formulas.  Their constants are refitted and chosen among later (see
@@ -37,6 +42,8 @@ MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are
 FIT_ROWS = 600  # training rows the subset search uses (all of them refit the constants later)
 VAL_ROWS = 2000  # validation rows that score its candidates
 PER_SIZE = 2  # formulas returned per number of terms
+MAX_SIZE = 8  # terms (or powers) of a returned formula at most: a law rarely has more, and
+# every constant of a candidate is refitted later
 
 
 def _one_sign(y, share: float = 1.0):
@@ -185,6 +192,7 @@ def _pruned(D, t, cols):
 def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANSFORMS,
                        max_terms: int = MAX_TERMS) -> list:
     """Candidate formulas (sympy, in ``symbols``) for ``y`` from sparse fits over library terms."""
+    from kanlab.discover._factors import difference_logs, oscillating
     from kanlab.discover._terms import term_library
     # a seeded sample of the rows: the library stays small in memory (terms × rows) whatever
     # the table's size
@@ -192,20 +200,29 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
     X_val, y_val = _sample(X_val, y_val, VAL_ROWS)
     X_all = np.vstack([X_train, X_val]).astype(np.float64)
     n_tr = len(X_train)
-    logs = _log_features(X_all, symbols)
+    logs = _log_features(X_all, symbols) + difference_logs(X_all, symbols)
     table = _transforms()
-    scored = []
-    for simple in (True, False):
+    scored, extra = [], {"X": X_all, "symbols": symbols, "oscillating": []}
+    for simple in (False, True):  # the full list first: its sines and cosines of products
         values, exprs = term_library(X_all, symbols, simple=simple)
         beam, most = (BEAM, max_terms) if simple else (FULL[0], min(FULL[1], max_terms))
         _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val, most, beam,
-                simple)
+                extra if simple else None)
+        if not simple:  # candidate factors h of y = h·P for the short list's fits
+            extra["oscillating"] = oscillating(values, exprs)
+        del values, exprs
     return [_to_sympy(item, table) for item in _best(scored)]
 
 
 def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val, max_terms,
-            beam, simple_pass) -> None:
-    """Every transform and kind over one term library; appends ``(error, size, payload)``."""
+            beam, extra) -> None:
+    """Every transform and kind over one term library; appends ``(error, size, payload)``.
+
+    ``extra`` (for the short list only; else None) holds the rows ``X``, the
+    ``symbols`` and the ``oscillating`` factors, from which the factors ``h`` of
+    ``T(y) = h·P`` are chosen (see :mod:`kanlab.discover._factors`).
+    """
+    simple_pass = extra is not None
     for name in transforms:
         applies, forward, inv_np, _ = table[name]
         if not applies(y_train):
@@ -215,23 +232,18 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
         if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
             continue
         s_y = _one_sign(y_train) or 1.0
-        kinds = [("add", t, values, exprs)]
-        s_t = _one_sign(t, MIN_SIGNED)
-        if s_t:
-            log_vals = np.column_stack([v for v, _ in logs] + [values]) if logs else values
-            kinds.append(("mul", _log(s_t * t), log_vals,
-                          [("log", b) for _, b in logs] + list(exprs)))
-        if s_t and logs and simple_pass:  # a product of powers of x, sin x, cos x
-            kinds.append(("pow", _log(s_t * t), np.column_stack([v for v, _ in logs]),
-                          [("log", b) for _, b in logs]))
-        for kind, target, V, E in kinds:
+        for kind, target, V, E, factor in _kinds(t, values, exprs, logs, n_tr, extra):
             if V.shape[1] == 0:
                 continue
-            fit_rows = n_tr
-            tr, target = V[:fit_rows], target[:fit_rows]
+            with np.errstate(all="ignore"):
+                ratio = t / factor[0][:n_tr] if factor is not None else t
+            s_k = _one_sign(ratio, MIN_SIGNED) if kind != "add" else 1.0
+            tr, target = V[:n_tr], target[:n_tr]
             # weighted by |dy/dfit|: errors count as they do in y itself, and rows where
             # the transform magnifies the noise (1/y² of small y, log of y near 0) count little
             w = _weights(forward, y_train, t, kind)
+            if factor is not None and kind == "add":  # t/h: an error e in it is h·e in t
+                w = w * np.abs(factor[0][:n_tr])
             w = np.where(np.isfinite(target) & np.isfinite(w), w, 0.0)
             target = np.where(w > 0, target, 0.0)
             w = w / np.sqrt(np.sum(w * w))
@@ -250,11 +262,48 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
                 c0 = t_mean - float(beta @ mean[cols])
                 with np.errstate(all="ignore"):
                     u = c0 + V[n_tr:, cols] @ beta
-                    u = s_t * np.exp(u) if kind != "add" else u
+                    u = s_k * np.exp(u) if kind != "add" else u
+                    u = u * factor[0][n_tr:] if factor is not None else u
                     pred = inv_np(u, s_y)
                     err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
                 if math.isfinite(err):
-                    scored.append((err, len(cols), (kind, name, cols, beta, c0, s_t, s_y, E)))
+                    scored.append((err, len(cols) + (factor is not None),
+                                   (kind, name, cols, beta, c0, s_k, s_y, E,
+                                    factor[1] if factor is not None else 1)))
+
+
+def _kinds(t, values, exprs, logs, n_tr, extra):
+    """``[(kind, target, columns, exprs, factor)]``: the fits tried for one transformed ``t``.
+
+    ``add``: ``t`` as a sum of terms; ``mul``: ``log|t|`` as one (with log columns);
+    ``pow``: ``log|t|`` over every log column at once; and, with a factor ``h``
+    (``factor = (values, expr)``), ``t/h`` as a sum or ``log|t/h|`` as one.
+    """
+    kinds = [("add", t, values, exprs, None)]
+    s_t = _one_sign(t, MIN_SIGNED)
+    log_vals = np.column_stack([v for v, _ in logs] + [values]) if logs else values
+    log_exprs = [("log", b) for _, b in logs] + list(exprs)
+    if s_t:
+        kinds.append(("mul", _log(s_t * t), log_vals, log_exprs, None))
+    if extra is None:
+        return kinds
+    if s_t and logs:  # a product of powers of x, sin x, cos x
+        kinds.append(("pow", _log(s_t * t), np.column_stack([v for v, _ in logs]),
+                      [("log", b) for _, b in logs], None))
+    from kanlab.discover._factors import affine_factors, signed_factors
+    # h·P with h a sine or cosine whose sign follows t's: log|t/h| is a short sum
+    for h, h_expr, _ in signed_factors(extra["oscillating"], t):
+        with np.errstate(all="ignore"):
+            kinds.append(("mul", _log(t / h[:n_tr]), log_vals, log_exprs, (h, h_expr)))
+    # (x + c)·B: t/(x + c) is a sum or, of one sign, a product
+    for h, h_expr, _ in affine_factors(extra["X"], extra["symbols"], t):
+        with np.errstate(all="ignore"):
+            ratio = t / h[:n_tr]
+        kinds.append(("add", ratio, values, exprs, (h, h_expr)))
+        s_r = _one_sign(ratio, MIN_SIGNED)
+        if s_r:
+            kinds.append(("mul", _log(s_r * ratio), log_vals, log_exprs, (h, h_expr)))
+    return kinds
 
 
 def _weights(forward, y, t, kind):
@@ -276,17 +325,23 @@ def _sample(X, y, limit):
 
 
 def _best(scored):
-    """The best :data:`PER_SIZE` per number of terms, as ``[payload]``."""
-    out = []
-    for k in sorted({s[1] for s in scored}):
-        same = sorted((s for s in scored if s[1] == k), key=lambda s: s[0])
+    """The best :data:`PER_SIZE` per number of terms, as ``[payload]``, Pareto-pruned.
+
+    A formula with more terms is returned only if it beats, on the validation rows,
+    every formula with fewer terms: a dominated one could never be chosen, and every
+    candidate costs a nonlinear refit later.
+    """
+    out, best = [], math.inf
+    for k in sorted({s[1] for s in scored if s[1] <= MAX_SIZE}):
+        same = sorted((s for s in scored if s[1] == k and s[0] < best), key=lambda s: s[0])
         out += [s[2] for s in same[:PER_SIZE]]
+        best = min([best] + [s[0] for s in same])
     return out
 
 
 def _to_sympy(item, table):
     import sympy
-    kind, name, cols, beta, c0, s_t, s_y, E = item
+    kind, name, cols, beta, c0, s_t, s_y, E, factor = item
     F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
     if kind == "add":
         u = F(c0) + sum(F(b) * sympy.Mul(*E[c]) for b, c in zip(beta, cols))
@@ -295,4 +350,4 @@ def _to_sympy(item, table):
         for b, c in zip(beta, cols):
             e = E[c]
             u = u * (e[1] ** F(b) if e[0] == "log" else sympy.exp(F(b) * sympy.Mul(*e)))
-    return table[name][3](u, s_y)
+    return table[name][3](factor * u, s_y)

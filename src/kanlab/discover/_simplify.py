@@ -1,0 +1,75 @@
+"""The shortest equivalent printed form of a formula, checked on rows.
+
+A formula assembled from a transform of ``y`` and a sparse fit is right but rarely
+written as a physicist would: ``1/sqrt(1/(m²v²) - a/m²)`` is ``m·v/sqrt(1 - a·v²)``
+(for positive ``m, v``), ``-f/(v/343 - 1)`` is ``343·f/(343 - v)``.
+:func:`simplest` tries sympy's rewritings (``together``, ``factor``, ``cancel``, and
+``simplify`` when asked and the formula is small), turns floats that are whole
+numbers (``1.0``) into integers, and keeps the form with the fewest nodes whose
+values agree with the original on the given rows.  A rewriting can be wrong where
+sympy's assumptions are (a branch of a root, a sign): the check on the rows is what
+makes a form acceptable, not sympy's word.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["simplest", "THOROUGH_NODES"]
+
+THOROUGH_NODES = 40  # sympy.simplify only below this size: its time grows fast with it
+_MAX_NODES = 80  # no rewriting at all beyond this size
+
+
+def _whole_floats(expr):
+    """``expr`` with floats that are whole numbers (``1.0``, ``-2.0``) made integers."""
+    import sympy
+    swap = {f: sympy.Integer(int(f)) for f in expr.atoms(sympy.Float)
+            if float(f).is_integer() and abs(float(f)) < 1e15}
+    return expr.xreplace(swap) if swap else expr
+
+
+def _rewritings(expr, thorough: bool):
+    import sympy
+    from kanlab.discover._constants import complexity
+    steps = [sympy.together, sympy.factor, sympy.cancel]
+    if thorough and complexity(expr) <= THOROUGH_NODES and expr.has(sympy.Add):
+        steps.append(sympy.simplify)
+    sources = list(dict.fromkeys([expr, _whole_floats(expr)]))
+    out = list(sources)
+    for step in steps:
+        for source in sources:  # each step on the original and on the whole-number form
+            try:
+                out.append(_whole_floats(step(source)))
+            except (sympy.PolynomialError, TypeError, ValueError, RecursionError,
+                    AttributeError, NotImplementedError):
+                continue
+    return out
+
+
+def simplest(expr, symbols, X, thorough: bool = False, rtol: float = 1e-9):
+    """The form of ``expr`` with the fewest nodes that has the same values on the rows ``X``.
+
+    Args:
+        expr: a sympy expression in ``symbols``.
+        symbols: one symbol per column of ``X``.
+        X: rows on which every rewriting must reproduce ``expr`` (to ``rtol``).
+        thorough: also try ``sympy.simplify`` on a small formula with a sum in it (a
+            fraction of a second; used once, on the chosen formula).
+
+    Returns ``expr`` itself when no rewriting is shorter and equal on the rows.
+    """
+    import sympy
+    from kanlab.discover._constants import complexity, evaluate
+    if complexity(expr) > _MAX_NODES:
+        return expr
+    reference = evaluate(expr, symbols, X)
+    finite = np.isfinite(reference)
+    best, size = expr, complexity(expr)
+    for other in _rewritings(expr, thorough):
+        if complexity(other) >= size or other.has(sympy.zoo, sympy.nan, sympy.I):
+            continue
+        values = evaluate(other, symbols, X)
+        if np.array_equal(np.isfinite(values), finite) and np.allclose(
+                values[finite], reference[finite], rtol=rtol, atol=1e-300):
+            best, size = other, complexity(other)
+    return best

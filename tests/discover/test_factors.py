@@ -1,0 +1,90 @@
+"""Products with a sign-changing factor, a shifted input or a difference of inputs; short forms."""
+import numpy as np
+import sympy
+
+from kanlab.discover._constants import _nice_values, complexity, evaluate, refit, rmse_of
+from kanlab.discover._factors import (affine_factors, difference_logs, oscillating,
+                                      signed_factors)
+from kanlab.discover._simplify import simplest
+from kanlab.discover._sparse import structure_formulas
+from kanlab.discover._terms import term_library
+
+
+def _symbols(*names):
+    return [sympy.Symbol(n, positive=True) for n in names]
+
+
+def _best(X, y, syms, n_train=300):
+    tr, va = slice(0, n_train), slice(n_train, None)
+    found = structure_formulas(X[tr], y[tr], X[va], y[va], syms, transforms=("id",))
+    return refit(min(found, key=lambda f: rmse_of(f, syms, X[va], y[va])), syms, X[tr], y[tr])
+
+
+def test_sign_of_the_right_oscillating_factor_follows_the_target():
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(1, 2, 400), rng.uniform(0.1, 1, 400), rng.uniform(0, 3, 400),
+              rng.uniform(1, 3, 400)]
+    A, b, t, w = syms = _symbols("A", "b", "t", "w")
+    y = X[:, 0] * np.exp(-X[:, 1] * X[:, 2]) * np.cos(X[:, 3] * X[:, 2])
+    values, exprs = term_library(X, syms)
+    found = signed_factors(oscillating(values, exprs), y)
+    assert found and found[0][1] in (sympy.cos(t * w), -sympy.cos(t * w)), found
+    assert signed_factors(oscillating(values, exprs), np.abs(y)) == []  # one sign: no factor
+
+
+def test_damped_oscillation_is_found_as_a_product():
+    rng = np.random.default_rng(1)
+    n = 400
+    X = np.c_[rng.uniform(1, 2, n), rng.uniform(0.1, 1, n), rng.uniform(0, 3, n),
+              rng.uniform(1, 3, n)]
+    A, b, t, w = syms = _symbols("A", "b", "t", "w")
+    y = X[:, 0] * np.exp(-X[:, 1] * X[:, 2]) * np.cos(X[:, 3] * X[:, 2])
+    best = _best(X, y, syms, n_train=250)
+    assert rmse_of(best, syms, X[250:], y[250:]) < 1e-9 * np.std(y), best
+    assert best.has(sympy.cos(t * w)) and best.has(sympy.exp), best
+
+
+def test_affine_factor_of_a_shifted_input():
+    """(n - 1)·(1/R1 - 1/R2): y is affine in n with A/B = -1 on every row."""
+    rng = np.random.default_rng(2)
+    X = np.c_[rng.uniform(1.3, 1.9, 300), rng.uniform(0.05, 0.5, 300),
+              rng.uniform(-0.5, -0.05, 300)]
+    syms = [sympy.Symbol("n", positive=True), sympy.Symbol("R1", positive=True),
+            sympy.Symbol("R2", real=True)]
+    y = (X[:, 0] - 1) * (1 / X[:, 1] - 1 / X[:, 2])
+    found = affine_factors(X, syms, y)
+    assert found, found
+    values, expr, spread = found[0]
+    assert spread < 1e-3 and expr.free_symbols == {syms[0]}
+    np.testing.assert_allclose(values, X[:, 0] - 1, atol=1e-4)
+    # a law without such a factor offers none (p + rho·v²: affine in p, but A/B varies)
+    Z = np.c_[rng.uniform(1, 2, 300), rng.uniform(1, 2, 300), rng.uniform(1, 2, 300)]
+    assert affine_factors(Z, _symbols("p", "rho", "v"), Z[:, 0] + Z[:, 1] * Z[:, 2] ** 2) == []
+
+
+def test_difference_of_inputs_enters_a_product():
+    rng = np.random.default_rng(3)
+    n = 400
+    X = np.c_[rng.uniform(10, 400, n), rng.uniform(350, 400, n), rng.uniform(280, 320, n)]
+    k, T1, T2 = syms = _symbols("k", "T1", "T2")
+    bases = {b for _, b in difference_logs(X, syms)}
+    assert {T1 - T2, T1 + T2} <= bases and k - T2 not in bases  # k - T2 changes sign
+    y = 0.5 * X[:, 0] * (X[:, 1] - X[:, 2])
+    best = _best(X, y, syms)
+    assert rmse_of(best, syms, X[300:], y[300:]) < 1e-9 * np.std(y), best
+    assert (T1 - T2) in sympy.preorder_traversal(sympy.factor(best)) or best.has(T1 - T2), best
+
+
+def test_simplest_form_of_a_ratio_and_whole_floats():
+    f, v = syms = _symbols("f", "v")
+    X = np.random.default_rng(4).uniform([100, 0], [1000, 100], (50, 2))
+    expr = -f / (v / 343 - 1)
+    out = simplest(expr, syms, X)
+    assert complexity(out) < complexity(expr)
+    np.testing.assert_allclose(evaluate(out, syms, X), evaluate(expr, syms, X), rtol=1e-12)
+    assert simplest(sympy.Float(1.0) * f * v ** sympy.Float(1.0), syms, X) == f * v
+
+
+def test_reciprocal_of_a_whole_number_is_a_nice_value():
+    assert sympy.Rational(1, 343) in _nice_values(1 / 343.0)
+    assert all(v != sympy.Rational(1, 343) for v in _nice_values(1 / 300.0))
