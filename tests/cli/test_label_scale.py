@@ -1,5 +1,5 @@
 """Labels of any scale: `kanlab train` fits rescaled labels and maps everything back
-(the map itself: tests/train/test_label_scale.py)."""
+(the map itself: tests/train/test_label_map.py)."""
 import math
 
 import pytest
