@@ -114,3 +114,27 @@ def test_layer_quadratic_has_continuous_curvature_where_linear_jumps():
         jumps[mode] = abs(float(d2y[1] - d2y[0]))
     assert jumps["quadratic"] < 1e-4
     assert jumps["linear"] > 1e-2
+
+
+def test_curvature_caches_follow_the_knot_tensor_not_its_id():
+    """The end-curvature and smoothness-quadrature caches are keyed on the knot tensor
+    itself: after a grid change, an entry made for other knots (which an id() of a freed
+    tensor could match, as after `refine` in pykan's Example_3) is never used."""
+    from kanlab.nn._extrapolation import end_curvature
+    layer = curved_layer()
+    old = end_curvature(layer)
+    old_quad = layer.curvature_quadrature()
+    finer = KANLayer(3, 2, grid=11, k=3, extrapolate="quadratic", dtype=F64)
+    layer.set_grid(finer.knots.clone(), finer.coef.detach().clone())
+    knots = layer.knots
+    # entries that match the new knots in everything but the tensor object
+    other = knots.clone()
+    layer.__dict__["_end_curvature_cache"] = ((other, knots._version, knots.dtype,
+                                               knots.device), old)
+    layer.__dict__["_curvature_cache"] = ((other, knots._version, knots.dtype, knots.device),
+                                          old_quad)
+    n_basis = knots.shape[-1] - layer.k - 1
+    assert end_curvature(layer).shape[-1] == n_basis != old.shape[-1]
+    assert layer.curvature_quadrature()[0].shape[-1] == n_basis
+    x = torch.linspace(-1.5, 1.5, 7, dtype=F64).unsqueeze(1).expand(7, 3)
+    assert layer(x).shape == (7, 2)  # beyond the grid: the curvature term uses the new basis

@@ -34,9 +34,11 @@ def end_curvature(layer) -> Tensor:
     """Second derivatives of every basis at both ends of the base interval,
     ``(2, in, n_basis)``, kept on the layer until its knots change."""
     knots, k = layer.knots, layer.k
-    key = (id(knots), knots._version, knots.dtype, knots.device)
+    # the key holds the knot tensor itself: an id() could be reused by the next grid's knots
+    key = (knots, knots._version, knots.dtype, knots.device)
     cache = layer.__dict__.get("_end_curvature_cache")
-    if cache is not None and cache[0] == key and not torch.compiler.is_compiling():
+    if (cache is not None and cache[0][0] is knots and cache[0][1:] == key[1:]
+            and not torch.compiler.is_compiling()):
         return cache[1]
     n = knots.shape[-1] - k - 1
     ends = knots[:, [k, n]].t().contiguous()  # (2, in)

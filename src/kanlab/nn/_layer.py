@@ -369,10 +369,12 @@ class KANLayer(nn.Module):
         ValueError
             The layer's edge basis has no smoothness penalty.
         """
-        key = (id(self.knots), self.knots._version)  # knots change only on grid updates
+        knots = self.knots  # replaced on grid updates; the key holds it (an id() can be reused)
         cache = self.__dict__.get("_curvature_cache")
-        if cache is None or cache[0] != key:
-            cache = (key, self.edge_basis.curvature_quadrature(self.knots, self.k))
+        key = (knots, knots._version, knots.dtype, knots.device)
+        if cache is None or cache[0][0] is not knots or cache[0][1:] != key[1:]:
+            cache = (key,
+                     self.edge_basis.curvature_quadrature(knots, self.k))
             self.__dict__["_curvature_cache"] = cache
         return cache[1]
 
