@@ -99,30 +99,29 @@ def cli_run(argv: list[str], tmp: Path, expect_ok: bool = False):
     return check_one_line(code, err)
 
 
+def _clear(err: BaseException, contains: str | None) -> str:
+    """The error's one-line summary, after checking its message is the user's, not torch's."""
+    message = str(err)
+    assert not any(m in message for m in TORCH_INTERNALS), f"torch internals: {message[:300]}"
+    if contains is not None:
+        assert contains.lower() in message.lower(), f"{contains!r} not in {message[:300]!r}"
+    return f"{type(err).__name__}: {message[:160]}"
+
+
 def clean_error(fn, *exceptions, contains: str | None = None):
     """Call ``fn()``: a clear ValueError/TypeError/OSError passes, and so does a return."""
-    exceptions = exceptions or (ValueError, TypeError, OSError)
     try:
-        value = fn()
-    except exceptions as err:
-        message = str(err)
-        assert not any(m in message for m in TORCH_INTERNALS), f"torch internals: {message[:300]}"
-        if contains is not None:
-            assert contains.lower() in message.lower(), f"{contains!r} not in {message[:300]!r}"
-        return f"{type(err).__name__}: {message[:160]}"
-    return value
+        return fn()
+    except (exceptions or (ValueError, TypeError, OSError)) as err:
+        return _clear(err, contains)
 
 
 def must_raise(fn, *exceptions, contains: str | None = None):
-    exceptions = exceptions or (ValueError, TypeError)
+    """Call ``fn()``: it must raise a clear ValueError/TypeError (or ``exceptions``)."""
     try:
         value = fn()
-    except exceptions as err:
-        message = str(err)
-        assert not any(m in message for m in TORCH_INTERNALS), f"torch internals: {message[:300]}"
-        if contains is not None:
-            assert contains.lower() in message.lower(), f"{contains!r} not in {message[:300]!r}"
-        return f"{type(err).__name__}: {message[:160]}"
+    except (exceptions or (ValueError, TypeError)) as err:
+        return _clear(err, contains)
     raise AssertionError(f"accepted, returned {str(value)[:200]}")
 
 

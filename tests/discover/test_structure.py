@@ -51,13 +51,17 @@ def test_simple_library_is_a_subset_of_the_full_one():
     assert len(simple) < len(full) and set(simple) <= set(full)
 
 
-def test_beam_finds_the_subset_that_forward_selection_misses():
-    """p + rho·v²/2 + 9.81·rho·h: the single best term is none of the law's."""
-    rng = np.random.default_rng(0)
-    n = 400
+def _bernoulli(seed: int, n: int = 400):
+    """Columns p, rho, v, h and Bernoulli's p + rho·v²/2 + 9.81·rho·h."""
+    rng = np.random.default_rng(seed)
     X = np.c_[rng.uniform(1e5, 2e5, n), rng.uniform(900, 1100, n), rng.uniform(1, 10, n),
               rng.uniform(0, 10, n)]
-    y = X[:, 0] + 0.5 * X[:, 1] * X[:, 2] ** 2 + 9.81 * X[:, 1] * X[:, 3]
+    return X, X[:, 0] + 0.5 * X[:, 1] * X[:, 2] ** 2 + 9.81 * X[:, 1] * X[:, 3]
+
+
+def test_beam_finds_the_subset_that_forward_selection_misses():
+    """p + rho·v²/2 + 9.81·rho·h: the single best term is none of the law's."""
+    X, y = _bernoulli(seed=0)
     p, rho, v, h = syms = _symbols("p", "rho", "v", "h")
     values, factors = term_library(X, syms, simple=True)
     D = (values - values.mean(0)) / values.std(0)
@@ -71,11 +75,7 @@ def test_beam_finds_the_subset_that_forward_selection_misses():
 
 
 def test_sum_of_products_is_found():
-    rng = np.random.default_rng(1)
-    n = 400
-    X = np.c_[rng.uniform(1e5, 2e5, n), rng.uniform(900, 1100, n), rng.uniform(1, 10, n),
-              rng.uniform(0, 10, n)]
-    y = X[:, 0] + 0.5 * X[:, 1] * X[:, 2] ** 2 + 9.81 * X[:, 1] * X[:, 3]
+    X, y = _bernoulli(seed=1)
     syms = _symbols("p", "rho", "v", "h")
     best = _best(X, y, syms)
     assert rmse_of(best, syms, X, y) < 1e-9 * np.std(y)
