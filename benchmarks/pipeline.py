@@ -37,6 +37,16 @@ def counting(counts: dict):
         counts["forward_and_rms"] += 1
         return forward_and_rms(self, x)
     KANLayer.forward, KANLayer.forward_and_rms = fwd, far
+    try:  # one node per regularised layer (kanlab.train._reg_layer), as _magnitudes calls it
+        from kanlab.train import _magnitudes
+        regularised = _magnitudes.regularised_layer
+
+        def reg(*args):
+            counts["forward_and_rms"] += 1
+            return regularised(*args)
+        _magnitudes.regularised_layer = reg
+    except (ImportError, AttributeError):  # older versions
+        pass
     try:  # the regularised fit's own route (kanlab.train._magnitudes), which may call far
         from kanlab.train import _magnitudes
     except ImportError:  # older versions: forward_and_rms only
@@ -58,6 +68,11 @@ def main(argv=None) -> int:
     parser.add_argument("--config", default="{}", help="TrainConfig fields as JSON")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    try:  # what `kanlab train` does for its exit (kanlab.cli._exit)
+        from kanlab.cli._exit import freeze_at_exit
+        freeze_at_exit()
+    except ImportError:  # older versions
+        pass
     counts = {"forward": 0, "forward_and_rms": 0}
     counting(counts)
     marks = []

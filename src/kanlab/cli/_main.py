@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
             claim_out(parser, args, cfg.out, resume=False)
         import torch
         torch.set_num_threads(args.threads)
+        from kanlab.cli._exit import freeze_at_exit
+        freeze_at_exit()  # the exit skips collecting torch's objects (see the module)
         from kanlab.cli._train_job import RankLost, run
         try:
             metrics = run(cfg, log=lambda line: print(line, flush=True),
@@ -68,6 +70,8 @@ def _data_main(parser, args) -> int:
         check_run_options(parser, args)
         import torch
         torch.set_num_threads(args.threads)
+        from kanlab.cli._exit import freeze_at_exit
+        freeze_at_exit()  # the exit skips collecting torch's objects (see the module)
         from kanlab.cli._data_ddp import run_data_ddp
         return run_data_ddp(parser, args, features,
                             check_out=lambda: check_out(parser, args.out))

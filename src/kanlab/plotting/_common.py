@@ -41,8 +41,9 @@ def save_png(fig: Figure, path: str | os.PathLike) -> None:
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {str(target)!r}: directory "
                                 f"{str(target.parent)!r} does not exist")
-    with atomic_writer(target) as handle:
-        fig.savefig(handle, format="png", dpi=DPI)
+    with atomic_writer(target) as handle:  # zlib level 1: a sixth larger, encoded in a
+        # fraction of level 6's time (about 0.1 s less for kanlab train's four figures)
+        fig.savefig(handle, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
 
 
 def check_names(names: Sequence[str] | None, n: int, letter: str, arg: str) -> list[str]:

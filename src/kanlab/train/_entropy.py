@@ -27,7 +27,7 @@ from torch import Tensor
 
 from kanlab._compat import Function, forward_ad_active, transforms_active
 
-__all__ = ["entropy", "reference_entropy"]
+__all__ = ["entropy", "reference_entropy", "entropy_value", "entropy_backward"]
 
 
 def reference_entropy(m: Tensor, dim: int, mass: float = 0.0) -> Tensor:
@@ -49,9 +49,7 @@ class _EntropyFunction(Function):
 
     @staticmethod
     def forward(m, dim, mass):
-        total = m.sum(dim=dim, keepdim=True) + mass
-        p = m / total.clamp_min(torch.finfo(m.dtype).tiny)
-        return -torch.special.xlogy(p, p).sum(dim=dim).mean()
+        return entropy_value(m, dim, mass)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
@@ -67,12 +65,25 @@ class _EntropyFunction(Function):
                 (gm,) = torch.autograd.grad(reference_entropy(m, dim, mass), m, grad,
                                             create_graph=True)
             return gm, None, None
-        z = (m.sum(dim=dim, keepdim=True) + mass).clamp_min(torch.finfo(m.dtype).tiny)
-        p = m / z
-        alive = (p > 0).to(m.dtype)
-        n = max(m.numel() // max(m.shape[dim], 1), 1)  # entries of the mean
-        g = (torch.special.xlogy(alive, p) + alive) * (-grad / n)  # ∂H/∂p, 0 where p = 0
-        return (g - (g * m).sum(dim=dim, keepdim=True) / z) / z, None, None
+        return entropy_backward(m, dim, mass, grad), None, None
+
+
+def entropy_value(m: Tensor, dim: int, mass: float) -> Tensor:
+    """:func:`reference_entropy` of non-negative ``m``, computed without recording (see
+    :class:`_EntropyFunction`)."""
+    total = m.sum(dim=dim, keepdim=True) + mass
+    p = m / total.clamp_min(torch.finfo(m.dtype).tiny)
+    return -torch.special.xlogy(p, p).sum(dim=dim).mean()
+
+
+def entropy_backward(m: Tensor, dim: int, mass: float, grad) -> Tensor:
+    """``grad · ∂H/∂m`` of :func:`entropy_value` in closed form (module docstring)."""
+    z = (m.sum(dim=dim, keepdim=True) + mass).clamp_min(torch.finfo(m.dtype).tiny)
+    p = m / z
+    alive = (p > 0).to(m.dtype)
+    n = max(m.numel() // max(m.shape[dim], 1), 1)  # entries of the mean
+    g = (torch.special.xlogy(alive, p) + alive) * (-grad / n)  # ∂H/∂p, 0 where p = 0
+    return (g - (g * m).sum(dim=dim, keepdim=True) / z) / z
 
 
 def entropy(m: Tensor, dim: int, mass: float = 0.0) -> Tensor:

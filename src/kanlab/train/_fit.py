@@ -17,9 +17,9 @@ from torch import Tensor
 
 from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
-from kanlab.train._magnitudes import MagnitudeCache, forward_with_magnitudes
+from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
 from kanlab.train._optim import LBFGS, Adam
-from kanlab.train._regularization import check_reg_metric, smoothness_penalty, sparsity_penalty
+from kanlab.train._regularization import check_reg_metric, smoothness_penalty
 from kanlab._validation import NonFiniteError, check_float, check_int, check_solver_dtype
 
 __all__ = ["FitConfig", "History", "fit", "check_dataset", "NonFiniteLossError"]
@@ -159,8 +159,8 @@ def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = N
     besides the data loss; the scikit-learn classifier reuses it with cross-entropy).
     ``cache`` keeps the first layer's features between evaluations on the same input."""
     if cfg.lamb > 0:
-        pred, mags = forward_with_magnitudes(model, x, cache, cfg.reg_metric)
-        reg = cfg.lamb * sparsity_penalty(mags, cfg.lamb_l1, cfg.lamb_entropy, cfg.reg_metric)
+        pred, reg = forward_with_penalty(model, x, cache, cfg.lamb, cfg.lamb_l1,
+                                         cfg.lamb_entropy, cfg.reg_metric)
     else:
         pred = model(x)
         reg = pred.new_zeros(())
@@ -340,8 +340,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                 loss, reg = sync.loss_and_grad(model, xb, yb, cfg)
                 reg_value = float(reg)
                 return loss
-            for p in model.parameters():
-                p.grad = None
+            for p in optimizer.params:  # every trainable parameter (walking the modules
+                p.grad = None  # at each evaluation cost more than a small layer's kernels)
             try:
                 pred, reg = penalties(model, xb, cfg, cache)
             except NonFiniteError:  # a hidden layer overflowed: same as a non-finite loss

@@ -19,13 +19,16 @@ All three compute the same quantities; they differ in rounding only.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from kanlab.train._regularization import REG_METRICS, edge_magnitudes
+from kanlab.train._reg_layer import regularised_layer
+from kanlab.train._regularization import REG_METRICS, edge_magnitudes, sparsity_penalty
 
-__all__ = ["MagnitudeCache", "forward_with_magnitudes"]
+__all__ = ["MagnitudeCache", "forward_with_magnitudes", "forward_with_penalty"]
 
 # edge values (B, out, in) by a broadcast product when it has at most this many
 # elements (fewer operations for small layers than einsum's permuted batched product)
@@ -103,3 +106,42 @@ def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = Non
 
     pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
     return pred, mags
+
+
+def forward_with_penalty(model, x: Tensor, cache: MagnitudeCache | None, lamb: float,
+                         lamb_l1: float, lamb_entropy: float, reg_metric: str = "edge_rms"
+                         ) -> tuple[Tensor, Tensor]:
+    """Output and ``lamb · sparsity_penalty(magnitudes)``, each layer as one autograd node.
+
+    The same value as :func:`forward_with_magnitudes` followed by
+    :func:`kanlab.train._regularization.sparsity_penalty` (to rounding), for the
+    RMS metrics; a layer outside the two cheap routes of :func:`_edges_and_rms`
+    and the std metrics take those functions.
+    """
+    kind, mass, bits = REG_METRICS[reg_metric]
+    if kind != "rms":
+        pred, mags = forward_with_magnitudes(model, x, cache, reg_metric)
+        return pred, lamb * sparsity_penalty(mags, lamb_l1, lamb_entropy, reg_metric)
+    weights = (float(lamb), float(lamb_l1),
+               lamb_entropy / math.log(2.0) if bits else float(lamb_entropy), float(mass))
+    terms = []
+
+    def edges(layer, x: Tensor) -> Tensor:
+        if x.dim() == 2:
+            kept = cache.get(layer, x) if cache is not None and not x.requires_grad else None
+            w = layer.feature_weight()  # (out, in, S)
+            if kept is not None:
+                y, term = regularised_layer(kept[0], w, kept[1], weights)
+                terms.append(term)
+                return y
+            if layer.out_features <= w.shape[-1]:
+                layer.check_input(x)
+                y, term = regularised_layer(layer.features(x), w, None, weights)
+                terms.append(term)
+                return y
+        y, rms = layer.forward_and_rms(x)
+        terms.append(lamb * sparsity_penalty([rms], lamb_l1, lamb_entropy, reg_metric))
+        return y
+
+    pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
+    return pred, sum(terms[1:], terms[0]) if terms else pred.new_zeros(())
