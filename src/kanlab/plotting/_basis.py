@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from kanlab.splines._bspline import bspline_basis
-from kanlab.plotting._common import figure_with_axes, save_png
+from kanlab.plotting._common import TITLE_Y, figure_with_axes, save_png
 
 __all__ = ["plot_bspline_basis"]
 
@@ -99,11 +99,11 @@ def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
     if spline:
         ax_basis.set_ylim(-0.04, 1.08)
         ax_basis.set_title(f"B-spline bases of input {i}  (G = {layer.grid}, k = {k}, "
-                           f"{n} bases)")
+                           f"{n} bases)", y=TITLE_Y)
     else:
         ax_basis.set_ylim(-1.08, 1.08)
         ax_basis.set_title(f"{layer.basis_name} basis of input {i}  (G = {layer.grid}, "
-                           f"{n} functions)")
+                           f"{n} functions)", y=TITLE_Y)
     ax_basis.set_ylabel(r"$B_b(x)$" if spline else r"$\varphi_b(x)$")
     ax_basis.legend(handles=[dots, Patch(color=SHADE, label="outside base interval")],
                     loc="upper right", fontsize=8, framealpha=0.9)
@@ -118,7 +118,7 @@ def plot_bspline_basis(layer, *, edge: tuple[int, int] = (0, 0),
     ax_edge.set_ylabel("spline part")
     masked = " (masked)" if float(layer.mask[j, i]) == 0 else ""
     ax_edge.set_title(f"edge (i={i}, j={j}){masked}: "
-                      r"$\mathrm{scale\_sp}_{ji}\, c_{jib}\, B_b(x)$ and their sum")
+                      r"$\mathrm{scale\_sp}_{ji}\, c_{jib}\, B_b(x)$ and their sum", y=TITLE_Y)
     ax_edge.legend(loc="best", fontsize=8, framealpha=0.9)
     if path is not None:
         save_png(fig, path)

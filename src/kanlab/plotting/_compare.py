@@ -14,7 +14,7 @@ from torch import Tensor
 
 from kanlab._validation import check_int
 
-from kanlab.plotting._common import check_names, figure_with_axes, save_png
+from kanlab.plotting._common import TITLE_Y, check_names, figure_with_axes, save_png
 
 __all__ = ["plot_compare"]
 
@@ -95,7 +95,8 @@ def _compare_2d(r: np.ndarray, names: list[str], model, f, n: int) -> tuple[Figu
         image = ax.imshow(values, origin="lower", extent=extent, aspect="auto", cmap=cmap,
                           norm=panel_norm, interpolation="nearest")
         fig.colorbar(image, ax=ax, shrink=0.9)
-        ax.set(title=title, xlabel=names[0], ylabel=names[1])
+        ax.set(xlabel=names[0], ylabel=names[1])
+        ax.set_title(title, y=TITLE_Y)
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.yaxis.set_major_locator(MaxNLocator(5))
     return fig, _rmse(truth, pred)
@@ -119,7 +120,8 @@ def _compare_slices(r: np.ndarray, names: list[str], model, f, n: int) -> tuple[
         sq_err.append((pred - truth) ** 2)
         ax.plot(x[:, d], truth, color=TRUTH, lw=2.2, label="truth")
         ax.plot(x[:, d], pred, color=MODEL, lw=1.6, ls="--", label="model")
-        ax.set(xlabel=names[d], title=f"along {names[d]}")
+        ax.set_xlabel(names[d])
+        ax.set_title(f"along {names[d]}", y=TITLE_Y)
         if d % cols == 0:
             ax.set_ylabel("output")
         if d == 0:

@@ -17,7 +17,7 @@ import torch
 from matplotlib.figure import Figure
 
 from kanlab.plotting._basis import plot_bspline_basis
-from kanlab.plotting._common import save_png
+from kanlab.plotting._common import TITLE_Y, save_png
 
 __all__ = ["plot_edge_in_use", "edge_in_use"]
 
@@ -60,7 +60,7 @@ def plot_edge_in_use(model, x=None, *, in_vars=None, path: str | os.PathLike | N
     for ax in (ax_basis, ax_edge):
         ax.set_xlabel(f"{name} (scaled)" if l == 0 else name)
     kind = "spline" if spline else "symbolic; its former spline"
-    ax_edge.set_title(f"edge {l}:{i}→{j} ({kind})", fontsize=10)
+    ax_edge.set_title(f"edge {l}:{i}→{j} ({kind})", fontsize=10, y=TITLE_Y)
     if not spline:
         sym = model.symbolic[l]
         a, b, c, d = (float(v) for v in sym.affine[j, i].detach().cpu())

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from kanlab.train._fit import History
-from kanlab.plotting._common import figure_with_axes, save_png
+from kanlab.plotting._common import TITLE_Y, figure_with_axes, save_png
 
 __all__ = ["plot_history"]
 
@@ -90,7 +90,8 @@ def plot_history(stages: History | Sequence[tuple[int, History]], *,
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
     if train and test:
-        ax.set_title(f"final RMSE: train {train[-1]:.3g}, test {test[-1]:.3g}", pad=22)
+        ax.set_title(f"final RMSE: train {train[-1]:.3g}, test {test[-1]:.3g}", pad=22,
+                     y=TITLE_Y)
     if path is not None:
         save_png(fig, path)
     return fig
