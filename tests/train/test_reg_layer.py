@@ -24,8 +24,11 @@ def _inputs(seed: int, b=40, n_in=3, n_out=4, s=6, gram=False):
 @pytest.mark.parametrize("gram", [False, True])
 @pytest.mark.parametrize("weights", WEIGHTS)
 @pytest.mark.parametrize("numpy_limit", [0, 4096])  # torch and numpy penalties
-def test_value_and_gradients_match_the_reference(gram, weights, numpy_limit, monkeypatch):
+@pytest.mark.parametrize("broadcast_limit", [0, 1 << 20])  # edge values by einsum / broadcast
+def test_value_and_gradients_match_the_reference(gram, weights, numpy_limit, broadcast_limit,
+                                                 monkeypatch):
     monkeypatch.setattr(_reg_layer, "NUMPY_LIMIT", numpy_limit)
+    monkeypatch.setattr(_reg_layer, "BROADCAST_LIMIT", broadcast_limit)
     for seed in range(3):
         feats, w, m = _inputs(seed, gram=gram)
         y, p = regularised_layer(feats, w, m, weights)

@@ -25,14 +25,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from kanlab.train._reg_layer import regularised_layer
+from kanlab.train import _reg_layer
+from kanlab.train._reg_layer import edge_values, regularised_layer
 from kanlab.train._regularization import REG_METRICS, edge_magnitudes, sparsity_penalty
 
 __all__ = ["MagnitudeCache", "forward_with_magnitudes", "forward_with_penalty"]
 
-# edge values (B, out, in) by a broadcast product when it has at most this many
-# elements (fewer operations for small layers than einsum's permuted batched product)
-BROADCAST_LIMIT = 1 << 20
+BROADCAST_LIMIT = _reg_layer.BROADCAST_LIMIT  # edge values by broadcast up to this many elements
 
 
 class MagnitudeCache:
@@ -74,10 +73,7 @@ def _edges_and_rms(layer, x: Tensor, cache: MagnitudeCache | None) -> tuple[Tens
     elif layer.out_features <= w.shape[-1]:
         layer.check_input(x)
         feats = layer.features(x)  # (B, in, S)
-        if feats.numel() * layer.out_features <= BROADCAST_LIMIT:  # small: no permuted copies
-            edges = (feats.unsqueeze(1) * w).sum(-1)
-        else:
-            edges = torch.einsum("bif,oif->boi", feats, w)
+        edges = edge_values(feats, w, BROADCAST_LIMIT)
         y, ms = edges.sum(-1), edges.pow(2).mean(0)
     else:
         return layer.forward_and_rms(x)

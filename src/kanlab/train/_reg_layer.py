@@ -37,7 +37,7 @@ from torch import Tensor
 from kanlab._compat import Function, forward_ad_active, transforms_active
 from kanlab.train._entropy import entropy, entropy_backward, entropy_value
 
-__all__ = ["regularised_layer", "reference"]
+__all__ = ["regularised_layer", "reference", "edge_values", "BROADCAST_LIMIT"]
 
 # edge values (B, out, in) by a broadcast product up to this many elements (fewer
 # operations than einsum's permuted batched product for small layers)
@@ -46,9 +46,10 @@ BROADCAST_LIMIT = 1 << 20
 NUMPY_LIMIT = 4096
 
 
-def _edges(feats: Tensor, w: Tensor) -> Tensor:
-    """Edge values ``(B, out, in)`` from features ``(B, in, S)`` and weights ``(out, in, S)``."""
-    if feats.numel() * w.shape[0] <= BROADCAST_LIMIT:
+def edge_values(feats: Tensor, w: Tensor, limit: int | None = None) -> Tensor:
+    """Edge values ``(B, out, in)`` from features ``(B, in, S)`` and weights ``(out, in, S)``:
+    by a broadcast product up to ``limit`` (default :data:`BROADCAST_LIMIT`) elements."""
+    if feats.numel() * w.shape[0] <= (BROADCAST_LIMIT if limit is None else limit):
         return (feats.unsqueeze(1) * w).sum(-1)
     return torch.einsum("bif,oif->boi", feats, w)
 
@@ -96,7 +97,7 @@ def reference(feats: Tensor, w: Tensor, gram: Tensor | None, weights: tuple
         y = F.linear(feats.flatten(1), w.flatten(1))
         q = torch.einsum("oif,ifg,oig->oi", w, gram, w)
     else:
-        edges = _edges(feats, w)
+        edges = edge_values(feats, w)
         y, q = edges.sum(-1), edges.pow(2).mean(0)
     q = q.clamp_min(0)
     m = torch.sqrt(q + torch.finfo(q.dtype).tiny)
@@ -114,7 +115,7 @@ class _RegularisedLayer(Function):
             gw = torch.bmm(w.transpose(0, 1), gram).transpose(0, 1)  # (M_i w_oi)ᵀ, M_i symmetric
             q, edges = (w * gw).sum(-1), None
         else:
-            edges = _edges(feats, w)
+            edges = edge_values(feats, w)
             y, q, gw = edges.sum(-1), edges.pow(2).mean(0), None
         penalty, slope = _penalty_and_slope(q, weights)
         return y, penalty, slope, gw, edges
