@@ -64,14 +64,15 @@ def _penalty_and_slope(q: Tensor, weights: tuple) -> tuple[Tensor, Tensor]:
     lamb, l1, w_entropy, mass = weights
     if q.device.type == "cpu" and q.numel() <= NUMPY_LIMIT:
         qn = q.detach().numpy()
-        tiny = np.finfo(qn.dtype).tiny
+        tiny = np.finfo(qn.dtype).tiny  # the floor of the dtype's magnitudes
+        qn = qn.astype(np.float64, copy=False)  # a few dozen entries: float64 costs nothing
         m = np.sqrt(np.maximum(qn, 0) + tiny)
         value, dm = l1 * m.sum(), np.full_like(m, l1)
         for dim in (1, 0):
             h, dh = _entropy_numpy(m, dim, mass, tiny)
             value, dm = value + w_entropy * h, dm + w_entropy * dh
-        slope = np.where(qn >= 0, (lamb * dm) / (2 * m), 0).astype(qn.dtype)
-        return q.new_tensor(lamb * value), torch.from_numpy(slope)
+        slope = np.where(qn >= 0, (lamb * dm) / (2 * m), 0)
+        return q.new_tensor(lamb * value), torch.from_numpy(slope).to(q.dtype)
     m = torch.sqrt(q.clamp_min(0) + torch.finfo(q.dtype).tiny)
     value = l1 * m.sum() + w_entropy * (entropy_value(m, 1, mass) + entropy_value(m, 0, mass))
     dm = l1 + w_entropy * (entropy_backward(m, 1, mass, 1.0) + entropy_backward(m, 0, mass, 1.0))
