@@ -238,8 +238,7 @@ class KANLinearFunction(Function):
         with torch.no_grad():
             if plan.local:
                 return local_forward(x, params, spec, ops)
-            y, feats, w = dense_forward(x, params, spec, plan, ops, save)
-            return y, feats, w, x.new_empty(0)
+            return dense_forward(x, params, spec, plan, ops, save)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
@@ -267,7 +266,7 @@ class KANLinearFunction(Function):
         elif kept[0].dim() == 3:  # the local strategy's packed weights: its plan, as in forward
             out = local_backward(gy, params, spec, ops, needs, *kept)
         else:
-            out = dense_backward(gy, x, params, spec, Plan(x, coef, spec), ops, needs, *kept[:2])
+            out = dense_backward(gy, x, params, spec, Plan(x, coef, spec), ops, needs, *kept[:3])
         if spec.base_fun is None and out[2] is not None:
             out[2].zero_()  # scale_base does not enter the output without a base function
         return (*out, None, None, None)

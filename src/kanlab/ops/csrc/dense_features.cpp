@@ -26,6 +26,22 @@ void check_rows(const at::Tensor& t, const at::Tensor& x, int64_t per, const cha
               name, " must be a contiguous (B, F, ", per, ") tensor of x's dtype");
 }
 
+// The base function's values (deriv 0) or derivatives (1) at xs[0..n) from pre, sigmoid(x)
+// (SiLU) or tanh(x) (tanh) at the same points (kanlab.ops._strategies.base_precomputation):
+// one elementwise pass of ATen's vectorised function serves a forward and its backward pass.
+template <int deriv, typename T>
+inline void base_from_pre(int64_t base, const T* __restrict xs, const T* __restrict pre, int64_t n,
+                          T* __restrict out) {
+  if (base == kSilu) {
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j)
+      out[j] = deriv ? pre[j] * (T(1) + xs[j] * (T(1) - pre[j])) : xs[j] * pre[j];
+  } else {  // tanh
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) out[j] = deriv ? T(1) - pre[j] * pre[j] : pre[j];
+  }
+}
+
 #if defined(__AVX512F__)
 // Offsets of points j .. j + 15 in their feature rows (S slots each, point j
 // first): row, the base function's slot, and at, that of the first non-zero
@@ -174,14 +190,16 @@ inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase
 
 // Writes the dense feature rows out (B, F, S) of x (B, F): zero, then the
 // base value (from bx (B, F), computed by the caller with torch's vectorised
-// function, or here when bx is empty) and the k + 1 non-zero bases; without
+// function, or formed from it when pre (bx is then sigmoid(x) or tanh(x), see
+// base_from_pre), or computed here when bx is empty) and the k + 1 non-zero bases; without
 // the last spline's slot when drop_last (rows of S - 1).
 void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& bx,
                   const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
                   const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
-                  bool drop_last) {
+                  bool drop_last, bool pre) {
   check_args(x, knots, table, origin, last, k, uniform);
   const int64_t B = x.size(0), F = x.size(1);
+  TORCH_CHECK(!pre || base == kSilu || base == kTanh, "pre needs a SiLU or tanh base function");
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_features", [&] {
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
     TORCH_CHECK(!drop_last || sp.n >= 2, "drop_last needs at least two splines");
@@ -205,7 +223,9 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
             const int64_t n = std::min(kChunk, F - c0);
             eval_uniform<(KC > 0 ? KC : 1), 0>(sp, xp + b * F + c0, c0, n, vals.data(), kChunk,
                                             first.data());
-            const scalar_t* bv = given ? bp + b * F + c0 : bvals.data();
+            const scalar_t* bv = given && !pre ? bp + b * F + c0 : bvals.data();
+            if (given && pre)
+              base_from_pre<0>(base, xp + b * F + c0, bp + b * F + c0, n, bvals.data());
             if (nb && !given)
               for (int64_t j = 0; j < n; ++j) bvals[j] = base_value(base, xp[b * F + c0 + j]);
             scatter_features<(KC > 0 ? KC : 1)>(vals.data(), first.data(), bv, n, S, nb, skip,
@@ -217,7 +237,12 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
         for (int64_t f = 0; f < F; ++f) {
           scalar_t* feat = row + f * S;
           const int64_t first1 = sp.template features<KC>(xp[b * F + f], f, 0, vals.data());
-          if (nb) feat[0] = given ? bp[b * F + f] : vals[0];
+          if (nb) {
+            scalar_t bval = vals[0];
+            if (given && pre) base_from_pre<0>(base, xp + b * F + f, bp + b * F + f, 1, &bval);
+            else if (given) bval = bp[b * F + f];
+            feat[0] = bval;
+          }
           for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r)
             if (first1 - nb + r != skip) feat[first1 + r] = vals[nb + r];
         }
@@ -233,9 +258,10 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
 at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tensor& dbx,
                        const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
                        const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
-                       bool drop_last) {
+                       bool drop_last, bool pre) {
   check_args(x, knots, table, origin, last, k, uniform);
   const int64_t B = x.size(0), F = x.size(1);
+  TORCH_CHECK(!pre || base == kSilu || base == kTanh, "pre needs a SiLU or tanh base function");
   auto gx = at::empty_like(x);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_contract_dx", [&] {
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
@@ -260,7 +286,9 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
             const int64_t n = std::min(kChunk, F - c0);
             eval_uniform<(KC > 0 ? KC : 1), 1>(sp, xp + b * F + c0, c0, n, vals.data(), kChunk,
                                             first.data());
-            const scalar_t* db = given ? dbp + b * F + c0 : dbvals.data();
+            const scalar_t* db = given && !pre ? dbp + b * F + c0 : dbvals.data();
+            if (given && pre)
+              base_from_pre<1>(base, xp + b * F + c0, dbp + b * F + c0, n, dbvals.data());
             if (nb && !given)
               for (int64_t j = 0; j < n; ++j) dbvals[j] = base_derivative(base, xp[b * F + c0 + j]);
             gather_contract<(KC > 0 ? KC : 1)>(vals.data(), first.data(), db, n, S, nb, skip,
@@ -274,7 +302,12 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
           scalar_t acc = scalar_t(0);
           for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r)
             if (first1 - nb + r != skip) acc += vals[nb + r] * g[first1 + r];
-          if (nb) acc += (given ? dbp[b * F + f] : vals[0]) * g[0];
+          if (nb) {
+            scalar_t db = vals[0];
+            if (given && pre) base_from_pre<1>(base, xp + b * F + f, dbp + b * F + f, 1, &db);
+            else if (given) db = dbp[b * F + f];
+            acc += db * g[0];
+          }
           out[b * F + f] = acc;
         }
       }
