@@ -222,9 +222,10 @@ class KANLinearFunction(Function):
     ``kept`` is what the backward pass reuses from the forward one: for the
     local strategy the packed weights ``(F, S, Op)``, x's columns and their base
     precomputation (:func:`kanlab.ops._strategies.local_forward`); for the
-    dense one, when ``save`` (a backward pass will follow), the features and
-    combined weights (2-D, :func:`kanlab.ops._strategies.dense_forward`) or
-    empty tensors; they are not differentiable.  Call through
+    dense one, when ``save`` (a backward pass will follow), the features,
+    combined weights (2-D) and base precomputation
+    (:func:`kanlab.ops._strategies.dense_forward`) or empty tensors; they are not
+    differentiable.  Call through
     :func:`kan_linear` (``x`` contiguous).  ``mask`` receives no gradient (it is a buffer).
     """
 
