@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/run.py [--quick] [--out benchmarks/results] [--budget SECONDS]
     python benchmarks/run.py --conditions --out DIR   # 1 thread, all threads, one core busy
+    python benchmarks/run.py --conditions --out DIR --cases "[784,64,10]" --only "1 thread"
 
 Writes ``results.json`` and ``results.md`` into ``--out`` and prints the
 markdown.  Times are measured in this process; the memory of every
@@ -192,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=None,
                         help="seconds spent timing each figure (default 0.5, and 3 for the "
                              "rows the targets read; 0.05 with --quick, 3 with --targets)")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and not args.conditions:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.quick and args.targets:
         parser.error("--quick and --targets are exclusive")
     if args.conditions:
@@ -200,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="kanlab-bench-") as tmp:
             snapshot_kanlab(Path(tmp))
             extra = [] if args.budget is None else ["--budget", str(args.budget)]
-            return conditions.main(["--out", str(args.out), *extra])
+            # conditions.py's own options (--cases, --only) pass through.
+            return conditions.main(["--out", str(args.out), *extra, *rest])
     mode = "quick" if args.quick else "targets" if args.targets else "full"
     defaults = {"quick": (QUICK, 0.05), "targets": (TARGETS, TARGET_BUDGET_S),
                 "full": (FULL, 0.5)}

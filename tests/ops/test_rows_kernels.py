@@ -13,6 +13,8 @@ from test_kan_linear import (CASES, assert_fast_matches_reference, make_layer, n
 
 ROWS_CASES = CASES + [dict(grid=5, k=3, i=7, o=1), dict(grid=5, k=3, i=2, o=5),
                       dict(grid=5, k=3, i=3, o=37), dict(grid=6, k=1, o=1, base="zero"),
+                      # 9 to 16 outputs: weight rows padded to 16
+                      dict(grid=5, k=3, i=4, o=10), dict(grid=4, k=2, i=3, o=16, base="tanh"),
                       dict(grid=5, k=2, i=3, o=2, extrapolate="quadratic"),
                       # 600 rows in chunks of 256: shared between threads
                       dict(grid=5, k=3, i=150, o=3)]

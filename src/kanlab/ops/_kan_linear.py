@@ -222,9 +222,10 @@ class KANLinearFunction(Function):
     ``kept`` is what the backward pass reuses from the forward one: for the
     local strategy the packed weights ``(F, S, Op)``, x's columns and their base
     precomputation (:func:`kanlab.ops._strategies.local_forward`); for the
-    dense one, when ``save`` (a backward pass will follow), the features and
-    combined weights (2-D, :func:`kanlab.ops._strategies.dense_forward`) or
-    empty tensors; they are not differentiable.  Call through
+    dense one, when ``save`` (a backward pass will follow), the features,
+    combined weights (2-D) and base precomputation
+    (:func:`kanlab.ops._strategies.dense_forward`) or empty tensors; they are not
+    differentiable.  Call through
     :func:`kan_linear` (``x`` contiguous).  ``mask`` receives no gradient (it is a buffer).
     """
 
@@ -238,8 +239,7 @@ class KANLinearFunction(Function):
         with torch.no_grad():
             if plan.local:
                 return local_forward(x, params, spec, ops)
-            y, feats, w = dense_forward(x, params, spec, plan, ops, save)
-            return y, feats, w, x.new_empty(0)
+            return dense_forward(x, params, spec, plan, ops, save)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
@@ -267,7 +267,7 @@ class KANLinearFunction(Function):
         elif kept[0].dim() == 3:  # the local strategy's packed weights: its plan, as in forward
             out = local_backward(gy, params, spec, ops, needs, *kept)
         else:
-            out = dense_backward(gy, x, params, spec, Plan(x, coef, spec), ops, needs, *kept[:2])
+            out = dense_backward(gy, x, params, spec, Plan(x, coef, spec), ops, needs, *kept[:3])
         if spec.base_fun is None and out[2] is not None:
             out[2].zero_()  # scale_base does not enter the output without a base function
         return (*out, None, None, None)

@@ -41,7 +41,7 @@ _ALIGN_INPUTS = 16
 # [1024,1024] b=4096, 128 MiB of features, which recomputes).
 _SAVE_BYTES = 64 << 20
 # Layers of at most this many outputs run the rows kernels (csrc/rows.cpp) under "auto".
-ROWS_MAX_OUT = 8
+ROWS_MAX_OUT = 16
 
 
 class Plan:
@@ -141,8 +141,9 @@ def _chosen(grads, needs) -> tuple:
 
 
 def dense_forward(x, params, spec, plan: Plan, ops, save: bool = False
-                  ) -> tuple[Tensor, Tensor, Tensor]:
-    """``(y, feats, w)``: ``y = Σ_blocks features @ weightsᵀ``, each input's last spline left out.
+                  ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """``(y, feats, w, pre)``: ``y = Σ_blocks features @ weightsᵀ``, each input's last spline
+    left out.
 
     The splines of an input sum to one everywhere (inside the grid, and
     outside it with either extrapolation), so ``Σ_s w_s B_s(x) = Σ_{s<n-1}
@@ -152,9 +153,12 @@ def dense_forward(x, params, spec, plan: Plan, ops, save: bool = False
 
     With ``save`` (a backward pass will follow) and the features of the whole
     batch within ``_SAVE_BYTES``, one block spans every input and its features
-    ``(B, F·(S - drop))`` and combined weights ``(O, F·(S - drop))`` are returned
-    for :func:`dense_backward`, which then neither evaluates the splines nor
-    combines the weights again; else ``feats`` and ``w`` are empty.
+    ``(B, F·(S - drop))``, combined weights ``(O, F·(S - drop))`` and the base
+    precomputation ``pre`` (:func:`base_precomputation`: ``sigmoid(x)`` for SiLU,
+    from which the kernels form the base values here and their derivatives in
+    the backward pass) are returned for :func:`dense_backward`, which then
+    neither evaluates the splines nor combines the weights again; else they are
+    empty.
     """
     args = spec.kernel_args()
     S = plan.S - plan.drop
@@ -164,52 +168,56 @@ def dense_forward(x, params, spec, plan: Plan, ops, save: bool = False
     feats = x.new_empty(plan.B * width * S)
     wbuf = x.new_empty(plan.O * width * S)
     bias = x.new_zeros(plan.O) if plan.drop else None
+    pre = base_precomputation(x, spec) if keep else x.new_empty(0)
     y = None
     for f0, f1 in blocks:
         nf = f1 - f0
         f = feats[:plan.B * nf * S].view(plan.B, nf * S)
         xb = x if len(blocks) == 1 else x[:, f0:f1].contiguous()
-        ops.features_out(xb, f, base_values(xb, spec), *_block_args(spec, args, f0, f1), plan.drop)
+        bargs = _block_args(spec, args, f0, f1)
+        if pre.numel():
+            ops.features_out(xb, f, pre, *bargs, plan.drop, True)
+        else:
+            ops.features_out(xb, f, base_values(xb, spec), *bargs, plan.drop)
         w = _combine(ops, params, spec, f0, f1, wbuf, plan.drop, bias).view(plan.O, nf * S)
         y = torch.mm(f, w.t()) if y is None else y.addmm_(f, w.t())
     y = y if bias is None else y.add_(bias)
     if keep:
-        return y, feats.view(plan.B, plan.F * S), wbuf.view(plan.O, plan.F * S)
+        return y, feats.view(plan.B, plan.F * S), wbuf.view(plan.O, plan.F * S), pre
     empty = x.new_empty(0)
-    return y, empty, empty
+    return y, empty, empty, empty
 
 
-def _saved_backward(gy, x, params, spec, plan, ops, needs, feats, w):
-    """:func:`dense_backward` from the forward pass's features and combined weights: the
-    dense limit's two GEMMs.  Each input's last spline, left out of ``feats``, gets the
-    gradient ``Σ_b gy_bo · (1 - Σ_{other splines} B_s(x_bi))`` (the splines sum to one)."""
+def _saved_backward(gy, x, params, spec, plan, ops, needs, feats, w, pre):
+    """:func:`dense_backward` from the forward pass's features, combined weights and base
+    precomputation: the dense limit's two GEMMs.  Each input's last spline, left out of
+    ``feats``, gets the gradient ``Σ_b gy_bo · (1 - Σ_{other splines} B_s(x_bi))`` (the
+    splines sum to one), formed while the gradient is split into the parameters'."""
     need_x, need_w = needs[0], any(needs[1:])
     grads = _grads(params) if need_w else [None] * 3
-    S, Sx, nb = plan.S, plan.S - plan.drop, int(spec.base_fun is not None)
+    Sx, has_base = plan.S - plan.drop, spec.base_fun is not None
     gx = None
     if need_w:
         part = torch.mm(gy.t(), feats).view(plan.O, plan.F, Sx)
-        if plan.drop:
-            gw = gy.new_empty(plan.O, plan.F, S)
-            gw[..., :Sx] = part
-            torch.sub(gy.sum(0).unsqueeze(1), part[..., nb:].sum(-1), out=gw[..., Sx])
-        else:
-            gw = part
-        ops.split_grads(gw, *params, spec.base_fun is not None, 0, *grads)
+        totals = gy.sum(0) if plan.drop else gy.new_empty(0)
+        ops.split_grads(part, *params, has_base, 0, *grads, totals)
     if need_x:
         gf = torch.mm(gy, w)
-        gx = ops.contract_dx(x, gf, base_derivative(x, spec), *spec.kernel_args(), plan.drop)
+        if pre.numel():
+            gx = ops.contract_dx(x, gf, pre, *spec.kernel_args(), plan.drop, True)
+        else:
+            gx = ops.contract_dx(x, gf, base_derivative(x, spec), *spec.kernel_args(), plan.drop)
     return (gx, *_chosen(grads, needs[1:]))
 
 
-def dense_backward(gy, x, params, spec, plan, ops, needs, feats=None, w=None):
+def dense_backward(gy, x, params, spec, plan, ops, needs, feats=None, w=None, pre=None):
     """The weights' gradient from all ``S`` features per input (each weight's own,
     exactly); x's through the forward pass's ``S - 1`` (the last spline's derivative
-    is minus the sum of the others').  With the forward pass's ``feats`` and ``w``
-    (:func:`dense_forward` with ``save``), from those (:func:`_saved_backward`)."""
+    is minus the sum of the others').  With the forward pass's ``feats``, ``w`` and
+    ``pre`` (:func:`dense_forward` with ``save``), from those (:func:`_saved_backward`)."""
     gy = gy.contiguous()
     if feats is not None and feats.numel():
-        return _saved_backward(gy, x, params, spec, plan, ops, needs, feats, w)
+        return _saved_backward(gy, x, params, spec, plan, ops, needs, feats, w, pre)
     args = spec.kernel_args()
     need_x, need_w = needs[0], any(needs[1:])
     grads = _grads(params) if need_w else [None] * 3
@@ -228,7 +236,7 @@ def dense_backward(gy, x, params, spec, plan, ops, needs, feats=None, w=None):
             ops.features_out(xb, f, base_values(xb, spec), *bargs, False)
             gw = torch.mm(gy.t(), f, out=gbuf[:plan.O * nf * S].view(plan.O, nf * S))
             ops.split_grads(gw.view(plan.O, nf, S), *params, spec.base_fun is not None,
-                            f0, *grads)
+                            f0, *grads, gy.new_empty(0))
         if need_x:
             w = _combine(ops, params, spec, f0, f1, wbuf, plan.drop).view(plan.O, nf * Sx)
             gf = torch.mm(gy, w, out=gbuf[:plan.B * nf * Sx].view(plan.B, -1))

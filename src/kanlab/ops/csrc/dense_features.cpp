@@ -10,7 +10,7 @@
 #include "kernels.h"
 #include "spline_eval.h"
 
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -24,6 +24,22 @@ void check_rows(const at::Tensor& t, const at::Tensor& x, int64_t per, const cha
   TORCH_CHECK(t.is_contiguous() && t.numel() == x.numel() * per &&
                   t.scalar_type() == x.scalar_type(),
               name, " must be a contiguous (B, F, ", per, ") tensor of x's dtype");
+}
+
+// The base function's values (deriv 0) or derivatives (1) at xs[0..n) from pre, sigmoid(x)
+// (SiLU) or tanh(x) (tanh) at the same points (kanlab.ops._strategies.base_precomputation):
+// one elementwise pass of ATen's vectorised function serves a forward and its backward pass.
+template <int deriv, typename T>
+inline void base_from_pre(int64_t base, const T* __restrict xs, const T* __restrict pre, int64_t n,
+                          T* __restrict out) {
+  if (base == kSilu) {
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j)
+      out[j] = deriv ? pre[j] * (T(1) + xs[j] * (T(1) - pre[j])) : xs[j] * pre[j];
+  } else {  // tanh
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) out[j] = deriv ? T(1) - pre[j] * pre[j] : pre[j];
+  }
 }
 
 #if defined(__AVX512F__)
@@ -43,6 +59,51 @@ inline void slot_offsets(const int32_t* first, int64_t j, int64_t S, int64_t nb,
 inline __mmask16 kept_lanes(const int32_t* first, int64_t j, int r, int64_t skip) {
   return _mm512_cmpneq_epi32_mask(_mm512_add_epi32(_mm512_loadu_si512(first + j), _mm512_set1_epi32(r)),
                                   _mm512_set1_epi32(static_cast<int32_t>(skip)));
+}
+#endif
+
+#if defined(__AVX2__)
+// Rows of at most 8 float slots (S <= 8, k <= 3: the usual G = 5, k = 3 with its last
+// spline left out has 8), a point's whole row as one 32-byte vector.  The values of
+// 8 points, stored per spline (vals[r * kChunk + j]), are transposed in registers to
+// one vector per point, [v_0 .. v_3, base, 0, 0, 0], and a permutation per `first`
+// (RowLanes) puts each value in its slot: one permute and one store per point
+// instead of a select per non-zero spline.
+
+// lane[f][l]: which lane of [v_0 .. v_3, base, 0, ...] slot l of a row takes when the
+// point's first non-zero spline is f (f < kRowFirsts); slots past the row's S take 0.
+constexpr int kRowFirsts = 16;
+struct RowLanes {
+  alignas(32) int32_t lane[kRowFirsts][8];
+  RowLanes(int KC, int64_t S, int64_t nb) {
+    for (int f = 0; f < kRowFirsts; ++f)
+      for (int l = 0; l < 8; ++l) {
+        const int r = l - static_cast<int>(nb) - f;
+        lane[f][l] = l >= S ? 5 : (nb && l == 0) ? 4 : (r >= 0 && r < KC) ? r : 5;
+      }
+  }
+  __m256i at(int32_t first) const {
+    return _mm256_load_si256(reinterpret_cast<const __m256i*>(lane[first]));
+  }
+};
+
+// Points j .. j + 7 as vectors out[p] = [v_0, .., v_{KC-1}, (0 ..), base, 0, 0, 0].
+template <int KC>
+inline void point_vectors(const float* vals, const float* base, int64_t j, __m256 out[8]) {
+  __m256 v[4];
+  for (int r = 0; r < 4; ++r)
+    v[r] = r < KC ? _mm256_loadu_ps(vals + r * kChunk + j) : _mm256_setzero_ps();
+  const __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
+  // u[p]: point p in the low half, point p + 4 in the high half
+  const __m256 u[4] = {_mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
+                       _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE)};
+  for (int p = 0; p < 4; ++p) {
+    const __m128 b0 = base ? _mm_load_ss(base + j + p) : _mm_setzero_ps();
+    const __m128 b4 = base ? _mm_load_ss(base + j + p + 4) : _mm_setzero_ps();
+    out[p] = _mm256_set_m128(b0, _mm256_castps256_ps128(u[p]));
+    out[p + 4] = _mm256_set_m128(b4, _mm256_extractf128_ps(u[p], 1));
+  }
 }
 #endif
 
@@ -99,6 +160,21 @@ inline void scatter_features(const T* vals, const int32_t* first, const T* base,
     }
   }
 #endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same_v<T, float> && KC <= 4) {
+    if (S <= 8 && ns < kRowFirsts) {  // every `first` (at most ns) within RowLanes
+      // Each store runs up to 8 - S slots into the next points' rows, written after it;
+      // the last group's stores end inside the n rows.
+      const RowLanes lanes(KC, S, nb);
+      for (; j + 8 <= n && (j + 7) * S + 8 <= n * S; j += 8) {
+        __m256 pts[8];
+        point_vectors<KC>(vals, nb ? base : nullptr, j, pts);
+        for (int p = 0; p < 8; ++p)
+          _mm256_storeu_ps(feat + (j + p) * S, _mm256_permutevar8x32_ps(pts[p], lanes.at(first[j + p])));
+      }
+    }
+  }
+#endif
   using Ln = Lanes<T>;
   using V = typename Ln::V;
   using VI = typename Ln::VI;
@@ -134,6 +210,7 @@ template <int KC, typename T>
 inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase, int64_t n,
                             int64_t S, int64_t nb, int64_t skip, const T* g, T* out) {
   int64_t j = 0;
+  const int64_t ns = S - nb;  // spline slots per row: spline `skip` (= ns) has none
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
     if (n * S < (int64_t(1) << 31)) {  // 32-bit offsets
@@ -153,8 +230,29 @@ inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase
     }
   }
 #endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same_v<T, float> && KC <= 4) {
+    if (S <= 8 && ns < kRowFirsts) {  // every `first` (at most ns) within RowLanes
+      // A point's row times its derivatives placed in their slots (zero elsewhere, and
+      // past the row's S slots, which the masked load reads as 0), summed across lanes.
+      const RowLanes lanes(KC, S, nb);
+      const __m256i in_row = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(S)),
+                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+      for (; j + 8 <= n; j += 8) {
+        __m256 pts[8], prod[8];
+        point_vectors<KC>(dvals, nb ? dbase : nullptr, j, pts);
+        for (int p = 0; p < 8; ++p)
+          prod[p] = _mm256_mul_ps(_mm256_maskload_ps(g + (j + p) * S, in_row),
+                                  _mm256_permutevar8x32_ps(pts[p], lanes.at(first[j + p])));
+        const __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(prod[0], prod[1]), _mm256_hadd_ps(prod[2], prod[3]));
+        const __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(prod[4], prod[5]), _mm256_hadd_ps(prod[6], prod[7]));
+        _mm256_storeu_ps(out + j, _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20),
+                                                _mm256_permute2f128_ps(h0, h1, 0x31)));
+      }
+    }
+  }
+#endif
   // Branch-free: spline `skip` (= ns) has no slot, its index is clamped and its term dropped.
-  const int64_t ns = S - nb;
   for (; j < n; ++j) {
     const T* gs = g + j * S + nb;
     const int64_t f = first[j];
@@ -174,14 +272,16 @@ inline void gather_contract(const T* dvals, const int32_t* first, const T* dbase
 
 // Writes the dense feature rows out (B, F, S) of x (B, F): zero, then the
 // base value (from bx (B, F), computed by the caller with torch's vectorised
-// function, or here when bx is empty) and the k + 1 non-zero bases; without
+// function, or formed from it when pre (bx is then sigmoid(x) or tanh(x), see
+// base_from_pre), or computed here when bx is empty) and the k + 1 non-zero bases; without
 // the last spline's slot when drop_last (rows of S - 1).
 void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& bx,
                   const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
                   const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
-                  bool drop_last) {
+                  bool drop_last, bool pre) {
   check_args(x, knots, table, origin, last, k, uniform);
   const int64_t B = x.size(0), F = x.size(1);
+  TORCH_CHECK(!pre || base == kSilu || base == kTanh, "pre needs a SiLU or tanh base function");
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_features", [&] {
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
     TORCH_CHECK(!drop_last || sp.n >= 2, "drop_last needs at least two splines");
@@ -205,7 +305,9 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
             const int64_t n = std::min(kChunk, F - c0);
             eval_uniform<(KC > 0 ? KC : 1), 0>(sp, xp + b * F + c0, c0, n, vals.data(), kChunk,
                                             first.data());
-            const scalar_t* bv = given ? bp + b * F + c0 : bvals.data();
+            const scalar_t* bv = given && !pre ? bp + b * F + c0 : bvals.data();
+            if (given && pre)
+              base_from_pre<0>(base, xp + b * F + c0, bp + b * F + c0, n, bvals.data());
             if (nb && !given)
               for (int64_t j = 0; j < n; ++j) bvals[j] = base_value(base, xp[b * F + c0 + j]);
             scatter_features<(KC > 0 ? KC : 1)>(vals.data(), first.data(), bv, n, S, nb, skip,
@@ -217,7 +319,12 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
         for (int64_t f = 0; f < F; ++f) {
           scalar_t* feat = row + f * S;
           const int64_t first1 = sp.template features<KC>(xp[b * F + f], f, 0, vals.data());
-          if (nb) feat[0] = given ? bp[b * F + f] : vals[0];
+          if (nb) {
+            scalar_t bval = vals[0];
+            if (given && pre) base_from_pre<0>(base, xp + b * F + f, bp + b * F + f, 1, &bval);
+            else if (given) bval = bp[b * F + f];
+            feat[0] = bval;
+          }
           for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r)
             if (first1 - nb + r != skip) feat[first1 + r] = vals[nb + r];
         }
@@ -233,9 +340,10 @@ void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& 
 at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tensor& dbx,
                        const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
                        const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
-                       bool drop_last) {
+                       bool drop_last, bool pre) {
   check_args(x, knots, table, origin, last, k, uniform);
   const int64_t B = x.size(0), F = x.size(1);
+  TORCH_CHECK(!pre || base == kSilu || base == kTanh, "pre needs a SiLU or tanh base function");
   auto gx = at::empty_like(x);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_contract_dx", [&] {
     const auto sp = make_spline<scalar_t>(knots, table, origin, last, k, uniform, linear, base);
@@ -260,7 +368,9 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
             const int64_t n = std::min(kChunk, F - c0);
             eval_uniform<(KC > 0 ? KC : 1), 1>(sp, xp + b * F + c0, c0, n, vals.data(), kChunk,
                                             first.data());
-            const scalar_t* db = given ? dbp + b * F + c0 : dbvals.data();
+            const scalar_t* db = given && !pre ? dbp + b * F + c0 : dbvals.data();
+            if (given && pre)
+              base_from_pre<1>(base, xp + b * F + c0, dbp + b * F + c0, n, dbvals.data());
             if (nb && !given)
               for (int64_t j = 0; j < n; ++j) dbvals[j] = base_derivative(base, xp[b * F + c0 + j]);
             gather_contract<(KC > 0 ? KC : 1)>(vals.data(), first.data(), db, n, S, nb, skip,
@@ -274,7 +384,12 @@ at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tens
           scalar_t acc = scalar_t(0);
           for (int64_t r = 0; r < (KC > 0 ? KC : k + 1); ++r)
             if (first1 - nb + r != skip) acc += vals[nb + r] * g[first1 + r];
-          if (nb) acc += (given ? dbp[b * F + f] : vals[0]) * g[0];
+          if (nb) {
+            scalar_t db = vals[0];
+            if (given && pre) base_from_pre<1>(base, xp + b * F + f, dbp + b * F + f, 1, &db);
+            else if (given) db = dbp[b * F + f];
+            acc += db * g[0];
+          }
           out[b * F + f] = acc;
         }
       }

@@ -47,4 +47,26 @@ inline void split_edge(const T* __restrict g, int64_t step, const T* __restrict 
   g_sp = dot * mask;
 }
 
+// The same from the gradient of the weights without the last spline's slot
+// (combine_edge_relative's layout, g[0 .. nb + n - 2]): the last spline's own
+// gradient is total - (the others'), total being the sum over the batch of
+// the output's gradient, since an input's splines sum to one at every point.
+template <typename T>
+inline void split_edge_relative(const T* __restrict g, T total, const T* __restrict coef,
+                                T scale_sp, T mask, int64_t n, int64_t nb, T* __restrict g_coef,
+                                T& g_base, T& g_sp) {
+  g_base = nb ? g[0] * mask : T(0);
+  const T scale = scale_sp * mask;
+  T dot = T(0), rest = T(0);
+  for (int64_t s = 0; s + 1 < n; ++s) {
+    const T gv = g[nb + s];
+    g_coef[s] = gv * scale;
+    dot += gv * coef[s];
+    rest += gv;
+  }
+  const T gl = total - rest;
+  g_coef[n - 1] = gl * scale;
+  g_sp = (dot + gl * coef[n - 1]) * mask;
+}
+
 }  // namespace kanlab_cpu

@@ -16,16 +16,17 @@
 namespace kanlab_cpu {
 
 // drop_last: without the last spline's slot (S - 1 features per input), as
-// combine_weights with drop_last expects.
+// combine_weights with drop_last expects.  pre: bx (dbx) holds sigmoid(x) for a
+// SiLU base or tanh(x) for tanh, from which the base values (derivatives) are formed.
 void features_out(const at::Tensor& x, const at::Tensor& out, const at::Tensor& bx,
                   const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
                   const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
-                  bool drop_last);
+                  bool drop_last, bool pre);
 
 at::Tensor contract_dx(const at::Tensor& x, const at::Tensor& gF, const at::Tensor& dbx,
                        const at::Tensor& knots, const at::Tensor& table, const at::Tensor& origin,
                        const at::Tensor& last, int64_t k, bool uniform, bool linear, int64_t base,
-                       bool drop_last);
+                       bool drop_last, bool pre);
 
 // x's columns xT (F, B) from x (B, F), which the local kernels take.
 at::Tensor columns(const at::Tensor& x);
@@ -70,9 +71,13 @@ void check_grad_outputs(const at::Tensor& coef, const at::Tensor& scale_base,
 void combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
                      const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
                      int64_t last, const at::Tensor& W, bool drop_last, const at::Tensor& bias);
+// split_grads with totals (O,), the batch sums of the outputs' gradient: gW
+// without the last spline's slot (O, inputs, S - 1), as the dense strategy's
+// GEMM over its features gives it (see edges.h, split_edge_relative).
 void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
-                 const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp);
+                 const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp,
+                 const at::Tensor& totals);
 
 // The rows strategy (rows.cpp): layers of few outputs, x (B, F) as it is, the
 // combined weights formed inside the call.  rows_backward returns gx (B, F) when

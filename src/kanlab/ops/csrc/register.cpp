@@ -6,9 +6,10 @@
 TORCH_LIBRARY(kanlab_cpu, m) {
   m.def("features_out(Tensor x, Tensor(a!) out, Tensor bx, Tensor knots, Tensor table, "
         "Tensor origin, Tensor last, int k, bool uniform, bool linear, int base, "
-        "bool drop_last) -> ()");
+        "bool drop_last, bool pre=False) -> ()");
   m.def("contract_dx(Tensor x, Tensor gF, Tensor dbx, Tensor knots, Tensor table, Tensor origin, "
-        "Tensor last, int k, bool uniform, bool linear, int base, bool drop_last) -> Tensor");
+        "Tensor last, int k, bool uniform, bool linear, int base, bool drop_last, "
+        "bool pre=False) -> Tensor");
   m.def("columns(Tensor x) -> Tensor");
   m.def("local_forward(Tensor xT, Tensor W, Tensor base_pre, Tensor knots, Tensor table, Tensor origin, "
         "Tensor last, int k, bool uniform, bool linear, int base, int vectors, "
@@ -22,7 +23,8 @@ TORCH_LIBRARY(kanlab_cpu, m) {
   m.def("combine_weights(Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
         "bool base, int first, int last, Tensor(a!) W, bool drop_last, Tensor(b!) bias) -> ()");
   m.def("split_grads(Tensor gW, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
-        "bool base, int first, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp) -> ()");
+        "bool base, int first, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp, "
+        "Tensor totals) -> ()");
   m.def("rows_forward(Tensor x, Tensor coef, Tensor scale_base, Tensor scale_sp, Tensor mask, "
         "Tensor knots, Tensor table, Tensor origin, Tensor last, int k, bool uniform, "
         "bool linear, int base) -> Tensor");

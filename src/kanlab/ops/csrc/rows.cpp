@@ -43,30 +43,14 @@ void check_rows_args(const at::Tensor& x, const at::Tensor& coef, const at::Tens
                 "scale_base, scale_sp and mask must be contiguous (O, F) tensors of x's dtype");
 }
 
-// Outputs of the layers whose weight rows are padded to a fixed width: a point's
-// multiply-adds are then whole vectors with a trip count known at compile time.
-constexpr int kPadOut = 8;
+// Layers of at most 16 outputs have their weight rows padded to 8 or 16: a
+// point's multiply-adds are then whole vectors with a trip count known at
+// compile time (a run-time count of 10 costs about twice 16 padded lanes).
+constexpr int kPadOut = 8, kPadOutWide = 16;
 
-// W (F, S, Op): the base slot (if any), then the n splines, outputs last, zero-padded to Op.
-template <typename T>
-std::vector<T> combined(const at::Tensor& coef, const at::Tensor& scale_base,
-                        const at::Tensor& scale_sp, const at::Tensor& mask, int64_t nb,
-                        int64_t Op) {
-  const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), S = nb + n;
-  const T* c = coef.data_ptr<T>();
-  const T* sb = scale_base.data_ptr<T>();
-  const T* ss = scale_sp.data_ptr<T>();
-  const T* m = mask.data_ptr<T>();
-  std::vector<T> W(F * S * Op, T(0));
-  for (int64_t o = 0; o < O; ++o)
-    for (int64_t f = 0; f < F; ++f) {
-      const int64_t of = o * F + f;
-      T* w = W.data() + f * S * Op + o;
-      if (nb) w[0] = sb[of] * m[of];
-      const T s = ss[of] * m[of];
-      for (int64_t j = 0; j < n; ++j) w[(nb + j) * Op] = s * c[of * n + j];
-    }
-  return W;
+// The padded outputs Op of a layer of O outputs.
+inline int64_t padded_outputs(int64_t O) {
+  return O <= kPadOut ? kPadOut : O <= kPadOutWide ? kPadOutWide : O;
 }
 
 // The base function's values (and derivatives) at xs[0..cnt) of input f; pre holds
@@ -118,7 +102,7 @@ void evaluate(const Spline<T>& sp, const T* xs, int64_t f, int64_t cnt, T* vals,
   }
 }
 
-// OC: the padded outputs kPadOut (O <= kPadOut), or 0 (Op = O, known at run time).
+// OC: the padded outputs padded_outputs(O) when fixed (8 or 16), or 0 (Op = O, known at run time).
 template <int KC, int OC, typename T>
 void forward_rows(const Spline<T>& sp, const T* x, const T* pre, const T* W, int64_t B,
                   int64_t F, int64_t O, T* y) {
@@ -250,6 +234,8 @@ void dispatch_rows(int64_t k, int64_t O, Fn&& fn) {
   };
   if (O <= kPadOut)
     with_k(std::integral_constant<int, kPadOut>{});
+  else if (O <= kPadOutWide)
+    with_k(std::integral_constant<int, kPadOutWide>{});
   else
     with_k(std::integral_constant<int, 0>{});
 }
@@ -276,12 +262,12 @@ at::Tensor rows_forward(const at::Tensor& x, const at::Tensor& coef, const at::T
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_rows_forward", [&] {
     using T = scalar_t;
     const auto sp = make_spline<T>(knots, table, origin, last, k, uniform, linear, base);
-    const int64_t Op = O <= kPadOut ? kPadOut : O;
-    const auto W = combined<T>(coef, scale_base, scale_sp, mask, sp.nb, Op);
+    const int64_t Op = padded_outputs(O);
+    const at::Tensor W = pack_weights(coef, scale_base, scale_sp, mask, sp.nb == 1, Op, 0, F);
     const at::Tensor pre = precompute(x, base);
     dispatch_rows(k, O, [&](auto KC, auto OC) {
       forward_rows<decltype(KC)::value, decltype(OC)::value>(
-          sp, x.data_ptr<T>(), pre.defined() ? pre.data_ptr<T>() : nullptr, W.data(), B, F, O,
+          sp, x.data_ptr<T>(), pre.defined() ? pre.data_ptr<T>() : nullptr, W.data_ptr<T>(), B, F, O,
           y.data_ptr<T>());
     });
   });
@@ -305,23 +291,23 @@ at::Tensor rows_backward(const at::Tensor& x, const at::Tensor& gy, const at::Te
   if (need_w) check_grad_outputs(coef, scale_base, scale_sp, mask, g_coef, g_base, g_sp);
   auto gx = need_x ? at::empty({B, F}, x.options()) : at::empty({0}, x.options());
   const int64_t nb = base == kNoBase ? 0 : 1, S = nb + n;
-  const int64_t Op = O <= kPadOut ? kPadOut : O;
+  const int64_t Op = padded_outputs(O);
   at::Tensor gw = need_w ? at::zeros({F, S, Op}, x.options()) : at::Tensor();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_rows_backward", [&] {
     using T = scalar_t;
     const auto sp = make_spline<T>(knots, table, origin, last, k, uniform, linear, base);
-    const auto W = combined<T>(coef, scale_base, scale_sp, mask, sp.nb, Op);
+    const at::Tensor W = pack_weights(coef, scale_base, scale_sp, mask, sp.nb == 1, Op, 0, F);
     const at::Tensor pre = precompute(x, base);
     dispatch_rows(k, O, [&](auto KC, auto OC) {
       backward_rows<decltype(KC)::value, decltype(OC)::value>(
           sp, x.data_ptr<T>(), pre.defined() ? pre.data_ptr<T>() : nullptr, gy.data_ptr<T>(),
-          W.data(), B, F, O, need_x ? gx.data_ptr<T>() : nullptr,
+          W.data_ptr<T>(), B, F, O, need_x ? gx.data_ptr<T>() : nullptr,
           need_w ? gw.data_ptr<T>() : nullptr);
     });
   });
   if (need_w)  // (F, S, Op) -> (O, F, S), then into coef's, scale_base's and scale_sp's gradients
     split_grads(gw.narrow(2, 0, O).permute({2, 0, 1}).contiguous(), coef, scale_base, scale_sp,
-                mask, nb == 1, 0, g_coef, g_base, g_sp);
+                mask, nb == 1, 0, g_coef, g_base, g_sp, at::empty({0}, x.options()));
   return gx;
 }
 

@@ -226,10 +226,15 @@ void combine_weights(const at::Tensor& coef, const at::Tensor& scale_base,
 
 void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor& scale_base,
                  const at::Tensor& scale_sp, const at::Tensor& mask, bool base, int64_t first,
-                 const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp) {
+                 const at::Tensor& g_coef, const at::Tensor& g_base, const at::Tensor& g_sp,
+                 const at::Tensor& totals) {
   check_grad_outputs(coef, scale_base, scale_sp, mask, g_coef, g_base, g_sp);
   const int64_t O = coef.size(0), F = coef.size(1), n = coef.size(2), nb = base ? 1 : 0;
-  const int64_t S = n + nb;
+  const bool relative = totals.numel() > 0;  // gW without the last spline's slot
+  const int64_t S = n + nb - (relative ? 1 : 0);
+  TORCH_CHECK(!relative || (n >= 2 && totals.is_contiguous() && totals.numel() == O &&
+                            totals.scalar_type() == coef.scalar_type()),
+              "totals must be empty or a contiguous (O,) tensor of coef's dtype");
   TORCH_CHECK(gW.dim() == 3 && gW.is_contiguous() && gW.size(0) == O && gW.size(2) == S &&
                   0 <= first && first + gW.size(1) <= F && gW.scalar_type() == coef.scalar_type(),
               "gW must be a contiguous (O, inputs, S) tensor");
@@ -240,6 +245,7 @@ void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor&
     const T* c = coef.data_ptr<T>();
     const T* ss = scale_sp.data_ptr<T>();
     const T* m = mask.data_ptr<T>();
+    const T* tp = relative ? totals.data_ptr<T>() : nullptr;
     T* gc = g_coef.data_ptr<T>();
     T* gb = g_base.data_ptr<T>();
     T* gs = g_sp.data_ptr<T>();
@@ -247,8 +253,12 @@ void split_grads(const at::Tensor& gW, const at::Tensor& coef, const at::Tensor&
       for (int64_t o = oa; o < ob; ++o)
         for (int64_t f = first; f < first + nf; ++f) {
           const int64_t of = o * F + f;
-          split_edge(g + (o * nf + f - first) * S, 1, c + of * n, ss[of], m[of], n, nb,
-                     gc + of * n, gb[of], gs[of]);
+          const T* ge = g + (o * nf + f - first) * S;
+          if (relative)
+            split_edge_relative(ge, tp[o], c + of * n, ss[of], m[of], n, nb, gc + of * n, gb[of],
+                                gs[of]);
+          else
+            split_edge(ge, 1, c + of * n, ss[of], m[of], n, nb, gc + of * n, gb[of], gs[of]);
         }
     });
   });
