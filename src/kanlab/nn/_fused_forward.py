@@ -69,6 +69,8 @@ def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
         return None, "the input is not a non-empty dense float CPU tensor"
     settings = config.get()
     key, refs = _fingerprint(model, x, settings)
+    if key is None:
+        return None, "a layer is not a KANLayer"
     cached = model.__dict__.get("_fused_plan")
     if cached is not None and cached[0] == key:
         plan = cached[1]
@@ -80,14 +82,16 @@ def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
     return plan
 
 
-def _fingerprint(model, x: Tensor, settings) -> tuple[tuple, list]:
+def _fingerprint(model, x: Tensor, settings) -> tuple[tuple | None, list | None]:
     """Everything :func:`_model_plan` reads, as one tuple (tensors by ``id``), and the
-    tensors whose ``id`` it holds.  Modules, parameters and buffers come straight from
+    tensors whose ``id`` it holds; ``(None, None)`` when a layer is not a KANLayer.  Modules, parameters and buffers come straight from
     their dicts: nn.Module's attribute look-up would cost more than the kernels' call."""
     key = [type(model), settings, x.dtype, x.device, x.shape[1], any(model.arities)]
     refs = []
     symbolic = model._modules["symbolic"]._modules.values()
     for layer, sym in zip(model._modules["layers"]._modules.values(), symbolic):
+        if not isinstance(layer, KANLayer):
+            return None, None
         buffers, weights = layer._buffers, layer._parameters
         tensors = (buffers["knots"], weights["coef"], weights["scale_base"],
                    weights["scale_sp"], buffers["mask"], buffers["_span_table"])
