@@ -202,3 +202,24 @@ def test_fused_large_hidden_values_are_checked():
         model(x)
     with pytest.raises(NonFiniteError, match="would overflow"):
         model.forward_layers(x)
+
+
+@needs_kernels
+def test_fused_plan_cache_stays_out_of_copies_and_pickles():
+    """The kept plan lives outside the model: a deep copy and a pickle of a model that ran
+    fused carry none of it, and the copy runs fused on its own tensors."""
+    import copy
+    import pickle
+
+    model = _model()
+    x = _points(20, 2, torch.float64)
+    y = model(x)
+    assert not any("fused" in name for name in vars(model))
+    twin = copy.deepcopy(model)
+    with torch.no_grad():
+        twin.layers[0].coef.mul_(2.0)
+    assert fused_reason(twin, x) is None
+    torch.testing.assert_close(twin(x), twin.forward_layers(x), rtol=0, atol=0)
+    torch.testing.assert_close(model(x), y, rtol=0, atol=0)  # the original is untouched
+    restored = pickle.loads(pickle.dumps(model))
+    torch.testing.assert_close(restored(x), y, rtol=0, atol=0)

@@ -32,6 +32,8 @@ pass falls back to the per-layer path).
 """
 from __future__ import annotations
 
+import weakref
+
 import torch
 from torch import Tensor
 
@@ -48,13 +50,16 @@ __all__ = ["fused_reason", "fused_forward"]
 
 _DTYPES = (torch.float32, torch.float64)
 _LIMITS: dict = {}  # dtype -> the value check's bound (as in kanlab.nn._value_checks)
+# model -> (fingerprint, plan, tensors held for the fingerprint's ids): outside the
+# model, so pickles, checkpoints and deep copies of it never carry the cache.
+_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
     """``(net, params)`` when ``model(x)`` may run fused (``params``: every layer's
     ``coef, scale_base, scale_sp`` in turn), else ``(None, reason)``.
 
-    What depends on the model and the settings is kept on the model with a
+    What depends on the model and the settings is kept for the model with a
     fingerprint of everything it was found from (:func:`_fingerprint`), so a
     training loop pays for the comparison of one tuple per call.
     """
@@ -71,12 +76,12 @@ def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
     key, refs = _fingerprint(model, x, settings)
     if key is None:
         return None, "a layer is not a KANLayer"
-    cached = model.__dict__.get("_fused_plan")
+    cached = _PLANS.get(model)
     if cached is not None and cached[0] == key:
         plan = cached[1]
     else:
         plan = _model_plan(model, x, settings)
-        model.__dict__["_fused_plan"] = (key, plan, refs)  # refs: the ids in key stay valid
+        _PLANS[model] = (key, plan, refs)  # refs: the ids in key stay valid
     if plan[0] is not None and extension.ops() is None:  # reads the environment each call
         return None, "the C++ kernels are off or unavailable"
     return plan
