@@ -38,7 +38,11 @@ def _timed(fn, wall: list, cpu: list) -> None:
 def measure(width: list[int], batch: int, repeats: int, threads: int) -> dict:
     """Medians (µs) of the three steps at ``threads`` threads, and their ratios."""
     import kanlab
-    from kanlab.nn._fused_forward import fused_reason
+    try:
+        from kanlab.nn._fused_forward import fused_reason
+    except ImportError:  # an older kanlab (before the fused path): model(x) is per-layer too
+        def fused_reason(model, x):
+            return "no fused path in this kanlab"
 
     torch.set_num_threads(threads)
     model = kanlab.KAN(width, grid=5, k=3, seed=0, dtype=torch.float32)
