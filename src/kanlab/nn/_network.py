@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from kanlab._validation import check_allocation, check_device, check_float, check_float_dtype, \
     check_int, is_count
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
+from kanlab.nn._fused_forward import fused_forward
 from kanlab.nn._layer import KANLayer, layer_elements
 from kanlab.nn._methods import KANMethods
 from kanlab.ops._base_functions import resolve_base_fun
@@ -290,7 +291,9 @@ class KAN(KANMethods, nn.Module):
         return self.layers[0].knots.device
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.forward_layers(x)
+        # Small stacks run as one fused node (kanlab.nn._fused_forward says when).
+        y = fused_forward(self, x)
+        return self.forward_layers(x) if y is None else y
 
     def forward_layers(self, x: Tensor, run: Callable[[int, Tensor], Tensor] | None = None
                        ) -> Tensor:
