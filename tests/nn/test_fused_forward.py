@@ -11,6 +11,7 @@ from kanlab._validation import NonFiniteError
 from kanlab.nn._fused_forward import _plan, fused_reason
 from kanlab.ops import _extension as extension
 from kanlab.ops._small_network import NetworkFunction
+from kanlab.ops._strategies import ROWS_MAX_OUT
 
 needs_kernels = pytest.mark.skipif(extension.ops() is None,
                                    reason=f"C++ kernels unavailable: {extension.status()}")
@@ -51,7 +52,8 @@ def _assert_fused_matches_layers(model, x, rtol, atol):
 
 
 CASES = [dict(), dict(base_fun="tanh"), dict(base_fun="zero"), dict(base_fun="identity"),
-         dict(extrapolate="constant"), dict(width=(3, 4, 4, 2)), dict(width=(1, 8))]
+         dict(extrapolate="constant"), dict(width=(3, 4, 4, 2)), dict(width=(1, 8)),
+         dict(width=(2, ROWS_MAX_OUT, 9, 1))]
 
 
 @needs_kernels
@@ -144,7 +146,7 @@ def test_fused_falls_back_when_a_feature_is_unsupported(kanlab_config, change, r
 @pytest.mark.parametrize("kwargs, x_shape, reason", [
     (dict(width=(2, [3, 1], 1)), (10, 2), "multiplication nodes"),
     (dict(extrapolate="quadratic"), (10, 2), "quadratically"),
-    (dict(width=(2, 9, 1)), (10, 2), "wider than"),
+    (dict(width=(2, ROWS_MAX_OUT + 1, 1)), (10, 2), "wider than"),
     (dict(basis="chebyshev"), (10, 2), "edge basis"),
     (dict(), (3, 10, 2), "2-D"),
     (dict(), (0, 2), "non-empty"),
