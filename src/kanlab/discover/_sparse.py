@@ -147,7 +147,8 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
         if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
             continue
         s_y = _one_sign(y_train) or 1.0
-        for kind, target, V, E, factor in _kinds(t, values, exprs, logs, n_tr, extra):
+        for kind, target, V, E, factor in _kinds(t, values, exprs, logs, n_tr, extra,
+                                                 divisors=name == "id"):
             if V.shape[1] == 0:
                 continue
             over = kind == "over"  # log|t| = P/g: the factor divides the exponent
@@ -194,12 +195,14 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
                                     factor[1] if factor is not None else 1)))
 
 
-def _kinds(t, values, exprs, logs, n_tr, extra):
+def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
     """``[(kind, target, columns, exprs, factor)]``: the fits tried for one transformed ``t``.
 
     ``add``: ``t`` as a sum of terms; ``mul``: ``log|t|`` as one (with log columns);
     ``pow``: ``log|t|`` over every log column at once; and, with a factor ``h``
-    (``factor = (values, expr)``), ``t/h`` as a sum or ``log|t/h|`` as one.
+    (``factor = (values, expr)``), ``t/h`` as a sum or ``log|t/h|`` as one; ``over``
+    (with ``divisors``): ``g·log|t|`` as a sum, ``g`` a power of one input.  Only ``y``
+    itself needs ``over``: ``log|1/y|``, ``log y²`` and ``log √y`` are multiples of ``log|y|``.
     """
     kinds = [("add", t, values, exprs, None)]
     s_t = _one_sign(t, MIN_SIGNED)
@@ -214,7 +217,7 @@ def _kinds(t, values, exprs, logs, n_tr, extra):
                       [("log", b) for _, b in logs], None))
     from kanlab.discover._factors import affine_factors, exponent_divisors, signed_factors
     # exp(P/g) with g a power of one input: g·log|t| is a short sum (-(x - mu)^2/(2 sigma^2))
-    if s_t:
+    if s_t and divisors:
         for g, g_expr in exponent_divisors(extra["X"], extra["symbols"]):
             with np.errstate(all="ignore"):
                 kinds.append(("over", _log(s_t * t) * g[:n_tr], values, exprs, (g, g_expr)))
