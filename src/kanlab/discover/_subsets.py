@@ -67,6 +67,7 @@ def _stepwise(D, t, max_terms, beam: int = BEAM, wide: int = 0):
 
 TIED = 1.02  # residual sums of squares within this factor of the best are a tie (1 % in RMS)
 MOST_TIED = 4  # tied subsets yielded per size besides the best
+EXACT_RSS = 1e-18  # residual sum of squares, relative to the target's, that counts as exact
 
 
 def _leaders(D, t, states):
@@ -79,10 +80,15 @@ def _leaders(D, t, states):
     that the choice among them is made by complexity
     (:func:`kanlab.discover._select.choose`).
     """
-    top = states[0][0]
     yield _coefficients(D, t, states[0][1])
-    for rss, cols in states[1:1 + MOST_TIED]:
-        if rss <= TIED * top + 1e-300:
+    others = [cols for rss, cols in states[1:1 + MOST_TIED] if rss <= TIED * states[0][0]
+              + 1e-12 * float(t @ t)]  # the updates' rounding: recomputed below
+    if not others:
+        return
+    top = _rss(D, t, states[0][1])
+    for cols in others:
+        # within TIED, or both exact to 1e-9 of t in RMS (noise-free data)
+        if _rss(D, t, cols) <= TIED * top + EXACT_RSS * float(t @ t):
             yield _coefficients(D, t, cols)
 
 
