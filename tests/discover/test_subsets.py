@@ -65,3 +65,20 @@ def test_best_keeps_the_simplest_tied_formula():
     # not within 1 %: not kept
     out = _best([(1.000, 1, item(0)), (1.001, 1, item(2)), (1.05, 1, item(1))])
     assert [o[2] for o in out] == [[0], [2]]
+
+
+def test_simplest_form_of_a_fractional_power_inside_exp_is_quick():
+    """sympy.factor ran for minutes on this (found on the held-out Fermi-Dirac law); now skipped."""
+    import time
+
+    from kanlab.discover._constants import evaluate
+    from kanlab.discover._simplify import simplest
+    E, T, mu = sympy.symbols("E T mu", positive=True)
+    expr = sympy.exp((112000 * E ** sympy.Rational(3, 2) / sympy.sqrt(T) - 4070 * E ** 2 / mu
+                      - T / (53 * mu) + 51 - 51800000 * mu ** 2 / T ** 2) / T)
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(0, 0.2, 40), rng.uniform(100, 400, 40), rng.uniform(0.05, 0.15, 40)]
+    start = time.process_time()
+    got = simplest(expr, [E, T, mu], X, thorough=True)
+    assert time.process_time() - start < 8.0
+    assert np.allclose(evaluate(got, [E, T, mu], X), evaluate(expr, [E, T, mu], X), rtol=1e-9)
