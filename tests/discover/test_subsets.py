@@ -82,3 +82,15 @@ def test_simplest_form_of_a_fractional_power_inside_exp_is_quick():
     got = simplest(expr, [E, T, mu], X, thorough=True)
     assert time.process_time() - start < 8.0
     assert np.allclose(evaluate(got, [E, T, mu], X), evaluate(expr, [E, T, mu], X), rtol=1e-9)
+
+
+def test_one_input_fewer_terms_than_the_beam():
+    """Kleiber's 70·M^(3/4): one input gives fewer terms than the beam is wide (it raised)."""
+    rng = np.random.default_rng(4)
+    M = rng.uniform(1, 1000, (300, 1))
+    y = 70 * M[:, 0] ** 0.75
+    syms = [sympy.Symbol("M", positive=True)]
+    found = structure_formulas(M[:200], y[:200], M[200:], y[200:], syms)
+    best = min((refit(f, syms, M[:200], y[:200]) for f in found),
+               key=lambda f: rmse_of(f, syms, M[200:], y[200:]))
+    assert rmse_of(best, syms, M, y) < 1e-9 * np.std(y), best

@@ -53,7 +53,8 @@ def _stepwise(D, t, max_terms, beam: int = BEAM, wide: int = 0):
                 gain = np.where(left > 1e-10 * sq, (D.T @ residual) ** 2 / left, -1.0)
             gain[list(cols)] = -1.0
             gain = np.nan_to_num(gain, nan=-1.0)
-            for c in np.argpartition(gain, -beam)[-beam:]:
+            top = min(beam, len(gain))  # a table of one input has fewer terms than the beam
+            for c in np.argpartition(gain, -top)[-top:]:
                 key = tuple(sorted(cols + (int(c),)))
                 if gain[c] > 0 and key not in grown:
                     grown[key] = float(residual @ residual) - float(gain[c])
