@@ -2,6 +2,7 @@
 
     python benchmarks/discover.py                  # every law, noise 0 and 1 %, every method
     python benchmarks/discover.py --methods kanlab --laws gravity,snell --noise 0
+    python benchmarks/discover.py --methods kanlab --group heldout   # laws not tuned on
 
 Each law gets 2000 rows in physical ranges (seeded); the target gets Gaussian
 noise of ``noise · std(y)``.  Every method sees the same rows.  A formula is
@@ -102,8 +103,14 @@ LAWS = {
 }
 
 
+from discover_heldout import HELD_OUT  # noqa: E402  (laws the search was not tuned on)
+
+GROUPS = {"main": LAWS, "heldout": HELD_OUT}
+ALL_LAWS = {**LAWS, **HELD_OUT}
+
+
 def make_data(name: str, n: int, noise: float, seed: int):
-    fn, ranges, _ = LAWS[name]
+    fn, ranges, _ = ALL_LAWS[name]
     rng = np.random.default_rng([seed, sum(map(ord, name))])
     X = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in ranges.values()])
     y_true = fn(*X.T)
@@ -112,7 +119,7 @@ def make_data(name: str, n: int, noise: float, seed: int):
 
 
 def fresh_points(name: str, n: int = 20000):
-    fn, ranges, _ = LAWS[name]
+    fn, ranges, _ = ALL_LAWS[name]
     rng = np.random.default_rng([99, sum(map(ord, name))])
     X = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in ranges.values()])
     return X, fn(*X.T)
@@ -139,6 +146,8 @@ def run_kanlab(X, y, names, seed):
     expr = sympy.sympify(res.formula_str, locals=res.sympy_locals)
     symbols = [res.sympy_locals[s] for s in res.symbols]
     predict = (lambda Z: evaluate(expr, symbols, Z)) if res.formula_fits else res.predict
+    run_kanlab.extra = {"answer": res.answer}  # the model whose R² is reported
+    run_kanlab.spline = res.predict_spline if res.model is not None else None
     return predict, res.formula_str, res.pareto and next(
         p["complexity"] for p in res.pareto if p["chosen"])
 
@@ -174,7 +183,10 @@ METHODS = {"kanlab": run_kanlab, "pyoperon": run_operon, "gplearn": run_gplearn}
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--laws", default=",".join(LAWS))
+    parser.add_argument("--laws", default=None, help="comma-separated (default: the group's)")
+    parser.add_argument("--group", choices=sorted(GROUPS), default="main",
+                        help="main: the laws the search was developed on; heldout: laws it "
+                             "was not tuned on (benchmarks/discover_heldout.py)")
     parser.add_argument("--noise", default="0,0.01")
     parser.add_argument("--methods", default="kanlab,pyoperon,gplearn")
     parser.add_argument("--rows", type=int, default=2000)
@@ -190,7 +202,7 @@ def main(argv=None) -> int:
         return 0
     records = []
     for noise in [float(v) for v in args.noise.split(",")]:
-        for law in args.laws.split(","):
+        for law in (args.laws.split(",") if args.laws else list(GROUPS[args.group])):
             X, y, names = make_data(law, args.rows, noise, args.seed)
             X_new, truth = fresh_points(law)
             for method in args.methods.split(","):
@@ -208,7 +220,11 @@ def main(argv=None) -> int:
                            "test_r2": r2(pred, y_te), "wall_s": wall, "cpu_s": cpu,
                            "load": os.getloadavg()[0],
                            "max_dev_rel": float(np.max(np.abs(dev))) / std,
-                           "rms_dev_rel": float(np.sqrt(np.mean(dev ** 2))) / std}
+                           "rms_dev_rel": float(np.sqrt(np.mean(dev ** 2))) / std,
+                           **getattr(METHODS[method], "extra", {})}
+                    spline = getattr(METHODS[method], "spline", None)
+                    if spline is not None:  # the spline model alone, as a fallback would be
+                        rec["spline_r2"] = r2(np.asarray(spline(X_new), dtype=float), y_te)
                 except ImportError as err:
                     rec = {"law": law, "noise": noise, "method": method, "error": str(err)}
                 except Exception as err:  # a failed method is a row, not a crash

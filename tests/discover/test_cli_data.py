@@ -96,6 +96,9 @@ def test_tiny_law_end_to_end(tmp_path, capsys):
         assert key in metrics
     assert (metrics["n_train"], metrics["n_val"], metrics["n_test"]) == (120, 40, 40)
     assert metrics["formula_test_r2"] > 0.999999
+    # the formula is the answer: its test errors are the ones reported as the answer's
+    assert metrics["answer"] == "formula"
+    assert metrics["answer_test_r2"] == metrics["formula_test_r2"]
     assert {"formula", "complexity", "val_rmse"} <= set(metrics["pareto"][0])
     page = (out / "report.html").read_text()
     assert "data:image/png;base64," in page and "http" not in page.replace(

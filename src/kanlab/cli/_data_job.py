@@ -71,6 +71,12 @@ def write_run(result, table, test_table, X_test, y_test, *, out: str | None, see
         "pareto": result.pareto,
         "spline_test_rmse": m.get("spline_test_rmse"), "spline_test_r2": m.get("spline_test_r2"),
         "spline_val_rmse": m.get("spline_val_rmse"), "spline_model": m.get("spline_trial"),
+        # the model predictions come from, and its test errors: the formula when it fits,
+        # else "formula+spline" (residual_*) or "spline", whichever validates better
+        "answer": m.get("answer"), "answer_test_rmse": m.get("answer_test_rmse"),
+        "answer_test_r2": m.get("answer_test_r2"),
+        **{k: m[k] for k in ("residual_base", "residual_test_rmse", "residual_test_r2",
+                             "residual_val_rmse", "residual_trial") if k in m},
         "n_train": m["n_train"], "n_val": m["n_val"], "n_test": m["n_test"], "seed": seed,
         "test_from": "test file" if test_table is not None else "split",
         "dropped_columns": table.dropped_columns, "dropped_rows": table.dropped_rows,
@@ -85,9 +91,12 @@ def write_run(result, table, test_table, X_test, y_test, *, out: str | None, see
         log(f"formula: {table.target} = {result.formula_str}   (test RMSE "
             f"{m['formula_test_rmse']:.3e}, R² {m['formula_test_r2']:.6f})")
     else:
+        kept = ("the best formula plus a spline model of its residual"
+                if result.answer == "formula+spline" else "the spline model")
         log(f"no exact formula fits as well as the spline model (validation RMSE "
-            f"{m['formula_val_rmse']:.3e} against {m['spline_val_rmse']:.3e}); the spline model "
-            f"is kept. Best approximation: {table.target} = {result.formula_str}")
+            f"{m['formula_val_rmse']:.3e} against {m['spline_val_rmse']:.3e}); the answer is "
+            f"{kept} (test RMSE {m['answer_test_rmse']:.3e}, R² {m['answer_test_r2']:.6f}). "
+            f"Best approximation: {table.target} = {result.formula_str}")
     path = Path(out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
     path.mkdir(parents=True, exist_ok=True)
     rows = _subsample(len(table.X), seed)

@@ -16,6 +16,12 @@ Three kinds of law fall outside a sparse sum of library terms after a transform 
   :func:`difference_logs` adds ``log(x_i + x_j)`` and ``log|x_i - x_j|`` for pairs of
   positive inputs of similar size.
 
+- an *exponent over a power*, ``exp(P/g)`` with ``P`` a short sum of products of two inputs
+  and ``g`` a power of a third: ``exp(-(x - mu)^2/(2 sigma^2))`` holds ``x·mu/sigma^2``, a
+  term of three inputs among thousands that a log fit over the full term list rarely
+  picks; ``g·log|y|`` is a sum of three terms of the short list.
+  :func:`exponent_divisors` offers the ``g``.
+
 All return plain numpy columns with sympy expressions; :mod:`kanlab.discover._sparse`
 fits them like the other columns.
 """
@@ -25,7 +31,8 @@ from itertools import combinations
 
 import numpy as np
 
-__all__ = ["oscillating", "signed_factors", "affine_factors", "difference_logs", "MIN_AGREEMENT"]
+__all__ = ["oscillating", "signed_factors", "affine_factors", "difference_logs",
+           "exponent_divisors", "MIN_AGREEMENT"]
 
 MIN_AGREEMENT = 0.95  # |t|-weighted share of rows where sign(t) = ±sign(h)
 MOST_FACTORS = 3
@@ -166,3 +173,21 @@ def _weighted_median(values, weights) -> float:
     order = np.argsort(values)
     cum = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
+
+
+DIVISOR_POWERS = (1, 2)  # g = x or x^2 (a P/x^-1 = P·x is a product the term list holds)
+
+
+def exponent_divisors(X, symbols) -> list:
+    """``[(values, expr)]``: ``x^p`` for every all-positive input, ``p`` in :data:`DIVISOR_POWERS`.
+
+    The divisors ``g`` of an exponent ``log|y| = P/g``; only inputs of one sign
+    away from 0 qualify, so ``g·log|y|`` keeps its rows' weights finite.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    out = []
+    for i in range(X.shape[1]):
+        col = X[:, i]
+        if np.all(col > 0) and float(np.ptp(col)) > 1e-12 * float(np.max(col)):
+            out += [(col ** p, symbols[i] ** p) for p in DIVISOR_POWERS]
+    return out

@@ -71,8 +71,14 @@ def report_html(result, metrics: dict, figures: dict, table, title: str = "kanla
         parts.append(f"<p class='{'ok' if fits else 'warn'}'>" + (
             "The formula predicts the validation rows as well as the best spline model."
             if fits else "No formula fits as well as the spline model: the formula above is the "
-            "best approximation found, and the spline model is kept for predictions.") + "</p>")
-    rows = [("formula test RMSE", metrics.get("formula_test_rmse")),
+            "best approximation found, and predictions come from " + (
+                "the most accurate formula plus a spline model of its residual"
+                if metrics.get("answer") == "formula+spline" else "the spline model")
+            + " (the answer below).") + "</p>")
+    rows = [("answer (the model predictions come from)", metrics.get("answer")),
+            ("answer test RMSE", metrics.get("answer_test_rmse")),
+            ("answer test R²", metrics.get("answer_test_r2")),
+            ("formula test RMSE", metrics.get("formula_test_rmse")),
             ("formula test R²", metrics.get("formula_test_r2")),
             ("spline model test RMSE", metrics.get("spline_test_rmse")),
             ("rows: train / validation / test",

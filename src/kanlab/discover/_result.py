@@ -28,6 +28,13 @@ class DiscoveryResult:
             ``name_map`` the names that had to change.
         metrics: split sizes, seed, validation and test errors, timings.
         warnings: dropped columns and rows, and similar notes.
+        residual: where no formula fits, ``{"model", "space", "base", "val_rmse"}``: a
+            spline model of what the formula ``base`` leaves (``y - base(x)``), kept when
+            ``base + model`` predicts the validation rows better than the spline model
+            (see :mod:`kanlab.discover._hybrid`); else None.
+
+    :attr:`answer` names the model that :meth:`predict` uses and whose test
+    errors the metrics report as ``answer_test_rmse`` and ``answer_test_r2``.
     """
 
     formula: object
@@ -41,6 +48,14 @@ class DiscoveryResult:
     metrics: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     _sympy_symbols: list = field(default_factory=list, repr=False)
+    residual: dict | None = None
+
+    @property
+    def answer(self) -> str:
+        """``"formula"`` (it fits), ``"formula+spline"`` (see ``residual``) or ``"spline"``."""
+        if self.formula_fits:
+            return "formula"
+        return "formula+spline" if self.residual is not None else "spline"
 
     @property
     def formula_str(self) -> str | None:
@@ -65,22 +80,38 @@ class DiscoveryResult:
         return evaluate(self.formula, self._sympy_symbols, _columns(X, len(self.names)))
 
     def predict_spline(self, X) -> np.ndarray:
-        import torch
+        return _spline(self.model, self.space, _columns(X, len(self.names)))
+
+    def predict_residual(self, X) -> np.ndarray:
+        """``base(x) + spline(x)`` of :attr:`residual` (ValueError when there is none)."""
+        from kanlab.discover._constants import evaluate
+        if self.residual is None:
+            raise ValueError("no formula + spline model was kept; use predict_spline")
         X = _columns(X, len(self.names))
-        ids = getattr(self.model, "input_ids", list(range(X.shape[1])))
-        z = torch.as_tensor(self.space.x(X), dtype=torch.float64)[:, ids]
-        out = np.empty(len(X))
-        with torch.no_grad():
-            for s in range(0, len(X), 8192):
-                out[s:s + 8192] = self.model(z[s:s + 8192])[:, 0].numpy()
-        return self.space.y_back(out)
+        return (evaluate(self.residual["base"], self._sympy_symbols, X)
+                + _spline(self.residual["model"], self.residual["space"], X))
 
     def predict(self, X) -> np.ndarray:
-        """The formula's predictions when it fits, else the spline model's."""
-        return self.predict_formula(X) if self.formula_fits else self.predict_spline(X)
+        """The predictions of :attr:`answer`: the formula when it fits, else the better of
+        the formula + spline model and the spline model (chosen on validation rows)."""
+        answer = self.answer
+        if answer == "formula":
+            return self.predict_formula(X)
+        return self.predict_residual(X) if answer == "formula+spline" else self.predict_spline(X)
 
     def __str__(self) -> str:
         return self.formula_str if self.formula is not None else "<no formula>"
+
+
+def _spline(model, space, X) -> np.ndarray:
+    import torch
+    ids = getattr(model, "input_ids", list(range(X.shape[1])))
+    z = torch.as_tensor(space.x(X), dtype=torch.float64)[:, ids]
+    out = np.empty(len(X))
+    with torch.no_grad():
+        for s in range(0, len(X), 8192):
+            out[s:s + 8192] = model(z[s:s + 8192])[:, 0].numpy()
+    return space.y_back(out)
 
 
 def _columns(X, n: int) -> np.ndarray:

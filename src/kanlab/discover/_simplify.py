@@ -28,10 +28,21 @@ def _whole_floats(expr):
     return expr.xreplace(swap) if swap else expr
 
 
+def _fractional_power(expr) -> bool:
+    """Whether ``expr`` holds a power with a non-integer rational exponent."""
+    return any(p.exp.is_Rational and not p.exp.is_integer for p in expr.atoms(__import__(
+        "sympy").Pow))
+
+
 def _rewritings(expr, thorough: bool):
     import sympy
     from kanlab.discover._constants import complexity
     steps = [sympy.together, sympy.factor, sympy.cancel]
+    # factor() of a function whose argument holds a fractional power runs for minutes
+    # (exp((112000*E**(3/2)/sqrt(T) - 51800000*mu**2/T**2)/T): polynomials in E**(1/2),
+    # T**(1/2) of huge degree); together and cancel stay quick there
+    if any(_fractional_power(fn) for fn in expr.atoms(sympy.Function)):
+        steps.remove(sympy.factor)
     if thorough and complexity(expr) <= THOROUGH_NODES and expr.has(sympy.Add):
         steps.append(sympy.simplify)
     sources = list(dict.fromkeys([expr, _whole_floats(expr)]))

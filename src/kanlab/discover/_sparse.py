@@ -31,17 +31,18 @@ import math
 
 import numpy as np
 
+from kanlab.discover._subsets import BEAM, _pruned, _stepwise, swapped
+
 __all__ = ["structure_formulas", "TRANSFORMS", "MAX_TERMS"]
 
 MAX_TERMS = 5
-BEAM = 24  # subsets kept per size by the beam search (short term list)
 FULL = (4, 3)  # beam and most terms with the full term list
 WIDE = 120  # pairs and triples kept by the additive fits of the short term list
-MAX_PAIRED = 1200  # columns up to which every pair is tried
 MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are left out)
 FIT_ROWS = 600  # training rows the subset search uses (all of them refit the constants later)
 VAL_ROWS = 2000  # validation rows that score its candidates
-PER_SIZE = 2  # formulas returned per number of terms
+PER_SIZE = 2  # formulas returned per number of terms (and the simplest tied one)
+TIED_ERROR = 1.01  # validation RMSE within this factor of the best of its size: a tie
 MAX_SIZE = 8  # terms (or powers) of a returned formula at most: a law rarely has more, and
 # every constant of a candidate is refitted later
 
@@ -103,92 +104,6 @@ def _log_features(X, symbols):
     return out
 
 
-def _stepwise(D, t, max_terms, beam: int = BEAM, wide: int = 0):
-    """Beam search over subsets of standardised columns; yields ``(columns, coefficients)``.
-
-    ``D`` and ``t`` are centred.  Each step extends every subset of the beam
-    by every column, scoring each extension by its exact drop of the residual
-    sum of squares (``(d·r)² / |d - QQᵀd|²`` with ``Q`` an orthonormal basis
-    of the subset), and keeps the ``beam`` best subsets; the best subset of
-    each size is yielded.  A beam rather than plain forward selection: the
-    term that explains most at first (``sqrt(h)·p^1.5`` for ``p + ρgh``) is
-    often not one of the law's.  With ``wide``, every pair of columns is
-    tried and the ``wide`` best pairs (and then triples) are kept.
-    """
-    sq = np.einsum("ij,ij->j", D, D)
-    total = float(t @ t)
-    states = [(total, ())]
-    for size in range(1, max_terms + 1):
-        if size == 2 and wide and D.shape[1] <= MAX_PAIRED:
-            states = _best_pairs(D, t, wide)
-            yield _coefficients(D, t, states[0][1])
-            keep = wide
-            continue
-        keep = wide if wide and size == 3 else beam
-        grown = {}
-        for rss, cols in states:
-            if cols:
-                Q, _ = np.linalg.qr(D[:, list(cols)])
-                residual = t - Q @ (Q.T @ t)
-                left = sq - np.einsum("ij,ij->j", Q.T @ D, Q.T @ D)
-            else:
-                residual, left = t, sq
-            with np.errstate(all="ignore"):
-                gain = np.where(left > 1e-10 * sq, (D.T @ residual) ** 2 / left, -1.0)
-            gain[list(cols)] = -1.0
-            gain = np.nan_to_num(gain, nan=-1.0)
-            for c in np.argpartition(gain, -beam)[-beam:]:
-                key = tuple(sorted(cols + (int(c),)))
-                if gain[c] > 0 and key not in grown:
-                    grown[key] = float(residual @ residual) - float(gain[c])
-        if not grown:
-            return
-        states = sorted(((v, k) for k, v in grown.items()), key=lambda s: s[0])[:keep]
-        yield _coefficients(D, t, states[0][1])
-        if states[0][0] <= 1e-24 * total:
-            return
-
-
-def _coefficients(D, t, cols):
-    cols = list(cols)
-    coef, *_ = np.linalg.lstsq(D[:, cols], t, rcond=None)
-    return cols, coef
-
-
-def _best_pairs(D, t, wide):
-    """The ``wide`` best pairs of columns, every pair tried (2×2 normal equations, vectorised)."""
-    G = D.T @ D
-    b = D.T @ t
-    i, j = np.triu_indices(len(b), 1)
-    gii, gjj, gij = G[i, i], G[j, j], G[i, j]
-    det = gii * gjj - gij * gij
-    with np.errstate(all="ignore"):
-        explained = (gjj * b[i] ** 2 - 2 * gij * b[i] * b[j] + gii * b[j] ** 2) / det
-    explained = np.where(det > 1e-9 * gii * gjj, explained, -np.inf)
-    top = np.argpartition(explained, -wide)[-wide:] if len(explained) > wide else np.arange(
-        len(explained))
-    total = float(t @ t)
-    return sorted(((total - float(explained[k]), (int(i[k]), int(j[k]))) for k in top),
-                  key=lambda s: s[0])
-
-
-def _pruned(D, t, cols):
-    """``cols`` and the subsets left by dropping, one at a time, the term that matters least."""
-    cols = list(cols)
-    while cols:
-        coef, *_ = np.linalg.lstsq(D[:, cols], t, rcond=None)
-        yield list(cols), coef
-        if len(cols) == 1:
-            return
-        rss = []
-        for k in range(len(cols)):
-            rest = cols[:k] + cols[k + 1:]
-            c, *_ = np.linalg.lstsq(D[:, rest], t, rcond=None)
-            r = t - D[:, rest] @ c
-            rss.append(float(r @ r))
-        cols.pop(int(np.argmin(rss)))
-
-
 def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANSFORMS,
                        max_terms: int = MAX_TERMS) -> list:
     """Candidate formulas (sympy, in ``symbols``) for ``y`` from sparse fits over library terms."""
@@ -232,11 +147,13 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
         if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
             continue
         s_y = _one_sign(y_train) or 1.0
-        for kind, target, V, E, factor in _kinds(t, values, exprs, logs, n_tr, extra):
+        for kind, target, V, E, factor in _kinds(t, values, exprs, logs, n_tr, extra,
+                                                 divisors=name == "id"):
             if V.shape[1] == 0:
                 continue
+            over = kind == "over"  # log|t| = P/g: the factor divides the exponent
             with np.errstate(all="ignore"):
-                ratio = t / factor[0][:n_tr] if factor is not None else t
+                ratio = t / factor[0][:n_tr] if factor is not None and not over else t
             s_k = _one_sign(ratio, MIN_SIGNED) if kind != "add" else 1.0
             tr, target = V[:n_tr], target[:n_tr]
             # weighted by |dy/dfit|: errors count as they do in y itself, and rows where
@@ -244,6 +161,8 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
             w = _weights(forward, y_train, t, kind)
             if factor is not None and kind == "add":  # t/h: an error e in it is h·e in t
                 w = w * np.abs(factor[0][:n_tr])
+            if over:  # P = g·log|t|: an error e in P is e/g in log|t|
+                w = w / np.abs(factor[0][:n_tr])
             w = np.where(np.isfinite(target) & np.isfinite(w), w, 0.0)
             target = np.where(w > 0, target, 0.0)
             w = w / np.sqrt(np.sum(w * w))
@@ -253,17 +172,21 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
             D = (tr - mean) / std * w[:, None]
             t_mean = float((w * w) @ target / np.sum(w * w))
             tc = (target - t_mean) * w
-            wide = WIDE if simple_pass and kind == "add" else 0
+            wide = WIDE if simple_pass and kind in ("add", "over") else 0
             paths = ([(list(range(V.shape[1])), None)] if kind == "pow"
                      else _stepwise(D, tc, max_terms, beam, wide))
-            found = {tuple(c): (c, b) for cols, _ in paths for c, b in _pruned(D, tc, cols)}
+            paths = [cols for cols, _ in paths]
+            if not simple_pass and kind != "pow":  # a narrow beam: exchange columns one by one
+                paths += [swapped(D, tc, cols) for cols in paths if len(cols) > 1]
+            found = {tuple(c): (c, b) for cols in paths for c, b in _pruned(D, tc, cols)}
             for cols, coef in found.values():
                 beta = coef / std[cols]
                 c0 = t_mean - float(beta @ mean[cols])
                 with np.errstate(all="ignore"):
                     u = c0 + V[n_tr:, cols] @ beta
+                    u = u / factor[0][n_tr:] if over else u
                     u = s_k * np.exp(u) if kind != "add" else u
-                    u = u * factor[0][n_tr:] if factor is not None else u
+                    u = u * factor[0][n_tr:] if factor is not None and not over else u
                     pred = inv_np(u, s_y)
                     err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
                 if math.isfinite(err):
@@ -272,12 +195,14 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
                                     factor[1] if factor is not None else 1)))
 
 
-def _kinds(t, values, exprs, logs, n_tr, extra):
+def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
     """``[(kind, target, columns, exprs, factor)]``: the fits tried for one transformed ``t``.
 
     ``add``: ``t`` as a sum of terms; ``mul``: ``log|t|`` as one (with log columns);
     ``pow``: ``log|t|`` over every log column at once; and, with a factor ``h``
-    (``factor = (values, expr)``), ``t/h`` as a sum or ``log|t/h|`` as one.
+    (``factor = (values, expr)``), ``t/h`` as a sum or ``log|t/h|`` as one; ``over``
+    (with ``divisors``): ``g·log|t|`` as a sum, ``g`` a power of one input.  Only ``y``
+    itself needs ``over``: ``log|1/y|``, ``log y²`` and ``log √y`` are multiples of ``log|y|``.
     """
     kinds = [("add", t, values, exprs, None)]
     s_t = _one_sign(t, MIN_SIGNED)
@@ -290,7 +215,12 @@ def _kinds(t, values, exprs, logs, n_tr, extra):
     if s_t and logs:  # a product of powers of x, sin x, cos x
         kinds.append(("pow", _log(s_t * t), np.column_stack([v for v, _ in logs]),
                       [("log", b) for _, b in logs], None))
-    from kanlab.discover._factors import affine_factors, signed_factors
+    from kanlab.discover._factors import affine_factors, exponent_divisors, signed_factors
+    # exp(P/g) with g a power of one input: g·log|t| is a short sum (-(x - mu)^2/(2 sigma^2))
+    if s_t and divisors:
+        for g, g_expr in exponent_divisors(extra["X"], extra["symbols"]):
+            with np.errstate(all="ignore"):
+                kinds.append(("over", _log(s_t * t) * g[:n_tr], values, exprs, (g, g_expr)))
     # h·P with h a sine or cosine whose sign follows t's: log|t/h| is a short sum
     for h, h_expr, _ in signed_factors(extra["oscillating"], t):
         with np.errstate(all="ignore"):
@@ -335,8 +265,23 @@ def _best(scored):
     for k in sorted({s[1] for s in scored if s[1] <= MAX_SIZE}):
         same = sorted((s for s in scored if s[1] == k and s[0] < best), key=lambda s: s[0])
         out += [s[2] for s in same[:PER_SIZE]]
+        # and the simplest of those tied with the best (within 1 %): t/(R·C) rather than
+        # sin(t/R)/C where t/R stays below 1e-5
+        tied = [s for s in same[PER_SIZE:] if s[0] <= TIED_ERROR * same[0][0]]
+        if tied:
+            simplest = min(tied, key=lambda s: _nodes(s[2]))
+            if _nodes(simplest[2]) < min(_nodes(s[2]) for s in same[:PER_SIZE]):
+                out.append(simplest[2])
         best = min([best] + [s[0] for s in same])
     return out
+
+
+def _nodes(item) -> int:
+    """Nodes of the terms a fit uses (the constants left out): a cheap complexity."""
+    import sympy
+    E, cols = item[7], item[2]
+    return sum(sum(1 for _ in sympy.preorder_traversal(
+        E[c][1] if E[c][0] == "log" else sympy.Mul(*E[c]))) for c in cols)
 
 
 def _to_sympy(item, table):
@@ -345,6 +290,10 @@ def _to_sympy(item, table):
     F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
     if kind == "add":
         u = F(c0) + sum(F(b) * sympy.Mul(*E[c]) for b, c in zip(beta, cols))
+    elif kind == "over":
+        u = s_t * sympy.exp((F(c0) + sum(F(b) * sympy.Mul(*E[c]) for b, c in zip(beta, cols)))
+                            / factor)
+        factor = 1
     else:
         u = s_t * sympy.exp(F(c0))
         for b, c in zip(beta, cols):
