@@ -151,7 +151,8 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
     the edge functions are kept where the data lie and stay well determined
     everywhere, whatever the batch size.
 
-    With ``max_change`` (what :func:`kanlab.train.fit` passes), an input whose
+    With ``max_change`` (a per-input rule for one layer; :func:`update_grid`, what
+    :func:`kanlab.train.fit` calls, judges the whole network's outputs instead), an input whose
     refitted edges would move the layer's output on ``x`` by more than
     ``max_change`` times its largest magnitude keeps its knots and its
     function exactly (:data:`MAX_REFIT_CHANGE`).
