@@ -17,7 +17,8 @@ from kanlab.splines._bspline import extend_points
 from kanlab._validation import NonFiniteError, check_int, check_samples, check_solver_dtype
 
 __all__ = ["grid_points_from_samples", "inlier_span", "update_layer_grid", "update_grid",
-           "refine_layer", "refine", "OUTLIER_FENCE", "update_grid_flops", "MAX_UPDATE_FLOPS"]
+           "refine_layer", "refine", "OUTLIER_FENCE", "update_grid_flops", "MAX_UPDATE_FLOPS",
+           "MOVES", "output_change"]
 
 # Tukey's "far out" fences: samples beyond q1 - 3·IQR or q3 + 3·IQR do not
 # stretch the grid.  No sample of a uniform or Gaussian batch is that far out
@@ -137,7 +138,7 @@ def _spline_coef(layer: KANLayer) -> Tensor:
 
 @torch.no_grad()
 def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
-                      max_change: float | None = None) -> None:
+                      max_change: float | None = None, move: float = 1.0) -> None:
     """Move a layer's knots toward its input samples and refit its splines.
 
     The grid spans the samples inside Tukey's fences (:func:`inlier_span`),
@@ -150,10 +151,15 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
     the edge functions are kept where the data lie and stay well determined
     everywhere, whatever the batch size.
 
-    With ``max_change`` (what :func:`kanlab.train.fit` passes), an input whose
+    With ``max_change`` (a per-input rule for one layer; :func:`update_grid`, what
+    :func:`kanlab.train.fit` calls, judges the whole network's outputs instead), an input whose
     refitted edges would move the layer's output on ``x`` by more than
     ``max_change`` times its largest magnitude keeps its knots and its
     function exactly (:data:`MAX_REFIT_CHANGE`).
+
+    ``move`` in ``(0, 1]`` moves the grid points only that share of the way
+    from the old ones to the new ones (a damped update; both rows increase,
+    so their blend does too).
 
     Raises
     ------
@@ -165,6 +171,8 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
     check_samples(x, layer.in_features, layer.knots.dtype, "update_grid", layer.knots.device)
     k, grid = layer.k, layer.grid
     points = grid_points_from_samples(x, grid, grid_eps)  # (in, G + 1)
+    if move != 1.0:
+        points = move * points + (1 - move) * layer.knots[:, k:k + grid + 1]
     degenerate = ~torch.isfinite(extend_points(points, k)).all(-1)  # NaN rows, overflowing knots
     degenerate |= _too_narrow(points, k)
     if bool(degenerate.any()):
@@ -221,9 +229,38 @@ def _changes_function(layer: KANLayer, x: Tensor, new_knots: Tensor, coef: Tenso
     return ~(err <= max_change * ref)
 
 
+# damped grid moves tried, in turn, by update_grid(max_change=...) before keeping the old grid
+MOVES = (1.0, 0.5, 0.25, 0.125)
+
+
+def output_change(after: Tensor, before: Tensor) -> float:
+    """Root-mean-square change of a network's outputs ``(B, out)``, as a share of their spread
+    (the root-mean-square over outputs of each output's standard deviation over the batch)."""
+    spread = before.std(0).pow(2).mean().sqrt() if before.shape[0] > 1 else before.abs().max()
+    change = (after - before).pow(2).mean().sqrt()
+    return float(change / spread.clamp_min(torch.finfo(before.dtype).tiny))
+
+
+def _restore(model, saved: list[dict]) -> None:
+    for layer, state in zip(model.layers, saved):
+        layer.set_grid(state["knots"], state["coef"])
+        layer.load_state_dict(state)
+
+
 @torch.no_grad()
 def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | None = None) -> None:
     """Update the grid of every layer in turn, feeding each the updated previous layer.
+
+    With ``max_change``, the update is judged by what it does to the whole
+    network: if the model's outputs on ``x`` would move by more than
+    ``max_change`` times their spread (:func:`output_change`), the update is
+    damped: the grid points move half the way, a quarter, an eighth
+    (:data:`MOVES`), and the first move that keeps the outputs within
+    ``max_change`` is kept; if none does, every layer keeps its grid.  An
+    ordinary update, whose refit carries the function, goes through whole;
+    only a jolt (a coarse grid that cannot carry a deep chain's function over
+    the new range) is damped, and the grid still follows the samples over
+    the following updates instead of staying where it was.
 
     All or nothing: if a layer raises (bad samples, a hidden layer that
     overflows), every layer is restored before the error propagates.
@@ -241,17 +278,29 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
                          "least-squares fit whose cost grows with the cube of the grid; use a "
                          "smaller grid, or train without grid updates (update_grid=False)")
     saved = [{name: t.clone() for name, t in layer.state_dict().items()} for layer in model.layers]
-    def run(l: int, x: Tensor) -> Tensor:
-        update_layer_grid(model.layers[l], x, grid_eps, max_change)
-        # the next layer's inputs include symbolic edges and multiplication nodes
-        return model.layer_output(l, x)
+
+    def attempt(move: float) -> None:
+        def run(l: int, x: Tensor) -> Tensor:
+            if move == 1.0:
+                update_layer_grid(model.layers[l], x, grid_eps)
+            else:
+                update_layer_grid(model.layers[l], x, grid_eps, move=move)
+            # the next layer's inputs include symbolic edges and multiplication nodes
+            return model.layer_output(l, x)
+        model.forward_layers(x, run)
 
     try:
-        model.forward_layers(x, run)
+        if max_change is None:
+            attempt(1.0)
+            return
+        before = model.forward_layers(x, model.layer_output)
+        for move in MOVES:
+            attempt(move)
+            if output_change(model.forward_layers(x, model.layer_output), before) <= max_change:
+                return
+            _restore(model, saved)
     except BaseException:  # KeyboardInterrupt too: a half-updated model is never left
-        for layer, state in zip(model.layers, saved):
-            layer.set_grid(state["knots"], state["coef"])
-            layer.load_state_dict(state)
+        _restore(model, saved)
         raise
 
 

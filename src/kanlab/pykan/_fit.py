@@ -36,13 +36,15 @@ REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_s
 # pykan's "edge_forward_sum" is detached from the graph in pykan (no gradient: it steers
 # nothing, only the reported reg); the backward metrics (attribution scores) are
 # approximated by the forward edge spread they are built from.
-# A grid update that would change an input's edge functions by more than this share of their
-# largest magnitude is skipped (FitConfig.grid_max_change; it guards deep chains against a jolt,
-# issue 19's Example_3).  At 1e-2 it also skips ordinary updates of [2,5,1] networks, whose
-# activations then leave the grid (Interp_9's cell at λ=0, seeds 0-3: 0.044/0.030/0.021/0.023
-# against 0.0099/0.029/0.0072/0.0082 when always updating).  0.1 fixed that and API_8, but
-# Interp_1 then no longer gave x_1*x_2 (docs/pykan_notebook_runs.md), so 1e-2 stays.
-GRID_MAX_CHANGE = 1e-2
+# A grid update that would move the network's outputs by more than this share of their spread
+# is damped or skipped (FitConfig.grid_max_change, kanlab.nn.update_grid).  Measured on the
+# outputs, it tells a deep chain's jolt from an ordinary update: issue 19's Example_3 ([4,2,1,1],
+# seed 1) moved them by 0.33, 0.28 and 0.12 of their spread at its stage-1 updates, while the
+# [2,5,1] updates of Interp_9 and Interp_1 move them by at most 0.056 (seed 7 of Example_3:
+# 0.024).  The old rule (1% of each layer's magnitude, per input) also refused those ordinary
+# updates, and froze hidden grids for good (Example_3's last layer kept a grid of width 0.14
+# while its inputs spread over 1.0).
+GRID_MAX_CHANGE = 0.1
 
 # pykan's default name trains "edge_rms_sum1": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which

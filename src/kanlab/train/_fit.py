@@ -61,9 +61,10 @@ class FitConfig:
     # False runs every step even when full-batch L-BFGS can no longer lower the loss
     # (pykan's behaviour: one history entry per step)
     stop_when_converged: bool = True
-    # a grid update leaves an input's knots alone when refitting would move the layer's
-    # output by more than this share (a jolt that throws a deep network off); None (the
-    # default, the behaviour the native API always had): always move. kanlab.pykan uses 1e-2
+    # a grid update that would move the network's outputs by more than this share of their
+    # spread (a jolt that throws a deep network off) is damped, or skipped
+    # (kanlab.nn.update_grid); None (the default, the native API's behaviour): always move.
+    # kanlab.pykan uses 0.1
     grid_max_change: float | None = None
     # what the sparsity penalty measures per edge: "edge_rms" (kanlab's), or pykan's
     # "edge_forward_spline_n" / "edge_forward_spline_u" (kanlab.train._regularization)
