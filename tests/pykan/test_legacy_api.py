@@ -152,3 +152,38 @@ def test_scalar_metrics_are_recorded_as_floats():
 
     r = model.fit(data, steps=2, metrics=[acc], log=0)
     assert r["acc"] == [0.75, 0.75] and isinstance(r["acc"][0], float)
+
+
+# ---------------------------------------------------------------- global seeding
+def test_kan_and_create_dataset_seed_the_global_generators_as_pykan():
+    import random
+    pykan.KAN(width=[2, 1], seed=3, auto_save=False)
+    drawn = (torch.rand(3), np.random.rand(2), random.random())
+    torch.manual_seed(3), np.random.seed(3), random.seed(3)
+    assert torch.equal(drawn[0], torch.rand(3)) and np.array_equal(drawn[1], np.random.rand(2))
+    assert drawn[2] == random.random()
+    pykan.create_dataset(lambda x: x[:, [0]], n_var=1, train_num=4, test_num=4, seed=7)
+    after = torch.rand(2)
+    pykan.create_dataset(lambda x: x[:, [0]], n_var=1, train_num=4, test_num=4, seed=7)
+    assert torch.equal(after, torch.rand(2))
+    from kanlab.nn import KAN as NativeKAN
+    state = torch.get_rng_state()
+    NativeKAN([2, 1], seed=3)
+    assert torch.equal(state, torch.get_rng_state())  # the native API does not seed
+
+
+# ---------------------------------------------------------------- formulas with spline edges
+def test_symbolic_formula_fits_remaining_splines_on_a_copy():
+    model = _kan([2, 1], dtype=F64)
+    x = _x(200, 2)
+    target = torch.sin(torch.pi * x[:, [0]]) + x[:, [1]]  # learnt by two spline edges
+    model.fit({"train_input": x, "train_label": target, "test_input": x,
+               "test_label": target},
+              steps=30, update_grid=False, log=0)
+    model(x)
+    before = [l.mask.clone() for l in model.layers]
+    with pytest.warns(UserWarning, match="still splines"):
+        (expr,), variables = model.symbolic_formula()
+    assert all(torch.equal(a, l.mask) for a, l in zip(before, model.layers))  # model untouched
+    got = sympy.lambdify(variables, expr, "numpy")(*x.numpy().T)
+    np.testing.assert_allclose(got, model(x)[:, 0].detach().numpy(), atol=0.05)

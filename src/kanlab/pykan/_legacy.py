@@ -11,6 +11,11 @@
   CUDA device when ``torch.cuda.is_available()`` is False and says so with a
   :class:`RuntimeWarning`; every other device is passed on unchanged (and
   checked by kanlab).  pykan itself raises "Torch not compiled with CUDA".
+* **Global seeding.**  pykan's ``KAN(seed=...)`` seeds torch's, numpy's and
+  Python's global random generators, and ``create_dataset(seed=...)`` torch's
+  and numpy's; notebooks draw their own data afterwards (``torch.rand``) and rely
+  on it.  :func:`seed_globals` does the same, in this module only: kanlab's
+  native API never touches the global generators.
 * **``noise_scale_base``** (pykan < 0.1): the spread of the residual base
   weights around ``1/sqrt(n_in)``.  :func:`apply_noise_scale_base` sets every
   layer's ``scale_base`` to ``1/sqrt(n_in) + noise_scale_base · U(-1, 1)``
@@ -25,7 +30,19 @@ import warnings
 import torch
 from torch import Tensor
 
-__all__ = ["as_model_input", "available_device", "apply_noise_scale_base"]
+__all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "seed_globals"]
+
+
+def seed_globals(seed, python: bool = True) -> None:
+    """Seed torch's and numpy's (and Python's) global generators, as pykan does."""
+    import random
+
+    import numpy as np
+    seed = int(seed)
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2 ** 32)
+    if python:
+        random.seed(seed)
 
 
 def as_model_input(model, x):

@@ -80,8 +80,9 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
     ``sb_trainable`` to kanlab's False; ``symbolic_enabled`` and
     ``affine_trainable`` are accepted (symbolic edges are always on and their
     constants always trainable); ``device`` is honoured.  Older pykan's
-    ``noise_scale_base``, inputs of another dtype and ``'cuda'`` on a machine
-    without CUDA follow the rules of :mod:`kanlab.pykan._legacy`.
+    ``noise_scale_base``, inputs of another dtype, ``'cuda'`` on a machine
+    without CUDA and pykan's seeding of the global random generators follow the
+    rules of :mod:`kanlab.pykan._legacy`.
     """
 
     def __init__(self, width=None, grid=3, k=3, mult_arity=2, noise_scale=0.3,
@@ -91,6 +92,7 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
                  dtype=None, noise_scale_base=None):
         device = _legacy.available_device(device)
+        _legacy.seed_globals(_as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=_as_int("grid", grid), k=_as_int("k", k),
                          seed=_as_int("seed", seed), base_fun=base_fun,
                          grid_range=[float(v) for v in np.asarray(grid_range).ravel()][:2]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from kanlab.pykan._legacy import available_device
+from kanlab.pykan._legacy import available_device, seed_globals
 from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, ex_round
 from kanlab.train import create_dataset as _create_dataset
 
@@ -25,6 +25,7 @@ def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, tes
     (vectorised with :func:`torch.vmap` when it can be)."""
     if f_mode not in ("col", "row"):
         raise ValueError(f"f_mode must be 'col' or 'row', got {f_mode!r}")
+    seed_globals(seed, python=False)  # pykan's side effect (kanlab.pykan._legacy)
     ranges = np.asarray(ranges, dtype=float)
     ranges = ranges.tolist() if ranges.ndim == 2 else tuple(ranges.tolist())
     fn = f
