@@ -187,3 +187,19 @@ def test_symbolic_formula_fits_remaining_splines_on_a_copy():
     assert all(torch.equal(a, l.mask) for a, l in zip(before, model.layers))  # model untouched
     got = sympy.lambdify(variables, expr, "numpy")(*x.numpy().T)
     np.testing.assert_allclose(got, model(x)[:, 0].detach().numpy(), atol=0.05)
+
+
+def test_symbolic_formula_fixes_every_remaining_spline_whatever_its_fit():
+    model = _kan([2, 1], dtype=F64)
+    x = _x(100, 2)
+    with torch.no_grad():  # a rough spline that no candidate fits to R² 0.99
+        model.layers[0].coef.copy_(torch.randn(model.layers[0].coef.shape,
+                                               generator=torch.Generator().manual_seed(1),
+                                               dtype=F64))
+    model(x)
+    with pytest.warns(UserWarning, match="still splines"):
+        (expr,), _ = model.symbolic_formula()
+    assert isinstance(expr, sympy.Expr)  # before: a ValueError (edges at R² < 0.99 kept)
+    value = sympy.lambdify(sympy.symbols("x_1 x_2"), expr, "numpy")(*x.numpy().T)
+    assert np.isfinite(value).all()
+    assert all(bool((layer.mask != 0).any()) for layer in model.layers)  # model untouched

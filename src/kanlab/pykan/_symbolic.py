@@ -86,7 +86,8 @@ def _has_splines(model) -> bool:
 
 def _symbolic_copy(model):
     """A copy of ``model`` with its remaining spline edges fixed by ``auto_symbolic`` on the
-    model's last data (the model itself is left as it is), with a warning.
+    model's last data, each to its best candidate whatever its R² (pykan's
+    ``auto_symbolic`` default); the model itself is left as it is.  With a warning.
 
     pykan's ``symbolic_formula`` reads a spline edge as the zero function, so a formula
     written before every edge is symbolic silently drops those edges; kanlab fits them.
@@ -98,7 +99,7 @@ def _symbolic_copy(model):
                   UserWarning, stacklevel=4)
     twin = copy.deepcopy(model)
     twin.auto_save = False
-    _sym.auto_symbolic(twin, x=model.reference_input)
+    _sym.auto_symbolic(twin, x=model.reference_input, r2_threshold=0.0)  # pykan's default
     return twin
 
 
