@@ -101,8 +101,11 @@ def key_numbers(text: str) -> dict[str, float]:
     return found
 
 
-def run_notebook(path: Path, budget: float) -> dict:
-    """Execute the notebook's cells in one namespace; results per cell (child process side)."""
+def run_notebook(path: Path, budget: float, out: str | None = None) -> dict:
+    """Execute the notebook's cells in one namespace; results per cell (child process side).
+
+    With ``out``, the results so far are written there after every cell, so a notebook
+    killed at its time limit still reports the cells it finished."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -145,6 +148,9 @@ def run_notebook(path: Path, budget: float) -> dict:
         record["text"] = buf.getvalue()[-4000:]
         plt.close("all")
         results.append(record)
+        if out is not None:
+            Path(out).write_text(json.dumps({"cells": results,
+                                             "reference": [c["text"] for c in cells]}))
     return {"cells": results, "reference": [c["text"] for c in cells]}
 
 
@@ -152,8 +158,22 @@ def _child(name: str, budget: float, out: str) -> None:
     path = NOTEBOOKS / name
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
-        result = run_notebook(path, budget)
+        result = run_notebook(path, budget, out)
     Path(out).write_text(json.dumps(result))
+
+
+def _partial(path: Path, out: str) -> dict:
+    """The cells a killed notebook finished; the others marked as not finished."""
+    cells = code_cells(path)
+    try:
+        done = json.loads(Path(out).read_text() or "{}").get("cells", [])
+    except (OSError, json.JSONDecodeError):
+        done = []
+    for cell in cells[len(done):]:
+        done.append({"index": cell["index"], "ok": False, "seconds": 0.0, "text": "",
+                     "error": "not finished: notebook process killed at its time limit "
+                              "(budget + 300 s) or crashed"})
+    return {"cells": done, "reference": [c["text"] for c in cells]}
 
 
 def run_in_subprocess(path: Path, budget: float) -> dict:
@@ -168,10 +188,7 @@ def run_in_subprocess(path: Path, budget: float) -> dict:
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         data = json.loads(Path(out).read_text() or "{}")
     except (subprocess.TimeoutExpired, json.JSONDecodeError):
-        n = len(code_cells(path))
-        data = {"cells": [{"index": -1, "ok": False, "error": "notebook process killed or crashed",
-                           "seconds": 0.0, "text": ""}] * n,
-                "reference": [c["text"] for c in code_cells(path)]}
+        data = _partial(path, out)
     finally:
         Path(out).unlink(missing_ok=True)
     return data
@@ -222,6 +239,8 @@ def main(argv=None) -> int:
         rows = compare(data)
         report[path.name] = {"run": ok, "total": n, "numbers": rows, "cells": data["cells"],
                              "seconds": time.perf_counter() - t0}
+        if args.json:  # after every notebook, so a stopped run keeps what it finished
+            Path(args.json).write_text(json.dumps(report, indent=1, default=str))
         print(f"{path.name}: {ok}/{n} cells ({time.perf_counter() - t0:.0f} s)", flush=True)
         for c in data["cells"]:
             if not c["ok"]:
