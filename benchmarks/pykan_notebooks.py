@@ -42,8 +42,9 @@ NOTEBOOKS = ROOT / "tests" / "data" / "pykan_notebooks"
 # with no downloaded data.  Left out: API_9_video (its second cell needs moviepy, which is not
 # a dependency), Example_14/15 (the knot data set is downloaded by hand), Physics_4A/4B/4C
 # (they import ``constitutive_laws_generator``, a module that is not in pykan's repository).
-# API_10_device asks for 'cuda' by name in two cells; Example_7 runs ~20 minutes on a loaded
-# machine.
+# API_10_device asks for 'cuda' by name (kanlab.pykan then uses the CPU, with a warning);
+# Example_7 runs ~30 minutes and Community_1 (200 L-BFGS steps through Hessians) longer on a
+# loaded machine: give them --budget 3000.
 DEFAULT = [
     "hellokan", "intro", "Example_1_", "Example_3_", "Example_4_", "Example_5_", "Example_6_",
     "Example_7_", "Example_8_", "Example_9_", "Example_10_", "Example_11_", "Example_12_",
