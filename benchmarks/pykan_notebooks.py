@@ -42,8 +42,9 @@ NOTEBOOKS = ROOT / "tests" / "data" / "pykan_notebooks"
 # with no downloaded data.  Left out: API_9_video (its second cell needs moviepy, which is not
 # a dependency), Example_14/15 (the knot data set is downloaded by hand), Physics_4A/4B/4C
 # (they import ``constitutive_laws_generator``, a module that is not in pykan's repository).
-# API_10_device asks for 'cuda' by name in two cells; Example_7 runs ~20 minutes on a loaded
-# machine.
+# API_10_device asks for 'cuda' by name (kanlab.pykan then uses the CPU, with a warning);
+# Example_7 runs ~30 minutes and Community_1 (200 L-BFGS steps through Hessians) longer on a
+# loaded machine: give them --budget 3000.
 DEFAULT = [
     "hellokan", "intro", "Example_1_", "Example_3_", "Example_4_", "Example_5_", "Example_6_",
     "Example_7_", "Example_8_", "Example_9_", "Example_10_", "Example_11_", "Example_12_",
@@ -101,8 +102,11 @@ def key_numbers(text: str) -> dict[str, float]:
     return found
 
 
-def run_notebook(path: Path, budget: float) -> dict:
-    """Execute the notebook's cells in one namespace; results per cell (child process side)."""
+def run_notebook(path: Path, budget: float, out: str | None = None) -> dict:
+    """Execute the notebook's cells in one namespace; results per cell (child process side).
+
+    With ``out``, the results so far are written there after every cell, so a notebook
+    killed at its time limit still reports the cells it finished."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -145,6 +149,9 @@ def run_notebook(path: Path, budget: float) -> dict:
         record["text"] = buf.getvalue()[-4000:]
         plt.close("all")
         results.append(record)
+        if out is not None:
+            Path(out).write_text(json.dumps({"cells": results,
+                                             "reference": [c["text"] for c in cells]}))
     return {"cells": results, "reference": [c["text"] for c in cells]}
 
 
@@ -152,8 +159,22 @@ def _child(name: str, budget: float, out: str) -> None:
     path = NOTEBOOKS / name
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
-        result = run_notebook(path, budget)
+        result = run_notebook(path, budget, out)
     Path(out).write_text(json.dumps(result))
+
+
+def _partial(path: Path, out: str) -> dict:
+    """The cells a killed notebook finished; the others marked as not finished."""
+    cells = code_cells(path)
+    try:
+        done = json.loads(Path(out).read_text() or "{}").get("cells", [])
+    except (OSError, json.JSONDecodeError):
+        done = []
+    for cell in cells[len(done):]:
+        done.append({"index": cell["index"], "ok": False, "seconds": 0.0, "text": "",
+                     "error": "not finished: notebook process killed at its time limit "
+                              "(budget + 300 s) or crashed"})
+    return {"cells": done, "reference": [c["text"] for c in cells]}
 
 
 def run_in_subprocess(path: Path, budget: float) -> dict:
@@ -168,10 +189,7 @@ def run_in_subprocess(path: Path, budget: float) -> dict:
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         data = json.loads(Path(out).read_text() or "{}")
     except (subprocess.TimeoutExpired, json.JSONDecodeError):
-        n = len(code_cells(path))
-        data = {"cells": [{"index": -1, "ok": False, "error": "notebook process killed or crashed",
-                           "seconds": 0.0, "text": ""}] * n,
-                "reference": [c["text"] for c in code_cells(path)]}
+        data = _partial(path, out)
     finally:
         Path(out).unlink(missing_ok=True)
     return data
@@ -222,6 +240,8 @@ def main(argv=None) -> int:
         rows = compare(data)
         report[path.name] = {"run": ok, "total": n, "numbers": rows, "cells": data["cells"],
                              "seconds": time.perf_counter() - t0}
+        if args.json:  # after every notebook, so a stopped run keeps what it finished
+            Path(args.json).write_text(json.dumps(report, indent=1, default=str))
         print(f"{path.name}: {ok}/{n} cells ({time.perf_counter() - t0:.0f} s)", flush=True)
         for c in data["cells"]:
             if not c["ok"]:

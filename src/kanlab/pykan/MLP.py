@@ -24,10 +24,13 @@ building an MLP leaves the global random state alone.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 import torch
 from torch import nn
+
+from kanlab.pykan._legacy import available_device
 
 __all__ = ["MLP"]
 
@@ -79,10 +82,22 @@ class MLP(nn.Module):
         self.to(device)
 
     def to(self, *args, **kwargs):
+        args = tuple(available_device(a) if isinstance(a, (str, torch.device)) else a
+                     for a in args)
         out = super().to(*args, **kwargs)
         if args and isinstance(args[0], (str, torch.device)):
             self.device = args[0]
         return out
+
+    def refine(self, new_grid=None, grid=None) -> "MLP":
+        """An MLP has no grid: the model itself, unchanged, with a warning.
+
+        pykan's MLP has no ``refine``; notebooks that swap a KAN for an MLP keep
+        calling it, and refining a grid-free model leaves its function as it is.
+        """
+        warnings.warn("MLP has no spline grid: refine() returns the model unchanged",
+                      RuntimeWarning, stacklevel=2)
+        return self
 
     @property
     def w(self) -> list[torch.Tensor]:

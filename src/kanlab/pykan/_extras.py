@@ -12,13 +12,29 @@ pykan's penalties on the spline coefficients and their differences.
 """
 from __future__ import annotations
 
+import torch
 from torch import Tensor
+
+from kanlab.pykan._legacy import available_device
 
 __all__ = ["PykanExtras"]
 
 
 class PykanExtras:
     """Mixin of :class:`kanlab.pykan.KAN`."""
+
+    def to(self, *args, **kwargs):
+        """``nn.Module.to``; a CUDA device without CUDA means the CPU, with a warning
+        (:mod:`kanlab.pykan._legacy`)."""
+        args = tuple(available_device(a) if isinstance(a, (str, torch.device)) else a
+                     for a in args)
+        if "device" in kwargs:
+            kwargs["device"] = available_device(kwargs["device"])
+        return super().to(*args, **kwargs)
+
+    def cuda(self, device=None):
+        """``nn.Module.cuda``, or the CPU with a warning when CUDA is not available."""
+        return self.to("cuda" if device is None else torch.device("cuda", device))
 
     def reg(self, reg_metric="edge_forward_spline_n", lamb_l1=1.0, lamb_entropy=2.0,
             lamb_coef=0.0, lamb_coefdiff=0.0, entropy_offset=None, x=None) -> Tensor:

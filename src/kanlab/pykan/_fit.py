@@ -183,8 +183,10 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
         results["reg"].append(np.float64(_reg(m, x_tr, lamb_l1, lamb_entropy, metric)))
         for fn in metrics or ():
             value = fn()
-            results[fn.__name__].append(np.asarray(value.detach().cpu() if torch.is_tensor(value)
-                                                   else value))
+            if torch.is_tensor(value) and value.numel() == 1:  # pykan keeps ``.item()``
+                value = value.item()
+            results[fn.__name__].append(np.asarray(value.detach().cpu()) if torch.is_tensor(value)
+                                        else value)
         if log and step % int(log) == 0:
             parts = [f"{n}: {float(results[n][-1]):.2e}" for n in names if n in results]
             bar.set_description("| " + " | ".join(parts) + " |")

@@ -26,7 +26,7 @@ from kanlab.nn import attribute as _attribute
 from kanlab.nn import prune as _prune
 from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
-from kanlab.pykan import _views
+from kanlab.pykan import _legacy, _views
 from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._extras import PykanExtras
 
@@ -79,7 +79,10 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
     (uniform grids on the sample range; pass a value to choose) and
     ``sb_trainable`` to kanlab's False; ``symbolic_enabled`` and
     ``affine_trainable`` are accepted (symbolic edges are always on and their
-    constants always trainable); ``device`` is honoured.
+    constants always trainable); ``device`` is honoured.  Older pykan's
+    ``noise_scale_base``, inputs of another dtype, ``'cuda'`` on a machine
+    without CUDA and pykan's seeding of the global random generators follow the
+    rules of :mod:`kanlab.pykan._legacy`.
     """
 
     def __init__(self, width=None, grid=3, k=3, mult_arity=2, noise_scale=0.3,
@@ -87,7 +90,9 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
                  affine_trainable=False, grid_eps=None, grid_range=(-1, 1), sp_trainable=True,
                  sb_trainable=None, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
-                 dtype=None):
+                 dtype=None, noise_scale_base=None):
+        device = _legacy.available_device(device)
+        _legacy.seed_globals(_as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=_as_int("grid", grid), k=_as_int("k", k),
                          seed=_as_int("seed", seed), base_fun=base_fun,
                          grid_range=[float(v) for v in np.asarray(grid_range).ravel()][:2]
@@ -108,6 +113,8 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
                     if sparse_init:
                         layer.mask.copy_(_views.sparse_mask(layer.in_features,
                                                             layer.out_features).to(layer.mask))
+        if noise_scale_base is not None:
+            _legacy.apply_noise_scale_base(self, noise_scale_base, seed)
         self.symbolic_enabled = bool(symbolic_enabled)
         self.save_act = bool(save_act)
         self.auto_save = bool(auto_save)
@@ -119,6 +126,7 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
 
     # ------------------------------------------------------------------ forward and views
     def forward(self, x: Tensor, singularity_avoiding: bool = False, y_th: float = 10.0) -> Tensor:
+        x = _legacy.as_model_input(self, x)
         if singularity_avoiding:
             from kanlab.pykan._fit import avoid_singularities
             with avoid_singularities(self, float(y_th)):

@@ -8,6 +8,7 @@ symbolic groups are rebuilt after a change).
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import torch
 
@@ -105,9 +106,18 @@ def set_mode(model, l, i, j, mode) -> None:
 @torch.no_grad()
 def perturb(model, mag=1.0, mode="non-intrusive") -> None:
     """Add noise of size ``mag`` to the spline coefficients; ``mode='all'`` also switches on
-    (small) the splines of removed or symbolic edges, ``'non-intrusive'`` leaves them."""
+    (small) the splines of removed or symbolic edges, ``'non-intrusive'`` leaves them.
+
+    ``mode='best'`` (an older pykan's name, used by its Physics_1 notebook; pykan 0.2.8
+    rejects it) is taken as ``'non-intrusive'``, with a FutureWarning.
+    """
+    if mode == "best":
+        warnings.warn("perturb(mode='best') is an older pykan's name; it is taken as "
+                      "'non-intrusive'", FutureWarning, stacklevel=3)
+        mode = "non-intrusive"
     if mode not in ("non-intrusive", "minimal", "all"):
-        raise ValueError(f"mode must be 'non-intrusive', 'minimal' or 'all', got {mode!r}")
+        raise ValueError(f"mode must be 'non-intrusive', 'minimal', 'all' (or 'best'), "
+                         f"got {mode!r}")
     generator = torch.Generator().manual_seed(int(getattr(model, "seed", 0)))
     for layer in model.layers:
         noise = (torch.rand(layer.coef.shape, generator=generator, dtype=torch.float64) - 0.5)
@@ -145,38 +155,75 @@ def expand_depth(model) -> None:
 
 @torch.no_grad()
 def expand_width(model, layer_id, n_added_nodes, sum_bool=True, mult_arity=2) -> None:
-    """Add ``n_added_nodes`` addition nodes to hidden level ``layer_id`` (their edges start at 0)."""
-    if not sum_bool:
-        raise ValueError("kanlab.pykan adds addition nodes only (sum_bool=True)")
+    """Add ``n_added_nodes`` nodes to hidden level ``layer_id``, the function kept.
+
+    Addition nodes (``sum_bool=True``) go after the level's addition nodes,
+    multiplication nodes (``sum_bool=False``, ``mult_arity`` an int or one arity
+    per new node) after its multiplication nodes.  The edges into a new node
+    start as a new layer's (so the node carries a signal); the edges out of it
+    start at zero with their spline weight on, so the model computes the same
+    function and the new edges train.
+    """
     if not 0 < layer_id < model.depth:
         raise ValueError(f"layer_id must name a hidden level in [1, {model.depth}), got {layer_id}")
-    if model.n_mult[layer_id]:
-        raise ValueError("expand_width needs a level without multiplication nodes")
-    below, above = model.layers[layer_id - 1], model.layers[layer_id]
     n = n_added_nodes
-    _grow(model, layer_id - 1, below.in_features, below.out_features + n, out_extra=n)
-    _grow(model, layer_id, above.in_features + n, above.out_features, in_extra=n)
+    if n < 1:
+        raise ValueError(f"n_added_nodes must be >= 1, got {n}")
+    arities = model.arities[layer_id]
+    n_add = model.width[layer_id] - len(arities)
+    below, above = model.layers[layer_id - 1], model.layers[layer_id]
+    if sum_bool:
+        new_out = list(range(n_add, n_add + n))  # new subnodes of the layer below
+        new_in = list(range(n_add, n_add + n))  # new nodes: inputs of the layer above
+        added = []
+    else:
+        added = _new_arities(mult_arity, n)
+        new_out = list(range(below.out_features, below.out_features + sum(added)))
+        new_in = list(range(above.in_features, above.in_features + n))
+    _grow(model, layer_id - 1, rows=new_out)
+    _grow(model, layer_id, cols=new_in)
+    model.arities[layer_id] = list(arities) + added
 
 
-def _grow(model, l, n_in, n_out, in_extra=0, out_extra=0) -> None:
+def _new_arities(mult_arity, n) -> list[int]:
+    if isinstance(mult_arity, (list, tuple)):
+        out = [int(a) for a in mult_arity]
+        if len(out) != n:
+            raise ValueError(f"mult_arity lists {len(out)} arities for {n} new nodes")
+    else:
+        out = [int(mult_arity)] * n
+    if min(out) < 2:
+        raise ValueError(f"a multiplication node multiplies at least 2 factors, got {out}")
+    return out
+
+
+def _grow(model, l, rows=(), cols=()) -> None:
+    """Insert output rows / input columns (their indices in the grown layer) into layer ``l``."""
     old, old_sym = model.layers[l], model.symbolic[l]
+    n_out, n_in = old.out_features + len(rows), old.in_features + len(cols)
     layer, sym = _new_layer(model, n_in, n_out)
-    o, i = old.out_features, old.in_features
-    knots = torch.cat([old.knots, old.knots[-1:].expand(in_extra, -1)]) if in_extra else old.knots
-    coef = torch.zeros(n_out, n_in, old.n_basis, dtype=old.coef.dtype, device=old.coef.device)
-    coef[:o, :i] = old.coef
+    keep_r = torch.tensor([r for r in range(n_out) if r not in set(rows)], dtype=torch.long)
+    keep_c = torch.tensor([c for c in range(n_in) if c not in set(cols)], dtype=torch.long)
+    grid = (keep_r[:, None], keep_c[None, :])
+    knots = torch.empty(n_in, old.knots.shape[1], dtype=old.knots.dtype, device=old.knots.device)
+    knots[keep_c] = old.knots
+    if cols:  # a new input takes the knots of the input before it (or the first one)
+        for c in cols:
+            knots[c] = knots[c - 1] if c > 0 else old.knots[0]
+    coef = layer.coef.detach().clone()
+    coef[:, list(cols)] = 0.0  # edges out of a new node: zero, so the function is kept
+    coef[grid] = old.coef
+    scale_base = layer.scale_base.detach().clone()
+    scale_base[:, list(cols)] = 0.0
     layer.set_grid(knots, coef)
-    for name in ("scale_base", "scale_sp", "mask"):
-        t = torch.zeros(n_out, n_in, dtype=old.coef.dtype, device=old.coef.device)
-        t[:o, :i] = getattr(old, name)
-        if name == "mask":
-            t[o:, :] = 1.0
-            t[:, i:] = 1.0
-        getattr(layer, name).copy_(t)
-    sym.mask[:o, :i] = old_sym.mask
-    sym.code[:o, :i] = old_sym.code
-    sym.affine.data[:o, :i] = old_sym.affine
-    sym.custom = dict(old_sym.custom)
+    for name, fresh in (("scale_base", scale_base), ("scale_sp", layer.scale_sp.detach().clone()),
+                        ("mask", torch.ones_like(layer.mask))):
+        fresh[grid] = getattr(old, name)
+        getattr(layer, name).copy_(fresh)
+    sym.mask[grid] = old_sym.mask
+    sym.code[grid] = old_sym.code
+    sym.affine.data[grid] = old_sym.affine
+    sym.custom = {(int(keep_c[i]), int(keep_r[j])): c for (i, j), c in old_sym.custom.items()}
     sym.regroup()
     model.layers[l] = layer
     model.symbolic[l] = sym

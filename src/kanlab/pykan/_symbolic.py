@@ -80,8 +80,33 @@ def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_thres
                 print(f"fixing ({r['l']},{r['i']},{r['j']}) with {r['name']}, r2={r['r2']}")
 
 
+def _has_splines(model) -> bool:
+    return any(bool((layer.mask != 0).any()) for layer in model.layers)
+
+
+def _symbolic_copy(model):
+    """A copy of ``model`` with its remaining spline edges fixed by ``auto_symbolic`` on the
+    model's last data, each to its best candidate whatever its R² (pykan's
+    ``auto_symbolic`` default); the model itself is left as it is.  With a warning.
+
+    pykan's ``symbolic_formula`` reads a spline edge as the zero function, so a formula
+    written before every edge is symbolic silently drops those edges; kanlab fits them.
+    """
+    import copy
+    n = sum(int((layer.mask != 0).sum()) for layer in model.layers)
+    warnings.warn(f"{n} edges are still splines: the formula fixes them with auto_symbolic on a "
+                  "copy of the model (call auto_symbolic to choose their functions yourself)",
+                  UserWarning, stacklevel=4)
+    twin = copy.deepcopy(model)
+    twin.auto_save = False
+    _sym.auto_symbolic(twin, x=model.reference_input, r2_threshold=0.0)  # pykan's default
+    return twin
+
+
 def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
     import sympy
+    if _has_splines(model) and model.reference_input is not None:
+        model = _symbolic_copy(model)
     n = model.width[0]
     if var is None:
         symbols = [sympy.Symbol(f"x_{i + 1}") for i in range(n)]

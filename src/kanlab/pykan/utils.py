@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from kanlab.pykan._legacy import available_device, seed_globals
 from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, ex_round
 from kanlab.train import create_dataset as _create_dataset
 
@@ -24,6 +25,7 @@ def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, tes
     (vectorised with :func:`torch.vmap` when it can be)."""
     if f_mode not in ("col", "row"):
         raise ValueError(f"f_mode must be 'col' or 'row', got {f_mode!r}")
+    seed_globals(seed, python=False)  # pykan's side effect (kanlab.pykan._legacy)
     ranges = np.asarray(ranges, dtype=float)
     ranges = ranges.tolist() if ranges.ndim == 2 else tuple(ranges.tolist())
     fn = f
@@ -35,7 +37,8 @@ def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, tes
                 y = torch.stack([torch.as_tensor(f(row)) for row in x])
             return y.reshape(x.shape[0], -1)
     data = _create_dataset(fn, n_var=int(n_var), ranges=ranges, train_num=int(train_num),
-                           test_num=int(test_num), seed=int(seed), device=device)
+                           test_num=int(test_num), seed=int(seed),
+                           device=available_device(device))
     if normalize_input:
         mean, std = data["train_input"].mean(0, keepdim=True), data["train_input"].std(0, keepdim=True)
         for k in ("train_input", "test_input"):
@@ -56,6 +59,7 @@ def create_dataset_from_data(inputs, labels, train_ratio=0.8, device="cpu", seed
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed)))
     n_train = int(n * float(train_ratio))
     tr, te = perm[:n_train], perm[n_train:]
+    device = available_device(device)
     return {"train_input": inputs[tr].to(device), "test_input": inputs[te].to(device),
             "train_label": labels[tr].to(device), "test_label": labels[te].to(device)}
 

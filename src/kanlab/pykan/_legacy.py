@@ -1,0 +1,86 @@
+"""Older pykan habits that kanlab.pykan accepts, each with its rule stated once.
+
+* **Inputs of another dtype.**  pykan's notebooks feed numpy's float64 arrays
+  (and 0/1 integer one-hot codes) to float32 models.  :func:`as_model_input`
+  casts a real tensor (floating, integer or bool) to the model's dtype; complex
+  tensors are refused.  The cast is differentiable, so ``requires_grad`` inputs
+  (PDE losses) keep their graph.  The native :class:`kanlab.nn.KAN` raises on a
+  dtype mismatch instead.
+* **'cuda' on a machine without CUDA.**  Tutorials written for a GPU ask for
+  ``device='cuda'`` by name.  :func:`available_device` answers ``'cpu'`` for a
+  CUDA device when ``torch.cuda.is_available()`` is False and says so with a
+  :class:`RuntimeWarning`; every other device is passed on unchanged (and
+  checked by kanlab).  pykan itself raises "Torch not compiled with CUDA".
+* **Global seeding.**  pykan's ``KAN(seed=...)`` seeds torch's, numpy's and
+  Python's global random generators, and ``create_dataset(seed=...)`` torch's
+  and numpy's; notebooks draw their own data afterwards (``torch.rand``) and rely
+  on it.  :func:`seed_globals` does the same, in this module only: kanlab's
+  native API never touches the global generators.
+* **``noise_scale_base``** (pykan < 0.1): the spread of the residual base
+  weights around ``1/sqrt(n_in)``.  :func:`apply_noise_scale_base` sets every
+  layer's ``scale_base`` to ``1/sqrt(n_in) + noise_scale_base · U(-1, 1)``
+  (drawn from the model's seed) and warns that pykan >= 0.1 names this
+  ``scale_base_mu``/``scale_base_sigma``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import torch
+from torch import Tensor
+
+__all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "seed_globals"]
+
+
+def seed_globals(seed, python: bool = True) -> None:
+    """Seed torch's and numpy's (and Python's) global generators, as pykan does."""
+    import random
+
+    import numpy as np
+    seed = int(seed)
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2 ** 32)
+    if python:
+        random.seed(seed)
+
+
+def as_model_input(model, x):
+    """``x`` in the model's dtype when it is a real tensor of another dtype (see module doc)."""
+    if not isinstance(x, Tensor) or x.dtype == model.dtype:
+        return x
+    if x.is_complex():
+        raise TypeError(f"a KAN takes real inputs, got a tensor of dtype {x.dtype}")
+    return x.to(model.dtype)
+
+
+def available_device(device):
+    """``device``, or ``'cpu'`` (with a RuntimeWarning) for CUDA when CUDA is not available."""
+    if device is None or isinstance(device, (int, bool)):
+        return device
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        return device  # kanlab's own check gives the clear error
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        warnings.warn(f"device {str(device)!r} asked for, but CUDA is not available here: "
+                      "kanlab.pykan uses the CPU instead", RuntimeWarning, stacklevel=3)
+        return "cpu"
+    return device
+
+
+@torch.no_grad()
+def apply_noise_scale_base(model, noise_scale_base, seed) -> None:
+    """Set base weights to ``1/sqrt(n_in) + noise_scale_base · U(-1, 1)`` (pykan < 0.1)."""
+    value = float(noise_scale_base)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"noise_scale_base must be a finite number >= 0, got {noise_scale_base!r}")
+    warnings.warn("noise_scale_base is pykan < 0.1's keyword: base weights are set to "
+                  "1/sqrt(n_in) + noise_scale_base*U(-1, 1); pykan >= 0.1 uses "
+                  "scale_base_mu and scale_base_sigma", FutureWarning, stacklevel=3)
+    generator = torch.Generator().manual_seed(int(seed))
+    for layer in model.layers:
+        spread = 2 * torch.rand(layer.scale_base.shape, generator=generator,
+                                dtype=torch.float64) - 1
+        weights = 1.0 / math.sqrt(layer.in_features) + value * spread
+        layer.scale_base.copy_(weights.to(layer.scale_base))
