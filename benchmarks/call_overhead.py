@@ -1,96 +1,119 @@
-"""Per-call cost of a small KAN, layer by layer and fused, against the dense limit.
+"""Per-call cost of a small KAN against the dense limit, timed as the conditions table times it.
 
 Default: [2,5,1], batch 1000, forward + backward, float32, G=5, k=3, at 1 and 2 threads.
 
-Times three steps interleaved in one process (round-robin, so a change of load
-touches them alike) and prints the medians and their ratios to the dense limit:
+The contestants are built and timed exactly as ``benchmarks/conditions.py`` builds and
+times them (``contestants.build`` and ``timing.measure_all``: medians of samples of
+back-to-back calls, the contestants round-robin), so the ``fused`` ratio here is the
+``[2,5,1]`` row of ``python benchmarks/run.py --conditions``.  Each step is
+``loss = out.sum()`` and ``torch.autograd.grad`` of it w.r.t. every trainable parameter
+and the input (``Bench.forward_backward``):
 
-* ``per-layer``: ``model.forward_layers(x)``, one autograd node and one kernel
-  call per layer (the path before the fused one; it is what ``model(x)`` ran);
-* ``fused``: ``model(x)``, which runs a small network as one autograd node and
-  one C++ call per pass (:mod:`kanlab.nn._fused_forward`);
-* ``dense limit``: one bias-free ``nn.Linear`` per layer over a precomputed
-  B-spline basis, gradients of the weights and the basis.
+* ``fused``: ``model(x)``, a small network as one autograd node and one C++ call per
+  pass (:mod:`kanlab.nn._fused_forward`); the ``kanlab`` contestant;
+* ``per-layer``: ``model.forward_layers(x)``, one autograd node and one kernel call per
+  layer (what ``model(x)`` ran before the fused path);
+* ``kernels``: the fused path's two C++ calls alone (``network_forward``, then
+  ``network_backward`` for a gradient of ones): no Python, no autograd.  ``fused``
+  minus ``kernels`` is the per-call cost of everything around the kernels (the plan
+  look-up, the autograd node, ``sum`` and the engine);
+* ``dense``: the dense limit, one bias-free ``nn.Linear`` per layer over a B-spline
+  basis computed beforehand, gradients of the weights and of the basis.
 
-Each step is ``out.sum()`` and the gradients of the parameters and the input.
-Times are medians of wall time and of process CPU time (``time.process_time``,
-robust to other processes); the load average is printed with them.
+Times are wall-clock medians (as the conditions table) and, with ``--cpu``, process CPU
+time (``time.process_time``, less sensitive to other processes); the load average is
+printed with them.  Absolute times depend on the machine's load; read the ratios.
 
-    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/call_overhead.py
+    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/call_overhead.py --threads 1
     PYTHONPATH=src python benchmarks/call_overhead.py --threads 1,2 --width 2,5,1 --json
 """
 import argparse
 import json
 import os
-import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from contestants import Bench, build, make_input  # noqa: E402
+from timing import measure_all  # noqa: E402
+from workloads import DENSE, KANLAB, Workload  # noqa: E402
 
-def _timed(fn, wall: list, cpu: list) -> None:
-    w0, c0 = time.perf_counter(), time.process_time()
-    fn()
-    cpu.append(time.process_time() - c0)
-    wall.append(time.perf_counter() - w0)
+STEPS = ("fused", "per-layer", "kernels", "dense")
 
 
-def measure(width: list[int], batch: int, repeats: int, threads: int) -> dict:
-    """Medians (µs) of the three steps at ``threads`` threads, and their ratios."""
-    import kanlab
-    try:
-        from kanlab.nn._fused_forward import fused_reason
-    except ImportError:  # an older kanlab (before the fused path): model(x) is per-layer too
-        def fused_reason(model, x):
-            return "no fused path in this kanlab"
+def _per_layer(bench: Bench):
+    def step():
+        loss = bench.model.forward_layers(*bench.inputs).sum()
+        return torch.autograd.grad(loss, bench.params + bench.inputs)
+    return step
+
+
+def _kernels_only(bench: Bench):
+    """The fused path's two C++ calls for one forward+backward, or None without them."""
+    from kanlab.nn._fused_forward import _plan
+    from kanlab.ops import _extension as extension
+
+    x = bench.inputs[0].detach()
+    net, params = _plan(bench.model, x)
+    if net is None:
+        return None
+    ops = extension.loaded()
+    params = [p.detach() for p in params]
+    coef, scale_base, scale_sp = params[0::3], params[1::3], params[2::3]
+    need_w = [True] * len(net.specs)
+
+    def step():
+        outs, _ = ops.network_forward(x, coef, scale_base, scale_sp, net.masks, *net.lists,
+                                      net.limit)
+        gy = torch.ones_like(outs[0])
+        return ops.network_backward([x, *outs[1:]], gy, coef, scale_base, scale_sp,
+                                    net.masks, *net.lists, True, need_w)
+    return step
+
+
+def measure(width: list[int], batch: int, budget_s: float, threads: int, cpu: bool) -> dict:
+    """Medians (µs) of the steps at ``threads`` threads, and their ratios to the dense limit."""
+    from kanlab.nn._fused_forward import fused_reason
 
     torch.set_num_threads(threads)
-    model = kanlab.KAN(width, grid=5, k=3, seed=0, dtype=torch.float32)
-    gen = torch.Generator().manual_seed(0)
-    x = (torch.rand(batch, width[0], generator=gen) * 2 - 1).requires_grad_()
-    params = [p for p in model.parameters() if p.requires_grad]
-    n_basis = 5 + 3
-    linears = [torch.nn.Linear(i * n_basis, o, bias=False) for i, o in zip(width, width[1:])]
-    bases = [torch.rand(batch, i * n_basis, generator=gen).requires_grad_() for i in width[:-1]]
-    dense_params = [lin.weight for lin in linears] + bases
-
-    steps = {
-        "per-layer": lambda: torch.autograd.grad(model.forward_layers(x).sum(), params + [x]),
-        "fused": lambda: torch.autograd.grad(model(x).sum(), params + [x]),
-        "dense": lambda: torch.autograd.grad(
-            sum(lin(b).sum() for lin, b in zip(linears, bases)), dense_params),
-    }
-    for _ in range(50):  # warm-up (and the kernels' first build or load)
-        for fn in steps.values():
-            fn()
-    wall = {name: [] for name in steps}
-    cpu = {name: [] for name in steps}
-    load = os.getloadavg()[0]
-    for _ in range(repeats):
-        for name, fn in steps.items():
-            _timed(fn, wall[name], cpu[name])
-    out = {"width": width, "batch": batch, "threads": threads, "load_average": load,
-           "fused_reason": fused_reason(model, x)}
-    for name in steps:
-        out[f"{name}_wall_us"] = statistics.median(wall[name]) * 1e6
-        out[f"{name}_cpu_us"] = statistics.median(cpu[name]) * 1e6
-    for name in ("per-layer", "fused"):
-        out[f"{name}_ratio_wall"] = out[f"{name}_wall_us"] / out["dense_wall_us"]
-        out[f"{name}_ratio_cpu"] = out[f"{name}_cpu_us"] / out["dense_cpu_us"]
+    w = Workload(f"[{','.join(map(str, width))}]", tuple(width), batch, 5, (KANLAB, DENSE))
+    x = make_input(w)
+    kan, dense = build(KANLAB, w, x), build(DENSE, w, x)
+    fns = {"fused": kan.forward_backward, "per-layer": _per_layer(kan),
+           "kernels": _kernels_only(kan), "dense": dense.forward_backward}
+    fns = {name: fn for name, fn in fns.items() if fn is not None}
+    out = {"width": width, "batch": batch, "threads": threads,
+           "load_average": os.getloadavg()[0], "fused_reason": fused_reason(kan.model, x)}
+    clocks = {"wall": time.perf_counter}
+    if cpu:
+        clocks["cpu"] = time.process_time
+    for clock_name, clock in clocks.items():
+        for name, result in measure_all(fns, budget_s, clock=clock).items():
+            out[f"{name}_{clock_name}_us"] = result.median_s * 1e6
+        for name in fns:
+            out[f"{name}_ratio_{clock_name}"] = (out[f"{name}_{clock_name}_us"]
+                                                 / out[f"dense_{clock_name}_us"])
     out["load_average_after"] = os.getloadavg()[0]
     return out
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| width, batch | threads | load | per-layer µs (÷ dense) | fused µs (÷ dense) | "
-             "dense limit µs |", "|---|---|---|---|---|---|"]
+    steps = [s for s in STEPS if f"{s}_wall_us" in rows[0]]
+    lines = ["| width, batch | threads | load | " + " | ".join(
+        f"{s} µs (÷ dense)" for s in steps) + " |", "|---|---|---|" + "---|" * len(steps)]
     for r in rows:
-        lines.append(
-            f"| [{','.join(map(str, r['width']))}] b{r['batch']} | {r['threads']} | "
-            f"{r['load_average']:.1f} | {r['per-layer_wall_us']:.0f} "
-            f"(**{r['per-layer_ratio_wall']:.2f}×**; CPU {r['per-layer_ratio_cpu']:.2f}×) | "
-            f"{r['fused_wall_us']:.0f} (**{r['fused_ratio_wall']:.2f}×**; CPU "
-            f"{r['fused_ratio_cpu']:.2f}×) | {r['dense_wall_us']:.0f} |")
+        cells = []
+        for s in steps:
+            cell = f"{r[f'{s}_wall_us']:.0f} (**{r[f'{s}_ratio_wall']:.2f}×**"
+            if f"{s}_ratio_cpu" in r:
+                cell += f"; CPU {r[f'{s}_ratio_cpu']:.2f}×"
+            cells.append(cell + ")")
+        lines.append(f"| [{','.join(map(str, r['width']))}] b{r['batch']} | {r['threads']} | "
+                     f"{r['load_average']:.1f}–{r['load_average_after']:.1f} | "
+                     + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -98,12 +121,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--width", default="2,5,1", help="one network, e.g. 2,5,1")
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=400)
+    parser.add_argument("--budget", type=float, default=2.0,
+                        help="seconds per step and clock (conditions.py's default)")
     parser.add_argument("--threads", default="1,2", help="thread counts, e.g. 1,2")
+    parser.add_argument("--cpu", action="store_true", help="also time process CPU time")
     parser.add_argument("--json", action="store_true", help="one JSON line per thread count")
     args = parser.parse_args()
     width = [int(w) for w in args.width.split(",")]
-    rows = [measure(width, args.batch, args.repeats, int(t)) for t in args.threads.split(",")]
+    rows = [measure(width, args.batch, args.budget, int(t), args.cpu)
+            for t in args.threads.split(",")]
     if args.json:
         for row in rows:
             print(json.dumps(row))

@@ -29,11 +29,12 @@ class Timing:
         return asdict(self)
 
 
-def _seconds(fn: Callable[[], object], calls: int = 1) -> float:
-    start = time.perf_counter()
+def _seconds(fn: Callable[[], object], calls: int = 1,
+             clock: Callable[[], float] = time.perf_counter) -> float:
+    start = clock()
     for _ in range(calls):
         fn()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 @dataclass
@@ -44,15 +45,16 @@ class _Plan:
     times: list[float]
 
 
-def _plan(fn, budget_s: float, warmup: int, max_call_s: float, slow_call_s: float) -> _Plan:
+def _plan(fn, budget_s: float, warmup: int, max_call_s: float, slow_call_s: float,
+          clock: Callable[[], float]) -> _Plan:
     for _ in range(warmup):  # only the last warm-up call counts: the first may compile
-        last = _seconds(fn)
+        last = _seconds(fn, 1, clock)
     if last > max_call_s:
         raise TooSlow(f"one call took {last:.0f} s (> {max_call_s:.0f} s)")
     if last > slow_call_s:
         return _Plan(fn, 1, 1, [])
     if last < budget_s / 20:  # one call of a fast op is a noisy estimate
-        last = _seconds(fn, 10) / 10
+        last = _seconds(fn, 10, clock) / 10
     # Fast calls are grouped so that a sample lasts about budget/20 and the
     # timer's overhead vanishes; at least three samples either way.
     calls = max(1, int(budget_s / 20 / max(last, 1e-9)))
@@ -61,7 +63,8 @@ def _plan(fn, budget_s: float, warmup: int, max_call_s: float, slow_call_s: floa
 
 def measure_all(fns: dict[str, Callable[[], object]], budget_s: float = 0.5,
                 warmup: dict[str, int] | None = None, max_call_s: float = 20.0,
-                slow_call_s: float = 5.0) -> dict[str, Timing | TooSlow]:
+                slow_call_s: float = 5.0, clock: Callable[[], float] = time.perf_counter
+                ) -> dict[str, Timing | TooSlow]:
     """Time every ``fns[name]()`` for about ``budget_s`` each, interleaved.
 
     Each function gets ``warmup[name]`` untimed calls (default 1); if the last
@@ -74,14 +77,15 @@ def measure_all(fns: dict[str, Callable[[], object]], budget_s: float = 0.5,
     plans: dict[str, _Plan] = {}
     for name, fn in fns.items():
         try:
-            plans[name] = _plan(fn, budget_s, warmup.get(name, 1), max_call_s, slow_call_s)
+            plans[name] = _plan(fn, budget_s, warmup.get(name, 1), max_call_s, slow_call_s,
+                                clock)
         except TooSlow as exc:
             out[name] = exc
     rounds = max((p.samples for p in plans.values()), default=0)
     for r in range(rounds):
         for p in plans.values():
             if r < p.samples:
-                p.times.append(_seconds(p.fn, p.calls) / p.calls)
+                p.times.append(_seconds(p.fn, p.calls, clock) / p.calls)
     for name, p in plans.items():
         q1, _, q3 = statistics.quantiles(p.times, n=4) if len(p.times) > 1 else [p.times[0]] * 3
         out[name] = Timing(statistics.median(p.times), q3 - q1, len(p.times), p.calls)

@@ -225,3 +225,30 @@ def test_fused_plan_cache_stays_out_of_copies_and_pickles():
     torch.testing.assert_close(model(x), y, rtol=0, atol=0)  # the original is untouched
     restored = pickle.loads(pickle.dumps(model))
     torch.testing.assert_close(restored(x), y, rtol=0, atol=0)
+
+
+@needs_kernels
+def test_fused_plan_follows_replaced_parameters_and_dies_with_the_model():
+    """A parameter or attribute rebound on a layer after a fused call plans anew (the
+    gradient reaches the new parameter, and a changed degree is read); the kept plan goes
+    when its model is garbage collected."""
+    import gc
+
+    from kanlab.nn import _fused_forward
+
+    model = _model((2, 3, 1))
+    x = _points(25, 2, torch.float64)
+    model(x)
+    layer = model.layers[1]
+    layer.coef = torch.nn.Parameter(layer.coef.detach() * 3.0)
+    y = model(x)
+    (grad,) = torch.autograd.grad(y.sum(), [layer.coef])
+    torch.testing.assert_close(y, model.forward_layers(x), rtol=0, atol=0)
+    assert grad.abs().sum() > 0
+    layer.k = 4  # beyond the kernels' degrees: the next call must not reuse the plan
+    assert "degree" in fused_reason(model, x)
+    key = id(model)
+    assert key in _fused_forward._PLANS
+    del model, layer, y
+    gc.collect()
+    assert key not in _fused_forward._PLANS

@@ -33,6 +33,8 @@ pass falls back to the per-layer path).
 from __future__ import annotations
 
 import weakref
+from functools import partial
+from operator import attrgetter, itemgetter
 
 import torch
 from torch import Tensor
@@ -50,9 +52,16 @@ __all__ = ["fused_reason", "fused_forward"]
 
 _DTYPES = (torch.float32, torch.float64)
 _LIMITS: dict = {}  # dtype -> the value check's bound (as in kanlab.nn._value_checks)
-# model -> (fingerprint, plan, tensors held for the fingerprint's ids): outside the
-# model, so pickles, checkpoints and deep copies of it never carry the cache.
-_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# id(model) -> (weak reference to the model, fingerprint, plan, tensors whose ids the
+# fingerprint holds): outside the model, so pickles, checkpoints and deep copies of it
+# never carry the cache; an entry goes with its model (the reference's callback).
+_PLANS: dict[int, tuple] = {}
+
+
+def _forget(ref: weakref.ref, key: int = 0) -> None:
+    entry = _PLANS.get(key)
+    if entry is not None and entry[0] is ref:
+        del _PLANS[key]
 
 
 def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
@@ -61,7 +70,7 @@ def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
 
     What depends on the model and the settings is kept for the model with a
     fingerprint of everything it was found from (:func:`_fingerprint`), so a
-    training loop pays for the comparison of one tuple per call.
+    training loop pays for building one list and comparing it per call.
     """
     if not isinstance(x, Tensor) or x.dim() != 2:
         return None, "the input is not a 2-D tensor"
@@ -69,43 +78,57 @@ def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
         return None, "traced or compiled"
     if transforms_active() or forward_ad_active() or is_fake(x):
         return None, "a torch.func transform, forward-mode AD or a fake tensor"
-    if (x.device.type != "cpu" or x.dtype not in _DTYPES or x.layout != torch.strided
+    if (not x.is_cpu or x.dtype not in _DTYPES or x.layout != torch.strided
             or x.shape[0] == 0):
         return None, "the input is not a non-empty dense float CPU tensor"
     settings = config.get()
-    key, refs = _fingerprint(model, x, settings)
+    key = _fingerprint(model, x, settings)
     if key is None:
         return None, "a layer is not a KANLayer"
-    cached = _PLANS.get(model)
-    if cached is not None and cached[0] == key:
-        plan = cached[1]
+    cached = _PLANS.get(id(model))
+    if cached is not None and cached[1] == key and cached[0]() is model:
+        plan = cached[2]
     else:
         plan = _model_plan(model, x, settings)
-        _PLANS[model] = (key, plan, refs)  # refs: the ids in key stay valid
+        # The tensors whose ids key holds stay alive (their ids valid) while the plan is kept.
+        held = [(*_BUFFERS(layer._buffers), *_PARAMETERS(layer._parameters))
+                for layer in model.layers]
+        _PLANS[id(model)] = (weakref.ref(model, partial(_forget, key=id(model))), key, plan,
+                             held)
     if plan[0] is not None and extension.ops() is None:  # reads the environment each call
         return None, "the C++ kernels are off or unavailable"
     return plan
 
 
-def _fingerprint(model, x: Tensor, settings) -> tuple[tuple | None, list | None]:
-    """Everything :func:`_model_plan` reads, as one tuple (tensors by ``id``), and the
-    tensors whose ``id`` it holds; ``(None, None)`` when a layer is not a KANLayer.  Modules, parameters and buffers come straight from
-    their dicts: nn.Module's attribute look-up would cost more than the kernels' call."""
-    key = [type(model), settings, x.dtype, x.device, x.shape[1], any(model.arities)]
-    refs = []
-    symbolic = model._modules["symbolic"]._modules.values()
-    for layer, sym in zip(model._modules["layers"]._modules.values(), symbolic):
+# What _model_plan reads of a layer, fetched in one call each (C-level look-ups).
+_LAYER_STATE = attrgetter("_uniform", "k", "extrapolate", "base_fun_name", "base_fun",
+                          "edge_basis", "out_features")
+_BUFFERS = itemgetter("knots", "mask", "_span_table")
+_PARAMETERS = itemgetter("coef", "scale_base", "scale_sp")
+
+
+def _fingerprint(model, x: Tensor, settings) -> list | None:
+    """Everything :func:`_model_plan` reads, as one list (tensors by ``id``), or ``None``
+    when a layer is not a KANLayer.
+
+    What changes in place is read separately: the knots' version, whether a layer has
+    forward hooks, whether symbolic edges are in use and whether the model has
+    multiplication nodes.  Modules, parameters and buffers come straight from their
+    dicts: nn.Module's attribute look-up would cost more than the kernels' call.
+    """
+    modules = model.__dict__["_modules"]
+    key = [type(model), settings, x.dtype, x.shape[1], any(model.arities)]
+    for layer, sym in zip(modules["layers"].__dict__["_modules"].values(),
+                          modules["symbolic"].__dict__["_modules"].values()):
         if not isinstance(layer, KANLayer):
-            return None, None
-        buffers, weights = layer._buffers, layer._parameters
-        tensors = (buffers["knots"], weights["coef"], weights["scale_base"],
-                   weights["scale_sp"], buffers["mask"], buffers["_span_table"])
-        refs.append(tensors)
-        key.extend((layer, type(layer), *map(id, tensors), tensors[0]._version, layer._uniform,
-                    layer.k, layer.extrapolate, layer.base_fun_name, layer.base_fun,
-                    layer.edge_basis, layer.out_features, bool(layer._forward_hooks),
-                    bool(layer._forward_pre_hooks), sym, bool(sym._groups)))
-    return tuple(key), refs
+            return None
+        state = layer.__dict__
+        tensors = (*_BUFFERS(state["_buffers"]), *_PARAMETERS(state["_parameters"]))
+        key += map(id, tensors)
+        key += _LAYER_STATE(layer)
+        key += (layer, type(layer), tensors[0]._version, bool(state["_forward_hooks"]),
+                bool(state["_forward_pre_hooks"]), sym, bool(sym.__dict__["_groups"]))
+    return key
 
 
 def _model_plan(model, x: Tensor, settings) -> tuple[NetworkSpec | None, str | list[Tensor]]:

@@ -17,6 +17,7 @@ Which models may take this path is decided in :mod:`kanlab.nn._fused_forward`
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Sequence
 
 import torch
@@ -87,10 +88,13 @@ def network_output(x: Tensor, net: NetworkSpec, params: Sequence[Tensor]) -> Ten
     ValuesOutOfRange
         a layer's input failed the value check of ``net.limit``.
     """
-    if torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in params)):
+    if torch.is_grad_enabled() and (x.requires_grad or any(map(_requires_grad, params))):
         return NetworkFunction.apply(x, net, *params)[0]
     with torch.no_grad():
         return _forward(x, net, params)[0]
+
+
+_requires_grad = attrgetter("requires_grad")
 
 
 def network_reference(x: Tensor, net: NetworkSpec, params: Sequence[Tensor]) -> Tensor:
@@ -126,17 +130,18 @@ class NetworkFunction(Function):
         if gy is None:  # the output does not reach the loss
             return (None,) * (2 + n)
         saved = ctx.saved_tensors
-        x, params, hidden = saved[0], saved[1:1 + n], saved[1 + n:]
+        x, params = saved[0], saved[1:1 + n]
         needs = ctx.needs_input_grad
         wanted = (needs[0], *needs[2:])
         if torch.is_grad_enabled():  # create_graph: differentiate the reference
             grads = _differentiable_backward(gy, x, net, params, wanted)
         else:
-            need_w = [any(needs[2 + 3 * l:5 + 3 * l]) for l in range(len(net.specs))]
+            need_w = [any(needs[i:i + 3]) for i in range(2, 2 + n, 3)]
             grads = extension.loaded().network_backward(
-                [x, *hidden], gy, params[0::3], params[1::3], params[2::3], net.masks,
-                *net.lists, needs[0], need_w)
-            grads = [g if need else None for g, need in zip(grads, wanted)]
+                saved[:1] + saved[1 + n:], gy, params[0::3], params[1::3], params[2::3],
+                net.masks, *net.lists, needs[0], need_w)
+            if not all(wanted):
+                grads = [g if need else None for g, need in zip(grads, wanted)]
         return (grads[0], None, *grads[1:])
 
 

@@ -12,6 +12,7 @@
 // caller can raise the same error as the per-layer path (or fall back to it).
 #include <torch/library.h>
 
+#include <cmath>
 #include <vector>
 
 #include "kernels.h"
@@ -50,11 +51,12 @@ struct Layers {
   }
 };
 
+// One compare per value (|v| <= lim is false for NaN), so the loop vectorises.
 template <typename T>
 bool within_values(const T* p, int64_t n, T lim) {
   int bad = 0;
 #pragma omp simd reduction(| : bad)
-  for (int64_t i = 0; i < n; ++i) bad |= !(p[i] >= -lim && p[i] <= lim);
+  for (int64_t i = 0; i < n; ++i) bad |= !(std::abs(p[i]) <= lim);
   return bad == 0;
 }
 
@@ -168,6 +170,14 @@ TORCH_LIBRARY_FRAGMENT(kanlab_cpu, m) {
 TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
   m.impl("network_forward", &network_forward);
   m.impl("network_backward", &network_backward);
+}
+
+// Both run only inside NetworkFunction's forward and backward (grad mode off), whose
+// autograd node is the network's: the autograd key falls through to the CPU kernels
+// directly, skipping the not-implemented fallback's walk over every argument.
+TORCH_LIBRARY_IMPL(kanlab_cpu, Autograd, m) {
+  m.impl("network_forward", torch::CppFunction::makeFallthrough());
+  m.impl("network_backward", torch::CppFunction::makeFallthrough());
 }
 
 }  // namespace kanlab_cpu
