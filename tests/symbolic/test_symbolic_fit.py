@@ -177,3 +177,16 @@ def test_bad_options():
         suggest(x, x, lib=["nope"])
     with pytest.raises(ValueError, match="not finite"):
         fit_candidate(x, x, Candidate("nan", lambda u: u * math.nan, lambda u: u, 1))
+
+
+@pytest.mark.parametrize("name", ["x^2", "exp", "sin", "none accepted", "constant"])
+def test_the_best_alone_is_the_first_of_the_full_ranking(name):
+    """suggest(topk=1) skips the candidates that cannot rank first; the winner is the same."""
+    x = torch.linspace(-1.3, 2.1, 300, dtype=torch.float64)
+    y = {"x^2": 3 * x ** 2 - 1, "exp": torch.exp(0.7 * x) + 2, "sin": torch.sin(math.pi * x),
+         "none accepted": x.abs() ** 2.7, "constant": 0 * x + 3}[name]
+    full, best = suggest(x, y, topk=None)[0], suggest(x, y, topk=1)
+    assert len(best) == 1
+    assert best[0].name == full.name
+    assert best[0].r2 == pytest.approx(full.r2, rel=1e-12, abs=1e-15)
+    assert best[0].params == pytest.approx(full.params, rel=1e-9, abs=1e-12)

@@ -23,11 +23,13 @@ def _inputs(seed: int, b=40, n_in=3, n_out=4, s=6, gram=False):
 
 @pytest.mark.parametrize("gram", [False, True])
 @pytest.mark.parametrize("weights", WEIGHTS)
-@pytest.mark.parametrize("numpy_limit", [0, 4096])  # torch and numpy penalties
+# torch, numpy and Python-float penalties
+@pytest.mark.parametrize("numpy_limit, python_limit", [(0, 0), (4096, 0), (4096, 64)])
 @pytest.mark.parametrize("broadcast_limit", [0, 1 << 20])  # edge values by einsum / broadcast
-def test_value_and_gradients_match_the_reference(gram, weights, numpy_limit, broadcast_limit,
-                                                 monkeypatch):
+def test_value_and_gradients_match_the_reference(gram, weights, numpy_limit, python_limit,
+                                                 broadcast_limit, monkeypatch):
     monkeypatch.setattr(_reg_layer, "NUMPY_LIMIT", numpy_limit)
+    monkeypatch.setattr(_reg_layer, "PYTHON_LIMIT", python_limit)
     monkeypatch.setattr(_reg_layer, "BROADCAST_LIMIT", broadcast_limit)
     for seed in range(3):
         feats, w, m = _inputs(seed, gram=gram)

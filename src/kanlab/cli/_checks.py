@@ -156,10 +156,12 @@ def _check_data(parser, args, f, n_var: int, width) -> None:
         parser.error(f"--function/--ranges: {err}")
     from kanlab.cli._outputs import first_layer_range
     from kanlab.nn._network import KAN
-    try:  # the first layer's grids over these ranges (on meta: nothing is allocated)
+    try:  # the first layer's grids over these ranges: one output, so small on the CPU (on
+        # "meta" its initialisation would run torch's Python meta kernels, which import
+        # torch._dynamo: about 1 s of CPU)
         for grid in sorted(set(args.grid)):
             KAN([n_var, 1], grid=grid, k=args.k, grid_range=first_layer_range(
-                args.ranges, n_var), dtype=dtype, device="meta")
+                args.ranges, n_var), dtype=dtype)
     except ValueError as err:
         parser.error(f"--ranges/--grid: {err}")
     n_out = width[-1] if isinstance(width[-1], int) else sum(width[-1])

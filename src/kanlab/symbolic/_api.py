@@ -134,7 +134,9 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
     inputs that the already symbolic earlier layers produce.  An edge whose
     best candidate reaches ``R² < r2_threshold`` keeps its spline; an edge
     whose input is constant on the data becomes the constant it outputs
-    (``"0"`` with offset ``d``).
+    (``"0"`` with offset ``d``).  Only the best candidate of each edge is needed, so
+    ``suggest(topk=1)`` fits candidates by complexity until one is accepted; ``topk``
+    is kept for compatibility and changes nothing.
 
     Returns
     -------
@@ -161,7 +163,7 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
                     records.append({"l": l, "i": i, "j": j, "name": "0", "r2": 1.0,
                                     "params": (1.0, 0.0, 1.0, mean)})
                     continue
-                best = suggest(xi, yi, lib=lib, topk=topk)[0]
+                best = suggest(xi, yi, lib=lib, topk=1)[0]  # (fits only what may rank first)
                 chosen = best.name if best.r2 >= r2_threshold else None
                 if chosen is not None:
                     fix_symbolic(model, l, i, j, _candidate(best, lib), fit_params=False,

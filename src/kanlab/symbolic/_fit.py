@@ -62,6 +62,7 @@ __all__ = ["SymbolicFit", "fit_candidate", "suggest", "R2_THRESHOLD", "COMPLEXIT
 
 R2_THRESHOLD = 0.99999
 COMPLEXITY_WEIGHT = 0.5
+FIRST_BATCH = 8  # suggest(topk=1): candidates fitted together, at least (whole complexity levels)
 _F64 = torch.float64
 
 
@@ -237,6 +238,28 @@ def _fit_all(cands: list[Candidate], data: _Data, r2_threshold: float, weight: f
     return fits
 
 
+def _fit_first(cands: list[Candidate], data: _Data, r2_threshold: float, weight: float,
+               n_starts: int, max_iter: int) -> list[SymbolicFit | None]:
+    """:func:`_fit_all` for the best fit only: first the simplest candidates (whole
+    complexity levels, lowest first, at least :data:`FIRST_BATCH` of them), then, unless
+    one of them is accepted, all the others (None stays for those not fitted).  An accepted
+    fit ranks before every fit of higher complexity, accepted or not: its score is below
+    its complexity + 0.5."""
+    order = sorted(range(len(cands)), key=lambda i: cands[i].complexity)
+    end = min(FIRST_BATCH, len(order))
+    while end < len(order) and cands[order[end]].complexity == cands[order[end - 1]].complexity:
+        end += 1
+    fits: list[SymbolicFit | None] = [None] * len(cands)
+    for batch in (order[:end], order[end:]):
+        found = _fit_all([cands[i] for i in batch], data, r2_threshold, weight, n_starts,
+                         max_iter) if batch else []
+        for i, f in zip(batch, found):
+            fits[i] = f
+        if any(f is not None and f.accepted for f in found):
+            break
+    return fits
+
+
 def fit_candidate(x: Any, y: Any, candidate: Candidate | str, *,
                   r2_threshold: float = R2_THRESHOLD, complexity_weight: float = COMPLEXITY_WEIGHT,
                   n_starts: int = 4, max_iter: int = 20) -> SymbolicFit:
@@ -292,7 +315,9 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
         None (all of :data:`~kanlab.symbolic._library.LIBRARY`), names, Candidates,
         or a dict ``name -> Candidate`` (see :func:`~kanlab.symbolic._library.resolve_library`).
     topk
-        how many fits to return (None: all).
+        how many fits to return (None: all).  With 1, candidates are fitted by complexity,
+        lowest first, until one is accepted: those of higher complexity could not rank
+        first, so they are not fitted.
     r2_threshold, complexity_weight, n_starts, max_iter
         as in :func:`fit_candidate`.
 
@@ -315,8 +340,9 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
         topk = check_int(topk, "topk", low=1)
     candidates = resolve_library(lib)
     data = _prepare(x, y)
-    fits = _fit_all(list(candidates.values()), data, r2_threshold, complexity_weight,
-                    n_starts, max_iter)
+    fit = _fit_first if topk == 1 else _fit_all
+    fits = fit(list(candidates.values()), data, r2_threshold, complexity_weight, n_starts,
+               max_iter)
     fits = [(order, f) for order, f in enumerate(fits) if f is not None]
     if not fits:
         raise ValueError(f"no candidate of {list(candidates)} is finite on x's range "

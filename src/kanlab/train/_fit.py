@@ -19,6 +19,7 @@ from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
 from kanlab.train._optim import LBFGS, Adam
+from kanlab.train._reg_network import reg_network
 from kanlab.train._regularization import check_reg_metric, smoothness_penalty
 from kanlab._validation import NonFiniteError, check_float, check_int, check_solver_dtype
 
@@ -312,6 +313,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     good, before, verified = _snapshot(model), None, False
     reg_value = 0.0
     cache = MagnitudeCache()  # the first layer's features while the data and knots stay
+    # a plain network's regularised loss and gradient in one pass, without autograd
+    fused = reg_network(model, cfg, x_train) if cfg.lamb > 0 and not sync else None
     if not cfg.update_grid:  # the grid stays: say so now if the data are off it
         warn_out_of_grid(model, x_train, "and update_grid=False")
 
@@ -344,14 +347,17 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             for p in optimizer.params:  # every trainable parameter (walking the modules
                 p.grad = None  # at each evaluation cost more than a small layer's kernels)
             try:
-                pred, reg = penalties(model, xb, cfg, cache)
+                if fused is not None:  # loss, penalty and gradient in one pass
+                    loss, reg = fused(xb, yb, cache)
+                else:
+                    pred, reg = penalties(model, xb, cfg, cache)
             except NonFiniteError:  # a hidden layer overflowed: same as a non-finite loss
                 return torch.tensor(float("inf"))
-            data_loss = (torch.mean((pred - yb) ** 2) if cfg.loss_fn is None
-                         else cfg.loss_fn(pred, yb))
-            loss = data_loss + reg
-            if torch.isfinite(loss):
-                loss.backward()
+            if fused is None:
+                loss = (torch.mean((pred - yb) ** 2) if cfg.loss_fn is None
+                        else cfg.loss_fn(pred, yb)) + reg
+                if torch.isfinite(loss):
+                    loss.backward()
             reg_value = float(reg.detach())
             return loss
 

@@ -14,19 +14,28 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
 __all__ = ["LBFGS", "Adam"]
 
+# L-BFGS keeps its vectors (iterate, gradients, curvature pairs) in numpy for CPU
+# parameters of at most this many entries: a numpy operation on a few hundred numbers
+# costs about a microsecond, a torch one several (the default kanlab train model has
+# 135 parameters and runs some 20 vector operations per iteration)
+NUMPY_MAX = 1 << 16
 
-def _flat(tensors: Sequence[Tensor]) -> Tensor:
+
+def _flat(tensors: Sequence[Tensor], numpy: bool = False):
+    if numpy:
+        return np.concatenate([t.detach().reshape(-1).numpy() for t in tensors])
     return torch.cat([t.reshape(-1) for t in tensors])
 
 
-def _flat_grad(params: Sequence[Tensor]) -> Tensor:
-    return torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
-                      for p in params])
+def _flat_grad(params: Sequence[Tensor], numpy: bool = False):
+    grads = [(p.grad if p.grad is not None else torch.zeros_like(p)) for p in params]
+    return _flat(grads, numpy)
 
 
 def _cubic_minimum(x1, f1, g1, x2, f2, g2, lo, hi) -> float:
@@ -71,6 +80,10 @@ class LBFGS:
                  tolerance_grad: float = 1e-32, tolerance_change: float = 1e-32,
                  max_eval: int | None = None) -> None:
         self.params = [p for p in params]
+        # vectors in numpy (see NUMPY_MAX): CPU parameters of one dtype, not too many
+        self._numpy = (all(p.device.type == "cpu" for p in self.params)
+                       and len({p.dtype for p in self.params}) == 1
+                       and sum(p.numel() for p in self.params) <= NUMPY_MAX)
         self.lr, self.max_iter, self.history_size = lr, max_iter, history_size
         self.tolerance_grad, self.tolerance_change = tolerance_grad, tolerance_change
         self.max_eval = max_eval or max_iter * 5 // 4
@@ -80,7 +93,9 @@ class LBFGS:
         self.n_iter = 0
         self.n_evals = 0
 
-    def _set(self, x: Tensor) -> None:
+    def _set(self, x) -> None:
+        if isinstance(x, np.ndarray):
+            x = torch.from_numpy(x)
         offset = 0
         with torch.no_grad():
             for p in self.params:
@@ -91,7 +106,7 @@ class LBFGS:
         self._set(x)
         loss = float(closure().detach())
         self.n_evals += 1
-        return loss, _flat_grad(self.params)
+        return loss, _flat_grad(self.params, self._numpy)
 
     def _direction(self, g: Tensor) -> Tensor:
         """``-H g`` by the two-loop recursion, ``H0 = (sᵀy / yᵀy) I``."""
@@ -122,20 +137,21 @@ class LBFGS:
     def step(self, closure: Callable[[], Tensor]) -> float:
         """Run up to ``max_iter`` iterations; returns the loss before the first."""
         closure = torch.enable_grad()(closure)
-        x = _flat([p.detach() for p in self.params]).clone()
+        x = _flat([p.detach() for p in self.params], self._numpy)
+        x = x if self._numpy else x.clone()  # (numpy's concatenate copies)
         x_start = x
         evals_start = self.n_evals
         f, g = self._evaluate(closure, x)
         f_start = f
         for _ in range(self.max_iter):
-            if not math.isfinite(f) or float(g.abs().max()) <= self.tolerance_grad:
+            if not math.isfinite(f) or float(abs(g).max()) <= self.tolerance_grad:
                 break
             d = self._direction(g)
             gtd = float(g @ d)
             if not gtd < 0:  # not a descent direction: forget the history, go downhill
                 self.s.clear(), self.y.clear(), self.rho.clear()
                 d, gtd = -g, -float(g @ g)
-            t = self.lr if self.n_iter else min(1.0, 1.0 / float(g.abs().sum())) * self.lr
+            t = self.lr if self.n_iter else min(1.0, 1.0 / float(abs(g).sum())) * self.lr
             t, f_new, g_new = self._line_search(closure, x, t, d, f, g, gtd)
             self.n_iter += 1
             step = t * d
@@ -143,12 +159,12 @@ class LBFGS:
             self._remember(step, g_new - g)
             df = abs(f_new - f)
             f, g = f_new, g_new
-            if (float(step.abs().max()) <= self.tolerance_change or df < self.tolerance_change
+            if (float(abs(step).max()) <= self.tolerance_change or df < self.tolerance_change
                     or self.n_evals - evals_start >= self.max_eval):
                 break
         # no iteration moved the parameters: the loss cannot be lowered any more
         # (the line search finds no decrease, typically at rounding level)
-        self.stalled = bool(torch.equal(x, x_start))
+        self.stalled = bool((x == x_start).all())
         self._set(x)
         return f_start
 
@@ -158,7 +174,7 @@ class LBFGS:
         Returns ``(t, f, g)`` at the accepted point; if the search fails, the
         best point seen (which may be ``t = 0``).
         """
-        d_max = float(d.abs().max())
+        d_max = float(abs(d).max())
         prev = (0.0, f0, g0, gtd0)
         best = prev
         bracket = None

@@ -29,6 +29,8 @@ directly.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -42,8 +44,10 @@ __all__ = ["regularised_layer", "reference", "edge_values", "BROADCAST_LIMIT"]
 # edge values (B, out, in) by a broadcast product up to this many elements (fewer
 # operations than einsum's permuted batched product for small layers)
 BROADCAST_LIMIT = 1 << 20
-# penalties of layers with at most this many edges are computed in numpy (CPU)
+# penalties of layers with at most this many edges are computed in numpy (CPU), and with
+# at most PYTHON_LIMIT on Python floats (a numpy call costs more than a few dozen of those)
 NUMPY_LIMIT = 4096
+PYTHON_LIMIT = 64
 
 
 def edge_values(feats: Tensor, w: Tensor, limit: int | None = None) -> Tensor:
@@ -62,6 +66,8 @@ def _penalty_and_slope(q: Tensor, weights: tuple) -> tuple[Tensor, Tensor]:
     arithmetic (about fifteen operations forward and as many backward).
     """
     lamb, l1, w_entropy, mass = weights
+    if q.device.type == "cpu" and q.dim() == 2 and q.numel() <= PYTHON_LIMIT:
+        return _penalty_python(q, weights)
     if q.device.type == "cpu" and q.numel() <= NUMPY_LIMIT:
         qn = q.detach().numpy()
         tiny = np.finfo(qn.dtype).tiny  # the floor of the dtype's magnitudes
@@ -77,6 +83,47 @@ def _penalty_and_slope(q: Tensor, weights: tuple) -> tuple[Tensor, Tensor]:
     value = l1 * m.sum() + w_entropy * (entropy_value(m, 1, mass) + entropy_value(m, 0, mass))
     dm = l1 + w_entropy * (entropy_backward(m, 1, mass, 1.0) + entropy_backward(m, 0, mass, 1.0))
     return lamb * value, torch.where(q >= 0, (lamb * dm) / (2 * m), 0.0)
+
+
+def _penalty_python(q: Tensor, weights: tuple) -> tuple[Tensor, Tensor]:
+    """:func:`_penalty_and_slope` of a small ``(out, in)`` ``q`` on Python floats (float64),
+    the same arithmetic as the numpy route."""
+    lamb, l1, w_entropy, mass = weights
+    tiny = torch.finfo(q.dtype).tiny
+    qs = q.detach().tolist()
+    m = [[math.sqrt(max(v, 0.0) + tiny) for v in row] for row in qs]
+    value = l1 * sum(sum(row) for row in m)
+    dm = [[l1] * len(row) for row in m]
+    h_rows, g_rows = _entropy_lines(m, mass, tiny)  # along dim 1: one line per output
+    h_cols, g_cols = _entropy_lines([list(col) for col in zip(*m)], mass, tiny)
+    value += w_entropy * h_rows + w_entropy * h_cols
+    slope = [[(lamb * (d + w_entropy * g_rows[o][i] + w_entropy * g_cols[i][o])) / (2 * v)
+              if qv >= 0 else 0.0 for i, (d, v, qv) in enumerate(zip(drow, mrow, qrow))]
+             for o, (drow, mrow, qrow) in enumerate(zip(dm, m, qs))]
+    return (q.new_tensor(lamb * value),
+            torch.tensor(slope, dtype=torch.float64).to(q.dtype))
+
+
+def _entropy_lines(lines: list, mass: float, tiny: float) -> tuple[float, list]:
+    """``H = -mean over lines of Σ p log p`` (``p = m / max(Σ m + mass, tiny)``) and
+    ``∂H/∂m`` per entry, of lists of Python floats (see :func:`_entropy_numpy`)."""
+    n = len(lines)
+    total, grads = 0.0, []
+    for line in lines:
+        z = max(sum(line) + mass, tiny)
+        g, gm = [], 0.0
+        for v in line:
+            p = v / z
+            if p > 0:
+                logp = math.log(p)
+                total += p * logp
+                gv = (logp + 1.0) * (-1.0 / n)
+            else:
+                gv = 0.0
+            g.append(gv)
+            gm += gv * v
+        grads.append([(gv - gm / z) / z for gv in g])
+    return -total / n, grads
 
 
 def _entropy_numpy(m, dim: int, mass: float, tiny):
