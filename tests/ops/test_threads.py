@@ -31,12 +31,13 @@ def _grads(strategy, threads, dtype=torch.float64):
     return (y.detach(), *grads)
 
 
-@pytest.mark.parametrize("backend", [0, 1], ids=["intra-op team", "inter-op pool"])
+@pytest.mark.parametrize("backend", [0, 1, 2], ids=["team-while-it-keeps-up", "inter-op-pool",
+                                                    "intra-op-team"])
 @pytest.mark.parametrize("strategy", ["local", "dense", "rows"])
 def test_results_do_not_depend_on_the_thread_count(strategy, backend):
-    """Either work-sharing backend of csrc/parallel.h (the default, 0: torch's intra-op
-    threads; 1: its inter-op pool), 2 and 4 threads (more than cores too): the 1-thread
-    results."""
+    """Every work-sharing backend of csrc/parallel.h (0, the default: torch's intra-op
+    team while it keeps up; 1: its inter-op pool; 2: the team always), 2 and 4 threads
+    (more than cores too): the 1-thread results."""
     ops = _extension.ops()
     before = ops.set_parallel_backend(backend)
     try:
@@ -49,8 +50,8 @@ def test_results_do_not_depend_on_the_thread_count(strategy, backend):
 
 
 def test_parallel_backend_is_checked():
-    with pytest.raises(RuntimeError, match="parallel backend must be 0 or 1"):
-        _extension.ops().set_parallel_backend(2)
+    with pytest.raises(RuntimeError, match="parallel backend must be 0, 1 or 2"):
+        _extension.ops().set_parallel_backend(3)
 
 
 SCRIPT = textwrap.dedent("""

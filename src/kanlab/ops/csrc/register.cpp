@@ -5,10 +5,11 @@
 #include "parallel.h"
 
 namespace {
-// The work-sharing backend of csrc/parallel.h (0: intra-op team, 1: inter-op pool); returns
-// the previous one.  For benchmarks that compare the two in one process.
+// The work-sharing backend of csrc/parallel.h (0: the intra-op team while it keeps up, else
+// the inter-op pool; 1: the inter-op pool; 2: the intra-op team); returns the previous one.
+// For benchmarks and tests that compare them in one process.
 int64_t set_parallel_backend(int64_t backend) {
-  TORCH_CHECK(backend == 0 || backend == 1, "parallel backend must be 0 or 1, got ", backend);
+  TORCH_CHECK(backend >= 0 && backend <= 2, "parallel backend must be 0, 1 or 2, got ", backend);
   return kanlab_cpu::parallel_backend().exchange(static_cast<int>(backend));
 }
 }  // namespace
