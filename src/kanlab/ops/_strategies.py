@@ -193,8 +193,8 @@ def dense_forward(x, params, spec, plan: Plan, ops, save: bool = False
 # the next call instead of fresh memory per step.  Fresh memory of that size (12.8 MB at
 # [784,64] b=512) came back from the C library's heap through page faults every step,
 # once the step's freed buffers together passed its trim threshold: about 3,000 faults
-# and 25% of a step's CPU time, where the dense limit (whose features are an input)
-# faulted none.  Kept only up to _SAVE_BYTES.
+# per [784,64,10] step and a fifth of its CPU time (loaded machine), where the dense
+# limit (whose features are an input) faulted none.  Kept only up to _SAVE_BYTES.
 _scratch: list[Tensor] = []
 _scratch_lock = threading.Lock()
 

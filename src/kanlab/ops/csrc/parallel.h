@@ -26,8 +26,8 @@
 //   * 0 (the default), the team while it keeps up: when a call through the team
 //     kept the caller waiting at its end much longer than a chunk takes (a
 //     thread of the team off its core: a busy machine), the next calls use the
-//     inter-op pool, 16 of them, doubling up to 1024 while the team keeps
-//     lagging, back to 16 once it keeps up.
+//     inter-op pool: 64 of them after a first lag, twice as many after each
+//     further lag (up to 4096), half as many after each call it keeps up.
 #pragma once
 
 #include <ATen/Parallel.h>
@@ -55,7 +55,7 @@ namespace detail {
 // Backend 0: calls left before the team is tried again, and the next such period.
 struct TeamLag {
   std::atomic<int64_t> skip{0};
-  std::atomic<int64_t> period{16};
+  std::atomic<int64_t> period{64};
 };
 inline TeamLag& team_lag() {
   static TeamLag lag;
@@ -176,9 +176,9 @@ void chunked_for(int64_t n, int64_t grain, Make&& make, Fn&& fn) {
     if (waited > detail::kLagNs && 4 * waited > caller_done - start) {
       const int64_t period = lag.period.load();
       lag.skip = period;
-      lag.period = std::min<int64_t>(2 * period, 1024);
+      lag.period = std::min<int64_t>(2 * period, 4096);
     } else {
-      lag.period = 16;
+      lag.period = std::max<int64_t>(lag.period.load() / 2, 64);
     }
   }
 }
