@@ -35,6 +35,9 @@ WORKER_TIMEOUT_S = 1800
 CASES = (("[784,64,10]", (784, 64, 10), 512), ("[1024,1024]", (1024, 1024), 1024),
          ("[2,5,1]", (2, 5, 1), 1000))
 CONTESTANTS = ("kanlab", "dense", "inkan", "inkan-eager")
+# --backends: kanlab once more per work-sharing backend of its kernels (csrc/parallel.h;
+# the default, 0, is the "kanlab" column), timed in the same rounds as the others.
+BACKENDS = {1: "kanlab inter-op pool", 2: "kanlab intra-op team"}
 CONDITIONS = {"1 thread": (1, False), "all threads": (None, False),
               "one core busy": (None, True)}
 
@@ -45,7 +48,21 @@ def start_spinner() -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def worker(threads: int, budget_s: float, cases: list[str]) -> dict:
+def _on_backend(fn, backend: int):
+    """``fn`` with kanlab's kernels sharing work on ``backend``, the default restored after."""
+    from kanlab.ops import _extension
+
+    def timed():
+        ops = _extension.ops()
+        before = ops.set_parallel_backend(backend)
+        try:
+            return fn()
+        finally:
+            ops.set_parallel_backend(before)
+    return timed
+
+
+def worker(threads: int, budget_s: float, cases: list[str], backends: bool = False) -> dict:
     """Time every contestant of the chosen cases in this process; medians in seconds."""
     import torch
 
@@ -67,6 +84,8 @@ def worker(threads: int, budget_s: float, cases: list[str]) -> dict:
             except (Unavailable, TooBig) as exc:
                 notes[name] = str(exc)
         fns = {name: b.forward_backward for name, b in benches.items()}
+        if backends and "kanlab" in fns:
+            fns.update({label: _on_backend(fns["kanlab"], b) for b, label in BACKENDS.items()})
         warmup = {name: 3 for name in fns if name in COMPILED}
         row = {}
         for name, result in measure_all(fns, budget_s, warmup).items():
@@ -77,7 +96,7 @@ def worker(threads: int, budget_s: float, cases: list[str]) -> dict:
     return out
 
 
-def run_condition(name: str, budget_s: float, cases: list[str]) -> dict:
+def run_condition(name: str, budget_s: float, cases: list[str], backends: bool = False) -> dict:
     threads, busy = CONDITIONS[name]
     threads = threads or os.cpu_count()
     spinner = start_spinner() if busy else None
@@ -85,7 +104,8 @@ def run_condition(name: str, budget_s: float, cases: list[str]) -> dict:
         if spinner is not None:
             time.sleep(0.5)  # let it reach full speed
         proc = subprocess.run([sys.executable, __file__, "--worker", str(threads),
-                               "--budget", str(budget_s), "--cases", *cases],
+                               "--budget", str(budget_s), "--cases", *cases,
+                               *(["--backends"] if backends else [])],
                               capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
     finally:
         if spinner is not None:
@@ -125,6 +145,23 @@ def render(results: dict) -> str:
                          f"{cond['load_average']:.1f}) | " + " | ".join(ms) + " | " +
                          " | ".join(_ratio(s.get("kanlab"), s.get(n))
                                     for n in ("dense", "inkan", "inkan-eager")) + " |")
+    extra = [label for label in BACKENDS.values()
+             if any(label in case["seconds"] for c in results["conditions"].values()
+                    for case in c["cases"].values())]
+    if extra:
+        lines += ["", "kanlab's kernels on each work-sharing backend (csrc/parallel.h), "
+                  "÷ the dense limit, timed in the same rounds:", "",
+                  "| workload | condition | kanlab (default: team while it keeps up) | " +
+                  " | ".join(extra) + " |", "|---|---|---|" + "---|" * len(extra)]
+        for label, _, batch in CASES:
+            for cname, cond in results["conditions"].items():
+                case = cond["cases"].get(label)
+                if case is None:
+                    continue
+                s = case["seconds"]
+                lines.append(f"| {label} b={batch} | {cname} | "
+                             + " | ".join(_ratio(s.get(n), s.get("dense"))
+                                          for n in ("kanlab", *extra)) + " |")
     notes = {f"{n}: {why}" for c in results["conditions"].values()
              for case in c["cases"].values() for n, why in case["notes"].items()}
     if notes:
@@ -138,10 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=2.0, help="seconds per contestant")
     parser.add_argument("--cases", nargs="+", default=[c[0] for c in CASES])
     parser.add_argument("--only", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
+    parser.add_argument("--backends", action="store_true",
+                        help="also time kanlab on each work-sharing backend of its kernels")
     parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.budget, args.cases)))
+        print(json.dumps(worker(args.worker, args.budget, args.cases, args.backends)))
         return 0
     import torch
     from datetime import datetime, timezone
@@ -154,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                "conditions": {}}
     for name in args.only:
         print(f"condition {name} ...", file=sys.stderr, flush=True)
-        results["conditions"][name] = run_condition(name, args.budget, args.cases)
+        results["conditions"][name] = run_condition(name, args.budget, args.cases, args.backends)
     markdown = render(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "conditions.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))

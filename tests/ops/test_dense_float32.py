@@ -59,3 +59,30 @@ def test_features_float32_rows_are_exact():
         ref = layer.features(x)
     torch.testing.assert_close(fast, ref, rtol=0, atol=1e-6)
     assert extension.ops() is not None
+
+
+@needs_kernels
+def test_reused_gradient_buffer_keeps_every_backward_pass_exact(kanlab_config):
+    """The dense strategy's transient feature gradient lives in one reused buffer
+    (``_strategies._take_scratch``): backward passes of layers of other sizes in turn,
+    one retained graph run twice, and a buffer taken by one pass while another runs
+    (so that pass gets fresh memory) all give the reference's gradients."""
+    kanlab_config(strategy="dense")
+    layers = [make_layer(i=i, o=o, dtype=F64) for i, o in ((37, 20), (64, 24), (9, 18))]
+    xs = [points(layer, count=40 + 7 * n) for n, layer in enumerate(layers)]
+
+    def grads(layer, x, kernels=True, retain=False, twice=False):
+        with config.use(kernels=kernels):
+            y = layer(x)
+            args = (y.square().sum(), [x, layer.coef, layer.scale_sp])
+            out = torch.autograd.grad(*args, retain_graph=twice)
+            return torch.autograd.grad(*args) if twice else out
+
+    refs = [grads(layer, x, kernels=False) for layer, x in zip(layers, xs)]
+    held = spline_strategies._take_scratch(1 << 12, xs[0])  # another caller holds the idle one
+    for n in (0, 1, 2, 1, 0):
+        for a, b in zip(grads(layers[n], xs[n], twice=n == 1), refs[n]):
+            torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+        if n == 1:
+            spline_strategies._give_scratch(held[0])
+    assert spline_strategies._scratch, "the buffer is kept for the next pass"

@@ -31,11 +31,27 @@ def _grads(strategy, threads, dtype=torch.float64):
     return (y.detach(), *grads)
 
 
+@pytest.mark.parametrize("backend", [0, 1, 2], ids=["team-while-it-keeps-up", "inter-op-pool",
+                                                    "intra-op-team"])
 @pytest.mark.parametrize("strategy", ["local", "dense", "rows"])
-def test_results_do_not_depend_on_the_thread_count(strategy):
-    one, four = _grads(strategy, 1), _grads(strategy, 4)  # 4: more helpers than cores too
-    for a, b in zip(one, four):
-        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+def test_results_do_not_depend_on_the_thread_count(strategy, backend):
+    """Every work-sharing backend of csrc/parallel.h (0, the default: torch's intra-op
+    team while it keeps up; 1: its inter-op pool; 2: the team always), 2 and 4 threads
+    (more than cores too): the 1-thread results."""
+    ops = _extension.ops()
+    before = ops.set_parallel_backend(backend)
+    try:
+        one, two, four = _grads(strategy, 1), _grads(strategy, 2), _grads(strategy, 4)
+    finally:
+        ops.set_parallel_backend(before)
+    for other in (two, four):
+        for a, b in zip(one, other):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_parallel_backend_is_checked():
+    with pytest.raises(RuntimeError, match="parallel backend must be 0, 1 or 2"):
+        _extension.ops().set_parallel_backend(3)
 
 
 SCRIPT = textwrap.dedent("""

@@ -27,11 +27,23 @@ from kanlab.ops._base_functions import kernel_defines
 __all__ = ["ops", "loaded", "status", "disabled"]
 
 _CSRC = Path(__file__).resolve().parent / "csrc"
-# -fopenmp-simd: the `omp simd` loop hints only.  The kernels share work through
-# csrc/parallel.h (torch's inter-op pool, no OpenMP threads, no spin-waiting).
+
+
+def _openmp_flags() -> list[str]:
+    """``-fopenmp`` where torch's intra-op threads are OpenMP ones (its Linux wheels): the
+    kernels share work on that same team (``csrc/parallel.h``, ``at::parallel_for``,
+    which is inlined into the kernels and needs the flag there to run in parallel) and
+    link the libgomp torch has already loaded.  Elsewhere ``-fopenmp-simd``, the ``omp
+    simd`` loop hints only (``parallel.h`` then shares work on torch's inter-op pool)."""
+    if torch.backends.openmp.is_available():
+        return ["-fopenmp"]
+    return ["-fopenmp-simd"]
+
+
 # The base functions' codes come from their table (kanlab.ops._base_functions).
-_FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fno-math-errno", "-std=c++17",
+_FLAGS = ["-O3", "-march=native", *_openmp_flags(), "-fno-math-errno", "-std=c++17",
           *kernel_defines()]
+_LDFLAGS = ["-fopenmp"] if "-fopenmp" in _FLAGS else []
 _lock = threading.Lock()
 _state: dict = {"tried": False, "ops": None, "status": "not built yet"}
 
@@ -84,7 +96,7 @@ def _build():
     else:
         sources = [str(p) for p in sorted(_CSRC.glob("*.cpp"))]
         cpp_extension.load(name=name, sources=sources, extra_cflags=_FLAGS,
-                           build_directory=str(directory),
+                           extra_ldflags=_LDFLAGS, build_directory=str(directory),
                            is_python_module=False, verbose=False)
     return torch.ops.kanlab_cpu
 

@@ -2,6 +2,17 @@
 #include <torch/library.h>
 
 #include "kernels.h"
+#include "parallel.h"
+
+namespace {
+// The work-sharing backend of csrc/parallel.h (0: the intra-op team while it keeps up, else
+// the inter-op pool; 1: the inter-op pool; 2: the intra-op team); returns the previous one.
+// For benchmarks and tests that compare them in one process.
+int64_t set_parallel_backend(int64_t backend) {
+  TORCH_CHECK(backend >= 0 && backend <= 2, "parallel backend must be 0, 1 or 2, got ", backend);
+  return kanlab_cpu::parallel_backend().exchange(static_cast<int>(backend));
+}
+}  // namespace
 
 TORCH_LIBRARY(kanlab_cpu, m) {
   m.def("features_out(Tensor x, Tensor(a!) out, Tensor bx, Tensor knots, Tensor table, "
@@ -32,6 +43,7 @@ TORCH_LIBRARY(kanlab_cpu, m) {
         "Tensor mask, Tensor(a!) g_coef, Tensor(b!) g_base, Tensor(c!) g_sp, Tensor knots, "
         "Tensor table, Tensor origin, Tensor last, int k, bool uniform, bool linear, int base, "
         "bool need_x, bool need_w) -> Tensor");
+  m.def("set_parallel_backend(int backend) -> int", &set_parallel_backend);
 }
 
 TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
