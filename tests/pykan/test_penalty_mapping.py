@@ -1,0 +1,46 @@
+"""pykan's penalty terms on kanlab.pykan: the coefficient terms are pykan's, term for term.
+
+Compared with pykan 0.2.8 itself (skipped where it is not installed) on one model:
+pykan's initial parameters copied into a kanlab.pykan model of the same width.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import kanlab.pykan as pykan
+
+
+def _twin(width, seed=1):
+    """A pykan 0.2.8 model and a kanlab.pykan model with the same parameters and grids."""
+    kan = pytest.importorskip("kan")
+    theirs = kan.KAN(width=width, seed=seed, auto_save=False)
+    ours = pykan.KAN(width=width, seed=seed, auto_save=False)
+    with torch.no_grad():
+        for t, o in zip(theirs.act_fun, ours.layers):
+            assert o.knots.shape == t.grid.shape
+            o.knots.copy_(t.grid)
+            o.coef.copy_(t.coef.permute(1, 0, 2))
+            o.scale_base.copy_(t.scale_base.T)
+            o.scale_sp.copy_(t.scale_sp.T)
+    return theirs, ours
+
+
+def test_coefficient_terms_average_over_output_nodes_only():
+    model = pykan.KAN(width=[3, 2, 1], seed=0, auto_save=False)
+    x = torch.rand(64, 3) * 2 - 1
+    model(x)
+    got = model.reg(lamb_l1=0.0, lamb_entropy=0.0, lamb_coef=1.0, lamb_coefdiff=0.5)
+    want = sum(l.coef.abs().sum() / l.out_features
+               + 0.5 * l.coef.diff(dim=-1).abs().sum() / l.out_features for l in model.layers)
+    torch.testing.assert_close(got, want)
+
+
+def test_coefficient_terms_equal_pykans():
+    theirs, ours = _twin([3, 4, 2])
+    x = torch.rand(100, 3) * 2 - 1
+    theirs(x), ours(x)
+    for lamb_coef, lamb_coefdiff in ((1.0, 0.0), (0.0, 1.0), (0.7, 0.3)):
+        want = theirs.reg("edge_forward_spline_n", 0.0, 0.0, lamb_coef, lamb_coefdiff)
+        got = ours.reg("edge_forward_spline_n", 0.0, 0.0, lamb_coef, lamb_coefdiff)
+        torch.testing.assert_close(got, want.to(got.dtype), rtol=1e-5, atol=1e-6)
