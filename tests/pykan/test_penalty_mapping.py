@@ -44,3 +44,31 @@ def test_coefficient_terms_equal_pykans():
         want = theirs.reg("edge_forward_spline_n", 0.0, 0.0, lamb_coef, lamb_coefdiff)
         got = ours.reg("edge_forward_spline_n", 0.0, 0.0, lamb_coef, lamb_coefdiff)
         torch.testing.assert_close(got, want.to(got.dtype), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("width, kw", [([2, 5, 1], {}), ([3, 2, 2], {"grid": 5, "seed": 4}),
+                                       ([2, [3, 2], 1], {"noise_scale": 0.1, "scale_base_mu": 0.5})])
+def test_initialisation_is_pykans_for_the_seed(width, kw):
+    kan = pytest.importorskip("kan")
+    theirs = kan.KAN(width=width, auto_save=False, **kw)
+    after_theirs = torch.rand(3)
+    ours = pykan.KAN(width=width, auto_save=False, **kw)
+    after_ours = torch.rand(3)
+    assert torch.equal(after_theirs, after_ours)  # the global generator is left where pykan leaves it
+    for t, o in zip(theirs.act_fun, ours.layers):
+        torch.testing.assert_close(o.coef, t.coef.permute(1, 0, 2).to(o.coef), rtol=1e-4, atol=1e-6)
+        torch.testing.assert_close(o.scale_base, t.scale_base.T.to(o.scale_base))
+        torch.testing.assert_close(o.scale_sp, t.scale_sp.T.to(o.scale_sp))
+    x = torch.rand(64, theirs.width_in[0]) * 2 - 1
+    torch.testing.assert_close(ours(x), theirs(x).to(ours(x).dtype), rtol=1e-4, atol=1e-6)
+
+
+def test_initialisation_splines_pass_through_the_drawn_noise():
+    torch.manual_seed(3)
+    noise = (torch.rand(4, 2, 5) - 0.5) * 0.3 / 3
+    model = pykan.KAN(width=[2, 5, 1], seed=3, auto_save=False)
+    layer = model.layers[0]
+    points = layer.knots[:, 3:-3]  # the 4 grid points of each input
+    basis = pykan.spline.B_batch(points.T, layer.knots, 3)  # (4, in, G + k)
+    values = torch.einsum("pif,oif->pio", basis, layer.coef)
+    torch.testing.assert_close(values, noise, rtol=1e-4, atol=1e-6)
