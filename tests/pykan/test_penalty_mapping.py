@@ -72,3 +72,19 @@ def test_initialisation_splines_pass_through_the_drawn_noise():
     basis = pykan.spline.B_batch(points.T, layer.knots, 3)  # (4, in, G + k)
     values = torch.einsum("pif,oif->pio", basis, layer.coef)
     torch.testing.assert_close(values, noise, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("lamb_l1, lamb_entropy", [(1.0, 0.0), (0.0, 2.0)])
+def test_edge_forward_spline_n_terms_have_pykans_value(lamb_l1, lamb_entropy):
+    """kanlab's ``edge_forward_spline_n`` is pykan's penalty term for term (std of the edge's
+    output over ``std(input) + 0.1``, entropies over ``sum + 1`` in bits, means over nodes),
+    up to the biased std and pykan's ``log2(p + 1e-4)`` (below 1 %)."""
+    from kanlab.train import FitConfig
+    from kanlab.train._fit import penalties
+    theirs, ours = _twin([2, 5, 1])
+    x = torch.rand(500, 2) * 2 - 1
+    theirs(x)
+    want = float(theirs.reg("edge_forward_spline_n", lamb_l1, lamb_entropy, 0.0, 0.0))
+    _, got = penalties(ours, x, FitConfig(lamb=1.0, lamb_l1=lamb_l1, lamb_entropy=lamb_entropy,
+                                          reg_metric="edge_forward_spline_n"))
+    assert float(got) == pytest.approx(want, rel=1e-2)
