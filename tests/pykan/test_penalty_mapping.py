@@ -88,3 +88,30 @@ def test_edge_forward_spline_n_terms_have_pykans_value(lamb_l1, lamb_entropy):
     _, got = penalties(ours, x, FitConfig(lamb=1.0, lamb_l1=lamb_l1, lamb_entropy=lamb_entropy,
                                           reg_metric="edge_forward_spline_n"))
     assert float(got) == pytest.approx(want, rel=1e-2)
+
+
+def test_pykan_spline_n_has_pykans_gradient():
+    """``pykan_spline_n`` differentiates the divisor ``std(input) + 0.1`` as pykan does; the
+    detached ``edge_forward_spline_n`` does not (its gradient points elsewhere)."""
+    from kanlab.train import FitConfig
+    from kanlab.train._fit import penalties
+    theirs, ours = _twin([2, 5, 1])
+    x = torch.rand(500, 2) * 2 - 1
+    for layer in ours.layers:
+        layer.scale_base.requires_grad_(True)  # pykan trains it
+    theirs(x)
+    theirs.reg("edge_forward_spline_n", 1.0, 2.0, 0.0, 0.0).backward()
+    want = torch.cat([torch.cat([t.coef.grad.permute(1, 0, 2).flatten(), t.scale_base.grad.T.flatten(),
+                                 t.scale_sp.grad.T.flatten()]) for t in theirs.act_fun])
+
+    def grad(metric):
+        ours.zero_grad()
+        _, reg = penalties(ours, x, FitConfig(lamb=1.0, lamb_l1=1.0, lamb_entropy=2.0,
+                                              reg_metric=metric))
+        reg.backward()
+        return torch.cat([torch.cat([o.coef.grad.flatten(), o.scale_base.grad.flatten(),
+                                     o.scale_sp.grad.flatten()]) for o in ours.layers])
+
+    live, detached = grad("pykan_spline_n"), grad("edge_forward_spline_n")
+    assert float((live - want).norm() / want.norm()) < 0.02
+    assert float((detached - want).norm() / want.norm()) > 0.1
