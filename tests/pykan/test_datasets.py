@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-import kanlab.pykan as pykan
+from kanlab import pykan
 
 
 def _target(x):

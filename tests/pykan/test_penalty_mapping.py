@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-import kanlab.pykan as pykan
+from kanlab import pykan
 
 
 def _twin(width, seed=1):

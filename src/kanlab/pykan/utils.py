@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from kanlab._validation import check_int
 from kanlab.pykan._legacy import available_device, seed_globals
 from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, ex_round
-from kanlab._validation import check_int
 from kanlab.train._datasets import label_inputs
 
 __all__ = ["create_dataset", "create_dataset_from_data", "ex_round", "add_symbolic",
