@@ -216,16 +216,54 @@ def compare(data: dict) -> list[dict]:
     return rows
 
 
+def markdown(report: dict) -> str:
+    """Two markdown tables of a ``--json`` report: cells run per notebook, and the key numbers
+    (the notebook's, kanlab's, their ratio; ratios above 1.5 in bold) and printed lines."""
+    lines = ["| notebook | cells run | s | failing cells |", "|---|---|---|---|"]
+    run = total = 0
+    for name, r in sorted(report.items()):
+        bad = "; ".join(f"cell {c['index']}: {((c['error'] or '').strip().splitlines() or ['?'])[-1][:80]}"
+                        for c in r["cells"] if not c["ok"])
+        lines.append(f"| {name.removesuffix('.ipynb')} | {r['run']}/{r['total']} | "
+                     f"{r.get('seconds', 0):.0f} | {bad} |")
+        run, total = run + r["run"], total + r["total"]
+    lines.append(f"| **all {len(report)}** | **{run}/{total} ({100.0 * run / max(total, 1):.1f} %)** | | |")
+    lines += ["", "| notebook | cell | printed key | notebook's | kanlab | ratio |",
+              "|---|---|---|---|---|---|"]
+    printed = []
+    for name, r in sorted(report.items()):
+        short = name.removesuffix(".ipynb")
+        for row in r["numbers"]:
+            if row["key"] == "printed":
+                printed.append(f"- {short} cell {row['cell']}: `{row['pykan']}` / `{row['kanlab']}`")
+                continue
+            ratio = row["ratio"]
+            text = "" if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)) else (
+                f"**×{ratio:.2f}**" if ratio > 1.5 else f"×{ratio:.2f}")
+            mine = "-" if row["kanlab"] is None else f"{row['kanlab']:.3g}"
+            lines.append(f"| {short} | {row['cell']} | {row['key']} | {row['pykan']:.3g} | "
+                         f"{mine} | {text} |")
+    return "\n".join(lines + ["", "Printed lines (notebook's / kanlab's):", ""] + printed) + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="notebook name substrings (default: the standard set)")
     parser.add_argument("--budget", type=float, default=900.0, help="seconds per notebook")
     parser.add_argument("--json", help="write the full results here")
+    parser.add_argument("--markdown", nargs="+", metavar="JSON",
+                        help="only print markdown tables of these --json reports (merged)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(args.child, args.budget, args.out)
+        return 0
+    if args.markdown:
+        merged = {}
+        for name in args.markdown:
+            merged.update(json.loads(Path(name).read_text()))
+        print(markdown(merged), end="")
         return 0
     wanted = args.names or DEFAULT
     paths = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if any(w in p.name for w in wanted))

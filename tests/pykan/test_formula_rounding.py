@@ -47,3 +47,31 @@ def test_hellokan_sparse_stage_at_lambda_1e3_prunes_to_one_hidden_node():
         torch.set_default_dtype(default)
     model.fit(dataset, opt="LBFGS", steps=50, lamb=0.001)
     assert model.prune().width == [2, 1, 1]
+
+
+@pytest.mark.parametrize("phase", [3.2, -3.2, 1.0, 7.5, -11.0, 1.5707])
+@pytest.mark.parametrize("fn", [sympy.sin, sympy.cos])
+def test_principal_phases_fold_fitted_phases_and_keep_the_values(fn, phase):
+    from kanlab.pykan._symbolic import principal_phases
+    x, y = sympy.symbols("x y")
+    expr = 0.5 * fn(2.0 * x - y + sympy.Float(phase)) + 1.0
+    folded = principal_phases(expr)
+    phases = [a.as_independent(x, y, as_Add=True)[0] for a in folded.atoms(fn)]
+    assert phases and all(abs(float(b)) <= 3.1415927 / 2 for b in phases)
+    f0, f1 = sympy.lambdify((x, y), expr), sympy.lambdify((x, y), folded)
+    for xv, yv in ((0.3, -0.7), (-1.2, 0.4), (2.0, 2.5)):
+        assert f1(xv, yv) == pytest.approx(f0(xv, yv), abs=1e-12)
+    exact = fn(x + sympy.pi)  # exact constants are left as written
+    assert principal_phases(exact) == exact
+
+
+def test_symbolic_formula_prints_a_sine_fitted_half_a_turn_off_in_its_short_form():
+    """hellokan printed exp(x_2**2 - sin(3.1416*x_1 - 3.1416)) for exp(x_2**2 + sin(pi*x_1))."""
+    model = pykan.KAN(width=[1, 1], grid=3, seed=0, auto_save=False, dtype=torch.float64)
+    model.fix_symbolic(0, 0, 0, "sin", fit_params_bool=False, verbose=False)
+    with torch.no_grad():
+        model.symbolic[0].affine[0, 0] = torch.tensor([3.14159265, -3.14159265, 1.0, 0.0],
+                                                      dtype=torch.float64)
+    model(torch.linspace(-1, 1, 50, dtype=torch.float64)[:, None])
+    sf = pykan.ex_round(model.symbolic_formula()[0][0], 4)
+    assert sf == -1.0 * sympy.sin(sympy.Float(3.1416) * sympy.Symbol("x_1"))

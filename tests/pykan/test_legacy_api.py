@@ -160,6 +160,7 @@ def test_kan_and_create_dataset_seed_the_global_generators_as_pykan():
     pykan.KAN(width=[2, 1], seed=3, auto_save=False)
     drawn = (torch.rand(3), np.random.rand(2), random.random())
     torch.manual_seed(3), np.random.seed(3), random.seed(3)
+    torch.rand(4, 2, 1), torch.rand(2, 1)  # pykan's initial draws: noise at 4 grid points, base scales
     assert torch.equal(drawn[0], torch.rand(3)) and np.array_equal(drawn[1], np.random.rand(2))
     assert drawn[2] == random.random()
     pykan.create_dataset(lambda x: x[:, [0]], n_var=1, train_num=4, test_num=4, seed=7)

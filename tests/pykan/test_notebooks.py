@@ -36,3 +36,23 @@ def test_short_notebooks_run_every_cell(name, tmp_path, monkeypatch):
 def test_licence_is_kept_with_the_notebooks():
     text = (ROOT / "tests" / "data" / "pykan_notebooks" / "LICENSE").read_text()
     assert "MIT License" in text and "Ziming Liu" in text
+
+
+def test_markdown_tables_count_cells_and_bold_ratios_above_one_and_a_half():
+    runner = _runner()
+    cell = {"index": 3, "ok": True, "error": None, "seconds": 1.0, "text": ""}
+    failed = {"index": 4, "ok": False, "error": "Traceback\nValueError: bad", "seconds": 1.0,
+              "text": ""}
+    report = {"A.ipynb": {"run": 1, "total": 2, "cells": [cell, failed], "seconds": 2.0,
+                          "numbers": [{"cell": 3, "key": "train_loss", "pykan": 0.01,
+                                       "kanlab": 0.02, "ratio": 2.0},
+                                      {"cell": 3, "key": "test_loss", "pykan": 0.01,
+                                       "kanlab": 0.012, "ratio": 1.2},
+                                      {"cell": 5, "key": "printed", "pykan": "x_1*x_2",
+                                       "kanlab": "x_1*x_2", "ratio": None}]}}
+    text = runner.markdown(report)
+    assert "| A | 1/2 | 2 | cell 4: ValueError: bad |" in text
+    assert "**1/2 (50.0 %)**" in text
+    assert "| A | 3 | train_loss | 0.01 | 0.02 | **×2.00** |" in text
+    assert "| A | 3 | test_loss | 0.01 | 0.012 | ×1.20 |" in text
+    assert "- A cell 5: `x_1*x_2` / `x_1*x_2`" in text

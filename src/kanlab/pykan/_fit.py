@@ -57,13 +57,17 @@ _NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_sum1",
 
 
 def _coef_penalty(model, lamb_coef: float, lamb_coefdiff: float):
+    """pykan's coefficient terms: per layer, the mean over output nodes of ``|coef|`` (and of
+    ``|Δcoef|`` along the basis), summed over inputs and basis functions.  The mean runs over
+    outputs only, so a layer's term grows with its inputs and its grid as pykan's does (Example_12
+    trains ``[6, 1, 1]`` with ``lamb_coef=1``)."""
     total = 0.0
     for layer in model.layers:
-        coef = layer.coef * layer.mask.unsqueeze(-1)
+        coef = layer.coef * layer.mask.unsqueeze(-1)  # (out, in, basis); pruned edges count 0
         if lamb_coef:
-            total = total + lamb_coef * coef.abs().mean(-1).sum()
+            total = total + lamb_coef * coef.abs().mean(0).sum()
         if lamb_coefdiff:
-            total = total + lamb_coefdiff * coef.diff(dim=-1).abs().mean(-1).sum()
+            total = total + lamb_coefdiff * coef.diff(dim=-1).abs().mean(0).sum()
     return total
 
 

@@ -29,6 +29,7 @@ from kanlab.nn import remove_edge as _remove_edge
 from kanlab.pykan import _legacy, _views
 from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._extras import PykanExtras
+from kanlab.pykan._init import initialise_like_pykan
 
 __all__ = ["KAN", "MultKAN", "adopt"]
 
@@ -102,17 +103,9 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
                          sb_trainable=False if sb_trainable is None else bool(sb_trainable),
                          sp_trainable=bool(sp_trainable), mult_arity=_arity(mult_arity),
                          extrapolate="quadratic", device=device, dtype=dtype)
-        if scale_base_mu != 0.0 or scale_base_sigma != 1.0 or sparse_init:
-            generator = torch.Generator().manual_seed(int(seed))
-            with torch.no_grad():
-                for layer in self.layers:
-                    spread = (2 * torch.rand(layer.scale_base.shape, generator=generator,
-                                             dtype=torch.float64) - 1) / np.sqrt(layer.in_features)
-                    value = float(scale_base_mu) + float(scale_base_sigma) * spread
-                    layer.scale_base.copy_(value.to(layer.scale_base))
-                    if sparse_init:
-                        layer.mask.copy_(_views.sparse_mask(layer.in_features,
-                                                            layer.out_features).to(layer.mask))
+        # pykan's starting point for the seed, from the global generator (pykan/_init.py)
+        initialise_like_pykan(self, float(noise_scale), float(scale_base_mu),
+                              float(scale_base_sigma), bool(sparse_init))
         if noise_scale_base is not None:
             _legacy.apply_noise_scale_base(self, noise_scale_base, seed)
         self.symbolic_enabled = bool(symbolic_enabled)

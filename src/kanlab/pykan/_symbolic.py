@@ -118,6 +118,7 @@ def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
         warnings.simplefilter("ignore", UserWarning)
         exprs = _sym.symbolic_formula(model, var_names=names, x=model.reference_input,
                                       check=model.reference_input is not None)
+    exprs = [principal_phases(e) for e in exprs]
     if model.reference_input is not None:  # terms fitted as 1e-18 would keep factors apart
         exprs = _drop_negligible(model, exprs, names)
     # inputs given as expressions (pykan's auxiliary variables) are substituted back
@@ -130,6 +131,37 @@ def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
         mean, std = output_normalizer
         exprs = [e * std[k] + mean[k] for k, e in enumerate(exprs)]
     return exprs, symbols
+
+
+def principal_phases(expr):
+    """``expr`` with the fitted phase of every ``sin``/``cos`` folded into ``[-π/2, π/2]``.
+
+    ``sin(u + b)`` equals ``sin(u + b - 2πn)`` and ``-sin(u + b ∓ π)`` (``cos`` alike), so a
+    fitted phase ``b`` (a float) is moved by whole turns and, beyond ``±π/2``, by half a turn
+    with the sign carried outside.  The value is unchanged; the printed form is the short
+    one: a fit that lands on ``-sin(πx + 3.1416)`` prints ``sin(πx)`` after ``ex_round``.
+    Exact constants (``pi``, integers) are left as written.
+    """
+    import sympy
+
+    def fold(fn):
+        def rule(arg):
+            if not arg.free_symbols:
+                return fn(arg)
+            const, rest = arg.as_independent(*arg.free_symbols, as_Add=True)
+            if not (isinstance(const, sympy.Float) and np.isfinite(float(const))):
+                return fn(arg)
+            b = float(const)
+            turns = round(b / (2 * np.pi))
+            folded, sign = b - 2 * np.pi * turns, 1
+            if abs(folded) > np.pi / 2:
+                folded, sign = folded - np.copysign(np.pi, folded), -1
+            if turns == 0 and sign == 1:
+                return fn(arg)
+            return sign * fn(rest + sympy.Float(folded))
+        return rule
+
+    return expr.replace(sympy.sin, fold(sympy.sin)).replace(sympy.cos, fold(sympy.cos))
 
 
 def _drop_negligible(model, exprs, names):

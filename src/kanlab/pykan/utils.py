@@ -1,16 +1,18 @@
 """``kan.utils`` on kanlab: datasets, symbolic helpers and derivatives.
 
-``create_dataset`` draws from a private generator seeded by ``seed`` (pykan
-seeds the global RNGs instead; kanlab leaves them alone).
+``create_dataset`` seeds the global generators and draws from them in pykan's
+order, as pykan does (the native :func:`kanlab.train.create_dataset` uses a
+private generator and leaves them alone).
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from kanlab._validation import check_int
 from kanlab.pykan._legacy import available_device, seed_globals
 from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, ex_round
-from kanlab.train import create_dataset as _create_dataset
+from kanlab.train._datasets import label_inputs
 
 __all__ = ["create_dataset", "create_dataset_from_data", "ex_round", "add_symbolic",
            "SYMBOLIC_LIB", "augment_input", "batch_jacobian", "batch_hessian", "sparse_mask",
@@ -19,15 +21,45 @@ __all__ = ["create_dataset", "create_dataset_from_data", "ex_round", "add_symbol
 from kanlab.pykan._views import sparse_mask  # noqa: E402
 
 
+def _pykan_inputs(n_var: int, ranges, train_num: int, test_num: int) -> tuple:
+    """Uniform inputs drawn from torch's global generator in pykan's order: for each variable
+    in turn, its ``train_num`` training values, then its ``test_num`` test values (so a
+    seed gives the very samples pykan's notebooks printed their numbers on)."""
+    r = np.asarray(ranges, dtype=float)
+    r = np.broadcast_to(r, (n_var, 2)) if r.shape == (2,) else r
+    if r.shape != (n_var, 2):
+        raise ValueError(f"ranges must be (lo, hi) or {n_var} such pairs, got {ranges!r}")
+    if not np.isfinite(r).all() or not (r[:, 0] < r[:, 1]).all():
+        raise ValueError(f"every range must be finite with lo < hi, got {r.tolist()}")
+    dtype = torch.get_default_dtype()
+    columns = {"train": [], "test": []}
+    for lo, hi in r:
+        for part, num in (("train", train_num), ("test", test_num)):
+            # the width times a uniform draw, plus the lower end (in that order, as pykan rounds)
+            columns[part].append(torch.rand(num, dtype=dtype) * float(hi - lo) + float(lo))
+    return torch.stack(columns["train"], 1), torch.stack(columns["test"], 1)
+
+
+def _standardise(data: dict, part: str) -> None:
+    """Shift and scale ``{part}`` of both splits by the training split's mean and (n-1) std."""
+    mean = data[f"train_{part}"].mean(0, keepdim=True)
+    std = data[f"train_{part}"].std(0, keepdim=True)
+    for split in ("train", "test"):
+        data[f"{split}_{part}"] = (data[f"{split}_{part}"] - mean) / std
+
+
 def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, test_num=1000,
                    normalize_input=False, normalize_label=False, device="cpu", seed=0):
-    """pykan's ``create_dataset``; ``f_mode='row'`` calls ``f`` on one sample ``(n_var,)`` at a time
-    (vectorised with :func:`torch.vmap` when it can be)."""
+    """pykan's ``create_dataset``: ``seed`` seeds the global generators (pykan's side effect,
+    :mod:`kanlab.pykan._legacy`) and the inputs are drawn from them in pykan's order, so a
+    seed gives pykan's samples.  ``f_mode='row'`` calls ``f`` on one sample ``(n_var,)`` at a
+    time (vectorised with :func:`torch.vmap` when it can be)."""
     if f_mode not in ("col", "row"):
         raise ValueError(f"f_mode must be 'col' or 'row', got {f_mode!r}")
-    seed_globals(seed, python=False)  # pykan's side effect (kanlab.pykan._legacy)
-    ranges = np.asarray(ranges, dtype=float)
-    ranges = ranges.tolist() if ranges.ndim == 2 else tuple(ranges.tolist())
+    n_var = check_int(n_var, "n_var", low=1)
+    train_num = check_int(train_num, "train_num", low=1)
+    test_num = check_int(test_num, "test_num", low=1)
+    seed_globals(seed, python=False)
     fn = f
     if f_mode == "row":
         def fn(x):
@@ -36,29 +68,31 @@ def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, tes
             except Exception:  # noqa: BLE001 - not vmappable: loop
                 y = torch.stack([torch.as_tensor(f(row)) for row in x])
             return y.reshape(x.shape[0], -1)
-    data = _create_dataset(fn, n_var=int(n_var), ranges=ranges, train_num=int(train_num),
-                           test_num=int(test_num), seed=int(seed),
-                           device=available_device(device))
+    data = {}
+    for split, x in zip(("train", "test"), _pykan_inputs(n_var, ranges, train_num, test_num)):
+        data[f"{split}_input"], data[f"{split}_label"] = x, label_inputs(fn, x)
     if normalize_input:
-        mean, std = data["train_input"].mean(0, keepdim=True), data["train_input"].std(0, keepdim=True)
-        for k in ("train_input", "test_input"):
-            data[k] = (data[k] - mean) / std
+        _standardise(data, "input")
     if normalize_label:
-        mean, std = data["train_label"].mean(0, keepdim=True), data["train_label"].std(0, keepdim=True)
-        for k in ("train_label", "test_label"):
-            data[k] = (data[k] - mean) / std
-    return data
+        _standardise(data, "label")
+    device = available_device(device)
+    return {k: v.to(device) for k, v in data.items()}
 
 
-def create_dataset_from_data(inputs, labels, train_ratio=0.8, device="cpu", seed=0):
-    """Split ``(inputs, labels)`` at random into train and test (a private generator)."""
+def create_dataset_from_data(inputs, labels, train_ratio=0.8, device="cpu", seed=None):
+    """Split ``(inputs, labels)`` at random into train and test, as pykan does: the training
+    rows are drawn with numpy's global generator (pykan's; ``seed``, an int, draws them from a
+    private one instead), the test rows are the others."""
     inputs, labels = torch.as_tensor(inputs), torch.as_tensor(labels)
     if inputs.shape[0] != labels.shape[0]:
         raise ValueError(f"inputs has {inputs.shape[0]} rows but labels {labels.shape[0]}")
     n = inputs.shape[0]
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed)))
     n_train = int(n * float(train_ratio))
-    tr, te = perm[:n_train], perm[n_train:]
+    rng = np.random if seed is None else np.random.RandomState(check_int(seed, "seed", low=0))
+    tr = np.asarray(rng.choice(n, n_train, replace=False), dtype=np.int64)
+    # the rows left, in the order a Python set of them iterates (pykan's order)
+    te = np.asarray(list(set(range(n)) - set(tr.tolist())), dtype=np.int64)
+    tr, te = torch.from_numpy(tr), torch.from_numpy(te)
     device = available_device(device)
     return {"train_input": inputs[tr].to(device), "test_input": inputs[te].to(device),
             "train_label": labels[tr].to(device), "test_label": labels[te].to(device)}

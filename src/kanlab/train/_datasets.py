@@ -9,7 +9,7 @@ from torch import Tensor
 
 from kanlab._validation import check_int
 
-__all__ = ["create_dataset", "seed_function", "FUNCTIONS"]
+__all__ = ["create_dataset", "label_inputs", "seed_function", "FUNCTIONS"]
 
 
 def seed_function(x: Tensor) -> Tensor:
@@ -90,19 +90,27 @@ def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 
     for part, num in (("train", train_num), ("test", test_num)):
         u = torch.rand(num, n_var, generator=generator, dtype=dtype)
         x = (r[:, 0] + (r[:, 1] - r[:, 0]) * u).to(device)
-        y = f(x)
-        if not isinstance(y, Tensor):
-            raise TypeError(f"f must return a torch.Tensor, got {type(y).__name__}")
-        if y.is_complex():
-            raise TypeError(f"f must return real labels, got dtype {y.dtype}")
-        if y.dim() == 1:
-            y = y.unsqueeze(1)
-        if y.dim() != 2 or y.shape[0] != num or y.shape[1] == 0:
-            raise ValueError(f"f must map ({num}, {n_var}) to ({num}, n_out) with n_out >= 1, "
-                             f"got {tuple(y.shape)}")
-        y = y.to(dtype)  # checked after the cast: float64 labels may overflow float32
-        if not bool(torch.isfinite(y).all()):
-            raise ValueError(f"f returned non-finite labels (NaN or inf in {dtype}) on the "
-                             "sampled inputs; narrow the ranges")
-        out[f"{part}_input"], out[f"{part}_label"] = x, y
+        out[f"{part}_input"], out[f"{part}_label"] = x, label_inputs(f, x, dtype)
     return out
+
+
+def label_inputs(f: Callable[[Tensor], Tensor], x: Tensor, dtype=None) -> Tensor:
+    """``f(x)`` as ``(N, n_out)`` labels in ``dtype`` (``x``'s if None), checked: a tensor,
+    real, one row per input row, finite (:func:`create_dataset`'s rules)."""
+    num, n_var = x.shape
+    dtype = dtype or x.dtype
+    y = f(x)
+    if not isinstance(y, Tensor):
+        raise TypeError(f"f must return a torch.Tensor, got {type(y).__name__}")
+    if y.is_complex():
+        raise TypeError(f"f must return real labels, got dtype {y.dtype}")
+    if y.dim() == 1:
+        y = y.unsqueeze(1)
+    if y.dim() != 2 or y.shape[0] != num or y.shape[1] == 0:
+        raise ValueError(f"f must map ({num}, {n_var}) to ({num}, n_out) with n_out >= 1, "
+                         f"got {tuple(y.shape)}")
+    y = y.to(dtype)  # checked after the cast: float64 labels may overflow float32
+    if not bool(torch.isfinite(y).all()):
+        raise ValueError(f"f returned non-finite labels (NaN or inf in {dtype}) on the "
+                         "sampled inputs; narrow the ranges")
+    return y

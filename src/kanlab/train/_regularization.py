@@ -14,7 +14,8 @@ as done here).  What an edge's *magnitude* is, is the ``reg_metric``
   name (see below).
 * ``"edge_forward_spline_n"`` (pykan's default): the standard deviation of the
   edge's output over ``std(input) + 0.1``; ``"edge_forward_spline_u"``: the
-  standard deviation alone.  Their entropy, as pykan's, divides by
+  standard deviation alone.  ``"pykan_spline_n"`` is pykan 0.2.8's
+  ``edge_forward_spline_n`` exactly: the divisor is differentiated too.  Their entropy, as pykan's, divides by
   ``sum + 1`` (:func:`entropy_penalty` with ``mass=1``), in bits.  The divisor
   ``std(input)`` is a scale, not a target: it is detached, so the penalty cannot
   be lowered by inflating the spread of a layer's inputs.
@@ -48,7 +49,8 @@ __all__ = ["l1_penalty", "entropy_penalty", "sparsity_penalty", "smoothness_pena
 REG_METRICS = {"edge_rms": ("rms", 0.0, False),
                "edge_rms_sum1": ("rms", 1.0, True),
                "edge_forward_spline_n": ("std_n", 1.0, True),
-               "edge_forward_spline_u": ("std", 1.0, True)}
+               "edge_forward_spline_u": ("std", 1.0, True),
+               "pykan_spline_n": ("std_n_live", 1.0, True)}
 
 
 def check_reg_metric(reg_metric: str) -> str:
@@ -72,6 +74,8 @@ def edge_magnitudes(feats: Tensor, w: Tensor, x: Tensor, reg_metric: str) -> Ten
     mag = torch.sqrt(ms + torch.finfo(ms.dtype).tiny)
     if kind == "std_n":
         mag = mag / (x.detach().std(0, unbiased=False) + 0.1)
+    elif kind == "std_n_live":  # pykan's own: the divisor is differentiated too
+        mag = mag / (x.std(0, unbiased=False) + 0.1)
     return mag
 
 
