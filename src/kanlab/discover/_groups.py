@@ -45,6 +45,7 @@ MULTIPLES = (Fraction(1), Fraction(2), Fraction(1, 2))  # Q, Q², √Q for a dir
 C_GRID = np.concatenate([-np.logspace(-2, 2, 17), np.logspace(-2, 2, 17)])  # c·median(Q)
 MOST_FORMULAS = 6  # functions returned (the best formula of each)
 REFINE = 4.0  # the refinement searches the scale within this factor of the grid's best
+POWERS = tuple(Fraction(s * p, 2) for p in (1, 2, 3, 4, 6) for s in (1, -1))  # of f
 PER_FUNCTION = 2  # fits per function checked on validation rows
 MIN_SIGNED = 0.9  # share of the target's rows that must have one sign
 
@@ -97,8 +98,9 @@ def _directions(n: int):
                         continue
                     seen.add(key)
                     b = [Fraction(0)] * n
+                    low = min(abs(v) for v in vals)  # the smallest entry 1: x, not x^(1/2)
                     for i, v in zip(idx, vals):
-                        b[i] = v
+                        b[i] = v / low
                     out.append(tuple(b))
     return out
 
@@ -242,19 +244,26 @@ def _minima(rss, most: int = 2) -> list:
     return sorted(found, key=lambda k: rss[k])[:most]
 
 
-def _y_error(name, c, Z, bf, y, w, fns, sign) -> float:
-    """RMS error in ``y`` of the log fit with scale ``c`` (the constants by weighted least squares)."""
+def _y_error(name, c, Z, bf, y, w, fns, sign, power=None) -> float:
+    """RMS error in ``y`` of the log fit with scale ``c`` (the constants by weighted least
+    squares; ``power``: the function's power ``k`` held at this value)."""
     g = _columns(name, c, np.exp(Z @ bf), fns)[:, 0]
     if not np.all(np.isfinite(g)):
         return math.inf
-    A = np.column_stack([np.ones(len(Z)), Z, g])
-    coef, *_ = np.linalg.lstsq(A * w[:, None], np.log(sign * y) * w, rcond=None)
+    A = np.column_stack([np.ones(len(Z)), Z] + ([g] if power is None else []))
+    held = 0.0 if power is None else power * g
+    coef, *_ = np.linalg.lstsq(A * w[:, None], (np.log(sign * y) - held) * w, rcond=None)
     with np.errstate(all="ignore"):
-        err = float(np.sqrt(np.mean((sign * np.exp(A @ coef) - y) ** 2)))
+        err = float(np.sqrt(np.mean((sign * np.exp(A @ coef + held) - y) ** 2)))
     return err if math.isfinite(err) else math.inf
 
 
-def _refine(name, c0, Z, bf, y, w, fns, sign) -> tuple:
+def _snapped(k: float) -> Fraction:
+    """The simple power nearest ``k`` (:data:`POWERS`)."""
+    return min(POWERS, key=lambda p: abs(float(p) - k))
+
+
+def _refine(name, c0, Z, bf, y, w, fns, sign, power=None) -> tuple:
     """``(error, c)``: the scale near ``c0`` (within a factor :data:`REFINE`) that fits ``y`` best.
 
     The grid is scored in log space (fast, all scales at once); with noise its best
@@ -266,7 +275,7 @@ def _refine(name, c0, Z, bf, y, w, fns, sign) -> tuple:
     mid = math.log(abs(c0))
 
     def f(v):
-        return _y_error(name, sign_c * math.exp(v), Z, bf, y, w, fns, sign)
+        return _y_error(name, sign_c * math.exp(v), Z, bf, y, w, fns, sign, power)
     start = f(mid)
     try:
         with warnings.catch_warnings():  # scipy's parabolic step on an infinite value
@@ -292,6 +301,17 @@ def _fit_formula(name, b, c, X, y, X_val, y_val, pos, symbols, fns, sign, w):
     coef, *_ = np.linalg.lstsq(A, np.log(sign * y) * w, rcond=None)
     if not np.all(np.isfinite(coef)):
         return None
+    k = None
+    if name != "exp":
+        # the function's power held at a simple value (k = 1, -1, 1/2, ...): with k free,
+        # every function of the group is a look-alike (cos(c·v)^0.405 for (1 - a·v²)^(-1/2))
+        k = _snapped(float(coef[-1]))
+        _, c = _refine(name, c, Z, bf, y, w, fns, sign, float(k))
+        g = _columns(name, c, np.exp(Z @ bf), fns)[:, 0]
+        if not np.all(np.isfinite(g)):
+            return None
+        part, *_ = np.linalg.lstsq(A[:, :-1], (np.log(sign * y) - float(k) * g) * w, rcond=None)
+        coef = np.concatenate([part, [float(k)]])
     with np.errstate(all="ignore"):
         Zv = np.log(X_val[:, pos])
         gv = _columns(name, c, np.exp(Zv @ bf), fns)[:, 0]
@@ -310,7 +330,7 @@ def _fit_formula(name, b, c, X, y, X_val, y_val, pos, symbols, fns, sign, w):
     else:
         s_f = float(np.sign(np.median(fns[name][0](c * np.exp(Z @ bf)))))
         inner = s_f * fns[name][1](u)
-        power = F(coef[-1])
+        power = sympy.Rational(k.numerator, k.denominator)
     expr = sign * sympy.exp(F(coef[0])) * sympy.Mul(*[s ** F(a) for s, a in zip(syms, coef[1:-1])]) \
         * inner ** power
     return err, (name, b), expr
