@@ -2,7 +2,7 @@
 
     python benchmarks/discover.py                  # every law, noise 0 and 1 %, every method
     python benchmarks/discover.py --methods kanlab --laws gravity,snell --noise 0
-    python benchmarks/discover.py --methods kanlab --group heldout   # laws not tuned on
+    python benchmarks/discover.py --methods kanlab --group heldout2  # laws not tuned on
 
 Each law gets 2000 rows in physical ranges (seeded); the target gets Gaussian
 noise of ``noise · std(y)``.  Every method sees the same rows.  A formula is
@@ -103,10 +103,11 @@ LAWS = {
 }
 
 
-from discover_heldout import HELD_OUT  # noqa: E402  (laws the search was not tuned on)
+from discover_heldout import HELD_OUT  # noqa: E402  (the development set of 2026-12-04)
+from discover_heldout2 import HELD_OUT_2  # noqa: E402  (laws the search was not tuned on)
 
-GROUPS = {"main": LAWS, "heldout": HELD_OUT}
-ALL_LAWS = {**LAWS, **HELD_OUT}
+GROUPS = {"main": LAWS, "heldout": HELD_OUT, "heldout2": HELD_OUT_2}
+ALL_LAWS = {**LAWS, **HELD_OUT, **HELD_OUT_2}
 
 
 def make_data(name: str, n: int, noise: float, seed: int):
@@ -185,8 +186,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--laws", default=None, help="comma-separated (default: the group's)")
     parser.add_argument("--group", choices=sorted(GROUPS), default="main",
-                        help="main: the laws the search was developed on; heldout: laws it "
-                             "was not tuned on (benchmarks/discover_heldout.py)")
+                        help="main: the laws the search was developed on; heldout: the first "
+                             "held-out laws, a development set since 2026-12-04 "
+                             "(benchmarks/discover_heldout.py); heldout2: laws it was not "
+                             "tuned on (benchmarks/discover_heldout2.py)")
     parser.add_argument("--noise", default="0,0.01")
     parser.add_argument("--methods", default="kanlab,pyoperon,gplearn")
     parser.add_argument("--rows", type=int, default=2000)

@@ -88,3 +88,19 @@ def test_simplest_form_of_a_ratio_and_whole_floats():
 def test_reciprocal_of_a_whole_number_is_a_nice_value():
     assert sympy.Rational(1, 343) in _nice_values(1 / 343.0)
     assert all(v != sympy.Rational(1, 343) for v in _nice_values(1 / 300.0))
+
+
+def test_simplify_holds_trigonometric_calls_and_stays_quick():
+    import time
+    from kanlab.discover._simplify import _simplify_opaque
+    A, k, x, w, t = _symbols("A", "k", "x", "w", "t")
+    F = sympy.Float
+    expr = F(1.00002) * A * sympy.sin(F(0.99999) * k * x - F(1.00001) * t * w + F(3e-6)) \
+        + F(2e-6) * A * x  # simplify's trigonometric pass ran for an hour on such a form
+    start = time.process_time()
+    out = _simplify_opaque(expr)
+    assert time.process_time() - start < 20
+    X = np.random.default_rng(0).uniform(0.5, 2, (50, 5))
+    syms = [A, k, x, w, t]
+    assert np.allclose(evaluate(out, syms, X), evaluate(expr, syms, X), rtol=1e-12)
+    assert _simplify_opaque((A * x + A * t) / (x + t)) == A  # the algebra around is kept

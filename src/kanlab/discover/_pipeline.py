@@ -112,6 +112,9 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         _add(candidates, seen, structure_formulas(data["X_train"], data["y_train"], data["X_val"],
                                                   data["y_val"], symbols), "structure", symbols,
              data)
+        from kanlab.discover._groups import group_formulas
+        _add(candidates, seen, group_formulas(data["X_train"], data["y_train"], data["X_val"],
+                                              data["y_val"], symbols), "group", symbols, data)
         log(f"structure search: {len(candidates)} candidates, "
             f"{time.perf_counter() - start:.1f} s")
     for r, trials in enumerate(rounds):

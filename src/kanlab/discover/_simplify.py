@@ -34,6 +34,27 @@ def _fractional_power(expr) -> bool:
         "sympy").Pow))
 
 
+def _simplify_opaque(expr):
+    """``sympy.simplify`` with trigonometric and hyperbolic calls held as opaque symbols.
+
+    simplify's trigonometric pass (``futrig``) can run for an hour on a small formula
+    with a sine of a sum (``A·sin(k·x − ω·t)`` read off with five constants); the
+    algebra around such calls is what a shorter printed form needs.
+    """
+    import sympy
+    from sympy.functions.elementary.hyperbolic import HyperbolicFunction
+    from sympy.functions.elementary.trigonometric import (InverseTrigonometricFunction,
+                                                          TrigonometricFunction)
+    kinds = (TrigonometricFunction, InverseTrigonometricFunction, HyperbolicFunction)
+    calls = sorted((f for f in expr.atoms(sympy.Function) if isinstance(f, kinds)),
+                   key=lambda f: -sympy.count_ops(f))
+    held = {}
+    for call in calls:  # outermost first: an inner call inside a held one stays held with it
+        if not any(call in h.atoms(sympy.Function) for h in held):
+            held[call] = sympy.Dummy("f", real=True)
+    return sympy.simplify(expr.xreplace(held)).xreplace({d: f for f, d in held.items()})
+
+
 def _rewritings(expr, thorough: bool):
     import sympy
     from kanlab.discover._constants import complexity
@@ -44,7 +65,7 @@ def _rewritings(expr, thorough: bool):
     if any(_fractional_power(fn) for fn in expr.atoms(sympy.Function)):
         steps.remove(sympy.factor)
     if thorough and complexity(expr) <= THOROUGH_NODES and expr.has(sympy.Add):
-        steps.append(sympy.simplify)
+        steps.append(_simplify_opaque)
     sources = list(dict.fromkeys([expr, _whole_floats(expr)]))
     out = list(sources)
     for step in steps:
