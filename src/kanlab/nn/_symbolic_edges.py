@@ -44,8 +44,9 @@ def capped(fn, u: Tensor, y_th: float) -> Tensor:
     with torch.no_grad():
         v = fn(u)
         bad = ~torch.isfinite(v) | (v.abs() > y_th)
-        if not torch.compiler.is_compiling() and not bool(bad.any()):  # (traced: no branch)
-            return fn(u)
+    if not torch.compiler.is_compiling() and not bool(bad.any()):  # (traced: no branch)
+        return fn(u)  # outside no_grad: the common case keeps its gradient
+    with torch.no_grad():
         sign = torch.where(torch.isnan(v), torch.sign(u), torch.sign(v))
         sign = torch.where(sign == 0, 1.0, sign)
         good = ~bad
