@@ -21,6 +21,15 @@
   layer's ``scale_base`` to ``1/sqrt(n_in) + noise_scale_base · U(-1, 1)``
   (drawn from the model's seed) and warns that pykan >= 0.1 names this
   ``scale_base_mu``/``scale_base_sigma``.
+* **Same seed, same initial model.**  :func:`draw_initial_weights` draws every
+  layer's initial coefficients and base weights from the seed in pykan's order
+  and layout: per layer, ``U(-1/2, 1/2) · noise_scale / G`` at the ``G + 1``
+  grid points (fitted by least squares to spline coefficients), then
+  ``scale_base_mu / sqrt(n_in) + scale_base_sigma · U(-1, 1) / sqrt(n_in)``.
+  kanlab's native draws have the same distribution in another order, so a
+  notebook's ``seed=1`` would start from another model than pykan's; a model's
+  fate can hang on its start (a ``[2, 1, 1]`` chain whose two edges start with
+  opposite slopes can stay in a local minimum), and pykan users pick seeds by it.
 """
 from __future__ import annotations
 
@@ -30,7 +39,8 @@ import warnings
 import torch
 from torch import Tensor
 
-__all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "seed_globals"]
+__all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "draw_initial_weights",
+           "seed_globals"]
 
 
 def seed_globals(seed, python: bool = True) -> None:
@@ -84,3 +94,26 @@ def apply_noise_scale_base(model, noise_scale_base, seed) -> None:
                                 dtype=torch.float64) - 1
         weights = 1.0 / math.sqrt(layer.in_features) + value * spread
         layer.scale_base.copy_(weights.to(layer.scale_base))
+
+
+@torch.no_grad()
+def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
+                         scale_base_sigma: float) -> None:
+    """Every layer's ``coef`` and ``scale_base`` drawn from ``seed`` as pykan draws them."""
+    from kanlab.pykan.spline import B_batch
+    generator = torch.Generator().manual_seed(int(seed))
+    for layer in model.layers:
+        n_in, n_out, g, k = layer.in_features, layer.out_features, layer.grid, layer.k
+        # pykan draws in its default float32 whatever the model's dtype
+        noise = (torch.rand(g + 1, n_in, n_out, generator=generator) - 0.5) * noise_scale / g
+        knots = layer.knots.detach().to(torch.float32).cpu()
+        points = knots[:, k:knots.shape[1] - k].T  # (G + 1, in): the grid points
+        # G + 1 values for G + k coefficients: the solution is the one torch.linalg.lstsq
+        # (float32, as pykan) picks, so large grids start from pykan's very splines too
+        basis = B_batch(points, knots, k).transpose(0, 1)  # (in, G + 1, G + k)
+        rhs = noise.permute(1, 0, 2)  # (in, G + 1, out)
+        coef = torch.linalg.lstsq(basis, rhs).solution.permute(0, 2, 1)  # (in, out, G + k)
+        layer.coef.copy_(coef.permute(1, 0, 2).to(layer.coef) * layer.mask.unsqueeze(-1))
+        spread = (torch.rand(n_in, n_out, generator=generator) * 2 - 1) / math.sqrt(n_in)
+        base = scale_base_mu / math.sqrt(n_in) + scale_base_sigma * spread.to(torch.float64)
+        layer.scale_base.copy_(base.T.to(layer.scale_base) * layer.mask)

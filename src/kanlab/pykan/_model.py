@@ -87,8 +87,8 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
 
     def __init__(self, width=None, grid=3, k=3, mult_arity=2, noise_scale=0.3,
                  scale_base_mu=0.0, scale_base_sigma=1.0, base_fun="silu", symbolic_enabled=True,
-                 affine_trainable=False, grid_eps=None, grid_range=(-1, 1), sp_trainable=True,
-                 sb_trainable=None, seed=1, save_act=True, sparse_init=False, auto_save=True,
+                 affine_trainable=False, grid_eps=0.02, grid_range=(-1, 1), sp_trainable=True,
+                 sb_trainable=True, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
                  dtype=None, noise_scale_base=None):
         device = _legacy.available_device(device)
@@ -97,22 +97,19 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
                          seed=_as_int("seed", seed), base_fun=base_fun,
                          grid_range=[float(v) for v in np.asarray(grid_range).ravel()][:2]
                          if np.asarray(grid_range).ndim == 1 else grid_range,
-                         grid_eps=1.0 if grid_eps is None else float(grid_eps),
+                         grid_eps=float(grid_eps),
                          noise_scale=float(noise_scale),
-                         sb_trainable=False if sb_trainable is None else bool(sb_trainable),
+                         sb_trainable=bool(sb_trainable),
                          sp_trainable=bool(sp_trainable), mult_arity=_arity(mult_arity),
                          extrapolate="quadratic", device=device, dtype=dtype)
-        if scale_base_mu != 0.0 or scale_base_sigma != 1.0 or sparse_init:
-            generator = torch.Generator().manual_seed(int(seed))
+        if sparse_init:
             with torch.no_grad():
                 for layer in self.layers:
-                    spread = (2 * torch.rand(layer.scale_base.shape, generator=generator,
-                                             dtype=torch.float64) - 1) / np.sqrt(layer.in_features)
-                    value = float(scale_base_mu) + float(scale_base_sigma) * spread
-                    layer.scale_base.copy_(value.to(layer.scale_base))
-                    if sparse_init:
-                        layer.mask.copy_(_views.sparse_mask(layer.in_features,
-                                                            layer.out_features).to(layer.mask))
+                    layer.mask.copy_(_views.sparse_mask(layer.in_features,
+                                                        layer.out_features).to(layer.mask))
+        if self.basis_name == "bspline":
+            _legacy.draw_initial_weights(self, _as_int("seed", seed), float(noise_scale),
+                                         float(scale_base_mu), float(scale_base_sigma))
         if noise_scale_base is not None:
             _legacy.apply_noise_scale_base(self, noise_scale_base, seed)
         self.symbolic_enabled = bool(symbolic_enabled)
