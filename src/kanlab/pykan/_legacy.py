@@ -30,6 +30,8 @@
   notebook's ``seed=1`` would start from another model than pykan's; a model's
   fate can hang on its start (a ``[2, 1, 1]`` chain whose two edges start with
   opposite slopes can stay in a local minimum), and pykan users pick seeds by it.
+  :func:`draw_inputs` does the same for ``create_dataset``'s inputs (pykan draws
+  them one variable at a time, training column then test column).
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ import torch
 from torch import Tensor
 
 __all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "draw_initial_weights",
-           "seed_globals"]
+           "draw_inputs", "seed_globals"]
 
 
 def seed_globals(seed, python: bool = True) -> None:
@@ -108,12 +110,34 @@ def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
         noise = (torch.rand(g + 1, n_in, n_out, generator=generator) - 0.5) * noise_scale / g
         knots = layer.knots.detach().to(torch.float32).cpu()
         points = knots[:, k:knots.shape[1] - k].T  # (G + 1, in): the grid points
-        # G + 1 values for G + k coefficients: the solution is the one torch.linalg.lstsq
-        # (float32, as pykan) picks, so large grids start from pykan's very splines too
-        basis = B_batch(points, knots, k).transpose(0, 1)  # (in, G + 1, G + k)
-        rhs = noise.permute(1, 0, 2)  # (in, G + 1, out)
-        coef = torch.linalg.lstsq(basis, rhs).solution.permute(0, 2, 1)  # (in, out, G + k)
+        # G + 1 values for G + k coefficients: pykan takes torch.linalg.lstsq's float32
+        # answer, whose rank cut (float32 eps) drops a direction from G = 10 on, so its
+        # splines then miss the noise by about its size.  The same cut in float64 gives
+        # that answer to ~1e-8, deterministically (float32 lstsq differs by ~1e-8 per call).
+        basis = B_batch(points, knots, k).transpose(0, 1).double()  # (in, G + 1, G + k)
+        rhs = noise.permute(1, 0, 2).double()  # (in, G + 1, out)
+        cut = torch.finfo(torch.float32).eps * max(basis.shape[-2:])
+        coef = torch.linalg.lstsq(basis, rhs, rcond=cut, driver="gelsy").solution
+        coef = coef.permute(0, 2, 1)  # (in, out, G + k)
         layer.coef.copy_(coef.permute(1, 0, 2).to(layer.coef) * layer.mask.unsqueeze(-1))
         spread = (torch.rand(n_in, n_out, generator=generator) * 2 - 1) / math.sqrt(n_in)
         base = scale_base_mu / math.sqrt(n_in) + scale_base_sigma * spread.to(torch.float64)
         layer.scale_base.copy_(base.T.to(layer.scale_base) * layer.mask)
+
+
+def draw_inputs(n_var: int, ranges, train_num: int, test_num: int, seed: int,
+                dtype=None) -> tuple[Tensor, Tensor]:
+    """``create_dataset``'s uniform inputs ``(train, test)`` drawn from ``seed`` in pykan's order.
+
+    ``ranges``: one ``(lo, hi)`` pair per variable ``(n_var, 2)``.  Drawn in float32 as
+    pykan does, then cast to ``dtype`` (the default dtype if None).
+    """
+    generator = torch.Generator().manual_seed(int(seed))
+    train = torch.zeros(train_num, n_var)
+    test = torch.zeros(test_num, n_var)
+    for i in range(n_var):
+        lo, hi = float(ranges[i][0]), float(ranges[i][1])
+        train[:, i] = torch.rand(train_num, generator=generator) * (hi - lo) + lo
+        test[:, i] = torch.rand(test_num, generator=generator) * (hi - lo) + lo
+    dtype = dtype or torch.get_default_dtype()
+    return train.to(dtype), test.to(dtype)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from kanlab.pykan._legacy import available_device, seed_globals
+from kanlab.pykan._legacy import available_device, draw_inputs, seed_globals
 from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, ex_round
 from kanlab.train import create_dataset as _create_dataset
 
@@ -39,6 +39,13 @@ def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, tes
     data = _create_dataset(fn, n_var=int(n_var), ranges=ranges, train_num=int(train_num),
                            test_num=int(test_num), seed=int(seed),
                            device=available_device(device))
+    # the same seed gives pykan's inputs (kanlab.pykan._legacy.draw_inputs); kanlab's own
+    # call above checked f, the ranges and the labels, and is kept for its checks
+    pairs = np.broadcast_to(np.asarray(ranges, dtype=float).reshape(-1, 2), (int(n_var), 2))
+    for part, x in zip(("train", "test"), draw_inputs(int(n_var), pairs, int(train_num),
+                                                        int(test_num), int(seed))):
+        y = fn(x.to(data[f"{part}_input"].device))
+        data[f"{part}_input"], data[f"{part}_label"] = x.to(y.device), y.reshape(len(x), -1)
     if normalize_input:
         mean, std = data["train_input"].mean(0, keepdim=True), data["train_input"].std(0, keepdim=True)
         for k in ("train_input", "test_input"):
