@@ -43,3 +43,24 @@ def test_the_same_seed_gives_pykans_initial_model():
                                        atol=1e-6, rtol=0)
             torch.testing.assert_close(b.scale_base.detach().T, a.scale_base.detach())
         torch.testing.assert_close(ours(x), ref(x), atol=1e-5, rtol=0)
+
+
+def test_create_dataset_draws_pykans_inputs_from_the_seed():
+    """pykan draws one variable at a time, its training column then its test column."""
+    from kanlab.pykan import create_dataset
+    ranges = [[0.0, 1.0], [-2.0, 2.0], [0.2, 5.0]]
+    data = create_dataset(lambda x: x[:, :1] * x[:, 1:2] + x[:, 2:], n_var=3, ranges=ranges,
+                          train_num=50, test_num=20, seed=4)
+    g = torch.Generator().manual_seed(4)
+    for i, (lo, hi) in enumerate(ranges):
+        torch.testing.assert_close(data["train_input"][:, i],
+                                   torch.rand(50, generator=g) * (hi - lo) + lo)
+        torch.testing.assert_close(data["test_input"][:, i],
+                                   torch.rand(20, generator=g) * (hi - lo) + lo)
+    x = data["train_input"]
+    torch.testing.assert_close(data["train_label"], x[:, :1] * x[:, 1:2] + x[:, 2:])
+    kan = pytest.importorskip("kan")
+    ref = kan.create_dataset(lambda x: x[:, :1] * x[:, 1:2] + x[:, 2:], n_var=3, ranges=ranges,
+                             train_num=50, test_num=20, seed=4)
+    for key in ref:
+        torch.testing.assert_close(data[key], ref[key], atol=0, rtol=0)
