@@ -91,6 +91,7 @@ def apply_noise_scale_base(model, noise_scale_base, seed) -> None:
                   "1/sqrt(n_in) + noise_scale_base*U(-1, 1); pykan >= 0.1 uses "
                   "scale_base_mu and scale_base_sigma", FutureWarning, stacklevel=3)
     generator = torch.Generator().manual_seed(int(seed))
+    drawn = torch.get_default_dtype()
     for layer in model.layers:
         spread = 2 * torch.rand(layer.scale_base.shape, generator=generator,
                                 dtype=torch.float64) - 1
@@ -104,11 +105,13 @@ def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
     """Every layer's ``coef`` and ``scale_base`` drawn from ``seed`` as pykan draws them."""
     from kanlab.pykan.spline import B_batch
     generator = torch.Generator().manual_seed(int(seed))
+    drawn = torch.get_default_dtype()
     for layer in model.layers:
         n_in, n_out, g, k = layer.in_features, layer.out_features, layer.grid, layer.k
-        # pykan draws in its default float32 whatever the model's dtype
-        noise = (torch.rand(g + 1, n_in, n_out, generator=generator) - 0.5) * noise_scale / g
-        knots = layer.knots.detach().to(torch.float32).cpu()
+        # pykan draws in torch's default dtype whatever the model's dtype
+        noise = (torch.rand(g + 1, n_in, n_out, generator=generator, dtype=drawn) - 0.5) \
+            * noise_scale / g
+        knots = layer.knots.detach().to(drawn).cpu()
         points = knots[:, k:knots.shape[1] - k].T  # (G + 1, in): the grid points
         # G + 1 values for G + k coefficients: pykan takes torch.linalg.lstsq's float32
         # answer, whose rank cut (float32 eps) drops a direction from G = 10 on, so its
@@ -116,11 +119,13 @@ def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
         # that answer to ~1e-8, deterministically (float32 lstsq differs by ~1e-8 per call).
         basis = B_batch(points, knots, k).transpose(0, 1).double()  # (in, G + 1, G + k)
         rhs = noise.permute(1, 0, 2).double()  # (in, G + 1, out)
-        cut = torch.finfo(torch.float32).eps * max(basis.shape[-2:])
+        cut = torch.finfo(drawn).eps * max(basis.shape[-2:])
         coef = torch.linalg.lstsq(basis, rhs, rcond=cut, driver="gelsy").solution
-        coef = coef.permute(0, 2, 1)  # (in, out, G + k)
+        coef = coef.permute(0, 2, 1).to(drawn)  # (in, out, G + k), in pykan's dtype (in float32
+        # this rounding also drops lstsq's run-to-run noise of ~1e-17)
         layer.coef.copy_(coef.permute(1, 0, 2).to(layer.coef) * layer.mask.unsqueeze(-1))
-        spread = (torch.rand(n_in, n_out, generator=generator) * 2 - 1) / math.sqrt(n_in)
+        spread = (torch.rand(n_in, n_out, generator=generator, dtype=drawn) * 2 - 1) \
+            / math.sqrt(n_in)
         base = scale_base_mu / math.sqrt(n_in) + scale_base_sigma * spread.to(torch.float64)
         layer.scale_base.copy_(base.T.to(layer.scale_base) * layer.mask)
 
@@ -129,8 +134,8 @@ def draw_inputs(n_var: int, ranges, train_num: int, test_num: int, seed: int,
                 dtype=None) -> tuple[Tensor, Tensor]:
     """``create_dataset``'s uniform inputs ``(train, test)`` drawn from ``seed`` in pykan's order.
 
-    ``ranges``: one ``(lo, hi)`` pair per variable ``(n_var, 2)``.  Drawn in float32 as
-    pykan does, then cast to ``dtype`` (the default dtype if None).
+    ``ranges``: one ``(lo, hi)`` pair per variable ``(n_var, 2)``.  Drawn in torch's default
+    dtype as pykan does, then cast to ``dtype`` (the default dtype if None).
     """
     generator = torch.Generator().manual_seed(int(seed))
     train = torch.zeros(train_num, n_var)
