@@ -36,7 +36,8 @@ def test_constructor_takes_pykans_arguments_and_numpy_ints(tmp_path):
                       symbolic_enabled=True, affine_trainable=False, grid_eps=0.02,
                       ckpt_path=str(tmp_path / "m"), auto_save=True)
     assert model.width == [2, 3, 1] and model.grid == 4
-    torch.testing.assert_close(model.layers[0].scale_base,  # pykan's mu / sqrt(n_in)
+    # pykan's scale_base_mu / sqrt(n_in) + scale_base_sigma * U(-1, 1) / sqrt(n_in)
+    torch.testing.assert_close(model.layers[0].scale_base,
                                torch.full_like(model.layers[0].scale_base, 0.5 / np.sqrt(2)))
     assert (tmp_path / "m" / "0.0.pt").exists()  # pykan's auto-save, where asked
     assert model.act_fun[0].coef.shape == (2, 3, 4 + 3)  # pykan's (in, out, G + k)

@@ -17,8 +17,9 @@ restored into a fresh model).
 *Singularity avoidance* (pykan's ``singularity_avoiding``): with
 :attr:`SymbolicEdges.y_th` set, an edge whose ``f`` is non-finite or larger
 than ``y_th`` in magnitude on a sample (``1/x`` near 0, ``arctanh`` at or beyond
-±1, ``log`` at 0) outputs ``c · (±y_th) + d`` there instead, with no gradient
-from that sample, so training with ``fit`` can pass through an argument range
+±1, ``log`` at 0) outputs ``c · (±y_th) + d`` there instead (outside an
+interval domain ``c · f(nearest end) + d`` where that is finite: :func:`capped`),
+with no gradient from that sample, so training with ``fit`` can pass through an argument range
 where ``f`` blows up instead of stopping on a non-finite loss.  ``None``
 (the default) evaluates ``f`` exactly.
 """
@@ -34,27 +35,41 @@ __all__ = ["SymbolicEdges", "NO_FUNCTION", "CUSTOM_FUNCTION"]
 NO_FUNCTION, CUSTOM_FUNCTION = -1, -2
 
 
-def capped(fn, u: Tensor, y_th: float) -> Tensor:
-    """``fn(u)`` where it is finite and at most ``y_th`` in magnitude, else ``±y_th``.
+def capped(fn, u: Tensor, y_th: float, domain=None) -> Tensor:
+    """``fn(u)`` where it is finite and at most ``y_th`` in magnitude, else a bounded stand-in.
 
-    The capped samples get no gradient: ``fn`` is evaluated there at a harmless
-    argument (another sample's, where ``fn`` is fine), so a NaN or infinite
-    derivative at the singularity cannot leak into the gradient.
+    The stand-in, per sample: with an interval ``domain`` (``lo``/``hi``
+    attributes, e.g. :class:`kanlab.symbolic._library.Interval`) an argument
+    outside it takes ``fn`` at the nearest end (``sqrt`` of a negative argument
+    is ``sqrt(0) = 0``, ``arcsin`` beyond 1 is ``π/2``), so the edge stays
+    continuous where its function merely stops being defined; a value still
+    non-finite or beyond ``y_th`` there (``log(0)``, ``arctanh(±1)``, ``1/x`` near
+    0) becomes ``±y_th``.  The stand-ins get no gradient: ``fn`` is evaluated
+    there at a harmless argument (another sample's, where ``fn`` is fine), so a
+    NaN or infinite derivative at the singularity cannot leak into the gradient.
     """
+    lo, hi = getattr(domain, "lo", None), getattr(domain, "hi", None)
     with torch.no_grad():
         v = fn(u)
         bad = ~torch.isfinite(v) | (v.abs() > y_th)
-        if not torch.compiler.is_compiling() and not bool(bad.any()):  # (traced: no branch)
-            return fn(u)
+        if lo is not None:  # an open end is outside too: sqrt'(0) is infinite
+            outside = (u >= hi) | ((u < lo) if getattr(domain, "closed_lo", False) else (u <= lo))
+            bad = bad | outside
+    if not torch.compiler.is_compiling() and not bool(bad.any()):  # (traced: no branch)
+        return fn(u)  # outside no_grad: the common case keeps its gradient
+    with torch.no_grad():
+        if lo is not None:
+            v = torch.where(outside, fn(u.clamp(lo, hi)), v)
         sign = torch.where(torch.isnan(v), torch.sign(u), torch.sign(v))
         sign = torch.where(sign == 0, 1.0, sign)
+        stand_in = torch.where(torch.isfinite(v) & (v.abs() <= y_th), v, sign * y_th)
         good = ~bad
         # per column (edge) one argument where fn is fine; 0.5 if there is none
         first = torch.where(good.any(0), good.float().argmax(0), 0)
         fallback = torch.where(good.any(0), u.gather(0, first.unsqueeze(0))[0],
                                torch.full_like(u[0], 0.5))
     safe_u = torch.where(bad, fallback.expand_as(u), u)
-    return torch.where(bad, sign * y_th, fn(safe_u))
+    return torch.where(bad, stand_in, fn(safe_u))
 
 
 class SymbolicEdges(nn.Module):
@@ -144,11 +159,14 @@ class SymbolicEdges(nn.Module):
     def regroup(self) -> None:
         """Index the symbolic edges by function, so the forward pass makes one call per function."""
         by_fn: dict[int, tuple[object, list[int], list[int]]] = {}
+        self._domains: dict[int, object] = {}  # id(fn) -> the candidate's domain (capped)
         mask, code = self.mask.detach().cpu(), self.code.cpu().tolist()
         for j, row in enumerate(code):
             for i, c in enumerate(row):
                 if c != NO_FUNCTION and mask[j, i] != 0:
-                    fn = self.candidate_at(i, j, c).fn
+                    candidate = self.candidate_at(i, j, c)
+                    fn = candidate.fn
+                    self._domains[id(fn)] = getattr(candidate, "domain", None)
                     by_fn.setdefault(id(fn), (fn, [], []))
                     by_fn[id(fn)][1].append(j)
                     by_fn[id(fn)][2].append(i)
@@ -160,7 +178,9 @@ class SymbolicEdges(nn.Module):
         a, b, c, d = self.affine[outs, ins].unbind(-1)  # each (E,)
         u = a * x[:, ins] + b
         y_th = getattr(self, "y_th", None)
-        return c * (fn(u) if y_th is None else capped(fn, u, y_th)) + d
+        if y_th is None:
+            return c * fn(u) + d
+        return c * capped(fn, u, y_th, getattr(self, "_domains", {}).get(id(fn))) + d
 
     def edge_outputs(self, x: Tensor) -> Iterator[tuple[list[int], list[int], Tensor]]:
         """The symbolic edges' outputs on ``x`` ``(B, in_features)``, one call per function.

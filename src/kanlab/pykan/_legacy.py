@@ -21,6 +21,17 @@
   layer's ``scale_base`` to ``1/sqrt(n_in) + noise_scale_base · U(-1, 1)``
   (drawn from the model's seed) and warns that pykan >= 0.1 names this
   ``scale_base_mu``/``scale_base_sigma``.
+* **Same seed, same initial model.**  :func:`draw_initial_weights` draws every
+  layer's initial coefficients and base weights from the seed in pykan's order
+  and layout: per layer, ``U(-1/2, 1/2) · noise_scale / G`` at the ``G + 1``
+  grid points (fitted by least squares to spline coefficients), then
+  ``scale_base_mu / sqrt(n_in) + scale_base_sigma · U(-1, 1) / sqrt(n_in)``.
+  kanlab's native draws have the same distribution in another order, so a
+  notebook's ``seed=1`` would start from another model than pykan's; a model's
+  fate can hang on its start (a ``[2, 1, 1]`` chain whose two edges start with
+  opposite slopes can stay in a local minimum), and pykan users pick seeds by it.
+  ``kanlab.pykan.create_dataset`` does the same for its inputs (pykan draws them
+  one variable at a time, training column then test column).
 """
 from __future__ import annotations
 
@@ -30,7 +41,8 @@ import warnings
 import torch
 from torch import Tensor
 
-__all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "seed_globals"]
+__all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "draw_initial_weights",
+           "seed_globals"]
 
 
 def seed_globals(seed, python: bool = True) -> None:
@@ -79,8 +91,43 @@ def apply_noise_scale_base(model, noise_scale_base, seed) -> None:
                   "1/sqrt(n_in) + noise_scale_base*U(-1, 1); pykan >= 0.1 uses "
                   "scale_base_mu and scale_base_sigma", FutureWarning, stacklevel=3)
     generator = torch.Generator().manual_seed(int(seed))
+    drawn = torch.get_default_dtype()
     for layer in model.layers:
         spread = 2 * torch.rand(layer.scale_base.shape, generator=generator,
                                 dtype=torch.float64) - 1
         weights = 1.0 / math.sqrt(layer.in_features) + value * spread
         layer.scale_base.copy_(weights.to(layer.scale_base))
+
+
+@torch.no_grad()
+def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
+                         scale_base_sigma: float) -> None:
+    """Every layer's ``coef`` and ``scale_base`` drawn from ``seed`` as pykan draws them: from
+    torch's global generator, seeded with ``seed`` (pykan's side effect, kept in this adapter),
+    which is left where pykan leaves it."""
+    from kanlab.pykan.spline import B_batch
+    torch.manual_seed(int(seed))
+    generator = None  # the global one, as pykan
+    drawn = torch.get_default_dtype()
+    for layer in model.layers:
+        n_in, n_out, g, k = layer.in_features, layer.out_features, layer.grid, layer.k
+        # pykan draws in torch's default dtype whatever the model's dtype
+        noise = (torch.rand(g + 1, n_in, n_out, generator=generator, dtype=drawn) - 0.5) \
+            * noise_scale / g
+        knots = layer.knots.detach().to(drawn).cpu()
+        points = knots[:, k:knots.shape[1] - k].T  # (G + 1, in): the grid points
+        # G + 1 values for G + k coefficients: pykan takes torch.linalg.lstsq's float32
+        # answer, whose rank cut (float32 eps) drops a direction from G = 10 on, so its
+        # splines then miss the noise by about its size.  The same cut in float64 gives
+        # that answer to ~1e-8, deterministically (float32 lstsq differs by ~1e-8 per call).
+        basis = B_batch(points, knots, k).transpose(0, 1).double()  # (in, G + 1, G + k)
+        rhs = noise.permute(1, 0, 2).double()  # (in, G + 1, out)
+        cut = torch.finfo(drawn).eps * max(basis.shape[-2:])
+        coef = torch.linalg.lstsq(basis, rhs, rcond=cut, driver="gelsy").solution
+        coef = coef.permute(0, 2, 1).to(drawn)  # (in, out, G + k), in pykan's dtype (in float32
+        # this rounding also drops lstsq's run-to-run noise of ~1e-17)
+        layer.coef.copy_(coef.permute(1, 0, 2).to(layer.coef) * layer.mask.unsqueeze(-1))
+        spread = (torch.rand(n_in, n_out, generator=generator, dtype=drawn) * 2 - 1) \
+            / math.sqrt(n_in)
+        base = scale_base_mu / math.sqrt(n_in) + scale_base_sigma * spread.to(torch.float64)
+        layer.scale_base.copy_(base.T.to(layer.scale_base) * layer.mask)

@@ -1,0 +1,66 @@
+"""kanlab.pykan.KAN(seed=s) starts from the model pykan draws for seed s."""
+import math
+
+import pytest
+import torch
+
+from kanlab.pykan import KAN
+from kanlab.pykan.spline import B_batch
+
+
+@pytest.mark.parametrize("width,grid", [([2, 1, 1], 5), ([4, 2, 1, 1], 3), ([2, [0, 1], 1], 4)])
+def test_initial_splines_and_base_weights_follow_pykans_draws_from_the_seed(width, grid):
+    """Per layer: ``U(-1/2, 1/2)·noise_scale/G`` at the G + 1 grid points, then
+    ``mu/sqrt(n_in) + sigma·U(-1, 1)/sqrt(n_in)``, drawn in that order (float32) from the seed."""
+    noise_scale, mu, sigma = 0.3, 0.1, 0.7
+    model = KAN(width=width, grid=grid, seed=3, auto_save=False, noise_scale=noise_scale,
+                scale_base_mu=mu, scale_base_sigma=sigma)
+    g = torch.Generator().manual_seed(3)
+    for layer in model.layers:
+        n_in, n_out, k = layer.in_features, layer.out_features, layer.k
+        noise = (torch.rand(grid + 1, n_in, n_out, generator=g) - 0.5) * noise_scale / grid
+        base = mu / math.sqrt(n_in) + sigma * (torch.rand(n_in, n_out, generator=g) * 2 - 1) \
+            / math.sqrt(n_in)
+        knots = layer.knots.detach()
+        points = knots[:, k:knots.shape[1] - k].T  # (G + 1, in)
+        values = torch.einsum("bif,oif->bio", B_batch(points, knots, k), layer.coef.detach())
+        torch.testing.assert_close(values, noise, atol=1e-6, rtol=0)
+        torch.testing.assert_close(layer.scale_base.detach(), base.T)
+
+
+def test_the_same_seed_gives_pykans_initial_model():
+    """Side by side with pykan 0.2.8 where it is installed (benchmarks' extra)."""
+    kan = pytest.importorskip("kan")
+    import contextlib
+    import io
+    x = torch.rand(64, 4, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    for seed in (0, 1, 2):
+        with contextlib.redirect_stdout(io.StringIO()):
+            ref = kan.KAN(width=[4, 2, 1, 1], grid=3, seed=seed, auto_save=False)
+        ours = KAN(width=[4, 2, 1, 1], grid=3, seed=seed, auto_save=False)
+        for a, b in zip(ref.act_fun, ours.layers):
+            torch.testing.assert_close(b.coef.detach().permute(1, 0, 2), a.coef.detach(),
+                                       atol=1e-6, rtol=0)
+            torch.testing.assert_close(b.scale_base.detach().T, a.scale_base.detach())
+        torch.testing.assert_close(ours(x), ref(x), atol=1e-5, rtol=0)
+
+
+def test_create_dataset_draws_pykans_inputs_from_the_seed():
+    """pykan draws one variable at a time, its training column then its test column."""
+    from kanlab.pykan import create_dataset
+    ranges = [[0.0, 1.0], [-2.0, 2.0], [0.2, 5.0]]
+    data = create_dataset(lambda x: x[:, :1] * x[:, 1:2] + x[:, 2:], n_var=3, ranges=ranges,
+                          train_num=50, test_num=20, seed=4)
+    g = torch.Generator().manual_seed(4)
+    for i, (lo, hi) in enumerate(ranges):
+        torch.testing.assert_close(data["train_input"][:, i],
+                                   torch.rand(50, generator=g) * (hi - lo) + lo)
+        torch.testing.assert_close(data["test_input"][:, i],
+                                   torch.rand(20, generator=g) * (hi - lo) + lo)
+    x = data["train_input"]
+    torch.testing.assert_close(data["train_label"], x[:, :1] * x[:, 1:2] + x[:, 2:])
+    kan = pytest.importorskip("kan")
+    ref = kan.create_dataset(lambda x: x[:, :1] * x[:, 1:2] + x[:, 2:], n_var=3, ranges=ranges,
+                             train_num=50, test_num=20, seed=4)
+    for key in ref:
+        torch.testing.assert_close(data[key], ref[key], atol=0, rtol=0)
