@@ -91,7 +91,6 @@ def apply_noise_scale_base(model, noise_scale_base, seed) -> None:
                   "1/sqrt(n_in) + noise_scale_base*U(-1, 1); pykan >= 0.1 uses "
                   "scale_base_mu and scale_base_sigma", FutureWarning, stacklevel=3)
     generator = torch.Generator().manual_seed(int(seed))
-    drawn = torch.get_default_dtype()
     for layer in model.layers:
         spread = 2 * torch.rand(layer.scale_base.shape, generator=generator,
                                 dtype=torch.float64) - 1
