@@ -121,6 +121,16 @@ def _ratio(a, b) -> str:
     return "—" if a is None or b is None else f"{a / b:.2f}×"
 
 
+def _rows(results: dict):
+    """``(label, batch, condition name, condition, seconds)`` for every case measured, in the
+    order of CASES, then of the conditions."""
+    for label, _, batch in CASES:
+        for cname, cond in results["conditions"].items():
+            case = cond["cases"].get(label)
+            if case is not None:
+                yield label, batch, cname, cond, case["seconds"]
+
+
 def render(results: dict) -> str:
     meta = results["meta"]
     lines = ["# kanlab under three machine conditions", "",
@@ -134,17 +144,12 @@ def render(results: dict) -> str:
              "| workload | batch | condition | kanlab (ms) | dense limit (ms) | inkan (ms) | "
              "inkan eager (ms) | kanlab/dense | kanlab/inkan | kanlab/inkan eager |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    for label, _, batch in CASES:
-        for cname, cond in results["conditions"].items():
-            case = cond["cases"].get(label)
-            if case is None:
-                continue
-            s = case["seconds"]
-            ms = [f"{s[n] * 1e3:.3g}" if s.get(n) else "—" for n in CONTESTANTS]
-            lines.append(f"| {label} | {batch} | {cname} ({cond['threads']} thr, load "
-                         f"{cond['load_average']:.1f}) | " + " | ".join(ms) + " | " +
-                         " | ".join(_ratio(s.get("kanlab"), s.get(n))
-                                    for n in ("dense", "inkan", "inkan-eager")) + " |")
+    for label, batch, cname, cond, s in _rows(results):
+        ms = [f"{s[n] * 1e3:.3g}" if s.get(n) else "—" for n in CONTESTANTS]
+        lines.append(f"| {label} | {batch} | {cname} ({cond['threads']} thr, load "
+                     f"{cond['load_average']:.1f}) | " + " | ".join(ms) + " | " +
+                     " | ".join(_ratio(s.get("kanlab"), s.get(n))
+                                for n in ("dense", "inkan", "inkan-eager")) + " |")
     extra = [label for label in BACKENDS.values()
              if any(label in case["seconds"] for c in results["conditions"].values()
                     for case in c["cases"].values())]
@@ -153,15 +158,10 @@ def render(results: dict) -> str:
                   "÷ the dense limit, timed in the same rounds:", "",
                   "| workload | condition | kanlab (default: team while it keeps up) | " +
                   " | ".join(extra) + " |", "|---|---|---|" + "---|" * len(extra)]
-        for label, _, batch in CASES:
-            for cname, cond in results["conditions"].items():
-                case = cond["cases"].get(label)
-                if case is None:
-                    continue
-                s = case["seconds"]
-                lines.append(f"| {label} b={batch} | {cname} | "
-                             + " | ".join(_ratio(s.get(n), s.get("dense"))
-                                          for n in ("kanlab", *extra)) + " |")
+        for label, batch, cname, _, s in _rows(results):
+            lines.append(f"| {label} b={batch} | {cname} | "
+                         + " | ".join(_ratio(s.get(n), s.get("dense"))
+                                      for n in ("kanlab", *extra)) + " |")
     notes = {f"{n}: {why}" for c in results["conditions"].values()
              for case in c["cases"].values() for n, why in case["notes"].items()}
     if notes:

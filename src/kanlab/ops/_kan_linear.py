@@ -308,10 +308,16 @@ class FeaturesFunction(Function):
 
 
 def _differentiable_backward(gy, x, coef, scale_base, scale_sp, mask, spec, needs):
-    inputs = (x, coef, scale_base, scale_sp)
+    return reference_grads(lambda *t: reference(*t, mask, spec),
+                           (x, coef, scale_base, scale_sp), needs, gy)
+
+
+def reference_grads(fn, inputs: tuple, needs, gy) -> list:
+    """The gradients of ``fn(*inputs)`` against ``gy`` through the pure-PyTorch reference,
+    with a graph (double backward); ``None`` where not needed, zeros where unused."""
     wanted = [t for t, need in zip(inputs, needs) if need]
     with torch.enable_grad():
-        y = reference(x, coef, scale_base, scale_sp, mask, spec)
+        y = fn(*inputs)
         grads = iter(torch.autograd.grad(y, wanted, gy, create_graph=True, allow_unused=True))
     out = []
     for t, need in zip(inputs, needs):

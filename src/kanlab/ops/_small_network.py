@@ -25,7 +25,7 @@ from torch import Tensor
 
 from kanlab._compat import Function
 from kanlab.ops import _extension as extension
-from kanlab.ops._kan_linear import SplineSpec, reference
+from kanlab.ops._kan_linear import SplineSpec, reference, reference_grads
 
 __all__ = ["NetworkSpec", "ValuesOutOfRange", "NetworkFunction", "network_output",
            "network_reference"]
@@ -146,13 +146,4 @@ class NetworkFunction(Function):
 
 
 def _differentiable_backward(gy, x, net, params, wanted) -> list:
-    inputs = (x, *params)
-    chosen = [t for t, need in zip(inputs, wanted) if need]
-    with torch.enable_grad():
-        y = network_reference(x, net, params)
-        grads = iter(torch.autograd.grad(y, chosen, gy, create_graph=True, allow_unused=True))
-    out = []
-    for t, need in zip(inputs, wanted):
-        g = next(grads) if need else None
-        out.append(torch.zeros_like(t) if need and g is None else g)
-    return out
+    return reference_grads(lambda x, *p: network_reference(x, net, p), (x, *params), wanted, gy)
