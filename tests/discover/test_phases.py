@@ -79,3 +79,19 @@ def test_whole_number_beside_a_constant_is_chosen_on_validation():
     rounded = round_constants(sympy.Float(343.6) + x, [x], (X[:100], y[:100]),
                               (X[100:], y[100:]), tol=1.0)
     assert rounded == x + 343, rounded
+
+
+def test_group_law_times_an_input_of_both_signs():
+    """x·tanh(0.7·a/b) with x through 0: the group search runs on y/x, which has one sign."""
+    from kanlab.discover._groups import group_formulas
+    rng = np.random.default_rng(5)
+    n = 500
+    X = np.c_[rng.uniform(-2, 2, n), rng.uniform(0.5, 2, n), rng.uniform(0.5, 2, n)]
+    x, a, b = syms = [sympy.Symbol("x", real=True), *_symbols("a", "b")]
+    y = X[:, 0] * np.tanh(0.7 * X[:, 1] / X[:, 2])
+    found = group_formulas(X[:300], y[:300], X[300:], y[300:], syms)
+    assert found
+    fitted = [refit(f, syms, X[:300], y[:300]) for f in found]
+    best = min(fitted, key=lambda f: rmse_of(f, syms, X[300:], y[300:]))
+    assert rmse_of(best, syms, X[300:], y[300:]) < 1e-6 * np.std(y), best
+    assert best.has(sympy.tanh) and x in best.free_symbols, best

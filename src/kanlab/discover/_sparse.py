@@ -239,13 +239,14 @@ def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
             kinds.append(("mul", _log(t / h[:n_tr]), log_vals, log_exprs, (h, h_expr)))
     # (x + c)·B: t/(x + c) is a sum or, of one sign, a product; x·B (y only): t/x is a sum
     for h, h_expr, _ in affine_factors(extra["X"], extra["symbols"], t):
-        pure = h_expr.is_Symbol  # x·B: log|t/x| is a log fit already, and 1/y = x·B is rare
+        # x·B (y only; 1/y = x·B is rare): where t has one sign, log|t/x| is a log fit already
+        pure = h_expr.is_Symbol
         if pure and not divisors:
             continue
         with np.errstate(all="ignore"):
             ratio = t / h[:n_tr]
         kinds.append(("add", ratio, values, exprs, (h, h_expr)))
-        if pure:
+        if pure and s_t:
             continue
         s_r = _one_sign(ratio, MIN_SIGNED)
         if s_r:
