@@ -14,8 +14,11 @@ sum of terms from :func:`kanlab.discover._terms.term_library`:
   ``sin y = n1·sin θ / n2`` (Snell's law);
 - the same after dividing by a factor ``h`` from :mod:`kanlab.discover._factors`: a
   sine or cosine whose sign follows ``T(y)``'s (``A·exp(-b·t)·cos(ω·t)``) or a shifted
-  input ``x + c`` (``(n - 1)·(1/R1 - 1/R2)``); sums and differences of two inputs of
-  similar size enter the log fits as columns (``k·(T1 - T2)``).
+  input ``x + c`` (``(n - 1)·(1/R1 - 1/R2)``) or an input itself (``y = x·B``: ``y/x`` is
+  a short sum); sums and differences of two inputs of similar size enter the log fits as
+  columns (``k·(T1 - T2)``);
+- a sine or cosine of a sum or difference (a phase): ``y`` and ``y/x`` as short sums of
+  products of two sines and cosines (:func:`kanlab.discover._terms.phase_terms`).
 
 For every transform and kind, a beam search over subsets selects up to
 :data:`MAX_TERMS` terms on the training
