@@ -95,3 +95,21 @@ def test_group_law_times_an_input_of_both_signs():
     best = min(fitted, key=lambda f: rmse_of(f, syms, X[300:], y[300:]))
     assert rmse_of(best, syms, X[300:], y[300:]) < 1e-6 * np.std(y), best
     assert best.has(sympy.tanh) and x in best.free_symbols, best
+
+
+def test_small_arguments_are_offered_without_their_function():
+    """B·sin(q·v) + sin(E·q) with q·v, E·q below 1e-3 also enters as B·q·v + E·q."""
+    from kanlab.discover._pipeline import _add
+    from kanlab.discover._simplify import linearised
+    rng = np.random.default_rng(6)
+    X = rng.uniform(0, 1, (300, 4)) * [1e-5, 100, 1, 100] + [1e-6, 1, 0.1, -50]
+    q, v, B, E = syms = [*_symbols("q", "v", "B"), sympy.Symbol("E", real=True)]
+    assert linearised(sympy.sin(v) * q, syms, X) == sympy.sin(v) * q  # v up to 101: kept
+    y = X[:, 0] * (X[:, 3] + X[:, 1] * X[:, 2])
+    data = {"X_train": X[:200], "y_train": y[:200], "X_val": X[200:], "y_val": y[200:]}
+    candidates = []
+    _add(candidates, set(), [B * sympy.sin(q * v) + sympy.sin(E * q)], "test", syms, data)
+    forms = [c["expr"] for c in candidates]
+    assert len(forms) == 2 and any(not f.has(sympy.sin) for f in forms), forms
+    plain = next(c for c in candidates if not c["expr"].has(sympy.sin))
+    assert plain["val_rmse"] < 1e-9 * np.std(y), plain
