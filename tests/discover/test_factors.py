@@ -2,7 +2,8 @@
 import numpy as np
 import sympy
 
-from kanlab.discover._constants import _nice_values, complexity, evaluate, refit, rmse_of
+from kanlab.discover._constants import (_nice_values, complexity, evaluate, refit, rmse_of,
+                                        round_constants)
 from kanlab.discover._factors import (affine_factors, difference_logs, oscillating,
                                       signed_factors)
 from kanlab.discover._simplify import simplest
@@ -72,6 +73,10 @@ def test_difference_of_inputs_enters_a_product():
     y = 0.5 * X[:, 0] * (X[:, 1] - X[:, 2])
     best = _best(X, y, syms)
     assert rmse_of(best, syms, X[300:], y[300:]) < 1e-9 * np.std(y), best
+    # found as a log fit with the column log(T1 - T2) or as k times the sum T1/2 - T2/2 (k a
+    # factor of y): once rounded, both factor to k·(T1 - T2)/2
+    best = round_constants(best, syms, (X[:300], y[:300]), (X[300:], y[300:]),
+                           1e-9 * float(np.std(y)))
     assert (T1 - T2) in sympy.preorder_traversal(sympy.factor(best)) or best.has(T1 - T2), best
 
 

@@ -127,10 +127,27 @@ def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02,
             if abs(p / q * unit - value) <= within * abs(value):
                 found.append(sympy.Rational(p, q) * symbol)
         out += found[:per_kind]
+        if unit == 1.0 and found and found[0].q == 1 and abs(value) >= 1:
+            # the other whole number beside the value (343.6: 344 and 343); the caller lets
+            # the validation rows choose between them
+            other = int(found[0]) + (1 if value > int(found[0]) else -1)
+            if other != 0 and abs(other - value) <= within * abs(value):
+                out.insert(out.index(found[0]) + 1, sympy.Integer(other))
         if unit == 1.0 and abs(value) < 1:  # 0.0029154519 = 1/343: a whole number's reciprocal
             k = round(1 / value)
             if max_denominator < abs(k) <= 100_000 and abs(1 / k - value) <= within * abs(value):
                 out.append(sympy.Rational(1, k))
+    return out
+
+
+def _tiers(values) -> list:
+    """``values`` in runs of equal simplicity: neighbouring whole numbers form one run."""
+    out = []
+    for v in values:
+        if out and v.is_Integer and v != 0 and out[-1][-1].is_Integer and out[-1][-1] != 0:
+            out[-1].append(v)
+        else:
+            out.append([v])
     return out
 
 
@@ -139,7 +156,9 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
 
     Args:
         train, val: ``(X, y)`` pairs; after each snap to a simple number the
-            other constants are refitted on ``train``.
+            other constants are refitted on ``train``; of two whole numbers beside a
+            constant (343.6: 344 and 343) that both pass, the one with the smaller
+            validation error is kept.
         tol: the largest acceptable RMS change of the predictions on the
             validation rows (the caller sets it from the noise level and the
             constants' standard errors, see :func:`rounding_tolerance`).
@@ -161,18 +180,26 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     in_exponent = {q for pw in template.atoms(sympy.Pow) for q in pw.exp.free_symbols}
     for p in sorted(params, key=lambda q: (q not in in_exponent, abs(values[q]))):
         # 0 first: an offset or a term that the data do not need is dropped
-        for nice in [sympy.Integer(0)] * int(abs(values[p]) >= 1e-12) + _nice_values(values[p]):
+        for tier in _tiers([sympy.Integer(0)] * int(abs(values[p]) >= 1e-12)
+                           + _nice_values(values[p])):
             rest = [q for q in free if q is not p]
-            trial_fixed = fixed | {p: nice}
-            try:
-                fitted = _fit_params(template, rest, [values[q] for q in rest], trial_fixed,
-                                     symbols, *train, max_nfev=30)
-                ok = accepted(_fill(template, trial_fixed, rest, fitted))
-            except ValueError:  # the value makes a constant infinite (1/0): not this one
-                ok = False
-            if ok:
-                fixed, free = trial_fixed, rest
-                values.update(zip(rest, fitted))
+            best = None  # (validation RMSE, value, refitted rest) of the tier's accepted values
+            for nice in tier:
+                trial_fixed = fixed | {p: nice}
+                try:
+                    fitted = _fit_params(template, rest, [values[q] for q in rest], trial_fixed,
+                                         symbols, *train, max_nfev=30)
+                    trial = _fill(template, trial_fixed, rest, fitted)
+                    ok = accepted(trial)
+                except ValueError:  # the value makes a constant infinite (1/0): not this one
+                    ok = False
+                if ok:
+                    err = rmse_of(trial, symbols, *val)
+                    if best is None or err < best[0]:
+                        best = (err, nice, fitted)
+            if best is not None:
+                fixed, free = fixed | {p: best[1]}, rest
+                values.update(zip(rest, best[2]))
                 break
     current = _fill(template, fixed, free, [values[q] for q in free])
     floats = list(current.atoms(sympy.Float))

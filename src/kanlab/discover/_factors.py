@@ -105,15 +105,20 @@ def difference_logs(X, symbols) -> list:
     return out
 
 
-AFFINE_MAX_INPUTS = 4  # the rest's term list grows fast with more inputs
+AFFINE_MAX_INPUTS = 6  # inputs of a table searched for factors at most
 AFFINE_COLUMNS = 150  # the simplest terms of the other inputs that A and B are built from
 AFFINE_FIT = 0.05  # the affine fit's RMS residual, relative to std(t), at most
 AFFINE_EXACT = 1e-6  # ... and below this, or else a residual that looks like noise
 AFFINE_SPREAD = 0.05  # the spread of A/B over the rows, relative to |c|, at most
+PURE_WIDTH = 0.02  # |A/B| relative to the input's size below which the factor is x_i itself
 
 
 def affine_factors(X, symbols, t, most: int = 2) -> list:
     """``[(column, expr, spread)]``: factors ``x_i + c`` of ``t`` (``t = (x_i + c)·B(rest)``).
+
+    The shifted factors (``c`` not near 0) come first, then up to ``most`` inputs that are
+    factors themselves (``c = 0``, returned as ``x_i``, their spread the width of ``A/B``
+    relative to the input's size).
 
     Args:
         X: the rows, those of ``t`` first (more rows may follow; the columns cover all).
@@ -137,7 +142,7 @@ def affine_factors(X, symbols, t, most: int = 2) -> list:
     n_rows, n = len(t), X.shape[1]
     if not 2 <= n <= AFFINE_MAX_INPUTS or n_rows < 20 or np.std(t) == 0:
         return []
-    found = []
+    found, pure = [], []
     for i in range(n):
         rest = [j for j in range(n) if j != i]
         V, _ = term_library(X[:n_rows, rest], [symbols[j] for j in rest], simple=True,
@@ -162,11 +167,17 @@ def affine_factors(X, symbols, t, most: int = 2) -> list:
             continue
         c = _weighted_median(ratio[ok], np.abs(B[ok]))
         spread = _weighted_median(np.abs(ratio[ok] - c), np.abs(B[ok])) / (abs(c) + 1e-300)
-        # c near 0 is x_i itself, a power the term list has already
-        if spread <= AFFINE_SPREAD and abs(c) > 1e-3 * float(np.median(np.abs(x))):
+        size = float(np.median(np.abs(x)))
+        if spread <= AFFINE_SPREAD and abs(c) > 1e-3 * size:
             found.append((X[:, i] + c, symbols[i] + sympy.Float(c, 17), spread))
+        # A = 0: t is x_i times the rest (c near 0 on every row); t/x_i may then be a short
+        # sum (n·(a·log T + b·log V)) or change sign where x_i does
+        width = _weighted_median(np.abs(ratio[ok]), np.abs(B[ok])) / (size + 1e-300)
+        if width <= PURE_WIDTH and np.all(X[:, i] != 0):
+            pure.append((X[:, i], symbols[i], width))
     found.sort(key=lambda f: f[2])
-    return found[:most]
+    pure.sort(key=lambda f: f[2])
+    return found[:most] + pure[:most]
 
 
 def _weighted_median(values, weights) -> float:

@@ -172,10 +172,14 @@ def group_formulas(X, y, X_val, y_val, symbols, most: int = MOST_FORMULAS) -> li
     """Formulas ``A·Π x^a·f(c·Π x^b)^k`` (sympy, in ``symbols``), best on validation first.
 
     Only inputs that are positive on every row enter (as ``log x``); a target needs one
-    sign on every training row.  Returns ``[]`` when the data hold no such group.
+    sign on every training row, or else one input of both signs whose quotient has it
+    (``y = x·…``, see :func:`_over_signed_input`).  Returns ``[]`` when the data hold no
+    such group.
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    if np.mean(np.sign(np.median(y)) * y > 0) < MIN_SIGNED:
+        return _over_signed_input(X, y, X_val, y_val, symbols, most)
     if len(y) > FIT_ROWS:
         rows = np.sort(np.random.default_rng(len(y)).choice(len(y), FIT_ROWS, replace=False))
         X, y = X[rows], y[rows]
@@ -226,6 +230,25 @@ def group_formulas(X, y, X_val, y_val, symbols, most: int = MOST_FORMULAS) -> li
                 best[name].append(formula)
     out = sorted((min(f, key=lambda f: f[0]) for f in best.values() if f), key=lambda f: f[0])
     return [expr for _, _, expr in out[:most]]
+
+
+def _over_signed_input(X, y, X_val, y_val, symbols, most) -> list:
+    """A target of both signs whose sign is an input's: ``y = x·A·Π x^a·f(c·Π x^b)^k``.
+
+    For each input ``x`` of both signs (never 0) such that ``y/x`` has one sign, the group
+    search runs on ``y/x`` (a current ``I`` through 0 times a law of the rest).
+    """
+    out = []
+    for i in range(X.shape[1]):
+        x, xv = X[:, i], X_val[:, i]
+        if not (np.any(x > 0) and np.any(x < 0)) or np.any(x == 0) or np.any(xv == 0):
+            continue
+        ratio = y / x
+        if np.mean(np.sign(np.median(ratio)) * ratio > 0) < MIN_SIGNED:
+            continue
+        out += [symbols[i] * f for f in group_formulas(X, ratio, X_val, y_val / xv, symbols,
+                                                        most)]
+    return out
 
 
 def _minima(rss, most: int = 2) -> list:

@@ -202,7 +202,12 @@ def _label(trial: Trial) -> str:
 def _add(candidates, seen, exprs, source, symbols, data) -> None:
     import sympy
     from kanlab.discover._constants import complexity, refit, rmse_of
-    from kanlab.discover._simplify import simplest
+    from kanlab.discover._simplify import linearised, simplest
+    exprs = list(exprs)
+    # sin u, tan u, ... of arguments that stay small are also offered as u (a look-alike
+    # otherwise wins a tie within the noise); the variants compete like any candidate
+    exprs += [v for v in (linearised(e, symbols, data["X_train"]) for e in exprs)
+              if v not in exprs]
     for expr in exprs:
         if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             continue

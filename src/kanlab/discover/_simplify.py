@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["simplest", "THOROUGH_NODES"]
+__all__ = ["simplest", "linearised", "THOROUGH_NODES"]
 
 THOROUGH_NODES = 40  # sympy.simplify only below this size: its time grows fast with it
 _MAX_NODES = 80  # no rewriting at all beyond this size
@@ -105,3 +105,28 @@ def simplest(expr, symbols, X, thorough: bool = False, rtol: float = 1e-9):
                 values[finite], reference[finite], rtol=rtol, atol=1e-300):
             best, size = other, complexity(other)
     return best
+
+
+SMALL_ARGUMENT = 0.3  # |u| on every row up to which sin u, tan u, ... are offered as u
+
+
+def linearised(expr, symbols, X):
+    """``expr`` with ``f(u)`` replaced by ``u`` for ``f`` in sin, tan, asin, atan, sinh,
+    tanh, asinh, atanh wherever ``|u| <= SMALL_ARGUMENT`` on every row of ``X``.
+
+    Each such ``f`` is ``u·(1 + O(u²))`` there, so a fit cannot tell ``q·v·B`` from
+    ``B·sin(q·v)`` within noise when ``q·v`` stays below 1e-3.  The result is a
+    *candidate*, not a rewriting: its constants are refitted and it competes on
+    validation error and complexity (the simpler form wins a tie).  Returns ``expr``
+    itself when no call qualifies.
+    """
+    import sympy
+    from kanlab.discover._constants import evaluate
+    kinds = (sympy.sin, sympy.tan, sympy.asin, sympy.atan, sympy.sinh, sympy.tanh,
+             sympy.asinh, sympy.atanh)
+    swap = {}
+    for call in expr.atoms(*kinds):
+        u = evaluate(call.args[0], symbols, X)
+        if np.all(np.isfinite(u)) and float(np.max(np.abs(u))) <= SMALL_ARGUMENT:
+            swap[call] = call.args[0]
+    return expr.xreplace(swap) if swap else expr

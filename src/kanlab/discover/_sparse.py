@@ -14,8 +14,11 @@ sum of terms from :func:`kanlab.discover._terms.term_library`:
   ``sin y = n1·sin θ / n2`` (Snell's law);
 - the same after dividing by a factor ``h`` from :mod:`kanlab.discover._factors`: a
   sine or cosine whose sign follows ``T(y)``'s (``A·exp(-b·t)·cos(ω·t)``) or a shifted
-  input ``x + c`` (``(n - 1)·(1/R1 - 1/R2)``); sums and differences of two inputs of
-  similar size enter the log fits as columns (``k·(T1 - T2)``).
+  input ``x + c`` (``(n - 1)·(1/R1 - 1/R2)``) or an input itself (``y = x·B``: ``y/x`` is
+  a short sum); sums and differences of two inputs of similar size enter the log fits as
+  columns (``k·(T1 - T2)``);
+- a sine or cosine of a sum or difference (a phase): ``y`` and ``y/x`` as short sums of
+  products of two sines and cosines (:func:`kanlab.discover._terms.phase_terms`).
 
 For every transform and kind, a beam search over subsets selects up to
 :data:`MAX_TERMS` terms on the training
@@ -43,6 +46,7 @@ FIT_ROWS = 600  # training rows the subset search uses (all of them refit the co
 VAL_ROWS = 2000  # validation rows that score its candidates
 PER_SIZE = 2  # formulas returned per number of terms (and the simplest tied one)
 TIED_ERROR = 1.01  # validation RMSE within this factor of the best of its size: a tie
+PHASE_TERMS = 4  # products of sines and cosines in a sum at most (a shifted phase has four)
 MAX_SIZE = 8  # terms (or powers) of a returned formula at most: a law rarely has more, and
 # every constant of a candidate is refitted later
 
@@ -108,7 +112,7 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
                        max_terms: int = MAX_TERMS) -> list:
     """Candidate formulas (sympy, in ``symbols``) for ``y`` from sparse fits over library terms."""
     from kanlab.discover._factors import difference_logs, oscillating
-    from kanlab.discover._terms import term_library
+    from kanlab.discover._terms import phase_terms, term_library
     # a seeded sample of the rows: the library stays small in memory (terms × rows) whatever
     # the table's size
     X_train, y_train = _sample(X_train, y_train, FIT_ROWS)
@@ -126,6 +130,12 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
         if not simple:  # candidate factors h of y = h·P for the short list's fits
             extra["oscillating"] = oscillating(values, exprs)
         del values, exprs
+    # a sine or cosine of a sum or difference (a phase): a short sum of products of two
+    # sines and cosines (see phase_terms); additive fits of y itself and of y over a factor
+    values, exprs = phase_terms(X_all, symbols)
+    if values.shape[1]:
+        _search(scored, values, exprs, [], table, ("id",), n_tr, y_train, y_val, PHASE_TERMS,
+                BEAM, extra | {"additive": True})
     return [_to_sympy(item, table) for item in _best(scored)]
 
 
@@ -212,6 +222,11 @@ def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
         kinds.append(("mul", _log(s_t * t), log_vals, log_exprs, None))
     if extra is None:
         return kinds
+    if extra.get("additive"):  # t and t over each input that is never 0 (an amplitude)
+        X, syms = extra["X"], extra["symbols"]
+        with np.errstate(all="ignore"):
+            return kinds[:1] + [("add", t / X[:n_tr, i], values, exprs, (X[:, i], syms[i]))
+                                for i in range(X.shape[1]) if np.all(X[:, i] != 0)]
     if s_t and logs:  # a product of powers of x, sin x, cos x
         kinds.append(("pow", _log(s_t * t), np.column_stack([v for v, _ in logs]),
                       [("log", b) for _, b in logs], None))
@@ -225,11 +240,17 @@ def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
     for h, h_expr, _ in signed_factors(extra["oscillating"], t):
         with np.errstate(all="ignore"):
             kinds.append(("mul", _log(t / h[:n_tr]), log_vals, log_exprs, (h, h_expr)))
-    # (x + c)·B: t/(x + c) is a sum or, of one sign, a product
+    # (x + c)·B: t/(x + c) is a sum or, of one sign, a product; x·B (y only): t/x is a sum
     for h, h_expr, _ in affine_factors(extra["X"], extra["symbols"], t):
+        # x·B (y only; 1/y = x·B is rare): where t has one sign, log|t/x| is a log fit already
+        pure = h_expr.is_Symbol
+        if pure and not divisors:
+            continue
         with np.errstate(all="ignore"):
             ratio = t / h[:n_tr]
         kinds.append(("add", ratio, values, exprs, (h, h_expr)))
+        if pure and s_t:
+            continue
         s_r = _one_sign(ratio, MIN_SIGNED)
         if s_r:
             kinds.append(("mul", _log(s_r * ratio), log_vals, log_exprs, (h, h_expr)))

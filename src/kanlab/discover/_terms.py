@@ -2,7 +2,7 @@
 
 A *factor* is one input raised to a small rational power (``x^2``,
 ``x^-1/2``), a library function of one input (``log x``, ``sin x``,
-``exp(-x)``), or, for up to four inputs, a function of a product or ratio of
+``exp(-x)``), the log of a ratio of two inputs of one kind (``log(V2/V1)``), or, for up to four inputs, a function of a product or ratio of
 two inputs (``cos(k·d)``, ``exp(-E/T)``).  A *term* is a product of at most
 three factors of different inputs.  :func:`term_library` returns the terms'
 values on the rows (numpy) together with their sympy expressions, so that a
@@ -17,7 +17,7 @@ from itertools import combinations, product
 
 import numpy as np
 
-__all__ = ["term_library", "MAX_TERMS_BUILT"]
+__all__ = ["term_library", "phase_terms", "MAX_TERMS_BUILT"]
 
 MAX_TERMS_BUILT = 12_000  # terms beyond this are not built (6 inputs give about 7 000)
 _INT_POWERS = (1, 2, 3, -1, -2, -3)
@@ -71,6 +71,14 @@ def _pair_factors(X, symbols, i, j):
     return out
 
 
+def _alike(a, b) -> bool:
+    """Both inputs positive and of comparable size (medians within a factor 10): quantities
+    of one kind, whose ratio a law may take the log of (``ln(V2/V1)``)."""
+    if not (np.all(a > 0) and np.all(b > 0)):
+        return False
+    return 0.1 <= float(np.median(a) / np.median(b)) <= 10.0
+
+
 def _usable(values) -> bool:
     return bool(np.all(np.isfinite(values))) and float(np.ptp(values)) > 1e-12 * (
         float(np.max(np.abs(values))) + 1e-300)
@@ -91,6 +99,7 @@ def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = Fa
             products of two powers: a short list in which a sparse fit is rarely misled
             (the full list holds many near copies of every term).
     """
+    import sympy
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[1]
     with np.errstate(all="ignore"):
@@ -118,6 +127,9 @@ def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = Fa
         for i in range(n):  # one factor
             for v, e, _ in per_var[i][0] + per_var[i][1]:
                 add(v, (e,))
+        for i, j in combinations(range(n), 2):  # a log of a ratio of like quantities
+            if _alike(X[:, i], X[:, j]):
+                add(np.log(X[:, i] / X[:, j]), (sympy.log(symbols[i] / symbols[j]),))
         for fs in pairs.values():
             for v, e, _ in fs:
                 add(v, (e,))
@@ -136,6 +148,43 @@ def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = Fa
             for (vi, ei, _), (vj, ej, _), (vk, ek, _) in product(*small):
                 if not add(vi * vj * vk, (ei, ej, ek)):
                     break
+    if not cols:
+        return np.empty((len(X), 0)), []
+    return np.column_stack(cols), exprs
+
+
+PHASE_MAX_TERMS = 1_000  # products of two sines/cosines built at most (6 inputs give about 500)
+
+
+def phase_terms(X, symbols, max_terms: int = PHASE_MAX_TERMS):
+    """``(values, factors)``: products of a sine or cosine of one argument and one of another.
+
+    A sine of a sum or difference (a phase, ``A·sin(k·x - ω·t)``) is, by the angle-sum
+    identities, a short sum of such products: ``sin(k·x)·cos(ω·t) - cos(k·x)·sin(ω·t)``.
+    The arguments are single inputs and products of two (``k·x``); the two arguments of a
+    term share no input.  Same format as :func:`term_library`.
+    """
+    import sympy
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[1]
+    args = [((i,), X[:, i], symbols[i]) for i in range(n)]
+    args += [((i, j), X[:, i] * X[:, j], symbols[i] * symbols[j])
+             for i, j in combinations(range(n), 2)]
+    trig = []
+    with np.errstate(all="ignore"):
+        for idx, v, e in args:
+            if np.all(np.isfinite(v)) and float(np.max(np.abs(v))) <= _ARG_LIMIT:
+                trig += [(set(idx), np.sin(v), sympy.sin(e)), (set(idx), np.cos(v), sympy.cos(e))]
+    cols, exprs = [], []
+    for (ia, va, ea), (ib, vb, eb) in combinations(trig, 2):
+        if ia & ib:
+            continue
+        values = va * vb
+        if _usable(values):
+            cols.append(values)
+            exprs.append((ea, eb))
+            if len(cols) >= max_terms:
+                break
     if not cols:
         return np.empty((len(X), 0)), []
     return np.column_stack(cols), exprs
