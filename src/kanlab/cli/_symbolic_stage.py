@@ -6,23 +6,16 @@ stages; sympy is imported here, only when the stage runs.
 from __future__ import annotations
 
 import copy
-import math
-
-import numpy as np
 
 from kanlab.train._fit import rmse
 
 __all__ = ["symbolic_stage"]
 
 
-
 def _formula_rmse(expr, symbols, x, y) -> float:
-    from kanlab.symbolic._formula import to_numpy
-    with np.errstate(all="ignore"):
-        pred = to_numpy(expr, symbols)(x.detach().cpu().double().numpy())
-    err = pred - y.detach().cpu().double().numpy()
-    value = float(np.sqrt(np.mean(err ** 2)))
-    return value if math.isfinite(value) else math.inf
+    from kanlab.symbolic._formula import formula_rmse
+    return formula_rmse(expr, symbols, x.detach().cpu().double().numpy(),
+                        y.detach().cpu().double().numpy())
 
 
 def _attempt(model, cfg, fit_constants, steps: int, symbols, outer_linear: bool):
