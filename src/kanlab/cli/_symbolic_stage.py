@@ -84,6 +84,8 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, la
         if not good and model.depth > 1 and _finished(history):
             second = copy.deepcopy(spline_model)
             result = _attempt(second, cfg, fit_constants, steps, symbols, True)
+            if not _finished(result[0]):  # stopped in the retry: the stage starts over
+                return second, result[0]
             if result[2] is not None and (raw is None or rmse(second, x_test, y_test)
                                           < rmse(model, x_test, y_test)):
                 model, (history, records, raw) = second, result
