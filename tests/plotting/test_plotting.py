@@ -304,3 +304,15 @@ def test_model_plot_uses_reference_input(tmp_path):
     model.reference_input = torch.rand(50, 2, dtype=torch.float64) * 2 - 1
     fig = model.plot(path=tmp_path / "net.png")
     assert (tmp_path / "net.png").stat().st_size > 0 and fig.axes[0].get_label() == "diagram"
+
+
+def test_save_png_does_not_fsync(tmp_path, monkeypatch):
+    """Figures are written atomically but not fsynced (they are drawn again from the model)."""
+    from kanlab.io import _atomic
+    calls = []
+    monkeypatch.setattr(_atomic.os, "fsync", lambda fd: calls.append(fd))
+    fig = Figure(figsize=(2, 2))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    save_png(fig, tmp_path / "f.png")
+    assert calls == [] and imread(tmp_path / "f.png").shape[:2] == (300, 300)
+    assert os.listdir(tmp_path) == ["f.png"]

@@ -86,3 +86,15 @@ def test_drop_negligible_terms_checks_on_data():
         drop_negligible_terms(e2, [x1, x2], data[:, :1], 1e-12)
     with pytest.raises(ValueError, match="tol"):
         drop_negligible_terms(e2, [x1, x2], data, -1.0)
+
+
+def test_formula_rmse_against_a_direct_evaluation():
+    """formula_rmse is the RMS of the formula minus the labels; constants broadcast to rows."""
+    from kanlab.symbolic._formula import formula_rmse, formula_values
+    X = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    target = np.sin(X[:, 0]) + X[:, 1] ** 2
+    assert formula_rmse(sympy.sin(x) + y ** 2, [x, y], X, target) < 1e-15
+    assert formula_rmse(sympy.sin(x), [x, y], X, target) == \
+        pytest.approx(np.sqrt(np.mean(X[:, 1] ** 4)), rel=1e-12)
+    assert formula_values(sympy.Integer(2), [x, y], X).tolist() == [2.0] * 50
+    assert formula_rmse(sympy.log(x - 5), [x, y], X, target) == float("inf")

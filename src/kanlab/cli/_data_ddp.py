@@ -81,12 +81,6 @@ def _agree(parser, tables: list, messages: list, rank: int) -> None:
         raise SystemExit(2)
 
 
-def _subsample(rows, limit: int, seed) -> np.ndarray:
-    if len(rows) <= limit:
-        return np.asarray(rows)
-    return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
-
-
 def _search(table, parts, seed: int, jobs, log):
     """Rank 0: the formula search on the gathered subsample (its own 75/25 split)."""
     from kanlab.discover import discover, make_table
@@ -130,7 +124,7 @@ def run_data_ddp(parser, args, features, check_out=None) -> int:
     import torch
     from kanlab.discover._large import refine
     from kanlab.discover._pipeline import MAX_SEARCH_ROWS
-    from kanlab.discover._split import split_rows
+    from kanlab.discover._split import split_rows, subsample_rows
     from kanlab.train import _distributed as d
     with d.process_group(args.ddp_backend, args.ddp_timeout):
         rank, world = d.rank(), d.world_size()
@@ -152,8 +146,9 @@ def run_data_ddp(parser, args, features, check_out=None) -> int:
         if test is not None:
             X_te = test.X[:, [test.names.index(n) for n in table.names]]
         seed = [args.seed, rank]
-        fit_rows = _subsample(np.concatenate([tr, va]), (MAX_SEARCH_ROWS * 5 // 4) // world, seed)
-        test_rows = _subsample(np.arange(len(y_te)), 5000 // world, seed)
+        fit_rows = subsample_rows(np.concatenate([tr, va]), (MAX_SEARCH_ROWS * 5 // 4) // world,
+                                  seed)
+        test_rows = subsample_rows(len(y_te), 5000 // world, seed)
         part = (table.X[fit_rows], table.y[fit_rows], X_te[test_rows], y_te[test_rows])
         parts = _gather(part)
         for warning in table.warnings:

@@ -99,8 +99,9 @@ def write_run(result, table, test_table, X_test, y_test, *, out: str | None, see
             f"Best approximation: {table.target} = {result.formula_str}")
     path = Path(out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
     path.mkdir(parents=True, exist_ok=True)
-    rows = _subsample(len(table.X), seed)
-    shown = _subsample(len(y_test), seed)
+    from kanlab.discover._split import subsample_rows
+    rows = subsample_rows(len(table.X), FIGURE_ROWS, [seed, len(table.X)])
+    shown = subsample_rows(len(y_test), FIGURE_ROWS, [seed, len(y_test)])
     files = write_figures(result, path, table.X[rows], X_test[shown], y_test[shown])
     if result.model is not None:
         files["checkpoint"] = path / "model.safetensors"
@@ -113,15 +114,6 @@ def write_run(result, table, test_table, X_test, y_test, *, out: str | None, see
         title=f"kanlab: a formula for {table.target}"))
     atomic_write_text(path / "metrics.json", json.dumps(metrics, indent=2, default=str) + "\n")
     return metrics
-
-
-def _subsample(n: int, seed: int, limit: int | None = None):
-    """At most ``limit`` (``FIGURE_ROWS``) seeded row indices of ``n``, sorted (all when fewer)."""
-    import numpy as np
-    limit = limit or FIGURE_ROWS
-    if n <= limit:
-        return np.arange(n)
-    return np.sort(np.random.default_rng([seed, n]).choice(n, limit, replace=False))
 
 
 def _test_rows(table, test_table, seed):

@@ -6,23 +6,16 @@ stages; sympy is imported here, only when the stage runs.
 from __future__ import annotations
 
 import copy
-import math
-
-import numpy as np
 
 from kanlab.train._fit import rmse
 
 __all__ = ["symbolic_stage"]
 
 
-
 def _formula_rmse(expr, symbols, x, y) -> float:
-    from kanlab.symbolic._formula import to_numpy
-    with np.errstate(all="ignore"):
-        pred = to_numpy(expr, symbols)(x.detach().cpu().double().numpy())
-    err = pred - y.detach().cpu().double().numpy()
-    value = float(np.sqrt(np.mean(err ** 2)))
-    return value if math.isfinite(value) else math.inf
+    from kanlab.symbolic._formula import formula_rmse
+    return formula_rmse(expr, symbols, x.detach().cpu().double().numpy(),
+                        y.detach().cpu().double().numpy())
 
 
 def _attempt(model, cfg, fit_constants, steps: int, symbols, outer_linear: bool):
@@ -31,7 +24,10 @@ def _attempt(model, cfg, fit_constants, steps: int, symbols, outer_linear: bool)
     With ``outer_linear`` the last layer's edges are first fixed to ``x`` and
     the remaining splines retrained under them: a sum of terms then shows
     its terms on the inner edges instead of a composition ``g(h(x))`` whose
-    parts are no library functions.
+    parts are no library functions.  When an edge stays a spline there is no
+    formula whatever the constants, and none are trained: ``(None, records,
+    None)`` (training them cost a run without a formula about 4 s of CPU, for a
+    model the stage then discards).
     """
     history, fixed = None, []
     if outer_linear:
@@ -47,6 +43,8 @@ def _attempt(model, cfg, fit_constants, steps: int, symbols, outer_linear: bool)
         if history.status == "interrupted":
             return history, fixed, None
     records = fixed + model.auto_symbolic(r2_threshold=cfg.r2_threshold)
+    if any(bool((layer.mask != 0).any()) for layer in model.layers):  # a spline edge is left
+        return None, records, None
     history = fit_constants(model, steps)
     try:
         formulas = model.symbolic_formula([symbols[i] for i in model.input_ids])
@@ -55,11 +53,17 @@ def _attempt(model, cfg, fit_constants, steps: int, symbols, outer_linear: bool)
     return history, records, formulas
 
 
+def _finished(history) -> bool:
+    """Whether the stage goes on: the constants' fit was not interrupted (or did not run)."""
+    return history is None or history.status != "interrupted"
+
+
 def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, labels=None):
     """Fix the edges, train the constants, read off and round the formula.
 
     Returns ``(model, history)``: the symbolic model, or the spline model it
-    started from when that predicts the test set better.  The formula and
+    started from when that predicts the test set better or no formula came out
+    (``history`` is None when no constants were trained, see :func:`_attempt`).  The formula and
     its test RMSE go into ``state["symbolic"]`` (and so into metrics.json).
     When the first attempt gives no formula as accurate as the splines (within
     10x) and the network has several layers, a second attempt fixes the last
@@ -77,9 +81,11 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, la
     if state["steps_done"] == 0:  # not a resumed stage: the edges are still splines
         history, records, raw = _attempt(model, cfg, fit_constants, steps, symbols, False)
         good = raw is not None and rmse(model, x_test, y_test) <= 10 * spline_rmse
-        if not good and model.depth > 1 and history.status != "interrupted":
+        if not good and model.depth > 1 and _finished(history):
             second = copy.deepcopy(spline_model)
             result = _attempt(second, cfg, fit_constants, steps, symbols, True)
+            if not _finished(result[0]):  # stopped in the retry: the stage starts over
+                return second, result[0]
             if result[2] is not None and (raw is None or rmse(second, x_test, y_test)
                                           < rmse(model, x_test, y_test)):
                 model, (history, records, raw) = second, result
@@ -96,7 +102,7 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, la
             raw = model.symbolic_formula([symbols[i] for i in model.input_ids])
         except ValueError:
             raw = None
-    if history.status == "interrupted":
+    if not _finished(history):
         return model, history
     if raw is None:
         log("no closed-form formula: some edges fit no library function (R² < "

@@ -358,7 +358,7 @@ def _run_stage(model, stage, cfg, dataset, state, stop, log, var_names, labels):
     model, history = symbolic_stage(model, cfg, dataset, state, log, var_names,
                                     lambda m, steps: _fit(m, dataset, cfg, 0.0, steps, stop, False),
                                     labels)
-    return model, labels[0].history(history)
+    return model, None if history is None else labels[0].history(history)
 
 
 def _fit(model, dataset, cfg, lamb, steps, stop, update_grid: bool = True) -> History:

@@ -16,6 +16,9 @@ import math
 
 import numpy as np
 
+from kanlab.symbolic._formula import formula_rmse as rmse_of  # noqa: F401 (re-exported)
+from kanlab.symbolic._formula import formula_values as evaluate  # noqa: F401 (re-exported)
+
 __all__ = ["evaluate", "rmse_of", "refit", "round_constants", "rounding_tolerance",
            "complexity"]
 
@@ -37,21 +40,6 @@ def complexity(expr) -> int:
     """Nodes of the expression tree (operations, symbols and numbers each count 1)."""
     import sympy
     return sum(1 for _ in sympy.preorder_traversal(expr))
-
-
-def evaluate(expr, symbols, X: np.ndarray) -> np.ndarray:
-    """``expr`` on the rows of ``X`` (columns in the order of ``symbols``); non-finite allowed."""
-    from kanlab.symbolic._formula import to_numpy
-    with np.errstate(all="ignore"):
-        out = np.asarray(to_numpy(expr, symbols)(np.asarray(X, dtype=np.float64)), dtype=float)
-    out = np.broadcast_to(out, (len(X),)) if out.ndim == 0 or out.shape != (len(X),) else out
-    return np.real_if_close(out).astype(float, copy=False)
-
-
-def rmse_of(expr, symbols, X, y) -> float:
-    err = evaluate(expr, symbols, X) - y
-    value = float(np.sqrt(np.mean(err * err)))
-    return value if math.isfinite(value) else math.inf
 
 
 def _parameterize(expr):

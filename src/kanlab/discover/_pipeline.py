@@ -112,7 +112,7 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
             X=test[0], y=test[1], names=table.names + table.dropped_columns, target=table.target,
             min_rows=1)
     from kanlab.discover._names import symbol_names, symbols_for
-    from kanlab.discover._split import split_rows
+    from kanlab.discover._split import split_rows, subsample_rows
     identifiers, name_map = symbol_names(table.names)
     positive = list(np.all(table.X > 0, axis=0))
     symbols = symbols_for(identifiers, positive)
@@ -122,7 +122,8 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                         test_table.y))
     # large tables: the search (networks, symbolic fits, constants) runs on a seeded subsample;
     # the test rows are all used for the final report
-    tr_s, va_s = _subsample(tr, MAX_SEARCH_ROWS, seed), _subsample(va, MAX_SEARCH_ROWS // 4, seed)
+    tr_s = subsample_rows(tr, MAX_SEARCH_ROWS, [seed, len(tr)])
+    va_s = subsample_rows(va, MAX_SEARCH_ROWS // 4, [seed, len(va)])
     data = {"X_train": table.X[tr_s], "y_train": table.y[tr_s], "X_val": table.X[va_s],
             "y_val": table.y[va_s], "names": identifiers, "positive": positive}
     scale = float(np.std(data["y_train"]))
@@ -172,12 +173,6 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                               progress=progress, log=log)
     return _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines,
                    (X_te, y_te), (len(tr), len(va), len(y_te)), seed, start, log, n_jobs)
-
-
-def _subsample(rows, limit: int, seed: int):
-    if len(rows) <= limit:
-        return rows
-    return np.sort(np.random.default_rng([seed, len(rows)]).choice(rows, limit, replace=False))
 
 
 def _done(candidates, splines, scale, data, symbols) -> bool:

@@ -1,9 +1,10 @@
-"""The seeded train/validation/test split (60/20/20 unless a test file is given)."""
+"""Seeded row selection: the train/validation/test split (60/20/20 unless a test file is
+given) and the subsample that large tables search on."""
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["split_rows"]
+__all__ = ["split_rows", "subsample_rows"]
 
 
 def split_rows(n: int, seed: int, fractions=(0.6, 0.2, 0.2), has_test: bool = False):
@@ -24,3 +25,16 @@ def split_rows(n: int, seed: int, fractions=(0.6, 0.2, 0.2), has_test: bool = Fa
     if n_train < 2:
         raise ValueError(f"{n} rows are too few to split into training, validation and test")
     return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
+
+
+def subsample_rows(rows, limit: int, seed) -> np.ndarray:
+    """At most ``limit`` of ``rows``, drawn without replacement and sorted.
+
+    ``rows`` holds row indices, or is an int ``n`` for ``0 .. n-1``; with no
+    more than ``limit`` of them, all are returned in their order.  ``seed`` is
+    what :func:`numpy.random.default_rng` takes (an int or a sequence of ints).
+    """
+    rows = np.arange(rows) if isinstance(rows, (int, np.integer)) else np.asarray(rows)
+    if len(rows) <= limit:
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))

@@ -15,6 +15,7 @@ from kanlab._compat import is_fake, is_functorch_wrapped
 from kanlab._validation import check_allocation, check_device, check_float, check_float_dtype, \
     check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
+from kanlab.nn._edge_rms import edge_rms
 from kanlab.nn._extrapolation import beyond_grid, curvature_features, curvature_output
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
@@ -346,7 +347,7 @@ class KANLayer(nn.Module):
         Computed from the per-input Gram matrix of the features, so no
         ``(B, out, in)`` tensor is formed: ``mean_b φ_ij(x_bi)² = w_ijᵀ M_i w_ij``.
         """
-        return self._rms(self.features(x), self.feature_weight())
+        return edge_rms(self.features(x), self.feature_weight())
 
     def forward_and_rms(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Output ``(B, out)`` and :meth:`edge_rms` ``(out, in)`` from one feature tensor.
@@ -357,7 +358,7 @@ class KANLayer(nn.Module):
         self.check_input(x)
         feats = self.features(x)  # (B, in, S)
         w = self.feature_weight()  # (out, in, S)
-        return F.linear(feats.flatten(1), w.flatten(1)), self._rms(feats, w)
+        return F.linear(feats.flatten(1), w.flatten(1)), edge_rms(feats, w)
 
     def curvature_quadrature(self) -> tuple[Tensor, Tensor] | None:
         """The smoothness penalty's quadrature of the edge functions' second derivatives,
@@ -377,12 +378,6 @@ class KANLayer(nn.Module):
                      self.edge_basis.curvature_quadrature(knots, self.k))
             self.__dict__["_curvature_cache"] = cache
         return cache[1]
-
-    @staticmethod
-    def _rms(feats: Tensor, w: Tensor) -> Tensor:
-        gram = torch.einsum("bif,big->ifg", feats, feats) / feats.shape[0]  # (in, f, f)
-        ms = torch.einsum("oif,ifg,oig->oi", w, gram, w).clamp_min(0)
-        return torch.sqrt(ms + torch.finfo(ms.dtype).tiny)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from kanlab._validation import check_float, reference_batch
+from kanlab.nn._edge_rms import edge_mean_squares, feature_gram
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._symbolic_edges import SymbolicEdges
 
@@ -71,9 +72,9 @@ def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[T
     feats = layer.features(x)  # (B, in, F)
     mean_f = feats.mean(0)  # (in, F)
     centred = feats - mean_f
-    cov = torch.einsum("bif,big->ifg", centred, centred) / x.shape[0]  # (in, F, F)
+    cov = feature_gram(centred)  # (in, F, F)
     w = layer.feature_weight()  # (out, in, F)
-    var = torch.einsum("oif,ifg,oig->oi", w, cov, w).clamp_min(0)
+    var = edge_mean_squares(w, cov)
     mean = torch.einsum("oif,if->oi", w, mean_f)
     for outs, ins, values in symbolic.edge_outputs(x):  # values (B, E)
         var = var.index_put((torch.tensor(outs), torch.tensor(ins)),

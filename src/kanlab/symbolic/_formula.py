@@ -17,7 +17,7 @@ import math
 from kanlab._validation import check_int
 
 __all__ = ["round_formula", "nice_number", "drop_negligible_terms", "to_latex", "to_numpy",
-           "to_torch"]
+           "to_torch", "formula_values", "formula_rmse"]
 
 
 # integers are written out up to this magnitude; larger constants keep `digits` significant digits
@@ -216,6 +216,25 @@ def to_numpy(expr, variables):
     """
     from kanlab.symbolic._evaluation import to_numpy as _to_numpy
     return _to_numpy(expr, _symbols(variables))
+
+
+def formula_values(expr, variables, X):
+    """``expr`` on the rows of ``X`` ``(N, n_var)`` (columns in the order of ``variables``),
+    shape ``(N,)``, float; non-finite values are allowed (no warnings)."""
+    import numpy as np
+    X = np.asarray(X, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        out = np.asarray(to_numpy(expr, variables)(X), dtype=float)
+    out = np.broadcast_to(out, (len(X),)) if out.ndim == 0 or out.shape != (len(X),) else out
+    return np.real_if_close(out).astype(float, copy=False)
+
+
+def formula_rmse(expr, variables, X, y) -> float:
+    """Root-mean-square error of ``expr`` on ``(X (N, n_var), y (N,))``; ``inf`` if not finite."""
+    import numpy as np
+    err = formula_values(expr, variables, X) - y
+    value = float(np.sqrt(np.mean(err * err)))
+    return value if math.isfinite(value) else math.inf
 
 
 def to_torch(expr, variables):

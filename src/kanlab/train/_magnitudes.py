@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import math
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from kanlab.nn._edge_rms import edge_mean_squares, feature_gram, rms_from_mean_squares
 from kanlab.train import _reg_layer
 from kanlab.train._reg_layer import edge_values, regularised_layer
 from kanlab.train._regularization import REG_METRICS, edge_magnitudes, sparsity_penalty
@@ -55,7 +55,7 @@ class MagnitudeCache:
         feats = layer.features(x)
         if feats.requires_grad:  # the features depend on trainable tensors: nothing to keep
             return None
-        gram = torch.einsum("bif,big->ifg", feats, feats) / feats.shape[0]
+        gram = feature_gram(feats)  # (in, S, S)
         self._entries[id(layer)] = (layer, x, x._version, spec, feats, gram)
         return feats, gram
 
@@ -69,7 +69,7 @@ def _edges_and_rms(layer, x: Tensor, cache: MagnitudeCache | None) -> tuple[Tens
     if kept is not None:
         feats, gram = kept
         y = F.linear(feats.flatten(1), w.flatten(1))
-        ms = torch.einsum("oif,ifg,oig->oi", w, gram, w)
+        ms = edge_mean_squares(w, gram)
     elif layer.out_features <= w.shape[-1]:
         layer.check_input(x)
         feats = layer.features(x)  # (B, in, S)
@@ -77,8 +77,7 @@ def _edges_and_rms(layer, x: Tensor, cache: MagnitudeCache | None) -> tuple[Tens
         y, ms = edges.sum(-1), edges.pow(2).mean(0)
     else:
         return layer.forward_and_rms(x)
-    ms = ms.clamp_min(0)
-    return y, torch.sqrt(ms + torch.finfo(ms.dtype).tiny)
+    return y, rms_from_mean_squares(ms)
 
 
 def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = None,

@@ -37,6 +37,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from kanlab._compat import Function, forward_ad_active, transforms_active
+from kanlab.nn._edge_rms import rms_from_mean_squares
 from kanlab.train._entropy import entropy, entropy_backward, entropy_value
 
 __all__ = ["regularised_layer", "reference", "edge_values", "BROADCAST_LIMIT"]
@@ -79,7 +80,7 @@ def _penalty_and_slope(q: Tensor, weights: tuple) -> tuple[Tensor, Tensor]:
             value, dm = value + w_entropy * h, dm + w_entropy * dh
         slope = np.where(qn >= 0, (lamb * dm) / (2 * m), 0)
         return q.new_tensor(lamb * value), torch.from_numpy(slope).to(q.dtype)
-    m = torch.sqrt(q.clamp_min(0) + torch.finfo(q.dtype).tiny)
+    m = rms_from_mean_squares(q)
     value = l1 * m.sum() + w_entropy * (entropy_value(m, 1, mass) + entropy_value(m, 0, mass))
     dm = l1 + w_entropy * (entropy_backward(m, 1, mass, 1.0) + entropy_backward(m, 0, mass, 1.0))
     return lamb * value, torch.where(q >= 0, (lamb * dm) / (2 * m), 0.0)

@@ -40,6 +40,7 @@ import math
 import torch
 from torch import Tensor
 
+from kanlab.nn._edge_rms import edge_rms
 from kanlab.train._entropy import entropy as _entropy  # one autograd node per entropy
 
 __all__ = ["l1_penalty", "entropy_penalty", "sparsity_penalty", "smoothness_penalty",
@@ -69,9 +70,7 @@ def edge_magnitudes(feats: Tensor, w: Tensor, x: Tensor, reg_metric: str) -> Ten
     kind = REG_METRICS[reg_metric][0]
     if kind != "rms":
         feats = feats - feats.mean(0)
-    gram = torch.einsum("bif,big->ifg", feats, feats) / feats.shape[0]  # (in, F, F)
-    ms = torch.einsum("oif,ifg,oig->oi", w, gram, w).clamp_min(0)
-    mag = torch.sqrt(ms + torch.finfo(ms.dtype).tiny)
+    mag = edge_rms(feats, w)  # (out, in); of centred features: the standard deviation
     if kind == "std_n":
         mag = mag / (x.detach().std(0, unbiased=False) + 0.1)
     elif kind == "std_n_live":  # pykan's own: the divisor is differentiated too
