@@ -1,5 +1,6 @@
-"""The dense strategy's float32 kernels (AVX2: one permuted 32-byte row per point when a
-feature row has at most 8 slots) against the float64 reference."""
+"""The dense strategy's float32 kernels (one permuted row per point when a feature row has
+at most 16 slots with AVX-512, 8 with AVX2; scatters or selects beyond) against the float64
+reference."""
 from __future__ import annotations
 
 import pytest
@@ -8,6 +9,7 @@ import torch
 from kanlab import config
 from kanlab.ops import _strategies as spline_strategies
 from kanlab.ops import _extension as extension
+from kanlab.ops import _scratch
 from test_kan_linear import F64, make_layer, needs_kernels, points
 
 
@@ -20,7 +22,9 @@ def _values_and_grads(layer, x, gy):
 
 CASES = [dict(grid=5, k=3), dict(grid=5, k=3, base="tanh"), dict(grid=5, k=3, base="zero"),
          dict(grid=4, k=2, base="gelu"), dict(grid=6, k=1, extrapolate="constant"),
-         dict(grid=3, k=0, base="identity"), dict(grid=9, k=3)]  # the last: rows of 12 slots
+         dict(grid=3, k=0, base="identity"),
+         dict(grid=9, k=3),  # rows of 12 slots: one masked store per point (AVX-512)
+         dict(grid=14, k=3)]  # rows of 17 slots: scatters (AVX-512)
 
 
 @needs_kernels
@@ -64,7 +68,7 @@ def test_features_float32_rows_are_exact():
 @needs_kernels
 def test_reused_gradient_buffer_keeps_every_backward_pass_exact(kanlab_config):
     """The dense strategy's transient feature gradient lives in one reused buffer
-    (``_strategies._take_scratch``): backward passes of layers of other sizes in turn,
+    (``kanlab.ops._scratch``): backward passes of layers of other sizes in turn,
     one retained graph run twice, and a buffer taken by one pass while another runs
     (so that pass gets fresh memory) all give the reference's gradients."""
     kanlab_config(strategy="dense")
@@ -79,10 +83,10 @@ def test_reused_gradient_buffer_keeps_every_backward_pass_exact(kanlab_config):
             return torch.autograd.grad(*args) if twice else out
 
     refs = [grads(layer, x, kernels=False) for layer, x in zip(layers, xs)]
-    held = spline_strategies._take_scratch(1 << 12, xs[0])  # another caller holds the idle one
+    held = _scratch.take(1 << 12, xs[0])  # another caller holds the idle one
     for n in (0, 1, 2, 1, 0):
         for a, b in zip(grads(layers[n], xs[n], twice=n == 1), refs[n]):
             torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
         if n == 1:
-            spline_strategies._give_scratch(held[0])
-    assert spline_strategies._scratch, "the buffer is kept for the next pass"
+            _scratch.give(held[0], spline_strategies._SAVE_BYTES)
+    assert _scratch.idle_bytes() > held[0].numel(), "the passes' larger buffer is kept"

@@ -11,13 +11,13 @@ contiguous and detached.
 from __future__ import annotations
 
 import functools
-import threading
 from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
 from kanlab import config
+from kanlab.ops import _scratch
 from kanlab.ops._base_functions import BASE_FUNCTIONS
 
 if TYPE_CHECKING:
@@ -189,40 +189,6 @@ def dense_forward(x, params, spec, plan: Plan, ops, save: bool = False
     return y, empty, empty, empty
 
 
-# One idle buffer for the dense strategy's transient gradient of the features, reused by
-# the next call instead of fresh memory per step.  Fresh memory of that size (12.8 MB at
-# [784,64] b=512) came back from the C library's heap through page faults every step,
-# once the step's freed buffers together passed its trim threshold: about 3,000 faults
-# per [784,64,10] step and a fifth of its CPU time (loaded machine), where the dense
-# limit (whose features are an input) faulted none.  Kept only up to _SAVE_BYTES.
-_scratch: list[Tensor] = []
-_scratch_lock = threading.Lock()
-
-
-def _take_scratch(numel: int, like: Tensor) -> tuple[Tensor, Tensor]:
-    """``(raw, buf)``: a flat uninitialised buffer ``buf`` of ``numel`` elements of
-    ``like``'s dtype, in the idle bytes ``raw`` when they are large enough (one caller at
-    a time takes them), else in fresh memory.  Hand ``raw`` back with
-    :func:`_give_scratch` once nothing refers to ``buf`` any more."""
-    nbytes = numel * like.element_size()
-    raw = None
-    with _scratch_lock:
-        if _scratch and _scratch[0].numel() >= nbytes:
-            raw = _scratch.pop()
-    if raw is None:
-        raw = torch.empty(nbytes, dtype=torch.uint8, device=like.device)
-    return raw, raw[:nbytes].view(like.dtype)
-
-
-def _give_scratch(raw: Tensor) -> None:
-    """Keeps ``raw`` as the idle buffer if it is the largest offered (up to _SAVE_BYTES)."""
-    if raw.numel() > _SAVE_BYTES:
-        return
-    with _scratch_lock:
-        if not _scratch or _scratch[0].numel() < raw.numel():
-            _scratch[:] = [raw]
-
-
 def _saved_backward(gy, x, params, spec, plan, ops, needs, feats, w, pre):
     """:func:`dense_backward` from the forward pass's features, combined weights and base
     precomputation: the dense limit's two GEMMs.  Each input's last spline, left out of
@@ -237,14 +203,14 @@ def _saved_backward(gy, x, params, spec, plan, ops, needs, feats, w, pre):
         totals = gy.sum(0) if plan.drop else gy.new_empty(0)
         ops.split_grads(part, *params, has_base, 0, *grads, totals)
     if need_x:
-        raw, buf = _take_scratch(plan.B * w.shape[1], gy)
+        raw, buf = _scratch.take(plan.B * w.shape[1], gy)  # not fresh memory: see _scratch
         gf = torch.mm(gy, w, out=buf.view(plan.B, -1))
         if pre.numel():
             gx = ops.contract_dx(x, gf, pre, *spec.kernel_args(), plan.drop, True)
         else:
             gx = ops.contract_dx(x, gf, base_derivative(x, spec), *spec.kernel_args(), plan.drop)
         del gf, buf
-        _give_scratch(raw)
+        _scratch.give(raw, _SAVE_BYTES)
     return (gx, *_chosen(grads, needs[1:]))
 
 
