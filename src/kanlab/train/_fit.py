@@ -336,7 +336,9 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             else:
                 model.update_grid(xb, max_change=cfg.grid_max_change)
             history.grid_update_steps.append(step)
-            optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
+            # curvature pairs refer to the old knots; L-BFGS runs on at full step length
+            optimizer = (optimizer.restart([p for p in model.parameters() if p.requires_grad])
+                         if isinstance(optimizer, LBFGS) else _make_optimizer(model, cfg))
 
         def closure():
             nonlocal reg_value
