@@ -53,32 +53,3 @@ def test_adam_descends():
     for _ in range(100):
         opt.step(_closure(x, lambda v: ((v - 0.25) ** 2).sum()))
     assert abs(float(x.detach()) - 0.25) < 0.05
-
-
-def test_lbfgs_restart_drops_curvature_but_keeps_the_full_first_step():
-    """restart() (fit's rebuild after a grid update) forgets the curvature pairs but its first
-    line search tries the full step lr, where a fresh optimiser tries min(1, 1/|g|_1)·lr."""
-    scales = torch.tensor([1.0, 3.0], dtype=torch.float64)
-    f = lambda v: (scales * (v - 5.0) ** 2).sum()  # gradient (-10, -30) at the origin
-    x = torch.zeros(2, dtype=torch.float64, requires_grad=True)
-    opt = LBFGS([x], max_iter=3)
-    opt.step(_closure(x, f))
-    assert opt.s and opt.n_iter > 0
-    y = torch.zeros(2, dtype=torch.float64, requires_grad=True)
-    tried = []
-
-    def recording(v):
-        tried.append(v.detach().clone())
-        return f(v)
-    again = opt.restart([y])
-    assert again.params[0] is y and not again.s and again.n_iter == opt.n_iter
-    assert (again.lr, again.max_iter, again.history_size) == (opt.lr, opt.max_iter,
-                                                                opt.history_size)
-    again.max_iter = 1
-    again.step(_closure(y, recording))
-    g = torch.tensor([-10.0, -30.0], dtype=torch.float64)  # the gradient at the origin
-    assert torch.allclose(tried[1], -g)  # the first trial point: a full step along -g
-    fresh = LBFGS([torch.zeros(2, dtype=torch.float64, requires_grad=True)], max_iter=1)
-    tried.clear()
-    fresh.step(_closure(fresh.params[0], recording))
-    assert torch.allclose(tried[1], -g / 40.0)  # min(1, 1/|g|_1) = 1/40

@@ -336,9 +336,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             else:
                 model.update_grid(xb, max_change=cfg.grid_max_change)
             history.grid_update_steps.append(step)
-            # curvature pairs refer to the old knots; L-BFGS runs on at full step length
-            optimizer = (optimizer.restart([p for p in model.parameters() if p.requires_grad])
-                         if isinstance(optimizer, LBFGS) else _make_optimizer(model, cfg))
+            optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
 
         def closure():
             nonlocal reg_value

@@ -93,22 +93,6 @@ class LBFGS:
         self.n_iter = 0
         self.n_evals = 0
 
-    def restart(self, params) -> "LBFGS":
-        """A fresh optimiser on ``params`` that continues this one's run (after a grid update).
-
-        The curvature pairs are dropped (they refer to the coefficients of the old knots),
-        but the first line search tries the full step ``lr``: the cautious first step
-        ``min(1, 1/|g|_1)·lr`` is for a fit's start, when nothing is known of the loss.
-        After a grid update it cost a deep network most of the next step's iterations
-        (issue 19: a ``[4, 5, 5, 1]`` network ended at train RMSE 4.1e-3 with it, 8.0e-4
-        without; pykan, whose optimiser runs on across updates, 1.8e-3).
-        """
-        new = LBFGS(params, lr=self.lr, max_iter=self.max_iter, history_size=self.history_size,
-                    tolerance_grad=self.tolerance_grad, tolerance_change=self.tolerance_change,
-                    max_eval=self.max_eval)
-        new.n_iter = self.n_iter
-        return new
-
     def _set(self, x) -> None:
         if isinstance(x, np.ndarray):
             x = torch.from_numpy(x)
