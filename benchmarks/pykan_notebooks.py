@@ -102,11 +102,14 @@ def key_numbers(text: str) -> dict[str, float]:
     return found
 
 
-def run_notebook(path: Path, budget: float, out: str | None = None) -> dict:
+def run_notebook(path: Path, budget: float, out: str | None = None, pykan: bool = False) -> dict:
     """Execute the notebook's cells in one namespace; results per cell (child process side).
 
     With ``out``, the results so far are written there after every cell, so a notebook
-    killed at its time limit still reports the cells it finished."""
+    killed at its time limit still reports the cells it finished.  With ``pykan`` the
+    imports are left as they are: the notebook runs on pykan itself (when installed), the
+    honest reference for what this machine reaches from the same code."""
+    rewrite = (lambda source: source) if pykan else rewrite_imports
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -123,12 +126,12 @@ def run_notebook(path: Path, budget: float, out: str | None = None) -> dict:
         buf = io.StringIO()
         t0 = time.perf_counter()
         try:
-            code = compile(rewrite_imports(cell["source"]), f"{path.name}[{cell['index']}]", "exec")
+            code = compile(rewrite(cell["source"]), f"{path.name}[{cell['index']}]", "exec")
             # the value of a last bare expression is printed, as jupyter would
-            tree = __import__("ast").parse(rewrite_imports(cell["source"]))
+            tree = __import__("ast").parse(rewrite(cell["source"]))
             last = tree.body[-1] if tree.body else None
             with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-                quiet = rewrite_imports(cell["source"]).rstrip().endswith(";")
+                quiet = rewrite(cell["source"]).rstrip().endswith(";")
                 if last is not None and type(last).__name__ == "Expr" and not quiet:
                     import ast
                     head = ast.Module(body=tree.body[:-1], type_ignores=[])
@@ -155,11 +158,11 @@ def run_notebook(path: Path, budget: float, out: str | None = None) -> dict:
     return {"cells": results, "reference": [c["text"] for c in cells]}
 
 
-def _child(name: str, budget: float, out: str) -> None:
+def _child(name: str, budget: float, out: str, pykan: bool = False) -> None:
     path = NOTEBOOKS / name
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
-        result = run_notebook(path, budget, out)
+        result = run_notebook(path, budget, out, pykan)
     Path(out).write_text(json.dumps(result))
 
 
@@ -177,13 +180,14 @@ def _partial(path: Path, out: str) -> dict:
     return {"cells": done, "reference": [c["text"] for c in cells]}
 
 
-def run_in_subprocess(path: Path, budget: float) -> dict:
+def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("MPLBACKEND", "Agg")
     cmd = [sys.executable, __file__, "--child", path.name, "--budget", str(budget), "--out", out]
+    cmd += ["--pykan"] if pykan else []
     try:
         subprocess.run(cmd, env=env, timeout=budget + 300, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -253,11 +257,14 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="write the full results here")
     parser.add_argument("--markdown", nargs="+", metavar="JSON",
                         help="only print markdown tables of these --json reports (merged)")
+    parser.add_argument("--pykan", action="store_true",
+                        help="run the notebooks on pykan itself (imports unchanged); the "
+                             "'kanlab' column then holds pykan's numbers on this machine")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        _child(args.child, args.budget, args.out)
+        _child(args.child, args.budget, args.out, args.pykan)
         return 0
     if args.markdown:
         merged = {}
@@ -271,7 +278,7 @@ def main(argv=None) -> int:
     report = {}
     for path in paths:
         t0 = time.perf_counter()
-        data = run_in_subprocess(path, args.budget)
+        data = run_in_subprocess(path, args.budget, args.pykan)
         ok = sum(c["ok"] for c in data["cells"])
         n = len(data["cells"])
         total_run, total = total_run + ok, total + n

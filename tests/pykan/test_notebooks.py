@@ -56,3 +56,21 @@ def test_markdown_tables_count_cells_and_bold_ratios_above_one_and_a_half():
     assert "| A | 3 | train_loss | 0.01 | 0.02 | **×2.00** |" in text
     assert "| A | 3 | test_loss | 0.01 | 0.012 | ×1.20 |" in text
     assert "- A cell 5: `x_1*x_2` / `x_1*x_2`" in text
+
+
+@pytest.mark.parametrize("pykan", [False, True])
+def test_pykan_flag_leaves_the_imports_as_written(pykan, tmp_path, monkeypatch):
+    """--pykan runs the notebook's own imports (pykan itself); the default points them at
+    kanlab.pykan."""
+    import json
+    if pykan:
+        pytest.importorskip("kan")
+    runner = _runner()
+    nb = {"cells": [{"cell_type": "code", "source": ["import kan\n", "print(kan.__name__)"],
+                     "outputs": []}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "tiny.ipynb"
+    path.write_text(json.dumps(nb))
+    monkeypatch.chdir(tmp_path)
+    result = runner.run_notebook(path, budget=60, pykan=pykan)
+    assert result["cells"][0]["ok"], result["cells"][0]["error"]
+    assert result["cells"][0]["text"].strip() == ("kan" if pykan else "kanlab.pykan")
