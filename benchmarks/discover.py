@@ -153,22 +153,34 @@ def run_kanlab(X, y, names, seed):
         p["complexity"] for p in res.pareto if p["chosen"])
 
 
+# The peers get a fixed amount of work, not a wall-clock limit, so that their rows do not
+# depend on how busy the machine is (a `max_time` of 30 s left 1-19 s of CPU under load).
+OPERON_BUDGET = {"max_evaluations": 500_000, "generations": 1000, "population_size": 1000}
+GPLEARN_BUDGET = {"population_size": 1000, "generations": 20}
+
+
 def run_operon(X, y, names, seed):
     from pyoperon.sklearn import SymbolicRegressor
     reg = SymbolicRegressor(allowed_symbols="add,sub,mul,div,constant,variable,exp,log,sin,cos,"
-                            "sqrt,square", n_threads=1, max_time=30, generations=1000,
-                            max_evaluations=500_000, random_state=seed)
+                            "sqrt,square", n_threads=1, max_time=None, random_state=seed,
+                            **OPERON_BUDGET)
     reg.fit(X, y)
     return reg.predict, reg.get_model_string(reg.model_, 6, names), reg.model_.Length
 
 
+run_operon.extra = {"budget": OPERON_BUDGET}
+
+
 def run_gplearn(X, y, names, seed):
     from gplearn.genetic import SymbolicRegressor
-    reg = SymbolicRegressor(population_size=1000, generations=20, function_set=(
-        "add", "sub", "mul", "div", "sqrt", "log", "sin", "cos"), parsimony_coefficient=1e-3,
-        random_state=seed, n_jobs=1)
+    reg = SymbolicRegressor(function_set=("add", "sub", "mul", "div", "sqrt", "log", "sin", "cos"),
+                            parsimony_coefficient=1e-3, random_state=seed, n_jobs=1,
+                            **GPLEARN_BUDGET)
     reg.fit(X, y)
     return reg.predict, str(reg._program), reg._program.length_
+
+
+run_gplearn.extra = {"budget": GPLEARN_BUDGET}
 
 
 def _cpu() -> float:
