@@ -8,7 +8,10 @@ Each law gets 2000 rows in physical ranges (seeded); the target gets Gaussian
 noise of ``noise · std(y)``.  Every method sees the same rows.  A formula is
 *exact* when it reproduces the noise-free law on 20 000 fresh points: at noise 0
 within ``1e-6 · std(y)`` everywhere, at noise η with an RMS deviation
-``<= 0.1 · η · std(y)``.  Results go to ``docs/discover_results.md`` (a table)
+``<= 0.1 · η · std(y)``.  pyoperon and gplearn get a fixed amount of work
+(:data:`OPERON_BUDGET`, :data:`GPLEARN_BUDGET`), not a time limit, so a busy
+machine slows them down without changing their answers; every record holds
+the wall time and the CPU time (this process and its worker processes).  Results go to ``docs/discover_results.md`` (a table)
 and ``benchmarks/discover_results.jsonl`` (one record per run, appended as it goes).
 """
 from __future__ import annotations
@@ -245,7 +248,7 @@ def main(argv=None) -> int:
                 except Exception as err:  # a failed method is a row, not a crash
                     rec = {"law": law, "noise": noise, "method": method,
                            "error": f"{type(err).__name__}: {err}",
-                           "wall_s": time.perf_counter() - start}
+                           "wall_s": time.perf_counter() - start, "cpu_s": _cpu() - cpu0}
                 records.append(rec)
                 with open(args.jsonl, "a") as f:
                     f.write(json.dumps(rec) + "\n")
