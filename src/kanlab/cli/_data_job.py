@@ -33,9 +33,11 @@ def data_error(message: str) -> NoReturn:
 def pareto_lines(pareto: list[dict], width: int = 70) -> list[str]:
     """The Pareto front as a short table; the chosen row (marked ``*``) refers to the formula
     line printed after it, so that the formula is printed once."""
+    from kanlab.discover._report import short_constants
     lines = [f"  {'':1} {'complexity':>10}  {'val RMSE':>10}  formula"]
     for p in pareto:
-        text = p["formula"] if len(p["formula"]) <= width else p["formula"][:width - 3] + "..."
+        text = short_constants(p["formula"])  # metrics.json keeps every digit
+        text = text if len(text) <= width else text[:width - 3] + "..."
         text = "(the formula below)" if p["chosen"] else text
         lines.append(f"  {'*' if p['chosen'] else ' '} {p['complexity']:>10}  "
                      f"{p['val_rmse']:>10.3e}  {text}")
