@@ -8,7 +8,10 @@ Each law gets 2000 rows in physical ranges (seeded); the target gets Gaussian
 noise of ``noise · std(y)``.  Every method sees the same rows.  A formula is
 *exact* when it reproduces the noise-free law on 20 000 fresh points: at noise 0
 within ``1e-6 · std(y)`` everywhere, at noise η with an RMS deviation
-``<= 0.1 · η · std(y)``.  Results go to ``docs/discover_results.md`` (a table)
+``<= 0.1 · η · std(y)``.  pyoperon and gplearn get a fixed amount of work
+(:data:`OPERON_BUDGET`, :data:`GPLEARN_BUDGET`), not a time limit, so a busy
+machine slows them down without changing their answers; every record holds
+the wall time and the CPU time (this process and its worker processes).  Results go to ``docs/discover_results.md`` (a table)
 and ``benchmarks/discover_results.jsonl`` (one record per run, appended as it goes).
 """
 from __future__ import annotations
@@ -154,22 +157,37 @@ def run_kanlab(X, y, names, seed):
         p["complexity"] for p in res.pareto if p["chosen"])
 
 
+# The peers get a fixed amount of work, not a wall-clock limit, so that their rows do not
+# depend on how busy the machine is (a `max_time` of 30 s left 1-19 s of CPU under load).
+# optimizer_iterations: Levenberg-Marquardt steps on each model's constants (0, the package's
+# default: none beyond the linear scaling); --operon-iterations sets it
+OPERON_BUDGET = {"max_evaluations": 500_000, "generations": 1000, "population_size": 1000,
+                 "optimizer_iterations": 0}
+GPLEARN_BUDGET = {"population_size": 1000, "generations": 20}
+
+
 def run_operon(X, y, names, seed):
     from pyoperon.sklearn import SymbolicRegressor
     reg = SymbolicRegressor(allowed_symbols="add,sub,mul,div,constant,variable,exp,log,sin,cos,"
-                            "sqrt,square", n_threads=1, max_time=30, generations=1000,
-                            max_evaluations=500_000, random_state=seed)
+                            "sqrt,square", n_threads=1, max_time=None, random_state=seed,
+                            **OPERON_BUDGET)
     reg.fit(X, y)
     return reg.predict, reg.get_model_string(reg.model_, 6, names), reg.model_.Length
 
 
+run_operon.extra = {"budget": OPERON_BUDGET}  # the dict itself: --operon-iterations shows
+
+
 def run_gplearn(X, y, names, seed):
     from gplearn.genetic import SymbolicRegressor
-    reg = SymbolicRegressor(population_size=1000, generations=20, function_set=(
-        "add", "sub", "mul", "div", "sqrt", "log", "sin", "cos"), parsimony_coefficient=1e-3,
-        random_state=seed, n_jobs=1)
+    reg = SymbolicRegressor(function_set=("add", "sub", "mul", "div", "sqrt", "log", "sin", "cos"),
+                            parsimony_coefficient=1e-3, random_state=seed, n_jobs=1,
+                            **GPLEARN_BUDGET)
     reg.fit(X, y)
     return reg.predict, str(reg._program), reg._program.length_
+
+
+run_gplearn.extra = {"budget": GPLEARN_BUDGET}
 
 
 def _cpu() -> float:
@@ -195,11 +213,14 @@ def main(argv=None) -> int:
     parser.add_argument("--methods", default="kanlab,pyoperon,gplearn")
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--operon-iterations", type=int, default=0,
+                        help="pyoperon's optimizer_iterations (constant tuning per model)")
     parser.add_argument("--jsonl", default=str(ROOT / "benchmarks" / "discover_results.jsonl"))
     parser.add_argument("--markdown", default=str(ROOT / "docs" / "discover_results.md"))
     parser.add_argument("--from-jsonl", nargs="+", default=None, metavar="FILE",
                         help="only rewrite the markdown table from earlier records")
     args = parser.parse_args(argv)
+    OPERON_BUDGET["optimizer_iterations"] = args.operon_iterations
     if args.from_jsonl:
         records = [json.loads(line) for f in args.from_jsonl for line in open(f) if line.strip()]
         write_markdown(args.markdown, records)
@@ -234,7 +255,7 @@ def main(argv=None) -> int:
                 except Exception as err:  # a failed method is a row, not a crash
                     rec = {"law": law, "noise": noise, "method": method,
                            "error": f"{type(err).__name__}: {err}",
-                           "wall_s": time.perf_counter() - start}
+                           "wall_s": time.perf_counter() - start, "cpu_s": _cpu() - cpu0}
                 records.append(rec)
                 with open(args.jsonl, "a") as f:
                     f.write(json.dumps(rec) + "\n")

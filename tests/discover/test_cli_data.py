@@ -25,8 +25,9 @@ def _fails(tmp_path, capsys, argv, match):
         main(["train", *argv, "--out", str(out), "--no-progress"])
     assert info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert match in err[-1], err
-    assert err[-1].startswith("kanlab train: error: ") or err[-1].startswith("kanlab: error: ")
+    assert len(err) == 1, err  # one line: no usage text, no traceback
+    assert match in err[0], err
+    assert err[0].startswith("kanlab train: error: "), err
     assert not out.exists()
 
 
@@ -141,3 +142,85 @@ def test_dropna_reports_how_many_rows_were_dropped(tmp_path, capsys, monkeypatch
         main(["train", "--data", str(_write(tmp_path, rows=rows)), "--target", "F", "--dropna",
               "--out", str(tmp_path / "run"), "--no-progress"])
     assert "warning: dropped 2 row(s) with NaN or inf cells" in capsys.readouterr().out
+
+
+def _quick(monkeypatch):
+    """Make the CLI's search one short restart round (the pipeline is tested elsewhere)."""
+    import functools
+
+    import kanlab.discover
+    from kanlab.discover._search import Trial
+    quick = ((Trial("log", (1,), steps=10, grids=(5,)),),)
+    monkeypatch.setattr(kanlab.discover, "discover",
+                        functools.partial(kanlab.discover.discover, rounds=quick))
+
+
+def _law_columns(n, seed):
+    """pi = 2·E·I / lambda in columns whose names sympy (or Python) treats specially."""
+    rng = np.random.default_rng(seed)
+    E, I, lam = rng.uniform(1, 3, n), rng.uniform(300, 400, n), rng.uniform(0.5, 1.5, n)
+    return {"E": E, "I": I, "lambda": lam, "pi": 2 * E * I / lam}
+
+
+def test_special_names_plain_symbols_and_mapping_printed_and_stored(tmp_path, capsys,
+                                                                     monkeypatch):
+    """E, I, pi stay plain symbols; lambda (a keyword) is mapped, printed and stored; the
+    stored formula reads back to the law (formula with locals, formula_srepr without)."""
+    _quick(monkeypatch)
+    cols = _law_columns(200, 0)
+    path = tmp_path / "d.csv"
+    path.write_text("E,I,lambda,pi\n" + "\n".join(",".join(map(str, r)) for r in zip(
+        *cols.values())) + "\n")
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(path), "--target", "pi", "--out", str(out),
+                 "--no-progress", "--jobs", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "column names mapped to symbols: 'lambda' -> lambda_" in text
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["name_map"] == {"lambda": "lambda_"}
+    assert metrics["symbols"] == ["E", "I", "lambda_"]
+    E, I, lam = sympy.symbols("E I lambda_")
+    plain = sympy.sympify(metrics["formula_srepr"])
+    assert {str(s) for s in plain.free_symbols} == {"E", "I", "lambda_"}
+    assert sympy.E not in plain.atoms() and sympy.I not in plain.atoms()
+    back = sympy.sympify(metrics["formula"], locals={s: sympy.Symbol(s)
+                                                     for s in metrics["symbols"]})
+    assert sympy.simplify(back - 2 * E * I / lam) == 0
+    assert sympy.simplify(plain.xreplace({s: sympy.Symbol(str(s)) for s in plain.free_symbols})
+                          - 2 * E * I / lam) == 0
+
+
+@pytest.mark.parametrize("kind", ["npz", "parquet"])
+def test_npz_and_parquet_with_test_data(tmp_path, capsys, monkeypatch, kind):
+    """.npz and Parquet in, a separate --test-data file used for the test errors."""
+    _quick(monkeypatch)
+    cols, test = _law_columns(200, 0), _law_columns(50, 1)
+    names = list(cols)
+    if kind == "npz":
+        path = tmp_path / "d.npz"
+        np.savez(path, X=np.c_[cols["E"], cols["I"], cols["lambda"]], y=cols["pi"],
+                 names=np.array(names))
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+        path = tmp_path / "d.parquet"
+        pq.write_table(pa.table(cols), path)
+    test_path = tmp_path / "t.csv"
+    test_path.write_text(",".join(names) + "\n" + "\n".join(
+        ",".join(map(str, r)) for r in zip(*test.values())) + "\n")
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(path), "--target", "pi", "--test-data", str(test_path),
+                 "--out", str(out), "--no-progress", "--jobs", "1"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["test_from"] == "test file" and metrics["n_test"] == 50
+    assert metrics["n_train"] + metrics["n_val"] == 200
+    assert metrics["formula_test_r2"] > 0.999999
+
+
+def test_bad_test_data_is_one_line(tmp_path, capsys):
+    """--test-data without a feature column of --data: one line, exit 2, no run directory."""
+    test = tmp_path / "t.csv"
+    test.write_text("a,F\n" + "\n".join(f"{i},{i}" for i in range(30)) + "\n")
+    _fails(tmp_path, capsys, ["--data", str(_write(tmp_path)), "--target", "F",
+                              "--test-data", str(test)],
+           "--test-data: feature column(s) 'b' not in the data; its columns are: a, F")

@@ -42,6 +42,19 @@ def test_csv_tsv_npz_parquet_read_the_same_table(tmp_path):
     np.testing.assert_allclose(pqt.X, np.c_[a, b])
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_or_tab_in_a_csv_file_is_found(tmp_path, sep):
+    """A .csv written with ';' or tabs reads as the same table (both read paths)."""
+    a, b, y = _rows()
+    t = read_table(_csv(tmp_path, _good_text(sep=sep)), "y")
+    assert t.names == ["a", "b"]
+    np.testing.assert_allclose(t.X, np.c_[a, b])
+    bad = _good_text(sep=sep).splitlines()
+    bad[3] = sep.join(["1.5", "oops", "2"])  # the cell-by-cell path names the cell
+    with pytest.raises(DataError, match="column 'b' has a non-numeric cell 'oops' in row 4"):
+        read_table(_csv(tmp_path, "\n".join(bad) + "\n", "bad.csv"), "y")
+
+
 def test_features_select_columns(tmp_path):
     t = read_table(_csv(tmp_path, _good_text()), "y", features=["b"])
     assert t.names == ["b"] and t.X.shape == (30, 1)

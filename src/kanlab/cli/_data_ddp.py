@@ -63,7 +63,7 @@ def _read_shard(args, features, rank: int, world: int):
     return table, test, None
 
 
-def _agree(parser, tables: list, messages: list, rank: int) -> None:
+def _agree(tables: list, messages: list, rank: int) -> None:
     """Every rank stops with exit status 2 when any rank's data are bad (rank 0 says why)."""
     from kanlab.discover._table import MIN_ROWS
     message = next((m for m in messages if m), None)
@@ -77,7 +77,8 @@ def _agree(parser, tables: list, messages: list, rank: int) -> None:
                        f"needs at least {MIN_ROWS} (training, validation and test rows)")
     if message is not None:
         if rank == 0:
-            parser.error(message)
+            from kanlab.cli._data_job import data_error
+            data_error(message)
         raise SystemExit(2)
 
 
@@ -130,7 +131,7 @@ def run_data_ddp(parser, args, features, check_out=None) -> int:
         rank, world = d.rank(), d.world_size()
         say = (lambda line: print(line, flush=True)) if rank == 0 else (lambda line: None)
         table, test, message = _read_shard(args, features, rank, world)
-        _agree(parser, _gather((table.names, table.n_rows) if table else None),
+        _agree(_gather((table.names, table.n_rows) if table else None),
                _gather(message), rank)
         message = None  # the data are good on every rank: now the run directory (rank 0)
         if rank == 0 and check_out is not None:

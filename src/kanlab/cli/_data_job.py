@@ -10,21 +10,34 @@ and ``model.safetensors`` (the best spline model).
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 
-__all__ = ["run_data", "write_run", "pareto_lines", "FIGURE_ROWS"]
+__all__ = ["run_data", "write_run", "pareto_lines", "data_error", "FIGURE_ROWS"]
 
 FIGURE_ROWS = 5000  # rows drawn in fit.png and used for the diagrams (a seeded subsample)
+
+
+def data_error(message: str) -> NoReturn:
+    """End the run on bad data: one ``kanlab train: error: ...`` line, exit status 2.
+
+    No usage text: the options were right, the file's contents were not.
+    """
+    print(f"kanlab train: error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(2)
 
 
 def pareto_lines(pareto: list[dict], width: int = 70) -> list[str]:
     """The Pareto front as a short table; the chosen row (marked ``*``) refers to the formula
     line printed after it, so that the formula is printed once."""
+    from kanlab.discover._report import short_constants
     lines = [f"  {'':1} {'complexity':>10}  {'val RMSE':>10}  formula"]
     for p in pareto:
-        text = p["formula"] if len(p["formula"]) <= width else p["formula"][:width - 3] + "..."
+        text = short_constants(p["formula"])  # metrics.json keeps every digit
+        text = text if len(text) <= width else text[:width - 3] + "..."
         text = "(the formula below)" if p["chosen"] else text
         lines.append(f"  {'*' if p['chosen'] else ' '} {p['complexity']:>10}  "
                      f"{p['val_rmse']:>10.3e}  {text}")
@@ -64,7 +77,11 @@ def write_run(result, table, test_table, X_test, y_test, *, out: str | None, see
     metrics = {
         "target": table.target, "columns": result.names, "symbols": result.symbols,
         "name_map": result.name_map,
-        "formula": result.formula_str, "formula_latex": result.formula_latex,
+        # `formula` reads back with sympy.sympify(formula, locals={s: sympy.Symbol(s) for s in
+        # symbols}); plain sympify would read E, I, N, S, Q, pi, beta, gamma as sympy's own
+        # objects, so `formula_srepr` spells every symbol out (plain sympify reads it right)
+        "formula": result.formula_str, "formula_srepr": _srepr(result.formula),
+        "formula_latex": result.formula_latex,
         "formula_fits": result.formula_fits,
         "formula_test_rmse": m.get("formula_test_rmse"), "formula_test_r2": m.get("formula_test_r2"),
         "formula_val_rmse": m.get("formula_val_rmse"),
@@ -114,6 +131,14 @@ def write_run(result, table, test_table, X_test, y_test, *, out: str | None, see
         title=f"kanlab: a formula for {table.target}"))
     atomic_write_text(path / "metrics.json", json.dumps(metrics, indent=2, default=str) + "\n")
     return metrics
+
+
+def _srepr(expr) -> str | None:
+    """``sympy.srepr`` of the formula: symbols as ``Symbol('E', ...)``, parsed without locals."""
+    if expr is None:
+        return None
+    import sympy
+    return sympy.srepr(expr)
 
 
 def _test_rows(table, test_table, seed):

@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _data_main(parser, args) -> int:
-    """``--data``: read and check everything first (one line, exit 2), then discover."""
+    """``--data``: read and check everything first (bad data: one line, exit 2), then discover."""
+    from kanlab.cli._data_job import data_error
     from kanlab.discover import DataError, read_table
     if args.resume:
         parser.error("--data cannot be combined with --resume yet")
@@ -78,14 +79,14 @@ def _data_main(parser, args) -> int:
     try:
         table = read_table(args.data, args.target, features, dropna=args.dropna)
     except DataError as err:
-        parser.error(f"--data: {err}")
+        data_error(f"--data: {err}")
     test = None
     if args.test_data is not None:
         try:
             test = read_table(args.test_data, table.target, table.names + table.dropped_columns,
                               dropna=args.dropna, min_rows=1)
         except DataError as err:
-            parser.error(f"--test-data: {err}")
+            data_error(f"--test-data: {err}")
     check_out(parser, args.out)
     import torch
     torch.set_num_threads(args.threads)

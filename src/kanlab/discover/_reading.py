@@ -113,8 +113,9 @@ def _read_text(path: Path, sep: str | None, shard=None):
     except (pd.errors.ParserError, ValueError, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DataError(f"cannot read {str(path)!r} as a table: {first}") from None
-    if sep is None and frame.shape[1] == 1 and "\t" in str(frame.iloc[0, 0]):
-        return _read_text(path, "\t", shard)
+    other = _other_separator(frame, sep)
+    if other is not None:
+        return _read_text(path, other, shard)
     names = [str(c).strip() for c in frame.iloc[0]]
     body = frame.iloc[1:]
     _check_header(path, names, len(body))
@@ -140,8 +141,9 @@ def _read_numeric_text(path: Path, sep: str | None, pd, shard=None):
     try:
         head = pd.read_csv(path, sep=sep or ",", header=None, nrows=1, dtype=str,
                            keep_default_na=False, skipinitialspace=True)
-        if sep is None and head.shape[1] == 1 and "\t" in str(head.iloc[0, 0]):
-            sep = "\t"
+        other = _other_separator(head, sep)
+        if other is not None:
+            sep = other
             head = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str,
                                keep_default_na=False, skipinitialspace=True)
         names = [str(c).strip() for c in head.iloc[0]]
@@ -163,6 +165,14 @@ def _read_numeric_text(path: Path, sep: str | None, pd, shard=None):
                for name, col in zip(names, frame.columns)}
     rank, world = shard or (0, 1)  # labels: the file's line numbers (the header is line 1)
     return columns, range(2 + rank, 2 + rank + world * len(frame), world), None
+
+
+def _other_separator(head, sep: str | None) -> str | None:
+    """A tab or ``;`` when a file read with commas has one column whose header holds it."""
+    if sep is not None or head.shape[1] != 1:
+        return None
+    first = str(head.iloc[0, 0])
+    return next((c for c in ("\t", ";") if c in first), None)
 
 
 def _is_number(s: str) -> bool:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["report_html"]
+__all__ = ["report_html", "short_constants"]
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;
@@ -42,6 +43,22 @@ def _formula_image(latex: str) -> str | None:
         return base64.b64encode(buf.getvalue()).decode("ascii")
     except Exception:  # mathtext covers only part of LaTeX: the text form is always shown
         return None
+
+
+# a decimal constant not glued to a name (``x1`` keeps its 1), with an optional exponent
+_CONSTANT = re.compile(r"(?<![\w.])\d+\.\d+(?:[eE][+-]?\d+)?")
+
+
+def short_constants(formula: str, digits: int = 4) -> str:
+    """``formula`` with its decimal constants shown to ``digits`` significant digits.
+
+    For display only (the Pareto tables): the stored formulas keep every digit.
+    """
+    def shorten(m):
+        text = m.group(0)
+        mantissa = re.split(r"[eE]", text)[0].replace(".", "").lstrip("0")
+        return text if len(mantissa) <= digits else f"{float(text):.{digits}g}"
+    return _CONSTANT.sub(shorten, formula)
 
 
 def _fmt(v) -> str:
@@ -95,9 +112,10 @@ def report_html(result, metrics: dict, figures: dict, table, title: str = "kanla
     for p in metrics.get("pareto", []):
         cls = " class='chosen'" if p.get("chosen") else ""
         parts.append(f"<tr{cls}><td>{p['complexity']}</td><td>{p['val_rmse']:.4g}</td>"
-                     f"<td class='f'>{e(p['formula'])}</td><td>{e(p.get('source', ''))}</td></tr>")
+                     f"<td class='f'>{e(p['formula'] if p.get('chosen') else short_constants(p['formula']))}</td><td>{e(p.get('source', ''))}</td></tr>")
     parts.append("</table><p>The highlighted row is the chosen formula: the simplest within 1 % "
-                 "of the best validation error.</p>")
+                 "of the best validation error.  The other rows show their constants to 4 "
+                 "significant digits (metrics.json keeps every digit).</p>")
     parts.append("<h2>Data</h2>" + _data_summary(table, metrics))
     parts.append("<h2>Figures</h2>")
     captions = {"fit": "Predictions against measurements on the test rows.",
