@@ -90,3 +90,16 @@ def test_project_uses_the_ray_of_a_scale_free_candidate():
     assert same.all()
     torch.testing.assert_close(b / a, torch.tensor([30.0, -2.5], dtype=F64))
     assert float(b.abs().max()) <= 10 + 1e-12
+
+
+def test_native_model_methods_take_the_box():
+    import kanlab
+    x = torch.linspace(-1, 1, 201, dtype=F64)[:, None]
+    y = torch.tanh(25 * x)
+    model = kanlab.KAN([1, 1], grid=40, seed=0, dtype=F64)
+    model.fit({"train_input": x, "train_label": y, "test_input": x, "test_label": y},
+              steps=20, progress=False)
+    best = model.suggest_symbolic(0, 0, 0, lib=["tanh"], x=x, a_range=(-5, 5))[0]
+    assert abs(best.params[0]) == pytest.approx(5)
+    fit = model.fix_symbolic(0, 0, 0, "tanh", x=x, a_range=(-5, 5), b_range=(-1, 1))
+    assert abs(fit.params[0]) == pytest.approx(5) and abs(fit.params[1]) <= 1
