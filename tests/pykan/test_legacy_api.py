@@ -74,14 +74,49 @@ def test_cuda_without_cuda_falls_back_to_the_cpu_with_a_warning():
 # ---------------------------------------------------------------- perturb / MLP.refine
 def test_perturb_best_is_non_intrusive_with_a_warning():
     a, b = _kan([2, 3, 1]), _kan([2, 3, 1])
+    a.fix_symbolic(0, 0, 1, "sin", fit_params_bool=False, verbose=False)
+    b.fix_symbolic(0, 0, 1, "sin", fit_params_bool=False, verbose=False)
     a.perturb(mag=0.1, mode="non-intrusive")
     with pytest.warns(FutureWarning, match="best"):
         b.perturb(mag=0.1, mode="best")
     for la, lb in zip(a.layers, b.layers):
-        torch.testing.assert_close(la.coef, lb.coef)
-    assert not torch.equal(a.layers[0].coef, _kan([2, 3, 1]).layers[0].coef)
+        torch.testing.assert_close(la.mask, lb.mask)
+        torch.testing.assert_close(la.scale_sp, lb.scale_sp)
     with pytest.raises(ValueError, match="mode"):
         a.perturb(mode="worst")
+
+
+@pytest.mark.parametrize("mode", ["all", "non-intrusive", "minimal"])
+def test_perturb_switches_on_pykans_edges(mode):
+    """Oracle: pykan 0.2.8's perturb on the same network, same symbolic edges."""
+    kan = pytest.importorskip("kan")
+    edges = [(0, 0, 1, "sin"), (0, 1, 1, "x^2"), (1, 1, 0, "exp")]
+    mine = _kan([2, 3, 1])
+    ref = kan.KAN(width=[2, 3, 1], grid=3, seed=0, auto_save=False)
+    ref.get_act(torch.rand(20, 2))
+    for l, i, j, name in edges:
+        mine.fix_symbolic(l, i, j, name, fit_params_bool=False, verbose=False)
+        ref.fix_symbolic(l, i, j, name, fit_params_bool=False, verbose=False, log_history=False)
+    mine.perturb(mag=0.1, mode=mode)
+    ref.perturb(mag=0.1, mode=mode)
+    for l in range(2):
+        torch.testing.assert_close(mine.layers[l].mask.float(), ref.act_fun[l].mask.T.float())
+        zero_sp = ref.act_fun[l].scale_sp.T == 0
+        assert torch.equal(mine.layers[l].scale_sp == 0, zero_sp)
+
+
+def test_perturb_makes_a_compiled_network_trainable():
+    """A purely symbolic [2, 1] edge pair: after perturb the splines take gradients and the
+    output is unchanged (last layer: zero-weighted splines)."""
+    model = _kan([2, 1])
+    for i in range(2):
+        model.fix_symbolic(0, i, 0, "x^2", fit_params_bool=False, verbose=False)
+    x = torch.rand(16, 2, dtype=model.layers[0].coef.dtype)
+    before = model(x).detach()
+    model.perturb(mag=0.1)
+    torch.testing.assert_close(model(x), before)
+    model(x).pow(2).sum().backward()
+    assert float(model.layers[0].scale_sp.grad.abs().sum()) > 0
 
 
 def test_mlp_refine_keeps_the_model_and_warns():

@@ -73,14 +73,16 @@ class KANMethods:
         _pruning.remove_node(self, l, i)
 
     def suggest_symbolic(self, l: int, i: int, j: int, lib=None, topk: int = 5,
-                         x: Tensor | None = None):
+                         x: Tensor | None = None, a_range=None, b_range=None):
         """Ranked symbolic candidates for edge ``(l, i, j)`` (see :mod:`kanlab.symbolic`)."""
-        return symbolic.suggest_symbolic(self, l, i, j, lib=lib, topk=topk, x=x)
+        return symbolic.suggest_symbolic(self, l, i, j, lib=lib, topk=topk, x=x, a_range=a_range,
+                                         b_range=b_range)
 
     def fix_symbolic(self, l: int, i: int, j: int, name, x: Tensor | None = None,
-                     fit_params: bool = True, params=None):
+                     fit_params: bool = True, params=None, a_range=None, b_range=None):
         """Replace edge ``(l, i, j)``'s spline by ``c·f(a·x+b)+d``; returns the fit."""
-        return symbolic.fix_symbolic(self, l, i, j, name, x=x, fit_params=fit_params, params=params)
+        return symbolic.fix_symbolic(self, l, i, j, name, x=x, fit_params=fit_params, params=params,
+                                     a_range=a_range, b_range=b_range)
 
     def unfix_symbolic(self, l: int, i: int, j: int) -> None:
         """Give edge ``(l, i, j)`` back to its spline."""

@@ -279,7 +279,7 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
                      b_range=(-10, 10), verbose=True, random=False, log_history=True):
         from kanlab.pykan._symbolic import fix_symbolic
         r2 = fix_symbolic(self, int(l), int(i), int(j), fun_name, fit_params_bool, a_range,
-                          b_range, verbose)
+                          b_range, verbose, random)
         if log_history:
             self.log_history("fix_symbolic")
         return r2
@@ -298,7 +298,7 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
                          verbose=True, r2_loss_fun=None, c_loss_fun=None, weight_simple=0.8):
         from kanlab.pykan._symbolic import suggest_symbolic
         return suggest_symbolic(self, int(l), int(i), int(j), a_range, b_range, lib, int(topk),
-                                verbose, weight_simple)
+                                verbose, weight_simple, r2_loss_fun, c_loss_fun)
 
     def auto_symbolic(self, a_range=(-10, 10), b_range=(-10, 10), lib=None, verbose=1,
                       weight_simple=0.8, r2_threshold=0.0):

@@ -103,10 +103,25 @@ def set_mode(model, l, i, j, mode) -> None:
     sym.regroup()
 
 
+# Which edges get their spline switched on (mask = mag), by kind: "aa_a" a symbolic edge
+# between nodes that both have symbolic edges, "aa_i" a non-symbolic edge between such
+# nodes, "ai"/"ia"/"ii" edges whose input/output node has (a) or has no (i) symbolic edge.
+_PERTURBED = {"all": {"aa_a", "aa_i", "ai", "ia", "ii"},
+              "non-intrusive": {"ai", "ii"},
+              "minimal": {"aa_a"}}
+
+
 @torch.no_grad()
 def perturb(model, mag=1.0, mode="non-intrusive") -> None:
-    """Add noise of size ``mag`` to the spline coefficients; ``mode='all'`` also switches on
-    (small) the splines of removed or symbolic edges, ``'non-intrusive'`` leaves them.
+    """Switch on the splines of chosen edges next to their symbolic functions, so that a
+    compiled (symbolic) network becomes trainable: pykan's ``perturb``.
+
+    Each edge is classed by whether its input node and its output node have a symbolic
+    edge in that layer (and, when both do, whether the edge itself is symbolic); the
+    edges of the classes ``mode`` names (:data:`_PERTURBED`) get spline mask ``mag``.
+    In the last layer ``'non-intrusive'`` instead switches on every edge's spline with
+    zero weights (mask 1, ``scale_base = scale_sp = 0``): the output is unchanged and
+    the splines are trainable from there.
 
     ``mode='best'`` (an older pykan's name, used by its Physics_1 notebook; pykan 0.2.8
     rejects it) is taken as ``'non-intrusive'``, with a FutureWarning.
@@ -115,15 +130,31 @@ def perturb(model, mag=1.0, mode="non-intrusive") -> None:
         warnings.warn("perturb(mode='best') is an older pykan's name; it is taken as "
                       "'non-intrusive'", FutureWarning, stacklevel=3)
         mode = "non-intrusive"
-    if mode not in ("non-intrusive", "minimal", "all"):
+    if mode not in _PERTURBED:
         raise ValueError(f"mode must be 'non-intrusive', 'minimal', 'all' (or 'best'), "
                          f"got {mode!r}")
-    generator = torch.Generator().manual_seed(int(getattr(model, "seed", 0)))
-    for layer in model.layers:
-        noise = (torch.rand(layer.coef.shape, generator=generator, dtype=torch.float64) - 0.5)
-        layer.coef.add_(noise.to(layer.coef) * mag / layer.grid)
-        if mode == "all":
-            layer.mask.fill_(1.0)
+    depth = len(model.layers)
+    for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
+        names = sym.names
+        active = torch.tensor([[sym.mask[j, i] != 0 and names[j][i] not in (None, "0")
+                                for i in range(layer.in_features)]
+                               for j in range(layer.out_features)], dtype=torch.bool)
+        if active.numel() == 0:
+            continue
+        in_active, out_active = active.any(0), active.any(1)  # (in,), (out,)
+        last_quiet = l == depth - 1 and mode == "non-intrusive"
+        for j in range(layer.out_features):
+            for i in range(layer.in_features):
+                if last_quiet:
+                    layer.mask[j, i] = 1.0
+                    layer.scale_base[j, i] = 0.0
+                    layer.scale_sp[j, i] = 0.0
+                    continue
+                kind = ("a" if in_active[i] else "i") + ("a" if out_active[j] else "i")
+                if kind == "aa":
+                    kind += "_a" if active[j, i] else "_i"
+                if kind in _PERTURBED[mode]:
+                    layer.mask[j, i] = float(mag)
 
 
 def _new_layer(model, n_in, n_out, identity=False):

@@ -2,9 +2,13 @@
 ``symbolic_formula``, ``ex_round``, ``add_symbolic``, ``SYMBOLIC_LIB``) on
 :mod:`kanlab.symbolic`.
 
-``a_range``/``b_range`` are accepted: kanlab's fitter searches ``a, b`` from
-the data (every candidate's own scale and phase) rather than on a fixed box,
-so no range needs to be given.
+``a_range``/``b_range`` (pykan's default ``(-10, 10)`` each) bound the fitted
+``a, b`` as in pykan: kanlab's fitter searches ``a, b`` from the data (every
+candidate's own scale and phase) and keeps them in the box, through the
+candidate's invariances where it can (``sin(-u)``, a power's scale), else by
+fitting inside the bounds (:mod:`kanlab.symbolic._box`).  A bounded ``a`` keeps a
+fixed edge's scale comparable with its neighbours', which a later gradient fit
+of the symbolic network needs.
 """
 from __future__ import annotations
 
@@ -43,32 +47,67 @@ def _lib(lib):
     return [_ALIASES.get(n, n) if isinstance(n, str) else n for n in lib]
 
 
-def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, verbose):
+def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, verbose,
+                 random=False):
+    """pykan's ``fix_symbolic``: fit ``a, b, c, d`` in the bounds and return R² (a tensor),
+    or, with ``fit_params_bool=False``, set ``(1, 0, 1, 0)`` (``random``: each drawn
+    uniformly from ``[-1, 1)`` by torch's global generator, as pykan) and return None."""
     candidate = _name(fun_name)
-    data = model._data(None) if fit_params_bool else None
-    fit = _sym.fix_symbolic(model, l, i, j, candidate, x=data, fit_params=bool(fit_params_bool))
-    if fit is None:
+    if not fit_params_bool:
+        params = (torch.rand(4) * 2 - 1).tolist() if random else None
+        _sym.fix_symbolic(model, l, i, j, candidate, fit_params=False, params=params)
         return None
+    fit = _sym.fix_symbolic(model, l, i, j, candidate, x=model._data(None), fit_params=True,
+                            a_range=a_range, b_range=b_range)
     if verbose:
         print(f"r2 is {fit.r2}")
+        if fit.r2 < 0.9:
+            print("r2 is not very high, please double check if you are choosing the correct "
+                  "symbolic function.")
     return torch.tensor(fit.r2)
 
 
-def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weight_simple):
-    """``(best_name, best_fun, best_r2, best_c)``; with ``verbose`` a table of the ``topk``."""
-    fits = _sym.suggest_symbolic(model, l, i, j, lib=_lib(lib), topk=topk, x=model._data(None))
+def _r2_loss(r2):
+    return np.log2(1 + 1e-5 - r2)  # pykan's default r2_loss_fun
+
+
+def _c_loss(c):
+    return c  # pykan's default c_loss_fun
+
+
+def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weight_simple,
+                     r2_loss_fun=None, c_loss_fun=None):
+    """``(best_name, best_fun, best_r2, best_c)``; with ``verbose`` a table of the ``topk``.
+
+    Every candidate is fitted by kanlab's fitter (in the bounds ``a_range``, ``b_range``)
+    and ranked by pykan's rule: ``weight_simple · c_loss_fun(complexity) + (1 −
+    weight_simple) · r2_loss_fun(R²)``, lowest first (``weight_simple=0``: by R² alone).
+    """
+    r2_loss_fun = _r2_loss if r2_loss_fun is None else r2_loss_fun
+    c_loss_fun = _c_loss if c_loss_fun is None else c_loss_fun
+    weight_simple = float(weight_simple)
+    fits = _sym.suggest_symbolic(model, l, i, j, lib=_lib(lib), topk=None, x=model._data(None),
+                                 a_range=a_range, b_range=b_range)
+    r2s = np.array([f.r2 for f in fits], dtype=float)
+    cs = np.array([f.complexity for f in fits], dtype=float)
+    r2_loss = np.asarray(r2_loss_fun(r2s), dtype=float)
+    c_loss = np.asarray(c_loss_fun(cs), dtype=float)
+    loss = weight_simple * c_loss + (1 - weight_simple) * r2_loss
+    order = np.argsort(loss, kind="stable")[:topk]
     if verbose:
-        print(f"{'':>3} {'function':>10} {'fitting r2':>14} {'complexity':>10}")
-        for rank, f in enumerate(fits):
-            print(f"{rank:>3} {f.name:>10} {f.r2:>14.6f} {f.complexity:>10}")
-    best = fits[0]
+        print(f"{'':>3} {'function':>10} {'fitting r2':>12} {'r2 loss':>10} {'complexity':>10} "
+              f"{'complexity loss':>15} {'total loss':>10}")
+        for rank, k in enumerate(order):
+            print(f"{rank:>3} {fits[k].name:>10} {r2s[k]:>12.6f} {r2_loss[k]:>10.6f} "
+                  f"{int(cs[k]):>10} {c_loss[k]:>15.6g} {loss[k]:>10.6f}")
+    best = fits[order[0]]
     lib_map = _sym.resolve_library(_lib(lib))
     return best.name, lib_map[best.name].fn, best.r2, best.complexity
 
 
 def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_threshold):
     records = _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
-                                 x=model._data(None))
+                                 x=model._data(None), a_range=a_range, b_range=b_range)
     if verbose:
         for r in records:
             if r["name"] is None:

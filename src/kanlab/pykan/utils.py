@@ -144,13 +144,14 @@ def fit_params(x, y, fun, a_range=(-10, 10), b_range=(-10, 10), grid_number=101,
                verbose=True, device="cpu"):
     """Fit ``y ≈ c·fun(a·x + b) + d``: ``(tensor([a, b, c, d]), r2)``, printing r2 if ``verbose``.
 
-    kanlab's fitter (:func:`kanlab.symbolic.fit_candidate`) searches ``a, b`` itself, so
-    ``a_range``, ``b_range``, ``grid_number`` and ``iteration`` are accepted and unused.
+    kanlab's fitter (:func:`kanlab.symbolic.fit_candidate`) searches ``a, b`` itself, in
+    the bounds ``a_range``, ``b_range``; ``grid_number`` and ``iteration`` (pykan's sweep)
+    are accepted and unused.
     """
     from kanlab.pykan._symbolic import _candidate_from_callable
     from kanlab.symbolic import fit_candidate
     fit = fit_candidate(torch.as_tensor(x).reshape(-1), torch.as_tensor(y).reshape(-1),
-                        _candidate_from_callable("f", fun))
+                        _candidate_from_callable("f", fun), a_range=a_range, b_range=b_range)
     if verbose:
         print(f"r2 is {fit.r2}")
     return torch.tensor([float(v) for v in fit.params]), torch.tensor(float(fit.r2))

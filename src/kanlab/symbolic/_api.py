@@ -63,8 +63,9 @@ def edge_samples(model, l: int, i: int, j: int, x: Tensor | None = None) -> tupl
 
 
 def suggest_symbolic(model, l: int, i: int, j: int, lib=None, topk: int = 5,
-                     x: Tensor | None = None):
-    """The ``topk`` best candidates for edge ``(l, i, j)``, best first.
+                     x: Tensor | None = None, a_range=None, b_range=None):
+    """The ``topk`` best candidates for edge ``(l, i, j)``, best first (``a_range``,
+    ``b_range``: bounds on ``a, b``, see :func:`kanlab.symbolic.fit_candidate`).
 
     Returns
     -------
@@ -74,12 +75,13 @@ def suggest_symbolic(model, l: int, i: int, j: int, lib=None, topk: int = 5,
     """
     from kanlab.symbolic._fit import suggest
     xi, yi = edge_samples(model, l, i, j, x)
-    return suggest(xi, yi, lib=lib, topk=topk)
+    return suggest(xi, yi, lib=lib, topk=topk, a_range=a_range, b_range=b_range)
 
 
 @torch.no_grad()
 def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
-                 fit_params: bool = True, params: Sequence[float] | None = None):
+                 fit_params: bool = True, params: Sequence[float] | None = None,
+                 a_range=None, b_range=None):
     """Make edge ``(l, i, j)`` compute ``c · f(a·x + b) + d`` instead of its spline.
 
     Parameters
@@ -90,6 +92,9 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
         fit ``a, b, c, d`` to the spline on ``x`` (default data:
         ``model.reference_input``); otherwise use ``params`` (default
         ``(1, 0, 1, 0)``).
+    a_range, b_range
+        None, or ``(low, high)`` bounds on the fitted ``a``, ``b`` (see
+        :func:`kanlab.symbolic.fit_candidate`).
 
     Returns
     -------
@@ -103,7 +108,7 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
     if fit_params:
         from kanlab.symbolic._fit import fit_candidate
         xi, yi = edge_samples(model, l, i, j, x)
-        result = fit_candidate(xi, yi, candidate)
+        result = fit_candidate(xi, yi, candidate, a_range=a_range, b_range=b_range)
         params = result.params
     elif params is None:
         params = (1.0, 0.0, 1.0, 0.0)
@@ -127,7 +132,7 @@ def unfix_symbolic(model, l: int, i: int, j: int) -> None:
 
 
 def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None = None,
-                  topk: int = 5) -> list[dict]:
+                  topk: int = 5, a_range=None, b_range=None) -> list[dict]:
     """Fix every active spline edge to its best candidate.
 
     Layers are processed in order and each layer's edges are fitted on the
@@ -136,7 +141,8 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
     whose input is constant on the data becomes the constant it outputs
     (``"0"`` with offset ``d``).  Only the best candidate of each edge is needed, so
     ``suggest(topk=1)`` fits candidates by complexity until one is accepted; ``topk``
-    is kept for compatibility and changes nothing.
+    is kept for compatibility and changes nothing.  ``a_range``, ``b_range``: bounds on
+    every fit's ``a, b`` (see :func:`kanlab.symbolic.fit_candidate`).
 
     Returns
     -------
@@ -163,7 +169,8 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
                     records.append({"l": l, "i": i, "j": j, "name": "0", "r2": 1.0,
                                     "params": (1.0, 0.0, 1.0, mean)})
                     continue
-                best = suggest(xi, yi, lib=lib, topk=1)[0]  # (fits only what may rank first)
+                best = suggest(xi, yi, lib=lib, topk=1, a_range=a_range,
+                               b_range=b_range)[0]  # (fits only what may rank first)
                 chosen = best.name if best.r2 >= r2_threshold else None
                 if chosen is not None:
                     fix_symbolic(model, l, i, j, _candidate(best, lib), fit_params=False,

@@ -55,6 +55,7 @@ from torch import Tensor
 
 from kanlab._validation import check_float, check_int
 
+from kanlab.symbolic._box import Box, Projector, make_box
 from kanlab.symbolic._library import Candidate, resolve_library
 from kanlab.symbolic._search import search
 
@@ -208,10 +209,19 @@ def _check_options(r2_threshold, complexity_weight, n_starts, max_iter) -> None:
     check_int(max_iter, "max_iter", low=1)
 
 
+def _in_box(box: Box | None, cand: Candidate, a: float, b: float) -> tuple[float, float]:
+    if box is None:
+        return a, b
+    pa, pb, _ = box.project(cand, torch.tensor([a], dtype=_F64), torch.tensor([b], dtype=_F64))
+    return float(pa), float(pb)
+
+
 def _fit_all(cands: list[Candidate], data: _Data, r2_threshold: float, weight: float,
-             n_starts: int, max_iter: int) -> list[SymbolicFit | None]:
+             n_starts: int, max_iter: int, box: Box | None = None) -> list[SymbolicFit | None]:
     """One :class:`SymbolicFit` per candidate (None where none is finite on the samples)."""
-    found = search(cands, data.xt, data.yt, data.order, data.constant, n_starts, max_iter)
+    project = None if box is None else Projector(box, data.xm, data.xs)
+    found = search(cands, data.xt, data.yt, data.order, data.constant, n_starts, max_iter,
+                   project)
     fits: list[SymbolicFit | None] = []
     yc = data.y - data.y.mean()
     ss_tot = float(yc @ yc)
@@ -224,6 +234,7 @@ def _fit_all(cands: list[Candidate], data: _Data, r2_threshold: float, weight: f
         b = ab[1] - ab[0] * data.xm / data.xs
         linear = None
         for a_, b_ in (_canonical(cand, a, b), (a, b)):  # the raw form if rounding breaks the other
+            a_, b_ = _in_box(box, cand, a_, b_)
             linear = _linear_fit(cand, data, a_, b_)
             if linear is not None:
                 a, b = a_, b_
@@ -239,7 +250,7 @@ def _fit_all(cands: list[Candidate], data: _Data, r2_threshold: float, weight: f
 
 
 def _fit_first(cands: list[Candidate], data: _Data, r2_threshold: float, weight: float,
-               n_starts: int, max_iter: int) -> list[SymbolicFit | None]:
+               n_starts: int, max_iter: int, box: Box | None = None) -> list[SymbolicFit | None]:
     """:func:`_fit_all` for the best fit only: first the simplest candidates (whole
     complexity levels, lowest first, at least :data:`FIRST_BATCH` of them), then, unless
     one of them is accepted, all the others (None stays for those not fitted).  An accepted
@@ -252,7 +263,7 @@ def _fit_first(cands: list[Candidate], data: _Data, r2_threshold: float, weight:
     fits: list[SymbolicFit | None] = [None] * len(cands)
     for batch in (order[:end], order[end:]):
         found = _fit_all([cands[i] for i in batch], data, r2_threshold, weight, n_starts,
-                         max_iter) if batch else []
+                         max_iter, box) if batch else []
         for i, f in zip(batch, found):
             fits[i] = f
         if any(f is not None and f.accepted for f in found):
@@ -262,7 +273,8 @@ def _fit_first(cands: list[Candidate], data: _Data, r2_threshold: float, weight:
 
 def fit_candidate(x: Any, y: Any, candidate: Candidate | str, *,
                   r2_threshold: float = R2_THRESHOLD, complexity_weight: float = COMPLEXITY_WEIGHT,
-                  n_starts: int = 4, max_iter: int = 20) -> SymbolicFit:
+                  n_starts: int = 4, max_iter: int = 20, a_range=None,
+                  b_range=None) -> SymbolicFit:
     """Best ``c·f(a·x + b) + d`` for one candidate ``f``.
 
     Parameters
@@ -278,6 +290,12 @@ def fit_candidate(x: Any, y: Any, candidate: Candidate | str, *,
         best coarse-grid starts refined by Levenberg–Marquardt.
     max_iter
         Levenberg–Marquardt iterations at most.
+    a_range, b_range
+        None (no bound), or ``(low, high)``: the fit keeps ``a`` (``b``) in that
+        interval, in the data's units (:mod:`kanlab.symbolic._box`: an equivalent
+        ``(a, b)`` of the same function is used where the candidate has one, e.g.
+        ``(−a, −b)`` for ``sin``'s phase or any scale for powers; otherwise the best
+        fit inside the bounds).
 
     Returns
     -------
@@ -294,8 +312,10 @@ def fit_candidate(x: Any, y: Any, candidate: Candidate | str, *,
         candidate = resolve_library([candidate])[candidate]
     if not isinstance(candidate, Candidate):
         raise TypeError(f"candidate must be a Candidate or a name, got {type(candidate).__name__}")
+    box = make_box(a_range, b_range)
     data = _prepare(x, y)
-    fit = _fit_all([candidate], data, r2_threshold, complexity_weight, n_starts, max_iter)[0]
+    fit = _fit_all([candidate], data, r2_threshold, complexity_weight, n_starts, max_iter,
+                   box)[0]
     if fit is None:
         raise ValueError(f"candidate {candidate.name!r} is not finite on x's range "
                          f"[{float(data.x.min())}, {float(data.x.max())}] for any tried (a, b)")
@@ -304,7 +324,8 @@ def fit_candidate(x: Any, y: Any, candidate: Candidate | str, *,
 
 def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
             r2_threshold: float = R2_THRESHOLD, complexity_weight: float = COMPLEXITY_WEIGHT,
-            n_starts: int = 4, max_iter: int = 20) -> list[SymbolicFit]:
+            n_starts: int = 4, max_iter: int = 20, a_range=None,
+            b_range=None) -> list[SymbolicFit]:
     """Fit every candidate of ``lib`` to the samples and rank them, best first.
 
     Parameters
@@ -318,7 +339,7 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
         how many fits to return (None: all).  With 1, candidates are fitted by complexity,
         lowest first, until one is accepted: those of higher complexity could not rank
         first, so they are not fitted.
-    r2_threshold, complexity_weight, n_starts, max_iter
+    r2_threshold, complexity_weight, n_starts, max_iter, a_range, b_range
         as in :func:`fit_candidate`.
 
     Returns
@@ -338,11 +359,12 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
     _check_options(r2_threshold, complexity_weight, n_starts, max_iter)
     if topk is not None:
         topk = check_int(topk, "topk", low=1)
+    box = make_box(a_range, b_range)
     candidates = resolve_library(lib)
     data = _prepare(x, y)
     fit = _fit_first if topk == 1 else _fit_all
     fits = fit(list(candidates.values()), data, r2_threshold, complexity_weight, n_starts,
-               max_iter)
+               max_iter, box)
     fits = [(order, f) for order, f in enumerate(fits) if f is not None]
     if not fits:
         raise ValueError(f"no candidate of {list(candidates)} is finite on x's range "

@@ -104,9 +104,12 @@ def _best_pairs(cand: Candidate, alpha: Tensor, beta: Tensor, xt: Tensor, yt: Te
     return torch.topk(corr2, min(n, int(ok.sum()))).indices
 
 
-def _coarse_starts(cand: Candidate, xt: Tensor, yt: Tensor, n_starts: int):
-    """The ``n_starts`` best valid grid pairs (repeated if fewer), or None if none is valid."""
+def _coarse_starts(cand: Candidate, xt: Tensor, yt: Tensor, n_starts: int, project=None):
+    """The ``n_starts`` best valid grid pairs (repeated if fewer), or None if none is valid;
+    with ``project`` (a :class:`~kanlab.symbolic._box.Projector`), moved into its box first."""
     alpha, beta = _start_grid(cand, xt)
+    if project is not None:
+        alpha, beta = project(cand, alpha, beta)
     best = _best_pairs(cand, alpha, beta, xt, yt, n_starts)
     if best is None:
         return None
@@ -129,12 +132,22 @@ def _place_kink(cand: Candidate, alpha: float, beta: float, xt: Tensor, yt: Tens
 class _Rows:
     """Flat ``(R,)`` rows of ``(α, β)``; candidate ``i`` owns rows ``i·K … i·K + K − 1``."""
 
-    def __init__(self, cands: list[Candidate], k: int):
-        self.cands, self.k = cands, k
+    def __init__(self, cands: list[Candidate], k: int, project=None):
+        self.cands, self.k, self.project = cands, k, project
         self.free_a = torch.tensor([not c.scale_free for c in cands]).repeat_interleave(k)
         self.free_b = torch.tensor([not c.shift_free for c in cands]).repeat_interleave(k)
 
         self.domains = [(i, c.domain) for i, c in enumerate(cands) if c.domain is not None]
+
+    def into_box(self, alpha: Tensor, beta: Tensor) -> tuple[Tensor, Tensor]:
+        """Every row moved into the box of ``project`` (unchanged without one)."""
+        if self.project is None:
+            return alpha, beta
+        alpha, beta = alpha.clone(), beta.clone()
+        for i, cand in enumerate(self.cands):
+            rows = slice(i * self.k, (i + 1) * self.k)
+            alpha[rows], beta[rows] = self.project(cand, alpha[rows], beta[rows])
+        return alpha, beta
 
     def evaluate(self, active: Tensor, alpha: Tensor, beta: Tensor, xt: Tensor):
         """``f``, ``f'`` at ``α·x̃ + β`` (``(R, N)``) and validity ``(R,)``.
@@ -215,7 +228,7 @@ def _refine(rows: _Rows, alpha: Tensor, beta: Tensor, xt: Tensor, yt: Tensor,
         d22 = a22 + lam * a22.clamp_min(floor)
         det = d11 * d22 - a12 * a12
         step_a, step_b = (d22 * g1 - a12 * g2) / det, (d11 * g2 - a12 * g1) / det
-        na, nb = alpha + step_a, beta + step_b
+        na, nb = rows.into_box(alpha + step_a, beta + step_b)  # a projected step
         # steps below rounding cannot change anything (e.g. sgn, whose f' is 0)
         still = step_a.abs() + step_b.abs() <= 1e-13 * (alpha.abs() + beta.abs() + 1)
         nv, nfp, nok = rows.evaluate(active, na, nb, xt)
@@ -236,7 +249,7 @@ def _refine(rows: _Rows, alpha: Tensor, beta: Tensor, xt: Tensor, yt: Tensor,
 
 
 def search(cands: list[Candidate], xt: Tensor, yt: Tensor, order: Tensor, constant: bool,
-           n_starts: int, max_iter: int) -> list[tuple[float, float] | None]:
+           n_starts: int, max_iter: int, project=None) -> list[tuple[float, float] | None]:
     """Best ``(α, β)`` for each candidate, or None where no admissible pair was found.
 
     Parameters
@@ -253,13 +266,16 @@ def search(cands: list[Candidate], xt: Tensor, yt: Tensor, order: Tensor, consta
         ``y`` is constant; the coarse grid's first valid pair is kept.
     n_starts, max_iter
         starts refined per candidate, iterations at most.
+    project
+        None, or a :class:`~kanlab.symbolic._box.Projector`: every pair is kept in its box
+        (the starts and each Levenberg–Marquardt step are projected into it).
     """
     def spread(m: int) -> Tensor:  # m samples evenly spread over the sorted x, ends included
         m = min(m, xt.numel())
         return order[torch.linspace(0, xt.numel() - 1, m).round().long()]
 
     grid, lm = spread(_GRID_SAMPLES), spread(_LM_SAMPLES)
-    starts = [_coarse_starts(c, xt[grid], yt[grid], n_starts) for c in cands]
+    starts = [_coarse_starts(c, xt[grid], yt[grid], n_starts, project) for c in cands]
     live = [i for i, s in enumerate(starts) if s is not None]
     out: list[tuple[float, float] | None] = [None] * len(cands)
     if not live:
@@ -269,8 +285,8 @@ def search(cands: list[Candidate], xt: Tensor, yt: Tensor, order: Tensor, consta
     live_cands = [cands[i] for i in live]
     if not constant:
         # all starts on a subsample, then the best start of each on all samples
-        alpha, beta, ssr = _refine(_Rows(live_cands, n_starts), alpha, beta, xt[lm], yt[lm],
-                                   max_iter)
+        alpha, beta, ssr = _refine(_Rows(live_cands, n_starts, project), alpha, beta, xt[lm],
+                                   yt[lm], max_iter)
         best = torch.argmin(ssr.view(len(live), n_starts), dim=1) + \
             torch.arange(len(live)) * n_starts
         alpha, beta = alpha[best], beta[best]
@@ -281,8 +297,9 @@ def search(cands: list[Candidate], xt: Tensor, yt: Tensor, order: Tensor, consta
                 if c.kink:
                     alpha[j], beta[j] = _place_kink(c, float(alpha[j]), float(beta[j]), xt, yt,
                                                     sorted_xt, width)
+            alpha, beta = _Rows(live_cands, 1, project).into_box(alpha, beta)
         if lm.numel() < xt.numel():
-            alpha, beta, _ = _refine(_Rows(live_cands, 1), alpha, beta, xt, yt,
+            alpha, beta, _ = _refine(_Rows(live_cands, 1, project), alpha, beta, xt, yt,
                                      max(3, max_iter // 2))
     else:
         alpha, beta = alpha[::n_starts], beta[::n_starts]
