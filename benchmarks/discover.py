@@ -11,8 +11,9 @@ within ``1e-6 · std(y)`` everywhere, at noise η with an RMS deviation
 ``<= 0.1 · η · std(y)``.  pyoperon and gplearn get a fixed amount of work
 (:data:`OPERON_BUDGET`, :data:`GPLEARN_BUDGET`), not a time limit, so a busy
 machine slows them down without changing their answers; every record holds
-the wall time and the CPU time (this process and its worker processes).  Results go to ``docs/discover_results.md`` (a table)
-and ``benchmarks/discover_results.jsonl`` (one record per run, appended as it goes).
+the wall time and the CPU time (this process and its worker processes).  Results go
+to ``docs/discover_results.md`` (a table) and ``benchmarks/discover_results.jsonl``
+(one record per run, appended as it goes).
 """
 from __future__ import annotations
 

@@ -63,8 +63,8 @@ def symbolic_stage(model, cfg, dataset, state, log, var_names, fit_constants, la
 
     Returns ``(model, history)``: the symbolic model, or the spline model it
     started from when that predicts the test set better or no formula came out
-    (``history`` is None when no constants were trained, see :func:`_attempt`).  The formula and
-    its test RMSE go into ``state["symbolic"]`` (and so into metrics.json).
+    (``history`` is None when no constants were trained, see :func:`_attempt`).
+    The formula and its test RMSE go into ``state["symbolic"]`` (and so into metrics.json).
     When the first attempt gives no formula as accurate as the splines (within
     10x) and the network has several layers, a second attempt fixes the last
     layer to linear edges first (see :func:`_attempt`); the better one is kept.

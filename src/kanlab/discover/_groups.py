@@ -178,7 +178,7 @@ def group_formulas(X, y, X_val, y_val, symbols, most: int = MOST_FORMULAS) -> li
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    if np.mean(np.sign(np.median(y)) * y > 0) < MIN_SIGNED:
+    if not _one_signed(y):
         return _over_signed_input(X, y, X_val, y_val, symbols, most)
     if len(y) > FIT_ROWS:
         rows = np.sort(np.random.default_rng(len(y)).choice(len(y), FIT_ROWS, replace=False))
@@ -232,6 +232,11 @@ def group_formulas(X, y, X_val, y_val, symbols, most: int = MOST_FORMULAS) -> li
     return [expr for _, _, expr in out[:most]]
 
 
+def _one_signed(v) -> bool:
+    """Whether at least :data:`MIN_SIGNED` of ``v`` has the sign of its median."""
+    return bool(np.mean(np.sign(np.median(v)) * v > 0) >= MIN_SIGNED)
+
+
 def _over_signed_input(X, y, X_val, y_val, symbols, most) -> list:
     """A target of both signs whose sign is an input's: ``y = x·A·Π x^a·f(c·Π x^b)^k``.
 
@@ -244,7 +249,7 @@ def _over_signed_input(X, y, X_val, y_val, symbols, most) -> list:
         if not (np.any(x > 0) and np.any(x < 0)) or np.any(x == 0) or np.any(xv == 0):
             continue
         ratio = y / x
-        if np.mean(np.sign(np.median(ratio)) * ratio > 0) < MIN_SIGNED:
+        if not _one_signed(ratio):
             continue
         out += [symbols[i] * f for f in group_formulas(X, ratio, X_val, y_val / xv, symbols,
                                                         most)]

@@ -111,8 +111,9 @@ def report_html(result, metrics: dict, figures: dict, table, title: str = "kanla
                  "<th>validation RMSE</th><th>formula</th><th>found by</th></tr>")
     for p in metrics.get("pareto", []):
         cls = " class='chosen'" if p.get("chosen") else ""
+        shown = p["formula"] if p.get("chosen") else short_constants(p["formula"])
         parts.append(f"<tr{cls}><td>{p['complexity']}</td><td>{p['val_rmse']:.4g}</td>"
-                     f"<td class='f'>{e(p['formula'] if p.get('chosen') else short_constants(p['formula']))}</td><td>{e(p.get('source', ''))}</td></tr>")
+                     f"<td class='f'>{e(shown)}</td><td>{e(p.get('source', ''))}</td></tr>")
     parts.append("</table><p>The highlighted row is the chosen formula: the simplest within 1 % "
                  "of the best validation error.  The other rows show their constants to 4 "
                  "significant digits (metrics.json keeps every digit).</p>")

@@ -2,8 +2,9 @@
 
 A *factor* is one input raised to a small rational power (``x^2``,
 ``x^-1/2``), a library function of one input (``log x``, ``sin x``,
-``exp(-x)``), the log of a ratio of two inputs of one kind (``log(V2/V1)``), or, for up to four inputs, a function of a product or ratio of
-two inputs (``cos(k·d)``, ``exp(-E/T)``).  A *term* is a product of at most
+``exp(-x)``), the log of a ratio of two inputs of one kind (``log(V2/V1)``),
+or, for up to four inputs, a function of a product or ratio of two inputs
+(``cos(k·d)``, ``exp(-E/T)``).  A *term* is a product of at most
 three factors of different inputs.  :func:`term_library` returns the terms'
 values on the rows (numpy) together with their sympy expressions, so that a
 sparse linear fit over the terms (:mod:`kanlab.discover._sparse`) is at once a

@@ -5,8 +5,9 @@ file at the target untouched.  The fsyncs (of the file before the rename, of
 the directory after it) make the new file survive a power loss or an OS crash;
 ``durable=False`` skips them for files that can be made again (figures): the
 write stays atomic, and each fsync costs milliseconds of wall time (about 12 ms
-on a busy virtual disk), more than drawing a small figure's last steps.  The temp file is created with mode 0o666
-less the umask, like any ordinary file; a file it replaces keeps its mode.
+on a busy virtual disk), more than drawing a small figure's last steps.  The
+temp file is created with mode 0o666 less the umask, like any ordinary file; a
+file it replaces keeps its mode.
 """
 from __future__ import annotations
 

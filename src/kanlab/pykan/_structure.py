@@ -141,20 +141,17 @@ def perturb(model, mag=1.0, mode="non-intrusive") -> None:
                                for j in range(layer.out_features)], dtype=torch.bool)
         if active.numel() == 0:
             continue
-        in_active, out_active = active.any(0), active.any(1)  # (in,), (out,)
-        last_quiet = l == depth - 1 and mode == "non-intrusive"
-        for j in range(layer.out_features):
-            for i in range(layer.in_features):
-                if last_quiet:
-                    layer.mask[j, i] = 1.0
-                    layer.scale_base[j, i] = 0.0
-                    layer.scale_sp[j, i] = 0.0
-                    continue
-                kind = ("a" if in_active[i] else "i") + ("a" if out_active[j] else "i")
-                if kind == "aa":
-                    kind += "_a" if active[j, i] else "_i"
-                if kind in _PERTURBED[mode]:
-                    layer.mask[j, i] = float(mag)
+        if l == depth - 1 and mode == "non-intrusive":
+            layer.mask.fill_(1.0)
+            layer.scale_base.zero_()
+            layer.scale_sp.zero_()
+            continue
+        in_a = active.any(0, keepdim=True).expand_as(active)  # the edge's input node has one
+        out_a = active.any(1, keepdim=True).expand_as(active)  # ... its output node has one
+        kinds = {"aa_a": in_a & out_a & active, "aa_i": in_a & out_a & ~active,
+                 "ai": in_a & ~out_a, "ia": ~in_a & out_a, "ii": ~in_a & ~out_a}
+        chosen = torch.stack([kinds[k] for k in _PERTURBED[mode]]).any(0)
+        layer.mask[chosen] = float(mag)
 
 
 def _new_layer(model, n_in, n_out, identity=False):

@@ -290,6 +290,7 @@ def search(cands: list[Candidate], xt: Tensor, yt: Tensor, order: Tensor, consta
         best = torch.argmin(ssr.view(len(live), n_starts), dim=1) + \
             torch.arange(len(live)) * n_starts
         alpha, beta = alpha[best], beta[best]
+        rows = _Rows(live_cands, 1, project)  # the best start of each candidate
         if any(c.kink for c in live_cands):  # the exact gap for a kink needs all samples
             sorted_xt = xt[order]
             width = 2 * math.ceil(xt.numel() / min(_GRID_SAMPLES, xt.numel())) + 2
@@ -297,10 +298,9 @@ def search(cands: list[Candidate], xt: Tensor, yt: Tensor, order: Tensor, consta
                 if c.kink:
                     alpha[j], beta[j] = _place_kink(c, float(alpha[j]), float(beta[j]), xt, yt,
                                                     sorted_xt, width)
-            alpha, beta = _Rows(live_cands, 1, project).into_box(alpha, beta)
+            alpha, beta = rows.into_box(alpha, beta)
         if lm.numel() < xt.numel():
-            alpha, beta, _ = _refine(_Rows(live_cands, 1, project), alpha, beta, xt, yt,
-                                     max(3, max_iter // 2))
+            alpha, beta, _ = _refine(rows, alpha, beta, xt, yt, max(3, max_iter // 2))
     else:
         alpha, beta = alpha[::n_starts], beta[::n_starts]
     for a, b, i in zip(alpha.tolist(), beta.tolist(), live):
