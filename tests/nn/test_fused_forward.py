@@ -10,7 +10,7 @@ from kanlab import config
 from kanlab._validation import NonFiniteError
 from kanlab.nn._fused_forward import _plan, fused_reason
 from kanlab.ops import _extension as extension
-from kanlab.ops._small_network import NetworkFunction
+from kanlab.ops._small_network import network_output
 from kanlab.ops._strategies import ROWS_MAX_OUT
 
 needs_kernels = pytest.mark.skipif(extension.ops() is None,
@@ -98,7 +98,7 @@ def test_fused_gradcheck_and_double_backward():
     assert net is not None
 
     def run(x, *ps):
-        return NetworkFunction.apply(x, net, *ps)[0]
+        return network_output(x, net, ps)
 
     assert torch.autograd.gradcheck(run, (x, *params))
     assert torch.autograd.gradgradcheck(run, (x, *params))
@@ -106,10 +106,15 @@ def test_fused_gradcheck_and_double_backward():
 
 @needs_kernels
 def test_fused_no_grad_and_graph():
+    """One C++ autograd node whose edges lead to the trainable parameters; none without
+    grad mode, with the same values."""
     model = _model()
     x = _points(50, 2, torch.float64)
     y = model(x)
-    assert type(y.grad_fn).__name__ == "NetworkFunctionBackward"  # one node for the network
+    assert "NetworkNode" in y.grad_fn.name()  # one C++ node for the network
+    leaves = [f.variable for f, _ in y.grad_fn.next_functions if f is not None]
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    assert sorted(map(id, leaves)) == sorted(map(id, trainable))  # edges straight to them
     with torch.no_grad():
         assert model(x).grad_fn is None
         torch.testing.assert_close(model(x), y.detach(), rtol=0, atol=0)

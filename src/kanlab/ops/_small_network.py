@@ -4,31 +4,36 @@ At [2, 5, 1] on 1000 points the arithmetic is a few hundred microseconds;
 run layer by layer, each layer adds its input checks, its spec and kernel
 look-ups, an autograd node and several operator dispatches, which together
 cost as much again.  :func:`network_output` runs every layer's rows kernels
-(``csrc/rows.cpp``) from one operator, ``network_forward`` (``csrc/network.cpp``),
-under one autograd node (:class:`NetworkFunction`).  The node saves the network's
-input, the parameters and the inputs of the later layers; its backward pass is one
-``network_backward`` call, which runs the layers' rows backward kernels from the
-last to the first.  With ``create_graph`` (double backward) it differentiates
-:func:`network_reference`, the per-layer pure-PyTorch composition, so
-gradients of gradients stay exact.
+(``csrc/rows.cpp``) from one operator, ``network`` (``csrc/network.cpp``), which
+makes one C++ autograd node for the whole network (``csrc/network_node.cpp``):
+no Python runs between the call and the gradients.  The per-layer constants
+(masks, knots, span tables, flags) travel as one object built once per plan
+(:meth:`NetworkSpec.plan`, the C++ class ``NetworkPlan``), so the dispatcher
+parses three arguments per call instead of fourteen.  The node saves the
+network's input, the parameters and the inputs of the later layers; its backward
+pass runs the layers' rows backward kernels from the last to the first.  With
+``create_graph`` (double backward) it calls back into Python
+(:func:`_reference_grads`, the operator ``network_reference_grads``), which
+differentiates :func:`network_reference`, the per-layer pure-PyTorch
+composition, so gradients of gradients stay exact.
 
 Which models may take this path is decided in :mod:`kanlab.nn._fused_forward`
 (:func:`~kanlab.nn._fused_forward.fused_reason`); this module only computes.
 """
 from __future__ import annotations
 
-from operator import attrgetter
+import itertools
+import threading
+import weakref
 from typing import Sequence
 
 import torch
 from torch import Tensor
 
-from kanlab._compat import Function
 from kanlab.ops import _extension as extension
 from kanlab.ops._kan_linear import SplineSpec, reference, reference_grads
 
-__all__ = ["NetworkSpec", "ValuesOutOfRange", "NetworkFunction", "network_output",
-           "network_reference"]
+__all__ = ["NetworkSpec", "ValuesOutOfRange", "network_output", "network_reference"]
 
 
 class ValuesOutOfRange(Exception):
@@ -41,8 +46,16 @@ class ValuesOutOfRange(Exception):
         self.values = values
 
 
+# key -> NetworkSpec, for the double backward's call back into Python (the C++ plan holds
+# the key, not the Python object); an entry goes with its spec.
+_SPECS: "weakref.WeakValueDictionary[int, NetworkSpec]" = weakref.WeakValueDictionary()
+_KEYS = itertools.count()
+_LOCK = threading.Lock()
+_LIBRARY: list = []  # the torch.library registration of network_reference_grads, kept alive
+
+
 class NetworkSpec:
-    """The layers' specs and masks, and the network kernels' per-layer argument lists.
+    """The layers' specs and masks, and the C++ plan the network kernels take.
 
     Parameters
     ----------
@@ -56,45 +69,61 @@ class NetworkSpec:
         :class:`ValuesOutOfRange`; 0 checks nothing.
     """
 
-    __slots__ = ("specs", "masks", "limit", "lists")
+    __slots__ = ("specs", "masks", "limit", "_plan", "__weakref__")
 
     def __init__(self, specs: Sequence[SplineSpec], masks: Sequence[Tensor], limit: float) -> None:
         self.specs = tuple(specs)
         self.masks = tuple(masks)
         self.limit = float(limit)
-        args = [spec.kernel_args() for spec in self.specs]
-        # (knots, table, origin, last, k, uniform, linear, base), each a list over the layers
-        self.lists = tuple(list(column) for column in zip(*args))
+        self._plan = None
 
+    def __repr__(self) -> str:
+        return f"NetworkSpec(layers={len(self.specs)}, limit={self.limit:g})"
 
-def _forward(x: Tensor, net: NetworkSpec, params: Sequence[Tensor]) -> list[Tensor]:
-    """``[y, input of layer 1, ...]`` from one kernel call; raises :class:`ValuesOutOfRange`."""
-    outs, failed = extension.loaded().network_forward(
-        x, params[0::3], params[1::3], params[2::3], net.masks, *net.lists, net.limit)
-    if failed >= 0:
-        raise ValuesOutOfRange(failed, x if failed == 0 else outs[failed])
-    return outs
+    def plan(self):
+        """The C++ ``NetworkPlan`` of these layers (built on first use; needs the kernels)."""
+        plan = self._plan
+        if plan is None:
+            _register_reference_grads()
+            # (knots, table, origin, last, k, uniform, linear, base), each a list over the layers
+            columns = [list(c) for c in zip(*(spec.kernel_args() for spec in self.specs))]
+            with _LOCK:
+                key = next(_KEYS)
+                _SPECS[key] = self
+            plan = self._plan = torch.classes.kanlab_cpu.NetworkPlan(
+                list(self.masks), *columns, self.limit, key)
+        return plan
 
 
 def network_output(x: Tensor, net: NetworkSpec, params: Sequence[Tensor]) -> Tensor:
     """The network's output ``(B, out)`` for ``x`` ``(B, in)``, contiguous, by the kernels.
 
-    ``params`` is ``(coef, scale_base, scale_sp)`` of every layer in turn.  One
-    autograd node when a gradient may be wanted, else no node at all.  The caller
-    has checked that the kernels apply (:mod:`kanlab.nn._fused_forward`).
+    ``params`` is ``(coef, scale_base, scale_sp)`` of every layer in turn.  One C++
+    autograd node when a gradient may be wanted, else none.  The caller has checked
+    that the kernels apply (:mod:`kanlab.nn._fused_forward`).
 
     Raises
     ------
     ValuesOutOfRange
         a layer's input failed the value check of ``net.limit``.
     """
-    if torch.is_grad_enabled() and (x.requires_grad or any(map(_requires_grad, params))):
-        return NetworkFunction.apply(x, net, *params)[0]
-    with torch.no_grad():
-        return _forward(x, net, params)[0]
+    outs, failed = _network_op()(x, params, net.plan())
+    if failed >= 0:
+        raise ValuesOutOfRange(failed, x if failed == 0 else outs[failed])
+    return outs[0]
 
 
-_requires_grad = attrgetter("requires_grad")
+def _network_op():
+    """The operator ``network`` as its C++ builtin: calling it through ``torch.ops`` would
+    first walk every argument in Python looking for fake script objects (a ``torch.compile``
+    concern; the fused path never runs traced), which costs as much as the call."""
+    op = _OP.get("network")
+    if op is None:
+        op = _OP["network"] = extension.loaded().network._op
+    return op
+
+
+_OP: dict = {}
 
 
 def network_reference(x: Tensor, net: NetworkSpec, params: Sequence[Tensor]) -> Tensor:
@@ -104,46 +133,21 @@ def network_reference(x: Tensor, net: NetworkSpec, params: Sequence[Tensor]) -> 
     return x
 
 
-class NetworkFunction(Function):
-    """``(x (B, in), net, coef_0, scale_base_0, scale_sp_0, coef_1, ...) -> (y, *hidden)``.
-
-    ``hidden`` are the inputs of layers 1 .. L-1, kept for the backward pass and not
-    differentiable.  Call through :func:`network_output` (``x`` contiguous).
-    """
-
-    @staticmethod
-    def forward(x, net, *params):
-        return tuple(_forward(x, net, params))
-
-    @staticmethod
-    def setup_context(ctx, inputs, output) -> None:
-        x, net, *params = inputs
-        ctx.save_for_backward(x, *params, *output[1:])
-        ctx.mark_non_differentiable(*output[1:])
-        ctx.set_materialize_grads(False)
-        ctx.net = net
-
-    @staticmethod
-    def backward(ctx, gy, *_):
-        net = ctx.net
-        n = 3 * len(net.specs)
-        if gy is None:  # the output does not reach the loss
-            return (None,) * (2 + n)
-        saved = ctx.saved_tensors
-        x, params = saved[0], saved[1:1 + n]
-        needs = ctx.needs_input_grad
-        wanted = (needs[0], *needs[2:])
-        if torch.is_grad_enabled():  # create_graph: differentiate the reference
-            grads = _differentiable_backward(gy, x, net, params, wanted)
-        else:
-            need_w = [any(needs[i:i + 3]) for i in range(2, 2 + n, 3)]
-            grads = extension.loaded().network_backward(
-                saved[:1] + saved[1 + n:], gy, params[0::3], params[1::3], params[2::3],
-                net.masks, *net.lists, needs[0], need_w)
-            if not all(wanted):
-                grads = [g if need else None for g, need in zip(grads, wanted)]
-        return (grads[0], None, *grads[1:])
+def _reference_grads(gy: Tensor, x: Tensor, params: list[Tensor], key: int,
+                     wanted: list[int]) -> list[Tensor]:
+    """``network_reference_grads``: the gradients of ``x`` and ``params`` through
+    :func:`network_reference`, with a graph; empty tensors where not ``wanted``."""
+    net = _SPECS[key]
+    grads = reference_grads(lambda x, *p: network_reference(x, net, p), (x, *params),
+                            [bool(w) for w in wanted], gy)
+    return [gy.new_empty(0) if g is None else g for g in grads]
 
 
-def _differentiable_backward(gy, x, net, params, wanted) -> list:
-    return reference_grads(lambda x, *p: network_reference(x, net, p), (x, *params), wanted, gy)
+def _register_reference_grads() -> None:
+    """Implement the operator ``network_reference_grads`` (declared by the kernels) in
+    Python, above autograd, so what it computes is differentiated again."""
+    with _LOCK:
+        if not _LIBRARY:
+            library = torch.library.Library("kanlab_cpu", "IMPL")
+            library.impl("network_reference_grads", _reference_grads, "CompositeImplicitAutograd")
+            _LIBRARY.append(library)

@@ -10,46 +10,48 @@
 // (> 0), each layer's input is checked before that layer runs: a value outside
 // [-limit, limit] (or NaN) stops the pass and its index is returned, so the
 // caller can raise the same error as the per-layer path (or fall back to it).
+// The per-layer constants come in a NetworkPlan (network_plan.h); the operator
+// `network` is the forward pass under one C++ autograd node (network_node.cpp).
 #include <torch/library.h>
 
 #include <cmath>
 #include <vector>
 
 #include "kernels.h"
+#include "network_plan.h"
 
 namespace kanlab_cpu {
-namespace {
 
-struct Layers {
-  at::TensorList coef;
-  at::TensorList scale_base;
-  at::TensorList scale_sp;
-  at::TensorList mask;
-  at::TensorList knots;
-  at::TensorList table;
-  at::TensorList origin;
-  at::TensorList last;
-  at::IntArrayRef k;
-  const std::vector<bool>& uniform;
-  const std::vector<bool>& linear;
-  at::IntArrayRef base;
+NetworkPlan::NetworkPlan(std::vector<at::Tensor> mask_, std::vector<at::Tensor> knots_,
+                         std::vector<at::Tensor> table_, std::vector<at::Tensor> origin_,
+                         std::vector<at::Tensor> last_, std::vector<int64_t> k_,
+                         c10::List<bool> uniform_, c10::List<bool> linear_,
+                         std::vector<int64_t> base_, double limit_, int64_t key_)
+    : mask(std::move(mask_)), knots(std::move(knots_)), table(std::move(table_)),
+      origin(std::move(origin_)), last(std::move(last_)), k(std::move(k_)),
+      base(std::move(base_)), limit(limit_), key(key_) {
+  for (const bool b : uniform_) uniform.push_back(b);
+  for (const bool b : linear_) linear.push_back(b);
+  const size_t L = mask.size();
+  TORCH_CHECK(L >= 1, "a network plan needs at least one layer");
+  TORCH_CHECK(knots.size() == L && table.size() == L && origin.size() == L &&
+                  last.size() == L && k.size() == L && uniform.size() == L &&
+                  linear.size() == L && base.size() == L,
+              "every per-layer list of a network plan needs one entry per layer");
+}
 
-  size_t size() const { return coef.size(); }
-
-  void check() const {
-    const size_t L = size();
-    TORCH_CHECK(L >= 1, "network kernels need at least one layer");
-    TORCH_CHECK(scale_base.size() == L && scale_sp.size() == L && mask.size() == L &&
-                    knots.size() == L && table.size() == L && origin.size() == L &&
-                    last.size() == L && k.size() == L && uniform.size() == L &&
-                    linear.size() == L && base.size() == L,
-                "every per-layer list of the network kernels needs one entry per layer");
-    for (size_t l = 0; l + 1 < L; ++l)
-      TORCH_CHECK(coef[l + 1].dim() == 3 && coef[l].dim() == 3 &&
-                      coef[l + 1].size(1) == coef[l].size(0),
-                  "layer ", l + 1, " must take as many inputs as layer ", l, " has outputs");
+void NetworkPlan::check(at::TensorList params) const {
+  const size_t L = size();
+  TORCH_CHECK(params.size() == 3 * L, "the network kernels need coef, scale_base and "
+              "scale_sp of each of the plan's ", L, " layers, got ", params.size(), " tensors");
+  for (size_t l = 0; l + 1 < L; ++l) {
+    const at::Tensor &c0 = params[3 * l], &c1 = params[3 * l + 3];
+    TORCH_CHECK(c0.dim() == 3 && c1.dim() == 3 && c1.size(1) == c0.size(0),
+                "layer ", l + 1, " must take as many inputs as layer ", l, " has outputs");
   }
-};
+}
+
+namespace {
 
 // One compare per value (|v| <= lim is false for NaN), so the loop vectorises.
 template <typename T>
@@ -79,50 +81,29 @@ std::vector<bool> flags(const c10::List<bool>& list) {
 
 }  // namespace
 
-// (outs, failed): outs = [y, input of layer 1, ..., input of layer L-1]; when the
-// input of layer `failed` (0 = x) fails the value check, outs = [empty, inputs of
-// layers 1..failed] (up to the one that failed) and failed >= 0, else failed = -1.
 std::tuple<std::vector<at::Tensor>, int64_t> network_forward(
-    const at::Tensor& x, at::TensorList coef,
-    at::TensorList scale_base, at::TensorList scale_sp,
-    at::TensorList mask, at::TensorList knots,
-    at::TensorList table, at::TensorList origin,
-    at::TensorList last, at::IntArrayRef k, c10::List<bool> uniform_,
-    c10::List<bool> linear_, at::IntArrayRef base, double limit) {
-  const std::vector<bool> uniform = flags(uniform_), linear = flags(linear_);
-  const Layers net{coef, scale_base, scale_sp, mask, knots, table, origin, last,
-                   k,    uniform,    linear,   base};
-  net.check();
+    const at::Tensor& x, at::TensorList params, const NetworkPlan& net) {
+  net.check(params);
   std::vector<at::Tensor> outs(1);
   at::Tensor h = x;
   for (size_t l = 0; l < net.size(); ++l) {
     if (l > 0) outs.push_back(h);
-    if (limit > 0 && !within(h, limit)) {
+    if (net.limit > 0 && !within(h, net.limit)) {
       outs[0] = at::empty({0}, x.options());
       return {outs, static_cast<int64_t>(l)};
     }
-    h = rows_forward(h, coef[l], scale_base[l], scale_sp[l], mask[l], knots[l], table[l],
-                     origin[l], last[l], k[l], uniform[l], linear[l], base[l]);
+    h = rows_forward(h, params[3 * l], params[3 * l + 1], params[3 * l + 2], net.mask[l],
+                     net.knots[l], net.table[l], net.origin[l], net.last[l], net.k[l],
+                     net.uniform[l], net.linear[l], net.base[l]);
   }
   outs[0] = h;
   return {outs, -1};
 }
 
-// [gx (empty unless need_x), then per layer g_coef, g_scale_base, g_scale_sp (empty
-// unless need_w[l])].  inputs: [x, input of layer 1, ...] as network_forward kept them.
-std::vector<at::Tensor> network_backward(
-    at::TensorList inputs, const at::Tensor& gy,
-    at::TensorList coef, at::TensorList scale_base,
-    at::TensorList scale_sp, at::TensorList mask,
-    at::TensorList knots, at::TensorList table,
-    at::TensorList origin, at::TensorList last,
-    at::IntArrayRef k, c10::List<bool> uniform_, c10::List<bool> linear_,
-    at::IntArrayRef base, bool need_x, c10::List<bool> need_w_) {
-  const std::vector<bool> uniform = flags(uniform_), linear = flags(linear_),
-                          need_w = flags(need_w_);
-  const Layers net{coef, scale_base, scale_sp, mask, knots, table, origin, last,
-                   k,    uniform,    linear,   base};
-  net.check();
+std::vector<at::Tensor> network_backward(at::TensorList inputs, const at::Tensor& gy,
+                                         at::TensorList params, const NetworkPlan& net,
+                                         bool need_x, const std::vector<bool>& need_w) {
+  net.check(params);
   const int64_t L = static_cast<int64_t>(net.size());
   TORCH_CHECK(static_cast<int64_t>(inputs.size()) == L && static_cast<int64_t>(need_w.size()) == L,
               "network_backward needs every layer's input and one need_w per layer");
@@ -136,17 +117,19 @@ std::vector<at::Tensor> network_backward(
   for (int64_t l = L - 1; l >= first; --l) {
     const bool nx = l > first || need_x;
     const bool nw = need_w[l];
+    const at::Tensor &coef = params[3 * l], &scale_base = params[3 * l + 1],
+                     &scale_sp = params[3 * l + 2];
     at::Tensor gc = empty, gb = empty, gs = empty;
     if (nw) {
-      gc = at::empty_like(coef[l]);
-      gb = at::empty_like(scale_base[l]);
-      gs = at::empty_like(scale_sp[l]);
+      gc = at::empty_like(coef);
+      gb = at::empty_like(scale_base);
+      gs = at::empty_like(scale_sp);
     }
-    at::Tensor gx = rows_backward(inputs[l], g, coef[l], scale_base[l], scale_sp[l], mask[l], gc,
-                                  gb, gs, knots[l], table[l], origin[l], last[l], k[l],
-                                  uniform[l], linear[l], base[l], nx, nw);
+    at::Tensor gx = rows_backward(inputs[l], g, coef, scale_base, scale_sp, net.mask[l], gc, gb,
+                                  gs, net.knots[l], net.table[l], net.origin[l], net.last[l],
+                                  net.k[l], net.uniform[l], net.linear[l], net.base[l], nx, nw);
     if (nw) {
-      if (base[l] == KANLAB_BASE_ZERO) gb.zero_();  // scale_base does not enter the output without a base
+      if (net.base[l] == KANLAB_BASE_ZERO) gb.zero_();  // scale_base does not enter the output without a base
       out[1 + 3 * l] = gc;
       out[2 + 3 * l] = gb;
       out[3 + 3 * l] = gs;
@@ -157,27 +140,59 @@ std::vector<at::Tensor> network_backward(
   return out;
 }
 
+namespace {
+
+using Plan = c10::intrusive_ptr<NetworkPlan>;
+
+std::tuple<std::vector<at::Tensor>, int64_t> forward_op(const at::Tensor& x,
+                                                        at::TensorList params, const Plan& net) {
+  return network_forward(x, params, *net);
+}
+
+std::vector<at::Tensor> backward_op(at::TensorList inputs, const at::Tensor& gy,
+                                    at::TensorList params, const Plan& net, bool need_x,
+                                    c10::List<bool> need_w) {
+  return network_backward(inputs, gy, params, *net, need_x, flags(need_w));
+}
+
+}  // namespace
+
+// The class and the operators that take it are declared in one block: an operator's
+// schema names the class, which must be registered first.
 TORCH_LIBRARY_FRAGMENT(kanlab_cpu, m) {
-  m.def("network_forward(Tensor x, Tensor[] coef, Tensor[] scale_base, Tensor[] scale_sp, "
-        "Tensor[] mask, Tensor[] knots, Tensor[] table, Tensor[] origin, Tensor[] last, "
-        "int[] k, bool[] uniform, bool[] linear, int[] base, float limit) -> (Tensor[], int)");
-  m.def("network_backward(Tensor[] inputs, Tensor gy, Tensor[] coef, Tensor[] scale_base, "
-        "Tensor[] scale_sp, Tensor[] mask, Tensor[] knots, Tensor[] table, Tensor[] origin, "
-        "Tensor[] last, int[] k, bool[] uniform, bool[] linear, int[] base, bool need_x, "
-        "bool[] need_w) -> Tensor[]");
+  m.class_<NetworkPlan>("NetworkPlan")
+      .def(torch::init<std::vector<at::Tensor>, std::vector<at::Tensor>, std::vector<at::Tensor>,
+                       std::vector<at::Tensor>, std::vector<at::Tensor>, std::vector<int64_t>,
+                       c10::List<bool>, c10::List<bool>, std::vector<int64_t>, double,
+                       int64_t>())
+      .def("layers", [](const Plan& self) { return static_cast<int64_t>(self->size()); })
+      .def("key", [](const Plan& self) { return self->key; });
+#define KANLAB_PLAN "__torch__.torch.classes.kanlab_cpu.NetworkPlan net"
+  m.def("network_forward(Tensor x, Tensor[] params, " KANLAB_PLAN ") -> (Tensor[], int)");
+  m.def("network_backward(Tensor[] inputs, Tensor gy, Tensor[] params, " KANLAB_PLAN
+        ", bool need_x, bool[] need_w) -> Tensor[]");
+  m.def("network(Tensor x, Tensor[] params, " KANLAB_PLAN ") -> (Tensor[], int)");
+#undef KANLAB_PLAN
+  // Implemented in Python (kanlab/ops/_small_network.py): the gradients through the
+  // pure-PyTorch reference, with a graph, for the node's double backward.
+  m.def("network_reference_grads(Tensor gy, Tensor x, Tensor[] params, int key, "
+        "int[] wanted) -> Tensor[]");
 }
 
 TORCH_LIBRARY_IMPL(kanlab_cpu, CPU, m) {
-  m.impl("network_forward", &network_forward);
-  m.impl("network_backward", &network_backward);
+  m.impl("network_forward", &forward_op);
+  m.impl("network_backward", &backward_op);
+  m.impl("network", &forward_op);  // below autograd (inference tensors): no node
 }
 
-// Both run only inside NetworkFunction's forward and backward (grad mode off), whose
-// autograd node is the network's: the autograd key falls through to the CPU kernels
-// directly, skipping the not-implemented fallback's walk over every argument.
+// network_forward and network_backward run without an autograd node of their own (the
+// benchmarks' kernels-only step): the autograd key falls through to the CPU kernels,
+// skipping the not-implemented fallback's walk over every argument.  `network` makes
+// the whole network's node (network_node.cpp).
 TORCH_LIBRARY_IMPL(kanlab_cpu, Autograd, m) {
   m.impl("network_forward", torch::CppFunction::makeFallthrough());
   m.impl("network_backward", torch::CppFunction::makeFallthrough());
+  m.impl("network", &network_autograd);
 }
 
 }  // namespace kanlab_cpu
