@@ -94,5 +94,28 @@ at::Tensor rows_backward(const at::Tensor& x, const at::Tensor& gy, const at::Te
                          const at::Tensor& knots, const at::Tensor& table,
                          const at::Tensor& origin, const at::Tensor& last, int64_t k,
                          bool uniform, bool linear, int64_t base, bool need_x, bool need_w);
+// What a rows forward pass forms that its backward pass needs again: the packed weights
+// W (F, S, Op) and sigmoid or tanh of x (B, F) for a SiLU or tanh base (else undefined).
+// The network node (network_node.cpp) keeps them from one pass to the other.
+struct RowsKept {
+  at::Tensor W, pre;
+};
+// rows_forward, handing what it formed to *keep.
+at::Tensor rows_forward_keep(const at::Tensor& x, const at::Tensor& coef,
+                             const at::Tensor& scale_base, const at::Tensor& scale_sp,
+                             const at::Tensor& mask, const at::Tensor& knots,
+                             const at::Tensor& table, const at::Tensor& origin,
+                             const at::Tensor& last, int64_t k, bool uniform, bool linear,
+                             int64_t base, RowsKept* keep);
+// rows_backward with the forward pass's RowsKept of the same x and parameters (W undefined:
+// formed again, as rows_backward does).
+at::Tensor rows_backward_kept(const at::Tensor& x, const at::Tensor& gy, const at::Tensor& coef,
+                              const at::Tensor& scale_base, const at::Tensor& scale_sp,
+                              const at::Tensor& mask, const at::Tensor& g_coef,
+                              const at::Tensor& g_base, const at::Tensor& g_sp,
+                              const at::Tensor& knots, const at::Tensor& table,
+                              const at::Tensor& origin, const at::Tensor& last, int64_t k,
+                              bool uniform, bool linear, int64_t base, bool need_x, bool need_w,
+                              const RowsKept& kept);
 
 }  // namespace kanlab_cpu

@@ -17,7 +17,6 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels.h"
 #include "network_plan.h"
 
 namespace kanlab_cpu {
@@ -82,8 +81,10 @@ std::vector<bool> flags(const c10::List<bool>& list) {
 }  // namespace
 
 std::tuple<std::vector<at::Tensor>, int64_t> network_forward(
-    const at::Tensor& x, at::TensorList params, const NetworkPlan& net) {
+    const at::Tensor& x, at::TensorList params, const NetworkPlan& net,
+    std::vector<RowsKept>* keep) {
   net.check(params);
+  if (keep != nullptr) keep->assign(net.size(), RowsKept{});
   std::vector<at::Tensor> outs(1);
   at::Tensor h = x;
   for (size_t l = 0; l < net.size(); ++l) {
@@ -92,9 +93,10 @@ std::tuple<std::vector<at::Tensor>, int64_t> network_forward(
       outs[0] = at::empty({0}, x.options());
       return {outs, static_cast<int64_t>(l)};
     }
-    h = rows_forward(h, params[3 * l], params[3 * l + 1], params[3 * l + 2], net.mask[l],
-                     net.knots[l], net.table[l], net.origin[l], net.last[l], net.k[l],
-                     net.uniform[l], net.linear[l], net.base[l]);
+    h = rows_forward_keep(h, params[3 * l], params[3 * l + 1], params[3 * l + 2], net.mask[l],
+                          net.knots[l], net.table[l], net.origin[l], net.last[l], net.k[l],
+                          net.uniform[l], net.linear[l], net.base[l],
+                          keep != nullptr ? &(*keep)[l] : nullptr);
   }
   outs[0] = h;
   return {outs, -1};
@@ -102,11 +104,14 @@ std::tuple<std::vector<at::Tensor>, int64_t> network_forward(
 
 std::vector<at::Tensor> network_backward(at::TensorList inputs, const at::Tensor& gy,
                                          at::TensorList params, const NetworkPlan& net,
-                                         bool need_x, const std::vector<bool>& need_w) {
+                                         bool need_x, const std::vector<bool>& need_w,
+                                         const std::vector<RowsKept>* kept) {
   net.check(params);
   const int64_t L = static_cast<int64_t>(net.size());
   TORCH_CHECK(static_cast<int64_t>(inputs.size()) == L && static_cast<int64_t>(need_w.size()) == L,
               "network_backward needs every layer's input and one need_w per layer");
+  TORCH_CHECK(kept == nullptr || static_cast<int64_t>(kept->size()) == L,
+              "network_backward needs one kept state per layer");
   const auto empty = at::empty({0}, gy.options());
   std::vector<at::Tensor> out(1 + 3 * L, empty);
   // The first layer whose gradients are wanted: the pass stops there.
@@ -125,9 +130,10 @@ std::vector<at::Tensor> network_backward(at::TensorList inputs, const at::Tensor
       gb = at::empty_like(scale_base);
       gs = at::empty_like(scale_sp);
     }
-    at::Tensor gx = rows_backward(inputs[l], g, coef, scale_base, scale_sp, net.mask[l], gc, gb,
-                                  gs, net.knots[l], net.table[l], net.origin[l], net.last[l],
-                                  net.k[l], net.uniform[l], net.linear[l], net.base[l], nx, nw);
+    at::Tensor gx = rows_backward_kept(
+        inputs[l], g, coef, scale_base, scale_sp, net.mask[l], gc, gb, gs, net.knots[l],
+        net.table[l], net.origin[l], net.last[l], net.k[l], net.uniform[l], net.linear[l],
+        net.base[l], nx, nw, kept != nullptr ? (*kept)[l] : RowsKept{});
     if (nw) {
       if (net.base[l] == KANLAB_BASE_ZERO) gb.zero_();  // scale_base does not enter the output without a base
       out[1 + 3 * l] = gc;

@@ -4,8 +4,9 @@
 // network_backward (network.cpp) cost as much as the kernels: its apply, its saved
 // tensors, the Python backward and the two operator calls with their argument parsing.
 // Here the operator `network` makes the node itself: its forward runs network_forward,
-// saves x, the parameters and the hidden layers' inputs; its backward runs
-// network_backward.  With create_graph (double backward) the backward instead calls
+// saves x, the parameters, the hidden layers' inputs and what each layer's rows kernel
+// formed that its backward needs again (packed weights, sigmoid or tanh of the input:
+// RowsKept); its backward runs network_backward on them.  With create_graph (double backward) the backward instead calls
 // network_reference_grads, implemented in Python over the pure-PyTorch reference, so
 // gradients of gradients stay exact.
 #include <ATen/core/dispatch/Dispatcher.h>
@@ -39,15 +40,19 @@ struct NetworkNode : public torch::autograd::Function<NetworkNode> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& x, at::TensorList params,
                                const Plan& net, int64_t* failed) {
     std::vector<at::Tensor> outs;
+    std::vector<RowsKept> kept;
     {
       at::AutoDispatchBelowADInplaceOrView below;  // the kernels' own ATen calls skip autograd
-      std::tie(outs, *failed) = network_forward(x, params, *net);
+      std::tie(outs, *failed) = network_forward(x, params, *net, &kept);
     }
+    // [x, params..., inputs of layers 1.., W of every layer..., pre of every layer...]
     std::vector<at::Tensor> saved;
-    saved.reserve(1 + params.size() + outs.size() - 1);
+    saved.reserve(params.size() + outs.size() + 2 * kept.size());
     saved.push_back(x);
     saved.insert(saved.end(), params.begin(), params.end());
     saved.insert(saved.end(), outs.begin() + 1, outs.end());
+    for (const RowsKept& k : kept) saved.push_back(k.W);
+    for (const RowsKept& k : kept) saved.push_back(k.pre);
     ctx->save_for_backward(saved);
     ctx->saved_data["net"] = net;
     if (outs.size() > 1) ctx->mark_non_differentiable({outs.begin() + 1, outs.end()});
@@ -63,6 +68,7 @@ struct NetworkNode : public torch::autograd::Function<NetworkNode> {
     const at::Tensor& gy = grad_outputs[0];
     if (!gy.defined()) return grads;  // the output does not reach the loss
     const variable_list saved = ctx->get_saved_variables();
+    TORCH_CHECK(saved.size() == 3 * L + n, "the network node's forward pass stopped early");
     const at::TensorList params(saved.data() + 1, n);
     if (at::GradMode::is_enabled()) {  // create_graph: differentiate the reference
       std::vector<int64_t> wanted(1 + n);
@@ -78,11 +84,13 @@ struct NetworkNode : public torch::autograd::Function<NetworkNode> {
       need_w[l] = ctx->needs_input_grad(1 + 3 * l) || ctx->needs_input_grad(2 + 3 * l) ||
                   ctx->needs_input_grad(3 + 3 * l);
     std::vector<at::Tensor> inputs{saved[0]};
-    inputs.insert(inputs.end(), saved.begin() + 1 + n, saved.end());
+    inputs.insert(inputs.end(), saved.begin() + 1 + n, saved.begin() + n + L);
+    std::vector<RowsKept> kept(L);
+    for (size_t l = 0; l < L; ++l) kept[l] = RowsKept{saved[n + L + l], saved[n + 2 * L + l]};
     std::vector<at::Tensor> out;
     {
       at::AutoDispatchBelowADInplaceOrView below;
-      out = network_backward(inputs, gy, params, *net, need_x, need_w);
+      out = network_backward(inputs, gy, params, *net, need_x, need_w, &kept);
     }
     for (size_t i = 0; i <= n; ++i)
       if (ctx->needs_input_grad(i)) grads[i] = std::move(out[i]);

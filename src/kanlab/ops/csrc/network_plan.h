@@ -13,6 +13,8 @@
 #include <tuple>
 #include <vector>
 
+#include "kernels.h"
+
 namespace kanlab_cpu {
 
 struct NetworkPlan : torch::CustomClassHolder {
@@ -34,15 +36,18 @@ struct NetworkPlan : torch::CustomClassHolder {
 
 // (outs, failed): outs = [y, input of layer 1, ..., input of layer L-1]; when the input of
 // layer `failed` (0 = x) fails the value check, outs = [empty, inputs of layers 1..failed]
-// and failed >= 0, else failed = -1.
+// and failed >= 0, else failed = -1.  keep (if not null) receives every layer's RowsKept.
 std::tuple<std::vector<at::Tensor>, int64_t> network_forward(
-    const at::Tensor& x, at::TensorList params, const NetworkPlan& net);
+    const at::Tensor& x, at::TensorList params, const NetworkPlan& net,
+    std::vector<RowsKept>* keep = nullptr);
 
 // [gx (empty unless need_x), then per layer g_coef, g_scale_base, g_scale_sp (empty unless
-// need_w[l])].  inputs: [x, input of layer 1, ...] as network_forward kept them.
+// need_w[l])].  inputs: [x, input of layer 1, ...] as network_forward kept them; kept
+// (if not null) every layer's RowsKept from that pass, else they are formed again.
 std::vector<at::Tensor> network_backward(at::TensorList inputs, const at::Tensor& gy,
                                          at::TensorList params, const NetworkPlan& net,
-                                         bool need_x, const std::vector<bool>& need_w);
+                                         bool need_x, const std::vector<bool>& need_w,
+                                         const std::vector<RowsKept>* kept = nullptr);
 
 // network_forward under one autograd node whose backward is network_backward (network_node.cpp).
 std::tuple<std::vector<at::Tensor>, int64_t> network_autograd(

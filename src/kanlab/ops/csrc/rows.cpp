@@ -240,6 +240,9 @@ void dispatch_rows(int64_t k, int64_t O, Fn&& fn) {
     with_k(std::integral_constant<int, 0>{});
 }
 
+// Whether the base function is formed from a precomputed sigmoid(x) or tanh(x).
+bool precompute_of(int64_t base) { return base == kSilu || base == kTanh; }
+
 // sigmoid(x) (SiLU) or tanh(x) (tanh), vectorised by ATen, else undefined.
 at::Tensor precompute(const at::Tensor& x, int64_t base) {
   if (base == kSilu) return at::sigmoid(x);
@@ -254,6 +257,16 @@ at::Tensor rows_forward(const at::Tensor& x, const at::Tensor& coef, const at::T
                         const at::Tensor& knots, const at::Tensor& table,
                         const at::Tensor& origin, const at::Tensor& last, int64_t k,
                         bool uniform, bool linear, int64_t base) {
+  return rows_forward_keep(x, coef, scale_base, scale_sp, mask, knots, table, origin, last, k,
+                           uniform, linear, base, nullptr);
+}
+
+at::Tensor rows_forward_keep(const at::Tensor& x, const at::Tensor& coef,
+                             const at::Tensor& scale_base, const at::Tensor& scale_sp,
+                             const at::Tensor& mask, const at::Tensor& knots,
+                             const at::Tensor& table, const at::Tensor& origin,
+                             const at::Tensor& last, int64_t k, bool uniform, bool linear,
+                             int64_t base, RowsKept* keep) {
   check_args(x, knots, table, origin, last, k, uniform);
   check_rows_args(x, coef, scale_base, scale_sp, mask, k);
   TORCH_CHECK(coef.size(2) == knots.size(1) - k - 1, "coef must have G + k coefficients per edge");
@@ -270,6 +283,7 @@ at::Tensor rows_forward(const at::Tensor& x, const at::Tensor& coef, const at::T
           sp, x.data_ptr<T>(), pre.defined() ? pre.data_ptr<T>() : nullptr, W.data_ptr<T>(), B, F, O,
           y.data_ptr<T>());
     });
+    if (keep != nullptr) *keep = RowsKept{W, pre};
   });
   return y;
 }
@@ -281,6 +295,19 @@ at::Tensor rows_backward(const at::Tensor& x, const at::Tensor& gy, const at::Te
                          const at::Tensor& knots, const at::Tensor& table,
                          const at::Tensor& origin, const at::Tensor& last, int64_t k,
                          bool uniform, bool linear, int64_t base, bool need_x, bool need_w) {
+  return rows_backward_kept(x, gy, coef, scale_base, scale_sp, mask, g_coef, g_base, g_sp, knots,
+                            table, origin, last, k, uniform, linear, base, need_x, need_w,
+                            RowsKept{});
+}
+
+at::Tensor rows_backward_kept(const at::Tensor& x, const at::Tensor& gy, const at::Tensor& coef,
+                              const at::Tensor& scale_base, const at::Tensor& scale_sp,
+                              const at::Tensor& mask, const at::Tensor& g_coef,
+                              const at::Tensor& g_base, const at::Tensor& g_sp,
+                              const at::Tensor& knots, const at::Tensor& table,
+                              const at::Tensor& origin, const at::Tensor& last, int64_t k,
+                              bool uniform, bool linear, int64_t base, bool need_x, bool need_w,
+                              const RowsKept& kept) {
   check_args(x, knots, table, origin, last, k, uniform);
   check_rows_args(x, coef, scale_base, scale_sp, mask, k);
   const int64_t B = x.size(0), F = x.size(1), O = coef.size(0), n = coef.size(2);
@@ -296,8 +323,13 @@ at::Tensor rows_backward(const at::Tensor& x, const at::Tensor& gy, const at::Te
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kanlab_rows_backward", [&] {
     using T = scalar_t;
     const auto sp = make_spline<T>(knots, table, origin, last, k, uniform, linear, base);
-    const at::Tensor W = pack_weights(coef, scale_base, scale_sp, mask, sp.nb == 1, Op, 0, F);
-    const at::Tensor pre = precompute(x, base);
+    const bool have = kept.W.defined();
+    TORCH_CHECK(!have || (kept.W.numel() == F * S * Op && kept.W.scalar_type() == x.scalar_type() &&
+                          (!precompute_of(base) || kept.pre.numel() == B * F)),
+                "the kept weights or base values do not match the layer");
+    const at::Tensor W = have ? kept.W
+                              : pack_weights(coef, scale_base, scale_sp, mask, sp.nb == 1, Op, 0, F);
+    const at::Tensor pre = have ? kept.pre : precompute(x, base);
     dispatch_rows(k, O, [&](auto KC, auto OC) {
       backward_rows<decltype(KC)::value, decltype(OC)::value>(
           sp, x.data_ptr<T>(), pre.defined() ? pre.data_ptr<T>() : nullptr, gy.data_ptr<T>(),
