@@ -257,3 +257,47 @@ def test_fused_plan_follows_replaced_parameters_and_dies_with_the_model():
     del model, layer, y
     gc.collect()
     assert key not in _fused_forward._PLANS
+
+
+@needs_kernels
+def test_fused_double_backward_outlives_the_model():
+    """A graph made by a fused pass keeps what its double backward needs: with the model
+    gone, gradients of gradients still equal the per-layer reference's."""
+    import gc
+
+    model = _model((2, 4, 1))
+    x = _points(30, 2, torch.float64).requires_grad_()
+    with config.use(kernels=False):
+        (gx_ref,) = torch.autograd.grad(model(x).sum(), x, create_graph=True)
+        (hx_ref,) = torch.autograd.grad((gx_ref ** 2).sum(), x)
+    y = model(x)
+    assert "NetworkNode" in y.grad_fn.name()
+    del model
+    gc.collect()
+    _model((3, 2))(_points(5, 3, torch.float64))  # a new plan unpins the unused ones
+    (gx,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+    (hx,) = torch.autograd.grad((gx ** 2).sum(), x)
+    torch.testing.assert_close(gx, gx_ref, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(hx, hx_ref, rtol=1e-10, atol=1e-12)
+
+
+@needs_kernels
+def test_fused_spec_goes_once_no_model_or_graph_holds_it():
+    """The spec the double backward would look up is released after its model and its
+    graphs are gone, at the next plan made (no leak across many models)."""
+    import gc
+    import weakref
+
+    model = _model((2, 3, 1))
+    x = _points(10, 2, torch.float64).requires_grad_()
+    y = model(x)
+    spec = weakref.ref(_plan(model, x)[0])
+    del model
+    gc.collect()
+    _model((3, 2))(_points(5, 3, torch.float64))
+    assert spec() is not None  # y's node may still differentiate through it
+    del y
+    gc.collect()
+    _model((3, 2))(_points(5, 3, torch.float64))
+    gc.collect()
+    assert spec() is None

@@ -46,9 +46,12 @@ class ValuesOutOfRange(Exception):
         self.values = values
 
 
-# key -> NetworkSpec, for the double backward's call back into Python (the C++ plan holds
-# the key, not the Python object); an entry goes with its spec.
+# key -> NetworkSpec, for the double backward's call back into Python: the C++ plan, which
+# the autograd nodes hold, names its spec by key.  A spec stays here while anything holds
+# it (the model's plan cache) or while a node may still need it: the latter are pinned
+# until a later plan finds no node holding theirs (_unpin_unused).
 _SPECS: "weakref.WeakValueDictionary[int, NetworkSpec]" = weakref.WeakValueDictionary()
+_PINNED: dict = {}  # key -> NetworkSpec
 _KEYS = itertools.count()
 _LOCK = threading.Lock()
 _LIBRARY: list = []  # the torch.library registration of network_reference_grads, kept alive
@@ -88,11 +91,26 @@ class NetworkSpec:
             # (knots, table, origin, last, k, uniform, linear, base), each a list over the layers
             columns = [list(c) for c in zip(*(spec.kernel_args() for spec in self.specs))]
             with _LOCK:
+                _unpin_unused()
                 key = next(_KEYS)
-                _SPECS[key] = self
-            plan = self._plan = torch.classes.kanlab_cpu.NetworkPlan(
-                list(self.masks), *columns, self.limit, key)
+                plan = self._plan = torch.classes.kanlab_cpu.NetworkPlan(
+                    list(self.masks), *columns, self.limit, key)
+                _SPECS[key] = _PINNED[key] = self
         return plan
+
+
+def _unpin_unused() -> None:
+    """Unpin the specs whose C++ plan no autograd node holds (only its Python object
+    does), so they live on only as long as their model's plan cache keeps them."""
+    for key, spec in list(_PINNED.items()):
+        plan = spec._plan
+        if plan is None or plan.holders() <= _OWN_HOLDERS:
+            del _PINNED[key]
+
+
+# The plan's reference count seen from its ``holders`` method with no node holding it:
+# the Python object's reference and the method call's own.
+_OWN_HOLDERS = 2
 
 
 def network_output(x: Tensor, net: NetworkSpec, params: Sequence[Tensor]) -> Tensor:
@@ -137,7 +155,7 @@ def _reference_grads(gy: Tensor, x: Tensor, params: list[Tensor], key: int,
                      wanted: list[int]) -> list[Tensor]:
     """``network_reference_grads``: the gradients of ``x`` and ``params`` through
     :func:`network_reference`, with a graph; empty tensors where not ``wanted``."""
-    net = _SPECS[key]
+    net = _SPECS[key]  # pinned while the node calling this holds its plan
     grads = reference_grads(lambda x, *p: network_reference(x, net, p), (x, *params),
                             [bool(w) for w in wanted], gy)
     return [gy.new_empty(0) if g is None else g for g in grads]

@@ -172,7 +172,10 @@ TORCH_LIBRARY_FRAGMENT(kanlab_cpu, m) {
                        c10::List<bool>, c10::List<bool>, std::vector<int64_t>, double,
                        int64_t>())
       .def("layers", [](const Plan& self) { return static_cast<int64_t>(self->size()); })
-      .def("key", [](const Plan& self) { return self->key; });
+      .def("key", [](const Plan& self) { return self->key; })
+      // How many references hold the plan: autograd nodes hold one each (a graph that
+      // may still call back into Python for its double backward).
+      .def("holders", [](const Plan& self) { return static_cast<int64_t>(self.use_count()); });
 #define KANLAB_PLAN "__torch__.torch.classes.kanlab_cpu.NetworkPlan net"
   m.def("network_forward(Tensor x, Tensor[] params, " KANLAB_PLAN ") -> (Tensor[], int)");
   m.def("network_backward(Tensor[] inputs, Tensor gy, Tensor[] params, " KANLAB_PLAN
