@@ -158,3 +158,24 @@ def test_fit_takes_float64_data_and_grid_updates_keep_the_input(tmp_path, monkey
     fresh = KAN(width=[2, 2, 1], seed=0, auto_save=False)
     fresh.update_grid_from_samples(x.float())
     assert float(fresh.reg()) > 0  # pykan's custom loops call reg() right after it
+
+
+# ---------------------------------------------------------------- kan.utils.augment_input
+def test_augment_input_prepends_the_auxiliary_columns_without_warnings():
+    import warnings
+
+    import sympy
+    from kanlab.pykan.utils import augment_input
+    m, v, c = sympy.symbols("m v c")
+    x = torch.rand(20, 3, dtype=F64) + torch.tensor([0.0, 0.0, 1.1], dtype=F64)
+    data = {"train_input": x, "test_input": x[:5], "train_label": x[:, :1], "test_label": x[:5, :1]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns when wrapping a read-only numpy view
+        out = augment_input((m, v, c), (v / c, sympy.Integer(2)), data)
+    got = out["train_input"]
+    assert got.shape == (20, 5) and out["test_input"].shape == (5, 5)
+    torch.testing.assert_close(got[:, 0], x[:, 1] / x[:, 2])
+    torch.testing.assert_close(got[:, 1], torch.full((20,), 2.0, dtype=F64))  # a constant, broadcast
+    torch.testing.assert_close(got[:, 2:], x)
+    got[0, 1] = 3.0  # the columns are the tensor's own memory, writable
+    assert out["train_label"] is data["train_label"]
