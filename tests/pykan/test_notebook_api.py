@@ -179,3 +179,52 @@ def test_augment_input_prepends_the_auxiliary_columns_without_warnings():
     torch.testing.assert_close(got[:, 2:], x)
     got[0, 1] = 3.0  # the columns are the tensor's own memory, writable
     assert out["train_label"] is data["train_label"]
+
+
+# ---------------------------------------------------------------- module, feature_interaction
+@pytest.mark.parametrize("width, arity, start, chains", [
+    ([4, [0, 1]], 4, 0, ["[0]->[0]", "[1,2,3]->[1,2,3]"]),
+    ([4, [0, 1]], 4, 0, ["[0,1]->[2,3]", "[2,3]->[0,1]"]),
+    ([4, 6, 2, 6, 1], 4, None, [(0, "[0,1]->[0,1,2]->[0,1,2]->[0]"),
+                                (0, "[2,3]->[3,4,5]->[3,4,5]->[1]"),
+                                (2, "[0]->[0,1,2]"), (2, "[1]->[3,4,5]")]),
+])
+def test_module_removes_the_edges_pykan_removes(width, arity, start, chains):
+    kan = pytest.importorskip("kan")
+    from kanlab.pykan import KAN
+    ours = KAN(width=width, mult_arity=arity, grid=5, k=3, seed=0, auto_save=False)
+    theirs = kan.KAN(width=width, mult_arity=arity, grid=5, k=3, seed=0, auto_save=False)
+    for item in chains:
+        l, chain = (start, item) if start is not None else item
+        ours.module(l, chain)
+        theirs.module(l, chain)
+    for l, (layer, sym) in enumerate(zip(ours.layers, ours.symbolic)):
+        expected = theirs.act_fun[l].mask.t()  # pykan's (in, out) -> kanlab's (out, in)
+        assert torch.equal(layer.mask.cpu().to(expected.dtype), expected), l
+        assert not bool((sym.mask != 0).any())  # nothing symbolic was switched on
+    x = 2 * torch.rand(16, ours.width_in[0]) - 1
+    y = ours(x.to(ours.layers[0].coef.dtype))
+    assert torch.isfinite(y).all()
+
+
+def test_module_rejects_bad_chains():
+    from kanlab.pykan import KAN
+    model = KAN(width=[4, [0, 1]], mult_arity=4, grid=3, k=3, seed=0, auto_save=False)
+    with pytest.raises(ValueError, match="bracketed"):
+        model.module(0, "0->1")
+    with pytest.raises(ValueError, match="indices 0..3"):
+        model.module(0, "[0,7]->[0]")
+    with pytest.raises(ValueError, match="reaches layer 1"):
+        model.module(0, "[0]->[0]->[0]->[0]")
+    with pytest.raises(TypeError, match="string"):
+        model.module(0, [0, 1])
+
+
+def test_feature_interaction_groups_the_inputs_each_hidden_node_uses():
+    from kanlab.pykan import KAN
+    model = KAN(width=[3, 2, 1], grid=3, k=3, seed=0, auto_save=False)
+    model.module(0, "[0,1]->[0]")  # node 0 sees inputs 0 and 1 only
+    model.module(0, "[2]->[1]")  # node 1 sees input 2 only
+    x = 2 * torch.rand(200, 3, dtype=model.layers[0].coef.dtype) - 1
+    model.get_act(x)
+    assert model.feature_interaction(1) == {(0, 1): 1, (2,): 1}

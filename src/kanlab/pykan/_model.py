@@ -270,6 +270,16 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
     def remove_edge(self, l, i, j, log_history=True) -> None:
         _remove_edge(self, int(l), int(i), int(j))
 
+    def module(self, start_layer, chain) -> None:
+        """Build a modular structure in: see :func:`kanlab.pykan._structure.module`."""
+        from kanlab.pykan._structure import module
+        module(self, start_layer, chain)
+        self.log_history("module")
+
+    def feature_interaction(self, l, neuron_th=1e-2, feature_th=1e-2) -> dict:
+        from kanlab.pykan._structure import feature_interaction
+        return feature_interaction(self, l, neuron_th, feature_th)
+
     def remove_node(self, l, i, mode="all", log_history=True) -> None:
         from kanlab.pykan._structure import remove_node
         remove_node(self, int(l), int(i), mode)
