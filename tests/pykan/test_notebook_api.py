@@ -228,3 +228,17 @@ def test_feature_interaction_groups_the_inputs_each_hidden_node_uses():
     x = 2 * torch.rand(200, 3, dtype=model.layers[0].coef.dtype) - 1
     model.get_act(x)
     assert model.feature_interaction(1) == {(0, 1): 1, (2,): 1}
+
+
+def test_every_name_of_pykans_symbolic_table_can_be_fixed():
+    kan = pytest.importorskip("kan.utils")
+    from kanlab.pykan import KAN
+    x = torch.linspace(0.1, 0.9, 64, dtype=F64)[:, None]  # inside every domain
+    for name in kan.SYMBOLIC_LIB:
+        model = KAN(width=[1, 1], grid=3, k=3, seed=0, auto_save=False)
+        model.get_act(x.to(model.layers[0].coef.dtype))
+        model.fix_symbolic(0, 0, 0, name, fit_params_bool=False, verbose=False)
+        y = model(x.to(model.layers[0].coef.dtype))
+        if name == "1/x^5":  # c·f(a·x + b) + d with (a, b, c, d) = (1, 0, 1, 0)
+            torch.testing.assert_close(y.to(F64), x ** -5, rtol=1e-5, atol=1e-6)
+        assert torch.isfinite(y).all(), name
