@@ -242,3 +242,72 @@ def test_every_name_of_pykans_symbolic_table_can_be_fixed():
         if name == "1/x^5":  # c·f(a·x + b) + d with (a, b, c, d) = (1, 0, 1, 0)
             torch.testing.assert_close(y.to(F64), x ** -5, rtol=1e-5, atol=1e-6)
         assert torch.isfinite(y).all(), name
+
+
+# ---------------------------------------------------------------- activation caches
+def test_activation_caches_equal_pykans_on_the_same_model():
+    kan = pytest.importorskip("kan")
+    from kanlab.pykan import KAN
+    names = ("acts", "acts_premult", "spline_preacts", "spline_postacts", "edge_actscale",
+             "acts_scale", "acts_scale_spline", "subnode_actscale")
+    g = torch.Generator().manual_seed(0)
+    x = 2 * torch.rand(50, 3, generator=g) - 1
+    ours = KAN(width=[3, [2, 1], 1], grid=5, k=3, seed=0, auto_save=False)
+    theirs = kan.KAN(width=[3, [2, 1], 1], grid=5, k=3, seed=0, auto_save=False)
+    for m in (ours, theirs):  # a symbolic edge too: its output counts in acts_scale only
+        m(x)
+        m.fix_symbolic(0, 1, 2, "sin", fit_params_bool=False, verbose=False)
+        m(x)
+    torch.testing.assert_close(ours(x), theirs(x))
+    for name in names:
+        a, b = getattr(ours, name), getattr(theirs, name)
+        assert len(a) == len(b), name
+        for u, v in zip(a, b):
+            torch.testing.assert_close(u, v.to(u.dtype), rtol=1e-5, atol=1e-6, msg=name)
+    assert not torch.equal(ours.acts_scale[0], ours.acts_scale_spline[0])
+    assert ours.cache_data is not None and ours.cache_data.shape == (50, 3)
+    before = ours.acts_scale[1].clone()
+    with torch.no_grad():
+        ours.layers[1].coef.mul_(2.0)  # a changed parameter rebuilds the caches
+    assert not torch.allclose(ours.acts_scale[1], before)
+
+
+# ---------------------------------------------------------------- auto-save of subclasses
+def test_auto_save_of_an_unpicklable_subclass_warns_and_the_model_works(tmp_path, monkeypatch):
+    from kanlab.pykan import KAN
+    monkeypatch.chdir(tmp_path)
+
+    class Bounded(KAN):  # a local class: pickle cannot find it
+        def forward(self, x, singularity_avoiding=False, y_th=10.0):
+            return super().forward(x) * x[:, :1] * (1 - x[:, :1])
+
+    with pytest.warns(RuntimeWarning, match="cannot be pickled"):
+        model = Bounded(width=[1, 1], grid=3, k=3, seed=1)
+    x = torch.linspace(0, 1, 11, dtype=model.layers[0].coef.dtype)[:, None]
+    y = model(x).detach()
+    assert float(y[0].abs()) == 0.0 and float(y[-1].abs()) == 0.0  # the subclass's forward
+    assert not (tmp_path / "model" / "0.0.pt").exists()
+    plain = KAN(width=[1, 1], grid=3, k=3, seed=1)  # a module-level class is still saved
+    assert plain.auto_save and (tmp_path / "model" / "0.0.pt").exists()
+
+
+def test_runner_defines_notebook_classes_in_a_main_module(tmp_path, monkeypatch):
+    import importlib.util
+    import json
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("pykan_notebooks",
+                                                  root / "benchmarks" / "pykan_notebooks.py")
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    cells = ["import pickle\nclass A:\n    pass", "print(len(pickle.dumps(A())) > 0)"]
+    nb = {"cells": [{"cell_type": "code", "source": c, "outputs": []} for c in cells]}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    monkeypatch.chdir(tmp_path)
+    import sys
+    before = sys.modules["__main__"]
+    result = runner.run_notebook(path, budget=60)
+    assert [c["ok"] for c in result["cells"]] == [True, True]
+    assert result["cells"][1]["text"].strip() == "True"
+    assert sys.modules["__main__"] is before  # restored
