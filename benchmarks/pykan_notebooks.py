@@ -114,7 +114,21 @@ def run_notebook(path: Path, budget: float, out: str | None = None, pykan: bool 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     cells = code_cells(path)
-    namespace: dict = {"__name__": "__main__"}
+    # the cells run in a module registered as __main__, as in a jupyter kernel: a class a
+    # notebook defines pickles (pykan's auto-save checkpoints a subclassed KAN)
+    import types
+    main = types.ModuleType("__main__")
+    namespace: dict = main.__dict__
+    saved_main = sys.modules.get("__main__")
+    sys.modules["__main__"] = main
+    try:
+        return _run_cells(path, cells, namespace, budget, out, rewrite, plt)
+    finally:
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+
+
+def _run_cells(path, cells, namespace, budget, out, rewrite, plt) -> dict:
     results = []
     start = time.perf_counter()
     for cell in cells:

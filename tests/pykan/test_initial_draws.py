@@ -64,3 +64,26 @@ def test_create_dataset_draws_pykans_inputs_from_the_seed():
                              train_num=50, test_num=20, seed=4)
     for key in ref:
         torch.testing.assert_close(data[key], ref[key], atol=0, rtol=0)
+
+
+def test_float64_initial_draw_is_pykans_and_the_same_every_run():
+    """lstsq's last bits vary between processes; the draw is rounded to 40 mantissa bits, so a
+    float64 model starts from the same coefficients every run (chaotic fits amplified the
+    ~1e-17 differences into different notebook results), still pykan's draw to 1e-12."""
+    kan = pytest.importorskip("kan")
+    from kanlab.pykan import KAN
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        ours = KAN(width=[2, 5, 1], seed=1, auto_save=False)
+        ref = kan.KAN(width=[2, 5, 1], seed=1, auto_save=False)
+    finally:
+        torch.set_default_dtype(old)
+    for layer, theirs in zip(ours.layers, ref.act_fun):
+        coef = layer.coef.detach()
+        assert coef.dtype == torch.float64
+        mantissa, _ = torch.frexp(coef)
+        scaled = mantissa * 2.0 ** 40
+        assert torch.equal(scaled, torch.round(scaled))  # on the 40-bit grid
+        torch.testing.assert_close(coef.permute(1, 0, 2), theirs.coef.detach(), atol=1e-12,
+                                   rtol=1e-10)

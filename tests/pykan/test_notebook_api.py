@@ -158,3 +158,156 @@ def test_fit_takes_float64_data_and_grid_updates_keep_the_input(tmp_path, monkey
     fresh = KAN(width=[2, 2, 1], seed=0, auto_save=False)
     fresh.update_grid_from_samples(x.float())
     assert float(fresh.reg()) > 0  # pykan's custom loops call reg() right after it
+
+
+# ---------------------------------------------------------------- kan.utils.augment_input
+def test_augment_input_prepends_the_auxiliary_columns_without_warnings():
+    import warnings
+
+    import sympy
+    from kanlab.pykan.utils import augment_input
+    m, v, c = sympy.symbols("m v c")
+    x = torch.rand(20, 3, dtype=F64) + torch.tensor([0.0, 0.0, 1.1], dtype=F64)
+    data = {"train_input": x, "test_input": x[:5], "train_label": x[:, :1], "test_label": x[:5, :1]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns when wrapping a read-only numpy view
+        out = augment_input((m, v, c), (v / c, sympy.Integer(2)), data)
+    got = out["train_input"]
+    assert got.shape == (20, 5) and out["test_input"].shape == (5, 5)
+    torch.testing.assert_close(got[:, 0], x[:, 1] / x[:, 2])
+    torch.testing.assert_close(got[:, 1], torch.full((20,), 2.0, dtype=F64))  # a constant, broadcast
+    torch.testing.assert_close(got[:, 2:], x)
+    got[0, 1] = 3.0  # the columns are the tensor's own memory, writable
+    assert out["train_label"] is data["train_label"]
+
+
+# ---------------------------------------------------------------- module, feature_interaction
+@pytest.mark.parametrize("width, arity, start, chains", [
+    ([4, [0, 1]], 4, 0, ["[0]->[0]", "[1,2,3]->[1,2,3]"]),
+    ([4, [0, 1]], 4, 0, ["[0,1]->[2,3]", "[2,3]->[0,1]"]),
+    ([4, 6, 2, 6, 1], 4, None, [(0, "[0,1]->[0,1,2]->[0,1,2]->[0]"),
+                                (0, "[2,3]->[3,4,5]->[3,4,5]->[1]"),
+                                (2, "[0]->[0,1,2]"), (2, "[1]->[3,4,5]")]),
+])
+def test_module_removes_the_edges_pykan_removes(width, arity, start, chains):
+    kan = pytest.importorskip("kan")
+    from kanlab.pykan import KAN
+    ours = KAN(width=width, mult_arity=arity, grid=5, k=3, seed=0, auto_save=False)
+    theirs = kan.KAN(width=width, mult_arity=arity, grid=5, k=3, seed=0, auto_save=False)
+    for item in chains:
+        l, chain = (start, item) if start is not None else item
+        ours.module(l, chain)
+        theirs.module(l, chain)
+    for l, (layer, sym) in enumerate(zip(ours.layers, ours.symbolic)):
+        expected = theirs.act_fun[l].mask.t()  # pykan's (in, out) -> kanlab's (out, in)
+        assert torch.equal(layer.mask.cpu().to(expected.dtype), expected), l
+        assert not bool((sym.mask != 0).any())  # nothing symbolic was switched on
+    x = 2 * torch.rand(16, ours.width_in[0]) - 1
+    y = ours(x.to(ours.layers[0].coef.dtype))
+    assert torch.isfinite(y).all()
+
+
+def test_module_rejects_bad_chains():
+    from kanlab.pykan import KAN
+    model = KAN(width=[4, [0, 1]], mult_arity=4, grid=3, k=3, seed=0, auto_save=False)
+    with pytest.raises(ValueError, match="bracketed"):
+        model.module(0, "0->1")
+    with pytest.raises(ValueError, match="indices 0..3"):
+        model.module(0, "[0,7]->[0]")
+    with pytest.raises(ValueError, match="reaches layer 1"):
+        model.module(0, "[0]->[0]->[0]->[0]")
+    with pytest.raises(TypeError, match="string"):
+        model.module(0, [0, 1])
+
+
+def test_feature_interaction_groups_the_inputs_each_hidden_node_uses():
+    from kanlab.pykan import KAN
+    model = KAN(width=[3, 2, 1], grid=3, k=3, seed=0, auto_save=False)
+    model.module(0, "[0,1]->[0]")  # node 0 sees inputs 0 and 1 only
+    model.module(0, "[2]->[1]")  # node 1 sees input 2 only
+    x = 2 * torch.rand(200, 3, dtype=model.layers[0].coef.dtype) - 1
+    model.get_act(x)
+    assert model.feature_interaction(1) == {(0, 1): 1, (2,): 1}
+
+
+def test_every_name_of_pykans_symbolic_table_can_be_fixed():
+    kan = pytest.importorskip("kan.utils")
+    from kanlab.pykan import KAN
+    x = torch.linspace(0.1, 0.9, 64, dtype=F64)[:, None]  # inside every domain
+    for name in kan.SYMBOLIC_LIB:
+        model = KAN(width=[1, 1], grid=3, k=3, seed=0, auto_save=False)
+        model.get_act(x.to(model.layers[0].coef.dtype))
+        model.fix_symbolic(0, 0, 0, name, fit_params_bool=False, verbose=False)
+        y = model(x.to(model.layers[0].coef.dtype))
+        if name == "1/x^5":  # c·f(a·x + b) + d with (a, b, c, d) = (1, 0, 1, 0)
+            torch.testing.assert_close(y.to(F64), x ** -5, rtol=1e-5, atol=1e-6)
+        assert torch.isfinite(y).all(), name
+
+
+# ---------------------------------------------------------------- activation caches
+def test_activation_caches_equal_pykans_on_the_same_model():
+    kan = pytest.importorskip("kan")
+    from kanlab.pykan import KAN
+    names = ("acts", "acts_premult", "spline_preacts", "spline_postacts", "edge_actscale",
+             "acts_scale", "acts_scale_spline", "subnode_actscale")
+    g = torch.Generator().manual_seed(0)
+    x = 2 * torch.rand(50, 3, generator=g) - 1
+    ours = KAN(width=[3, [2, 1], 1], grid=5, k=3, seed=0, auto_save=False)
+    theirs = kan.KAN(width=[3, [2, 1], 1], grid=5, k=3, seed=0, auto_save=False)
+    for m in (ours, theirs):  # a symbolic edge too: its output counts in acts_scale only
+        m(x)
+        m.fix_symbolic(0, 1, 2, "sin", fit_params_bool=False, verbose=False)
+        m(x)
+    torch.testing.assert_close(ours(x), theirs(x))
+    for name in names:
+        a, b = getattr(ours, name), getattr(theirs, name)
+        assert len(a) == len(b), name
+        for u, v in zip(a, b):
+            torch.testing.assert_close(u, v.to(u.dtype), rtol=1e-5, atol=1e-6, msg=name)
+    assert not torch.equal(ours.acts_scale[0], ours.acts_scale_spline[0])
+    assert ours.cache_data is not None and ours.cache_data.shape == (50, 3)
+    before = ours.acts_scale[1].clone()
+    with torch.no_grad():
+        ours.layers[1].coef.mul_(2.0)  # a changed parameter rebuilds the caches
+    assert not torch.allclose(ours.acts_scale[1], before)
+
+
+# ---------------------------------------------------------------- auto-save of subclasses
+def test_auto_save_of_an_unpicklable_subclass_warns_and_the_model_works(tmp_path, monkeypatch):
+    from kanlab.pykan import KAN
+    monkeypatch.chdir(tmp_path)
+
+    class Bounded(KAN):  # a local class: pickle cannot find it
+        def forward(self, x, singularity_avoiding=False, y_th=10.0):
+            return super().forward(x) * x[:, :1] * (1 - x[:, :1])
+
+    with pytest.warns(RuntimeWarning, match="cannot be pickled"):
+        model = Bounded(width=[1, 1], grid=3, k=3, seed=1)
+    x = torch.linspace(0, 1, 11, dtype=model.layers[0].coef.dtype)[:, None]
+    y = model(x).detach()
+    assert float(y[0].abs()) == 0.0 and float(y[-1].abs()) == 0.0  # the subclass's forward
+    assert not (tmp_path / "model" / "0.0.pt").exists()
+    plain = KAN(width=[1, 1], grid=3, k=3, seed=1)  # a module-level class is still saved
+    assert plain.auto_save and (tmp_path / "model" / "0.0.pt").exists()
+
+
+def test_runner_defines_notebook_classes_in_a_main_module(tmp_path, monkeypatch):
+    import importlib.util
+    import json
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("pykan_notebooks",
+                                                  root / "benchmarks" / "pykan_notebooks.py")
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    cells = ["import pickle\nclass A:\n    pass", "print(len(pickle.dumps(A())) > 0)"]
+    nb = {"cells": [{"cell_type": "code", "source": c, "outputs": []} for c in cells]}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    monkeypatch.chdir(tmp_path)
+    import sys
+    before = sys.modules["__main__"]
+    result = runner.run_notebook(path, budget=60)
+    assert [c["ok"] for c in result["cells"]] == [True, True]
+    assert result["cells"][1]["text"].strip() == "True"
+    assert sys.modules["__main__"] is before  # restored

@@ -55,7 +55,9 @@ def test_suggest_symbolic_ranks_by_pykans_rule(steep):
     for name in ("x", "tanh", "sgn", "arctan"):
         m = steep.copy()
         fits[name] = float(m.fix_symbolic(0, 0, 0, name, verbose=False))
-    assert by_r2[2] >= max(fits.values()) - 1e-9  # R² alone: the best fit wins
+    # R² alone: the best fit wins (to float32's rounding: the model is float32, and after other
+    # tests the same fit can land 1e-8 apart; the runners-up trail by more than 5e-3)
+    assert by_r2[2] >= max(fits.values()) - 1e-6
     simplest = steep.suggest_symbolic(0, 0, 0, weight_simple=1.0, verbose=False)
     assert simplest[3] == 0  # complexity alone: the zero function
     custom = steep.suggest_symbolic(0, 0, 0, weight_simple=0.5, verbose=False,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import io
 import os
+import pickle
+import warnings
 
 import torch
 
@@ -31,7 +33,19 @@ class Checkpoints:
         """pykan's auto-save: a new checkpoint version after a change of the model."""
         if self.auto_save:
             self.state_id += 1
+            self.auto_checkpoint()
+
+    def auto_checkpoint(self) -> None:
+        """Write the auto-save checkpoint of this version.  A model that cannot be pickled (a
+        subclass defined where pickle cannot find it, e.g. inside a function) is not written:
+        a RuntimeWarning says so, and the model works on (pykan saves only weights and
+        configuration, so its auto-save never stops a model from being built or trained)."""
+        try:
             self.saveckpt(self._ckpt_file())
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            warnings.warn(f"auto_save: checkpoint {self._ckpt_file()}.pt not written, the model "
+                          f"cannot be pickled ({exc}); define the model's class at module level, "
+                          "or pass auto_save=False", RuntimeWarning, stacklevel=3)
 
     def saveckpt(self, path="model") -> None:
         """Write the whole model (pickled with ``torch.save``) to ``path + '.pt'``."""
@@ -54,7 +68,7 @@ class Checkpoints:
         model.round, model.state_id = self.round + 1, 0
         model.auto_save = self.auto_save
         if model.auto_save:
-            model.saveckpt(model._ckpt_file())
+            model.auto_checkpoint()
         return model
 
     checkout = rewind

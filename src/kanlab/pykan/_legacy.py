@@ -98,6 +98,12 @@ def apply_noise_scale_base(model, noise_scale_base, seed) -> None:
         layer.scale_base.copy_(weights.to(layer.scale_base))
 
 
+def _round_mantissa(x: Tensor, bits: int) -> Tensor:
+    """``x`` with every mantissa rounded to ``bits`` bits (exact zeros stay zero)."""
+    mantissa, exponent = torch.frexp(x)
+    return torch.ldexp(torch.round(mantissa * 2.0 ** bits) / 2.0 ** bits, exponent)
+
+
 @torch.no_grad()
 def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
                          scale_base_sigma: float) -> None:
@@ -123,8 +129,13 @@ def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
         rhs = noise.permute(1, 0, 2).double()  # (in, G + 1, out)
         cut = torch.finfo(drawn).eps * max(basis.shape[-2:])
         coef = torch.linalg.lstsq(basis, rhs, rcond=cut, driver="gelsy").solution
-        coef = coef.permute(0, 2, 1).to(drawn)  # (in, out, G + k), in pykan's dtype (in float32
-        # this rounding also drops lstsq's run-to-run noise of ~1e-17)
+        # lstsq's last bits vary from process to process (~1e-17: LAPACK's blocked paths
+        # depend on run-time conditions); a float64 model would start from a different draw
+        # each run and chaotic fits amplify that (Interp_1: cell 8 differed in 5 of 17 runs).
+        # Rounded to 40 mantissa bits (1e-12 relative) the draw is the same every run; in
+        # float32 the cast below rounds it anyway
+        coef = _round_mantissa(coef, 40)
+        coef = coef.permute(0, 2, 1).to(drawn)  # (in, out, G + k), in pykan's dtype
         layer.coef.copy_(coef.permute(1, 0, 2).to(layer.coef) * layer.mask.unsqueeze(-1))
         spread = (torch.rand(n_in, n_out, generator=generator, dtype=drawn) * 2 - 1) \
             / math.sqrt(n_in)

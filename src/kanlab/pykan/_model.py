@@ -27,6 +27,7 @@ from kanlab.nn import prune as _prune
 from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
 from kanlab.pykan import _legacy, _views
+from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._extras import PykanExtras
 
@@ -72,7 +73,7 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
     return new
 
 
-class KAN(Checkpoints, PykanExtras, _NativeKAN):
+class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
     The defaults are pykan's (``grid_eps=0.02``, ``sb_trainable=True``), and
@@ -121,7 +122,7 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
         self.round, self.state_id = int(round), int(state_id)
         self.node_scores = self.edge_scores = self.subnode_scores = None
         if self.auto_save:
-            self.saveckpt(self._ckpt_file())
+            self.auto_checkpoint()
 
     # ------------------------------------------------------------------ forward and views
     def forward(self, x: Tensor, singularity_avoiding: bool = False, y_th: float = 10.0) -> Tensor:
@@ -190,7 +191,7 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
         new = adopt(super().refine(g), self)
         new.round, new.state_id = self.round + 1, 0
         if new.auto_save:
-            new.saveckpt(new._ckpt_file())
+            new.auto_checkpoint()
         return new
 
     def update_grid_from_samples(self, x) -> None:
@@ -269,6 +270,16 @@ class KAN(Checkpoints, PykanExtras, _NativeKAN):
 
     def remove_edge(self, l, i, j, log_history=True) -> None:
         _remove_edge(self, int(l), int(i), int(j))
+
+    def module(self, start_layer, chain) -> None:
+        """Build a modular structure in: see :func:`kanlab.pykan._structure.module`."""
+        from kanlab.pykan._structure import module
+        module(self, start_layer, chain)
+        self.log_history("module")
+
+    def feature_interaction(self, l, neuron_th=1e-2, feature_th=1e-2) -> dict:
+        from kanlab.pykan._structure import feature_interaction
+        return feature_interaction(self, l, neuron_th, feature_th)
 
     def remove_node(self, l, i, mode="all", log_history=True) -> None:
         from kanlab.pykan._structure import remove_node

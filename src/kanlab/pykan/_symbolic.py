@@ -28,9 +28,21 @@ _ALIASES = {"x^0.5": "sqrt", "1/x^0.5": "1/sqrt", "1/sqrt(x)": "1/sqrt", "sign":
             "cos": "cos", "x^1": "x"}
 
 
+def _pykan_only(name: str):
+    """A function pykan's table names but kanlab's library leaves out of its searches
+    (``1/x^5``): usable by name in ``fix_symbolic``, never suggested; None for other names."""
+    if name == "1/x^5":
+        from kanlab.symbolic._library import _pow
+        return _pow(-5)
+    return None
+
+
 def _name(name):
     if isinstance(name, str):
         name = _ALIASES.get(name, name)
+        extra = None if name in LIBRARY else _pykan_only(name)
+        if extra is not None:
+            return extra
         if name not in LIBRARY:
             raise ValueError(f"unknown symbolic function {name!r}; known: {list(LIBRARY)}")
         return LIBRARY[name]

@@ -60,14 +60,13 @@ def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, tes
     train_num = check_int(train_num, "train_num", low=1)
     test_num = check_int(test_num, "test_num", low=1)
     seed_globals(seed, python=False)
-    fn = f
-    if f_mode == "row":
-        def fn(x):
-            try:
-                y = torch.vmap(f)(x)
-            except Exception:  # noqa: BLE001 - not vmappable: loop
-                y = torch.stack([torch.as_tensor(f(row)) for row in x])
-            return y.reshape(x.shape[0], -1)
+    def by_row(x):
+        try:
+            y = torch.vmap(f)(x)
+        except Exception:  # noqa: BLE001 - not vmappable: loop
+            y = torch.stack([torch.as_tensor(f(row)) for row in x])
+        return y.reshape(x.shape[0], -1)
+    fn = by_row if f_mode == "row" else f
     data = {}
     for split, x in zip(("train", "test"), _pykan_inputs(n_var, ranges, train_num, test_num)):
         data[f"{split}_input"], data[f"{split}_label"] = x, label_inputs(fn, x)
@@ -105,7 +104,8 @@ def augment_input(orig_vars, aux_vars, x):
 
     def grow(t):
         cols = t.detach().cpu().numpy().T
-        extra = [torch.as_tensor(np.broadcast_to(fn(*cols), (t.shape[0],)), dtype=t.dtype)
+        # a copy: broadcast_to gives a read-only view (torch warns when wrapping one)
+        extra = [torch.tensor(np.broadcast_to(fn(*cols), (t.shape[0],)), dtype=t.dtype)
                  for fn in fns]
         return torch.cat([torch.stack(extra, 1).to(t.device), t], dim=1)
 

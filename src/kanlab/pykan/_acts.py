@@ -1,0 +1,96 @@
+"""pykan's activation caches (``acts``, ``spline_preacts``, ``acts_scale``, ...), on demand.
+
+pykan's forward pass stores, for the last batch it saw, every level's values and
+every edge's input and output; tutorials read them to plot or rank edges.  kanlab
+keeps only the last input (``reference_input``) and rebuilds the caches from it
+when one is read, so training never pays for them.  Shapes follow pykan:
+
+* ``acts[l]``: ``(B, width_in[l])``, the node values of level ``l`` (``acts[0]`` the input);
+* ``acts_premult[l]``: ``(B, width_out[l + 1])``, layer ``l``'s subnode values;
+* ``spline_preacts[l]``, ``spline_postacts[l]``: ``(B, out, in)``, every edge's input and
+  output (spline, base and symbolic parts, masked);
+* ``edge_actscale[l]``: ``(out, in)``, the std of each edge's output over the batch;
+* ``acts_scale[l]``: that std over ``std(input) + 0.1`` (pykan's edge scale), and
+  ``acts_scale_spline[l]`` the same for the spline part alone;
+* ``subnode_actscale[l]``: ``(width_out[l + 1],)``, the std of each subnode.
+"""
+from __future__ import annotations
+
+import weakref
+
+import torch
+from torch import Tensor
+
+__all__ = ["activations", "ACT_NAMES", "ActivationCaches"]
+
+ACT_NAMES = ("acts", "acts_premult", "spline_preacts", "spline_postacts", "edge_actscale",
+             "acts_scale", "acts_scale_spline", "subnode_actscale")
+
+
+@torch.no_grad()
+def _edge_outputs(model, l: int, x: Tensor) -> tuple[Tensor, Tensor]:
+    """Layer ``l``'s edge outputs on ``x``, ``(B, out, in)``: all parts, and the spline part."""
+    layer, symbolic = model.layers[l], model.symbolic[l]
+    spline = layer.edge_values(x) * layer.mask.unsqueeze(0)
+    total = spline.clone()
+    for outs, ins, values in symbolic.edge_outputs(x):
+        total[:, torch.tensor(outs), torch.tensor(ins)] += values
+    return total, spline
+
+
+@torch.no_grad()
+def activations(model, x: Tensor) -> dict[str, list[Tensor]]:
+    """Every cache of :data:`ACT_NAMES` for the batch ``x`` ``(B, width_in[0])``."""
+    out: dict[str, list[Tensor]] = {name: [] for name in ACT_NAMES}
+    out["acts"].append(x)
+
+    def run(l: int, h: Tensor) -> Tensor:
+        sub = model.layer_output(l, h)
+        total, spline = _edge_outputs(model, l, h)
+        spread = h.std(0) + 0.1  # (in,): pykan's divisor
+        out["acts_premult"].append(sub)
+        out["subnode_actscale"].append(sub.std(0))
+        out["spline_preacts"].append(h.unsqueeze(1).expand(-1, total.shape[1], -1))
+        out["spline_postacts"].append(total)
+        out["edge_actscale"].append(total.std(0))
+        out["acts_scale"].append(total.std(0) / spread)
+        out["acts_scale_spline"].append(spline.std(0) / spread)
+        return sub
+
+    y = x
+    for l in range(model.depth):
+        y = model.multiply(l + 1, run(l, y))
+        out["acts"].append(y)
+    return out
+
+
+# model -> (key, caches); kept off the model, so copies and checkpoints never carry them
+_HELD: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _cached(model) -> dict[str, list[Tensor]]:
+    """The caches for the last input the model saw, rebuilt when it or a parameter changed."""
+    x = model._data(None)
+    key = (id(x), tuple(p._version for p in model.parameters()),
+           tuple(b._version for b in model.buffers()))
+    held = _HELD.get(model)
+    if held is None or held[0] != key:
+        held = (key, activations(model, x))
+        _HELD[model] = held
+    return held[1]
+
+
+def _reader(name: str):
+    return property(lambda self: _cached(self)[name],
+                    doc=f"pykan's ``{name}`` for the last input seen (see :mod:`kanlab.pykan._acts`)")
+
+
+class ActivationCaches:
+    """Mixin: pykan's activation caches as read-only properties, and ``cache_data``."""
+
+    cache_data = property(lambda self: getattr(self, "reference_input", None),
+                          doc="the last input the model saw (pykan's ``cache_data``)")
+
+
+for _name in ACT_NAMES:
+    setattr(ActivationCaches, _name, _reader(_name))
