@@ -71,7 +71,9 @@ SCRIPT = textwrap.dedent("""
     for _ in range(3):
         step()
     one = threads()
-    torch.set_num_threads(2)
+    from kanlab.ops import _extension
+    _extension.ops().set_parallel_backend(2)  # the team always: the default may stay
+    torch.set_num_threads(2)                  # single-threaded on a busy machine
     for _ in range(3):
         step()
     print(start, one, threads())
