@@ -139,6 +139,8 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         from kanlab.discover._groups import group_formulas
         _add(candidates, seen, group_formulas(data["X_train"], data["y_train"], data["X_val"],
                                               data["y_val"], symbols), "group", symbols, data)
+        if not _done(candidates, [], scale, data, symbols):
+            _search_relevant(candidates, seen, data, symbols, seed, log)
         log(f"structure search: {len(candidates)} candidates, "
             f"{time.perf_counter() - start:.1f} s")
     for r, trials in enumerate(rounds):
@@ -188,6 +190,28 @@ def _done(candidates, splines, scale, data, symbols) -> bool:
     X = np.vstack([data["X_train"], data["X_val"]])
     y = np.concatenate([data["y_train"], data["y_val"]])
     return looks_like_noise(X, y - evaluate(best["expr"], symbols, X))
+
+
+def _search_relevant(candidates, seen, data, symbols, seed, log) -> None:
+    """The structure searches again on the inputs the target appears to depend on.
+
+    Columns a law does not use grow the term library (functions of products are built for a
+    few inputs only) and mislead its sparse fits; :mod:`._relevance` names the columns
+    worth keeping.  Its answer only adds candidates: validation rows choose among all.
+    """
+    from kanlab.discover._groups import group_formulas
+    from kanlab.discover._relevance import relevant_inputs
+    from kanlab.discover._sparse import structure_formulas
+    keep = relevant_inputs(data["X_train"], data["y_train"], seed=seed)
+    if len(keep) == len(symbols):
+        return
+    sub = [symbols[i] for i in keep]
+    log(f"structure search on the {len(keep)} inputs that matter: {', '.join(map(str, sub))}")
+    X_tr, X_va = data["X_train"][:, keep], data["X_val"][:, keep]
+    _add(candidates, seen, structure_formulas(X_tr, data["y_train"], X_va, data["y_val"], sub),
+         "structure", symbols, data)
+    _add(candidates, seen, group_formulas(X_tr, data["y_train"], X_va, data["y_val"], sub),
+         "group", symbols, data)
 
 
 def _label(trial: Trial) -> str:
