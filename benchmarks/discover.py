@@ -161,34 +161,29 @@ def run_kanlab(X, y, names, seed):
 # The peers get a fixed amount of work, not a wall-clock limit, so that their rows do not
 # depend on how busy the machine is (a `max_time` of 30 s left 1-19 s of CPU under load).
 # optimizer_iterations: Levenberg-Marquardt steps on each model's constants (0, the package's
-# default: none beyond the linear scaling); --operon-iterations sets it
+# default: none beyond the linear scaling); --operon-iterations sets it in the budget passed
+# (these dicts are the defaults, never changed)
 OPERON_BUDGET = {"max_evaluations": 500_000, "generations": 1000, "population_size": 1000,
                  "optimizer_iterations": 0}
 GPLEARN_BUDGET = {"population_size": 1000, "generations": 20}
 
 
-def run_operon(X, y, names, seed):
+def run_operon(X, y, names, seed, budget=OPERON_BUDGET):
     from pyoperon.sklearn import SymbolicRegressor
     reg = SymbolicRegressor(allowed_symbols="add,sub,mul,div,constant,variable,exp,log,sin,cos,"
                             "sqrt,square", n_threads=1, max_time=None, random_state=seed,
-                            **OPERON_BUDGET)
+                            **budget)
     reg.fit(X, y)
     return reg.predict, reg.get_model_string(reg.model_, 6, names), reg.model_.Length
 
 
-run_operon.extra = {"budget": OPERON_BUDGET}  # the dict itself: --operon-iterations shows
-
-
-def run_gplearn(X, y, names, seed):
+def run_gplearn(X, y, names, seed, budget=GPLEARN_BUDGET):
     from gplearn.genetic import SymbolicRegressor
     reg = SymbolicRegressor(function_set=("add", "sub", "mul", "div", "sqrt", "log", "sin", "cos"),
                             parsimony_coefficient=1e-3, random_state=seed, n_jobs=1,
-                            **GPLEARN_BUDGET)
+                            **budget)
     reg.fit(X, y)
     return reg.predict, str(reg._program), reg._program.length_
-
-
-run_gplearn.extra = {"budget": GPLEARN_BUDGET}
 
 
 def _cpu() -> float:
@@ -221,7 +216,9 @@ def main(argv=None) -> int:
     parser.add_argument("--from-jsonl", nargs="+", default=None, metavar="FILE",
                         help="only rewrite the markdown table from earlier records")
     args = parser.parse_args(argv)
-    OPERON_BUDGET["optimizer_iterations"] = args.operon_iterations
+    # the peers' fixed amounts of work, passed to each run and recorded in its row
+    budgets = {"pyoperon": {**OPERON_BUDGET, "optimizer_iterations": args.operon_iterations},
+               "gplearn": dict(GPLEARN_BUDGET)}
     if args.from_jsonl:
         records = [json.loads(line) for f in args.from_jsonl for line in open(f) if line.strip()]
         write_markdown(args.markdown, records)
@@ -234,7 +231,8 @@ def main(argv=None) -> int:
             for method in args.methods.split(","):
                 start, cpu0 = time.perf_counter(), _cpu()
                 try:
-                    predict, text, size = METHODS[method](X, y, names, args.seed)
+                    budget = {"budget": budgets[method]} if method in budgets else {}
+                    predict, text, size = METHODS[method](X, y, names, args.seed, **budget)
                     wall, cpu = time.perf_counter() - start, _cpu() - cpu0
                     pred = np.asarray(predict(X_new), dtype=float)
                     y_te = truth + noise * np.std(truth) * np.random.default_rng(5).standard_normal(len(truth))
@@ -247,7 +245,7 @@ def main(argv=None) -> int:
                            "load": os.getloadavg()[0],
                            "max_dev_rel": float(np.max(np.abs(dev))) / std,
                            "rms_dev_rel": float(np.sqrt(np.mean(dev ** 2))) / std,
-                           **getattr(METHODS[method], "extra", {})}
+                           **budget, **getattr(METHODS[method], "extra", {})}
                     spline = getattr(METHODS[method], "spline", None)
                     if spline is not None:  # the spline model alone, as a fallback would be
                         rec["spline_r2"] = r2(np.asarray(spline(X_new), dtype=float), y_te)

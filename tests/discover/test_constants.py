@@ -51,3 +51,15 @@ def test_pareto_and_choice():
     assert choose(front, floor=0.0)["complexity"] == 9  # 11 is within 1 %: not worth it
     assert choose(front, floor=0.6)["complexity"] == 5
     assert complexity(sympy.Symbol("x") * 2 + 1) == 5
+
+
+def test_cutting_digits_moves_half_the_tolerance():
+    """7.3456·x: no simple number within ``tol``; 7.35 moves the predictions 0.0044 (over
+    half of tol = 0.008), so the print keeps 7.346."""
+    x = sympy.Symbol("x", positive=True)
+    X = np.ones((50, 1))
+    y = 7.3456 * X[:, 0]
+    out = round_constants(sympy.Float(7.3456) * x, [x], (X, y), (X, y), tol=0.008)
+    assert out == sympy.Float("7.346", 15) * x, out
+    out = round_constants(sympy.Float(7.3456) * x, [x], (X, y), (X, y), tol=0.01)
+    assert out == sympy.Float("7.35", 15) * x, out  # 0.0044 within half of 0.01

@@ -2,30 +2,21 @@
 import numpy as np
 import sympy
 
-from kanlab.discover._constants import (_nice_values, complexity, evaluate, refit, rmse_of,
+from kanlab.discover._constants import (_nice_values, complexity, evaluate, rmse_of,
                                         round_constants)
 from kanlab.discover._factors import (affine_factors, difference_logs, oscillating,
                                       signed_factors)
 from kanlab.discover._simplify import simplest
-from kanlab.discover._sparse import structure_formulas
 from kanlab.discover._terms import term_library
 
-
-def _symbols(*names):
-    return [sympy.Symbol(n, positive=True) for n in names]
-
-
-def _best(X, y, syms, n_train=300):
-    tr, va = slice(0, n_train), slice(n_train, None)
-    found = structure_formulas(X[tr], y[tr], X[va], y[va], syms, transforms=("id",))
-    return refit(min(found, key=lambda f: rmse_of(f, syms, X[va], y[va])), syms, X[tr], y[tr])
+from _discover_support import best_structure, positive_symbols
 
 
 def test_sign_of_the_right_oscillating_factor_follows_the_target():
     rng = np.random.default_rng(0)
     X = np.c_[rng.uniform(1, 2, 400), rng.uniform(0.1, 1, 400), rng.uniform(0, 3, 400),
               rng.uniform(1, 3, 400)]
-    A, b, t, w = syms = _symbols("A", "b", "t", "w")
+    A, b, t, w = syms = positive_symbols("A", "b", "t", "w")
     y = X[:, 0] * np.exp(-X[:, 1] * X[:, 2]) * np.cos(X[:, 3] * X[:, 2])
     values, exprs = term_library(X, syms)
     found = signed_factors(oscillating(values, exprs), y)
@@ -38,9 +29,9 @@ def test_damped_oscillation_is_found_as_a_product():
     n = 400
     X = np.c_[rng.uniform(1, 2, n), rng.uniform(0.1, 1, n), rng.uniform(0, 3, n),
               rng.uniform(1, 3, n)]
-    A, b, t, w = syms = _symbols("A", "b", "t", "w")
+    A, b, t, w = syms = positive_symbols("A", "b", "t", "w")
     y = X[:, 0] * np.exp(-X[:, 1] * X[:, 2]) * np.cos(X[:, 3] * X[:, 2])
-    best = _best(X, y, syms, n_train=250)
+    best = best_structure(X, y, syms, n_train=250)
     assert rmse_of(best, syms, X[250:], y[250:]) < 1e-9 * np.std(y), best
     assert best.has(sympy.cos(t * w)) and best.has(sympy.exp), best
 
@@ -60,18 +51,18 @@ def test_affine_factor_of_a_shifted_input():
     np.testing.assert_allclose(values, X[:, 0] - 1, atol=1e-4)
     # a law without such a factor offers none (p + rho·v²: affine in p, but A/B varies)
     Z = np.c_[rng.uniform(1, 2, 300), rng.uniform(1, 2, 300), rng.uniform(1, 2, 300)]
-    assert affine_factors(Z, _symbols("p", "rho", "v"), Z[:, 0] + Z[:, 1] * Z[:, 2] ** 2) == []
+    assert affine_factors(Z, positive_symbols("p", "rho", "v"), Z[:, 0] + Z[:, 1] * Z[:, 2] ** 2) == []
 
 
 def test_difference_of_inputs_enters_a_product():
     rng = np.random.default_rng(3)
     n = 400
     X = np.c_[rng.uniform(10, 400, n), rng.uniform(350, 400, n), rng.uniform(280, 320, n)]
-    k, T1, T2 = syms = _symbols("k", "T1", "T2")
+    k, T1, T2 = syms = positive_symbols("k", "T1", "T2")
     bases = {b for _, b in difference_logs(X, syms)}
     assert {T1 - T2, T1 + T2} <= bases and k - T2 not in bases  # k - T2 changes sign
     y = 0.5 * X[:, 0] * (X[:, 1] - X[:, 2])
-    best = _best(X, y, syms)
+    best = best_structure(X, y, syms)
     assert rmse_of(best, syms, X[300:], y[300:]) < 1e-9 * np.std(y), best
     # found as a log fit with the column log(T1 - T2) or as k times the sum T1/2 - T2/2 (k a
     # factor of y): once rounded, both factor to k·(T1 - T2)/2
@@ -81,7 +72,7 @@ def test_difference_of_inputs_enters_a_product():
 
 
 def test_simplest_form_of_a_ratio_and_whole_floats():
-    f, v = syms = _symbols("f", "v")
+    f, v = syms = positive_symbols("f", "v")
     X = np.random.default_rng(4).uniform([100, 0], [1000, 100], (50, 2))
     expr = -f / (v / 343 - 1)
     out = simplest(expr, syms, X)
@@ -98,7 +89,7 @@ def test_reciprocal_of_a_whole_number_is_a_nice_value():
 def test_simplify_holds_trigonometric_calls_and_stays_quick():
     import time
     from kanlab.discover._simplify import _simplify_opaque
-    A, k, x, w, t = _symbols("A", "k", "x", "w", "t")
+    A, k, x, w, t = positive_symbols("A", "k", "x", "w", "t")
     F = sympy.Float
     expr = F(1.00002) * A * sympy.sin(F(0.99999) * k * x - F(1.00001) * t * w + F(3e-6)) \
         + F(2e-6) * A * x  # simplify's trigonometric pass ran for an hour on such a form

@@ -4,24 +4,15 @@ import sympy
 
 from kanlab.discover._constants import _nice_values, evaluate, refit, rmse_of, round_constants
 from kanlab.discover._factors import affine_factors
-from kanlab.discover._sparse import structure_formulas
 from kanlab.discover._terms import phase_terms, term_library
 
-
-def _symbols(*names):
-    return [sympy.Symbol(n, positive=True) for n in names]
-
-
-def _best(X, y, syms, n_train):
-    tr, va = slice(0, n_train), slice(n_train, None)
-    found = structure_formulas(X[tr], y[tr], X[va], y[va], syms, transforms=("id",))
-    return refit(min(found, key=lambda f: rmse_of(f, syms, X[va], y[va])), syms, X[tr], y[tr])
+from _discover_support import best_structure, positive_symbols
 
 
 def test_phase_terms_match_their_expressions_and_share_no_input():
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 2, (60, 4))
-    syms = _symbols("a", "b", "c", "d")
+    syms = positive_symbols("a", "b", "c", "d")
     values, factors = phase_terms(X, syms)
     assert values.shape == (60, len(factors)) and len(factors) > 50
     for k, (f, g) in enumerate(factors):
@@ -35,10 +26,10 @@ def test_sine_of_a_difference_of_products_is_found():
     n = 400
     X = np.c_[rng.uniform(0.5, 2, n), rng.uniform(1, 3, n), rng.uniform(0, 2, n),
               rng.uniform(0, 2, n)]
-    A, k, x, t = syms = _symbols("A", "k", "x", "t")
+    A, k, x, t = syms = positive_symbols("A", "k", "x", "t")
     y = X[:, 0] * np.sin(X[:, 1] * X[:, 2] - X[:, 3])
     assert np.any(y > 0) and np.any(y < 0)
-    best = _best(X, y, syms, n_train=250)
+    best = best_structure(X, y, syms, n_train=250)
     assert rmse_of(best, syms, X[250:], y[250:]) < 1e-9 * np.std(y), best
     assert best.has(sympy.sin(k * x)) and best.has(sympy.cos(t)), best
 
@@ -49,11 +40,11 @@ def test_an_input_that_is_a_factor_is_offered_as_one():
     m = 300
     X = np.c_[rng.uniform(1, 3, m), rng.uniform(250, 350, m), rng.uniform(300, 600, m),
               rng.uniform(0.01, 0.05, m), rng.uniform(0.02, 0.1, m)]
-    syms = _symbols("n", "T1", "T2", "V1", "V2")
+    syms = positive_symbols("n", "T1", "T2", "V1", "V2")
     y = X[:, 0] * (1.5 * np.log(X[:, 2] / X[:, 1]) + np.log(X[:, 4] / X[:, 3]))
     found = affine_factors(X, syms, y)
     assert any(expr == syms[0] for _, expr, _ in found), found
-    best = _best(X, y, syms, n_train=200)
+    best = best_structure(X, y, syms, n_train=200)
     assert rmse_of(best, syms, X[200:], y[200:]) < 1e-9 * np.std(y), best
     # a sum offers no such factor: y + 1 is not n times the rest
     assert not any(expr == syms[0] for _, expr, _ in affine_factors(X, syms, y + 1.0))
@@ -62,7 +53,7 @@ def test_an_input_that_is_a_factor_is_offered_as_one():
 def test_logs_of_ratios_only_of_like_inputs():
     rng = np.random.default_rng(3)
     X = np.c_[rng.uniform(250, 350, 50), rng.uniform(300, 600, 50), rng.uniform(0.01, 0.05, 50)]
-    T1, T2, V = syms = _symbols("T1", "T2", "V")
+    T1, T2, V = syms = positive_symbols("T1", "T2", "V")
     _, factors = term_library(X, syms, simple=True)
     logs = {f[0] for f in factors if len(f) == 1 and isinstance(f[0], sympy.log)}
     assert sympy.log(T1 / T2) in logs
@@ -87,7 +78,7 @@ def test_group_law_times_an_input_of_both_signs():
     rng = np.random.default_rng(5)
     n = 500
     X = np.c_[rng.uniform(-2, 2, n), rng.uniform(0.5, 2, n), rng.uniform(0.5, 2, n)]
-    x, a, b = syms = [sympy.Symbol("x", real=True), *_symbols("a", "b")]
+    x, a, b = syms = [sympy.Symbol("x", real=True), *positive_symbols("a", "b")]
     y = X[:, 0] * np.tanh(0.7 * X[:, 1] / X[:, 2])
     found = group_formulas(X[:300], y[:300], X[300:], y[300:], syms)
     assert found
@@ -103,7 +94,7 @@ def test_small_arguments_are_offered_without_their_function():
     from kanlab.discover._simplify import linearised
     rng = np.random.default_rng(6)
     X = rng.uniform(0, 1, (300, 4)) * [1e-5, 100, 1, 100] + [1e-6, 1, 0.1, -50]
-    q, v, B, E = syms = [*_symbols("q", "v", "B"), sympy.Symbol("E", real=True)]
+    q, v, B, E = syms = [*positive_symbols("q", "v", "B"), sympy.Symbol("E", real=True)]
     assert linearised(sympy.sin(v) * q, syms, X) == sympy.sin(v) * q  # v up to 101: kept
     y = X[:, 0] * (X[:, 3] + X[:, 1] * X[:, 2])
     data = {"X_train": X[:200], "y_train": y[:200], "X_val": X[200:], "y_val": y[200:]}

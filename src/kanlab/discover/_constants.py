@@ -23,6 +23,9 @@ __all__ = ["evaluate", "rmse_of", "refit", "round_constants", "rounding_toleranc
            "complexity"]
 
 
+DIGITS_SHARE = 0.5  # of the rounding tolerance, for cutting digits (see round_constants)
+
+
 def rounding_tolerance(expr, val_rmse: float, n_train: int, floor: float) -> float:
     """How far rounding may move the predictions: two standard errors of the fitted formula.
 
@@ -149,16 +152,25 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
             validation error is kept.
         tol: the largest acceptable RMS change of the predictions on the
             validation rows (the caller sets it from the noise level and the
-            constants' standard errors, see :func:`rounding_tolerance`).
+            constants' standard errors, see :func:`rounding_tolerance`) for snapping
+            to simple numbers; cutting the remaining constants to fewer digits may move
+            them by :data:`DIGITS_SHARE` of it more (and ``tol`` in all).
 
     Returns the rounded expression (the input when nothing could be rounded).
     """
     import sympy
     reference = evaluate(expr, symbols, val[0])
 
-    def accepted(trial) -> bool:
-        moved = evaluate(trial, symbols, val[0]) - reference
-        return bool(np.all(np.isfinite(moved))) and float(np.sqrt(np.mean(moved ** 2))) <= tol
+    def accepted(trial, limit=tol, since=None) -> bool:
+        """Moved at most ``tol`` from the fitted predictions (and ``limit`` from ``since``)."""
+        values = evaluate(trial, symbols, val[0])
+        ok = True
+        for base, most in ((reference, tol), (since, limit)):
+            if base is not None:
+                moved = values - base
+                ok = ok and bool(np.all(np.isfinite(moved))) and float(
+                    np.sqrt(np.mean(moved ** 2))) <= most
+        return ok
 
     template, params, values = _parameterize(expr)
     fixed, free = {}, list(params)
@@ -193,9 +205,13 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     floats = list(current.atoms(sympy.Float))
     if not floats:
         return current
+    snapped = evaluate(current, symbols, val[0])
     for digits in range(*digits_range):
-        # the decimal string at full precision: prints as written, evaluates as printed
+        # the decimal string at full precision: prints as written, evaluates as printed.
+        # Fewer digits only shorten the print (a simple number may well be the law's own,
+        # 9.8 is not more likely than 9.8078): they may move the predictions by half as much
+        # (9.8078 -> 9.8 moved a sum's predictions past the noise's limit, 9.81 stays)
         trial = current.xreplace({f: sympy.Float(f"{float(f):.{digits}g}", 15) for f in floats})
-        if accepted(trial):
+        if accepted(trial, DIGITS_SHARE * tol, since=snapped):
             return trial
     return current

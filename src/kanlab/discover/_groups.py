@@ -32,6 +32,8 @@ from itertools import combinations, product
 
 import numpy as np
 
+from kanlab.discover._signs import dominant_sign
+
 __all__ = ["group_directions", "group_formulas", "FUNCTIONS"]
 
 FIT_ROWS = 600  # training rows the search uses (every row refits the constants later)
@@ -178,7 +180,7 @@ def group_formulas(X, y, X_val, y_val, symbols, most: int = MOST_FORMULAS) -> li
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    if not _one_signed(y):
+    if not dominant_sign(y, MIN_SIGNED):
         return _over_signed_input(X, y, X_val, y_val, symbols, most)
     if len(y) > FIT_ROWS:
         rows = np.sort(np.random.default_rng(len(y)).choice(len(y), FIT_ROWS, replace=False))
@@ -232,11 +234,6 @@ def group_formulas(X, y, X_val, y_val, symbols, most: int = MOST_FORMULAS) -> li
     return [expr for _, _, expr in out[:most]]
 
 
-def _one_signed(v) -> bool:
-    """Whether at least :data:`MIN_SIGNED` of ``v`` has the sign of its median."""
-    return bool(np.mean(np.sign(np.median(v)) * v > 0) >= MIN_SIGNED)
-
-
 def _over_signed_input(X, y, X_val, y_val, symbols, most) -> list:
     """A target of both signs whose sign is an input's: ``y = x·A·Π x^a·f(c·Π x^b)^k``.
 
@@ -249,7 +246,7 @@ def _over_signed_input(X, y, X_val, y_val, symbols, most) -> list:
         if not (np.any(x > 0) and np.any(x < 0)) or np.any(x == 0) or np.any(xv == 0):
             continue
         ratio = y / x
-        if not _one_signed(ratio):
+        if not dominant_sign(ratio, MIN_SIGNED):
             continue
         out += [symbols[i] * f for f in group_formulas(X, ratio, X_val, y_val / xv, symbols,
                                                         most)]

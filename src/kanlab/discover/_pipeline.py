@@ -139,6 +139,8 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         from kanlab.discover._groups import group_formulas
         _add(candidates, seen, group_formulas(data["X_train"], data["y_train"], data["X_val"],
                                               data["y_val"], symbols), "group", symbols, data)
+        if not _done(candidates, [], scale, data, symbols):
+            _search_again(candidates, seen, data, symbols, seed, log)
         log(f"structure search: {len(candidates)} candidates, "
             f"{time.perf_counter() - start:.1f} s")
     for r, trials in enumerate(rounds):
@@ -188,6 +190,34 @@ def _done(candidates, splines, scale, data, symbols) -> bool:
     X = np.vstack([data["X_train"], data["X_val"]])
     y = np.concatenate([data["y_train"], data["y_val"]])
     return looks_like_noise(X, y - evaluate(best["expr"], symbols, X))
+
+
+def _search_again(candidates, seen, data, symbols, seed, log) -> None:
+    """The structure searches again, on the inputs that matter, in natural units.
+
+    Columns a law does not use grow the term library (functions of products are built for a
+    few inputs only) and mislead its sparse fits: :mod:`._relevance` names the columns worth
+    keeping.  Columns in units far from 1 (millimetres, kilopascals) hide ``cos(k·d)``:
+    :mod:`._decades` rescales them by powers of ten, and the formulas are mapped back to the
+    original units.  This only adds candidates: validation rows choose among all.
+    """
+    from kanlab.discover._decades import decade_factors, in_original_units
+    from kanlab.discover._groups import group_formulas
+    from kanlab.discover._relevance import relevant_inputs
+    from kanlab.discover._sparse import structure_formulas
+    keep = relevant_inputs(data["X_train"], data["y_train"], seed=seed)
+    exponents = decade_factors(data["X_train"][:, keep])
+    if len(keep) == len(symbols) and not any(exponents):
+        return
+    sub = [symbols[i] for i in keep]
+    log(f"structure search on {', '.join(map(str, sub))}"
+        + (f", rescaled by 10^{exponents}" if any(exponents) else ""))
+    scale = 10.0 ** np.array(exponents, dtype=np.float64)  # (inputs kept,)
+    X_tr, X_va = data["X_train"][:, keep] * scale, data["X_val"][:, keep] * scale
+    found = (structure_formulas(X_tr, data["y_train"], X_va, data["y_val"], sub)
+             + group_formulas(X_tr, data["y_train"], X_va, data["y_val"], sub))
+    _add(candidates, seen, [in_original_units(e, sub, exponents) for e in found], "structure",
+         symbols, data)
 
 
 def _label(trial: Trial) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kanlab.discover._signs import dominant_sign
 from kanlab.train._label_scale import LabelScale
 
 __all__ = ["Space", "make_space"]
@@ -80,9 +81,7 @@ def make_space(kind: str, X, y) -> Space | None:
     if kind in ("log", "mixed"):
         # the sign of most rows: noise may push a few small values of a positive law below 0;
         # those rows are left out of log-space fits (see usable)
-        sign = float(np.sign(np.median(y)))
-        if sign == 0.0 or np.mean(sign * y > 0) < MIN_SIGNED:
-            sign = 0.0
+        sign = dominant_sign(y, MIN_SIGNED)
         log_cols = np.all(X > 0, axis=0)
         if kind == "mixed":
             sign = 1.0

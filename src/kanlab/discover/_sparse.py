@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 
+from kanlab.discover._signs import dominant_sign
 from kanlab.discover._subsets import BEAM, _pruned, _stepwise, swapped
 
 __all__ = ["structure_formulas", "TRANSFORMS", "MAX_TERMS"]
@@ -51,12 +52,6 @@ MAX_SIZE = 8  # terms (or powers) of a returned formula at most: a law rarely ha
 # every constant of a candidate is refitted later
 
 
-def _one_sign(y, share: float = 1.0):
-    """The sign of ``y`` when at least ``share`` of its values have it, else 0."""
-    s = float(np.sign(np.median(y)))
-    return s if s != 0.0 and np.mean(s * y > 0) >= share else 0.0
-
-
 def _log(v):
     """``log v`` where ``v > 0``, NaN elsewhere (those rows get no weight)."""
     with np.errstate(all="ignore"):
@@ -69,13 +64,13 @@ def _transforms():
     pi2 = math.pi / 2
     return {
         "id": (lambda y: True, lambda y: y, lambda u, s: u, lambda u, s: u),
-        "inv": (lambda y: _one_sign(y) != 0, lambda y: 1 / y, lambda u, s: 1 / u,
+        "inv": (lambda y: dominant_sign(y) != 0, lambda y: 1 / y, lambda u, s: 1 / u,
                 lambda u, s: 1 / u),
-        "square": (lambda y: _one_sign(y) != 0, lambda y: y * y,
+        "square": (lambda y: dominant_sign(y) != 0, lambda y: y * y,
                    lambda u, s: s * np.sqrt(u), lambda u, s: s * sympy.sqrt(u)),
-        "inv_square": (lambda y: _one_sign(y) != 0, lambda y: 1 / (y * y),
+        "inv_square": (lambda y: dominant_sign(y) != 0, lambda y: 1 / (y * y),
                        lambda u, s: s / np.sqrt(u), lambda u, s: s / sympy.sqrt(u)),
-        "sqrt": (lambda y: _one_sign(y) != 0, lambda y: np.sqrt(np.abs(y)),
+        "sqrt": (lambda y: dominant_sign(y) != 0, lambda y: np.sqrt(np.abs(y)),
                  lambda u, s: s * u * u, lambda u, s: s * u ** 2),
         "sin": (lambda y: bool(np.all(np.abs(y) < pi2)), np.sin, lambda u, s: np.arcsin(u),
                 lambda u, s: sympy.asin(u)),
@@ -102,7 +97,7 @@ def _log_features(X, symbols):
                 out.append((np.log(col), sym))
             if float(np.max(np.abs(col))) <= 40:
                 for fn, sfn in ((np.sin, sympy.sin), (np.cos, sympy.cos)):
-                    s = _one_sign(fn(col))
+                    s = dominant_sign(fn(col))
                     if s and np.ptp(fn(col)) > 1e-9:
                         out.append((np.log(s * fn(col)), s * sfn(sym)))
     return out
@@ -156,7 +151,7 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
             t = forward(y_train)
         if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
             continue
-        s_y = _one_sign(y_train) or 1.0
+        s_y = dominant_sign(y_train) or 1.0
         for kind, target, V, E, factor in _kinds(t, values, exprs, logs, n_tr, extra,
                                                  divisors=name == "id"):
             if V.shape[1] == 0:
@@ -164,7 +159,7 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
             over = kind == "over"  # log|t| = P/g: the factor divides the exponent
             with np.errstate(all="ignore"):
                 ratio = t / factor[0][:n_tr] if factor is not None and not over else t
-            s_k = _one_sign(ratio, MIN_SIGNED) if kind != "add" else 1.0
+            s_k = dominant_sign(ratio, MIN_SIGNED) if kind != "add" else 1.0
             tr, target = V[:n_tr], target[:n_tr]
             # weighted by |dy/dfit|: errors count as they do in y itself, and rows where
             # the transform magnifies the noise (1/y² of small y, log of y near 0) count little
@@ -215,7 +210,7 @@ def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
     itself needs ``over``: ``log|1/y|``, ``log y²`` and ``log √y`` are multiples of ``log|y|``.
     """
     kinds = [("add", t, values, exprs, None)]
-    s_t = _one_sign(t, MIN_SIGNED)
+    s_t = dominant_sign(t, MIN_SIGNED)
     log_vals = np.column_stack([v for v, _ in logs] + [values]) if logs else values
     log_exprs = [("log", b) for _, b in logs] + list(exprs)
     if s_t:
@@ -251,7 +246,7 @@ def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
         kinds.append(("add", ratio, values, exprs, (h, h_expr)))
         if pure and s_t:
             continue
-        s_r = _one_sign(ratio, MIN_SIGNED)
+        s_r = dominant_sign(ratio, MIN_SIGNED)
         if s_r:
             kinds.append(("mul", _log(s_r * ratio), log_vals, log_exprs, (h, h_expr)))
     return kinds
