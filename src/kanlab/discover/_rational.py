@@ -124,7 +124,7 @@ def rational_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST)
                 q = [(k - n_s, b) for k, b in zip(cols, beta) if k >= n_s]
                 if not q:  # no denominator: a plain sum, which the structure search covers
                     continue
-                err = _val_error(p, q, c0, s_va, S_va, q_cols, inv_np, y_va, s_expr != 1)
+                err = _val_error(p, q, c0, s_va, S_va, q_cols, inv_np, y_va)
                 if math.isfinite(err):
                     scored.append((err, len(cols),
                                    (p, q, c0, s_expr, q_cols, inv_sym)))
@@ -142,7 +142,7 @@ def rational_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST)
     return [_to_sympy(parts, exprs) for _, _, parts in out]
 
 
-def _denominator(q, s_va, S_va, q_cols, with_constant):
+def _denominator(q, s_va, S_va, q_cols):
     Q = s_va.copy()
     for k, b in q:
         column = S_va[:, q_cols[k]] if k < len(q_cols) else np.ones(len(s_va))
@@ -150,9 +150,9 @@ def _denominator(q, s_va, S_va, q_cols, with_constant):
     return Q
 
 
-def _val_error(p, q, c0, s_va, S_va, q_cols, inv_np, y_va, with_constant) -> float:
+def _val_error(p, q, c0, s_va, S_va, q_cols, inv_np, y_va) -> float:
     P = c0 + sum(b * S_va[:, k] for k, b in p) if p else np.full(len(s_va), c0)
-    Q = _denominator(q, s_va, S_va, q_cols, with_constant)
+    Q = _denominator(q, s_va, S_va, q_cols)
     scale = float(np.median(np.abs(Q)))
     if not scale > 0 or np.min(np.abs(Q)) < MIN_DENOMINATOR * scale:
         return math.inf  # a pole among the rows: not a law of these data
