@@ -52,7 +52,7 @@ def _phases(X, symbols):
 
 def _amplitudes(X, symbols):
     """``[(values, expr)]``: 1, powers ±1, ±2 of one input, products of ±1 powers of two."""
-    out = [(np.ones(len(X)), sympy_one())]
+    out = [(np.ones(len(X)), _one())]
     n = X.shape[1]
     nonzero = [bool(np.all(X[:, i] != 0)) for i in range(n)]
     for i in range(n):
@@ -67,7 +67,7 @@ def _amplitudes(X, symbols):
     return out
 
 
-def sympy_one():
+def _one():
     import sympy
     return sympy.Integer(1)
 
