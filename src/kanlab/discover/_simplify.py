@@ -55,6 +55,36 @@ def _simplify_opaque(expr):
     return sympy.simplify(expr.xreplace(held)).xreplace({d: f for f, d in held.items()})
 
 
+def _float_sum_exponent(expr) -> bool:
+    """Whether ``expr`` holds ``exp`` of a sum with a non-whole float in it.
+
+    factor() splits ``exp(a·u + b·v)`` into powers of ``exp(u)``, ``exp(v)`` with the
+    floats as rational exponents (1.17974 = 117974/100000): a dense polynomial of that
+    degree.  ``exp((-1.17974·M·h + 11.5104·T - 2478540000·T/p0²)/T)`` filled 23 GB of
+    memory (a candidate on a held-out law).
+    """
+    import sympy
+    for call in expr.atoms(sympy.exp):
+        arg = call.args[0]
+        if arg.has(sympy.Add) and any(f != int(f) for f in arg.atoms(sympy.Float)):
+            return True
+    return False
+
+
+MAX_POWER_OF_SUM = 6  # |numerator| and denominator of a sum's exponent at most, for factor()
+
+
+def _high_power_of_sum(expr) -> bool:
+    """Whether ``expr`` holds a sum raised to a rational power beyond :data:`MAX_POWER_OF_SUM`."""
+    import sympy
+    for p in expr.atoms(sympy.Pow):
+        base, e = p.as_base_exp()
+        if base.is_Add and e.is_Rational and (abs(e.p) > MAX_POWER_OF_SUM
+                                              or e.q > MAX_POWER_OF_SUM):
+            return True
+    return False
+
+
 def _rewritings(expr, thorough: bool):
     import sympy
     from kanlab.discover._constants import complexity
@@ -62,9 +92,14 @@ def _rewritings(expr, thorough: bool):
     # factor() of a function whose argument holds a fractional power runs for minutes
     # (exp((112000*E**(3/2)/sqrt(T) - 51800000*mu**2/T**2)/T): polynomials in E**(1/2),
     # T**(1/2) of huge degree); together and cancel stay quick there
-    if any(_fractional_power(fn) for fn in expr.atoms(sympy.Function)):
+    if any(_fractional_power(fn) for fn in expr.atoms(sympy.Function)) or _float_sum_exponent(
+            expr):
         steps.remove(sympy.factor)
-    if thorough and complexity(expr) <= THOROUGH_NODES and expr.has(sympy.Add):
+    # factor() and cancel() of a high power of a sum expand it into a polynomial of many
+    # variables: (1 + 0.01·x·y/z + 0.2·w·x)^10 ran past a minute; together() keeps it whole
+    if _high_power_of_sum(expr):
+        steps = [sympy.together]
+    if thorough and complexity(expr) <= THOROUGH_NODES and expr.has(sympy.Add) and len(steps) > 1:
         steps.append(_simplify_opaque)
     sources = list(dict.fromkeys([expr, _whole_floats(expr)]))
     out = list(sources)

@@ -1,0 +1,25 @@
+"""Rewritings that sympy cannot afford are skipped (kanlab.discover._simplify)."""
+import numpy as np
+import sympy
+
+from kanlab.discover._constants import evaluate
+from kanlab.discover._simplify import _float_sum_exponent, _high_power_of_sum, simplest
+
+
+def test_exp_of_a_sum_with_floats_is_not_factored_but_still_simplified():
+    """factor() would turn the floats into exponents of exp(u): a dense polynomial of degree 10^5."""
+    a, b, c, d = syms = sympy.symbols("a b c d", positive=True)
+    expr = sympy.exp((-1.17974 * a * b + 2.50318e-11 * c * d ** 2 + 11.5104 * c
+                      - sympy.Integer(2478540000) * c / d ** 2) / c)
+    assert _float_sum_exponent(expr)
+    assert not _float_sum_exponent(sympy.exp(-(a - b) ** 2 / (2 * c ** 2)))
+    X = np.random.default_rng(0).uniform(1, 2, (50, 4)) * [1, 1, 300, 1e5]
+    out = simplest(expr, syms, X)
+    np.testing.assert_allclose(evaluate(out, syms, X), evaluate(expr, syms, X), rtol=1e-9)
+
+
+def test_high_powers_of_sums_are_recognised():
+    x, y, z = sympy.symbols("x y z", positive=True)
+    assert _high_power_of_sum((1 + 0.01 * x * y / z) ** 10)
+    assert _high_power_of_sum((x + y) ** sympy.Rational(7, 10))
+    assert not _high_power_of_sum((x + y) ** 2 / z ** 12 + sympy.sqrt(x + z))
