@@ -139,8 +139,11 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         from kanlab.discover._groups import group_formulas
         _add(candidates, seen, group_formulas(data["X_train"], data["y_train"], data["X_val"],
                                               data["y_val"], symbols), "group", symbols, data)
+        if not _done(candidates, [], scale, data, symbols):
+            _search_again(candidates, seen, data, symbols, seed, log)
         # ratios of short sums and sums of waves times powers (see each module), where no
-        # candidate so far reproduces the data
+        # candidate so far reproduces the data (after the inputs that matter were tried
+        # alone: their wider term lists can fit noise with unused columns)
         from kanlab.discover._pade import pade_formulas
         from kanlab.discover._rational import rational_formulas
         from kanlab.discover._waves import wave_formulas
@@ -150,8 +153,6 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                 break
             _add(candidates, seen, find(data["X_train"], data["y_train"], data["X_val"],
                                         data["y_val"], symbols), source, symbols, data)
-        if not _done(candidates, [], scale, data, symbols):
-            _search_again(candidates, seen, data, symbols, seed, log)
         log(f"structure search: {len(candidates)} candidates, "
             f"{time.perf_counter() - start:.1f} s")
     for r, trials in enumerate(rounds):
