@@ -25,6 +25,8 @@ from itertools import combinations
 
 import numpy as np
 
+from kanlab.discover._split import sample_xy
+
 __all__ = ["pade_formulas"]
 
 # (degree of P, degree of Q); polynomials of degree 3 and 4 too (T⁴ - Ts⁴ = Ts⁴·(r⁴ - 1))
@@ -96,17 +98,10 @@ def _fit(t, r, pp, qp):
     return coef[:len(pp)], coef[len(pp):]
 
 
-def _sample(X, y, limit):
-    if len(y) <= limit:
-        return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    rows = np.sort(np.random.default_rng(len(y)).choice(len(y), limit, replace=False))
-    return np.asarray(X, dtype=np.float64)[rows], np.asarray(y, dtype=np.float64)[rows]
-
-
 def pade_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> list:
     """Formulas ``A·Π x^a·(P(r)/Q(r))^k`` (sympy, in ``symbols``), best on validation first."""
     import sympy
-    X, y = _sample(X_train, y_train, FIT_ROWS)
+    X, y = sample_xy(X_train, y_train, FIT_ROWS)
     X_val = np.asarray(X_val, dtype=np.float64)
     y_val = np.asarray(y_val, dtype=np.float64)
     n = X.shape[1]

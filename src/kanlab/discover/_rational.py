@@ -23,6 +23,8 @@ import math
 
 import numpy as np
 
+from kanlab.discover._split import sample_xy
+
 __all__ = ["rational_formulas"]
 
 MAX_TERMS = 5  # columns of P and Q together at most (besides P's constant)
@@ -62,13 +64,6 @@ def _is_power(factors) -> bool:
     return all(f.is_Symbol or (f.is_Pow and f.base.is_Symbol) for f in factors)
 
 
-def _sample(X, y, limit):
-    if len(y) <= limit:
-        return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    rows = np.sort(np.random.default_rng(len(y)).choice(len(y), limit, replace=False))
-    return np.asarray(X, dtype=np.float64)[rows], np.asarray(y, dtype=np.float64)[rows]
-
-
 def rational_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> list:
     """Formulas ``T⁻¹(P/Q)`` (sympy, in ``symbols``), best on the validation rows first."""
     import sympy
@@ -76,8 +71,8 @@ def rational_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST)
     from kanlab.discover._terms import term_library
     if np.shape(X_train)[1] > MAX_INPUTS:
         return []
-    X_tr, y_tr = _sample(X_train, y_train, FIT_ROWS)
-    X_va, y_va = _sample(X_val, y_val, VAL_ROWS)
+    X_tr, y_tr = sample_xy(X_train, y_train, FIT_ROWS)
+    X_va, y_va = sample_xy(X_val, y_val, VAL_ROWS)
     n_tr = len(y_tr)
     X_all = np.vstack([X_tr, X_va])
     values, exprs = term_library(X_all, symbols, simple=True)

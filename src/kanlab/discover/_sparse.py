@@ -35,6 +35,7 @@ import math
 import numpy as np
 
 from kanlab.discover._signs import dominant_sign
+from kanlab.discover._split import sample_xy
 from kanlab.discover._subsets import BEAM, _pruned, _stepwise, swapped
 
 __all__ = ["structure_formulas", "TRANSFORMS", "MAX_TERMS"]
@@ -110,8 +111,8 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
     from kanlab.discover._terms import phase_terms, term_library
     # a seeded sample of the rows: the library stays small in memory (terms × rows) whatever
     # the table's size
-    X_train, y_train = _sample(X_train, y_train, FIT_ROWS)
-    X_val, y_val = _sample(X_val, y_val, VAL_ROWS)
+    X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
+    X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
     X_all = np.vstack([X_train, X_val]).astype(np.float64)
     n_tr = len(X_train)
     logs = _log_features(X_all, symbols) + difference_logs(X_all, symbols)
@@ -261,13 +262,6 @@ def _weights(forward, y, t, kind):
     w = np.where(np.isfinite(w), w, 0.0)
     top = float(np.max(w)) if len(w) else 0.0
     return w / top if top > 0 else np.ones_like(y)
-
-
-def _sample(X, y, limit):
-    if len(y) <= limit:
-        return np.asarray(X), np.asarray(y)
-    rows = np.sort(np.random.default_rng(len(y)).choice(len(y), limit, replace=False))
-    return np.asarray(X)[rows], np.asarray(y)[rows]
 
 
 def _best(scored):

@@ -38,3 +38,11 @@ def subsample_rows(rows, limit: int, seed) -> np.ndarray:
     if len(rows) <= limit:
         return rows
     return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
+
+
+def sample_xy(X, y, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` as float64 arrays, cut to at most ``limit`` rows drawn by
+    :func:`subsample_rows` (seeded by the row count, so the same table gives the same rows)."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    rows = subsample_rows(len(y), limit, len(y))
+    return (X, y) if len(rows) == len(y) else (X[rows], y[rows])

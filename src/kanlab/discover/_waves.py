@@ -17,6 +17,8 @@ from itertools import combinations, product
 
 import numpy as np
 
+from kanlab.discover._split import sample_xy
+
 __all__ = ["wave_formulas"]
 
 MAX_TERMS = 3  # terms of a sum at most
@@ -72,19 +74,12 @@ def _one():
     return sympy.Integer(1)
 
 
-def _sample(X, y, limit):
-    if len(y) <= limit:
-        return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    rows = np.sort(np.random.default_rng(len(y)).choice(len(y), limit, replace=False))
-    return np.asarray(X, dtype=np.float64)[rows], np.asarray(y, dtype=np.float64)[rows]
-
-
 def wave_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> list:
     """Formulas ``c0 + Σ c_k·h_k·S_k`` (sympy, in ``symbols``), best on validation first."""
     import sympy
     from kanlab.discover._subsets import _pruned, _stepwise
-    X_tr, y_tr = _sample(X_train, y_train, FIT_ROWS)
-    X_va, y_va = _sample(X_val, y_val, VAL_ROWS)
+    X_tr, y_tr = sample_xy(X_train, y_train, FIT_ROWS)
+    X_va, y_va = sample_xy(X_val, y_val, VAL_ROWS)
     X_all = np.vstack([X_tr, X_va])
     phases = _phases(X_all, symbols)
     if not phases:
