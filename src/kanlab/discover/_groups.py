@@ -33,6 +33,7 @@ from itertools import combinations, product
 import numpy as np
 
 from kanlab.discover._signs import dominant_sign
+from kanlab.discover._split import sample_xy
 
 __all__ = ["group_directions", "group_formulas", "FUNCTIONS"]
 
@@ -182,15 +183,13 @@ def group_formulas(X, y, X_val, y_val, symbols, most: int = MOST_FORMULAS) -> li
     y = np.asarray(y, dtype=np.float64)
     if not dominant_sign(y, MIN_SIGNED):
         return _over_signed_input(X, y, X_val, y_val, symbols, most)
-    if len(y) > FIT_ROWS:
-        rows = np.sort(np.random.default_rng(len(y)).choice(len(y), FIT_ROWS, replace=False))
-        X, y = X[rows], y[rows]
+    X, y = sample_xy(X, y, FIT_ROWS)
     pos = [i for i in range(X.shape[1]) if np.all(X[:, i] > 0) and np.all(X_val[:, i] > 0)
            and np.ptp(np.log(X[:, i])) > 1e-9]
-    sign = float(np.sign(np.median(y)))
     # noise may push a few small values of a positive law below 0: those rows are left out
     # (their weight |y| is small anyway)
-    if not pos or sign == 0.0 or np.mean(sign * y > 0) < MIN_SIGNED:
+    sign = dominant_sign(y, MIN_SIGNED)
+    if not pos or not sign:
         return []
     X, y = X[sign * y > 0], y[sign * y > 0]
     if len(y) < 20:

@@ -113,7 +113,7 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
     # the table's size
     X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
     X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
-    X_all = np.vstack([X_train, X_val]).astype(np.float64)
+    X_all = np.vstack([X_train, X_val])
     n_tr = len(X_train)
     logs = _log_features(X_all, symbols) + difference_logs(X_all, symbols)
     table = _transforms()

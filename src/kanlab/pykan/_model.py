@@ -273,12 +273,12 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
 
     def module(self, start_layer, chain) -> None:
         """Build a modular structure in: see :func:`kanlab.pykan._structure.module`."""
-        from kanlab.pykan._structure import module
+        from kanlab.pykan._interactions import module
         module(self, start_layer, chain)
         self.log_history("module")
 
     def feature_interaction(self, l, neuron_th=1e-2, feature_th=1e-2) -> dict:
-        from kanlab.pykan._structure import feature_interaction
+        from kanlab.pykan._interactions import feature_interaction
         return feature_interaction(self, l, neuron_th, feature_th)
 
     def remove_node(self, l, i, mode="all", log_history=True) -> None:
@@ -354,7 +354,7 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
 
     def tree(self, x=None, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
              skip_sep_test=False, verbose=False):
-        from kanlab.pykan._structure import tree
+        from kanlab.pykan._interactions import tree
         return tree(self, x, in_var, style, sym_th, sep_th, skip_sep_test, verbose)
 
     # ------------------------------------------------------------------ plotting

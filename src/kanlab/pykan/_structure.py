@@ -1,5 +1,5 @@
 """pykan's structural methods: scores per node, node pruning, modes, perturbation,
-widening and deepening, node swaps, and the tree of a trained model.
+widening and deepening, node swaps (which inputs act together: :mod:`._interactions`).
 
 Each works on kanlab's tensors (``layer.mask``, ``layer.coef``, ``symbolic``)
 and keeps kanlab's invariants (a symbolic edge's spline mask is 0, the
@@ -18,8 +18,7 @@ from kanlab.nn import remove_edge as _remove_edge
 from kanlab.nn._pruning import edge_moments
 
 __all__ = ["attribute", "prune_node", "remove_node", "set_mode", "perturb", "expand_depth",
-           "expand_width", "swap", "connection_cost", "auto_swap", "tree", "module",
-           "feature_interaction"]
+           "expand_width", "swap", "connection_cost", "auto_swap"]
 
 
 @torch.no_grad()
@@ -320,101 +319,3 @@ def auto_swap(model) -> None:
                     best, improved = cost, True
                 else:
                     swap(model, l, i1, i2)
-
-
-def _ids(text: str, what: str) -> list[int]:
-    inner = text.strip()
-    if not (inner.startswith("[") and inner.endswith("]")):
-        raise ValueError(f"module: each group of the chain is a bracketed list such as '[0,1]', "
-                         f"got {text!r} ({what})")
-    try:
-        return [int(t) for t in inner[1:-1].split(",")]
-    except ValueError:
-        raise ValueError(f"module: group {text!r} ({what}) must list node indices, "
-                         "e.g. '[0,1]'") from None
-
-
-@torch.no_grad()
-def module(model, start_layer, chain: str) -> None:
-    """pykan's ``module``: keep the edges of a chain of node groups apart from the rest.
-
-    ``chain`` alternates input and output groups of successive layers from
-    ``start_layer`` on, e.g. ``'[0,1]->[2,3]->[2,3]->[0]'``: in layer
-    ``start_layer`` the inputs 0, 1 feed only the subnodes 2, 3 and nothing else
-    feeds those, and so on (pairs of groups per layer; a last unpaired group is
-    ignored, as in pykan).  Every edge between a group and a node outside its
-    partner group is removed (spline and symbolic parts), so the structure is
-    built in before training.
-    """
-    if not isinstance(chain, str):
-        raise TypeError(f"module: chain must be a string such as '[0]->[1]', got {chain!r}")
-    groups = chain.split("->")
-    start = int(start_layer)
-    for step in range(len(groups) // 2):
-        l = start + step
-        if not 0 <= l < model.depth:
-            raise ValueError(f"module: the chain reaches layer {l}, but the model has layers "
-                             f"0..{model.depth - 1}")
-        layer = model.layers[l]
-        id_in = _ids(groups[2 * step], f"inputs of layer {l}")
-        id_out = _ids(groups[2 * step + 1], f"outputs of layer {l}")
-        for ids, n, side in ((id_in, layer.in_features, "input"),
-                             (id_out, layer.out_features, "output")):
-            if any(not 0 <= i < n for i in ids):
-                raise ValueError(f"module: layer {l} has {side} indices 0..{n - 1}, got {ids}")
-        other_in = sorted(set(range(layer.in_features)) - set(id_in))
-        other_out = sorted(set(range(layer.out_features)) - set(id_out))
-        for i, j in itertools.chain(itertools.product(other_in, id_out),
-                                    itertools.product(id_in, other_out)):
-            _remove_edge(model, l, i, j)
-
-
-def feature_interaction(model, l, neuron_th=1e-2, feature_th=1e-2) -> dict:
-    """pykan's ``feature_interaction``: for the nodes of level ``l`` scored above ``neuron_th``,
-    the tuple of inputs each depends on (scores above ``feature_th`` of its largest), counted:
-    ``{(inputs...): number of nodes}``."""
-    found: dict = {}
-    for i in range(model.width_in[int(l)]):
-        score = attribute(model, int(l), i, plot=False)
-        top = float(score.max())
-        if top > neuron_th:
-            key = tuple(int(v) for v in torch.where(score > top * feature_th)[0].tolist())
-            found[key] = found.get(key, 0) + 1
-    return found
-
-
-def tree(model, x=None, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
-         skip_sep_test=False, verbose=False):
-    """The input groups the trained model separates additively, from its Hessian.
-
-    Two inputs are in one group when the mixed second derivative of the output
-    is not negligible (relative ``sep_th``).  Returns the groups; also draws them.
-    """
-    x = model._data(x)
-    x = x[: min(len(x), 200)].detach().clone().requires_grad_(True)
-    y = model(x)[:, 0].sum()
-    (g,) = torch.autograd.grad(y, x, create_graph=True)
-    n = x.shape[1]
-    hess = torch.stack([torch.autograd.grad(g[:, i].sum(), x, retain_graph=True)[0].abs().mean(0)
-                        for i in range(n)])
-    scale = float(hess.max().clamp_min(1e-30))
-    linked = (hess / scale > sep_th).detach().cpu()
-    groups, seen = [], set()
-    for i in range(n):
-        if i in seen:
-            continue
-        stack, group = [i], set()
-        while stack:
-            a = stack.pop()
-            if a in group:
-                continue
-            group.add(a)
-            stack += [b for b in range(n) if linked[a, b] and b not in group]
-        seen |= group
-        groups.append(sorted(group))
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(4, 2))
-    for k, g_ in enumerate(groups):
-        ax.text((k + 0.5) / len(groups), 0.5, "+".join(f"x{i + 1}" for i in g_), ha="center")
-    ax.set_axis_off()
-    return groups
