@@ -80,3 +80,29 @@ def test_symbolic_formula_prints_a_sine_fitted_half_a_turn_off_in_its_short_form
     model(torch.linspace(-1, 1, 50, dtype=torch.float64)[:, None])
     sf = pykan.ex_round(model.symbolic_formula()[0][0], 4)
     assert sf == -1.0 * sympy.sin(sympy.Float(3.1416) * sympy.Symbol("x_1"))
+
+
+def test_symbolic_formula_puts_a_products_scale_in_front_so_ex_round_rounds_it_once():
+    """Interp_8's multiplication node: the factors' fitted scales 0.9223 and 1.0842 multiply to
+    1.00001, but ex_round rounded each (0.922 · 1.084 = 0.9994) and printed 999*x_1*x_2/1000;
+    the formula now carries the product's scale in front."""
+    torch.manual_seed(0)
+    x = torch.rand(200, 2, dtype=torch.float64) + 1
+    model = pykan.KAN(width=[2, [0, 1], 1], grid=3, base_fun="identity", seed=0,
+                      auto_save=False, dtype=torch.float64)
+    model.remove_edge(0, 1, 0)
+    model.remove_edge(0, 0, 1)
+    for l, i, j in ((0, 0, 0), (0, 1, 1), (1, 0, 0)):
+        model.fix_symbolic(l, i, j, "x", fit_params_bool=False, verbose=False)
+    with torch.no_grad():  # offsets that change the values: they stay in the formula
+        model.symbolic[0].affine[0, 0] = torch.tensor([-0.92234649695602955, 0.0, 1.0, 2.0e-5])
+        model.symbolic[0].affine[1, 1] = torch.tensor([-1.0842049968999421, 0.0, 1.0, 1.4e-5])
+        model.symbolic[1].affine[0, 0] = torch.tensor([1.0, 0.0, 1.0, 0.0])
+    model(x)
+    sf = model.symbolic_formula()[0][0]
+    x1, x2 = sympy.symbols("x_1 x_2")
+    f = sympy.lambdify((x1, x2), sf)
+    with torch.no_grad():
+        torch.testing.assert_close(torch.as_tensor(f(x[:, 0], x[:, 1])), model(x)[:, 0])
+    ex_round = pykan.ex_round
+    assert sympy.nsimplify(ex_round(ex_round(ex_round(sf, 6), 3), 3)) == x1 * x2

@@ -98,3 +98,25 @@ def test_formula_rmse_against_a_direct_evaluation():
         pytest.approx(np.sqrt(np.mean(X[:, 1] ** 4)), rel=1e-12)
     assert formula_values(sympy.Integer(2), [x, y], X).tolist() == [2.0] * 50
     assert formula_rmse(sympy.log(x - 5), [x, y], X, target) == float("inf")
+
+
+def test_scales_out_of_factors_moves_each_sums_scale_to_the_product_and_keeps_values():
+    """A product of fitted affine factors gets one coefficient in front; the values stay."""
+    from kanlab.symbolic import scales_out_of_factors
+    m, g, y = sympy.symbols("m g y")
+    exprs = [(2.0e-7 - 0.92234649695602955 * m) * (1.4e-5 - 1.0842049968999421 * g),
+             sympy.sin((0.5 * m + 0.5) * (2 * g + 4.0)) + y,
+             m * (3.0 * g - 1.5 * y + 0.25),
+             2.5 * (m + 1.0)]
+    pts = np.random.default_rng(0).uniform(0.5, 2.0, size=(50, 3))
+    for e in exprs:
+        out = scales_out_of_factors(e)
+        np.testing.assert_allclose(to_numpy(out, [m, g, y])(pts), to_numpy(e, [m, g, y])(pts),
+                                   rtol=1e-12)
+    coeff, rest = scales_out_of_factors(exprs[0]).as_coeff_Mul()
+    assert abs(float(coeff) - 0.92234649695602955 * 1.0842049968999421) < 1e-14
+    for factor in sympy.Mul.make_args(rest):  # each sum's largest term has coefficient 1
+        assert max(abs(float(t.as_coeff_Mul()[0])) for t in factor.args if t.free_symbols) == 1
+    assert scales_out_of_factors(m * (3.0 * g - 1.5 * y + 0.25)).as_coeff_Mul()[0] == 3.0
+    assert scales_out_of_factors(exprs[3]) == exprs[3]  # a number times one sum: sympy's form
+    assert scales_out_of_factors(m * g) == m * g

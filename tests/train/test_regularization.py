@@ -326,5 +326,33 @@ def test_edge_rms_sum1_is_the_rms_with_pykans_entropy():
                                    sparsity_penalty([m], 1.0, 2.0, "edge_forward_spline_n"))
     _, reg = penalties(model, x, FitConfig(lamb=1.0, reg_metric="edge_rms_sum1"))
     torch.testing.assert_close(reg, sparsity_penalty(mags, 1.0, 2.0, "edge_forward_spline_n"))
+
+
+def test_edge_rms_std_out_measures_hidden_layers_by_rms_and_the_output_layer_by_spread():
+    """edge_rms_std_out (what kanlab.pykan trains for pykan's default name): edge_rms_sum1 on the
+    layers that feed another layer, pykan's spread on the output layer, whose edges' offsets
+    then cost nothing; the fit's penalty is the sum of the two parts."""
+    from kanlab.nn import KAN
+    from kanlab.train._fit import penalties
+    from kanlab.train._magnitudes import forward_with_magnitudes
+    from kanlab.train._regularization import edge_magnitudes, layer_metric
+    from kanlab.train import FitConfig
+    assert layer_metric("edge_rms_std_out", False) == "edge_rms_sum1"
+    assert layer_metric("edge_rms_std_out", True) == "edge_forward_spline_u"
+    assert layer_metric("edge_rms", True) == "edge_rms"
+    model = KAN([3, 4, 2], grid=5, seed=0, dtype=torch.float64)
+    x = torch.rand(300, 3, dtype=torch.float64) * 2 - 1
+    _, rms = forward_with_magnitudes(model, x, None, "edge_rms_sum1")
+    _, spread = forward_with_magnitudes(model, x, None, "edge_forward_spline_u")
+    _, mags = forward_with_magnitudes(model, x, None, "edge_rms_std_out")
+    torch.testing.assert_close(mags[0], rms[0])
+    torch.testing.assert_close(mags[1], spread[1])
+    assert not torch.allclose(mags[1], rms[1])  # the output edges have offsets: RMS > spread
+    assert bool((mags[1] <= rms[1] + 1e-12).all())
+    _, reg = penalties(model, x, FitConfig(lamb=1.0, reg_metric="edge_rms_std_out"))
+    torch.testing.assert_close(reg, sparsity_penalty(mags, 1.0, 2.0, "edge_forward_spline_n"))
+    with pytest.raises(ValueError, match="layer_metric"):
+        edge_magnitudes(torch.zeros(4, 3, 2), torch.zeros(1, 3, 2), torch.zeros(4, 3),
+                        "edge_rms_std_out")
     from kanlab.pykan._fit import _NATIVE_METRIC
-    assert _NATIVE_METRIC["edge_forward_spline_n"] == "edge_rms_sum1"
+    assert _NATIVE_METRIC["edge_forward_spline_n"] == "edge_rms_std_out"

@@ -172,6 +172,8 @@ def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
     exprs = [principal_phases(e) for e in exprs]
     if model.reference_input is not None:  # terms fitted as 1e-18 would keep factors apart
         exprs = _drop_negligible(model, exprs, names)
+    # a product's scale in front, not split over its factors: ex_round rounds it once
+    exprs = [_sym.scales_out_of_factors(e) for e in exprs]
     # inputs given as expressions (pykan's auxiliary variables) are substituted back
     subs = {nm: s for nm, s in zip(names, symbols) if nm is not s}
     if normalizer is not None:

@@ -16,7 +16,8 @@ import math
 
 from kanlab._validation import check_int
 
-__all__ = ["round_formula", "nice_number", "drop_negligible_terms", "to_latex", "to_numpy",
+__all__ = ["round_formula", "nice_number", "drop_negligible_terms", "scales_out_of_factors",
+           "to_latex", "to_numpy",
            "to_torch", "formula_values", "formula_rmse"]
 
 
@@ -194,6 +195,49 @@ def drop_negligible_terms(expr, variables, x, tol: float):
         if not changed:
             break
     return expr
+
+
+def scales_out_of_factors(expr):
+    """``expr`` with the scale of every sum inside a product moved to the product's coefficient.
+
+    A multiplication node multiplies its inputs, each an edge's ``c · f(a·x + b) + d``, so
+    a product of sums comes out as ``(2e-7 - 0.9223·m)·(1.4e-5 - 1.0842·g)``: its value is
+    ``1.00001·m·g``, but any rounding of the constants one by one (pykan's ``ex_round``
+    rounds every float to ``n`` decimals) multiplies the factors' rounding errors,
+    ``0.922 · 1.084 = 0.9994``.  Each sum that multiplies something non-constant is divided
+    by the coefficient of its largest non-constant term (largest ``|coefficient|``, ties by
+    the printed term), which joins the product's coefficient:
+    ``1.00001·(m - 2.2e-7)·(g - 1.3e-5)``, rounded ``m·g``.  The value is unchanged
+    (up to float rounding); a product of a number and one sum is left to sympy (which
+    distributes the number over the sum).
+    """
+    import sympy
+
+    def unit_scale(add):
+        terms = [t for t in add.args if t.free_symbols]
+        if not terms:
+            return sympy.S.One, add
+        lead = max(terms, key=lambda t: (abs(float(t.as_coeff_Mul()[0])), str(t)))
+        coeff, rest = lead.as_coeff_Mul()
+        if coeff == 1 or coeff == 0:
+            return sympy.S.One, add
+        # the leading term exactly 1·rest (t / coeff could leave 0.9999999999999999·rest)
+        return coeff, sympy.Add(*[rest if t is lead else t / coeff for t in add.args])
+
+    def fold(mul):
+        factors = sympy.Mul.make_args(mul)
+        sums = [f for f in factors if isinstance(f, sympy.Add)]
+        if not sums or not any(f.free_symbols for f in factors if f not in sums[:1]):
+            return mul
+        scale, out = sympy.S.One, []
+        for f in factors:
+            if isinstance(f, sympy.Add):
+                c, f = unit_scale(f)
+                scale = scale * c
+            out.append(f)
+        return sympy.Mul(scale, *out)
+
+    return expr.replace(lambda e: isinstance(e, sympy.Mul), fold)
 
 
 def to_latex(expr) -> str:

@@ -12,6 +12,8 @@ as done here).  What an edge's *magnitude* is, is the ``reg_metric``
 * ``"edge_rms_sum1"``: the same magnitudes with pykan's entropy (over
   ``sum + 1``, in bits), what :mod:`kanlab.pykan` trains for pykan's default
   name (see below).
+* ``"edge_rms_std_out"``: ``"edge_rms_sum1"`` on the layers that feed another
+  layer, ``"edge_forward_spline_u"`` on the output layer (below).
 * ``"edge_forward_spline_n"`` (pykan's default): the standard deviation of the
   edge's output over ``std(input) + 0.1``; ``"edge_forward_spline_u"``: the
   standard deviation alone.  ``"pykan_spline_n"`` is pykan 0.2.8's
@@ -44,14 +46,27 @@ from kanlab.nn._edge_rms import edge_rms
 from kanlab.train._entropy import entropy as _entropy  # one autograd node per entropy
 
 __all__ = ["l1_penalty", "entropy_penalty", "sparsity_penalty", "smoothness_penalty",
-           "REG_METRICS", "edge_magnitudes", "check_reg_metric"]
+           "REG_METRICS", "edge_magnitudes", "check_reg_metric", "layer_metric"]
 
 # reg_metric -> (magnitude, entropy mass, entropy in bits)
 REG_METRICS = {"edge_rms": ("rms", 0.0, False),
                "edge_rms_sum1": ("rms", 1.0, True),
                "edge_forward_spline_n": ("std_n", 1.0, True),
                "edge_forward_spline_u": ("std", 1.0, True),
-               "pykan_spline_n": ("std_n_live", 1.0, True)}
+               "pykan_spline_n": ("std_n_live", 1.0, True),
+               "edge_rms_std_out": ("rms_std_out", 1.0, True)}
+
+# "edge_rms_std_out": the layers that feed another layer measure edges as "edge_rms_sum1" (their
+# offsets are penalised: they keep the next layer's inputs on its grid), the output layer as
+# "edge_forward_spline_u" (nothing reads its offsets but the output's own affine map).
+_OUTPUT_LAYER_METRIC = {"edge_rms_std_out": ("edge_rms_sum1", "edge_forward_spline_u")}
+
+
+def layer_metric(reg_metric: str, output_layer: bool) -> str:
+    """The metric one layer's edges are measured with: ``reg_metric`` itself, or for a metric
+    that treats the output layer apart (``"edge_rms_std_out"``) its hidden or output part."""
+    parts = _OUTPUT_LAYER_METRIC.get(reg_metric)
+    return reg_metric if parts is None else parts[bool(output_layer)]
 
 
 def check_reg_metric(reg_metric: str) -> str:
@@ -67,6 +82,9 @@ def edge_magnitudes(feats: Tensor, w: Tensor, x: Tensor, reg_metric: str) -> Ten
     Computed through the per-input (centred) Gram matrix of the features, so no
     ``(B, out, in)`` tensor is formed.
     """
+    if reg_metric in _OUTPUT_LAYER_METRIC:
+        raise ValueError(f"{reg_metric!r} measures layers differently: pass "
+                         "layer_metric(reg_metric, output_layer) for one layer")
     kind = REG_METRICS[reg_metric][0]
     if kind != "rms":
         feats = feats - feats.mean(0)
