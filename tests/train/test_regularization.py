@@ -328,31 +328,38 @@ def test_edge_rms_sum1_is_the_rms_with_pykans_entropy():
     torch.testing.assert_close(reg, sparsity_penalty(mags, 1.0, 2.0, "edge_forward_spline_n"))
 
 
-def test_edge_rms_std_out_measures_hidden_layers_by_rms_and_the_output_layer_by_spread():
-    """edge_rms_std_out (what kanlab.pykan trains for pykan's default name): edge_rms_sum1 on the
-    layers that feed another layer, pykan's spread on the output layer, whose edges' offsets
-    then cost nothing; the fit's penalty is the sum of the two parts."""
+def test_edge_rms_std_mult_measures_factor_edges_by_spread_and_the_others_by_rms():
+    """edge_rms_std_mult (what kanlab.pykan trains for pykan's default name): edge_rms_sum1,
+    except the edges into a multiplication node's factors, measured by their spread (their
+    level costs nothing); without products it is edge_rms_sum1 to the bit."""
     from kanlab.nn import KAN
     from kanlab.train._fit import penalties
     from kanlab.train._magnitudes import forward_with_magnitudes
-    from kanlab.train._regularization import edge_magnitudes, layer_metric
+    from kanlab.train._regularization import edge_magnitudes
     from kanlab.train import FitConfig
-    assert layer_metric("edge_rms_std_out", False) == "edge_rms_sum1"
-    assert layer_metric("edge_rms_std_out", True) == "edge_forward_spline_u"
-    assert layer_metric("edge_rms", True) == "edge_rms"
-    model = KAN([3, 4, 2], grid=5, seed=0, dtype=torch.float64)
     x = torch.rand(300, 3, dtype=torch.float64) * 2 - 1
+    plain = KAN([3, 4, 1], grid=5, seed=0, dtype=torch.float64)
+    for a, b in zip(forward_with_magnitudes(plain, x, None, "edge_rms_std_mult")[1],
+                    forward_with_magnitudes(plain, x, None, "edge_rms_sum1")[1]):
+        assert torch.equal(a, b)
+    model = KAN([3, [1, 2], 1], grid=5, seed=0, dtype=torch.float64)  # 1 sum + 2 products
     _, rms = forward_with_magnitudes(model, x, None, "edge_rms_sum1")
     _, spread = forward_with_magnitudes(model, x, None, "edge_forward_spline_u")
-    _, mags = forward_with_magnitudes(model, x, None, "edge_rms_std_out")
-    torch.testing.assert_close(mags[0], rms[0])
-    torch.testing.assert_close(mags[1], spread[1])
-    assert not torch.allclose(mags[1], rms[1])  # the output edges have offsets: RMS > spread
-    assert bool((mags[1] <= rms[1] + 1e-12).all())
-    _, reg = penalties(model, x, FitConfig(lamb=1.0, reg_metric="edge_rms_std_out"))
+    _, mags = forward_with_magnitudes(model, x, None, "edge_rms_std_mult")
+    assert mags[0].shape == (5, 3)  # 1 sum node + 2 x 2 factors
+    torch.testing.assert_close(mags[0][:1], rms[0][:1])
+    torch.testing.assert_close(mags[0][1:], spread[0][1:])
+    torch.testing.assert_close(mags[1], rms[1])
+    assert bool((mags[0][1:] <= rms[0][1:] + 1e-12).all())
+    assert not torch.allclose(mags[0][1:], rms[0][1:])
+    _, reg = penalties(model, x, FitConfig(lamb=1.0, reg_metric="edge_rms_std_mult"))
     torch.testing.assert_close(reg, sparsity_penalty(mags, 1.0, 2.0, "edge_forward_spline_n"))
-    with pytest.raises(ValueError, match="layer_metric"):
-        edge_magnitudes(torch.zeros(4, 3, 2), torch.zeros(1, 3, 2), torch.zeros(4, 3),
-                        "edge_rms_std_out")
+    layer = model.layers[0]  # a factor edge's level: shifting its spline leaves the spread
+    feats, w = layer.features(x), layer.feature_weight()
+    shifted = w.clone()
+    shifted[1:] = shifted[1:] + 0.3 * torch.linalg.lstsq(  # coefficients of the constant 1
+        feats[:, 0, :], torch.ones(300, 1, dtype=torch.float64)).solution[:, 0]
+    torch.testing.assert_close(edge_magnitudes(feats, shifted, x, "edge_rms_std_mult", 4)[1:, 0],
+                               edge_magnitudes(feats, w, x, "edge_rms_std_mult", 4)[1:, 0])
     from kanlab.pykan._fit import _NATIVE_METRIC
-    assert _NATIVE_METRIC["edge_forward_spline_n"] == "edge_rms_std_out"
+    assert _NATIVE_METRIC["edge_forward_spline_n"] == "edge_rms_std_mult"

@@ -46,14 +46,13 @@ REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_s
 # while its inputs spread over 1.0).
 GRID_MAX_CHANGE = 0.1
 
-# pykan's default name trains "edge_rms_std_out": on layers that feed another layer kanlab's
-# RMS (offsets penalised, refine stays exact) with pykan's entropy over sum + 1 (a fading node's
-# entropy fades with it), which makes hellokan's sparse stage sparser at λ = 0.001
-# (kanlab.train._regularization); on the output layer pykan's spread (std): no grid reads its
-# offsets, and charging every edge for its own offset kept a second edge alive where two inputs
-# are functions of each other (Interp_8's γ and β into one multiplication node, seed 1: β's
-# score 0.16 with the RMS, 0.001 with the spread; the formula on 3 of 5 seeds against 5 of 5).
-_NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_out",
+# pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
+# stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
+# makes hellokan's sparse stage sparser at λ = 0.001 (kanlab.train._regularization); the edges
+# into a multiplication node's factors by their spread: a factor's level is not an offset, and
+# charging it kept a second edge alive where two inputs are functions of each other (Interp_8's
+# γ and β into one factor, seed 1: β's score 0.16 with the RMS, 0.001 with the spread).
+_NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_mult",
                   "edge_forward_spline_u": "edge_forward_spline_u",
                   "edge_forward_sum": "edge_rms",
                   "edge_backward": "edge_forward_spline_u",

@@ -27,8 +27,7 @@ from torch import Tensor
 from kanlab.nn._edge_rms import edge_mean_squares, feature_gram, rms_from_mean_squares
 from kanlab.train import _reg_layer
 from kanlab.train._reg_layer import edge_values, regularised_layer
-from kanlab.train._regularization import (REG_METRICS, edge_magnitudes, layer_metric,
-                                          sparsity_penalty)
+from kanlab.train._regularization import REG_METRICS, edge_magnitudes, sparsity_penalty
 
 __all__ = ["MagnitudeCache", "forward_with_magnitudes", "forward_with_penalty"]
 
@@ -89,19 +88,23 @@ def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = Non
     :func:`kanlab.train._regularization.edge_magnitudes`) takes the plain route.
     """
     mags = []
+    kind = REG_METRICS[reg_metric][0]
 
-    def edges(layer, x: Tensor) -> Tensor:
-        metric = layer_metric(reg_metric, layer is model.layers[-1])
-        if REG_METRICS[metric][0] == "rms":
+    def edges(layer, x: Tensor, n_factors: int) -> Tensor:
+        if kind == "rms" or (kind == "rms_std_mult" and not n_factors):
             y, rms = _edges_and_rms(layer, x, cache)
             mags.append(rms)
             return y
         layer.check_input(x)
         feats, w = layer.features(x), layer.feature_weight()  # (B, in, S), (out, in, S)
-        mags.append(edge_magnitudes(feats, w, x, metric))
+        mags.append(edge_magnitudes(feats, w, x, reg_metric, n_factors))
         return F.linear(feats.flatten(1), w.flatten(1))
 
-    pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
+    def run(l: int, x: Tensor) -> Tensor:
+        n_factors = sum(model.arities[l + 1])  # the layer's last outputs: factors of products
+        return model.layer_output(l, x, lambda layer, x: edges(layer, x, n_factors))
+
+    pred = model.forward_layers(x, run)
     return pred, mags
 
 
@@ -116,7 +119,9 @@ def forward_with_penalty(model, x: Tensor, cache: MagnitudeCache | None, lamb: f
     and the std metrics take those functions.
     """
     kind, mass, bits = REG_METRICS[reg_metric]
-    if kind != "rms":  # the std metrics, and a metric that measures the output layer apart
+    if kind == "rms_std_mult" and not any(model.arities):  # no products: edge_rms_sum1
+        kind = "rms"
+    if kind != "rms":
         pred, mags = forward_with_magnitudes(model, x, cache, reg_metric)
         return pred, lamb * sparsity_penalty(mags, lamb_l1, lamb_entropy, reg_metric)
     weights = (float(lamb), float(lamb_l1),

@@ -12,8 +12,12 @@ as done here).  What an edge's *magnitude* is, is the ``reg_metric``
 * ``"edge_rms_sum1"``: the same magnitudes with pykan's entropy (over
   ``sum + 1``, in bits), what :mod:`kanlab.pykan` trains for pykan's default
   name (see below).
-* ``"edge_rms_std_out"``: ``"edge_rms_sum1"`` on the layers that feed another
-  layer, ``"edge_forward_spline_u"`` on the output layer (below).
+* ``"edge_rms_std_mult"``: ``"edge_rms_sum1"``, except that the edges into a
+  multiplication node's factors are measured by their spread (standard
+  deviation), what :mod:`kanlab.pykan` trains for pykan's default name.  A
+  factor's level is not an offset: ``x·(y + c)`` needs its ``c`` (no bias
+  downstream can take it), and charging every factor edge for it kept a second
+  edge alive where two inputs are functions of each other.
 * ``"edge_forward_spline_n"`` (pykan's default): the standard deviation of the
   edge's output over ``std(input) + 0.1``; ``"edge_forward_spline_u"``: the
   standard deviation alone.  ``"pykan_spline_n"`` is pykan 0.2.8's
@@ -46,7 +50,7 @@ from kanlab.nn._edge_rms import edge_rms
 from kanlab.train._entropy import entropy as _entropy  # one autograd node per entropy
 
 __all__ = ["l1_penalty", "entropy_penalty", "sparsity_penalty", "smoothness_penalty",
-           "REG_METRICS", "edge_magnitudes", "check_reg_metric", "layer_metric"]
+           "REG_METRICS", "edge_magnitudes", "check_reg_metric"]
 
 # reg_metric -> (magnitude, entropy mass, entropy in bits)
 REG_METRICS = {"edge_rms": ("rms", 0.0, False),
@@ -54,19 +58,7 @@ REG_METRICS = {"edge_rms": ("rms", 0.0, False),
                "edge_forward_spline_n": ("std_n", 1.0, True),
                "edge_forward_spline_u": ("std", 1.0, True),
                "pykan_spline_n": ("std_n_live", 1.0, True),
-               "edge_rms_std_out": ("rms_std_out", 1.0, True)}
-
-# "edge_rms_std_out": the layers that feed another layer measure edges as "edge_rms_sum1" (their
-# offsets are penalised: they keep the next layer's inputs on its grid), the output layer as
-# "edge_forward_spline_u" (nothing reads its offsets but the output's own affine map).
-_OUTPUT_LAYER_METRIC = {"edge_rms_std_out": ("edge_rms_sum1", "edge_forward_spline_u")}
-
-
-def layer_metric(reg_metric: str, output_layer: bool) -> str:
-    """The metric one layer's edges are measured with: ``reg_metric`` itself, or for a metric
-    that treats the output layer apart (``"edge_rms_std_out"``) its hidden or output part."""
-    parts = _OUTPUT_LAYER_METRIC.get(reg_metric)
-    return reg_metric if parts is None else parts[bool(output_layer)]
+               "edge_rms_std_mult": ("rms_std_mult", 1.0, True)}
 
 
 def check_reg_metric(reg_metric: str) -> str:
@@ -75,17 +67,21 @@ def check_reg_metric(reg_metric: str) -> str:
     return reg_metric
 
 
-def edge_magnitudes(feats: Tensor, w: Tensor, x: Tensor, reg_metric: str) -> Tensor:
+def edge_magnitudes(feats: Tensor, w: Tensor, x: Tensor, reg_metric: str,
+                    n_factors: int = 0) -> Tensor:
     """Every edge's magnitude ``(out, in)`` from the layer's features ``(B, in, F)``,
     weights ``(out, in, F)`` and input ``x`` ``(B, in)``, as ``reg_metric`` defines it.
+    ``n_factors``: how many of the last outputs are factors of multiplication nodes (only
+    ``"edge_rms_std_mult"`` reads it).
 
     Computed through the per-input (centred) Gram matrix of the features, so no
     ``(B, out, in)`` tensor is formed.
     """
-    if reg_metric in _OUTPUT_LAYER_METRIC:
-        raise ValueError(f"{reg_metric!r} measures layers differently: pass "
-                         "layer_metric(reg_metric, output_layer) for one layer")
     kind = REG_METRICS[reg_metric][0]
+    if kind == "rms_std_mult":
+        n_sum = w.shape[0] - int(n_factors)
+        spread = edge_rms(feats - feats.mean(0), w[n_sum:])  # (n_factors, in)
+        return torch.cat([edge_rms(feats, w[:n_sum]), spread]) if n_sum else spread
     if kind != "rms":
         feats = feats - feats.mean(0)
     mag = edge_rms(feats, w)  # (out, in); of centred features: the standard deviation
