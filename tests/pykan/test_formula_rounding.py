@@ -106,3 +106,30 @@ def test_symbolic_formula_puts_a_products_scale_in_front_so_ex_round_rounds_it_o
         torch.testing.assert_close(torch.as_tensor(f(x[:, 0], x[:, 1])), model(x)[:, 0])
     ex_round = pykan.ex_round
     assert sympy.nsimplify(ex_round(ex_round(ex_round(sf, 6), 3), 3)) == x1 * x2
+
+
+@pytest.mark.slow
+def test_sparse_stage_keeps_one_of_two_dependent_inputs_into_a_product():
+    """Interp_8's cells 3-7 (m0·γ with the auxiliary inputs β and γ = 1/sqrt(1 - β²), seed 1):
+    the λ = 1e-5 stage leaves γ alone in its factor.  Measured as the RMS, a factor's level was
+    charged to its edges and a β edge (score 0.16) stayed beside γ's; the formula then came out
+    with cosh/sqrt terms."""
+    import sympy as sp
+    from kanlab.pykan.utils import augment_input
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        torch.manual_seed(1)
+        m0, v, c = sp.symbols("m0 v c")
+        beta = v / c
+        f = lambda x: x[:, [0]] / torch.sqrt(1 - x[:, [1]] ** 2 / x[:, [2]] ** 2)  # noqa: E731
+        dataset = pykan.create_dataset(f, n_var=3, ranges=[[0, 1], [0, 0.9], [1.1, 2]])
+        dataset = augment_input((m0, v, c), (beta, 1 / sp.sqrt(1 - beta ** 2)), dataset)
+        model = pykan.MultKAN(width=[5, [0, 1]], mult_arity=2, grid=3, k=3, seed=1,
+                              auto_save=False)
+        model.fit(dataset, steps=50, lamb=1e-5, lamb_coef=1.0, log=0)
+        model = model.prune(edge_th=5e-2)
+    finally:
+        torch.set_default_dtype(default)
+    kept = {(i, j) for i in range(5) for j in range(2) if bool(model.layers[0].mask[j, i])}
+    assert kept == {(2, 0), (1, 1)}, kept  # m0 -> factor 0, γ -> factor 1
