@@ -2,7 +2,8 @@
 import numpy as np
 import sympy
 
-from kanlab.discover._constants import _nice_values, complexity, refit, round_constants
+from kanlab.discover._constants import (DIGITS_SHARE, _nice_values, complexity, refit,
+                                        round_constants)
 from kanlab.discover._select import choose, pareto_front
 
 
@@ -53,13 +54,14 @@ def test_pareto_and_choice():
     assert complexity(sympy.Symbol("x") * 2 + 1) == 5
 
 
-def test_cutting_digits_moves_half_the_tolerance():
-    """7.3456·x: no simple number within ``tol``; 7.35 moves the predictions 0.0044 (over
-    half of tol = 0.008), so the print keeps 7.346."""
+def test_cutting_digits_moves_a_share_of_the_tolerance():
+    """5.4617·x: no simple number within ``tol``; 5.46 moves the predictions by 0.0017, so
+    the print keeps 5.462 unless DIGITS_SHARE·tol covers 0.0017."""
     x = sympy.Symbol("x", positive=True)
     X = np.ones((50, 1))
-    y = 7.3456 * X[:, 0]
-    out = round_constants(sympy.Float(7.3456) * x, [x], (X, y), (X, y), tol=0.008)
-    assert out == sympy.Float("7.346", 15) * x, out
-    out = round_constants(sympy.Float(7.3456) * x, [x], (X, y), (X, y), tol=0.01)
-    assert out == sympy.Float("7.35", 15) * x, out  # 0.0044 within half of 0.01
+    y = 5.4617 * X[:, 0]
+    tol = 0.0017 / DIGITS_SHARE  # 5.46 just over the share; the nearest simple number 0.036 away
+    out = round_constants(sympy.Float(5.4617) * x, [x], (X, y), (X, y), tol=0.95 * tol)
+    assert out == sympy.Float("5.462", 15) * x, out
+    out = round_constants(sympy.Float(5.4617) * x, [x], (X, y), (X, y), tol=1.05 * tol)
+    assert out == sympy.Float("5.46", 15) * x, out
