@@ -65,3 +65,24 @@ def test_cutting_digits_moves_a_share_of_the_tolerance():
     assert out == sympy.Float("5.462", 15) * x, out
     out = round_constants(sympy.Float(5.4617) * x, [x], (X, y), (X, y), tol=1.05 * tol)
     assert out == sympy.Float("5.46", 15) * x, out
+
+
+def test_values_snap_after_the_structure_is_refitted():
+    """a·x·(log x + b) fitted to x·log(x)/11606 with noise: b (larger than a) goes to 0 first,
+    then a is refitted and snapped: 1/round(1/a) of the fit without b, not of the fit with it."""
+    from kanlab.discover._constants import rmse_of, rounding_tolerance
+    x = sympy.Symbol("x", positive=True)
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        X = rng.uniform(2, 6, (1600, 1))
+        g = X[:, 0] * np.log(X[:, 0])
+        y = g / 11606.0
+        y = y + 0.01 * np.std(y) * rng.standard_normal(len(y))
+        tr, va = slice(0, 1200), slice(1200, None)
+        start = refit(sympy.Float(1e-4) * x * (sympy.log(x) + sympy.Float(1e-2)), [x], X[tr],
+                      y[tr])
+        assert len(start.atoms(sympy.Float)) == 2
+        without_b = float(g[tr] @ y[tr] / (g[tr] @ g[tr]))  # least squares of a·x·log x
+        tol = rounding_tolerance(start, rmse_of(start, [x], X[va], y[va]), 1200, 0.0)
+        out = round_constants(start, [x], (X[tr], y[tr]), (X[va], y[va]), tol)
+        assert out == x * sympy.log(x) / round(1 / without_b), (seed, out)
