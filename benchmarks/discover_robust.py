@@ -3,6 +3,7 @@
     python benchmarks/discover_robust.py                              # every case, 4 laws
     python benchmarks/discover_robust.py --laws gravity --cases clean,rows200
     python benchmarks/discover_robust.py --cli                        # also one case via the CLI
+    python benchmarks/discover_robust.py --cases none --extra all     # only the other laws' cases
 
 The law is the one of ``benchmarks/discover.py`` (:data:`discover.LAWS`); what changes is the
 setting around it:
@@ -17,6 +18,13 @@ setting around it:
 - ``sorted``: the rows sorted by ``y`` (the split must still be random);
 - ``integer``: the first input a count (integers 1–10); ``repeated``: the last input takes
   only three values.
+
+:data:`EXTRA` pairs further settings with *other* laws (added 2026-12-04 by ``dsel``, run
+once on the code before its changes): ``rows300_noise2`` (300 rows, 2 % noise),
+``mixed_units`` (one column in units 1000x larger, one 10 000x smaller),
+``target_offset`` (the target minus a constant, so that it takes negative values),
+``degrees_too`` (the angle also given in degrees: two collinear columns), ``integer_valence``
+(an integer-valued input, 1-3), ``five_plus_two`` (a 5-input law beside two unused columns).
 
 Every case gets 2000 rows (unless it says otherwise) and noise of 1 % of std(y) (unless it
 says otherwise; ``clean`` is the law at 1 % noise in its own setting, the baseline).  Exact is
@@ -40,10 +48,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from discover import LAWS, ROOT, _cpu, is_exact, r2  # noqa: E402
+from discover import ALL_LAWS, ROOT, _cpu, is_exact, r2  # noqa: E402
 
 DEFAULT_LAWS = ("gravity", "ideal_gas", "interference", "bernoulli")
-DISTRACTORS = ("aux_a", "aux_b", "aux_corr")
+DISTRACTORS = ("aux_a", "aux_b", "aux_corr")  # columns a law never uses
 
 
 class Setting:
@@ -54,21 +62,28 @@ class Setting:
     """
 
     def __init__(self, rows=2000, noise=0.01, extra=(), scale_x=1.0, scale_y=1.0, offset=0.0,
-                 integer=False, repeated=False, sort=False):
+                 integer=False, repeated=False, sort=False, col_scale=None, y_offset=0.0,
+                 integer_cols=None, copy_col=None):
         self.rows, self.noise, self.extra = rows, noise, extra
         self.scale_x, self.scale_y, self.offset = scale_x, scale_y, offset
         self.integer, self.repeated, self.sort = integer, repeated, sort
+        # {column index: factor} on top of scale_x; the target plus y_offset;
+        # {column index: (lo, hi)} integer-valued; (column index, factor): a copy in other units
+        self.col_scale, self.y_offset = dict(col_scale or {}), y_offset
+        self.integer_cols, self.copy_col = dict(integer_cols or {}), copy_col
 
     def make(self, law: str, n: int, rng):
-        fn, ranges, _ = LAWS[law]
+        fn, ranges, _ = ALL_LAWS[law]
         cols = [rng.uniform(lo, hi, n) for lo, hi in ranges.values()]
         if self.integer:
             cols[0] = rng.integers(1, 11, n).astype(float)
+        for i, (lo, hi) in self.integer_cols.items():
+            cols[i] = rng.integers(lo, hi + 1, n).astype(float)
         if self.repeated:
             lo, hi = list(ranges.values())[-1]
             cols[-1] = rng.choice(np.linspace(lo, hi, 3), n)
-        y_true = fn(*cols) * self.scale_y
-        given = [c * self.scale_x for c in cols]
+        y_true = fn(*cols) * self.scale_y + self.y_offset
+        given = [c * self.scale_x * self.col_scale.get(i, 1.0) for i, c in enumerate(cols)]
         if self.offset:
             given[0] = given[0] + self.offset
         names = list(ranges)
@@ -77,6 +92,10 @@ class Setting:
         for name in self.extra:
             given.append(extras[name]())
             names.append(name)
+        if self.copy_col is not None:
+            i, factor = self.copy_col
+            given.append(given[i] * factor)
+            names.append(names[i] + "_copy")
         return np.column_stack(given), y_true, names
 
 
@@ -96,10 +115,24 @@ CASES = {
     "repeated": Setting(repeated=True),
 }
 
+# Further settings, each paired with a law other than DEFAULT_LAWS: case -> (law, setting)
+EXTRA = {
+    "rows300_noise2": ("mechanical_energy", Setting(rows=300, noise=0.02)),
+    "mixed_units": ("sound_speed", Setting(col_scale={1: 1e-3, 2: 1e4})),
+    "target_offset": ("reduced_mass", Setting(y_offset=-3.0)),
+    "degrees_too": ("projectile_range", Setting(copy_col=(1, 180 / np.pi))),
+    "integer_valence": ("nernst", Setting(integer_cols={1: (1, 3)})),
+    "five_plus_two": ("darcy_weisbach", Setting(extra=("aux_a", "aux_b"))),
+}
+
+
+def _setting(case: str) -> Setting:
+    return EXTRA[case][1] if case in EXTRA else CASES[case]
+
 
 def case_data(law: str, case: str, seed: int = 0):
     """``(X, y, names, X_fresh, truth_fresh)`` for one law in one setting (seeded)."""
-    s = CASES[case]
+    s = _setting(case)
     rng = np.random.default_rng([seed, sum(map(ord, law)), sum(map(ord, case))])
     X, y_true, names = s.make(law, s.rows, rng)
     y = y_true + s.noise * np.std(y_true) * rng.standard_normal(len(y_true))
@@ -147,7 +180,7 @@ def run_cli(X, y, names, seed):
 
 def run_case(law, case, seed, via="api") -> dict:
     X, y, names, X_new, truth = case_data(law, case, seed)
-    noise = CASES[case].noise
+    noise = _setting(case).noise
     start, cpu0 = time.perf_counter(), _cpu()
     rec = {"law": law, "case": case, "via": via, "rows": len(y), "noise": noise}
     try:
@@ -208,13 +241,20 @@ def to_markdown(records) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--laws", default=",".join(DEFAULT_LAWS))
-    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--cases", default=",".join(CASES), help="'none': no case of the "
+                        "default laws' grid")
+    parser.add_argument("--extra", default="all",
+                        help=f"cases of EXTRA (other laws), comma-separated, 'all' or 'none': "
+                             f"{', '.join(EXTRA)}")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cli", action="store_true",
                         help="also run the first law's distract3 case through `kanlab train`")
     parser.add_argument("--jsonl", default=None, help="append one record per run here")
     args = parser.parse_args(argv)
-    jobs = [(law, case, "api") for law in args.laws.split(",") for case in args.cases.split(",")]
+    cases = [] if args.cases == "none" else args.cases.split(",")
+    jobs = [(law, case, "api") for law in args.laws.split(",") for case in cases]
+    extra = {"all": list(EXTRA), "none": []}.get(args.extra, args.extra.split(","))
+    jobs += [(EXTRA[case][0], case, "api") for case in extra]
     if args.cli:
         jobs.append((args.laws.split(",")[0], "distract3", "cli"))
     records = []

@@ -2,7 +2,8 @@
 import numpy as np
 import sympy
 
-from kanlab.discover._constants import _nice_values, complexity, refit, round_constants
+from kanlab.discover._constants import (DIGITS_SHARE, _nice_values, complexity, refit,
+                                        round_constants)
 from kanlab.discover._select import choose, pareto_front
 
 
@@ -53,13 +54,35 @@ def test_pareto_and_choice():
     assert complexity(sympy.Symbol("x") * 2 + 1) == 5
 
 
-def test_cutting_digits_moves_half_the_tolerance():
-    """7.3456·x: no simple number within ``tol``; 7.35 moves the predictions 0.0044 (over
-    half of tol = 0.008), so the print keeps 7.346."""
+def test_cutting_digits_moves_a_share_of_the_tolerance():
+    """5.4617·x: no simple number within ``tol``; 5.46 moves the predictions by 0.0017, so
+    the print keeps 5.462 unless DIGITS_SHARE·tol covers 0.0017."""
     x = sympy.Symbol("x", positive=True)
     X = np.ones((50, 1))
-    y = 7.3456 * X[:, 0]
-    out = round_constants(sympy.Float(7.3456) * x, [x], (X, y), (X, y), tol=0.008)
-    assert out == sympy.Float("7.346", 15) * x, out
-    out = round_constants(sympy.Float(7.3456) * x, [x], (X, y), (X, y), tol=0.01)
-    assert out == sympy.Float("7.35", 15) * x, out  # 0.0044 within half of 0.01
+    y = 5.4617 * X[:, 0]
+    tol = 0.0017 / DIGITS_SHARE  # 5.46 just over the share; the nearest simple number 0.036 away
+    out = round_constants(sympy.Float(5.4617) * x, [x], (X, y), (X, y), tol=0.95 * tol)
+    assert out == sympy.Float("5.462", 15) * x, out
+    out = round_constants(sympy.Float(5.4617) * x, [x], (X, y), (X, y), tol=1.05 * tol)
+    assert out == sympy.Float("5.46", 15) * x, out
+
+
+def test_values_snap_after_the_structure_is_refitted():
+    """a·x·(log x + b) fitted to x·log(x)/11606 with noise: b (larger than a) goes to 0 first,
+    then a is refitted and snapped: 1/round(1/a) of the fit without b, not of the fit with it."""
+    from kanlab.discover._constants import rmse_of, rounding_tolerance
+    x = sympy.Symbol("x", positive=True)
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        X = rng.uniform(2, 6, (1600, 1))
+        g = X[:, 0] * np.log(X[:, 0])
+        y = g / 11606.0
+        y = y + 0.01 * np.std(y) * rng.standard_normal(len(y))
+        tr, va = slice(0, 1200), slice(1200, None)
+        start = refit(sympy.Float(1e-4) * x * (sympy.log(x) + sympy.Float(1e-2)), [x], X[tr],
+                      y[tr])
+        assert len(start.atoms(sympy.Float)) == 2
+        without_b = float(g[tr] @ y[tr] / (g[tr] @ g[tr]))  # least squares of a·x·log x
+        tol = rounding_tolerance(start, rmse_of(start, [x], X[va], y[va]), 1200, 0.0)
+        out = round_constants(start, [x], (X[tr], y[tr]), (X[va], y[va]), tol)
+        assert out == x * sympy.log(x) / round(1 / without_b), (seed, out)

@@ -23,7 +23,7 @@ __all__ = ["evaluate", "rmse_of", "refit", "round_constants", "rounding_toleranc
            "complexity"]
 
 
-DIGITS_SHARE = 0.5  # of the rounding tolerance, for cutting digits (see round_constants)
+DIGITS_SHARE = 0.25  # of the rounding tolerance, for cutting digits (see round_constants)
 
 
 def rounding_tolerance(expr, val_rmse: float, n_train: int, floor: float) -> float:
@@ -178,10 +178,23 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     # exponents first, then small values: a fitted m**0.998 over m in 1e-27..1e-26 is a factor
     # 0.9 away from m; snapping the factor first would lock the exponent at 0.998
     in_exponent = {q for pw in template.atoms(sympy.Pow) for q in pw.exp.free_symbols}
-    for p in sorted(params, key=lambda q: (q not in in_exponent, abs(values[q]))):
+    order = sorted(params, key=lambda q: (q not in in_exponent, abs(values[q])))
+    # two passes.  The structure first: exponents to simple values, and constants the data do
+    # not need (an offset, a term) to 0.  Then, after the constants left are refitted to the
+    # structure, their values: a factor snapped before an offset was dropped keeps the
+    # offset's share (1/11612 for the 1/11606 the final structure fits)
+    refitted = False
+    for p, structure in [(q, True) for q in order] + [(q, False) for q in order]:
+        if p not in free:
+            continue
+        if not structure and not refitted:  # pass 2 starts
+            values.update(zip(free, _fit_params(template, free, [values[q] for q in free],
+                                                fixed, symbols, *train)))
+            refitted = True
         # 0 first: an offset or a term that the data do not need is dropped
-        for tier in _tiers([sympy.Integer(0)] * int(abs(values[p]) >= 1e-12)
-                           + _nice_values(values[p])):
+        zero = [sympy.Integer(0)] * int(structure and abs(values[p]) >= 1e-12)
+        simple = _nice_values(values[p]) if (p in in_exponent) == structure else []
+        for tier in _tiers(zero + simple):
             rest = [q for q in free if q is not p]
             best = None  # (validation RMSE, value, refitted rest) of the tier's accepted values
             for nice in tier:
@@ -209,8 +222,10 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     for digits in range(*digits_range):
         # the decimal string at full precision: prints as written, evaluates as printed.
         # Fewer digits only shorten the print (a simple number may well be the law's own,
-        # 9.8 is not more likely than 9.8078): they may move the predictions by half as much
-        # (9.8078 -> 9.8 moved a sum's predictions past the noise's limit, 9.81 stays)
+        # 9.8 is not more likely than 9.8078): they may move the predictions by a quarter as
+        # much, half a standard error (9.8078 -> 9.8 moved a sum's predictions past the
+        # noise's limit, 9.81 stays; a print of 344.3 for 344.265 moved a formula already
+        # two standard errors off past it)
         trial = current.xreplace({f: sympy.Float(f"{float(f):.{digits}g}", 15) for f in floats})
         if accepted(trial, DIGITS_SHARE * tol, since=snapped):
             return trial

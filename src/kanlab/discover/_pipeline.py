@@ -6,13 +6,15 @@ used once, at the end):
 1. check the data (:mod:`._table`), map the names to symbols (:mod:`._names`),
    split the rows 60/20/20 with a seed (:mod:`._split`);
 2. candidates: a linear and a power law fitted directly (:mod:`._direct`),
-   sparse sums of library terms after a transform of ``y`` (:mod:`._sparse`),
+   sparse sums of library terms after a transform of ``y`` (:mod:`._sparse`; also of
+   ``y`` less the best candidate's constant term, :mod:`._offset`),
    then KAN restarts over spaces (raw, log), widths and seeds, in parallel
    processes (:mod:`._search`); each is read off as a formula in the original
    columns and its constants are refitted on the raw training rows
    (:mod:`._constants`);
 3. the Pareto front of complexity against validation RMSE, the simplest
-   formula within 1 % of the best (:mod:`._select`), its constants rounded
+   formula within 1 % of the best or within the validation rows' noise of it
+   (:mod:`._select`), its constants rounded
    where the validation error allows;
 4. the test rows: the formula's and the best spline model's errors.
 
@@ -141,6 +143,12 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                                               data["y_val"], symbols), "group", symbols, data)
         if not _done(candidates, [], scale, data, symbols):
             _search_again(candidates, seen, data, symbols, seed, log)
+        best = min(candidates, key=lambda c: c["val_rmse"], default=None)
+        if best is not None and best["val_rmse"] > EXACT * scale:  # an offset on y? (_offset)
+            from kanlab.discover._offset import offset_formulas
+            _add(candidates, seen, offset_formulas(best["expr"], data["X_train"], data["y_train"],
+                                                   data["X_val"], data["y_val"], symbols),
+                 "offset", symbols, data)
         # ratios of short sums and sums of waves times powers (see each module), where no
         # candidate so far reproduces the data (after the inputs that matter were tried
         # alone: their wider term lists can fit noise with unused columns)
@@ -266,14 +274,16 @@ def _add(candidates, seen, exprs, source, symbols, data) -> None:
 def _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines, test,
             sizes, seed, start, log, n_jobs=None) -> DiscoveryResult:
     import sympy
-    from kanlab.discover._constants import (complexity, rmse_of, round_constants,
+    from kanlab.discover._constants import (complexity, evaluate, rmse_of, round_constants,
                                             rounding_tolerance)
     from kanlab.discover._select import choose, pareto_front
     from kanlab.discover._simplify import simplest
     scale = float(np.std(data["y_train"]))
     candidates = _rounded_leaders(candidates, data, symbols, scale)
     front = pareto_front(candidates)
-    chosen = choose(front, floor=EXACT * scale)
+    # validation residuals: a lead within their noise does not buy complexity (few rows)
+    errors = [data["y_val"] - evaluate(c["expr"], symbols, data["X_val"]) for c in front]
+    chosen = choose(front, floor=EXACT * scale, errors=errors)
     formula, picked = None, chosen
     if chosen is not None:
         tol = rounding_tolerance(chosen["expr"], chosen["val_rmse"], len(data["y_train"]),

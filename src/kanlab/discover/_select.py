@@ -2,12 +2,24 @@
 
 Every candidate is scored by its complexity (nodes of its expression tree)
 and its validation RMSE.  The Pareto front keeps the candidates that no
-other beats on both.  The choice is the simplest formula whose validation
-RMSE is within ``slack`` (1 %) of the best one (or below ``floor``, the
-level at which data without noise stop telling formulas apart): a more
-complex formula has to earn its extra terms on rows it was not fitted on.
+other beats on both.  The choice is the simplest formula that is not worse
+than the best one by more than the validation rows can tell:
+
+- its validation RMSE is within ``slack`` (1 %) of the best one (or below ``floor``, the
+  level at which data without noise stop telling formulas apart); or
+- (noisy data, residuals given) the best one's lead is within its own noise: the mean of
+  the paired differences of squared errors, ``mean(e_c² − e_best²)``, is at most ``k``
+  standard errors of that mean (the one-standard-error rule).
+
+A fixed slack is a share of the RMSE, but the RMSE of 40 validation rows is itself
+uncertain by about ±11 %: with few rows a richer formula wins by luck (two extra
+terms fitted to the noise beat the law by 3 % on 40 rows).  The paired standard error
+shrinks as ``1/sqrt(rows)``; from about 200 validation rows on, the 1 % slack is the
+looser of the two and the choice is as before.
 """
 from __future__ import annotations
+
+import numpy as np
 
 __all__ = ["pareto_front", "choose"]
 
@@ -23,10 +35,44 @@ def pareto_front(candidates: list[dict]) -> list[dict]:
     return front
 
 
-def choose(front: list[dict], floor: float, slack: float = 0.01) -> dict | None:
-    """The simplest front member within ``slack`` of the best validation RMSE (or below ``floor``)."""
+def within_noise(errors, best_errors, k: float = 1.0) -> bool:
+    """Whether ``errors`` (validation residuals) are worse than ``best_errors`` by at most ``k`` SE.
+
+    The paired comparison on the same rows: ``d = errors² − best_errors²``,
+    accepted when ``mean(d) <= k·std(d)/sqrt(len(d))``.
+    """
+    e = np.asarray(errors, dtype=np.float64)
+    b = np.asarray(best_errors, dtype=np.float64)
+    if e.shape != b.shape or e.size < 2:
+        raise ValueError(f"within_noise needs two residual vectors of the same length (>= 2), "
+                         f"got shapes {e.shape} and {b.shape}")
+    d = e * e - b * b
+    if not np.all(np.isfinite(d)):
+        return False
+    return float(np.mean(d)) <= k * float(np.std(d, ddof=1)) / np.sqrt(d.size)
+
+
+def choose(front: list[dict], floor: float, slack: float = 0.01, errors=None,
+           k: float = 1.0) -> dict | None:
+    """The simplest front member not worse than the best by more than validation can tell.
+
+    Args:
+        front: :func:`pareto_front`'s list, simplest first.
+        floor: validation RMSE below which formulas count as equal (noise-free data).
+        slack: relative RMSE margin always granted.
+        errors: optional validation residuals of each front member (same order); with
+            them, a member whose deficit is within ``k`` paired standard errors of the
+            best is also accepted (see :func:`within_noise`).  Not used when the best is
+            below ``floor``.
+    """
     if not front:
         return None
-    best = min(c["val_rmse"] for c in front)
+    i_best = min(range(len(front)), key=lambda i: front[i]["val_rmse"])
+    best = front[i_best]["val_rmse"]
     limit = max(best * (1.0 + slack), floor)
-    return next(c for c in front if c["val_rmse"] <= limit)
+    for i, c in enumerate(front):
+        if c["val_rmse"] <= limit:
+            return c
+        if errors is not None and best > floor and within_noise(errors[i], errors[i_best], k):
+            return c
+    return front[i_best]
