@@ -156,9 +156,13 @@ def test_layer_replaced_in_its_module_list():
     seen: the output is the new layer's."""
     model = _model()
     x = _points(40, 2)
+    new = kanlab.KANLayer(4, 1, grid=5, k=3, dtype=torch.float64,
+                          generator=torch.Generator().manual_seed(5))
+    model(x)  # made after the new layer: its construction moved the stamp before
+    entry = _entry(model)
+    model.layers[1] = new
     model(x)
-    model.layers[1] = kanlab.KANLayer(4, 1, grid=5, k=3, dtype=torch.float64,
-                                      generator=torch.Generator().manual_seed(5))
+    assert _entry(model) is not entry
     _assert_runs_fused_like_layers(model, x)
 
 
@@ -216,3 +220,21 @@ def test_plan_key_names_a_live_plan_only():
     torch.testing.assert_close(outs[0], model.forward_layers(x).detach(), rtol=0, atol=0)
     with pytest.raises(RuntimeError, match="no network plan with key"):
         op(x, list(params), 10 ** 12)
+
+
+def test_stamped_dict_moves_the_stamp_on_every_change():
+    """Each way of changing a StampedDict moves the stamp; reading it does not."""
+    from kanlab.nn._stamp import StampedDict, stamp
+
+    d = StampedDict(a=1)
+    changes = [lambda: d.__setitem__("b", 2), lambda: d.__delitem__("b"),
+               lambda: d.update(c=3), lambda: d.setdefault("e", 5), lambda: d.pop("e"),
+               lambda: d.popitem(), lambda: d.__ior__({"f": 6}), lambda: d.clear()]
+    for change in changes:
+        before = stamp()
+        change()
+        assert stamp() > before
+    before = stamp()
+    d["g"] = 7
+    assert (d.get("g"), "g" in d, list(d)) == (7, True, ["g"])
+    assert stamp() == before + 1

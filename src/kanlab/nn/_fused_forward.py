@@ -35,7 +35,7 @@ from __future__ import annotations
 import weakref
 from functools import partial
 from itertools import chain
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 import torch
 from torch import Tensor
@@ -43,7 +43,7 @@ from torch import Tensor
 from kanlab import config
 from kanlab._compat import forward_ad_active, is_fake, transforms_active
 from kanlab.nn._layer import KANLayer
-from kanlab.nn._stamp import stamp
+from kanlab.nn._stamp import stamp, track
 from kanlab.nn._value_checks import OVERFLOW_HEADROOM, check_layer_values
 from kanlab.ops import _extension as extension
 from kanlab.ops._kan_linear import _spec_fits_kernels
@@ -58,9 +58,6 @@ _LIMITS: dict = {}  # dtype -> the value check's bound (as in kanlab.nn._value_c
 # never carry the cache; an entry goes with its model (the weak reference's callback).
 _PLANS: dict[int, "_Cached"] = {}
 
-# What a plan holds of a layer's tensors, fetched in one C-level call per layer.
-_BUFFERS = itemgetter("knots", "mask", "_span_table")
-_PARAMETERS = itemgetter("coef", "scale_base", "scale_sp")
 _VERSION = attrgetter("_version")
 _HOOKS = attrgetter("_forward_hooks", "_forward_pre_hooks")
 
@@ -74,50 +71,40 @@ def _forget(ref: weakref.ref, key: int = 0) -> None:
 class _Cached:
     """A model's plan, and what tells whether it is still the model's.
 
-    The plan stays valid while (checked per call, in :meth:`valid`, with C-level calls
-    only): no attribute of the model, its layers or their symbolic edges was set or
-    deleted (the stamp, :mod:`kanlab.nn._stamp`); the settings object, the input's dtype
-    and width are those it was made for; the layers' ``ModuleList`` holds the same
-    layers; every layer holds the same knots, mask, span table and parameters (by
-    identity: ``torch.func.functional_call`` swaps them through ``_parameters`` without
-    setting an attribute); the knots were not changed in place (their ``_version``); and
+    The plan stays valid while (checked per call, in :meth:`valid`): the stamp has not
+    moved (:mod:`kanlab.nn._stamp`: no attribute of the model, its layers or their
+    symbolic edges was set or deleted, no parameter or buffer of a layer was replaced,
+    even through ``_parameters`` as ``torch.func.functional_call`` does, and no layer was
+    replaced in its ``ModuleList``); the settings object, the input's dtype and width are
+    those it was made for; the knots were not changed in place (their ``_version``); and
     no layer gained or lost a forward hook.  A parameter changed in place needs no
     check: the kernels read the tensors the plan passes them, as they are now.
     """
 
-    __slots__ = ("model", "stamp", "settings", "dtype", "width", "plan", "layer_dicts",
-                 "layers", "buffer_dicts", "param_dicts", "ids", "held", "knots", "versions",
+    __slots__ = ("model", "stamp", "settings", "dtype", "width", "plan", "knots", "versions",
                  "hook_dicts", "hooked")
 
-    def __init__(self, model, x: Tensor, settings, layer_dicts: list[dict]) -> None:
+    def __init__(self, model, x: Tensor, settings) -> None:
         self.stamp = stamp()  # first: a change while the plan is made misses next time
         self.model = weakref.ref(model, partial(_forget, key=id(model)))
         self.settings, self.dtype, self.width = settings, x.dtype, x.shape[1]
-        # layer_dicts: the ModuleList contents of the layers and of their symbolic edges
-        self.layer_dicts = layer_dicts
-        self.layers = list(chain.from_iterable(map(dict.values, layer_dicts)))
-        layers = list(layer_dicts[0].values())  # the KANLayers
-        self.buffer_dicts = [layer.__dict__["_buffers"] for layer in layers]
-        self.param_dicts = [layer.__dict__["_parameters"] for layer in layers]
-        self.ids = self._ids()
-        # the tensors themselves, so that their ids stay theirs while the entry is kept
-        self.held = [*chain.from_iterable(map(_BUFFERS, self.buffer_dicts)),
-                     *chain.from_iterable(map(_PARAMETERS, self.param_dicts))]
-        self.knots = [buffers["knots"] for buffers in self.buffer_dicts]
+        layers, symbolic = model.layers, model.symbolic
+        # a layer replaced in its ModuleList (or a ModuleList in the model) moves the stamp
+        track(model, "_modules")
+        track(layers, "_modules")
+        track(symbolic, "_modules")
+        for layer in layers:
+            track(layer, "_parameters", "_buffers")
+        self.knots = [layer.knots for layer in layers]
         self.versions = list(map(_VERSION, self.knots))
         self.hook_dicts = list(chain.from_iterable(map(_HOOKS, layers)))
         self.hooked = any(self.hook_dicts)
         self.plan = _model_plan(model, x, settings)
 
-    def _ids(self) -> list[int]:
-        return [*map(id, chain.from_iterable(map(_BUFFERS, self.buffer_dicts))),
-                *map(id, chain.from_iterable(map(_PARAMETERS, self.param_dicts)))]
-
     def valid(self, model, x: Tensor, settings) -> bool:
         return (self.stamp == stamp() and self.settings is settings and self.dtype is x.dtype
                 and self.width == x.shape[1] and self.model() is model
-                and list(chain.from_iterable(map(dict.values, self.layer_dicts))) == self.layers
-                and self._ids() == self.ids and list(map(_VERSION, self.knots)) == self.versions
+                and list(map(_VERSION, self.knots)) == self.versions
                 and any(self.hook_dicts) == self.hooked)
 
 
@@ -126,7 +113,7 @@ def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
     ``coef, scale_base, scale_sp`` in turn), else ``(None, reason)``.
 
     What depends on the model and the settings is kept for the model (:class:`_Cached`),
-    so a training loop pays for a few C-level identity checks per call.
+    so a training loop pays for a few comparisons per call (:meth:`_Cached.valid`).
     """
     if not isinstance(x, Tensor) or x.dim() != 2:
         return None, "the input is not a 2-D tensor"
@@ -140,13 +127,9 @@ def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
     settings = config.get()
     cached = _PLANS.get(id(model))
     if cached is None or not cached.valid(model, x, settings):
-        modules = model.__dict__["_modules"]
-        # the layers' and the symbolic edges' ModuleList contents (the dicts themselves)
-        layer_dicts = [modules["layers"].__dict__["_modules"],
-                       modules["symbolic"].__dict__["_modules"]]
-        if not all(isinstance(layer, KANLayer) for layer in layer_dicts[0].values()):
+        if not all(isinstance(layer, KANLayer) for layer in model.layers):
             return None, "a layer is not a KANLayer"
-        cached = _PLANS[id(model)] = _Cached(model, x, settings, layer_dicts)
+        cached = _PLANS[id(model)] = _Cached(model, x, settings)
     plan = cached.plan
     if plan[0] is not None and extension.ops() is None:  # reads the environment each call
         return None, "the C++ kernels are off or unavailable"

@@ -9,14 +9,16 @@ extrapolation, base function, the knots' uniformity flag, a replaced parameter o
 buffer, an activated symbolic edge, a replaced class) moves one process-wide counter,
 and the plan keeps the value it was made at.
 
-What an attribute set does not catch is checked by the plan's owner separately, and
-cheaply: tensors replaced through ``_parameters``/``_buffers`` directly (as
-``torch.func.functional_call`` does), tensors changed in place (their ``_version``),
-layers replaced inside their ``ModuleList``, and hooks added or removed.
+Tensors replaced through ``_parameters``/``_buffers`` directly (as
+``torch.func.functional_call`` and ``Module.to`` do) and layers replaced inside their
+``ModuleList`` set no attribute of ours: :func:`track` swaps those dicts for
+:class:`StampedDict`, a dict that moves the stamp on every change.  What neither
+catches is checked by the plan's owner separately, and cheaply: tensors changed in
+place (their ``_version``) and hooks added or removed.
 """
 from __future__ import annotations
 
-__all__ = ["Stamped", "stamp"]
+__all__ = ["Stamped", "StampedDict", "stamp", "track"]
 
 _STAMP = [0]  # the counter; a list so the modules bump it without a global statement
 
@@ -42,3 +44,45 @@ class Stamped:
     def __delattr__(self, name: str) -> None:
         super().__delattr__(name)
         _STAMP[0] += 1
+
+
+class StampedDict(dict):
+    """A dict that moves the stamp whenever an entry is set, deleted or replaced."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        _STAMP[0] += 1
+
+    def __delitem__(self, key) -> None:
+        super().__delitem__(key)
+        _STAMP[0] += 1
+
+    def __ior__(self, other):
+        _STAMP[0] += 1
+        return super().__ior__(other)
+
+    def _changed(name: str):
+        def method(self, *args, **kwargs):
+            _STAMP[0] += 1
+            return getattr(dict, name)(self, *args, **kwargs)
+        method.__name__ = name
+        return method
+
+    pop = _changed("pop")
+    popitem = _changed("popitem")
+    clear = _changed("clear")
+    update = _changed("update")
+    setdefault = _changed("setdefault")
+    del _changed
+
+
+def track(module, *names: str) -> None:
+    """Make ``module``'s dicts ``names`` (e.g. ``"_parameters"``) :class:`StampedDict` s,
+    with the same entries; dicts that already are stay as they are.  Written into the
+    instance dict directly: the stamp does not move."""
+    state = module.__dict__
+    for name in names:
+        if type(state[name]) is not StampedDict:
+            state[name] = StampedDict(state[name])
