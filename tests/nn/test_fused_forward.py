@@ -77,7 +77,7 @@ def test_fused_matches_per_layer(case, dtype):
 @needs_kernels
 def test_fused_after_grid_update_matches_per_layer():
     """After update_grid (non-uniform knots: span tables), the fused path sees the new
-    knots (the fingerprint changes) and still matches the reference."""
+    knots (their version moves and the plan is made anew) and still matches the reference."""
     model = _model((2, 3, 1), grid_eps=0.0)  # quantile grids: non-uniform knots
     x = _points(200, 2, torch.float64)
     model(x)  # cache a plan on the old knots

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import weakref
 from functools import partial
-from operator import attrgetter, itemgetter
+from itertools import chain
+from operator import attrgetter
 
 import torch
 from torch import Tensor
@@ -42,6 +43,7 @@ from torch import Tensor
 from kanlab import config
 from kanlab._compat import forward_ad_active, is_fake, transforms_active
 from kanlab.nn._layer import KANLayer
+from kanlab.nn._stamp import stamp, track
 from kanlab.nn._value_checks import OVERFLOW_HEADROOM, check_layer_values
 from kanlab.ops import _extension as extension
 from kanlab.ops._kan_linear import _spec_fits_kernels
@@ -52,25 +54,66 @@ __all__ = ["fused_reason", "fused_forward"]
 
 _DTYPES = (torch.float32, torch.float64)
 _LIMITS: dict = {}  # dtype -> the value check's bound (as in kanlab.nn._value_checks)
-# id(model) -> (weak reference to the model, fingerprint, plan, tensors whose ids the
-# fingerprint holds): outside the model, so pickles, checkpoints and deep copies of it
-# never carry the cache; an entry goes with its model (the reference's callback).
-_PLANS: dict[int, tuple] = {}
+# id(model) -> _Cached: outside the model, so pickles, checkpoints and deep copies of it
+# never carry the cache; an entry goes with its model (the weak reference's callback).
+_PLANS: dict[int, "_Cached"] = {}
+
+_VERSION = attrgetter("_version")
+_HOOKS = attrgetter("_forward_hooks", "_forward_pre_hooks")
 
 
 def _forget(ref: weakref.ref, key: int = 0) -> None:
     entry = _PLANS.get(key)
-    if entry is not None and entry[0] is ref:
+    if entry is not None and entry.model is ref:
         del _PLANS[key]
+
+
+class _Cached:
+    """A model's plan, and what tells whether it is still the model's.
+
+    The plan stays valid while (checked per call, in :meth:`valid`): the stamp has not
+    moved (:mod:`kanlab.nn._stamp`: no attribute of the model, its layers or their
+    symbolic edges was set or deleted, no parameter or buffer of a layer was replaced,
+    even through ``_parameters`` as ``torch.func.functional_call`` does, and no layer was
+    replaced in its ``ModuleList``); the settings object, the input's dtype and width are
+    those it was made for; the knots were not changed in place (their ``_version``); and
+    no layer gained or lost a forward hook.  A parameter changed in place needs no
+    check: the kernels read the tensors the plan passes them, as they are now.
+    """
+
+    __slots__ = ("model", "stamp", "settings", "dtype", "width", "plan", "knots", "versions",
+                 "hook_dicts", "hooked")
+
+    def __init__(self, model, x: Tensor, settings) -> None:
+        self.stamp = stamp()  # first: a change while the plan is made misses next time
+        self.model = weakref.ref(model, partial(_forget, key=id(model)))
+        self.settings, self.dtype, self.width = settings, x.dtype, x.shape[1]
+        layers, symbolic = model.layers, model.symbolic
+        # a layer replaced in its ModuleList (or a ModuleList in the model) moves the stamp
+        track(model, "_modules")
+        track(layers, "_modules")
+        track(symbolic, "_modules")
+        for layer in layers:
+            track(layer, "_parameters", "_buffers")
+        self.knots = [layer.knots for layer in layers]
+        self.versions = list(map(_VERSION, self.knots))
+        self.hook_dicts = list(chain.from_iterable(map(_HOOKS, layers)))
+        self.hooked = any(self.hook_dicts)
+        self.plan = _model_plan(model, x, settings)
+
+    def valid(self, model, x: Tensor, settings) -> bool:
+        return (self.stamp == stamp() and self.settings is settings and self.dtype is x.dtype
+                and self.width == x.shape[1] and self.model() is model
+                and list(map(_VERSION, self.knots)) == self.versions
+                and any(self.hook_dicts) == self.hooked)
 
 
 def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
     """``(net, params)`` when ``model(x)`` may run fused (``params``: every layer's
     ``coef, scale_base, scale_sp`` in turn), else ``(None, reason)``.
 
-    What depends on the model and the settings is kept for the model with a
-    fingerprint of everything it was found from (:func:`_fingerprint`), so a
-    training loop pays for building one list and comparing it per call.
+    What depends on the model and the settings is kept for the model (:class:`_Cached`),
+    so a training loop pays for a few comparisons per call (:meth:`_Cached.valid`).
     """
     if not isinstance(x, Tensor) or x.dim() != 2:
         return None, "the input is not a 2-D tensor"
@@ -82,53 +125,15 @@ def _plan(model, x: Tensor) -> tuple[NetworkSpec | None, str | list[Tensor]]:
             or x.shape[0] == 0):
         return None, "the input is not a non-empty dense float CPU tensor"
     settings = config.get()
-    key = _fingerprint(model, x, settings)
-    if key is None:
-        return None, "a layer is not a KANLayer"
     cached = _PLANS.get(id(model))
-    if cached is not None and cached[1] == key and cached[0]() is model:
-        plan = cached[2]
-    else:
-        plan = _model_plan(model, x, settings)
-        # The tensors whose ids key holds stay alive (their ids valid) while the plan is kept.
-        held = [(*_BUFFERS(layer._buffers), *_PARAMETERS(layer._parameters))
-                for layer in model.layers]
-        _PLANS[id(model)] = (weakref.ref(model, partial(_forget, key=id(model))), key, plan,
-                             held)
+    if cached is None or not cached.valid(model, x, settings):
+        if not all(isinstance(layer, KANLayer) for layer in model.layers):
+            return None, "a layer is not a KANLayer"
+        cached = _PLANS[id(model)] = _Cached(model, x, settings)
+    plan = cached.plan
     if plan[0] is not None and extension.ops() is None:  # reads the environment each call
         return None, "the C++ kernels are off or unavailable"
     return plan
-
-
-# What _model_plan reads of a layer, fetched in one call each (C-level look-ups).
-_LAYER_STATE = attrgetter("_uniform", "k", "extrapolate", "base_fun_name", "base_fun",
-                          "edge_basis", "out_features")
-_BUFFERS = itemgetter("knots", "mask", "_span_table")
-_PARAMETERS = itemgetter("coef", "scale_base", "scale_sp")
-
-
-def _fingerprint(model, x: Tensor, settings) -> list | None:
-    """Everything :func:`_model_plan` reads, as one list (tensors by ``id``), or ``None``
-    when a layer is not a KANLayer.
-
-    What changes in place is read separately: the knots' version, whether a layer has
-    forward hooks, whether symbolic edges are in use and whether the model has
-    multiplication nodes.  Modules, parameters and buffers come straight from their
-    dicts: nn.Module's attribute look-up would cost more than the kernels' call.
-    """
-    modules = model.__dict__["_modules"]
-    key = [type(model), settings, x.dtype, x.shape[1], any(model.arities)]
-    for layer, sym in zip(modules["layers"].__dict__["_modules"].values(),
-                          modules["symbolic"].__dict__["_modules"].values()):
-        if not isinstance(layer, KANLayer):
-            return None
-        state = layer.__dict__
-        tensors = (*_BUFFERS(state["_buffers"]), *_PARAMETERS(state["_parameters"]))
-        key += map(id, tensors)
-        key += _LAYER_STATE(layer)
-        key += (layer, type(layer), tensors[0]._version, bool(state["_forward_hooks"]),
-                bool(state["_forward_pre_hooks"]), sym, bool(sym.__dict__["_groups"]))
-    return key
 
 
 def _model_plan(model, x: Tensor, settings) -> tuple[NetworkSpec | None, str | list[Tensor]]:

@@ -17,6 +17,7 @@ from kanlab._validation import check_allocation, check_device, check_float, chec
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._edge_rms import edge_rms
 from kanlab.nn._extrapolation import beyond_grid, curvature_features, curvature_output
+from kanlab.nn._stamp import Stamped
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
 from kanlab.ops._kan_linear import (SplineSpec, combined_weight, edge_weights, features,
@@ -36,7 +37,7 @@ def _refresh_after_load(module: "KANLayer", incompatible_keys) -> None:
     module._refresh_knots()
 
 
-class KANLayer(nn.Module):
+class KANLayer(Stamped, nn.Module):
     r"""A layer of ``in_features × out_features`` learnable edge functions.
 
     ``y_j = Σ_i mask_ij · (scale_base_ij · b(x_i) + scale_sp_ij · Σ_b coef_jib B_ib(x_i))``

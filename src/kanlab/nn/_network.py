@@ -17,6 +17,7 @@ from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._fused_forward import fused_forward
 from kanlab.nn._layer import KANLayer, layer_elements
 from kanlab.nn._methods import KANMethods
+from kanlab.nn._stamp import Stamped
 from kanlab.ops._base_functions import resolve_base_fun
 from kanlab.nn._symbolic_edges import SymbolicEdges
 
@@ -81,7 +82,7 @@ def _check_ids(ids, n: int) -> list[int]:
     return ids
 
 
-class KAN(KANMethods, nn.Module):
+class KAN(KANMethods, Stamped, nn.Module):
     """Kolmogorov–Arnold network.
 
     Parameters

@@ -30,6 +30,8 @@ from typing import Iterator
 import torch
 from torch import Tensor, nn
 
+from kanlab.nn._stamp import Stamped
+
 __all__ = ["SymbolicEdges", "NO_FUNCTION", "CUSTOM_FUNCTION"]
 
 NO_FUNCTION, CUSTOM_FUNCTION = -1, -2
@@ -72,7 +74,7 @@ def capped(fn, u: Tensor, y_th: float, domain=None) -> Tensor:
     return torch.where(bad, stand_in, fn(safe_u))
 
 
-class SymbolicEdges(nn.Module):
+class SymbolicEdges(Stamped, nn.Module):
     """Symbolic functions on some edges of an ``in_features -> out_features`` layer.
 
     Attributes

@@ -9,7 +9,9 @@ makes one C++ autograd node for the whole network (``csrc/network_node.cpp``):
 no Python runs between the call and the gradients.  The per-layer constants
 (masks, knots, span tables, flags) travel as one object built once per plan
 (:meth:`NetworkSpec.plan`, the C++ class ``NetworkPlan``), so the dispatcher
-parses three arguments per call instead of fourteen.  The node saves the
+parses three arguments per call instead of fourteen; the operators take the plan's
+key, an int, not the object (a script object among the arguments costs two C++
+exceptions per call, in the look-up of ``__torch_function__``).  The node saves the
 network's input, the parameters and the inputs of the later layers; its backward
 pass runs the layers' rows backward kernels from the last to the first.  With
 ``create_graph`` (double backward) it calls back into Python
@@ -72,31 +74,35 @@ class NetworkSpec:
         :class:`ValuesOutOfRange`; 0 checks nothing.
     """
 
-    __slots__ = ("specs", "masks", "limit", "_plan", "__weakref__")
+    __slots__ = ("specs", "masks", "limit", "_plan", "_key", "__weakref__")
 
     def __init__(self, specs: Sequence[SplineSpec], masks: Sequence[Tensor], limit: float) -> None:
         self.specs = tuple(specs)
         self.masks = tuple(masks)
         self.limit = float(limit)
-        self._plan = None
+        self._plan = None  # the C++ NetworkPlan, once built
+        self._key = -1
 
     def __repr__(self) -> str:
         return f"NetworkSpec(layers={len(self.specs)}, limit={self.limit:g})"
 
-    def plan(self):
-        """The C++ ``NetworkPlan`` of these layers (built on first use; needs the kernels)."""
-        plan = self._plan
-        if plan is None:
-            _register_reference_grads()
-            # (knots, table, origin, last, k, uniform, linear, base), each a list over the layers
-            columns = [list(c) for c in zip(*(spec.kernel_args() for spec in self.specs))]
-            with _LOCK:
-                _unpin_unused()
-                key = next(_KEYS)
-                plan = self._plan = torch.classes.kanlab_cpu.NetworkPlan(
-                    list(self.masks), *columns, self.limit, key)
-                _SPECS[key] = _PINNED[key] = self
-        return plan
+    def plan(self) -> int:
+        """The key of the C++ ``NetworkPlan`` of these layers, which the network operators
+        take (built and published on first use; needs the kernels).  The plan lives while
+        this spec does, or an autograd node that holds it."""
+        if self._plan is not None:
+            return self._key
+        _register_reference_grads()
+        # (knots, table, origin, last, k, uniform, linear, base), each a list over the layers
+        columns = [list(c) for c in zip(*(spec.kernel_args() for spec in self.specs))]
+        with _LOCK:
+            _unpin_unused()
+            key = next(_KEYS)
+            plan = torch.classes.kanlab_cpu.NetworkPlan(list(self.masks), *columns, self.limit, key)
+            plan.publish()
+            self._plan, self._key = plan, key
+            _SPECS[key] = _PINNED[key] = self
+        return key
 
 
 def _unpin_unused() -> None:
@@ -132,9 +138,8 @@ def network_output(x: Tensor, net: NetworkSpec, params: Sequence[Tensor]) -> Ten
 
 
 def _network_op():
-    """The operator ``network`` as its C++ builtin: calling it through ``torch.ops`` would
-    first walk every argument in Python looking for fake script objects (a ``torch.compile``
-    concern; the fused path never runs traced), which costs as much as the call."""
+    """The operator ``network`` as its C++ builtin, skipping ``torch.ops``'s Python-level
+    ``__call__`` (the fused path never runs traced)."""
     op = _OP.get("network")
     if op is None:
         op = _OP["network"] = extension.loaded().network._op

@@ -15,6 +15,8 @@
 #include <torch/library.h>
 
 #include <cmath>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "network_plan.h"
@@ -37,6 +39,43 @@ NetworkPlan::NetworkPlan(std::vector<at::Tensor> mask_, std::vector<at::Tensor> 
                   last.size() == L && k.size() == L && uniform.size() == L &&
                   linear.size() == L && base.size() == L,
               "every per-layer list of a network plan needs one entry per layer");
+}
+
+namespace {
+
+// Never destroyed: plans still alive at exit leave the registry after static destructors ran.
+std::mutex& registry_mutex() {
+  static auto* m = new std::mutex;
+  return *m;
+}
+
+std::unordered_map<int64_t, c10::weak_intrusive_ptr<NetworkPlan>>& registry() {
+  static auto* plans = new std::unordered_map<int64_t, c10::weak_intrusive_ptr<NetworkPlan>>;
+  return *plans;
+}
+
+}  // namespace
+
+void publish_plan(const c10::intrusive_ptr<NetworkPlan>& plan) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  registry().insert_or_assign(plan->key, c10::weak_intrusive_ptr<NetworkPlan>(plan));
+}
+
+c10::intrusive_ptr<NetworkPlan> find_plan(int64_t key) {
+  c10::intrusive_ptr<NetworkPlan> plan;
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex());
+    const auto it = registry().find(key);
+    if (it != registry().end()) plan = it->second.lock();
+  }
+  TORCH_CHECK(plan, "no network plan with key ", key, " is alive (NetworkSpec.plan() makes one)");
+  return plan;
+}
+
+void NetworkPlan::release_resources() {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  const auto it = registry().find(key);
+  if (it != registry().end() && it->second._unsafe_get_target() == this) registry().erase(it);
 }
 
 void NetworkPlan::check(at::TensorList params) const {
@@ -151,14 +190,14 @@ namespace {
 using Plan = c10::intrusive_ptr<NetworkPlan>;
 
 std::tuple<std::vector<at::Tensor>, int64_t> forward_op(const at::Tensor& x,
-                                                        at::TensorList params, const Plan& net) {
-  return network_forward(x, params, *net);
+                                                        at::TensorList params, int64_t plan) {
+  return network_forward(x, params, *find_plan(plan));
 }
 
 std::vector<at::Tensor> backward_op(at::TensorList inputs, const at::Tensor& gy,
-                                    at::TensorList params, const Plan& net, bool need_x,
+                                    at::TensorList params, int64_t plan, bool need_x,
                                     c10::List<bool> need_w) {
-  return network_backward(inputs, gy, params, *net, need_x, flags(need_w));
+  return network_backward(inputs, gy, params, *find_plan(plan), need_x, flags(need_w));
 }
 
 }  // namespace
@@ -173,15 +212,16 @@ TORCH_LIBRARY_FRAGMENT(kanlab_cpu, m) {
                        int64_t>())
       .def("layers", [](const Plan& self) { return static_cast<int64_t>(self->size()); })
       .def("key", [](const Plan& self) { return self->key; })
+      // Findable by its key from now on: the operators take the key (network_plan.h).
+      .def("publish", [](const Plan& self) { publish_plan(self); })
       // How many references hold the plan: autograd nodes hold one each (a graph that
       // may still call back into Python for its double backward).
       .def("holders", [](const Plan& self) { return static_cast<int64_t>(self.use_count()); });
-#define KANLAB_PLAN "__torch__.torch.classes.kanlab_cpu.NetworkPlan net"
-  m.def("network_forward(Tensor x, Tensor[] params, " KANLAB_PLAN ") -> (Tensor[], int)");
-  m.def("network_backward(Tensor[] inputs, Tensor gy, Tensor[] params, " KANLAB_PLAN
-        ", bool need_x, bool[] need_w) -> Tensor[]");
-  m.def("network(Tensor x, Tensor[] params, " KANLAB_PLAN ") -> (Tensor[], int)");
-#undef KANLAB_PLAN
+  // `plan`: the key of a published NetworkPlan (network_plan.h says why not the object).
+  m.def("network_forward(Tensor x, Tensor[] params, int plan) -> (Tensor[], int)");
+  m.def("network_backward(Tensor[] inputs, Tensor gy, Tensor[] params, int plan, "
+        "bool need_x, bool[] need_w) -> Tensor[]");
+  m.def("network(Tensor x, Tensor[] params, int plan) -> (Tensor[], int)");
   // Implemented in Python (kanlab/ops/_small_network.py): the gradients through the
   // pure-PyTorch reference, with a graph, for the node's double backward.
   m.def("network_reference_grads(Tensor gy, Tensor x, Tensor[] params, int key, "

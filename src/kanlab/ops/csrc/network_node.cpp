@@ -101,9 +101,9 @@ struct NetworkNode : public torch::autograd::Function<NetworkNode> {
 }  // namespace
 
 std::tuple<std::vector<at::Tensor>, int64_t> network_autograd(
-    const at::Tensor& x, at::TensorList params, const Plan& net) {
+    const at::Tensor& x, at::TensorList params, int64_t plan) {
   int64_t failed = -1;
-  variable_list outs = NetworkNode::apply(x, params, net, &failed);
+  variable_list outs = NetworkNode::apply(x, params, find_plan(plan), &failed);
   return {outs, failed};
 }
 

@@ -5,7 +5,13 @@
 // parsing cost about a third of a step.  A NetworkPlan holds what does not change between
 // calls (the masks, knots, span tables, degrees, flags and the value check's bound) as
 // the custom class torch.classes.kanlab_cpu.NetworkPlan, built once per model plan; the
-// operators take it, the input and the flat list of parameters.
+// operators take its key, the input and the flat list of parameters.
+//
+// Why a key and not the object: a script object among an operator's arguments costs
+// ~10-20 µs per call from Python, because the call looks for __torch_function__ on every
+// argument and a script object answers that look-up with two C++ exceptions.  An int is
+// parsed in nanoseconds; the plan is found in a registry of weak references
+// (publish_plan / find_plan) that the plan leaves when its last reference goes.
 #pragma once
 
 #include <torch/custom_class.h>
@@ -30,9 +36,16 @@ struct NetworkPlan : torch::CustomClassHolder {
               c10::List<bool> linear_, std::vector<int64_t> base_, double limit_, int64_t key_);
 
   size_t size() const { return mask.size(); }
+  // Leaves the registry (publish_plan) when the last strong reference goes.
+  void release_resources() override;
   // params: coef, scale_base, scale_sp of every layer in turn, shapes chained.
   void check(at::TensorList params) const;
 };
+
+// Makes the plan findable by its key (find_plan) while any strong reference holds it.
+void publish_plan(const c10::intrusive_ptr<NetworkPlan>& plan);
+// The published plan of this key; an error when none is alive.
+c10::intrusive_ptr<NetworkPlan> find_plan(int64_t key);
 
 // (outs, failed): outs = [y, input of layer 1, ..., input of layer L-1]; when the input of
 // layer `failed` (0 = x) fails the value check, outs = [empty, inputs of layers 1..failed]
@@ -50,7 +63,8 @@ std::vector<at::Tensor> network_backward(at::TensorList inputs, const at::Tensor
                                          const std::vector<RowsKept>* kept = nullptr);
 
 // network_forward under one autograd node whose backward is network_backward (network_node.cpp).
+// `plan`: a published plan's key (find_plan).
 std::tuple<std::vector<at::Tensor>, int64_t> network_autograd(
-    const at::Tensor& x, at::TensorList params, const c10::intrusive_ptr<NetworkPlan>& net);
+    const at::Tensor& x, at::TensorList params, int64_t plan);
 
 }  // namespace kanlab_cpu
