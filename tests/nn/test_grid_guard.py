@@ -98,3 +98,5 @@ def test_carry_moves_a_deep_chain_less_and_leaves_the_first_layer_alone(seed):
 def test_fit_grid_carry_must_be_a_bool():
     with pytest.raises(TypeError, match="grid_carry"):
         FitConfig(grid_carry=1)
+    with pytest.raises(ValueError, match="grid_carry"):
+        FitConfig(grid_carry=True, distributed=True)

@@ -94,6 +94,9 @@ class FitConfig:
             raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
         if not isinstance(self.grid_carry, bool):
             raise TypeError(f"grid_carry must be a bool, got {type(self.grid_carry).__name__}")
+        if self.grid_carry and self.distributed:
+            raise ValueError("grid_carry=True is not supported with distributed=True (the "
+                             "collective grid update keeps each layer's own function)")
         if not isinstance(self.stop_when_converged, bool):
             raise TypeError("stop_when_converged must be a bool")
         if self.grid_max_change is not None and not (
