@@ -308,8 +308,10 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
 
     def attempt(move: float) -> None:
         def run(l: int, x: Tensor) -> Tensor:
-            update_layer_grid(model.layers[l], x, grid_eps, move=move,
-                              x_before=inputs[l] if carry and l > 0 else None)
+            extra = {} if move == 1.0 else {"move": move}
+            if carry and l > 0:
+                extra["x_before"] = inputs[l]
+            update_layer_grid(model.layers[l], x, grid_eps, **extra)
             # the next layer's inputs include symbolic edges and multiplication nodes
             return model.layer_output(l, x)
         model.forward_layers(x, run)
