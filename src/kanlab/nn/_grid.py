@@ -12,6 +12,7 @@ import warnings
 import torch
 from torch import Tensor
 
+from kanlab.nn._grid_carry import carry_targets
 from kanlab.nn._layer import KANLayer
 from kanlab.splines._bspline import extend_points
 from kanlab._validation import NonFiniteError, check_int, check_samples, check_solver_dtype
@@ -138,7 +139,8 @@ def _spline_coef(layer: KANLayer) -> Tensor:
 
 @torch.no_grad()
 def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
-                      max_change: float | None = None, move: float = 1.0) -> None:
+                      max_change: float | None = None, move: float = 1.0,
+                      x_before: Tensor | None = None) -> None:
     """Move a layer's knots toward its input samples and refit its splines.
 
     The grid spans the samples inside Tukey's fences (:func:`inlier_span`),
@@ -160,6 +162,10 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
     ``move`` in ``(0, 1]`` moves the grid points only that share of the way
     from the old ones to the new ones (a damped update; both rows increase,
     so their blend does too).
+
+    ``x_before`` ``(B, in_features)``: the same samples' inputs before the layers
+    below were updated; the refit then aims at what the edges gave those
+    (:func:`kanlab.nn._grid_carry.carry_targets`), not at the edges' values at ``x``.
 
     Raises
     ------
@@ -195,6 +201,12 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
     samples = torch.cat([data, dense])  # (N, in)
     basis = layer.edge_basis  # refit in the layer's own basis
     values = basis.sample(samples, layer.knots, _spline_coef(layer), k, layer.extrapolate)
+    if x_before is not None:
+        if x_before.shape != x.shape:
+            raise ValueError(f"update_grid: x_before must have the shape of x {tuple(x.shape)}, "
+                             f"got {tuple(x_before.shape)}")
+        values = carry_targets(layer, _spline_coef(layer), x[::stride], x_before[::stride],
+                               lo, hi, values)
     if not bool(torch.isfinite(values).all()):
         raise NonFiniteError(f"update_grid: the layer's splines overflow {x.dtype} on these "
                              "samples; rescale the inputs")
@@ -248,7 +260,8 @@ def _restore(model, saved: list[dict]) -> None:
 
 
 @torch.no_grad()
-def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | None = None) -> None:
+def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | None = None,
+                carry: bool = False) -> None:
     """Update the grid of every layer in turn, feeding each the updated previous layer.
 
     With ``max_change``, the update is judged by what it does to the whole
@@ -261,6 +274,12 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
     only a jolt (a coarse grid that cannot carry a deep chain's function over
     the new range) is damped, and the grid still follows the samples over
     the following updates instead of staying where it was.
+
+    With ``carry``, every layer above the first is refitted to give, at its
+    new inputs, what it gave the same samples' old inputs (:func:`update_layer_grid`'s
+    ``x_before``): the refit then carries the network's function, absorbing the refit
+    error of the layers below instead of passing it on (a deep chain amplifies it).
+    Without it each layer keeps its own function.
 
     All or nothing: if a layer raises (bad samples, a hidden layer that
     overflows), every layer is restored before the error propagates.
@@ -279,12 +298,20 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
                          "smaller grid, or train without grid updates (update_grid=False)")
     saved = [{name: t.clone() for name, t in layer.state_dict().items()} for layer in model.layers]
 
+    inputs: list[Tensor] = []  # every layer's inputs before the update (for carry)
+
+    def record(l: int, h: Tensor) -> Tensor:
+        inputs.append(h)
+        return model.layer_output(l, h)
+    if carry:
+        model.forward_layers(x, record)
+
     def attempt(move: float) -> None:
         def run(l: int, x: Tensor) -> Tensor:
-            if move == 1.0:
-                update_layer_grid(model.layers[l], x, grid_eps)
-            else:
-                update_layer_grid(model.layers[l], x, grid_eps, move=move)
+            extra = {} if move == 1.0 else {"move": move}
+            if carry and l > 0:
+                extra["x_before"] = inputs[l]
+            update_layer_grid(model.layers[l], x, grid_eps, **extra)
             # the next layer's inputs include symbolic edges and multiplication nodes
             return model.layer_output(l, x)
         model.forward_layers(x, run)

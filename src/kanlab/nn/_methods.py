@@ -26,10 +26,11 @@ class KANMethods:
     """Grid, training, interpretability, checkpoint and plotting methods of :class:`KAN`."""
 
     def update_grid(self, x: Tensor, grid_eps: float | None = None,
-                    max_change: float | None = None) -> None:
+                    max_change: float | None = None, carry: bool = False) -> None:
         """Move every layer's knots toward the samples ``x`` and keep the function
-        (``max_change``: see :func:`kanlab.nn.update_layer_grid`)."""
-        _grid.update_grid(self, x, self.grid_eps if grid_eps is None else grid_eps, max_change)
+        (``max_change``, ``carry``: see :func:`kanlab.nn.update_grid`)."""
+        _grid.update_grid(self, x, self.grid_eps if grid_eps is None else grid_eps, max_change,
+                          carry)
 
     def refine(self, new_grid: int) -> "KAN":
         """A copy on ``new_grid`` intervals computing the same function (see :func:`kanlab.nn.refine`)."""

@@ -45,6 +45,10 @@ REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_s
 # updates, and froze hidden grids for good (Example_3's last layer kept a grid of width 0.14
 # while its inputs spread over 1.0).
 GRID_MAX_CHANGE = 0.1
+# fit's grid updates carry the network's function (FitConfig.grid_carry): each layer above the
+# first is refitted to what it gave the old inputs, absorbing the refit error below it.  On
+# Interp_6's [4, 5, 5, 1] (seeds 0/1/2) 4.1e-3/2.3e-3/2.7e-3 -> 1.2e-3/2.7e-3/2.6e-3; on the
+# [1, 1, 1, 1] chains a late update had multiplied the RMSE by up to 10 (docs/pykan_notebook_runs.md)
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
@@ -213,7 +217,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     start_grid_update_step=int(start_grid_update_step),
                     stop_grid_update_step=int(stop_grid_update_step), eval_every=max(steps, 1),
                     progress=False, callback=record, stop_when_converged=False,
-                    grid_max_change=GRID_MAX_CHANGE, reg_metric=metric,
+                    grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify or pred_fn is not None) else None)
     with avoid_singularities(model, float(y_th) if singularity_avoiding else None):

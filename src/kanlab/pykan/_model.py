@@ -197,9 +197,9 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
     def update_grid_from_samples(self, x) -> None:
         self.update_grid(self._data(x))
 
-    def update_grid(self, x, grid_eps=None, max_change=None) -> None:
+    def update_grid(self, x, grid_eps=None, max_change=None, carry=False) -> None:
         x = self._data(x)
-        super().update_grid(x, grid_eps, max_change)
+        super().update_grid(x, grid_eps, max_change, carry)
         self.reference_input = x.detach()  # as pykan's forward pass in update_grid keeps it
 
     def initialize_grid_from_another_model(self, model, x):

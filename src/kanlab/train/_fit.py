@@ -67,6 +67,11 @@ class FitConfig:
     # (kanlab.nn.update_grid); None (the default, the native API's behaviour): always move.
     # kanlab.pykan uses 0.1
     grid_max_change: float | None = None
+    # True: a grid update refits each layer to give, at its new inputs, what it gave the old
+    # ones, so the refit error of the layers below is absorbed, not amplified up a deep
+    # network (kanlab.nn.update_grid's carry); False (the default): each layer keeps its own
+    # function.  kanlab.pykan uses True
+    grid_carry: bool = False
     # what the sparsity penalty measures per edge: "edge_rms" (kanlab's), or pykan's
     # "edge_forward_spline_n" / "edge_forward_spline_u" (kanlab.train._regularization)
     reg_metric: str = "edge_rms"
@@ -87,6 +92,11 @@ class FitConfig:
             raise ValueError(f"batch must be -1 (full batch) or a positive int, got {self.batch!r}")
         if self.on_nonfinite not in ("stop", "raise"):
             raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
+        if not isinstance(self.grid_carry, bool):
+            raise TypeError(f"grid_carry must be a bool, got {type(self.grid_carry).__name__}")
+        if self.grid_carry and self.distributed:
+            raise ValueError("grid_carry=True is not supported with distributed=True (the "
+                             "collective grid update keeps each layer's own function)")
         if not isinstance(self.stop_when_converged, bool):
             raise TypeError("stop_when_converged must be a bool")
         if self.grid_max_change is not None and not (
@@ -334,7 +344,7 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             if sync:
                 sync.update_grid(model, xb)
             else:
-                model.update_grid(xb, max_change=cfg.grid_max_change)
+                model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
             history.grid_update_steps.append(step)
             optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
 
