@@ -34,11 +34,13 @@ BEAM = 8  # subsets kept per size by the beam search
 FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
 VAL_ROWS = 1000  # validation rows that score them (in y's units)
 PER_SIZE = 2  # formulas returned per number of terms
+MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are left out)
 
 
 def transformed_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     """Candidate formulas (sympy, in ``symbols``) for ``y`` from fits of transformed targets."""
     from kanlab.discover._factors import difference_logs
+    from kanlab.discover._signs import dominant_sign
     from kanlab.discover._sparse import _log_features
     from kanlab.discover._split import sample_xy
     from kanlab.discover._terms import term_library
@@ -56,12 +58,18 @@ def transformed_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     log_exprs = [("log", b) for _, b in logs] + list(exprs)
     scored = []
     for t, back_np, back in targets:
-        kinds = [("add", t, values, exprs)]
-        if np.all(t > 0) or np.all(t < 0):
-            kinds.append(("mul", np.log(np.abs(t)), log_values, log_exprs))
-        for kind, target, V, E in kinds:
-            sign = 1.0 if kind == "add" else float(np.sign(t[0]))
-            for cols, beta, c0 in _paths(V[:n_tr], target[:n_tr]):
+        kinds = [("add", t, values, exprs, 1.0)]
+        sign = dominant_sign(t, MIN_SIGNED)  # noise may flip the sign of t where it is small
+        if sign:
+            with np.errstate(all="ignore"):
+                kinds.append(("mul", np.where(sign * t > 0, np.log(np.abs(t)), 0.0), log_values,
+                              log_exprs, sign))
+        for kind, target, V, E, sign in kinds:
+            # log fits weighted by |t| (an error e in log|t| is |t|·e in y: rows where t is
+            # near 0, noise the size of t, count little), rows of the other sign not at all
+            w = np.ones(n_tr) if kind == "add" else np.where(sign * t[:n_tr] > 0,
+                                                              np.abs(t[:n_tr]), 0.0)
+            for cols, beta, c0 in _paths(V[:n_tr], target[:n_tr], w):
                 with np.errstate(all="ignore"):
                     u = c0 + V[n_tr:, cols] @ beta
                     u = u if kind == "add" else sign * np.exp(u)
@@ -71,16 +79,19 @@ def transformed_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     return [_to_sympy(item) for item in _best(scored)]
 
 
-def _paths(V, t):
-    """``[(columns, coefficients, intercept)]`` of the beam search over standardised columns."""
+def _paths(V, t, w):
+    """``[(columns, coefficients, intercept)]`` of the beam search, rows weighted by ``w``."""
     from kanlab.discover._subsets import _pruned, _stepwise
     if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
         return []
-    mean, std = V.mean(0), V.std(0)
+    w = w / np.sqrt(np.sum(w * w))
+    w2 = w * w / np.sum(w * w)
+    mean = w2 @ V
+    std = np.sqrt(w2 @ (V - mean) ** 2)
     std[std == 0] = 1.0
-    D = (V - mean) / std
-    t_mean = float(np.mean(t))
-    tc = t - t_mean
+    D = (V - mean) / std * w[:, None]
+    t_mean = float(w2 @ t)
+    tc = (t - t_mean) * w
     out = {}
     for cols, _ in _stepwise(D, tc, MAX_TERMS, BEAM):
         for c, b in _pruned(D, tc, cols):
