@@ -51,3 +51,11 @@ def test_nothing_where_no_input_is_of_the_targets_size_and_the_target_changes_si
     X, y = _data(lambda a, b: 1e-3 * a * np.sin(b), [(1, 2), (-3, 3)])
     symbols = sympy.symbols("a b")
     assert transformed_formulas(X[:500], y[:500], X[500:], y[500:], symbols) == []
+
+
+def test_a_weighted_mean_of_two_inputs_an_offset_and_a_reciprocal_at_once():
+    # (u·a + v·b)/(u + v) = a + (b - a)/(1 + u/v): (b - a)/(y - a) is the short sum 1 + u/v
+    expr, err, (a, b, u, v) = _best(lambda a, b, u, v: (u * a + v * b) / (u + v),
+                                    [(10, 20), (30, 45), (0.2, 3), (1, 4)], ["a", "b", "u", "v"])
+    assert err < 1e-8, (expr, err)
+    assert expr.free_symbols == {a, b, u, v}

@@ -8,6 +8,8 @@ Two kinds of law are no short sum of library terms after a transform of ``y`` al
   find (``log|x_b - x_a|`` is one of their columns).  The offsets tried are the inputs of
   the target's own size (medians within a factor :data:`OFFSET_RANGE`), with coefficient 1
   (a quantity plus a change of it);
+- both, ``y = x_a + h/S(x)``: a weighted mean of two inputs,
+  ``(w1·x_a + w2·x_b)/(w1 + w2) = x_a + (x_b - x_a)/(1 + w1/w2)``;
 - a *reciprocal of a sum* times a factor, ``y = h/S(x)``: a difference over a sum of ratios
   ``(x_1 - x_2)/(x_3/x_4 + x_5/x_6)``; ``h/y`` is then the short sum ``S``.  The factors
   ``h`` tried are 1, the inputs, and the differences of two positive inputs of similar
@@ -49,7 +51,12 @@ def transformed_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     X_all = np.vstack([X_train, X_val])
     y_all = np.concatenate([y_train, y_val])
     n_tr = len(y_train)
-    targets = _offsets(X_all, y_all, symbols) + _reciprocals(X_all, y_all, symbols)
+    offsets = _offsets(X_all, y_all, symbols)
+    targets = offsets + _reciprocals(X_all, y_all, symbols)
+    for t, back_np, back in offsets:  # both: y = x_a + h/S (a weighted mean of two inputs)
+        targets += [(r, lambda u, n, f=back_np, g=r_np: f(g(u, n), n),
+                     lambda e, f=back, g=r_back: f(g(e)))
+                    for r, r_np, r_back in _reciprocals(X_all, t, symbols, inputs=False)]
     if not targets:
         return []
     values, exprs = term_library(X_all, symbols, simple=True)
@@ -145,12 +152,12 @@ def _offsets(X, y, symbols) -> list:
     return out
 
 
-def _reciprocals(X, y, symbols) -> list:
-    """``[(t, back)]``: ``t = h/y`` for ``h`` 1, an input or a difference of two inputs."""
+def _reciprocals(X, y, symbols, inputs: bool = True) -> list:
+    """``[(t, back)]``: ``t = h/y`` for ``h`` 1, an input (``inputs``) or a difference of two."""
     from itertools import combinations
     if not (np.all(y > 0) or np.all(y < 0)):
         return []
-    factors = [(np.ones(len(y)), 1)] + [(X[:, i], s) for i, s in enumerate(symbols)]
+    factors = [(np.ones(len(y)), 1)] + [(X[:, i], s) for i, s in enumerate(symbols) if inputs]
     for i, j in combinations(range(X.shape[1]), 2):
         a, b = X[:, i], X[:, j]
         if not (np.all(a > 0) and np.all(b > 0)):
