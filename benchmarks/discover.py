@@ -110,11 +110,12 @@ LAWS = {
 from discover_heldout import HELD_OUT  # noqa: E402  (the development set of 2026-12-04)
 from discover_heldout2 import HELD_OUT_2  # noqa: E402  (the development set of disc3)
 from discover_heldout3 import HELD_OUT_3  # noqa: E402  (the development set of disc4)
-from discover_heldout4 import HELD_OUT_4  # noqa: E402  (laws the search was not tuned on)
+from discover_heldout4 import HELD_OUT_4  # noqa: E402  (the development set of disc5)
+from discover_heldout5 import HELD_OUT_5  # noqa: E402  (laws the search was not tuned on)
 
 GROUPS = {"main": LAWS, "heldout": HELD_OUT, "heldout2": HELD_OUT_2, "heldout3": HELD_OUT_3,
-          "heldout4": HELD_OUT_4}
-ALL_LAWS = {**LAWS, **HELD_OUT, **HELD_OUT_2, **HELD_OUT_3, **HELD_OUT_4}
+          "heldout4": HELD_OUT_4, "heldout5": HELD_OUT_5}
+ALL_LAWS = {**LAWS, **HELD_OUT, **HELD_OUT_2, **HELD_OUT_3, **HELD_OUT_4, **HELD_OUT_5}
 
 
 def make_data(name: str, n: int, noise: float, seed: int):

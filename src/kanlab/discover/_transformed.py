@@ -1,0 +1,177 @@
+"""The structure search on transformed targets: an offset taken off, a reciprocal times a factor.
+
+Two kinds of law are no short sum of library terms after a transform of ``y`` alone
+(see :mod:`kanlab.discover._sparse`), but become one after a transform that uses an input:
+
+- an *offset* around a function, ``y = x_a + P(x)``: a quantity relaxing from one value to
+  another, ``x_a + (x_b - x_a)·exp(-u·v)``; ``y - x_a`` is then a product the log fits
+  find (``log|x_b - x_a|`` is one of their columns).  The offsets tried are the inputs of
+  the target's own size (medians within a factor :data:`OFFSET_RANGE`), with coefficient 1
+  (a quantity plus a change of it);
+- both, ``y = x_a + h/S(x)``: a weighted mean of two inputs,
+  ``(w1·x_a + w2·x_b)/(w1 + w2) = x_a + (x_b - x_a)/(1 + w1/w2)``;
+- a *reciprocal of a sum* times a factor, ``y = h/S(x)``: a difference over a sum of ratios
+  ``(x_1 - x_2)/(x_3/x_4 + x_5/x_6)``; ``h/y`` is then the short sum ``S``.  The factors
+  ``h`` tried are 1, the inputs, and the differences of two positive inputs of similar
+  size (:func:`kanlab.discover._factors.difference_logs` chooses the same pairs), kept when
+  ``h/y`` is finite on every row.
+
+Each transformed target goes through :func:`kanlab.discover._sparse.structure_formulas`
+(the transform ``id`` and the short term list only: the other transforms of ``y`` were
+tried already) and every
+formula is mapped back to ``y``.  Proposals only: their constants are refitted on the raw
+training rows and they compete on the validation rows in ``y``'s own units like every
+other candidate.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["transformed_formulas", "OFFSET_RANGE", "MAX_TERMS"]
+
+OFFSET_RANGE = 10.0  # an offset input's median within this factor of the target's
+MIN_CHANGE = 1e-3  # y - x_a at least this share of |y| somewhere (else x_a alone is y)
+MAX_TERMS = 3  # terms of a fitted sum at most
+BEAM = 8  # subsets kept per size by the beam search
+FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
+VAL_ROWS = 1000  # validation rows that score them (in y's units)
+PER_SIZE = 2  # formulas returned per number of terms
+MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are left out)
+
+
+def transformed_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
+    """Candidate formulas (sympy, in ``symbols``) for ``y`` from fits of transformed targets."""
+    from kanlab.discover._factors import difference_logs
+    from kanlab.discover._signs import dominant_sign
+    from kanlab.discover._sparse import _log_features
+    from kanlab.discover._split import sample_xy
+    from kanlab.discover._terms import term_library
+    X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
+    X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
+    X_all = np.vstack([X_train, X_val])
+    y_all = np.concatenate([y_train, y_val])
+    n_tr = len(y_train)
+    offsets = _offsets(X_all, y_all, symbols)
+    targets = offsets + _reciprocals(X_all, y_all, symbols)
+    for t, back_np, back in offsets:  # both: y = x_a + h/S (a weighted mean of two inputs)
+        targets += [(r, lambda u, n, f=back_np, g=r_np: f(g(u, n), n),
+                     lambda e, f=back, g=r_back: f(g(e)))
+                    for r, r_np, r_back in _reciprocals(X_all, t, symbols, inputs=False)]
+    if not targets:
+        return []
+    values, exprs = term_library(X_all, symbols, simple=True)
+    logs = _log_features(X_all, symbols) + difference_logs(X_all, symbols)
+    log_values = np.column_stack([v for v, _ in logs] + [values]) if logs else values
+    log_exprs = [("log", b) for _, b in logs] + list(exprs)
+    scored = []
+    for t, back_np, back in targets:
+        kinds = [("add", t, values, exprs, 1.0)]
+        sign = dominant_sign(t, MIN_SIGNED)  # noise may flip the sign of t where it is small
+        if sign:
+            with np.errstate(all="ignore"):
+                kinds.append(("mul", np.where(sign * t > 0, np.log(np.abs(t)), 0.0), log_values,
+                              log_exprs, sign))
+        for kind, target, V, E, sign in kinds:
+            # log fits weighted by |t| (an error e in log|t| is |t|·e in y: rows where t is
+            # near 0, noise the size of t, count little), rows of the other sign not at all
+            w = np.ones(n_tr) if kind == "add" else np.where(sign * t[:n_tr] > 0,
+                                                              np.abs(t[:n_tr]), 0.0)
+            for cols, beta, c0 in _paths(V[:n_tr], target[:n_tr], w):
+                with np.errstate(all="ignore"):
+                    u = c0 + V[n_tr:, cols] @ beta
+                    u = u if kind == "add" else sign * np.exp(u)
+                    err = float(np.sqrt(np.mean((back_np(u, n_tr) - y_val) ** 2)))
+                if np.isfinite(err):
+                    scored.append((err, len(cols), (kind, cols, beta, c0, sign, E, back)))
+    return [_to_sympy(item) for item in _best(scored)]
+
+
+def _paths(V, t, w):
+    """``[(columns, coefficients, intercept)]`` of the beam search, rows weighted by ``w``."""
+    from kanlab.discover._subsets import _pruned, _stepwise
+    if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
+        return []
+    w = w / np.sqrt(np.sum(w * w))
+    w2 = w * w / np.sum(w * w)
+    mean = w2 @ V
+    std = np.sqrt(w2 @ (V - mean) ** 2)
+    std[std == 0] = 1.0
+    D = (V - mean) / std * w[:, None]
+    t_mean = float(w2 @ t)
+    tc = (t - t_mean) * w
+    out = {}
+    for cols, _ in _stepwise(D, tc, MAX_TERMS, BEAM):
+        for c, b in _pruned(D, tc, cols):
+            out[tuple(c)] = (list(c), b)
+    found = []
+    for cols, coef in out.values():
+        beta = coef / std[cols]
+        found.append((cols, beta, t_mean - float(beta @ mean[cols])))
+    return found
+
+
+def _best(scored):
+    """The best :data:`PER_SIZE` fits per number of terms, each better than every smaller one."""
+    out, best = [], np.inf
+    for k in sorted({s[1] for s in scored}):
+        same = sorted((s for s in scored if s[1] == k and s[0] < best), key=lambda s: s[0])
+        out += [s[2] for s in same[:PER_SIZE]]
+        best = min([best] + [s[0] for s in same])
+    return out
+
+
+def _to_sympy(item):
+    import sympy
+    kind, cols, beta, c0, sign, E, back = item
+    F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
+    if kind == "add":
+        u = F(c0) + sum(F(b) * sympy.Mul(*E[c]) for b, c in zip(beta, cols))
+    else:
+        u = sign * sympy.exp(F(c0))
+        for b, c in zip(beta, cols):
+            e = E[c]
+            u = u * (e[1] ** F(b) if e[0] == "log" else sympy.exp(F(b) * sympy.Mul(*e)))
+    return back(u)
+
+
+def _offsets(X, y, symbols) -> list:
+    """``[(t, back)]``: ``t = y - x_a`` for inputs ``x_a`` of the target's size."""
+    out = []
+    size = float(np.median(np.abs(y)))
+    if size == 0:
+        return out
+    for i, sym in enumerate(symbols):
+        col = X[:, i]
+        ratio = float(np.median(np.abs(col))) / size
+        if not 1 / OFFSET_RANGE <= ratio <= OFFSET_RANGE:
+            continue
+        t = y - col
+        if float(np.max(np.abs(t))) < MIN_CHANGE * size or np.ptp(t) == 0:
+            continue
+        out.append((t, lambda u, n, c=col: c[n:] + u, lambda e, s=sym: s + e))
+    return out
+
+
+def _reciprocals(X, y, symbols, inputs: bool = True) -> list:
+    """``[(t, back)]``: ``t = h/y`` for ``h`` 1, an input (``inputs``) or a difference of two."""
+    from itertools import combinations
+    if not (np.all(y > 0) or np.all(y < 0)):
+        return []
+    factors = [(np.ones(len(y)), 1)] + [(X[:, i], s) for i, s in enumerate(symbols) if inputs]
+    for i, j in combinations(range(X.shape[1]), 2):
+        a, b = X[:, i], X[:, j]
+        if not (np.all(a > 0) and np.all(b > 0)):
+            continue
+        if not 0.1 <= float(np.median(a) / np.median(b)) <= 10.0:
+            continue
+        d = a - b
+        if np.all(d != 0) and (np.all(d > 0) or np.all(d < 0)) and \
+                float(np.min(np.abs(d) / np.maximum(a, b))) >= 0.01:
+            factors.append((d, symbols[i] - symbols[j]))
+    out = []
+    with np.errstate(all="ignore"):
+        for h, h_expr in factors:
+            t = h / y
+            if np.all(np.isfinite(t)) and np.ptp(t) > 0:
+                out.append((t, lambda u, n, h=h: h[n:] / u, lambda e, h=h_expr: h / e))
+    return out

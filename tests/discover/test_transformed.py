@@ -1,0 +1,61 @@
+"""The search on transformed targets (an offset taken off, a factor over y) finds laws from data."""
+import numpy as np
+import sympy
+
+from kanlab.discover._transformed import transformed_formulas
+
+
+def _data(law, ranges, n=1500, seed=3):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in ranges])
+    return X, law(*X.T)
+
+
+def _best(law, ranges, names):
+    X, y = _data(law, ranges)
+    symbols = sympy.symbols(names, positive=True)
+    found = transformed_formulas(X[:900], y[:900], X[900:1200], y[900:1200], symbols)
+    assert found, "no candidate"
+    X_new, y_new = _data(law, ranges, n=500, seed=11)  # fresh points
+    errors = []
+    for expr in found:
+        f = sympy.lambdify(symbols, expr, "numpy")
+        with np.errstate(all="ignore"):
+            errors.append(float(np.sqrt(np.mean((f(*X_new.T) - y_new) ** 2))) / float(np.std(y_new)))
+    k = int(np.nanargmin(errors))
+    return found[k], errors[k], symbols
+
+
+def test_an_offset_plus_a_difference_times_an_exponential():
+    # a level relaxing from b to a: a + (b - a)·exp(-u·v), a and b near 1000
+    expr, err, (a, b, u, v) = _best(lambda a, b, u, v: a + (b - a) * np.exp(-u * v),
+                                    [(900, 950), (1000, 1200), (0.5, 2), (0, 3)],
+                                    ["a", "b", "u", "v"])
+    assert err < 1e-8, (expr, err)
+    assert expr.free_symbols == {a, b, u, v}
+    assert (expr - a).has(sympy.exp)  # the offset a is a term of its own, outside the exponential
+
+
+def test_a_difference_over_a_sum_of_ratios():
+    # (p - q)/(r/s + w/z): 1/y is no short sum, (p - q)/y is one of two ratios
+    expr, err, (p, q, r, s, w, z) = _best(
+        lambda p, q, r, s, w, z: (p - q) / (r / s + w / z),
+        [(50, 60), (10, 20), (1, 3), (2, 4), (0.5, 1), (5, 9)], ["p", "q", "r", "s", "w", "z"])
+    assert err < 1e-8, (expr, err)
+    numerator, _ = sympy.fraction(sympy.together(expr))
+    assert sympy.expand(numerator).free_symbols >= {p, q}
+
+
+def test_nothing_where_no_input_is_of_the_targets_size_and_the_target_changes_sign():
+    # no offset (every input is 1000 times y's size) and no reciprocal (y crosses 0)
+    X, y = _data(lambda a, b: 1e-3 * a * np.sin(b), [(1, 2), (-3, 3)])
+    symbols = sympy.symbols("a b")
+    assert transformed_formulas(X[:500], y[:500], X[500:], y[500:], symbols) == []
+
+
+def test_a_weighted_mean_of_two_inputs_an_offset_and_a_reciprocal_at_once():
+    # (u·a + v·b)/(u + v) = a + (b - a)/(1 + u/v): (b - a)/(y - a) is the short sum 1 + u/v
+    expr, err, (a, b, u, v) = _best(lambda a, b, u, v: (u * a + v * b) / (u + v),
+                                    [(10, 20), (30, 45), (0.2, 3), (1, 4)], ["a", "b", "u", "v"])
+    assert err < 1e-8, (expr, err)
+    assert expr.free_symbols == {a, b, u, v}
