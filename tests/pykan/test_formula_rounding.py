@@ -6,17 +6,23 @@ import torch
 from kanlab import pykan
 
 
-def test_symbolic_formula_drops_fitted_zero_offsets_so_products_round_whole():
-    """Interp_1: constants of 1e-18 kept the factors of x_1*x_2 apart, so pykan's ex_round
-    rounded each factor and printed 1001*x_1*x_2/1000; the formula now merges them."""
-    torch.manual_seed(0)
-    x = torch.rand(200, 2, dtype=torch.float64) * 2 - 1
+def _product_of_two_lines():
+    """x_1 · x_2 through one multiplication node, every edge fixed to a line ('x')."""
     model = pykan.KAN(width=[2, [0, 1], 1], grid=3, base_fun="identity", seed=0,
                       auto_save=False, dtype=torch.float64)
     model.remove_edge(0, 1, 0)
     model.remove_edge(0, 0, 1)
     for l, i, j in ((0, 0, 0), (0, 1, 1), (1, 0, 0)):
         model.fix_symbolic(l, i, j, "x", fit_params_bool=False, verbose=False)
+    return model
+
+
+def test_symbolic_formula_drops_fitted_zero_offsets_so_products_round_whole():
+    """Interp_1: constants of 1e-18 kept the factors of x_1*x_2 apart, so pykan's ex_round
+    rounded each factor and printed 1001*x_1*x_2/1000; the formula now merges them."""
+    torch.manual_seed(0)
+    x = torch.rand(200, 2, dtype=torch.float64) * 2 - 1
+    model = _product_of_two_lines()
     with torch.no_grad():  # the constants Interp_1's fit gave (they multiply out to 1.0000)
         model.symbolic[0].affine[0, 0] = torch.tensor([-0.31139606765518746, -8.9e-18, 1.0, 0.0])
         model.symbolic[0].affine[1, 1] = torch.tensor([0.13565013096052709, 3.9e-19, 1.0, 0.0])
@@ -88,12 +94,7 @@ def test_symbolic_formula_puts_a_products_scale_in_front_so_ex_round_rounds_it_o
     the formula now carries the product's scale in front."""
     torch.manual_seed(0)
     x = torch.rand(200, 2, dtype=torch.float64) + 1
-    model = pykan.KAN(width=[2, [0, 1], 1], grid=3, base_fun="identity", seed=0,
-                      auto_save=False, dtype=torch.float64)
-    model.remove_edge(0, 1, 0)
-    model.remove_edge(0, 0, 1)
-    for l, i, j in ((0, 0, 0), (0, 1, 1), (1, 0, 0)):
-        model.fix_symbolic(l, i, j, "x", fit_params_bool=False, verbose=False)
+    model = _product_of_two_lines()
     with torch.no_grad():  # offsets that change the values: they stay in the formula
         model.symbolic[0].affine[0, 0] = torch.tensor([-0.92234649695602955, 0.0, 1.0, 2.0e-5])
         model.symbolic[0].affine[1, 1] = torch.tensor([-1.0842049968999421, 0.0, 1.0, 1.4e-5])
