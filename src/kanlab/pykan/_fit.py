@@ -218,7 +218,6 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     stop_grid_update_step=int(stop_grid_update_step), eval_every=max(steps, 1),
                     progress=False, callback=record, stop_when_converged=False,
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
-                    choose_first_grid_update=True,
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify or pred_fn is not None) else None)
     with avoid_singularities(model, float(y_th) if singularity_avoiding else None):

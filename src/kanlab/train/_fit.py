@@ -80,7 +80,8 @@ class FitConfig:
     # whose training loss (training rows only) is lower is kept (with on a tie); later grid
     # updates follow the schedule either way.  A step-0 grid fitted to an untrained network's
     # lopsided hidden values can send the first L-BFGS step into a trap.  Costs one extra
-    # first step.  False (the default): always update at step 0.  kanlab.pykan uses True
+    # first step.  False (the default): always update at step 0 (kanlab.pykan too: on, its
+    # λ = 1e-3 sparse stage of hellokan pruned to one hidden node less often)
     choose_first_grid_update: bool = False
 
     def __post_init__(self) -> None:
