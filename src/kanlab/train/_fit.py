@@ -75,9 +75,23 @@ class FitConfig:
     # what the sparsity penalty measures per edge: "edge_rms" (kanlab's), or pykan's
     # "edge_forward_spline_n" / "edge_forward_spline_u" (kanlab.train._regularization)
     reg_metric: str = "edge_rms"
+    # True: when the schedule updates the grid at step 0 (before any training), the first
+    # step is taken both with and without that update, from the same state, and the branch
+    # whose training loss (training rows only) is lower is kept (with on a tie); later grid
+    # updates follow the schedule either way.  A step-0 grid fitted to an untrained network's
+    # lopsided hidden values can send the first L-BFGS step into a trap.  Costs one extra
+    # first step.  False (the default): always update at step 0 (kanlab.pykan too: on, its
+    # λ = 1e-3 sparse stage of hellokan pruned to one hidden node less often)
+    choose_first_grid_update: bool = False
 
     def __post_init__(self) -> None:
         check_reg_metric(self.reg_metric)
+        if not isinstance(self.choose_first_grid_update, bool):
+            raise TypeError(f"choose_first_grid_update must be a bool, "
+                            f"got {type(self.choose_first_grid_update).__name__}")
+        if self.choose_first_grid_update and self.distributed:
+            raise ValueError("choose_first_grid_update=True is not supported with "
+                             "distributed=True")
         if self.distributed and self.reg_metric != "edge_rms":
             raise ValueError("distributed=True supports reg_metric='edge_rms' only")
         if self.opt not in ("LBFGS", "Adam"):
@@ -272,6 +286,31 @@ def _make_optimizer(model, cfg: FitConfig):
     return Adam(params, lr=cfg.lr)
 
 
+def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, score):
+    """The first step taken with and without the step-0 grid update, from the same state.
+
+    ``update()`` updates the grid; ``score()`` is the training loss after a step (``inf``
+    when it does not evaluate).  The model keeps the branch with the lower score (the
+    update on a tie).  Returns ``(updated, optimizer, loss, start)``: whether the update
+    was kept, that branch's optimiser (a fresh one after the update, ``optimizer`` without),
+    the loss at its starting point (what ``optimizer.step`` returns) and its starting state.
+    """
+    start_without = _snapshot(model)
+    update()
+    start_with = _snapshot(model)
+    optimizer_with = make_optimizer()
+    loss_with = optimizer_with.step(closure(optimizer_with))
+    score_with = score() if math.isfinite(loss_with) else math.inf
+    after_with = _snapshot(model)
+    model.load_state_dict(start_without)  # knots too (the layers refresh their tables)
+    loss_without = optimizer.step(closure(optimizer))
+    score_without = score() if math.isfinite(loss_without) else math.inf
+    if not score_with <= score_without and math.isfinite(score_without):
+        return False, optimizer, loss_without, start_without
+    model.load_state_dict(after_with)
+    return True, optimizer_with, loss_with, start_with
+
+
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     """Train ``model`` in place on ``dataset`` and return the :class:`History`.
 
@@ -339,8 +378,10 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
         else:
             idx = torch.randperm(n_train, generator=generator)[:batch].to(x_train.device)
             xb, yb = x_train[idx], y_train[idx]
-        if (cfg.update_grid and step % grid_every == 0
-                and cfg.start_grid_update_step <= step < cfg.stop_grid_update_step):
+        grid_now = (cfg.update_grid and step % grid_every == 0
+                    and cfg.start_grid_update_step <= step < cfg.stop_grid_update_step)
+        both_ways = grid_now and step == 0 and cfg.choose_first_grid_update
+        if grid_now and not both_ways:
             if sync:
                 sync.update_grid(model, xb)
             else:
@@ -371,8 +412,24 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
             reg_value = float(reg.detach())
             return loss
 
-        before = _snapshot(model, before)
-        loss = optimizer.step(closure)  # the loss at `before`, the step's starting point
+        if both_ways:
+            def on(opt):  # the closure zeroes the gradients of `optimizer`'s parameters
+                def run():
+                    nonlocal optimizer
+                    optimizer = opt
+                    return closure()
+                return run
+            updated, optimizer, loss, before = _first_step_both_ways(
+                model, optimizer, on,
+                lambda: model.update_grid(xb, max_change=cfg.grid_max_change,
+                                          carry=cfg.grid_carry),
+                lambda: _make_optimizer(model, cfg),
+                lambda: rmse(model, x_train, y_train, cfg.loss_fn))
+            if updated:
+                history.grid_update_steps.append(step)
+        else:
+            before = _snapshot(model, before)
+            loss = optimizer.step(closure)  # the loss at `before`, the step's starting point
         if math.isfinite(loss):
             good, before, verified = before, good, True
         finite = math.isfinite(loss) and _all_finite(model.parameters())
