@@ -2,8 +2,8 @@
 import numpy as np
 import sympy
 
-from kanlab.discover._constants import (DIGITS_SHARE, _nice_values, complexity, refit,
-                                        round_constants)
+from kanlab.discover._constants import (DIGITS_SHARE, _nice_exponents, _nice_values,
+                                        complexity, refit, round_constants)
 from kanlab.discover._select import choose, pareto_front
 
 
@@ -18,6 +18,33 @@ def test_nice_values_simplest_first():
     assert _nice_values(-1.9992)[0] == -2
     assert sympy.pi * 2 in _nice_values(6.2831853)
     assert _nice_values(8.98755e9) == []  # no 35950207169/4
+
+
+def test_simple_values_leave_out_large_multiples_of_pi_and_pi_exponents():
+    assert sympy.Rational(25, 4) * sympy.pi not in _nice_values(19.635)  # 2g, not 25π/4
+    assert _nice_exponents(-0.9425)[0] == -1
+    assert not any(v.has(sympy.pi) for v in _nice_exponents(0.9425))  # not 3π/10
+    assert sympy.Rational(1, 5) in _nice_exponents(0.2)
+    assert 0 not in _nice_exponents(0.1)
+
+
+def test_a_loosely_determined_exponent_snaps_to_the_integer():
+    """An input over a narrow range (g in 9.7..9.9) at 1 % noise: the fit gives
+    1.80·v²/g**0.954, whose exponent is 5 % from 1 (outside the constants' 2 % window), and
+    g**(3π/10) used to be printed; exponents are offered integers first in a wider window
+    now, and the validation rows accept 2·v²/g."""
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(1, 10, 1000), rng.uniform(9.7, 9.9, 1000)]
+    law = 2 * X[:, 0] ** 2 / X[:, 1]
+    y = law + 0.01 * np.std(law) * rng.standard_normal(1000)
+    v, g = sympy.symbols("v g", positive=True)
+    fitted = refit(sympy.Float(1.754) * v ** 2 * g ** sympy.Float(-0.9425), [v, g],
+                   X[:600], y[:600])
+    assert abs(float(fitted.as_powers_dict()[g]) + 1) > 0.02  # loosely determined indeed
+    rmse = float(np.sqrt(np.mean((y[600:] - law[600:]) ** 2)))
+    rounded = round_constants(fitted, [v, g], (X[:600], y[:600]), (X[600:], y[600:]),
+                              2 * rmse * np.sqrt(3 / 600))
+    assert sympy.simplify(rounded - 2 * v ** 2 / g) == 0
 
 
 def test_refit_then_round_recovers_2_pi_and_half_powers():

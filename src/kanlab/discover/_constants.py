@@ -24,6 +24,8 @@ __all__ = ["evaluate", "rmse_of", "refit", "round_constants", "rounding_toleranc
 
 
 DIGITS_SHARE = 0.25  # of the rounding tolerance, for cutting digits (see round_constants)
+PI_NUMERATOR = 12  # p/q·π offered as a simple value only for |p| up to this
+EXPONENT_WINDOW = 0.3  # simple exponents offered this far from the fitted one (_nice_exponents)
 
 
 def rounding_tolerance(expr, val_rmse: float, n_train: int, floor: float) -> float:
@@ -115,6 +117,8 @@ def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02,
             p = round(value / unit * q)
             if p == 0 or abs(p) > 1000 or math.gcd(p, q) != 1:  # 35950207169/4 is not simple
                 continue
+            if unit != 1.0 and abs(p) > PI_NUMERATOR:  # 25π/4 for 19.62 (2g) is not simple
+                continue
             if abs(p / q * unit - value) <= within * abs(value):
                 found.append(sympy.Rational(p, q) * symbol)
         out += found[:per_kind]
@@ -129,6 +133,27 @@ def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02,
             if max_denominator < abs(k) <= 100_000 and abs(1 / k - value) <= within * abs(value):
                 out.append(sympy.Rational(1, k))
     return out
+
+
+def _nice_exponents(value: float, window: float = EXPONENT_WINDOW) -> list:
+    """Integers, then halves, thirds and quarters within ``window`` of an exponent, nearest
+    first in each kind, then :func:`_nice_values`'s close fractions; never 0 (the caller
+    tries it first) and never a multiple of π.
+
+    An exponent of an input that spans a narrow range is loosely determined (g over
+    9.7–9.9 fitted as g**-0.9425 beside a factor 1.754, where the law has 2/g): the window
+    is absolute and wider than :func:`_nice_values`'s, and the validation rows decide.
+    """
+    import sympy
+    out = []
+    for q in range(1, 5):
+        found = [sympy.Rational(p, q) for p in range(math.floor((value - window) * q),
+                                                      math.ceil((value + window) * q) + 1)
+                 if p != 0 and math.gcd(p, q) == 1 and abs(p / q - value) <= window]
+        out += sorted(found, key=lambda v: abs(float(v) - value))
+    # then the close fractions of larger denominators (a fifth: (E·t²/ρ)**(1/5))
+    return out + [v for v in _nice_values(value) if v not in out and not v.has(sympy.pi)
+                  and v != 0]
 
 
 def _tiers(values) -> list:
@@ -193,7 +218,12 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
             refitted = True
         # 0 first: an offset or a term that the data do not need is dropped
         zero = [sympy.Integer(0)] * int(structure and abs(values[p]) >= 1e-12)
-        simple = _nice_values(values[p]) if (p in in_exponent) == structure else []
+        if (p in in_exponent) != structure:
+            simple = []
+        elif structure:
+            simple = _nice_exponents(values[p])
+        else:
+            simple = _nice_values(values[p])
         for tier in _tiers(zero + simple):
             rest = [q for q in free if q is not p]
             best = None  # (validation RMSE, value, refitted rest) of the tier's accepted values
