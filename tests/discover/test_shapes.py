@@ -1,10 +1,12 @@
-"""Late structure searches: differences of reciprocals, high powers, sums scaled by a ratio."""
+"""Late structure searches: differences of reciprocals, high powers, sums scaled by a ratio,
+two exponentials with fitted rates."""
 import numpy as np
 import sympy
 
 from kanlab.discover._inverse_differences import inverse_difference_formulas
 from kanlab.discover._powers import high_power_terms, power_formulas
 from kanlab.discover._scaled import scaled_formulas
+from kanlab.discover._two_rates import two_rate_formulas
 
 
 def _data(law, ranges, n=1500, seed=3):
@@ -71,3 +73,14 @@ def test_nothing_scaled_without_a_difference_of_like_inputs():
     X, y = _data(lambda a, b: a * np.exp(-b), [(1, 2), (100, 200)])
     symbols = sympy.symbols("a b", positive=True)
     assert scaled_formulas(X[:500], y[:500], X[500:], y[500:], symbols) == []
+
+
+def test_two_exponentials_of_one_input_with_fitted_rates():
+    # c·(exp(-0.3·t) - exp(-2.1·t)): rates that are constants of the law, not inputs
+    law = lambda t: 250 * (np.exp(-0.3 * t) - np.exp(-2.1 * t))  # noqa: E731
+    expr, err, (t,) = _best(two_rate_formulas, law, [(0, 24)], ["t"])
+    assert err < 1e-8, (expr, err)
+    rates = sorted(float(-e.args[0].as_coeff_Mul()[0]) for e in expr.atoms(sympy.exp))
+    assert np.allclose(rates, [0.3, 2.1], rtol=1e-6), rates
+    expr, err, _ = _best(two_rate_formulas, law, [(0, 24)], ["t"], noise=0.01)
+    assert err < 1e-3, (expr, err)

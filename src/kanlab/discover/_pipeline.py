@@ -150,8 +150,8 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                                                    data["X_val"], data["y_val"], symbols),
                  "offset", symbols, data)
         # targets transformed with an input (an offset off, h/y), ratios of short sums, sums
-        # of waves times powers, differences of reciprocals, high powers, sums scaled by a
-        # ratio with a difference (see each module), where no candidate so far
+        # of waves times powers, differences of reciprocals, high powers, two exponentials
+        # with fitted rates, sums scaled by a ratio with a difference (see each module), where no candidate so far
         # reproduces the data (after the inputs that matter were tried alone: their wider
         # term lists can fit noise with unused columns)
         from kanlab.discover._inverse_differences import inverse_difference_formulas
@@ -160,9 +160,11 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         from kanlab.discover._rational import rational_formulas
         from kanlab.discover._scaled import scaled_formulas
         from kanlab.discover._transformed import transformed_formulas
+        from kanlab.discover._two_rates import two_rate_formulas
         from kanlab.discover._waves import wave_formulas
         for source, find in (("inverse differences", inverse_difference_formulas),
-                             ("powers", power_formulas),  # both cheap: 0.1 s
+                             ("powers", power_formulas),  # these three cheap: 0.1 s
+                             ("two rates", two_rate_formulas),
                              ("transformed", transformed_formulas), ("rational", pade_formulas),
                              ("rational", rational_formulas), ("waves", wave_formulas),
                              ("scaled", scaled_formulas)):
