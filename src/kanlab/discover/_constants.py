@@ -77,8 +77,9 @@ def _fit_params(template, free, p0, fixed, symbols, X, y, max_nfev: int = 200):
                                 gtol=1e-15)
     except (ValueError, FloatingPointError, OverflowError, ZeroDivisionError):
         return p0
-    if not np.all(np.isfinite(sol.x)) or np.sum(sol.fun ** 2) > np.sum(residual(p0) ** 2):
-        return p0
+    with np.errstate(all="ignore"):
+        if not np.all(np.isfinite(sol.x)) or np.sum(sol.fun ** 2) > np.sum(residual(p0) ** 2):
+            return p0
     return sol.x
 
 
