@@ -111,7 +111,7 @@ from discover_heldout import HELD_OUT  # noqa: E402  (the development set of 202
 from discover_heldout2 import HELD_OUT_2  # noqa: E402  (the development set of disc3)
 from discover_heldout3 import HELD_OUT_3  # noqa: E402  (the development set of disc4)
 from discover_heldout4 import HELD_OUT_4  # noqa: E402  (the development set of disc5)
-from discover_heldout5 import HELD_OUT_5  # noqa: E402  (laws the search was not tuned on)
+from discover_heldout5 import HELD_OUT_5  # noqa: E402  (the development set of disc6)
 
 GROUPS = {"main": LAWS, "heldout": HELD_OUT, "heldout2": HELD_OUT_2, "heldout3": HELD_OUT_3,
           "heldout4": HELD_OUT_4, "heldout5": HELD_OUT_5}

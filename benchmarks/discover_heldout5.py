@@ -8,6 +8,8 @@ item 6 that no earlier group holds, with several hard kinds (an affine offset
 around a product, ratios of sums, a difference of powers, a difference of
 exponentials, a difference of reciprocals inside an exponential).  Same format
 as ``discover.LAWS``: ``name: (formula in numpy, {column: (lo, hi)}, text)``.
+
+A development set since disc6 (2026-12-04): its misses were read and searched for.
 """
 from __future__ import annotations
 

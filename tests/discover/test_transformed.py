@@ -59,3 +59,12 @@ def test_a_weighted_mean_of_two_inputs_an_offset_and_a_reciprocal_at_once():
                                     [(10, 20), (30, 45), (0.2, 3), (1, 4)], ["a", "b", "u", "v"])
     assert err < 1e-8, (expr, err)
     assert expr.free_symbols == {a, b, u, v}
+
+
+def test_a_weighted_mean_whose_weights_are_products():
+    # (p·q·a + r·b)/(p·q + r) = a + (b - a)/(1 + p·q/r): p·q/r is three factors, beyond the
+    # short term list's two
+    expr, err, (a, b, p, q, r) = _best(lambda a, b, p, q, r: (p * q * a + r * b) / (p * q + r),
+                                       [(10, 20), (30, 45), (0.2, 3), (1, 4), (0.5, 5)],
+                                       ["a", "b", "p", "q", "r"])
+    assert err < 1e-8, (expr, err)

@@ -73,12 +73,15 @@ def _fit_params(template, free, p0, fixed, symbols, X, y, max_nfev: int = 200):
     if not free:
         return p0
     try:
-        sol = least_squares(residual, p0, method="lm" if len(y) >= len(p0) else "trf",
-                            max_nfev=max_nfev * (len(p0) + 1), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+        with np.errstate(all="ignore"):  # finite-difference steps of huge parameters
+            sol = least_squares(residual, p0, method="lm" if len(y) >= len(p0) else "trf",
+                                max_nfev=max_nfev * (len(p0) + 1), xtol=1e-15, ftol=1e-15,
+                                gtol=1e-15)
     except (ValueError, FloatingPointError, OverflowError, ZeroDivisionError):
         return p0
-    if not np.all(np.isfinite(sol.x)) or np.sum(sol.fun ** 2) > np.sum(residual(p0) ** 2):
-        return p0
+    with np.errstate(all="ignore"):
+        if not np.all(np.isfinite(sol.x)) or np.sum(sol.fun ** 2) > np.sum(residual(p0) ** 2):
+            return p0
     return sol.x
 
 

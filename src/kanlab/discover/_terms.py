@@ -18,7 +18,7 @@ from itertools import combinations, product
 
 import numpy as np
 
-__all__ = ["term_library", "phase_terms", "MAX_TERMS_BUILT"]
+__all__ = ["term_library", "phase_terms", "unit_products", "MAX_TERMS_BUILT"]
 
 MAX_TERMS_BUILT = 12_000  # terms beyond this are not built (6 inputs give about 7 000)
 _INT_POWERS = (1, 2, 3, -1, -2, -3)
@@ -41,13 +41,16 @@ def _power_factors(i, col, sym):
     return out
 
 
-def _function_factors(arg, arg_expr, positive_allowed):
-    """Library functions of one argument whose values on these rows are usable."""
+def _function_factors(arg, arg_expr, positive_allowed, decay_limit=_ARG_LIMIT):
+    """Library functions of one argument whose values on these rows are usable
+    (``exp(-arg)`` of an argument ≥ 0 up to ``decay_limit``, a decay that may die out)."""
     import sympy
     out = []
     big = float(np.max(np.abs(arg))) if len(arg) else 0.0
     if positive_allowed and np.all(arg > 0):
         out.append((np.log(arg), sympy.log(arg_expr), False))
+    if _ARG_LIMIT < big <= decay_limit and np.all(arg >= 0):
+        out.append((np.exp(-arg), sympy.exp(-arg_expr), False))
     if big <= _ARG_LIMIT:
         out += [(np.sin(arg), sympy.sin(arg_expr), False), (np.cos(arg), sympy.cos(arg_expr), False),
                 (np.exp(arg), sympy.exp(arg_expr), False),
@@ -55,7 +58,7 @@ def _function_factors(arg, arg_expr, positive_allowed):
     return out
 
 
-def _pair_factors(X, symbols, i, j):
+def _pair_factors(X, symbols, i, j, decay_limit=_ARG_LIMIT):
     """``g(x_i^a·x_j^b)`` for g in sin, cos, exp(±·), with small integer powers."""
     out = []
     ci, cj = X[:, i], X[:, j]
@@ -68,7 +71,7 @@ def _pair_factors(X, symbols, i, j):
             arg = ci ** float(a) * cj ** float(b)
         if not np.all(np.isfinite(arg)):
             continue
-        out += _function_factors(arg, symbols[i] ** a * symbols[j] ** b, False)
+        out += _function_factors(arg, symbols[i] ** a * symbols[j] ** b, False, decay_limit)
     return out
 
 
@@ -85,7 +88,8 @@ def _usable(values) -> bool:
         float(np.max(np.abs(values))) + 1e-300)
 
 
-def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = False):
+def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = False,
+                 decay_limit: float = _ARG_LIMIT):
     """``(values, factors)``: terms as columns of ``values`` (rows × terms) and their factors.
 
     ``factors[k]`` is a tuple of sympy expressions whose product is term ``k``
@@ -99,6 +103,9 @@ def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = Fa
         simple: only powers up to 2 (whole or half), functions of one input alone, and
             products of two powers: a short list in which a sparse fit is rarely misled
             (the full list holds many near copies of every term).
+        decay_limit: ``exp(-u)`` of an argument ``u ≥ 0`` is kept up to this (other
+            functions stop at 40): a decay over a long time, ``exp(-k·t)`` with
+            ``k·t`` up to 100, is a term although it is 0 on some rows.
     """
     import sympy
     X = np.asarray(X, dtype=np.float64)
@@ -109,12 +116,12 @@ def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = Fa
             powers = _power_factors(i, X[:, i], symbols[i])
             if simple:
                 powers = [f for f in powers if abs(f[1].as_base_exp()[1]) <= 2]
-            funcs = _function_factors(X[:, i], symbols[i], True)
+            funcs = _function_factors(X[:, i], symbols[i], True, decay_limit)
             per_var.append((powers, funcs))
         pairs = {}
         if n <= 4 and not simple:
             for i, j in combinations(range(n), 2):
-                pairs[(i, j)] = _pair_factors(X, symbols, i, j)
+                pairs[(i, j)] = _pair_factors(X, symbols, i, j, decay_limit)
         cols, exprs = [], []
 
         def add(values, expr) -> bool:
@@ -149,6 +156,33 @@ def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = Fa
             for (vi, ei, _), (vj, ej, _), (vk, ek, _) in product(*small):
                 if not add(vi * vj * vk, (ei, ej, ek)):
                     break
+    if not cols:
+        return np.empty((len(X), 0)), []
+    return np.column_stack(cols), exprs
+
+
+def unit_products(X, symbols, sizes=(3, 4)):
+    """``(values, factors)``: products of ``sizes`` different inputs, each to the power 1 or -1.
+
+    Ratios of products (``m1·c1/(m2·c2)``, a ratio of two weights that are products) are
+    beyond the short list of :func:`term_library` (two factors) and its full list (three).
+    A power -1 needs an input that is never 0.  Same format as :func:`term_library`; at
+    most 400 terms for 6 inputs.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[1]
+    nonzero = [bool(np.all(X[:, i] != 0)) for i in range(n)]
+    cols, exprs = [], []
+    with np.errstate(all="ignore"):
+        for size in sizes:
+            for idx in combinations(range(n), size):
+                for signs in product((1, -1), repeat=size):
+                    if any(s < 0 and not nonzero[i] for i, s in zip(idx, signs)):
+                        continue
+                    values = np.prod([X[:, i] ** float(s) for i, s in zip(idx, signs)], axis=0)
+                    if _usable(values):
+                        cols.append(values)
+                        exprs.append(tuple(symbols[i] ** s for i, s in zip(idx, signs)))
     if not cols:
         return np.empty((len(X), 0)), []
     return np.column_stack(cols), exprs

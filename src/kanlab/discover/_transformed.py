@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["transformed_formulas", "OFFSET_RANGE", "MAX_TERMS"]
+__all__ = ["transformed_formulas", "fit_targets", "differences", "OFFSET_RANGE", "MAX_TERMS"]
 
 OFFSET_RANGE = 10.0  # an offset input's median within this factor of the target's
 MIN_CHANGE = 1e-3  # y - x_a at least this share of |y| somewhere (else x_a alone is y)
@@ -42,32 +42,53 @@ MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are
 def transformed_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     """Candidate formulas (sympy, in ``symbols``) for ``y`` from fits of transformed targets."""
     from kanlab.discover._factors import difference_logs
-    from kanlab.discover._signs import dominant_sign
     from kanlab.discover._sparse import _log_features
     from kanlab.discover._split import sample_xy
-    from kanlab.discover._terms import term_library
+    from kanlab.discover._terms import term_library, unit_products
     X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
     X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
     X_all = np.vstack([X_train, X_val])
     y_all = np.concatenate([y_train, y_val])
     n_tr = len(y_train)
     offsets = _offsets(X_all, y_all, symbols)
-    targets = offsets + _reciprocals(X_all, y_all, symbols)
+    both = []
     for t, back_np, back in offsets:  # both: y = x_a + h/S (a weighted mean of two inputs)
-        targets += [(r, lambda u, n, f=back_np, g=r_np: f(g(u, n), n),
+        both += [(r, lambda u, n, f=back_np, g=r_np: f(g(u, n), n),
                      lambda e, f=back, g=r_back: f(g(e)))
                     for r, r_np, r_back in _reciprocals(X_all, t, symbols, inputs=False)]
+    targets = offsets + _reciprocals(X_all, y_all, symbols) + both
     if not targets:
         return []
     values, exprs = term_library(X_all, symbols, simple=True)
     logs = _log_features(X_all, symbols) + difference_logs(X_all, symbols)
     log_values = np.column_stack([v for v, _ in logs] + [values]) if logs else values
     log_exprs = [("log", b) for _, b in logs] + list(exprs)
+    found = fit_targets(targets, (values, exprs), (log_values, log_exprs), n_tr, y_val)
+    if both:  # the weights of a mean may be products: w1·w2/(w3·w4) (sums only: cheaper)
+        more, more_exprs = unit_products(X_all, symbols)
+        found += fit_targets(both, (np.column_stack([values, more]), list(exprs) + more_exprs),
+                             None, n_tr, y_val)
+    return found
+
+
+def fit_targets(targets, terms, log_terms, n_tr, y_val) -> list:
+    """Formulas for ``y`` from short sums fitted to transformed targets.
+
+    ``targets``: ``[(t, back_np, back)]`` with ``t`` on the training rows (the first ``n_tr``)
+    and the validation rows; ``back_np(u, n_tr)`` maps a fitted ``t`` on the validation rows
+    back to ``y`` and ``back(expr)`` does the same in sympy.  ``terms`` and ``log_terms``:
+    ``(values, exprs)`` of the additive fits and of the log fits (``None``: no log fits).
+    Each target is fitted as a sum of at most :data:`MAX_TERMS` terms and, where it keeps
+    one sign, as an exponential of one; the best :data:`PER_SIZE` per size are returned.
+    """
+    from kanlab.discover._signs import dominant_sign
+    values, exprs = terms
     scored = []
     for t, back_np, back in targets:
         kinds = [("add", t, values, exprs, 1.0)]
         sign = dominant_sign(t, MIN_SIGNED)  # noise may flip the sign of t where it is small
-        if sign:
+        if sign and log_terms is not None:
+            log_values, log_exprs = log_terms
             with np.errstate(all="ignore"):
                 kinds.append(("mul", np.where(sign * t > 0, np.log(np.abs(t)), 0.0), log_values,
                               log_exprs, sign))
@@ -154,10 +175,24 @@ def _offsets(X, y, symbols) -> list:
 
 def _reciprocals(X, y, symbols, inputs: bool = True) -> list:
     """``[(t, back)]``: ``t = h/y`` for ``h`` 1, an input (``inputs``) or a difference of two."""
-    from itertools import combinations
     if not (np.all(y > 0) or np.all(y < 0)):
         return []
     factors = [(np.ones(len(y)), 1)] + [(X[:, i], s) for i, s in enumerate(symbols) if inputs]
+    factors += differences(X, symbols)
+    out = []
+    with np.errstate(all="ignore"):
+        for h, h_expr in factors:
+            t = h / y
+            if np.all(np.isfinite(t)) and np.ptp(t) > 0:
+                out.append((t, lambda u, n, h=h: h[n:] / u, lambda e, h=h_expr: h / e))
+    return out
+
+
+def differences(X, symbols) -> list:
+    """``[(values, expr)]``: ``x_i - x_j`` for positive inputs of similar size (medians within
+    a factor 10) whose difference keeps one sign and is at least 1 % of the larger one."""
+    from itertools import combinations
+    out = []
     for i, j in combinations(range(X.shape[1]), 2):
         a, b = X[:, i], X[:, j]
         if not (np.all(a > 0) and np.all(b > 0)):
@@ -167,11 +202,5 @@ def _reciprocals(X, y, symbols, inputs: bool = True) -> list:
         d = a - b
         if np.all(d != 0) and (np.all(d > 0) or np.all(d < 0)) and \
                 float(np.min(np.abs(d) / np.maximum(a, b))) >= 0.01:
-            factors.append((d, symbols[i] - symbols[j]))
-    out = []
-    with np.errstate(all="ignore"):
-        for h, h_expr in factors:
-            t = h / y
-            if np.all(np.isfinite(t)) and np.ptp(t) > 0:
-                out.append((t, lambda u, n, h=h: h[n:] / u, lambda e, h=h_expr: h / e))
+            out.append((d, symbols[i] - symbols[j]))
     return out
