@@ -3,32 +3,13 @@ two exponentials with fitted rates."""
 import numpy as np
 import sympy
 
+from _discover_support import best_found, law_data
 from kanlab.discover._inverse_differences import inverse_difference_formulas
 from kanlab.discover._powers import high_power_terms, power_formulas
 from kanlab.discover._scaled import scaled_formulas
 from kanlab.discover._two_rates import two_rate_formulas
 
-
-def _data(law, ranges, n=1500, seed=3):
-    rng = np.random.default_rng(seed)
-    X = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in ranges])
-    return X, law(*X.T)
-
-
-def _best(find, law, ranges, names, noise=0.0):
-    X, y = _data(law, ranges)
-    y = y + noise * np.std(y) * np.random.default_rng(5).standard_normal(len(y))
-    symbols = sympy.symbols(names, positive=True)
-    found = find(X[:900], y[:900], X[900:1200], y[900:1200], symbols)
-    assert found, "no candidate"
-    X_new, y_new = _data(law, ranges, n=500, seed=11)  # fresh points, noise-free
-    errors = []
-    for expr in found:
-        f = sympy.lambdify(symbols, expr, "numpy")
-        with np.errstate(all="ignore"):
-            errors.append(float(np.sqrt(np.mean((f(*X_new.T) - y_new) ** 2))) / float(np.std(y_new)))
-    k = int(np.nanargmin(errors))
-    return found[k], errors[k], symbols
+_best = best_found
 
 
 def test_an_exponential_of_a_difference_of_reciprocals():
@@ -70,7 +51,7 @@ def test_a_difference_of_two_decays_scaled_by_a_ratio_with_their_difference():
 
 
 def test_nothing_scaled_without_a_difference_of_like_inputs():
-    X, y = _data(lambda a, b: a * np.exp(-b), [(1, 2), (100, 200)])
+    X, y = law_data(lambda a, b: a * np.exp(-b), [(1, 2), (100, 200)])
     symbols = sympy.symbols("a b", positive=True)
     assert scaled_formulas(X[:500], y[:500], X[500:], y[500:], symbols) == []
 

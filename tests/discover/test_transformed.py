@@ -2,28 +2,12 @@
 import numpy as np
 import sympy
 
+from _discover_support import best_found, law_data
 from kanlab.discover._transformed import transformed_formulas
 
 
-def _data(law, ranges, n=1500, seed=3):
-    rng = np.random.default_rng(seed)
-    X = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in ranges])
-    return X, law(*X.T)
-
-
 def _best(law, ranges, names):
-    X, y = _data(law, ranges)
-    symbols = sympy.symbols(names, positive=True)
-    found = transformed_formulas(X[:900], y[:900], X[900:1200], y[900:1200], symbols)
-    assert found, "no candidate"
-    X_new, y_new = _data(law, ranges, n=500, seed=11)  # fresh points
-    errors = []
-    for expr in found:
-        f = sympy.lambdify(symbols, expr, "numpy")
-        with np.errstate(all="ignore"):
-            errors.append(float(np.sqrt(np.mean((f(*X_new.T) - y_new) ** 2))) / float(np.std(y_new)))
-    k = int(np.nanargmin(errors))
-    return found[k], errors[k], symbols
+    return best_found(transformed_formulas, law, ranges, names)
 
 
 def test_an_offset_plus_a_difference_times_an_exponential():
@@ -48,7 +32,7 @@ def test_a_difference_over_a_sum_of_ratios():
 
 def test_nothing_where_no_input_is_of_the_targets_size_and_the_target_changes_sign():
     # no offset (every input is 1000 times y's size) and no reciprocal (y crosses 0)
-    X, y = _data(lambda a, b: 1e-3 * a * np.sin(b), [(1, 2), (-3, 3)])
+    X, y = law_data(lambda a, b: 1e-3 * a * np.sin(b), [(1, 2), (-3, 3)])
     symbols = sympy.symbols("a b")
     assert transformed_formulas(X[:500], y[:500], X[500:], y[500:], symbols) == []
 

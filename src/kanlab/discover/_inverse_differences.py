@@ -19,9 +19,6 @@ import numpy as np
 
 __all__ = ["inverse_difference_formulas", "inverse_difference_terms"]
 
-FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
-VAL_ROWS = 1000  # validation rows that score them
-
 
 def inverse_difference_terms(X, symbols):
     """``(values, factors)``: ``(1/x_k − 1/x_l)·x_j^p``, ``p`` in 0, 1, -1 (see above).
@@ -57,21 +54,6 @@ def inverse_difference_terms(X, symbols):
 
 def inverse_difference_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     """Candidate formulas (sympy, in ``symbols``) with differences of reciprocals (see above)."""
-    from kanlab.discover._sparse import _log_features
-    from kanlab.discover._split import sample_xy
-    from kanlab.discover._terms import term_library
-    from kanlab.discover._transformed import fit_targets
-    X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
-    X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
-    X_all = np.vstack([X_train, X_val])
-    y_all = np.concatenate([y_train, y_val])
-    extra, extra_exprs = inverse_difference_terms(X_all, symbols)
-    if not extra_exprs:
-        return []
-    values, exprs = term_library(X_all, symbols, simple=True)
-    values, exprs = np.column_stack([values, extra]), list(exprs) + extra_exprs
-    logs = _log_features(X_all, symbols)
-    log_values = np.column_stack([v for v, _ in logs] + [values]) if logs else values
-    log_exprs = [("log", b) for _, b in logs] + exprs
-    target = (y_all, lambda u, n: u, lambda e: e)
-    return fit_targets([target], (values, exprs), (log_values, log_exprs), len(y_train), y_val)
+    from kanlab.discover._transformed import extra_term_formulas
+    return extra_term_formulas(X_train, y_train, X_val, y_val, symbols, inverse_difference_terms,
+                               logs=True)

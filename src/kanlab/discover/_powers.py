@@ -21,8 +21,6 @@ import numpy as np
 __all__ = ["power_formulas", "high_power_terms", "HIGH_POWERS"]
 
 HIGH_POWERS = (4, 5, 6, 8, 9, 10, 12)
-FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
-VAL_ROWS = 1000  # validation rows that score them
 MAX_VALUE = 1e100  # columns beyond this are left out (their squares overflow in the fits)
 
 
@@ -66,17 +64,6 @@ def high_power_terms(X, symbols):
 
 def power_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     """Candidate formulas (sympy, in ``symbols``): short sums with high powers (see above)."""
-    from kanlab.discover._split import sample_xy
-    from kanlab.discover._terms import term_library
-    from kanlab.discover._transformed import fit_targets
-    X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
-    X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
-    X_all = np.vstack([X_train, X_val])
-    y_all = np.concatenate([y_train, y_val])
-    high, high_exprs = high_power_terms(X_all, symbols)
-    if not high_exprs:
-        return []
-    values, exprs = term_library(X_all, symbols, simple=True)
-    values, exprs = np.column_stack([values, high]), list(exprs) + high_exprs
-    target = (y_all, lambda u, n: u, lambda e: e)
-    return fit_targets([target], (values, exprs), None, len(y_train), y_val)
+    from kanlab.discover._transformed import extra_term_formulas
+    return extra_term_formulas(X_train, y_train, X_val, y_val, symbols, high_power_terms,
+                               logs=False)

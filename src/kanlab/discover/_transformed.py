@@ -71,6 +71,35 @@ def transformed_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     return found
 
 
+def extra_term_formulas(X_train, y_train, X_val, y_val, symbols, extra_terms,
+                        logs: bool = False) -> list:
+    """Short sums of the simple term list plus ``extra_terms(X, symbols)`` (values, exprs),
+    fitted to ``y`` itself (and, with ``logs``, to log|y| with the inputs' logs too).
+
+    The rows are subsampled as in every search here; no extra term: no candidate.
+    """
+    from kanlab.discover._split import sample_xy
+    from kanlab.discover._terms import term_library
+    X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
+    X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
+    X_all = np.vstack([X_train, X_val])
+    y_all = np.concatenate([y_train, y_val])
+    extra, extra_exprs = extra_terms(X_all, symbols)
+    if not extra_exprs:
+        return []
+    values, exprs = term_library(X_all, symbols, simple=True)
+    values, exprs = np.column_stack([values, extra]), list(exprs) + extra_exprs
+    log_terms = None
+    if logs:
+        from kanlab.discover._sparse import _log_features
+        log_cols = _log_features(X_all, symbols)
+        log_values = (np.column_stack([v for v, _ in log_cols] + [values]) if log_cols
+                      else values)
+        log_terms = (log_values, [("log", b) for _, b in log_cols] + exprs)
+    target = (y_all, lambda u, n: u, lambda e: e)
+    return fit_targets([target], (values, exprs), log_terms, len(y_train), y_val)
+
+
 def fit_targets(targets, terms, log_terms, n_tr, y_val) -> list:
     """Formulas for ``y`` from short sums fitted to transformed targets.
 
