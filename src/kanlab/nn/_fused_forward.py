@@ -158,7 +158,8 @@ def _model_plan(model, x: Tensor, settings) -> tuple[NetworkSpec | None, str | l
         if layer.out_features > ROWS_MAX_OUT or layer.k > 3:
             return None, f"layer {l} is wider than {ROWS_MAX_OUT} outputs or of degree > 3"
         if layer.extrapolate in CORRECTED:
-            return None, f"layer {l} continues {layer.extrapolate!r} (beyond the kernels)"
+            how = "quadratically" if layer.extrapolate == "quadratic" else "on its extended knots"
+            return None, f"layer {l} continues {how}"
         knots = layer.knots
         if knots.dtype != x.dtype or knots.device != x.device or \
                 (l == 0 and x.shape[1] != layer.in_features):
