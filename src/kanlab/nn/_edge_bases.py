@@ -210,7 +210,7 @@ class BSplineEdges(EdgeBasis):
         # from the knots, S_i the largest end slope (0 for constant extrapolation)
         knots = knots.to(torch.float64)
         dist = amax + knots.abs().amax(-1)
-        if extrapolate == "constant" or k == 0:
+        if extrapolate in ("constant", "extended") or k == 0:  # B-splines are at most 1
             return torch.ones_like(dist)
         n = knots.shape[-1] - k - 1
         ends = knots[:, [k, n]].t().contiguous()  # (2, in)

@@ -1,4 +1,5 @@
-"""The ``"quadratic"`` continuation of a :class:`~kanlab.nn.KANLayer` on top of the kernels.
+"""The ``"quadratic"`` and ``"extended"`` continuations of a :class:`~kanlab.nn.KANLayer`
+on top of the kernels.
 
 The kernels continue every B-spline beyond its base interval as the straight line
 with the end value and slope.  ``extrapolate="quadratic"`` adds ``s''(end)·d²/2`` at a
@@ -6,6 +7,9 @@ distance ``d`` beyond the nearest end, so a cubic layer is C² everywhere; this 
 computes that term, exactly the difference between the quadratically and the linearly
 continued bases of :func:`kanlab.splines.local_basis`.  Differentiable to any order
 (``d`` comes from a clamp, whose derivative is 1 beyond the end and 0 inside).
+``extrapolate="extended"`` (the B-splines of the extension intervals, 0 beyond the
+outermost knots) adds the difference between those bases and the linear ones, from
+the basis itself (the textbook recursion on each end's knots, differentiable to any order).
 """
 from __future__ import annotations
 
@@ -13,15 +17,20 @@ import torch
 from torch import Tensor
 
 from kanlab._compat import is_fake, is_functorch_wrapped
+from kanlab.splines._bspline import bspline_basis
 
-__all__ = ["beyond_grid", "end_curvature", "curvature_features", "curvature_output"]
+__all__ = ["CORRECTED", "beyond_grid", "end_curvature", "curvature_features",
+           "curvature_output"]
+
+# the continuations the kernels do not compute: they compute "linear" and this module adds the rest
+CORRECTED = ("quadratic", "extended")
 
 
 def beyond_grid(layer, x: Tensor) -> bool:
-    """Whether the term is needed: the layer continues quadratically and some of ``x``
-    ``(B, in)`` lies beyond its base interval (assumed under transforms, where the
-    values are unknown)."""
-    if layer.extrapolate != "quadratic" or not layer.edge_basis.fused:
+    """Whether the term is needed: the layer continues quadratically (or on its extended
+    knots) and some of ``x`` ``(B, in)`` lies beyond its base interval (assumed under
+    transforms, where the values are unknown)."""
+    if layer.extrapolate not in CORRECTED or not layer.edge_basis.fused:
         return False
     if torch.compiler.is_compiling() or is_fake(x) or is_functorch_wrapped(x):
         return True
@@ -59,17 +68,100 @@ def _half_squared_overshoot(layer, x: Tensor) -> tuple[Tensor, Tensor]:
     return below * below / 2, above * above / 2
 
 
+def _end_windows(layer) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Per end (below, above): its ``2k + 2`` knots ``(2, 1, in, 2k + 2)``, the end
+    ``(2, 1, in)``, and the value and slope there of its ``k + 1`` bases ``(2, 1, in, k + 1)``;
+    kept on the layer until its knots change."""
+    knots, k = layer.knots, layer.k
+    key = (knots, knots._version, knots.dtype, knots.device)
+    cache = layer.__dict__.get("_end_window_cache")
+    if (cache is not None and cache[0][0] is knots and cache[0][1:] == key[1:]
+            and not torch.compiler.is_compiling()):
+        return cache[1]
+    n = knots.shape[-1] - k - 1
+    window = torch.stack([knots[:, :2 * k + 2], knots[:, n - k - 1:]]).unsqueeze(1)
+    at = knots[:, [k, n]].t().unsqueeze(1)  # (2, 1, in)
+    value = bspline_basis(at, window, k)  # (2, 1, in, k + 1)
+    slope = bspline_basis(at, window, k, derivative=1)
+    out = (window, at, value, slope)
+    if not torch.compiler.is_compiling():  # traced: made afresh, never kept
+        layer.__dict__["_end_window_cache"] = (key, out)
+    return out
+
+
+def _traced(x: Tensor) -> bool:
+    return torch.compiler.is_compiling() or is_fake(x) or is_functorch_wrapped(x)
+
+
+def _extended_ends(layer, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor, Tensor] | None]:
+    """What ``"extended"`` adds to the linearly continued bases at ``x`` ``(B, in)``, on the
+    ``k + 1`` bases of each end (below the grid bases ``0..k``, above it the last ``k + 1``).
+
+    Beyond an end only the bases whose support reaches past it are non-zero, and each
+    depends on its own ``k + 2`` knots: the textbook recursion on the end's ``2k + 2``
+    knots gives them exactly, whatever the grid.
+
+    Returns ``(terms, where)``: eagerly only the entries beyond an end are evaluated,
+    ``terms`` ``(N, k + 1)`` with ``where`` their (end, row, input) indices; under a
+    transform (unknown values) every entry, ``terms`` ``(2, B, in, k + 1)`` (0 inside the
+    base interval) and ``where`` None."""
+    window, at, value, slope = _end_windows(layer)
+    beyond = torch.stack([x < at[0], x > at[1]])  # (2, B, in)
+    if _traced(x):
+        xo = torch.where(beyond, x, at)  # points inside sit at the end: no term, no gradient
+        return bspline_basis(xo, window, layer.k) - value - slope * (xo - at).unsqueeze(-1), None
+    e, b, i = beyond.nonzero(as_tuple=True)
+    xs = x[b, i]  # (N,)
+    terms = (bspline_basis(xs, window[e, 0, i], layer.k) - value[e, 0, i]
+             - slope[e, 0, i] * (xs - at[e, 0, i]).unsqueeze(-1))  # (N, k + 1)
+    return terms, (e, b, i)
+
+
+def _end_weights(layer) -> Tensor:
+    """The spline weights of each end's ``k + 1`` bases, ``(2, out, in, k + 1)``."""
+    weight = layer.edge_weight()[1]  # (out, in, n_basis)
+    r = layer.k + 1
+    return torch.stack([weight[..., :r], weight[..., -r:]])
+
+
+def _extended_features(layer, x: Tensor) -> Tensor:
+    """:func:`_extended_ends` laid out on all the bases, ``(B, in, n_basis)``."""
+    terms, where = _extended_ends(layer, x)
+    if where is not None:  # (N, k + 1) back into (2, B, in, k + 1)
+        full = terms.new_zeros(2, *x.shape, terms.shape[-1])
+        terms = full.index_put(where, terms)
+    pad = torch.nn.functional.pad
+    n_basis, r = layer.n_basis, terms.shape[-1]
+    return pad(terms[0], (0, n_basis - r)) + pad(terms[1], (n_basis - r, 0))
+
+
+def _extended_output(layer, x: Tensor) -> Tensor:
+    """What ``"extended"`` adds to the layer's output, ``(B, out)``."""
+    terms, where = _extended_ends(layer, x)
+    weight = _end_weights(layer)  # (2, out, in, k + 1)
+    if where is None:
+        return torch.einsum("ebir,eoir->bo", terms, weight)
+    e, b, i = where
+    rows = torch.einsum("nr,nor->no", terms, weight[e, :, i])  # (N, out)
+    return x.new_zeros(x.shape[0], weight.shape[1]).index_add(0, b, rows)
+
+
 def curvature_features(layer, x: Tensor) -> Tensor:
-    """What ``"quadratic"`` adds to the linearly continued bases at ``x`` ``(B, in)``:
-    ``(B, in, n_basis)``."""
+    """What ``"quadratic"`` (or ``"extended"``) adds to the linearly continued bases at
+    ``x`` ``(B, in)``: ``(B, in, n_basis)``."""
+    if layer.extrapolate == "extended":
+        return _extended_features(layer, x)
     below, above = _half_squared_overshoot(layer, x)
     curv = end_curvature(layer)
     return below.unsqueeze(-1) * curv[0] + above.unsqueeze(-1) * curv[1]
 
 
 def curvature_output(layer, x: Tensor) -> Tensor:
-    """What ``"quadratic"`` adds to the layer's output, ``(B, out)``: the features of
-    :func:`curvature_features` times the spline weights, without the dense tensor."""
+    """What ``"quadratic"`` (or ``"extended"``) adds to the layer's output, ``(B, out)``:
+    the features of :func:`curvature_features` times the spline weights (for
+    ``"quadratic"`` without the dense tensor)."""
+    if layer.extrapolate == "extended":
+        return _extended_output(layer, x)
     below, above = _half_squared_overshoot(layer, x)
     ends = torch.einsum("eif,oif->eio", end_curvature(layer), layer.edge_weight()[1])
     return below @ ends[0] + above @ ends[1]

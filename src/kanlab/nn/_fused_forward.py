@@ -19,7 +19,7 @@ first condition that fails:
   edges, no forward hooks on its layers, and neither the model's class nor the
   layers' override the methods of the per-layer pass;
 * every layer is a B-spline layer with a kernel base function, degree at most
-  3, ``extrapolate`` other than ``"quadratic"``, and at most
+  3, ``extrapolate`` other than ``"quadratic"`` and ``"extended"``, and at most
   :data:`~kanlab.ops._strategies.ROWS_MAX_OUT` outputs: the layers on which the
   cost model picks the rows kernels anyway, so the fused path runs the same
   arithmetic with one node and one call per pass instead of one per layer.
@@ -42,6 +42,7 @@ from torch import Tensor
 
 from kanlab import config
 from kanlab._compat import forward_ad_active, is_fake, transforms_active
+from kanlab.nn._extrapolation import CORRECTED
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._stamp import stamp, track
 from kanlab.nn._value_checks import OVERFLOW_HEADROOM, check_layer_values
@@ -156,8 +157,9 @@ def _model_plan(model, x: Tensor, settings) -> tuple[NetworkSpec | None, str | l
             return None, f"layer {l} has forward hooks or its own forward"
         if layer.out_features > ROWS_MAX_OUT or layer.k > 3:
             return None, f"layer {l} is wider than {ROWS_MAX_OUT} outputs or of degree > 3"
-        if layer.extrapolate == "quadratic":
-            return None, f"layer {l} continues quadratically"
+        if layer.extrapolate in CORRECTED:
+            how = "quadratically" if layer.extrapolate == "quadratic" else "on its extended knots"
+            return None, f"layer {l} continues {how}"
         knots = layer.knots
         if knots.dtype != x.dtype or knots.device != x.device or \
                 (l == 0 and x.shape[1] != layer.in_features):

@@ -16,7 +16,7 @@ from kanlab._validation import check_allocation, check_device, check_float, chec
     check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._edge_rms import edge_rms
-from kanlab.nn._extrapolation import beyond_grid, curvature_features, curvature_output
+from kanlab.nn._extrapolation import CORRECTED, beyond_grid, curvature_features, curvature_output
 from kanlab.nn._stamp import Stamped
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
@@ -97,7 +97,10 @@ class KANLayer(Stamped, nn.Module):
     distance ``d`` beyond the end), so a cubic layer is C² everywhere and
     second derivatives through autograd (PDE losses) do not jump when a sample
     crosses a grid end; it costs an extra term only while some input lies
-    beyond the grid.  ``"constant"`` freezes the end value.
+    beyond the grid.  ``"constant"`` freezes the end value.  ``"extended"`` keeps
+    the B-splines of the ``k`` knot intervals beyond each end (pykan's spline: the
+    end coefficients shape it there, it fades to 0 at the outermost knots and only
+    the base function continues beyond them); ``C^(k-1)`` everywhere.
 
     Examples
     --------
@@ -308,9 +311,10 @@ class KANLayer(Stamped, nn.Module):
                           None if self.edge_basis.fused else self.basis)
 
     def _kernel_extrapolate(self) -> str:
-        """The continuation the kernels compute: ``"quadratic"`` is their ``"linear"`` plus
-        :func:`kanlab.nn._extrapolation.curvature_features` (so it keeps the kernels' speed)."""
-        return "linear" if self.extrapolate == "quadratic" else self.extrapolate
+        """The continuation the kernels compute: ``"quadratic"`` and ``"extended"`` are their
+        ``"linear"`` plus :func:`kanlab.nn._extrapolation.curvature_features` (so they keep
+        the kernels' speed)."""
+        return "linear" if self.extrapolate in CORRECTED else self.extrapolate
 
     def forward(self, x: Tensor) -> Tensor:
         self.check_input(x)

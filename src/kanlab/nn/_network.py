@@ -143,8 +143,9 @@ class KAN(KANMethods, Stamped, nn.Module):
         how every B-spline continues beyond its grid: ``"linear"`` (default: end
         value and slope, C¹ at the grid's ends), ``"quadratic"`` (plus the end
         curvature, C² there: for losses on second derivatives, e.g. PDEs, where
-        a hidden sample crossing a grid end would otherwise make u'' jump) or
-        ``"constant"``.  See :class:`KANLayer`.
+        a hidden sample crossing a grid end would otherwise make u'' jump),
+        ``"constant"`` or ``"extended"`` (pykan's: the B-splines of the extension
+        intervals, fading to 0 at the outermost knots).  See :class:`KANLayer`.
     device, dtype
         factory keywords, as for ``nn.Linear``.
 

@@ -86,6 +86,11 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
     ``noise_scale_base``, inputs of another dtype, ``'cuda'`` on a machine
     without CUDA and pykan's seeding of the global random generators follow the
     rules of :mod:`kanlab.pykan._legacy`.
+
+    ``extrapolate`` (kanlab's, not pykan's) sets how the splines continue beyond
+    their grids (:class:`kanlab.nn.KANLayer`): ``"quadratic"`` (the default, C²) or
+    ``"extended"``, pykan's own spline (live on the ``k`` extension intervals, 0 beyond
+    the outermost knots; docs/pykan_notebook_runs.md, pykK, for what it changes).
     """
 
     def __init__(self, width=None, grid=3, k=3, mult_arity=2, noise_scale=0.3,
@@ -93,7 +98,7 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
                  affine_trainable=False, grid_eps=0.02, grid_range=(-1, 1), sp_trainable=True,
                  sb_trainable=True, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
-                 dtype=None, noise_scale_base=None):
+                 dtype=None, noise_scale_base=None, extrapolate="quadratic"):
         device = _legacy.available_device(device)
         _legacy.seed_globals(_as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=_as_int("grid", grid), k=_as_int("k", k),
@@ -104,7 +109,7 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
                          noise_scale=float(noise_scale),
                          sb_trainable=bool(sb_trainable),
                          sp_trainable=bool(sp_trainable), mult_arity=_arity(mult_arity),
-                         extrapolate="quadratic", device=device, dtype=dtype)
+                         extrapolate=extrapolate, device=device, dtype=dtype)
         if sparse_init:
             with torch.no_grad():
                 for layer in self.layers:

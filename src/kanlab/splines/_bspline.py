@@ -39,8 +39,10 @@ __all__ = [
 
 
 # continuations beyond the base interval: the Taylor polynomial of degree 0, 1 or 2 at the
-# nearest end ("quadratic" keeps a cubic spline C² there, for losses on second derivatives)
-EXTRAPOLATIONS = ("linear", "constant", "quadratic")
+# nearest end ("quadratic" keeps a cubic spline C² there, for losses on second derivatives),
+# or "extended": the B-spline sum itself over the k extension intervals of the knot vector,
+# fading to 0 at its outermost knots and 0 beyond (pykan's spline; C^(k-1) everywhere)
+EXTRAPOLATIONS = ("linear", "constant", "quadratic", "extended")
 
 
 def check_knots(knots: Tensor, k: int) -> None:
@@ -259,13 +261,16 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         Promise that every knot row is equally spaced: every span then shares
         the cardinal polynomial matrix and no search is needed.  The caller
         checks the promise.
-    extrapolate : {"linear", "constant", "quadratic"}
+    extrapolate : {"linear", "constant", "quadratic", "extended"}
         Outside the base interval ``[t[k], t[n]]``: ``"linear"`` continues every
         basis along its tangent at the nearest end, so a spline extends as the
         straight line with its end value and slope; ``"constant"`` freezes the
         bases at the end value; ``"quadratic"`` continues them as their
         degree-2 Taylor polynomial at the end, so a spline of degree ``k >= 2``
-        stays C² across the ends.
+        stays C² across the ends; ``"extended"`` keeps the B-splines themselves
+        (:func:`bspline_basis`) on the ``k`` knot intervals beyond each end, where
+        the end coefficients shape the spline freely until it fades to 0 at the
+        outermost knots, and 0 beyond them: ``C^(k-1)`` everywhere.
     derivative : int
         Order of the derivative with respect to ``x`` (of the extrapolated
         bases: outside the base interval they are the derivatives of that
@@ -291,7 +296,7 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     n = knots.shape[-1] - k - 1
     xc = torch.minimum(torch.maximum(x, knots[:, k]), knots[:, n])  # clamp into the base interval
     # the continuation is the Taylor polynomial of degree `top` at the nearest end
-    top = {"constant": 0, "linear": 1, "quadratic": 2}[extrapolate]
+    top = {"constant": 0, "linear": 1, "quadratic": 2, "extended": 0}[extrapolate]
     orders = [derivative] + list(range(derivative + 1, min(top, k) + 1))
     if uniform:
         out, start = _uniform_local(xc, knots, k, orders)
@@ -299,12 +304,25 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         out, start = _general_local(xc, knots, k, orders,
                                     tables if tables is not None else span_tables(knots, k))
     values = out[..., 0, :]
+    if extrapolate == "extended":
+        return _extended_ends(x, xc, knots, k, derivative, values, start), start
     if derivative > top:  # beyond the ends the continuation has no such derivative
         return values.masked_fill((x != xc).unsqueeze(-1), 0.0), start
     d = (x - xc).unsqueeze(-1)
     for i in range(1, len(orders)):  # d^i / i! times the derivative of order derivative + i
         values = values + (d ** i / math.factorial(i)) * out[..., i, :]
     return values, start
+
+
+def _extended_ends(x: Tensor, xc: Tensor, knots: Tensor, k: int, derivative: int,
+                   values: Tensor, start: Tensor) -> Tensor:
+    """``values`` ``(..., F, k + 1)`` with the points beyond the base interval given the
+    textbook bases ``start .. start + k`` there (on their own ``2k + 2`` knots): the
+    bases of the extension intervals, 0 beyond the outermost knots."""
+    idx = start.unsqueeze(-1) + torch.arange(2 * k + 2, device=knots.device)  # (..., F, 2k+2)
+    window = knots.expand(*start.shape, knots.shape[-1]).gather(-1, idx)
+    beyond = bspline_basis(x, window, k, derivative)  # (..., F, k + 1)
+    return torch.where((x != xc).unsqueeze(-1), beyond, values)
 
 
 def scatter_local(values: Tensor, start: Tensor, n_basis: int) -> Tensor:

@@ -52,6 +52,7 @@ EDGE_LIMIT = 1 << 20
 
 def _plain(model, x: Tensor) -> bool:
     """Whether the model's regularised evaluation is the plain composition of its layers."""
+    from kanlab.nn._extrapolation import CORRECTED
     from kanlab.nn._layer import KANLayer
     from kanlab.nn._network import KAN
     cls = type(model)
@@ -62,7 +63,7 @@ def _plain(model, x: Tensor) -> bool:
         return False
     n = x.shape[0]
     for layer in model.layers:
-        if (type(layer) is not KANLayer or layer.base_fun is None or layer.extrapolate == "quadratic"
+        if (type(layer) is not KANLayer or layer.base_fun is None or layer.extrapolate in CORRECTED
                 or not layer.edge_basis.fused or layer.knots.device.type != "cpu"
                 or layer.out_features * layer.in_features > NUMPY_LIMIT
                 or n * layer.out_features * layer.in_features > EDGE_LIMIT
