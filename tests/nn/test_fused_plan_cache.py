@@ -8,7 +8,7 @@ import torch
 import kanlab
 from kanlab.nn import _fused_forward
 from kanlab.nn._fused_forward import _plan, fused_reason
-from kanlab.nn._grid import refine_layer
+from kanlab.nn._refine import refine_layer
 from kanlab.ops import _extension as extension
 
 needs_kernels = pytest.mark.skipif(extension.ops() is None,

@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from kanlab import KAN
-from kanlab.nn._grid import grid_points_from_samples, refine_layer, update_grid, update_layer_grid
+from kanlab.nn._grid import update_grid, update_layer_grid
+from kanlab.nn._grid_points import grid_points_from_samples
+from kanlab.nn._refine import refine_layer
 from kanlab.splines import extend_points
 from kanlab import NonFiniteError
 

@@ -118,7 +118,7 @@ def config_from_args(parser, args):
 
 def _check_cost(parser, args, width) -> None:
     """Refuse options whose model or grid refinements would be out of proportion."""
-    from kanlab.nn._grid import MAX_REFINE_FLOPS
+    from kanlab.nn._refine import MAX_REFINE_FLOPS
     from kanlab.nn._network import _check_width
     n_add, n_mult = _check_width(width)
     nodes = [a + m for a, m in zip(n_add, n_mult)]

@@ -1,6 +1,7 @@
 """Modules: :class:`KANLayer`, :class:`KAN`, edge bases, symbolic edges, grids and pruning."""
 from kanlab.nn._edge_bases import DEFAULT_BASIS, EDGE_BASES, EdgeBasis, get_edge_basis
-from kanlab.nn._grid import refine, refine_layer, update_grid, update_layer_grid
+from kanlab.nn._grid import update_grid, update_layer_grid
+from kanlab.nn._refine import refine, refine_layer
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._network import KAN
 from kanlab.nn._pruning import (Attribution, attribute, edge_moments, prune, prune_input,

@@ -1,135 +1,23 @@
-"""Grid update (knots follow the data) and grid refinement (more intervals).
+"""Grid update: the knots follow the data, the function is kept up to a least-squares fit.
 
-Both keep the function a model computes: ``update_grid`` up to a
-least-squares fit, ``refine`` exactly whenever the new grid contains the old
-grid points (``new_grid`` a multiple of ``grid``).  Liu et al. (2024), §2.4.
+Where the points go is :mod:`kanlab.nn._grid_points`; refinement to more
+intervals is :mod:`kanlab.nn._refine`.  Liu et al. (2024), §2.4.
 """
 from __future__ import annotations
 
-import copy
 import warnings
 
 import torch
 from torch import Tensor
 
 from kanlab.nn._grid_carry import carry_targets
+from kanlab.nn._grid_points import grid_points_from_samples, too_narrow
 from kanlab.nn._layer import KANLayer
 from kanlab.splines._bspline import extend_points
-from kanlab._validation import NonFiniteError, check_int, check_samples, check_solver_dtype
+from kanlab._validation import NonFiniteError, check_samples, check_solver_dtype
 
-__all__ = ["grid_points_from_samples", "inlier_span", "update_layer_grid", "update_grid",
-           "refine_layer", "refine", "OUTLIER_FENCE", "update_grid_flops", "MAX_UPDATE_FLOPS",
-           "MOVES", "output_change"]
-
-# Tukey's "far out" fences: samples beyond q1 - 3·IQR or q3 + 3·IQR do not
-# stretch the grid.  No sample of a uniform or Gaussian batch is that far out
-# (Gaussian: 4.7σ), heavy tails lose a few percent (lognormal(0, 1): ~3%),
-# and the breakdown point is 25%, so one wild sample in a minibatch of 16
-# cannot move the grid.
-OUTLIER_FENCE = 3.0
-# shortest grid interval, as a share of the mean one, that sample quantiles may produce
-MIN_GAP = 0.05
-
-
-def _sorted_quantile(xs: Tensor, q: float) -> Tensor:
-    """Linear-interpolation quantile ``q`` of each column of sorted ``xs`` ``(B, F)``."""
-    pos = q * (xs.shape[0] - 1)
-    i = int(pos)
-    j = min(i + 1, xs.shape[0] - 1)
-    return xs[i] + (pos - i) * (xs[j] - xs[i])
-
-
-def inlier_span(xs: Tensor, fence: float = OUTLIER_FENCE) -> tuple[Tensor, Tensor]:
-    """Index range of the samples inside Tukey's fences, per column.
-
-    Parameters
-    ----------
-    xs : Tensor, shape (B, F)
-        Finite samples, sorted along dim 0.
-    fence : float
-        Multiple of the interquartile range beyond the quartiles.
-
-    Returns
-    -------
-    first, last : Tensor of int64, shape (F,)
-        ``xs[first[f]:last[f] + 1, f]`` are the inliers of column ``f``.  A
-        column whose inliers are all equal while its samples are not (a
-        spike with a sparse spread, e.g. 90% zeros) keeps every sample.
-    """
-    count = xs.shape[0]
-    q1, q3 = _sorted_quantile(xs, 0.25), _sorted_quantile(xs, 0.75)
-    iqr = q3 - q1
-    first = (xs < q1 - fence * iqr).sum(0)  # (F,)
-    last = count - 1 - (xs > q3 + fence * iqr).sum(0)
-    flat = xs.gather(0, last[None]) <= xs.gather(0, first[None])
-    first = torch.where(flat[0], torch.zeros_like(first), first)
-    last = torch.where(flat[0], torch.full_like(last, count - 1), last)
-    return first, last
-
-
-def grid_points_from_samples(x: Tensor, grid: int, grid_eps: float,
-                             fence: float | None = OUTLIER_FENCE) -> Tensor:
-    """Grid points that blend sample quantiles and a uniform grid, ignoring outliers.
-
-    Parameters
-    ----------
-    x : Tensor, shape (B, F)
-        Finite samples.
-    grid : int
-        Number of intervals ``G``.
-    grid_eps : float
-        Weight of the uniform grid, in ``[0, 1]``.
-    fence : float or None
-        Samples beyond Tukey's fences (:func:`inlier_span`) are left out;
-        ``None`` uses every sample.
-
-    Returns
-    -------
-    points : Tensor, shape (F, G + 1)
-        Strictly increasing on every row whose inliers are not all equal;
-        the first and last points are the extreme inliers.  Rows of constant
-        samples, or whose width overflows the dtype, come back as NaN for the
-        caller to handle.
-    """
-    xs = x.sort(dim=0).values  # (B, F)
-    if fence is None:
-        first = torch.zeros(x.shape[1], dtype=torch.long, device=x.device)
-        last = torch.full_like(first, x.shape[0] - 1)
-    else:
-        first, last = inlier_span(xs, fence)
-    frac = torch.linspace(0, 1, grid + 1, device=x.device, dtype=x.dtype)  # (G + 1,)
-    idx = (first[:, None] + frac.to(torch.float64)[None] * (last - first)[:, None]).round().long()
-    adaptive = xs.gather(0, idx.t()).t()  # (F, G + 1)
-    lo, hi = adaptive[:, :1], adaptive[:, -1:]  # (F, 1)
-    # convex combination: no overflow even when hi - lo exceeds the dtype's range
-    uniform = lo * (1 - frac) + hi * frac  # (F, G + 1)
-    points = grid_eps * uniform + (1 - grid_eps) * adaptive
-    # ties (or near ties) between quantiles: lean on the uniform grid until no
-    # interval is shorter than MIN_GAP of the mean one, which keeps the refit well
-    # conditioned (a 1:200 interval ratio already defeats it in float32)
-    min_gap = MIN_GAP * (hi - lo) / grid  # (F, 1)
-    eps = grid_eps
-    while not bool((points.diff(dim=-1) >= min_gap).all()) and eps < 1.0:
-        eps = min(1.0, max(2 * eps, 0.01))
-        bad = ~(points.diff(dim=-1) >= min_gap).all(-1, keepdim=True)
-        points = torch.where(bad, eps * uniform + (1 - eps) * adaptive, points)
-    # a width beyond the dtype's range would make the extended knots overflow
-    degenerate = ~(points.diff(dim=-1) > 0).all(-1) | ~torch.isfinite(hi - lo)[:, 0]
-    return torch.where(degenerate[:, None], torch.full_like(points, float("nan")), points)
-
-
-def _too_narrow(points: Tensor, k: int) -> Tensor:
-    """Rows ``(F, G + 1)`` whose mean spacing ``h`` the basis cannot resolve, ``(F,)`` bool.
-
-    The span polynomials carry powers ``h**-p`` up to ``p = k + 1`` (with the
-    slope), which overflow below ``h = max ** (-1 / (k + 1))`` (float32:
-    ~7e-10 for k = 3); and a spacing within 64 ulps of the grid's magnitude
-    leaves no room between the points.
-    """
-    info = torch.finfo(points.dtype)
-    h = (points[:, -1] - points[:, 0]) / (points.shape[-1] - 1)
-    scale = torch.maximum(points[:, 0].abs(), points[:, -1].abs())
-    return (h < info.max ** (-1.0 / (k + 1))) | (h < 64 * info.eps * scale)
+__all__ = ["update_layer_grid", "update_grid", "update_grid_flops", "MAX_UPDATE_FLOPS", "MOVES",
+           "output_change"]
 
 
 def _spline_coef(layer: KANLayer) -> Tensor:
@@ -143,7 +31,7 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
                       x_before: Tensor | None = None) -> None:
     """Move a layer's knots toward its input samples and refit its splines.
 
-    The grid spans the samples inside Tukey's fences (:func:`inlier_span`),
+    The grid spans the samples inside Tukey's fences (:func:`kanlab.nn._grid_points.inlier_span`),
     so a few wild samples cannot stretch it; samples beyond it are handled by
     the layer's linear extension.  Inputs whose samples are all equal (or
     whose range overflows the dtype) keep their grid, with a RuntimeWarning.
@@ -180,7 +68,7 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
     if move != 1.0:
         points = move * points + (1 - move) * layer.knots[:, k:k + grid + 1]
     degenerate = ~torch.isfinite(extend_points(points, k)).all(-1)  # NaN rows, overflowing knots
-    degenerate |= _too_narrow(points, k)
+    degenerate |= too_narrow(points, k)
     if bool(degenerate.any()):
         warnings.warn(f"update_grid: inputs {degenerate.nonzero().flatten().tolist()} have a "
                       "single distinct value in this batch (or a range too wide or too narrow "
@@ -341,75 +229,3 @@ def update_grid_flops(in_features: int, grid: int, k: int, rows: int) -> float:
     n = grid + k
     samples = min(rows, 8192) + 4 * n + grid * (k + 1)
     return float(in_features) * samples * n * n
-
-
-MAX_REFINE_FLOPS = 2e10  # about ten seconds of one core; refine(1000) on [2, 3, 1] needs 4.5e10
-
-
-def _refine_flops(layer: KANLayer, new_grid: int) -> float:
-    """Rough cost of :func:`refine_layer`: a dense QR of (samples x basis) per input."""
-    n = new_grid + layer.k
-    samples = new_grid * (2 * (layer.k + 1) + 1) if layer.basis_name == "bspline" else 4 * n + 64
-    return float(layer.in_features) * samples * n * n
-
-
-def _interpolate_points(points: Tensor, new_grid: int) -> Tensor:
-    """Resample increasing grid points ``(F, G + 1)`` to ``(F, new_grid + 1)``.
-
-    Piecewise-linear in the point index, so a uniform grid stays uniform and,
-    when ``new_grid`` is a multiple of ``G``, every old point is kept.
-    """
-    grid = points.shape[-1] - 1
-    s = torch.linspace(0, grid, new_grid + 1, dtype=points.dtype, device=points.device)
-    i = s.floor().long().clamp(max=grid - 1)
-    frac = s - i
-    return points[:, i] + frac * (points[:, i + 1] - points[:, i])
-
-
-@torch.no_grad()
-def refine_layer(layer: KANLayer, new_grid: int) -> None:
-    """Put a layer on ``new_grid`` intervals of its base interval, keeping its splines."""
-    new_grid = check_int(new_grid, "new_grid", low=1)
-    k = layer.k
-    points = _interpolate_points(layer.knots[:, k:k + layer.grid + 1], new_grid)
-    new_knots = extend_points(points, k)
-    # the domain is kept (B-splines: exact knot insertion where the grids nest)
-    coef = layer.edge_basis.transfer(layer.knots, _spline_coef(layer), new_knots, k,
-                                     layer.extrapolate)
-    layer.set_grid(new_knots, coef.permute(2, 0, 1))
-
-
-def refine(model, new_grid: int):
-    """A copy of ``model`` with ``new_grid`` intervals per spline, computing the same function.
-
-    The base interval of every spline is kept and its grid points are
-    resampled (:func:`_interpolate_points`).  From ``G`` to a multiple of
-    ``G`` the function is kept to rounding error; otherwise it is the
-    least-squares projection onto the finer spline space.  The original model
-    is left untouched.
-
-    A coarser grid cannot keep the function: the result is its least-squares
-    projection and a ``UserWarning`` says so.  The cost is checked first: a
-    projection whose dense least-squares work exceeds :data:`MAX_REFINE_FLOPS`
-    raises ``ValueError`` before any work (refine in steps, or build a new
-    model of that grid).
-    """
-    if not isinstance(new_grid, int) or isinstance(new_grid, bool) or new_grid < 1:
-        raise ValueError(f"new_grid must be a positive int, got {new_grid!r}")
-    check_solver_dtype(model.layers[0].knots.dtype, "refine")
-    cost = sum(_refine_flops(layer, new_grid) for layer in model.layers)
-    if cost > MAX_REFINE_FLOPS:
-        raise ValueError(f"refine({new_grid}) would take about {cost:.1e} floating-point "
-                         f"operations (limit {MAX_REFINE_FLOPS:.0e}): the splines are projected "
-                         "by a dense least-squares fit whose cost grows with the cube of the "
-                         "grid; refine to a smaller grid, or build KAN(..., grid="
-                         f"{new_grid}) and train it")
-    coarser = [l for l, layer in enumerate(model.layers) if new_grid < layer.grid]
-    if coarser:
-        warnings.warn(f"refine({new_grid}) makes the grid of layers {coarser} coarser: the "
-                      "splines are replaced by their least-squares projection, which changes "
-                      "the function the model computes", UserWarning, stacklevel=3)
-    new = copy.deepcopy(model)
-    for layer in new.layers:
-        refine_layer(layer, new_grid)
-    return new

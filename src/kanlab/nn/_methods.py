@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 from torch import Tensor
 
 from kanlab import symbolic
-from kanlab.nn import _grid, _pruning
+from kanlab.nn import _grid, _pruning, _refine
 
 if TYPE_CHECKING:
     from kanlab.nn._network import KAN
@@ -34,7 +34,7 @@ class KANMethods:
 
     def refine(self, new_grid: int) -> "KAN":
         """A copy on ``new_grid`` intervals computing the same function (see :func:`kanlab.nn.refine`)."""
-        return _grid.refine(self, new_grid)
+        return _refine.refine(self, new_grid)
 
     def fit(self, dataset: dict, **kwargs):
         """Train in place; keyword arguments are the fields of :class:`kanlab.FitConfig`.
