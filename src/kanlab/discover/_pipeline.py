@@ -296,13 +296,14 @@ def _finish(table, test_table, data, symbols, identifiers, name_map, candidates,
     scale = float(np.std(data["y_train"]))
     candidates = _rounded_leaders(candidates, data, symbols, scale)
     front = pareto_front(candidates)
-    if len(data["y_val"]) < FEW_ROWS:  # few rows: the training rows vote too (cross-validated)
-        chosen = choose_cross_validated(
+    # validation residuals: a lead within their noise does not buy complexity
+    errors = [data["y_val"] - evaluate(c["expr"], symbols, data["X_val"]) for c in front]
+    chosen = choose(front, floor=EXACT * scale, errors=errors)
+    if chosen is not None and len(data["y_val"]) < FEW_ROWS:  # few rows: the training rows
+        other = choose_cross_validated(  # vote too, for a simpler member only (_select)
             front, symbols, np.vstack([data["X_train"], data["X_val"]]),
             np.concatenate([data["y_train"], data["y_val"]]), EXACT * scale, seed=seed)
-    else:  # validation residuals: a lead within their noise does not buy complexity
-        errors = [data["y_val"] - evaluate(c["expr"], symbols, data["X_val"]) for c in front]
-        chosen = choose(front, floor=EXACT * scale, errors=errors)
+        chosen = other if other["complexity"] < chosen["complexity"] else chosen
     formula, picked = None, chosen
     if chosen is not None:
         tol = rounding_tolerance(chosen["expr"], chosen["val_rmse"], len(data["y_train"]),
