@@ -12,7 +12,7 @@ The set is small on purpose: every form offered is one more way for a noisy cons
 land on a wrong simple value that the validation rows cannot reject.
 
 - ``p/q·π^k`` for ``k`` in −2, −1, 2 (``k = 1`` is :func:`_nice_values`'s own kind),
-  ``|p|, q <= 12``;
+  ``|p|, q <= 4``;
 - ``sqrt(p/q)·π^(j/2)`` for ``j`` in −1, 0, 1, ``p, q <= 6`` (``sqrt(2)``, ``1/sqrt(2π)``,
   ``sqrt(π/2)``), never a rational;
 - ``p/q·c`` for ``c`` in ``log 2``, ``log 10``, their reciprocals, ``e`` and ``1/e``,
@@ -24,7 +24,7 @@ import math
 
 __all__ = ["closed_forms"]
 
-PI_POWER_TERMS = 12  # |p| and q of p/q·π^k at most
+PI_POWER_TERMS = 4  # |p| and q of p/q·π^k at most
 ROOT_TERMS = 6  # p and q of sqrt(p/q)·π^(j/2) at most
 OTHER_TERMS = 4  # |p| and q of p/q·log 2 (log 10, e, ...) at most
 
