@@ -21,7 +21,8 @@ With fewer validation rows than :data:`FEW_ROWS`, the paired test itself has lit
 on.  :func:`choose_cross_validated` then reuses the training rows: each near-best member's
 constants are refitted on all but one of ``folds`` parts of the training and validation
 rows and scored on the part left out, and :func:`choose` runs on those out-of-fold
-residuals (five times as many rows).  The structures were found on the training rows, so
+residuals (every training and validation row, four times the validation rows at a 60/20
+split).  The structures were found on the training rows, so
 these errors favour the richer members (a 6-constant look-alike of ``A·cos(k·d)`` beat the
 law out of fold on 200 rows): the caller takes that choice only where it is *simpler* than
 the validation rows' own, i.e. a simpler member is accepted when either test cannot tell
