@@ -41,3 +41,25 @@ def test_nothing_without_a_constant_term_or_of_mixed_sign():
     assert offset_formulas(x ** 2, X, X[:, 0] ** 2, X, X[:, 0] ** 2, [x]) == []
     y = np.sin(6 * X[:, 0])  # both signs around any constant near 0
     assert offset_formulas(x + sympy.Float(0.01), X, y, X, y, [x]) == []
+
+
+def test_a_constant_within_the_noise_starts_no_search():
+    """p + ρ·v²/2 at 1 % noise, fitted with a constant term at the noise level: the data do
+    not need it (offset_needed is False) and nothing is searched; an offset of 30 noise
+    levels is needed."""
+    p, rho, v = sympy.symbols("p rho v", positive=True)
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(1e5, 2e5, 800), rng.uniform(900, 1100, 800), rng.uniform(1, 10, 800)]
+    law = X[:, 0] + X[:, 1] * X[:, 2] ** 2 / 2
+    sigma = 0.01 * np.std(law)
+    y = law + sigma * rng.standard_normal(800)
+    tr, va = (X[:600], y[:600]), (X[600:], y[600:])
+    trace = refit(sympy.Float(1.0) * p + sympy.Float(0.5) * rho * v ** 2 - sympy.Float(sigma),
+                  [p, rho, v], *tr)
+    assert abs(additive_constant(trace)) > 0  # a constant term indeed
+    from kanlab.discover._offset import offset_needed
+    assert not offset_needed(trace, [p, rho, v], *tr, *va)
+    assert offset_formulas(trace, *tr, *va, [p, rho, v]) == []
+    shifted = y - 30 * sigma  # the law against a baseline 30 noise levels below
+    start = p + rho * v ** 2 / 2 - sympy.Float(29 * sigma)
+    assert offset_needed(start, [p, rho, v], tr[0], shifted[:600], va[0], shifted[600:])

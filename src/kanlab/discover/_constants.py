@@ -26,6 +26,7 @@ __all__ = ["evaluate", "rmse_of", "refit", "round_constants", "rounding_toleranc
 DIGITS_SHARE = 0.25  # of the rounding tolerance, for cutting digits (see round_constants)
 PI_NUMERATOR = 12  # p/q·π offered as a simple value only for |p| up to this
 EXPONENT_WINDOW = 0.3  # simple exponents offered this far from the fitted one (_nice_exponents)
+MAX_EXPONENT_DENOMINATOR = 12  # of a rational exponent offered by _nice_exponents
 
 
 def rounding_tolerance(expr, val_rmse: float, n_train: int, floor: float) -> float:
@@ -105,10 +106,10 @@ def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02,
     """Simple numbers within ``within`` (relative) of ``value``, simplest first.
 
     Integers, then fractions ``p/q`` by growing ``q``, then the reciprocal of a whole
-    number ``1/k``, then ``p/q·π`` (the first ``per_kind`` of each
-    kind); the
-    caller keeps the first that the validation rows accept, so an exponent
-    of 1.9992 becomes 2, not 7π/11.
+    number ``1/k``, then ``p/q·π`` (the first ``per_kind`` of each kind); the caller
+    keeps the first that the validation rows accept, so an exponent of 1.9992 becomes 2,
+    not 7π/11.  Other closed forms (``1/(2π)``, ``sqrt(2)``, ``log 2``) are
+    :func:`~kanlab.discover._closed_forms.closed_forms`, tried after these.
     """
     import sympy
     if abs(value) < 1e-12:
@@ -140,8 +141,9 @@ def _nice_values(value: float, max_denominator: int = 12, within: float = 0.02,
 
 def _nice_exponents(value: float, window: float = EXPONENT_WINDOW) -> list:
     """Integers, then halves, thirds and quarters within ``window`` of an exponent, nearest
-    first in each kind, then :func:`_nice_values`'s close fractions; never 0 (the caller
-    tries it first) and never a multiple of π.
+    first in each kind, then :func:`_nice_values`'s close fractions with denominators up to
+    :data:`MAX_EXPONENT_DENOMINATOR`; never 0 (the caller tries it first), never a multiple
+    of π or another closed form.
 
     An exponent of an input that spans a narrow range is loosely determined (g over
     9.7–9.9 fitted as g**-0.9425 beside a factor 1.754, where the law has 2/g): the window
@@ -154,9 +156,10 @@ def _nice_exponents(value: float, window: float = EXPONENT_WINDOW) -> list:
                                                       math.ceil((value + window) * q) + 1)
                  if p != 0 and math.gcd(p, q) == 1 and abs(p / q - value) <= window]
         out += sorted(found, key=lambda v: abs(float(v) - value))
-    # then the close fractions of larger denominators (a fifth: (E·t²/ρ)**(1/5))
-    return out + [v for v in _nice_values(value) if v not in out and not v.has(sympy.pi)
-                  and v != 0]
+    # then the close fractions of larger denominators (a fifth: (E·t²/ρ)**(1/5)), never a
+    # whole number's reciprocal beyond them: C**(1/53) for a fitted 0.0189 reads as a law
+    return out + [v for v in _nice_values(value) if v not in out and v.is_Rational
+                  and v != 0 and v.q <= MAX_EXPONENT_DENOMINATOR]
 
 
 def _tiers(values) -> list:
@@ -207,14 +210,19 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
     # 0.9 away from m; snapping the factor first would lock the exponent at 0.998
     in_exponent = {q for pw in template.atoms(sympy.Pow) for q in pw.exp.free_symbols}
     order = sorted(params, key=lambda q: (q not in in_exponent, abs(values[q])))
-    # two passes.  The structure first: exponents to simple values, and constants the data do
-    # not need (an offset, a term) to 0.  Then, after the constants left are refitted to the
-    # structure, their values: a factor snapped before an offset was dropped keeps the
-    # offset's share (1/11612 for the 1/11606 the final structure fits)
+    # three passes.  The structure first: exponents to simple values, and constants the data
+    # do not need (an offset, a term) to 0.  Then, after the constants left are refitted to
+    # the structure, their values: a factor snapped before an offset was dropped keeps the
+    # offset's share (1/11612 for the 1/11606 the final structure fits).  Last, closed forms
+    # (1/(2π), sqrt(2), log 2) for the constants still free: tried earlier, a factor near
+    # 1/sqrt(2π) took the share of the error that kept an exponent's -1/2 out
     refitted = False
-    for p, structure in [(q, True) for q in order] + [(q, False) for q in order]:
+    passes = [(q, "structure") for q in order] + [(q, "values") for q in order] + [
+        (q, "closed") for q in order if q not in in_exponent]
+    for p, stage in passes:
         if p not in free:
             continue
+        structure = stage == "structure"
         if not structure and not refitted:  # pass 2 starts
             values.update(zip(free, _fit_params(template, free, [values[q] for q in free],
                                                 fixed, symbols, *train)))
@@ -225,8 +233,11 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
             simple = []
         elif structure:
             simple = _nice_exponents(values[p])
-        else:
+        elif stage == "values":
             simple = _nice_values(values[p])
+        else:
+            from kanlab.discover._closed_forms import closed_forms
+            simple = closed_forms(values[p])
         for tier in _tiers(zero + simple):
             rest = [q for q in free if q is not p]
             best = None  # (validation RMSE, value, refitted rest) of the tier's accepted values

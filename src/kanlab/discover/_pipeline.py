@@ -291,14 +291,19 @@ def _finish(table, test_table, data, symbols, identifiers, name_map, candidates,
     import sympy
     from kanlab.discover._constants import (complexity, evaluate, rmse_of, round_constants,
                                             rounding_tolerance)
-    from kanlab.discover._select import choose, pareto_front
+    from kanlab.discover._select import FEW_ROWS, choose, choose_cross_validated, pareto_front
     from kanlab.discover._simplify import simplest
     scale = float(np.std(data["y_train"]))
     candidates = _rounded_leaders(candidates, data, symbols, scale)
     front = pareto_front(candidates)
-    # validation residuals: a lead within their noise does not buy complexity (few rows)
+    # validation residuals: a lead within their noise does not buy complexity
     errors = [data["y_val"] - evaluate(c["expr"], symbols, data["X_val"]) for c in front]
     chosen = choose(front, floor=EXACT * scale, errors=errors)
+    if chosen is not None and len(data["y_val"]) < FEW_ROWS:  # few rows: the training rows
+        other = choose_cross_validated(  # vote too, for a simpler member only (_select)
+            front, symbols, np.vstack([data["X_train"], data["X_val"]]),
+            np.concatenate([data["y_train"], data["y_val"]]), EXACT * scale, seed=seed)
+        chosen = other if other["complexity"] < chosen["complexity"] else chosen
     formula, picked = None, chosen
     if chosen is not None:
         tol = rounding_tolerance(chosen["expr"], chosen["val_rmse"], len(data["y_train"]),

@@ -85,10 +85,28 @@ def _high_power_of_sum(expr) -> bool:
     return False
 
 
+def _powers_of_numbers(expr):
+    """``exp(c·log(b)·u)`` written ``b**(c·u)`` for a positive rational ``b``.
+
+    A rate snapped to ``log 2`` (:mod:`._closed_forms`) is a half-life:
+    ``exp(-log(2)·t/T)`` is ``2**(-t/T)``.  sympy's rewritings other than ``simplify``
+    leave it as it is.
+    """
+    import sympy
+    swap = {}
+    for call in expr.atoms(sympy.exp):
+        arg = call.args[0]
+        logs = [f for f in sympy.Mul.make_args(arg) if isinstance(f, sympy.log)
+                and f.args[0].is_Rational and f.args[0] > 0]
+        if len(logs) == 1:
+            swap[call] = logs[0].args[0] ** (arg / logs[0])
+    return expr.xreplace(swap) if swap else expr
+
+
 def _rewritings(expr, thorough: bool):
     import sympy
     from kanlab.discover._constants import complexity
-    steps = [sympy.together, sympy.factor, sympy.cancel]
+    steps = [sympy.together, sympy.factor, sympy.cancel, _powers_of_numbers]
     # factor() of a function whose argument holds a fractional power runs for minutes
     # (exp((112000*E**(3/2)/sqrt(T) - 51800000*mu**2/T**2)/T): polynomials in E**(1/2),
     # T**(1/2) of huge degree); together and cancel stay quick there
