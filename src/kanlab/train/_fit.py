@@ -87,7 +87,7 @@ class FitConfig:
     # its training loss is lower than the update's divided by this factor (>= 1).  1 keeps the
     # lower one; a larger factor keeps the schedule's update unless its first step is clearly
     # trapped (the outer edges fitted to the untrained hidden values; docs/pykan_notebook_runs.md,
-    # pykL: trapped first steps were 3.8-6.8x worse, untrapped ones 0.4-1.9x)
+    # pykL: trapped first steps were 3.8-6.8x worse, untrapped ones 0.4-2.1x)
     first_grid_update_margin: float = 1.0
 
     def __post_init__(self) -> None:
@@ -437,7 +437,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                 lambda: model.update_grid(xb, max_change=cfg.grid_max_change,
                                           carry=cfg.grid_carry),
                 lambda: _make_optimizer(model, cfg),
-                lambda: rmse(model, x_train, y_train, cfg.loss_fn), cfg.first_grid_update_margin)
+                lambda: rmse(model, x_train, y_train, cfg.loss_fn),
+                cfg.first_grid_update_margin)
             if updated:
                 history.grid_update_steps.append(step)
         else:
