@@ -128,17 +128,6 @@ def _fold_exp_coefficients(expr, digits: int, max_denominator: int):
         inner = exps[0].args[0] + nice_number(log_c, digits, max_denominator)
         return rest.subs(exps[0], sympy.exp(inner, evaluate=False))
 
-    def root(power):  # (c·u)**p = c**p · u**p for c > 0: a root's scale goes in front too
-        base, p = power.as_base_exp()
-        if not (isinstance(base, sympy.Add) and base.free_symbols and p.is_number
-                and p.is_real and float(p) != round(float(p))):  # a root (2.0 is no root)
-            return power
-        c, unit = unit_scale(base)
-        if c == 1 or not c > 0:
-            return power
-        return c ** p * unit ** p
-
-    expr = expr.replace(lambda e: isinstance(e, sympy.Pow), root)
     return expr.replace(lambda e: isinstance(e, sympy.Mul), fold)
 
 
