@@ -120,3 +120,28 @@ def test_scales_out_of_factors_moves_each_sums_scale_to_the_product_and_keeps_va
     assert scales_out_of_factors(m * (3.0 * g - 1.5 * y + 0.25)).as_coeff_Mul()[0] == 3.0
     assert scales_out_of_factors(exprs[3]) == exprs[3]  # a number times one sum: sympy's form
     assert scales_out_of_factors(m * g) == m * g
+
+
+def test_scales_out_of_factors_takes_a_roots_positive_scale_out_front_and_keeps_values():
+    """``1.97·sqrt(0.2597·(x + a)² + 0.2598·(y - b)² + c)``, a fitted radius, rounds to
+    ``1.97*sqrt(0.26*x**2 + 0.26*y**2)`` constant by constant; with the root's scale in front
+    it rounds to ``sqrt(x**2 + y**2)`` up to 1.0 factors.  Negative scales and integer powers
+    are left alone (a root of a negative number, a polynomial)."""
+    from kanlab.pykan import ex_round
+    from kanlab.symbolic import scales_out_of_factors
+    x, y = sympy.symbols("x y")
+    radius = 1.9707870483398438 * sympy.sqrt(
+        0.25965461134910583 * (1.0 * x + 0.00012588397657964379) ** 2
+        + 0.25976213812828064 * (1.0 * y - 7.7391603554133326e-5) ** 2 + 0.000689417123794) - 0.01
+    out = scales_out_of_factors(radius)
+    pts = np.random.default_rng(0).uniform(-1.0, 1.0, size=(50, 2))
+    np.testing.assert_allclose(to_numpy(out, [x, y])(pts), to_numpy(radius, [x, y])(pts),
+                               rtol=1e-12)
+    rounded = ex_round(out, 2)
+    assert sympy.simplify(rounded - (sympy.sqrt(x ** 2 + y ** 2) - 0.01)) == 0, rounded
+    for kept in (sympy.sqrt(1 - 2.0 * x), (2.0 * x + 4) ** 2, (2.0 * x + 4) ** 2.0,
+                 sympy.sqrt(x + 2)):
+        assert scales_out_of_factors(kept) == kept
+    inverse = (3.0 * x + 1) ** -1.5  # any non-integer power
+    np.testing.assert_allclose(to_numpy(scales_out_of_factors(inverse), [x, y])(pts + 1.5),
+                               to_numpy(inverse, [x, y])(pts + 1.5), rtol=1e-12)

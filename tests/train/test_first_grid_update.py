@@ -69,3 +69,31 @@ def test_choose_first_grid_update_checks_its_value():
         FitConfig(choose_first_grid_update=1)
     with pytest.raises(ValueError, match="distributed"):
         FitConfig(choose_first_grid_update=True, distributed=True)
+
+
+def test_a_margin_keeps_the_update_unless_its_first_step_is_that_many_times_worse():
+    """first_grid_update_margin = 2: the branch without the step-0 update is kept only when its
+    training RMSE after the first step is below half the update's.  Seeds 0, 1, 2 give ratios
+    (with / without) of about 4.0, 1.9 and 0.9: the margin flips seed 1 back to the update."""
+    data = _radius_data()
+    flipped = 0
+    for seed in (0, 1, 2):
+        model = kanlab.KAN([2, 1, 1], grid=5, k=3, seed=seed, dtype=torch.float64)
+        _, h_with = _run_steps(model, data, 1)
+        _, h_without = _run_steps(model, data, 1, start_grid_update_step=1)
+        ratio = h_with.train_rmse[-1] / h_without.train_rmse[-1]
+        _, h2 = _run(model, data, choose_first_grid_update=True, first_grid_update_margin=2.0)
+        _, h1 = _run(model, data, choose_first_grid_update=True)
+        assert h2.grid_update_steps == ([3] if ratio > 2 else [0, 3])
+        assert h1.grid_update_steps == ([3] if ratio > 1 else [0, 3])
+        # the rule's fit equals the kept branch run alone
+        _, h_ref = _run(model, data, **({"start_grid_update_step": 1} if ratio > 2 else {}))
+        assert h2.train_rmse == h_ref.train_rmse
+        flipped += h1.grid_update_steps != h2.grid_update_steps
+    assert flipped >= 1  # the margin decided at least one of these seeds
+
+
+@pytest.mark.parametrize("bad", [0.5, True, "2", None])
+def test_first_grid_update_margin_must_be_a_number_at_least_one(bad):
+    with pytest.raises(ValueError, match="first_grid_update_margin"):
+        FitConfig(first_grid_update_margin=bad)

@@ -49,6 +49,16 @@ GRID_MAX_CHANGE = 0.1
 # first is refitted to what it gave the old inputs, absorbing the refit error below it.  On
 # Interp_6's [4, 5, 5, 1] (seeds 0/1/2) 4.1e-3/2.3e-3/2.7e-3 -> 1.2e-3/2.7e-3/2.6e-3; on the
 # [1, 1, 1, 1] chains a late update had multiplied the RMSE by up to 10 (docs/pykan_notebook_runs.md)
+# The schedule's grid update at step 0 (before any training) fits the hidden grids to the
+# untrained network's hidden values; the first step can then fit the outer edges to that
+# arbitrary projection (a U-shaped E[y | h] for an even target) and trap a thin network
+# ([2, 1, 1] on radius-like targets: 2-6 of 10 seeds).  So the first step is taken both ways
+# and the update dropped only when its first step is more than this factor worse (training
+# RMSE; FitConfig.choose_first_grid_update / first_grid_update_margin).  A factor of 1 (the
+# lower one) made hellokan's λ = 1e-3 sparse stage less sparse, 2 sent API_12's λ = 0.01
+# fit (ratio 2.09) to a worse sparse basin; trapped first steps measured 3.8-6.8
+# (docs/pykan_notebook_runs.md, pykL).
+FIRST_GRID_UPDATE_MARGIN = 3.0
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
@@ -218,6 +228,8 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     stop_grid_update_step=int(stop_grid_update_step), eval_every=max(steps, 1),
                     progress=False, callback=record, stop_when_converged=False,
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
+                    choose_first_grid_update=True,
+                    first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify or pred_fn is not None) else None)
     with avoid_singularities(model, float(y_th) if singularity_avoiding else None):

@@ -209,7 +209,9 @@ def scales_out_of_factors(expr):
     the printed term), which joins the product's coefficient:
     ``1.00001·(m - 2.2e-7)·(g - 1.3e-5)``, rounded ``m·g``.  The value is unchanged
     (up to float rounding); a product of a number and one sum is left to sympy (which
-    distributes the number over the sum).
+    distributes the number over the sum).  A sum under a root (a non-integer power) gives up
+    its positive scale the same way: ``1.97·sqrt(0.26·x² + 0.26·y²)`` becomes
+    ``1.0045·sqrt(x² + 1.0·y²)``, which rounds to pykan's ``sqrt(x² + y²)``.
     """
     import sympy
 
@@ -237,6 +239,17 @@ def scales_out_of_factors(expr):
             out.append(f)
         return sympy.Mul(scale, *out)
 
+    def root(power):  # (c·u)**p = c**p · u**p for c > 0: a root's scale goes in front too
+        base, p = power.as_base_exp()
+        if not (isinstance(base, sympy.Add) and base.free_symbols and p.is_number
+                and p.is_real and float(p) != round(float(p))):  # a root (2.0 is no root)
+            return power
+        c, unit = unit_scale(base)
+        if c == 1 or not c > 0:
+            return power
+        return c ** p * unit ** p
+
+    expr = expr.replace(lambda e: isinstance(e, sympy.Pow), root)
     return expr.replace(lambda e: isinstance(e, sympy.Mul), fold)
 
 

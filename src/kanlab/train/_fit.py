@@ -83,12 +83,23 @@ class FitConfig:
     # first step.  False (the default): always update at step 0 (kanlab.pykan too: on, its
     # λ = 1e-3 sparse stage of hellokan pruned to one hidden node less often)
     choose_first_grid_update: bool = False
+    # with choose_first_grid_update: the branch without the step-0 update is kept only when
+    # its training loss is lower than the update's divided by this factor (>= 1).  1 keeps the
+    # lower one; a larger factor keeps the schedule's update unless its first step is clearly
+    # trapped (the outer edges fitted to the untrained hidden values; docs/pykan_notebook_runs.md,
+    # pykL: trapped first steps were 3.8-6.8x worse, untrapped ones 0.4-2.1x)
+    first_grid_update_margin: float = 1.0
 
     def __post_init__(self) -> None:
         check_reg_metric(self.reg_metric)
         if not isinstance(self.choose_first_grid_update, bool):
             raise TypeError(f"choose_first_grid_update must be a bool, "
                             f"got {type(self.choose_first_grid_update).__name__}")
+        if not (isinstance(self.first_grid_update_margin, (int, float))
+                and not isinstance(self.first_grid_update_margin, bool)
+                and self.first_grid_update_margin >= 1):
+            raise ValueError(f"first_grid_update_margin must be a number >= 1, "
+                             f"got {self.first_grid_update_margin!r}")
         if self.choose_first_grid_update and self.distributed:
             raise ValueError("choose_first_grid_update=True is not supported with "
                              "distributed=True")
@@ -286,12 +297,14 @@ def _make_optimizer(model, cfg: FitConfig):
     return Adam(params, lr=cfg.lr)
 
 
-def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, score):
+def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, score,
+                          margin: float = 1.0):
     """The first step taken with and without the step-0 grid update, from the same state.
 
     ``update()`` updates the grid; ``score()`` is the training loss after a step (``inf``
-    when it does not evaluate).  The model keeps the branch with the lower score (the
-    update on a tie).  Returns ``(updated, optimizer, loss, start)``: whether the update
+    when it does not evaluate).  The model keeps the branch without the update when its
+    score is below the update's divided by ``margin`` (``margin = 1``: the lower score, the
+    update on a tie), else the update's.  Returns ``(updated, optimizer, loss, start)``: whether the update
     was kept, that branch's optimiser (a fresh one after the update, ``optimizer`` without),
     the loss at its starting point (what ``optimizer.step`` returns) and its starting state.
     """
@@ -305,7 +318,7 @@ def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, sco
     model.load_state_dict(start_without)  # knots too (the layers refresh their tables)
     loss_without = optimizer.step(closure(optimizer))
     score_without = score() if math.isfinite(loss_without) else math.inf
-    if not score_with <= score_without and math.isfinite(score_without):
+    if not score_with <= margin * score_without and math.isfinite(score_without):
         return False, optimizer, loss_without, start_without
     model.load_state_dict(after_with)
     return True, optimizer_with, loss_with, start_with
@@ -424,7 +437,8 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
                 lambda: model.update_grid(xb, max_change=cfg.grid_max_change,
                                           carry=cfg.grid_carry),
                 lambda: _make_optimizer(model, cfg),
-                lambda: rmse(model, x_train, y_train, cfg.loss_fn))
+                lambda: rmse(model, x_train, y_train, cfg.loss_fn),
+                cfg.first_grid_update_margin)
             if updated:
                 history.grid_update_steps.append(step)
         else:
