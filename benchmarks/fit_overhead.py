@@ -20,7 +20,8 @@ import time
 import torch
 
 import kanlab
-from kanlab.train._fit import FitConfig, fit
+from kanlab.train._config import FitConfig
+from kanlab.train._fit import fit
 
 CASES = [((2, 5, 1), 1000), ((784, 64, 10), 512), ((64, 32, 10), 4096)]
 

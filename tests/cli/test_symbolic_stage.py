@@ -4,7 +4,7 @@ import torch
 from kanlab import KAN
 from kanlab.cli._symbolic_stage import symbolic_stage
 from kanlab.cli._train_job import TrainConfig
-from kanlab.train._fit import History
+from kanlab.train._history import History
 
 
 def _stage(width, r2_threshold, status="completed"):

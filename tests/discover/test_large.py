@@ -48,7 +48,8 @@ def test_training_on_every_row_beats_the_subsample_model_on_noisy_data():
     from kanlab.discover._large import refine, sum_squares
     from kanlab.discover._scaling import make_space
     from kanlab.nn._network import KAN
-    from kanlab.train._fit import FitConfig, fit
+    from kanlab.train._config import FitConfig
+    from kanlab.train._fit import fit
     rng = np.random.default_rng(0)
     X = rng.uniform(-2, 2, (15000, 1))
     y = np.sin(2 * X[:, 0]) + 0.3 * rng.standard_normal(len(X))

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 import kanlab
-from kanlab.train._fit import FitConfig, fit
+from kanlab.train._config import FitConfig
+from kanlab.train._fit import fit
 
 
 def _radius_data():

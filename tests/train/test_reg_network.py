@@ -7,7 +7,8 @@ import torch
 from kanlab._validation import NonFiniteError
 from kanlab.nn._network import KAN
 from kanlab.train import _fit
-from kanlab.train._fit import FitConfig, fit, penalties
+from kanlab.train._config import FitConfig
+from kanlab.train._fit import fit, penalties
 from kanlab.train._magnitudes import MagnitudeCache
 from kanlab.train._reg_network import reg_network
 

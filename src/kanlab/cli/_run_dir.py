@@ -184,7 +184,7 @@ def _is_history(record) -> bool:
     """Whether ``record`` is a stored :class:`kanlab.train.History`: known fields, right types."""
     from dataclasses import fields
 
-    from kanlab.train._fit import History
+    from kanlab.train._history import History
     if not isinstance(record, dict):
         return False
     kinds = {f.name: f.type for f in fields(History)}

@@ -46,7 +46,9 @@ from kanlab.cli._stop import StopRequest as _StopRequest
 from kanlab.io._atomic import atomic_write_text
 from kanlab.train._datasets import FUNCTIONS, create_dataset
 from kanlab.nn._network import KAN
-from kanlab.train._fit import FitConfig, History, fit, rmse
+from kanlab.train._config import FitConfig
+from kanlab.train._fit import fit, rmse
+from kanlab.train._history import History
 from kanlab.train._label_scale import LabelScale
 
 __all__ = ["TrainConfig", "run", "plan", "resolve_function", "RankLost"]

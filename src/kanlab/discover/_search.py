@@ -65,7 +65,8 @@ def run_trial(trial: Trial, data: dict) -> dict:
 def _train_and_read(trial, space, data, out, torch) -> None:
     import sympy
     from kanlab.nn._network import KAN
-    from kanlab.train._fit import FitConfig, fit
+    from kanlab.train._config import FitConfig
+    from kanlab.train._fit import fit
     ds = _dataset(space, data["X_train"], data["y_train"], data["X_val"], data["y_val"], torch)
     n = ds["train_input"].shape[1]
     lo = ds["train_input"].min(0).values - 0.01

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from kanlab.train._fit import History
+from kanlab.train._history import History
 from kanlab.plotting._common import TITLE_Y, figure_with_axes, save_png
 
 __all__ = ["plot_history"]

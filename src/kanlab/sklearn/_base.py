@@ -17,7 +17,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from kanlab.nn._network import KAN
 from kanlab.sklearn._additive import to_module
 from kanlab.sklearn._preprocessing import InputScaling, feature_kinds
-from kanlab.train._fit import FitConfig, fit
+from kanlab.train._config import FitConfig
+from kanlab.train._fit import fit
 
 __all__ = ["KANEstimatorBase"]
 

@@ -12,7 +12,7 @@ from sklearn.utils.validation import validate_data
 
 from kanlab.sklearn._base import KANEstimatorBase, _is_auto, one_thread
 from kanlab.sklearn._selection import select_classification, select_regression
-from kanlab.train._fit import History
+from kanlab.train._history import History
 from kanlab.train._label_scale import LabelScale
 
 __all__ = ["KANRegressor", "KANClassifier"]

@@ -1,0 +1,121 @@
+"""The options of :func:`kanlab.train.fit`, checked when made; the names follow pykan's ``KAN.fit``."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from torch import Tensor
+
+from kanlab.train._regularization import check_reg_metric
+from kanlab._validation import check_float, check_int
+
+__all__ = ["FitConfig"]
+
+
+@dataclass
+class FitConfig:
+    """Options of :func:`fit`; the names follow pykan's ``KAN.fit``."""
+
+    opt: str = "LBFGS"  # "LBFGS" (full curvature, best for small smooth problems) or "Adam"
+    steps: int = 100  # optimiser steps (an LBFGS step runs up to `max_iter` iterations)
+    lr: float = 1.0  # learning rate; 1.0 suits LBFGS, about 1e-2 suits Adam
+    lamb: float = 0.0  # weight of the sparsity penalty (L1 + entropy of edge magnitudes)
+    lamb_l1: float = 1.0  # weight of L1 inside the sparsity penalty
+    lamb_entropy: float = 2.0  # weight of entropy inside the sparsity penalty
+    lamb_smooth: float = 0.0  # weight of the spline smoothness penalty
+    batch: int = -1  # samples per step; -1 uses the whole training set
+    update_grid: bool = True  # move the knots toward the data during the first steps
+    grid_update_num: int = 10  # how many grid updates before stop_grid_update_step
+    start_grid_update_step: int = -1  # no grid update before this step
+    stop_grid_update_step: int = 50  # no grid update from this step on
+    max_iter: int = 20  # LBFGS iterations per step (pykan's value)
+    history_size: int = 10  # LBFGS memory
+    seed: int = 0  # seeds the minibatch sampler (a private generator)
+    eval_every: int = 1  # evaluate train/test RMSE every this many steps (and at the end)
+    progress: bool = True  # tqdm progress bar on stderr
+    on_nonfinite: str = "stop"  # "stop": restore last good parameters and return; "raise"
+    # callback(step, model, history) after every step; returning True stops fit there
+    # (history.status "interrupted", history.stopped_at = steps done)
+    callback: Callable | None = field(default=None, repr=False)
+    distributed: bool = False  # data-parallel over an initialised process group (kanlab.train._distributed)
+    # data loss loss_fn(pred, label) -> scalar tensor; None is the mean squared error.  With a
+    # loss_fn the labels may have any shape and dtype (e.g. class indices for cross-entropy)
+    # and History's train_rmse/test_rmse hold sqrt(loss_fn) (pykan's convention)
+    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = field(default=None, repr=False)
+    # False runs every step even when full-batch L-BFGS can no longer lower the loss
+    # (pykan's behaviour: one history entry per step)
+    stop_when_converged: bool = True
+    # a grid update that would move the network's outputs by more than this share of their
+    # spread (a jolt that throws a deep network off) is damped, or skipped
+    # (kanlab.nn.update_grid); None (the default, the native API's behaviour): always move.
+    # kanlab.pykan uses 0.1
+    grid_max_change: float | None = None
+    # True: a grid update refits each layer to give, at its new inputs, what it gave the old
+    # ones, so the refit error of the layers below is absorbed, not amplified up a deep
+    # network (kanlab.nn.update_grid's carry); False (the default): each layer keeps its own
+    # function.  kanlab.pykan uses True
+    grid_carry: bool = False
+    # what the sparsity penalty measures per edge: "edge_rms" (kanlab's), or pykan's
+    # "edge_forward_spline_n" / "edge_forward_spline_u" (kanlab.train._regularization)
+    reg_metric: str = "edge_rms"
+    # True: when the schedule updates the grid at step 0 (before any training), the first
+    # step is taken both with and without that update, from the same state, and the branch
+    # whose training loss (training rows only) is lower is kept (with on a tie); later grid
+    # updates follow the schedule either way.  A step-0 grid fitted to an untrained network's
+    # lopsided hidden values can send the first L-BFGS step into a trap.  Costs one extra
+    # first step.  False (the default): always update at step 0 (kanlab.pykan too: on, its
+    # λ = 1e-3 sparse stage of hellokan pruned to one hidden node less often)
+    choose_first_grid_update: bool = False
+    # with choose_first_grid_update: the branch without the step-0 update is kept only when
+    # its training loss is lower than the update's divided by this factor (>= 1).  1 keeps the
+    # lower one; a larger factor keeps the schedule's update unless its first step is clearly
+    # trapped (the outer edges fitted to the untrained hidden values; docs/pykan_notebook_runs.md,
+    # pykL: trapped first steps were 3.8-6.8x worse, untrapped ones 0.4-2.1x)
+    first_grid_update_margin: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_reg_metric(self.reg_metric)
+        if not isinstance(self.choose_first_grid_update, bool):
+            raise TypeError(f"choose_first_grid_update must be a bool, "
+                            f"got {type(self.choose_first_grid_update).__name__}")
+        if not (isinstance(self.first_grid_update_margin, (int, float))
+                and not isinstance(self.first_grid_update_margin, bool)
+                and self.first_grid_update_margin >= 1):
+            raise ValueError(f"first_grid_update_margin must be a number >= 1, "
+                             f"got {self.first_grid_update_margin!r}")
+        if self.choose_first_grid_update and self.distributed:
+            raise ValueError("choose_first_grid_update=True is not supported with "
+                             "distributed=True")
+        if self.distributed and self.reg_metric != "edge_rms":
+            raise ValueError("distributed=True supports reg_metric='edge_rms' only")
+        if self.opt not in ("LBFGS", "Adam"):
+            raise ValueError(f"opt must be 'LBFGS' or 'Adam', got {self.opt!r}")
+        for name in ("steps", "grid_update_num", "max_iter", "history_size", "eval_every"):
+            setattr(self, name, check_int(getattr(self, name), name, low=0 if name == "steps" else 1))
+        for name in ("lr", "lamb", "lamb_l1", "lamb_entropy", "lamb_smooth"):
+            setattr(self, name, check_float(getattr(self, name), name, low=0.0))
+        if self.lr == 0:
+            raise ValueError("lr must be > 0")
+        if check_int(self.batch, "batch (-1: full batch)", low=-1) == 0:
+            raise ValueError(f"batch must be -1 (full batch) or a positive int, got {self.batch!r}")
+        if self.on_nonfinite not in ("stop", "raise"):
+            raise ValueError(f"on_nonfinite must be 'stop' or 'raise', got {self.on_nonfinite!r}")
+        if not isinstance(self.grid_carry, bool):
+            raise TypeError(f"grid_carry must be a bool, got {type(self.grid_carry).__name__}")
+        if self.grid_carry and self.distributed:
+            raise ValueError("grid_carry=True is not supported with distributed=True (the "
+                             "collective grid update keeps each layer's own function)")
+        if not isinstance(self.stop_when_converged, bool):
+            raise TypeError("stop_when_converged must be a bool")
+        if self.grid_max_change is not None and not (
+                isinstance(self.grid_max_change, (int, float)) and self.grid_max_change >= 0):
+            raise ValueError(f"grid_max_change must be None or a number >= 0, "
+                             f"got {self.grid_max_change!r}")
+        if not isinstance(self.distributed, bool):
+            raise TypeError(f"distributed must be a bool, got {type(self.distributed).__name__}")
+        if self.loss_fn is not None and not callable(self.loss_fn):
+            raise TypeError(f"loss_fn must be None or a callable (pred, label) -> loss, "
+                            f"got {type(self.loss_fn).__name__}")
+        if self.loss_fn is not None and self.distributed:
+            raise ValueError("loss_fn is not supported with distributed=True (the ranks share "
+                             "the mean squared error)")

@@ -1,0 +1,58 @@
+"""What :func:`kanlab.train.fit` measured, step by step (also readable with pykan's keys)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["History"]
+
+
+@dataclass
+class History:
+    """What :func:`fit` measured.
+
+    Attributes
+    ----------
+    step
+        step numbers at which the RMSEs were evaluated (1-based: after that many steps).
+    train_rmse, test_rmse
+        RMSE on the full train and test sets (``sqrt(loss_fn)`` when
+        ``FitConfig.loss_fn`` is given).
+    reg
+        value of the regularisation term (weighted) at the last evaluation of each step.
+    grid_update_steps
+        steps before which the grid was updated.
+    wall_time
+        seconds spent in ``fit``.
+    status
+        ``"completed"``; ``"nonfinite"`` (the loss became NaN or inf at
+        ``stopped_at``; the parameters are those of the last finite step); or
+        ``"interrupted"`` (the callback returned True after ``stopped_at`` steps); or
+        ``"converged"`` (a full-batch L-BFGS step could not lower the loss any
+        more, after ``stopped_at`` steps; the remaining steps are skipped).
+    """
+
+    step: list[int] = field(default_factory=list)
+    train_rmse: list[float] = field(default_factory=list)
+    test_rmse: list[float] = field(default_factory=list)
+    reg: list[float] = field(default_factory=list)
+    grid_update_steps: list[int] = field(default_factory=list)
+    wall_time: float = 0.0
+    status: str = "completed"
+    stopped_at: int | None = None
+
+    def __getitem__(self, key: str) -> list[float]:
+        """pykan's keys: ``train_loss``/``test_loss`` (which are RMSEs) and ``reg``."""
+        return {"train_loss": self.train_rmse, "test_loss": self.test_rmse, "reg": self.reg}[key]
+
+    def keys(self) -> tuple[str, ...]:
+        """pykan's keys, so ``'train_loss' in history`` and ``dict(history)`` work."""
+        return ("train_loss", "test_loss", "reg")
+
+    def __contains__(self, key) -> bool:
+        return key in self.keys()
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
