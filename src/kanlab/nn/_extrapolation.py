@@ -42,21 +42,31 @@ def beyond_grid(layer, x: Tensor) -> bool:
 def end_curvature(layer) -> Tensor:
     """Second derivatives of every basis at both ends of the base interval,
     ``(2, in, n_basis)``, kept on the layer until its knots change."""
-    knots, k = layer.knots, layer.k
+    return _per_knots(layer, "_end_curvature_cache", _make_end_curvature)
+
+
+def _per_knots(layer, slot: str, make):
+    """``make(layer)``, kept on the layer under ``slot`` until its knots change."""
+    knots = layer.knots
     # the key holds the knot tensor itself: an id() could be reused by the next grid's knots
     key = (knots, knots._version, knots.dtype, knots.device)
-    cache = layer.__dict__.get("_end_curvature_cache")
+    cache = layer.__dict__.get(slot)
     if (cache is not None and cache[0][0] is knots and cache[0][1:] == key[1:]
             and not torch.compiler.is_compiling()):
         return cache[1]
+    out = make(layer)
+    if not torch.compiler.is_compiling():  # traced: made afresh, never kept
+        layer.__dict__[slot] = (key, out)
+    return out
+
+
+def _make_end_curvature(layer) -> Tensor:
+    knots, k = layer.knots, layer.k
     n = knots.shape[-1] - k - 1
     ends = knots[:, [k, n]].t().contiguous()  # (2, in)
-    curv = layer.edge_basis.evaluate(ends, knots, k, uniform=layer._uniform,
+    return layer.edge_basis.evaluate(ends, knots, k, uniform=layer._uniform,
                                      extrapolate="linear", tables=layer._tables(),
                                      derivative=2).detach()
-    if not torch.compiler.is_compiling():  # traced: made afresh, never kept
-        layer.__dict__["_end_curvature_cache"] = (key, curv)
-    return curv
 
 
 def _half_squared_overshoot(layer, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -72,21 +82,17 @@ def _end_windows(layer) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Per end (below, above): its ``2k + 2`` knots ``(2, 1, in, 2k + 2)``, the end
     ``(2, 1, in)``, and the value and slope there of its ``k + 1`` bases ``(2, 1, in, k + 1)``;
     kept on the layer until its knots change."""
+    return _per_knots(layer, "_end_window_cache", _make_end_windows)
+
+
+def _make_end_windows(layer) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     knots, k = layer.knots, layer.k
-    key = (knots, knots._version, knots.dtype, knots.device)
-    cache = layer.__dict__.get("_end_window_cache")
-    if (cache is not None and cache[0][0] is knots and cache[0][1:] == key[1:]
-            and not torch.compiler.is_compiling()):
-        return cache[1]
     n = knots.shape[-1] - k - 1
     window = torch.stack([knots[:, :2 * k + 2], knots[:, n - k - 1:]]).unsqueeze(1)
     at = knots[:, [k, n]].t().unsqueeze(1)  # (2, 1, in)
     value = bspline_basis(at, window, k)  # (2, 1, in, k + 1)
     slope = bspline_basis(at, window, k, derivative=1)
-    out = (window, at, value, slope)
-    if not torch.compiler.is_compiling():  # traced: made afresh, never kept
-        layer.__dict__["_end_window_cache"] = (key, out)
-    return out
+    return window, at, value, slope
 
 
 def _traced(x: Tensor) -> bool:
