@@ -165,16 +165,15 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         from kanlab.discover._two_rates import two_rate_formulas
         from kanlab.discover._waves import wave_formulas
         for source, find in (("inverse differences", inverse_difference_formulas),
-                             ("powers", power_formulas), ("two rates", two_rate_formulas)):
+                             ("powers", power_formulas), ("two rates", two_rate_formulas),
+                             ("rational", sum_ratio_formulas), ("waves", wave_formulas)):
             # cheap (0.1 s): tried unless a formula is exact, even where a look-alike's
             # residuals pass for noise
             if min((c["val_rmse"] for c in candidates), default=math.inf) > EXACT * scale:
                 _add(candidates, seen, find(data["X_train"], data["y_train"], data["X_val"],
                                             data["y_val"], symbols), source, symbols, data)
         for source, find in (("transformed", transformed_formulas), ("rational", pade_formulas),
-                             ("rational", rational_formulas), ("rational", sum_ratio_formulas),
-                             ("waves", wave_formulas),
-                             ("scaled", scaled_formulas)):
+                             ("rational", rational_formulas), ("scaled", scaled_formulas)):
             if _done(candidates, [], scale, data, symbols):
                 break
             _add(candidates, seen, find(data["X_train"], data["y_train"], data["X_val"],
