@@ -83,7 +83,7 @@ def sum_ratio_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST
         return []
     n_tr = len(y_tr)
     S_tr, S_va = S[:n_tr], S[n_tr:]
-    scored = []  # (validation RMSE, size, (set, denominator coefficients, p, c0))
+    scored = []  # (validation RMSE, constants, (set, denominator coefficients, p, c0))
     for idx in sets:
         a, others = idx[0], list(idx[1:])
         w = 1.0 / np.sum(X_tr[:, list(idx)], axis=1)
@@ -118,11 +118,13 @@ def sum_ratio_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST
                 pred = (c0 + S_va[:, cols] @ p) / Qv
                 err = float(np.sqrt(np.mean((pred - y_va) ** 2)))
             if math.isfinite(err):
-                scored.append((err, len(cols), (idx, c, cols, p, c0)))
-    out, best = [], math.inf
-    for size in sorted({s[1] for s in scored}):  # the best of each size that beats the smaller
+                scored.append((err, len(cols) + len(others), (idx, c, cols, p, c0)))
+    # the best of each size (constants) that beats every smaller one: noise-free data are
+    # fitted to rounding by every set and numerator that holds the law's
+    out, best, floor = [], math.inf, 1e-9 * (float(np.std(y_va)) or 1.0)
+    for size in sorted({s[1] for s in scored}):
         err, _, parts = min((s for s in scored if s[1] == size), key=lambda s: s[0])
-        if err < 0.99 * best:
+        if err < 0.99 * best - floor:
             out.append((err, parts))
             best = err
     out.sort(key=lambda o: o[0])

@@ -175,6 +175,7 @@ def wave_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> 
     tr = V[:n_tr]
     base = [k for k, e in enumerate(exprs) if _quadratic(e)]
     F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
+    floor = 1e-9 * (float(np.std(y_va)) or 1.0)
     found_all = []
     for t, inv_np, inv_sym, w in _targets(y_tr):
         w = w / np.sqrt(np.sum(w * w))
@@ -204,7 +205,7 @@ def wave_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> 
         out, best = [], math.inf
         for size in sorted({s[1] for s in scored}):  # the best of each size beating the smaller
             err, _, sub, beta, c0 = min((s for s in scored if s[1] == size), key=lambda s: s[0])
-            if err < best * 0.99:
+            if err < best * 0.99 - floor:  # (noise-free data: every larger size fits too)
                 out.append((err, inv_sym(F(c0) + sum(F(b) * exprs[k]
                                                      for k, b in zip(sub, beta)))))
                 best = err
