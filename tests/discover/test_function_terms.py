@@ -72,3 +72,12 @@ def test_like_sets_need_positive_inputs_of_one_kind():
     X = np.column_stack([rng.uniform(1, 5, 30), rng.uniform(2, 6, 30), rng.uniform(-1, 1, 30),
                          rng.uniform(1000, 5000, 30)])
     assert like_sets(X) == [(0, 1)]
+
+
+def test_a_product_of_three_times_a_sine_plus_a_product_is_found():
+    """y = 1.5·q + q·v·B·sin θ: a product of three inputs times a function of a fourth."""
+    law = lambda q, v, B, th: 1.5 * q + q * v * B * np.sin(th)  # noqa: E731
+    expr, err, (q, v, B, th) = best_found(wave_formulas, law,
+                                          [(1, 3), (1, 5), (0.5, 2), (0.2, 3)], "q v B theta")
+    assert err < 1e-9, expr
+    assert expr.has(q * v * B * sympy.sin(th)), expr

@@ -3,17 +3,17 @@
 ``x0·cos(ω·t) + v0·sin(ω·t)/ω``, ``v·t·sin θ - g·t²/2``, ``m·L·(1 - cos θ)``,
 ``x·ln x + (1 - x)·ln(1 - x)`` and, squared, ``a² + b² - 2·a·b·cos C`` are sums of terms
 ``h(x)·S(x)``: ``h`` is 1 or a function of one argument, ``S`` a product of at most two
-powers of the inputs (``v·t``, ``v0/ω``, ``x``).  The term list of
+powers of the inputs (``v·t``, ``v0/ω``, ``x``; of three inputs too for small tables).  The term list of
 :mod:`kanlab.discover._terms` holds a function times one power at most (of another input),
 so such a term has three factors there, or a factor of the function's own input, and is
 missing.  Here every ``h`` is paired with every simple ``S`` (powers ±1, ±2 of one input,
-±1 of two); the functions ``h`` are:
+±1 of two, for up to four inputs the products of three); the functions ``h`` are:
 
 - sines and cosines of an input or of a product or ratio of two (``ω·t``), where the
   argument spans half a radian or more (else ``sin u`` is ``u``);
 - ``exp(±x)`` of one input, on the same condition;
-- ``log x`` of a positive input, and ``log(1 - x)`` of an input inside (0, 1) (a fraction:
-  mole fractions, probabilities, efficiencies).
+- ``log x`` of a positive input, and ``log(1 - x)`` and ``(1 - x)·log(1 - x)`` of an input
+  inside (0, 1) (a fraction: mole fractions, probabilities, efficiencies).
 
 The target ``y`` and, where ``y`` keeps one sign, ``y²`` (a root of a sum) are fitted as a
 sparse sum of those columns (the beam search of :mod:`kanlab.discover._subsets`, the
@@ -43,6 +43,7 @@ MOST = 4  # formulas returned (per target transform)
 MAX_BASE = 30  # quadratic monomials given at once at most (six inputs have 27)
 BASE_TERMS = 3  # columns chosen besides them
 MAX_COLUMNS = 12_000  # products built at most
+MAX_TRIPLE_INPUTS = 4  # inputs up to which products of three inputs are amplitudes too
 
 
 def _arguments(X, symbols):
@@ -75,13 +76,15 @@ def _functions(X, symbols):
             col = X[:, i]
             if np.all(col > 0) and float(np.ptp(col)) > 0:
                 out.append((np.log(col), sympy.log(sym)))
-                if np.all(col < 1):
-                    out.append((np.log1p(-col), sympy.log(1 - sym)))
+                if np.all(col < 1):  # and (1 - x)·log(1 - x), the mirror of x·log x
+                    out += [(np.log1p(-col), sympy.log(1 - sym)),
+                            ((1 - col) * np.log1p(-col), (1 - sym) * sympy.log(1 - sym))]
     return out
 
 
 def _amplitudes(X, symbols):
-    """``[(values, expr)]``: 1, powers ±1, ±2 of one input, products of ±1 powers of two."""
+    """``[(values, expr)]``: 1, powers ±1, ±2 of one input, products of ±1 powers of two
+    (and, for up to :data:`MAX_TRIPLE_INPUTS` inputs, products of three)."""
     import sympy
     out = [(np.ones(len(X)), sympy.Integer(1))]
     n = X.shape[1]
@@ -95,6 +98,9 @@ def _amplitudes(X, symbols):
             if (a > 0 or nonzero[i]) and (b > 0 or nonzero[j]):
                 out.append((X[:, i] ** float(a) * X[:, j] ** float(b),
                             symbols[i] ** a * symbols[j] ** b))
+    if n <= MAX_TRIPLE_INPUTS:  # q·v·B (times sin θ)
+        for idx in combinations(range(n), 3):
+            out.append((np.prod(X[:, list(idx)], axis=1), sympy.Mul(*[symbols[i] for i in idx])))
     return out
 
 
