@@ -81,3 +81,21 @@ def test_a_product_of_three_times_a_sine_plus_a_product_is_found():
                                           [(1, 3), (1, 5), (0.5, 2), (0.2, 3)], "q v B theta")
     assert err < 1e-9, expr
     assert expr.has(q * v * B * sympy.sin(th)), expr
+
+
+def test_a_larger_sum_must_beat_a_smaller_beyond_the_noise():
+    """1 % lower validation RMSE by luck (within 3 paired SE) does not earn more terms; a
+    clear lead or a lead on noise-free data does."""
+    from kanlab.discover._waves import _beats
+    rng = np.random.default_rng(6)
+    e = rng.standard_normal(400)
+    # a look-alike that fits a little of the noise: its residuals differ from the law's by a
+    # term of 15 % of the noise, weakly correlated with it (≈ 1 % better in RMS, by luck)
+    delta = 0.15 * (0.17 * e + np.sqrt(1 - 0.17 ** 2) * rng.standard_normal(400))
+    lucky = e - delta
+    rms = lambda r: float(np.sqrt(np.mean(r ** 2)))  # noqa: E731
+    assert rms(lucky) < 0.99 * rms(e)
+    assert not _beats(rms(lucky), lucky, rms(e), e, floor=1e-9)
+    clear = 0.5 * e
+    assert _beats(rms(clear), clear, rms(e), e, floor=1e-9)
+    assert not _beats(rms(e), e, rms(e), e, floor=1e-9)
