@@ -3,7 +3,8 @@ import numpy as np
 import sympy
 
 from kanlab.discover._constants import evaluate
-from kanlab.discover._simplify import _float_sum_exponent, _high_power_of_sum, simplest
+from kanlab.discover._simplify import (_float_sum_exponent, _high_power_of_sum, linearised,
+                                       simplest)
 
 
 def test_exp_of_a_sum_with_floats_is_not_factored_but_still_simplified():
@@ -23,3 +24,11 @@ def test_high_powers_of_sums_are_recognised():
     assert _high_power_of_sum((1 + 0.01 * x * y / z) ** 10)
     assert _high_power_of_sum((x + y) ** sympy.Rational(7, 10))
     assert not _high_power_of_sum((x + y) ** 2 / z ** 12 + sympy.sqrt(x + z))
+
+
+def test_linearised_skips_an_argument_beyond_float64():
+    """A call whose argument holds a constant beyond float64 is left alone (no error)."""
+    x = sympy.Symbol("x", positive=True)
+    expr = sympy.sin(sympy.Float("1e6000") * x) + sympy.sin(x / 100)
+    X = np.linspace(1, 2, 20)[:, None]
+    assert linearised(expr, [x], X) == sympy.sin(sympy.Float("1e6000") * x) + x / 100

@@ -150,3 +150,15 @@ def test_rounding_snaps_exponents_before_factors():
     start = refit(sympy.Float(0.9) * 1e26 * m ** sympy.Float(0.998) * v, syms, X[:200], y[:200])
     out = round_constants(start, syms, (X[:200], y[:200]), (X[200:], y[200:]), 1e-9 * np.std(y))
     assert sympy.simplify(out / (m * v)).is_number, out
+
+
+def test_a_product_times_one_minus_a_cosine_is_found_by_the_log_fits():
+    """y = 2·a·b·c·(1 - cos θ): four factors, (1 - cos θ) one of the log fits' columns."""
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.uniform(lo, hi, 600)
+                         for lo, hi in [(0.5, 2), (1, 3), (1, 2), (-2.5, 2.5)]])
+    y = 2 * X[:, 0] * X[:, 1] * X[:, 2] * (1 - np.cos(X[:, 3]))
+    syms = _symbols("a", "b", "c") + [sympy.Symbol("theta", real=True)]
+    best = _best(X, y, syms)
+    assert rmse_of(best, syms, X[300:], y[300:]) < 1e-9 * np.std(y), best
+    assert best.has(sympy.cos(syms[3])), best

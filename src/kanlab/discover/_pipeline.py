@@ -150,8 +150,9 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                                                    data["X_val"], data["y_val"], symbols),
                  "offset", symbols, data)
         # differences of reciprocals, high powers, two exponentials with fitted rates; then
-        # targets transformed with an input (an offset off, h/y), ratios of short sums, sums
-        # of waves times powers, sums scaled by a ratio with a difference (see each module),
+        # targets transformed with an input (an offset off, h/y), ratios of short sums (also
+        # over a sum of like inputs), sums of powers times a function (of y or y²), sums
+        # scaled by a ratio with a difference (see each module),
         # where no candidate so far reproduces the data (after the inputs that matter were tried alone: their wider
         # term lists can fit noise with unused columns)
         from kanlab.discover._inverse_differences import inverse_difference_formulas
@@ -159,19 +160,20 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         from kanlab.discover._powers import power_formulas
         from kanlab.discover._rational import rational_formulas
         from kanlab.discover._scaled import scaled_formulas
+        from kanlab.discover._sum_ratios import sum_ratio_formulas
         from kanlab.discover._transformed import transformed_formulas
         from kanlab.discover._two_rates import two_rate_formulas
         from kanlab.discover._waves import wave_formulas
         for source, find in (("inverse differences", inverse_difference_formulas),
-                             ("powers", power_formulas), ("two rates", two_rate_formulas)):
+                             ("powers", power_formulas), ("two rates", two_rate_formulas),
+                             ("rational", sum_ratio_formulas), ("waves", wave_formulas)):
             # cheap (0.1 s): tried unless a formula is exact, even where a look-alike's
             # residuals pass for noise
             if min((c["val_rmse"] for c in candidates), default=math.inf) > EXACT * scale:
                 _add(candidates, seen, find(data["X_train"], data["y_train"], data["X_val"],
                                             data["y_val"], symbols), source, symbols, data)
         for source, find in (("transformed", transformed_formulas), ("rational", pade_formulas),
-                             ("rational", rational_formulas), ("waves", wave_formulas),
-                             ("scaled", scaled_formulas)):
+                             ("rational", rational_formulas), ("scaled", scaled_formulas)):
             if _done(candidates, [], scale, data, symbols):
                 break
             _add(candidates, seen, find(data["X_train"], data["y_train"], data["X_val"],

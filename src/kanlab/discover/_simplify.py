@@ -179,7 +179,10 @@ def linearised(expr, symbols, X):
              sympy.asinh, sympy.atanh)
     swap = {}
     for call in expr.atoms(*kinds):
-        u = evaluate(call.args[0], symbols, X)
+        try:
+            u = evaluate(call.args[0], symbols, X)
+        except ValueError:  # a constant beyond float64 (a rescaled fit's): not offered
+            continue
         if np.all(np.isfinite(u)) and float(np.max(np.abs(u))) <= SMALL_ARGUMENT:
             swap[call] = call.args[0]
     return expr.xreplace(swap) if swap else expr

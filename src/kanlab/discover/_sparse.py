@@ -88,7 +88,8 @@ TRANSFORMS = ("id", "inv", "square", "inv_square", "sqrt", "sin", "cos", "tan", 
 
 
 def _log_features(X, symbols):
-    """``(values, base)``: ``log|g(x)|`` columns whose ``exp(c·…)`` is ``base^c``."""
+    """``(values, base)``: ``log|g(x)|`` columns whose ``exp(c·…)`` is ``base^c``
+    (``g``: ``x``, ``sin x``, ``cos x``, ``1 - cos x``)."""
     import sympy
     out = []
     with np.errstate(all="ignore"):
@@ -101,6 +102,10 @@ def _log_features(X, symbols):
                     s = dominant_sign(fn(col))
                     if s and np.ptp(fn(col)) > 1e-9:
                         out.append((np.log(s * fn(col)), s * sfn(sym)))
+            # an angle within a half turn: 1 - cos x (a height m·g·L·(1 - cos θ)), 0 only at 0
+            if float(np.max(np.abs(col))) <= math.pi and float(np.ptp(col)) >= 0.5 \
+                    and np.all(col != 0):
+                out.append((np.log(1 - np.cos(col)), 1 - sympy.cos(sym)))
     return out
 
 
