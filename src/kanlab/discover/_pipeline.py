@@ -15,8 +15,8 @@ used once, at the end):
 3. the Pareto front of complexity against validation RMSE, the simplest
    formula within 1 % of the best or within the validation rows' noise of it
    (:mod:`._select`), its constants rounded
-   where the validation error allows;
-4. the test rows: the formula's and the best spline model's errors.
+   where the validation error allows (:mod:`._finish`);
+4. the test rows: the formula's and the best spline model's errors (:mod:`._finish`).
 
 The search stops (before the first round of restarts, or after any) when a
 formula already reproduces the validation rows to ``1e-9·std(y)`` (noise-free
@@ -32,6 +32,7 @@ import time
 
 import numpy as np
 
+from kanlab.discover._finish import EXACT, finish
 from kanlab.discover._result import DiscoveryResult
 from kanlab.discover._search import Trial, run_trials
 from kanlab.discover._table import Table, make_table
@@ -51,7 +52,6 @@ STRONG_TRIALS = (Trial("raw", (4, 1), grids=(5, 10), steps=30, lamb=0.0, symboli
                  Trial("raw", (8, 1), grids=(5, 10), steps=30, seed=1, lamb=0.0, symbolic=False),
                  Trial("log", (4, 1), grids=(5, 10), steps=30, lamb=0.0, symbolic=False))
 MAX_SEARCH_ROWS = 20_000  # training rows the search uses (a seeded subsample beyond)
-EXACT = 1e-9  # validation RMSE / std(y) below which noise-free data are reproduced
 
 
 def _one_blas_thread(fn):
@@ -192,7 +192,7 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         for res in run_trials(trials, data, n_jobs):
             if res["spline"] is not None:
                 splines.append(res["spline"] | {"trial": res["trial"]})
-            _add(candidates, seen, res["formulas"], _label(res["trial"]), symbols, data)
+            _add(candidates, seen, res["formulas"], res["trial"].label, symbols, data)
     if candidates and not _done(candidates, [], scale, data, symbols):
         log(f"no formula reproduces the data: {len(STRONG_TRIALS)} wide spline models")
         for res in run_trials([Trial(t.space, t.width, t.seed + seed, t.grids, t.steps, t.lamb,
@@ -210,7 +210,7 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         from kanlab.discover._large import refine_best
         splines = refine_best(splines, table.X, table.y, tr, va, data, seed=seed,
                               progress=progress, log=log)
-    return _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines,
+    return finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines,
                    (X_te, y_te), (len(tr), len(va), len(y_te)), seed, start, log, n_jobs)
 
 
@@ -257,10 +257,6 @@ def _search_again(candidates, seen, data, symbols, seed, log) -> None:
          symbols, data)
 
 
-def _label(trial: Trial) -> str:
-    return f"KAN {trial.space} {list(trial.width)} seed {trial.seed}"
-
-
 def _add(candidates, seen, exprs, source, symbols, data) -> None:
     import sympy
     from kanlab.discover._constants import complexity, refit, rmse_of
@@ -286,123 +282,3 @@ def _add(candidates, seen, exprs, source, symbols, data) -> None:
         if math.isfinite(val):
             candidates.append({"expr": expr, "complexity": complexity(expr), "val_rmse": val,
                                "source": source})
-
-
-def _finish(table, test_table, data, symbols, identifiers, name_map, candidates, splines, test,
-            sizes, seed, start, log, n_jobs=None) -> DiscoveryResult:
-    import sympy
-    from kanlab.discover._constants import (complexity, evaluate, rmse_of, round_constants,
-                                            rounding_tolerance)
-    from kanlab.discover._select import FEW_ROWS, choose, choose_cross_validated, pareto_front
-    from kanlab.discover._simplify import simplest
-    scale = float(np.std(data["y_train"]))
-    candidates = _rounded_leaders(candidates, data, symbols, scale)
-    front = pareto_front(candidates)
-    # validation residuals: a lead within their noise does not buy complexity
-    errors = [data["y_val"] - evaluate(c["expr"], symbols, data["X_val"]) for c in front]
-    chosen = choose(front, floor=EXACT * scale, errors=errors)
-    if chosen is not None and len(data["y_val"]) < FEW_ROWS:  # few rows: the training rows
-        other = choose_cross_validated(  # vote too, for a simpler member only (_select)
-            front, symbols, np.vstack([data["X_train"], data["X_val"]]),
-            np.concatenate([data["y_train"], data["y_val"]]), EXACT * scale, seed=seed)
-        chosen = other if other["complexity"] < chosen["complexity"] else chosen
-    formula, picked = None, chosen
-    if chosen is not None:
-        tol = rounding_tolerance(chosen["expr"], chosen["val_rmse"], len(data["y_train"]),
-                                 EXACT * scale)
-        formula = simplest(round_constants(chosen["expr"], symbols,
-                                           (data["X_train"], data["y_train"]),
-                                           (data["X_val"], data["y_val"]), tol),
-                           symbols, data["X_val"], thorough=True)
-        chosen = chosen | {"expr": formula, "complexity": complexity(formula),
-                           "val_rmse": rmse_of(formula, symbols, data["X_val"], data["y_val"])}
-    best_spline = min(splines, key=lambda s: s["val_rmse"], default=None)
-    spline_val = best_spline["val_rmse"] if best_spline else math.inf
-    fits = chosen is not None and chosen["val_rmse"] <= max(1.1 * spline_val, 1e-6 * scale)
-    residual = None
-    if not fits and candidates:  # the most accurate formula plus a spline model of its residual
-        from kanlab.discover._hybrid import residual_model
-        base = min(candidates, key=lambda c: c["val_rmse"])["expr"]
-        residual = residual_model(base, symbols, data, seed=seed, n_jobs=n_jobs)
-        if residual is not None:
-            log(f"formula + spline model of its residual: validation RMSE "
-                f"{residual['val_rmse']:.3e} (spline model {spline_val:.3e})")
-            if not residual["val_rmse"] < spline_val:
-                residual = None
-    pareto = []
-    for c in front:
-        shown = chosen if c is picked else c | {"expr": sympy.N(c["expr"], 4)}
-        pareto.append({"formula": str(shown["expr"]), "complexity": shown["complexity"],
-                       "val_rmse": shown["val_rmse"], "source": c["source"],
-                       "chosen": c is picked})
-    result = DiscoveryResult(formula, fits, pareto, best_spline and best_spline["model"],
-                             best_spline and best_spline["space"], list(table.names),
-                             identifiers, name_map, warnings=list(table.warnings),
-                             _sympy_symbols=symbols, residual=residual)
-    X_te, y_te = test
-    metrics = {"n_train": sizes[0], "n_val": sizes[1], "n_test": sizes[2], "seed": seed,
-               "target": table.target, "columns": list(table.names), "symbols": identifiers,
-               "name_map": name_map, "dropped_columns": table.dropped_columns,
-               "dropped_rows": table.dropped_rows, "formula_fits": fits,
-               "n_candidates": len(candidates),
-               "formula_val_rmse": chosen["val_rmse"] if chosen else None,
-               "spline_val_rmse": spline_val if best_spline else None,
-               "y_std": float(np.std(table.y))}
-    if formula is not None:
-        metrics["formula_test_rmse"] = rmse_of(formula, symbols, X_te, y_te)
-        metrics["formula_test_r2"] = _r2(result.predict_formula(X_te), y_te)
-    if best_spline is not None:
-        pred = result.predict_spline(X_te)
-        metrics["spline_test_rmse"] = float(np.sqrt(np.mean((pred - y_te) ** 2)))
-        metrics["spline_test_r2"] = _r2(pred, y_te)
-        metrics["spline_trial"] = _label(best_spline["trial"])
-    if residual is not None:
-        pred = result.predict_residual(X_te)
-        metrics["residual_base"] = str(sympy.N(residual["base"], 6))
-        metrics["residual_val_rmse"] = residual["val_rmse"]
-        metrics["residual_test_rmse"] = float(np.sqrt(np.mean((pred - y_te) ** 2)))
-        metrics["residual_test_r2"] = _r2(pred, y_te)
-        metrics["residual_trial"] = _label(residual["trial"])
-    # the model predict() uses: its errors are the ones to report
-    answer = result.answer
-    metrics["answer"] = answer
-    key = {"formula": "formula", "formula+spline": "residual", "spline": "spline"}[answer]
-    metrics["answer_test_rmse"] = metrics.get(f"{key}_test_rmse")
-    metrics["answer_test_r2"] = metrics.get(f"{key}_test_r2")
-    metrics["wall_time"] = time.perf_counter() - start
-    result.metrics = metrics
-    return result
-
-
-def _rounded_leaders(candidates, data, symbols, scale, within: float = 1.5, most: int = 8):
-    """The candidates, with the best few (by validation RMSE) also in rounded form.
-
-    A fitted exponent of 1.0003 costs more nodes than the 1 it stands for; the
-    leaders are compared on the complexity they have once rounded (where the
-    validation rows allow it, see :func:`~kanlab.discover._constants.round_constants`).
-    """
-    from kanlab.discover._constants import (complexity, rmse_of, round_constants,
-                                            rounding_tolerance)
-    from kanlab.discover._simplify import simplest
-    if not candidates:
-        return candidates
-    best = min(c["val_rmse"] for c in candidates)
-    leaders = sorted((c for c in candidates if c["val_rmse"] <= within * best + EXACT * scale),
-                     key=lambda c: (c["complexity"], c["val_rmse"]))[:most]
-    out = list(candidates)
-    for c in leaders:
-        tol = rounding_tolerance(c["expr"], c["val_rmse"], len(data["y_train"]), EXACT * scale)
-        expr = simplest(round_constants(c["expr"], symbols, (data["X_train"], data["y_train"]),
-                                        (data["X_val"], data["y_val"]), tol),
-                        symbols, data["X_val"])
-        if expr != c["expr"]:
-            val = rmse_of(expr, symbols, data["X_val"], data["y_val"])
-            out.append(c | {"expr": expr, "complexity": complexity(expr), "val_rmse": val})
-    return out
-
-
-def _r2(pred, y) -> float:
-    ss_res = float(np.sum((pred - y) ** 2))
-    ss_tot = float(np.sum((y - np.mean(y)) ** 2))
-    value = 1.0 - ss_res / ss_tot if ss_tot > 0 else math.nan
-    return value if math.isfinite(value) else -math.inf

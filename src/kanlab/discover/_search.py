@@ -29,6 +29,11 @@ class Trial:
     lamb: float = 0.01
     symbolic: bool = True  # False: the spline model only, no formula read off
 
+    @property
+    def label(self) -> str:
+        """How the trial is named in the Pareto table and the metrics."""
+        return f"KAN {self.space} {list(self.width)} seed {self.seed}"
+
 
 def _dataset(space, X_tr, y_tr, X_va, y_va, torch):
     t = lambda a: torch.as_tensor(a, dtype=torch.float64)  # noqa: E731
