@@ -113,3 +113,17 @@ def test_values_snap_after_the_structure_is_refitted():
         tol = rounding_tolerance(start, rmse_of(start, [x], X[va], y[va]), 1200, 0.0)
         out = round_constants(start, [x], (X[tr], y[tr]), (X[va], y[va]), tol)
         assert out == x * sympy.log(x) / round(1 / without_b), (seed, out)
+
+
+def test_a_vanishing_exponent_is_dropped_but_a_tiny_factor_is_kept():
+    """A fitted ``t**8e-18`` beside ``exp(-t)`` (noise-free data, exact to machine
+    precision) is no power at all: it snaps to 0 and leaves the print.  A factor as small,
+    such as Planck's constant, stays."""
+    rng = np.random.default_rng(1)
+    X = np.c_[rng.uniform(1, 12, 800), rng.uniform(0.01, 3, 800)]
+    y = 6.6e-34 * X[:, 0] * (1 - np.exp(-X[:, 1]))
+    V, t = sympy.symbols("V t", positive=True)
+    fitted = sympy.Float(6.6e-34) * V * (1 - sympy.exp(-t)) * t ** sympy.Float(8e-18)
+    rounded = round_constants(fitted, [V, t], (X[:500], y[:500]), (X[500:], y[500:]),
+                              1e-9 * float(np.std(y)))
+    assert sympy.simplify(rounded - sympy.Float(6.6e-34) * V * (1 - sympy.exp(-t))) == 0, rounded

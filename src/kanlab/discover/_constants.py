@@ -228,7 +228,9 @@ def round_constants(expr, symbols, train, val, tol: float, digits_range=(2, 16))
                                                 fixed, symbols, *train)))
             refitted = True
         # 0 first: an offset or a term that the data do not need is dropped
-        zero = [sympy.Integer(0)] * int(structure and abs(values[p]) >= 1e-12)
+        # (a tiny constant may be a law's own, 6.6e-34; a tiny exponent, x**8.5e-18, never is)
+        zero = [sympy.Integer(0)] * int(structure and (abs(values[p]) >= 1e-12
+                                                       or p in in_exponent))
         if (p in in_exponent) != structure:
             simple = []
         elif structure:
