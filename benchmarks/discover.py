@@ -113,10 +113,13 @@ from discover_heldout3 import HELD_OUT_3  # noqa: E402  (the development set of 
 from discover_heldout4 import HELD_OUT_4  # noqa: E402  (the development set of disc5)
 from discover_heldout5 import HELD_OUT_5  # noqa: E402  (the development set of disc6)
 from discover_heldout6 import HELD_OUT_6  # noqa: E402  (blind on 2026-12-05, then development)
+from discover_heldout7 import HELD_OUT_7  # noqa: E402  (blind on the final code of 2026-12-05)
 
 GROUPS = {"main": LAWS, "heldout": HELD_OUT, "heldout2": HELD_OUT_2, "heldout3": HELD_OUT_3,
-          "heldout4": HELD_OUT_4, "heldout5": HELD_OUT_5, "heldout6": HELD_OUT_6}
-ALL_LAWS = {**LAWS, **HELD_OUT, **HELD_OUT_2, **HELD_OUT_3, **HELD_OUT_4, **HELD_OUT_5, **HELD_OUT_6}
+          "heldout4": HELD_OUT_4, "heldout5": HELD_OUT_5, "heldout6": HELD_OUT_6,
+          "heldout7": HELD_OUT_7}
+ALL_LAWS = {**LAWS, **HELD_OUT, **HELD_OUT_2, **HELD_OUT_3, **HELD_OUT_4, **HELD_OUT_5, **HELD_OUT_6,
+            **HELD_OUT_7}
 
 
 def make_data(name: str, n: int, noise: float, seed: int):
