@@ -12,10 +12,24 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["_stepwise", "_pruned", "swapped"]
+__all__ = ["_stepwise", "_pruned", "swapped", "weighted_design"]
 
 BEAM = 24  # subsets kept per size by the beam search (short term list)
 MAX_PAIRED = 1200  # columns up to which every pair is tried
+
+
+def weighted_design(V, t, w):
+    """Columns ``V`` ``(n, m)`` standardised under row weights ``w`` (scaled to unit norm), and
+    the centred target: ``(D, tc, mean, std, t_mean)``, so that a least-squares ``b`` of
+    ``D, tc`` gives the coefficients ``b / std`` and the intercept ``t_mean - (b / std) @ mean``.
+    """
+    w = w / np.sqrt(np.sum(w * w))
+    w2 = w * w / np.sum(w * w)
+    mean = w2 @ V
+    std = np.sqrt(w2 @ (V - mean) ** 2)
+    std[std == 0] = 1.0
+    t_mean = float(w2 @ t)
+    return (V - mean) / std * w[:, None], (t - t_mean) * w, mean, std, t_mean
 
 
 def _stepwise(D, t, max_terms, beam: int = BEAM, wide: int = 0):

@@ -138,17 +138,10 @@ def fit_targets(targets, terms, log_terms, n_tr, y_val) -> list:
 
 def _paths(V, t, w):
     """``[(columns, coefficients, intercept)]`` of the beam search, rows weighted by ``w``."""
-    from kanlab.discover._subsets import _pruned, _stepwise
+    from kanlab.discover._subsets import _pruned, _stepwise, weighted_design
     if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
         return []
-    w = w / np.sqrt(np.sum(w * w))
-    w2 = w * w / np.sum(w * w)
-    mean = w2 @ V
-    std = np.sqrt(w2 @ (V - mean) ** 2)
-    std[std == 0] = 1.0
-    D = (V - mean) / std * w[:, None]
-    t_mean = float(w2 @ t)
-    tc = (t - t_mean) * w
+    D, tc, mean, std, t_mean = weighted_design(V, t, w)
     out = {}
     for cols, _ in _stepwise(D, tc, MAX_TERMS, BEAM):
         for c, b in _pruned(D, tc, cols):

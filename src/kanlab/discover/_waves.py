@@ -189,7 +189,7 @@ def _targets(y):
 def wave_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> list:
     """Formulas ``T⁻¹(c0 + Σ c_k·h_k·S_k)`` (sympy, in ``symbols``), best on validation first."""
     import sympy
-    from kanlab.discover._subsets import _pruned, _stepwise, swapped
+    from kanlab.discover._subsets import _pruned, _stepwise, swapped, weighted_design
     X_tr, y_tr = sample_xy(X_train, y_train, FIT_ROWS)
     X_va, y_va = sample_xy(X_val, y_val, VAL_ROWS)
     V, exprs = function_terms(np.vstack([X_tr, X_va]), symbols)
@@ -202,14 +202,7 @@ def wave_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> 
     floor = 1e-9 * (float(np.std(y_va)) or 1.0)
     found_all = []
     for t, inv_np, inv_sym, w in _targets(y_tr):
-        w = w / np.sqrt(np.sum(w * w))
-        w2 = w * w / np.sum(w * w)
-        mean = w2 @ tr
-        std = np.sqrt(w2 @ (tr - mean) ** 2)
-        std[std == 0] = 1.0
-        D = (tr - mean) / std * w[:, None]
-        t_mean = float(w2 @ t)
-        tc = (t - t_mean) * w
+        D, tc, mean, std, t_mean = weighted_design(tr, t, w)
         paths = [c for c, _ in _stepwise(D, tc, MAX_TERMS, BEAM, WIDE)]
         paths += [swapped(D, tc, c) for c in paths if len(c) > 1]
         paths += _over_quadratic(D, tc, base)
