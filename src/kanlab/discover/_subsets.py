@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["_stepwise", "_pruned", "swapped", "weighted_design"]
+__all__ = ["_stepwise", "_pruned", "swapped", "weighted_design", "projected_off"]
 
 BEAM = 24  # subsets kept per size by the beam search (short term list)
 MAX_PAIRED = 1200  # columns up to which every pair is tried
@@ -30,6 +30,17 @@ def weighted_design(V, t, w):
     std[std == 0] = 1.0
     t_mean = float(w2 @ t)
     return (V - mean) / std * w[:, None], (t - t_mean) * w, mean, std, t_mean
+
+
+def projected_off(D, Q, drop=()):
+    """The columns of ``D`` with the span of orthonormal ``Q`` projected off, scaled to unit
+    norm; a column left with under ``1e-9`` of its norm, or listed in ``drop``, becomes 0
+    (nothing new beside what ``Q`` gives)."""
+    R = D - Q @ (Q.T @ D)
+    norm = np.sqrt(np.einsum("ij,ij->j", R, R))
+    usable = norm > 1e-9 * (np.sqrt(np.einsum("ij,ij->j", D, D)) + 1e-300)
+    usable[list(drop)] = False
+    return np.where(usable, R / np.where(usable, norm, 1.0), 0.0)
 
 
 def _stepwise(D, t, max_terms, beam: int = BEAM, wide: int = 0):

@@ -71,7 +71,7 @@ def _numerator_terms(X, symbols):
 
 def sum_ratio_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> list:
     """Formulas ``P/(x_a + Σ c_i·x_i)`` (sympy, in ``symbols``), best on validation first."""
-    from kanlab.discover._subsets import _pruned, _stepwise
+    from kanlab.discover._subsets import _pruned, _stepwise, projected_off
     X_tr, y_tr = sample_xy(X_train, y_train, FIT_ROWS)
     X_va, y_va = sample_xy(X_val, y_val, VAL_ROWS)
     X_all = np.vstack([X_tr, X_va])
@@ -95,10 +95,7 @@ def sum_ratio_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST
         target = y_tr * X_tr[:, a] * w
         tc = target - Q @ (Q.T @ target)
         Sw = S_tr * w[:, None]
-        R = Sw - Q @ (Q.T @ Sw)
-        norm = np.sqrt(np.einsum("ij,ij->j", R, R))
-        usable = norm > 1e-9 * (np.sqrt(np.einsum("ij,ij->j", Sw, Sw)) + 1e-300)
-        R = np.where(usable, R / np.where(usable, norm, 1.0), 0.0)
+        R = projected_off(Sw, Q)
         if not (np.all(np.isfinite(R)) and np.all(np.isfinite(tc))):
             continue
         paths = {}

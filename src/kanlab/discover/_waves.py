@@ -144,15 +144,11 @@ def _over_quadratic(D, t, base) -> list:
     left to find.  The pruning that follows (:func:`kanlab.discover._subsets._pruned`)
     drops the base's columns that the law does not hold.
     """
-    from kanlab.discover._subsets import _stepwise
+    from kanlab.discover._subsets import _stepwise, projected_off
     if not base or len(base) > MAX_BASE or len(base) >= D.shape[0] // 4:
         return []
     Q, _ = np.linalg.qr(D[:, base])
-    R = D - Q @ (Q.T @ D)
-    norm = np.sqrt(np.einsum("ij,ij->j", R, R))
-    usable = norm > 1e-9 * (np.sqrt(np.einsum("ij,ij->j", D, D)) + 1e-300)
-    usable[base] = False
-    R = np.where(usable, R / np.where(usable, norm, 1.0), 0.0)
+    R = projected_off(D, Q, drop=base)
     r = t - Q @ (Q.T @ t)
     return [sorted(base + list(c)) for c, _ in _stepwise(R, r, BASE_TERMS, BEAM, WIDE)]
 
