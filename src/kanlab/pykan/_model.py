@@ -341,9 +341,10 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
         from kanlab.pykan._structure import expand_depth
         expand_depth(self)
 
-    def expand_width(self, layer_id, n_added_nodes, sum_bool=True, mult_arity=2):
+    def expand_width(self, layer_id, n_added_nodes, sum_bool=True, mult_arity=2, perturb=False):
         from kanlab.pykan._structure import expand_width
-        expand_width(self, int(layer_id), int(n_added_nodes), sum_bool, mult_arity)
+        expand_width(self, int(layer_id), int(n_added_nodes), sum_bool, mult_arity,
+                     bool(perturb))
 
     def swap(self, l, i1, i2, log_history=True):
         from kanlab.pykan._structure import swap
@@ -385,8 +386,12 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
         return out
 
     def plot(self, folder="./figures", beta=3, metric="backward", scale=0.5, tick=False,
-             sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0, mask=False):
-        """The KAN diagram on the last data, drawn as pyplot's current figure."""
+             sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0, mask=False,
+             out_vars_offset=None):
+        """The KAN diagram on the last data, drawn as pyplot's current figure.
+
+        A later pykan's ``out_vars_offset`` (where the output names sit) is accepted; kanlab
+        places the names itself."""
         from kanlab.pykan._plot import plot
         return plot(self, beta=beta, metric=metric, scale=scale, in_vars=in_vars,
                     out_vars=out_vars, title=title, varscale=varscale, mask=mask)

@@ -113,8 +113,12 @@ def _carry(node, depth, cache):
     return node
 
 
-def expr2kan(input_variables, expr, grid=5, k=3, auto_save=False):
-    """A :class:`kanlab.pykan.KAN` computing ``expr`` of ``input_variables`` with symbolic edges."""
+def expr2kan(input_variables, expr, grid=5, k=3, auto_save=False, base_fun="silu"):
+    """A :class:`kanlab.pykan.KAN` computing ``expr`` of ``input_variables`` with symbolic edges.
+
+    ``base_fun`` is the splines' base function (a later pykan's argument, used by its
+    Physics_4 tutorials): it shapes the edges a later ``perturb`` or ``expand_width``
+    switches on, not the compiled function."""
     import torch
 
     from kanlab.pykan._model import KAN
@@ -145,7 +149,8 @@ def expr2kan(input_variables, expr, grid=5, k=3, auto_save=False):
         width.append([len(level) - len(mults), len(mults)])
         arity.append(mults)
     width[-1] = width[-1] if width[-1][1] else width[-1][0]
-    model = KAN(width=width, grid=grid, k=k, mult_arity=arity, auto_save=auto_save, seed=0)
+    model = KAN(width=width, grid=grid, k=k, mult_arity=arity, auto_save=auto_save, seed=0,
+                base_fun=base_fun)
     with torch.no_grad():
         for layer in model.layers:
             layer.mask.zero_()
