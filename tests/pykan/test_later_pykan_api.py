@@ -82,7 +82,7 @@ def test_expand_width_at_level_zero_drops_the_stale_data():
 def test_kanpiler_takes_the_splines_base_function():
     """expr2kan(base_fun=...) sets the base of the splines a perturb switches on."""
     x1, x2 = sympy.symbols("x1 x2")
-    model = kanpiler([x1, x2], 0.5 * (x1 + x2), base_fun="identity")
+    model = kanpiler([x1, x2], 0.5 * (x1 + x2), base_fun="identity", auto_save=False)
     assert all(layer.base_fun_name == "identity" for layer in model.layers)
     x = _x(32, 2, seed=3).to(torch.get_default_dtype())
     torch.testing.assert_close(model(x).detach(), 0.5 * (x[:, [0]] + x[:, [1]]),
@@ -121,3 +121,53 @@ def test_symbolic_formula_takes_variables_that_are_not_identifiers():
     expr = model.symbolic_formula(var=[f, d])[0][0]
     assert expr.free_symbols == {d, f}
     assert sympy.simplify(expr - (f + sympy.log(d))) == 0
+
+
+def test_rewind_continues_the_rewound_version_in_a_new_round(tmp_path):
+    """rewind('0.1') carries on as 1.1, and the next change is saved as 1.2 (pykan's names)."""
+    x = _x(40, 2, seed=5)
+    data = {"train_input": x, "train_label": x[:, [0]] * x[:, [1]], "test_input": x,
+            "test_label": x[:, [0]] * x[:, [1]]}
+    model = pykan.KAN(width=[2, 2, 1], grid=3, seed=0, ckpt_path=str(tmp_path / "m"))
+    model.fit(data, steps=2, log=0)
+    model = model.prune()
+    assert (tmp_path / "m" / "0.2.pt").exists()
+    model = model.rewind("0.1")
+    assert (model.round, model.state_id) == (1, 1)
+    model.fit(data, steps=1, log=0)
+    assert (tmp_path / "m" / "1.2.pt").exists()
+
+
+def test_compiling_and_reshaping_each_save_a_version(tmp_path, monkeypatch):
+    """kanpiler saves 0.1 (the later pykan's Physics_4 notebooks rewind to the versions it
+    numbers); expand_depth, expand_width and perturb each save the next one."""
+    monkeypatch.chdir(tmp_path)  # pykan's default checkpoint folder is ./model
+    x1, x2 = sympy.symbols("x1 x2")
+    model = kanpiler([x1, x2], x1 + x2)
+    assert model.state_id == 1 and (tmp_path / "model" / "0.1.pt").exists()
+    model.expand_depth()
+    model.expand_width(1, 2)
+    model.perturb(mode="all")
+    assert model.state_id == 4
+    assert all((tmp_path / "model" / f"0.{v}.pt").exists() for v in (2, 3, 4))
+    quiet = kanpiler([x1, x2], x1 + x2, auto_save=False)
+    quiet.expand_depth()
+    assert quiet.state_id == 0
+
+
+def test_sparse_init_starts_sparse_but_keeps_every_edge_trainable():
+    """sparse_init: splines off pykan's nearest-neighbour pattern start at weight 0, masks on,
+    and their weights get gradients (pykan <= 0.2.7; 0.2.8 masks them for good)."""
+    from kanlab.pykan._views import sparse_mask
+    dense = _kan([9, 6, 1])
+    model = _kan([9, 6, 1], sparse_init=True)
+    x = _x(50, 9, seed=6)
+    model(x).pow(2).sum().backward()
+    off = sparse_mask(9, 6) == 0
+    assert bool(off.any())
+    for layer, ref in zip(model.layers[:1], dense.layers):
+        assert bool((layer.mask == 1).all())
+        assert bool((layer.scale_sp[off] == 0).all())
+        torch.testing.assert_close(layer.scale_sp[~off], ref.scale_sp[~off])
+        torch.testing.assert_close(layer.coef, ref.coef)  # pykan's draws, unchanged
+        assert bool((layer.scale_sp.grad[off] != 0).any())

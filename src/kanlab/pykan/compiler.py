@@ -113,11 +113,13 @@ def _carry(node, depth, cache):
     return node
 
 
-def expr2kan(input_variables, expr, grid=5, k=3, auto_save=False, base_fun="silu"):
+def expr2kan(input_variables, expr, grid=5, k=3, auto_save=True, base_fun="silu"):
     """A :class:`kanlab.pykan.KAN` computing ``expr`` of ``input_variables`` with symbolic edges.
 
-    ``base_fun`` is the splines' base function (a later pykan's argument, used by its
-    Physics_4 tutorials): it shapes the edges a later ``perturb`` or ``expand_width``
+    As in the pykan that printed its Physics_4 tutorials (0.2.8 had ``auto_save=False``), the
+    compiled model is saved as version ``0.1`` and auto-saves from there, so the tutorials'
+    ``rewind('0.7')`` finds its version.  ``base_fun`` (that pykan's argument too) is the
+    splines' base function: it shapes the edges a later ``perturb`` or ``expand_width``
     switches on, not the compiled function."""
     import torch
 
@@ -164,6 +166,7 @@ def expr2kan(input_variables, expr, grid=5, k=3, auto_save=False, base_fun="silu
                     fix_symbolic(model, l, index[id(child)], sub, name, fit_params=False,
                                  params=(a, b, c, d))
                 sub += 1
+    model.log_history("expr2kan")
     return model
 
 
