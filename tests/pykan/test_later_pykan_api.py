@@ -157,7 +157,7 @@ def test_compiling_and_reshaping_each_save_a_version(tmp_path, monkeypatch):
 
 def test_sparse_init_starts_sparse_but_keeps_every_edge_trainable():
     """sparse_init: splines off pykan's nearest-neighbour pattern start at weight 0, masks on,
-    and their weights get gradients (pykan <= 0.2.7; 0.2.8 masks them for good)."""
+    and their weights get gradients (pykan <= 0.2.4; 0.2.5-0.2.8 mask them for good)."""
     from kanlab.pykan._views import sparse_mask
     dense = _kan([9, 6, 1])
     model = _kan([9, 6, 1], sparse_init=True)

@@ -74,11 +74,12 @@ def sparse_mask(in_dim: int, out_dim: int) -> Tensor:
 
 @torch.no_grad()
 def sparse_start(model) -> None:
-    """pykan's ``sparse_init``, as pykan up to 0.2.7 (which printed its tutorials) had it: the
+    """pykan's ``sparse_init`` as pykan up to 0.2.4 had it (the code that printed its August
+    2024 tutorials, to commit 31b2e37): the
     spline weight ``scale_sp`` of every edge off :func:`sparse_mask`'s pattern starts at 0.
 
     The masks stay on, so every edge trains and a spline switched off at the start can grow
-    where the data need it.  pykan 0.2.8 masks those edges for good instead: a network can
+    where the data need it.  pykan 0.2.5 to 0.2.8 mask those edges for good instead: a network can
     then never link inputs that start apart (docs/pykan.md, "sparse_init")."""
     for layer in model.layers:
         off = sparse_mask(layer.in_features, layer.out_features).to(layer.scale_sp) == 0
