@@ -40,8 +40,9 @@ NOTEBOOKS = ROOT / "tests" / "data" / "pykan_notebooks"
 
 # Every tutorial notebook of pykan's docs/ (tutorials/ holds the same ones) that runs on a CPU
 # with no downloaded data.  Left out: API_9_video (its second cell needs moviepy, which is not
-# a dependency), Example_14/15 (the knot data set is downloaded by hand), Physics_4A/4B/4C
-# (they import ``constitutive_laws_generator``, a module that is not in pykan's repository).
+# a dependency), Example_14/15 (the knot data set is downloaded by hand).  Physics_4A/4B/4C
+# import ``constitutive_laws_generator``, a module pykan's repository does not ship: our own,
+# written from the notebooks' formulas, lies beside them (the notebooks' folder is on sys.path).
 # API_10_device asks for 'cuda' by name (kanlab.pykan then uses the CPU, with a warning);
 # Example_7 runs ~30 minutes and Community_1 (200 L-BFGS steps through Hessians) longer on a
 # loaded machine: give them --budget 3000.
@@ -52,7 +53,7 @@ DEFAULT = [
     "API_8_", "API_10_", "API_11_", "API_12_", "Interp_1_", "Interp_2_", "Interp_3_",
     "Interp_4_", "Interp_5_", "Interp_6_", "Interp_8_", "Interp_9_", "Interp_10_",
     "Interp_10A_", "Interp_10B_", "Interp_11_", "Physics_1_", "Physics_2A_", "Physics_2B_",
-    "Physics_3_", "Community_1_", "Community_2_",
+    "Physics_3_", "Physics_4A_", "Physics_4B_", "Physics_4C_", "Community_1_", "Community_2_",
 ]
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -121,9 +122,14 @@ def run_notebook(path: Path, budget: float, out: str | None = None, pykan: bool 
     namespace: dict = main.__dict__
     saved_main = sys.modules.get("__main__")
     sys.modules["__main__"] = main
+    # a jupyter kernel imports the modules that lie beside the notebook; the cells run in a
+    # scratch folder (pykan's checkpoints land there), so the notebook's folder goes on sys.path
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
     try:
         return _run_cells(path, cells, namespace, budget, out, rewrite, plt)
     finally:
+        sys.path.remove(folder)
         if saved_main is not None:
             sys.modules["__main__"] = saved_main
 

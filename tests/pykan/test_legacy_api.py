@@ -146,8 +146,8 @@ def test_expand_width_keeps_the_function_and_the_new_edges_train(sum_bool, arity
     assert float(model.layers[1].coef.grad[:, new_cols].abs().sum()) > 0
     with pytest.raises(ValueError, match="arities"):
         model.expand_width(1, 2, sum_bool=False, mult_arity=[2])
-    with pytest.raises(ValueError, match="hidden level"):
-        model.expand_width(0, 1)
+    with pytest.raises(ValueError, match="layer_id"):  # level 0 adds inputs (later pykan)
+        model.expand_width(2, 1)
 
 
 # ---------------------------------------------------------------- kan.feynman

@@ -74,3 +74,58 @@ def test_pykan_flag_leaves_the_imports_as_written(pykan, tmp_path, monkeypatch):
     result = runner.run_notebook(path, budget=60, pykan=pykan)
     assert result["cells"][0]["ok"], result["cells"][0]["error"]
     assert result["cells"][0]["text"].strip() == ("kan" if pykan else "kanlab.pykan")
+
+
+def test_a_module_beside_the_notebook_imports_from_the_scratch_folder(tmp_path, monkeypatch):
+    """As in jupyter, a notebook imports the modules in its own folder (pykan's Physics_4
+    tutorials import ``constitutive_laws_generator``); sys.path is restored after."""
+    import json
+    import sys
+    runner = _runner()
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / "pykO_helper_beside.py").write_text("VALUE = 41 + 1\n")
+    nb = {"cells": [{"cell_type": "code", "outputs": [],
+                     "source": ["from pykO_helper_beside import VALUE\n", "print(VALUE)"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (folder / "tiny.ipynb").write_text(json.dumps(nb))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.chdir(scratch)
+    before = list(sys.path)
+    result = runner.run_notebook(folder / "tiny.ipynb", budget=60)
+    sys.modules.pop("pykO_helper_beside", None)
+    assert result["cells"][0]["ok"], result["cells"][0]["error"]
+    assert result["cells"][0]["text"].strip() == "42"
+    assert sys.path == before
+
+
+def test_constitutive_laws_beside_the_notebooks_follow_the_printed_formulas():
+    """Our constitutive_laws_generator: Lamé parameters, and P11/P12 as Physics_4A/4C print
+    them (Neo-Hookean with F F^T) and as the notebooks' comments give the linear law."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "constitutive_laws_generator", ROOT / "tests" / "data" / "pykan_notebooks" /
+        "constitutive_laws_generator.py")
+    laws = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(laws)
+    import torch
+    g = torch.Generator().manual_seed(0)
+    F = torch.eye(3, dtype=torch.float64) + 0.2 * (2 * torch.rand(50, 3, 3, generator=g,
+                                                                 dtype=torch.float64) - 1)
+    linear = laws.LinearElasticConstitutiveLaw(young_modulus=1.0, poisson_ratio=0.2)
+    mu, lam = linear.get_lame_parameters()
+    assert mu == pytest.approx(1 / 2.4) and lam == pytest.approx(0.2 / (1.2 * 0.6))
+    P = linear(F)
+    assert P.shape == (50, 3, 3)
+    torch.testing.assert_close(P[:, 0, 0], 2 * mu * (F[:, 0, 0] - 1) + lam * (
+        F[:, 0, 0] + F[:, 1, 1] + F[:, 2, 2] - 3))
+    torch.testing.assert_close(P[:, 0, 1], mu * (F[:, 0, 1] + F[:, 1, 0]))
+    P = laws.NeoHookeanConstitutiveLaw(young_modulus=1.0, poisson_ratio=0.2)(F)
+    torch.testing.assert_close(P[:, 0, 0], mu * (F[:, 0] ** 2).sum(-1) - mu
+                               + lam * torch.log(torch.det(F)))
+    torch.testing.assert_close(P[:, 0, 1], mu * (F[:, 0] * F[:, 1]).sum(-1))
+    zero = laws.NeoHookeanConstitutiveLaw()(torch.zeros(1, 3, 3, dtype=torch.float64))
+    assert zero[0, 0, 1] == 0  # det F = 0 (the notebooks zero such F): off-diagonal finite
+    with pytest.raises(ValueError, match="shape"):
+        linear(torch.zeros(3, 3))

@@ -63,9 +63,10 @@ class Checkpoints:
         return torch.load(str(path) + ".pt", weights_only=False)
 
     def rewind(self, model_id: str):
-        """The model as auto-saved at version ``model_id`` (``"round.state_id"``)."""
+        """The model as auto-saved at version ``model_id`` (``"round.state_id"``), carried on
+        in a new round under the same version (pykan: ``0.7`` goes on as ``1.7``, then ``1.8``)."""
         model = self.loadckpt(os.path.join(self.ckpt_path, str(model_id)))
-        model.round, model.state_id = self.round + 1, 0
+        model.round, model.state_id = self.round + 1, int(str(model_id).split(".")[-1])
         model.auto_save = self.auto_save
         if model.auto_save:
             model.auto_checkpoint()

@@ -87,6 +87,9 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
     without CUDA and pykan's seeding of the global random generators follow the
     rules of :mod:`kanlab.pykan._legacy`.
 
+    ``sparse_init`` starts sparse (:func:`kanlab.pykan._views.sparse_start`): the splines
+    off pykan's nearest-neighbour pattern start at zero weight, every edge stays trainable.
+
     ``extrapolate`` (kanlab's, not pykan's) sets how the splines continue beyond
     their grids (:class:`kanlab.nn.KANLayer`): ``"quadratic"`` (the default, C²) or
     ``"extended"``, pykan's own spline (live on the ``k`` extension intervals, 0 beyond
@@ -110,14 +113,11 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
                          sb_trainable=bool(sb_trainable),
                          sp_trainable=bool(sp_trainable), mult_arity=_arity(mult_arity),
                          extrapolate=extrapolate, device=device, dtype=dtype)
-        if sparse_init:
-            with torch.no_grad():
-                for layer in self.layers:
-                    layer.mask.copy_(_views.sparse_mask(layer.in_features,
-                                                        layer.out_features).to(layer.mask))
         if self.basis_name == "bspline":
             _legacy.draw_initial_weights(self, _as_int("seed", seed), float(noise_scale),
                                          float(scale_base_mu), float(scale_base_sigma))
+        if sparse_init:
+            _views.sparse_start(self)
         if noise_scale_base is not None:
             _legacy.apply_noise_scale_base(self, noise_scale_base, seed)
         self.symbolic_enabled = bool(symbolic_enabled)
@@ -333,17 +333,23 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
         set_mode(self, int(l), int(i), int(j), mode)
 
     # ------------------------------------------------------------------ structure
+    # each saves a version, as in the pykan that printed the Physics_4 tutorials (0.2.8 saves
+    # after perturb only); a notebook's rewind('0.7') names the versions so counted
     def perturb(self, mag=1.0, mode="non-intrusive"):
         from kanlab.pykan._structure import perturb
         perturb(self, float(mag), mode)
+        self.log_history("perturb")
 
     def expand_depth(self):
         from kanlab.pykan._structure import expand_depth
         expand_depth(self)
+        self.log_history("expand_depth")
 
-    def expand_width(self, layer_id, n_added_nodes, sum_bool=True, mult_arity=2):
+    def expand_width(self, layer_id, n_added_nodes, sum_bool=True, mult_arity=2, perturb=False):
         from kanlab.pykan._structure import expand_width
-        expand_width(self, int(layer_id), int(n_added_nodes), sum_bool, mult_arity)
+        expand_width(self, int(layer_id), int(n_added_nodes), sum_bool, mult_arity,
+                     bool(perturb))
+        self.log_history("expand_width")
 
     def swap(self, l, i1, i2, log_history=True):
         from kanlab.pykan._structure import swap
@@ -385,8 +391,12 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
         return out
 
     def plot(self, folder="./figures", beta=3, metric="backward", scale=0.5, tick=False,
-             sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0, mask=False):
-        """The KAN diagram on the last data, drawn as pyplot's current figure."""
+             sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0, mask=False,
+             out_vars_offset=None):
+        """The KAN diagram on the last data, drawn as pyplot's current figure.
+
+        A later pykan's ``out_vars_offset`` (where the output names sit) is accepted; kanlab
+        places the names itself."""
         from kanlab.pykan._plot import plot
         return plot(self, beta=beta, metric=metric, scale=scale, in_vars=in_vars,
                     out_vars=out_vars, title=title, varscale=varscale, mask=mask)

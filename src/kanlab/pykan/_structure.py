@@ -182,21 +182,36 @@ def expand_depth(model) -> None:
 
 
 @torch.no_grad()
-def expand_width(model, layer_id, n_added_nodes, sum_bool=True, mult_arity=2) -> None:
-    """Add ``n_added_nodes`` nodes to hidden level ``layer_id``, the function kept.
+def expand_width(model, layer_id, n_added_nodes, sum_bool=True, mult_arity=2,
+                 perturb=False) -> None:
+    """Add ``n_added_nodes`` nodes to level ``layer_id`` (the function kept unless ``perturb``).
 
-    Addition nodes (``sum_bool=True``) go after the level's addition nodes,
-    multiplication nodes (``sum_bool=False``, ``mult_arity`` an int or one arity
-    per new node) after its multiplication nodes.  The edges into a new node
-    start as a new layer's (so the node carries a signal); the edges out of it
-    start at zero with their spline weight on, so the model computes the same
-    function and the new edges train.
+    At a hidden level, addition nodes (``sum_bool=True``) go after the level's
+    addition nodes, multiplication nodes (``sum_bool=False``, ``mult_arity`` an int
+    or one arity per new node) after its multiplication nodes; the edges into a new
+    node start as a new layer's (so the node carries a signal).  At level 0 the new
+    nodes are inputs put first, where :func:`kanlab.pykan.utils.augment_input` puts
+    its columns (a later pykan's ``expand_width(0, n)``); ``input_ids`` shift to
+    match and the last data seen is dropped (it has the old columns).
+
+    The edges out of a new node start at zero with their spline weight on, so the
+    model computes the same function and the new edges train; with ``perturb`` they
+    start as a new layer's edges instead (base function and spline noise, as
+    :func:`perturb` switches them on), so the new node is used from the first step.
     """
-    if not 0 < layer_id < model.depth:
-        raise ValueError(f"layer_id must name a hidden level in [1, {model.depth}), got {layer_id}")
     n = n_added_nodes
     if n < 1:
         raise ValueError(f"n_added_nodes must be >= 1, got {n}")
+    if layer_id == 0:
+        if not sum_bool:
+            raise ValueError("inputs (layer_id=0) cannot be multiplication nodes: "
+                             "use sum_bool=True")
+        _grow(model, 0, cols=list(range(n)), perturb=perturb)
+        model.input_ids = list(range(n)) + [i + n for i in model.input_ids]
+        model.reference_input = None
+        return
+    if not 0 < layer_id < model.depth:
+        raise ValueError(f"layer_id must name a level in [0, {model.depth}), got {layer_id}")
     arities = model.arities[layer_id]
     n_add = model.width[layer_id] - len(arities)
     below, above = model.layers[layer_id - 1], model.layers[layer_id]
@@ -209,7 +224,7 @@ def expand_width(model, layer_id, n_added_nodes, sum_bool=True, mult_arity=2) ->
         new_out = list(range(below.out_features, below.out_features + sum(added)))
         new_in = list(range(above.in_features, above.in_features + n))
     _grow(model, layer_id - 1, rows=new_out)
-    _grow(model, layer_id, cols=new_in)
+    _grow(model, layer_id, cols=new_in, perturb=perturb)
     model.arities[layer_id] = list(arities) + added
 
 
@@ -225,8 +240,9 @@ def _new_arities(mult_arity, n) -> list[int]:
     return out
 
 
-def _grow(model, l, rows=(), cols=()) -> None:
-    """Insert output rows / input columns (their indices in the grown layer) into layer ``l``."""
+def _grow(model, l, rows=(), cols=(), perturb=False) -> None:
+    """Insert output rows / input columns (their indices in the grown layer) into layer ``l``;
+    the edges out of a new column are zero, or with ``perturb`` the new layer's own."""
     old, old_sym = model.layers[l], model.symbolic[l]
     n_out, n_in = old.out_features + len(rows), old.in_features + len(cols)
     layer, sym = _new_layer(model, n_in, n_out)
@@ -239,10 +255,11 @@ def _grow(model, l, rows=(), cols=()) -> None:
         for c in cols:
             knots[c] = knots[c - 1] if c > 0 else old.knots[0]
     coef = layer.coef.detach().clone()
-    coef[:, list(cols)] = 0.0  # edges out of a new node: zero, so the function is kept
-    coef[grid] = old.coef
     scale_base = layer.scale_base.detach().clone()
-    scale_base[:, list(cols)] = 0.0
+    if not perturb:  # edges out of a new node: zero, so the function is kept
+        coef[:, list(cols)] = 0.0
+        scale_base[:, list(cols)] = 0.0
+    coef[grid] = old.coef
     layer.set_grid(knots, coef)
     for name, fresh in (("scale_base", scale_base), ("scale_sp", layer.scale_sp.detach().clone()),
                         ("mask", torch.ones_like(layer.mask))):

@@ -12,6 +12,7 @@ of the symbolic network needs.
 """
 from __future__ import annotations
 
+import keyword
 import warnings
 
 import numpy as np
@@ -118,10 +119,11 @@ def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weigh
 
 
 def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_threshold):
-    records = _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
-                                 x=model._data(None), a_range=a_range, b_range=b_range)
+    records = _fix_mixed_edges(model, a_range, b_range, _lib(lib), float(r2_threshold))
+    records += _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
+                                  x=model._data(None), a_range=a_range, b_range=b_range)
     if verbose:
-        for r in records:
+        for r in sorted(records, key=lambda r: (r["l"], r["i"], r["j"])):
             if r["name"] is None:
                 print(f"skipping ({r['l']},{r['i']},{r['j']}) since r2={r['r2']} < "
                       f"{r2_threshold}")
@@ -129,6 +131,41 @@ def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_thres
                 print(f"fixing ({r['l']},{r['i']},{r['j']}) with 0")
             else:
                 print(f"fixing ({r['l']},{r['i']},{r['j']}) with {r['name']}, r2={r['r2']}")
+
+
+@torch.no_grad()
+def _fix_mixed_edges(model, a_range, b_range, lib, r2_threshold) -> list[dict]:
+    """Fix the edges that carry a symbolic function and a live spline at once (a compiled
+    network after ``perturb`` or ``expand_depth``), each to the candidate that best fits its
+    whole function, symbolic part plus spline, on the model's last data.
+
+    pykan's ``auto_symbolic`` fits every edge whose spline is on, these too, but on the
+    spline part alone, and drops the symbolic part; kanlab's own skips them as symbolic.
+    Records as :func:`kanlab.symbolic.auto_symbolic`'s."""
+    from kanlab.symbolic._fit import suggest
+    x = model._data(None)
+    records = []
+    for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
+        mixed = ((layer.mask != 0) & (sym.mask != 0)).nonzero().tolist()
+        if not mixed:
+            continue
+        level_input = model.forward_with_inputs(x)[1][l]
+        for j, i in mixed:
+            xi, spline = _sym.edge_samples(model, l, i, j, x)
+            fn = sym.candidate_at(i, j).fn
+            yi = layer.mask[j, i] * spline + sym.edge_values(level_input, [j], [i], fn)[:, 0]
+            if bool((xi == xi[0]).all()):  # a constant input: the constant it outputs
+                fit_name, params, r2 = "0", (1.0, 0.0, 1.0, float(yi.double().mean())), 1.0
+            else:
+                best = suggest(xi, yi, lib=lib, topk=1, a_range=a_range, b_range=b_range)[0]
+                fit_name, params, r2 = best.name, tuple(best.params), best.r2
+            chosen = fit_name if r2 >= r2_threshold else None
+            if chosen is not None:
+                candidate = _sym.resolve_library(lib)[chosen] if chosen != "0" else "0"
+                _sym.fix_symbolic(model, l, i, j, candidate, fit_params=False, params=params)
+            records.append({"l": l, "i": i, "j": j, "name": chosen, "r2": r2,
+                            "params": params})
+    return records
 
 
 def _has_splines(model) -> bool:
@@ -163,7 +200,9 @@ def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
         symbols = [sympy.Symbol(f"x_{i + 1}") for i in range(n)]
     else:
         symbols = [v if isinstance(v, sympy.Basic) else sympy.Symbol(str(v)) for v in var]
-    names = [s if isinstance(s, sympy.Symbol) else sympy.Symbol(f"_v{k}")
+    # a formula is built on identifiers: a name such as pykan's '|F|' is substituted back
+    names = [s if isinstance(s, sympy.Symbol) and s.name.isidentifier()
+             and not keyword.iskeyword(s.name) else sympy.Symbol(f"_v{k}")
              for k, s in enumerate(symbols)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["SplineView", "SymbolicView", "sparse_mask"]
+__all__ = ["SplineView", "SymbolicView", "sparse_mask", "sparse_start"]
 
 
 class SplineView:
@@ -70,3 +70,17 @@ def sparse_mask(in_dim: int, out_dim: int) -> Tensor:
     mask[torch.arange(out_dim), dist.argmin(1)] = 1.0
     mask[dist.argmin(0), torch.arange(in_dim)] = 1.0
     return mask
+
+
+@torch.no_grad()
+def sparse_start(model) -> None:
+    """pykan's ``sparse_init`` as pykan up to 0.2.4 had it (the code that printed its August
+    2024 tutorials, to commit 31b2e37): the
+    spline weight ``scale_sp`` of every edge off :func:`sparse_mask`'s pattern starts at 0.
+
+    The masks stay on, so every edge trains and a spline switched off at the start can grow
+    where the data need it.  pykan 0.2.5 to 0.2.8 mask those edges for good instead: a network can
+    then never link inputs that start apart (docs/pykan.md, "sparse_init")."""
+    for layer in model.layers:
+        off = sparse_mask(layer.in_features, layer.out_features).to(layer.scale_sp) == 0
+        layer.scale_sp[off] = 0.0

@@ -113,8 +113,14 @@ def _carry(node, depth, cache):
     return node
 
 
-def expr2kan(input_variables, expr, grid=5, k=3, auto_save=False):
-    """A :class:`kanlab.pykan.KAN` computing ``expr`` of ``input_variables`` with symbolic edges."""
+def expr2kan(input_variables, expr, grid=5, k=3, auto_save=True, base_fun="silu"):
+    """A :class:`kanlab.pykan.KAN` computing ``expr`` of ``input_variables`` with symbolic edges.
+
+    As in the pykan that printed its Physics_4 tutorials (0.2.8 had ``auto_save=False``), the
+    compiled model is saved as version ``0.1`` and auto-saves from there, so the tutorials'
+    ``rewind('0.7')`` finds its version.  ``base_fun`` (that pykan's argument too) is the
+    splines' base function: it shapes the edges a later ``perturb`` or ``expand_width``
+    switches on, not the compiled function."""
     import torch
 
     from kanlab.pykan._model import KAN
@@ -145,7 +151,8 @@ def expr2kan(input_variables, expr, grid=5, k=3, auto_save=False):
         width.append([len(level) - len(mults), len(mults)])
         arity.append(mults)
     width[-1] = width[-1] if width[-1][1] else width[-1][0]
-    model = KAN(width=width, grid=grid, k=k, mult_arity=arity, auto_save=auto_save, seed=0)
+    model = KAN(width=width, grid=grid, k=k, mult_arity=arity, auto_save=auto_save, seed=0,
+                base_fun=base_fun)
     with torch.no_grad():
         for layer in model.layers:
             layer.mask.zero_()
@@ -159,6 +166,7 @@ def expr2kan(input_variables, expr, grid=5, k=3, auto_save=False):
                     fix_symbolic(model, l, index[id(child)], sub, name, fit_params=False,
                                  params=(a, b, c, d))
                 sub += 1
+    model.log_history("expr2kan")
     return model
 
 
