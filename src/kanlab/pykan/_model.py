@@ -26,7 +26,6 @@ from kanlab.nn import attribute as _attribute
 from kanlab.nn import prune as _prune
 from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
-from kanlab.nn._continuations import continuation_by_depth
 from kanlab.pykan import _legacy, _views
 from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._checkpoints import Checkpoints
@@ -89,13 +88,9 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
     rules of :mod:`kanlab.pykan._legacy`.
 
     ``extrapolate`` (kanlab's, not pykan's) sets how the splines continue beyond
-    their grids (:class:`kanlab.nn.KANLayer`), one for all layers or one per layer.  By
-    default (None) by depth (:func:`kanlab.nn._continuations.continuation_by_depth`): the
-    layers fed by the inputs or by one spline layer continue on pykan's extension
-    intervals, handing over to the quadratic continuation across the outermost one
-    (``"extended_quadratic"``), deeper layers quadratically (``"quadratic"``), C² everywhere
-    for cubics.  ``"extended"`` is pykan's own spline (0 beyond the outermost knots;
-    docs/pykan_notebook_runs.md, pykK and pykP, for what each changes).
+    their grids (:class:`kanlab.nn.KANLayer`): ``"quadratic"`` (the default, C²) or
+    ``"extended"``, pykan's own spline (live on the ``k`` extension intervals, 0 beyond
+    the outermost knots; docs/pykan_notebook_runs.md, pykK, for what it changes).
     """
 
     def __init__(self, width=None, grid=3, k=3, mult_arity=2, noise_scale=0.3,
@@ -103,10 +98,8 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
                  affine_trainable=False, grid_eps=0.02, grid_range=(-1, 1), sp_trainable=True,
                  sb_trainable=True, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
-                 dtype=None, noise_scale_base=None, extrapolate=None):
+                 dtype=None, noise_scale_base=None, extrapolate="quadratic"):
         device = _legacy.available_device(device)
-        if extrapolate is None:
-            extrapolate = continuation_by_depth(len(_width(width)) - 1)
         _legacy.seed_globals(_as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=_as_int("grid", grid), k=_as_int("k", k),
                          seed=_as_int("seed", seed), base_fun=base_fun,

@@ -15,7 +15,6 @@ import torch
 from kanlab.nn import KANLayer, SymbolicEdges
 from kanlab.nn import attribute as _attribute
 from kanlab.nn import remove_edge as _remove_edge
-from kanlab.nn._continuations import continuation_by_depth
 from kanlab.nn._pruning import edge_moments
 
 __all__ = ["attribute", "prune_node", "remove_node", "set_mode", "perturb", "expand_depth",
@@ -155,11 +154,10 @@ def perturb(model, mag=1.0, mode="non-intrusive") -> None:
         layer.mask[chosen] = float(mag)
 
 
-def _new_layer(model, n_in, n_out, identity=False, extrapolate=None):
+def _new_layer(model, n_in, n_out, identity=False):
     ref = model.layers[-1]
     layer = KANLayer(n_in, n_out, ref.grid, ref.k, base_fun=ref.base_fun if ref.base_fun_name ==
                      "custom" else ref.base_fun_name, noise_scale=model.noise_scale,
-                     extrapolate=ref.extrapolate if extrapolate is None else extrapolate,
                      generator=torch.Generator().manual_seed(int(model.seed)),
                      device=ref.knots.device, dtype=ref.knots.dtype)
     layer.scale_base.requires_grad_(ref.scale_base.requires_grad)
@@ -177,12 +175,7 @@ def _new_layer(model, n_in, n_out, identity=False, extrapolate=None):
 def expand_depth(model) -> None:
     """Append a layer computing the identity on every output (symbolic ``x`` edges)."""
     n = model.width[-1]
-    per_layer = not isinstance(model.extrapolate, str)
-    extrapolate = (continuation_by_depth(len(model.layers) + 1)[-1] if per_layer
-                   else model.extrapolate)  # the new layer's depth decides it, as at construction
-    layer, sym = _new_layer(model, n, n, identity=True, extrapolate=extrapolate)
-    if per_layer:
-        model.extrapolate = list(model.extrapolate) + [extrapolate]
+    layer, sym = _new_layer(model, n, n, identity=True)
     model.layers.append(layer)
     model.symbolic.append(sym)
     model.arities.append([])
@@ -236,7 +229,7 @@ def _grow(model, l, rows=(), cols=()) -> None:
     """Insert output rows / input columns (their indices in the grown layer) into layer ``l``."""
     old, old_sym = model.layers[l], model.symbolic[l]
     n_out, n_in = old.out_features + len(rows), old.in_features + len(cols)
-    layer, sym = _new_layer(model, n_in, n_out, extrapolate=old.extrapolate)
+    layer, sym = _new_layer(model, n_in, n_out)
     keep_r = torch.tensor([r for r in range(n_out) if r not in set(rows)], dtype=torch.long)
     keep_c = torch.tensor([c for c in range(n_in) if c not in set(cols)], dtype=torch.long)
     grid = (keep_r[:, None], keep_c[None, :])
