@@ -88,6 +88,17 @@ def test_drop_negligible_terms_checks_on_data():
         drop_negligible_terms(e2, [x1, x2], data, -1.0)
 
 
+def test_drop_negligible_terms_keeps_a_log_of_a_shifted_input():
+    """Dropping 2.8·x from log(2.8·x - 0.376) leaves log(-0.376) = log(0.376) + I·pi, a
+    complex constant: that trial is refused, not raised (pykan's Example_9 on a trapped seed)."""
+    x1, x2 = sympy.symbols("x1 x2")
+    F = sympy.Float
+    expr = F(0.05) * sympy.log(F(3.46) * x1 + F(0.23)) \
+        + F(0.0424) * sympy.log(F(2.795) * x2 - F(0.376))
+    data = np.random.default_rng(1).uniform(0.2, 5, (200, 2))
+    assert drop_negligible_terms(expr, [x1, x2], data, tol=1e-9) == expr
+
+
 def test_formula_rmse_against_a_direct_evaluation():
     """formula_rmse is the RMS of the formula minus the labels; constants broadcast to rows."""
     from kanlab.symbolic._formula import formula_rmse, formula_values

@@ -170,9 +170,12 @@ def drop_negligible_terms(expr, variables, x, tol: float):
     x = x[np.linspace(0, x.shape[0] - 1, min(512, x.shape[0])).astype(int)]
 
     def values(e):
-        with np.errstate(all="ignore"):
-            return np.broadcast_to(np.asarray(to_numpy(e, variables)(x), dtype=np.float64),
-                                   (x.shape[0],))
+        try:
+            with np.errstate(all="ignore"):
+                return np.broadcast_to(np.asarray(to_numpy(e, variables)(x), dtype=np.float64),
+                                       (x.shape[0],))
+        except ValueError:  # a trial that leaves log(-c) = log(c) + I·pi: not a real formula
+            return np.full(x.shape[0], np.nan)
 
     def size(term):
         v = values(term)
