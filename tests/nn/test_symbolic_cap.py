@@ -46,16 +46,13 @@ def test_capped_samples_alone_lose_their_gradient():
 
 
 def test_outside_an_interval_domain_the_edge_takes_the_value_at_the_nearest_end():
-    """``sqrt`` of a negative argument stands in as ``sqrt(0) = 0`` and ``arcsin`` beyond 1 as
-    ``π/2`` (continuous where the function stops being defined, as pykan's own stand-ins),
-    not ``-y_th``: one slightly negative argument under a ``sqrt`` edge must not put
-    ``-y_th·c`` into the output (pykan's Example_9, cell 15).  ``log(0)`` is still capped."""
+    """``arcsin`` beyond 1 stands in as ``π/2`` (continuous where the function stops being
+    defined, as pykan's own stand-in), not ``y_th``; ``log(0)`` is still capped.  ``sqrt`` of
+    a negative argument: see the reflection test below."""
     from kanlab.nn._symbolic_edges import capped
     from kanlab.symbolic._library import LIBRARY
     u = torch.tensor([[-0.3], [0.0], [0.25], [4.0]], dtype=F64)
-    sqrt, arcsin, log = (LIBRARY[n] for n in ("sqrt", "arcsin", "log"))
-    torch.testing.assert_close(capped(sqrt.fn, u, 1000.0, sqrt.domain)[:, 0],
-                               torch.tensor([0.0, 0.0, 0.5, 2.0], dtype=F64))
+    arcsin, log = (LIBRARY[n] for n in ("arcsin", "log"))
     half_pi = torch.pi / 2
     torch.testing.assert_close(capped(arcsin.fn, u, 1000.0, arcsin.domain)[:, 0],
                                torch.tensor([-0.3, 0.0, 0.25, 4.0], dtype=F64).clamp(-1, 1)
@@ -65,10 +62,38 @@ def test_outside_an_interval_domain_the_edge_takes_the_value_at_the_nearest_end(
                                torch.tensor([-1000.0, -1000.0, 0.25, 4.0], dtype=F64).where(
                                    torch.tensor([True, True, False, False]),
                                    torch.log(u[:, 0].clamp(min=1e-300))))
+
+
+def test_below_a_half_line_domain_sqrt_continues_by_reflection_with_its_gradient():
+    """``sqrt`` (and ``x^1.5``) continue below 0 as ``−f(−u)``, the point reflection through
+    ``(0, f(0))``: continuous, monotone, and with the gradient ``f'(−u)``, so Adam's next step
+    pulls a sample pushed past the end back (pykan's own ``sqrt`` stand-in is
+    ``sign(u)·sqrt(|u|)``).  The flat ``sqrt(0)`` used before had no gradient there.  At the
+    open end itself (``u = 0``, ``sqrt'`` infinite) the value is ``0`` with no gradient."""
+    from kanlab.nn._symbolic_edges import capped
+    from kanlab.symbolic._library import LIBRARY
+    u = torch.tensor([[-0.3, -2.0], [0.0, -1e-6], [0.25, 0.5], [4.0, 9.0]], dtype=F64,
+                     requires_grad=True)
+    sqrt, p15 = LIBRARY["sqrt"], LIBRARY["x^1.5"]
+    y = capped(sqrt.fn, u, 1000.0, sqrt.domain)
+    expected = torch.sign(u.detach()) * u.detach().abs().sqrt()
+    torch.testing.assert_close(y, expected)
+    y.sum().backward()
+    grad = 0.5 / u.detach().abs().sqrt()
+    grad[1, 0] = 0.0
+    torch.testing.assert_close(u.grad, grad)
+    v = torch.tensor([-0.5, 0.0, 0.5], dtype=F64)
+    torch.testing.assert_close(capped(p15.fn, v, 1000.0, p15.domain),
+                               torch.sign(v) * v.abs() ** 1.5)
+    # the cap still bounds a reflected value
+    w = torch.tensor([-1e8, 1.0], dtype=F64)
+    torch.testing.assert_close(capped(p15.fn, w, 1000.0, p15.domain),
+                               torch.tensor([-1000.0, 1.0], dtype=F64))
     model = kanlab.KAN([1, 1], seed=0, dtype=F64)
     model.fix_symbolic(0, 0, 0, "sqrt", fit_params=False, params=(1.0, 0.0, 2.0, 0.5))
     model.symbolic[0].y_th = 1000.0
-    y = model.symbolic[0](u)[:, 0]
-    torch.testing.assert_close(y, 2.0 * torch.tensor([0.0, 0.0, 0.5, 2.0], dtype=F64) + 0.5)
+    y = model.symbolic[0](u[:, :1].detach())[:, 0]
+    torch.testing.assert_close(y, 2.0 * expected[:, 0] + 0.5)
     y.sum().backward()
     assert torch.isfinite(model.symbolic[0].affine.grad).all()
+    assert model.symbolic[0].affine.grad[0, 0, 1] > 0  # b: the reflected sample pulls too

@@ -190,3 +190,34 @@ def test_the_best_alone_is_the_first_of_the_full_ranking(name):
     assert best[0].name == full.name
     assert best[0].r2 == pytest.approx(full.r2, rel=1e-12, abs=1e-15)
     assert best[0].params == pytest.approx(full.params, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("topk", [None, 1])
+def test_a_near_miss_of_a_simpler_candidate_wins_when_the_gain_is_under_its_price(topk):
+    """A near-linear edge (a spline's samples: slight curvature plus a wiggle no candidate
+    models): ``x`` misses the threshold by a hair (1 − R² = 2.1e-5) and every two-parameter
+    lookalike of the curvature (``sqrt(b − εx)``, ``c·(x + b)²``, ``exp``) is accepted at
+    8.2e-6, a gain under the √10 one unit of complexity costs: ``x`` is accepted and ranks
+    first (it used to lose to ``sqrt``, as on pykan's Physics_2B with seed 2).  With four
+    times the curvature (``x`` at 6.8e-5: ×8) the two-parameter fit keeps its place, and no
+    more complex accepted fit lends ``x`` a larger allowance."""
+    x = torch.linspace(-1, 1, 1000, dtype=torch.float64)
+    wiggle = 2e-3 * torch.sin(7 * x)
+    near = suggest(x, 0.8 * x + 5.5e-3 * x ** 2 + wiggle + 0.1, topk=topk)
+    assert near[0].name == "x" and near[0].accepted
+    assert 1e-5 < 1 - near[0].r2 < 10 ** 0.5 * 1e-5
+    far = suggest(x, 0.8 * x + 1.2e-2 * x ** 2 + wiggle + 0.1, topk=topk)
+    assert far[0].complexity == 2 and far[0].accepted and 1 - far[0].r2 < 1e-5
+    if topk is None:
+        linear = next(f for f in far if f.name == "x")
+        assert not linear.accepted  # 6.8e-5 is within 10× of the c = 3 fits, not of the c = 2 ones
+
+
+def test_an_exact_fit_is_never_displaced_by_a_simpler_near_miss():
+    """``x^2`` data on a range where ``x`` is poor, and ``arcsin`` data that ``tan`` mimics to
+    1 − R² ≈ 4e-5: the exact fit stays first (its 1 − R² is ~0)."""
+    x = torch.linspace(0.1, 1.0, 400, dtype=torch.float64)
+    assert suggest(x, 2 * x ** 2 + 1, topk=1)[0].name == "x^2"
+    u = torch.linspace(-0.95, 0.95, 400, dtype=torch.float64)
+    best = suggest(u, torch.arcsin(u), topk=None)[0]
+    assert best.name in ("arcsin", "arccos") and 1 - best.r2 < 1e-12

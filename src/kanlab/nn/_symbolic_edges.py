@@ -20,8 +20,12 @@ than ``y_th`` in magnitude on a sample (``1/x`` near 0, ``arctanh`` at or beyond
 ±1, ``log`` at 0) outputs ``c · (±y_th) + d`` there instead (outside an
 interval domain ``c · f(nearest end) + d`` where that is finite: :func:`capped`),
 with no gradient from that sample, so training with ``fit`` can pass through an argument range
-where ``f`` blows up instead of stopping on a non-finite loss.  ``None``
-(the default) evaluates ``f`` exactly.
+where ``f`` blows up instead of stopping on a non-finite loss.  On a half-line domain
+whose end value is finite (``sqrt``, ``x^1.5``) the edge continues through the end by
+point reflection (``sqrt(u)`` becomes ``−sqrt(−u)`` for ``u < 0``), with its gradient,
+so an argument that a step pushed past the end is pulled back by the next one (a fit whose
+optimum puts the argument's minimum at the end, ``sqrt(x² + y²)``, otherwise strands
+samples on a flat stand-in).  ``None`` (the default) evaluates ``f`` exactly.
 """
 from __future__ import annotations
 
@@ -42,9 +46,11 @@ def capped(fn, u: Tensor, y_th: float, domain=None) -> Tensor:
 
     The stand-in, per sample: with an interval ``domain`` (``lo``/``hi``
     attributes, e.g. :class:`kanlab.symbolic._library.Interval`) an argument
-    outside it takes ``fn`` at the nearest end (``sqrt`` of a negative argument
-    is ``sqrt(0) = 0``, ``arcsin`` beyond 1 is ``π/2``), so the edge stays
-    continuous where its function merely stops being defined; a value still
+    outside it takes ``fn`` at the nearest end (``arcsin`` beyond 1 is ``π/2``), so the
+    edge stays continuous where its function merely stops being defined; below a
+    half-line domain ``(lo, ∞)`` whose end value is finite the edge instead continues by
+    point reflection, ``2·f(lo) − f(2·lo − u)`` (``sqrt(u)`` is ``−sqrt(−u)`` for ``u < 0``),
+    which keeps its gradient, as pykan's own ``sqrt`` stand-in does; a value still
     non-finite or beyond ``y_th`` there (``log(0)``, ``arctanh(±1)``, ``1/x`` near
     0) becomes ``±y_th``.  The stand-ins get no gradient: ``fn`` is evaluated
     there at a harmless argument (another sample's, where ``fn`` is fine), so a
@@ -70,8 +76,38 @@ def capped(fn, u: Tensor, y_th: float, domain=None) -> Tensor:
         first = torch.where(good.any(0), good.float().argmax(0), 0)
         fallback = torch.where(good.any(0), u.gather(0, first.unsqueeze(0))[0],
                                torch.full_like(u[0], 0.5))
+        mirror = None if lo is None else _reflected(fn, u, y_th, lo, hi, outside)
+        if mirror is not None:
+            stand_in = torch.where(mirror[2], mirror[3], stand_in)
     safe_u = torch.where(bad, fallback.expand_as(u), u)
-    return torch.where(bad, stand_in, fn(safe_u))
+    out = torch.where(bad, stand_in, fn(safe_u))
+    if mirror is None:
+        return out
+    take, end = mirror[:2]  # f's point reflection through (lo, f(lo)), with its gradient
+    safe_m = torch.where(take, 2 * lo - u, fallback.expand_as(u))
+    return torch.where(take, 2 * end - fn(safe_m), out)
+
+
+def _reflected(fn, u: Tensor, y_th: float, lo: float, hi: float, outside: Tensor):
+    """Where ``capped`` continues ``fn`` below a half-line domain ``(lo, ∞)`` by point
+    reflection through its end, ``2·f(lo) − f(2·lo − u)``: ``(samples, f(lo), samples whose
+    reflection exceeds y_th, their stand-in ±y_th)``, or None when the domain is bounded
+    above.  Where ``f(lo)`` is not finite (``log``, ``1/sqrt``) no sample is reflected: the
+    cap stands.  No branch on values, so the same graph is traced."""
+    if not (hi == float("inf") and abs(lo) < float("inf")):
+        return None
+    end = fn(torch.full((), lo, dtype=u.dtype, device=u.device))
+    end_ok = torch.isfinite(end)
+    end = torch.where(end_ok, end, torch.zeros_like(end))
+    arg = 2 * lo - u
+    mirrored = 2 * end - fn(arg)
+    reach = outside & (arg > lo) & end_ok
+    take = reach & torch.isfinite(mirrored) & (mirrored.abs() <= y_th)
+    if not torch.compiler.is_compiling() and not bool(reach.any()):
+        return None
+    # beyond y_th the reflection is capped like the function itself
+    beyond = torch.nan_to_num(mirrored, nan=-y_th).clamp(-y_th, y_th)
+    return take, end, reach & ~take, beyond
 
 
 class SymbolicEdges(Stamped, nn.Module):

@@ -28,13 +28,19 @@ normalised first: ``x̃ ∈ [-1, 1]``, ``ỹ`` centred with unit norm):
 Ranking (lower :attr:`SymbolicFit.score` first, accepted fits before the
 rest, ties by library order): a fit is *accepted* when ``R² ≥ r2_threshold``
 (default 0.99999); accepted fits rank by complexity, ties by R² (``score =
-complexity + 0.5·(1 − R²)/(1 − r2_threshold)``). The threshold is that high
+complexity + r/(1 + r)`` with ``r = (1 − R²)/(1 − r2_threshold)``). The threshold is that high
 because smooth candidates mimic each other on a finite range: on clean
 samples ``sin`` fits ``u^1.5`` on ``[0, 2]`` to ``R² = 0.99998`` and ``tan`` fits
 ``arcsin`` to 0.99996, and a lower threshold would hand such data to the
 simpler impostor. The others rank by ``score = complexity_weight·complexity
 + log10(1 − R²)``: with the default weight 0.5 one more unit of complexity
-must divide the unexplained variance by √10.
+must divide the unexplained variance by √10.  The same price holds across the
+threshold: a fit just short of it is accepted too when it is simpler than the
+accepted fit that would rank first and leaves at most ``10^(complexity_weight·Δc)``
+times that fit's ``1 − R²`` (``Δc`` the difference of complexities).  Without that, a near-linear
+edge whose ``x`` misses the threshold by a hair (``1 − R² = 1.6e-5``) would go to
+any two-parameter lookalike that models its slight curvature (``sqrt(10 − 0.2x)``,
+``1 − R² = 8.4e-6``), though the gain is under the price of one unit.
 If ``y`` is constant (to rounding), every candidate fits it with ``c = 0`` and
 ``R² = 1``, so the zero function ``"0"`` wins.
 
@@ -84,7 +90,8 @@ class SymbolicFit:
     score
         rank key, lower is better (see the module docstring).
     accepted
-        ``r2 >= r2_threshold``; accepted fits rank before the others.
+        ``r2 >= r2_threshold`` (or just short of it and simpler than the first accepted fit,
+        within the price of the complexity it saves); accepted fits rank before the others.
     candidate
         the :class:`~kanlab.symbolic._library.Candidate` itself.
     """
@@ -195,11 +202,35 @@ def _linear_fit(cand: Candidate, data: _Data, a: float, b: float):
     return c, d, float(res @ res)
 
 
+def _accepted_score(r2: float, complexity: int, r2_threshold: float) -> float:
+    """An accepted fit's score: its complexity plus a slack in ``[0, 1)`` rising with ``1 − R²``
+    (0.5 at the threshold), so accepted fits rank by complexity, then by R²."""
+    if r2_threshold >= 1:
+        return float(complexity)
+    r = max(1.0 - r2, 0.0) / (1 - r2_threshold)
+    return complexity + r / (1 + r)
+
+
 def _score(r2: float, complexity: int, r2_threshold: float, weight: float) -> tuple[float, bool]:
     if r2 >= r2_threshold:
-        slack = 0.0 if r2_threshold >= 1 else 0.5 * (1 - r2) / (1 - r2_threshold)
-        return complexity + slack, True
+        return _accepted_score(r2, complexity, r2_threshold), True
     return weight * complexity + math.log10(max(1.0 - r2, 1e-300)), False
+
+
+def _accept_simpler(fits: list[SymbolicFit | None], r2_threshold: float, weight: float) -> None:
+    """Accept (in place) every fit short of the threshold that is simpler than the accepted fit
+    that would rank first and leaves at most ``10^(weight·Δc)`` times its unexplained variance:
+    the gain of that fit is under the price of its extra complexity (module docstring)."""
+    accepted = [f for f in fits if f is not None and f.accepted]
+    if not accepted:
+        return
+    first = min(accepted, key=lambda f: f.score)  # the simplest accepted fit, then the best R²
+    for f in fits:
+        if f is None or f.accepted or f.complexity >= first.complexity:
+            continue
+        if 1.0 - f.r2 <= (1.0 - first.r2) * 10.0 ** (weight * (first.complexity - f.complexity)):
+            f.accepted = True
+            f.score = _accepted_score(f.r2, f.complexity, r2_threshold)
 
 
 def _check_options(r2_threshold, complexity_weight, n_starts, max_iter) -> None:
@@ -255,7 +286,8 @@ def _fit_first(cands: list[Candidate], data: _Data, r2_threshold: float, weight:
     complexity levels, lowest first, at least :data:`FIRST_BATCH` of them), then, unless
     one of them is accepted, all the others (None stays for those not fitted).  An accepted
     fit ranks before every fit of higher complexity, accepted or not: its score is below
-    its complexity + 0.5."""
+    its complexity + 1; a fit that :func:`_accept_simpler` may still accept is simpler than
+    the first accepted one, so it is in the same batch or an earlier one."""
     order = sorted(range(len(cands)), key=lambda i: cands[i].complexity)
     end = min(FIRST_BATCH, len(order))
     while end < len(order) and cands[order[end]].complexity == cands[order[end - 1]].complexity:
@@ -346,7 +378,9 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
     -------
     list[SymbolicFit]
         Up to ``topk`` :class:`SymbolicFit`, ranked: accepted fits (``R² >=
-        r2_threshold``) by complexity then R², then the rest by their score.
+        r2_threshold``, or simpler than the first accepted fit and within the price of the
+        complexity they save, see the module docstring) by complexity then R², then the
+        rest by their score.
         Candidates that cannot be evaluated finitely on x's range are left out.
 
     Examples
@@ -365,6 +399,7 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
     fit = _fit_first if topk == 1 else _fit_all
     fits = fit(list(candidates.values()), data, r2_threshold, complexity_weight, n_starts,
                max_iter, box)
+    _accept_simpler(fits, r2_threshold, complexity_weight)
     fits = [(order, f) for order, f in enumerate(fits) if f is not None]
     if not fits:
         raise ValueError(f"no candidate of {list(candidates)} is finite on x's range "
