@@ -124,10 +124,10 @@ def _through_pred_fn(model, dataset, pred_fn, data_loss, extra, batch):
         raise ValueError("pred_fn needs batch=-1 (the whole training set every step)")
     pairs = [(dataset[f"{p}_input"], dataset[f"{p}_label"]) for p in ("train", "test")]
 
-    def inputs_of(y):
+    def inputs_of(y):  # in y's dtype: fit trains in float64 after a float32 stall
         for x, labels in pairs:
-            if y is labels or (y.shape == labels.shape and torch.equal(y, labels)):
-                return x
+            if y is labels or (y.shape == labels.shape and torch.equal(y, labels.to(y.dtype))):
+                return x.to(y.dtype)
         raise ValueError("pred_fn: the loss got labels that are neither the training nor the "
                          "test labels (pred_fn needs batch=-1)")
 
@@ -230,6 +230,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
+                    float64_when_stalled=True,
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify or pred_fn is not None) else None)
     with avoid_singularities(model, float(y_th) if singularity_avoiding else None):

@@ -72,6 +72,11 @@ class FitConfig:
     # trapped (the outer edges fitted to the untrained hidden values; docs/pykan_notebook_runs.md,
     # pykL: trapped first steps were 3.8-6.8x worse, untrapped ones 0.4-2.1x)
     first_grid_update_margin: float = 1.0
+    # True: a float32 model trains in float64 from the first full-batch L-BFGS step that does
+    # not lower the loss (float32 rounding of the gradient stalls L-BFGS in flat valleys), and
+    # goes back to float32 if float64 makes no progress either; callbacks, the history and the
+    # returned model see float32 (kanlab.train._precision).  kanlab.pykan uses True
+    float64_when_stalled: bool = False
 
     def __post_init__(self) -> None:
         check_reg_metric(self.reg_metric)
@@ -105,6 +110,9 @@ class FitConfig:
         if self.grid_carry and self.distributed:
             raise ValueError("grid_carry=True is not supported with distributed=True (the "
                              "collective grid update keeps each layer's own function)")
+        if not isinstance(self.float64_when_stalled, bool):
+            raise TypeError(f"float64_when_stalled must be a bool, "
+                            f"got {type(self.float64_when_stalled).__name__}")
         if not isinstance(self.stop_when_converged, bool):
             raise TypeError("stop_when_converged must be a bool")
         if self.grid_max_change is not None and not (

@@ -19,6 +19,7 @@ from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._history import History
 from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
 from kanlab.train._optim import LBFGS, Adam
+from kanlab.train._precision import Precision
 from kanlab.train._reg_network import reg_network
 from kanlab.train._regularization import smoothness_penalty
 from kanlab._validation import NonFiniteError, check_solver_dtype
@@ -194,10 +195,26 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     With ``distributed=True`` every rank of the process group calls ``fit``
     with the same dataset and the ranks share out each batch; see
     :mod:`kanlab.train._distributed`.  ``callback`` runs on every rank.
+
+    With ``float64_when_stalled=True`` a float32 model trains in float64 from
+    the first full-batch L-BFGS step that fails to lower the loss (see
+    :mod:`kanlab.train._precision`); the callback and the history see it in
+    float32, and it is returned in float32.
     """
     cfg = cfg or FitConfig()
     check_dataset(model, dataset, any_labels=cfg.loss_fn is not None)
     check_solver_dtype(model.dtype, "fit")
+    full_batch = cfg.batch == -1 or cfg.batch >= dataset["train_input"].shape[0]
+    precision = Precision(model, cfg.float64_when_stalled and cfg.opt == "LBFGS" and full_batch
+                          and not cfg.distributed)
+    try:
+        return _train(model, dataset, cfg, precision)
+    finally:
+        precision.finish()
+
+
+def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> History:
+    """:func:`fit`'s loop, ``precision`` widening the model when a step stalls."""
     x_train, y_train = dataset["train_input"], dataset["train_label"]
     x_test, y_test = dataset["test_input"], dataset["test_label"]
     n_train = x_train.shape[0]
@@ -225,12 +242,13 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
         bar = tqdm(range(cfg.steps), desc=f"fit {cfg.opt}", leave=False)
     else:  # no bar: tqdm is not even imported (a tenth of a second)
         bar = _NoBar(range(cfg.steps))
+    x_fit, y_fit = x_train, y_train  # the training data in the model's current dtype
     for step in bar:
         if batch == n_train:
-            xb, yb = x_train, y_train
+            xb, yb = x_fit, y_fit
         else:
             idx = torch.randperm(n_train, generator=generator)[:batch].to(x_train.device)
-            xb, yb = x_train[idx], y_train[idx]
+            xb, yb = x_fit[idx], y_fit[idx]
         grid_now = (cfg.update_grid and step % grid_every == 0
                     and cfg.start_grid_update_step <= step < cfg.stop_grid_update_step)
         both_ways = grid_now and step == 0 and cfg.choose_first_grid_update
@@ -290,30 +308,42 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
         if not finite:
             _nonfinite_stop(model, good, verified, history, step, cfg, start)
             break
+        if precision.after_step(loss, getattr(optimizer, "last_loss", loss)):
+            # the model changed dtype: the optimiser's vectors, the cached features and the
+            # fused evaluation refer to the old tensors
+            x_fit, y_fit = precision.data(x_train, y_train)
+            optimizer = _make_optimizer(model, cfg)
+            cache = MagnitudeCache()
+            fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 else None
         # a full-batch L-BFGS step that cannot move the parameters ends the fit early,
         # unless grid updates are still to come
         converged = (cfg.stop_when_converged and getattr(optimizer, "stalled", False)
                      and batch == n_train and not (
             cfg.update_grid and step + 1 < cfg.stop_grid_update_step))
         last = step + 1 == cfg.steps
-        if (step + 1) % cfg.eval_every == 0 or last or converged:
-            train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync
-                           else (rmse(model, x_train, y_train, cfg.loss_fn),
-                                 rmse(model, x_test, y_test, cfg.loss_fn)))
-            if not math.isfinite(train):  # the step left parameters that do not evaluate
-                _nonfinite_stop(model, good, verified, history, step + 1, cfg, start)
-                break
-            history.step.append(step + 1)
-            history.train_rmse.append(train)
-            history.test_rmse.append(test)
-            history.reg.append(reg_value)
-            bar.set_postfix(train=f"{train:.2e}", test=f"{test:.2e}", refresh=False)
-        stop = cfg.callback is not None and cfg.callback(step, model, history)
+        evaluate = (step + 1) % cfg.eval_every == 0 or last or converged
+        with precision.narrowed():  # the errors and the callback see the model's own dtype
+            if evaluate:
+                train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync
+                               else (rmse(model, x_train, y_train, cfg.loss_fn),
+                                     rmse(model, x_test, y_test, cfg.loss_fn)))
+            evaluates = not evaluate or math.isfinite(train)
+            if evaluate and evaluates:
+                history.step.append(step + 1)
+                history.train_rmse.append(train)
+                history.test_rmse.append(test)
+                history.reg.append(reg_value)
+                bar.set_postfix(train=f"{train:.2e}", test=f"{test:.2e}", refresh=False)
+            stop = evaluates and cfg.callback is not None and cfg.callback(step, model, history)
+        if not evaluates:  # the step left parameters that do not evaluate
+            _nonfinite_stop(model, good, verified, history, step + 1, cfg, start)
+            break
         if converged or stop:  # the callback has seen this step (run logs keep its row)
             history.status = "converged" if converged else "interrupted"
             history.stopped_at = step + 1
             break
     bar.close()
+    precision.finish()
     if history.grid_update_steps:
         warn_out_of_grid(model, x_train, "after the last grid update")
     history.wall_time = time.perf_counter() - start

@@ -73,7 +73,8 @@ class LBFGS:
     Notes
     -----
     The closure zeroes the gradients, computes the loss, calls
-    ``loss.backward()`` and returns the loss.
+    ``loss.backward()`` and returns the loss.  After ``step``, ``last_loss`` is the
+    loss where it ended and ``stalled`` says whether no iteration moved the parameters.
     """
 
     def __init__(self, params, lr: float = 1.0, max_iter: int = 20, history_size: int = 10,
@@ -165,6 +166,7 @@ class LBFGS:
         # no iteration moved the parameters: the loss cannot be lowered any more
         # (the line search finds no decrease, typically at rounding level)
         self.stalled = bool((x == x_start).all())
+        self.last_loss = f  # the loss where the step ended
         self._set(x)
         return f_start
 
