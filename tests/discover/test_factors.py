@@ -115,3 +115,17 @@ def test_simplify_holds_trigonometric_calls_and_stays_quick():
     syms = [A, k, x, w, t]
     assert np.allclose(evaluate(out, syms, X), evaluate(expr, syms, X), rtol=1e-12)
     assert _simplify_opaque((A * x + A * t) / (x + t)) == A  # the algebra around is kept
+
+
+def test_power_times_exponential_over_an_input():
+    """exp(-(x - c)²/(2 s²))/s: s²·log y = -(x - c)²/2 - s²·log s, so the column s²·log s
+    joins the exponent's sum, and s^-1 is written outside the exponential."""
+    rng = np.random.default_rng(5)
+    n = 500
+    X = np.c_[rng.uniform(-2, 2, n), rng.uniform(-0.5, 0.5, n), rng.uniform(0.6, 1.8, n)]
+    x, c, s = syms = [sympy.Symbol("x", real=True), sympy.Symbol("c", real=True),
+                      sympy.Symbol("s", positive=True)]
+    y = np.exp(-(X[:, 0] - X[:, 1]) ** 2 / (2 * X[:, 2] ** 2)) / X[:, 2]
+    best = best_structure(X, y, syms, n_train=350)
+    assert rmse_of(best, syms, X[350:], y[350:]) < 1e-9 * np.std(y), best
+    assert not best.has(sympy.log), best
