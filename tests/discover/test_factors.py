@@ -36,6 +36,21 @@ def test_damped_oscillation_is_found_as_a_product():
     assert best.has(sympy.cos(t * w)) and best.has(sympy.exp), best
 
 
+def test_damped_oscillation_over_many_periods_is_found():
+    """ω·t up to 50 (8 turns): a sine or cosine of an argument beyond 40 is a column too."""
+    rng = np.random.default_rng(4)
+    n = 600
+    X = np.c_[rng.uniform(1, 3, n), rng.uniform(0.05, 0.5, n), rng.uniform(0, 10, n),
+              rng.uniform(1, 5, n)]
+    A, b, t, w = syms = positive_symbols("A", "b", "t", "w")
+    y = X[:, 0] * np.exp(-X[:, 1] * X[:, 2]) * np.cos(X[:, 3] * X[:, 2])
+    best = best_structure(X, y, syms, n_train=400)
+    assert rmse_of(best, syms, X[400:], y[400:]) < 1e-9 * np.std(y), best
+    assert best.has(sympy.cos(t * w)), best
+    values, exprs = term_library(X, syms)
+    assert not any(f.has(sympy.exp(t * w)) for e in exprs for f in e)  # exp stops at 40
+
+
 def test_affine_factor_of_a_shifted_input():
     """(n - 1)·(1/R1 - 1/R2): y is affine in n with A/B = -1 on every row."""
     rng = np.random.default_rng(2)
@@ -100,3 +115,17 @@ def test_simplify_holds_trigonometric_calls_and_stays_quick():
     syms = [A, k, x, w, t]
     assert np.allclose(evaluate(out, syms, X), evaluate(expr, syms, X), rtol=1e-12)
     assert _simplify_opaque((A * x + A * t) / (x + t)) == A  # the algebra around is kept
+
+
+def test_power_times_exponential_over_an_input():
+    """exp(-(x - c)²/(2 s²))/s: s²·log y = -(x - c)²/2 - s²·log s, so the column s²·log s
+    joins the exponent's sum, and s^-1 is written outside the exponential."""
+    rng = np.random.default_rng(5)
+    n = 500
+    X = np.c_[rng.uniform(-2, 2, n), rng.uniform(-0.5, 0.5, n), rng.uniform(0.6, 1.8, n)]
+    x, c, s = syms = [sympy.Symbol("x", real=True), sympy.Symbol("c", real=True),
+                      sympy.Symbol("s", positive=True)]
+    y = np.exp(-(X[:, 0] - X[:, 1]) ** 2 / (2 * X[:, 2] ** 2)) / X[:, 2]
+    best = best_structure(X, y, syms, n_train=350)
+    assert rmse_of(best, syms, X[350:], y[350:]) < 1e-9 * np.std(y), best
+    assert not best.has(sympy.log), best

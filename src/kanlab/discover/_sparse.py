@@ -233,10 +233,17 @@ def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
                       [("log", b) for _, b in logs], None))
     from kanlab.discover._factors import affine_factors, exponent_divisors, signed_factors
     # exp(P/g) with g a power of one input: g·log|t| is a short sum (-(x - mu)^2/(2 sigma^2))
+    # and x^c·exp(P/g) (a normalised density): g·log|t| = c·g·log x + P, so the columns
+    # g·log x of the positive inputs join the sum
     if s_t and divisors:
+        powers = [(v, b) for v, b in logs if b.is_Symbol]  # log x: x^c
         for g, g_expr in exponent_divisors(extra["X"], extra["symbols"]):
+            V, E = values, exprs
+            if powers:
+                V = np.column_stack([values] + [g * v for v, _ in powers])
+                E = list(exprs) + [("log", b) for _, b in powers]
             with np.errstate(all="ignore"):
-                kinds.append(("over", _log(s_t * t) * g[:n_tr], values, exprs, (g, g_expr)))
+                kinds.append(("over", _log(s_t * t) * g[:n_tr], V, E, (g, g_expr)))
     # h·P with h a sine or cosine whose sign follows t's: log|t/h| is a short sum
     for h, h_expr, _ in signed_factors(extra["oscillating"], t):
         with np.errstate(all="ignore"):
@@ -305,9 +312,10 @@ def _to_sympy(item, table):
     F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
     if kind == "add":
         u = F(c0) + sum(F(b) * sympy.Mul(*E[c]) for b, c in zip(beta, cols))
-    elif kind == "over":
-        u = s_t * sympy.exp((F(c0) + sum(F(b) * sympy.Mul(*E[c]) for b, c in zip(beta, cols)))
-                            / factor)
+    elif kind == "over":  # a column ("log", x) is g·log x: the factor x^b outside the exp
+        u = s_t * sympy.exp((F(c0) + sum(F(b) * sympy.Mul(*E[c]) for b, c in zip(beta, cols)
+                                         if E[c][0] != "log")) / factor)
+        u *= sympy.Mul(*[E[c][1] ** F(b) for b, c in zip(beta, cols) if E[c][0] == "log"])
         factor = 1
     else:
         u = s_t * sympy.exp(F(c0))

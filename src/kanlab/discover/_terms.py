@@ -18,13 +18,18 @@ from itertools import combinations, product
 
 import numpy as np
 
-__all__ = ["term_library", "phase_terms", "unit_products", "MAX_TERMS_BUILT"]
+__all__ = ["term_library", "phase_terms", "unit_products", "MAX_TERMS_BUILT", "ARG_LIMIT",
+           "WAVE_LIMIT"]
 
 MAX_TERMS_BUILT = 12_000  # terms beyond this are not built (6 inputs give about 7 000)
 _INT_POWERS = (1, 2, 3, -1, -2, -3)
 _HALF_POWERS = ((1, 2), (-1, 2), (3, 2), (-3, 2))
 _PAIR_POWERS = (1, -1, 2, -2)
-_ARG_LIMIT = 40.0  # sin/cos/exp of an argument beyond this are noise or overflow
+ARG_LIMIT = 40.0  # exp(±u) of an argument beyond this overflows or is one row's spike
+# sin/cos of an argument up to this (16 turns): a bounded column, so no overflow, and a
+# damped oscillation cos(ω·t) runs over many periods (ω·t up to 50 and more); beyond it
+# the column is a random sign on any table a law is fitted from
+WAVE_LIMIT = 100.0
 
 
 def _power_factors(i, col, sym):
@@ -41,7 +46,7 @@ def _power_factors(i, col, sym):
     return out
 
 
-def _function_factors(arg, arg_expr, positive_allowed, decay_limit=_ARG_LIMIT):
+def _function_factors(arg, arg_expr, positive_allowed, decay_limit=ARG_LIMIT):
     """Library functions of one argument whose values on these rows are usable
     (``exp(-arg)`` of an argument ≥ 0 up to ``decay_limit``, a decay that may die out)."""
     import sympy
@@ -49,16 +54,17 @@ def _function_factors(arg, arg_expr, positive_allowed, decay_limit=_ARG_LIMIT):
     big = float(np.max(np.abs(arg))) if len(arg) else 0.0
     if positive_allowed and np.all(arg > 0):
         out.append((np.log(arg), sympy.log(arg_expr), False))
-    if _ARG_LIMIT < big <= decay_limit and np.all(arg >= 0):
+    if ARG_LIMIT < big <= decay_limit and np.all(arg >= 0):
         out.append((np.exp(-arg), sympy.exp(-arg_expr), False))
-    if big <= _ARG_LIMIT:
-        out += [(np.sin(arg), sympy.sin(arg_expr), False), (np.cos(arg), sympy.cos(arg_expr), False),
-                (np.exp(arg), sympy.exp(arg_expr), False),
+    if big <= WAVE_LIMIT:
+        out += [(np.sin(arg), sympy.sin(arg_expr), False), (np.cos(arg), sympy.cos(arg_expr), False)]
+    if big <= ARG_LIMIT:
+        out += [(np.exp(arg), sympy.exp(arg_expr), False),
                 (np.exp(-arg), sympy.exp(-arg_expr), False)]
     return out
 
 
-def _pair_factors(X, symbols, i, j, decay_limit=_ARG_LIMIT):
+def _pair_factors(X, symbols, i, j, decay_limit=ARG_LIMIT):
     """``g(x_i^a·x_j^b)`` for g in sin, cos, exp(±·), with small integer powers."""
     out = []
     ci, cj = X[:, i], X[:, j]
@@ -89,7 +95,7 @@ def _usable(values) -> bool:
 
 
 def term_library(X, symbols, max_terms: int = MAX_TERMS_BUILT, simple: bool = False,
-                 decay_limit: float = _ARG_LIMIT):
+                 decay_limit: float = ARG_LIMIT):
     """``(values, factors)``: terms as columns of ``values`` (rows × terms) and their factors.
 
     ``factors[k]`` is a tuple of sympy expressions whose product is term ``k``
@@ -208,7 +214,7 @@ def phase_terms(X, symbols, max_terms: int = PHASE_MAX_TERMS):
     trig = []
     with np.errstate(all="ignore"):
         for idx, v, e in args:
-            if np.all(np.isfinite(v)) and float(np.max(np.abs(v))) <= _ARG_LIMIT:
+            if np.all(np.isfinite(v)) and float(np.max(np.abs(v))) <= ARG_LIMIT:
                 trig += [(set(idx), np.sin(v), sympy.sin(e)), (set(idx), np.cos(v), sympy.cos(e))]
     cols, exprs = [], []
     for (ia, va, ea), (ib, vb, eb) in combinations(trig, 2):

@@ -29,6 +29,7 @@ from itertools import combinations, product
 import numpy as np
 
 from kanlab.discover._split import sample_xy
+from kanlab.discover._terms import ARG_LIMIT, WAVE_LIMIT
 
 __all__ = ["wave_formulas", "function_terms"]
 
@@ -37,7 +38,6 @@ BEAM = 12  # subsets kept per size by the beam search
 WIDE = 60  # pairs (then triples) kept after trying every pair of columns (up to 1200 columns)
 FIT_ROWS = 600  # training rows the fits use
 VAL_ROWS = 1000  # validation rows that score them
-ARG_LIMIT = 40.0  # sines, cosines and exponentials of arguments beyond this are noise
 MIN_SPAN = 0.5  # an argument spans at least this, or its function is nearly linear in it
 MOST = 4  # formulas returned (per target transform)
 MAX_BASE = 30  # quadratic monomials given at once at most (six inputs have 27)
@@ -67,11 +67,11 @@ def _functions(X, symbols):
     out = [(np.ones(len(X)), sympy.Integer(1))]
     with np.errstate(all="ignore"):
         for v, e, single in _arguments(X, symbols):
-            if not (np.all(np.isfinite(v)) and float(np.max(np.abs(v))) <= ARG_LIMIT
+            if not (np.all(np.isfinite(v)) and float(np.max(np.abs(v))) <= WAVE_LIMIT
                     and float(np.ptp(v)) >= MIN_SPAN):
                 continue
             out += [(np.sin(v), sympy.sin(e)), (np.cos(v), sympy.cos(e))]
-            if single:
+            if single and float(np.max(np.abs(v))) <= ARG_LIMIT:
                 out += [(np.exp(v), sympy.exp(e)), (np.exp(-v), sympy.exp(-e))]
         for i, sym in enumerate(symbols):
             col = X[:, i]
