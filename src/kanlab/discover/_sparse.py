@@ -49,6 +49,7 @@ VAL_ROWS = 2000  # validation rows that score its candidates
 PER_SIZE = 2  # formulas returned per number of terms (and the simplest tied one)
 TIED_ERROR = 1.01  # validation RMSE within this factor of the best of its size: a tie
 PHASE_TERMS = 4  # products of sines and cosines in a sum at most (a shifted phase has four)
+LEAD_SE = 3.0  # paired standard errors by which a larger sum must win on few rows (_best)
 MAX_SIZE = 8  # terms (or powers) of a returned formula at most: a law rarely has more, and
 # every constant of a candidate is refitted later
 
@@ -137,7 +138,8 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
     if values.shape[1]:
         _search(scored, values, exprs, [], table, ("id",), n_tr, y_train, y_val, PHASE_TERMS,
                 BEAM, extra | {"additive": True})
-    return [_to_sympy(item, table) for item in _best(scored)]
+    floor = 1e-9 * (float(np.std(y_val)) or 1.0)  # noise-free data: exact to within this
+    return [_to_sympy(item, table) for item in _best(scored, floor)]
 
 
 def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val, max_terms,
@@ -148,7 +150,9 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
     ``symbols`` and the ``oscillating`` factors, from which the factors ``h`` of
     ``T(y) = h·P`` are chosen (see :mod:`kanlab.discover._factors`).
     """
+    from kanlab.discover._select import FEW_ROWS
     simple_pass = extra is not None
+    few = len(y_val) < FEW_ROWS  # residuals kept: larger sums must earn their terms (_best)
     for name in transforms:
         applies, forward, inv_np, _ = table[name]
         if not applies(y_train):
@@ -203,7 +207,8 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
                 if math.isfinite(err):
                     scored.append((err, len(cols) + (factor is not None),
                                    (kind, name, cols, beta, c0, s_k, s_y, E,
-                                    factor[1] if factor is not None else 1)))
+                                    factor[1] if factor is not None else 1),
+                                   pred - y_val if few else None))
 
 
 def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
@@ -269,16 +274,24 @@ def _weights(forward, y, t, kind):
     return w / top if top > 0 else np.ones_like(y)
 
 
-def _best(scored):
+def _best(scored, floor: float = 0.0):
     """The best :data:`PER_SIZE` per number of terms, as ``[payload]``, Pareto-pruned.
 
     A formula with more terms is returned only if it beats, on the validation rows,
     every formula with fewer terms: a dominated one could never be chosen, and every
-    candidate costs a nonlinear refit later.
+    candidate costs a nonlinear refit later.  Where residuals are kept (fewer validation
+    rows than :data:`kanlab.discover._select.FEW_ROWS`), it must beat the best of them by
+    :data:`LEAD_SE` paired standard errors on noisy data
+    (:func:`kanlab.discover._select.earns_terms`): thousands of subsets are scored on
+    those few rows, and the luckiest richer one beats the law (on 40 rows a root of
+    ``n²T²/V² + c·V²·sin(T·V²)`` beat ``n·T/V`` by 3 %).
     """
-    out, best = [], math.inf
+    from kanlab.discover._select import earns_terms
+    out, best, best_resid = [], math.inf, None
     for k in sorted({s[1] for s in scored if s[1] <= MAX_SIZE}):
         same = sorted((s for s in scored if s[1] == k and s[0] < best), key=lambda s: s[0])
+        if best_resid is not None:
+            same = [s for s in same if earns_terms(s[0], s[3], best, best_resid, floor, LEAD_SE)]
         out += [s[2] for s in same[:PER_SIZE]]
         # and the simplest of those tied with the best (within 1 %): t/(R·C) rather than
         # sin(t/R)/C where t/R stays below 1e-5
@@ -287,7 +300,8 @@ def _best(scored):
             simplest = min(tied, key=lambda s: _nodes(s[2]))
             if _nodes(simplest[2]) < min(_nodes(s[2]) for s in same[:PER_SIZE]):
                 out.append(simplest[2])
-        best = min([best] + [s[0] for s in same])
+        if same and same[0][0] < best:
+            best, best_resid = same[0][0], same[0][3]
     return out
 
 
