@@ -51,6 +51,10 @@ DEFAULT_ROUNDS = (
 STRONG_TRIALS = (Trial("raw", (4, 1), grids=(5, 10), steps=30, lamb=0.0, symbolic=False),
                  Trial("raw", (8, 1), grids=(5, 10), steps=30, seed=1, lamb=0.0, symbolic=False),
                  Trial("log", (4, 1), grids=(5, 10), steps=30, lamb=0.0, symbolic=False))
+# the best formula's residual "looks like noise" only if its correlation with its neighbours'
+# mean stays below this many standard errors (_noise.neighbour_mean_z; chance: about N(0, 1)):
+# with four inputs, the nearest-neighbour ratio alone passed a look-alike 8x the noise
+SHARED_Z = 4.0
 MAX_SEARCH_ROWS = 20_000  # training rows the search uses (a seeded subsample beyond)
 
 
@@ -226,7 +230,7 @@ def _done(candidates, splines, scale, data, symbols) -> bool:
     from kanlab.discover._noise import looks_like_noise
     X = np.vstack([data["X_train"], data["X_val"]])
     y = np.concatenate([data["y_train"], data["y_val"]])
-    return looks_like_noise(X, y - evaluate(best["expr"], symbols, X))
+    return looks_like_noise(X, y - evaluate(best["expr"], symbols, X), z_limit=SHARED_Z)
 
 
 def _search_again(candidates, seen, data, symbols, seed, log) -> None:

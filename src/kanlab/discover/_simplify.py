@@ -103,6 +103,48 @@ def _powers_of_numbers(expr):
     return expr.xreplace(swap) if swap else expr
 
 
+def _tangents(expr):
+    """``sin(u)^a·cos(u)^(-a)`` written ``tan(u)^a`` in every product (``cos/sin`` too).
+
+    A fit of ``log|y|`` over ``log|sin θ|`` and ``log|cos θ|`` reads ``tan θ`` as their
+    ratio (``sqrt(r)/sqrt(cos(θ)/sin(θ))``); sympy's rewritings leave it so.  Of opposite
+    powers ``a`` and ``b``, the common part ``min(|a|, |b|)`` becomes a power of ``tan``.
+    """
+    import sympy
+
+    def walk(e):
+        if not e.args:
+            return e
+        e = e.func(*(walk(a) for a in e.args))
+        if e.is_Pow and e.base.is_Pow and e.base.exp == -1 and e.base.base.has(sympy.tan):
+            return e.base.base ** (-e.exp)  # sqrt(1/tan u) is 1/sqrt(tan u) (the rows check)
+        if not e.is_Mul:
+            return e
+        sines, cosines, rest = {}, {}, []
+        for f in e.args:
+            base, p = f.as_base_exp()
+            if isinstance(base, sympy.sin) and p.is_Rational:
+                sines[base.args[0]] = sines.get(base.args[0], 0) + p
+            elif isinstance(base, sympy.cos) and p.is_Rational:
+                cosines[base.args[0]] = cosines.get(base.args[0], 0) + p
+            else:
+                rest.append(f)
+        if not any(u in cosines and sines[u] * cosines[u] < 0 for u in sines):
+            return e
+        for u in list(sines):
+            a, b = sines[u], cosines.pop(u, 0)
+            if a * b < 0:
+                common = min(abs(a), abs(b))
+                t = common if a > 0 else -common
+                rest.append(sympy.tan(u) ** t)
+                a, b = a - t, b + t
+            rest += [sympy.sin(u) ** a, sympy.cos(u) ** b]
+        rest += [sympy.cos(u) ** b for u, b in cosines.items()]
+        return sympy.Mul(*rest)
+
+    return walk(expr)
+
+
 def _rewritings(expr, thorough: bool):
     import sympy
     from kanlab.discover._constants import complexity
@@ -119,7 +161,7 @@ def _rewritings(expr, thorough: bool):
         steps = [sympy.together]
     if thorough and complexity(expr) <= THOROUGH_NODES and expr.has(sympy.Add) and len(steps) > 1:
         steps.append(_simplify_opaque)
-    sources = list(dict.fromkeys([expr, _whole_floats(expr)]))
+    sources = list(dict.fromkeys([expr, _whole_floats(expr), _whole_floats(_tangents(expr))]))
     out = list(sources)
     for step in steps:
         for source in sources:  # each step on the original and on the whole-number form

@@ -43,12 +43,17 @@ __all__ = ["structure_formulas", "TRANSFORMS", "MAX_TERMS"]
 MAX_TERMS = 5
 FULL = (4, 3)  # beam and most terms with the full term list
 WIDE = 120  # pairs and triples kept by the additive fits of the short term list
+# y of one sign but for this share of rows: noise flips a few values near 0 of a positive law
+# (a gain falling to 0.0016 under noise 0.0019); the transforms' weights (|dy/dT|) leave those
+# rows next to no say in the fits
+ONE_SIGN = 0.99
 MIN_SIGNED = 0.8  # log fits need this share of rows of one sign (the others are left out)
 FIT_ROWS = 600  # training rows the subset search uses (all of them refit the constants later)
 VAL_ROWS = 2000  # validation rows that score its candidates
 PER_SIZE = 2  # formulas returned per number of terms (and the simplest tied one)
 TIED_ERROR = 1.01  # validation RMSE within this factor of the best of its size: a tie
 PHASE_TERMS = 4  # products of sines and cosines in a sum at most (a shifted phase has four)
+LEAD_SE = 3.0  # paired standard errors by which a larger sum must win on few rows (_best)
 MAX_SIZE = 8  # terms (or powers) of a returned formula at most: a law rarely has more, and
 # every constant of a candidate is refitted later
 
@@ -65,13 +70,13 @@ def _transforms():
     pi2 = math.pi / 2
     return {
         "id": (lambda y: True, lambda y: y, lambda u, s: u, lambda u, s: u),
-        "inv": (lambda y: dominant_sign(y) != 0, lambda y: 1 / y, lambda u, s: 1 / u,
+        "inv": (lambda y: dominant_sign(y, ONE_SIGN) != 0, lambda y: 1 / y, lambda u, s: 1 / u,
                 lambda u, s: 1 / u),
-        "square": (lambda y: dominant_sign(y) != 0, lambda y: y * y,
+        "square": (lambda y: dominant_sign(y, ONE_SIGN) != 0, lambda y: y * y,
                    lambda u, s: s * np.sqrt(u), lambda u, s: s * sympy.sqrt(u)),
-        "inv_square": (lambda y: dominant_sign(y) != 0, lambda y: 1 / (y * y),
+        "inv_square": (lambda y: dominant_sign(y, ONE_SIGN) != 0, lambda y: 1 / (y * y),
                        lambda u, s: s / np.sqrt(u), lambda u, s: s / sympy.sqrt(u)),
-        "sqrt": (lambda y: dominant_sign(y) != 0, lambda y: np.sqrt(np.abs(y)),
+        "sqrt": (lambda y: dominant_sign(y, ONE_SIGN) != 0, lambda y: np.sqrt(np.abs(y)),
                  lambda u, s: s * u * u, lambda u, s: s * u ** 2),
         "sin": (lambda y: bool(np.all(np.abs(y) < pi2)), np.sin, lambda u, s: np.arcsin(u),
                 lambda u, s: sympy.asin(u)),
@@ -137,7 +142,8 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
     if values.shape[1]:
         _search(scored, values, exprs, [], table, ("id",), n_tr, y_train, y_val, PHASE_TERMS,
                 BEAM, extra | {"additive": True})
-    return [_to_sympy(item, table) for item in _best(scored)]
+    floor = 1e-9 * (float(np.std(y_val)) or 1.0)  # noise-free data: exact to within this
+    return [_to_sympy(item, table) for item in _best(scored, floor)]
 
 
 def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val, max_terms,
@@ -148,7 +154,9 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
     ``symbols`` and the ``oscillating`` factors, from which the factors ``h`` of
     ``T(y) = h·P`` are chosen (see :mod:`kanlab.discover._factors`).
     """
+    from kanlab.discover._select import FEW_ROWS
     simple_pass = extra is not None
+    few = len(y_val) < FEW_ROWS  # residuals kept: larger sums must earn their terms (_best)
     for name in transforms:
         applies, forward, inv_np, _ = table[name]
         if not applies(y_train):
@@ -157,7 +165,7 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
             t = forward(y_train)
         if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
             continue
-        s_y = dominant_sign(y_train) or 1.0
+        s_y = dominant_sign(y_train, ONE_SIGN) or 1.0
         for kind, target, V, E, factor in _kinds(t, values, exprs, logs, n_tr, extra,
                                                  divisors=name == "id"):
             if V.shape[1] == 0:
@@ -203,7 +211,8 @@ def _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val
                 if math.isfinite(err):
                     scored.append((err, len(cols) + (factor is not None),
                                    (kind, name, cols, beta, c0, s_k, s_y, E,
-                                    factor[1] if factor is not None else 1)))
+                                    factor[1] if factor is not None else 1),
+                                   pred - y_val if few else None))
 
 
 def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
@@ -276,16 +285,24 @@ def _weights(forward, y, t, kind):
     return w / top if top > 0 else np.ones_like(y)
 
 
-def _best(scored):
+def _best(scored, floor: float = 0.0):
     """The best :data:`PER_SIZE` per number of terms, as ``[payload]``, Pareto-pruned.
 
     A formula with more terms is returned only if it beats, on the validation rows,
     every formula with fewer terms: a dominated one could never be chosen, and every
-    candidate costs a nonlinear refit later.
+    candidate costs a nonlinear refit later.  Where residuals are kept (fewer validation
+    rows than :data:`kanlab.discover._select.FEW_ROWS`), it must beat the best of them by
+    :data:`LEAD_SE` paired standard errors on noisy data
+    (:func:`kanlab.discover._select.earns_terms`): thousands of subsets are scored on
+    those few rows, and the luckiest richer one beats the law (on 40 rows a root of
+    ``n²T²/V² + c·V²·sin(T·V²)`` beat ``n·T/V`` by 3 %).
     """
-    out, best = [], math.inf
+    from kanlab.discover._select import earns_terms
+    out, best, best_resid = [], math.inf, None
     for k in sorted({s[1] for s in scored if s[1] <= MAX_SIZE}):
         same = sorted((s for s in scored if s[1] == k and s[0] < best), key=lambda s: s[0])
+        if best_resid is not None:
+            same = [s for s in same if earns_terms(s[0], s[3], best, best_resid, floor, LEAD_SE)]
         out += [s[2] for s in same[:PER_SIZE]]
         # and the simplest of those tied with the best (within 1 %): t/(R·C) rather than
         # sin(t/R)/C where t/R stays below 1e-5
@@ -294,7 +311,8 @@ def _best(scored):
             simplest = min(tied, key=lambda s: _nodes(s[2]))
             if _nodes(simplest[2]) < min(_nodes(s[2]) for s in same[:PER_SIZE]):
                 out.append(simplest[2])
-        best = min([best] + [s[0] for s in same])
+        if same and same[0][0] < best:
+            best, best_resid = same[0][0], same[0][3]
     return out
 
 
