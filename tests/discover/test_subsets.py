@@ -58,12 +58,14 @@ def test_best_keeps_the_simplest_tied_formula():
 
     def item(col):
         return ("mul", "id", [col], np.ones(1), 0.0, 1.0, 1.0, E, 1)
-    scored = [(1.000, 1, item(0)), (1.001, 1, item(2)), (1.005, 1, item(1)),
-              (1.5, 1, item(1))]
+    # (error, size, payload, validation residuals: None when the validation rows are many)
+    scored = [(1.000, 1, item(0), None), (1.001, 1, item(2), None), (1.005, 1, item(1), None),
+              (1.5, 1, item(1), None)]
     out = _best(scored)
     assert [o[2] for o in out] == [[0], [2], [1]]
     # not within 1 %: not kept
-    out = _best([(1.000, 1, item(0)), (1.001, 1, item(2)), (1.05, 1, item(1))])
+    out = _best([(1.000, 1, item(0), None), (1.001, 1, item(2), None),
+                 (1.05, 1, item(1), None)])
     assert [o[2] for o in out] == [[0], [2]]
 
 
