@@ -114,16 +114,20 @@ from discover_heldout4 import HELD_OUT_4  # noqa: E402  (the development set of 
 from discover_heldout5 import HELD_OUT_5  # noqa: E402  (the development set of disc6)
 from discover_heldout6 import HELD_OUT_6  # noqa: E402  (blind on 2026-12-05, then development)
 from discover_heldout7 import HELD_OUT_7  # noqa: E402  (blind on the final code of 2026-12-05)
+from discover_heldout8 import HELD_OUT_8  # noqa: E402  (blind on 2977eb1, then development)
+from discover_heldout9 import HELD_OUT_9  # noqa: E402  (blind on the final code of 2026-12-05, 2nd)
 
 GROUPS = {"main": LAWS, "heldout": HELD_OUT, "heldout2": HELD_OUT_2, "heldout3": HELD_OUT_3,
           "heldout4": HELD_OUT_4, "heldout5": HELD_OUT_5, "heldout6": HELD_OUT_6,
-          "heldout7": HELD_OUT_7}
-ALL_LAWS = {**LAWS, **HELD_OUT, **HELD_OUT_2, **HELD_OUT_3, **HELD_OUT_4, **HELD_OUT_5, **HELD_OUT_6,
-            **HELD_OUT_7}
+          "heldout7": HELD_OUT_7, "heldout8": HELD_OUT_8, "heldout9": HELD_OUT_9}
+# every law by name; a name used again by a later group (heldout8/9 reuse a few of main's and
+# the first groups' names for other ranges or constants) keeps the earlier group's law here,
+# and `--group G` runs G's own (make_data/fresh_points take the group's dict)
+ALL_LAWS = {name: law for group in reversed(list(GROUPS.values())) for name, law in group.items()}
 
 
-def make_data(name: str, n: int, noise: float, seed: int):
-    fn, ranges, _ = ALL_LAWS[name]
+def make_data(name: str, n: int, noise: float, seed: int, laws=None):
+    fn, ranges, _ = (laws or ALL_LAWS)[name]
     rng = np.random.default_rng([seed, sum(map(ord, name))])
     X = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in ranges.values()])
     y_true = fn(*X.T)
@@ -131,8 +135,8 @@ def make_data(name: str, n: int, noise: float, seed: int):
     return X, y, list(ranges)
 
 
-def fresh_points(name: str, n: int = 20000):
-    fn, ranges, _ = ALL_LAWS[name]
+def fresh_points(name: str, n: int = 20000, laws=None):
+    fn, ranges, _ = (laws or ALL_LAWS)[name]
     rng = np.random.default_rng([99, sum(map(ord, name))])
     X = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in ranges.values()])
     return X, fn(*X.T)
@@ -231,10 +235,11 @@ def main(argv=None) -> int:
         write_markdown(args.markdown, records)
         return 0
     records = []
+    laws = {**ALL_LAWS, **GROUPS[args.group]}  # the group's own law where a name is reused
     for noise in [float(v) for v in args.noise.split(",")]:
         for law in (args.laws.split(",") if args.laws else list(GROUPS[args.group])):
-            X, y, names = make_data(law, args.rows, noise, args.seed)
-            X_new, truth = fresh_points(law)
+            X, y, names = make_data(law, args.rows, noise, args.seed, laws)
+            X_new, truth = fresh_points(law, laws=laws)
             for method in args.methods.split(","):
                 start, cpu0 = time.perf_counter(), _cpu()
                 try:

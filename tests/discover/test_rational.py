@@ -68,3 +68,13 @@ def test_a_sine_of_a_product_over_an_input_is_found():
     best = _best(wave_formulas, X, y, syms)
     assert rmse_of(best, syms, X[300:], y[300:]) < 1e-9 * np.std(y), best
     assert best.has(sympy.sin(b * c)) and best.has(sympy.cos(b * c)), best
+
+
+def test_a_short_sum_over_a_quadratic_denominator_is_found():
+    """A Cauchy density γ/(π((x - x0)² + γ²)) with γ from 0.3: Q's four quadratic terms are
+    given at once (_subsets.over_quadratic); a beam growing Q one term at a time lost them."""
+    X = _rows(7, 900, [(-3, 3), (-1, 1), (0.3, 2)])
+    syms = x, x0, g = _symbols("x", "x0", "g")
+    y = X[:, 2] / (np.pi * ((X[:, 0] - X[:, 1]) ** 2 + X[:, 2] ** 2))
+    best = _best(rational_formulas, X, y, syms, n_train=600)
+    assert rmse_of(best, syms, X[600:], y[600:]) < 1e-9 * np.std(y), best

@@ -35,6 +35,7 @@ VAL_ROWS = 1000  # validation rows that score them
 MULTIPLIER_POWERS = (1, -1, 2)  # s = x^p (and s = 1)
 MOST = 4  # formulas returned
 MAX_INPUTS = 4  # tables of more inputs are not searched (the term lists grow too long)
+BASE_TERMS = 2  # columns chosen besides a quadratic denominator
 MIN_DENOMINATOR = 1e-3  # |Q| on a validation row, relative to its median, at least
 
 
@@ -67,7 +68,7 @@ def _is_power(factors) -> bool:
 def rational_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> list:
     """Formulas ``T⁻¹(P/Q)`` (sympy, in ``symbols``), best on the validation rows first."""
     import sympy
-    from kanlab.discover._subsets import _pruned, _stepwise
+    from kanlab.discover._subsets import _pruned, _stepwise, over_quadratic, quadratic_monomial
     from kanlab.discover._terms import term_library
     if np.shape(X_train)[1] > MAX_INPUTS:
         return []
@@ -107,8 +108,14 @@ def rational_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST)
             tc = (target - t_mean) * w
             if not np.all(np.isfinite(D)) or not np.all(np.isfinite(tc)):
                 continue
+            # and every quadratic monomial of Q at once (a Lorentzian's (x - x0)² + γ²: four
+            # terms of Q that a beam growing one column at a time loses)
+            base = [S_tr.shape[1] + i for i, k in enumerate(q_cols)
+                    if quadratic_monomial(sympy.Mul(*exprs[k]))]
+            paths = [cols for cols, _ in _stepwise(D, tc, MAX_TERMS, BEAM, WIDE)]
+            paths += over_quadratic(D, tc, base, BASE_TERMS, BEAM, WIDE)
             found = {}
-            for cols, _ in _stepwise(D, tc, MAX_TERMS, BEAM, WIDE):
+            for cols in paths:
                 for c, b in _pruned(D, tc, cols):
                     found.setdefault(tuple(c), (c, b))
             n_s = S_tr.shape[1]

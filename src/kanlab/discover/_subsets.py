@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["_stepwise", "_pruned", "swapped", "weighted_design", "projected_off"]
+__all__ = ["_stepwise", "_pruned", "swapped", "weighted_design", "projected_off",
+           "quadratic_monomial", "over_quadratic"]
 
 BEAM = 24  # subsets kept per size by the beam search (short term list)
 MAX_PAIRED = 1200  # columns up to which every pair is tried
@@ -197,3 +198,33 @@ def swapped(D, t, cols, max_rounds: int = 4):
         if not changed:
             break
     return sorted(cols)
+
+
+MAX_BASE = 30  # quadratic monomials given at once at most (six inputs have 27)
+
+
+def quadratic_monomial(expr) -> bool:
+    """Whether a column is a monomial of degree 1 or 2 (``x``, ``x²``, ``x·z``)."""
+    if expr.is_Symbol:
+        return True
+    if expr.is_Pow:
+        return expr.base.is_Symbol and expr.exp == 2
+    return expr.is_Mul and len(expr.args) == 2 and all(a.is_Symbol for a in expr.args)
+
+
+def over_quadratic(D, t, base, extra: int, beam: int = BEAM, wide: int = 0) -> list:
+    """Subsets: every column of ``base`` (a quadratic polynomial) and up to ``extra``
+    others, chosen by the beam search after the base is projected off.
+
+    ``a² + b² − 2·a·b·cos C`` (a sum) or a Lorentzian's ``(x − x0)² + γ²`` (a denominator):
+    no pair of the polynomial's terms stands out among thousands of columns, so a beam
+    that grows subsets one term at a time loses it; with the polynomial part given, the
+    rest is a column or two to find.  The pruning that follows (:func:`_pruned`) drops the
+    base's columns that the law does not hold.
+    """
+    if not base or len(base) > MAX_BASE or len(base) >= D.shape[0] // 4:
+        return []
+    Q, _ = np.linalg.qr(D[:, base])
+    R = projected_off(D, Q, drop=base)
+    r = t - Q @ (Q.T @ t)
+    return [sorted(base + list(c)) for c, _ in _stepwise(R, r, extra, beam, wide)]

@@ -40,7 +40,6 @@ FIT_ROWS = 600  # training rows the fits use
 VAL_ROWS = 1000  # validation rows that score them
 MIN_SPAN = 0.5  # an argument spans at least this, or its function is nearly linear in it
 MOST = 4  # formulas returned (per target transform)
-MAX_BASE = 30  # quadratic monomials given at once at most (six inputs have 27)
 BASE_TERMS = 3  # columns chosen besides them
 LEAD_SE = 3.0  # paired standard errors by which a larger sum must beat a smaller (noisy data)
 MAX_COLUMNS = 12_000  # products built at most
@@ -125,34 +124,6 @@ def function_terms(X, symbols, max_columns: int = MAX_COLUMNS):
     return np.column_stack(cols), exprs
 
 
-def _quadratic(expr) -> bool:
-    """Whether a column is a monomial of degree 1 or 2 (``x``, ``x²``, ``x·z``)."""
-    if expr.is_Symbol:
-        return True
-    if expr.is_Pow:
-        return expr.base.is_Symbol and expr.exp == 2
-    return expr.is_Mul and len(expr.args) == 2 and all(a.is_Symbol for a in expr.args)
-
-
-def _over_quadratic(D, t, base) -> list:
-    """Subsets: every column of ``base`` (a quadratic polynomial) and up to
-    :data:`BASE_TERMS` others, chosen by the beam search after the base is projected off.
-
-    ``a² + b² − 2·a·b·cos C``: no pair of its terms stands out among thousands of columns
-    (``a·b`` and ``a·b·cos C`` fit better than any), so a beam that grows subsets one term
-    at a time loses it; with the polynomial part given, ``a·b·cos C`` is the one column
-    left to find.  The pruning that follows (:func:`kanlab.discover._subsets._pruned`)
-    drops the base's columns that the law does not hold.
-    """
-    from kanlab.discover._subsets import _stepwise, projected_off
-    if not base or len(base) > MAX_BASE or len(base) >= D.shape[0] // 4:
-        return []
-    Q, _ = np.linalg.qr(D[:, base])
-    R = projected_off(D, Q, drop=base)
-    r = t - Q @ (Q.T @ t)
-    return [sorted(base + list(c)) for c, _ in _stepwise(R, r, BASE_TERMS, BEAM, WIDE)]
-
-
 def _beats(err, resid, best, best_resid, floor) -> bool:
     """:func:`kanlab.discover._select.earns_terms` with :data:`LEAD_SE`: without it, a
     five-term look-alike of ``v²`` beat ``m·v²/2 + m·g·h`` by 1.05 % on 400 validation rows."""
@@ -175,7 +146,8 @@ def _targets(y):
 def wave_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> list:
     """Formulas ``T⁻¹(c0 + Σ c_k·h_k·S_k)`` (sympy, in ``symbols``), best on validation first."""
     import sympy
-    from kanlab.discover._subsets import _pruned, _stepwise, swapped, weighted_design
+    from kanlab.discover._subsets import (_pruned, _stepwise, over_quadratic, quadratic_monomial,
+                                          swapped, weighted_design)
     X_tr, y_tr = sample_xy(X_train, y_train, FIT_ROWS)
     X_va, y_va = sample_xy(X_val, y_val, VAL_ROWS)
     V, exprs = function_terms(np.vstack([X_tr, X_va]), symbols)
@@ -183,7 +155,7 @@ def wave_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> 
         return []
     n_tr = len(y_tr)
     tr = V[:n_tr]
-    base = [k for k, e in enumerate(exprs) if _quadratic(e)]
+    base = [k for k, e in enumerate(exprs) if quadratic_monomial(e)]
     F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
     floor = 1e-9 * (float(np.std(y_va)) or 1.0)
     found_all = []
@@ -191,7 +163,7 @@ def wave_formulas(X_train, y_train, X_val, y_val, symbols, most: int = MOST) -> 
         D, tc, mean, std, t_mean = weighted_design(tr, t, w)
         paths = [c for c, _ in _stepwise(D, tc, MAX_TERMS, BEAM, WIDE)]
         paths += [swapped(D, tc, c) for c in paths if len(c) > 1]
-        paths += _over_quadratic(D, tc, base)
+        paths += over_quadratic(D, tc, base, BASE_TERMS, BEAM, WIDE)
         found = {}
         for c in paths:
             for sub, b in _pruned(D, tc, c):
