@@ -1,5 +1,6 @@
 """Products with a sign-changing factor, a shifted input or a difference of inputs; short forms."""
 import numpy as np
+import pytest
 import sympy
 
 from kanlab.discover._constants import (_nice_values, complexity, evaluate, rmse_of,
@@ -24,31 +25,22 @@ def test_sign_of_the_right_oscillating_factor_follows_the_target():
     assert signed_factors(oscillating(values, exprs), np.abs(y)) == []  # one sign: no factor
 
 
-def test_damped_oscillation_is_found_as_a_product():
-    rng = np.random.default_rng(1)
-    n = 400
-    X = np.c_[rng.uniform(1, 2, n), rng.uniform(0.1, 1, n), rng.uniform(0, 3, n),
-              rng.uniform(1, 3, n)]
+@pytest.mark.parametrize("seed, n, b_range, t_max, w_max", [
+    (1, 400, (0.1, 1), 3, 3),
+    # ω·t up to 50 (8 turns): a sine or cosine of an argument beyond 40 is a column too
+    (4, 600, (0.05, 0.5), 10, 5)])
+def test_damped_oscillation_is_found_as_a_product(seed, n, b_range, t_max, w_max):
+    rng = np.random.default_rng(seed)
+    X = np.c_[rng.uniform(1, 2, n), rng.uniform(*b_range, n), rng.uniform(0, t_max, n),
+              rng.uniform(1, w_max, n)]
     A, b, t, w = syms = positive_symbols("A", "b", "t", "w")
     y = X[:, 0] * np.exp(-X[:, 1] * X[:, 2]) * np.cos(X[:, 3] * X[:, 2])
-    best = best_structure(X, y, syms, n_train=250)
-    assert rmse_of(best, syms, X[250:], y[250:]) < 1e-9 * np.std(y), best
+    n_train = 2 * n // 3
+    best = best_structure(X, y, syms, n_train=n_train)
+    assert rmse_of(best, syms, X[n_train:], y[n_train:]) < 1e-9 * np.std(y), best
     assert best.has(sympy.cos(t * w)) and best.has(sympy.exp), best
-
-
-def test_damped_oscillation_over_many_periods_is_found():
-    """ω·t up to 50 (8 turns): a sine or cosine of an argument beyond 40 is a column too."""
-    rng = np.random.default_rng(4)
-    n = 600
-    X = np.c_[rng.uniform(1, 3, n), rng.uniform(0.05, 0.5, n), rng.uniform(0, 10, n),
-              rng.uniform(1, 5, n)]
-    A, b, t, w = syms = positive_symbols("A", "b", "t", "w")
-    y = X[:, 0] * np.exp(-X[:, 1] * X[:, 2]) * np.cos(X[:, 3] * X[:, 2])
-    best = best_structure(X, y, syms, n_train=400)
-    assert rmse_of(best, syms, X[400:], y[400:]) < 1e-9 * np.std(y), best
-    assert best.has(sympy.cos(t * w)), best
     values, exprs = term_library(X, syms)
-    assert not any(f.has(sympy.exp(t * w)) for e in exprs for f in e)  # exp stops at 40
+    assert not any(f.has(sympy.exp(t * w)) for e in exprs for f in e) or t_max * w_max <= 40
 
 
 def test_affine_factor_of_a_shifted_input():
