@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pareto_front", "choose", "choose_cross_validated", "earns_terms", "FEW_ROWS"]
+__all__ = ["pareto_front", "choose", "choose_cross_validated", "earns_terms", "FEW_ROWS",
+           "EARN_SE"]
 
 FEW_ROWS = 200  # validation rows below which the final choice is cross-validated
+EARN_SE = 3.0  # paired standard errors by which a larger sum must beat a smaller on noisy data
 NEAR = 1.5  # members within this factor of the best validation RMSE are cross-validated
 
 
@@ -66,7 +68,7 @@ def within_noise(errors, best_errors, k: float = 1.0) -> bool:
     return float(np.mean(d)) <= k * float(np.std(d, ddof=1)) / np.sqrt(d.size)
 
 
-def earns_terms(err, resid, best, best_resid, floor, k: float) -> bool:
+def earns_terms(err, resid, best, best_resid, floor, k: float = EARN_SE) -> bool:
     """Whether a larger sum (validation RMSE ``err``, residuals ``resid``) earns its terms
     over the best smaller one (``best``, ``best_resid``; None: there is none).
 

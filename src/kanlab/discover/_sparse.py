@@ -53,7 +53,6 @@ VAL_ROWS = 2000  # validation rows that score its candidates
 PER_SIZE = 2  # formulas returned per number of terms (and the simplest tied one)
 TIED_ERROR = 1.01  # validation RMSE within this factor of the best of its size: a tie
 PHASE_TERMS = 4  # products of sines and cosines in a sum at most (a shifted phase has four)
-LEAD_SE = 3.0  # paired standard errors by which a larger sum must win on few rows (_best)
 MAX_SIZE = 8  # terms (or powers) of a returned formula at most: a law rarely has more, and
 # every constant of a candidate is refitted later
 
@@ -292,7 +291,7 @@ def _best(scored, floor: float = 0.0):
     every formula with fewer terms: a dominated one could never be chosen, and every
     candidate costs a nonlinear refit later.  Where residuals are kept (fewer validation
     rows than :data:`kanlab.discover._select.FEW_ROWS`), it must beat the best of them by
-    :data:`LEAD_SE` paired standard errors on noisy data
+    :data:`kanlab.discover._select.EARN_SE` paired standard errors on noisy data
     (:func:`kanlab.discover._select.earns_terms`): thousands of subsets are scored on
     those few rows, and the luckiest richer one beats the law (on 40 rows a root of
     ``n²T²/V² + c·V²·sin(T·V²)`` beat ``n·T/V`` by 3 %).
@@ -302,7 +301,7 @@ def _best(scored, floor: float = 0.0):
     for k in sorted({s[1] for s in scored if s[1] <= MAX_SIZE}):
         same = sorted((s for s in scored if s[1] == k and s[0] < best), key=lambda s: s[0])
         if best_resid is not None:
-            same = [s for s in same if earns_terms(s[0], s[3], best, best_resid, floor, LEAD_SE)]
+            same = [s for s in same if earns_terms(s[0], s[3], best, best_resid, floor)]
         out += [s[2] for s in same[:PER_SIZE]]
         # and the simplest of those tied with the best (within 1 %): t/(R·C) rather than
         # sin(t/R)/C where t/R stays below 1e-5

@@ -41,7 +41,6 @@ VAL_ROWS = 1000  # validation rows that score them
 MIN_SPAN = 0.5  # an argument spans at least this, or its function is nearly linear in it
 MOST = 4  # formulas returned (per target transform)
 BASE_TERMS = 3  # columns chosen besides them
-LEAD_SE = 3.0  # paired standard errors by which a larger sum must beat a smaller (noisy data)
 MAX_COLUMNS = 12_000  # products built at most
 MAX_TRIPLE_INPUTS = 4  # inputs up to which products of three inputs are amplitudes too
 
@@ -125,10 +124,10 @@ def function_terms(X, symbols, max_columns: int = MAX_COLUMNS):
 
 
 def _beats(err, resid, best, best_resid, floor) -> bool:
-    """:func:`kanlab.discover._select.earns_terms` with :data:`LEAD_SE`: without it, a
+    """:func:`kanlab.discover._select.earns_terms` (its ``EARN_SE``): without it, a
     five-term look-alike of ``v²`` beat ``m·v²/2 + m·g·h`` by 1.05 % on 400 validation rows."""
     from kanlab.discover._select import earns_terms
-    return earns_terms(err, resid, best, best_resid, floor, LEAD_SE)
+    return earns_terms(err, resid, best, best_resid, floor)
 
 
 def _targets(y):
