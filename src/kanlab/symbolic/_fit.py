@@ -63,6 +63,7 @@ from kanlab._validation import check_float, check_int
 
 from kanlab.symbolic._box import Box, Projector, make_box
 from kanlab.symbolic._library import Candidate, resolve_library
+from kanlab.symbolic._ranking import accept_simpler, rank_score
 from kanlab.symbolic._search import search
 
 __all__ = ["SymbolicFit", "fit_candidate", "suggest", "R2_THRESHOLD", "COMPLEXITY_WEIGHT"]
@@ -202,37 +203,6 @@ def _linear_fit(cand: Candidate, data: _Data, a: float, b: float):
     return c, d, float(res @ res)
 
 
-def _accepted_score(r2: float, complexity: int, r2_threshold: float) -> float:
-    """An accepted fit's score: its complexity plus a slack in ``[0, 1)`` rising with ``1 − R²``
-    (0.5 at the threshold), so accepted fits rank by complexity, then by R²."""
-    if r2_threshold >= 1:
-        return float(complexity)
-    r = max(1.0 - r2, 0.0) / (1 - r2_threshold)
-    return complexity + r / (1 + r)
-
-
-def _score(r2: float, complexity: int, r2_threshold: float, weight: float) -> tuple[float, bool]:
-    if r2 >= r2_threshold:
-        return _accepted_score(r2, complexity, r2_threshold), True
-    return weight * complexity + math.log10(max(1.0 - r2, 1e-300)), False
-
-
-def _accept_simpler(fits: list[SymbolicFit | None], r2_threshold: float, weight: float) -> None:
-    """Accept (in place) every fit short of the threshold that is simpler than the accepted fit
-    that would rank first and leaves at most ``10^(weight·Δc)`` times its unexplained variance:
-    the gain of that fit is under the price of its extra complexity (module docstring)."""
-    accepted = [f for f in fits if f is not None and f.accepted]
-    if not accepted:
-        return
-    first = min(accepted, key=lambda f: f.score)  # the simplest accepted fit, then the best R²
-    for f in fits:
-        if f is None or f.accepted or f.complexity >= first.complexity:
-            continue
-        if 1.0 - f.r2 <= (1.0 - first.r2) * 10.0 ** (weight * (first.complexity - f.complexity)):
-            f.accepted = True
-            f.score = _accepted_score(f.r2, f.complexity, r2_threshold)
-
-
 def _check_options(r2_threshold, complexity_weight, n_starts, max_iter) -> None:
     check_float(r2_threshold, "r2_threshold", low=0.0, high=1.0)
     check_float(complexity_weight, "complexity_weight", low=0.0)
@@ -275,7 +245,7 @@ def _fit_all(cands: list[Candidate], data: _Data, r2_threshold: float, weight: f
             continue
         c, d, ss_res = linear
         r2 = 1.0 if data.constant else 1.0 - ss_res / ss_tot
-        score, accepted = _score(r2, cand.complexity, r2_threshold, weight)
+        score, accepted = rank_score(r2, cand.complexity, r2_threshold, weight)
         fits.append(SymbolicFit(cand.name, (a, b, c, d), r2, cand.complexity, score, accepted, cand))
     return fits
 
@@ -286,8 +256,9 @@ def _fit_first(cands: list[Candidate], data: _Data, r2_threshold: float, weight:
     complexity levels, lowest first, at least :data:`FIRST_BATCH` of them), then, unless
     one of them is accepted, all the others (None stays for those not fitted).  An accepted
     fit ranks before every fit of higher complexity, accepted or not: its score is below
-    its complexity + 1; a fit that :func:`_accept_simpler` may still accept is simpler than
-    the first accepted one, so it is in the same batch or an earlier one."""
+    its complexity + 1; a fit that :func:`kanlab.symbolic._ranking.accept_simpler` may still
+    accept is simpler than the first accepted one, so it is in the same batch or an earlier
+    one."""
     order = sorted(range(len(cands)), key=lambda i: cands[i].complexity)
     end = min(FIRST_BATCH, len(order))
     while end < len(order) and cands[order[end]].complexity == cands[order[end - 1]].complexity:
@@ -399,7 +370,7 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
     fit = _fit_first if topk == 1 else _fit_all
     fits = fit(list(candidates.values()), data, r2_threshold, complexity_weight, n_starts,
                max_iter, box)
-    _accept_simpler(fits, r2_threshold, complexity_weight)
+    accept_simpler(fits, r2_threshold, complexity_weight)
     fits = [(order, f) for order, f in enumerate(fits) if f is not None]
     if not fits:
         raise ValueError(f"no candidate of {list(candidates)} is finite on x's range "
