@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "kanlab"
 
 # Bottom up. Layers on one line are siblings: neither may import the other.
 LAYERS: list[tuple[str, ...]] = [
-    ("kanlab.config", "kanlab._validation", "kanlab._compat", "kanlab._version"),
+    ("kanlab.config", "kanlab._validation", "kanlab._compat", "kanlab._version", "kanlab._threads"),
     ("kanlab.splines",),
     ("kanlab.ops",),
     ("kanlab.symbolic",),

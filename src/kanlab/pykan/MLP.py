@@ -198,11 +198,14 @@ class MLP(nn.Module):
             loss_fn=None, lr=1.0, batch=-1, metrics=None, in_vars=None, out_vars=None, beta=3,
             device="cpu", reg_metric="w", display_metrics=None) -> dict:
         """Train; pykan's arguments and dict of lists (see the module docstring)."""
+        from kanlab._threads import one_thread
         from kanlab.pykan._mlp_fit import fit_mlp
-        return fit_mlp(self, dataset, opt=opt, steps=int(steps), log=int(log), lamb=float(lamb),
-                       lamb_l1=float(lamb_l1), lamb_entropy=float(lamb_entropy), loss_fn=loss_fn,
-                       lr=float(lr), batch=int(batch), metrics=metrics, reg_metric=reg_metric,
-                       display_metrics=display_metrics, stream=sys.stderr)
+        with one_thread():  # as KAN.fit
+            return fit_mlp(self, dataset, opt=opt, steps=int(steps), log=int(log),
+                           lamb=float(lamb), lamb_l1=float(lamb_l1),
+                           lamb_entropy=float(lamb_entropy), loss_fn=loss_fn, lr=float(lr),
+                           batch=int(batch), metrics=metrics, reg_metric=reg_metric,
+                           display_metrics=display_metrics, stream=sys.stderr)
 
     @property
     def connection_cost(self) -> torch.Tensor:

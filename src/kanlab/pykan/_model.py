@@ -219,10 +219,16 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
             out_vars=None, beta=3, save_fig_freq=1, img_folder="./video",
             singularity_avoiding=False, y_th=1000.0, reg_metric="edge_forward_spline_n",
             display_metrics=None, pred_fn=None):
-        """pykan's ``fit``; returns ``{'train_loss', 'test_loss', 'reg', <metric names>}`` lists."""
+        """pykan's ``fit``; returns ``{'train_loss', 'test_loss', 'reg', <metric names>}`` lists.
+
+        Trains on one torch thread (restored afterwards; see :mod:`kanlab._threads`): the
+        result does not depend on the machine's core count, and a busy machine is not
+        oversubscribed."""
+        kwargs = {k: v for k, v in locals().items() if k not in ("self", "dataset")}
+        from kanlab._threads import one_thread
         from kanlab.pykan._fit import fit
-        return fit(self, dataset, **{k: v for k, v in locals().items()
-                                     if k not in ("self", "dataset", "fit")})
+        with one_thread():
+            return fit(self, dataset, **kwargs)
 
     train = fit
 

@@ -1,7 +1,6 @@
 """Shared hyper-parameters, their checks, input scaling and the explicit-width path."""
 from __future__ import annotations
 
-import contextlib
 import numbers
 import warnings
 
@@ -32,24 +31,6 @@ def _is_int(v) -> bool:
 
 def _is_auto(v) -> bool:
     return isinstance(v, str) and v == "auto"
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run the block on one BLAS and one torch thread, restoring both afterwards.
-
-    The estimators' matrices are small (hundreds of columns): threads only add
-    synchronisation there, and on a busy machine oversubscription makes them
-    10× slower.  Nothing global is left changed.
-    """
-    from threadpoolctl import threadpool_limits
-    previous = torch.get_num_threads()
-    try:
-        with threadpool_limits(limits=1):
-            torch.set_num_threads(1)
-            yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class KANEstimatorBase(BaseEstimator):

@@ -10,7 +10,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
-from kanlab.sklearn._base import KANEstimatorBase, _is_auto, one_thread
+from kanlab._threads import one_thread
+from kanlab.sklearn._base import KANEstimatorBase, _is_auto
 from kanlab.sklearn._selection import select_classification, select_regression
 from kanlab.train._history import History
 from kanlab.train._label_scale import LabelScale
