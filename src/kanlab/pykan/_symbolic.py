@@ -20,6 +20,7 @@ import torch
 
 from kanlab import symbolic as _sym
 from kanlab.symbolic import LIBRARY, Candidate
+from kanlab.pykan._ranking import PykanChoice, pykan_complexity, pykan_losses, pykan_order
 
 __all__ = ["fix_symbolic", "suggest_symbolic", "auto_symbolic", "symbolic_formula", "ex_round",
            "add_symbolic", "SYMBOLIC_LIB"]
@@ -80,78 +81,6 @@ def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, ve
     return torch.tensor(fit.r2)
 
 
-def _r2_loss(r2):
-    return np.log2(1 + 1e-5 - r2)  # pykan's default r2_loss_fun
-
-
-def _c_loss(c):
-    return c  # pykan's default c_loss_fun
-
-
-# pykan's table gives the built-in sin and cos complexity 2; kanlab's library gives them 3 (one
-# more than x^2, for its own ranking), and scored at 3 by pykan's rule a sine loses to a line
-# that leaves 1 − R² under 0.3 % (Example_4's moons edge).
-_PYKAN_COMPLEXITY = {"sin": 2, "cos": 2}
-
-
-def _pykan_complexity(fit) -> int:
-    """The complexity pykan's table gives ``fit``'s candidate: its own, except for the
-    built-in ``sin`` and ``cos`` (:data:`_PYKAN_COMPLEXITY`)."""
-    builtin = fit.candidate is not None and fit.candidate is _builtin(fit.name)
-    return _PYKAN_COMPLEXITY.get(fit.name, fit.complexity) if builtin else fit.complexity
-
-
-def _builtin(name: str):
-    from kanlab.symbolic._library import _BUILTINS
-    return next((c for c in _BUILTINS if c.name == name), None)
-
-
-def _pykan_losses(fits, weight_simple, r2_loss_fun=None, c_loss_fun=None):
-    """pykan's ranking of ``fits`` (:class:`kanlab.symbolic.SymbolicFit`, each candidate's
-    best ``c·f(a·x + b) + d``): arrays ``(r2_loss, c_loss, loss)`` with ``loss =
-    weight_simple · c_loss_fun(complexity) + (1 − weight_simple) · r2_loss_fun(R²)``, lower
-    is better, complexities as pykan's table (:func:`_pykan_complexity`).  With pykan's
-    defaults one more unit of complexity must divide ``1 + 1e-5 − R²`` by
-    ``2^(weight_simple/(1 − weight_simple))`` (16 at 0.8): past ``R² ≈ 1 − 1e-5`` a fit gains
-    almost nothing more, so the simpler of two near-exact fits wins."""
-    r2_loss_fun = _r2_loss if r2_loss_fun is None else r2_loss_fun
-    c_loss_fun = _c_loss if c_loss_fun is None else c_loss_fun
-    weight_simple = float(weight_simple)
-    r2s = np.array([f.r2 for f in fits], dtype=float)
-    cs = np.array([_pykan_complexity(f) for f in fits], dtype=float)
-    r2_loss = np.asarray(r2_loss_fun(r2s), dtype=float)
-    c_loss = np.asarray(c_loss_fun(cs), dtype=float)
-    return r2_loss, c_loss, weight_simple * c_loss + (1 - weight_simple) * r2_loss
-
-
-# Fits whose pykan loss is within this of the lowest are a tie for pykan's rule (an eighth of a
-# unit of complexity at weight 0.8; a factor √2 at most in 1 + 1e-5 − R²), and kanlab's ranking
-# decides among them.  kanlab's fits are exact enough that, near a spline's own error, several
-# lookalikes of the same complexity fit it about equally: scored by pykan's rule alone,
-# Physics_4A's and intro's x² edges went to `c·cos(εx) + d` (0.02–0.05 lower, `c` up to 58).
-TIE = 0.1
-
-
-def _pykan_order(fits, loss) -> list[int]:
-    """Indices of ``fits`` (in kanlab's ranking, :func:`kanlab.symbolic.suggest`'s order)
-    best first by ``loss``; first of all, of the fits within :data:`TIE` of the lowest loss,
-    the one kanlab's ranking puts first."""
-    by_loss = [int(k) for k in np.argsort(loss, kind="stable")]
-    first = min(k for k in by_loss if loss[k] <= loss[by_loss[0]] + TIE)
-    return [first] + [k for k in by_loss if k != first]
-
-
-class _PykanChoice:
-    """The fit pykan's ``suggest_symbolic`` ranks first (:func:`_pykan_order`), for
-    :func:`kanlab.symbolic.auto_symbolic`'s ``choose``."""
-
-    def __init__(self, weight_simple) -> None:
-        self.weight_simple = float(weight_simple)
-
-    def __call__(self, fits):
-        return fits[_pykan_order(fits, _pykan_losses(fits, self.weight_simple)[2])[0]]
-
-
 def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weight_simple,
                      r2_loss_fun=None, c_loss_fun=None):
     """``(best_name, best_fun, best_r2, best_c)``; with ``verbose`` a table of the ``topk``.
@@ -163,10 +92,10 @@ def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weigh
     """
     fits = _sym.suggest_symbolic(model, l, i, j, lib=_lib(lib), topk=None, x=model._data(None),
                                  a_range=a_range, b_range=b_range)
-    r2_loss, c_loss, loss = _pykan_losses(fits, weight_simple, r2_loss_fun, c_loss_fun)
+    r2_loss, c_loss, loss = pykan_losses(fits, weight_simple, r2_loss_fun, c_loss_fun)
     r2s = np.array([f.r2 for f in fits], dtype=float)
-    cs = np.array([_pykan_complexity(f) for f in fits], dtype=float)
-    order = _pykan_order(fits, loss)[:topk]
+    cs = np.array([pykan_complexity(f) for f in fits], dtype=float)
+    order = pykan_order(fits, loss)[:topk]
     if verbose:
         print(f"{'':>3} {'function':>10} {'fitting r2':>12} {'r2 loss':>10} {'complexity':>10} "
               f"{'complexity loss':>15} {'total loss':>10}")
@@ -175,14 +104,14 @@ def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weigh
                   f"{int(cs[k]):>10} {c_loss[k]:>15.6g} {loss[k]:>10.6f}")
     best = fits[order[0]]
     lib_map = _sym.resolve_library(_lib(lib))
-    return best.name, lib_map[best.name].fn, best.r2, _pykan_complexity(best)
+    return best.name, lib_map[best.name].fn, best.r2, pykan_complexity(best)
 
 
 def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_threshold):
     """pykan's ``auto_symbolic``: every spline edge fixed to the candidate that
     ``suggest_symbolic`` ranks first with ``weight_simple`` (pykan's rule on kanlab's fits),
     unless its R² is below ``r2_threshold``, where the edge stays a spline."""
-    choose = _PykanChoice(weight_simple)
+    choose = PykanChoice(weight_simple)
     records = _fix_mixed_edges(model, a_range, b_range, _lib(lib), float(r2_threshold), choose)
     records += _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
                                   x=model._data(None), a_range=a_range, b_range=b_range,
