@@ -20,6 +20,7 @@ import torch
 
 from kanlab import symbolic as _sym
 from kanlab.symbolic import LIBRARY, Candidate
+from kanlab.pykan._ranking import PykanChoice, pykan_complexity, pykan_losses, pykan_order
 
 __all__ = ["fix_symbolic", "suggest_symbolic", "auto_symbolic", "symbolic_formula", "ex_round",
            "add_symbolic", "SYMBOLIC_LIB"]
@@ -80,33 +81,21 @@ def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, ve
     return torch.tensor(fit.r2)
 
 
-def _r2_loss(r2):
-    return np.log2(1 + 1e-5 - r2)  # pykan's default r2_loss_fun
-
-
-def _c_loss(c):
-    return c  # pykan's default c_loss_fun
-
-
 def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weight_simple,
                      r2_loss_fun=None, c_loss_fun=None):
     """``(best_name, best_fun, best_r2, best_c)``; with ``verbose`` a table of the ``topk``.
 
     Every candidate is fitted by kanlab's fitter (in the bounds ``a_range``, ``b_range``)
     and ranked by pykan's rule: ``weight_simple · c_loss_fun(complexity) + (1 −
-    weight_simple) · r2_loss_fun(R²)``, lowest first (``weight_simple=0``: by R² alone).
+    weight_simple) · r2_loss_fun(R²)``, lowest first (``weight_simple=0``: by R² alone), and
+    of the fits within :data:`TIE` of the lowest, the one kanlab's ranking puts first.
     """
-    r2_loss_fun = _r2_loss if r2_loss_fun is None else r2_loss_fun
-    c_loss_fun = _c_loss if c_loss_fun is None else c_loss_fun
-    weight_simple = float(weight_simple)
     fits = _sym.suggest_symbolic(model, l, i, j, lib=_lib(lib), topk=None, x=model._data(None),
                                  a_range=a_range, b_range=b_range)
+    r2_loss, c_loss, loss = pykan_losses(fits, weight_simple, r2_loss_fun, c_loss_fun)
     r2s = np.array([f.r2 for f in fits], dtype=float)
-    cs = np.array([f.complexity for f in fits], dtype=float)
-    r2_loss = np.asarray(r2_loss_fun(r2s), dtype=float)
-    c_loss = np.asarray(c_loss_fun(cs), dtype=float)
-    loss = weight_simple * c_loss + (1 - weight_simple) * r2_loss
-    order = np.argsort(loss, kind="stable")[:topk]
+    cs = np.array([pykan_complexity(f) for f in fits], dtype=float)
+    order = pykan_order(fits, loss)[:topk]
     if verbose:
         print(f"{'':>3} {'function':>10} {'fitting r2':>12} {'r2 loss':>10} {'complexity':>10} "
               f"{'complexity loss':>15} {'total loss':>10}")
@@ -115,13 +104,18 @@ def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weigh
                   f"{int(cs[k]):>10} {c_loss[k]:>15.6g} {loss[k]:>10.6f}")
     best = fits[order[0]]
     lib_map = _sym.resolve_library(_lib(lib))
-    return best.name, lib_map[best.name].fn, best.r2, best.complexity
+    return best.name, lib_map[best.name].fn, best.r2, pykan_complexity(best)
 
 
 def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_threshold):
-    records = _fix_mixed_edges(model, a_range, b_range, _lib(lib), float(r2_threshold))
+    """pykan's ``auto_symbolic``: every spline edge fixed to the candidate that
+    ``suggest_symbolic`` ranks first with ``weight_simple`` (pykan's rule on kanlab's fits),
+    unless its R² is below ``r2_threshold``, where the edge stays a spline."""
+    choose = PykanChoice(weight_simple)
+    records = _fix_mixed_edges(model, a_range, b_range, _lib(lib), float(r2_threshold), choose)
     records += _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
-                                  x=model._data(None), a_range=a_range, b_range=b_range)
+                                  x=model._data(None), a_range=a_range, b_range=b_range,
+                                  choose=choose)
     if verbose:
         for r in sorted(records, key=lambda r: (r["l"], r["i"], r["j"])):
             if r["name"] is None:
@@ -134,10 +128,11 @@ def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_thres
 
 
 @torch.no_grad()
-def _fix_mixed_edges(model, a_range, b_range, lib, r2_threshold) -> list[dict]:
+def _fix_mixed_edges(model, a_range, b_range, lib, r2_threshold, choose) -> list[dict]:
     """Fix the edges that carry a symbolic function and a live spline at once (a compiled
-    network after ``perturb`` or ``expand_depth``), each to the candidate that best fits its
-    whole function, symbolic part plus spline, on the model's last data.
+    network after ``perturb`` or ``expand_depth``), each to the candidate that ``choose``
+    picks among the fits to its whole function, symbolic part plus spline, on the model's
+    last data.
 
     pykan's ``auto_symbolic`` fits every edge whose spline is on, these too, but on the
     spline part alone, and drops the symbolic part; kanlab's own skips them as symbolic.
@@ -157,7 +152,8 @@ def _fix_mixed_edges(model, a_range, b_range, lib, r2_threshold) -> list[dict]:
             if bool((xi == xi[0]).all()):  # a constant input: the constant it outputs
                 fit_name, params, r2 = "0", (1.0, 0.0, 1.0, float(yi.double().mean())), 1.0
             else:
-                best = suggest(xi, yi, lib=lib, topk=1, a_range=a_range, b_range=b_range)[0]
+                best = choose(suggest(xi, yi, lib=lib, topk=None, a_range=a_range,
+                                      b_range=b_range))
                 fit_name, params, r2 = best.name, tuple(best.params), best.r2
             chosen = fit_name if r2 >= r2_threshold else None
             if chosen is not None:
@@ -174,8 +170,9 @@ def _has_splines(model) -> bool:
 
 def _symbolic_copy(model):
     """A copy of ``model`` with its remaining spline edges fixed by ``auto_symbolic`` on the
-    model's last data, each to its best candidate whatever its R² (pykan's
-    ``auto_symbolic`` default); the model itself is left as it is.  With a warning.
+    model's last data, each to its best candidate by kanlab's ranking whatever its R²
+    (pykan's ``auto_symbolic`` threshold; pykan itself reads these edges as 0); the model
+    itself is left as it is.  With a warning.
 
     pykan's ``symbolic_formula`` reads a spline edge as the zero function, so a formula
     written before every edge is symbolic silently drops those edges; kanlab fits them.

@@ -132,7 +132,7 @@ def unfix_symbolic(model, l: int, i: int, j: int) -> None:
 
 
 def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None = None,
-                  topk: int = 5, a_range=None, b_range=None) -> list[dict]:
+                  topk: int = 5, a_range=None, b_range=None, choose=None) -> list[dict]:
     """Fix every active spline edge to its best candidate.
 
     Layers are processed in order and each layer's edges are fitted on the
@@ -142,7 +142,10 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
     (``"0"`` with offset ``d``).  Only the best candidate of each edge is needed, so
     ``suggest(topk=1)`` fits candidates by complexity until one is accepted; ``topk``
     is kept for compatibility and changes nothing.  ``a_range``, ``b_range``: bounds on
-    every fit's ``a, b`` (see :func:`kanlab.symbolic.fit_candidate`).
+    every fit's ``a, b`` (see :func:`kanlab.symbolic.fit_candidate`).  ``choose``: None
+    (kanlab's ranking, :mod:`kanlab.symbolic._fit`), or a function that takes every
+    candidate's fit of an edge (``suggest(topk=None)``'s list, in kanlab's order) and
+    returns the one to fix, for another ranking rule (pykan's, in :mod:`kanlab.pykan`).
 
     Returns
     -------
@@ -169,8 +172,11 @@ def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None 
                     records.append({"l": l, "i": i, "j": j, "name": "0", "r2": 1.0,
                                     "params": (1.0, 0.0, 1.0, mean)})
                     continue
-                best = suggest(xi, yi, lib=lib, topk=1, a_range=a_range,
-                               b_range=b_range)[0]  # (fits only what may rank first)
+                if choose is None:  # (fits only what may rank first)
+                    best = suggest(xi, yi, lib=lib, topk=1, a_range=a_range, b_range=b_range)[0]
+                else:
+                    best = choose(suggest(xi, yi, lib=lib, topk=None, a_range=a_range,
+                                          b_range=b_range))
                 chosen = best.name if best.r2 >= r2_threshold else None
                 if chosen is not None:
                     fix_symbolic(model, l, i, j, _candidate(best, lib), fit_params=False,
