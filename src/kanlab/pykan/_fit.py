@@ -59,6 +59,7 @@ GRID_MAX_CHANGE = 0.1
 # fit (ratio 2.09) to a worse sparse basin; trapped first steps measured 3.8-6.8
 # (docs/pykan_notebook_runs.md, pykL).
 FIRST_GRID_UPDATE_MARGIN = 3.0
+CONTINUATION_CHOICE = "extended_quadratic"
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
@@ -230,7 +231,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
-                    float64_when_stalled=True,
+                    float64_when_stalled=True, choose_continuation=CONTINUATION_CHOICE,
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify or pred_fn is not None) else None)
     with avoid_singularities(model, float(y_th) if singularity_avoiding else None):

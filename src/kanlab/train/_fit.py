@@ -7,6 +7,7 @@ happen every ``stop_grid_update_step // grid_update_num`` steps until
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -14,6 +15,7 @@ import torch
 from torch import Tensor
 
 from kanlab.train._config import FitConfig
+from kanlab.train._continuation_choice import choose_continuation
 from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._history import History
@@ -165,6 +167,19 @@ def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, sco
     return True, optimizer_with, loss_with, start_with
 
 
+def _trial(model, x: Tensor, y: Tensor, cfg: FitConfig, steps: int) -> float:
+    """Training RMSE after ``steps`` steps of ``cfg`` on ``(x, y)`` with no grid update,
+    no callback and no choices (``inf`` when the fit does not end finite); trains ``model``."""
+    trial = dataclasses.replace(cfg, steps=steps, update_grid=False, callback=None,
+                                progress=False, eval_every=steps, stop_when_converged=False,
+                                choose_first_grid_update=False, choose_continuation=None)
+    history = fit(model, {"train_input": x, "train_label": y, "test_input": x[:1],
+                          "test_label": y[:1]}, trial)
+    if history.status != "completed" or not history.train_rmse:
+        return math.inf
+    return history.train_rmse[-1]
+
+
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     """Train ``model`` in place on ``dataset`` and return the :class:`History`.
 
@@ -243,6 +258,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
     else:  # no bar: tqdm is not even imported (a tenth of a second)
         bar = _NoBar(range(cfg.steps))
     x_fit, y_fit = x_train, y_train  # the training data in the model's current dtype
+    choose = cfg.choose_continuation is not None  # still to choose, at the next grid update
     for step in bar:
         if batch == n_train:
             xb, yb = x_fit, y_fit
@@ -259,6 +275,17 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
             history.grid_update_steps.append(step)
             optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
+        if grid_now and step > 0 and choose:  # the samples lie inside the fresh grids
+            choose = False
+            nxt = step + grid_every
+            interval = min(nxt if nxt < cfg.stop_grid_update_step else cfg.steps, cfg.steps) - step
+            history.continuation_layers = choose_continuation(
+                model, x_fit, cfg.choose_continuation,
+                lambda: _trial(model, x_fit, y_fit, cfg, interval))
+            if history.continuation_layers:  # the kernels' settings changed
+                optimizer = _make_optimizer(model, cfg)
+                cache = MagnitudeCache()
+                fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 and not sync else None
 
         def closure():
             nonlocal reg_value
