@@ -59,6 +59,17 @@ GRID_MAX_CHANGE = 0.1
 # fit (ratio 2.09) to a worse sparse basin; trapped first steps measured 3.8-6.8
 # (docs/pykan_notebook_runs.md, pykL).
 FIRST_GRID_UPDATE_MARGIN = 3.0
+# How each spline continues beyond its grid is chosen at the fit's first grid update
+# (FitConfig.choose_continuation): the interval up to the next update is trained with the
+# layers' own continuation ("quadratic") and with those whose samples lie inside their fresh
+# grid switched to pykan's extension intervals handing over to the quadratic
+# ("extended_quadratic", C² for cubics), and the lower training objective is kept.  Where the
+# hidden values leave a fresh grid by about two intervals, the extension's shape fits them
+# (Example_1's [2, 1, 1]: cell 8 ×1.77 -> ×0.20); where they must travel further it walls
+# them in, the interval shows it and the quadratic stays (Example_3's [4, 2, 1, 1]; the one
+# draw of four that pykan's own spline traps: objective 0.77 against 0.011); under intro's
+# λ = 0.01 the penalty tells it (RMSE alone would switch, and lose the one-node pruning).
+# docs/pykan_notebook_runs.md, pykU.
 CONTINUATION_CHOICE = "extended_quadratic"
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine

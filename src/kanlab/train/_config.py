@@ -79,12 +79,12 @@ class FitConfig:
     # returned model see float32 (kanlab.train._precision).  kanlab.pykan uses True
     float64_when_stalled: bool = False
     # a continuation beyond the grid (kanlab.nn.KANLayer's extrapolate, e.g.
-    # "extended_quadratic") to choose on the training loss: at the first grid update after
-    # step 0 the interval up to the next update is trained both with the layers' own
-    # continuations and with every layer whose samples lie inside its grid switched to this
-    # one, and the lower training RMSE decides (kanlab.train._continuation_choice).  Costs
-    # two extra intervals of steps.  None (the default): the continuations stay.  kanlab.pykan
-    # uses "extended_quadratic"
+    # "extended_quadratic") to choose on the training loss: at the fit's first grid update
+    # the interval up to the next update is trained both with the layers' own continuations
+    # and with every layer whose samples lie inside its grid switched to this one, and the
+    # lower training objective (data loss plus penalties) decides
+    # (kanlab.train._continuation_choice).  Costs two extra intervals of steps.  None (the
+    # default): the continuations stay.  kanlab.pykan uses "extended_quadratic"
     choose_continuation: str | None = None
 
     def __post_init__(self) -> None:

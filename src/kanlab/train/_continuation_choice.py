@@ -7,15 +7,21 @@ intervals, the extension's free shape (``"extended_quadratic"``) fits them far b
 the one quadratic; where they need four, it bends back toward 0 and walls them in, and the
 fit stalls.  Neither depth nor a distance threshold predicts which: the training loss does.
 
-So, at the first grid update after step 0 (the samples then lie inside every refreshed
-grid, so switching a layer's continuation does not change the function on them), the
-interval up to the next grid update is trained twice from the same state: with the
-current continuations, and with every eligible layer switched to the alternative.  The
-model keeps the branch whose training loss is lower (the current one on a tie) and then
-trains that interval itself, as the schedule says; the trials leave the model as they
-found it.  Eligible: B-spline layers of degree ``k >= 1`` continued otherwise, whose
-training inputs all lie inside their grid (a grid update that was damped or skipped can
-leave some outside; switching those layers would change the function).
+So, at the fit's first grid update (step 0 in pykan's schedule; the samples then lie inside
+every refreshed grid, so switching a layer's continuation does not change the function on
+them), the interval up to the next grid update is trained twice from the same state: with
+the current continuations, and with every eligible layer switched to the alternative.  The
+model keeps the branch whose training objective (data loss plus the fit's penalties: what
+the fit minimises) is lower, the current one on a tie, and then trains that interval itself,
+as the schedule says; the trials leave the model as they found it.  Eligible: B-spline
+layers of degree ``k >= 1`` continued otherwise, whose training inputs all lie inside their
+grid (a grid update that was damped or skipped can leave some outside; switching those
+layers would change the function).
+
+The data loss alone is not enough: under a sparsity penalty (pykan's intro, ``λ = 0.01``)
+the extension's shape lowers the RMSE of the first interval (0.11 against 0.14) while the
+penalised objective is far higher (0.28 against 0.16), and the fit it leads to keeps two
+hidden nodes where one suffices.
 """
 from __future__ import annotations
 
