@@ -147,3 +147,19 @@ def test_fit_is_deterministic_and_off_by_default():
 def test_config_refuses_an_unknown_continuation(bad):
     with pytest.raises(ValueError, match="choose_continuation"):
         FitConfig(choose_continuation=bad)
+
+
+def test_trials_hand_the_loss_the_fits_own_label_tensors():
+    """A loss that knows its labels by identity (pykan's pred_fn does) works in the trials."""
+    data = _dataset(0)
+    known = (data["train_label"], data["test_label"])
+
+    def loss_fn(pred, y):
+        if not any(y is labels for labels in known):
+            raise ValueError("labels neither the training nor the test ones")
+        return torch.mean((pred - y) ** 2)
+
+    cfg = FitConfig(steps=4, grid_update_num=2, stop_grid_update_step=4, progress=False,
+                    loss_fn=loss_fn, choose_continuation=TO)
+    history = fit(_model(1), data, cfg)
+    assert len(history.step) == 4 and math.isfinite(history.train_rmse[-1])
