@@ -70,7 +70,10 @@ FIRST_GRID_UPDATE_MARGIN = 3.0
 # draw of four that pykan's own spline traps: objective 0.77 against 0.011); under intro's
 # λ = 0.01 the penalty tells it (RMSE alone would switch, and lose the one-node pruning).
 # docs/pykan_notebook_runs.md, pykU.
+# A model built with another continuation (KAN(extrapolate="extended"), kanlab's argument)
+# keeps it: the choice is made only between these two.
 CONTINUATION_CHOICE = "extended_quadratic"
+_CHOSEN_FROM = ("quadratic", CONTINUATION_CHOICE)
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
@@ -242,7 +245,9 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
-                    float64_when_stalled=True, choose_continuation=CONTINUATION_CHOICE,
+                    float64_when_stalled=True, choose_continuation=(
+                        CONTINUATION_CHOICE if all(layer.extrapolate in _CHOSEN_FROM
+                                                   for layer in model.layers) else None),
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify or pred_fn is not None) else None)
     with avoid_singularities(model, float(y_th) if singularity_avoiding else None):
