@@ -173,6 +173,7 @@ def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, sco
 
 
 def _continuations(model) -> list[str]:
+    """Each layer's continuation beyond its grid (``extrapolate``)."""
     return [layer.extrapolate for layer in model.layers]
 
 
@@ -339,15 +340,14 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
                     optimizer = opt
                     return closure()
                 return run
-            own = [layer.extrapolate for layer in model.layers]
-            chosen = own
+            own = chosen = _continuations(model)
 
             def update():
                 nonlocal chosen
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
                 if choose:  # chosen on the updated grid; the branch without keeps its own
                     choose_continuation(model, x_fit, cfg.choose_continuation, trial)
-                    chosen = [layer.extrapolate for layer in model.layers]
+                    chosen = _continuations(model)
 
             updated, optimizer, loss, before = _first_step_both_ways(
                 model, optimizer, on, update,
