@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from kanlab import pykan
+import kanlab.pykan._fit as pykan_fit
 
 F64 = torch.float64
 
@@ -43,17 +44,25 @@ def test_extended_setting_survives_refine_prune_and_copy():
     assert pykan.KAN(width=[2, 1], auto_save=False).layers[0].extrapolate == "quadratic"
 
 
-def test_example_1_first_fit_with_pykans_spline():
+def test_example_1_first_fit_with_pykans_spline(monkeypatch):
     """Example_1's cell 4 (``[2, 1, 1]``, G=3, 20 L-BFGS steps, the notebook's draw): the
     hidden values leave the step-0 grid on the first step; with pykan's spline beyond it the
     fit reaches what pykan 0.2.8 reaches on a CPU (0.0137-0.0145), the quadratic
-    continuation 0.044."""
+    continuation 0.044.  kanlab.pykan's fit chooses the continuation on the first interval's
+    training objective (FitConfig.choose_continuation): from the quadratic default it switches
+    to the extension and reaches the same; a model built with "extended" keeps it."""
     f = lambda x: torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2)  # noqa: E731
     dataset = pykan.create_dataset(f, n_var=2)
-    rmse = {}
-    for mode in ("quadratic", "extended"):
+    rmse, kept = {}, {}
+    for mode, choice in (("quadratic", None), ("extended", "extended_quadratic"),
+                         ("chosen", "extended_quadratic")):
+        monkeypatch.setattr(pykan_fit, "CONTINUATION_CHOICE", choice)
         model = pykan.KAN(width=[2, 1, 1], grid=3, k=3, seed=1, auto_save=False,
-                          extrapolate=mode)
+                          extrapolate="quadratic" if mode == "chosen" else mode)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             rmse[mode] = model.fit(dataset, opt="LBFGS", steps=20)["test_loss"][-1]
+        kept[mode] = [layer.extrapolate for layer in model.layers]
     assert rmse["extended"] < 0.02 < rmse["quadratic"]
+    assert rmse["chosen"] < 0.02
+    assert kept == {"quadratic": ["quadratic"] * 2, "extended": ["extended"] * 2,
+                    "chosen": ["extended_quadratic"] * 2}

@@ -217,7 +217,8 @@ class BSplineEdges(EdgeBasis):
         slope = dense_basis(ends, knots, k, derivative=1).abs().amax(dim=(0, 2))  # (in,)
         if extrapolate == "linear":
             return 1.0 + dist * slope
-        # "quadratic": plus d²/2 times the largest end curvature
+        # "quadratic": plus d²/2 times the largest end curvature ("extended_quadratic" blends
+        # B-splines, at most 1, with these: the same bound)
         curve = dense_basis(ends, knots, k, derivative=2).abs().amax(dim=(0, 2))
         return 1.0 + dist * slope + dist * dist * curve / 2
 

@@ -9,7 +9,9 @@ continued bases of :func:`kanlab.splines.local_basis`.  Differentiable to any or
 (``d`` comes from a clamp, whose derivative is 1 beyond the end and 0 inside).
 ``extrapolate="extended"`` (the B-splines of the extension intervals, 0 beyond the
 outermost knots) adds the difference between those bases and the linear ones, from
-the basis itself (the textbook recursion on each end's knots, differentiable to any order).
+the basis itself (the textbook recursion on each end's knots, differentiable to any order);
+``extrapolate="extended_quadratic"`` hands those bases over to the quadratic ones across the
+extension intervals (:func:`kanlab.splines.local_basis`), on the same ``k + 1`` end bases.
 """
 from __future__ import annotations
 
@@ -17,13 +19,15 @@ import torch
 from torch import Tensor
 
 from kanlab._compat import is_fake, is_functorch_wrapped
-from kanlab.splines._bspline import bspline_basis
+from kanlab.splines._bspline import bspline_basis, handover_span, smoothstep
 
 __all__ = ["CORRECTED", "beyond_grid", "end_curvature", "curvature_features",
            "curvature_output"]
 
 # the continuations the kernels do not compute: they compute "linear" and this module adds the rest
-CORRECTED = ("quadratic", "extended")
+CORRECTED = ("quadratic", "extended", "extended_quadratic")
+# the continuations that use the B-splines of the extension intervals
+EXTENDED = ("extended", "extended_quadratic")
 
 
 def beyond_grid(layer, x: Tensor) -> bool:
@@ -78,9 +82,11 @@ def _half_squared_overshoot(layer, x: Tensor) -> tuple[Tensor, Tensor]:
     return below * below / 2, above * above / 2
 
 
-def _end_windows(layer) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def _end_windows(layer) -> tuple[Tensor, ...]:
     """Per end (below, above): its ``2k + 2`` knots ``(2, 1, in, 2k + 2)``, the end
-    ``(2, 1, in)``, and the value and slope there of its ``k + 1`` bases ``(2, 1, in, k + 1)``;
+    ``(2, 1, in)``, the value, slope and curvature there of its ``k + 1`` bases
+    ``(2, 1, in, k + 1)``, and where its handover ramp starts and its width
+    (:func:`kanlab.splines._bspline.handover_span`) ``(2, 1, in)`` each;
     kept on the layer until its knots change."""
     return _per_knots(layer, "_end_window_cache", _make_end_windows)
 
@@ -92,7 +98,9 @@ def _make_end_windows(layer) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     at = knots[:, [k, n]].t().unsqueeze(1)  # (2, 1, in)
     value = bspline_basis(at, window, k)  # (2, 1, in, k + 1)
     slope = bspline_basis(at, window, k, derivative=1)
-    return window, at, value, slope
+    curve = bspline_basis(at, window, k, derivative=2) if k >= 2 else torch.zeros_like(value)
+    start, width = (t.unsqueeze(1) for t in handover_span(knots, k))
+    return window, at, value, slope, curve, start, width
 
 
 def _traced(x: Tensor) -> bool:
@@ -100,7 +108,7 @@ def _traced(x: Tensor) -> bool:
 
 
 def _extended_ends(layer, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor, Tensor] | None]:
-    """What ``"extended"`` adds to the linearly continued bases at ``x`` ``(B, in)``, on the
+    """What ``"extended"`` (or ``"extended_quadratic"``) adds to the linearly continued bases at ``x`` ``(B, in)``, on the
     ``k + 1`` bases of each end (below the grid bases ``0..k``, above it the last ``k + 1``).
 
     Beyond an end only the bases whose support reaches past it are non-zero, and each
@@ -111,15 +119,25 @@ def _extended_ends(layer, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor, Tens
     ``terms`` ``(N, k + 1)`` with ``where`` their (end, row, input) indices; under a
     transform (unknown values) every entry, ``terms`` ``(2, B, in, k + 1)`` (0 inside the
     base interval) and ``where`` None."""
-    window, at, value, slope = _end_windows(layer)
+    window, at, value, slope, curve, start, width = _end_windows(layer)
     beyond = torch.stack([x < at[0], x > at[1]])  # (2, B, in)
+    handover = layer.extrapolate == "extended_quadratic"
     if _traced(x):
         xo = torch.where(beyond, x, at)  # points inside sit at the end: no term, no gradient
-        return bspline_basis(xo, window, layer.k) - value - slope * (xo - at).unsqueeze(-1), None
+        d = (xo - at).unsqueeze(-1)
+        terms = bspline_basis(xo, window, layer.k) - value - slope * d
+        if handover:  # E + r (Q - E), less the linear part: Q - linear is curve·d²/2
+            r = smoothstep((d.abs() - start.unsqueeze(-1)) / width.unsqueeze(-1))
+            terms = terms + r * (curve * d * d / 2 - terms)
+        return terms, None
     e, b, i = beyond.nonzero(as_tuple=True)
     xs = x[b, i]  # (N,)
+    d = (xs - at[e, 0, i]).unsqueeze(-1)  # (N, 1)
     terms = (bspline_basis(xs, window[e, 0, i], layer.k) - value[e, 0, i]
-             - slope[e, 0, i] * (xs - at[e, 0, i]).unsqueeze(-1))  # (N, k + 1)
+             - slope[e, 0, i] * d)  # (N, k + 1)
+    if handover:
+        r = smoothstep((d.abs() - start[e, 0, i].unsqueeze(-1)) / width[e, 0, i].unsqueeze(-1))
+        terms = terms + r * (curve[e, 0, i] * d * d / 2 - terms)
     return terms, (e, b, i)
 
 
@@ -155,7 +173,7 @@ def _extended_output(layer, x: Tensor) -> Tensor:
 def curvature_features(layer, x: Tensor) -> Tensor:
     """What ``"quadratic"`` (or ``"extended"``) adds to the linearly continued bases at
     ``x`` ``(B, in)``: ``(B, in, n_basis)``."""
-    if layer.extrapolate == "extended":
+    if layer.extrapolate in EXTENDED:
         return _extended_features(layer, x)
     below, above = _half_squared_overshoot(layer, x)
     curv = end_curvature(layer)
@@ -166,7 +184,7 @@ def curvature_output(layer, x: Tensor) -> Tensor:
     """What ``"quadratic"`` (or ``"extended"``) adds to the layer's output, ``(B, out)``:
     the features of :func:`curvature_features` times the spline weights (for
     ``"quadratic"`` without the dense tensor)."""
-    if layer.extrapolate == "extended":
+    if layer.extrapolate in EXTENDED:
         return _extended_output(layer, x)
     below, above = _half_squared_overshoot(layer, x)
     ends = torch.einsum("eif,oif->eio", end_curvature(layer), layer.edge_weight()[1])

@@ -101,6 +101,9 @@ class KANLayer(Stamped, nn.Module):
     the B-splines of the ``k`` knot intervals beyond each end (pykan's spline: the
     end coefficients shape it there, it fades to 0 at the outermost knots and only
     the base function continues beyond them); ``C^(k-1)`` everywhere.
+    ``"extended_quadratic"`` is ``"extended"`` on the first ``k - 1`` extension
+    intervals and hands over to ``"quadratic"`` across the outermost one, so it never
+    fades to 0 (C² for cubics; :func:`kanlab.splines.local_basis`).
 
     Examples
     --------
@@ -129,6 +132,9 @@ class KANLayer(Stamped, nn.Module):
         k = check_int(k, "spline degree k", low=0)
         if extrapolate not in EXTRAPOLATIONS:
             raise ValueError(f"extrapolate must be one of {EXTRAPOLATIONS}, got {extrapolate!r}")
+        if extrapolate == "extended_quadratic" and k < 1:
+            raise ValueError("extrapolate='extended_quadratic' needs a degree k >= 1 (extension "
+                             "intervals to hand over on); use 'quadratic' for k = 0")
         self.k = k
         self.extrapolate = extrapolate
         self.edge_basis = get_edge_basis(basis)

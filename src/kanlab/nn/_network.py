@@ -144,8 +144,12 @@ class KAN(KANMethods, Stamped, nn.Module):
         value and slope, C¹ at the grid's ends), ``"quadratic"`` (plus the end
         curvature, C² there: for losses on second derivatives, e.g. PDEs, where
         a hidden sample crossing a grid end would otherwise make u'' jump),
-        ``"constant"`` or ``"extended"`` (pykan's: the B-splines of the extension
-        intervals, fading to 0 at the outermost knots).  See :class:`KANLayer`.
+        ``"constant"``, ``"extended"`` (pykan's: the B-splines of the extension
+        intervals, fading to 0 at the outermost knots) or ``"extended_quadratic"`` (those
+        B-splines handing over to the quadratic continuation across the outermost
+        interval); or one of these per layer, a sequence of ``len(width) - 1``
+        (``FitConfig.choose_continuation`` switches them during a fit).
+        See :class:`KANLayer`.
     device, dtype
         factory keywords, as for ``nn.Linear``.
 
@@ -165,7 +169,7 @@ class KAN(KANMethods, Stamped, nn.Module):
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
                  input_ids: Sequence[int] | None = None, mult_arity: int | Sequence = 2,
-                 basis: str = DEFAULT_BASIS, extrapolate: str = "linear", device=None,
+                 basis: str = DEFAULT_BASIS, extrapolate: str | Sequence[str] = "linear", device=None,
                  dtype=None) -> None:
         super().__init__()
         n_add, n_mult = _check_width(width)
@@ -189,7 +193,8 @@ class KAN(KANMethods, Stamped, nn.Module):
         check_float(noise_scale, "noise_scale", low=0.0)
         self.base_fun_name, _ = resolve_base_fun(base_fun)
         self.basis_name = get_edge_basis(basis).name
-        self.extrapolate = extrapolate
+        per_layer = _per_layer(extrapolate, len(width) - 1)
+        self.extrapolate = extrapolate if isinstance(extrapolate, str) else list(per_layer)
         self.seed = seed
         self.grid_eps = float(grid_eps)
         self.noise_scale = float(noise_scale)
@@ -202,7 +207,7 @@ class KAN(KANMethods, Stamped, nn.Module):
             KANLayer(n_in, n_out, grid, k,
                      grid_range=grid_range if (l == 0 or not per_input) else (-1.0, 1.0),
                      base_fun=base_fun, noise_scale=noise_scale, generator=generator,
-                     basis=basis, extrapolate=extrapolate, device=device, dtype=dtype)
+                     basis=basis, extrapolate=per_layer[l], device=device, dtype=dtype)
             for l, (n_in, n_out) in enumerate(zip(width[:-1], subnodes[1:])))
         for layer in self.layers:
             layer.scale_base.requires_grad_(self.sb_trainable)
@@ -359,3 +364,16 @@ class KAN(KANMethods, Stamped, nn.Module):
 
     def extra_repr(self) -> str:
         return f"width={self.width_spec}, grid={self.grid}, k={self.k}"
+
+
+def _per_layer(extrapolate, n_layers: int) -> list[str]:
+    """``extrapolate`` (one continuation, or one per layer) as one per layer."""
+    if isinstance(extrapolate, str):
+        return [extrapolate] * n_layers
+    if not isinstance(extrapolate, Sequence) or not all(isinstance(e, str) for e in extrapolate):
+        raise TypeError("extrapolate must be a string or a sequence of strings (one per "
+                        f"layer), got {extrapolate!r}")
+    if len(extrapolate) != n_layers:
+        raise ValueError(f"extrapolate has {len(extrapolate)} entries; the network has "
+                         f"{n_layers} layers (give one per layer, or one string for all)")
+    return list(extrapolate)

@@ -59,6 +59,21 @@ GRID_MAX_CHANGE = 0.1
 # fit (ratio 2.09) to a worse sparse basin; trapped first steps measured 3.8-6.8
 # (docs/pykan_notebook_runs.md, pykL).
 FIRST_GRID_UPDATE_MARGIN = 3.0
+# How each spline continues beyond its grid is chosen at the fit's first grid update
+# (FitConfig.choose_continuation): the interval up to the next update is trained with the
+# layers' own continuation ("quadratic") and with those whose samples lie inside their fresh
+# grid switched to pykan's extension intervals handing over to the quadratic
+# ("extended_quadratic", C² for cubics), and the lower training objective is kept.  Where the
+# hidden values leave a fresh grid by about two intervals, the extension's shape fits them
+# (Example_1's [2, 1, 1]: cell 8 ×1.77 -> ×0.20); where they must travel further it walls
+# them in, the interval shows it and the quadratic stays (Example_3's [4, 2, 1, 1]; the one
+# draw of four that pykan's own spline traps: objective 0.77 against 0.011); under intro's
+# λ = 0.01 the penalty tells it (RMSE alone would switch, and lose the one-node pruning).
+# docs/pykan_notebook_runs.md, pykU.
+# A model built with another continuation (KAN(extrapolate="extended"), kanlab's argument)
+# keeps it: the choice is made only between these two.
+CONTINUATION_CHOICE = "extended_quadratic"
+_CHOSEN_FROM = ("quadratic", CONTINUATION_CHOICE)
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
@@ -230,7 +245,9 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
-                    float64_when_stalled=True,
+                    float64_when_stalled=True, choose_continuation=(
+                        CONTINUATION_CHOICE if all(layer.extrapolate in _CHOSEN_FROM
+                                                   for layer in model.layers) else None),
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify or pred_fn is not None) else None)
     with avoid_singularities(model, float(y_th) if singularity_avoiding else None):

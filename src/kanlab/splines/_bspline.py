@@ -41,8 +41,10 @@ __all__ = [
 # continuations beyond the base interval: the Taylor polynomial of degree 0, 1 or 2 at the
 # nearest end ("quadratic" keeps a cubic spline C² there, for losses on second derivatives),
 # or "extended": the B-spline sum itself over the k extension intervals of the knot vector,
-# fading to 0 at its outermost knots and 0 beyond (pykan's spline; C^(k-1) everywhere)
-EXTRAPOLATIONS = ("linear", "constant", "quadratic", "extended")
+# fading to 0 at its outermost knots and 0 beyond (pykan's spline; C^(k-1) everywhere), or
+# "extended_quadratic": those B-splines handing over to the quadratic continuation across the
+# extension intervals (C² for cubics, nowhere dead: see local_basis)
+EXTRAPOLATIONS = ("linear", "constant", "quadratic", "extended", "extended_quadratic")
 
 
 def check_knots(knots: Tensor, k: int) -> None:
@@ -261,7 +263,7 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         Promise that every knot row is equally spaced: every span then shares
         the cardinal polynomial matrix and no search is needed.  The caller
         checks the promise.
-    extrapolate : {"linear", "constant", "quadratic", "extended"}
+    extrapolate : {"linear", "constant", "quadratic", "extended", "extended_quadratic"}
         Outside the base interval ``[t[k], t[n]]``: ``"linear"`` continues every
         basis along its tangent at the nearest end, so a spline extends as the
         straight line with its end value and slope; ``"constant"`` freezes the
@@ -270,7 +272,14 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         stays C² across the ends; ``"extended"`` keeps the B-splines themselves
         (:func:`bspline_basis`) on the ``k`` knot intervals beyond each end, where
         the end coefficients shape the spline freely until it fades to 0 at the
-        outermost knots, and 0 beyond them: ``C^(k-1)`` everywhere.
+        outermost knots, and 0 beyond them: ``C^(k-1)`` everywhere;
+        ``"extended_quadratic"`` is ``"extended"`` on the first ``k - 1``
+        extension intervals and hands over to ``"quadratic"`` across the outermost
+        one, where the B-splines would fade: ``E + r (Q - E)`` with ``r`` the quintic
+        smoothstep across that interval (``r = r' = r'' = 0`` where it starts, ``r = 1``,
+        ``r' = r'' = 0`` at the outermost knot), ``Q`` beyond: the end coefficients
+        shape the spline near the grid as pykan's do, but it never fades to 0
+        (C² for ``k = 3``, ``C^min(k-1, 2)`` in general; ``k >= 1``).
     derivative : int
         Order of the derivative with respect to ``x`` (of the extrapolated
         bases: outside the base interval they are the derivatives of that
@@ -293,16 +302,24 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     """
     if extrapolate not in EXTRAPOLATIONS:
         raise ValueError(f"extrapolate must be one of {EXTRAPOLATIONS}, got {extrapolate!r}")
+    if extrapolate == "extended_quadratic" and k < 1:
+        raise ValueError("extrapolate='extended_quadratic' needs a degree k >= 1 (extension "
+                         "intervals to hand over on); use 'quadratic' for k = 0")
     n = knots.shape[-1] - k - 1
     xc = torch.minimum(torch.maximum(x, knots[:, k]), knots[:, n])  # clamp into the base interval
     # the continuation is the Taylor polynomial of degree `top` at the nearest end
-    top = {"constant": 0, "linear": 1, "quadratic": 2, "extended": 0}[extrapolate]
+    top = {"constant": 0, "linear": 1, "quadratic": 2, "extended": 0,
+           "extended_quadratic": 2}[extrapolate]
     orders = [derivative] + list(range(derivative + 1, min(top, k) + 1))
+    if extrapolate == "extended_quadratic":  # every order up to both the derivative and 2
+        orders = list(range(0, max(derivative, min(top, k)) + 1))
     if uniform:
         out, start = _uniform_local(xc, knots, k, orders)
     else:
         out, start = _general_local(xc, knots, k, orders,
                                     tables if tables is not None else span_tables(knots, k))
+    if extrapolate == "extended_quadratic":
+        return _handover(x, xc, knots, k, derivative, out, start), start
     values = out[..., 0, :]
     if extrapolate == "extended":
         return _extended_ends(x, xc, knots, k, derivative, values, start), start
@@ -323,6 +340,71 @@ def _extended_ends(x: Tensor, xc: Tensor, knots: Tensor, k: int, derivative: int
     window = knots.expand(*start.shape, knots.shape[-1]).gather(-1, idx)
     beyond = bspline_basis(x, window, k, derivative)  # (..., F, k + 1)
     return torch.where((x != xc).unsqueeze(-1), beyond, values)
+
+
+def handover_span(knots: Tensor, k: int) -> tuple[Tensor, Tensor]:
+    """Where ``"extended_quadratic"`` hands over, per end (below, above) of every knot row
+    ``(F, m)``: the distance from the end to the outermost extension interval and that
+    interval's width, each ``(2, F)``.  The ramp spans the outermost interval, where the
+    B-splines would fade to 0 (on the others the end coefficients shape the spline freely)."""
+    n = knots.shape[-1] - k - 1
+    start = torch.stack([knots[:, k] - knots[:, 1], knots[:, n + k - 1] - knots[:, n]])
+    width = torch.stack([knots[:, 1] - knots[:, 0], knots[:, n + k] - knots[:, n + k - 1]])
+    return start, width
+
+
+def smoothstep(u: Tensor, derivative: int = 0) -> Tensor:
+    """The quintic smoothstep ``10u³ - 15u⁴ + 6u⁵`` of ``u`` clamped into ``[0, 1]`` (or its
+    derivative in ``u``): 0 below, 1 above, first and second derivatives 0 at both ends."""
+    inside = (u > 0) & (u < 1)
+    v = u.clamp(0, 1)
+    if derivative == 0:
+        return v * v * v * (10 - 15 * v + 6 * v * v)
+    if derivative == 1:
+        poly = 30 * v * v * (1 - v) ** 2
+    elif derivative == 2:
+        poly = 60 * v * (1 - v) * (1 - 2 * v)
+    elif derivative == 3:
+        poly = 60 * (1 - 6 * v + 6 * v * v)
+    elif derivative == 4:
+        poly = 60 * (12 * v - 6)
+    elif derivative == 5:
+        poly = torch.full_like(v, 720.0)
+    else:
+        return torch.zeros_like(v)
+    return torch.where(inside, poly, torch.zeros_like(poly))
+
+
+def _handover(x: Tensor, xc: Tensor, knots: Tensor, k: int, derivative: int, out: Tensor,
+              start: Tensor) -> Tensor:
+    """``"extended_quadratic"``: ``E + r (Q - E)`` beyond the base interval (order
+    ``derivative`` by Leibniz's rule), ``out`` ``(..., F, orders, k + 1)`` the bases' derivatives
+    of every order up to ``max(derivative, min(2, k))`` at the clamped points ``xc``."""
+    d = (x - xc).unsqueeze(-1)
+    beyond = (x != xc).unsqueeze(-1)
+    top = min(2, k)
+    idx = start.unsqueeze(-1) + torch.arange(2 * k + 2, device=knots.device)
+    window = knots.expand(*start.shape, knots.shape[-1]).gather(-1, idx)  # the end's 2k+2 knots
+
+    def quad(j: int) -> Tensor:  # the j-th derivative of the Taylor polynomial of degree top
+        terms = [d ** (i - j) / math.factorial(i - j) * out[..., i, :] for i in range(j, top + 1)]
+        return sum(terms) if terms else torch.zeros_like(out[..., 0, :])
+
+    def ext(j: int) -> Tensor:  # the j-th derivative of the B-splines themselves
+        return torch.where(beyond, bspline_basis(x, window, k, j), out[..., j, :] if j < out.shape[-2]
+                           else torch.zeros_like(out[..., 0, :]))
+
+    start, width = handover_span(knots, k)  # (2, F) each
+    below = x < xc
+    start, width = torch.where(below, start[0], start[1]), torch.where(below, width[0], width[1])
+    sign = torch.where(below, -1.0, 1.0).to(x.dtype)
+    u = ((x - xc).abs() - start) / width
+    total = ext(derivative)
+    for j in range(derivative + 1):  # Leibniz: the j-th derivative of r times (Q - E)^(m - j)
+        rj = smoothstep(u, j) * (sign / width) ** j
+        total = total + math.comb(derivative, j) * rj.unsqueeze(-1) * (
+            quad(derivative - j) - ext(derivative - j))
+    return torch.where(beyond, total, out[..., derivative, :])
 
 
 def scatter_local(values: Tensor, start: Tensor, n_basis: int) -> Tensor:

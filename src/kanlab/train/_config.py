@@ -6,6 +6,7 @@ from typing import Callable
 
 from torch import Tensor
 
+from kanlab.splines._bspline import EXTRAPOLATIONS
 from kanlab.train._regularization import check_reg_metric
 from kanlab._validation import check_float, check_int
 
@@ -77,6 +78,14 @@ class FitConfig:
     # goes back to float32 if float64 makes no progress either; callbacks, the history and the
     # returned model see float32 (kanlab.train._precision).  kanlab.pykan uses True
     float64_when_stalled: bool = False
+    # a continuation beyond the grid (kanlab.nn.KANLayer's extrapolate, e.g.
+    # "extended_quadratic") to choose on the training loss: at the fit's first grid update
+    # the interval up to the next update is trained both with the layers' own continuations
+    # and with every layer whose samples lie inside its grid switched to this one, and the
+    # lower training objective (data loss plus penalties) decides
+    # (kanlab.train._continuation_choice).  Costs two extra intervals of steps.  None (the
+    # default): the continuations stay.  kanlab.pykan uses "extended_quadratic"
+    choose_continuation: str | None = None
 
     def __post_init__(self) -> None:
         check_reg_metric(self.reg_metric)
@@ -88,6 +97,12 @@ class FitConfig:
                 and self.first_grid_update_margin >= 1):
             raise ValueError(f"first_grid_update_margin must be a number >= 1, "
                              f"got {self.first_grid_update_margin!r}")
+        if self.choose_continuation is not None:
+            if self.choose_continuation not in EXTRAPOLATIONS:
+                raise ValueError(f"choose_continuation must be None or one of {EXTRAPOLATIONS}, "
+                                 f"got {self.choose_continuation!r}")
+            if self.distributed:
+                raise ValueError("choose_continuation is not supported with distributed=True")
         if self.choose_first_grid_update and self.distributed:
             raise ValueError("choose_first_grid_update=True is not supported with "
                              "distributed=True")

@@ -7,6 +7,7 @@ happen every ``stop_grid_update_step // grid_update_num`` steps until
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -14,6 +15,7 @@ import torch
 from torch import Tensor
 
 from kanlab.train._config import FitConfig
+from kanlab.train._continuation_choice import choose_continuation, set_continuations
 from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._history import History
@@ -139,7 +141,7 @@ def _make_optimizer(model, cfg: FitConfig):
 
 
 def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, score,
-                          margin: float = 1.0):
+                          margin: float = 1.0, settings=None):
     """The first step taken with and without the step-0 grid update, from the same state.
 
     ``update()`` updates the grid; ``score()`` is the training loss after a step (``inf``
@@ -148,7 +150,10 @@ def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, sco
     update on a tie), else the update's.  Returns ``(updated, optimizer, loss, start)``: whether the update
     was kept, that branch's optimiser (a fresh one after the update, ``optimizer`` without),
     the loss at its starting point (what ``optimizer.step`` returns) and its starting state.
+    ``settings(with_update)``, if given, puts back what a branch has besides its state (the
+    layers' continuations) before that branch's step and for the branch kept.
     """
+    settings = settings or (lambda with_update: None)
     start_without = _snapshot(model)
     update()
     start_with = _snapshot(model)
@@ -157,12 +162,40 @@ def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, sco
     score_with = score() if math.isfinite(loss_with) else math.inf
     after_with = _snapshot(model)
     model.load_state_dict(start_without)  # knots too (the layers refresh their tables)
+    settings(False)
     loss_without = optimizer.step(closure(optimizer))
     score_without = score() if math.isfinite(loss_without) else math.inf
     if not score_with <= margin * score_without and math.isfinite(score_without):
         return False, optimizer, loss_without, start_without
     model.load_state_dict(after_with)
+    settings(True)
     return True, optimizer_with, loss_with, start_with
+
+
+def _continuations(model) -> list[str]:
+    """Each layer's continuation beyond its grid (``extrapolate``)."""
+    return [layer.extrapolate for layer in model.layers]
+
+
+def _trial(model, x: Tensor, y: Tensor, cfg: FitConfig, steps: int) -> float:
+    """The training objective (data loss plus ``cfg``'s penalties) after ``steps`` steps of
+    ``cfg`` on ``(x, y)`` with no grid update, no callback and no choices (``inf`` when the
+    fit does not end finite); trains ``model``."""
+    trial = dataclasses.replace(cfg, steps=steps, update_grid=False, callback=None,
+                                progress=False, eval_every=steps, stop_when_converged=False,
+                                choose_first_grid_update=False, choose_continuation=None)
+    # the training tensors themselves as the test set: a loss_fn may know its labels by identity
+    history = fit(model, {"train_input": x, "train_label": y, "test_input": x, "test_label": y},
+                  trial)
+    if history.status != "completed":
+        return math.inf
+    try:  # with autograd on: a loss_fn may differentiate the model (pykan's pred_fn)
+        pred, reg = penalties(model, x, cfg)
+        data = torch.mean((pred - y) ** 2) if cfg.loss_fn is None else cfg.loss_fn(pred, y)
+    except NonFiniteError:
+        return math.inf
+    value = float((data + reg).detach())
+    return value if math.isfinite(value) else math.inf
 
 
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
@@ -243,6 +276,15 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
     else:  # no bar: tqdm is not even imported (a tenth of a second)
         bar = _NoBar(range(cfg.steps))
     x_fit, y_fit = x_train, y_train  # the training data in the model's current dtype
+    # the continuation beyond the grid is chosen at the first grid update, on the interval
+    # up to the next one (kanlab.train._continuation_choice)
+    choose = cfg.choose_continuation is not None and cfg.update_grid
+    fused_for = _continuations(model)  # the continuations `fused` was made for
+
+    def trial() -> float:  # the interval from this grid update to the next
+        nxt = step + grid_every if step + grid_every < cfg.stop_grid_update_step else cfg.steps
+        return _trial(model, x_fit, y_fit, cfg, min(nxt, cfg.steps) - step)
+
     for step in bar:
         if batch == n_train:
             xb, yb = x_fit, y_fit
@@ -259,6 +301,12 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
             history.grid_update_steps.append(step)
             optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
+        if grid_now and not both_ways and choose:  # the samples lie inside the fresh grids
+            choose = False
+            history.continuation_layers = choose_continuation(
+                model, x_fit, cfg.choose_continuation, trial)
+        if fused is not None and fused_for != _continuations(model):  # a switch: made anew
+            fused, fused_for = reg_network(model, cfg, x_fit), _continuations(model)
 
         def closure():
             nonlocal reg_value
@@ -269,13 +317,15 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             for p in optimizer.params:  # every trainable parameter (walking the modules
                 p.grad = None  # at each evaluation cost more than a small layer's kernels)
             try:
-                if fused is not None:  # loss, penalty and gradient in one pass
-                    loss, reg = fused(xb, yb, cache)
+                if fused is not None and fused_for == _continuations(model):  # loss, penalty
+                    loss, reg = fused(xb, yb, cache)  # and gradient in one pass
+                    evaluated = True
                 else:
                     pred, reg = penalties(model, xb, cfg, cache)
+                    evaluated = False
             except NonFiniteError:  # a hidden layer overflowed: same as a non-finite loss
                 return torch.tensor(float("inf"))
-            if fused is None:
+            if not evaluated:
                 loss = (torch.mean((pred - yb) ** 2) if cfg.loss_fn is None
                         else cfg.loss_fn(pred, yb)) + reg
                 if torch.isfinite(loss):
@@ -290,15 +340,26 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
                     optimizer = opt
                     return closure()
                 return run
+            own = chosen = _continuations(model)
+
+            def update():
+                nonlocal chosen
+                model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
+                if choose:  # chosen on the updated grid; the branch without keeps its own
+                    choose_continuation(model, x_fit, cfg.choose_continuation, trial)
+                    chosen = _continuations(model)
+
             updated, optimizer, loss, before = _first_step_both_ways(
-                model, optimizer, on,
-                lambda: model.update_grid(xb, max_change=cfg.grid_max_change,
-                                          carry=cfg.grid_carry),
+                model, optimizer, on, update,
                 lambda: _make_optimizer(model, cfg),
                 lambda: rmse(model, x_train, y_train, cfg.loss_fn),
-                cfg.first_grid_update_margin)
+                cfg.first_grid_update_margin,
+                lambda with_update: set_continuations(model, chosen if with_update else own))
+            choose = False
             if updated:
                 history.grid_update_steps.append(step)
+                history.continuation_layers = [l for l, (a, b) in enumerate(zip(own, chosen))
+                                               if a != b]
         else:
             before = _snapshot(model, before)
             loss = optimizer.step(closure)  # the loss at `before`, the step's starting point
@@ -315,6 +376,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             optimizer = _make_optimizer(model, cfg)
             cache = MagnitudeCache()
             fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 else None
+            fused_for = _continuations(model)
         # a full-batch L-BFGS step that cannot move the parameters ends the fit early,
         # unless grid updates are still to come
         converged = (cfg.stop_when_converged and getattr(optimizer, "stalled", False)

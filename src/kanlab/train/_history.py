@@ -21,6 +21,9 @@ class History:
         value of the regularisation term (weighted) at the last evaluation of each step.
     grid_update_steps
         steps before which the grid was updated.
+    continuation_layers
+        layers whose continuation beyond the grid ``fit`` switched
+        (``FitConfig.choose_continuation``).
     wall_time
         seconds spent in ``fit``.
     status
@@ -36,6 +39,7 @@ class History:
     test_rmse: list[float] = field(default_factory=list)
     reg: list[float] = field(default_factory=list)
     grid_update_steps: list[int] = field(default_factory=list)
+    continuation_layers: list[int] = field(default_factory=list)
     wall_time: float = 0.0
     status: str = "completed"
     stopped_at: int | None = None

@@ -1,0 +1,165 @@
+"""The continuation beyond the grid chosen on the training loss (FitConfig.choose_continuation)."""
+import math
+
+import pytest
+import torch
+
+import kanlab.train._fit as fit_module
+from kanlab import KAN
+from kanlab.train import FitConfig, fit
+from kanlab.train._continuation_choice import (choose_continuation, set_continuations,
+                                               switchable_layers)
+
+TO = "extended_quadratic"
+
+
+def _model(seed=0):
+    return KAN([2, 3, 1], grid=3, k=3, seed=seed, extrapolate="quadratic", dtype=torch.float64)
+
+
+def _data(n=200, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 2, generator=g, dtype=torch.float64) * 2 - 1
+    y = torch.exp(torch.sin(torch.pi * x[:, :1]) + x[:, 1:] ** 2)
+    return x, y
+
+
+def _dataset(seed=0):
+    x, y = _data(seed=seed)
+    xt, yt = _data(seed=seed + 1)
+    return {"train_input": x, "train_label": y, "test_input": xt, "test_label": yt}
+
+
+def _inside(model, x):
+    """The model with every hidden grid refitted to its samples (all of them inside)."""
+    model.update_grid(x)
+    return model
+
+
+@pytest.mark.parametrize("switch_wins", [True, False])
+def test_keeps_the_branch_with_the_lower_training_loss(switch_wins):
+    """The switch is kept exactly when its trial's loss is lower; the state is put back."""
+    x, _ = _data()
+    model = _inside(_model(), x)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    seen = []
+
+    def trial():
+        seen.append([layer.extrapolate for layer in model.layers])
+        with torch.no_grad():  # a trial trains: the chooser must undo it
+            for p in model.parameters():
+                p.add_(0.1)
+        switched = model.layers[1].extrapolate == TO
+        return 1.0 if switched == switch_wins else 2.0
+
+    layers = choose_continuation(model, x, TO, trial)
+    assert seen == [["quadratic", "quadratic"], [TO, TO]]
+    assert layers == ([0, 1] if switch_wins else [])
+    want = TO if switch_wins else "quadratic"
+    assert [layer.extrapolate for layer in model.layers] == [want, want]
+    assert model.extrapolate == want
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+
+
+def test_a_tie_keeps_the_current_continuation():
+    """Equal losses keep what the layers had (the switch must earn its place)."""
+    x, _ = _data()
+    model = _inside(_model(), x)
+    assert choose_continuation(model, x, TO, lambda: 0.5) == []
+    assert all(layer.extrapolate == "quadratic" for layer in model.layers)
+
+
+def test_a_nonfinite_switch_is_never_kept():
+    x, _ = _data()
+    model = _inside(_model(), x)
+    scores = iter([0.3, math.inf])
+    assert choose_continuation(model, x, TO, lambda: next(scores)) == []
+
+
+def test_layers_with_samples_beyond_their_grid_are_not_switched():
+    """A layer whose samples leave its grid would change the function: it is left alone;
+    the switch of the others leaves the network's output on the samples unchanged."""
+    x, _ = _data()
+    model = _inside(_model(), x)
+    with torch.no_grad():  # move the hidden values off the second layer's grid
+        model.layers[0].coef.mul_(8.0)
+        model.layers[0].scale_base.mul_(8.0)
+    _, inputs = model.forward_with_inputs(x)
+    knots = model.layers[1].knots
+    assert bool((inputs[1] > knots[:, -4]).any() | (inputs[1] < knots[:, 3]).any())
+    assert switchable_layers(model, x, TO) == [0]
+    with torch.no_grad():
+        y0 = model(x)
+    set_continuations(model, [TO, "quadratic"])
+    with torch.no_grad():
+        assert torch.equal(model(x), y0)
+    assert model.extrapolate == [TO, "quadratic"]
+    assert switchable_layers(model, x, TO) == []  # nothing left to switch
+
+
+def test_fit_switches_exactly_when_the_trial_says_so(monkeypatch):
+    """In fit, the choice is made once, at the first grid update after step 0, over the
+    interval up to the next one, and follows the lower of the two trial losses."""
+    trials = []
+    real = fit_module._trial
+
+    def spy(model, x, y, cfg, steps):
+        score = real(model, x, y, cfg, steps)
+        trials.append(([layer.extrapolate for layer in model.layers], steps, score))
+        return score
+
+    monkeypatch.setattr(fit_module, "_trial", spy)
+    outcomes = set()
+    for seed in range(3):
+        trials.clear()
+        model = _model(seed)
+        cfg = FitConfig(steps=8, grid_update_num=4, stop_grid_update_step=8, progress=False,
+                        stop_when_converged=False, choose_continuation=TO)
+        history = fit(model, _dataset(seed), cfg)
+        assert [t[1] for t in trials] == [2, 2]  # updates at 0, 2, 4, 6: the choice at 2
+        assert [t[0][1] for t in trials] == ["quadratic", TO]
+        switched = trials[1][2] < trials[0][2]
+        outcomes.add(switched)
+        assert history.continuation_layers == ([0, 1] if switched else [])
+        assert model.layers[1].extrapolate == (TO if switched else "quadratic")
+        assert len(history.step) == 8 and math.isfinite(history.train_rmse[-1])
+    assert outcomes == {True, False}  # seeds 0, 2 keep the quadratic, seed 1 switches
+
+
+def test_fit_is_deterministic_and_off_by_default():
+    runs = []
+    for _ in range(2):
+        model = _model(1)
+        cfg = FitConfig(steps=6, grid_update_num=3, stop_grid_update_step=6, progress=False,
+                        choose_continuation=TO)
+        runs.append((fit(model, _dataset(1), cfg).train_rmse,
+                     [layer.extrapolate for layer in model.layers]))
+    assert runs[0] == runs[1]
+    model = _model(1)
+    history = fit(model, _dataset(1), FitConfig(steps=6, grid_update_num=3,
+                                                stop_grid_update_step=6, progress=False))
+    assert history.continuation_layers == []
+    assert all(layer.extrapolate == "quadratic" for layer in model.layers)
+
+
+@pytest.mark.parametrize("bad", ["cubic", 3])
+def test_config_refuses_an_unknown_continuation(bad):
+    with pytest.raises(ValueError, match="choose_continuation"):
+        FitConfig(choose_continuation=bad)
+
+
+def test_trials_hand_the_loss_the_fits_own_label_tensors():
+    """A loss that knows its labels by identity (pykan's pred_fn does) works in the trials."""
+    data = _dataset(0)
+    known = (data["train_label"], data["test_label"])
+
+    def loss_fn(pred, y):
+        if not any(y is labels for labels in known):
+            raise ValueError("labels neither the training nor the test ones")
+        return torch.mean((pred - y) ** 2)
+
+    cfg = FitConfig(steps=4, grid_update_num=2, stop_grid_update_step=4, progress=False,
+                    loss_fn=loss_fn, choose_continuation=TO)
+    history = fit(_model(1), data, cfg)
+    assert len(history.step) == 4 and math.isfinite(history.train_rmse[-1])
