@@ -162,3 +162,14 @@ def test_a_product_times_one_minus_a_cosine_is_found_by_the_log_fits():
     best = _best(X, y, syms)
     assert rmse_of(best, syms, X[300:], y[300:]) < 1e-9 * np.std(y), best
     assert best.has(sympy.cos(syms[3])), best
+
+
+def test_a_hyperbolic_cosine_of_a_ratio_is_one_term():
+    """y = s·cosh(x/s) (a hanging chain): the sum of s·e^(x/s) and s·e^(-x/s) with equal
+    weights, which a greedy fit of the two exponentials missed (neither alone comes first);
+    cosh of a pair's ratio times a power is one term of the library."""
+    from _discover_support import best_found
+    law = lambda s, x: s * np.cosh(x / s)  # noqa: E731
+    expr, err, (s, x) = best_found(structure_formulas, law, [(1, 3), (-2, 2)], "s x")
+    assert err < 1e-9, expr
+    assert expr.has(sympy.cosh), expr

@@ -59,8 +59,12 @@ def _function_factors(arg, arg_expr, positive_allowed, decay_limit=ARG_LIMIT):
     if big <= WAVE_LIMIT:
         out += [(np.sin(arg), sympy.sin(arg_expr), False), (np.cos(arg), sympy.cos(arg_expr), False)]
     if big <= ARG_LIMIT:
+        # cosh and sinh too: a sum of the two exponentials with equal weights (a·cosh(x/a))
+        # is one term then, where a greedy sparse fit of e^u and e^-u takes neither first
         out += [(np.exp(arg), sympy.exp(arg_expr), False),
-                (np.exp(-arg), sympy.exp(-arg_expr), False)]
+                (np.exp(-arg), sympy.exp(-arg_expr), False),
+                (np.cosh(arg), sympy.cosh(arg_expr), False),
+                (np.sinh(arg), sympy.sinh(arg_expr), False)]
     return out
 
 
