@@ -69,24 +69,32 @@ def two_rate_fit(u, y):
 
 
 def two_rate_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
-    """Candidate formulas (sympy, in ``symbols``): two exponentials of one input (see above)."""
+    """Candidate formulas (sympy, in ``symbols``): two exponentials of one input (see above),
+    alone or times another input that is never 0 (an amplitude: ``A·(e^(−t) − e^(−3t))``)."""
     import sympy
     from kanlab.discover._split import sample_xy
     X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
+    n = min(len(symbols), MAX_INPUTS)
+    amplitudes = [(np.ones(len(y_train)), sympy.Integer(1), None)]
+    amplitudes += [(X_train[:, a], symbols[a], a) for a in range(n)
+                   if np.all(np.isfinite(X_train[:, a])) and np.all(X_train[:, a] != 0)]
+    F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
     out = []
-    for m, sym in enumerate(symbols[:MAX_INPUTS]):
+    for m, sym in enumerate(symbols[:n]):
         x = X_train[:, m]
         lo, width = float(np.min(x)), float(np.ptp(x))
         if not width > 0 or not np.all(np.isfinite(x)):
             continue
-        rss, rates, c = two_rate_fit((x - lo) / width, y_train)
-        if rates is None or not np.isfinite(rss):
-            continue
-        with np.errstate(all="ignore"):  # c·exp(-k·(x - lo)/width): the shift joins c
-            coef = [ci * np.exp(k * lo / width) for ci, k in zip(c[1:], rates)]
-        if not np.all(np.isfinite(coef)):
-            continue
-        F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
-        out.append(F(c[0]) + sum(F(ci) * sympy.exp(-F(k / width) * sym)
-                                 for ci, k in zip(coef, rates)))
+        for amp, amp_expr, a in amplitudes:
+            if a == m:
+                continue
+            rss, rates, c = two_rate_fit((x - lo) / width, y_train / amp)
+            if rates is None or not np.isfinite(rss):
+                continue
+            with np.errstate(all="ignore"):  # c·exp(-k·(x - lo)/width): the shift joins c
+                coef = [ci * np.exp(k * lo / width) for ci, k in zip(c[1:], rates)]
+            if not np.all(np.isfinite(coef)):
+                continue
+            out.append(amp_expr * (F(c[0]) + sum(F(ci) * sympy.exp(-F(k / width) * sym)
+                                                 for ci, k in zip(coef, rates))))
     return out
