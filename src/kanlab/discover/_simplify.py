@@ -4,7 +4,8 @@ A formula assembled from a transform of ``y`` and a sparse fit is right but rare
 written as a physicist would: ``1/sqrt(1/(m²v²) - a/m²)`` is ``m·v/sqrt(1 - a·v²)``
 (for positive ``m, v``), ``-f/(v/343 - 1)`` is ``343·f/(343 - v)``.
 :func:`simplest` tries sympy's rewritings (``together``, ``factor``, ``cancel``, and
-``simplify`` when asked and the formula is small), turns floats that are whole
+``simplify`` when asked and the formula is small; each under the bounds of
+:mod:`._sympy_bounds`), turns floats that are whole
 numbers (``1.0``) into integers, and keeps the form with the fewest nodes whose
 values agree with the original on the given rows.  A rewriting can be wrong where
 sympy's assumptions are (a branch of a root, a sign): the check on the rows is what
@@ -148,7 +149,9 @@ def _tangents(expr):
 def _rewritings(expr, thorough: bool):
     import sympy
     from kanlab.discover._constants import complexity
+    from kanlab.discover._sympy_bounds import MAX_DEGREE, STEP_CPU_S, polynomial_degree, within
     steps = [sympy.together, sympy.factor, sympy.cancel, _powers_of_numbers]
+    sources = list(dict.fromkeys([expr, _whole_floats(expr), _whole_floats(_tangents(expr))]))
     # factor() of a function whose argument holds a fractional power runs for minutes
     # (exp((112000*E**(3/2)/sqrt(T) - 51800000*mu**2/T**2)/T): polynomials in E**(1/2),
     # T**(1/2) of huge degree); together and cancel stay quick there
@@ -156,20 +159,22 @@ def _rewritings(expr, thorough: bool):
             expr):
         steps.remove(sympy.factor)
     # factor() and cancel() of a high power of a sum expand it into a polynomial of many
-    # variables: (1 + 0.01·x·y/z + 0.2·w·x)^10 ran past a minute; together() keeps it whole
-    if _high_power_of_sum(expr):
+    # variables: (1 + 0.01·x·y/z + 0.2·w·x)^10 ran past a minute; together() keeps it whole;
+    # so do powers of one base of a high common degree (exp(-M/95), exp(-M/2578): 2673)
+    if _high_power_of_sum(expr) or max(map(polynomial_degree, sources)) > MAX_DEGREE:
         steps = [sympy.together]
     if thorough and complexity(expr) <= THOROUGH_NODES and expr.has(sympy.Add) and len(steps) > 1:
         steps.append(_simplify_opaque)
-    sources = list(dict.fromkeys([expr, _whole_floats(expr), _whole_floats(_tangents(expr))]))
     out = list(sources)
     for step in steps:
         for source in sources:  # each step on the original and on the whole-number form
-            try:
-                out.append(_whole_floats(step(source)))
+            try:  # under a CPU deadline too: a size gate cannot foresee every slow case
+                new = within(STEP_CPU_S, step, source)
             except (sympy.PolynomialError, TypeError, ValueError, RecursionError,
                     AttributeError, NotImplementedError):
                 continue
+            if new is not None:
+                out.append(_whole_floats(new))
     return out
 
 
