@@ -37,10 +37,19 @@ def copy_substitutions(expr, symbols, X) -> list[dict]:
     if X.ndim != 2 or len(X) < 3:
         return []
     used = [k for k, s in enumerate(symbols) if s in expr.free_symbols]
+    if len(used) < 2 or not np.all(np.isfinite(X[:, used])):
+        return []
+    # a copy is a correlation of ±1: one product of the standardised columns finds the
+    # pairs to check (an exact fit per pair of six inputs cost 3 ms per formula)
+    Z = X[:, used] - X[:, used].mean(axis=0)
+    norms = np.linalg.norm(Z, axis=0)
+    Z = Z / np.where(norms > 0, norms, np.inf)  # (rows, used): a constant column is all 0
+    near = np.abs(Z.T @ Z) > 1 - 1e-6  # (used, used)
     out = []
     for n, i in enumerate(used):
-        for j in used[n + 1:]:
-            fit = _affine_copy(X[:, i], X[:, j])
+        for m in range(n + 1, len(used)):
+            j = used[m]
+            fit = _affine_copy(X[:, i], X[:, j]) if near[n, m] else None
             if fit is None:
                 continue
             a, b = (sympy.Float(v, 17) for v in fit)
