@@ -65,3 +65,11 @@ def test_two_exponentials_of_one_input_with_fitted_rates():
     assert np.allclose(rates, [0.3, 2.1], rtol=1e-6), rates
     expr, err, _ = _best(two_rate_formulas, law, [(0, 24)], ["t"], noise=0.01)
     assert err < 1e-3, (expr, err)
+
+
+def test_two_exponentials_times_an_amplitude_input():
+    """D·(exp(-0.5·t) - exp(-4·t)), D an input: the two rates are fitted to y/D."""
+    law = lambda D, t: D * (np.exp(-0.5 * t) - np.exp(-4 * t))  # noqa: E731
+    expr, err, (D, t) = _best(two_rate_formulas, law, [(1, 5), (0, 6)], ["D", "t"])
+    assert err < 1e-8, (expr, err)
+    assert D in expr.free_symbols

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kanlab.discover._signs import dominant_sign
+from kanlab.discover._sympy_bounds import STEP_CPU_S, within
 from kanlab.train._label_scale import LabelScale
 
 __all__ = ["Space", "make_space"]
@@ -63,12 +64,16 @@ class Space:
             pre = sympy.log(s) if self.log_cols[i] else s
             sub[z] = (pre - sympy.Float(self.x_mean[i], 17)) / sympy.Float(self.x_std[i], 17)
         t = self.y_map.formula(expr.xreplace(sub))
+        # expanded under a CPU deadline (a power of a long sum multiplies out without end);
+        # past it the formula stays as it is, equal in value
+        expanded = within(STEP_CPU_S, sympy.expand, t)
+        t = t if expanded is None else expanded
         if self.kind != "log":
-            return sympy.expand(t)
-        out = sympy.exp(sympy.expand(t))
-        out = sympy.powsimp(sympy.expand(out, power_exp=True, mul=False, multinomial=False),
-                            combine="base")
-        return self.y_sign * out
+            return t
+        out = sympy.exp(t)
+        split = within(STEP_CPU_S, lambda e: sympy.powsimp(sympy.expand(
+            e, power_exp=True, mul=False, multinomial=False), combine="base"), out)
+        return self.y_sign * (out if split is None else split)
 
 
 def make_space(kind: str, X, y) -> Space | None:

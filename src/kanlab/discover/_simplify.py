@@ -4,7 +4,8 @@ A formula assembled from a transform of ``y`` and a sparse fit is right but rare
 written as a physicist would: ``1/sqrt(1/(m²v²) - a/m²)`` is ``m·v/sqrt(1 - a·v²)``
 (for positive ``m, v``), ``-f/(v/343 - 1)`` is ``343·f/(343 - v)``.
 :func:`simplest` tries sympy's rewritings (``together``, ``factor``, ``cancel``, and
-``simplify`` when asked and the formula is small), turns floats that are whole
+``simplify`` when asked and the formula is small; each under the bounds of
+:mod:`._sympy_bounds`), turns floats that are whole
 numbers (``1.0``) into integers, and keeps the form with the fewest nodes whose
 values agree with the original on the given rows.  A rewriting can be wrong where
 sympy's assumptions are (a branch of a root, a sign): the check on the rows is what
@@ -145,10 +146,15 @@ def _tangents(expr):
     return walk(expr)
 
 
-def _rewritings(expr, thorough: bool):
+def _rewritings(expr, thorough: bool, substitutions=()):
+    """Rewritten forms of ``expr`` (not yet checked), also of ``expr`` under each of the
+    value-preserving ``substitutions`` (an input's exact copy in other units)."""
     import sympy
     from kanlab.discover._constants import complexity
+    from kanlab.discover._sympy_bounds import MAX_DEGREE, STEP_CPU_S, polynomial_degree, within
     steps = [sympy.together, sympy.factor, sympy.cancel, _powers_of_numbers]
+    sources = list(dict.fromkeys([expr, _whole_floats(expr), _whole_floats(_tangents(expr))]
+                                 + [_whole_floats(expr.xreplace(s)) for s in substitutions]))
     # factor() of a function whose argument holds a fractional power runs for minutes
     # (exp((112000*E**(3/2)/sqrt(T) - 51800000*mu**2/T**2)/T): polynomials in E**(1/2),
     # T**(1/2) of huge degree); together and cancel stay quick there
@@ -156,20 +162,22 @@ def _rewritings(expr, thorough: bool):
             expr):
         steps.remove(sympy.factor)
     # factor() and cancel() of a high power of a sum expand it into a polynomial of many
-    # variables: (1 + 0.01·x·y/z + 0.2·w·x)^10 ran past a minute; together() keeps it whole
-    if _high_power_of_sum(expr):
+    # variables: (1 + 0.01·x·y/z + 0.2·w·x)^10 ran past a minute; together() keeps it whole;
+    # so do powers of one base of a high common degree (exp(-M/95), exp(-M/2578): 2673)
+    if _high_power_of_sum(expr) or max(map(polynomial_degree, sources)) > MAX_DEGREE:
         steps = [sympy.together]
     if thorough and complexity(expr) <= THOROUGH_NODES and expr.has(sympy.Add) and len(steps) > 1:
         steps.append(_simplify_opaque)
-    sources = list(dict.fromkeys([expr, _whole_floats(expr), _whole_floats(_tangents(expr))]))
     out = list(sources)
     for step in steps:
         for source in sources:  # each step on the original and on the whole-number form
-            try:
-                out.append(_whole_floats(step(source)))
+            try:  # under a CPU deadline too: a size gate cannot foresee every slow case
+                new = within(STEP_CPU_S, step, source)
             except (sympy.PolynomialError, TypeError, ValueError, RecursionError,
                     AttributeError, NotImplementedError):
                 continue
+            if new is not None:
+                out.append(_whole_floats(new))
     return out
 
 
@@ -183,16 +191,19 @@ def simplest(expr, symbols, X, thorough: bool = False, rtol: float = 1e-9):
         thorough: also try ``sympy.simplify`` on a small formula with a sum in it (a
             fraction of a second; used once, on the chosen formula).
 
-    Returns ``expr`` itself when no rewriting is shorter and equal on the rows.
+    Where two inputs are exact affine copies on ``X`` (:mod:`._copies`), the forms with
+    one written in terms of the other are rewritten too.  Returns ``expr`` itself when no rewriting is shorter and equal on the rows.
     """
     import sympy
     from kanlab.discover._constants import complexity, evaluate
+    from kanlab.discover._copies import copy_substitutions
     if complexity(expr) > _MAX_NODES:
         return expr
     reference = evaluate(expr, symbols, X)
     finite = np.isfinite(reference)
     best, size = expr, complexity(expr)
-    for other in _rewritings(expr, thorough):
+    copies = copy_substitutions(expr, symbols, X)
+    for other in _rewritings(expr, thorough, copies):
         if complexity(other) >= size or other.has(sympy.zoo, sympy.nan, sympy.I):
             continue
         values = evaluate(other, symbols, X)
@@ -203,28 +214,47 @@ def simplest(expr, symbols, X, thorough: bool = False, rtol: float = 1e-9):
 
 
 SMALL_ARGUMENT = 0.3  # |u| on every row up to which sin u, tan u, ... are offered as u
+TINY_ARGUMENT = 1e-6  # |u| on every row up to which exp u is offered as 1 + u, log(1 + u) as u
 
 
 def linearised(expr, symbols, X):
-    """``expr`` with ``f(u)`` replaced by ``u`` for ``f`` in sin, tan, asin, atan, sinh,
-    tanh, asinh, atanh wherever ``|u| <= SMALL_ARGUMENT`` on every row of ``X``.
+    """``expr`` with functions of small arguments replaced by their first-order terms
+    on the rows ``X``, then multiplied out.
 
-    Each such ``f`` is ``u·(1 + O(u²))`` there, so a fit cannot tell ``q·v·B`` from
-    ``B·sin(q·v)`` within noise when ``q·v`` stays below 1e-3.  The result is a
-    *candidate*, not a rewriting: its constants are refitted and it competes on
-    validation error and complexity (the simpler form wins a tie).  Returns ``expr``
-    itself when no call qualifies.
+    ``f(u)`` becomes ``u`` for ``f`` in sin, tan, asin, atan, sinh, tanh, asinh, atanh
+    wherever ``|u| <= SMALL_ARGUMENT`` on every row: each is ``u·(1 + O(u²))`` there, so
+    a fit cannot tell ``q·v·B`` from ``B·sin(q·v)`` within noise when ``q·v`` stays
+    below 1e-3.  ``exp(u)`` becomes ``1 + u`` and ``log(w)`` becomes ``w - 1`` where
+    ``|u|``, ``|w - 1| <= TINY_ARGUMENT``: their second-order terms are below
+    rounding there, and ``c·exp(λ) − 1`` with ``λ ~ 1e-11`` reads ``c·λ + (c − 1)``.
+    The result is a *candidate*, not a rewriting: its constants are refitted and it
+    competes on validation error and complexity (the simpler form wins a tie).
+    Returns ``expr`` itself when no call qualifies.
     """
     import sympy
     from kanlab.discover._constants import evaluate
-    kinds = (sympy.sin, sympy.tan, sympy.asin, sympy.atan, sympy.sinh, sympy.tanh,
-             sympy.asinh, sympy.atanh)
+    odd = (sympy.sin, sympy.tan, sympy.asin, sympy.atan, sympy.sinh, sympy.tanh,
+           sympy.asinh, sympy.atanh)
     swap = {}
-    for call in expr.atoms(*kinds):
+    for call in expr.atoms(*odd, sympy.exp, sympy.log):
+        arg = call.args[0]
+        is_log = isinstance(call, sympy.log)
         try:
-            u = evaluate(call.args[0], symbols, X)
+            u = evaluate(arg - 1 if is_log else arg, symbols, X)
         except ValueError:  # a constant beyond float64 (a rescaled fit's): not offered
             continue
-        if np.all(np.isfinite(u)) and float(np.max(np.abs(u))) <= SMALL_ARGUMENT:
-            swap[call] = call.args[0]
-    return expr.xreplace(swap) if swap else expr
+        if not np.all(np.isfinite(u)):
+            continue
+        small = float(np.max(np.abs(u))) if len(u) else np.inf
+        if isinstance(call, odd) and small <= SMALL_ARGUMENT:
+            swap[call] = arg
+        elif small <= TINY_ARGUMENT:
+            swap[call] = arg - 1 if is_log else 1 + arg
+    if not swap:
+        return expr
+    out = expr.xreplace(swap)
+    if any(isinstance(call, (sympy.exp, sympy.log)) for call in swap):
+        from kanlab.discover._sympy_bounds import STEP_CPU_S, within
+        expanded = within(STEP_CPU_S, sympy.expand, out)  # c·(1 + u) − 1 is c·u + (c − 1)
+        out = out if expanded is None else expanded
+    return out

@@ -20,6 +20,7 @@ __all__ = ["two_rate_formulas", "two_rate_fit", "RATES"]
 RATES = np.concatenate([-np.geomspace(0.1, 5.0, 12), np.geomspace(0.1, 50.0, 30)])
 FIT_ROWS = 600  # training rows of the fits (the pipeline refits on all of them)
 MAX_INPUTS = 6  # inputs tried, at most (each costs about 10 ms)
+MAX_AMPLITUDE = 3  # candidates with an amplitude input passed on, the best on validation rows
 
 
 def _project(E, y):
@@ -69,24 +70,48 @@ def two_rate_fit(u, y):
 
 
 def two_rate_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
-    """Candidate formulas (sympy, in ``symbols``): two exponentials of one input (see above)."""
+    """Candidate formulas (sympy, in ``symbols``): two exponentials of one input (see above),
+    alone or times another input that is never 0 (an amplitude: ``A·(e^(−t) − e^(−3t))``).
+
+    Every input alone gives its candidate; of the ``n·(n − 1)`` with an amplitude only the
+    :data:`MAX_AMPLITUDE` best on the validation rows are passed on (each costs a refit and
+    the rewritings downstream, and six inputs give 30).
+    """
     import sympy
     from kanlab.discover._split import sample_xy
     X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
-    out = []
-    for m, sym in enumerate(symbols[:MAX_INPUTS]):
+    X_val, y_val = np.asarray(X_val, dtype=np.float64), np.asarray(y_val, dtype=np.float64)
+    n = min(len(symbols), MAX_INPUTS)
+    amplitudes = [None] + [a for a in range(n) if np.all(np.isfinite(X_train[:, a]))
+                           and np.all(X_train[:, a] != 0)]
+    F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
+    out, scaled = [], []  # scaled: (validation RMSE, formula) of those with an amplitude
+    for m, sym in enumerate(symbols[:n]):
         x = X_train[:, m]
         lo, width = float(np.min(x)), float(np.ptp(x))
         if not width > 0 or not np.all(np.isfinite(x)):
             continue
-        rss, rates, c = two_rate_fit((x - lo) / width, y_train)
-        if rates is None or not np.isfinite(rss):
-            continue
-        with np.errstate(all="ignore"):  # c·exp(-k·(x - lo)/width): the shift joins c
-            coef = [ci * np.exp(k * lo / width) for ci, k in zip(c[1:], rates)]
-        if not np.all(np.isfinite(coef)):
-            continue
-        F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
-        out.append(F(c[0]) + sum(F(ci) * sympy.exp(-F(k / width) * sym)
-                                 for ci, k in zip(coef, rates)))
-    return out
+        for a in amplitudes:
+            if a == m:
+                continue
+            amp = 1.0 if a is None else X_train[:, a]
+            rss, rates, c = two_rate_fit((x - lo) / width, y_train / amp)
+            if rates is None or not np.isfinite(rss):
+                continue
+            with np.errstate(all="ignore"):  # c·exp(-k·(x - lo)/width): the shift joins c
+                coef = [ci * np.exp(k * lo / width) for ci, k in zip(c[1:], rates)]
+            if not np.all(np.isfinite(coef)):
+                continue
+            expr = F(c[0]) + sum(F(ci) * sympy.exp(-F(k / width) * sym)
+                                 for ci, k in zip(coef, rates))
+            if a is None:
+                out.append(expr)
+                continue
+            with np.errstate(all="ignore"):
+                pred = X_val[:, a] * (c[0] + sum(ci * np.exp(-k / width * X_val[:, m])
+                                                 for ci, k in zip(coef, rates)))
+                err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
+            if np.isfinite(err):
+                scaled.append((err, symbols[a] * expr))
+    scaled.sort(key=lambda t: t[0])
+    return out + [expr for _, expr in scaled[:MAX_AMPLITUDE]]
