@@ -154,11 +154,10 @@ def perturb(model, mag=1.0, mode="non-intrusive") -> None:
         layer.mask[chosen] = float(mag)
 
 
-def _new_layer(model, n_in, n_out, identity=False, extrapolate=None):
+def _new_layer(model, n_in, n_out, identity=False):
     ref = model.layers[-1]
     layer = KANLayer(n_in, n_out, ref.grid, ref.k, base_fun=ref.base_fun if ref.base_fun_name ==
                      "custom" else ref.base_fun_name, noise_scale=model.noise_scale,
-                     extrapolate=ref.extrapolate if extrapolate is None else extrapolate,
                      generator=torch.Generator().manual_seed(int(model.seed)),
                      device=ref.knots.device, dtype=ref.knots.dtype)
     layer.scale_base.requires_grad_(ref.scale_base.requires_grad)
@@ -176,7 +175,9 @@ def _new_layer(model, n_in, n_out, identity=False, extrapolate=None):
 def expand_depth(model) -> None:
     """Append a layer computing the identity on every output (symbolic ``x`` edges)."""
     n = model.width[-1]
-    layer, sym = _new_layer(model, n, n, identity=True)  # continued as the last layer is
+    # continued linearly, as every layer that expand_width/expand_depth/perturb makes (giving
+    # them the model's quadratic continuation cost Physics_4A its formula: ×2.7 at cell 9)
+    layer, sym = _new_layer(model, n, n, identity=True)
     if not isinstance(model.extrapolate, str):  # one continuation per layer
         model.extrapolate = list(model.extrapolate) + [layer.extrapolate]
     model.layers.append(layer)
@@ -248,7 +249,9 @@ def _grow(model, l, rows=(), cols=(), perturb=False) -> None:
     the edges out of a new column are zero, or with ``perturb`` the new layer's own."""
     old, old_sym = model.layers[l], model.symbolic[l]
     n_out, n_in = old.out_features + len(rows), old.in_features + len(cols)
-    layer, sym = _new_layer(model, n_in, n_out, extrapolate=old.extrapolate)
+    layer, sym = _new_layer(model, n_in, n_out)
+    if not isinstance(model.extrapolate, str):  # one continuation per layer: this one's
+        model.extrapolate[l] = layer.extrapolate
     keep_r = torch.tensor([r for r in range(n_out) if r not in set(rows)], dtype=torch.long)
     keep_c = torch.tensor([c for c in range(n_in) if c not in set(cols)], dtype=torch.long)
     grid = (keep_r[:, None], keep_c[None, :])
