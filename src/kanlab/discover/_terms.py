@@ -46,9 +46,11 @@ def _power_factors(i, col, sym):
     return out
 
 
-def _function_factors(arg, arg_expr, positive_allowed, decay_limit=ARG_LIMIT):
+def _function_factors(arg, arg_expr, positive_allowed, decay_limit=ARG_LIMIT,
+                      hyperbolic=False):
     """Library functions of one argument whose values on these rows are usable
-    (``exp(-arg)`` of an argument ≥ 0 up to ``decay_limit``, a decay that may die out)."""
+    (``exp(-arg)`` of an argument ≥ 0 up to ``decay_limit``, a decay that may die out;
+    ``cosh`` and ``sinh`` with ``hyperbolic``)."""
     import sympy
     out = []
     big = float(np.max(np.abs(arg))) if len(arg) else 0.0
@@ -59,11 +61,14 @@ def _function_factors(arg, arg_expr, positive_allowed, decay_limit=ARG_LIMIT):
     if big <= WAVE_LIMIT:
         out += [(np.sin(arg), sympy.sin(arg_expr), False), (np.cos(arg), sympy.cos(arg_expr), False)]
     if big <= ARG_LIMIT:
-        # cosh and sinh too: a sum of the two exponentials with equal weights (a·cosh(x/a))
-        # is one term then, where a greedy sparse fit of e^u and e^-u takes neither first
         out += [(np.exp(arg), sympy.exp(arg_expr), False),
-                (np.exp(-arg), sympy.exp(-arg_expr), False),
-                (np.cosh(arg), sympy.cosh(arg_expr), False),
+                (np.exp(-arg), sympy.exp(-arg_expr), False)]
+    if hyperbolic and big <= ARG_LIMIT:
+        # a sum of the two exponentials with equal weights (a·cosh(x/a)) is one term then,
+        # where a greedy sparse fit of e^u and e^-u takes neither first; of a pair's product
+        # or ratio only: cosh of a single input joined a normalised Gaussian's exponent as a
+        # look-alike of its log terms
+        out += [(np.cosh(arg), sympy.cosh(arg_expr), False),
                 (np.sinh(arg), sympy.sinh(arg_expr), False)]
     return out
 
@@ -81,7 +86,8 @@ def _pair_factors(X, symbols, i, j, decay_limit=ARG_LIMIT):
             arg = ci ** float(a) * cj ** float(b)
         if not np.all(np.isfinite(arg)):
             continue
-        out += _function_factors(arg, symbols[i] ** a * symbols[j] ** b, False, decay_limit)
+        out += _function_factors(arg, symbols[i] ** a * symbols[j] ** b, False, decay_limit,
+                                 hyperbolic=True)
     return out
 
 
