@@ -93,15 +93,13 @@ def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weigh
     fits = _sym.suggest_symbolic(model, l, i, j, lib=_lib(lib), topk=None, x=model._data(None),
                                  a_range=a_range, b_range=b_range)
     r2_loss, c_loss, loss = pykan_losses(fits, weight_simple, r2_loss_fun, c_loss_fun)
-    r2s = np.array([f.r2 for f in fits], dtype=float)
-    cs = np.array([pykan_complexity(f) for f in fits], dtype=float)
     order = pykan_order(fits, loss)[:topk]
     if verbose:
         print(f"{'':>3} {'function':>10} {'fitting r2':>12} {'r2 loss':>10} {'complexity':>10} "
               f"{'complexity loss':>15} {'total loss':>10}")
         for rank, k in enumerate(order):
-            print(f"{rank:>3} {fits[k].name:>10} {r2s[k]:>12.6f} {r2_loss[k]:>10.6f} "
-                  f"{int(cs[k]):>10} {c_loss[k]:>15.6g} {loss[k]:>10.6f}")
+            print(f"{rank:>3} {fits[k].name:>10} {fits[k].r2:>12.6f} {r2_loss[k]:>10.6f} "
+                  f"{pykan_complexity(fits[k]):>10} {c_loss[k]:>15.6g} {loss[k]:>10.6f}")
     best = fits[order[0]]
     lib_map = _sym.resolve_library(_lib(lib))
     return best.name, lib_map[best.name].fn, best.r2, pykan_complexity(best)

@@ -31,7 +31,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-__all__ = ["switchable_layers", "set_continuations", "choose_continuation"]
+__all__ = ["continuations", "switchable_layers", "set_continuations", "choose_continuation"]
 
 
 @torch.no_grad()
@@ -49,6 +49,11 @@ def switchable_layers(model, x: Tensor, to: str) -> list[int]:
         if bool(((h >= knots[:, k]) & (h <= knots[:, n])).all()):
             chosen.append(l)
     return chosen
+
+
+def continuations(model) -> list[str]:
+    """Each layer's continuation beyond its grid (``extrapolate``)."""
+    return [layer.extrapolate for layer in model.layers]
 
 
 def set_continuations(model, per_layer: list[str]) -> None:
@@ -71,7 +76,7 @@ def choose_continuation(model, x: Tensor, to: str, trial: Callable[[], float]) -
     layers = switchable_layers(model, x, to)
     if not layers:
         return []
-    current = [layer.extrapolate for layer in model.layers]
+    current = continuations(model)
     switched = [to if l in layers else how for l, how in enumerate(current)]
     start = {name: t.detach().clone() for name, t in model.state_dict().items()}
     scores = []

@@ -15,7 +15,8 @@ import torch
 from torch import Tensor
 
 from kanlab.train._config import FitConfig
-from kanlab.train._continuation_choice import choose_continuation, set_continuations
+from kanlab.train._continuation_choice import (choose_continuation, continuations,
+                                                  set_continuations)
 from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._history import History
@@ -172,11 +173,6 @@ def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, sco
     return True, optimizer_with, loss_with, start_with
 
 
-def _continuations(model) -> list[str]:
-    """Each layer's continuation beyond its grid (``extrapolate``)."""
-    return [layer.extrapolate for layer in model.layers]
-
-
 def _trial(model, x: Tensor, y: Tensor, cfg: FitConfig, steps: int) -> float:
     """The training objective (data loss plus ``cfg``'s penalties) after ``steps`` steps of
     ``cfg`` on ``(x, y)`` with no grid update, no callback and no choices (``inf`` when the
@@ -279,7 +275,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
     # the continuation beyond the grid is chosen at the first grid update, on the interval
     # up to the next one (kanlab.train._continuation_choice)
     choose = cfg.choose_continuation is not None and cfg.update_grid
-    fused_for = _continuations(model)  # the continuations `fused` was made for
+    fused_for = continuations(model)  # the continuations `fused` was made for
 
     def trial() -> float:  # the interval from this grid update to the next
         nxt = step + grid_every if step + grid_every < cfg.stop_grid_update_step else cfg.steps
@@ -305,8 +301,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             choose = False
             history.continuation_layers = choose_continuation(
                 model, x_fit, cfg.choose_continuation, trial)
-        if fused is not None and fused_for != _continuations(model):  # a switch: made anew
-            fused, fused_for = reg_network(model, cfg, x_fit), _continuations(model)
+        if fused is not None and fused_for != continuations(model):  # a switch: made anew
+            fused, fused_for = reg_network(model, cfg, x_fit), continuations(model)
 
         def closure():
             nonlocal reg_value
@@ -317,7 +313,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             for p in optimizer.params:  # every trainable parameter (walking the modules
                 p.grad = None  # at each evaluation cost more than a small layer's kernels)
             try:
-                if fused is not None and fused_for == _continuations(model):  # loss, penalty
+                if fused is not None and fused_for == continuations(model):  # loss, penalty
                     loss, reg = fused(xb, yb, cache)  # and gradient in one pass
                     evaluated = True
                 else:
@@ -340,14 +336,14 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
                     optimizer = opt
                     return closure()
                 return run
-            own = chosen = _continuations(model)
+            own = chosen = continuations(model)
 
             def update():
                 nonlocal chosen
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
                 if choose:  # chosen on the updated grid; the branch without keeps its own
                     choose_continuation(model, x_fit, cfg.choose_continuation, trial)
-                    chosen = _continuations(model)
+                    chosen = continuations(model)
 
             updated, optimizer, loss, before = _first_step_both_ways(
                 model, optimizer, on, update,
@@ -376,7 +372,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             optimizer = _make_optimizer(model, cfg)
             cache = MagnitudeCache()
             fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 else None
-            fused_for = _continuations(model)
+            fused_for = continuations(model)
         # a full-batch L-BFGS step that cannot move the parameters ends the fit early,
         # unless grid updates are still to come
         converged = (cfg.stop_when_converged and getattr(optimizer, "stalled", False)
