@@ -17,7 +17,9 @@ Usage::
 
     PYTHONPATH=src python benchmarks/pykan_notebooks.py [NAME ...] [--budget 900] [--json out.json]
 
-``NAME`` selects notebooks by substring (default: :data:`DEFAULT`).
+``NAME`` selects notebooks by substring (default: :data:`DEFAULT`); a ``NAME`` that is a
+notebook file or a folder runs that notebook or every notebook in it (pykan's
+``tutorials/``, a user's own), with the notebooks kept here still on ``sys.path``.
 """
 from __future__ import annotations
 
@@ -38,7 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "tests" / "data" / "pykan_notebooks"
 
-# Every tutorial notebook of pykan's docs/ (tutorials/ holds the same ones) that runs on a CPU
+# Every tutorial notebook of pykan's docs/ (tutorials/ holds the same ones, but for Example_1,
+# whose tutorials/ copy, kept as Example_1_function_fitting_tutorials, printed pykan 0.2.x's
+# numbers where docs/ printed an older pykan's, and grows its grid to 100) that runs on a CPU
 # with no downloaded data.  Left out: API_9_video (its second cell needs moviepy, which is not
 # a dependency), Example_14/15 (the knot data set is downloaded by hand).  Physics_4A/4B/4C
 # import ``constitutive_laws_generator``, a module pykan's repository does not ship: our own,
@@ -124,12 +128,14 @@ def run_notebook(path: Path, budget: float, out: str | None = None, pykan: bool 
     sys.modules["__main__"] = main
     # a jupyter kernel imports the modules that lie beside the notebook; the cells run in a
     # scratch folder (pykan's checkpoints land there), so the notebook's folder goes on sys.path
-    folder = str(path.resolve().parent)
-    sys.path.insert(0, folder)
+    # (and the folder kept here, whose helper module pykan's Physics_4 notebooks import)
+    folders = list(dict.fromkeys([str(path.resolve().parent), str(NOTEBOOKS)]))
+    sys.path[:0] = folders
     try:
         return _run_cells(path, cells, namespace, budget, out, rewrite, plt)
     finally:
-        sys.path.remove(folder)
+        for folder in folders:
+            sys.path.remove(folder)
         if saved_main is not None:
             sys.modules["__main__"] = saved_main
 
@@ -179,7 +185,7 @@ def _run_cells(path, cells, namespace, budget, out, rewrite, plt) -> dict:
 
 
 def _child(name: str, budget: float, out: str, pykan: bool = False) -> None:
-    path = NOTEBOOKS / name
+    path = Path(name)
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
         result = run_notebook(path, budget, out, pykan)
@@ -206,7 +212,8 @@ def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("MPLBACKEND", "Agg")
-    cmd = [sys.executable, __file__, "--child", path.name, "--budget", str(budget), "--out", out]
+    cmd = [sys.executable, __file__, "--child", str(path.resolve()), "--budget", str(budget),
+           "--out", out]
     cmd += ["--pykan"] if pykan else []
     try:
         subprocess.run(cmd, env=env, timeout=budget + 300, check=False,
@@ -270,6 +277,19 @@ def markdown(report: dict) -> str:
     return "\n".join(lines + ["", "Printed lines (notebook's / kanlab's):", ""] + printed) + "\n"
 
 
+def select(names: list[str]) -> list[Path]:
+    """Notebook files from ``NAME`` arguments: files and folders as given, the rest as
+    substrings of the names of the notebooks kept here."""
+    given = [Path(n) for n in names if n.endswith(".ipynb") or Path(n).is_dir()]
+    for p in given:
+        if not p.exists():
+            raise SystemExit(f"no such notebook or folder: {p}")
+    files = [p for g in given for p in (sorted(g.glob("*.ipynb")) if g.is_dir() else [g])]
+    wanted = [n for n in names if Path(n) not in given]
+    kept = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if any(w in p.name for w in wanted))
+    return files + kept
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="notebook name substrings (default: the standard set)")
@@ -292,8 +312,7 @@ def main(argv=None) -> int:
             merged.update(json.loads(Path(name).read_text()))
         print(markdown(merged), end="")
         return 0
-    wanted = args.names or DEFAULT
-    paths = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if any(w in p.name for w in wanted))
+    paths = select(args.names or DEFAULT)
     total_run = total = 0
     report = {}
     for path in paths:

@@ -129,3 +129,16 @@ def test_constitutive_laws_beside_the_notebooks_follow_the_printed_formulas():
     assert zero[0, 0, 1] == 0  # det F = 0 (the notebooks zero such F): off-diagonal finite
     with pytest.raises(ValueError, match="shape"):
         linear(torch.zeros(3, 3))
+
+
+def test_select_takes_files_and_folders_beside_names(tmp_path):
+    runner = _runner()
+    (tmp_path / "b.ipynb").write_text("{}")
+    (tmp_path / "a.ipynb").write_text("{}")
+    (tmp_path / "notes.txt").write_text("")
+    chosen = runner.select([str(tmp_path), "API_5_"])
+    assert chosen[:2] == [tmp_path / "a.ipynb", tmp_path / "b.ipynb"]
+    assert [p.name for p in chosen[2:]] == ["API_5_grid.ipynb"]
+    assert runner.select([str(tmp_path / "b.ipynb")]) == [tmp_path / "b.ipynb"]
+    with pytest.raises(SystemExit, match="no such notebook"):
+        runner.select([str(tmp_path / "missing.ipynb")])
