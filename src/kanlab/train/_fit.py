@@ -16,15 +16,16 @@ from torch import Tensor
 from kanlab.train._config import FitConfig
 from kanlab.train._continuation_choice import (choose_continuation, continuations,
                                                   set_continuations)
-from kanlab.train._fit_trials import first_step_both_ways, restore, run_trial
 from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
+from kanlab.train._fit_trials import first_step_both_ways, restore, run_trial
 from kanlab.train._history import History
 from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
 from kanlab.train._optim import LBFGS, Adam
 from kanlab.train._precision import Precision
 from kanlab.train._reg_network import reg_network
 from kanlab.train._regularization import smoothness_penalty
+from kanlab.train._rollback import NonFiniteLossError, all_finite, nonfinite_stop, snapshot
 from kanlab._validation import NonFiniteError, check_solver_dtype
 
 __all__ = ["fit", "check_dataset", "NonFiniteLossError", "penalties", "rmse"]
@@ -33,10 +34,6 @@ __all__ = ["fit", "check_dataset", "NonFiniteLossError", "penalties", "rmse"]
 # a trial of the continuation choice records its steps and the fit replays the kept one's
 # (kanlab.train._fit_trials); False retrains the kept branch's interval (the old path, for tests)
 KEEP_TRIALS = True
-
-
-class NonFiniteLossError(RuntimeError):
-    """Raised by :func:`fit` (``on_nonfinite="raise"``) when the loss stops being finite."""
 
 
 def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = None
@@ -66,61 +63,6 @@ def rmse(model, x: Tensor, y: Tensor, loss_fn=None) -> float:
     if loss_fn is None:
         return float(torch.sqrt(torch.mean((pred - y) ** 2)))
     return math.sqrt(max(float(loss_fn(pred, y)), 0.0))
-
-
-def _snapshot(model, into: dict | None = None) -> dict:
-    """The model's state for a non-finite rollback, copied into ``into``'s buffers when they fit.
-
-    Reusing the buffers makes the per-step snapshot a plain memory copy, with no
-    allocation; new buffers are made only when the state's keys or shapes change.
-    """
-    state = model.state_dict()
-    fits = into is not None and into.keys() == state.keys() and all(
-        into[k].shape == v.shape and into[k].dtype == v.dtype and into[k].device == v.device
-        for k, v in state.items())
-    if not fits:
-        return {name: t.detach().clone() for name, t in state.items()}
-    with torch.no_grad():  # one fused copy per step instead of one op per tensor
-        torch._foreach_copy_(list(into.values()), list(state.values()))
-    return into
-
-
-def _all_finite(tensors) -> bool:
-    """Whether every floating-point tensor is free of NaN/inf, with one host sync.
-
-    A tensor's sum is NaN or inf exactly when one of its elements is, unless
-    finite elements overflow when added; summing in float64 rules that out
-    (a float32 tensor would need over 10**269 elements).  One read of each
-    tensor, no temporaries, unlike ``isfinite`` (three passes and a mask).
-    """
-    sums = []
-    with torch.no_grad():
-        for t in tensors:
-            if t.is_complex():
-                t = torch.view_as_real(t)
-            if t.is_floating_point():
-                sums.append(t.detach().sum(dtype=torch.float64))
-    return bool(torch.isfinite(torch.stack(sums)).all()) if sums else True
-
-
-def _nonfinite_stop(model, good: dict, verified: bool, history: History, step: int,
-                    cfg: FitConfig, start: float) -> None:
-    """Restore the last parameters that evaluated finite; raise when asked or when none did."""
-    model.load_state_dict(good)
-    history.status, history.stopped_at = "nonfinite", step
-    history.wall_time = time.perf_counter() - start
-    if not verified:
-        message = (f"the loss is non-finite from the start (step {step}): no parameters of "
-                   "this fit evaluate to a finite loss, so the starting parameters were restored; "
-                   "check the data scale, the learning rate and the model's initial outputs")
-        if cfg.on_nonfinite == "raise":
-            raise NonFiniteLossError(message)
-        import warnings
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
-        return
-    if cfg.on_nonfinite == "raise":
-        raise NonFiniteLossError(f"loss became non-finite at step {step}; the last parameters "
-                                 "whose loss was finite were restored")
 
 
 class _NoBar:
@@ -236,7 +178,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
         sync = FitSync(model, dataset)
     optimizer = _make_optimizer(model, cfg)
     # good: parameters whose loss was evaluated finite; before: those the current step starts from
-    good, before, verified = _snapshot(model), None, False
+    good, before, verified = snapshot(model), None, False
     reg_value = 0.0
     cache = MagnitudeCache()  # the first layer's features while the data and knots stay
     # a plain network's regularised loss and gradient in one pass, without autograd
@@ -324,7 +266,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             return loss
 
         if step in replay:  # the kept trial's step; its record stands for the optimiser
-            before = _snapshot(model, before)
+            before = snapshot(model, before)
             optimizer = replay.pop(step)
             restore(model, optimizer)
             loss = optimizer.loss
@@ -362,7 +304,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                 fused_live = continuations(model) == fused_for
 
             updated, optimizer, loss, before = first_step_both_ways(
-                model, optimizer, step_with, lambda opt: opt.step(on(opt)), update, _snapshot,
+                model, optimizer, step_with, lambda opt: opt.step(on(opt)), update, snapshot,
                 lambda: rmse(model, x_train, y_train, cfg.loss_fn),
                 cfg.first_grid_update_margin, settings)
             choose = False
@@ -373,13 +315,13 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                                                if a != b]
                 replay = dict(enumerate((kept or [])[1:], start=step + 1))
         else:
-            before = _snapshot(model, before)
+            before = snapshot(model, before)
             loss = optimizer.step(closure)  # the loss at `before`, the step's starting point
         if math.isfinite(loss):
             good, before, verified = before, good, True
-        finite = math.isfinite(loss) and _all_finite(model.parameters())
+        finite = math.isfinite(loss) and all_finite(model.parameters())
         if not finite:
-            _nonfinite_stop(model, good, verified, history, step, cfg, start)
+            nonfinite_stop(model, good, verified, history, step, cfg, start)
             break
         if record is not None:  # a trial's step (kanlab.train._fit_trials)
             record(model, loss, optimizer, reg_value)
@@ -412,7 +354,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                 bar.set_postfix(train=f"{train:.2e}", test=f"{test:.2e}", refresh=False)
             stop = evaluates and cfg.callback is not None and cfg.callback(step, model, history)
         if not evaluates:  # the step left parameters that do not evaluate
-            _nonfinite_stop(model, good, verified, history, step + 1, cfg, start)
+            nonfinite_stop(model, good, verified, history, step + 1, cfg, start)
             break
         if converged or stop:  # the callback has seen this step (run logs keep its row)
             history.status = "converged" if converged else "interrupted"
