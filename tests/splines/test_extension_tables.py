@@ -70,7 +70,7 @@ def scipy_end(x: np.ndarray, t: np.ndarray, k: int, end: int, how: str, derivati
 
 
 @pytest.mark.parametrize("how", ["extended", "extended_quadratic"])
-@pytest.mark.parametrize("k", [1, 2, 3])
+@pytest.mark.parametrize("k", [1, 2, 3, 6])
 def test_tables_equal_scipys_bsplines_beyond_both_ends(how, k):
     """Values and derivatives 0..k+1 at points on every extension interval and beyond,
     both ends, a uniform and a non-uniform row (points off the joints)."""
