@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from kanlab._compat import is_fake, is_functorch_wrapped
+from kanlab._compat import is_fake, is_functorch_wrapped, outside_transforms
 from kanlab.splines._extension import (EXTENDED, ExtensionTables, evaluate_extension,
                                        extension_tables)
 
@@ -57,9 +57,11 @@ def _per_knots(layer, slot: str, make):
     if (cache is not None and cache[0][0] is knots and cache[0][1:] == key[1:]
             and not torch.compiler.is_compiling()):
         return cache[1]
-    out = make(layer)
-    if not torch.compiler.is_compiling():  # traced: made afresh, never kept
-        layer.__dict__[slot] = (key, out)
+    if torch.compiler.is_compiling():
+        return make(layer)  # traced: made afresh, never kept
+    with outside_transforms():  # a kept constant, made outside a running torch.func transform
+        out = make(layer)
+    layer.__dict__[slot] = (key, out)
     return out
 
 
