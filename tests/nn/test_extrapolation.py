@@ -138,3 +138,22 @@ def test_curvature_caches_follow_the_knot_tensor_not_its_id():
     assert layer.curvature_quadrature()[0].shape[-1] == n_basis
     x = torch.linspace(-1.5, 1.5, 7, dtype=F64).unsqueeze(1).expand(7, 3)
     assert layer(x).shape == (7, 2)  # beyond the grid: the curvature term uses the new basis
+
+
+@pytest.mark.parametrize("mode", ["quadratic", "extended", "extended_quadratic"])
+def test_torch_func_hessian_of_a_fresh_layer_matches_autograd(mode):
+    """The end terms' kept constants are made outside the transform: torch.func.hessian on
+    a layer never evaluated before (functorch's internal assert fired) equals autograd's."""
+    layer = KANLayer(2, 1, grid=5, k=3, extrapolate=mode, dtype=torch.float64,
+                     generator=torch.Generator().manual_seed(0))
+    x = torch.tensor([-1.5, 1.7], dtype=torch.float64)
+
+    def f(v):
+        return layer(v[None])[0, 0]
+
+    hessian = torch.func.hessian(f)(x)
+    xe = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(xe), xe, create_graph=True)
+    want = torch.stack([torch.autograd.grad(g[i], xe, retain_graph=True)[0] for i in range(2)])
+    assert torch.allclose(hessian, want, atol=1e-12)
+    assert float(want.abs().max()) > 0

@@ -238,3 +238,18 @@ def test_stamped_dict_moves_the_stamp_on_every_change():
     d["g"] = 7
     assert (d.get("g"), "g" in d, list(d)) == (7, True, ["g"])
     assert stamp() == before + 1
+
+
+def test_setting_the_reference_input_keeps_the_plan_another_attribute_does_not():
+    """``reference_input`` (replaced by every forward of kanlab.pykan's model) is read by no
+    plan: setting it keeps the kept plan; any other attribute still makes it anew."""
+    model = _model()
+    x = _points(8, 2)
+    _plan(model, x)
+    kept = _entry(model)
+    model.reference_input = x
+    _plan(model, x)
+    assert _entry(model) is kept
+    model.symbolic_enabled = True
+    _plan(model, x)
+    assert _entry(model) is not kept

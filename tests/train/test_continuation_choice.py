@@ -104,10 +104,10 @@ def test_fit_switches_exactly_when_the_trial_says_so(monkeypatch):
     trials = []
     real = fit_module._trial
 
-    def spy(model, x, y, cfg, steps):
-        score = real(model, x, y, cfg, steps)
+    def spy(model, x, y, cfg, steps, record=False):
+        score, run = real(model, x, y, cfg, steps, record)
         trials.append(([layer.extrapolate for layer in model.layers], steps, score))
-        return score
+        return score, run
 
     monkeypatch.setattr(fit_module, "_trial", spy)
     outcomes = set()

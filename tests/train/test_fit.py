@@ -180,7 +180,7 @@ def test_fit_rejects_bad_datasets(seed_data, mutate, error, message):
 
 def test_all_finite_is_not_fooled_by_overflowing_sums():
     """Finite values whose float32 sum overflows are still finite (sums are float64)."""
-    from kanlab.train._fit import _all_finite
+    from kanlab.train._rollback import all_finite as _all_finite
     big = torch.full((16,), 3e38, dtype=torch.float32)
     assert not torch.isfinite(big.sum())
     assert _all_finite([big, -big])
@@ -188,7 +188,7 @@ def test_all_finite_is_not_fooled_by_overflowing_sums():
 
 
 def test_all_finite_flags_any_nan_or_inf_across_dtypes():
-    from kanlab.train._fit import _all_finite
+    from kanlab.train._rollback import all_finite as _all_finite
     a, b = torch.zeros(3), torch.ones(2, 2, dtype=torch.float64)
     assert _all_finite([a, b, torch.arange(3)])
     b[1, 0] = float("inf")

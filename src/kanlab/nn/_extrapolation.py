@@ -18,16 +18,15 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from kanlab._compat import is_fake, is_functorch_wrapped
-from kanlab.splines._bspline import bspline_basis, handover_span, smoothstep
+from kanlab._compat import is_fake, is_functorch_wrapped, outside_transforms
+from kanlab.splines._extension import (EXTENDED, ExtensionTables, evaluate_extension,
+                                       extension_tables)
 
 __all__ = ["CORRECTED", "beyond_grid", "end_curvature", "curvature_features",
            "curvature_output"]
 
 # the continuations the kernels do not compute: they compute "linear" and this module adds the rest
 CORRECTED = ("quadratic", "extended", "extended_quadratic")
-# the continuations that use the B-splines of the extension intervals
-EXTENDED = ("extended", "extended_quadratic")
 
 
 def beyond_grid(layer, x: Tensor) -> bool:
@@ -58,9 +57,11 @@ def _per_knots(layer, slot: str, make):
     if (cache is not None and cache[0][0] is knots and cache[0][1:] == key[1:]
             and not torch.compiler.is_compiling()):
         return cache[1]
-    out = make(layer)
-    if not torch.compiler.is_compiling():  # traced: made afresh, never kept
-        layer.__dict__[slot] = (key, out)
+    if torch.compiler.is_compiling():
+        return make(layer)  # traced: made afresh, never kept
+    with outside_transforms():  # a kept constant, made outside a running torch.func transform
+        out = make(layer)
+    layer.__dict__[slot] = (key, out)
     return out
 
 
@@ -82,25 +83,13 @@ def _half_squared_overshoot(layer, x: Tensor) -> tuple[Tensor, Tensor]:
     return below * below / 2, above * above / 2
 
 
-def _end_windows(layer) -> tuple[Tensor, ...]:
-    """Per end (below, above): its ``2k + 2`` knots ``(2, 1, in, 2k + 2)``, the end
-    ``(2, 1, in)``, the value, slope and curvature there of its ``k + 1`` bases
-    ``(2, 1, in, k + 1)``, and where its handover ramp starts and its width
-    (:func:`kanlab.splines._bspline.handover_span`) ``(2, 1, in)`` each;
-    kept on the layer until its knots change."""
-    return _per_knots(layer, "_end_window_cache", _make_end_windows)
-
-
-def _make_end_windows(layer) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    knots, k = layer.knots, layer.k
-    n = knots.shape[-1] - k - 1
-    window = torch.stack([knots[:, :2 * k + 2], knots[:, n - k - 1:]]).unsqueeze(1)
-    at = knots[:, [k, n]].t().unsqueeze(1)  # (2, 1, in)
-    value = bspline_basis(at, window, k)  # (2, 1, in, k + 1)
-    slope = bspline_basis(at, window, k, derivative=1)
-    curve = bspline_basis(at, window, k, derivative=2) if k >= 2 else torch.zeros_like(value)
-    start, width = (t.unsqueeze(1) for t in handover_span(knots, k))
-    return window, at, value, slope, curve, start, width
+def _end_tables(layer) -> ExtensionTables:
+    """The layer's continuation less the linear one beyond each end, as piecewise polynomials
+    (:func:`kanlab.splines._extension.extension_tables`), kept on the layer until its knots
+    or its continuation change."""
+    how = layer.extrapolate
+    return _per_knots(layer, f"_end_tables_{how}",
+                      lambda layer: extension_tables(layer.knots, layer.k, how, minus_linear=True))
 
 
 def _traced(x: Tensor) -> bool:
@@ -108,37 +97,25 @@ def _traced(x: Tensor) -> bool:
 
 
 def _extended_ends(layer, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor, Tensor] | None]:
-    """What ``"extended"`` (or ``"extended_quadratic"``) adds to the linearly continued bases at ``x`` ``(B, in)``, on the
-    ``k + 1`` bases of each end (below the grid bases ``0..k``, above it the last ``k + 1``).
+    """What ``"extended"`` (or ``"extended_quadratic"``) adds to the linearly continued bases
+    at ``x`` ``(B, in)``, on the ``k + 1`` bases of each end (below the grid bases ``0..k``,
+    above it the last ``k + 1``).
 
-    Beyond an end only the bases whose support reaches past it are non-zero, and each
-    depends on its own ``k + 2`` knots: the textbook recursion on the end's ``2k + 2``
-    knots gives them exactly, whatever the grid.
-
-    Returns ``(terms, where)``: eagerly only the entries beyond an end are evaluated,
-    ``terms`` ``(N, k + 1)`` with ``where`` their (end, row, input) indices; under a
-    transform (unknown values) every entry, ``terms`` ``(2, B, in, k + 1)`` (0 inside the
-    base interval) and ``where`` None."""
-    window, at, value, slope, curve, start, width = _end_windows(layer)
+    Returns ``(terms, where)``: eagerly only the entries beyond an end are evaluated (one
+    autograd node per derivative order), ``terms`` ``(N, k + 1)`` with ``where`` their
+    (end, row, input) indices; under a transform (unknown values) every entry, ``terms``
+    ``(2, B, in, k + 1)`` (0 inside the base interval) and ``where`` None."""
+    tables = _end_tables(layer)
+    at = tables.ends.unsqueeze(1)  # (2, 1, in)
     beyond = torch.stack([x < at[0], x > at[1]])  # (2, B, in)
-    handover = layer.extrapolate == "extended_quadratic"
     if _traced(x):
         xo = torch.where(beyond, x, at)  # points inside sit at the end: no term, no gradient
-        d = (xo - at).unsqueeze(-1)
-        terms = bspline_basis(xo, window, layer.k) - value - slope * d
-        if handover:  # E + r (Q - E), less the linear part: Q - linear is curve·d²/2
-            r = smoothstep((d.abs() - start.unsqueeze(-1)) / width.unsqueeze(-1))
-            terms = terms + r * (curve * d * d / 2 - terms)
-        return terms, None
+        e = torch.arange(2, device=x.device).reshape(2, 1, 1)
+        f = torch.arange(x.shape[-1], device=x.device)
+        terms = evaluate_extension(tables, e, f, xo)
+        return torch.where(beyond.unsqueeze(-1), terms, torch.zeros_like(terms)), None
     e, b, i = beyond.nonzero(as_tuple=True)
-    xs = x[b, i]  # (N,)
-    d = (xs - at[e, 0, i]).unsqueeze(-1)  # (N, 1)
-    terms = (bspline_basis(xs, window[e, 0, i], layer.k) - value[e, 0, i]
-             - slope[e, 0, i] * d)  # (N, k + 1)
-    if handover:
-        r = smoothstep((d.abs() - start[e, 0, i].unsqueeze(-1)) / width[e, 0, i].unsqueeze(-1))
-        terms = terms + r * (curve[e, 0, i] * d * d / 2 - terms)
-    return terms, (e, b, i)
+    return evaluate_extension(tables, e, i, x[b, i], node=True), (e, b, i)
 
 
 def _end_weights(layer) -> Tensor:
@@ -148,26 +125,28 @@ def _end_weights(layer) -> Tensor:
     return torch.stack([weight[..., :r], weight[..., -r:]])
 
 
-def _extended_features(layer, x: Tensor) -> Tensor:
-    """:func:`_extended_ends` laid out on all the bases, ``(B, in, n_basis)``."""
+def _end_terms(layer, x: Tensor) -> Tensor:
+    """:func:`_extended_ends` on every entry, ``(2, B, in, k + 1)`` (0 where not beyond)."""
     terms, where = _extended_ends(layer, x)
     if where is not None:  # (N, k + 1) back into (2, B, in, k + 1)
-        full = terms.new_zeros(2, *x.shape, terms.shape[-1])
-        terms = full.index_put(where, terms)
+        terms = terms.new_zeros(2, *x.shape, terms.shape[-1]).index_put(where, terms)
+    return terms
+
+
+def _extended_features(layer, x: Tensor) -> Tensor:
+    """:func:`_extended_ends` laid out on all the bases, ``(B, in, n_basis)``."""
+    terms = _end_terms(layer, x)
     pad = torch.nn.functional.pad
     n_basis, r = layer.n_basis, terms.shape[-1]
     return pad(terms[0], (0, n_basis - r)) + pad(terms[1], (n_basis - r, 0))
 
 
 def _extended_output(layer, x: Tensor) -> Tensor:
-    """What ``"extended"`` adds to the layer's output, ``(B, out)``."""
-    terms, where = _extended_ends(layer, x)
-    weight = _end_weights(layer)  # (2, out, in, k + 1)
-    if where is None:
-        return torch.einsum("ebir,eoir->bo", terms, weight)
-    e, b, i = where
-    rows = torch.einsum("nr,nor->no", terms, weight[e, :, i])  # (N, out)
-    return x.new_zeros(x.shape[0], weight.shape[1]).index_add(0, b, rows)
+    """What ``"extended"`` adds to the layer's output, ``(B, out)``: one matrix product of
+    the end terms with the end weights (a per-entry gather of the weights costs more)."""
+    terms = _end_terms(layer, x).permute(1, 0, 2, 3)  # (B, 2, in, k + 1)
+    weight = _end_weights(layer).permute(0, 2, 3, 1)  # (2, in, k + 1, out)
+    return terms.reshape(x.shape[0], -1) @ weight.reshape(-1, weight.shape[-1])
 
 
 def curvature_features(layer, x: Tensor) -> Tensor:

@@ -165,6 +165,10 @@ class KAN(KANMethods, Stamped, nn.Module):
     torch.Size([10, 1])
     """
 
+    # the default data of the analyses, replaced by every forward pass of pykan's model
+    # (kanlab.pykan's save_act): no plan reads it, so setting it keeps the fused plan
+    UNPLANNED = frozenset({"reference_input"})
+
     def __init__(self, width: Sequence, grid: int = 5, k: int = 3, seed: int = 0,
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,

@@ -36,10 +36,13 @@ class Stamped:
     """
 
     __slots__ = ()
+    # attributes no plan is made from: setting them leaves the stamp (a class sets its own)
+    UNPLANNED: frozenset = frozenset()
 
     def __setattr__(self, name: str, value) -> None:
         super().__setattr__(name, value)
-        _STAMP[0] += 1
+        if name not in self.UNPLANNED:
+            _STAMP[0] += 1
 
     def __delattr__(self, name: str) -> None:
         super().__delattr__(name)

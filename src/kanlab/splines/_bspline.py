@@ -25,6 +25,7 @@ from torch import Tensor
 
 from kanlab._validation import check_int
 
+from kanlab.splines._extension import EXTENDED, evaluate_extension, extension_tables
 from kanlab.splines._tables import SpanTables, cardinal_matrix, power_vectors, span_tables
 
 __all__ = [
@@ -308,21 +309,16 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     n = knots.shape[-1] - k - 1
     xc = torch.minimum(torch.maximum(x, knots[:, k]), knots[:, n])  # clamp into the base interval
     # the continuation is the Taylor polynomial of degree `top` at the nearest end
-    top = {"constant": 0, "linear": 1, "quadratic": 2, "extended": 0,
-           "extended_quadratic": 2}[extrapolate]
+    top = {"constant": 0, "linear": 1, "quadratic": 2}.get(extrapolate, 0)
     orders = [derivative] + list(range(derivative + 1, min(top, k) + 1))
-    if extrapolate == "extended_quadratic":  # every order up to both the derivative and 2
-        orders = list(range(0, max(derivative, min(top, k)) + 1))
     if uniform:
         out, start = _uniform_local(xc, knots, k, orders)
     else:
         out, start = _general_local(xc, knots, k, orders,
                                     tables if tables is not None else span_tables(knots, k))
-    if extrapolate == "extended_quadratic":
-        return _handover(x, xc, knots, k, derivative, out, start), start
     values = out[..., 0, :]
-    if extrapolate == "extended":
-        return _extended_ends(x, xc, knots, k, derivative, values, start), start
+    if extrapolate in EXTENDED:
+        return _beyond_ends(x, xc, knots, k, extrapolate, derivative, values), start
     if derivative > top:  # beyond the ends the continuation has no such derivative
         return values.masked_fill((x != xc).unsqueeze(-1), 0.0), start
     d = (x - xc).unsqueeze(-1)
@@ -331,80 +327,14 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     return values, start
 
 
-def _extended_ends(x: Tensor, xc: Tensor, knots: Tensor, k: int, derivative: int,
-                   values: Tensor, start: Tensor) -> Tensor:
+def _beyond_ends(x: Tensor, xc: Tensor, knots: Tensor, k: int, extrapolate: str,
+                 derivative: int, values: Tensor) -> Tensor:
     """``values`` ``(..., F, k + 1)`` with the points beyond the base interval given the
-    textbook bases ``start .. start + k`` there (on their own ``2k + 2`` knots): the
-    bases of the extension intervals, 0 beyond the outermost knots."""
-    idx = start.unsqueeze(-1) + torch.arange(2 * k + 2, device=knots.device)  # (..., F, 2k+2)
-    window = knots.expand(*start.shape, knots.shape[-1]).gather(-1, idx)
-    beyond = bspline_basis(x, window, k, derivative)  # (..., F, k + 1)
+    continuation on the extension intervals (:mod:`kanlab.splines._extension`)."""
+    tables = extension_tables(knots, k, extrapolate)
+    f = torch.arange(knots.shape[0], device=knots.device)
+    beyond = evaluate_extension(tables, (x > xc).long(), f, x, derivative)
     return torch.where((x != xc).unsqueeze(-1), beyond, values)
-
-
-def handover_span(knots: Tensor, k: int) -> tuple[Tensor, Tensor]:
-    """Where ``"extended_quadratic"`` hands over, per end (below, above) of every knot row
-    ``(F, m)``: the distance from the end to the outermost extension interval and that
-    interval's width, each ``(2, F)``.  The ramp spans the outermost interval, where the
-    B-splines would fade to 0 (on the others the end coefficients shape the spline freely)."""
-    n = knots.shape[-1] - k - 1
-    start = torch.stack([knots[:, k] - knots[:, 1], knots[:, n + k - 1] - knots[:, n]])
-    width = torch.stack([knots[:, 1] - knots[:, 0], knots[:, n + k] - knots[:, n + k - 1]])
-    return start, width
-
-
-def smoothstep(u: Tensor, derivative: int = 0) -> Tensor:
-    """The quintic smoothstep ``10u³ - 15u⁴ + 6u⁵`` of ``u`` clamped into ``[0, 1]`` (or its
-    derivative in ``u``): 0 below, 1 above, first and second derivatives 0 at both ends."""
-    inside = (u > 0) & (u < 1)
-    v = u.clamp(0, 1)
-    if derivative == 0:
-        return v * v * v * (10 - 15 * v + 6 * v * v)
-    if derivative == 1:
-        poly = 30 * v * v * (1 - v) ** 2
-    elif derivative == 2:
-        poly = 60 * v * (1 - v) * (1 - 2 * v)
-    elif derivative == 3:
-        poly = 60 * (1 - 6 * v + 6 * v * v)
-    elif derivative == 4:
-        poly = 60 * (12 * v - 6)
-    elif derivative == 5:
-        poly = torch.full_like(v, 720.0)
-    else:
-        return torch.zeros_like(v)
-    return torch.where(inside, poly, torch.zeros_like(poly))
-
-
-def _handover(x: Tensor, xc: Tensor, knots: Tensor, k: int, derivative: int, out: Tensor,
-              start: Tensor) -> Tensor:
-    """``"extended_quadratic"``: ``E + r (Q - E)`` beyond the base interval (order
-    ``derivative`` by Leibniz's rule), ``out`` ``(..., F, orders, k + 1)`` the bases' derivatives
-    of every order up to ``max(derivative, min(2, k))`` at the clamped points ``xc``."""
-    d = (x - xc).unsqueeze(-1)
-    beyond = (x != xc).unsqueeze(-1)
-    top = min(2, k)
-    idx = start.unsqueeze(-1) + torch.arange(2 * k + 2, device=knots.device)
-    window = knots.expand(*start.shape, knots.shape[-1]).gather(-1, idx)  # the end's 2k+2 knots
-
-    def quad(j: int) -> Tensor:  # the j-th derivative of the Taylor polynomial of degree top
-        terms = [d ** (i - j) / math.factorial(i - j) * out[..., i, :] for i in range(j, top + 1)]
-        return sum(terms) if terms else torch.zeros_like(out[..., 0, :])
-
-    def ext(j: int) -> Tensor:  # the j-th derivative of the B-splines themselves
-        return torch.where(beyond, bspline_basis(x, window, k, j), out[..., j, :] if j < out.shape[-2]
-                           else torch.zeros_like(out[..., 0, :]))
-
-    start, width = handover_span(knots, k)  # (2, F) each
-    below = x < xc
-    start, width = torch.where(below, start[0], start[1]), torch.where(below, width[0], width[1])
-    sign = torch.where(below, -1.0, 1.0).to(x.dtype)
-    u = ((x - xc).abs() - start) / width
-    total = ext(derivative)
-    for j in range(derivative + 1):  # Leibniz: the j-th derivative of r times (Q - E)^(m - j)
-        rj = smoothstep(u, j) * (sign / width) ** j
-        total = total + math.comb(derivative, j) * rj.unsqueeze(-1) * (
-            quad(derivative - j) - ext(derivative - j))
-    return torch.where(beyond, total, out[..., derivative, :])
 
 
 def scatter_local(values: Tensor, start: Tensor, n_basis: int) -> Tensor:

@@ -83,8 +83,9 @@ class FitConfig:
     # the interval up to the next update is trained both with the layers' own continuations
     # and with every layer whose samples lie inside its grid switched to this one, and the
     # lower training objective (data loss plus penalties) decides
-    # (kanlab.train._continuation_choice).  Costs two extra intervals of steps.  None (the
-    # default): the continuations stay.  kanlab.pykan uses "extended_quadratic"
+    # (kanlab.train._continuation_choice).  Costs one extra interval of steps on a full batch
+    # (the kept trial's steps are replayed, kanlab.train._fit_trials), two on minibatches.
+    # None (the default): the continuations stay.  kanlab.pykan uses "extended_quadratic"
     choose_continuation: str | None = None
 
     def __post_init__(self) -> None:

@@ -12,8 +12,9 @@ every refreshed grid, so switching a layer's continuation does not change the fu
 them), the interval up to the next grid update is trained twice from the same state: with
 the current continuations, and with every eligible layer switched to the alternative.  The
 model keeps the branch whose training objective (data loss plus the fit's penalties: what
-the fit minimises) is lower, the current one on a tie, and then trains that interval itself,
-as the schedule says; the trials leave the model as they found it.  Eligible: B-spline
+the fit minimises) is lower, the current one on a tie; the trials leave the model as they
+found it, and the fit takes the kept branch's steps from its trial's record
+(:mod:`kanlab.train._fit_trials`) or, where a trial cannot stand for them, trains the interval.  Eligible: B-spline
 layers of degree ``k >= 1`` continued otherwise, whose training inputs all lie inside their
 grid (a grid update that was damped or skipped can leave some outside; switching those
 layers would change the function).

@@ -7,7 +7,6 @@ happen every ``stop_grid_update_step // grid_update_num`` steps until
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 
@@ -19,19 +18,22 @@ from kanlab.train._continuation_choice import (choose_continuation, continuation
                                                   set_continuations)
 from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
+from kanlab.train._fit_trials import first_step_both_ways, restore, run_trial
 from kanlab.train._history import History
 from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
 from kanlab.train._optim import LBFGS, Adam
 from kanlab.train._precision import Precision
 from kanlab.train._reg_network import reg_network
 from kanlab.train._regularization import smoothness_penalty
+from kanlab.train._rollback import NonFiniteLossError, all_finite, nonfinite_stop, snapshot
 from kanlab._validation import NonFiniteError, check_solver_dtype
 
 __all__ = ["fit", "check_dataset", "NonFiniteLossError", "penalties", "rmse"]
 
 
-class NonFiniteLossError(RuntimeError):
-    """Raised by :func:`fit` (``on_nonfinite="raise"``) when the loss stops being finite."""
+# a trial of the continuation choice records its steps and the fit replays the kept one's
+# (kanlab.train._fit_trials); False retrains the kept branch's interval (the old path, for tests)
+KEEP_TRIALS = True
 
 
 def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = None
@@ -63,61 +65,6 @@ def rmse(model, x: Tensor, y: Tensor, loss_fn=None) -> float:
     return math.sqrt(max(float(loss_fn(pred, y)), 0.0))
 
 
-def _snapshot(model, into: dict | None = None) -> dict:
-    """The model's state for a non-finite rollback, copied into ``into``'s buffers when they fit.
-
-    Reusing the buffers makes the per-step snapshot a plain memory copy, with no
-    allocation; new buffers are made only when the state's keys or shapes change.
-    """
-    state = model.state_dict()
-    fits = into is not None and into.keys() == state.keys() and all(
-        into[k].shape == v.shape and into[k].dtype == v.dtype and into[k].device == v.device
-        for k, v in state.items())
-    if not fits:
-        return {name: t.detach().clone() for name, t in state.items()}
-    with torch.no_grad():  # one fused copy per step instead of one op per tensor
-        torch._foreach_copy_(list(into.values()), list(state.values()))
-    return into
-
-
-def _all_finite(tensors) -> bool:
-    """Whether every floating-point tensor is free of NaN/inf, with one host sync.
-
-    A tensor's sum is NaN or inf exactly when one of its elements is, unless
-    finite elements overflow when added; summing in float64 rules that out
-    (a float32 tensor would need over 10**269 elements).  One read of each
-    tensor, no temporaries, unlike ``isfinite`` (three passes and a mask).
-    """
-    sums = []
-    with torch.no_grad():
-        for t in tensors:
-            if t.is_complex():
-                t = torch.view_as_real(t)
-            if t.is_floating_point():
-                sums.append(t.detach().sum(dtype=torch.float64))
-    return bool(torch.isfinite(torch.stack(sums)).all()) if sums else True
-
-
-def _nonfinite_stop(model, good: dict, verified: bool, history: History, step: int,
-                    cfg: FitConfig, start: float) -> None:
-    """Restore the last parameters that evaluated finite; raise when asked or when none did."""
-    model.load_state_dict(good)
-    history.status, history.stopped_at = "nonfinite", step
-    history.wall_time = time.perf_counter() - start
-    if not verified:
-        message = (f"the loss is non-finite from the start (step {step}): no parameters of "
-                   "this fit evaluate to a finite loss, so the starting parameters were restored; "
-                   "check the data scale, the learning rate and the model's initial outputs")
-        if cfg.on_nonfinite == "raise":
-            raise NonFiniteLossError(message)
-        import warnings
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
-        return
-    if cfg.on_nonfinite == "raise":
-        raise NonFiniteLossError(f"loss became non-finite at step {step}; the last parameters "
-                                 "whose loss was finite were restored")
-
-
 class _NoBar:
     """The part of a tqdm bar that :func:`fit` uses, doing nothing."""
 
@@ -141,57 +88,24 @@ def _make_optimizer(model, cfg: FitConfig):
     return Adam(params, lr=cfg.lr)
 
 
-def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, score,
-                          margin: float = 1.0, settings=None):
-    """The first step taken with and without the step-0 grid update, from the same state.
-
-    ``update()`` updates the grid; ``score()`` is the training loss after a step (``inf``
-    when it does not evaluate).  The model keeps the branch without the update when its
-    score is below the update's divided by ``margin`` (``margin = 1``: the lower score, the
-    update on a tie), else the update's.  Returns ``(updated, optimizer, loss, start)``: whether the update
-    was kept, that branch's optimiser (a fresh one after the update, ``optimizer`` without),
-    the loss at its starting point (what ``optimizer.step`` returns) and its starting state.
-    ``settings(with_update)``, if given, puts back what a branch has besides its state (the
-    layers' continuations) before that branch's step and for the branch kept.
-    """
-    settings = settings or (lambda with_update: None)
-    start_without = _snapshot(model)
-    update()
-    start_with = _snapshot(model)
-    optimizer_with = make_optimizer()
-    loss_with = optimizer_with.step(closure(optimizer_with))
-    score_with = score() if math.isfinite(loss_with) else math.inf
-    after_with = _snapshot(model)
-    model.load_state_dict(start_without)  # knots too (the layers refresh their tables)
-    settings(False)
-    loss_without = optimizer.step(closure(optimizer))
-    score_without = score() if math.isfinite(loss_without) else math.inf
-    if not score_with <= margin * score_without and math.isfinite(score_without):
-        return False, optimizer, loss_without, start_without
-    model.load_state_dict(after_with)
-    settings(True)
-    return True, optimizer_with, loss_with, start_with
-
-
-def _trial(model, x: Tensor, y: Tensor, cfg: FitConfig, steps: int) -> float:
-    """The training objective (data loss plus ``cfg``'s penalties) after ``steps`` steps of
-    ``cfg`` on ``(x, y)`` with no grid update, no callback and no choices (``inf`` when the
-    fit does not end finite); trains ``model``."""
-    trial = dataclasses.replace(cfg, steps=steps, update_grid=False, callback=None,
-                                progress=False, eval_every=steps, stop_when_converged=False,
-                                choose_first_grid_update=False, choose_continuation=None)
-    # the training tensors themselves as the test set: a loss_fn may know its labels by identity
-    history = fit(model, {"train_input": x, "train_label": y, "test_input": x, "test_label": y},
-                  trial)
-    if history.status != "completed":
-        return math.inf
-    try:  # with autograd on: a loss_fn may differentiate the model (pykan's pred_fn)
+def _objective(model, x: Tensor, y: Tensor, cfg: FitConfig) -> float:
+    """The training objective (data loss plus ``cfg``'s penalties) of ``model`` on ``(x, y)``,
+    ``inf`` when it does not evaluate finite; with autograd on: a loss_fn may differentiate
+    the model (pykan's pred_fn)."""
+    try:
         pred, reg = penalties(model, x, cfg)
         data = torch.mean((pred - y) ** 2) if cfg.loss_fn is None else cfg.loss_fn(pred, y)
     except NonFiniteError:
         return math.inf
     value = float((data + reg).detach())
     return value if math.isfinite(value) else math.inf
+
+
+def _trial(model, x: Tensor, y: Tensor, cfg: FitConfig, steps: int, record: bool = False
+           ) -> tuple[float, list | None]:
+    """:func:`kanlab.train._fit_trials.run_trial` on this module's loop: the training
+    objective after ``steps`` steps from the model's state, and their records (``record``)."""
+    return run_trial(_run, _objective, model, x, y, cfg, steps, record)
 
 
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
@@ -233,16 +147,22 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     cfg = cfg or FitConfig()
     check_dataset(model, dataset, any_labels=cfg.loss_fn is not None)
     check_solver_dtype(model.dtype, "fit")
+    return _run(model, dataset, cfg)
+
+
+def _run(model, dataset: dict, cfg: FitConfig, record=None) -> History:
+    """:func:`fit` after the checks; ``record``, if given, is called after every finite step
+    (:class:`kanlab.train._fit_trials.Recorder`)."""
     full_batch = cfg.batch == -1 or cfg.batch >= dataset["train_input"].shape[0]
     precision = Precision(model, cfg.float64_when_stalled and cfg.opt == "LBFGS" and full_batch
                           and not cfg.distributed)
     try:
-        return _train(model, dataset, cfg, precision)
+        return _train(model, dataset, cfg, precision, record)
     finally:
         precision.finish()
 
 
-def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> History:
+def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=None) -> History:
     """:func:`fit`'s loop, ``precision`` widening the model when a step stalls."""
     x_train, y_train = dataset["train_input"], dataset["train_label"]
     x_test, y_test = dataset["test_input"], dataset["test_label"]
@@ -258,7 +178,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
         sync = FitSync(model, dataset)
     optimizer = _make_optimizer(model, cfg)
     # good: parameters whose loss was evaluated finite; before: those the current step starts from
-    good, before, verified = _snapshot(model), None, False
+    good, before, verified = snapshot(model), None, False
     reg_value = 0.0
     cache = MagnitudeCache()  # the first layer's features while the data and knots stay
     # a plain network's regularised loss and gradient in one pass, without autograd
@@ -276,10 +196,25 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
     # up to the next one (kanlab.train._continuation_choice)
     choose = cfg.choose_continuation is not None and cfg.update_grid
     fused_for = continuations(model)  # the continuations `fused` was made for
+    fused_live = True  # `fused` evaluates the model as it is (set where a switch can happen)
+    runs: dict = {}  # the continuations a trial ran with -> its steps' records (or None)
+    replay: dict = {}  # step -> the kept trial's record of it (kanlab.train._fit_trials)
 
     def trial() -> float:  # the interval from this grid update to the next
         nxt = step + grid_every if step + grid_every < cfg.stop_grid_update_step else cfg.steps
-        return _trial(model, x_fit, y_fit, cfg, min(nxt, cfg.steps) - step)
+        steps = min(nxt, cfg.steps) - step
+        # its steps stand for the fit's own where nothing but the state carries over: the
+        # whole batch (no generator), no convergence stop inside, the model's own dtype
+        keep = (KEEP_TRIALS and batch == n_train and not precision.wide and not (
+            cfg.stop_when_converged and step + steps >= cfg.stop_grid_update_step))
+        score, runs[tuple(continuations(model))] = _trial(model, x_fit, y_fit, cfg, steps, keep)
+        return score
+
+    def refresh_fused() -> None:  # after a choice: `fused` made anew for switched layers
+        nonlocal fused, fused_for, fused_live
+        if fused is not None and fused_for != continuations(model):
+            fused, fused_for = reg_network(model, cfg, x_fit), continuations(model)
+        fused_live = True
 
     for step in bar:
         if batch == n_train:
@@ -301,8 +236,9 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             choose = False
             history.continuation_layers = choose_continuation(
                 model, x_fit, cfg.choose_continuation, trial)
-        if fused is not None and fused_for != continuations(model):  # a switch: made anew
-            fused, fused_for = reg_network(model, cfg, x_fit), continuations(model)
+            refresh_fused()
+            kept = runs.get(tuple(continuations(model)))
+            replay = dict(enumerate(kept or (), start=step))
 
         def closure():
             nonlocal reg_value
@@ -313,8 +249,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             for p in optimizer.params:  # every trainable parameter (walking the modules
                 p.grad = None  # at each evaluation cost more than a small layer's kernels)
             try:
-                if fused is not None and fused_for == continuations(model):  # loss, penalty
-                    loss, reg = fused(xb, yb, cache)  # and gradient in one pass
+                if fused is not None and fused_live:  # loss, penalty and gradient in one pass
+                    loss, reg = fused(xb, yb, cache)
                     evaluated = True
                 else:
                     pred, reg = penalties(model, xb, cfg, cache)
@@ -329,7 +265,13 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             reg_value = float(reg.detach())
             return loss
 
-        if both_ways:
+        if step in replay:  # the kept trial's step; its record stands for the optimiser
+            before = snapshot(model, before)
+            optimizer = replay.pop(step)
+            restore(model, optimizer)
+            loss = optimizer.loss
+            reg_value = optimizer.reg
+        elif both_ways:
             def on(opt):  # the closure zeroes the gradients of `optimizer`'s parameters
                 def run():
                     nonlocal optimizer
@@ -337,34 +279,52 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
                     return closure()
                 return run
             own = chosen = continuations(model)
+            kept = None
 
             def update():
-                nonlocal chosen
+                nonlocal chosen, kept, fused_live
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
                 if choose:  # chosen on the updated grid; the branch without keeps its own
+                    runs.clear()
                     choose_continuation(model, x_fit, cfg.choose_continuation, trial)
                     chosen = continuations(model)
+                    kept = runs.get(tuple(chosen))
+                fused_live = chosen == fused_for
 
-            updated, optimizer, loss, before = _first_step_both_ways(
-                model, optimizer, on, update,
-                lambda: _make_optimizer(model, cfg),
+            def step_with():  # the first step after the update: the kept trial's, if any
+                if kept:
+                    restore(model, kept[0])
+                    return kept[0].loss, kept[0]
+                opt = _make_optimizer(model, cfg)
+                return opt.step(on(opt)), opt
+
+            def settings(with_update: bool) -> None:
+                nonlocal fused_live
+                set_continuations(model, chosen if with_update else own)
+                fused_live = continuations(model) == fused_for
+
+            updated, optimizer, loss, before = first_step_both_ways(
+                model, optimizer, step_with, lambda opt: opt.step(on(opt)), update, snapshot,
                 lambda: rmse(model, x_train, y_train, cfg.loss_fn),
-                cfg.first_grid_update_margin,
-                lambda with_update: set_continuations(model, chosen if with_update else own))
+                cfg.first_grid_update_margin, settings)
             choose = False
+            refresh_fused()
             if updated:
                 history.grid_update_steps.append(step)
                 history.continuation_layers = [l for l, (a, b) in enumerate(zip(own, chosen))
                                                if a != b]
+                replay = dict(enumerate((kept or [])[1:], start=step + 1))
         else:
-            before = _snapshot(model, before)
+            before = snapshot(model, before)
             loss = optimizer.step(closure)  # the loss at `before`, the step's starting point
         if math.isfinite(loss):
             good, before, verified = before, good, True
-        finite = math.isfinite(loss) and _all_finite(model.parameters())
+        finite = math.isfinite(loss) and all_finite(model.parameters())
         if not finite:
-            _nonfinite_stop(model, good, verified, history, step, cfg, start)
+            nonfinite_stop(model, good, verified, history, step, cfg, start)
             break
+        if record is not None:  # a trial's step (kanlab.train._fit_trials)
+            record(model, loss, optimizer, reg_value)
         if precision.after_step(loss, getattr(optimizer, "last_loss", loss)):
             # the model changed dtype: the optimiser's vectors, the cached features and the
             # fused evaluation refer to the old tensors
@@ -372,7 +332,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             optimizer = _make_optimizer(model, cfg)
             cache = MagnitudeCache()
             fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 else None
-            fused_for = continuations(model)
+            fused_for, fused_live = continuations(model), True
         # a full-batch L-BFGS step that cannot move the parameters ends the fit early,
         # unless grid updates are still to come
         converged = (cfg.stop_when_converged and getattr(optimizer, "stalled", False)
@@ -394,7 +354,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
                 bar.set_postfix(train=f"{train:.2e}", test=f"{test:.2e}", refresh=False)
             stop = evaluates and cfg.callback is not None and cfg.callback(step, model, history)
         if not evaluates:  # the step left parameters that do not evaluate
-            _nonfinite_stop(model, good, verified, history, step + 1, cfg, start)
+            nonfinite_stop(model, good, verified, history, step + 1, cfg, start)
             break
         if converged or stop:  # the callback has seen this step (run logs keep its row)
             history.status = "converged" if converged else "interrupted"
