@@ -73,13 +73,6 @@ FIRST_GRID_UPDATE_MARGIN = 3.0
 # A model built with another continuation (KAN(extrapolate="extended"), kanlab's argument)
 # keeps it: the choice is made only between these two.
 CONTINUATION_CHOICE = "extended_quadratic"
-# A scheduled grid update that raises the training objective by more than this fraction is
-# undone (FitConfig.grid_update_tolerance, kanlab.train._grid_keep).  On [2, 1, 1] fits of
-# exp(sin(πx) + y²) (model seeds 0-9), the updates of the G = 3 fit from the initial model
-# moved the MSE by at most 1 % (undoing even those trapped seed 0), while the updates after
-# refine(10) raised it by up to ×2.8 and left the refined fit behind pykan 0.2.8's.
-# docs/pykan_notebook_runs.md, pykX.
-GRID_UPDATE_TOLERANCE = 0.05
 _CHOSEN_FROM = ("quadratic", CONTINUATION_CHOICE)
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
@@ -252,8 +245,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
-                    float64_when_stalled=True, grid_update_tolerance=GRID_UPDATE_TOLERANCE,
-                    choose_continuation=(
+                    float64_when_stalled=True, choose_continuation=(
                         CONTINUATION_CHOICE if all(layer.extrapolate in _CHOSEN_FROM
                                                    for layer in model.layers) else None),
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss

@@ -86,20 +86,9 @@ class FitConfig:
     # (kanlab.train._continuation_choice).  Costs two extra intervals of steps.  None (the
     # default): the continuations stay.  kanlab.pykan uses "extended_quadratic"
     choose_continuation: str | None = None
-    # a scheduled grid update that raises the training objective (data loss plus penalties,
-    # on the step's batch) by more than this fraction is undone and the optimiser kept: once a
-    # fit is fine (after refine) the update's refit costs more than the moved knots give
-    # (kanlab.train._grid_keep).  None (the default): every update is kept.  kanlab.pykan
-    # uses 0.05
-    grid_update_tolerance: float | None = None
 
     def __post_init__(self) -> None:
         check_reg_metric(self.reg_metric)
-        if self.grid_update_tolerance is not None:
-            self.grid_update_tolerance = check_float(self.grid_update_tolerance,
-                                                     "grid_update_tolerance", low=0.0)
-            if self.distributed:
-                raise ValueError("grid_update_tolerance is not supported with distributed=True")
         if not isinstance(self.choose_first_grid_update, bool):
             raise TypeError(f"choose_first_grid_update must be a bool, "
                             f"got {type(self.choose_first_grid_update).__name__}")

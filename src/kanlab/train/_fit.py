@@ -18,7 +18,6 @@ from kanlab.train._config import FitConfig
 from kanlab.train._continuation_choice import (choose_continuation, continuations,
                                                   set_continuations)
 from kanlab.train._dataset_checks import check_dataset
-from kanlab.train._grid_keep import update_unless_worse
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._history import History
 from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
@@ -174,18 +173,6 @@ def _first_step_both_ways(model, optimizer, closure, update, make_optimizer, sco
     return True, optimizer_with, loss_with, start_with
 
 
-def _objective(model, x: Tensor, y: Tensor, cfg: FitConfig) -> float:
-    """The training objective (data loss plus ``cfg``'s penalties) on ``(x, y)``; ``inf``
-    when it does not evaluate.  Autograd stays on: a loss_fn may differentiate the model."""
-    try:
-        pred, reg = penalties(model, x, cfg)
-        data = torch.mean((pred - y) ** 2) if cfg.loss_fn is None else cfg.loss_fn(pred, y)
-    except NonFiniteError:
-        return math.inf
-    value = float((data + reg).detach())
-    return value if math.isfinite(value) else math.inf
-
-
 def _trial(model, x: Tensor, y: Tensor, cfg: FitConfig, steps: int) -> float:
     """The training objective (data loss plus ``cfg``'s penalties) after ``steps`` steps of
     ``cfg`` on ``(x, y)`` with no grid update, no callback and no choices (``inf`` when the
@@ -198,7 +185,13 @@ def _trial(model, x: Tensor, y: Tensor, cfg: FitConfig, steps: int) -> float:
                   trial)
     if history.status != "completed":
         return math.inf
-    return _objective(model, x, y, cfg)
+    try:  # with autograd on: a loss_fn may differentiate the model (pykan's pred_fn)
+        pred, reg = penalties(model, x, cfg)
+        data = torch.mean((pred - y) ** 2) if cfg.loss_fn is None else cfg.loss_fn(pred, y)
+    except NonFiniteError:
+        return math.inf
+    value = float((data + reg).detach())
+    return value if math.isfinite(value) else math.inf
 
 
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
@@ -297,18 +290,14 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
         grid_now = (cfg.update_grid and step % grid_every == 0
                     and cfg.start_grid_update_step <= step < cfg.stop_grid_update_step)
         both_ways = grid_now and step == 0 and cfg.choose_first_grid_update
-        kept = True
         if grid_now and not both_ways:
             if sync:
                 sync.update_grid(model, xb)
             else:
-                kept = update_unless_worse(model, lambda: model.update_grid(
-                    xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry),
-                    lambda: _objective(model, xb, yb, cfg), cfg.grid_update_tolerance)
-            if kept:
-                history.grid_update_steps.append(step)
-                optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
-        if grid_now and not both_ways and kept and choose:  # samples inside the fresh grids
+                model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
+            history.grid_update_steps.append(step)
+            optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
+        if grid_now and not both_ways and choose:  # the samples lie inside the fresh grids
             choose = False
             history.continuation_layers = choose_continuation(
                 model, x_fit, cfg.choose_continuation, trial)
@@ -350,12 +339,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
             own = chosen = continuations(model)
 
             def update():
-                nonlocal chosen, kept
-                kept = update_unless_worse(model, lambda: model.update_grid(
-                    xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry),
-                    lambda: _objective(model, xb, yb, cfg), cfg.grid_update_tolerance)
-                if not kept:
-                    return
+                nonlocal chosen
+                model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
                 if choose:  # chosen on the updated grid; the branch without keeps its own
                     choose_continuation(model, x_fit, cfg.choose_continuation, trial)
                     chosen = continuations(model)
@@ -367,7 +352,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision) -> Histor
                 cfg.first_grid_update_margin,
                 lambda with_update: set_continuations(model, chosen if with_update else own))
             choose = False
-            if updated and kept:
+            if updated:
                 history.grid_update_steps.append(step)
                 history.continuation_layers = [l for l, (a, b) in enumerate(zip(own, chosen))
                                                if a != b]
