@@ -73,6 +73,11 @@ FIRST_GRID_UPDATE_MARGIN = 3.0
 # A model built with another continuation (KAN(extrapolate="extended"), kanlab's argument)
 # keeps it: the choice is made only between these two.
 CONTINUATION_CHOICE = "extended_quadratic"
+# L-BFGS keeps its memory across a grid update that moved no knot by more than half an
+# interval (FitConfig.keep_memory_below, kanlab.train._knot_moves), as pykan keeps one
+# optimiser per fit: Example_1's fit -> refine(10) -> fit over model seeds 0-9, untrapped
+# median 7.1e-4 -> 5.5e-4, none worse (docs/pykan_notebook_runs.md, pykX).
+KEEP_MEMORY_BELOW = 0.5
 _CHOSEN_FROM = ("quadratic", CONTINUATION_CHOICE)
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
@@ -245,7 +250,8 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
-                    float64_when_stalled=True, choose_continuation=(
+                    float64_when_stalled=True, keep_memory_below=KEEP_MEMORY_BELOW,
+                    choose_continuation=(
                         CONTINUATION_CHOICE if all(layer.extrapolate in _CHOSEN_FROM
                                                    for layer in model.layers) else None),
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss

@@ -87,9 +87,18 @@ class FitConfig:
     # (the kept trial's steps are replayed, kanlab.train._fit_trials), two on minibatches.
     # None (the default): the continuations stay.  kanlab.pykan uses "extended_quadratic"
     choose_continuation: str | None = None
+    # L-BFGS keeps its memory (curvature pairs) across a grid update that moved no knot by
+    # more than this many of its grid's smallest intervals (kanlab.train._knot_moves): after
+    # refine the updates barely move the knots, and a fresh optimiser threw away what the fit
+    # had learnt.  None (the default): a fresh optimiser after every update.  kanlab.pykan
+    # uses 0.5 (pykan itself keeps one optimiser for the whole fit)
+    keep_memory_below: float | None = None
 
     def __post_init__(self) -> None:
         check_reg_metric(self.reg_metric)
+        if self.keep_memory_below is not None:
+            self.keep_memory_below = check_float(self.keep_memory_below, "keep_memory_below",
+                                                 low=0.0)
         if not isinstance(self.choose_first_grid_update, bool):
             raise TypeError(f"choose_first_grid_update must be a bool, "
                             f"got {type(self.choose_first_grid_update).__name__}")

@@ -20,6 +20,7 @@ from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._fit_trials import first_step_both_ways, restore, run_trial
 from kanlab.train._history import History
+from kanlab.train._knot_moves import knot_move, knots_of
 from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
 from kanlab.train._optim import LBFGS, Adam
 from kanlab.train._precision import Precision
@@ -226,12 +227,14 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                     and cfg.start_grid_update_step <= step < cfg.stop_grid_update_step)
         both_ways = grid_now and step == 0 and cfg.choose_first_grid_update
         if grid_now and not both_ways:
+            knots = knots_of(model) if cfg.keep_memory_below is not None else None
             if sync:
                 sync.update_grid(model, xb)
             else:
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
             history.grid_update_steps.append(step)
-            optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to the old knots
+            if knots is None or not knot_move(knots, model) <= cfg.keep_memory_below:
+                optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to old knots
         if grid_now and not both_ways and choose:  # the samples lie inside the fresh grids
             choose = False
             history.continuation_layers = choose_continuation(
