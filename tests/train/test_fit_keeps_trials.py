@@ -52,11 +52,16 @@ def _run(monkeypatch, keep: bool, seed: int, **options):
     return model, history, seen, calls
 
 
+@pytest.mark.parametrize("memory", [None, 1e9])
 @pytest.mark.parametrize("both_ways", [False, True])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_kept_trial_gives_the_retrained_history_and_parameters(monkeypatch, seed, both_ways):
-    """Bit for bit: every history row, every callback's view and the final parameters."""
-    options = dict(choose_first_grid_update=both_ways, lamb=1e-3 if seed else 0.0)
+def test_kept_trial_gives_the_retrained_history_and_parameters(monkeypatch, seed, both_ways,
+                                                               memory):
+    """Bit for bit: every history row, every callback's view and the final parameters; with
+    ``keep_memory_below`` the optimiser after the kept interval is the trial's own, its
+    curvature pairs as the retrained path's."""
+    options = dict(choose_first_grid_update=both_ways, lamb=1e-3 if seed else 0.0,
+                   keep_memory_below=memory)
     kept = _run(monkeypatch, True, seed, **options)
     old = _run(monkeypatch, False, seed, **options)
     (m1, h1, s1, _), (m2, h2, s2, _) = kept, old

@@ -18,7 +18,7 @@ from kanlab.train._continuation_choice import (choose_continuation, continuation
                                                   set_continuations)
 from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
-from kanlab.train._fit_trials import first_step_both_ways, restore, run_trial
+from kanlab.train._fit_trials import RecordedStep, first_step_both_ways, restore, run_trial
 from kanlab.train._history import History
 from kanlab.train._knot_moves import knot_move, knots_of
 from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
@@ -226,6 +226,10 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
         grid_now = (cfg.update_grid and step % grid_every == 0
                     and cfg.start_grid_update_step <= step < cfg.stop_grid_update_step)
         both_ways = grid_now and step == 0 and cfg.choose_first_grid_update
+        if step not in replay and isinstance(optimizer, RecordedStep):
+            # past the kept trial's steps: its own optimiser goes on (its curvature pairs are
+            # those the retrained interval would hold, for keep_memory_below)
+            optimizer = optimizer.optimizer
         if grid_now and not both_ways:
             knots = knots_of(model) if cfg.keep_memory_below is not None else None
             if sync:

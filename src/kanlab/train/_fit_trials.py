@@ -40,6 +40,7 @@ class RecordedStep:
     stalled: bool  # the optimiser could not move the parameters
     reg: float  # the penalty at the step's last evaluation
     dtype: torch.dtype  # the model's dtype during the step (float64 once widened)
+    optimizer: object = None  # the trial's optimiser: the fit goes on with it after the replay
 
 
 class Recorder:
@@ -52,7 +53,7 @@ class Recorder:
         self.steps.append(RecordedStep(
             [p.detach().clone() for p in model.parameters()], float(loss),
             float(getattr(optimizer, "last_loss", loss)), bool(getattr(optimizer, "stalled", False)),
-            float(reg), model.dtype))
+            float(reg), model.dtype, optimizer))
 
 
 @torch.no_grad()
