@@ -41,3 +41,12 @@ def test_a_sum_of_decays_rather_than_a_growing_exponential_cancelled():
     assert simplest(A * (sympy.exp(2 * t) - 1) * sympy.exp(-3 * t), syms, X) == \
         A * (sympy.exp(-t) - sympy.exp(-3 * t))
     assert simplest(A - A * sympy.exp(-t), syms, X) == A - A * sympy.exp(-t)  # left as it is
+
+
+def test_a_sum_of_products_of_sines_is_a_sine_of_a_sum():
+    """The phase search's A·(sin φ·cos ωt + sin ωt·cos φ)·e^(−t/τ) prints as one sine."""
+    A, t, tau, w, phi = syms = sympy.symbols("A t tau w phi", positive=True)
+    X = np.random.default_rng(1).uniform(0.1, 3, (50, 5))
+    expr = A * (sympy.sin(phi) * sympy.cos(t * w) + sympy.sin(t * w) * sympy.cos(phi)) \
+        * sympy.exp(-t / tau)
+    assert simplest(expr, syms, X) == A * sympy.exp(-t / tau) * sympy.sin(phi + t * w)

@@ -179,6 +179,9 @@ def _rewritings(expr, thorough: bool, substitutions=()):
     steps = [sympy.together, sympy.factor, sympy.cancel, _powers_of_numbers]
     if len(expr.atoms(sympy.exp)) > 1:
         steps.append(_exponentials_spread)
+    if expr.has(sympy.sin, sympy.cos):  # sin a·cos b + cos a·sin b is sin(a + b) (a phase)
+        from sympy.simplify.fu import TR10i
+        steps.append(TR10i)
     sources = list(dict.fromkeys([expr, _whole_floats(expr), _whole_floats(_tangents(expr))]
                                  + [_whole_floats(expr.xreplace(s)) for s in substitutions]))
     # factor() of a function whose argument holds a fractional power runs for minutes
