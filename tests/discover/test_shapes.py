@@ -73,18 +73,3 @@ def test_two_exponentials_times_an_amplitude_input():
     expr, err, (D, t) = _best(two_rate_formulas, law, [(1, 5), (0, 6)], ["D", "t"])
     assert err < 1e-8, (expr, err)
     assert D in expr.free_symbols
-
-
-def test_only_the_best_amplitudes_are_refined():
-    """Five inputs give 20 pairs (input, amplitude): the grid ranks them, REFINED are refined
-    (with the 5 inputs alone), and the law's pair is among them."""
-    from unittest import mock
-
-    from kanlab.discover import _two_rates
-    law = lambda a, D, b, t, c: D * (np.exp(-0.5 * t) - np.exp(-4 * t))  # noqa: E731
-    ranges = [(1, 2), (1, 5), (1, 2), (0, 6), (1, 2)]
-    with mock.patch.object(_two_rates, "_refined", wraps=_two_rates._refined) as refined:
-        expr, err, syms = _best(two_rate_formulas, law, ranges, ["a", "D", "b", "t", "c"])
-    assert refined.call_count == 5 + _two_rates.REFINED, refined.call_count
-    assert err < 1e-8, (expr, err)
-    assert syms[1] in expr.free_symbols

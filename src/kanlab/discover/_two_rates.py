@@ -21,7 +21,6 @@ RATES = np.concatenate([-np.geomspace(0.1, 5.0, 12), np.geomspace(0.1, 50.0, 30)
 FIT_ROWS = 600  # training rows of the fits (the pipeline refits on all of them)
 MAX_INPUTS = 6  # inputs tried, at most (each costs about 10 ms)
 MAX_AMPLITUDE = 3  # candidates with an amplitude input passed on, the best on validation rows
-REFINED = 6  # pairs (input, amplitude) refined after the grid, the best on training rows
 
 
 def _project(E, y):
@@ -32,9 +31,10 @@ def _project(E, y):
     return float(r @ r), coef
 
 
-def _grid_fit(u, y):
-    """``(rss, (k1, k2), (c0, c1, c2))`` of the best pair of rates on the grid :data:`RATES`
-    (``rss`` inf and the rest None where no pair is usable)."""
+def two_rate_fit(u, y):
+    """``(rss, (k1, k2), (c0, c1, c2))`` of ``y ≈ c0 + c1·exp(−k1·u) + c2·exp(−k2·u)``,
+    ``u`` scaled to ``[0, 1]`` (the grid of :data:`RATES`, then a local refinement)."""
+    from scipy.optimize import least_squares
     E = np.exp(-np.outer(u, RATES))  # rows × rates
     A = np.column_stack([np.ones(len(u)), E])
     G, b = A.T @ A, A.T @ y
@@ -49,14 +49,7 @@ def _grid_fit(u, y):
         coef = np.linalg.solve(Gs[ok], bs[ok][:, :, None])[:, :, 0]
         explained = np.einsum("pk,pk->p", coef, bs[ok])  # b·c = y·A c at the normal equations
     k = int(np.argmax(explained))
-    rss = max(float(y @ y) - float(explained[k]), 0.0)
-    return rss, tuple(RATES[[i[ok][k], j[ok][k]]]), tuple(coef[k])
-
-
-def _refined(u, y, start):
-    """``(rss, (k1, k2), (c0, c1, c2))`` after a local refinement of the rates ``start``."""
-    from scipy.optimize import least_squares
-    start = np.asarray(start, dtype=np.float64)
+    start = RATES[[i[ok][k], j[ok][k]]]
 
     def residual(rates):
         E2 = np.exp(-np.outer(u, rates))
@@ -76,15 +69,6 @@ def _refined(u, y, start):
     return rss, tuple(float(r) for r in rates), tuple(float(v) for v in c)
 
 
-def two_rate_fit(u, y):
-    """``(rss, (k1, k2), (c0, c1, c2))`` of ``y ≈ c0 + c1·exp(−k1·u) + c2·exp(−k2·u)``,
-    ``u`` scaled to ``[0, 1]`` (the grid of :data:`RATES`, then a local refinement)."""
-    rss, start, _ = _grid_fit(u, y)
-    if start is None:
-        return np.inf, None, None
-    return _refined(u, y, start)
-
-
 def two_rate_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     """Candidate formulas (sympy, in ``symbols``): two exponentials of one input (see above),
     alone or times another input that is never 0 (an amplitude: ``A·(e^(−t) − e^(−3t))``).
@@ -101,11 +85,8 @@ def two_rate_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     amplitudes = [None] + [a for a in range(n) if np.all(np.isfinite(X_train[:, a]))
                            and np.all(X_train[:, a] != 0)]
     F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
-    # every pair (input, amplitude) on the grid; the local refinement (three quarters of a
-    # fit's time) only for the inputs alone and the REFINED best with an amplitude, ranked
-    # by the grid fit's error in y (six inputs: 30 pairs, a second and more of CPU)
-    grid = []  # (training RMSE in y, m, a, u, target, grid fit)
-    for m in range(n):
+    out, scaled = [], []  # scaled: (validation RMSE, formula) of those with an amplitude
+    for m, sym in enumerate(symbols[:n]):
         x = X_train[:, m]
         lo, width = float(np.min(x)), float(np.ptp(x))
         if not width > 0 or not np.all(np.isfinite(x)):
@@ -114,38 +95,23 @@ def two_rate_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
             if a == m:
                 continue
             amp = 1.0 if a is None else X_train[:, a]
-            u, target = (x - lo) / width, y_train / amp
-            fit = _grid_fit(u, target)
-            if fit[1] is None:
+            rss, rates, c = two_rate_fit((x - lo) / width, y_train / amp)
+            if rates is None or not np.isfinite(rss):
+                continue
+            with np.errstate(all="ignore"):  # c·exp(-k·(x - lo)/width): the shift joins c
+                coef = [ci * np.exp(k * lo / width) for ci, k in zip(c[1:], rates)]
+            if not np.all(np.isfinite(coef)):
+                continue
+            expr = F(c[0]) + sum(F(ci) * sympy.exp(-F(k / width) * sym)
+                                 for ci, k in zip(coef, rates))
+            if a is None:
+                out.append(expr)
                 continue
             with np.errstate(all="ignore"):
-                E = np.exp(-np.outer(u, fit[1]))
-                pred = amp * (fit[2][0] + E @ np.asarray(fit[2][1:]))
-                err = float(np.sqrt(np.mean((pred - y_train) ** 2)))
-            grid.append((err if np.isfinite(err) else np.inf, m, a, u, target, fit))
-    chosen = sorted((g for g in grid if g[2] is not None), key=lambda g: g[0])[:REFINED]
-    chosen = [g for g in grid if g[2] is None] + chosen
-    out, scaled = [], []  # scaled: (validation RMSE, formula) of those with an amplitude
-    for _, m, a, u, target, fit in chosen:
-        sym, x = symbols[m], X_train[:, m]
-        lo, width = float(np.min(x)), float(np.ptp(x))
-        rss, rates, c = _refined(u, target, fit[1])
-        if rates is None or not np.isfinite(rss):
-            continue
-        with np.errstate(all="ignore"):  # c·exp(-k·(x - lo)/width): the shift joins c
-            coef = [ci * np.exp(k * lo / width) for ci, k in zip(c[1:], rates)]
-        if not np.all(np.isfinite(coef)):
-            continue
-        expr = F(c[0]) + sum(F(ci) * sympy.exp(-F(k / width) * sym)
-                             for ci, k in zip(coef, rates))
-        if a is None:
-            out.append(expr)
-            continue
-        with np.errstate(all="ignore"):
-            pred = X_val[:, a] * (c[0] + sum(ci * np.exp(-k / width * X_val[:, m])
-                                             for ci, k in zip(coef, rates)))
-            err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
-        if np.isfinite(err):
-            scaled.append((err, symbols[a] * expr))
+                pred = X_val[:, a] * (c[0] + sum(ci * np.exp(-k / width * X_val[:, m])
+                                                 for ci, k in zip(coef, rates)))
+                err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
+            if np.isfinite(err):
+                scaled.append((err, symbols[a] * expr))
     scaled.sort(key=lambda t: t[0])
     return out + [expr for _, expr in scaled[:MAX_AMPLITUDE]]
