@@ -34,6 +34,7 @@ MIN_CHANGE = 1e-3  # y - x_a at least this share of |y| somewhere (else x_a alon
 MAX_TERMS = 3  # terms of a fitted sum at most
 BEAM = 8  # subsets kept per size by the beam search
 WIDE = 120  # pairs and triples kept where every pair is tried (a difference over a sum)
+WIDE_MAX_TERMS = 500  # ... and only with up to this many terms (four inputs give about 440)
 FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
 VAL_ROWS = 1000  # validation rows that score them (in y's units)
 PER_SIZE = 2  # formulas returned per number of terms
@@ -93,8 +94,10 @@ def difference_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     logs = _log_features(X_all, symbols)
     log_values = np.column_stack([v for v, _ in logs] + [values]) if logs else values
     log_exprs = [("log", b) for _, b in logs] + list(exprs)
+    # every pair of terms for a short list only: six inputs' thousand terms cost 8 s of CPU
+    wide = WIDE if values.shape[1] <= WIDE_MAX_TERMS else 0
     return fit_targets(targets, (values, exprs), (log_values, log_exprs), len(y_train), y_val,
-                       wide=WIDE)
+                       wide=wide)
 
 
 def extra_term_formulas(X_train, y_train, X_val, y_val, symbols, extra_terms,
