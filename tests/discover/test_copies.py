@@ -35,3 +35,18 @@ def test_offsets_are_found_and_independent_columns_are_not():
     assert abs(float(subs[0][k].subs(c, 10)) - 283.15) < 1e-9
     assert copy_substitutions(c * x, syms, X) == []
     assert copy_substitutions(k, syms, X) == []  # one of the pair is not in the formula
+
+
+def test_the_copy_pairs_are_found_once_per_rows():
+    """Every candidate is rewritten on the same rows: the pairs are computed once for them."""
+    from kanlab.discover._copies import _copy_pairs
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1, (40, 3))
+    X[:, 2] = 57.3 * X[:, 0] + 2.0
+    a, b, c = syms = sympy.symbols("a b c", positive=True)
+    _copy_pairs.cache_clear()
+    first = copy_substitutions(a * c, syms, X)
+    second = copy_substitutions(a * b + c, syms, X.copy())
+    assert len(first) == len(second) == 2
+    assert _copy_pairs.cache_info().hits == 1 and _copy_pairs.cache_info().misses == 1
+    assert copy_substitutions(a * b, syms, X) == []  # the pair's inputs are not both used

@@ -80,3 +80,16 @@ def test_targets_of_both_signs_or_no_positive_input_give_nothing():
     x, z = syms = _symbols("x", "z")
     X = _rows(5, 300, [(-1, 1), (-2, 2)])
     assert group_formulas(X, X[:, 0] * X[:, 1], X, X[:, 0] * X[:, 1], syms) == []
+
+
+def test_a_root_less_its_value_at_zero():
+    """m·(sqrt(1 + (p/m)²) - 1): a root of 1 + u less 1, which (1 + u)^k alone misses."""
+    rng = np.random.default_rng(7)
+    n = 600
+    X = np.c_[rng.uniform(1, 5, n), rng.uniform(0.5, 8, n)]
+    syms = sympy.symbols("m p", positive=True)
+    y = X[:, 0] * (np.sqrt(1 + (X[:, 1] / X[:, 0]) ** 2) - 1)
+    found = group_formulas(X[:400], y[:400], X[400:], y[400:], syms)
+    fitted = [refit(f, syms, X[:400], y[:400]) for f in found]
+    best = min(fitted, key=lambda f: rmse_of(f, syms, X[400:], y[400:]))
+    assert rmse_of(best, syms, X[400:], y[400:]) < 1e-9 * np.std(y), best

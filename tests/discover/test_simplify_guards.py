@@ -32,3 +32,21 @@ def test_linearised_skips_an_argument_beyond_float64():
     expr = sympy.sin(sympy.Float("1e6000") * x) + sympy.sin(x / 100)
     X = np.linspace(1, 2, 20)[:, None]
     assert linearised(expr, [x], X) == sympy.sin(sympy.Float("1e6000") * x) + x / 100
+
+
+def test_a_sum_of_decays_rather_than_a_growing_exponential_cancelled():
+    """A·(e^(2t) − 1)·e^(−3t) prints as A·(e^(−t) − e^(−3t)): one node more, no growing term."""
+    A, t = syms = sympy.symbols("A t", positive=True)
+    X = np.random.default_rng(0).uniform(0.1, 3, (50, 2))
+    assert simplest(A * (sympy.exp(2 * t) - 1) * sympy.exp(-3 * t), syms, X) == \
+        A * (sympy.exp(-t) - sympy.exp(-3 * t))
+    assert simplest(A - A * sympy.exp(-t), syms, X) == A - A * sympy.exp(-t)  # left as it is
+
+
+def test_a_sum_of_products_of_sines_is_a_sine_of_a_sum():
+    """The phase search's A·(sin φ·cos ωt + sin ωt·cos φ)·e^(−t/τ) prints as one sine."""
+    A, t, tau, w, phi = syms = sympy.symbols("A t tau w phi", positive=True)
+    X = np.random.default_rng(1).uniform(0.1, 3, (50, 5))
+    expr = A * (sympy.sin(phi) * sympy.cos(t * w) + sympy.sin(t * w) * sympy.cos(phi)) \
+        * sympy.exp(-t / tau)
+    assert simplest(expr, syms, X) == A * sympy.exp(-t / tau) * sympy.sin(phi + t * w)

@@ -52,3 +52,18 @@ def test_a_weighted_mean_whose_weights_are_products():
                                        [(10, 20), (30, 45), (0.2, 3), (1, 4), (0.5, 5)],
                                        ["a", "b", "p", "q", "r"])
     assert err < 1e-8, (expr, err)
+
+
+def test_a_difference_over_a_short_sum_alone():
+    """(T1 - T2)/(a + b) (two resistances in series): the cheap search of differences over
+    sums (tried even where a look-alike passes for noise) holds it, and offers no candidate
+    without a difference."""
+    from kanlab.discover._transformed import difference_formulas
+    expr, err, (T1, T2, a, b) = best_found(
+        difference_formulas, lambda T1, T2, a, b: (T1 - T2) / (a + b),
+        [(300, 400), (250, 290), (1, 3), (2, 5)], ["T1", "T2", "a", "b"])
+    assert err < 1e-8, (expr, err)
+    assert expr.free_symbols == {T1, T2, a, b}
+    X, y = law_data(lambda a, b: a * b / (a + b), [(1, 3), (2, 50)])
+    assert difference_formulas(X[:900], y[:900], X[900:], y[900:],
+                               sympy.symbols("a b", positive=True)) == []

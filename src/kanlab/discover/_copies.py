@@ -9,6 +9,8 @@ tries them as rewritings (kept only when shorter and equal on the rows).
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = ["copy_substitutions", "COPY_RTOL"]
@@ -36,23 +38,37 @@ def copy_substitutions(expr, symbols, X) -> list[dict]:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or len(X) < 3:
         return []
-    used = [k for k, s in enumerate(symbols) if s in expr.free_symbols]
-    if len(used) < 2 or not np.all(np.isfinite(X[:, used])):
+    used = {k for k, s in enumerate(symbols) if s in expr.free_symbols}
+    if len(used) < 2:
         return []
-    # a copy is a correlation of ±1: one product of the standardised columns finds the
-    # pairs to check (an exact fit per pair of six inputs cost 3 ms per formula)
-    Z = X[:, used] - X[:, used].mean(axis=0)
-    norms = np.linalg.norm(Z, axis=0)
-    Z = Z / np.where(norms > 0, norms, np.inf)  # (rows, used): a constant column is all 0
-    near = np.abs(Z.T @ Z) > 1 - 1e-6  # (used, used)
     out = []
-    for n, i in enumerate(used):
-        for m in range(n + 1, len(used)):
-            j = used[m]
-            fit = _affine_copy(X[:, i], X[:, j]) if near[n, m] else None
-            if fit is None:
-                continue
-            a, b = (sympy.Float(v, 17) for v in fit)
+    for i, j, a, b in _copy_pairs(X.tobytes(), X.shape):
+        if i in used and j in used:
+            a, b = sympy.Float(a, 17), sympy.Float(b, 17)
             si, sj = symbols[i], symbols[j]
             out += [{sj: a * si + b}, {si: (sj - b) / a}]
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _copy_pairs(data: bytes, shape) -> tuple:
+    """``((i, j, a, b), ...)``: columns ``j = a·i + b`` of the rows (the bytes of a float64
+    array of ``shape``); cached, since every candidate formula is rewritten on the same rows."""
+    X = np.frombuffer(data, dtype=np.float64).reshape(shape)
+    finite = [k for k in range(shape[1]) if np.all(np.isfinite(X[:, k]))]
+    if len(finite) < 2:
+        return ()
+    # a copy is a correlation of ±1: one product of the standardised columns finds the
+    # pairs to check (an exact fit per pair of six inputs cost 3 ms per formula)
+    Z = X[:, finite] - X[:, finite].mean(axis=0)
+    norms = np.linalg.norm(Z, axis=0)
+    Z = Z / np.where(norms > 0, norms, np.inf)  # (rows, finite): a constant column is all 0
+    near = np.abs(Z.T @ Z) > 1 - 1e-6  # (finite, finite)
+    out = []
+    for n, i in enumerate(finite):
+        for m in range(n + 1, len(finite)):
+            j = finite[m]
+            fit = _affine_copy(X[:, i], X[:, j]) if near[n, m] else None
+            if fit is not None:
+                out.append((i, j, *fit))
+    return tuple(out)

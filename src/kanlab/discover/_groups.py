@@ -69,11 +69,15 @@ def _functions():
         "1p": (lambda u: 1 + u, lambda u: 1 + u),  # (1 + u)^k: 1/(1 + u), sqrt(1 - u), ...
         "expm1": (np.expm1, lambda u: sympy.exp(u) - 1),
         "exp1p": (lambda u: np.exp(u) + 1, lambda u: sympy.exp(u) + 1),
+        # a root of 1 + u less its value at u = 0: m·(1/sqrt(1 - v²) - 1), sqrt(1 + u) - 1
+        # (the energy above rest); (1 + u)^k alone leaves the -1 out
+        "root1m": (lambda u: np.sqrt(1 + u) - 1, lambda u: sympy.sqrt(1 + u) - 1),
+        "invroot1m": (lambda u: 1 / np.sqrt(1 + u) - 1, lambda u: 1 / sympy.sqrt(1 + u) - 1),
     }
 
 
 FUNCTIONS = ("exp", "log", "log1p", "tanh", "atan", "sin", "cos", "asin", "sinh", "cosh", "1p", "expm1",
-    "exp1p")  # "exp": exp(k·Q), the scale in k
+    "exp1p", "root1m", "invroot1m")  # "exp": exp(k·Q), the scale in k
 
 
 def _bspline(s, knots: int = KNOTS):
@@ -352,7 +356,9 @@ def _fit_formula(name, b, c, X, y, X_val, y_val, pos, symbols, fns, sign, w):
         inner = sympy.exp(F(coef[-1]) * group)
         power = 1
     else:
-        s_f = float(np.sign(np.median(fns[name][0](c * np.exp(Z @ bf)))))
+        # a whole sign: -1.0·(f - 1) would spread into -1.0·f + 1.0, a constant the refit
+        # then moves (1/sqrt(1 - u) - 1.02 for the energy above rest)
+        s_f = int(np.sign(np.median(fns[name][0](c * np.exp(Z @ bf)))))
         inner = s_f * fns[name][1](u)
         power = sympy.Rational(k.numerator, k.denominator)
     expr = sign * sympy.exp(F(coef[0])) * sympy.Mul(*[s ** F(a) for s, a in zip(syms, coef[1:-1])]) \

@@ -153,7 +153,8 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
             _add(candidates, seen, offset_formulas(best["expr"], data["X_train"], data["y_train"],
                                                    data["X_val"], data["y_val"], symbols),
                  "offset", symbols, data)
-        # differences of reciprocals, high powers, two exponentials with fitted rates; then
+        # differences of reciprocals, a difference over a short sum, high powers, two
+        # exponentials with fitted rates; then
         # targets transformed with an input (an offset off, h/y), ratios of short sums (also
         # over a sum of like inputs), sums of powers times a function (of y or y²), sums
         # scaled by a ratio with a difference (see each module),
@@ -165,10 +166,11 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         from kanlab.discover._rational import rational_formulas
         from kanlab.discover._scaled import scaled_formulas
         from kanlab.discover._sum_ratios import sum_ratio_formulas
-        from kanlab.discover._transformed import transformed_formulas
+        from kanlab.discover._transformed import difference_formulas, transformed_formulas
         from kanlab.discover._two_rates import two_rate_formulas
         from kanlab.discover._waves import wave_formulas
         for source, find in (("inverse differences", inverse_difference_formulas),
+                             ("transformed", difference_formulas),
                              ("powers", power_formulas), ("two rates", two_rate_formulas),
                              ("rational", sum_ratio_formulas), ("waves", wave_formulas)):
             # cheap (0.1 s): tried unless a formula is exact, even where a look-alike's

@@ -146,6 +146,30 @@ def _tangents(expr):
     return walk(expr)
 
 
+def _exponentials_spread(expr):
+    """``expr`` multiplied out, the exponentials of each product merged, and the common
+    factors other than exponentials taken out again: ``A·(e^(2t) − 1)·e^(−3t)`` is
+    ``A·(e^(−t) − e^(−3t))``."""
+    import sympy
+    out = sympy.expand(expr, deep=False)
+    held = {f: sympy.Dummy("e") for f in out.atoms(sympy.exp)}
+    return sympy.factor_terms(out.xreplace(held)).xreplace({d: f for f, d in held.items()})
+
+
+def _cost(expr) -> int:
+    """Nodes, plus 2 for each product of an exponential and a sum holding another: a
+    growing exponential that a decaying one cancels (``(e^(2t) − 1)·e^(−3t)``) reads worse
+    and overflows sooner than the same law written as a sum of decays."""
+    import sympy
+    from kanlab.discover._constants import complexity
+    mixed = 0
+    for m in expr.atoms(sympy.Mul):
+        if any(isinstance(f, sympy.exp) for f in m.args) and any(
+                f.is_Add and f.has(sympy.exp) for f in m.args):
+            mixed += 1
+    return complexity(expr) + 2 * mixed
+
+
 def _rewritings(expr, thorough: bool, substitutions=()):
     """Rewritten forms of ``expr`` (not yet checked), also of ``expr`` under each of the
     value-preserving ``substitutions`` (an input's exact copy in other units)."""
@@ -153,6 +177,11 @@ def _rewritings(expr, thorough: bool, substitutions=()):
     from kanlab.discover._constants import complexity
     from kanlab.discover._sympy_bounds import MAX_DEGREE, STEP_CPU_S, polynomial_degree, within
     steps = [sympy.together, sympy.factor, sympy.cancel, _powers_of_numbers]
+    if len(expr.atoms(sympy.exp)) > 1:
+        steps.append(_exponentials_spread)
+    if expr.has(sympy.sin, sympy.cos):  # sin a·cos b + cos a·sin b is sin(a + b) (a phase)
+        from sympy.simplify.fu import TR10i
+        steps.append(TR10i)
     sources = list(dict.fromkeys([expr, _whole_floats(expr), _whole_floats(_tangents(expr))]
                                  + [_whole_floats(expr.xreplace(s)) for s in substitutions]))
     # factor() of a function whose argument holds a fractional power runs for minutes
@@ -192,7 +221,10 @@ def simplest(expr, symbols, X, thorough: bool = False, rtol: float = 1e-9):
             fraction of a second; used once, on the chosen formula).
 
     Where two inputs are exact affine copies on ``X`` (:mod:`._copies`), the forms with
-    one written in terms of the other are rewritten too.  Returns ``expr`` itself when no rewriting is shorter and equal on the rows.
+    one written in terms of the other are rewritten too.  A product of an exponential and
+    a sum of others counts 2 nodes more (:func:`_cost`): ``A·(e^(−t) − e^(−3t))`` is printed
+    rather than ``A·(e^(2t) − 1)·e^(−3t)``.  Returns ``expr`` itself when no rewriting is
+    shorter and equal on the rows.
     """
     import sympy
     from kanlab.discover._constants import complexity, evaluate
@@ -201,15 +233,15 @@ def simplest(expr, symbols, X, thorough: bool = False, rtol: float = 1e-9):
         return expr
     reference = evaluate(expr, symbols, X)
     finite = np.isfinite(reference)
-    best, size = expr, complexity(expr)
+    best, size = expr, _cost(expr)
     copies = copy_substitutions(expr, symbols, X)
     for other in _rewritings(expr, thorough, copies):
-        if complexity(other) >= size or other.has(sympy.zoo, sympy.nan, sympy.I):
+        if _cost(other) >= size or other.has(sympy.zoo, sympy.nan, sympy.I):
             continue
         values = evaluate(other, symbols, X)
         if np.array_equal(np.isfinite(values), finite) and np.allclose(
                 values[finite], reference[finite], rtol=rtol, atol=1e-300):
-            best, size = other, complexity(other)
+            best, size = other, _cost(other)
     return best
 
 

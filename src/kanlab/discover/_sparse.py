@@ -18,7 +18,9 @@ sum of terms from :func:`kanlab.discover._terms.term_library`:
   a short sum); sums and differences of two inputs of similar size enter the log fits as
   columns (``k·(T1 - T2)``);
 - a sine or cosine of a sum or difference (a phase): ``y`` and ``y/x`` as short sums of
-  products of two sines and cosines (:func:`kanlab.discover._terms.phase_terms`).
+  products of two sines and cosines (:func:`kanlab.discover._terms.phase_terms`), and
+  ``y/h`` with ``h = a·exp(-u)`` a decaying envelope
+  (:func:`kanlab.discover._envelopes.phase_envelopes`: ``A·exp(-t/τ)·sin(ω·t + φ)``).
 
 For every transform and kind, a beam search over subsets selects up to
 :data:`MAX_TERMS` terms on the training
@@ -116,6 +118,7 @@ def _log_features(X, symbols):
 def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANSFORMS,
                        max_terms: int = MAX_TERMS) -> list:
     """Candidate formulas (sympy, in ``symbols``) for ``y`` from sparse fits over library terms."""
+    from kanlab.discover._envelopes import phase_envelopes
     from kanlab.discover._factors import difference_logs, oscillating
     from kanlab.discover._terms import phase_terms, term_library
     # a seeded sample of the rows: the library stays small in memory (terms × rows) whatever
@@ -136,11 +139,13 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
             extra["oscillating"] = oscillating(values, exprs)
         del values, exprs
     # a sine or cosine of a sum or difference (a phase): a short sum of products of two
-    # sines and cosines (see phase_terms); additive fits of y itself and of y over a factor
+    # sines and cosines (see phase_terms); additive fits of y itself, of y over an input and
+    # of y over a decaying envelope a·exp(-u) (see phase_envelopes)
     values, exprs = phase_terms(X_all, symbols)
     if values.shape[1]:
+        envelopes = phase_envelopes(X_all, symbols, y_train)
         _search(scored, values, exprs, [], table, ("id",), n_tr, y_train, y_val, PHASE_TERMS,
-                BEAM, extra | {"additive": True})
+                BEAM, extra | {"additive": True, "envelopes": envelopes})
     floor = 1e-9 * (float(np.std(y_val)) or 1.0)  # noise-free data: exact to within this
     return [_to_sympy(item, table) for item in _best(scored, floor)]
 
@@ -231,11 +236,14 @@ def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
         kinds.append(("mul", _log(s_t * t), log_vals, log_exprs, None))
     if extra is None:
         return kinds
-    if extra.get("additive"):  # t and t over each input that is never 0 (an amplitude)
+    if extra.get("additive"):  # t over each input that is never 0 (an amplitude), and over
+        # each envelope a·exp(-u)
         X, syms = extra["X"], extra["symbols"]
+        factors = [(X[:, i], syms[i]) for i in range(X.shape[1]) if np.all(X[:, i] != 0)]
+        factors += extra.get("envelopes", [])
         with np.errstate(all="ignore"):
-            return kinds[:1] + [("add", t / X[:n_tr, i], values, exprs, (X[:, i], syms[i]))
-                                for i in range(X.shape[1]) if np.all(X[:, i] != 0)]
+            return kinds[:1] + [("add", t / h[:n_tr], values, exprs, (h, h_expr))
+                                for h, h_expr in factors]
     if s_t and logs:  # a product of powers of x, sin x, cos x
         kinds.append(("pow", _log(s_t * t), np.column_stack([v for v, _ in logs]),
                       [("log", b) for _, b in logs], None))

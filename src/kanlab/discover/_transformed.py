@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["transformed_formulas", "fit_targets", "differences", "OFFSET_RANGE", "MAX_TERMS"]
+__all__ = ["transformed_formulas", "difference_formulas", "fit_targets", "differences", "OFFSET_RANGE", "MAX_TERMS"]
 
 OFFSET_RANGE = 10.0  # an offset input's median within this factor of the target's
 MIN_CHANGE = 1e-3  # y - x_a at least this share of |y| somewhere (else x_a alone is y)
 MAX_TERMS = 3  # terms of a fitted sum at most
 BEAM = 8  # subsets kept per size by the beam search
+WIDE = 120  # pairs and triples kept where every pair is tried (a difference over a sum)
+WIDE_MAX_TERMS = 500  # ... and only with up to this many terms (four inputs give about 440)
 FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
 VAL_ROWS = 1000  # validation rows that score them (in y's units)
 PER_SIZE = 2  # formulas returned per number of terms
@@ -71,6 +73,33 @@ def transformed_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     return found
 
 
+def difference_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
+    """Candidate formulas ``(x_i - x_j)/S(x)`` only: a difference over a short sum.
+
+    The cheap part of :func:`transformed_formulas` (one target per difference of two like
+    inputs), tried even where a look-alike's residuals pass for noise:
+    ``(T1 - T2)/log(T1/T2)`` under 1 % noise has look-alikes of sums of roots within it.
+    """
+    from kanlab.discover._sparse import _log_features
+    from kanlab.discover._split import sample_xy
+    from kanlab.discover._terms import term_library
+    X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
+    X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
+    X_all = np.vstack([X_train, X_val])
+    y_all = np.concatenate([y_train, y_val])
+    targets = _reciprocals(X_all, y_all, symbols, inputs=False, unit=False)
+    if not targets:
+        return []
+    values, exprs = term_library(X_all, symbols, simple=True)
+    logs = _log_features(X_all, symbols)
+    log_values = np.column_stack([v for v, _ in logs] + [values]) if logs else values
+    log_exprs = [("log", b) for _, b in logs] + list(exprs)
+    # every pair of terms for a short list only: six inputs' thousand terms cost 8 s of CPU
+    wide = WIDE if values.shape[1] <= WIDE_MAX_TERMS else 0
+    return fit_targets(targets, (values, exprs), (log_values, log_exprs), len(y_train), y_val,
+                       wide=wide)
+
+
 def extra_term_formulas(X_train, y_train, X_val, y_val, symbols, extra_terms,
                         logs: bool = False) -> list:
     """Short sums of the simple term list plus ``extra_terms(X, symbols)`` (values, exprs),
@@ -100,7 +129,7 @@ def extra_term_formulas(X_train, y_train, X_val, y_val, symbols, extra_terms,
     return fit_targets([target], (values, exprs), log_terms, len(y_train), y_val)
 
 
-def fit_targets(targets, terms, log_terms, n_tr, y_val) -> list:
+def fit_targets(targets, terms, log_terms, n_tr, y_val, wide: int = 0) -> list:
     """Formulas for ``y`` from short sums fitted to transformed targets.
 
     ``targets``: ``[(t, back_np, back)]`` with ``t`` on the training rows (the first ``n_tr``)
@@ -109,6 +138,8 @@ def fit_targets(targets, terms, log_terms, n_tr, y_val) -> list:
     ``(values, exprs)`` of the additive fits and of the log fits (``None``: no log fits).
     Each target is fitted as a sum of at most :data:`MAX_TERMS` terms and, where it keeps
     one sign, as an exponential of one; the best :data:`PER_SIZE` per size are returned.
+    With ``wide``, the additive fits try every pair of terms first (see
+    :func:`kanlab.discover._subsets._stepwise`).
     """
     from kanlab.discover._signs import dominant_sign
     values, exprs = terms
@@ -126,7 +157,8 @@ def fit_targets(targets, terms, log_terms, n_tr, y_val) -> list:
             # near 0, noise the size of t, count little), rows of the other sign not at all
             w = np.ones(n_tr) if kind == "add" else np.where(sign * t[:n_tr] > 0,
                                                               np.abs(t[:n_tr]), 0.0)
-            for cols, beta, c0 in _paths(V[:n_tr], target[:n_tr], w):
+            for cols, beta, c0 in _paths(V[:n_tr], target[:n_tr], w,
+                                         wide if kind == "add" else 0):
                 with np.errstate(all="ignore"):
                     u = c0 + V[n_tr:, cols] @ beta
                     u = u if kind == "add" else sign * np.exp(u)
@@ -136,14 +168,14 @@ def fit_targets(targets, terms, log_terms, n_tr, y_val) -> list:
     return [_to_sympy(item) for item in _best(scored)]
 
 
-def _paths(V, t, w):
+def _paths(V, t, w, wide: int = 0):
     """``[(columns, coefficients, intercept)]`` of the beam search, rows weighted by ``w``."""
     from kanlab.discover._subsets import _pruned, _stepwise, weighted_design
     if not np.all(np.isfinite(t)) or np.ptp(t) == 0:
         return []
     D, tc, mean, std, t_mean = weighted_design(V, t, w)
     out = {}
-    for cols, _ in _stepwise(D, tc, MAX_TERMS, BEAM):
+    for cols, _ in _stepwise(D, tc, MAX_TERMS, BEAM, wide):
         for c, b in _pruned(D, tc, cols):
             out[tuple(c)] = (list(c), b)
     found = []
@@ -195,11 +227,13 @@ def _offsets(X, y, symbols) -> list:
     return out
 
 
-def _reciprocals(X, y, symbols, inputs: bool = True) -> list:
-    """``[(t, back)]``: ``t = h/y`` for ``h`` 1, an input (``inputs``) or a difference of two."""
+def _reciprocals(X, y, symbols, inputs: bool = True, unit: bool = True) -> list:
+    """``[(t, back)]``: ``t = h/y`` for ``h`` 1 (``unit``), an input (``inputs``) or a
+    difference of two."""
     if not (np.all(y > 0) or np.all(y < 0)):
         return []
-    factors = [(np.ones(len(y)), 1)] + [(X[:, i], s) for i, s in enumerate(symbols) if inputs]
+    factors = [(np.ones(len(y)), 1)] if unit else []
+    factors += [(X[:, i], s) for i, s in enumerate(symbols) if inputs]
     factors += differences(X, symbols)
     out = []
     with np.errstate(all="ignore"):
