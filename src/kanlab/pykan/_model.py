@@ -30,6 +30,7 @@ from kanlab.pykan import _legacy, _views
 from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._extras import PykanExtras
+from kanlab.pykan._symbolic_methods import SymbolicMethods
 
 __all__ = ["KAN", "MultKAN", "adopt"]
 
@@ -73,7 +74,7 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
     return new
 
 
-class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
+class KAN(Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
     The defaults are pykan's (``grid_eps=0.02``, ``sb_trainable=True``), and
@@ -295,48 +296,6 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, _NativeKAN):
     def remove_node(self, l, i, mode="all", log_history=True) -> None:
         from kanlab.pykan._structure import remove_node
         remove_node(self, int(l), int(i), mode)
-
-    # ------------------------------------------------------------------ symbolic
-    def fix_symbolic(self, l, i, j, fun_name, fit_params_bool=True, a_range=(-10, 10),
-                     b_range=(-10, 10), verbose=True, random=False, log_history=True):
-        from kanlab.pykan._symbolic import fix_symbolic
-        r2 = fix_symbolic(self, int(l), int(i), int(j), fun_name, fit_params_bool, a_range,
-                          b_range, verbose, random)
-        if log_history:
-            self.log_history("fix_symbolic")
-        return r2
-
-    def unfix_symbolic(self, l, i, j, log_history=True) -> None:
-        super().unfix_symbolic(int(l), int(i), int(j))
-        if log_history:
-            self.log_history("unfix_symbolic")
-
-    def unfix_symbolic_all(self, log_history=True) -> None:
-        for l, sym in enumerate(self.symbolic):
-            for j, i in (sym.mask != 0).nonzero().tolist():
-                super().unfix_symbolic(l, i, j)
-
-    def suggest_symbolic(self, l, i, j, a_range=(-10, 10), b_range=(-10, 10), lib=None, topk=5,
-                         verbose=True, r2_loss_fun=None, c_loss_fun=None, weight_simple=0.8):
-        from kanlab.pykan._symbolic import suggest_symbolic
-        return suggest_symbolic(self, int(l), int(i), int(j), a_range, b_range, lib, int(topk),
-                                verbose, weight_simple, r2_loss_fun, c_loss_fun)
-
-    def auto_symbolic(self, a_range=(-10, 10), b_range=(-10, 10), lib=None, verbose=1,
-                      weight_simple=0.8, r2_threshold=0.0):
-        from kanlab.pykan._symbolic import auto_symbolic
-        auto_symbolic(self, a_range, b_range, lib, verbose, weight_simple, r2_threshold)
-        self.log_history("auto_symbolic")
-
-    def symbolic_formula(self, var=None, normalizer=None, output_normalizer=None,
-                         simplify=False):
-        """``([one sympy expression per output], input variables)``, as pykan."""
-        from kanlab.pykan._symbolic import symbolic_formula
-        return symbolic_formula(self, var, normalizer, output_normalizer)
-
-    def set_mode(self, l, i, j, mode, mask_n=None) -> None:
-        from kanlab.pykan._structure import set_mode
-        set_mode(self, int(l), int(i), int(j), mode)
 
     # ------------------------------------------------------------------ structure
     # each saves a version, as in the pykan that printed the Physics_4 tutorials (0.2.8 saves
