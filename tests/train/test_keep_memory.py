@@ -82,7 +82,8 @@ def test_a_bad_threshold_is_refused(bad):
         FitConfig(keep_memory_below=bad)
 
 
-def test_kanlab_pykan_keeps_the_memory_below_half_an_interval():
+def test_kanlab_pykan_starts_lbfgs_anew_at_every_grid_update():
+    """Off in kanlab.pykan: kept memory cost Physics_4A its formula and Interp_10 ×4."""
     from kanlab.pykan import _fit as pykan_fit
     seen = []
     original = pykan_fit.FitConfig
@@ -100,4 +101,4 @@ def test_kanlab_pykan_keeps_the_memory_below_half_an_interval():
         model.fit(data, steps=2)
     finally:
         pykan_fit.FitConfig = original
-    assert seen[0] == 0.5  # the fit's config (the displayed reg builds its own)
+    assert seen[0] is None  # the fit's config (the displayed reg builds its own)

@@ -73,11 +73,13 @@ FIRST_GRID_UPDATE_MARGIN = 3.0
 # A model built with another continuation (KAN(extrapolate="extended"), kanlab's argument)
 # keeps it: the choice is made only between these two.
 CONTINUATION_CHOICE = "extended_quadratic"
-# L-BFGS keeps its memory across a grid update that moved no knot by more than half an
-# interval (FitConfig.keep_memory_below, kanlab.train._knot_moves), as pykan keeps one
-# optimiser per fit: Example_1's fit -> refine(10) -> fit over model seeds 0-9, untrapped
-# median 7.1e-4 -> 5.5e-4, none worse (docs/pykan_notebook_runs.md, pykX).
-KEEP_MEMORY_BELOW = 0.5
+# L-BFGS starts anew at every grid update (FitConfig.keep_memory_below off).  Keeping its
+# memory across updates that moved no knot by more than half an interval, as pykan keeps one
+# optimiser per fit, helped Example_1's fit -> refine(10) -> fit (seeds 0-9, untrapped median
+# 7.1e-4 -> 5.5e-4, pykX) but cost Physics_4A its formula (cell 13 9e-15 -> 2.5e-4) and
+# Interp_10 cell 3 x0.62 -> x4.08: the update's refit moves the parameters under the kept
+# curvature pairs (docs/pykan_notebook_runs.md, the merged suite of 2026-12-05, 4th).
+KEEP_MEMORY_BELOW = None
 _CHOSEN_FROM = ("quadratic", CONTINUATION_CHOICE)
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
