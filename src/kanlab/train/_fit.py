@@ -337,6 +337,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             # fused evaluation refer to the old tensors
             x_fit, y_fit = precision.data(x_train, y_train)
             optimizer = _make_optimizer(model, cfg)
+            replay = {}  # a kept trial's later steps were taken in the old dtype: train them
             cache = MagnitudeCache()
             fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 else None
             fused_for, fused_live = continuations(model), True
