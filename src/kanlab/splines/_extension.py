@@ -14,7 +14,7 @@ pieces (the ``k`` extension intervals and beyond the outermost knot) each is one
 polynomial.  :func:`extension_tables` tabulates them once per knot vector, exactly (the
 polynomial arithmetic of :mod:`kanlab.splines._tables`, in float64), in the piece's scaled
 coordinate ``u = (x - origin) / width``; :func:`evaluate_extension` is then a gather and
-Horner's rule for values and derivatives of any order, and :class:`ExtensionFunction` the
+a power vector times the table for values and derivatives of any order, and :class:`ExtensionFunction` the
 same as one autograd node whose backward is the next derivative (so gradients of gradients
 cost one node per order, not the recursion's few dozen).
 """
@@ -230,10 +230,11 @@ def _pieces(tables: ExtensionTables, e: Tensor, f: Tensor, x: Tensor
     return origin, inv_width, coef.reshape(*x.shape, powers, bases)
 
 
-def _horner(x: Tensor, origin: Tensor, inv_width: Tensor, coef: Tensor, derivative: int) -> Tensor:
+def _power_product(x: Tensor, origin: Tensor, inv_width: Tensor, coef: Tensor,
+                   derivative: int) -> Tensor:
     """The polynomials ``coef`` ``(..., P, R)`` in ``u = (x - origin)·inv_width``, or their
     ``derivative``-th derivative in ``x``: ``(..., R)`` (the power vector times ``coef``:
-    one product and one sum, where Horner's rule takes ``2P`` small operations)."""
+    one product and one sum, where Horner's rule would take ``2P`` small operations)."""
     powers = coef.shape[-2]
     if derivative >= powers:
         return torch.zeros_like(coef[..., 0, :])
@@ -252,7 +253,7 @@ class ExtensionFunction(Function):
     @staticmethod
     def forward(x: Tensor, origin: Tensor, inv_width: Tensor, coef: Tensor,
                 derivative: int) -> Tensor:
-        return _horner(x, origin, inv_width, coef, derivative)
+        return _power_product(x, origin, inv_width, coef, derivative)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
@@ -280,4 +281,4 @@ def evaluate_extension(tables: ExtensionTables, e: Tensor, f: Tensor, x: Tensor,
     origin, inv_width, coef = _pieces(tables, e, f, x)
     if node:
         return ExtensionFunction.apply(x, origin, inv_width, coef, derivative)
-    return _horner(x, origin, inv_width, coef, derivative)
+    return _power_product(x, origin, inv_width, coef, derivative)

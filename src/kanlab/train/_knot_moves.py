@@ -8,7 +8,10 @@ pykX): the updates of a ``G = 3`` fit from the initial model move knots by 3-16 
 intervals (keeping the memory across all of them trapped 3 of 6 good seeds), while after
 ``refine(10)`` the updates past the first move them by 0.01-0.2; a new optimiser there threw
 away what the refined fit had learnt (untrapped median training RMSE 7.1e-4, 5.5e-4 keeping
-the memory below half an interval).
+the memory below half an interval).  But a grid update also refits the coefficients, so the
+kept pairs can mislead however little the knots moved: on in kanlab.pykan it cost Physics_4A
+its formula and Interp_10 ×0.62 -> ×4.08, and it is off there as in the native API
+(``FitConfig.keep_memory_below=None``; docs/pykan_notebook_runs.md, the merged suite).
 """
 from __future__ import annotations
 
