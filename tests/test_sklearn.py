@@ -209,7 +209,7 @@ def test_rich_data_use_the_splines():
 
 
 def test_loo_path_matches_brute_force_leave_one_out():
-    from kanlab.sklearn._additive import loo_path
+    from kanlab.train._additive import loo_path
     rng = np.random.default_rng(2)
     F = rng.normal(size=(25, 4))
     T = F @ rng.normal(size=(4, 2)) + rng.normal(size=(25, 2))
@@ -234,8 +234,8 @@ def test_loo_path_matches_brute_force_leave_one_out():
 
 
 def test_module_reproduces_the_fitted_additive_model():
-    from kanlab.sklearn._additive import build_design, to_module
-    from kanlab.sklearn._preprocessing import spline_knots
+    from kanlab.train._additive import build_design, to_module
+    from kanlab.train._input_scaling import spline_knots
     import torch
     rng = np.random.default_rng(3)
     z = rng.normal(size=(50, 3))
@@ -331,8 +331,8 @@ def test_fit_leaves_torch_threads_alone():
 def test_smoothness_matrix_is_the_training_penalty():
     """The additive fit penalises exactly kanlab's smoothness penalty of each edge."""
     import torch
-    from kanlab.sklearn._additive import _layer, _smoothness_matrix
-    from kanlab.sklearn._preprocessing import spline_knots
+    from kanlab.train._additive import _layer, _smoothness_matrix
+    from kanlab.train._input_scaling import spline_knots
     from kanlab.train import smoothness_penalty
     z = np.random.default_rng(7).normal(size=(40, 1))
     knots = spline_knots(z, 5, 3)  # non-uniform (quantile-blended)

@@ -212,6 +212,12 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
             if res["spline"] is not None:
                 splines.append(res["spline"] | {"trial": res["trial"]})
                 break
+    # the closed-form additive model: on a small noisy table the restarts' splines follow the
+    # noise, and this one (ridge unless splines clearly help) is the spline model to beat
+    from kanlab.discover._additive import additive_spline
+    additive = additive_spline(data, seed)
+    if additive is not None:
+        splines.append(additive)
     if len(tr) > len(tr_s):  # a large table: the best spline model also sees every training row
         from kanlab.discover._large import refine_best
         splines = refine_best(splines, table.X, table.y, tr, va, data, seed=seed,

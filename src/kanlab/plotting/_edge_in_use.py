@@ -60,6 +60,8 @@ def plot_edge_in_use(model, x=None, *, in_vars=None, path: str | os.PathLike | N
     for ax in (ax_basis, ax_edge):
         ax.set_xlabel(f"{name} (scaled)" if l == 0 else name)
     kind = "spline" if spline else "symbolic; its former spline"
+    if spline and _spline_part_vanishes(layer, ax_edge, j, i):
+        kind = "linear: its spline part is 0"
     ax_edge.set_title(f"edge {l}:{i}→{j} ({kind})", fontsize=10, y=TITLE_Y)
     if not spline:
         sym = model.symbolic[l]
@@ -78,6 +80,25 @@ def plot_edge_in_use(model, x=None, *, in_vars=None, path: str | os.PathLike | N
     if path is not None:
         save_png(fig, path)
     return fig
+
+
+def _spline_part_vanishes(layer, ax, j: int, i: int, rel: float = 1e-6) -> bool:
+    """Draw the edge's total on ``ax`` when its spline part is 0 against it (a linear edge,
+    as in a ridge model): the panel is then not a flat line.  True when it did."""
+    lo, hi = ax.get_xlim()
+    xs = torch.linspace(lo, hi, 301, dtype=layer.scale_base.dtype)
+    with torch.no_grad():
+        full = _edge_total(layer, xs, j, i)
+        _, spline_w = layer.edge_weight()
+        x = xs.unsqueeze(1).expand(len(xs), layer.in_features).contiguous()
+        part = (layer.features(x)[:, i, 1:] @ spline_w[j, i]).detach().cpu().numpy()
+    spread = float(np.ptp(full))
+    if not (spread > 0 and float(np.ptp(part)) <= rel * spread):
+        return False
+    ax.plot(xs.numpy(), full, color="tab:blue", lw=1.4, label="edge (total: base + spline)")
+    ax.set_ylabel("edge output")
+    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    return True
 
 
 def _edge_total(layer, xs, j: int, i: int) -> np.ndarray:

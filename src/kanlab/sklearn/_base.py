@@ -14,8 +14,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from kanlab.nn._network import KAN
-from kanlab.sklearn._additive import to_module
-from kanlab.sklearn._preprocessing import InputScaling, feature_kinds
+from kanlab.train._additive import to_module
+from kanlab.train._input_scaling import InputScaling, feature_kinds
 from kanlab.train._config import FitConfig
 from kanlab.train._fit import fit
 
@@ -136,7 +136,7 @@ class KANEstimatorBase(BaseEstimator):
                                                                           1 / len(scores))
 
     def _adopt(self, choice, validation_score) -> None:
-        """Take the model the search chose (:class:`kanlab.sklearn._selection.Choice`)."""
+        """Take the model the search chose (:class:`kanlab.train._additive_selection.Choice`)."""
         self.module_ = to_module(choice.design, choice.W, choice.b, self._seed(),
                                  self._torch_dtype())
         self.best_grid_ = choice.design.grid

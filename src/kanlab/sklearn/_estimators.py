@@ -12,7 +12,7 @@ from sklearn.utils.validation import validate_data
 
 from kanlab._threads import one_thread
 from kanlab.sklearn._base import KANEstimatorBase, _is_auto
-from kanlab.sklearn._selection import select_classification, select_regression
+from kanlab.train._additive_selection import select_classification, select_regression
 from kanlab.train._history import History
 from kanlab.train._label_scale import LabelScale
 
@@ -56,7 +56,7 @@ _PARAMS_DOC = """
             training loss per L-BFGS iteration).
         feature_importances_: the KAN's attribution scores of the inputs, summing to 1.
         feature_kinds_: per feature 0 constant (left out), 1 binary (linear only), 2 spline.
-        x_center_, x_scale_: the robust input scaling (see :mod:`kanlab.sklearn._preprocessing`).
+        x_center_, x_scale_: the robust input scaling (see :mod:`kanlab.train._input_scaling`).
         n_features_in_, feature_names_in_: as in scikit-learn.
 """
 

@@ -2,7 +2,7 @@
 
 Regression: exact leave-one-out error of every candidate (ridge ``α`` for the
 linear part, then grid size ``G`` and smoothness ``λ`` for the splines), one
-matrix factorisation per ``(α, G)`` (see :func:`kanlab.sklearn._additive.loo_path`).
+matrix factorisation per ``(α, G)`` (see :func:`kanlab.train._additive.loo_path`).
 Classification: cross-entropy on stratified internal folds (3 folds below
 1000 samples, one 20 % hold-out above), then one refit on all the data.
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kanlab.sklearn._additive import Design, build_design, fit_logistic, loo_path
-from kanlab.sklearn._preprocessing import spline_knots
+from kanlab.train._additive import Design, build_design, fit_logistic, loo_path
+from kanlab.train._input_scaling import spline_knots
 
 __all__ = ["Choice", "select_regression", "select_classification", "candidate_grids"]
 

@@ -1,4 +1,4 @@
-"""Input and target scaling for the estimators, safe for any finite float64 data.
+"""Input scaling for the one-layer fit and the estimators, safe for any finite float64 data.
 
 Inputs: every feature is divided by its largest magnitude first (so no later
 step can overflow, even for values near ±1e308), then centred on its median
