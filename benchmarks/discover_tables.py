@@ -38,15 +38,19 @@ def run_table(name: str, load) -> dict:
 
     from kanlab.discover import discover
     from kanlab.discover._split import split_rows
+    from kanlab.discover._table import DataError
     X, y = load()
     y = y[:, 0] if y.ndim == 2 else y
-    tr, va, te = split_rows(len(y), 0)
     start, cpu = time.perf_counter(), time.process_time()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = discover(X, y, seed=0, n_jobs=1)
-    row = {"table": name, "rows": len(y), "columns": X.shape[1],
-           "wall_s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu}
+    row = {"table": name, "rows": len(y), "columns": X.shape[1]}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = discover(X, y, seed=0, n_jobs=1)
+    except DataError as err:  # too few rows for a train/validation/test split
+        return row | {"refused": str(err)}
+    tr, va, te = split_rows(len(y), 0)
+    row.update(wall_s=time.perf_counter() - start, cpu_s=time.process_time() - cpu)
     m = res.metrics
     row.update(answer=m["answer"], answer_r2=m["answer_test_r2"],
                formula=str(res.formula) if res.formula is not None else None,
@@ -65,6 +69,10 @@ def markdown(rows: list[dict]) -> str:
              "| CPU s | formula |", "|---|---|---|---|---|---|---|---|---|---|"]
     fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
     for r in rows:
+        if "refused" in r:
+            lines.append(f"| {r['table']} | {r['rows']}×{r['columns']} | refused: "
+                         f"{r['refused']} | | | | | | | |")
+            continue
         formula = (r["formula"] or "—")
         formula = formula if len(formula) <= 60 else formula[:57] + "..."
         lines.append(f"| {r['table']} | {r['rows']}×{r['columns']} | {r['answer']} | "

@@ -54,3 +54,23 @@ def test_discover_keeps_a_spline_model_better_than_the_mean(diabetes):
     assert m["spline_val_rmse"] <= 1.05 * _ols_val_rmse(data)
     assert m["spline_test_r2"] > 0.25
     assert np.isfinite(res.predict_spline(X[te])).all()
+
+
+@pytest.mark.parametrize("kind", ["raw", "log"])
+def test_a_spline_model_is_held_near_its_training_targets(kind):
+    """Beyond its rows a network of splines (through exp in log space) can predict anything:
+    1e266 on a 72-row table.  Its outputs stay within the training targets' range widened
+    by that range's width on each side; inside it nothing changes."""
+    from kanlab.discover._scaling import make_space
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 2, (50, 2))
+    y = X[:, 0] * X[:, 1] + 0.1 * rng.standard_normal(50)
+    space = make_space(kind, X, y)
+    lo, hi = space.t_range
+    inside = np.linspace(lo, hi, 7)
+    back = space.y_back(inside)
+    assert np.allclose(space.y(back), inside)  # unchanged within the range
+    wild = space.y_back(np.array([-1e4, 700.0, 1e4]))
+    assert np.isfinite(wild).all()
+    bound = np.ptp(y) * (3 if kind == "raw" else np.exp(3 * np.ptp(np.log(y))))
+    assert np.abs(wild).max() <= np.abs(y).max() + bound

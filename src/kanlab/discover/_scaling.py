@@ -34,6 +34,9 @@ class Space:
     x_std: np.ndarray
     y_sign: float
     y_map: LabelScale  # the target (or log|target|) to its standardised values
+    # the standardised training targets' range: a spline model's output is held within it,
+    # widened by its own width on each side (see y_back)
+    t_range: tuple = (-np.inf, np.inf)
 
     def _pre(self, X):
         X = np.asarray(X, dtype=np.float64)
@@ -52,7 +55,16 @@ class Space:
         return self.y_map.to_fitted(t.reshape(-1, 1)).reshape(t.shape)
 
     def y_back(self, t) -> np.ndarray:
+        """A spline model's outputs in the target's units.
+
+        Held within the training targets' range widened by its own width on each
+        side: beyond the rows it was trained on, a network of splines (through
+        ``exp`` in log space) can extrapolate to any value, 1e266 on a 72-row table.
+        """
         t = np.asarray(t, dtype=np.float64)
+        lo, hi = self.t_range
+        width = hi - lo
+        t = np.clip(t, lo - width, hi + width)
         t = self.y_map.to_labels(t.reshape(-1, 1)).reshape(t.shape)
         return self.y_sign * np.exp(t) if self.kind == "log" else t
 
@@ -107,4 +119,6 @@ def make_space(kind: str, X, y) -> Space | None:
     if not (t.size and np.all(np.isfinite(t)) and np.all(np.isfinite(space.x_std))):
         return None
     space.y_map = LabelScale.choose(t.reshape(-1, 1), "standard")
+    fitted = space.y_map.to_fitted(t.reshape(-1, 1))
+    space.t_range = (float(fitted.min()), float(fitted.max()))
     return space
