@@ -43,7 +43,8 @@ def finish(table, test_table, data, symbols, identifiers, name_map, candidates, 
                            symbols, data["X_val"], thorough=True)
         chosen = chosen | {"expr": formula, "complexity": complexity(formula),
                            "val_rmse": rmse_of(formula, symbols, data["X_val"], data["y_val"])}
-    best_spline = min(splines, key=lambda s: s["val_rmse"], default=None)
+    from kanlab.discover._additive import best_spline as keep
+    best_spline = keep(splines, data)
     spline_val = best_spline["val_rmse"] if best_spline else math.inf
     fits = chosen is not None and chosen["val_rmse"] <= max(1.1 * spline_val, 1e-6 * scale)
     residual = None

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["DiscoveryResult"]
+__all__ = ["DiscoveryResult", "spline_predictions"]
 
 
 @dataclass
@@ -80,7 +80,7 @@ class DiscoveryResult:
         return evaluate(self.formula, self._sympy_symbols, _columns(X, len(self.names)))
 
     def predict_spline(self, X) -> np.ndarray:
-        return _spline(self.model, self.space, _columns(X, len(self.names)))
+        return spline_predictions(self.model, self.space, _columns(X, len(self.names)))
 
     def predict_residual(self, X) -> np.ndarray:
         """``base(x) + spline(x)`` of :attr:`residual` (ValueError when there is none)."""
@@ -89,7 +89,7 @@ class DiscoveryResult:
             raise ValueError("no formula + spline model was kept; use predict_spline")
         X = _columns(X, len(self.names))
         return (evaluate(self.residual["base"], self._sympy_symbols, X)
-                + _spline(self.residual["model"], self.residual["space"], X))
+                + spline_predictions(self.residual["model"], self.residual["space"], X))
 
     def predict(self, X) -> np.ndarray:
         """The predictions of :attr:`answer`: the formula when it fits, else the better of
@@ -103,7 +103,8 @@ class DiscoveryResult:
         return self.formula_str if self.formula is not None else "<no formula>"
 
 
-def _spline(model, space, X) -> np.ndarray:
+def spline_predictions(model, space, X) -> np.ndarray:
+    """A spline model's predictions for the rows ``X`` (original columns and units)."""
     import torch
     ids = getattr(model, "input_ids", list(range(X.shape[1])))
     z = torch.as_tensor(space.x(X), dtype=torch.float64)[:, ids]
