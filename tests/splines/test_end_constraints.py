@@ -83,3 +83,10 @@ def test_held_orders_leave_freedom_and_skip_vanishing_derivatives():
     assert held_orders(3, 5, 3) == 2   # G' = 2: 4 rows < 5 coefficients
     assert held_orders(3, 4, 3) == 1   # G' = 1
     assert held_orders(1, 11, 3) == 2  # a linear spline has no curvature
+
+
+def test_nested_grids_return_the_plain_projection_bit_for_bit():
+    """G -> 2G: the plain projection keeps the ends already, and is returned unchanged."""
+    old, new = _knots(3, 3), _knots(6, 3)
+    coef = _coef(old, 3)
+    assert torch.equal(project_keeping_ends(old, coef, new, 3), project_coefficients(old, coef, new, 3))

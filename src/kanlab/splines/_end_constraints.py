@@ -13,8 +13,8 @@ import torch
 from torch import Tensor
 
 from kanlab.splines._bspline import local_basis, scatter_local
-from kanlab.splines._fit import (_extra_knots, evaluate_spline, project_coefficients,
-                                 solve_least_squares, sweep_points)
+from kanlab.splines._fit import (evaluate_spline, project_coefficients, solve_least_squares,
+                                 sweep_points)
 
 __all__ = ["end_rows", "held_orders", "constrained_least_squares", "project_keeping_ends"]
 
@@ -101,20 +101,24 @@ def project_keeping_ends(knots: Tensor, coef: Tensor, new_knots: Tensor, k: int,
 
     Notes
     -----
-    Where :func:`~kanlab.splines.project_coefficients` is exact (knot insertion, or
-    nested breakpoints) the held ends change nothing: the exact solution meets them.
-    Otherwise this is the least-squares fit on the same points, in the subspace
-    whose splines share the old ends' derivatives.
+    Where :func:`~kanlab.splines.project_coefficients` already keeps the ends to
+    rounding (knot insertion, nested breakpoints) its result is returned as it
+    is.  Otherwise this is the least-squares fit on the same points, in the
+    subspace whose splines share the old ends' derivatives.
     """
     n_new = new_knots.shape[-1] - k - 1
     orders = held_orders(k, n_new, orders)
-    tol = 1e3 * torch.finfo(knots.dtype).eps * float(knots.abs().max())
-    if orders == 0 or all(_extra_knots(knots[f], new_knots[f], k, tol) is not None
-                          for f in range(knots.shape[0])):
-        return project_coefficients(knots, coef, new_knots, k)
+    plain = project_coefficients(knots, coef, new_knots, k)
+    if orders == 0:
+        return plain
+    rows_old, rows_new = end_rows(knots, k, orders), end_rows(new_knots, k, orders)
+    held = rows_old @ coef  # (F, 2·orders, p)
+    # where the plain projection already keeps the ends (nested grids) it is kept as it is
+    rounding = 1e3 * torch.finfo(coef.dtype).eps * (rows_old.abs() @ coef.abs())
+    if bool(((rows_new @ plain - held).abs() <= rounding).all()):
+        return plain
     x = sweep_points(new_knots, k, 2 * (k + 1))  # (N, F)
     y = evaluate_spline(x, knots, coef, k).transpose(0, 1)  # (F, N, p)
     a = scatter_local(*local_basis(x, new_knots, k), n_new).transpose(0, 1)  # (F, N, n')
-    held = end_rows(knots, k, orders) @ coef  # (F, 2·orders, p)
-    out = constrained_least_squares(a, y, end_rows(new_knots, k, orders), held)
-    return project_coefficients(knots, coef, new_knots, k) if out is None else out
+    out = constrained_least_squares(a, y, rows_new, held)
+    return plain if out is None else out
