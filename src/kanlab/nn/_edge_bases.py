@@ -49,8 +49,8 @@ from torch import Tensor
 
 from kanlab.splines._basis_function import dense_basis
 from kanlab.splines._bspline import bspline_basis
-from kanlab.splines._fit import (evaluate_spline, fit_coefficients, project_coefficients,
-                                 solve_least_squares)
+from kanlab.splines._end_constraints import project_keeping_ends
+from kanlab.splines._fit import evaluate_spline, fit_coefficients, solve_least_squares
 
 __all__ = ["EdgeBasis", "BSplineEdges", "ChebyshevEdges", "FourierEdges", "RBFEdges",
            "EDGE_BASES", "DEFAULT_BASIS", "get_edge_basis", "domain"]
@@ -202,8 +202,10 @@ class BSplineEdges(EdgeBasis):
         return fit_coefficients(x, values, knots, k, extrapolate=extrapolate)
 
     def transfer(self, knots, coef, new_knots, k, extrapolate="linear"):
-        # exact by knot insertion when the old knots are among the new ones
-        return project_coefficients(knots, coef, new_knots, k)
+        # exact by knot insertion when the old knots are among the new ones; otherwise the
+        # ends' value, slope and curvature are held, so the continuation beyond them is kept
+        return project_keeping_ends(knots, coef, new_knots, k,
+                                   orders=2 if extrapolate == "linear" else 3)
 
     def max_abs(self, knots, k, amax, extrapolate="linear"):
         # every basis is at most 1 + d_i · S_i: d_i the largest distance of an input

@@ -55,8 +55,13 @@ def refine(model, new_grid: int):
     The base interval of every spline is kept and its grid points are
     resampled (:func:`_interpolate_points`).  From ``G`` to a multiple of
     ``G`` the function is kept to rounding error; otherwise it is the
-    least-squares projection onto the finer spline space.  The original model
-    is left untouched.
+    least-squares projection onto the finer spline space that keeps each
+    B-spline's value, slope and curvature at both ends
+    (:func:`kanlab.splines._end_constraints.project_keeping_ends`).  The
+    continuation beyond the grid is made of those, so inputs beyond the grid
+    (a hidden layer's values often are) keep their outputs too: exactly for the
+    ``"linear"`` and ``"quadratic"`` continuations, and for the extended ones
+    beyond the old extension intervals.  The original model is left untouched.
 
     A coarser grid cannot keep the function: the result is its least-squares
     projection and a ``UserWarning`` says so.  The cost is checked first: a

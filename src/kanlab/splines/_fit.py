@@ -11,7 +11,7 @@ from torch import Tensor
 from kanlab.splines._bspline import local_basis, scatter_local
 
 __all__ = ["solve_least_squares", "fit_coefficients", "insert_knots", "project_coefficients",
-           "evaluate_spline"]
+           "sweep_points", "evaluate_spline"]
 
 
 def solve_least_squares(a: Tensor, y: Tensor, ridge: float = 0.0) -> Tensor:
@@ -197,19 +197,22 @@ def project_coefficients(knots: Tensor, coef: Tensor, new_knots: Tensor, k: int,
     breakpoints, whatever the knots outside, so the old function lies in the
     new space.  This is how ``refine`` from ``G`` to ``m·G`` keeps the function.
     """
-    feats, m_new = new_knots.shape
-    n_new = m_new - k - 1
+    feats = new_knots.shape[0]
     tol = 1e3 * torch.finfo(knots.dtype).eps * float(knots.abs().max())
     extras = [_extra_knots(knots[f], new_knots[f], k, tol) for f in range(feats)]
     if all(e is not None for e in extras):
         return torch.stack([insert_knots(knots[f], coef[f].t(), k, extras[f])[1].t()
                             for f in range(feats)])
-    per = samples_per_interval or 2 * (k + 1)
-    hi = new_knots[:, n_new]
-    # points: every base knot plus `per` interior points per interval
-    base = new_knots[:, k:n_new + 1]  # (F, G' + 1)
-    frac = torch.linspace(0, 1, per + 2, dtype=knots.dtype, device=knots.device)[:-1]  # (per + 1,)
-    pts = base[:, :-1, None] + (base[:, 1:] - base[:, :-1])[:, :, None] * frac  # (F, G', per + 1)
-    x = torch.cat([pts.reshape(feats, -1), hi[:, None]], dim=1).t()  # (N, F)
+    x = sweep_points(new_knots, k, samples_per_interval or 2 * (k + 1))
     y = evaluate_spline(x, knots, coef, k)
     return fit_coefficients(x, y, new_knots, k)
+
+
+def sweep_points(knots: Tensor, k: int, per: int) -> Tensor:
+    """Every base knot plus ``per`` points inside each base interval, ``(N, F)``."""
+    feats, m = knots.shape
+    n = m - k - 1
+    base = knots[:, k:n + 1]  # (F, G + 1)
+    frac = torch.linspace(0, 1, per + 2, dtype=knots.dtype, device=knots.device)[:-1]  # (per + 1,)
+    pts = base[:, :-1, None] + (base[:, 1:] - base[:, :-1])[:, :, None] * frac  # (F, G, per + 1)
+    return torch.cat([pts.reshape(feats, -1), knots[:, n, None]], dim=1).t()  # (N, F)
