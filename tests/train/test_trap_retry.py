@@ -49,7 +49,7 @@ def test_the_retried_fit_is_deterministic():
     assert _same_state(a, b) and ha.train_rmse == hb.train_rmse
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [2, 5])
 def test_a_draw_that_trains_is_untouched(seed):
     """Below the threshold the check only evaluates: the fit equals the one without it."""
     data = _data(_composite)
@@ -89,3 +89,14 @@ def test_bad_options_are_refused(kw, err):
     """Negative or fractional retries, a non-positive threshold, distributed fits."""
     with pytest.raises(err):
         FitConfig(**kw)
+
+
+@pytest.mark.parametrize("kw", [dict(steps=5), dict(steps=8, opt="Adam", lr=1e-2)])
+def test_short_and_adam_fits_are_not_retried(kw):
+    """A fit no longer than the first interval, or an Adam fit, keeps its own draw."""
+    data = _data(_composite)
+    a, b = (kanlab.KAN([2, 1, 1], grid=3, k=3, seed=6) for _ in range(2))
+    ha = fit(a, data, FitConfig(progress=False, **kw))
+    hb = fit(b, data, FitConfig(progress=False, retry_trapped=3, **kw))
+    assert hb.restarted_at is None
+    assert _same_state(a, b) and ha.train_rmse == hb.train_rmse

@@ -98,8 +98,9 @@ class FitConfig:
     # from up to this many fresh draws of the parameters (the model's seed, deterministic),
     # and the fit goes on from one only if its training objective is under half the fit's
     # own (kanlab.train._trap_retry): some draws of thin networks ([2, 1, 1] on f(g(x) + h(y)))
-    # are trapped from the start.  Fits below the threshold pay one evaluation.  L-BFGS and
-    # plain MSE only (no loss_fn).  0 (the default): no check.  kanlab.pykan uses 3
+    # are trapped from the start.  Fits below the threshold pay one evaluation.  L-BFGS,
+    # plain MSE (no loss_fn) and fits longer than the interval only.  0 (the default): no
+    # check.  kanlab.pykan uses 3
     retry_trapped: int = 0
     retry_trapped_above: float = 0.05
 

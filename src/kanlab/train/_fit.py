@@ -203,9 +203,10 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
     replay: dict = {}  # step -> the kept trial's record of it (kanlab.train._fit_trials)
     # a trapped first interval is retrained from fresh draws of this state
     # (kanlab.train._trap_retry); plain MSE only (a loss_fn's labels need not be targets), and
-    # L-BFGS only (a few Adam steps leave every draw near its start: nothing to judge yet)
-    retry_at = (min(grid_every, cfg.steps) if cfg.retry_trapped and cfg.loss_fn is None
-                and cfg.opt == "LBFGS" and not sync else None)
+    # L-BFGS only (a few Adam steps leave every draw near its start: nothing to judge yet),
+    # and fits longer than the interval (a short fit of a trained model keeps its model)
+    retry_at = (grid_every if cfg.retry_trapped and cfg.loss_fn is None and cfg.opt == "LBFGS"
+                and cfg.steps > grid_every and not sync else None)
     start_state = snapshot(model) if retry_at else None
     start_continuations = continuations(model)
 

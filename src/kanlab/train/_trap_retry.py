@@ -18,8 +18,9 @@ edges are the fit's starting ones).  A trial replaces the fit's state only when 
 training objective (data loss plus penalties) is below the fit's own divided by
 ``RETRY_MARGIN``; otherwise the fit goes on from its own state, bit for bit as without the
 check.  A fit whose first interval ends below the threshold pays one evaluation of the
-data loss.  Full L-BFGS steps and the plain mean squared error only: a few Adam steps leave
-every draw near its start, and a ``loss_fn``'s labels need not be the targets.
+data loss.  L-BFGS, the plain mean squared error and fits longer than the interval only: a
+few Adam steps leave every draw near its start, a ``loss_fn``'s labels need not be the
+targets, and a short fit of a trained model is asked to polish that model.
 """
 from __future__ import annotations
 
