@@ -80,6 +80,13 @@ CONTINUATION_CHOICE = "extended_quadratic"
 # Interp_10 cell 3 x0.62 -> x4.08: the update's refit moves the parameters under the kept
 # curvature pairs (docs/pykan_notebook_runs.md, the merged suite of 2026-12-05, 4th).
 KEEP_MEMORY_BELOW = None
+# A trapped first interval (MSE above RETRY_TRAPPED_ABOVE of the labels' variance) is trained
+# again from up to this many fresh draws, and the fit goes on from one whose objective is under
+# half its own (FitConfig.retry_trapped, kanlab.train._trap_retry).  pykan's [2, 1, 1] draws
+# on exp(sin(pi x) + y^2) trap on 4 of 10 seeds (pykan 0.2.8 too); see
+# docs/pykan_notebook_runs.md, pykY, for the counts with it.
+RETRY_TRAPPED = 3
+RETRY_TRAPPED_ABOVE = 0.05
 _CHOSEN_FROM = ("quadratic", CONTINUATION_CHOICE)
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
@@ -253,6 +260,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
                     float64_when_stalled=True, keep_memory_below=KEEP_MEMORY_BELOW,
+                    retry_trapped=RETRY_TRAPPED, retry_trapped_above=RETRY_TRAPPED_ABOVE,
                     choose_continuation=(
                         CONTINUATION_CHOICE if all(layer.extrapolate in _CHOSEN_FROM
                                                    for layer in model.layers) else None),

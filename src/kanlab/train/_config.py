@@ -93,6 +93,16 @@ class FitConfig:
     # had learnt.  None (the default): a fresh optimiser after every update.  kanlab.pykan
     # uses 0.5 (pykan itself keeps one optimiser for the whole fit)
     keep_memory_below: float | None = None
+    # when the first interval (up to the second grid update) leaves the mean squared error
+    # above `retry_trapped_above` times the labels' variance, that interval is trained again
+    # from up to this many fresh draws of the parameters (the model's seed, deterministic),
+    # and the fit goes on from one only if its training objective is under half the fit's
+    # own (kanlab.train._trap_retry): some draws of thin networks ([2, 1, 1] on f(g(x) + h(y)))
+    # are trapped from the start.  Fits below the threshold pay one evaluation.  L-BFGS,
+    # plain MSE (no loss_fn) and fits longer than the interval only.  0 (the default): no
+    # check.  kanlab.pykan uses 3
+    retry_trapped: int = 0
+    retry_trapped_above: float = 0.05
 
     def __post_init__(self) -> None:
         check_reg_metric(self.reg_metric)
@@ -107,6 +117,11 @@ class FitConfig:
                 and self.first_grid_update_margin >= 1):
             raise ValueError(f"first_grid_update_margin must be a number >= 1, "
                              f"got {self.first_grid_update_margin!r}")
+        self.retry_trapped = check_int(self.retry_trapped, "retry_trapped", low=0)
+        self.retry_trapped_above = check_float(self.retry_trapped_above, "retry_trapped_above",
+                                               low=0.0, low_open=True)
+        if self.retry_trapped and self.distributed:
+            raise ValueError("retry_trapped is not supported with distributed=True")
         if self.choose_continuation is not None:
             if self.choose_continuation not in EXTRAPOLATIONS:
                 raise ValueError(f"choose_continuation must be None or one of {EXTRAPOLATIONS}, "

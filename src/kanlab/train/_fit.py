@@ -27,6 +27,7 @@ from kanlab.train._precision import Precision
 from kanlab.train._reg_network import reg_network
 from kanlab.train._regularization import smoothness_penalty
 from kanlab.train._rollback import NonFiniteLossError, all_finite, nonfinite_stop, snapshot
+from kanlab.train._trap_retry import is_trapped, retry_trapped
 from kanlab._validation import NonFiniteError, check_solver_dtype
 
 __all__ = ["fit", "check_dataset", "NonFiniteLossError", "penalties", "rmse"]
@@ -200,6 +201,14 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
     fused_live = True  # `fused` evaluates the model as it is (set where a switch can happen)
     runs: dict = {}  # the continuations a trial ran with -> its steps' records (or None)
     replay: dict = {}  # step -> the kept trial's record of it (kanlab.train._fit_trials)
+    # a trapped first interval is retrained from fresh draws of this state
+    # (kanlab.train._trap_retry); plain MSE only (a loss_fn's labels need not be targets), and
+    # L-BFGS only (a few Adam steps leave every draw near its start: nothing to judge yet),
+    # and fits longer than the interval (a short fit of a trained model keeps its model)
+    retry_at = (grid_every if cfg.retry_trapped and cfg.loss_fn is None and cfg.opt == "LBFGS"
+                and cfg.steps > grid_every and not sync else None)
+    start_state = snapshot(model) if retry_at else None
+    start_continuations = continuations(model)
 
     def trial() -> float:  # the interval from this grid update to the next
         nxt = step + grid_every if step + grid_every < cfg.stop_grid_update_step else cfg.steps
@@ -368,6 +377,20 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             history.status = "converged" if converged else "interrupted"
             history.stopped_at = step + 1
             break
+        if step + 1 == retry_at and is_trapped(model, x_fit, y_fit, cfg.retry_trapped_above):
+            kept = retry_trapped(model, start_state, start_continuations, _run, _objective,
+                                 x_train, y_train, cfg, retry_at)
+            if kept is not None:  # a fresh draw's interval, in the model's own dtype
+                history.restarted_at = step + 1
+                history.grid_update_steps = list(kept.grid_update_steps)
+                history.continuation_layers = list(kept.continuation_layers)
+                precision.finish()
+                x_fit, y_fit = precision.data(x_train, y_train)
+                optimizer = _make_optimizer(model, cfg)
+                cache = MagnitudeCache()
+                fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 else None
+                fused_for, fused_live = continuations(model), True
+                good, before = snapshot(model), None
     bar.close()
     precision.finish()
     if history.grid_update_steps:

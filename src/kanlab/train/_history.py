@@ -24,6 +24,10 @@ class History:
     continuation_layers
         layers whose continuation beyond the grid ``fit`` switched
         (``FitConfig.choose_continuation``).
+    restarted_at
+        ``None``, or the step after which the fit went on from a fresh draw whose first
+        interval ended clearly lower than its own trapped one (``FitConfig.retry_trapped``);
+        the rows up to it are the fit's own draw's.
     wall_time
         seconds spent in ``fit``.
     status
@@ -40,6 +44,7 @@ class History:
     reg: list[float] = field(default_factory=list)
     grid_update_steps: list[int] = field(default_factory=list)
     continuation_layers: list[int] = field(default_factory=list)
+    restarted_at: int | None = None
     wall_time: float = 0.0
     status: str = "completed"
     stopped_at: int | None = None

@@ -1,0 +1,107 @@
+"""Trapped starts inside :func:`kanlab.train.fit`: the first interval retried from fresh draws.
+
+Some initial draws of a thin network send the fit into a local minimum that no later step
+leaves: a ``[2, 1, 1]`` fitting ``f(g(x) + h(y))`` can settle on a hidden node that carries
+``g`` and a small ``h`` of the wrong sign, so the outer edge cannot separate the two terms
+and the training RMSE stays at about a third of the labels' spread on 4 of 10 of pykan's
+draws (docs/pykan_notebook_runs.md, pykX and pykY).  Which draws trap is decided by the
+draw, not by the fit's options, and the trapped ones show it early: after the first
+interval (up to the second grid update) their data loss is still a sizeable share of the
+labels' variance, where the draws that train have already left it far behind.
+
+So, when the data loss after the first interval is above ``cfg.retry_trapped_above`` times
+the labels' variance (the loss of predicting their mean), the fit trains that same first
+interval again, as a trial, from up to ``cfg.retry_trapped`` fresh draws of the parameters
+(the layers' own :meth:`~kanlab.nn.KANLayer.reset_parameters`, drawn in turn from one
+generator seeded with the model's ``seed``: deterministic; the knots, masks and symbolic
+edges are the fit's starting ones).  A trial replaces the fit's state only when its
+training objective (data loss plus penalties) is below the fit's own divided by
+``RETRY_MARGIN``; otherwise the fit goes on from its own state, bit for bit as without the
+check.  A fit whose first interval ends below the threshold pays one evaluation of the
+data loss.  L-BFGS, the plain mean squared error and fits longer than the interval only: a
+few Adam steps leave every draw near its start, a ``loss_fn``'s labels need not be the
+targets, and a short fit of a trained model is asked to polish that model.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from kanlab.train._continuation_choice import continuations, set_continuations
+
+__all__ = ["is_trapped", "redraw", "retry_trapped", "RETRY_MARGIN"]
+
+# a trial replaces the fit's state only when its objective is below the fit's own divided by
+# this: draws that are both trapped (or both fine) differ by less, and the fit keeps its own
+RETRY_MARGIN = 2.0
+
+
+@torch.no_grad()
+def label_variance(y: Tensor) -> float:
+    """Mean over outputs of the labels' variance: the mean squared error of their mean."""
+    return float(torch.mean((y - y.mean(0, keepdim=True)) ** 2))
+
+
+@torch.no_grad()
+def is_trapped(model, x: Tensor, y: Tensor, above: float) -> bool:
+    """Whether ``model``'s mean squared error on ``(x, y)`` is above ``above`` times the
+    labels' variance (``False`` for constant labels)."""
+    variance = label_variance(y)
+    if not variance > 0:
+        return False
+    try:
+        mse = float(torch.mean((model(x) - y) ** 2))
+    except ValueError:  # NonFiniteError: a hidden layer overflowed
+        return True
+    return not mse <= above * variance
+
+
+@torch.no_grad()
+def redraw(model, generator: torch.Generator) -> None:
+    """Every layer's coefficients and scales drawn anew from ``generator`` (the knots, masks
+    and symbolic edges stay)."""
+    for layer in model.layers:
+        layer.reset_parameters(generator)
+
+
+def retry_trapped(model, start: dict, start_continuations: list[str], train: Callable,
+                  objective: Callable, x: Tensor, y: Tensor, cfg, steps: int):
+    """Train the first ``steps`` steps again from up to ``cfg.retry_trapped`` fresh draws of
+    ``start`` (the state the fit began from, knots included) and keep the best trial if its
+    training objective beats the model's current one by ``RETRY_MARGIN``.
+
+    ``train(model, dataset, cfg)`` is the fit's loop and ``objective(model, x, y, cfg)`` its
+    training objective.  Returns the kept trial's history (its grid updates and continuation
+    choice), or ``None`` when the model is left in its own state (restored bit for bit)."""
+    own_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    own_continuations, own_dtype = continuations(model), model.dtype
+    # the fit's own state may be float64 (FitConfig.float64_when_stalled); the trials start
+    # from `start`, in the model's own dtype, that of x
+    best = objective(model, x.to(own_dtype), y.to(own_dtype), cfg) / RETRY_MARGIN
+    kept = None
+    generator = torch.Generator().manual_seed(int(getattr(model, "seed", 0)))
+    trial_cfg = dataclasses.replace(cfg, steps=steps, callback=None, progress=False,
+                                    eval_every=steps, stop_when_converged=False, retry_trapped=0)
+    data = {"train_input": x, "train_label": y, "test_input": x, "test_label": y}
+    for _ in range(cfg.retry_trapped):
+        model.to(x.dtype)
+        model.load_state_dict(start)
+        set_continuations(model, start_continuations)
+        redraw(model, generator)
+        history = train(model, data, trial_cfg)
+        score = objective(model, x, y, cfg) if history.status == "completed" else math.inf
+        if score < best:
+            best = score
+            kept = (history, {k: v.detach().clone() for k, v in model.state_dict().items()},
+                    continuations(model))
+        if not is_trapped(model, x, y, cfg.retry_trapped_above):
+            break  # this draw trains: no need to draw further
+    history, state, conts = kept if kept is not None else (None, own_state, own_continuations)
+    model.to(x.dtype if kept is not None else own_dtype)
+    model.load_state_dict(state)
+    set_continuations(model, conts)
+    return history
