@@ -30,6 +30,7 @@ import json
 import math
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -144,13 +145,14 @@ def _run_cells(path, cells, namespace, budget, out, rewrite, plt) -> dict:
     results = []
     start = time.perf_counter()
     for cell in cells:
-        record = {"index": cell["index"], "ok": False, "error": None, "seconds": 0.0, "text": ""}
+        record = {"index": cell["index"], "ok": False, "error": None, "seconds": 0.0,
+                  "cpu": 0.0, "text": ""}
         if time.perf_counter() - start > budget:
             record["error"] = "not run: notebook time budget spent"
             results.append(record)
             continue
         buf = io.StringIO()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             code = compile(rewrite(cell["source"]), f"{path.name}[{cell['index']}]", "exec")
             # the value of a last bare expression is printed, as jupyter would
@@ -175,6 +177,7 @@ def _run_cells(path, cells, namespace, budget, out, rewrite, plt) -> dict:
             tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
             record["error"] = "".join(tb[-3:])[-1500:]
         record["seconds"] = time.perf_counter() - t0
+        record["cpu"] = time.process_time() - c0  # this process's user + sys, all threads
         record["text"] = buf.getvalue()[-4000:]
         plt.close("all")
         results.append(record)
@@ -206,7 +209,15 @@ def _partial(path: Path, out: str) -> dict:
     return {"cells": done, "reference": [c["text"] for c in cells]}
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's finished (waited-for) children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
+    """The child's results, with ``cpu``: the child's user + system CPU seconds, all of it
+    (interpreter start, imports, every cell, every thread), from ``getrusage`` around it."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     env = dict(os.environ)
@@ -215,7 +226,9 @@ def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
     cmd = [sys.executable, __file__, "--child", str(path.resolve()), "--budget", str(budget),
            "--out", out]
     cmd += ["--pykan"] if pykan else []
+    cpu0 = _children_cpu()
     try:
+        # subprocess.run waits for the child, killed at the timeout or not, so its CPU counts
         subprocess.run(cmd, env=env, timeout=budget + 300, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         data = json.loads(Path(out).read_text() or "{}")
@@ -223,6 +236,7 @@ def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
         data = _partial(path, out)
     finally:
         Path(out).unlink(missing_ok=True)
+    data["cpu"] = _children_cpu() - cpu0
     return data
 
 
@@ -323,10 +337,13 @@ def main(argv=None) -> int:
         total_run, total = total_run + ok, total + n
         rows = compare(data)
         report[path.name] = {"run": ok, "total": n, "numbers": rows, "cells": data["cells"],
-                             "seconds": time.perf_counter() - t0}
+                             "seconds": time.perf_counter() - t0, "cpu": data["cpu"],
+                             "pykan": args.pykan,
+                             "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
         if args.json:  # after every notebook, so a stopped run keeps what it finished
             Path(args.json).write_text(json.dumps(report, indent=1, default=str))
-        print(f"{path.name}: {ok}/{n} cells ({time.perf_counter() - t0:.0f} s)", flush=True)
+        print(f"{path.name}: {ok}/{n} cells ({time.perf_counter() - t0:.0f} s, "
+              f"CPU {data['cpu']:.0f} s)", flush=True)
         for c in data["cells"]:
             if not c["ok"]:
                 err = (c["error"] or "").strip().splitlines()
