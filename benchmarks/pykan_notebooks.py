@@ -20,6 +20,17 @@ Usage::
 ``NAME`` selects notebooks by substring (default: :data:`DEFAULT`); a ``NAME`` that is a
 notebook file or a folder runs that notebook or every notebook in it (pykan's
 ``tutorials/``, a user's own), with the notebooks kept here still on ``sys.path``.
+
+Each notebook's cost is recorded next to its wall time: ``cpu``, the child process's user +
+system CPU seconds (``getrusage`` of the finished child: interpreter start, imports, every cell,
+every thread), and each cell's ``cpu`` (``time.process_time`` around it).  CPU time is what a
+busy machine's time limit is made of; wall time there measures the neighbours.  To set kanlab
+against pykan itself, run the same notebooks twice (the second time with ``--pykan``, both
+with the same ``OMP_NUM_THREADS``) and give both ``--json`` files to ``--markdown``::
+
+    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/pykan_notebooks.py intro --json k.json
+    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/pykan_notebooks.py intro --pykan --json p.json
+    python benchmarks/pykan_notebooks.py --markdown k.json p.json
 """
 from __future__ import annotations
 
@@ -261,18 +272,48 @@ def compare(data: dict) -> list[dict]:
     return rows
 
 
-def markdown(report: dict) -> str:
-    """Two markdown tables of a ``--json`` report: cells run per notebook, and the key numbers
-    (the notebook's, kanlab's, their ratio; ratios above 1.5 in bold) and printed lines."""
-    lines = ["| notebook | cells run | s | failing cells |", "|---|---|---|---|"]
+def _cpu(r: dict) -> str:
+    return "-" if r.get("cpu") is None else f"{r['cpu']:.0f}"
+
+
+def cpu_table(ours: dict, theirs: dict) -> list[str]:
+    """Markdown rows: each notebook in both reports, its CPU seconds on kanlab.pykan and on
+    pykan (``--pykan``), and their ratio (kanlab's over pykan's; 1 or above in bold)."""
+    lines = ["| notebook | cells run kanlab / pykan | kanlab CPU s | pykan CPU s | ratio |",
+             "|---|---|---|---|---|"]
+    mine = yours = 0.0
+    for name in sorted(set(ours) & set(theirs)):
+        a, b = ours[name], theirs[name]
+        if a.get("cpu") is None or b.get("cpu") is None:
+            continue
+        ratio = a["cpu"] / b["cpu"] if b["cpu"] > 0 else math.nan
+        text = f"**×{ratio:.2f}**" if ratio >= 1 else f"×{ratio:.2f}"
+        lines.append(f"| {name.removesuffix('.ipynb')} | {a['run']}/{a['total']} / "
+                     f"{b['run']}/{b['total']} | {a['cpu']:.1f} | {b['cpu']:.1f} | {text} |")
+        mine, yours = mine + a["cpu"], yours + b["cpu"]
+    if yours > 0:
+        lines.append(f"| **all {len(lines) - 2}** | | **{mine:.0f}** | **{yours:.0f}** | "
+                     f"**×{mine / yours:.2f}** |")
+    return lines
+
+
+def markdown(report: dict, pykan: dict | None = None) -> str:
+    """Markdown tables of a ``--json`` report: cells run per notebook (wall and CPU seconds),
+    and the key numbers (the notebook's, kanlab's, their ratio; ratios above 1.5 in bold) and
+    printed lines.  With ``pykan``, a ``--pykan`` report of the same notebooks, a table of
+    each notebook's CPU seconds on both sides and their ratio comes first."""
+    lines = []
+    if pykan:
+        lines += cpu_table(report, pykan) + [""]
+    lines += ["| notebook | cells run | s | CPU s | failing cells |", "|---|---|---|---|---|"]
     run = total = 0
     for name, r in sorted(report.items()):
         bad = "; ".join(f"cell {c['index']}: {((c['error'] or '').strip().splitlines() or ['?'])[-1][:80]}"
                         for c in r["cells"] if not c["ok"])
         lines.append(f"| {name.removesuffix('.ipynb')} | {r['run']}/{r['total']} | "
-                     f"{r.get('seconds', 0):.0f} | {bad} |")
+                     f"{r.get('seconds', 0):.0f} | {_cpu(r)} | {bad} |")
         run, total = run + r["run"], total + r["total"]
-    lines.append(f"| **all {len(report)}** | **{run}/{total} ({100.0 * run / max(total, 1):.1f} %)** | | |")
+    lines.append(f"| **all {len(report)}** | **{run}/{total} ({100.0 * run / max(total, 1):.1f} %)** | | | |")
     lines += ["", "| notebook | cell | printed key | notebook's | kanlab | ratio |",
               "|---|---|---|---|---|---|"]
     printed = []
@@ -310,7 +351,8 @@ def main(argv=None) -> int:
     parser.add_argument("--budget", type=float, default=900.0, help="seconds per notebook")
     parser.add_argument("--json", help="write the full results here")
     parser.add_argument("--markdown", nargs="+", metavar="JSON",
-                        help="only print markdown tables of these --json reports (merged)")
+                        help="only print markdown tables of these --json reports (merged); "
+                             "given --pykan reports too, a table of CPU seconds on both sides")
     parser.add_argument("--pykan", action="store_true",
                         help="run the notebooks on pykan itself (imports unchanged); the "
                              "'kanlab' column then holds pykan's numbers on this machine")
@@ -321,10 +363,12 @@ def main(argv=None) -> int:
         _child(args.child, args.budget, args.out, args.pykan)
         return 0
     if args.markdown:
-        merged = {}
+        # reports made with --pykan (their entries say so) are set against the others
+        ours, theirs = {}, {}
         for name in args.markdown:
-            merged.update(json.loads(Path(name).read_text()))
-        print(markdown(merged), end="")
+            for notebook, entry in json.loads(Path(name).read_text()).items():
+                (theirs if entry.get("pykan") else ours)[notebook] = entry
+        print(markdown(ours, theirs) if ours else markdown(theirs), end="")
         return 0
     paths = select(args.names or DEFAULT)
     total_run = total = 0
