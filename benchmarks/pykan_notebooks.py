@@ -288,12 +288,16 @@ def cpu_table(ours: dict, theirs: dict) -> list[str]:
             continue
         ratio = a["cpu"] / b["cpu"] if b["cpu"] > 0 else math.nan
         text = f"**×{ratio:.2f}**" if ratio >= 1 else f"×{ratio:.2f}"
+        if a["run"] != b["run"]:  # a side failed cells (or ran out of time): not like for like
+            text += " †"
         lines.append(f"| {name.removesuffix('.ipynb')} | {a['run']}/{a['total']} / "
                      f"{b['run']}/{b['total']} | {a['cpu']:.1f} | {b['cpu']:.1f} | {text} |")
         mine, yours = mine + a["cpu"], yours + b["cpu"]
     if yours > 0:
         lines.append(f"| **all {len(lines) - 2}** | | **{mine:.0f}** | **{yours:.0f}** | "
                      f"**×{mine / yours:.2f}** |")
+    if any(line.endswith("† |") for line in lines):
+        lines += ["", "† the two sides ran different numbers of cells: not like for like."]
     return lines
 
 

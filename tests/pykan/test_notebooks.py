@@ -180,6 +180,10 @@ def test_markdown_sets_kanlab_s_cpu_against_pykan_s_per_notebook():
     assert "| A | 1/1 / 1/1 | 6.0 | 4.0 | **×1.50** |" in text
     assert "| B | 1/1 / 1/1 | 3.0 | 6.0 | ×0.50 |" in text
     assert "| C | 1/1 / " not in text  # not run on pykan: no ratio
+    assert "† the two sides" not in text
+    theirs["B.ipynb"]["run"] = 0  # pykan failed B's cell
+    assert "| B | 1/1 / 0/1 | 3.0 | 6.0 | ×0.50 † |" in runner.markdown(ours, theirs)
+    theirs["B.ipynb"]["run"] = 1
     assert "| **all 2** | | **9** | **10** | **×0.90** |" in text
     assert "| A | 1/1 | 9 | 6 |" in text  # kanlab's cells table carries its CPU column
     assert "ratio |" not in runner.markdown(ours).splitlines()[0]
