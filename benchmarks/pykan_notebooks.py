@@ -20,6 +20,17 @@ Usage::
 ``NAME`` selects notebooks by substring (default: :data:`DEFAULT`); a ``NAME`` that is a
 notebook file or a folder runs that notebook or every notebook in it (pykan's
 ``tutorials/``, a user's own), with the notebooks kept here still on ``sys.path``.
+
+Each notebook's cost is recorded next to its wall time: ``cpu``, the child process's user +
+system CPU seconds (``getrusage`` of the finished child: interpreter start, imports, every cell,
+every thread), and each cell's ``cpu`` (``time.process_time`` around it).  CPU time is what a
+busy machine's time limit is made of; wall time there measures the neighbours.  To set kanlab
+against pykan itself, run the same notebooks twice (the second time with ``--pykan``, both
+with the same ``OMP_NUM_THREADS``) and give both ``--json`` files to ``--markdown``::
+
+    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/pykan_notebooks.py intro --json k.json
+    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/pykan_notebooks.py intro --pykan --json p.json
+    python benchmarks/pykan_notebooks.py --markdown k.json p.json
 """
 from __future__ import annotations
 
@@ -30,6 +41,7 @@ import json
 import math
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -144,13 +156,14 @@ def _run_cells(path, cells, namespace, budget, out, rewrite, plt) -> dict:
     results = []
     start = time.perf_counter()
     for cell in cells:
-        record = {"index": cell["index"], "ok": False, "error": None, "seconds": 0.0, "text": ""}
+        record = {"index": cell["index"], "ok": False, "error": None, "seconds": 0.0,
+                  "cpu": 0.0, "text": ""}
         if time.perf_counter() - start > budget:
             record["error"] = "not run: notebook time budget spent"
             results.append(record)
             continue
         buf = io.StringIO()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             code = compile(rewrite(cell["source"]), f"{path.name}[{cell['index']}]", "exec")
             # the value of a last bare expression is printed, as jupyter would
@@ -175,6 +188,7 @@ def _run_cells(path, cells, namespace, budget, out, rewrite, plt) -> dict:
             tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
             record["error"] = "".join(tb[-3:])[-1500:]
         record["seconds"] = time.perf_counter() - t0
+        record["cpu"] = time.process_time() - c0  # this process's user + sys, all threads
         record["text"] = buf.getvalue()[-4000:]
         plt.close("all")
         results.append(record)
@@ -206,7 +220,15 @@ def _partial(path: Path, out: str) -> dict:
     return {"cells": done, "reference": [c["text"] for c in cells]}
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's finished (waited-for) children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
+    """The child's results, with ``cpu``: the child's user + system CPU seconds, all of it
+    (interpreter start, imports, every cell, every thread), from ``getrusage`` around it."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     env = dict(os.environ)
@@ -215,7 +237,9 @@ def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
     cmd = [sys.executable, __file__, "--child", str(path.resolve()), "--budget", str(budget),
            "--out", out]
     cmd += ["--pykan"] if pykan else []
+    cpu0 = _children_cpu()
     try:
+        # subprocess.run waits for the child, killed at the timeout or not, so its CPU counts
         subprocess.run(cmd, env=env, timeout=budget + 300, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         data = json.loads(Path(out).read_text() or "{}")
@@ -223,6 +247,7 @@ def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
         data = _partial(path, out)
     finally:
         Path(out).unlink(missing_ok=True)
+    data["cpu"] = _children_cpu() - cpu0
     return data
 
 
@@ -247,18 +272,52 @@ def compare(data: dict) -> list[dict]:
     return rows
 
 
-def markdown(report: dict) -> str:
-    """Two markdown tables of a ``--json`` report: cells run per notebook, and the key numbers
-    (the notebook's, kanlab's, their ratio; ratios above 1.5 in bold) and printed lines."""
-    lines = ["| notebook | cells run | s | failing cells |", "|---|---|---|---|"]
+def _cpu(r: dict) -> str:
+    return "-" if r.get("cpu") is None else f"{r['cpu']:.0f}"
+
+
+def cpu_table(ours: dict, theirs: dict) -> list[str]:
+    """Markdown rows: each notebook in both reports, its CPU seconds on kanlab.pykan and on
+    pykan (``--pykan``), and their ratio (kanlab's over pykan's; 1 or above in bold)."""
+    lines = ["| notebook | cells run kanlab / pykan | kanlab CPU s | pykan CPU s | ratio |",
+             "|---|---|---|---|---|"]
+    mine = yours = 0.0
+    for name in sorted(set(ours) & set(theirs)):
+        a, b = ours[name], theirs[name]
+        if a.get("cpu") is None or b.get("cpu") is None:
+            continue
+        ratio = a["cpu"] / b["cpu"] if b["cpu"] > 0 else math.nan
+        text = f"**×{ratio:.2f}**" if ratio >= 1 else f"×{ratio:.2f}"
+        if a["run"] != b["run"]:  # a side failed cells (or ran out of time): not like for like
+            text += " †"
+        lines.append(f"| {name.removesuffix('.ipynb')} | {a['run']}/{a['total']} / "
+                     f"{b['run']}/{b['total']} | {a['cpu']:.1f} | {b['cpu']:.1f} | {text} |")
+        mine, yours = mine + a["cpu"], yours + b["cpu"]
+    if yours > 0:
+        lines.append(f"| **all {len(lines) - 2}** | | **{mine:.0f}** | **{yours:.0f}** | "
+                     f"**×{mine / yours:.2f}** |")
+    if any(line.endswith("† |") for line in lines):
+        lines += ["", "† the two sides ran different numbers of cells: not like for like."]
+    return lines
+
+
+def markdown(report: dict, pykan: dict | None = None) -> str:
+    """Markdown tables of a ``--json`` report: cells run per notebook (wall and CPU seconds),
+    and the key numbers (the notebook's, kanlab's, their ratio; ratios above 1.5 in bold) and
+    printed lines.  With ``pykan``, a ``--pykan`` report of the same notebooks, a table of
+    each notebook's CPU seconds on both sides and their ratio comes first."""
+    lines = []
+    if pykan:
+        lines += cpu_table(report, pykan) + [""]
+    lines += ["| notebook | cells run | s | CPU s | failing cells |", "|---|---|---|---|---|"]
     run = total = 0
     for name, r in sorted(report.items()):
         bad = "; ".join(f"cell {c['index']}: {((c['error'] or '').strip().splitlines() or ['?'])[-1][:80]}"
                         for c in r["cells"] if not c["ok"])
         lines.append(f"| {name.removesuffix('.ipynb')} | {r['run']}/{r['total']} | "
-                     f"{r.get('seconds', 0):.0f} | {bad} |")
+                     f"{r.get('seconds', 0):.0f} | {_cpu(r)} | {bad} |")
         run, total = run + r["run"], total + r["total"]
-    lines.append(f"| **all {len(report)}** | **{run}/{total} ({100.0 * run / max(total, 1):.1f} %)** | | |")
+    lines.append(f"| **all {len(report)}** | **{run}/{total} ({100.0 * run / max(total, 1):.1f} %)** | | | |")
     lines += ["", "| notebook | cell | printed key | notebook's | kanlab | ratio |",
               "|---|---|---|---|---|---|"]
     printed = []
@@ -296,7 +355,8 @@ def main(argv=None) -> int:
     parser.add_argument("--budget", type=float, default=900.0, help="seconds per notebook")
     parser.add_argument("--json", help="write the full results here")
     parser.add_argument("--markdown", nargs="+", metavar="JSON",
-                        help="only print markdown tables of these --json reports (merged)")
+                        help="only print markdown tables of these --json reports (merged); "
+                             "given --pykan reports too, a table of CPU seconds on both sides")
     parser.add_argument("--pykan", action="store_true",
                         help="run the notebooks on pykan itself (imports unchanged); the "
                              "'kanlab' column then holds pykan's numbers on this machine")
@@ -307,10 +367,12 @@ def main(argv=None) -> int:
         _child(args.child, args.budget, args.out, args.pykan)
         return 0
     if args.markdown:
-        merged = {}
+        # reports made with --pykan (their entries say so) are set against the others
+        ours, theirs = {}, {}
         for name in args.markdown:
-            merged.update(json.loads(Path(name).read_text()))
-        print(markdown(merged), end="")
+            for notebook, entry in json.loads(Path(name).read_text()).items():
+                (theirs if entry.get("pykan") else ours)[notebook] = entry
+        print(markdown(ours, theirs) if ours else markdown(theirs), end="")
         return 0
     paths = select(args.names or DEFAULT)
     total_run = total = 0
@@ -323,10 +385,13 @@ def main(argv=None) -> int:
         total_run, total = total_run + ok, total + n
         rows = compare(data)
         report[path.name] = {"run": ok, "total": n, "numbers": rows, "cells": data["cells"],
-                             "seconds": time.perf_counter() - t0}
+                             "seconds": time.perf_counter() - t0, "cpu": data["cpu"],
+                             "pykan": args.pykan,
+                             "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
         if args.json:  # after every notebook, so a stopped run keeps what it finished
             Path(args.json).write_text(json.dumps(report, indent=1, default=str))
-        print(f"{path.name}: {ok}/{n} cells ({time.perf_counter() - t0:.0f} s)", flush=True)
+        print(f"{path.name}: {ok}/{n} cells ({time.perf_counter() - t0:.0f} s, "
+              f"CPU {data['cpu']:.0f} s)", flush=True)
         for c in data["cells"]:
             if not c["ok"]:
                 err = (c["error"] or "").strip().splitlines()

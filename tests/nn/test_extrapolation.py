@@ -124,13 +124,14 @@ def test_curvature_caches_follow_the_knot_tensor_not_its_id():
     layer = curved_layer()
     old = end_curvature(layer)
     old_quad = layer.curvature_quadrature()
+    old_knots = layer.knots.clone()
     finer = KANLayer(3, 2, grid=11, k=3, extrapolate="quadratic", dtype=F64)
     layer.set_grid(finer.knots.clone(), finer.coef.detach().clone())
     knots = layer.knots
-    # entries that match the new knots in everything but the tensor object
+    # entries that match the new knots in everything but the tensor object and values
     other = knots.clone()
-    layer.__dict__["_end_curvature_cache"] = ((other, knots._version, knots.dtype,
-                                               knots.device), old)
+    stale = {(knots.dtype, knots.device): (other, knots._version, old_knots, old)}
+    layer.__dict__["_end_curvature_cache"] = stale
     layer.__dict__["_curvature_cache"] = ((other, knots._version, knots.dtype, knots.device),
                                           old_quad)
     n_basis = knots.shape[-1] - layer.k - 1
@@ -157,3 +158,49 @@ def test_torch_func_hessian_of_a_fresh_layer_matches_autograd(mode):
     want = torch.stack([torch.autograd.grad(g[i], xe, retain_graph=True)[0] for i in range(2)])
     assert torch.allclose(hessian, want, atol=1e-12)
     assert float(want.abs().max()) > 0
+
+
+@pytest.mark.parametrize("mode", ["quadratic", "extended", "extended_quadratic"])
+def test_end_terms_are_kept_across_a_dtype_round_trip_and_remade_for_new_knot_values(mode):
+    """The end terms are made once per knot values, dtype and device: ``to`` float32 and back
+    (a new knot tensor each way) and a ``copy_`` of the same values reuse them; other
+    values make them anew.  The outputs are those of a fresh layer in every case."""
+    from unittest import mock
+    from kanlab.nn import _extrapolation
+    import copy
+    # a float32 layer, as fit's float64 phase widens it and narrows it around each callback
+    layer = KANLayer(2, 1, grid=5, k=3, extrapolate=mode, dtype=torch.float32,
+                     generator=torch.Generator().manual_seed(0)).to(F64)
+    x = torch.tensor([[-1.5, 0.3], [1.7, -2.0], [0.1, 0.2]], dtype=F64)
+    made = []
+    inner = {"quadratic": "_make_end_curvature"}.get(mode)
+    if inner is not None:
+        original = _extrapolation._make_end_curvature
+        patch = mock.patch.object(_extrapolation, inner,
+                                  lambda lay: made.append(1) or original(lay))
+    else:
+        original = _extrapolation.extension_tables
+        patch = mock.patch.object(_extrapolation, "extension_tables",
+                                  lambda *a, **k: made.append(1) or original(*a, **k))
+    with patch:
+        y64 = layer(x)
+        layer.to(torch.float32)
+        y32 = layer(x.float())
+        layer.to(F64)
+        assert torch.equal(layer(x), y64)
+        assert torch.equal(layer.to(torch.float32)(x.float()), y32)
+        layer.to(F64)
+        assert len(made) == 2  # float64 and float32, once each
+        with torch.no_grad():
+            layer.knots.copy_(layer.knots.clone())  # same values, version bumped
+        assert torch.equal(layer(x), y64) and len(made) == 2
+        fresh = copy.deepcopy(layer)
+        fresh.__dict__.pop(f"_end_tables_{mode}", None)
+        fresh.__dict__.pop("_end_curvature_cache", None)
+        with torch.no_grad():
+            layer.knots.mul_(1.25)  # other values: made anew
+            fresh.knots.mul_(1.25)
+        assert len(made) == 2
+        got = layer(x)
+        assert len(made) == 3
+    assert torch.equal(got, fresh(x)) and not torch.equal(got, y64)

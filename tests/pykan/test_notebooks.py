@@ -51,7 +51,7 @@ def test_markdown_tables_count_cells_and_bold_ratios_above_one_and_a_half():
                                       {"cell": 5, "key": "printed", "pykan": "x_1*x_2",
                                        "kanlab": "x_1*x_2", "ratio": None}]}}
     text = runner.markdown(report)
-    assert "| A | 1/2 | 2 | cell 4: ValueError: bad |" in text
+    assert "| A | 1/2 | 2 | - | cell 4: ValueError: bad |" in text  # no "cpu": an older report
     assert "**1/2 (50.0 %)**" in text
     assert "| A | 3 | train_loss | 0.01 | 0.02 | **×2.00** |" in text
     assert "| A | 3 | test_loss | 0.01 | 0.012 | ×1.20 |" in text
@@ -142,3 +142,61 @@ def test_select_takes_files_and_folders_beside_names(tmp_path):
     assert runner.select([str(tmp_path / "b.ipynb")]) == [tmp_path / "b.ipynb"]
     with pytest.raises(SystemExit, match="no such notebook"):
         runner.select([str(tmp_path / "missing.ipynb")])
+
+
+def test_a_notebook_s_cpu_time_is_the_child_s_and_each_cell_has_its_own(tmp_path):
+    """``cpu``: the child's user + system seconds (getrusage around it), so it holds a cell that
+    burns CPU and the interpreter's start; each cell's ``cpu`` is its own process time."""
+    import json
+    runner = _runner()
+    burn = ("import time\n"
+            "t = time.process_time()\n"
+            "while time.process_time() - t < 0.5:\n"
+            "    sum(range(1000))\n")
+    nb = {"cells": [{"cell_type": "code", "source": [burn], "outputs": []},
+                    {"cell_type": "code", "source": ["x = 1"], "outputs": []}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "burn.ipynb"
+    path.write_text(json.dumps(nb))
+    data = runner.run_in_subprocess(path, budget=60)
+    burnt, quick = data["cells"]
+    assert burnt["ok"] and quick["ok"]
+    assert burnt["cpu"] >= 0.5 and quick["cpu"] < 0.5
+    assert data["cpu"] >= burnt["cpu"] + quick["cpu"]
+    assert data["cpu"] < 120  # the child's, not this process's or the whole machine's
+
+
+def test_markdown_sets_kanlab_s_cpu_against_pykan_s_per_notebook():
+    runner = _runner()
+    cell = {"index": 0, "ok": True, "error": None, "seconds": 1.0, "cpu": 1.0, "text": ""}
+
+    def entry(cpu, pykan):
+        return {"run": 1, "total": 1, "cells": [cell], "seconds": 9.0, "cpu": cpu,
+                "numbers": [], "pykan": pykan}
+
+    ours = {"A.ipynb": entry(6.0, False), "B.ipynb": entry(3.0, False), "C.ipynb": entry(1.0, False)}
+    theirs = {"A.ipynb": entry(4.0, True), "B.ipynb": entry(6.0, True)}
+    text = runner.markdown(ours, theirs)
+    assert "| A | 1/1 / 1/1 | 6.0 | 4.0 | **×1.50** |" in text
+    assert "| B | 1/1 / 1/1 | 3.0 | 6.0 | ×0.50 |" in text
+    assert "| C | 1/1 / " not in text  # not run on pykan: no ratio
+    assert "† the two sides" not in text
+    theirs["B.ipynb"]["run"] = 0  # pykan failed B's cell
+    assert "| B | 1/1 / 0/1 | 3.0 | 6.0 | ×0.50 † |" in runner.markdown(ours, theirs)
+    theirs["B.ipynb"]["run"] = 1
+    assert "| **all 2** | | **9** | **10** | **×0.90** |" in text
+    assert "| A | 1/1 | 9 | 6 |" in text  # kanlab's cells table carries its CPU column
+    assert "ratio |" not in runner.markdown(ours).splitlines()[0]
+
+
+def test_markdown_cli_splits_pykan_reports_from_kanlab_s(tmp_path, capsys):
+    import json
+    runner = _runner()
+    cell = {"index": 0, "ok": True, "error": None, "seconds": 1.0, "cpu": 1.0, "text": ""}
+    for name, cpu, pykan in (("k.json", 2.0, False), ("p.json", 8.0, True)):
+        (tmp_path / name).write_text(json.dumps({"A.ipynb": {
+            "run": 1, "total": 1, "cells": [cell], "seconds": 9.0, "cpu": cpu, "numbers": [],
+            "pykan": pykan}}))
+    runner.main(["--markdown", str(tmp_path / "k.json"), str(tmp_path / "p.json")])
+    out = capsys.readouterr().out
+    assert "| A | 1/1 / 1/1 | 2.0 | 8.0 | ×0.25 |" in out

@@ -49,19 +49,31 @@ def end_curvature(layer) -> Tensor:
 
 
 def _per_knots(layer, slot: str, make):
-    """``make(layer)``, kept on the layer under ``slot`` until its knots change."""
+    """``make(layer)``, kept on the layer under ``slot`` until its knots change.
+
+    One entry per dtype and device, each ``(knots, version, values, out)``: the knot tensor
+    itself (an id() could be reused by the next grid's knots), its version counter, and a
+    copy of its values.  A new knot tensor or an in-place write that leaves the values as
+    they were (``model.to`` there and back, as ``fit``'s float64 phase does around every
+    callback; a restored snapshot) keeps ``out``: it depends on the values only."""
     knots = layer.knots
-    # the key holds the knot tensor itself: an id() could be reused by the next grid's knots
-    key = (knots, knots._version, knots.dtype, knots.device)
-    cache = layer.__dict__.get(slot)
-    if (cache is not None and cache[0][0] is knots and cache[0][1:] == key[1:]
-            and not torch.compiler.is_compiling()):
-        return cache[1]
     if torch.compiler.is_compiling():
         return make(layer)  # traced: made afresh, never kept
+    kept = layer.__dict__.get(slot)
+    if not isinstance(kept, dict):
+        kept = layer.__dict__[slot] = {}
+    where = (knots.dtype, knots.device)
+    entry = kept.get(where)
+    if entry is not None:
+        tensor, version, values, out = entry
+        if tensor is knots and version == knots._version:
+            return out
+        if values.shape == knots.shape and torch.equal(values, knots):
+            kept[where] = (knots, knots._version, values, out)
+            return out
     with outside_transforms():  # a kept constant, made outside a running torch.func transform
         out = make(layer)
-    layer.__dict__[slot] = (key, out)
+        kept[where] = (knots, knots._version, knots.detach().clone(), out)
     return out
 
 
