@@ -130,3 +130,16 @@ def test_symbolic_formula_floating_digit_rounds_the_numbers():
 
 def test_bias_trainable_is_accepted():
     assert _kan([2, 1], bias_trainable=False).width == [2, 1]
+
+
+def test_runner_reads_pykan_01s_progress_bar():
+    """The notebook runner takes pykan 0.1's 'train loss:' for 0.2.8's 'train_loss:'."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "pykan_notebooks.py"
+    spec = importlib.util.spec_from_file_location("pykan_notebooks", path)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    old = "train loss: 1.55e-01 | test loss: 1.30e-01 | reg: 2.03e+01 : 100%|██| 20/20"
+    assert runner.key_numbers(old) == {"train_loss": 0.155, "test_loss": 0.13, "reg": 20.3}
+    assert runner.key_numbers(old.replace(" loss", "_loss")) == runner.key_numbers(old)
