@@ -143,3 +143,13 @@ def test_runner_reads_pykan_01s_progress_bar():
     old = "train loss: 1.55e-01 | test loss: 1.30e-01 | reg: 2.03e+01 : 100%|██| 20/20"
     assert runner.key_numbers(old) == {"train_loss": 0.155, "test_loss": 0.13, "reg": 20.3}
     assert runner.key_numbers(old.replace(" loss", "_loss")) == runner.key_numbers(old)
+
+
+def test_prune_manual_with_nodes_that_do_not_exist_says_so():
+    """A kept node beyond a level's width is a ValueError naming it (was an IndexError)."""
+    model = _kan([2, 3, 1])
+    model(_dataset()["train_input"])
+    with pytest.raises(ValueError, match=r"nodes \[4\] at level 1"):
+        model.prune(mode="manual", active_neurons_id=[[0, 1], [4], [0]])
+    with pytest.raises(ValueError, match=r"nodes \[4\] at level 1"):
+        model.prune_node(mode="manual", active_neurons_id=[[4]])
