@@ -75,6 +75,7 @@ DEFAULT = [
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _KEYED = re.compile(r"([A-Za-z_][A-Za-z_0-9 ]*?)\s*:\s*(" + _NUMBER + r")")
 _KEYS = ("train_loss", "test_loss", "reg", "pde loss", "bc loss", "l2")
+_OLD_KEYS = {"train loss": "train_loss", "test loss": "test_loss"}  # pykan 0.1's progress bar
 
 
 def rewrite_imports(source: str) -> str:
@@ -113,7 +114,7 @@ def key_numbers(text: str) -> dict[str, float]:
     """The last value printed for each key of :data:`_KEYS` (progress bars included)."""
     found: dict[str, float] = {}
     for key, value in _KEYED.findall(text.replace("|", "\n")):
-        key = key.strip()
+        key = _OLD_KEYS.get(key.strip(), key.strip())
         if key in _KEYS:
             found[key] = float(value)
     return found

@@ -30,6 +30,7 @@ from kanlab.pykan import _legacy, _views
 from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._extras import PykanExtras
+from kanlab.pykan._old_api import OldApi
 from kanlab.pykan._symbolic_methods import SymbolicMethods
 
 __all__ = ["KAN", "MultKAN", "adopt"]
@@ -74,7 +75,7 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
     return new
 
 
-class KAN(Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKAN):
+class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
     The defaults are pykan's (``grid_eps=0.02``, ``sb_trainable=True``), and
@@ -86,7 +87,10 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKA
     constants always trainable); ``device`` is honoured.  Older pykan's
     ``noise_scale_base``, inputs of another dtype, ``'cuda'`` on a machine
     without CUDA and pykan's seeding of the global random generators follow the
-    rules of :mod:`kanlab.pykan._legacy`.
+    rules of :mod:`kanlab.pykan._legacy`; pykan 0.1's methods (``train(dataset)``,
+    ``save_ckpt``, ...) those of :mod:`kanlab.pykan._old_api`.  pykan 0.1's
+    ``bias_trainable`` is accepted: kanlab's nodes have no bias (as 0.2.8's, fixed at
+    zero unless ``affine_trainable``).
 
     ``sparse_init`` starts sparse (:func:`kanlab.pykan._views.sparse_start`): the splines
     off pykan's nearest-neighbour pattern start at zero weight, every edge stays trainable.
@@ -102,7 +106,8 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKA
                  affine_trainable=False, grid_eps=0.02, grid_range=(-1, 1), sp_trainable=True,
                  sb_trainable=True, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
-                 dtype=None, noise_scale_base=None, extrapolate="quadratic"):
+                 dtype=None, noise_scale_base=None, extrapolate="quadratic",
+                 bias_trainable=None):
         device = _legacy.available_device(device)
         _legacy.seed_globals(_as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=_as_int("grid", grid), k=_as_int("k", k),
@@ -231,8 +236,6 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKA
         with one_thread():
             return fit(self, dataset, **kwargs)
 
-    train = fit
-
     def evaluate(self, dataset) -> dict:
         with torch.no_grad():
             err = lambda a, b: float(torch.sqrt(torch.mean((self(a) - b) ** 2)))  # noqa: E731
@@ -268,7 +271,10 @@ class KAN(Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKA
         if log_history:
             self.log_history("prune_edge")
 
-    def prune(self, node_th=1e-2, edge_th=3e-2) -> "KAN":
+    def prune(self, node_th=1e-2, edge_th=3e-2, *, threshold=None, mode=None,
+              active_neurons_id=None) -> "KAN":
+        if threshold is not None or mode is not None or active_neurons_id is not None:
+            return self.old_prune(threshold, mode, active_neurons_id)  # pykan 0.1's
         new = adopt(_prune(self, self._data(None), node_th=float(node_th), edge_th=float(edge_th)),
                     self)
         new.log_history("prune")

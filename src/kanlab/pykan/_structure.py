@@ -53,6 +53,20 @@ def attribute(model, l=None, i=None, plot=True):
     return result
 
 
+def _kept_ids(active_neurons_id, level: int, width: list[int]) -> list[int]:
+    """The nodes ``active_neurons_id`` keeps at hidden ``level`` (its entry ``level - 1``)."""
+    hidden = len(width) - 2
+    if len(active_neurons_id) < hidden:
+        raise ValueError(f"active_neurons_id needs one list of kept nodes per hidden level "
+                         f"({hidden} for width {width}), got {len(active_neurons_id)}")
+    ids = [int(v) for v in active_neurons_id[level - 1]]
+    bad = [v for v in ids if not 0 <= v < width[level]]
+    if bad:
+        raise ValueError(f"active_neurons_id keeps nodes {bad} at level {level}, which has "
+                         f"{width[level]} nodes (width {width})")
+    return ids
+
+
 @torch.no_grad()
 def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None):
     """A copy keeping the hidden nodes scored above ``threshold`` (or ``active_neurons_id``)."""
@@ -63,8 +77,8 @@ def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None):
     kept = [list(range(model.width[0]))]
     for level, s in enumerate(scores.node_scores[1:-1], start=1):
         if mode == "manual" and active_neurons_id is not None:
-            ids = active_neurons_id[level - 1]
-            keep = sorted(int(v) for v in ids) or [int(s.argmax())]
+            ids = _kept_ids(active_neurons_id, level, model.width)
+            keep = sorted(ids) or [int(s.argmax())]
         else:
             keep = (s > float(threshold)).nonzero().flatten().tolist() or [int(s.argmax())]
         kept.append(keep)

@@ -1,0 +1,144 @@
+"""pykan 0.0.x/0.1.x's names and arguments, as a mixin of :class:`kanlab.pykan.KAN`.
+
+Scripts and notebooks written for pykan before 0.2 call methods that pykan 0.2.8
+renamed or dropped.  Where the old call is unambiguous and does not clash with
+0.2.8's API, it is translated here onto the methods that already exist; nothing
+here trains, prunes or fits by itself.
+
+* ``model.train(dataset, ...)`` (a dataset dict, positional or ``dataset=``) is
+  :meth:`fit`, with a :class:`FutureWarning` naming ``fit``.  ``model.train()``,
+  ``model.train(False)`` and ``model.eval()`` keep :meth:`torch.nn.Module.train`'s
+  meaning.  The old keywords ``device`` (the model's own device is used),
+  ``sglr_avoid`` (``singularity_avoiding``) and ``small_mag_threshold`` /
+  ``small_reg_factor`` at their defaults (the plain L1 penalty) are accepted.
+* ``save_ckpt(name, folder)``, ``load_ckpt(name, folder)``, ``clear_ckpts(folder)``:
+  the model's ``state_dict`` under ``folder`` (default ``./model_ckpt``), read back in place.
+* ``initialize_from_another_model(other, x)``: this model takes ``other``'s function
+  on its own grid (kanlab's :func:`kanlab.nn.refine`: exact when the grid is a multiple
+  of ``other``'s) and returns itself.  pykan 0.2.8 has it too.
+* ``prune(threshold=..., mode='manual', active_neurons_id=...)``: the old
+  ``prune`` removed hidden nodes only (0.2.8's ``prune_node``); ``active_neurons_id``
+  lists every level's kept nodes, inputs first (0.2.8's lists hidden levels only).
+  A bare ``prune()`` is 0.2.8's (nodes, then edges).
+* ``symbolic_formula(floating_digit=n)``: every number rounded to ``n`` decimals
+  (keyword only: 0.2.8's first positional argument is ``var``).
+
+Not translated: ``lock``/``unlock`` (tied activation functions: kanlab's edges
+share no parameters, and pykan 0.2.8 dropped them too) and ``train(save_video=...)``.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+import torch
+
+__all__ = ["OldApi"]
+
+# pykan 0.1's ``train`` keywords that 0.2.8's ``fit`` dropped, with the value meaning
+# "no change" (the plain L1 penalty below ``small_mag_threshold``)
+_NEUTRAL = {"small_mag_threshold": 1e-16, "small_reg_factor": 1.0}
+
+
+def _fit_kwargs(model, kwargs: dict) -> dict:
+    """pykan 0.1's ``train`` keywords as 0.2.8's ``fit`` keywords."""
+    kwargs = dict(kwargs)
+    device = kwargs.pop("device", None)
+    if device is not None:
+        from kanlab.pykan._legacy import available_device
+        device = available_device(device)
+        if torch.device(device).type != model.device.type:
+            raise ValueError(f"train(device={device!r}) on a model on {model.device}: "
+                             f"move the model first (model.to({device!r}))")
+    if "sglr_avoid" in kwargs:
+        kwargs["singularity_avoiding"] = bool(kwargs.pop("sglr_avoid"))
+    for name, neutral in _NEUTRAL.items():
+        if name in kwargs and float(kwargs.pop(name)) != neutral:
+            raise ValueError(f"train({name}=...) (pykan 0.1's penalty for small activations) "
+                             f"is not supported: only its default {neutral} (the plain L1 "
+                             "penalty) is")
+    return kwargs
+
+
+class OldApi:
+    """pykan < 0.2's methods, each translated onto kanlab.pykan's own (see module doc)."""
+
+    def train(self, mode=True, *args, **kwargs):
+        """``nn.Module.train(mode)``; with a dataset dict, pykan 0.1's ``train``: :meth:`fit`."""
+        if "dataset" in kwargs and mode is True and not args:
+            mode = kwargs.pop("dataset")
+        if isinstance(mode, dict):
+            warnings.warn("model.train(dataset, ...) is pykan 0.1's name for training: "
+                          "call model.fit(dataset, ...) (model.train() keeps torch's "
+                          "nn.Module.train meaning)", FutureWarning, stacklevel=2)
+            return self.fit(mode, *args, **_fit_kwargs(self, kwargs))
+        if args or kwargs:
+            raise TypeError("train(mode=True) sets training mode (torch's nn.Module.train); "
+                            "to train on data pass a dataset dict, or call fit(dataset, ...)")
+        if not isinstance(mode, bool):
+            raise TypeError(f"train expects a bool (training mode) or a dataset dict, got "
+                            f"{type(mode).__name__}")
+        return super().train(mode)
+
+    # ------------------------------------------------------------------ checkpoints
+    def save_ckpt(self, name, folder="./model_ckpt") -> None:
+        """Write ``state_dict()`` to ``folder/name`` (pykan 0.1; prints where, as it did)."""
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, str(name))
+        torch.save(self.state_dict(), path)
+        print("save this model to", path)
+
+    def load_ckpt(self, name, folder="./model_ckpt") -> None:
+        """Read a :meth:`save_ckpt` file back into this model, in place."""
+        self.load_state_dict(torch.load(os.path.join(folder, str(name)),
+                                        map_location=self.device, weights_only=True))
+
+    def clear_ckpts(self, folder="./model_ckpt") -> None:
+        """Delete the files directly in ``folder`` (pykan 0.1's checkpoints); create it if
+        missing.  Sub-folders are left alone."""
+        if not os.path.isdir(folder):
+            os.makedirs(folder)
+            return
+        for entry in os.scandir(folder):
+            if entry.is_file(follow_symlinks=False):
+                os.remove(entry.path)
+
+    # ------------------------------------------------------------------ grids
+    @torch.no_grad()
+    def initialize_from_another_model(self, another_model, x):
+        """Take ``another_model``'s function onto this model's grid; returns ``self``."""
+        from kanlab.nn import KAN as NativeKAN
+        if list(another_model.width) != list(self.width) or another_model.k != self.k:
+            raise ValueError(f"initialize_from_another_model needs the same width and k: this "
+                             f"model has width {self.width}, k={self.k}; the other "
+                             f"{another_model.width}, k={another_model.k}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a coarser grid: pykan's projection
+            refined = NativeKAN.refine(another_model, self.grid)
+        self.load_state_dict(refined.state_dict())
+        x = self._data(x)
+        self.reference_input = x.detach()
+        return self
+
+    # ------------------------------------------------------------------ pruning
+    def old_prune(self, threshold=None, mode=None, active_neurons_id=None):
+        """pykan 0.1's ``prune``: hidden nodes only; ``active_neurons_id`` from the inputs on."""
+        if mode == "manual" or (mode is None and active_neurons_id is not None):
+            if active_neurons_id is None or len(active_neurons_id) != len(self.width):
+                raise ValueError("prune(mode='manual') needs active_neurons_id with one list "
+                                 f"of kept nodes per level ({len(self.width)} levels, inputs "
+                                 "first, as pykan 0.1)")
+            return self.prune_node(mode="manual", active_neurons_id=active_neurons_id[1:-1])
+        if mode not in (None, "auto"):
+            raise ValueError(f"prune mode must be 'auto' or 'manual', got {mode!r}")
+        return self.prune_node(threshold=1e-2 if threshold is None else float(threshold))
+
+    # ------------------------------------------------------------------ symbolic
+    def symbolic_formula(self, var=None, normalizer=None, output_normalizer=None,
+                         simplify=False, *, floating_digit=None):
+        """0.2.8's ``([exprs], vars)``; with ``floating_digit`` (pykan 0.1) numbers rounded."""
+        exprs, symbols = super().symbolic_formula(var, normalizer, output_normalizer, simplify)
+        if floating_digit is not None:
+            from kanlab.pykan._symbolic import ex_round
+            exprs = [ex_round(e, int(floating_digit)) for e in exprs]
+        return exprs, symbols

@@ -1,0 +1,34 @@
+"""A pykan 0.1-era notebook (tests/data/pykan_notebooks/old/) runs on kanlab.pykan."""
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OLD = ROOT / "tests" / "data" / "pykan_notebooks" / "old"
+
+
+def _runner():
+    spec = importlib.util.spec_from_file_location("pykan_notebooks",
+                                                  ROOT / "benchmarks" / "pykan_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_old_checkpoint_notebook_runs_every_cell(tmp_path, monkeypatch):
+    """API_8's train(dataset), save_ckpt, load_ckpt and prune, pykan 0.1's names, all run;
+    its first training prints a loss no worse than the notebook's."""
+    runner = _runner()
+    monkeypatch.chdir(tmp_path)
+    result = runner.run_notebook(OLD / "API_8_checkpoint_-checkpoint.ipynb", budget=300)
+    failed = [(c["index"], c["error"]) for c in result["cells"] if not c["ok"]]
+    assert not failed
+    assert (tmp_path / "model_ckpt" / "ckpt2").is_file()
+    rows = runner.compare(result)
+    first = [r for r in rows if r["key"] == "test_loss"][0]
+    assert first["kanlab"] is not None and first["kanlab"] <= 1.5 * first["pykan"]
+
+
+def test_old_notebooks_stay_out_of_the_standard_set():
+    """The runner's default selection globs only the top folder."""
+    runner = _runner()
+    assert not any(p.parent == OLD for p in runner.select(runner.DEFAULT))
