@@ -161,7 +161,10 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         # where no candidate so far reproduces the data (after the inputs that matter were tried alone: their wider
         # term lists can fit noise with unused columns)
         from kanlab.discover._inverse_differences import inverse_difference_formulas
+        from kanlab.discover._exponents import exponent_formulas
+        from kanlab.discover._homogeneous import homogeneous_formulas
         from kanlab.discover._pade import pade_formulas
+        from kanlab.discover._polynomial_roots import polynomial_root_formulas
         from kanlab.discover._powers import power_formulas
         from kanlab.discover._rational import rational_formulas
         from kanlab.discover._scaled import scaled_formulas
@@ -172,7 +175,10 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         for source, find in (("inverse differences", inverse_difference_formulas),
                              ("transformed", difference_formulas),
                              ("powers", power_formulas), ("two rates", two_rate_formulas),
-                             ("rational", sum_ratio_formulas), ("waves", wave_formulas)):
+                             ("rational", sum_ratio_formulas), ("waves", wave_formulas),
+                             ("exponents", exponent_formulas),
+                             ("homogeneous", homogeneous_formulas),
+                             ("polynomial roots", polynomial_root_formulas)):
             # cheap (0.1 s): tried unless a formula is exact, even where a look-alike's
             # residuals pass for noise
             if min((c["val_rmse"] for c in candidates), default=math.inf) > EXACT * scale:

@@ -87,6 +87,10 @@ def _transforms():
                 lambda u, s: sympy.atan(u)),
         "exp": (lambda y: bool(np.all(np.abs(y) < 30)), np.exp, lambda u, s: np.log(u),
                 lambda u, s: sympy.log(u)),
+        # exp(-y) = 1 + exp(-u): minus a log of a sum (a softplus); not among TRANSFORMS, the
+        # default (see kanlab.discover._homogeneous)
+        "nexp": (lambda y: bool(np.all(np.abs(y) < 30)), lambda y: np.exp(-y),
+                 lambda u, s: -np.log(u), lambda u, s: -sympy.log(u)),
     }
 
 
