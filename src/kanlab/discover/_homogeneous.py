@@ -13,11 +13,12 @@ of the reduced inputs when neighbours in the reduced space (columns standardised
 values of ``v`` as close as neighbours in the full space do.  The mean squared
 difference of ``v`` between each row and its nearest neighbour is compared in the two
 spaces; a reduction that leaves ``v`` depending on the input it drops has far larger
-differences (neighbours in ``u`` differ in ``x_i``), and a true one smaller or equal ones
-(one dimension fewer: neighbours are nearer; under noise both are twice the noise's
-variance).  The :data:`MOST` best reductions within :data:`MAX_RATIO` are searched
+differences (neighbours in ``u`` differ in ``x_i``), and a true one smaller ones (one
+dimension fewer: neighbours are nearer; 0.12 for a free energy of two inputs at noise 0
+and at 1 %).  The :data:`MOST` best reductions within :data:`MAX_RATIO` are searched
 (:func:`homogeneous_formulas`: the structure search, with ``exp(−v)`` among its
-transforms, a log of a sum; and the group search) and the formulas mapped back
+transforms, a log of a sum; not the group search, which holds the groups of positive
+inputs already) and the formulas mapped back
 (``u → x_j/x_i``, times ``x_i^a``).  Proposals only: their constants are refitted and
 they compete on the validation rows like every other candidate.
 """
@@ -32,21 +33,27 @@ __all__ = ["homogeneous_formulas", "reductions", "POWERS", "MAX_RATIO"]
 
 POWERS = (Fraction(1), Fraction(-1), Fraction(2), Fraction(-2), Fraction(1, 2),
           Fraction(-1, 2))  # a in y/x_i^a (halves need a positive x_i)
-MAX_RATIO = 1.2  # neighbours' differences in the reduced space at most this share of the full's
-MOST = 2  # reductions searched at most
+MAX_RATIO = 0.5  # neighbours' differences in the reduced space at most this share of the full's
+MOST = 1  # reductions searched at most (each is a structure search: 0.3-3 s of CPU)
 FIT_ROWS = 600  # rows of the neighbour test (its sampling error: about 6 % of the ratio)
-MAX_INPUTS = 6
+MAX_INPUTS = 4  # tables of more inputs are not reduced (a reduced search of 5 inputs: 28 s)
+FULL_INPUTS = 2  # reduced problems of more inputs get the short term list only (3: 15 s)
 # exp(-v) = 1 + exp(-u): a log of a sum (a free energy, a softplus); besides the usual ones
 REDUCED_TRANSFORMS = ("id", "inv", "square", "inv_square", "sqrt", "exp", "nexp")
 
 
-def _spread(Z, v) -> float:
-    """Mean squared difference of ``v`` between each row and its nearest neighbour in ``Z``."""
+def _neighbours(Z):
+    """Each row's nearest other row in ``Z`` (columns standardised)."""
     from scipy.spatial import cKDTree
     s = np.std(Z, axis=0)
     Zs = Z / np.where(s > 0, s, 1.0)
     _, idx = cKDTree(Zs).query(Zs, k=2)
-    d = v - v[idx[:, 1]]
+    return idx[:, 1]
+
+
+def _spread(near, v) -> float:
+    """Mean squared difference of ``v`` between each row and its neighbour ``near``."""
+    d = v - v[near]
     return float(np.mean(d * d))
 
 
@@ -71,6 +78,7 @@ def reductions(X, y, most: int = MOST) -> list:
     if n < 2 or n > MAX_INPUTS or len(y) < 20:
         return []
     scored = []
+    near_full = _neighbours(X)
     with np.errstate(all="ignore"):
         for i, j in permutations(range(n), 2):
             xi = X[:, i]
@@ -80,16 +88,17 @@ def reductions(X, y, most: int = MOST) -> list:
                 Z, _ = _reduced(X, i, j, op)
                 if not np.all(np.isfinite(Z)) or float(np.ptp(Z[:, 0])) == 0:
                     continue
+                near = _neighbours(Z)
                 for a in POWERS:
                     if a.denominator > 1 and not np.all(xi > 0):
                         continue
                     v = y / np.abs(xi) ** float(a)
                     if not np.all(np.isfinite(v)) or float(np.ptp(v)) == 0:
                         continue
-                    full = _spread(X, v)
+                    full = _spread(near_full, v)
                     if full <= 0:
                         continue
-                    ratio = _spread(Z, v) / full
+                    ratio = _spread(near, v) / full
                     if ratio <= MAX_RATIO:
                         scored.append((ratio, i, j, op, a))
     scored.sort(key=lambda s: s[0])
@@ -99,7 +108,6 @@ def reductions(X, y, most: int = MOST) -> list:
 def homogeneous_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     """Candidate formulas (sympy, in ``symbols``) ``x_i^a·f(x_j/x_i, rest)`` (see above)."""
     import sympy
-    from kanlab.discover._groups import group_formulas
     from kanlab.discover._sparse import structure_formulas
     from kanlab.discover._split import sample_xy
     X_fit, y_fit = sample_xy(X_train, y_train, FIT_ROWS)
@@ -115,8 +123,8 @@ def homogeneous_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
             "u", real=True)
         sub = [u] + [symbols[k] for k in kept]
         v_tr, v_va = y_train / scale_tr, y_val / scale_va
-        found = structure_formulas(Z_tr, v_tr, Z_va, v_va, sub, transforms=REDUCED_TRANSFORMS)
-        found += group_formulas(Z_tr, v_tr, Z_va, v_va, sub)
+        found = structure_formulas(Z_tr, v_tr, Z_va, v_va, sub, transforms=REDUCED_TRANSFORMS,
+                                   full=len(sub) <= FULL_INPUTS)
         xi = symbols[i] if np.all(X_fit[:, i] > 0) else -symbols[i]  # |x_i|
         factor = xi ** sympy.Rational(a.numerator, a.denominator)
         group = symbols[j] * symbols[i] ** op

@@ -8,13 +8,14 @@ root is no product.
 
 Here every target ``t = y^p·m``, ``p`` in :data:`POWERS` and ``m`` 1 or an input to a
 power of :data:`MULTIPLIER_POWERS`, is first fitted densely by all monomials of total
-degree at most :data:`DEGREE` (one least-squares fit each, rows weighted so that errors
-count as in ``y``); the :data:`MOST_TARGETS` targets whose dense polynomial predicts the
-validation rows best (in ``y``'s units) are then fitted as short sums of at most
-:data:`MAX_TERMS` monomials by the beam search of :mod:`kanlab.discover._subsets`, each
-subset then improved by exchanging one monomial at a time (near copies abound).  The
-best fits per number of terms are returned as formulas; their constants are refitted,
-rounded and chosen among on validation rows later, like every other candidate.
+degree at most :data:`DEGREE` (one least-squares factorisation for all targets); the
+:data:`MOST_TARGETS` targets whose dense polynomial predicts the validation rows best (in
+``y``'s units, and within :data:`GATE` of its spread) are then fitted as short sums of at
+most :data:`MAX_TERMS` monomials by the beam search of :mod:`kanlab.discover._subsets`
+(rows weighted so that errors count as in ``y``), each subset then improved by exchanging
+one monomial at a time (near copies abound).  The best fits per number of terms are
+returned as formulas; their constants are refitted, rounded and chosen among on
+validation rows later, like every other candidate.
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ MULTIPLIER_POWERS = (1, -1, 2, -2)  # m = x^q
 DEGREE = 4  # total degree of a monomial at most
 MAX_TERMS = 5  # monomials of a sparse fit at most
 BEAM = 8  # subsets kept per size by the beam search
-MOST_TARGETS = 4  # targets passed from the dense screen to the sparse fits
+MOST_TARGETS = 2  # targets passed from the dense screen to the sparse fits
+GATE = 0.05  # ... whose dense fit's validation RMSE is at most this share of std(y)
 PER_SIZE = 2  # formulas returned per number of terms
 FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
 VAL_ROWS = 1000  # validation rows that score them
@@ -103,18 +105,23 @@ def polynomial_root_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     if V.shape[1] == 0 or not targets or np.any(sign * y_val <= 0):
         return []
     A = np.column_stack([np.ones(len(X_all)), V])
+    A = A / np.sqrt(np.mean(A[:n] ** 2, axis=0))  # column scales: a better-posed fit
+    # the dense screen: one factorisation for every target (unweighted: a screen only)
+    Q, R = np.linalg.qr(A[:n])
+    T = np.column_stack([t[:n] for t, *_ in targets])  # (rows, targets)
+    with np.errstate(all="ignore"):
+        coef = np.linalg.lstsq(R, Q.T @ T, rcond=None)[0]
+        fitted = A[n:] @ coef  # (validation rows, targets)
     screened = []
-    for t, m, m_expr, p in targets:
-        w = np.abs(y_all[:n]) / (abs(p) * np.abs(t[:n]))  # |dy/dt|: errors in t as in y
-        w = w / float(np.max(w))
+    for k, (t, m, m_expr, p) in enumerate(targets):
         with np.errstate(all="ignore"):
-            scale = np.sqrt(np.mean(A[:n] ** 2, axis=0))  # column scales: a better-posed fit
-            coef, *_ = np.linalg.lstsq(A[:n] / scale * w[:, None], t[:n] * w, rcond=None)
-            pred = _back((A[n:] / scale) @ coef, m[n:], p, sign)
+            pred = _back(fitted[:, k], m[n:], p, sign)
             err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
         if math.isfinite(err):
-            screened.append((err, t, m, m_expr, p, w))
-    screened.sort(key=lambda s: s[0])
+            w = np.abs(y_all[:n]) / (abs(p) * np.abs(t[:n]))  # |dy/dt|: errors in t as in y
+            screened.append((err, t, m, m_expr, p, w / float(np.max(w))))
+    screened = sorted((s for s in screened if s[0] <= GATE * float(np.std(y_val))),
+                      key=lambda s: s[0])
     scored = []
     for _, t, m, m_expr, p, w in screened[:MOST_TARGETS]:
         D, tc, mean, std, t_mean = weighted_design(V[:n], t[:n], w)
