@@ -154,7 +154,8 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                                                    data["X_val"], data["y_val"], symbols),
                  "offset", symbols, data)
         # differences of reciprocals, a difference over a short sum, high powers, two
-        # exponentials with fitted rates; then
+        # exponentials with fitted rates, powers times a function, an input in an exponent,
+        # a law homogeneous in a pair of inputs, a root of a polynomial; then
         # targets transformed with an input (an offset off, h/y), ratios of short sums (also
         # over a sum of like inputs), sums of powers times a function (of y or y²), sums
         # scaled by a ratio with a difference (see each module),
