@@ -8,11 +8,11 @@ root is no product.
 
 Here every target ``t = y^p·m``, ``p`` in :data:`POWERS` and ``m`` 1 or an input to a
 power of :data:`MULTIPLIER_POWERS`, is first fitted densely by all monomials of total
-degree at most :data:`DEGREE` (one least-squares factorisation for all targets); the
+degree at most :data:`DEGREE` (rows weighted so that errors count as in ``y``); the
 :data:`MOST_TARGETS` targets whose dense polynomial predicts the validation rows best (in
 ``y``'s units, and within :data:`GATE` of its spread) are then fitted as short sums of at
 most :data:`MAX_TERMS` monomials by the beam search of :mod:`kanlab.discover._subsets`
-(rows weighted so that errors count as in ``y``), each subset then improved by exchanging
+(weighted alike), each subset then improved by exchanging
 one monomial at a time (near copies abound).  The best fits per number of terms are
 returned as formulas; their constants are refitted, rounded and chosen among on
 validation rows later, like every other candidate.
@@ -31,7 +31,7 @@ MULTIPLIER_POWERS = (1, -1, 2, -2)  # m = x^q
 DEGREE = 4  # total degree of a monomial at most
 MAX_TERMS = 5  # monomials of a sparse fit at most
 BEAM = 8  # subsets kept per size by the beam search
-MOST_TARGETS = 2  # targets passed from the dense screen to the sparse fits
+MOST_TARGETS = 4  # targets passed from the dense screen to the sparse fits
 GATE = 0.05  # ... whose dense fit's validation RMSE is at most this share of std(y)
 PER_SIZE = 2  # formulas returned per number of terms
 FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
@@ -106,20 +106,18 @@ def polynomial_root_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
         return []
     A = np.column_stack([np.ones(len(X_all)), V])
     A = A / np.sqrt(np.mean(A[:n] ** 2, axis=0))  # column scales: a better-posed fit
-    # the dense screen: one factorisation for every target (unweighted: a screen only)
-    Q, R = np.linalg.qr(A[:n])
-    T = np.column_stack([t[:n] for t, *_ in targets])  # (rows, targets)
-    with np.errstate(all="ignore"):
-        coef = np.linalg.lstsq(R, Q.T @ T, rcond=None)[0]
-        fitted = A[n:] @ coef  # (validation rows, targets)
     screened = []
-    for k, (t, m, m_expr, p) in enumerate(targets):
+    for t, m, m_expr, p in targets:
+        # rows weighted by |dy/dt|, errors in t as in y: unweighted, the right target of a
+        # root under 1 % noise ranked fifth (1/y² magnifies the noise where y is small)
+        w = np.abs(y_all[:n]) / (abs(p) * np.abs(t[:n]))
+        w = w / float(np.max(w))
         with np.errstate(all="ignore"):
-            pred = _back(fitted[:, k], m[n:], p, sign)
+            coef, *_ = np.linalg.lstsq(A[:n] * w[:, None], t[:n] * w, rcond=None)
+            pred = _back(A[n:] @ coef, m[n:], p, sign)
             err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
         if math.isfinite(err):
-            w = np.abs(y_all[:n]) / (abs(p) * np.abs(t[:n]))  # |dy/dt|: errors in t as in y
-            screened.append((err, t, m, m_expr, p, w / float(np.max(w))))
+            screened.append((err, t, m, m_expr, p, w))
     screened = sorted((s for s in screened if s[0] <= GATE * float(np.std(y_val))),
                       key=lambda s: s[0])
     scored = []
