@@ -154,14 +154,18 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                                                    data["X_val"], data["y_val"], symbols),
                  "offset", symbols, data)
         # differences of reciprocals, a difference over a short sum, high powers, two
-        # exponentials with fitted rates; then
+        # exponentials with fitted rates, powers times a function, an input in an exponent,
+        # a law homogeneous in a pair of inputs, a root of a polynomial; then
         # targets transformed with an input (an offset off, h/y), ratios of short sums (also
         # over a sum of like inputs), sums of powers times a function (of y or y²), sums
         # scaled by a ratio with a difference (see each module),
         # where no candidate so far reproduces the data (after the inputs that matter were tried alone: their wider
         # term lists can fit noise with unused columns)
         from kanlab.discover._inverse_differences import inverse_difference_formulas
+        from kanlab.discover._exponents import exponent_formulas
+        from kanlab.discover._homogeneous import homogeneous_formulas
         from kanlab.discover._pade import pade_formulas
+        from kanlab.discover._polynomial_roots import polynomial_root_formulas
         from kanlab.discover._powers import power_formulas
         from kanlab.discover._rational import rational_formulas
         from kanlab.discover._scaled import scaled_formulas
@@ -172,7 +176,10 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         for source, find in (("inverse differences", inverse_difference_formulas),
                              ("transformed", difference_formulas),
                              ("powers", power_formulas), ("two rates", two_rate_formulas),
-                             ("rational", sum_ratio_formulas), ("waves", wave_formulas)):
+                             ("rational", sum_ratio_formulas), ("waves", wave_formulas),
+                             ("exponents", exponent_formulas),
+                             ("homogeneous", homogeneous_formulas),
+                             ("polynomial roots", polynomial_root_formulas)):
             # cheap (0.1 s): tried unless a formula is exact, even where a look-alike's
             # residuals pass for noise
             if min((c["val_rmse"] for c in candidates), default=math.inf) > EXACT * scale:

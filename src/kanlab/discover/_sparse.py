@@ -87,6 +87,10 @@ def _transforms():
                 lambda u, s: sympy.atan(u)),
         "exp": (lambda y: bool(np.all(np.abs(y) < 30)), np.exp, lambda u, s: np.log(u),
                 lambda u, s: sympy.log(u)),
+        # exp(-y) = 1 + exp(-u): minus a log of a sum (a softplus); not among TRANSFORMS, the
+        # default (see kanlab.discover._homogeneous)
+        "nexp": (lambda y: bool(np.all(np.abs(y) < 30)), lambda y: np.exp(-y),
+                 lambda u, s: -np.log(u), lambda u, s: -sympy.log(u)),
     }
 
 
@@ -116,8 +120,9 @@ def _log_features(X, symbols):
 
 
 def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANSFORMS,
-                       max_terms: int = MAX_TERMS) -> list:
-    """Candidate formulas (sympy, in ``symbols``) for ``y`` from sparse fits over library terms."""
+                       max_terms: int = MAX_TERMS, full: bool = True) -> list:
+    """Candidate formulas (sympy, in ``symbols``) for ``y`` from sparse fits over library terms
+    (``full``: the full term list too, not only the short one; most of the cost)."""
     from kanlab.discover._envelopes import phase_envelopes
     from kanlab.discover._factors import difference_logs, oscillating
     from kanlab.discover._terms import phase_terms, term_library
@@ -130,7 +135,8 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
     logs = _log_features(X_all, symbols) + difference_logs(X_all, symbols)
     table = _transforms()
     scored, extra = [], {"X": X_all, "symbols": symbols, "oscillating": []}
-    for simple in (False, True):  # the full list first: its sines and cosines of products
+    for simple in (False, True) if full else (True,):  # the full list first: its sines and
+        # cosines of products
         values, exprs = term_library(X_all, symbols, simple=simple)
         beam, most = (BEAM, max_terms) if simple else (FULL[0], min(FULL[1], max_terms))
         _search(scored, values, exprs, logs, table, transforms, n_tr, y_train, y_val, most, beam,

@@ -1,0 +1,155 @@
+"""Roots of polynomials: ``y = s·(P(x)/x_k^q)^(1/p)`` with ``P`` a short sum of monomials.
+
+A law may be a power of a polynomial in its inputs: an amplitude over the root of a sum
+of squares, ``F/sqrt((a² − b²)² + (c·b)²)``, is ``(F/y)² = a⁴ − 2a²b² + b⁴ + c²b²``.
+Neither a sparse sum of library terms (products of at most three factors, each power at
+most 3) nor a log fit holds it: the polynomial has four terms of degree four, and its
+root is no product.
+
+Here every target ``t = y^p·m``, ``p`` in :data:`POWERS` and ``m`` 1 or an input to a
+power of :data:`MULTIPLIER_POWERS`, is first fitted densely by all monomials of total
+degree at most :data:`DEGREE` (rows weighted so that errors count as in ``y``); the
+:data:`MOST_TARGETS` targets whose dense polynomial predicts the validation rows best (in
+``y``'s units, and within :data:`GATE` of its spread) are then fitted as short sums of at
+most :data:`MAX_TERMS` monomials by the beam search of :mod:`kanlab.discover._subsets`
+(weighted alike), each subset then improved by exchanging
+one monomial at a time (near copies abound).  The best fits per number of terms are
+returned as formulas; their constants are refitted, rounded and chosen among on
+validation rows later, like every other candidate.
+"""
+from __future__ import annotations
+
+import math
+from itertools import combinations_with_replacement
+
+import numpy as np
+
+__all__ = ["polynomial_root_formulas", "monomials", "POWERS", "DEGREE"]
+
+POWERS = (-2, -1, 2)  # t = y^p (p = 1: y a polynomial, the term lists hold it)
+MULTIPLIER_POWERS = (1, -1, 2, -2)  # m = x^q
+DEGREE = 4  # total degree of a monomial at most
+MAX_TERMS = 5  # monomials of a sparse fit at most
+BEAM = 8  # subsets kept per size by the beam search
+MOST_TARGETS = 4  # targets passed from the dense screen to the sparse fits
+GATE = 0.05  # ... whose dense fit's validation RMSE is at most this share of std(y)
+PER_SIZE = 2  # formulas returned per number of terms
+FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
+VAL_ROWS = 1000  # validation rows that score them
+MAX_INPUTS = 6  # 6 inputs: 209 monomials of degree up to 4
+MAX_VALUE = 1e150  # columns beyond this are left out (their squares overflow)
+
+
+def monomials(X, symbols, degree: int = DEGREE):
+    """``(values, factors)``: every monomial of total degree 1 to ``degree`` (rows × terms).
+
+    Same format as :func:`kanlab.discover._terms.term_library`: ``factors[k]`` is a tuple
+    of sympy factors whose product is monomial ``k``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    cols, exprs = [], []
+    with np.errstate(all="ignore"):
+        for d in range(1, degree + 1):
+            for idx in combinations_with_replacement(range(X.shape[1]), d):
+                v = np.prod(X[:, list(idx)], axis=1)
+                if np.all(np.isfinite(v)) and float(np.max(np.abs(v))) <= MAX_VALUE \
+                        and float(np.ptp(v)) > 0:
+                    cols.append(v)
+                    exprs.append(tuple(symbols[i] for i in idx))
+    if not cols:
+        return np.empty((len(X), 0)), []
+    return np.column_stack(cols), exprs
+
+
+def _targets(X, y, symbols):
+    """``[(t, m, m_expr, p)]``: ``t = y^p·m`` for ``y`` of one sign (never 0)."""
+    out = []
+    if not (np.all(y > 0) or np.all(y < 0)):
+        return out
+    mult = [(np.ones(len(y)), 1)]
+    for i, s in enumerate(symbols):
+        col = X[:, i]
+        if np.all(col > 0) or np.all(col < 0):
+            mult += [(col ** float(q), s ** q) for q in MULTIPLIER_POWERS]
+    with np.errstate(all="ignore"):
+        for p in POWERS:
+            base = np.abs(y) ** float(p)
+            for m, m_expr in mult:
+                t = base * m
+                if np.all(np.isfinite(t)) and float(np.ptp(t)) > 0:
+                    out.append((t, m, m_expr, p))
+    return out
+
+
+def _back(u, m, p, sign):
+    """``y`` from a fitted ``t`` (NaN where ``t/m`` has the wrong sign)."""
+    with np.errstate(all="ignore"):
+        r = u / m
+        return sign * np.where(r > 0, np.abs(r) ** (1.0 / p), np.nan)
+
+
+def polynomial_root_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
+    """Candidate formulas (sympy, in ``symbols``) ``y = s·(P/m)^(1/p)`` (see above)."""
+    from kanlab.discover._split import sample_xy
+    from kanlab.discover._subsets import _pruned, _stepwise, swapped, weighted_design
+    if len(symbols) > MAX_INPUTS:
+        return []
+    X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
+    X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
+    sign = 1.0 if np.all(y_train > 0) else -1.0
+    X_all = np.vstack([X_train, X_val])
+    y_all = np.concatenate([y_train, y_val])
+    n = len(y_train)
+    V, exprs = monomials(X_all, symbols)
+    targets = _targets(X_all, y_all, symbols)
+    if V.shape[1] == 0 or not targets or np.any(sign * y_val <= 0):
+        return []
+    A = np.column_stack([np.ones(len(X_all)), V])
+    A = A / np.sqrt(np.mean(A[:n] ** 2, axis=0))  # column scales: a better-posed fit
+    screened = []
+    for t, m, m_expr, p in targets:
+        # rows weighted by |dy/dt|, errors in t as in y: unweighted, the right target of a
+        # root under 1 % noise ranked fifth (1/y² magnifies the noise where y is small)
+        w = np.abs(y_all[:n]) / (abs(p) * np.abs(t[:n]))
+        w = w / float(np.max(w))
+        with np.errstate(all="ignore"):
+            coef, *_ = np.linalg.lstsq(A[:n] * w[:, None], t[:n] * w, rcond=None)
+            pred = _back(A[n:] @ coef, m[n:], p, sign)
+            err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
+        if math.isfinite(err):
+            screened.append((err, t, m, m_expr, p, w))
+    screened = sorted((s for s in screened if s[0] <= GATE * float(np.std(y_val))),
+                      key=lambda s: s[0])
+    scored = []
+    for _, t, m, m_expr, p, w in screened[:MOST_TARGETS]:
+        D, tc, mean, std, t_mean = weighted_design(V[:n], t[:n], w)
+        paths = [cols for cols, _ in _stepwise(D, tc, MAX_TERMS, BEAM)]
+        # monomials are near copies of each other (a³c of a²c² where c is near 1): a narrow
+        # beam loses the law's subset, exchanging one column at a time finds it
+        paths += [swapped(D, tc, cols) for cols in paths if len(cols) > 1]
+        found = {}
+        for cols in paths:
+            for c, b in _pruned(D, tc, cols):
+                found[tuple(c)] = (list(c), b)
+        for cols, coef in found.values():
+            beta = coef / std[cols]
+            c0 = t_mean - float(beta @ mean[cols])
+            pred = _back(c0 + V[n:, cols] @ beta, m[n:], p, sign)
+            with np.errstate(all="ignore"):
+                err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
+            if math.isfinite(err):
+                scored.append((err, len(cols), (cols, beta, c0, m_expr, p)))
+    out, best = [], math.inf
+    for k in sorted({s[1] for s in scored}):
+        same = sorted((s for s in scored if s[1] == k and s[0] < best), key=lambda s: s[0])
+        out += [_to_sympy(s[2], exprs, sign) for s in same[:PER_SIZE]]
+        best = min([best] + [s[0] for s in same])
+    return out
+
+
+def _to_sympy(item, exprs, sign):
+    import sympy
+    cols, beta, c0, m_expr, p = item
+    F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
+    P = F(c0) + sum(F(b) * sympy.Mul(*exprs[c]) for b, c in zip(beta, cols))
+    return int(sign) * (P / m_expr) ** sympy.Rational(1, p)
