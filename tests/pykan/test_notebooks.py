@@ -1,22 +1,15 @@
 """The notebook runner (benchmarks/pykan_notebooks.py) on two short pykan tutorials."""
-import importlib.util
 from pathlib import Path
 
 import pytest
 
+from _notebook_runner import load_runner
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _runner():
-    spec = importlib.util.spec_from_file_location("pykan_notebooks",
-                                                  ROOT / "benchmarks" / "pykan_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_import_lines_are_the_only_change():
-    runner = _runner()
+    runner = load_runner()
     src = "from kan import *\nimport kan\nfrom kan.utils import create_dataset\n!pip install x\nkan_x = 1"
     assert runner.rewrite_imports(src).splitlines() == [
         "from kanlab.pykan import *", "import kanlab.pykan as kan",
@@ -25,7 +18,7 @@ def test_import_lines_are_the_only_change():
 
 @pytest.mark.parametrize("name", ["API_11_create_dataset.ipynb", "API_5_grid.ipynb"])
 def test_short_notebooks_run_every_cell(name, tmp_path, monkeypatch):
-    runner = _runner()
+    runner = load_runner()
     monkeypatch.chdir(tmp_path)
     result = runner.run_notebook(runner.NOTEBOOKS / name, budget=300)
     failed = [(c["index"], c["error"]) for c in result["cells"] if not c["ok"]]
@@ -39,7 +32,7 @@ def test_licence_is_kept_with_the_notebooks():
 
 
 def test_markdown_tables_count_cells_and_bold_ratios_above_one_and_a_half():
-    runner = _runner()
+    runner = load_runner()
     cell = {"index": 3, "ok": True, "error": None, "seconds": 1.0, "text": ""}
     failed = {"index": 4, "ok": False, "error": "Traceback\nValueError: bad", "seconds": 1.0,
               "text": ""}
@@ -65,7 +58,7 @@ def test_pykan_flag_leaves_the_imports_as_written(pykan, tmp_path, monkeypatch):
     import json
     if pykan:
         pytest.importorskip("kan")
-    runner = _runner()
+    runner = load_runner()
     nb = {"cells": [{"cell_type": "code", "source": ["import kan\n", "print(kan.__name__)"],
                      "outputs": []}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path = tmp_path / "tiny.ipynb"
@@ -81,7 +74,7 @@ def test_a_module_beside_the_notebook_imports_from_the_scratch_folder(tmp_path, 
     tutorials import ``constitutive_laws_generator``); sys.path is restored after."""
     import json
     import sys
-    runner = _runner()
+    runner = load_runner()
     folder = tmp_path / "notebooks"
     folder.mkdir()
     (folder / "pykO_helper_beside.py").write_text("VALUE = 41 + 1\n")
@@ -132,7 +125,7 @@ def test_constitutive_laws_beside_the_notebooks_follow_the_printed_formulas():
 
 
 def test_select_takes_files_and_folders_beside_names(tmp_path):
-    runner = _runner()
+    runner = load_runner()
     (tmp_path / "b.ipynb").write_text("{}")
     (tmp_path / "a.ipynb").write_text("{}")
     (tmp_path / "notes.txt").write_text("")
@@ -148,7 +141,7 @@ def test_a_notebook_s_cpu_time_is_the_child_s_and_each_cell_has_its_own(tmp_path
     """``cpu``: the child's user + system seconds (getrusage around it), so it holds a cell that
     burns CPU and the interpreter's start; each cell's ``cpu`` is its own process time."""
     import json
-    runner = _runner()
+    runner = load_runner()
     burn = ("import time\n"
             "t = time.process_time()\n"
             "while time.process_time() - t < 0.5:\n"
@@ -167,7 +160,7 @@ def test_a_notebook_s_cpu_time_is_the_child_s_and_each_cell_has_its_own(tmp_path
 
 
 def test_markdown_sets_kanlab_s_cpu_against_pykan_s_per_notebook():
-    runner = _runner()
+    runner = load_runner()
     cell = {"index": 0, "ok": True, "error": None, "seconds": 1.0, "cpu": 1.0, "text": ""}
 
     def entry(cpu, pykan):
@@ -191,7 +184,7 @@ def test_markdown_sets_kanlab_s_cpu_against_pykan_s_per_notebook():
 
 def test_markdown_cli_splits_pykan_reports_from_kanlab_s(tmp_path, capsys):
     import json
-    runner = _runner()
+    runner = load_runner()
     cell = {"index": 0, "ok": True, "error": None, "seconds": 1.0, "cpu": 1.0, "text": ""}
     for name, cpu, pykan in (("k.json", 2.0, False), ("p.json", 8.0, True)):
         (tmp_path / name).write_text(json.dumps({"A.ipynb": {

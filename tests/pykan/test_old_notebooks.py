@@ -1,23 +1,16 @@
 """A pykan 0.1-era notebook (tests/data/pykan_notebooks/old/) runs on kanlab.pykan."""
-import importlib.util
 from pathlib import Path
+
+from _notebook_runner import load_runner
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = ROOT / "tests" / "data" / "pykan_notebooks" / "old"
 
 
-def _runner():
-    spec = importlib.util.spec_from_file_location("pykan_notebooks",
-                                                  ROOT / "benchmarks" / "pykan_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_old_checkpoint_notebook_runs_every_cell(tmp_path, monkeypatch):
     """API_8's train(dataset), save_ckpt, load_ckpt and prune, pykan 0.1's names, all run;
     its first training prints a loss no worse than the notebook's."""
-    runner = _runner()
+    runner = load_runner()
     monkeypatch.chdir(tmp_path)
     result = runner.run_notebook(OLD / "API_8_checkpoint_-checkpoint.ipynb", budget=300)
     failed = [(c["index"], c["error"]) for c in result["cells"] if not c["ok"]]
@@ -30,5 +23,5 @@ def test_old_checkpoint_notebook_runs_every_cell(tmp_path, monkeypatch):
 
 def test_old_notebooks_stay_out_of_the_standard_set():
     """The runner's default selection globs only the top folder."""
-    runner = _runner()
+    runner = load_runner()
     assert not any(p.parent == OLD for p in runner.select(runner.DEFAULT))
