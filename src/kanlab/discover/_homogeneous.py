@@ -29,6 +29,8 @@ from itertools import permutations
 
 import numpy as np
 
+from kanlab.discover._relevance import nearest_rows, neighbour_spread
+
 __all__ = ["homogeneous_formulas", "reductions", "POWERS", "MAX_RATIO"]
 
 POWERS = (Fraction(1), Fraction(-1), Fraction(2), Fraction(-2), Fraction(1, 2),
@@ -43,18 +45,9 @@ REDUCED_TRANSFORMS = ("id", "inv", "square", "inv_square", "sqrt", "exp", "nexp"
 
 
 def _neighbours(Z):
-    """Each row's nearest other row in ``Z`` (columns standardised)."""
-    from scipy.spatial import cKDTree
+    """Each row's nearest other row in ``Z`` (columns scaled to unit spread)."""
     s = np.std(Z, axis=0)
-    Zs = Z / np.where(s > 0, s, 1.0)
-    _, idx = cKDTree(Zs).query(Zs, k=2)
-    return idx[:, 1]
-
-
-def _spread(near, v) -> float:
-    """Mean squared difference of ``v`` between each row and its neighbour ``near``."""
-    d = v - v[near]
-    return float(np.mean(d * d))
+    return nearest_rows(Z / np.where(s > 0, s, 1.0))
 
 
 def _reduced(X, i, j, op):
@@ -95,10 +88,10 @@ def reductions(X, y, most: int = MOST) -> list:
                     v = y / np.abs(xi) ** float(a)
                     if not np.all(np.isfinite(v)) or float(np.ptp(v)) == 0:
                         continue
-                    full = _spread(near_full, v)
+                    full = neighbour_spread(near_full, v)
                     if full <= 0:
                         continue
-                    ratio = _spread(near, v) / full
+                    ratio = neighbour_spread(near, v) / full
                     if ratio <= MAX_RATIO:
                         scored.append((ratio, i, j, op, a))
     scored.sort(key=lambda s: s[0])

@@ -19,17 +19,27 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["neighbour_error", "relevant_inputs"]
+__all__ = ["neighbour_error", "nearest_rows", "neighbour_spread", "relevant_inputs"]
 
 MAX_ROWS = 2000  # rows the test uses (a seeded subsample beyond)
 
 
-def neighbour_error(Z, y) -> float:
-    """``mean((y_i - y_nn(i))²)``, ``nn(i)`` the nearest other row of ``Z`` (rows × columns)."""
+def nearest_rows(Z) -> np.ndarray:
+    """Each row's nearest other row of ``Z`` (rows × columns), as row indices."""
     from scipy.spatial import cKDTree
     _, idx = cKDTree(Z).query(Z, k=2)
-    d = y - y[idx[:, 1]]
+    return idx[:, 1]
+
+
+def neighbour_spread(near, y) -> float:
+    """``mean((y_i - y_near(i))²)``: how far ``y`` moves from each row to its neighbour."""
+    d = y - y[near]
     return float(np.mean(d * d))
+
+
+def neighbour_error(Z, y) -> float:
+    """``mean((y_i - y_nn(i))²)``, ``nn(i)`` the nearest other row of ``Z`` (rows × columns)."""
+    return neighbour_spread(nearest_rows(Z), y)
 
 
 def relevant_inputs(X, y, tolerance: float = 0.05, seed: int = 0) -> list[int]:
