@@ -7,6 +7,8 @@ import torch
 
 from kanlab import pykan
 
+from _fit_spy import fit_configs
+
 
 def test_a_thin_network_on_even_targets_is_not_trapped_by_the_step0_grid():
     """[2, 1, 1] on sqrt(x² + y²) and x² + y² with pykan's draws: seeds whose step-0 grid
@@ -23,20 +25,13 @@ def test_a_thin_network_on_even_targets_is_not_trapped_by_the_step0_grid():
         assert results["test_loss"][-1] < bound
 
 
-def test_fit_asks_for_the_first_step_both_ways_with_a_margin():
+def test_fit_asks_for_the_first_step_both_ways_with_a_margin(monkeypatch):
     from kanlab.pykan import _fit
-    seen = []
-    real = _fit._fit
-
-    def spy(model, dataset, cfg):
-        seen.append((cfg.choose_first_grid_update, cfg.first_grid_update_margin))
-        return real(model, dataset, cfg)
-    _fit._fit = spy
-    try:
-        model = pykan.KAN(width=[1, 1], grid=3, seed=0, auto_save=False)
-        x = torch.linspace(-1, 1, 32)[:, None]
-        model.fit({"train_input": x, "train_label": x ** 2, "test_input": x,
-                   "test_label": x ** 2}, steps=2, log=0)
-    finally:
-        _fit._fit = real
-    assert seen == [(True, _fit.FIRST_GRID_UPDATE_MARGIN)] and _fit.FIRST_GRID_UPDATE_MARGIN > 1
+    seen = fit_configs(monkeypatch)
+    model = pykan.KAN(width=[1, 1], grid=3, seed=0, auto_save=False)
+    x = torch.linspace(-1, 1, 32)[:, None]
+    model.fit({"train_input": x, "train_label": x ** 2, "test_input": x,
+               "test_label": x ** 2}, steps=2, log=0)
+    assert [(c.choose_first_grid_update, c.first_grid_update_margin) for c in seen] == [
+        (True, _fit.FIRST_GRID_UPDATE_MARGIN)]
+    assert _fit.FIRST_GRID_UPDATE_MARGIN > 1

@@ -6,6 +6,8 @@ import torch
 
 from kanlab import pykan
 
+from _fit_spy import fit_configs
+
 
 def _composite(x):
     return torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2)
@@ -22,20 +24,12 @@ def test_pykans_trapped_draw_of_a_thin_network_trains():
     assert results["test_loss"][-1] < 0.05
 
 
-def test_fit_asks_for_the_retry():
+def test_fit_asks_for_the_retry(monkeypatch):
     """kanlab.pykan's fit passes its retry settings to kanlab's fit."""
     from kanlab.pykan import _fit
-    seen = []
-    real = _fit._fit
-
-    def spy(model, dataset, cfg):
-        seen.append((cfg.retry_trapped, cfg.retry_trapped_above))
-        return real(model, dataset, cfg)
-
-    _fit._fit = spy
-    try:
-        data = pykan.create_dataset(_composite, n_var=2, train_num=50, test_num=10)
-        pykan.KAN(width=[2, 1], grid=3, k=3, seed=0, auto_save=False).fit(data, steps=1, log=0)
-    finally:
-        _fit._fit = real
-    assert seen == [(_fit.RETRY_TRAPPED, _fit.RETRY_TRAPPED_ABOVE)] and _fit.RETRY_TRAPPED > 0
+    seen = fit_configs(monkeypatch)
+    data = pykan.create_dataset(_composite, n_var=2, train_num=50, test_num=10)
+    pykan.KAN(width=[2, 1], grid=3, k=3, seed=0, auto_save=False).fit(data, steps=1, log=0)
+    assert [(c.retry_trapped, c.retry_trapped_above) for c in seen] == [
+        (_fit.RETRY_TRAPPED, _fit.RETRY_TRAPPED_ABOVE)]
+    assert _fit.RETRY_TRAPPED > 0
