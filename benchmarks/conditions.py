@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from _output import write_report
+
 HERE = Path(__file__).resolve().parent
 WORKER_TIMEOUT_S = 1800
 # (row label, widths, batch); G = 5, k = 3 throughout.
@@ -194,11 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only:
         print(f"condition {name} ...", file=sys.stderr, flush=True)
         results["conditions"][name] = run_condition(name, args.budget, args.cases, args.backends)
-    markdown = render(results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "conditions.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    (args.out / "conditions.md").write_text(markdown)
-    print(markdown)
+    write_report(args.out, "conditions", results, render(results))
     return 0
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _output import emit
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -273,9 +275,7 @@ def main(argv=None) -> int:
                            "error": f"{type(err).__name__}: {err}",
                            "wall_s": time.perf_counter() - start, "cpu_s": _cpu() - cpu0}
                 records.append(rec)
-                with open(args.jsonl, "a") as f:
-                    f.write(json.dumps(rec) + "\n")
-                print(json.dumps(rec), flush=True)
+                emit(rec, args.jsonl)
     write_markdown(args.markdown, records)
     return 0
 

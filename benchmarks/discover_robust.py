@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _output import emit  # noqa: E402
 from discover import ALL_LAWS, ROOT, _cpu, is_exact, r2  # noqa: E402
 
 DEFAULT_LAWS = ("gravity", "ideal_gas", "interference", "bernoulli")
@@ -261,10 +262,7 @@ def main(argv=None) -> int:
     for law, case, via in jobs:
         rec = run_case(law, case, args.seed, via)
         records.append(rec)
-        print(json.dumps(rec), flush=True)
-        if args.jsonl:
-            with open(args.jsonl, "a") as f:
-                f.write(json.dumps(rec) + "\n")
+        emit(rec, args.jsonl)
     print(to_markdown(records))
     return 0
 

@@ -16,7 +16,6 @@ its first column.  Restarts run in this process (``n_jobs=1``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -27,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from _output import emit  # noqa: E402
 
 
 def run_table(name: str, load) -> dict:
@@ -95,10 +95,7 @@ def main(argv=None) -> None:
     for name, load in tables.items():
         row = run_table(name, load)
         rows.append(row)
-        print(json.dumps(row), flush=True)
-        if args.jsonl:
-            with open(args.jsonl, "a") as fh:
-                fh.write(json.dumps(row) + "\n")
+        emit(row, args.jsonl)
     print(markdown(rows))
 
 

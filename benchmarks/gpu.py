@@ -25,7 +25,6 @@ once per round) after warm-up.  float32; TF32 off unless ``--tf32``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
@@ -37,6 +36,7 @@ from torch import nn
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _output import write_report  # noqa: E402
 from contestants import DenseLimit, bspline_basis  # noqa: E402
 
 K = 3
@@ -198,11 +198,7 @@ def main(argv=None) -> int:
     notes = {f"{n}: {why}" for c in results["cases"].values() for n, why in c["notes"].items()}
     if notes:
         md += ["", "Notes: " + "; ".join(sorted(notes))]
-    text = "\n".join(md) + "\n"
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "gpu.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    (args.out / "gpu.md").write_text(text)
-    print(text)
+    write_report(args.out, "gpu", results, "\n".join(md) + "\n")
     return 0
 
 

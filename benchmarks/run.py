@@ -35,6 +35,7 @@ from report import render
 from targets import evaluate
 from timing import TooSlow, measure_all
 from workloads import FULL, QUICK, TARGETS, Workload
+from _output import write_report
 
 HERE = Path(__file__).resolve().parent
 MEMORY_TIMEOUT_S = 600
@@ -221,11 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         results = run(workloads, budget_s, mode, target_budget_s)
         results["meta"]["kanlab_source"] = fingerprint(snapshot)
         results["meta"]["kanlab_source_live_end"] = fingerprint(live)
-    markdown = render(results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    (args.out / "results.md").write_text(markdown)
-    print(markdown)
+    write_report(args.out, "results", results, render(results))
     log(f"wrote {args.out / 'results.md'} and {args.out / 'results.json'}")
     return 0
 
