@@ -36,6 +36,7 @@ GATE = 0.05  # ... whose dense fit's validation RMSE is at most this share of st
 PER_SIZE = 2  # formulas returned per number of terms
 FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
 VAL_ROWS = 1000  # validation rows that score them
+CLEAR_WIN = 0.5  # a richer fit under this share of the smaller one's RMSE earns its terms
 MAX_INPUTS = 6  # 6 inputs: 209 monomials of degree up to 4
 MAX_VALUE = 1e150  # columns beyond this are left out (their squares overflow)
 
@@ -147,13 +148,18 @@ def _per_size(scored, y_val) -> list:
     every smaller fit (:func:`kanlab.discover._select.earns_terms`: on noisy data by
     :data:`kanlab.discover._select.EARN_SE` paired standard errors of the validation rows).
     Without that test, hundreds of sparse fits scored on the validation rows held a lucky
-    richer one: ``250·sqrt(T²n²/908 + n)/V`` beat ``8.3·T·n/V`` on 500 rows at 1 % noise."""
+    richer one: ``250·sqrt(T²n²/908 + n)/V`` beat ``8.3·T·n/V`` on 500 rows at 1 % noise.
+    A fit exact to ``floor``, or one that cuts the RMSE below :data:`CLEAR_WIN` of the best
+    smaller one, needs no test: its gain is no luck, but where it sits on a few rows (a
+    resonance peak: ``F/sqrt((w0² − w²)² + g²w²)``), the squared differences are so
+    skewed that the paired test cannot tell it."""
     from kanlab.discover._select import earns_terms
     floor = 1e-9 * (float(np.std(y_val)) or 1.0)  # noise-free data: exact to within this
     out, best, best_resid = [], math.inf, None
     for k in sorted({s[1] for s in scored}):
         same = sorted((s for s in scored if s[1] == k and s[0] < best), key=lambda s: s[0])
-        same = [s for s in same if earns_terms(s[0], s[3], best, best_resid, floor)]
+        same = [s for s in same if s[0] <= floor or s[0] < CLEAR_WIN * best
+                or earns_terms(s[0], s[3], best, best_resid, floor)]
         out += [s[2] for s in same[:PER_SIZE]]
         if same:
             best, best_resid = same[0][0], same[0][3]
