@@ -33,6 +33,28 @@ def test_a_resonance_at_one_percent_noise_keeps_its_four_monomials():
     assert err < 3e-3, err
 
 
+def test_an_angle_from_the_law_of_cosines_at_one_percent_noise():
+    """acos((a² + b² - c²)/(2ab)): cos(y)·a·b is a quadratic.  On these narrow ranges a dense
+    quartic fits many other targets to the noise, so the quadratic one is screened in too."""
+    law = lambda a, b, c: np.arccos((a ** 2 + b ** 2 - c ** 2) / (2 * a * b))  # noqa: E731
+    for noise in (0.0, 0.01):
+        expr, err, _ = best_found(polynomial_root_formulas, law, [(2, 3), (2, 3), (1, 2)],
+                                  "a b c", noise=noise)
+        assert err < (1e-9 if noise == 0 else 3e-3), (noise, err, expr)
+        assert "acos" in str(expr)
+
+
+def test_a_logistic_with_an_input_as_its_height_at_one_percent_noise():
+    """K/(1 + exp(-r(t - t0))): log(K/y - 1) = r·t0 - r·t, also where noise lifts the rows
+    near the top past K (they get no weight)."""
+    law = lambda K, r, t, t0: K / (1 + np.exp(-r * (t - t0)))  # noqa: E731
+    for noise in (0.0, 0.01):
+        expr, err, _ = best_found(polynomial_root_formulas, law,
+                                  [(1, 5), (0.5, 2), (0, 10), (3, 7)], "K r t t0", noise=noise)
+        assert err < (1e-9 if noise == 0 else 3e-3), (noise, err, expr)
+        assert "exp" in str(expr)
+
+
 def test_no_candidate_for_a_target_of_both_signs():
     rng = np.random.default_rng(0)
     X = rng.uniform(1, 2, (200, 2))

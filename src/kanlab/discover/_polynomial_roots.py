@@ -1,4 +1,5 @@
-"""Roots of polynomials: ``y = s·(P(x)/x_k^q)^(1/p)`` with ``P`` a short sum of monomials.
+"""Laws that are a polynomial after a transform: ``y = s·(P(x)/x_k^q)^(1/p)``, an angle
+``acos(P(x)/m)``, a logistic ``h/(1 + exp(P(x)))``, with ``P`` a short sum of monomials.
 
 A law may be a power of a polynomial in its inputs: an amplitude over the root of a sum
 of squares, ``F/sqrt((a² − b²)² + (c·b)²)``, is ``(F/y)² = a⁴ − 2a²b² + b⁴ + c²b²``.
@@ -6,11 +7,12 @@ Neither a sparse sum of library terms (products of at most three factors, each p
 most 3) nor a log fit holds it: the polynomial has four terms of degree four, and its
 root is no product.
 
-Here every target ``t = y^p·m``, ``p`` in :data:`POWERS` and ``m`` 1 or an input to a
-power of :data:`MULTIPLIER_POWERS`, is first fitted densely by all monomials of total
+Here every target of :func:`kanlab.discover._polynomial_targets.polynomial_targets`
+(``t = y^p·m``, ``cos(y)·m``, ``log(h/y − 1)``, ...) is first fitted densely by all monomials of total
 degree at most :data:`DEGREE` (rows weighted so that errors count as in ``y``); the
 :data:`MOST_TARGETS` targets whose dense polynomial predicts the validation rows best (in
-``y``'s units, and within :data:`GATE` of its spread) are then fitted as short sums of at
+``y``'s units, and within :data:`GATE` of its spread), and the best :data:`LOW_TARGETS`
+others that a quadratic holds as well, are then fitted as short sums of at
 most :data:`MAX_TERMS` monomials by the beam search of :mod:`kanlab.discover._subsets`
 (weighted alike), each subset then improved by exchanging
 one monomial at a time (near copies abound).  The best fits per number of terms are
@@ -24,15 +26,16 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 
-__all__ = ["polynomial_root_formulas", "monomials", "POWERS", "DEGREE"]
+__all__ = ["polynomial_root_formulas", "monomials", "DEGREE"]
 
-POWERS = (-2, -1, 2)  # t = y^p (p = 1: y a polynomial, the term lists hold it)
-MULTIPLIER_POWERS = (1, -1, 2, -2)  # m = x^q
 DEGREE = 4  # total degree of a monomial at most
 MAX_TERMS = 5  # monomials of a sparse fit at most
 BEAM = 8  # subsets kept per size by the beam search
 MOST_TARGETS = 4  # targets passed from the dense screen to the sparse fits
 GATE = 0.05  # ... whose dense fit's validation RMSE is at most this share of std(y)
+LOW_DEGREE = 2  # targets whose dense fit of this degree is ...
+LOW_ENOUGH = 1.1  # ... within this factor of the full degree's: the best ...
+LOW_TARGETS = 2  # ... this many of them join the sparse fits too
 PER_SIZE = 2  # formulas returned per number of terms
 FIT_ROWS = 600  # training rows of the fits (all of them refit the constants later)
 VAL_ROWS = 1000  # validation rows that score them
@@ -62,68 +65,43 @@ def monomials(X, symbols, degree: int = DEGREE):
     return np.column_stack(cols), exprs
 
 
-def _targets(X, y, symbols):
-    """``[(t, m, m_expr, p)]``: ``t = y^p·m`` for ``y`` of one sign (never 0)."""
-    out = []
-    if not (np.all(y > 0) or np.all(y < 0)):
-        return out
-    mult = [(np.ones(len(y)), 1)]
-    for i, s in enumerate(symbols):
-        col = X[:, i]
-        if np.all(col > 0) or np.all(col < 0):
-            mult += [(col ** float(q), s ** q) for q in MULTIPLIER_POWERS]
-    with np.errstate(all="ignore"):
-        for p in POWERS:
-            base = np.abs(y) ** float(p)
-            for m, m_expr in mult:
-                t = base * m
-                if np.all(np.isfinite(t)) and float(np.ptp(t)) > 0:
-                    out.append((t, m, m_expr, p))
-    return out
-
-
-def _back(u, m, p, sign):
-    """``y`` from a fitted ``t`` (NaN where ``t/m`` has the wrong sign)."""
-    with np.errstate(all="ignore"):
-        r = u / m
-        return sign * np.where(r > 0, np.abs(r) ** (1.0 / p), np.nan)
-
-
 def polynomial_root_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     """Candidate formulas (sympy, in ``symbols``) ``y = s·(P/m)^(1/p)`` (see above)."""
+    from kanlab.discover._polynomial_targets import polynomial_targets
     from kanlab.discover._split import sample_xy
     from kanlab.discover._subsets import _pruned, _stepwise, swapped, weighted_design
     if len(symbols) > MAX_INPUTS:
         return []
     X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
     X_val, y_val = sample_xy(X_val, y_val, VAL_ROWS)
-    sign = 1.0 if np.all(y_train > 0) else -1.0
     X_all = np.vstack([X_train, X_val])
     y_all = np.concatenate([y_train, y_val])
     n = len(y_train)
+    val = np.arange(n, len(y_all))
     V, exprs = monomials(X_all, symbols)
-    targets = _targets(X_all, y_all, symbols)
-    if V.shape[1] == 0 or not targets or np.any(sign * y_val <= 0):
+    targets = polynomial_targets(X_all, y_all, symbols)
+    if V.shape[1] == 0 or not targets:
         return []
     A = np.column_stack([np.ones(len(X_all)), V])
     A = A / np.sqrt(np.mean(A[:n] ** 2, axis=0))  # column scales: a better-posed fit
+    low = 1 + sum(len(f) <= LOW_DEGREE for f in exprs)  # the constant and low monomials
     screened = []
-    for t, m, m_expr, p in targets:
+    for target in targets:
         # rows weighted by |dy/dt|, errors in t as in y: unweighted, the right target of a
         # root under 1 % noise ranked fifth (1/y² magnifies the noise where y is small)
-        w = np.abs(y_all[:n]) / (abs(p) * np.abs(t[:n]))
-        w = w / float(np.max(w))
-        with np.errstate(all="ignore"):
-            coef, *_ = np.linalg.lstsq(A[:n] * w[:, None], t[:n] * w, rcond=None)
-            pred = _back(A[n:] @ coef, m[n:], p, sign)
-            err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
-        if math.isfinite(err):
-            screened.append((err, t, m, m_expr, p, w))
-    screened = sorted((s for s in screened if s[0] <= GATE * float(np.std(y_val))),
-                      key=lambda s: s[0])
+        errs = [_dense_error(A[:, :cols], target, n, val, y_val) for cols in (low, A.shape[1])]
+        if math.isfinite(errs[1]):
+            screened.append((errs[0] <= LOW_ENOUGH * errs[1], errs[1], target))
+    screened = sorted((s for s in screened if s[1] <= GATE * float(np.std(y_val))),
+                      key=lambda s: s[1])
+    # on narrow ranges a dense quartic fits many targets to the noise; a law's polynomial is
+    # often of low degree (the law of cosines: 2), so the best targets a quadratic holds
+    # join the best ones
+    chosen = screened[:MOST_TARGETS]
+    chosen += [s for s in screened[MOST_TARGETS:] if s[0]][:LOW_TARGETS]
     scored = []
-    for _, t, m, m_expr, p, w in screened[:MOST_TARGETS]:
-        D, tc, mean, std, t_mean = weighted_design(V[:n], t[:n], w)
+    for *_, target in chosen:
+        D, tc, mean, std, t_mean = weighted_design(V[:n], target.t[:n], target.w[:n])
         paths = [cols for cols, _ in _stepwise(D, tc, MAX_TERMS, BEAM)]
         # monomials are near copies of each other (a³c of a²c² where c is near 1): a narrow
         # beam loses the law's subset, exchanging one column at a time finds it
@@ -135,12 +113,21 @@ def polynomial_root_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
         for cols, coef in found.values():
             beta = coef / std[cols]
             c0 = t_mean - float(beta @ mean[cols])
-            pred = _back(c0 + V[n:, cols] @ beta, m[n:], p, sign)
             with np.errstate(all="ignore"):
+                pred = target.back(c0 + V[n:, cols] @ beta, val)
                 err = float(np.sqrt(np.mean((pred - y_val) ** 2)))
             if math.isfinite(err):
-                scored.append((err, len(cols), (cols, beta, c0, m_expr, p), pred - y_val))
-    return [_to_sympy(item, exprs, sign) for item in _per_size(scored, y_val)]
+                scored.append((err, len(cols), (cols, beta, c0, target), pred - y_val))
+    return [_to_sympy(item, exprs) for item in _per_size(scored, y_val)]
+
+
+def _dense_error(A, target, n, val, y_val) -> float:
+    """Validation RMSE (in ``y``) of ``target`` fitted by all columns of ``A`` on rows ``:n``."""
+    w = target.w[:n]
+    with np.errstate(all="ignore"):
+        coef, *_ = np.linalg.lstsq(A[:n] * w[:, None], target.t[:n] * w, rcond=None)
+        pred = target.back(A[n:] @ coef, val)
+        return float(np.sqrt(np.mean((pred - y_val) ** 2)))
 
 
 def _per_size(scored, y_val) -> list:
@@ -166,9 +153,8 @@ def _per_size(scored, y_val) -> list:
     return out
 
 
-def _to_sympy(item, exprs, sign):
+def _to_sympy(item, exprs):
     import sympy
-    cols, beta, c0, m_expr, p = item
+    cols, beta, c0, target = item
     F = lambda v: sympy.Float(float(v), 17)  # noqa: E731
-    P = F(c0) + sum(F(b) * sympy.Mul(*exprs[c]) for b, c in zip(beta, cols))
-    return int(sign) * (P / m_expr) ** sympy.Rational(1, p)
+    return target.formula(F(c0) + sum(F(b) * sympy.Mul(*exprs[c]) for b, c in zip(beta, cols)))

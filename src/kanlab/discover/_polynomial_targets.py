@@ -1,0 +1,114 @@
+"""Targets that a law makes a polynomial in its inputs: ``t = g(y)·m`` (or ``log(h/y − 1)``).
+
+:mod:`kanlab.discover._polynomial_roots` fits each as a short sum of monomials and maps it
+back to ``y``.  The families:
+
+- a *root*, ``t = |y|^p·m`` (``p`` in :data:`POWERS`, ``m`` 1 or an input to a power of
+  :data:`MULTIPLIER_POWERS`): an amplitude over the root of a sum of squares;
+- an *angle*, ``t = cos(y)·m`` for ``0 < y < π`` or ``sin(y)·m`` for ``|y| < π/2`` (``m``
+  also a product of two inputs): the law of cosines,
+  ``acos((a² + b² − c²)/(2ab))``, is ``cos(y)·a·b = (a² + b² − c²)/2``;
+- a *logistic*, ``t = log(h/y − 1)`` for a height ``h`` (1 or an input) above ``y`` on every
+  row: ``K/(1 + exp(−r(t − t0)))`` is ``log(K/y − 1) = r·t0 − r·t``.
+
+Each target carries the weights ``|dy/dt|`` (errors in ``t`` count as in ``y``) and its way
+back: ``back(u)`` (NaN where ``u`` has no preimage) and ``formula(P)`` in sympy.
+"""
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+__all__ = ["Target", "polynomial_targets", "POWERS", "MULTIPLIER_POWERS"]
+
+POWERS = (-2, -1, 2)  # t = y^p (p = 1: y a polynomial, the term lists hold it)
+MULTIPLIER_POWERS = (1, -1, 2, -2)  # m = x^q
+MIN_INSIDE = 0.75  # share of rows a logistic's height must lie above (noise lifts the rest)
+MIN_SLOPE = 0.05  # |sin y| (|cos y|) floored here in an angle's weights: rows at the ends
+
+
+class Target(NamedTuple):
+    t: np.ndarray  # the transformed target, every row
+    w: np.ndarray  # row weights |dy/dt|, largest 1
+    back: Callable  # (u, rows) -> y on those rows (NaN without a preimage)
+    formula: Callable  # sympy polynomial P -> the formula for y
+
+
+def polynomial_targets(X, y, symbols) -> list[Target]:
+    """Every target of the families above that is finite and not constant on all rows."""
+    out = []
+    with np.errstate(all="ignore"):
+        for t, w, back, formula in (*_roots(X, y, symbols), *_angles(X, y, symbols),
+                                    *_logistics(X, y, symbols)):
+            if np.all(np.isfinite(t)) and float(np.ptp(t)) > 0 and np.all(np.isfinite(w)) \
+                    and float(np.max(w)) > 0:
+                out.append(Target(t, w / float(np.max(w)), back, formula))
+    return out
+
+
+def _multipliers(X, symbols, pairs: bool):
+    """``(values, sympy)``: 1, each input of one sign to the powers above, and (``pairs``)
+    the products of two such inputs."""
+    signed = [i for i in range(X.shape[1]) if np.all(X[:, i] > 0) or np.all(X[:, i] < 0)]
+    out = [(np.ones(len(X)), 1)]
+    out += [(X[:, i] ** float(q), symbols[i] ** q) for i in signed for q in MULTIPLIER_POWERS]
+    if pairs:
+        out += [(X[:, i] * X[:, j], symbols[i] * symbols[j]) for i, j in combinations(signed, 2)]
+    return out
+
+
+def _roots(X, y, symbols):
+    import sympy
+    if not (np.all(y > 0) or np.all(y < 0)):
+        return
+    sign = 1.0 if np.all(y > 0) else -1.0
+    for p in POWERS:
+        base = np.abs(y) ** float(p)
+        for m, m_expr in _multipliers(X, symbols, pairs=False):
+            t = base * m
+
+            def back(u, rows, m=m, p=p):
+                r = u / m[rows]
+                return sign * np.where(r > 0, np.abs(r) ** (1.0 / p), np.nan)
+
+            def formula(P, m_expr=m_expr, p=p):
+                return int(sign) * (P / m_expr) ** sympy.Rational(1, p)
+            yield t, np.abs(y) / (abs(p) * np.abs(t)), back, formula
+
+
+def _angles(X, y, symbols):
+    import sympy
+    for fn, inv, sym_inv, slope, applies in (
+            (np.cos, np.arccos, sympy.acos, np.sin, np.all((y > 0) & (y < math.pi))),
+            (np.sin, np.arcsin, sympy.asin, np.cos, np.all(np.abs(y) < math.pi / 2))):
+        if not applies:
+            continue
+        for m, m_expr in _multipliers(X, symbols, pairs=True):
+            def back(u, rows, m=m, inv=inv):
+                r = u / m[rows]
+                return np.where(np.abs(r) <= 1, inv(np.clip(r, -1, 1)), np.nan)
+
+            def formula(P, m_expr=m_expr, sym_inv=sym_inv):
+                return sym_inv(P / m_expr)
+            yield fn(y) * m, 1 / (np.maximum(np.abs(slope(y)), MIN_SLOPE) * np.abs(m)), \
+                back, formula
+
+
+def _logistics(X, y, symbols):
+    heights = [(np.ones(len(y)), 1)] + [(X[:, i], s) for i, s in enumerate(symbols)]
+    for h, h_expr in heights:
+        ok = (y > 0) & (h > y)  # noise may lift a few rows near the top past h: no weight
+        if np.mean(ok) < MIN_INSIDE:
+            continue
+
+        def back(u, rows, h=h):
+            return h[rows] / (1 + np.exp(u))
+
+        def formula(P, h_expr=h_expr):
+            import sympy
+            return h_expr / (1 + sympy.exp(P))
+        yield (np.where(ok, np.log(np.where(ok, h / y - 1, 1.0)), 0.0),
+               np.where(ok, y * (h - y) / h, 0.0), back, formula)
