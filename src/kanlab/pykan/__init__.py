@@ -6,7 +6,9 @@ and translates pykan's arguments and return values; the submodules
 ``kan.utils``, ``kan.spline``, ``kan.MultKAN`` and ``kan.LBFGS``.  As in pykan,
 ``import *`` also brings ``torch``, ``nn``, ``np``, ``plt``, ``tqdm``, ``copy``, ``os``,
 ``random``, ``sympy`` and sympy's names.  ``kanlab.pykan.MLP``, ``.hypothesis`` and
-``.compiler`` stand for ``kan.MLP``, ``kan.hypothesis`` and ``kan.compiler``.
+``.compiler`` stand for ``kan.MLP``, ``kan.hypothesis`` and ``kan.compiler``;
+``.KANLayer``, ``.Symbolic_KANLayer`` and ``.experiment`` for pykan's modules of those
+names (the standalone layers :class:`KANLayer` and :class:`Symbolic_KANLayer`).
 
 Side effects, as pykan's and only here: with ``auto_save=True`` (pykan's
 default) a model writes a checkpoint after each change to ``ckpt_path``
@@ -28,10 +30,9 @@ from sympy import *  # noqa: F401,F403 - pykan's `from kan import *` brings symp
 
 from kanlab.pykan._lbfgs import LBFGS
 from kanlab.pykan._model import KAN, MultKAN
+from kanlab.pykan.KANLayer import KANLayer
+from kanlab.pykan.Symbolic_KANLayer import Symbolic_KANLayer
 from kanlab.pykan.spline import B_batch, coef2curve, curve2coef, extend_grid
-from kanlab.pykan.utils import (SYMBOLIC_LIB, add_symbolic, augment_input, batch_hessian,
-                                batch_jacobian, create_dataset, create_dataset_from_data,
-                                ex_round, fit_params, get_derivative, model2param,
-                                sparse_mask)
+from kanlab.pykan.utils import *  # noqa: F401,F403 - pykan's `from .utils import *` (utils.__all__)
 from kanlab.pykan.hypothesis import plot_tree
 

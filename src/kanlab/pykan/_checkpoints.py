@@ -30,10 +30,26 @@ class Checkpoints:
         return os.path.join(self.ckpt_path, f"{self.round}.{self.state_id}")
 
     def log_history(self, method_name: str = "") -> None:
-        """pykan's auto-save: a new checkpoint version after a change of the model."""
+        """pykan's auto-save: a new checkpoint version after a change of the model, noted in
+        the history (:meth:`history`)."""
         if self.auto_save:
+            self.history_lines().append(f"{self.round}.{self.state_id} => {method_name} => "
+                                        f"{self.round}.{self.state_id + 1}")
             self.state_id += 1
             self.auto_checkpoint()
+
+    def history_lines(self) -> list[str]:
+        """The version log pykan writes to ``<ckpt_path>/history.txt`` (kept on the model
+        here, shared with the models ``prune``/``refine`` return, as pykan's file is)."""
+        if getattr(self, "history_log", None) is None:
+            self.history_log = []
+        return self.history_log
+
+    def history(self, k="all") -> None:
+        """Print the last ``k`` lines of the version log (all with ``'all'``), as pykan."""
+        lines = self.history_lines()
+        for line in (lines if k == "all" else lines[len(lines) - int(k):] if int(k) > 0 else []):
+            print(line)
 
     def auto_checkpoint(self) -> None:
         """Write the auto-save checkpoint of this version.  A model that cannot be pickled (a
@@ -67,6 +83,8 @@ class Checkpoints:
         in a new round under the same version (pykan: ``0.7`` goes on as ``1.7``, then ``1.8``)."""
         model = self.loadckpt(os.path.join(self.ckpt_path, str(model_id)))
         model.round, model.state_id = self.round + 1, int(str(model_id).split(".")[-1])
+        model.history_log = self.history_lines()
+        model.history_log.append(f"### Round {model.round} ###")
         model.auto_save = self.auto_save
         if model.auto_save:
             model.auto_checkpoint()

@@ -1,4 +1,5 @@
-"""pykan methods of :class:`kanlab.pykan.KAN` kept out of ``_model.py``: ``reg``/``get_reg``.
+"""pykan methods of :class:`kanlab.pykan.KAN` kept out of ``_model.py``: ``reg``/``get_reg``,
+``n_sum``, ``disable_symbolic_in_fit`` and ``auto_swap_l``.
 
 ``reg`` is pykan's sparsity penalty for custom training loops (a closure that
 builds its own loss, e.g. from a Jacobian, and adds ``lamb · model.reg(...)``).
@@ -60,3 +61,25 @@ class PykanExtras:
                 lamb_coef=0.0, lamb_coefdiff=0.0) -> Tensor:
         """Same as :meth:`reg` (pykan's alias)."""
         return self.reg(reg_metric, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff)
+
+    @property
+    def n_sum(self) -> list[int]:
+        """Addition nodes of every hidden level (pykan's)."""
+        return [self.width[l] - self.n_mult[l] for l in range(1, len(self.width) - 1)]
+
+    def disable_symbolic_in_fit(self, lamb):
+        """pykan's set-up for a fit: without a penalty (``lamb == 0``) ``save_act`` goes off,
+        without any symbolic edge ``symbolic_enabled`` goes off; returns the old
+        ``(save_act, symbolic_enabled)`` for the caller to restore."""
+        old = (self.save_act, self.symbolic_enabled)
+        if lamb == 0.0:
+            self.save_act = False
+        if not any(bool((sym.mask != 0).any()) for sym in self.symbolic):
+            self.symbolic_enabled = False
+        return old
+
+    def auto_swap_l(self, l) -> None:
+        """pykan's pass over hidden level ``l``: each addition node in turn is swapped with the
+        node whose swap gives the lowest connection cost (itself when none is lower)."""
+        from kanlab.pykan._structure import auto_swap_l
+        auto_swap_l(self, int(l))

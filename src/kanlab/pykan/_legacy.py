@@ -42,7 +42,7 @@ import torch
 from torch import Tensor
 
 __all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "draw_initial_weights",
-           "seed_globals"]
+           "initial_coef", "seed_globals"]
 
 
 def seed_globals(seed, python: bool = True) -> None:
@@ -104,13 +104,36 @@ def _round_mantissa(x: Tensor, bits: int) -> Tensor:
     return torch.ldexp(torch.round(mantissa * 2.0 ** bits) / 2.0 ** bits, exponent)
 
 
+def initial_coef(noise: Tensor, knots: Tensor, k: int) -> Tensor:
+    """pykan's initial spline coefficients ``(in, out, G + k)``: the least-squares fit of
+    ``noise`` ``(G + 1, in, out)`` at the grid points of ``knots`` ``(in, G + 2k + 1)``,
+    in ``noise``'s dtype."""
+    from kanlab.pykan.spline import B_batch
+    drawn = noise.dtype
+    points = knots[:, k:knots.shape[1] - k].T  # (G + 1, in): the grid points
+    # G + 1 values for G + k coefficients: pykan takes torch.linalg.lstsq's float32
+    # answer, whose rank cut (float32 eps) drops a direction from G = 10 on, so its
+    # splines then miss the noise by about its size.  The same cut in float64 gives
+    # that answer to ~1e-8, deterministically (float32 lstsq differs by ~1e-8 per call).
+    basis = B_batch(points, knots, k).transpose(0, 1).double()  # (in, G + 1, G + k)
+    rhs = noise.permute(1, 0, 2).double()  # (in, G + 1, out)
+    cut = torch.finfo(drawn).eps * max(basis.shape[-2:])
+    coef = torch.linalg.lstsq(basis, rhs, rcond=cut, driver="gelsy").solution
+    # lstsq's last bits vary from process to process (~1e-17: LAPACK's blocked paths
+    # depend on run-time conditions); a float64 model would start from a different draw
+    # each run and chaotic fits amplify that (Interp_1: cell 8 differed in 5 of 17 runs).
+    # Rounded to 40 mantissa bits (1e-12 relative) the draw is the same every run; in
+    # float32 the cast below rounds it anyway
+    coef = _round_mantissa(coef, 40)
+    return coef.permute(0, 2, 1).to(drawn)  # (in, out, G + k), in pykan's dtype
+
+
 @torch.no_grad()
 def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
                          scale_base_sigma: float) -> None:
     """Every layer's ``coef`` and ``scale_base`` drawn from ``seed`` as pykan draws them: from
     torch's global generator, seeded with ``seed`` (pykan's side effect, kept in this adapter),
     which is left where pykan leaves it."""
-    from kanlab.pykan.spline import B_batch
     torch.manual_seed(int(seed))
     generator = None  # the global one, as pykan
     drawn = torch.get_default_dtype()
@@ -119,23 +142,7 @@ def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
         # pykan draws in torch's default dtype whatever the model's dtype
         noise = (torch.rand(g + 1, n_in, n_out, generator=generator, dtype=drawn) - 0.5) \
             * noise_scale / g
-        knots = layer.knots.detach().to(drawn).cpu()
-        points = knots[:, k:knots.shape[1] - k].T  # (G + 1, in): the grid points
-        # G + 1 values for G + k coefficients: pykan takes torch.linalg.lstsq's float32
-        # answer, whose rank cut (float32 eps) drops a direction from G = 10 on, so its
-        # splines then miss the noise by about its size.  The same cut in float64 gives
-        # that answer to ~1e-8, deterministically (float32 lstsq differs by ~1e-8 per call).
-        basis = B_batch(points, knots, k).transpose(0, 1).double()  # (in, G + 1, G + k)
-        rhs = noise.permute(1, 0, 2).double()  # (in, G + 1, out)
-        cut = torch.finfo(drawn).eps * max(basis.shape[-2:])
-        coef = torch.linalg.lstsq(basis, rhs, rcond=cut, driver="gelsy").solution
-        # lstsq's last bits vary from process to process (~1e-17: LAPACK's blocked paths
-        # depend on run-time conditions); a float64 model would start from a different draw
-        # each run and chaotic fits amplify that (Interp_1: cell 8 differed in 5 of 17 runs).
-        # Rounded to 40 mantissa bits (1e-12 relative) the draw is the same every run; in
-        # float32 the cast below rounds it anyway
-        coef = _round_mantissa(coef, 40)
-        coef = coef.permute(0, 2, 1).to(drawn)  # (in, out, G + k), in pykan's dtype
+        coef = initial_coef(noise, layer.knots.detach().to(drawn).cpu(), k)  # (in, out, G + k)
         layer.coef.copy_(coef.permute(1, 0, 2).to(layer.coef) * layer.mask.unsqueeze(-1))
         spread = (torch.rand(n_in, n_out, generator=generator, dtype=drawn) * 2 - 1) \
             / math.sqrt(n_in)

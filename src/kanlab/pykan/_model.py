@@ -37,7 +37,7 @@ __all__ = ["KAN", "MultKAN", "adopt"]
 
 # pykan-only attributes carried over when kanlab returns a new model (prune, refine, copy)
 _PYKAN_ATTRS = ("auto_save", "ckpt_path", "round", "state_id", "save_act", "symbolic_enabled",
-                "node_scores", "edge_scores", "subnode_scores")
+                "node_scores", "edge_scores", "subnode_scores", "history_log")
 
 
 def _as_int(name: str, value):
@@ -132,6 +132,8 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         self.ckpt_path = str(ckpt_path)
         self.round, self.state_id = int(round), int(state_id)
         self.node_scores = self.edge_scores = self.subnode_scores = None
+        self.history_log = [f"### Round {self.round} ###", f"init => {self.round}.{self.state_id}"] \
+            if self.auto_save else []
         if self.auto_save:
             self.auto_checkpoint()
 

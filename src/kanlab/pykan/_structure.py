@@ -18,7 +18,7 @@ from kanlab.nn import remove_edge as _remove_edge
 from kanlab.nn._pruning import edge_moments
 
 __all__ = ["attribute", "prune_node", "remove_node", "set_mode", "perturb", "expand_depth",
-           "expand_width", "swap", "connection_cost", "auto_swap"]
+           "expand_width", "swap", "connection_cost", "auto_swap", "auto_swap_l"]
 
 
 @torch.no_grad()
@@ -322,8 +322,8 @@ def _permute(layer, sym, perm, dim) -> None:
         getattr(sym, name).copy_(getattr(sym, name).index_select(dim, idx))
     sym.affine.data.copy_(sym.affine.index_select(dim, idx))
     where = {old: new for new, old in enumerate(perm)}
-    sym.custom = {((where[j], i) if dim == 0 else (j, where[i])): c
-                  for (j, i), c in sym.custom.items()}
+    sym.custom = {((i, where[j]) if dim == 0 else (where[i], j)): c  # keys: (input, output)
+                  for (i, j), c in sym.custom.items()}
     sym.regroup()
 
 
@@ -356,3 +356,18 @@ def auto_swap(model) -> None:
                     best, improved = cost, True
                 else:
                     swap(model, l, i1, i2)
+
+
+def auto_swap_l(model, l: int) -> None:
+    """pykan's greedy pass over hidden level ``l``: node ``i`` (each in turn) is swapped with
+    the node ``j`` whose swap gives the lowest :func:`connection_cost` (``j = i``: no swap)."""
+    if not 0 < l < len(model.width) - 1:
+        raise ValueError(f"l must be a hidden level in [1, {len(model.width) - 1}), got {l}")
+    n_add = model.width[l] - model.n_mult[l]
+    for i in range(n_add):
+        costs = []
+        for j in range(n_add):
+            swap(model, l, i, j)
+            costs.append(connection_cost(model))
+            swap(model, l, i, j)
+        swap(model, l, i, min(range(n_add), key=costs.__getitem__))

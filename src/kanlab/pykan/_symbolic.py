@@ -308,10 +308,13 @@ def add_symbolic(name: str, fun, c: int = 1, fun_singularity=None) -> None:
 
 
 class _Library(dict):
-    """``SYMBOLIC_LIB``: pykan's table, read from kanlab's live library."""
+    """``SYMBOLIC_LIB``: pykan's table, read from kanlab's live library: ``name -> (fn,
+    sympy_fn, complexity, fn_avoiding_singularity)`` (the last as
+    :mod:`kanlab.pykan._singularity`'s helpers)."""
 
     def _live(self):
-        return {n: (c.fn, c.sympy_fn, c.complexity) for n, c in LIBRARY.items()}
+        from kanlab.pykan._singularity import for_candidate
+        return {n: (c.fn, c.sympy_fn, c.complexity, for_candidate(c)) for n, c in LIBRARY.items()}
 
     def keys(self):
         return self._live().keys()

@@ -1,5 +1,8 @@
 """``kan.utils`` on kanlab: datasets, symbolic helpers and derivatives.
 
+The singularity-avoiding helpers ``f_inv`` ... ``f_exp`` are kanlab's capping in pykan's
+signature (:mod:`kanlab.pykan._singularity`, where they differ from pykan's).
+
 ``create_dataset`` seeds the global generators and draws from them in pykan's
 order, as pykan does (the native :func:`kanlab.train.create_dataset` uses a
 private generator and leaves them alone).
@@ -16,9 +19,14 @@ from kanlab.train._datasets import label_inputs
 
 __all__ = ["create_dataset", "create_dataset_from_data", "ex_round", "add_symbolic",
            "SYMBOLIC_LIB", "augment_input", "batch_jacobian", "batch_hessian", "sparse_mask",
-           "model2param", "get_derivative", "fit_params"]
+           "model2param", "get_derivative", "fit_params", "f_inv", "f_inv2", "f_inv3", "f_inv4",
+           "f_inv5", "f_sqrt", "f_power1d5", "f_invsqrt", "f_log", "f_tan", "f_arctanh",
+           "f_arcsin", "f_arccos", "f_exp"]
 
 from kanlab.pykan._views import sparse_mask  # noqa: E402
+from kanlab.pykan._singularity import (f_arccos, f_arcsin, f_arctanh, f_exp, f_inv,  # noqa: E402
+                                       f_inv2, f_inv3, f_inv4, f_inv5, f_invsqrt, f_log,
+                                       f_power1d5, f_sqrt, f_tan)
 
 
 def _pykan_inputs(n_var: int, ranges, train_num: int, test_num: int) -> tuple:
