@@ -43,81 +43,13 @@ import torch
 from torch import Tensor, nn
 
 from kanlab.nn import KANLayer as _EngineLayer
+from kanlab.pykan._args import as_int, engine_base, grid_range as checked_grid_range, index_list
+from kanlab.pykan._grid_points import interpolated_grid_points, sample_grid_points
 from kanlab.pykan._legacy import available_device, initial_coef
 from kanlab.pykan._views import sparse_mask
 from kanlab.pykan.spline import coef2curve, curve2coef, extend_grid
 
 __all__ = ["KANLayer"]
-
-# torch modules that kanlab's kernels know by name (others run on the pure-PyTorch path)
-_KNOWN_BASE = {nn.SiLU: "silu", nn.Identity: "identity", nn.Tanh: "tanh"}
-
-
-def _engine_base(base_fun):
-    """kanlab's name for ``base_fun`` where it has one (``nn.SiLU()`` is ``"silu"``), else
-    the callable itself; None is no base term."""
-    if base_fun is None:
-        return None
-    for cls, name in _KNOWN_BASE.items():
-        if type(base_fun) is cls:
-            return name
-    if isinstance(base_fun, nn.GELU) and base_fun.approximate == "none":
-        return "gelu"
-    if not callable(base_fun):
-        raise TypeError(f"base_fun must be a callable (e.g. torch.nn.SiLU()) or None, "
-                        f"got {type(base_fun).__name__}")
-    return base_fun
-
-
-def _int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
-
-
-def _grid_range(grid_range) -> tuple[float, float]:
-    r = np.asarray(grid_range, dtype=float).ravel() if not isinstance(grid_range, Tensor) \
-        else grid_range.detach().cpu().double().numpy().ravel()
-    if r.shape != (2,) or not np.isfinite(r).all() or not r[0] < r[1]:
-        raise ValueError(f"grid_range must be two finite numbers [lo, hi] with lo < hi, "
-                         f"got {grid_range!r}")
-    return float(r[0]), float(r[1])
-
-
-def _ids(name: str, ids, size: int) -> list[int]:
-    ids = [int(i) for i in (ids.tolist() if isinstance(ids, Tensor) else ids)]
-    if not ids or any(not -size <= i < size for i in ids):
-        raise ValueError(f"{name} must be a non-empty list of indices in [0, {size}), got {ids}")
-    return ids
-
-
-def sample_grid_points(xs: Tensor, n: int, grid_eps: float) -> Tensor:
-    """pykan's grid points from sorted samples ``xs`` ``(B, in)``: ``(in, n + 1)``.
-
-    The adaptive points are the samples at ranks ``int(B / n · i)`` and the last one; the
-    uniform ones span the same range; the grid is ``grid_eps · uniform + (1 - grid_eps) ·
-    adaptive``.
-    """
-    batch = xs.shape[0]
-    ids = [int(batch / n * i) for i in range(n)] + [-1]
-    adaptive = xs[ids, :].t()  # (in, n + 1)
-    h = (adaptive[:, [-1]] - adaptive[:, [0]]) / n
-    uniform = adaptive[:, [0]] + h * torch.arange(n + 1, device=xs.device)[None, :]
-    return grid_eps * uniform + (1 - grid_eps) * adaptive
-
-
-def interpolated_grid_points(points: Tensor, n: int) -> Tensor:
-    """``n + 1`` points ``(in, n + 1)`` interpolated linearly along each row of ``points``
-    ``(in, m + 1)`` at equal steps of its index (pykan's grid from a parent's)."""
-    m = points.shape[1] - 1
-    pos = torch.linspace(0, m, n + 1, dtype=torch.float64, device=points.device)
-    lo = pos.floor().long().clamp(max=max(m - 1, 0))
-    frac = (pos - lo).to(points.dtype)
-    hi = (lo + 1).clamp(max=m)
-    return points[:, lo] + frac * (points[:, hi] - points[:, lo])
-
 
 class KANLayer(nn.Module):
     """pykan's ``KANLayer``: ``in_dim × out_dim`` edges ``mask · (scale_base · b(x) +
@@ -173,11 +105,11 @@ class KANLayer(nn.Module):
                  grid_range=(-1, 1), sp_trainable=True, sb_trainable=True, save_plot_data=True,
                  device="cpu", sparse_init=False):
         super().__init__()
-        self.in_dim = in_dim = _int("in_dim", in_dim, 1)
-        self.out_dim = out_dim = _int("out_dim", out_dim, 1)
-        self.num = num = _int("num", num, 1)
-        self.k = k = _int("k", k, 0)
-        lo, hi = _grid_range(grid_range)
+        self.in_dim = in_dim = as_int("in_dim", in_dim, 1)
+        self.out_dim = out_dim = as_int("out_dim", out_dim, 1)
+        self.num = num = as_int("num", num, 1)
+        self.k = k = as_int("k", k, 0)
+        lo, hi = checked_grid_range(grid_range)
         for name, value in (("noise_scale", noise_scale), ("scale_base_mu", scale_base_mu),
                             ("scale_base_sigma", scale_base_sigma), ("scale_sp", scale_sp)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) \
@@ -185,7 +117,7 @@ class KANLayer(nn.Module):
                 raise TypeError(f"{name} must be a finite number, got {value!r}")
         if not isinstance(grid_eps, numbers.Real) or not 0.0 <= float(grid_eps) <= 1.0:
             raise ValueError(f"grid_eps must be a number in [0, 1], got {grid_eps!r}")
-        engine_base = _engine_base(base_fun)
+        engine_fun = engine_base(base_fun)
         self.base_fun = base_fun
         self.grid_eps = float(grid_eps)
         self.save_plot_data = bool(save_plot_data)
@@ -206,7 +138,7 @@ class KANLayer(nn.Module):
         self.scale_sp = nn.Parameter(sp, requires_grad=bool(sp_trainable))
         # the evaluator: kanlab's layer on the same knots (its own weights are never used)
         self.__dict__["_engine"] = _EngineLayer(
-            in_dim, 1, grid=num, k=k, grid_range=(lo, hi), base_fun=engine_base,
+            in_dim, 1, grid=num, k=k, grid_range=(lo, hi), base_fun=engine_fun,
             noise_scale=0.0, extrapolate="extended", dtype=dtype)
         self.__dict__["_engine_grid"] = None
         self.to(available_device(device))
@@ -317,8 +249,8 @@ class KANLayer(nn.Module):
     @torch.no_grad()
     def get_subset(self, in_id, out_id) -> "KANLayer":
         """A new layer of the inputs ``in_id`` and outputs ``out_id`` (pruning)."""
-        in_id = _ids("in_id", in_id, self.in_dim)
-        out_id = _ids("out_id", out_id, self.out_dim)
+        in_id = index_list("in_id", in_id, self.in_dim)
+        out_id = index_list("out_id", out_id, self.out_dim)
         sub = KANLayer(len(in_id), len(out_id), self.num, self.k, base_fun=self.base_fun,
                        grid_eps=self.grid_eps, device=self.device)
         sub.grid = self.grid[in_id].clone()

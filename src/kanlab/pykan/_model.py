@@ -15,7 +15,6 @@ function, a grid update keeps each layer's function and range.
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 import torch
@@ -28,6 +27,7 @@ from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
 from kanlab.pykan import _legacy, _views
 from kanlab.pykan._acts import ActivationCaches
+from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._old_api import OldApi
@@ -40,21 +40,15 @@ _PYKAN_ATTRS = ("auto_save", "ckpt_path", "round", "state_id", "save_act", "symb
                 "node_scores", "edge_scores", "subnode_scores", "history_log")
 
 
-def _as_int(name: str, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    return int(value)
-
-
 def _width(width):
     if width is None:
         raise ValueError("width is required, e.g. KAN(width=[2, 5, 1])")
     out = []
     for w in width:
         if isinstance(w, (list, tuple, np.ndarray)):
-            out.append([_as_int("width entry", v) for v in w])
+            out.append([as_int("width entry", v) for v in w])
         else:
-            out.append(_as_int("width entry", w))
+            out.append(as_int("width entry", w))
     return out
 
 
@@ -62,7 +56,7 @@ def _arity(mult_arity):
     """pykan's ``mult_arity``: an int, or per-level lists of ints (numpy ints accepted)."""
     if isinstance(mult_arity, (list, tuple, np.ndarray)):
         return [_arity(v) for v in mult_arity]
-    return _as_int("mult_arity", mult_arity)
+    return as_int("mult_arity", mult_arity)
 
 
 def adopt(new: _NativeKAN, template=None) -> "KAN":
@@ -109,9 +103,9 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
                  dtype=None, noise_scale_base=None, extrapolate="quadratic",
                  bias_trainable=None):
         device = _legacy.available_device(device)
-        _legacy.seed_globals(_as_int("seed", seed))  # pykan's side effect (see _legacy)
-        super().__init__(_width(width), grid=_as_int("grid", grid), k=_as_int("k", k),
-                         seed=_as_int("seed", seed), base_fun=base_fun,
+        _legacy.seed_globals(as_int("seed", seed))  # pykan's side effect (see _legacy)
+        super().__init__(_width(width), grid=as_int("grid", grid), k=as_int("k", k),
+                         seed=as_int("seed", seed), base_fun=base_fun,
                          grid_range=[float(v) for v in np.asarray(grid_range).ravel()][:2]
                          if np.asarray(grid_range).ndim == 1 else grid_range,
                          grid_eps=float(grid_eps),
@@ -120,7 +114,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
                          sp_trainable=bool(sp_trainable), mult_arity=_arity(mult_arity),
                          extrapolate=extrapolate, device=device, dtype=dtype)
         if self.basis_name == "bspline":
-            _legacy.draw_initial_weights(self, _as_int("seed", seed), float(noise_scale),
+            _legacy.draw_initial_weights(self, as_int("seed", seed), float(noise_scale),
                                          float(scale_base_mu), float(scale_base_sigma))
         if sparse_init:
             _views.sparse_start(self)
@@ -200,7 +194,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
     # ------------------------------------------------------------------ grids
     def refine(self, new_grid=None, grid=None) -> "KAN":
         """A copy on ``new_grid`` intervals that computes the same function."""
-        g = _as_int("new_grid", new_grid if new_grid is not None else grid)
+        g = as_int("new_grid", new_grid if new_grid is not None else grid)
         new = adopt(super().refine(g), self)
         new.round, new.state_id = self.round + 1, 0
         if new.auto_save:
