@@ -5,6 +5,7 @@ kanlab.pykan before its fix (docs/pykan_notebook_runs.md, section wild).
 """
 import math
 
+import pytest
 import torch
 
 from kanlab.pykan import KAN
@@ -47,3 +48,52 @@ def test_cross_entropy_with_minibatches():
     with torch.no_grad():
         acc = (model(ds["test_input"]).argmax(1) == ds["test_label"]).float().mean()
     assert acc > 0.9
+
+
+def _copy_pykan_layer(theirs, ours):
+    with torch.no_grad():
+        for name in ("grid", "coef", "scale_base", "scale_sp", "mask"):
+            getattr(ours, name).copy_(getattr(theirs, name))
+        ours.native._refresh_knots()
+
+
+def test_kanlayer_returns_pykans_four_tensors():
+    """``from kan.KANLayer import KANLayer``: y, preacts, postacts, postspline as pykan's."""
+    kan_layer = pytest.importorskip("kan.KANLayer")
+    from kanlab.pykan.KANLayer import KANLayer
+    torch.manual_seed(0)
+    theirs = kan_layer.KANLayer(in_dim=3, out_dim=2, num=5, k=3)
+    ours = KANLayer(in_dim=3, out_dim=2, num=5, k=3)
+    _copy_pykan_layer(theirs, ours)
+    x = 2 * torch.rand(16, 3) - 1
+    for a, b in zip(theirs(x), ours(x)):
+        assert a.shape == b.shape
+        torch.testing.assert_close(b, a.detach(), atol=1e-6, rtol=1e-5)
+
+
+def test_kanlayer_trains_inside_a_users_module():
+    """The layer as users use it: a submodule, ``[0]`` of its output, torch's optimiser."""
+    from kanlab.pykan import KANLayer
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.kan = KANLayer(in_dim=2, out_dim=1, num=5, k=3, base_fun=torch.nn.SiLU())
+
+        def forward(self, x):
+            return self.kan(x)[0]
+    g = torch.Generator().manual_seed(0)
+    x = 2 * torch.rand(128, 2, generator=g) - 1
+    y = torch.sin(2 * x[:, :1]) + x[:, 1:] ** 2
+    net = Net()
+    net.kan.update_grid_from_samples(x)
+    opt = torch.optim.Adam(net.parameters(), lr=0.02)
+    first = None
+    for _ in range(60):
+        opt.zero_grad()
+        loss = ((net(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        first = first if first is not None else loss.item()
+    assert loss.item() < 0.2 * first
+    assert net.kan.grid.shape == (2, 5 + 2 * 3 + 1) and net.kan.coef.shape == (2, 1, 5 + 3)

@@ -2,8 +2,8 @@
 
 A thin adapter: :class:`KAN` (alias ``MultKAN``) subclasses :class:`kanlab.nn.KAN`
 and translates pykan's arguments and return values; the submodules
-``kanlab.pykan.utils``, ``.spline``, ``.MultKAN`` and ``.LBFGS`` stand for
-``kan.utils``, ``kan.spline``, ``kan.MultKAN`` and ``kan.LBFGS``.  As in pykan,
+``kanlab.pykan.utils``, ``.spline``, ``.MultKAN``, ``.LBFGS`` and ``.KANLayer`` stand for
+``kan.utils``, ``kan.spline``, ``kan.MultKAN``, ``kan.LBFGS`` and ``kan.KANLayer``.  As in pykan,
 ``import *`` also brings ``torch``, ``nn``, ``np``, ``plt``, ``tqdm``, ``copy``, ``os``,
 ``random``, ``sympy`` and sympy's names.  ``kanlab.pykan.MLP``, ``.hypothesis`` and
 ``.compiler`` stand for ``kan.MLP``, ``kan.hypothesis`` and ``kan.compiler``.
@@ -27,6 +27,7 @@ from tqdm import tqdm  # noqa: F401
 from sympy import *  # noqa: F401,F403 - pykan's `from kan import *` brings sympy's names
 
 from kanlab.pykan._lbfgs import LBFGS
+from kanlab.pykan.KANLayer import KANLayer
 from kanlab.pykan._model import KAN, MultKAN
 from kanlab.pykan.spline import B_batch, coef2curve, curve2coef, extend_grid
 from kanlab.pykan.utils import (SYMBOLIC_LIB, add_symbolic, augment_input, batch_hessian,
