@@ -198,19 +198,9 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
         extra = None if penalised is data_loss else (
             lambda: lamb * _coef_penalty(model, lamb_coef, lamb_coefdiff))
         data_loss, penalised = _through_pred_fn(model, dataset, pred_fn, data_loss, extra, batch)
+    # class indices (integer labels): the loss gets them as they are, batch by batch; kanlab's
+    # fit checks labels of any shape and dtype only when it is handed the loss
     classify = pred_fn is None and not dataset["train_label"].is_floating_point()
-    if classify:  # class indices: kanlab's dataset check wants float labels, the loss the ints
-        if int(batch) != -1:
-            raise ValueError("class-index labels (integer train_label) need batch=-1")
-        labels = {k: dataset[k] for k in ("train_label", "test_label")}
-        dataset = dict(dataset)
-        for k in ("train_label", "test_label"):
-            dataset[k] = torch.zeros(len(labels[k]), model.width[-1], dtype=model.dtype,
-                                     device=labels[k].device)
-        inner = penalised
-
-        def penalised(pred, y, _inner=inner):  # fit's loss is on the training batch
-            return _inner(pred, labels["train_label"])
     results = {"train_loss": [], "test_loss": [], "reg": []}
     for m in metrics or ():
         results[m.__name__] = []
@@ -219,8 +209,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
     from tqdm.auto import tqdm
     bar = tqdm(total=steps, desc="description", ncols=100, file=sys.stderr)
     x_tr, x_te = dataset["train_input"], dataset["test_input"]
-    y_tr = labels["train_label"] if classify else dataset["train_label"]
-    y_te = labels["test_label"] if classify else dataset["test_label"]
+    y_tr, y_te = dataset["train_label"], dataset["test_label"]
     if save_fig:
         os.makedirs(img_folder, exist_ok=True)
 
