@@ -30,6 +30,9 @@ def test_a_coefficient_beyond_float64_next_to_exp_evaluates_finite():
     tiny = sympy.Float(2.0) * sympy.exp(sympy.Float(-10000.0) - sympy.Float(10000.0) * x)
     np.testing.assert_allclose(to_numpy(tiny, [x])(np.array([[-1.0005]])),
                                [2.0 * math.exp(5.0)], rtol=1e-8)
+    exact = sympy.Integer(10) ** 4000 * sympy.exp(-x)  # e^(4000·ln 10 - x)
+    np.testing.assert_allclose(to_numpy(exact, [x])(np.array([[9200.0]])),
+                               [math.exp(4000 * math.log(10) - 9200.0)], rtol=1e-8)
 
 
 def test_a_function_added_with_add_symbolic_evaluates_in_the_formula():

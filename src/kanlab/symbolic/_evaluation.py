@@ -108,13 +108,14 @@ def _coefficient_into_exp(expr: sympy.Expr) -> sympy.Expr:
     Any other expression is returned as it is.
     """
     coeff, rest = expr.as_coeff_Mul()
-    if not coeff.is_Float or coeff == 0 or 0 < abs(_float_of_number(coeff)) < math.inf:
+    if not coeff.is_Number or coeff == 0 or 0 < abs(_float_of_number(coeff)) < math.inf:
         return expr
     factors = list(sympy.Mul.make_args(rest))
     k = next((k for k, f in enumerate(factors) if f.func == sympy.exp), None)
     if k is None:
         return expr
-    factors[k] = sympy.exp(factors[k].args[0] + sympy.log(abs(coeff)), evaluate=False)
+    log_c = sympy.log(abs(coeff)).evalf(30)  # a Float also for an exact 10**5000
+    factors[k] = sympy.exp(factors[k].args[0] + log_c, evaluate=False)
     sign = [sympy.Integer(-1)] if coeff < 0 else []
     return sympy.Mul(*sign, *factors, evaluate=False)
 
