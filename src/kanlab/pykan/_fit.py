@@ -178,6 +178,33 @@ def _as_model_dtype(model, dataset: dict) -> dict:
     return out
 
 
+def _labels_as_columns(model, dataset: dict) -> dict:
+    """One-output labels given as ``(N,)`` vectors taken as the column ``(N, 1)``.
+
+    pykan's loss broadcast ``(N, 1) - (N,)`` to ``(N, N)`` (every prediction against every
+    label); the column is what such a label means.  Labels ``(N, N)`` for one output, the
+    broadcast already made (pykan 0.1's Example_4 adds an ``(N,)`` noise to ``(N, 1)``
+    labels), pair no label with its sample: a ValueError says so.
+    """
+    if model.width[-1] != 1:
+        return dataset
+    out = dict(dataset)
+    for part in ("train", "test"):
+        x, y = dataset[f"{part}_input"], dataset[f"{part}_label"]
+        if not (torch.is_tensor(x) and torch.is_tensor(y) and y.is_floating_point()):
+            continue
+        n = x.shape[0] if x.dim() else -1
+        if y.dim() == 1 and y.shape[0] == n:
+            out[f"{part}_label"] = y[:, None]
+        elif y.dim() == 2 and y.shape == (n, n) and n > 1:
+            raise ValueError(
+                f"dataset['{part}_label'] has shape {tuple(y.shape)} for a model with 1 "
+                "output: it pairs every sample with N labels (an (N,) array added to an "
+                "(N, 1) one broadcasts to (N, N)); give the labels shape (N, 1), e.g. "
+                "noise of shape (N, 1)")
+    return out
+
+
 def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, lamb_entropy=2.0,
         lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True, grid_update_num=10, loss_fn=None,
         lr=1.0, start_grid_update_step=-1, stop_grid_update_step=50, batch=-1, metrics=None,
@@ -188,6 +215,8 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
         raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
     steps = int(steps)
     dataset = _as_model_dtype(model, dataset)
+    if loss_fn is None and pred_fn is None:  # else the labels are the loss's business
+        dataset = _labels_as_columns(model, dataset)
     base_loss = loss_fn
     data_loss = base_loss or (lambda p, y: torch.mean((p - y) ** 2))
     penalised = data_loss

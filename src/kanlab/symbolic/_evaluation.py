@@ -59,6 +59,8 @@ def _compile(expr: sympy.Expr, index: dict[sympy.Symbol, int], table: dict) -> C
     if not expr.free_symbols:
         value = constant_value(expr)
         return lambda cols: value
+    if expr.is_Mul:
+        expr = _coefficient_into_exp(expr)
     if expr.is_Symbol:
         if expr not in index:
             raise ValueError(f"expression uses {expr}, which is not among the inputs "
@@ -81,7 +83,7 @@ def _compile(expr: sympy.Expr, index: dict[sympy.Symbol, int], table: dict) -> C
             n = int(e)
             return lambda cols: base(cols) ** n
         return lambda cols: base(cols) ** exponent(cols)
-    func = table.get(expr.func)
+    func = table.get(expr.func) or _registered(expr.func, numpy=table is _NUMPY)
     if func is None:
         raise ValueError(f"unsupported sympy function '{expr.func.__name__}' in {expr}")
     if expr.func == sympy.besselj:
@@ -94,6 +96,51 @@ def _compile(expr: sympy.Expr, index: dict[sympy.Symbol, int], table: dict) -> C
         raise ValueError(f"unsupported call {expr}")
     arg = args[0]
     return lambda cols: func(arg(cols))
+
+
+def _coefficient_into_exp(expr: sympy.Expr) -> sympy.Expr:
+    """``C·exp(u)·…`` with ``C`` beyond float64 as ``±exp(u + log|C|)·…``.
+
+    sympy takes a number out of an exponential's argument (``exp(10721 + v)``
+    becomes ``1.3e4657·exp(v)``), so a finite formula can hold a coefficient
+    that overflows (or underflows) float64 next to an exponential that
+    underflows; putting it back into the exponent keeps the product finite.
+    Any other expression is returned as it is.
+    """
+    coeff, rest = expr.as_coeff_Mul()
+    if not coeff.is_Number or coeff == 0 or 0 < abs(_float_of_number(coeff)) < math.inf:
+        return expr
+    factors = list(sympy.Mul.make_args(rest))
+    k = next((k for k, f in enumerate(factors) if f.func == sympy.exp), None)
+    if k is None:
+        return expr
+    log_c = sympy.log(abs(coeff)).evalf(30)  # a Float also for an exact 10**5000
+    factors[k] = sympy.exp(factors[k].args[0] + log_c, evaluate=False)
+    sign = [sympy.Integer(-1)] if coeff < 0 else []
+    return sympy.Mul(*sign, *factors, evaluate=False)
+
+
+def _registered(func, numpy: bool) -> Callable | None:
+    """The function of the library candidate whose ``sympy_fn`` builds ``func``, if any.
+
+    A candidate added at run time (pykan's ``add_symbolic('J0', torch.special.bessel_j0)``)
+    appears in formulas as an undefined sympy function of its name; its own torch
+    function (or ``numpy_fn``) evaluates it.
+    """
+    from kanlab.symbolic._library import LIBRARY
+    candidate = LIBRARY.get(getattr(func, "__name__", None))
+    if candidate is None:
+        return None
+    try:
+        if candidate.sympy_fn(sympy.Symbol("u")).func != func:
+            return None
+    except Exception:  # a sympy_fn that cannot take a bare symbol names no function
+        return None
+    if not numpy:
+        return candidate.fn
+    if candidate.numpy_fn is not None:
+        return candidate.numpy_fn
+    return lambda a: candidate.fn(torch.as_tensor(np.asarray(a, dtype=np.float64))).numpy()
 
 
 def _float_of_number(expr) -> float:
@@ -144,7 +191,7 @@ def _constant(expr) -> float:
     if expr.is_Pow:
         base, exponent = args
         return float(np.power(np.float64(base), exponent))
-    func = _NUMPY.get(expr.func)
+    func = _NUMPY.get(expr.func) or _registered(expr.func, numpy=True)
     if func is None or expr.func == sympy.besselj or len(args) != 1:
         try:
             return float(expr.evalf(20))

@@ -19,6 +19,12 @@ layers of degree ``k >= 1`` continued otherwise, whose training inputs all lie i
 grid (a grid update that was damped or skipped can leave some outside; switching those
 layers would change the function).
 
+Layer 0 alone is never tried: its inputs are the training samples themselves, which stay
+where they are (inside its grid) through the interval, so its continuation cannot change
+the trial's loss; the two trials would differ by rounding only (a single-layer ``[1, 1]``
+fit spent a fifth of its time on the second, pykan's Example_4 phase diagrams).  It is
+switched along with the deeper layers it is eligible with, as before.
+
 The data loss alone is not enough: under a sparsity penalty (pykan's intro, ``λ = 0.01``)
 the extension's shape lowers the RMSE of the first interval (0.11 against 0.14) while the
 penalised objective is far higher (0.28 against 0.16), and the fit it leads to keeps two
@@ -75,7 +81,7 @@ def choose_continuation(model, x: Tensor, to: str, trial: Callable[[], float]) -
     the continuations of the branch kept.
     """
     layers = switchable_layers(model, x, to)
-    if not layers:
+    if not any(l > 0 for l in layers):  # see the module's note on layer 0
         return []
     current = continuations(model)
     switched = [to if l in layers else how for l, how in enumerate(current)]
