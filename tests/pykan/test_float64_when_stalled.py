@@ -42,8 +42,9 @@ def test_a_float32_fit_that_stalls_goes_lower_and_stays_float32():
 def test_the_float64_steps_end_without_headway(monkeypatch):
     """kanlab.pykan's fit ends a float64 step's iterations once they make no headway
     (FitConfig.float64_min_progress; pykan's own steps end at its first failed line search):
-    Example_1's [2, 1, 1] at G = 5, 60 steps: 1392 -> 1029 evaluations, train / test RMSE
-    5.42e-3 / 8.17e-3 -> 5.44e-3 / 8.24e-3 (fails before: no FLOAT64_MIN_PROGRESS)."""
+    Example_1's [2, 1, 1] at G = 5, 150 steps without grid updates: 3460 -> 1813
+    evaluations, train / test RMSE 5.420e-3 / 8.212e-3 -> 5.422e-3 / 8.203e-3 (fails before:
+    no FLOAT64_MIN_PROGRESS)."""
     from kanlab.pykan import _fit as pykan_fit
     import kanlab.train._fit as fit_module
     from kanlab.train._optim import LBFGS
@@ -63,9 +64,9 @@ def test_the_float64_steps_end_without_headway(monkeypatch):
         monkeypatch.setattr(pykan_fit, "FLOAT64_MIN_PROGRESS", rule)
         evals.clear()
         model = pykan.KAN(width=[2, 1, 1], grid=5, k=3, seed=1, auto_save=False)
-        results = model.fit(data, steps=60, log=0, update_grid=False)
+        results = model.fit(data, steps=150, log=0, update_grid=False)
         ends[rule] = (len(evals), results["train_loss"][-1], results["test_loss"][-1])
         assert model.dtype == torch.float32
     (off_evals, off_train, off_test), (on_evals, on_train, on_test) = ends.values()
-    assert on_evals < 0.85 * off_evals, ends
+    assert on_evals < 0.7 * off_evals, ends
     assert on_train < 1.05 * off_train and on_test < 1.05 * off_test, ends
