@@ -84,7 +84,7 @@ class FitConfig:
     # min_progress); the next step goes on with the same curvature pairs.  Late in a fit the
     # float64 steps lower the loss by ~1e-5 of it per iteration and ran all max_iter
     # iterations.  None (the default): every step runs max_iter iterations.  kanlab.pykan
-    # uses 1e-5 (docs/pykan_notebook_runs.md, lbfgs)
+    # uses 1e-6 (docs/pykan_notebook_runs.md, lbfgs)
     float64_min_progress: float | None = None
     # a continuation beyond the grid (kanlab.nn.KANLayer's extrapolate, e.g.
     # "extended_quadratic") to choose on the training loss: at the fit's first grid update
