@@ -37,3 +37,36 @@ def test_a_float32_fit_that_stalls_goes_lower_and_stays_float32():
     again = float(torch.sqrt(loss_fn(_normalised_gradient(model, data["train_input"]),
                                      data["train_label"])).detach())
     assert abs(again / losses[-1] - 1) < 1e-3, (again, losses[-1])
+
+
+def test_the_float64_steps_end_without_headway(monkeypatch):
+    """kanlab.pykan's fit ends a float64 step's iterations once they make no headway
+    (FitConfig.float64_min_progress; pykan's own steps end at its first failed line search):
+    Example_1's [2, 1, 1] at G = 5, 150 steps without grid updates: 3460 -> 1813
+    evaluations, train / test RMSE 5.420e-3 / 8.212e-3 -> 5.422e-3 / 8.203e-3 (fails before:
+    no FLOAT64_MIN_PROGRESS)."""
+    from kanlab.pykan import _fit as pykan_fit
+    import kanlab.train._fit as fit_module
+    from kanlab.train._optim import LBFGS
+
+    evals = []
+
+    class Counting(LBFGS):
+        def _evaluate(self, closure, x):
+            evals.append(1)
+            return super()._evaluate(closure, x)
+
+    monkeypatch.setattr(fit_module, "LBFGS", Counting)
+    f = lambda x: torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2)  # noqa: E731
+    data = pykan.create_dataset(f, n_var=2, train_num=300, test_num=300, seed=0)
+    ends = {}
+    for rule in (None, pykan_fit.FLOAT64_MIN_PROGRESS):
+        monkeypatch.setattr(pykan_fit, "FLOAT64_MIN_PROGRESS", rule)
+        evals.clear()
+        model = pykan.KAN(width=[2, 1, 1], grid=5, k=3, seed=1, auto_save=False)
+        results = model.fit(data, steps=150, log=0, update_grid=False)
+        ends[rule] = (len(evals), results["train_loss"][-1], results["test_loss"][-1])
+        assert model.dtype == torch.float32
+    (off_evals, off_train, off_test), (on_evals, on_train, on_test) = ends.values()
+    assert on_evals < 0.7 * off_evals, ends
+    assert on_train < 1.05 * off_train and on_test < 1.05 * off_test, ends

@@ -88,6 +88,18 @@ KEEP_MEMORY_BELOW = None
 RETRY_TRAPPED = 3
 RETRY_TRAPPED_ABOVE = 0.05
 _CHOSEN_FROM = ("quadratic", CONTINUATION_CHOICE)
+# The fit's float64 steps (after the first) end their L-BFGS iterations once three of them
+# lowered the loss by less than this share of it per evaluation (FitConfig.float64_min_progress).
+# pykan 0.2.8's own steps end at its first failed line search (step length 0, its "lack of
+# progress" test), and every later step repeats that search from the same point: Example_1's
+# [2, 1, 1] fits stay where float32 stalls.  kanlab widens to float64 there, whose steps went
+# on for all 20 iterations: 23 evaluations per step against pykan's 8.7.  With 1e-6, G = 3..100
+# x 200 steps: 23602 -> 18323 evaluations, final test RMSE 1.35e-2 / 4.6e-4 / 5.2e-5 / 4.6e-6 /
+# 8.4e-7 against 1.35e-2 / 4.6e-4 / 5.2e-5 / 4.6e-6 / 7.8e-7 (pykan 0.2.8: 1.39e-2 / 5.0e-4 /
+# 5.6e-5 / 3.5e-5 / 3.4e-5).  3e-5 saved 40 % there, but cut the crawl along a flat valley
+# that precedes a drop: tests/pykan/test_float64_when_stalled.py's [2, 1] pred_fn fit ended at
+# 1.2e-4 instead of 1.3e-5 (docs/pykan_notebook_runs.md, lbfgs).
+FLOAT64_MIN_PROGRESS = 1e-6
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
@@ -277,7 +289,8 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
-                    float64_when_stalled=True, keep_memory_below=KEEP_MEMORY_BELOW,
+                    float64_when_stalled=True, float64_min_progress=FLOAT64_MIN_PROGRESS,
+                    keep_memory_below=KEEP_MEMORY_BELOW,
                     retry_trapped=RETRY_TRAPPED, retry_trapped_above=RETRY_TRAPPED_ABOVE,
                     choose_continuation=(
                         CONTINUATION_CHOICE if all(layer.extrapolate in _CHOSEN_FROM

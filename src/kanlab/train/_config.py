@@ -78,6 +78,14 @@ class FitConfig:
     # goes back to float32 if float64 makes no progress either; callbacks, the history and the
     # returned model see float32 (kanlab.train._precision).  kanlab.pykan uses True
     float64_when_stalled: bool = False
+    # with float64_when_stalled: after the first float64 step (the test whether float64 helps
+    # at all), an L-BFGS step ends its iterations once its last three lowered the loss by
+    # less than this share of it per closure evaluation (kanlab.train._optim.LBFGS's
+    # min_progress); the next step goes on with the same curvature pairs.  Late in a fit the
+    # float64 steps lower the loss by ~1e-5 of it per iteration and ran all max_iter
+    # iterations.  None (the default): every step runs max_iter iterations.  kanlab.pykan
+    # uses 1e-6 (docs/pykan_notebook_runs.md, lbfgs)
+    float64_min_progress: float | None = None
     # a continuation beyond the grid (kanlab.nn.KANLayer's extrapolate, e.g.
     # "extended_quadratic") to choose on the training loss: at the fit's first grid update
     # the interval up to the next update is trained both with the layers' own continuations
@@ -153,6 +161,10 @@ class FitConfig:
         if not isinstance(self.float64_when_stalled, bool):
             raise TypeError(f"float64_when_stalled must be a bool, "
                             f"got {type(self.float64_when_stalled).__name__}")
+        if self.float64_min_progress is not None:
+            self.float64_min_progress = check_float(self.float64_min_progress,
+                                                    "float64_min_progress", low=0.0,
+                                                    low_open=True)
         if not isinstance(self.stop_when_converged, bool):
             raise TypeError("stop_when_converged must be a bool")
         if self.grid_max_change is not None and not (

@@ -332,6 +332,9 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                 replay = dict(enumerate((kept or [])[1:], start=step + 1))
         else:
             before = snapshot(model, before)
+            if isinstance(optimizer, LBFGS):  # float64's steps past its first end without headway
+                optimizer.min_progress = (cfg.float64_min_progress if precision.wide
+                                          and not precision.trial else None)
             loss = optimizer.step(closure)  # the loss at `before`, the step's starting point
         if math.isfinite(loss):
             good, before, verified = before, good, True

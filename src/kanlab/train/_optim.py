@@ -69,6 +69,13 @@ class LBFGS:
         stop when the step or the loss change is below it.
     max_eval
         closure evaluations per ``step`` (default ``1.25 * max_iter``).
+    min_progress
+        end a ``step`` once its last ``progress_window`` iterations lowered the loss by
+        less than this share of it per closure evaluation (``None``: no such end).  The
+        curvature pairs stay, so the next ``step`` goes on where this one ended; what is
+        saved are the iterations of a step that make no headway.
+    progress_window
+        iterations over which ``min_progress`` is measured.
 
     Notes
     -----
@@ -79,7 +86,8 @@ class LBFGS:
 
     def __init__(self, params, lr: float = 1.0, max_iter: int = 20, history_size: int = 10,
                  tolerance_grad: float = 1e-32, tolerance_change: float = 1e-32,
-                 max_eval: int | None = None) -> None:
+                 max_eval: int | None = None, min_progress: float | None = None,
+                 progress_window: int = 3) -> None:
         self.params = [p for p in params]
         # vectors in numpy (see NUMPY_MAX): CPU parameters of one dtype, not too many
         self._numpy = (all(p.device.type == "cpu" for p in self.params)
@@ -88,6 +96,7 @@ class LBFGS:
         self.lr, self.max_iter, self.history_size = lr, max_iter, history_size
         self.tolerance_grad, self.tolerance_change = tolerance_grad, tolerance_change
         self.max_eval = max_eval or max_iter * 5 // 4
+        self.min_progress, self.progress_window = min_progress, progress_window
         self.s: list[Tensor] = []
         self.y: list[Tensor] = []
         self.rho: list[float] = []
@@ -144,6 +153,7 @@ class LBFGS:
         evals_start = self.n_evals
         f, g = self._evaluate(closure, x)
         f_start = f
+        trail = [(f, self.n_evals)]  # (loss, evaluations so far) after each iteration
         for _ in range(self.max_iter):
             if not math.isfinite(f) or float(abs(g).max()) <= self.tolerance_grad:
                 break
@@ -163,12 +173,24 @@ class LBFGS:
             if (float(abs(step).max()) <= self.tolerance_change or df < self.tolerance_change
                     or self.n_evals - evals_start >= self.max_eval):
                 break
+            trail.append((f, self.n_evals))
+            if self._no_headway(trail):
+                break
         # no iteration moved the parameters: the loss cannot be lowered any more
         # (the line search finds no decrease, typically at rounding level)
         self.stalled = bool((x == x_start).all())
         self.last_loss = f  # the loss where the step ended
         self._set(x)
         return f_start
+
+    def _no_headway(self, trail) -> bool:
+        """Whether the last ``progress_window`` iterations of ``trail`` lowered the loss by less
+        than ``min_progress`` of it per evaluation."""
+        if self.min_progress is None or len(trail) <= self.progress_window:
+            return False
+        f_then, evals_then = trail[-1 - self.progress_window]
+        f_now, evals_now = trail[-1]
+        return f_then - f_now < self.min_progress * abs(f_then) * (evals_now - evals_then)
 
     def _line_search(self, closure, x, t, d, f0, g0, gtd0, c1=1e-4, c2=0.9, max_ls=25):
         """Step length satisfying the strong Wolfe conditions (N&W Alg. 3.5 with zoom 3.6).
