@@ -310,7 +310,8 @@ def add_symbolic(name: str, fun, c: int = 1, fun_singularity=None) -> None:
 class _Library(dict):
     """``SYMBOLIC_LIB``: pykan's table, read from kanlab's live library: ``name -> (fn,
     sympy_fn, complexity, fn_avoiding_singularity)`` (the last as
-    :mod:`kanlab.pykan._singularity`'s helpers)."""
+    :mod:`kanlab.pykan._singularity`'s helpers).  Iterating lists kanlab's names; every
+    name of pykan's table (``x^0.5``, ``1/sqrt(x)``, ``1/x^5``, ...) can be looked up."""
 
     def _live(self):
         from kanlab.pykan._singularity import for_candidate
@@ -320,10 +321,19 @@ class _Library(dict):
         return self._live().keys()
 
     def __getitem__(self, key):
-        return self._live()[key]
+        live = self._live()
+        name = _ALIASES.get(key, key) if isinstance(key, str) else key
+        if name in live:
+            return live[name]
+        extra = _pykan_only(name) if isinstance(name, str) else None
+        if extra is None:
+            raise KeyError(key)
+        from kanlab.pykan._singularity import for_candidate
+        return extra.fn, extra.sympy_fn, extra.complexity, for_candidate(extra)
 
     def __contains__(self, key):
-        return key in LIBRARY
+        name = _ALIASES.get(key, key) if isinstance(key, str) else key
+        return name in LIBRARY or (isinstance(name, str) and _pykan_only(name) is not None)
 
     def __iter__(self):
         return iter(LIBRARY)
