@@ -87,3 +87,29 @@ def test_float64_initial_draw_is_pykans_and_the_same_every_run():
         assert torch.equal(scaled, torch.round(scaled))  # on the 40-bit grid
         torch.testing.assert_close(coef.permute(1, 0, 2), theirs.coef.detach(), atol=1e-12,
                                    rtol=1e-10)
+
+
+@pytest.mark.parametrize("grid", [10, 20, 50])
+def test_fine_grid_draws_are_the_minimum_norm_fit_wherever_the_arrays_lie(grid):
+    """pykan's least squares for the initial splines (G + 1 values, G + k coefficients) is
+    underdetermined.  gelsy, pykan's driver, returned a basic solution that depended on the
+    arrays' memory alignment (10-12 distinct answers over 64 offsets at G = 10-50, up to the
+    solution's own size apart), so a seed's model differed from process to process.  The
+    minimum-norm fit is one answer: it interpolates the noise at the grid points, from every
+    offset."""
+    from kanlab.pykan._legacy import initial_coef
+    from kanlab.pykan.spline import extend_grid
+    k, n_in, n_out = 3, 2, 5
+    knots = extend_grid(torch.linspace(-1, 1, grid + 1)[None, :].expand(n_in, -1), k_extend=k)
+    noise = (torch.rand(grid + 1, n_in, n_out, generator=torch.Generator().manual_seed(0))
+             - 0.5) * 0.5 / grid
+    answers = []
+    for offset in range(0, 64, 3):
+        buf = torch.empty(noise.numel() + offset)
+        shifted = buf[offset:].view(noise.shape)
+        shifted.copy_(noise)
+        answers.append(initial_coef(shifted, knots, k))
+    assert all(torch.equal(a, answers[0]) for a in answers)
+    points = knots[:, k:knots.shape[1] - k].T
+    values = torch.einsum("bif,iof->bio", B_batch(points, knots, k), answers[0])
+    torch.testing.assert_close(values, noise, atol=1e-7, rtol=0)

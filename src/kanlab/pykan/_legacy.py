@@ -118,7 +118,7 @@ def initial_coef(noise: Tensor, knots: Tensor, k: int) -> Tensor:
     basis = B_batch(points, knots, k).transpose(0, 1).double()  # (in, G + 1, G + k)
     rhs = noise.permute(1, 0, 2).double()  # (in, G + 1, out)
     cut = torch.finfo(drawn).eps * max(basis.shape[-2:])
-    coef = torch.linalg.lstsq(basis, rhs, rcond=cut, driver="gelsy").solution
+    coef = torch.linalg.lstsq(basis, rhs, rcond=cut, driver="gelsd").solution
     # lstsq's last bits vary from process to process (~1e-17: LAPACK's blocked paths
     # depend on run-time conditions); a float64 model would start from a different draw
     # each run and chaotic fits amplify that (Interp_1: cell 8 differed in 5 of 17 runs).
