@@ -55,6 +55,16 @@ def test_a_logistic_with_an_input_as_its_height_at_one_percent_noise():
         assert "exp" in str(expr)
 
 
+def test_occupation_numbers_with_a_temperature_below():
+    """1/(exp((E - mu)/T) ∓ 1): T·log(1/y ± 1) = E - mu, a polynomial with the temperature as
+    multiplier (Bose-Einstein and Fermi-Dirac), at 1 % noise."""
+    for s in (-1, 1):
+        law = lambda E, mu, T, s=s: 1 / (np.exp((E - mu) / T) + s)  # noqa: E731
+        ranges = [(1, 3), (0, 0.8), (0.2, 1)] if s == -1 else [(0, 2), (0.5, 1.5), (0.1, 0.5)]
+        expr, err, _ = best_found(polynomial_root_formulas, law, ranges, "E mu T", noise=0.01)
+        assert err < 3e-3, (s, err, expr)
+
+
 def test_no_candidate_for_a_target_of_both_signs():
     rng = np.random.default_rng(0)
     X = rng.uniform(1, 2, (200, 2))

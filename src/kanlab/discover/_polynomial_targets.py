@@ -1,4 +1,4 @@
-"""Targets that a law makes a polynomial in its inputs: ``t = g(y)·m`` (or ``log(h/y − 1)``).
+"""Targets that a law makes a polynomial in its inputs: ``t = g(y)·m`` (or ``log(h/y ∓ 1)·m``).
 
 :mod:`kanlab.discover._polynomial_roots` fits each as a short sum of monomials and maps it
 back to ``y``.  The families:
@@ -8,8 +8,10 @@ back to ``y``.  The families:
 - an *angle*, ``t = cos(y)·m`` for ``0 < y < π`` or ``sin(y)·m`` for ``|y| < π/2`` (``m``
   also a product of two inputs): the law of cosines,
   ``acos((a² + b² − c²)/(2ab))``, is ``cos(y)·a·b = (a² + b² − c²)/2``;
-- a *logistic*, ``t = log(h/y − 1)`` for a height ``h`` (1 or an input) above ``y`` on every
-  row: ``K/(1 + exp(−r(t − t0)))`` is ``log(K/y − 1) = r·t0 − r·t``.
+- a *logistic*, ``t = log(h/y − 1)·m`` for a height ``h`` (1 or an input) above ``y`` on
+  every row: ``K/(1 + exp(−r(t − t0)))`` is ``log(K/y − 1) = r·t0 − r·t``, a Fermi-Dirac
+  occupation ``1/(exp((E − μ)/T) + 1)`` is ``T·log(1/y − 1) = E − μ``; and its sibling
+  ``t = log(h/y + 1)·m``, ``h/(exp(u) − 1)`` (Bose-Einstein, Planck).
 
 Each target carries the weights ``|dy/dt|`` (errors in ``t`` count as in ``y``) and its way
 back: ``back(u)`` (NaN where ``u`` has no preimage) and ``formula(P)`` in sympy.
@@ -98,17 +100,23 @@ def _angles(X, y, symbols):
 
 
 def _logistics(X, y, symbols):
-    heights = [(np.ones(len(y)), 1)] + [(X[:, i], s) for i, s in enumerate(symbols)]
-    for h, h_expr in heights:
-        ok = (y > 0) & (h > y)  # noise may lift a few rows near the top past h: no weight
-        if np.mean(ok) < MIN_INSIDE:
-            continue
+    """``t = log(h/y + s)·m``: ``y = h/(exp(P/m) − s)``; ``s = −1`` a logistic (``h`` above
+    ``y``), ``s = 1`` a Bose-Einstein or Planck form (``1/(exp(u) − 1)``)."""
+    import sympy
+    heights = [(np.ones(len(y)), 1)] + [(X[:, i], sym) for i, sym in enumerate(symbols)]
+    for s in (-1, 1):
+        for h, h_expr in heights:
+            # noise may lift a few rows near a logistic's top past h: they get no weight
+            ok = (y > 0) & (h > 0) & (h / np.where(y > 0, y, 1.0) + s > 0)
+            if np.mean(ok) < MIN_INSIDE:
+                continue
+            log_ratio = np.where(ok, np.log(np.where(ok, h / np.where(ok, y, 1.0) + s, 1.0)), 0.0)
+            slope = np.where(ok, y * (h + s * y) / h, 0.0)  # |dy/d log(h/y + s)|
+            for m, m_expr in _multipliers(X, symbols, pairs=False):
 
-        def back(u, rows, h=h):
-            return h[rows] / (1 + np.exp(u))
+                def back(u, rows, h=h, m=m, s=s):
+                    return h[rows] / (np.exp(u / m[rows]) - s)
 
-        def formula(P, h_expr=h_expr):
-            import sympy
-            return h_expr / (1 + sympy.exp(P))
-        yield (np.where(ok, np.log(np.where(ok, h / y - 1, 1.0)), 0.0),
-               np.where(ok, y * (h - y) / h, 0.0), back, formula)
+                def formula(P, h_expr=h_expr, m_expr=m_expr, s=s):
+                    return h_expr / (sympy.exp(P / m_expr) - s)
+                yield log_ratio * m, slope / np.abs(m), back, formula
