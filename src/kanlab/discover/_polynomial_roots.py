@@ -85,13 +85,15 @@ def polynomial_root_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     A = np.column_stack([np.ones(len(X_all)), V])
     A = A / np.sqrt(np.mean(A[:n] ** 2, axis=0))  # column scales: a better-posed fit
     low = 1 + sum(len(f) <= LOW_DEGREE for f in exprs)  # the constant and low monomials
+    floor = 1e-9 * (float(np.std(y_val)) or 1.0)
     screened = []
     for target in targets:
         # rows weighted by |dy/dt|, errors in t as in y: unweighted, the right target of a
         # root under 1 % noise ranked fifth (1/y² magnifies the noise where y is small)
         errs = [_dense_error(A[:, :cols], target, n, val, y_val) for cols in (low, A.shape[1])]
-        if math.isfinite(errs[1]):
-            screened.append((errs[0] <= LOW_ENOUGH * errs[1], errs[1], target))
+        low_ok = errs[0] <= LOW_ENOUGH * errs[1] + floor  # noise-free: both exact to rounding
+        if math.isfinite(errs[1]) and (low_ok or not target.low_only):
+            screened.append((low_ok, errs[1], target))
     screened = sorted((s for s in screened if s[1] <= GATE * float(np.std(y_val))),
                       key=lambda s: s[1])
     # on narrow ranges a dense quartic fits many targets to the noise; a law's polynomial is

@@ -14,7 +14,10 @@ back to ``y``.  The families:
   ``t = log(h/y + 1)·m``, ``h/(exp(u) − 1)`` (Bose-Einstein, Planck).
 
 Each target carries the weights ``|dy/dt|`` (errors in ``t`` count as in ``y``) and its way
-back: ``back(u)`` (NaN where ``u`` has no preimage) and ``formula(P)`` in sympy.
+back: ``back(u)`` (NaN where ``u`` has no preimage) and ``formula(P)`` in sympy.  The angles
+and logistics are many (every multiplier and height) and, under noise, a dense quartic fits
+some of them to the noise by luck: they are ``low_only``, tried where a polynomial of low
+degree holds them (a log-odds linear in a ratio, the law of cosines' quadratic).
 """
 from __future__ import annotations
 
@@ -37,17 +40,18 @@ class Target(NamedTuple):
     w: np.ndarray  # row weights |dy/dt|, largest 1
     back: Callable  # (u, rows) -> y on those rows (NaN without a preimage)
     formula: Callable  # sympy polynomial P -> the formula for y
+    low_only: bool  # tried only where a polynomial of low degree holds it (angles, logistics)
 
 
 def polynomial_targets(X, y, symbols) -> list[Target]:
     """Every target of the families above that is finite and not constant on all rows."""
     out = []
     with np.errstate(all="ignore"):
-        for t, w, back, formula in (*_roots(X, y, symbols), *_angles(X, y, symbols),
-                                    *_logistics(X, y, symbols)):
-            if np.all(np.isfinite(t)) and float(np.ptp(t)) > 0 and np.all(np.isfinite(w)) \
-                    and float(np.max(w)) > 0:
-                out.append(Target(t, w / float(np.max(w)), back, formula))
+        for low_only, family in ((False, _roots), (True, _angles), (True, _logistics)):
+            for t, w, back, formula in family(X, y, symbols):
+                if np.all(np.isfinite(t)) and float(np.ptp(t)) > 0 \
+                        and np.all(np.isfinite(w)) and float(np.max(w)) > 0:
+                    out.append(Target(t, w / float(np.max(w)), back, formula, low_only))
     return out
 
 
