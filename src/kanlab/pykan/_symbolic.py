@@ -39,15 +39,18 @@ def _pykan_only(name: str):
     return None
 
 
+def _lookup(name):
+    """The candidate a pykan name stands for (aliases, ``1/x^5`` too); None if none."""
+    name = _ALIASES.get(name, name)
+    return LIBRARY[name] if name in LIBRARY else _pykan_only(name)
+
+
 def _name(name):
     if isinstance(name, str):
-        name = _ALIASES.get(name, name)
-        extra = None if name in LIBRARY else _pykan_only(name)
-        if extra is not None:
-            return extra
-        if name not in LIBRARY:
+        found = _lookup(name)
+        if found is None:
             raise ValueError(f"unknown symbolic function {name!r}; known: {list(LIBRARY)}")
-        return LIBRARY[name]
+        return found
     if isinstance(name, Candidate):
         return name
     if callable(name):  # pykan accepts a bare torch function
@@ -313,27 +316,25 @@ class _Library(dict):
     :mod:`kanlab.pykan._singularity`'s helpers).  Iterating lists kanlab's names; every
     name of pykan's table (``x^0.5``, ``1/sqrt(x)``, ``1/x^5``, ...) can be looked up."""
 
-    def _live(self):
+    @staticmethod
+    def _entry(c):
         from kanlab.pykan._singularity import for_candidate
-        return {n: (c.fn, c.sympy_fn, c.complexity, for_candidate(c)) for n, c in LIBRARY.items()}
+        return c.fn, c.sympy_fn, c.complexity, for_candidate(c)
+
+    def _live(self):
+        return {n: self._entry(c) for n, c in LIBRARY.items()}
 
     def keys(self):
         return self._live().keys()
 
     def __getitem__(self, key):
-        live = self._live()
-        name = _ALIASES.get(key, key) if isinstance(key, str) else key
-        if name in live:
-            return live[name]
-        extra = _pykan_only(name) if isinstance(name, str) else None
-        if extra is None:
+        found = _lookup(key) if isinstance(key, str) else None
+        if found is None:
             raise KeyError(key)
-        from kanlab.pykan._singularity import for_candidate
-        return extra.fn, extra.sympy_fn, extra.complexity, for_candidate(extra)
+        return self._entry(found)
 
     def __contains__(self, key):
-        name = _ALIASES.get(key, key) if isinstance(key, str) else key
-        return name in LIBRARY or (isinstance(name, str) and _pykan_only(name) is not None)
+        return isinstance(key, str) and _lookup(key) is not None
 
     def __iter__(self):
         return iter(LIBRARY)
