@@ -12,7 +12,7 @@ within ``1e-6 · std(y)`` everywhere, at noise η with an RMS deviation
 (:data:`OPERON_BUDGET`, :data:`GPLEARN_BUDGET`), not a time limit, so a busy
 machine slows them down without changing their answers; every record holds
 the wall time and the CPU time (this process and its worker processes).  Results go
-to ``docs/discover_results.md`` (a table) and ``benchmarks/discover_results.jsonl``
+to ``docs/discover_results.md`` (a table) and ``benchmarks/records/discover_results.jsonl``
 (one record per run, appended as it goes).
 """
 from __future__ import annotations
@@ -109,25 +109,9 @@ LAWS = {
 }
 
 
-from discover_heldout import HELD_OUT  # noqa: E402  (the development set of 2026-12-04)
-from discover_heldout2 import HELD_OUT_2  # noqa: E402  (the development set of disc3)
-from discover_heldout3 import HELD_OUT_3  # noqa: E402  (the development set of disc4)
-from discover_heldout4 import HELD_OUT_4  # noqa: E402  (the development set of disc5)
-from discover_heldout5 import HELD_OUT_5  # noqa: E402  (the development set of disc6)
-from discover_heldout6 import HELD_OUT_6  # noqa: E402  (blind on 2026-12-05, then development)
-from discover_heldout7 import HELD_OUT_7  # noqa: E402  (blind on the final code of 2026-12-05)
-from discover_heldout8 import HELD_OUT_8  # noqa: E402  (blind on 2977eb1, then development)
-from discover_heldout9 import HELD_OUT_9  # noqa: E402  (blind on the final code of 2026-12-05, 2nd)
-from discover_heldout10 import HELD_OUT_10  # noqa: E402  (blind: 8b46bbf and the final code of 2026-12-05, 3rd)
-from discover_heldout11 import HELD_OUT_11  # noqa: E402  (blind: 4672c4e and the final code of 2026-12-05, 4th)
-from discover_heldout12 import HELD_OUT_12  # noqa: E402  (blind: 230da03 and the final code of 2026-12-05, 5th)
-from discover_heldout13 import HELD_OUT_13  # noqa: E402  (blind: after the 6th session's discover change)
+from discover_groups import GROUPS as HELD_OUT_GROUPS  # noqa: E402  (benchmarks/discover_groups/)
 
-GROUPS = {"main": LAWS, "heldout": HELD_OUT, "heldout2": HELD_OUT_2, "heldout3": HELD_OUT_3,
-          "heldout4": HELD_OUT_4, "heldout5": HELD_OUT_5, "heldout6": HELD_OUT_6,
-          "heldout7": HELD_OUT_7, "heldout8": HELD_OUT_8, "heldout9": HELD_OUT_9,
-          "heldout10": HELD_OUT_10, "heldout11": HELD_OUT_11,
-          "heldout12": HELD_OUT_12, "heldout13": HELD_OUT_13}
+GROUPS = {"main": LAWS, **HELD_OUT_GROUPS}
 # every law by name; a name used again by a later group (heldout8/9 reuse a few of main's and
 # the first groups' names for other ranges or constants) keeps the earlier group's law here,
 # and `--group G` runs G's own (make_data/fresh_points take the group's dict)
@@ -220,17 +204,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--laws", default=None, help="comma-separated (default: the group's)")
     parser.add_argument("--group", choices=sorted(GROUPS), default="main",
-                        help="main: the laws the search was developed on; heldout: the first "
-                             "held-out laws, a development set since 2026-12-04 "
-                             "(benchmarks/discover_heldout.py); heldout2: laws it was not "
-                             "tuned on (benchmarks/discover_heldout2.py)")
+                        help="main: the laws the search was developed on; heldout, heldout2, …: "
+                             "the held-out groups of benchmarks/discover_groups/ (each "
+                             "module's docstring says when it was written and run blind)")
     parser.add_argument("--noise", default="0,0.01")
     parser.add_argument("--methods", default="kanlab,pyoperon,gplearn")
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--operon-iterations", type=int, default=0,
                         help="pyoperon's optimizer_iterations (constant tuning per model)")
-    parser.add_argument("--jsonl", default=str(ROOT / "benchmarks" / "discover_results.jsonl"))
+    parser.add_argument("--jsonl",
+                        default=str(ROOT / "benchmarks" / "records" / "discover_results.jsonl"))
     parser.add_argument("--markdown", default=str(ROOT / "docs" / "discover_results.md"))
     parser.add_argument("--from-jsonl", nargs="+", default=None, metavar="FILE",
                         help="only rewrite the markdown table from earlier records")

@@ -15,7 +15,7 @@ SIGMA = 5.670e-8  # Stefan-Boltzmann constant, W/(m^2 K^4)
 R = 8.314  # gas constant, J/(mol K)
 G_EARTH = 9.81  # m/s^2
 
-HELD_OUT_8 = {
+LAWS = {
     # a ratio of two affine functions times an input (Doppler shift, sound in air)
     "doppler_shift": (lambda f, vr, vs: f * (343 + vr) / (343 - vs),
                       {"f": (100, 1000), "vr": (0, 30), "vs": (0, 30)},

@@ -12,7 +12,7 @@ import numpy as np
 SIGMA_SB = 5.670e-8  # Stefan-Boltzmann constant, W/(m^2 K^4)
 G_EARTH = 9.81  # m/s^2
 
-HELD_OUT_12 = {
+LAWS = {
     # a fourth power times two inputs and a constant (radiated power of a grey body)
     "radiant_power": (lambda eps, A, T: eps * SIGMA_SB * A * T ** 4,
                       {"eps": (0.1, 1), "A": (0.5, 2), "T": (200, 600)}, "eps sigma A T^4"),

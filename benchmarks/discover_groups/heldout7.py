@@ -16,7 +16,7 @@ H = 6.62607e-34  # Planck's constant, J s
 R = 8.314  # gas constant, J/(mol K)
 C = 2.998e8  # speed of light, m/s
 
-HELD_OUT_7 = {
+LAWS = {
     # a product with a square (energy in a capacitor)
     "capacitor_energy": (lambda Cap, V: 0.5 * Cap * V ** 2,
                          {"Cap": (1e-6, 1e-3), "V": (1, 100)}, "C V^2 / 2"),

@@ -19,7 +19,7 @@ MU0 = 4e-7 * np.pi  # vacuum permeability, T m/A
 R = 8.314  # gas constant, J/(mol K)
 SIGMA = 5.670e-8  # Stefan-Boltzmann constant, W/(m^2 K^4)
 
-HELD_OUT_6 = {
+LAWS = {
     # a root of a constant times a ratio (circular orbital speed)
     "orbital_speed": (lambda M, r: np.sqrt(G * M / r),
                       {"M": (1e23, 1e25), "r": (1e6, 5e7)}, "sqrt(G M / r)"),

@@ -3,7 +3,7 @@
 Written on 2026-12-04 before any change of that session's structure search,
 run once on the unchanged code (the baseline) and once on the final code,
 and not looked at in between (``docs/discover_results.md`` gives both).
-The first held-out group (``discover_heldout.py``) became a development set
+The first held-out group (``discover_groups/heldout.py``) became a development set
 in that session; this one is the check of generalisation.  Same format as
 ``discover.LAWS``: ``name: (formula in numpy, {column: (lo, hi)}, text)``.
 """
@@ -16,7 +16,7 @@ F = 96485.0  # Faraday's constant, C/mol
 SIGMA = 5.670e-8  # Stefan-Boltzmann constant, W/(m^2 K^4)
 C = 2.99792458e8
 
-HELD_OUT_2 = {
+LAWS = {
     # a function of a dimensionless product (deep/shallow water waves)
     "water_wave": (lambda k, h: np.sqrt(9.81 / k * np.tanh(k * h)),
                    {"k": (0.1, 2.0), "h": (0.5, 10.0)}, "sqrt(g/k tanh(k h))"),

@@ -13,7 +13,7 @@ G_EARTH = 9.81  # m/s^2
 KE = 8.988e9  # Coulomb's constant, N m^2/C^2
 MU0 = 1.2566e-6  # vacuum permeability, N/A^2
 
-HELD_OUT_9 = {
+LAWS = {
     # a product over a distance (potential energy of two charges)
     "coulomb_energy": (lambda q1, q2, r: KE * q1 * q2 / r,
                        {"q1": (-1e-6, 1e-6), "q2": (1e-7, 1e-6), "r": (0.01, 1)},

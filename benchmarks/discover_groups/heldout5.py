@@ -18,7 +18,7 @@ import numpy as np
 H = 6.626e-34  # Planck's constant, J s
 R = 8.314  # gas constant, J/(mol K)
 
-HELD_OUT_5 = {
+LAWS = {
     # an offset times one plus a product of a difference (linear thermal expansion)
     "thermal_expansion": (lambda L0, alpha, T, T0: L0 * (1 + alpha * (T - T0)),
                           {"L0": (1, 2), "alpha": (1e-5, 3e-5), "T": (250, 400),

@@ -13,7 +13,7 @@ G_EARTH = 9.81  # m/s^2
 EPS0 = 8.854e-12  # vacuum permittivity, F/m
 MU0 = 1.2566e-6  # vacuum permeability, N/A^2
 
-HELD_OUT_10 = {
+LAWS = {
     # a hyperbolic cosine of a ratio times the same scale (a hanging chain)
     "catenary": (lambda a, x: a * np.cosh(x / a), {"a": (1, 3), "x": (-2, 2)}, "a cosh(x / a)"),
     # an arccosine of a reciprocal product (Cherenkov angle)

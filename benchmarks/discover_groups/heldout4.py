@@ -18,7 +18,7 @@ C = 2.99792458e8
 EPS0 = 8.8541878128e-12
 R = 8.314  # gas constant, J/(mol K)
 
-HELD_OUT_4 = {
+LAWS = {
     # a product minus an input: kinetic energy of a photoelectron, both signs
     "photoelectric": (lambda f, W: H * f - W, {"f": (5e14, 1.5e15), "W": (3e-19, 7e-19)},
                       "h f - W"),

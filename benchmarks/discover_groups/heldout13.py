@@ -12,7 +12,7 @@ import numpy as np
 
 G_EARTH = 9.81  # m/s^2
 
-HELD_OUT_13 = {
+LAWS = {
     # a frequency times a root of a ratio of a sum and a difference (relativistic Doppler)
     "relativistic_doppler": (lambda f, b: f * np.sqrt((1 + b) / (1 - b)),
                              {"f": (1, 10), "b": (0, 0.8)}, "f sqrt((1 + b) / (1 - b))"),

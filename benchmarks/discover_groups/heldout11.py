@@ -13,7 +13,7 @@ MU0 = 1.2566e-6  # vacuum permeability, N/A^2
 R_GAS = 8.314  # gas constant, J/(mol K)
 G_EARTH = 9.81  # m/s^2
 
-HELD_OUT_11 = {
+LAWS = {
     # a square root of a cube over a parameter (Kepler's third law)
     "kepler_period": (lambda a, mu: 2 * np.pi * np.sqrt(a ** 3 / mu),
                       {"a": (0.5, 5), "mu": (1, 10)}, "2 pi sqrt(a^3 / mu)"),

@@ -16,7 +16,7 @@ EPS0 = 8.8541878128e-12
 MU0 = 1.25663706212e-6
 LAMBDA_C = 2.42631e-12  # Compton wavelength of the electron, m
 
-HELD_OUT_3 = {
+LAWS = {
     # a product with a sum of a term and a product inside; E crosses zero, target of both signs
     "lorentz_force": (lambda q, E, v, B: q * (E + v * B),
                       {"q": (1e-6, 1e-5), "E": (-100, 100), "v": (1, 100), "B": (0.1, 1)},

@@ -13,7 +13,7 @@ H_OVER_K = 4.799243e-11  # Planck's h / Boltzmann's k, K·s
 K_EV = 8.617333e-5  # Boltzmann's constant, eV/K
 G = 6.674e-11
 
-HELD_OUT = {
+LAWS = {
     # a rational function of an exponential (Planck's spectral law, frequency and temperature)
     "planck": (lambda nu, T: nu ** 3 / (np.exp(H_OVER_K * nu / T) - 1),
                {"nu": (1e12, 1e14), "T": (300, 3000)}, "nu^3 / (exp(h nu / (k T)) - 1)"),
