@@ -129,6 +129,13 @@ def _coef_penalty(model, lamb_coef: float, lamb_coefdiff: float):
     return total
 
 
+def _with_coef_penalty(model, data_loss, lamb: float, lamb_coef: float, lamb_coefdiff: float):
+    """``data_loss`` plus ``lamb`` times pykan's coefficient terms (:func:`_coef_penalty`)."""
+    def penalised(pred, y):
+        return data_loss(pred, y) + lamb * _coef_penalty(model, lamb_coef, lamb_coefdiff)
+    return penalised
+
+
 @contextlib.contextmanager
 def avoid_singularities(model, y_th: float | None):
     """pykan's ``singularity_avoiding``: symbolic edges cap ``|f|`` at ``y_th`` inside the block
@@ -233,8 +240,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
     data_loss = base_loss or (lambda p, y: torch.mean((p - y) ** 2))
     penalised = data_loss
     if lamb > 0 and (lamb_coef > 0 or lamb_coefdiff > 0):
-        def penalised(pred, y):
-            return data_loss(pred, y) + lamb * _coef_penalty(model, lamb_coef, lamb_coefdiff)
+        penalised = _with_coef_penalty(model, data_loss, lamb, lamb_coef, lamb_coefdiff)
     if pred_fn is not None:
         extra = None if penalised is data_loss else (
             lambda: lamb * _coef_penalty(model, lamb_coef, lamb_coefdiff))
