@@ -1,6 +1,6 @@
 """pykan code as users write it, run on pykan 0.2.8 and on kanlab.pykan side by side.
 
-The cases (``pykan_user_cases.py``) are usage patterns seen in public pykan code beyond
+The cases (``pykan_user_cases/``, one module per kind) are usage patterns seen in public pykan code beyond
 pykan's own notebooks.  Each case runs in its own subprocess (a case may change torch's
 default dtype), in a fresh temporary directory (pykan writes ``./model``), once with
 ``K = kan`` and once with ``K = kanlab.pykan``; a markdown table of the key numbers (or the

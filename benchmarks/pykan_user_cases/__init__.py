@@ -1,0 +1,17 @@
+"""The cases of ``pykan_user_patterns.py``: pykan 0.2.x code as users write it.
+
+Each case takes the library module ``K`` (``kan`` or ``kanlab.pykan``), runs one usage
+pattern seen in public pykan code (written afresh here: small data, few steps) and returns
+its key numbers.  Patterns: classification with ``CrossEntropyLoss`` and ``metrics``, sklearn
+tables, ``opt="Adam"`` with ``lr``/``batch``, prune thresholds, ``auto_symbolic`` with sympy
+post-processing, ``refine`` loops, custom training loops over ``model.parameters()``,
+``nn.Sequential``, ``state_dict`` and checkpoint round trips, float64 models and inputs.
+
+One module per kind (``classification``, ``regression``, ``symbolic``, ``models``,
+``dtypes``, ``custom``); each case registers itself in ``CASES`` (name -> function).
+"""
+from . import classification, custom, dtypes, models, regression, symbolic  # each registers its cases
+from ._common import CASES
+
+__all__ = ["CASES", "classification", "custom", "dtypes", "models", "regression",
+           "symbolic"]

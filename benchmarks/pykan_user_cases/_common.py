@@ -1,0 +1,36 @@
+"""The registry and data helpers that the case modules share."""
+
+import torch
+
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def f2(x):
+    return torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2)
+
+
+def rmse(a, b):
+    return float(torch.sqrt(torch.mean((a.double() - b.double()) ** 2)))
+
+
+def moons(n=400, seed=0):
+    from sklearn.datasets import make_moons
+    x, y = make_moons(n_samples=n, noise=0.1, random_state=seed)
+    x = torch.from_numpy(x).float()
+    y = torch.from_numpy(y).long()
+    h = n // 2
+    return {"train_input": x[:h], "train_label": y[:h], "test_input": x[h:], "test_label": y[h:]}
+
+
+def acc_fns(model, ds):
+    def train_acc():
+        return torch.mean((torch.argmax(model(ds["train_input"]), dim=1) == ds["train_label"]).float())
+
+    def test_acc():
+        return torch.mean((torch.argmax(model(ds["test_input"]), dim=1) == ds["test_label"]).float())
+    return train_acc, test_acc
