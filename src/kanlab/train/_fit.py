@@ -21,11 +21,12 @@ from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._fit_trials import RecordedStep, first_step_both_ways, restore, run_trial
 from kanlab.train._history import History
 from kanlab.train._knot_moves import knot_move, knots_of
-from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
+from kanlab.train._magnitudes import MagnitudeCache
+from kanlab.train._objective import objective, penalties, rmse
 from kanlab.train._optim import LBFGS, Adam
 from kanlab.train._precision import Precision
+from kanlab.train._progress import progress_bar
 from kanlab.train._reg_network import reg_network
-from kanlab.train._regularization import smoothness_penalty
 from kanlab.train._rollback import NonFiniteLossError, all_finite, nonfinite_stop, snapshot
 from kanlab.train._trap_retry import is_trapped, retry_trapped
 from kanlab._validation import NonFiniteError, check_solver_dtype
@@ -38,51 +39,6 @@ __all__ = ["fit", "check_dataset", "NonFiniteLossError", "penalties", "rmse"]
 KEEP_TRIALS = True
 
 
-def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = None
-              ) -> tuple[Tensor, Tensor]:
-    """Prediction and the weighted regularisation term of ``cfg`` (what ``fit`` minimises
-    besides the data loss; the scikit-learn classifier reuses it with cross-entropy).
-    ``cache`` keeps the first layer's features between evaluations on the same input."""
-    if cfg.lamb > 0:
-        pred, reg = forward_with_penalty(model, x, cache, cfg.lamb, cfg.lamb_l1,
-                                         cfg.lamb_entropy, cfg.reg_metric)
-    else:
-        pred = model(x)
-        reg = pred.new_zeros(())
-    if cfg.lamb_smooth > 0:
-        reg = reg + cfg.lamb_smooth * sum(smoothness_penalty(layer) for layer in model.layers)
-    return pred, reg
-
-
-@torch.no_grad()
-def rmse(model, x: Tensor, y: Tensor, loss_fn=None) -> float:
-    """Root-mean-square error of ``model`` on ``(x, y)`` (``sqrt(loss_fn(pred, y))`` with a
-    ``loss_fn``); ``inf`` if a hidden layer overflows."""
-    try:
-        pred = model(x)
-    except NonFiniteError:  # some sample overflows a hidden layer
-        return math.inf
-    if loss_fn is None:
-        return float(torch.sqrt(torch.mean((pred - y) ** 2)))
-    return math.sqrt(max(float(loss_fn(pred, y)), 0.0))
-
-
-class _NoBar:
-    """The part of a tqdm bar that :func:`fit` uses, doing nothing."""
-
-    def __init__(self, steps) -> None:
-        self.steps = steps
-
-    def __iter__(self):
-        return iter(self.steps)
-
-    def set_postfix(self, **kwargs) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def _make_optimizer(model, cfg: FitConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     if cfg.opt == "LBFGS":
@@ -90,24 +46,11 @@ def _make_optimizer(model, cfg: FitConfig):
     return Adam(params, lr=cfg.lr)
 
 
-def _objective(model, x: Tensor, y: Tensor, cfg: FitConfig) -> float:
-    """The training objective (data loss plus ``cfg``'s penalties) of ``model`` on ``(x, y)``,
-    ``inf`` when it does not evaluate finite; with autograd on: a loss_fn may differentiate
-    the model (pykan's pred_fn)."""
-    try:
-        pred, reg = penalties(model, x, cfg)
-        data = torch.mean((pred - y) ** 2) if cfg.loss_fn is None else cfg.loss_fn(pred, y)
-    except NonFiniteError:
-        return math.inf
-    value = float((data + reg).detach())
-    return value if math.isfinite(value) else math.inf
-
-
 def _trial(model, x: Tensor, y: Tensor, cfg: FitConfig, steps: int, record: bool = False
            ) -> tuple[float, list | None]:
     """:func:`kanlab.train._fit_trials.run_trial` on this module's loop: the training
     objective after ``steps`` steps from the model's state, and their records (``record``)."""
-    return run_trial(_run, _objective, model, x, y, cfg, steps, record)
+    return run_trial(_run, objective, model, x, y, cfg, steps, record)
 
 
 def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
@@ -188,11 +131,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
     if not cfg.update_grid:  # the grid stays: say so now if the data are off it
         warn_out_of_grid(model, x_train, "and update_grid=False")
 
-    if cfg.progress and not (sync and sync.rank):
-        from tqdm.auto import tqdm
-        bar = tqdm(range(cfg.steps), desc=f"fit {cfg.opt}", leave=False)
-    else:  # no bar: tqdm is not even imported (a tenth of a second)
-        bar = _NoBar(range(cfg.steps))
+    bar = progress_bar(range(cfg.steps), cfg.progress and not (sync and sync.rank),
+                       f"fit {cfg.opt}")
     x_fit, y_fit = x_train, y_train  # the training data in the model's current dtype
     # the continuation beyond the grid is chosen at the first grid update, on the interval
     # up to the next one (kanlab.train._continuation_choice)
@@ -219,6 +159,14 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             cfg.stop_when_converged and step + steps >= cfg.stop_grid_update_step))
         score, runs[tuple(continuations(model))] = _trial(model, x_fit, y_fit, cfg, steps, keep)
         return score
+
+    def fresh_evaluation() -> None:  # after a change of the model's dtype or whole state
+        nonlocal x_fit, y_fit, optimizer, cache, fused, fused_for, fused_live
+        x_fit, y_fit = precision.data(x_train, y_train)
+        optimizer = _make_optimizer(model, cfg)  # its vectors, the cached features and the
+        cache = MagnitudeCache()  # fused evaluation refer to the old tensors
+        fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 and not sync else None
+        fused_for, fused_live = continuations(model), True
 
     def refresh_fused() -> None:  # after a choice: `fused` made anew for switched layers
         nonlocal fused, fused_for, fused_live
@@ -344,15 +292,9 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             break
         if record is not None:  # a trial's step (kanlab.train._fit_trials)
             record(model, loss, optimizer, reg_value)
-        if precision.after_step(loss, getattr(optimizer, "last_loss", loss)):
-            # the model changed dtype: the optimiser's vectors, the cached features and the
-            # fused evaluation refer to the old tensors
-            x_fit, y_fit = precision.data(x_train, y_train)
-            optimizer = _make_optimizer(model, cfg)
+        if precision.after_step(loss, getattr(optimizer, "last_loss", loss)):  # dtype changed
+            fresh_evaluation()
             replay = {}  # a kept trial's later steps were taken in the old dtype: train them
-            cache = MagnitudeCache()
-            fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 else None
-            fused_for, fused_live = continuations(model), True
         # a full-batch L-BFGS step that cannot move the parameters ends the fit early,
         # unless grid updates are still to come
         converged = (cfg.stop_when_converged and getattr(optimizer, "stalled", False)
@@ -381,18 +323,14 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             history.stopped_at = step + 1
             break
         if step + 1 == retry_at and is_trapped(model, x_fit, y_fit, cfg.retry_trapped_above):
-            kept = retry_trapped(model, start_state, start_continuations, _run, _objective,
+            kept = retry_trapped(model, start_state, start_continuations, _run, objective,
                                  x_train, y_train, cfg, retry_at)
             if kept is not None:  # a fresh draw's interval, in the model's own dtype
                 history.restarted_at = step + 1
                 history.grid_update_steps = list(kept.grid_update_steps)
                 history.continuation_layers = list(kept.continuation_layers)
                 precision.finish()
-                x_fit, y_fit = precision.data(x_train, y_train)
-                optimizer = _make_optimizer(model, cfg)
-                cache = MagnitudeCache()
-                fused = reg_network(model, cfg, x_fit) if cfg.lamb > 0 else None
-                fused_for, fused_live = continuations(model), True
+                fresh_evaluation()
                 good, before = snapshot(model), None
     bar.close()
     precision.finish()
