@@ -218,6 +218,10 @@ def test_bad_checkpoint_files_raise_clear_errors():
     pk.saveckpt("./good")
     with pytest.raises(FileNotFoundError, match="expected ./none.pt"):
         pykan.KAN.loadckpt("./none")
+    pk.saveckpt("./model/0.3")
+    with pytest.raises(FileNotFoundError, match=r"is a folder, name a checkpoint in it, e\.g\. "
+                                                 r"'\./model/0\.3'"):
+        pykan.KAN.loadckpt("./model")
     with open("./bad_config.yml", "w") as f:
         f.write("grid: 5\nk: 3\n")
     with pytest.raises(ValueError, match=r"lacks \['width'\]"):
@@ -229,6 +233,17 @@ def test_bad_checkpoint_files_raise_clear_errors():
     os.replace("./good_state", "./wide_state")
     with pytest.raises(ValueError, match=r"wide_config.yml: symbolic.funs_name.0 must be 4 "):
         pykan.KAN.loadckpt("./wide")
+    with open("./mixed_config.yml", "w") as f:
+        f.write(good)
+    torch.save(kan.KAN(width=[2, 4, 1], grid=5, k=3, auto_save=False).state_dict(),
+               "./mixed_state")
+    with pytest.raises(ValueError, match=r"mixed_state \(with ./mixed_config.yml\): pykan "
+                                         r"state_dict\['act_fun.0.coef'\] has shape \(2, 4, 8\)"):
+        pykan.KAN.loadckpt("./mixed")
+    with open("./mixed_state", "wb") as f:
+        f.write(b"not a torch file")
+    with pytest.raises(ValueError, match="mixed_state is not a torch state_dict"):
+        pykan.KAN.loadckpt("./mixed")
     with open("./named_config.yml", "w") as f:
         f.write(good.replace("- - '0'", "- - nosuchfun", 1))
     torch.save(pk.state_dict(), "./named_state")
@@ -258,3 +273,13 @@ def test_importing_kanlab_pykan_does_not_import_yaml():
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_rewind_reaches_a_version_that_pykan_auto_saved(capsys):
+    pk = kan.KAN(width=[2, 3, 1], grid=5, k=3, seed=11)  # auto_save: ./model/0.0_*
+    ours = pykan.KAN.loadckpt("./model/0.0")
+    assert ours.auto_save and ours.round == 1
+    back = ours.rewind("0.0")
+    assert back.round == 2 and back.state_id == 0
+    _same_outputs(pk, back, 2)
+    assert os.path.isfile("./model/2.0.pt")  # kanlab's auto-save goes on beside pykan's files

@@ -92,8 +92,16 @@ class Checkpoints:
             return torch.load(path, weights_only=False)
         if pykan_files(path) is not None:
             return load_checkpoint(cls, path)
+        hint = ""
+        if os.path.isdir(path):  # e.g. the auto-save folder: name a version in it
+            names = sorted(n[: -len(e)] for n in os.listdir(path)
+                           for e in (".pt", "_config.yml") if n.endswith(e))
+            hint = (f"; {path!r} is a folder, name a checkpoint in it, e.g. "
+                    f"{os.path.join(path, names[-1])!r} (there: {', '.join(names)})"
+                    if names else f"; {path!r} is a folder without checkpoints")
         raise FileNotFoundError(f"no checkpoint at {path!r}: expected {path}.pt (kanlab's "
-                                f"saveckpt) or {path}_config.yml with {path}_state (pykan's)")
+                                f"saveckpt) or {path}_config.yml with {path}_state (pykan's)"
+                                + hint)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """torch's ``load_state_dict``; a ``state_dict`` with pykan 0.2.8's keys

@@ -39,8 +39,6 @@ from kanlab.nn._symbolic_edges import NO_FUNCTION
 
 __all__ = ["is_pykan_state", "pykan_files", "read_config", "load_state", "load_checkpoint"]
 
-_SPLINE_KEYS = ("grid", "coef", "mask", "scale_base", "scale_sp")
-_SYMBOLIC_KEYS = ("mask", "affine")
 _AFFINE_KEYS = ("node_bias", "node_scale", "subnode_bias", "subnode_scale")
 # what torch's load_state_dict returns, field for field
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -296,15 +294,19 @@ def load_checkpoint(cls, path):
     if not isinstance(base_fun, str):
         raise ValueError(f"{config_file}: base_fun_name {base_fun!r} is not a name; a pykan "
                          "model with a custom base function cannot be rebuilt from its files")
-    dtype = state[next(k for k in state if k.endswith(".coef"))].dtype
-    model = cls(width=config["width"], grid=config["grid"], k=config["k"],
-                mult_arity=config.get("mult_arity", 2), base_fun=base_fun,
-                grid_eps=config.get("grid_eps", 0.02),
-                grid_range=config.get("grid_range", [-1, 1]),
-                sp_trainable=config.get("sp_trainable", True),
-                sb_trainable=config.get("sb_trainable", True),
-                symbolic_enabled=config.get("symbolic_enabled", True), auto_save=False,
-                device=config.get("device", "cpu"), dtype=dtype, extrapolate="extended")
+    coef = state.get("act_fun.0.coef")
+    dtype = coef.dtype if isinstance(coef, Tensor) and coef.is_floating_point() else None
+    try:
+        model = cls(width=config["width"], grid=config["grid"], k=config["k"],
+                    mult_arity=config.get("mult_arity", 2), base_fun=base_fun,
+                    grid_eps=config.get("grid_eps", 0.02),
+                    grid_range=config.get("grid_range", [-1, 1]),
+                    sp_trainable=config.get("sp_trainable", True),
+                    sb_trainable=config.get("sb_trainable", True),
+                    symbolic_enabled=config.get("symbolic_enabled", True), auto_save=False,
+                    device=config.get("device", "cpu"), dtype=dtype, extrapolate="extended")
+    except (TypeError, ValueError) as exc:  # say which file holds the bad value
+        raise ValueError(f"{config_file}: {exc}") from exc
     from kanlab.pykan._symbolic import _name
     for l, sym in enumerate(model.symbolic):  # the names first: load_state keeps them
         for j, row in enumerate(_names(config, l, sym, config_file)):
@@ -316,15 +318,22 @@ def load_checkpoint(cls, path):
                         raise ValueError(f"{config_file}: symbolic.funs_name.{l}[{j}][{i}]: "
                                          f"{exc}") from exc
                     sym.set_edge(i, j, candidate, [0.0] * 4)
-    state = {k: v.to(model.device) for k, v in state.items()}
-    load_state(model, state, strict=True,
-               symbolic_enabled=bool(config.get("symbolic_enabled", True)))
+    state = {k: v.to(model.device) if isinstance(v, Tensor) else v for k, v in state.items()}
+    try:
+        load_state(model, state, strict=True,
+                   symbolic_enabled=bool(config.get("symbolic_enabled", True)))
+    except ValueError as exc:
+        raise ValueError(f"{state_file} (with {config_file}): {exc}") from exc
     model.auto_save = bool(config.get("auto_save", False))
     model.ckpt_path = str(config.get("ckpt_path", "./model"))
     model.round = int(config.get("round", 0)) + 1  # as pykan's loadckpt
     model.state_id = int(config.get("state_id", 0))
     if os.path.isfile(cache_file):
-        cache = torch.load(cache_file, map_location=model.device, weights_only=True)
+        try:
+            cache = torch.load(cache_file, map_location=model.device, weights_only=True)
+        except Exception as exc:  # a truncated or foreign file: say which one
+            raise ValueError(f"{cache_file} is not pykan's cached input ({exc}); expected "
+                             "the tensor (or None) its saveckpt writes") from exc
         if isinstance(cache, Tensor) and cache.dim() == 2 and cache.shape[1] == model.width[0]:
             model.reference_input = cache.to(model.dtype)
     return model
