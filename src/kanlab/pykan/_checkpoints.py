@@ -6,6 +6,10 @@ to the working directory): ``<ckpt_path>/<round>.<state_id>.pt``.  This is the
 only file kanlab writes without being asked, and only :mod:`kanlab.pykan`
 does it; ``auto_save=False`` turns it off.  A checkpoint is the whole model
 pickled with ``torch.save``, written atomically.
+
+``loadckpt`` also reads what pykan 0.2.8's ``saveckpt`` wrote (``path_config.yml``,
+``path_state``, ``path_cache_data``), and ``load_state_dict`` accepts pykan's keys
+(:mod:`kanlab.pykan._pykan_state`).
 """
 from __future__ import annotations
 
@@ -73,10 +77,40 @@ class Checkpoints:
         torch.save(self, buf)
         atomic_write_bytes(str(path) + ".pt", buf.getvalue())
 
-    @staticmethod
-    def loadckpt(path="model"):
-        """Read a model written by :meth:`saveckpt`."""
-        return torch.load(str(path) + ".pt", weights_only=False)
+    @classmethod
+    def loadckpt(cls, path="model"):
+        """Read a model written by :meth:`saveckpt` (``path + '.pt'``) or by pykan 0.2.8's
+        ``saveckpt(path)`` (``path_config.yml`` and ``path_state``; ``path`` may name one of
+        them), whichever is there.  A pykan model continues its splines as pykan's
+        (``extrapolate="extended"``), so it computes pykan's outputs inside and outside the
+        grid."""
+        from kanlab.pykan._pykan_state import load_checkpoint, pykan_files
+        path = str(path)
+        if os.path.isfile(path + ".pt"):
+            return torch.load(path + ".pt", weights_only=False)
+        if path.endswith(".pt") and os.path.isfile(path):
+            return torch.load(path, weights_only=False)
+        if pykan_files(path) is not None:
+            return load_checkpoint(cls, path)
+        hint = ""
+        if os.path.isdir(path):  # e.g. the auto-save folder: name a version in it
+            names = sorted(n[: -len(e)] for n in os.listdir(path)
+                           for e in (".pt", "_config.yml") if n.endswith(e))
+            hint = (f"; {path!r} is a folder, name a checkpoint in it, e.g. "
+                    f"{os.path.join(path, names[-1])!r} (there: {', '.join(names)})"
+                    if names else f"; {path!r} is a folder without checkpoints")
+        raise FileNotFoundError(f"no checkpoint at {path!r}: expected {path}.pt (kanlab's "
+                                f"saveckpt) or {path}_config.yml with {path}_state (pykan's)"
+                                + hint)
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """torch's ``load_state_dict``; a ``state_dict`` with pykan 0.2.8's keys
+        (``act_fun.0.coef``, ``symbolic_fun.0.affine``, ``node_bias_0``, ...) of a model of
+        the same width is translated (:func:`kanlab.pykan._pykan_state.load_state`)."""
+        from kanlab.pykan._pykan_state import is_pykan_state, load_state
+        if is_pykan_state(state_dict):
+            return load_state(self, state_dict, strict=strict)
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     def rewind(self, model_id: str):
         """The model as auto-saved at version ``model_id`` (``"round.state_id"``), carried on
