@@ -264,5 +264,6 @@ def reference_batch(model, x: Tensor | None) -> Tensor:
                              "model first (fit stores its training inputs as reference_input)")
     if not isinstance(x, Tensor) or x.dim() != 2 or x.shape[0] < 2:
         shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-        raise ValueError(f"attribution needs a batch x of shape (N >= 2, {model.width[0]}), got {shape}")
+        raise ValueError(f"attribution needs a batch x of shape (N >= 2, {model.n_nodes[0]}), "
+                         f"got {shape}")
     return x

@@ -54,7 +54,7 @@ def test_hellokan_sparse_stage_at_lambda_1e3_prunes_to_one_hidden_node():
         for seed in (0, 2, 42):
             model = pykan.KAN(width=[2, 5, 1], grid=3, k=3, seed=seed, auto_save=False)
             model.fit(dataset, opt="LBFGS", steps=50, lamb=0.001, log=0)
-            widths.append(model.prune().width)
+            widths.append(model.prune().width_in)
     finally:
         torch.set_default_dtype(default)
     assert sum(w == [2, 1, 1] for w in widths) >= 2, widths

@@ -28,7 +28,7 @@ def test_expand_width_at_level_zero_puts_new_inputs_first_and_keeps_the_function
     x = _x(64, 5)
     before = model(x[:, 2:]).detach()
     model.expand_width(0, 2)
-    assert model.width == [5, 2, 1]
+    assert model.width == [[5, 0], [2, 0], [1, 0]]  # pykan's [n_add, n_mult] pairs
     assert model.input_ids == [0, 1, 2, 3, 4]
     torch.testing.assert_close(model(x).detach(), before)
     x_changed = x.clone()

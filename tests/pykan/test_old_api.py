@@ -107,10 +107,10 @@ def test_prune_with_old_keywords_prunes_nodes_only():
     model = _kan([2, 5, 1])
     model(_dataset()["train_input"])
     kept = model.prune(mode="manual", active_neurons_id=[[0, 1], [2, 4], [0]])
-    assert kept.width == [2, 2, 1]
+    assert kept.width_in == [2, 2, 1]
     assert int(kept.layers[0].mask.sum()) == 4  # no edge pruned
     everything = model.prune(threshold=0.0)
-    assert everything.width == [2, 5, 1]
+    assert everything.width_in == [2, 5, 1]
     with pytest.raises(ValueError, match="one list"):
         model.prune(mode="manual", active_neurons_id=[[2]])
 
@@ -129,7 +129,7 @@ def test_symbolic_formula_floating_digit_rounds_the_numbers():
 
 
 def test_bias_trainable_is_accepted():
-    assert _kan([2, 1], bias_trainable=False).width == [2, 1]
+    assert _kan([2, 1], bias_trainable=False).width_in == [2, 1]
 
 
 def test_runner_reads_pykan_01s_progress_bar():

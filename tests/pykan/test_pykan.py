@@ -35,7 +35,7 @@ def test_constructor_takes_pykans_arguments_and_numpy_ints(tmp_path):
                       noise_scale=0.1, scale_base_mu=0.5, scale_base_sigma=0.0, sparse_init=False,
                       symbolic_enabled=True, affine_trainable=False, grid_eps=0.02,
                       ckpt_path=str(tmp_path / "m"), auto_save=True)
-    assert model.width == [2, 3, 1] and model.grid == 4
+    assert model.width == [[2, 0], [3, 0], [1, 0]] and model.grid == 4
     # pykan's scale_base_mu / sqrt(n_in) + scale_base_sigma * U(-1, 1) / sqrt(n_in)
     torch.testing.assert_close(model.layers[0].scale_base,
                                torch.full_like(model.layers[0].scale_base, 0.5 / np.sqrt(2)))

@@ -245,16 +245,24 @@ class KAN(KANMethods, Stamped, nn.Module):
         return values.pop() if values else self._default_arity
 
     @property
-    def width(self) -> list[int]:
-        """Nodes per level, ``[n_in, hidden..., n_out]`` (addition plus multiplication nodes)."""
+    def n_nodes(self) -> list[int]:
+        """Nodes per level, ``[n_in, hidden..., n_out]`` (addition plus multiplication nodes).
+
+        What the engine reads: :attr:`width` is the same list here, pykan's
+        ``[n_add, n_mult]`` pairs on :class:`kanlab.pykan.KAN`."""
         return [self.layers[0].in_features] + [
             layer.out_features - sum(ar) + len(ar)
             for layer, ar in zip(self.layers, self.arities[1:])]
 
     @property
+    def width(self) -> list[int]:
+        """Nodes per level, ``[n_in, hidden..., n_out]`` (:attr:`n_nodes`)."""
+        return self.n_nodes
+
+    @property
     def width_spec(self) -> list:
         """``width`` in pykan's notation: ``n`` or ``[n_add, n_mult]`` per level."""
-        return [w if m == 0 else [w - m, m] for w, m in zip(self.width, self.n_mult)]
+        return [w if m == 0 else [w - m, m] for w, m in zip(self.n_nodes, self.n_mult)]
 
     def subnode_to_node(self, level: int) -> list[int]:
         """For every output of the layer into ``level``, the node it feeds there.
@@ -263,7 +271,7 @@ class KAN(KANMethods, Stamped, nn.Module):
         takes the next ``arity_m`` subnodes after those of the nodes before it.
         """
         arities = self.arities[level]
-        n_add = self.width[level] - len(arities)
+        n_add = self.n_nodes[level] - len(arities)
         return list(range(n_add)) + [n_add + m for m, a in enumerate(arities) for _ in range(a)]
 
     def multiply(self, level: int, y: Tensor) -> Tensor:

@@ -91,7 +91,7 @@ def attribute(model, x: Tensor | None = None) -> Attribution:
     _, inputs = model.forward_with_inputs(x)
     stds = [edge_moments(layer, sym, xi)[1]
             for layer, sym, xi in zip(model.layers, model.symbolic, inputs)]
-    n_out = model.width[-1]
+    n_out = model.n_nodes[-1]
     score = torch.eye(n_out, dtype=x.dtype, device=x.device)  # (target, width[L])
     node_all, edge_all = [score], []
     for l in reversed(range(model.depth)):
@@ -126,7 +126,7 @@ def remove_edge(model, l: int, i: int, j: int) -> None:
 
 def remove_node(model, l: int, i: int) -> None:
     """Mask every edge into and out of node ``i`` of level ``l`` (0 = inputs; in place)."""
-    width = model.width
+    width = model.n_nodes
     if not 0 <= l < len(width) or not 0 <= i < width[l]:
         raise ValueError(f"node ({l}, {i}) does not exist in a KAN of width {width}")
     if l < model.depth:
@@ -168,9 +168,9 @@ def prune(model, x: Tensor | None = None, node_th: float = 1e-2, edge_th: float 
     _check_threshold("edge_th", edge_th)
     x = reference_batch(model, x)
     scores = attribute(model, x)
-    kept = [list(range(model.width[0]))]
+    kept = [list(range(model.n_nodes[0]))]
     kept += [_keep_nodes(s, node_th) for s in scores.node_scores[1:-1]]
-    kept.append(list(range(model.width[-1])))
+    kept.append(list(range(model.n_nodes[-1])))
     edge_keep = [s > edge_th for s in scores.edge_scores]
     return _subnetwork(model, x, kept, edge_keep)
 
@@ -191,10 +191,10 @@ def prune_input(model, x: Tensor | None = None, threshold: float = 1e-2,
         keep_in = _keep_nodes(attribute(model, x).node_scores[0], threshold)
     else:
         keep_in = sorted({int(i) for i in active_inputs})
-        if not keep_in or keep_in[0] < 0 or keep_in[-1] >= model.width[0]:
-            raise ValueError(f"active_inputs must be non-empty indices in [0, {model.width[0]}), "
+        if not keep_in or keep_in[0] < 0 or keep_in[-1] >= model.n_nodes[0]:
+            raise ValueError(f"active_inputs must be non-empty indices in [0, {model.n_nodes[0]}), "
                              f"got {list(active_inputs)}")
-    kept = [keep_in] + [list(range(w)) for w in model.width[1:]]
+    kept = [keep_in] + [list(range(w)) for w in model.n_nodes[1:]]
     edge_keep = [torch.ones_like(layer.mask, dtype=torch.bool) for layer in model.layers]
     new = _subnetwork(model, x, kept, edge_keep, [model.input_ids[i] for i in keep_in])
     if model.reference_input is not None:
@@ -242,14 +242,14 @@ def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor]
 
 def _kept_spec(model, level: int, nodes: list[int]):
     """pykan width entry of ``level`` keeping ``nodes``: ``n`` or ``[n_add, n_mult]``."""
-    n_add = model.width[level] - model.n_mult[level]
+    n_add = model.n_nodes[level] - model.n_mult[level]
     mult = sum(1 for n in nodes if n >= n_add)
     return len(nodes) if model.n_mult[level] == 0 else [len(nodes) - mult, mult]
 
 
 def _kept_arities(model, level: int, nodes: list[int]) -> list[int]:
     """Arities of the multiplication nodes among ``nodes`` of ``level``."""
-    n_add = model.width[level] - model.n_mult[level]
+    n_add = model.n_nodes[level] - model.n_mult[level]
     return [model.arities[level][n - n_add] for n in nodes if n >= n_add]
 
 

@@ -160,7 +160,7 @@ def plot_compare(model, f: Callable[[Tensor], Tensor], *, ranges: Sequence[tuple
         RMSE over the plotted points; with several outputs only the first is
         plotted, and the title says so.
     """
-    n_in, n_out = model.width[0], model.width[-1]
+    n_in, n_out = model.n_nodes[0], model.n_nodes[-1]
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     n = check_int(n, "n", low=2)

@@ -78,7 +78,7 @@ def _edge_curves(model, x: Tensor | None, beta: float,
         inputs, scores = [None] * len(model.layers), None
     else:
         if not isinstance(x, Tensor) or x.dim() != 2:
-            raise ValueError(f"x must be a tensor of shape (B, {model.width[0]}), "
+            raise ValueError(f"x must be a tensor of shape (B, {model.n_nodes[0]}), "
                              f"got {getattr(x, 'shape', type(x).__name__)}")
         from kanlab.nn._pruning import attribute
         _, inputs = model.forward_with_inputs(x)
@@ -241,7 +241,7 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     """
     if not beta > 0:
         raise ValueError(f"beta must be > 0, got {beta!r}")
-    width = list(model.width)
+    width = list(model.n_nodes)
     in_names = check_names(in_vars, width[0], "x", "in_vars")
     out_names = check_names(out_vars, width[-1], "y", "out_vars")
     curves = _edge_curves(model, x, beta, metric)

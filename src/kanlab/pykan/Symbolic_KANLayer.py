@@ -69,6 +69,13 @@ class Symbolic_KANLayer(SymbolicEdges):
     def device(self) -> torch.device:
         return self.affine.device
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # pykan's layer keeps its functions in Python lists, out of its state_dict (``mask``
+        # and ``affine`` only): loading one keeps this layer's functions, as pykan's load does
+        if prefix + "code" not in state_dict and prefix + "affine" in state_dict:
+            state_dict = {**state_dict, prefix + "code": self.code}
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def regroup(self) -> None:
         """Every edge with a function, grouped by function, whatever its mask (the mask
         multiplies it in :meth:`forward`); ``affine`` stays trainable, as pykan's."""

@@ -65,7 +65,7 @@ class PykanExtras:
     @property
     def n_sum(self) -> list[int]:
         """Addition nodes of every hidden level (pykan's)."""
-        return [self.width[l] - self.n_mult[l] for l in range(1, len(self.width) - 1)]
+        return [self.n_nodes[l] - self.n_mult[l] for l in range(1, len(self.n_nodes) - 1)]
 
     def disable_symbolic_in_fit(self, lamb):
         """pykan's set-up for a fit: without a penalty (``lamb == 0``) ``save_act`` goes off,

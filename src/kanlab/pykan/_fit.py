@@ -205,7 +205,7 @@ def _labels_as_columns(model, dataset: dict) -> dict:
     broadcast already made (pykan 0.1's Example_4 adds an ``(N,)`` noise to ``(N, 1)``
     labels), pair no label with its sample: a ValueError says so.
     """
-    if model.width[-1] != 1:
+    if model.n_nodes[-1] != 1:
         return dataset
     out = dict(dataset)
     for part in ("train", "test"):

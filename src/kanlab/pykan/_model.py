@@ -146,24 +146,46 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         return y
 
     @property
-    def act_fun(self):
-        """pykan's spline layers: ``in_dim``, ``out_dim``, ``grid``, ``coef`` ``(in, out, G + k)``."""
-        return [_views.SplineView(layer) for layer in self.layers]
+    def act_fun(self) -> _views.LayerViews:
+        """pykan's spline layers: ``in_dim``, ``out_dim``, ``grid``, ``coef`` ``(in, out, G + k)``;
+        ``model.act_fun[l] = KANLayer(...)`` copies a layer in
+        (:mod:`kanlab.pykan._layer_assign`)."""
+        from kanlab.pykan._layer_assign import assign_spline
+        return _views.LayerViews(self.layers, _views.SplineView, assign_spline)
 
     @property
-    def symbolic_fun(self):
-        """pykan's symbolic layers: ``in_dim``, ``out_dim``, ``funs_name``, ``mask``."""
-        return [_views.SymbolicView(sym) for sym in self.symbolic]
+    def symbolic_fun(self) -> _views.LayerViews:
+        """pykan's symbolic layers: ``in_dim``, ``out_dim``, ``funs_name``, ``mask``;
+        ``model.symbolic_fun[l] = Symbolic_KANLayer(...)`` copies a layer in."""
+        from kanlab.pykan._layer_assign import assign_symbolic
+        return _views.LayerViews(self.symbolic, _views.SymbolicView, assign_symbolic)
+
+    @property
+    def width(self) -> list[list[int]]:
+        """pykan's ``[n_add, n_mult]`` per level (``[[2, 0], [5, 0], [1, 0]]``), read off the
+        layers, so ``KAN(width=model.width, mult_arity=model.mult_arity)`` rebuilds the
+        architecture.  A new list on every read: editing it changes no model (``expand_width``,
+        ``prune`` and the other structure methods do); :attr:`n_nodes` is ``width_in``."""
+        return [[n - m, m] for n, m in zip(self.n_nodes, self.n_mult)]
+
+    @width.setter
+    def width(self, value) -> None:
+        # pykan's own methods assign width after changing the layers; here the layers define it
+        pairs = [list(w) if isinstance(w, list) else [w, 0] for w in _width(value)]
+        if pairs != self.width:
+            raise ValueError(f"width follows the model's layers, {self.width}; got {value!r}: "
+                             "change the structure with expand_width, expand_depth, prune or "
+                             "prune_input, or build KAN(width=...) anew")
 
     @property
     def width_in(self) -> list[int]:
         """Nodes per level (what a layer takes in), as pykan's ``width_in``."""
-        return list(self.width)
+        return self.n_nodes
 
     @property
     def width_out(self) -> list[int]:
         """Subnodes per level (what the layer below puts out), as pykan's ``width_out``."""
-        return [w - len(a) + sum(a) for w, a in zip(self.width, self.arities)]
+        return [w - len(a) + sum(a) for w, a in zip(self.n_nodes, self.arities)]
 
     @property
     def feature_score(self) -> Tensor:

@@ -108,10 +108,10 @@ class OldApi:
     def initialize_from_another_model(self, another_model, x):
         """Take ``another_model``'s function onto this model's grid; returns ``self``."""
         from kanlab.nn import KAN as NativeKAN
-        if list(another_model.width) != list(self.width) or another_model.k != self.k:
+        if list(another_model.n_nodes) != list(self.n_nodes) or another_model.k != self.k:
             raise ValueError(f"initialize_from_another_model needs the same width and k: this "
-                             f"model has width {self.width}, k={self.k}; the other "
-                             f"{another_model.width}, k={another_model.k}")
+                             f"model has {self.n_nodes} nodes per level, k={self.k}; the "
+                             f"other {another_model.n_nodes}, k={another_model.k}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # a coarser grid: pykan's projection
             refined = NativeKAN.refine(another_model, self.grid)
@@ -124,9 +124,9 @@ class OldApi:
     def old_prune(self, threshold=None, mode=None, active_neurons_id=None):
         """pykan 0.1's ``prune``: hidden nodes only; ``active_neurons_id`` from the inputs on."""
         if mode == "manual" or (mode is None and active_neurons_id is not None):
-            if active_neurons_id is None or len(active_neurons_id) != len(self.width):
+            if active_neurons_id is None or len(active_neurons_id) != len(self.n_nodes):
                 raise ValueError("prune(mode='manual') needs active_neurons_id with one list "
-                                 f"of kept nodes per level ({len(self.width)} levels, inputs "
+                                 f"of kept nodes per level ({len(self.n_nodes)} levels, inputs "
                                  "first, as pykan 0.1)")
             return self.prune_node(mode="manual", active_neurons_id=active_neurons_id[1:-1])
         if mode not in (None, "auto"):

@@ -30,8 +30,8 @@ def plot(model, beta=3, metric="backward", scale=0.5, in_vars=None, out_vars=Non
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     from kanlab.plotting import plot_network
     in_vars = None if in_vars is None else [_label(v) for v in in_vars]
-    ids = list(getattr(model, "input_ids", range(model.width[0])))
-    if in_vars is not None and len(in_vars) != model.width[0] and max(ids) < len(in_vars):
+    ids = list(getattr(model, "input_ids", range(model.n_nodes[0])))
+    if in_vars is not None and len(in_vars) != model.n_nodes[0] and max(ids) < len(in_vars):
         in_vars = [in_vars[i] for i in ids]  # names of the original inputs, as pykan takes them
     out_vars = None if out_vars is None else [_label(v) for v in out_vars]
     fig = plot_network(model, model.reference_input, in_vars=in_vars, out_vars=out_vars,

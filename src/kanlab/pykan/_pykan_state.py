@@ -94,7 +94,7 @@ def _expected_shapes(model, l: int, grid: int) -> dict[str, tuple[int, ...]]:
             f"act_fun.{l}.mask": (n_in, n_out), f"act_fun.{l}.scale_base": (n_in, n_out),
             f"act_fun.{l}.scale_sp": (n_in, n_out),
             f"symbolic_fun.{l}.mask": (n_out, n_in), f"symbolic_fun.{l}.affine": (n_out, n_in, 4),
-            f"node_bias_{l}": (model.width[l + 1],), f"node_scale_{l}": (model.width[l + 1],),
+            f"node_bias_{l}": (model.n_nodes[l + 1],), f"node_scale_{l}": (model.n_nodes[l + 1],),
             f"subnode_bias_{l}": (n_out,), f"subnode_scale_{l}": (n_out,)}
 
 
@@ -180,7 +180,7 @@ def _fold_affine(model, l: int, node_bias, node_scale, subnode_bias, subnode_sca
     ones, zeros = layer.scale_sp.new_ones(n_sub), layer.scale_sp.new_zeros(n_sub)
     s_scale = ones if subnode_scale is None else subnode_scale.to(ones)
     s_bias = zeros if subnode_bias is None else subnode_bias.to(ones)
-    n_nodes = model.width[l + 1]
+    n_nodes = model.n_nodes[l + 1]
     n_scale = layer.scale_sp.new_ones(n_nodes) if node_scale is None else node_scale.to(ones)
     n_bias = layer.scale_sp.new_zeros(n_nodes) if node_bias is None else node_bias.to(ones)
     node_of = model.subnode_to_node(l + 1)
@@ -209,8 +209,8 @@ def _check_product_biases(model, state) -> None:
     over: on an output node, or feeding a live base function other than the identity."""
     for l in range(model.depth):
         bias = state.get(f"node_bias_{l}")
-        n_add = model.width[l + 1] - len(model.arities[l + 1])
-        for n in range(n_add, model.width[l + 1]):
+        n_add = model.n_nodes[l + 1] - len(model.arities[l + 1])
+        for n in range(n_add, model.n_nodes[l + 1]):
             if bias is None or float(bias[n]) == 0.0:
                 continue
             where = f"pykan's node_bias_{l}[{n}] = {float(bias[n])} (a bias after a product)"
@@ -334,6 +334,6 @@ def load_checkpoint(cls, path):
         except Exception as exc:  # a truncated or foreign file: say which one
             raise ValueError(f"{cache_file} is not pykan's cached input ({exc}); expected "
                              "the tensor (or None) its saveckpt writes") from exc
-        if isinstance(cache, Tensor) and cache.dim() == 2 and cache.shape[1] == model.width[0]:
+        if isinstance(cache, Tensor) and cache.dim() == 2 and cache.shape[1] == model.n_nodes[0]:
             model.reference_input = cache.to(model.dtype)
     return model

@@ -31,11 +31,11 @@ def attribute(model, l=None, i=None, plot=True):
     if l is None:
         return None
     l, i = int(l), int(i)
-    if not 0 <= l < len(model.width) or not 0 <= i < model.width[l]:
-        raise ValueError(f"node ({l}, {i}) does not exist in a KAN of width {model.width}")
+    if not 0 <= l < len(model.n_nodes) or not 0 <= i < model.n_nodes[l]:
+        raise ValueError(f"node ({l}, {i}) does not exist in a KAN of width {model.n_nodes}")
     # propagate a unit score from node (l, i) down to the inputs, as attribute() does from outputs
     _, inputs = model.forward_with_inputs(x)
-    score = torch.zeros(1, model.width[l], dtype=x.dtype, device=x.device)
+    score = torch.zeros(1, model.n_nodes[l], dtype=x.dtype, device=x.device)
     score[0, i] = 1.0
     for level in reversed(range(l)):
         std = edge_moments(model.layers[level], model.symbolic[level], inputs[level])[1]
@@ -74,15 +74,15 @@ def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None):
     from kanlab.pykan._model import adopt
     x = model._data(None)
     scores = _attribute(model, x)
-    kept = [list(range(model.width[0]))]
+    kept = [list(range(model.n_nodes[0]))]
     for level, s in enumerate(scores.node_scores[1:-1], start=1):
         if mode == "manual" and active_neurons_id is not None:
-            ids = _kept_ids(active_neurons_id, level, model.width)
+            ids = _kept_ids(active_neurons_id, level, model.n_nodes)
             keep = sorted(ids) or [int(s.argmax())]
         else:
             keep = (s > float(threshold)).nonzero().flatten().tolist() or [int(s.argmax())]
         kept.append(keep)
-    kept.append(list(range(model.width[-1])))
+    kept.append(list(range(model.n_nodes[-1])))
     edges = [torch.ones_like(layer.mask, dtype=torch.bool) for layer in model.layers]
     new = adopt(_subnetwork(model, x, kept, edges), model)
     new.log_history("prune_node")
@@ -90,7 +90,7 @@ def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None):
 
 
 def remove_node(model, l, i, mode="all") -> None:
-    width = model.width
+    width = model.n_nodes
     if not 0 <= l < len(width) or not 0 <= i < width[l]:
         raise ValueError(f"node ({l}, {i}) does not exist in a KAN of width {width}")
     if mode in ("all", "down") and l < model.depth:
@@ -188,7 +188,7 @@ def _new_layer(model, n_in, n_out, identity=False):
 
 def expand_depth(model) -> None:
     """Append a layer computing the identity on every output (symbolic ``x`` edges)."""
-    n = model.width[-1]
+    n = model.n_nodes[-1]
     # continued linearly, as every layer that expand_width/expand_depth/perturb makes (giving
     # them the model's quadratic continuation cost Physics_4A its formula: ×2.7 at cell 9)
     layer, sym = _new_layer(model, n, n, identity=True)
@@ -231,7 +231,7 @@ def expand_width(model, layer_id, n_added_nodes, sum_bool=True, mult_arity=2,
     if not 0 < layer_id < model.depth:
         raise ValueError(f"layer_id must name a level in [0, {model.depth}), got {layer_id}")
     arities = model.arities[layer_id]
-    n_add = model.width[layer_id] - len(arities)
+    n_add = model.n_nodes[layer_id] - len(arities)
     below, above = model.layers[layer_id - 1], model.layers[layer_id]
     if sum_bool:
         new_out = list(range(n_add, n_add + n))  # new subnodes of the layer below
@@ -297,9 +297,9 @@ def _grow(model, l, rows=(), cols=(), perturb=False) -> None:
 @torch.no_grad()
 def swap(model, l, i1, i2) -> None:
     """Exchange addition nodes ``i1`` and ``i2`` of hidden level ``l`` (the function is kept)."""
-    if not 0 < l < len(model.width) - 1:
-        raise ValueError(f"l must be a hidden level in [1, {len(model.width) - 1}), got {l}")
-    n_add = model.width[l] - model.n_mult[l]
+    if not 0 < l < len(model.n_nodes) - 1:
+        raise ValueError(f"l must be a hidden level in [1, {len(model.n_nodes) - 1}), got {l}")
+    n_add = model.n_nodes[l] - model.n_mult[l]
     if not (0 <= i1 < n_add and 0 <= i2 < n_add):
         raise ValueError(f"swap exchanges addition nodes in [0, {n_add}), got {i1}, {i2}")
     perm = list(range(model.layers[l - 1].out_features))
@@ -336,15 +336,15 @@ def connection_cost(model) -> float:
         n_in = s.shape[1]
         xi = (torch.arange(n_in, dtype=s.dtype) + 0.5) / n_in
         owner = torch.tensor(model.subnode_to_node(l + 1))
-        xo = (owner.to(s.dtype) + 0.5) / model.width[l + 1]
+        xo = (owner.to(s.dtype) + 0.5) / model.n_nodes[l + 1]
         cost += float((s.cpu() * (xo[:, None] - xi[None, :]).abs()).sum())
     return cost
 
 
 def auto_swap(model) -> None:
     """Greedily swap hidden nodes while the connection cost falls (pykan's layout clean-up)."""
-    for l in range(1, len(model.width) - 1):
-        n_add = model.width[l] - model.n_mult[l]
+    for l in range(1, len(model.n_nodes) - 1):
+        n_add = model.n_nodes[l] - model.n_mult[l]
         improved = True
         while improved:
             improved = False
@@ -361,9 +361,9 @@ def auto_swap(model) -> None:
 def auto_swap_l(model, l: int) -> None:
     """pykan's greedy pass over hidden level ``l``: node ``i`` (each in turn) is swapped with
     the node ``j`` whose swap gives the lowest :func:`connection_cost` (``j = i``: no swap)."""
-    if not 0 < l < len(model.width) - 1:
-        raise ValueError(f"l must be a hidden level in [1, {len(model.width) - 1}), got {l}")
-    n_add = model.width[l] - model.n_mult[l]
+    if not 0 < l < len(model.n_nodes) - 1:
+        raise ValueError(f"l must be a hidden level in [1, {len(model.n_nodes) - 1}), got {l}")
+    n_add = model.n_nodes[l] - model.n_mult[l]
     for i in range(n_add):
         costs = []
         for j in range(n_add):

@@ -23,7 +23,7 @@ from kanlab.symbolic import LIBRARY, Candidate
 from kanlab.pykan._ranking import PykanChoice, pykan_complexity, pykan_losses, pykan_order
 
 __all__ = ["fix_symbolic", "suggest_symbolic", "auto_symbolic", "symbolic_formula", "ex_round",
-           "add_symbolic", "SYMBOLIC_LIB"]
+           "add_symbolic", "SYMBOLIC_LIB", "column_function"]
 
 # pykan's names that kanlab spells differently
 _ALIASES = {"x^0.5": "sqrt", "1/x^0.5": "1/sqrt", "1/sqrt(x)": "1/sqrt", "sign": "sgn",
@@ -193,7 +193,7 @@ def symbolic_formula(model, var=None, normalizer=None, output_normalizer=None):
     import sympy
     if _has_splines(model) and model.reference_input is not None:
         model = _symbolic_copy(model)
-    n = model.width[0]
+    n = model.n_nodes[0]
     if var is None:
         symbols = [sympy.Symbol(f"x_{i + 1}") for i in range(n)]
     else:
@@ -276,6 +276,26 @@ def _drop_negligible(model, exprs, names):
         tol = spread * min(max(err / spread if np.isfinite(err) else 0.0, 1e-7), 1e-4)
         out.append(_sym.drop_negligible_terms(e, names, xs, tol))
     return out
+
+
+def column_function(variables, expr, tensors: bool = False):
+    """``f(*columns)`` computing ``expr`` of ``variables``, as pykan's ``sympy.lambdify(variables,
+    expr, 'numpy')`` (numpy columns ``(N,)``; with ``tensors``, torch columns ``(N, 1)``).
+
+    lambdify prints ``expr`` as Python code, which fails on an exact integer of more digits than
+    Python converts to text (``sys.get_int_max_str_digits()``, 4300 by default); such an
+    expression is evaluated by kanlab's tree walk (:func:`kanlab.symbolic.to_numpy` /
+    :func:`~kanlab.symbolic.to_torch`), which prints nothing."""
+    import sympy
+    variables = list(variables)
+    try:
+        return sympy.lambdify(variables, expr, "numpy")
+    except ValueError:
+        if tensors:
+            walk = _sym.to_torch(expr, variables)
+            return lambda *cols: walk(torch.cat([c.reshape(-1, 1) for c in cols], 1))  # (N, 1)
+        walk = _sym.to_numpy(expr, variables)
+        return lambda *cols: walk(np.stack(np.broadcast_arrays(*cols), 1))  # (N,)
 
 
 def ex_round(ex1, n_digit: int):

@@ -1,15 +1,46 @@
-"""pykan's names for a layer's data (``act_fun[l]``, ``symbolic_fun[l]``), as read-only views.
+"""pykan's names for a layer's data (``act_fun[l]``, ``symbolic_fun[l]``), as views.
 
 pykan lays a spline layer out ``(in, out, ...)``; kanlab ``(out, in, ...)``.
 The views hand out pykan's layout; writing through them is not supported
-(change the model with its methods).
+(change the model with its methods, or assign a whole layer: ``model.act_fun[l] =
+KANLayer(...)``, :mod:`kanlab.pykan._layer_assign`).
 """
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Callable
 
 import torch
 from torch import Tensor
 
-__all__ = ["SplineView", "SymbolicView", "sparse_mask", "sparse_start"]
+__all__ = ["LayerViews", "SplineView", "SymbolicView", "sparse_mask", "sparse_start"]
+
+
+class LayerViews(Sequence):
+    """``model.act_fun`` / ``model.symbolic_fun``: one view per layer (pykan's ``nn.ModuleList``).
+
+    ``views[l] = new`` calls ``assign(modules[l], new, l)``, which copies ``new`` into the
+    model's layer ``l``; the list itself (its length, its order) is the model's."""
+
+    def __init__(self, modules, view: Callable, assign: Callable) -> None:
+        self._modules, self._view, self._assign = modules, view, assign
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __getitem__(self, l):
+        if isinstance(l, slice):
+            return [self._view(m) for m in list(self._modules)[l]]
+        return self._view(self._modules[l])
+
+    def __setitem__(self, l, new) -> None:
+        if isinstance(l, bool) or not isinstance(l, int):
+            raise TypeError(f"a layer is assigned by its int index, got {type(l).__name__}")
+        l = range(len(self._modules))[l]  # negative indices as a list's; IndexError beyond
+        self._assign(self._modules[l], new, l)
+
+    def __repr__(self) -> str:
+        return "[" + ", ".join(repr(v) for v in self) + "]"
 
 
 class SplineView:

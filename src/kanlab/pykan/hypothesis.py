@@ -128,8 +128,8 @@ def test_symmetry(model, x, group, dependence_th=1e-3):
 def test_symmetry_var(model, x, input_vars, symmetry_var):
     """Share of rows where ``f``'s gradient is parallel to ``symmetry_var``'s (cosine > 0.9);
     prints it and whether it suggests the symmetry; returns the share."""
-    import sympy
-    fn = sympy.lambdify(list(input_vars), symmetry_var, "numpy")
+    from kanlab.pykan._symbolic import column_function
+    fn = column_function(input_vars, symmetry_var, tensors=True)
     idx = [list(input_vars).index(s) for s in symmetry_var.free_symbols]
 
     def sym(z):

@@ -14,7 +14,7 @@ import torch
 
 from kanlab._validation import check_int
 from kanlab.pykan._legacy import available_device, seed_globals
-from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, ex_round
+from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, column_function, ex_round
 from kanlab.train._datasets import label_inputs
 
 __all__ = ["create_dataset", "create_dataset_from_data", "ex_round", "add_symbolic",
@@ -107,8 +107,7 @@ def create_dataset_from_data(inputs, labels, train_ratio=0.8, device="cpu", seed
 
 def augment_input(orig_vars, aux_vars, x):
     """Prepend the auxiliary variables (sympy expressions of ``orig_vars``) as input columns."""
-    import sympy
-    fns = [sympy.lambdify(orig_vars, v, "numpy") for v in aux_vars]
+    fns = [column_function(orig_vars, v) for v in aux_vars]
 
     def grow(t):
         cols = t.detach().cpu().numpy().T

@@ -193,7 +193,7 @@ def _candidate(fit, lib):
 
 def _variables(model, var_names):
     import sympy
-    n = model.width[0]
+    n = model.n_nodes[0]
     if var_names is None:
         var_names = [f"x_{i + 1}" for i in model.input_ids]
     if isinstance(var_names, str):

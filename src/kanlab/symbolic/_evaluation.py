@@ -15,7 +15,7 @@ import sympy
 import torch
 from torch import Tensor
 
-__all__ = ["constant_value", "to_torch", "to_numpy"]
+__all__ = ["constant_value", "expr_text", "to_torch", "to_numpy"]
 
 
 def _bessel_torch(n: int) -> Callable:
@@ -63,7 +63,7 @@ def _compile(expr: sympy.Expr, index: dict[sympy.Symbol, int], table: dict) -> C
         expr = _coefficient_into_exp(expr)
     if expr.is_Symbol:
         if expr not in index:
-            raise ValueError(f"expression uses {expr}, which is not among the inputs "
+            raise ValueError(f"expression uses {expr_text(expr)}, which is not among the inputs "
                              f"{list(index)}")
         i = index[expr]
         return lambda cols: cols[i]
@@ -85,7 +85,7 @@ def _compile(expr: sympy.Expr, index: dict[sympy.Symbol, int], table: dict) -> C
         return lambda cols: base(cols) ** exponent(cols)
     func = table.get(expr.func) or _registered(expr.func, numpy=table is _NUMPY)
     if func is None:
-        raise ValueError(f"unsupported sympy function '{expr.func.__name__}' in {expr}")
+        raise ValueError(f"unsupported sympy function '{expr.func.__name__}' in {expr_text(expr)}")
     if expr.func == sympy.besselj:
         order = expr.args[0]
         if not (order.is_Number and float(order).is_integer()):
@@ -93,7 +93,7 @@ def _compile(expr: sympy.Expr, index: dict[sympy.Symbol, int], table: dict) -> C
         bessel, arg = func(int(order)), args[1]
         return lambda cols: bessel(arg(cols))
     if len(args) != 1:
-        raise ValueError(f"unsupported call {expr}")
+        raise ValueError(f"unsupported call {expr_text(expr)}")
     arg = args[0]
     return lambda cols: func(arg(cols))
 
@@ -149,7 +149,7 @@ def _float_of_number(expr) -> float:
     except OverflowError:  # an exact number beyond float64
         return math.inf if expr > 0 else -math.inf
     except TypeError:
-        raise ValueError(f"constant {expr} is not a real number") from None
+        raise ValueError(f"constant {expr_text(expr)} is not a real number") from None
 
 
 def constant_value(expr: sympy.Expr) -> float:
@@ -165,17 +165,20 @@ def constant_value(expr: sympy.Expr) -> float:
     with np.errstate(all="ignore"):
         value = _constant(expr)
     if not (isinstance(value, float) and math.isfinite(value)):
-        raise ValueError(f"constant {_short(expr)} is not a finite real float64 number "
+        raise ValueError(f"constant {expr_text(expr)} is not a finite real float64 number "
                          f"(it evaluates to {value})")
     return value
 
 
-def _short(expr) -> str:
+def expr_text(expr, limit: int | None = 80) -> str:
+    """``str(expr)``, cut to ``limit`` characters (None: whole); an exact integer of more
+    digits than Python converts to text (``sys.get_int_max_str_digits()``, 4300 by default)
+    is evaluated all the same, only not printed."""
     try:
         text = str(expr)
     except ValueError:  # an integer with more digits than Python prints
         return "(an expression with a number too long to print)"
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if limit is None or len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _constant(expr) -> float:
@@ -246,7 +249,7 @@ def to_torch(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[[Ten
             y = torch.full((x.shape[0],), y, dtype=x.dtype, device=x.device)
         return y.unsqueeze(1)  # (N, 1)
 
-    f.__doc__ = f"{expr}, a function of ({', '.join(map(str, symbols))})"
+    f.__doc__ = f"{expr_text(expr, None)}, a function of ({', '.join(map(str, symbols))})"
     return f
 
 
@@ -262,5 +265,5 @@ def to_numpy(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Callable[[np.
         y = fn([x[:, i] for i in range(n_var)])  # (N,) or a Python float
         return np.broadcast_to(np.asarray(y, dtype=x.dtype), (x.shape[0],)).copy()
 
-    f.__doc__ = f"{expr}, a function of ({', '.join(map(str, symbols))})"
+    f.__doc__ = f"{expr_text(expr, None)}, a function of ({', '.join(map(str, symbols))})"
     return f

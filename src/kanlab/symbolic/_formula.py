@@ -161,6 +161,7 @@ def drop_negligible_terms(expr, variables, x, tol: float):
     """
     import numpy as np
     import sympy
+    from kanlab.symbolic._evaluation import expr_text
     tol = float(tol)
     if not (math.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
@@ -188,7 +189,7 @@ def drop_negligible_terms(expr, variables, x, tol: float):
         terms = {(add, t) for add in sympy.preorder_traversal(expr) if isinstance(add, sympy.Add)
                  for t in add.args}
         changed = False
-        for add, t in sorted(terms, key=lambda pair: (size(pair[1]), str(pair[1]))):
+        for add, t in sorted(terms, key=lambda pair: (size(pair[1]), expr_text(pair[1], None))):
             if add not in set(sympy.preorder_traversal(expr)):
                 continue  # an earlier drop rebuilt this sum
             trial = expr.xreplace({add: sympy.Add(*[a for a in add.args if a != t])})
@@ -217,12 +218,14 @@ def scales_out_of_factors(expr):
     ``1.0045·sqrt(x² + 1.0·y²)``, which rounds to pykan's ``sqrt(x² + y²)``.
     """
     import sympy
+    from kanlab.symbolic._evaluation import expr_text
 
     def unit_scale(add):
         terms = [t for t in add.args if t.free_symbols]
         if not terms:
             return sympy.S.One, add
-        lead = max(terms, key=lambda t: (abs(float(t.as_coeff_Mul()[0])), str(t)))
+        # (sympy numbers compared: an exact coefficient beyond float64 has no float)
+        lead = max(terms, key=lambda t: (abs(t.as_coeff_Mul()[0]), expr_text(t, None)))
         coeff, rest = lead.as_coeff_Mul()
         if coeff == 1 or coeff == 0:
             return sympy.S.One, add

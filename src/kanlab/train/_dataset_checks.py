@@ -15,7 +15,7 @@ def check_dataset(model, dataset: dict, any_labels: bool = False) -> None:
     With ``any_labels`` (a custom ``loss_fn``) the labels need only be tensors
     with one row per input row; their shape and dtype are the loss's business.
     """
-    if not isinstance(getattr(model, "width", None), list) or not hasattr(model, "layers"):
+    if not isinstance(getattr(model, "n_nodes", None), list) or not hasattr(model, "layers"):
         raise TypeError(f"fit expects a kanlab.KAN, got {type(model).__name__}; wrap a single "
                         "layer as KAN([in_features, out_features])")
     if not isinstance(dataset, dict):
@@ -23,7 +23,7 @@ def check_dataset(model, dataset: dict, any_labels: bool = False) -> None:
     missing = [key for key in DATASET_KEYS if key not in dataset]
     if missing:
         raise ValueError(f"dataset lacks {missing}; expected keys {DATASET_KEYS}")
-    width = model.width
+    width = model.n_nodes
     for part in ("train", "test"):
         x, y = dataset[f"{part}_input"], dataset[f"{part}_label"]
         for name, t, n in ((f"{part}_input", x, width[0]), (f"{part}_label", y, width[-1])):
