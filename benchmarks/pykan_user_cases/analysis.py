@@ -108,3 +108,22 @@ def plot_folder_vars_savefig(K):
     figs = os.path.join(d, "figs")  # pykan draws each edge into a png there first
     return {"png_bytes_gt_1k": os.path.getsize(out) > 1000,
             "n_edge_pngs": len(os.listdir(figs)) if os.path.isdir(figs) else 0}
+
+
+@case
+def inference_mode_forward_attribute(K):
+    # scoring code that runs the forward under torch.inference_mode, then attribute()
+    model, ds = _trained(K, steps=5)
+    x = ds["train_input"][:200]
+    how = "inference_mode"
+    try:
+        with torch.inference_mode():
+            y = model(x, singularity_avoiding=True)
+        model.attribute(plot=False)
+    except RuntimeError:
+        how = "no_grad"
+        with torch.no_grad():
+            y = model(x, singularity_avoiding=True)
+        model.attribute(plot=False)
+    return {"how": how, "y_shape": list(y.shape),
+            "feature_score": [round(float(v), 3) for v in model.feature_score]}

@@ -138,3 +138,16 @@ def auto_symbolic_after_other_forward(K):
     model.auto_symbolic(lib=["x", "x^2", "sin", "exp"], verbose=0)
     ex = model.symbolic_formula()[0][0]
     return {"formula": str(K.ex_round(ex, 2)), "formula_gap": _formula_vs_forward(K, model, ds["test_input"])}
+
+
+@case
+def add_symbolic_logit_auto(K):
+    # a user function defined only on (0, 1), in the library auto_symbolic searches
+    K.add_symbolic("Logit", torch.special.logit, c=3)
+    f = lambda x: torch.special.logit(0.4 * x[:, [0]] + 0.5) + x[:, [1]] ** 2  # noqa: E731
+    model, ds = _fit(K, f, [2, 1], 2)
+    model.auto_symbolic(lib=["x", "x^2", "sin", "Logit"], verbose=0)
+    r = model.fit(ds, opt="LBFGS", steps=5)
+    ex = model.symbolic_formula()[0][0]
+    return {"formula": str(K.ex_round(ex, 2)), "loss": r["train_loss"][-1],
+            "finite": bool(torch.isfinite(model(ds["test_input"])).all())}

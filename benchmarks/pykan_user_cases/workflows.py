@@ -178,3 +178,16 @@ def torch_save_whole_model(K):
     r = back.fit(ds, opt="LBFGS", steps=3)
     return {"load_diff": load_diff, "pickle_diff": float((clone(x) - y).abs().max()),
             "refit_loss": r["train_loss"][-1]}
+
+
+@case
+def fit_reg_metrics(K):
+    # every reg_metric pykan 0.2.8's fit takes, with lamb > 0
+    ds = K.create_dataset(f2, n_var=2, train_num=200, test_num=200, seed=0)
+    out = {}
+    for metric in ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_sum", "edge_backward",
+                   "node_backward"):
+        model = K.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
+        r = model.fit(ds, opt="LBFGS", steps=5, lamb=1e-3, lamb_coef=1e-4, lamb_coefdiff=1e-4, reg_metric=metric)
+        out[metric] = [r["train_loss"][-1], r["reg"][-1]]
+    return out
