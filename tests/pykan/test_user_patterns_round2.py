@@ -37,3 +37,38 @@ def test_attribute_of_a_level_and_node_attribute_scores():
         torch.testing.assert_close(rows[i], model.attribute(1, i, plot=False))
     model.node_attribute()
     assert [tuple(s.shape) for s in model.node_attribute_scores] == [(3, 3), (1, 3)]
+
+
+def test_attribute_names_a_missing_node():
+    model = _model()
+    for l, i in ((3, 0), (1, 3)):
+        try:
+            model.attribute(l, i, plot=False)
+        except ValueError as e:
+            assert "does not exist" in str(e)
+        else:
+            raise AssertionError(f"attribute({l}, {i}) should raise")
+
+
+def test_attribute_rows_match_pykan_at_initialisation():
+    # at the same seed kanlab.pykan starts from pykan's splines: every node's input scores
+    # (a multiplication node's too) agree with pykan 0.2.8's to its float32 sums
+    import os
+    import tempfile
+
+    import pytest
+    kan = pytest.importorskip("kan")
+    x = torch.rand(200, 3, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    for width in ([3, 3, 1], [3, [1, 1], 1]):
+        ours = pykan.KAN(width=width, mult_arity=3, seed=0, auto_save=False)
+        cwd = os.getcwd()
+        os.chdir(tempfile.mkdtemp())  # pykan writes ./model
+        try:
+            theirs = kan.KAN(width=width, mult_arity=3, seed=0, auto_save=False)
+        finally:
+            os.chdir(cwd)
+        ours(x)
+        theirs(x)
+        for l in (1, 2):
+            torch.testing.assert_close(ours.attribute(l), theirs.attribute(l).detach(), rtol=2e-2,
+                                       atol=1e-4)

@@ -255,7 +255,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
     def node_attribute(self):
         """``node_attribute_scores``: for each level from the first hidden one, the input scores
         of its nodes (``attribute(l)``)."""
-        self.node_attribute_scores = [self.attribute(l) for l in range(1, len(self.width))]
+        self.node_attribute_scores = [self.attribute(l) for l in range(1, len(self.layers) + 1)]
 
     def prune_node(self, threshold=1e-2, mode="auto", active_neurons_id=None, log_history=True):
         from kanlab.pykan._structure import prune_node

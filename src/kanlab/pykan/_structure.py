@@ -35,10 +35,11 @@ def attribute(model, l=None, i=None, plot=True):
     if l is None:
         return None
     l = int(l)
-    if not 0 <= l < len(model.width):
-        raise ValueError(f"level {l} does not exist in a KAN of width {model.width}")
-    if i is not None and not 0 <= int(i) < model.width[l]:
-        raise ValueError(f"node ({l}, {i}) does not exist in a KAN of width {model.width}")
+    sizes = [len(s) for s in scores.node_scores]  # nodes per level
+    if not 0 <= l < len(sizes):
+        raise ValueError(f"level {l} does not exist in a KAN of {sizes} nodes per level")
+    if i is not None and not 0 <= int(i) < sizes[l]:
+        raise ValueError(f"node ({l}, {i}) does not exist in a KAN of {sizes} nodes per level")
     # propagate each node's own score at level l down to the inputs, as the scores above
     # propagate the outputs' (rows: the nodes of level l)
     _, inputs = model.forward_with_inputs(x)
