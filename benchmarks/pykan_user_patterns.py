@@ -7,7 +7,7 @@ default dtype), in a fresh temporary directory (pykan writes ``./model``), once 
 error) is printed.  Usage::
 
     PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/pykan_user_patterns.py \\
-        [--only SUBSTRING] [--libs kan kanlab.pykan] [--timeout 300] [--json out.json]
+        [--only SUBSTRING] [--kinds MODULE ...] [--libs kan kanlab.pykan] [--timeout 300] [--json out.json]
 
 ``--extrapolate NAME`` builds kanlab.pykan's models with that continuation beyond the grid
 (a what-if; the default is kanlab.pykan's own).
@@ -96,6 +96,8 @@ def cell(result: dict) -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="run the cases whose name contains this")
+    ap.add_argument("--kinds", nargs="+", default=None,
+                    help="run only these case modules (e.g. analysis formulas workflows)")
     ap.add_argument("--libs", nargs="+", default=["kan", "kanlab.pykan"])
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--extrapolate", default=None)
@@ -105,7 +107,8 @@ def main(argv=None) -> None:
     if args.child:
         _child(*args.child, args.extrapolate)
         return
-    names = [n for n in CASES if args.only in n]
+    names = [n for n in CASES if args.only in n
+             and (args.kinds is None or CASES[n].__module__.rsplit(".", 1)[-1] in args.kinds)]
     results = {n: {lib: run_case(lib, n, args.timeout, args.extrapolate) for lib in args.libs}
                for n in names}
     if args.json:

@@ -8,10 +8,11 @@ post-processing, ``refine`` loops, custom training loops over ``model.parameters
 ``nn.Sequential``, ``state_dict`` and checkpoint round trips, float64 models and inputs.
 
 One module per kind (``classification``, ``regression``, ``symbolic``, ``models``,
-``dtypes``, ``custom``); each case registers itself in ``CASES`` (name -> function).
+``dtypes``, ``custom``; a second round: ``analysis``, ``formulas``, ``workflows``); each case registers itself in ``CASES`` (name -> function).
 """
-from . import classification, custom, dtypes, models, regression, symbolic  # each registers its cases
+from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
+               symbolic, workflows)  # its cases
 from ._common import CASES
 
-__all__ = ["CASES", "classification", "custom", "dtypes", "models", "regression",
-           "symbolic"]
+__all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
+           "regression", "symbolic", "workflows"]

@@ -269,13 +269,15 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
 
     # ------------------------------------------------------------------ scores and pruning
     def attribute(self, l=None, i=None, out_score=None, plot=True):
-        """Node and edge scores (``node_scores``, ``edge_scores``); with ``l, i`` the input
-        scores of node ``i`` at level ``l``."""
+        """Node and edge scores (``node_scores``, ``edge_scores``); with ``l`` the input scores
+        of each node at level ``l``, weighted by the node's score; with ``l, i`` node ``i``'s."""
         from kanlab.pykan._structure import attribute
         return attribute(self, l, i, plot=plot)
 
     def node_attribute(self):
-        self.attribute()
+        """``node_attribute_scores``: for each level from the first hidden one, the input scores
+        of its nodes (``attribute(l)``)."""
+        self.node_attribute_scores = [self.attribute(l) for l in range(1, len(self.layers) + 1)]
 
     def prune_node(self, threshold=1e-2, mode="auto", active_neurons_id=None, log_history=True):
         from kanlab.pykan._structure import prune_node

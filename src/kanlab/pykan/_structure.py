@@ -23,6 +23,10 @@ __all__ = ["attribute", "prune_node", "remove_node", "set_mode", "perturb", "exp
 
 @torch.no_grad()
 def attribute(model, l=None, i=None, plot=True):
+    """pykan's ``attribute``: the node and edge scores, set on the model; with ``l`` the
+    input scores of each node of level ``l`` (a ``[width[l], width[0]]`` tensor), with ``l, i``
+    those of node ``i`` alone.  As in pykan, a node's input scores are weighted by that node's
+    own score, so an idle node's inputs score near zero."""
     x = model._data(None)
     scores = _attribute(model, x)
     model.node_scores = scores.node_scores
@@ -30,20 +34,25 @@ def attribute(model, l=None, i=None, plot=True):
     model.subnode_scores = scores.node_scores[1:]
     if l is None:
         return None
-    l, i = int(l), int(i)
-    if not 0 <= l < len(model.n_nodes) or not 0 <= i < model.n_nodes[l]:
-        raise ValueError(f"node ({l}, {i}) does not exist in a KAN of width {model.n_nodes}")
-    # propagate a unit score from node (l, i) down to the inputs, as attribute() does from outputs
+    l = int(l)
+    sizes = [len(s) for s in scores.node_scores]  # nodes per level
+    if not 0 <= l < len(sizes):
+        raise ValueError(f"level {l} does not exist in a KAN of {sizes} nodes per level")
+    if i is not None and not 0 <= int(i) < sizes[l]:
+        raise ValueError(f"node ({l}, {i}) does not exist in a KAN of {sizes} nodes per level")
+    # propagate each node's own score at level l down to the inputs, as the scores above
+    # propagate the outputs' (rows: the nodes of level l)
     _, inputs = model.forward_with_inputs(x)
-    score = torch.zeros(1, model.n_nodes[l], dtype=x.dtype, device=x.device)
-    score[0, i] = 1.0
+    score = torch.diag(scores.node_scores[l].to(x.dtype))
     for level in reversed(range(l)):
         std = edge_moments(model.layers[level], model.symbolic[level], inputs[level])[1]
         sub = score[:, torch.tensor(model.subnode_to_node(level + 1), device=x.device)]
         sub_std = model.layer_output(level, inputs[level]).std(0, unbiased=False)
         eps = 1e-4 * float(sub_std.max().clamp_min(1e-30))
         score = (sub.unsqueeze(-1) * (std / (sub_std + eps).unsqueeze(-1)).unsqueeze(0)).sum(1)
-    result = score[0]
+    if i is None:
+        return score
+    result = score[int(i)]
     if plot:
         import matplotlib.pyplot as plt
         plt.figure()
