@@ -44,7 +44,8 @@ def _pykan_inputs(n_var: int, ranges, train_num: int, test_num: int) -> tuple:
     for lo, hi in r:
         for part, num in (("train", train_num), ("test", test_num)):
             # the width times a uniform draw, plus the lower end (in that order, as pykan rounds)
-            columns[part].append(torch.rand(num, dtype=dtype) * float(hi - lo) + float(lo))
+            columns[part].append(torch.rand(num, dtype=dtype, device="cpu") * float(hi - lo)
+                                 + float(lo))
     return torch.stack(columns["train"], 1), torch.stack(columns["test"], 1)
 
 

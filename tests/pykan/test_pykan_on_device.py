@@ -1,0 +1,74 @@
+"""kanlab.pykan with model and data on a device (pykan's API_10_device notebook), checked on
+CPU with an emulated accelerator (``tests/_device_guard.py``): nothing made on the host by
+accident meets the model, and every output stays on its device and dtype."""
+import math
+
+import matplotlib
+import pytest
+import torch
+
+from kanlab.pykan import KAN, create_dataset
+
+from _device_guard import DEVICE, assert_on_device, on_device
+
+matplotlib.use("Agg")
+
+
+def _target(x):
+    return torch.exp(torch.sin(math.pi * x[:, [0]]) + x[:, [1]] ** 2)
+
+
+@pytest.fixture
+def default_float64():
+    """torch's default dtype float64 for one test (pykan users set it before building)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield torch.float64
+    torch.set_default_dtype(old)
+
+
+def test_workflow_stays_on_device(tmp_path):
+    """fit, plot, prune, refine, checkpoints, symbolic fits and the formula run with model
+    and data on a device; the model stays there in the default dtype."""
+    default_dtype = torch.float32
+    with on_device():
+        data = create_dataset(_target, n_var=2, train_num=60, test_num=30, device=DEVICE)
+        model = KAN(width=[2, 3, 1], grid=3, k=3, seed=1, device=DEVICE, auto_save=False)
+        assert_on_device([data, model], default_dtype)
+        model.fit(data, opt="LBFGS", steps=3, lamb=0.01)
+        model.plot()
+        model = model.prune()
+        assert_on_device(model.get_act(data["train_input"]), default_dtype)
+        model.attribute()
+        model = model.refine(5)
+        model.fit(data, opt="Adam", steps=2, lr=1e-2, update_grid=False)
+        model.saveckpt(str(tmp_path / "ck"))
+        KAN.loadckpt(str(tmp_path / "ck"))
+        model.auto_symbolic(lib=["x", "x^2", "sin", "exp"])
+        model.fit(data, steps=2)
+        assert_on_device([model, model(data["train_input"])], default_dtype)
+        assert model.symbolic_formula()[0]
+
+
+def test_multkan_stays_on_device():
+    """A MultKAN fits, plots and prunes on a device."""
+    with on_device():
+        data = create_dataset(_target, n_var=2, train_num=60, test_num=30, device=DEVICE)
+        model = KAN(width=[2, [1, 1], 1], grid=3, k=3, seed=0, device=DEVICE, auto_save=False)
+        model.fit(data, steps=3)
+        model.plot()
+        model = model.prune()
+        assert_on_device([model, model(data["train_input"])], torch.float32)
+
+
+def test_float64_default_stays_on_device(default_float64):
+    """With torch's default dtype float64 (set before building), model and outputs are
+    float64 on the device through fit, prune, refine and a symbolic edge."""
+    with on_device():
+        data = create_dataset(_target, n_var=2, train_num=60, test_num=30, device=DEVICE)
+        model = KAN(width=[2, 3, 1], grid=3, k=3, seed=1, device=DEVICE, auto_save=False)
+        model.fit(data, steps=3, lamb=0.01)
+        model = model.prune().refine(5)
+        model.fix_symbolic(0, 0, 0, "sin")
+        model.fit(data, steps=2)
+        assert_on_device([data, model, model(data["train_input"])], default_float64)
