@@ -97,7 +97,8 @@ def _target(args, kwargs):
 
 
 _COPIES = {torch.Tensor.copy_, torch.Tensor.to, torch.Tensor.__setitem__}
-_SHAPED = {torch.Tensor.view_as, torch.Tensor.reshape_as, torch.Tensor.expand_as}
+_SHAPED = {torch.Tensor.view_as, torch.Tensor.reshape_as, torch.Tensor.expand_as,
+           torch._has_compatible_shallow_copy_type}
 _INDEXED = {torch.Tensor.__getitem__, torch.Tensor.__setitem__, torch.Tensor.index_put_,
             torch.Tensor.index_put}
 
@@ -123,6 +124,15 @@ class _Guard(TorchFunctionMode):
                 if isinstance(out, torch.Tensor) and is_device(args[0]):
                     _mark(out)
             return out
+        if getattr(func, "__name__", "") == "__set__":  # p.data = t (Module.to): p is where t is
+            out = func(*args, **kwargs)
+            with torch._C.DisableTorchFunction():
+                if getattr(getattr(func, "__self__", None), "__name__", "") == "data":
+                    value = is_device(args[1])  # (args[1] may be args[0] itself)
+                    args[0].__dict__.pop(_DEVICE, None)
+                    if value:
+                        _mark(args[0])
+            return out
         with torch._C.DisableTorchFunction():  # the checks themselves are not checked
             tensors = _check(func, args, kwargs)
         out = func(*args, **kwargs)  # under torch.device("meta")
@@ -141,7 +151,9 @@ def _check(func, args, kwargs) -> list:
         index = {id(t) for t in _tensors([args[1]], [])
                  if not t.is_floating_point() and t.device.type == "cpu" and not is_device(t)}
         checked = [t for t in tensors if id(t) not in index]
-    if func in _COPIES or func in _SHAPED:
+    if func is torch.Tensor.__setitem__:  # the value is copied in, as by copy_
+        checked = [t for t in checked if t is not args[2]] if len(args) > 2 else checked
+    elif func in _COPIES or func in _SHAPED:
         checked = checked[:1]
     places = {_where(t) for t in checked if t.dim() > 0}
     if places and any(t.dim() == 0 and is_device(t) for t in checked):

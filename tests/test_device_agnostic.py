@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import kanlab
+from kanlab import plotting
 from kanlab.ops import _kan_linear, _triton
 from kanlab.train import FitConfig
 
@@ -58,6 +59,43 @@ def test_workflow_stays_on_device(dtype):
         kanlab.fit(model, data, FitConfig(steps=2))
         assert_on_device([model, model(x)], dtype)
         assert model.symbolic_formula(x=x) is not None
+        model = model.prune_input(x=x)  # edge moments of symbolic edges
+        assert_on_device(model, dtype)
+
+
+def test_fit_options_stay_on_device():
+    """The fit's other paths (minibatches, continuation choice, trapped-start retries, kept
+    L-BFGS memory, the float64 stall phase, smoothness, a loss function) run on a device."""
+    with on_device():
+        data = kanlab.create_dataset(_target, 2, train_num=60, test_num=30, device=DEVICE)
+        model = kanlab.KAN([2, 3, 1], grid=4, device=DEVICE)
+        every = dict(steps=4, grid_update_num=2, stop_grid_update_step=4, progress=False)
+        for options in (dict(batch=16, opt="Adam", lr=1e-2),
+                        dict(choose_continuation="extended_quadratic"),
+                        dict(retry_trapped=1, retry_trapped_above=1e-9),
+                        dict(keep_memory_below=0.5, grid_carry=True, grid_max_change=2.0),
+                        dict(float64_when_stalled=True, lamb=1e-3),
+                        dict(lamb_smooth=1e-3, loss_fn=lambda p, y: (p - y).pow(2).mean())):
+            kanlab.fit(model, data, FitConfig(**every, **options))
+            assert_on_device(model, torch.float32)
+
+
+def test_plots_of_a_model_on_device():
+    """The figures of a model on a device: its data go to the CPU for matplotlib."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    with on_device():
+        data = kanlab.create_dataset(_target, 2, train_num=60, test_num=30, device=DEVICE)
+        x = data["train_input"]
+        model = kanlab.KAN([2, 2, 1], grid=4, device=DEVICE)
+        kanlab.fit(model, data, FitConfig(steps=2, progress=False))
+        plotting.plot_network(model, x)
+        plotting.plot_bspline_basis(model.layers[0], edge=(0, 0))
+        plotting.plot_edge_in_use(model, x)  # a spline edge
+        plotting.plot_compare(model, _target, ranges=[(-1, 1), (-1, 1)])
+        model.auto_symbolic(lib=["x", "x^2", "sin"], x=x, r2_threshold=0.0)
+        plotting.plot_edge_in_use(model, x)  # a symbolic edge against its former spline
+    matplotlib.pyplot.close("all")
 
 
 def test_generator_draws_ignore_the_default_device():

@@ -7,7 +7,10 @@ import matplotlib
 import pytest
 import torch
 
-from kanlab.pykan import KAN, create_dataset
+from kanlab.pykan import KAN, create_dataset, create_dataset_from_data, fit_params
+from kanlab.pykan.KANLayer import KANLayer
+from kanlab.pykan.MLP import MLP
+from kanlab.pykan.Symbolic_KANLayer import Symbolic_KANLayer
 
 from _device_guard import DEVICE, assert_on_device, on_device
 
@@ -72,3 +75,44 @@ def test_float64_default_stays_on_device(default_float64):
         model.fix_symbolic(0, 0, 0, "sin")
         model.fit(data, steps=2)
         assert_on_device([data, model, model(data["train_input"])], default_float64)
+
+
+def test_structure_edits_stay_on_device():
+    """swap, auto_swap, perturb, expand_width/depth, prune_input and the fit's other paths
+    (minibatches, singularity avoidance, grid updates from step 0) run on a device."""
+    with on_device():
+        data = create_dataset(_target, n_var=2, train_num=60, test_num=30, device=DEVICE)
+        model = KAN(width=[2, 3, 1], grid=3, k=3, seed=1, device=DEVICE, auto_save=False)
+        model.fit(data, steps=2, batch=20, opt="Adam")
+        model.fit(data, steps=2, singularity_avoiding=True)
+        model.fit(data, steps=2, start_grid_update_step=0, stop_grid_update_step=2)
+        model.swap(1, 0, 1)
+        model.auto_swap()
+        model.perturb(mag=0.1)
+        model.expand_width(1, 1)
+        model.expand_depth()
+        model.fit(data, steps=2)
+        model = model.prune_input()
+        assert_on_device([model, model(data["train_input"])], torch.float32)
+
+
+def test_standalone_layers_and_helpers_on_device():
+    """pykan's KANLayer, Symbolic_KANLayer and MLP built with device=, and the helpers given
+    device tensors, keep to that device."""
+    with on_device():
+        data = create_dataset(_target, n_var=2, train_num=60, test_num=30, device=DEVICE)
+        x = data["train_input"]
+        layer = KANLayer(in_dim=2, out_dim=3, device=DEVICE)
+        layer.update_grid_from_samples(x)
+        assert_on_device([layer, layer(x)], torch.float32)
+        sym = Symbolic_KANLayer(in_dim=2, out_dim=3, device=DEVICE)
+        r2 = sym.fix_symbolic(0, 0, "sin", x=x[:, 0], y=torch.sin(x[:, 0]), verbose=False)
+        assert_on_device([sym, sym(x), r2], torch.float32)
+        params, r2 = fit_params(x[:, 0], torch.sin(x[:, 0]), torch.sin, verbose=False)
+        assert_on_device([params, r2], torch.float32)
+        split = create_dataset_from_data(x, data["train_label"], device=DEVICE, seed=0)
+        assert_on_device(split, torch.float32)
+        mlp = MLP(width=[2, 5, 1], device=DEVICE)
+        mlp.fit(data, steps=2)
+        mlp.plot()
+        assert_on_device([mlp, mlp(x)], torch.float32)
