@@ -116,3 +116,42 @@ def test_standalone_layers_and_helpers_on_device():
         mlp.fit(data, steps=2)
         mlp.plot()
         assert_on_device([mlp, mlp(x)], torch.float32)
+
+
+def test_loadckpt_takes_map_location(tmp_path):
+    """loadckpt passes map_location to torch.load (a model saved on a GPU loads on a machine
+    without one with map_location="cpu"): every storage goes through it."""
+    model = KAN(width=[2, 2, 1], grid=3, auto_save=False)
+    model.saveckpt(str(tmp_path / "m"))
+    seen = []
+    loaded = KAN.loadckpt(str(tmp_path / "m"), map_location=lambda s, where: seen.append(where) or s)
+    assert seen and set(seen) == {"cpu"}
+    x = torch.rand(4, 2)
+    torch.testing.assert_close(loaded(x), model(x))
+
+
+def test_double_model_on_float64_data():
+    """A float32 model made float64 with .double() trains on float64 data on a device, and
+    a float32 model takes float64 data (cast to its dtype), as pykan's do."""
+    with on_device():
+        data = create_dataset(_target, n_var=2, train_num=40, test_num=20, device=DEVICE)
+        wide = {k: v.double() for k, v in data.items()}
+        model = KAN(width=[2, 2, 1], grid=3, seed=0, device=DEVICE, auto_save=False)
+        model.fit(wide, steps=2)
+        assert_on_device(model, torch.float32)
+        model.double()
+        model.fit(wide, steps=2)
+        model = model.prune().refine(4)
+        assert_on_device([model, model(wide["train_input"])], torch.float64)
+
+
+def test_api_10_device_pattern():
+    """API_10_device's cells: a model built on the CPU then moved with .to(device), data made
+    on the device, a regularised Adam fit without grid updates."""
+    with on_device():
+        model = KAN(width=[4, 5, 1], grid=3, k=3, seed=0, auto_save=False).to(DEVICE)
+        data = create_dataset(lambda x: torch.exp(x[:, [0]] * x[:, [1]] + x[:, [2]] - x[:, [3]]),
+                              n_var=4, train_num=50, test_num=20, device=DEVICE)
+        model.fit(data, opt="Adam", lr=1e-3, steps=3, lamb=1e-3, lamb_entropy=5.,
+                  update_grid=False)
+        assert_on_device([model, model(data["train_input"])], torch.float32)

@@ -154,7 +154,8 @@ class Symbolic_KANLayer(SymbolicEdges):
         candidate = _name(fun_name) if named else _candidate_from_callable("anonymous", fun_name)
         r2 = None
         if x is None or y is None or not named:
-            params = (torch.rand(4, device="cpu") * 2 - 1).tolist() if random else [1.0, 0.0, 1.0, 0.0]
+            params = ((torch.rand(4, device="cpu") * 2 - 1).tolist() if random
+                      else [1.0, 0.0, 1.0, 0.0])
         else:
             from kanlab.symbolic import fit_candidate
             fit = fit_candidate(_in_place(x).reshape(-1),

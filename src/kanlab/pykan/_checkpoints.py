@@ -74,9 +74,11 @@ class Checkpoints:
         atomic_write_bytes(str(path) + ".pt", buf.getvalue())
 
     @staticmethod
-    def loadckpt(path="model"):
-        """Read a model written by :meth:`saveckpt`."""
-        return torch.load(str(path) + ".pt", weights_only=False)
+    def loadckpt(path="model", map_location=None):
+        """Read a model written by :meth:`saveckpt`, on the device it was saved from or on
+        ``map_location`` (``torch.load``'s: e.g. ``"cpu"`` for a model saved on a GPU, on a
+        machine without one)."""
+        return torch.load(str(path) + ".pt", weights_only=False, map_location=map_location)
 
     def rewind(self, model_id: str):
         """The model as auto-saved at version ``model_id`` (``"round.state_id"``), carried on

@@ -336,7 +336,8 @@ def connection_cost(model) -> float:
     cost = 0.0
     for l, s in enumerate(model.edge_scores):
         n_in = s.shape[1]
-        xi = (torch.arange(n_in, dtype=s.dtype, device="cpu") + 0.5) / n_in  # on the host, as s.cpu()
+        # on the host, as s.cpu() below
+        xi = (torch.arange(n_in, dtype=s.dtype, device="cpu") + 0.5) / n_in
         owner = torch.tensor(model.subnode_to_node(l + 1), device="cpu")
         xo = (owner.to(s.dtype) + 0.5) / model.width[l + 1]
         cost += float((s.cpu() * (xo[:, None] - xi[None, :]).abs()).sum())

@@ -136,8 +136,10 @@ class _Rows:
 
     def __init__(self, cands: list[Candidate], k: int, project=None):
         self.cands, self.k, self.project = cands, k, project
-        self.free_a = torch.tensor([not c.scale_free for c in cands], device="cpu").repeat_interleave(k)
-        self.free_b = torch.tensor([not c.shift_free for c in cands], device="cpu").repeat_interleave(k)
+        self.free_a = torch.tensor([not c.scale_free for c in cands],
+                                   device="cpu").repeat_interleave(k)
+        self.free_b = torch.tensor([not c.shift_free for c in cands],
+                                   device="cpu").repeat_interleave(k)
 
         self.domains = [(i, c.domain) for i, c in enumerate(cands) if c.domain is not None]
 
