@@ -158,13 +158,15 @@ class KANLayer(Stamped, nn.Module):
         self.reset_parameters(generator)
 
     def _initial_knots(self, grid_range, device=None, dtype=None) -> Tensor:
-        ranges = torch.as_tensor(grid_range, dtype=torch.float64)
+        # knots are built on the host in float64, then moved (the same knots on every device)
+        ranges = torch.as_tensor(grid_range, dtype=torch.float64, device="cpu")
         if ranges.shape == (2,):
             ranges = ranges.expand(self.in_features, 2)
         if ranges.shape != (self.in_features, 2):
             raise ValueError(f"grid_range must be (lo, hi) or {self.in_features} such pairs, "
                              f"got shape {tuple(ranges.shape)}")
-        rows = [uniform_knots(self.grid, self.k, tuple(r.tolist()), dtype=torch.float64)
+        rows = [uniform_knots(self.grid, self.k, tuple(r.tolist()), dtype=torch.float64,
+                              device="cpu")
                 for r in ranges]
         knots = torch.stack(rows).to(dtype=dtype or torch.get_default_dtype())
         if not bool((knots[:, 1:] > knots[:, :-1]).all()):
@@ -182,7 +184,10 @@ class KANLayer(Stamped, nn.Module):
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Draw the initial coefficients and scales (pykan's initialisation)."""
         def rand(*shape):
-            u = torch.rand(*shape, generator=generator, dtype=torch.float64)
+            # drawn where the generator lives (CPU's global one if None), so the draw is the
+            # same on every device and torch.set_default_device("cuda") takes a CPU generator
+            u = torch.rand(*shape, generator=generator, dtype=torch.float64,
+                           device="cpu" if generator is None else generator.device)
             return u.to(device=self.coef.device, dtype=self.coef.dtype)
 
         self.coef.copy_((rand(*self.coef.shape) - 0.5) * self.noise_scale / self.grid)

@@ -203,7 +203,7 @@ class KAN(KANMethods, Stamped, nn.Module):
         self.grid_eps = float(grid_eps)
         self.noise_scale = float(noise_scale)
         self.sb_trainable, self.sp_trainable = bool(sb_trainable), bool(sp_trainable)
-        ranges = torch.as_tensor(grid_range, dtype=torch.float64)
+        ranges = torch.as_tensor(grid_range, dtype=torch.float64, device="cpu")  # host-side checks
         per_input = ranges.dim() == 2
         self.grid_range = ranges.tolist()
         generator = torch.Generator().manual_seed(seed)

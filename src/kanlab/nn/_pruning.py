@@ -77,10 +77,9 @@ def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[T
     var = edge_mean_squares(w, cov)
     mean = torch.einsum("oif,if->oi", w, mean_f)
     for outs, ins, values in symbolic.edge_outputs(x):  # values (B, E)
-        var = var.index_put((torch.tensor(outs), torch.tensor(ins)),
-                            values.var(0, unbiased=False), accumulate=True)
-        mean = mean.index_put((torch.tensor(outs), torch.tensor(ins)), values.mean(0),
-                              accumulate=True)
+        edges = (torch.tensor(outs, device=var.device), torch.tensor(ins, device=var.device))
+        var = var.index_put(edges, values.var(0, unbiased=False), accumulate=True)
+        mean = mean.index_put(edges, values.mean(0), accumulate=True)
     return mean, var.sqrt()
 
 

@@ -182,7 +182,8 @@ class SymbolicEdges(Stamped, nn.Module):
         if not builtin:
             self.custom[(i, j)] = candidate
         self.code[j, i] = CODES.index(candidate.name) if builtin else CUSTOM_FUNCTION
-        self.affine[j, i] = torch.as_tensor(params, dtype=self.affine.dtype)
+        self.affine[j, i] = torch.as_tensor(params, dtype=self.affine.dtype,
+                                            device=self.affine.device)
         self.mask[j, i] = 1.0
         self.regroup()
 

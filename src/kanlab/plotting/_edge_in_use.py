@@ -68,10 +68,10 @@ def plot_edge_in_use(model, x=None, *, in_vars=None, path: str | os.PathLike | N
         a, b, c, d = (float(v) for v in sym.affine[j, i].detach().cpu())
         fn = sym.candidate_at(i, j).fn
         lo, hi = ax_edge.get_xlim()
-        xs = torch.linspace(lo, hi, 301, dtype=torch.float64)
+        xs = torch.linspace(lo, hi, 301, dtype=torch.float64, device="cpu")  # the formula's
         with torch.no_grad():
             ys = (c * fn(a * xs + b) + d).numpy()
-            full = _edge_total(layer, xs, j, i)
+            full = _edge_total(layer, xs.to(layer.knots), j, i)  # ... and the layer's
         # the formula replaces the whole edge (base + spline), drawn against that total
         ax_edge.plot(xs.numpy(), full, color="tab:blue", lw=1.4, label="former edge (total)")
         ax_edge.plot(xs.numpy(), np.where(np.isfinite(ys), ys, np.nan), color="tab:red",
@@ -86,7 +86,7 @@ def _spline_part_vanishes(layer, ax, j: int, i: int, rel: float = 1e-6) -> bool:
     """Draw the edge's total on ``ax`` when its spline part is 0 against it (a linear edge,
     as in a ridge model): the panel is then not a flat line.  True when it did."""
     lo, hi = ax.get_xlim()
-    xs = torch.linspace(lo, hi, 301, dtype=layer.scale_base.dtype)
+    xs = torch.linspace(lo, hi, 301, dtype=layer.scale_base.dtype, device=layer.knots.device)
     with torch.no_grad():
         full = _edge_total(layer, xs, j, i)
         _, spline_w = layer.edge_weight()
@@ -95,7 +95,7 @@ def _spline_part_vanishes(layer, ax, j: int, i: int, rel: float = 1e-6) -> bool:
     spread = float(np.ptp(full))
     if not (spread > 0 and float(np.ptp(part)) <= rel * spread):
         return False
-    ax.plot(xs.numpy(), full, color="tab:blue", lw=1.4, label="edge (total: base + spline)")
+    ax.plot(xs.cpu().numpy(), full, color="tab:blue", lw=1.4, label="edge (total: base + spline)")
     ax.set_ylabel("edge output")
     ax.legend(loc="best", fontsize=8, framealpha=0.9)
     return True

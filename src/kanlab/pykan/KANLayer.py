@@ -121,25 +121,28 @@ class KANLayer(nn.Module):
         self.base_fun = base_fun
         self.grid_eps = float(grid_eps)
         self.save_plot_data = bool(save_plot_data)
-        dtype = torch.get_default_dtype()
+        # built on the CPU (pykan's draws come from its global generator), then moved to
+        # ``device`` below, whatever torch's default device
+        host = dict(dtype=torch.get_default_dtype(), device="cpu")
+        dtype = host["dtype"]
         # pykan's knots: G + 1 points, then k more on each side at the same step
-        points = torch.linspace(lo, hi, steps=num + 1, dtype=dtype)[None, :].expand(in_dim, -1)
+        points = torch.linspace(lo, hi, steps=num + 1, **host)[None, :].expand(in_dim, -1)
         self.register_buffer("grid", extend_grid(points, k_extend=k).contiguous())
         # pykan's draws, in its order: the noise at the grid points, then the base weights
-        noise = (torch.rand(num + 1, in_dim, out_dim) - 0.5) * noise_scale / num
+        noise = (torch.rand(num + 1, in_dim, out_dim, **host) - 0.5) * noise_scale / num
         self.coef = nn.Parameter(initial_coef(noise, self.grid, k).to(dtype))
-        self.register_buffer("mask", torch.ones(in_dim, out_dim, dtype=dtype))
-        spread = (torch.rand(in_dim, out_dim) * 2 - 1) / np.sqrt(in_dim)
+        self.register_buffer("mask", torch.ones(in_dim, out_dim, **host))
+        spread = (torch.rand(in_dim, out_dim, **host) * 2 - 1) / np.sqrt(in_dim)
         self.scale_base = nn.Parameter(scale_base_mu / np.sqrt(in_dim) + scale_base_sigma * spread,
                                        requires_grad=bool(sb_trainable))
-        sp = torch.full((in_dim, out_dim), float(scale_sp) / np.sqrt(in_dim), dtype=dtype)
+        sp = torch.full((in_dim, out_dim), float(scale_sp) / np.sqrt(in_dim), **host)
         if sparse_init:
             sp = sp * sparse_mask(in_dim, out_dim).t().to(dtype)
         self.scale_sp = nn.Parameter(sp, requires_grad=bool(sp_trainable))
         # the evaluator: kanlab's layer on the same knots (its own weights are never used)
         self.__dict__["_engine"] = _EngineLayer(
             in_dim, 1, grid=num, k=k, grid_range=(lo, hi), base_fun=engine_fun,
-            noise_scale=0.0, extrapolate="extended", dtype=dtype)
+            noise_scale=0.0, extrapolate="extended", **host)
         self.__dict__["_engine_grid"] = None
         self.to(available_device(device))
 

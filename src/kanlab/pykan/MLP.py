@@ -43,7 +43,7 @@ def _entropy_bits(p: torch.Tensor, dim: int) -> torch.Tensor:
 
 def _sparsity(values: list[torch.Tensor], lamb_l1: float, lamb_entropy: float) -> torch.Tensor:
     """L1 plus entropy of every tensor in ``values`` (matrices: rows and columns; vectors: whole)."""
-    total = torch.zeros(())
+    total = values[0].new_zeros(()) if values else torch.zeros(())  # on the values' device
     for v in values:
         a = v.abs()
         total = total + lamb_l1 * a.sum()
@@ -68,9 +68,11 @@ class MLP(nn.Module):
             raise ValueError(f"act must be 'silu' (pykan's only MLP activation), got {act!r}")
         self.width = width
         self.depth = len(width) - 1
+        # drawn on the CPU from the seeded CPU generator (the same weights on every device,
+        # whatever torch's default device), then moved below
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(seed))
-            self.linears = nn.ModuleList(nn.Linear(width[i], width[i + 1])
+            self.linears = nn.ModuleList(nn.Linear(width[i], width[i + 1], device="cpu")
                                          for i in range(self.depth))
         self.act_fun = nn.SiLU()
         self.save_act = bool(save_act)
@@ -211,11 +213,11 @@ class MLP(nn.Module):
     def connection_cost(self) -> torch.Tensor:
         """Sum of ``|w|`` times the horizontal distance between the neurons it joins."""
         with torch.no_grad():
-            total = torch.zeros(())
+            total = torch.zeros((), device="cpu")  # summed on the host
             for lin in self.linears:
                 n_out, n_in = lin.weight.shape
-                x_out = (torch.arange(n_out) + 0.5) / n_out
-                x_in = (torch.arange(n_in) + 0.5) / n_in
+                x_out = (torch.arange(n_out, device="cpu") + 0.5) / n_out
+                x_in = (torch.arange(n_in, device="cpu") + 0.5) / n_in
                 total = total + ((x_out[:, None] - x_in[None, :]).abs()
                                  * lin.weight.detach().abs().cpu()).sum()
         return total

@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 
 from kanlab.nn._symbolic_edges import NO_FUNCTION, SymbolicEdges
+from kanlab.pykan._args import as_tensor_in_place as _in_place
 from kanlab.pykan._legacy import available_device
 from kanlab.pykan._singularity import for_candidate
 
@@ -160,12 +161,15 @@ class Symbolic_KANLayer(SymbolicEdges):
         candidate = _name(fun_name) if named else _candidate_from_callable("anonymous", fun_name)
         r2 = None
         if x is None or y is None or not named:
-            params = (torch.rand(4) * 2 - 1).tolist() if random else [1.0, 0.0, 1.0, 0.0]
+            params = ((torch.rand(4, device="cpu") * 2 - 1).tolist() if random
+                      else [1.0, 0.0, 1.0, 0.0])
         else:
             from kanlab.symbolic import fit_candidate
-            fit = fit_candidate(torch.as_tensor(x).reshape(-1), torch.as_tensor(y).reshape(-1),
-                                candidate, a_range=a_range, b_range=b_range)
-            params, r2 = [float(v) for v in fit.params], torch.tensor(float(fit.r2))
+            fit = fit_candidate(_in_place(x).reshape(-1),
+                                _in_place(y).reshape(-1), candidate,
+                                a_range=a_range, b_range=b_range)
+            params = [float(v) for v in fit.params]
+            r2 = torch.tensor(float(fit.r2), device=self.affine.device)
             if verbose:
                 print(f"r2 is {float(r2)}")
         mask = self.mask[j, i].clone()
@@ -182,7 +186,8 @@ class Symbolic_KANLayer(SymbolicEdges):
             raise ValueError("in_id and out_id must be non-empty")
         sub = Symbolic_KANLayer(len(in_id), len(out_id), device=self.device)
         sub.to(self.affine.dtype)
-        grid = torch.meshgrid(torch.tensor(out_id), torch.tensor(in_id), indexing="ij")
+        grid = torch.meshgrid(torch.tensor(out_id, device=self.mask.device),
+                              torch.tensor(in_id, device=self.mask.device), indexing="ij")
         sub.mask.copy_(self.mask[grid])
         sub.code.copy_(self.code[grid])
         sub.affine.copy_(self.affine[grid])

@@ -34,7 +34,7 @@ def _edge_outputs(model, l: int, x: Tensor) -> tuple[Tensor, Tensor]:
     spline = layer.edge_values(x) * layer.mask.unsqueeze(0)
     total = spline.clone()
     for outs, ins, values in symbolic.edge_outputs(x):
-        total[:, torch.tensor(outs), torch.tensor(ins)] += values
+        total[:, torch.tensor(outs, device=x.device), torch.tensor(ins, device=x.device)] += values
     return total, spline
 
 

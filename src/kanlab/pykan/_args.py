@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import torch
 from torch import Tensor, nn
 
 # torch modules that kanlab's kernels know by name (others run on the pure-PyTorch path)
@@ -49,3 +50,10 @@ def index_list(name: str, ids, size: int) -> list[int]:
     if not ids or any(not -size <= i < size for i in ids):
         raise ValueError(f"{name} must be a non-empty list of indices in [0, {size}), got {ids}")
     return ids
+
+
+def as_tensor_in_place(value) -> Tensor:
+    """``value`` as a tensor: a tensor stays where it is, anything else (numpy arrays,
+    lists) lands on the CPU whatever torch's default device (``torch.as_tensor`` would move
+    a tensor there too)."""
+    return value if isinstance(value, Tensor) else torch.as_tensor(value, device="cpu")

@@ -78,20 +78,23 @@ class Checkpoints:
         atomic_write_bytes(str(path) + ".pt", buf.getvalue())
 
     @classmethod
-    def loadckpt(cls, path="model"):
+    def loadckpt(cls, path="model", map_location=None):
         """Read a model written by :meth:`saveckpt` (``path + '.pt'``) or by pykan 0.2.8's
         ``saveckpt(path)`` (``path_config.yml`` and ``path_state``; ``path`` may name one of
         them), whichever is there.  A pykan model continues its splines as pykan's
         (``extrapolate="extended"``), so it computes pykan's outputs inside and outside the
-        grid."""
+        grid.  The model comes back on the device it was saved from, or on ``map_location``
+        (``torch.load``'s: e.g. ``"cpu"`` for a model saved on a GPU, on a machine without
+        one)."""
         from kanlab.pykan._pykan_state import load_checkpoint, pykan_files
         path = str(path)
         if os.path.isfile(path + ".pt"):
-            return torch.load(path + ".pt", weights_only=False)
+            return torch.load(path + ".pt", weights_only=False, map_location=map_location)
         if path.endswith(".pt") and os.path.isfile(path):
-            return torch.load(path, weights_only=False)
-        if pykan_files(path) is not None:
-            return load_checkpoint(cls, path)
+            return torch.load(path, weights_only=False, map_location=map_location)
+        if pykan_files(path) is not None:  # read on the host
+            model = load_checkpoint(cls, path)
+            return model if map_location is None else model.to(map_location)
         hint = ""
         if os.path.isdir(path):  # e.g. the auto-save folder: name a version in it
             names = sorted(n[: -len(e)] for n in os.listdir(path)

@@ -93,7 +93,7 @@ def apply_noise_scale_base(model, noise_scale_base, seed) -> None:
     generator = torch.Generator().manual_seed(int(seed))
     for layer in model.layers:
         spread = 2 * torch.rand(layer.scale_base.shape, generator=generator,
-                                dtype=torch.float64) - 1
+                                dtype=torch.float64, device="cpu") - 1
         weights = 1.0 / math.sqrt(layer.in_features) + value * spread
         layer.scale_base.copy_(weights.to(layer.scale_base))
 
@@ -137,14 +137,15 @@ def draw_initial_weights(model, seed, noise_scale: float, scale_base_mu: float,
     torch.manual_seed(int(seed))
     generator = None  # the global one, as pykan
     drawn = torch.get_default_dtype()
+    host = dict(generator=generator, dtype=drawn, device="cpu")  # CPU draws, then moved
     for layer in model.layers:
         n_in, n_out, g, k = layer.in_features, layer.out_features, layer.grid, layer.k
         # pykan draws in torch's default dtype whatever the model's dtype
-        noise = (torch.rand(g + 1, n_in, n_out, generator=generator, dtype=drawn) - 0.5) \
+        noise = (torch.rand(g + 1, n_in, n_out, **host) - 0.5) \
             * noise_scale / g
         coef = initial_coef(noise, layer.knots.detach().to(drawn).cpu(), k)  # (in, out, G + k)
         layer.coef.copy_(coef.permute(1, 0, 2).to(layer.coef) * layer.mask.unsqueeze(-1))
-        spread = (torch.rand(n_in, n_out, generator=generator, dtype=drawn) * 2 - 1) \
+        spread = (torch.rand(n_in, n_out, **host) * 2 - 1) \
             / math.sqrt(n_in)
         base = scale_base_mu / math.sqrt(n_in) + scale_base_sigma * spread.to(torch.float64)
         layer.scale_base.copy_(base.T.to(layer.scale_base) * layer.mask)

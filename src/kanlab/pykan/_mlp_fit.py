@@ -56,7 +56,8 @@ def fit_mlp(model, dataset, *, opt, steps, log, lamb, lamb_l1, lamb_entropy, los
     def objective(idx):
         pred = model(x_tr if idx is None else x_tr[idx])
         data = loss_fn(pred, y_tr if idx is None else y_tr[idx])
-        reg = model.reg(reg_metric, lamb_l1, lamb_entropy) if model.save_act else torch.zeros(())
+        reg = (model.reg(reg_metric, lamb_l1, lamb_entropy) if model.save_act
+               else torch.zeros((), device=data.device))
         state["train"], state["reg"] = data.detach(), reg.detach()
         return data + lamb * reg
 
@@ -64,7 +65,7 @@ def fit_mlp(model, dataset, *, opt, steps, log, lamb, lamb_l1, lamb_entropy, los
     bar = tqdm(range(steps), desc="description", ncols=100, file=stream)
     try:
         for step in bar:
-            idx = None if full else torch.randperm(n_tr, generator=gen)[:batch]
+            idx = None if full else torch.randperm(n_tr, generator=gen, device="cpu")[:batch]
             if opt == "LBFGS":
                 def closure():
                     optimizer.zero_grad()
@@ -77,7 +78,8 @@ def fit_mlp(model, dataset, *, opt, steps, log, lamb, lamb_l1, lamb_entropy, los
                 objective(idx).backward()
                 optimizer.step()
             with torch.no_grad():
-                t_idx = None if full or batch >= n_te else torch.randperm(n_te, generator=gen)[:batch]
+                t_idx = (None if full or batch >= n_te
+                         else torch.randperm(n_te, generator=gen, device="cpu")[:batch])
                 test = loss_fn(model(x_te if t_idx is None else x_te[t_idx]),
                                y_te if t_idx is None else y_te[t_idx])
             results["train_loss"].append(np.asarray(float(torch.sqrt(state["train"]))))

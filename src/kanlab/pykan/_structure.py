@@ -158,10 +158,11 @@ def perturb(model, mag=1.0, mode="non-intrusive") -> None:
                          f"got {mode!r}")
     depth = len(model.layers)
     for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
-        names = sym.names
-        active = torch.tensor([[sym.mask[j, i] != 0 and names[j][i] not in (None, "0")
+        names, on = sym.names, (sym.mask != 0).tolist()
+        active = torch.tensor([[on[j][i] and names[j][i] not in (None, "0")
                                 for i in range(layer.in_features)]
-                               for j in range(layer.out_features)], dtype=torch.bool)
+                               for j in range(layer.out_features)], dtype=torch.bool,
+                              device=layer.mask.device)
         if active.numel() == 0:
             continue
         if l == depth - 1 and mode == "non-intrusive":
@@ -275,8 +276,9 @@ def _grow(model, l, rows=(), cols=(), perturb=False) -> None:
     layer, sym = _new_layer(model, n_in, n_out)
     if not isinstance(model.extrapolate, str):  # one continuation per layer: this one's
         model.extrapolate[l] = layer.extrapolate
-    keep_r = torch.tensor([r for r in range(n_out) if r not in set(rows)], dtype=torch.long)
-    keep_c = torch.tensor([c for c in range(n_in) if c not in set(cols)], dtype=torch.long)
+    where = dict(dtype=torch.long, device=old.knots.device)
+    keep_r = torch.tensor([r for r in range(n_out) if r not in set(rows)], **where)
+    keep_c = torch.tensor([c for c in range(n_in) if c not in set(cols)], **where)
     grid = (keep_r[:, None], keep_c[None, :])
     knots = torch.empty(n_in, old.knots.shape[1], dtype=old.knots.dtype, device=old.knots.device)
     knots[keep_c] = old.knots
@@ -343,8 +345,9 @@ def connection_cost(model) -> float:
     cost = 0.0
     for l, s in enumerate(model.edge_scores):
         n_in = s.shape[1]
-        xi = (torch.arange(n_in, dtype=s.dtype) + 0.5) / n_in
-        owner = torch.tensor(model.subnode_to_node(l + 1))
+        # on the host, as s.cpu() below
+        xi = (torch.arange(n_in, dtype=s.dtype, device="cpu") + 0.5) / n_in
+        owner = torch.tensor(model.subnode_to_node(l + 1), device="cpu")
         xo = (owner.to(s.dtype) + 0.5) / model.n_nodes[l + 1]
         cost += float((s.cpu() * (xo[:, None] - xi[None, :]).abs()).sum())
     return cost

@@ -71,7 +71,7 @@ def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, ve
     uniformly from ``[-1, 1)`` by torch's global generator, as pykan) and return None."""
     candidate = _name(fun_name)
     if not fit_params_bool:
-        params = (torch.rand(4) * 2 - 1).tolist() if random else None
+        params = (torch.rand(4, device="cpu") * 2 - 1).tolist() if random else None
         _sym.fix_symbolic(model, l, i, j, candidate, fit_params=False, params=params)
         return None
     fit = _sym.fix_symbolic(model, l, i, j, candidate, x=model._data(None), fit_params=True,
@@ -81,7 +81,7 @@ def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, ve
         if fit.r2 < 0.9:
             print("r2 is not very high, please double check if you are choosing the correct "
                   "symbolic function.")
-    return torch.tensor(fit.r2)
+    return torch.tensor(fit.r2, device=model.device)
 
 
 def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weight_simple,

@@ -94,12 +94,13 @@ def sparse_mask(in_dim: int, out_dim: int) -> Tensor:
 
     Nodes are placed evenly on ``[0, 1]`` in each layer; returns ``(out, in)``.
     """
-    xin = (torch.arange(in_dim, dtype=torch.float64) + 0.5) / in_dim
-    xout = (torch.arange(out_dim, dtype=torch.float64) + 0.5) / out_dim
+    host = dict(dtype=torch.float64, device="cpu")  # on the CPU, whatever the default device
+    xin = (torch.arange(in_dim, **host) + 0.5) / in_dim
+    xout = (torch.arange(out_dim, **host) + 0.5) / out_dim
     dist = (xout[:, None] - xin[None, :]).abs()  # (out, in)
-    mask = torch.zeros(out_dim, in_dim, dtype=torch.float64)
-    mask[torch.arange(out_dim), dist.argmin(1)] = 1.0
-    mask[dist.argmin(0), torch.arange(in_dim)] = 1.0
+    mask = torch.zeros(out_dim, in_dim, **host)
+    mask[torch.arange(out_dim, device="cpu"), dist.argmin(1)] = 1.0
+    mask[dist.argmin(0), torch.arange(in_dim, device="cpu")] = 1.0
     return mask
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from kanlab._validation import check_int
+from kanlab.pykan._args import as_tensor_in_place as _in_place
 from kanlab.pykan._legacy import available_device, seed_globals
 from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, column_function, ex_round
 from kanlab.train._datasets import label_inputs
@@ -44,7 +45,8 @@ def _pykan_inputs(n_var: int, ranges, train_num: int, test_num: int) -> tuple:
     for lo, hi in r:
         for part, num in (("train", train_num), ("test", test_num)):
             # the width times a uniform draw, plus the lower end (in that order, as pykan rounds)
-            columns[part].append(torch.rand(num, dtype=dtype) * float(hi - lo) + float(lo))
+            columns[part].append(torch.rand(num, dtype=dtype, device="cpu") * float(hi - lo)
+                                 + float(lo))
     return torch.stack(columns["train"], 1), torch.stack(columns["test"], 1)
 
 
@@ -90,7 +92,7 @@ def create_dataset_from_data(inputs, labels, train_ratio=0.8, device="cpu", seed
     """Split ``(inputs, labels)`` at random into train and test, as pykan does: the training
     rows are drawn with numpy's global generator (pykan's; ``seed``, an int, draws them from a
     private one instead), the test rows are the others."""
-    inputs, labels = torch.as_tensor(inputs), torch.as_tensor(labels)
+    inputs, labels = _in_place(inputs), _in_place(labels)
     if inputs.shape[0] != labels.shape[0]:
         raise ValueError(f"inputs has {inputs.shape[0]} rows but labels {labels.shape[0]}")
     n = inputs.shape[0]
@@ -157,11 +159,13 @@ def fit_params(x, y, fun, a_range=(-10, 10), b_range=(-10, 10), grid_number=101,
     """
     from kanlab.pykan._symbolic import _candidate_from_callable
     from kanlab.symbolic import fit_candidate
-    fit = fit_candidate(torch.as_tensor(x).reshape(-1), torch.as_tensor(y).reshape(-1),
+    fit = fit_candidate(_in_place(x).reshape(-1), _in_place(y).reshape(-1),
                         _candidate_from_callable("f", fun), a_range=a_range, b_range=b_range)
     if verbose:
         print(f"r2 is {fit.r2}")
-    return torch.tensor([float(v) for v in fit.params]), torch.tensor(float(fit.r2))
+    where = x.device if isinstance(x, torch.Tensor) else "cpu"  # pykan's: on x's device
+    return (torch.tensor([float(v) for v in fit.params], device=where),
+            torch.tensor(float(fit.r2), device=where))
 
 
 def model2param(model) -> torch.Tensor:

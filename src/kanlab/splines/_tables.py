@@ -117,7 +117,7 @@ def cardinal_matrix(k: int, dtype: torch.dtype, device) -> Tensor:
 
 
 def _cardinal(k: int, dtype: torch.dtype, device) -> Tensor:
-    window = torch.arange(2 * k + 2, dtype=torch.float64)
+    window = torch.arange(2 * k + 2, dtype=torch.float64, device="cpu")  # made once, then moved
     return _window_polynomials(window, k).t().to(dtype=dtype, device=device)
 
 

@@ -140,7 +140,8 @@ def _registered(func, numpy: bool) -> Callable | None:
         return candidate.fn
     if candidate.numpy_fn is not None:
         return candidate.numpy_fn
-    return lambda a: candidate.fn(torch.as_tensor(np.asarray(a, dtype=np.float64))).numpy()
+    return lambda a: candidate.fn(torch.as_tensor(np.asarray(a, dtype=np.float64),
+                                                  device="cpu")).numpy()
 
 
 def _float_of_number(expr) -> float:

@@ -213,7 +213,8 @@ def _check_options(r2_threshold, complexity_weight, n_starts, max_iter) -> None:
 def _in_box(box: Box | None, cand: Candidate, a: float, b: float) -> tuple[float, float]:
     if box is None:
         return a, b
-    pa, pb, _ = box.project(cand, torch.tensor([a], dtype=_F64), torch.tensor([b], dtype=_F64))
+    pa, pb, _ = box.project(cand, torch.tensor([a], dtype=_F64, device="cpu"),
+                            torch.tensor([b], dtype=_F64, device="cpu"))
     return float(pa), float(pb)
 
 

@@ -21,13 +21,15 @@ _F64 = torch.float64
 _GRID_SAMPLES = 128  # samples the coarse grid uses
 _LM_SAMPLES = 256  # samples the multi-start refinement uses; the best start then sees all
 # The coarse grids (normalised coordinates).
-_RATES = torch.logspace(-1, math.log10(30.0), 16, dtype=_F64)
-_EDGE_GAPS = torch.logspace(-3, 1.5, 16, dtype=_F64)  # singularities just outside the data
-_SHIFTS = torch.cat([torch.linspace(-2, 2, 17, dtype=_F64),  # |s| < 5: f(α(x̃ - s)) with a
+# the search runs on the host in float64, whatever torch's default device
+_HOST = dict(dtype=_F64, device="cpu")
+_RATES = torch.logspace(-1, math.log10(30.0), 16, **_HOST)
+_EDGE_GAPS = torch.logspace(-3, 1.5, 16, **_HOST)  # singularities just outside the data
+_SHIFTS = torch.cat([torch.linspace(-2, 2, 17, **_HOST),  # |s| < 5: f(α(x̃ - s)) with a
                      1 + _EDGE_GAPS[:13:3], -1 - _EDGE_GAPS[:13:3]])  # far s only mimics exp
-_FINE_SHIFTS = torch.cat([torch.linspace(-3, 3, 49, dtype=_F64), 1 + _EDGE_GAPS, -1 - _EDGE_GAPS])
-_EXP_RATES = torch.logspace(-2, math.log10(30.0), 24, dtype=_F64)
-_FREQUENCIES = torch.arange(0.25, 25.01, 0.5, dtype=_F64)  # sin(πx), sin(5x), ... ~8 periods
+_FINE_SHIFTS = torch.cat([torch.linspace(-3, 3, 49, **_HOST), 1 + _EDGE_GAPS, -1 - _EDGE_GAPS])
+_EXP_RATES = torch.logspace(-2, math.log10(30.0), 24, **_HOST)
+_FREQUENCIES = torch.arange(0.25, 25.01, 0.5, **_HOST)  # sin(πx), sin(5x), ... ~8 periods
 _PHASES = 8
 # The search box: a rate below _MIN_RATE only approaches a simpler function (cos(εx) -> x²),
 # and far beyond the box values overflow.
@@ -42,15 +44,15 @@ def _kink_shifts(xt: Tensor) -> Tensor:
 
 def _start_grid(cand: Candidate, xt: Tensor) -> tuple[Tensor, Tensor]:
     """The coarse ``(α, β)`` pairs for ``cand``, two ``(P,)`` tensors."""
-    signs = torch.tensor([1.0] if cand.symmetric else [1.0, -1.0], dtype=_F64)
+    signs = torch.tensor([1.0] if cand.symmetric else [1.0, -1.0], **_HOST)
     if cand.scale_free and cand.shift_free:
-        return torch.ones(1, dtype=_F64), torch.zeros(1, dtype=_F64)
+        return torch.ones(1, **_HOST), torch.zeros(1, **_HOST)
     if cand.shift_free:
         alpha = torch.cat([sg * _EXP_RATES for sg in signs])
         return alpha, torch.zeros_like(alpha)
     if cand.period is not None and not cand.scale_free:
         rates = torch.cat([sg * _FREQUENCIES for sg in signs])
-        phases = cand.period * torch.arange(_PHASES, dtype=_F64) / _PHASES
+        phases = cand.period * torch.arange(_PHASES, **_HOST) / _PHASES
         return rates.repeat_interleave(_PHASES), phases.repeat(rates.numel())
     # u = α·(x̃ - s): rates times shifts; scale-free candidates need only the sign of α
     rates = signs if cand.scale_free else torch.cat([sg * _RATES for sg in signs])
@@ -121,10 +123,10 @@ def _place_kink(cand: Candidate, alpha: float, beta: float, xt: Tensor, yt: Tens
                 sorted_xt: Tensor, width: int) -> tuple[float, float]:
     """Move a kink to the best gap between samples near where it is (all samples)."""
     mids = (sorted_xt[1:] + sorted_xt[:-1]) / 2
-    p = int(torch.searchsorted(sorted_xt, torch.tensor([-beta / alpha], dtype=_F64)))
+    p = int(torch.searchsorted(sorted_xt, torch.tensor([-beta / alpha], **_HOST)))
     window = mids[max(0, p - width):p + width]
-    a = torch.full((window.numel() + 1,), alpha, dtype=_F64)
-    b = torch.cat([torch.tensor([beta], dtype=_F64), -alpha * window])
+    a = torch.full((window.numel() + 1,), alpha, **_HOST)
+    b = torch.cat([torch.tensor([beta], **_HOST), -alpha * window])
     best = _best_pairs(cand, a, b, xt, yt, 1)
     return (alpha, beta) if best is None else (alpha, float(b[best[0]]))
 
@@ -134,8 +136,10 @@ class _Rows:
 
     def __init__(self, cands: list[Candidate], k: int, project=None):
         self.cands, self.k, self.project = cands, k, project
-        self.free_a = torch.tensor([not c.scale_free for c in cands]).repeat_interleave(k)
-        self.free_b = torch.tensor([not c.shift_free for c in cands]).repeat_interleave(k)
+        self.free_a = torch.tensor([not c.scale_free for c in cands],
+                                   device="cpu").repeat_interleave(k)
+        self.free_b = torch.tensor([not c.shift_free for c in cands],
+                                   device="cpu").repeat_interleave(k)
 
         self.domains = [(i, c.domain) for i, c in enumerate(cands) if c.domain is not None]
 
@@ -203,7 +207,7 @@ def _refine(rows: _Rows, alpha: Tensor, beta: Tensor, xt: Tensor, yt: Tensor,
             max_iter: int) -> tuple[Tensor, Tensor, Tensor]:
     """Batched Levenberg–Marquardt over all rows; ``(R,)`` in and out (α, β, ssr)."""
     n_cands, k = len(rows.cands), rows.k
-    v, fp, ok = rows.evaluate(torch.ones(n_cands, dtype=torch.bool), alpha, beta, xt)
+    v, fp, ok = rows.evaluate(torch.ones(n_cands, dtype=torch.bool, device="cpu"), alpha, beta, xt)
     e2, coef, norm, r, ssr = _project(v, ok, yt)
     free_a, free_b = rows.free_a, rows.free_b
     lam = torch.full_like(alpha, 1e-3)
@@ -272,7 +276,7 @@ def search(cands: list[Candidate], xt: Tensor, yt: Tensor, order: Tensor, consta
     """
     def spread(m: int) -> Tensor:  # m samples evenly spread over the sorted x, ends included
         m = min(m, xt.numel())
-        return order[torch.linspace(0, xt.numel() - 1, m).round().long()]
+        return order[torch.linspace(0, xt.numel() - 1, m, device="cpu").round().long()]
 
     grid, lm = spread(_GRID_SAMPLES), spread(_LM_SAMPLES)
     starts = [_coarse_starts(c, xt[grid], yt[grid], n_starts, project) for c in cands]
@@ -288,7 +292,7 @@ def search(cands: list[Candidate], xt: Tensor, yt: Tensor, order: Tensor, consta
         alpha, beta, ssr = _refine(_Rows(live_cands, n_starts, project), alpha, beta, xt[lm],
                                    yt[lm], max_iter)
         best = torch.argmin(ssr.view(len(live), n_starts), dim=1) + \
-            torch.arange(len(live)) * n_starts
+            torch.arange(len(live), device="cpu") * n_starts
         alpha, beta = alpha[best], beta[best]
         rows = _Rows(live_cands, 1, project)  # the best start of each candidate
         if any(c.kink for c in live_cands):  # the exact gap for a kink needs all samples

@@ -28,7 +28,7 @@ FUNCTIONS: dict[str, tuple[str, int]] = {
 
 
 def _parse_ranges(ranges, n_var: int) -> Tensor:
-    r = torch.as_tensor(ranges, dtype=torch.float64)
+    r = torch.as_tensor(ranges, dtype=torch.float64, device="cpu")  # host-side checks
     if r.shape == (2,):
         r = r.expand(n_var, 2)
     if r.shape != (n_var, 2):
@@ -56,7 +56,7 @@ def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 
     seed
         seed of a private ``torch.Generator``; the global RNG is untouched.
     dtype, device
-        of the returned tensors (default dtype if None).
+        of the returned tensors (torch's default dtype and device if None).
 
     Returns
     -------
@@ -86,9 +86,12 @@ def create_dataset(f: Callable[[Tensor], Tensor], n_var: int = 2, ranges=(-1.0, 
                          f"{dtype}: lo and hi round to the same number; use float64 or "
                          "shift the inputs")
     generator = torch.Generator().manual_seed(seed)
+    # Drawn on the CPU generator's device (the same numbers everywhere), then moved: to
+    # torch's default device when none is given, as factory functions do.
+    device = torch.get_default_device() if device is None else device
     out = {}
     for part, num in (("train", train_num), ("test", test_num)):
-        u = torch.rand(num, n_var, generator=generator, dtype=dtype)
+        u = torch.rand(num, n_var, generator=generator, dtype=dtype, device="cpu")
         x = (r[:, 0] + (r[:, 1] - r[:, 0]) * u).to(device)
         out[f"{part}_input"], out[f"{part}_label"] = x, label_inputs(f, x, dtype)
     return out

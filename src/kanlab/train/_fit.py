@@ -178,7 +178,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
         if batch == n_train:
             xb, yb = x_fit, y_fit
         else:
-            idx = torch.randperm(n_train, generator=generator)[:batch].to(x_train.device)
+            idx = torch.randperm(n_train, generator=generator, device=generator.device)[:batch]
+            idx = idx.to(x_train.device)
             xb, yb = x_fit[idx], y_fit[idx]
         grid_now = (cfg.update_grid and step % grid_every == 0
                     and cfg.start_grid_update_step <= step < cfg.stop_grid_update_step)

@@ -102,7 +102,7 @@ def _penalty_python(q: Tensor, weights: tuple) -> tuple[Tensor, Tensor]:
               if qv >= 0 else 0.0 for i, (d, v, qv) in enumerate(zip(drow, mrow, qrow))]
              for o, (drow, mrow, qrow) in enumerate(zip(dm, m, qs))]
     return (q.new_tensor(lamb * value),
-            torch.tensor(slope, dtype=torch.float64).to(q.dtype))
+            torch.tensor(slope, dtype=torch.float64, device=q.device).to(q.dtype))
 
 
 def _entropy_lines(lines: list, mass: float, tiny: float) -> tuple[float, list]:
