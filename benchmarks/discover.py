@@ -122,12 +122,13 @@ from discover_heldout10 import HELD_OUT_10  # noqa: E402  (blind: 8b46bbf and th
 from discover_heldout11 import HELD_OUT_11  # noqa: E402  (blind: 4672c4e and the final code of 2026-12-05, 4th)
 from discover_heldout12 import HELD_OUT_12  # noqa: E402  (blind: 230da03 and the final code of 2026-12-05, 5th)
 from discover_heldout13 import HELD_OUT_13  # noqa: E402  (blind: after the 6th session's discover change)
+from discover_heldout14 import HELD_OUT_14  # noqa: E402  (blind: 037f115, 2026-12-06)
 
 GROUPS = {"main": LAWS, "heldout": HELD_OUT, "heldout2": HELD_OUT_2, "heldout3": HELD_OUT_3,
           "heldout4": HELD_OUT_4, "heldout5": HELD_OUT_5, "heldout6": HELD_OUT_6,
           "heldout7": HELD_OUT_7, "heldout8": HELD_OUT_8, "heldout9": HELD_OUT_9,
           "heldout10": HELD_OUT_10, "heldout11": HELD_OUT_11,
-          "heldout12": HELD_OUT_12, "heldout13": HELD_OUT_13}
+          "heldout12": HELD_OUT_12, "heldout13": HELD_OUT_13, "heldout14": HELD_OUT_14}
 # every law by name; a name used again by a later group (heldout8/9 reuse a few of main's and
 # the first groups' names for other ranges or constants) keeps the earlier group's law here,
 # and `--group G` runs G's own (make_data/fresh_points take the group's dict)
