@@ -103,3 +103,16 @@ def test_a_polynomial_to_a_fitted_power():
         for noise in (0.0, 0.01):
             expr, err, _ = best_found(polynomial_root_formulas, law, ranges, names, noise=noise)
             assert err < (1e-7 if noise == 0 else 3e-3), (names, noise, err, expr)
+
+
+def test_an_exponential_less_its_start_at_one_percent_noise():
+    """P·(exp(r·t) − 1) (the interest earned continuously) and I·(exp(V/(n·0.05)) − 1):
+    log(y/h + 1)·m is linear, with the start ``h`` an input, at 0 and 1 % noise."""
+    laws = ((lambda P, r, t: P * (np.exp(r * t) - 1), [(1, 5), (0.01, 0.1), (0, 30)], "P r t"),
+            (lambda I, V, n: I * (np.exp(V / (n * 0.05)) - 1), [(1, 3), (0, 0.4), (1, 2)],
+             "I V n"))
+    for law, ranges, names in laws:
+        for noise in (0.0, 0.01):
+            expr, err, _ = best_found(polynomial_root_formulas, law, ranges, names, noise=noise)
+            assert err < (1e-9 if noise == 0 else 3e-3), (names, noise, err, expr)
+            assert "exp" in str(expr)

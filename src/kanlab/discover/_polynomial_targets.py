@@ -12,6 +12,8 @@ back to ``y``.  The families:
   every row: ``K/(1 + exp(−r(t − t0)))`` is ``log(K/y − 1) = r·t0 − r·t``, a Fermi-Dirac
   occupation ``1/(exp((E − μ)/T) + 1)`` is ``T·log(1/y − 1) = E − μ``; and its sibling
   ``t = log(h/y + 1)·m``, ``h/(exp(u) − 1)`` (Bose-Einstein, Planck);
+- a *growth*, ``t = log(y/h + 1)·m``: ``y = h·(exp(P/m) − 1)``, an exponential less its
+  start (a diode's current ``I0·(exp(V/(n·Vt)) − 1)``, a charging capacitor's deficit);
 - a root with a *fitted* power, ``t = (|y|/m)^q`` (``m`` 1 or an input to a power of
   :data:`DIVISOR_POWERS`, ``q`` chosen where a quadratic in the inputs fits ``t`` best):
   an isentropic ratio ``p·(1 + (γ − 1)/2·M²)^(γ/(γ − 1))`` is ``(y/p)^(2/7) = 1 + 0.2·M²``.
@@ -57,7 +59,7 @@ def polynomial_targets(X, y, symbols) -> list[Target]:
     with np.errstate(all="ignore"):
         # a fitted root's power was chosen by a quadratic already: not low_only
         for low_only, family in ((False, _roots), (True, _angles), (True, _logistics),
-                                 (False, _fitted_roots)):
+                                 (True, _growths), (False, _fitted_roots)):
             for t, w, back, formula in family(X, y, symbols):
                 if np.all(np.isfinite(t)) and float(np.ptp(t)) > 0 \
                         and np.all(np.isfinite(w)) and float(np.max(w)) > 0:
@@ -134,6 +136,28 @@ def _logistics(X, y, symbols):
                 def formula(P, h_expr=h_expr, m_expr=m_expr, s=s):
                     return h_expr / (sympy.exp(P / m_expr) - s)
                 yield log_ratio * m, slope / np.abs(m), back, formula
+
+
+def _growths(X, y, symbols):
+    """``t = log(y/h + 1)·m``: ``y = h·(exp(P/m) − 1)`` (``h`` 1 or a positive input)."""
+    import sympy
+    heights = [(np.ones(len(y)), 1)] + [(X[:, i], sym) for i, sym in enumerate(symbols)
+                                        if np.all(X[:, i] > 0)]
+    for h, h_expr in heights:
+        inside = y / h + 1
+        ok = inside > 0  # noise may push a few rows near y = -h past it: no weight
+        if np.mean(ok) < MIN_INSIDE:
+            continue
+        log_ratio = np.where(ok, np.log(np.where(ok, inside, 1.0)), 0.0)
+        slope = np.where(ok, np.abs(y + h), 0.0)  # |dy/d log(y/h + 1)|
+        for m, m_expr in _multipliers(X, symbols, pairs=False):
+
+            def back(u, rows, h=h, m=m):
+                return h[rows] * (np.exp(u / m[rows]) - 1)
+
+            def formula(P, h_expr=h_expr, m_expr=m_expr):
+                return h_expr * (sympy.exp(P / m_expr) - 1)
+            yield log_ratio * m, slope / np.abs(m), back, formula
 
 
 def _fitted_roots(X, y, symbols):
