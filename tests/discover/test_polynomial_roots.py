@@ -91,3 +91,28 @@ def test_a_richer_polynomial_must_beat_the_law_by_more_than_the_noise():
         for f in out:
             monomials_used = max(sum(not a.is_Number for a in s.args) for s in f.atoms(sympy.Add))
             assert monomials_used == 1, (seed, f)
+
+
+def test_a_polynomial_to_a_fitted_power():
+    """p0·(1 - c·h)^5.256 (the barometric formula of a troposphere) and a·(1 + b²/3)^(-1.5):
+    a power that is no integer's reciprocal; ``(y/p0)^(1/5.256)`` is linear in ``h``.  The
+    power is fitted (then the constants refitted), at 0 and 1 % noise."""
+    laws = ((lambda p0, h: p0 * (1 - 0.02257 * h) ** 5.256, [(50, 150), (0, 10)], "p0 h"),
+            (lambda a, b: a * (1 + b ** 2 / 3) ** -1.5, [(1, 3), (0, 3)], "a b"))
+    for law, ranges, names in laws:
+        for noise in (0.0, 0.01):
+            expr, err, _ = best_found(polynomial_root_formulas, law, ranges, names, noise=noise)
+            assert err < (1e-7 if noise == 0 else 3e-3), (names, noise, err, expr)
+
+
+def test_an_exponential_less_its_start_at_one_percent_noise():
+    """P·(exp(r·t) − 1) (the interest earned continuously) and I·(exp(V/(n·0.05)) − 1):
+    log(y/h + 1)·m is linear, with the start ``h`` an input, at 0 and 1 % noise."""
+    laws = ((lambda P, r, t: P * (np.exp(r * t) - 1), [(1, 5), (0.01, 0.1), (0, 30)], "P r t"),
+            (lambda I, V, n: I * (np.exp(V / (n * 0.05)) - 1), [(1, 3), (0, 0.4), (1, 2)],
+             "I V n"))
+    for law, ranges, names in laws:
+        for noise in (0.0, 0.01):
+            expr, err, _ = best_found(polynomial_root_formulas, law, ranges, names, noise=noise)
+            assert err < (1e-9 if noise == 0 else 3e-3), (names, noise, err, expr)
+            assert "exp" in str(expr)

@@ -179,13 +179,15 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                              ("rational", sum_ratio_formulas), ("waves", wave_formulas),
                              ("exponents", exponent_formulas),
                              ("homogeneous", homogeneous_formulas),
-                             ("polynomial roots", polynomial_root_formulas)):
-            # cheap (0.1 s): tried unless a formula is exact, even where a look-alike's
-            # residuals pass for noise
+                             ("polynomial roots", polynomial_root_formulas),
+                             ("rational", pade_formulas)):
+            # cheap (0.1-0.5 s): tried unless a formula is exact, even where a look-alike's
+            # residuals pass for noise (a root of a quartic passed for f·sqrt((1 + b)/(1 - b))
+            # at 1 %, and the Padé fits that hold that law were never tried)
             if min((c["val_rmse"] for c in candidates), default=math.inf) > EXACT * scale:
                 _add(candidates, seen, find(data["X_train"], data["y_train"], data["X_val"],
                                             data["y_val"], symbols), source, symbols, data)
-        for source, find in (("transformed", transformed_formulas), ("rational", pade_formulas),
+        for source, find in (("transformed", transformed_formulas),
                              ("rational", rational_formulas), ("scaled", scaled_formulas)):
             if _done(candidates, [], scale, data, symbols):
                 break
