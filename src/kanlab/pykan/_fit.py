@@ -71,7 +71,9 @@ FIRST_GRID_UPDATE_MARGIN = 3.0
 # λ = 0.01 the penalty tells it (RMSE alone would switch, and lose the one-node pruning).
 # docs/pykan_notebook_runs.md, pykU.
 # A model built with another continuation (KAN(extrapolate="extended"), kanlab's argument)
-# keeps it: the choice is made only between these two.
+# keeps it: the choice is made only between these two.  It is made for the grid a model
+# starts on: `refine` gives the switched layers "quadratic" back and the refined model's
+# fits choose no more (kanlab.pykan._model._continuation_after_refine; thin).
 CONTINUATION_CHOICE = "extended_quadratic"
 # L-BFGS starts anew at every grid update (FitConfig.keep_memory_below off).  Keeping its
 # memory across updates that moved no knot by more than half an interval, as pykan keeps one
@@ -300,14 +302,18 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     retry_trapped=RETRY_TRAPPED, retry_trapped_above=RETRY_TRAPPED_ABOVE,
                     choose_continuation=(
                         CONTINUATION_CHOICE if all(layer.extrapolate in _CHOSEN_FROM
-                                                   for layer in model.layers) else None),
+                                                   for layer in model.layers)
+                        and not getattr(model, "continuation_fixed", False) else None),
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify or pred_fn is not None) else None)
     with avoid_singularities(model, float(y_th) if singularity_avoiding else None):
         try:
-            _fit(model, dataset, cfg)
+            history = _fit(model, dataset, cfg)
         finally:
             bar.close()
     model.reference_input = x_tr
+    if cfg.choose_continuation is not None and cfg.update_grid:  # refine: theirs back
+        model.chosen_continuations = sorted(set(getattr(model, "chosen_continuations", None)
+                                                or ()) | set(history.continuation_layers))
     model.log_history("fit")
     return results

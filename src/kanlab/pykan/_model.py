@@ -32,12 +32,14 @@ from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._old_api import OldApi
 from kanlab.pykan._symbolic_methods import SymbolicMethods
+from kanlab.train._continuation_choice import set_continuations
 
 __all__ = ["KAN", "MultKAN", "adopt"]
 
 # pykan-only attributes carried over when kanlab returns a new model (prune, refine, copy)
 _PYKAN_ATTRS = ("auto_save", "ckpt_path", "round", "state_id", "save_act", "symbolic_enabled",
-                "node_scores", "edge_scores", "subnode_scores", "history_log")
+                "node_scores", "edge_scores", "subnode_scores", "history_log",
+                "chosen_continuations", "continuation_fixed")
 
 
 def _width(width):
@@ -67,6 +69,28 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
                    "save_act": True, "symbolic_enabled": True}.get(name)
         setattr(new, name, getattr(template, name, default) if template is not None else default)
     return new
+
+
+def _continuation_after_refine(new: "KAN", chosen: list[int]) -> None:
+    """The continuation of a refined model whose fits have chosen one (kanlab.pykan._fit's
+    CONTINUATION_CHOICE): the layers they switched go back to ``"quadratic"``, and its fits
+    choose no more.
+
+    The choice is made on the first interval after a grid update of a model's first grid,
+    where the hidden values must travel about two intervals beyond it (pykU).  After
+    ``refine`` they need not travel: the grid spans the same range, in finer intervals, and
+    what the continuation decides is how rows beyond the training rows' hidden range (a
+    thin corner's test rows) are extrapolated, which the training objective does not see.
+    There the extension's free end coefficients on intervals of the fine grid, and the end
+    curvature handed over beyond them, missed by up to 0.7 where the quadratic continuation
+    of the coarse fit's ends did not: on pykan's refine loop (G = 3 -> 10 -> 20, 500 rows,
+    seeds 0-2) test RMSE ×31-121 of pykan 0.2.8's with the choice kept, ×1.0-1.5 with this
+    (docs/pykan_notebook_runs.md, thin).
+    """
+    if any(l < len(new.layers) for l in chosen):
+        set_continuations(new, ["quadratic" if l in chosen else layer.extrapolate
+                                for l, layer in enumerate(new.layers)])
+    new.chosen_continuations, new.continuation_fixed = [], True
 
 
 class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKAN):
@@ -126,6 +150,9 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         self.ckpt_path = str(ckpt_path)
         self.round, self.state_id = int(round), int(state_id)
         self.node_scores = self.edge_scores = self.subnode_scores = None
+        # the layers kanlab.pykan's fits switched (None: none has chosen yet), and whether
+        # fits may still choose (not after a refine: _continuation_after_refine)
+        self.chosen_continuations, self.continuation_fixed = None, False
         self.history_log = [f"### Round {self.round} ###", f"init => {self.round}.{self.state_id}"] \
             if self.auto_save else []
         if self.auto_save:
@@ -218,6 +245,9 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         """A copy on ``new_grid`` intervals that computes the same function."""
         g = as_int("new_grid", new_grid if new_grid is not None else grid)
         new = adopt(super().refine(g), self)
+        chosen = getattr(self, "chosen_continuations", None)
+        if chosen is not None:  # a fit has chosen the continuation
+            _continuation_after_refine(new, chosen)
         new.round, new.state_id = self.round + 1, 0
         if new.auto_save:
             new.auto_checkpoint()
