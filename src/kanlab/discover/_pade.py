@@ -71,12 +71,25 @@ def _prefactor(X, y, r, rest):
     L = np.log(np.abs(y[keep]))
     w = np.abs(y[keep]) / float(np.max(np.abs(y[keep])))
     A = np.column_stack([Z, _bspline(r[keep])]) * w[:, None]
-    coef, *_ = np.linalg.lstsq(A, L * w, rcond=None)
+    coef = _lstsq(A, L * w)
+    if coef is None:
+        return None
     a = coef[:len(rest)]
     snapped = np.round(2 * a) / 2
     if not np.all(np.isfinite(a)) or np.max(np.abs(a - snapped)) > SNAP:
         return None
     return snapped
+
+
+def _lstsq(A, b):
+    """Least squares ``A·c ≈ b``, or None where the system is not finite (a power of ``r``
+    beyond float64) or LAPACK's SVD does not converge."""
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b))):
+        return None
+    try:
+        return np.linalg.lstsq(A, b, rcond=None)[0]
+    except np.linalg.LinAlgError:
+        return None
 
 
 def _fit(t, r, pp, qp):
@@ -89,7 +102,9 @@ def _fit(t, r, pp, qp):
     for _ in range(2):  # then reweighted by 1/|Q|: an error e in t is e·|Q| in t·Q
         cscale = np.sqrt(np.sum((M * w[:, None]) ** 2, axis=0))
         cscale[cscale == 0] = 1.0
-        c, *_ = np.linalg.lstsq(M * w[:, None] / cscale, t * w, rcond=None)
+        c = _lstsq(M * w[:, None] / cscale, t * w)
+        if c is None:
+            return None
         coef = c / cscale
         Q = 1 + _polynomial(r, coef[len(pp):], qp)
         if not np.all(np.isfinite(Q)) or np.min(np.abs(Q)) < MIN_DENOMINATOR * np.median(np.abs(Q)):
