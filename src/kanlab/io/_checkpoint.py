@@ -57,6 +57,7 @@ from kanlab.io._atomic import atomic_write_bytes
 from kanlab.io._checkpoint_read import DTYPES, FORMAT, FORMAT_VERSION, bad as _bad, \
     check_sizes, check_values, read_file
 from kanlab.nn._edge_bases import DEFAULT_BASIS
+from kanlab.nn._layer import CONTINUATION_KEY
 from kanlab.nn._network import KAN
 from kanlab.ops._base_functions import BASE_FUNCTIONS
 from kanlab.splines._bspline import EXTRAPOLATIONS, check_knots
@@ -203,10 +204,15 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
 
 
 def _default_symbolic(model: KAN, tensors: dict[str, Tensor]) -> None:
-    """Files from before symbolic edges existed: no edge is symbolic."""
+    """Files from before symbolic edges existed: no edge is symbolic; files from before the
+    state held each layer's continuation: the metadata's (already set on the layers)."""
     for l, sym in enumerate(model.symbolic):
         for key in ("mask", "code", "affine"):
             tensors.setdefault(f"symbolic.{l}.{key}", getattr(sym, key).detach().clone())
+    own = model.state_dict()
+    for l in range(len(model.layers)):
+        key = f"layers.{l}.{CONTINUATION_KEY}"
+        tensors.setdefault(key, own[key])
 
 
 def load(path, *, map_location=None) -> KAN:

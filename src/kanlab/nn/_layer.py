@@ -17,6 +17,7 @@ from kanlab._validation import check_allocation, check_device, check_float, chec
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._edge_rms import edge_rms
 from kanlab.nn._extrapolation import CORRECTED, beyond_grid, curvature_features, curvature_output
+from kanlab.nn._saved_settings import setting_tensor, take_setting
 from kanlab.nn._stamp import Stamped
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
@@ -35,6 +36,10 @@ def layer_elements(n_in: int, n_out: int, grid: int, k: int, n_basis: int) -> in
 
 def _refresh_after_load(module: "KANLayer", incompatible_keys) -> None:
     module._refresh_knots()
+
+
+# the state_dict entry of a layer's continuation: its index in EXTRAPOLATIONS (append only)
+CONTINUATION_KEY = "extrapolate"
 
 
 class KANLayer(Stamped, nn.Module):
@@ -156,6 +161,29 @@ class KANLayer(Stamped, nn.Module):
         self._refresh_knots()
         self.register_load_state_dict_post_hook(_refresh_after_load)
         self.reset_parameters(generator)
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        # the continuation changes the function beyond the grid (FitConfig.choose_continuation
+        # switches it), so it travels with the tensors (kanlab.nn._saved_settings)
+        destination[prefix + CONTINUATION_KEY] = setting_tensor(
+            self, CONTINUATION_KEY, (EXTRAPOLATIONS.index(self.extrapolate),), self.knots.device)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+        key = prefix + CONTINUATION_KEY
+        code = take_setting(state_dict, key, unexpected_keys, error_msgs, 1, 0,
+                            len(EXTRAPOLATIONS) - 1)
+        if code is None:  # a state_dict from before: the layer keeps its own
+            return
+        how = EXTRAPOLATIONS[code[0]]
+        if how == "extended_quadratic" and self.k < 1:
+            error_msgs.append(f"{key}: 'extended_quadratic' needs a degree k >= 1, this layer "
+                              f"has k={self.k}")
+            return
+        self.extrapolate = how
 
     def _initial_knots(self, grid_range, device=None, dtype=None) -> Tensor:
         # knots are built on the host in float64, then moved (the same knots on every device)

@@ -221,6 +221,7 @@ class KAN(KANMethods, Stamped, nn.Module):
             for layer in self.layers)
         self.input_ids = list(range(width[0])) if input_ids is None else _check_ids(input_ids, width[0])
         self.reference_input: Tensor | None = None  # default data of attribute() / auto_symbolic()
+        self.register_load_state_dict_post_hook(_continuations_after_load)
 
     def __setstate__(self, state: dict) -> None:
         # models pickled before per-node arities stored ``mult_arity`` and ``n_mult``
@@ -376,6 +377,14 @@ class KAN(KANMethods, Stamped, nn.Module):
 
     def extra_repr(self) -> str:
         return f"width={self.width_spec}, grid={self.grid}, k={self.k}"
+
+
+def _continuations_after_load(model: "KAN", incompatible_keys) -> None:
+    """The network's ``extrapolate`` setting follows its layers' continuations, which a
+    ``state_dict`` carries (one string when they agree, else one per layer)."""
+    loaded = [layer.extrapolate for layer in model.layers]
+    if _per_layer(model.extrapolate, len(loaded)) != loaded:
+        model.extrapolate = loaded[0] if len(set(loaded)) == 1 else loaded
 
 
 def _per_layer(extrapolate, n_layers: int) -> list[str]:

@@ -23,6 +23,8 @@ import torch
 
 __all__ = ["Checkpoints"]
 
+CHOICE_KEY = "continuation_choice"
+
 
 class Checkpoints:
     """``saveckpt``, ``loadckpt``, ``rewind``/``checkout``, ``copy`` and the auto-save hook.
@@ -114,6 +116,32 @@ class Checkpoints:
         if is_pykan_state(state_dict):
             return load_state(self, state_dict, strict=strict)
         return super().load_state_dict(state_dict, strict=strict, assign=assign)
+
+    # the fits' continuation choice (chosen_continuations, continuation_fixed: _model.py,
+    # _fit.py) in the state_dict, next to the layers' continuations: [fixed, then per
+    # layer 1 chosen / 0 not / -1 no fit has chosen yet]
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        from kanlab.nn._saved_settings import setting_tensor
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        chosen = getattr(self, "chosen_continuations", None)
+        per_layer = tuple(-1 if chosen is None else int(l in chosen)
+                          for l in range(len(self.layers)))
+        destination[prefix + CHOICE_KEY] = setting_tensor(
+            self, CHOICE_KEY, (int(bool(getattr(self, "continuation_fixed", False))),)
+            + per_layer, self.layers[0].knots.device)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        from kanlab.nn._saved_settings import take_setting
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+        saved = take_setting(state_dict, prefix + CHOICE_KEY, unexpected_keys, error_msgs,
+                             1 + len(self.layers), -1, 1)
+        if saved is None:  # a state_dict from before (or of a native KAN): the model's own
+            return
+        self.continuation_fixed = saved[0] == 1
+        self.chosen_continuations = (None if all(c == -1 for c in saved[1:])
+                                     else [l for l, c in enumerate(saved[1:]) if c == 1])
 
     def rewind(self, model_id: str):
         """The model as auto-saved at version ``model_id`` (``"round.state_id"``), carried on

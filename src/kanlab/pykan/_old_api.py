@@ -115,7 +115,9 @@ class OldApi:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # a coarser grid: pykan's projection
             refined = NativeKAN.refine(another_model, self.grid)
-        self.load_state_dict(refined.state_dict())
+        # this model keeps its own continuations (the other's fit may have chosen its own)
+        self.load_state_dict({key: t for key, t in refined.state_dict().items()
+                              if not key.endswith(".extrapolate")})
         x = self._data(x)
         self.reference_input = x.detach()
         return self
