@@ -283,3 +283,39 @@ def test_rewind_reaches_a_version_that_pykan_auto_saved(capsys):
     assert back.round == 2 and back.state_id == 0
     _same_outputs(pk, back, 2)
     assert os.path.isfile("./model/2.0.pt")  # kanlab's auto-save goes on beside pykan's files
+
+
+def test_loading_leaves_the_global_generators_alone():
+    """pykan's loadckpt builds its model with seed 1 and so reseeds torch, numpy and random;
+    loading here leaves them where the caller had them (failed before: the next draw after a
+    load was seed 1's)."""
+    import random
+
+    import numpy as np
+    pk = kan.KAN(width=[2, 3, 1], grid=3, k=3, seed=0, auto_save=False)
+    pk.saveckpt("./rng")
+    torch.manual_seed(123), np.random.seed(123), random.seed(123)
+    want = torch.rand(3), np.random.rand(3), random.random()
+    torch.manual_seed(123), np.random.seed(123), random.seed(123)
+    pykan.KAN.loadckpt("./rng")
+    got = torch.rand(3), np.random.rand(3), random.random()
+    assert torch.equal(got[0], want[0]) and np.array_equal(got[1], want[1]) and got[2] == want[2]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a machine without CUDA")
+def test_a_checkpoint_saved_on_a_gpu_says_how_to_load_it_on_a_cpu():
+    """pykan's config names the device it was saved from; on a machine without CUDA that is
+    a ValueError naming map_location (failed before: torch's CUDA error out of the
+    constructor), and map_location='cpu' loads it."""
+    pk = kan.KAN(width=[2, 3, 1], grid=3, k=3, seed=0, auto_save=False)
+    pk.saveckpt("./gpu")
+    with open("./gpu_config.yml") as f:
+        text = f.read()
+    assert "device: cpu" in text
+    with open("./gpu_config.yml", "w") as f:
+        f.write(text.replace("device: cpu", "device: cuda"))
+    with pytest.raises(ValueError, match=r"saved on 'cuda'.*map_location='cpu'"):
+        pykan.KAN.loadckpt("./gpu")
+    ours = pykan.KAN.loadckpt("./gpu", map_location="cpu")
+    assert ours.device.type == "cpu"
+    _same_outputs(pk, ours, 2)

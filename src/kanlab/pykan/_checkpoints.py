@@ -94,9 +94,8 @@ class Checkpoints:
             return torch.load(path + ".pt", weights_only=False, map_location=map_location)
         if path.endswith(".pt") and os.path.isfile(path):
             return torch.load(path, weights_only=False, map_location=map_location)
-        if pykan_files(path) is not None:  # read on the host
-            model = load_checkpoint(cls, path)
-            return model if map_location is None else model.to(map_location)
+        if pykan_files(path) is not None:
+            return load_checkpoint(cls, path, map_location)
         hint = ""
         if os.path.isdir(path):  # e.g. the auto-save folder: name a version in it
             names = sorted(n[: -len(e)] for n in os.listdir(path)

@@ -28,6 +28,7 @@ the loaded model computes pykan's outputs outside the grid too.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections import namedtuple
@@ -273,8 +274,39 @@ def _names(config: dict, l: int, sym, file: str) -> list[list[str]]:
     return names
 
 
-def load_checkpoint(cls, path):
-    """The model pykan 0.2.8's ``saveckpt(path)`` wrote, as a ``cls`` (kanlab.pykan's KAN)."""
+@contextlib.contextmanager
+def _global_generators_kept():
+    """torch's, numpy's and Python's global generators as they were, whatever runs inside
+    (a model built to be loaded into draws pykan's seed-1 start: loading is no reseeding)."""
+    import random
+
+    import numpy as np
+    states = torch.random.get_rng_state(), np.random.get_state(), random.getstate()
+    try:
+        yield
+    finally:
+        torch.random.set_rng_state(states[0])
+        np.random.set_state(states[1])
+        random.setstate(states[2])
+
+
+def _device(config, config_file, map_location):
+    """Where the loaded model goes: ``map_location``, else the device pykan saved from."""
+    where = config.get("device", "cpu") if map_location is None else map_location
+    try:
+        device = torch.device(where)
+    except (TypeError, RuntimeError) as exc:
+        raise TypeError(f"map_location must be a device (e.g. 'cpu'), got {where!r}") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{config_file}: the model was saved on {where!r} and this machine has "
+                         "no CUDA; load it with loadckpt(path, map_location='cpu')")
+    return device
+
+
+def load_checkpoint(cls, path, map_location=None):
+    """The model pykan 0.2.8's ``saveckpt(path)`` wrote, as a ``cls`` (kanlab.pykan's KAN), on
+    ``map_location`` or else the device it was saved from.  The global random generators are
+    left as they were (pykan's ``loadckpt`` reseeds them through its constructor)."""
     files = pykan_files(path)
     if files is None:
         raise FileNotFoundError(f"no pykan checkpoint at {path!r}: expected {path}_config.yml")
@@ -296,15 +328,17 @@ def load_checkpoint(cls, path):
                          "model with a custom base function cannot be rebuilt from its files")
     coef = state.get("act_fun.0.coef")
     dtype = coef.dtype if isinstance(coef, Tensor) and coef.is_floating_point() else None
+    device = _device(config, config_file, map_location)
     try:
-        model = cls(width=config["width"], grid=config["grid"], k=config["k"],
-                    mult_arity=config.get("mult_arity", 2), base_fun=base_fun,
-                    grid_eps=config.get("grid_eps", 0.02),
-                    grid_range=config.get("grid_range", [-1, 1]),
-                    sp_trainable=config.get("sp_trainable", True),
-                    sb_trainable=config.get("sb_trainable", True),
-                    symbolic_enabled=config.get("symbolic_enabled", True), auto_save=False,
-                    device=config.get("device", "cpu"), dtype=dtype, extrapolate="extended")
+        with _global_generators_kept():
+            model = cls(width=config["width"], grid=config["grid"], k=config["k"],
+                        mult_arity=config.get("mult_arity", 2), base_fun=base_fun,
+                        grid_eps=config.get("grid_eps", 0.02),
+                        grid_range=config.get("grid_range", [-1, 1]),
+                        sp_trainable=config.get("sp_trainable", True),
+                        sb_trainable=config.get("sb_trainable", True),
+                        symbolic_enabled=config.get("symbolic_enabled", True), auto_save=False,
+                        device=device, dtype=dtype, extrapolate="extended")
     except (TypeError, ValueError) as exc:  # say which file holds the bad value
         raise ValueError(f"{config_file}: {exc}") from exc
     from kanlab.pykan._symbolic import _name
