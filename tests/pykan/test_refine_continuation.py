@@ -91,4 +91,4 @@ def test_short_unpenalised_fit_takes_pykans_spline_a_penalised_one_keeps_its_pru
     model(dataset["train_input"])
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         model.fit(dataset, opt="LBFGS", steps=20, lamb=0.01)
-    assert model.prune().width == [2, 1, 1]
+    assert model.prune().width == [[2, 0], [1, 0], [1, 0]]

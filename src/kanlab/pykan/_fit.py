@@ -97,6 +97,16 @@ KEEP_MEMORY_BELOW = None
 RETRY_TRAPPED = 3
 RETRY_TRAPPED_ABOVE = 0.05
 _CHOSEN_FROM = ("quadratic", CONTINUATION_CHOICE)
+
+
+def _chooses(model) -> bool:
+    """Whether this fit chooses the continuation: every layer on this module's default, or on
+    what an earlier fit chose for it; a continuation the user built the model with stays, and
+    a refined model's fits choose no more (``continuation_fixed``)."""
+    chosen = set(getattr(model, "chosen_continuations", None) or ())
+    return not getattr(model, "continuation_fixed", False) and all(
+        layer.extrapolate == "quadratic" or (layer.extrapolate in _CHOSEN_FROM and l in chosen)
+        for l, layer in enumerate(model.layers))
 # The fit's float64 steps (after the first) end their L-BFGS iterations once three of them
 # lowered the loss by less than this share of it per evaluation (FitConfig.float64_min_progress).
 # pykan 0.2.8's own steps end at its first failed line search (step length 0, its "lack of
@@ -295,9 +305,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
 
     metric = _NATIVE_METRIC[reg_metric]
     train_lamb = 0.0 if reg_metric == "edge_forward_sum" else float(lamb)
-    choice = (CONTINUATION_CHOICE if all(layer.extrapolate in _CHOSEN_FROM
-                                         for layer in model.layers)
-              and not getattr(model, "continuation_fixed", False) else None)
+    choice = CONTINUATION_CHOICE if _chooses(model) else None
     cfg = FitConfig(opt=opt, steps=steps, lr=float(lr), lamb=train_lamb, lamb_l1=float(lamb_l1),
                     lamb_entropy=float(lamb_entropy), batch=int(batch),
                     update_grid=bool(update_grid), grid_update_num=int(grid_update_num),
