@@ -163,3 +163,32 @@ def test_trials_hand_the_loss_the_fits_own_label_tensors():
                     loss_fn=loss_fn, choose_continuation=TO)
     history = fit(_model(1), data, cfg)
     assert len(history.step) == 4 and math.isfinite(history.train_rmse[-1])
+
+
+@pytest.mark.parametrize("third, kept", [(0.24, "extended"), (0.26, TO), (0.9, TO)])
+def test_a_decisive_candidate_is_kept_only_under_its_factor(third, kept):
+    """``decisive=(name, factor)``: a third branch, kept only when its loss is under factor
+    times the better of the other two (here the switch's 0.5, so under 0.25)."""
+    x, _ = _data()
+    model = _inside(_model(), x)
+    seen = []
+    scores = iter([1.0, 0.5, third])
+
+    def trial():
+        seen.append(model.layers[1].extrapolate)
+        return next(scores)
+
+    layers = choose_continuation(model, x, TO, trial, ("extended", 0.5))
+    assert seen == ["quadratic", TO, "extended"]
+    assert layers == [0, 1]
+    assert [layer.extrapolate for layer in model.layers] == [kept, kept]
+
+
+def test_a_decisive_candidate_needs_the_choice_and_a_factor_in_0_1():
+    FitConfig(choose_continuation=TO, choose_continuation_decisive=("extended", 0.5))
+    for bad in (("extended", 0.0), ("extended", 1.5), ("nope", 0.5), ["extended", 0.5],
+                ("extended", True)):
+        with pytest.raises(ValueError, match="choose_continuation_decisive"):
+            FitConfig(choose_continuation=TO, choose_continuation_decisive=bad)
+    with pytest.raises(ValueError, match="choose_continuation_decisive"):
+        FitConfig(choose_continuation_decisive=("extended", 0.5))

@@ -32,6 +32,7 @@ hidden nodes where one suffices.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Callable
 
@@ -71,28 +72,44 @@ def set_continuations(model, per_layer: list[str]) -> None:
     model.extrapolate = per_layer[0] if len(set(per_layer)) == 1 else list(per_layer)
 
 
-def choose_continuation(model, x: Tensor, to: str, trial: Callable[[], float]) -> list[int]:
+def choose_continuation(model, x: Tensor, to: str, trial: Callable[[], float],
+                        decisive: tuple[str, float] | None = None) -> list[int]:
     """Switch the eligible layers of ``model`` (:func:`switchable_layers` on ``x``) to ``to``
     when that lowers the training loss of the interval ahead; returns the layers switched.
+
+    ``decisive = (name, factor)`` adds a third branch, the eligible layers switched to
+    ``name``, kept only when its loss is under ``factor`` times the better of the other two
+    (``FitConfig.choose_continuation_decisive``).
 
     ``trial()`` trains the interval from the model's current state and returns its training
     loss (``inf`` when it does not evaluate); it is run once per branch, and the model's
     state is put back after each, so the model leaves here in the state it came in, with
     the continuations of the branch kept.
     """
-    layers = switchable_layers(model, x, to)
-    if not any(l > 0 for l in layers):  # see the module's note on layer 0
-        return []
     current = continuations(model)
-    switched = [to if l in layers else how for l, how in enumerate(current)]
+    branches = [(current, [])]
+    for name in (to,) + ((decisive[0],) if decisive else ()):
+        layers = switchable_layers(model, x, name)
+        if any(l > 0 for l in layers):  # see the module's note on layer 0
+            branches.append(([name if l in layers else how for l, how in enumerate(current)],
+                             layers))
+        else:
+            branches.append(None)
+    if all(b is None for b in branches[1:]):
+        return []
     start = {name: t.detach().clone() for name, t in model.state_dict().items()}
     scores = []
-    for per_layer in (current, switched):
-        set_continuations(model, per_layer)
+    for branch in branches:
+        if branch is None:
+            scores.append(math.inf)
+            continue
+        set_continuations(model, branch[0])
         with warnings.catch_warnings():  # the trials' own diagnostics are not the fit's
             warnings.simplefilter("ignore")
             scores.append(trial())
         model.load_state_dict(start)  # knots too (the layers refresh their tables)
-    keep = scores[1] < scores[0]
-    set_continuations(model, switched if keep else current)
-    return layers if keep else []
+    keep = 1 if scores[1] < scores[0] else 0
+    if decisive and scores[2] < decisive[1] * scores[keep]:
+        keep = 2
+    set_continuations(model, branches[keep][0])
+    return branches[keep][1]
