@@ -101,11 +101,12 @@ def test_labels_broadcast_to_n_by_n_say_so():
         model.fit(data, opt="LBFGS", steps=1)
 
 
-@pytest.mark.parametrize("width, trials", [([1, 1], 0), ([1, 2, 1], 2)])
+@pytest.mark.parametrize("width, trials", [([1, 1], 0), ([1, 2, 1], 3)])
 def test_the_continuation_is_tried_only_where_a_layer_input_can_move(monkeypatch, width, trials):
     """The continuation choice trains the interval once per branch; layer 0's inputs are the
     samples (inside its grid throughout), so a [1, 1] fit has nothing to choose: no trials
-    (there were two, a fifth of each of Example_4's 242 fits); a hidden layer still gets them."""
+    (there were two, a fifth of each of Example_4's 242 fits); a hidden layer still gets them
+    (three: the two-way choice and kanlab.pykan's decisive third candidate)."""
     import kanlab.train._fit as fit_module
     calls = []
     real = fit_module._trial
