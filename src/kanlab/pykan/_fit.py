@@ -96,17 +96,6 @@ KEEP_MEMORY_BELOW = None
 # docs/pykan_notebook_runs.md, pykY, for the counts with it.
 RETRY_TRAPPED = 3
 RETRY_TRAPPED_ABOVE = 0.05
-_CHOSEN_FROM = ("quadratic", CONTINUATION_CHOICE)
-
-
-def _chooses(model) -> bool:
-    """Whether this fit chooses the continuation: every layer on this module's default, or on
-    what an earlier fit chose for it; a continuation the user built the model with stays, and
-    a refined model's fits choose no more (``continuation_fixed``)."""
-    chosen = set(getattr(model, "chosen_continuations", None) or ())
-    return not getattr(model, "continuation_fixed", False) and all(
-        layer.extrapolate == "quadratic" or (layer.extrapolate in _CHOSEN_FROM and l in chosen)
-        for l, layer in enumerate(model.layers))
 # The fit's float64 steps (after the first) end their L-BFGS iterations once three of them
 # lowered the loss by less than this share of it per evaluation (FitConfig.float64_min_progress).
 # pykan 0.2.8's own steps end at its first failed line search (step length 0, its "lack of
@@ -131,6 +120,16 @@ _NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_mult",
                   "edge_forward_sum": "edge_rms",
                   "edge_backward": "edge_forward_spline_u",
                   "node_backward": "edge_forward_spline_u"}
+
+
+def _chooses(model) -> bool:
+    """Whether this fit chooses the continuation: every layer on this module's default, or on
+    what an earlier fit chose for it; a continuation the user built the model with stays, and
+    a refined model's fits choose no more (``continuation_fixed``)."""
+    chosen = set(getattr(model, "chosen_continuations", None) or ())
+    return not getattr(model, "continuation_fixed", False) and all(
+        how == "quadratic" or (how == CONTINUATION_CHOICE and l in chosen)
+        for l, how in enumerate(layer.extrapolate for layer in model.layers))
 
 
 def _coef_penalty(model, lamb_coef: float, lamb_coefdiff: float):
