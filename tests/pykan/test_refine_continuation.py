@@ -1,6 +1,6 @@
 """kanlab.pykan's continuation beyond the grid after ``refine``: the layers a fit's choice
 switched (FitConfig.choose_continuation) go back to ``"quadratic"`` and the refined model's
-fits choose no more (kanlab.pykan._model._continuation_after_refine;
+fits choose no more (kanlab.pykan._continuation.after_refine;
 docs/pykan_notebook_runs.md, thin)."""
 import contextlib
 import io

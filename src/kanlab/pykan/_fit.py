@@ -18,6 +18,7 @@ import sys
 import numpy as np
 import torch
 
+from kanlab.pykan._continuation import chooses, record_choice
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
 
@@ -73,7 +74,7 @@ FIRST_GRID_UPDATE_MARGIN = 3.0
 # A model built with another continuation (KAN(extrapolate="extended"), kanlab's argument)
 # keeps it: the choice is made only between these two.  It is made for the grid a model
 # starts on: `refine` gives the switched layers "quadratic" back and the refined model's
-# fits choose no more (kanlab.pykan._model._continuation_after_refine; thin).
+# fits choose no more (kanlab.pykan._continuation; thin).
 CONTINUATION_CHOICE = "extended_quadratic"
 # A third candidate, pykan's own spline ("extended": the extension's fade to 0 beyond its
 # k intervals), kept only when its trial objective is under this factor times the better of
@@ -120,16 +121,6 @@ _NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_mult",
                   "edge_forward_sum": "edge_rms",
                   "edge_backward": "edge_forward_spline_u",
                   "node_backward": "edge_forward_spline_u"}
-
-
-def _chooses(model) -> bool:
-    """Whether this fit chooses the continuation: every layer on this module's default, or on
-    what an earlier fit chose for it; a continuation the user built the model with stays, and
-    a refined model's fits choose no more (``continuation_fixed``)."""
-    chosen = set(getattr(model, "chosen_continuations", None) or ())
-    return not getattr(model, "continuation_fixed", False) and all(
-        how == "quadratic" or (how == CONTINUATION_CHOICE and l in chosen)
-        for l, how in enumerate(layer.extrapolate for layer in model.layers))
 
 
 def _coef_penalty(model, lamb_coef: float, lamb_coefdiff: float):
@@ -304,7 +295,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
 
     metric = _NATIVE_METRIC[reg_metric]
     train_lamb = 0.0 if reg_metric == "edge_forward_sum" else float(lamb)
-    choice = CONTINUATION_CHOICE if _chooses(model) else None
+    choice = CONTINUATION_CHOICE if chooses(model, CONTINUATION_CHOICE) else None
     cfg = FitConfig(opt=opt, steps=steps, lr=float(lr), lamb=train_lamb, lamb_l1=float(lamb_l1),
                     lamb_entropy=float(lamb_entropy), batch=int(batch),
                     update_grid=bool(update_grid), grid_update_num=int(grid_update_num),
@@ -328,7 +319,6 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
             bar.close()
     model.reference_input = x_tr
     if cfg.choose_continuation is not None and cfg.update_grid:  # refine: theirs back
-        model.chosen_continuations = sorted(set(getattr(model, "chosen_continuations", None)
-                                                or ()) | set(history.continuation_layers))
+        record_choice(model, history.continuation_layers)
     model.log_history("fit")
     return results

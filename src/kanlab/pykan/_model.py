@@ -29,10 +29,10 @@ from kanlab.pykan import _legacy, _views
 from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
+from kanlab.pykan._continuation import after_refine
 from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._old_api import OldApi
 from kanlab.pykan._symbolic_methods import SymbolicMethods
-from kanlab.train._continuation_choice import set_continuations
 
 __all__ = ["KAN", "MultKAN", "adopt"]
 
@@ -69,28 +69,6 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
                    "save_act": True, "symbolic_enabled": True}.get(name)
         setattr(new, name, getattr(template, name, default) if template is not None else default)
     return new
-
-
-def _continuation_after_refine(new: "KAN", chosen: list[int]) -> None:
-    """The continuation of a refined model whose fits have chosen one (kanlab.pykan._fit's
-    CONTINUATION_CHOICE): the layers they switched go back to ``"quadratic"``, and its fits
-    choose no more.
-
-    The choice is made on the first interval after a grid update of a model's first grid,
-    where the hidden values must travel about two intervals beyond it (pykU).  After
-    ``refine`` they need not travel: the grid spans the same range, in finer intervals, and
-    what the continuation decides is how rows beyond the training rows' hidden range (a
-    thin corner's test rows) are extrapolated, which the training objective does not see.
-    There the extension's free end coefficients on intervals of the fine grid, and the end
-    curvature handed over beyond them, missed by up to 0.7 where the quadratic continuation
-    of the coarse fit's ends did not: on pykan's refine loop (G = 3 -> 10 -> 20, 500 rows,
-    seeds 0-2) test RMSE ×31-121 of pykan 0.2.8's with the choice kept, ×1.0-1.5 with this
-    (docs/pykan_notebook_runs.md, thin).
-    """
-    if any(l < len(new.layers) for l in chosen):
-        set_continuations(new, ["quadratic" if l in chosen else layer.extrapolate
-                                for l, layer in enumerate(new.layers)])
-    new.chosen_continuations, new.continuation_fixed = [], True
 
 
 class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKAN):
@@ -151,7 +129,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         self.round, self.state_id = int(round), int(state_id)
         self.node_scores = self.edge_scores = self.subnode_scores = None
         # the layers kanlab.pykan's fits switched (None: none has chosen yet), and whether
-        # fits may still choose (not after a refine: _continuation_after_refine)
+        # fits may still choose (not after a refine: kanlab.pykan._continuation)
         self.chosen_continuations, self.continuation_fixed = None, False
         self.history_log = [f"### Round {self.round} ###", f"init => {self.round}.{self.state_id}"] \
             if self.auto_save else []
@@ -247,7 +225,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         new = adopt(super().refine(g), self)
         chosen = getattr(self, "chosen_continuations", None)
         if chosen is not None:  # a fit has chosen the continuation
-            _continuation_after_refine(new, chosen)
+            after_refine(new, chosen)
         new.round, new.state_id = self.round + 1, 0
         if new.auto_save:
             new.auto_checkpoint()

@@ -1,0 +1,46 @@
+"""kanlab.pykan's continuation beyond the grid over a model's life: whether a fit chooses
+it (:class:`kanlab.train.FitConfig`'s ``choose_continuation``), what the fits chose
+(``model.chosen_continuations``), and what ``refine`` gives back (``continuation_fixed``)."""
+from __future__ import annotations
+
+from kanlab.train._continuation_choice import set_continuations
+
+__all__ = ["chooses", "record_choice", "after_refine"]
+
+
+def chooses(model, choice: str) -> bool:
+    """Whether a fit chooses the continuation (``choice`` against the default): every layer
+    on the default, or on what an earlier fit chose for it.  A continuation the user built
+    the model with stays, and a refined model's fits choose no more (``continuation_fixed``)."""
+    chosen = set(getattr(model, "chosen_continuations", None) or ())
+    return not getattr(model, "continuation_fixed", False) and all(
+        how == "quadratic" or (how == choice and l in chosen)
+        for l, how in enumerate(layer.extrapolate for layer in model.layers))
+
+
+def record_choice(model, switched: list[int]) -> None:
+    """Add the layers a fit ``switched`` to those the model's fits have chosen."""
+    model.chosen_continuations = sorted(
+        set(getattr(model, "chosen_continuations", None) or ()) | set(switched))
+
+
+def after_refine(new, chosen: list[int]) -> None:
+    """The continuation of a refined model whose fits have chosen one (kanlab.pykan._fit's
+    CONTINUATION_CHOICE): the layers they switched go back to ``"quadratic"``, and its fits
+    choose no more.
+
+    The choice is made on the first interval after a grid update of a model's first grid,
+    where the hidden values must travel about two intervals beyond it (pykU).  After
+    ``refine`` they need not travel: the grid spans the same range, in finer intervals, and
+    what the continuation decides is how rows beyond the training rows' hidden range (a
+    thin corner's test rows) are extrapolated, which the training objective does not see.
+    There the extension's free end coefficients on intervals of the fine grid, and the end
+    curvature handed over beyond them, missed by up to 0.7 where the quadratic continuation
+    of the coarse fit's ends did not: on pykan's refine loop (G = 3 -> 10 -> 20, 500 rows,
+    seeds 0-2) test RMSE ×31-121 of pykan 0.2.8's with the choice kept, ×1.0-1.5 with this
+    (docs/pykan_notebook_runs.md, thin).
+    """
+    if any(l < len(new.layers) for l in chosen):
+        set_continuations(new, ["quadratic" if l in chosen else layer.extrapolate
+                                for l, layer in enumerate(new.layers)])
+    new.chosen_continuations, new.continuation_fixed = [], True
