@@ -76,8 +76,9 @@ DEFAULT = [
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _KEYED = re.compile(r"([A-Za-z_][A-Za-z_0-9 ]*?)\s*:\s*(" + _NUMBER + r")")
-_KEYS = ("train_loss", "test_loss", "reg", "pde loss", "bc loss", "l2")
-_OLD_KEYS = {"train loss": "train_loss", "test loss": "test_loss"}  # pykan 0.1's progress bar
+_KEYS = ("train_loss", "test_loss", "reg", "pde loss", "bc loss", "l2", "loss")
+# pykan 0.1's progress bar; a notebook's own loop ("Step: 195 | Loss: 0.011", Community_1)
+_OLD_KEYS = {"train loss": "train_loss", "test loss": "test_loss", "Loss": "loss"}
 
 
 def rewrite_imports(source: str) -> str:

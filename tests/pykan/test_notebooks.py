@@ -16,6 +16,17 @@ def test_import_lines_are_the_only_change():
         "from kanlab.pykan.utils import create_dataset", "kan_x = 1"]
 
 
+def test_a_notebooks_own_loop_prints_a_loss_that_is_compared():
+    """Community_1's own L-BFGS loop prints 'Step: 195 | Loss: 0.011' (tqdm); the runner
+    compares it as ``loss`` (it was read as no number at all)."""
+    runner = load_runner()
+    bar = "Step: 195 | Loss: 0.011: 100%|██████████| 200/200 [2:52:51<00:00, 51.86s/it]"
+    assert runner.key_numbers(bar) == {"loss": 0.011}
+    data = {"cells": [{"index": 0, "text": bar.replace("0.011", "0.031")}], "reference": [bar]}
+    (row,) = runner.compare(data)
+    assert row["key"] == "loss" and row["ratio"] == pytest.approx(0.031 / 0.011)
+
+
 @pytest.mark.parametrize("name", ["API_11_create_dataset.ipynb", "API_5_grid.ipynb"])
 def test_short_notebooks_run_every_cell(name, tmp_path, monkeypatch):
     runner = load_runner()
