@@ -134,6 +134,11 @@ def test_pickle_holds_the_module_on_the_cpu():
     assert any("stays on the CPU" in str(w.message) for w in caught)
     assert moved.module_.device.type == "cpu"
     np.testing.assert_allclose(moved.predict(X), expected, rtol=1e-12)
+    del state["device"]  # pickled before estimators had a device: the CPU, as then
+    old = KANRegressor.__new__(KANRegressor)
+    old.__setstate__(state)
+    assert old.get_params()["device"] == "cpu"
+    np.testing.assert_allclose(old.predict(X), expected, rtol=1e-12)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -144,8 +149,11 @@ def test_estimators_on_cuda(params):
     assert est.module_.device.type == "cuda"
     pred = est.predict(X)
     assert isinstance(pred, np.ndarray)
-    np.testing.assert_allclose(pred, KANRegressor(random_state=0, **params).fit(X, y).predict(X),
-                               rtol=1e-6, atol=1e-6)
+    cpu = KANRegressor(random_state=0, **params).fit(X, y)
+    if not params:  # solved on the CPU, then moved
+        np.testing.assert_allclose(pred, cpu.predict(X), rtol=1e-8, atol=1e-8)
+    else:  # trained on the GPU: other kernels, so other last digits of each L-BFGS step
+        assert abs(est.score(X, y) - cpu.score(X, y)) < 0.05
     back = pickle.loads(pickle.dumps(est))
     assert back.module_.device.type == "cuda"
     clf = KANClassifier(random_state=0, device="cuda", **params).fit(X, y > 0)

@@ -153,7 +153,8 @@ def _check_data(parser, args, f, n_var: int, width) -> None:
         ranges = [ranges] * n_var
     dtype = {"float64": torch.float64, "float32": torch.float32}[args.dtype]
     try:
-        data = create_dataset(f, n_var, ranges, args.train_num, args.test_num, args.seed, dtype)
+        data = create_dataset(f, n_var, ranges, args.train_num, args.test_num, args.seed, dtype,
+                              device="cpu")  # where the run draws them
     except (ValueError, TypeError, OverflowError) as err:
         parser.error(f"--function/--ranges: {err}")
     from kanlab.cli._outputs import first_layer_range
@@ -163,7 +164,7 @@ def _check_data(parser, args, f, n_var: int, width) -> None:
         # torch._dynamo: about 1 s of CPU)
         for grid in sorted(set(args.grid)):
             KAN([n_var, 1], grid=grid, k=args.k, grid_range=first_layer_range(
-                args.ranges, n_var), dtype=dtype)
+                args.ranges, n_var), dtype=dtype, device="cpu")
     except ValueError as err:
         parser.error(f"--ranges/--grid: {err}")
     n_out = width[-1] if isinstance(width[-1], int) else sum(width[-1])

@@ -215,6 +215,7 @@ class KANEstimatorBase(BaseEstimator):
     def __setstate__(self, state):
         """Put ``module_`` back on ``device``; on the CPU, with a warning, where it is absent."""
         super().__setstate__(state)
+        self.__dict__.setdefault("device", "cpu")  # pickled before estimators had a device
         module = self.__dict__.get("module_")
         if module is None:
             return
