@@ -181,6 +181,9 @@ def _place(func, args, kwargs, tensors, out):
                 out.__dict__.pop(_DEVICE, None)
             return out
         device = target is not None or is_device(args[0])
+        if device and out is args[0] and not is_device(args[0]):  # on CUDA a copy, not self
+            out = out.clone()
+            outs = [out]
     elif func in _SHAPED:  # takes only the other tensor's shape
         device = is_device(args[0])
     else:

@@ -34,6 +34,8 @@ def test_guard_catches_what_torch_lets_through():
             x.numpy()
         host = x.cpu()
         assert not is_device(host) and is_device(host.to(x.device))
+        assert not is_device(host)  # .to() made a device copy: the host tensor stays one
+        assert is_device(host.to(x)) and not is_device(host)
         assert is_device(x + 1.0) and is_device(x * torch.tensor(2.0, device="cpu"))
         x[torch.arange(2, device="cpu")]  # host indices are fine on CUDA
 

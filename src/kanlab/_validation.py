@@ -27,7 +27,7 @@ from torch import Tensor
 
 __all__ = ["NonFiniteError", "ArgumentTypeError", "check_int", "is_count", "clip_repr",
            "check_float", "check_samples", "reference_batch", "check_float_dtype",
-           "check_solver_dtype", "check_device", "check_allocation"]
+           "check_solver_dtype", "check_device", "choose_device", "check_allocation"]
 
 
 class NonFiniteError(ValueError):
@@ -219,6 +219,25 @@ def check_device(device, what: str) -> torch.device | None:
         if device.index is not None and device.index >= count:
             raise ValueError(f"{what}: device {str(device)!r} does not exist; this machine has "
                              f"{count} {device.type} device(s)")
+    return device
+
+
+def choose_device(device, what: str, dtype: torch.dtype | None = None) -> torch.device:
+    """``device`` as a ``torch.device`` this machine has; ``"auto"``: the first CUDA GPU when
+    one is usable, else the CPU.
+
+    The errors of :func:`check_device`, and a ValueError for float64 on Apple's ``mps``
+    (which has no float64).
+    """
+    if isinstance(device, str) and device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device is None:
+        raise TypeError(f"{what}: device must be 'cpu', 'cuda', 'cuda:0', 'auto', ... or a "
+                        "torch.device, got None")
+    device = check_device(device, what)
+    if dtype == torch.float64 and device.type == "mps":
+        raise ValueError(f"{what}: dtype float64 on {str(device)!r}: MPS has no float64; use "
+                         "float32 there, or the CPU")
     return device
 
 

@@ -155,3 +155,23 @@ def test_api_10_device_pattern():
         model.fit(data, opt="Adam", lr=1e-3, steps=3, lamb=1e-3, lamb_entropy=5.,
                   update_grid=False)
         assert_on_device([model, model(data["train_input"])], torch.float32)
+
+
+def test_hypothesis_results_stay_on_device():
+    """kan.hypothesis's boolean answers are 0-dim tensors on the data's device (they were
+    made on torch's default device, so a GPU's answer depended on the default)."""
+    from kanlab.pykan import hypothesis
+    from kanlab.pykan.utils import augment_input
+    import sympy
+
+    def f(x):
+        return x[:, [0]] ** 2 + torch.sin(x[:, [1]])
+
+    with on_device():
+        x = torch.rand(20, 2, dtype=torch.float64, device=DEVICE) + 0.5
+        for answer in (hypothesis.test_separability(f, x, [[0], [1]]),
+                       hypothesis.test_general_separability(f, x, [[0], [1]])):
+            assert answer.dim() == 0 and bool(answer)
+            assert_on_device(answer.double())
+        a, b = sympy.symbols("a b")
+        assert_on_device(augment_input([a, b], [a * b], x))

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["config_from_args", "resume_config", "check_out", "claim_out", "check_run_options",
+           "check_device_option",
            "MAX_SAMPLES", "MAX_PARAMETERS", "MAX_STEPS", "MAX_K"]
 
 MAX_SAMPLES = 10_000_000  # --train-num / --test-num
@@ -113,7 +114,8 @@ def config_from_args(parser, args):
                        test_num=args.test_num, seed=args.seed, dtype=args.dtype, out=args.out,
                        progress=not args.no_progress, symbolic=not args.no_symbolic,
                        r2_threshold=args.r2_threshold, node_th=args.node_th, tensorboard=args.tensorboard,
-                       ddp=args.ddp, ddp_backend=args.ddp_backend, ddp_timeout=args.ddp_timeout)
+                       ddp=args.ddp, ddp_backend=args.ddp_backend, ddp_timeout=args.ddp_timeout,
+                       device=args.device)
 
 
 def _check_cost(parser, args, width) -> None:
@@ -151,7 +153,8 @@ def _check_data(parser, args, f, n_var: int, width) -> None:
         ranges = [ranges] * n_var
     dtype = {"float64": torch.float64, "float32": torch.float32}[args.dtype]
     try:
-        data = create_dataset(f, n_var, ranges, args.train_num, args.test_num, args.seed, dtype)
+        data = create_dataset(f, n_var, ranges, args.train_num, args.test_num, args.seed, dtype,
+                              device="cpu")  # where the run draws them
     except (ValueError, TypeError, OverflowError) as err:
         parser.error(f"--function/--ranges: {err}")
     from kanlab.cli._outputs import first_layer_range
@@ -161,7 +164,7 @@ def _check_data(parser, args, f, n_var: int, width) -> None:
         # torch._dynamo: about 1 s of CPU)
         for grid in sorted(set(args.grid)):
             KAN([n_var, 1], grid=grid, k=args.k, grid_range=first_layer_range(
-                args.ranges, n_var), dtype=dtype)
+                args.ranges, n_var), dtype=dtype, device="cpu")
     except ValueError as err:
         parser.error(f"--ranges/--grid: {err}")
     n_out = width[-1] if isinstance(width[-1], int) else sum(width[-1])
@@ -182,6 +185,7 @@ def check_run_options(parser, args) -> None:
     if not MIN_TIMEOUT_S <= args.ddp_timeout <= MAX_TIMEOUT_S:
         parser.error(f"--ddp-timeout must lie in [{MIN_TIMEOUT_S}, {MAX_TIMEOUT_S:.0e}] "
                      f"seconds, got {args.ddp_timeout}")
+    check_device_option(parser, args)
     if args.ddp:
         from kanlab.train._distributed import choose_backend, missing_env
         if missing_env():
@@ -191,6 +195,25 @@ def check_run_options(parser, args) -> None:
             choose_backend(args.ddp_backend)
         except ValueError as err:
             parser.error(f"--ddp-backend: {err}")
+
+
+def check_device_option(parser, args) -> None:
+    """``--device``: a device this machine has (``auto`` too), on one process of a formula run."""
+    if args.device == "cpu":
+        return
+    if args.ddp:
+        parser.error(f"--device {args.device} cannot be combined with --ddp: each rank trains "
+                     "on its own GPU with --ddp-backend nccl, on the CPU with gloo")
+    if getattr(args, "data", None) is not None:
+        parser.error(f"--device {args.device} cannot be combined with --data: kanlab.discover "
+                     "runs on the CPU")
+    import torch
+    from kanlab._validation import choose_device
+    dtype = {"float64": torch.float64, "float32": torch.float32}.get(getattr(args, "dtype", None))
+    try:
+        choose_device(args.device, "--device", None if args.resume else dtype)
+    except (TypeError, ValueError) as err:
+        parser.error(str(err))
 
 
 def resume_config(parser, args):
@@ -213,4 +236,5 @@ def resume_config(parser, args):
     except ValueError as err:
         parser.error(f"--resume: {err}")
     return TrainConfig(out=args.resume, progress=not args.no_progress, ddp=args.ddp,
-                       ddp_backend=args.ddp_backend, ddp_timeout=args.ddp_timeout)
+                       ddp_backend=args.ddp_backend, ddp_timeout=args.ddp_timeout,
+                       device=args.device)

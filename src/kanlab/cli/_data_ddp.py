@@ -127,7 +127,8 @@ def run_data_ddp(parser, args, features, check_out=None) -> int:
     from kanlab.discover._pipeline import MAX_SEARCH_ROWS
     from kanlab.discover._split import split_rows, subsample_rows
     from kanlab.train import _distributed as d
-    with d.process_group(args.ddp_backend, args.ddp_timeout):
+    # kanlab.discover runs on the CPU: its ranks talk over gloo (NCCL takes only GPU tensors)
+    with d.process_group("gloo", args.ddp_timeout):
         rank, world = d.rank(), d.world_size()
         say = (lambda line: print(line, flush=True)) if rank == 0 else (lambda line: None)
         table, test, message = _read_shard(args, features, rank, world)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from kanlab.cli._checks import check_out, check_run_options, claim_out, config_from_args, \
-    resume_config
+from kanlab.cli._checks import check_device_option, check_out, check_run_options, claim_out, \
+    config_from_args, resume_config
 from kanlab.cli._options import build_parser
 
 __all__ = ["main", "build_parser"]
@@ -63,10 +63,14 @@ def _data_main(parser, args) -> int:
     from kanlab.discover import DataError, read_table
     if args.resume:
         parser.error("--data cannot be combined with --resume yet")
+    check_device_option(parser, args)
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
     features = ([f.strip() for f in args.features.split(",") if f.strip()]
                 if args.features else None)
+    if args.ddp and args.ddp_backend == "nccl":
+        parser.error("--ddp-backend nccl cannot be combined with --data: kanlab.discover runs "
+                     "on the CPU, its ranks talk over gloo (leave --ddp-backend at auto)")
     if args.ddp:  # each rank reads its own rows (kanlab.cli._data_ddp)
         check_run_options(parser, args)
         import torch

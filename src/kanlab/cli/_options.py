@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--test-num", type=int, default=1000)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    train.add_argument("--device", default="cpu",
+                       help="where to train: cpu, cuda, cuda:1, mps, ... or auto (the GPU when "
+                            "CUDA is usable, else the CPU); the data are drawn, and the figures "
+                            "and checkpoints written, on the CPU, so a run resumes and its "
+                            "model loads on any machine. Not with --ddp (each rank takes its "
+                            "own GPU) or --data (kanlab.discover runs on the CPU)")
     train.add_argument("--out", default=None, help="run directory (default runs/<timestamp>); "
                        "a directory holding a run is refused unless --overwrite")
     train.add_argument("--overwrite", action="store_true", help="start a new run in an --out "

@@ -24,7 +24,7 @@ def open_run_log(out: Path, cfg, append: bool):
 
 
 def first_layer_range(ranges, n_var: int):
-    r = torch.as_tensor(ranges, dtype=torch.float64)
+    r = torch.as_tensor(ranges, dtype=torch.float64, device="cpu")
     return r.tolist() if r.dim() == 2 else [r.tolist()] * n_var
 
 

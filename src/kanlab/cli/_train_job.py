@@ -99,6 +99,10 @@ class TrainConfig:
     ddp: bool = False  # data-parallel over the processes started by torchrun
     ddp_backend: str = "auto"  # "auto" (nccl with GPUs, else gloo), "gloo" or "nccl"
     ddp_timeout: float = 300.0  # seconds a rank waits in a collective before the run stops
+    # where to train ("cpu", "cuda:0", "auto", ...; not with ddp, whose ranks take their own):
+    # the data are drawn and the outputs written on the CPU, so a run is the same data on any
+    # device and resumes on any machine
+    device: str = "cpu"
 
 
 def resolve_function(text: str, n_var: int | None = None):
@@ -161,7 +165,8 @@ def run(cfg: TrainConfig, log: Callable[[str], None] = print, *,
     out = Path(cfg.out or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
     cfg.out = str(out)
     if not cfg.ddp:
-        return _locked_run(cfg, log, resume, None, True)
+        from kanlab._validation import choose_device
+        return _locked_run(cfg, log, resume, choose_device(cfg.device, "device"), True)
     from kanlab.train._distributed import is_main, process_group
     with process_group(cfg.ddp_backend, cfg.ddp_timeout) as device:
         return _locked_run(cfg, log if is_main() else (lambda line: None), resume, device,
@@ -187,7 +192,7 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     state = load_progress(out) if resume else None
     if state is not None:  # the stored options; how to run (ddp, progress bars) from this call
         here = {name: getattr(cfg, name) for name in ("progress", "ddp", "ddp_backend",
-                                                      "ddp_timeout")}
+                                                      "ddp_timeout", "device")}
         cfg = TrainConfig(**{f.name: state["config"][f.name] for f in fields(TrainConfig)
                              if f.name in state["config"]} | {"out": str(out)} | here)
         state["config"].update(here)
@@ -206,7 +211,8 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
             save_progress(out, None, state, "running")
     elif main:
         truncate_history(out, state["history_rows"])  # rows of steps past the checkpoint
-    dataset = create_dataset(f, n_var, cfg.ranges, cfg.train_num, cfg.test_num, cfg.seed, dtype)
+    dataset = create_dataset(f, n_var, cfg.ranges, cfg.train_num, cfg.test_num, cfg.seed, dtype,
+                             device="cpu")
     n_out = width[-1] if isinstance(width[-1], int) else sum(width[-1])
     if dataset["train_label"].shape[1] != n_out:
         raise ValueError(f"width ends with {n_out} outputs but the function has "
@@ -214,10 +220,10 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
     if state["checkpoint"] is None:
         model = KAN(width, grid=cfg.grids[0], k=cfg.k, seed=cfg.seed, dtype=dtype,
                     grid_range=first_layer_range(cfg.ranges, n_var), mult_arity=cfg.mult_arity,
-                    basis=cfg.basis)
-    else:
+                    basis=cfg.basis, device="cpu")
+    else:  # written from any device; read on the CPU, then moved with the data below
         from kanlab.io._checkpoint import load
-        model = load(out / state["checkpoint"])
+        model = load(out / state["checkpoint"], map_location="cpu")
     # a checkpoint from before labels were rescaled (no "label_scale" in progress.json) holds
     # a model of the labels themselves
     old = state["checkpoint"] is not None and "label_scale" not in state
@@ -233,8 +239,7 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
                  f"step {state['steps_done']}" if state["next"] < len(stages)
                  else "its outputs (every stage had finished)")
         log(f"resuming {out} at {where}")
-    gpu = device is not None and device.type != "cpu"
-    if gpu:  # NCCL: train on this rank's GPU
+    if device is not None:  # --device, or with NCCL this rank's GPU
         model, dataset = model.to(device), {key: t.to(device) for key, t in dataset.items()}
     model.reference_input = dataset["train_input"]
     histories = [(g, History(**h)) for g, h in state["histories"]]
@@ -260,7 +265,7 @@ def _run(cfg: TrainConfig, log, resume: bool, device, main: bool) -> dict | None
             run_log.close()
     if not main:
         return None
-    if gpu:  # figures and checkpoint from the CPU
+    if device is not None:  # figures and checkpoint from the CPU
         model, dataset = model.cpu(), {key: t.cpu() for key, t in dataset.items()}
     if scale.fold_into(model):
         log("an output lost every edge in pruning, so its label shift could not be added back")

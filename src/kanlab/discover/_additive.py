@@ -53,7 +53,7 @@ def additive_spline(data: dict, seed: int) -> dict | None:
         return None
     choice = select_regression(z, target, kinds, 3)
     model = to_module(choice.design, choice.W, choice.b, seed, torch.float64)
-    model.reference_input = torch.as_tensor(z, dtype=torch.float64)
+    model.reference_input = torch.as_tensor(z, dtype=torch.float64, device="cpu")
     val = validation_rmse(model, space, data["X_val"], data["y_val"], torch)
     grid = choice.design.grid if choice.lamb_smooth is not None else None
     return {"model": model, "space": space, "val_rmse": val, "trial": AdditiveTrial(grid)}

@@ -54,7 +54,7 @@ def write_figures(result, out: Path, X_train, X_test, y_test) -> dict:
     paths = {"fit": out / "fit.png"}
     plot_fit(result, X_test, y_test, paths["fit"])
     if result.model is not None:
-        z = torch.as_tensor(result.space.x(X_train), dtype=torch.float64)
+        z = torch.as_tensor(result.space.x(X_train), dtype=torch.float64, device="cpu")
         labels = input_labels(result)
         paths["network"] = out / "network.png"
         paths["bspline"] = out / "bspline_visualization.png"

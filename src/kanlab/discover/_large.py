@@ -39,7 +39,7 @@ def _world():
 def _reduce(values):
     """``values`` (floats) summed over the ranks (unchanged in one process)."""
     import torch
-    t = torch.tensor(values, dtype=torch.float64)
+    t = torch.tensor(values, dtype=torch.float64, device="cpu")  # gloo: the CPU
     if _world()[1] > 1:
         from kanlab.train._distributed import all_reduce_sum
         t = all_reduce_sum(t)
@@ -54,7 +54,8 @@ def predict_rows(model, space, X, rows=None) -> np.ndarray:
     out = np.empty(len(rows))
     with torch.no_grad():
         for s in range(0, len(rows), CHUNK):
-            z = torch.as_tensor(space.x(X[rows[s:s + CHUNK]]), dtype=torch.float64)
+            z = torch.as_tensor(space.x(X[rows[s:s + CHUNK]]), dtype=torch.float64,
+                                device="cpu")
             out[s:s + CHUNK] = model(z if ids is None else z[:, ids])[:, 0].numpy()
     return space.y_back(out)
 
@@ -95,8 +96,8 @@ def train_on_rows(model, space, X, y, rows, *, seed: int = 0, batch: int = BATCH
         opt.zero_grad(set_to_none=False)
         if rows is not None:
             pick = rows[rng.integers(0, len(rows), min(batch, len(rows)))]
-            z = torch.as_tensor(space.x(X[pick]), dtype=torch.float64)
-            t = torch.as_tensor(space.y(y[pick]), dtype=torch.float64)
+            z = torch.as_tensor(space.x(X[pick]), dtype=torch.float64, device="cpu")
+            t = torch.as_tensor(space.y(y[pick]), dtype=torch.float64, device="cpu")
             loss = torch.mean((model(z if ids is None else z[:, ids])[:, 0] - t) ** 2)
             loss.backward()
             bar.set_postfix(loss=f"{float(loss.detach()):.2e}", refresh=False)

@@ -107,7 +107,7 @@ def spline_predictions(model, space, X) -> np.ndarray:
     """A spline model's predictions for the rows ``X`` (original columns and units)."""
     import torch
     ids = getattr(model, "input_ids", list(range(X.shape[1])))
-    z = torch.as_tensor(space.x(X), dtype=torch.float64)[:, ids]
+    z = torch.as_tensor(space.x(X), dtype=torch.float64, device="cpu")[:, ids]
     out = np.empty(len(X))
     with torch.no_grad():
         for s in range(0, len(X), 8192):

@@ -36,7 +36,7 @@ class Trial:
 
 
 def _dataset(space, X_tr, y_tr, X_va, y_va, torch):
-    t = lambda a: torch.as_tensor(a, dtype=torch.float64)  # noqa: E731
+    t = lambda a: torch.as_tensor(a, dtype=torch.float64, device="cpu")  # noqa: E731
     keep_tr, keep_va = space.usable(y_tr), space.usable(y_va)
     X_tr, y_tr, X_va, y_va = X_tr[keep_tr], y_tr[keep_tr], X_va[keep_va], y_va[keep_va]
     return {"train_input": t(space.x(X_tr)), "train_label": t(space.y(y_tr))[:, None],
@@ -78,7 +78,7 @@ def _train_and_read(trial, space, data, out, torch) -> None:
     hi = ds["train_input"].max(0).values + 0.01
     width = [n, *trial.width]
     model = KAN(width, grid=trial.grids[0], k=3, seed=trial.seed, dtype=torch.float64,
-                grid_range=[[float(a), float(b)] for a, b in zip(lo, hi)])
+                grid_range=[[float(a), float(b)] for a, b in zip(lo, hi)], device="cpu")
     sparse = trial.lamb if len(trial.width) > 1 else 0.0
     cfg = dict(steps=trial.steps, progress=False, seed=trial.seed)
     fit(model, ds, FitConfig(lamb=sparse, **cfg))
@@ -120,7 +120,7 @@ def _stage(model, space, data, x) -> dict:
 def validation_rmse(model, space, X_val, y_val, torch) -> float:
     """The spline model's validation RMSE in the target's units, on every validation row."""
     with torch.no_grad():
-        z = torch.as_tensor(space.x(X_val), dtype=torch.float64)
+        z = torch.as_tensor(space.x(X_val), dtype=torch.float64, device="cpu")
         pred = space.y_back(model(z)[:, 0].numpy())
     value = float(np.sqrt(np.mean((pred - y_val) ** 2)))
     return value if math.isfinite(value) else math.inf

@@ -44,7 +44,7 @@ def _scores(model, x, mode="add", bias=0.0) -> torch.Tensor:
 def test_separability(model, x, groups, mode="add", threshold=1e-2, bias=0.0):
     """Whether ``f`` separates (sum or product) over ``groups``: a boolean tensor."""
     score = _scores(model, x, mode, bias)
-    ok = torch.tensor(True)
+    ok = torch.tensor(True, device=x.device)
     for a, ga in enumerate(groups):
         for gb in groups[a + 1:]:
             ok = ok & (score[list(ga)][:, list(gb)].max() < threshold)
@@ -93,7 +93,7 @@ def detect_separability(model, x, mode="add", score_th=1e-2, res_th=1e-2, n_clus
 
 def test_general_separability(model, x, groups, threshold=1e-2):
     """Whether ``f = g(h_1(group_1), h_2(group_2), ...)``: a boolean tensor."""
-    ok = torch.tensor(True)
+    ok = torch.tensor(True, device=x.device)
     for a, ga in enumerate(groups):
         for gb in groups[a + 1:]:
             for i in ga:

@@ -114,8 +114,8 @@ def augment_input(orig_vars, aux_vars, x):
     def grow(t):
         cols = t.detach().cpu().numpy().T
         # a copy: broadcast_to gives a read-only view (torch warns when wrapping one)
-        extra = [torch.tensor(np.broadcast_to(fn(*cols), (t.shape[0],)), dtype=t.dtype)
-                 for fn in fns]
+        extra = [torch.tensor(np.broadcast_to(fn(*cols), (t.shape[0],)), dtype=t.dtype,
+                              device="cpu") for fn in fns]
         return torch.cat([torch.stack(extra, 1).to(t.device), t], dim=1)
 
     if isinstance(x, dict):

@@ -1,6 +1,7 @@
 """Shared hyper-parameters, their checks, input scaling and the explicit-width path."""
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 
@@ -13,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from kanlab._validation import choose_device
 from kanlab.nn._network import KAN
 from kanlab.train._additive import to_module
 from kanlab.train._input_scaling import InputScaling, feature_kinds
@@ -38,7 +40,8 @@ class KANEstimatorBase(BaseEstimator):
 
     def __init__(self, hidden="auto", grid="auto", k=3, alpha="auto", lamb_smooth="auto",
                  steps="auto", opt="LBFGS", lr=1.0, lamb=0.0, batch=-1, grid_update=True,
-                 grids=None, base_fun="silu", random_state=None, dtype="float64"):
+                 grids=None, base_fun="silu", random_state=None, dtype="float64",
+                 device="cpu"):
         self.hidden = hidden
         self.grid = grid
         self.k = k
@@ -54,6 +57,7 @@ class KANEstimatorBase(BaseEstimator):
         self.base_fun = base_fun
         self.random_state = random_state
         self.dtype = dtype
+        self.device = device
 
     # -- checks (called from fit) ----------------------------------------------------------
 
@@ -61,6 +65,10 @@ class KANEstimatorBase(BaseEstimator):
         if self.dtype not in _DTYPES:
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
         return _DTYPES[self.dtype]
+
+    def _torch_device(self) -> torch.device:
+        """``device`` as a ``torch.device`` (``"auto"``: the GPU when CUDA is usable)."""
+        return choose_device(self.device, type(self).__name__, self._torch_dtype())
 
     def _hidden(self) -> list[int] | None:
         """``None`` for ``"auto"`` (the validated one-layer KAN), else the hidden sizes."""
@@ -94,7 +102,7 @@ class KANEstimatorBase(BaseEstimator):
             raise ValueError(f"steps must be 'auto' or a non-negative int, got {self.steps!r}")
         if self.opt not in ("LBFGS", "Adam"):
             raise ValueError(f"opt must be 'LBFGS' or 'Adam', got {self.opt!r}")
-        self._torch_dtype()
+        self._torch_device()
 
     def _seed(self) -> int:
         # one draw, so an int random_state gives the same model on every fit
@@ -122,15 +130,16 @@ class KANEstimatorBase(BaseEstimator):
     def _forward(self, X) -> np.ndarray:
         check_is_fitted(self, "module_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        x = torch.tensor(self.scaling_.transform(X), dtype=self.module_.dtype)
-        outs = [self.module_(x[i:i + _PREDICT_CHUNK]) for i in range(0, x.shape[0], _PREDICT_CHUNK)]
-        return torch.cat(outs).to(torch.float64).numpy()
+        x = torch.tensor(self.scaling_.transform(X), dtype=self.module_.dtype, device="cpu")
+        outs = [self.module_(x[i:i + _PREDICT_CHUNK].to(self.module_.device))
+                for i in range(0, x.shape[0], _PREDICT_CHUNK)]
+        return torch.cat(outs).to(torch.float64).cpu().numpy()
 
     def _set_importances(self, z: np.ndarray) -> None:
         """``feature_importances_``: the KAN's attribution scores of the inputs, summing to 1."""
         with torch.no_grad():
-            x = torch.as_tensor(z, dtype=self.module_.dtype)
-            scores = self.module_.attribute(x).node_scores[0].to(torch.float64).numpy()
+            x = torch.as_tensor(z, dtype=self.module_.dtype, device="cpu").to(self.module_.device)
+            scores = self.module_.attribute(x).node_scores[0].to(torch.float64).cpu().numpy()
         total = scores.sum()
         self.feature_importances_ = scores / total if total > 0 else np.full(len(scores),
                                                                           1 / len(scores))
@@ -138,7 +147,7 @@ class KANEstimatorBase(BaseEstimator):
     def _adopt(self, choice, validation_score) -> None:
         """Take the model the search chose (:class:`kanlab.train._additive_selection.Choice`)."""
         self.module_ = to_module(choice.design, choice.W, choice.b, self._seed(),
-                                 self._torch_dtype())
+                                 self._torch_dtype())  # on the CPU: fit moves it to device
         self.best_grid_ = choice.design.grid
         self.best_alpha_ = choice.alpha
         self.best_lamb_smooth_ = choice.lamb_smooth
@@ -161,11 +170,12 @@ class KANEstimatorBase(BaseEstimator):
                         eval_every=1, loss_fn=loss_fn)
         lo, hi = z.min(axis=0), z.max(axis=0)
         ranges = np.column_stack([np.where(hi > lo, lo, -1.0), np.where(hi > lo, hi, 1.0)])
+        device = self._torch_device()
         model = KAN([z.shape[1], *hidden, n_out], grid=schedule[0], k=int(self.k), seed=seed,
-                    base_fun=self.base_fun, grid_range=ranges.tolist(), dtype=self._torch_dtype())
-        x = torch.as_tensor(z, dtype=model.dtype)
-        if target.is_floating_point():
-            target = target.to(model.dtype)
+                    base_fun=self.base_fun, grid_range=ranges.tolist(), dtype=self._torch_dtype(),
+                    device=device)
+        x = torch.as_tensor(z, dtype=model.dtype, device="cpu").to(device)
+        target = target.to(model.dtype if target.is_floating_point() else target.dtype).to(device)
         data = {"train_input": x, "train_label": target, "test_input": x, "test_label": target}
         curve = []
         with warnings.catch_warnings():
@@ -190,6 +200,32 @@ class KANEstimatorBase(BaseEstimator):
         self.validation_score_ = None
         self.search_results_ = []
         self._train_curve = curve
+
+    # -- pickling: the module travels on the CPU -------------------------------------------
+
+    def __getstate__(self):
+        """The estimator's state with ``module_`` on the CPU: an estimator fitted on a GPU
+        unpickles on a machine without one."""
+        state = super().__getstate__()
+        module = state.get("module_")
+        if module is not None and module.device != torch.device("cpu"):
+            state = dict(state, module_=copy.deepcopy(module).cpu())
+        return state
+
+    def __setstate__(self, state):
+        """Put ``module_`` back on ``device``; on the CPU, with a warning, where it is absent."""
+        super().__setstate__(state)
+        self.__dict__.setdefault("device", "cpu")  # pickled before estimators had a device
+        module = self.__dict__.get("module_")
+        if module is None:
+            return
+        try:
+            device = self._torch_device()
+        except (TypeError, ValueError) as err:
+            warnings.warn(f"{err}; the unpickled estimator's module stays on the CPU (set "
+                          "device='cpu' to silence this)", RuntimeWarning, stacklevel=2)
+            return
+        self.module_ = module.to(device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -37,6 +37,16 @@ _PARAMS_DOC = """
         grid updates, grid schedule (e.g. ``(3, 5, 10)``) and residual function.
     random_state: seed of the internal folds and the initialisation.
     dtype: ``"float64"`` (default) or ``"float32"`` for the module.
+    device: where the module lives and predicts: ``"cpu"`` (default), ``"cuda"``,
+        ``"cuda:1"``, ``"mps"`` (with ``dtype="float32"``; MPS has no float64), a
+        ``torch.device``, or ``"auto"`` (the GPU when CUDA is usable, else the CPU).
+        The default one-layer model is fitted in closed form on the CPU whatever the
+        device, then moved there; explicit ``hidden`` widths train on the device.
+        ``X`` and ``y`` are NumPy-like on the host and every result (``predict``,
+        ``predict_proba``, attributes other than ``module_``) comes back as NumPy on
+        the host.  A pickled estimator holds its module on the CPU and is moved back to
+        ``device`` when loaded (left on the CPU, with a warning, where that device is
+        absent).
 
     Attributes:
         module_: the fitted :class:`kanlab.KAN`; it sees the scaled inputs ``z``.
@@ -103,11 +113,11 @@ class KANRegressor(RegressorMixin, KANEstimatorBase):
     def __init__(self, hidden="auto", grid="auto", k=3, alpha="auto", lamb_smooth="auto",
                  steps="auto", opt="LBFGS", lr=1.0, lamb=0.0, batch=-1, grid_update=True,
                  grids=None, base_fun="silu", random_state=None, dtype="float64",
-                 symbolic=False):
+                 symbolic=False, device="cpu"):
         super().__init__(hidden=hidden, grid=grid, k=k, alpha=alpha, lamb_smooth=lamb_smooth,
                          steps=steps, opt=opt, lr=lr, lamb=lamb, batch=batch,
                          grid_update=grid_update, grids=grids, base_fun=base_fun,
-                         random_state=random_state, dtype=dtype)
+                         random_state=random_state, dtype=dtype, device=device)
         self.symbolic = symbolic
 
     def fit(self, X, y):
@@ -139,12 +149,14 @@ class KANRegressor(RegressorMixin, KANEstimatorBase):
             choice = select_regression(z, T, self.feature_kinds_, int(self.k), self.grid,
                                        self.alpha, self.lamb_smooth)
             self._adopt(choice, validation_score=1.0 - choice.loss)
-            pred = self.module_(torch.as_tensor(z, dtype=self.module_.dtype)).detach()
-            rmse = float(torch.sqrt(torch.mean((pred.double() - torch.as_tensor(T)) ** 2)))
+            pred = self.module_(torch.as_tensor(z, dtype=self.module_.dtype, device="cpu")).detach()
+            rmse = float(torch.sqrt(torch.mean((pred.double() - torch.as_tensor(T, device="cpu"))
+                                               ** 2)))
             self.history_ = History(step=[1], train_rmse=[rmse], test_rmse=[choice.loss ** 0.5],
                                     reg=[0.0], status="converged", stopped_at=1)
         else:
-            self._gradient_fit(z, torch.as_tensor(T), T.shape[1], hidden)
+            self._gradient_fit(z, torch.as_tensor(T, device="cpu"), T.shape[1], hidden)
+        self.module_ = self.module_.to(self._torch_device())
         self._set_importances(z)
         return self
 
@@ -186,11 +198,11 @@ class KANClassifier(ClassifierMixin, KANEstimatorBase):
     def __init__(self, hidden="auto", grid="auto", k=3, alpha="auto", lamb_smooth="auto",
                  steps="auto", opt="LBFGS", lr=1.0, lamb=0.0, batch=-1, grid_update=True,
                  grids=None, base_fun="silu", class_weight=None, random_state=None,
-                 dtype="float64"):
+                 dtype="float64", device="cpu"):
         super().__init__(hidden=hidden, grid=grid, k=k, alpha=alpha, lamb_smooth=lamb_smooth,
                          steps=steps, opt=opt, lr=lr, lamb=lamb, batch=batch,
                          grid_update=grid_update, grids=grids, base_fun=base_fun,
-                         random_state=random_state, dtype=dtype)
+                         random_state=random_state, dtype=dtype, device=device)
         self.class_weight = class_weight
 
     def fit(self, X, y):
@@ -227,10 +239,13 @@ class KANClassifier(ClassifierMixin, KANEstimatorBase):
                                     test_rmse=[], reg=[], status="converged",
                                     stopped_at=len(self.loss_curve_))
         else:
-            w_cls = _class_weight_vector(codes, weights, n_classes, self._torch_dtype())
-            self._gradient_fit(z, torch.as_tensor(codes, dtype=torch.long), n_classes, hidden,
+            w_cls = _class_weight_vector(codes, weights, n_classes, self._torch_dtype(),
+                                         self._torch_device())
+            self._gradient_fit(z, torch.as_tensor(codes, dtype=torch.long, device="cpu"),
+                               n_classes, hidden,
                                loss_fn=lambda logits, labels: _weighted_ce(logits, labels, w_cls))
             self.loss_curve_ = [v ** 2 for v in self._train_curve]
+        self.module_ = self.module_.to(self._torch_device())
         self._set_importances(z)
         return self
 
@@ -255,14 +270,14 @@ class KANClassifier(ClassifierMixin, KANEstimatorBase):
         return tags
 
 
-def _class_weight_vector(codes, weights, n_classes, dtype) -> torch.Tensor:
+def _class_weight_vector(codes, weights, n_classes, dtype, device) -> torch.Tensor:
     """Per-class weight (every sample of a class has the same weight), normalised to mean 1."""
     per_class = np.ones(n_classes)
     for c in range(n_classes):
         if np.any(codes == c):
             per_class[c] = weights[codes == c][0]
     return torch.as_tensor(per_class / np.average(per_class, weights=np.bincount(
-        codes, minlength=n_classes)), dtype=dtype)
+        codes, minlength=n_classes)), dtype=dtype, device="cpu").to(device)
 
 
 def _weighted_ce(logits, labels, w_cls):

@@ -51,8 +51,10 @@ class Design:
 def _layer(knots: np.ndarray, k: int):
     """A float64 KAN layer ``[d, 1]`` on ``knots`` (its basis and curvature are the model's)."""
     d, grid = knots.shape[0], knots.shape[1] - 2 * k - 1
-    layer = KAN([d, 1], grid=grid, k=k, base_fun="identity", dtype=torch.float64).layers[0]
-    layer.set_grid(torch.as_tensor(knots), torch.zeros(1, d, grid + k, dtype=torch.float64))
+    layer = KAN([d, 1], grid=grid, k=k, base_fun="identity", dtype=torch.float64,
+                device="cpu").layers[0]
+    layer.set_grid(torch.as_tensor(knots, device="cpu"),
+                   torch.zeros(1, d, grid + k, dtype=torch.float64, device="cpu"))
     return layer
 
 
@@ -66,7 +68,7 @@ def _smoothness_matrix(knots: np.ndarray, k: int) -> np.ndarray:
         diff = np.diff(np.eye(nb), n=2, axis=0)
         return np.broadcast_to(diff.T @ diff, (knots.shape[0], nb, nb)).copy()
     d2, w = (q.to(torch.float64) for q in quadrature)  # (d, Q, nb), (d, Q)
-    t = torch.as_tensor(knots, dtype=torch.float64)
+    t = torch.as_tensor(knots, dtype=torch.float64, device="cpu")
     length = t[:, nb] - t[:, k]
     gram = torch.einsum("iqb,iq,iqc->ibc", d2, w, d2) * length.pow(3)[:, None, None]
     return gram.numpy()
@@ -75,7 +77,8 @@ def _smoothness_matrix(knots: np.ndarray, k: int) -> np.ndarray:
 def basis_values(knots: np.ndarray, k: int, z: np.ndarray) -> np.ndarray:
     """``(n, d, G + k)`` B-spline values with the KAN layer's own evaluation (linear extension)."""
     with torch.no_grad():
-        return _layer(knots, k).basis(torch.as_tensor(z, dtype=torch.float64)).numpy()
+        return _layer(knots, k).basis(torch.as_tensor(z, dtype=torch.float64,
+                                                      device="cpu")).numpy()
 
 
 def _reparametrise(block: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -213,7 +216,7 @@ def fit_logistic(F: np.ndarray, codes: np.ndarray, n_classes: int, penalty: np.n
 
 def to_module(design: Design, W: np.ndarray, b: np.ndarray, seed: int,
               dtype: torch.dtype) -> KAN:
-    """A KAN ``[d, n_out]`` (identity base function) computing ``b + F(z) W`` exactly."""
+    """A KAN ``[d, n_out]`` (identity base function) computing ``b + F(z) W`` exactly, on the CPU."""
     d, k, grid = design.n_linear, design.k, design.grid
     nb = grid + k
     n_out = W.shape[1]
@@ -230,10 +233,12 @@ def to_module(design: Design, W: np.ndarray, b: np.ndarray, seed: int,
         const -= m[:, 0]
         base[:, i] -= m[:, 1]
     coef[:, 0, :] += const[:, None]  # B-splines sum to 1 (also beyond the grid): a constant
-    model = KAN([d, n_out], grid=grid, k=k, seed=seed, base_fun="identity", dtype=dtype)
+    model = KAN([d, n_out], grid=grid, k=k, seed=seed, base_fun="identity", dtype=dtype,
+                device="cpu")
     layer = model.layers[0]
     with torch.no_grad():
-        layer.set_grid(torch.as_tensor(design.knots), torch.as_tensor(coef))
-        layer.scale_base.copy_(torch.as_tensor(base))
+        layer.set_grid(torch.as_tensor(design.knots, device="cpu"),
+                       torch.as_tensor(coef, device="cpu"))
+        layer.scale_base.copy_(torch.as_tensor(base, device="cpu"))
         layer.scale_sp.fill_(1.0)
     return model
