@@ -44,10 +44,10 @@ def test_auto_swap_l_keeps_the_function_and_lowers_the_cost():
     model = pykan.KAN(width=[3, 5, 2], grid=3, seed=2, auto_save=False, dtype=F64)
     x = 2 * torch.rand(100, 3, generator=torch.Generator().manual_seed(0), dtype=F64) - 1
     model.get_act(x)
-    before_y, before_cost = model(x).detach(), model.connection_cost()
+    before_y, before_cost = model(x).detach(), model.connection_cost
     model.auto_swap_l(1)
     torch.testing.assert_close(model(x).detach(), before_y)
-    assert model.connection_cost() <= before_cost + 1e-12
+    assert model.connection_cost <= before_cost + 1e-12
     with pytest.raises(ValueError, match="hidden level"):
         model.auto_swap_l(2)
 

@@ -84,14 +84,24 @@ def edge_moments(layer: KANLayer, symbolic: SymbolicEdges, x: Tensor) -> tuple[T
 
 
 @torch.no_grad()
-def attribute(model, x: Tensor | None = None) -> Attribution:
-    """Edge and node scores of ``model`` on ``x`` (default: ``model.reference_input``)."""
+def attribute(model, x: Tensor | None = None, out_score: Tensor | None = None) -> Attribution:
+    """Edge and node scores of ``model`` on ``x`` (default: ``model.reference_input``).
+
+    ``out_score`` ``(width[L],)`` weighs the outputs (pykan's ``out_score``; default: all 1):
+    the scores are the mean over outputs of each output's scores times its weight."""
     x = reference_batch(model, x)
     _, inputs = model.forward_with_inputs(x)
     stds = [edge_moments(layer, sym, xi)[1]
             for layer, sym, xi in zip(model.layers, model.symbolic, inputs)]
     n_out = model.n_nodes[-1]
-    score = torch.eye(n_out, dtype=x.dtype, device=x.device)  # (target, width[L])
+    if out_score is None:
+        score = torch.eye(n_out, dtype=x.dtype, device=x.device)  # (target, width[L])
+    else:
+        w = torch.as_tensor(out_score, dtype=x.dtype, device=x.device)
+        if w.shape != (n_out,):
+            raise ValueError(f"out_score must have one weight per output, shape ({n_out},), "
+                             f"got {tuple(w.shape)}")
+        score = torch.diag(w)
     node_all, edge_all = [score], []
     for l in reversed(range(model.depth)):
         # a multiplication node passes its score to each factor (pykan's subnodes)

@@ -46,10 +46,11 @@ from kanlab.nn import KANLayer as _EngineLayer
 from kanlab.pykan._args import as_int, engine_base, grid_range as checked_grid_range, index_list
 from kanlab.pykan._grid_points import interpolated_grid_points, sample_grid_points
 from kanlab.pykan._legacy import available_device, initial_coef
-from kanlab.pykan._views import sparse_mask
-from kanlab.pykan.spline import coef2curve, curve2coef, extend_grid
+from kanlab.pykan.spline import B_batch, coef2curve, curve2coef, extend_grid
+from kanlab.pykan.utils import sparse_mask
 
-__all__ = ["KANLayer"]
+# KANLayer and the names pykan's module brings in (``from kan.KANLayer import *``)
+__all__ = ["KANLayer", "B_batch", "coef2curve", "curve2coef", "extend_grid", "sparse_mask"]
 
 class KANLayer(nn.Module):
     """pykan's ``KANLayer``: ``in_dim × out_dim`` edges ``mask · (scale_base · b(x) +
@@ -137,7 +138,7 @@ class KANLayer(nn.Module):
                                        requires_grad=bool(sb_trainable))
         sp = torch.full((in_dim, out_dim), float(scale_sp) / np.sqrt(in_dim), **host)
         if sparse_init:
-            sp = sp * sparse_mask(in_dim, out_dim).t().to(dtype)
+            sp = sp * sparse_mask(in_dim, out_dim).to(dtype)
         self.scale_sp = nn.Parameter(sp, requires_grad=bool(sp_trainable))
         # the evaluator: kanlab's layer on the same knots (its own weights are never used)
         self.__dict__["_engine"] = _EngineLayer(

@@ -30,9 +30,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from kanlab.pykan._lbfgs import LBFGS
 from kanlab.pykan._legacy import available_device
 
-__all__ = ["MLP"]
+__all__ = ["MLP", "LBFGS"]  # LBFGS: pykan's module imports it
 
 _METRICS = ("w", "act", "fa", "a")
 

@@ -26,9 +26,18 @@ from torch import Tensor
 from kanlab.nn._symbolic_edges import NO_FUNCTION, SymbolicEdges
 from kanlab.pykan._args import as_tensor_in_place as _in_place
 from kanlab.pykan._legacy import available_device
+from kanlab.pykan import utils as _utils
 from kanlab.pykan._singularity import for_candidate
 
-__all__ = ["Symbolic_KANLayer"]
+# the layer and the names pykan's module imports from utils (``from kan.Symbolic_KANLayer
+# import *``), read through to kanlab.pykan.utils by __getattr__ below
+__all__ = ["Symbolic_KANLayer", *_utils.__all__]
+
+
+def __getattr__(name: str):
+    if name in _utils.__all__:
+        return getattr(_utils, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _zero(x: Tensor) -> Tensor:

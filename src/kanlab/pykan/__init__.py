@@ -16,7 +16,8 @@ default) a model writes a checkpoint after each change to ``ckpt_path``
 bar on stderr.  Differences from pykan are listed in
 :class:`kanlab.pykan.KAN` and the module docstrings.
 """
-import copy  # noqa: F401 - as pykan's `import *`: copy, os, random, sympy, tqdm
+import copy  # noqa: F401 - as pykan's `import *`: copy, glob, os, random, sympy, tqdm
+import glob  # noqa: F401
 import os  # noqa: F401
 import random  # noqa: F401
 
@@ -28,8 +29,10 @@ from torch import nn
 from tqdm import tqdm  # noqa: F401
 from sympy import *  # noqa: F401,F403 - pykan's `from kan import *` brings sympy's names
 
-from kanlab.pykan._lbfgs import LBFGS
-from kanlab.pykan._model import KAN, MultKAN
+# from the submodules, so that these names stay the classes when the submodules of the same
+# names are imported later (as in pykan, whose __init__ does ``from .MultKAN import *``)
+from kanlab.pykan.LBFGS import LBFGS
+from kanlab.pykan.MultKAN import KAN, MultKAN
 from kanlab.pykan.KANLayer import KANLayer
 from kanlab.pykan.Symbolic_KANLayer import Symbolic_KANLayer
 from kanlab.pykan.spline import B_batch, coef2curve, curve2coef, extend_grid

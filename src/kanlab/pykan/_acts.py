@@ -9,6 +9,8 @@ when one is read, so training never pays for them.  Shapes follow pykan:
 * ``acts_premult[l]``: ``(B, width_out[l + 1])``, layer ``l``'s subnode values;
 * ``spline_preacts[l]``, ``spline_postacts[l]``: ``(B, out, in)``, every edge's input and
   output (spline, base and symbolic parts, masked);
+* ``spline_postsplines[l]``: ``(B, out, in)``, every edge's bare spline ``Σ c·B(x)`` (before
+  ``scale_sp`` and the mask);
 * ``edge_actscale[l]``: ``(out, in)``, the std of each edge's output over the batch;
 * ``acts_scale[l]``: that std over ``std(input) + 0.1`` (pykan's edge scale), and
   ``acts_scale_spline[l]`` the same for the spline part alone;
@@ -23,19 +25,21 @@ from torch import Tensor
 
 __all__ = ["activations", "ACT_NAMES", "ActivationCaches"]
 
-ACT_NAMES = ("acts", "acts_premult", "spline_preacts", "spline_postacts", "edge_actscale",
-             "acts_scale", "acts_scale_spline", "subnode_actscale")
+ACT_NAMES = ("acts", "acts_premult", "spline_preacts", "spline_postacts", "spline_postsplines",
+             "edge_actscale", "acts_scale", "acts_scale_spline", "subnode_actscale")
 
 
 @torch.no_grad()
-def _edge_outputs(model, l: int, x: Tensor) -> tuple[Tensor, Tensor]:
-    """Layer ``l``'s edge outputs on ``x``, ``(B, out, in)``: all parts, and the spline part."""
+def _edge_outputs(model, l: int, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Layer ``l``'s edge outputs on ``x``, ``(B, out, in)``: all parts, the spline part, and
+    the bare splines."""
     layer, symbolic = model.layers[l], model.symbolic[l]
     spline = layer.edge_values(x) * layer.mask.unsqueeze(0)
+    bare = torch.einsum("bis,ois->boi", layer.features(x)[..., -layer.coef.shape[-1]:], layer.coef)
     total = spline.clone()
     for outs, ins, values in symbolic.edge_outputs(x):
         total[:, torch.tensor(outs, device=x.device), torch.tensor(ins, device=x.device)] += values
-    return total, spline
+    return total, spline, bare
 
 
 @torch.no_grad()
@@ -46,12 +50,13 @@ def activations(model, x: Tensor) -> dict[str, list[Tensor]]:
 
     def run(l: int, h: Tensor) -> Tensor:
         sub = model.layer_output(l, h)
-        total, spline = _edge_outputs(model, l, h)
+        total, spline, bare = _edge_outputs(model, l, h)
         spread = h.std(0) + 0.1  # (in,): pykan's divisor
         out["acts_premult"].append(sub)
         out["subnode_actscale"].append(sub.std(0))
         out["spline_preacts"].append(h.unsqueeze(1).expand(-1, total.shape[1], -1))
         out["spline_postacts"].append(total)
+        out["spline_postsplines"].append(bare)
         out["edge_actscale"].append(total.std(0))
         out["acts_scale"].append(total.std(0) / spread)
         out["acts_scale_spline"].append(spline.std(0) / spread)
@@ -80,8 +85,14 @@ def _cached(model) -> dict[str, list[Tensor]]:
     return held[1]
 
 
+def _read(model, name: str):
+    if name == "acts" and getattr(model, "reference_input", None) is None:
+        return None  # pykan's ``acts`` before any forward pass
+    return _cached(model)[name]
+
+
 def _reader(name: str):
-    return property(lambda self: _cached(self)[name],
+    return property(lambda self: _read(self, name),
                     doc=f"pykan's ``{name}`` for the last input seen (see :mod:`kanlab.pykan._acts`)")
 
 

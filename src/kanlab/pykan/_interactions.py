@@ -1,6 +1,6 @@
 """Which inputs act together, pykan's way: ``module`` (build a chain of node groups
 into an untrained model), ``feature_interaction`` (the input sets the nodes of a level
-depend on) and ``tree`` (the additive groups of a trained model, from its Hessian)."""
+depend on); ``KAN.tree`` is :func:`kanlab.pykan.hypothesis.plot_tree`, as pykan's."""
 from __future__ import annotations
 
 import itertools
@@ -10,7 +10,7 @@ import torch
 from kanlab.nn import remove_edge as _remove_edge
 from kanlab.pykan._structure import attribute
 
-__all__ = ["module", "feature_interaction", "tree"]
+__all__ = ["module", "feature_interaction"]
 
 
 def _ids(text: str, what: str) -> list[int]:
@@ -72,40 +72,3 @@ def feature_interaction(model, l, neuron_th=1e-2, feature_th=1e-2) -> dict:
             key = tuple(int(v) for v in torch.where(score > top * feature_th)[0].tolist())
             found[key] = found.get(key, 0) + 1
     return found
-
-
-def tree(model, x=None, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
-         skip_sep_test=False, verbose=False):
-    """The input groups the trained model separates additively, from its Hessian.
-
-    Two inputs are in one group when the mixed second derivative of the output
-    is not negligible (relative ``sep_th``).  Returns the groups; also draws them.
-    """
-    x = model._data(x)
-    x = x[: min(len(x), 200)].detach().clone().requires_grad_(True)
-    y = model(x)[:, 0].sum()
-    (g,) = torch.autograd.grad(y, x, create_graph=True)
-    n = x.shape[1]
-    hess = torch.stack([torch.autograd.grad(g[:, i].sum(), x, retain_graph=True)[0].abs().mean(0)
-                        for i in range(n)])
-    scale = float(hess.max().clamp_min(1e-30))
-    linked = (hess / scale > sep_th).detach().cpu()
-    groups, seen = [], set()
-    for i in range(n):
-        if i in seen:
-            continue
-        stack, group = [i], set()
-        while stack:
-            a = stack.pop()
-            if a in group:
-                continue
-            group.add(a)
-            stack += [b for b in range(n) if linked[a, b] and b not in group]
-        seen |= group
-        groups.append(sorted(group))
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(4, 2))
-    for k, g_ in enumerate(groups):
-        ax.text((k + 0.5) / len(groups), 0.5, "+".join(f"x{i + 1}" for i in g_), ha="center")
-    ax.set_axis_off()
-    return groups

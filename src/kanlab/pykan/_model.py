@@ -32,6 +32,7 @@ from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._continuation import after_refine
 from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._old_api import OldApi
+from kanlab.pykan._readouts import Readouts
 from kanlab.pykan._symbolic_methods import SymbolicMethods
 
 __all__ = ["KAN", "MultKAN", "adopt"]
@@ -71,22 +72,25 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
     return new
 
 
-class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKAN):
+class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
     The defaults are pykan's (``grid_eps=0.02``, ``sb_trainable=True``), and
     ``seed`` draws pykan's initial model (:func:`kanlab.pykan._legacy.draw_initial_weights`):
     with kanlab's own defaults (uniform grids, fixed base weights) and kanlab's own draws,
     6 of 20 seeds of a ``[2, 1, 1]`` chain (pykan's Example_10) stayed in a local minimum
-    near RMSE 0.25, against 1 of 20 with pykan's (pykan itself: 2 of 20).  ``symbolic_enabled`` and
-    ``affine_trainable`` are accepted (symbolic edges are always on and their
-    constants always trainable); ``device`` is honoured.  Older pykan's
+    near RMSE 0.25, against 1 of 20 with pykan's (pykan itself: 2 of 20).  ``symbolic_enabled``
+    is accepted (symbolic edges are always on and their constants always trainable);
+    ``device`` is honoured.  Older pykan's
     ``noise_scale_base``, inputs of another dtype, ``'cuda'`` on a machine
     without CUDA and pykan's seeding of the global random generators follow the
     rules of :mod:`kanlab.pykan._legacy`; pykan 0.1's methods (``train(dataset)``,
     ``save_ckpt``, ...) those of :mod:`kanlab.pykan._old_api`.  pykan 0.1's
     ``bias_trainable`` is accepted: kanlab's nodes have no bias (as 0.2.8's, fixed at
     zero unless ``affine_trainable``).
+
+    ``affine_trainable=True`` is refused (ValueError): pykan then trains a scale and a bias
+    per node (``node_scale``, ``node_bias``, ``subnode_*``), which kanlab's nodes do not have.
 
     ``sparse_init`` starts sparse (:func:`kanlab.pykan._views.sparse_start`): the splines
     off pykan's nearest-neighbour pattern start at zero weight, every edge stays trainable.
@@ -104,6 +108,10 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
                  dtype=None, noise_scale_base=None, extrapolate="quadratic",
                  bias_trainable=None):
+        if affine_trainable:
+            raise ValueError("affine_trainable=True: kanlab's nodes have no scale or bias to "
+                             "train (pykan's node_scale, node_bias, subnode_scale, "
+                             "subnode_bias); build the model with affine_trainable=False")
         device = _legacy.available_device(device)
         _legacy.seed_globals(as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=as_int("grid", grid), k=as_int("k", k),
@@ -239,10 +247,6 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         super().update_grid(x, grid_eps, max_change, carry)
         self.reference_input = x.detach()  # as pykan's forward pass in update_grid keeps it
 
-    def initialize_grid_from_another_model(self, model, x):
-        self.update_grid(self._data(x))
-        return self
-
     # ------------------------------------------------------------------ training
     def fit(self, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0,
             lamb_entropy=2.0, lamb_coef=0.0, lamb_coefdiff=0.0, update_grid=True,
@@ -262,16 +266,6 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         with one_thread():
             return fit(self, dataset, **kwargs)
 
-    def evaluate(self, dataset) -> dict:
-        with torch.no_grad():
-            err = lambda a, b: float(torch.sqrt(torch.mean((self(a) - b) ** 2)))  # noqa: E731
-            return {"test_loss": err(dataset["test_input"], dataset["test_label"]),
-                    "n_edge": self.n_edge(),
-                    "n_grid": self.grid}
-
-    def n_edge(self) -> int:
-        return int(sum(((l.mask != 0) | (s.mask != 0)).sum() for l, s in zip(self.layers, self.symbolic)))
-
     def get_params(self):
         return list(self.parameters())
 
@@ -280,7 +274,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         """Node and edge scores (``node_scores``, ``edge_scores``); with ``l`` the input scores
         of each node at level ``l``, weighted by the node's score; with ``l, i`` node ``i``'s."""
         from kanlab.pykan._structure import attribute
-        return attribute(self, l, i, plot=plot)
+        return attribute(self, l, i, plot=plot, out_score=out_score)
 
     def node_attribute(self):
         """``node_attribute_scores``: for each level from the first hidden one, the input scores
@@ -289,7 +283,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
 
     def prune_node(self, threshold=1e-2, mode="auto", active_neurons_id=None, log_history=True):
         from kanlab.pykan._structure import prune_node
-        return prune_node(self, threshold, mode, active_neurons_id)
+        return prune_node(self, threshold, mode, active_neurons_id, log_history)
 
     def prune_edge(self, threshold=3e-2, log_history=True) -> None:
         scores = _attribute(self, self._data(None)).edge_scores
@@ -311,11 +305,12 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
     def prune_input(self, threshold=1e-2, active_inputs=None, log_history=True) -> "KAN":
         new = adopt(_prune_input(self, self._data(None), threshold=float(threshold),
                                  active_inputs=active_inputs), self)
-        new.log_history("prune_input")
+        new.logged(log_history, "prune_input")
         return new
 
     def remove_edge(self, l, i, j, log_history=True) -> None:
         _remove_edge(self, int(l), int(i), int(j))
+        self.logged(log_history, "remove_edge")
 
     def module(self, start_layer, chain) -> None:
         """Build a modular structure in: see :func:`kanlab.pykan._structure.module`."""
@@ -330,6 +325,10 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
     def remove_node(self, l, i, mode="all", log_history=True) -> None:
         from kanlab.pykan._structure import remove_node
         remove_node(self, int(l), int(i), mode)
+        if mode not in ("up", "down"):  # pykan's 'all' calls itself for 'up' and 'down',
+            self.log_history("remove_node")  # each saving a version whatever log_history says
+            self.log_history("remove_node")
+        self.logged(log_history, "remove_node")
 
     # ------------------------------------------------------------------ structure
     # each saves a version, as in the pykan that printed the Physics_4 tutorials (0.2.8 saves
@@ -353,42 +352,14 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
     def swap(self, l, i1, i2, log_history=True):
         from kanlab.pykan._structure import swap
         swap(self, int(l), int(i1), int(i2))
-
-    def connection_cost(self):
-        from kanlab.pykan._structure import connection_cost
-        return connection_cost(self)
+        self.logged(log_history, "swap")
 
     def auto_swap(self):
         from kanlab.pykan._structure import auto_swap
         auto_swap(self)
-
-    def tree(self, x=None, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
-             skip_sep_test=False, verbose=False):
-        from kanlab.pykan._interactions import tree
-        return tree(self, x, in_var, style, sym_th, sep_th, skip_sep_test, verbose)
+        self.log_history("auto_swap")
 
     # ------------------------------------------------------------------ plotting
-    def get_fun(self, l, i, j):
-        """The spline of edge ``(l, i, j)`` on the last data, sorted: ``(x, y)``; also plotted."""
-        from kanlab.symbolic import edge_samples
-        x, y = edge_samples(self, int(l), int(i), int(j), self._data(None))
-        order = torch.argsort(x)
-        x, y = x[order], y[order]
-        import matplotlib.pyplot as plt
-        plt.figure(figsize=(3, 3))
-        plt.plot(x.cpu().numpy(), y.cpu().numpy(), lw=5)
-        return x, y
-
-    def get_range(self, l, i, j, verbose=True):
-        """``(x_min, x_max, y_min, y_max)`` of edge ``(l, i, j)`` on the last data."""
-        from kanlab.symbolic import edge_samples
-        x, y = edge_samples(self, int(l), int(i), int(j), self._data(None))
-        out = (x.min(), x.max(), y.min(), y.max())
-        if verbose:
-            print("x range: [" + "%.2f" % out[0], ",", "%.2f" % out[1], "]")
-            print("y range: [" + "%.2f" % out[2], ",", "%.2f" % out[3], "]")
-        return out
-
     def plot(self, folder="./figures", beta=3, metric="backward", scale=0.5, tick=False,
              sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0, mask=False,
              out_vars_offset=None):

@@ -31,6 +31,13 @@ def pykan_complexity(fit) -> int:
     return PYKAN_COMPLEXITY.get(fit.name, fit.complexity) if builtin else fit.complexity
 
 
+def candidate_complexity(candidate) -> int:
+    """:func:`pykan_complexity` of a library candidate (``SYMBOLIC_LIB[name][2]``)."""
+    builtin = candidate is _builtin(candidate.name)
+    return PYKAN_COMPLEXITY.get(candidate.name, candidate.complexity) if builtin \
+        else candidate.complexity
+
+
 def _builtin(name: str):
     from kanlab.symbolic._library import _BUILTINS
     return next((c for c in _BUILTINS if c.name == name), None)

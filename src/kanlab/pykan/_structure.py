@@ -22,13 +22,14 @@ __all__ = ["attribute", "prune_node", "remove_node", "set_mode", "perturb", "exp
 
 
 @torch.no_grad()
-def attribute(model, l=None, i=None, plot=True):
-    """pykan's ``attribute``: the node and edge scores, set on the model; with ``l`` the
-    input scores of each node of level ``l`` (a ``[width[l], width[0]]`` tensor), with ``l, i``
-    those of node ``i`` alone.  As in pykan, a node's input scores are weighted by that node's
-    own score, so an idle node's inputs score near zero."""
+def attribute(model, l=None, i=None, plot=True, out_score=None):
+    """pykan's ``attribute``: the node and edge scores, set on the model (the outputs weighed
+    by ``out_score``, as pykan's, when ``l`` is ``None``); with ``l`` the input scores of each
+    node of level ``l`` (a ``[width[l], width[0]]`` tensor), with ``l, i`` those of node ``i``
+    alone.  As in pykan, a node's input scores are weighted by that node's own score, so an
+    idle node's inputs score near zero."""
     x = model._data(None)
-    scores = _attribute(model, x)
+    scores = _attribute(model, x, out_score if l is None else None)
     model.node_scores = scores.node_scores
     model.edge_scores = scores.edge_scores
     model.subnode_scores = scores.node_scores[1:]
@@ -77,7 +78,7 @@ def _kept_ids(active_neurons_id, level: int, width: list[int]) -> list[int]:
 
 
 @torch.no_grad()
-def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None):
+def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None, log_history=True):
     """A copy keeping the hidden nodes scored above ``threshold`` (or ``active_neurons_id``)."""
     from kanlab.nn._pruning import _subnetwork
     from kanlab.pykan._model import adopt
@@ -94,18 +95,20 @@ def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None):
     kept.append(list(range(model.n_nodes[-1])))
     edges = [torch.ones_like(layer.mask, dtype=torch.bool) for layer in model.layers]
     new = adopt(_subnetwork(model, x, kept, edges), model)
-    new.log_history("prune_node")
+    new.logged(log_history, "prune_node")
     return new
 
 
 def remove_node(model, l, i, mode="all") -> None:
+    """Switch off node ``(l, i)``'s edges: those above it (``'up'``, out of the node), below
+    it (``'down'``, into it) or both (any other ``mode``), as pykan's."""
     width = model.n_nodes
     if not 0 <= l < len(width) or not 0 <= i < width[l]:
         raise ValueError(f"node ({l}, {i}) does not exist in a KAN of width {width}")
-    if mode in ("all", "down") and l < model.depth:
+    if mode != "down" and l < model.depth:
         for j in range(model.layers[l].out_features):
             _remove_edge(model, l, i, j)
-    if mode in ("all", "up") and l > 0:
+    if mode != "up" and l > 0:
         for s, node in enumerate(model.subnode_to_node(l)):
             if node == i:
                 for h in range(width[l - 1]):
@@ -113,15 +116,16 @@ def remove_node(model, l, i, mode="all") -> None:
 
 
 @torch.no_grad()
-def set_mode(model, l, i, j, mode) -> None:
-    """``'n'``: spline only; ``'s'``: symbolic only; ``'ns'``/``'sn'``: both; ``'0'``: none."""
+def set_mode(model, l, i, j, mode, mask_n=None) -> None:
+    """``'n'``: spline only; ``'s'``: symbolic only; ``'ns'``/``'sn'``: both, the spline's
+    mask ``mask_n`` (default 1, as pykan's); ``'0'``: none."""
     if mode not in ("n", "s", "ns", "sn", "0"):
         raise ValueError(f"mode must be 'n', 's', 'ns', 'sn' or '0', got {mode!r}")
     layer, sym = model.layers[l], model.symbolic[l]
-    layer.mask[j, i] = 1.0 if "n" in mode else 0.0
-    has_fun = int(sym.code[j, i]) != -1
-    if "s" in mode and not has_fun:
+    if "s" in mode and int(sym.code[j, i]) == -1:  # checked before any mask changes
         raise ValueError(f"edge ({l}, {i}, {j}) has no symbolic function: fix_symbolic it first")
+    both = mode in ("ns", "sn") and mask_n is not None
+    layer.mask[j, i] = float(mask_n) if both else 1.0 if "n" in mode else 0.0
     sym.mask[j, i] = 1.0 if "s" in mode else 0.0
     sym.regroup()
 

@@ -20,7 +20,8 @@ import torch
 
 from kanlab import symbolic as _sym
 from kanlab.symbolic import LIBRARY, Candidate
-from kanlab.pykan._ranking import PykanChoice, pykan_complexity, pykan_losses, pykan_order
+from kanlab.pykan._ranking import (PykanChoice, candidate_complexity, pykan_complexity,
+                                   pykan_losses, pykan_order)
 
 __all__ = ["fix_symbolic", "suggest_symbolic", "auto_symbolic", "symbolic_formula", "ex_round",
            "add_symbolic", "SYMBOLIC_LIB", "column_function"]
@@ -86,7 +87,9 @@ def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, ve
 
 def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weight_simple,
                      r2_loss_fun=None, c_loss_fun=None):
-    """``(best_name, best_fun, best_r2, best_c)``; with ``verbose`` a table of the ``topk``.
+    """``(best_name, best_fun, best_r2, best_c)``, ``best_fun`` the library's row
+    ``(fn, sympy_fn, complexity, fn_avoiding_singularity)`` as pykan's; with ``verbose`` a
+    table of the ``topk``.
 
     Every candidate is fitted by kanlab's fitter (in the bounds ``a_range``, ``b_range``)
     and ranked by pykan's rule: ``weight_simple · c_loss_fun(complexity) + (1 −
@@ -105,7 +108,8 @@ def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weigh
                   f"{pykan_complexity(fits[k]):>10} {c_loss[k]:>15.6g} {loss[k]:>10.6f}")
     best = fits[order[0]]
     lib_map = _sym.resolve_library(_lib(lib))
-    return best.name, lib_map[best.name].fn, best.r2, pykan_complexity(best)
+    # pykan's second entry is the library's row: (fn, sympy_fn, complexity, fn_avoiding)
+    return best.name, SYMBOLIC_LIB._entry(lib_map[best.name]), best.r2, pykan_complexity(best)
 
 
 def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_threshold):
@@ -339,7 +343,7 @@ class _Library(dict):
     @staticmethod
     def _entry(c):
         from kanlab.pykan._singularity import for_candidate
-        return c.fn, c.sympy_fn, c.complexity, for_candidate(c)
+        return c.fn, c.sympy_fn, candidate_complexity(c), for_candidate(c)
 
     def _live(self):
         return {n: self._entry(c) for n, c in LIBRARY.items()}

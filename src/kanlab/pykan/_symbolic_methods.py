@@ -25,9 +25,12 @@ class SymbolicMethods:
             self.log_history("unfix_symbolic")
 
     def unfix_symbolic_all(self, log_history=True) -> None:
-        for l, sym in enumerate(self.symbolic):
-            for j, i in (sym.mask != 0).nonzero().tolist():
-                super().unfix_symbolic(l, i, j)
+        """Every edge back to its spline (a removed one too), as pykan's: ``unfix_symbolic``
+        of each edge, each saving a version unless ``log_history=False``."""
+        for l, layer in enumerate(self.layers):
+            for i in range(layer.in_features):
+                for j in range(layer.out_features):
+                    self.unfix_symbolic(l, i, j, log_history)
 
     def suggest_symbolic(self, l, i, j, a_range=(-10, 10), b_range=(-10, 10), lib=None, topk=5,
                          verbose=True, r2_loss_fun=None, c_loss_fun=None, weight_simple=0.8):
@@ -49,4 +52,4 @@ class SymbolicMethods:
 
     def set_mode(self, l, i, j, mode, mask_n=None) -> None:
         from kanlab.pykan._structure import set_mode
-        set_mode(self, int(l), int(i), int(j), mode)
+        set_mode(self, int(l), int(i), int(j), mode, mask_n)

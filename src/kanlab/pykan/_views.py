@@ -92,13 +92,15 @@ class SymbolicView:
 def sparse_mask(in_dim: int, out_dim: int) -> Tensor:
     """pykan's ``sparse_init``: each output node linked to its nearest input node and back.
 
-    Nodes are placed evenly on ``[0, 1]`` in each layer; returns ``(out, in)``.
+    Nodes are placed evenly on ``[0, 1]`` in each layer; returns ``(out, in)``.  The places
+    are computed as pykan computes them (``arange(n) * 1/n + 1/(2n)`` in the default dtype),
+    so that ties (an input midway between two outputs, e.g. 9 inputs and 6 outputs) go the
+    same way as pykan's: in float64 the first of the two wins, in float32 rounding decides.
     """
-    host = dict(dtype=torch.float64, device="cpu")  # on the CPU, whatever the default device
-    xin = (torch.arange(in_dim, **host) + 0.5) / in_dim
-    xout = (torch.arange(out_dim, **host) + 0.5) / out_dim
+    xin = torch.arange(in_dim, device="cpu") * 1 / in_dim + 1 / (2 * in_dim)
+    xout = torch.arange(out_dim, device="cpu") * 1 / out_dim + 1 / (2 * out_dim)
     dist = (xout[:, None] - xin[None, :]).abs()  # (out, in)
-    mask = torch.zeros(out_dim, in_dim, **host)
+    mask = torch.zeros(out_dim, in_dim, dtype=torch.float64, device="cpu")
     mask[torch.arange(out_dim, device="cpu"), dist.argmin(1)] = 1.0
     mask[dist.argmin(0), torch.arange(in_dim, device="cpu")] = 1.0
     return mask

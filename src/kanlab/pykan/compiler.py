@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import sympy
 
-__all__ = ["kanpiler", "expr2kan", "sf2kan"]
+from kanlab.pykan._model import MultKAN
+
+__all__ = ["kanpiler", "expr2kan", "sf2kan", "MultKAN"]  # MultKAN: pykan's module imports it
 
 _FUNCS = {sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.exp: "exp",
           sympy.log: "log", sympy.tanh: "tanh", sympy.sinh: "sinh", sympy.cosh: "cosh",

@@ -11,9 +11,21 @@ pykan's counts on within one), so they differ from pykan's.
 """
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
-__all__ = ["runner1", "pareto_frontier"]
+# the module (the package's ``MultKAN`` is the class, as pykan's)
+_multkan = importlib.import_module("kanlab.pykan.MultKAN")
+
+# pykan's module does ``from .MultKAN import *``: those names, read through by __getattr__
+__all__ = ["runner1", "pareto_frontier", *_multkan.__all__]
+
+
+def __getattr__(name: str):
+    if name in _multkan.__all__:
+        return getattr(_multkan, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def runner1(width, dataset, grids=(5, 10, 20), steps=20, lamb=0.001, prune_round=3,

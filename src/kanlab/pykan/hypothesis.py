@@ -105,16 +105,25 @@ def test_general_separability(model, x, groups, threshold=1e-2):
     return ok
 
 
-def _dependence(model, x, group) -> torch.Tensor:
-    """How much the in-group gradient direction moves with each out-of-group input."""
+def batch_grad_normgrad(model, x, group, create_graph=False) -> torch.Tensor:
+    """How the unit gradient direction within ``group`` moves with each input outside it:
+    ``(B, len(group), n_rest)``, per sample."""
     rest = [i for i in range(x.shape[1]) if i not in group]
 
     def direction(z):
         g = batch_jacobian(model, z, create_graph=True)[:, group]
         return (g / (g.norm(dim=1, keepdim=True) + 1e-6)).sum(dim=0)
-    jac = torch.autograd.functional.jacobian(direction, x).permute(1, 0, 2)[:, :, rest]
+    jac = torch.autograd.functional.jacobian(direction, x, create_graph=create_graph)
+    return jac.permute(1, 0, 2)[:, :, rest]
+
+
+def get_dependence(model, x, group) -> torch.Tensor:
+    """:func:`batch_grad_normgrad` scaled by the inputs' spreads, median over the batch:
+    ``(len(group), n_rest)``; near 0 where ``f`` depends on ``group`` through one combination."""
+    rest = [i for i in range(x.shape[1]) if i not in group]
     std = x.std(dim=0)
-    return (jac * std[None, group, None] * std[None, None, rest]).abs().median(dim=0).values
+    dep = batch_grad_normgrad(model, x, group) * std[None, group, None] * std[None, None, rest]
+    return dep.abs().median(dim=0).values
 
 
 def test_symmetry(model, x, group, dependence_th=1e-3):
@@ -122,7 +131,7 @@ def test_symmetry(model, x, group, dependence_th=1e-3):
     group = [int(i) for i in group]
     if len(group) in (0, x.shape[1]):
         return True
-    return _dependence(model, x, group).max() < dependence_th
+    return get_dependence(model, x, group).max() < dependence_th
 
 
 def test_symmetry_var(model, x, input_vars, symmetry_var):

@@ -24,7 +24,7 @@ __all__ = ["create_dataset", "create_dataset_from_data", "ex_round", "add_symbol
            "f_inv5", "f_sqrt", "f_power1d5", "f_invsqrt", "f_log", "f_tan", "f_arctanh",
            "f_arcsin", "f_arccos", "f_exp"]
 
-from kanlab.pykan._views import sparse_mask  # noqa: E402
+from kanlab.pykan._views import sparse_mask as _sparse_pattern  # noqa: E402
 from kanlab.pykan._singularity import (f_arccos, f_arcsin, f_arctanh, f_exp, f_inv,  # noqa: E402
                                        f_inv2, f_inv3, f_inv4, f_inv5, f_invsqrt, f_log,
                                        f_power1d5, f_sqrt, f_tan)
@@ -86,6 +86,13 @@ def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, tes
         _standardise(data, "label")
     device = available_device(device)
     return {k: v.to(device) for k, v in data.items()}
+
+
+def sparse_mask(in_dim: int, out_dim: int) -> torch.Tensor:
+    """pykan's ``sparse_init`` pattern, ``(in_dim, out_dim)`` in the default dtype: 1 where
+    an input and an output node are each other's nearest (nodes evenly spaced on ``[0, 1]``)."""
+    in_dim, out_dim = check_int(in_dim, "in_dim", low=1), check_int(out_dim, "out_dim", low=1)
+    return _sparse_pattern(in_dim, out_dim).t().to(torch.get_default_dtype()).contiguous()
 
 
 def create_dataset_from_data(inputs, labels, train_ratio=0.8, device="cpu", seed=None):
