@@ -241,14 +241,15 @@ def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor]
 
 def _kept_spec(model, level: int, nodes: list[int]):
     """pykan width entry of ``level`` keeping ``nodes``: ``n`` or ``[n_add, n_mult]``."""
-    n_add = model.n_nodes[level] - model.n_mult[level]
+    n_mult = len(model.arities[level])
+    n_add = model.n_nodes[level] - n_mult
     mult = sum(1 for n in nodes if n >= n_add)
-    return len(nodes) if model.n_mult[level] == 0 else [len(nodes) - mult, mult]
+    return len(nodes) if n_mult == 0 else [len(nodes) - mult, mult]
 
 
 def _kept_arities(model, level: int, nodes: list[int]) -> list[int]:
     """Arities of the multiplication nodes among ``nodes`` of ``level``."""
-    n_add = model.n_nodes[level] - model.n_mult[level]
+    n_add = model.n_nodes[level] - len(model.arities[level])
     return [model.arities[level][n - n_add] for n in nodes if n >= n_add]
 
 

@@ -278,7 +278,8 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     for level, n in enumerate(width):
         canvas.scatter([geo.x(n, i) for i in range(n)], [geo.y(level)] * n,
                        s=(72 * node) ** 2, color="black", zorder=3)
-        n_mult = (getattr(model, "n_mult", None) or [0] * len(width))[level]
+        arities = getattr(model, "arities", None)  # multiplication nodes per level
+        n_mult = len(arities[level]) if arities else 0
         for i in range(n - n_mult, n):  # multiplication nodes: a white × on the dot
             canvas.text(geo.x(n, i), geo.y(level), "×", ha="center", va="center", zorder=4,
                         color="white", fontsize=max(6.0, 60 * node), label=f"mult {level} {i}")

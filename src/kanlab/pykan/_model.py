@@ -171,7 +171,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         layers, so ``KAN(width=model.width, mult_arity=model.mult_arity)`` rebuilds the
         architecture.  A new list on every read: editing it changes no model (``expand_width``,
         ``prune`` and the other structure methods do); :attr:`n_nodes` is ``width_in``."""
-        return [[n - m, m] for n, m in zip(self.n_nodes, self.n_mult)]
+        return [[n - len(a), len(a)] for n, a in zip(self.n_nodes, self.arities)]
 
     @width.setter
     def width(self, value) -> None:
