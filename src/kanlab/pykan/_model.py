@@ -33,6 +33,7 @@ from kanlab.pykan._continuation import after_refine
 from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._old_api import OldApi
 from kanlab.pykan._symbolic_methods import SymbolicMethods
+from kanlab.pykan._width import read_only_width
 
 __all__ = ["KAN", "MultKAN", "adopt"]
 
@@ -169,9 +170,9 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
     def width(self) -> list[list[int]]:
         """pykan's ``[n_add, n_mult]`` per level (``[[2, 0], [5, 0], [1, 0]]``), read off the
         layers, so ``KAN(width=model.width, mult_arity=model.mult_arity)`` rebuilds the
-        architecture.  A new list on every read: editing it changes no model (``expand_width``,
-        ``prune`` and the other structure methods do); :attr:`n_nodes` is ``width_in``."""
-        return [[n - len(a), len(a)] for n, a in zip(self.n_nodes, self.arities)]
+        architecture.  Read-only (:mod:`kanlab.pykan._width`): ``expand_width``, ``prune``
+        and the other structure methods change it; :attr:`n_nodes` is ``width_in``."""
+        return read_only_width([[n - len(a), len(a)] for n, a in zip(self.n_nodes, self.arities)])
 
     @width.setter
     def width(self, value) -> None:
