@@ -39,6 +39,7 @@ from torch import Tensor
 
 from kanlab.nn._symbolic_edges import NO_FUNCTION
 from kanlab.pykan._continuation import as_pykans
+from kanlab.pykan._symbolic_front import as_selecting_mask
 
 __all__ = ["is_pykan_state", "pykan_files", "read_config", "load_state", "load_checkpoint"]
 
@@ -145,9 +146,6 @@ def load_state(model, state, strict: bool = True, symbolic_enabled: bool = True)
     either, and on any tensor of the wrong shape."""
     missing, unexpected = _check(model, state, strict)
     _check_product_biases(model, state)
-    from kanlab.pykan._symbolic import _lookup
-    from kanlab.symbolic._library import CODES
-    zero = _lookup("0")
     for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
         get = state.get
         knots, coef = get(f"act_fun.{l}.grid"), get(f"act_fun.{l}.coef")
@@ -166,13 +164,7 @@ def load_state(model, state, strict: bool = True, symbolic_enabled: bool = True)
             sym.affine.copy_(affine)
         if not symbolic_enabled:  # pykan skips its symbolic front altogether
             sym.mask.zero_()
-        weight = sym.mask.clone()  # pykan multiplies by the mask; kanlab's selects
-        sym.affine[..., 2:].mul_(torch.where(weight != 0, weight, 1.0)[..., None])
-        sym.mask.copy_(weight != 0)
-        for j, i in (sym.mask != 0).nonzero().tolist():
-            if int(sym.code[j, i]) == NO_FUNCTION:  # pykan's '0': c · 0 + d
-                sym.code[j, i] = CODES.index(zero.name)
-        sym.regroup()
+        as_selecting_mask(sym)  # pykan multiplies by the mask, kanlab's selects
     for l in range(model.depth):  # after every layer is in: a product's bias moves into l + 1
         _fold_affine(model, l, *(state.get(f"{name}_{l}") for name in _AFFINE_KEYS))
     as_pykans(model)
