@@ -287,7 +287,8 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
             bar.set_description("| " + " | ".join(parts) + " |")
         bar.update(1)
         if save_fig and step % int(save_fig_freq) == 0:
-            fig = m.plot(in_vars=in_vars, out_vars=out_vars, title=f"Step {step}", beta=beta)
+            fig = m.plot(folder=img_folder, in_vars=in_vars, out_vars=out_vars,
+                         title=f"Step {step}", beta=beta)
             fig.savefig(os.path.join(img_folder, f"{step}.jpg"), bbox_inches="tight", dpi=100)
             import matplotlib.pyplot as plt
             plt.close(fig)

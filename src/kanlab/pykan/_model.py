@@ -390,16 +390,16 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
             print("y range: [" + "%.2f" % out[2], ",", "%.2f" % out[3], "]")
         return out
 
-    def plot(self, folder="./figures", beta=3, metric="backward", scale=0.5, tick=False,
+    def plot(self, folder=None, beta=3, metric="backward", scale=0.5, tick=False,
              sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0, mask=False,
              out_vars_offset=None):
-        """The KAN diagram on the last data, drawn as pyplot's current figure.
-
-        A later pykan's ``out_vars_offset`` (where the output names sit) is accepted; kanlab
-        places the names itself."""
+        """The KAN diagram on the last data; with ``folder`` also pykan's per-edge images
+        ``folder/sp_<l>_<i>_<j>.png`` (:mod:`kanlab.pykan._edge_images`).  A later pykan's
+        ``out_vars_offset`` is accepted (kanlab places the output names itself)."""
         from kanlab.pykan._plot import plot
         return plot(self, beta=beta, metric=metric, scale=scale, in_vars=in_vars,
-                    out_vars=out_vars, title=title, varscale=varscale, mask=mask)
+                    out_vars=out_vars, title=title, varscale=varscale, mask=mask,
+                    folder=folder, tick=tick, sample=sample)
 
 
 MultKAN = KAN
