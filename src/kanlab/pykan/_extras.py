@@ -68,6 +68,14 @@ class PykanExtras:
         return [n_add for n_add, _ in self.width[1:-1]]
 
     @property
+    def input_id(self):
+        """pykan's ``input_id``: the original input column of each input (after
+        ``prune_input``), a long tensor; inputs of that width are narrowed to them
+        (:mod:`kanlab.pykan._input_ids`)."""
+        from kanlab.pykan._input_ids import input_id
+        return input_id(self)
+
+    @property
     def n_mult(self) -> list[int]:
         """Multiplication nodes of every hidden level (pykan's: ``[2]`` for ``[2, [3, 2], 1]``;
         kanlab's own ``KAN.n_mult`` lists every level, the engine reads ``arities``)."""

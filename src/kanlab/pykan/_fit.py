@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from kanlab.pykan._continuation import chooses, record_choice
+from kanlab.pykan._input_ids import own_columns_of_dataset
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
 
@@ -242,7 +243,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
     if reg_metric not in REG_METRICS:
         raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
     steps = int(steps)
-    dataset = _as_model_dtype(model, dataset)
+    dataset = own_columns_of_dataset(model, _as_model_dtype(model, dataset))  # input_id
     if loss_fn is None and pred_fn is None:  # else the labels are the loss's business
         dataset = _labels_as_columns(model, dataset)
     base_loss = loss_fn

@@ -31,6 +31,7 @@ from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._continuation import after_refine
 from kanlab.pykan._extras import PykanExtras
+from kanlab.pykan._input_ids import own_columns
 from kanlab.pykan._old_api import OldApi
 from kanlab.pykan._symbolic_methods import SymbolicMethods
 from kanlab.pykan._width import read_only_width
@@ -139,7 +140,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
 
     # ------------------------------------------------------------------ forward and views
     def forward(self, x: Tensor, singularity_avoiding: bool = False, y_th: float = 10.0) -> Tensor:
-        x = _legacy.as_model_input(self, x)
+        x = own_columns(self, _legacy.as_model_input(self, x))  # pykan's input_id
         if singularity_avoiding:
             from kanlab.pykan._fit import avoid_singularities
             with avoid_singularities(self, float(y_th)):
@@ -205,7 +206,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
             x = self.reference_input
         if x is None:
             raise ValueError("no activations yet: call model(x), model.get_act(x) or fit first")
-        return x
+        return own_columns(self, x)
 
     def get_act(self, x=None):
         """Run ``x`` (a tensor or a dataset dict) through the model and keep it for scores and plots."""
