@@ -120,8 +120,8 @@ FLOAT64_MIN_PROGRESS = 1e-6
 _NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_mult",
                   "edge_forward_spline_u": "edge_forward_spline_u",
                   "edge_forward_sum": "edge_rms",
-                  "edge_backward": "edge_forward_spline_u",
-                  "node_backward": "edge_forward_spline_u"}
+                  "edge_backward": "edge_backward",
+                  "node_backward": "node_backward"}
 
 
 def _coef_penalty(model, lamb_coef: float, lamb_coefdiff: float):
