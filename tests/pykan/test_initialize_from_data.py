@@ -100,3 +100,29 @@ def test_samples_are_checked():
     with pytest.raises(ValueError, match="same width"):
         pykan.KAN(width=[2, 2, 1], auto_save=False).initialize_from_another_model(
             old, torch.zeros(10, 2))
+
+
+def test_grids_from_another_model_as_pykan(tmp_path, monkeypatch):
+    """``initialize_grid_from_another_model``: pykan's grid points (the other model's,
+    interpolated) and splines fitted to the other's on ``x``; the model's own scales stay."""
+    kan = pytest.importorskip("kan")
+    monkeypatch.chdir(tmp_path)
+    x, xt = _data(), _data(seed=1)
+    old = _wiggly(kan.KAN(width=[2, 5, 1], grid=3, k=3, seed=0, auto_save=False))
+    old(x)
+    old.update_grid_from_samples(x)
+    ours_old = pykan.KAN(width=[2, 5, 1], grid=3, k=3, auto_save=False, extrapolate="extended")
+    ours_old.load_state_dict(old.state_dict())
+    new = kan.KAN(width=[2, 5, 1], grid=5, k=3, seed=0, auto_save=False)
+    new.initialize_grid_from_another_model(old, x)
+    ours = pykan.KAN(width=[2, 5, 1], grid=5, k=3, auto_save=False, extrapolate="extended")
+    ours.load_state_dict(kan.KAN(width=[2, 5, 1], grid=5, k=3, seed=0,
+                                 auto_save=False).state_dict())
+    scale_sp = ours.layers[0].scale_sp.clone()
+    ours.initialize_grid_from_another_model(ours_old, x)
+    for a, b in zip(ours.act_fun, new.act_fun):
+        assert torch.allclose(a.grid, b.grid, atol=1e-6)
+    assert torch.equal(ours.layers[0].scale_sp, scale_sp)
+    with torch.no_grad():
+        gap = _rmse(new(xt), old(xt))
+        assert _rmse(ours(xt), new(xt)) <= 0.3 * gap, (_rmse(ours(xt), new(xt)), gap)

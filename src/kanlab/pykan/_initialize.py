@@ -20,8 +20,10 @@ from torch import Tensor
 
 from kanlab.nn import KAN as _NativeKAN
 from kanlab.nn._layer import KANLayer
+from kanlab.pykan._grid_points import interpolated_grid_points
+from kanlab.splines import extend_points
 
-__all__ = ["initialize_from", "layer_inputs"]
+__all__ = ["initialize_from", "grids_from", "layer_inputs"]
 
 
 def layer_inputs(model, x: Tensor) -> list[Tensor]:
@@ -59,10 +61,7 @@ def fit_to_layer(new: KANLayer, old: KANLayer, h: Tensor) -> Tensor:
     return coef.permute(2, 0, 1)
 
 
-@torch.no_grad()
-def initialize_from(model, other, x: Tensor) -> None:
-    """Give ``model`` ``other``'s function on ``model``'s grid, fitted on ``x`` ``(B, in)``
-    (see the module doc); ``other`` is left untouched."""
+def _check(model, other, x) -> None:
     if list(other.n_nodes) != list(model.n_nodes) or other.k != model.k:
         raise ValueError(f"initialize_from_another_model needs the same width and k: this "
                          f"model has {model.n_nodes} nodes per level, k={model.k}; the "
@@ -72,6 +71,13 @@ def initialize_from(model, other, x: Tensor) -> None:
         raise ValueError(f"initialize_from_another_model needs samples x of shape (B, "
                          f"{model.n_nodes[0]}), got "
                          f"{tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}")
+
+
+@torch.no_grad()
+def initialize_from(model, other, x: Tensor) -> None:
+    """Give ``model`` ``other``'s function on ``model``'s grid, fitted on ``x`` ``(B, in)``
+    (see the module doc); ``other`` is left untouched."""
+    _check(model, other, x)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a coarser grid: refitted below
         placed = _NativeKAN.refine(other, model.grid)  # other's state on model's grid points
@@ -80,4 +86,19 @@ def initialize_from(model, other, x: Tensor) -> None:
                            if not key.endswith(".extrapolate")})
     x = x.to(other.layers[0].knots)
     for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
+        new.set_grid(new.knots.clone(), fit_to_layer(new, old, h))
+
+
+@torch.no_grad()
+def grids_from(model, other, x: Tensor) -> None:
+    """pykan's ``initialize_grid_from_another_model``: every layer's grid points are
+    ``other``'s, interpolated to this model's grid, and its splines are fitted to
+    ``other``'s on ``x`` (as :func:`initialize_from`); scales, masks and symbolic edges stay
+    this model's."""
+    _check(model, other, x)
+    x = x.to(other.layers[0].knots)
+    for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
+        k = old.k
+        points = interpolated_grid_points(old.knots[:, k:k + old.grid + 1], new.grid)
+        new.set_grid(extend_points(points.to(new.knots), new.k), new.coef.detach())
         new.set_grid(new.knots.clone(), fit_to_layer(new, old, h))

@@ -242,7 +242,11 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         self.reference_input = x.detach()  # as pykan's forward pass in update_grid keeps it
 
     def initialize_grid_from_another_model(self, model, x):
-        self.update_grid(self._data(x))
+        """pykan's: grids from ``model``'s, splines fitted to its on ``x`` (``_initialize``)."""
+        from kanlab.pykan._initialize import grids_from
+        x = self._data(x)
+        grids_from(self, model, x)
+        self.reference_input = x.detach()
         return self
 
     # ------------------------------------------------------------------ training
