@@ -39,6 +39,9 @@ DEFAULTS_DIFFER = {
     # the compiled model saves version 0.1, as the pykan that printed Physics_4 (rewind('0.7'))
     ("compiler.expr2kan", "auto_save"), ("compiler.kanpiler", "auto_save"),
     ("compiler.sf2kan", "auto_save"),
+    # pykan writes every edge's image under ./figures on each plot(); kanlab.pykan writes
+    # them when a folder is given (no files unless asked)
+    ("MultKAN.plot", "folder"),
 }
 # pykan's required parameters that have a default here (a call pykan takes works the same)
 DEFAULTED = {("MultKAN.reg", p) for p in ("reg_metric", "lamb_l1", "lamb_entropy", "lamb_coef",

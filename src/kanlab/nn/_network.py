@@ -233,7 +233,8 @@ class KAN(KANMethods, Stamped, nn.Module):
 
     @property
     def n_mult(self) -> list[int]:
-        """Multiplication nodes per level."""
+        """Multiplication nodes per level (``[0, 2, 0]``).  The engine reads :attr:`arities`:
+        :class:`kanlab.pykan.KAN`'s ``n_mult`` is pykan's, hidden levels only (``[2]``)."""
         return [len(a) for a in self.arities]
 
     @property
@@ -263,7 +264,7 @@ class KAN(KANMethods, Stamped, nn.Module):
     @property
     def width_spec(self) -> list:
         """``width`` in pykan's notation: ``n`` or ``[n_add, n_mult]`` per level."""
-        return [w if m == 0 else [w - m, m] for w, m in zip(self.n_nodes, self.n_mult)]
+        return [w if not a else [w - len(a), len(a)] for w, a in zip(self.n_nodes, self.arities)]
 
     def subnode_to_node(self, level: int) -> list[int]:
         """For every output of the layer into ``level``, the node it feeds there.

@@ -26,8 +26,8 @@ from kanlab.nn._edge_rms import edge_mean_squares, feature_gram
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._symbolic_edges import SymbolicEdges
 
-__all__ = ["Attribution", "edge_moments", "attribute", "prune", "prune_input",
-           "remove_edge", "remove_node"]
+__all__ = ["Attribution", "edge_moments", "attribute", "propagate_scores", "prune",
+           "prune_input", "remove_edge", "remove_node"]
 
 
 @dataclass
@@ -102,18 +102,35 @@ def attribute(model, x: Tensor | None = None, out_score: Tensor | None = None) -
             raise ValueError(f"out_score must have one weight per output, shape ({n_out},), "
                              f"got {tuple(w.shape)}")
         score = torch.diag(w)
+    sub_stds = [model.layer_output(l, xi).std(0, unbiased=False) for l, xi in enumerate(inputs)]
+    edge_all, node_all = propagate_scores(model, stds, sub_stds, score)
+    return Attribution([e.mean(0) for e in edge_all], [s.mean(0) for s in node_all], stds)
+
+
+def propagate_scores(model, stds: list[Tensor], sub_stds: list[Tensor], score: Tensor,
+                     top: int | None = None) -> tuple[list[Tensor], list[Tensor]]:
+    """Scores of level ``top`` (default: the outputs) carried down to the inputs.
+
+    ``stds[l]`` ``(out_l, in_l)``: every edge's output spread; ``sub_stds[l]`` ``(out_l,)``:
+    every output (subnode) of layer ``l``; ``score`` ``(target, width[top])``: each target's
+    node scores at level ``top``.  An edge scores its spread over its subnode's, times the
+    subnode's score (a multiplication node passes its score to each factor); a node scores
+    the sum of its outgoing edges'.  Returns the edge scores ``(target, out_l, in_l)`` of the
+    layers below ``top`` and the node scores ``(target, width[l])`` of levels ``0 .. top``.
+    Differentiable in ``stds`` and ``sub_stds`` (a training penalty reads it too).
+    """
+    top = model.depth if top is None else top
     node_all, edge_all = [score], []
-    for l in reversed(range(model.depth)):
-        # a multiplication node passes its score to each factor (pykan's subnodes)
+    for l in reversed(range(top)):
         sub_score = score[:, _sub_index(model, l + 1, score.device)]  # (target, out_l)
-        sub_std = model.layer_output(l, inputs[l]).std(0, unbiased=False)  # (out_l,)
-        eps = 1e-4 * float(sub_std.max().clamp_min(1e-30))  # scale-free guard against 0/0
+        sub_std = sub_stds[l]
+        eps = 1e-4 * sub_std.detach().max().clamp_min(1e-30)  # scale-free guard against 0/0
         ratio = stds[l] / (sub_std + eps).unsqueeze(-1)  # (out_l, in_l)
         edge = sub_score.unsqueeze(-1) * ratio.unsqueeze(0)  # (target, out_l, in_l)
         score = edge.sum(1)  # (target, in_l)
         edge_all.insert(0, edge)
         node_all.insert(0, score)
-    return Attribution([e.mean(0) for e in edge_all], [s.mean(0) for s in node_all], stds)
+    return edge_all, node_all
 
 
 def _sub_index(model, level: int, device) -> Tensor:
@@ -251,14 +268,15 @@ def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor]
 
 def _kept_spec(model, level: int, nodes: list[int]):
     """pykan width entry of ``level`` keeping ``nodes``: ``n`` or ``[n_add, n_mult]``."""
-    n_add = model.n_nodes[level] - model.n_mult[level]
+    n_mult = len(model.arities[level])
+    n_add = model.n_nodes[level] - n_mult
     mult = sum(1 for n in nodes if n >= n_add)
-    return len(nodes) if model.n_mult[level] == 0 else [len(nodes) - mult, mult]
+    return len(nodes) if n_mult == 0 else [len(nodes) - mult, mult]
 
 
 def _kept_arities(model, level: int, nodes: list[int]) -> list[int]:
     """Arities of the multiplication nodes among ``nodes`` of ``level``."""
-    n_add = model.n_nodes[level] - model.n_mult[level]
+    n_add = model.n_nodes[level] - len(model.arities[level])
     return [model.arities[level][n - n_add] for n in nodes if n >= n_add]
 
 

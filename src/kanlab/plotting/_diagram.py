@@ -193,7 +193,7 @@ def _draw_inset(canvas, geo: _Layout, cx: float, cy: float, xs: np.ndarray, ys: 
 
 def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | None = None,
                  out_vars: Sequence[str] | None = None, path: str | os.PathLike | None = None,
-                 beta: float = 3.0, metric: str = "backward") -> Figure:
+                 beta: float = 3.0, metric: str = "backward", figure: Figure | None = None) -> Figure:
     """Draw the KAN diagram: nodes in layers and every edge's learned curve.
 
     Parameters
@@ -218,6 +218,9 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
         ``s_ij`` with data: ``"backward"`` (attribution), ``"forward_u"``
         (standard deviation of the edge's output) or ``"forward_n"`` (that over
         ``std(input) + 0.1``), pykan's plot metrics.
+    figure : Figure, optional
+        An empty figure to draw on (resized to the diagram); default a new
+        ``Figure`` that pyplot does not manage.
 
     Returns
     -------
@@ -246,7 +249,11 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     out_names = check_names(out_vars, width[-1], "y", "out_vars")
     curves = _edge_curves(model, x, beta, metric)
     geo = _Layout(width, [layer.in_features * layer.out_features for layer in model.layers])
-    fig = Figure(figsize=(geo.fig_w, geo.fig_h))
+    if figure is None:
+        fig = Figure(figsize=(geo.fig_w, geo.fig_h))
+    else:
+        fig = figure
+        fig.set_size_inches(geo.fig_w, geo.fig_h)
     canvas = fig.add_axes([0, 0, 1, 1], label="diagram")
     canvas.set_xlim(0, geo.fig_w)
     canvas.set_ylim(0, geo.fig_h)
@@ -278,7 +285,8 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     for level, n in enumerate(width):
         canvas.scatter([geo.x(n, i) for i in range(n)], [geo.y(level)] * n,
                        s=(72 * node) ** 2, color="black", zorder=3)
-        n_mult = (getattr(model, "n_mult", None) or [0] * len(width))[level]
+        arities = getattr(model, "arities", None)  # multiplication nodes per level
+        n_mult = len(arities[level]) if arities else 0
         for i in range(n - n_mult, n):  # multiplication nodes: a white × on the dot
             canvas.text(geo.x(n, i), geo.y(level), "×", ha="center", va="center", zorder=4,
                         color="white", fontsize=max(6.0, 60 * node), label=f"mult {level} {i}")

@@ -24,6 +24,7 @@ import torch
 __all__ = ["Checkpoints"]
 
 CHOICE_KEY = "continuation_choice"
+INPUTS_KEY = "input_ids"  # the original input column of each input (prune_input)
 
 
 class Checkpoints:
@@ -128,12 +129,20 @@ class Checkpoints:
         destination[prefix + CHOICE_KEY] = setting_tensor(
             self, CHOICE_KEY, (int(bool(getattr(self, "continuation_fixed", False))),)
             + per_layer, self.layers[0].knots.device)
+        destination[prefix + INPUTS_KEY] = setting_tensor(
+            self, INPUTS_KEY, tuple(self.input_ids), self.layers[0].knots.device)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
         from kanlab.nn._saved_settings import take_setting
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
+        ids = take_setting(state_dict, prefix + INPUTS_KEY, unexpected_keys, error_msgs,
+                           self.n_nodes[0], 0, 2 ** 62)
+        if ids is not None and len(set(ids)) == len(ids):
+            self.input_ids = ids
+        elif ids is not None:
+            error_msgs.append(f"{prefix + INPUTS_KEY}: expected distinct input columns, got {ids}")
         saved = take_setting(state_dict, prefix + CHOICE_KEY, unexpected_keys, error_msgs,
                              1 + len(self.layers), -1, 1)
         if saved is None:  # a state_dict from before (or of a native KAN): the model's own

@@ -1,11 +1,12 @@
 """kanlab.pykan's continuation beyond the grid over a model's life: whether a fit chooses
 it (:class:`kanlab.train.FitConfig`'s ``choose_continuation``), what the fits chose
-(``model.chosen_continuations``), and what ``refine`` gives back (``continuation_fixed``)."""
+(``model.chosen_continuations``), what ``refine`` gives back (``continuation_fixed``), and
+what a model trained by pykan continues with (``as_pykans``)."""
 from __future__ import annotations
 
 from kanlab.train._continuation_choice import set_continuations
 
-__all__ = ["chooses", "record_choice", "after_refine"]
+__all__ = ["chooses", "record_choice", "after_refine", "as_pykans"]
 
 
 def chooses(model, choice: str) -> bool:
@@ -44,3 +45,17 @@ def after_refine(new, chosen: list[int]) -> None:
         set_continuations(new, ["quadratic" if l in chosen else layer.extrapolate
                                 for l, layer in enumerate(new.layers)])
     new.chosen_continuations, new.continuation_fixed = [], True
+
+
+def as_pykans(model) -> None:
+    """Continue every spline beyond its grid as pykan's does (``"extended"``: live on the
+    ``k`` extension intervals, 0 beyond), with no fit's choice on record: what a model
+    holding pykan's tensors (``loadckpt`` of pykan's files, ``load_state_dict`` of pykan's
+    keys) computes.
+
+    Under this module's quadratic default a model trained by pykan computes another
+    function wherever its values leave the grid (hidden values often do: up to 274 apart at
+    ±3 for a ``[2, 5, 1]`` fit, 8e-3 inside ``[-1, 1]²``; docs/pykan_notebook_runs.md,
+    ckpt).  The fits keep a continuation other than the default (:func:`chooses`)."""
+    set_continuations(model, ["extended"] * len(model.layers))
+    model.chosen_continuations, model.continuation_fixed = None, False

@@ -65,7 +65,21 @@ class PykanExtras:
     @property
     def n_sum(self) -> list[int]:
         """Addition nodes of every hidden level (pykan's)."""
-        return [self.n_nodes[l] - self.n_mult[l] for l in range(1, len(self.n_nodes) - 1)]
+        return [n_add for n_add, _ in self.width[1:-1]]
+
+    @property
+    def input_id(self):
+        """pykan's ``input_id``: the original input column of each input (after
+        ``prune_input``), a long tensor; inputs of that width are narrowed to them
+        (:mod:`kanlab.pykan._input_ids`)."""
+        from kanlab.pykan._input_ids import input_id
+        return input_id(self)
+
+    @property
+    def n_mult(self) -> list[int]:
+        """Multiplication nodes of every hidden level (pykan's: ``[2]`` for ``[2, [3, 2], 1]``;
+        kanlab's own ``KAN.n_mult`` lists every level, the engine reads ``arities``)."""
+        return [n_mult for _, n_mult in self.width[1:-1]]
 
     def disable_symbolic_in_fit(self, lamb):
         """pykan's set-up for a fit: without a penalty (``lamb == 0``) ``save_act`` goes off,

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from kanlab.pykan._continuation import chooses, record_choice
+from kanlab.pykan._input_ids import own_columns_of_dataset
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
 
@@ -119,8 +120,8 @@ FLOAT64_MIN_PROGRESS = 1e-6
 _NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_mult",
                   "edge_forward_spline_u": "edge_forward_spline_u",
                   "edge_forward_sum": "edge_rms",
-                  "edge_backward": "edge_forward_spline_u",
-                  "node_backward": "edge_forward_spline_u"}
+                  "edge_backward": "edge_backward",
+                  "node_backward": "node_backward"}
 
 
 def _coef_penalty(model, lamb_coef: float, lamb_coefdiff: float):
@@ -242,7 +243,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
     if reg_metric not in REG_METRICS:
         raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
     steps = int(steps)
-    dataset = _as_model_dtype(model, dataset)
+    dataset = own_columns_of_dataset(model, _as_model_dtype(model, dataset))  # input_id
     if loss_fn is None and pred_fn is None:  # else the labels are the loss's business
         dataset = _labels_as_columns(model, dataset)
     base_loss = loss_fn
@@ -287,7 +288,9 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
             bar.set_description("| " + " | ".join(parts) + " |")
         bar.update(1)
         if save_fig and step % int(save_fig_freq) == 0:
-            fig = m.plot(in_vars=in_vars, out_vars=out_vars, title=f"Step {step}", beta=beta)
+            from kanlab.pykan._plot import plot
+            fig = plot(m, folder=img_folder, in_vars=in_vars, out_vars=out_vars,
+                       title=f"Step {step}", beta=beta)
             fig.savefig(os.path.join(img_folder, f"{step}.jpg"), bbox_inches="tight", dpi=100)
             import matplotlib.pyplot as plt
             plt.close(fig)

@@ -7,7 +7,9 @@ knots, coefficients (``num`` may differ), ``scale_base``, ``scale_sp``, ``mask``
 each trains; for a symbolic layer its mask, functions and constants.  What the model's levels
 fix must match (the numbers of inputs and outputs, and for splines the degree ``k`` and the
 base function) or a ``ValueError`` says what layer ``l`` takes.  The layer keeps the model's
-continuation beyond its grid (``extrapolate``).  The source is a :class:`kanlab.pykan.KANLayer`
+continuation beyond its grid (``extrapolate``).  A symbolic layer's mask weighs its edges and
+an edge switched on without a function adds its ``d`` (pykan's layer computes so): the model
+then computes what the layer does (:mod:`kanlab.pykan._symbolic_front`).  The source is a :class:`kanlab.pykan.KANLayer`
 / :class:`kanlab.pykan.Symbolic_KANLayer`, or another model's ``act_fun[l]`` /
 ``symbolic_fun[l]``; it is copied, not shared.
 """
@@ -18,6 +20,7 @@ import torch
 from kanlab.nn import KANLayer as _EngineLayer
 from kanlab.nn._symbolic_edges import SymbolicEdges
 from kanlab.pykan._args import engine_base
+from kanlab.pykan._symbolic_front import as_selecting_mask
 from kanlab.pykan._views import SplineView, SymbolicView
 
 __all__ = ["assign_spline", "assign_symbolic"]
@@ -84,4 +87,4 @@ def assign_symbolic(sym: SymbolicEdges, new, l: int) -> None:
     sym.code.copy_(new.code)
     sym.affine.copy_(new.affine)
     sym.custom = dict(new.custom)
-    sym.regroup()
+    as_selecting_mask(sym)  # the layer's mask weighs its edges (pykan's); the model's selects

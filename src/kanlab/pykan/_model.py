@@ -31,9 +31,11 @@ from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._continuation import after_refine
 from kanlab.pykan._extras import PykanExtras
+from kanlab.pykan._input_ids import own_columns
 from kanlab.pykan._old_api import OldApi
 from kanlab.pykan._readouts import Readouts
 from kanlab.pykan._symbolic_methods import SymbolicMethods
+from kanlab.pykan._width import read_only_width
 
 __all__ = ["KAN", "MultKAN", "adopt"]
 
@@ -146,7 +148,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
 
     # ------------------------------------------------------------------ forward and views
     def forward(self, x: Tensor, singularity_avoiding: bool = False, y_th: float = 10.0) -> Tensor:
-        x = _legacy.as_model_input(self, x)
+        x = own_columns(self, _legacy.as_model_input(self, x))  # pykan's input_id
         if singularity_avoiding:
             from kanlab.pykan._fit import avoid_singularities
             with avoid_singularities(self, float(y_th)):
@@ -177,9 +179,9 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     def width(self) -> list[list[int]]:
         """pykan's ``[n_add, n_mult]`` per level (``[[2, 0], [5, 0], [1, 0]]``), read off the
         layers, so ``KAN(width=model.width, mult_arity=model.mult_arity)`` rebuilds the
-        architecture.  A new list on every read: editing it changes no model (``expand_width``,
-        ``prune`` and the other structure methods do); :attr:`n_nodes` is ``width_in``."""
-        return [[n - m, m] for n, m in zip(self.n_nodes, self.n_mult)]
+        architecture.  Read-only (:mod:`kanlab.pykan._width`): ``expand_width``, ``prune``
+        and the other structure methods change it; :attr:`n_nodes` is ``width_in``."""
+        return read_only_width([[n - len(a), len(a)] for n, a in zip(self.n_nodes, self.arities)])
 
     @width.setter
     def width(self, value) -> None:
@@ -212,7 +214,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
             x = self.reference_input
         if x is None:
             raise ValueError("no activations yet: call model(x), model.get_act(x) or fit first")
-        return x
+        return own_columns(self, x)
 
     def get_act(self, x=None):
         """Run ``x`` (a tensor or a dataset dict) through the model and keep it for scores and plots."""
@@ -246,6 +248,13 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         x = self._data(x)
         super().update_grid(x, grid_eps, max_change, carry)
         self.reference_input = x.detach()  # as pykan's forward pass in update_grid keeps it
+
+    def initialize_grid_from_another_model(self, model, x):
+        """pykan's: grids from ``model``'s, splines fitted to its on ``x`` (``_initialize``)."""
+        from kanlab.pykan._initialize import grids_from
+        x = self._data(x)
+        grids_from(self, model, x)
+        self.reference_input = x.detach()  # returns None, as pykan's
 
     # ------------------------------------------------------------------ training
     def fit(self, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0,
@@ -360,16 +369,20 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         self.log_history("auto_swap")
 
     # ------------------------------------------------------------------ plotting
-    def plot(self, folder="./figures", beta=3, metric="backward", scale=0.5, tick=False,
+    def plot(self, folder=None, beta=3, metric="backward", scale=0.5, tick=False,
              sample=False, in_vars=None, out_vars=None, title=None, varscale=1.0, mask=False,
              out_vars_offset=None):
-        """The KAN diagram on the last data, drawn as pyplot's current figure.
+        """The KAN diagram on the last data; with ``folder`` also pykan's per-edge images
+        ``folder/sp_<l>_<i>_<j>.png`` (:mod:`kanlab.pykan._edge_images`).  A later pykan's
+        ``out_vars_offset`` is accepted (kanlab places the output names itself).
 
-        A later pykan's ``out_vars_offset`` (where the output names sit) is accepted; kanlab
-        places the names itself."""
+        Returns ``None``, as pykan's: the diagram is pyplot's current figure
+        (``plt.gcf()``).  A returned Figure would be drawn twice at the end of a notebook
+        cell (once by the inline backend, once as the cell's value)."""
         from kanlab.pykan._plot import plot
-        return plot(self, beta=beta, metric=metric, scale=scale, in_vars=in_vars,
-                    out_vars=out_vars, title=title, varscale=varscale, mask=mask)
+        plot(self, beta=beta, metric=metric, scale=scale, in_vars=in_vars,
+             out_vars=out_vars, title=title, varscale=varscale, mask=mask,
+             folder=folder, tick=tick, sample=sample)
 
 
 MultKAN = KAN

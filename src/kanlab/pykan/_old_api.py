@@ -14,10 +14,9 @@ here trains, prunes or fits by itself.
 * ``save_ckpt(name, folder)``, ``load_ckpt(name, folder)``, ``clear_ckpts(folder)``:
   the model's ``state_dict`` under ``folder`` (default ``./model_ckpt``), read back in place.
 * ``initialize_from_another_model(other, x)``: this model takes ``other``'s function
-  on its own grid (kanlab's :func:`kanlab.nn.refine`: exact when the grid is a multiple
-  of ``other``'s) and returns itself.  pykan 0.2.8 has it too, and
-  ``initialize_grid_from_another_model(other, x)``, which takes ``other``'s splines only
-  (knots and coefficients; returns ``None``).
+  on its own grid, fitted by least squares where ``other``'s activations on ``x`` lie
+  (:mod:`kanlab.pykan._initialize`), and returns itself.  pykan 0.2.8 has it too, and
+  ``initialize_grid_from_another_model(other, x)`` (returns ``None``).
 * ``prune(threshold=..., mode='manual', active_neurons_id=...)``: the old
   ``prune`` removed hidden nodes only (0.2.8's ``prune_node``); ``active_neurons_id``
   lists every level's kept nodes, inputs first (0.2.8's lists hidden levels only).
@@ -106,34 +105,14 @@ class OldApi:
                 os.remove(entry.path)
 
     # ------------------------------------------------------------------ grids
-    @torch.no_grad()
     def initialize_from_another_model(self, another_model, x):
-        """Take ``another_model``'s function onto this model's grid; returns ``self``."""
-        # this model keeps its own continuations (the other's fit may have chosen its own)
-        self._take_from(another_model, x, lambda key: not key.endswith(".extrapolate"),
-                        "initialize_from_another_model")
+        """Take ``another_model``'s function onto this model's grid, fitted on ``x``
+        (:mod:`kanlab.pykan._initialize`); returns ``self``."""
+        from kanlab.pykan._initialize import initialize_from
+        x = self._data(x)
+        initialize_from(self, another_model, x)
+        self.reference_input = x.detach()
         return self
-
-    def initialize_grid_from_another_model(self, model, x) -> None:
-        """pykan's: every layer's splines (knots and coefficients) become ``model``'s, on this
-        model's grid; this model's scales, masks and symbolic edges stay its own."""
-        self._take_from(model, x, lambda key: key.startswith("layers.") and
-                        key.endswith((".coef", ".knots")), "initialize_grid_from_another_model")
-
-    def _take_from(self, another_model, x, keep, name: str) -> None:
-        from kanlab.nn import KAN as NativeKAN
-        if not isinstance(another_model, NativeKAN):
-            raise TypeError(f"{name} takes a KAN, got {type(another_model).__name__}")
-        if list(another_model.n_nodes) != list(self.n_nodes) or another_model.k != self.k:
-            raise ValueError(f"{name} needs the same width and k: this model has "
-                             f"{self.n_nodes} nodes per level, k={self.k}; the other "
-                             f"{another_model.n_nodes}, k={another_model.k}")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # a coarser grid: pykan's projection
-            refined = NativeKAN.refine(another_model, self.grid)
-        self.load_state_dict({key: t for key, t in refined.state_dict().items() if keep(key)},
-                             strict=False)
-        self.reference_input = self._data(x).detach()
 
     # ------------------------------------------------------------------ pruning
     def old_prune(self, threshold=None, mode=None, active_neurons_id=None):

@@ -1,13 +1,16 @@
 """pykan's ``KAN.plot`` on :func:`kanlab.plotting.plot_network`.
 
-The diagram is drawn on the data the model saw last and returned as a
-matplotlib Figure (pykan draws on pyplot's current figure instead).
+The diagram is drawn on the data the model saw last, on a new pyplot figure (the current
+one afterwards), as pykan draws it; ``KAN.plot`` returns ``None`` as pykan's.
 ``metric`` (``backward``, ``forward_n``, ``forward_u``) chooses what shades the
-edges, as in pykan; ``scale``, ``tick``, ``sample`` and ``folder`` are accepted
-(kanlab sizes the figure itself and writes no per-edge images), and so is older
-pykan's ``mask`` (the diagram always follows the model's own edge masks).
+edges, as in pykan; ``scale`` is accepted (kanlab sizes the figure itself), and so is
+older pykan's ``mask`` (the diagram always follows the model's own edge masks).  With
+``folder``, pykan's per-edge images are written there too (``tick``, ``sample`` and
+``scale`` shape them: :mod:`kanlab.pykan._edge_images`).
 """
 from __future__ import annotations
+
+import os
 
 __all__ = ["plot", "METRICS"]
 
@@ -25,17 +28,26 @@ def _label(v):
 
 
 def plot(model, beta=3, metric="backward", scale=0.5, in_vars=None, out_vars=None, title=None,
-         varscale=1.0, mask=False):
+         varscale=1.0, mask=False, folder=None, tick=False, sample=False):
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    if folder is not None:
+        if not isinstance(folder, (str, os.PathLike)):
+            raise TypeError(f"folder must be a path (str or os.PathLike), got "
+                            f"{type(folder).__name__}")
+        from kanlab.pykan._edge_images import write_edge_images
+        write_edge_images(model, model._data(None), folder, tick=bool(tick),
+                          sample=bool(sample), scale=float(scale))
     from kanlab.plotting import plot_network
     in_vars = None if in_vars is None else [_label(v) for v in in_vars]
     ids = list(getattr(model, "input_ids", range(model.n_nodes[0])))
     if in_vars is not None and len(in_vars) != model.n_nodes[0] and max(ids) < len(in_vars):
         in_vars = [in_vars[i] for i in ids]  # names of the original inputs, as pykan takes them
     out_vars = None if out_vars is None else [_label(v) for v in out_vars]
+    import matplotlib.pyplot as plt
+    # on a pyplot figure, as pykan draws: plt.savefig / plt.show after model.plot() see it
     fig = plot_network(model, model.reference_input, in_vars=in_vars, out_vars=out_vars,
-                       beta=float(beta), metric=metric)
+                       beta=float(beta), metric=metric, figure=plt.figure())
     if title is not None:
         fig.suptitle(str(title))
     return fig

@@ -23,8 +23,9 @@ layer's input (its knots and symbolic ``b``), refused where that input feeds a l
 function (``silu(x + β)`` is no edge of ``x``) or where the node is an output.  A symbolic
 mask other than 0 or 1 (pykan multiplies by it) goes into ``c, d`` the same way.
 
-A checkpoint loads with ``extrapolate="extended"``: pykan's own spline beyond the grid, so
-the loaded model computes pykan's outputs outside the grid too.
+A checkpoint, and a ``state_dict`` of pykan's keys loaded into any kanlab.pykan model, puts
+the splines on ``extrapolate="extended"``: pykan's own spline beyond the grid, so the loaded
+model computes pykan's outputs outside the grid too.
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ import torch
 from torch import Tensor
 
 from kanlab.nn._symbolic_edges import NO_FUNCTION
+from kanlab.pykan._continuation import as_pykans
+from kanlab.pykan._symbolic_front import as_selecting_mask
 
 __all__ = ["is_pykan_state", "pykan_files", "read_config", "load_state", "load_checkpoint"]
 
@@ -135,15 +138,14 @@ def _check(model, state, strict: bool) -> tuple[list[str], list[str]]:
 def load_state(model, state, strict: bool = True, symbolic_enabled: bool = True):
     """Load pykan 0.2.8's ``state_dict`` into ``model`` (a kanlab.pykan ``KAN`` of the same
     width; its grid size may differ).  Symbolic edges keep the model's functions (pykan's
-    ``state_dict`` has no names; an edge switched on without one is pykan's ``'0'``).
+    ``state_dict`` has no names; an edge switched on without one is pykan's ``'0'``).  The
+    splines continue beyond the grid as pykan's (``"extended"``,
+    :func:`kanlab.pykan._continuation.as_pykans`).
 
     Returns torch's ``(missing_keys, unexpected_keys)``; ``strict`` raises ValueError on
     either, and on any tensor of the wrong shape."""
     missing, unexpected = _check(model, state, strict)
     _check_product_biases(model, state)
-    from kanlab.pykan._symbolic import _lookup
-    from kanlab.symbolic._library import CODES
-    zero = _lookup("0")
     for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
         get = state.get
         knots, coef = get(f"act_fun.{l}.grid"), get(f"act_fun.{l}.coef")
@@ -162,16 +164,12 @@ def load_state(model, state, strict: bool = True, symbolic_enabled: bool = True)
             sym.affine.copy_(affine)
         if not symbolic_enabled:  # pykan skips its symbolic front altogether
             sym.mask.zero_()
-        weight = sym.mask.clone()  # pykan multiplies by the mask; kanlab's selects
-        sym.affine[..., 2:].mul_(torch.where(weight != 0, weight, 1.0)[..., None])
-        sym.mask.copy_(weight != 0)
-        for j, i in (sym.mask != 0).nonzero().tolist():
-            if int(sym.code[j, i]) == NO_FUNCTION:  # pykan's '0': c · 0 + d
-                sym.code[j, i] = CODES.index(zero.name)
-        sym.regroup()
+        as_selecting_mask(sym)  # pykan multiplies by the mask, kanlab's selects
     for l in range(model.depth):  # after every layer is in: a product's bias moves into l + 1
         _fold_affine(model, l, *(state.get(f"{name}_{l}") for name in _AFFINE_KEYS))
+    as_pykans(model)
     return IncompatibleKeys(missing, unexpected)
+
 
 
 def _fold_affine(model, l: int, node_bias, node_scale, subnode_bias, subnode_scale) -> None:

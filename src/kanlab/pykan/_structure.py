@@ -314,7 +314,7 @@ def swap(model, l, i1, i2) -> None:
     """Exchange addition nodes ``i1`` and ``i2`` of hidden level ``l`` (the function is kept)."""
     if not 0 < l < len(model.n_nodes) - 1:
         raise ValueError(f"l must be a hidden level in [1, {len(model.n_nodes) - 1}), got {l}")
-    n_add = model.n_nodes[l] - model.n_mult[l]
+    n_add = model.width[l][0]
     if not (0 <= i1 < n_add and 0 <= i2 < n_add):
         raise ValueError(f"swap exchanges addition nodes in [0, {n_add}), got {i1}, {i2}")
     perm = list(range(model.layers[l - 1].out_features))
@@ -360,7 +360,7 @@ def connection_cost(model) -> float:
 def auto_swap(model) -> None:
     """Greedily swap hidden nodes while the connection cost falls (pykan's layout clean-up)."""
     for l in range(1, len(model.n_nodes) - 1):
-        n_add = model.n_nodes[l] - model.n_mult[l]
+        n_add = model.width[l][0]
         improved = True
         while improved:
             improved = False
@@ -379,7 +379,7 @@ def auto_swap_l(model, l: int) -> None:
     the node ``j`` whose swap gives the lowest :func:`connection_cost` (``j = i``: no swap)."""
     if not 0 < l < len(model.n_nodes) - 1:
         raise ValueError(f"l must be a hidden level in [1, {len(model.n_nodes) - 1}), got {l}")
-    n_add = model.n_nodes[l] - model.n_mult[l]
+    n_add = model.width[l][0]
     for i in range(n_add):
         costs = []
         for j in range(n_add):

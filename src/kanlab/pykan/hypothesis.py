@@ -176,7 +176,8 @@ def get_molecule(model, x, sym_th=1e-3, verbose=True):
 
 def plot_tree(model, x, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
               skip_sep_test=False, verbose=False):
-    """Draw :func:`get_molecule`'s nesting as a tree (``style="tree"``) or nested boxes (``"box"``)."""
+    """Draw :func:`get_molecule`'s nesting as a tree (``style="tree"``) or nested boxes
+    (``"box"``) on a new pyplot figure; returns ``None``, as pykan's (``plt.gcf()``)."""
     import matplotlib.pyplot as plt
     if style not in ("tree", "box"):
         raise ValueError(f"style must be 'tree' or 'box', got {style!r}")
@@ -206,4 +207,3 @@ def plot_tree(model, x, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
     ax.set_xlim(0, 1)
     ax.set_ylim(-1.2, len(levels))
     ax.axis("off")
-    return fig

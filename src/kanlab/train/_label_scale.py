@@ -113,7 +113,7 @@ class LabelScale:
         output weight to fold the map into), and an edge basis other than
         B-splines no shift (it has no constant function to add it to).
         """
-        if model.n_mult[-1]:
+        if model.arities[-1]:  # multiplication nodes on the last level
             return LabelScale.none(len(self.shift))
         if model.layers[-1].basis_name != "bspline":
             return LabelScale((0.0,) * len(self.shift), self.scale)

@@ -27,6 +27,7 @@ from torch import Tensor
 from kanlab.nn._edge_rms import edge_mean_squares, feature_gram, rms_from_mean_squares
 from kanlab.train import _reg_layer
 from kanlab.train._reg_layer import edge_values, regularised_layer
+from kanlab.train._backward_magnitudes import BACKWARD_KINDS, backward_magnitudes
 from kanlab.train._regularization import REG_METRICS, edge_magnitudes, sparsity_penalty
 
 __all__ = ["MagnitudeCache", "forward_with_magnitudes", "forward_with_penalty"]
@@ -87,8 +88,10 @@ def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = Non
     ``reg_metric`` not measuring the RMS (pykan's std metrics, see
     :func:`kanlab.train._regularization.edge_magnitudes`) takes the plain route.
     """
-    mags = []
+    mags, sub_stds = [], []
     kind = REG_METRICS[reg_metric][0]
+    backward = kind in BACKWARD_KINDS  # spreads first, then pykan's attribution scores
+    metric = "edge_forward_spline_u" if backward else reg_metric
 
     def edges(layer, x: Tensor, n_factors: int) -> Tensor:
         if kind == "rms" or (kind == "rms_std_mult" and not n_factors):
@@ -97,14 +100,19 @@ def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = Non
             return y
         layer.check_input(x)
         feats, w = layer.features(x), layer.feature_weight()  # (B, in, S), (out, in, S)
-        mags.append(edge_magnitudes(feats, w, x, reg_metric, n_factors))
+        mags.append(edge_magnitudes(feats, w, x, metric, n_factors))
         return F.linear(feats.flatten(1), w.flatten(1))
 
     def run(l: int, x: Tensor) -> Tensor:
         n_factors = sum(model.arities[l + 1])  # the layer's last outputs: factors of products
-        return model.layer_output(l, x, lambda layer, x: edges(layer, x, n_factors))
+        y = model.layer_output(l, x, lambda layer, x: edges(layer, x, n_factors))
+        if backward:
+            sub_stds.append(y.detach().std(0, unbiased=False))  # a constant, as pykan's
+        return y
 
     pred = model.forward_layers(x, run)
+    if backward:
+        mags = backward_magnitudes(model, kind, mags, sub_stds)
     return pred, mags
 
 

@@ -26,6 +26,10 @@ as done here).  What an edge's *magnitude* is, is the ``reg_metric``
   ``std(input)`` is a scale, not a target: it is detached, so the penalty cannot
   be lowered by inflating the spread of a layer's inputs.
 
+``"edge_backward"`` and ``"node_backward"`` are pykan 0.2.8's: the edges' attribution
+scores, and each node's scores of the inputs (:mod:`kanlab.train._backward_magnitudes`),
+with pykan's entropy.
+
 The ``sum + 1`` matters for the sparse stage: with a scale-free entropy a
 node whose edges all fade keeps paying the full entropy of its row, so the
 penalty never rewards a node for dying and the weight stays spread over
@@ -58,7 +62,9 @@ REG_METRICS = {"edge_rms": ("rms", 0.0, False),
                "edge_forward_spline_n": ("std_n", 1.0, True),
                "edge_forward_spline_u": ("std", 1.0, True),
                "pykan_spline_n": ("std_n_live", 1.0, True),
-               "edge_rms_std_mult": ("rms_std_mult", 1.0, True)}
+               "edge_rms_std_mult": ("rms_std_mult", 1.0, True),
+               "edge_backward": ("edge_backward", 1.0, True),
+               "node_backward": ("node_backward", 1.0, True)}
 
 
 def check_reg_metric(reg_metric: str) -> str:
