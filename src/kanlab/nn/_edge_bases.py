@@ -220,7 +220,7 @@ class BSplineEdges(EdgeBasis):
         if extrapolate == "linear":
             return 1.0 + dist * slope
         # "quadratic": plus d²/2 times the largest end curvature ("extended_quadratic" blends
-        # B-splines, at most 1, with these: the same bound)
+        # B-splines, at most 1, with these: the same bound; "tapered"'s φ(d) <= d²/2)
         curve = dense_basis(ends, knots, k, derivative=2).abs().amax(dim=(0, 2))
         return 1.0 + dist * slope + dist * dist * curve / 2
 

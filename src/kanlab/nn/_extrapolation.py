@@ -12,6 +12,9 @@ outermost knots) adds the difference between those bases and the linear ones, fr
 the basis itself (the textbook recursion on each end's knots, differentiable to any order);
 ``extrapolate="extended_quadratic"`` hands those bases over to the quadratic ones across the
 extension intervals (:func:`kanlab.splines.local_basis`), on the same ``k + 1`` end bases.
+``extrapolate="tapered"`` is the quadratic term with ``d²/2`` replaced by
+``φ(d) = L²·(exp(−d/L) − 1 + d/L)`` (:mod:`kanlab.splines._taper`): C² at the end, linear far
+out.
 """
 from __future__ import annotations
 
@@ -21,17 +24,18 @@ from torch import Tensor
 from kanlab._compat import is_fake, is_functorch_wrapped, outside_transforms
 from kanlab.splines._extension import (EXTENDED, ExtensionTables, evaluate_extension,
                                        extension_tables)
+from kanlab.splines._taper import taper, taper_lengths
 
 __all__ = ["CORRECTED", "beyond_grid", "end_curvature", "curvature_features",
            "curvature_output"]
 
 # the continuations the kernels do not compute: they compute "linear" and this module adds the rest
-CORRECTED = ("quadratic", "extended", "extended_quadratic")
+CORRECTED = ("quadratic", "extended", "extended_quadratic", "tapered")
 
 
 def beyond_grid(layer, x: Tensor) -> bool:
-    """Whether the term is needed: the layer continues quadratically (or on its extended
-    knots) and some of ``x`` ``(B, in)`` lies beyond its base interval (assumed under
+    """Whether the term is needed: the layer continues quadratically (tapered, or on its
+    extended knots) and some of ``x`` ``(B, in)`` lies beyond its base interval (assumed under
     transforms, where the values are unknown)."""
     if layer.extrapolate not in CORRECTED or not layer.edge_basis.fused:
         return False
@@ -87,11 +91,15 @@ def _make_end_curvature(layer) -> Tensor:
 
 
 def _half_squared_overshoot(layer, x: Tensor) -> tuple[Tensor, Tensor]:
-    """``d²/2`` below and above the base interval (0 inside) for ``x`` ``(B, in)``."""
+    """``d²/2`` (``"quadratic"``) or ``φ(d)`` (``"tapered"``) below and above the base
+    interval (0 inside) for ``x`` ``(B, in)``, ``d`` the distance beyond the end."""
     knots, k = layer.knots, layer.k
     n = knots.shape[-1] - k - 1
-    below = (x - knots[:, k]).clamp(max=0)
+    below = (knots[:, k] - x).clamp(min=0)
     above = (x - knots[:, n]).clamp(min=0)
+    if layer.extrapolate == "tapered":
+        length = taper_lengths(knots, k)
+        return taper(below, length[0]), taper(above, length[1])
     return below * below / 2, above * above / 2
 
 
@@ -162,8 +170,8 @@ def _extended_output(layer, x: Tensor) -> Tensor:
 
 
 def curvature_features(layer, x: Tensor) -> Tensor:
-    """What ``"quadratic"`` (or ``"extended"``) adds to the linearly continued bases at
-    ``x`` ``(B, in)``: ``(B, in, n_basis)``."""
+    """What ``"quadratic"`` (or ``"tapered"``, ``"extended"``) adds to the linearly
+    continued bases at ``x`` ``(B, in)``: ``(B, in, n_basis)``."""
     if layer.extrapolate in EXTENDED:
         return _extended_features(layer, x)
     below, above = _half_squared_overshoot(layer, x)
@@ -172,9 +180,9 @@ def curvature_features(layer, x: Tensor) -> Tensor:
 
 
 def curvature_output(layer, x: Tensor) -> Tensor:
-    """What ``"quadratic"`` (or ``"extended"``) adds to the layer's output, ``(B, out)``:
-    the features of :func:`curvature_features` times the spline weights (for
-    ``"quadratic"`` without the dense tensor)."""
+    """What ``"quadratic"`` (or ``"tapered"``, ``"extended"``) adds to the layer's output,
+    ``(B, out)``: the features of :func:`curvature_features` times the spline weights (for
+    ``"quadratic"`` and ``"tapered"`` without the dense tensor)."""
     if layer.extrapolate in EXTENDED:
         return _extended_output(layer, x)
     below, above = _half_squared_overshoot(layer, x)

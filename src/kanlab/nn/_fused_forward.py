@@ -19,7 +19,8 @@ first condition that fails:
   edges, no forward hooks on its layers, and neither the model's class nor the
   layers' override the methods of the per-layer pass;
 * every layer is a B-spline layer with a kernel base function, degree at most
-  3, ``extrapolate`` other than ``"quadratic"`` and ``"extended"``, and at most
+  3, ``extrapolate`` ``"linear"`` or ``"constant"`` (the others add a term beyond the
+  grid: :mod:`kanlab.nn._extrapolation`), and at most
   :data:`~kanlab.ops._strategies.ROWS_MAX_OUT` outputs: the layers on which the
   cost model picks the rows kernels anyway, so the fused path runs the same
   arithmetic with one node and one call per pass instead of one per layer.
@@ -158,7 +159,8 @@ def _model_plan(model, x: Tensor, settings) -> tuple[NetworkSpec | None, str | l
         if layer.out_features > ROWS_MAX_OUT or layer.k > 3:
             return None, f"layer {l} is wider than {ROWS_MAX_OUT} outputs or of degree > 3"
         if layer.extrapolate in CORRECTED:
-            how = "quadratically" if layer.extrapolate == "quadratic" else "on its extended knots"
+            how = {"quadratic": "quadratically", "tapered": "with a tapered curvature"}.get(
+                layer.extrapolate, "on its extended knots")
             return None, f"layer {l} continues {how}"
         knots = layer.knots
         if knots.dtype != x.dtype or knots.device != x.device or \

@@ -109,6 +109,11 @@ class KANLayer(Stamped, nn.Module):
     ``"extended_quadratic"`` is ``"extended"`` on the first ``k - 1`` extension
     intervals and hands over to ``"quadratic"`` across the outermost one, so it never
     fades to 0 (C² for cubics; :func:`kanlab.splines.local_basis`).
+    ``"tapered"`` is ``"quadratic"`` with ``d²/2`` replaced by
+    ``φ(d) = L²·(exp(−d/L) − 1 + d/L)``, ``L`` the end's knot interval: C² at the end,
+    its curvature fading so that far beyond the grid the spline continues as a straight
+    line, and an end curvature's leverage there grows as ``L·d``, not ``d²/2``
+    (:mod:`kanlab.splines._taper`).
 
     Examples
     --------

@@ -147,7 +147,8 @@ class KAN(KANMethods, Stamped, nn.Module):
         ``"constant"``, ``"extended"`` (pykan's: the B-splines of the extension
         intervals, fading to 0 at the outermost knots) or ``"extended_quadratic"`` (those
         B-splines handing over to the quadratic continuation across the outermost
-        interval); or one of these per layer, a sequence of ``len(width) - 1``
+        interval) or ``"tapered"`` (C² at the ends like the quadratic, its curvature fading
+        to a straight line far out, for inputs many intervals beyond the grid); or one of these per layer, a sequence of ``len(width) - 1``
         (``FitConfig.choose_continuation`` switches them during a fit).
         See :class:`KANLayer`.
     device, dtype

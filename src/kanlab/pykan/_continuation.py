@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from kanlab.train._continuation_choice import set_continuations
 
-__all__ = ["chooses", "record_choice", "after_refine", "as_pykans"]
+__all__ = ["DEFAULT_CONTINUATION", "chooses", "record_choice", "after_refine", "as_pykans"]
+
+# kanlab.pykan.KAN's continuation unless given one (KAN(extrapolate=...)), and what a fit's
+# choice starts from and refine gives back (docs/pykan_notebook_runs.md, taper)
+DEFAULT_CONTINUATION = "quadratic"
 
 
 def chooses(model, choice: str) -> bool:
@@ -15,7 +19,7 @@ def chooses(model, choice: str) -> bool:
     the model with stays, and a refined model's fits choose no more (``continuation_fixed``)."""
     chosen = set(getattr(model, "chosen_continuations", None) or ())
     return not getattr(model, "continuation_fixed", False) and all(
-        how == "quadratic" or (how == choice and l in chosen)
+        how == DEFAULT_CONTINUATION or (how == choice and l in chosen)
         for l, how in enumerate(layer.extrapolate for layer in model.layers))
 
 
@@ -27,7 +31,7 @@ def record_choice(model, switched: list[int]) -> None:
 
 def after_refine(new, chosen: list[int]) -> None:
     """The continuation of a refined model whose fits have chosen one (kanlab.pykan._fit's
-    CONTINUATION_CHOICE): the layers they switched go back to ``"quadratic"``, and its fits
+    CONTINUATION_CHOICE): the layers they switched go back to the default, and its fits
     choose no more.
 
     The choice is made on the first interval after a grid update of a model's first grid,
@@ -42,7 +46,7 @@ def after_refine(new, chosen: list[int]) -> None:
     (docs/pykan_notebook_runs.md, thin).
     """
     if any(l < len(new.layers) for l in chosen):
-        set_continuations(new, ["quadratic" if l in chosen else layer.extrapolate
+        set_continuations(new, [DEFAULT_CONTINUATION if l in chosen else layer.extrapolate
                                 for l, layer in enumerate(new.layers)])
     new.chosen_continuations, new.continuation_fixed = [], True
 

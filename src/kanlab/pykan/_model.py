@@ -29,7 +29,7 @@ from kanlab.pykan import _legacy, _views
 from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
-from kanlab.pykan._continuation import after_refine
+from kanlab.pykan._continuation import DEFAULT_CONTINUATION, after_refine
 from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._input_ids import own_columns
 from kanlab.pykan._old_api import OldApi
@@ -98,7 +98,9 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     off pykan's nearest-neighbour pattern start at zero weight, every edge stays trainable.
 
     ``extrapolate`` (kanlab's, not pykan's) sets how the splines continue beyond
-    their grids (:class:`kanlab.nn.KANLayer`): ``"quadratic"`` (the default, C²) or
+    their grids (:class:`kanlab.nn.KANLayer`): ``"quadratic"`` (the default, C²),
+    ``"tapered"`` (C² at the ends, a straight line far beyond them: for inputs many
+    intervals out, as in pykan's Community_1; docs/pykan_notebook_runs.md, taper) or
     ``"extended"``, pykan's own spline (live on the ``k`` extension intervals, 0 beyond
     the outermost knots; docs/pykan_notebook_runs.md, pykK, for what it changes).
     """
@@ -108,7 +110,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
                  affine_trainable=False, grid_eps=0.02, grid_range=(-1, 1), sp_trainable=True,
                  sb_trainable=True, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
-                 dtype=None, noise_scale_base=None, extrapolate="quadratic",
+                 dtype=None, noise_scale_base=None, extrapolate=DEFAULT_CONTINUATION,
                  bias_trainable=None):
         if affine_trainable:
             raise ValueError("affine_trainable=True: kanlab's nodes have no scale or bias to "

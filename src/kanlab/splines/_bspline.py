@@ -27,6 +27,7 @@ from kanlab._validation import check_int
 
 from kanlab.splines._extension import EXTENDED, evaluate_extension, extension_tables
 from kanlab.splines._tables import SpanTables, cardinal_matrix, power_vectors, span_tables
+from kanlab.splines._taper import taper, taper_lengths
 
 __all__ = [
     "EXTRAPOLATIONS",
@@ -44,8 +45,10 @@ __all__ = [
 # or "extended": the B-spline sum itself over the k extension intervals of the knot vector,
 # fading to 0 at its outermost knots and 0 beyond (pykan's spline; C^(k-1) everywhere), or
 # "extended_quadratic": those B-splines handing over to the quadratic continuation across the
-# extension intervals (C² for cubics, nowhere dead: see local_basis)
-EXTRAPOLATIONS = ("linear", "constant", "quadratic", "extended", "extended_quadratic")
+# extension intervals (C² for cubics, nowhere dead: see local_basis), or "tapered": the
+# quadratic's curvature term fading to a straight line far out (kanlab.splines._taper)
+EXTRAPOLATIONS = ("linear", "constant", "quadratic", "extended", "extended_quadratic",
+                  "tapered")
 
 
 def check_knots(knots: Tensor, k: int) -> None:
@@ -264,7 +267,8 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         Promise that every knot row is equally spaced: every span then shares
         the cardinal polynomial matrix and no search is needed.  The caller
         checks the promise.
-    extrapolate : {"linear", "constant", "quadratic", "extended", "extended_quadratic"}
+    extrapolate : {"linear", "constant", "quadratic", "extended", "extended_quadratic", \
+"tapered"}
         Outside the base interval ``[t[k], t[n]]``: ``"linear"`` continues every
         basis along its tangent at the nearest end, so a spline extends as the
         straight line with its end value and slope; ``"constant"`` freezes the
@@ -311,6 +315,8 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     # the continuation is the Taylor polynomial of degree `top` at the nearest end
     top = {"constant": 0, "linear": 1, "quadratic": 2}.get(extrapolate, 0)
     orders = [derivative] + list(range(derivative + 1, min(top, k) + 1))
+    if extrapolate == "tapered":  # the end's value, slope and curvature, whatever the order
+        orders = [derivative] + [j for j in range(min(2, k) + 1) if j != derivative]
     if uniform:
         out, start = _uniform_local(xc, knots, k, orders)
     else:
@@ -319,6 +325,9 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     values = out[..., 0, :]
     if extrapolate in EXTENDED:
         return _beyond_ends(x, xc, knots, k, extrapolate, derivative, values), start
+    if extrapolate == "tapered":
+        at = {j: out[..., i, :] for i, j in enumerate(orders)}
+        return _tapered(x, xc, knots, k, derivative, at, values), start
     if derivative > top:  # beyond the ends the continuation has no such derivative
         return values.masked_fill((x != xc).unsqueeze(-1), 0.0), start
     d = (x - xc).unsqueeze(-1)
@@ -334,6 +343,26 @@ def _beyond_ends(x: Tensor, xc: Tensor, knots: Tensor, k: int, extrapolate: str,
     tables = extension_tables(knots, k, extrapolate)
     f = torch.arange(knots.shape[0], device=knots.device)
     beyond = evaluate_extension(tables, (x > xc).long(), f, x, derivative)
+    return torch.where((x != xc).unsqueeze(-1), beyond, values)
+
+
+def _tapered(x: Tensor, xc: Tensor, knots: Tensor, k: int, derivative: int,
+             at: dict, values: Tensor) -> Tensor:
+    """``values`` ``(..., F, k + 1)`` with the points beyond the base interval given the
+    ``derivative`` of ``s + s'·δ + s''·φ(|δ|)`` (``δ = x - end``; ``at[j]``: the bases'
+    ``j``-th derivative at the end)."""
+    delta = (x - xc).unsqueeze(-1)
+    beyond = at[0].new_zeros(()).expand_as(values)
+    if derivative == 0:
+        beyond = at[0] + delta * at[1] if 1 in at else at[0].clone()  # k = 0: no slope
+    elif derivative == 1 and 1 in at:
+        beyond = at[1].clone()
+    if 2 in at:
+        above = (x > xc).unsqueeze(-1)
+        length = taper_lengths(knots, k)  # (2, F)
+        length = torch.where(above, length[1].unsqueeze(-1), length[0].unsqueeze(-1))
+        sign = torch.where(above, 1.0, -1.0).to(values.dtype) ** derivative
+        beyond = beyond + sign * taper(delta.abs(), length, derivative) * at[2]
     return torch.where((x != xc).unsqueeze(-1), beyond, values)
 
 
