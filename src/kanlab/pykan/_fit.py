@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from kanlab.pykan._continuation import chooses, record_choice
+from kanlab.pykan._legacy import input_columns
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
 
@@ -198,11 +199,15 @@ def _through_pred_fn(model, dataset, pred_fn, data_loss, extra, batch):
 
 def _as_model_dtype(model, dataset: dict) -> dict:
     """Floating inputs and labels in the model's dtype: pykan's notebooks build datasets from
-    numpy's float64 arrays and train float32 models on them."""
+    numpy's float64 arrays and train float32 models on them; inputs with the original
+    columns of a model whose inputs were pruned give the kept ones (pykan's ``input_id``)."""
     out = dict(dataset)
     for k, v in dataset.items():
         if torch.is_tensor(v) and v.is_floating_point() and v.dtype != model.dtype:
             out[k] = v.to(model.dtype)
+    for k in ("train_input", "test_input"):  # the original columns after prune_input
+        if k in out:
+            out[k] = input_columns(model, out[k])
     return out
 
 

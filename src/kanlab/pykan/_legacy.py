@@ -32,6 +32,12 @@
   opposite slopes can stay in a local minimum), and pykan users pick seeds by it.
   ``kanlab.pykan.create_dataset`` does the same for its inputs (pykan draws them
   one variable at a time, training column then test column).
+* **The data's own columns after ``prune_input``.**  pykan's forward starts with
+  ``x[:, model.input_id]``: a model whose inputs were pruned still takes the rows
+  with every original column (users refit it on the same dataset and read
+  ``df.columns[model.input_id]``).  :func:`input_columns` takes the kept columns
+  (``model.input_ids``, relative to the first model) out of such rows; rows with
+  the pruned model's own width pass as they are.
 """
 from __future__ import annotations
 
@@ -41,7 +47,7 @@ import warnings
 import torch
 from torch import Tensor
 
-__all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "draw_initial_weights",
+__all__ = ["as_model_input", "input_columns", "available_device", "apply_noise_scale_base", "draw_initial_weights",
            "initial_coef", "seed_globals"]
 
 
@@ -64,6 +70,21 @@ def as_model_input(model, x):
     if x.is_complex():
         raise TypeError(f"a KAN takes real inputs, got a tensor of dtype {x.dtype}")
     return x.to(model.dtype)
+
+
+def input_columns(model, x):
+    """``x[:, model.input_ids]`` when ``x`` has the columns of the data the model's inputs
+    were pruned from (pykan's ``x[:, input_id]``); else ``x`` unchanged (a width that fits
+    neither is left to kanlab's own check).  ``model.data_columns`` (set by
+    ``prune_input``) is that count; a model pruned elsewhere (native ``input_ids``) takes
+    any rows wide enough for its ids."""
+    ids = model.input_ids
+    if not isinstance(x, Tensor) or x.dim() != 2 or x.shape[1] == len(ids):
+        return x
+    n = getattr(model, "data_columns", None)
+    if n is None and ids != list(range(len(ids))) and x.shape[1] > max(ids):
+        n = x.shape[1]
+    return x[:, ids] if x.shape[1] == n else x
 
 
 def available_device(device):

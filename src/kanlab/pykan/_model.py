@@ -39,7 +39,7 @@ __all__ = ["KAN", "MultKAN", "adopt"]
 # pykan-only attributes carried over when kanlab returns a new model (prune, refine, copy)
 _PYKAN_ATTRS = ("auto_save", "ckpt_path", "round", "state_id", "save_act", "symbolic_enabled",
                 "node_scores", "edge_scores", "subnode_scores", "history_log",
-                "chosen_continuations", "continuation_fixed")
+                "chosen_continuations", "continuation_fixed", "data_columns")
 
 
 def _width(width):
@@ -138,7 +138,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
 
     # ------------------------------------------------------------------ forward and views
     def forward(self, x: Tensor, singularity_avoiding: bool = False, y_th: float = 10.0) -> Tensor:
-        x = _legacy.as_model_input(self, x)
+        x = _legacy.input_columns(self, _legacy.as_model_input(self, x))
         if singularity_avoiding:
             from kanlab.pykan._fit import avoid_singularities
             with avoid_singularities(self, float(y_th)):
@@ -183,6 +183,12 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
                              "prune_input, or build KAN(width=...) anew")
 
     @property
+    def input_id(self) -> Tensor:
+        """pykan's ``input_id``: which columns of the original data the model takes (after
+        ``prune_input``; :func:`kanlab.pykan._legacy.input_columns`)."""
+        return torch.tensor(self.input_ids, dtype=torch.long, device=self.device)
+
+    @property
     def width_in(self) -> list[int]:
         """Nodes per level (what a layer takes in), as pykan's ``width_in``."""
         return self.n_nodes
@@ -204,7 +210,7 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
             x = self.reference_input
         if x is None:
             raise ValueError("no activations yet: call model(x), model.get_act(x) or fit first")
-        return x
+        return _legacy.input_columns(self, x)
 
     def get_act(self, x=None):
         """Run ``x`` (a tensor or a dataset dict) through the model and keep it for scores and plots."""
@@ -311,6 +317,8 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
     def prune_input(self, threshold=1e-2, active_inputs=None, log_history=True) -> "KAN":
         new = adopt(_prune_input(self, self._data(None), threshold=float(threshold),
                                  active_inputs=active_inputs), self)
+        # the data's own width: a pykan model takes those rows (kanlab.pykan._legacy.input_columns)
+        new.data_columns = getattr(self, "data_columns", None) or self.n_nodes[0]
         new.log_history("prune_input")
         return new
 
