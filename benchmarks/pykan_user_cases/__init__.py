@@ -8,11 +8,11 @@ post-processing, ``refine`` loops, custom training loops over ``model.parameters
 ``nn.Sequential``, ``state_dict`` and checkpoint round trips, float64 models and inputs.
 
 One module per kind (``classification``, ``regression``, ``symbolic``, ``models``,
-``dtypes``, ``custom``; a second round: ``analysis``, ``formulas``, ``workflows``); each case registers itself in ``CASES`` (name -> function).
+``dtypes``, ``custom``; a second round: ``analysis``, ``formulas``, ``workflows``; a third: ``round3``); each case registers itself in ``CASES`` (name -> function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
-               symbolic, workflows)  # its cases
+               round3, symbolic, workflows)  # its cases
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
-           "regression", "symbolic", "workflows"]
+           "regression", "round3", "symbolic", "workflows"]

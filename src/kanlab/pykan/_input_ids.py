@@ -26,8 +26,11 @@ def own_columns(model, x):
     width after ``prune_input``, else ``x`` as it is."""
     ids = list(getattr(model, "input_ids", ()))
     n = model.n_nodes[0]
-    if (isinstance(x, Tensor) and x.dim() == 2 and x.shape[1] > n and ids != list(range(n))
-            and x.shape[1] > max(ids)):
+    if not (isinstance(x, Tensor) and x.dim() == 2 and x.shape[1] > n and x.shape[1] > max(ids)):
+        return x
+    # kept inputs 0..n-1 look like an unpruned model's: then the data's width, which
+    # prune_input records (data_columns), tells a pruned model's rows from a wrong width
+    if ids != list(range(n)) or getattr(model, "data_columns", None) == x.shape[1]:
         return x[:, ids]
     return x
 

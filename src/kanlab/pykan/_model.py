@@ -42,7 +42,7 @@ __all__ = ["KAN", "MultKAN", "adopt"]
 # pykan-only attributes carried over when kanlab returns a new model (prune, refine, copy)
 _PYKAN_ATTRS = ("auto_save", "ckpt_path", "round", "state_id", "save_act", "symbolic_enabled",
                 "node_scores", "edge_scores", "subnode_scores", "history_log",
-                "chosen_continuations", "continuation_fixed")
+                "chosen_continuations", "continuation_fixed", "data_columns")
 
 
 def _width(width):
@@ -316,6 +316,8 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     def prune_input(self, threshold=1e-2, active_inputs=None, log_history=True) -> "KAN":
         new = adopt(_prune_input(self, self._data(None), threshold=float(threshold),
                                  active_inputs=active_inputs), self)
+        # the data's width (kanlab.pykan._input_ids.own_columns): pykan's model takes those rows
+        new.data_columns = getattr(self, "data_columns", None) or self.n_nodes[0]
         new.logged(log_history, "prune_input")
         return new
 

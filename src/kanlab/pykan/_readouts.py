@@ -70,11 +70,6 @@ class Readouts:
         ``affine_trainable=True``)."""
         return False
 
-    @property
-    def input_id(self) -> Tensor:
-        """Which original inputs the model takes (``prune_input`` drops some), as pykan's."""
-        return torch.tensor(list(self.input_ids), dtype=torch.long)
-
     def evaluate(self, dataset) -> dict:
         """``{'test_loss': RMSE on the test set, 'n_edge', 'n_grid'}``, as pykan's."""
         with torch.no_grad():
