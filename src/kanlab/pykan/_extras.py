@@ -44,12 +44,10 @@ class PykanExtras:
         ``entropy_offset`` (older pykan's keyword) is accepted; kanlab's entropy has its
         own guard against log 0.
         """
-        from kanlab.pykan._fit import _NATIVE_METRIC, REG_METRICS, _coef_penalty
+        from kanlab.pykan._fit import _NATIVE_METRIC, _coef_penalty, reg_metric_name
         from kanlab.train._magnitudes import forward_with_magnitudes
         from kanlab.train._regularization import sparsity_penalty
-        if reg_metric not in REG_METRICS:
-            raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
-        metric = _NATIVE_METRIC[reg_metric]
+        metric = _NATIVE_METRIC[reg_metric_name(reg_metric)]
         x = self._data(x).detach()
         _, mags = forward_with_magnitudes(self, x, None, metric)
         total = sparsity_penalty(mags, float(lamb_l1), float(lamb_entropy), metric)
