@@ -185,3 +185,24 @@ def test_kan_mlp_imports_and_builds():
     from kanlab.pykan.MLP import MLP
     model = MLP(width=[2, 3, 1])
     assert model(torch.zeros(4, 2)).shape == (4, 1)
+
+
+def test_after_prune_input_the_model_takes_the_data_with_all_its_columns():
+    """pykan 0.2.8's forward selects ``input_id`` after ``prune_input``: the pruned model is
+    called and fitted on the data with its original columns (pykan's Interp_4 of July 2024
+    fits the pruned model on the 100-column dataset); the kept columns alone work too."""
+    import kanlab.pykan as kp
+    model = kp.KAN(width=[4, 3, 1], grid=3, k=3, seed=0, auto_save=False)
+    g = torch.Generator().manual_seed(0)
+    x = 2 * torch.rand(64, 4, generator=g) - 1
+    data = {"train_input": x, "test_input": x, "train_label": x[:, [1]] ** 2 + x[:, [3]],
+            "test_label": x[:, [1]] ** 2 + x[:, [3]]}
+    model(x)
+    pruned = model.prune_input(active_inputs=[1, 3])
+    assert pruned.input_id.tolist() == [1, 3]
+    assert torch.equal(pruned(x), pruned(x[:, [1, 3]]))
+    result = pruned.fit(data, steps=2, update_grid=False)
+    assert len(result["train_loss"]) == 2
+    assert model.input_id.tolist() == [0, 1, 2, 3]
+    with pytest.raises(ValueError):
+        model(x[:, :3])  # too few columns still says so

@@ -210,9 +210,13 @@ def _through_pred_fn(model, dataset, pred_fn, data_loss, extra, batch):
 
 def _as_model_dtype(model, dataset: dict) -> dict:
     """Floating inputs and labels in the model's dtype: pykan's notebooks build datasets from
-    numpy's float64 arrays and train float32 models on them."""
+    numpy's float64 arrays and train float32 models on them.  Inputs with the columns of
+    before ``prune_input`` are cut to the kept ones."""
+    from kanlab.pykan._legacy import kept_columns
     out = dict(dataset)
     for k, v in dataset.items():
+        if k in ("train_input", "test_input"):
+            v = out[k] = kept_columns(model, v)  # after prune_input, as pykan's forward
         if torch.is_tensor(v) and v.is_floating_point() and v.dtype != model.dtype:
             out[k] = v.to(model.dtype)
     return out

@@ -58,12 +58,28 @@ def seed_globals(seed, python: bool = True) -> None:
 
 
 def as_model_input(model, x):
-    """``x`` in the model's dtype when it is a real tensor of another dtype (see module doc)."""
-    if not isinstance(x, Tensor) or x.dtype == model.dtype:
+    """``x`` in the model's dtype when it is a real tensor of another dtype (see module doc),
+    and the kept columns of it (:func:`kept_columns`)."""
+    if not isinstance(x, Tensor):
+        return x
+    x = kept_columns(model, x)
+    if x.dtype == model.dtype:
         return x
     if x.is_complex():
         raise TypeError(f"a KAN takes real inputs, got a tensor of dtype {x.dtype}")
     return x.to(model.dtype)
+
+
+def kept_columns(model, x):
+    """After ``prune_input``, pykan's model takes the data with the columns it had before
+    (its forward selects ``input_id``): ``x`` with more columns than the model's inputs, on
+    which every kept input's original column exists, is cut to those columns.  Data with the
+    kept columns only passes as it is."""
+    ids = model.input_ids
+    if (isinstance(x, Tensor) and x.dim() == 2 and x.shape[1] > len(ids)
+            and ids != list(range(len(ids))) and max(ids) < x.shape[1]):
+        return x[:, ids]
+    return x
 
 
 def available_device(device):

@@ -193,6 +193,12 @@ class KAN(OldApi, Checkpoints, PykanExtras, ActivationCaches, SymbolicMethods, _
         return [w - len(a) + sum(a) for w, a in zip(self.n_nodes, self.arities)]
 
     @property
+    def input_id(self) -> Tensor:
+        """pykan's ``input_id``: the data columns the inputs take (``input_ids``; after
+        ``prune_input`` the kept ones: the model then takes the data with all its columns too)."""
+        return torch.tensor(self.input_ids, dtype=torch.long, device=self.device)
+
+    @property
     def feature_score(self) -> Tensor:
         """Input importance on the last data seen (``model(x)``, ``get_act`` or ``fit``)."""
         return _attribute(self, self._data(None)).node_scores[0]
