@@ -185,3 +185,51 @@ def test_kan_mlp_imports_and_builds():
     from kanlab.pykan.MLP import MLP
     model = MLP(width=[2, 3, 1])
     assert model(torch.zeros(4, 2)).shape == (4, 1)
+
+
+def test_after_prune_input_the_model_takes_the_data_with_all_its_columns():
+    """pykan 0.2.8's forward selects ``input_id`` after ``prune_input``: the pruned model is
+    called and fitted on the data with its original columns (pykan's Interp_4 of July 2024
+    fits the pruned model on the 100-column dataset); the kept columns alone work too."""
+    import kanlab.pykan as kp
+    model = kp.KAN(width=[4, 3, 1], grid=3, k=3, seed=0, auto_save=False)
+    g = torch.Generator().manual_seed(0)
+    x = 2 * torch.rand(64, 4, generator=g) - 1
+    data = {"train_input": x, "test_input": x, "train_label": x[:, [1]] ** 2 + x[:, [3]],
+            "test_label": x[:, [1]] ** 2 + x[:, [3]]}
+    model(x)
+    pruned = model.prune_input(active_inputs=[1, 3])
+    assert pruned.input_id.tolist() == [1, 3]
+    assert torch.equal(pruned(x), pruned(x[:, [1, 3]]))
+    result = pruned.fit(data, steps=2, update_grid=False)
+    assert len(result["train_loss"]) == 2
+    assert model.input_id.tolist() == [0, 1, 2, 3]
+    with pytest.raises(ValueError):
+        model(x[:, :3])  # too few columns still says so
+
+
+def test_node_affine_read_outs_have_pykans_shapes():
+    """pykan 0.2.8's ``node_scale``/``node_bias``/``subnode_scale``/``subnode_bias`` (read in
+    pykan's Interp_9 of July 2024): one tensor per layer, pykan's shapes; the identity map,
+    as kanlab folds them into the edges."""
+    import kanlab.pykan as kp
+    model = kp.KAN(width=[2, [3, 2], 1], grid=3, k=3, seed=0, auto_save=False)
+    assert [t.shape[0] for t in model.node_scale] == [5, 1]
+    assert [t.shape[0] for t in model.subnode_bias] == [7, 1]
+    assert all(torch.all(t == 1) for t in model.node_scale + model.subnode_scale)
+    assert all(torch.all(t == 0) for t in model.node_bias + model.subnode_bias)
+    kan = pytest.importorskip("kan")
+    import os
+    import tempfile
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)
+        try:
+            theirs = kan.KAN(width=[2, [3, 2], 1], grid=3, k=3, seed=0, auto_save=False)
+        finally:
+            os.chdir(cwd)
+    for name in ("node_scale", "node_bias", "subnode_scale", "subnode_bias"):
+        assert [tuple(t.shape) for t in getattr(model, name)] == \
+            [tuple(t.shape) for t in getattr(theirs, name)], name
+        assert all(torch.equal(a, b.detach()) for a, b in zip(getattr(model, name),
+                                                             getattr(theirs, name))), name

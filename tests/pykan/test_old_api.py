@@ -153,3 +153,24 @@ def test_prune_manual_with_nodes_that_do_not_exist_says_so():
         model.prune(mode="manual", active_neurons_id=[[0, 1], [4], [0]])
     with pytest.raises(ValueError, match=r"nodes \[4\] at level 1"):
         model.prune_node(mode="manual", active_neurons_id=[[4]])
+
+
+def test_prune_threshold_scores_nodes_as_pykan_01():
+    """pykan 0.1's prune(threshold) keeps a hidden node when its largest incoming and its
+    largest outgoing edge scale (acts_scale) both pass; one dominant node does not push the
+    others under (0.2.8's attribution scores do: there, 2 and 4 of the 5 nodes are left)."""
+    model = _kan([2, 5, 1])
+    x = torch.linspace(-1, 1, 101)[:, None].repeat(1, 2)
+    x[:, 1] = 2 * x[:, 1] ** 2 - 1
+    with torch.no_grad():  # node 0's outgoing edge 100 times larger than the others
+        model.layers[1].scale_base[:, 0] *= 100
+        model.layers[1].scale_sp[:, 0] *= 100
+    model(x)
+    inc, out = model.acts_scale[0].max(dim=1).values, model.acts_scale[1].max(dim=0).values
+    for threshold in (1e-2, 3e-2, 0.05):
+        expected = [j for j in range(5) if inc[j] > threshold and out[j] > threshold]
+        pruned = model.prune(threshold=threshold)
+        assert pruned.width_in == [2, len(expected), 1]
+        assert torch.equal(pruned.layers[0].coef, model.layers[0].coef[expected])
+    assert model.prune(threshold=1e-2).width_in == [2, 5, 1]
+

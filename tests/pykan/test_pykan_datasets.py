@@ -92,3 +92,25 @@ def test_create_dataset_from_data_equals_pykan(n):
     ours = pykan.create_dataset_from_data(x, x)
     for key in theirs:
         assert torch.equal(theirs[key], ours[key]), key
+
+
+def test_create_dataset_step_size_takes_grid_points():
+    """pykan's create_dataset(step_size=...) of July 2024 (continual_learning_structural):
+    the inputs are points of the grid arange(lo, hi, step) per variable, all but test_num of
+    them for training and test_num for the test, drawn with numpy's global generator."""
+    from kanlab.pykan.utils import create_dataset
+    f = lambda x: x[:, [0]] * x[:, [1]]  # noqa: E731
+    data = create_dataset(f, n_var=2, ranges=[[-1, 1], [0, 2]], test_num=5, step_size=0.5,
+                          seed=3)
+    xs, ys = np.arange(-1, 1, 0.5), np.arange(0, 2, 0.5)
+    grid = np.stack(np.meshgrid(xs, ys, indexing="ij"), -1).reshape(-1, 2)
+    np.random.seed(3)
+    train = grid[np.random.choice(16, 11, replace=False)]
+    test = grid[np.random.choice(16, 5, replace=False)]
+    assert np.allclose(data["train_input"].numpy(), train)
+    assert np.allclose(data["test_input"].numpy(), test)
+    assert torch.equal(data["train_label"], f(data["train_input"]))
+    with pytest.raises(ValueError, match="leaves no training point"):
+        create_dataset(f, n_var=2, test_num=16, step_size=0.5)
+    with pytest.raises(ValueError, match="step_size"):
+        create_dataset(f, n_var=2, step_size=0.0)

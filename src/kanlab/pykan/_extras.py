@@ -1,5 +1,5 @@
 """pykan methods of :class:`kanlab.pykan.KAN` kept out of ``_model.py``: ``reg``/``get_reg``,
-``n_sum``, ``disable_symbolic_in_fit`` and ``auto_swap_l``.
+``n_sum``, ``disable_symbolic_in_fit``, ``auto_swap_l`` and the node affine read-outs.
 
 ``reg`` is pykan's sparsity penalty for custom training loops (a closure that
 builds its own loss, e.g. from a Jacobian, and adds ``lamb · model.reg(...)``).
@@ -21,8 +21,27 @@ from kanlab.pykan._legacy import available_device
 __all__ = ["PykanExtras"]
 
 
+def _affine(model, fill: float, sub: bool) -> list[Tensor]:
+    """One tensor per layer filled with ``fill``: a value per subnode (``sub``) or per node
+    of the level the layer feeds."""
+    widths = model.width_out if sub else model.width_in
+    return [torch.full((w,), fill, dtype=model.dtype, device=model.device) for w in widths[1:]]
+
+
 class PykanExtras:
     """Mixin of :class:`kanlab.pykan.KAN`."""
+
+    # pykan's node affine maps (scale * x + bias after each node and subnode sum), read-only:
+    # kanlab folds them into the edges (pykan's checkpoints too, _pykan_state), so they are
+    # the identity here; new tensors on every read.
+    node_scale = property(lambda self: _affine(self, 1.0, False),
+                          doc="pykan's ``node_scale``: ones per node of levels 1..L (folded)")
+    node_bias = property(lambda self: _affine(self, 0.0, False),
+                         doc="pykan's ``node_bias``: zeros per node of levels 1..L (folded)")
+    subnode_scale = property(lambda self: _affine(self, 1.0, True),
+                             doc="pykan's ``subnode_scale``: ones per subnode (folded)")
+    subnode_bias = property(lambda self: _affine(self, 0.0, True),
+                            doc="pykan's ``subnode_bias``: zeros per subnode (folded)")
 
     def to(self, *args, **kwargs):
         """``nn.Module.to``; a CUDA device without CUDA means the CPU, with a warning
@@ -44,12 +63,10 @@ class PykanExtras:
         ``entropy_offset`` (older pykan's keyword) is accepted; kanlab's entropy has its
         own guard against log 0.
         """
-        from kanlab.pykan._fit import _NATIVE_METRIC, REG_METRICS, _coef_penalty
+        from kanlab.pykan._fit import _NATIVE_METRIC, _coef_penalty, reg_metric_name
         from kanlab.train._magnitudes import forward_with_magnitudes
         from kanlab.train._regularization import sparsity_penalty
-        if reg_metric not in REG_METRICS:
-            raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
-        metric = _NATIVE_METRIC[reg_metric]
+        metric = _NATIVE_METRIC[reg_metric_name(reg_metric)]
         x = self._data(x).detach()
         _, mags = forward_with_magnitudes(self, x, None, metric)
         total = sparsity_penalty(mags, float(lamb_l1), float(lamb_entropy), metric)

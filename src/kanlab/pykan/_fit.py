@@ -23,10 +23,22 @@ from kanlab.pykan._input_ids import own_columns_of_dataset
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
 
-__all__ = ["fit", "REG_METRICS", "avoid_singularities"]
+__all__ = ["fit", "REG_METRICS", "reg_metric_name", "avoid_singularities"]
 
 REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_sum",
                "edge_backward", "node_backward")
+# the names pykan's MultKAN gave the spline metrics before August 2024 (tutorials of July 2024)
+_RENAMED_METRICS = {"edge_forward_n": "edge_forward_spline_n",
+                    "edge_forward_u": "edge_forward_spline_u"}
+
+
+def reg_metric_name(reg_metric) -> str:
+    """pykan 0.2.8's name for ``reg_metric`` (older names accepted); a ValueError if unknown."""
+    name = _RENAMED_METRICS.get(reg_metric, reg_metric) if isinstance(reg_metric, str) else None
+    if name not in REG_METRICS:
+        raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
+    return name
+
 # pykan's reg_metric -> kanlab's.  pykan's default "edge_forward_spline_n" divides every
 # edge's spread by std(input) + 0.1; trained that way kanlab's L-BFGS stalled on pykan's own
 # λ = 0.01 notebooks (API_2: RMSE 0.152 after 20 steps, 0.090 with the divisor detached;
@@ -240,8 +252,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
         save_fig=False, in_vars=None, out_vars=None, beta=3, save_fig_freq=1,
         img_folder="./video", singularity_avoiding=False, y_th=1000.0,
         reg_metric="edge_forward_spline_n", display_metrics=None, pred_fn=None) -> dict:
-    if reg_metric not in REG_METRICS:
-        raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
+    reg_metric = reg_metric_name(reg_metric)
     steps = int(steps)
     dataset = own_columns_of_dataset(model, _as_model_dtype(model, dataset))  # input_id
     if loss_fn is None and pred_fn is None:  # else the labels are the loss's business

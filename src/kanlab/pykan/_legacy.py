@@ -59,7 +59,9 @@ def seed_globals(seed, python: bool = True) -> None:
 
 def as_model_input(model, x):
     """``x`` in the model's dtype when it is a real tensor of another dtype (see module doc)."""
-    if not isinstance(x, Tensor) or x.dtype == model.dtype:
+    if not isinstance(x, Tensor):
+        return x
+    if x.dtype == model.dtype:
         return x
     if x.is_complex():
         raise TypeError(f"a KAN takes real inputs, got a tensor of dtype {x.dtype}")

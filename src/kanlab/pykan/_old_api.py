@@ -18,7 +18,9 @@ here trains, prunes or fits by itself.
   (:mod:`kanlab.pykan._initialize`), and returns itself.  pykan 0.2.8 has it too, and
   ``initialize_grid_from_another_model(other, x)`` (returns ``None``).
 * ``prune(threshold=..., mode='manual', active_neurons_id=...)``: the old
-  ``prune`` removed hidden nodes only (0.2.8's ``prune_node``); ``active_neurons_id``
+  ``prune`` removed hidden nodes only (0.2.8's ``prune_node``), scoring a node by its
+  largest incoming and largest outgoing edge scale (``acts_scale``: both must pass the
+  threshold; 0.2.8 scores by attribution, which prunes more); ``active_neurons_id``
   lists every level's kept nodes, inputs first (0.2.8's lists hidden levels only).
   A bare ``prune()`` is 0.2.8's (nodes, then edges).
 * ``symbolic_formula(floating_digit=n)``: every number rounded to ``n`` decimals
@@ -59,6 +61,20 @@ def _fit_kwargs(model, kwargs: dict) -> dict:
                              f"is not supported: only its default {neutral} (the plain L1 "
                              "penalty) is")
     return kwargs
+
+
+def _old_kept(model, threshold: float) -> list[list[int]]:
+    """pykan 0.1's kept hidden nodes: both the largest incoming and the largest outgoing
+    edge scale (``acts_scale``, last input seen) above ``threshold``; at least one per level."""
+    scales = model.acts_scale
+    kept = []
+    for level in range(1, len(model.n_nodes) - 1):
+        incoming = scales[level - 1].max(dim=1).values
+        outgoing = scales[level].max(dim=0).values
+        important = (incoming > threshold) & (outgoing > threshold)
+        kept.append(important.nonzero().flatten().tolist()
+                    or [int(torch.minimum(incoming, outgoing).argmax())])
+    return kept
 
 
 class OldApi:
@@ -125,7 +141,10 @@ class OldApi:
             return self.prune_node(mode="manual", active_neurons_id=active_neurons_id[1:-1])
         if mode not in (None, "auto"):
             raise ValueError(f"prune mode must be 'auto' or 'manual', got {mode!r}")
-        return self.prune_node(threshold=1e-2 if threshold is None else float(threshold))
+        threshold = 1e-2 if threshold is None else float(threshold)
+        if list(self.width_in) != list(self.width_out):  # multiplication nodes: 0.2's scores
+            return self.prune_node(threshold=threshold)
+        return self.prune_node(mode="manual", active_neurons_id=_old_kept(self, threshold))
 
     # ------------------------------------------------------------------ symbolic
     def symbolic_formula(self, var=None, normalizer=None, output_normalizer=None,

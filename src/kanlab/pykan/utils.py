@@ -30,24 +30,47 @@ from kanlab.pykan._singularity import (f_arccos, f_arcsin, f_arctanh, f_exp, f_i
                                        f_power1d5, f_sqrt, f_tan)
 
 
-def _pykan_inputs(n_var: int, ranges, train_num: int, test_num: int) -> tuple:
-    """Uniform inputs drawn from torch's global generator in pykan's order: for each variable
-    in turn, its ``train_num`` training values, then its ``test_num`` test values (so a
-    seed gives the very samples pykan's notebooks printed their numbers on)."""
+def _ranges(n_var: int, ranges) -> np.ndarray:
+    """``ranges`` as ``(n_var, 2)`` finite ``(lo, hi)`` rows with ``lo < hi``."""
     r = np.asarray(ranges, dtype=float)
     r = np.broadcast_to(r, (n_var, 2)) if r.shape == (2,) else r
     if r.shape != (n_var, 2):
         raise ValueError(f"ranges must be (lo, hi) or {n_var} such pairs, got {ranges!r}")
     if not np.isfinite(r).all() or not (r[:, 0] < r[:, 1]).all():
         raise ValueError(f"every range must be finite with lo < hi, got {r.tolist()}")
+    return r
+
+
+def _pykan_inputs(n_var: int, ranges, train_num: int, test_num: int) -> tuple:
+    """Uniform inputs drawn from torch's global generator in pykan's order: for each variable
+    in turn, its ``train_num`` training values, then its ``test_num`` test values (so a
+    seed gives the very samples pykan's notebooks printed their numbers on)."""
     dtype = torch.get_default_dtype()
     columns = {"train": [], "test": []}
-    for lo, hi in r:
+    for lo, hi in _ranges(n_var, ranges):
         for part, num in (("train", train_num), ("test", test_num)):
             # the width times a uniform draw, plus the lower end (in that order, as pykan rounds)
             columns[part].append(torch.rand(num, dtype=dtype, device="cpu") * float(hi - lo)
                                  + float(lo))
     return torch.stack(columns["train"], 1), torch.stack(columns["test"], 1)
+
+
+def _grid_inputs(n_var: int, ranges, step_size: float, test_num: int) -> tuple:
+    """pykan's ``step_size`` inputs (its ``create_dataset`` of July 2024): every point of the
+    grid ``arange(lo, hi, step_size)`` per variable; training takes all but ``test_num`` of
+    them and the test ``test_num``, each drawn from numpy's global generator on its own (the
+    two may share points, as in pykan)."""
+    if not (np.isfinite(step_size) and step_size > 0):
+        raise ValueError(f"step_size must be a positive number, got {step_size!r}")
+    axes = [np.arange(lo, hi, step_size) for lo, hi in _ranges(n_var, ranges)]
+    points = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, n_var)
+    if test_num >= len(points):
+        raise ValueError(f"test_num={test_num} leaves no training point of the "
+                         f"{len(points)} grid points (step_size={step_size})")
+    grid = torch.from_numpy(points).to(torch.get_default_dtype())
+    train = np.random.choice(len(points), len(points) - test_num, replace=False)
+    test = np.random.choice(len(points), test_num, replace=False)
+    return grid[torch.from_numpy(train)], grid[torch.from_numpy(test)]
 
 
 def _standardise(data: dict, part: str) -> None:
@@ -59,11 +82,14 @@ def _standardise(data: dict, part: str) -> None:
 
 
 def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, test_num=1000,
-                   normalize_input=False, normalize_label=False, device="cpu", seed=0):
+                   normalize_input=False, normalize_label=False, device="cpu", seed=0, *,
+                   step_size=None):
     """pykan's ``create_dataset``: ``seed`` seeds the global generators (pykan's side effect,
     :mod:`kanlab.pykan._legacy`) and the inputs are drawn from them in pykan's order, so a
     seed gives pykan's samples.  ``f_mode='row'`` calls ``f`` on one sample ``(n_var,)`` at a
-    time (vectorised with :func:`torch.vmap` when it can be)."""
+    time (vectorised with :func:`torch.vmap` when it can be).  ``step_size`` (pykan's of
+    July 2024) takes the inputs from a grid instead, ``train_num`` then unused
+    (:func:`_grid_inputs`)."""
     if f_mode not in ("col", "row"):
         raise ValueError(f"f_mode must be 'col' or 'row', got {f_mode!r}")
     n_var = check_int(n_var, "n_var", low=1)
@@ -78,7 +104,9 @@ def create_dataset(f, n_var=2, f_mode="col", ranges=(-1, 1), train_num=1000, tes
         return y.reshape(x.shape[0], -1)
     fn = by_row if f_mode == "row" else f
     data = {}
-    for split, x in zip(("train", "test"), _pykan_inputs(n_var, ranges, train_num, test_num)):
+    inputs = (_pykan_inputs(n_var, ranges, train_num, test_num) if step_size is None
+              else _grid_inputs(n_var, ranges, float(step_size), test_num))
+    for split, x in zip(("train", "test"), inputs):
         data[f"{split}_input"], data[f"{split}_label"] = x, label_inputs(fn, x)
     if normalize_input:
         _standardise(data, "input")
@@ -188,7 +216,7 @@ def get_derivative(model, inputs, labels, derivative="hessian", loss_mode="pred"
     from torch.autograd.functional import hessian, jacobian
     from torch.func import functional_call
 
-    from kanlab.pykan._fit import _NATIVE_METRIC
+    from kanlab.pykan._fit import _NATIVE_METRIC, reg_metric_name
     from kanlab.train import FitConfig
     if derivative not in ("hessian", "jacobian"):
         raise ValueError(f"derivative must be 'hessian' or 'jacobian', got {derivative!r}")
@@ -198,8 +226,7 @@ def get_derivative(model, inputs, labels, derivative="hessian", loss_mode="pred"
     sizes = [s.numel() for _, s in named]
     wrapped = _Penalised(model, FitConfig(lamb=1.0, lamb_l1=float(lamb_l1),
                                           lamb_entropy=float(lamb_entropy),
-                                          reg_metric=_NATIVE_METRIC.get(reg_metric,
-                                                                        "edge_forward_spline_u")))
+                                          reg_metric=_NATIVE_METRIC[reg_metric_name(reg_metric)]))
 
     def loss(flat):
         params = {n: t.reshape(s) for (n, s), t in zip(named, flat.split(sizes))}
