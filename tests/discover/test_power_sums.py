@@ -1,5 +1,4 @@
 """A sum in which one input appears to a fitted power (empirical indices)."""
-import numpy as np
 import pytest
 
 from kanlab.discover._power_sums import power_sum_formulas
