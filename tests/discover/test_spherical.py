@@ -35,3 +35,24 @@ def test_great_circle_distance_is_found():
     best = min(found, key=lambda f: rmse_of(f, syms, X[600:], y[600:]))
     assert rmse_of(best, syms, X[600:], y[600:]) < 1e-9 * np.std(y), best
     assert best.has(sympy.acos), best
+
+
+def test_wide_stepwise_over_one_column_yields_it_alone():
+    """A single column and a wide pair search (a one-input table's spherical terms inside the
+    homogeneous search raised IndexError: no pair to keep)."""
+    from kanlab.discover._subsets import _stepwise
+    rng = np.random.default_rng(2)
+    D = rng.standard_normal((40, 1))
+    t = 2 * D[:, 0]
+    found = list(_stepwise(D, t, 3, 4, wide=120))
+    assert [list(cols) for cols, _ in found] == [[0]]
+
+
+def test_structure_search_on_one_angle():
+    """sin of one input alone: no spherical products, no crash."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1.2, (300, 1))
+    y = np.arcsin(0.5 * np.sin(X[:, 0]))
+    syms = positive_symbols("a")
+    found = structure_formulas(X[:200], y[:200], X[200:], y[200:], syms)
+    assert min(rmse_of(f, syms, X[200:], y[200:]) for f in found) < 1e-9

@@ -155,7 +155,7 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
     # angles of spherical triangles: sin y, cos y (and y) as short sums of products of sines
     # and cosines of up to three inputs (see spherical_terms), without factors
     values, exprs = spherical_terms(X_all, symbols)
-    if values.shape[1]:
+    if len(symbols) > 1 and values.shape[1]:  # one input's sine and cosine: terms already
         _search(scored, values, exprs, [], table, ("id", "sin", "cos"), n_tr, y_train, y_val,
                 PHASE_TERMS, BEAM, extra | {"additive": True, "factors": False})
     floor = 1e-9 * (float(np.std(y_val)) or 1.0)  # noise-free data: exact to within this
