@@ -154,7 +154,9 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                                                    data["X_val"], data["y_val"], symbols),
                  "offset", symbols, data)
         # differences of reciprocals, a difference over a short sum, high powers, two
-        # exponentials with fitted rates, powers times a function, an input in an exponent,
+        # exponentials with fitted rates, powers times a function, an input in an exponent
+        # (also in a geometric-series factor), logs of differences in a sum, a sum with an
+        # input to a fitted power,
         # a law homogeneous in a pair of inputs, a root of a polynomial; then
         # targets transformed with an input (an offset off, h/y), ratios of short sums (also
         # over a sum of like inputs), sums of powers times a function (of y or y²), sums
@@ -163,6 +165,9 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
         # term lists can fit noise with unused columns)
         from kanlab.discover._inverse_differences import inverse_difference_formulas
         from kanlab.discover._exponents import exponent_formulas
+        from kanlab.discover._geometric import geometric_formulas
+        from kanlab.discover._log_sums import log_sum_formulas
+        from kanlab.discover._power_sums import power_sum_formulas
         from kanlab.discover._homogeneous import homogeneous_formulas
         from kanlab.discover._pade import pade_formulas
         from kanlab.discover._polynomial_roots import polynomial_root_formulas
@@ -178,6 +183,9 @@ def discover(X, y=None, names=None, *, target: str = "y", test=None, seed: int =
                              ("powers", power_formulas), ("two rates", two_rate_formulas),
                              ("rational", sum_ratio_formulas), ("waves", wave_formulas),
                              ("exponents", exponent_formulas),
+                             ("geometric", geometric_formulas),
+                             ("log sums", log_sum_formulas),
+                             ("power sums", power_sum_formulas),
                              ("homogeneous", homogeneous_formulas),
                              ("polynomial roots", polynomial_root_formulas),
                              ("rational", pade_formulas)):

@@ -125,7 +125,7 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
     (``full``: the full term list too, not only the short one; most of the cost)."""
     from kanlab.discover._envelopes import phase_envelopes
     from kanlab.discover._factors import difference_logs, oscillating
-    from kanlab.discover._terms import phase_terms, term_library
+    from kanlab.discover._terms import phase_terms, spherical_terms, term_library
     # a seeded sample of the rows: the library stays small in memory (terms × rows) whatever
     # the table's size
     X_train, y_train = sample_xy(X_train, y_train, FIT_ROWS)
@@ -152,6 +152,12 @@ def structure_formulas(X_train, y_train, X_val, y_val, symbols, transforms=TRANS
         envelopes = phase_envelopes(X_all, symbols, y_train)
         _search(scored, values, exprs, [], table, ("id",), n_tr, y_train, y_val, PHASE_TERMS,
                 BEAM, extra | {"additive": True, "envelopes": envelopes})
+    # angles of spherical triangles: sin y, cos y (and y) as short sums of products of sines
+    # and cosines of up to three inputs (see spherical_terms), without factors
+    values, exprs = spherical_terms(X_all, symbols)
+    if len(symbols) > 1 and values.shape[1]:  # one input's sine and cosine: terms already
+        _search(scored, values, exprs, [], table, ("id", "sin", "cos"), n_tr, y_train, y_val,
+                PHASE_TERMS, BEAM, extra | {"additive": True, "factors": False})
     floor = 1e-9 * (float(np.std(y_val)) or 1.0)  # noise-free data: exact to within this
     return [_to_sympy(item, table) for item in _best(scored, floor)]
 
@@ -247,6 +253,8 @@ def _kinds(t, values, exprs, logs, n_tr, extra, divisors: bool = True):
         X, syms = extra["X"], extra["symbols"]
         factors = [(X[:, i], syms[i]) for i in range(X.shape[1]) if np.all(X[:, i] != 0)]
         factors += extra.get("envelopes", [])
+        if not extra.get("factors", True):
+            factors = []
         with np.errstate(all="ignore"):
             return kinds[:1] + [("add", t / h[:n_tr], values, exprs, (h, h_expr))
                                 for h, h_expr in factors]

@@ -63,6 +63,8 @@ def _stepwise(D, t, max_terms, beam: int = BEAM, wide: int = 0):
     for size in range(1, max_terms + 1):
         if size == 2 and wide and D.shape[1] <= MAX_PAIRED:
             states = _best_pairs(D, t, wide)
+            if not states:  # no pair adds to a single column (two columns, one of them 0)
+                return
             yield from _leaders(D, t, states)
             keep = wide
             continue

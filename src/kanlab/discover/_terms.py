@@ -18,7 +18,7 @@ from itertools import combinations, product
 
 import numpy as np
 
-__all__ = ["term_library", "phase_terms", "unit_products", "MAX_TERMS_BUILT", "ARG_LIMIT",
+__all__ = ["term_library", "phase_terms", "spherical_terms", "unit_products", "MAX_TERMS_BUILT", "ARG_LIMIT",
            "WAVE_LIMIT"]
 
 MAX_TERMS_BUILT = 12_000  # terms beyond this are not built (6 inputs give about 7 000)
@@ -236,6 +236,38 @@ def phase_terms(X, symbols, max_terms: int = PHASE_MAX_TERMS):
             exprs.append((ea, eb))
             if len(cols) >= max_terms:
                 break
+    if not cols:
+        return np.empty((len(X), 0)), []
+    return np.column_stack(cols), exprs
+
+
+SPHERICAL_INPUTS = 3  # sines and cosines of this many different inputs in a product at most
+
+
+def spherical_terms(X, symbols):
+    """``(values, factors)``: products of a sine or cosine of each of one to three inputs.
+
+    The spherical law of cosines, ``cos c = cos a·cos b + sin a·sin b·cos C``, and the
+    angles it gives (a solar elevation ``asin(sin φ·sin δ + cos φ·cos δ·cos H)``, a
+    great-circle distance) are, after ``sin`` or ``cos`` of ``y``, a short sum of products
+    of three trig factors: beyond :func:`phase_terms` (two) and :func:`term_library` (one
+    function per term).  The arguments are single inputs of at most :data:`ARG_LIMIT`.
+    Same format as :func:`term_library`; 232 terms for 6 inputs.
+    """
+    import sympy
+    X = np.asarray(X, dtype=np.float64)
+    usable = [i for i in range(X.shape[1])
+              if np.all(np.isfinite(X[:, i])) and float(np.max(np.abs(X[:, i]))) <= ARG_LIMIT]
+    trig = {i: ((np.sin(X[:, i]), sympy.sin(symbols[i])), (np.cos(X[:, i]), sympy.cos(symbols[i])))
+            for i in usable}
+    cols, exprs = [], []
+    for size in range(1, SPHERICAL_INPUTS + 1):
+        for idx in combinations(usable, size):
+            for choice in product(*(trig[i] for i in idx)):
+                values = np.prod([v for v, _ in choice], axis=0)
+                if _usable(values):
+                    cols.append(values)
+                    exprs.append(tuple(e for _, e in choice))
     if not cols:
         return np.empty((len(X), 0)), []
     return np.column_stack(cols), exprs
