@@ -380,9 +380,8 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         ``folder/sp_<l>_<i>_<j>.png`` (:mod:`kanlab.pykan._edge_images`).  A later pykan's
         ``out_vars_offset`` is accepted (kanlab places the output names itself).
 
-        Returns ``None``, as pykan's: the diagram is pyplot's current figure
-        (``plt.gcf()``).  A returned Figure would be drawn twice at the end of a notebook
-        cell (once by the inline backend, once as the cell's value)."""
+        Returns ``None``, as pykan's: the diagram is pyplot's current figure (``plt.gcf()``,
+        ``plt.savefig``), shown by a notebook's inline backend."""
         from kanlab.pykan._plot import plot
         plot(self, beta=beta, metric=metric, scale=scale, in_vars=in_vars,
              out_vars=out_vars, title=title, varscale=varscale, mask=mask,
