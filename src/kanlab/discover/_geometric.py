@@ -22,6 +22,8 @@ from itertools import combinations
 
 import numpy as np
 
+from kanlab.discover._golden import golden_section
+
 __all__ = ["geometric_formulas"]
 
 MAX_INPUTS = 4  # inputs at most (pairs of w and m, every subset of the power law's logs)
@@ -73,24 +75,6 @@ def _score(form, data):
     return (err if math.isfinite(err) else math.inf), fit
 
 
-def _golden(fn, lo, hi, steps=40):
-    """The minimum of ``fn`` on ``[lo, hi]`` by golden sections: ``(x, fn(x))``."""
-    g = (math.sqrt(5) - 1) / 2
-    a, b = lo, hi
-    x1, x2 = b - g * (b - a), a + g * (b - a)
-    f1, f2 = fn(x1), fn(x2)
-    for _ in range(steps):
-        if f1 <= f2:
-            b, x2, f2 = x2, x1, f1
-            x1 = b - g * (b - a)
-            f1 = fn(x1)
-        else:
-            a, x1, f1 = x1, x2, f2
-            x2 = a + g * (b - a)
-            f2 = fn(x2)
-    return (x1, f1) if f1 <= f2 else (x2, f2)
-
-
 def geometric_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     """Candidate formulas (sympy, in ``symbols``) ``A·Π x^a·|1 − (1 + w/c)^(±m)|^k``."""
     import sympy
@@ -132,7 +116,7 @@ def geometric_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
         seen.add((i, j, s, k))
         if c != 1.0:  # the scale between the grid's neighbours, on a log scale
             step = math.log(10) * 5 / (C_GRID - 1)
-            lc, err = _golden(lambda v: _score((i, j, math.exp(v), s, k, cols), data)[0],
+            lc, err = golden_section(lambda v: _score((i, j, math.exp(v), s, k, cols), data)[0],
                               math.log(c) - step, math.log(c) + step)
             c = math.exp(lc)
         # the power law's inputs: every subset, the simplest within 1 % of the best

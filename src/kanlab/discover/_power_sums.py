@@ -20,6 +20,8 @@ import math
 
 import numpy as np
 
+from kanlab.discover._golden import golden_section
+
 __all__ = ["power_sum_formulas"]
 
 MAX_INPUTS = 4
@@ -49,23 +51,6 @@ def _error(X_tr, y_tr, X_va, y_va, i, q) -> float:
     return err if math.isfinite(err) else math.inf
 
 
-def _golden(fn, lo, hi, steps=30):
-    g = (math.sqrt(5) - 1) / 2
-    a, b = lo, hi
-    x1, x2 = b - g * (b - a), a + g * (b - a)
-    f1, f2 = fn(x1), fn(x2)
-    for _ in range(steps):
-        if f1 <= f2:
-            b, x2, f2 = x2, x1, f1
-            x1 = b - g * (b - a)
-            f1 = fn(x1)
-        else:
-            a, x1, f1 = x1, x2, f2
-            x2 = a + g * (b - a)
-            f2 = fn(x2)
-    return x1 if f1 <= f2 else x2
-
-
 def power_sum_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
     """Candidate formulas (sympy, in ``symbols``) ``a + Σ b·x_j + (c + Σ d·x_j)·v^q``."""
     import sympy
@@ -86,7 +71,7 @@ def power_sum_formulas(X_train, y_train, X_val, y_val, symbols) -> list:
         k = int(np.argmin(errors))
         if math.isfinite(errors[k]):
             lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
-            q = _golden(lambda p: _error(X_tr, y_tr, X_va, y_va, i, p), lo, hi)
+            q = golden_section(lambda p: _error(X_tr, y_tr, X_va, y_va, i, p), lo, hi, 30)[0]
             best.append((_error(X_tr, y_tr, X_va, y_va, i, q), i, q))
     best.sort()
     out = []
