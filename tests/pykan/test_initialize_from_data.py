@@ -30,6 +30,16 @@ def _data(n=500, seed=0):
     return torch.rand(n, 2, generator=g) * 2 - 1
 
 
+def _coarse_pair(kan, x):
+    """A wiggly G = 3 pykan model on ``x``'s grid, and kanlab.pykan's copy of it."""
+    old = _wiggly(kan.KAN(width=[2, 5, 1], grid=3, k=3, seed=0, auto_save=False))
+    old(x)
+    old.update_grid_from_samples(x)
+    ours_old = pykan.KAN(width=[2, 5, 1], grid=3, k=3, auto_save=False, extrapolate="extended")
+    ours_old.load_state_dict(old.state_dict())
+    return old, ours_old
+
+
 def test_matches_pykan_on_pykans_model(tmp_path, monkeypatch):
     """A pykan model taken from G = 3 to G = 5 by pykan and by kanlab.pykan: the gaps to the
     old model on other samples agree, and the two new models agree far more closely than
@@ -37,11 +47,7 @@ def test_matches_pykan_on_pykans_model(tmp_path, monkeypatch):
     kan = pytest.importorskip("kan")
     monkeypatch.chdir(tmp_path)
     x, xt = _data(), _data(seed=1)
-    old = _wiggly(kan.KAN(width=[2, 5, 1], grid=3, k=3, seed=0, auto_save=False))
-    old(x)
-    old.update_grid_from_samples(x)
-    ours_old = pykan.KAN(width=[2, 5, 1], grid=3, k=3, auto_save=False, extrapolate="extended")
-    ours_old.load_state_dict(old.state_dict())
+    old, ours_old = _coarse_pair(kan, x)
     new = kan.KAN(width=[2, 5, 1], grid=5, k=3, seed=0, auto_save=False)
     new = new.initialize_from_another_model(old, x)
     ours = pykan.KAN(width=[2, 5, 1], grid=5, k=3, auto_save=False, extrapolate="extended")
@@ -108,11 +114,7 @@ def test_grids_from_another_model_as_pykan(tmp_path, monkeypatch):
     kan = pytest.importorskip("kan")
     monkeypatch.chdir(tmp_path)
     x, xt = _data(), _data(seed=1)
-    old = _wiggly(kan.KAN(width=[2, 5, 1], grid=3, k=3, seed=0, auto_save=False))
-    old(x)
-    old.update_grid_from_samples(x)
-    ours_old = pykan.KAN(width=[2, 5, 1], grid=3, k=3, auto_save=False, extrapolate="extended")
-    ours_old.load_state_dict(old.state_dict())
+    old, ours_old = _coarse_pair(kan, x)
     new = kan.KAN(width=[2, 5, 1], grid=5, k=3, seed=0, auto_save=False)
     new.initialize_grid_from_another_model(old, x)
     ours = pykan.KAN(width=[2, 5, 1], grid=5, k=3, auto_save=False, extrapolate="extended")
