@@ -32,6 +32,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from kanlab.discover._golden import golden_section
+
 __all__ = ["Target", "polynomial_targets", "POWERS", "MULTIPLIER_POWERS"]
 
 POWERS = (-2, -1, 2)  # t = y^p (p = 1: y a polynomial, the term lists hold it)
@@ -188,8 +190,8 @@ def _fitted_roots(X, y, symbols):
         k = int(np.nanargmin(errs))
         found.append((errs[k], k, base, m_expr))
     for _, k, base, m_expr in sorted(found, key=lambda f: f[0])[:FITTED_ROOTS]:
-        q = _golden(lambda v: _quadratic_error(Q, base[some], v), Q_GRID[max(k - 1, 0)],
-                    Q_GRID[min(k + 1, len(Q_GRID) - 1)])
+        q = golden_section(lambda v: _quadratic_error(Q, base[some], v), Q_GRID[max(k - 1, 0)],
+                           Q_GRID[min(k + 1, len(Q_GRID) - 1)])[0]
         if abs(q) < Q_NEAR or any(abs(q - p) < Q_NEAR for p in (1,) + POWERS):
             continue
         t = base ** q
@@ -222,20 +224,3 @@ def _quadratic_error(A, base, q: float) -> float:
         r = (A @ coef - t) * w
         err = float(np.sqrt(np.mean(r ** 2)))
     return err if math.isfinite(err) else math.inf
-
-
-def _golden(f, a: float, b: float, steps: int = 40) -> float:
-    """The minimum of ``f`` on ``[a, b]`` by golden sections."""
-    g = (math.sqrt(5) - 1) / 2
-    c, d = b - g * (b - a), a + g * (b - a)
-    fc, fd = f(c), f(d)
-    for _ in range(steps):
-        if fc < fd:
-            b, d, fd = d, c, fc
-            c = b - g * (b - a)
-            fc = f(c)
-        else:
-            a, c, fc = c, d, fd
-            d = a + g * (b - a)
-            fd = f(d)
-    return (a + b) / 2
