@@ -60,8 +60,10 @@ class PykanExtras:
             lamb_coef=0.0, lamb_coefdiff=0.0, entropy_offset=None, x=None) -> Tensor:
         """pykan's sparsity penalty on the last input (or ``x``), differentiable.
 
-        ``entropy_offset`` (older pykan's keyword) is accepted; kanlab's entropy has its
-        own guard against log 0.
+        ``entropy_offset`` (an older pykan's keyword, pykan 0.2.8 fixes it at 1): each node's
+        edge magnitudes are divided by their sum plus it before the entropy is taken.  A
+        small offset (Physics_2B passes 1e-4) makes the entropy scale-free, so the penalty
+        no longer falls by shrinking the whole network.
         """
         from kanlab.pykan._fit import _NATIVE_METRIC, _coef_penalty, reg_metric_name
         from kanlab.train._magnitudes import forward_with_magnitudes
@@ -69,15 +71,17 @@ class PykanExtras:
         metric = _NATIVE_METRIC[reg_metric_name(reg_metric)]
         x = self._data(x).detach()
         _, mags = forward_with_magnitudes(self, x, None, metric)
-        total = sparsity_penalty(mags, float(lamb_l1), float(lamb_entropy), metric)
+        total = sparsity_penalty(mags, float(lamb_l1), float(lamb_entropy), metric,
+                                 mass=None if entropy_offset is None else float(entropy_offset))
         if lamb_coef or lamb_coefdiff:
             total = total + _coef_penalty(self, float(lamb_coef), float(lamb_coefdiff))
         return total
 
     def get_reg(self, reg_metric="edge_forward_spline_n", lamb_l1=1.0, lamb_entropy=2.0,
-                lamb_coef=0.0, lamb_coefdiff=0.0) -> Tensor:
+                lamb_coef=0.0, lamb_coefdiff=0.0, entropy_offset=None) -> Tensor:
         """Same as :meth:`reg` (pykan's alias)."""
-        return self.reg(reg_metric, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff)
+        return self.reg(reg_metric, lamb_l1, lamb_entropy, lamb_coef, lamb_coefdiff,
+                        entropy_offset)
 
     @property
     def n_sum(self) -> list[int]:

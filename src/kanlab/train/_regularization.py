@@ -115,10 +115,19 @@ def entropy_penalty(magnitude: Tensor, mass: float = 0.0) -> Tensor:
 
 
 def sparsity_penalty(magnitudes: list[Tensor], lamb_l1: float = 1.0,
-                     lamb_entropy: float = 2.0, reg_metric: str = "edge_rms") -> Tensor:
+                     lamb_entropy: float = 2.0, reg_metric: str = "edge_rms",
+                     mass: float | None = None) -> Tensor:
     """``Σ_layers lamb_l1·L1 + lamb_entropy·entropy`` over per-layer ``(out, in)`` magnitudes
-    (the entropy's normalisation and unit follow ``reg_metric``, see the module docstring)."""
-    _, mass, bits = REG_METRICS[check_reg_metric(reg_metric)]
+    (the entropy's normalisation and unit follow ``reg_metric``, see the module docstring).
+
+    ``mass``, when given, replaces ``reg_metric``'s entropy mass (:func:`entropy_penalty`):
+    an older pykan's ``entropy_offset``.  A small mass makes the entropy (nearly) scale-free,
+    so shrinking every edge together no longer lowers it.
+    """
+    _, default_mass, bits = REG_METRICS[check_reg_metric(reg_metric)]
+    mass = default_mass if mass is None else float(mass)
+    if not mass >= 0:
+        raise ValueError(f"mass (entropy_offset) must be >= 0, got {mass}")
     w_entropy = lamb_entropy / math.log(2.0) if bits else lamb_entropy
     total = magnitudes[0].new_zeros(())
     for m in magnitudes:
