@@ -37,4 +37,4 @@ def test_july_2024_reg_metric_names_are_the_spline_metrics():
     assert torch.equal(get_derivative(model, x, y, "jacobian", "reg", "edge_forward_u"),
                        get_derivative(model, x, y, "jacobian", "reg", "edge_forward_spline_u"))
     with pytest.raises(ValueError, match="reg_metric must be one of"):
-        get_derivative(model, x, y, "jacobian", "reg", "act")
+        get_derivative(model, x, y, "jacobian", "reg", "edge_forward")

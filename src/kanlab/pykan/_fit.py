@@ -27,9 +27,13 @@ __all__ = ["fit", "REG_METRICS", "reg_metric_name", "avoid_singularities"]
 
 REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_sum",
                "edge_backward", "node_backward")
-# the names pykan's MultKAN gave the spline metrics before August 2024 (tutorials of July 2024)
+# the names pykan's MultKAN gave the spline metrics before August 2024 (tutorials of July 2024),
+# and pykan 0.2.1's (mid-July 2024): "act" penalised acts_scale_spline (the spread over the
+# input's, 0.2.8's "edge_forward_spline_n"), "fa" (its default) edge_actscale (the spread,
+# 0.2.8's "edge_forward_spline_u")
 _RENAMED_METRICS = {"edge_forward_n": "edge_forward_spline_n",
-                    "edge_forward_u": "edge_forward_spline_u"}
+                    "edge_forward_u": "edge_forward_spline_u",
+                    "act": "edge_forward_spline_n", "fa": "edge_forward_spline_u"}
 
 
 def reg_metric_name(reg_metric) -> str:

@@ -32,7 +32,7 @@ from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._continuation import DEFAULT_CONTINUATION, after_refine
 from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._input_ids import own_columns
-from kanlab.pykan._old_api import OldApi
+from kanlab.pykan._old_api import OldApi, save_act_of
 from kanlab.pykan._readouts import Readouts
 from kanlab.pykan._symbolic_methods import SymbolicMethods
 from kanlab.pykan._width import read_only_width
@@ -111,7 +111,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
                  sb_trainable=True, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
                  dtype=None, noise_scale_base=None, extrapolate=DEFAULT_CONTINUATION,
-                 bias_trainable=None):
+                 bias_trainable=None, save_plot_data=None):
         if affine_trainable:
             raise ValueError("affine_trainable=True: kanlab's nodes have no scale or bias to "
                              "train (pykan's node_scale, node_bias, subnode_scale, "
@@ -135,7 +135,8 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         if noise_scale_base is not None:
             _legacy.apply_noise_scale_base(self, noise_scale_base, seed)
         self.symbolic_enabled = bool(symbolic_enabled)
-        self.save_act = bool(save_act)
+        self.save_act = bool(save_act if save_plot_data is None
+                             else save_act_of(save_act, save_plot_data))
         self.auto_save = bool(auto_save)
         self.ckpt_path = str(ckpt_path)
         self.round, self.state_id = int(round), int(state_id)

@@ -23,6 +23,8 @@ here trains, prunes or fits by itself.
   threshold; 0.2.8 scores by attribution, which prunes more); ``active_neurons_id``
   lists every level's kept nodes, inputs first (0.2.8's lists hidden levels only).
   A bare ``prune()`` is 0.2.8's (nodes, then edges).
+* ``KAN(save_plot_data=...)`` and ``model.save_plot_data`` (pykan 0.0.5-0.2.1, July 2024):
+  ``save_act``, the name 0.2.2 gave it.
 * ``symbolic_formula(floating_digit=n)``: every number rounded to ``n`` decimals
   (keyword only: 0.2.8's first positional argument is ``var``).
 
@@ -36,7 +38,7 @@ import warnings
 
 import torch
 
-__all__ = ["OldApi"]
+__all__ = ["OldApi", "save_act_of"]
 
 # pykan 0.1's ``train`` keywords that 0.2.8's ``fit`` dropped, with the value meaning
 # "no change" (the plain L1 penalty below ``small_mag_threshold``)
@@ -61,6 +63,14 @@ def _fit_kwargs(model, kwargs: dict) -> dict:
                              f"is not supported: only its default {neutral} (the plain L1 "
                              "penalty) is")
     return kwargs
+
+
+def save_act_of(save_act, save_plot_data) -> bool:
+    """``save_act`` given pykan 0.2.1's ``save_plot_data`` too (the same switch, renamed)."""
+    if not save_act and save_plot_data:  # save_act=False given explicitly against it
+        raise ValueError("save_plot_data is pykan 0.2.1's name for save_act: give one of them "
+                         f"(got save_act={save_act!r}, save_plot_data={save_plot_data!r})")
+    return bool(save_plot_data)
 
 
 def _old_kept(model, threshold: float) -> list[list[int]]:
@@ -96,6 +106,15 @@ class OldApi:
             raise TypeError(f"train expects a bool (training mode) or a dataset dict, got "
                             f"{type(mode).__name__}")
         return super().train(mode)
+
+    @property
+    def save_plot_data(self) -> bool:
+        """pykan 0.2.1's name for :attr:`save_act` (reading and setting it)."""
+        return self.save_act
+
+    @save_plot_data.setter
+    def save_plot_data(self, value) -> None:
+        self.save_act = bool(value)
 
     # ------------------------------------------------------------------ checkpoints
     def save_ckpt(self, name, folder="./model_ckpt") -> None:

@@ -2,9 +2,10 @@
 
 The diagram is drawn on the data the model saw last, on a new pyplot figure (the current
 one afterwards), as pykan draws it; ``KAN.plot`` returns ``None`` as pykan's.
-``metric`` (``backward``, ``forward_n``, ``forward_u``) chooses what shades the
-edges, as in pykan; ``scale`` is accepted (kanlab sizes the figure itself), and so is
-older pykan's ``mask`` (the diagram always follows the model's own edge masks).  With
+``metric`` (``backward``, ``forward_n``, ``forward_u``; pykan 0.2.1's ``fa`` and ``act``
+for the first two) chooses what shades the edges, as in pykan; ``scale`` is accepted
+(kanlab sizes the figure itself), and so is older pykan's ``mask`` (the diagram always
+follows the model's own edge masks).  With
 ``folder``, pykan's per-edge images are written there too (``tick``, ``sample`` and
 ``scale`` shape them: :mod:`kanlab.pykan._edge_images`).
 """
@@ -15,6 +16,9 @@ import os
 __all__ = ["plot", "METRICS"]
 
 METRICS = ("backward", "forward_n", "forward_u")
+# pykan 0.2.1's names (mid-July 2024): "act" shaded by acts_scale (0.2.8's "forward_n"),
+# "fa" (its default) by the attribution scores (0.2.8's "backward")
+_RENAMED = {"act": "forward_n", "fa": "backward"}
 
 
 def _label(v):
@@ -29,6 +33,7 @@ def _label(v):
 
 def plot(model, beta=3, metric="backward", scale=0.5, in_vars=None, out_vars=None, title=None,
          varscale=1.0, mask=False, folder=None, tick=False, sample=False):
+    metric = _RENAMED.get(metric, metric) if isinstance(metric, str) else metric
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if folder is not None:
