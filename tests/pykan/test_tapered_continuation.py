@@ -4,7 +4,7 @@ the default)."""
 import torch
 
 from kanlab import pykan
-from kanlab.pykan._continuation import DEFAULT_CONTINUATION, chooses
+from kanlab.pykan._continuation import UNPLACED_CONTINUATION, chooses
 
 F64 = torch.float64
 
@@ -22,4 +22,4 @@ def test_tapered_is_built_kept_by_fit_refine_prune_copy_and_not_chosen_over():
     assert [layer.extrapolate for layer in model.layers] == ["tapered"] * 2
     for other in (model.refine(5), model.prune(), model.copy()):
         assert all(layer.extrapolate == "tapered" for layer in other.layers)
-    assert pykan.KAN(width=[2, 1], auto_save=False).layers[0].extrapolate == DEFAULT_CONTINUATION
+    assert pykan.KAN(width=[2, 1], auto_save=False).layers[0].extrapolate == UNPLACED_CONTINUATION

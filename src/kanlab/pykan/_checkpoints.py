@@ -143,6 +143,12 @@ class Checkpoints:
             self.input_ids = ids
         elif ids is not None:
             error_msgs.append(f"{prefix + INPUTS_KEY}: expected distinct input columns, got {ids}")
+        if getattr(self, "continuation_unplaced", False) and not any(
+                key.startswith(prefix + "layers.") and key.endswith(".extrapolate")
+                for key in state_dict):
+            # saved before the layers' continuations were: trained on the placed one
+            from kanlab.pykan._continuation import grids_placed
+            grids_placed(self)
         saved = take_setting(state_dict, prefix + CHOICE_KEY, unexpected_keys, error_msgs,
                              1 + len(self.layers), -1, 1)
         if saved is None:  # a state_dict from before (or of a native KAN): the model's own

@@ -1,16 +1,28 @@
 """kanlab.pykan's continuation beyond the grid over a model's life: whether a fit chooses
 it (:class:`kanlab.train.FitConfig`'s ``choose_continuation``), what the fits chose
 (``model.chosen_continuations``), what ``refine`` gives back (``continuation_fixed``), and
-what a model trained by pykan continues with (``as_pykans``)."""
+what a model continues with until its grids are first placed on data (``grids_placed``),
+and what a model trained by pykan continues with (``as_pykans``)."""
 from __future__ import annotations
 
 from kanlab.train._continuation_choice import set_continuations
 
-__all__ = ["DEFAULT_CONTINUATION", "chooses", "record_choice", "after_refine", "as_pykans"]
+__all__ = ["DEFAULT_CONTINUATION", "UNPLACED_CONTINUATION", "chooses", "record_choice",
+           "after_refine", "grids_placed", "as_pykans"]
 
-# kanlab.pykan.KAN's continuation unless given one (KAN(extrapolate=...)), and what a fit's
-# choice starts from and refine gives back (docs/pykan_notebook_runs.md, taper)
+# kanlab.pykan.KAN's continuation once a grid update has placed its grids on the data
+# (unless given one: KAN(extrapolate=...)), and what a fit's choice starts from and refine
+# gives back (docs/pykan_notebook_runs.md, taper)
 DEFAULT_CONTINUATION = "quadratic"
+# ... and until then: pykan's own spline (live on the k extension intervals, 0 beyond), so
+# the model computes what pykan's computes.  The quadratic's end curvature grows as d²/2
+# beyond the grid: it carries hidden values about two intervals past a grid the last update
+# placed on them, but code that trains without ever updating the grid (a user's own torch
+# loop, fit(update_grid=False)) holds its data where it lies, often many intervals beyond the
+# [-1, 1] pykan puts there, and there that leverage made the fits ill-conditioned: a square
+# wave on [-2π, 2π] in an AdamW loop 0.46 (pykan 0.096), Adam at lr = 1 on [2, 30, 30, 1]
+# 3.6e7 (pykan 50.5) (docs/pykan_notebook_runs.md, ownloop).
+UNPLACED_CONTINUATION = "extended"
 
 
 def chooses(model, choice: str) -> bool:
@@ -51,6 +63,20 @@ def after_refine(new, chosen: list[int]) -> None:
     new.chosen_continuations, new.continuation_fixed = [], True
 
 
+def grids_placed(model) -> None:
+    """A grid update is about to place ``model``'s grids on data (``update_grid``, a ``fit``
+    that updates grids, ``initialize_grid_from_another_model``): a model still on the
+    continuation it was built with by default (``continuation_unplaced``) takes
+    :data:`DEFAULT_CONTINUATION` first, so the update, and everything after it, is what it was
+    before the unplaced continuation was pykan's.  Once only: layers given another
+    continuation since (``set_continuations``, a loaded state dict) keep it."""
+    if getattr(model, "continuation_unplaced", False):
+        set_continuations(model, [DEFAULT_CONTINUATION if layer.extrapolate ==
+                                  UNPLACED_CONTINUATION else layer.extrapolate
+                                  for layer in model.layers])
+    model.continuation_unplaced = False
+
+
 def as_pykans(model) -> None:
     """Continue every spline beyond its grid as pykan's does (``"extended"``: live on the
     ``k`` extension intervals, 0 beyond), with no fit's choice on record: what a model
@@ -63,3 +89,4 @@ def as_pykans(model) -> None:
     ckpt).  The fits keep a continuation other than the default (:func:`chooses`)."""
     set_continuations(model, ["extended"] * len(model.layers))
     model.chosen_continuations, model.continuation_fixed = None, False
+    model.continuation_unplaced = False

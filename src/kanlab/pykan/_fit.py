@@ -18,7 +18,7 @@ import sys
 import numpy as np
 import torch
 
-from kanlab.pykan._continuation import chooses, record_choice
+from kanlab.pykan._continuation import chooses, grids_placed, record_choice
 from kanlab.pykan._input_ids import own_columns_of_dataset
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
@@ -313,6 +313,8 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
 
     metric = _NATIVE_METRIC[reg_metric]
     train_lamb = 0.0 if reg_metric == "edge_forward_sum" else float(lamb)
+    if update_grid:  # the schedule's first grid update places the grids
+        grids_placed(model)
     choice = CONTINUATION_CHOICE if chooses(model, CONTINUATION_CHOICE) else None
     cfg = FitConfig(opt=opt, steps=steps, lr=float(lr), lamb=train_lamb, lamb_l1=float(lamb_l1),
                     lamb_entropy=float(lamb_entropy), batch=int(batch),

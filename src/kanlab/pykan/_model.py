@@ -29,7 +29,7 @@ from kanlab.pykan import _legacy, _views
 from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
-from kanlab.pykan._continuation import DEFAULT_CONTINUATION, after_refine
+from kanlab.pykan._continuation import UNPLACED_CONTINUATION, after_refine, grids_placed
 from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._input_ids import own_columns
 from kanlab.pykan._old_api import OldApi, save_act_of
@@ -42,7 +42,8 @@ __all__ = ["KAN", "MultKAN", "adopt"]
 # pykan-only attributes carried over when kanlab returns a new model (prune, refine, copy)
 _PYKAN_ATTRS = ("auto_save", "ckpt_path", "round", "state_id", "save_act", "symbolic_enabled",
                 "node_scores", "edge_scores", "subnode_scores", "history_log",
-                "chosen_continuations", "continuation_fixed", "data_columns")
+                "chosen_continuations", "continuation_fixed", "continuation_unplaced",
+                "data_columns")
 
 
 def _width(width):
@@ -98,9 +99,12 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     off pykan's nearest-neighbour pattern start at zero weight, every edge stays trainable.
 
     ``extrapolate`` (kanlab's, not pykan's) sets how the splines continue beyond
-    their grids (:class:`kanlab.nn.KANLayer`): ``"quadratic"`` (the default, C²),
-    ``"tapered"`` (C² at the ends, a straight line far beyond them: for inputs many
-    intervals out, as in pykan's Community_1; docs/pykan_notebook_runs.md, taper) or
+    their grids (:class:`kanlab.nn.KANLayer`).  By default ``"extended"`` (pykan's own)
+    until a grid update first places the grids on data (``update_grid``, a ``fit`` that
+    updates grids), then ``"quadratic"`` (C²; kanlab.pykan._continuation says why); given
+    here, a continuation stays: ``"quadratic"``, ``"tapered"`` (C² at the ends, a straight
+    line far beyond them: for inputs many intervals out, as in pykan's Community_1;
+    docs/pykan_notebook_runs.md, taper) or
     ``"extended"``, pykan's own spline (live on the ``k`` extension intervals, 0 beyond
     the outermost knots; docs/pykan_notebook_runs.md, pykK, for what it changes).
     """
@@ -110,7 +114,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
                  affine_trainable=False, grid_eps=0.02, grid_range=(-1, 1), sp_trainable=True,
                  sb_trainable=True, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
-                 dtype=None, noise_scale_base=None, extrapolate=DEFAULT_CONTINUATION,
+                 dtype=None, noise_scale_base=None, extrapolate=None,
                  bias_trainable=None, save_plot_data=None):
         if affine_trainable:
             raise ValueError("affine_trainable=True: kanlab's nodes have no scale or bias to "
@@ -126,7 +130,9 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
                          noise_scale=float(noise_scale),
                          sb_trainable=bool(sb_trainable),
                          sp_trainable=bool(sp_trainable), mult_arity=_arity(mult_arity),
-                         extrapolate=extrapolate, device=device, dtype=dtype)
+                         extrapolate=UNPLACED_CONTINUATION if extrapolate is None
+                         else extrapolate, device=device, dtype=dtype)
+        self.continuation_unplaced = extrapolate is None  # until grids_placed
         if self.basis_name == "bspline":
             _legacy.draw_initial_weights(self, as_int("seed", seed), float(noise_scale),
                                          float(scale_base_mu), float(scale_base_sigma))
@@ -249,6 +255,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
 
     def update_grid(self, x, grid_eps=None, max_change=None, carry=False) -> None:
         x = self._data(x)
+        grids_placed(self)
         super().update_grid(x, grid_eps, max_change, carry)
         self.reference_input = x.detach()  # as pykan's forward pass in update_grid keeps it
 
@@ -256,6 +263,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         """pykan's: grids from ``model``'s, splines fitted to its on ``x`` (``_initialize``)."""
         from kanlab.pykan._initialize import grids_from
         x = self._data(x)
+        grids_placed(self)
         grids_from(self, model, x)
         self.reference_input = x.detach()  # returns None, as pykan's
 
