@@ -44,9 +44,10 @@ def test_only_layers_whose_samples_lie_far_beyond_the_grid_are_switched():
     inside = torch.rand(50, 2) * 2 - 1
     assert continue_far_samples(model, inside, "quadratic") == []
     assert [layer.extrapolate for layer in model.layers] == ["quadratic", "quadratic"]
-    # under one grid width (2) beyond [-1, 1] is not yet far; 9 beyond is
-    assert continue_far_samples(model, inside * 0.4 + 2.5, "quadratic") == []
-    far = inside + 10.0
+    # under four grid widths (8) beyond [-1, 1] layer 0 is not yet far (its quadratic may
+    # send layer 1 far); 19 beyond it is
+    assert 0 not in continue_far_samples(model, inside * 0.4 + 8.5, "quadratic")
+    far = inside + 20.0
     switched = continue_far_samples(model, far, "quadratic")
     assert 0 in switched and model.layers[0].extrapolate == FAR_CONTINUATION
     # a continuation the user chose is kept
