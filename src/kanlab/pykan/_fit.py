@@ -18,7 +18,8 @@ import sys
 import numpy as np
 import torch
 
-from kanlab.pykan._continuation import chooses, grids_placed, record_choice
+from kanlab.pykan._continuation import DEFAULT_CONTINUATION, chooses, grids_placed, record_choice
+from kanlab.pykan._far_samples import continue_far_samples
 from kanlab.pykan._input_ids import own_columns_of_dataset
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
@@ -316,6 +317,9 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
     if update_grid:  # the schedule's first grid update places the grids
         grids_placed(model)
     choice = CONTINUATION_CHOICE if chooses(model, CONTINUATION_CHOICE) else None
+    if (choice is not None and update_grid and steps > 0
+            and int(start_grid_update_step) <= 0 < int(stop_grid_update_step)):
+        continue_far_samples(model, x_tr, DEFAULT_CONTINUATION)  # before the first update
     cfg = FitConfig(opt=opt, steps=steps, lr=float(lr), lamb=train_lamb, lamb_l1=float(lamb_l1),
                     lamb_entropy=float(lamb_entropy), batch=int(batch),
                     update_grid=bool(update_grid), grid_update_num=int(grid_update_num),

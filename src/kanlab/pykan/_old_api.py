@@ -143,10 +143,12 @@ class OldApi:
     def initialize_from_another_model(self, another_model, x):
         """Take ``another_model``'s function onto this model's grid, fitted on ``x``
         (:mod:`kanlab.pykan._initialize`); returns ``self``."""
+        from kanlab.pykan._continuation import after_refine
         from kanlab.pykan._initialize import initialize_from
         x = self._data(x)
         initialize_from(self, another_model, x)
         self.reference_input = x.detach()
+        after_refine(self, [])  # pykan's refine by hand: its fits choose no continuation
         return self
 
     # ------------------------------------------------------------------ pruning
