@@ -102,3 +102,19 @@ def test_a_symbolic_mask_edited_in_place_takes_effect():
         torch.testing.assert_close(model(x), without)
         model.symbolic_fun[1].mask.data[0, 0] = 1.0  # and back on
         torch.testing.assert_close(model(x), fixed)
+
+
+def test_cache_data_after_prune_input_has_the_datas_columns():
+    """pykan's pruned model keeps the data it was made from (all columns) as ``cache_data``
+    until its next forward pass; kanlab's held the kept columns only, so
+    ``m.cache_data[:, m.input_id]`` raised an IndexError (or took the wrong columns)."""
+    ds = _data(n_var=3)
+    model = pykan.KAN(width=[3, 3, 1], grid=3, seed=0, auto_save=False)
+    model.fit(ds, opt="LBFGS", steps=2, log=0)
+    pruned = model.prune_input(active_inputs=[0, 2])
+    assert pruned.cache_data.shape == (100, 3)
+    torch.testing.assert_close(pruned.cache_data, ds["train_input"])
+    kept = pruned.cache_data[:, pruned.input_id]
+    pruned.get_act(pruned.cache_data)  # the full rows, narrowed by the model
+    torch.testing.assert_close(pruned.cache_data, kept)  # now what it saw, as pykan's
+    assert pruned.node_scores is None or len(pruned.node_scores[0]) == 2

@@ -324,6 +324,8 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
                                  threshold=float(threshold), active_inputs=active_inputs), self)
         # the data's width (kanlab.pykan._input_ids.own_columns): pykan's model takes those rows
         new.data_columns = getattr(self, "data_columns", None) or self.n_nodes[0]
+        new.wide_input = (self.cache_data, new.reference_input) \
+            if self.cache_data is not None and new.reference_input is not None else None
         new.logged(log_history, "prune_input")
         return new
 
