@@ -70,6 +70,13 @@ def _child_env() -> dict:
     return {**os.environ, "PYTHONPATH": absolute, "MPLBACKEND": "Agg"}
 
 
+def _of_kind(fn, kind: str) -> bool:
+    """Whether case ``fn`` is of ``kind``: its module's name, or that name's part before an
+    underscore (``round3`` names ``round3_data`` and ``round3_chains``)."""
+    module = fn.__module__.rsplit(".", 1)[-1]
+    return module == kind or module.startswith(kind + "_")
+
+
 def run_case(lib: str, name: str, timeout: float, extrapolate: str | None) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", lib, name]
     if extrapolate:
@@ -97,7 +104,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="run the cases whose name contains this")
     ap.add_argument("--kinds", nargs="+", default=None,
-                    help="run only these case modules (e.g. analysis formulas workflows)")
+                    help="run only these case modules (e.g. analysis formulas round3; "
+                         "round3 runs round3_data and round3_chains)")
     ap.add_argument("--libs", nargs="+", default=["kan", "kanlab.pykan"])
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--extrapolate", default=None)
@@ -108,7 +116,7 @@ def main(argv=None) -> None:
         _child(*args.child, args.extrapolate)
         return
     names = [n for n in CASES if args.only in n
-             and (args.kinds is None or CASES[n].__module__.rsplit(".", 1)[-1] in args.kinds)]
+             and (args.kinds is None or any(_of_kind(CASES[n], k) for k in args.kinds))]
     results = {n: {lib: run_case(lib, n, args.timeout, args.extrapolate) for lib in args.libs}
                for n in names}
     if args.json:

@@ -8,11 +8,13 @@ post-processing, ``refine`` loops, custom training loops over ``model.parameters
 ``nn.Sequential``, ``state_dict`` and checkpoint round trips, float64 models and inputs.
 
 One module per kind (``classification``, ``regression``, ``symbolic``, ``models``,
-``dtypes``, ``custom``; a second round: ``analysis``, ``formulas``, ``workflows``; a third: ``round3``); each case registers itself in ``CASES`` (name -> function).
+``dtypes``, ``custom``; a second round: ``analysis``, ``formulas``, ``workflows``; a third:
+``round3_data`` and ``round3_chains``, run together as ``--kinds round3``; a fourth:
+``round4``); each case registers itself in ``CASES`` (name -> function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
-               round3, symbolic, workflows)  # its cases
+               round3_chains, round3_data, round4, symbolic, workflows)  # its cases
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
-           "regression", "round3", "symbolic", "workflows"]
+           "regression", "round3_chains", "round3_data", "round4", "symbolic", "workflows"]

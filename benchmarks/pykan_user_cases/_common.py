@@ -34,3 +34,13 @@ def acc_fns(model, ds):
     def test_acc():
         return torch.mean((torch.argmax(model(ds["test_input"]), dim=1) == ds["test_label"]).float())
     return train_acc, test_acc
+
+
+def split(x, y, n_train):
+    return {"train_input": x[:n_train], "train_label": y[:n_train],
+            "test_input": x[n_train:], "test_label": y[n_train:]}
+
+
+def argmax_acc(model, x, y):
+    with torch.no_grad():
+        return float((model(x).argmax(1) == y).float().mean())

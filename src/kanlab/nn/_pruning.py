@@ -90,7 +90,7 @@ def attribute(model, x: Tensor | None = None, out_score: Tensor | None = None) -
     ``out_score`` ``(width[L],)`` weighs the outputs (pykan's ``out_score``; default: all 1):
     the scores are the mean over outputs of each output's scores times its weight."""
     x = reference_batch(model, x)
-    _, inputs = model.forward_with_inputs(x)
+    inputs = model.forward_with_inputs(x)[1] if x is not None else None
     stds = [edge_moments(layer, sym, xi)[1]
             for layer, sym, xi in zip(model.layers, model.symbolic, inputs)]
     n_out = model.n_nodes[-1]
@@ -206,12 +206,15 @@ def prune_input(model, x: Tensor | None = None, threshold: float = 1e-2,
                 active_inputs: Sequence[int] | None = None):
     """A copy of ``model`` without the inputs whose feature score is at most ``threshold``.
 
-    ``active_inputs`` (indices into the current inputs) overrides the scores.
-    The new model's ``input_ids`` say which columns of the original data it
+    ``active_inputs`` (indices into the current inputs) overrides the scores; with it, a
+    model that has seen no data (``x`` None, no ``reference_input``) is pruned as pykan
+    prunes it: the dropped inputs' edges are removed outright (with data, their mean output
+    is folded into the kept edges, as :func:`prune` does).  The new model's ``input_ids`` say which columns of the original data it
     takes: call it on ``x[:, new.input_ids]`` when ``x`` has the original columns
     (``input_ids`` is relative to the very first model when pruned repeatedly).
     """
-    x = reference_batch(model, x)
+    if active_inputs is None or x is not None or model.reference_input is not None:
+        x = reference_batch(model, x)
     if active_inputs is None:
         _check_threshold("threshold", threshold)
         keep_in = _keep_nodes(attribute(model, x).node_scores[0], threshold)
@@ -232,12 +235,13 @@ def _check_threshold(name: str, value) -> None:
     check_float(value, name, low=0.0, finite=False)
 
 
-def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor],
+def _subnetwork(model, x: Tensor | None, kept: list[list[int]], edge_keep: list[Tensor],
                 input_ids: list[int] | None = None):
     """Copy ``model`` keeping the nodes ``kept[l]`` of every level and the edges ``edge_keep``.
 
     The mean output of every dropped edge into a kept node is folded into a
-    kept edge of that node, so removing near-constant edges keeps the function.
+    kept edge of that node, so removing near-constant edges keeps the function (without
+    data, ``x`` None, nothing is folded).
     """
     from kanlab.nn._network import KAN
     config = model.get_config()
@@ -248,18 +252,21 @@ def _subnetwork(model, x: Tensor, kept: list[list[int]], edge_keep: list[Tensor]
     if config["base_fun"] == "custom":
         config["base_fun"] = model.layers[0].base_fun
     new = KAN(**config, device=model.device)
-    _, inputs = model.forward_with_inputs(x)
+    inputs = model.forward_with_inputs(x)[1] if x is not None else None
     for l, (old, sym) in enumerate(zip(model.layers, model.symbolic)):
         ins = torch.tensor(kept[l], device=old.mask.device)
         owner = model.subnode_to_node(l + 1)
         outs = torch.tensor([s for s, n in enumerate(owner) if n in set(kept[l + 1])],
                             device=old.mask.device)
-        mean, _ = edge_moments(old, sym, inputs[l])  # (out, in) of the old layer
         active = (old.mask != 0) | (sym.mask != 0)
         keep = torch.zeros_like(active)
         keep[outs.unsqueeze(1), ins] = edge_keep[l][outs.unsqueeze(1), ins]
         keep &= active
-        dropped = (mean * (active & ~keep)).sum(1)  # (old out,) mean lost by every node
+        if inputs is None:
+            dropped = old.scale_base.new_zeros(old.out_features)
+        else:
+            mean, _ = edge_moments(old, sym, inputs[l])  # (out, in) of the old layer
+            dropped = (mean * (active & ~keep)).sum(1)  # (old out,) mean lost by every node
         _copy_layer(old, sym, new.layers[l], new.symbolic[l], outs, ins, keep[outs][:, ins])
         _fold_offsets(new.layers[l], new.symbolic[l], dropped[outs])
     new.reference_input = model.reference_input

@@ -149,8 +149,18 @@ class SymbolicEdges(Stamped, nn.Module):
 
     @property
     def active(self) -> bool:
-        """Whether any edge is symbolic (the forward pass skips this branch otherwise)."""
+        """Whether any edge is symbolic (the forward pass skips this branch otherwise).
+
+        A mask edited in place (pykan's ``symbolic_fun[l].mask.data[j, i] = 0``, which no
+        version counter sees) is picked up here, before the forward pass: an edge that has a
+        function is on where its mask is non-zero."""
+        self._follow_mask()
         return bool(self._groups)
+
+    def _follow_mask(self) -> None:
+        if getattr(self, "_coded", False) and not torch.compiler.is_compiling() \
+                and not torch.equal(self.mask.detach().cpu(), self._mask_seen):
+            self.regroup()
 
     @property
     def names(self) -> list[list[str | None]]:
@@ -210,6 +220,8 @@ class SymbolicEdges(Stamped, nn.Module):
                     by_fn[id(fn)][1].append(j)
                     by_fn[id(fn)][2].append(i)
         self._groups = list(by_fn.values())
+        self._mask_seen = mask.clone()  # what `active` compares the mask with
+        self._coded = any(c != NO_FUNCTION for row in code for c in row)
         self.affine.requires_grad_(bool(self._groups))
 
     def edge_values(self, x: Tensor, outs: list[int], ins: list[int], fn) -> Tensor:
@@ -231,6 +243,7 @@ class SymbolicEdges(Stamped, nn.Module):
         values : Tensor, shape (B, E)
             Their outputs ``c · f(a·x_i + b) + d``.
         """
+        self._follow_mask()
         for fn, outs, ins in self._groups:
             yield outs, ins, self.edge_values(x, outs, ins, fn)
 

@@ -99,8 +99,15 @@ def _reader(name: str):
 class ActivationCaches:
     """Mixin: pykan's activation caches as read-only properties, and ``cache_data``."""
 
-    cache_data = property(lambda self: getattr(self, "reference_input", None),
-                          doc="the last input the model saw (pykan's ``cache_data``)")
+    @property
+    def cache_data(self):
+        """The last input the model saw (pykan's ``cache_data``).  Right after ``prune_input``
+        it is the data the pruned model was made from, with all its columns, as pykan's
+        (``model.cache_data[:, model.input_id]`` are the kept ones); after the next forward
+        pass, the kept columns of what it saw, as pykan's."""
+        x = getattr(self, "reference_input", None)
+        wide = getattr(self, "wide_input", None)  # (all columns, the kept ones): prune_input
+        return wide[0] if wide is not None and wide[1] is x else x
 
 
 for _name in ACT_NAMES:

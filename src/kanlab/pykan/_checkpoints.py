@@ -2,7 +2,8 @@
 
 ``auto_save`` (on by default, as in pykan) writes a checkpoint after every
 step that changes the model, to ``ckpt_path`` (default ``./model``, relative
-to the working directory): ``<ckpt_path>/<round>.<state_id>.pt``.  This is the
+to the working directory): ``<ckpt_path>/<round>.<state_id>.pt``, with pykan's
+``<round>.<state_id>_state`` (the ``state_dict``) and ``_cache_data`` beside it.  This is the
 only file kanlab writes without being asked, and only :mod:`kanlab.pykan`
 does it; ``auto_save=False`` turns it off.  A checkpoint is the whole model
 pickled with ``torch.save``, written atomically.
@@ -71,14 +72,20 @@ class Checkpoints:
                           "or pass auto_save=False", RuntimeWarning, stacklevel=3)
 
     def saveckpt(self, path="model") -> None:
-        """Write the whole model (pickled with ``torch.save``) to ``path + '.pt'``."""
+        """Write the whole model (pickled with ``torch.save``) to ``path + '.pt'``, and, under
+        pykan 0.2.8's names, its ``state_dict`` to ``path + '_state'`` and the last input it
+        saw to ``path + '_cache_data'`` (user code loads those with ``torch.load``, e.g.
+        ``m.load_state_dict(torch.load(ckpt_path + '/0.3_state'))``).  pykan's
+        ``_config.yml`` is not written; :meth:`loadckpt` reads the ``.pt``."""
         folder = os.path.dirname(str(path))
         if folder:
             os.makedirs(folder, exist_ok=True)
         from kanlab.io import atomic_write_bytes
-        buf = io.BytesIO()
-        torch.save(self, buf)
-        atomic_write_bytes(str(path) + ".pt", buf.getvalue())
+        for suffix, obj in ((".pt", self), ("_state", self.state_dict()),
+                            ("_cache_data", getattr(self, "cache_data", None))):
+            buf = io.BytesIO()
+            torch.save(obj, buf)
+            atomic_write_bytes(str(path) + suffix, buf.getvalue())
 
     @classmethod
     def loadckpt(cls, path="model", map_location=None):

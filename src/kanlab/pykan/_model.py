@@ -245,9 +245,13 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         chosen = getattr(self, "chosen_continuations", None)
         if chosen is not None:  # a fit has chosen the continuation
             after_refine(new, chosen)
-        new.round, new.state_id = self.round + 1, 0
+        # pykan's numbering: the refined model is the next version of this round (0.1 ->
+        # refine -> 0.2), counted whether or not auto-save is on
+        new.round, new.state_id = self.round, self.state_id
         if new.auto_save:
-            new.auto_checkpoint()
+            new.log_history("refine")
+        else:
+            new.state_id += 1
         return new
 
     def update_grid_from_samples(self, x) -> None:
@@ -323,10 +327,14 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         return new
 
     def prune_input(self, threshold=1e-2, active_inputs=None, log_history=True) -> "KAN":
-        new = adopt(_prune_input(self, self._data(None), threshold=float(threshold),
-                                 active_inputs=active_inputs), self)
+        seen = active_inputs is None or self.reference_input is not None  # pykan's
+        # active_inputs need no data: without any, the dropped inputs' edges just go
+        new = adopt(_prune_input(self, self._data(None) if seen else None,
+                                 threshold=float(threshold), active_inputs=active_inputs), self)
         # the data's width (kanlab.pykan._input_ids.own_columns): pykan's model takes those rows
         new.data_columns = getattr(self, "data_columns", None) or self.n_nodes[0]
+        new.wide_input = (self.cache_data, new.reference_input) \
+            if self.cache_data is not None and new.reference_input is not None else None
         new.logged(log_history, "prune_input")
         return new
 

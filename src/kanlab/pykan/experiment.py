@@ -6,8 +6,8 @@ the test loss, the edge count and the grid after every step; each prune round af
 first starts again from the previous round's pruned model.  pykan finds that model by
 rewinding its auto-saved checkpoints by version number; here it is kept in memory, so the
 models are built with ``auto_save=False`` and nothing is written to disk.  The ``'id'``
-entries are the models' own ``round.state_id`` (kanlab's ``refine`` starts a new round,
-pykan's counts on within one), so they differ from pykan's.
+entries are the models' own ``round.state_id``; pykan's come from its rewinds (each
+starting a new round), so they differ from pykan's.
 """
 from __future__ import annotations
 
