@@ -1,6 +1,7 @@
 """kanlab.pykan's unpenalised fit keeps 100 L-BFGS curvature pairs (``_fit.LBFGS_HISTORY``;
 pykan keeps 10): a notebook's small KAN gets nearly full BFGS between grid updates and leaves
-the valleys that 10 pairs crawl along.  Penalised fits (``lamb > 0``) keep pykan's 10."""
+the valleys that 10 pairs crawl along.  Fits under a strong penalty (``lamb >= 0.01``) keep
+pykan's 10."""
 from __future__ import annotations
 
 import torch
@@ -25,14 +26,15 @@ def test_example_1_fit_refine_fit_reaches_the_notebook():
 
 
 def test_the_fit_hands_kanlab_the_history_size(monkeypatch):
-    """The config of an unpenalised fit asks for LBFGS_HISTORY pairs (10 before: fails), a
-    penalised one (λ = 0.01, or λ with only ``lamb_coef``) for pykan's 10."""
+    """The config of an unpenalised or lightly penalised fit (λ = 0.001) asks for LBFGS_HISTORY
+    pairs (10 before: fails), one under λ = 0.01 (sparsity or ``lamb_coef`` only) for pykan's 10."""
     from kanlab.pykan import _fit
     seen = fit_configs(monkeypatch)
     model = pykan.KAN(width=[1, 1], grid=3, seed=0, auto_save=False)
     data = pykan.create_dataset(lambda x: x ** 2, n_var=1, train_num=20, test_num=20)
     model.fit(data, steps=1, log=0)
+    model.fit(data, steps=1, log=0, lamb=0.001)
     model.fit(data, steps=1, log=0, lamb=0.01)
     model.fit(data, steps=1, log=0, lamb=0.01, lamb_l1=0.0, lamb_entropy=0.0, lamb_coef=1.0)
-    assert [c.history_size for c in seen] == [_fit.LBFGS_HISTORY, 10, 10]
+    assert [c.history_size for c in seen] == [_fit.LBFGS_HISTORY] * 2 + [10, 10]
     assert _fit.LBFGS_HISTORY == 100
