@@ -60,9 +60,6 @@ def test_the_float64_steps_end_without_headway(monkeypatch):
     f = lambda x: torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2)  # noqa: E731
     data = pykan.create_dataset(f, n_var=2, train_num=300, test_num=300, seed=0)
     ends = {}
-    # 10 curvature pairs (pykan's): with LBFGS_HISTORY's 100 this float32 fit never stalls,
-    # never widens, and the rule has nothing to end (4021 evaluations either way, same RMSE)
-    monkeypatch.setattr(pykan_fit, "LBFGS_HISTORY", 10)
     for rule in (None, pykan_fit.FLOAT64_MIN_PROGRESS):
         monkeypatch.setattr(pykan_fit, "FLOAT64_MIN_PROGRESS", rule)
         evals.clear()

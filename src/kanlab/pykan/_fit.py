@@ -122,21 +122,6 @@ RETRY_TRAPPED_ABOVE = 0.05
 # that precedes a drop: tests/pykan/test_float64_when_stalled.py's [2, 1] pred_fn fit ended at
 # 1.2e-4 instead of 1.3e-5 (docs/pykan_notebook_runs.md, lbfgs).
 FLOAT64_MIN_PROGRESS = 1e-6
-# L-BFGS keeps this many curvature pairs (pykan's optimiser keeps 10).  A notebook's KAN has
-# tens to a few thousand parameters and L-BFGS starts anew at every grid update, so an interval
-# of 5 steps (~100 iterations) fits in 100 pairs: nearly full BFGS, for 10x the two-loop work
-# that the model's forward passes dwarf.  With 10 pairs Example_1's [2, 1, 1] (G = 3, 20 steps)
-# crawled along a valley to 0.0147-0.019 on 4 of 8 seeds, and refine(10)'s fit ended at
-# 1.2e-3-2.3e-3; with 100: 0.013-0.0135 and 4.4e-4 on 7 of 8 (pykan 0.2.8 on this CPU: 4.7e-4-8.9e-4
-# untrapped).  Example_11's [1, 1, 1, 1] seed 0: 8.4e-4 -> 5.6e-4; Interp_1's [2, 5, 1], seeds
-# 0-3, test 4.4e-3-7.6e-3 -> 3.2e-3-5.7e-3; Example_3's λ = 0.002 fit and its refine chain
-# (cells 9/10) ×1.39/×9.8 -> ×1.13/×1.15 (docs/pykan_notebook_runs.md, ratios).  Not under a
-# strong penalty (lamb >= PENALISED_FROM): its L1 and entropy terms bend sharply where an edge
-# fades and old pairs mislead; pykan's readme fit ([2, 5, 1], λ = 0.01, seeds 1/0/2) ended at RMSE
-# 0.043/0.019/0.056 with 10 pairs and 0.055/0.023/0.082 with 100 (API_6/7/12 ×1.3 -> ×1.6).
-LBFGS_HISTORY = 100
-PENALISED_FROM = 0.01
-PENALISED_LBFGS_HISTORY = 10
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
@@ -325,9 +310,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
     metric = _NATIVE_METRIC[reg_metric]
     train_lamb = 0.0 if reg_metric == "edge_forward_sum" else float(lamb)
     choice = CONTINUATION_CHOICE if chooses(model, CONTINUATION_CHOICE) else None
-    pairs = PENALISED_LBFGS_HISTORY if float(lamb) >= PENALISED_FROM else LBFGS_HISTORY
-    cfg = FitConfig(opt=opt, steps=steps, lr=float(lr), history_size=pairs,
-                    lamb=train_lamb, lamb_l1=float(lamb_l1),
+    cfg = FitConfig(opt=opt, steps=steps, lr=float(lr), lamb=train_lamb, lamb_l1=float(lamb_l1),
                     lamb_entropy=float(lamb_entropy), batch=int(batch),
                     update_grid=bool(update_grid), grid_update_num=int(grid_update_num),
                     start_grid_update_step=int(start_grid_update_step),
