@@ -50,6 +50,8 @@ def test_the_float64_steps_end_without_headway(monkeypatch):
     from kanlab.train._optim import LBFGS
 
     evals = []
+    # pykan's 10 curvature pairs: with 50 this fit's float32 steps do not stall (deep)
+    monkeypatch.setattr(pykan_fit, "LBFGS_HISTORY", 10)
 
     class Counting(LBFGS):
         def _evaluate(self, closure, x):

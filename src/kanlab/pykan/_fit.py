@@ -24,7 +24,7 @@ from kanlab.pykan._input_ids import own_columns_of_dataset
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
 
-__all__ = ["fit", "REG_METRICS", "reg_metric_name", "avoid_singularities"]
+__all__ = ["fit", "REG_METRICS", "reg_metric_name", "avoid_singularities", "lbfgs_history"]
 
 REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_sum",
                "edge_backward", "node_backward")
@@ -127,6 +127,18 @@ RETRY_TRAPPED_ABOVE = 0.05
 # that precedes a drop: tests/pykan/test_float64_when_stalled.py's [2, 1] pred_fn fit ended at
 # 1.2e-4 instead of 1.3e-5 (docs/pykan_notebook_runs.md, lbfgs).
 FLOAT64_MIN_PROGRESS = 1e-6
+# An unpenalised fit's L-BFGS keeps this many curvature pairs (pykan's fit: 10), fewer where
+# the pairs would hold more than LBFGS_HISTORY_NUMBERS numbers (2 vectors of the parameters'
+# size per pair), never fewer than pykan's 10.  KAN fits are ill-conditioned (a product node's
+# factors trade scale, splines overlap) and crawl with 10: Physics_4C's pruned [9, [0, 4], 1]
+# (float64, 100 steps) 2.5e-7 with 10 pairs, 1.3e-7 with 30, 7.4e-8 with 50, 3.0e-9 with 100.
+# 100 sent Example_10's Adam fit after a symbolic fix (cell 16) from 6e-7 to 0.019 (its start
+# after the better LBFGS fit of cell 11 fitted tanh worse; Adam was 300 steps from the end);
+# 50 kept it.  A penalised fit (lamb > 0) keeps pykan's 10: more pairs minimise loss + penalty
+# better and trade RMSE for sparsity (API_6 cell 4, [2, 5, 1], λ = 0.01: RMSE 0.043 -> 0.052,
+# reg 7.7 -> 7.0 with 50 pairs).  docs/pykan_notebook_runs.md, deep.
+LBFGS_HISTORY = 50
+LBFGS_HISTORY_NUMBERS = 1 << 26
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
@@ -222,6 +234,16 @@ def _as_model_dtype(model, dataset: dict) -> dict:
         if torch.is_tensor(v) and v.is_floating_point() and v.dtype != model.dtype:
             out[k] = v.to(model.dtype)
     return out
+
+
+def lbfgs_history(model, lamb: float = 0.0) -> int:
+    """How many curvature pairs ``fit``'s L-BFGS keeps for ``model``: pykan's 10 for a
+    penalised fit (``lamb > 0``), else LBFGS_HISTORY, capped by LBFGS_HISTORY_NUMBERS over
+    twice the trainable parameters, at least 10."""
+    if lamb > 0:
+        return 10
+    n = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return max(10, min(LBFGS_HISTORY, LBFGS_HISTORY_NUMBERS // max(2 * n, 1)))
 
 
 def _labels_as_columns(model, dataset: dict) -> dict:
@@ -330,6 +352,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
                     float64_when_stalled=True, float64_min_progress=FLOAT64_MIN_PROGRESS,
+                    history_size=lbfgs_history(model, train_lamb),
                     keep_memory_below=KEEP_MEMORY_BELOW,
                     retry_trapped=RETRY_TRAPPED, retry_trapped_above=RETRY_TRAPPED_ABOVE,
                     choose_continuation=choice,
