@@ -5,6 +5,7 @@ import torch
 
 import kanlab.pykan as pykan
 from kanlab.nn import KAN as NativeKAN
+from _data import sin_square_dataset
 
 F64 = torch.float64
 
@@ -13,18 +14,10 @@ def _kan(width, grid=3, seed=0, **kw):
     return pykan.KAN(width=width, grid=grid, k=3, seed=seed, auto_save=False, **kw)
 
 
-def _dataset(n=64, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    x = 2 * torch.rand(2 * n, 2, generator=g) - 1
-    y = torch.sin(torch.pi * x[:, :1]) + x[:, 1:] ** 2
-    return {"train_input": x[:n], "train_label": y[:n], "test_input": x[n:],
-            "test_label": y[n:]}
-
-
 # ---------------------------------------------------------------- train
 def test_train_with_a_dataset_is_fit_with_a_future_warning():
     """model.train(dataset, ...) returns fit's results, the same numbers as fit."""
-    data = _dataset()
+    data = sin_square_dataset()
     a, b = _kan([2, 3, 1]), _kan([2, 3, 1])
     with pytest.warns(FutureWarning, match="fit"):
         old = a.train(data, opt="LBFGS", steps=3, update_grid=False)
@@ -57,11 +50,11 @@ def test_train_refuses_what_it_cannot_mean():
     with pytest.raises(TypeError, match="dataset dict"):
         model.train(True, steps=3)
     with pytest.raises(ValueError, match="small_reg_factor"), pytest.warns(FutureWarning):
-        model.train(_dataset(), steps=1, small_reg_factor=0.5)
+        model.train(sin_square_dataset(), steps=1, small_reg_factor=0.5)
 
 
 def test_train_sglr_avoid_is_singularity_avoiding():
-    data = _dataset()
+    data = sin_square_dataset()
     with pytest.warns(FutureWarning):
         old = _kan([2, 1]).train(data, steps=2, update_grid=False, sglr_avoid=True)
     new = _kan([2, 1]).fit(data, steps=2, update_grid=False, singularity_avoiding=True)
@@ -71,7 +64,7 @@ def test_train_sglr_avoid_is_singularity_avoiding():
 # ---------------------------------------------------------------- save_ckpt / load_ckpt
 def test_save_ckpt_and_load_ckpt_round_trip_in_place(tmp_path, capsys):
     model = _kan([2, 3, 1])
-    x = _dataset()["train_input"]
+    x = sin_square_dataset()["train_input"]
     before = model(x).detach()
     model.save_ckpt("c1", folder=str(tmp_path / "ck"))
     assert "save this model to" in capsys.readouterr().out
@@ -89,7 +82,7 @@ def test_save_ckpt_and_load_ckpt_round_trip_in_place(tmp_path, capsys):
 # ---------------------------------------------------------------- initialize_from_another_model
 def test_initialize_from_another_model_keeps_the_function_on_a_finer_grid():
     """From grid 3 to grid 9 (a multiple) the function is kept to rounding error."""
-    data = _dataset()
+    data = sin_square_dataset()
     coarse = _kan([2, 3, 1], grid=3, dtype=F64)
     coarse.fit(data, steps=3)
     fine = _kan([2, 3, 1], grid=9, dtype=F64)
@@ -105,7 +98,7 @@ def test_initialize_from_another_model_keeps_the_function_on_a_finer_grid():
 def test_prune_with_old_keywords_prunes_nodes_only():
     """prune(threshold=...) is pykan 0.1's node pruning; mode='manual' lists every level."""
     model = _kan([2, 5, 1])
-    model(_dataset()["train_input"])
+    model(sin_square_dataset()["train_input"])
     kept = model.prune(mode="manual", active_neurons_id=[[0, 1], [2, 4], [0]])
     assert kept.width_in == [2, 2, 1]
     assert int(kept.layers[0].mask.sum()) == 4  # no edge pruned
@@ -148,7 +141,7 @@ def test_runner_reads_pykan_01s_progress_bar():
 def test_prune_manual_with_nodes_that_do_not_exist_says_so():
     """A kept node beyond a level's width is a ValueError naming it (was an IndexError)."""
     model = _kan([2, 3, 1])
-    model(_dataset()["train_input"])
+    model(sin_square_dataset()["train_input"])
     with pytest.raises(ValueError, match=r"nodes \[4\] at level 1"):
         model.prune(mode="manual", active_neurons_id=[[0, 1], [4], [0]])
     with pytest.raises(ValueError, match=r"nodes \[4\] at level 1"):

@@ -2,21 +2,13 @@
 ``KAN(save_plot_data=)`` / ``model.save_plot_data`` for ``save_act``, ``fit(reg_metric='act'
 | 'fa')`` and ``plot(metric='act' | 'fa')`` for 0.2.8's metrics of the same definition."""
 import pytest
-import torch
 
 import kanlab.pykan as pykan
+from _data import sin_square_dataset
 
 
 def _kan(**kw):
     return pykan.KAN(width=[2, 3, 1], grid=3, k=3, seed=0, auto_save=False, **kw)
-
-
-def _dataset(n=64):
-    g = torch.Generator().manual_seed(0)
-    x = 2 * torch.rand(2 * n, 2, generator=g) - 1
-    y = torch.sin(torch.pi * x[:, :1]) + x[:, 1:] ** 2
-    return {"train_input": x[:n], "train_label": y[:n], "test_input": x[n:],
-            "test_label": y[n:]}
 
 
 def test_save_plot_data_is_save_act():
@@ -24,7 +16,7 @@ def test_save_plot_data_is_save_act():
     assert model.save_act is False and model.save_plot_data is False
     model.save_plot_data = True  # 65fd339's MultKAN_tutorial, before refine
     assert model.save_act is True
-    model(_dataset()["train_input"])
+    model(sin_square_dataset()["train_input"])
     assert model.refine(5).save_plot_data is True
     assert _kan(save_plot_data=True).save_act is True
     with pytest.raises(ValueError, match="save_plot_data is pykan 0.2.1's name for save_act"):
@@ -34,7 +26,7 @@ def test_save_plot_data_is_save_act():
 def test_021_reg_metric_names_are_the_spline_metrics():
     """0.2.1's fit: 'act' penalised acts_scale_spline (0.2.8's edge_forward_spline_n), 'fa'
     (its default) edge_actscale (0.2.8's edge_forward_spline_u)."""
-    data = _dataset()
+    data = sin_square_dataset()
     for old, new in (("act", "edge_forward_spline_n"), ("fa", "edge_forward_spline_u")):
         a, b = _kan(), _kan()
         ra = a.fit(data, steps=2, lamb=0.01, reg_metric=old, update_grid=False)
@@ -59,7 +51,7 @@ def test_021_plot_metric_names(monkeypatch):
 
     monkeypatch.setattr(kanlab.plotting, "plot_network", spy)
     model = _kan()
-    model(_dataset()["train_input"])
+    model(sin_square_dataset()["train_input"])
     for name in ("act", "fa", "forward_u"):
         model.plot(metric=name)
         plt.close("all")

@@ -3,25 +3,18 @@ import pytest
 import torch
 
 import kanlab.pykan as pykan
+from _data import sin_square_dataset
 
 
 def _kan(width):
     return pykan.KAN(width=width, grid=3, k=3, seed=0, auto_save=False)
 
 
-def _dataset(n=64):
-    g = torch.Generator().manual_seed(0)
-    x = 2 * torch.rand(2 * n, 2, generator=g) - 1
-    y = torch.sin(torch.pi * x[:, :1]) + x[:, 1:] ** 2
-    return {"train_input": x[:n], "train_label": y[:n], "test_input": x[n:],
-            "test_label": y[n:]}
-
-
 def test_july_2024_reg_metric_names_are_the_spline_metrics():
     """pykan's MultKAN called the spline metrics 'edge_forward_n' / 'edge_forward_u' until
     August 2024 (Interp_7 of July 2024 fits with reg_metric='edge_forward_n'): the same
     penalty as 'edge_forward_spline_n' / '_u'; an unknown name is still a ValueError."""
-    data = _dataset()
+    data = sin_square_dataset()
     for old, new in (("edge_forward_n", "edge_forward_spline_n"),
                      ("edge_forward_u", "edge_forward_spline_u")):
         a, b = _kan([2, 3, 1]), _kan([2, 3, 1])
