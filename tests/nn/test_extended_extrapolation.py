@@ -8,20 +8,14 @@ import torch
 
 from kanlab.nn import KANLayer
 from kanlab.splines import bspline_basis, local_basis, scatter_local, uniform_knots
+from _continued_layers import assert_forward_and_features_give, continued_layer
 
 F64 = torch.float64
 
 
 def extended_layer(nonuniform: bool, dtype=F64, seed=0) -> KANLayer:
-    gen = torch.Generator().manual_seed(seed)
-    layer = KANLayer(3, 2, grid=5, k=3, extrapolate="extended", generator=gen, dtype=dtype)
-    with torch.no_grad():
-        layer.coef.copy_(torch.randn(layer.coef.shape, generator=gen, dtype=F64).to(dtype))
-    if nonuniform:
-        knots = layer.knots.clone()
-        knots[:, 4:7] += torch.tensor([0.05, -0.04, 0.07], dtype=dtype)
-        layer.set_grid(knots, layer.coef.detach().clone())
-    return layer
+    return continued_layer("extended", dtype, seed, knot_shifts=(
+        4, [0.05, -0.04, 0.07]) if nonuniform else None)
 
 
 def textbook_output(layer: KANLayer, x: torch.Tensor) -> torch.Tensor:
@@ -56,11 +50,7 @@ def test_extended_layer_forward_and_features_are_the_textbook_spline(nonuniform)
     the samples beyond the grid, some beyond the outermost knots (spline 0 there)."""
     layer = extended_layer(nonuniform)
     x = torch.rand(200, 3, generator=torch.Generator().manual_seed(1), dtype=F64) * 5 - 2.5
-    want = textbook_output(layer, x).detach()
-    scale = float(want.abs().max())
-    assert float((layer(x).detach() - want).abs().max()) <= 1e-12 * scale
-    via_features = torch.einsum("bif,oif->bo", layer.features(x), layer.feature_weight())
-    assert float((via_features.detach() - want).abs().max()) <= 1e-12 * scale
+    assert_forward_and_features_give(layer, x, textbook_output(layer, x).detach(), 1e-12)
     far = torch.full((1, 3), 3.0, dtype=F64)  # beyond the outermost knot (1 + 3 * 0.4 = 2.2)
     base = layer.base_fun(far) @ layer.edge_weight()[0].t()
     assert torch.allclose(layer(far), base, atol=1e-14)

@@ -3,25 +3,18 @@ and the kernels' output (linear continuation plus the curvature term) equal to t
 pure-PyTorch basis."""
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import torch
 
 from kanlab import KAN
 from kanlab.nn import KANLayer
-from kanlab.ops._kan_linear import reference
+from _continued_layers import assert_forward_and_features_give, continued_layer, reference_output
 
 F64 = torch.float64
 
 
 def curved_layer(dtype=F64, seed=0, **kwargs) -> KANLayer:
-    gen = torch.Generator().manual_seed(seed)
-    layer = KANLayer(3, 2, grid=5, k=3, extrapolate="quadratic", generator=gen, dtype=dtype,
-                     **kwargs)
-    with torch.no_grad():
-        layer.coef.copy_(torch.randn(layer.coef.shape, generator=gen, dtype=F64).to(dtype))
-    return layer
+    return continued_layer("quadratic", dtype, seed, **kwargs)
 
 
 @pytest.mark.parametrize("dtype, tol", [(F64, 1e-12), (torch.float32, 1e-5)])
@@ -29,20 +22,12 @@ def curved_layer(dtype=F64, seed=0, **kwargs) -> KANLayer:
 def test_quadratic_layer_matches_the_reference_basis(dtype, tol, nonuniform):
     """forward and features (kernels + curvature term) equal the pure-PyTorch path whose
     bases are continued quadratically, inside and beyond the grid."""
-    layer = curved_layer(dtype)
-    if nonuniform:
-        knots = layer.knots.clone()
-        knots[:, 4:7] += torch.tensor([0.05, -0.04, 0.07], dtype=dtype)
-        layer.set_grid(knots, layer.coef.detach().clone())
+    layer = curved_layer(dtype, knot_shifts=(4, [0.05, -0.04, 0.07]) if nonuniform else None)
     x = torch.rand(64, 3, generator=torch.Generator().manual_seed(1), dtype=F64).to(dtype) * 4 - 2
-    spec = dataclasses.replace(layer._make_spec(), extrapolate="quadratic", edge_functions=None)
-    want = reference(x, layer.coef, layer.scale_base, layer.scale_sp, layer.mask, spec).detach()
-    scale = float(want.abs().max())
-    assert float((layer(x).detach() - want).abs().max()) <= tol * scale
-    via_features = torch.einsum("bif,oif->bo", layer.features(x), layer.feature_weight())
-    assert float((via_features.detach() - want).abs().max()) <= tol * scale
+    scale = assert_forward_and_features_give(layer, x, reference_output(layer, x, "quadratic"),
+                                             tol)
     inside = x.clamp(-0.9, 0.9)  # no sample beyond the grid: the curvature term is skipped
-    want_in = reference(inside, layer.coef, layer.scale_base, layer.scale_sp, layer.mask, spec)
+    want_in = reference_output(layer, inside, "quadratic")
     assert float((layer(inside).detach() - want_in.detach()).abs().max()) <= tol * scale
 
 

@@ -3,7 +3,6 @@
 line far out, so an end curvature's leverage grows as ``L·d`` instead of ``d²/2``."""
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -13,8 +12,8 @@ import torch
 from kanlab import KAN
 from kanlab.nn import KANLayer
 from kanlab.nn._fused_forward import fused_reason
-from kanlab.ops._kan_linear import reference
 from kanlab.splines import bspline_basis, local_basis, scatter_local, uniform_knots
+from _continued_layers import assert_forward_and_features_give, continued_layer, reference_output
 
 F64 = torch.float64
 
@@ -66,15 +65,8 @@ def test_tapered_bases_are_value_slope_and_phi_times_curvature(k, uniform):
 
 
 def tapered_layer(dtype=F64, seed=0, nonuniform=False) -> KANLayer:
-    gen = torch.Generator().manual_seed(seed)
-    layer = KANLayer(3, 2, grid=5, k=3, extrapolate="tapered", generator=gen, dtype=dtype)
-    with torch.no_grad():
-        layer.coef.copy_(torch.randn(layer.coef.shape, generator=gen, dtype=F64).to(dtype))
-    if nonuniform:
-        knots = layer.knots.clone()
-        knots[:, 3:7] += torch.tensor([0.08, 0.05, -0.04, 0.07], dtype=dtype)
-        layer.set_grid(knots, layer.coef.detach().clone())
-    return layer
+    return continued_layer("tapered", dtype, seed, knot_shifts=(
+        3, [0.08, 0.05, -0.04, 0.07]) if nonuniform else None)
 
 
 def derivatives(f, x: torch.Tensor, orders: int) -> list[torch.Tensor]:
@@ -116,12 +108,7 @@ def test_layer_forward_equals_the_pure_pytorch_path(dtype, tol):
     """forward (kernels + term) == the reference path on tapered bases (fused == unfused)."""
     layer = tapered_layer(dtype, nonuniform=True)
     x = torch.rand(64, 3, generator=torch.Generator().manual_seed(1), dtype=F64).to(dtype) * 8 - 4
-    spec = dataclasses.replace(layer._make_spec(), extrapolate="tapered", edge_functions=None)
-    want = reference(x, layer.coef, layer.scale_base, layer.scale_sp, layer.mask, spec).detach()
-    scale = float(want.abs().max())
-    assert float((layer(x).detach() - want).abs().max()) <= tol * scale
-    via_features = torch.einsum("bif,oif->bo", layer.features(x), layer.feature_weight())
-    assert float((via_features.detach() - want).abs().max()) <= tol * scale
+    assert_forward_and_features_give(layer, x, reference_output(layer, x, "tapered"), tol)
 
 
 def test_c2_at_both_ends_and_straight_far_out():
