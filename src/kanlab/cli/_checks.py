@@ -121,8 +121,8 @@ def config_from_args(parser, args):
 def _check_cost(parser, args, width) -> None:
     """Refuse options whose model or grid refinements would be out of proportion."""
     from kanlab.nn._refine import MAX_REFINE_FLOPS
-    from kanlab.nn._network import _check_width
-    n_add, n_mult = _check_width(width)
+    from kanlab.nn._width import check_width
+    n_add, n_mult = check_width(width)
     nodes = [a + m for a, m in zip(n_add, n_mult)]
     subnodes = [a + args.mult_arity * m for a, m in zip(n_add, n_mult)]
     grid = max(args.grid)

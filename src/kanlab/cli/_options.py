@@ -40,9 +40,9 @@ def _width(text: str) -> list:
                                          f"{clip_repr(text)}") from None
     if len(value) == 1 and isinstance(value[0], list):  # written as one list: [2,5,1]
         value = value[0]
-    from kanlab.nn._network import _check_width
+    from kanlab.nn._width import check_width
     try:
-        _check_width(value)
+        check_width(value)
     except (ValueError, RecursionError) as err:
         raise argparse.ArgumentTypeError(clip_repr(str(err), 200)) from None
     return value

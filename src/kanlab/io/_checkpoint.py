@@ -57,7 +57,7 @@ from kanlab.io._atomic import atomic_write_bytes
 from kanlab.io._checkpoint_read import DTYPES, FORMAT, FORMAT_VERSION, bad as _bad, \
     check_sizes, check_values, read_file
 from kanlab.nn._edge_bases import DEFAULT_BASIS
-from kanlab.nn._layer import CONTINUATION_KEY
+from kanlab.nn._saved_continuation import CONTINUATION_KEY
 from kanlab.nn._network import KAN
 from kanlab.ops._base_functions import BASE_FUNCTIONS
 from kanlab.splines._bspline import EXTRAPOLATIONS, check_knots

@@ -198,14 +198,14 @@ def check_sizes(path: str, config: dict, layers: list[dict], header: dict) -> No
     holds, so a crafted header cannot make ``load`` allocate (or spend time)
     out of proportion to the file's size.
     """
-    from kanlab.nn._network import _check_arity, _check_width
+    from kanlab.nn._width import check_arity, check_width
     try:
-        n_add, n_mult = _check_width(config.get("width"))
+        n_add, n_mult = check_width(config.get("width"))
     except (TypeError, ValueError, RecursionError) as err:
         raise bad(path, f"config width is invalid: {str(err)[:200]}") from None
     arity, grid, k = config.get("mult_arity", 2), config.get("grid"), config.get("k", 3)
     try:
-        arities = _check_arity(arity, n_mult)
+        arities = check_arity(arity, n_mult)
     except (TypeError, ValueError, RecursionError):
         arities = None
     if not (arities is not None and is_count(grid) and grid >= 1 and is_count(k)):

@@ -17,13 +17,14 @@ from kanlab._validation import check_allocation, check_device, check_float, chec
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._edge_rms import edge_rms
 from kanlab.nn._extrapolation import CORRECTED, beyond_grid, curvature_features, curvature_output
-from kanlab.nn._saved_settings import setting_tensor, take_setting
+from kanlab.nn._layer_knots import initial_knots
+from kanlab.nn._saved_continuation import SavedContinuation
 from kanlab.nn._stamp import Stamped
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
 from kanlab.ops._kan_linear import (SplineSpec, combined_weight, edge_weights, features,
                                     kan_linear)
-from kanlab.splines._bspline import EXTRAPOLATIONS, check_knots, uniform_knots
+from kanlab.splines._bspline import EXTRAPOLATIONS, check_knots
 from kanlab.splines._tables import SpanTables, cardinal_matrix, span_tables
 
 __all__ = ["KANLayer", "BASE_FUNCTIONS", "resolve_base_fun"]
@@ -38,11 +39,7 @@ def _refresh_after_load(module: "KANLayer", incompatible_keys) -> None:
     module._refresh_knots()
 
 
-# the state_dict entry of a layer's continuation: its index in EXTRAPOLATIONS (append only)
-CONTINUATION_KEY = "extrapolate"
-
-
-class KANLayer(Stamped, nn.Module):
+class KANLayer(SavedContinuation, Stamped, nn.Module):
     r"""A layer of ``in_features × out_features`` learnable edge functions.
 
     ``y_j = Σ_i mask_ij · (scale_base_ij · b(x_i) + scale_sp_ij · Σ_b coef_jib B_ib(x_i))``
@@ -157,7 +154,8 @@ class KANLayer(Stamped, nn.Module):
         n_basis = self.edge_basis.n_basis(grid, k)
         check_allocation(layer_elements(in_features, out_features, grid, k, n_basis), dtype,
                          device, f"KANLayer({in_features}, {out_features}, grid={grid}, k={k})")
-        self.register_buffer("knots", self._initial_knots(grid_range, **factory_kwargs))
+        self.register_buffer("knots", initial_knots(in_features, grid, k, grid_range,
+                                                    **factory_kwargs))
         self.coef = nn.Parameter(torch.empty(out_features, in_features, n_basis, **factory_kwargs))
         self.scale_base = nn.Parameter(torch.empty(out_features, in_features, **factory_kwargs))
         self.scale_sp = nn.Parameter(torch.empty(out_features, in_features, **factory_kwargs))
@@ -166,47 +164,6 @@ class KANLayer(Stamped, nn.Module):
         self._refresh_knots()
         self.register_load_state_dict_post_hook(_refresh_after_load)
         self.reset_parameters(generator)
-
-    def _save_to_state_dict(self, destination, prefix, keep_vars):
-        super()._save_to_state_dict(destination, prefix, keep_vars)
-        # the continuation changes the function beyond the grid (FitConfig.choose_continuation
-        # switches it), so it travels with the tensors (kanlab.nn._saved_settings)
-        destination[prefix + CONTINUATION_KEY] = setting_tensor(
-            self, CONTINUATION_KEY, (EXTRAPOLATIONS.index(self.extrapolate),), self.knots.device)
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
-        key = prefix + CONTINUATION_KEY
-        code = take_setting(state_dict, key, unexpected_keys, error_msgs, 1, 0,
-                            len(EXTRAPOLATIONS) - 1)
-        if code is None:  # a state_dict from before: the layer keeps its own
-            return
-        how = EXTRAPOLATIONS[code[0]]
-        if how == "extended_quadratic" and self.k < 1:
-            error_msgs.append(f"{key}: 'extended_quadratic' needs a degree k >= 1, this layer "
-                              f"has k={self.k}")
-            return
-        self.extrapolate = how
-
-    def _initial_knots(self, grid_range, device=None, dtype=None) -> Tensor:
-        # knots are built on the host in float64, then moved (the same knots on every device)
-        ranges = torch.as_tensor(grid_range, dtype=torch.float64, device="cpu")
-        if ranges.shape == (2,):
-            ranges = ranges.expand(self.in_features, 2)
-        if ranges.shape != (self.in_features, 2):
-            raise ValueError(f"grid_range must be (lo, hi) or {self.in_features} such pairs, "
-                             f"got shape {tuple(ranges.shape)}")
-        rows = [uniform_knots(self.grid, self.k, tuple(r.tolist()), dtype=torch.float64,
-                              device="cpu")
-                for r in ranges]
-        knots = torch.stack(rows).to(dtype=dtype or torch.get_default_dtype())
-        if not bool((knots[:, 1:] > knots[:, :-1]).all()):
-            raise ValueError(f"grid_range {ranges.tolist()} is too narrow for {knots.dtype}: "
-                             f"its {self.grid} intervals round to empty ones; use float64 or "
-                             "shift the inputs")
-        return knots.to(device=device)
 
     @property
     def n_basis(self) -> int:

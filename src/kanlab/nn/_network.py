@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from kanlab._validation import check_allocation, check_device, check_float, check_float_dtype, \
-    check_int, is_count
+    check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._fused_forward import fused_forward
 from kanlab.nn._layer import KANLayer, layer_elements
@@ -20,66 +20,9 @@ from kanlab.nn._methods import KANMethods
 from kanlab.nn._stamp import Stamped
 from kanlab.ops._base_functions import resolve_base_fun
 from kanlab.nn._symbolic_edges import SymbolicEdges
+from kanlab.nn._width import check_arity, check_ids, check_width
 
 __all__ = ["KAN"]
-
-
-def _check_width(width) -> tuple[list[int], list[int]]:
-    """``(addition nodes, multiplication nodes)`` per level from pykan's ``width``.
-
-    An entry is ``n`` (``n`` addition nodes) or ``[n_add, n_mult]``; the
-    inputs cannot be multiplication nodes and every level needs a node.
-    """
-    if isinstance(width, (str, bytes)) or not isinstance(width, Sequence) or len(width) < 2:
-        raise ValueError(f"width must be a list of at least two layer sizes, got {width!r}")
-    n_add, n_mult = [], []
-    for level, w in enumerate(width):
-        pair = list(w) if isinstance(w, Sequence) and not isinstance(w, (str, bytes)) else None
-        if pair is not None and len(pair) == 2 and all(is_count(v) for v in pair) and \
-                sum(pair) >= 1 and (level > 0 or pair[1] == 0):
-            n_add.append(int(pair[0]))
-            n_mult.append(int(pair[1]))
-        elif pair is None and is_count(w, 1):
-            n_add.append(int(w))
-            n_mult.append(0)
-        else:
-            raise ValueError(f"every entry of width must be a positive int or a pair [n_add, "
-                             f"n_mult] (no multiplication nodes among the inputs), got {width!r}")
-    return n_add, n_mult
-
-
-def _check_arity(mult_arity, n_mult: list[int]) -> list[list[int]]:
-    """Factors of every multiplication node, per level, from pykan's ``mult_arity``.
-
-    ``mult_arity`` is one int for every node, or one list per level (pykan's
-    ``[[], [2, 3], []]``) holding an arity for each of that level's
-    multiplication nodes (an int entry applies to all of them).
-    """
-    if isinstance(mult_arity, Sequence) and not isinstance(mult_arity, (str, bytes)):
-        levels = list(mult_arity)
-        if len(levels) != len(n_mult):
-            raise ValueError(f"mult_arity given per level needs {len(n_mult)} entries (one per "
-                             f"level of width), got {mult_arity!r}")
-        out = []
-        for level, (entry, m) in enumerate(zip(levels, n_mult)):
-            if isinstance(entry, Sequence) and not isinstance(entry, (str, bytes)):
-                arities = [check_int(a, f"mult_arity[{level}] entry", low=2) for a in entry]
-                if len(arities) != m:
-                    raise ValueError(f"mult_arity[{level}] must give one arity for each of the "
-                                     f"{m} multiplication nodes of level {level}, got {entry!r}")
-            else:
-                arities = [check_int(entry, f"mult_arity[{level}]", low=2)] * m
-            out.append(arities)
-        return out
-    arity = check_int(mult_arity, "mult_arity", low=2)
-    return [[arity] * m for m in n_mult]
-
-
-def _check_ids(ids, n: int) -> list[int]:
-    ids = [int(i) for i in ids]
-    if len(ids) != n or len(set(ids)) != n or min(ids) < 0:
-        raise ValueError(f"input_ids must be {n} distinct non-negative ints, got {ids!r}")
-    return ids
 
 
 class KAN(KANMethods, Stamped, nn.Module):
@@ -177,8 +120,8 @@ class KAN(KANMethods, Stamped, nn.Module):
                  basis: str = DEFAULT_BASIS, extrapolate: str | Sequence[str] = "linear", device=None,
                  dtype=None) -> None:
         super().__init__()
-        n_add, n_mult = _check_width(width)
-        self.arities = _check_arity(mult_arity, n_mult)  # factors of every mult node, per level
+        n_add, n_mult = check_width(width)
+        self.arities = check_arity(mult_arity, n_mult)  # factors of every mult node, per level
         self._default_arity = 2 if isinstance(mult_arity, Sequence) else int(mult_arity)
         width = [a + m for a, m in zip(n_add, n_mult)]  # nodes per level
         subnodes = [a + sum(ar) for a, ar in zip(n_add, self.arities)]  # outputs of the layer below
@@ -220,7 +163,7 @@ class KAN(KANMethods, Stamped, nn.Module):
         self.symbolic = nn.ModuleList(
             SymbolicEdges(layer.in_features, layer.out_features, device=device, dtype=dtype)
             for layer in self.layers)
-        self.input_ids = list(range(width[0])) if input_ids is None else _check_ids(input_ids, width[0])
+        self.input_ids = list(range(width[0])) if input_ids is None else check_ids(input_ids, width[0])
         self.reference_input: Tensor | None = None  # default data of attribute() / auto_symbolic()
         self.register_load_state_dict_post_hook(_continuations_after_load)
 
@@ -354,16 +297,17 @@ class KAN(KANMethods, Stamped, nn.Module):
         symbolic edges are added to it.
         """
         layer, symbolic = self.layers[l], self.symbolic[l]
+        active = symbolic.active  # read once: it compares the mask with the last one seen
         if edges is not None:
             y = edges(layer, x)
-        elif (symbolic.active and not torch.compiler.is_compiling()
+        elif (active and not torch.compiler.is_compiling()
               and not bool(layer.mask.any())):  # every edge symbolic or removed (a traced
             # graph cannot branch on the mask's values; layer(x) is zero there too)
             layer.check_input(x)
             y = x.new_zeros(*x.shape[:-1], layer.out_features)
         else:
             y = layer(x)
-        if symbolic.active:
+        if active:
             lead = x.shape[:-1]
             y = y + symbolic(x.reshape(-1, x.shape[-1])).reshape(*lead, -1)
         return y

@@ -158,8 +158,11 @@ class SymbolicEdges(Stamped, nn.Module):
         return bool(self._groups)
 
     def _follow_mask(self) -> None:
-        if getattr(self, "_coded", False) and not torch.compiler.is_compiling() \
-                and not torch.equal(self.mask.detach().cpu(), self._mask_seen):
+        # compared where the mask lives (no host copy)
+        seen = getattr(self, "_mask_seen", None)
+        if getattr(self, "_coded", False) and not torch.compiler.is_compiling() and (
+                seen is None or seen.device != self.mask.device
+                or not torch.equal(self.mask.detach(), seen)):
             self.regroup()
 
     @property
@@ -220,7 +223,7 @@ class SymbolicEdges(Stamped, nn.Module):
                     by_fn[id(fn)][1].append(j)
                     by_fn[id(fn)][2].append(i)
         self._groups = list(by_fn.values())
-        self._mask_seen = mask.clone()  # what `active` compares the mask with
+        self._mask_seen = self.mask.detach().clone()  # what `active` compares the mask with
         self._coded = any(c != NO_FUNCTION for row in code for c in row)
         self.affine.requires_grad_(bool(self._groups))
 
