@@ -12,12 +12,12 @@ import inspect
 
 import pytest
 
-kan = pytest.importorskip("kan")
+from _notebook_runner import load_audit
 
-MODULES = ("MultKAN", "KANLayer", "Symbolic_KANLayer", "spline", "utils", "LBFGS", "MLP",
-           "compiler", "hypothesis", "feynman", "experiment")
-CLASSES = (("MultKAN", "MultKAN"), ("KANLayer", "KANLayer"),
-           ("Symbolic_KANLayer", "Symbolic_KANLayer"), ("MLP", "MLP"), ("LBFGS", "LBFGS"))
+kan = pytest.importorskip("kan")
+_audit = load_audit()  # the walk is the audit script's: its modules, classes and members
+MODULES, CLASSES = _audit.MODULES, _audit.CLASSES
+_star, _own, _members = _audit._star, _audit._own, _audit._members
 
 # pykan's own names that kanlab.pykan does not provide, and why
 NOT_PROVIDED = {
@@ -57,17 +57,6 @@ SAME_FUNCTION = {("MultKAN.suggest_symbolic", "r2_loss_fun"),
 TORCH_SIGNATURE = {"to"}
 
 
-def _star(modname):
-    ns = {}
-    exec(f"from {modname} import *", ns)
-    return {k for k in ns if not k.startswith("_")}
-
-
-def _own(obj):
-    return (getattr(obj, "__module__", "") or "").startswith("kan.") or \
-        (getattr(obj, "__module__", "") or "") == "kan"
-
-
 def _functions():
     """(qualified name, pykan's callable, kanlab's callable, drop first parameter)."""
     out = []
@@ -89,16 +78,6 @@ def _functions():
             out.append((f"{cname}.{k}", fa, fb, (not isinstance(v, staticmethod),
                                                  not isinstance(w, staticmethod))))
     return out
-
-
-def _members(cls):
-    names = {}
-    for base in cls.__mro__:
-        if base.__module__.startswith("kan."):
-            for k, v in vars(base).items():
-                if not k.startswith("_") or k == "__init__":
-                    names.setdefault(k, v)
-    return names
 
 
 def _params(f, drop):
