@@ -18,6 +18,16 @@ def rmse(a, b):
     return float(torch.sqrt(torch.mean((a.double() - b.double()) ** 2)))
 
 
+def small_dataset(K, f, n_var=2, n=300, **kw):
+    """``K.create_dataset`` of ``f`` with ``n`` train and ``n`` test rows, seed 0."""
+    return K.create_dataset(f, n_var=n_var, train_num=n, test_num=n, seed=0, **kw)
+
+
+def holdout_rmse(model, ds):
+    with torch.no_grad():
+        return rmse(model(ds["test_input"]), ds["test_label"])
+
+
 def moons(n=400, seed=0):
     from sklearn.datasets import make_moons
     x, y = make_moons(n_samples=n, noise=0.1, random_state=seed)

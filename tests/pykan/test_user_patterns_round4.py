@@ -1,4 +1,4 @@
-"""Patterns from the fourth round of public pykan code (``benchmarks/pykan_user_cases/round4.py``)
+"""Patterns from the fourth round of public pykan code (``benchmarks/pykan_user_cases/round4_fit.py`` and ``round4_edit.py``)
 and the gaps the third left: auto-save's pykan file names and refine's version number,
 ``prune_input(active_inputs=...)`` before any data, and symbolic masks edited in place."""
 import pytest

@@ -34,6 +34,7 @@ from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._input_ids import own_columns
 from kanlab.pykan._old_api import OldApi, save_act_of
 from kanlab.pykan._readouts import Readouts
+from kanlab.pykan._structure_methods import StructureMethods
 from kanlab.pykan._symbolic_methods import SymbolicMethods
 from kanlab.pykan._width import read_only_width
 
@@ -75,7 +76,8 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
     return new
 
 
-class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, SymbolicMethods, _NativeKAN):
+class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, SymbolicMethods,
+          StructureMethods, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
     The defaults are pykan's (``grid_eps=0.02``, ``sb_trainable=True``), and
@@ -341,53 +343,6 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     def remove_edge(self, l, i, j, log_history=True) -> None:
         _remove_edge(self, int(l), int(i), int(j))
         self.logged(log_history, "remove_edge")
-
-    def module(self, start_layer, chain) -> None:
-        """Build a modular structure in: see :func:`kanlab.pykan._structure.module`."""
-        from kanlab.pykan._interactions import module
-        module(self, start_layer, chain)
-        self.log_history("module")
-
-    def feature_interaction(self, l, neuron_th=1e-2, feature_th=1e-2) -> dict:
-        from kanlab.pykan._interactions import feature_interaction
-        return feature_interaction(self, l, neuron_th, feature_th)
-
-    def remove_node(self, l, i, mode="all", log_history=True) -> None:
-        from kanlab.pykan._structure import remove_node
-        remove_node(self, int(l), int(i), mode)
-        if mode not in ("up", "down"):  # pykan's 'all' calls itself for 'up' and 'down',
-            self.log_history("remove_node")  # each saving a version whatever log_history says
-            self.log_history("remove_node")
-        self.logged(log_history, "remove_node")
-
-    # ------------------------------------------------------------------ structure
-    # each saves a version, as in the pykan that printed the Physics_4 tutorials (0.2.8 saves
-    # after perturb only); a notebook's rewind('0.7') names the versions so counted
-    def perturb(self, mag=1.0, mode="non-intrusive"):
-        from kanlab.pykan._structure import perturb
-        perturb(self, float(mag), mode)
-        self.log_history("perturb")
-
-    def expand_depth(self):
-        from kanlab.pykan._structure import expand_depth
-        expand_depth(self)
-        self.log_history("expand_depth")
-
-    def expand_width(self, layer_id, n_added_nodes, sum_bool=True, mult_arity=2, perturb=False):
-        from kanlab.pykan._structure import expand_width
-        expand_width(self, int(layer_id), int(n_added_nodes), sum_bool, mult_arity,
-                     bool(perturb))
-        self.log_history("expand_width")
-
-    def swap(self, l, i1, i2, log_history=True):
-        from kanlab.pykan._structure import swap
-        swap(self, int(l), int(i1), int(i2))
-        self.logged(log_history, "swap")
-
-    def auto_swap(self):
-        from kanlab.pykan._structure import auto_swap
-        auto_swap(self)
-        self.log_history("auto_swap")
 
     # ------------------------------------------------------------------ plotting
     def plot(self, folder=None, beta=3, metric="backward", scale=0.5, tick=False,
