@@ -188,3 +188,37 @@ def test_state_dict_answers_pykans_key_names():
     other.load_state_dict(back)
     x = torch.rand(8, 3)
     assert torch.equal(other(x), model(x))
+
+
+class _Doubled(pykan.KAN):
+    """A subclass with a transform before the network: ``forward`` and
+    ``update_grid_from_samples`` overridden (pykan's fit calls the latter for its grids)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grid_calls = 0
+
+    def forward(self, x, singularity_avoiding=False, y_th=10.0):
+        return super().forward(2 * x, singularity_avoiding=singularity_avoiding, y_th=y_th)
+
+    def update_grid_from_samples(self, x):
+        self.grid_calls += 1
+        super().update_grid_from_samples(2 * x)
+
+
+def test_fit_grid_updates_go_through_a_subclass_override():
+    """fit's grid updates call the override, so the grids cover the transformed inputs
+    (were placed on the raw inputs: half the transformed ones beyond the grid)."""
+    ds = sin_square_dataset(n=100)
+    model = _Doubled(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
+    model.fit(ds, opt="LBFGS", steps=6, stop_grid_update_step=6, grid_update_num=3)
+    assert model.grid_calls >= 2
+    knots = model.act_fun[0].grid
+    inner = knots[:, model.k], knots[:, -model.k - 1]  # the grid's own interval per input
+    seen = 2 * ds["train_input"]
+    assert torch.all(inner[0] <= seen.min(0).values + 1e-4)
+    assert torch.all(inner[1] >= seen.max(0).values - 1e-4)
+    # a plain model is unaffected: update_grid places the grid on what it is given
+    plain = pykan.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
+    plain.update_grid_from_samples(ds["train_input"])
+    assert float(plain.act_fun[0].grid[:, model.k].min()) > -1.01

@@ -25,7 +25,7 @@ from kanlab.nn import attribute as _attribute
 from kanlab.nn import prune as _prune
 from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
-from kanlab.pykan import _legacy, _unbuilt, _views
+from kanlab.pykan import _grid_hook, _legacy, _unbuilt, _views
 from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
@@ -266,6 +266,9 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         self.update_grid(self._data(x))
 
     def update_grid(self, x, grid_eps=None, max_change=None, carry=False) -> None:
+        if _grid_hook.handed_to_override(self, KAN, x, (grid_eps, max_change, carry)):
+            return  # a subclass's update_grid_from_samples ran, as in pykan's fit
+        grid_eps, max_change, carry = _grid_hook.settings_inside(self, (grid_eps, max_change, carry))
         x = self._data(x)
         grids_placed(self)
         super().update_grid(x, grid_eps, max_change, carry)
