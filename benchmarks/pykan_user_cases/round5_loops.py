@@ -258,6 +258,7 @@ def formula_subs_rows_accuracy(K):
 @case
 def evaluate_after_auto_symbolic(K):
     # model.evaluate(dataset) after refine and auto_symbolic (test_loss, n_edge, n_grid)
+    os.makedirs("model", exist_ok=True)  # pykan's refine writes ./model/history.txt
     ds = _ds(K, lambda x: torch.sin(x[:, [0]]) + x[:, [1]] ** 2)
     model = K.KAN(width=[2, 1], grid=3, k=3, seed=0, auto_save=False)
     model.fit(ds, opt="LBFGS", steps=10)
