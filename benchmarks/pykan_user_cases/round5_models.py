@@ -1,6 +1,7 @@
 """A fifth round of public pykan code, part one: the model as users take it apart —
 subclasses of ``KAN`` (a best-validation fit, sklearn-style deferred construction, a
-transform before the network that ``fit`` must go through) and of ``KANLayer`` (returning
+transform before the network that ``fit`` must go through, pykan's one-argument
+``update_grid`` overridden) and of ``KANLayer`` (returning
 only ``y``, inside ``nn.Sequential``; grid updates inside ``forward``), forwards rebuilt by
 hand from ``act_fun[l]``'s ``grid``/``coef``/``scale_base``/``scale_sp``/``base_fun``,
 knots and coefficients read for transition points, masks and coefficients replaced with
@@ -117,6 +118,23 @@ def subclass_transform_before_network(K):
         own = rmse(model(ds["test_input"]), ds["test_label"])
     return {"forward_calls": model.calls > 15, "test_loss": r["test_loss"][-1], "own_rmse": own,
             "grid_span": float(model.act_fun[0].grid[0, -1] - model.act_fun[0].grid[0, 0])}
+
+
+@case
+def subclass_update_grid_one_arg(K):
+    # pykan's own hook for subclasses ("retained for the sake of classes that might inherit"):
+    # update_grid(self, x) overridden in its one-argument form, a transform inside
+    class Shifted(K.KAN):
+        def forward(self, x, singularity_avoiding=False, y_th=10.):
+            return super().forward(x + 1.0, singularity_avoiding=singularity_avoiding, y_th=y_th)
+
+        def update_grid(self, x):
+            super().update_grid(x + 1.0)
+
+    ds = _ds(K, lambda x: torch.exp(x[:, [0]]) + x[:, [1]] ** 2)
+    model = Shifted(width=[2, 4, 1], grid=5, k=3, seed=0, auto_save=False)
+    r = model.fit(ds, opt="LBFGS", steps=12)
+    return {"test_loss": r["test_loss"][-1], "grid_lo": round(float(model.act_fun[0].grid[0, model.k]), 2)}
 
 
 @case

@@ -222,3 +222,24 @@ def test_fit_grid_updates_go_through_a_subclass_override():
     plain = pykan.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
     plain.update_grid_from_samples(ds["train_input"])
     assert float(plain.act_fun[0].grid[:, model.k].min()) > -1.01
+
+
+class _OneArgGridUpdate(pykan.KAN):
+    """pykan's ``update_grid(self, x)`` overridden (pykan's fit calls it), the transform inside."""
+
+    def forward(self, x, singularity_avoiding=False, y_th=10.0):
+        return super().forward(2 * x, singularity_avoiding=singularity_avoiding, y_th=y_th)
+
+    def update_grid(self, x):
+        super().update_grid(2 * x)
+
+
+def test_fit_takes_a_subclass_update_grid_with_pykans_signature():
+    """kanlab's fit passes ``max_change``/``carry`` to ``update_grid`` (was TypeError with a
+    one-argument override); the grids cover the transformed inputs."""
+    ds = sin_square_dataset(n=100)
+    model = _OneArgGridUpdate(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
+    r = model.fit(ds, opt="LBFGS", steps=4, stop_grid_update_step=4, grid_update_num=2)
+    assert len(r["train_loss"]) == 4
+    knots = model.act_fun[0].grid
+    assert float(knots[:, model.k].max()) < -1.5 and float(knots[:, -model.k - 1].min()) > 1.5

@@ -11,11 +11,17 @@ call ``update_grid(x, max_change=..., carry=...)`` and kanlab.pykan's
   and keeps the fit's settings (``grid_eps``, ``max_change``, ``carry``) for the update the
   override asks for (``super().update_grid_from_samples(z)`` → ``update_grid(z)``), which is
   then done on ``z``;
+* a subclass's own ``update_grid(self, x)`` in pykan's one-argument form is wrapped when the
+  class is made (:func:`accept_fit_settings`): the fit's settings are kept the same way and not
+  passed to it;
 * otherwise nothing changes.
 """
 from __future__ import annotations
 
-__all__ = ["handed_to_override", "settings_inside"]
+import functools
+import inspect
+
+__all__ = ["accept_fit_settings", "handed_to_override", "settings_inside"]
 
 _KEY = "_grid_update_settings"
 
@@ -41,3 +47,28 @@ def settings_inside(model, settings: tuple) -> tuple:
     if outer is None:
         return settings
     return tuple(o if s is None or s is False else s for s, o in zip(settings, outer))
+
+
+def accept_fit_settings(cls) -> None:
+    """Wrap ``cls``'s own ``update_grid`` when it takes no ``max_change``/``carry`` (pykan's
+    ``update_grid(self, x)``): kanlab's fit passes them; the wrapper keeps them for the update
+    the override asks for (``super().update_grid(z)``) and calls it with ``x`` alone."""
+    own = cls.__dict__.get("update_grid")
+    if own is None or not callable(own) or getattr(own, "_keeps_fit_settings", False):
+        return
+    params = inspect.signature(own).parameters
+    if "max_change" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+
+    @functools.wraps(own)
+    def update_grid(self, x, *args, grid_eps=None, max_change=None, carry=False, **kwargs):
+        if _KEY in self.__dict__:
+            return own(self, x, *args, **kwargs)
+        self.__dict__[_KEY] = (grid_eps, max_change, carry)
+        try:
+            return own(self, x, *args, **kwargs)
+        finally:
+            del self.__dict__[_KEY]
+
+    update_grid._keeps_fit_settings = True
+    cls.update_grid = update_grid

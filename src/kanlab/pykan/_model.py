@@ -262,6 +262,10 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
             new.state_id += 1
         return new
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _grid_hook.accept_fit_settings(cls)  # a subclass's pykan-style update_grid(self, x)
+
     def update_grid_from_samples(self, x) -> None:
         self.update_grid(self._data(x))
 
