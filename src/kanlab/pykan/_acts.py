@@ -15,6 +15,11 @@ when one is read, so training never pays for them.  Shapes follow pykan:
 * ``acts_scale[l]``: that std over ``std(input) + 0.1`` (pykan's edge scale), and
   ``acts_scale_spline[l]`` the same for the spline part alone;
 * ``subnode_actscale[l]``: ``(width_out[l + 1],)``, the std of each subnode.
+
+They can be assigned, as pykan's plain attributes (users put back caches they saved
+around an evaluation, or load them from a checkpoint dict): an assigned value is what is
+read until the model sees another input or a parameter changes, as pykan's next forward
+pass overwrites it.  ``cache_data = x`` makes ``x`` the last input seen.
 """
 from __future__ import annotations
 
@@ -73,11 +78,18 @@ def activations(model, x: Tensor) -> dict[str, list[Tensor]]:
 _HELD: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
+# model -> (last input, versions, {name: value}): caches assigned by the user
+_ASSIGNED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _versions(model) -> tuple:
+    return (tuple(p._version for p in model.parameters()), tuple(b._version for b in model.buffers()))
+
+
 def _cached(model) -> dict[str, list[Tensor]]:
     """The caches for the last input the model saw, rebuilt when it or a parameter changed."""
     x = model._data(None)
-    key = (id(x), tuple(p._version for p in model.parameters()),
-           tuple(b._version for b in model.buffers()))
+    key = (id(x), *_versions(model))
     held = _HELD.get(model)
     if held is None or held[0] != key:
         held = (key, activations(model, x))
@@ -85,19 +97,35 @@ def _cached(model) -> dict[str, list[Tensor]]:
     return held[1]
 
 
+def _assigned(model) -> dict:
+    """The caches assigned since the model last saw an input or changed (else empty)."""
+    held = _ASSIGNED.get(model)
+    fresh = held is not None and held[0] is getattr(model, "reference_input", None) \
+        and held[1] == _versions(model)
+    return held[2] if fresh else {}
+
+
+def _assign(model, name: str, value) -> None:
+    _ASSIGNED[model] = (getattr(model, "reference_input", None), _versions(model),
+                        {**_assigned(model), name: value})
+
+
 def _read(model, name: str):
+    assigned = _assigned(model)
+    if name in assigned:
+        return assigned[name]
     if name == "acts" and getattr(model, "reference_input", None) is None:
         return None  # pykan's ``acts`` before any forward pass
     return _cached(model)[name]
 
 
 def _reader(name: str):
-    return property(lambda self: _read(self, name),
+    return property(lambda self: _read(self, name), lambda self, value: _assign(self, name, value),
                     doc=f"pykan's ``{name}`` for the last input seen (see :mod:`kanlab.pykan._acts`)")
 
 
 class ActivationCaches:
-    """Mixin: pykan's activation caches as read-only properties, and ``cache_data``."""
+    """Mixin: pykan's activation caches as properties, and ``cache_data``."""
 
     @property
     def cache_data(self):
@@ -108,6 +136,15 @@ class ActivationCaches:
         x = getattr(self, "reference_input", None)
         wide = getattr(self, "wide_input", None)  # (all columns, the kept ones): prune_input
         return wide[0] if wide is not None and wide[1] is x else x
+
+    @cache_data.setter
+    def cache_data(self, x) -> None:
+        """``model.cache_data = x``: ``x`` becomes the last input seen (pykan's ``prune`` and
+        ``attribute`` run on it)."""
+        if x is not None and not isinstance(x, Tensor):
+            raise TypeError(f"cache_data is a tensor (batch, inputs) or None, got {type(x).__name__}")
+        self.reference_input = None if x is None else x.detach()
+        self.wide_input = None
 
 
 for _name in ACT_NAMES:

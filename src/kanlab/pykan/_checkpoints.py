@@ -115,6 +115,13 @@ class Checkpoints:
                                 f"saveckpt) or {path}_config.yml with {path}_state (pykan's)"
                                 + hint)
 
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """torch's ``state_dict`` (kanlab's keys); pykan's names (``act_fun.0.coef``, ...) are
+        also looked up, in pykan's layout (:mod:`kanlab.pykan._state_names`)."""
+        from kanlab.pykan._state_names import with_pykan_names
+        out = super().state_dict(*args, destination=destination, prefix=prefix, keep_vars=keep_vars)
+        return with_pykan_names(out) if destination is None and not args and not prefix else out
+
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """torch's ``load_state_dict``; a ``state_dict`` with pykan 0.2.8's keys
         (``act_fun.0.coef``, ``symbolic_fun.0.affine``, ``node_bias_0``, ...) of a model of

@@ -25,7 +25,7 @@ from kanlab.nn import attribute as _attribute
 from kanlab.nn import prune as _prune
 from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
-from kanlab.pykan import _legacy, _views
+from kanlab.pykan import _grid_hook, _legacy, _unbuilt, _views
 from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
@@ -191,17 +191,25 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         """pykan's ``[n_add, n_mult]`` per level (``[[2, 0], [5, 0], [1, 0]]``), read off the
         layers, so ``KAN(width=model.width, mult_arity=model.mult_arity)`` rebuilds the
         architecture.  Read-only (:mod:`kanlab.pykan._width`): ``expand_width``, ``prune``
-        and the other structure methods change it; :attr:`n_nodes` is ``width_in``."""
+        and the other structure methods change it; :attr:`n_nodes` is ``width_in``.  A subclass
+        may set it before ``KAN.__init__`` builds the model (:mod:`kanlab.pykan._unbuilt`)."""
+        if not _unbuilt.built(self):
+            return _unbuilt.kept_before_init(self, "width")
         return read_only_width([[n - len(a), len(a)] for n, a in zip(self.n_nodes, self.arities)])
 
     @width.setter
     def width(self, value) -> None:
         # pykan's own methods assign width after changing the layers; here the layers define it
+        if not _unbuilt.built(self):
+            return _unbuilt.keep_before_init(self, "width", value)
         pairs = [list(w) if isinstance(w, list) else [w, 0] for w in _width(value)]
         if pairs != self.width:
             raise ValueError(f"width follows the model's layers, {self.width}; got {value!r}: "
                              "change the structure with expand_width, expand_depth, prune or "
                              "prune_input, or build KAN(width=...) anew")
+
+    grid = _unbuilt.set_when_built("grid", _NativeKAN.grid.fget, "refine(grid) makes a model on another grid")
+    k = _unbuilt.set_when_built("k", _NativeKAN.k.fget, "build KAN(k=...) anew")
 
     @property
     def width_in(self) -> list[int]:
@@ -256,10 +264,17 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
             new.state_id += 1
         return new
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _grid_hook.accept_fit_settings(cls)  # a subclass's pykan-style update_grid(self, x)
+
     def update_grid_from_samples(self, x) -> None:
         self.update_grid(self._data(x))
 
     def update_grid(self, x, grid_eps=None, max_change=None, carry=False) -> None:
+        if _grid_hook.handed_to_override(self, KAN, x, (grid_eps, max_change, carry)):
+            return  # a subclass's update_grid_from_samples ran, as in pykan's fit
+        grid_eps, max_change, carry = _grid_hook.settings_inside(self, (grid_eps, max_change, carry))
         x = self._data(x)
         grids_placed(self)
         super().update_grid(x, grid_eps, max_change, carry)

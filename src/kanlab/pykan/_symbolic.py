@@ -369,6 +369,16 @@ class _Library(dict):
     def items(self):
         return self._live().items()
 
+    def values(self):
+        return self._live().values()
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def copy(self) -> dict:
+        """A plain dict of the entries (``lib = SYMBOLIC_LIB.copy(); lib.pop('0')``)."""
+        return self._live()
+
     def __repr__(self):
         return repr(self._live())
 

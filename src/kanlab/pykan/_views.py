@@ -1,9 +1,11 @@
 """pykan's names for a layer's data (``act_fun[l]``, ``symbolic_fun[l]``), as views.
 
 pykan lays a spline layer out ``(in, out, ...)``; kanlab ``(out, in, ...)``.
-The views hand out pykan's layout; writing through them is not supported
-(change the model with its methods, or assign a whole layer: ``model.act_fun[l] =
-KANLayer(...)``, :mod:`kanlab.pykan._layer_assign`).
+The views hand out pykan's layout.  Writing in place (``act_fun[l].mask.data[i, j] = 0``,
+``coef.data *= 2``) changes the model's tensors, which the views share; replacing a tensor
+whole (``act_fun[l].mask.data = new``, pykan users' ``coef.data = curve2coef(...)``) copies
+``new`` into the model's tensor (:class:`Window`; same shape only).  Or assign a whole layer:
+``model.act_fun[l] = KANLayer(...)``, :mod:`kanlab.pykan._layer_assign`.
 """
 from __future__ import annotations
 
@@ -13,7 +15,48 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-__all__ = ["LayerViews", "SplineView", "SymbolicView", "sparse_mask", "sparse_start"]
+__all__ = ["LayerViews", "SplineView", "SymbolicView", "Window", "sparse_mask", "sparse_start"]
+
+
+class Window(Tensor):
+    """A model tensor seen in pykan's layout (a transpose or permutation of it, sharing its
+    memory and its autograd graph) whose ``.data = new`` writes ``new`` back into the model's
+    tensor, as pykan's ``.data =`` on its own parameters does.  Operations on a window give
+    plain tensors; pickled or deep-copied it is a plain tensor."""
+
+    __torch_function__ = torch._C._disabled_torch_function_impl
+
+    @staticmethod
+    def of(target: Tensor, dims: tuple[int, ...], after: Callable | None = None) -> "Window":
+        """``target.permute(dims)`` as a window onto ``target`` (``dims`` its own inverse);
+        ``after()`` runs once a ``.data =`` has been written (derived tables)."""
+        w = target.permute(dims).as_subclass(Window)
+        w._target, w._dims, w._after = target, dims, after
+        return w
+
+    @property
+    def data(self) -> Tensor:
+        return Tensor.data.__get__(self)
+
+    @data.setter
+    def data(self, new) -> None:
+        new = torch.as_tensor(new)
+        if tuple(new.shape) != tuple(self.shape):
+            raise ValueError(f"the model's tensor has shape {tuple(self.shape)} in pykan's layout; "
+                             f"got {tuple(new.shape)} (build a new model to change its size)")
+        with torch.no_grad():
+            self._target.copy_(new.permute(self._dims))
+        if self._after is not None:
+            self._after()
+
+    def _plain(self) -> Tensor:
+        return self.detach().as_subclass(Tensor).clone()
+
+    def __reduce_ex__(self, protocol):
+        return self._plain().__reduce_ex__(protocol)
+
+    def __deepcopy__(self, memo) -> Tensor:
+        return self._plain()
 
 
 class LayerViews(Sequence):
@@ -53,11 +96,13 @@ class SplineView:
     out_dim = property(lambda self: self._layer.out_features)
     num = property(lambda self: self._layer.grid)
     k = property(lambda self: self._layer.k)
-    grid = property(lambda self: self._layer.knots, doc="knots ``(in, G + 2k + 1)``")
-    coef = property(lambda self: self._layer.coef.permute(1, 0, 2), doc="``(in, out, G + k)``")
-    scale_base = property(lambda self: self._layer.scale_base.t())
-    scale_sp = property(lambda self: self._layer.scale_sp.t())
-    mask = property(lambda self: self._layer.mask.t())
+    grid = property(lambda self: Window.of(self._layer.knots, (0, 1), self._layer._refresh_knots),
+                    doc="knots ``(in, G + 2k + 1)``")
+    coef = property(lambda self: Window.of(self._layer.coef, (1, 0, 2)), doc="``(in, out, G + k)``")
+    scale_base = property(lambda self: Window.of(self._layer.scale_base, (1, 0)))
+    scale_sp = property(lambda self: Window.of(self._layer.scale_sp, (1, 0)))
+    mask = property(lambda self: Window.of(self._layer.mask, (1, 0)))
+    base_fun = property(lambda self: self._layer.base_fun, doc="the base function b(x)")
 
     def __call__(self, x: Tensor) -> Tensor:
         return self._layer(x)
