@@ -10,11 +10,14 @@ post-processing, ``refine`` loops, custom training loops over ``model.parameters
 One module per kind (``classification``, ``regression``, ``symbolic``, ``models``,
 ``dtypes``, ``custom``; a second round: ``analysis``, ``formulas``, ``workflows``; a third:
 ``round3_data`` and ``round3_chains``, run together as ``--kinds round3``; a fourth:
-``round4``); each case registers itself in ``CASES`` (name -> function).
+``round4``; a fifth, users' own tables: ``round5_data``); each case registers itself in
+``CASES`` (name -> function).
 """
-from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
-               round3_chains, round3_data, round4, symbolic, workflows)  # its cases
+from . import (analysis, classification, custom, dtypes, formulas, models,  # each registers
+               regression, round3_chains, round3_data, round4, round5_data,  # its cases
+               symbolic, workflows)
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
-           "regression", "round3_chains", "round3_data", "round4", "symbolic", "workflows"]
+           "regression", "round3_chains", "round3_data", "round4", "round5_data", "symbolic",
+           "workflows"]
