@@ -19,6 +19,7 @@ def test_round3_names_both_halves_and_each_half_alone():
     assert _count("round3_data") + _count("round3_chains") == 27
     assert 0 < _count("round3_data") < 27
     assert _count("round4") == 26
-    assert _count("round5") == 29  # round5_models and round5_loops
+    assert _count("round5") == 37  # round5_models, round5_loops and round5_data
     assert _count("round5_models") + _count("round5_loops") == 29
+    assert _count("round5_data") == 8
     assert _count("round") == 0  # a kind is a whole module name or its part before "_"

@@ -192,3 +192,43 @@ def test_a_decisive_candidate_needs_the_choice_and_a_factor_in_0_1():
             FitConfig(choose_continuation=TO, choose_continuation_decisive=bad)
     with pytest.raises(ValueError, match="choose_continuation_decisive"):
         FitConfig(choose_continuation_decisive=("extended", 0.5))
+
+
+def test_layers_the_kept_trial_sends_far_beyond_their_grid_continue_as_far_says():
+    """``far = (name, widths)``: a layer whose inputs the kept branch's trial moved more than
+    ``widths`` widths of its grid out takes ``name``; the state is put back
+    (docs/pykan_notebook_runs.md, bigtargets)."""
+    x, _ = _data()
+    model = _inside(_model(), x)
+    # a trial that moves nothing: the layers keep the branch's continuation
+    assert choose_continuation(model, x, TO, lambda: 1.0, far=("tapered", 4.0)) == []
+    assert [layer.extrapolate for layer in model.layers] == ["quadratic", "quadratic"]
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+
+    def far_trial():  # layer 0's outputs (layer 1's inputs) scaled far beyond layer 1's grid
+        with torch.no_grad():
+            model.layers[0].scale_base.mul_(1e3)
+            model.layers[0].scale_sp.mul_(1e3)
+        return 1.0
+
+    layers = choose_continuation(model, x, TO, far_trial, far=("tapered", 4.0))
+    assert layers == [1]
+    assert [layer.extrapolate for layer in model.layers] == ["quadratic", "tapered"]
+    for k, v in model.state_dict().items():
+        assert k.endswith(".extrapolate") or torch.equal(v, before[k]), k
+    # without `far` the same trial leaves the continuations alone
+    set_continuations(model, ["quadratic", "quadratic"])
+    assert choose_continuation(model, x, TO, far_trial) == []
+    assert [layer.extrapolate for layer in model.layers] == ["quadratic", "quadratic"]
+    # nor does it where the kept continuation is bounded beyond the grid (pykan's own spline)
+    set_continuations(model, ["quadratic", "extended"])
+    assert choose_continuation(model, x, TO, far_trial, far=("tapered", 4.0)) == []
+    assert [layer.extrapolate for layer in model.layers] == ["quadratic", "extended"]
+
+
+@pytest.mark.parametrize("far", [("tapered",), ("nope", 4.0), ("tapered", 0), ("tapered", True)])
+def test_choose_continuation_far_is_checked(far):
+    with pytest.raises(ValueError, match="choose_continuation_far"):
+        FitConfig(choose_continuation=TO, choose_continuation_far=far)
+    with pytest.raises(ValueError, match="choose_continuation_far"):  # needs the choice
+        FitConfig(choose_continuation_far=("tapered", 4.0))

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor
 
 from kanlab._validation import NonFiniteError
-from kanlab.train._continuation_choice import continuations, set_continuations
+from kanlab.train._continuation_choice import beyond_widths, continuations, set_continuations
 
 __all__ = ["FAR_CONTINUATION", "FAR_WIDTHS", "continue_far_samples"]
 
@@ -31,17 +31,6 @@ __all__ = ["FAR_CONTINUATION", "FAR_WIDTHS", "continue_far_samples"]
 FAR_CONTINUATION = "tapered"
 # "far": further beyond the nearer end than this many widths of the grid's base interval
 FAR_WIDTHS = 4.0
-
-
-def _beyond_widths(layer, h: Tensor) -> float:
-    """How far the furthest of ``h`` ``(B, in)`` lies beyond ``layer``'s base interval, in
-    widths of that interval (per input; 0 inside)."""
-    knots, k = layer.knots, layer.k
-    n = knots.shape[-1] - k - 1
-    low, high = knots[:, k], knots[:, n]
-    width = (high - low).clamp(min=torch.finfo(knots.dtype).tiny)
-    h = h.to(knots)
-    return float(torch.maximum((low - h) / width, (h - high) / width).clamp(min=0).max())
 
 
 @torch.no_grad()
@@ -55,7 +44,7 @@ def continue_far_samples(model, x: Tensor, default: str) -> list[int]:
     def run(l: int, h: Tensor) -> Tensor:
         layer = model.layers[l]
         if (layer.extrapolate == default and layer.basis_name == "bspline" and layer.k >= 1
-                and _beyond_widths(layer, h) > FAR_WIDTHS):
+                and beyond_widths(layer, h) > FAR_WIDTHS):
             per_layer[l] = FAR_CONTINUATION
             set_continuations(model, per_layer)
             switched.append(l)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from kanlab.pykan._continuation import DEFAULT_CONTINUATION, chooses, grids_placed, record_choice
-from kanlab.pykan._far_samples import continue_far_samples
+from kanlab.pykan._far_samples import FAR_CONTINUATION, FAR_WIDTHS, continue_far_samples
 from kanlab.pykan._input_ids import own_columns_of_dataset
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
@@ -101,6 +101,15 @@ CONTINUATION_CHOICE = "extended_quadratic"
 # ×0.8-3.2 of pykan 0.2.8's -> ×0.9-1.2; pykan's readme (λ = 0.01) 2-19 % lower, where taking
 # it pruned to [2, 3, 1] instead of [2, 1, 1] (docs/pykan_notebook_runs.md, thin).
 CONTINUATION_DECISIVE = ("extended", 0.5)
+# A layer whose inputs the kept branch's trial sent more than FAR_WIDTHS widths of its grid
+# beyond it continues "tapered" (FitConfig.choose_continuation_far): the first interval can
+# reach unscaled targets (around 2e4 on a [3, 5, 1]) only by sending layer 1's inputs 10-40
+# widths out, where the quadratic's d²/2 growth wins that interval but leaves the fit to crawl
+# after the next update; the interval's objective cannot see that (tapered's trial was ×2 the
+# quadratic's).  Seeds 0-7: test RMSE median 35 -> 17 (pykan 0.2.8: 136; seed 0 29.3 -> 15.1,
+# pykan 15.5).  Example_3's values travel about four intervals (under one width)
+# (docs/pykan_notebook_runs.md, bigtargets).
+CONTINUATION_FAR = (FAR_CONTINUATION, FAR_WIDTHS)
 # L-BFGS starts anew at every grid update (FitConfig.keep_memory_below off).  Keeping its
 # memory across updates that moved no knot by more than half an interval, as pykan keeps one
 # optimiser per fit, helped Example_1's fit -> refine(10) -> fit (seeds 0-9, untrapped median
@@ -357,6 +366,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     retry_trapped=RETRY_TRAPPED, retry_trapped_above=RETRY_TRAPPED_ABOVE,
                     choose_continuation=choice,
                     choose_continuation_decisive=CONTINUATION_DECISIVE if choice else None,
+                    choose_continuation_far=CONTINUATION_FAR if choice else None,
                     loss_fn=penalised if (base_loss is not None or penalised is not data_loss
                                           or classify or pred_fn is not None) else None)
     with avoid_singularities(model, float(y_th) if singularity_avoiding else None):

@@ -102,6 +102,14 @@ class FitConfig:
     # (pykan's readme, λ = 0.01: 2-19 % lower, then a [2, 3, 1] prune where the default
     # gives [2, 1, 1]).  None (the default): two candidates
     choose_continuation_decisive: tuple[str, float] | None = None
+    # with choose_continuation: (name, widths): a layer whose inputs the kept branch's trial
+    # sent more than `widths` widths of its grid beyond it continues as `name` instead (it
+    # lay inside at the choice, so its function there is kept).  Targets around 2e4 on a
+    # [3, 5, 1] (seeds 0-7): the first interval sends layer 1's inputs 10-40 widths out,
+    # where the quadratic's growth wins that interval and loses the fit (test RMSE median 35,
+    # with ("tapered", 4) 17; pykan 0.2.8 136, docs/pykan_notebook_runs.md, bigtargets).
+    # None (the default): no such switch.  kanlab.pykan uses ("tapered", 4)
+    choose_continuation_far: tuple[str, float] | None = None
     # L-BFGS keeps its memory (curvature pairs) across a grid update that moved no knot by
     # more than this many of its grid's smallest intervals (kanlab.train._knot_moves): after
     # refine the updates barely move the knots, and a fresh optimiser threw away what the fit
@@ -150,6 +158,14 @@ class FitConfig:
                     or not isinstance(d[1], (int, float)) or not 0 < d[1] <= 1):
                 raise ValueError("choose_continuation_decisive must be None or (name, factor) "
                                  f"with name in {EXTRAPOLATIONS} and 0 < factor <= 1, next to "
+                                 f"choose_continuation; got {d!r}")
+        if self.choose_continuation_far is not None:
+            d = self.choose_continuation_far
+            if (self.choose_continuation is None or not isinstance(d, tuple) or len(d) != 2
+                    or d[0] not in EXTRAPOLATIONS or isinstance(d[1], bool)
+                    or not isinstance(d[1], (int, float)) or not d[1] > 0):
+                raise ValueError("choose_continuation_far must be None or (name, widths) "
+                                 f"with name in {EXTRAPOLATIONS} and widths > 0, next to "
                                  f"choose_continuation; got {d!r}")
         if self.choose_first_grid_update and self.distributed:
             raise ValueError("choose_first_grid_update=True is not supported with "

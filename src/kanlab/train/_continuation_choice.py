@@ -39,7 +39,35 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-__all__ = ["continuations", "switchable_layers", "set_continuations", "choose_continuation"]
+from kanlab._validation import NonFiniteError
+
+__all__ = ["continuations", "switchable_layers", "set_continuations", "choose_continuation",
+           "beyond_widths", "widths_beyond", "GROWS_QUADRATICALLY"]
+
+# the continuations whose growth beyond the grid (s''·d²/2) `far` replaces
+GROWS_QUADRATICALLY = ("quadratic", "extended_quadratic")
+
+
+def beyond_widths(layer, h: Tensor) -> float:
+    """How far the furthest of ``h`` ``(B, in)`` lies beyond ``layer``'s base interval, in
+    widths of that interval (per input; 0 inside)."""
+    knots, k = layer.knots, layer.k
+    n = knots.shape[-1] - k - 1
+    low, high = knots[:, k], knots[:, n]
+    width = (high - low).clamp(min=torch.finfo(knots.dtype).tiny)
+    h = h.to(knots)
+    return float(torch.maximum((low - h) / width, (h - high) / width).clamp(min=0).max())
+
+
+@torch.no_grad()
+def widths_beyond(model, x: Tensor) -> list[float]:
+    """:func:`beyond_widths` of every layer of ``model`` on ``x`` ``(N, n_in)`` (``inf``
+    throughout when the network does not evaluate finite)."""
+    try:
+        _, inputs = model.forward_with_inputs(x)
+    except NonFiniteError:  # a hidden layer overflowed
+        return [math.inf] * len(model.layers)
+    return [beyond_widths(layer, h) for layer, h in zip(model.layers, inputs)]
 
 
 @torch.no_grad()
@@ -73,13 +101,20 @@ def set_continuations(model, per_layer: list[str]) -> None:
 
 
 def choose_continuation(model, x: Tensor, to: str, trial: Callable[[], float],
-                        decisive: tuple[str, float] | None = None) -> list[int]:
+                        decisive: tuple[str, float] | None = None,
+                        far: tuple[str, float] | None = None) -> list[int]:
     """Switch the eligible layers of ``model`` (:func:`switchable_layers` on ``x``) to ``to``
     when that lowers the training loss of the interval ahead; returns the layers switched.
 
     ``decisive = (name, factor)`` adds a third branch, the eligible layers switched to
     ``name``, kept only when its loss is under ``factor`` times the better of the other two
     (``FitConfig.choose_continuation_decisive``).
+
+    ``far = (name, widths)``: the layers whose inputs the kept branch's trial sent more than
+    ``widths`` widths of their grid beyond it (and that lay inside it here), on a
+    continuation that grows as the square of the distance there
+    (:data:`GROWS_QUADRATICALLY`), continue as ``name`` instead
+    (``FitConfig.choose_continuation_far``); they are among the layers returned.
 
     ``trial()`` trains the interval from the model's current state and returns its training
     loss (``inf`` when it does not evaluate); it is run once per branch, and the model's
@@ -97,19 +132,28 @@ def choose_continuation(model, x: Tensor, to: str, trial: Callable[[], float],
             branches.append(None)
     if all(b is None for b in branches[1:]):
         return []
+    farther = switchable_layers(model, x, far[0]) if far else []
     start = {name: t.detach().clone() for name, t in model.state_dict().items()}
-    scores = []
+    scores, reach = [], []
     for branch in branches:
         if branch is None:
             scores.append(math.inf)
+            reach.append(None)
             continue
         set_continuations(model, branch[0])
         with warnings.catch_warnings():  # the trials' own diagnostics are not the fit's
             warnings.simplefilter("ignore")
             scores.append(trial())
+        reach.append(widths_beyond(model, x) if farther else None)
         model.load_state_dict(start)  # knots too (the layers refresh their tables)
     keep = 1 if scores[1] < scores[0] else 0
     if decisive and scores[2] < decisive[1] * scores[keep]:
         keep = 2
-    set_continuations(model, branches[keep][0])
-    return branches[keep][1]
+    per_layer, switched = list(branches[keep][0]), list(branches[keep][1])
+    for l in farther:  # a continuation that is bounded beyond the grid lets them wander
+        if (per_layer[l] in GROWS_QUADRATICALLY and math.isfinite(scores[keep])
+                and reach[keep][l] > far[1]):
+            per_layer[l] = far[0]
+            switched = sorted(set(switched) | {l})
+    set_continuations(model, per_layer)
+    return switched

@@ -200,7 +200,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
         if grid_now and not both_ways and choose:  # the samples lie inside the fresh grids
             choose = False
             history.continuation_layers = choose_continuation(
-                model, x_fit, cfg.choose_continuation, trial, cfg.choose_continuation_decisive)
+                model, x_fit, cfg.choose_continuation, trial, cfg.choose_continuation_decisive,
+                cfg.choose_continuation_far)
             refresh_fused()
             kept = runs.get(tuple(continuations(model)))
             replay = dict(enumerate(kept or (), start=step))
@@ -252,7 +253,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                 if choose:  # chosen on the updated grid; the branch without keeps its own
                     runs.clear()
                     choose_continuation(model, x_fit, cfg.choose_continuation, trial,
-                                        cfg.choose_continuation_decisive)
+                                        cfg.choose_continuation_decisive,
+                                        cfg.choose_continuation_far)
                     chosen = continuations(model)
                     kept = runs.get(tuple(chosen))
                 fused_live = chosen == fused_for
