@@ -100,3 +100,20 @@ def test_short_and_adam_fits_are_not_retried(kw):
     hb = fit(b, data, FitConfig(progress=False, retry_trapped=3, **kw))
     assert hb.restarted_at is None
     assert _same_state(a, b) and ha.train_rmse == hb.train_rmse
+
+
+def test_a_loss_fn_whose_labels_are_targets_is_retried():
+    """labels_are_targets: a loss_fn that compares with the labels (here the MSE itself) gets
+    the retry as the plain MSE does; without it the loss_fn's fit keeps its trapped draw."""
+    data = _data(_composite)
+    mse = lambda pred, y: torch.mean((pred - y) ** 2)  # noqa: E731
+    off, on = (kanlab.KAN([2, 1, 1], grid=3, k=3, seed=6) for _ in range(2))
+    h_off = _fit(off, data, retry_trapped=3, loss_fn=mse)
+    h_on = _fit(on, data, retry_trapped=3, loss_fn=mse, labels_are_targets=True)
+    assert h_off.restarted_at is None
+    assert h_on.restarted_at == 5 and h_on.train_rmse[-1] < 0.5 * h_off.train_rmse[-1]
+
+
+def test_labels_are_targets_must_be_a_bool():
+    with pytest.raises(TypeError, match="labels_are_targets"):
+        FitConfig(labels_are_targets=1)

@@ -364,6 +364,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     history_size=lbfgs_history(model, train_lamb),
                     keep_memory_below=KEEP_MEMORY_BELOW,
                     retry_trapped=RETRY_TRAPPED, retry_trapped_above=RETRY_TRAPPED_ABOVE,
+                    labels_are_targets=base_loss is None and pred_fn is None and not classify,
                     choose_continuation=choice,
                     choose_continuation_decisive=CONTINUATION_DECISIVE if choice else None,
                     choose_continuation_far=CONTINUATION_FAR if choice else None,

@@ -126,6 +126,11 @@ class FitConfig:
     # check.  kanlab.pykan uses 3
     retry_trapped: int = 0
     retry_trapped_above: float = 0.05
+    # `loss_fn` compares the predictions with the labels as targets (a penalised mean squared
+    # error, say: kanlab.pykan's lamb_coef terms), so the checks that need targets
+    # (retry_trapped) apply to it as to the plain MSE.  False (the default): a loss_fn's
+    # labels need not be targets, and those checks are off
+    labels_are_targets: bool = False
 
     def __post_init__(self) -> None:
         check_reg_metric(self.reg_metric)
@@ -141,6 +146,9 @@ class FitConfig:
             raise ValueError(f"first_grid_update_margin must be a number >= 1, "
                              f"got {self.first_grid_update_margin!r}")
         self.retry_trapped = check_int(self.retry_trapped, "retry_trapped", low=0)
+        if not isinstance(self.labels_are_targets, bool):
+            raise TypeError(f"labels_are_targets must be a bool, "
+                            f"got {type(self.labels_are_targets).__name__}")
         self.retry_trapped_above = check_float(self.retry_trapped_above, "retry_trapped_above",
                                                low=0.0, low_open=True)
         if self.retry_trapped and self.distributed:

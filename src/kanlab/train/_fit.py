@@ -142,10 +142,12 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
     runs: dict = {}  # the continuations a trial ran with -> its steps' records (or None)
     replay: dict = {}  # step -> the kept trial's record of it (kanlab.train._fit_trials)
     # a trapped first interval is retrained from fresh draws of this state
-    # (kanlab.train._trap_retry); plain MSE only (a loss_fn's labels need not be targets), and
-    # L-BFGS only (a few Adam steps leave every draw near its start: nothing to judge yet),
-    # and fits longer than the interval (a short fit of a trained model keeps its model)
-    retry_at = (grid_every if cfg.retry_trapped and cfg.loss_fn is None and cfg.opt == "LBFGS"
+    # (kanlab.train._trap_retry); labels that are targets only (the plain MSE, or a loss_fn
+    # said to compare with them: a loss_fn's labels need not be targets), and L-BFGS only (a
+    # few Adam steps leave every draw near its start: nothing to judge yet), and fits longer
+    # than the interval (a short fit of a trained model keeps its model)
+    targets = cfg.loss_fn is None or cfg.labels_are_targets
+    retry_at = (grid_every if cfg.retry_trapped and targets and cfg.opt == "LBFGS"
                 and cfg.steps > grid_every and not sync else None)
     start_state = snapshot(model) if retry_at else None
     start_continuations = continuations(model)
