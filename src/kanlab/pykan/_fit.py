@@ -136,18 +136,25 @@ RETRY_TRAPPED_ABOVE = 0.05
 # that precedes a drop: tests/pykan/test_float64_when_stalled.py's [2, 1] pred_fn fit ended at
 # 1.2e-4 instead of 1.3e-5 (docs/pykan_notebook_runs.md, lbfgs).
 FLOAT64_MIN_PROGRESS = 1e-6
-# An unpenalised fit's L-BFGS keeps this many curvature pairs (pykan's fit: 10), fewer where
-# the pairs would hold more than LBFGS_HISTORY_NUMBERS numbers (2 vectors of the parameters'
-# size per pair), never fewer than pykan's 10.  KAN fits are ill-conditioned (a product node's
-# factors trade scale, splines overlap) and crawl with 10: Physics_4C's pruned [9, [0, 4], 1]
-# (float64, 100 steps) 2.5e-7 with 10 pairs, 1.3e-7 with 30, 7.4e-8 with 50, 3.0e-9 with 100.
-# 100 sent Example_10's Adam fit after a symbolic fix (cell 16) from 6e-7 to 0.019 (its start
-# after the better LBFGS fit of cell 11 fitted tanh worse; Adam was 300 steps from the end);
-# 50 kept it.  A penalised fit (lamb > 0) keeps pykan's 10: more pairs minimise loss + penalty
-# better and trade RMSE for sparsity (API_6 cell 4, [2, 5, 1], λ = 0.01: RMSE 0.043 -> 0.052,
-# reg 7.7 -> 7.0 with 50 pairs).  docs/pykan_notebook_runs.md, deep.
+# A fit's L-BFGS keeps this many curvature pairs (pykan's fit: 10) unless its penalty is strong
+# (lamb >= PENALISED_FROM), fewer where the pairs would hold more than LBFGS_HISTORY_NUMBERS
+# numbers (2 vectors of the parameters' size per pair), never fewer than pykan's 10.  KAN fits
+# are ill-conditioned (a product node's factors trade scale, splines overlap) and crawl with 10:
+# Physics_4C's pruned [9, [0, 4], 1] (float64, 100 steps) 2.5e-7 with 10 pairs, 1.3e-7 with 30,
+# 7.4e-8 with 50, 3.0e-9 with 100 (docs/pykan_notebook_runs.md, deep).  A weak penalty
+# (Example_3's λ = 0.002 stages, cells 2 and 9) crawls the same way: with 10 pairs there the
+# refine chain of cell 10 ended ×7.0 over the notebook's loss, with 50 ×1.15 (ex3).  A strong
+# penalty keeps pykan's 10: more pairs minimise loss + penalty better and trade RMSE for
+# sparsity (API_6 cell 4, [2, 5, 1], λ = 0.01: RMSE 0.043 -> 0.052, reg 7.7 -> 7.0 with 50
+# pairs; deep, ratios).  Not 100: Example_10's Adam fit after a symbolic fix (cell 16) went
+# 6e-7 -> 0.019, with no bad curvature pair anywhere: the better L-BFGS fit of cell 11 shrinks
+# the hidden node's scale (|c| of its arctanh edges 0.034 -> 0.024 -> 0.017 with 10/50/100
+# pairs, seed 1), the tanh edge's `a` then sits on pykan's a_range bound (10) and 2000 Adam
+# steps at lr 1e-3 do not grow the scale back (seeds 0-3: cell 16 ends near 5e-7 while |c| >=
+# 0.024, at 2.6e-5 / 6.6e-4 / 0.019 for |c| = 0.020 / 0.018 / 0.017; ex3).
 LBFGS_HISTORY = 50
 LBFGS_HISTORY_NUMBERS = 1 << 26
+PENALISED_FROM = 0.01
 
 # pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
 # stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
@@ -246,10 +253,10 @@ def _as_model_dtype(model, dataset: dict) -> dict:
 
 
 def lbfgs_history(model, lamb: float = 0.0) -> int:
-    """How many curvature pairs ``fit``'s L-BFGS keeps for ``model``: pykan's 10 for a
-    penalised fit (``lamb > 0``), else LBFGS_HISTORY, capped by LBFGS_HISTORY_NUMBERS over
-    twice the trainable parameters, at least 10."""
-    if lamb > 0:
+    """How many curvature pairs ``fit``'s L-BFGS keeps for ``model``: pykan's 10 under a strong
+    penalty (``lamb >= PENALISED_FROM``), else LBFGS_HISTORY, capped by LBFGS_HISTORY_NUMBERS
+    over twice the trainable parameters, at least 10."""
+    if lamb >= PENALISED_FROM:
         return 10
     n = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return max(10, min(LBFGS_HISTORY, LBFGS_HISTORY_NUMBERS // max(2 * n, 1)))
