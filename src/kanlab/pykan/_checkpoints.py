@@ -26,6 +26,11 @@ __all__ = ["Checkpoints"]
 
 CHOICE_KEY = "continuation_choice"
 INPUTS_KEY = "input_ids"  # the original input column of each input (prune_input)
+# whether the layers still wait for the first grid update to leave pykan's continuation
+# (kanlab.pykan._continuation.grids_placed): 1 waiting, 0 not
+UNPLACED_KEY = "continuation_unplaced"
+# the data's width after prune_input (kanlab.pykan._input_ids.own_columns): 0 none recorded
+COLUMNS_KEY = "data_columns"
 
 
 class Checkpoints:
@@ -145,6 +150,12 @@ class Checkpoints:
             + per_layer, self.layers[0].knots.device)
         destination[prefix + INPUTS_KEY] = setting_tensor(
             self, INPUTS_KEY, tuple(self.input_ids), self.layers[0].knots.device)
+        destination[prefix + UNPLACED_KEY] = setting_tensor(
+            self, UNPLACED_KEY, (int(bool(getattr(self, "continuation_unplaced", False))),),
+            self.layers[0].knots.device)
+        destination[prefix + COLUMNS_KEY] = setting_tensor(
+            self, COLUMNS_KEY, (int(getattr(self, "data_columns", None) or 0),),
+            self.layers[0].knots.device)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
@@ -157,11 +168,20 @@ class Checkpoints:
             self.input_ids = ids
         elif ids is not None:
             error_msgs.append(f"{prefix + INPUTS_KEY}: expected distinct input columns, got {ids}")
-        if getattr(self, "continuation_unplaced", False) and not any(
+        columns = take_setting(state_dict, prefix + COLUMNS_KEY, unexpected_keys, error_msgs,
+                               1, 0, 2 ** 62)
+        if columns is not None:
+            self.data_columns = columns[0] or None
+        unplaced = take_setting(state_dict, prefix + UNPLACED_KEY, unexpected_keys, error_msgs,
+                                1, 0, 1)
+        from kanlab.pykan._continuation import grids_placed
+        if unplaced == [1]:
+            self.continuation_unplaced = True
+        elif unplaced == [0] or getattr(self, "continuation_unplaced", False) and not any(
                 key.startswith(prefix + "layers.") and key.endswith(".extrapolate")
                 for key in state_dict):
-            # saved before the layers' continuations were: trained on the placed one
-            from kanlab.pykan._continuation import grids_placed
+            # placed (or saved before the layers' continuations were: trained on the placed
+            # one); the layers' own keys, loaded after this, override the switch
             grids_placed(self)
         saved = take_setting(state_dict, prefix + CHOICE_KEY, unexpected_keys, error_msgs,
                              1 + len(self.layers), -1, 1)
