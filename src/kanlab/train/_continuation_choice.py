@@ -42,16 +42,8 @@ from torch import Tensor
 from kanlab._validation import NonFiniteError
 
 __all__ = ["continuations", "switchable_layers", "set_continuations", "choose_continuation",
-           "beyond_widths", "widths_beyond", "GROWS_QUADRATICALLY", "NEAR_TIE"]
+           "beyond_widths", "widths_beyond", "GROWS_QUADRATICALLY"]
 
-# the switch is kept only when its trial objective is under (1 - NEAR_TIE) times the current
-# branch's: closer than that, which branch is lower is decided by rounding, not by the
-# continuation.  The same trials on one machine under other kernels (no C++ extension,
-# ATen's AVX2 or default code paths) moved by up to 1-5 % (Example_3's retried draws 0.2064 /
-# 0.2084 / 0.2078 / 0.2079 against the switch's 0.2077), and intro cell 25's choice (5.337e-5
-# against 5.319e-5) went one way on one kernel set and the other way on three
-# (docs/pykan_notebook_runs.md, edge)
-NEAR_TIE = 0.05
 # the continuations whose growth beyond the grid (s''·d²/2) `far` replaces
 GROWS_QUADRATICALLY = ("quadratic", "extended_quadratic")
 
@@ -154,7 +146,7 @@ def choose_continuation(model, x: Tensor, to: str, trial: Callable[[], float],
             scores.append(trial())
         reach.append(widths_beyond(model, x) if farther else None)
         model.load_state_dict(start)  # knots too (the layers refresh their tables)
-    keep = 1 if scores[1] < (1 - NEAR_TIE) * scores[0] else 0
+    keep = 1 if scores[1] < scores[0] else 0
     if decisive and scores[2] < decisive[1] * scores[keep]:
         keep = 2
     per_layer, switched = list(branches[keep][0]), list(branches[keep][1])

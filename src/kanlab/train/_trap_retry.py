@@ -31,7 +31,7 @@ collapses (pykan 0.2.8 too: seeds 0-7 end at RMSE 0.500), and so do draws nudged
 ``1e-5``.  A collapsed fit first trains the interval again from its own start with the
 penalty off (``lamb = 0``); the same objective then decides: the penalised objective after
 that interval against the fit's own.  From there the penalised fit keeps the shape the data
-gave (Example_12: 0.500 -> 0.105, the notebook printed 0.18; docs/pykan_notebook_runs.md,
+gave (Example_12: 0.500 -> 0.167, the notebook printed 0.18; docs/pykan_notebook_runs.md,
 edge).
 """
 from __future__ import annotations
