@@ -15,11 +15,10 @@ import copy
 import re
 from collections import OrderedDict
 
+from kanlab.pykan._views import SPLINE_LAYOUT
+
 __all__ = ["PykanNames", "with_pykan_names"]
 
-# pykan's name -> (kanlab's name, dims of the permutation into pykan's layout or None)
-_SPLINE = {"coef": ("coef", (1, 0, 2)), "grid": ("knots", None), "mask": ("mask", (1, 0)),
-           "scale_base": ("scale_base", (1, 0)), "scale_sp": ("scale_sp", (1, 0))}
 _NAME = re.compile(r"^(act_fun|symbolic_fun)\.(\d+)\.(\w+)$")
 
 
@@ -30,11 +29,11 @@ class PykanNames(OrderedDict):
         found = _NAME.match(key) if isinstance(key, str) else None
         if found is not None:
             part, l, name = found.groups()
-            if part == "act_fun" and name in _SPLINE:
-                own, dims = _SPLINE[name]
+            if part == "act_fun" and name in SPLINE_LAYOUT:
+                own, dims = SPLINE_LAYOUT[name]
                 value = OrderedDict.get(self, f"layers.{l}.{own}")
                 if value is not None:
-                    return value if dims is None else value.permute(dims)
+                    return value.permute(dims)
             if part == "symbolic_fun" and name in ("affine", "mask"):
                 value = OrderedDict.get(self, f"symbolic.{l}.{name}")
                 if value is not None:

@@ -15,7 +15,14 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-__all__ = ["LayerViews", "SplineView", "SymbolicView", "Window", "sparse_mask", "sparse_start"]
+__all__ = ["LayerViews", "SPLINE_LAYOUT", "SplineView", "SymbolicView", "Window", "sparse_mask",
+           "sparse_start"]
+
+# pykan's name of a spline layer's tensor -> (kanlab's name, the permutation into pykan's
+# layout, its own inverse): pykan lays a layer out (in, out, ...), kanlab (out, in, ...)
+SPLINE_LAYOUT = {"grid": ("knots", (0, 1)), "coef": ("coef", (1, 0, 2)),
+                 "scale_base": ("scale_base", (1, 0)), "scale_sp": ("scale_sp", (1, 0)),
+                 "mask": ("mask", (1, 0))}
 
 
 class Window(Tensor):
@@ -86,6 +93,17 @@ class LayerViews(Sequence):
         return "[" + ", ".join(repr(v) for v in self) + "]"
 
 
+def _window(name: str, doc: str) -> property:
+    """``act_fun[l].<name>``: the layer's tensor as a :class:`Window` in pykan's layout."""
+    own, dims = SPLINE_LAYOUT[name]
+
+    def get(self) -> Window:
+        layer = self._layer
+        return Window.of(getattr(layer, own), dims, layer._refresh_knots if own == "knots" else None)
+
+    return property(get, doc=doc)
+
+
 class SplineView:
     """``model.act_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.KANLayer`."""
 
@@ -96,12 +114,11 @@ class SplineView:
     out_dim = property(lambda self: self._layer.out_features)
     num = property(lambda self: self._layer.grid)
     k = property(lambda self: self._layer.k)
-    grid = property(lambda self: Window.of(self._layer.knots, (0, 1), self._layer._refresh_knots),
-                    doc="knots ``(in, G + 2k + 1)``")
-    coef = property(lambda self: Window.of(self._layer.coef, (1, 0, 2)), doc="``(in, out, G + k)``")
-    scale_base = property(lambda self: Window.of(self._layer.scale_base, (1, 0)))
-    scale_sp = property(lambda self: Window.of(self._layer.scale_sp, (1, 0)))
-    mask = property(lambda self: Window.of(self._layer.mask, (1, 0)))
+    grid = _window("grid", "knots ``(in, G + 2k + 1)``")
+    coef = _window("coef", "``(in, out, G + k)``")
+    scale_base = _window("scale_base", "``(in, out)``")
+    scale_sp = _window("scale_sp", "``(in, out)``")
+    mask = _window("mask", "``(in, out)``")
     base_fun = property(lambda self: self._layer.base_fun, doc="the base function b(x)")
 
     def __call__(self, x: Tensor) -> Tensor:
