@@ -309,7 +309,7 @@ class KAN(KANMethods, Stamped, nn.Module):
             y = layer(x)
         if active:
             lead = x.shape[:-1]
-            y = y + symbolic(x.reshape(-1, x.shape[-1])).reshape(*lead, -1)
+            y = y + symbolic(x.reshape(-1, x.shape[-1]), mask_checked=True).reshape(*lead, -1)
         return y
 
     def get_config(self) -> dict:

@@ -236,8 +236,13 @@ class SymbolicEdges(Stamped, nn.Module):
             return c * fn(u) + d
         return c * capped(fn, u, y_th, getattr(self, "_domains", {}).get(id(fn))) + d
 
-    def edge_outputs(self, x: Tensor) -> Iterator[tuple[list[int], list[int], Tensor]]:
+    def edge_outputs(self, x: Tensor, *, mask_checked: bool = False
+                     ) -> Iterator[tuple[list[int], list[int], Tensor]]:
         """The symbolic edges' outputs on ``x`` ``(B, in_features)``, one call per function.
+
+        ``mask_checked=True`` skips the comparison of the mask with the last one seen, for a
+        caller that has just read :attr:`active` (on a GPU each comparison waits for the
+        device).
 
         Yields
         ------
@@ -246,13 +251,16 @@ class SymbolicEdges(Stamped, nn.Module):
         values : Tensor, shape (B, E)
             Their outputs ``c · f(a·x_i + b) + d``.
         """
-        self._follow_mask()
+        if not mask_checked:
+            self._follow_mask()
         for fn, outs, ins in self._groups:
             yield outs, ins, self.edge_values(x, outs, ins, fn)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, *, mask_checked: bool = False) -> Tensor:
+        """The symbolic edges summed into the outputs ``(B, out_features)`` (``mask_checked``:
+        as in :meth:`edge_outputs`)."""
         y = x.new_zeros(x.shape[0], self.out_features)
-        for outs, _, values in self.edge_outputs(x):
+        for outs, _, values in self.edge_outputs(x, mask_checked=mask_checked):
             y = y.index_add(1, torch.tensor(outs, device=x.device), values)
         return y
 

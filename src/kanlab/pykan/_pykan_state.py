@@ -40,6 +40,7 @@ from torch import Tensor
 from kanlab.nn._symbolic_edges import NO_FUNCTION
 from kanlab.pykan._continuation import as_pykans
 from kanlab.pykan._symbolic_front import as_selecting_mask
+from kanlab.pykan._views import SPLINE_LAYOUT
 
 __all__ = ["is_pykan_state", "pykan_files", "read_config", "load_state", "load_checkpoint"]
 
@@ -93,10 +94,13 @@ def read_config(file: str) -> dict:
 def _expected_shapes(model, l: int, grid: int) -> dict[str, tuple[int, ...]]:
     layer = model.layers[l]
     n_in, n_out, k = layer.in_features, layer.out_features, layer.k
-    return {f"act_fun.{l}.grid": (n_in, grid + 2 * k + 1),
-            f"act_fun.{l}.coef": (n_in, n_out, grid + k),
-            f"act_fun.{l}.mask": (n_in, n_out), f"act_fun.{l}.scale_base": (n_in, n_out),
-            f"act_fun.{l}.scale_sp": (n_in, n_out),
+    shapes = {}
+    for name, (own, dims) in SPLINE_LAYOUT.items():  # the layer's own shapes, in pykan's layout
+        shape = [getattr(layer, own).shape[d] for d in dims]
+        if name in ("grid", "coef"):  # the state's grid size may differ from the model's
+            shape[-1] = grid + (2 * k + 1 if name == "grid" else k)
+        shapes[f"act_fun.{l}.{name}"] = tuple(shape)
+    return {**shapes,
             f"symbolic_fun.{l}.mask": (n_out, n_in), f"symbolic_fun.{l}.affine": (n_out, n_in, 4),
             f"node_bias_{l}": (model.n_nodes[l + 1],), f"node_scale_{l}": (model.n_nodes[l + 1],),
             f"subnode_bias_{l}": (n_out,), f"subnode_scale_{l}": (n_out,)}
@@ -149,14 +153,14 @@ def load_state(model, state, strict: bool = True, symbolic_enabled: bool = True)
     for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
         get = state.get
         knots, coef = get(f"act_fun.{l}.grid"), get(f"act_fun.{l}.coef")
-        if knots is not None or coef is not None:
-            knots = layer.knots if knots is None else knots.to(layer.knots)
-            coef = layer.coef if coef is None else coef.to(layer.coef).permute(1, 0, 2)
+        if knots is not None or coef is not None:  # together: their sizes go with each other
+            knots = layer.knots if knots is None else _own(knots, "grid").to(layer.knots)
+            coef = layer.coef if coef is None else _own(coef, "coef").to(layer.coef)
             layer.set_grid(knots, coef)
-        for name in ("scale_base", "scale_sp", "mask"):
+        for name, (own, _) in SPLINE_LAYOUT.items():
             value = get(f"act_fun.{l}.{name}")
-            if value is not None:
-                getattr(layer, name).copy_(value.t())
+            if value is not None and name not in ("grid", "coef"):
+                getattr(layer, own).copy_(_own(value, name))
         mask, affine = get(f"symbolic_fun.{l}.mask"), get(f"symbolic_fun.{l}.affine")
         if mask is not None:
             sym.mask.copy_(mask)
@@ -228,7 +232,15 @@ def _check_product_biases(model, state) -> None:
 def _pykan_or_own(state, l: int, name: str, layer) -> Tensor:
     """``act_fun.<l>.<name>`` ``(in, out)`` from ``state``, else the layer's own."""
     value = state.get(f"act_fun.{l}.{name}")
-    return value.detach().cpu() if value is not None else getattr(layer, name).detach().t().cpu()
+    if value is not None:
+        return value.detach().cpu()
+    own, dims = SPLINE_LAYOUT[name]
+    return getattr(layer, own).detach().permute(dims).cpu()
+
+
+def _own(value: Tensor, name: str) -> Tensor:
+    """pykan's ``act_fun.<l>.<name>`` in kanlab's layout (:data:`SPLINE_LAYOUT`)."""
+    return value.permute(SPLINE_LAYOUT[name][1])
 
 
 def _shift_input(model, l: int, n: int, shift: float) -> None:
