@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import json
 import math
@@ -57,8 +58,9 @@ from pykan_notebooks_tables import markdown  # noqa: E402  (the report's tables)
 # Every tutorial notebook of pykan's docs/ (tutorials/ holds the same ones, but for Example_1,
 # whose tutorials/ copy, kept as Example_1_function_fitting_tutorials, printed pykan 0.2.x's
 # numbers where docs/ printed an older pykan's, and grows its grid to 100) that runs on a CPU
-# with no downloaded data.  Left out: API_9_video (its second cell needs moviepy, which is not
-# a dependency), Example_14/15 (the knot data set is downloaded by hand).  Physics_4A/4B/4C
+# with no downloaded data.  Left out: Example_14/15 (the knot data set is downloaded by hand),
+# and API_9_video where moviepy is not installed (its second cell makes the video with it; not a
+# dependency: `pip install moviepy`, 2.2.1 ran it on 2026-12-06).  Physics_4A/4B/4C
 # import ``constitutive_laws_generator``, a module pykan's repository does not ship: our own,
 # written from the notebooks' formulas, lies beside them (the notebooks' folder is on sys.path).
 # API_10_device asks for 'cuda' by name (kanlab.pykan then uses the CPU, with a warning);
@@ -72,7 +74,7 @@ DEFAULT = [
     "Interp_4_", "Interp_5_", "Interp_6_", "Interp_8_", "Interp_9_", "Interp_10_",
     "Interp_10A_", "Interp_10B_", "Interp_11_", "Physics_1_", "Physics_2A_", "Physics_2B_",
     "Physics_3_", "Physics_4A_", "Physics_4B_", "Physics_4C_", "Community_1_", "Community_2_",
-]
+] + (["API_9_"] if importlib.util.find_spec("moviepy") else [])
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _KEYED = re.compile(r"([A-Za-z_][A-Za-z_0-9 ]*?)\s*:\s*(" + _NUMBER + r")")
