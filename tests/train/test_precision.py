@@ -5,7 +5,7 @@ import torch
 
 import kanlab
 from kanlab.train import FitConfig, fit
-from kanlab.train._precision import stalled
+from kanlab.train._precision import Precision, stalled
 
 
 def _conserved_quantity_problem(n=300, seed=0):
@@ -67,6 +67,44 @@ def test_a_converged_fit_tries_float64_once_and_returns_float32():
         assert model.dtype == torch.float32
         ends.append(history.train_rmse[-1])
     assert ends[1] <= ends[0] * 1.001, ends
+
+
+@pytest.mark.parametrize("after, kept", [(2.0, "stall"), (0.5, "float64"), (float("nan"), "stall")])
+def test_settling_keeps_the_float32_stall_unless_float64_beat_it_in_float32(after, kept):
+    """Back in float32 for good, the model is at the stall's float32 state when the float64
+    steps left the objective higher (or not finite) in float32 than at the stall, and where
+    float64 took it otherwise (marginsB: Example_9's exact symbolic fit)."""
+    model = kanlab.KAN([1, 1], grid=3, seed=0)
+    values = iter([1.0, after])  # the objective at the stall, then after the float64 steps
+    precision = Precision(model, True, objective=lambda: next(values))
+    at_stall = {k: v.clone() for k, v in model.state_dict().items()}
+    assert precision.after_step(1.0, 1.0)  # no progress: widens
+    assert model.dtype == torch.float64
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.125)
+    moved = {k: v.to(torch.float32) if v.is_floating_point() else v.clone()
+             for k, v in model.state_dict().items()}
+    precision.settle()
+    assert model.dtype == torch.float32 and not precision.wide
+    expected = at_stall if kept == "stall" else moved
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, expected[k]), k
+
+
+def test_a_grid_update_forgets_the_stall():
+    model = kanlab.KAN([1, 1], grid=3, seed=0)
+    precision = Precision(model, True, objective=lambda: 1.0)
+    precision.after_step(1.0, 1.0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.125)
+    moved = {k: v.to(torch.float32) if v.is_floating_point() else v.clone()
+             for k, v in model.state_dict().items()}
+    precision.forget()
+    precision.settle()  # nothing to compare with: stays where float64 took it
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, moved[k]), k
 
 
 def test_stalled_means_no_relative_decrease():

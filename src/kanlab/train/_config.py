@@ -75,7 +75,8 @@ class FitConfig:
     first_grid_update_margin: float = 1.0
     # True: a float32 model trains in float64 from the first full-batch L-BFGS step that does
     # not lower the loss (float32 rounding of the gradient stalls L-BFGS in flat valleys), and
-    # goes back to float32 if float64 makes no progress either; callbacks, the history and the
+    # goes back to float32 if float64 makes no progress either, or leaves the objective in float32
+    # no lower than at the stall (then at the stall's state); callbacks, the history and the
     # returned model see float32 (kanlab.train._precision).  kanlab.pykan uses True
     float64_when_stalled: bool = False
     # with float64_when_stalled: after the first float64 step (the test whether float64 helps

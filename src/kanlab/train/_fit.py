@@ -99,8 +99,9 @@ def _run(model, dataset: dict, cfg: FitConfig, record=None) -> History:
     """:func:`fit` after the checks; ``record``, if given, is called after every finite step
     (:class:`kanlab.train._fit_trials.Recorder`)."""
     full_batch = cfg.batch == -1 or cfg.batch >= dataset["train_input"].shape[0]
+    x, y = dataset["train_input"], dataset["train_label"]
     precision = Precision(model, cfg.float64_when_stalled and cfg.opt == "LBFGS" and full_batch
-                          and not cfg.distributed)
+                          and not cfg.distributed, lambda: objective(model, x, y, cfg))
     try:
         return _train(model, dataset, cfg, precision, record)
     finally:
@@ -197,6 +198,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             else:
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
             history.grid_update_steps.append(step)
+            precision.forget()
             if knots is None or not knot_move(knots, model) <= cfg.keep_memory_below:
                 optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to old knots
         if grid_now and not both_ways and choose:  # the samples lie inside the fresh grids
@@ -308,6 +310,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             cfg.update_grid and step + 1 < cfg.stop_grid_update_step))
         last = step + 1 == cfg.steps
         evaluate = (step + 1) % cfg.eval_every == 0 or last or converged
+        if precision.wide and (last or converged):  # its own dtype for what is reported
+            precision.settle()
         with precision.narrowed():  # the errors and the callback see the model's own dtype
             if evaluate:
                 train, test = (sync.rmse(model, [(x_train, y_train), (x_test, y_test)]) if sync

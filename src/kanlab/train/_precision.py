@@ -13,6 +13,19 @@ kept aside meanwhile), and hands it back in its own dtype at the end.  A float64
 step that does not lower the loss either means the fit has converged: the model
 goes back to its dtype for good.  Fits that never stall never widen, and pay
 nothing.
+
+The float64 steps lower the float64 objective, but the model is handed back in
+its own dtype.  At float32's floor the two differ: float32 L-BFGS has settled
+where float32's own rounding errors partly cancel (they are systematic: the
+same point is better on the test set too), which float64 cannot see, and its
+optimum, rounded back, can be worse in float32 than the stall was
+(docs/pykan_notebook_runs.md, marginsB: Example_9's exact symbolic fit stalls
+at train RMSE 3.196e-7 in float32 and comes back from float64 at 3.366e-7).
+So the first float64 step is also judged in the model's own dtype: unless it
+lowers the objective there below the stall's, the model goes back to its dtype
+for good at the stall's state (:meth:`Precision.settle`, which also guards the
+end of the fit); a grid update while wide forgets that state (the fit has
+moved on from it).
 """
 from __future__ import annotations
 
@@ -41,12 +54,16 @@ class Precision:
     tensors to train on in the model's current dtype.
     """
 
-    def __init__(self, model, enabled: bool) -> None:
+    def __init__(self, model, enabled: bool, objective=None) -> None:
         self.model = model
         self.dtype = model.dtype
         self.enabled = bool(enabled) and self.dtype == torch.float32
         self.wide = False
         self.trial = False  # the float64 step just taken is the first one (its test)
+        # objective(): the training objective of the model as it is now, a float; with it,
+        # `stall` holds (objective, state) in the model's own dtype where it widened
+        self.objective = objective
+        self.stall = None
 
     def data(self, *tensors: Tensor) -> tuple[Tensor, ...]:
         dtype = self.model.dtype
@@ -60,12 +77,17 @@ class Precision:
         no_progress = stalled(loss_before, loss_after)
         if self.wide:
             trial, self.trial = self.trial, False
-            if trial and no_progress:  # converged: float64 finds no decrease either
-                self.finish()
+            # converged (float64 finds no decrease either), or its step is no better than the
+            # stall once back in the model's own dtype (the floor described above)
+            if trial and (no_progress or not self._ahead_of_stall()):
+                self.settle()
                 self.enabled = False
                 return True
             return False
         if no_progress:
+            if self.objective is not None:
+                self.stall = (self.objective(), {k: v.detach().clone()
+                                                 for k, v in self.model.state_dict().items()})
             self.model.to(torch.float64)
             self.wide = self.trial = True
             return True
@@ -86,8 +108,30 @@ class Precision:
             self.model.to(torch.float64)
             self.model.load_state_dict(kept)
 
+    def _ahead_of_stall(self) -> bool:
+        """Whether the model, in its own dtype, has a lower objective than at the stall."""
+        if self.stall is None:
+            return True
+        with self.narrowed():
+            return self.objective() < self.stall[0]
+
+    def forget(self) -> None:
+        """The fit has moved on from the stall (a grid update, a fresh draw): no going back."""
+        self.stall = None
+
+    def settle(self) -> None:
+        """The model back in its own dtype for good, at the stall's state if the float64 steps
+        left its objective higher there than the stall's (or not finite)."""
+        stall, self.stall = self.stall, None
+        if not self.wide:
+            return
+        self.finish()
+        if stall is not None and not self.objective() <= stall[0]:
+            self.model.load_state_dict(stall[1])
+
     def finish(self) -> None:
-        """The model back in its own dtype (for good)."""
+        """The model back in its own dtype (for good), as it is."""
+        self.stall = None
         if self.wide:
             self.model.to(self.dtype)
             self.wide = False
