@@ -24,7 +24,6 @@ import torch
 from torch import Tensor
 
 from kanlab.nn._symbolic_edges import NO_FUNCTION, SymbolicEdges
-from kanlab.pykan._args import as_tensor_in_place as _in_place
 from kanlab.pykan._legacy import available_device
 from kanlab.pykan import utils as _utils
 from kanlab.pykan._singularity import for_candidate
@@ -173,12 +172,9 @@ class Symbolic_KANLayer(SymbolicEdges):
             params = ((torch.rand(4, device="cpu") * 2 - 1).tolist() if random
                       else [1.0, 0.0, 1.0, 0.0])
         else:
-            from kanlab.symbolic import fit_candidate
-            fit = fit_candidate(_in_place(x).reshape(-1),
-                                _in_place(y).reshape(-1), candidate,
-                                a_range=a_range, b_range=b_range)
-            params = [float(v) for v in fit.params]
-            r2 = torch.tensor(float(fit.r2), device=self.affine.device)
+            from kanlab.pykan._fit_params import fit_edge  # one-valued x: pykan's constant
+            params, r2 = fit_edge(x, y, candidate, a_range=a_range, b_range=b_range)
+            params, r2 = list(params), torch.tensor(r2, device=self.affine.device)
             if verbose:
                 print(f"r2 is {float(r2)}")
         mask = self.mask[j, i].clone()

@@ -75,14 +75,16 @@ def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, ve
         params = (torch.rand(4, device="cpu") * 2 - 1).tolist() if random else None
         _sym.fix_symbolic(model, l, i, j, candidate, fit_params=False, params=params)
         return None
-    fit = _sym.fix_symbolic(model, l, i, j, candidate, x=model._data(None), fit_params=True,
-                            a_range=a_range, b_range=b_range)
+    from kanlab.pykan._fit_params import fit_edge  # one-valued inputs: pykan's constant
+    xi, yi = _sym.edge_samples(model, l, i, j, model._data(None))
+    params, r2 = fit_edge(xi, yi, candidate, a_range=a_range, b_range=b_range)
+    _sym.fix_symbolic(model, l, i, j, candidate, fit_params=False, params=params)
     if verbose:
-        print(f"r2 is {fit.r2}")
-        if fit.r2 < 0.9:
+        print(f"r2 is {r2}")
+        if r2 < 0.9:
             print("r2 is not very high, please double check if you are choosing the correct "
                   "symbolic function.")
-    return torch.tensor(fit.r2, device=model.device)
+    return torch.tensor(r2, device=model.device)
 
 
 def suggest_symbolic(model, l, i, j, a_range, b_range, lib, topk, verbose, weight_simple,

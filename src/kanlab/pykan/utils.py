@@ -193,14 +193,13 @@ def fit_params(x, y, fun, a_range=(-10, 10), b_range=(-10, 10), grid_number=101,
     are accepted and unused.
     """
     from kanlab.pykan._symbolic import _candidate_from_callable
-    from kanlab.symbolic import fit_candidate
-    fit = fit_candidate(_in_place(x).reshape(-1), _in_place(y).reshape(-1),
-                        _candidate_from_callable("f", fun), a_range=a_range, b_range=b_range)
+    from kanlab.pykan._fit_params import fit_edge  # one-valued x: pykan's constant
+    params, r2 = fit_edge(x, y, _candidate_from_callable("f", fun), a_range=a_range,
+                          b_range=b_range)
     if verbose:
-        print(f"r2 is {fit.r2}")
+        print(f"r2 is {r2}")
     where = x.device if isinstance(x, torch.Tensor) else "cpu"  # pykan's: on x's device
-    return (torch.tensor([float(v) for v in fit.params], device=where),
-            torch.tensor(float(fit.r2), device=where))
+    return (torch.tensor(list(params), device=where), torch.tensor(r2, device=where))
 
 
 def model2param(model) -> torch.Tensor:
