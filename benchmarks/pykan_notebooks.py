@@ -249,6 +249,9 @@ def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
         subprocess.run(cmd, env=env, timeout=budget + 300, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         data = json.loads(Path(out).read_text() or "{}")
+        if len(data.get("cells", [])) < len(code_cells(path)):
+            # killed by a signal (a kill, the OOM killer): the cells it wrote, the rest unfinished
+            data = _partial(path, out)
     except (subprocess.TimeoutExpired, json.JSONDecodeError):
         data = _partial(path, out)
     finally:

@@ -204,3 +204,23 @@ def test_markdown_cli_splits_pykan_reports_from_kanlab_s(tmp_path, capsys):
     runner.main(["--markdown", str(tmp_path / "k.json"), str(tmp_path / "p.json")])
     out = capsys.readouterr().out
     assert "| A | 1/1 / 1/1 | 2.0 | 8.0 | ×0.25 |" in out
+
+
+def test_a_notebook_killed_by_a_signal_is_reported_not_a_crash(tmp_path):
+    """A child killed by a signal (a kill, the OOM killer) writes no results: its cells are
+    reported as not finished (the run went on to the next notebook); the runner raised
+    ``KeyError: 'cells'`` and stopped the whole batch."""
+    import json
+    runner = load_runner()
+    nb = {"cells": [{"cell_type": "code", "source": ["x = 1"], "outputs": []},
+                    {"cell_type": "code", "source": ["import os, signal\n"
+                                                     "os.kill(os.getpid(), signal.SIGKILL)"],
+                     "outputs": []},
+                    {"cell_type": "code", "source": ["y = 2"], "outputs": []}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "killed.ipynb"
+    path.write_text(json.dumps(nb))
+    data = runner.run_in_subprocess(path, budget=60)
+    assert len(data["cells"]) == len(data["reference"]) == 3
+    assert not any(c["ok"] for c in data["cells"][1:])
+    assert "killed" in data["cells"][-1]["error"]
