@@ -69,6 +69,15 @@ def test_a_converged_fit_tries_float64_once_and_returns_float32():
     assert ends[1] <= ends[0] * 1.001, ends
 
 
+def _moved_in_float64(model):
+    """Move the (widened) model's parameters, as float64 steps would; its state in float32."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.125)
+    return {k: v.to(torch.float32) if v.is_floating_point() else v.clone()
+            for k, v in model.state_dict().items()}
+
+
 @pytest.mark.parametrize("after, kept", [(2.0, "stall"), (0.5, "float64"), (float("nan"), "stall")])
 def test_settling_keeps_the_float32_stall_unless_float64_beat_it_in_float32(after, kept):
     """Back in float32 for good, the model is at the stall's float32 state when the float64
@@ -80,11 +89,7 @@ def test_settling_keeps_the_float32_stall_unless_float64_beat_it_in_float32(afte
     at_stall = {k: v.clone() for k, v in model.state_dict().items()}
     assert precision.after_step(1.0, 1.0)  # no progress: widens
     assert model.dtype == torch.float64
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(0.125)
-    moved = {k: v.to(torch.float32) if v.is_floating_point() else v.clone()
-             for k, v in model.state_dict().items()}
+    moved = _moved_in_float64(model)
     precision.settle()
     assert model.dtype == torch.float32 and not precision.wide
     expected = at_stall if kept == "stall" else moved
@@ -96,11 +101,7 @@ def test_a_grid_update_forgets_the_stall():
     model = kanlab.KAN([1, 1], grid=3, seed=0)
     precision = Precision(model, True, objective=lambda: 1.0)
     precision.after_step(1.0, 1.0)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(0.125)
-    moved = {k: v.to(torch.float32) if v.is_floating_point() else v.clone()
-             for k, v in model.state_dict().items()}
+    moved = _moved_in_float64(model)
     precision.forget()
     precision.settle()  # nothing to compare with: stays where float64 took it
     for k, v in model.state_dict().items():

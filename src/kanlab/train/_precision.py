@@ -34,6 +34,8 @@ import contextlib
 import torch
 from torch import Tensor
 
+from kanlab.train._rollback import snapshot
+
 __all__ = ["Precision", "stalled", "STALL_RTOL"]
 
 # a step that lowers the loss by less than this share of it has stalled: float32's own
@@ -86,8 +88,7 @@ class Precision:
             return False
         if no_progress:
             if self.objective is not None:
-                self.stall = (self.objective(), {k: v.detach().clone()
-                                                 for k, v in self.model.state_dict().items()})
+                self.stall = (self.objective(), snapshot(self.model))
             self.model.to(torch.float64)
             self.wide = self.trial = True
             return True
@@ -100,7 +101,7 @@ class Precision:
         if not self.wide:
             yield
             return
-        kept = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        kept = snapshot(self.model)
         self.model.to(self.dtype)
         try:
             yield

@@ -44,6 +44,7 @@ import torch
 from torch import Tensor
 
 from kanlab.train._continuation_choice import continuations, set_continuations
+from kanlab.train._rollback import snapshot
 
 __all__ = ["is_trapped", "redraw", "retry_trapped", "RETRY_MARGIN", "COLLAPSED_ABOVE"]
 
@@ -96,7 +97,7 @@ def retry_trapped(model, start: dict, start_continuations: list[str], train: Cal
     ``train(model, dataset, cfg)`` is the fit's loop and ``objective(model, x, y, cfg)`` its
     training objective.  Returns the kept trial's history (its grid updates and continuation
     choice), or ``None`` when the model is left in its own state (restored bit for bit)."""
-    own_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    own_state = snapshot(model)
     own_continuations, own_dtype = continuations(model), model.dtype
     # the fit's own state may be float64 (FitConfig.float64_when_stalled); the trials start
     # from `start`, in the model's own dtype, that of x
@@ -119,8 +120,7 @@ def retry_trapped(model, start: dict, start_continuations: list[str], train: Cal
         score = objective(model, x, y, cfg) if history.status == "completed" else math.inf
         if score < best:
             best = score
-            kept = (history, {k: v.detach().clone() for k, v in model.state_dict().items()},
-                    continuations(model))
+            kept = (history, snapshot(model), continuations(model))
         if not is_trapped(model, x, y, cfg.retry_trapped_above) and (
                 trial is trial_cfg or kept is not None):
             break  # this draw trains (or the unpenalised start is kept): no need to draw further
