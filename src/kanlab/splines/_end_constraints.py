@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from kanlab._threads import single_threaded
 from kanlab.splines._bspline import local_basis, scatter_local
 from kanlab.splines._fit import (evaluate_spline, project_coefficients, solve_least_squares,
                                  sweep_points)
@@ -78,6 +79,7 @@ def constrained_least_squares(a: Tensor, y: Tensor, c: Tensor, d: Tensor) -> Ten
     return x_p + q2 @ z
 
 
+@single_threaded  # a result independent of the core count (kanlab._threads)
 def project_keeping_ends(knots: Tensor, coef: Tensor, new_knots: Tensor, k: int,
                          orders: int = 3) -> Tensor:
     """Coefficients on ``new_knots`` (the same base interval) of the splines ``(knots, coef)``,

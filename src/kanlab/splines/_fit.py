@@ -8,12 +8,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from kanlab._threads import single_threaded
 from kanlab.splines._bspline import local_basis, scatter_local
 
 __all__ = ["solve_least_squares", "fit_coefficients", "insert_knots", "project_coefficients",
            "sweep_points", "evaluate_spline"]
 
 
+@single_threaded  # a result independent of the core count (kanlab._threads)
 def solve_least_squares(a: Tensor, y: Tensor, ridge: float = 0.0) -> Tensor:
     """Batched ``argmin_c ||a c - y||² + λ ||c||²`` that survives rank deficiency.
 
@@ -171,6 +173,7 @@ def _extra_knots(old: Tensor, new: Tensor, k: int, tol: float) -> Tensor | None:
     return new.new_tensor(extra) if j == len(old_list) else None
 
 
+@single_threaded  # a result independent of the core count (kanlab._threads)
 def project_coefficients(knots: Tensor, coef: Tensor, new_knots: Tensor, k: int,
                          samples_per_interval: int | None = None) -> Tensor:
     """Coefficients on ``new_knots`` of the splines ``(knots, coef)``.
