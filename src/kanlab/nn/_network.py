@@ -121,7 +121,8 @@ class KAN(KANMethods, Stamped, nn.Module):
     """
 
     # the default data of the analyses, replaced by every forward pass of pykan's model
-    # (kanlab.pykan's save_act): no plan reads it, so setting it keeps the fused plan
+    # (kanlab.pykan's save_act), and the grid update's fence: no plan reads them, so setting
+    # them keeps the fused plan
     UNPLANNED = frozenset({"reference_input", "grid_fence"})
     # Tukey's fences of update_grid's span (see Attributes); None: every sample
     grid_fence: float | None = OUTLIER_FENCE
