@@ -404,6 +404,31 @@ def test_without_fences_the_outlier_would_stretch_the_grid():
     assert int(interval_counts(extend_points(robust, K), x, 10).min()) >= 50
 
 
+def test_grid_fence_none_spans_every_sample():
+    """A model whose ``grid_fence`` is None (kanlab.pykan's rule) puts its grid's ends on the
+    extreme samples; the class default still leaves them out."""
+    x = 2 * torch.rand(500, 2, generator=torch.Generator().manual_seed(1), dtype=F64) - 1
+    x[3, 0], x[9, 1] = 40.0, -25.0
+    fenced, spanning = smooth_kan(), smooth_kan()
+    spanning.grid_fence = None
+    fenced.update_grid(x)
+    spanning.update_grid(x)
+    ends = spanning.layers[0].knots[:, [K, K + GRID]]
+    torch.testing.assert_close(ends, torch.stack([x.min(0).values, x.max(0).values], dim=1))
+    assert float(fenced.layers[0].knots[:, K + GRID].max()) < 1.01
+
+
+@pytest.mark.parametrize("fence", [-1.0, float("nan"), float("inf"), "3", True])
+def test_update_grid_rejects_a_bad_grid_fence(fence):
+    """A ``grid_fence`` that is not a finite number >= 0 (or None) is refused, model unchanged."""
+    model = smooth_kan()
+    model.grid_fence = fence
+    before = [t.clone() for _, t in _tensors(model)]
+    with pytest.raises(ValueError, match="grid_fence"):
+        model.update_grid(bulk_with_outliers())
+    assert all(torch.equal(a, b) for a, (_, b) in zip(before, _tensors(model)))
+
+
 def test_outlier_in_small_minibatch_is_ignored():
     """A 16-sample minibatch with one sample at 1e3 keeps the grid on the other 15."""
     g = torch.Generator().manual_seed(3)

@@ -5,13 +5,15 @@ intervals is :mod:`kanlab.nn._refine`.  Liu et al. (2024), §2.4.
 """
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 
 import torch
 from torch import Tensor
 
 from kanlab.nn._grid_carry import carry_targets
-from kanlab.nn._grid_points import grid_points_from_samples, too_narrow
+from kanlab.nn._grid_points import OUTLIER_FENCE, grid_points_from_samples, too_narrow
 from kanlab.nn._layer import KANLayer
 from kanlab.splines._bspline import extend_points
 from kanlab._validation import NonFiniteError, check_samples, check_solver_dtype
@@ -28,13 +30,16 @@ def _spline_coef(layer: KANLayer) -> Tensor:
 @torch.no_grad()
 def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
                       max_change: float | None = None, move: float = 1.0,
-                      x_before: Tensor | None = None) -> None:
+                      x_before: Tensor | None = None,
+                      fence: float | None = OUTLIER_FENCE) -> None:
     """Move a layer's knots toward its input samples and refit its splines.
 
-    The grid spans the samples inside Tukey's fences (:func:`kanlab.nn._grid_points.inlier_span`),
-    so a few wild samples cannot stretch it; samples beyond it are handled by
-    the layer's linear extension.  Inputs whose samples are all equal (or
-    whose range overflows the dtype) keep their grid, with a RuntimeWarning.
+    The grid spans the samples inside Tukey's fences (:func:`kanlab.nn._grid_points.inlier_span`,
+    ``fence`` times the interquartile range beyond the quartiles), so a few wild samples
+    cannot stretch it; samples beyond it are handled by the layer's linear extension.
+    ``fence=None`` spans every sample, as pykan's ``update_grid_from_samples`` does.
+    Inputs whose samples are all equal (or whose range overflows the dtype) keep
+    their grid, with a RuntimeWarning.
     The splines are refitted by least squares on the samples (clamped into
     the new base interval) together with a uniform sweep of that interval and
     ``k + 1`` points in each new interval, so
@@ -64,7 +69,7 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
     """
     check_samples(x, layer.in_features, layer.knots.dtype, "update_grid", layer.knots.device)
     k, grid = layer.k, layer.grid
-    points = grid_points_from_samples(x, grid, grid_eps)  # (in, G + 1)
+    points = grid_points_from_samples(x, grid, grid_eps, fence)  # (in, G + 1)
     if move != 1.0:
         points = move * points + (1 - move) * layer.knots[:, k:k + grid + 1]
     degenerate = ~torch.isfinite(extend_points(points, k)).all(-1)  # NaN rows, overflowing knots
@@ -149,7 +154,7 @@ def _restore(model, saved: list[dict]) -> None:
 
 @torch.no_grad()
 def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | None = None,
-                carry: bool = False) -> None:
+                carry: bool = False, fence: float | None = OUTLIER_FENCE) -> None:
     """Update the grid of every layer in turn, feeding each the updated previous layer.
 
     With ``max_change``, the update is judged by what it does to the whole
@@ -169,11 +174,18 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
     error of the layers below instead of passing it on (a deep chain amplifies it).
     Without it each layer keeps its own function.
 
+    ``fence``: every layer's grid spans its samples inside Tukey's fences
+    (:func:`update_layer_grid`); ``None`` spans every sample.
+
     All or nothing: if a layer raises (bad samples, a hidden layer that
     overflows), every layer is restored before the error propagates.
     """
     if not 0.0 <= float(grid_eps) <= 1.0:
         raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
+    if fence is not None and (isinstance(fence, bool) or not isinstance(fence, numbers.Real)
+                              or not 0.0 <= float(fence) < math.inf):
+        raise ValueError(f"fence (the model's grid_fence) must be a finite number >= 0 or "
+                         f"None (every sample), got {fence!r}")
     check_solver_dtype(model.layers[0].knots.dtype, "update_grid")
     rows = x.shape[0] if isinstance(x, Tensor) and x.dim() == 2 else 1
     cost = sum(update_grid_flops(layer.in_features, layer.grid, layer.k, rows)
@@ -199,7 +211,7 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
             extra = {} if move == 1.0 else {"move": move}
             if carry and l > 0:
                 extra["x_before"] = inputs[l]
-            update_layer_grid(model.layers[l], x, grid_eps, **extra)
+            update_layer_grid(model.layers[l], x, grid_eps, fence=fence, **extra)
             # the next layer's inputs include symbolic edges and multiplication nodes
             return model.layer_output(l, x)
         model.forward_layers(x, run)

@@ -15,6 +15,7 @@ from kanlab._validation import check_allocation, check_device, check_float, chec
     check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._fused_forward import fused_forward
+from kanlab.nn._grid_points import OUTLIER_FENCE
 from kanlab.nn._layer import KANLayer, layer_elements
 from kanlab.nn._methods import KANMethods
 from kanlab.nn._stamp import Stamped
@@ -97,6 +98,16 @@ class KAN(KANMethods, Stamped, nn.Module):
     device, dtype
         factory keywords, as for ``nn.Linear``.
 
+    Attributes
+    ----------
+    grid_fence : float or None
+        A class attribute: :meth:`update_grid` spans each input's samples inside
+        Tukey's fences, ``grid_fence`` interquartile ranges beyond the quartiles
+        (:data:`kanlab.nn._grid_points.OUTLIER_FENCE`, 3), so a few wild samples
+        cannot stretch a grid; ``None`` spans every sample (pykan's rule, and
+        :class:`kanlab.pykan.KAN`'s).  A subclass may set its own (a value set on
+        one model travels with ``copy.deepcopy`` and pickling, not ``state_dict``).
+
     Shape
     -----
     - Input: ``(*, width[0])``.
@@ -110,8 +121,11 @@ class KAN(KANMethods, Stamped, nn.Module):
     """
 
     # the default data of the analyses, replaced by every forward pass of pykan's model
-    # (kanlab.pykan's save_act): no plan reads it, so setting it keeps the fused plan
-    UNPLANNED = frozenset({"reference_input"})
+    # (kanlab.pykan's save_act), and the grid update's fence: no plan reads them, so setting
+    # them keeps the fused plan
+    UNPLANNED = frozenset({"reference_input", "grid_fence"})
+    # Tukey's fences of update_grid's span (see Attributes); None: every sample
+    grid_fence: float | None = OUTLIER_FENCE
 
     def __init__(self, width: Sequence, grid: int = 5, k: int = 3, seed: int = 0,
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,

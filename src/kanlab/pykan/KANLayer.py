@@ -27,7 +27,8 @@ Differences from pykan 0.2.8, each on purpose:
   parent's points interpolated), so the grid is pykan's; pykan's ``mode='grid'`` of
   ``initialize_grid_from_parent`` refits on the new grid's own ``G + 1`` points (its
   helper ignores the ``2G`` it is asked for), here on ``2G + 1`` points as intended.
-  :class:`kanlab.pykan.KAN`'s grid updates remain kanlab's own (see its docs).
+  :class:`kanlab.pykan.KAN`'s grid updates remain kanlab's own (see its docs), spanning
+  every sample as these do.
 * ``sparse_init=True`` starts the splines off pykan's nearest-neighbour pattern at zero
   ``scale_sp`` with the mask on (pykan up to 0.2.4, as :class:`kanlab.pykan.KAN`);
   pykan 0.2.5+ masks them for good.
