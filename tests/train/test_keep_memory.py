@@ -102,3 +102,40 @@ def test_kanlab_pykan_starts_lbfgs_anew_at_every_grid_update():
     finally:
         pykan_fit.FitConfig = original
     assert seen[0] is None  # the fit's config (the displayed reg builds its own)
+
+
+def _all_symbolic_xy():
+    """A ``[2, 2, 1]`` whose every edge is symbolic, for x·y = ((x + y)² − (x − y)²)/4, its
+    affines off that solution: no spline edge is live, so a grid update changes no loss."""
+    model = kanlab.KAN([2, 2, 1], grid=5, k=3, seed=0, dtype=torch.float64)
+    for i, j, a in [(0, 0, 0.9), (1, 0, 1.1), (0, 1, 0.8), (1, 1, -1.2)]:
+        model.fix_symbolic(0, i, j, "x", fit_params=False, params=(a, 0.1, 1.0, 0.0))
+    for i, c in [(0, 0.3), (1, -0.2)]:
+        model.fix_symbolic(1, i, 0, "x^2", fit_params=False, params=(1.0, 0.0, c, 0.1))
+    g = torch.Generator().manual_seed(0)
+    x, xt = (torch.rand(n, 2, generator=g, dtype=torch.float64) * 2 - 1 for n in (200, 50))
+    data = {"train_input": x, "train_label": x[:, :1] * x[:, 1:],
+            "test_input": xt, "test_label": xt[:, :1] * xt[:, 1:]}
+    return model, data
+
+
+def test_an_all_symbolic_fit_keeps_its_memory_across_grid_updates():
+    """With no live spline a grid update changes no loss: L-BFGS keeps its curvature pairs (as
+    pykan's one optimiser does), so the fit is the fit without grid updates, bit for bit."""
+    model, data = _all_symbolic_xy()
+    cfg = {"steps": 6, "max_iter": 3, "grid_update_num": 3, "stop_grid_update_step": 6}  # 0, 2, 4
+    made, updated = _optimizers_made(copy.deepcopy(model), data, **cfg)
+    _, still = _optimizers_made(copy.deepcopy(model), data, update_grid=False, **cfg)
+    assert updated.grid_update_steps == [0, 2, 4]  # the updates themselves all happen
+    assert made == 1
+    assert updated.train_rmse == still.train_rmse
+    assert updated.train_rmse[-1] < 0.5 * updated.train_rmse[0]  # and the fit does progress
+
+
+def test_one_live_spline_edge_still_starts_lbfgs_anew():
+    """A grid update refits a live spline edge's coefficients: the pairs are dropped."""
+    model, data = _all_symbolic_xy()
+    model.unfix_symbolic(1, 1, 0)  # its spline live again
+    made, _ = _optimizers_made(model, data, steps=6, max_iter=3, grid_update_num=3,
+                               stop_grid_update_step=6)
+    assert made == 1 + 3

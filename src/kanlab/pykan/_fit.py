@@ -115,7 +115,9 @@ CONTINUATION_FAR = (FAR_CONTINUATION, FAR_WIDTHS)
 # optimiser per fit, helped Example_1's fit -> refine(10) -> fit (seeds 0-9, untrapped median
 # 7.1e-4 -> 5.5e-4, pykX) but cost Physics_4A its formula (cell 13 9e-15 -> 2.5e-4) and
 # Interp_10 cell 3 x0.62 -> x4.08: the update's refit moves the parameters under the kept
-# curvature pairs (docs/pykan_notebook_runs.md, the merged suite of 2026-12-05, 4th).
+# curvature pairs (docs/pykan_notebook_runs.md, the merged suite of 2026-12-05, 4th).  A network
+# with no live spline (every edge symbolic or removed) keeps its optimiser whatever this says: the
+# update cannot change its loss (kanlab.train._knot_moves.live_splines; experiment1 0.132 -> 3.5e-5).
 KEEP_MEMORY_BELOW = None
 # A trapped first interval (MSE above RETRY_TRAPPED_ABOVE of the labels' variance) is trained
 # again from up to this many fresh draws, and the fit goes on from one whose objective is under

@@ -20,7 +20,7 @@ from kanlab.train._dataset_checks import check_dataset
 from kanlab.train._diagnostics import warn_out_of_grid
 from kanlab.train._fit_trials import RecordedStep, first_step_both_ways, restore, run_trial
 from kanlab.train._history import History
-from kanlab.train._knot_moves import knot_move, knots_of
+from kanlab.train._knot_moves import knot_move, knots_of, live_splines
 from kanlab.train._magnitudes import MagnitudeCache
 from kanlab.train._objective import objective, penalties, rmse
 from kanlab.train._optim import LBFGS, Adam
@@ -199,8 +199,9 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
             history.grid_update_steps.append(step)
             precision.forget()
-            if knots is None or not knot_move(knots, model) <= cfg.keep_memory_below:
-                optimizer = _make_optimizer(model, cfg)  # curvature pairs refer to old knots
+            moved = knots is None or not knot_move(knots, model) <= cfg.keep_memory_below
+            if moved and live_splines(model):  # curvature pairs refer to old knots
+                optimizer = _make_optimizer(model, cfg)
         if grid_now and not both_ways and choose:  # the samples lie inside the fresh grids
             choose = False
             history.continuation_layers = choose_continuation(
