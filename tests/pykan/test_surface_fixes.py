@@ -194,14 +194,15 @@ def test_tree_is_plot_tree_and_returns_none():
     plt.close("all")
 
 
-def test_set_mode_takes_mask_n_and_fails_without_changing_the_edge():
+def test_set_mode_takes_mask_n_and_switches_an_unfixed_edge_to_zero():
     """``set_mode(l, i, j, 'ns', mask_n)`` sets the spline's mask to ``mask_n`` (it was ignored);
-    a refused ``'s'`` (no symbolic function yet) leaves the spline on (it switched it off)."""
+    ``'s'`` on an edge with no symbolic function yet switches the spline off and pykan's zero
+    function on (wild6: it was refused)."""
     model = _model()
     model(_x())
-    with pytest.raises(ValueError, match="no symbolic function"):
-        model.set_mode(0, 0, 0, "s")
-    assert float(model.act_fun[0].mask[0, 0]) == 1.0
+    model.set_mode(0, 0, 0, "s")
+    assert float(model.act_fun[0].mask[0, 0]) == 0.0
+    assert model.symbolic_fun[0].funs_name[0][0] == "0"
     model.fix_symbolic(0, 0, 0, "x", fit_params_bool=False, verbose=False)
     model.set_mode(0, 0, 0, "ns", mask_n=0.5)
     assert float(model.act_fun[0].mask[0, 0]) == 0.5

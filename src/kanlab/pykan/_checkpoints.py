@@ -193,7 +193,14 @@ class Checkpoints:
 
     def rewind(self, model_id: str):
         """The model as auto-saved at version ``model_id`` (``"round.state_id"``), carried on
-        in a new round under the same version (pykan: ``0.7`` goes on as ``1.7``, then ``1.8``)."""
+        in a new round under the same version (pykan: ``0.7`` goes on as ``1.7``, then ``1.8``).
+        As pykan's, the model rewound from moves to that round and version too."""
+        model = self.checkout(model_id)
+        self.round, self.state_id = model.round, model.state_id
+        return model
+
+    def checkout(self, model_id: str):
+        """The model of version ``model_id``, as :meth:`rewind` returns it; this model stays."""
         model = self.loadckpt(os.path.join(self.ckpt_path, str(model_id)))
         model.round, model.state_id = self.round + 1, int(str(model_id).split(".")[-1])
         model.history_log = self.history_lines()
@@ -202,8 +209,6 @@ class Checkpoints:
         if model.auto_save:
             model.auto_checkpoint()
         return model
-
-    checkout = rewind
 
     def copy(self):
         return copy.deepcopy(self)

@@ -96,6 +96,13 @@ class PykanExtras:
         from kanlab.pykan._input_ids import input_id
         return input_id(self)
 
+    @input_id.setter
+    def input_id(self, ids) -> None:
+        # pykan's is a plain tensor attribute: clones copy it over (model.input_id = src.input_id)
+        from kanlab.nn._width import check_ids
+        values = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        self.input_ids = check_ids(values, self.n_nodes[0])
+
     @property
     def n_mult(self) -> list[int]:
         """Multiplication nodes of every hidden level (pykan's: ``[2]`` for ``[2, [3, 2], 1]``;

@@ -86,7 +86,7 @@ def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None, log_h
     scores = _attribute(model, x)
     kept = [list(range(model.n_nodes[0]))]
     for level, s in enumerate(scores.node_scores[1:-1], start=1):
-        if mode == "manual" and active_neurons_id is not None:
+        if active_neurons_id is not None:  # pykan: given ids mean mode "manual"
             ids = _kept_ids(active_neurons_id, level, model.n_nodes)
             keep = sorted(ids) or [int(s.argmax())]
         else:
@@ -122,8 +122,11 @@ def set_mode(model, l, i, j, mode, mask_n=None) -> None:
     if mode not in ("n", "s", "ns", "sn", "0"):
         raise ValueError(f"mode must be 'n', 's', 'ns', 'sn' or '0', got {mode!r}")
     layer, sym = model.layers[l], model.symbolic[l]
-    if "s" in mode and int(sym.code[j, i]) == -1:  # checked before any mask changes
-        raise ValueError(f"edge ({l}, {i}, {j}) has no symbolic function: fix_symbolic it first")
+    if "s" in mode and int(sym.code[j, i]) == -1:
+        # pykan's edge that was never fixed holds its zero function ('0', affine all zero):
+        # switched on, its symbolic branch adds nothing
+        from kanlab.symbolic import LIBRARY
+        sym.set_edge(i, j, LIBRARY["0"], (0.0, 0.0, 0.0, 0.0))
     both = mode in ("ns", "sn") and mask_n is not None
     layer.mask[j, i] = float(mask_n) if both else 1.0 if "n" in mode else 0.0
     sym.mask[j, i] = 1.0 if "s" in mode else 0.0

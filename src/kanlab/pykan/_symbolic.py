@@ -55,7 +55,7 @@ def _name(name):
     if isinstance(name, Candidate):
         return name
     if callable(name):  # pykan accepts a bare torch function
-        return _candidate_from_callable(getattr(name, "__name__", "f"), name)
+        return _candidate_from_callable("anonymous", name)  # pykan's funs_name
     raise TypeError(f"fun_name must be a name or a function, got {type(name).__name__}")
 
 
@@ -323,8 +323,25 @@ class _SympyFunction:
         return sympy.Function(self.name)(u)
 
 
+class _SympyOfCallable:
+    """pykan's sympy form of a user's function: the function itself called on the sympy
+    argument (``lambda x: 0.75 * x`` gives ``0.75*x``), or, where it does not take sympy
+    (torch-only operations), an opaque ``sympy.Function`` of its name."""
+
+    def __init__(self, name: str, fn) -> None:
+        self.name, self.fn = name, fn
+
+    def __call__(self, u):
+        import sympy
+        try:
+            out = self.fn(u)
+        except Exception:  # noqa: BLE001 (a torch-only function: any error means "not sympy")
+            out = None
+        return out if isinstance(out, sympy.Basic) else sympy.Function(self.name)(u)
+
+
 def _candidate_from_callable(name: str, fn, complexity: int = 2) -> Candidate:
-    return Candidate(name, fn, _SympyFunction(name), int(complexity))
+    return Candidate(name, fn, _SympyOfCallable(name, fn), int(complexity))
 
 
 def add_symbolic(name: str, fun, c: int = 1, fun_singularity=None) -> None:

@@ -15,6 +15,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from kanlab.pykan._symbolic_rows import rows
+
 __all__ = ["LayerViews", "SPLINE_LAYOUT", "SplineView", "SymbolicView", "Window", "sparse_mask",
            "sparse_start"]
 
@@ -139,10 +141,12 @@ class SymbolicView:
     mask = property(lambda self: self._sym.mask, doc="``(out, in)``, as in pykan")
     affine = property(lambda self: self._sym.affine, doc="``(out, in, 4)``: a, b, c, d")
 
-    @property
-    def funs_name(self) -> list[list[str]]:
-        """``funs_name[j][i]``; ``'0'`` where the edge has no symbolic function (pykan's)."""
-        return [[n if n is not None else "0" for n in row] for row in self._sym.names]
+    # pykan's per-edge lists [j][i]; an assignment to an entry writes the edge
+    # (kanlab.pykan._symbolic_rows); '0' and the zero function where an edge has none
+    funs_name = property(lambda self: rows(self._sym, "funs_name"))
+    funs = property(lambda self: rows(self._sym, "funs"))
+    funs_sympy = property(lambda self: rows(self._sym, "funs_sympy"))
+    funs_avoid_singularity = property(lambda self: rows(self._sym, "funs_avoid_singularity"))
 
     def __call__(self, x: Tensor) -> Tensor:
         return self._sym(x)

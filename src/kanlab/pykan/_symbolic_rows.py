@@ -1,0 +1,97 @@
+"""pykan's per-edge lists of a symbolic layer: ``funs``, ``funs_sympy``,
+``funs_avoid_singularity`` and ``funs_name``, indexed ``[j][i]`` (output, input).
+
+pykan keeps four parallel Python lists per layer, and code that clones a model copies them
+entry by entry (``clone.symbolic_fun[l].funs[j][i] = src.symbolic_fun[l].funs[j][i]``).
+kanlab keeps one :class:`~kanlab.symbolic.Candidate` per edge; here each row is a list that
+writes an assignment through to the edge: the function or its sympy form replaced (a
+user candidate under the edge's name, the edge's ``a, b, c, d`` and mask kept), the name
+changed.  Writing back what the edge already holds changes nothing.  An edge with no
+symbolic function reads as pykan's unfixed edge, the zero function named ``'0'``.
+``funs_avoid_singularity`` reads kanlab's capped form of the function; a write to it is
+accepted and ignored (the capped form follows from the function).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from kanlab.symbolic import LIBRARY
+
+__all__ = ["EdgeRow", "rows"]
+
+NO_FUNCTION = -1  # kanlab.nn.SymbolicEdges' code of an edge without a function
+
+
+def _current(sym, i: int, j: int):
+    """The edge's candidate; pykan's unfixed edge (the zero function) where it has none; None
+    for a user's function this model does not know (loaded from a state_dict)."""
+    if int(sym.code[j, i]) == NO_FUNCTION:
+        return LIBRARY["0"]
+    try:
+        return sym.candidate_at(i, j)
+    except ValueError:
+        return None
+
+
+def _read(sym, i: int, j: int, kind: str):
+    candidate = _current(sym, i, j)
+    if candidate is None:
+        return None
+    if kind == "funs":
+        return candidate.fn
+    if kind == "funs_sympy":
+        return candidate.sympy_fn
+    if kind == "funs_name":
+        return candidate.name
+    from kanlab.pykan._singularity import for_candidate
+    return for_candidate(candidate)
+
+
+@torch.no_grad()
+def _write(sym, i: int, j: int, kind: str, value) -> None:
+    if kind == "funs_avoid_singularity" or value is _read(sym, i, j, kind) \
+            or (kind == "funs_name" and value == _read(sym, i, j, kind)):
+        return
+    from kanlab.pykan._symbolic import _candidate_from_callable
+    current = _current(sym, i, j)
+    if current is None:  # a user's function known by its code only: funs[j][i] names it
+        if kind != "funs":
+            raise ValueError(f"edge {i} -> {j} holds a user's function this model does not "
+                             f"know; assign symbolic_fun[l].funs[{j}][{i}] before {kind}")
+        current = _candidate_from_callable("anonymous", value)
+    if kind == "funs":
+        new = _candidate_from_callable(current.name, value)
+        new = dataclasses.replace(new, sympy_fn=current.sympy_fn) if current.name != "0" else new
+    elif kind == "funs_sympy":
+        new = dataclasses.replace(_candidate_from_callable(current.name, current.fn), sympy_fn=value)
+    else:
+        new = dataclasses.replace(current, name=str(value))
+    mask = float(sym.mask[j, i])
+    params = sym.affine[j, i].tolist() if int(sym.code[j, i]) != NO_FUNCTION else (0.0,) * 4
+    sym.set_edge(i, j, new, params)
+    sym.mask[j, i] = mask  # pykan's lists leave the masks alone
+    sym.regroup()
+
+
+class EdgeRow(list):
+    """Row ``j`` of one of pykan's per-edge lists; ``row[i] = value`` writes edge ``i -> j``."""
+
+    def __init__(self, sym, j: int, kind: str) -> None:
+        super().__init__(_read(sym, i, j, kind) for i in range(sym.in_features))
+        self._sym, self._j, self._kind = sym, j, kind
+
+    def __setitem__(self, i, value) -> None:
+        if not isinstance(i, int):
+            raise TypeError(f"symbolic_fun[l].{self._kind}[j][i] takes one int index i, got {i!r}")
+        _write(self._sym, i, self._j, self._kind, value)
+        super().__setitem__(i, _read(self._sym, i, self._j, self._kind))
+
+    def __reduce__(self):
+        return list, (list(self),)  # copied or pickled: a plain list, as pykan's
+
+
+def rows(sym, kind: str) -> list[EdgeRow]:
+    """pykan's ``symbolic_fun[l].<kind>``: one :class:`EdgeRow` per output ``j``."""
+    return [EdgeRow(sym, j, kind) for j in range(sym.out_features)]
