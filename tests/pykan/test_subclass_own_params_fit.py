@@ -68,15 +68,18 @@ def test_a_subclass_with_its_own_params_trains_them_through_its_hooks():
 
 def test_the_subclass_trains_as_on_pykan_without_a_penalty(tmp_path, monkeypatch):
     """The same subclass on pykan 0.2.8 (the oracle, same start: the sub-models' draws are
-    pykan's): 8 unpenalised steps with grid updates, first step RMSE 0.234 (kanlab 0.237),
-    the last 0.020–0.034 over four runs (pykan permutes the rows with numpy's global
-    generator, and L-BFGS amplifies the changed float32 sums; kanlab 0.034)."""
+    pykan's), 8 unpenalised steps with grid updates. pykan is not repeatable here even with
+    numpy seeded: over six runs its first step's RMSE 0.2255-0.234 and its last 0.0175-0.034
+    (kanlab 0.237 and 0.034, every run), hence the margins."""
     pytest.importorskip("kan")
     monkeypatch.chdir(tmp_path)
     src = inspect.getsource(sys.modules[__name__])
     ns = {}
     exec(compile(src.replace("from kanlab.pykan import KAN", "from kan import KAN"), "t", "exec"), ns)
-    theirs = ns["AutoEncoder"]().fit(_dataset(), steps=8, lamb=0.0)["train_loss"]
+    import numpy as np
+    theirs_model = ns["AutoEncoder"]()
+    np.random.seed(0)  # pykan's fit permutes the rows with numpy's global generator
+    theirs = theirs_model.fit(_dataset(), steps=8, lamb=0.0)["train_loss"]
     ours = AutoEncoder().fit(_dataset(), steps=8, lamb=0.0)["train_loss"]
-    assert abs(ours[0] / theirs[0] - 1) < 0.05
-    assert ours[-1] < 2.0 * theirs[-1]
+    assert abs(ours[0] / theirs[0] - 1) < 0.1
+    assert ours[-1] < 3.0 * theirs[-1]
