@@ -7,7 +7,9 @@ the cell source is ``exec``-ed; shell ``!`` and ``%`` lines are skipped), after
 ``from kan import`` / ``import kan`` became ``from kanlab.pykan import`` /
 ``import kanlab.pykan as kan``.  Each notebook runs in its own subprocess, in a
 scratch folder (pykan's ``./model`` checkpoints and figures land there), under
-a time budget.
+a time budget: a cell still running when it is spent is stopped (a timer signal; what it
+printed is kept) and the cells after it are not run; a child that does not stop (a call
+stuck outside Python) is killed 300 s later.
 
 The report gives cells run out of cells in total, per notebook and overall,
 and next to each other the key numbers the notebook printed (``train_loss``,
@@ -43,9 +45,11 @@ import math
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -81,6 +85,44 @@ _KEYED = re.compile(r"([A-Za-z_][A-Za-z_0-9 ]*?)\s*:\s*(" + _NUMBER + r")")
 _KEYS = ("train_loss", "test_loss", "reg", "pde loss", "bc loss", "l2", "loss")
 # pykan 0.1's progress bar; a notebook's own loop ("Step: 195 | Loss: 0.011", Community_1)
 _OLD_KEYS = {"train loss": "train_loss", "test loss": "test_loss", "Loss": "loss"}
+# A cell's text keeps its last _TEXT_KEEP characters, and the value of a last bare expression
+# is shown in at most _REPR_KEEP: pykan 0.1's `model.train(...)` returns the per-step results
+# dict, whose repr after 50 steps (~5000 characters) pushed the progress bar's losses out of
+# the text (55f4b39's hellokan cells 25 and 30 compared no number).
+_TEXT_KEEP = 4000
+_REPR_KEEP = 600
+
+
+class BudgetSpent(BaseException):
+    """Raised inside a running cell when the notebook's time budget runs out.
+
+    A BaseException, so that a notebook's own ``except Exception`` does not swallow it."""
+
+
+def _raise_budget_spent(signum, frame):
+    raise BudgetSpent
+
+
+def _arm_budget(seconds: float) -> bool:
+    """Raise :class:`BudgetSpent` in this (main) thread after ``seconds`` (``0`` disarms).
+
+    Returns False, doing nothing, where no interval timer can be set (not the main thread,
+    no ``setitimer``): the budget is then checked between cells only."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return False
+    if seconds > 0:
+        signal.signal(signal.SIGALRM, _raise_budget_spent)
+    # then again every second: a bare ``except:`` in the cell's code (pykan's own fits have
+    # them) swallows one BudgetSpent, not all of them
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.0), 1.0 if seconds > 0 else 0.0)
+    return True
+
+
+def _short_repr(value) -> str:
+    text = repr(value)
+    if len(text) <= _REPR_KEEP:
+        return text
+    return f"{text[:_REPR_KEEP - 100]} ... ({len(text)} characters) ... {text[-80:]}"
 
 
 def rewrite_imports(source: str) -> str:
@@ -164,13 +206,17 @@ def _run_cells(path, cells, namespace, budget, out, rewrite, plt) -> dict:
     for cell in cells:
         record = {"index": cell["index"], "ok": False, "error": None, "seconds": 0.0,
                   "cpu": 0.0, "text": ""}
-        if time.perf_counter() - start > budget:
+        left = budget - (time.perf_counter() - start)
+        if left <= 0:
             record["error"] = "not run: notebook time budget spent"
             results.append(record)
             continue
         buf = io.StringIO()
         t0, c0 = time.perf_counter(), time.process_time()
         try:
+            # the budget holds inside a cell too (a one-cell PDE loop ran 14 min on a 300 s
+            # budget): a timer stops the cell, keeping what it printed
+            _arm_budget(left)
             code = compile(rewrite(cell["source"]), f"{path.name}[{cell['index']}]", "exec")
             # the value of a last bare expression is printed, as jupyter would
             tree = __import__("ast").parse(rewrite(cell["source"]))
@@ -184,18 +230,22 @@ def _run_cells(path, cells, namespace, budget, out, rewrite, plt) -> dict:
                     value = eval(compile(ast.Expression(last.value), code.co_filename, "eval"),
                                  namespace)
                     if value is not None:
-                        print(repr(value))
+                        print(_short_repr(value))
                 else:
                     exec(code, namespace)
+            _arm_budget(0)
             record["ok"] = True
+        except BudgetSpent:
+            record["error"] = "stopped: notebook time budget spent inside this cell"
         except BaseException as exc:  # noqa: BLE001 - a cell's failure is a result
+            _arm_budget(0)
             if isinstance(exc, KeyboardInterrupt):
                 raise
             tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
             record["error"] = "".join(tb[-3:])[-1500:]
         record["seconds"] = time.perf_counter() - t0
         record["cpu"] = time.process_time() - c0  # this process's user + sys, all threads
-        record["text"] = buf.getvalue()[-4000:]
+        record["text"] = buf.getvalue()[-_TEXT_KEEP:]
         plt.close("all")
         results.append(record)
         if out is not None:

@@ -224,3 +224,50 @@ def test_a_notebook_killed_by_a_signal_is_reported_not_a_crash(tmp_path):
     assert len(data["cells"]) == len(data["reference"]) == 3
     assert not any(c["ok"] for c in data["cells"][1:])
     assert "killed" in data["cells"][-1]["error"]
+
+
+def test_a_cell_running_past_the_budget_is_stopped_and_keeps_its_output(tmp_path):
+    """A one-cell loop longer than the budget (375baaf's Example_6B_PDE ran 14 min on a 300 s
+    budget) is stopped inside the cell, a bare ``except:`` swallowing the first stop: the cell
+    reports "stopped" with the losses it printed, and the cells after it are not run (before,
+    the child ran on until its kill at budget + 300 s, and the cell's output was lost)."""
+    import json
+    runner = load_runner()
+    loop = ("import time\n"
+            "try:\n    time.sleep(3)\nexcept:\n    pass\n"
+            "step = 0\n"
+            "while True:\n"
+            "    step += 1\n"
+            "    print(f'step {step} | loss: 0.5')\n"
+            "    time.sleep(0.05)\n")
+    nb = {"cells": [{"cell_type": "code", "source": ["x = 1"], "outputs": []},
+                    {"cell_type": "code", "source": [loop], "outputs": []},
+                    {"cell_type": "code", "source": ["y = 2"], "outputs": []}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "endless.ipynb"
+    path.write_text(json.dumps(nb))
+    data = runner.run_in_subprocess(path, budget=2)
+    first, endless, after = data["cells"]
+    assert first["ok"] and not endless["ok"] and not after["ok"]
+    assert endless["error"].startswith("stopped")
+    assert runner.key_numbers(endless["text"]) == {"loss": 0.5}
+    assert after["error"].startswith("not run")
+
+
+def test_a_long_last_value_does_not_push_the_losses_out_of_the_cell_s_text(tmp_path, monkeypatch):
+    """pykan 0.1's ``model.train(...)`` as a cell's last line returns the per-step results dict;
+    its repr after 50 steps pushed the progress bar out of the kept text, so 55f4b39's hellokan
+    cells 25 and 30 compared no loss. The value is shown shortened."""
+    import json
+    runner = load_runner()
+    cell = ("print('train_loss: 4.7e-03 | test_loss: 4.8e-03')\n"
+            "{'train_loss': [0.123456789] * 2000}")
+    nb = {"cells": [{"cell_type": "code", "source": [cell], "outputs": []}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "results.ipynb"
+    path.write_text(json.dumps(nb))
+    monkeypatch.chdir(tmp_path)
+    (record,) = runner.run_notebook(path, budget=60)["cells"]
+    assert record["ok"]
+    assert runner.key_numbers(record["text"]) == {"train_loss": 4.7e-3, "test_loss": 4.8e-3}
+    assert "{'train_loss': [0.123456789, " in record["text"]  # the value's head is still shown

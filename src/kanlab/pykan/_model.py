@@ -311,6 +311,9 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         kwargs = {k: v for k, v in locals().items() if k not in ("self", "dataset")}
         from kanlab._threads import one_thread
         from kanlab.pykan._fit import fit
+        from kanlab.pykan._hooks_fit import fit_on_hooks, overrides_params
+        if overrides_params(self, KAN):  # a subclass training its own modules (pykan's loop)
+            fit = fit_on_hooks
         with one_thread():
             return fit(self, dataset, **kwargs)
 
