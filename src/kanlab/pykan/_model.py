@@ -312,10 +312,10 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         from kanlab._threads import one_thread
         from kanlab.pykan._fit import fit
         from kanlab.pykan._hooks_fit import fit_on_hooks, overrides_params
-        if overrides_params(self, KAN):  # a subclass training its own modules (pykan's loop)
-            fit = fit_on_hooks
+        # a subclass training its own modules runs pykan's loop over its hooks
+        train = fit_on_hooks if overrides_params(self, KAN) else fit
         with one_thread():
-            return fit(self, dataset, **kwargs)
+            return train(self, dataset, **kwargs)
 
     def get_params(self):
         return list(self.parameters())
