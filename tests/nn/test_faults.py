@@ -71,11 +71,11 @@ def test_keyboard_interrupt_in_update_grid_restores_every_layer(monkeypatch):
     before = {k: v.clone() for k, v in model.state_dict().items()}
     real, calls = _grid.update_layer_grid, []
 
-    def interrupted(layer, x, grid_eps=1.0, max_change=None):
+    def interrupted(layer, x, *args, **kwargs):
         calls.append(layer)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        real(layer, x, grid_eps, max_change)
+        real(layer, x, *args, **kwargs)
 
     monkeypatch.setattr(_grid, "update_layer_grid", interrupted)
     with pytest.raises(KeyboardInterrupt):
