@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from kanlab.pykan._lbfgs import LBFGS
+from kanlab.pykan._loop_step import take_step
 
 __all__ = ["fit_on_hooks", "overrides_params"]
 
@@ -100,17 +101,7 @@ def fit_on_hooks(model, dataset, *, opt="LBFGS", steps=100, log=1, lamb=0.0, lam
             if (update_grid and step % every == 0 and step < stop_grid_update_step
                     and step >= start_grid_update_step):
                 model.update_grid(x_tr[idx])
-            if opt == "LBFGS":
-                def closure():
-                    optimizer.zero_grad()
-                    loss = objective(idx)
-                    loss.backward()
-                    return loss
-                optimizer.step(closure)
-            else:
-                optimizer.zero_grad()
-                objective(idx).backward()
-                optimizer.step()
+            take_step(optimizer, opt, objective, idx)
             with torch.no_grad():  # at the step's point (pykan keeps the closure's last
                 # evaluation, which can be a rejected trial point of the line search)
                 train = loss_fn(model.forward(x_tr[idx]), y_tr[idx])

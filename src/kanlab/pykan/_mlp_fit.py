@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from kanlab.pykan._lbfgs import LBFGS
+from kanlab.pykan._loop_step import take_step
 
 __all__ = ["fit_mlp"]
 
@@ -66,17 +67,7 @@ def fit_mlp(model, dataset, *, opt, steps, log, lamb, lamb_l1, lamb_entropy, los
     try:
         for step in bar:
             idx = None if full else torch.randperm(n_tr, generator=gen, device="cpu")[:batch]
-            if opt == "LBFGS":
-                def closure():
-                    optimizer.zero_grad()
-                    loss = objective(idx)
-                    loss.backward()
-                    return loss
-                optimizer.step(closure)
-            else:
-                optimizer.zero_grad()
-                objective(idx).backward()
-                optimizer.step()
+            take_step(optimizer, opt, objective, idx)
             with torch.no_grad():
                 t_idx = (None if full or batch >= n_te
                          else torch.randperm(n_te, generator=gen, device="cpu")[:batch])
