@@ -25,8 +25,8 @@ from torch import Tensor
 
 from kanlab.nn._symbolic_edges import NO_FUNCTION, SymbolicEdges
 from kanlab.pykan._legacy import available_device
+from kanlab.pykan._symbolic_rows import rows
 from kanlab.pykan import utils as _utils
-from kanlab.pykan._singularity import for_candidate
 
 # the layer and the names pykan's module imports from utils (``from kan.Symbolic_KANLayer
 # import *``), read through to kanlab.pykan.utils by __getattr__ below
@@ -37,10 +37,6 @@ def __getattr__(name: str):
     if name in _utils.__all__:
         return getattr(_utils, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _zero(x: Tensor) -> Tensor:
-    return x * 0.0
 
 
 def _size(name: str, value) -> int:
@@ -122,29 +118,13 @@ class Symbolic_KANLayer(SymbolicEdges):
         return postacts.sum(-1), postacts
 
     # ------------------------------------------------------------------ pykan's tables
-    def _candidates(self):
-        return [[self.candidate_at(i, j, c) if c != NO_FUNCTION else None
-                 for i, c in enumerate(row)] for j, row in enumerate(self.code.tolist())]
-
-    @property
-    def funs_name(self) -> list[list[str]]:
-        """``funs_name[j][i]``; ``'0'`` for an edge without a function."""
-        return [[c.name if c is not None else "0" for c in row] for row in self._candidates()]
-
-    @property
-    def funs(self) -> list[list]:
-        return [[c.fn if c is not None else _zero for c in row] for row in self._candidates()]
-
-    @property
-    def funs_sympy(self) -> list[list]:
-        return [[c.sympy_fn if c is not None else _zero for c in row]
-                for row in self._candidates()]
-
-    @property
-    def funs_avoid_singularity(self) -> list[list]:
-        """pykan's ``f(x, y_th) -> (threshold, value)`` per edge (kanlab's capping)."""
-        return [[for_candidate(c) if c is not None else (lambda x, y_th: ((), x * 0.0))
-                 for c in row] for row in self._candidates()]
+    # pykan's per-edge lists [j][i], shared with a model's symbolic_fun[l]
+    # (kanlab.pykan._symbolic_rows): an assignment to an entry writes the edge; '0' and the
+    # zero function where an edge has none
+    funs_name = property(lambda self: rows(self, "funs_name"))
+    funs = property(lambda self: rows(self, "funs"))
+    funs_sympy = property(lambda self: rows(self, "funs_sympy"))
+    funs_avoid_singularity = property(lambda self: rows(self, "funs_avoid_singularity"))
 
     # ------------------------------------------------------------------ editing
     def _edge(self, i, j) -> tuple[int, int]:
