@@ -1,4 +1,4 @@
-"""Patterns from the sixth round of public pykan code (``benchmarks/pykan_user_cases/round6.py``):
+"""Patterns from the sixth round of public pykan code (``benchmarks/pykan_user_cases/round6_edges.py``, ``round6_tools.py``):
 ``prune_node(active_neurons_id=...)`` without ``mode``, edges fixed to Python functions read
 back in ``symbolic_formula``, ``input_id`` copied into a clone, ``set_mode`` on an edge never
 fixed, and ``rewind`` moving the model it is called on to the new round."""
