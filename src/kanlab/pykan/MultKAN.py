@@ -1,7 +1,7 @@
 """``kan.MultKAN``: the model class (see :mod:`kanlab.pykan._model`)."""
 from kanlab.pykan._lbfgs import LBFGS
 from kanlab.pykan._model import KAN, MultKAN
-from kanlab.pykan._symbolic import SYMBOLIC_LIB
+from kanlab.pykan._symbolic_library import SYMBOLIC_LIB
 from kanlab.pykan.KANLayer import KANLayer
 from kanlab.pykan.Symbolic_KANLayer import Symbolic_KANLayer
 from kanlab.pykan.hypothesis import plot_tree

@@ -141,7 +141,7 @@ class Symbolic_KANLayer(SymbolicEdges):
         become ``(1, 0, 1, 0)`` (``random``: each ``U(-1, 1)`` from torch's global generator)
         and None is returned; with them (a name only) they are fitted to ``y ≈ c · f(a · x +
         b) + d`` and R² is returned (a tensor; printed with ``verbose``)."""
-        from kanlab.pykan._symbolic import _candidate_from_callable, _name
+        from kanlab.pykan._symbolic_names import _candidate_from_callable, _name
         i, j = self._edge(i, j)
         named = isinstance(fun_name, str)
         if not named and not callable(fun_name):

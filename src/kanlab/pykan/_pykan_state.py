@@ -268,7 +268,7 @@ def _add_constant(sym, j: int, value: float) -> None:
         return
     free = (sym.code[j] == NO_FUNCTION).nonzero().flatten().tolist()
     i = free[0] if free else 0
-    from kanlab.pykan._symbolic import _lookup
+    from kanlab.pykan._symbolic_names import _lookup
     sym.set_edge(i, j, _lookup("0"), [0.0, 0.0, 0.0, value])
 
 
@@ -351,7 +351,7 @@ def load_checkpoint(cls, path, map_location=None):
                         device=device, dtype=dtype, extrapolate="extended")
     except (TypeError, ValueError) as exc:  # say which file holds the bad value
         raise ValueError(f"{config_file}: {exc}") from exc
-    from kanlab.pykan._symbolic import _name
+    from kanlab.pykan._symbolic_names import _name
     for l, sym in enumerate(model.symbolic):  # the names first: load_state keeps them
         for j, row in enumerate(_names(config, l, sym, config_file)):
             for i, name in enumerate(row):

@@ -1,6 +1,7 @@
 """pykan's symbolic API (``fix_symbolic``, ``suggest_symbolic``, ``auto_symbolic``,
-``symbolic_formula``, ``ex_round``, ``add_symbolic``, ``SYMBOLIC_LIB``) on
-:mod:`kanlab.symbolic`.
+``symbolic_formula``, ``ex_round``) on :mod:`kanlab.symbolic` (pykan's names for its
+functions: :mod:`kanlab.pykan._symbolic_names`; ``add_symbolic`` and ``SYMBOLIC_LIB``:
+:mod:`kanlab.pykan._symbolic_library`).
 
 ``a_range``/``b_range`` (pykan's default ``(-10, 10)`` each) bound the fitted
 ``a, b`` as in pykan: kanlab's fitter searches ``a, b`` from the data (every
@@ -19,50 +20,12 @@ import numpy as np
 import torch
 
 from kanlab import symbolic as _sym
-from kanlab.symbolic import LIBRARY, Candidate
-from kanlab.pykan._ranking import (PykanChoice, candidate_complexity, pykan_complexity,
-                                   pykan_losses, pykan_order)
+from kanlab.pykan._ranking import PykanChoice, pykan_complexity, pykan_losses, pykan_order
+from kanlab.pykan._symbolic_library import SYMBOLIC_LIB
+from kanlab.pykan._symbolic_names import _lib, _name
 
 __all__ = ["fix_symbolic", "suggest_symbolic", "auto_symbolic", "symbolic_formula", "ex_round",
-           "add_symbolic", "SYMBOLIC_LIB", "column_function"]
-
-# pykan's names that kanlab spells differently
-_ALIASES = {"x^0.5": "sqrt", "1/x^0.5": "1/sqrt", "1/sqrt(x)": "1/sqrt", "sign": "sgn",
-            "cos": "cos", "x^1": "x"}
-
-
-def _pykan_only(name: str):
-    """A function pykan's table names but kanlab's library leaves out of its searches
-    (``1/x^5``): usable by name in ``fix_symbolic``, never suggested; None for other names."""
-    if name == "1/x^5":
-        from kanlab.symbolic._library import _pow
-        return _pow(-5)
-    return None
-
-
-def _lookup(name):
-    """The candidate a pykan name stands for (aliases, ``1/x^5`` too); None if none."""
-    name = _ALIASES.get(name, name)
-    return LIBRARY[name] if name in LIBRARY else _pykan_only(name)
-
-
-def _name(name):
-    if isinstance(name, str):
-        found = _lookup(name)
-        if found is None:
-            raise ValueError(f"unknown symbolic function {name!r}; known: {list(LIBRARY)}")
-        return found
-    if isinstance(name, Candidate):
-        return name
-    if callable(name):  # pykan accepts a bare torch function
-        return _candidate_from_callable("anonymous", name)  # pykan's funs_name
-    raise TypeError(f"fun_name must be a name or a function, got {type(name).__name__}")
-
-
-def _lib(lib):
-    if lib is None:
-        return None
-    return [_ALIASES.get(n, n) if isinstance(n, str) else n for n in lib]
+           "column_function"]
 
 
 def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, verbose,
@@ -310,96 +273,3 @@ def ex_round(ex1, n_digit: int):
     floats = {a: sympy.Float(round(float(a), int(n_digit)))
               for a in sympy.preorder_traversal(ex1) if isinstance(a, sympy.Float)}
     return ex1.xreplace(floats)
-
-
-class _SympyFunction:
-    """A named sympy function of one argument, picklable (unlike a local lambda)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __call__(self, u):
-        import sympy
-        return sympy.Function(self.name)(u)
-
-
-class _SympyOfCallable:
-    """pykan's sympy form of a user's function: the function itself called on the sympy
-    argument (``lambda x: 0.75 * x`` gives ``0.75*x``), or, where it does not take sympy
-    (torch-only operations), an opaque ``sympy.Function`` of its name."""
-
-    def __init__(self, name: str, fn) -> None:
-        self.name, self.fn = name, fn
-
-    def __call__(self, u):
-        import sympy
-        try:
-            out = self.fn(u)
-        except Exception:  # noqa: BLE001 (a torch-only function: any error means "not sympy")
-            out = None
-        return out if isinstance(out, sympy.Basic) else sympy.Function(self.name)(u)
-
-
-def _candidate_from_callable(name: str, fn, complexity: int = 2) -> Candidate:
-    return Candidate(name, fn, _SympyOfCallable(name, fn), int(complexity))
-
-
-def add_symbolic(name: str, fun, c: int = 1, fun_singularity=None) -> None:
-    """Add ``fun`` (a torch function of one tensor) to the library under ``name``.
-
-    A function that autograd cannot differentiate gets a numerical derivative
-    (kanlab's fitter warns about it; see :class:`kanlab.symbolic.Candidate`).
-    """
-    _sym.register(name, fun, _SympyFunction(name), int(c), overwrite=True)
-
-
-class _Library(dict):
-    """``SYMBOLIC_LIB``: pykan's table, read from kanlab's live library: ``name -> (fn,
-    sympy_fn, complexity, fn_avoiding_singularity)`` (the last as
-    :mod:`kanlab.pykan._singularity`'s helpers).  Iterating lists kanlab's names; every
-    name of pykan's table (``x^0.5``, ``1/sqrt(x)``, ``1/x^5``, ...) can be looked up."""
-
-    @staticmethod
-    def _entry(c):
-        from kanlab.pykan._singularity import for_candidate
-        return c.fn, c.sympy_fn, candidate_complexity(c), for_candidate(c)
-
-    def _live(self):
-        return {n: self._entry(c) for n, c in LIBRARY.items()}
-
-    def keys(self):
-        return self._live().keys()
-
-    def __getitem__(self, key):
-        found = _lookup(key) if isinstance(key, str) else None
-        if found is None:
-            raise KeyError(key)
-        return self._entry(found)
-
-    def __contains__(self, key):
-        return isinstance(key, str) and _lookup(key) is not None
-
-    def __iter__(self):
-        return iter(LIBRARY)
-
-    def __len__(self):
-        return len(LIBRARY)
-
-    def items(self):
-        return self._live().items()
-
-    def values(self):
-        return self._live().values()
-
-    def get(self, key, default=None):
-        return self[key] if key in self else default
-
-    def copy(self) -> dict:
-        """A plain dict of the entries (``lib = SYMBOLIC_LIB.copy(); lib.pop('0')``)."""
-        return self._live()
-
-    def __repr__(self):
-        return repr(self._live())
-
-
-SYMBOLIC_LIB = _Library()

@@ -23,7 +23,7 @@ def as_selecting_mask(sym) -> None:
     """Rewrite ``sym`` (a :class:`kanlab.nn.SymbolicEdges`) in place from pykan's meaning of
     its mask and blank edges to kanlab's (see the module doc); a layer already in kanlab's
     meaning (masks 0/1, every switched-on edge with a function) is left as it is."""
-    from kanlab.pykan._symbolic import _lookup
+    from kanlab.pykan._symbolic_names import _lookup
     from kanlab.symbolic._library import CODES
     weight = sym.mask.clone()
     sym.affine[..., 2:].mul_(torch.where(weight != 0, weight, 1.0)[..., None])

@@ -54,7 +54,7 @@ def _write(sym, i: int, j: int, kind: str, value) -> None:
     if kind == "funs_avoid_singularity" or value is _read(sym, i, j, kind) \
             or (kind == "funs_name" and value == _read(sym, i, j, kind)):
         return
-    from kanlab.pykan._symbolic import _candidate_from_callable
+    from kanlab.pykan._symbolic_names import _candidate_from_callable
     current = _current(sym, i, j)
     if current is None:  # a user's function known by its code only: funs[j][i] names it
         if kind != "funs":

@@ -15,7 +15,8 @@ import torch
 from kanlab._validation import check_int
 from kanlab.pykan._args import as_tensor_in_place as _in_place
 from kanlab.pykan._legacy import available_device, seed_globals
-from kanlab.pykan._symbolic import SYMBOLIC_LIB, add_symbolic, column_function, ex_round
+from kanlab.pykan._symbolic import column_function, ex_round
+from kanlab.pykan._symbolic_library import SYMBOLIC_LIB, add_symbolic
 from kanlab.train._datasets import label_inputs
 
 __all__ = ["create_dataset", "create_dataset_from_data", "ex_round", "add_symbolic",
@@ -192,7 +193,7 @@ def fit_params(x, y, fun, a_range=(-10, 10), b_range=(-10, 10), grid_number=101,
     the bounds ``a_range``, ``b_range``; ``grid_number`` and ``iteration`` (pykan's sweep)
     are accepted and unused.
     """
-    from kanlab.pykan._symbolic import _candidate_from_callable
+    from kanlab.pykan._symbolic_names import _candidate_from_callable
     from kanlab.pykan._fit_params import fit_edge  # one-valued x: pykan's constant
     params, r2 = fit_edge(x, y, _candidate_from_callable("f", fun), a_range=a_range,
                           b_range=b_range)
