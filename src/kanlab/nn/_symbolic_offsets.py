@@ -29,46 +29,42 @@ from kanlab.nn._symbolic_edges import NO_FUNCTION
 __all__ = ["settle_symbolic_offsets"]
 
 
-def _readers(symbolic, j: int) -> list[int]:
-    """Outputs ``k`` whose edge ``j -> k`` holds a symbolic function (active or not)."""
-    return [k for k in range(symbolic.code.shape[0]) if int(symbolic.code[k, j]) != NO_FUNCTION]
-
-
 def _move_offsets(model, l: int) -> None:
     """Offsets of layer ``l``'s symbolic edges into layer ``l + 1``'s arguments, per node."""
     into, out_of = model.symbolic[l], model.symbolic[l + 1]
-    spline_next = model.layers[l + 1].mask.detach()
+    # host copies, read once (on a GPU every element read would wait for the device)
+    spline_read = (model.layers[l + 1].mask.detach() != 0).any(dim=0).cpu().tolist()  # per node
+    code_in, mask_in = into.code.cpu().tolist(), into.mask.detach().cpu().tolist()
+    code_out, mask_out = out_of.code.cpu().tolist(), out_of.mask.detach().cpu().tolist()
     n_add = model.n_nodes[l + 1] - len(model.arities[l + 1])
     for j in range(n_add):  # node j of level l + 1 is subnode j of layer l
-        if bool((spline_next[:, j] != 0).any()):
+        if spline_read[j]:
             continue  # a spline (or its base branch) reads the node
-        readers = _readers(out_of, j)
-        if not readers or not any(float(out_of.mask[k, j]) != 0 for k in readers):
+        # every edge with a function (a masked one too, should it be switched back on)
+        readers = [k for k, row in enumerate(code_out) if row[j] != NO_FUNCTION]
+        if not any(mask_out[k][j] != 0 for k in readers):
             continue
-        writers = [i for i in range(into.code.shape[1])
-                   if int(into.code[j, i]) != NO_FUNCTION and float(into.mask[j, i]) == 1.0]
+        writers = [i for i, c in enumerate(code_in[j]) if c != NO_FUNCTION and mask_in[j][i] == 1.0]
         if not writers:
             continue
         offset = into.affine[j, writers, 3].sum()
-        if float(offset) == 0.0:
-            continue
         into.affine[j, writers, 3] = 0.0
-        # every edge with a function (a masked one too, should it be switched back on)
         out_of.affine[readers, j, 1] += out_of.affine[readers, j, 0] * offset
 
 
 def _principal_phases(symbolic) -> None:
     """Every periodic edge's phase ``b`` moved by whole periods into ``[-p/2, p/2)``."""
-    for j, row in enumerate(symbolic.code.tolist()):
+    phases = symbolic.affine.detach()[..., 1].cpu().tolist()
+    for j, row in enumerate(symbolic.code.cpu().tolist()):
         for i, code in enumerate(row):
             if code == NO_FUNCTION:
                 continue
             period = getattr(symbolic.candidate_at(i, j, code), "period", None)
-            if period is None:
+            b = phases[j][i]
+            if period is None or not math.isfinite(b):
                 continue
-            b = float(symbolic.affine[j, i, 1])
             turns = math.floor(b / period + 0.5)
-            if turns != 0 and math.isfinite(b):
+            if turns != 0:
                 symbolic.affine[j, i, 1] = b - turns * period
 
 
