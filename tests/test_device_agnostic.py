@@ -97,7 +97,8 @@ def test_plots_of_a_model_on_device():
         plotting.plot_compare(model, _target, ranges=[(-1, 1), (-1, 1)])
         model.auto_symbolic(lib=["x", "x^2", "sin"], x=x, r2_threshold=0.0)
         plotting.plot_edge_in_use(model, x)  # a symbolic edge against its former spline
-    matplotlib.pyplot.close("all")
+    import matplotlib.pyplot as plt  # (not imported by kanlab.plotting)
+    assert plt.get_fignums() == []  # every figure is a plain Figure, none left open in pyplot
 
 
 def test_generator_draws_ignore_the_default_device():
