@@ -9,6 +9,7 @@ import torch
 
 from kanlab import pykan
 from kanlab.nn import _carried_functions
+from kanlab.symbolic import LIBRARY
 
 
 def _fixed(fn):
@@ -55,6 +56,7 @@ def test_state_dict_file_keeps_its_keys_and_loads_weights_only():
 def test_state_dict_in_another_process_needs_the_name_registered(monkeypatch):
     """Another process (this one's candidates forgotten) restores a function registered with
     ``add_symbolic`` by its name; an unregistered Python function fails saying what to do."""
+    monkeypatch.setitem(LIBRARY, "half_sin_r7", None)  # removed again after the test
     pykan.add_symbolic("half_sin_r7", lambda x: 0.5 * torch.sin(x))
     named = pykan.KAN(width=[2, 2, 1], grid=3, k=3, seed=0, auto_save=False)
     named.fix_symbolic(0, 0, 1, "half_sin_r7", fit_params_bool=False)
