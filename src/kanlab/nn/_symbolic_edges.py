@@ -11,8 +11,8 @@ exactly one of the two branches (both masks 0: the edge is removed).
 The state is tensors only, so ``state_dict`` works like any module's: the
 constants are the ``affine`` parameter and each edge's function is an
 integer ``code`` into :data:`kanlab.symbolic._library.CODES` (``-1``: none;
-``-2``: a user candidate, which lives in this module only and cannot be
-restored into a fresh model).
+``-2``: a user candidate, which lives in this module and travels in the
+``state_dict``'s metadata: :mod:`kanlab.nn._carried_functions`).
 
 *Singularity avoidance* (pykan's ``singularity_avoiding``): with
 :attr:`SymbolicEdges.y_th` set, an edge whose ``f`` is non-finite or larger
@@ -34,6 +34,7 @@ from typing import Iterator
 import torch
 from torch import Tensor, nn
 
+from kanlab.nn import _carried_functions as carried
 from kanlab.nn._stamp import Stamped
 
 __all__ = ["SymbolicEdges", "NO_FUNCTION", "CUSTOM_FUNCTION"]
@@ -272,24 +273,47 @@ class SymbolicEdges(Stamped, nn.Module):
         from kanlab.symbolic._library import LIBRARY
         state = self.__dict__.copy()
         state["_groups"] = []
-        state["custom"] = {key: (_ByName(c.name) if LIBRARY.get(c.name) is c else c)
-                           for key, c in self.custom.items()}
+        # by name where registered; else the candidate, by name only where its function
+        # cannot be pickled (a lambda: kanlab.nn._carried_functions)
+        state["custom"] = {key: (carried.ByName(c.name) if LIBRARY.get(c.name) is c
+                                 else carried.Held(c)) for key, c in self.custom.items()}
         return state
 
     def __setstate__(self, state: dict) -> None:
-        from kanlab.symbolic._library import LIBRARY
         custom = state.get("custom", {})
         for key, c in list(custom.items()):
-            if isinstance(c, _ByName):
-                if c.name not in LIBRARY:
-                    raise ValueError(f"symbolic edge {key} uses the candidate {c.name!r}, which "
-                                     "is not registered in this process; register it first")
-                custom[key] = LIBRARY[c.name]
+            if isinstance(c, _ByName):  # pickled by an earlier kanlab
+                c = carried.ByName(c.name)
+            custom[key] = carried.resolve(key, c)
         self.__dict__.update(state)
         self.regroup()
 
-    def _load_from_state_dict(self, *args, **kwargs):
-        super()._load_from_state_dict(*args, **kwargs)
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """torch's ``state_dict``; the user candidates of this module's edges travel in its
+        metadata (:mod:`kanlab.nn._carried_functions`), the keys are torch's."""
+        out = super().state_dict(*args, destination=destination, prefix=prefix,
+                                 keep_vars=keep_vars)
+        meta = getattr(out, "_metadata", None)
+        if self.custom and meta is not None:
+            meta.setdefault(prefix[:-1], {})[carried.KEY] = carried.carry(self.custom)
+        return out
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+        # user candidates: kept where the edge still holds one, else the carried ones
+        self.custom = {key: c for key, c in self.custom.items()
+                       if int(self.code[key[1], key[0]]) == CUSTOM_FUNCTION}
+        problems = carried.restore((local_metadata or {}).get(carried.KEY, {}), self.code,
+                                   self.custom, CUSTOM_FUNCTION)
+        # (torch passes strict=True here whatever the caller asked: always an error)
+        error_msgs.extend(f"{prefix}code: {p}" for p in problems)
+        with torch.no_grad():  # not restored: the edge holds no function (torch raises after)
+            for j, row in enumerate(self.code.tolist()):
+                for i, code in enumerate(row):
+                    if code == CUSTOM_FUNCTION and (i, j) not in self.custom:
+                        self.code[j, i], self.mask[j, i] = NO_FUNCTION, 0.0
         self.regroup()  # codes and mask may have changed
 
     def extra_repr(self) -> str:
@@ -298,7 +322,7 @@ class SymbolicEdges(Stamped, nn.Module):
 
 
 class _ByName:
-    """A registered candidate in a pickle, by its library name."""
+    """A registered candidate in a pickle by an earlier kanlab, by its library name."""
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -96,7 +96,11 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     zero unless ``affine_trainable``).
 
     ``affine_trainable=True`` is refused (ValueError): pykan then trains a scale and a bias
-    per node (``node_scale``, ``node_bias``, ``subnode_*``), which kanlab's nodes do not have.
+    per node (``node_scale``, ``node_bias``, ``subnode_*``), which kanlab's nodes do not have
+    (the engine's forward pass, its fused kernel, pruning, refining and the formula would each
+    have to carry them: docs/pykan_notebook_runs.md, wild7).  The edges' own scales
+    (``scale_base``, ``scale_sp``) and the splines' constants span the same functions inside
+    the grids.
 
     ``sparse_init`` starts sparse (:func:`kanlab.pykan._views.sparse_start`): the splines
     off pykan's nearest-neighbour pattern start at zero weight, every edge stays trainable.
@@ -128,7 +132,10 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         if affine_trainable:
             raise ValueError("affine_trainable=True: kanlab's nodes have no scale or bias to "
                              "train (pykan's node_scale, node_bias, subnode_scale, "
-                             "subnode_bias); build the model with affine_trainable=False")
+                             "subnode_bias); build the model with affine_trainable=False: "
+                             "each edge's scale_base and scale_sp already scale what reaches "
+                             "a node, and a spline holds a constant inside its grid, so the "
+                             "functions the model can learn are the same there")
         device = _legacy.available_device(device)
         _legacy.seed_globals(as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=as_int("grid", grid), k=as_int("k", k),

@@ -135,8 +135,9 @@ def test_symmetry(model, x, group, dependence_th=1e-3):
 
 
 def test_symmetry_var(model, x, input_vars, symmetry_var):
-    """Share of rows where ``f``'s gradient is parallel to ``symmetry_var``'s (cosine > 0.9);
-    prints it and whether it suggests the symmetry; returns the share."""
+    """Per row, ``|cos|`` of the angle between ``f``'s gradient and ``symmetry_var``'s over the
+    symbols ``symmetry_var`` holds; prints the share of rows above 0.9 and whether it suggests
+    the symmetry; returns the cosines, shape ``(N,)``, as pykan's."""
     from kanlab.pykan._symbolic import column_function
     fn = column_function(input_vars, symmetry_var, tensors=True)
     idx = [list(input_vars).index(s) for s in symmetry_var.free_symbols]
@@ -150,7 +151,7 @@ def test_symmetry_var(model, x, input_vars, symmetry_var):
     share = (cos > 0.9).float().mean()
     print(f"{100 * float(share)}% data have more than 0.9 cosine similarity")
     print("suggesting symmetry" if share > 0.9 else "not suggesting symmetry")
-    return share
+    return cos
 
 
 def get_molecule(model, x, sym_th=1e-3, verbose=True):
