@@ -16,14 +16,10 @@
   and numpy's; notebooks draw their own data afterwards (``torch.rand``) and rely
   on it.  :func:`seed_globals` does the same, in this module only: kanlab's
   native API never touches the global generators.
-* **``noise_scale_base``** (pykan 0.0.x, before June 2024): a model built with it
-  starts from the model pykan 0.0.x built from the same call
-  (:func:`draw_pykan_00`): from torch's global generator seeded with ``seed``, per
-  layer ``scale_base = 1/sqrt(n_in) + (N(0, 1)·2 − 1)·noise_scale_base``, the
-  splines fitted to ``U(-1/2, 1/2)·noise_scale/G`` at the grid points,
-  ``scale_sp = 1``, then the draw of 0.0.x's bias layer; where the call leaves
-  them out, 0.0.x's defaults ``seed=0`` and ``noise_scale=0.1``
-  (:func:`pykan_00_defaults`).  A FutureWarning says that pykan >= 0.1 names this
+* **``noise_scale_base``** (pykan < 0.1): the spread of the residual base
+  weights around ``1/sqrt(n_in)``.  :func:`apply_noise_scale_base` sets every
+  layer's ``scale_base`` to ``1/sqrt(n_in) + noise_scale_base · U(-1, 1)``
+  (drawn from the model's seed) and warns that pykan >= 0.1 names this
   ``scale_base_mu``/``scale_base_sigma``.
 * **Same seed, same initial model.**  :func:`draw_initial_weights` draws every
   layer's initial coefficients and base weights from the seed in pykan's order
@@ -45,9 +41,8 @@ import warnings
 import torch
 from torch import Tensor
 
-__all__ = ["as_model_input", "available_device", "draw_pykan_00", "pykan_00_defaults",
-           "DEFAULT_SEED", "DEFAULT_NOISE_SCALE", "draw_initial_weights", "initial_coef",
-           "seed_globals"]
+__all__ = ["as_model_input", "available_device", "apply_noise_scale_base", "draw_initial_weights",
+           "initial_coef", "seed_globals"]
 
 
 def seed_globals(seed, python: bool = True) -> None:
@@ -88,53 +83,21 @@ def available_device(device):
     return device
 
 
-class _Default(int):
-    """A default of ``KAN(...)`` that a pykan 0.0.x call (``noise_scale_base``) replaces by
-    0.0.x's own (an ``int`` or ``float`` equal to 0.2.8's default, told apart by identity)."""
-
-
-class _DefaultFloat(float):
-    __doc__ = _Default.__doc__
-
-
-DEFAULT_SEED, DEFAULT_NOISE_SCALE = _Default(1), _DefaultFloat(0.3)  # pykan 0.2.8's
-
-
-def pykan_00_defaults(seed, noise_scale, noise_scale_base):
-    """``(seed, noise_scale)`` of the call: pykan 0.0.x's 0 and 0.1 for those a call with
-    ``noise_scale_base`` left at their default; else as given (plain numbers)."""
-    old = noise_scale_base is not None
-    seed = 0 if old and seed is DEFAULT_SEED else seed
-    noise_scale = 0.1 if old and noise_scale is DEFAULT_NOISE_SCALE else noise_scale
-    return (int(seed) if type(seed) is _Default else seed,
-            float(noise_scale) if type(noise_scale) is _DefaultFloat else noise_scale)
-
-
 @torch.no_grad()
-def draw_pykan_00(model, seed, noise_scale: float, noise_scale_base) -> None:
-    """Every layer's ``coef``, ``scale_base`` and ``scale_sp`` as pykan 0.0.x drew them
-    (module doc), from torch's global generator seeded with ``seed``, left where 0.0.x
-    leaves it.  pykan 0.0.x's draw, not 0.2.8's, is what its notebooks were written on:
-    375baaf's Example_6B_PDE from 0.2.8's draw stalls at pde 12 on grid 5 (4 of 4 seeds),
-    from 0.0.x's it reaches 0.52 (the notebook 0.575) (docs/pykan_notebook_runs.md, pde6b)."""
+def apply_noise_scale_base(model, noise_scale_base, seed) -> None:
+    """Set base weights to ``1/sqrt(n_in) + noise_scale_base · U(-1, 1)`` (pykan < 0.1)."""
     value = float(noise_scale_base)
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"noise_scale_base must be a finite number >= 0, got {noise_scale_base!r}")
-    warnings.warn("noise_scale_base is pykan 0.0.x's keyword: the model is drawn as 0.0.x "
-                  "drew it; pykan >= 0.1 uses scale_base_mu and scale_base_sigma",
-                  FutureWarning, stacklevel=3)
-    torch.manual_seed(int(seed))
-    drawn = torch.get_default_dtype()  # 0.0.x drew in torch's default dtype, on the CPU
+    warnings.warn("noise_scale_base is pykan < 0.1's keyword: base weights are set to "
+                  "1/sqrt(n_in) + noise_scale_base*U(-1, 1); pykan >= 0.1 uses "
+                  "scale_base_mu and scale_base_sigma", FutureWarning, stacklevel=3)
+    generator = torch.Generator().manual_seed(int(seed))
     for layer in model.layers:
-        n_in, n_out, g, k = layer.in_features, layer.out_features, layer.grid, layer.k
-        base = 1 / math.sqrt(n_in) + (torch.randn(n_in * n_out, dtype=drawn) * 2 - 1) * value
-        noise = (torch.rand(n_in * n_out, g + 1, dtype=drawn) - 0.5) * noise_scale / g
-        noise = noise.reshape(n_out, n_in, g + 1).permute(2, 1, 0)  # (G + 1, in, out)
-        coef = initial_coef(noise, layer.knots.detach().to(drawn).cpu(), k)  # (in, out, G + k)
-        layer.coef.copy_(coef.permute(1, 0, 2).to(layer.coef) * layer.mask.unsqueeze(-1))
-        layer.scale_base.copy_(base.reshape(n_out, n_in).to(layer.scale_base) * layer.mask)
-        layer.scale_sp.copy_(layer.mask)  # 0.0.x's scale_sp = 1
-        torch.empty(1, n_out, dtype=drawn).uniform_()  # 0.0.x's bias layer's (1, out) draw
+        spread = 2 * torch.rand(layer.scale_base.shape, generator=generator,
+                                dtype=torch.float64, device="cpu") - 1
+        weights = 1.0 / math.sqrt(layer.in_features) + value * spread
+        layer.scale_base.copy_(weights.to(layer.scale_base))
 
 
 def _round_mantissa(x: Tensor, bits: int) -> Tensor:

@@ -118,12 +118,10 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     # (docs/pykan_notebook_runs.md, fence)
     grid_fence = None
 
-    def __init__(self, width=None, grid=3, k=3, mult_arity=2,
-                 noise_scale=_legacy.DEFAULT_NOISE_SCALE,
+    def __init__(self, width=None, grid=3, k=3, mult_arity=2, noise_scale=0.3,
                  scale_base_mu=0.0, scale_base_sigma=1.0, base_fun="silu", symbolic_enabled=True,
                  affine_trainable=False, grid_eps=0.02, grid_range=(-1, 1), sp_trainable=True,
-                 sb_trainable=True, seed=_legacy.DEFAULT_SEED, save_act=True, sparse_init=False,
-                 auto_save=True,
+                 sb_trainable=True, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
                  dtype=None, noise_scale_base=None, extrapolate=None,
                  bias_trainable=None, save_plot_data=None):
@@ -132,7 +130,6 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
                              "train (pykan's node_scale, node_bias, subnode_scale, "
                              "subnode_bias); build the model with affine_trainable=False")
         device = _legacy.available_device(device)
-        seed, noise_scale = _legacy.pykan_00_defaults(seed, noise_scale, noise_scale_base)
         _legacy.seed_globals(as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=as_int("grid", grid), k=as_int("k", k),
                          seed=as_int("seed", seed), base_fun=base_fun,
@@ -148,10 +145,10 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         if self.basis_name == "bspline":
             _legacy.draw_initial_weights(self, as_int("seed", seed), float(noise_scale),
                                          float(scale_base_mu), float(scale_base_sigma))
-        if noise_scale_base is not None:
-            _legacy.draw_pykan_00(self, seed, float(noise_scale), noise_scale_base)
         if sparse_init:
             _views.sparse_start(self)
+        if noise_scale_base is not None:
+            _legacy.apply_noise_scale_base(self, noise_scale_base, seed)
         self.symbolic_enabled = bool(symbolic_enabled)
         self.save_act = bool(save_act if save_plot_data is None
                              else save_act_of(save_act, save_plot_data))
