@@ -293,8 +293,12 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
             return  # a subclass's update_grid_from_samples ran, as in pykan's fit
         grid_eps, max_change, carry = _grid_hook.settings_inside(self, (grid_eps, max_change, carry))
         x = self._data(x)
-        grids_placed(self)
+        # refitted to what the model computes now (pykan's continuation until placed: the
+        # quadratic's values on samples beyond the fresh grid moved a [4, 3, 2] network's
+        # outputs by 0.96 where pykan's update moves them by 0.047); every grid then spans
+        # its samples, where the switch changes nothing (docs/pykan_notebook_runs.md, pde6b)
         super().update_grid(x, grid_eps, max_change, carry)
+        grids_placed(self)
         self.reference_input = x.detach()  # as pykan's forward pass in update_grid keeps it
 
     def initialize_grid_from_another_model(self, model, x):
