@@ -26,12 +26,13 @@ from kanlab.nn import attribute as _attribute
 from kanlab.nn import prune as _prune
 from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
-from kanlab.pykan import _grid_hook, _legacy, _unbuilt, _views
+from kanlab.pykan import _legacy, _unbuilt, _views
 from kanlab.pykan._acts import ActivationCaches
 from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
-from kanlab.pykan._continuation import UNPLACED_CONTINUATION, after_refine, grids_placed
+from kanlab.pykan._continuation import UNPLACED_CONTINUATION, after_refine
 from kanlab.pykan._extras import PykanExtras
+from kanlab.pykan._grid_methods import GridMethods
 from kanlab.pykan._input_ids import own_columns
 from kanlab.pykan._old_api import OldApi, save_act_of
 from kanlab.pykan._readouts import Readouts
@@ -78,7 +79,7 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
 
 
 class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, SymbolicMethods,
-          StructureMethods, _NativeKAN):
+          StructureMethods, GridMethods, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
     The defaults are pykan's (``grid_eps=0.02``, ``sb_trainable=True``), and
@@ -96,12 +97,9 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     ``bias_trainable`` is accepted: kanlab's nodes have no bias (as 0.2.8's, fixed at
     zero unless ``affine_trainable``).
 
-    ``affine_trainable=True`` is refused (ValueError): pykan then trains a scale and a bias
-    per node (``node_scale``, ``node_bias``, ``subnode_*``), which kanlab's nodes do not have
-    (the engine's forward pass, its fused kernel, pruning, refining and the formula would each
-    have to carry them: docs/pykan_notebook_runs.md, wild7).  The edges' own scales
-    (``scale_base``, ``scale_sp``) and the splines' constants span the same functions inside
-    the grids.
+    ``affine_trainable=True`` is refused (ValueError, which says why): pykan then trains a
+    scale and a bias per node (``node_scale``, ``node_bias``, ``subnode_*``), which kanlab's
+    nodes do not have (docs/pykan_notebook_runs.md, wild7).
 
     ``sparse_init`` starts sparse (:func:`kanlab.pykan._views.sparse_start`): the splines
     off pykan's nearest-neighbour pattern start at zero weight, every edge stays trainable.
@@ -280,34 +278,6 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         else:
             new.state_id += 1
         return new
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        _grid_hook.accept_fit_settings(cls)  # a subclass's pykan-style update_grid(self, x)
-
-    def update_grid_from_samples(self, x) -> None:
-        self.update_grid(self._data(x))
-
-    def update_grid(self, x, grid_eps=None, max_change=None, carry=False) -> None:
-        if _grid_hook.handed_to_override(self, KAN, x, (grid_eps, max_change, carry)):
-            return  # a subclass's update_grid_from_samples ran, as in pykan's fit
-        grid_eps, max_change, carry = _grid_hook.settings_inside(self, (grid_eps, max_change, carry))
-        x = self._data(x)
-        # refitted to what the model computes now (pykan's continuation until placed: the
-        # quadratic's values on samples beyond the fresh grid moved a [4, 3, 2] network's
-        # outputs by 0.96 where pykan's update moves them by 0.047); every grid then spans
-        # its samples, where the switch changes nothing (docs/pykan_notebook_runs.md, pde6b)
-        super().update_grid(x, grid_eps, max_change, carry)
-        grids_placed(self)
-        self.reference_input = x.detach()  # as pykan's forward pass in update_grid keeps it
-
-    def initialize_grid_from_another_model(self, model, x):
-        """pykan's: grids from ``model``'s, splines fitted to its on ``x`` (``_initialize``)."""
-        from kanlab.pykan._initialize import grids_from
-        x = self._data(x)
-        grids_placed(self)
-        grids_from(self, model, x)
-        self.reference_input = x.detach()  # returns None, as pykan's
 
     # ------------------------------------------------------------------ training
     def fit(self, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0,
