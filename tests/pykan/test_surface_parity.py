@@ -42,8 +42,6 @@ DEFAULTS_DIFFER = {
     # pykan writes every edge's image under ./figures on each plot(); kanlab.pykan writes
     # them when a folder is given (no files unless asked)
     ("MultKAN.plot", "folder"),
-    # None: pykan 0.2's 1, or 0.1's 0 for a call with 0.1's noise_scale_base (hist6)
-    ("MultKAN.__init__", "seed"),
 }
 # pykan's required parameters that have a default here (a call pykan takes works the same)
 DEFAULTED = {("MultKAN.reg", p) for p in ("reg_metric", "lamb_l1", "lamb_entropy", "lamb_coef",

@@ -16,15 +16,11 @@
   and numpy's; notebooks draw their own data afterwards (``torch.rand``) and rely
   on it.  :func:`seed_globals` does the same, in this module only: kanlab's
   native API never touches the global generators.
-* **``noise_scale_base``** (pykan's ``KAN`` up to 0.1.2, April to July 2024): the
-  spread of the residual base weights around ``1/sqrt(n_in)``.
-  :func:`apply_noise_scale_base` sets every layer's ``scale_base`` as that code drew
-  it, ``1/sqrt(n_in) + (2·N(0, 1) - 1) · noise_scale_base`` (a Gaussian, centred at
-  ``1/sqrt(n_in) - noise_scale_base``, spread ``2·noise_scale_base``; drawn from the
-  model's seed), and warns that pykan >= 0.2 names this
-  ``scale_base_mu``/``scale_base_sigma``.  A uniform ``± noise_scale_base`` instead
-  left 374f858's Example_6_PDE unsolved on seeds 0-4 (its own pykan: 3 of 5;
-  docs/pykan_notebook_runs.md, hist6).
+* **``noise_scale_base``** (pykan < 0.1): the spread of the residual base
+  weights around ``1/sqrt(n_in)``.  :func:`apply_noise_scale_base` sets every
+  layer's ``scale_base`` to ``1/sqrt(n_in) + noise_scale_base · U(-1, 1)``
+  (drawn from the model's seed) and warns that pykan >= 0.1 names this
+  ``scale_base_mu``/``scale_base_sigma``.
 * **Same seed, same initial model.**  :func:`draw_initial_weights` draws every
   layer's initial coefficients and base weights from the seed in pykan's order
   and layout: per layer, ``U(-1/2, 1/2) · noise_scale / G`` at the ``G + 1``
@@ -89,19 +85,17 @@ def available_device(device):
 
 @torch.no_grad()
 def apply_noise_scale_base(model, noise_scale_base, seed) -> None:
-    """Set base weights to ``1/sqrt(n_in) + (2·N(0, 1) - 1) · noise_scale_base``, pykan
-    0.1's ``scale_base = 1/np.sqrt(width[l]) + (torch.randn(...)*2-1) * noise_scale_base``."""
+    """Set base weights to ``1/sqrt(n_in) + noise_scale_base · U(-1, 1)`` (pykan < 0.1)."""
     value = float(noise_scale_base)
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"noise_scale_base must be a finite number >= 0, got {noise_scale_base!r}")
-    warnings.warn("noise_scale_base is pykan 0.1's keyword: base weights are set to "
-                  "1/sqrt(n_in) + (2*N(0, 1) - 1)*noise_scale_base, as pykan 0.1 drew them; "
-                  "pykan >= 0.2 uses scale_base_mu and scale_base_sigma", FutureWarning,
-                  stacklevel=3)
+    warnings.warn("noise_scale_base is pykan < 0.1's keyword: base weights are set to "
+                  "1/sqrt(n_in) + noise_scale_base*U(-1, 1); pykan >= 0.1 uses "
+                  "scale_base_mu and scale_base_sigma", FutureWarning, stacklevel=3)
     generator = torch.Generator().manual_seed(int(seed))
     for layer in model.layers:
-        spread = 2 * torch.randn(layer.scale_base.shape, generator=generator,
-                                 dtype=torch.float64, device="cpu") - 1  # pykan 0.1's, as written
+        spread = 2 * torch.rand(layer.scale_base.shape, generator=generator,
+                                dtype=torch.float64, device="cpu") - 1
         weights = 1.0 / math.sqrt(layer.in_features) + value * spread
         layer.scale_base.copy_(weights.to(layer.scale_base))
 

@@ -86,8 +86,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     ``seed`` draws pykan's initial model (:func:`kanlab.pykan._legacy.draw_initial_weights`):
     with kanlab's own defaults (uniform grids, fixed base weights) and kanlab's own draws,
     6 of 20 seeds of a ``[2, 1, 1]`` chain (pykan's Example_10) stayed in a local minimum
-    near RMSE 0.25, against 1 of 20 with pykan's (pykan itself: 2 of 20).  ``seed`` left out
-    is 0.2's 1, or 0.1's 0 for a call with 0.1's ``noise_scale_base``.  ``symbolic_enabled``
+    near RMSE 0.25, against 1 of 20 with pykan's (pykan itself: 2 of 20).  ``symbolic_enabled``
     is accepted (symbolic edges are always on and their constants always trainable);
     ``device`` is honoured.  Older pykan's
     ``noise_scale_base``, inputs of another dtype, ``'cuda'`` on a machine
@@ -124,7 +123,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     def __init__(self, width=None, grid=3, k=3, mult_arity=2, noise_scale=0.3,
                  scale_base_mu=0.0, scale_base_sigma=1.0, base_fun="silu", symbolic_enabled=True,
                  affine_trainable=False, grid_eps=0.02, grid_range=(-1, 1), sp_trainable=True,
-                 sb_trainable=True, seed=None, save_act=True, sparse_init=False, auto_save=True,
+                 sb_trainable=True, seed=1, save_act=True, sparse_init=False, auto_save=True,
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
                  dtype=None, noise_scale_base=None, extrapolate=None,
                  bias_trainable=None, save_plot_data=None):
@@ -136,8 +135,6 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
                              "a node, and a spline holds a constant inside its grid, so the "
                              "functions the model can learn are the same there")
         device = _legacy.available_device(device)
-        if seed is None:  # pykan 0.1's KAN, the one with noise_scale_base, defaulted to 0
-            seed = 0 if noise_scale_base is not None else 1
         _legacy.seed_globals(as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=as_int("grid", grid), k=as_int("k", k),
                          seed=as_int("seed", seed), base_fun=base_fun,
