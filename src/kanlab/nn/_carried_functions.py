@@ -35,14 +35,16 @@ ADVICE = ("register the function under a name (kanlab.symbolic.register, or pyka
           "before loading")
 
 
+def _hold(candidate) -> str:
+    """The token under which this process keeps ``candidate`` (:data:`_HELD`)."""
+    token = f"{id(candidate):x}"
+    _HELD[token] = candidate
+    return token
+
+
 def carry(custom: dict) -> dict:
     """``{"j,i": [name, token]}`` for a module's ``custom`` ``{(i, j): candidate}``."""
-    out = {}
-    for (i, j), c in custom.items():
-        token = f"{id(c):x}"
-        _HELD[token] = c
-        out[f"{j},{i}"] = [c.name, token]
-    return out
+    return {f"{j},{i}": [c.name, _hold(c)] for (i, j), c in custom.items()}
 
 
 def restore(carried: dict, codes, custom: dict, user_code: int) -> list[str]:
@@ -90,9 +92,7 @@ class Held:
         try:
             pickle.dumps(self.candidate)
         except (pickle.PicklingError, AttributeError, TypeError):
-            token = f"{id(self.candidate):x}"
-            _HELD[token] = self.candidate
-            return ByName, (self.candidate.name, True, token)
+            return ByName, (self.candidate.name, True, _hold(self.candidate))
         return _identity, (self.candidate,)
 
 
@@ -108,7 +108,7 @@ def resolve(key, value):
         return value.candidate
     if not isinstance(value, ByName):
         return value
-    held = _HELD.get(getattr(value, "token", None) or "")
+    held = _HELD.get(value.token or "")
     if held is not None:
         return held
     if value.name in LIBRARY:
