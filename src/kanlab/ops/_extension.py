@@ -9,6 +9,8 @@ version, torch version and CPU; later imports load the cached library.
 Nothing here is required: without a compiler, when the build fails, or with
 ``KANLAB_NO_EXTENSION=1`` in the environment, :func:`ops` returns ``None``
 and kanlab runs its pure-PyTorch path (a ``RuntimeWarning`` says why, once).
+Builds in several processes at once take turns, and a build that died half-way
+is built again (:mod:`kanlab.ops._build_lock`).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import torch
 
 from kanlab import config
 from kanlab.ops._base_functions import kernel_defines
+from kanlab.ops._build_lock import build_lock, complete
 
 __all__ = ["ops", "loaded", "status", "disabled"]
 
@@ -89,11 +92,12 @@ def _build():
     directory = _cache_dir() / name
     directory.mkdir(parents=True, exist_ok=True)
     library = directory / f"{name}.so"
-    # Built before (and no build in progress, which holds torch's "lock" file):
-    # loading the library skips the compiler entirely.
-    if library.exists() and not (directory / "lock").exists():
-        torch.ops.load_library(str(library))
-    else:
+    with build_lock(directory):  # no build of another process half-way (kanlab.ops._build_lock)
+        if library.exists():
+            if complete(library):  # built before: loading it skips the compiler entirely
+                torch.ops.load_library(str(library))
+                return torch.ops.kanlab_cpu
+            library.unlink()  # cut short by a killed link (ninja would take it as built)
         sources = [str(p) for p in sorted(_CSRC.glob("*.cpp"))]
         cpp_extension.load(name=name, sources=sources, extra_cflags=_FLAGS,
                            extra_ldflags=_LDFLAGS, build_directory=str(directory),
