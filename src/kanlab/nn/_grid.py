@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
@@ -153,9 +154,13 @@ def _restore(model, saved: list[dict]) -> None:
 
 
 @torch.no_grad()
-def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | None = None,
-                carry: bool = False, fence: float | None = OUTLIER_FENCE) -> None:
+def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] = 1.0,
+                max_change: float | None = None, carry: bool = False,
+                fence: float | None = OUTLIER_FENCE) -> None:
     """Update the grid of every layer in turn, feeding each the updated previous layer.
+
+    ``grid_eps``: the share of uniform spacing in the new grid points (1: uniform, 0: the
+    sample quantiles), one number for every layer or one per layer.
 
     With ``max_change``, the update is judged by what it does to the whole
     network: if the model's outputs on ``x`` would move by more than
@@ -180,8 +185,14 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
     All or nothing: if a layer raises (bad samples, a hidden layer that
     overflows), every layer is restored before the error propagates.
     """
-    if not 0.0 <= float(grid_eps) <= 1.0:
-        raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
+    per_layer = list(grid_eps) if isinstance(grid_eps, (list, tuple)) \
+        else [grid_eps] * len(model.layers)
+    if len(per_layer) != len(model.layers):
+        raise ValueError(f"grid_eps: one number, or one per layer ({len(model.layers)}), got "
+                         f"{len(per_layer)}")
+    for eps in per_layer:
+        if not 0.0 <= float(eps) <= 1.0:
+            raise ValueError(f"grid_eps must lie in [0, 1], got {eps!r}")
     if fence is not None and (isinstance(fence, bool) or not isinstance(fence, numbers.Real)
                               or not 0.0 <= float(fence) < math.inf):
         raise ValueError(f"fence (the model's grid_fence) must be a finite number >= 0 or "
@@ -211,7 +222,7 @@ def update_grid(model, x: Tensor, grid_eps: float = 1.0, max_change: float | Non
             extra = {} if move == 1.0 else {"move": move}
             if carry and l > 0:
                 extra["x_before"] = inputs[l]
-            update_layer_grid(model.layers[l], x, grid_eps, fence=fence, **extra)
+            update_layer_grid(model.layers[l], x, per_layer[l], fence=fence, **extra)
             # the next layer's inputs include symbolic edges and multiplication nodes
             return model.layer_output(l, x)
         model.forward_layers(x, run)

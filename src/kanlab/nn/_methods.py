@@ -25,7 +25,7 @@ __all__ = ["KANMethods"]
 class KANMethods:
     """Grid, training, interpretability, checkpoint and plotting methods of :class:`KAN`."""
 
-    def update_grid(self, x: Tensor, grid_eps: float | None = None,
+    def update_grid(self, x: Tensor, grid_eps: float | Sequence[float] | None = None,
                     max_change: float | None = None, carry: bool = False) -> None:
         """Move every layer's knots toward the samples ``x`` and keep the function
         (``max_change``, ``carry``: see :func:`kanlab.nn.update_grid`); the grids span the

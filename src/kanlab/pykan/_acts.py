@@ -38,9 +38,9 @@ ACT_NAMES = ("acts", "acts_premult", "spline_preacts", "spline_postacts", "splin
 def _edge_outputs(model, l: int, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """Layer ``l``'s edge outputs on ``x``, ``(B, out, in)``: all parts, the spline part, and
     the bare splines."""
+    from kanlab.pykan._views import edge_parts
     layer, symbolic = model.layers[l], model.symbolic[l]
-    spline = layer.edge_values(x) * layer.mask.unsqueeze(0)
-    bare = torch.einsum("bis,ois->boi", layer.features(x)[..., -layer.coef.shape[-1]:], layer.coef)
+    spline, bare = edge_parts(layer, x)
     total = spline.clone()
     for outs, ins, values in symbolic.edge_outputs(x):
         total[:, torch.tensor(outs, device=x.device), torch.tensor(ins, device=x.device)] += values

@@ -30,15 +30,16 @@ def _spline_state(new) -> dict:
     """``new``'s state in kanlab's layout: knots ``(in, G + 2k + 1)``, coef ``(out, in, G + k)``,
     scales and mask ``(out, in)``."""
     from kanlab.pykan.KANLayer import KANLayer
+    eps = getattr(new, "grid_eps", None)  # pykan's per-layer grid_eps travels with the layer
     if isinstance(new, SplineView):
         new = new._layer
     if isinstance(new, KANLayer):
-        return {"in": new.in_dim, "out": new.out_dim, "k": new.k, "base": engine_base(new.base_fun),
+        return {"eps": eps, "in": new.in_dim, "out": new.out_dim, "k": new.k, "base": engine_base(new.base_fun),
                 "basis": "bspline", "knots": new.grid, "coef": new.coef.permute(1, 0, 2),
                 "scale_base": new.scale_base.t(), "scale_sp": new.scale_sp.t(),
                 "mask": new.mask.t()}
     if isinstance(new, _EngineLayer):
-        return {"in": new.in_features, "out": new.out_features, "k": new.k,
+        return {"eps": eps, "in": new.in_features, "out": new.out_features, "k": new.k,
                 "base": new.base_fun if new.base_fun_name == "custom" else new.base_fun_name,
                 "basis": new.basis_name, "knots": new.knots, "coef": new.coef,
                 "scale_base": new.scale_base, "scale_sp": new.scale_sp, "mask": new.mask}
@@ -68,6 +69,8 @@ def assign_spline(layer: _EngineLayer, new, l: int) -> None:
         getattr(layer, name).copy_(s[name])
         getattr(layer, name).requires_grad_(s[name].requires_grad)
     layer.mask.copy_(s["mask"])
+    if s["eps"] is not None:
+        layer.grid_eps = float(s["eps"])
 
 
 @torch.no_grad()

@@ -189,7 +189,8 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         ``model.act_fun[l] = KANLayer(...)`` copies a layer in
         (:mod:`kanlab.pykan._layer_assign`)."""
         from kanlab.pykan._layer_assign import assign_spline
-        return _views.LayerViews(self.layers, _views.SplineView, assign_spline)
+        return _views.LayerViews(self.layers, lambda layer: _views.SplineView(layer, self.grid_eps),
+                                 assign_spline)
 
     @property
     def symbolic_fun(self) -> _views.LayerViews:
@@ -255,8 +256,12 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         self.reference_input = x.detach()
 
     def speed(self, compile: bool = False) -> "KAN":
-        """pykan drops its activation caches; kanlab keeps none, so this returns the model."""
+        """pykan's speed mode: no activation caches and no auto-save (kanlab keeps no caches
+        anyway).  ``symbolic_enabled`` stays on: kanlab's symbolic edges cost nothing where
+        none is fixed, and pykan's switch would drop the edges a later ``auto_symbolic``
+        fixes (its forward then ignores them)."""
         self.save_act = False
+        self.auto_save = False
         return self
 
     # ------------------------------------------------------------------ grids

@@ -32,7 +32,10 @@ def attribute(model, l=None, i=None, plot=True, out_score=None):
     scores = _attribute(model, x, out_score if l is None else None)
     model.node_scores = scores.node_scores
     model.edge_scores = scores.edge_scores
-    model.subnode_scores = scores.node_scores[1:]
+    # pykan's subnode scores: each node's score at every subnode feeding it (a
+    # multiplication node's at each of its arity inputs), per layer's outputs
+    model.subnode_scores = [s[torch.tensor(model.subnode_to_node(l + 1), device=s.device)]
+                            for l, s in enumerate(scores.node_scores[1:])]
     if l is None:
         return None
     l = int(l)

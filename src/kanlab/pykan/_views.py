@@ -9,6 +9,7 @@ whole (``act_fun[l].mask.data = new``, pykan users' ``coef.data = curve2coef(...
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Callable
 
@@ -106,11 +107,32 @@ def _window(name: str, doc: str) -> property:
     return property(get, doc=doc)
 
 
-class SplineView:
-    """``model.act_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.KANLayer`."""
+def edge_parts(layer, x: Tensor) -> tuple[Tensor, Tensor]:
+    """Every edge's output (masked) and bare spline ``Σ c·B(x)`` on ``x``: ``(B, out, in)``
+    each, pykan's ``postacts`` and ``postspline``."""
+    postacts = layer.edge_values(x) * layer.mask.unsqueeze(0)
+    bare = torch.einsum("bis,ois->boi", layer.features(x)[..., -layer.coef.shape[-1]:], layer.coef)
+    return postacts, bare
 
-    def __init__(self, layer) -> None:
+
+def layer_outputs(layer, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """pykan's ``KANLayer`` result for the layer's output ``y`` on ``x``: ``(y, preacts,
+    postacts, postspline)``, the last three ``(B, out, in)``."""
+    preacts = x[:, None, :].clone().expand(x.shape[0], layer.out_features, layer.in_features)
+    return (y, preacts, *edge_parts(layer, x))
+
+
+class SplineView:
+    """``model.act_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.KANLayer`.
+
+    Called, it returns pykan's ``(y, preacts, postacts, postspline)``; a forward hook
+    registered on it sees that tuple (and the view as its module) whenever the model runs
+    the layer; ``grid_eps`` set on it is the layer's own in the model's grid updates
+    (pykan keeps one per layer), ``default_eps`` (the model's) until then."""
+
+    def __init__(self, layer, default_eps: float | None = None) -> None:
         self._layer = layer
+        self._default_eps = default_eps
 
     in_dim = property(lambda self: self._layer.in_features)
     out_dim = property(lambda self: self._layer.out_features)
@@ -123,8 +145,45 @@ class SplineView:
     mask = _window("mask", "``(in, out)``")
     base_fun = property(lambda self: self._layer.base_fun, doc="the base function b(x)")
 
-    def __call__(self, x: Tensor) -> Tensor:
-        return self._layer(x)
+    @property
+    def grid_eps(self) -> float | None:
+        """The share of uniform spacing in this layer's grid updates (pykan's per-layer
+        ``grid_eps``)."""
+        own = getattr(self._layer, "grid_eps", None)
+        return self._default_eps if own is None else own
+
+    @grid_eps.setter
+    def grid_eps(self, value) -> None:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                or not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"grid_eps must be a number in [0, 1], got {value!r}")
+        self._layer.grid_eps = float(value)
+
+    def __call__(self, x: Tensor):
+        """pykan's ``(y, preacts, postacts, postspline)`` on ``x`` ``(B, in)``."""
+        return layer_outputs(self._layer, x, self._layer(x))
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False):
+        """``hook(view, (x,), (y, preacts, postacts, postspline))`` after every run of the
+        layer, as pykan's hooks see its ``KANLayer``; a tuple (or tensor) it returns
+        replaces ``y``.  Returns torch's handle (``handle.remove()``)."""
+        if with_kwargs:
+            raise ValueError("with_kwargs=True: the layer is called with its input alone")
+
+        def adapter(layer, inputs, output):
+            res = hook(self, inputs, layer_outputs(layer, inputs[0], output))
+            return res[0] if isinstance(res, (tuple, list)) else res
+        return self._layer.register_forward_hook(adapter, prepend=prepend, always_call=always_call)
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False):
+        """``hook(view, (x,))`` before every run of the layer; what it returns replaces the
+        input, as in torch."""
+        if with_kwargs:
+            raise ValueError("with_kwargs=True: the layer is called with its input alone")
+        return self._layer.register_forward_pre_hook(lambda layer, inputs: hook(self, inputs),
+                                                     prepend=prepend)
 
     def __repr__(self) -> str:
         return f"act_fun({self._layer!r})"
@@ -148,8 +207,13 @@ class SymbolicView:
     funs_sympy = property(lambda self: rows(self._sym, "funs_sympy"))
     funs_avoid_singularity = property(lambda self: rows(self._sym, "funs_avoid_singularity"))
 
-    def __call__(self, x: Tensor) -> Tensor:
-        return self._sym(x)
+    def __call__(self, x: Tensor):
+        """pykan's ``(y, postacts)``: the outputs ``(B, out)`` and every edge's value
+        ``(B, out, in)`` (zero where an edge is not symbolic)."""
+        postacts = x.new_zeros(x.shape[0], self._sym.out_features, self._sym.in_features)
+        for outs, ins, values in self._sym.edge_outputs(x):  # values (B, E)
+            postacts[:, torch.tensor(outs, device=x.device), torch.tensor(ins, device=x.device)] = values
+        return postacts.sum(2), postacts
 
     def __repr__(self) -> str:
         return f"symbolic_fun({self._sym!r})"
