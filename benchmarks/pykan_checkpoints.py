@@ -70,7 +70,10 @@ def main(argv=None) -> None:
             pk.saveckpt("./ck")
             ours = pykan.KAN.loadckpt("./ck")
             quadratic = pykan.KAN(width=ours.width_spec, mult_arity=ours.mult_arity,
-                                  grid=ours.grid, k=ours.k, auto_save=False)
+                                  grid=ours.grid, k=ours.k, auto_save=False,
+                                  affine_trainable=ours.affine_trainable)
+            if ours.affines is not None:  # the same node maps
+                quadratic.affines.load_state_dict(ours.affines.state_dict())
             for sym_q, sym in zip(quadratic.symbolic, ours.symbolic):  # the same edges
                 sym_q.load_state_dict(sym.state_dict())
             for layer_q, layer in zip(quadratic.layers, ours.layers):

@@ -137,11 +137,10 @@ def test_base_fun_input_id_and_mult_homo():
                      auto_save=False).mult_homo is False
 
 
-def test_affine_trainable_is_refused():
-    """pykan trains node scales and biases with ``affine_trainable=True``; kanlab's nodes have
-    none, so the argument is refused instead of ignored."""
-    with pytest.raises(ValueError, match="affine_trainable"):
-        _model(affine_trainable=True)
+def test_affine_trainable_reads_back():
+    """``affine_trainable=True`` gives the model pykan's trainable node affine maps; without it
+    there are none (tests/pykan/test_affine_trainable.py checks them against pykan)."""
+    assert _model(affine_trainable=True).affine_trainable is True
     assert _model(affine_trainable=False).affine_trainable is False
 
 

@@ -16,7 +16,7 @@ first condition that fails:
   float64) with ``B > 0`` (other shapes, and bad inputs, go the per-layer way,
   which raises the usual errors);
 * the model is a plain stack: no multiplication nodes, no active symbolic
-  edges, no forward hooks on its layers, and neither the model's class nor the
+  edges, no node affine maps, no forward hooks on its layers, and neither the model's class nor the
   layers' override the methods of the per-layer pass;
 * every layer is a B-spline layer with a kernel base function, degree at most
   3, ``extrapolate`` ``"linear"`` or ``"constant"`` (the others add a term beyond the
@@ -149,6 +149,8 @@ def _model_plan(model, x: Tensor, settings) -> tuple[NetworkSpec | None, str | l
         return None, "the model's class overrides the per-layer pass"
     if any(model.arities):
         return None, "multiplication nodes"
+    if model.affines is not None:
+        return None, "node affine maps (node_affine=True)"
     if any(s.active for s in model.symbolic):
         return None, "symbolic edges"
     specs, masks, params = [], [], []

@@ -18,6 +18,7 @@ from kanlab.nn._fused_forward import fused_forward
 from kanlab.nn._grid_points import OUTLIER_FENCE
 from kanlab.nn._layer import KANLayer, layer_elements
 from kanlab.nn._methods import KANMethods
+from kanlab.nn._node_affine import NodeAffine
 from kanlab.nn._stamp import Stamped
 from kanlab.ops._base_functions import resolve_base_fun
 from kanlab.nn._symbolic_edges import SymbolicEdges
@@ -95,6 +96,13 @@ class KAN(KANMethods, Stamped, nn.Module):
         to a straight line far out, for inputs many intervals beyond the grid); or one of these per layer, a sequence of ``len(width) - 1``
         (``FitConfig.choose_continuation`` switches them during a fit).
         See :class:`KANLayer`.
+    node_affine
+        give every level above the inputs trainable affine maps (pykan's
+        ``affine_trainable=True``: ``subnode_scale``, ``subnode_bias`` on the layer's
+        outputs, ``node_scale``, ``node_bias`` on the nodes; :mod:`kanlab.nn._node_affine`).
+        Off by default: the maps are then absent (no parameters, no cost; pykan's fixed
+        identity), and an edge's ``scale_base``, ``scale_sp`` and the spline's constant
+        already scale and shift what reaches a node.
     device, dtype
         factory keywords, as for ``nn.Linear``.
 
@@ -131,8 +139,8 @@ class KAN(KANMethods, Stamped, nn.Module):
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,
                  noise_scale: float = 0.3, sb_trainable: bool = False, sp_trainable: bool = True,
                  input_ids: Sequence[int] | None = None, mult_arity: int | Sequence = 2,
-                 basis: str = DEFAULT_BASIS, extrapolate: str | Sequence[str] = "linear", device=None,
-                 dtype=None) -> None:
+                 basis: str = DEFAULT_BASIS, extrapolate: str | Sequence[str] = "linear",
+                 node_affine: bool = False, device=None, dtype=None) -> None:
         super().__init__()
         n_add, n_mult = check_width(width)
         self.arities = check_arity(mult_arity, n_mult)  # factors of every mult node, per level
@@ -177,6 +185,10 @@ class KAN(KANMethods, Stamped, nn.Module):
         self.symbolic = nn.ModuleList(
             SymbolicEdges(layer.in_features, layer.out_features, device=device, dtype=dtype)
             for layer in self.layers)
+        # affines[l]: the maps of level l + 1 (outputs of layer l); None: no maps at all
+        self.affines = nn.ModuleList(
+            NodeAffine(s, n, device=device, dtype=dtype)
+            for s, n in zip(subnodes[1:], width[1:])) if node_affine else None
         self.input_ids = list(range(width[0])) if input_ids is None else check_ids(input_ids, width[0])
         self.reference_input: Tensor | None = None  # default data of attribute() / auto_symbolic()
         self.register_load_state_dict_post_hook(_continuations_after_load)
@@ -188,6 +200,8 @@ class KAN(KANMethods, Stamped, nn.Module):
             state["arities"] = [[arity] * m for m in state.pop("n_mult")]
             state["_default_arity"] = arity
         super().__setstate__(state)
+        if "affines" not in self._modules and "affines" not in self.__dict__:
+            self.affines = None  # pickled before node affine maps existed
 
     @property
     def n_mult(self) -> list[int]:
@@ -234,18 +248,29 @@ class KAN(KANMethods, Stamped, nn.Module):
         n_add = self.n_nodes[level] - len(arities)
         return list(range(n_add)) + [n_add + m for m, a in enumerate(arities) for _ in range(a)]
 
+    @property
+    def node_affine(self) -> bool:
+        """Whether the levels have trainable affine maps (:attr:`affines`)."""
+        return self.affines is not None
+
     def multiply(self, level: int, y: Tensor) -> Tensor:
-        """Node values at ``level`` from the outputs ``(*, subnodes)`` of the layer into it."""
+        """Node values at ``level`` from the outputs ``(*, subnodes)`` of the layer into it:
+        the subnode affine map (with :attr:`node_affine`), the products of the
+        multiplication nodes, then the node affine map."""
+        affine = self.affines[level - 1] if self.affines is not None and level > 0 else None
+        if affine is not None:
+            y = affine.subnodes(y)
         arities = self.arities[level]
-        if not arities:
-            return y
-        m = len(arities)
-        n_add = y.shape[-1] - sum(arities)
-        if len(set(arities)) == 1:  # one arity: a single strided product
-            products = y[..., n_add:].unflatten(-1, (m, arities[0])).prod(-1)  # (*, m)
-        else:
-            products = torch.stack([g.prod(-1) for g in y[..., n_add:].split(arities, -1)], -1)
-        return torch.cat([y[..., :n_add], products], dim=-1)
+        if arities:
+            m = len(arities)
+            n_add = y.shape[-1] - sum(arities)
+            if len(set(arities)) == 1:  # one arity: a single strided product
+                products = y[..., n_add:].unflatten(-1, (m, arities[0])).prod(-1)  # (*, m)
+            else:
+                products = torch.stack([g.prod(-1) for g in y[..., n_add:].split(arities, -1)],
+                                       -1)
+            y = torch.cat([y[..., :n_add], products], dim=-1)
+        return y if affine is None else affine.nodes(y)
 
     @property
     def grid(self) -> int:
@@ -333,7 +358,8 @@ class KAN(KANMethods, Stamped, nn.Module):
                 "grid_eps": self.grid_eps, "noise_scale": self.noise_scale,
                 "sb_trainable": self.sb_trainable, "sp_trainable": self.sp_trainable,
                 "input_ids": self.input_ids, "dtype": str(self.dtype).removeprefix("torch."),
-                "basis": self.basis_name, "extrapolate": self.extrapolate}
+                "basis": self.basis_name, "extrapolate": self.extrapolate,
+                **({"node_affine": True} if self.affines is not None else {})}
 
     def extra_repr(self) -> str:
         return f"width={self.width_spec}, grid={self.grid}, k={self.k}"

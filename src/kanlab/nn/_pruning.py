@@ -269,6 +269,8 @@ def _subnetwork(model, x: Tensor | None, kept: list[list[int]], edge_keep: list[
             dropped = (mean * (active & ~keep)).sum(1)  # (old out,) mean lost by every node
         _copy_layer(old, sym, new.layers[l], new.symbolic[l], outs, ins, keep[outs][:, ins])
         _fold_offsets(new.layers[l], new.symbolic[l], dropped[outs])
+        if model.affines is not None:  # the kept subnodes' and nodes' affine maps
+            new.affines[l] = model.affines[l].taken(outs.tolist(), kept[l + 1])
     new.reference_input = model.reference_input
     return new
 

@@ -57,7 +57,8 @@ def activations(model, x: Tensor) -> dict[str, list[Tensor]]:
         sub = model.layer_output(l, h)
         total, spline, bare = _edge_outputs(model, l, h)
         spread = h.std(0) + 0.1  # (in,): pykan's divisor
-        out["acts_premult"].append(sub)
+        # after the subnode affine map (affine_trainable), as pykan's; the spread before it
+        out["acts_premult"].append(sub if model.affines is None else model.affines[l].subnodes(sub))
         out["subnode_actscale"].append(sub.std(0))
         out["spline_preacts"].append(h.unsqueeze(1).expand(-1, total.shape[1], -1))
         out["spline_postacts"].append(total)

@@ -1,5 +1,5 @@
 """pykan methods of :class:`kanlab.pykan.KAN` kept out of ``_model.py``: ``reg``/``get_reg``,
-``n_sum``, ``disable_symbolic_in_fit``, ``auto_swap_l`` and the node affine read-outs.
+``n_sum``, ``disable_symbolic_in_fit``, ``auto_swap_l`` and the node affine maps.
 
 ``reg`` is pykan's sparsity penalty for custom training loops (a closure that
 builds its own loss, e.g. from a Jacobian, and adds ``lamb · model.reg(...)``).
@@ -21,9 +21,12 @@ from kanlab.pykan._legacy import available_device
 __all__ = ["PykanExtras"]
 
 
-def _affine(model, fill: float, sub: bool) -> list[Tensor]:
-    """One tensor per layer filled with ``fill``: a value per subnode (``sub``) or per node
-    of the level the layer feeds."""
+def _affine(model, name: str, fill: float, sub: bool) -> list[Tensor]:
+    """pykan's list of ``name`` vectors, one per layer: the model's own parameters with
+    ``affine_trainable`` (``kanlab.nn._node_affine``), else new tensors filled with ``fill``,
+    a value per subnode (``sub``) or per node of the level the layer feeds."""
+    if model.affines is not None:
+        return [getattr(affine, name) for affine in model.affines]
     widths = model.width_out if sub else model.width_in
     return [torch.full((w,), fill, dtype=model.dtype, device=model.device) for w in widths[1:]]
 
@@ -31,17 +34,18 @@ def _affine(model, fill: float, sub: bool) -> list[Tensor]:
 class PykanExtras:
     """Mixin of :class:`kanlab.pykan.KAN`."""
 
-    # pykan's node affine maps (scale * x + bias after each node and subnode sum), read-only:
-    # kanlab folds them into the edges (pykan's checkpoints too, _pykan_state), so they are
-    # the identity here; new tensors on every read.
-    node_scale = property(lambda self: _affine(self, 1.0, False),
-                          doc="pykan's ``node_scale``: ones per node of levels 1..L (folded)")
-    node_bias = property(lambda self: _affine(self, 0.0, False),
-                         doc="pykan's ``node_bias``: zeros per node of levels 1..L (folded)")
-    subnode_scale = property(lambda self: _affine(self, 1.0, True),
-                             doc="pykan's ``subnode_scale``: ones per subnode (folded)")
-    subnode_bias = property(lambda self: _affine(self, 0.0, True),
-                            doc="pykan's ``subnode_bias``: zeros per subnode (folded)")
+    # pykan's node affine maps (scale * x + bias after each subnode and node): with
+    # affine_trainable the model's parameters (the list is new, its entries are the model's);
+    # without, the identity (a pykan checkpoint's maps are folded into the edges,
+    # _pykan_state): new tensors on every read.
+    node_scale = property(lambda self: _affine(self, "node_scale", 1.0, False),
+                          doc="pykan's ``node_scale``: per node of levels 1..L")
+    node_bias = property(lambda self: _affine(self, "node_bias", 0.0, False),
+                         doc="pykan's ``node_bias``: per node of levels 1..L")
+    subnode_scale = property(lambda self: _affine(self, "subnode_scale", 1.0, True),
+                             doc="pykan's ``subnode_scale``: per subnode (output of a layer)")
+    subnode_bias = property(lambda self: _affine(self, "subnode_bias", 0.0, True),
+                            doc="pykan's ``subnode_bias``: per subnode (output of a layer)")
 
     def to(self, *args, **kwargs):
         """``nn.Module.to``; a CUDA device without CUDA means the CPU, with a warning

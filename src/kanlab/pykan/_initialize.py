@@ -81,9 +81,18 @@ def initialize_from(model, other, x: Tensor) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a coarser grid: refitted below
         placed = _NativeKAN.refine(other, model.grid)  # other's state on model's grid points
+    ours, theirs = model.affines is not None, other.affines is not None  # affine_trainable
+    if theirs and not ours:
+        raise ValueError("initialize_from_another_model: the other model has trained node "
+                         "affine maps (affine_trainable=True) and this one has none to take "
+                         "them; build this model with affine_trainable=True")
     # this model keeps its own continuations (the other's fit may have chosen its own)
     model.load_state_dict({key: t for key, t in placed.state_dict().items()
-                           if not key.endswith(".extrapolate")})
+                           if not key.endswith(".extrapolate")}, strict=theirs or not ours)
+    if ours and not theirs:  # pykan copies the other's maps: the identity
+        for affine in model.affines:
+            for name, p in affine.named_parameters():
+                p.fill_(1.0 if name.endswith("scale") else 0.0)
     x = x.to(other.layers[0].knots)
     for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
         new.set_grid(new.knots.clone(), fit_to_layer(new, old, h))

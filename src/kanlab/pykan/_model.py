@@ -93,12 +93,13 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     without CUDA and pykan's seeding of the global random generators follow the
     rules of :mod:`kanlab.pykan._legacy`; pykan 0.1's methods (``train(dataset)``,
     ``save_ckpt``, ...) those of :mod:`kanlab.pykan._old_api`.  pykan 0.1's
-    ``bias_trainable`` is accepted: kanlab's nodes have no bias (as 0.2.8's, fixed at
-    zero unless ``affine_trainable``).
+    ``bias_trainable`` is accepted and ignored: as in 0.2.8, a node's bias is zero unless
+    ``affine_trainable``.
 
-    ``affine_trainable=True`` is refused (ValueError, which says why): pykan then trains a
-    scale and a bias per node (``node_scale``, ``node_bias``, ``subnode_*``), which kanlab's
-    nodes do not have (docs/pykan_notebook_runs.md, wild7).
+    ``affine_trainable=True`` trains pykan's scale and bias per subnode and per node
+    (``subnode_scale``, ``subnode_bias``, ``node_scale``, ``node_bias``): the engine's
+    ``KAN(node_affine=True)`` (:mod:`kanlab.nn._node_affine`); without it they are absent
+    (pykan's fixed identity).
 
     ``sparse_init`` starts sparse (:func:`kanlab.pykan._views.sparse_start`): the splines
     off pykan's nearest-neighbour pattern start at zero weight, every edge stays trainable.
@@ -127,13 +128,6 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
                  first_init=True, ckpt_path="./model", state_id=0, round=0, device="cpu",
                  dtype=None, noise_scale_base=None, extrapolate=None,
                  bias_trainable=None, save_plot_data=None):
-        if affine_trainable:
-            raise ValueError("affine_trainable=True: kanlab's nodes have no scale or bias to "
-                             "train (pykan's node_scale, node_bias, subnode_scale, "
-                             "subnode_bias); build the model with affine_trainable=False: "
-                             "each edge's scale_base and scale_sp already scale what reaches "
-                             "a node, and a spline holds a constant inside its grid, so the "
-                             "functions the model can learn are the same there")
         device = _legacy.available_device(device)
         _legacy.seed_globals(as_int("seed", seed))  # pykan's side effect (see _legacy)
         super().__init__(_width(width), grid=as_int("grid", grid), k=as_int("k", k),
@@ -145,7 +139,8 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
                          sb_trainable=bool(sb_trainable),
                          sp_trainable=bool(sp_trainable), mult_arity=_arity(mult_arity),
                          extrapolate=UNPLACED_CONTINUATION if extrapolate is None
-                         else extrapolate, device=device, dtype=dtype)
+                         else extrapolate, node_affine=bool(affine_trainable), device=device,
+                         dtype=dtype)
         self.continuation_unplaced = extrapolate is None  # until grids_placed
         if self.basis_name == "bspline":
             _legacy.draw_initial_weights(self, as_int("seed", seed), float(noise_scale),

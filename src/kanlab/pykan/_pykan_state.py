@@ -14,7 +14,9 @@ last input).  Its ``state_dict`` holds, per layer ``l``:
   ``node_bias_<l>`` (per node of the next level): pykan's node affine maps, the identity
   unless the model was built with ``affine_trainable=True``.
 
-kanlab's nodes have no affine map, so a non-identity one is folded into the edges, which
+A model built with ``affine_trainable=True`` takes these four vectors as they are (its
+``affines``, :mod:`kanlab.nn._node_affine`).  Other models have no affine map, so a
+non-identity one is folded into the edges, which
 computes the same function: the scales multiply the outputs' ``scale_base``, ``scale_sp``
 and symbolic ``c, d`` (a multiplication node's scale goes to its first factor); a
 constant becomes the ``d`` of a symbolic edge into that output (an existing symbolic edge,
@@ -149,7 +151,8 @@ def load_state(model, state, strict: bool = True, symbolic_enabled: bool = True)
     Returns torch's ``(missing_keys, unexpected_keys)``; ``strict`` raises ValueError on
     either, and on any tensor of the wrong shape."""
     missing, unexpected = _check(model, state, strict)
-    _check_product_biases(model, state)
+    if model.affines is None:
+        _check_product_biases(model, state)
     for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
         get = state.get
         knots, coef = get(f"act_fun.{l}.grid"), get(f"act_fun.{l}.coef")
@@ -170,7 +173,13 @@ def load_state(model, state, strict: bool = True, symbolic_enabled: bool = True)
             sym.mask.zero_()
         as_selecting_mask(sym)  # pykan multiplies by the mask, kanlab's selects
     for l in range(model.depth):  # after every layer is in: a product's bias moves into l + 1
-        _fold_affine(model, l, *(state.get(f"{name}_{l}") for name in _AFFINE_KEYS))
+        values = [state.get(f"{name}_{l}") for name in _AFFINE_KEYS]
+        if model.affines is not None:  # affine_trainable: the model's own maps
+            for name, value in zip(_AFFINE_KEYS, values):
+                if value is not None:
+                    getattr(model.affines[l], name).copy_(value)
+        else:
+            _fold_affine(model, l, *values)
     as_pykans(model)
     return IncompatibleKeys(missing, unexpected)
 
@@ -348,6 +357,7 @@ def load_checkpoint(cls, path, map_location=None):
                         sp_trainable=config.get("sp_trainable", True),
                         sb_trainable=config.get("sb_trainable", True),
                         symbolic_enabled=config.get("symbolic_enabled", True), auto_save=False,
+                        affine_trainable=bool(config.get("affine_trainable", False)),
                         device=device, dtype=dtype, extrapolate="extended")
     except (TypeError, ValueError) as exc:  # say which file holds the bad value
         raise ValueError(f"{config_file}: {exc}") from exc

@@ -8,7 +8,7 @@ What a user reads off pykan's ``MultKAN`` and gets back as pykan gives it:
 * ``base_fun`` is the base function as a callable module (``nn.SiLU()`` for ``'silu'``);
 * ``input_id`` is the tensor of the original inputs that a ``prune_input`` kept;
 * ``mult_homo`` says whether all multiplication nodes have one arity; ``affine_trainable``
-  is ``False`` (kanlab's nodes have no affine map: ``KAN(affine_trainable=True)`` is refused);
+  whether the model has pykan's trainable node affine maps (the engine's ``node_affine``);
 * ``tree`` draws :func:`kanlab.pykan.hypothesis.plot_tree` of the model and returns
   ``None``.
 
@@ -66,9 +66,9 @@ class Readouts:
 
     @property
     def affine_trainable(self) -> bool:
-        """Always ``False``: kanlab's nodes have no scale or bias (the constructor refuses
-        ``affine_trainable=True``)."""
-        return False
+        """Whether the subnode and node affine maps are trained (``KAN(affine_trainable=True)``;
+        otherwise they are absent, pykan's fixed identity)."""
+        return self.affines is not None
 
     def evaluate(self, dataset) -> dict:
         """``{'test_loss': RMSE on the test set, 'n_edge', 'n_grid'}``, as pykan's."""

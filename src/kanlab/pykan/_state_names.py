@@ -20,12 +20,18 @@ from kanlab.pykan._views import SPLINE_LAYOUT
 __all__ = ["PykanNames", "with_pykan_names"]
 
 _NAME = re.compile(r"^(act_fun|symbolic_fun)\.(\d+)\.(\w+)$")
+_AFFINE = re.compile(r"^((?:sub)?node_(?:bias|scale))_(\d+)$")  # node_scale_0 -> affines.0...
 
 
 class PykanNames(OrderedDict):
     """A ``state_dict`` that also answers pykan's key names (:mod:`kanlab.pykan._state_names`)."""
 
     def __missing__(self, key):
+        affine = _AFFINE.match(key) if isinstance(key, str) else None
+        if affine is not None:  # affine_trainable's maps (kanlab.nn._node_affine)
+            value = OrderedDict.get(self, f"affines.{affine.group(2)}.{affine.group(1)}")
+            if value is not None:
+                return value
         found = _NAME.match(key) if isinstance(key, str) else None
         if found is not None:
             part, l, name = found.groups()

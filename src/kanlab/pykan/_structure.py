@@ -217,6 +217,8 @@ def expand_depth(model) -> None:
     model.layers.append(layer)
     model.symbolic.append(sym)
     model.arities.append([])
+    if model.affines is not None:  # the new level's maps start at the identity, as pykan's
+        model.affines.append(model.affines[-1].inserted(range(n), range(n), n_old=(0, 0)))
 
 
 @torch.no_grad()
@@ -264,6 +266,8 @@ def expand_width(model, layer_id, n_added_nodes, sum_bool=True, mult_arity=2,
     _grow(model, layer_id - 1, rows=new_out)
     _grow(model, layer_id, cols=new_in, perturb=perturb)
     model.arities[layer_id] = list(arities) + added
+    if model.affines is not None:  # the new subnodes' and nodes' maps: the identity
+        model.affines[layer_id - 1] = model.affines[layer_id - 1].inserted(new_out, new_in)
 
 
 def _new_arities(mult_arity, n) -> list[int]:
@@ -329,6 +333,9 @@ def swap(model, l, i1, i2) -> None:
     perm = list(range(model.layers[l].in_features))
     perm[i1], perm[i2] = perm[i2], perm[i1]
     _permute(model.layers[l], model.symbolic[l], perm, dim=1)
+    if model.affines is not None:  # addition nodes: subnode i is node i
+        model.affines[l - 1] = model.affines[l - 1].taken(perm[:n_add] + list(range(
+            n_add, model.layers[l - 1].out_features)), perm)
 
 
 def _permute(layer, sym, perm, dim) -> None:

@@ -261,11 +261,26 @@ def symbolic_formula(model, var_names=None, x: Tensor | None = None, check: bool
 
 
 def _multiply(model, level: int, outputs: list) -> list:
-    """Node expressions at ``level``: multiplication nodes take the product of their subnodes."""
+    """Node expressions at ``level``: multiplication nodes take the product of their subnodes
+    (inside the level's affine maps, :meth:`kanlab.nn.KAN.multiply`)."""
+    affine = model.affines[level - 1] if model.affines is not None else None
+    if affine is not None:
+        outputs = _affine(outputs, affine.subnode_scale, affine.subnode_bias)
     nodes: dict[int, object] = {}
     for sub, node in enumerate(model.subnode_to_node(level)):
         nodes[node] = outputs[sub] if node not in nodes else nodes[node] * outputs[sub]
-    return [nodes[n] for n in range(len(nodes))]
+    nodes = [nodes[n] for n in range(len(nodes))]
+    return nodes if affine is None else _affine(nodes, affine.node_scale, affine.node_bias)
+
+
+def _affine(exprs: list, scale: Tensor, bias: Tensor) -> list:
+    """``scale_j · e_j + bias_j`` for every expression, an identity entry left as it is."""
+    import sympy
+    out = []
+    for e, s, b in zip(exprs, scale.tolist(), bias.tolist()):
+        e = e if s == 1.0 else sympy.Float(s, 17) * e
+        out.append(e if b == 0.0 else e + sympy.Float(b, 17))
+    return out
 
 
 def _check_formula(model, formulas, symbols, x, rtol: float) -> None:

@@ -113,6 +113,8 @@ class LabelScale:
         output weight to fold the map into), and an edge basis other than
         B-splines no shift (it has no constant function to add it to).
         """
+        if getattr(model, "affines", None) is not None:  # the output nodes' maps take it all
+            return self
         if model.arities[-1]:  # multiplication nodes on the last level
             return LabelScale.none(len(self.shift))
         if model.layers[-1].basis_name != "bspline":
@@ -187,10 +189,19 @@ class LabelScale:
         weights, and the ``c, d`` of symbolic edges) and each output's ``shift``
         is added to one of its edges (a symbolic edge's ``d``, or a B-spline
         edge's coefficients, whose basis sums to one on and beyond the grid).
+        A model with node affine maps (``node_affine``) takes the map in its output nodes'
+        ``node_scale`` and ``node_bias`` instead.
         Use :meth:`restricted_to` first.  Returns the outputs left unshifted:
         those that no edge reaches any more (every edge into them pruned).
         """
         if self.identity:
+            return []
+        if getattr(model, "affines", None) is not None:  # node_affine: y -> scale·y + shift
+            out = model.affines[-1]
+            with torch.no_grad():
+                scale = torch.tensor(self.scale).to(out.node_scale)
+                out.node_scale.mul_(scale)
+                out.node_bias.mul_(scale).add_(torch.tensor(self.shift).to(out.node_bias))
             return []
         last = model.depth - 1
         layer, symbolic = model.layers[last], model.symbolic[last]

@@ -59,7 +59,7 @@ def _plain(model, x: Tensor) -> bool:
     if not isinstance(model, KAN) or any(getattr(cls, name) is not getattr(KAN, name) for name in
                                          ("forward_layers", "layer_output", "multiply")):
         return False
-    if any(model.arities) or any(sym.active for sym in model.symbolic):
+    if any(model.arities) or model.affines is not None or any(sym.active for sym in model.symbolic):
         return False
     n = x.shape[0]
     for layer in model.layers:
