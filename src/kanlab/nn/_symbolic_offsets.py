@@ -17,16 +17,6 @@ offsets moved and the phase in ``[-π, π)`` it is 1.7e-7 (1.6e-7).
 :func:`settle_symbolic_offsets` makes both moves.  An offset moves only out of
 an addition node (not the output level, not a multiplication node) whose every
 reader is a symbolic edge: a spline reading the node would see it shift.
-
-The move is for the fit only: :func:`restore_symbolic_offsets` puts each moved
-offset back on the edges it came from, with the readers' arguments shifted by
-their trained ``a``, so the parametrisation a user reads after the fit is their
-own.  Left moved, a later ``unfix_symbolic`` of a reader (its spline sees the
-node) or ``fix_symbolic`` of a writer (refitted with its own offset) shifted the
-node by the moved offset: on an Example_9-like ``[2, 1, 1]`` chain, after a
-20-step L-BFGS fit, re-fixing a ``log`` writer gave train RMSE 0.156 and then
-unfixing the ``sin`` reader 0.185, against 0.081 and 0.084 with the offsets in
-place.
 """
 from __future__ import annotations
 
@@ -36,13 +26,11 @@ import torch
 
 from kanlab.nn._symbolic_edges import NO_FUNCTION
 
-__all__ = ["restore_symbolic_offsets", "settle_symbolic_offsets"]
+__all__ = ["settle_symbolic_offsets"]
 
 
-def _move_offsets(model, l: int) -> list:
-    """Offsets of layer ``l``'s symbolic edges into layer ``l + 1``'s arguments, per node;
-    returns the moves, ``(node, writers, their offsets, readers)`` each."""
-    moves = []
+def _move_offsets(model, l: int) -> None:
+    """Offsets of layer ``l``'s symbolic edges into layer ``l + 1``'s arguments, per node."""
     into, out_of = model.symbolic[l], model.symbolic[l + 1]
     # host copies, read once (on a GPU every element read would wait for the device)
     spline_read = (model.layers[l + 1].mask.detach() != 0).any(dim=0).cpu().tolist()  # per node
@@ -59,11 +47,9 @@ def _move_offsets(model, l: int) -> list:
         writers = [i for i, c in enumerate(code_in[j]) if c != NO_FUNCTION and mask_in[j][i] == 1.0]
         if not writers:
             continue
-        moved = into.affine[j, writers, 3].clone()
+        offset = into.affine[j, writers, 3].sum()
         into.affine[j, writers, 3] = 0.0
-        out_of.affine[readers, j, 1] += out_of.affine[readers, j, 0] * moved.sum()
-        moves.append((j, writers, moved, readers))
-    return moves
+        out_of.affine[readers, j, 1] += out_of.affine[readers, j, 0] * offset
 
 
 def _principal_phases(symbolic) -> None:
@@ -83,31 +69,16 @@ def _principal_phases(symbolic) -> None:
 
 
 @torch.no_grad()
-def settle_symbolic_offsets(model) -> list:
+def settle_symbolic_offsets(model) -> None:
     """Move ``model``'s symbolic offsets downstream and fold periodic phases (module doc).
 
     The function the model computes is unchanged but for float rounding; a model
     without symbolic edges (or without a ``symbolic`` list) is left as it is.
-    Returns the moves, for :func:`restore_symbolic_offsets` (empty when none).
     """
     symbolic = getattr(model, "symbolic", None)
     if symbolic is None or not any(bool((s.code != NO_FUNCTION).any()) for s in symbolic):
-        return []
-    moves = [(l, _move_offsets(model, l)) for l in range(len(model.layers) - 1)]
+        return
+    for l in range(len(model.layers) - 1):
+        _move_offsets(model, l)
     for s in symbolic:
         _principal_phases(s)
-    return [(l, m) for l, m in moves if m]
-
-
-@torch.no_grad()
-def restore_symbolic_offsets(model, moves: list) -> None:
-    """Undo :func:`settle_symbolic_offsets`' ``moves``: each writer gets its offset back and
-    each reader's argument ``a · h + b`` loses ``a · offset`` at its current ``a``, so the
-    function is kept whatever the fit did to the constants in between (the phases stay
-    folded: a whole period changes no edge)."""
-    for l, layer_moves in moves:
-        into, out_of = model.symbolic[l], model.symbolic[l + 1]
-        for j, writers, moved, readers in layer_moves:
-            into.affine[j, writers, 3] += moved.to(into.affine)
-            out_of.affine[readers, j, 1] -= out_of.affine[readers, j, 0] * moved.sum().to(
-                out_of.affine)

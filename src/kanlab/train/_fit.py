@@ -13,7 +13,7 @@ import time
 import torch
 from torch import Tensor
 
-from kanlab.nn._symbolic_offsets import restore_symbolic_offsets, settle_symbolic_offsets
+from kanlab.nn._symbolic_offsets import settle_symbolic_offsets
 from kanlab.train._config import FitConfig
 from kanlab.train._continuation_choice import (choose_continuation, continuations,
                                                   set_continuations)
@@ -98,13 +98,10 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     # 1.7e-7 native, 4.4e-7 -> 1.6e-7 ATen default).  Not before Adam, whose lr-sized steps
     # per parameter are not indifferent to which parameter holds an offset: Example_9's 1000
     # Adam steps at sqrt's singular end (unstable from step ~800 under ATen default either
-    # way) ended at 9.4e-4 with the move, 4.4e-7 without.  The offsets go back when the fit
-    # ends (kanlab.nn._symbolic_offsets says why)
-    moves = settle_symbolic_offsets(model) if cfg.opt == "LBFGS" else []
-    try:
-        return _run(model, dataset, cfg)
-    finally:
-        restore_symbolic_offsets(model, moves)
+    # way) ended at 9.4e-4 with the move, 4.4e-7 without
+    if cfg.opt == "LBFGS":
+        settle_symbolic_offsets(model)
+    return _run(model, dataset, cfg)
 
 
 def _run(model, dataset: dict, cfg: FitConfig, record=None) -> History:
