@@ -50,15 +50,20 @@ def _same_outputs(pk_model, ours, n_in, tol=2e-6):
         float((got - want).abs().max())
 
 
+def _edit_config(path, old, new):
+    """Replace ``old`` (which must be there) by ``new`` in the checkpoint's config file."""
+    with open(f"{path}_config.yml") as f:
+        config = f.read()
+    assert old in config
+    with open(f"{path}_config.yml", "w") as f:
+        f.write(config.replace(old, new))
+
+
 def _folded(pk_model, n_in, tol=2e-6):
     """pykan's checkpoint, its config edited to ``affine_trainable: false``, loads into a model
     without affine maps: they fold into the edges."""
     pk_model.saveckpt("./folded")
-    with open("./folded_config.yml") as f:
-        config = f.read()
-    assert "affine_trainable: true" in config
-    with open("./folded_config.yml", "w") as f:
-        f.write(config.replace("affine_trainable: true", "affine_trainable: false"))
+    _edit_config("./folded", "affine_trainable: true", "affine_trainable: false")
     ours = pykan.KAN.loadckpt("./folded")
     assert ours.affines is None
     _same_outputs(pk_model, ours, n_in, tol)
@@ -328,11 +333,7 @@ def test_a_checkpoint_saved_on_a_gpu_says_how_to_load_it_on_a_cpu():
     constructor), and map_location='cpu' loads it."""
     pk = kan.KAN(width=[2, 3, 1], grid=3, k=3, seed=0, auto_save=False)
     pk.saveckpt("./gpu")
-    with open("./gpu_config.yml") as f:
-        text = f.read()
-    assert "device: cpu" in text
-    with open("./gpu_config.yml", "w") as f:
-        f.write(text.replace("device: cpu", "device: cuda"))
+    _edit_config("./gpu", "device: cpu", "device: cuda")
     with pytest.raises(ValueError, match=r"saved on 'cuda'.*map_location='cpu'"):
         pykan.KAN.loadckpt("./gpu")
     ours = pykan.KAN.loadckpt("./gpu", map_location="cpu")
