@@ -8,7 +8,7 @@ Layers, bottom up (each imports only from the ones below it):
 :mod:`kanlab.nn`, :mod:`kanlab.train` and :mod:`kanlab.io`,
 :mod:`kanlab.plotting`, :mod:`kanlab.sklearn`, :mod:`kanlab.cli`.
 """
-from kanlab._validation import NonFiniteError
+from kanlab._validation import NoDataError, NonFiniteError
 from kanlab.config import checks, set_checks
 from kanlab.nn import KAN, KANLayer
 from kanlab.train import FitConfig, History, create_dataset, fit
@@ -16,7 +16,7 @@ from kanlab.train import FitConfig, History, create_dataset, fit
 from kanlab._version import __version__
 
 __all__ = ["KAN", "KANLayer", "FitConfig", "History", "fit", "create_dataset", "load",
-           "set_checks", "checks", "NonFiniteError", "discover", "__version__"]
+           "set_checks", "checks", "NonFiniteError", "NoDataError", "discover", "__version__"]
 
 
 def __getattr__(name):

@@ -5,8 +5,10 @@ here, each behind a function with a fallback, so a new torch breaks at most
 this file. The public surface of the wrappers:
 
 * :func:`transforms_active`, :func:`in_jvp_transform`, :func:`is_functorch_wrapped`,
-  :func:`is_fake`, :func:`forward_ad_active`: where a tensor or call is running
-  (under ``torch.func``, ``torch.compile``, forward-mode AD);
+  :func:`is_fake`, :func:`forward_ad_active`, :func:`recording_graph`,
+  :func:`exporting_onnx`: where a tensor or
+  call is running (under ``torch.func``, ``torch.compile``/``torch.export``,
+  ``torch.jit.trace``, ``torch.onnx.export``, forward-mode AD);
 * :func:`outside_transforms`: a context that leaves the running transforms;
 * :class:`Function`: :class:`torch.autograd.Function` with a cheaper ``apply``.
 
@@ -29,7 +31,7 @@ from torch import Tensor
 from torch.autograd import forward_ad
 
 __all__ = ["Function", "transforms_active", "in_jvp_transform", "is_functorch_wrapped",
-           "is_fake", "forward_ad_active", "outside_transforms"]
+           "is_fake", "forward_ad_active", "recording_graph", "exporting_onnx", "outside_transforms"]
 
 try:  # torch >= 2.0
     from torch._C._functorch import TransformType as _TransformType
@@ -40,6 +42,9 @@ except ImportError:  # pragma: no cover - older or stripped builds
 
     def _is_wrapped(_t) -> bool:
         return False
+
+# torch.jit.is_tracing() without its is_scripting() test (this runs in eager Python only)
+_jit_tracing = getattr(torch._C, "_is_tracing", None) or torch.jit.is_tracing
 
 try:
     from torch._subclasses.fake_tensor import FakeTensor as _FakeTensor
@@ -70,6 +75,17 @@ def is_fake(t: Tensor) -> bool:
     return isinstance(t, _FakeTensor) if _FakeTensor else False
 
 
+def recording_graph() -> bool:
+    """Whether a graph is being recorded (``torch.compile``, ``torch.export``,
+    ``torch.jit.trace``): no Python branch may depend on tensor values."""
+    return torch.compiler.is_compiling() or bool(_jit_tracing())
+
+
+def exporting_onnx() -> bool:
+    """Whether ``torch.onnx.export`` is recording the graph (either exporter)."""
+    return recording_graph() and torch.onnx.is_in_onnx_export()
+
+
 def forward_ad_active() -> bool:
     """Whether a dual level of :mod:`torch.autograd.forward_ad` is open."""
     return forward_ad._current_level >= 0
@@ -81,15 +97,34 @@ def outside_transforms():
 
     Constants cached for later calls must be made here: made inside a
     transform and cached, torch 2.13's functorch later fails an internal
-    assert in ``jacfwd``.
+    assert in ``jacfwd``.  The block also runs outside a ``torch.jit.trace`` in
+    progress, so a cached constant is a constant of the traced graph whether the
+    trace made it or found it (else ``trace``'s check, which traces twice, finds
+    two different graphs).
     """
-    try:
-        from torch._functorch.pyfunctorch import temporarily_clear_interpreter_stack
-    except ImportError:  # pragma: no cover
+    with _untraced():
+        try:
+            from torch._functorch.pyfunctorch import temporarily_clear_interpreter_stack
+        except ImportError:  # pragma: no cover
+            yield
+            return
+        with temporarily_clear_interpreter_stack():
+            yield
+
+
+@contextlib.contextmanager
+def _untraced():
+    """Pause a ``torch.jit.trace`` in progress (nothing to pause: a no-op)."""
+    get = getattr(torch._C, "_get_tracing_state", None)
+    state = get() if get is not None else None
+    if state is None:
         yield
         return
-    with temporarily_clear_interpreter_stack():
+    torch._C._set_tracing_state(None)
+    try:
         yield
+    finally:
+        torch._C._set_tracing_state(state)
 
 
 class Function(torch.autograd.Function):

@@ -25,7 +25,7 @@ import operator
 import torch
 from torch import Tensor
 
-__all__ = ["NonFiniteError", "ArgumentTypeError", "check_int", "is_count", "clip_repr",
+__all__ = ["NonFiniteError", "NoDataError", "ArgumentTypeError", "check_int", "is_count", "clip_repr",
            "check_float", "check_samples", "reference_batch", "check_float_dtype",
            "check_solver_dtype", "check_device", "choose_device", "check_allocation"]
 
@@ -35,6 +35,18 @@ class NonFiniteError(ValueError):
 
     A subclass of ``ValueError``; :func:`kanlab.fit` catches it inside a step
     (hidden activations that overflowed) and treats it as a non-finite loss.
+    """
+
+
+class NoDataError(ValueError, AttributeError):
+    """A value computed from data (``feature_score``, pykan's ``acts_scale``...) read before
+    the model has any: no ``x`` given and no ``reference_input``.
+
+    A ``ValueError`` for the caller, and an ``AttributeError`` so that ``hasattr``,
+    ``getattr(model, name, default)`` and everything built on ``dir`` (``inspect.getmembers``,
+    ``torch.jit.trace``'s scan of a module's members) see the value as absent, as pykan's
+    attributes are before the first forward pass, instead of failing.  :class:`kanlab.KAN`
+    keeps the message when a property raises it (:mod:`kanlab.nn._attributes`).
     """
 
 
@@ -279,7 +291,7 @@ def reference_batch(model, x: Tensor | None) -> Tensor:
     if x is None:
         x = getattr(model, "reference_input", None)
         if x is None:
-            raise ValueError("no data to score the edges on: pass x (N, n_in) or fit the "
+            raise NoDataError("no data to score the edges on: pass x (N, n_in) or fit the "
                              "model first (fit stores its training inputs as reference_input)")
     if not isinstance(x, Tensor) or x.dim() != 2 or x.shape[0] < 2:
         shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__

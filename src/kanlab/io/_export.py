@@ -13,9 +13,12 @@ Two things in kanlab need care when exporting, and the helpers here take it:
 * Two operators of the basis have no ONNX translation in torch's exporter:
   ``torch.cumprod`` (the powers ``s, s², …, s^k``; its decomposition ends in
   ``prims.prod``) and ``torch.searchsorted`` (the knot span on non-uniform
-  grids).  :func:`to_onnx` decomposes the first into ``k`` products (the same
-  multiplications in the same order) and the second into a count of
-  comparisons with the knots; both are exact.
+  grids).  kanlab's basis uses exact stand-ins while ``torch.onnx.export``
+  records it (:mod:`kanlab.splines._onnx_ops`: ``k`` products, the same
+  multiplications in the same order, and a count of comparisons with the
+  knots), so a plain ``torch.onnx.export(model, ...)`` works; :func:`to_onnx`
+  also decomposes both in the exported program (a program made by
+  ``torch.export.export`` outside the ONNX exporter holds them).
 
 Symbolic edges (:mod:`kanlab.nn._symbolic_edges`) are exported as their
 functions (``c · f(a·x + b) + d``, ``f`` one torch op or a few).  A traced
@@ -39,6 +42,7 @@ import torch
 from torch import Tensor, nn
 
 from kanlab.io._atomic import atomic_write_bytes
+from kanlab.splines._onnx_ops import cumprod_unrolled, searchsorted_by_comparison
 
 __all__ = ["export_program", "to_onnx"]
 
@@ -84,37 +88,12 @@ def export_program(model: nn.Module, example: Tensor, *,
     return torch.export.export(model, (example,), dynamic_shapes=dynamic_shapes)
 
 
-def _cumprod_unrolled(x: Tensor, dim: int, dtype: torch.dtype | None = None) -> Tensor:
-    """``torch.cumprod`` as a chain of products along a dimension of static size."""
-    if dtype is not None:
-        x = x.to(dtype)
-    dim = dim % x.dim()
-    parts = [x.select(dim, 0)]
-    for i in range(1, x.shape[dim]):
-        parts.append(parts[-1] * x.select(dim, i))
-    return torch.stack(parts, dim)
-
-
-def _searchsorted_by_comparison(sorted_sequence: Tensor, values: Tensor, *,
-                                out_int32: bool = False, right: bool = False,
-                                side: str | None = None, sorter: Tensor | None = None) -> Tensor:
-    """``torch.searchsorted`` as a count of comparisons (exact for a sorted, NaN-free sequence).
-
-    Costs ``(*, n_values, len)`` comparisons instead of a binary search: fine
-    for KAN grids of tens of knots.
-    """
-    if sorter is not None:
-        raise NotImplementedError("searchsorted with a sorter is not exported")
-    right = right or side == "right"
-    seq = sorted_sequence.unsqueeze(-2)  # (*, 1, m): one row per batch of values
-    below = seq <= values.unsqueeze(-1) if right else seq < values.unsqueeze(-1)
-    return below.sum(-1, dtype=torch.int32 if out_int32 else torch.int64)
-
-
 def _onnx_ready(program: torch.export.ExportedProgram) -> torch.export.ExportedProgram:
     table = torch.export.default_decompositions()
-    table[torch.ops.aten.cumprod.default] = _cumprod_unrolled
-    table[torch.ops.aten.searchsorted.Tensor] = _searchsorted_by_comparison
+    # (kanlab's basis already avoids both while torch.onnx.export records it; a program
+    # exported by torch.export.export has them, and any other module's too)
+    table[torch.ops.aten.cumprod.default] = cumprod_unrolled
+    table[torch.ops.aten.searchsorted.Tensor] = searchsorted_by_comparison
     return program.run_decompositions(table)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from kanlab._compat import is_fake, is_functorch_wrapped, outside_transforms
+from kanlab._compat import is_fake, is_functorch_wrapped, outside_transforms, recording_graph
 from kanlab.splines._extension import (EXTENDED, ExtensionTables, evaluate_extension,
                                        extension_tables)
 from kanlab.splines._taper import taper, taper_lengths
@@ -39,7 +39,7 @@ def beyond_grid(layer, x: Tensor) -> bool:
     transforms, where the values are unknown)."""
     if layer.extrapolate not in CORRECTED or not layer.edge_basis.fused:
         return False
-    if torch.compiler.is_compiling() or is_fake(x) or is_functorch_wrapped(x):
+    if recording_graph() or is_fake(x) or is_functorch_wrapped(x):
         return True
     knots, k = layer.knots, layer.k
     n = knots.shape[-1] - k - 1
@@ -113,7 +113,7 @@ def _end_tables(layer) -> ExtensionTables:
 
 
 def _traced(x: Tensor) -> bool:
-    return torch.compiler.is_compiling() or is_fake(x) or is_functorch_wrapped(x)
+    return recording_graph() or is_fake(x) or is_functorch_wrapped(x)
 
 
 def _extended_ends(layer, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor, Tensor] | None]:

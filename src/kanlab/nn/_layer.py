@@ -19,6 +19,7 @@ from kanlab.nn._edge_rms import edge_rms
 from kanlab.nn._extrapolation import CORRECTED, beyond_grid, curvature_features, curvature_output
 from kanlab.nn._layer_knots import initial_knots
 from kanlab.nn._saved_continuation import SavedContinuation
+from kanlab.nn._scripting import NotScriptable
 from kanlab.nn._stamp import Stamped
 from kanlab.nn._value_checks import check_layer_values
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
@@ -39,7 +40,7 @@ def _refresh_after_load(module: "KANLayer", incompatible_keys) -> None:
     module._refresh_knots()
 
 
-class KANLayer(SavedContinuation, Stamped, nn.Module):
+class KANLayer(SavedContinuation, NotScriptable, Stamped, nn.Module):
     r"""A layer of ``in_features × out_features`` learnable edge functions.
 
     ``y_j = Σ_i mask_ij · (scale_base_ij · b(x_i) + scale_sp_ij · Σ_b coef_jib B_ib(x_i))``

@@ -17,8 +17,10 @@ from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
 from kanlab.nn._fused_forward import fused_forward
 from kanlab.nn._grid_points import OUTLIER_FENCE
 from kanlab.nn._layer import KANLayer, layer_elements
+from kanlab.nn._attributes import ExplainedAttributes
 from kanlab.nn._methods import KANMethods
 from kanlab.nn._node_affine import NodeAffine
+from kanlab.nn._scripting import NotScriptable
 from kanlab.nn._stamp import Stamped
 from kanlab.ops._base_functions import resolve_base_fun
 from kanlab.nn._symbolic_edges import SymbolicEdges
@@ -27,7 +29,7 @@ from kanlab.nn._width import check_arity, check_ids, check_width
 __all__ = ["KAN"]
 
 
-class KAN(KANMethods, Stamped, nn.Module):
+class KAN(KANMethods, ExplainedAttributes, NotScriptable, Stamped, nn.Module):
     """Kolmogorov–Arnold network.
 
     Parameters

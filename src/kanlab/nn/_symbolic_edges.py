@@ -34,7 +34,9 @@ from typing import Iterator
 import torch
 from torch import Tensor, nn
 
+from kanlab._compat import recording_graph
 from kanlab.nn import _carried_functions as carried
+from kanlab.nn._scripting import NotScriptable
 from kanlab.nn._stamp import Stamped
 
 __all__ = ["SymbolicEdges", "NO_FUNCTION", "CUSTOM_FUNCTION"]
@@ -64,7 +66,7 @@ def capped(fn, u: Tensor, y_th: float, domain=None) -> Tensor:
         if lo is not None:  # an open end is outside too: sqrt'(0) is infinite
             outside = (u >= hi) | ((u < lo) if getattr(domain, "closed_lo", False) else (u <= lo))
             bad = bad | outside
-    if not torch.compiler.is_compiling() and not bool(bad.any()):  # (traced: no branch)
+    if not recording_graph() and not bool(bad.any()):  # (traced: no branch)
         return fn(u)  # outside no_grad: the common case keeps its gradient
     with torch.no_grad():
         if lo is not None:
@@ -104,14 +106,14 @@ def _reflected(fn, u: Tensor, y_th: float, lo: float, hi: float, outside: Tensor
     mirrored = 2 * end - fn(arg)
     reach = outside & (arg > lo) & end_ok
     take = reach & torch.isfinite(mirrored) & (mirrored.abs() <= y_th)
-    if not torch.compiler.is_compiling() and not bool(reach.any()):
+    if not recording_graph() and not bool(reach.any()):
         return None
     # beyond y_th the reflection is capped like the function itself
     beyond = torch.nan_to_num(mirrored, nan=-y_th).clamp(-y_th, y_th)
     return take, end, reach & ~take, beyond
 
 
-class SymbolicEdges(Stamped, nn.Module):
+class SymbolicEdges(NotScriptable, Stamped, nn.Module):
     """Symbolic functions on some edges of an ``in_features -> out_features`` layer.
 
     Attributes

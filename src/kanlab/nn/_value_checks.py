@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from kanlab import config
-from kanlab._compat import is_functorch_wrapped
+from kanlab._compat import is_functorch_wrapped, recording_graph
 from kanlab._validation import NonFiniteError
 
 __all__ = ["check_layer_values", "output_bound", "OVERFLOW_HEADROOM"]
@@ -22,8 +22,9 @@ _LIMITS: dict = {}  # dtype -> finfo.max / OVERFLOW_HEADROOM, the bound of the q
 
 
 def _traced(x: Tensor) -> bool:
-    """True under torch.compile or a torch.func transform, where ``bool(tensor)`` is illegal."""
-    if torch.compiler.is_compiling():
+    """True under torch.compile/export, torch.jit.trace or a torch.func transform, where
+    ``bool(tensor)`` is illegal (or, traced, would be frozen into the graph)."""
+    if recording_graph():
         return True
     return is_functorch_wrapped(x)
 
@@ -37,7 +38,7 @@ def check_layer_values(layer, x: Tensor) -> None:
     large that the layer's output could overflow its dtype (see
     :func:`output_bound`).  One reduction and two scalar reads in the common case.
     """
-    if not config.get().checks or x.numel() == 0 or x.is_meta or _traced(x):
+    if not config.get().checks or _traced(x) or x.numel() == 0 or x.is_meta:
         return
     x = x.detach()
     low, high = x.aminmax()  # one pass, no temporary; NaN propagates

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from kanlab._compat import recording_graph
+from kanlab._validation import NoDataError
 from kanlab.nn import KAN as _NativeKAN
 from kanlab.nn import attribute as _attribute
 from kanlab.nn import prune as _prune
@@ -174,7 +176,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         else:
             y = super().forward(x)
         if self.save_act and isinstance(x, Tensor) and not x.requires_grad and x.dim() == 2 \
-                and x.shape[0] > 1:
+                and x.shape[0] > 1 and not recording_graph():  # (a graph's input is no data)
             self.reference_input = x.detach()
         return y
 
@@ -240,7 +242,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         if x is None:
             x = self.reference_input
         if x is None:
-            raise ValueError("no activations yet: call model(x), model.get_act(x) or fit first")
+            raise NoDataError("no activations yet: call model(x), model.get_act(x) or fit first")
         return own_columns(self, x)
 
     def get_act(self, x=None):

@@ -23,9 +23,11 @@ import math
 import torch
 from torch import Tensor
 
+from kanlab._compat import exporting_onnx
 from kanlab._validation import check_int
 
 from kanlab.splines._extension import EXTENDED, evaluate_extension, extension_tables
+from kanlab.splines._onnx_ops import searchsorted_by_comparison
 from kanlab.splines._tables import SpanTables, cardinal_matrix, power_vectors, span_tables
 from kanlab.splines._taper import taper, taper_lengths
 
@@ -211,7 +213,8 @@ def _search_spans(xc: Tensor, knots: Tensor, k: int, last: Tensor) -> Tensor:
     """
     n = knots.shape[-1] - k - 1
     xt = xc.reshape(-1, knots.shape[0]).t().contiguous()  # (F, B)
-    g = torch.searchsorted(knots[:, k:n].contiguous(), xt, right=True).t() - 1
+    search = searchsorted_by_comparison if exporting_onnx() else torch.searchsorted
+    g = search(knots[:, k:n].contiguous(), xt, right=True).t() - 1
     g = g.reshape(xc.shape).clamp(0, n - k - 1)  # (..., F)
     return torch.where(xc >= knots[:, n], last, g)
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from kanlab._compat import outside_transforms
+from kanlab._compat import exporting_onnx, outside_transforms
+from kanlab.splines._onnx_ops import cumprod_unrolled
 
 __all__ = ["SpanTables", "span_tables", "cardinal_matrix", "power_vectors"]
 
@@ -125,8 +126,9 @@ def power_vectors(s: Tensor, k: int, orders: list[int]) -> Tensor:
     """Derivatives of ``[1, s, ..., s^k]`` of the given orders, ``(*s.shape, len(orders), k + 1)``."""
     top = max(k - min(orders), 0)
     # s^0 .. s^top by repeated products (a tensor exponent takes pow's slow path)
-    pows = torch.cat([torch.ones_like(s).unsqueeze(-1),
-                      s.unsqueeze(-1).expand(*s.shape, top).cumprod(-1)], dim=-1)  # (..., top+1)
+    powers = s.unsqueeze(-1).expand(*s.shape, top)
+    powers = cumprod_unrolled(powers, -1) if exporting_onnx() else powers.cumprod(-1)
+    pows = torch.cat([torch.ones_like(s).unsqueeze(-1), powers], dim=-1)  # (..., top+1)
     rows = []
     for d in orders:
         if d > k:
