@@ -37,12 +37,12 @@ class StructureMethods:
         self.log_history("perturb")
 
     def expand_depth(self):
-        from kanlab.pykan._structure import expand_depth
+        from kanlab.pykan._growth import expand_depth
         expand_depth(self)
         self.log_history("expand_depth")
 
     def expand_width(self, layer_id, n_added_nodes, sum_bool=True, mult_arity=2, perturb=False):
-        from kanlab.pykan._structure import expand_width
+        from kanlab.pykan._growth import expand_width
         expand_width(self, int(layer_id), int(n_added_nodes), sum_bool, mult_arity,
                      bool(perturb))
         self.log_history("expand_width")
