@@ -56,6 +56,14 @@ class NodeAffine(nn.Module):
         self.node_scale = nn.Parameter(torch.ones(n_nodes, **factory))
         self.node_bias = nn.Parameter(torch.zeros(n_nodes, **factory))
 
+    @torch.no_grad()
+    def reset(self) -> None:
+        """Every entry back to the identity (scales 1, biases 0)."""
+        for scale, bias in ((self.subnode_scale, self.subnode_bias),
+                            (self.node_scale, self.node_bias)):
+            scale.fill_(1.0)
+            bias.zero_()
+
     def subnodes(self, y: Tensor) -> Tensor:
         """``y`` ``(*, n_subnodes)`` through the subnode map (pykan's order of operations)."""
         return self.subnode_scale * y + self.subnode_bias

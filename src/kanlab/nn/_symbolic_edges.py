@@ -259,6 +259,16 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
         for fn, outs, ins in self._groups:
             yield outs, ins, self.edge_values(x, outs, ins, fn)
 
+    def dense_outputs(self, x: Tensor) -> Tensor:
+        """Every edge's output on ``x`` ``(B, in_features)``: ``(B, out_features, in_features)``,
+        0 where an edge has no symbolic function (as :meth:`KANLayer.edge_values` lays out the
+        splines')."""
+        values_all = x.new_zeros(x.shape[0], self.out_features, self.in_features)
+        for outs, ins, values in self.edge_outputs(x):  # values (B, E)
+            values_all[:, torch.tensor(outs, device=x.device),
+                       torch.tensor(ins, device=x.device)] = values
+        return values_all
+
     def forward(self, x: Tensor, *, mask_checked: bool = False) -> Tensor:
         """The symbolic edges summed into the outputs ``(B, out_features)`` (``mask_checked``:
         as in :meth:`edge_outputs`)."""

@@ -98,8 +98,7 @@ def _edge_curves(model, x: Tensor | None, beta: float,
         ys = layer.edge_values(xs)  # (P, out, in): the spline branch, masked
         live = layer.mask > 0
         if sym is not None:
-            for outs, ins, values in sym.edge_outputs(xs):
-                ys[:, outs, ins] += values
+            ys = ys + sym.dense_outputs(xs)
             live = live | (sym.mask > 0)
         weight = scores[l] if scores is not None else ys.square().mean(0).sqrt()  # (out, in)
         weight = torch.nan_to_num(weight, nan=0.0, posinf=0.0) * live

@@ -41,10 +41,7 @@ def _edge_outputs(model, l: int, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     from kanlab.pykan._views import edge_parts
     layer, symbolic = model.layers[l], model.symbolic[l]
     spline, bare = edge_parts(layer, x)
-    total = spline.clone()
-    for outs, ins, values in symbolic.edge_outputs(x):
-        total[:, torch.tensor(outs, device=x.device), torch.tensor(ins, device=x.device)] += values
-    return total, spline, bare
+    return spline + symbolic.dense_outputs(x), spline, bare
 
 
 @torch.no_grad()

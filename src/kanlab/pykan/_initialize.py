@@ -91,8 +91,7 @@ def initialize_from(model, other, x: Tensor) -> None:
                            if not key.endswith(".extrapolate")}, strict=theirs or not ours)
     if ours and not theirs:  # pykan copies the other's maps: the identity
         for affine in model.affines:
-            for name, p in affine.named_parameters():
-                p.fill_(1.0 if name.endswith("scale") else 0.0)
+            affine.reset()
     x = x.to(other.layers[0].knots)
     for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
         new.set_grid(new.knots.clone(), fit_to_layer(new, old, h))

@@ -210,9 +210,7 @@ class SymbolicView:
     def __call__(self, x: Tensor):
         """pykan's ``(y, postacts)``: the outputs ``(B, out)`` and every edge's value
         ``(B, out, in)`` (zero where an edge is not symbolic)."""
-        postacts = x.new_zeros(x.shape[0], self._sym.out_features, self._sym.in_features)
-        for outs, ins, values in self._sym.edge_outputs(x):  # values (B, E)
-            postacts[:, torch.tensor(outs, device=x.device), torch.tensor(ins, device=x.device)] = values
+        postacts = self._sym.dense_outputs(x)
         return postacts.sum(2), postacts
 
     def __repr__(self) -> str:

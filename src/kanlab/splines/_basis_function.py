@@ -35,7 +35,7 @@ class BSplineBasisFunction(Function):
                 extrapolate: str, derivative: int) -> Tensor:
         tables = None if uniform else SpanTables(origin, last, coef)
         values, start = local_basis(x, knots, k, uniform=uniform, extrapolate=extrapolate,
-                                    derivative=derivative, tables=None if uniform else tables)
+                                    derivative=derivative, tables=tables)
         return scatter_local(values, start, knots.shape[-1] - k - 1)
 
     @staticmethod
@@ -116,7 +116,6 @@ def dense_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         # torch.jit.trace cannot record a custom autograd Function (its C++ apply fails with
         # "unordered_map::at"): record the tensor ops of the forward pass instead.  The same
         # values; the traced graph differentiates them op by op.
-        values, start = local_basis(x, knots, k, uniform=uniform, extrapolate=extrapolate,
-                                    derivative=derivative, tables=None if uniform else tables)
-        return scatter_local(values, start, knots.shape[-1] - k - 1)
+        return BSplineBasisFunction.forward(x, knots, origin, last, coef, k, uniform,
+                                            extrapolate, derivative)
     return _function().apply(x, knots, origin, last, coef, k, uniform, extrapolate, derivative)
