@@ -10,6 +10,8 @@ this file. The public surface of the wrappers:
   call is running (under ``torch.func``, ``torch.compile``/``torch.export``,
   ``torch.jit.trace``, ``torch.onnx.export``, forward-mode AD);
 * :func:`outside_transforms`: a context that leaves the running transforms;
+* :func:`static_size`, :func:`index_tensor`: a size as a Python int, a tensor of
+  constant indices, quietly under ``torch.jit.trace``;
 * :class:`Function`: :class:`torch.autograd.Function` with a cheaper ``apply``.
 
 Why :class:`Function`: a Function that defines ``setup_context`` (as
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import warnings
 
 import torch
 from torch import Tensor
@@ -79,6 +82,37 @@ def recording_graph() -> bool:
     """Whether a graph is being recorded (``torch.compile``, ``torch.export``,
     ``torch.jit.trace``): no Python branch may depend on tensor values."""
     return torch.compiler.is_compiling() or bool(_jit_tracing())
+
+
+def static_size(x: Tensor, dim: int) -> int:
+    """``x.shape[dim]`` for a check in Python.
+
+    Under ``torch.jit.trace`` a size is a recorded 0-d tensor, and comparing it in Python
+    warns (``TracerWarning``) that the value becomes a constant of the graph; it is read
+    here without the warning, since what it is checked against (a layer's width) is fixed
+    in the graph anyway.  Elsewhere (eager; ``torch.compile``'s SymInts) the size is
+    returned as it is.
+    """
+    size = x.shape[dim]
+    if not isinstance(size, Tensor):
+        return size
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        return int(size)
+
+
+def index_tensor(values: list[int], device) -> Tensor:
+    """``torch.tensor(values, device=device)`` (int64 indices of a model's structure).
+
+    Under ``torch.jit.trace`` such a tensor becomes a constant of the graph, as these
+    indices are by design, and torch warns (``TracerWarning``) that it does; made here
+    without the warning.
+    """
+    if not _jit_tracing():
+        return torch.tensor(values, device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        return torch.tensor(values, device=device)
 
 
 def exporting_onnx() -> bool:

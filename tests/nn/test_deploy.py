@@ -158,3 +158,34 @@ def test_trace_of_a_fresh_model():
     x = _x(100, -2.0, 2.0, d=3, seed=7)
     with torch.no_grad():
         torch.testing.assert_close(traced(x), model(x), rtol=RTOL, atol=RTOL)
+
+
+def _tracer_warnings(model, x):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.jit.trace(model, x)
+    return [str(w.message)[:80] for w in caught if issubclass(w.category, torch.jit.TracerWarning)]
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_trace_emits_no_tracer_warning(name):
+    """Tracing reads the layers' input widths without a TracerWarning (was: one per layer
+    per trace, from the width check comparing a recorded size)."""
+    assert _tracer_warnings(MODELS[name](), _x(16, seed=4)) == []
+
+
+def test_trace_of_a_pykan_model_emits_no_tracer_warning():
+    """kanlab.pykan's model (pykan's extended continuation, its input-column check) too."""
+    import kanlab.pykan as pykan
+    model = pykan.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
+    assert _tracer_warnings(model, _x(16, seed=4)) == []
+
+
+def test_width_check_still_raises_in_eager_mode():
+    """The quiet trace keeps the eager check: a wrong width raises a clear ValueError, and
+    so does a trace on a wrong-width example."""
+    model = _trained()
+    with pytest.raises(ValueError, match=r"expected input of shape \(\*, 2\), got \(4, 3\)"):
+        model(torch.rand(4, 3))
+    with pytest.raises(ValueError, match=r"expected input of shape \(\*, 2\)"):
+        torch.jit.trace(model, torch.rand(4, 3))

@@ -31,7 +31,10 @@ exactly.  ``"__metadata__"`` is a flat ``str -> str`` dict:
 - ``layers``: JSON list, one object per layer: ``in_features``,
   ``out_features``, ``grid``, ``k``, ``base_fun``, ``extrapolate``.  A layer
   whose ``grid`` differs from ``config["grid"]`` is resized from the stored
-  ``knots`` and ``coef`` before the state is loaded.
+  ``knots`` and ``coef`` before the state is loaded.  ``grid_eps``, present only
+  where the layer has its own (:mod:`kanlab.nn._saved_grid_eps`): the ``state_dict``'s
+  ``layers.<l>.grid_eps`` entry is stored here, not as a tensor, so readers from before
+  it load the file (the function is the same; only later grid updates read it).
 
 Readers ignore metadata keys and per-layer fields they do not know, so later
 features (pruned layers, symbolic edges) add keys without a version bump as
@@ -58,6 +61,7 @@ from kanlab.io._checkpoint_read import DTYPES, FORMAT, FORMAT_VERSION, bad as _b
     check_sizes, check_values, read_file
 from kanlab.nn._edge_bases import DEFAULT_BASIS
 from kanlab.nn._saved_continuation import CONTINUATION_KEY
+from kanlab.nn._saved_grid_eps import GRID_EPS_KEY
 from kanlab.nn._network import KAN
 from kanlab.ops._base_functions import BASE_FUNCTIONS
 from kanlab.splines._bspline import EXTRAPOLATIONS, check_knots
@@ -83,7 +87,8 @@ def _tensor_bytes(t: Tensor) -> bytes:
 def _layer_info(layer) -> dict:
     return {"in_features": layer.in_features, "out_features": layer.out_features,
             "grid": layer.grid, "k": layer.k, "base_fun": layer.base_fun_name,
-            "extrapolate": layer.extrapolate, "basis": layer.basis_name}
+            "extrapolate": layer.extrapolate, "basis": layer.basis_name,
+            **({} if layer.grid_eps is None else {GRID_EPS_KEY: layer.grid_eps})}
 
 
 def _symbolic_names(model: KAN) -> list:
@@ -107,6 +112,8 @@ def _encode(model: KAN) -> bytes:
     chunks: list[bytes] = []
     offset = 0
     for key, t in model.state_dict().items():
+        if key.endswith("." + GRID_EPS_KEY):  # a layer's own grid_eps: in the layer metadata
+            continue
         if t.dtype not in _NAME_OF:
             raise ValueError(f"cannot save tensor {key!r} of dtype {t.dtype}")
         data = _tensor_bytes(t)
@@ -171,6 +178,10 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
         if info.get("extrapolate") not in EXTRAPOLATIONS:
             raise _bad(path, f"layer {l} has extrapolate={info.get('extrapolate')!r}")
         layer.extrapolate = info["extrapolate"]
+        try:
+            layer.grid_eps = info.get(GRID_EPS_KEY)  # where the layer has its own
+        except ValueError as err:
+            raise _bad(path, f"layer {l}: {err}") from None
         knots, coef = tensors.get(f"layers.{l}.knots"), tensors.get(f"layers.{l}.coef")
         if knots is None or coef is None:
             raise _bad(path, f"layer {l} lacks its knots or coef tensor")
@@ -205,14 +216,17 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
 
 def _default_symbolic(model: KAN, tensors: dict[str, Tensor]) -> None:
     """Files from before symbolic edges existed: no edge is symbolic; files from before the
-    state held each layer's continuation: the metadata's (already set on the layers)."""
+    state held each layer's continuation: the metadata's (already set on the layers), as
+    is a layer's own grid_eps (stored in the metadata only)."""
     for l, sym in enumerate(model.symbolic):
         for key in ("mask", "code", "affine"):
             tensors.setdefault(f"symbolic.{l}.{key}", getattr(sym, key).detach().clone())
     own = model.state_dict()
     for l in range(len(model.layers)):
-        key = f"layers.{l}.{CONTINUATION_KEY}"
-        tensors.setdefault(key, own[key])
+        for name in (CONTINUATION_KEY, GRID_EPS_KEY):  # grid_eps: from the layer metadata
+            key = f"layers.{l}.{name}"
+            if key in own:
+                tensors.setdefault(key, own[key])
 
 
 def load(path, *, map_location=None) -> KAN:

@@ -16,6 +16,7 @@ from torch import Tensor
 from kanlab.nn._grid_carry import carry_targets
 from kanlab.nn._grid_points import OUTLIER_FENCE, grid_points_from_samples, too_narrow
 from kanlab.nn._layer import KANLayer
+from kanlab.nn._saved_grid_eps import check_grid_eps
 from kanlab.splines._bspline import extend_points
 from kanlab._validation import NonFiniteError, check_samples, check_solver_dtype
 
@@ -29,7 +30,7 @@ def _spline_coef(layer: KANLayer) -> Tensor:
 
 
 @torch.no_grad()
-def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
+def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float | None = None,
                       max_change: float | None = None, move: float = 1.0,
                       x_before: Tensor | None = None,
                       fence: float | None = OUTLIER_FENCE) -> None:
@@ -39,6 +40,8 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
     ``fence`` times the interquartile range beyond the quartiles), so a few wild samples
     cannot stretch it; samples beyond it are handled by the layer's linear extension.
     ``fence=None`` spans every sample, as pykan's ``update_grid_from_samples`` does.
+    ``grid_eps`` (the share of uniform spacing in the new grid points) defaults to the
+    layer's own (:attr:`KANLayer.grid_eps`), else 1.0 (uniform between the extremes).
     Inputs whose samples are all equal (or whose range overflows the dtype) keep
     their grid, with a RuntimeWarning.
     The splines are refitted by least squares on the samples (clamped into
@@ -69,6 +72,9 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float = 1.0,
         ``x`` holds NaN or inf, or the refit overflowed (the layer is unchanged).
     """
     check_samples(x, layer.in_features, layer.knots.dtype, "update_grid", layer.knots.device)
+    if grid_eps is None:
+        grid_eps = 1.0 if layer.grid_eps is None else layer.grid_eps
+    check_grid_eps(grid_eps)
     k, grid = layer.k, layer.grid
     points = grid_points_from_samples(x, grid, grid_eps, fence)  # (in, G + 1)
     if move != 1.0:
@@ -154,13 +160,15 @@ def _restore(model, saved: list[dict]) -> None:
 
 
 @torch.no_grad()
-def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] = 1.0,
+def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = None,
                 max_change: float | None = None, carry: bool = False,
                 fence: float | None = OUTLIER_FENCE) -> None:
     """Update the grid of every layer in turn, feeding each the updated previous layer.
 
     ``grid_eps``: the share of uniform spacing in the new grid points (1: uniform, 0: the
-    sample quantiles), one number for every layer or one per layer.
+    sample quantiles), one number for every layer or one per layer; ``None`` (the default)
+    takes every layer's own (:attr:`KANLayer.grid_eps`), else the model's ``grid_eps``
+    (1.0 for a model without one).
 
     With ``max_change``, the update is judged by what it does to the whole
     network: if the model's outputs on ``x`` would move by more than
@@ -185,14 +193,19 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] = 1.0,
     All or nothing: if a layer raises (bad samples, a hidden layer that
     overflows), every layer is restored before the error propagates.
     """
-    per_layer = list(grid_eps) if isinstance(grid_eps, (list, tuple)) \
-        else [grid_eps] * len(model.layers)
+    if grid_eps is None:
+        model_eps = getattr(model, "grid_eps", 1.0)
+        per_layer = [model_eps if layer.grid_eps is None else layer.grid_eps
+                     for layer in model.layers]
+    elif isinstance(grid_eps, (list, tuple)):
+        per_layer = list(grid_eps)
+    else:
+        per_layer = [grid_eps] * len(model.layers)
     if len(per_layer) != len(model.layers):
         raise ValueError(f"grid_eps: one number, or one per layer ({len(model.layers)}), got "
                          f"{len(per_layer)}")
     for eps in per_layer:
-        if not 0.0 <= float(eps) <= 1.0:
-            raise ValueError(f"grid_eps must lie in [0, 1], got {eps!r}")
+        check_grid_eps(eps)
     if fence is not None and (isinstance(fence, bool) or not isinstance(fence, numbers.Real)
                               or not 0.0 <= float(fence) < math.inf):
         raise ValueError(f"fence (the model's grid_fence) must be a finite number >= 0 or "

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from kanlab._compat import is_fake, is_functorch_wrapped
+from kanlab._compat import is_fake, is_functorch_wrapped, static_size
 from kanlab._validation import check_allocation, check_device, check_float, check_float_dtype, \
     check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
@@ -19,6 +19,7 @@ from kanlab.nn._edge_rms import edge_rms
 from kanlab.nn._extrapolation import CORRECTED, beyond_grid, curvature_features, curvature_output
 from kanlab.nn._layer_knots import initial_knots
 from kanlab.nn._saved_continuation import SavedContinuation
+from kanlab.nn._saved_grid_eps import SavedGridEps
 from kanlab.nn._scripting import NotScriptable
 from kanlab.nn._stamp import Stamped
 from kanlab.nn._value_checks import check_layer_values
@@ -40,7 +41,7 @@ def _refresh_after_load(module: "KANLayer", incompatible_keys) -> None:
     module._refresh_knots()
 
 
-class KANLayer(SavedContinuation, NotScriptable, Stamped, nn.Module):
+class KANLayer(SavedGridEps, SavedContinuation, NotScriptable, Stamped, nn.Module):
     r"""A layer of ``in_features × out_features`` learnable edge functions.
 
     ``y_j = Σ_i mask_ij · (scale_base_ij · b(x_i) + scale_sp_ij · Σ_b coef_jib B_ib(x_i))``
@@ -75,6 +76,12 @@ class KANLayer(SavedContinuation, NotScriptable, Stamped, nn.Module):
         edge function family: ``"bspline"`` (default), ``"chebyshev"``,
         ``"fourier"`` or ``"rbf"`` (see :mod:`kanlab.nn._edge_bases`); the others
         live on the base interval of the knots and use the pure-PyTorch forward.
+    grid_eps
+        this layer's share of uniform spacing in its grid updates, a float in
+        ``[0, 1]`` (pykan's per-layer ``grid_eps``), or None (the default) to follow the
+        caller's: the model's ``grid_eps`` in :meth:`KAN.update_grid`, 1.0 in
+        :func:`kanlab.nn.update_layer_grid`.  Saved with ``state_dict`` when set
+        (:mod:`kanlab.nn._saved_grid_eps`).
 
     Shape
     -----
@@ -124,12 +131,15 @@ class KANLayer(SavedContinuation, NotScriptable, Stamped, nn.Module):
     out_features: int
     grid: int
     k: int
+    # no fused plan reads the grid update's setting: setting it keeps the plan
+    UNPLANNED = frozenset({"grid_eps"})
 
     def __init__(self, in_features: int, out_features: int, grid: int = 5, k: int = 3, *,
                  grid_range=(-1.0, 1.0), base_fun="silu", noise_scale: float = 0.3,
                  scale_base_mu: float = 0.0, scale_base_sigma: float = 1.0, scale_sp: float = 1.0,
                  extrapolate: str = "linear", generator: torch.Generator | None = None,
-                 basis: str = DEFAULT_BASIS, device=None, dtype=None) -> None:
+                 basis: str = DEFAULT_BASIS, grid_eps: float | None = None, device=None,
+                 dtype=None) -> None:
         super().__init__()
         check_float_dtype(dtype, "KANLayer")
         device = check_device(device, "KANLayer")
@@ -149,6 +159,7 @@ class KANLayer(SavedContinuation, NotScriptable, Stamped, nn.Module):
         self.basis_name = self.edge_basis.name
         self.base_fun_name, self.base_fun = resolve_base_fun(base_fun)
         self.noise_scale = check_float(noise_scale, "noise_scale", low=0.0)
+        self.grid_eps = grid_eps  # validated by the setting (kanlab.nn._saved_grid_eps)
         self.scale_base_mu = float(scale_base_mu)
         self.scale_base_sigma = float(scale_base_sigma)
         self.scale_sp_init = float(scale_sp)
@@ -246,9 +257,10 @@ class KANLayer(SavedContinuation, NotScriptable, Stamped, nn.Module):
         """
         if not isinstance(x, Tensor):
             raise TypeError(f"KANLayer expects a torch.Tensor, got {type(x).__name__}")
-        if x.dim() == 0 or x.shape[-1] != self.in_features:
+        # static_size: under torch.jit.trace the width check stays, without a TracerWarning
+        if x.dim() == 0 or static_size(x, -1) != self.in_features:
             raise ValueError(f"expected input of shape (*, {self.in_features}), "
-                             f"got {tuple(x.shape)}")
+                             f"got {tuple(static_size(x, d) for d in range(x.dim()))}")
         if x.layout != torch.strided:
             raise TypeError(f"expected a dense tensor, got layout {x.layout}; convert with "
                             "x.to_dense()")
@@ -389,4 +401,5 @@ class KANLayer(SavedContinuation, NotScriptable, Stamped, nn.Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"grid={self.grid}, k={self.k}, base_fun={self.base_fun_name!r}"
-                + ("" if self.basis_name == DEFAULT_BASIS else f", basis={self.basis_name!r}"))
+                + ("" if self.basis_name == DEFAULT_BASIS else f", basis={self.basis_name!r}")
+                + ("" if self.grid_eps is None else f", grid_eps={self.grid_eps}"))

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from kanlab._compat import recording_graph
 from kanlab._validation import check_allocation, check_device, check_float, check_float_dtype, \
     check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
@@ -20,6 +21,7 @@ from kanlab.nn._layer import KANLayer, layer_elements
 from kanlab.nn._attributes import ExplainedAttributes
 from kanlab.nn._methods import KANMethods
 from kanlab.nn._node_affine import NodeAffine
+from kanlab.nn._saved_grid_eps import check_grid_eps
 from kanlab.nn._scripting import NotScriptable
 from kanlab.nn._stamp import Stamped
 from kanlab.ops._base_functions import resolve_base_fun
@@ -58,7 +60,9 @@ class KAN(KANMethods, ExplainedAttributes, NotScriptable, Stamped, nn.Module):
         recipe the quantile jitter of 1000 samples cost accuracy: test
         RMSE at G = 50 was 2.8e-6 with 0.02, 1.2e-6 with 0.5 and 5.0e-7
         with 1.0 (convergence slope -3.35, -3.69, -4.08; theory -4).
-        Uniform grids also keep the closed-form basis path.
+        Uniform grids also keep the closed-form basis path.  A layer's own
+        :attr:`KANLayer.grid_eps` (pykan's ``act_fun[l].grid_eps``), when set,
+        replaces it for that layer.
     noise_scale
         scale of the random initial coefficients.
     sb_trainable
@@ -149,8 +153,10 @@ class KAN(KANMethods, ExplainedAttributes, NotScriptable, Stamped, nn.Module):
         self._default_arity = 2 if isinstance(mult_arity, Sequence) else int(mult_arity)
         width = [a + m for a, m in zip(n_add, n_mult)]  # nodes per level
         subnodes = [a + sum(ar) for a, ar in zip(n_add, self.arities)]  # outputs of the layer below
-        if not 0.0 <= float(grid_eps) <= 1.0:
-            raise ValueError(f"grid_eps must lie in [0, 1], got {grid_eps!r}")
+        grid_eps = check_grid_eps(grid_eps)
+        if grid_eps is None:
+            raise ValueError("grid_eps must be a number in [0, 1] (the model's default for "
+                             "its layers' grid updates), got None")
         seed = check_int(seed, "seed")
         if not -2 ** 63 <= seed < 2 ** 64:  # what torch.Generator.manual_seed accepts
             raise ValueError(f"seed must lie in [-2**63, 2**64), got {seed}")
@@ -341,7 +347,7 @@ class KAN(KANMethods, ExplainedAttributes, NotScriptable, Stamped, nn.Module):
         active = symbolic.active  # read once: it compares the mask with the last one seen
         if edges is not None:
             y = edges(layer, x)
-        elif (active and not torch.compiler.is_compiling()
+        elif (active and not recording_graph()
               and not bool(layer.mask.any())):  # every edge symbolic or removed (a traced
             # graph cannot branch on the mask's values; layer(x) is zero there too)
             layer.check_input(x)

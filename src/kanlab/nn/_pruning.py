@@ -294,6 +294,7 @@ def _copy_layer(old: KANLayer, sym: SymbolicEdges, layer: KANLayer, new_sym: Sym
     rows = (outs.unsqueeze(1), ins)
     layer.set_grid(old.knots[ins], old.coef[rows])
     layer.extrapolate = old.extrapolate
+    layer.grid_eps = old.grid_eps
     layer.scale_base.copy_(old.scale_base[rows])
     layer.scale_sp.copy_(old.scale_sp[rows])
     layer.mask.copy_(old.mask[rows] * keep)

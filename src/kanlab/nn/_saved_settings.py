@@ -18,12 +18,13 @@ from torch import Tensor
 __all__ = ["setting_tensor", "take_setting"]
 
 
-def setting_tensor(module, key: str, values: tuple[int, ...], device) -> Tensor:
-    """``values`` as an int64 tensor on ``device`` (cached on ``module`` under ``key``)."""
+def setting_tensor(module, key: str, values: tuple, device, dtype=torch.int64) -> Tensor:
+    """``values`` as a ``dtype`` (int64) tensor on ``device`` (cached on ``module`` under
+    ``key``)."""
     cache = module.__dict__.setdefault("_saved_settings", {})
     held = cache.get(key)
     if held is None or held[0] != values or held[1].device != torch.device(device):
-        held = cache[key] = (values, torch.tensor(values, dtype=torch.int64, device=device))
+        held = cache[key] = (values, torch.tensor(values, dtype=dtype, device=device))
     return held[1].clone()
 
 

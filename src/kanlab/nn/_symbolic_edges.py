@@ -34,7 +34,7 @@ from typing import Iterator
 import torch
 from torch import Tensor, nn
 
-from kanlab._compat import recording_graph
+from kanlab._compat import index_tensor, recording_graph
 from kanlab.nn import _carried_functions as carried
 from kanlab.nn._scripting import NotScriptable
 from kanlab.nn._stamp import Stamped
@@ -265,8 +265,7 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
         splines')."""
         values_all = x.new_zeros(x.shape[0], self.out_features, self.in_features)
         for outs, ins, values in self.edge_outputs(x):  # values (B, E)
-            values_all[:, torch.tensor(outs, device=x.device),
-                       torch.tensor(ins, device=x.device)] = values
+            values_all[:, index_tensor(outs, x.device), index_tensor(ins, x.device)] = values
         return values_all
 
     def forward(self, x: Tensor, *, mask_checked: bool = False) -> Tensor:
@@ -274,7 +273,7 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
         as in :meth:`edge_outputs`)."""
         y = x.new_zeros(x.shape[0], self.out_features)
         for outs, _, values in self.edge_outputs(x, mask_checked=mask_checked):
-            y = y.index_add(1, torch.tensor(outs, device=x.device), values)
+            y = y.index_add(1, index_tensor(outs, x.device), values)
         return y
 
     def __getstate__(self) -> dict:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from abc import ABCMeta
 
 import numpy as np
 import torch
@@ -48,12 +49,13 @@ from kanlab.pykan._args import as_int, engine_base, grid_range as checked_grid_r
 from kanlab.pykan._grid_points import interpolated_grid_points, sample_grid_points
 from kanlab.pykan._legacy import available_device, initial_coef
 from kanlab.pykan.spline import B_batch, coef2curve, curve2coef, extend_grid
+from kanlab.pykan._views import SplineView
 from kanlab.pykan.utils import sparse_mask
 
 # KANLayer and the names pykan's module brings in (``from kan.KANLayer import *``)
 __all__ = ["KANLayer", "B_batch", "coef2curve", "curve2coef", "extend_grid", "sparse_mask"]
 
-class KANLayer(nn.Module):
+class KANLayer(nn.Module, metaclass=ABCMeta):
     """pykan's ``KANLayer``: ``in_dim × out_dim`` edges ``mask · (scale_base · b(x) +
     scale_sp · spline(x))``, summed per output.
 
@@ -285,3 +287,9 @@ class KANLayer(nn.Module):
 
     def extra_repr(self) -> str:
         return f"in_dim={self.in_dim}, out_dim={self.out_dim}, num={self.num}, k={self.k}"
+
+
+# a model's act_fun[l] (kanlab.pykan._views.SplineView, pykan's layout over the engine's
+# layer) is a KANLayer to isinstance, as pykan's act_fun[l] is: user code finds the layers
+# by walking model.modules() (kanlab.pykan._view_modules)
+KANLayer.register(SplineView)

@@ -19,6 +19,7 @@ are exchanged whole.
 from __future__ import annotations
 
 import numbers
+from abc import ABCMeta
 
 import torch
 from torch import Tensor
@@ -26,6 +27,7 @@ from torch import Tensor
 from kanlab.nn._symbolic_edges import NO_FUNCTION, SymbolicEdges
 from kanlab.pykan._legacy import available_device
 from kanlab.pykan._symbolic_rows import rows
+from kanlab.pykan._views import SymbolicView
 from kanlab.pykan import utils as _utils
 
 # the layer and the names pykan's module imports from utils (``from kan.Symbolic_KANLayer
@@ -47,7 +49,7 @@ def _size(name: str, value) -> int:
     return int(value)
 
 
-class Symbolic_KANLayer(SymbolicEdges):
+class Symbolic_KANLayer(SymbolicEdges, metaclass=ABCMeta):
     """pykan's ``Symbolic_KANLayer``: edge ``i -> j`` computes ``mask[j, i] · (c · f(a · x_i
     + b) + d)`` with ``affine[j, i] = (a, b, c, d)``.
 
@@ -200,3 +202,8 @@ class Symbolic_KANLayer(SymbolicEdges):
         self.custom = {((moved.get(i, i), j) if mode == "in" else (i, moved.get(j, j))): c
                        for (i, j), c in self.custom.items()}
         self.regroup()
+
+
+# a model's symbolic_fun[l] (kanlab.pykan._views.SymbolicView) is a Symbolic_KANLayer to
+# isinstance, as pykan's is (kanlab.pykan._view_modules)
+Symbolic_KANLayer.register(SymbolicView)

@@ -23,10 +23,8 @@ class GridMethods:
         if _grid_hook.handed_to_override(self, GridMethods, x, (grid_eps, max_change, carry)):
             return  # a subclass's update_grid_from_samples ran, as in pykan's fit
         grid_eps, max_change, carry = _grid_hook.settings_inside(self, (grid_eps, max_change, carry))
-        if grid_eps is None and any(getattr(l, "grid_eps", None) is not None for l in self.layers):
-            # pykan's grid_eps is each layer's own (model.act_fun[l].grid_eps = ...)
-            grid_eps = [self.grid_eps if getattr(l, "grid_eps", None) is None else l.grid_eps
-                        for l in self.layers]
+        # grid_eps None: pykan's, each layer's own (model.act_fun[l].grid_eps = ...), else the
+        # model's (the engine's update_grid reads them)
         x = self._data(x)
         # refitted to what the model computes (pykan's continuation until placed; the splines
         # no output sees to their own smooth one: _unseen_splines), then placed: every grid

@@ -115,6 +115,7 @@ def _grow(model, l, rows=(), cols=(), perturb=False) -> None:
     old, old_sym = model.layers[l], model.symbolic[l]
     n_out, n_in = old.out_features + len(rows), old.in_features + len(cols)
     layer, sym = _new_layer(model, n_in, n_out)
+    layer.grid_eps = old.grid_eps  # the grown layer keeps its own grid update setting
     if not isinstance(model.extrapolate, str):  # one continuation per layer: this one's
         model.extrapolate[l] = layer.extrapolate
     where = dict(dtype=torch.long, device=old.knots.device)

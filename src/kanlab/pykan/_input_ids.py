@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from kanlab._compat import static_size
+
 __all__ = ["input_id", "own_columns", "own_columns_of_dataset"]
 
 
@@ -26,11 +28,14 @@ def own_columns(model, x):
     width after ``prune_input``, else ``x`` as it is."""
     ids = list(getattr(model, "input_ids", ()))
     n = model.n_nodes[0]
-    if not (isinstance(x, Tensor) and x.dim() == 2 and x.shape[1] > n and x.shape[1] > max(ids)):
+    if not (isinstance(x, Tensor) and x.dim() == 2):
+        return x
+    width = static_size(x, 1)  # the data's width is fixed in a traced graph too
+    if not (width > n and width > max(ids)):
         return x
     # kept inputs 0..n-1 look like an unpruned model's: then the data's width, which
     # prune_input records (data_columns), tells a pruned model's rows from a wrong width
-    if ids != list(range(n)) or getattr(model, "data_columns", None) == x.shape[1]:
+    if ids != list(range(n)) or getattr(model, "data_columns", None) == width:
         return x[:, ids]
     return x
 

@@ -40,6 +40,7 @@ from kanlab.pykan._old_api import OldApi, save_act_of
 from kanlab.pykan._readouts import Readouts
 from kanlab.pykan._structure_methods import StructureMethods
 from kanlab.pykan._symbolic_methods import SymbolicMethods
+from kanlab.pykan._view_modules import ViewedModules
 from kanlab.pykan._width import read_only_width
 
 __all__ = ["KAN", "MultKAN", "adopt"]
@@ -81,7 +82,7 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
 
 
 class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, SymbolicMethods,
-          StructureMethods, GridMethods, _NativeKAN):
+          StructureMethods, GridMethods, ViewedModules, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
     The defaults are pykan's (``grid_eps=0.02``, ``sb_trainable=True``), and
@@ -176,7 +177,7 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         else:
             y = super().forward(x)
         if self.save_act and isinstance(x, Tensor) and not x.requires_grad and x.dim() == 2 \
-                and x.shape[0] > 1 and not recording_graph():  # (a graph's input is no data)
+                and not recording_graph() and x.shape[0] > 1:  # (a graph's input is no data)
             self.reference_input = x.detach()
         return y
 
@@ -186,15 +187,14 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         ``model.act_fun[l] = KANLayer(...)`` copies a layer in
         (:mod:`kanlab.pykan._layer_assign`)."""
         from kanlab.pykan._layer_assign import assign_spline
-        return _views.LayerViews(self.layers, lambda layer: _views.SplineView(layer, self.grid_eps),
-                                 assign_spline)
+        return _views.LayerViews(self.layers, self.view_of, assign_spline)
 
     @property
     def symbolic_fun(self) -> _views.LayerViews:
         """pykan's symbolic layers: ``in_dim``, ``out_dim``, ``funs_name``, ``mask``;
         ``model.symbolic_fun[l] = Symbolic_KANLayer(...)`` copies a layer in."""
         from kanlab.pykan._layer_assign import assign_symbolic
-        return _views.LayerViews(self.symbolic, _views.SymbolicView, assign_symbolic)
+        return _views.LayerViews(self.symbolic, self.view_of, assign_symbolic)
 
     @property
     def width(self) -> list[list[int]]:

@@ -9,12 +9,11 @@ whole (``act_fun[l].mask.data = new``, pykan users' ``coef.data = curve2coef(...
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Callable
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from kanlab.pykan._symbolic_rows import rows
 
@@ -122,17 +121,46 @@ def layer_outputs(layer, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor, 
     return (y, preacts, *edge_parts(layer, x))
 
 
-class SplineView:
+class _View(nn.Module):
+    """A view torch sees as a module (pykan's layers are modules: ``model.modules()`` yields
+    them, :mod:`kanlab.pykan._view_modules`).  The viewed module is its one child, so
+    ``view.parameters()`` are that layer's; it has no parameter or buffer of its own, so a
+    model's ``parameters()`` and ``state_dict()`` are unchanged.  The model never calls a
+    view: its forward pass runs the viewed modules."""
+
+    def __init__(self, viewed: nn.Module) -> None:
+        super().__init__()
+        self.viewed = viewed
+
+    @property
+    def training(self) -> bool:
+        """The viewed module's mode (``model.eval()`` reaches the layer, not the view)."""
+        modules = self.__dict__.get("_modules")
+        return True if not modules else modules["viewed"].training
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        pass  # the view has no mode of its own: train(mode) sets the viewed module's
+
+    def __call__(self, *args, **kwargs):
+        # no torch hooks of its own: they go to the viewed module (register_forward_hook)
+        return self.forward(*args, **kwargs)
+
+
+class SplineView(_View):
     """``model.act_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.KANLayer`.
 
     Called, it returns pykan's ``(y, preacts, postacts, postspline)``; a forward hook
     registered on it sees that tuple (and the view as its module) whenever the model runs
     the layer; ``grid_eps`` set on it is the layer's own in the model's grid updates
-    (pykan keeps one per layer), ``default_eps`` (the model's) until then."""
+    (pykan keeps one per layer), ``default_eps`` (the model's) until then.
+    ``isinstance(view, kanlab.pykan.KANLayer)`` holds, as for pykan's ``act_fun[l]``."""
 
     def __init__(self, layer, default_eps: float | None = None) -> None:
-        self._layer = layer
+        super().__init__(layer)
         self._default_eps = default_eps
+
+    _layer = property(lambda self: self._modules["viewed"])
 
     in_dim = property(lambda self: self._layer.in_features)
     out_dim = property(lambda self: self._layer.out_features)
@@ -149,17 +177,16 @@ class SplineView:
     def grid_eps(self) -> float | None:
         """The share of uniform spacing in this layer's grid updates (pykan's per-layer
         ``grid_eps``)."""
-        own = getattr(self._layer, "grid_eps", None)
+        own = self._layer.grid_eps  # kanlab.nn.KANLayer's declared setting
         return self._default_eps if own is None else own
 
     @grid_eps.setter
     def grid_eps(self, value) -> None:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-                or not 0.0 <= float(value) <= 1.0:
-            raise ValueError(f"grid_eps must be a number in [0, 1], got {value!r}")
-        self._layer.grid_eps = float(value)
+        if value is None:
+            raise ValueError("grid_eps must be a number in [0, 1], got None")
+        self._layer.grid_eps = value  # validated there
 
-    def __call__(self, x: Tensor):
+    def forward(self, x: Tensor):
         """pykan's ``(y, preacts, postacts, postspline)`` on ``x`` ``(B, in)``."""
         return layer_outputs(self._layer, x, self._layer(x))
 
@@ -189,11 +216,11 @@ class SplineView:
         return f"act_fun({self._layer!r})"
 
 
-class SymbolicView:
-    """``model.symbolic_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.SymbolicEdges`."""
+class SymbolicView(_View):
+    """``model.symbolic_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.SymbolicEdges`;
+    ``isinstance(view, kanlab.pykan.Symbolic_KANLayer)`` holds, as in pykan."""
 
-    def __init__(self, sym) -> None:
-        self._sym = sym
+    _sym = property(lambda self: self._modules["viewed"])
 
     in_dim = property(lambda self: self._sym.in_features)
     out_dim = property(lambda self: self._sym.out_features)
@@ -207,7 +234,7 @@ class SymbolicView:
     funs_sympy = property(lambda self: rows(self._sym, "funs_sympy"))
     funs_avoid_singularity = property(lambda self: rows(self._sym, "funs_avoid_singularity"))
 
-    def __call__(self, x: Tensor):
+    def forward(self, x: Tensor):
         """pykan's ``(y, postacts)``: the outputs ``(B, out)`` and every edge's value
         ``(B, out, in)`` (zero where an edge is not symbolic)."""
         postacts = self._sym.dense_outputs(x)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from kanlab._compat import Function
+from kanlab._compat import Function, static_size
 from kanlab.splines._tables import power_vectors, span_tables
 
 __all__ = ["EXTENDED", "ExtensionTables", "extension_tables", "evaluate_extension",
@@ -235,7 +235,7 @@ def _power_product(x: Tensor, origin: Tensor, inv_width: Tensor, coef: Tensor,
     """The polynomials ``coef`` ``(..., P, R)`` in ``u = (x - origin)·inv_width``, or their
     ``derivative``-th derivative in ``x``: ``(..., R)`` (the power vector times ``coef``:
     one product and one sum, where Horner's rule would take ``2P`` small operations)."""
-    powers = coef.shape[-2]
+    powers = static_size(coef, -2)  # the degree, fixed in a traced graph too
     if derivative >= powers:
         return torch.zeros_like(coef[..., 0, :])
     u = (x - origin) * inv_width
