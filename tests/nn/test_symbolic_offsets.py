@@ -231,8 +231,8 @@ def test_a_snapshot_restores_the_record():
 def test_an_example_9_chain_refits_a_writer_after_an_lbfgs_fit():
     """pykan's pattern on an Example_9-like chain: splines fitted, log/log/sin fixed, 20
     L-BFGS steps (the offsets move), then the first ``log`` fixed again from its spline.
-    Train RMSE 7.1e-3 after the re-fix, as without the move (main: 0.62, the node shifted
-    by the other writer's moved offset)."""
+    Train RMSE after the re-fix 0.0071 native, 0.049 KANLAB_NO_EXTENSION=1, 0.083 ATen default,
+    as without the move; main 0.62 / 1.28 / 1.29 (the node shifted by the moved offsets)."""
     f = lambda x: torch.sin(2 * (torch.log(x[:, [0]]) + torch.log(x[:, [1]])))  # noqa: E731
     data = pykan.create_dataset(f, n_var=2, ranges=[0.2, 5], seed=0)
     model = pykan.KAN(width=[2, 1, 1], grid=5, k=3, seed=2, auto_save=False)
@@ -244,7 +244,7 @@ def test_an_example_9_chain_refits_a_writer_after_an_lbfgs_fit():
     model.fix_symbolic(0, 0, 0, "log", verbose=False)
     with torch.no_grad():
         rmse = float(((model(data["train_input"]) - data["train_label"]) ** 2).mean().sqrt())
-    assert rmse < 0.05
+    assert rmse < 0.3
 
 
 def test_a_checkpoint_carries_the_record(tmp_path):
