@@ -35,6 +35,10 @@ exactly.  ``"__metadata__"`` is a flat ``str -> str`` dict:
   where the layer has its own (:mod:`kanlab.nn._saved_grid_eps`): the ``state_dict``'s
   ``layers.<l>.grid_eps`` entry is stored here, not as a tensor, so readers from before
   it load the file (the function is the same; only later grid updates read it).
+  ``moved_offsets`` (only
+  where an L-BFGS fit moved some): ``[[j, i, offset], ...]``, the layer's
+  :attr:`~kanlab.nn.SymbolicEdges.moved_offsets`; a reader that ignores it
+  computes the same function.
 
 Readers ignore metadata keys and per-layer fields they do not know, so later
 features (pruned layers, symbolic edges) add keys without a version bump as
@@ -50,6 +54,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 
 import torch
@@ -84,11 +89,29 @@ def _tensor_bytes(t: Tensor) -> bytes:
     return t.numpy().astype(np_dtype, copy=False).tobytes()
 
 
-def _layer_info(layer) -> dict:
-    return {"in_features": layer.in_features, "out_features": layer.out_features,
+def _layer_info(layer, sym) -> dict:
+    info = {"in_features": layer.in_features, "out_features": layer.out_features,
             "grid": layer.grid, "k": layer.k, "base_fun": layer.base_fun_name,
             "extrapolate": layer.extrapolate, "basis": layer.basis_name,
             **({} if layer.grid_eps is None else {GRID_EPS_KEY: layer.grid_eps})}
+    if sym.moved_offsets:  # kanlab.nn._symbolic_offsets
+        info["moved_offsets"] = [[j, i, d] for (j, i), d in sorted(sym.moved_offsets.items())]
+    return info
+
+
+def _moved_offsets(path: str, l: int, entries, sym) -> dict:
+    """A layer's ``moved_offsets`` field read back: ``[[j, i, offset], ...]``."""
+    if not isinstance(entries, list):
+        raise _bad(path, f"layer {l}'s moved_offsets must be a list, got {entries!r}")
+    out = {}
+    for e in entries:
+        ok = (isinstance(e, list) and len(e) == 3 and all(isinstance(v, int) for v in e[:2])
+              and isinstance(e[2], (int, float)) and math.isfinite(e[2]))
+        if not ok or not (0 <= e[0] < sym.out_features and 0 <= e[1] < sym.in_features):
+            raise _bad(path, f"layer {l}'s moved_offsets entry {e!r} is not [j, i, offset] "
+                         f"of an edge of a {sym.in_features} -> {sym.out_features} layer")
+        out[(e[0], e[1])] = float(e[2])
+    return out
 
 
 def _symbolic_names(model: KAN) -> list:
@@ -127,7 +150,8 @@ def _encode(model: KAN) -> bytes:
         "format_version": str(FORMAT_VERSION),
         "kanlab_version": __version__,
         "config": json.dumps(model.get_config()),
-        "layers": json.dumps([_layer_info(layer) for layer in model.layers]),
+        "layers": json.dumps([_layer_info(layer, sym)
+                              for layer, sym in zip(model.layers, model.symbolic)]),
         "symbolic": json.dumps(_symbolic_names(model)),
         "data_sha256": hashlib.sha256(b"".join(chunks)).hexdigest(),
     }
@@ -211,6 +235,8 @@ def _build(path: str, config: dict, layers: list[dict], tensors: dict[str, Tenso
         model.load_state_dict(tensors, strict=True)
     except ValueError as err:  # e.g. an unknown symbolic function code
         raise _bad(path, str(err)) from None
+    for l, (sym, info) in enumerate(zip(model.symbolic, layers)):  # files before: none
+        sym.moved_offsets = _moved_offsets(path, l, info.get("moved_offsets", []), sym)
     return model
 
 

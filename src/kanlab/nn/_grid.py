@@ -17,6 +17,7 @@ from kanlab.nn._grid_carry import carry_targets
 from kanlab.nn._grid_points import OUTLIER_FENCE, grid_points_from_samples, too_narrow
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._saved_grid_eps import check_grid_eps
+from kanlab.nn._symbolic_offsets import recorded_shift
 from kanlab.splines._bspline import extend_points
 from kanlab._validation import NonFiniteError, check_samples, check_solver_dtype
 
@@ -233,9 +234,12 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = Non
     def attempt(move: float) -> None:
         def run(l: int, x: Tensor) -> Tensor:
             extra = {} if move == 1.0 else {"move": move}
+            # knots on the nodes as they are with the moved symbolic offsets handed back:
+            # a symbolic reader unfixed later sees them so (kanlab.nn._symbolic_offsets)
             if carry and l > 0:
-                extra["x_before"] = inputs[l]
-            update_layer_grid(model.layers[l], x, per_layer[l], fence=fence, **extra)
+                extra["x_before"] = recorded_shift(model, l, inputs[l])
+            update_layer_grid(model.layers[l], recorded_shift(model, l, x), per_layer[l],
+                              fence=fence, **extra)
             # the next layer's inputs include symbolic edges and multiplication nodes
             return model.layer_output(l, x)
         model.forward_layers(x, run)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 from torch import Tensor
 
 from kanlab import symbolic
-from kanlab.nn import _grid, _pruning, _refine
+from kanlab.nn import _grid, _pruning, _refine, _symbolic_offsets
 
 if TYPE_CHECKING:
     from kanlab.nn._network import KAN
@@ -73,6 +73,12 @@ class KANMethods:
     def remove_node(self, l: int, i: int) -> None:
         """Switch off every edge into and out of node ``i`` of layer ``l`` (0 = inputs)."""
         _pruning.remove_node(self, l, i)
+
+    def restore_symbolic_offsets(self) -> None:
+        """Hand back the symbolic offsets the last L-BFGS fits moved downstream (the function
+        is kept; see :mod:`kanlab.nn._symbolic_offsets`).  Every edit that would see the
+        nodes shifted calls it first."""
+        _symbolic_offsets.restore_symbolic_offsets(self)
 
     def suggest_symbolic(self, l: int, i: int, j: int, lib=None, topk: int = 5,
                          x: Tensor | None = None, a_range=None, b_range=None):

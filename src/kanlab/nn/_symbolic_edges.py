@@ -42,6 +42,7 @@ from kanlab.nn._stamp import Stamped
 __all__ = ["SymbolicEdges", "NO_FUNCTION", "CUSTOM_FUNCTION"]
 
 NO_FUNCTION, CUSTOM_FUNCTION = -1, -2
+MOVED_KEY = "moved_symbolic_offsets"  # state_dict metadata: SymbolicEdges.moved_offsets
 
 
 def capped(fn, u: Tensor, y_th: float, domain=None) -> Tensor:
@@ -125,6 +126,10 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
         every edge as an index into :data:`kanlab.symbolic._library.CODES`.
     affine
         ``(out_features, in_features, 4)``: ``a, b, c, d`` of every edge.
+    moved_offsets
+        ``{(j, i): offset}``: what an L-BFGS fit moved out of edge ``i -> j``'s ``d``
+        into the arguments of the next layer's symbolic edges, to be handed back before
+        an edit (:mod:`kanlab.nn._symbolic_offsets`); empty when nothing moved.
 
     Shape
     -----
@@ -149,6 +154,7 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
         self.custom: dict[tuple[int, int], object] = {}  # user candidates by edge (i, j)
         self._groups: list[tuple[object, list[int], list[int]]] = []
         self.y_th: float | None = None  # singularity avoidance: cap |f| at y_th (None: off)
+        self.moved_offsets: dict[tuple[int, int], float] = {}
 
     @property
     def active(self) -> bool:
@@ -296,17 +302,22 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
             if isinstance(c, _ByName):  # pickled by an earlier kanlab
                 c = carried.ByName(c.name)
             custom[key] = carried.resolve(key, c)
+        state.setdefault("moved_offsets", {})  # pickled before offsets were recorded
         self.__dict__.update(state)
         self.regroup()
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """torch's ``state_dict``; the user candidates of this module's edges travel in its
-        metadata (:mod:`kanlab.nn._carried_functions`), the keys are torch's."""
+        metadata (:mod:`kanlab.nn._carried_functions`), and so do the recorded moved offsets
+        (:attr:`moved_offsets`); the keys are torch's."""
         out = super().state_dict(*args, destination=destination, prefix=prefix,
                                  keep_vars=keep_vars)
         meta = getattr(out, "_metadata", None)
         if self.custom and meta is not None:
             meta.setdefault(prefix[:-1], {})[carried.KEY] = carried.carry(self.custom)
+        if self.moved_offsets and meta is not None:
+            meta.setdefault(prefix[:-1], {})[MOVED_KEY] = {
+                f"{j},{i}": d for (j, i), d in self.moved_offsets.items()}
         return out
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
@@ -326,6 +337,14 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
                     if code == CUSTOM_FUNCTION and (i, j) not in self.custom:
                         self.code[j, i], self.mask[j, i] = NO_FUNCTION, 0.0
         self.regroup()  # codes and mask may have changed
+        # the moved offsets of the state loaded, or none: a state without them (a pykan
+        # one, a copy of the tensors only) is taken as its parameters say
+        moved = (local_metadata or {}).get(MOVED_KEY, {})
+        self.moved_offsets = {}
+        for key, d in moved.items():
+            j, i = (int(v) for v in key.split(","))
+            if j < self.out_features and i < self.in_features:
+                self.moved_offsets[(j, i)] = float(d)
 
     def extra_repr(self) -> str:
         n = int(self.mask.count_nonzero()) if not self.mask.is_meta else 0

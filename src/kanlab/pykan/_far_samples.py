@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from kanlab._validation import NonFiniteError
+from kanlab.nn._symbolic_offsets import recorded_shift
 from kanlab.train._continuation_choice import beyond_widths, continuations, set_continuations
 
 __all__ = ["FAR_CONTINUATION", "FAR_WIDTHS", "continue_far_samples"]
@@ -44,7 +45,7 @@ def continue_far_samples(model, x: Tensor, default: str) -> list[int]:
     def run(l: int, h: Tensor) -> Tensor:
         layer = model.layers[l]
         if (layer.extrapolate == default and layer.basis_name == "bspline" and layer.k >= 1
-                and beyond_widths(layer, h) > FAR_WIDTHS):
+                and beyond_widths(layer, recorded_shift(model, l, h)) > FAR_WIDTHS):
             per_layer[l] = FAR_CONTINUATION
             set_continuations(model, per_layer)
             switched.append(l)

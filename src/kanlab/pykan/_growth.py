@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 
 from kanlab.nn import KANLayer, SymbolicEdges
+from kanlab.nn._symbolic_offsets import restore_symbolic_offsets
 
 __all__ = ["expand_depth", "expand_width"]
 
@@ -66,6 +67,7 @@ def expand_width(model, layer_id, n_added_nodes, sum_bool=True, mult_arity=2,
     start as a new layer's edges instead (base function and spline noise, as
     :func:`perturb` switches them on), so the new node is used from the first step.
     """
+    restore_symbolic_offsets(model)  # the records index the nodes before the new ones
     n = n_added_nodes
     if n < 1:
         raise ValueError(f"n_added_nodes must be >= 1, got {n}")

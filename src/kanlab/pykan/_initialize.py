@@ -20,6 +20,7 @@ from torch import Tensor
 
 from kanlab.nn import KAN as _NativeKAN
 from kanlab.nn._layer import KANLayer
+from kanlab.nn._symbolic_offsets import recorded_shift
 from kanlab.pykan._grid_points import interpolated_grid_points
 from kanlab.splines import extend_points
 
@@ -89,11 +90,14 @@ def initialize_from(model, other, x: Tensor) -> None:
     # this model keeps its own continuations (the other's fit may have chosen its own)
     model.load_state_dict({key: t for key, t in placed.state_dict().items()
                            if not key.endswith(".extrapolate")}, strict=theirs or not ours)
+    for sym, theirs_sym in zip(model.symbolic, other.symbolic):  # with their constants
+        sym.moved_offsets = dict(theirs_sym.moved_offsets)  # (kanlab.nn._symbolic_offsets)
     if ours and not theirs:  # pykan copies the other's maps: the identity
         for affine in model.affines:
             affine.reset()
     x = x.to(other.layers[0].knots)
-    for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
+    for l, (new, old, h) in enumerate(zip(model.layers, other.layers, layer_inputs(other, x))):
+        h = recorded_shift(other, l, h)  # a masked reader's spline: on the node it would read
         new.set_grid(new.knots.clone(), fit_to_layer(new, old, h))
 
 
@@ -105,7 +109,8 @@ def grids_from(model, other, x: Tensor) -> None:
     this model's."""
     _check(model, other, x)
     x = x.to(other.layers[0].knots)
-    for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
+    for l, (new, old, h) in enumerate(zip(model.layers, other.layers, layer_inputs(other, x))):
+        h = recorded_shift(other, l, h)  # as initialize_from
         k = old.k
         points = interpolated_grid_points(old.knots[:, k:k + old.grid + 1], new.grid)
         new.set_grid(extend_points(points.to(new.knots), new.k), new.coef.detach())

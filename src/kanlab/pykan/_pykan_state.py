@@ -169,6 +169,7 @@ def load_state(model, state, strict: bool = True, symbolic_enabled: bool = True)
             sym.mask.copy_(mask)
         if affine is not None:
             sym.affine.copy_(affine)
+        sym.moved_offsets = {}  # pykan's constants are their edges' own (kanlab.nn._symbolic_offsets)
         if not symbolic_enabled:  # pykan skips its symbolic front altogether
             sym.mask.zero_()
         as_selecting_mask(sym)  # pykan multiplies by the mask, kanlab's selects

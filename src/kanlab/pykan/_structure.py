@@ -16,6 +16,7 @@ import torch
 from kanlab.nn import attribute as _attribute
 from kanlab.nn import remove_edge as _remove_edge
 from kanlab.nn._pruning import edge_moments
+from kanlab.nn._symbolic_offsets import restore_symbolic_offsets
 
 __all__ = ["attribute", "prune_node", "remove_node", "set_mode", "perturb", "swap",
            "connection_cost", "auto_swap", "auto_swap_l"]
@@ -124,6 +125,7 @@ def set_mode(model, l, i, j, mode, mask_n=None) -> None:
     mask ``mask_n`` (default 1, as pykan's); ``'0'``: none."""
     if mode not in ("n", "s", "ns", "sn", "0"):
         raise ValueError(f"mode must be 'n', 's', 'ns', 'sn' or '0', got {mode!r}")
+    restore_symbolic_offsets(model)  # kanlab.nn._symbolic_offsets: the edit sees nodes unmoved
     layer, sym = model.layers[l], model.symbolic[l]
     if "s" in mode and int(sym.code[j, i]) == -1:
         # pykan's edge that was never fixed holds its zero function ('0', affine all zero):
@@ -166,6 +168,7 @@ def perturb(model, mag=1.0, mode="non-intrusive") -> None:
     if mode not in _PERTURBED:
         raise ValueError(f"mode must be 'non-intrusive', 'minimal', 'all' (or 'best'), "
                          f"got {mode!r}")
+    restore_symbolic_offsets(model)  # kanlab.nn._symbolic_offsets: the edit sees nodes unmoved
     depth = len(model.layers)
     for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
         names, on = sym.names, (sym.mask != 0).tolist()
@@ -196,6 +199,7 @@ def swap(model, l, i1, i2) -> None:
     n_add = model.width[l][0]
     if not (0 <= i1 < n_add and 0 <= i2 < n_add):
         raise ValueError(f"swap exchanges addition nodes in [0, {n_add}), got {i1}, {i2}")
+    restore_symbolic_offsets(model)  # kanlab.nn._symbolic_offsets: the edit sees nodes unmoved
     perm = list(range(model.layers[l - 1].out_features))
     perm[i1], perm[i2] = perm[i2], perm[i1]
     _permute(model.layers[l - 1], model.symbolic[l - 1], perm, dim=0)

@@ -40,6 +40,15 @@ def _check_edge(model, l: int, i: int, j: int) -> None:
                          f"[0, {layer.out_features}), got ({i!r}, {j!r})") from None
 
 
+def _unmoved(model) -> None:
+    """The symbolic offsets an L-BFGS fit moved downstream handed back, so an edit sees every
+    node as its writers compute it (the model's ``restore_symbolic_offsets``, where it has
+    one: :mod:`kanlab.nn._symbolic_offsets`, a higher layer than this one)."""
+    restore = getattr(model, "restore_symbolic_offsets", None)
+    if restore is not None:
+        restore()
+
+
 def _data(model, x: Tensor | None) -> Tensor:
     return reference_batch(model, x)
 
@@ -56,6 +65,7 @@ def edge_samples(model, l: int, i: int, j: int, x: Tensor | None = None) -> tupl
         (``scale_base·b(x_i) + scale_sp·spline(x_i)``, ignoring the mask).
     """
     _check_edge(model, l, i, j)
+    _unmoved(model)  # the spline sees its node as it would unfixed
     _, inputs = model.forward_with_inputs(_data(model, x))
     layer, xl = model.layers[l], inputs[l]
     feats = layer.features(xl)[:, i, :]  # (N, S): base function first
@@ -104,6 +114,7 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
     from kanlab.symbolic._library import resolve_library
     _check_edge(model, l, i, j)
     candidate = name if not isinstance(name, str) else resolve_library([name])[name]
+    _unmoved(model)  # a new d or a new reader's b is its own, unmoved
     result = None
     if fit_params:
         from kanlab.symbolic._fit import fit_candidate
@@ -127,6 +138,7 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
 def unfix_symbolic(model, l: int, i: int, j: int) -> None:
     """Give edge ``(l, i, j)`` back to its spline."""
     _check_edge(model, l, i, j)
+    _unmoved(model)  # the spline sees its node unmoved
     model.symbolic[l].clear_edge(i, j)
     model.layers[l].mask[j, i] = 1.0
 

@@ -40,6 +40,8 @@ import torch
 from torch import Tensor
 
 from kanlab._validation import NonFiniteError
+from kanlab.nn._symbolic_offsets import recorded_shift
+from kanlab.train._rollback import snapshot
 
 __all__ = ["continuations", "switchable_layers", "set_continuations", "choose_continuation",
            "beyond_widths", "widths_beyond", "GROWS_QUADRATICALLY"]
@@ -67,7 +69,9 @@ def widths_beyond(model, x: Tensor) -> list[float]:
         _, inputs = model.forward_with_inputs(x)
     except NonFiniteError:  # a hidden layer overflowed
         return [math.inf] * len(model.layers)
-    return [beyond_widths(layer, h) for layer, h in zip(model.layers, inputs)]
+    # a masked reader's spline reads its node unmoved once unfixed (kanlab.nn._symbolic_offsets)
+    return [beyond_widths(layer, recorded_shift(model, l, h))
+            for l, (layer, h) in enumerate(zip(model.layers, inputs))]
 
 
 @torch.no_grad()
@@ -82,6 +86,7 @@ def switchable_layers(model, x: Tensor, to: str) -> list[int]:
             continue
         knots, k = layer.knots, layer.k
         n = knots.shape[-1] - k - 1
+        h = recorded_shift(model, l, h)  # as widths_beyond
         if bool(((h >= knots[:, k]) & (h <= knots[:, n])).all()):
             chosen.append(l)
     return chosen
@@ -133,7 +138,7 @@ def choose_continuation(model, x: Tensor, to: str, trial: Callable[[], float],
     if all(b is None for b in branches[1:]):
         return []
     farther = switchable_layers(model, x, far[0]) if far else []
-    start = {name: t.detach().clone() for name, t in model.state_dict().items()}
+    start = snapshot(model)  # with its metadata (SymbolicEdges.moved_offsets)
     scores, reach = [], []
     for branch in branches:
         if branch is None:

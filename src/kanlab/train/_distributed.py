@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+from collections import OrderedDict
 from typing import Iterator
 
 import torch
@@ -190,8 +191,9 @@ def broadcast_state(module: nn.Module, src: int = 0) -> None:
     state = module.state_dict()
     # broadcast fills its argument in place and needs contiguous memory:
     # a view of a larger tensor would not be synced.
-    synced = {name: t.detach().clone(memory_format=torch.contiguous_format)
-              for name, t in state.items()}
+    synced = OrderedDict((name, t.detach().clone(memory_format=torch.contiguous_format))
+                         for name, t in state.items())
+    synced._metadata = getattr(state, "_metadata", None)  # what no tensor holds (moved offsets)
     for t in synced.values():
         dist.broadcast(t, src=src)
     module.load_state_dict(synced)

@@ -3,6 +3,7 @@ check, and the stop that restores the last parameters whose loss was finite."""
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 import warnings
 
 import torch
@@ -21,13 +22,16 @@ def snapshot(model, into: dict | None = None) -> dict:
     allocation; new buffers are made only when the state's keys or shapes change.
     """
     state = model.state_dict()
-    fits = into is not None and into.keys() == state.keys() and all(
+    fits = isinstance(into, OrderedDict) and into.keys() == state.keys() and all(
         into[k].shape == v.shape and into[k].dtype == v.dtype and into[k].device == v.device
         for k, v in state.items())
     if not fits:
-        return {name: t.detach().clone() for name, t in state.items()}
-    with torch.no_grad():  # one fused copy per step instead of one op per tensor
-        torch._foreach_copy_(list(into.values()), list(state.values()))
+        into = OrderedDict((name, t.detach().clone()) for name, t in state.items())
+    else:
+        with torch.no_grad():  # one fused copy per step instead of one op per tensor
+            torch._foreach_copy_(list(into.values()), list(state.values()))
+    # torch's metadata, with what the tensors do not hold (SymbolicEdges.moved_offsets)
+    into._metadata = getattr(state, "_metadata", None)
     return into
 
 
