@@ -66,10 +66,15 @@ def _lib(lib):
     if lib is None:
         offered = {_ALIASES.get(n, n) for n in PYKAN_TABLE} | set(added_names())
         lib = [n for n in LIBRARY if n in offered]
-    out = []
+    out, seen = [], set()
     for n in lib:
-        n = _ALIASES.get(n, n) if isinstance(n, str) else n
-        if not (isinstance(n, str) and n in out):
+        if isinstance(n, str):
+            n = _ALIASES.get(n, n)
+            if n not in LIBRARY and _pykan_only(n) is not None:
+                n = _pykan_only(n)  # ``1/x^5``, which a user's list may name
+        key = n if isinstance(n, str) else getattr(n, "name", id(n))
+        if key not in seen:
+            seen.add(key)
             out.append(n)
     return out
 
