@@ -3,9 +3,8 @@ kanlab's library in pykan's table shape."""
 from __future__ import annotations
 
 from kanlab import symbolic as _sym
-from kanlab.symbolic import LIBRARY
 from kanlab.pykan._ranking import candidate_complexity
-from kanlab.pykan._symbolic_names import _lookup
+from kanlab.pykan._symbolic_names import _lookup, table_names
 
 __all__ = ["add_symbolic", "SYMBOLIC_LIB"]
 
@@ -34,8 +33,9 @@ def add_symbolic(name: str, fun, c: int = 1, fun_singularity=None) -> None:
 class _Library(dict):
     """``SYMBOLIC_LIB``: pykan's table, read from kanlab's live library: ``name -> (fn,
     sympy_fn, complexity, fn_avoiding_singularity)`` (the last as
-    :mod:`kanlab.pykan._singularity`'s helpers).  Iterating lists kanlab's names; every
-    name of pykan's table (``x^0.5``, ``1/sqrt(x)``, ``1/x^5``, ...) can be looked up."""
+    :mod:`kanlab.pykan._singularity`'s helpers).  It lists pykan 0.2.8's names in pykan's
+    order, then the functions ``add_symbolic`` added; kanlab's other names (``sigmoid``,
+    ``sinh``, ``cosh``) can be looked up too."""
 
     @staticmethod
     def _entry(c):
@@ -43,7 +43,7 @@ class _Library(dict):
         return c.fn, c.sympy_fn, candidate_complexity(c), for_candidate(c)
 
     def _live(self):
-        return {n: self._entry(c) for n, c in LIBRARY.items()}
+        return {n: self._entry(_lookup(n)) for n in table_names()}
 
     def keys(self):
         return self._live().keys()
@@ -58,10 +58,10 @@ class _Library(dict):
         return isinstance(key, str) and _lookup(key) is not None
 
     def __iter__(self):
-        return iter(LIBRARY)
+        return iter(table_names())
 
     def __len__(self):
-        return len(LIBRARY)
+        return len(table_names())
 
     def items(self):
         return self._live().items()

@@ -6,6 +6,15 @@ from __future__ import annotations
 
 from kanlab.symbolic import LIBRARY, Candidate
 
+# pykan 0.2.8's table (``kan.utils.SYMBOLIC_LIB``), in its order: what ``SYMBOLIC_LIB.keys()``
+# lists and what ``suggest_symbolic`` / ``auto_symbolic`` search when ``lib`` is None.  kanlab's
+# own library also has ``sigmoid``, ``sinh`` and ``cosh``; pykan's searches never offer them, so
+# kanlab.pykan's do not either (they stay usable by name).
+PYKAN_TABLE = ("x", "x^2", "x^3", "x^4", "x^5", "1/x", "1/x^2", "1/x^3", "1/x^4", "1/x^5",
+               "sqrt", "x^0.5", "x^1.5", "1/sqrt(x)", "1/x^0.5", "exp", "log", "abs", "sin",
+               "cos", "tan", "tanh", "sgn", "arcsin", "arccos", "arctan", "arctanh", "0",
+               "gaussian")
+
 # pykan's names that kanlab spells differently
 _ALIASES = {"x^0.5": "sqrt", "1/x^0.5": "1/sqrt", "1/sqrt(x)": "1/sqrt", "sign": "sgn",
             "cos": "cos", "x^1": "x"}
@@ -39,10 +48,35 @@ def _name(name):
     raise TypeError(f"fun_name must be a name or a function, got {type(name).__name__}")
 
 
+def added_names() -> list[str]:
+    """Names in kanlab's library that neither kanlab nor pykan ship: ``add_symbolic``'s."""
+    from kanlab.symbolic._library import CODES
+    return [n for n in LIBRARY if n not in CODES and n not in PYKAN_TABLE]
+
+
+def table_names() -> list[str]:
+    """``SYMBOLIC_LIB``'s keys: pykan's table, then the functions a user added."""
+    return list(PYKAN_TABLE) + added_names()
+
+
 def _lib(lib):
+    """A ``lib`` argument in kanlab's names, each once; None: pykan's table (less ``1/x^5``,
+    which kanlab's searches leave out) and the functions a user added, in kanlab's library's
+    order (which breaks ties of equal fits, as before)."""
     if lib is None:
-        return None
-    return [_ALIASES.get(n, n) if isinstance(n, str) else n for n in lib]
+        offered = {_ALIASES.get(n, n) for n in PYKAN_TABLE} | set(added_names())
+        lib = [n for n in LIBRARY if n in offered]
+    out, seen = [], set()
+    for n in lib:
+        if isinstance(n, str):
+            n = _ALIASES.get(n, n)
+            if n not in LIBRARY and _pykan_only(n) is not None:
+                n = _pykan_only(n)  # ``1/x^5``, which a user's list may name
+        key = n if isinstance(n, str) else getattr(n, "name", id(n))
+        if key not in seen:
+            seen.add(key)
+            out.append(n)
+    return out
 
 class _SympyOfCallable:
     """pykan's sympy form of a user's function: the function itself called on the sympy
