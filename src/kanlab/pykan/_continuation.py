@@ -30,8 +30,10 @@ def chooses(model, choice: str) -> bool:
     on the default, or on what an earlier fit chose for it.  A continuation the user built
     the model with stays, and a refined model's fits choose no more (``continuation_fixed``)."""
     chosen = set(getattr(model, "chosen_continuations", None) or ())
+    unplaced = getattr(model, "continuation_unplaced", False)  # the default once placed
     return not getattr(model, "continuation_fixed", False) and all(
         how == DEFAULT_CONTINUATION or (how == choice and l in chosen)
+        or (unplaced and how == UNPLACED_CONTINUATION)
         for l, how in enumerate(layer.extrapolate for layer in model.layers))
 
 
