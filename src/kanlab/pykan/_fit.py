@@ -375,6 +375,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
+                    first_grid_update_skipped=grids_placed,
                     float64_when_stalled=True, float64_min_progress=FLOAT64_MIN_PROGRESS,
                     history_size=lbfgs_history(model, train_lamb),
                     keep_memory_below=KEEP_MEMORY_BELOW,
