@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import kanlab.pykan as pykan
+from kanlab.pykan._continuation import grids_placed
 
 
 # (width, grid, k, scale of randn samples): before, the outputs moved by 0.96 / 4.67 / 8.41 /
@@ -35,3 +36,21 @@ def test_fits_first_grid_update_keeps_the_function_beyond_a_fresh_grid(width, gr
     # max(1, size), pykan 0.2.8's by 0.047
     assert float((after - before).abs().max()) <= 0.06 * max(1.0, float(before.abs().max()))
     assert [l.extrapolate for l in model.layers] == ["quadratic"] * (len(width) - 1)
+
+
+def test_the_step0_branch_without_the_update_starts_placed():
+    """Example_11's ``[1, 1, 1, 1]`` (seed 0): the update's first step is trapped (train RMSE
+    0.50 against 0.055), so the fit keeps the branch without it.  That branch starts placed, as
+    when ``fit`` placed the grids first: 5.3e-4 after 20 steps; on pykan's unplaced
+    continuation until the step-5 update it ended at 1.7e-3 (docs/pykan_notebook_runs.md,
+    fitjump2).  A copy placed before its fit keeps that branch too, and ends the same."""
+    ds = pykan.create_dataset(lambda x: torch.sin(torch.pi * x[:, [0]]), n_var=1)
+    model = pykan.KAN(width=[1, 1, 1, 1], grid=5, k=3, seed=0, noise_scale=0.1, auto_save=False)
+    placed = pykan.KAN(width=[1, 1, 1, 1], grid=5, k=3, seed=0, noise_scale=0.1, auto_save=False)
+    grids_placed(placed)
+    r = model.fit(ds, opt="LBFGS", steps=20, log=1000)
+    r_ref = placed.fit(ds, opt="LBFGS", steps=20, log=1000)
+    assert r["train_loss"] == r_ref["train_loss"]
+    assert [l.extrapolate for l in model.layers] == ["quadratic"] * 3
+    assert not model.continuation_unplaced
+    assert r["train_loss"][-1] < 1e-3
