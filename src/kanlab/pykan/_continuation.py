@@ -67,7 +67,8 @@ def after_refine(new, chosen: list[int]) -> None:
 
 def grids_placed(model) -> None:
     """A grid update is about to place ``model``'s grids on data (``update_grid``, a ``fit``
-    that updates grids, ``initialize_grid_from_another_model``): a model still on the
+    that updates grids, or its step-0 branch that skips the update,
+    ``initialize_grid_from_another_model``): a model still on the
     continuation it was built with by default (``continuation_unplaced``) takes
     :data:`DEFAULT_CONTINUATION` first, so the update, and everything after it, is what it was
     before the unplaced continuation was pykan's.  Once only: layers given another
