@@ -41,9 +41,9 @@ def _example_12(seed: int) -> tuple[float, float]:
 
 @pytest.mark.slow
 def test_example_12s_sparse_fit_does_not_collapse():
-    """The notebook's cells over the seeds 0-7: before the retry its own seed (1) ended at 0.500
-    (the labels' mean; pykan 0.2.8 on all eight); now none collapses and the medians are under
-    the notebook's 0.18.  Its own seed is one draw among them: 0.1185 from a first update that refitted the quadratic
+    """The notebook's cells over the seeds 0-7: without the retry seven of them end at 0.500
+    (the labels' mean; pykan 0.2.8 all eight); with it none collapses and the medians are under
+    the notebook's 0.18.  Its own seed (1) is one draw among them: 0.1185 from a first update that refitted the quadratic
     continuation's invention, 0.1855 from one that keeps the model's function, with the
     medians over seeds 0-7 the same (train 0.138 / 0.139, test 0.154 / 0.158;
     docs/pykan_notebook_runs.md, fitjump2)."""
