@@ -7,6 +7,7 @@ import torch
 
 import kanlab
 from kanlab.train._config import FitConfig
+from kanlab.train._continuation_choice import continuations, set_continuations
 from kanlab.train._fit import fit
 
 
@@ -98,3 +99,33 @@ def test_a_margin_keeps_the_update_unless_its_first_step_is_that_many_times_wors
 def test_first_grid_update_margin_must_be_a_number_at_least_one(bad):
     with pytest.raises(ValueError, match="first_grid_update_margin"):
         FitConfig(first_grid_update_margin=bad)
+
+
+def _tapered(model):  # a stand-in for what a model's update_grid changes besides its splines
+    set_continuations(model, ["tapered"] * len(model.layers))
+
+
+def test_the_branch_without_the_update_takes_what_first_grid_update_skipped_gives_it():
+    """first_grid_update_skipped runs on the branch without the step-0 update, before its step
+    (kanlab.pykan places a fresh model's continuation there): the rule's fit equals that branch
+    run alone from a model given it, or the update's branch with the model's own."""
+    data = _radius_data()
+    kept = set()
+    for seed in (0, 2, 4):
+        model = kanlab.KAN([2, 1, 1], grid=5, k=3, seed=seed, dtype=torch.float64)
+        m_rule, h_rule = _run(model, data, choose_first_grid_update=True,
+                              first_grid_update_skipped=_tapered)
+        updated = h_rule.grid_update_steps == [0, 3]
+        ref = copy.deepcopy(model)
+        if not updated:
+            _tapered(ref)
+        m_ref, h_ref = _run(ref, data, **({} if updated else {"start_grid_update_step": 1}))
+        assert _same_state(m_rule, m_ref) and h_rule.train_rmse == h_ref.train_rmse
+        assert continuations(m_rule) == continuations(model if updated else ref)
+        kept.add(updated)
+    assert kept == {True, False}
+
+
+def test_first_grid_update_skipped_must_be_callable():
+    with pytest.raises(TypeError, match="first_grid_update_skipped"):
+        FitConfig(first_grid_update_skipped="grids_placed")

@@ -30,8 +30,10 @@ def chooses(model, choice: str) -> bool:
     on the default, or on what an earlier fit chose for it.  A continuation the user built
     the model with stays, and a refined model's fits choose no more (``continuation_fixed``)."""
     chosen = set(getattr(model, "chosen_continuations", None) or ())
+    unplaced = getattr(model, "continuation_unplaced", False)  # the default once placed
     return not getattr(model, "continuation_fixed", False) and all(
         how == DEFAULT_CONTINUATION or (how == choice and l in chosen)
+        or (unplaced and how == UNPLACED_CONTINUATION)
         for l, how in enumerate(layer.extrapolate for layer in model.layers))
 
 
@@ -65,7 +67,8 @@ def after_refine(new, chosen: list[int]) -> None:
 
 def grids_placed(model) -> None:
     """A grid update is about to place ``model``'s grids on data (``update_grid``, a ``fit``
-    that updates grids, ``initialize_grid_from_another_model``): a model still on the
+    that updates grids, or its step-0 branch that skips the update,
+    ``initialize_grid_from_another_model``): a model still on the
     continuation it was built with by default (``continuation_unplaced``) takes
     :data:`DEFAULT_CONTINUATION` first, so the update, and everything after it, is what it was
     before the unplaced continuation was pykan's.  Once only: layers given another

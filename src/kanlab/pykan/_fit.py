@@ -18,7 +18,8 @@ import sys
 import numpy as np
 import torch
 
-from kanlab.pykan._continuation import DEFAULT_CONTINUATION, chooses, grids_placed, record_choice
+from kanlab.pykan._continuation import (DEFAULT_CONTINUATION, UNPLACED_CONTINUATION, chooses,
+                                        grids_placed, record_choice)
 from kanlab.pykan._far_samples import FAR_CONTINUATION, FAR_WIDTHS, continue_far_samples
 from kanlab.pykan._input_ids import own_columns_of_dataset
 from kanlab.train import FitConfig
@@ -354,12 +355,17 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
 
     metric = _NATIVE_METRIC[reg_metric]
     train_lamb = 0.0 if reg_metric == "edge_forward_sum" else float(lamb)
-    if update_grid:  # the schedule's first grid update places the grids
+    first_now = (update_grid and steps > 0
+                 and int(start_grid_update_step) <= 0 < int(stop_grid_update_step))
+    if update_grid and not first_now:  # no update at step 0: the grids are placed now
         grids_placed(model)
+    # an update at step 0 is the model's own update_grid (kanlab.pykan._grid_methods): a
+    # fresh model's splines are refitted on the continuation it computes with, then placed
     choice = CONTINUATION_CHOICE if chooses(model, CONTINUATION_CHOICE) else None
-    if (choice is not None and update_grid and steps > 0
-            and int(start_grid_update_step) <= 0 < int(stop_grid_update_step)):
-        continue_far_samples(model, x_tr, DEFAULT_CONTINUATION)  # before the first update
+    if choice is not None and first_now:  # before the first update
+        continue_far_samples(model, x_tr, UNPLACED_CONTINUATION
+                             if getattr(model, "continuation_unplaced", False)
+                             else DEFAULT_CONTINUATION)
     cfg = FitConfig(opt=opt, steps=steps, lr=float(lr), lamb=train_lamb, lamb_l1=float(lamb_l1),
                     lamb_entropy=float(lamb_entropy), batch=int(batch),
                     update_grid=bool(update_grid), grid_update_num=int(grid_update_num),
@@ -369,6 +375,7 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
                     grid_max_change=GRID_MAX_CHANGE, grid_carry=True, reg_metric=metric,
                     choose_first_grid_update=True,
                     first_grid_update_margin=FIRST_GRID_UPDATE_MARGIN,
+                    first_grid_update_skipped=grids_placed,
                     float64_when_stalled=True, float64_min_progress=FLOAT64_MIN_PROGRESS,
                     history_size=lbfgs_history(model, train_lamb),
                     keep_memory_below=KEEP_MEMORY_BELOW,

@@ -73,6 +73,12 @@ class FitConfig:
     # trapped (the outer edges fitted to the untrained hidden values; docs/pykan_notebook_runs.md,
     # pykL: trapped first steps were 3.8-6.8x worse, untrapped ones 0.4-2.1x)
     first_grid_update_margin: float = 1.0
+    # with choose_first_grid_update: called with the model on the branch without the step-0
+    # update, before its first step, for what the model's update_grid changes besides the
+    # knots and coefficients (kanlab.pykan: a fresh model leaves pykan's continuation for
+    # its own, kanlab.pykan._continuation.grids_placed), so both branches start on it.
+    # None (the default): nothing
+    first_grid_update_skipped: Callable | None = field(default=None, repr=False)
     # True: a float32 model trains in float64 from the first full-batch L-BFGS step that does
     # not lower the loss (float32 rounding of the gradient stalls L-BFGS in flat valleys), and
     # goes back to float32 if float64 makes no progress either, or leaves the objective in float32
@@ -146,6 +152,10 @@ class FitConfig:
                 and self.first_grid_update_margin >= 1):
             raise ValueError(f"first_grid_update_margin must be a number >= 1, "
                              f"got {self.first_grid_update_margin!r}")
+        if self.first_grid_update_skipped is not None and not callable(
+                self.first_grid_update_skipped):
+            raise TypeError(f"first_grid_update_skipped must be None or a callable (model), "
+                            f"got {self.first_grid_update_skipped!r}")
         self.retry_trapped = check_int(self.retry_trapped, "retry_trapped", low=0)
         if not isinstance(self.labels_are_targets, bool):
             raise TypeError(f"labels_are_targets must be a bool, "

@@ -262,16 +262,17 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                     return closure()
                 return run
             own = chosen = continuations(model)
-            kept = None
+            kept, switched = None, []
 
             def update():
-                nonlocal chosen, kept, fused_live
+                nonlocal chosen, kept, switched, fused_live
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
+                chosen = continuations(model)  # an update may place them (kanlab.pykan)
                 if choose:  # chosen on the updated grid; the branch without keeps its own
                     runs.clear()
-                    choose_continuation(model, x_fit, cfg.choose_continuation, trial,
-                                        cfg.choose_continuation_decisive,
-                                        cfg.choose_continuation_far)
+                    switched = choose_continuation(model, x_fit, cfg.choose_continuation, trial,
+                                                   cfg.choose_continuation_decisive,
+                                                   cfg.choose_continuation_far)
                     chosen = continuations(model)
                     kept = runs.get(tuple(chosen))
                 fused_live = chosen == fused_for
@@ -286,6 +287,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             def settings(with_update: bool) -> None:
                 nonlocal fused_live
                 set_continuations(model, chosen if with_update else own)
+                if not with_update and cfg.first_grid_update_skipped is not None:
+                    cfg.first_grid_update_skipped(model)
                 fused_live = continuations(model) == fused_for
 
             updated, optimizer, loss, before = first_step_both_ways(
@@ -296,8 +299,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             refresh_fused()
             if updated:
                 history.grid_update_steps.append(step)
-                history.continuation_layers = [l for l, (a, b) in enumerate(zip(own, chosen))
-                                               if a != b]
+                history.continuation_layers = switched
                 replay = dict(enumerate((kept or [])[1:], start=step + 1))
         else:
             before = snapshot(model, before)
