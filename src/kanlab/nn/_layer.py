@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from kanlab._compat import is_fake, is_functorch_wrapped, static_size
+from kanlab._compat import is_fake, is_functorch_wrapped
 from kanlab._validation import check_allocation, check_device, check_float, check_float_dtype, \
     check_int
 from kanlab.nn._edge_bases import DEFAULT_BASIS, get_edge_basis
@@ -22,7 +22,7 @@ from kanlab.nn._saved_continuation import SavedContinuation
 from kanlab.nn._saved_grid_eps import SavedGridEps
 from kanlab.nn._scripting import NotScriptable
 from kanlab.nn._stamp import Stamped
-from kanlab.nn._value_checks import check_layer_values
+from kanlab.nn._value_checks import check_layer_input
 from kanlab.ops._base_functions import BASE_FUNCTIONS, resolve_base_fun
 from kanlab.ops._kan_linear import (SplineSpec, combined_weight, edge_weights, features,
                                     kan_linear)
@@ -255,24 +255,7 @@ class KANLayer(SavedGridEps, SavedContinuation, NotScriptable, Stamped, nn.Modul
         :class:`kanlab.NonFiniteError` (a ``ValueError``).
         A 1-D input ``(in_features,)`` is one sample, as for ``nn.Linear``.
         """
-        if not isinstance(x, Tensor):
-            raise TypeError(f"KANLayer expects a torch.Tensor, got {type(x).__name__}")
-        # static_size: under torch.jit.trace the width check stays, without a TracerWarning
-        if x.dim() == 0 or static_size(x, -1) != self.in_features:
-            raise ValueError(f"expected input of shape (*, {self.in_features}), "
-                             f"got {tuple(static_size(x, d) for d in range(x.dim()))}")
-        if x.layout != torch.strided:
-            raise TypeError(f"expected a dense tensor, got layout {x.layout}; convert with "
-                            "x.to_dense()")
-        knots = self.knots
-        if x.device != knots.device:
-            raise TypeError(f"expected input on {knots.device} (the layer's device), got "
-                            f"{x.device}; move it with x.to({str(knots.device)!r})")
-        if x.dtype != knots.dtype:
-            raise TypeError(f"expected input of dtype {knots.dtype} (the layer's dtype), got "
-                            f"{x.dtype}; convert with x.to({knots.dtype}) or the model "
-                            f"with .to({x.dtype})")
-        check_layer_values(self, x)
+        check_layer_input(self, x)
 
     def basis(self, x: Tensor) -> Tensor:
         """Every edge function of every input at ``x`` ``(B, in_features)``, densely:

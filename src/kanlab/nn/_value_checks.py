@@ -1,7 +1,6 @@
-"""The forward pass's value checks: NaN, inf, and inputs so large a layer would overflow.
-
-Switched with :func:`kanlab.config.set_checks` / :func:`kanlab.config.checks`
-(see the policy in :mod:`kanlab._validation`).
+"""The forward pass's input checks: shape, layout, device and dtype always; the values (NaN,
+inf, and inputs so large a layer would overflow) while :func:`kanlab.config.set_checks` /
+:func:`kanlab.config.checks` have them on (see the policy in :mod:`kanlab._validation`).
 """
 from __future__ import annotations
 
@@ -9,10 +8,10 @@ import torch
 from torch import Tensor
 
 from kanlab import config
-from kanlab._compat import is_functorch_wrapped, recording_graph
+from kanlab._compat import is_functorch_wrapped, recording_graph, static_size
 from kanlab._validation import NonFiniteError
 
-__all__ = ["check_layer_values", "output_bound", "OVERFLOW_HEADROOM"]
+__all__ = ["check_layer_input", "check_layer_values", "output_bound", "OVERFLOW_HEADROOM"]
 
 # Inputs up to finfo.max / OVERFLOW_HEADROOM skip the overflow bound: a layer
 # would have to amplify them by more than ~1e12 to overflow.  Larger inputs get
@@ -29,6 +28,27 @@ def _traced(x: Tensor) -> bool:
     return is_functorch_wrapped(x)
 
 
+def check_layer_input(layer, x: Tensor) -> None:
+    """:meth:`KANLayer.check_input`: ``x`` a dense ``(*, in_features)`` tensor on the
+    layer's device and dtype (metadata only), then :func:`check_layer_values`."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"KANLayer expects a torch.Tensor, got {type(x).__name__}")
+    # static_size: under torch.jit.trace the width check stays, without a TracerWarning
+    if x.dim() == 0 or static_size(x, -1) != layer.in_features:
+        raise ValueError(f"expected input of shape (*, {layer.in_features}), "
+                         f"got {tuple(static_size(x, d) for d in range(x.dim()))}")
+    if x.layout != torch.strided:
+        raise TypeError(f"expected a dense tensor, got layout {x.layout}; convert with "
+                        "x.to_dense()")
+    knots = layer.knots
+    if x.device != knots.device:
+        raise TypeError(f"expected input on {knots.device} (the layer's device), got "
+                        f"{x.device}; move it with x.to({str(knots.device)!r})")
+    if x.dtype != knots.dtype:
+        raise TypeError(f"expected input of dtype {knots.dtype} (the layer's dtype), got "
+                        f"{x.dtype}; convert with x.to({knots.dtype}) or the model "
+                        f"with .to({x.dtype})")
+    check_layer_values(layer, x)
 
 
 def check_layer_values(layer, x: Tensor) -> None:
