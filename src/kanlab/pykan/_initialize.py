@@ -28,14 +28,11 @@ __all__ = ["initialize_from", "grids_from", "layer_inputs"]
 
 
 def layer_inputs(model, x: Tensor) -> list[Tensor]:
-    """Every layer's input ``(B, in_l)`` when ``model`` runs ``x``."""
-    inputs: list[Tensor] = []
-
-    def record(l: int, h: Tensor) -> Tensor:
-        inputs.append(h)
-        return model.layer_output(l, h)
-    model.forward_layers(x, record)
-    return inputs
+    """Every layer's input ``(B, in_l)`` when ``model`` runs ``x``, as the nodes are with the
+    recorded moved offsets handed back: a masked reader's spline is fitted on the node it
+    would read once unfixed (:mod:`kanlab.nn._symbolic_offsets`)."""
+    _, inputs = model.forward_with_inputs(x)
+    return [recorded_shift(model, l, h) for l, h in enumerate(inputs)]
 
 
 def _sweep(layer: KANLayer) -> Tensor:
@@ -96,8 +93,7 @@ def initialize_from(model, other, x: Tensor) -> None:
         for affine in model.affines:
             affine.reset()
     x = x.to(other.layers[0].knots)
-    for l, (new, old, h) in enumerate(zip(model.layers, other.layers, layer_inputs(other, x))):
-        h = recorded_shift(other, l, h)  # a masked reader's spline: on the node it would read
+    for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
         new.set_grid(new.knots.clone(), fit_to_layer(new, old, h))
 
 
@@ -109,8 +105,7 @@ def grids_from(model, other, x: Tensor) -> None:
     this model's."""
     _check(model, other, x)
     x = x.to(other.layers[0].knots)
-    for l, (new, old, h) in enumerate(zip(model.layers, other.layers, layer_inputs(other, x))):
-        h = recorded_shift(other, l, h)  # as initialize_from
+    for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
         k = old.k
         points = interpolated_grid_points(old.knots[:, k:k + old.grid + 1], new.grid)
         new.set_grid(extend_points(points.to(new.knots), new.k), new.coef.detach())

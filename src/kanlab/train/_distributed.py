@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from collections import OrderedDict
 from typing import Iterator
 
 import torch
@@ -43,6 +42,7 @@ import torch.distributed as dist
 from torch import Tensor, nn
 
 from kanlab.train._regularization import smoothness_penalty, sparsity_penalty
+from kanlab.train._rollback import copy_state
 
 __all__ = ["init", "teardown", "process_group", "choose_backend", "is_initialized", "rank",
            "world_size", "is_main", "missing_env", "barrier", "shard_rows", "all_reduce_sum",
@@ -191,9 +191,7 @@ def broadcast_state(module: nn.Module, src: int = 0) -> None:
     state = module.state_dict()
     # broadcast fills its argument in place and needs contiguous memory:
     # a view of a larger tensor would not be synced.
-    synced = OrderedDict((name, t.detach().clone(memory_format=torch.contiguous_format))
-                         for name, t in state.items())
-    synced._metadata = getattr(state, "_metadata", None)  # what no tensor holds (moved offsets)
+    synced = copy_state(state, torch.contiguous_format)
     for t in synced.values():
         dist.broadcast(t, src=src)
     module.load_state_dict(synced)

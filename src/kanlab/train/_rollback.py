@@ -8,7 +8,7 @@ import warnings
 
 import torch
 
-__all__ = ["NonFiniteLossError", "snapshot", "all_finite", "nonfinite_stop"]
+__all__ = ["NonFiniteLossError", "snapshot", "all_finite", "nonfinite_stop", "copy_state"]
 
 
 class NonFiniteLossError(RuntimeError):
@@ -26,13 +26,20 @@ def snapshot(model, into: dict | None = None) -> dict:
         into[k].shape == v.shape and into[k].dtype == v.dtype and into[k].device == v.device
         for k, v in state.items())
     if not fits:
-        into = OrderedDict((name, t.detach().clone()) for name, t in state.items())
-    else:
-        with torch.no_grad():  # one fused copy per step instead of one op per tensor
-            torch._foreach_copy_(list(into.values()), list(state.values()))
-    # torch's metadata, with what the tensors do not hold (SymbolicEdges.moved_offsets)
-    into._metadata = getattr(state, "_metadata", None)
+        return copy_state(state)
+    with torch.no_grad():  # one fused copy per step instead of one op per tensor
+        torch._foreach_copy_(list(into.values()), list(state.values()))
+    into._metadata = getattr(state, "_metadata", None)  # as copy_state's
     return into
+
+
+def copy_state(state: dict, memory_format=torch.preserve_format) -> OrderedDict:
+    """A detached copy of a ``state_dict``, with torch's metadata, which holds what no tensor
+    does (:attr:`SymbolicEdges.moved_offsets`)."""
+    out = OrderedDict((name, t.detach().clone(memory_format=memory_format))
+                      for name, t in state.items())
+    out._metadata = getattr(state, "_metadata", None)
+    return out
 
 
 def all_finite(tensors) -> bool:
