@@ -17,7 +17,7 @@ from kanlab.nn._grid_carry import carry_targets
 from kanlab.nn._grid_points import OUTLIER_FENCE, grid_points_from_samples, too_narrow
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._saved_grid_eps import check_grid_eps
-from kanlab.nn._symbolic_offsets import recorded_shift
+from kanlab.nn._symbolic_offsets import written_inputs
 from kanlab.splines._bspline import extend_points
 from kanlab._validation import NonFiniteError, check_samples, check_solver_dtype
 
@@ -74,7 +74,7 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float | None = None,
     """
     check_samples(x, layer.in_features, layer.knots.dtype, "update_grid", layer.knots.device)
     if grid_eps is None:
-        grid_eps = 1.0 if layer.grid_eps is None else layer.grid_eps
+        grid_eps = layer.grid_eps_or(1.0)
     check_grid_eps(grid_eps)
     k, grid = layer.k, layer.grid
     points = grid_points_from_samples(x, grid, grid_eps, fence)  # (in, G + 1)
@@ -196,8 +196,7 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = Non
     """
     if grid_eps is None:
         model_eps = getattr(model, "grid_eps", 1.0)
-        per_layer = [model_eps if layer.grid_eps is None else layer.grid_eps
-                     for layer in model.layers]
+        per_layer = [layer.grid_eps_or(model_eps) for layer in model.layers]
     elif isinstance(grid_eps, (list, tuple)):
         per_layer = list(grid_eps)
     else:
@@ -223,26 +222,18 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = Non
                          "smaller grid, or train without grid updates (update_grid=False)")
     saved = [{name: t.clone() for name, t in layer.state_dict().items()} for layer in model.layers]
 
-    inputs: list[Tensor] = []  # every layer's inputs before the update (for carry)
-
-    def record(l: int, h: Tensor) -> Tensor:
-        inputs.append(h)
-        return model.layer_output(l, h)
-    if carry:
-        model.forward_layers(x, record)
+    # knots on the nodes as they are with the moved symbolic offsets handed back: a symbolic
+    # reader unfixed later sees them so (kanlab.nn._symbolic_offsets)
+    carried = written_inputs(model, x) if carry else None  # every layer's inputs (for carry)
 
     def attempt(move: float) -> None:
-        def run(l: int, x: Tensor) -> Tensor:
+        def visit(l: int, h: Tensor) -> None:
             extra = {} if move == 1.0 else {"move": move}
-            # knots on the nodes as they are with the moved symbolic offsets handed back:
-            # a symbolic reader unfixed later sees them so (kanlab.nn._symbolic_offsets)
             if carry and l > 0:
-                extra["x_before"] = recorded_shift(model, l, inputs[l])
-            update_layer_grid(model.layers[l], recorded_shift(model, l, x), per_layer[l],
-                              fence=fence, **extra)
-            # the next layer's inputs include symbolic edges and multiplication nodes
-            return model.layer_output(l, x)
-        model.forward_layers(x, run)
+                extra["x_before"] = carried[l]
+            update_layer_grid(model.layers[l], h, per_layer[l], fence=fence, **extra)
+        # the next layer's inputs include symbolic edges and multiplication nodes
+        written_inputs(model, x, visit)
 
     try:
         if max_change is None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 from torch import Tensor
 
 from kanlab import symbolic
-from kanlab.nn import _grid, _pruning, _refine, _symbolic_offsets
+from kanlab.nn import _grid, _pruning, _refine, _structure_edits, _symbolic_offsets
 
 if TYPE_CHECKING:
     from kanlab.nn._network import KAN
@@ -76,9 +76,20 @@ class KANMethods:
 
     def restore_symbolic_offsets(self) -> None:
         """Hand back the symbolic offsets the last L-BFGS fits moved downstream (the function
-        is kept; see :mod:`kanlab.nn._symbolic_offsets`).  Every edit that would see the
-        nodes shifted calls it first."""
+        is kept; see :mod:`kanlab.nn._symbolic_offsets`).  :meth:`edit_structure` does it."""
         _symbolic_offsets.restore_symbolic_offsets(self)
+
+    def edit_structure(self):
+        """``with model.edit_structure(): ...``: the one way into an edit of the symbolic
+        structure (masks, functions, constants, nodes); the moved symbolic offsets are handed
+        back on entry (see :mod:`kanlab.nn._structure_edits`)."""
+        return _structure_edits.edit_structure(self)
+
+    def written_inputs(self, x: Tensor, visit=None) -> list[Tensor]:
+        """Every layer's input on ``x`` as the writers compute the nodes (moved symbolic
+        offsets handed back in the values); ``visit(l, h)`` before layer ``l`` runs (see
+        :func:`kanlab.nn._symbolic_offsets.written_inputs`)."""
+        return _symbolic_offsets.written_inputs(self, x, visit)
 
     def suggest_symbolic(self, l: int, i: int, j: int, lib=None, topk: int = 5,
                          x: Tensor | None = None, a_range=None, b_range=None):

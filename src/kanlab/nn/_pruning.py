@@ -15,7 +15,6 @@ into the same node, so dropping near-constant edges keeps the function.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -26,7 +25,7 @@ from kanlab._validation import check_float, reference_batch
 from kanlab.nn._edge_rms import edge_mean_squares, feature_gram
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._symbolic_edges import SymbolicEdges
-from kanlab.nn._symbolic_offsets import restore_symbolic_offsets
+from kanlab.nn._structure_edits import edit_structure, handed_back_copy
 
 __all__ = ["Attribution", "edge_moments", "attribute", "propagate_scores", "prune",
            "prune_input", "remove_edge", "remove_node"]
@@ -147,8 +146,8 @@ def remove_edge(model, l: int, i: int, j: int) -> None:
     if not (0 <= i < layer.in_features and 0 <= j < layer.out_features):
         raise ValueError(f"layer {l} has edges i in [0, {layer.in_features}) -> j in "
                          f"[0, {layer.out_features}), got ({i}, {j})")
-    restore_symbolic_offsets(model)  # the node as it is without the edge, offsets included
-    with torch.no_grad():
+    # the node as it is without the edge, offsets included (kanlab.nn._structure_edits)
+    with edit_structure(model), torch.no_grad():
         layer.mask[j, i] = 0.0
         model.symbolic[l].clear_edge(i, j)
 
@@ -248,9 +247,7 @@ def _subnetwork(model, x: Tensor | None, kept: list[list[int]], edge_keep: list[
     """
     from kanlab.nn._network import KAN
     reference_input = model.reference_input
-    if any(sym.moved_offsets for sym in model.symbolic):  # the copy records none: hand back
-        model = copy.deepcopy(model)
-        restore_symbolic_offsets(model)
+    model = handed_back_copy(model)  # the copy records no moved offsets: hand them back
     config = model.get_config()
     spec = [_kept_spec(model, level, nodes) for level, nodes in enumerate(kept)]
     config.update(width=spec, dtype=model.dtype, input_ids=input_ids or model.input_ids,

@@ -57,6 +57,12 @@ class SavedGridEps:
         self.__dict__.pop("grid_eps", None)
         self.__dict__["_grid_eps"] = check_grid_eps(value)
 
+    def grid_eps_or(self, default: float | None) -> float | None:
+        """The ``grid_eps`` this layer's grid updates use: its own, else ``default`` (the
+        model's, or 1.0 for a layer alone)."""
+        own = self.grid_eps
+        return default if own is None else own
+
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         super()._save_to_state_dict(destination, prefix, keep_vars)
         own = self.grid_eps

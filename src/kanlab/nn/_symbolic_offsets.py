@@ -23,9 +23,10 @@ evaluated at 3.35e-7 where the fit reported 1.45e-7.  Instead every writer keeps
 a record of what left it (:attr:`SymbolicEdges.moved_offsets`), and an edit that
 would see the node shifted (``fix_symbolic``, ``unfix_symbolic``,
 ``suggest_symbolic``, ``auto_symbolic``, removing or pruning edges and nodes, an
-Adam fit) first calls :func:`restore_symbolic_offsets`, which hands every
-recorded offset back; a grid update reads the nodes through
-:func:`recorded_shift`, so a masked reader's spline gets its knots on the node it
+Adam fit) hands every recorded offset back first (:func:`restore_symbolic_offsets`,
+entered through :func:`kanlab.nn._structure_edits.edit_structure`); a reader that
+fits to the nodes (a grid update, a continuation's choice) takes them from
+:func:`written_inputs`, so a masked reader's spline gets its knots on the node it
 would read once unfixed.  Without the record, on an Example_9-like ``[2, 1, 1]``
 chain (splines fitted, ``log``, ``log``, ``sin`` fixed, 20 L-BFGS steps)
 re-fixing the first ``log`` from its spline gave train RMSE 0.62 and unfixing the
@@ -34,12 +35,13 @@ re-fixing the first ``log`` from its spline gave train RMSE 0.62 and unfixing th
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import torch
 
 from kanlab.nn._symbolic_edges import NO_FUNCTION
 
-__all__ = ["recorded_shift", "restore_symbolic_offsets", "settle_symbolic_offsets"]
+__all__ = ["restore_symbolic_offsets", "settle_symbolic_offsets", "written_inputs"]
 
 
 def _move_offsets(model, l: int) -> None:
@@ -85,12 +87,16 @@ def _principal_phases(symbolic) -> None:
 
 
 @torch.no_grad()
-def settle_symbolic_offsets(model) -> None:
-    """Move ``model``'s symbolic offsets downstream and fold periodic phases (module doc).
+def settle_symbolic_offsets(model, move: bool = True) -> None:
+    """Move ``model``'s symbolic offsets downstream and fold periodic phases (module doc);
+    ``move`` False hands the moved ones back instead (:func:`restore_symbolic_offsets`).
 
     The function the model computes is unchanged but for float rounding; a model
     without symbolic edges (or without a ``symbolic`` list) is left as it is.
     """
+    if not move:
+        restore_symbolic_offsets(model)
+        return
     symbolic = getattr(model, "symbolic", None)
     if symbolic is None or not any(bool((s.code != NO_FUNCTION).any()) for s in symbolic):
         return
@@ -124,7 +130,7 @@ def restore_symbolic_offsets(model) -> None:
             out_of.affine[readers, j, 1] -= out_of.affine[readers, j, 0] * math.fsum(ds)
 
 
-def recorded_shift(model, l: int, x: torch.Tensor) -> torch.Tensor:
+def _written(model, l: int, x: torch.Tensor) -> torch.Tensor:
     """Layer ``l``'s inputs ``x`` ``(B, in_features)`` as the nodes would be with the
     recorded offsets handed back (``x`` itself where nothing is recorded)."""
     if l == 0 or not getattr(model.symbolic[l - 1], "moved_offsets", None):
@@ -133,3 +139,27 @@ def recorded_shift(model, l: int, x: torch.Tensor) -> torch.Tensor:
     for (j, _), d in model.symbolic[l - 1].moved_offsets.items():
         shift[j] += d
     return x + torch.tensor(shift, dtype=x.dtype, device=x.device)
+
+
+def written_inputs(model, x: torch.Tensor,
+                   visit: Callable[[int, torch.Tensor], None] | None = None) -> list[torch.Tensor]:
+    """Every layer's input ``(B, in_l)`` when ``model`` runs ``x``, as the writers compute
+    the nodes: with the recorded offsets handed back in the values, not in the model.
+
+    The one reader of the nodes for a fit to them (a grid update, a continuation's
+    choice, another model's splines carried over).  ``visit(l, h)``, if given, is called
+    with layer ``l``'s input before the layer runs, so it may change the layer (its grid,
+    its continuation) and the layers above see the change; the forward pass itself runs
+    on the nodes as they are.
+    """
+    inputs: list[torch.Tensor] = []
+
+    def run(l: int, h: torch.Tensor) -> torch.Tensor:
+        written = _written(model, l, h)
+        inputs.append(written)
+        if visit is not None:
+            visit(l, written)
+        return model.layer_output(l, h)
+
+    model.forward_layers(x, run)
+    return inputs

@@ -23,7 +23,6 @@ import torch
 from torch import Tensor
 
 from kanlab._validation import NonFiniteError
-from kanlab.nn._symbolic_offsets import recorded_shift
 from kanlab.train._continuation_choice import beyond_widths, continuations, set_continuations
 
 __all__ = ["FAR_CONTINUATION", "FAR_WIDTHS", "continue_far_samples"]
@@ -42,17 +41,16 @@ def continue_far_samples(model, x: Tensor, default: str) -> list[int]:
     the layers before it as switched); returns the layers switched."""
     per_layer, switched = continuations(model), []
 
-    def run(l: int, h: Tensor) -> Tensor:
+    def visit(l: int, h: Tensor) -> None:  # h: the nodes as written (moved offsets back)
         layer = model.layers[l]
         if (layer.extrapolate == default and layer.basis_name == "bspline" and layer.k >= 1
-                and beyond_widths(layer, recorded_shift(model, l, h)) > FAR_WIDTHS):
+                and beyond_widths(layer, h) > FAR_WIDTHS):
             per_layer[l] = FAR_CONTINUATION
             set_continuations(model, per_layer)
             switched.append(l)
-        return model.layer_output(l, h)
 
     try:
-        model.forward_layers(x.to(model.layers[0].knots), run)
+        model.written_inputs(x.to(model.layers[0].knots), visit)
     except NonFiniteError:  # a layer overflowed on the layers before it: left as it is
         pass
     return switched

@@ -9,7 +9,6 @@ from __future__ import annotations
 import torch
 
 from kanlab.nn import KANLayer, SymbolicEdges
-from kanlab.nn._symbolic_offsets import restore_symbolic_offsets
 
 __all__ = ["expand_depth", "expand_width"]
 
@@ -36,17 +35,18 @@ def _new_layer(model, n_in, n_out, identity=False):
 
 def expand_depth(model) -> None:
     """Append a layer computing the identity on every output (symbolic ``x`` edges)."""
-    n = model.n_nodes[-1]
-    # continued linearly, as every layer that expand_width/expand_depth/perturb makes (giving
-    # them the model's quadratic continuation cost Physics_4A its formula: ×2.7 at cell 9)
-    layer, sym = _new_layer(model, n, n, identity=True)
-    if not isinstance(model.extrapolate, str):  # one continuation per layer
-        model.extrapolate = list(model.extrapolate) + [layer.extrapolate]
-    model.layers.append(layer)
-    model.symbolic.append(sym)
-    model.arities.append([])
-    if model.affines is not None:  # the new level's maps start at the identity, as pykan's
-        model.affines.append(model.affines[-1].inserted(range(n), range(n), n_old=(0, 0)))
+    with model.edit_structure():  # the rule for every edit (kanlab.nn._structure_edits)
+        n = model.n_nodes[-1]
+        # continued linearly, as every layer that expand_width/expand_depth/perturb makes (giving
+        # them the model's quadratic continuation cost Physics_4A its formula: ×2.7 at cell 9)
+        layer, sym = _new_layer(model, n, n, identity=True)
+        if not isinstance(model.extrapolate, str):  # one continuation per layer
+            model.extrapolate = list(model.extrapolate) + [layer.extrapolate]
+        model.layers.append(layer)
+        model.symbolic.append(sym)
+        model.arities.append([])
+        if model.affines is not None:  # the new level's maps start at the identity, as pykan's
+            model.affines.append(model.affines[-1].inserted(range(n), range(n), n_old=(0, 0)))
 
 
 @torch.no_grad()
@@ -67,36 +67,36 @@ def expand_width(model, layer_id, n_added_nodes, sum_bool=True, mult_arity=2,
     start as a new layer's edges instead (base function and spline noise, as
     :func:`perturb` switches them on), so the new node is used from the first step.
     """
-    restore_symbolic_offsets(model)  # the records index the nodes before the new ones
-    n = n_added_nodes
-    if n < 1:
-        raise ValueError(f"n_added_nodes must be >= 1, got {n}")
-    if layer_id == 0:
-        if not sum_bool:
-            raise ValueError("inputs (layer_id=0) cannot be multiplication nodes: "
-                             "use sum_bool=True")
-        _grow(model, 0, cols=list(range(n)), perturb=perturb)
-        model.input_ids = list(range(n)) + [i + n for i in model.input_ids]
-        model.reference_input = None
-        return
-    if not 0 < layer_id < model.depth:
-        raise ValueError(f"layer_id must name a level in [0, {model.depth}), got {layer_id}")
-    arities = model.arities[layer_id]
-    n_add = model.n_nodes[layer_id] - len(arities)
-    below, above = model.layers[layer_id - 1], model.layers[layer_id]
-    if sum_bool:
-        new_out = list(range(n_add, n_add + n))  # new subnodes of the layer below
-        new_in = list(range(n_add, n_add + n))  # new nodes: inputs of the layer above
-        added = []
-    else:
-        added = _new_arities(mult_arity, n)
-        new_out = list(range(below.out_features, below.out_features + sum(added)))
-        new_in = list(range(above.in_features, above.in_features + n))
-    _grow(model, layer_id - 1, rows=new_out)
-    _grow(model, layer_id, cols=new_in, perturb=perturb)
-    model.arities[layer_id] = list(arities) + added
-    if model.affines is not None:  # the new subnodes' and nodes' maps: the identity
-        model.affines[layer_id - 1] = model.affines[layer_id - 1].inserted(new_out, new_in)
+    with model.edit_structure():  # the records index the nodes before the new ones
+        n = n_added_nodes
+        if n < 1:
+            raise ValueError(f"n_added_nodes must be >= 1, got {n}")
+        if layer_id == 0:
+            if not sum_bool:
+                raise ValueError("inputs (layer_id=0) cannot be multiplication nodes: "
+                                 "use sum_bool=True")
+            _grow(model, 0, cols=list(range(n)), perturb=perturb)
+            model.input_ids = list(range(n)) + [i + n for i in model.input_ids]
+            model.reference_input = None
+            return
+        if not 0 < layer_id < model.depth:
+            raise ValueError(f"layer_id must name a level in [0, {model.depth}), got {layer_id}")
+        arities = model.arities[layer_id]
+        n_add = model.n_nodes[layer_id] - len(arities)
+        below, above = model.layers[layer_id - 1], model.layers[layer_id]
+        if sum_bool:
+            new_out = list(range(n_add, n_add + n))  # new subnodes of the layer below
+            new_in = list(range(n_add, n_add + n))  # new nodes: inputs of the layer above
+            added = []
+        else:
+            added = _new_arities(mult_arity, n)
+            new_out = list(range(below.out_features, below.out_features + sum(added)))
+            new_in = list(range(above.in_features, above.in_features + n))
+        _grow(model, layer_id - 1, rows=new_out)
+        _grow(model, layer_id, cols=new_in, perturb=perturb)
+        model.arities[layer_id] = list(arities) + added
+        if model.affines is not None:  # the new subnodes' and nodes' maps: the identity
+            model.affines[layer_id - 1] = model.affines[layer_id - 1].inserted(new_out, new_in)
 
 
 def _new_arities(mult_arity, n) -> list[int]:

@@ -20,7 +20,6 @@ from torch import Tensor
 
 from kanlab.nn import KAN as _NativeKAN
 from kanlab.nn._layer import KANLayer
-from kanlab.nn._symbolic_offsets import recorded_shift
 from kanlab.pykan._grid_points import interpolated_grid_points
 from kanlab.splines import extend_points
 
@@ -31,8 +30,7 @@ def layer_inputs(model, x: Tensor) -> list[Tensor]:
     """Every layer's input ``(B, in_l)`` when ``model`` runs ``x``, as the nodes are with the
     recorded moved offsets handed back: a masked reader's spline is fitted on the node it
     would read once unfixed (:mod:`kanlab.nn._symbolic_offsets`)."""
-    _, inputs = model.forward_with_inputs(x)
-    return [recorded_shift(model, l, h) for l, h in enumerate(inputs)]
+    return model.written_inputs(x)
 
 
 def _sweep(layer: KANLayer) -> Tensor:

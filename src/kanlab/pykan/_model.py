@@ -186,15 +186,13 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
         """pykan's spline layers: ``in_dim``, ``out_dim``, ``grid``, ``coef`` ``(in, out, G + k)``;
         ``model.act_fun[l] = KANLayer(...)`` copies a layer in
         (:mod:`kanlab.pykan._layer_assign`)."""
-        from kanlab.pykan._layer_assign import assign_spline
-        return _views.LayerViews(self.layers, self.view_of, assign_spline)
+        return self.view_lists()[0]
 
     @property
     def symbolic_fun(self) -> _views.LayerViews:
         """pykan's symbolic layers: ``in_dim``, ``out_dim``, ``funs_name``, ``mask``;
         ``model.symbolic_fun[l] = Symbolic_KANLayer(...)`` copies a layer in."""
-        from kanlab.pykan._layer_assign import assign_symbolic
-        return _views.LayerViews(self.symbolic, self.view_of, assign_symbolic)
+        return self.view_lists()[1]
 
     @property
     def width(self) -> list[list[int]]:

@@ -16,7 +16,6 @@ import torch
 from kanlab.nn import attribute as _attribute
 from kanlab.nn import remove_edge as _remove_edge
 from kanlab.nn._pruning import edge_moments
-from kanlab.nn._symbolic_offsets import restore_symbolic_offsets
 
 __all__ = ["attribute", "prune_node", "remove_node", "set_mode", "perturb", "swap",
            "connection_cost", "auto_swap", "auto_swap_l"]
@@ -125,17 +124,17 @@ def set_mode(model, l, i, j, mode, mask_n=None) -> None:
     mask ``mask_n`` (default 1, as pykan's); ``'0'``: none."""
     if mode not in ("n", "s", "ns", "sn", "0"):
         raise ValueError(f"mode must be 'n', 's', 'ns', 'sn' or '0', got {mode!r}")
-    restore_symbolic_offsets(model)  # kanlab.nn._symbolic_offsets: the edit sees nodes unmoved
-    layer, sym = model.layers[l], model.symbolic[l]
-    if "s" in mode and int(sym.code[j, i]) == -1:
-        # pykan's edge that was never fixed holds its zero function ('0', affine all zero):
-        # switched on, its symbolic branch adds nothing
-        from kanlab.symbolic import LIBRARY
-        sym.set_edge(i, j, LIBRARY["0"], (0.0, 0.0, 0.0, 0.0))
-    both = mode in ("ns", "sn") and mask_n is not None
-    layer.mask[j, i] = float(mask_n) if both else 1.0 if "n" in mode else 0.0
-    sym.mask[j, i] = 1.0 if "s" in mode else 0.0
-    sym.regroup()
+    with model.edit_structure():  # the edit sees nodes unmoved (kanlab.nn._structure_edits)
+        layer, sym = model.layers[l], model.symbolic[l]
+        if "s" in mode and int(sym.code[j, i]) == -1:
+            # pykan's edge that was never fixed holds its zero function ('0', affine all zero):
+            # switched on, its symbolic branch adds nothing
+            from kanlab.symbolic import LIBRARY
+            sym.set_edge(i, j, LIBRARY["0"], (0.0, 0.0, 0.0, 0.0))
+        both = mode in ("ns", "sn") and mask_n is not None
+        layer.mask[j, i] = float(mask_n) if both else 1.0 if "n" in mode else 0.0
+        sym.mask[j, i] = 1.0 if "s" in mode else 0.0
+        sym.regroup()
 
 
 # Which edges get their spline switched on (mask = mag), by kind: "aa_a" a symbolic edge
@@ -168,27 +167,27 @@ def perturb(model, mag=1.0, mode="non-intrusive") -> None:
     if mode not in _PERTURBED:
         raise ValueError(f"mode must be 'non-intrusive', 'minimal', 'all' (or 'best'), "
                          f"got {mode!r}")
-    restore_symbolic_offsets(model)  # kanlab.nn._symbolic_offsets: the edit sees nodes unmoved
-    depth = len(model.layers)
-    for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
-        names, on = sym.names, (sym.mask != 0).tolist()
-        active = torch.tensor([[on[j][i] and names[j][i] not in (None, "0")
-                                for i in range(layer.in_features)]
-                               for j in range(layer.out_features)], dtype=torch.bool,
-                              device=layer.mask.device)
-        if active.numel() == 0:
-            continue
-        if l == depth - 1 and mode == "non-intrusive":
-            layer.mask.fill_(1.0)
-            layer.scale_base.zero_()
-            layer.scale_sp.zero_()
-            continue
-        in_a = active.any(0, keepdim=True).expand_as(active)  # the edge's input node has one
-        out_a = active.any(1, keepdim=True).expand_as(active)  # ... its output node has one
-        kinds = {"aa_a": in_a & out_a & active, "aa_i": in_a & out_a & ~active,
-                 "ai": in_a & ~out_a, "ia": ~in_a & out_a, "ii": ~in_a & ~out_a}
-        chosen = torch.stack([kinds[k] for k in _PERTURBED[mode]]).any(0)
-        layer.mask[chosen] = float(mag)
+    with model.edit_structure():  # the edit sees nodes unmoved (kanlab.nn._structure_edits)
+        depth = len(model.layers)
+        for l, (layer, sym) in enumerate(zip(model.layers, model.symbolic)):
+            names, on = sym.names, (sym.mask != 0).tolist()
+            active = torch.tensor([[on[j][i] and names[j][i] not in (None, "0")
+                                    for i in range(layer.in_features)]
+                                   for j in range(layer.out_features)], dtype=torch.bool,
+                                  device=layer.mask.device)
+            if active.numel() == 0:
+                continue
+            if l == depth - 1 and mode == "non-intrusive":
+                layer.mask.fill_(1.0)
+                layer.scale_base.zero_()
+                layer.scale_sp.zero_()
+                continue
+            in_a = active.any(0, keepdim=True).expand_as(active)  # the edge's input node has one
+            out_a = active.any(1, keepdim=True).expand_as(active)  # ... its output node has one
+            kinds = {"aa_a": in_a & out_a & active, "aa_i": in_a & out_a & ~active,
+                     "ai": in_a & ~out_a, "ia": ~in_a & out_a, "ii": ~in_a & ~out_a}
+            chosen = torch.stack([kinds[k] for k in _PERTURBED[mode]]).any(0)
+            layer.mask[chosen] = float(mag)
 
 
 @torch.no_grad()
@@ -199,16 +198,16 @@ def swap(model, l, i1, i2) -> None:
     n_add = model.width[l][0]
     if not (0 <= i1 < n_add and 0 <= i2 < n_add):
         raise ValueError(f"swap exchanges addition nodes in [0, {n_add}), got {i1}, {i2}")
-    restore_symbolic_offsets(model)  # kanlab.nn._symbolic_offsets: the edit sees nodes unmoved
-    perm = list(range(model.layers[l - 1].out_features))
-    perm[i1], perm[i2] = perm[i2], perm[i1]
-    _permute(model.layers[l - 1], model.symbolic[l - 1], perm, dim=0)
-    perm = list(range(model.layers[l].in_features))
-    perm[i1], perm[i2] = perm[i2], perm[i1]
-    _permute(model.layers[l], model.symbolic[l], perm, dim=1)
-    if model.affines is not None:  # addition nodes: subnode i is node i
-        model.affines[l - 1] = model.affines[l - 1].taken(perm[:n_add] + list(range(
-            n_add, model.layers[l - 1].out_features)), perm)
+    with model.edit_structure():  # the edit sees nodes unmoved (kanlab.nn._structure_edits)
+        perm = list(range(model.layers[l - 1].out_features))
+        perm[i1], perm[i2] = perm[i2], perm[i1]
+        _permute(model.layers[l - 1], model.symbolic[l - 1], perm, dim=0)
+        perm = list(range(model.layers[l].in_features))
+        perm[i1], perm[i2] = perm[i2], perm[i1]
+        _permute(model.layers[l], model.symbolic[l], perm, dim=1)
+        if model.affines is not None:  # addition nodes: subnode i is node i
+            model.affines[l - 1] = model.affines[l - 1].taken(perm[:n_add] + list(range(
+                n_add, model.layers[l - 1].out_features)), perm)
 
 
 def _permute(layer, sym, perm, dim) -> None:

@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from kanlab import symbolic as _sym
-from kanlab.nn._symbolic_offsets import restore_symbolic_offsets
 from kanlab.pykan._ranking import PykanChoice, pykan_complexity, pykan_losses, pykan_order
 from kanlab.pykan._symbolic_library import SYMBOLIC_LIB
 from kanlab.pykan._symbolic_names import _lib, _name
@@ -83,11 +82,12 @@ def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_thres
     ``suggest_symbolic`` ranks first with ``weight_simple`` (pykan's rule on kanlab's fits),
     unless its R² is below ``r2_threshold``, where the edge stays a spline."""
     choose = PykanChoice(weight_simple)
-    restore_symbolic_offsets(model)  # the mixed edges' inputs as without the move
-    records = _fix_mixed_edges(model, a_range, b_range, _lib(lib), float(r2_threshold), choose)
-    records += _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
-                                  x=model._data(None), a_range=a_range, b_range=b_range,
-                                  choose=choose)
+    with model.edit_structure():  # the mixed edges' inputs as without the move
+        records = _fix_mixed_edges(model, a_range, b_range, _lib(lib), float(r2_threshold),
+                                   choose)
+        records += _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
+                                      x=model._data(None), a_range=a_range, b_range=b_range,
+                                      choose=choose)
     if verbose:
         for r in sorted(records, key=lambda r: (r["l"], r["i"], r["j"])):
             if r["name"] is None:

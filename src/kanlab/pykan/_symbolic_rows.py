@@ -13,7 +13,9 @@ accepted and ignored (the capped form follows from the function).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from typing import Callable
 
 import torch
 
@@ -76,22 +78,25 @@ def _write(sym, i: int, j: int, kind: str, value) -> None:
 
 
 class EdgeRow(list):
-    """Row ``j`` of one of pykan's per-edge lists; ``row[i] = value`` writes edge ``i -> j``."""
+    """Row ``j`` of one of pykan's per-edge lists; ``row[i] = value`` writes edge ``i -> j``
+    inside ``editing()`` (a model's ``edit_structure``, :mod:`kanlab.nn._structure_edits`)."""
 
-    def __init__(self, sym, j: int, kind: str) -> None:
+    def __init__(self, sym, j: int, kind: str, editing: Callable = contextlib.nullcontext) -> None:
         super().__init__(_read(sym, i, j, kind) for i in range(sym.in_features))
-        self._sym, self._j, self._kind = sym, j, kind
+        self._sym, self._j, self._kind, self._editing = sym, j, kind, editing
 
     def __setitem__(self, i, value) -> None:
         if not isinstance(i, int):
             raise TypeError(f"symbolic_fun[l].{self._kind}[j][i] takes one int index i, got {i!r}")
-        _write(self._sym, i, self._j, self._kind, value)
+        with self._editing():
+            _write(self._sym, i, self._j, self._kind, value)
         super().__setitem__(i, _read(self._sym, i, self._j, self._kind))
 
     def __reduce__(self):
         return list, (list(self),)  # copied or pickled: a plain list, as pykan's
 
 
-def rows(sym, kind: str) -> list[EdgeRow]:
-    """pykan's ``symbolic_fun[l].<kind>``: one :class:`EdgeRow` per output ``j``."""
-    return [EdgeRow(sym, j, kind) for j in range(sym.out_features)]
+def rows(sym, kind: str, editing: Callable = contextlib.nullcontext) -> list[EdgeRow]:
+    """pykan's ``symbolic_fun[l].<kind>``: one :class:`EdgeRow` per output ``j``, whose writes
+    run inside ``editing()``."""
+    return [EdgeRow(sym, j, kind, editing) for j in range(sym.out_features)]

@@ -13,15 +13,21 @@ adds to the forward pass, which never calls a view.
 
 The views are made once and kept while the model's layers (and its ``grid_eps``, a
 view's default) stay the same objects: ``model.act_fun[0] is model.act_fun[0]`` as in
-pykan, and a training loop's ``model.parameters()`` every step builds no module.
+pykan, and a training loop's ``model.parameters()`` every step builds no module.  So are
+the lists ``model.act_fun`` / ``model.symbolic_fun`` (:class:`~kanlab.pykan._views.LayerViews`,
+``nn.ModuleList`` s as pykan's, not registered: ``model.get_submodule("act_fun.0")`` finds a
+view, the state_dict keys stay kanlab's).  Each view enters the model's ``edit_structure``
+when it hands out a handle onto the structure (:mod:`kanlab.nn._structure_edits`).
 """
 from __future__ import annotations
 
-from kanlab.pykan._views import SplineView, SymbolicView
+from kanlab.pykan._layer_assign import assign_spline, assign_symbolic
+from kanlab.pykan._views import LayerViews, SplineView, SymbolicView
 
 __all__ = ["ViewedModules"]
 
-_CACHE = "_pykan_layer_views"  # the model's __dict__ entry: (key, spline views, symbolic views)
+# the model's __dict__ entry: (key, spline views, symbolic views, act_fun, symbolic_fun)
+_CACHE = "_pykan_layer_views"
 
 
 class ViewedModules:
@@ -30,13 +36,25 @@ class ViewedModules:
     def layer_views(self) -> tuple[list[SplineView], list[SymbolicView]]:
         """``(act_fun views, symbolic_fun views)``, one per layer, rebuilt only when a layer
         object or the model's ``grid_eps`` changes."""
+        cached = self._cached_views()
+        return cached[1], cached[2]
+
+    def view_lists(self) -> tuple[LayerViews, LayerViews]:
+        """``(model.act_fun, model.symbolic_fun)``: the kept views as pykan's ModuleLists."""
+        cached = self._cached_views()
+        return cached[3], cached[4]
+
+    def _cached_views(self) -> tuple:
         key = (tuple(self.layers), tuple(self.symbolic), self.grid_eps)
         cached = self.__dict__.get(_CACHE)
-        if cached is None or cached[0] != key:
-            cached = (key, [SplineView(layer, self.grid_eps) for layer in key[0]],
-                      [SymbolicView(sym) for sym in key[1]])
+        if cached is None or len(cached) != 5 or cached[0] != key:
+            edit = self.edit_structure  # kanlab.nn._structure_edits
+            splines = [SplineView(layer, self.grid_eps, edit) for layer in key[0]]
+            symbolic = [SymbolicView(sym, edit) for sym in key[1]]
+            cached = (key, splines, symbolic, LayerViews(splines, assign_spline, edit),
+                      LayerViews(symbolic, assign_symbolic, edit))
             self.__dict__[_CACHE] = cached  # not an attribute set: the fused plan stays
-        return cached[1], cached[2]
+        return cached
 
     def view_of(self, module) -> SplineView | SymbolicView:
         """The kept view of one of the model's layers (``layers[l]`` or ``symbolic[l]``)."""

@@ -6,10 +6,15 @@ The views hand out pykan's layout.  Writing in place (``act_fun[l].mask.data[i, 
 whole (``act_fun[l].mask.data = new``, pykan users' ``coef.data = curve2coef(...)``) copies
 ``new`` into the model's tensor (:class:`Window`; same shape only).  Or assign a whole layer:
 ``model.act_fun[l] = KANLayer(...)``, :mod:`kanlab.pykan._layer_assign`.
+
+A handle onto the symbolic structure (a symbolic view's ``mask``, ``affine`` and per-edge
+lists, a spline view's ``mask``) and a layer assignment are an edit's start: they enter
+the model's ``edit_structure()``, which hands the symbolic offsets an L-BFGS fit moved back
+first (:mod:`kanlab.nn._structure_edits` says what this covers and what not).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
 from typing import Callable
 
 import torch
@@ -68,38 +73,57 @@ class Window(Tensor):
         return self._plain()
 
 
-class LayerViews(Sequence):
-    """``model.act_fun`` / ``model.symbolic_fun``: one view per layer (pykan's ``nn.ModuleList``).
+class LayerViews(nn.ModuleList):
+    """``model.act_fun`` / ``model.symbolic_fun``: one view per layer, an ``nn.ModuleList`` as
+    pykan's (indexing, ``len``, iteration, ``parameters()`` -- the layers' --, and
+    ``model.get_submodule("act_fun.0")``).  The model does not register it, so its own
+    ``parameters()`` and ``state_dict()`` keys are unchanged.
 
-    ``views[l] = new`` calls ``assign(modules[l], new, l)``, which copies ``new`` into the
-    model's layer ``l``; the list itself (its length, its order) is the model's."""
+    ``views[l] = new`` calls ``assign(views[l].viewed, new, l)`` inside ``edit()`` (the
+    model's ``edit_structure``), which copies ``new`` into the model's layer ``l``; the list
+    itself (its length, its order) is the model's: it cannot be appended to or shortened."""
 
-    def __init__(self, modules, view: Callable, assign: Callable) -> None:
-        self._modules, self._view, self._assign = modules, view, assign
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __getitem__(self, l):
-        if isinstance(l, slice):
-            return [self._view(m) for m in list(self._modules)[l]]
-        return self._view(self._modules[l])
+    def __init__(self, views=(), assign: Callable | None = None,
+                 edit: Callable | None = None) -> None:
+        super().__init__()
+        for l, view in enumerate(views):
+            self.add_module(str(l), view)
+        self.__dict__["_assign"], self.__dict__["_edit"] = assign, edit
 
     def __setitem__(self, l, new) -> None:
         if isinstance(l, bool) or not isinstance(l, int):
             raise TypeError(f"a layer is assigned by its int index, got {type(l).__name__}")
-        l = range(len(self._modules))[l]  # negative indices as a list's; IndexError beyond
-        self._assign(self._modules[l], new, l)
+        l = range(len(self))[l]  # negative indices as a list's; IndexError beyond
+        if self._assign is None:
+            raise TypeError("a slice of the model's layers takes no assignment: assign "
+                            "model.act_fun[l] / model.symbolic_fun[l]")
+        with _editing(self._edit):
+            self._assign(self[l].viewed, new, l)
 
-    def __repr__(self) -> str:
-        return "[" + ", ".join(repr(v) for v in self) + "]"
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("the model's layers are its own: expand_depth, expand_width and prune "
+                        "change them; act_fun[l] = ... assigns one")
+
+    append = extend = insert = pop = __delitem__ = __iadd__ = _fixed
+
+    def _get_name(self) -> str:
+        return "ModuleList"  # as pykan's, in a repr
+
+
+def _editing(edit: Callable | None):
+    """``edit()`` (a model's ``edit_structure``), or nothing for a view of a layer alone."""
+    return edit() if edit is not None else contextlib.nullcontext()
 
 
 def _window(name: str, doc: str) -> property:
-    """``act_fun[l].<name>``: the layer's tensor as a :class:`Window` in pykan's layout."""
+    """``act_fun[l].<name>``: the layer's tensor as a :class:`Window` in pykan's layout (the
+    mask, which says which nodes a spline reads, as the start of an edit)."""
     own, dims = SPLINE_LAYOUT[name]
 
     def get(self) -> Window:
+        if own == "mask":
+            with self._editing():
+                pass
         layer = self._layer
         return Window.of(getattr(layer, own), dims, layer._refresh_knots if own == "knots" else None)
 
@@ -128,9 +152,15 @@ class _View(nn.Module):
     model's ``parameters()`` and ``state_dict()`` are unchanged.  The model never calls a
     view: its forward pass runs the viewed modules."""
 
-    def __init__(self, viewed: nn.Module) -> None:
+    def __init__(self, viewed: nn.Module, edit: Callable | None = None) -> None:
         super().__init__()
         self.viewed = viewed
+        self.__dict__["_edit"] = edit  # the model's edit_structure; None: a layer alone
+
+    def _editing(self):
+        """An edit through this view: the model's ``edit_structure()`` (the moved symbolic
+        offsets handed back on entry, :mod:`kanlab.nn._structure_edits`)."""
+        return _editing(self.__dict__.get("_edit"))
 
     @property
     def training(self) -> bool:
@@ -156,8 +186,9 @@ class SplineView(_View):
     (pykan keeps one per layer), ``default_eps`` (the model's) until then.
     ``isinstance(view, kanlab.pykan.KANLayer)`` holds, as for pykan's ``act_fun[l]``."""
 
-    def __init__(self, layer, default_eps: float | None = None) -> None:
-        super().__init__(layer)
+    def __init__(self, layer, default_eps: float | None = None,
+                 edit: Callable | None = None) -> None:
+        super().__init__(layer, edit)
         self._default_eps = default_eps
 
     _layer = property(lambda self: self._modules["viewed"])
@@ -177,8 +208,7 @@ class SplineView(_View):
     def grid_eps(self) -> float | None:
         """The share of uniform spacing in this layer's grid updates (pykan's per-layer
         ``grid_eps``)."""
-        own = self._layer.grid_eps  # kanlab.nn.KANLayer's declared setting
-        return self._default_eps if own is None else own
+        return self._layer.grid_eps_or(self._default_eps)  # kanlab.nn._saved_grid_eps
 
     @grid_eps.setter
     def grid_eps(self, value) -> None:
@@ -222,17 +252,23 @@ class SymbolicView(_View):
 
     _sym = property(lambda self: self._modules["viewed"])
 
+    def _edited(self):
+        """The symbolic edges, handed out as an edit's start (see the module doc)."""
+        with self._editing():
+            return self._sym
+
     in_dim = property(lambda self: self._sym.in_features)
     out_dim = property(lambda self: self._sym.out_features)
-    mask = property(lambda self: self._sym.mask, doc="``(out, in)``, as in pykan")
-    affine = property(lambda self: self._sym.affine, doc="``(out, in, 4)``: a, b, c, d")
+    mask = property(lambda self: self._edited().mask, doc="``(out, in)``, as in pykan")
+    affine = property(lambda self: self._edited().affine, doc="``(out, in, 4)``: a, b, c, d")
 
-    # pykan's per-edge lists [j][i]; an assignment to an entry writes the edge
-    # (kanlab.pykan._symbolic_rows); '0' and the zero function where an edge has none
-    funs_name = property(lambda self: rows(self._sym, "funs_name"))
-    funs = property(lambda self: rows(self._sym, "funs"))
-    funs_sympy = property(lambda self: rows(self._sym, "funs_sympy"))
-    funs_avoid_singularity = property(lambda self: rows(self._sym, "funs_avoid_singularity"))
+    # pykan's per-edge lists [j][i]; an assignment to an entry writes the edge inside the
+    # model's edit (kanlab.pykan._symbolic_rows); '0' and the zero function where an edge has none
+    funs_name = property(lambda self: rows(self._edited(), "funs_name", self._editing))
+    funs = property(lambda self: rows(self._edited(), "funs", self._editing))
+    funs_sympy = property(lambda self: rows(self._edited(), "funs_sympy", self._editing))
+    funs_avoid_singularity = property(
+        lambda self: rows(self._edited(), "funs_avoid_singularity", self._editing))
 
     def forward(self, x: Tensor):
         """pykan's ``(y, postacts)``: the outputs ``(B, out)`` and every edge's value

@@ -12,6 +12,7 @@ output, after checking that the expression reproduces the network.
 """
 from __future__ import annotations
 
+import contextlib
 import keyword
 
 import warnings
@@ -40,13 +41,13 @@ def _check_edge(model, l: int, i: int, j: int) -> None:
                          f"[0, {layer.out_features}), got ({i!r}, {j!r})") from None
 
 
-def _unmoved(model) -> None:
-    """The symbolic offsets an L-BFGS fit moved downstream handed back, so an edit sees every
-    node as its writers compute it (the model's ``restore_symbolic_offsets``, where it has
-    one: :mod:`kanlab.nn._symbolic_offsets`, a higher layer than this one)."""
-    restore = getattr(model, "restore_symbolic_offsets", None)
-    if restore is not None:
-        restore()
+def _editing(model):
+    """The model's one way into an edit of its symbolic structure, ``model.edit_structure()``
+    (:mod:`kanlab.nn._structure_edits`, a higher layer than this one): the symbolic offsets
+    an L-BFGS fit moved are handed back on entry, so the edit sees every node as its
+    writers compute it.  Nothing to enter for a model without one."""
+    enter = getattr(model, "edit_structure", None)
+    return enter() if enter is not None else contextlib.nullcontext()
 
 
 def _data(model, x: Tensor | None) -> Tensor:
@@ -65,8 +66,8 @@ def edge_samples(model, l: int, i: int, j: int, x: Tensor | None = None) -> tupl
         (``scale_base·b(x_i) + scale_sp·spline(x_i)``, ignoring the mask).
     """
     _check_edge(model, l, i, j)
-    _unmoved(model)  # the spline sees its node as it would unfixed
-    _, inputs = model.forward_with_inputs(_data(model, x))
+    with _editing(model):  # the spline sees its node as it would unfixed
+        _, inputs = model.forward_with_inputs(_data(model, x))
     layer, xl = model.layers[l], inputs[l]
     feats = layer.features(xl)[:, i, :]  # (N, S): base function first
     return xl[:, i], feats @ layer.feature_weight(masked=False)[j, i]
@@ -114,33 +115,33 @@ def fix_symbolic(model, l: int, i: int, j: int, name, x: Tensor | None = None,
     from kanlab.symbolic._library import resolve_library
     _check_edge(model, l, i, j)
     candidate = name if not isinstance(name, str) else resolve_library([name])[name]
-    _unmoved(model)  # a new d or a new reader's b is its own, unmoved
-    result = None
-    if fit_params:
-        from kanlab.symbolic._fit import fit_candidate
-        xi, yi = edge_samples(model, l, i, j, x)
-        result = fit_candidate(xi, yi, candidate, a_range=a_range, b_range=b_range)
-        params = result.params
-    elif params is None:
-        params = (1.0, 0.0, 1.0, 0.0)
-    if len(params) != 4:
-        raise ValueError(f"params must be (a, b, c, d), got {params!r}")
-    import math
-    if not all(math.isfinite(float(v)) for v in params):
-        raise ValueError(f"params (a, b, c, d) must be finite, got {tuple(params)!r}"
-                         + (" (the fit to the spline failed)" if fit_params else ""))
-    model.symbolic[l].set_edge(i, j, candidate, params)
-    model.layers[l].mask[j, i] = 0.0
-    return result
+    with _editing(model):  # a new d or a new reader's b is its own, unmoved
+        result = None
+        if fit_params:
+            from kanlab.symbolic._fit import fit_candidate
+            xi, yi = edge_samples(model, l, i, j, x)
+            result = fit_candidate(xi, yi, candidate, a_range=a_range, b_range=b_range)
+            params = result.params
+        elif params is None:
+            params = (1.0, 0.0, 1.0, 0.0)
+        if len(params) != 4:
+            raise ValueError(f"params must be (a, b, c, d), got {params!r}")
+        import math
+        if not all(math.isfinite(float(v)) for v in params):
+            raise ValueError(f"params (a, b, c, d) must be finite, got {tuple(params)!r}"
+                             + (" (the fit to the spline failed)" if fit_params else ""))
+        model.symbolic[l].set_edge(i, j, candidate, params)
+        model.layers[l].mask[j, i] = 0.0
+        return result
 
 
 @torch.no_grad()
 def unfix_symbolic(model, l: int, i: int, j: int) -> None:
     """Give edge ``(l, i, j)`` back to its spline."""
     _check_edge(model, l, i, j)
-    _unmoved(model)  # the spline sees its node unmoved
-    model.symbolic[l].clear_edge(i, j)
-    model.layers[l].mask[j, i] = 1.0
+    with _editing(model):  # the spline sees its node unmoved
+        model.symbolic[l].clear_edge(i, j)
+        model.layers[l].mask[j, i] = 1.0
 
 
 def auto_symbolic(model, lib=None, r2_threshold: float = 0.99, x: Tensor | None = None,

@@ -40,7 +40,6 @@ import torch
 from torch import Tensor
 
 from kanlab._validation import NonFiniteError
-from kanlab.nn._symbolic_offsets import recorded_shift
 from kanlab.train._rollback import snapshot
 
 __all__ = ["continuations", "switchable_layers", "set_continuations", "choose_continuation",
@@ -65,13 +64,11 @@ def beyond_widths(layer, h: Tensor) -> float:
 def widths_beyond(model, x: Tensor) -> list[float]:
     """:func:`beyond_widths` of every layer of ``model`` on ``x`` ``(N, n_in)`` (``inf``
     throughout when the network does not evaluate finite)."""
-    try:
-        _, inputs = model.forward_with_inputs(x)
+    try:  # a masked reader's spline reads its node unmoved once unfixed
+        inputs = model.written_inputs(x)  # (kanlab.nn._symbolic_offsets)
     except NonFiniteError:  # a hidden layer overflowed
         return [math.inf] * len(model.layers)
-    # a masked reader's spline reads its node unmoved once unfixed (kanlab.nn._symbolic_offsets)
-    return [beyond_widths(layer, recorded_shift(model, l, h))
-            for l, (layer, h) in enumerate(zip(model.layers, inputs))]
+    return [beyond_widths(layer, h) for layer, h in zip(model.layers, inputs)]
 
 
 @torch.no_grad()
@@ -79,14 +76,13 @@ def switchable_layers(model, x: Tensor, to: str) -> list[int]:
     """Layers of ``model`` whose continuation can become ``to`` without changing the
     network's function on ``x`` ``(N, n_in)``: B-spline layers with ``k >= 1`` continued
     otherwise, every input of which (on ``x``) lies inside their grid."""
-    _, inputs = model.forward_with_inputs(x)
+    inputs = model.written_inputs(x)  # as widths_beyond
     chosen = []
     for l, (layer, h) in enumerate(zip(model.layers, inputs)):
         if layer.extrapolate == to or layer.basis_name != "bspline" or layer.k < 1:
             continue
         knots, k = layer.knots, layer.k
         n = knots.shape[-1] - k - 1
-        h = recorded_shift(model, l, h)  # as widths_beyond
         if bool(((h >= knots[:, k]) & (h <= knots[:, n])).all()):
             chosen.append(l)
     return chosen
