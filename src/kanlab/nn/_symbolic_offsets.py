@@ -87,16 +87,12 @@ def _principal_phases(symbolic) -> None:
 
 
 @torch.no_grad()
-def settle_symbolic_offsets(model, move: bool = True) -> None:
-    """Move ``model``'s symbolic offsets downstream and fold periodic phases (module doc);
-    ``move`` False hands the moved ones back instead (:func:`restore_symbolic_offsets`).
+def settle_symbolic_offsets(model) -> None:
+    """Move ``model``'s symbolic offsets downstream and fold periodic phases (module doc).
 
     The function the model computes is unchanged but for float rounding; a model
     without symbolic edges (or without a ``symbolic`` list) is left as it is.
     """
-    if not move:
-        restore_symbolic_offsets(model)
-        return
     symbolic = getattr(model, "symbolic", None)
     if symbolic is None or not any(bool((s.code != NO_FUNCTION).any()) for s in symbolic):
         return

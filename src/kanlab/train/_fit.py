@@ -13,7 +13,7 @@ import time
 import torch
 from torch import Tensor
 
-from kanlab.nn._symbolic_offsets import settle_symbolic_offsets
+from kanlab.nn._symbolic_offsets import restore_symbolic_offsets, settle_symbolic_offsets
 from kanlab.train._config import FitConfig
 from kanlab.train._continuation_choice import (choose_continuation, continuations,
                                                   set_continuations)
@@ -100,7 +100,10 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     # Adam steps at sqrt's singular end (unstable from step ~800 under ATen default either
     # way) ended at 9.4e-4 with the move, 4.4e-7 without, so an Adam fit after an L-BFGS
     # one hands the moved offsets back first
-    settle_symbolic_offsets(model, move=cfg.opt == "LBFGS")
+    if cfg.opt == "LBFGS":
+        settle_symbolic_offsets(model)
+    else:
+        restore_symbolic_offsets(model)
     return _run(model, dataset, cfg)
 
 
