@@ -23,14 +23,7 @@ from kanlab.nn._layer import KANLayer
 from kanlab.pykan._grid_points import interpolated_grid_points
 from kanlab.splines import extend_points
 
-__all__ = ["initialize_from", "grids_from", "layer_inputs"]
-
-
-def layer_inputs(model, x: Tensor) -> list[Tensor]:
-    """Every layer's input ``(B, in_l)`` when ``model`` runs ``x``, as the nodes are with the
-    recorded moved offsets handed back: a masked reader's spline is fitted on the node it
-    would read once unfixed (:mod:`kanlab.nn._symbolic_offsets`)."""
-    return model.written_inputs(x)
+__all__ = ["initialize_from", "grids_from"]
 
 
 def _sweep(layer: KANLayer) -> Tensor:
@@ -91,7 +84,9 @@ def initialize_from(model, other, x: Tensor) -> None:
         for affine in model.affines:
             affine.reset()
     x = x.to(other.layers[0].knots)
-    for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
+    # a masked reader's spline: fitted on the node it would read once unfixed
+    # (model.written_inputs: the moved symbolic offsets handed back in the values)
+    for new, old, h in zip(model.layers, other.layers, other.written_inputs(x)):
         new.set_grid(new.knots.clone(), fit_to_layer(new, old, h))
 
 
@@ -103,7 +98,7 @@ def grids_from(model, other, x: Tensor) -> None:
     this model's."""
     _check(model, other, x)
     x = x.to(other.layers[0].knots)
-    for new, old, h in zip(model.layers, other.layers, layer_inputs(other, x)):
+    for new, old, h in zip(model.layers, other.layers, other.written_inputs(x)):  # as above
         k = old.k
         points = interpolated_grid_points(old.knots[:, k:k + old.grid + 1], new.grid)
         new.set_grid(extend_points(points.to(new.knots), new.k), new.coef.detach())

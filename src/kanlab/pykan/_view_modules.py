@@ -26,39 +26,29 @@ from kanlab.pykan._views import LayerViews, SplineView, SymbolicView
 
 __all__ = ["ViewedModules"]
 
-# the model's __dict__ entry: (key, spline views, symbolic views, act_fun, symbolic_fun)
-_CACHE = "_pykan_layer_views"
+_CACHE = "_pykan_view_lists"  # the model's __dict__ entry: (key, act_fun, symbolic_fun)
 
 
 class ViewedModules:
     """Mixin for :class:`kanlab.pykan.KAN`: its layer views, kept, and among its modules."""
 
-    def layer_views(self) -> tuple[list[SplineView], list[SymbolicView]]:
-        """``(act_fun views, symbolic_fun views)``, one per layer, rebuilt only when a layer
-        object or the model's ``grid_eps`` changes."""
-        cached = self._cached_views()
-        return cached[1], cached[2]
-
     def view_lists(self) -> tuple[LayerViews, LayerViews]:
-        """``(model.act_fun, model.symbolic_fun)``: the kept views as pykan's ModuleLists."""
-        cached = self._cached_views()
-        return cached[3], cached[4]
-
-    def _cached_views(self) -> tuple:
+        """``(model.act_fun, model.symbolic_fun)``: one view per layer in pykan's ModuleLists,
+        rebuilt only when a layer object or the model's ``grid_eps`` changes."""
         key = (tuple(self.layers), tuple(self.symbolic), self.grid_eps)
         cached = self.__dict__.get(_CACHE)
-        if cached is None or len(cached) != 5 or cached[0] != key:
+        if cached is None or cached[0] != key:
             edit = self.edit_structure  # kanlab.nn._structure_edits
             splines = [SplineView(layer, self.grid_eps, edit) for layer in key[0]]
             symbolic = [SymbolicView(sym, edit) for sym in key[1]]
-            cached = (key, splines, symbolic, LayerViews(splines, assign_spline, edit),
+            cached = (key, LayerViews(splines, assign_spline, edit),
                       LayerViews(symbolic, assign_symbolic, edit))
             self.__dict__[_CACHE] = cached  # not an attribute set: the fused plan stays
-        return cached
+        return cached[1], cached[2]
 
     def view_of(self, module) -> SplineView | SymbolicView:
         """The kept view of one of the model's layers (``layers[l]`` or ``symbolic[l]``)."""
-        splines, symbolic = self.layer_views()
+        splines, symbolic = self.view_lists()
         for view in (*splines, *symbolic):
             if view.viewed is module:
                 return view
@@ -73,7 +63,7 @@ class ViewedModules:
         yield from super().named_modules(memo, prefix, remove_duplicate)
         if repeated:  # torch yields a module once; its views go with it
             return
-        splines, symbolic = self.layer_views()
+        splines, symbolic = self.view_lists()
         dot = prefix + "." if prefix else ""
         for part, views in (("act_fun", splines), ("symbolic_fun", symbolic)):
             for l, view in enumerate(views):
