@@ -33,6 +33,14 @@ with the same ``OMP_NUM_THREADS``) and give both ``--json`` files to ``--markdow
     OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/pykan_notebooks.py intro --json k.json
     OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/pykan_notebooks.py intro --pykan --json p.json
     python benchmarks/pykan_notebooks.py --markdown k.json p.json
+
+Example_14/15 read DeepMind's knot data set as ``./knot_data.csv``.  ``--knot-data synthetic``
+writes a synthetic stand-in (``synthetic_knots.py``: the real columns, a ``signature`` made from
+the slope as the paper found; generated, never downloaded) into the scratch folder of every
+notebook that reads that file, and adds the two notebooks to the default set; ``--knot-data
+PATH`` copies a hand-downloaded file there instead::
+
+    OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/pykan_notebooks.py knot --knot-data synthetic
 """
 from __future__ import annotations
 
@@ -44,6 +52,7 @@ import json
 import math
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,15 +68,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pykan_notebooks_tables import markdown  # noqa: E402  (the report's tables)
 from pykan_notebooks_text import (code_cells, compare, key_numbers,  # noqa: E402,F401
                                  rewrite_imports)  # (the notebooks' text; tests read them here)
+from synthetic_knots import write_knot_csv  # noqa: E402  (--knot-data synthetic)
 
 # Every tutorial notebook of pykan's docs/ (tutorials/ holds the same ones, but for Example_1,
 # whose tutorials/ copy, kept as Example_1_function_fitting_tutorials, printed pykan 0.2.x's
 # numbers where docs/ printed an older pykan's, and grows its grid to 100) that runs on a CPU
-# with no downloaded data.  Left out: Example_14/15 (the knot data set is downloaded by hand),
-# and API_9_video where moviepy is not installed (its second cell makes the video with it; not a
-# dependency: `pip install moviepy`, 2.2.1 ran it on 2026-12-06).  Physics_4A/4B/4C
-# import ``constitutive_laws_generator``, a module pykan's repository does not ship: our own,
-# written from the notebooks' formulas, lies beside them (the notebooks' folder is on sys.path).
+# with no downloaded data.  Left out: Example_14/15, which read DeepMind's knot data set
+# (downloaded by hand; --knot-data adds them, with a synthetic stand-in or the user's file: kept
+# out of the default set, where the totals compare runs over time and the synthetic numbers say
+# nothing of the real data), and API_9_video where moviepy is not installed (its second cell
+# makes the video with it; not a dependency: `pip install moviepy`, 2.2.1 ran it on 2026-12-06).
+# Physics_4A/4B/4C import ``constitutive_laws_generator``, a module pykan's repository does not
+# ship: our own, written from the notebooks' formulas, lies beside them (the notebooks' folder
+# is on sys.path).
 # API_10_device asks for 'cuda' by name (kanlab.pykan then uses the CPU, with a warning);
 # Example_7 runs ~30 minutes and Community_1 (200 L-BFGS steps through Hessians) longer on a
 # loaded machine: give them --budget 3000.
@@ -80,6 +93,9 @@ DEFAULT = [
     "Interp_10A_", "Interp_10B_", "Interp_11_", "Physics_1_", "Physics_2A_", "Physics_2B_",
     "Physics_3_", "Physics_4A_", "Physics_4B_", "Physics_4C_", "Community_1_", "Community_2_",
 ] + (["API_9_"] if importlib.util.find_spec("moviepy") else [])
+# the notebooks that read ./knot_data.csv, run by default only with --knot-data
+KNOT_NOTEBOOKS = ["Example_14_", "Example_15_"]
+KNOT_FILE = "knot_data.csv"
 
 # A cell's text keeps its last _TEXT_KEEP characters, and the value of a last bare expression
 # is shown in at most _REPR_KEEP: pykan 0.1's `model.train(...)` returns the per-step results
@@ -208,10 +224,25 @@ def _run_cells(path, cells, namespace, budget, out, rewrite, plt) -> dict:
     return {"cells": results, "reference": [c["text"] for c in cells]}
 
 
-def _child(name: str, budget: float, out: str, pykan: bool = False) -> None:
+def place_knot_data(path: Path, source: str | None, folder: Path) -> Path | None:
+    """Put ``knot_data.csv`` into ``folder`` when the notebook reads it and ``source`` is given:
+    ``"synthetic"`` writes :mod:`synthetic_knots`' table, anything else is a file copied."""
+    if source is None or not any(KNOT_FILE in c["source"] for c in code_cells(path)):
+        return None
+    target = Path(folder) / KNOT_FILE
+    if source == "synthetic":
+        return write_knot_csv(target)
+    if not Path(source).is_file():
+        raise SystemExit(f"--knot-data: no such file: {source}")
+    return Path(shutil.copyfile(source, target))
+
+
+def _child(name: str, budget: float, out: str, pykan: bool = False,
+           knot_data: str | None = None) -> None:
     path = Path(name)
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
+        place_knot_data(path, knot_data, Path(scratch))
         result = run_notebook(path, budget, out, pykan)
     Path(out).write_text(json.dumps(result))
 
@@ -236,7 +267,8 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
+def run_in_subprocess(path: Path, budget: float, pykan: bool = False,
+                      knot_data: str | None = None) -> dict:
     """The child's results, with ``cpu``: the child's user + system CPU seconds, all of it
     (interpreter start, imports, every cell, every thread), from ``getrusage`` around it."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
@@ -247,6 +279,7 @@ def run_in_subprocess(path: Path, budget: float, pykan: bool = False) -> dict:
     cmd = [sys.executable, __file__, "--child", str(path.resolve()), "--budget", str(budget),
            "--out", out]
     cmd += ["--pykan"] if pykan else []
+    cmd += ["--knot-data", knot_data] if knot_data else []
     cpu0 = _children_cpu()
     try:
         # subprocess.run waits for the child, killed at the timeout or not, so its CPU counts
@@ -288,11 +321,15 @@ def main(argv=None) -> int:
     parser.add_argument("--pykan", action="store_true",
                         help="run the notebooks on pykan itself (imports unchanged); the "
                              "'kanlab' column then holds pykan's numbers on this machine")
+    parser.add_argument("--knot-data", metavar="synthetic|PATH",
+                        help="give Example_14/15 their ./knot_data.csv: 'synthetic' generates "
+                             "a stand-in (benchmarks/synthetic_knots.py), a PATH is copied; "
+                             "adds the two notebooks to the default set")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        _child(args.child, args.budget, args.out, args.pykan)
+        _child(args.child, args.budget, args.out, args.pykan, args.knot_data)
         return 0
     if args.markdown:
         # reports made with --pykan (their entries say so) are set against the others
@@ -302,19 +339,23 @@ def main(argv=None) -> int:
                 (theirs if entry.get("pykan") else ours)[notebook] = entry
         print(markdown(ours, theirs) if ours else markdown(theirs), end="")
         return 0
-    paths = select(args.names or DEFAULT)
+    if args.knot_data not in (None, "synthetic") and not Path(args.knot_data).is_file():
+        raise SystemExit(f"--knot-data: no such file: {args.knot_data}")
+    knot_data = (args.knot_data if args.knot_data in (None, "synthetic")
+                 else str(Path(args.knot_data).resolve()))  # the child runs elsewhere
+    paths = select(args.names or DEFAULT + (KNOT_NOTEBOOKS if knot_data else []))
     total_run = total = 0
     report = {}
     for path in paths:
         t0 = time.perf_counter()
-        data = run_in_subprocess(path, args.budget, args.pykan)
+        data = run_in_subprocess(path, args.budget, args.pykan, knot_data)
         ok = sum(c["ok"] for c in data["cells"])
         n = len(data["cells"])
         total_run, total = total_run + ok, total + n
         rows = compare(data)
         report[path.name] = {"run": ok, "total": n, "numbers": rows, "cells": data["cells"],
                              "seconds": time.perf_counter() - t0, "cpu": data["cpu"],
-                             "pykan": args.pykan,
+                             "pykan": args.pykan, "knot_data": knot_data,
                              "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
         if args.json:  # after every notebook, so a stopped run keeps what it finished
             Path(args.json).write_text(json.dumps(report, indent=1, default=str))

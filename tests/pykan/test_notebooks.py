@@ -271,3 +271,21 @@ def test_a_long_last_value_does_not_push_the_losses_out_of_the_cell_s_text(tmp_p
     assert record["ok"]
     assert runner.key_numbers(record["text"]) == {"train_loss": 4.7e-3, "test_loss": 4.8e-3}
     assert "{'train_loss': [0.123456789, " in record["text"]  # the value's head is still shown
+
+
+def test_knot_data_goes_only_where_a_notebook_reads_it(tmp_path):
+    """--knot-data: the synthetic csv is written for Example_14/15, which read ./knot_data.csv,
+    and for no other notebook; a path is copied as it is."""
+    runner = load_runner()
+    knot = runner.NOTEBOOKS / "Example_14_knot_supervised.ipynb"
+    other = runner.NOTEBOOKS / "API_5_grid.ipynb"
+    assert runner.place_knot_data(other, "synthetic", tmp_path) is None
+    assert runner.place_knot_data(knot, None, tmp_path) is None
+    assert not (tmp_path / "knot_data.csv").exists()
+    written = runner.place_knot_data(knot, "synthetic", tmp_path)
+    assert written == tmp_path / "knot_data.csv"
+    assert written.read_text().splitlines()[0].endswith(",signature")
+    own = tmp_path / "own.csv"
+    own.write_text(",volume,signature\n0,1.5,2\n")
+    assert runner.place_knot_data(knot, str(own), tmp_path).read_text() == own.read_text()
+    assert set(runner.KNOT_NOTEBOOKS).isdisjoint(runner.DEFAULT)
