@@ -330,8 +330,9 @@ def test_edge_rms_sum1_is_the_rms_with_pykans_entropy():
 
 def test_edge_rms_std_mult_measures_factor_edges_by_spread_and_the_others_by_rms():
     """edge_rms_std_mult (what kanlab.pykan trains for pykan's default name): edge_rms_sum1,
-    except the edges into a multiplication node's factors, measured by their spread (their
-    level costs nothing); without products it is edge_rms_sum1 to the bit."""
+    except the edges into a multiplication node's factors and the last layer's edges,
+    measured by their spread (their level costs nothing); without products its hidden
+    layers are edge_rms_sum1's to the bit."""
     from kanlab.nn import KAN
     from kanlab.train._fit import penalties
     from kanlab.train._magnitudes import forward_with_magnitudes
@@ -339,9 +340,12 @@ def test_edge_rms_std_mult_measures_factor_edges_by_spread_and_the_others_by_rms
     from kanlab.train import FitConfig
     x = torch.rand(300, 3, dtype=torch.float64) * 2 - 1
     plain = KAN([3, 4, 1], grid=5, seed=0, dtype=torch.float64)
-    for a, b in zip(forward_with_magnitudes(plain, x, None, "edge_rms_std_mult")[1],
-                    forward_with_magnitudes(plain, x, None, "edge_rms_sum1")[1]):
-        assert torch.equal(a, b)
+    plain_mags = forward_with_magnitudes(plain, x, None, "edge_rms_std_mult")[1]
+    assert torch.equal(plain_mags[0], forward_with_magnitudes(plain, x, None, "edge_rms_sum1")[1][0])
+    torch.testing.assert_close(plain_mags[1],
+                               forward_with_magnitudes(plain, x, None, "edge_forward_spline_u")[1][1])
+    _, plain_reg = penalties(plain, x, FitConfig(lamb=1.0, reg_metric="edge_rms_std_mult"))
+    torch.testing.assert_close(plain_reg, sparsity_penalty(plain_mags, 1.0, 2.0, "edge_rms_sum1"))
     model = KAN([3, [1, 2], 1], grid=5, seed=0, dtype=torch.float64)  # 1 sum + 2 products
     _, rms = forward_with_magnitudes(model, x, None, "edge_rms_sum1")
     _, spread = forward_with_magnitudes(model, x, None, "edge_forward_spline_u")
@@ -349,7 +353,7 @@ def test_edge_rms_std_mult_measures_factor_edges_by_spread_and_the_others_by_rms
     assert mags[0].shape == (5, 3)  # 1 sum node + 2 x 2 factors
     torch.testing.assert_close(mags[0][:1], rms[0][:1])
     torch.testing.assert_close(mags[0][1:], spread[0][1:])
-    torch.testing.assert_close(mags[1], rms[1])
+    torch.testing.assert_close(mags[1], spread[1])
     assert bool((mags[0][1:] <= rms[0][1:] + 1e-12).all())
     assert not torch.allclose(mags[0][1:], rms[0][1:])
     _, reg = penalties(model, x, FitConfig(lamb=1.0, reg_metric="edge_rms_std_mult"))
@@ -363,3 +367,43 @@ def test_edge_rms_std_mult_measures_factor_edges_by_spread_and_the_others_by_rms
                                edge_magnitudes(feats, w, x, "edge_rms_std_mult", 4)[1:, 0])
     from kanlab.pykan._fit import _NATIVE_METRIC
     assert _NATIVE_METRIC["edge_forward_spline_n"] == "edge_rms_std_mult"
+
+
+def test_edge_rms_std_mult_leaves_the_outputs_level_free():
+    """edge_rms_std_mult: a constant added to the last layer's edges (the outputs' level, which
+    feeds no grid) leaves the penalty and its gradient's pull unchanged; one added to a hidden
+    layer's edges (the next layer's inputs) is charged."""
+    from kanlab.nn import KAN
+    from kanlab.train import FitConfig
+    from kanlab.train._fit import penalties
+    x = torch.rand(300, 2, dtype=torch.float64) * 2 - 1
+    cfg = FitConfig(lamb=1.0, reg_metric="edge_rms_std_mult")
+
+    def reg_after_shift(l: int, c: float) -> float:
+        model = KAN([2, 3, 1], grid=5, seed=0, dtype=torch.float64)
+        layer = model.layers[l]
+        with torch.no_grad():  # B-splines sum to 1 inside the grid: + c on every spline edge
+            layer.coef.add_(c / layer.scale_sp.unsqueeze(-1))
+        return float(penalties(model, x, cfg)[1].detach())
+
+    torch.testing.assert_close(reg_after_shift(1, 2.0), reg_after_shift(1, 0.0))
+    assert reg_after_shift(0, 2.0) > reg_after_shift(0, 0.0) + 1.0
+
+
+@pytest.mark.parametrize("scale, shift", [(1.0, 0.0), (0.07, 0.9)])
+def test_pykan_fit_under_a_strong_penalty_collapses_to_the_labels_mean(scale, shift):
+    """kanlab.pykan's fit with pykan's default metric and λ = 1 ends near the labels' mean, not at
+    the prediction 0: pykan's API_6 cell 9 (labels f, mean 1.8, std 1.36: RMSE 2.26, the labels'
+    RMS, before) and labels 0.07·f + 0.9 (mean 1.03, std 0.098: RMSE 1.03 before)."""
+    from kanlab.pykan import KAN
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(100, 2, generator=g) * 2 - 1
+    y = scale * torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2) + shift
+    data = {"train_input": x, "train_label": y, "test_input": x, "test_label": y}
+    model = KAN(width=[2, 3, 1], grid=3, k=3, seed=0)
+    model.fit(data, opt="LBFGS", steps=4, lamb=1.0)
+    with torch.no_grad():
+        rmse = float((model(x) - y).pow(2).mean().sqrt())
+    labels_rms = float(y.pow(2).mean().sqrt())  # the RMSE of the prediction 0
+    assert rmse < 0.7 * labels_rms  # after: 1.52 of 2.36 (labels f), 0.146 of 1.03
+    assert rmse < 2.0 * float(y.std())  # after: 1.52 of std 1.53, 0.146 of std 0.107

@@ -164,7 +164,9 @@ PENALISED_FROM = 0.01
 # makes hellokan's sparse stage sparser at λ = 0.001 (kanlab.train._regularization); the edges
 # into a multiplication node's factors by their spread: a factor's level is not an offset, and
 # charging it kept a second edge alive where two inputs are functions of each other (Interp_8's
-# γ and β into one factor, seed 1: β's score 0.16 with the RMS, 0.001 with the spread).
+# γ and β into one factor, seed 1: β's score 0.16 with the RMS, 0.001 with the spread); and the
+# last layer's edges by their spread: the outputs' level feeds no grid, and charging it made
+# the penalty's strength depend on the labels' level (API_6 cell 9, λ = 1: the prediction 0).
 _NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_mult",
                   "edge_forward_spline_u": "edge_forward_spline_u",
                   "edge_forward_sum": "edge_rms",

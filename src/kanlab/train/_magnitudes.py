@@ -81,6 +81,15 @@ def _edges_and_rms(layer, x: Tensor, cache: MagnitudeCache | None) -> tuple[Tens
     return y, rms_from_mean_squares(ms)
 
 
+def _spread_outputs(model, l: int) -> int:
+    """How many of layer ``l``'s last outputs ``"edge_rms_std_mult"`` measures by their spread:
+    the factors of its level's products, and every output of the last layer, whose offset
+    feeds no grid (see :mod:`kanlab.train._regularization`)."""
+    if l == model.depth - 1:
+        return model.layers[l].out_features
+    return sum(model.arities[l + 1])
+
+
 def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = None,
                             reg_metric: str = "edge_rms") -> tuple[Tensor, list[Tensor]]:
     """Output and every layer's edge magnitudes (``(out, in)`` each), see the module doc.
@@ -104,7 +113,7 @@ def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = Non
         return F.linear(feats.flatten(1), w.flatten(1))
 
     def run(l: int, x: Tensor) -> Tensor:
-        n_factors = sum(model.arities[l + 1])  # the layer's last outputs: factors of products
+        n_factors = _spread_outputs(model, l)
         y = model.layer_output(l, x, lambda layer, x: edges(layer, x, n_factors))
         if backward:
             sub_stds.append(y.detach().std(0, unbiased=False))  # a constant, as pykan's
@@ -123,11 +132,13 @@ def forward_with_penalty(model, x: Tensor, cache: MagnitudeCache | None, lamb: f
 
     The same value as :func:`forward_with_magnitudes` followed by
     :func:`kanlab.train._regularization.sparsity_penalty` (to rounding), for the
-    RMS metrics; a layer outside the two cheap routes of :func:`_edges_and_rms`
-    and the std metrics take those functions.
+    RMS metrics; a layer outside the two cheap routes of :func:`_edges_and_rms`,
+    the std metrics and ``"edge_rms_std_mult"``'s last layer (its spreads) take
+    those functions.
     """
     kind, mass, bits = REG_METRICS[reg_metric]
-    if kind == "rms_std_mult" and not any(model.arities):  # no products: edge_rms_sum1
+    spread_last = kind == "rms_std_mult"  # the last layer's edges by their spread
+    if kind == "rms_std_mult" and not any(model.arities):  # no products: edge_rms_sum1 below
         kind = "rms"
     if kind != "rms":
         pred, mags = forward_with_magnitudes(model, x, cache, reg_metric)
@@ -153,5 +164,16 @@ def forward_with_penalty(model, x: Tensor, cache: MagnitudeCache | None, lamb: f
         terms.append(lamb * sparsity_penalty([rms], lamb_l1, lamb_entropy, reg_metric))
         return y
 
-    pred = model.forward_layers(x, lambda l, x: model.layer_output(l, x, edges))
+    def spread_edges(layer, x: Tensor) -> Tensor:  # the last layer of "edge_rms_std_mult"
+        layer.check_input(x)
+        feats, w = layer.features(x), layer.feature_weight()  # (B, in, S), (out, in, S)
+        mag = edge_magnitudes(feats, w, x, reg_metric, layer.out_features)
+        terms.append(lamb * sparsity_penalty([mag], lamb_l1, lamb_entropy, reg_metric))
+        return F.linear(feats.flatten(1), w.flatten(1))
+
+    def run(l: int, x: Tensor) -> Tensor:
+        last = spread_last and l == model.depth - 1
+        return model.layer_output(l, x, spread_edges if last else edges)
+
+    pred = model.forward_layers(x, run)
     return pred, sum(terms[1:], terms[0]) if terms else pred.new_zeros(())

@@ -12,12 +12,22 @@ as done here).  What an edge's *magnitude* is, is the ``reg_metric``
 * ``"edge_rms_sum1"``: the same magnitudes with pykan's entropy (over
   ``sum + 1``, in bits) (see below).
 * ``"edge_rms_std_mult"``: ``"edge_rms_sum1"``, except that the edges into a
-  multiplication node's factors are measured by their spread (standard
-  deviation), what :mod:`kanlab.pykan` trains for pykan's default name.  A
-  factor's level is not an offset: ``x·(y + c)`` needs its ``c`` (no bias
-  downstream can take it), and charging every factor edge for it kept a second
-  edge alive where two inputs are functions of each other (pykan's Interp_8:
-  the formula on 3 of 5 seeds with ``"edge_rms_sum1"``, 5 of 5 with this).
+  multiplication node's factors and the last layer's edges are measured by
+  their spread (standard deviation), what :mod:`kanlab.pykan` trains for
+  pykan's default name.  A factor's level is not an offset: ``x·(y + c)`` needs
+  its ``c`` (no bias downstream can take it), and charging every factor edge for
+  it kept a second edge alive where two inputs are functions of each other
+  (pykan's Interp_8: the formula on 3 of 5 seeds with ``"edge_rms_sum1"``, 5 of
+  5 with this).  The outputs' level feeds no grid, and charging it made the
+  penalty's strength depend on the labels' level: under a strong penalty
+  (pykan's API_6, ``[2, 5, 1]``, λ = 1, seeds 0–7) the fit collapsed to the
+  prediction 0 (RMSE 2.26, the labels' RMS) where with the spread it collapses
+  to their mean (1.36; pykan 0.2.8 1.36–1.99); labels ``0.07·f + 0.9`` (std
+  0.098): 1.03 (the prediction 0) against 0.13.  A large level softened the
+  penalty on the spreads instead (an edge carrying it is mostly level): API_6's
+  ``lamb_entropy=10`` fit, median RMSE over seeds 0–7 with the RMS / the spread,
+  0.088 / 0.073 on the labels ``f`` centred, 0.077 / 0.107 on ``f``, 0.076 /
+  0.131 on ``f + 10`` (docs/pykan_notebook_runs.md, sparse3).
 * ``"edge_forward_spline_n"`` (pykan's default): the standard deviation of the
   edge's output over ``std(input) + 0.1``; ``"edge_forward_spline_u"``: the
   standard deviation alone.  ``"pykan_spline_n"`` is pykan 0.2.8's
