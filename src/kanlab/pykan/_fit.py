@@ -342,10 +342,11 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
         os.makedirs(img_folder, exist_ok=True)
 
     def record(step, m, history):
-        # the reg's forward pass over the training set gives the training loss too (one pass
-        # of the whole set fewer a step: Example_15, 80 000 rows, 100 steps: 1xx s -> xx s
-        # without the C++ kernels); pred_fn's loss, inputs of another dtype, or a subclass's
-        # own forward take m(x)
+        # the reg's forward pass over the training set gives the training loss too: one pass
+        # of the whole set fewer a step (Example_15's record read its 80 000 training rows 3
+        # times a step with its metrics, its 20 000 test rows twice: most of the rows a step
+        # evaluates; docs/pykan_notebook_runs.md, noextspeed); pred_fn's loss, inputs of
+        # another dtype, or a subclass's own forward take m(x)
         pred, reg = None, None
         if pred_fn is None and x_tr.dtype == m.dtype and _library_forward(m):
             pred, reg = _pred_and_reg(m, x_tr, lamb_l1, lamb_entropy, metric)
