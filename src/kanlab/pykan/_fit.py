@@ -211,15 +211,29 @@ def avoid_singularities(model, y_th: float | None):
 
 
 @torch.no_grad()
-def _reg(model, x, lamb_l1: float, lamb_entropy: float, metric: str) -> float:
-    """pykan's displayed ``reg``: the sparsity penalty without ``lamb``, every step."""
+def _pred_and_reg(model, x, lamb_l1: float, lamb_entropy: float, metric: str):
+    """The model's output on ``x`` (None when a hidden layer overflowed) and pykan's displayed
+    ``reg``: the sparsity penalty without ``lamb``, every step (nan on an overflow)."""
     from kanlab.train._fit import penalties
     try:
-        _, reg = penalties(model, x, FitConfig(lamb=1.0, lamb_l1=lamb_l1, lamb_entropy=lamb_entropy,
-                                               reg_metric=metric))
+        pred, reg = penalties(model, x, FitConfig(lamb=1.0, lamb_l1=lamb_l1,
+                                                  lamb_entropy=lamb_entropy, reg_metric=metric))
     except ValueError:  # NonFiniteError: a hidden layer overflowed on these parameters
-        return float("nan")
-    return float(reg)
+        return None, float("nan")
+    return pred, float(reg)
+
+
+def _library_forward(model) -> bool:
+    """Whether ``model(x)`` is kanlab's own forward pass (not a subclass's)."""
+    return getattr(type(model).forward, "__module__", None) in _LIBRARY_FORWARDS
+
+
+_LIBRARY_FORWARDS = ("kanlab.pykan._model", "kanlab.nn._network")
+
+
+def _reg(model, x, lamb_l1: float, lamb_entropy: float, metric: str) -> float:
+    """pykan's displayed ``reg`` (:func:`_pred_and_reg`)."""
+    return _pred_and_reg(model, x, lamb_l1, lamb_entropy, metric)[1]
 
 
 def _through_pred_fn(model, dataset, pred_fn, data_loss, extra, batch):
@@ -330,12 +344,22 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
         os.makedirs(img_folder, exist_ok=True)
 
     def record(step, m, history):
+        # the reg's forward pass over the training set gives the training loss too: one pass
+        # of the whole set fewer a step (Example_15's record read its 80 000 training rows 3
+        # times a step with its metrics, its 20 000 test rows twice: most of the rows a step
+        # evaluates; docs/pykan_notebook_runs.md, noextspeed); pred_fn's loss, inputs of
+        # another dtype, or a subclass's own forward take m(x)
+        pred, reg = None, None
+        if pred_fn is None and x_tr.dtype == m.dtype and _library_forward(m):
+            pred, reg = _pred_and_reg(m, x_tr, lamb_l1, lamb_entropy, metric)
         with contextlib.nullcontext() if pred_fn is not None else torch.no_grad():
-            tr = float(torch.sqrt(data_loss(m(x_tr), y_tr).detach()))
+            tr = float(torch.sqrt(data_loss(m(x_tr) if pred is None else pred, y_tr).detach()))
             te = float(torch.sqrt(data_loss(m(x_te), y_te).detach()))
         results["train_loss"].append(np.float64(tr))
         results["test_loss"].append(np.float64(te))
-        results["reg"].append(np.float64(_reg(m, x_tr, lamb_l1, lamb_entropy, metric)))
+        if reg is None:
+            reg = _reg(m, x_tr, lamb_l1, lamb_entropy, metric)
+        results["reg"].append(np.float64(reg))
         for fn in metrics or ():
             value = fn()
             if torch.is_tensor(value) and value.numel() == 1:  # pykan keeps ``.item()``

@@ -240,17 +240,28 @@ def _general_local(x: Tensor, knots: Tensor, k: int, orders: list[int],
     feats, spans = tables.origin.shape
     start = _search_spans(x, knots, k, tables.last)  # (..., F)
     flat = start + torch.arange(0, feats * spans, spans, device=x.device)  # rows of the tables
-    s = (x - tables.origin.reshape(-1)[flat]).unsqueeze(-1)  # (..., F, 1)
-    coef = tables.coef.reshape(k + 1, feats * spans, k + 1)[:, flat]  # (powers, ..., F, bases)
+    s = (x - torch.take(tables.origin, flat)).unsqueeze(-1)  # (..., F, 1)
+    # each span's (powers, bases) matrix as one row, gathered by index_select: at 80 000 x 18
+    # points 52 ms against 86 ms for indexing the powers-first tables with `flat`
+    rows = tables.coef.permute(1, 2, 0, 3).reshape(feats * spans, (k + 1) ** 2)
+    coef = rows.index_select(0, flat.reshape(-1)).view(*flat.shape, k + 1, k + 1)
     # Horner's rule carrying the derivatives: after the loop deriv[j] = p^(j)(s) / j!
     top = min(max(orders), k)
-    deriv = [coef[k]] + [torch.zeros_like(coef[k]) for _ in range(top)]
+    deriv = [coef[..., k, :]] + [torch.zeros_like(coef[..., k, :]) for _ in range(top)]
     for p in range(k - 1, -1, -1):
         for j in range(top, 0, -1):
             deriv[j] = torch.addcmul(deriv[j - 1], deriv[j], s)
-        deriv[0] = torch.addcmul(coef[p], deriv[0], s)
+        deriv[0] = torch.addcmul(coef[..., p, :], deriv[0], s)
     out = [deriv[d] * math.factorial(d) if d <= k else torch.zeros_like(deriv[0]) for d in orders]
     return torch.stack(out, dim=-2), start  # (..., F, orders, bases)
+
+
+def _local(x: Tensor, knots: Tensor, k: int, orders: list[int], uniform: bool,
+           tables: SpanTables | None) -> tuple[Tensor, Tensor]:
+    """The bases' derivatives of ``orders`` at ``x`` (inside the base interval), and spans."""
+    if uniform:
+        return _uniform_local(x, knots, k, orders)
+    return _general_local(x, knots, k, orders, tables)
 
 
 def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
@@ -320,12 +331,24 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     orders = [derivative] + list(range(derivative + 1, min(top, k) + 1))
     if extrapolate == "tapered":  # the end's value, slope and curvature, whatever the order
         orders = [derivative] + [j for j in range(min(2, k) + 1) if j != derivative]
-    if uniform:
-        out, start = _uniform_local(xc, knots, k, orders)
-    else:
-        out, start = _general_local(xc, knots, k, orders,
-                                    tables if tables is not None else span_tables(knots, k))
+    if not uniform and tables is None:
+        tables = span_tables(knots, k)
+    # Taylor continuations ("linear", "quadratic") use the higher orders at the two ends only,
+    # where every clamped point sits: they are evaluated there, on (2, F) points, not on every
+    # point (the same numbers: each clamped point's span and offset are its end's).  At 80 000
+    # x 18 points on 12 knots, one thread: 366 ms with them on every point, 290 ms so.
+    ends_only = extrapolate in ("linear", "quadratic") and len(orders) > 1
+    out, start = _local(xc, knots, k, orders[:1] if ends_only else orders, uniform, tables)
     values = out[..., 0, :]
+    if ends_only:
+        ends = torch.stack([knots[:, k], knots[:, n]])  # (2, F): the base interval's ends
+        at_ends = _local(ends, knots, k, orders, uniform, tables)[0]  # (2, F, orders, k + 1)
+        above = (x > xc).unsqueeze(-1)
+        d = (x - xc).unsqueeze(-1)  # 0 inside the base interval
+        for i in range(1, len(orders)):  # d^i / i! times the derivative of order derivative + i
+            at = torch.where(above, at_ends[1, :, i, :], at_ends[0, :, i, :])
+            values = values + (d ** i / math.factorial(i)) * at
+        return values, start
     if extrapolate in EXTENDED:
         return _beyond_ends(x, xc, knots, k, extrapolate, derivative, values), start
     if extrapolate == "tapered":
