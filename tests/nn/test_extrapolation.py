@@ -79,7 +79,7 @@ def test_layer_second_derivative_loss_gradient_is_exact():
         flat[i] = old - eps
         down = float(_laplacian_loss(layer, x).detach())
         flat[i] = old
-        assert abs((up - down) / (2 * eps) - float(grad.view(-1)[i])) < 1e-6 * (1 + abs(float(grad.view(-1)[i])))
+        assert abs((up - down) / (2 * eps) - float(grad.reshape(-1)[i])) < 1e-6 * (1 + abs(float(grad.reshape(-1)[i])))
 
 
 def test_layer_quadratic_has_continuous_curvature_where_linear_jumps():

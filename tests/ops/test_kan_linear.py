@@ -392,6 +392,7 @@ def test_custom_base_function_uses_reference():
     torch.testing.assert_close(layer(x), reference(layer, x), rtol=0, atol=0)
 
 
+@needs_kernels
 @pytest.mark.parametrize("uniform", [True, False], ids=["uniform", "nonuniform"])
 @pytest.mark.parametrize("base", ["silu", "gelu", "identity"])
 def test_kernel_features_match_reference(uniform, base, kanlab_config):
