@@ -236,6 +236,7 @@ def _reg(model, x, lamb_l1: float, lamb_entropy: float, metric: str) -> float:
     return _pred_and_reg(model, x, lamb_l1, lamb_entropy, metric)[1]
 
 
+
 def _through_pred_fn(model, dataset, pred_fn, data_loss, extra, batch):
     """pykan's ``pred_fn(model, x)``: the loss compares ``pred_fn``'s output, not ``model(x)``,
     with the labels (e.g. a normalised gradient against a flow field).  kanlab's fit hands the
@@ -349,16 +350,14 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
         # times a step with its metrics, its 20 000 test rows twice: most of the rows a step
         # evaluates; docs/pykan_notebook_runs.md, noextspeed); pred_fn's loss, inputs of
         # another dtype, or a subclass's own forward take m(x)
-        pred, reg = None, None
-        if pred_fn is None and x_tr.dtype == m.dtype and _library_forward(m):
-            pred, reg = _pred_and_reg(m, x_tr, lamb_l1, lamb_entropy, metric)
+        pred, reg = _pred_and_reg(m, x_tr, lamb_l1, lamb_entropy, metric)
+        if not (pred_fn is None and x_tr.dtype == m.dtype and _library_forward(m)):
+            pred = None
         with contextlib.nullcontext() if pred_fn is not None else torch.no_grad():
             tr = float(torch.sqrt(data_loss(m(x_tr) if pred is None else pred, y_tr).detach()))
             te = float(torch.sqrt(data_loss(m(x_te), y_te).detach()))
         results["train_loss"].append(np.float64(tr))
         results["test_loss"].append(np.float64(te))
-        if reg is None:
-            reg = _reg(m, x_tr, lamb_l1, lamb_entropy, metric)
         results["reg"].append(np.float64(reg))
         for fn in metrics or ():
             value = fn()
