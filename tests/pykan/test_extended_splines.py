@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from kanlab import pykan
-import kanlab.pykan._fit as pykan_fit
+import kanlab.pykan._fit_settings as pykan_fit
 
 F64 = torch.float64
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from kanlab import pykan
-from kanlab.pykan._fit import CONTINUATION_FAR
+from kanlab.pykan._fit_settings import CONTINUATION_FAR
 
 
 def _prices(seed=0):

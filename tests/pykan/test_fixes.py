@@ -185,6 +185,30 @@ def test_pykan_fit_reg_metric_choices():
         KAN(width=[2, 1], auto_save=False).fit(data, steps=1, reg_metric="bogus")
 
 
+def _shifted_kan():
+    from kanlab.pykan import KAN
+
+    class Shifted(KAN):  # a user's own forward: the fit's record must call it
+        def forward(self, x, singularity_avoiding=False, y_th=10.0):
+            return super().forward(x) + 1.0
+
+    return Shifted
+
+
+def test_pykan_fit_records_a_subclass_forward_losses():
+    """The record reads the training loss off the penalty's forward pass only for kanlab's own
+    forward; a subclass's forward is called, so the recorded loss is its model's."""
+    from kanlab.pykan import KAN
+    from kanlab.pykan._fit import _library_forward
+    data = _data()
+    model = _shifted_kan()(width=[2, 2, 1], grid=3, auto_save=False, seed=0, dtype=F64)
+    assert _library_forward(KAN(width=[2, 1], auto_save=False)) and not _library_forward(model)
+    results = model.fit(data, steps=2, lamb=0.01, update_grid=False)
+    with torch.no_grad():
+        rmse = torch.sqrt(torch.mean((model(data["train_input"]) - data["train_label"]) ** 2))
+    assert results["train_loss"][-1] == pytest.approx(float(rmse), rel=1e-10)
+
+
 def test_kan_mlp_imports_and_builds():
     # kan.MLP used to raise NotImplementedError; it is now pykan's MLP baseline
     # (tests/pykan/test_notebook_api.py tests its training, penalty and swaps)

@@ -46,7 +46,7 @@ def test_the_float64_steps_end_without_headway(monkeypatch):
     Example_1's [2, 1, 1] at G = 5, 150 steps without grid updates: 3460 -> 1813
     evaluations, train / test RMSE 5.420e-3 / 8.212e-3 -> 5.422e-3 / 8.203e-3 (fails before:
     no FLOAT64_MIN_PROGRESS)."""
-    from kanlab.pykan import _fit as pykan_fit
+    from kanlab.pykan import _fit_settings as pykan_fit
     import kanlab.train._fit as fit_module
     from kanlab.train._optim import LBFGS
 

@@ -1,13 +1,13 @@
 """kanlab.pykan's fit keeps 50 L-BFGS curvature pairs unless its penalty is strong (pykan's fit
 keeps 10, as kanlab.pykan's does at ``lamb >= 0.01``), fewer for models whose pairs would not
-fit in ``LBFGS_HISTORY_NUMBERS`` numbers (``kanlab.pykan._fit.lbfgs_history``;
+fit in ``LBFGS_HISTORY_NUMBERS`` numbers (``kanlab.pykan._fit_settings.lbfgs_history``;
 docs/pykan_notebook_runs.md, deep and ex3)."""
 from __future__ import annotations
 
 import torch
 
 from kanlab import pykan
-from kanlab.pykan import _fit
+from kanlab.pykan import _fit_settings as _fit
 import kanlab.train._fit as train_fit
 
 

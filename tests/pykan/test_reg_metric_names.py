@@ -1,4 +1,4 @@
-"""pykan's reg_metric names of July 2024 on kanlab.pykan (pykan/_fit.py::reg_metric_name)."""
+"""pykan's reg_metric names of July 2024 on kanlab.pykan (pykan/_fit_settings.py::reg_metric_name)."""
 import pytest
 import torch
 

@@ -26,7 +26,7 @@ def test_a_thin_network_on_even_targets_is_not_trapped_by_the_step0_grid():
 
 
 def test_fit_asks_for_the_first_step_both_ways_with_a_margin(monkeypatch):
-    from kanlab.pykan import _fit
+    from kanlab.pykan import _fit_settings as _fit
     seen = fit_configs(monkeypatch)
     model = pykan.KAN(width=[1, 1], grid=3, seed=0, auto_save=False)
     x = torch.linspace(-1, 1, 32)[:, None]

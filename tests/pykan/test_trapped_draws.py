@@ -26,7 +26,7 @@ def test_pykans_trapped_draw_of_a_thin_network_trains():
 
 def test_fit_asks_for_the_retry(monkeypatch):
     """kanlab.pykan's fit passes its retry settings to kanlab's fit."""
-    from kanlab.pykan import _fit
+    from kanlab.pykan import _fit_settings as _fit
     seen = fit_configs(monkeypatch)
     data = pykan.create_dataset(_composite, n_var=2, train_num=50, test_num=10)
     pykan.KAN(width=[2, 1], grid=3, k=3, seed=0, auto_save=False).fit(data, steps=1, log=0)

@@ -365,8 +365,8 @@ def test_edge_rms_std_mult_measures_factor_edges_by_spread_and_the_others_by_rms
         feats[:, 0, :], torch.ones(300, 1, dtype=torch.float64)).solution[:, 0]
     torch.testing.assert_close(edge_magnitudes(feats, shifted, x, "edge_rms_std_mult", 4)[1:, 0],
                                edge_magnitudes(feats, w, x, "edge_rms_std_mult", 4)[1:, 0])
-    from kanlab.pykan._fit import _NATIVE_METRIC
-    assert _NATIVE_METRIC["edge_forward_spline_n"] == "edge_rms_std_mult"
+    from kanlab.pykan._fit_settings import NATIVE_METRIC
+    assert NATIVE_METRIC["edge_forward_spline_n"] == "edge_rms_std_mult"
 
 
 def test_edge_rms_std_mult_leaves_the_outputs_level_free():

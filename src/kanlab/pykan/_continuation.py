@@ -44,9 +44,9 @@ def record_choice(model, switched: list[int]) -> None:
 
 
 def after_refine(new, chosen: list[int]) -> None:
-    """The continuation of a refined model whose fits have chosen one (kanlab.pykan._fit's
-    CONTINUATION_CHOICE): the layers they switched go back to the default, and its fits
-    choose no more.
+    """The continuation of a refined model whose fits have chosen one
+    (kanlab.pykan._fit_settings's CONTINUATION_CHOICE): the layers they switched go back to
+    the default, and its fits choose no more.
 
     The choice is made on the first interval after a grid update of a model's first grid,
     where the hidden values must travel about two intervals beyond it (pykU).  After

@@ -8,7 +8,7 @@ recomputes the edge magnitudes on the last input the model kept (``model(x)``,
 ``get_act``, ``fit`` or ``update_grid_from_samples``), so the value and its
 gradient with respect to the parameters are the same.  ``reg_metric`` is
 pykan's name, trained with the metric ``fit`` uses for it
-(:data:`kanlab.pykan._fit._NATIVE_METRIC`); ``lamb_coef``/``lamb_coefdiff`` add
+(:data:`kanlab.pykan._fit_settings.NATIVE_METRIC`); ``lamb_coef``/``lamb_coefdiff`` add
 pykan's penalties on the spline coefficients and their differences.
 """
 from __future__ import annotations
@@ -69,10 +69,11 @@ class PykanExtras:
         small offset (Physics_2B passes 1e-4) makes the entropy scale-free, so the penalty
         no longer falls by shrinking the whole network.
         """
-        from kanlab.pykan._fit import _NATIVE_METRIC, _coef_penalty, reg_metric_name
+        from kanlab.pykan._fit import _coef_penalty
+        from kanlab.pykan._fit_settings import NATIVE_METRIC, reg_metric_name
         from kanlab.train._magnitudes import forward_with_magnitudes
         from kanlab.train._regularization import sparsity_penalty
-        metric = _NATIVE_METRIC[reg_metric_name(reg_metric)]
+        metric = NATIVE_METRIC[reg_metric_name(reg_metric)]
         x = self._data(x).detach()
         _, mags = forward_with_magnitudes(self, x, None, metric)
         total = sparsity_penalty(mags, float(lamb_l1), float(lamb_entropy), metric,

@@ -12,7 +12,7 @@ extension intervals, so its update refits those splines to 0 and leaves the SiLU
 So before the update, a layer whose samples lie more than four widths of its grid beyond it
 continues ``"tapered"`` (C² at the end, straight far out: the update carries a
 bounded, roughly linear function), and keeps it for the model's life; the fit's choice of
-continuation (kanlab.pykan._fit's CONTINUATION_CHOICE) is then made as before on the
+continuation (kanlab.pykan._fit_settings's CONTINUATION_CHOICE) is then made as before on the
 refreshed grids.  Nearer data keep the quadratic: with one width as the bound, pykan's
 Example_9 (inputs on [0.2, 5], two widths out) moved from ×0.37 to ×0.96 of its notebook's
 loss in cell 2 (docs/pykan_notebook_runs.md, fitbeyond).

@@ -216,7 +216,7 @@ def get_derivative(model, inputs, labels, derivative="hessian", loss_mode="pred"
     from torch.autograd.functional import hessian, jacobian
     from torch.func import functional_call
 
-    from kanlab.pykan._fit import _NATIVE_METRIC, reg_metric_name
+    from kanlab.pykan._fit_settings import NATIVE_METRIC, reg_metric_name
     from kanlab.train import FitConfig
     if derivative not in ("hessian", "jacobian"):
         raise ValueError(f"derivative must be 'hessian' or 'jacobian', got {derivative!r}")
@@ -226,7 +226,7 @@ def get_derivative(model, inputs, labels, derivative="hessian", loss_mode="pred"
     sizes = [s.numel() for _, s in named]
     wrapped = _Penalised(model, FitConfig(lamb=1.0, lamb_l1=float(lamb_l1),
                                           lamb_entropy=float(lamb_entropy),
-                                          reg_metric=_NATIVE_METRIC[reg_metric_name(reg_metric)]))
+                                          reg_metric=NATIVE_METRIC[reg_metric_name(reg_metric)]))
 
     def loss(flat):
         params = {n: t.reshape(s) for (n, s), t in zip(named, flat.split(sizes))}

@@ -81,6 +81,15 @@ def _edges_and_rms(layer, x: Tensor, cache: MagnitudeCache | None) -> tuple[Tens
     return y, rms_from_mean_squares(ms)
 
 
+def _measured_edges(layer, x: Tensor, metric: str, n_factors: int) -> tuple[Tensor, Tensor]:
+    """Layer output ``(B, out)`` and its edges' magnitudes ``(out, in)`` by ``metric``
+    (:func:`kanlab.train._regularization.edge_magnitudes`; its last ``n_factors`` outputs by
+    their spread)."""
+    layer.check_input(x)
+    feats, w = layer.features(x), layer.feature_weight()  # (B, in, S), (out, in, S)
+    return F.linear(feats.flatten(1), w.flatten(1)), edge_magnitudes(feats, w, x, metric, n_factors)
+
+
 def _spread_outputs(model, l: int) -> int:
     """How many of layer ``l``'s last outputs ``"edge_rms_std_mult"`` measures by their spread:
     the factors of its level's products, and every output of the last layer, whose offset
@@ -107,10 +116,9 @@ def forward_with_magnitudes(model, x: Tensor, cache: MagnitudeCache | None = Non
             y, rms = _edges_and_rms(layer, x, cache)
             mags.append(rms)
             return y
-        layer.check_input(x)
-        feats, w = layer.features(x), layer.feature_weight()  # (B, in, S), (out, in, S)
-        mags.append(edge_magnitudes(feats, w, x, metric, n_factors))
-        return F.linear(feats.flatten(1), w.flatten(1))
+        y, mag = _measured_edges(layer, x, metric, n_factors)
+        mags.append(mag)
+        return y
 
     def run(l: int, x: Tensor) -> Tensor:
         n_factors = _spread_outputs(model, l)
@@ -165,11 +173,9 @@ def forward_with_penalty(model, x: Tensor, cache: MagnitudeCache | None, lamb: f
         return y
 
     def spread_edges(layer, x: Tensor) -> Tensor:  # the last layer of "edge_rms_std_mult"
-        layer.check_input(x)
-        feats, w = layer.features(x), layer.feature_weight()  # (B, in, S), (out, in, S)
-        mag = edge_magnitudes(feats, w, x, reg_metric, layer.out_features)
+        y, mag = _measured_edges(layer, x, reg_metric, layer.out_features)
         terms.append(lamb * sparsity_penalty([mag], lamb_l1, lamb_entropy, reg_metric))
-        return F.linear(feats.flatten(1), w.flatten(1))
+        return y
 
     def run(l: int, x: Tensor) -> Tensor:
         last = spread_last and l == model.depth - 1
