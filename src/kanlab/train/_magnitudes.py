@@ -87,7 +87,10 @@ def _measured_edges(layer, x: Tensor, metric: str, n_factors: int) -> tuple[Tens
     their spread)."""
     layer.check_input(x)
     feats, w = layer.features(x), layer.feature_weight()  # (B, in, S), (out, in, S)
-    return F.linear(feats.flatten(1), w.flatten(1)), edge_magnitudes(feats, w, x, metric, n_factors)
+    # the magnitudes' graph first: the order in which backward sums the features' two
+    # gradients follows it, and a fit's later steps follow those last bits
+    mag = edge_magnitudes(feats, w, x, metric, n_factors)
+    return F.linear(feats.flatten(1), w.flatten(1)), mag
 
 
 def _spread_outputs(model, l: int) -> int:
