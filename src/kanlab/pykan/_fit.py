@@ -18,11 +18,13 @@ import sys
 import numpy as np
 import torch
 
+from kanlab.nn import KAN as NativeKAN
+from kanlab.pykan import _fit_settings as settings
 from kanlab.pykan._continuation import (DEFAULT_CONTINUATION, UNPLACED_CONTINUATION, chooses,
                                         grids_placed, record_choice)
-from kanlab.pykan import _fit_settings as settings
 from kanlab.pykan._far_samples import continue_far_samples
 from kanlab.pykan._input_ids import own_columns_of_dataset
+from kanlab.pykan._model import KAN
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
 
@@ -80,8 +82,6 @@ def _pred_and_reg(model, x, lamb_l1: float, lamb_entropy: float, metric: str):
 
 def _library_forward(model) -> bool:
     """Whether ``model(x)`` is kanlab's own forward pass (not a subclass's)."""
-    from kanlab.nn import KAN as NativeKAN
-    from kanlab.pykan._model import KAN
     return getattr(type(model), "forward", None) in (KAN.forward, NativeKAN.forward)
 
 

@@ -29,6 +29,7 @@ def reg_metric_name(reg_metric) -> str:
         raise ValueError(f"reg_metric must be one of {REG_METRICS}, got {reg_metric!r}")
     return name
 
+
 # pykan's reg_metric -> kanlab's.  pykan's default "edge_forward_spline_n" divides every
 # edge's spread by std(input) + 0.1; trained that way kanlab's L-BFGS stalled on pykan's own
 # λ = 0.01 notebooks (API_2: RMSE 0.152 after 20 steps, 0.090 with the divisor detached;
@@ -40,6 +41,21 @@ def reg_metric_name(reg_metric) -> str:
 # pykan's "edge_forward_sum" is detached from the graph in pykan (no gradient: it steers
 # nothing, only the reported reg); the backward metrics (attribution scores) are
 # approximated by the forward edge spread they are built from.
+# pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
+# stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
+# makes hellokan's sparse stage sparser at λ = 0.001 (kanlab.train._regularization); the edges
+# into a multiplication node's factors by their spread: a factor's level is not an offset, and
+# charging it kept a second edge alive where two inputs are functions of each other (Interp_8's
+# γ and β into one factor, seed 1: β's score 0.16 with the RMS, 0.001 with the spread); and the
+# last layer's edges by their spread: the outputs' level feeds no grid, and charging it made
+# the penalty's strength depend on the labels' level (API_6 cell 9, λ = 1: the prediction 0).
+NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_mult",
+                 "edge_forward_spline_u": "edge_forward_spline_u",
+                 "edge_forward_sum": "edge_rms",
+                 "edge_backward": "edge_backward",
+                 "node_backward": "node_backward"}
+
+
 # A grid update that would move the network's outputs by more than this share of their spread
 # is damped or skipped (FitConfig.grid_max_change, kanlab.nn.update_grid).  Measured on the
 # outputs, it tells a deep chain's jolt from an ordinary update: issue 19's Example_3 ([4,2,1,1],
@@ -142,21 +158,6 @@ FLOAT64_MIN_PROGRESS = 1e-6
 LBFGS_HISTORY = 50
 LBFGS_HISTORY_NUMBERS = 1 << 26
 PENALISED_FROM = 0.01
-
-# pykan's default name trains "edge_rms_std_mult": kanlab's RMS (offsets penalised, refine
-# stays exact) with pykan's entropy over sum + 1 (a fading node's entropy fades with it), which
-# makes hellokan's sparse stage sparser at λ = 0.001 (kanlab.train._regularization); the edges
-# into a multiplication node's factors by their spread: a factor's level is not an offset, and
-# charging it kept a second edge alive where two inputs are functions of each other (Interp_8's
-# γ and β into one factor, seed 1: β's score 0.16 with the RMS, 0.001 with the spread); and the
-# last layer's edges by their spread: the outputs' level feeds no grid, and charging it made
-# the penalty's strength depend on the labels' level (API_6 cell 9, λ = 1: the prediction 0).
-NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_mult",
-                  "edge_forward_spline_u": "edge_forward_spline_u",
-                  "edge_forward_sum": "edge_rms",
-                  "edge_backward": "edge_backward",
-                  "node_backward": "node_backward"}
-
 
 
 def lbfgs_history(model, lamb: float = 0.0) -> int:

@@ -204,7 +204,6 @@ def bspline_basis(x: Tensor, knots: Tensor, k: int, derivative: int = 0) -> Tens
     return b
 
 
-
 def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
                 extrapolate: str = "linear", derivative: int = 0,
                 tables: SpanTables | None = None) -> tuple[Tensor, Tensor]:
@@ -284,7 +283,8 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     values = out[..., 0, :]
     if ends_only:
         ends = torch.stack([knots[:, k], knots[:, n]])  # (2, F): the base interval's ends
-        at_ends = span_derivatives(ends, knots, k, orders, uniform, tables)[0]  # (2, F, orders, k+1)
+        # (2, F, orders, k + 1)
+        at_ends = span_derivatives(ends, knots, k, orders, uniform, tables)[0]
         above = (x > xc).unsqueeze(-1)
         d = (x - xc).unsqueeze(-1)  # 0 inside the base interval
         for i in range(1, len(orders)):  # d^i / i! times the derivative of order derivative + i
