@@ -20,12 +20,7 @@ MODULES, CLASSES = _audit.MODULES, _audit.CLASSES
 _star, _own, _members = _audit._star, _audit._own, _audit._members
 
 # pykan's own names that kanlab.pykan does not provide, and why
-NOT_PROVIDED = {
-    "compiler.next_nontrivial_operation": "a step of pykan's own compiler; kanlab's compiles "
-                                          "the formula tree another way",
-    "hypothesis.get_tree_node": "a step of pykan's plot_tree; kanlab's draws the tree itself",
-    "MLP.tree": "pykan's raises NameError (plot_tree is not imported in kan/MLP.py)",
-}
+NOT_PROVIDED: dict[str, str] = {}
 # names ``from kan import *`` brings that are not pykan's (its modules' own imports)
 STAR_NOT_PROVIDED = {
     "pd": "pandas is no dependency of kanlab (and costs ~1 s to import): import pandas as pd",

@@ -250,3 +250,18 @@ class MLP(nn.Module):
         """:meth:`auto_swap_l` on every hidden layer."""
         for l in range(1, self.depth):
             self.auto_swap_l(l)
+
+    def tree(self, x=None, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
+             skip_sep_test=False, verbose=False) -> None:
+        """:func:`kanlab.pykan.hypothesis.plot_tree` of the network on ``x`` (a tensor or a
+        dataset; default: the last input).  pykan's raises NameError (``plot_tree`` is not
+        imported in its module)."""
+        from kanlab.pykan.hypothesis import plot_tree
+        if isinstance(x, dict):
+            x = x["train_input"]
+        if x is None:
+            if self.cache_data is None:
+                raise ValueError("tree needs inputs: pass x (or a dataset) or run the model first")
+            x = self.cache_data
+        plot_tree(self, x, in_var=in_var, style=style, sym_th=sym_th, sep_th=sep_th,
+                  skip_sep_test=skip_sep_test, verbose=verbose)

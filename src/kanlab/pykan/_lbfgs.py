@@ -38,7 +38,7 @@ class LBFGS(torch.optim.LBFGS):
 
         def tracked():
             loss = closure()
-            value = float(loss)
+            value = float(loss.detach() if torch.is_tensor(loss) else loss)
             if math.isfinite(value):
                 self._highest = max(self._highest, value)
             return loss

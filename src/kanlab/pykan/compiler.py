@@ -24,7 +24,7 @@ import sympy
 
 from kanlab.pykan._model import MultKAN
 
-__all__ = ["kanpiler", "expr2kan", "sf2kan", "MultKAN"]  # MultKAN: pykan's module imports it
+__all__ = ["kanpiler", "expr2kan", "sf2kan", "next_nontrivial_operation", "MultKAN"]  # MultKAN: pykan's module imports it
 
 _FUNCS = {sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.exp: "exp",
           sympy.log: "log", sympy.tanh: "tanh", sympy.sinh: "sinh", sympy.cosh: "cosh",
@@ -41,6 +41,25 @@ class _Node:
     def __init__(self, terms=(), mult=False, index=None):
         self.terms, self.mult, self.index = list(terms), mult, index
         self.depth = 0 if index is not None else 1 + max(t[1].depth for t in self.terms)
+
+
+def next_nontrivial_operation(expr, scale=1, bias=0):
+    """``(inner, scale, bias)`` with ``scale · expr + bias = scale' · inner + bias'`` once the
+    numbers added to or multiplying ``expr`` at its top are peeled off: for ``3·exp(x) − 2``,
+    ``(exp(x), 3, −2)``.  ``scale`` and ``bias`` are what an outer peel already took (sympy
+    numbers where ``expr`` gave them)."""
+    expr = sympy.sympify(expr)
+    while expr.func in (sympy.Add, sympy.Mul):
+        numbers = [a for a in expr.args if a.is_number]
+        if not numbers:
+            break
+        rest = expr.func(*[a for a in expr.args if not a.is_number])
+        if expr.func is sympy.Add:
+            bias = bias + scale * sympy.Add(*numbers)
+        else:
+            scale = scale * sympy.Mul(*numbers)
+        expr = rest
+    return expr, scale, bias
 
 
 def _split_const(e):

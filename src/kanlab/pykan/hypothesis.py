@@ -16,7 +16,8 @@ the inputs' units, and take the median over rows:
   through one combination of them, when the direction of the gradient within
   the group does not move as the other inputs change; ``test_symmetry_var``
   checks a named combination (a sympy expression) directly;
-* ``plot_tree`` draws the nesting of such symmetric groups.
+* ``get_tree_node`` names what joins each nested group (a sum, a product, general
+  separability); ``plot_tree`` draws the nesting of such symmetric groups with those names.
 """
 from __future__ import annotations
 
@@ -175,14 +176,59 @@ def get_molecule(model, x, sym_th=1e-3, verbose=True):
     return levels
 
 
+def get_tree_node(model, x, moleculess, sep_th=1e-2, skip_test=True):
+    """What joins each group of :func:`get_molecule`'s levels: ``(arities, properties)``,
+    one list per level above the inputs.  A group's arity is how many groups of the level
+    below it is made of; its property is ``'Id'`` (one), ``'GS'`` (``f`` generally separable
+    over its parts), on the last level ``'Add'`` or ``'Mul'`` (``f`` a sum or product of its
+    parts), else ``''``.  ``skip_test`` leaves every group of two or more parts ``''``."""
+    arities, properties = [], []
+    for l in range(len(moleculess) - 1):
+        below = [list(m) for m in moleculess[l]]
+        arity_l, property_l = [], []
+        for molecule in moleculess[l + 1]:
+            parts = _parts(list(molecule), below)
+            arity_l.append(len(parts))
+            property_l.append("Id" if len(parts) == 1 else
+                              "" if skip_test else
+                              _join(model, x, parts, sep_th, last=l == len(moleculess) - 2))
+        arities.append(arity_l)
+        properties.append(property_l)
+    return arities, properties
+
+
+def _parts(molecule: list, below: list) -> list:
+    """``molecule`` cut, left to right, into groups of ``below`` (the shortest that match)."""
+    parts, start = [], 0
+    for end in range(1, len(molecule) + 1):
+        if molecule[start:end] in below:
+            parts.append(molecule[start:end])
+            start = end
+    return parts
+
+
+def _join(model, x, parts, sep_th, last: bool) -> str:
+    """The property of a group of ``parts`` (:func:`get_tree_node`): a product wins over a
+    sum, either over general separability, which needs only the ratio of gradients."""
+    if last and bool(test_separability(model, x, parts, mode="mul", threshold=sep_th)):
+        return "Mul"
+    if last and bool(test_separability(model, x, parts, mode="add", threshold=sep_th)):
+        return "Add"
+    return "GS" if bool(test_general_separability(model, x, parts, threshold=sep_th)) else ""
+
+
 def plot_tree(model, x, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
               skip_sep_test=False, verbose=False):
-    """Draw :func:`get_molecule`'s nesting as a tree (``style="tree"``) or nested boxes
-    (``"box"``) on a new pyplot figure; returns ``None``, as pykan's (``plt.gcf()``)."""
+    """Draw :func:`get_molecule`'s nesting on a new pyplot figure; returns ``None``, as pykan's
+    (``plt.gcf()``).  ``style="tree"``: lines from each group's parts, red ``+`` / ``×`` over a
+    sum or product, blue lines into a generally separable group, a box round a group that is
+    neither; ``"box"``: a box per group with its property (:func:`get_tree_node`, tested at
+    ``sep_th`` unless ``skip_sep_test``)."""
     import matplotlib.pyplot as plt
     if style not in ("tree", "box"):
         raise ValueError(f"style must be 'tree' or 'box', got {style!r}")
     levels = get_molecule(model, x, sym_th=sym_th, verbose=verbose)
+    _, properties = get_tree_node(model, x, levels, sep_th=sep_th, skip_test=skip_sep_test)
     order = levels[-1][0]
     n = x.shape[1]
     names = [f"$x_{{{i + 1}}}$" for i in range(n)] if in_var is None else [
@@ -191,17 +237,26 @@ def plot_tree(model, x, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
     fig, ax = plt.subplots(figsize=(max(4, n), 1.2 * len(levels)))
     centre = {}
     for depth, groups in enumerate(levels):
-        for g in groups:
+        for index, g in enumerate(groups):
             xs = [pos[i] for i in g]
             c = sum(xs) / len(xs)
-            if style == "box":
+            prop = properties[depth - 1][index] if depth else "Id"
+            if style == "box" and depth:
                 ax.add_patch(plt.Rectangle((min(xs) - 0.4 / n, depth - 0.3), max(xs) - min(xs)
                                            + 0.8 / n, 0.6, fill=False))
-            else:
+                ax.text(c, depth, prop, ha="center", va="center", fontsize=12)
+            elif style == "tree":
                 ax.scatter([c], [depth], color="black", s=30)
+                colour = "blue" if prop in ("GS", "Add", "Mul") else "black"
                 for child in (levels[depth - 1] if depth else []):
                     if set(child) <= set(g):
-                        ax.plot([centre[tuple(child)], c], [depth - 1, depth], color="black")
+                        ax.plot([centre[tuple(child)], c], [depth - 1, depth], color=colour)
+                if prop in ("Add", "Mul"):
+                    ax.text(c, depth + 0.25, "+" if prop == "Add" else "\u00d7", ha="center",
+                            va="center", color="red", fontsize=20)
+                elif prop == "" and depth:
+                    ax.add_patch(plt.Rectangle((min(xs) - 0.4 / n, depth - 0.2), max(xs)
+                                               - min(xs) + 0.8 / n, 0.4, fill=False))
             centre[tuple(g)] = c
     for i in range(n):
         ax.text(pos[i], -0.6, names[i], ha="center", va="top", fontsize=14)
