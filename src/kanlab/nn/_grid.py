@@ -14,7 +14,8 @@ import torch
 from torch import Tensor
 
 from kanlab.nn._grid_carry import carry_targets
-from kanlab.nn._grid_points import OUTLIER_FENCE, grid_points_from_samples, too_narrow
+from kanlab.nn._grid_points import (OUTLIER_FENCE, grid_points_from_samples, too_narrow,
+                                    widen_narrow_rows)
 from kanlab.nn._layer import KANLayer
 from kanlab.nn._saved_grid_eps import check_grid_eps
 from kanlab.nn._symbolic_offsets import written_inputs
@@ -34,13 +35,17 @@ def _spline_coef(layer: KANLayer) -> Tensor:
 def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float | None = None,
                       max_change: float | None = None, move: float = 1.0,
                       x_before: Tensor | None = None,
-                      fence: float | None = OUTLIER_FENCE) -> None:
+                      fence: float | None = OUTLIER_FENCE,
+                      floor: float | None = None) -> None:
     """Move a layer's knots toward its input samples and refit its splines.
 
     The grid spans the samples inside Tukey's fences (:func:`kanlab.nn._grid_points.inlier_span`,
     ``fence`` times the interquartile range beyond the quartiles), so a few wild samples
     cannot stretch it; samples beyond it are handled by the layer's linear extension.
     ``fence=None`` spans every sample, as pykan's ``update_grid_from_samples`` does.
+    ``floor``: no input's grid spans less than this share of the widest input's
+    (:func:`kanlab.nn._grid_points.widen_narrow_rows`); :func:`update_grid` gives it to the
+    hidden layers.
     ``grid_eps`` (the share of uniform spacing in the new grid points) defaults to the
     layer's own (:attr:`KANLayer.grid_eps`), else 1.0 (uniform between the extremes).
     Inputs whose samples are all equal (or whose range overflows the dtype) keep
@@ -78,6 +83,8 @@ def update_layer_grid(layer: KANLayer, x: Tensor, grid_eps: float | None = None,
     check_grid_eps(grid_eps)
     k, grid = layer.k, layer.grid
     points = grid_points_from_samples(x, grid, grid_eps, fence)  # (in, G + 1)
+    if floor is not None:
+        points = widen_narrow_rows(points, floor)
     if move != 1.0:
         points = move * points + (1 - move) * layer.knots[:, k:k + grid + 1]
     degenerate = ~torch.isfinite(extend_points(points, k)).all(-1)  # NaN rows, overflowing knots
@@ -163,7 +170,7 @@ def _restore(model, saved: list[dict]) -> None:
 @torch.no_grad()
 def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = None,
                 max_change: float | None = None, carry: bool = False,
-                fence: float | None = OUTLIER_FENCE) -> None:
+                fence: float | None = OUTLIER_FENCE, floor: float | None = None) -> None:
     """Update the grid of every layer in turn, feeding each the updated previous layer.
 
     ``grid_eps``: the share of uniform spacing in the new grid points (1: uniform, 0: the
@@ -191,6 +198,12 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = Non
     ``fence``: every layer's grid spans its samples inside Tukey's fences
     (:func:`update_layer_grid`); ``None`` spans every sample.
 
+    ``floor``: in every layer above the first, no input's grid spans less than this share of
+    the widest input's of that layer (:func:`update_layer_grid`).  A hidden node the
+    sparsity penalty has faded then keeps splines of moderate slope out of it, and the fit
+    can grow it back or leave it; ``None`` lets its grid shrink with its values.  The
+    inputs' own grids are never widened: their units are the data's.
+
     All or nothing: if a layer raises (bad samples, a hidden layer that
     overflows), every layer is restored before the error propagates.
     """
@@ -210,6 +223,10 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = Non
                               or not 0.0 <= float(fence) < math.inf):
         raise ValueError(f"fence (the model's grid_fence) must be a finite number >= 0 or "
                          f"None (every sample), got {fence!r}")
+    if floor is not None and (isinstance(floor, bool) or not isinstance(floor, numbers.Real)
+                              or not 0.0 <= float(floor) <= 1.0):
+        raise ValueError(f"floor (the model's grid_floor) must be a number in [0, 1] or None, "
+                         f"got {floor!r}")
     check_solver_dtype(model.layers[0].knots.dtype, "update_grid")
     rows = x.shape[0] if isinstance(x, Tensor) and x.dim() == 2 else 1
     cost = sum(update_grid_flops(layer.in_features, layer.grid, layer.k, rows)
@@ -231,6 +248,8 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = Non
             extra = {} if move == 1.0 else {"move": move}
             if carry and l > 0:
                 extra["x_before"] = carried[l]
+            if floor is not None and l > 0:
+                extra["floor"] = float(floor)
             update_layer_grid(model.layers[l], h, per_layer[l], fence=fence, **extra)
         # the next layer's inputs include symbolic edges and multiplication nodes
         written_inputs(model, x, visit)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["grid_points_from_samples", "inlier_span", "too_narrow", "OUTLIER_FENCE", "MIN_GAP"]
+__all__ = ["grid_points_from_samples", "inlier_span", "too_narrow", "widen_narrow_rows",
+           "OUTLIER_FENCE", "MIN_GAP"]
 
 # Tukey's "far out" fences: samples beyond q1 - 3·IQR or q3 + 3·IQR do not
 # stretch the grid.  No sample of a uniform or Gaussian batch is that far out
@@ -115,3 +116,26 @@ def too_narrow(points: Tensor, k: int) -> Tensor:
     h = (points[:, -1] - points[:, 0]) / (points.shape[-1] - 1)
     scale = torch.maximum(points[:, 0].abs(), points[:, -1].abs())
     return (h < info.max ** (-1.0 / (k + 1))) | (h < 64 * info.eps * scale)
+
+
+def widen_narrow_rows(points: Tensor, floor: float) -> Tensor:
+    """Grid points ``(F, G + 1)`` whose rows span at least ``floor`` times the widest row.
+
+    A narrower row (a hidden node the penalty is fading: its samples cover 1e-5 of its
+    neighbours' range) becomes a uniform grid of that width centred on its own span.  Its
+    splines stay where its samples are, but are no longer squeezed onto a sliver, where their
+    slope (values of order one over a width of 1e-5) makes the layers below stiff for any
+    optimiser.  NaN rows (constant samples) are left for the caller and do not count.
+    """
+    span = points[:, -1] - points[:, 0]  # (F,)
+    finite = torch.isfinite(span)
+    if not 0.0 < floor or not bool(finite.any()):
+        return points
+    need = floor * span[finite].max()
+    narrow = finite & (span < need)
+    if not bool(narrow.any()):
+        return points
+    grid = points.shape[-1] - 1
+    centre = 0.5 * (points[:, :1] + points[:, -1:])  # (F, 1)
+    offsets = torch.linspace(-0.5, 0.5, grid + 1, dtype=points.dtype, device=points.device)
+    return torch.where(narrow[:, None], centre + need * offsets, points)

@@ -29,9 +29,11 @@ class KANMethods:
                     max_change: float | None = None, carry: bool = False) -> None:
         """Move every layer's knots toward the samples ``x`` and keep the function
         (``max_change``, ``carry``: see :func:`kanlab.nn.update_grid`); the grids span the
-        samples inside the model's :attr:`grid_fence`.  ``grid_eps`` None: every layer's
-        own (:attr:`KANLayer.grid_eps`), else the model's."""
-        _grid.update_grid(self, x, grid_eps, max_change, carry, fence=self.grid_fence)
+        samples inside the model's :attr:`grid_fence`, the hidden ones at least the model's
+        :attr:`grid_floor` of their layer's widest.  ``grid_eps`` None: every layer's own
+        (:attr:`KANLayer.grid_eps`), else the model's."""
+        _grid.update_grid(self, x, grid_eps, max_change, carry, fence=self.grid_fence,
+                          floor=self.grid_floor)
 
     def refine(self, new_grid: int) -> "KAN":
         """A copy on ``new_grid`` intervals computing the same function (see :func:`kanlab.nn.refine`)."""

@@ -121,6 +121,11 @@ class KAN(KANMethods, ExplainedAttributes, NotScriptable, Stamped, nn.Module):
         cannot stretch a grid; ``None`` spans every sample (pykan's rule, and
         :class:`kanlab.pykan.KAN`'s).  A subclass may set its own (a value set on
         one model travels with ``copy.deepcopy`` and pickling, not ``state_dict``).
+    grid_floor : float or None
+        A class attribute, like ``grid_fence``: :meth:`update_grid` gives no hidden input a
+        grid narrower than this share of its layer's widest (:func:`kanlab.nn.update_grid`'s
+        ``floor``), so a node the sparsity penalty fades keeps splines of moderate slope;
+        ``None`` lets its grid shrink with its values.
 
     Shape
     -----
@@ -137,9 +142,11 @@ class KAN(KANMethods, ExplainedAttributes, NotScriptable, Stamped, nn.Module):
     # the default data of the analyses, replaced by every forward pass of pykan's model
     # (kanlab.pykan's save_act), and the grid update's fence: no plan reads them, so setting
     # them keeps the fused plan
-    UNPLANNED = frozenset({"reference_input", "grid_fence"})
+    UNPLANNED = frozenset({"reference_input", "grid_fence", "grid_floor"})
     # Tukey's fences of update_grid's span (see Attributes); None: every sample
     grid_fence: float | None = OUTLIER_FENCE
+    # the narrowest hidden grid, as a share of its layer's widest (see Attributes)
+    grid_floor: float | None = None
 
     def __init__(self, width: Sequence, grid: int = 5, k: int = 3, seed: int = 0,
                  base_fun="silu", grid_range=(-1.0, 1.0), grid_eps: float = 1.0,

@@ -123,6 +123,13 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
     # cell 9's training loss at ×1.28 of the notebook's, ×1.07 spanning every sample
     # (docs/pykan_notebook_runs.md, fence)
     grid_fence = None
+    # a hidden node faded by the penalty keeps a grid of at least 1% of its layer's widest:
+    # API_12's λ = 0.01 fit leaves one live hidden node of five, the other four's grids
+    # shrank to 2e-5-1e-3 of its width, and the next unpenalised L-BFGS steps crawled along
+    # the splines out of them (cell 13 0.0353 -> 0.0185, the notebook 0.0206); hellokan's
+    # λ = 1e-3 recipe then gives the formula on 11 of 11 seeds (9 before), pruned to [2, 1, 1]
+    # on 8 (6 before; docs/pykan_notebook_runs.md, floor)
+    grid_floor = 0.01
 
     def __init__(self, width=None, grid=3, k=3, mult_arity=2, noise_scale=0.3,
                  scale_base_mu=0.0, scale_base_sigma=1.0, base_fun="silu", symbolic_enabled=True,
