@@ -24,7 +24,8 @@ import sympy
 
 from kanlab.pykan._model import MultKAN
 
-__all__ = ["kanpiler", "expr2kan", "sf2kan", "next_nontrivial_operation", "MultKAN"]  # MultKAN: pykan's module imports it
+# MultKAN: pykan's module imports it
+__all__ = ["kanpiler", "expr2kan", "sf2kan", "next_nontrivial_operation", "MultKAN"]
 
 _FUNCS = {sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.exp: "exp",
           sympy.log: "log", sympy.tanh: "tanh", sympy.sinh: "sinh", sympy.cosh: "cosh",

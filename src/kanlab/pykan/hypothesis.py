@@ -208,8 +208,8 @@ def _parts(molecule: list, below: list) -> list:
 
 
 def _join(model, x, parts, sep_th, last: bool) -> str:
-    """The property of a group of ``parts`` (:func:`get_tree_node`): a product wins over a
-    sum, either over general separability, which needs only the ratio of gradients."""
+    """The property of a group of ``parts`` (:func:`get_tree_node`), in pykan's order of
+    precedence: on the last level a product, then a sum; then general separability."""
     if last and bool(test_separability(model, x, parts, mode="mul", threshold=sep_th)):
         return "Mul"
     if last and bool(test_separability(model, x, parts, mode="add", threshold=sep_th)):
