@@ -126,14 +126,20 @@ class MLP(nn.Module):
                 self.acts_scale.append(x.std(dim=0))
         return x
 
-    def get_act(self, x=None) -> None:
-        """Run a forward pass that keeps the activations (on ``x``, a dataset or the last input)."""
+    def _inputs(self, x, caller: str) -> torch.Tensor:
+        """``x``, a dataset's training inputs, or (``None``) the last input the model saw."""
         if isinstance(x, dict):
             x = x["train_input"]
         if x is None:
             if self.cache_data is None:
-                raise ValueError("get_act needs inputs: pass x (or a dataset) or run the model first")
+                raise ValueError(f"{caller} needs inputs: pass x (or a dataset) or run the model "
+                                 "first")
             x = self.cache_data
+        return x
+
+    def get_act(self, x=None) -> None:
+        """Run a forward pass that keeps the activations (on ``x``, a dataset or the last input)."""
+        x = self._inputs(x, "get_act")
         keep, self.save_act = self.save_act, True
         try:
             self.forward(x)
@@ -257,11 +263,5 @@ class MLP(nn.Module):
         dataset; default: the last input).  pykan's raises NameError (``plot_tree`` is not
         imported in its module)."""
         from kanlab.pykan.hypothesis import plot_tree
-        if isinstance(x, dict):
-            x = x["train_input"]
-        if x is None:
-            if self.cache_data is None:
-                raise ValueError("tree needs inputs: pass x (or a dataset) or run the model first")
-            x = self.cache_data
-        plot_tree(self, x, in_var=in_var, style=style, sym_th=sym_th, sep_th=sep_th,
+        plot_tree(self, self._inputs(x, "tree"), in_var=in_var, style=style, sym_th=sym_th, sep_th=sep_th,
                   skip_sep_test=skip_sep_test, verbose=verbose)
