@@ -140,12 +140,10 @@ class KAN(KANMethods, ExplainedAttributes, NotScriptable, Stamped, nn.Module):
     """
 
     # the default data of the analyses, replaced by every forward pass of pykan's model
-    # (kanlab.pykan's save_act), and the grid update's fence: no plan reads them, so setting
-    # them keeps the fused plan
+    # (kanlab.pykan's save_act), and the grid update's fence and floor (see Attributes): no
+    # plan reads them, so setting them keeps the fused plan
     UNPLANNED = frozenset({"reference_input", "grid_fence", "grid_floor"})
-    # Tukey's fences of update_grid's span (see Attributes); None: every sample
     grid_fence: float | None = OUTLIER_FENCE
-    # the narrowest hidden grid, as a share of its layer's widest (see Attributes)
     grid_floor: float | None = None
 
     def __init__(self, width: Sequence, grid: int = 5, k: int = 3, seed: int = 0,

@@ -263,5 +263,5 @@ class MLP(nn.Module):
         dataset; default: the last input).  pykan's raises NameError (``plot_tree`` is not
         imported in its module)."""
         from kanlab.pykan.hypothesis import plot_tree
-        plot_tree(self, self._inputs(x, "tree"), in_var=in_var, style=style, sym_th=sym_th, sep_th=sep_th,
-                  skip_sep_test=skip_sep_test, verbose=verbose)
+        plot_tree(self, self._inputs(x, "tree"), in_var=in_var, style=style, sym_th=sym_th,
+                  sep_th=sep_th, skip_sep_test=skip_sep_test, verbose=verbose)
