@@ -18,6 +18,7 @@ EXEMPT = {
     "kanlab.pykan._layer_assign:assign_symbolic": "runs only inside LayerViews.__setitem__'s edit",
     "kanlab.pykan._symbolic_front:as_selecting_mask": "runs inside assign_symbolic, or loading",
     "kanlab.pykan._symbolic_rows:_write": "runs only inside EdgeRow.__setitem__'s edit",
+    "kanlab.pykan._gauge:_balance_level": "runs only inside balance_symbolic_nodes's edit",
     "kanlab.pykan._views:sparse_mask": "a new tensor named mask",
     "kanlab.plotting._edge_in_use:plot_edge_in_use": "a deep copy of one layer, for a figure",
     "kanlab.train._label_scale:LabelScale.fold_into": "the last layer's c, d: the records "

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from kanlab.nn._symbolic_edges import NO_FUNCTION, SymbolicEdges
+from kanlab.pykan._fit_params import A_RANGE as _A_RANGE
 from kanlab.pykan._legacy import available_device
 from kanlab.pykan._symbolic_rows import rows
 from kanlab.pykan._views import SymbolicView
@@ -136,7 +137,7 @@ class Symbolic_KANLayer(SymbolicEdges, metaclass=ABCMeta):
         return int(i), int(j)
 
     @torch.no_grad()
-    def fix_symbolic(self, i, j, fun_name, x=None, y=None, random=False, a_range=(-10, 10),
+    def fix_symbolic(self, i, j, fun_name, x=None, y=None, random=False, a_range=_A_RANGE,
                      b_range=(-10, 10), verbose=True):
         """Set edge ``i -> j`` to ``fun_name`` (a name of ``SYMBOLIC_LIB`` or a torch
         function, then named ``'anonymous'``).  Without ``x`` and ``y`` its ``(a, b, c, d)``

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from kanlab import symbolic as _sym
+from kanlab.pykan._gauge import balance_symbolic_nodes
 from kanlab.pykan._ranking import PykanChoice, pykan_complexity, pykan_losses, pykan_order
 from kanlab.pykan._symbolic_library import SYMBOLIC_LIB
 from kanlab.pykan._symbolic_names import _lib, _name
@@ -42,6 +43,7 @@ def fix_symbolic(model, l, i, j, fun_name, fit_params_bool, a_range, b_range, ve
     xi, yi = _sym.edge_samples(model, l, i, j, model._data(None))
     params, r2 = fit_edge(xi, yi, candidate, a_range=a_range, b_range=b_range)
     _sym.fix_symbolic(model, l, i, j, candidate, fit_params=False, params=params)
+    _balance(model, a_range, {(l, i), (l + 1, j)})  # the nodes the edge reads and writes
     if verbose:
         print(f"r2 is {r2}")
         if r2 < 0.9:
@@ -88,6 +90,7 @@ def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_thres
         records += _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
                                       x=model._data(None), a_range=a_range, b_range=b_range,
                                       choose=choose)
+    _balance(model, a_range)
     if verbose:
         for r in sorted(records, key=lambda r: (r["l"], r["i"], r["j"])):
             if r["name"] is None:
@@ -97,6 +100,14 @@ def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_thres
                 print(f"fixing ({r['l']},{r['i']},{r['j']}) with 0")
             else:
                 print(f"fixing ({r['l']},{r['i']},{r['j']}) with {r['name']}, r2={r['r2']}")
+
+
+def _balance(model, a_range, nodes=None) -> None:
+    """Under the default ``a_range`` (pykan's bound, widened on narrow inputs), a hidden node
+    whose readers' ``a`` went beyond the bound gets its scale back from them
+    (:mod:`kanlab.pykan._gauge`); a bound the user gave needs none."""
+    if isinstance(a_range, _sym.ScaledRange):
+        balance_symbolic_nodes(model, max(abs(float(v)) for v in a_range), nodes)
 
 
 @torch.no_grad()

@@ -2,6 +2,8 @@
 translated onto :mod:`kanlab.pykan._symbolic`, and a version saved after each change."""
 from __future__ import annotations
 
+from kanlab.pykan._fit_params import A_RANGE as _A_RANGE
+
 __all__ = ["SymbolicMethods"]
 
 
@@ -10,7 +12,7 @@ class SymbolicMethods:
     their kin, as pykan calls them; mixed into :class:`kanlab.pykan.KAN` before kanlab's
     own network class, whose ``unfix_symbolic`` they extend."""
 
-    def fix_symbolic(self, l, i, j, fun_name, fit_params_bool=True, a_range=(-10, 10),
+    def fix_symbolic(self, l, i, j, fun_name, fit_params_bool=True, a_range=_A_RANGE,
                      b_range=(-10, 10), verbose=True, random=False, log_history=True):
         from kanlab.pykan._symbolic import fix_symbolic
         r2 = fix_symbolic(self, int(l), int(i), int(j), fun_name, fit_params_bool, a_range,
@@ -32,13 +34,13 @@ class SymbolicMethods:
                 for j in range(layer.out_features):
                     self.unfix_symbolic(l, i, j, log_history)
 
-    def suggest_symbolic(self, l, i, j, a_range=(-10, 10), b_range=(-10, 10), lib=None, topk=5,
+    def suggest_symbolic(self, l, i, j, a_range=_A_RANGE, b_range=(-10, 10), lib=None, topk=5,
                          verbose=True, r2_loss_fun=None, c_loss_fun=None, weight_simple=0.8):
         from kanlab.pykan._symbolic import suggest_symbolic
         return suggest_symbolic(self, int(l), int(i), int(j), a_range, b_range, lib, int(topk),
                                 verbose, weight_simple, r2_loss_fun, c_loss_fun)
 
-    def auto_symbolic(self, a_range=(-10, 10), b_range=(-10, 10), lib=None, verbose=1,
+    def auto_symbolic(self, a_range=_A_RANGE, b_range=(-10, 10), lib=None, verbose=1,
                       weight_simple=0.8, r2_threshold=0.0):
         from kanlab.pykan._symbolic import auto_symbolic
         auto_symbolic(self, a_range, b_range, lib, verbose, weight_simple, r2_threshold)

@@ -14,6 +14,7 @@ import torch
 
 from kanlab._validation import check_int
 from kanlab.pykan._args import as_tensor_in_place as _in_place
+from kanlab.pykan._fit_params import A_RANGE as _A_RANGE
 from kanlab.pykan._legacy import available_device, seed_globals
 from kanlab.pykan._symbolic import column_function, ex_round
 from kanlab.pykan._symbolic_library import SYMBOLIC_LIB, add_symbolic
@@ -185,7 +186,7 @@ def batch_hessian(model, x, create_graph=False):
     return batch_jacobian(jac, x, create_graph=create_graph, mode="vector")
 
 
-def fit_params(x, y, fun, a_range=(-10, 10), b_range=(-10, 10), grid_number=101, iteration=3,
+def fit_params(x, y, fun, a_range=_A_RANGE, b_range=(-10, 10), grid_number=101, iteration=3,
                verbose=True, device="cpu"):
     """Fit ``y ≈ c·fun(a·x + b) + d``: ``(tensor([a, b, c, d]), r2)``, printing r2 if ``verbose``.
 

@@ -27,7 +27,7 @@ from torch import Tensor
 
 from kanlab.symbolic._library import Candidate
 
-__all__ = ["Box", "Projector", "make_box"]
+__all__ = ["Box", "Projector", "ScaledRange", "make_box"]
 
 _SLACK = 1e-12  # relative: conversions between units round
 
@@ -46,8 +46,38 @@ def _interval(value, name: str) -> tuple[float, float] | None:
     return lo, hi
 
 
-def make_box(a_range=None, b_range=None) -> "Box | None":
-    """A :class:`Box` from two optional ``(low, high)`` pairs; None when both are None."""
+class ScaledRange(tuple):
+    """A bound ``(low, high)`` on ``a`` stated for inputs that span ``[-1, 1]``.
+
+    On inputs confined to ``max|x| = s < 1`` (a hidden node's narrow range) it stands for
+    ``(low / s, high / s)``, so that ``a·x`` reaches the arguments it would reach on
+    ``[-1, 1]``: a fixed ``(-10, 10)`` leaves ``tanh`` on ``x ∈ [-0.07, 0.03]`` nearly
+    straight, and the fit then picks the wrong shape.  The factor ``1 / s`` is capped at
+    :attr:`MAX_SCALE` (inputs that barely move carry no shape to fit).  As a tuple it is the
+    pair itself (``ScaledRange(-10, 10) == (-10, 10)``).
+    """
+
+    MAX_SCALE = 100.0
+
+    def __new__(cls, low, high):
+        return super().__new__(cls, (low, high))
+
+    def for_inputs(self, x: Tensor | None) -> tuple:
+        """The bound on inputs ``x``: the pair scaled by ``1 / max|x|`` when that is under 1."""
+        if x is None or x.numel() == 0:
+            return tuple(self)
+        s = float(x.detach().abs().max())
+        if not (math.isfinite(s) and 0.0 < s < 1.0):
+            return tuple(self)
+        scale = min(1.0 / s, self.MAX_SCALE)
+        return tuple(float(v) * scale for v in self)
+
+
+def make_box(a_range=None, b_range=None, x: Tensor | None = None) -> "Box | None":
+    """A :class:`Box` from two optional ``(low, high)`` pairs; None when both are None.
+    ``x``: the inputs, which a :class:`ScaledRange` ``a_range`` is scaled for."""
+    if isinstance(a_range, ScaledRange):
+        a_range = a_range.for_inputs(x)
     a, b = _interval(a_range, "a_range"), _interval(b_range, "b_range")
     if a is None and b is None:
         return None

@@ -299,7 +299,8 @@ def fit_candidate(x: Any, y: Any, candidate: Candidate | str, *,
         interval, in the data's units (:mod:`kanlab.symbolic._box`: an equivalent
         ``(a, b)`` of the same function is used where the candidate has one, e.g.
         ``(−a, −b)`` for ``sin``'s phase or any scale for powers; otherwise the best
-        fit inside the bounds).
+        fit inside the bounds); ``a_range`` may be a :class:`~kanlab.symbolic.ScaledRange`,
+        a bound for inputs on ``[-1, 1]`` that widens on narrower ones.
 
     Returns
     -------
@@ -316,8 +317,8 @@ def fit_candidate(x: Any, y: Any, candidate: Candidate | str, *,
         candidate = resolve_library([candidate])[candidate]
     if not isinstance(candidate, Candidate):
         raise TypeError(f"candidate must be a Candidate or a name, got {type(candidate).__name__}")
-    box = make_box(a_range, b_range)
     data = _prepare(x, y)
+    box = make_box(a_range, b_range, data.x)
     fit = _fit_all([candidate], data, r2_threshold, complexity_weight, n_starts, max_iter,
                    box)[0]
     if fit is None:
@@ -365,9 +366,9 @@ def suggest(x: Any, y: Any, lib=None, topk: int | None = 5, *,
     _check_options(r2_threshold, complexity_weight, n_starts, max_iter)
     if topk is not None:
         topk = check_int(topk, "topk", low=1)
-    box = make_box(a_range, b_range)
     candidates = resolve_library(lib)
     data = _prepare(x, y)
+    box = make_box(a_range, b_range, data.x)
     fit = _fit_first if topk == 1 else _fit_all
     fits = fit(list(candidates.values()), data, r2_threshold, complexity_weight, n_starts,
                max_iter, box)

@@ -46,6 +46,11 @@ class FitConfig:
     # False runs every step even when full-batch L-BFGS can no longer lower the loss
     # (pykan's behaviour: one history entry per step)
     stop_when_converged: bool = True
+    # True: a full-batch Adam fit returns the parameters with the lowest training objective
+    # it met since the last grid update, when they are lower than where its last step ended
+    # (near an exact minimum Adam's steps spike the loss; kanlab.train._best_iterate).  The
+    # last history row is theirs; History.best_after says which.  False: the last step's.
+    keep_best: bool = True
     # a grid update that would move the network's outputs by more than this share of their
     # spread (a jolt that throws a deep network off) is damped, or skipped
     # (kanlab.nn.update_grid); None (the default, the native API's behaviour): always move.
@@ -217,6 +222,8 @@ class FitConfig:
                                                     low_open=True)
         if not isinstance(self.stop_when_converged, bool):
             raise TypeError("stop_when_converged must be a bool")
+        if not isinstance(self.keep_best, bool):
+            raise TypeError(f"keep_best must be a bool, got {type(self.keep_best).__name__}")
         if self.grid_max_change is not None and not (
                 isinstance(self.grid_max_change, (int, float)) and self.grid_max_change >= 0):
             raise ValueError(f"grid_max_change must be None or a number >= 0, "

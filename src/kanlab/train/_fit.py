@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from kanlab.nn._symbolic_offsets import restore_symbolic_offsets, settle_symbolic_offsets
+from kanlab.train._best_iterate import BestIterate
 from kanlab.train._config import FitConfig
 from kanlab.train._continuation_choice import (choose_continuation, continuations,
                                                   set_continuations)
@@ -137,6 +138,8 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
     optimizer = _make_optimizer(model, cfg)
     # good: parameters whose loss was evaluated finite; before: those the current step starts from
     good, before, verified = snapshot(model), None, False
+    # the lowest objective a full-batch Adam fit met (kanlab.train._best_iterate)
+    best = BestIterate(cfg.keep_best and cfg.opt == "Adam" and batch == n_train and not sync)
     reg_value = 0.0
     cache = MagnitudeCache()  # the first layer's features while the data and knots stay
     # a plain network's regularised loss and gradient in one pass, without autograd
@@ -211,6 +214,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                 model.update_grid(xb, max_change=cfg.grid_max_change, carry=cfg.grid_carry)
             history.grid_update_steps.append(step)
             precision.forget()
+            best.forget()
             moved = knots is None or not knot_move(knots, model) <= cfg.keep_memory_below
             if moved and live_splines(model):  # curvature pairs refer to old knots
                 optimizer = _make_optimizer(model, cfg)
@@ -309,6 +313,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             loss = optimizer.step(closure)  # the loss at `before`, the step's starting point
         if math.isfinite(loss):
             good, before, verified = before, good, True
+            best.offer(loss, good, step)  # the objective at the step's starting point
         finite = math.isfinite(loss) and all_finite(model.parameters())
         if not finite:
             nonfinite_stop(model, good, verified, history, step, cfg, start)
@@ -324,6 +329,9 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
                      and batch == n_train and not (
             cfg.update_grid and step + 1 < cfg.stop_grid_update_step))
         last = step + 1 == cfg.steps
+        if last and (best_step := best.restore(
+                model, lambda: objective(model, x_fit, y_fit, cfg))) is not None:
+            history.best_after = best_step
         evaluate = (step + 1) % cfg.eval_every == 0 or last or converged
         if precision.wide and (last or converged):  # its own dtype for what is reported
             precision.settle()

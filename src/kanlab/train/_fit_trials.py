@@ -75,7 +75,7 @@ def run_trial(train: Callable, objective: Callable, model, x: Tensor, y: Tensor,
                                 choose_first_grid_update=False, choose_continuation=None,
                                 choose_continuation_decisive=None,
                                 choose_continuation_far=None,
-                                retry_trapped=0)
+                                retry_trapped=0, keep_best=False)
     n_values = sum(p.numel() for p in model.parameters()) * steps
     recorder = Recorder() if record and n_values <= RECORD_LIMIT else None
     dtype = model.dtype

@@ -28,6 +28,10 @@ class History:
         ``None``, or the step after which the fit went on from a fresh draw whose first
         interval ended clearly lower than its own trapped one (``FitConfig.retry_trapped``);
         the rows up to it are the fit's own draw's.
+    best_after
+        ``None``, or the number of steps after which the fit met the parameters it returned:
+        a full-batch Adam fit hands back its lowest training objective when its last step
+        ended higher (``FitConfig.keep_best``); the last row is theirs.
     wall_time
         seconds spent in ``fit``.
     status
@@ -45,6 +49,7 @@ class History:
     grid_update_steps: list[int] = field(default_factory=list)
     continuation_layers: list[int] = field(default_factory=list)
     restarted_at: int | None = None
+    best_after: int | None = None
     wall_time: float = 0.0
     status: str = "completed"
     stopped_at: int | None = None

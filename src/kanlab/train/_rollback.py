@@ -8,7 +8,8 @@ import warnings
 
 import torch
 
-__all__ = ["NonFiniteLossError", "snapshot", "all_finite", "nonfinite_stop", "copy_state"]
+__all__ = ["NonFiniteLossError", "snapshot", "copy_into", "all_finite", "nonfinite_stop",
+           "copy_state"]
 
 
 class NonFiniteLossError(RuntimeError):
@@ -21,7 +22,12 @@ def snapshot(model, into: dict | None = None) -> dict:
     Reusing the buffers makes the per-step snapshot a plain memory copy, with no
     allocation; new buffers are made only when the state's keys or shapes change.
     """
-    state = model.state_dict()
+    return copy_into(model.state_dict(), into)
+
+
+def copy_into(state: dict, into: dict | None = None) -> dict:
+    """A detached copy of ``state`` (a ``state_dict``) in ``into``'s buffers when they fit
+    (its keys, shapes, dtypes and devices), else in new ones (:func:`copy_state`)."""
     fits = isinstance(into, OrderedDict) and into.keys() == state.keys() and all(
         into[k].shape == v.shape and into[k].dtype == v.dtype and into[k].device == v.device
         for k, v in state.items())
