@@ -130,15 +130,15 @@ def test_fit_with_pred_fn_learns_a_conserved_quantity(tmp_path, monkeypatch):
 def test_reg_is_the_fit_penalty_on_the_last_input(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     from kanlab.pykan import KAN
-    from kanlab.pykan._fit import _reg
+    from kanlab.pykan._fit import _pred_and_reg
     from kanlab.pykan._fit_settings import NATIVE_METRIC
     model = KAN(width=[2, 3, 1], seed=0, auto_save=False)
     x = _x(100, 2).float()
     model(x)
     value = model.reg("edge_forward_spline_n", 1.0, 2.0, 0.0, 0.0)
     assert value.requires_grad
-    assert float(value) == pytest.approx(_reg(model, x, 1.0, 2.0, NATIVE_METRIC["edge_forward_spline_n"]),
-                                         rel=1e-5)
+    shown = _pred_and_reg(model, x, 1.0, 2.0, NATIVE_METRIC["edge_forward_spline_n"])[1]
+    assert float(value) == pytest.approx(shown, rel=1e-5)
     value.backward()
     assert any(p.grad is not None and float(p.grad.abs().sum()) > 0 for p in model.parameters())
     with_coef = model.reg(lamb_l1=1.0, entropy_offset=1e-4, lamb_coef=1.0)

@@ -5,8 +5,6 @@ intervals is :mod:`kanlab.nn._refine`.  Liu et al. (2024), §2.4.
 """
 from __future__ import annotations
 
-import math
-import numbers
 import warnings
 from collections.abc import Sequence
 
@@ -20,7 +18,7 @@ from kanlab.nn._layer import KANLayer
 from kanlab.nn._saved_grid_eps import check_grid_eps
 from kanlab.nn._symbolic_offsets import written_inputs
 from kanlab.splines._bspline import extend_points
-from kanlab._validation import NonFiniteError, check_samples, check_solver_dtype
+from kanlab._validation import NonFiniteError, check_float, check_samples, check_solver_dtype
 
 __all__ = ["update_layer_grid", "update_grid", "update_grid_flops", "MAX_UPDATE_FLOPS", "MOVES",
            "output_change"]
@@ -219,14 +217,10 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = Non
                          f"{len(per_layer)}")
     for eps in per_layer:
         check_grid_eps(eps)
-    if fence is not None and (isinstance(fence, bool) or not isinstance(fence, numbers.Real)
-                              or not 0.0 <= float(fence) < math.inf):
-        raise ValueError(f"fence (the model's grid_fence) must be a finite number >= 0 or "
-                         f"None (every sample), got {fence!r}")
-    if floor is not None and (isinstance(floor, bool) or not isinstance(floor, numbers.Real)
-                              or not 0.0 <= float(floor) <= 1.0):
-        raise ValueError(f"floor (the model's grid_floor) must be a number in [0, 1] or None, "
-                         f"got {floor!r}")
+    if fence is not None:  # None: every sample
+        check_float(fence, "fence (the model's grid_fence)", low=0.0)
+    if floor is not None:  # None: no floor
+        check_float(floor, "floor (the model's grid_floor)", low=0.0, high=1.0)
     check_solver_dtype(model.layers[0].knots.dtype, "update_grid")
     rows = x.shape[0] if isinstance(x, Tensor) and x.dim() == 2 else 1
     cost = sum(update_grid_flops(layer.in_features, layer.grid, layer.k, rows)

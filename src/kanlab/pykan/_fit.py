@@ -85,12 +85,6 @@ def _library_forward(model) -> bool:
     return getattr(type(model), "forward", None) in (KAN.forward, NativeKAN.forward)
 
 
-def _reg(model, x, lamb_l1: float, lamb_entropy: float, metric: str) -> float:
-    """pykan's displayed ``reg`` (:func:`_pred_and_reg`)."""
-    return _pred_and_reg(model, x, lamb_l1, lamb_entropy, metric)[1]
-
-
-
 def _through_pred_fn(model, dataset, pred_fn, data_loss, extra, batch):
     """pykan's ``pred_fn(model, x)``: the loss compares ``pred_fn``'s output, not ``model(x)``,
     with the labels (e.g. a normalised gradient against a flow field).  kanlab's fit hands the
