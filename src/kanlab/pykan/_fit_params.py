@@ -25,7 +25,7 @@ __all__ = ["fit_edge", "A_RANGE"]
 # Example_10 the fixed bound left tanh on its hidden range [-0.07, 0.03] nearly straight
 # (R² 0.95, gaussian ranked first), and the fitted start of the notebook's Adam fit (cell 16)
 # then crawled: 2000 steps ended at 6.7e-3 / 2.6e-5 / 6e-7 on three draws, against the
-# notebook's 2e-6 (docs/pykan_notebook_runs.md, arange).  A bound the user passes is kept.
+# notebook's 2e-6 (docs/pykan_notebook_runs.md, a_range).  A bound the user passes is kept.
 A_RANGE = ScaledRange(-10, 10)
 
 
