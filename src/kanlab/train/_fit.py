@@ -86,6 +86,11 @@ def fit(model, dataset: dict, cfg: FitConfig | None = None) -> History:
     with the same dataset and the ranks share out each batch; see
     :mod:`kanlab.train._distributed`.  ``callback`` runs on every rank.
 
+    With ``keep_best=True`` (the default) a full-batch Adam fit returns the
+    parameters with the lowest training objective it met since the last grid
+    update when its last step ended higher (``History.best_after``; see
+    :mod:`kanlab.train._best_iterate`).
+
     With ``float64_when_stalled=True`` a float32 model trains in float64 from
     the first full-batch L-BFGS step that fails to lower the loss (see
     :mod:`kanlab.train._precision`); the callback and the history see it in
