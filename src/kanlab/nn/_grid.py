@@ -218,9 +218,9 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = Non
     for eps in per_layer:
         check_grid_eps(eps)
     if fence is not None:  # None: every sample
-        check_float(fence, "fence (the model's grid_fence)", low=0.0)
+        fence = check_float(fence, "fence (the model's grid_fence)", low=0.0)
     if floor is not None:  # None: no floor
-        check_float(floor, "floor (the model's grid_floor)", low=0.0, high=1.0)
+        floor = check_float(floor, "floor (the model's grid_floor)", low=0.0, high=1.0)
     check_solver_dtype(model.layers[0].knots.dtype, "update_grid")
     rows = x.shape[0] if isinstance(x, Tensor) and x.dim() == 2 else 1
     cost = sum(update_grid_flops(layer.in_features, layer.grid, layer.k, rows)
@@ -243,7 +243,7 @@ def update_grid(model, x: Tensor, grid_eps: float | Sequence[float] | None = Non
             if carry and l > 0:
                 extra["x_before"] = carried[l]
             if floor is not None and l > 0:
-                extra["floor"] = float(floor)
+                extra["floor"] = floor
             update_layer_grid(model.layers[l], h, per_layer[l], fence=fence, **extra)
         # the next layer's inputs include symbolic edges and multiplication nodes
         written_inputs(model, x, visit)

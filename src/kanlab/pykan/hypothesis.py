@@ -236,14 +236,18 @@ def plot_tree(model, x, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
     pos = {i: (order.index(i) + 0.5) / n for i in range(n)}
     fig, ax = plt.subplots(figsize=(max(4, n), 1.2 * len(levels)))
     centre = {}
+
+    def box(xs, depth, half):  # round the inputs at xs, at height depth ± half
+        ax.add_patch(plt.Rectangle((min(xs) - 0.4 / n, depth - half),
+                                   max(xs) - min(xs) + 0.8 / n, 2 * half, fill=False))
+
     for depth, groups in enumerate(levels):
         for index, g in enumerate(groups):
             xs = [pos[i] for i in g]
             c = sum(xs) / len(xs)
             prop = properties[depth - 1][index] if depth else "Id"
             if style == "box" and depth:
-                ax.add_patch(plt.Rectangle((min(xs) - 0.4 / n, depth - 0.3), max(xs) - min(xs)
-                                           + 0.8 / n, 0.6, fill=False))
+                box(xs, depth, 0.3)
                 ax.text(c, depth, prop, ha="center", va="center", fontsize=12)
             elif style == "tree":
                 ax.scatter([c], [depth], color="black", s=30)
@@ -255,8 +259,7 @@ def plot_tree(model, x, in_var=None, style="tree", sym_th=1e-3, sep_th=1e-1,
                     ax.text(c, depth + 0.25, "+" if prop == "Add" else "\u00d7", ha="center",
                             va="center", color="red", fontsize=20)
                 elif prop == "" and depth:
-                    ax.add_patch(plt.Rectangle((min(xs) - 0.4 / n, depth - 0.2), max(xs)
-                                               - min(xs) + 0.8 / n, 0.4, fill=False))
+                    box(xs, depth, 0.2)
             centre[tuple(g)] = c
     for i in range(n):
         ax.text(pos[i], -0.6, names[i], ha="center", va="top", fontsize=14)
