@@ -15,17 +15,22 @@ One module per kind (``classification``, ``regression``, ``symbolic``, ``models`
 ``--kinds round5``; a sixth: ``round6_edges`` and ``round6_tools``, run together as
 ``--kinds round6``; a seventh: ``round7_state`` and ``round7_api``, run together as
 ``--kinds round7``; an eighth: ``round8_torch`` and ``round8_api``, run together as
-``--kinds round8``); each case registers itself in ``CASES`` (name -> function).
+``--kinds round8``; a ninth, scientists' code: ``round9a_sym`` (symbolic-regression pipelines),
+``round9a_phys`` (PINNs, dynamics, physical units) and ``round9a_more`` (plots, formulas'
+variables and derivatives, hand-set affines), run together as ``--kinds round9a``);
+each case registers itself in ``CASES`` (name -> function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
                round3_chains, round3_data, round4_edit, round4_fit, round5_data, round5_loops,
                round5_models, round6_edges, round6_tools, round7_api, round7_state,
-               round8_api, round8_torch, symbolic,  # its cases
+               round8_api, round8_torch, round9a_more, round9a_phys,  # its
+               round9a_sym, symbolic,  # cases
                workflows)
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
            "regression", "round3_chains", "round3_data", "round4_edit", "round4_fit",
            "round5_data", "round5_loops", "round5_models", "round6_edges", "round6_tools",
-           "round7_api", "round7_state", "round8_api", "round8_torch", "symbolic",
+           "round7_api", "round7_state", "round8_api", "round8_torch", "round9a_more",
+           "round9a_phys", "round9a_sym", "symbolic",
            "workflows"]
