@@ -231,3 +231,22 @@ def test_loss_fn_none_is_the_mean_squared_error(seed_data):
 def test_loss_fn_must_be_callable():
     with pytest.raises(TypeError, match="loss_fn must be None or a callable"):
         FitConfig(loss_fn="cross_entropy")
+
+
+def test_rmse_with_a_loss_fn_that_differentiates_the_model():
+    """A ``loss_fn`` may differentiate the model (a PINN residual by ``autograd.grad``): the
+    reported RMSE evaluates it with autograd on (was: RuntimeError under ``no_grad``), the
+    prediction it is handed with its graph."""
+    from kanlab.train._objective import rmse
+    model = kanlab.KAN([1, 1], grid=3, seed=0)
+    xc = torch.linspace(-1, 1, 9).reshape(-1, 1).requires_grad_(True)
+
+    def residual(pred, y):
+        du = torch.autograd.grad(model(xc).sum(), xc, create_graph=True)[0]
+        return torch.mean(du ** 2) + 0 * pred.sum()
+    x = torch.zeros(4, 1)
+    expected = torch.sqrt(residual(model(x), x)).item()
+    assert rmse(model, x, x, residual) == pytest.approx(expected)
+    seen = []
+    rmse(model, x, x, lambda p, y: (seen.append(p.requires_grad), torch.mean(p ** 2))[1])
+    assert seen == [True]

@@ -31,17 +31,19 @@ def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = N
     return pred, reg
 
 
-@torch.no_grad()
 def rmse(model, x: Tensor, y: Tensor, loss_fn=None) -> float:
     """Root-mean-square error of ``model`` on ``(x, y)`` (``sqrt(loss_fn(pred, y))`` with a
-    ``loss_fn``); ``inf`` if a hidden layer overflows."""
-    try:
-        pred = model(x)
-    except NonFiniteError:  # some sample overflows a hidden layer
-        return math.inf
-    if loss_fn is None:
-        return float(torch.sqrt(torch.mean((pred - y) ** 2)))
-    return math.sqrt(max(float(loss_fn(pred, y)), 0.0))
+    ``loss_fn``); ``inf`` if a hidden layer overflows.  Without autograd, except with a
+    ``loss_fn``: it may differentiate the prediction or the model (a PINN's residual through
+    ``torch.autograd.grad``), as in :func:`objective`."""
+    with torch.no_grad() if loss_fn is None else torch.enable_grad():
+        try:
+            pred = model(x)
+        except NonFiniteError:  # some sample overflows a hidden layer
+            return math.inf
+        if loss_fn is None:
+            return float(torch.sqrt(torch.mean((pred - y) ** 2)))
+        return math.sqrt(max(float(loss_fn(pred, y).detach()), 0.0))
 
 
 def objective(model, x: Tensor, y: Tensor, cfg: FitConfig) -> float:
