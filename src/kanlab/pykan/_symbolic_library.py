@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kanlab import symbolic as _sym
 from kanlab.pykan._ranking import candidate_complexity
-from kanlab.pykan._symbolic_names import _lookup, table_names
+from kanlab.pykan._symbolic_names import _lookup, in_table, mark_added, mark_removed, table_names
 
 __all__ = ["add_symbolic", "SYMBOLIC_LIB"]
 
@@ -27,7 +27,17 @@ def add_symbolic(name: str, fun, c: int = 1, fun_singularity=None) -> None:
     A function that autograd cannot differentiate gets a numerical derivative
     (kanlab's fitter warns about it; see :class:`kanlab.symbolic.Candidate`).
     """
-    _sym.register(name, fun, _SympyFunction(name), int(c), overwrite=True)
+    _register(name, fun, _SympyFunction(name), c)
+
+
+def _register(name, fun, sympy_fun, c) -> None:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"a symbolic function's name must be a non-empty str, got {name!r}")
+    if not callable(fun) or not callable(sympy_fun):
+        raise TypeError(f"{name!r}: the torch function and the sympy function must be callables, "
+                        f"got {type(fun).__name__} and {type(sympy_fun).__name__}")
+    _sym.register(name, fun, sympy_fun, int(c), overwrite=True)
+    mark_added(name)
 
 
 class _Library(dict):
@@ -35,7 +45,11 @@ class _Library(dict):
     sympy_fn, complexity, fn_avoiding_singularity)`` (the last as
     :mod:`kanlab.pykan._singularity`'s helpers).  It lists pykan 0.2.8's names in pykan's
     order, then the functions ``add_symbolic`` added; kanlab's other names (``sigmoid``,
-    ``sinh``, ``cosh``) can be looked up too."""
+    ``sinh``, ``cosh``) can be looked up too.  Users edit it as pykan's dict:
+    ``SYMBOLIC_LIB[name] = (fn, sympy_fn[, complexity[, fn_avoiding_singularity]])`` adds a
+    function as ``add_symbolic`` does (kanlab avoids its singularities by its own rule:
+    :mod:`kanlab.pykan._singularity`), ``del SYMBOLIC_LIB[name]`` / ``pop`` take a name out of
+    the table and of the searches with ``lib=None``."""
 
     @staticmethod
     def _entry(c):
@@ -49,13 +63,39 @@ class _Library(dict):
         return self._live().keys()
 
     def __getitem__(self, key):
-        found = _lookup(key) if isinstance(key, str) else None
-        if found is None:
+        if not in_table(key):
             raise KeyError(key)
-        return self._entry(found)
+        return self._entry(_lookup(key))
 
     def __contains__(self, key):
-        return isinstance(key, str) and _lookup(key) is not None
+        return in_table(key)
+
+    def __setitem__(self, key, value):
+        if not isinstance(value, (tuple, list)) or not 2 <= len(value) <= 4:
+            raise TypeError(f"SYMBOLIC_LIB[{key!r}] takes a tuple (torch function, sympy "
+                            f"function[, complexity[, singularity-avoiding function]]), got "
+                            f"{value!r}")
+        _register(key, value[0], value[1], value[2] if len(value) > 2 else 1)
+
+    def __delitem__(self, key):
+        if not in_table(key):
+            raise KeyError(key)
+        mark_removed(key)
+
+    def pop(self, key, *default):
+        if len(default) > 1:
+            raise TypeError(f"pop expected at most 2 arguments, got {1 + len(default)}")
+        if not in_table(key):
+            if default:
+                return default[0]
+            raise KeyError(key)
+        value = self[key]
+        del self[key]
+        return value
+
+    def update(self, other=(), **kw):
+        for k, v in dict(other, **kw).items():
+            self[k] = v
 
     def __iter__(self):
         return iter(table_names())

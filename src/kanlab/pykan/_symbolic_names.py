@@ -48,15 +48,41 @@ def _name(name):
     raise TypeError(f"fun_name must be a name or a function, got {type(name).__name__}")
 
 
+# the table's edits (``SYMBOLIC_LIB[name] = ...``, ``add_symbolic``, ``del SYMBOLIC_LIB[name]``):
+# names a user put in the table (kanlab's own ``sigmoid``, ``sinh``, ``cosh`` join its listing
+# and its searches so), and pykan names a user took out of it (out of the listing and of the
+# searches with ``lib=None``; ``fix_symbolic`` still knows them by name)
+_USER_NAMES: dict[str, None] = {}
+_REMOVED: set[str] = set()
+
+
+def mark_added(name: str) -> None:
+    _REMOVED.discard(name)
+    _USER_NAMES[name] = None
+
+
+def mark_removed(name: str) -> None:
+    _USER_NAMES.pop(name, None)
+    _REMOVED.add(name)
+
+
 def added_names() -> list[str]:
-    """Names in kanlab's library that neither kanlab nor pykan ship: ``add_symbolic``'s."""
+    """Names in kanlab's library that pykan's table does not list and a user added
+    (``add_symbolic``, item assignment, or kanlab's own ``register``), less those removed."""
     from kanlab.symbolic._library import CODES
-    return [n for n in LIBRARY if n not in CODES and n not in PYKAN_TABLE]
+    return [n for n in LIBRARY if (n not in CODES or n in _USER_NAMES)
+            and n not in PYKAN_TABLE and n not in _REMOVED]
 
 
 def table_names() -> list[str]:
     """``SYMBOLIC_LIB``'s keys: pykan's table, then the functions a user added."""
-    return list(PYKAN_TABLE) + added_names()
+    return [n for n in PYKAN_TABLE if n not in _REMOVED] + added_names()
+
+
+def in_table(name) -> bool:
+    """Whether ``SYMBOLIC_LIB`` holds ``name`` (pykan's names, aliases and ``1/x^5``, kanlab's
+    own names, a user's; not a removed one)."""
+    return isinstance(name, str) and name not in _REMOVED and _lookup(name) is not None
 
 
 def _lib(lib):
@@ -64,7 +90,7 @@ def _lib(lib):
     which kanlab's searches leave out) and the functions a user added, in kanlab's library's
     order (which breaks ties of equal fits, as before)."""
     if lib is None:
-        offered = {_ALIASES.get(n, n) for n in PYKAN_TABLE} | set(added_names())
+        offered = {_ALIASES.get(n, n) for n in table_names()}
         lib = [n for n in LIBRARY if n in offered]
     out, seen = [], set()
     for n in lib:
