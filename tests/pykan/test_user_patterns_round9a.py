@@ -95,12 +95,21 @@ def test_item_assignment_adds_a_function_as_add_symbolic(restore_library):
     assert "bad" not in K.SYMBOLIC_LIB
 
 
-def test_table_edits_match_pykan():
-    """The same edits on pykan 0.2.8's dict: the same keys afterwards."""
+def test_table_edits_match_pykan(restore_library):
+    """The same edits on pykan 0.2.8's dict (two names deleted, one added): the same keys."""
     kan_utils = pytest.importorskip("kan.utils")
-    ours = list(K.SYMBOLIC_LIB.keys())
-    theirs = list(kan_utils.SYMBOLIC_LIB.keys())
-    assert ours == theirs
+    saved = dict(kan_utils.SYMBOLIC_LIB)
+    try:
+        for table in (K.SYMBOLIC_LIB, kan_utils.SYMBOLIC_LIB):
+            del table["arcsin"]
+            table.pop("x^5")
+            table["softplus"] = (torch.nn.functional.softplus, lambda x: sympy.log(1 + sympy.exp(x)),
+                                 3, lambda x, y_th: ((), torch.nn.functional.softplus(x)))
+        assert list(K.SYMBOLIC_LIB.keys()) == list(kan_utils.SYMBOLIC_LIB.keys())
+        assert len(K.SYMBOLIC_LIB) == len(kan_utils.SYMBOLIC_LIB)
+    finally:
+        kan_utils.SYMBOLIC_LIB.clear()
+        kan_utils.SYMBOLIC_LIB.update(saved)
 
 
 def test_fit_loss_fn_with_autograd_residual():
