@@ -15,17 +15,23 @@ One module per kind (``classification``, ``regression``, ``symbolic``, ``models`
 ``--kinds round5``; a sixth: ``round6_edges`` and ``round6_tools``, run together as
 ``--kinds round6``; a seventh: ``round7_state`` and ``round7_api``, run together as
 ``--kinds round7``; an eighth: ``round8_torch`` and ``round8_api``, run together as
-``--kinds round8``); each case registers itself in ``CASES`` (name -> function).
+``--kinds round8``; a ninth, ML engineers' code: ``round9b_nets`` (a KAN as one layer of CNN,
+transformer, LSTM, autoencoder nets; ``half()``; ``KANLayer`` stacks) and ``round9b_loops``
+(DataLoader loops, early stopping, sweeps with ``auto_save``, pickle, sklearn pipelines) and
+``round9b_state`` (per-layer optimiser groups, EMA copies, checkpointing), run together as
+``--kinds round9b``); each case registers itself in ``CASES`` (name -> function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
                round3_chains, round3_data, round4_edit, round4_fit, round5_data, round5_loops,
                round5_models, round6_edges, round6_tools, round7_api, round7_state,
-               round8_api, round8_torch, symbolic,  # its cases
+               round8_api, round8_torch, round9b_loops, round9b_nets, round9b_state,
+               symbolic,  # its cases
                workflows)
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
            "regression", "round3_chains", "round3_data", "round4_edit", "round4_fit",
            "round5_data", "round5_loops", "round5_models", "round6_edges", "round6_tools",
-           "round7_api", "round7_state", "round8_api", "round8_torch", "symbolic",
+           "round7_api", "round7_state", "round8_api", "round8_torch", "round9b_loops",
+           "round9b_nets", "round9b_state", "symbolic",
            "workflows"]
