@@ -18,13 +18,15 @@ One module per kind (``classification``, ``regression``, ``symbolic``, ``models`
 ``--kinds round8``; a ninth, ML engineers' code: ``round9b_nets`` (a KAN as one layer of CNN,
 transformer, LSTM, autoencoder nets; ``half()``; ``KANLayer`` stacks) and ``round9b_loops``
 (DataLoader loops, early stopping, sweeps with ``auto_save``, pickle, sklearn pipelines) and
-``round9b_state`` (per-layer optimiser groups, EMA copies, checkpointing), run together as
+``round9b_state`` (per-layer optimiser groups, EMA copies, checkpointing) and ``round9b_deploy``
+(pykan checkpoints of outer nets, pruned submodules, torch.func ensembles), run together as
 ``--kinds round9b``); each case registers itself in ``CASES`` (name -> function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
                round3_chains, round3_data, round4_edit, round4_fit, round5_data, round5_loops,
                round5_models, round6_edges, round6_tools, round7_api, round7_state,
-               round8_api, round8_torch, round9b_loops, round9b_nets, round9b_state,
+               round8_api, round8_torch, round9b_deploy, round9b_loops, round9b_nets,
+               round9b_state,
                symbolic,  # its cases
                workflows)
 from ._common import CASES
@@ -32,6 +34,7 @@ from ._common import CASES
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
            "regression", "round3_chains", "round3_data", "round4_edit", "round4_fit",
            "round5_data", "round5_loops", "round5_models", "round6_edges", "round6_tools",
-           "round7_api", "round7_state", "round8_api", "round8_torch", "round9b_loops",
+           "round7_api", "round7_state", "round8_api", "round8_torch", "round9b_deploy",
+           "round9b_loops",
            "round9b_nets", "round9b_state", "symbolic",
            "workflows"]
