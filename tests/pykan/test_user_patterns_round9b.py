@@ -26,3 +26,28 @@ def test_get_params_same_type_as_pykan():
     kan = pytest.importorskip("kan")
     ref = kan.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
     assert type(_model().get_params()) is type(ref.get_params())
+
+
+def test_apply_reaches_pykan_layers():
+    """``model.apply(init)`` calls ``init`` on ``act_fun[l]`` (a ``KANLayer``) and
+    ``symbolic_fun[l]`` as pykan's walk of its ModuleLists does; writes through them reach the
+    model (was: only kanlab's layers, which are no ``KANLayer``: the init silently skipped)."""
+    KANLayer = K.KANLayer
+    Symbolic_KANLayer = K.Symbolic_KANLayer
+    model = _model()
+    seen = []
+
+    def init(m):
+        seen.append(m)
+        if isinstance(m, KANLayer):
+            with torch.no_grad():
+                m.coef.zero_()
+    assert model.apply(init) is model
+    assert sum(isinstance(m, KANLayer) for m in seen) == 2
+    assert sum(isinstance(m, Symbolic_KANLayer) for m in seen) == 2
+    assert seen[-1] is model and len(seen) == len({id(m) for m in seen})
+    assert all(float(layer.coef.detach().abs().max()) == 0.0 for layer in model.layers)
+    # nested: a net holding the KAN reaches its layers too
+    seen.clear()
+    torch.nn.Sequential(torch.nn.Linear(2, 2), model).apply(init)
+    assert sum(isinstance(m, KANLayer) for m in seen) == 2
