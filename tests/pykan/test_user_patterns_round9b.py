@@ -1,6 +1,7 @@
 """Patterns from the ninth round of pykan code, ML engineers' side
 (``benchmarks/pykan_user_cases/round9b_nets.py``, ``round9b_loops.py``, ``round9b_state.py``):
-``get_params()`` used as ``parameters()`` is."""
+``get_params()`` used as ``parameters()`` is, ``model.apply(init)`` meeting pykan's layers, a net
+saved with pykan loaded into the same net on kanlab.pykan."""
 import pytest
 import torch
 
@@ -51,3 +52,53 @@ def test_apply_reaches_pykan_layers():
     seen.clear()
     torch.nn.Sequential(torch.nn.Linear(2, 2), model).apply(init)
     assert sum(isinstance(m, KANLayer) for m in seen) == 2
+
+
+class _Net(torch.nn.Module):
+    def __init__(self, lib):
+        super().__init__()
+        self.embed = torch.nn.Linear(3, 2)
+        self.kan = lib.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
+
+    def forward(self, x):
+        return self.kan(torch.tanh(self.embed(x)))
+
+
+def _pykan_net_state():
+    kan = pytest.importorskip("kan")
+    torch.manual_seed(0)
+    old = _Net(kan)
+    with torch.no_grad():  # a trained-looking model: every tensor moved off its initial value
+        for p in old.parameters():
+            p.add_(0.1 * torch.randn(p.shape))
+    return old, old.state_dict()
+
+
+def test_pykan_keys_of_a_net_holding_a_kan_load(tmp_path):
+    """``net.load_state_dict(torch.load(path))`` of a net saved with pykan 0.2.8 (keys
+    ``kan.act_fun.0.coef``, ...) into the same net on kanlab.pykan gives pykan's outputs
+    (was: RuntimeError, missing ``kan.layers.0.coef`` and unexpected ``kan.act_fun.0.coef``)."""
+    old, state = _pykan_net_state()
+    torch.save(state, tmp_path / "net.pt")
+    new = _Net(K)
+    result = new.load_state_dict(torch.load(tmp_path / "net.pt"))
+    assert list(result.missing_keys) == [] and list(result.unexpected_keys) == []
+    x = torch.rand(50, 3) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(new(x), old(x), atol=1e-5)
+    # a kanlab state of the same net still round-trips
+    again = _Net(K)
+    again.load_state_dict(new.state_dict())
+    with torch.no_grad():
+        assert torch.equal(again(x), new(x))
+
+
+def test_pykan_keys_of_a_net_report_missing_keys():
+    """A pykan net state with a layer's key dropped: strict loading raises naming it under the
+    net's prefix; ``strict=False`` returns it."""
+    _, state = _pykan_net_state()
+    del state["kan.act_fun.1.scale_sp"]
+    with pytest.raises(RuntimeError, match=r"kan\.act_fun\.1\.scale_sp"):
+        _Net(K).load_state_dict(state)
+    result = _Net(K).load_state_dict(state, strict=False)
+    assert "kan.act_fun.1.scale_sp" in result.missing_keys
