@@ -1,7 +1,7 @@
 """Patterns from the ninth round of pykan code, ML engineers' side
 (``benchmarks/pykan_user_cases/round9b_nets.py``, ``round9b_loops.py``, ``round9b_state.py``):
 ``get_params()`` used as ``parameters()`` is, ``model.apply(init)`` meeting pykan's layers, a net
-saved with pykan loaded into the same net on kanlab.pykan."""
+saved with pykan loaded into the same net on kanlab.pykan, a torch.func ensemble of stacked models."""
 import pytest
 import torch
 
@@ -102,3 +102,24 @@ def test_pykan_keys_of_a_net_report_missing_keys():
         _Net(K).load_state_dict(state)
     result = _Net(K).load_state_dict(state, strict=False)
     assert "kan.act_fun.1.scale_sp" in result.missing_keys
+
+
+@pytest.mark.parametrize("scale", [1.0, 3.0])  # inside the grid, and beyond it (the continuation)
+def test_torch_func_ensemble_over_stacked_models(scale):
+    """``stack_module_state`` of three seeds and ``vmap(functional_call)`` over the stacked
+    parameters and buffers give each model's own outputs (was: RuntimeError, a data-dependent
+    branch on the batched knots, then a knot cache made outside the transform)."""
+    import copy
+    from torch.func import functional_call, stack_module_state, vmap
+    models = [K.KAN(width=[2, 3, 1], grid=5, k=3, seed=s, auto_save=False) for s in range(3)]
+    params, buffers = stack_module_state(models)
+    base = copy.deepcopy(models[0])
+    x = (torch.rand(12, 2, generator=torch.Generator().manual_seed(1)) * 2 - 1) * scale
+
+    def one(p, b, xx):
+        return functional_call(base, (p, b), (xx,))
+    out = vmap(one, in_dims=(0, 0, None))(params, buffers, x)
+    with torch.no_grad():
+        ref = torch.stack([m(x) for m in models])
+    assert out.shape == (3, 12, 1)
+    assert torch.allclose(out.detach(), ref, atol=1e-5)
