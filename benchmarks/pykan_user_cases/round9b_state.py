@@ -4,7 +4,8 @@ frameworks do to a module's layers and copies — per-layer learning rates over
 copy through ``torch.optim.swa_utils.AveragedModel``, activation checkpointing, non-contiguous
 (transposed) inputs, ``fit``'s history into a ``pandas.DataFrame``, a ``torch.device`` object as
 ``device=``, ``nn.DataParallel`` on the CPU, ``eval()`` before ``fit`` and per-parameter gradient
-norms for logging."""
+norms for logging; an optimiser state resumed from a checkpoint, a float64-trained state served in
+float32, an ``nn.ModuleDict`` of KAN heads, and ``fit`` on a frozen model."""
 
 import numpy as np
 import torch
@@ -163,3 +164,88 @@ def grad_norms_by_name_logging(K):
     total = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1e9))
     return {"coef": norms.get("coef"), "scale_base": norms.get("scale_base"),
             "scale_sp": norms.get("scale_sp"), "total": total}
+
+
+@case
+def optimizer_state_resume_checkpoint(K):
+    # {'model', 'optimizer', 'epoch'} saved mid-training; a fresh model and Adam resume from it
+    # and follow the uninterrupted run step for step
+    ds = small_dataset(K, f2, n=150)
+    model = _kan(K)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    _mse_steps(model, ds, opt, 20)
+    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 20}, "ckpt.pt")
+    straight = _mse_steps(model, ds, opt, 20)
+    ckpt = torch.load("ckpt.pt", weights_only=False)
+    fresh = _kan(K)
+    fresh.load_state_dict(ckpt["model"])
+    opt2 = torch.optim.Adam(fresh.parameters(), lr=1e-2)
+    opt2.load_state_dict(ckpt["optimizer"])
+    resumed = _mse_steps(fresh, ds, opt2, 20)
+    return {"straight": straight, "resumed": resumed, "gap": abs(straight - resumed)}
+
+
+@case
+def float64_state_into_float32_model(K):
+    # trained in float64 (model.double()), its state_dict loaded into a float32 model for serving
+    ds = small_dataset(K, f2, n=150)
+    model = _kan(K).double()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    ds64 = {k: v.double() for k, v in ds.items()}
+    _mse_steps(model, ds64, opt, 30)
+    serve = _kan(K)
+    serve.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        gap = rmse(serve(ds["test_input"]), model(ds64["test_input"]))
+    return {"dtypes": sorted({str(p.dtype) for p in serve.parameters()}), "gap": gap}
+
+
+@case
+def moduledict_multitask_heads(K):
+    # a shared Linear trunk, nn.ModuleDict of two KAN heads (regression + classification);
+    # the whole net's state_dict into a fresh net
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(200, 3, generator=g) * 2 - 1
+    y_reg = torch.sin(2 * x[:, :1]) * x[:, 1:2]
+    y_cls = (x[:, 2] > 0).long()
+
+    class MultiTask(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.trunk = nn.Linear(3, 3)
+            self.heads = nn.ModuleDict({"reg": _kan(K, [3, 3, 1]), "cls": _kan(K, [3, 3, 2], seed=1)})
+
+        def forward(self, t):
+            h = torch.tanh(self.trunk(t))
+            return self.heads["reg"](h), self.heads["cls"](h)
+    torch.manual_seed(0)
+    net = MultiTask()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(60):
+        opt.zero_grad()
+        r, c = net(x)
+        loss = nn.functional.mse_loss(r, y_reg) + nn.functional.cross_entropy(c, y_cls)
+        loss.backward()
+        opt.step()
+    torch.manual_seed(1)
+    other = MultiTask()
+    other.load_state_dict(net.state_dict())
+    with torch.no_grad():
+        r1, c1 = net(x)
+        r2, c2 = other(x)
+    return {"loss": loss.item(), "acc": float((c1.argmax(1) == y_cls).float().mean()),
+            "reload_gap": max(rmse(r1, r2), rmse(c1, c2))}
+
+
+@case
+def frozen_model_then_fit(K):
+    # a model frozen with requires_grad_(False) for transfer, later handed to model.fit
+    ds = small_dataset(K, f2, n=100)
+    model = _kan(K)
+    model.requires_grad_(False)
+    try:
+        r = model.fit(ds, opt="LBFGS", steps=3, update_grid=False)
+        return {"fit_ok": True, "test_loss": float(r["test_loss"][-1]),
+                "trainable_after": sum(p.requires_grad for p in model.parameters())}
+    except Exception as e:
+        return {"fit_ok": False, "error": type(e).__name__}
