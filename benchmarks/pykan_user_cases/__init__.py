@@ -17,14 +17,19 @@ One module per kind (``classification``, ``regression``, ``symbolic``, ``models`
 ``--kinds round7``; an eighth: ``round8_torch`` and ``round8_api``, run together as
 ``--kinds round8``; a ninth, scientists' code: ``round9a_sym`` (symbolic-regression pipelines),
 ``round9a_phys`` (PINNs, dynamics, physical units) and ``round9a_more`` (plots, formulas'
-variables and derivatives, hand-set affines), run together as ``--kinds round9a``);
-each case registers itself in ``CASES`` (name -> function).
+variables and derivatives, hand-set affines), run together as ``--kinds round9a``, and ML
+engineers' code: ``round9b_nets`` (a KAN as one layer of CNN, transformer, LSTM, autoencoder
+nets; ``half()``; ``KANLayer`` stacks), ``round9b_loops`` (DataLoader loops, early stopping,
+sweeps with ``auto_save``, pickle, sklearn pipelines), ``round9b_state`` (per-layer optimiser
+groups, EMA copies, checkpointing) and ``round9b_deploy`` (pykan checkpoints of outer nets,
+pruned submodules, torch.func ensembles), run together as ``--kinds round9b``); each case
+registers itself in ``CASES`` (name -> function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
                round3_chains, round3_data, round4_edit, round4_fit, round5_data, round5_loops,
                round5_models, round6_edges, round6_tools, round7_api, round7_state,
-               round8_api, round8_torch, round9a_more, round9a_phys,  # its
-               round9a_sym, symbolic,  # cases
+               round8_api, round8_torch, round9a_more, round9a_phys, round9a_sym,  # its
+               round9b_deploy, round9b_loops, round9b_nets, round9b_state, symbolic,  # cases
                workflows)
 from ._common import CASES
 
@@ -32,5 +37,5 @@ __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas"
            "regression", "round3_chains", "round3_data", "round4_edit", "round4_fit",
            "round5_data", "round5_loops", "round5_models", "round6_edges", "round6_tools",
            "round7_api", "round7_state", "round8_api", "round8_torch", "round9a_more",
-           "round9a_phys", "round9a_sym", "symbolic",
-           "workflows"]
+           "round9a_phys", "round9a_sym", "round9b_deploy", "round9b_loops", "round9b_nets",
+           "round9b_state", "symbolic", "workflows"]

@@ -39,7 +39,7 @@ def beyond_grid(layer, x: Tensor) -> bool:
     transforms, where the values are unknown)."""
     if layer.extrapolate not in CORRECTED or not layer.edge_basis.fused:
         return False
-    if recording_graph() or is_fake(x) or is_functorch_wrapped(x):
+    if _traced(layer, x):
         return True
     knots, k = layer.knots, layer.k
     n = knots.shape[-1] - k - 1
@@ -61,8 +61,8 @@ def _per_knots(layer, slot: str, make):
     they were (``model.to`` there and back, as ``fit``'s float64 phase does around every
     callback; a restored snapshot) keeps ``out``: it depends on the values only."""
     knots = layer.knots
-    if torch.compiler.is_compiling():
-        return make(layer)  # traced: made afresh, never kept
+    if torch.compiler.is_compiling() or is_functorch_wrapped(knots):
+        return make(layer)  # traced, or knots batched by torch.func: made afresh, never kept
     kept = layer.__dict__.get(slot)
     if not isinstance(kept, dict):
         kept = layer.__dict__[slot] = {}
@@ -112,8 +112,11 @@ def _end_tables(layer) -> ExtensionTables:
                       lambda layer: extension_tables(layer.knots, layer.k, how, minus_linear=True))
 
 
-def _traced(x: Tensor) -> bool:
-    return recording_graph() or is_fake(x) or is_functorch_wrapped(x)
+def _traced(layer, x: Tensor) -> bool:
+    """Whether ``x``'s values (or the layer's knots', batched by ``torch.func`` over stacked
+    models) are unknown here: a graph is recorded or a transform runs."""
+    return (recording_graph() or is_fake(x) or is_functorch_wrapped(x)
+            or is_functorch_wrapped(layer.knots))
 
 
 def _extended_ends(layer, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor, Tensor] | None]:
@@ -128,7 +131,7 @@ def _extended_ends(layer, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor, Tens
     tables = _end_tables(layer)
     at = tables.ends.unsqueeze(1)  # (2, 1, in)
     beyond = torch.stack([x < at[0], x > at[1]])  # (2, B, in)
-    if _traced(x):
+    if _traced(layer, x):
         xo = torch.where(beyond, x, at)  # points inside sit at the end: no term, no gradient
         e = torch.arange(2, device=x.device).reshape(2, 1, 1)
         f = torch.arange(x.shape[-1], device=x.device)

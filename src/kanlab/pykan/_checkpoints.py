@@ -160,6 +160,8 @@ class Checkpoints:
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
         from kanlab.nn._saved_settings import take_setting
+        if prefix:  # inside a user's net: pykan's keys under the prefix are translated here
+            _translate_nested_pykan_state(self, state_dict, prefix, missing_keys, unexpected_keys)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
         ids = take_setting(state_dict, prefix + INPUTS_KEY, unexpected_keys, error_msgs,
@@ -212,3 +214,21 @@ class Checkpoints:
 
     def copy(self):
         return copy.deepcopy(self)
+
+
+def _translate_nested_pykan_state(model, state_dict, prefix, missing_keys, unexpected_keys):
+    """A pykan 0.2.8 model's keys under ``prefix`` (``kan.act_fun.0.coef``: a net holding a
+    KAN, saved with pykan) loaded into ``model`` by :func:`kanlab.pykan._pykan_state.load_state`,
+    then replaced in ``state_dict`` (torch's own copy, which it filters for the layers next) by
+    the model's keys and values, so torch's walk loads what is already there."""
+    from kanlab.pykan._pykan_state import is_pykan_state, load_state
+    ours = [key for key in state_dict if key.startswith(prefix)]
+    own = {key[len(prefix):]: state_dict[key] for key in ours}
+    if not is_pykan_state(own):
+        return
+    missing, unexpected = load_state(model, own, strict=False)
+    missing_keys.extend(prefix + key for key in missing)
+    unexpected_keys.extend(prefix + key for key in unexpected)
+    for key in ours:
+        del state_dict[key]
+    state_dict.update(model.state_dict(prefix=prefix))

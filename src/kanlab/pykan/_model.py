@@ -306,7 +306,9 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
             return train(self, dataset, **kwargs)
 
     def get_params(self):
-        return list(self.parameters())
+        """pykan's ``self.parameters()``: an iterator (``next(model.get_params())`` works;
+        a list raised TypeError there), spent after one pass as in pykan."""
+        return self.parameters()
 
     # ------------------------------------------------------------------ scores and pruning
     def attribute(self, l=None, i=None, out_score=None, plot=True):

@@ -54,6 +54,19 @@ class ViewedModules:
                 return view
         raise ValueError(f"{type(module).__name__} is not one of this model's layers")
 
+    def apply(self, fn):
+        """torch's ``apply`` (``fn`` on every child's modules, then on the model), with ``fn``
+        also on each layer view (``act_fun[l]``, ``symbolic_fun[l]``) before the model: an
+        ``init`` that tests ``isinstance(m, KANLayer)`` meets pykan's layers (the views' own
+        child, the layer, is visited once, through ``layers``)."""
+        for module in self.children():
+            module.apply(fn)
+        splines, symbolic = self.view_lists()
+        for view in (*splines, *symbolic):
+            fn(view)
+        fn(self)
+        return self
+
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
         """torch's modules, then pykan's layer views ``act_fun.<l>`` and ``symbolic_fun.<l>``
         (see the module docs; a view's own child, the layer, is not yielded twice)."""

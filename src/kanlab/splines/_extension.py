@@ -82,11 +82,15 @@ def smoothstep(u: Tensor, derivative: int = 0) -> Tensor:
 
 
 def _mul(a: Tensor, b: Tensor) -> Tensor:
-    """Product of polynomials ``(..., P, R)`` and ``(..., Q, R)`` (powers, then bases)."""
-    out = a.new_zeros(*torch.broadcast_shapes(a.shape[:-2], b.shape[:-2]),
-                      a.shape[-2] + b.shape[-2] - 1, max(a.shape[-1], b.shape[-1]))
-    for i in range(a.shape[-2]):
-        out[..., i:i + b.shape[-2], :] += a[..., i:i + 1, :] * b
+    """Product of polynomials ``(..., P, R)`` and ``(..., Q, R)`` (powers, then bases).
+
+    The shifted partial products are added out of place (the same sums in the same order as
+    in place): under ``torch.func.vmap`` over stacked models the knots, so the factors, are
+    batched, and an in-place add into an unbatched zero tensor is refused."""
+    p = a.shape[-2]
+    out = 0
+    for i in range(p):
+        out = out + torch.nn.functional.pad(a[..., i:i + 1, :] * b, (0, 0, i, p - 1 - i))
     return out
 
 
