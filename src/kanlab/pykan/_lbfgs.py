@@ -1,5 +1,6 @@
 """pykan's ``LBFGS`` signature on :class:`torch.optim.LBFGS`, with trial points of the
-line search that overflow rejected instead of raised."""
+line search that overflow rejected instead of raised, and a restart after a step that could
+not move."""
 from __future__ import annotations
 
 import math
@@ -22,6 +23,16 @@ class LBFGS(torch.optim.LBFGS):
     that point.  pykan would carry the NaN on into the model; the notebooks' own loops
     (``optimizer.step(closure)``) then train on.  The loss at the starting point of a
     ``step``, and every evaluation without a line search, still raise.
+
+    A ``step`` that leaves the parameters where it found them (its line searches found no
+    lower point along the directions its curvature pairs gave) clears those pairs, so the
+    next ``step`` starts along the gradient.  torch's optimiser would repeat the same failed
+    direction at every later step: a step that does not move adds no pair, so nothing
+    changes.  That happens when a pair is formed across parameters changed outside the
+    optimiser, as pykan's PDE loops do (``update_grid_from_samples`` between two steps):
+    its gradient change is not the objective's curvature.  On pykan's Example_6 (cell 2,
+    without the C++ extension, on one machine's kernels) every step after the update at
+    step 5 failed its line search and the printed PDE loss (the last trial's) was 5e23.
     """
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
@@ -43,7 +54,15 @@ class LBFGS(torch.optim.LBFGS):
                 self._highest = max(self._highest, value)
             return loss
 
-        return super().step(tracked)
+        before = self._flat_params()
+        loss = super().step(tracked)
+        if torch.equal(before, self._flat_params()):  # stuck: forget the curvature pairs
+            self.state[self._params[0]]["n_iter"] = 0
+        return loss
+
+    @torch.no_grad()
+    def _flat_params(self) -> torch.Tensor:
+        return torch.cat([p.detach().reshape(-1) for p in self._params])
 
     def _directional_evaluate(self, closure, x, t, d):
         """The loss and flat gradient at ``x + t·d`` (torch's line-search hook); a trial
