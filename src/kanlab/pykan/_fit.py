@@ -27,6 +27,7 @@ from kanlab.pykan._input_ids import own_columns_of_dataset
 from kanlab.pykan._model import KAN
 from kanlab.train import FitConfig
 from kanlab.train import fit as _fit
+from kanlab.train._objective import with_autograd_if_needed
 
 __all__ = ["fit", "avoid_singularities"]
 
@@ -159,7 +160,6 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
     if loss_fn is None and pred_fn is None:  # else the labels are the loss's business
         dataset = _labels_as_columns(model, dataset)
     base_loss = loss_fn
-    own_loss = loss_fn is not None or pred_fn is not None
     data_loss = base_loss or (lambda p, y: torch.mean((p - y) ** 2))
     penalised = data_loss
     if lamb > 0 and (lamb_coef > 0 or lamb_coefdiff > 0):
@@ -187,16 +187,21 @@ def fit(model, dataset, opt="LBFGS", steps=100, log=1, lamb=0.0, lamb_l1=1.0, la
         # the reg's forward pass over the training set gives the training loss too: one pass
         # of the whole set fewer a step (Example_15's record read its 80 000 training rows 3
         # times a step with its metrics, its 20 000 test rows twice: most of the rows a step
-        # evaluates; docs/pykan_notebook_runs.md, noextspeed); a user's loss or pred_fn (with
-        # autograd), inputs of another dtype, or a subclass's own forward take m(x)
+        # evaluates; docs/pykan_notebook_runs.md, noextspeed); pred_fn, inputs of another
+        # dtype, or a subclass's own forward take m(x)
         pred, reg = _pred_and_reg(m, x_tr, lamb_l1, lamb_entropy, metric)
-        if own_loss or not (x_tr.dtype == m.dtype and _library_forward(m)):
+        if not (pred_fn is None and x_tr.dtype == m.dtype and _library_forward(m)):
             pred = None
-        # a user's loss_fn (or pred_fn) may differentiate (PINN residuals through
-        # autograd.grad): evaluated with autograd on, as pykan evaluates it
-        with contextlib.nullcontext() if own_loss else torch.no_grad():
-            tr = float(torch.sqrt(data_loss(m(x_tr) if pred is None else pred, y_tr).detach()))
-            te = float(torch.sqrt(data_loss(m(x_te), y_te).detach()))
+
+        def losses(graph: bool) -> tuple[float, float]:
+            # with a graph, a loss that differentiates the prediction takes a fresh one
+            p_tr = m(x_tr) if pred is None or graph else pred
+            return (float(torch.sqrt(data_loss(p_tr, y_tr).detach())),
+                    float(torch.sqrt(data_loss(m(x_te), y_te).detach())))
+        if pred_fn is not None:  # it differentiates the model as a rule: autograd on
+            tr, te = losses(True)
+        else:  # a user's loss_fn may differentiate (a PINN residual through autograd.grad)
+            tr, te = with_autograd_if_needed(losses)
         results["train_loss"].append(np.float64(tr))
         results["test_loss"].append(np.float64(te))
         results["reg"].append(np.float64(reg))

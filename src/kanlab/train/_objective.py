@@ -3,6 +3,7 @@ training objective, and the RMSE."""
 from __future__ import annotations
 
 import math
+from typing import Callable, TypeVar
 
 import torch
 from torch import Tensor
@@ -12,7 +13,9 @@ from kanlab.train._magnitudes import MagnitudeCache, forward_with_penalty
 from kanlab.train._regularization import smoothness_penalty
 from kanlab._validation import NonFiniteError
 
-__all__ = ["penalties", "objective", "rmse"]
+__all__ = ["penalties", "objective", "rmse", "with_autograd_if_needed"]
+
+T = TypeVar("T")
 
 
 def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = None
@@ -33,10 +36,9 @@ def penalties(model, x: Tensor, cfg: FitConfig, cache: MagnitudeCache | None = N
 
 def rmse(model, x: Tensor, y: Tensor, loss_fn=None) -> float:
     """Root-mean-square error of ``model`` on ``(x, y)`` (``sqrt(loss_fn(pred, y))`` with a
-    ``loss_fn``); ``inf`` if a hidden layer overflows.  Without autograd, except with a
-    ``loss_fn``: it may differentiate the prediction or the model (a PINN's residual through
-    ``torch.autograd.grad``), as in :func:`objective`."""
-    with torch.no_grad() if loss_fn is None else torch.enable_grad():
+    ``loss_fn``); ``inf`` if a hidden layer overflows.  Without autograd, but for a
+    ``loss_fn`` that needs it (:func:`with_autograd_if_needed`)."""
+    def evaluate(_graph: bool) -> float:
         try:
             pred = model(x)
         except NonFiniteError:  # some sample overflows a hidden layer
@@ -44,6 +46,24 @@ def rmse(model, x: Tensor, y: Tensor, loss_fn=None) -> float:
         if loss_fn is None:
             return float(torch.sqrt(torch.mean((pred - y) ** 2)))
         return math.sqrt(max(float(loss_fn(pred, y).detach()), 0.0))
+    if loss_fn is None:
+        with torch.no_grad():
+            return evaluate(False)
+    return with_autograd_if_needed(evaluate)
+
+
+def with_autograd_if_needed(evaluate: Callable[[bool], T]) -> T:
+    """``evaluate(False)`` under ``no_grad``; if that raises a ``RuntimeError`` (a user's loss
+    that differentiates, a PINN's residual through ``torch.autograd.grad``, finds no graph
+    there), ``evaluate(True)`` with autograd on: the value is the same, and losses that do not
+    differentiate, most of them, are not charged for a graph (pykan's Example_14 records a
+    cross-entropy over its whole training set every step)."""
+    try:
+        with torch.no_grad():
+            return evaluate(False)
+    except RuntimeError:
+        with torch.enable_grad():
+            return evaluate(True)
 
 
 def objective(model, x: Tensor, y: Tensor, cfg: FitConfig) -> float:
