@@ -32,22 +32,24 @@ def _run(cls, steps, poison=False, **kw):
     for _ in range(steps):
         opt.step(closure)
         losses.append(float(_objective(p.detach())))
-    return p.detach().clone(), losses
+    return p.detach().clone(), losses, opt
 
 
 def test_a_stuck_step_restarts_along_the_gradient():
     """torch's optimiser repeats a failed direction forever; this one starts afresh."""
     kw = dict(max_iter=2, max_eval=3)  # a short line search, so the long direction fails
-    stuck, torch_losses = _run(torch.optim.LBFGS, 4, poison=True, **kw)
+    stuck, torch_losses, _ = _run(torch.optim.LBFGS, 4, poison=True, **kw)
     assert torch_losses[0] == torch_losses[-1]  # the control: torch's stays where it was
-    moved, losses = _run(LBFGS, 4, poison=True, **kw)
+    moved, losses, opt = _run(LBFGS, 4, poison=True, **kw)
     assert losses[0] == torch_losses[0]  # the stuck step itself is torch's
     assert losses[-1] < 0.5 * losses[0]  # then it descends
     assert not torch.equal(moved, stuck)
+    assert opt.restarts >= 1
 
 
 def test_steps_that_move_are_torch_steps():
     """Without a stuck step the iterates are torch's, bit for bit."""
-    ours, _ = _run(LBFGS, 6, max_iter=3)
-    theirs, _ = _run(torch.optim.LBFGS, 6, max_iter=3)
+    ours, _, opt = _run(LBFGS, 6, max_iter=3)
+    theirs, _, _ = _run(torch.optim.LBFGS, 6, max_iter=3)
     assert torch.equal(ours, theirs)
+    assert opt.restarts == 0

@@ -43,6 +43,7 @@ class LBFGS(torch.optim.LBFGS):
                          history_size=history_size, line_search_fn=line_search_fn)
         self._highest = 0.0  # the highest finite loss of the current step
         self.rejected = 0  # trial points rejected as non-finite, over every step
+        self.restarts = 0  # steps that could not move, after which the pairs were cleared
 
     def step(self, closure):
         self._highest = -math.inf
@@ -58,6 +59,7 @@ class LBFGS(torch.optim.LBFGS):
         loss = super().step(tracked)
         if torch.equal(before, self._flat_params()):  # stuck: forget the curvature pairs
             self.state[self._params[0]]["n_iter"] = 0
+            self.restarts += 1
         return loss
 
     @torch.no_grad()
