@@ -73,7 +73,6 @@ def formula_var_names_with_spaces(K):
 @case
 def affine_written_by_hand(K):
     # a known law prescribed: fix_symbolic without fitting, then affine.data[j, i] set by hand
-    import sympy
     model, ds = _fitted(K, lambda x: 2 * torch.sin(3 * x[:, [0]]) + x[:, [1]], (2, 1), steps=5)
     _quiet(model.fix_symbolic, 0, 0, 0, "sin", fit_params_bool=False)
     _quiet(model.fix_symbolic, 0, 1, 0, "x", fit_params_bool=False)
