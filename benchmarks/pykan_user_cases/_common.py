@@ -10,6 +10,16 @@ def case(fn):
     return fn
 
 
+def small_kan(K, width=(2, 3, 1), **kw):
+    """``K.KAN`` of ``width`` on grid 5, k 3, seed 0 and without pykan's auto-save, unless
+    ``kw`` says otherwise."""
+    kw.setdefault("grid", 5)
+    kw.setdefault("k", 3)
+    kw.setdefault("seed", 0)
+    kw.setdefault("auto_save", False)
+    return K.KAN(width=list(width), **kw)
+
+
 def f2(x):
     return torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2)
 

@@ -12,22 +12,14 @@ import importlib
 import torch
 from torch import nn
 
-from ._common import case, f2, rmse, small_dataset
-
-
-def _kan(K, width=(2, 3, 1), **kw):
-    kw.setdefault("grid", 5)
-    kw.setdefault("k", 3)
-    kw.setdefault("seed", 0)
-    kw.setdefault("auto_save", False)
-    return K.KAN(width=list(width), **kw)
+from ._common import case, f2, rmse, small_dataset, small_kan
 
 
 class _Net(nn.Module):
     def __init__(self, K):
         super().__init__()
         self.embed = nn.Linear(3, 2)
-        self.kan = _kan(K, [2, 3, 1])
+        self.kan = small_kan(K, [2, 3, 1])
 
     def forward(self, x):
         return self.kan(torch.tanh(self.embed(x)))
@@ -69,7 +61,7 @@ def fit_per_loader_batch_symbolic_disabled(K):
     loader = DataLoader(TensorDataset(x[:180], y[:180]), batch_size=60, shuffle=True,
                         generator=torch.Generator().manual_seed(0))
     test_x, test_y = x[180:].view(60, -1), y[180:]
-    model = _kan(K, [16, 4, 2], symbolic_enabled=False)
+    model = small_kan(K, [16, 4, 2], symbolic_enabled=False)
     res = {"train_loss": [], "test_loss": []}
     for _ in range(3):
         for inputs, labels in loader:
@@ -91,7 +83,7 @@ def pruned_kan_back_into_sequential(K):
     x = torch.rand(200, 3, generator=g) * 2 - 1
     y = torch.sin(torch.pi * x[:, :1]) + 0.1 * x[:, 1:2]
     torch.manual_seed(0)
-    seq = nn.Sequential(nn.Linear(3, 3), _kan(K, [3, 4, 1]))
+    seq = nn.Sequential(nn.Linear(3, 3), small_kan(K, [3, 4, 1]))
     for stage in range(2):
         opt = torch.optim.Adam(seq.parameters(), lr=1e-2)
         for _ in range(50):
@@ -110,7 +102,7 @@ def pruned_kan_back_into_sequential(K):
 def apply_init_fn_kanlayers(K):
     # model.apply(init) where init re-draws the coefficients of every KANLayer it meets
     KANLayer = __import__(K.__name__ + ".KANLayer", fromlist=["KANLayer"]).KANLayer
-    model = _kan(K)
+    model = small_kan(K)
     seen = []
 
     def init(m):
@@ -132,7 +124,7 @@ def apply_init_fn_kanlayers(K):
 def func_stack_module_state_ensemble(K):
     # torch.func ensembling: stack_module_state over 3 seeds, vmap(functional_call) on a base copy
     from torch.func import functional_call, stack_module_state, vmap
-    models = [_kan(K, seed=s) for s in range(3)]
+    models = [small_kan(K, seed=s) for s in range(3)]
     params, buffers = stack_module_state(models)
     base = copy.deepcopy(models[0])
     x = torch.rand(10, 2) * 2 - 1
@@ -151,7 +143,7 @@ def func_stack_module_state_ensemble(K):
 @case
 def torch_export_program(K):
     # torch.export.export for serving; the exported program's outputs against the eager model
-    model = _kan(K)
+    model = small_kan(K)
     model.eval()
     x = torch.rand(8, 2) * 2 - 1
     try:
@@ -170,7 +162,7 @@ def base_fun_noise_scale_sweep(K):
     out = {}
     for base in ("silu", "identity", "zero"):
         for noise in (0.1, 0.5):
-            model = _kan(K, base_fun=base, noise_scale=noise)
+            model = small_kan(K, base_fun=base, noise_scale=noise)
             r = model.fit(ds, opt="LBFGS", steps=5, update_grid=False)
             out[f"{base}_{noise}"] = float(r["test_loss"][-1])
     return {"losses": [out[k] for k in sorted(out)], "best": min(out, key=out.get)}

@@ -14,21 +14,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._common import case, f2, rmse, small_dataset
-
-
-def _kan(K, width=(2, 3, 1), **kw):
-    kw.setdefault("grid", 5)
-    kw.setdefault("k", 3)
-    kw.setdefault("seed", 0)
-    kw.setdefault("auto_save", False)
-    return K.KAN(width=list(width), **kw)
+from ._common import case, f2, rmse, small_dataset, small_kan
 
 
 @case
 def get_params_next_and_count(K):
     # device = next(model.get_params()).device; a count; then an optimiser over get_params()
-    model = _kan(K)
+    model = small_kan(K)
     res = {}
     try:
         res["device"] = str(next(model.get_params()).device)
@@ -43,12 +35,12 @@ def get_params_next_and_count(K):
 @case
 def same_seed_two_constructions(K):
     # two KAN(seed=7) give one model; seed=8 another; the global RNG after each constructor
-    a, b, c = _kan(K, seed=7), _kan(K, seed=7), _kan(K, seed=8)
+    a, b, c = small_kan(K, seed=7), small_kan(K, seed=7), small_kan(K, seed=8)
     sa, sb, sc = a.state_dict(), b.state_dict(), c.state_dict()
     same = all(torch.equal(sa[k], sb[k]) for k in sa)
     differ = any(not torch.equal(sa[k], sc[k]) for k in sa if sa[k].shape == sc[k].shape)
     torch.manual_seed(123)
-    _kan(K, seed=7)
+    small_kan(K, seed=7)
     after = torch.rand(3).tolist()
     x = torch.rand(20, 2) * 2 - 1
     with torch.no_grad():
@@ -76,7 +68,7 @@ def sweep_width_grid_k_default_autosave(K):
 def early_stop_cloned_state_dict(K):
     # minibatch Adam with a validation check each epoch; the best state kept as cloned tensors
     ds = small_dataset(K, f2, n=200)
-    model = _kan(K, [2, 5, 1])
+    model = small_kan(K, [2, 5, 1])
     opt = torch.optim.Adam(model.parameters(), lr=2e-2)
     g = torch.Generator().manual_seed(0)
     best, best_val, bad, epochs = None, float("inf"), 0, 0
@@ -115,7 +107,7 @@ def dataloader_split_steplr_clip_value(K):
     y = torch.stack([torch.sin(2 * x[:, 0]), x[:, 1] * x[:, 2], torch.exp(x[:, 2]) - 1], 1)
     train, val = random_split(TensorDataset(x, y), [240, 60], generator=torch.Generator().manual_seed(0))
     loader = DataLoader(train, batch_size=40, shuffle=True, generator=torch.Generator().manual_seed(0))
-    model = _kan(K, [3, 5, 3])
+    model = small_kan(K, [3, 5, 3])
     opt = torch.optim.Adam(model.parameters(), lr=2e-2)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.5)
     for _ in range(15):
@@ -135,7 +127,7 @@ def dataloader_split_steplr_clip_value(K):
 def gradient_accumulation_set_to_none(K):
     # four micro-batches accumulated per step; zero_grad(set_to_none=True); grads None after
     ds = small_dataset(K, f2, n=200)
-    model = _kan(K)
+    model = small_kan(K)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     for step in range(30):
         opt.zero_grad(set_to_none=True)
@@ -154,7 +146,7 @@ def gradient_accumulation_set_to_none(K):
 def pickle_roundtrip_joblib_style(K):
     # pickle.dumps(model) as joblib / multiprocessing / ray do, after a fit
     ds = small_dataset(K, f2, n=100)
-    model = _kan(K)
+    model = small_kan(K)
     model.fit(ds, opt="LBFGS", steps=3, update_grid=False)
     try:
         clone = pickle.loads(pickle.dumps(model))
@@ -168,7 +160,7 @@ def pickle_roundtrip_joblib_style(K):
 def xavier_init_all_matrices(K):
     # transformer-style init: xavier_uniform_ on every trainable parameter with dim > 1
     ds = small_dataset(K, f2, n=200)
-    model = _kan(K)
+    model = small_kan(K)
     touched = []
     for n, p in model.named_parameters():
         if p.dim() > 1 and p.requires_grad:
@@ -187,7 +179,7 @@ def xavier_init_all_matrices(K):
 def save_act_off_loop_then_attribute(K):
     # save_act=False for a fast own loop; then on again, one forward, attribute() for scores
     ds = small_dataset(K, f2, n=200)
-    model = _kan(K, [2, 4, 1])
+    model = small_kan(K, [2, 4, 1])
     model.save_act = False
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(40):
@@ -205,7 +197,7 @@ def save_act_off_loop_then_attribute(K):
 @case
 def large_nograd_batch_vs_chunks(K):
     # inference on 50 000 rows at once under no_grad, against 10 chunks; then cache_data's rows
-    model = _kan(K, [3, 4, 2])
+    model = small_kan(K, [3, 4, 2])
     x = torch.rand(50000, 3, generator=torch.Generator().manual_seed(0)) * 2 - 1
     with torch.no_grad():
         full = model(x)
@@ -217,7 +209,7 @@ def large_nograd_batch_vs_chunks(K):
 @case
 def coef_inplace_scale_nograd(K):
     # halve the first layer's spline coefficients in place; the spline part scales by 0.5
-    model = _kan(K)
+    model = small_kan(K)
     x = torch.rand(30, 2) * 2 - 1
     with torch.no_grad():
         model(x)

@@ -9,14 +9,7 @@ its module."""
 import torch
 from torch import nn
 
-from ._common import case, rmse
-
-
-def _kan(K, width, **kw):
-    kw.setdefault("grid", 5)
-    kw.setdefault("k", 3)
-    kw.setdefault("seed", 0)
-    return K.KAN(width=list(width), auto_save=False, **kw)
+from ._common import case, rmse, small_kan
 
 
 def _images(n=240, seed=0):
@@ -38,7 +31,7 @@ def cnn_kan_head_dataloader(K):
             super().__init__()
             self.features = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(),
                                           nn.AdaptiveAvgPool2d((1, 2)), nn.Flatten())
-            self.head = _kan(K, [8, 4, 2])
+            self.head = small_kan(K, [8, 4, 2])
 
         def forward(self, x):
             return self.head(self.features(x))
@@ -76,7 +69,7 @@ def transformer_encoder_kan_head(K):
             super().__init__()
             self.enc = nn.TransformerEncoderLayer(d_model=4, nhead=2, dim_feedforward=16,
                                                   dropout=0.0, batch_first=True)
-            self.kan = _kan(K, [4, 4, 1])
+            self.kan = small_kan(K, [4, 4, 1])
 
         def forward(self, t):
             return self.kan(self.enc(t).mean(1))
@@ -107,7 +100,7 @@ def lstm_forecaster_kan_head(K):
         def __init__(self):
             super().__init__()
             self.lstm = nn.LSTM(1, 6, batch_first=True)
-            self.head = _kan(K, [6, 3, 1])
+            self.head = small_kan(K, [6, 3, 1])
 
         def forward(self, x):
             out, (h, c) = self.lstm(x)
@@ -130,7 +123,7 @@ def kan_autoencoder_sequential(K):
     g = torch.Generator().manual_seed(0)
     z = torch.rand(200, 2, generator=g) * 2 - 1
     x = torch.cat([z, torch.sin(z[:, :1] * 2), z[:, 1:] * z[:, :1]], 1)
-    enc, dec = _kan(K, [4, 3, 2]), _kan(K, [2, 3, 4], seed=1)
+    enc, dec = small_kan(K, [4, 3, 2]), small_kan(K, [2, 3, 4], seed=1)
     ae = nn.Sequential(enc, dec)
     opt = torch.optim.Adam(ae.parameters(), lr=1e-2)
     for _ in range(80):
@@ -152,7 +145,7 @@ def batchnorm_dropout_before_kan(K):
     g = torch.Generator().manual_seed(0)
     x = torch.randn(240, 3, generator=g) * torch.tensor([50.0, 0.1, 5.0]) + torch.tensor([200.0, 0.0, -3.0])
     y = torch.tanh((x[:, :1] - 200) / 50) + (x[:, 2:] + 3) / 5
-    net = nn.Sequential(nn.BatchNorm1d(3), nn.Dropout(0.1), _kan(K, [3, 4, 1]))
+    net = nn.Sequential(nn.BatchNorm1d(3), nn.Dropout(0.1), small_kan(K, [3, 4, 1]))
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
     for _ in range(80):
         net.train()
@@ -169,7 +162,7 @@ def batchnorm_dropout_before_kan(K):
 @case
 def tokens_3d_reshape_and_direct(K):
     # a KAN on (B, T, D) tokens: reshape(-1, D) and back, and a direct 3-D call (as nn.Linear allows)
-    model = _kan(K, [4, 3, 2])
+    model = small_kan(K, [4, 3, 2])
     x = torch.rand(5, 7, 4) * 2 - 1
     with torch.no_grad():
         flat = model(x.reshape(-1, 4)).reshape(5, 7, -1)
@@ -190,7 +183,7 @@ def siamese_shared_kan_contrastive(K):
     a = torch.rand(200, 2, generator=g) * 2 - 1
     b = torch.rand(200, 2, generator=g) * 2 - 1
     same = ((a[:, 0] > 0) == (b[:, 0] > 0)).float()
-    emb = _kan(K, [2, 4, 2])
+    emb = small_kan(K, [2, 4, 2])
     opt = torch.optim.Adam(emb.parameters(), lr=1e-2)
     for _ in range(60):
         opt.zero_grad()
@@ -208,7 +201,7 @@ def siamese_shared_kan_contrastive(K):
 @case
 def half_precision_forward(K):
     # model.half() for a cheaper deployment forward, float16 rows in, compared with float32
-    model = _kan(K, [2, 3, 1])
+    model = small_kan(K, [2, 3, 1])
     x = torch.rand(50, 2) * 2 - 1
     with torch.no_grad():
         ref = model(x)

@@ -11,15 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._common import case, f2, rmse, small_dataset
-
-
-def _kan(K, width=(2, 3, 1), **kw):
-    kw.setdefault("grid", 5)
-    kw.setdefault("k", 3)
-    kw.setdefault("seed", 0)
-    kw.setdefault("auto_save", False)
-    return K.KAN(width=list(width), **kw)
+from ._common import case, f2, rmse, small_dataset, small_kan
 
 
 def _mse_steps(model, ds, opt, steps):
@@ -35,7 +27,7 @@ def _mse_steps(model, ds, opt, steps):
 def act_fun_param_groups_per_layer_lr(K):
     # a learning rate per layer: Adam([{params: act_fun[0].parameters(), lr}, {act_fun[1]...}])
     ds = small_dataset(K, f2, n=200)
-    model = _kan(K)
+    model = small_kan(K)
     groups = [{"params": [p for p in model.act_fun[l].parameters() if p.requires_grad], "lr": lr}
               for l, lr in ((0, 2e-2), (1, 5e-3))]
     sizes = [sum(p.numel() for p in g["params"]) for g in groups]
@@ -48,7 +40,7 @@ def act_fun_param_groups_per_layer_lr(K):
 def act_fun_requires_grad_freeze_layer(K):
     # freeze the first layer through its handle; train the rest; the first layer is unchanged
     ds = small_dataset(K, f2, n=200)
-    model = _kan(K)
+    model = small_kan(K)
     before = model.act_fun[0].coef.detach().clone()
     model.act_fun[0].requires_grad_(False)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -64,7 +56,7 @@ def averaged_model_ema(K):
     # torch.optim.swa_utils.AveragedModel as an EMA of the weights, evaluated at the end
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
     ds = small_dataset(K, f2, n=200)
-    model = _kan(K)
+    model = small_kan(K)
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9))
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(60):
@@ -83,7 +75,7 @@ def activation_checkpoint_forward(K):
     # torch.utils.checkpoint around the KAN inside a bigger forward; gradients as without it
     from torch.utils.checkpoint import checkpoint
     ds = small_dataset(K, f2, n=100)
-    model = _kan(K)
+    model = small_kan(K)
     x, y = ds["train_input"], ds["train_label"]
     loss = torch.mean((checkpoint(model, x, use_reentrant=False) - y) ** 2)
     loss.backward()
@@ -102,7 +94,7 @@ def transposed_noncontiguous_inputs_fit(K):
     X = torch.from_numpy(raw).T
     y = (torch.sin(torch.pi * X[:, 0]) + X[:, 1] ** 2).unsqueeze(1)
     ds = {"train_input": X[:200], "train_label": y[:200], "test_input": X[200:], "test_label": y[200:]}
-    model = _kan(K)
+    model = small_kan(K)
     r = model.fit(ds, opt="LBFGS", steps=8)
     with torch.no_grad():
         gap = rmse(model(X[200:]), model(X[200:].contiguous()))
@@ -115,7 +107,7 @@ def history_dataframe_and_plot(K):
     import matplotlib.pyplot as plt
     import pandas as pd
     ds = small_dataset(K, f2, n=100)
-    model = _kan(K)
+    model = small_kan(K)
     r = model.fit(ds, opt="Adam", lr=1e-2, steps=20, lamb=1e-3, update_grid=False)
     df = pd.DataFrame(r)
     fig, ax = plt.subplots()
@@ -132,7 +124,7 @@ def history_dataframe_and_plot(K):
 def device_object_and_dataparallel(K):
     # device=torch.device('cpu') in the constructor; nn.DataParallel on a CPU-only machine
     dev = torch.device("cpu")
-    model = _kan(K, device=dev)
+    model = small_kan(K, device=dev)
     dp = nn.DataParallel(model)
     x = torch.rand(20, 2, device=dev) * 2 - 1
     with torch.no_grad():
@@ -144,7 +136,7 @@ def device_object_and_dataparallel(K):
 def eval_mode_then_fit(K):
     # model.eval() before fit (left from an earlier evaluation); the fit still trains
     ds = small_dataset(K, f2, n=100)
-    model = _kan(K)
+    model = small_kan(K)
     model.eval()
     r = model.fit(ds, opt="LBFGS", steps=5)
     return {"training_after": model.training, "test_loss": float(r["test_loss"][-1]),
@@ -155,7 +147,7 @@ def eval_mode_then_fit(K):
 def grad_norms_by_name_logging(K):
     # after backward, log each named parameter's gradient norm (None for frozen ones)
     ds = small_dataset(K, f2, n=100)
-    model = _kan(K)
+    model = small_kan(K)
     torch.mean((model(ds["train_input"]) - ds["train_label"]) ** 2).backward()
     norms = {n.split(".")[-1]: 0.0 for n, _ in model.named_parameters()}
     for n, p in model.named_parameters():
@@ -171,13 +163,13 @@ def optimizer_state_resume_checkpoint(K):
     # {'model', 'optimizer', 'epoch'} saved mid-training; a fresh model and Adam resume from it
     # and follow the uninterrupted run step for step
     ds = small_dataset(K, f2, n=150)
-    model = _kan(K)
+    model = small_kan(K)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     _mse_steps(model, ds, opt, 20)
     torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 20}, "ckpt.pt")
     straight = _mse_steps(model, ds, opt, 20)
     ckpt = torch.load("ckpt.pt", weights_only=False)
-    fresh = _kan(K)
+    fresh = small_kan(K)
     fresh.load_state_dict(ckpt["model"])
     opt2 = torch.optim.Adam(fresh.parameters(), lr=1e-2)
     opt2.load_state_dict(ckpt["optimizer"])
@@ -189,11 +181,11 @@ def optimizer_state_resume_checkpoint(K):
 def float64_state_into_float32_model(K):
     # trained in float64 (model.double()), its state_dict loaded into a float32 model for serving
     ds = small_dataset(K, f2, n=150)
-    model = _kan(K).double()
+    model = small_kan(K).double()
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     ds64 = {k: v.double() for k, v in ds.items()}
     _mse_steps(model, ds64, opt, 30)
-    serve = _kan(K)
+    serve = small_kan(K)
     serve.load_state_dict(model.state_dict())
     with torch.no_grad():
         gap = rmse(serve(ds["test_input"]), model(ds64["test_input"]))
@@ -213,7 +205,7 @@ def moduledict_multitask_heads(K):
         def __init__(self):
             super().__init__()
             self.trunk = nn.Linear(3, 3)
-            self.heads = nn.ModuleDict({"reg": _kan(K, [3, 3, 1]), "cls": _kan(K, [3, 3, 2], seed=1)})
+            self.heads = nn.ModuleDict({"reg": small_kan(K, [3, 3, 1]), "cls": small_kan(K, [3, 3, 2], seed=1)})
 
         def forward(self, t):
             h = torch.tanh(self.trunk(t))
@@ -241,7 +233,7 @@ def moduledict_multitask_heads(K):
 def frozen_model_then_fit(K):
     # a model frozen with requires_grad_(False) for transfer, later handed to model.fit
     ds = small_dataset(K, f2, n=100)
-    model = _kan(K)
+    model = small_kan(K)
     model.requires_grad_(False)
     try:
         r = model.fit(ds, opt="LBFGS", steps=3, update_grid=False)
