@@ -41,7 +41,10 @@ def _perturbed(model, seed=0):
     return model
 
 
-def _same_outputs(pk_model, ours, n_in, tol=2e-6):
+def _same_outputs(pk_model, ours, n_in, tol=1e-5):
+    # float32 on both sides, in other orders: on an AMD EPYC machine the two differ by up to
+    # 6e-6 of the outputs' scale (depending on the run's memory alignment and kernels), where
+    # a wrong continuation or a misread key differs by 1e-2 or more
     x = _inputs(n_in)
     with torch.no_grad():
         want, got = pk_model(x), ours(x)
@@ -59,7 +62,7 @@ def _edit_config(path, old, new):
         f.write(config.replace(old, new))
 
 
-def _folded(pk_model, n_in, tol=2e-6):
+def _folded(pk_model, n_in, tol=1e-5):
     """pykan's checkpoint, its config edited to ``affine_trainable: false``, loads into a model
     without affine maps: they fold into the edges."""
     pk_model.saveckpt("./folded")
@@ -69,7 +72,7 @@ def _folded(pk_model, n_in, tol=2e-6):
     _same_outputs(pk_model, ours, n_in, tol)
 
 
-def _roundtrip(pk_model, n_in, name="ck", tol=2e-6):
+def _roundtrip(pk_model, n_in, name="ck", tol=1e-5):
     pk_model.saveckpt(f"./{name}")
     ours = pykan.KAN.loadckpt(f"./{name}")
     assert isinstance(ours, pykan.KAN)
