@@ -95,3 +95,30 @@ def test_views_follow_the_models_training_mode():
     assert not any(m.training for m in model.modules())
     model.train()
     assert all(m.training for m in model.modules())
+
+
+def test_children_list_pykans_layer_lists():
+    """``named_children()`` yields pykan's ``act_fun`` / ``symbolic_fun`` ModuleLists (pykan's
+    model lists them), before torch's own, each once."""
+    ours, theirs = _model(), kan.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
+    named = dict(ours.named_children())
+    assert named["act_fun"] is ours.act_fun and named["symbolic_fun"] is ours.symbolic_fun
+    assert {"act_fun", "symbolic_fun"} <= set(dict(theirs.named_children()))
+    walked = [m for child in ours.children() if isinstance(child, torch.nn.ModuleList)
+              for m in child if isinstance(m, KANLayer)]
+    assert [tuple(m.coef.shape) for m in walked] == [(2, 3, 8), (3, 1, 8)]
+
+
+def test_children_leave_conversions_apply_and_parameters_single():
+    """With the lists among the children, ``double()``/``eval()`` still convert and flag every
+    layer, ``apply`` visits each module once, and ``parameters()`` has no duplicates."""
+    model = _model()
+    x = torch.rand(8, 2, dtype=torch.float64) * 2 - 1
+    model.double().eval()
+    assert all(p.dtype == torch.float64 for p in model.parameters())
+    assert model(x).dtype == torch.float64 and not model.act_fun[0].training
+    seen = []
+    model.apply(seen.append)
+    assert len(seen) == len({id(m) for m in seen}) == len(list(model.modules()))
+    params = list(model.parameters())
+    assert len(params) == len({id(p) for p in params})

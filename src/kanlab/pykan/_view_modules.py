@@ -54,12 +54,27 @@ class ViewedModules:
                 return view
         raise ValueError(f"{type(module).__name__} is not one of this model's layers")
 
+    def named_children(self):
+        """pykan's ``act_fun`` and ``symbolic_fun`` lists, as pykan's model lists them, then
+        torch's children (``layers``, ``symbolic``): ``for name, child in
+        model.named_children()`` meets pykan's ``ModuleList`` s.
+
+        torch's ``to``/``train`` then reach a layer twice, through its view and through
+        ``layers``; both are idempotent.  ``apply`` visits each module once (below).  The
+        views come first so that a walk that names each module by the last path it meets it
+        on (``torch.jit.trace``'s) names a layer by ``layers.<l>``, the path its forward pass
+        runs under."""
+        splines, symbolic = self.view_lists()
+        yield "act_fun", splines
+        yield "symbolic_fun", symbolic
+        yield from super().named_children()
+
     def apply(self, fn):
         """torch's ``apply`` (``fn`` on every child's modules, then on the model), with ``fn``
         also on each layer view (``act_fun[l]``, ``symbolic_fun[l]``) before the model: an
         ``init`` that tests ``isinstance(m, KANLayer)`` meets pykan's layers (the views' own
         child, the layer, is visited once, through ``layers``)."""
-        for module in self.children():
+        for _, module in super().named_children():
             module.apply(fn)
         splines, symbolic = self.view_lists()
         for view in (*splines, *symbolic):
