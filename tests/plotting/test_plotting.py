@@ -10,6 +10,7 @@ import pytest
 import torch
 
 matplotlib = pytest.importorskip("matplotlib")
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
@@ -185,6 +186,21 @@ def test_network_variable_names(model):
     assert {"$a$", "$b$", "$f$"} <= texts
     with pytest.raises(ValueError, match="in_vars"):
         plot_network(model, in_vars=["$a$"])
+
+
+def test_network_title_sits_above_the_outputs(model):
+    """A title is written on the diagram above the output names, not over them: the figure
+    grows by a band that holds it, and the diagram below keeps its size."""
+    plain = plot_network(model, out_vars=["y"])
+    titled = plot_network(model, out_vars=["y"], title="Step 3")
+    canvas = titled.axes[0]
+    title = [t for t in canvas.texts if t.get_label() == "title"]
+    assert [t.get_text() for t in title] == ["Step 3"] and len(titled.axes) == 1
+    out = [t for t in canvas.texts if t.get_text() == "y"][0]
+    renderer = FigureCanvasAgg(titled).get_renderer()
+    assert title[0].get_window_extent(renderer).y0 > out.get_window_extent(renderer).y1
+    assert titled.get_figheight() > plain.get_figheight()
+    assert titled.get_figwidth() == plain.get_figwidth()
 
 
 def test_basis_left_panel_has_every_basis(model):

@@ -192,7 +192,8 @@ def _draw_inset(canvas, geo: _Layout, cx: float, cy: float, xs: np.ndarray, ys: 
 
 def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | None = None,
                  out_vars: Sequence[str] | None = None, path: str | os.PathLike | None = None,
-                 beta: float = 3.0, metric: str = "backward", figure: Figure | None = None) -> Figure:
+                 beta: float = 3.0, metric: str = "backward", figure: Figure | None = None,
+                 title: str | None = None) -> Figure:
     """Draw the KAN diagram: nodes in layers and every edge's learned curve.
 
     Parameters
@@ -220,6 +221,8 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     figure : Figure, optional
         An empty figure to draw on (resized to the diagram); default a new
         ``Figure`` that pyplot does not manage.
+    title : str, optional
+        Written centred above the output names, in a band the figure grows by.
 
     Returns
     -------
@@ -248,15 +251,20 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
     out_names = check_names(out_vars, width[-1], "y", "out_vars")
     curves = _edge_curves(model, x, beta, metric)
     geo = _Layout(width, [layer.in_features * layer.out_features for layer in model.layers])
+    fontsize = float(min(np.clip(0.6 * geo.fig_w, 12, 16), max(7, 24 * geo.spacing(max(width)))))
+    band = 0.0 if title is None else 2.2 * fontsize / 72  # inches above the diagram
     if figure is None:
-        fig = Figure(figsize=(geo.fig_w, geo.fig_h))
+        fig = Figure(figsize=(geo.fig_w, geo.fig_h + band))
     else:
         fig = figure
-        fig.set_size_inches(geo.fig_w, geo.fig_h)
+        fig.set_size_inches(geo.fig_w, geo.fig_h + band)
     canvas = fig.add_axes([0, 0, 1, 1], label="diagram")
     canvas.set_xlim(0, geo.fig_w)
-    canvas.set_ylim(0, geo.fig_h)
+    canvas.set_ylim(0, geo.fig_h + band)
     canvas.set_axis_off()
+    if title is not None:
+        canvas.text(geo.fig_w / 2, geo.fig_h + band / 2, str(title), ha="center", va="center",
+                    fontsize=1.25 * fontsize, label="title")
 
     lines, colors = [], []
     symbolic = _symbolic(model)
@@ -289,7 +297,6 @@ def plot_network(model, x: Tensor | None = None, *, in_vars: Sequence[str] | Non
         for i in range(n - n_mult, n):  # multiplication nodes: a white × on the dot
             canvas.text(geo.x(n, i), geo.y(level), "×", ha="center", va="center", zorder=4,
                         color="white", fontsize=max(6.0, 60 * node), label=f"mult {level} {i}")
-    fontsize = float(min(np.clip(0.6 * geo.fig_w, 12, 16), max(7, 24 * geo.spacing(max(width)))))
     for i, name in enumerate(in_names):
         canvas.text(geo.x(width[0], i), geo.y(0) - node, name, ha="center", va="top",
                     fontsize=fontsize)

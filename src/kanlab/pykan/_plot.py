@@ -51,8 +51,7 @@ def plot(model, beta=3, metric="backward", scale=0.5, in_vars=None, out_vars=Non
     out_vars = None if out_vars is None else [_label(v) for v in out_vars]
     import matplotlib.pyplot as plt
     # on a pyplot figure, as pykan draws: plt.savefig / plt.show after model.plot() see it
-    fig = plot_network(model, model.reference_input, in_vars=in_vars, out_vars=out_vars,
-                       beta=float(beta), metric=metric, figure=plt.figure())
-    if title is not None:
-        fig.suptitle(str(title))
-    return fig
+    # pykan writes the title on the diagram's axes, above the outputs; so does plot_network
+    return plot_network(model, model.reference_input, in_vars=in_vars, out_vars=out_vars,
+                        beta=float(beta), metric=metric, figure=plt.figure(),
+                        title=None if title is None else str(title))
