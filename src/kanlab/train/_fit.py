@@ -41,6 +41,25 @@ __all__ = ["fit", "check_dataset", "NonFiniteLossError", "penalties", "rmse"]
 KEEP_TRIALS = True
 
 
+# A grid update that moved the knots starts L-BFGS anew (its curvature pairs refer to the old
+# knots).  Adam is started anew only below this learning rate: a fresh Adam's first steps move
+# every parameter by about lr (zero moments, scaled up by the bias correction), a kick that
+# helps a small lr and throws a large one off.  kanlab.pykan's fit, [2, 5, 1], G = 5, 100 steps,
+# seeds 0-7, median test RMSE on exp(sin(pi x) + y^2) / xy / x^2 + sin(3y)/2, restarted ->
+# kept (pykan 0.2.8, which keeps one optimiser per fit, seeds 0-3): lr 0.1: 0.040 -> 0.043
+# (0.042), 0.014 -> 0.0080 (0.0066), 0.011 -> 0.0084 (0.0090); lr 0.03: 0.034 -> 0.042
+# (0.064), 0.0076 -> 0.0055 (0.0049), 0.0095 -> 0.010 (0.0097); lr 1 (pykan's default):
+# 0.23 -> 0.31 (0.21), 0.32 -> 0.29 (0.10), 0.41 -> 0.18 (0.044).  At lr 0.01 (300 steps,
+# seeds 0-3) the restarts help: 0.012 / 0.0027 / 0.0033 restarted, 0.018 / 0.0048 / 0.0090
+# kept, pykan 0.054 / 0.0049 / 0.0067 (docs/pykan_notebook_runs.md, adamkeep).
+ADAM_RESTART_BELOW_LR = 0.02
+
+
+def _restarts_at_grid_update(cfg: FitConfig) -> bool:
+    """Whether a grid update that moved the knots starts the optimiser anew."""
+    return cfg.opt == "LBFGS" or cfg.lr < ADAM_RESTART_BELOW_LR
+
+
 def _make_optimizer(model, cfg: FitConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     if cfg.opt == "LBFGS":
@@ -221,7 +240,7 @@ def _train(model, dataset: dict, cfg: FitConfig, precision: Precision, record=No
             precision.forget()
             best.forget()
             moved = knots is None or not knot_move(knots, model) <= cfg.keep_memory_below
-            if moved and live_splines(model):  # curvature pairs refer to old knots
+            if moved and live_splines(model) and _restarts_at_grid_update(cfg):
                 optimizer = _make_optimizer(model, cfg)
         if grid_now and not both_ways and choose:  # the samples lie inside the fresh grids
             choose = False
