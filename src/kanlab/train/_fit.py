@@ -47,8 +47,8 @@ KEEP_TRIALS = True
 # helps a small lr and throws a large one off.  kanlab.pykan's fit, [2, 5, 1], G = 5, 100 steps,
 # seeds 0-7, median test RMSE on exp(sin(pi x) + y^2) / xy / x^2 + sin(3y)/2, restarted ->
 # kept (pykan 0.2.8, which keeps one optimiser per fit; seeds 0-3 at lr 0.03 and 1): lr 0.1:
-# 0.040 -> 0.043 (0.040), 0.014 -> 0.0080 (0.0070), 0.011 -> 0.0084 (0.0096); lr 0.03: 0.034 -> 0.042
-# (0.064), 0.0076 -> 0.0055 (0.0049), 0.0095 -> 0.010 (0.0097); lr 1 (pykan's default):
+# 0.040 -> 0.043 (0.040), 0.014 -> 0.0080 (0.0070), 0.011 -> 0.0084 (0.0096); lr 0.03: 0.034 ->
+# 0.042 (0.064), 0.0076 -> 0.0055 (0.0049), 0.0095 -> 0.010 (0.0097); lr 1 (pykan's default):
 # 0.23 -> 0.31 (0.21), 0.32 -> 0.29 (0.10), 0.41 -> 0.18 (0.044).  At lr 0.01 (300 steps,
 # seeds 0-3) the restarts help: 0.012 / 0.0027 / 0.0033 restarted, 0.018 / 0.0048 / 0.0090
 # kept, pykan 0.054 / 0.0049 / 0.0067 (docs/pykan_notebook_runs.md, adamkeep).
