@@ -5,7 +5,8 @@ rounded formula, a formula of ten variables with ``x_10`` among them, ``nsimplif
 polynomial target, formulas written to a text file and read back with ``parse_expr``,
 ``evalf(subs=...)`` at a point, ``fix_symbolic``'s returned r2 per edge, a two-layer
 ``sqrt(x^2+y^2)``, ``suggest_symbolic(topk=3)`` per edge, ``free_symbols`` renamed with
-``xreplace`` and a ``lambdify`` on a ``pandas`` frame's columns."""
+``xreplace`` and a ``lambdify`` on a ``pandas`` frame's columns; ``auto_symbolic``'s printout
+parsed with a regex into a table of edge, name, r2 and complexity."""
 
 import contextlib
 import io
@@ -207,3 +208,16 @@ def auto_symbolic_then_fit_formula_vs_net(K):
         net = rmse(model(ds["test_input"]), ds["test_label"])
     return {"net_rmse": net, "formula_rmse": _eval(expr, ds, 2),
             "names": [str(n) for n in model.symbolic_fun[0].funs_name[0]]}
+
+
+@case
+def auto_symbolic_log_parsed_to_table(K):
+    # capture auto_symbolic's printout; a regex takes edge, name, r2 and c into a results table
+    import re
+    f = lambda x: torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2  # noqa: E731
+    model, ds = _fitted(K, f, (2, 1), 2)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        model.auto_symbolic(lib=["x", "x^2", "sin", "exp"], verbose=1)
+    rows = re.findall(r"fixing \((\d+),(\d+),(\d+)\) with (\S+), r2=([-\d.e]+), c=(\d+)", out.getvalue())
+    return {"rows": [[f"{l},{i},{j}", name, round(float(r2), 3), int(c)] for l, i, j, name, r2, c in rows]}
