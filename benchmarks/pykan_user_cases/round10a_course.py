@@ -5,7 +5,7 @@ chain in float64 with ``refine`` and a library, ``create_dataset(f_mode='row')``
 ``model.plot(folder=...)`` with LaTeX names, a ``suggest_symbolic`` loop over every edge,
 a grid-scaling exponent from ``polyfit``, a ``lamb`` sweep counting edges, ``attribute``
 then the top features by name, ``get_fun`` against the truth, ``fit(update_grid=False)``
-beside the default, and ``refine`` then ``prune``."""
+beside the default, ``refine`` then ``prune``, and a ``[1, 1, 1]`` net on data over ``[-2, 2]``."""
 
 import contextlib
 import io
@@ -224,3 +224,14 @@ def refine_then_prune_then_formula(K):
     expr = model.symbolic_formula()[0][0]
     return {"width_in": list(model.width_in), "vars": sorted(str(s) for s in expr.free_symbols),
             "rmse": holdout_rmse(model, ds)}
+
+
+@case
+def wider_range_one_hidden_node(K):
+    # create_dataset(ranges=[-2, 2]) on the Lorentzian 1/(1+x^2), the README's [1, 1, 1] shape
+    f = lambda x: 1 / (1 + x[:, [0]] ** 2)  # noqa: E731
+    ds = K.create_dataset(f, n_var=1, ranges=[-2, 2], train_num=300, test_num=200, seed=0)
+    model = K.KAN(width=[1, 1, 1], grid=5, k=3, seed=0, auto_save=False)
+    _quiet(model.fit, ds, opt="LBFGS", steps=30)
+    grid = model.act_fun[0].grid[0]
+    return {"rmse": holdout_rmse(model, ds), "grid0": [round(float(grid[3]), 2), round(float(grid[-4]), 2)]}

@@ -1,9 +1,12 @@
 """Patterns from the tenth round of pykan code, courses', blog posts' and papers' code
 (``benchmarks/pykan_user_cases/round10a_*.py``): ``auto_symbolic``'s printout parsed with a
-regex for each edge's name, r2 and complexity ``c``."""
+regex for each edge's name, r2 and complexity ``c``; a fresh model's first grid update
+placed whole on data wider than ``[-1, 1]``."""
 import contextlib
 import io
 import re
+
+import torch
 
 import kanlab.pykan as K
 from _data import sin_square_dataset
@@ -47,3 +50,21 @@ def test_auto_symbolic_verbose2_prints_r2_before_each_fix():
 
 def test_auto_symbolic_verbose0_prints_nothing():
     assert _printed(_fitted(), verbose=0) == ""
+
+
+def test_fresh_model_first_grid_update_spans_wider_data():
+    # the Lorentzian on [-2, 2] through [1, 1, 1]: the guard against a grid update that moves
+    # the outputs kept seed 0's input grid on [-1, 1] for the whole fit (RMSE 0.057; pykan 3e-4)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(400, 1, generator=g) * 4 - 2
+    y = 1 / (1 + x ** 2)
+    ds = {"train_input": x[:300], "train_label": y[:300], "test_input": x[300:],
+          "test_label": y[300:]}
+    model = K.KAN(width=[1, 1, 1], grid=5, k=3, seed=0, auto_save=False)
+    with contextlib.redirect_stdout(io.StringIO()):
+        model.fit(ds, opt="LBFGS", steps=30)
+    grid = model.act_fun[0].grid[0]
+    assert float(grid[3]) < -1.8 and float(grid[-4]) > 1.8
+    with torch.no_grad():
+        rmse = torch.sqrt(torch.mean((model(ds["test_input"]) - ds["test_label"]) ** 2))
+    assert rmse < 5e-3
