@@ -26,6 +26,9 @@ class GridMethods:
         # grid_eps None: pykan's, each layer's own (model.act_fun[l].grid_eps = ...), else the
         # model's (the engine's update_grid reads them)
         x = self._data(x)
+        if self.continuation_unplaced:  # a fresh model's first placement: whole, unguarded
+            max_change = None  # (the guard keeps a trained network's function; this one has
+            # none yet, and grids kept on [-1, 1] under inputs on [-2, 2] would stay there)
         # refitted to what the model computes (pykan's continuation until placed; the splines
         # no output sees to their own smooth one: _unseen_splines), then placed: every grid
         # spans its samples, where the switch changes nothing

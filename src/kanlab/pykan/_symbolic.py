@@ -21,7 +21,8 @@ import torch
 
 from kanlab import symbolic as _sym
 from kanlab.pykan._gauge import balance_symbolic_nodes
-from kanlab.pykan._ranking import PykanChoice, pykan_complexity, pykan_losses, pykan_order
+from kanlab.pykan._ranking import (PykanChoice, candidate_complexity, pykan_complexity,
+                                   pykan_losses, pykan_order)
 from kanlab.pykan._symbolic_library import SYMBOLIC_LIB
 from kanlab.pykan._symbolic_names import _lib, _name
 
@@ -92,14 +93,25 @@ def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_thres
                                       choose=choose)
     _balance(model, a_range)
     if verbose:
-        for r in sorted(records, key=lambda r: (r["l"], r["i"], r["j"])):
-            if r["name"] is None:
-                print(f"skipping ({r['l']},{r['i']},{r['j']}) since r2={r['r2']} < "
-                      f"{r2_threshold}")
-            elif r["name"] == "0":
-                print(f"fixing ({r['l']},{r['i']},{r['j']}) with 0")
-            else:
-                print(f"fixing ({r['l']},{r['i']},{r['j']}) with {r['name']}, r2={r['r2']}")
+        _print_records(records, _sym.resolve_library(_lib(lib)), r2_threshold, verbose)
+
+
+def _print_records(records, lib_map, r2_threshold, verbose) -> None:
+    """``auto_symbolic``'s lines in pykan's form: ``fixing (l,i,j) with name, r2=..., c=...``
+    (``c`` the candidate's complexity, as pykan's table gives it), after ``fix_symbolic``'s
+    ``r2 is ...`` where ``verbose > 1``."""
+    for r in sorted(records, key=lambda r: (r["l"], r["i"], r["j"])):
+        edge = f"({r['l']},{r['i']},{r['j']})"
+        if r["name"] is None:
+            print(f"skipping {edge} since r2={r['r2']} < {r2_threshold}")
+        elif r["name"] == "0":
+            print(f"fixing {edge} with 0")
+        else:
+            if verbose > 1:
+                print(f"r2 is {r['r2']}")
+            c = candidate_complexity(lib_map[r["name"]]) if r["name"] in lib_map else None
+            tail = "" if c is None else f", c={c}"
+            print(f"fixing {edge} with {r['name']}, r2={r['r2']}{tail}")
 
 
 def _balance(model, a_range, nodes=None) -> None:
