@@ -24,21 +24,22 @@ sweeps with ``auto_save``, pickle, sklearn pipelines), ``round9b_state`` (per-la
 groups, EMA copies, checkpointing) and ``round9b_deploy`` (pykan checkpoints of outer nets,
 pruned submodules, torch.func ensembles), run together as ``--kinds round9b``); a tenth,
 research code built on pykan's internals: ``round10b_layers`` (networks of ``KANLayer``,
-``kan.spline`` helpers on a layer's own state) and ``round10b_model`` (a model's forward caches,
-masks, regularisers and per-edge edits), run together as ``--kinds round10b``; each case
+``kan.spline`` helpers on a layer's own state), ``round10b_model`` (a model's forward caches,
+masks, regularisers and per-edge edits) and ``round10b_views`` (a model's ``act_fun[l]`` used as
+a layer of its own), run together as ``--kinds round10b``; each case
 registers itself in ``CASES`` (name -> function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
                round3_chains, round3_data, round4_edit, round4_fit, round5_data, round5_loops,
                round5_models, round6_edges, round6_tools, round7_api, round7_state,
                round8_api, round8_torch, round9a_more, round9a_phys, round9a_sym,  # its
-               round10b_layers, round10b_model, round9b_deploy, round9b_loops,  # cases
-               round9b_nets, round9b_state, symbolic, workflows)
+               round10b_layers, round10b_model, round10b_views, round9b_deploy,  # cases
+               round9b_loops, round9b_nets, round9b_state, symbolic, workflows)
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
            "regression", "round3_chains", "round3_data", "round4_edit", "round4_fit",
            "round5_data", "round5_loops", "round5_models", "round6_edges", "round6_tools",
            "round7_api", "round7_state", "round8_api", "round8_torch", "round9a_more",
-           "round9a_phys", "round9a_sym", "round10b_layers", "round10b_model", "round9b_deploy",
-           "round9b_loops", "round9b_nets", "round9b_state", "symbolic", "workflows"]
+           "round9a_phys", "round9a_sym", "round10b_layers", "round10b_model", "round10b_views",
+           "round9b_deploy", "round9b_loops", "round9b_nets", "round9b_state", "symbolic", "workflows"]

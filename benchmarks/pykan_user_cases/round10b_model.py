@@ -1,10 +1,11 @@
-"""A tenth round, research code built on pykan's internals (with ``round10b_layers``): what
-analysis and training scripts read from and write into a ``MultKAN`` — the forward caches
-(``acts``, ``spline_preacts``/``postsplines``/``postacts``, ``acts_scale_spline``,
-``edge_actscale``) for plots, statistics and importance back-tracing, the masks per edge, a
-hand-made ``initialize_from_another_model`` through ``curve2coef``, regularisers of one's own
-beside ``get_reg``, ``set_mode``/``fix_symbolic``/``unfix_symbolic`` per edge, ``remove_edge``,
-``module``, ``update_grid`` between custom steps, float64 defaults, hooks and parameter counts."""
+"""A tenth round, research code built on pykan's internals (with ``round10b_layers`` and
+``round10b_views``): what analysis and training scripts read from and write into a
+``MultKAN`` — the forward caches (``acts``, ``spline_preacts``/``postsplines``/``postacts``,
+``acts_scale_spline``, ``edge_actscale``) for plots, statistics and importance back-tracing,
+the masks per edge, a hand-made ``initialize_from_another_model`` through ``curve2coef``,
+regularisers of one's own beside ``get_reg``, ``set_mode``/``fix_symbolic``/``unfix_symbolic``
+per edge, ``remove_edge``, ``module``, ``update_grid`` between custom steps, float64 defaults,
+hooks and parameter counts."""
 
 import importlib
 
@@ -168,13 +169,17 @@ def remove_edge_then_n_edge_forward(K):
 
 
 @case
-def module_chain_read_forward(K):
-    # model.module(0, '[2,4]->[1]')-style sub-model: its width and its output against the caches
+def module_chain_two_layers_masks(K):
+    # model.module(0, '[0]->[0,1]->[0,1]->[0]'): input 0 feeds hidden 0-1 only, which feed
+    # output 0; both layers' masks and the output afterwards
     model, ds = _trained(K, width=(2, 4, 3, 1))
-    sub = model.module(1, "[4]->[1]")
-    h = model.acts[1]
-    return {"width": [w[0] if isinstance(w, list) else w for w in sub.width],
-            "gap": rmse(sub(h).detach(), model(ds["train_input"]).detach())}
+    before = model(ds["test_input"]).detach()
+    ret = model.module(0, "[0]->[0,1]->[0,1]->[0]")
+    after = model(ds["test_input"]).detach()
+    return {"ret_none": ret is None,
+            "masks": [float(model.act_fun[l].mask.sum()) for l in range(model.depth)],
+            "sym": [float(model.symbolic_fun[l].mask.sum()) for l in range(model.depth)],
+            "moved": rmse(before, after) > 0}
 
 
 @case
@@ -196,6 +201,8 @@ def update_grid_between_custom_steps(K):
 @case
 def default_float64_whole_pipeline(K):
     # torch.set_default_dtype(float64) around dataset, model, fit, prune and auto_symbolic
+    import os
+    os.makedirs("model", exist_ok=True)  # pykan's prune logs to ./model/history.txt
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
@@ -309,3 +316,4 @@ def fix_symbolic_random_then_affine(K):
     aff = model.symbolic_fun[0].affine[0, 0]
     return {"affine_len": int(aff.numel()), "mask": float(model.symbolic_fun[0].mask[0, 0]),
             "finite": bool(torch.isfinite(model(ds["test_input"])).all())}
+
