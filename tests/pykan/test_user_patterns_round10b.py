@@ -56,3 +56,70 @@ def test_caches_put_back_into_a_fresh_model_serve_its_scores():
         assert "no activations yet" in str(e)
     else:
         raise AssertionError("attribute() without data should raise")
+
+
+def test_act_fun_state_dict_is_pykans_layer_state():
+    """``model.act_fun[l].state_dict()`` has pykan's keys and layout (was: the engine's
+    ``viewed.*`` keys, which a ``KANLayer`` rejects), loads into a standalone ``KANLayer``
+    with the same outputs, and loads back into the model through the view."""
+    x = torch.rand(50, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    model = _model()
+    model(x)
+    h = model.acts[1].detach()
+    sd = model.act_fun[1].state_dict()
+    assert list(sd) == ["grid", "coef", "mask", "scale_base", "scale_sp"]
+    assert tuple(sd["coef"].shape) == (3, 1, 8) and tuple(sd["grid"].shape) == (3, 12)
+    alone = KANLayer(in_dim=3, out_dim=1, num=5, k=3)
+    alone.load_state_dict(sd)
+    torch.testing.assert_close(alone(h)[0], model.act_fun[1](h)[0].detach())
+    with torch.no_grad():
+        alone.coef.mul_(2.0)
+    model.act_fun[1].load_state_dict(alone.state_dict())
+    torch.testing.assert_close(model.act_fun[1].coef.detach(), alone.coef.detach())
+    torch.testing.assert_close(model.act_fun[1](h)[0].detach(), alone(h)[0].detach())
+    bad = dict(sd, coef=torch.zeros(3, 2, 8))
+    try:
+        model.act_fun[1].load_state_dict(bad)
+    except RuntimeError as e:
+        assert "size mismatch for coef" in str(e)
+    else:
+        raise AssertionError("a coef of the wrong shape should not load")
+
+
+def test_a_module_of_act_fun_views_saves_and_loads():
+    """``nn.ModuleList(model.act_fun)`` in a user's module: its state round-trips (pykan's
+    keys under the user's prefix), and a state with the engine's keys still loads."""
+    model, other = _model(), _model(seed=5)
+    net, net2 = torch.nn.ModuleList(list(model.act_fun)), torch.nn.ModuleList(list(other.act_fun))
+    sd = net.state_dict()
+    assert "0.coef" in sd and "1.scale_sp" in sd
+    net2.load_state_dict(sd)
+    torch.testing.assert_close(other.act_fun[0].coef.detach(), model.act_fun[0].coef.detach())
+    engine_keys = {f"{l}.viewed.{k}": v for l, layer in enumerate(model.layers)
+                   for k, v in layer.state_dict().items()}
+    _model(seed=7).act_fun[0].load_state_dict({k[2:]: v for k, v in engine_keys.items()
+                                               if k.startswith("0.")})
+
+
+def test_act_fun_update_grid_from_samples_on_the_models_acts():
+    """A user's own grid update per layer, ``model.act_fun[l].update_grid_from_samples(
+    model.acts[l])`` (was: AttributeError): the grid spans the layer's inputs and the
+    model's function is kept."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(200, 2, generator=g) * 1.2 - 0.9
+    model = _model()
+    before = model(x).detach()
+    acts = [a.detach() for a in model.acts]
+    for l in range(model.depth):
+        model.act_fun[l].update_grid_from_samples(acts[l])
+    grid = model.act_fun[0].grid.detach()
+    torch.testing.assert_close(grid[:, 3], acts[0].min(0).values, atol=1e-5, rtol=0)
+    torch.testing.assert_close(grid[:, -4], acts[0].max(0).values, atol=1e-5, rtol=0)
+    assert float((model(x).detach() - before).abs().max()) < 2e-2 * float(before.abs().max())
+    for bad in (torch.rand(5, 3), "x"):
+        try:
+            model.act_fun[0].update_grid_from_samples(bad)
+        except ValueError as e:
+            assert "(batch, 2)" in str(e)
+        else:
+            raise AssertionError("bad samples should raise")
