@@ -109,3 +109,36 @@ def layer_attrs_after_prune(K):
     pruned = model.prune()
     return {"width": [w[0] if isinstance(w, list) else w for w in pruned.width],
             "layers": [[a.in_dim, a.out_dim, a.num, a.k, list(a.coef.shape)] for a in pruned.act_fun]}
+
+
+@case
+def subclass_grid_from_parent_per_layer(K):
+    # a MultKAN subclass's own initialize_grid_from_another_model: per layer,
+    # act_fun[l].initialize_grid_from_parent(parent.act_fun[l], parent.acts[l]), then a fit
+    class Finer(K.MultKAN):
+        def initialize_grid_from_another_model(self, model, x):
+            model(x)
+            for l in range(self.depth):
+                self.act_fun[l].initialize_grid_from_parent(model.act_fun[l], model.acts[l])
+    coarse, ds = _trained(K, width=(2, 3, 1), grid=3)
+    fine = Finer(width=[2, 3, 1], grid=10, k=3, seed=0, auto_save=False)
+    fine.initialize_grid_from_another_model(coarse, ds["train_input"])
+    r = fine.fit(ds, opt="LBFGS", steps=5, log=100)
+    return {"grid_lo": round(float(fine.act_fun[0].grid[0, 3]), 3),
+            "test_loss": float(r["test_loss"][-1])}
+
+
+@case
+def act_fun_get_subset_swap_device(K):
+    # a custom prune's act_fun[l].get_subset(in_ids, out_ids), act_fun[l].swap and .device
+    model, ds = _trained(K, width=(2, 3, 1))
+    view = model.act_fun[0]
+    sub = view.get_subset([1], [0, 2])
+    x = ds["test_input"]
+    full = view(x)[2].detach()
+    part = sub(x[:, [1]])[2].detach()
+    view.swap(0, 2, mode="out")
+    swapped = view(x)[2].detach()
+    return {"sub": [sub.in_dim, sub.out_dim, list(sub.coef.shape)], "device": str(view.device),
+            "sub_gap": rmse(part, full[:, [0, 2]][:, :, [1]]),
+            "swap_gap": rmse(swapped, full[:, [2, 1, 0]])}
