@@ -28,7 +28,8 @@ def test_a_kanlayer_draws_only_pykans_numbers_from_the_global_generator():
 
 def _model(width=(2, 3, 1), **kw):
     kw.setdefault("seed", 0)
-    return K.KAN(width=list(width), grid=5, k=3, auto_save=False, **kw)
+    kw.setdefault("grid", 5)
+    return K.KAN(width=list(width), k=3, auto_save=False, **kw)
 
 
 def test_caches_put_back_into_a_fresh_model_serve_its_scores():
@@ -123,3 +124,32 @@ def test_act_fun_update_grid_from_samples_on_the_models_acts():
             assert "(batch, 2)" in str(e)
         else:
             raise AssertionError("bad samples should raise")
+
+
+def test_act_fun_layer_methods_of_pykans_kanlayer():
+    """A subclass's own ``initialize_grid_from_another_model`` (``act_fun[l].
+    initialize_grid_from_parent(parent.act_fun[l], parent.acts[l])``), a custom prune's
+    ``act_fun[l].get_subset(...)``, ``act_fun[l].swap`` and ``.device`` (was: AttributeError
+    for each)."""
+    x = torch.rand(200, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    parent = _model(grid=3)
+    parent(x)
+    child, ref = _model(grid=8), _model(grid=8)
+    for l in range(child.depth):
+        child.act_fun[l].initialize_grid_from_parent(parent.act_fun[l], parent.acts[l])
+    ref.initialize_grid_from_another_model(parent, x)
+    torch.testing.assert_close(child(x), ref(x))
+    torch.testing.assert_close(child.act_fun[0].grid, ref.act_fun[0].grid)
+    alone = KANLayer(in_dim=2, out_dim=3, num=3, k=3, noise_scale=0.5)
+    child.act_fun[0].initialize_grid_from_parent(alone, x)
+    spl = child.act_fun[0](x)[3].detach()
+    assert float((spl - alone(x)[3].detach()).abs().max()) < 3e-2 * float(spl.abs().max())
+    view = child.act_fun[0]
+    sub = view.get_subset([1], [0, 2])
+    assert isinstance(sub, KANLayer) and tuple(sub.coef.shape) == (1, 2, 11)
+    full = view(x)[2].detach()
+    torch.testing.assert_close(sub(x[:, [1]])[2].detach(), full[:, [0, 2]][:, :, [1]],
+                               atol=1e-5, rtol=1e-4)
+    view.swap(0, 2, mode="out")
+    torch.testing.assert_close(view(x)[2].detach(), full[:, [2, 1, 0]])
+    assert view.device == torch.device("cpu")
