@@ -142,3 +142,20 @@ def act_fun_get_subset_swap_device(K):
     return {"sub": [sub.in_dim, sub.out_dim, list(sub.coef.shape)], "device": str(view.device),
             "sub_gap": rmse(part, full[:, [0, 2]][:, :, [1]]),
             "swap_gap": rmse(swapped, full[:, [2, 1, 0]])}
+
+
+@case
+def symbolic_fun_state_and_subset(K):
+    # symbolic_fun[l].state_dict() saved per layer, and a custom prune's get_subset of it
+    sym_mod = importlib.import_module(K.__name__ + ".Symbolic_KANLayer")
+    model, ds = _trained(K, width=(2, 3, 1))
+    model.fix_symbolic(0, 1, 2, "sin", verbose=False)
+    sd = model.symbolic_fun[0].state_dict()
+    alone = sym_mod.Symbolic_KANLayer(in_dim=2, out_dim=3)
+    alone.load_state_dict(sd, strict=False)
+    sub = model.symbolic_fun[0].get_subset([1], [2, 0])
+    x = ds["test_input"]
+    full = model.symbolic_fun[0](x)[1].detach()
+    return {"keys": sorted(sd), "mask_same": bool(torch.equal(alone.mask, sd["mask"])),
+            "sub_names": sub.funs_name,
+            "sub_gap": rmse(sub(x[:, [1]])[1].detach(), full[:, [2, 0]][:, :, [1]])}
