@@ -153,3 +153,29 @@ def test_act_fun_layer_methods_of_pykans_kanlayer():
     view.swap(0, 2, mode="out")
     torch.testing.assert_close(view(x)[2].detach(), full[:, [2, 1, 0]])
     assert view.device == torch.device("cpu")
+
+
+def test_symbolic_fun_state_dict_and_get_subset_are_pykans():
+    """``model.symbolic_fun[l].state_dict()`` has pykan's keys ``mask`` and ``affine`` (was:
+    the engine's ``viewed.*``), loads into a standalone ``Symbolic_KANLayer`` and back, and
+    ``get_subset`` cuts a standalone layer out with its functions (was: AttributeError)."""
+    from kanlab.pykan.Symbolic_KANLayer import Symbolic_KANLayer
+    x = torch.rand(60, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    model = _model()
+    model(x)
+    model.fix_symbolic(0, 1, 2, "sin", fit_params_bool=False, verbose=False)
+    view = model.symbolic_fun[0]
+    sd = view.state_dict()
+    assert list(sd) == ["mask", "affine"] and tuple(sd["affine"].shape) == (3, 2, 4)
+    alone = Symbolic_KANLayer(in_dim=2, out_dim=3)
+    alone.load_state_dict(sd)
+    torch.testing.assert_close(alone.mask, view.mask.detach())
+    with torch.no_grad():
+        alone.affine[2, 1] = torch.tensor([2.0, 0.5, 1.5, -0.25])
+    view.load_state_dict(alone.state_dict())
+    torch.testing.assert_close(view.affine[2, 1].detach(), torch.tensor([2.0, 0.5, 1.5, -0.25]))
+    assert view.funs_name[2][1] == "sin"
+    sub = view.get_subset([1], [2, 0])
+    assert isinstance(sub, Symbolic_KANLayer) and sub.funs_name == [["sin"], ["0"]]
+    torch.testing.assert_close(sub(x[:, [1]])[1].detach(),
+                               view(x)[1].detach()[:, [2, 0]][:, :, [1]])

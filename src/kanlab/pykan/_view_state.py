@@ -7,7 +7,9 @@ layer (``torch.save(model.act_fun[1].state_dict(), ...)``), loads it into a stan
 (``model.act_fun[l].update_grid_from_samples(model.acts[l])``) or onto another model's
 layer (``initialize_grid_from_parent``, in subclasses' own ``initialize_grid_from_another_model``),
 cuts a standalone layer out of it (``get_subset``), swaps two of its inputs or outputs, and
-reads its ``device``.  The view
+reads its ``device``.  ``model.symbolic_fun[l]`` likewise saves and loads pykan's ``mask`` and
+``affine`` (the functions stay the edges' own, as pykan's state holds no functions) and cuts
+a standalone ``Symbolic_KANLayer`` out of it (``get_subset``).  The view
 (:class:`kanlab.pykan._views.SplineView`) hands out pykan's five tensors, ``grid``, ``coef``,
 ``mask``, ``scale_base`` and ``scale_sp``, permuted from the engine layer's; loading writes
 them back into that layer.  The model's own ``state_dict`` keeps kanlab's keys (the views
@@ -27,10 +29,51 @@ from kanlab.pykan._initialize import fit_to_layer
 from kanlab.pykan.spline import coef2curve
 from kanlab.splines import extend_points
 
-__all__ = ["SplineViewState", "PYKAN_KEYS"]
+__all__ = ["SplineViewState", "SymbolicViewState", "PYKAN_KEYS", "SYMBOLIC_KEYS"]
 
 # pykan's KANLayer registers them in this order
 PYKAN_KEYS = ("grid", "coef", "mask", "scale_base", "scale_sp")
+SYMBOLIC_KEYS = ("mask", "affine")  # pykan's Symbolic_KANLayer: (out, in), (out, in, 4)
+
+
+def _pykan_state(view, keys, destination, prefix, keep_vars, args):
+    if args:
+        raise TypeError("state_dict takes destination, prefix and keep_vars by keyword")
+    out = OrderedDict() if destination is None else destination
+    for name in keys:
+        t = getattr(view, name).as_subclass(Tensor)
+        out[prefix + name] = t if keep_vars else t.detach()
+    return out
+
+
+def _load_pykan_state(view, keys, layout, state_dict, prefix, strict, missing_keys,
+                      unexpected_keys, error_msgs, ignored=()) -> None:
+    """pykan's ``keys`` under ``prefix`` written, in the engine module's layout, as the
+    child keys (``prefix + 'viewed.'``) the viewed module then loads; ``ignored`` keys are
+    passed over."""
+    child = prefix + "viewed."
+    if any(key.startswith(child) for key in state_dict):
+        return  # the engine's keys (a view's state saved before): the module loads them
+    own = view._modules["viewed"].state_dict()
+    for name in keys:
+        key = prefix + name
+        if key not in state_dict:
+            missing_keys.append(key)
+            continue
+        value = torch.as_tensor(state_dict[key])
+        expected = tuple(getattr(view, name).shape)
+        if tuple(value.shape) != expected:
+            error_msgs.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{tuple(value.shape)} from checkpoint, the shape in current "
+                              f"model is {expected}.")
+            continue
+        own_name, dims = layout(name)
+        own[own_name] = value.permute(dims)
+    if strict:
+        unexpected_keys.extend(key for key in state_dict if key.startswith(prefix)
+                               and key[len(prefix):] not in (*keys, *ignored))
+    for key, value in own.items():
+        state_dict[child + key] = value
 
 
 class SplineViewState:
@@ -40,40 +83,12 @@ class SplineViewState:
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """pykan's keys ``grid, coef, mask, scale_base, scale_sp`` in pykan's layout
         ``(in, out, ...)``, sharing the model's memory as torch's ``state_dict`` does."""
-        if args:
-            raise TypeError("state_dict takes destination, prefix and keep_vars by keyword")
-        out = OrderedDict() if destination is None else destination
-        for name in PYKAN_KEYS:
-            t = getattr(self, name).as_subclass(Tensor)
-            out[prefix + name] = t if keep_vars else t.detach()
-        return out
+        return _pykan_state(self, PYKAN_KEYS, destination, prefix, keep_vars, args)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
-        child = prefix + "viewed."
-        if any(key.startswith(child) for key in state_dict):
-            return  # the engine's keys (a view's state saved before): the layer loads them
-        layer = self._layer
-        own = layer.state_dict()
-        for name in PYKAN_KEYS:
-            key = prefix + name
-            if key not in state_dict:
-                missing_keys.append(key)
-                continue
-            value = torch.as_tensor(state_dict[key])
-            expected = tuple(getattr(self, name).shape)
-            if tuple(value.shape) != expected:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"{tuple(value.shape)} from checkpoint, the shape in current "
-                                  f"model is {expected}.")
-                continue
-            own_name, dims = self._layout(name)
-            own[own_name] = value.permute(dims)
-        if strict:
-            unexpected_keys.extend(key for key in state_dict if key.startswith(prefix)
-                                   and key[len(prefix):] not in PYKAN_KEYS)
-        for key, value in own.items():  # what the layer itself loads next (its child keys)
-            state_dict[child + key] = value
+        _load_pykan_state(self, PYKAN_KEYS, self._layout, state_dict, prefix, strict,
+                          missing_keys, unexpected_keys, error_msgs)
 
     @property
     def device(self) -> torch.device:
@@ -164,6 +179,36 @@ class SplineViewState:
             window = getattr(self, name)
             window.data = window.as_subclass(Tensor).index_select(
                 dim, torch.tensor(perm, device=window.device)).clone()
+
+
+class SymbolicViewState:
+    """Mixin for :class:`kanlab.pykan._views.SymbolicView` (``_edited()`` hands out the
+    symbolic edges, the moved offsets handed back; ``mask`` and ``affine`` are pykan's)."""
+
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """pykan's keys ``mask`` ``(out, in)`` and ``affine`` ``(out, in, 4)``."""
+        return _pykan_state(self, SYMBOLIC_KEYS, destination, prefix, keep_vars, args)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        self._edited()  # an edit's start: the moved offsets handed back first
+        _load_pykan_state(self, SYMBOLIC_KEYS, lambda name: (name, tuple(range(
+            2 if name == "mask" else 3))), state_dict, prefix, strict, missing_keys,
+            unexpected_keys, error_msgs, ignored=("code",))  # a standalone layer's functions:
+        # the edges keep their own, as pykan's state (mask, affine) holds no functions
+
+    @torch.no_grad()
+    def get_subset(self, in_id, out_id):
+        """A standalone :class:`kanlab.pykan.Symbolic_KANLayer` of the inputs ``in_id`` and
+        outputs ``out_id`` of these edges, their functions and affine maps (pykan's)."""
+        from kanlab.pykan.Symbolic_KANLayer import Symbolic_KANLayer
+        sym = self._edited()
+        whole = Symbolic_KANLayer(self.in_dim, self.out_dim, device=sym.mask.device)
+        whole.to(sym.affine.dtype)
+        whole.load_state_dict(sym.state_dict())
+        whole.custom = dict(sym.custom)
+        whole.regroup()
+        return whole.get_subset(in_id, out_id)
 
 
 def _check_mode(mode) -> None:

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from kanlab.pykan._symbolic_rows import rows
-from kanlab.pykan._view_state import SplineViewState
+from kanlab.pykan._view_state import SplineViewState, SymbolicViewState
 
 __all__ = ["LayerViews", "SPLINE_LAYOUT", "SplineView", "SymbolicView", "Window", "sparse_mask",
            "sparse_start"]
@@ -254,9 +254,10 @@ class SplineView(SplineViewState, _View):
         return f"act_fun({self._layer!r})"
 
 
-class SymbolicView(_View):
+class SymbolicView(SymbolicViewState, _View):
     """``model.symbolic_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.SymbolicEdges`;
-    ``isinstance(view, kanlab.pykan.Symbolic_KANLayer)`` holds, as in pykan."""
+    ``isinstance(view, kanlab.pykan.Symbolic_KANLayer)`` holds, as in pykan; ``state_dict``,
+    ``load_state_dict`` and ``get_subset`` are pykan's (:mod:`kanlab.pykan._view_state`)."""
 
     _sym = property(lambda self: self._modules["viewed"])
 
