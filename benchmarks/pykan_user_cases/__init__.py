@@ -22,19 +22,23 @@ engineers' code: ``round9b_nets`` (a KAN as one layer of CNN, transformer, LSTM,
 nets; ``half()``; ``KANLayer`` stacks), ``round9b_loops`` (DataLoader loops, early stopping,
 sweeps with ``auto_save``, pickle, sklearn pipelines), ``round9b_state`` (per-layer optimiser
 groups, EMA copies, checkpointing) and ``round9b_deploy`` (pykan checkpoints of outer nets,
-pruned submodules, torch.func ensembles), run together as ``--kinds round9b``); a tenth, courses', blog posts' and papers' code:
-``round10a_course`` (the tutorial chain, dataset options, loss plots, per-edge loops, sweeps),
-``round10a_sym`` (sympy post-processing of formulas) and ``round10a_data`` (files, tables,
-windows, metrics), run together as ``--kinds round10a``; each case
+pruned submodules, torch.func ensembles), run together as ``--kinds round9b``); a tenth,
+courses', blog posts' and papers' code: ``round10a_course`` (the tutorial chain, dataset
+options, loss plots, per-edge loops, sweeps), ``round10a_sym`` (sympy post-processing of
+formulas) and ``round10a_data`` (files, tables, windows, metrics), run together as ``--kinds
+round10a``, and research code built on pykan's internals: ``round10b_layers`` (networks of
+``KANLayer``, ``kan.spline`` helpers on a layer's own state), ``round10b_model`` (a model's
+forward caches, masks, regularisers and per-edge edits) and ``round10b_views`` (a model's
+``act_fun[l]`` used as a layer of its own), run together as ``--kinds round10b``; each case
 registers itself in ``CASES`` (name -> function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
                round3_chains, round3_data, round4_edit, round4_fit, round5_data, round5_loops,
                round5_models, round6_edges, round6_tools, round7_api, round7_state,
                round8_api, round8_torch, round9a_more, round9a_phys, round9a_sym,  # its
-               round9b_deploy, round9b_loops, round9b_nets, round9b_state, symbolic,  # cases
-               workflows)
-from . import round10a_course, round10a_data, round10a_sym  # a tenth round
+               round9b_deploy, round9b_loops, round9b_nets, round9b_state,  # cases
+               round10a_course, round10a_data, round10a_sym, round10b_layers, round10b_model,
+               round10b_views, symbolic, workflows)
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
@@ -42,5 +46,5 @@ __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas"
            "round5_data", "round5_loops", "round5_models", "round6_edges", "round6_tools",
            "round7_api", "round7_state", "round8_api", "round8_torch", "round9a_more",
            "round9a_phys", "round9a_sym", "round9b_deploy", "round9b_loops", "round9b_nets",
-           "round9b_state", "symbolic", "workflows",
-           "round10a_course", "round10a_data", "round10a_sym"]
+           "round9b_state", "round10a_course", "round10a_data", "round10a_sym",
+           "round10b_layers", "round10b_model", "round10b_views", "symbolic", "workflows"]

@@ -143,10 +143,13 @@ class KANLayer(nn.Module, metaclass=ABCMeta):
         if sparse_init:
             sp = sp * sparse_mask(in_dim, out_dim).to(dtype)
         self.scale_sp = nn.Parameter(sp, requires_grad=bool(sp_trainable))
-        # the evaluator: kanlab's layer on the same knots (its own weights are never used)
-        self.__dict__["_engine"] = _EngineLayer(
-            in_dim, 1, grid=num, k=k, grid_range=(lo, hi), base_fun=engine_fun,
-            noise_scale=0.0, extrapolate="extended", **host)
+        # the evaluator: kanlab's layer on the same knots (its own weights are never used);
+        # its initial draws are undone, so the global generator moves on as pykan's does and
+        # a second layer (or the data) after one seed is pykan's too
+        with torch.random.fork_rng(devices=[]):
+            self.__dict__["_engine"] = _EngineLayer(
+                in_dim, 1, grid=num, k=k, grid_range=(lo, hi), base_fun=engine_fun,
+                noise_scale=0.0, extrapolate="extended", **host)
         self.__dict__["_engine_grid"] = None
         self.to(available_device(device))
 

@@ -28,7 +28,7 @@ import weakref
 import torch
 from torch import Tensor
 
-__all__ = ["activations", "ACT_NAMES", "ActivationCaches"]
+__all__ = ["activations", "ACT_NAMES", "ActivationCaches", "assigned_input"]
 
 ACT_NAMES = ("acts", "acts_premult", "spline_preacts", "spline_postacts", "spline_postsplines",
              "edge_actscale", "acts_scale", "acts_scale_spline", "subnode_actscale")
@@ -115,6 +115,19 @@ def _read(model, name: str):
     if name == "acts" and getattr(model, "reference_input", None) is None:
         return None  # pykan's ``acts`` before any forward pass
     return _cached(model)[name]
+
+
+def assigned_input(model):
+    """The batch behind caches assigned to a model that has seen no input itself (a fresh
+    model given a checkpoint's ``acts`` or ``spline_preacts``, as pykan's plain attributes
+    are), or ``None``: ``acts[0]`` is that batch, and every row of ``spline_preacts[0]``."""
+    assigned = _assigned(model)
+    acts, pre = assigned.get("acts"), assigned.get("spline_preacts")
+    if isinstance(acts, (list, tuple)) and acts and isinstance(acts[0], Tensor) and acts[0].dim() == 2:
+        return acts[0].detach()
+    if isinstance(pre, (list, tuple)) and pre and isinstance(pre[0], Tensor) and pre[0].dim() == 3:
+        return pre[0][:, 0, :].detach()
+    return None
 
 
 def _reader(name: str):

@@ -29,7 +29,7 @@ from kanlab.nn import prune as _prune
 from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
 from kanlab.pykan import _legacy, _unbuilt, _views
-from kanlab.pykan._acts import ActivationCaches
+from kanlab.pykan._acts import ActivationCaches, assigned_input
 from kanlab.pykan._args import as_int
 from kanlab.pykan._checkpoints import Checkpoints
 from kanlab.pykan._continuation import UNPLACED_CONTINUATION, after_refine
@@ -246,6 +246,8 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
             x = x["train_input"]
         if x is None:
             x = self.reference_input
+        if x is None:  # caches put back by hand (pykan's are plain attributes)
+            x = assigned_input(self)
         if x is None:
             raise NoDataError("no activations yet: call model(x), model.get_act(x) or fit first")
         return own_columns(self, x)

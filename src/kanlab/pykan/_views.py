@@ -21,6 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from kanlab.pykan._symbolic_rows import rows
+from kanlab.pykan._view_state import SplineViewState, SymbolicViewState
 
 __all__ = ["LayerViews", "SPLINE_LAYOUT", "SplineView", "SymbolicView", "Window", "sparse_mask",
            "sparse_start"]
@@ -177,14 +178,16 @@ class _View(nn.Module):
         return self.forward(*args, **kwargs)
 
 
-class SplineView(_View):
+class SplineView(SplineViewState, _View):
     """``model.act_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.KANLayer`.
 
     Called, it returns pykan's ``(y, preacts, postacts, postspline)``; a forward hook
     registered on it sees that tuple (and the view as its module) whenever the model runs
     the layer; ``grid_eps`` set on it is the layer's own in the model's grid updates
     (pykan keeps one per layer), ``default_eps`` (the model's) until then.
-    ``isinstance(view, kanlab.pykan.KANLayer)`` holds, as for pykan's ``act_fun[l]``."""
+    ``isinstance(view, kanlab.pykan.KANLayer)`` holds, as for pykan's ``act_fun[l]``.
+    ``state_dict``, ``load_state_dict`` and ``update_grid_from_samples`` are pykan's layer's
+    (:mod:`kanlab.pykan._view_state`)."""
 
     def __init__(self, layer, default_eps: float | None = None,
                  edit: Callable | None = None) -> None:
@@ -192,6 +195,11 @@ class SplineView(_View):
         self._default_eps = default_eps
 
     _layer = property(lambda self: self._modules["viewed"])
+
+    @staticmethod
+    def _layout(name: str) -> tuple[str, tuple[int, ...]]:
+        """The engine layer's name for pykan's tensor ``name`` and the permutation between."""
+        return SPLINE_LAYOUT[name]
 
     in_dim = property(lambda self: self._layer.in_features)
     out_dim = property(lambda self: self._layer.out_features)
@@ -246,9 +254,10 @@ class SplineView(_View):
         return f"act_fun({self._layer!r})"
 
 
-class SymbolicView(_View):
+class SymbolicView(SymbolicViewState, _View):
     """``model.symbolic_fun[l]``: pykan's attribute names for a :class:`kanlab.nn.SymbolicEdges`;
-    ``isinstance(view, kanlab.pykan.Symbolic_KANLayer)`` holds, as in pykan."""
+    ``isinstance(view, kanlab.pykan.Symbolic_KANLayer)`` holds, as in pykan; ``state_dict``,
+    ``load_state_dict`` and ``get_subset`` are pykan's (:mod:`kanlab.pykan._view_state`)."""
 
     _sym = property(lambda self: self._modules["viewed"])
 
