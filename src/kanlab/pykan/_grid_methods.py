@@ -17,7 +17,21 @@ class GridMethods:
         _grid_hook.accept_fit_settings(cls)  # a subclass's pykan-style update_grid(self, x)
 
     def update_grid_from_samples(self, x) -> None:
-        self.update_grid(self._data(x))
+        """pykan's direct update: every grid spans its samples as pykan's does, without the
+        model's :attr:`grid_floor`.  The floor is for ``fit``'s updates, where a penalty fades
+        hidden nodes; a user's own loop calls this one (pykan's PDE notebooks, between L-BFGS
+        steps) and may hold a node it keeps small on purpose: Interp_3A's perturbed node
+        spans 5e-5, and widened to 1 % of its layer (0.044) its PDE fit stalled at the first
+        step's 0.141 (100 steps; without the floor 0.032, the notebook 0.074)."""
+        had, floor = "grid_floor" in self.__dict__, self.grid_floor
+        self.grid_floor = None
+        try:
+            self.update_grid(self._data(x))
+        finally:
+            if had:
+                self.grid_floor = floor
+            else:
+                del self.grid_floor
 
     def update_grid(self, x, grid_eps=None, max_change=None, carry=False) -> None:
         if _grid_hook.handed_to_override(self, GridMethods, x, (grid_eps, max_change, carry)):
