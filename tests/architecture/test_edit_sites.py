@@ -20,6 +20,9 @@ EXEMPT = {
     "kanlab.pykan._symbolic_rows:_write": "runs only inside EdgeRow.__setitem__'s edit",
     "kanlab.pykan._gauge:_balance_level": "runs only inside balance_symbolic_nodes's edit",
     "kanlab.pykan._views:sparse_mask": "a new tensor named mask",
+    "kanlab.pykan._view_state:SymbolicViewState.get_subset": "fills a new standalone layer "
+                                                             "(the model's edges are read inside "
+                                                             "its edit)",
     "kanlab.plotting._edge_in_use:plot_edge_in_use": "a deep copy of one layer, for a figure",
     "kanlab.train._label_scale:LabelScale.fold_into": "the last layer's c, d: the records "
                                                       "concern the arguments a, b there",
