@@ -256,40 +256,59 @@ class KANLayer(nn.Module, metaclass=ABCMeta):
         self.coef.data = curve2coef(x_pos, y_eval, self.grid, self.k).to(self.coef)
 
     # ------------------------------------------------------------------ structure
-    @torch.no_grad()
     def get_subset(self, in_id, out_id) -> "KANLayer":
         """A new layer of the inputs ``in_id`` and outputs ``out_id`` (pruning)."""
-        in_id = index_list("in_id", in_id, self.in_dim)
-        out_id = index_list("out_id", out_id, self.out_dim)
-        sub = KANLayer(len(in_id), len(out_id), self.num, self.k, base_fun=self.base_fun,
-                       grid_eps=self.grid_eps, device=self.device)
-        sub.grid = self.grid[in_id].clone()
-        for name in ("coef", "scale_base", "scale_sp"):
-            getattr(sub, name).data = getattr(self, name)[in_id][:, out_id].clone()
-            getattr(sub, name).requires_grad_(getattr(self, name).requires_grad)
-        sub.mask = self.mask[in_id][:, out_id].clone()
-        return sub
+        return layer_subset(self, in_id, out_id)
 
     @torch.no_grad()
     def swap(self, i1: int, i2: int, mode: str = "in") -> None:
         """Exchange inputs (``mode='in'``) or outputs (``'out'``) ``i1`` and ``i2``."""
-        if mode not in ("in", "out"):
-            raise ValueError(f"mode must be 'in' or 'out', got {mode!r}")
-        size = self.in_dim if mode == "in" else self.out_dim
-        for i in (i1, i2):
-            if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < size:
-                raise ValueError(f"swap indices must be ints in [0, {size}), got {i1!r}, {i2!r}")
-        perm = list(range(size))
-        perm[i1], perm[i2] = perm[i2], perm[i1]
-        dim = 0 if mode == "in" else 1
-        names = ("grid", "coef", "scale_base", "scale_sp", "mask") if mode == "in" else \
-            ("coef", "scale_base", "scale_sp", "mask")
+        perm, dim, names = swap_plan(self, i1, i2, mode)
         for name in names:
             t = getattr(self, name)
             t.data.copy_(t.data.index_select(dim, torch.tensor(perm, device=t.device)))
 
     def extra_repr(self) -> str:
         return f"in_dim={self.in_dim}, out_dim={self.out_dim}, num={self.num}, k={self.k}"
+
+
+def _plain(t: Tensor) -> Tensor:
+    """``t`` as a plain tensor (a model view's window or a Parameter), for indexing."""
+    return t.as_subclass(Tensor)
+
+
+@torch.no_grad()
+def layer_subset(layer, in_id, out_id) -> KANLayer:
+    """A standalone :class:`KANLayer` of ``layer``'s inputs ``in_id`` and outputs ``out_id``
+    (pykan's ``get_subset``): ``layer`` is a standalone layer or a model's ``act_fun[l]``."""
+    in_id = index_list("in_id", in_id, layer.in_dim)
+    out_id = index_list("out_id", out_id, layer.out_dim)
+    eps = layer.grid_eps if layer.grid_eps is not None else 0.02  # a view's: the model's
+    sub = KANLayer(len(in_id), len(out_id), layer.num, layer.k, base_fun=layer.base_fun,
+                   grid_eps=eps, device=layer.device)
+    sub.grid = _plain(layer.grid)[in_id].clone()  # its dtype kept, as pykan's `.data =`
+    for name in ("coef", "scale_base", "scale_sp"):
+        own = getattr(layer, name)
+        getattr(sub, name).data = _plain(own)[in_id][:, out_id].clone()
+        getattr(sub, name).requires_grad_(own.requires_grad)
+    sub.mask = _plain(layer.mask)[in_id][:, out_id].clone()
+    return sub
+
+
+def swap_plan(layer, i1, i2, mode: str) -> tuple[list[int], int, tuple[str, ...]]:
+    """pykan's ``KANLayer.swap`` checked: the permutation, the dimension it acts on and the
+    tensors it permutes (the grid is per input)."""
+    if mode not in ("in", "out"):
+        raise ValueError(f"mode must be 'in' or 'out', got {mode!r}")
+    size = layer.in_dim if mode == "in" else layer.out_dim
+    for i in (i1, i2):
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < size:
+            raise ValueError(f"swap indices must be ints in [0, {size}), got {i1!r}, {i2!r}")
+    perm = list(range(size))
+    perm[i1], perm[i2] = perm[i2], perm[i1]
+    names = ("grid", "coef", "scale_base", "scale_sp", "mask") if mode == "in" else \
+        ("coef", "scale_base", "scale_sp", "mask")
+    return perm, 0 if mode == "in" else 1, names
 
 
 # a model's act_fun[l] (kanlab.pykan._views.SplineView, pykan's layout over the engine's

@@ -84,16 +84,15 @@ def auto_symbolic(model, a_range, b_range, lib, verbose, weight_simple, r2_thres
     """pykan's ``auto_symbolic``: every spline edge fixed to the candidate that
     ``suggest_symbolic`` ranks first with ``weight_simple`` (pykan's rule on kanlab's fits),
     unless its R² is below ``r2_threshold``, where the edge stays a spline."""
-    choose = PykanChoice(weight_simple)
+    choose, names = PykanChoice(weight_simple), _lib(lib)
     with model.edit_structure():  # the mixed edges' inputs as without the move
-        records = _fix_mixed_edges(model, a_range, b_range, _lib(lib), float(r2_threshold),
-                                   choose)
-        records += _sym.auto_symbolic(model, lib=_lib(lib), r2_threshold=float(r2_threshold),
+        records = _fix_mixed_edges(model, a_range, b_range, names, float(r2_threshold), choose)
+        records += _sym.auto_symbolic(model, lib=names, r2_threshold=float(r2_threshold),
                                       x=model._data(None), a_range=a_range, b_range=b_range,
                                       choose=choose)
     _balance(model, a_range)
     if verbose:
-        _print_records(records, _sym.resolve_library(_lib(lib)), r2_threshold, verbose)
+        _print_records(records, _sym.resolve_library(names), r2_threshold, verbose)
 
 
 def _print_records(records, lib_map, r2_threshold, verbose) -> None:

@@ -141,40 +141,20 @@ class SplineViewState:
                                       new.extrapolate).permute(2, 0, 1)
         new.set_grid(new.knots.clone(), coef)
 
-    @torch.no_grad()
     def get_subset(self, in_id, out_id):
         """A standalone :class:`kanlab.pykan.KANLayer` of the inputs ``in_id`` and outputs
         ``out_id`` of this layer (pykan's ``get_subset``)."""
-        from kanlab.pykan.KANLayer import KANLayer
-        from kanlab.pykan._args import index_list
-        in_id = index_list("in_id", in_id, self.in_dim)
-        out_id = index_list("out_id", out_id, self.out_dim)
-        sub = KANLayer(len(in_id), len(out_id), self.num, self.k, base_fun=self.base_fun,
-                       grid_eps=self.grid_eps if self.grid_eps is not None else 0.02,
-                       device=self.device)
-        sub.grid = self.grid.as_subclass(Tensor)[in_id].clone().to(sub.grid)
-        for name in ("coef", "scale_base", "scale_sp"):
-            own = getattr(self, name)
-            getattr(sub, name).data = own.as_subclass(Tensor)[in_id][:, out_id].clone().to(sub.coef)
-            getattr(sub, name).requires_grad_(own.requires_grad)
-        sub.mask = self.mask.as_subclass(Tensor)[in_id][:, out_id].clone().to(sub.mask)
-        return sub
+        from kanlab.pykan.KANLayer import layer_subset
+        return layer_subset(self, in_id, out_id)
 
     @torch.no_grad()
     def swap(self, i1: int, i2: int, mode: str = "in") -> None:
         """Exchange this layer's inputs (``mode='in'``) or outputs (``'out'``) ``i1`` and
         ``i2`` (pykan's ``KANLayer.swap``: this layer alone; ``model.swap`` keeps the
-        function)."""
-        if mode not in ("in", "out"):
-            raise ValueError(f"mode must be 'in' or 'out', got {mode!r}")
-        size = self.in_dim if mode == "in" else self.out_dim
-        for i in (i1, i2):
-            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < size:
-                raise ValueError(f"swap indices must be ints in [0, {size}), got {i1!r}, {i2!r}")
-        perm = list(range(size))
-        perm[i1], perm[i2] = perm[i2], perm[i1]
-        dim = 0 if mode == "in" else 1
-        names = PYKAN_KEYS if mode == "in" else PYKAN_KEYS[1:]
+        function).  Written through the windows: they hand the permuted tensors to the
+        model's layer."""
+        from kanlab.pykan.KANLayer import swap_plan
+        perm, dim, names = swap_plan(self, i1, i2, mode)
         for name in names:
             window = getattr(self, name)
             window.data = window.as_subclass(Tensor).index_select(
