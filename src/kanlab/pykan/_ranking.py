@@ -27,12 +27,11 @@ PYKAN_COMPLEXITY = {"sin": 2, "cos": 2}
 def pykan_complexity(fit) -> int:
     """The complexity pykan's table gives ``fit``'s candidate: its own, except for the
     built-in ``sin`` and ``cos`` (:data:`PYKAN_COMPLEXITY`)."""
-    builtin = fit.candidate is not None and fit.candidate is _builtin(fit.name)
-    return PYKAN_COMPLEXITY.get(fit.name, fit.complexity) if builtin else fit.complexity
+    return fit.complexity if fit.candidate is None else candidate_complexity(fit.candidate)
 
 
 def candidate_complexity(candidate) -> int:
-    """:func:`pykan_complexity` of a library candidate (``SYMBOLIC_LIB[name][2]``)."""
+    """The complexity pykan's table gives a library candidate (``SYMBOLIC_LIB[name][2]``)."""
     builtin = candidate is _builtin(candidate.name)
     return PYKAN_COMPLEXITY.get(candidate.name, candidate.complexity) if builtin \
         else candidate.complexity
