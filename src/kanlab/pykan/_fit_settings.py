@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kanlab.pykan._far_samples import FAR_CONTINUATION, FAR_WIDTHS
 
-__all__ = ["REG_METRICS", "NATIVE_METRIC", "reg_metric_name", "lbfgs_history"]
+__all__ = ["REG_METRICS", "NATIVE_METRIC", "reg_metric_name", "grid_max_change", "lbfgs_history"]
 
 REG_METRICS = ("edge_forward_spline_n", "edge_forward_spline_u", "edge_forward_sum",
                "edge_backward", "node_backward")
@@ -65,6 +65,18 @@ NATIVE_METRIC = {"edge_forward_spline_n": "edge_rms_std_mult",
 # updates, and froze hidden grids for good (Example_3's last layer kept a grid of width 0.14
 # while its inputs spread over 1.0).
 GRID_MAX_CHANGE = 0.1
+# ... except for Adam from this learning rate on, whose grid updates go through whole, as
+# pykan's do.  Such an Adam moves every parameter by about lr a step whatever its gradient, so
+# between two updates the outputs move by far more than GRID_MAX_CHANGE of their spread and the
+# hidden values leave the last grid; the update that would carry them back in cannot keep the
+# outputs within the bound, and skipped, it leaves them beyond the grid for the rest of the fit.
+# pykan's default lr = 1 ([2, 5, 1], G = 5, x·y, seeds 0-3, 50 steps): 31 of the 36 updates
+# after step 0 skipped; at lr 0.1 and 0.01 none was even damped.  Median test RMSE, 8 seeds,
+# exp(sin(pi x) + y^2) / xy / x^2 + sin(3y)/2, 100 steps at lr 1: 0.31 / 0.29 / 0.18 -> 0.18 /
+# 0.074 / 0.051 (pykan 0.2.8: 0.17 / 0.062 / 0.074); lr 0.1 and 0.01 unchanged to the digit
+# (docs/pykan_notebook_runs.md, adam1).  Below this lr Adam's steps are small beside an
+# update's jolt, and the bound stays.
+ADAM_WHOLE_UPDATES_FROM_LR = 0.05
 # fit's grid updates carry the network's function (FitConfig.grid_carry): each layer above the
 # first is refitted to what it gave the old inputs, absorbing the refit error below it.  On
 # Interp_6's [4, 5, 5, 1] (seeds 0/1/2) 4.1e-3/2.3e-3/2.7e-3 -> 1.2e-3/2.7e-3/2.6e-3; on the
@@ -158,6 +170,14 @@ FLOAT64_MIN_PROGRESS = 1e-6
 LBFGS_HISTORY = 50
 LBFGS_HISTORY_NUMBERS = 1 << 26
 PENALISED_FROM = 0.01
+
+
+def grid_max_change(opt: str, lr: float) -> float | None:
+    """``FitConfig.grid_max_change`` for a fit with optimiser ``opt`` at learning rate ``lr``:
+    GRID_MAX_CHANGE, or None (no bound) for Adam from ADAM_WHOLE_UPDATES_FROM_LR on."""
+    if opt == "Adam" and lr >= ADAM_WHOLE_UPDATES_FROM_LR:
+        return None
+    return GRID_MAX_CHANGE
 
 
 def lbfgs_history(model, lamb: float = 0.0) -> int:
