@@ -17,7 +17,7 @@ def _flat_seven(x, y_th):  # a protected 1/x of one's own: 7 within 1/y_th of th
 X = torch.tensor([[-1.0], [-1e-4], [0.0], [1e-4], [0.5]])
 
 
-def test_add_symbolic_fun_singularity_is_what_an_avoiding_forward_computes():
+def test_add_symbolic_fun_singularity_is_what_an_avoiding_forward_computes(restore_library):
     """``add_symbolic(name, f, fun_singularity=g)`` then ``forward(singularity_avoiding=True)``
     evaluates ``g`` (was: kanlab's own cap, ±y_th, with ``g`` ignored); without avoidance
     the function itself; the tables hand ``g`` back as pykan's."""
@@ -31,7 +31,7 @@ def test_add_symbolic_fun_singularity_is_what_an_avoiding_forward_computes():
     assert model.symbolic_fun[0].funs_avoid_singularity[0][0] is _flat_seven
 
 
-def test_symbolic_lib_fourth_entry_and_a_written_row_are_used():
+def test_symbolic_lib_fourth_entry_and_a_written_row_are_used(restore_library):
     """``SYMBOLIC_LIB[name] = (f, sympy_f, c, g)`` and
     ``symbolic_fun[l].funs_avoid_singularity[j][i] = g`` are used the same way (were:
     accepted and ignored)."""
@@ -48,7 +48,7 @@ def test_symbolic_lib_fourth_entry_and_a_written_row_are_used():
     assert other.symbolic_fun[0].funs_name[0][0] == "1/x"
 
 
-def test_fit_with_singularity_avoiding_uses_the_users_function():
+def test_fit_with_singularity_avoiding_uses_the_users_function(restore_library):
     """``fit(singularity_avoiding=True, y_th=)`` trains through the user's protected form: a
     form whose value is 0 near the pole gives the same loss as pykan's bookkeeping says."""
     seen = []
@@ -66,7 +66,7 @@ def test_fit_with_singularity_avoiding_uses_the_users_function():
     assert seen and set(seen) == {5.0}
 
 
-def test_a_standalone_symbolic_layer_uses_the_users_function_too():
+def test_a_standalone_symbolic_layer_uses_the_users_function_too(restore_library):
     """pykan's ``Symbolic_KANLayer`` with an added function fixed by name evaluates the
     user's protected form in ``forward(x, singularity_avoiding=True)`` (was: ±y_th)."""
     from kanlab.pykan.Symbolic_KANLayer import Symbolic_KANLayer
