@@ -25,7 +25,9 @@ whose end value is finite (``sqrt``, ``x^1.5``) the edge continues through the e
 point reflection (``sqrt(u)`` becomes ``−sqrt(−u)`` for ``u < 0``), with its gradient,
 so an argument that a step pushed past the end is pulled back by the next one (a fit whose
 optimum puts the argument's minimum at the end, ``sqrt(x² + y²)``, otherwise strands
-samples on a flat stand-in).  ``None`` (the default) evaluates ``f`` exactly.
+samples on a flat stand-in).  A candidate with its own protected form
+(:attr:`kanlab.symbolic.Candidate.avoiding`, pykan's ``fun_singularity``) is evaluated by
+that form instead.  ``None`` (the default) evaluates ``f`` exactly.
 """
 from __future__ import annotations
 
@@ -221,6 +223,7 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
         """Index the symbolic edges by function, so the forward pass makes one call per function."""
         by_fn: dict[int, tuple[object, list[int], list[int]]] = {}
         self._domains: dict[int, object] = {}  # id(fn) -> the candidate's domain (capped)
+        self._avoiding: dict[int, object] = {}  # id(fn) -> the candidate's own protected form
         mask, code = self.mask.detach().cpu(), self.code.cpu().tolist()
         for j, row in enumerate(code):
             for i, c in enumerate(row):
@@ -228,6 +231,7 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
                     candidate = self.candidate_at(i, j, c)
                     fn = candidate.fn
                     self._domains[id(fn)] = getattr(candidate, "domain", None)
+                    self._avoiding[id(fn)] = getattr(candidate, "avoiding", None)
                     by_fn.setdefault(id(fn), (fn, [], []))
                     by_fn[id(fn)][1].append(j)
                     by_fn[id(fn)][2].append(i)
@@ -243,6 +247,9 @@ class SymbolicEdges(NotScriptable, Stamped, nn.Module):
         y_th = getattr(self, "y_th", None)
         if y_th is None:
             return c * fn(u) + d
+        own = getattr(self, "_avoiding", {}).get(id(fn))
+        if own is not None:
+            return c * own(u, y_th) + d
         return c * capped(fn, u, y_th, getattr(self, "_domains", {}).get(id(fn))) + d
 
     def edge_outputs(self, x: Tensor, *, mask_checked: bool = False

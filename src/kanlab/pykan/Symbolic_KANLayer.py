@@ -88,12 +88,13 @@ class Symbolic_KANLayer(SymbolicEdges, metaclass=ABCMeta):
         """Every edge with a function, grouped by function, whatever its mask (the mask
         multiplies it in :meth:`forward`); ``affine`` stays trainable, as pykan's."""
         groups: dict[int, tuple[object, list[int], list[int]]] = {}
-        self._domains = {}
+        self._domains, self._avoiding = {}, {}
         for j, row in enumerate(self.code.cpu().tolist()):
             for i, c in enumerate(row):
                 if c != NO_FUNCTION:
                     candidate = self.candidate_at(i, j, c)
                     self._domains[id(candidate.fn)] = getattr(candidate, "domain", None)
+                    self._avoiding[id(candidate.fn)] = getattr(candidate, "avoiding", None)
                     entry = groups.setdefault(id(candidate.fn), (candidate.fn, [], []))
                     entry[1].append(j)
                     entry[2].append(i)

@@ -26,6 +26,12 @@ singularities they agree for ``1/x^2``, ``1/x^4``, ``exp``, ``arcsin``, ``arccos
 
 pykan's own ``f_power1d5`` returns the bare tensor and ``f_tan`` a 3-tuple; here every
 helper returns ``(threshold, value)``.
+
+A user's own protected form (``add_symbolic(..., fun_singularity=)``, the fourth entry of
+``SYMBOLIC_LIB[name] = (...)``, an assignment to ``symbolic_fun[l].funs_avoid_singularity[j][i]``)
+replaces the rule for that function: :class:`UsersAvoiding` calls it as pykan does,
+``fun(u, torch.tensor(y_th))[1]``, and it is the candidate's ``avoiding``
+(:class:`kanlab.symbolic.Candidate`).
 """
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ from kanlab.symbolic._library import LIBRARY, _pow
 
 __all__ = ["f_inv", "f_inv2", "f_inv3", "f_inv4", "f_inv5", "f_sqrt", "f_power1d5", "f_invsqrt",
            "f_log", "f_tan", "f_arctanh", "f_arcsin", "f_arccos", "f_exp", "avoiding",
-           "for_candidate"]
+           "for_candidate", "UsersAvoiding", "with_users_avoiding"]
 
 
 def avoiding(candidate, threshold=None):
@@ -83,8 +89,38 @@ _BY_NAME = {"1/x": f_inv, "1/x^2": f_inv2, "1/x^3": f_inv3, "1/x^4": f_inv4, "1/
             "arctanh": f_arctanh, "arcsin": f_arcsin, "arccos": f_arccos, "exp": f_exp}
 
 
+class UsersAvoiding:
+    """A user's pykan-style ``fun(x, y_th) -> (threshold, value)`` as a candidate's
+    ``avoiding`` ``(u, y_th) -> value``; a function that returns the value alone (as pykan's
+    ``f_power1d5``) is taken as it is."""
+
+    def __init__(self, fun) -> None:
+        if not callable(fun):
+            raise TypeError(f"a singularity-avoiding function must be callable, got "
+                            f"{type(fun).__name__}")
+        self.fun = fun
+
+    def __call__(self, u, y_th):
+        out = self.fun(u, torch.tensor(float(y_th)))
+        value = out[1] if isinstance(out, (tuple, list)) else out
+        return torch.as_tensor(value, dtype=u.dtype, device=u.device).expand_as(u)
+
+
+def with_users_avoiding(candidate, fun):
+    """``candidate`` evaluated by the user's ``fun`` while singularities are avoided (``fun``
+    None, or one of this module's helpers, which are kanlab's rule: ``candidate`` itself)."""
+    import dataclasses
+    if fun is None or fun is for_candidate(candidate) or fun in _BY_NAME.values():
+        return candidate
+    return dataclasses.replace(candidate, avoiding=UsersAvoiding(fun))
+
+
 def for_candidate(candidate):
-    """The helper of a library function (pykan's threshold with it), else :func:`avoiding`."""
+    """The user's own protected form of ``candidate`` if it has one, else the helper of a
+    library function (pykan's threshold with it), else :func:`avoiding`."""
+    own = getattr(candidate, "avoiding", None)
+    if own is not None:
+        return own.fun if isinstance(own, UsersAvoiding) else (lambda x, y_th: ((), own(x, y_th)))
     helper = _BY_NAME.get(candidate.name)
     if helper is not None and LIBRARY.get(candidate.name) is candidate:
         return helper

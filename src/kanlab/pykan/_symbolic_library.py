@@ -26,17 +26,26 @@ def add_symbolic(name: str, fun, c: int = 1, fun_singularity=None) -> None:
 
     A function that autograd cannot differentiate gets a numerical derivative
     (kanlab's fitter warns about it; see :class:`kanlab.symbolic.Candidate`).
+    ``fun_singularity``, pykan's ``f(x, y_th) -> (threshold, value)``, is what a symbolic
+    edge of this function computes while singularities are avoided (``fit(...,
+    singularity_avoiding=True)``); without it kanlab's capping rule
+    (:mod:`kanlab.pykan._singularity`).
     """
-    _register(name, fun, _SympyFunction(name), c)
+    _register(name, fun, _SympyFunction(name), c, fun_singularity)
 
 
-def _register(name, fun, sympy_fun, c) -> None:
+def _register(name, fun, sympy_fun, c, fun_singularity=None) -> None:
     if not isinstance(name, str) or not name:
         raise TypeError(f"a symbolic function's name must be a non-empty str, got {name!r}")
     if not callable(fun) or not callable(sympy_fun):
         raise TypeError(f"{name!r}: the torch function and the sympy function must be callables, "
                         f"got {type(fun).__name__} and {type(sympy_fun).__name__}")
-    _sym.register(name, fun, sympy_fun, int(c), overwrite=True)
+    if fun_singularity is not None and not callable(fun_singularity):
+        raise TypeError(f"{name!r}: the singularity-avoiding function must be a callable, got "
+                        f"{type(fun_singularity).__name__}")
+    from kanlab.pykan._singularity import UsersAvoiding
+    own = None if fun_singularity is None else UsersAvoiding(fun_singularity)
+    _sym.register(name, fun, sympy_fun, int(c), overwrite=True, avoiding=own)
     mark_added(name)
 
 
@@ -47,8 +56,8 @@ class _Library(dict):
     order, then the functions ``add_symbolic`` added; kanlab's other names (``sigmoid``,
     ``sinh``, ``cosh``) can be looked up too.  Users edit it as pykan's dict:
     ``SYMBOLIC_LIB[name] = (fn, sympy_fn[, complexity[, fn_avoiding_singularity]])`` adds a
-    function as ``add_symbolic`` does (kanlab avoids its singularities by its own rule:
-    :mod:`kanlab.pykan._singularity`), ``del SYMBOLIC_LIB[name]`` / ``pop`` take a name out of
+    function as ``add_symbolic`` does (its singularity-avoiding function included; without one
+    kanlab's rule, :mod:`kanlab.pykan._singularity`), ``del SYMBOLIC_LIB[name]`` / ``pop`` take a name out of
     the table and of the searches with ``lib=None``."""
 
     @staticmethod
@@ -75,7 +84,8 @@ class _Library(dict):
             raise TypeError(f"SYMBOLIC_LIB[{key!r}] takes a tuple (torch function, sympy "
                             f"function[, complexity[, singularity-avoiding function]]), got "
                             f"{value!r}")
-        _register(key, value[0], value[1], value[2] if len(value) > 2 else 1)
+        _register(key, value[0], value[1], value[2] if len(value) > 2 else 1,
+                  value[3] if len(value) > 3 else None)
 
     def __delitem__(self, key):
         if not in_table(key):

@@ -8,8 +8,9 @@ writes an assignment through to the edge: the function or its sympy form replace
 user candidate under the edge's name, the edge's ``a, b, c, d`` and mask kept), the name
 changed.  Writing back what the edge already holds changes nothing.  An edge with no
 symbolic function reads as pykan's unfixed edge, the zero function named ``'0'``.
-``funs_avoid_singularity`` reads kanlab's capped form of the function; a write to it is
-accepted and ignored (the capped form follows from the function).
+``funs_avoid_singularity`` reads the edge's protected form: the user's own where one was
+given (``add_symbolic(..., fun_singularity=)``, or written here), else kanlab's capped form
+of the function (:mod:`kanlab.pykan._singularity`).
 """
 from __future__ import annotations
 
@@ -53,11 +54,26 @@ def _read(sym, i: int, j: int, kind: str):
 
 @torch.no_grad()
 def _write(sym, i: int, j: int, kind: str, value) -> None:
-    if kind == "funs_avoid_singularity" or value is _read(sym, i, j, kind) \
+    if value is _read(sym, i, j, kind) \
             or (kind == "funs_name" and value == _read(sym, i, j, kind)):
         return
-    from kanlab.pykan._symbolic_names import _candidate_from_callable
     current = _current(sym, i, j)
+    new = _edited(current, i, j, kind, value)
+    if new is None or new is current:  # kanlab's rule written back, or no function: no change
+        return
+    mask = float(sym.mask[j, i])
+    params = sym.affine[j, i].tolist() if int(sym.code[j, i]) != NO_FUNCTION else (0.0,) * 4
+    sym.set_edge(i, j, new, params)
+    sym.mask[j, i] = mask  # pykan's lists leave the masks alone
+    sym.regroup()
+
+
+def _edited(current, i: int, j: int, kind: str, value):
+    """The candidate that edge ``i -> j`` (now ``current``) holds after ``kind[j][i] = value``."""
+    from kanlab.pykan._symbolic_names import _candidate_from_callable
+    if kind == "funs_avoid_singularity":
+        from kanlab.pykan._singularity import with_users_avoiding
+        return None if current in (None, LIBRARY["0"]) else with_users_avoiding(current, value)
     if current is None:  # a user's function known by its code only: funs[j][i] names it
         if kind != "funs":
             raise ValueError(f"edge {i} -> {j} holds a user's function this model does not "
@@ -65,16 +81,11 @@ def _write(sym, i: int, j: int, kind: str, value) -> None:
         current = _candidate_from_callable("anonymous", value)
     if kind == "funs":
         new = _candidate_from_callable(current.name, value)
-        new = dataclasses.replace(new, sympy_fn=current.sympy_fn) if current.name != "0" else new
-    elif kind == "funs_sympy":
-        new = dataclasses.replace(_candidate_from_callable(current.name, current.fn), sympy_fn=value)
-    else:
-        new = dataclasses.replace(current, name=str(value))
-    mask = float(sym.mask[j, i])
-    params = sym.affine[j, i].tolist() if int(sym.code[j, i]) != NO_FUNCTION else (0.0,) * 4
-    sym.set_edge(i, j, new, params)
-    sym.mask[j, i] = mask  # pykan's lists leave the masks alone
-    sym.regroup()
+        return dataclasses.replace(new, sympy_fn=current.sympy_fn) if current.name != "0" else new
+    if kind == "funs_sympy":
+        return dataclasses.replace(_candidate_from_callable(current.name, current.fn),
+                                   sympy_fn=value)
+    return dataclasses.replace(current, name=str(value))
 
 
 class EdgeRow(list):

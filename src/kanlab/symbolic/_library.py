@@ -99,6 +99,11 @@ class Candidate:
     kink
         ``f`` is not differentiable at ``u = 0`` (``abs``, ``sgn``): the
         fitter also tries the kink between every two neighbouring samples.
+    avoiding
+        ``(u, y_th) -> bounded f(u)``, the user's own singularity-protected form
+        (pykan's ``fun_singularity``), which a symbolic edge evaluates instead of
+        :func:`kanlab.nn._symbolic_edges.capped` while singularities are avoided;
+        None: kanlab's capping rule.
     """
 
     name: str
@@ -113,6 +118,7 @@ class Candidate:
     scale_free: bool = False
     shift_free: bool = False
     kink: bool = False
+    avoiding: Callable[[Tensor, float], Tensor] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -120,7 +126,7 @@ class Candidate:
         for field in ("fn", "sympy_fn"):
             if not callable(getattr(self, field)):
                 raise TypeError(f"{field} must be callable, got {type(getattr(self, field)).__name__}")
-        for field in ("numpy_fn", "deriv", "domain"):
+        for field in ("numpy_fn", "deriv", "domain", "avoiding"):
             value = getattr(self, field)
             if value is not None and not callable(value):
                 raise TypeError(f"{field} must be callable or None, got {type(value).__name__}")
@@ -265,7 +271,8 @@ def register(name: str, fn: Callable[[Tensor], Tensor], sympy_fn: Callable[[Any]
         replace an existing candidate of that name (else ValueError).
     **options
         the other :class:`Candidate` fields (``numpy_fn``, ``deriv``,
-        ``domain``, ``period``, ``symmetric``, ``scale_free``, ``shift_free``, ``kink``).
+        ``domain``, ``period``, ``symmetric``, ``scale_free``, ``shift_free``, ``kink``,
+        ``avoiding``).
 
     Returns
     -------
