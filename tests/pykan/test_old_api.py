@@ -61,6 +61,21 @@ def test_train_sglr_avoid_is_singularity_avoiding():
     assert old["train_loss"] == new["train_loss"]
 
 
+def test_fit_takes_pykan_01s_fit_keywords():
+    """pykan 0.1's ``fit`` (May 2024: 3e0e5ae's experiment1 calls ``fit(..., device=device)``)
+    took ``device``, ``sglr_avoid``, ``small_mag_threshold``, ``small_reg_factor``: read as
+    the old ``train`` reads them."""
+    data = sin_square_dataset()
+    old = _kan([2, 1]).fit(data, steps=2, update_grid=False, device="cpu", sglr_avoid=True,
+                           small_mag_threshold=1e-16, small_reg_factor=1.0)
+    new = _kan([2, 1]).fit(data, steps=2, update_grid=False, singularity_avoiding=True)
+    assert old["train_loss"] == new["train_loss"]
+    with pytest.raises(ValueError, match="small_mag_threshold"):
+        _kan([2, 1]).fit(data, steps=1, small_mag_threshold=0.1)
+    with pytest.raises(TypeError):
+        _kan([2, 1]).fit(data, steps=1, devise="cpu")
+
+
 # ---------------------------------------------------------------- save_ckpt / load_ckpt
 def test_save_ckpt_and_load_ckpt_round_trip_in_place(tmp_path, capsys):
     model = _kan([2, 3, 1])

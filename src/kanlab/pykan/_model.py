@@ -36,7 +36,7 @@ from kanlab.pykan._continuation import UNPLACED_CONTINUATION, after_refine
 from kanlab.pykan._extras import PykanExtras
 from kanlab.pykan._grid_methods import GridMethods
 from kanlab.pykan._input_ids import own_columns
-from kanlab.pykan._old_api import OldApi, save_act_of
+from kanlab.pykan._old_api import OLD_FIT_KEYWORDS, OldApi, old_fit_kwargs, save_act_of
 from kanlab.pykan._readouts import Readouts
 from kanlab.pykan._structure_methods import StructureMethods
 from kanlab.pykan._symbolic_methods import SymbolicMethods
@@ -292,13 +292,20 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
             stop_grid_update_step=50, batch=-1, metrics=None, save_fig=False, in_vars=None,
             out_vars=None, beta=3, save_fig_freq=1, img_folder="./video",
             singularity_avoiding=False, y_th=1000.0, reg_metric="edge_forward_spline_n",
-            display_metrics=None, pred_fn=None):
+            display_metrics=None, pred_fn=None, *, device=None, sglr_avoid=None,
+            small_mag_threshold=None, small_reg_factor=None):
         """pykan's ``fit``; returns ``{'train_loss', 'test_loss', 'reg', <metric names>}`` lists.
+
+        ``device``, ``sglr_avoid``, ``small_mag_threshold`` and ``small_reg_factor`` are
+        pykan 0.1's ``fit`` keywords (May 2024), read as :mod:`kanlab.pykan._old_api` reads
+        them for the old ``train``.
 
         Trains on one torch thread (restored afterwards; see :mod:`kanlab._threads`): the
         result does not depend on the machine's core count, and a busy machine is not
         oversubscribed."""
         kwargs = {k: v for k, v in locals().items() if k not in ("self", "dataset")}
+        kwargs = old_fit_kwargs(self, {k: v for k, v in kwargs.items()
+                                       if k not in OLD_FIT_KEYWORDS or v is not None})
         from kanlab._threads import one_thread
         from kanlab.pykan._fit import fit
         from kanlab.pykan._hooks_fit import fit_on_hooks, overrides_params

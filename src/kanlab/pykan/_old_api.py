@@ -10,7 +10,8 @@ here trains, prunes or fits by itself.
   ``model.train(False)`` and ``model.eval()`` keep :meth:`torch.nn.Module.train`'s
   meaning.  The old keywords ``device`` (the model's own device is used),
   ``sglr_avoid`` (``singularity_avoiding``) and ``small_mag_threshold`` /
-  ``small_reg_factor`` at their defaults (the plain L1 penalty) are accepted.
+  ``small_reg_factor`` at their defaults (the plain L1 penalty) are accepted, by
+  ``train`` and by :meth:`fit` (pykan 0.1's ``fit`` took them too).
 * ``save_ckpt(name, folder)``, ``load_ckpt(name, folder)``, ``clear_ckpts(folder)``:
   the model's ``state_dict`` under ``folder`` (default ``./model_ckpt``), read back in place.
 * ``initialize_from_another_model(other, x)``: this model takes ``other``'s function
@@ -38,28 +39,30 @@ import warnings
 
 import torch
 
-__all__ = ["OldApi", "save_act_of"]
+__all__ = ["OLD_FIT_KEYWORDS", "OldApi", "old_fit_kwargs", "save_act_of"]
 
 # pykan 0.1's ``train`` keywords that 0.2.8's ``fit`` dropped, with the value meaning
 # "no change" (the plain L1 penalty below ``small_mag_threshold``)
 _NEUTRAL = {"small_mag_threshold": 1e-16, "small_reg_factor": 1.0}
+# pykan 0.1's ``train``/``fit`` keywords that 0.2.8's ``fit`` lacks
+OLD_FIT_KEYWORDS = ("device", "sglr_avoid", *_NEUTRAL)
 
 
-def _fit_kwargs(model, kwargs: dict) -> dict:
-    """pykan 0.1's ``train`` keywords as 0.2.8's ``fit`` keywords."""
+def old_fit_kwargs(model, kwargs: dict) -> dict:
+    """pykan 0.1's ``train``/``fit`` keywords as 0.2.8's ``fit`` keywords."""
     kwargs = dict(kwargs)
     device = kwargs.pop("device", None)
     if device is not None:
         from kanlab.pykan._legacy import available_device
         device = available_device(device)
         if torch.device(device).type != model.device.type:
-            raise ValueError(f"train(device={device!r}) on a model on {model.device}: "
+            raise ValueError(f"fit(device={device!r}) on a model on {model.device}: "
                              f"move the model first (model.to({device!r}))")
     if "sglr_avoid" in kwargs:
         kwargs["singularity_avoiding"] = bool(kwargs.pop("sglr_avoid"))
     for name, neutral in _NEUTRAL.items():
         if name in kwargs and float(kwargs.pop(name)) != neutral:
-            raise ValueError(f"train({name}=...) (pykan 0.1's penalty for small activations) "
+            raise ValueError(f"fit({name}=...) (pykan 0.1's penalty for small activations) "
                              f"is not supported: only its default {neutral} (the plain L1 "
                              "penalty) is")
     return kwargs
@@ -98,7 +101,7 @@ class OldApi:
             warnings.warn("model.train(dataset, ...) is pykan 0.1's name for training: "
                           "call model.fit(dataset, ...) (model.train() keeps torch's "
                           "nn.Module.train meaning)", FutureWarning, stacklevel=2)
-            return self.fit(mode, *args, **_fit_kwargs(self, kwargs))
+            return self.fit(mode, *args, **old_fit_kwargs(self, kwargs))
         if args or kwargs:
             raise TypeError("train(mode=True) sets training mode (torch's nn.Module.train); "
                             "to train on data pass a dataset dict, or call fit(dataset, ...)")
