@@ -29,7 +29,10 @@ formulas) and ``round10a_data`` (files, tables, windows, metrics), run together 
 round10a``, and research code built on pykan's internals: ``round10b_layers`` (networks of
 ``KANLayer``, ``kan.spline`` helpers on a layer's own state), ``round10b_model`` (a model's
 forward caches, masks, regularisers and per-edge edits) and ``round10b_views`` (a model's
-``act_fun[l]`` used as a layer of its own), run together as ``--kinds round10b``; each case
+``act_fun[l]`` used as a layer of its own), run together as ``--kinds round10b``; an eleventh: an ML engineer's tables (``round11a_tables``: sklearn's
+and statsmodels' bundled data, raw units, constant columns, k-fold copies, early stopping,
+robust losses) and a scientist's measurements (``round11a_lab``: files, raw physical units,
+window regressors, formulas named by columns), run together as ``--kinds round11a``; each case
 registers itself in ``CASES`` (name -> function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
@@ -38,7 +41,7 @@ from . import (analysis, classification, custom, dtypes, formulas, models, regre
                round8_api, round8_torch, round9a_more, round9a_phys, round9a_sym,  # its
                round9b_deploy, round9b_loops, round9b_nets, round9b_state,  # cases
                round10a_course, round10a_data, round10a_sym, round10b_layers, round10b_model,
-               round10b_views, symbolic, workflows)
+               round10b_views, round11a_lab, round11a_tables, symbolic, workflows)
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
@@ -47,4 +50,5 @@ __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas"
            "round7_api", "round7_state", "round8_api", "round8_torch", "round9a_more",
            "round9a_phys", "round9a_sym", "round9b_deploy", "round9b_loops", "round9b_nets",
            "round9b_state", "round10a_course", "round10a_data", "round10a_sym",
-           "round10b_layers", "round10b_model", "round10b_views", "symbolic", "workflows"]
+           "round10b_layers", "round10b_model", "round10b_views", "round11a_lab",
+           "round11a_tables", "symbolic", "workflows"]
