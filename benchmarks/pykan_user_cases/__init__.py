@@ -30,11 +30,15 @@ round10a``, and research code built on pykan's internals: ``round10b_layers`` (n
 ``KANLayer``, ``kan.spline`` helpers on a layer's own state), ``round10b_model`` (a model's
 forward caches, masks, regularisers and per-edge edits) and ``round10b_views`` (a model's
 ``act_fun[l]`` used as a layer of its own), run together as ``--kinds round10b``;
-and an eleventh, the API combined in orders the tutorials do not use: ``round11b_sym``
-(multiplication nodes, one's own symbolic functions and singularity-avoiding forms, formulas),
-``round11b_struct`` (structure and grid edits chained, checkpoints, plots) and
-``round11b_utils`` (``kan.utils`` helpers beside a model), run together as ``--kinds
-round11b``; each case registers itself in ``CASES`` (name -> function).
+and an eleventh: an ML engineer's tables (``round11a_tables``: sklearn's and statsmodels'
+bundled data, raw units, constant columns, k-fold copies, early stopping, robust losses) and a
+scientist's measurements (``round11a_lab``: files, raw physical units, window regressors,
+formulas named by columns), run together as ``--kinds round11a``, and the API combined in
+orders the tutorials do not use: ``round11b_sym`` (multiplication nodes, one's own symbolic
+functions and singularity-avoiding forms, formulas), ``round11b_struct`` (structure and grid
+edits chained, checkpoints, plots) and ``round11b_utils`` (``kan.utils`` helpers beside a
+model), run together as ``--kinds round11b``; each case registers itself in ``CASES`` (name ->
+function).
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
                round3_chains, round3_data, round4_edit, round4_fit, round5_data, round5_loops,
@@ -42,8 +46,8 @@ from . import (analysis, classification, custom, dtypes, formulas, models, regre
                round8_api, round8_torch, round9a_more, round9a_phys, round9a_sym,  # its
                round9b_deploy, round9b_loops, round9b_nets, round9b_state,  # cases
                round10a_course, round10a_data, round10a_sym, round10b_layers, round10b_model,
-               round10b_views, round11b_struct, round11b_sym, round11b_utils, symbolic,
-               workflows)
+               round10b_views, round11a_lab, round11a_tables, round11b_struct,
+               round11b_sym, round11b_utils, symbolic, workflows)
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
@@ -52,5 +56,6 @@ __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas"
            "round7_api", "round7_state", "round8_api", "round8_torch", "round9a_more",
            "round9a_phys", "round9a_sym", "round9b_deploy", "round9b_loops", "round9b_nets",
            "round9b_state", "round10a_course", "round10a_data", "round10a_sym",
-           "round10b_layers", "round10b_model", "round10b_views", "round11b_struct",
-           "round11b_sym", "round11b_utils", "symbolic", "workflows"]
+           "round10b_layers", "round10b_model", "round10b_views", "round11a_lab",
+           "round11a_tables", "round11b_struct", "round11b_sym", "round11b_utils", "symbolic",
+           "workflows"]

@@ -347,8 +347,11 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
               active_neurons_id=None) -> "KAN":
         if threshold is not None or mode is not None or active_neurons_id is not None:
             return self.old_prune(threshold, mode, active_neurons_id)  # pykan 0.1's
-        new = adopt(_prune(self, self._data(None), node_th=float(node_th), edge_th=float(edge_th)),
-                    self)
+        from kanlab.pykan._structure import kept_nodes, switch_off_dropped_nodes
+        x = self._data(None)
+        kept = kept_nodes(self, x, node_th)
+        new = adopt(_prune(self, x, node_th=float(node_th), edge_th=float(edge_th)), self)
+        switch_off_dropped_nodes(self, kept)  # as pykan's prune_node does
         new.log_history("prune")
         return new
 

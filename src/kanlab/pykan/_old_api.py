@@ -156,19 +156,23 @@ class OldApi:
 
     # ------------------------------------------------------------------ pruning
     def old_prune(self, threshold=None, mode=None, active_neurons_id=None):
-        """pykan 0.1's ``prune``: hidden nodes only; ``active_neurons_id`` from the inputs on."""
+        """pykan 0.1's ``prune``: hidden nodes only; ``active_neurons_id`` from the inputs on
+        (the model pruned left whole)."""
+        from kanlab.pykan._structure import prune_node
         if mode == "manual" or (mode is None and active_neurons_id is not None):
             if active_neurons_id is None or len(active_neurons_id) != len(self.n_nodes):
                 raise ValueError("prune(mode='manual') needs active_neurons_id with one list "
                                  f"of kept nodes per level ({len(self.n_nodes)} levels, inputs "
                                  "first, as pykan 0.1)")
-            return self.prune_node(mode="manual", active_neurons_id=active_neurons_id[1:-1])
+            return prune_node(self, mode="manual", active_neurons_id=active_neurons_id[1:-1],
+                              switch_off=False)
         if mode not in (None, "auto"):
             raise ValueError(f"prune mode must be 'auto' or 'manual', got {mode!r}")
         threshold = 1e-2 if threshold is None else float(threshold)
         if list(self.width_in) != list(self.width_out):  # multiplication nodes: 0.2's scores
-            return self.prune_node(threshold=threshold)
-        return self.prune_node(mode="manual", active_neurons_id=_old_kept(self, threshold))
+            return prune_node(self, threshold=threshold, switch_off=False)
+        return prune_node(self, mode="manual", active_neurons_id=_old_kept(self, threshold),
+                          switch_off=False)
 
     # ------------------------------------------------------------------ symbolic
     def symbolic_formula(self, var=None, normalizer=None, output_normalizer=None,

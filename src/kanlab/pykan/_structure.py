@@ -81,8 +81,10 @@ def _kept_ids(active_neurons_id, level: int, width: list[int]) -> list[int]:
 
 
 @torch.no_grad()
-def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None, log_history=True):
-    """A copy keeping the hidden nodes scored above ``threshold`` (or ``active_neurons_id``)."""
+def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None, log_history=True,
+               switch_off=True):
+    """A copy keeping the hidden nodes scored above ``threshold`` (or ``active_neurons_id``);
+    ``switch_off``: the dropped nodes removed in ``model`` too, as pykan 0.2.8's."""
     from kanlab.nn._pruning import _subnetwork
     from kanlab.pykan._model import adopt
     x = model._data(None)
@@ -98,8 +100,30 @@ def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None, log_h
     kept.append(list(range(model.n_nodes[-1])))
     edges = [torch.ones_like(layer.mask, dtype=torch.bool) for layer in model.layers]
     new = adopt(_subnetwork(model, x, kept, edges), model)
+    if switch_off:
+        switch_off_dropped_nodes(model, kept)
     new.logged(log_history, "prune_node")
     return new
+
+
+def kept_nodes(model, x, node_th: float) -> list[list[int]]:
+    """The nodes of every level that ``kanlab.nn.prune`` keeps at ``node_th`` on ``x``."""
+    from kanlab.nn._pruning import _keep_nodes
+    scores = _attribute(model, x)
+    return ([list(range(model.n_nodes[0]))]
+            + [_keep_nodes(s, float(node_th)) for s in scores.node_scores[1:-1]]
+            + [list(range(model.n_nodes[-1]))])
+
+
+def switch_off_dropped_nodes(model, kept: list[list[int]]) -> None:
+    """pykan's ``prune_node`` (so ``prune``) also removes, in the model it prunes, every hidden
+    node it drops (``remove_node``: the masks of its edges set to 0), so code that keeps the
+    pruned model's original (``model.prune()`` without taking the result, then
+    ``auto_symbolic`` and ``symbolic_formula`` on ``model``) works on that function there."""
+    for level in range(1, len(kept) - 1):
+        for i in range(model.n_nodes[level]):
+            if i not in kept[level]:
+                remove_node(model, level, i)
 
 
 def remove_node(model, l, i, mode="all") -> None:
