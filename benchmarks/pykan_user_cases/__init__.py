@@ -38,7 +38,10 @@ orders the tutorials do not use: ``round11b_sym`` (multiplication nodes, one's o
 functions and singularity-avoiding forms, formulas), ``round11b_struct`` (structure and grid
 edits chained, checkpoints, plots) and ``round11b_utils`` (``kan.utils`` helpers beside a
 model), run together as ``--kinds round11b``; each case registers itself in ``CASES`` (name ->
-function).
+function); a twelfth: physics-informed code (``round12b_phys``: PINN residuals through
+``autograd.grad``, pykan's ``LBFGS`` with a closure, ``torch.func`` transforms,
+``batch_hessian`` losses) and a KAN inside bigger models with dtype hygiene (``round12b_nets``),
+run together as ``--kinds round12b``.
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
                round3_chains, round3_data, round4_edit, round4_fit, round5_data, round5_loops,
@@ -47,7 +50,8 @@ from . import (analysis, classification, custom, dtypes, formulas, models, regre
                round9b_deploy, round9b_loops, round9b_nets, round9b_state,  # cases
                round10a_course, round10a_data, round10a_sym, round10b_layers, round10b_model,
                round10b_views, round11a_lab, round11a_tables, round11b_struct,
-               round11b_sym, round11b_utils, symbolic, workflows)
+               round11b_sym, round11b_utils, round12b_nets, round12b_phys, symbolic,
+               workflows)
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
@@ -57,5 +61,6 @@ __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas"
            "round9a_phys", "round9a_sym", "round9b_deploy", "round9b_loops", "round9b_nets",
            "round9b_state", "round10a_course", "round10a_data", "round10a_sym",
            "round10b_layers", "round10b_model", "round10b_views", "round11a_lab",
-           "round11a_tables", "round11b_struct", "round11b_sym", "round11b_utils", "symbolic",
+           "round11a_tables", "round11b_struct", "round11b_sym", "round11b_utils", "round12b_nets",
+           "round12b_phys", "symbolic",
            "workflows"]
