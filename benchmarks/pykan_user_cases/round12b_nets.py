@@ -4,7 +4,8 @@ KANs chained, ``KANLayer`` in a residual ``nn.Module``, a KAN autoencoder of its
 optimiser param groups with different learning rates, ``train()``/``eval()`` toggles,
 ``no_grad`` inference, ``state_dict`` round trips and ``copy.deepcopy`` of the outer model,
 DataLoader loops whose last batch is smaller, gradient clipping, ``lr_scheduler`` loops
-without ``fit``, and ``to(torch.float64)``/``double()``/``to('cpu')`` on the model and inputs
+without ``fit`` (``ReduceLROnPlateau`` too), a fitted KAN frozen by ``requires_grad_(False)``,
+``net.apply(init)``, and ``to(torch.float64)``/``double()``/``to('cpu')`` on the model and inputs
 that require grad."""
 
 import copy
@@ -340,3 +341,56 @@ def deepcopy_outer_then_train_copy(K):
         moved = float((net(x) - twin(x)).abs().max())
     return {"loss": float(loss), "original_changed": moved > 0,
             "orig_rmse": rmse(net(x).detach(), y)}
+
+
+@case
+def requires_grad_false_freeze_kan_train_linear(K):
+    # fit the KAN, freeze it with requires_grad_(False), train a linear calibration after it
+    kan = small_kan(K, width=(2, 3, 1))
+    ds = small_dataset(K, f2, n=200)
+    kan.fit(ds, opt="LBFGS", steps=5, log=100)
+    kan.requires_grad_(False)
+    cal = nn.Linear(1, 1)
+    net = nn.Sequential(kan, cal)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=0.05)
+    before = [p.clone() for p in kan.parameters()]
+    x, y = ds["train_input"], 2 * ds["train_label"] + 1
+    for _ in range(50):
+        loss = torch.mean((net(x) - y) ** 2)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    same = all(torch.equal(a, b) for a, b in zip(before, kan.parameters()))
+    return {"kan_unchanged": same, "w": round(float(cal.weight), 2),
+            "n_trainable": sum(p.numel() for p in net.parameters() if p.requires_grad)}
+
+
+@case
+def apply_init_fn_outer_net(K):
+    # net.apply(init) visits the KAN's submodules; the user's init touches nn.Linear only
+    def init(m):
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 2), small_kan(K, width=(2, 3, 1)))
+    x, _ = _data(n=20)
+    before = net[1](x).detach()
+    net.apply(init)
+    return {"kan_same": bool(torch.equal(before, net[1](x).detach())),
+            "bias0": float(net[0].bias.abs().sum())}
+
+
+@case
+def reduce_lr_on_plateau_loop(K):
+    model = small_kan(K, width=(2, 3, 1))
+    x, y = _data()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2)
+    for _ in range(60):
+        loss = torch.mean((model(x) - y) ** 2)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step(float(loss))
+    return {"loss": float(loss), "lr": opt.param_groups[0]["lr"]}

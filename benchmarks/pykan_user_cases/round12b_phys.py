@@ -4,7 +4,8 @@ conditions, a 2D Poisson problem trained by a few steps of pykan's own ``LBFGS``
 closure, a heat equation in (x, t) — ``torch.func`` transforms (``jacrev``/``hessian`` under
 ``vmap``) over the model, ``kan.utils.batch_jacobian``/``batch_hessian`` in losses and checks,
 ``update_grid_from_samples`` on collocation points inside the loop, derivative matching
-(Sobolev) losses and gradient-penalty regularisers."""
+(Sobolev) losses, gradient-penalty regularisers, ``enable_grad`` inside ``no_grad`` and a
+float64 PINN."""
 
 import importlib
 
@@ -262,3 +263,36 @@ def second_derivative_symbolic_check(K):
     u = model(xr)
     d2 = _d(_d(u, xr), xr)
     return {"d2_mean": round(float(d2.mean()), 3), "d2_std": round(float(d2.std()), 4)}
+
+
+@case
+def enable_grad_inside_no_grad_residual(K):
+    # evaluation code under no_grad that still needs u_x: torch.enable_grad() inside
+    model = small_kan(K, width=(1, 3, 1))
+    t = torch.linspace(0, 1, 30).reshape(-1, 1)
+    with torch.no_grad():
+        u0 = model(t)
+        with torch.enable_grad():
+            tc = t.clone().requires_grad_(True)
+            du = _d(model(tc), tc)
+    return {"u_grad": u0.requires_grad, "du_finite": bool(torch.isfinite(du).all()),
+            "du_mean": round(float(du.mean()), 4)}
+
+
+@case
+def double_pinn_update_grid_from_samples(K):
+    # float64 PINN u' = cos(t), u(0) = 0 on [0, 3], grid moved to the collocation points
+    model = small_kan(K, width=(1, 4, 1)).double()
+    t = torch.linspace(0, 3, 60, dtype=torch.float64).reshape(-1, 1)
+    model.update_grid_from_samples(t)
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    for _ in range(50):
+        tc = t.clone().requires_grad_(True)
+        u = model(tc)
+        loss = torch.mean((_d(u, tc) - torch.cos(tc)) ** 2) + model(t[:1]).pow(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        err = float(torch.sqrt(torch.mean((model(t) - torch.sin(t)) ** 2)))
+    return {"dtype": str(u.dtype), "loss": float(loss), "rmse": err}
