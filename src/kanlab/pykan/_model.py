@@ -81,7 +81,7 @@ def adopt(new: _NativeKAN, template=None) -> "KAN":
     return new
 
 
-class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, SymbolicMethods,
+class MultKAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, SymbolicMethods,
           StructureMethods, GridMethods, ViewedModules, _NativeKAN):
     """pykan's ``MultKAN`` with its constructor arguments, on kanlab's engine.
 
@@ -387,4 +387,5 @@ class KAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symbolic
              folder=folder, tick=tick, sample=sample)
 
 
-MultKAN = KAN
+# pykan's class is MultKAN and KAN its alias: type(model).__name__ and repr(model) say MultKAN
+KAN = MultKAN
