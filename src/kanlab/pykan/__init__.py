@@ -1,6 +1,6 @@
 """pykan-compatible API on kanlab's engine: ``from kanlab.pykan import *`` for ``from kan import *``.
 
-A thin adapter: :class:`KAN` (alias ``MultKAN``) subclasses :class:`kanlab.nn.KAN`
+A thin adapter: :class:`MultKAN` (alias ``KAN``, as pykan's) subclasses :class:`kanlab.nn.KAN`
 and translates pykan's arguments and return values; the submodules
 ``kanlab.pykan.utils``, ``.spline``, ``.MultKAN`` and ``.LBFGS`` stand for
 ``kan.utils``, ``kan.spline``, ``kan.MultKAN`` and ``kan.LBFGS``.  As in pykan,
