@@ -12,7 +12,7 @@ import io
 import numpy as np
 import torch
 
-from ._common import case, holdout_rmse, rmse
+from ._common import acc_fns, case, holdout_rmse, rmse
 
 
 def _quiet(fn, *a, **kw):
@@ -24,15 +24,6 @@ def _ds(xtr, ytr, xte, yte, label_dtype=torch.float32):
     f = lambda a, d=torch.float32: torch.tensor(np.asarray(a), dtype=d)  # noqa: E731
     return {"train_input": f(xtr), "train_label": f(ytr, label_dtype),
             "test_input": f(xte), "test_label": f(yte, label_dtype)}
-
-
-def _metrics(model, ds):
-    def train_acc():
-        return torch.mean((torch.argmax(model(ds["train_input"]), dim=1) == ds["train_label"]).float())
-
-    def test_acc():
-        return torch.mean((torch.argmax(model(ds["test_input"]), dim=1) == ds["test_label"]).float())
-    return train_acc, test_acc
 
 
 def _split(x, y, seed=0, test_size=0.3, stratify=False):
@@ -51,7 +42,7 @@ def wine_standardized_ce_tutorial_metrics(K):
     sc = StandardScaler().fit(xtr)
     ds = _ds(sc.transform(xtr), ytr, sc.transform(xte), yte, torch.long)
     model = K.KAN(width=[13, 3, 3], grid=3, k=3, seed=0, auto_save=False)
-    train_acc, test_acc = _metrics(model, ds)
+    train_acc, test_acc = acc_fns(model, ds)
     res = _quiet(model.fit, ds, opt="LBFGS", steps=15, metrics=(train_acc, test_acc),
                  loss_fn=torch.nn.CrossEntropyLoss())
     return {"keys": sorted(res), "n": len(res["test_acc"]),
@@ -323,7 +314,7 @@ def pandas_series_labels_long_stratified(K):
     ds = {"train_input": torch.tensor(xtr.values).float(), "train_label": torch.tensor(ytr.values),
           "test_input": torch.tensor(xte.values).float(), "test_label": torch.tensor(yte.values)}
     model = K.KAN(width=[4, 3, 2], grid=5, k=3, seed=0, auto_save=False)
-    train_acc, test_acc = _metrics(model, ds)
+    train_acc, test_acc = acc_fns(model, ds)
     res = _quiet(model.fit, ds, opt="LBFGS", steps=15, metrics=(train_acc, test_acc),
                  loss_fn=torch.nn.CrossEntropyLoss())
     return {"label_dtype": str(ds["train_label"].dtype), "test_acc": float(res["test_acc"][-1])}
@@ -472,7 +463,7 @@ def row_normalized_patience_loop_k2(K):
     def run(steps, model=None, best=0.0):
         if model is None:
             model = K.KAN(width=[4, 4, 2, 3], grid=3, k=2, seed=0, auto_save=False)
-        train_acc, test_acc = _metrics(model, ds)
+        train_acc, test_acc = acc_fns(model, ds)
         patience, accs = 3, []
         for _ in range(steps):
             r = _quiet(model.fit, ds, opt="LBFGS", steps=1, lamb=1e-3, metrics=(train_acc, test_acc),
