@@ -31,7 +31,8 @@ round10a``, and research code built on pykan's internals: ``round10b_layers`` (n
 forward caches, masks, regularisers and per-edge edits) and ``round10b_views`` (a model's
 ``act_fun[l]`` used as a layer of its own), run together as ``--kinds round10b``;
 and an eleventh: an ML engineer's tables (``round11a_tables``: sklearn's and statsmodels'
-bundled data, raw units, constant columns, k-fold copies, early stopping, robust losses) and a
+bundled data, k-fold copies, early stopping; ``round11a_columns``: robust losses, raw units,
+constant, coded and heavy-tailed columns, label shapes) and a
 scientist's measurements (``round11a_lab``: files, raw physical units, window regressors,
 formulas named by columns), run together as ``--kinds round11a``, and the API combined in
 orders the tutorials do not use: ``round11b_sym`` (multiplication nodes, one's own symbolic
@@ -49,7 +50,7 @@ from . import (analysis, classification, custom, dtypes, formulas, models, regre
                round8_api, round8_torch, round9a_more, round9a_phys, round9a_sym,  # its
                round9b_deploy, round9b_loops, round9b_nets, round9b_state,  # cases
                round10a_course, round10a_data, round10a_sym, round10b_layers, round10b_model,
-               round10b_views, round11a_lab, round11a_tables, round11b_struct,
+               round10b_views, round11a_columns, round11a_lab, round11a_tables, round11b_struct,
                round11b_sym, round11b_utils, round12b_nets, round12b_phys, symbolic,
                workflows)
 from ._common import CASES
@@ -60,7 +61,7 @@ __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas"
            "round7_api", "round7_state", "round8_api", "round8_torch", "round9a_more",
            "round9a_phys", "round9a_sym", "round9b_deploy", "round9b_loops", "round9b_nets",
            "round9b_state", "round10a_course", "round10a_data", "round10a_sym",
-           "round10b_layers", "round10b_model", "round10b_views", "round11a_lab",
+           "round10b_layers", "round10b_model", "round10b_views", "round11a_columns", "round11a_lab",
            "round11a_tables", "round11b_struct", "round11b_sym", "round11b_utils", "round12b_nets",
            "round12b_phys", "symbolic",
            "workflows"]

@@ -1,5 +1,9 @@
 """The registry and data helpers that the case modules share."""
 
+import contextlib
+import io
+
+import numpy as np
 import torch
 
 CASES = {}
@@ -8,6 +12,12 @@ CASES = {}
 def case(fn):
     CASES[fn.__name__] = fn
     return fn
+
+
+def quiet(fn, *a, **kw):
+    """``fn(*a, **kw)`` with its printing swallowed (pykan's and kanlab.pykan's fits print)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return fn(*a, **kw)
 
 
 def small_kan(K, width=(2, 3, 1), **kw):
@@ -64,3 +74,17 @@ def split(x, y, n_train):
 def argmax_acc(model, x, y):
     with torch.no_grad():
         return float((model(x).argmax(1) == y).float().mean())
+
+
+def tensor_dataset(xtr, ytr, xte, yte, label_dtype=torch.float32):
+    """pykan's dataset dict from array-likes: float32 inputs, labels as ``label_dtype``."""
+    f = lambda a, d=torch.float32: torch.tensor(np.asarray(a), dtype=d)  # noqa: E731
+    return {"train_input": f(xtr), "train_label": f(ytr, label_dtype),
+            "test_input": f(xte), "test_label": f(yte, label_dtype)}
+
+
+def sklearn_split(x, y, seed=0, test_size=0.3, stratify=False):
+    """scikit-learn's ``train_test_split`` (seeded; stratified on ``y`` if asked)."""
+    from sklearn.model_selection import train_test_split
+    return train_test_split(x, y, test_size=test_size, random_state=seed,
+                            stratify=y if stratify else None)

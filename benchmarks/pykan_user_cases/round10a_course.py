@@ -7,20 +7,13 @@ a grid-scaling exponent from ``polyfit``, a ``lamb`` sweep counting edges, ``att
 then the top features by name, ``get_fun`` against the truth, ``fit(update_grid=False)``
 beside the default, ``refine`` then ``prune``, and a ``[1, 1, 1]`` net on data over ``[-2, 2]``."""
 
-import contextlib
-import io
 import os
 import tempfile
 
 import numpy as np
 import torch
 
-from ._common import case, holdout_rmse, rmse, small_dataset
-
-
-def _quiet(fn, *a, **kw):
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*a, **kw)
+from ._common import case, holdout_rmse, quiet, rmse, small_dataset
 
 
 @case
@@ -30,15 +23,15 @@ def tutorial_chain_float64_refine_lib(K):
     f = lambda x: torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2)  # noqa: E731
     ds = K.create_dataset(f, n_var=2, train_num=300, test_num=300, device="cpu")
     model = K.KAN(width=[2, 5, 1], grid=3, k=3, seed=42, device="cpu")
-    _quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=0.001)
+    quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=0.001)
     model = model.prune()
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     model = model.refine(10)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     before = holdout_rmse(model, ds)
     lib = ["x", "x^2", "x^3", "x^4", "exp", "log", "sqrt", "tanh", "sin", "abs"]
-    _quiet(model.auto_symbolic, lib=lib)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.auto_symbolic, lib=lib)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     expr = K.ex_round(model.symbolic_formula()[0][0], 4)
     return {"width": [int(w[0]) if isinstance(w, list) else int(w) for w in model.width],
             "spline_rmse": before, "sym_rmse": holdout_rmse(model, ds),
@@ -51,7 +44,7 @@ def create_dataset_f_mode_row(K):
     f = lambda x: torch.sin(torch.pi * x[0]) + x[1] ** 2  # noqa: E731
     ds = K.create_dataset(f, n_var=2, f_mode="row", train_num=200, test_num=200, seed=0)
     model = K.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     return {"label_shape": list(ds["train_label"].shape), "rmse": holdout_rmse(model, ds)}
 
 
@@ -64,7 +57,7 @@ def create_dataset_per_var_ranges_device(K):
     x = ds["train_input"]
     model = K.KAN(width=[2, 4, 1], grid=5, k=3, seed=0, auto_save=False,
                   device=torch.device("cpu"))
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     return {"x0": [round(float(x[:, 0].min()), 1), round(float(x[:, 0].max()), 1)],
             "n_test": int(ds["test_input"].shape[0]), "rmse": holdout_rmse(model, ds)}
 
@@ -75,7 +68,7 @@ def loss_curves_saved_to_file(K):
     import matplotlib.pyplot as plt
     ds = small_dataset(K, lambda x: torch.sin(2 * x[:, [0]]) * x[:, [1]], n=200)
     model = K.KAN(width=[2, 4, 1], grid=5, k=3, seed=0, auto_save=False)
-    results = _quiet(model.fit, ds, opt="LBFGS", steps=15)
+    results = quiet(model.fit, ds, opt="LBFGS", steps=15)
     with tempfile.TemporaryDirectory() as tmp:
         plt.figure()
         plt.plot(results["train_loss"], label="train")
@@ -96,7 +89,7 @@ def plot_folder_latex_names_title(K):
     import matplotlib.pyplot as plt
     ds = small_dataset(K, lambda x: x[:, [0]] ** 2 + torch.sin(x[:, [1]]), n=150)
     model = K.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=10)
+    quiet(model.fit, ds, opt="LBFGS", steps=10)
     model(ds["train_input"])
     with tempfile.TemporaryDirectory() as tmp:
         folder = os.path.join(tmp, "figs")
@@ -116,17 +109,17 @@ def suggest_symbolic_every_edge_then_fix(K):
     f = lambda x: torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2 + torch.exp(x[:, [2]])  # noqa: E731
     ds = small_dataset(K, f, n_var=3, n=200)
     model = K.KAN(width=[3, 1], grid=7, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=False)
     model(ds["train_input"])
     lib = ["x", "x^2", "sin", "exp", "tanh"]
     names = {}
     for l in range(len(model.width) - 1):
         for i in range(model.width_in[l]):
             for j in range(model.width_out[l + 1]):
-                name = _quiet(model.suggest_symbolic, l, i, j, lib=lib, verbose=False)[0]
+                name = quiet(model.suggest_symbolic, l, i, j, lib=lib, verbose=False)[0]
                 names[f"{l},{i},{j}"] = name
-                _quiet(model.fix_symbolic, l, i, j, name, verbose=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
+                quiet(model.fix_symbolic, l, i, j, name, verbose=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
     return {"names": [names[k] for k in sorted(names)], "rmse": holdout_rmse(model, ds)}
 
 
@@ -141,7 +134,7 @@ def grid_scaling_exponent_polyfit(K):
     for g in grids:
         model = K.KAN(width=[2, 1, 1], grid=g, k=3, seed=0) if model is None \
             else model.refine(g)
-        _quiet(model.fit, ds, opt="LBFGS", steps=15)
+        quiet(model.fit, ds, opt="LBFGS", steps=15)
         test.append(holdout_rmse(model, ds))
     slope = np.polyfit(np.log(grids), np.log(test), 1)[0]
     return {"test": test, "slope": float(slope)}
@@ -155,7 +148,7 @@ def lamb_sweep_counts_edges(K):
     edges, errs = [], []
     for lamb in [0.0, 1e-3, 1e-2]:
         model = K.KAN(width=[3, 3, 1], grid=5, k=3, seed=0)
-        _quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=lamb, lamb_entropy=2.0)
+        quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=lamb, lamb_entropy=2.0)
         model = model.prune(edge_th=3e-2)
         edges.append(int(model.n_edge))
         errs.append(holdout_rmse(model, ds))
@@ -170,7 +163,7 @@ def attribute_top_features_by_name(K):
     y = torch.sin(torch.pi * x[:, [1]]) + 2 * x[:, [3]] ** 2
     ds = {"train_input": x[:200], "train_label": y[:200], "test_input": x[200:], "test_label": y[200:]}
     model = K.KAN(width=[5, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=1e-3)
+    quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=1e-3)
     model.attribute()
     names = ["age", "dose", "weight", "temp", "noise"]
     score = model.feature_score.detach().numpy()
@@ -185,7 +178,7 @@ def get_fun_against_truth(K):
     f = lambda x: torch.sin(torch.pi * x[:, [0]])  # noqa: E731
     ds = small_dataset(K, f, n_var=1, n=200)
     model = K.KAN(width=[1, 1], grid=10, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=False)
     model(ds["train_input"])
     xs, ys = model.get_fun(0, 0, 0)
     plt.close("all")
@@ -204,7 +197,7 @@ def update_grid_false_beside_default(K):
     out = {}
     for upd in (True, False):
         model = K.KAN(width=[2, 4, 1], grid=5, k=3, seed=0, auto_save=False)
-        _quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=upd)
+        quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=upd)
         out[f"rmse_update_{upd}"] = holdout_rmse(model, ds)
     return out
 
@@ -215,12 +208,12 @@ def refine_then_prune_then_formula(K):
     f = lambda x: x[:, [0]] ** 2 + 0.5 * torch.sin(torch.pi * x[:, [1]])  # noqa: E731
     ds = small_dataset(K, f, n_var=3, n=200)
     model = K.KAN(width=[3, 3, 1], grid=3, k=3, seed=0)
-    _quiet(model.fit, ds, opt="LBFGS", steps=15)
+    quiet(model.fit, ds, opt="LBFGS", steps=15)
     model = model.refine(10)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=5e-3)
+    quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=5e-3)
     model = model.prune()
-    _quiet(model.fit, ds, opt="LBFGS", steps=15)
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
+    quiet(model.fit, ds, opt="LBFGS", steps=15)
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
     expr = model.symbolic_formula()[0][0]
     return {"width_in": list(model.width_in), "vars": sorted(str(s) for s in expr.free_symbols),
             "rmse": holdout_rmse(model, ds)}
@@ -232,6 +225,6 @@ def wider_range_one_hidden_node(K):
     f = lambda x: 1 / (1 + x[:, [0]] ** 2)  # noqa: E731
     ds = K.create_dataset(f, n_var=1, ranges=[-2, 2], train_num=300, test_num=200, seed=0)
     model = K.KAN(width=[1, 1, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=30)
+    quiet(model.fit, ds, opt="LBFGS", steps=30)
     grid = model.act_fun[0].grid[0]
     return {"rmse": holdout_rmse(model, ds), "grid0": [round(float(grid[3]), 2), round(float(grid[-4]), 2)]}

@@ -7,20 +7,13 @@ sklearn metrics; 1D long labels through ``create_dataset_from_data``; MinMax to 
 back to raw units; ``train_ratio=0.7``; Adam with ``log=10``; a ``lamb`` fit then
 ``prune(node_th, edge_th)`` and ``auto_symbolic`` on a table."""
 
-import contextlib
-import io
 import os
 import tempfile
 
 import numpy as np
 import torch
 
-from ._common import case, holdout_rmse, rmse
-
-
-def _quiet(fn, *a, **kw):
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*a, **kw)
+from ._common import case, holdout_rmse, quiet, rmse
 
 
 def _table(n=300, seed=0):
@@ -49,7 +42,7 @@ def csv_pandas_scaler_split_from_data(K):
           "test_input": torch.tensor(xte, dtype=torch.float32),
           "test_label": torch.tensor(yte, dtype=torch.float32).unsqueeze(1)}
     model = K.KAN(width=[3, 4, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     with torch.no_grad():
         pred = model(ds["test_input"]).numpy()[:, 0]
     return {"r2": float(r2_score(yte, pred)), "rmse": holdout_rmse(model, ds)}
@@ -67,7 +60,7 @@ def npz_float64_arrays_from_data(K):
     torch.manual_seed(0)
     ds = K.create_dataset_from_data(X, Y, train_ratio=0.8, device="cpu")
     model = K.KAN(width=[3, 4, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     return {"dtype": str(ds["train_input"].dtype), "n_train": int(ds["train_input"].shape[0]),
             "rmse": holdout_rmse(model, ds.copy())}
 
@@ -87,7 +80,7 @@ def get_dummies_bool_columns_dropna(K):
     h = int(0.75 * len(X))
     ds = {"train_input": X[:h], "train_label": Y[:h], "test_input": X[h:], "test_label": Y[h:]}
     model = K.KAN(width=[X.shape[1], 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     return {"n_cols": int(X.shape[1]), "rows": int(len(X)), "rmse": holdout_rmse(model, ds)}
 
 
@@ -103,7 +96,7 @@ def multi_horizon_window_forecaster(K):
     cut = int(0.8 * len(X))
     ds = {"train_input": X[:cut], "train_label": Y[:cut], "test_input": X[cut:], "test_label": Y[cut:]}
     model = K.KAN(width=[w, 4, h], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="Adam", lr=0.01, steps=150, batch=64, update_grid=False)
+    quiet(model.fit, ds, opt="Adam", lr=0.01, steps=150, batch=64, update_grid=False)
     with torch.no_grad():
         pred = model(ds["test_input"])
     per = [rmse(pred[:, [j]], ds["test_label"][:, [j]]) for j in range(h)]
@@ -117,7 +110,7 @@ def two_output_regression_per_output(K):
                              x[:, [1]] * x[:, [2]]], dim=1)
     ds = K.create_dataset(f, n_var=3, train_num=300, test_num=300, seed=0)
     model = K.KAN(width=[3, 5, 2], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=25)
+    quiet(model.fit, ds, opt="LBFGS", steps=25)
     with torch.no_grad():
         pred = model(ds["test_input"])
     return {"label_shape": list(ds["train_label"].shape),
@@ -140,7 +133,7 @@ def breast_cancer_minmax_metrics(K):
           "test_input": torch.tensor(sc.transform(xte), dtype=torch.float32),
           "test_label": torch.tensor(yte, dtype=torch.long)}
     model = K.KAN(width=[30, 2, 2], grid=3, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=10, loss_fn=torch.nn.CrossEntropyLoss())
+    quiet(model.fit, ds, opt="LBFGS", steps=10, loss_fn=torch.nn.CrossEntropyLoss())
     with torch.no_grad():
         pred = model(ds["test_input"]).argmax(1).numpy()
     return {"acc": float((pred == yte).mean()), "f1": float(f1_score(yte, pred)),
@@ -159,7 +152,7 @@ def long_labels_through_from_data(K):
 
     def test_acc():
         return torch.mean((model(ds["test_input"]).argmax(1) == ds["test_label"]).float())
-    res = _quiet(model.fit, ds, opt="LBFGS", steps=15, loss_fn=torch.nn.CrossEntropyLoss(),
+    res = quiet(model.fit, ds, opt="LBFGS", steps=15, loss_fn=torch.nn.CrossEntropyLoss(),
                  metrics=(test_acc,))
     return {"label_dtype": str(ds["train_label"].dtype), "acc": float(res["test_acc"][-1])}
 
@@ -176,7 +169,7 @@ def minmax_to_raw_units_inverse(K):
     t = lambda a: torch.tensor(a, dtype=torch.float32)  # noqa: E731
     ds = {"train_input": t(X[:300]), "train_label": t(Y[:300]), "test_input": t(X[300:]), "test_label": t(Y[300:])}
     model = K.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     with torch.no_grad():
         pred = sy.inverse_transform(model(ds["test_input"]).numpy())
     return {"raw_rmse": float(np.sqrt(np.mean((pred - raw_y[300:]) ** 2))), "y_std": float(raw_y.std())}
@@ -191,7 +184,7 @@ def train_ratio_07_shapes_and_fit(K):
     torch.manual_seed(0)
     ds = K.create_dataset_from_data(X, Y, train_ratio=0.7)
     model = K.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     return {"shapes": [int(ds["train_input"].shape[0]), int(ds["test_input"].shape[0])],
             "rmse": holdout_rmse(model, ds)}
 
@@ -204,7 +197,7 @@ def adam_log10_printed_progress(K):
     ds = {"train_input": t(x[:240]), "train_label": t(y[:240, None]), "test_input": t(x[240:]),
           "test_label": t(y[240:, None])}
     model = K.KAN(width=[3, 4, 1], grid=5, k=3, seed=0, auto_save=False)
-    res = _quiet(model.fit, ds, opt="Adam", lr=1e-2, steps=200, log=10)
+    res = quiet(model.fit, ds, opt="Adam", lr=1e-2, steps=200, log=10)
     return {"n_logged": len(res["train_loss"]), "rmse": holdout_rmse(model, ds)}
 
 
@@ -217,10 +210,10 @@ def table_lamb_prune_thresholds_symbolic(K):
     t = lambda a: torch.tensor(a, dtype=torch.float32)  # noqa: E731
     ds = {"train_input": t(x[:220]), "train_label": t(y[:220]), "test_input": t(x[220:]), "test_label": t(y[220:])}
     model = K.KAN(width=[4, 3, 1], grid=5, k=3, seed=0)
-    _quiet(model.fit, ds, opt="LBFGS", steps=25, lamb=1e-2, lamb_entropy=2.0)
+    quiet(model.fit, ds, opt="LBFGS", steps=25, lamb=1e-2, lamb_entropy=2.0)
     model = model.prune(node_th=1e-2, edge_th=5e-2)
-    _quiet(model.fit, ds, opt="LBFGS", steps=15)
-    _quiet(model.auto_symbolic, lib=["x", "x^2"])
+    quiet(model.fit, ds, opt="LBFGS", steps=15)
+    quiet(model.auto_symbolic, lib=["x", "x^2"])
     expr = model.symbolic_formula()[0][0]
     return {"vars": sorted(str(s) for s in expr.free_symbols), "rmse": holdout_rmse(model, ds)}
 
@@ -233,7 +226,7 @@ def speed_then_predict_numpy(K):
     ds = {"train_input": t(x[:240]), "train_label": t(y[:240, None]), "test_input": t(x[240:]),
           "test_label": t(y[240:, None])}
     model = K.KAN(width=[3, 4, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=15)
+    quiet(model.fit, ds, opt="LBFGS", steps=15)
     before = holdout_rmse(model, ds)
     model = model.speed() or model
     big = t(np.random.default_rng(8).uniform(-1, 1, size=(5000, 3)))

@@ -16,18 +16,13 @@ import tempfile
 import numpy as np
 import torch
 
-from ._common import case, rmse, small_dataset
-
-
-def _quiet(fn, *a, **kw):
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*a, **kw)
+from ._common import case, quiet, rmse, small_dataset
 
 
 def _fitted(K, f, width, n_var, steps=20, n=200, grid=5, **kw):
     ds = small_dataset(K, f, n_var=n_var, n=n, **kw)
     model = K.KAN(width=list(width), grid=grid, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=steps, update_grid=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=steps, update_grid=False)
     model(ds["train_input"])
     return model, ds
 
@@ -47,7 +42,7 @@ def latex_of_rounded_formula(K):
     import sympy
     f = lambda x: torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2)
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
     tex = sympy.latex(K.ex_round(model.symbolic_formula()[0][0], 3))
     return {"has_sin": "\\sin" in tex, "has_sq": "^{2}" in tex, "len_ok": 5 < len(tex) < 200}
 
@@ -58,7 +53,7 @@ def ten_variable_additive_formula(K):
     coefs = torch.linspace(0.2, 1.0, 10)
     f = lambda x: (coefs * x).sum(1, keepdim=True) + x[:, [9]] ** 2  # noqa: E731
     model, ds = _fitted(K, f, (10, 1), 10, n=300)
-    _quiet(model.auto_symbolic, lib=["x", "x^2"])
+    quiet(model.auto_symbolic, lib=["x", "x^2"])
     expr = model.symbolic_formula()[0][0]
     names = sorted((str(s) for s in expr.free_symbols), key=lambda s: int(s.split("_")[1]))
     return {"n_vars": len(names), "last": names[-1] if names else "", "rmse": _eval(expr, ds, 10)}
@@ -70,8 +65,8 @@ def nsimplify_recognises_pi(K):
     import sympy
     f = lambda x: torch.sin(torch.pi * x[:, [0]])  # noqa: E731
     model, ds = _fitted(K, f, (1, 1), 1, steps=30)
-    _quiet(model.auto_symbolic, lib=["sin", "x", "x^2"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
+    quiet(model.auto_symbolic, lib=["sin", "x", "x^2"])
+    quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
     expr = model.symbolic_formula()[0][0]
     ns = sympy.nsimplify(K.ex_round(expr, 3), [sympy.pi], tolerance=1e-2)
     return {"formula_rmse": _eval(expr, ds, 1), "pi_found": ns.has(sympy.pi)}
@@ -85,7 +80,7 @@ def count_ops_complexity_by_library(K):
     out = {}
     for tag, lib in (("small", ["x", "x^2"]), ("large", ["x", "x^2", "exp", "sin", "tanh", "x^3"])):
         model, ds = _fitted(K, f, (2, 1), 2)
-        _quiet(model.auto_symbolic, lib=lib)
+        quiet(model.auto_symbolic, lib=lib)
         expr = model.symbolic_formula()[0][0]
         out[f"ops_{tag}"] = int(sympy.count_ops(expr))
         out[f"rmse_{tag}"] = _eval(expr, ds, 2)
@@ -98,8 +93,8 @@ def expand_poly_coefficients(K):
     import sympy
     f = lambda x: (x[:, [0]] + x[:, [1]]) ** 2  # noqa: E731
     model, ds = _fitted(K, f, (2, 1, 1), 2, steps=30)
-    _quiet(model.auto_symbolic, lib=["x", "x^2"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=15, update_grid=False)
+    quiet(model.auto_symbolic, lib=["x", "x^2"])
+    quiet(model.fit, ds, opt="LBFGS", steps=15, update_grid=False)
     expr = sympy.expand(model.symbolic_formula()[0][0])
     x1, x2 = sympy.symbols("x_1 x_2")
     poly = sympy.Poly(expr, x1, x2)
@@ -113,7 +108,7 @@ def formula_text_file_parse_expr(K):
     from sympy.parsing.sympy_parser import parse_expr
     f = lambda x: x[:, [0]] ** 2 - torch.sin(x[:, [1]])  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2)
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin", "exp"])
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin", "exp"])
     expr = K.ex_round(model.symbolic_formula()[0][0], 4)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "formula.txt")
@@ -130,7 +125,7 @@ def evalf_subs_at_point(K):
     import sympy
     f = lambda x: torch.exp(0.5 * x[:, [0]]) * 1.0 + x[:, [1]]  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2)
-    _quiet(model.auto_symbolic, lib=["x", "exp", "x^2"])
+    quiet(model.auto_symbolic, lib=["x", "exp", "x^2"])
     expr = model.symbolic_formula()[0][0]
     x1, x2 = sympy.symbols("x_1 x_2")
     val = float(expr.evalf(subs={x1: 0.3, x2: -0.4}))
@@ -145,11 +140,11 @@ def fix_symbolic_returned_r2_per_edge(K):
     f = lambda x: torch.exp(torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2)  # noqa: E731
     ds = small_dataset(K, f, n=200)
     model = K.KAN(width=[2, 1, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=50)
+    quiet(model.fit, ds, opt="LBFGS", steps=50)
     model(ds["train_input"])
-    r2 = [float(_quiet(model.fix_symbolic, *e, verbose=False))
+    r2 = [float(quiet(model.fix_symbolic, *e, verbose=False))
           for e in ((0, 0, 0, "sin"), (0, 1, 0, "x^2"), (1, 0, 0, "exp"))]
-    _quiet(model.fit, ds, opt="LBFGS", steps=15, update_grid=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=15, update_grid=False)
     return {"r2": [round(v, 3) for v in r2], "rmse": _eval(model.symbolic_formula()[0][0], ds, 2)}
 
 
@@ -158,8 +153,8 @@ def two_layer_sqrt_of_squares(K):
     # sqrt(x^2 + y^2) on [0.2, 1]^2 through [2,1,1] with x^2 and sqrt; test RMSE of the formula
     f = lambda x: torch.sqrt(x[:, [0]] ** 2 + x[:, [1]] ** 2)  # noqa: E731
     model, ds = _fitted(K, f, (2, 1, 1), 2, steps=30, ranges=[0.2, 1.0])
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sqrt"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=15, update_grid=False)
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sqrt"])
+    quiet(model.fit, ds, opt="LBFGS", steps=15, update_grid=False)
     expr = model.symbolic_formula()[0][0]
     return {"has_sqrt": "sqrt" in str(expr), "rmse": _eval(expr, ds, 2)}
 
@@ -172,7 +167,7 @@ def suggest_symbolic_topk3_per_edge(K):
     lib = ["x", "x^2", "x^3", "sin", "exp", "tanh", "abs"]
     names, r2s = [], []
     for i in range(3):
-        name, fun, r2, c = _quiet(model.suggest_symbolic, 0, i, 0, lib=lib, topk=3)
+        name, fun, r2, c = quiet(model.suggest_symbolic, 0, i, 0, lib=lib, topk=3)
         names.append(name)
         r2s.append(round(float(r2), 3))
     return {"names": names, "r2": r2s}
@@ -185,7 +180,7 @@ def xreplace_symbols_then_pandas_lambdify(K):
     import sympy
     f = lambda x: 3 * x[:, [0]] + torch.cos(x[:, [1]])  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2)
-    _quiet(model.auto_symbolic, lib=["x", "cos", "x^2"])
+    quiet(model.auto_symbolic, lib=["x", "cos", "x^2"])
     expr = model.symbolic_formula()[0][0]
     cols = ["speed", "angle"]
     mapping = {sympy.Symbol(f"x_{i + 1}"): sympy.Symbol(c) for i, c in enumerate(cols)}
@@ -201,8 +196,8 @@ def auto_symbolic_then_fit_formula_vs_net(K):
     # after auto_symbolic + fit, the formula and the net agree (papers print both errors)
     f = lambda x: torch.tanh(2 * x[:, [0]]) + x[:, [1]] ** 3  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2)
-    _quiet(model.auto_symbolic, lib=["x", "x^3", "tanh", "x^2"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
+    quiet(model.auto_symbolic, lib=["x", "x^3", "tanh", "x^2"])
+    quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
     expr = model.symbolic_formula()[0][0]
     with torch.no_grad():
         net = rmse(model(ds["test_input"]), ds["test_label"])

@@ -5,20 +5,13 @@ counts, Beer–Lambert absorbance, a projectile's two outputs, statsmodels' bund
 (sunspots, Nile) as window regressors and its tables (copper, fair, spector); ``auto_symbolic``
 with a small ``lib`` on noisy data and ``symbolic_formula(var=[column names])``."""
 
-import contextlib
-import io
 import os
 import tempfile
 
 import numpy as np
 import torch
 
-from ._common import case, holdout_rmse
-
-
-def _quiet(fn, *a, **kw):
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*a, **kw)
+from ._common import case, holdout_rmse, quiet
 
 
 def _ds(x, y, n_train):
@@ -51,7 +44,7 @@ def genfromtxt_names_nan_rows_dropped(K):
     arr = arr[~np.isnan(arr).any(axis=1)]
     ds = _ds(arr[:, :2], arr[:, 2], 200)
     model = K.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     return {"rows": int(arr.shape[0]), "rel_rmse": holdout_rmse(model, ds) / float(arr[200:, 2].std())}
 
 
@@ -64,10 +57,10 @@ def ideal_gas_raw_units_symbolic_var_names(K):
     V = 8.314 * T / P
     ds = _ds(np.stack([T, P], 1), V, 200)
     model = K.KAN(width=[2, 1, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     spline = holdout_rmse(model, ds)
-    _quiet(model.auto_symbolic, lib=["x", "log", "exp", "1/x", "x^2"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=10)
+    quiet(model.auto_symbolic, lib=["x", "log", "exp", "1/x", "x^2"])
+    quiet(model.fit, ds, opt="LBFGS", steps=10)
     expr = model.symbolic_formula(var=["T", "P"])[0][0]
     return {"spline_rmse": spline, "sym_rmse": holdout_rmse(model, ds), "vars": _symbols(expr)}
 
@@ -80,9 +73,9 @@ def pendulum_period_suggest_sqrt(K):
     T = 2 * np.pi * np.sqrt(L / 9.81) * (1 + 0.01 * rng.normal(size=300))
     ds = _ds(L[:, None], T, 200)
     model = K.KAN(width=[1, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     model(ds["train_input"])
-    name = _quiet(model.suggest_symbolic, 0, 0, 0, lib=["x", "x^2", "sqrt", "exp", "log"],
+    name = quiet(model.suggest_symbolic, 0, 0, 0, lib=["x", "x^2", "sqrt", "exp", "log"],
                   verbose=False)[0]
     return {"name": name, "rmse": holdout_rmse(model, ds)}
 
@@ -98,9 +91,9 @@ def radioactive_counts_log_transform(K):
     idx = rng.permutation(len(t))
     ds = _ds(t[idx, None], np.log(counts[idx]), 200)
     model = K.KAN(width=[1, 2, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "exp"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=10)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.auto_symbolic, lib=["x", "x^2", "exp"])
+    quiet(model.fit, ds, opt="LBFGS", steps=10)
     return {"rmse": holdout_rmse(model, ds)}
 
 
@@ -113,10 +106,10 @@ def beer_lambert_two_inputs_formula(K):
     A = 0.35 * l * c + 0.005 * rng.normal(size=300)
     ds = _ds(np.stack([c, l], 1), A, 200)
     model = K.KAN(width=[2, 2, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=25)
+    quiet(model.fit, ds, opt="LBFGS", steps=25)
     spline = holdout_rmse(model, ds)
-    _quiet(model.auto_symbolic, lib=["x", "x^2"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=10)
+    quiet(model.auto_symbolic, lib=["x", "x^2"])
+    quiet(model.fit, ds, opt="LBFGS", steps=10)
     expr = model.symbolic_formula(var=["c", "l"])[0][0]
     return {"spline_rmse": spline, "sym_rmse": holdout_rmse(model, ds), "vars": _symbols(expr)}
 
@@ -132,7 +125,7 @@ def projectile_two_outputs_angle_speed(K):
     H = (v * np.sin(th)) ** 2 / (2 * 9.81)
     ds = _ds(np.stack([ang, v], 1), np.stack([R, H], 1), 200)
     model = K.KAN(width=[2, 4, 2], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=25)
+    quiet(model.fit, ds, opt="LBFGS", steps=25)
     with torch.no_grad():
         err = (model(ds["test_input"]) - ds["test_label"]).pow(2).mean(0).sqrt()
     sd = ds["test_label"].std(0)
@@ -151,7 +144,7 @@ def sunspots_lag_window_regressor(K):
     scale = X[:n].max()
     ds = _ds(X / scale, y / scale, n)
     model = K.KAN(width=[lags, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=1e-3)
+    quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=1e-3)
     return {"rmse_units": holdout_rmse(model, ds) * float(scale),
             "naive_units": float(np.sqrt(np.mean((y[n:] - X[n:, -1]) ** 2)))}
 
@@ -165,7 +158,7 @@ def nile_raw_flow_window_update_grid(K):
     y = s[3:]
     ds = _ds(X, y, 75)
     model = K.KAN(width=[3, 2, 1], grid=3, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=15)
+    quiet(model.fit, ds, opt="LBFGS", steps=15)
     return {"rmse": holdout_rmse(model, ds), "std": float(y[75:].std())}
 
 
@@ -180,8 +173,8 @@ def copper_table_25_rows_columns_as_vars(K):
          / df["WORLDCONSUMPTION"].std()).values
     ds = _ds(X, y, 20)
     model = K.KAN(width=[len(cols), 1], grid=3, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=15)
-    _quiet(model.auto_symbolic, lib=["x", "x^2"])
+    quiet(model.fit, ds, opt="LBFGS", steps=15)
+    quiet(model.auto_symbolic, lib=["x", "x^2"])
     expr = model.symbolic_formula(var=cols)[0][0]
     return {"vars_subset": set(_symbols(expr)) <= set(cols), "n_vars": len(_symbols(expr)),
             "rmse": holdout_rmse(model, ds)}
@@ -199,7 +192,7 @@ def fair_integer_survey_columns(K):
     ds["train_label"] = ds["train_label"][:, 0].long()
     ds["test_label"] = ds["test_label"][:, 0].long()
     model = K.KAN(width=[6, 3, 2], grid=3, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=15, loss_fn=torch.nn.CrossEntropyLoss())
+    quiet(model.fit, ds, opt="LBFGS", steps=15, loss_fn=torch.nn.CrossEntropyLoss())
     with torch.no_grad():
         acc = float((model(ds["test_input"]).argmax(1) == ds["test_label"]).float().mean())
     return {"test_acc": acc, "base_rate": float(1 - y[600:].mean())}
@@ -221,7 +214,7 @@ def spector_32_rows_binary_leave_out(K):
         ds["train_label"] = ds["train_label"][:, 0].long()
         ds["test_label"] = ds["test_label"][:, 0].long()
         model = K.KAN(width=[3, 2], grid=3, k=3, seed=0, auto_save=False)
-        _quiet(model.fit, ds, opt="LBFGS", steps=10, loss_fn=torch.nn.CrossEntropyLoss())
+        quiet(model.fit, ds, opt="LBFGS", steps=10, loss_fn=torch.nn.CrossEntropyLoss())
         with torch.no_grad():
             accs.append(float((model(ds["test_input"]).argmax(1) == ds["test_label"]).float().mean()))
     return {"mean_acc": float(np.mean(accs))}
@@ -235,9 +228,9 @@ def noisy_auto_symbolic_small_lib_formula(K):
     y = 2 * x[:, 0] ** 2 + np.sin(3 * x[:, 1]) + 0.1 * rng.normal(size=400)
     ds = _ds(x, y, 300)
     model = K.KAN(width=[2, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin", "exp"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=10)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin", "exp"])
+    quiet(model.fit, ds, opt="LBFGS", steps=10)
     expr = K.ex_round(model.symbolic_formula(var=["dose", "angle"])[0][0], 2)
     s = str(expr)
     truth = 2 * x[300:, 0] ** 2 + np.sin(3 * x[300:, 1])
@@ -257,12 +250,12 @@ def float64_lab_pipeline_prune_formula(K):
     F = q1 * q2 / r ** 2
     ds = _ds(np.stack([q1, q2, r], 1), F, 200)
     model = K.KAN(width=[3, 3, 1], grid=5, k=3, seed=0)  # pykan's prune logs to ./model (auto_save)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=1e-3)
+    quiet(model.fit, ds, opt="LBFGS", steps=20, lamb=1e-3)
     model = model.prune()
-    _quiet(model.fit, ds, opt="LBFGS", steps=15)
+    quiet(model.fit, ds, opt="LBFGS", steps=15)
     spline = holdout_rmse(model, ds)
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "log", "exp", "1/x^2"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=10)
+    quiet(model.auto_symbolic, lib=["x", "x^2", "log", "exp", "1/x^2"])
+    quiet(model.fit, ds, opt="LBFGS", steps=10)
     expr = model.symbolic_formula(var=["q1", "q2", "r"])[0][0]
     return {"spline_rmse": spline, "sym_rmse": holdout_rmse(model, ds),
             "dtype": str(model(ds["test_input"]).dtype), "vars": _symbols(expr)}
@@ -276,7 +269,7 @@ def calibration_curve_inverse_predict(K):
     reading = 1.2e3 + 15.0 * temp + 0.05 * temp ** 2 + 5 * rng.normal(size=250)
     ds = _ds(temp[:, None], reading, 180)
     model = K.KAN(width=[1, 2, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    quiet(model.fit, ds, opt="LBFGS", steps=20)
     grid = torch.linspace(-20, 80, 11, dtype=torch.get_default_dtype()).unsqueeze(1)
     with torch.no_grad():
         pred = model(grid)[:, 0].double().numpy()

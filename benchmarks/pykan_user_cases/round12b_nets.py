@@ -32,18 +32,23 @@ def _data(n=200, seed=0):
     return x, f2(x)
 
 
+def _adam_mse(net, x, y, lr, steps):
+    """A user's plain loop: ``steps`` Adam steps on the MSE of ``net(x)``; the last loss."""
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = torch.mean((net(x) - y) ** 2)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss
+
 @case
 def linear_then_kan_sequential_adam(K):
     net = nn.Sequential(nn.Linear(4, 2), small_kan(K, width=(2, 3, 1)))
     g = torch.Generator().manual_seed(0)
     x = torch.rand(200, 4, generator=g) * 2 - 1
     y = f2(x[:, :2] + 0.5 * x[:, 2:])
-    opt = torch.optim.Adam(net.parameters(), lr=0.01)
-    for _ in range(60):
-        loss = torch.mean((net(x) - y) ** 2)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    loss = _adam_mse(net, x, y, lr=0.01, steps=60)
     return {"loss": float(loss), "out": list(net(x[:3]).shape)}
 
 
@@ -117,12 +122,7 @@ def kanlayer_residual_module(K):
     torch.manual_seed(0)
     net = _ResKAN(K)
     x, y = _data()
-    opt = torch.optim.Adam(net.parameters(), lr=0.01)
-    for _ in range(60):
-        loss = torch.mean((net(x) - y) ** 2)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    loss = _adam_mse(net, x, y, lr=0.01, steps=60)
     n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
     return {"loss": float(loss), "n_params": n_params}
 
@@ -290,12 +290,7 @@ def float64_outer_net_with_kan(K):
     net = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), small_kan(K, width=(2, 3, 1))).double()
     x, y = _data()
     x, y = x.double(), y.double()
-    opt = torch.optim.Adam(net.parameters(), lr=0.01)
-    for _ in range(40):
-        loss = torch.mean((net(x) - y) ** 2)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    loss = _adam_mse(net, x, y, lr=0.01, steps=40)
     return {"dtype": str(net(x).dtype), "loss": float(loss)}
 
 
@@ -331,12 +326,7 @@ def deepcopy_outer_then_train_copy(K):
     net = nn.Sequential(nn.Linear(2, 2), small_kan(K, width=(2, 3, 1)))
     twin = copy.deepcopy(net)
     x, y = _data()
-    opt = torch.optim.Adam(twin.parameters(), lr=0.02)
-    for _ in range(30):
-        loss = torch.mean((twin(x) - y) ** 2)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    loss = _adam_mse(twin, x, y, lr=0.02, steps=30)
     with torch.no_grad():
         moved = float((net(x) - twin(x)).abs().max())
     return {"loss": float(loss), "original_changed": moved > 0,

@@ -6,13 +6,11 @@ symbolic edges, ``grid_eps`` set on the layers before a grid update, a ``grid=1`
 ``a_range``/``b_range``, ``suggest_symbolic`` with its own loss functions, ``perturb``'s modes
 and ``create_dataset``'s one-dimensional ("lazier") labels."""
 
-import contextlib
-import io
 import os
 
 import torch
 
-from ._common import case, f2, rmse, small_dataset
+from ._common import case, f2, quiet, rmse, small_dataset
 
 
 def _fitted(K, f=f2, width=(2, 3, 1), steps=10, n=200, n_var=2, lamb=0.0, **kw):
@@ -23,11 +21,6 @@ def _fitted(K, f=f2, width=(2, 3, 1), steps=10, n=200, n_var=2, lamb=0.0, **kw):
     return model, ds
 
 
-def _quiet(fn, *a, **kw):
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*a, **kw)
-
-
 @case
 def expand_width_mult_node(K):
     # Physics_4B's edit: a multiplication node added to the hidden layer, then more fitting
@@ -35,7 +28,7 @@ def expand_width_mult_node(K):
     x = ds["test_input"]
     with torch.no_grad():
         before = model(x)
-    _quiet(model.expand_width, 1, 1, sum_bool=False, mult_arity=2)
+    quiet(model.expand_width, 1, 1, sum_bool=False, mult_arity=2)
     with torch.no_grad():
         after = model(x)
     r = model.fit(ds, opt="LBFGS", steps=10, update_grid=False)
@@ -62,11 +55,11 @@ def refine_keeps_symbolic_edge(K):
     # an edge fixed to sin before refine(10): still symbolic afterwards, the same function
     os.makedirs("model", exist_ok=True)  # pykan's refine writes ./model/history.txt
     model, ds = _fitted(K, width=(2, 1), steps=10)
-    _quiet(model.fix_symbolic, 0, 0, 0, "sin")
+    quiet(model.fix_symbolic, 0, 0, 0, "sin")
     x = ds["test_input"]
     with torch.no_grad():
         before = model(x)
-    model2 = _quiet(model.refine, 10)
+    model2 = quiet(model.refine, 10)
     with torch.no_grad():
         after = model2(x)
     return {"names": [str(n) for n in model2.symbolic_fun[0].funs_name[0]],
@@ -81,11 +74,11 @@ def prune_keeps_symbolic_edges(K):
     os.makedirs("model", exist_ok=True)
     model, ds = _fitted(K, width=(2, 4, 1), steps=15, lamb=0.01)
     model(ds["train_input"])
-    _quiet(model.fix_symbolic, 1, 0, 0, "x")
-    _quiet(model.fix_symbolic, 1, 1, 0, "x")
+    quiet(model.fix_symbolic, 1, 0, 0, "x")
+    quiet(model.fix_symbolic, 1, 1, 0, "x")
     with torch.no_grad():
         before = model(ds["test_input"])
-    pruned = _quiet(model.prune, node_th=0.0, edge_th=0.0)
+    pruned = quiet(model.prune, node_th=0.0, edge_th=0.0)
     with torch.no_grad():
         after = pruned(ds["test_input"])
     return {"width": pruned.width, "names_out": [str(n) for n in pruned.symbolic_fun[1].funs_name[0]],
@@ -111,7 +104,7 @@ def tiny_grid_linear_splines(K):
     # grid=1, k=1 (one interval, piecewise linear), then refine(3); and a k=5 model beside it
     os.makedirs("model", exist_ok=True)
     model, ds = _fitted(K, grid=1, k=1, steps=10)
-    m3 = _quiet(model.refine, 3)
+    m3 = quiet(model.refine, 3)
     r = m3.fit(ds, opt="LBFGS", steps=5, update_grid=False)
     m5, _ = _fitted(K, grid=4, k=5, steps=5)
     return {"coef_shapes": [list(model.act_fun[0].coef.shape), list(m3.act_fun[0].coef.shape),
@@ -129,7 +122,7 @@ def speed_then_symbolic(K):
     flags = [bool(model.save_act), bool(model.symbolic_enabled)]
     try:
         model.get_act(ds)
-        _quiet(model.auto_symbolic, lib=["x", "x^2", "sin"], weight_simple=0.0)
+        quiet(model.auto_symbolic, lib=["x", "x^2", "sin"], weight_simple=0.0)
         names = [str(n) for n in model.symbolic_fun[0].funs_name[0]]
     except Exception as e:
         names = [type(e).__name__]
@@ -146,7 +139,7 @@ def two_output_auto_symbolic(K):
     f = lambda x: torch.cat([torch.sin(torch.pi * x[:, [0]]), x[:, [0]] + x[:, [1]] ** 2], 1)  # noqa: E731
     model, ds = _fitted(K, f, width=(2, 3, 2), steps=20)
     model(ds["train_input"])
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin", "0"], weight_simple=0.0)
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin", "0"], weight_simple=0.0)
     model.fit(ds, opt="LBFGS", steps=10, update_grid=False)
     forms, xs = model.symbolic_formula()
     pt = {xs[0]: 0.3, xs[1]: -0.5}
@@ -162,9 +155,9 @@ def fix_symbolic_narrow_ranges(K):
     # fix_symbolic with a_range/b_range narrowed around the expected frequency; r2 and the affine
     model, ds = _fitted(K, lambda x: torch.sin(2 * x[:, [0]] + 0.5) + x[:, [1]], width=(2, 1), steps=20)
     model(ds["train_input"])
-    r2_narrow = _quiet(model.fix_symbolic, 0, 0, 0, "sin", a_range=(1.5, 2.5), b_range=(0, 1))
+    r2_narrow = quiet(model.fix_symbolic, 0, 0, 0, "sin", a_range=(1.5, 2.5), b_range=(0, 1))
     a, b = (float(v) for v in model.symbolic_fun[0].affine[0, 0, :2])
-    r2_off = _quiet(model.fix_symbolic, 0, 1, 0, "sin", a_range=(5, 6), b_range=(-0.1, 0.1))
+    r2_off = quiet(model.fix_symbolic, 0, 1, 0, "sin", a_range=(5, 6), b_range=(-0.1, 0.1))
     return {"r2_narrow": float(r2_narrow), "a": a, "b": b, "r2_off": float(r2_off)}
 
 
@@ -173,7 +166,7 @@ def suggest_symbolic_own_losses(K):
     # suggest_symbolic with r2_loss_fun / c_loss_fun of one's own (a ranking on r2 alone)
     model, ds = _fitted(K, lambda x: torch.exp(x[:, [0]]) + x[:, [1]], width=(2, 1), steps=20)
     model(ds["train_input"])
-    name, fun, r2, c = _quiet(model.suggest_symbolic, 0, 0, 0, lib=["x", "x^2", "exp", "sin", "tanh"],
+    name, fun, r2, c = quiet(model.suggest_symbolic, 0, 0, 0, lib=["x", "x^2", "exp", "sin", "tanh"],
                               topk=5, r2_loss_fun=lambda r: -r, c_loss_fun=lambda c: 0 * c,
                               weight_simple=0.5)
     return {"name": name, "r2": float(r2), "c": int(c)}

@@ -14,18 +14,13 @@ import os
 
 import torch
 
-from ._common import case, rmse, small_dataset
-
-
-def _quiet(fn, *a, **kw):
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*a, **kw)
+from ._common import case, quiet, rmse, small_dataset
 
 
 def _fitted(K, f, width, n_var=2, steps=20, n=200, **kw):
     ds = small_dataset(K, f, n_var=n_var, n=n, **kw.pop("ds", {}))
     model = K.KAN(width=list(width), grid=5, k=3, seed=0, auto_save=False, **kw)
-    _quiet(model.fit, ds, opt="LBFGS", steps=steps, update_grid=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=steps, update_grid=False)
     model(ds["train_input"])
     return model, ds
 
@@ -51,7 +46,7 @@ def formula_positive_symbol_tuple(K):
     import sympy
     m, v = sympy.symbols("m v", positive=True)
     model, ds = _fitted(K, lambda x: x[:, [0]] + x[:, [1]] ** 2, (2, 1))
-    _quiet(model.auto_symbolic, lib=["x", "x^2"])
+    quiet(model.auto_symbolic, lib=["x", "x^2"])
     forms, xs = model.symbolic_formula(var=(m, v))
     e = sympy.simplify(forms[0])
     return {"xs": [str(s) for s in xs], "positive": [bool(s.is_positive) for s in e.free_symbols],
@@ -62,7 +57,7 @@ def formula_positive_symbol_tuple(K):
 def formula_var_names_with_spaces(K):
     # column names with spaces ("flow rate") as var: pykan splits them with sympy.symbols
     model, ds = _fitted(K, lambda x: x[:, [0]] + x[:, [1]], (2, 1), steps=5)
-    _quiet(model.auto_symbolic, lib=["x"])
+    quiet(model.auto_symbolic, lib=["x"])
     try:
         forms, xs = model.symbolic_formula(var=["flow rate", "T"])
         return {"xs": [str(s) for s in xs], "types": [type(s).__name__ for s in xs]}
@@ -74,8 +69,8 @@ def formula_var_names_with_spaces(K):
 def affine_written_by_hand(K):
     # a known law prescribed: fix_symbolic without fitting, then affine.data[j, i] set by hand
     model, ds = _fitted(K, lambda x: 2 * torch.sin(3 * x[:, [0]]) + x[:, [1]], (2, 1), steps=5)
-    _quiet(model.fix_symbolic, 0, 0, 0, "sin", fit_params_bool=False)
-    _quiet(model.fix_symbolic, 0, 1, 0, "x", fit_params_bool=False)
+    quiet(model.fix_symbolic, 0, 0, 0, "sin", fit_params_bool=False)
+    quiet(model.fix_symbolic, 0, 1, 0, "x", fit_params_bool=False)
     model.symbolic_fun[0].affine.data[0, 0] = torch.tensor([3.0, 0.0, 2.0, 0.0])
     model.symbolic_fun[0].affine.data[0, 1] = torch.tensor([1.0, 0.0, 1.0, 0.0])
     with torch.no_grad():
@@ -107,9 +102,9 @@ def add_symbolic_singularity_then_fit(K):
     K.add_symbolic("inv", lambda x: 1 / x, c=2, fun_singularity=inv_safe)
     f = lambda x: 1 / (x[:, [0]] + 2) + x[:, [1]]  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), steps=10)
-    r2 = _quiet(model.fix_symbolic, 0, 0, 0, "inv")
-    _quiet(model.fix_symbolic, 0, 1, 0, "x")
-    r = _quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False, singularity_avoiding=True, y_th=100.0)
+    r2 = quiet(model.fix_symbolic, 0, 0, 0, "inv")
+    quiet(model.fix_symbolic, 0, 1, 0, "x")
+    r = quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False, singularity_avoiding=True, y_th=100.0)
     return {"r2": round(float(r2), 4), "test_loss": float(r["test_loss"][-1]),
             "name": str(model.symbolic_fun[0].funs_name[0][0])}
 
@@ -119,7 +114,7 @@ def formula_gradient_vs_autograd(K):
     # lambdify(modules='torch') of the formula, its autograd gradient vs the model's
     import sympy
     model, ds = _fitted(K, lambda x: torch.sin(torch.pi * x[:, [0]]) * 0.5 + x[:, [1]] ** 2, (2, 1))
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
     expr, xs = model.symbolic_formula()
     fn = sympy.lambdify(xs[:2], expr[0], "torch")
     x = ds["test_input"][:50].clone().requires_grad_(True)
@@ -133,7 +128,7 @@ def formula_gradient_vs_autograd(K):
 def get_range_after_fix_symbolic(K):
     # get_range(l, i, j, verbose=False) on a fixed edge: numpy 0-d values, printed lines when verbose
     model, ds = _fitted(K, lambda x: x[:, [0]] ** 2 + x[:, [1]], (2, 1), steps=10)
-    _quiet(model.fix_symbolic, 0, 0, 0, "x^2")
+    quiet(model.fix_symbolic, 0, 0, 0, "x^2")
     model(ds["train_input"])
     xr = model.get_range(0, 0, 0, verbose=False)
     out = io.StringIO()
@@ -149,7 +144,7 @@ def ex_round_two_output_list(K):
     import sympy
     f = lambda x: torch.cat([x[:, [0]] ** 2, x[:, [0]] + x[:, [1]]], 1)  # noqa: E731
     model, ds = _fitted(K, f, (2, 2), steps=15)
-    _quiet(model.auto_symbolic, lib=["x", "x^2"])
+    quiet(model.auto_symbolic, lib=["x", "x^2"])
     forms, xs = model.symbolic_formula()
     rounded = [K.ex_round(fm, 3) for fm in forms]
     x = ds["test_input"].double()
@@ -165,7 +160,7 @@ def float64_symbolic_then_kanpiler(K):
     torch.set_default_dtype(torch.float64)
     kanpiler = importlib.import_module(K.__name__ + ".compiler").kanpiler
     model, ds = _fitted(K, lambda x: torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2, (2, 1))
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
     expr, xs = model.symbolic_formula()
     e = K.ex_round(expr[0], 4)
     model2 = kanpiler(list(xs[:2]), e)
@@ -183,9 +178,9 @@ def raw_kelvin_auto_symbolic_wide_ranges(K):
     y = 0.02 * T + 1.0
     ds = {"train_input": T[:200], "train_label": y[:200], "test_input": T[200:], "test_label": y[200:]}
     model = K.KAN(width=[1, 1], grid=5, k=3, seed=0, auto_save=False, grid_range=[250, 450])
-    _quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=False)
     model(ds["train_input"])
-    _quiet(model.auto_symbolic, lib=["x", "exp", "log", "1/x"], a_range=(-40, 40), b_range=(-40, 40))
+    quiet(model.auto_symbolic, lib=["x", "exp", "log", "1/x"], a_range=(-40, 40), b_range=(-40, 40))
     with torch.no_grad():
         err = rmse(model(ds["test_input"]), ds["test_label"])
     return {"name": str(model.symbolic_fun[0].funs_name[0][0]), "sym_rmse": err}
@@ -199,5 +194,5 @@ def raw_kelvin_no_grid_update_adam(K):
     y = torch.exp(-600.0 / T) * 10
     ds = {"train_input": T[:200], "train_label": y[:200], "test_input": T[200:], "test_label": y[200:]}
     model = K.KAN(width=[1, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    r = _quiet(model.fit, ds, opt="Adam", lr=0.01, steps=50, update_grid=False)
+    r = quiet(model.fit, ds, opt="Adam", lr=0.01, steps=50, update_grid=False)
     return {"test_loss": float(r["test_loss"][-1])}

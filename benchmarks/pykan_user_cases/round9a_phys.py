@@ -9,20 +9,13 @@ fixed symbolically, ``set_mode`` 'ns' mixing spline and formula on one edge, and
 through ``fit(loss_fn=...)``: a residual by ``autograd.grad`` on collocation points, and one
 differentiating the prediction with respect to ``dataset['train_input']`` itself."""
 
-import contextlib
 import importlib
-import io
 import os
 
 import numpy as np
 import torch
 
-from ._common import case, rmse, small_dataset
-
-
-def _quiet(fn, *a, **kw):
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*a, **kw)
+from ._common import case, quiet, rmse, small_dataset
 
 
 def _utils(K):
@@ -45,7 +38,7 @@ def fit_pred_fn_conservation_law(K):
 
     def loss_fn(gn, flow):
         return torch.mean(torch.sum(flow * gn, dim=1) ** 2)
-    r = _quiet(model.fit, ds, steps=10, pred_fn=pred_fn, loss_fn=loss_fn)
+    r = quiet(model.fit, ds, steps=10, pred_fn=pred_fn, loss_fn=loss_fn)
     return {"train_loss": float(r["train_loss"][-1])}
 
 
@@ -101,7 +94,7 @@ def ode_rhs_fit_euler_rollout(K):
     np.random.seed(0)  # pykan draws the split with numpy
     ds = u.create_dataset_from_data(ds_x, ds_y, train_ratio=0.8)
     model = K.KAN(width=[2, 2], grid=5, k=3, seed=0, auto_save=False)
-    r = _quiet(model.fit, ds, opt="LBFGS", steps=20)
+    r = quiet(model.fit, ds, opt="LBFGS", steps=20)
     z = s[0:1].clone()
     traj = [z]
     with torch.no_grad():
@@ -126,7 +119,7 @@ def kelvin_inputs_grid_range_vs_default(K):
     out = {}
     for name, kw in (("ranged", {"grid_range": [250, 450]}), ("default", {})):
         model = K.KAN(width=[1, 2, 1], grid=5, k=3, seed=0, auto_save=False, **kw)
-        r = _quiet(model.fit, ds, opt="LBFGS", steps=20)
+        r = quiet(model.fit, ds, opt="LBFGS", steps=20)
         out[name] = float(r["test_loss"][-1])
     return {"test_loss": out}
 
@@ -137,11 +130,11 @@ def update_grid_shifted_range_then_fit(K):
     f = lambda x: torch.sin(x[:, [0]]) + 0.5 * x[:, [1]]  # noqa: E731
     ds = small_dataset(K, f, n=200)
     model = K.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
     ds2 = small_dataset(K, f, n=200, ranges=[1, 3])
     model.update_grid_from_samples(ds2["train_input"])
     g = model.act_fun[0].grid
-    r = _quiet(model.fit, ds2, opt="LBFGS", steps=10, update_grid=False)
+    r = quiet(model.fit, ds2, opt="LBFGS", steps=10, update_grid=False)
     return {"grid_lo_hi": [round(float(g[0, 3]), 2), round(float(g[0, -4]), 2)],
             "test_loss": float(r["test_loss"][-1])}
 
@@ -152,7 +145,7 @@ def initialize_grid_from_another_model_finer(K):
     f = lambda x: torch.exp(x[:, [0]]) * x[:, [1]]  # noqa: E731
     ds = small_dataset(K, f, n=200, ranges=[0, 2])
     model = K.KAN(width=[2, 3, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=10)
+    quiet(model.fit, ds, opt="LBFGS", steps=10)
     model2 = K.KAN(width=[2, 3, 1], grid=10, k=3, seed=0, auto_save=False)
     model2.initialize_grid_from_another_model(model, ds["train_input"])
     g = model2.act_fun[0].grid
@@ -171,8 +164,8 @@ def refine_loop_float64_wide_inputs(K):
     losses = []
     for i, gr in enumerate([3, 6, 12]):
         if i:
-            model = _quiet(model.refine, gr)
-        r = _quiet(model.fit, ds, opt="LBFGS", steps=10)
+            model = quiet(model.refine, gr)
+        r = quiet(model.fit, ds, opt="LBFGS", steps=10)
         losses.append(float(r["test_loss"][-1]))
     return {"dtype": str(model.act_fun[0].coef.dtype), "test_losses": losses}
 
@@ -192,7 +185,7 @@ def kanpiler_arrhenius_finetune(K):
     with torch.no_grad():
         init_gap = rmse(model(x), x[:, [1]] * torch.exp(-2 / x[:, [0]]))
     model.auto_save = False
-    r = _quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
+    r = quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
     return {"width": model.width, "init_gap": init_gap, "test_loss": float(r["test_loss"][-1])}
 
 
@@ -202,10 +195,10 @@ def feature_score_after_partial_symbolic(K):
     f = lambda x: torch.sin(torch.pi * x[:, [0]]) + 0.1 * x[:, [2]]  # noqa: E731
     ds = small_dataset(K, f, n_var=3, n=200)
     model = K.KAN(width=[3, 2, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=15, update_grid=False, lamb=0.01)
+    quiet(model.fit, ds, opt="LBFGS", steps=15, update_grid=False, lamb=0.01)
     model(ds["train_input"])
-    _quiet(model.fix_symbolic, 0, 0, 0, "sin")
-    _quiet(model.fix_symbolic, 0, 0, 1, "sin")
+    quiet(model.fix_symbolic, 0, 0, 0, "sin")
+    quiet(model.fix_symbolic, 0, 0, 1, "sin")
     model(ds["train_input"])
     model.attribute(plot=False) if "plot" in model.attribute.__code__.co_varnames else model.attribute()
     fs = model.feature_score
@@ -218,11 +211,11 @@ def set_mode_ns_sum_of_both(K):
     f = lambda x: x[:, [0]] ** 2 + x[:, [1]]  # noqa: E731
     ds = small_dataset(K, f, n=100)
     model = K.KAN(width=[2, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
     x = ds["test_input"]
     with torch.no_grad():
         before = model(x)
-    _quiet(model.fix_symbolic, 0, 0, 0, "x^2")
+    quiet(model.fix_symbolic, 0, 0, 0, "x^2")
     model.set_mode(0, 0, 0, "ns")
     with torch.no_grad():
         both = model(x)
@@ -249,7 +242,7 @@ def fit_loss_fn_pde_residual_closure(K):
         return torch.mean(res ** 2) + torch.mean(model(xb) ** 2) + 0 * pred.sum()
     dummy = torch.zeros(20, 1)
     ds = {"train_input": dummy, "train_label": dummy, "test_input": dummy, "test_label": dummy}
-    r = _quiet(model.fit, ds, opt="LBFGS", steps=10, loss_fn=loss_fn, update_grid=False)
+    r = quiet(model.fit, ds, opt="LBFGS", steps=10, loss_fn=loss_fn, update_grid=False)
     with torch.no_grad():
         err = rmse(model(xc.detach()), torch.sin(torch.pi * xc.detach()))
     return {"train_loss": float(r["train_loss"][-1]), "sol_rmse": err}
@@ -268,7 +261,7 @@ def fit_inputs_requiring_grad_ode(K):
         return torch.mean((du + model(t)) ** 2) + (model(torch.zeros(1, 1)) - 1).pow(2).sum() + 0 * label.sum()
     ds = {"train_input": t, "train_label": torch.zeros(120, 1), "test_input": t, "test_label": torch.zeros(120, 1)}
     try:
-        r = _quiet(model.fit, ds, opt="Adam", lr=0.02, steps=30, loss_fn=loss_fn, update_grid=False)
+        r = quiet(model.fit, ds, opt="Adam", lr=0.02, steps=30, loss_fn=loss_fn, update_grid=False)
     except Exception as e:
         return {"raised": f"{type(e).__name__}: {str(e)[:60]}"}
     with torch.no_grad():

@@ -13,18 +13,13 @@ import io
 import numpy as np
 import torch
 
-from ._common import case, rmse, small_dataset
-
-
-def _quiet(fn, *a, **kw):
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*a, **kw)
+from ._common import case, quiet, rmse, small_dataset
 
 
 def _fitted(K, f, width, n_var, steps=20, n=200, lamb=0.0, **kw):
     ds = small_dataset(K, f, n_var=n_var, n=n, **kw.pop("ds", {}))
     model = K.KAN(width=list(width), grid=kw.pop("grid", 5), k=3, seed=0, auto_save=False, **kw)
-    _quiet(model.fit, ds, opt="LBFGS", steps=steps, update_grid=False, lamb=lamb)
+    quiet(model.fit, ds, opt="LBFGS", steps=steps, update_grid=False, lamb=lamb)
     model(ds["train_input"])
     return model, ds
 
@@ -39,7 +34,7 @@ def formula_column_name_strings_lambdify(K):
     # symbolic_formula(var=df.columns.tolist()) with plain strings, then lambdify on the table
     f = lambda x: 2 * x[:, [0]] + x[:, [1]] ** 2  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2)
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin"])
     cols = ["T", "rho"]
     forms, xs = model.symbolic_formula(var=cols)
     expr = forms[0]
@@ -62,9 +57,9 @@ def formula_strings_with_normalizers(K):
     xn, yn = (raw - mean) / std, (y - ymean) / ystd
     ds = {"train_input": xn[:200], "train_label": yn[:200], "test_input": xn[200:], "test_label": yn[200:]}
     model = K.KAN(width=[2, 1], grid=5, k=3, seed=0, auto_save=False)
-    _quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=False)
+    quiet(model.fit, ds, opt="LBFGS", steps=20, update_grid=False)
     model(ds["train_input"])
-    _quiet(model.auto_symbolic, lib=["x", "sin", "x^2"])
+    quiet(model.auto_symbolic, lib=["x", "sin", "x^2"])
     forms, _ = model.symbolic_formula(var=["T", "P"], normalizer=[mean, std], output_normalizer=[ymean, ystd])
     pred = _lam(forms[0], ["T", "P"])(raw[200:, 0].double().numpy(), raw[200:, 1].double().numpy())
     return {"n_forms": len(forms), "vars": sorted(str(s) for s in forms[0].free_symbols),
@@ -95,7 +90,7 @@ def suggest_symbolic_tensor_a_range(K):
     f = lambda x: torch.sin(2 * x[:, [0]]) + x[:, [1]]  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2)
     x = ds["train_input"]
-    name, fun, r2, c = _quiet(model.suggest_symbolic, 0, 0, 0, lib=["x", "sin", "tanh", "x^2"],
+    name, fun, r2, c = quiet(model.suggest_symbolic, 0, 0, 0, lib=["x", "sin", "tanh", "x^2"],
                               a_range=(x[:, 0].min(), x[:, 0].max()))
     return {"name": name, "r2": round(float(r2), 3), "c": int(c)}
 
@@ -106,8 +101,8 @@ def nested_ex_round_nsimplify(K):
     import sympy
     f = lambda x: x[:, [0]] ** 2 + 0.5 * x[:, [1]]  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2, steps=30)
-    _quiet(model.auto_symbolic, lib=["x", "x^2"])
-    _quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
+    quiet(model.auto_symbolic, lib=["x", "x^2"])
+    quiet(model.fit, ds, opt="LBFGS", steps=10, update_grid=False)
     expr = model.symbolic_formula()[0][0]
     r = K.ex_round(K.ex_round(expr, 5), 2)
     ns = sympy.simplify(sympy.nsimplify(r, tolerance=0.05, rational=True))
@@ -122,7 +117,7 @@ def partial_auto_symbolic_lambdify(K):
     # r2_threshold high: some edges stay splines; the formula (unfixed edges 0) vs the model
     f = lambda x: torch.sin(torch.pi * x[:, [0]]) + torch.abs(x[:, [1]]) ** 0.7  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2)
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin"], r2_threshold=0.99)
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin"], r2_threshold=0.99)
     mask = model.symbolic_fun[0].mask.tolist()
     names = [str(n) for n in model.symbolic_fun[0].funs_name[0]]
     expr = model.symbolic_formula()[0][0]
@@ -148,10 +143,10 @@ def fix_no_fit_params_then_fit_affine(K):
     # fix_symbolic(..., fit_params_bool=False) gives the identity affine; fit() learns it
     f = lambda x: 3 * torch.sin(2 * x[:, [0]]) + x[:, [1]]  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2, steps=5)
-    _quiet(model.fix_symbolic, 0, 0, 0, "sin", fit_params_bool=False)
-    _quiet(model.fix_symbolic, 0, 1, 0, "x", fit_params_bool=False)
+    quiet(model.fix_symbolic, 0, 0, 0, "sin", fit_params_bool=False)
+    quiet(model.fix_symbolic, 0, 1, 0, "x", fit_params_bool=False)
     aff0 = model.symbolic_fun[0].affine[0, 0].tolist()
-    r = _quiet(model.fit, ds, opt="LBFGS", steps=30, update_grid=False)
+    r = quiet(model.fit, ds, opt="LBFGS", steps=30, update_grid=False)
     aff = model.symbolic_fun[0].affine[0, 0].tolist()
     return {"affine_before": [round(v, 3) for v in aff0], "moved": abs(aff[0] - 1) > 0.1,
             "test_loss": float(r["test_loss"][-1])}
@@ -162,9 +157,9 @@ def remove_node_then_formula(K):
     # remove a hidden node (pykan's mode 'all'), auto_symbolic, the formula on the data
     f = lambda x: torch.sin(torch.pi * x[:, [0]]) + x[:, [1]] ** 2  # noqa: E731
     model, ds = _fitted(K, f, (2, 3, 1), 2, lamb=0.01)
-    _quiet(model.remove_node, 1, 2)
+    quiet(model.remove_node, 1, 2)
     model(ds["train_input"])
-    _quiet(model.auto_symbolic, lib=["x", "x^2", "sin", "0"])
+    quiet(model.auto_symbolic, lib=["x", "x^2", "sin", "0"])
     expr = model.symbolic_formula()[0][0]
     xs = [model.symbolic_formula()[1][i] for i in range(2)]
     import sympy
@@ -180,7 +175,7 @@ def symbolic_formula_floating_digit(K):
     # pykan 0.1 code: symbolic_formula(floating_digit=3); 0.2.8 has no such keyword
     f = lambda x: x[:, [0]] + x[:, [1]] ** 2  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2, steps=10)
-    _quiet(model.auto_symbolic, lib=["x", "x^2"])
+    quiet(model.auto_symbolic, lib=["x", "x^2"])
     try:
         model.symbolic_formula(floating_digit=3)
         return {"raised": None}
@@ -197,7 +192,7 @@ def auto_symbolic_weight_simple_zero_vs_one(K):
     for ws in (0.0, 1.0):
         m = model.copy()
         m(ds["train_input"])
-        _quiet(m.auto_symbolic, lib=["x", "x^2", "tanh", "sin", "x^3"], weight_simple=ws)
+        quiet(m.auto_symbolic, lib=["x", "x^2", "tanh", "sin", "x^3"], weight_simple=ws)
         out[str(ws)] = [str(n) for n in m.symbolic_fun[0].funs_name[0]]
     return {"names": out}
 
@@ -212,7 +207,7 @@ def symbolic_lib_del_entries_default_search(K):
             del K.SYMBOLIC_LIB[name]
     f = lambda x: torch.exp(x[:, [0]]) + torch.sin(torch.pi * x[:, [1]])  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2, steps=10)
-    _quiet(model.auto_symbolic)
+    quiet(model.auto_symbolic)
     names = [str(n) for n in model.symbolic_fun[0].funs_name[0]]
     return {"names": names, "n_lib": len(K.SYMBOLIC_LIB), "arcsin_in": "arcsin" in K.SYMBOLIC_LIB,
             "all_kept": all(n in keep for n in names)}
@@ -227,8 +222,8 @@ def symbolic_lib_item_assignment(K):
                                   lambda x, y_th: ((), torch.nn.functional.softplus(x)))
     f = lambda x: torch.nn.functional.softplus(2 * x[:, [0]]) + x[:, [1]]  # noqa: E731
     model, ds = _fitted(K, f, (2, 1), 2)
-    r2 = _quiet(model.fix_symbolic, 0, 0, 0, "softplus")
-    _quiet(model.fix_symbolic, 0, 1, 0, "x")
+    r2 = quiet(model.fix_symbolic, 0, 0, 0, "softplus")
+    quiet(model.fix_symbolic, 0, 1, 0, "x")
     expr = model.symbolic_formula()[0][0]
     with torch.no_grad():
         err = rmse(model(ds["test_input"]), ds["test_label"])

@@ -192,6 +192,15 @@ def prune(model, x: Tensor | None = None, node_th: float = 1e-2, edge_th: float 
         outputs are kept (see :func:`prune_input` for inputs).  The model
         itself is not modified.
     """
+    return _subnetwork(model, *prune_plan(model, x, node_th, edge_th))
+
+
+@torch.no_grad()
+def prune_plan(model, x: Tensor | None = None, node_th: float = 1e-2, edge_th: float = 3e-2
+               ) -> tuple[Tensor, list[list[int]], list[Tensor]]:
+    """What :func:`prune` keeps: ``(x, kept, edge_keep)``, the data scored on, the nodes
+    kept at every level (inputs and outputs whole) and a boolean ``(out, in)`` mask of the
+    edges kept per layer."""
     _check_threshold("node_th", node_th)
     _check_threshold("edge_th", edge_th)
     x = reference_batch(model, x)
@@ -200,7 +209,7 @@ def prune(model, x: Tensor | None = None, node_th: float = 1e-2, edge_th: float 
     kept += [_keep_nodes(s, node_th) for s in scores.node_scores[1:-1]]
     kept.append(list(range(model.n_nodes[-1])))
     edge_keep = [s > edge_th for s in scores.edge_scores]
-    return _subnetwork(model, x, kept, edge_keep)
+    return x, kept, edge_keep
 
 
 @torch.no_grad()

@@ -25,7 +25,6 @@ from kanlab._compat import recording_graph
 from kanlab._validation import NoDataError
 from kanlab.nn import KAN as _NativeKAN
 from kanlab.nn import attribute as _attribute
-from kanlab.nn import prune as _prune
 from kanlab.nn import prune_input as _prune_input
 from kanlab.nn import remove_edge as _remove_edge
 from kanlab.pykan import _legacy, _unbuilt, _views
@@ -347,11 +346,12 @@ class MultKAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symb
               active_neurons_id=None) -> "KAN":
         if threshold is not None or mode is not None or active_neurons_id is not None:
             return self.old_prune(threshold, mode, active_neurons_id)  # pykan 0.1's
-        from kanlab.pykan._structure import kept_nodes, switch_off_dropped_nodes
-        x = self._data(None)
-        kept = kept_nodes(self, x, node_th)
-        new = adopt(_prune(self, x, node_th=float(node_th), edge_th=float(edge_th)), self)
-        switch_off_dropped_nodes(self, kept)  # as pykan's prune_node does
+        from kanlab.nn._pruning import _subnetwork, prune_plan
+        from kanlab.pykan._structure import switch_off_dropped_nodes
+        with torch.no_grad():
+            plan = prune_plan(self, self._data(None), float(node_th), float(edge_th))
+            new = adopt(_subnetwork(self, *plan), self)
+        switch_off_dropped_nodes(self, plan[1])  # as pykan's prune_node does
         new.log_history("prune")
         return new
 

@@ -106,15 +106,6 @@ def prune_node(model, threshold=1e-2, mode="auto", active_neurons_id=None, log_h
     return new
 
 
-def kept_nodes(model, x, node_th: float) -> list[list[int]]:
-    """The nodes of every level that ``kanlab.nn.prune`` keeps at ``node_th`` on ``x``."""
-    from kanlab.nn._pruning import _keep_nodes
-    scores = _attribute(model, x)
-    return ([list(range(model.n_nodes[0]))]
-            + [_keep_nodes(s, float(node_th)) for s in scores.node_scores[1:-1]]
-            + [list(range(model.n_nodes[-1]))])
-
-
 def switch_off_dropped_nodes(model, kept: list[list[int]]) -> None:
     """pykan's ``prune_node`` (so ``prune``) also removes, in the model it prunes, every hidden
     node it drops (``remove_node``: the masks of its edges set to 0), so code that keeps the
