@@ -3,8 +3,9 @@ run unchanged on both libraries; these cases are their essence, written here): t
 the scripts wrap around a KAN — ``fit(steps=1)`` epochs with early stopping on
 ``state_dict``/``load_state_dict`` snapshots (an autoencoder), a plain ``AdamW`` loop on a
 square wave, a fold loop with a class-weighted ``CrossEntropyLoss`` through ``fit(loss_fn=)``,
-``fit(loss_fn=BCEWithLogitsLoss())`` on a sklearn table, and float64 numpy arrays handed to a
-float32 model as they come from ``torch.from_numpy``."""
+``fit(loss_fn=BCEWithLogitsLoss())`` on a sklearn table, float64 numpy arrays handed to a
+float32 model as they come from ``torch.from_numpy``, and a wide ``[21, 20, 2, 1]`` LBFGS fit on
+240 rows of descriptors."""
 
 import numpy as np
 import torch
@@ -128,3 +129,21 @@ def numpy_float64_moons_fit_metrics(K):
     pred = [float(formula.subs("x_1", float(a)).subs("x_2", float(b))) for a, b in xte]
     return {"train_acc": res["train_acc"][-1], "test_acc": res["test_acc"][-1],
             "formula_acc": float(np.mean(np.round(pred) == yte))}
+
+
+@case
+def wide_descriptor_table_lbfgs(K):
+    # a descriptor-regression script's first fit: 21 descriptors (3 informative), 240 rows,
+    # [21, 20, 2, 1] with k=2 on grid 10, 20 LBFGS steps; it reads the lowest test loss and
+    # the step it came at (then refines the model from there)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (300, 21))
+    y = np.sin(3 * x[:, 0]) + x[:, 1] ** 2 - 0.5 * x[:, 2] + 0.05 * rng.normal(size=300)
+    idx = rng.permutation(300)
+    tr, te = idx[:240], idx[240:]
+    ds = tensor_dataset(x[tr], y[tr].reshape(-1, 1), x[te], y[te].reshape(-1, 1))
+    model = K.KAN(width=[21, 20, 2, 1], grid=10, k=2, seed=1, auto_save=False)
+    res = quiet(model.fit, ds, opt="LBFGS", steps=20)
+    best = min(res["test_loss"])
+    return {"min_test": best, "at_step": res["test_loss"].index(best) + 1,
+            "final_train": res["train_loss"][-1], "final_test": res["test_loss"][-1]}
