@@ -42,7 +42,12 @@ model), run together as ``--kinds round11b``; each case registers itself in ``CA
 function); a twelfth: physics-informed code (``round12b_phys``: PINN residuals through
 ``autograd.grad``, pykan's ``LBFGS`` with a closure, ``torch.func`` transforms,
 ``batch_hessian`` losses) and a KAN inside bigger models with dtype hygiene (``round12b_nets``),
-run together as ``--kinds round12b``.
+run together as ``--kinds round12b``; a thirteenth: whole third-party scripts' essence
+(``round13w_loops``: training loops around a KAN, early stopping on ``state_dict``, AdamW,
+weighted cross-entropy folds, float64 numpy data; ``round13w_struct``: one's own symbolic
+functions, ``edge_scores`` after ``auto_symbolic``, a ``refine`` ladder decided by
+``node_scores``, ``r2_threshold`` sweeps, a patched ``kan.torch.load``), run together as
+``--kinds round13w``.
 """
 from . import (analysis, classification, custom, dtypes, formulas, models, regression,  # each registers
                round3_chains, round3_data, round4_edit, round4_fit, round5_data, round5_loops,
@@ -51,8 +56,8 @@ from . import (analysis, classification, custom, dtypes, formulas, models, regre
                round9b_deploy, round9b_loops, round9b_nets, round9b_state,  # cases
                round10a_course, round10a_data, round10a_sym, round10b_layers, round10b_model,
                round10b_views, round11a_columns, round11a_lab, round11a_tables, round11b_struct,
-               round11b_sym, round11b_utils, round12b_nets, round12b_phys, symbolic,
-               workflows)
+               round11b_sym, round11b_utils, round12b_nets, round12b_phys, round13w_loops,
+               round13w_struct, symbolic, workflows)
 from ._common import CASES
 
 __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas", "models",
@@ -63,5 +68,5 @@ __all__ = ["CASES", "analysis", "classification", "custom", "dtypes", "formulas"
            "round9b_state", "round10a_course", "round10a_data", "round10a_sym",
            "round10b_layers", "round10b_model", "round10b_views", "round11a_columns", "round11a_lab",
            "round11a_tables", "round11b_struct", "round11b_sym", "round11b_utils", "round12b_nets",
-           "round12b_phys", "symbolic",
+           "round12b_phys", "round13w_loops", "round13w_struct", "symbolic",
            "workflows"]

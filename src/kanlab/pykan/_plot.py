@@ -36,6 +36,11 @@ def plot(model, beta=3, metric="backward", scale=0.5, in_vars=None, out_vars=Non
     metric = _RENAMED.get(metric, metric) if isinstance(metric, str) else metric
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    if metric == "backward" and model.reference_input is not None:
+        # pykan's plot scores the model first (its attribute()): code reads edge_scores,
+        # node_scores or feature_score after model.plot() without calling attribute itself
+        # (kanlab also draws a model that has seen no data: pykan's plot raises there)
+        model.attribute()
     if folder is not None:
         if not isinstance(folder, (str, os.PathLike)):
             raise TypeError(f"folder must be a path (str or os.PathLike), got "
