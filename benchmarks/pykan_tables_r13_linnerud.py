@@ -2,7 +2,7 @@
 ``extrapolate="extended"``/``"linear"``, split into the test rows near the training range and the
 one 6.5 sd beyond it (evidence for the continuation work).  Run from the repo root with
 PYTHONPATH=src:. after benchmarks/pykan_tables_r13.py."""
-import sys, numpy as np
+import numpy as np
 import benchmarks.pykan_tables_r13 as B  # noqa: E402
 import torch, importlib, contextlib, io
 kind,_,x,y=B.load_table('linnerud')
