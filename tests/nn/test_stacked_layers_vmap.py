@@ -13,7 +13,7 @@ from _continued_layers import continued_layer
 
 
 @pytest.mark.parametrize("extrapolate", ["linear", "quadratic", "extended", "extended_quadratic",
-                                         "tapered"])
+                                         "tapered", "bounded"])
 def test_vmap_over_stacked_layers_matches_each_layer(extrapolate):
     layers = [continued_layer(extrapolate, seed=s) for s in range(3)]
     params, buffers = stack_module_state(layers)

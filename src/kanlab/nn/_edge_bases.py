@@ -49,6 +49,7 @@ from torch import Tensor
 
 from kanlab.splines._basis_function import dense_basis
 from kanlab.splines._bspline import bspline_basis
+from kanlab.splines._bounded import bounded_lengths
 from kanlab.splines._end_constraints import project_keeping_ends
 from kanlab.splines._fit import evaluate_spline, fit_coefficients, solve_least_squares
 
@@ -227,6 +228,10 @@ class BSplineEdges(EdgeBasis):
         # "quadratic": plus d²/2 times the largest end curvature ("extended_quadratic" blends
         # B-splines, at most 1, with these: the same bound; "tapered"'s φ(d) <= d²/2)
         curve = dense_basis(ends, knots, k, derivative=2).abs().amax(dim=(0, 2))
+        if extrapolate == "bounded":  # |a(δ)| <= min(d, L), b(d) <= min(d²/2, L²)
+            length = bounded_lengths(knots, k).amax(0)
+            return 1.0 + torch.minimum(dist, length) * slope \
+                + torch.minimum(dist * dist / 2, length * length) * curve
         return 1.0 + dist * slope + dist * dist * curve / 2
 
     def curvature_quadrature(self, knots, k):

@@ -14,7 +14,10 @@ the basis itself (the textbook recursion on each end's knots, differentiable to 
 extension intervals (:func:`kanlab.splines.local_basis`), on the same ``k + 1`` end bases.
 ``extrapolate="tapered"`` is the quadratic term with ``d²/2`` replaced by
 ``φ(d) = L²·(exp(−d/L) − 1 + d/L)`` (:mod:`kanlab.splines._taper`): C² at the end, linear far
-out.
+out.  ``extrapolate="bounded"`` replaces ``d²/2`` by ``b(d)`` and the slope's lever ``δ`` by
+``a(δ)`` (:mod:`kanlab.splines._bounded`): C² at the end, levelling off far out; its term
+also corrects the kernels' slope term, ``s'(end)·(a(δ) − δ)``, on the end slopes
+(:func:`end_slope`).
 """
 from __future__ import annotations
 
@@ -24,13 +27,14 @@ from torch import Tensor
 from kanlab._compat import is_fake, is_functorch_wrapped, outside_transforms, recording_graph
 from kanlab.splines._extension import (EXTENDED, ExtensionTables, evaluate_extension,
                                        extension_tables)
+from kanlab.splines._bounded import bounded_lengths, bounded_levers
 from kanlab.splines._taper import taper, taper_lengths
 
-__all__ = ["CORRECTED", "beyond_grid", "end_curvature", "curvature_features",
+__all__ = ["CORRECTED", "beyond_grid", "end_curvature", "end_slope", "curvature_features",
            "curvature_output"]
 
 # the continuations the kernels do not compute: they compute "linear" and this module adds the rest
-CORRECTED = ("quadratic", "extended", "extended_quadratic", "tapered")
+CORRECTED = ("quadratic", "extended", "extended_quadratic", "tapered", "bounded")
 
 
 def beyond_grid(layer, x: Tensor) -> bool:
@@ -50,6 +54,12 @@ def end_curvature(layer) -> Tensor:
     """Second derivatives of every basis at both ends of the base interval,
     ``(2, in, n_basis)``, kept on the layer until its knots change."""
     return _per_knots(layer, "_end_curvature_cache", _make_end_curvature)
+
+
+def end_slope(layer) -> Tensor:
+    """First derivatives of every basis at both ends of the base interval,
+    ``(2, in, n_basis)``, kept on the layer until its knots change."""
+    return _per_knots(layer, "_end_slope_cache", _make_end_slope)
 
 
 def _per_knots(layer, slot: str, make):
@@ -82,25 +92,40 @@ def _per_knots(layer, slot: str, make):
 
 
 def _make_end_curvature(layer) -> Tensor:
+    return _at_ends(layer, 2)
+
+
+def _make_end_slope(layer) -> Tensor:
+    return _at_ends(layer, 1)
+
+
+def _at_ends(layer, derivative: int) -> Tensor:
     knots, k = layer.knots, layer.k
     n = knots.shape[-1] - k - 1
     ends = knots[:, [k, n]].t().contiguous()  # (2, in)
     return layer.edge_basis.evaluate(ends, knots, k, uniform=layer._uniform,
                                      extrapolate="linear", tables=layer._tables(),
-                                     derivative=2).detach()
+                                     derivative=derivative).detach()
 
 
-def _half_squared_overshoot(layer, x: Tensor) -> tuple[Tensor, Tensor]:
-    """``d²/2`` (``"quadratic"``) or ``φ(d)`` (``"tapered"``) below and above the base
-    interval (0 inside) for ``x`` ``(B, in)``, ``d`` the distance beyond the end."""
+def _levers(layer, x: Tensor) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor] | None]:
+    """The end curvature's levers below and above the base interval (0 inside) for ``x``
+    ``(B, in)``: ``d²/2`` (``"quadratic"``), ``φ(d)`` (``"tapered"``) or ``b(d)``
+    (``"bounded"``), ``d`` the distance beyond the end; and for ``"bounded"`` the end slope's
+    lever less the kernels' (``a(δ) − δ``, ``δ = x - end``; None otherwise)."""
     knots, k = layer.knots, layer.k
     n = knots.shape[-1] - k - 1
     below = (knots[:, k] - x).clamp(min=0)
     above = (x - knots[:, n]).clamp(min=0)
     if layer.extrapolate == "tapered":
         length = taper_lengths(knots, k)
-        return taper(below, length[0]), taper(above, length[1])
-    return below * below / 2, above * above / 2
+        return (taper(below, length[0]), taper(above, length[1])), None
+    if layer.extrapolate == "bounded":
+        length = bounded_lengths(knots, k)
+        slope_below, curve_below = bounded_levers(below, length[0])
+        slope_above, curve_above = bounded_levers(above, length[1])
+        return (curve_below, curve_above), (below - slope_below, slope_above - above)
+    return (below * below / 2, above * above / 2), None
 
 
 def _end_tables(layer) -> ExtensionTables:
@@ -173,21 +198,30 @@ def _extended_output(layer, x: Tensor) -> Tensor:
 
 
 def curvature_features(layer, x: Tensor) -> Tensor:
-    """What ``"quadratic"`` (or ``"tapered"``, ``"extended"``) adds to the linearly
-    continued bases at ``x`` ``(B, in)``: ``(B, in, n_basis)``."""
+    """What ``"quadratic"`` (or ``"tapered"``, ``"bounded"``, ``"extended"``) adds to the
+    linearly continued bases at ``x`` ``(B, in)``: ``(B, in, n_basis)``."""
     if layer.extrapolate in EXTENDED:
         return _extended_features(layer, x)
-    below, above = _half_squared_overshoot(layer, x)
+    (below, above), slope = _levers(layer, x)
     curv = end_curvature(layer)
-    return below.unsqueeze(-1) * curv[0] + above.unsqueeze(-1) * curv[1]
+    out = below.unsqueeze(-1) * curv[0] + above.unsqueeze(-1) * curv[1]
+    if slope is not None:
+        ends = end_slope(layer)
+        out = out + slope[0].unsqueeze(-1) * ends[0] + slope[1].unsqueeze(-1) * ends[1]
+    return out
 
 
 def curvature_output(layer, x: Tensor) -> Tensor:
-    """What ``"quadratic"`` (or ``"tapered"``, ``"extended"``) adds to the layer's output,
-    ``(B, out)``: the features of :func:`curvature_features` times the spline weights (for
-    ``"quadratic"`` and ``"tapered"`` without the dense tensor)."""
+    """What ``"quadratic"`` (or ``"tapered"``, ``"bounded"``, ``"extended"``) adds to the
+    layer's output, ``(B, out)``: the features of :func:`curvature_features` times the spline
+    weights (for all but the extended ones without the dense tensor)."""
     if layer.extrapolate in EXTENDED:
         return _extended_output(layer, x)
-    below, above = _half_squared_overshoot(layer, x)
-    ends = torch.einsum("eif,oif->eio", end_curvature(layer), layer.edge_weight()[1])
-    return below @ ends[0] + above @ ends[1]
+    (below, above), slope = _levers(layer, x)
+    weight = layer.edge_weight()[1]
+    ends = torch.einsum("eif,oif->eio", end_curvature(layer), weight)
+    out = below @ ends[0] + above @ ends[1]
+    if slope is not None:
+        ends = torch.einsum("eif,oif->eio", end_slope(layer), weight)
+        out = out + slope[0] @ ends[0] + slope[1] @ ends[1]
+    return out

@@ -161,7 +161,8 @@ def _model_plan(model, x: Tensor, settings) -> tuple[NetworkSpec | None, str | l
         if layer.out_features > ROWS_MAX_OUT or layer.k > 3:
             return None, f"layer {l} is wider than {ROWS_MAX_OUT} outputs or of degree > 3"
         if layer.extrapolate in CORRECTED:
-            how = {"quadratic": "quadratically", "tapered": "with a tapered curvature"}.get(
+            how = {"quadratic": "quadratically", "tapered": "with a tapered curvature",
+                   "bounded": "with a bounded continuation"}.get(
                 layer.extrapolate, "on its extended knots")
             return None, f"layer {l} continues {how}"
         knots = layer.knots

@@ -118,7 +118,11 @@ class KANLayer(SavedGridEps, SavedContinuation, NotScriptable, Stamped, nn.Modul
     ``φ(d) = L²·(exp(−d/L) − 1 + d/L)``, ``L`` the end's knot interval: C² at the end,
     its curvature fading so that far beyond the grid the spline continues as a straight
     line, and an end curvature's leverage there grows as ``L·d``, not ``d²/2``
-    (:mod:`kanlab.splines._taper`).
+    (:mod:`kanlab.splines._taper`).  ``"bounded"`` is
+    ``s(e) + s'(e)·L·tanh(δ/L) + s''(e)·L²·(1 − sech(δ/L))`` at ``δ = x − e`` beyond the
+    nearest end ``e``, ``L`` the end's knot interval: C² at the end (the quadratic up to
+    ``O(δ³)``), levelling off far out, so rows far beyond the grid see at most
+    ``s(e) ± s'(e)·L + s''(e)·L²`` (:mod:`kanlab.splines._bounded`).
 
     Examples
     --------

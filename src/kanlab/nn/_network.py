@@ -99,8 +99,10 @@ class KAN(KANMethods, ExplainedAttributes, NotScriptable, Stamped, nn.Module):
         intervals, fading to 0 at the outermost knots) or ``"extended_quadratic"`` (those
         B-splines handing over to the quadratic continuation across the outermost
         interval) or ``"tapered"`` (C² at the ends like the quadratic, its curvature fading
-        to a straight line far out, for inputs many intervals beyond the grid); or one of these per layer, a sequence of ``len(width) - 1``
-        (``FitConfig.choose_continuation`` switches them during a fit).
+        to a straight line far out, for inputs many intervals beyond the grid) or
+        ``"bounded"`` (C² at the ends, levelling off about an interval beyond them: for
+        rows far beyond the training range); or one of these per layer, a sequence of
+        ``len(width) - 1`` (``FitConfig.choose_continuation`` switches them during a fit).
         See :class:`KANLayer`.
     node_affine
         give every level above the inputs trainable affine maps (pykan's

@@ -61,8 +61,8 @@ def refine(model, new_grid: int):
     continuation beyond the grid is made of those, so inputs beyond the grid
     (a hidden layer's values often are) keep their outputs too: exactly for the
     ``"linear"`` and ``"quadratic"`` continuations, and for the extended ones
-    beyond the old extension intervals (``"tapered"`` keeps its end value, slope and
-    curvature, its taper length following the new end interval).  The original model is left untouched.
+    beyond the old extension intervals (``"tapered"`` and ``"bounded"`` keep their end
+    value, slope and curvature, their length L following the new end interval).  The original model is left untouched.
 
     A coarser grid cannot keep the function: the result is its least-squares
     projection and a ``UserWarning`` says so.  The cost is checked first: a

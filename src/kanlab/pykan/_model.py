@@ -112,7 +112,9 @@ class MultKAN(OldApi, Checkpoints, Readouts, PykanExtras, ActivationCaches, Symb
     updates grids), then ``"quadratic"`` (C²; kanlab.pykan._continuation says why); given
     here, a continuation stays: ``"quadratic"``, ``"tapered"`` (C² at the ends, a straight
     line far beyond them: for inputs many intervals out, as in pykan's Community_1;
-    docs/pykan_notebook_runs.md, taper) or
+    docs/pykan_notebook_runs.md, taper), ``"bounded"`` (C² at the ends, levelling off
+    about an interval beyond them: for rows far beyond the training range, a forecaster's
+    test years; docs/pykan_notebook_runs.md, cont1) or
     ``"extended"``, pykan's own spline (live on the ``k`` extension intervals, 0 beyond
     the outermost knots; docs/pykan_notebook_runs.md, pykK, for what it changes).
     """

@@ -28,6 +28,7 @@ from kanlab._validation import check_int
 from kanlab.splines._extension import EXTENDED, evaluate_extension, extension_tables
 from kanlab.splines._spans import span_derivatives
 from kanlab.splines._tables import SpanTables, span_tables
+from kanlab.splines._bounded import bounded_lengths, bounded_levers
 from kanlab.splines._taper import taper, taper_lengths
 
 __all__ = [
@@ -47,9 +48,14 @@ __all__ = [
 # fading to 0 at its outermost knots and 0 beyond (pykan's spline; C^(k-1) everywhere), or
 # "extended_quadratic": those B-splines handing over to the quadratic continuation across the
 # extension intervals (C² for cubics, nowhere dead: see local_basis), or "tapered": the
-# quadratic's curvature term fading to a straight line far out (kanlab.splines._taper)
+# quadratic's curvature term fading to a straight line far out (kanlab.splines._taper), or
+# "bounded": C² at the end like the quadratic, its slope and curvature terms levelling off far
+# out (kanlab.splines._bounded).  Append only: a saved layer's continuation is its index here
 EXTRAPOLATIONS = ("linear", "constant", "quadratic", "extended", "extended_quadratic",
-                  "tapered")
+                  "tapered", "bounded")
+# the continuations made of the end's value, slope and curvature with levers other than the
+# Taylor polynomial's (local_basis's _levered)
+LEVERED = ("tapered", "bounded")
 
 
 def check_knots(knots: Tensor, k: int) -> None:
@@ -222,7 +228,7 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         the cardinal polynomial matrix and no search is needed.  The caller
         checks the promise.
     extrapolate : {"linear", "constant", "quadratic", "extended", "extended_quadratic", \
-"tapered"}
+"tapered", "bounded"}
         Outside the base interval ``[t[k], t[n]]``: ``"linear"`` continues every
         basis along its tangent at the nearest end, so a spline extends as the
         straight line with its end value and slope; ``"constant"`` freezes the
@@ -238,7 +244,11 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         smoothstep across that interval (``r = r' = r'' = 0`` where it starts, ``r = 1``,
         ``r' = r'' = 0`` at the outermost knot), ``Q`` beyond: the end coefficients
         shape the spline near the grid as pykan's do, but it never fades to 0
-        (C² for ``k = 3``, ``C^min(k-1, 2)`` in general; ``k >= 1``).
+        (C² for ``k = 3``, ``C^min(k-1, 2)`` in general; ``k >= 1``);
+        ``"tapered"`` is ``s(e) + s'(e)·δ + s''(e)·φ(|δ|)`` (:mod:`kanlab.splines._taper`:
+        C² at the end, straight far out) and ``"bounded"``
+        ``s(e) + s'(e)·a(δ) + s''(e)·b(|δ|)`` (:mod:`kanlab.splines._bounded`: C² at the end,
+        levelling off far out) at ``δ = x - e`` beyond the nearest end ``e``.
     derivative : int
         Order of the derivative with respect to ``x`` (of the extrapolated
         bases: outside the base interval they are the derivatives of that
@@ -269,7 +279,7 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
     # the continuation is the Taylor polynomial of degree `top` at the nearest end
     top = {"constant": 0, "linear": 1, "quadratic": 2}.get(extrapolate, 0)
     orders = [derivative] + list(range(derivative + 1, min(top, k) + 1))
-    if extrapolate == "tapered":  # the end's value, slope and curvature, whatever the order
+    if extrapolate in LEVERED:  # the end's value, slope and curvature, whatever the order
         orders = [derivative] + [j for j in range(min(2, k) + 1) if j != derivative]
     if not uniform and tables is None:
         tables = span_tables(knots, k)
@@ -293,9 +303,9 @@ def local_basis(x: Tensor, knots: Tensor, k: int, *, uniform: bool = False,
         return values, start
     if extrapolate in EXTENDED:
         return _beyond_ends(x, xc, knots, k, extrapolate, derivative, values), start
-    if extrapolate == "tapered":
+    if extrapolate in LEVERED:
         at = {j: out[..., i, :] for i, j in enumerate(orders)}
-        return _tapered(x, xc, knots, k, derivative, at, values), start
+        return _levered(x, xc, knots, k, extrapolate, derivative, at, values), start
     if derivative > top:  # beyond the ends the continuation has no such derivative
         return values.masked_fill((x != xc).unsqueeze(-1), 0.0), start
     d = (x - xc).unsqueeze(-1)
@@ -314,23 +324,30 @@ def _beyond_ends(x: Tensor, xc: Tensor, knots: Tensor, k: int, extrapolate: str,
     return torch.where((x != xc).unsqueeze(-1), beyond, values)
 
 
-def _tapered(x: Tensor, xc: Tensor, knots: Tensor, k: int, derivative: int,
+def _levered(x: Tensor, xc: Tensor, knots: Tensor, k: int, extrapolate: str, derivative: int,
              at: dict, values: Tensor) -> Tensor:
     """``values`` ``(..., F, k + 1)`` with the points beyond the base interval given the
-    ``derivative`` of ``s + s'·δ + s''·φ(|δ|)`` (``δ = x - end``; ``at[j]``: the bases'
-    ``j``-th derivative at the end)."""
+    ``derivative`` of ``s + s'·a(δ) + s''·b(|δ|)`` (``δ = x - end``; ``at[j]``: the bases'
+    ``j``-th derivative at the end): ``"tapered"`` ``a(δ) = δ``, ``b = φ``; ``"bounded"``
+    :func:`~kanlab.splines._bounded.bounded_levers`."""
     delta = (x - xc).unsqueeze(-1)
-    beyond = at[0].new_zeros(()).expand_as(values)
-    if derivative == 0:
-        beyond = at[0] + delta * at[1] if 1 in at else at[0].clone()  # k = 0: no slope
-    elif derivative == 1 and 1 in at:
-        beyond = at[1].clone()
+    above = (x > xc).unsqueeze(-1)
+    sign = torch.where(above, 1.0, -1.0).to(values.dtype)
+    lengths = (bounded_lengths if extrapolate == "bounded" else taper_lengths)(knots, k)
+    length = torch.where(above, lengths[1].unsqueeze(-1), lengths[0].unsqueeze(-1))
+    if extrapolate == "bounded":
+        slope_lever, curve_lever = bounded_levers(delta.abs(), length, derivative)
+        slope_lever = sign ** (derivative + 1) * slope_lever
+    else:
+        slope_lever = delta if derivative == 0 else delta.new_ones(()) if derivative == 1 \
+            else delta.new_zeros(())
+        curve_lever = taper(delta.abs(), length, derivative)
+    beyond = at[0] if derivative == 0 else values.new_zeros(())  # the end value's derivative
+    if 1 in at:  # k = 0: no slope
+        beyond = beyond + slope_lever * at[1]
     if 2 in at:
-        above = (x > xc).unsqueeze(-1)
-        length = taper_lengths(knots, k)  # (2, F)
-        length = torch.where(above, length[1].unsqueeze(-1), length[0].unsqueeze(-1))
-        sign = torch.where(above, 1.0, -1.0).to(values.dtype) ** derivative
-        beyond = beyond + sign * taper(delta.abs(), length, derivative) * at[2]
+        beyond = beyond + sign ** derivative * curve_lever * at[2]
+    beyond = beyond.expand_as(values)
     return torch.where((x != xc).unsqueeze(-1), beyond, values)
 
 

@@ -93,9 +93,9 @@ def project_keeping_ends(knots: Tensor, coef: Tensor, new_knots: Tensor, k: int,
         Same first and last base points as ``knots``.
     k : int
     orders : int
-        3 keeps value, slope and curvature (what the ``"quadratic"`` and ``"tapered"``
-        continuations are made of), 2 value and slope (``"linear"``); lowered where the new grid
-        has too few coefficients (:func:`held_orders`).
+        3 keeps value, slope and curvature (what the ``"quadratic"``, ``"tapered"`` and
+        ``"bounded"`` continuations are made of), 2 value and slope (``"linear"``); lowered
+        where the new grid has too few coefficients (:func:`held_orders`).
 
     Returns
     -------
