@@ -44,3 +44,21 @@ def assert_forward_and_features_give(layer: KANLayer, x, want, tol: float) -> fl
     via_features = torch.einsum("bif,oif->bo", layer.features(x), layer.feature_weight())
     assert float((via_features.detach() - want).abs().max()) <= tol * scale
     return scale
+
+
+def levered_layer(how: str, dtype=F64, seed: int = 0, nonuniform: bool = False) -> KANLayer:
+    """A layer continued ``how`` (``"tapered"`` or ``"bounded"``: the end's value, slope and
+    curvature on levers), on uniform knots or with interior shifts."""
+    return continued_layer(how, dtype, seed, knot_shifts=(
+        3, [0.08, 0.05, -0.04, 0.07]) if nonuniform else None)
+
+
+def derivatives(f, x: torch.Tensor, orders: int) -> list[torch.Tensor]:
+    """``d^m f / dx^m`` elementwise for an ``f`` acting on each entry of ``x`` alone."""
+    x = x.clone().requires_grad_(True)
+    out, y = [], f(x)
+    for _ in range(orders):
+        y = torch.stack([torch.autograd.grad(y[..., j].sum(), x, create_graph=True)[0]
+                         for j in range(y.shape[-1])], -1)
+        out.append(y)
+    return out

@@ -12,7 +12,7 @@ from kanlab.nn import KANLayer
 from kanlab.nn._fused_forward import fused_reason
 from kanlab.splines import bspline_basis, local_basis, scatter_local, uniform_knots
 from kanlab.splines._bounded import BOUNDED_INTERVALS, bounded_levers
-from _continued_layers import assert_forward_and_features_give, continued_layer, reference_output
+from _continued_layers import derivatives, levered_layer
 
 F64 = torch.float64
 
@@ -84,50 +84,7 @@ def test_levers_match_finite_differences_and_stay_finite_far_out():
 
 
 def bounded_layer(dtype=F64, seed=0, nonuniform=False) -> KANLayer:
-    return continued_layer("bounded", dtype, seed, knot_shifts=(
-        3, [0.08, 0.05, -0.04, 0.07]) if nonuniform else None)
-
-
-def derivatives(f, x: torch.Tensor, orders: int) -> list[torch.Tensor]:
-    """``d^m f / dx^m`` elementwise for an ``f`` acting on each entry of ``x`` alone."""
-    x = x.clone().requires_grad_(True)
-    out, y = [], f(x)
-    for _ in range(orders):
-        y = torch.stack([torch.autograd.grad(y[..., j].sum(), x, create_graph=True)[0]
-                         for j in range(y.shape[-1])], -1)
-        out.append(y)
-    return out
-
-
-@pytest.mark.parametrize("nonuniform", [False, True])
-def test_layer_features_and_their_autograd_derivatives_match_the_oracle(nonuniform):
-    """The kernels' linear continuation plus the bounded term (slope and curvature
-    corrected: the engine's path): the spline features and their first three derivatives by
-    autograd equal local_basis's bounded bases (checked against numpy above)."""
-    layer = bounded_layer(nonuniform=nonuniform)
-    x = torch.tensor([[-1.7, 0.3, 1.2], [0.25, -9.0, 2.4], [1.5, -1.3, 0.05],
-                      [30.0, 1.01, -1.002]], dtype=F64)
-    nb = layer.n_basis
-
-    def spline(v):
-        return layer.features(v)[..., -nb:]
-
-    def oracle(v, order=0):
-        values, start = local_basis(v, layer.knots, 3, uniform=False, extrapolate="bounded",
-                                    derivative=order)
-        return scatter_local(values, start, nb)
-
-    torch.testing.assert_close(spline(x), oracle(x), rtol=0, atol=1e-11)
-    for order, got in enumerate(derivatives(spline, x, 3), start=1):
-        torch.testing.assert_close(got, oracle(x, order), rtol=0, atol=1e-9)
-
-
-@pytest.mark.parametrize("dtype, tol", [(F64, 1e-12), (torch.float32, 1e-5)])
-def test_layer_forward_equals_the_pure_pytorch_path(dtype, tol):
-    """forward (kernels + term) == the reference path on bounded bases (fused == unfused)."""
-    layer = bounded_layer(dtype, nonuniform=True)
-    x = torch.rand(64, 3, generator=torch.Generator().manual_seed(1), dtype=F64).to(dtype) * 8 - 4
-    assert_forward_and_features_give(layer, x, reference_output(layer, x, "bounded"), tol)
+    return levered_layer("bounded", dtype, seed, nonuniform)
 
 
 def test_gradcheck_second_order_through_the_layer():
@@ -192,20 +149,10 @@ def test_refine_keeps_the_function_just_beyond_the_grid():
         torch.testing.assert_close(fine(x), model(x), rtol=0, atol=1e-6)
 
 
-def test_torch_func_hessian_and_compile_match_autograd():
-    """functorch's hessian and torch.compile see the same term as eager autograd."""
+def test_compile_matches_eager():
+    """torch.compile sees the same term as eager (functorch's hessian: test_extrapolation.py)."""
     layer = KANLayer(2, 1, grid=5, k=3, extrapolate="bounded", dtype=F64,
                      generator=torch.Generator().manual_seed(0))
-    x = torch.tensor([-1.5, 4.7], dtype=F64)
-
-    def f(v):
-        return layer(v[None])[0, 0]
-
-    hessian = torch.func.hessian(f)(x)
-    xe = x.clone().requires_grad_(True)
-    (g,) = torch.autograd.grad(f(xe), xe, create_graph=True)
-    want = torch.stack([torch.autograd.grad(g[i], xe, retain_graph=True)[0] for i in range(2)])
-    assert torch.allclose(hessian, want, atol=1e-12) and float(want.abs().max()) > 0
     compiled = torch.compile(layer, fullgraph=True, backend="aot_eager")
     xs = torch.tensor([[-1.5, 4.7], [0.1, -3.0]], dtype=F64)
     torch.testing.assert_close(compiled(xs), layer(xs), rtol=0, atol=1e-12)

@@ -126,7 +126,7 @@ def test_curvature_caches_follow_the_knot_tensor_not_its_id():
     assert layer(x).shape == (7, 2)  # beyond the grid: the curvature term uses the new basis
 
 
-@pytest.mark.parametrize("mode", ["quadratic", "extended", "extended_quadratic"])
+@pytest.mark.parametrize("mode", ["quadratic", "extended", "extended_quadratic", "bounded"])
 def test_torch_func_hessian_of_a_fresh_layer_matches_autograd(mode):
     """The end terms' kept constants are made outside the transform: torch.func.hessian on
     a layer never evaluated before (functorch's internal assert fired) equals autograd's."""

@@ -13,7 +13,8 @@ from kanlab import KAN
 from kanlab.nn import KANLayer
 from kanlab.nn._fused_forward import fused_reason
 from kanlab.splines import bspline_basis, local_basis, scatter_local, uniform_knots
-from _continued_layers import assert_forward_and_features_give, continued_layer, reference_output
+from _continued_layers import (assert_forward_and_features_give, derivatives, levered_layer,
+                               reference_output)
 
 F64 = torch.float64
 
@@ -65,27 +66,17 @@ def test_tapered_bases_are_value_slope_and_phi_times_curvature(k, uniform):
 
 
 def tapered_layer(dtype=F64, seed=0, nonuniform=False) -> KANLayer:
-    return continued_layer("tapered", dtype, seed, knot_shifts=(
-        3, [0.08, 0.05, -0.04, 0.07]) if nonuniform else None)
+    return levered_layer("tapered", dtype, seed, nonuniform)
 
 
-def derivatives(f, x: torch.Tensor, orders: int) -> list[torch.Tensor]:
-    """``d^m f / dx^m`` elementwise for an ``f`` acting on each entry of ``x`` alone."""
-    x = x.clone().requires_grad_(True)
-    out, y = [], f(x)
-    for _ in range(orders):
-        y = torch.stack([torch.autograd.grad(y[..., j].sum(), x, create_graph=True)[0]
-                         for j in range(y.shape[-1])], -1)
-        out.append(y)
-    return out
-
-
+@pytest.mark.parametrize("how", ["tapered", "bounded"])
 @pytest.mark.parametrize("nonuniform", [False, True])
-def test_layer_features_and_their_autograd_derivatives_match_the_oracle(nonuniform):
-    """The kernels' linear continuation plus the tapered term (the engine's path): the
-    spline features and their first three derivatives by autograd equal local_basis's
-    tapered bases (checked against numpy above), inside and beyond both ends."""
-    layer = tapered_layer(nonuniform=nonuniform)
+def test_layer_features_and_their_autograd_derivatives_match_the_oracle(nonuniform, how):
+    """The kernels' linear continuation plus the tapered (or bounded: slope corrected too)
+    term, the engine's path: the spline features and their first three derivatives by
+    autograd equal local_basis's bases (checked against numpy in this file and in
+    test_bounded_extrapolation.py), inside and beyond both ends."""
+    layer = levered_layer(how, nonuniform=nonuniform)
     x = torch.tensor([[-1.7, 0.3, 1.2], [0.25, -9.0, 2.4], [1.5, -1.3, 0.05],
                       [30.0, 1.01, -1.002]], dtype=F64)
     nb = layer.n_basis
@@ -94,7 +85,7 @@ def test_layer_features_and_their_autograd_derivatives_match_the_oracle(nonunifo
         return layer.features(v)[..., -nb:]
 
     def oracle(v, order=0):
-        values, start = local_basis(v, layer.knots, 3, uniform=False, extrapolate="tapered",
+        values, start = local_basis(v, layer.knots, 3, uniform=False, extrapolate=how,
                                     derivative=order)
         return scatter_local(values, start, nb)
 
@@ -103,12 +94,13 @@ def test_layer_features_and_their_autograd_derivatives_match_the_oracle(nonunifo
         torch.testing.assert_close(got, oracle(x, order), rtol=0, atol=1e-9)
 
 
+@pytest.mark.parametrize("how", ["tapered", "bounded"])
 @pytest.mark.parametrize("dtype, tol", [(F64, 1e-12), (torch.float32, 1e-5)])
-def test_layer_forward_equals_the_pure_pytorch_path(dtype, tol):
-    """forward (kernels + term) == the reference path on tapered bases (fused == unfused)."""
-    layer = tapered_layer(dtype, nonuniform=True)
+def test_layer_forward_equals_the_pure_pytorch_path(dtype, tol, how):
+    """forward (kernels + term) == the reference path on the continued bases (fused == unfused)."""
+    layer = levered_layer(how, dtype, nonuniform=True)
     x = torch.rand(64, 3, generator=torch.Generator().manual_seed(1), dtype=F64).to(dtype) * 8 - 4
-    assert_forward_and_features_give(layer, x, reference_output(layer, x, "tapered"), tol)
+    assert_forward_and_features_give(layer, x, reference_output(layer, x, how), tol)
 
 
 def test_c2_at_both_ends_and_straight_far_out():

@@ -21,6 +21,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from kanlab.splines._taper import end_intervals
+
 __all__ = ["BOUNDED_INTERVALS", "bounded_lengths", "bounded_levers"]
 
 # L in knot intervals of the end (docs/pykan_notebook_runs.md, cont1: sunspots trained on it as
@@ -31,10 +33,7 @@ BOUNDED_INTERVALS = 1.0
 
 def bounded_lengths(knots: Tensor, k: int) -> Tensor:
     """``L`` at the lower and upper end of every knot row ``(F, m)``: ``(2, F)``."""
-    n = knots.shape[-1] - k - 1
-    lower = knots[:, k + 1] - knots[:, k]
-    upper = knots[:, n] - knots[:, n - 1]
-    return torch.stack([lower, upper]) * BOUNDED_INTERVALS
+    return end_intervals(knots, k) * BOUNDED_INTERVALS
 
 
 def _tanh_derivative(n: int) -> list[float]:

@@ -15,18 +15,22 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["TAPER_INTERVALS", "taper_lengths", "taper"]
+__all__ = ["TAPER_INTERVALS", "end_intervals", "taper_lengths", "taper"]
 
 # L in knot intervals of the end (docs/pykan_notebook_runs.md, taper: measured on Community_1)
 TAPER_INTERVALS = 1.0
 
 
+def end_intervals(knots: Tensor, k: int) -> Tensor:
+    """The knot interval at the lower and upper end of every knot row ``(F, m)``'s base
+    interval: ``(2, F)`` (the unit of the ``"tapered"`` and ``"bounded"`` lengths)."""
+    n = knots.shape[-1] - k - 1
+    return torch.stack([knots[:, k + 1] - knots[:, k], knots[:, n] - knots[:, n - 1]])
+
+
 def taper_lengths(knots: Tensor, k: int) -> Tensor:
     """``L`` at the lower and upper end of every knot row ``(F, m)``: ``(2, F)``."""
-    n = knots.shape[-1] - k - 1
-    lower = knots[:, k + 1] - knots[:, k]
-    upper = knots[:, n] - knots[:, n - 1]
-    return torch.stack([lower, upper]) * TAPER_INTERVALS
+    return end_intervals(knots, k) * TAPER_INTERVALS
 
 
 def taper(d: Tensor, length: Tensor, derivative: int = 0) -> Tensor:
