@@ -27,8 +27,7 @@ from torch import Tensor
 from kanlab._compat import is_fake, is_functorch_wrapped, outside_transforms, recording_graph
 from kanlab.splines._extension import (EXTENDED, ExtensionTables, evaluate_extension,
                                        extension_tables)
-from kanlab.splines._bounded import bounded_lengths, bounded_levers
-from kanlab.splines._taper import taper, taper_lengths
+from kanlab.splines._levers import LEVERED, end_levers, lever_lengths
 
 __all__ = ["CORRECTED", "beyond_grid", "end_curvature", "end_slope", "curvature_features",
            "curvature_output"]
@@ -117,15 +116,15 @@ def _levers(layer, x: Tensor) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tens
     n = knots.shape[-1] - k - 1
     below = (knots[:, k] - x).clamp(min=0)
     above = (x - knots[:, n]).clamp(min=0)
-    if layer.extrapolate == "tapered":
-        length = taper_lengths(knots, k)
-        return (taper(below, length[0]), taper(above, length[1])), None
-    if layer.extrapolate == "bounded":
-        length = bounded_lengths(knots, k)
-        slope_below, curve_below = bounded_levers(below, length[0])
-        slope_above, curve_above = bounded_levers(above, length[1])
-        return (curve_below, curve_above), (below - slope_below, slope_above - above)
-    return (below * below / 2, above * above / 2), None
+    how = layer.extrapolate
+    if how not in LEVERED:
+        return (below * below / 2, above * above / 2), None
+    length = lever_lengths(knots, k, how)
+    slope_below, curve_below = end_levers(how, below, length[0])
+    slope_above, curve_above = end_levers(how, above, length[1])
+    # "tapered"'s slope lever is the kernels' own δ: nothing to correct
+    slope = None if how == "tapered" else (below - slope_below, slope_above - above)
+    return (curve_below, curve_above), slope
 
 
 def _end_tables(layer) -> ExtensionTables:

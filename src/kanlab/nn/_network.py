@@ -93,17 +93,12 @@ class KAN(KANMethods, ExplainedAttributes, NotScriptable, Stamped, nn.Module):
     extrapolate
         how every B-spline continues beyond its grid: ``"linear"`` (default: end
         value and slope, C¹ at the grid's ends), ``"quadratic"`` (plus the end
-        curvature, C² there: for losses on second derivatives, e.g. PDEs, where
-        a hidden sample crossing a grid end would otherwise make u'' jump),
-        ``"constant"``, ``"extended"`` (pykan's: the B-splines of the extension
-        intervals, fading to 0 at the outermost knots) or ``"extended_quadratic"`` (those
-        B-splines handing over to the quadratic continuation across the outermost
-        interval) or ``"tapered"`` (C² at the ends like the quadratic, its curvature fading
-        to a straight line far out, for inputs many intervals beyond the grid) or
-        ``"bounded"`` (C² at the ends, levelling off about an interval beyond them: for
-        rows far beyond the training range); or one of these per layer, a sequence of
-        ``len(width) - 1`` (``FitConfig.choose_continuation`` switches them during a fit).
-        See :class:`KANLayer`.
+        curvature, C² there: for losses on second derivatives, e.g. PDEs),
+        ``"constant"``, ``"extended"`` (pykan's), ``"extended_quadratic"``, ``"tapered"``
+        or ``"bounded"`` (C² at the ends, levelling off beyond them: for rows far beyond
+        the training range), each described in :class:`KANLayer`; or one of these per
+        layer, a sequence of ``len(width) - 1`` (``FitConfig.choose_continuation``
+        switches them during a fit).
     node_affine
         give every level above the inputs trainable affine maps (pykan's
         ``affine_trainable=True``: ``subnode_scale``, ``subnode_bias`` on the layer's

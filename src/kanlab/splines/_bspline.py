@@ -28,8 +28,7 @@ from kanlab._validation import check_int
 from kanlab.splines._extension import EXTENDED, evaluate_extension, extension_tables
 from kanlab.splines._spans import span_derivatives
 from kanlab.splines._tables import SpanTables, span_tables
-from kanlab.splines._bounded import bounded_lengths, bounded_levers
-from kanlab.splines._taper import taper, taper_lengths
+from kanlab.splines._levers import LEVERED, end_levers, lever_lengths
 
 __all__ = [
     "EXTRAPOLATIONS",
@@ -50,12 +49,10 @@ __all__ = [
 # extension intervals (C² for cubics, nowhere dead: see local_basis), or "tapered": the
 # quadratic's curvature term fading to a straight line far out (kanlab.splines._taper), or
 # "bounded": C² at the end like the quadratic, its slope and curvature terms levelling off far
-# out (kanlab.splines._bounded).  Append only: a saved layer's continuation is its index here
+# out (kanlab.splines._bounded; both in kanlab.splines._levers).  Append only: a saved layer's
+# continuation is its index here
 EXTRAPOLATIONS = ("linear", "constant", "quadratic", "extended", "extended_quadratic",
                   "tapered", "bounded")
-# the continuations made of the end's value, slope and curvature with levers other than the
-# Taylor polynomial's (local_basis's _levered)
-LEVERED = ("tapered", "bounded")
 
 
 def check_knots(knots: Tensor, k: int) -> None:
@@ -328,20 +325,14 @@ def _levered(x: Tensor, xc: Tensor, knots: Tensor, k: int, extrapolate: str, der
              at: dict, values: Tensor) -> Tensor:
     """``values`` ``(..., F, k + 1)`` with the points beyond the base interval given the
     ``derivative`` of ``s + s'·a(δ) + s''·b(|δ|)`` (``δ = x - end``; ``at[j]``: the bases'
-    ``j``-th derivative at the end): ``"tapered"`` ``a(δ) = δ``, ``b = φ``; ``"bounded"``
-    :func:`~kanlab.splines._bounded.bounded_levers`."""
+    ``j``-th derivative at the end; the levers: :func:`~kanlab.splines._levers.end_levers`)."""
     delta = (x - xc).unsqueeze(-1)
     above = (x > xc).unsqueeze(-1)
     sign = torch.where(above, 1.0, -1.0).to(values.dtype)
-    lengths = (bounded_lengths if extrapolate == "bounded" else taper_lengths)(knots, k)
+    lengths = lever_lengths(knots, k, extrapolate)
     length = torch.where(above, lengths[1].unsqueeze(-1), lengths[0].unsqueeze(-1))
-    if extrapolate == "bounded":
-        slope_lever, curve_lever = bounded_levers(delta.abs(), length, derivative)
-        slope_lever = sign ** (derivative + 1) * slope_lever
-    else:
-        slope_lever = delta if derivative == 0 else delta.new_ones(()) if derivative == 1 \
-            else delta.new_zeros(())
-        curve_lever = taper(delta.abs(), length, derivative)
+    slope_lever, curve_lever = end_levers(extrapolate, delta.abs(), length, derivative)
+    slope_lever = sign ** (derivative + 1) * slope_lever
     beyond = at[0] if derivative == 0 else values.new_zeros(())  # the end value's derivative
     if 1 in at:  # k = 0: no slope
         beyond = beyond + slope_lever * at[1]
